@@ -1,0 +1,18 @@
+// Wall-clock text in the formats records use. Thread-safe.
+#pragma once
+
+#include <string>
+
+namespace cen::common {
+
+class Clock {
+ public:
+  // "2026-11-28T03:07:01.123Z": RFC 3339, UTC, milliseconds.
+  static std::string NowRfc3339();
+  // "2026-11-28": today's date in UTC.
+  static std::string TodayUtc();
+  // Unix time in milliseconds.
+  static long long NowMillis();
+};
+
+}  // namespace cen::common

@@ -1,0 +1,114 @@
+#include "common/msgpack_json.h"
+
+namespace cen::common {
+namespace {
+
+Result<nlohmann::json> ToJson(const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::NIL:
+      return nlohmann::json(nullptr);
+    case msgpack::type::BOOLEAN:
+      return nlohmann::json(o.via.boolean);
+    case msgpack::type::POSITIVE_INTEGER:
+      return nlohmann::json(o.via.u64);
+    case msgpack::type::NEGATIVE_INTEGER:
+      return nlohmann::json(o.via.i64);
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+      return nlohmann::json(o.via.f64);
+    case msgpack::type::STR:
+      return nlohmann::json(std::string(o.via.str.ptr, o.via.str.size));
+    case msgpack::type::ARRAY: {
+      nlohmann::json arr = nlohmann::json::array();
+      for (uint32_t i = 0; i < o.via.array.size; ++i) {
+        auto item = ToJson(o.via.array.ptr[i]);
+        if (!item.ok()) return item.status();
+        arr.push_back(std::move(*item));
+      }
+      return arr;
+    }
+    case msgpack::type::MAP: {
+      nlohmann::json obj = nlohmann::json::object();
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        if (kv.key.type != msgpack::type::STR) return Corruption("msgpack map key is not a string");
+        auto value = ToJson(kv.val);
+        if (!value.ok()) return value.status();
+        obj[std::string(kv.key.via.str.ptr, kv.key.via.str.size)] = std::move(*value);
+      }
+      return obj;
+    }
+    default:
+      return Corruption("msgpack binary and extension values are not accepted");
+  }
+}
+
+}  // namespace
+
+void MsgpackJson::Pack(msgpack::packer<msgpack::sbuffer>& pk, const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::null:
+    case nlohmann::json::value_t::discarded:
+      pk.pack_nil();
+      break;
+    case nlohmann::json::value_t::boolean:
+      v.get<bool>() ? pk.pack_true() : pk.pack_false();
+      break;
+    case nlohmann::json::value_t::number_integer:
+      pk.pack_int64(v.get<int64_t>());
+      break;
+    case nlohmann::json::value_t::number_unsigned:
+      pk.pack_uint64(v.get<uint64_t>());
+      break;
+    case nlohmann::json::value_t::number_float:
+      pk.pack_double(v.get<double>());
+      break;
+    case nlohmann::json::value_t::string: {
+      const auto& s = v.get_ref<const std::string&>();
+      pk.pack_str(static_cast<uint32_t>(s.size()));
+      pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+      break;
+    }
+    case nlohmann::json::value_t::binary:
+      pk.pack_nil();  // never produced by this project
+      break;
+    case nlohmann::json::value_t::array:
+      pk.pack_array(static_cast<uint32_t>(v.size()));
+      for (const auto& item : v) Pack(pk, item);
+      break;
+    case nlohmann::json::value_t::object:
+      pk.pack_map(static_cast<uint32_t>(v.size()));
+      for (const auto& [key, value] : v.items()) {
+        pk.pack_str(static_cast<uint32_t>(key.size()));
+        pk.pack_str_body(key.data(), static_cast<uint32_t>(key.size()));
+        Pack(pk, value);
+      }
+      break;
+  }
+}
+
+std::string MsgpackJson::Encode(const nlohmann::json& value) {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  Pack(pk, value);
+  return std::string(buf.data(), buf.size());
+}
+
+Result<nlohmann::json> MsgpackJson::Decode(std::string_view bytes, const DecodeLimits& limits) {
+  if (bytes.empty()) return Corruption("empty msgpack frame");
+  try {
+    std::size_t offset = 0;
+    const msgpack::unpack_limit limit(limits.max_array, limits.max_map, limits.max_str,
+                                      /*bin=*/0, /*ext=*/0, limits.max_depth);
+    msgpack::object_handle oh =
+        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
+    if (offset != bytes.size()) return Corruption("trailing bytes after msgpack value");
+    return ToJson(oh.get());
+  } catch (const msgpack::insufficient_bytes&) {
+    return Corruption("truncated msgpack value");
+  } catch (const std::exception& e) {
+    return Corruption(std::string("malformed msgpack: ") + e.what());
+  }
+}
+
+}  // namespace cen::common

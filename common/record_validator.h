@@ -1,0 +1,52 @@
+// Checks a record (a JSON object with the canonical field names of the README)
+// against the field rules and code lists, and fills in defaults.
+//
+//   RecordValidator validator(KeyPolicy::kRefuseUnknown);
+//   nlohmann::json rec = nlohmann::json::parse(line);
+//   std::vector<FieldError> errors = validator.Validate(rec);
+//   for (auto& e : errors) std::cerr << file << ":" << line_no << ": " << e.field << ": " <<
+//   e.reason;
+//
+// Thread-safe: Validate() is const and the code lists are immutable.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace cen::common {
+
+struct FieldError {
+  std::string field;   // canonical name, with a path for nested values: "offenders[1].age"
+  std::string reason;  // for a person: "must be one of KGM, GRM, ..." or "required"
+  bool operator==(const FieldError&) const = default;
+};
+
+enum class KeyPolicy {
+  // Records a user hands in (submit, drops): unknown keys are errors; `uuid` is
+  // optional; `version`, `origin`, `gseq`, `received_at` are refused (the node
+  // and the hub set them).
+  kRefuseUnknown,
+  // Records on the wire (node -> hub): unknown keys are kept untouched; `uuid`
+  // and `version` (integer >= 1) are required; `origin`, `gseq`, `received_at`
+  // are ignored here because the hub overwrites them.
+  kKeepUnknown,
+};
+
+class RecordValidator {
+ public:
+  // `today` (YYYY-MM-DD, UTC) is the reference for "not in the future"; a date
+  // up to one day after it is accepted, for offices east of UTC.
+  explicit RecordValidator(KeyPolicy policy, std::string today = "");
+
+  // Checks `record` and fills in defaults in place (scope "global", handling
+  // "H0", source_eval "X", info_eval 4, lang "en", msg_type "alert" for alerts).
+  // Returns every problem found, in field order; empty means valid.
+  std::vector<FieldError> Validate(nlohmann::json& record) const;
+
+ private:
+  KeyPolicy policy_;
+  std::string today_;
+};
+
+}  // namespace cen::common

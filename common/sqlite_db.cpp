@@ -1,0 +1,157 @@
+#include "common/sqlite_db.h"
+
+namespace cen::common {
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_.get(), index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, double value) {
+  sqlite3_bind_double(stmt_.get(), index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, std::string_view text) {
+  sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+Statement& Statement::BindBlob(int index, std::string_view bytes) {
+  sqlite3_bind_blob64(stmt_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_.get(), index);
+  return *this;
+}
+
+Status Statement::Run() {
+  const int rc = sqlite3_step(stmt_.get());
+  Status status;
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    status = Status(rc == SQLITE_CONSTRAINT ? StatusCode::kAlreadyExists : StatusCode::kInternal,
+                    std::string("sqlite: ") + sqlite3_errmsg(db_));
+  }
+  Reset();
+  return status;
+}
+
+Result<bool> Statement::Step() {
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return Internal(std::string("sqlite: ") + sqlite3_errmsg(db_));
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+int64_t Statement::ColumnInt(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+double Statement::ColumnDouble(int col) const { return sqlite3_column_double(stmt_.get(), col); }
+bool Statement::ColumnIsNull(int col) const {
+  return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL;
+}
+std::string Statement::ColumnText(int col) const {
+  const auto* p = sqlite3_column_text(stmt_.get(), col);
+  if (p == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(p),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), col)));
+}
+std::string Statement::ColumnBlob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_.get(), col);
+  if (p == nullptr) return {};
+  return std::string(static_cast<const char*>(p),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), col)));
+}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  if (db_ == nullptr) return Internal("transaction already finished");
+  Status s = db_->Exec("COMMIT");
+  if (s.ok()) db_ = nullptr;
+  return s;
+}
+
+Result<Database> Database::Open(const std::string& path, Mode mode, int busy_timeout_ms) {
+  int flags = SQLITE_OPEN_NOMUTEX;
+  switch (mode) {
+    case Mode::kReadOnly:
+      flags |= SQLITE_OPEN_READONLY;
+      break;
+    case Mode::kReadWrite:
+      flags |= SQLITE_OPEN_READWRITE;
+      break;
+    case Mode::kReadWriteCreate:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      break;
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Database db(raw, path);
+  if (rc != SQLITE_OK) {
+    const std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
+    if (rc == SQLITE_CANTOPEN) return NotFound("cannot open database " + path + ": " + msg);
+    return Internal("cannot open database " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(raw, busy_timeout_ms);
+  sqlite3_extended_result_codes(raw, 0);
+  if (mode != Mode::kReadOnly) {
+    CEN_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
+  }
+  CEN_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON"));
+  return db;
+}
+
+Status Database::Error(std::string_view what) const {
+  return Internal(std::string(what) + ": " + sqlite3_errmsg(db_.get()) + " (" + path_ + ")");
+}
+
+Status Database::Exec(const std::string& sql) {
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &err);
+  if (rc == SQLITE_OK) return Status::Ok();
+  std::string msg = err ? err : sqlite3_errstr(rc);
+  sqlite3_free(err);
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return Unavailable("database busy: " + msg);
+  if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return Corruption(path_ + ": " + msg);
+  return Internal("sqlite: " + msg + " (in: " + sql.substr(0, 80) + ")");
+}
+
+Result<Statement> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+      return Corruption(path_ + " is not a cenhub database: " + sqlite3_errmsg(db_.get()));
+    return Error("prepare '" + std::string(sql.substr(0, 80)) + "'");
+  }
+  return Statement(stmt, db_.get());
+}
+
+Result<Transaction> Database::Begin() {
+  CEN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  return Transaction(this);
+}
+
+Result<std::optional<int64_t>> Database::QueryInt(std::string_view sql) {
+  auto stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || stmt->ColumnIsNull(0)) return std::optional<int64_t>();
+  return std::optional<int64_t>(stmt->ColumnInt(0));
+}
+
+int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_.get()); }
+int Database::Changes() const { return sqlite3_changes(db_.get()); }
+
+int64_t Database::DataVersion() {
+  auto v = QueryInt("PRAGMA data_version");
+  return v.ok() && v->has_value() ? **v : -1;
+}
+
+}  // namespace cen::common

@@ -1,0 +1,117 @@
+// Owning wrappers over SQLite: Database (sqlite3*), Statement (sqlite3_stmt*),
+// Transaction (rolls back unless committed).
+//
+//   auto db = Database::Open(path, Database::Mode::kReadWriteCreate);
+//   if (!db.ok()) return db.status();
+//   auto tx = db->Begin();
+//   auto ins = db->Prepare("INSERT INTO t(a, b) VALUES (?, ?)");
+//   ins->Bind(1, 42).Bind(2, "text");
+//   CEN_RETURN_IF_ERROR(ins->Run());
+//   CEN_RETURN_IF_ERROR(tx.Commit());
+//
+// Not thread-safe: one Database per thread.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace cen::common {
+
+class Statement {
+ public:
+  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  Statement(Statement&&) noexcept = default;
+  Statement& operator=(Statement&&) noexcept = default;
+
+  // Binds are 1-based; they return *this for chaining.
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
+  Statement& Bind(int index, double value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) {
+    return Bind(index, std::string_view(text));
+  }
+  Statement& BindBlob(int index, std::string_view bytes);
+  Statement& BindNull(int index);
+
+  // Runs a statement that returns no rows, then resets it for reuse.
+  Status Run();
+  // Steps once: true with a row available, false when done; error otherwise.
+  Result<bool> Step();
+  void Reset();
+
+  int64_t ColumnInt(int col) const;
+  double ColumnDouble(int col) const;
+  std::string ColumnText(int col) const;
+  std::string ColumnBlob(int col) const;
+  bool ColumnIsNull(int col) const;
+
+ private:
+  struct Finalizer {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  };
+  std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
+  sqlite3* db_;  // not owned
+};
+
+class Database;
+
+// A BEGIN IMMEDIATE transaction that rolls back unless Commit() succeeded.
+class Transaction {
+ public:
+  explicit Transaction(Database* db) : db_(db) {}
+  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Status Commit();
+
+ private:
+  Database* db_;  // null once committed or rolled back
+};
+
+class Database {
+ public:
+  enum class Mode { kReadOnly, kReadWrite, kReadWriteCreate };
+
+  // Opens `path` with WAL, foreign keys on, and a busy timeout so a second
+  // process waits rather than fails.
+  static Result<Database> Open(const std::string& path, Mode mode, int busy_timeout_ms = 10000);
+
+  Database(Database&&) noexcept = default;
+  Database& operator=(Database&&) noexcept = default;
+
+  Status Exec(const std::string& sql);
+  Result<Statement> Prepare(std::string_view sql);
+  // Begins an IMMEDIATE transaction (takes the write lock at once); check ok().
+  Result<Transaction> Begin();
+  // A single integer from a query such as "SELECT count(*) FROM t", or nullopt
+  // when it returned no row or NULL.
+  Result<std::optional<int64_t>> QueryInt(std::string_view sql);
+  int64_t LastInsertRowId() const;
+  int Changes() const;
+  // PRAGMA data_version: changes when another connection commits.
+  int64_t DataVersion();
+  sqlite3* handle() const { return db_.get(); }
+  const std::string& path() const { return path_; }
+
+  Status Error(std::string_view what) const;
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  std::unique_ptr<sqlite3, Closer> db_;
+  std::string path_;
+};
+
+}  // namespace cen::common

@@ -1,0 +1,78 @@
+#include "common/wire_frame.h"
+
+#include "common/msgpack_json.h"
+
+namespace cen::common {
+namespace {
+
+void PackStr(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s) {
+  pk.pack_str(static_cast<uint32_t>(s.size()));
+  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+}
+
+}  // namespace
+
+std::string WireFrame::Encode(const nlohmann::json& frame) { return MsgpackJson::Encode(frame); }
+
+std::string WireFrame::EncodeRec(int64_t gseq, std::string_view record_msgpack) {
+  msgpack::sbuffer buf(record_msgpack.size() + 32);
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_map(3);
+  PackStr(pk, "t");
+  PackStr(pk, frame::kRec);
+  PackStr(pk, "gseq");
+  pk.pack_int64(gseq);
+  PackStr(pk, "record");
+  buf.write(record_msgpack.data(), record_msgpack.size());
+  return std::string(buf.data(), buf.size());
+}
+
+std::string WireFrame::EncodeRecords(std::string_view type,
+                                     const std::vector<std::string>& record_msgpacks) {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_map(2);
+  PackStr(pk, "t");
+  PackStr(pk, type);
+  PackStr(pk, "records");
+  pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
+  for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());
+  return std::string(buf.data(), buf.size());
+}
+
+Result<nlohmann::json> WireFrame::Decode(std::string_view bytes) {
+  auto frame = MsgpackJson::Decode(bytes);
+  if (!frame.ok()) return frame.status();
+  if (!frame->is_object()) return Corruption("frame is not a msgpack map");
+  auto t = frame->find("t");
+  if (t == frame->end() || !t->is_string()) return Corruption("frame has no string key \"t\"");
+  return frame;
+}
+
+std::string WireFrame::Type(const nlohmann::json& frame) {
+  auto t = frame.find("t");
+  return t != frame.end() && t->is_string() ? t->get<std::string>() : std::string();
+}
+
+Result<int64_t> WireFrame::GetInt(const nlohmann::json& frame, std::string_view key) {
+  auto it = frame.find(key);
+  if (it == frame.end() || !it->is_number_integer())
+    return Corruption(Type(frame) + " frame: \"" + std::string(key) + "\" must be an integer");
+  return it->get<int64_t>();
+}
+
+Result<std::string> WireFrame::GetString(const nlohmann::json& frame, std::string_view key) {
+  auto it = frame.find(key);
+  if (it == frame.end() || !it->is_string())
+    return Corruption(Type(frame) + " frame: \"" + std::string(key) + "\" must be a string");
+  return it->get<std::string>();
+}
+
+Result<nlohmann::json> WireFrame::GetArray(const nlohmann::json& frame, std::string_view key) {
+  auto it = frame.find(key);
+  if (it == frame.end() || !it->is_array())
+    return Corruption(Type(frame) + " frame: \"" + std::string(key) + "\" must be an array");
+  return *it;
+}
+
+}  // namespace cen::common

@@ -1,0 +1,63 @@
+// The frames of the cenhub protocol (docs/PROTOCOL.md states them all). Every
+// frame is one msgpack map with string keys and a string "t" naming its type;
+// receivers keep keys they do not know. Frames are handled in memory as
+// nlohmann::json objects.
+//
+//   std::string bytes = WireFrame::Encode({{"t", "FETCH"}, {"from", 10}, {"max", 500}});
+//   auto frame = WireFrame::Decode(bytes);          // checks the map and "t"
+//   auto from = WireFrame::GetInt(*frame, "from");  // names the key on error
+//
+// Thread-safe (no state).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace cen::common {
+
+namespace frame {
+inline constexpr int kProtocolVersion = 1;
+// ingest, node -> hub
+inline constexpr std::string_view kHello = "HELLO";
+inline constexpr std::string_view kPublish = "PUBLISH";
+inline constexpr std::string_view kFetch = "FETCH";
+inline constexpr std::string_view kPing = "PING";
+// ingest, hub -> node
+inline constexpr std::string_view kWelcome = "WELCOME";
+inline constexpr std::string_view kAck = "ACK";
+inline constexpr std::string_view kRecords = "RECORDS";
+inline constexpr std::string_view kUpto = "UPTO";
+inline constexpr std::string_view kPong = "PONG";
+inline constexpr std::string_view kError = "ERROR";
+// feed, hub -> node, behind a topic frame "N:<node id>"
+inline constexpr std::string_view kRec = "REC";
+inline constexpr std::string_view kSkip = "SKIP";
+inline constexpr std::string_view kHead = "HEAD";
+}  // namespace frame
+
+class WireFrame {
+ public:
+  static std::string Encode(const nlohmann::json& frame);
+  // A REC feed frame around a record already encoded as msgpack (the hub
+  // stores records encoded, so fan-out does not re-encode them).
+  static std::string EncodeRec(int64_t gseq, std::string_view record_msgpack);
+  // A frame {t: type, records: [...]} around records already encoded as
+  // msgpack: RECORDS (hub -> node) and PUBLISH (node -> hub).
+  static std::string EncodeRecords(std::string_view type,
+                                   const std::vector<std::string>& record_msgpacks);
+  // Decodes and checks that the frame is a map with a string "t".
+  static Result<nlohmann::json> Decode(std::string_view bytes);
+  static std::string Type(const nlohmann::json& frame);
+
+  // Typed reads that name the missing or mistyped key.
+  static Result<int64_t> GetInt(const nlohmann::json& frame, std::string_view key);
+  static Result<std::string> GetString(const nlohmann::json& frame, std::string_view key);
+  static Result<nlohmann::json> GetArray(const nlohmann::json& frame, std::string_view key);
+};
+
+}  // namespace cen::common

@@ -1,0 +1,95 @@
+#include "hub/hub_schema.h"
+
+#include <filesystem>
+#include <random>
+
+#include "common/clock.h"
+
+namespace cen::hub {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta(
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE journal(
+  gseq        INTEGER PRIMARY KEY,
+  uuid        TEXT    NOT NULL,
+  version     INTEGER NOT NULL,
+  origin      TEXT    NOT NULL,
+  kind        TEXT    NOT NULL,
+  ref         TEXT    NOT NULL,
+  scope       TEXT    NOT NULL,
+  received_at TEXT    NOT NULL,
+  body        BLOB    NOT NULL,
+  UNIQUE(uuid, version)
+);
+CREATE INDEX journal_natural_key ON journal(origin, kind, ref);
+CREATE TABLE nodes(
+  id           TEXT PRIMARY KEY,
+  pubkey       TEXT NOT NULL UNIQUE,
+  region       TEXT,
+  added_at     TEXT NOT NULL,
+  last_seen    TEXT,
+  replica_gseq INTEGER NOT NULL DEFAULT 0,
+  outbox       INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+
+std::string RandomEpoch() {
+  std::random_device rd;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) out.push_back(kHex[rd() & 0xF]);
+  return out;
+}
+
+common::Status CheckIsHubDb(common::Database& db) {
+  auto v = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
+  if (!v.ok() || !v->has_value())
+    return common::Corruption(db.path() + " is not a cenhub hub database");
+  if (**v != HubSchema::kVersion)
+    return common::Corruption(db.path() + " has schema version " + std::to_string(**v) +
+                              ", this cen-hub reads version " +
+                              std::to_string(HubSchema::kVersion));
+  return common::Status::Ok();
+}
+
+}  // namespace
+
+common::Status HubSchema::Create(common::Database& db) {
+  auto tx = db.Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(db.Exec(kSchema));
+  auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
+  if (!ins.ok()) return ins.status();
+  CEN_RETURN_IF_ERROR(ins->Bind(1, "hub_schema").Bind(2, std::to_string(kVersion)).Run());
+  CEN_RETURN_IF_ERROR(ins->Bind(1, "epoch").Bind(2, RandomEpoch()).Run());
+  CEN_RETURN_IF_ERROR(ins->Bind(1, "created_at").Bind(2, common::Clock::NowRfc3339()).Run());
+  return tx->Commit();
+}
+
+common::Result<common::Database> HubSchema::Open(const std::string& data_dir) {
+  const std::string path = DbPath(data_dir);
+  if (!std::filesystem::exists(path))
+    return common::NotFound(data_dir +
+                            " is not a hub data directory (no hub.db); run: cen-hub init --data " +
+                            data_dir);
+  auto db = common::Database::Open(path, common::Database::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(CheckIsHubDb(*db));
+  return db;
+}
+
+common::Result<common::Database> HubSchema::OpenReadOnly(const std::string& data_dir) {
+  const std::string path = DbPath(data_dir);
+  if (!std::filesystem::exists(path))
+    return common::NotFound(data_dir + " is not a hub data directory (no hub.db)");
+  auto db = common::Database::Open(path, common::Database::Mode::kReadOnly);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(CheckIsHubDb(*db));
+  return db;
+}
+
+}  // namespace cen::hub

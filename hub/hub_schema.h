@@ -1,0 +1,22 @@
+// hub.db: creates and checks the hub's tables (docs/SCHEMA.md describes them).
+#pragma once
+
+#include <string>
+
+#include "common/sqlite_db.h"
+
+namespace cen::hub {
+
+class HubSchema {
+ public:
+  static constexpr int kVersion = 1;
+  // Creates every table in a new hub.db and a random hub epoch.
+  static common::Status Create(common::Database& db);
+  // Opens an existing hub.db read-write, checking it is a cenhub hub database.
+  static common::Result<common::Database> Open(const std::string& data_dir);
+  // Opens read-only (status commands).
+  static common::Result<common::Database> OpenReadOnly(const std::string& data_dir);
+  static std::string DbPath(const std::string& data_dir) { return data_dir + "/hub.db"; }
+};
+
+}  // namespace cen::hub

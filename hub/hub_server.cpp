@@ -1,0 +1,418 @@
+#include "hub/hub_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/clock.h"
+#include "common/curve_keys.h"
+#include "common/record_validator.h"
+#include "common/socket_options.h"
+#include "common/wire_frame.h"
+#include "hub/hub_config.h"
+#include "hub/hub_schema.h"
+#include "hub/journal.h"
+#include "hub/node_registry.h"
+#include "hub/scope_policy.h"
+#include "hub/zap_handler.h"
+
+namespace cen::hub {
+namespace {
+
+using common::WireFrame;
+using nlohmann::json;
+namespace frame = common::frame;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kMaxDrain = 256;   // ingest messages handled per group commit
+constexpr int kMaxFetch = 5000;  // records per FETCH answer
+constexpr size_t kRecordsPerFrame = 500;
+constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
+
+// One PUBLISH frame waiting for the group commit: its reply slots point either
+// at a journal candidate or at a rejection decided before the commit.
+struct PendingPublish {
+  std::string routing_id;
+  struct Slot {
+    std::string uuid;
+    int64_t version = 0;
+    int candidate = -1;  // index into the batch's candidates, or -1
+    std::string reason;  // rejection when candidate == -1
+  };
+  std::vector<Slot> slots;
+};
+
+struct NodeState {
+  int64_t replica_gseq = 0;
+  int64_t outbox = 0;
+  std::string seen_at;
+  bool dirty = false;
+};
+
+class HubLoop {
+ public:
+  HubLoop(common::Database* db, HubConfig config, zmq::socket_t* router, zmq::socket_t* xpub)
+      : db_(db),
+        config_(std::move(config)),
+        journal_(db),
+        registry_(db),
+        validator_(common::KeyPolicy::kKeepUnknown),
+        router_(router),
+        xpub_(xpub) {}
+
+  common::Status Init() {
+    CEN_RETURN_IF_ERROR(journal_.Load());
+    return registry_.Refresh();
+  }
+
+  common::Status Serve(const std::atomic<bool>& stop) {
+    spdlog::info("hub serving: epoch {}, head {}, {} registered nodes", journal_.epoch(),
+                 journal_.head(), registry_.nodes().size());
+    zmq::pollitem_t items[] = {{router_->handle(), 0, ZMQ_POLLIN, 0},
+                               {xpub_->handle(), 0, ZMQ_POLLIN, 0}};
+    auto next_heartbeat = Clock::now();
+    while (!stop) {
+      try {
+        zmq::poll(items, 2, std::chrono::milliseconds(100));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        return common::Internal(std::string("poll: ") + e.what());
+      }
+      if (items[1].revents & ZMQ_POLLIN) DrainSubscriptions();
+      if (items[0].revents & ZMQ_POLLIN) DrainIngest();
+      if (Clock::now() >= next_heartbeat) {
+        Heartbeat();
+        next_heartbeat = Clock::now() + kHeartbeatEvery;
+      }
+    }
+    FlushNodeStates();
+    spdlog::info("hub stopped at head {}", journal_.head());
+    return common::Status::Ok();
+  }
+
+ private:
+  static std::optional<std::string> UserId(zmq::message_t& msg) {
+    try {
+      const char* uid = msg.gets("User-Id");
+      if (uid != nullptr && *uid != '\0') return std::string(uid);
+    } catch (const zmq::error_t&) {
+    }
+    return std::nullopt;
+  }
+
+  void SendTo(const std::string& routing_id, const std::string& bytes) {
+    try {
+      router_->send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      (void)router_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      spdlog::warn("reply dropped: {}", e.what());
+    }
+  }
+
+  void SendError(const std::string& routing_id, const std::string& code,
+                 const std::string& reason) {
+    SendTo(routing_id,
+           WireFrame::Encode({{"t", frame::kError}, {"code", code}, {"reason", reason}}));
+  }
+
+  void DrainSubscriptions() {
+    for (int i = 0; i < kMaxDrain; ++i) {
+      zmq::message_t msg;
+      if (!xpub_->recv(msg, zmq::recv_flags::dontwait)) return;
+      if (msg.size() < 1) continue;
+      const auto* data = static_cast<const char*>(msg.data());
+      const bool subscribe = data[0] == 1;
+      const std::string topic(data + 1, msg.size() - 1);
+      const auto uid = UserId(msg);
+      if (!uid || topic != "N:" + *uid) {
+        spdlog::warn("refused feed subscription '{}' from {}", topic, uid.value_or("?"));
+        continue;
+      }
+      if (subscribe) {
+        xpub_->set(zmq::sockopt::subscribe, topic);
+        spdlog::info("node {} subscribed to the feed", *uid);
+        SendFeed(topic, HeadFrame());
+      } else {
+        xpub_->set(zmq::sockopt::unsubscribe, topic);
+      }
+    }
+  }
+
+  void DrainIngest() {
+    std::vector<Journal::Candidate> candidates;
+    std::vector<PendingPublish> publishes;
+    for (int i = 0; i < kMaxDrain; ++i) {
+      std::vector<zmq::message_t> parts;
+      zmq::message_t part;
+      if (!router_->recv(part, zmq::recv_flags::dontwait)) break;
+      parts.push_back(std::move(part));
+      while (parts.back().more()) {
+        zmq::message_t next;
+        (void)router_->recv(next);
+        parts.push_back(std::move(next));
+      }
+      HandleIngest(parts, &candidates, &publishes);
+    }
+    if (!publishes.empty()) CommitAndAck(candidates, publishes);
+  }
+
+  void HandleIngest(std::vector<zmq::message_t>& parts, std::vector<Journal::Candidate>* candidates,
+                    std::vector<PendingPublish>* publishes) {
+    const std::string rid = parts[0].to_string();
+    if (parts.size() != 2) {
+      SendError(rid, "bad_frame", "a request is exactly one frame after the routing id");
+      return;
+    }
+    const auto node = UserId(parts[1]);
+    if (!node) {
+      SendError(rid, "unauthenticated", "no authenticated node identity");
+      return;
+    }
+    auto decoded = WireFrame::Decode(parts[1].to_string_view());
+    if (!decoded.ok()) {
+      spdlog::warn("bad frame from {}: {}", *node, decoded.status().message());
+      SendError(rid, "bad_frame", decoded.status().message());
+      return;
+    }
+    const json& f = *decoded;
+    const std::string type = WireFrame::Type(f);
+    if (type == frame::kPublish) {
+      HandlePublish(rid, *node, f, candidates, publishes);
+    } else if (type == frame::kHello) {
+      HandleHello(rid, *node, f);
+    } else if (type == frame::kFetch) {
+      HandleFetch(rid, *node, f);
+    } else if (type == frame::kPing) {
+      NoteNode(*node, f);
+      SendTo(rid, WireFrame::Encode({{"t", frame::kPong}, {"head", journal_.head()}}));
+    } else {
+      SendError(rid, "bad_frame", "unknown frame type '" + type + "'");
+    }
+  }
+
+  void NoteNode(const std::string& node, const json& f) {
+    NodeState& st = node_states_[node];
+    if (auto g = WireFrame::GetInt(f, "replica_gseq"); g.ok()) st.replica_gseq = *g;
+    if (auto o = WireFrame::GetInt(f, "outbox"); o.ok()) st.outbox = *o;
+    st.seen_at = common::Clock::NowRfc3339();
+    st.dirty = true;
+  }
+
+  void HandleHello(const std::string& rid, const std::string& node, const json& f) {
+    NoteNode(node, f);
+    (void)registry_.Refresh();
+    const NodeInfo* info = registry_.Find(node);
+    spdlog::info("node {} connected", node);
+    SendTo(rid, WireFrame::Encode({{"t", frame::kWelcome},
+                                   {"proto", frame::kProtocolVersion},
+                                   {"node", node},
+                                   {"region", info ? info->region : ""},
+                                   {"epoch", journal_.epoch()},
+                                   {"head", journal_.head()},
+                                   {"feed_port", config_.feed_port}}));
+  }
+
+  void HandleFetch(const std::string& rid, const std::string& node, const json& f) {
+    auto from = WireFrame::GetInt(f, "from");
+    auto max = WireFrame::GetInt(f, "max");
+    if (!from.ok() || !max.ok()) {
+      SendError(rid, "bad_frame", (!from.ok() ? from.status() : max.status()).message());
+      return;
+    }
+    (void)registry_.Refresh();
+    const NodeInfo* info = registry_.Find(node);
+    if (info == nullptr) {
+      SendError(rid, "unauthorized", "node is no longer registered");
+      return;
+    }
+    const int64_t start = std::max<int64_t>(1, *from);
+    const int limit = static_cast<int>(std::clamp<int64_t>(*max, 1, kMaxFetch));
+    std::vector<std::string> batch;
+    auto last = journal_.Read(start, limit, [&](const Journal::Stored& s) {
+      if (!ScopePolicy::MaySee(*info, s.scope, s.origin)) return;
+      batch.push_back(s.body);
+      if (batch.size() == kRecordsPerFrame) {
+        SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch));
+        batch.clear();
+      }
+    });
+    if (!last.ok()) {
+      spdlog::error("fetch for {} failed: {}", node, last.status().message());
+      SendError(rid, "internal", "fetch failed; retry");
+      return;
+    }
+    if (!batch.empty()) SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch));
+    const int64_t upto = std::max(*last, std::min(start - 1, journal_.head()));
+    SendTo(rid, WireFrame::Encode({{"t", frame::kUpto},
+                                   {"from", start},
+                                   {"upto", upto},
+                                   {"head", journal_.head()},
+                                   {"epoch", journal_.epoch()}}));
+  }
+
+  void HandlePublish(const std::string& rid, const std::string& node, const json& f,
+                     std::vector<Journal::Candidate>* candidates,
+                     std::vector<PendingPublish>* publishes) {
+    auto records = WireFrame::GetArray(f, "records");
+    if (!records.ok()) {
+      SendError(rid, "bad_frame", records.status().message());
+      return;
+    }
+    PendingPublish pending{rid, {}};
+    for (auto& rec : *records) {
+      PendingPublish::Slot slot;
+      if (rec.is_object()) {
+        if (auto u = rec.find("uuid"); u != rec.end() && u->is_string()) slot.uuid = *u;
+        if (auto v = rec.find("version"); v != rec.end() && v->is_number_integer())
+          slot.version = v->get<int64_t>();
+      }
+      const auto errors = validator_.Validate(rec);
+      if (errors.empty()) {
+        slot.candidate = static_cast<int>(candidates->size());
+        candidates->push_back({node, std::move(rec)});
+      } else {
+        for (const auto& e : errors) {
+          if (!slot.reason.empty()) slot.reason += "; ";
+          slot.reason += e.field + ": " + e.reason;
+        }
+        spdlog::warn("rejected record {} from {}: {}", slot.uuid, node, slot.reason);
+      }
+      pending.slots.push_back(std::move(slot));
+    }
+    publishes->push_back(std::move(pending));
+  }
+
+  void CommitAndAck(std::vector<Journal::Candidate>& candidates,
+                    const std::vector<PendingPublish>& publishes) {
+    std::vector<Journal::Outcome> outcomes;
+    if (!candidates.empty()) {
+      const common::Status s = journal_.Append(candidates, &outcomes);
+      if (!s.ok()) {
+        // Nothing was acked: the nodes resend after their ack timeout.
+        spdlog::error("journal commit failed, {} records not acked: {}", candidates.size(),
+                      s.message());
+        return;
+      }
+    }
+    for (const auto& p : publishes) {
+      json acks = json::array();
+      for (const auto& slot : p.slots) {
+        json a = {{"uuid", slot.uuid}, {"version", slot.version}};
+        if (slot.candidate < 0) {
+          a["status"] = "REJECTED";
+          a["reason"] = slot.reason;
+        } else {
+          const auto& o = outcomes[static_cast<size_t>(slot.candidate)];
+          if (o.verdict == Journal::Verdict::kRejected) {
+            a["status"] = "REJECTED";
+            a["reason"] = o.reason;
+          } else {
+            a["status"] = o.verdict == Journal::Verdict::kNew ? "NEW" : "DUP";
+            a["gseq"] = o.gseq;
+          }
+        }
+        acks.push_back(std::move(a));
+      }
+      SendTo(p.routing_id, WireFrame::Encode({{"t", frame::kAck}, {"acks", acks}}));
+    }
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      if (outcomes[i].verdict == Journal::Verdict::kNew) FanOut(candidates[i].origin, outcomes[i]);
+    }
+  }
+
+  void SendFeed(const std::string& topic, const std::string& bytes) {
+    try {
+      xpub_->send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      (void)xpub_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      spdlog::warn("feed message dropped: {}", e.what());
+    }
+  }
+
+  void FanOut(const std::string& origin, const Journal::Outcome& o) {
+    const std::string rec = WireFrame::EncodeRec(o.gseq, o.body);
+    const std::string skip = WireFrame::Encode({{"t", frame::kSkip}, {"gseq", o.gseq}});
+    for (const auto& [id, node] : registry_.nodes()) {
+      SendFeed("N:" + id, ScopePolicy::MaySee(node, o.scope, origin) ? rec : skip);
+    }
+  }
+
+  std::string HeadFrame() const {
+    return WireFrame::Encode(
+        {{"t", frame::kHead}, {"head", journal_.head()}, {"epoch", journal_.epoch()}});
+  }
+
+  void Heartbeat() {
+    const common::Status s = registry_.Refresh();
+    if (!s.ok()) spdlog::error("registry: {}", s.message());
+    const std::string head = HeadFrame();
+    for (const auto& [id, node] : registry_.nodes()) SendFeed("N:" + id, head);
+    FlushNodeStates();
+  }
+
+  void FlushNodeStates() {
+    for (auto& [id, st] : node_states_) {
+      if (!st.dirty) continue;
+      const common::Status s =
+          registry_.RecordNodeState(id, st.seen_at, st.replica_gseq, st.outbox);
+      if (!s.ok()) spdlog::warn("cannot record state of node {}: {}", id, s.message());
+      st.dirty = false;
+    }
+  }
+
+  common::Database* db_;
+  HubConfig config_;
+  Journal journal_;
+  NodeRegistry registry_;
+  common::RecordValidator validator_;
+  zmq::socket_t* router_;
+  zmq::socket_t* xpub_;
+  std::map<std::string, NodeState> node_states_;
+};
+
+}  // namespace
+
+common::Status HubServer::Run(const std::atomic<bool>& stop) {
+  auto config = HubConfig::Load(data_dir_);
+  if (!config.ok()) return config.status();
+  auto keys = common::CurveKeys::Load(data_dir_);
+  if (!keys.ok()) return keys.status();
+  auto db = HubSchema::Open(data_dir_);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+
+  zmq::context_t ctx;
+  ZapHandler zap(&ctx, data_dir_, config->hub_id);
+  CEN_RETURN_IF_ERROR(zap.Start());  // before any CURVE socket binds
+  try {
+    zmq::socket_t router(ctx, zmq::socket_type::router);
+    zmq::socket_t xpub(ctx, zmq::socket_type::xpub);
+    common::SocketOptions::CurveServer(router, keys->secret_key(), config->max_message_bytes);
+    common::SocketOptions::CurveServer(xpub, keys->secret_key(), config->max_message_bytes);
+    router.set(zmq::sockopt::sndhwm, 100000);
+    router.set(zmq::sockopt::rcvhwm, 100000);
+    xpub.set(zmq::sockopt::xpub_manual, 1);
+    xpub.set(zmq::sockopt::sndhwm, 200000);
+    const std::string ingest = "tcp://" + config->bind + ":" + std::to_string(config->ingest_port);
+    const std::string feed = "tcp://" + config->bind + ":" + std::to_string(config->feed_port);
+    try {
+      router.bind(ingest);
+      xpub.bind(feed);
+    } catch (const zmq::error_t& e) {
+      return common::Unavailable("cannot listen on " + ingest + " and " + feed + ": " + e.what());
+    }
+    spdlog::info("listening: ingest {}, feed {}", ingest, feed);
+    HubLoop loop(&*db, *config, &router, &xpub);
+    CEN_RETURN_IF_ERROR(loop.Init());
+    return loop.Serve(stop);
+  } catch (const zmq::error_t& e) {
+    return common::Internal(std::string("zmq: ") + e.what());
+  }
+}
+
+}  // namespace cen::hub

@@ -1,0 +1,32 @@
+// The running hub: ingest ROUTER (HELLO, PUBLISH, FETCH, PING), durable
+// journal with group commit, feed XPUB with per-node topics granted by the
+// authenticated identity, heartbeats with the head.
+//
+//   HubServer server(data_dir);
+//   CEN_RETURN_IF_ERROR(server.Run(stop_flag));  // until *stop_flag
+//
+// Feed topics: every node subscribes to "N:<its id>" and the hub grants that
+// topic only to a connection whose ZAP User-Id is that id (ZMQ_XPUB_MANUAL).
+// Each gseq goes to each node's topic as a REC (the node may see it) or a SKIP
+// (it may not), so a node can tell a record withheld from a record lost.
+//
+// Not thread-safe: Run() owns every socket it creates.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "common/status.h"
+
+namespace cen::hub {
+
+class HubServer {
+ public:
+  explicit HubServer(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  common::Status Run(const std::atomic<bool>& stop);
+
+ private:
+  std::string data_dir_;
+};
+
+}  // namespace cen::hub

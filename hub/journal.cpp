@@ -1,0 +1,158 @@
+#include "hub/journal.h"
+
+#include <map>
+
+#include "common/clock.h"
+#include "common/msgpack_json.h"
+
+namespace cen::hub {
+namespace {
+
+enum StmtIndex { kFindVersion, kFindOrigin, kFindRef, kInsert, kRead, kStmtCount };
+
+constexpr const char* kSql[kStmtCount] = {
+    "SELECT gseq FROM journal WHERE uuid=? AND version=?",
+    "SELECT origin FROM journal WHERE uuid=? LIMIT 1",
+    "SELECT uuid FROM journal WHERE origin=? AND kind=? AND ref=? LIMIT 1",
+    "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "SELECT gseq, origin, scope, body FROM journal WHERE gseq >= ? ORDER BY gseq LIMIT ?",
+};
+
+}  // namespace
+
+common::Status Journal::Prepare() {
+  if (prepared_) return common::Status::Ok();
+  for (const char* sql : kSql) {
+    auto stmt = db_->Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    stmts_.push_back(std::move(*stmt));
+  }
+  prepared_ = true;
+  return common::Status::Ok();
+}
+
+common::Status Journal::Load() {
+  CEN_RETURN_IF_ERROR(Prepare());
+  auto stmt = db_->Prepare("SELECT value FROM meta WHERE key='epoch'");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return common::Corruption(db_->path() + ": no hub epoch");
+  epoch_ = stmt->ColumnText(0);
+  auto head = db_->QueryInt("SELECT max(gseq) FROM journal");
+  if (!head.ok()) return head.status();
+  head_ = head->value_or(0);
+  return common::Status::Ok();
+}
+
+common::Status Journal::Append(std::vector<Candidate>& candidates, std::vector<Outcome>* outcomes) {
+  outcomes->clear();
+  outcomes->reserve(candidates.size());
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+
+  const std::string received_at = common::Clock::NowRfc3339();
+  int64_t next = head_ + 1;
+  // Within one batch the same (uuid, version) may come twice (a resend racing
+  // its original); the map answers what the table does not see yet.
+  std::map<std::pair<std::string, int64_t>, int64_t> in_batch;
+  auto& find_version = stmts_[kFindVersion];
+  auto& find_origin = stmts_[kFindOrigin];
+  auto& find_ref = stmts_[kFindRef];
+  auto& insert = stmts_[kInsert];
+
+  for (auto& c : candidates) {
+    nlohmann::json& rec = c.record;
+    const std::string uuid = rec["uuid"].get<std::string>();
+    const int64_t version = rec["version"].get<int64_t>();
+    const std::string kind = rec["kind"].get<std::string>();
+    const std::string ref = rec["ref"].get<std::string>();
+    Outcome out;
+
+    if (auto it = in_batch.find({uuid, version}); it != in_batch.end()) {
+      out.verdict = Verdict::kDuplicate;
+      out.gseq = it->second;
+      outcomes->push_back(std::move(out));
+      continue;
+    }
+    find_version.Bind(1, uuid).Bind(2, version);
+    auto found = find_version.Step();
+    if (!found.ok()) return found.status();
+    if (*found) {
+      out.verdict = Verdict::kDuplicate;
+      out.gseq = find_version.ColumnInt(0);
+    }
+    find_version.Reset();
+    if (out.verdict == Verdict::kDuplicate) {
+      outcomes->push_back(std::move(out));
+      continue;
+    }
+
+    find_origin.Bind(1, uuid);
+    found = find_origin.Step();
+    if (!found.ok()) return found.status();
+    if (*found && find_origin.ColumnText(0) != c.origin) {
+      out.verdict = Verdict::kRejected;
+      out.reason = "uuid: belongs to a record of node " + find_origin.ColumnText(0) +
+                   "; only the origin node amends its records";
+    }
+    find_origin.Reset();
+    if (out.verdict == Verdict::kRejected) {
+      outcomes->push_back(std::move(out));
+      continue;
+    }
+
+    find_ref.Bind(1, c.origin).Bind(2, kind).Bind(3, ref);
+    found = find_ref.Step();
+    if (!found.ok()) return found.status();
+    if (*found && find_ref.ColumnText(0) != uuid) {
+      out.verdict = Verdict::kRejected;
+      out.reason = "ref: '" + ref + "' is already used by record " + find_ref.ColumnText(0) +
+                   " of this node; amend that record instead";
+    }
+    find_ref.Reset();
+    if (out.verdict == Verdict::kRejected) {
+      outcomes->push_back(std::move(out));
+      continue;
+    }
+
+    rec["origin"] = c.origin;
+    rec["gseq"] = next;
+    rec["received_at"] = received_at;
+    out.gseq = next;
+    out.scope = rec.value("scope", "global");
+    out.body = common::MsgpackJson::Encode(rec);
+    insert.Bind(1, next).Bind(2, uuid).Bind(3, version).Bind(4, c.origin).Bind(5, kind);
+    insert.Bind(6, ref).Bind(7, out.scope).Bind(8, received_at).BindBlob(9, out.body);
+    CEN_RETURN_IF_ERROR(insert.Run());
+    in_batch[{uuid, version}] = next;
+    ++next;
+    outcomes->push_back(std::move(out));
+  }
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  head_ = next - 1;
+  return common::Status::Ok();
+}
+
+common::Result<int64_t> Journal::Read(int64_t from, int max,
+                                      const std::function<void(const Stored&)>& visit) {
+  auto& read = stmts_[kRead];
+  read.Bind(1, from).Bind(2, max);
+  int64_t last = from - 1;
+  while (true) {
+    auto row = read.Step();
+    if (!row.ok()) {
+      read.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    Stored s{read.ColumnInt(0), read.ColumnText(1), read.ColumnText(2), read.ColumnBlob(3)};
+    last = s.gseq;
+    visit(s);
+  }
+  read.Reset();
+  return last;
+}
+
+}  // namespace cen::hub

@@ -1,0 +1,74 @@
+// The hub's durable journal: every accepted record version gets the next global
+// sequence number (gseq), gapless, in one writer. Append() takes a whole batch
+// in one transaction (group commit); the caller acks only after it returns.
+//
+//   Journal journal(&db);
+//   CEN_RETURN_IF_ERROR(journal.Load());
+//   std::vector<Journal::Outcome> out;
+//   CEN_RETURN_IF_ERROR(journal.Append(candidates, &out));  // durable on return
+//
+// Not thread-safe: owned by the hub's main thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/sqlite_db.h"
+
+namespace cen::hub {
+
+class Journal {
+ public:
+  // A validated record from an authenticated node.
+  struct Candidate {
+    std::string origin;  // the authenticated node id (ZAP User-Id)
+    nlohmann::json record;
+  };
+  enum class Verdict { kNew, kDuplicate, kRejected };
+  struct Outcome {
+    Verdict verdict = Verdict::kNew;
+    int64_t gseq = 0;    // kNew: assigned; kDuplicate: the gseq it had
+    std::string reason;  // kRejected: "field: reason"
+    // kNew: what the feed needs.
+    std::string scope;
+    std::string body;  // the stored record, msgpack
+  };
+  struct Stored {
+    int64_t gseq;
+    std::string origin;
+    std::string scope;
+    std::string body;
+  };
+
+  explicit Journal(common::Database* db) : db_(db) {}
+
+  // Reads the epoch and the head. Call once before anything else.
+  common::Status Load();
+  const std::string& epoch() const { return epoch_; }
+  int64_t head() const { return head_; }
+
+  // Appends in one transaction; `outcomes` gets one entry per candidate, in
+  // order. A (uuid, version) already journaled is a duplicate; a uuid that
+  // belongs to another origin, or a ref the origin already used for another
+  // uuid, is rejected. On error nothing is appended and head() is unchanged.
+  common::Status Append(std::vector<Candidate>& candidates, std::vector<Outcome>* outcomes);
+
+  // Reads records with gseq >= from, at most `max` of them, calling `visit`
+  // for each. Returns the last gseq read (from - 1 when none).
+  common::Result<int64_t> Read(int64_t from, int max,
+                               const std::function<void(const Stored&)>& visit);
+
+ private:
+  common::Status Prepare();
+
+  common::Database* db_;  // not owned
+  std::string epoch_;
+  int64_t head_ = 0;
+  bool prepared_ = false;
+  std::vector<common::Statement> stmts_;  // see Prepare() for the order
+};
+
+}  // namespace cen::hub

@@ -1,0 +1,47 @@
+// The hub's registry of nodes allowed to connect: id, CURVE public key, region.
+// Backed by the `nodes` table of hub.db, so `cen-hub allow` run from another
+// process takes effect on a running hub: Refresh() re-reads the table when
+// another connection has committed.
+//
+// Not thread-safe: each thread keeps its own NodeRegistry over its own Database.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/sqlite_db.h"
+
+namespace cen::hub {
+
+struct NodeInfo {
+  std::string id;
+  std::string pubkey;  // Z85
+  std::string region;  // may be empty
+};
+
+class NodeRegistry {
+ public:
+  explicit NodeRegistry(common::Database* db) : db_(db) {}
+
+  // Registers a node, or updates its key and region when the id exists.
+  // REQUIRES: id and key already validated.
+  common::Status Allow(const NodeInfo& node);
+  // Re-reads the table if any connection changed the database since last time.
+  common::Status Refresh();
+  std::optional<NodeInfo> FindByKey(const std::string& z85) const;
+  const NodeInfo* Find(const std::string& id) const;
+  const std::map<std::string, NodeInfo>& nodes() const { return nodes_; }
+
+  // Remembers what a node last told about itself (for `cen-hub status`).
+  common::Status RecordNodeState(const std::string& id, const std::string& seen_at,
+                                 int64_t replica_gseq, int64_t outbox);
+
+ private:
+  common::Database* db_;  // not owned
+  int64_t loaded_version_ = -1;
+  std::map<std::string, NodeInfo> nodes_;
+};
+
+}  // namespace cen::hub

@@ -1,0 +1,84 @@
+#include "hub/zap_handler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "hub/hub_schema.h"
+#include "hub/node_registry.h"
+
+namespace cen::hub {
+
+common::Status ZapHandler::Start() {
+  try {
+    zmq::socket_t socket(*ctx_, zmq::socket_type::rep);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.bind("inproc://zeromq.zap.01");
+    thread_ = std::thread(&ZapHandler::Serve, this, std::move(socket));
+  } catch (const zmq::error_t& e) {
+    return common::Internal(std::string("cannot bind the ZAP handler: ") + e.what());
+  }
+  return common::Status::Ok();
+}
+
+void ZapHandler::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void ZapHandler::Serve(zmq::socket_t socket) {
+  auto db = HubSchema::Open(data_dir_);
+  if (!db.ok()) {
+    spdlog::error("[{}] ZAP handler cannot open hub.db: {}", hub_id_, db.status().message());
+    return;
+  }
+  NodeRegistry registry(&*db);
+  zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0}};
+  while (!stop_) {
+    try {
+      zmq::poll(items, 1, std::chrono::milliseconds(100));
+      if (!(items[0].revents & ZMQ_POLLIN)) continue;
+      std::vector<zmq::message_t> request;
+      do {
+        zmq::message_t part;
+        if (!socket.recv(part)) break;
+        request.push_back(std::move(part));
+      } while (socket.get(zmq::sockopt::rcvmore));
+      // version, request id, domain, address, identity, mechanism, credentials
+      if (request.size() < 6) continue;  // malformed: libzmq never sends this
+      const std::string request_id = request[1].to_string();
+      const std::string address = request[3].to_string();
+      const std::string mechanism = request[5].to_string();
+      std::string status_code = "400";
+      std::string status_text = "unknown key";
+      std::string user_id;
+      if (mechanism != "CURVE" || request.size() < 7 || request[6].size() != 32) {
+        status_text = "CURVE required";
+      } else {
+        char z85[41];
+        zmq_z85_encode(z85, static_cast<const uint8_t*>(request[6].data()), 32);
+        const common::Status s = registry.Refresh();
+        if (!s.ok()) spdlog::error("[{}] ZAP: {}", hub_id_, s.message());
+        if (auto node = registry.FindByKey(z85)) {
+          status_code = "200";
+          status_text = "OK";
+          user_id = node->id;
+        } else {
+          spdlog::warn("[{}] refused connection from {}: key {} is not registered", hub_id_,
+                       address, z85);
+        }
+      }
+      socket.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
+      socket.send(zmq::buffer(request_id), zmq::send_flags::sndmore);
+      socket.send(zmq::buffer(status_code), zmq::send_flags::sndmore);
+      socket.send(zmq::buffer(status_text), zmq::send_flags::sndmore);
+      socket.send(zmq::buffer(user_id), zmq::send_flags::sndmore);
+      socket.send(zmq::str_buffer(""), zmq::send_flags::none);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return;
+      spdlog::error("[{}] ZAP handler: {}", hub_id_, e.what());
+    }
+  }
+}
+
+}  // namespace cen::hub

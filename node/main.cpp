@@ -1,0 +1,87 @@
+// cen-node: parses arguments and calls cen::node::NodeCommands.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "common/logging.h"
+#include "common/signals.h"
+#include "node/node_commands.h"
+#include "node/node_config.h"
+
+namespace {
+
+int Finish(const cen::common::Status& s) {
+  if (!s.ok()) std::cerr << "cen-node: " << s.message() << "\n";
+  return s.ExitCode();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "cen-node: the agent of a regional office (RILO) in a cenhub network. It keeps\n"
+      "an outbox of the office's records until the hub has them, and a replica of\n"
+      "every record the office may see, for analysts to query offline.\n\n"
+      "Typical set-up:\n"
+      "  cen-node init --data /var/lib/cen-node --id RILO-WE --hub tcp://hub:7701 --hub-key KEY\n"
+      "      (prints this node's public key: give it to the hub operator)\n"
+      "  cen-node run --data /var/lib/cen-node\n"
+      "  cen-node submit --data /var/lib/cen-node records.ndjson\n"
+      "  cen-node status --data /var/lib/cen-node"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "cen-node 0.1.0");
+
+  cen::node::NodeInitOptions init;
+  auto* init_cmd =
+      app.add_subcommand("init", "Create a node data directory and print its public key");
+  init_cmd->add_option("--data", init.data_dir, "Data directory to create")->required();
+  init_cmd->add_option("--id", init.node_id, "This node's id, e.g. RILO-WE")->required();
+  init_cmd->add_option("--hub", init.hub_endpoint, "Hub ingest endpoint, tcp://HOST:PORT")
+      ->required();
+  init_cmd->add_option("--hub-key", init.hub_key, "Hub public key: Z85 text or a key file")
+      ->required();
+  init_cmd->add_option("--region", init.region, "Region code of this office");
+
+  std::string run_dir;
+  auto* run_cmd = app.add_subcommand(
+      "run",
+      "Run the agent in the foreground until SIGINT/SIGTERM (forwards the outbox, keeps "
+      "the replica)");
+  run_cmd->add_option("--data", run_dir, "Node data directory")->required();
+
+  cen::node::SubmitOptions submit;
+  auto* submit_cmd = app.add_subcommand(
+      "submit",
+      "Queue records (NDJSON, one JSON object per line) for the hub; all or nothing.\n"
+      "Prints the uuid of each record. Works whether or not the agent runs.\n"
+      "Example line: {\"kind\":\"seizure\",\"ref\":\"FR-2026-0001\",\"seizure_date\":"
+      "\"2026-03-14\",\"reporting_country\":\"FR\",\"commodity\":\"drugs\",\"description\":"
+      "\"Cocaine in banana boxes\",\"quantity\":12.5,\"unit\":\"KGM\"}");
+  submit_cmd->add_option("--data", submit.data_dir, "Node data directory")->required();
+  submit_cmd->add_option("file", submit.file, "NDJSON file, or - for standard input")
+      ->capture_default_str();
+
+  cen::node::NodeStatusOptions status;
+  auto* status_cmd =
+      app.add_subcommand("status", "Show the hub link, the outbox and how far the replica is");
+  status_cmd->add_option("--data", status.data_dir, "Node data directory")->required();
+  status_cmd->add_flag("--json", status.json, "Print one JSON object");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  if (*init_cmd) return Finish(cen::node::NodeCommands::Init(init, std::cout));
+  if (*submit_cmd)
+    return Finish(cen::node::NodeCommands::Submit(submit, std::cin, std::cout, std::cerr));
+  if (*status_cmd) return Finish(cen::node::NodeCommands::Status(status, std::cout));
+  if (*run_cmd) {
+    auto config = cen::node::NodeConfig::Load(run_dir);
+    cen::common::Logging::Init(config.ok() ? config->node_id : "node");
+    const auto& stop = cen::common::Signals::InstallStopHandlers();
+    return Finish(cen::node::NodeCommands::Run(run_dir, stop));
+  }
+  return 2;
+}

@@ -1,0 +1,483 @@
+#include "node/node_agent.h"
+
+#include <spdlog/spdlog.h>
+#include <zmq.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <unordered_set>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/curve_keys.h"
+#include "common/socket_options.h"
+#include "common/wire_frame.h"
+#include "node/agent_status.h"
+#include "node/instance_lock.h"
+#include "node/node_config.h"
+#include "node/node_schema.h"
+#include "node/outbox.h"
+#include "node/replica.h"
+
+namespace cen::node {
+namespace {
+
+using common::WireFrame;
+using nlohmann::json;
+namespace frame = common::frame;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int kFetchMax = 2000;
+constexpr size_t kMaxPendingFeed = 200000;
+constexpr int kMaxDrain = 5000;
+constexpr auto kAckTimeout = std::chrono::seconds(15);
+constexpr auto kFetchTimeout = std::chrono::seconds(10);
+constexpr auto kBehindGrace = std::chrono::milliseconds(300);
+constexpr auto kPingEvery = std::chrono::seconds(1);
+constexpr auto kHelloEvery = std::chrono::seconds(1);
+constexpr auto kStatusEvery = std::chrono::seconds(1);
+constexpr const char* kMonitorEndpoint = "inproc://cen-node-dealer-monitor";
+
+std::string AckKey(const std::string& uuid, int64_t version) {
+  return uuid + "#" + std::to_string(version);
+}
+
+class AgentLoop {
+ public:
+  AgentLoop(common::Database* db, NodeConfig config, common::CurveKeys keys)
+      : db_(db),
+        config_(std::move(config)),
+        keys_(std::move(keys)),
+        outbox_(db),
+        replica_(db),
+        dealer_(ctx_, zmq::socket_type::dealer),
+        monitor_(ctx_, zmq::socket_type::pair) {}
+
+  common::Status Run(const std::atomic<bool>& stop) {
+    CEN_RETURN_IF_ERROR(replica_.Load());
+    try {
+      common::SocketOptions::CurveClient(dealer_, config_.hub_key, keys_.public_key(),
+                                         keys_.secret_key());
+      dealer_.set(zmq::sockopt::immediate, 1);
+      dealer_.set(zmq::sockopt::sndhwm, 10000);
+      dealer_.set(zmq::sockopt::rcvhwm, 100000);
+      const int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_DISCONNECTED;
+      if (zmq_socket_monitor(dealer_.handle(), kMonitorEndpoint, events) != 0)
+        return common::Internal("cannot monitor the hub connection");
+      monitor_.connect(kMonitorEndpoint);
+      dealer_.connect(config_.hub_endpoint);
+    } catch (const zmq::error_t& e) {
+      return common::InvalidInput("hub endpoint " + config_.hub_endpoint + ": " + e.what());
+    }
+    spdlog::info("agent started: hub {}, replica at gseq {} (epoch {})", config_.hub_endpoint,
+                 replica_.cursor(), replica_.epoch().empty() ? "none yet" : replica_.epoch());
+    SetState("connecting", "");
+
+    while (!stop) {
+      std::vector<zmq::pollitem_t> items = {{dealer_.handle(), 0, ZMQ_POLLIN, 0},
+                                            {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+      if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
+      try {
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(50));
+        if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
+        if (items[0].revents & ZMQ_POLLIN) CEN_RETURN_IF_ERROR(DrainDealer());
+        if (sub_ && (items[2].revents & ZMQ_POLLIN)) CEN_RETURN_IF_ERROR(DrainFeed());
+        CEN_RETURN_IF_ERROR(Tick());
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        return common::Internal(std::string("zmq: ") + e.what());
+      }
+    }
+    zmq_socket_monitor(dealer_.handle(), nullptr, 0);
+    status_.hub_state = "stopped";
+    (void)status_.Write(*db_);
+    spdlog::info("agent stopped at gseq {}", replica_.cursor());
+    return common::Status::Ok();
+  }
+
+ private:
+  void SetState(const std::string& state, const std::string& detail) {
+    if (status_.hub_state != state) {
+      spdlog::info("hub link: {}{}{}", state, detail.empty() ? "" : ": ", detail);
+    }
+    status_.hub_state = state;
+    if (!detail.empty() || state == "connected") status_.detail = detail;
+  }
+
+  bool Send(const std::string& bytes) {
+    auto sent = dealer_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    return sent.has_value();
+  }
+
+  void ForgetInFlight() {
+    in_flight_.clear();
+    last_sent_seq_ = 0;
+    outbox_dirty_ = true;
+    fetch_outstanding_ = false;
+    fetch_buffer_.clear();
+  }
+
+  void DrainMonitor() {
+    while (true) {
+      zmq::message_t event;
+      if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return;
+      zmq::message_t address;
+      if (event.more()) (void)monitor_.recv(address);
+      if (event.size() < 6) continue;
+      uint16_t id;
+      uint32_t value;
+      std::memcpy(&id, event.data(), 2);
+      std::memcpy(&value, static_cast<const char*>(event.data()) + 2, 4);
+      switch (id) {
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+          if (status_.hub_state != "connected") SetState("connecting", "");
+          SendHello();
+          break;
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+          SetState("unauthorized", "the hub refused this node's key (status " +
+                                       std::to_string(value) +
+                                       "); ask the hub operator to run cen-hub allow");
+          ForgetInFlight();
+          break;
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+          SetState("connecting", "handshake with the hub failed; check --hub-key");
+          break;
+        case ZMQ_EVENT_DISCONNECTED:
+          if (status_.hub_state == "connected") SetState("connecting", "connection lost");
+          ForgetInFlight();
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  void SendHello() {
+    auto size = outbox_.Size();
+    Send(WireFrame::Encode({{"t", frame::kHello},
+                            {"proto", frame::kProtocolVersion},
+                            {"node", config_.node_id},
+                            {"epoch", replica_.epoch()},
+                            {"replica_gseq", replica_.cursor()},
+                            {"outbox", size.ok() ? *size : 0}}));
+    last_hello_ = SteadyClock::now();
+  }
+
+  common::Status DrainDealer() {
+    for (int i = 0; i < kMaxDrain; ++i) {
+      zmq::message_t msg;
+      if (!dealer_.recv(msg, zmq::recv_flags::dontwait)) break;
+      auto f = WireFrame::Decode(msg.to_string_view());
+      if (!f.ok()) {
+        spdlog::warn("bad frame from the hub: {}", f.status().message());
+        continue;
+      }
+      last_heard_ = SteadyClock::now();
+      const std::string type = WireFrame::Type(*f);
+      if (type == frame::kAck) {
+        CEN_RETURN_IF_ERROR(OnAck(*f));
+      } else if (type == frame::kRecords) {
+        OnRecords(*f);
+      } else if (type == frame::kUpto) {
+        CEN_RETURN_IF_ERROR(OnUpto(*f));
+      } else if (type == frame::kWelcome) {
+        CEN_RETURN_IF_ERROR(OnWelcome(*f));
+      } else if (type == frame::kPong) {
+        if (auto h = WireFrame::GetInt(*f, "head"); h.ok()) NoteHead(*h);
+      } else if (type == frame::kError) {
+        spdlog::warn("hub error: {} {}", f->value("code", ""), f->value("reason", ""));
+        if (f->value("code", "") == "unauthorized")
+          SetState("unauthorized", f->value("reason", ""));
+      }
+    }
+    return common::Status::Ok();
+  }
+
+  common::Status OnWelcome(const json& f) {
+    auto epoch = WireFrame::GetString(f, "epoch");
+    auto head = WireFrame::GetInt(f, "head");
+    auto feed_port = WireFrame::GetInt(f, "feed_port");
+    if (!epoch.ok() || !head.ok() || !feed_port.ok()) {
+      spdlog::warn("malformed WELCOME from the hub");
+      return common::Status::Ok();
+    }
+    if (replica_.epoch().empty()) {
+      CEN_RETURN_IF_ERROR(replica_.SetEpoch(*epoch));
+    } else if (*epoch != replica_.epoch() || *head < replica_.cursor()) {
+      spdlog::warn(
+          "the hub's epoch is {} (was {}), head {} (replica at {}): the hub was replaced or "
+          "restored; rebuilding the replica and offering this node's records again",
+          *epoch, replica_.epoch(), *head, replica_.cursor());
+      CEN_RETURN_IF_ERROR(replica_.Reset(*epoch));
+      auto requeued = outbox_.RequeueAll();
+      if (!requeued.ok()) return requeued.status();
+      spdlog::info("{} own record versions queued again", *requeued);
+      pending_feed_.clear();
+    }
+    ForgetInFlight();
+    hub_head_ = *head;
+    SetState("connected", "");
+    if (!sub_ || *feed_port != feed_port_) {
+      feed_port_ = static_cast<int>(*feed_port);
+      sub_.emplace(ctx_, zmq::socket_type::sub);
+      common::SocketOptions::CurveClient(*sub_, config_.hub_key, keys_.public_key(),
+                                         keys_.secret_key());
+      sub_->set(zmq::sockopt::rcvhwm, 200000);
+      sub_->set(zmq::sockopt::subscribe, "N:" + config_.node_id);
+      sub_->connect(config_.FeedEndpoint(feed_port_));
+    }
+    RequestFetchIfBehind(/*now=*/true);
+    return common::Status::Ok();
+  }
+
+  common::Status OnAck(const json& f) {
+    auto acks = WireFrame::GetArray(f, "acks");
+    if (!acks.ok()) return common::Status::Ok();
+    std::vector<Outbox::Ack> done;
+    for (const auto& a : *acks) {
+      if (!a.is_object()) continue;
+      Outbox::Ack ack{a.value("uuid", ""), a.value("version", int64_t{0}), false, 0, ""};
+      const std::string verdict = a.value("status", "");
+      if (verdict == "NEW" || verdict == "DUP") {
+        ack.accepted = true;
+        ack.gseq = a.value("gseq", int64_t{0});
+      } else {
+        ack.reason = a.value("reason", "rejected by the hub");
+        spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);
+      }
+      in_flight_.erase(AckKey(ack.uuid, ack.version));
+      done.push_back(std::move(ack));
+    }
+    last_ack_ = SteadyClock::now();
+    outbox_dirty_ = true;
+    return outbox_.Acknowledge(done);
+  }
+
+  void OnRecords(const json& f) {
+    auto records = WireFrame::GetArray(f, "records");
+    if (!records.ok() || !fetch_outstanding_) return;
+    for (auto& r : *records) {
+      if (r.is_object() && r.contains("gseq")) fetch_buffer_.push_back(std::move(r));
+    }
+  }
+
+  common::Status OnUpto(const json& f) {
+    auto upto = WireFrame::GetInt(f, "upto");
+    auto head = WireFrame::GetInt(f, "head");
+    if (!upto.ok() || !fetch_outstanding_) return common::Status::Ok();
+    if (head.ok()) NoteHead(*head);
+    std::vector<json> batch;
+    for (auto& r : fetch_buffer_) {
+      const int64_t g = r.value("gseq", int64_t{0});
+      if (g > replica_.cursor() && g <= *upto) batch.push_back(std::move(r));
+    }
+    std::sort(batch.begin(), batch.end(), [](const json& a, const json& b) {
+      return a.value("gseq", int64_t{0}) < b.value("gseq", int64_t{0});
+    });
+    fetch_buffer_.clear();
+    fetch_outstanding_ = false;
+    if (*upto > replica_.cursor()) {
+      CEN_RETURN_IF_ERROR(replica_.Apply(batch, *upto));
+    }
+    CEN_RETURN_IF_ERROR(ApplyPendingFeed());
+    // Catching up: ask for the next slice at once.
+    if (hub_head_ > replica_.cursor()) RequestFetchIfBehind(/*now=*/true);
+    return common::Status::Ok();
+  }
+
+  void NoteHead(int64_t head) { hub_head_ = std::max(hub_head_, head); }
+
+  common::Status DrainFeed() {
+    for (int i = 0; i < kMaxDrain; ++i) {
+      zmq::message_t topic;
+      if (!sub_->recv(topic, zmq::recv_flags::dontwait)) break;
+      if (!topic.more()) continue;
+      zmq::message_t body;
+      (void)sub_->recv(body);
+      while (body.more()) {  // never sent by the hub; keep the stream aligned
+        zmq::message_t extra;
+        (void)sub_->recv(extra);
+      }
+      auto f = WireFrame::Decode(body.to_string_view());
+      if (!f.ok()) continue;
+      const std::string type = WireFrame::Type(*f);
+      if (type == frame::kHead) {
+        if (auto h = WireFrame::GetInt(*f, "head"); h.ok()) NoteHead(*h);
+        if (auto e = WireFrame::GetString(*f, "epoch");
+            e.ok() && !replica_.epoch().empty() && *e != replica_.epoch()) {
+          SendHello();  // the WELCOME answer decides about rebuilding
+        }
+        continue;
+      }
+      auto gseq = WireFrame::GetInt(*f, "gseq");
+      if (!gseq.ok() || *gseq <= replica_.cursor()) continue;
+      NoteHead(*gseq);
+      if (pending_feed_.size() >= kMaxPendingFeed) continue;  // FETCH will bring it
+      if (type == frame::kRec) {
+        auto rec = f->find("record");
+        if (rec == f->end() || !rec->is_object()) continue;
+        (*rec)["gseq"] = *gseq;
+        pending_feed_[*gseq] = std::move(*rec);
+      } else if (type == frame::kSkip) {
+        pending_feed_[*gseq] = std::nullopt;
+      }
+    }
+    return ApplyPendingFeed();
+  }
+
+  // Applies the run of feed messages that continues the cursor; a hole before
+  // the next one is a gap to FETCH.
+  common::Status ApplyPendingFeed() {
+    while (!pending_feed_.empty() && pending_feed_.begin()->first <= replica_.cursor())
+      pending_feed_.erase(pending_feed_.begin());
+    std::vector<json> batch;
+    int64_t next = replica_.cursor() + 1;
+    auto it = pending_feed_.begin();
+    while (it != pending_feed_.end() && it->first == next) {
+      if (it->second) batch.push_back(std::move(*it->second));
+      ++next;
+      it = pending_feed_.erase(it);
+    }
+    if (next - 1 > replica_.cursor()) {
+      CEN_RETURN_IF_ERROR(replica_.Apply(batch, next - 1));
+    }
+    RequestFetchIfBehind();
+    return common::Status::Ok();
+  }
+
+  // Fetches from the cursor when the replica is behind the hub's head or has a
+  // hole before buffered feed messages. While streaming, the head runs a little
+  // ahead of the feed, so a FETCH waits until being behind has lasted
+  // kBehindGrace, unless `now` (just connected).
+  void RequestFetchIfBehind(bool now = false) {
+    if (status_.hub_state != "connected" || fetch_outstanding_) return;
+    const bool behind = !pending_feed_.empty() || hub_head_ > replica_.cursor();
+    if (!behind) {
+      behind_since_.reset();
+      return;
+    }
+    const auto t = SteadyClock::now();
+    if (!behind_since_) behind_since_ = t;
+    if (!now && t - *behind_since_ < kBehindGrace) return;
+    if (Send(WireFrame::Encode(
+            {{"t", frame::kFetch}, {"from", replica_.cursor() + 1}, {"max", kFetchMax}}))) {
+      fetch_outstanding_ = true;
+      fetch_started_ = t;
+      fetch_buffer_.clear();
+      behind_since_.reset();
+    }
+  }
+
+  common::Status SendOutbox() {
+    if (status_.hub_state != "connected") return common::Status::Ok();
+    const int64_t version = db_->DataVersion();
+    if (version != outbox_data_version_) {
+      outbox_data_version_ = version;
+      outbox_dirty_ = true;
+    }
+    while (outbox_dirty_ && static_cast<int>(in_flight_.size()) < config_.window) {
+      const int room = config_.window - static_cast<int>(in_flight_.size());
+      auto entries = outbox_.Pending(last_sent_seq_, std::min(room, config_.batch));
+      if (!entries.ok()) return entries.status();
+      if (entries->empty()) {
+        outbox_dirty_ = false;
+        break;
+      }
+      std::vector<std::string> bodies;
+      for (const auto& e : *entries) bodies.push_back(e.body);
+      if (!Send(WireFrame::EncodeRecords(frame::kPublish, bodies))) break;  // retry next tick
+      if (in_flight_.empty()) last_ack_ = SteadyClock::now();
+      for (const auto& e : *entries) in_flight_.insert(AckKey(e.uuid, e.version));
+      last_sent_seq_ = entries->back().seq;
+    }
+    return common::Status::Ok();
+  }
+
+  common::Status Tick() {
+    const auto now = SteadyClock::now();
+    if (status_.hub_state != "connected" && now - last_hello_ >= kHelloEvery) SendHello();
+    if (status_.hub_state == "connected") {
+      if (!in_flight_.empty() && now - last_ack_ > kAckTimeout) {
+        spdlog::warn("{} records unacknowledged for {} s; sending them again", in_flight_.size(),
+                     std::chrono::duration_cast<std::chrono::seconds>(kAckTimeout).count());
+        ForgetInFlight();
+      }
+      if (fetch_outstanding_ && now - fetch_started_ > kFetchTimeout) {
+        fetch_outstanding_ = false;
+        fetch_buffer_.clear();
+      }
+      if (now - last_ping_ >= kPingEvery) {
+        auto size = outbox_.Size();
+        Send(WireFrame::Encode({{"t", frame::kPing},
+                                {"replica_gseq", replica_.cursor()},
+                                {"outbox", size.ok() ? *size : 0}}));
+        last_ping_ = now;
+      }
+      CEN_RETURN_IF_ERROR(SendOutbox());
+      RequestFetchIfBehind();
+    }
+    status_.hub_head = hub_head_;
+    if (!(status_ == written_status_) || now - last_status_write_ >= kStatusEvery) {
+      CEN_RETURN_IF_ERROR(status_.Write(*db_));
+      written_status_ = status_;
+      last_status_write_ = now;
+    }
+    return common::Status::Ok();
+  }
+
+  common::Database* db_;
+  NodeConfig config_;
+  common::CurveKeys keys_;
+  Outbox outbox_;
+  Replica replica_;
+  zmq::context_t ctx_;
+  zmq::socket_t dealer_;
+  zmq::socket_t monitor_;
+  std::optional<zmq::socket_t> sub_;
+  int feed_port_ = 0;
+
+  AgentStatus status_;
+  AgentStatus written_status_;
+  int64_t hub_head_ = 0;
+
+  std::unordered_set<std::string> in_flight_;  // "uuid#version" sent, not acked
+  int64_t last_sent_seq_ = 0;
+  int64_t outbox_data_version_ = -1;
+  bool outbox_dirty_ = true;
+
+  std::map<int64_t, std::optional<json>> pending_feed_;  // gseq -> record, or SKIP
+  bool fetch_outstanding_ = false;
+  std::vector<json> fetch_buffer_;
+
+  SteadyClock::time_point last_hello_{};
+  SteadyClock::time_point last_heard_{};
+  SteadyClock::time_point last_ack_{};
+  SteadyClock::time_point last_ping_{};
+  SteadyClock::time_point fetch_started_{};
+  std::optional<SteadyClock::time_point> behind_since_;
+  SteadyClock::time_point last_status_write_{};
+};
+
+}  // namespace
+
+common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
+  auto config = NodeConfig::Load(data_dir_);
+  if (!config.ok()) return config.status();
+  auto keys = common::CurveKeys::Load(data_dir_);
+  if (!keys.ok()) return keys.status();
+  auto lock = InstanceLock::Acquire(data_dir_);
+  if (!lock.ok()) return lock.status();
+  auto db = NodeSchema::Open(data_dir_, common::Database::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));
+  AgentLoop loop(&*db, std::move(*config), std::move(*keys));
+  return loop.Run(stop);
+}
+
+}  // namespace cen::node

@@ -1,0 +1,181 @@
+#include "node/node_commands.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "common/curve_keys.h"
+#include "common/record_validator.h"
+#include "node/agent_status.h"
+#include "node/instance_lock.h"
+#include "node/node_agent.h"
+#include "node/node_config.h"
+#include "node/node_schema.h"
+#include "node/outbox.h"
+#include "node/replica.h"
+
+namespace cen::node {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+bool IsValidId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (const char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
+  if (!IsValidId(o.node_id))
+    return common::UsageError("--id: '" + o.node_id +
+                              "' is not a node id (letters, digits, _ - ., at most 64)");
+  if (!o.region.empty() && !IsValidId(o.region))
+    return common::UsageError("--region: '" + o.region + "' is not a region code");
+  if (o.hub_endpoint.rfind("tcp://", 0) != 0 || o.hub_endpoint.rfind(':') <= 6)
+    return common::UsageError("--hub: '" + o.hub_endpoint + "' must look like tcp://HOST:PORT");
+  auto hub_key = common::CurveKeys::ParsePublicKey(o.hub_key);
+  if (!hub_key.ok()) return common::UsageError("--hub-key: " + hub_key.status().message());
+  if (fs::exists(NodeSchema::DbPath(o.data_dir)))
+    return common::AlreadyExists(o.data_dir +
+                                 " already holds a node (node.db); refusing to overwrite");
+  std::error_code ec;
+  fs::create_directories(o.data_dir, ec);
+  if (ec) return common::Internal("cannot create " + o.data_dir + ": " + ec.message());
+  fs::permissions(o.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+
+  NodeConfig config;
+  config.node_id = o.node_id;
+  config.hub_endpoint = o.hub_endpoint;
+  config.hub_key = *hub_key;
+  config.region = o.region;
+  auto keys = common::CurveKeys::Generate();
+  if (!keys.ok()) return keys.status();
+  CEN_RETURN_IF_ERROR(keys->Save(o.data_dir));
+  CEN_RETURN_IF_ERROR(config.Save(o.data_dir));
+  auto db = common::Database::Open(NodeSchema::DbPath(o.data_dir),
+                                   common::Database::Mode::kReadWriteCreate);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(NodeSchema::Create(*db, o.node_id));
+  out << keys->public_key() << "\n";
+  return common::Status::Ok();
+}
+
+common::Status NodeCommands::Run(const std::string& data_dir, const std::atomic<bool>& stop) {
+  NodeAgent agent(data_dir);
+  return agent.Run(stop);
+}
+
+common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, std::ostream& out,
+                                    std::ostream& err) {
+  auto config = NodeConfig::Load(o.data_dir);
+  if (!config.ok()) return config.status();
+  std::ifstream file;
+  std::istream* src = &in;
+  const std::string name = o.file == "-" ? "<stdin>" : o.file;
+  if (o.file != "-") {
+    file.open(o.file);
+    if (!file) return common::NotFound("cannot read " + o.file);
+    src = &file;
+  }
+  const common::RecordValidator validator(common::KeyPolicy::kRefuseUnknown);
+  std::vector<json> records;
+  std::vector<int> line_of;
+  int errors = 0;
+  std::string line;
+  for (int line_no = 1; std::getline(*src, line); ++line_no) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    json rec = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (rec.is_discarded()) {
+      err << name << ":" << line_no << ": (line): not valid JSON\n";
+      ++errors;
+      continue;
+    }
+    for (const auto& e : validator.Validate(rec)) {
+      err << name << ":" << line_no << ": " << (e.field.empty() ? "(record)" : e.field) << ": "
+          << e.reason << "\n";
+      ++errors;
+    }
+    records.push_back(std::move(rec));
+    line_of.push_back(line_no);
+  }
+  if (errors > 0) {
+    return common::InvalidInput(std::to_string(errors) + " error(s) in " + name +
+                                "; nothing was queued");
+  }
+  if (records.empty()) return common::InvalidInput(name + ": no records");
+
+  auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
+  Outbox outbox(&*db);
+  auto queued = outbox.Enqueue(std::move(records));
+  if (!queued.ok()) {
+    // "record N: field: reason" -> "FILE:LINE: field: reason"
+    std::string msg = queued.status().message();
+    if (msg.rfind("record ", 0) == 0) {
+      const size_t colon = msg.find(": ");
+      const size_t n = std::stoul(msg.substr(7, colon - 7));
+      if (n >= 1 && n <= line_of.size()) {
+        err << name << ":" << line_of[n - 1] << ": " << msg.substr(colon + 2) << "\n";
+        return common::InvalidInput("nothing was queued");
+      }
+    }
+    return queued.status();
+  }
+  for (const auto& q : *queued) out << q.uuid << "\n";
+  return common::Status::Ok();
+}
+
+common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& out) {
+  auto config = NodeConfig::Load(o.data_dir);
+  if (!config.ok()) return config.status();
+  auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadOnly);
+  if (!db.ok()) return db.status();
+  auto agent = AgentStatus::Read(*db);
+  if (!agent.ok()) return agent.status();
+  Replica replica(&*db);
+  CEN_RETURN_IF_ERROR(replica.Load());
+  auto records = replica.Count();
+  if (!records.ok()) return records.status();
+  auto outbox = db->QueryInt("SELECT count(*) FROM outbox");
+  auto rejected = db->QueryInt("SELECT count(*) FROM own_records WHERE status='rejected'");
+  if (!outbox.ok()) return outbox.status();
+  if (!rejected.ok()) return rejected.status();
+  const bool running = InstanceLock::IsHeld(o.data_dir);
+  const std::string hub_state = running ? agent->hub_state : "stopped";
+  const json status = {{"id", config->node_id},
+                       {"hub", config->hub_endpoint},
+                       {"agent_running", running},
+                       {"hub_state", hub_state},
+                       {"outbox", outbox->value_or(0)},
+                       {"rejected", rejected->value_or(0)},
+                       {"replica_gseq", replica.cursor()},
+                       {"hub_head", agent->hub_head},
+                       {"records", *records},
+                       {"epoch", replica.epoch()},
+                       {"updated_at", agent->updated_at},
+                       {"detail", agent->detail}};
+  if (o.json) {
+    out << status.dump() << "\n";
+    return common::Status::Ok();
+  }
+  out << "node        " << config->node_id << "\n"
+      << "hub         " << config->hub_endpoint << " (" << hub_state << ")\n";
+  if (!agent->detail.empty()) out << "detail      " << agent->detail << "\n";
+  out << "outbox      " << outbox->value_or(0) << " record(s) waiting for the hub\n"
+      << "rejected    " << rejected->value_or(0) << "\n"
+      << "replica     " << *records << " record(s), gseq " << replica.cursor() << " of "
+      << agent->hub_head << "\n";
+  return common::Status::Ok();
+}
+
+}  // namespace cen::node

@@ -1,0 +1,44 @@
+// What each `cen-node` subcommand does; main.cpp only parses arguments.
+#pragma once
+
+#include <atomic>
+#include <iosfwd>
+#include <string>
+
+#include "common/status.h"
+
+namespace cen::node {
+
+struct NodeInitOptions {
+  std::string data_dir;
+  std::string node_id;
+  std::string hub_endpoint;
+  std::string hub_key;  // Z85 text or a key file
+  std::string region;
+};
+
+struct SubmitOptions {
+  std::string data_dir;
+  std::string file = "-";  // NDJSON; "-" is standard input
+};
+
+struct NodeStatusOptions {
+  std::string data_dir;
+  bool json = false;
+};
+
+class NodeCommands {
+ public:
+  // Creates the data directory, node.db, node.toml and the key pair; prints
+  // the node's public key on `out`.
+  static common::Status Init(const NodeInitOptions& o, std::ostream& out);
+  static common::Status Run(const std::string& data_dir, const std::atomic<bool>& stop);
+  // Validates every line first; queues all records in one transaction or
+  // none. Prints one uuid per record on `out`; errors `FILE:LINE: field:
+  // reason` on `err`.
+  static common::Status Submit(const SubmitOptions& o, std::istream& in, std::ostream& out,
+                               std::ostream& err);
+  static common::Status Status(const NodeStatusOptions& o, std::ostream& out);
+};
+
+}  // namespace cen::node

@@ -1,0 +1,50 @@
+#include "node/node_config.h"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+
+namespace cen::node {
+
+common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
+  const std::string path = data_dir + "/node.toml";
+  if (!std::ifstream(path))
+    return common::NotFound(
+        data_dir + " is not a node data directory (no node.toml); run: cen-node init --data " +
+        data_dir + " ...");
+  NodeConfig c;
+  try {
+    const toml::table t = toml::parse_file(path);
+    c.node_id = t["node_id"].value_or(std::string());
+    c.hub_endpoint = t["hub"].value_or(std::string());
+    c.hub_key = t["hub_key"].value_or(std::string());
+    c.region = t["region"].value_or(std::string());
+    c.window = t["window"].value_or(c.window);
+    c.batch = t["batch"].value_or(c.batch);
+  } catch (const toml::parse_error& e) {
+    return common::InvalidInput(path + ":" + std::to_string(e.source().begin.line) + ": " +
+                                std::string(e.description()));
+  }
+  if (c.node_id.empty()) return common::InvalidInput(path + ": node_id: required");
+  if (c.hub_endpoint.rfind("tcp://", 0) != 0)
+    return common::InvalidInput(path + ": hub: must be tcp://HOST:PORT");
+  if (c.window < 1 || c.batch < 1)
+    return common::InvalidInput(path + ": window, batch: must be >= 1");
+  return c;
+}
+
+common::Status NodeConfig::Save(const std::string& data_dir) const {
+  const std::string path = data_dir + "/node.toml";
+  std::ofstream out(path);
+  toml::table t{{"node_id", node_id}, {"hub", hub_endpoint}, {"hub_key", hub_key},
+                {"region", region},   {"window", window},    {"batch", batch}};
+  out << "# cen-node configuration. Restart the agent after editing.\n" << t << "\n";
+  return out.good() ? common::Status::Ok() : common::Internal("cannot write " + path);
+}
+
+std::string NodeConfig::FeedEndpoint(int feed_port) const {
+  const size_t colon = hub_endpoint.rfind(':');
+  return hub_endpoint.substr(0, colon) + ":" + std::to_string(feed_port);
+}
+
+}  // namespace cen::node

@@ -1,0 +1,24 @@
+// node.toml in a node's data directory: who the node is and where its hub is.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+
+namespace cen::node {
+
+struct NodeConfig {
+  std::string node_id;
+  std::string hub_endpoint;  // tcp://HOST:PORT of the hub's ingest socket
+  std::string hub_key;       // the hub's CURVE public key, Z85
+  std::string region;
+  int window = 4096;  // records in flight, not yet acked
+  int batch = 512;    // records per PUBLISH frame
+
+  static common::Result<NodeConfig> Load(const std::string& data_dir);
+  common::Status Save(const std::string& data_dir) const;
+  // tcp://HOST:<feed_port>, from the ingest endpoint's host.
+  std::string FeedEndpoint(int feed_port) const;
+};
+
+}  // namespace cen::node

@@ -1,0 +1,146 @@
+#include "node/outbox.h"
+
+#include "common/clock.h"
+#include "common/msgpack_json.h"
+#include "common/uuid7.h"
+
+namespace cen::node {
+
+using nlohmann::json;
+
+common::Result<std::vector<Outbox::Queued>> Outbox::Enqueue(std::vector<json> records) {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  auto latest = db_->Prepare(
+      "SELECT uuid, version, content FROM own_records WHERE kind=? AND ref=? "
+      "ORDER BY version DESC LIMIT 1");
+  auto uuid_ref = db_->Prepare("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
+  auto ins_own = db_->Prepare(
+      "INSERT INTO own_records(uuid, version, kind, ref, content, body, queued_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  auto ins_out = db_->Prepare("INSERT INTO outbox(uuid, version, body) VALUES (?, ?, ?)");
+  for (auto* s : {&latest, &uuid_ref, &ins_own, &ins_out}) {
+    if (!s->ok()) return s->status();
+  }
+  const std::string now = common::Clock::NowRfc3339();
+  std::vector<Queued> out;
+  out.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    json& rec = records[i];
+    const std::string where = "record " + std::to_string(i + 1) + ": ";
+    std::string given_uuid;
+    if (auto it = rec.find("uuid"); it != rec.end()) {
+      given_uuid = it->get<std::string>();
+      rec.erase(it);
+    }
+    const std::string kind = rec["kind"].get<std::string>();
+    const std::string ref = rec["ref"].get<std::string>();
+    const std::string content = rec.dump();
+
+    latest->Bind(1, kind).Bind(2, ref);
+    auto row = latest->Step();
+    if (!row.ok()) return row.status();
+    Queued q{given_uuid, 1, Disposition::kNew};
+    std::string previous_content;
+    if (*row) {
+      q.uuid = latest->ColumnText(0);
+      q.version = latest->ColumnInt(1) + 1;
+      q.disposition = Disposition::kAmended;
+      previous_content = latest->ColumnText(2);
+    }
+    latest->Reset();
+    if (q.disposition == Disposition::kAmended) {
+      if (!given_uuid.empty() && given_uuid != q.uuid)
+        return common::InvalidInput(where + "uuid: ref '" + ref + "' already belongs to record " +
+                                    q.uuid);
+      if (previous_content == content) {
+        out.push_back({q.uuid, q.version - 1, Disposition::kUnchanged});
+        continue;
+      }
+    } else {
+      if (q.uuid.empty()) {
+        q.uuid = common::Uuid7::Generate();
+      } else {
+        uuid_ref->Bind(1, q.uuid);
+        auto used = uuid_ref->Step();
+        if (!used.ok()) return used.status();
+        const bool taken = *used;
+        const std::string other = taken ? uuid_ref->ColumnText(1) : "";
+        uuid_ref->Reset();
+        if (taken)
+          return common::InvalidInput(where + "uuid: already used by the record with ref '" +
+                                      other + "'");
+      }
+    }
+    rec["uuid"] = q.uuid;
+    rec["version"] = q.version;
+    const std::string body = common::MsgpackJson::Encode(rec);
+    ins_own->Bind(1, q.uuid).Bind(2, q.version).Bind(3, kind).Bind(4, ref).Bind(5, content);
+    ins_own->BindBlob(6, body).Bind(7, now);
+    CEN_RETURN_IF_ERROR(ins_own->Run());
+    ins_out->Bind(1, q.uuid).Bind(2, q.version).BindBlob(3, body);
+    CEN_RETURN_IF_ERROR(ins_out->Run());
+    out.push_back(std::move(q));
+  }
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  return out;
+}
+
+common::Result<std::vector<Outbox::Entry>> Outbox::Pending(int64_t after_seq, int max) {
+  auto stmt = db_->Prepare(
+      "SELECT seq, uuid, version, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, after_seq).Bind(2, max);
+  std::vector<Entry> out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(
+        {stmt->ColumnInt(0), stmt->ColumnText(1), stmt->ColumnInt(2), stmt->ColumnBlob(3)});
+  }
+  return out;
+}
+
+common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  auto del = db_->Prepare("DELETE FROM outbox WHERE uuid=? AND version=?");
+  auto upd =
+      db_->Prepare("UPDATE own_records SET status=?, gseq=?, reason=? WHERE uuid=? AND version=?");
+  if (!del.ok()) return del.status();
+  if (!upd.ok()) return upd.status();
+  for (const auto& a : acks) {
+    CEN_RETURN_IF_ERROR(del->Bind(1, a.uuid).Bind(2, a.version).Run());
+    upd->Bind(1, a.accepted ? "accepted" : "rejected");
+    if (a.accepted) {
+      upd->Bind(2, a.gseq).BindNull(3);
+    } else {
+      upd->BindNull(2).Bind(3, a.reason);
+    }
+    CEN_RETURN_IF_ERROR(upd->Bind(4, a.uuid).Bind(5, a.version).Run());
+  }
+  return tx->Commit();
+}
+
+common::Result<int64_t> Outbox::RequeueAll() {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(
+      db_->Exec("INSERT OR IGNORE INTO outbox(uuid, version, body) SELECT uuid, version, body "
+                "FROM own_records WHERE status != 'rejected' ORDER BY queued_at, uuid, version"));
+  const int64_t n = db_->Changes();
+  CEN_RETURN_IF_ERROR(
+      db_->Exec("UPDATE own_records SET status='queued', gseq=NULL "
+                "WHERE status='accepted'"));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  return n;
+}
+
+common::Result<int64_t> Outbox::Size() {
+  auto n = db_->QueryInt("SELECT count(*) FROM outbox");
+  if (!n.ok()) return n.status();
+  return n->value_or(0);
+}
+
+}  // namespace cen::node
