@@ -1,0 +1,788 @@
+#include "common/record_validator.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include "common/check_digits.h"
+#include "common/clock.h"
+#include "common/code_lists.h"
+#include "common/uuid7.h"
+
+// How the checks run: one Checker per Validate() call walks the fields in a
+// fixed order (the envelope, then the fields of the record's kind in the order
+// of kSeizureFields / kAlertFields, then unknown keys by name), so the same record always
+// yields the same errors in the same order. A check never reads a value before
+// testing its JSON type, so nlohmann never throws type_error here.
+//
+// Besides filling in defaults, Validate() rewrites one value in place: an IMO
+// number ("IMO 9074729", or the JSON integer 9074729) becomes its seven digits
+// as a string, "9074729", so every replica stores and searches one spelling.
+
+namespace cen::common {
+namespace {
+
+using nlohmann::json;
+
+// Lengths are counted in Unicode code points.
+constexpr size_t kMaxRef = 64;
+constexpr size_t kMaxHandlingNote = 1000;
+constexpr size_t kMaxDescription = 4000;
+constexpr size_t kMaxLocation = 200;
+constexpr size_t kMaxConcealment = 1000;
+constexpr size_t kMaxConveyance = 200;
+constexpr size_t kMaxTitle = 200;
+constexpr size_t kMaxBody = 16000;
+constexpr size_t kMaxCompany = 200;
+constexpr size_t kMaxScopeName = 32;
+constexpr size_t kMaxNodeId = 64;
+
+constexpr std::string_view kHandlingCodes[] = {"H0", "H1", "H2", "H3"};
+constexpr std::string_view kSourceEvals[] = {"A", "B", "C", "X"};
+constexpr std::string_view kGenders[] = {"M", "F", "U"};
+
+// Top-level keys every record may carry, then those of each kind, in check order.
+// clang-format off
+constexpr std::string_view kEnvelopeFields[] = {
+    "kind", "ref", "uuid", "version", "origin", "gseq", "received_at", "scope", "handling",
+    "handling_note", "source_eval", "info_eval", "lang"};
+constexpr std::string_view kSeizureFields[] = {
+    "seizure_date", "reporting_country", "commodity", "description", "quantity", "unit",
+    "hs_code", "location", "locode", "lat", "lon", "location_type", "direction", "detection",
+    "concealment", "transport_mode", "conveyance", "containers", "vessel_imo", "departure",
+    "destination", "transit", "value", "currency", "offenders"};
+constexpr std::string_view kAlertFields[] = {
+    "title", "body", "priority", "msg_type", "references", "issued_at", "expires_at",
+    "commodity", "indicators"};
+// clang-format on
+constexpr std::string_view kOffenderFields[] = {"nationality", "gender", "age"};
+constexpr std::string_view kIndicatorFields[] = {"containers", "vessel_imo", "companies", "routes",
+                                                 "hs_codes"};
+
+bool Contains(std::span<const std::string_view> list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+std::string Join(std::span<const std::string_view> list) {
+  std::string out;
+  for (const std::string_view item : list) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+
+bool IsControl(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || byte == 0x7F;
+}
+
+bool AllDigits(std::string_view text) { return std::all_of(text.begin(), text.end(), IsDigit); }
+
+// The number of Unicode code points in `text`, or nullopt when it is not
+// well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
+// beyond U+10FFFF).
+std::optional<size_t> CountCodePoints(std::string_view text) {
+  size_t count = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    size_t length = 1;
+    uint32_t code_point = lead;
+    if (lead < 0x80) {
+      // ASCII
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+      code_point = lead & 0x1Fu;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      code_point = lead & 0x0Fu;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      code_point = lead & 0x07u;
+    } else {
+      return std::nullopt;
+    }
+    if (text.size() - i < length) return std::nullopt;
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0u) != 0x80u) return std::nullopt;
+      code_point = (code_point << 6) | (next & 0x3Fu);
+    }
+    if ((length == 3 && code_point < 0x800) || (length == 4 && code_point < 0x10000) ||
+        code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return std::nullopt;
+    }
+    i += length;
+    ++count;
+  }
+  return count;
+}
+
+// A key as it can be shown in an error: itself when it is printable UTF-8,
+// else its JSON string form with escapes.
+std::string PrintableKey(const std::string& key) {
+  const bool printable =
+      CountCodePoints(key).has_value() && std::none_of(key.begin(), key.end(), IsControl);
+  if (printable) return key;
+  return json(key).dump(-1, ' ', true, json::error_handler_t::replace);
+}
+
+// Days since 1970-01-01 in the proleptic Gregorian calendar (Howard
+// Hinnant's days_from_civil).
+constexpr int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
+  year -= month <= 2 ? 1 : 0;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;
+  const int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+// The earliest seizure_date accepted: older dates are typing errors.
+constexpr int64_t kFirstDay = DaysFromCivil(1900, 1, 1);
+static_assert(kFirstDay == -25567);
+
+int64_t DaysInMonth(int64_t year, int64_t month) {
+  static constexpr int64_t kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// REQUIRES: AllDigits(text).
+int64_t ToInt(std::string_view text) {
+  int64_t value = 0;
+  for (const char c : text) value = value * 10 + (c - '0');
+  return value;
+}
+
+// "YYYY-MM-DD" naming a real calendar date, as days since 1970-01-01.
+std::optional<int64_t> ParseDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  const std::string_view year = text.substr(0, 4);
+  const std::string_view month = text.substr(5, 2);
+  const std::string_view day = text.substr(8, 2);
+  if (!AllDigits(year) || !AllDigits(month) || !AllDigits(day)) return std::nullopt;
+  const int64_t y = ToInt(year);
+  const int64_t m = ToInt(month);
+  const int64_t d = ToInt(day);
+  if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) return std::nullopt;
+  return DaysFromCivil(y, m, d);
+}
+
+// A point in time from an RFC 3339 timestamp, in UTC.
+struct Instant {
+  int64_t seconds = 0;  // since 1970-01-01T00:00:00Z
+  int64_t nanos = 0;    // fraction of a second; digits past the ninth are dropped
+  auto operator<=>(const Instant&) const = default;
+};
+
+// RFC 3339 date-time with a time zone: "2026-11-28T10:00:00Z",
+// "2026-11-28T12:00:00.250+02:00". "T" and "Z" may be lower case (RFC 3339
+// section 5.6); a leap second (":60") is accepted.
+std::optional<Instant> ParseRfc3339(std::string_view text) {
+  if (text.size() < 20) return std::nullopt;
+  const std::optional<int64_t> days = ParseDate(text.substr(0, 10));
+  if (!days || (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
+    return std::nullopt;
+  }
+  const std::string_view hour = text.substr(11, 2);
+  const std::string_view minute = text.substr(14, 2);
+  const std::string_view second = text.substr(17, 2);
+  if (!AllDigits(hour) || !AllDigits(minute) || !AllDigits(second)) return std::nullopt;
+  const int64_t h = ToInt(hour);
+  const int64_t m = ToInt(minute);
+  const int64_t s = ToInt(second);
+  if (h > 23 || m > 59 || s > 60) return std::nullopt;
+
+  Instant instant;
+  size_t pos = 19;
+  if (text[pos] == '.') {
+    ++pos;
+    const size_t first = pos;
+    int64_t scale = 100'000'000;
+    for (; pos < text.size() && IsDigit(text[pos]); ++pos) {
+      instant.nanos += (text[pos] - '0') * scale;
+      scale /= 10;
+    }
+    if (pos == first) return std::nullopt;
+  }
+  int64_t offset = 0;
+  const std::string_view zone = text.substr(pos);
+  if (zone == "Z" || zone == "z") {
+    offset = 0;
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    const std::string_view zone_hour = zone.substr(1, 2);
+    const std::string_view zone_minute = zone.substr(4, 2);
+    if (!AllDigits(zone_hour) || !AllDigits(zone_minute)) return std::nullopt;
+    const int64_t zh = ToInt(zone_hour);
+    const int64_t zm = ToInt(zone_minute);
+    if (zh > 23 || zm > 59) return std::nullopt;
+    offset = (zone[0] == '-' ? -1 : 1) * (zh * 3600 + zm * 60);
+  } else {
+    return std::nullopt;
+  }
+  instant.seconds = *days * 86400 + h * 3600 + m * 60 + s - offset;
+  return instant;
+}
+
+bool IsScopeNameChar(char c) {
+  return IsUpper(c) || IsLower(c) || IsDigit(c) || c == '_' || c == '-';
+}
+
+bool IsNodeIdChar(char c) { return IsScopeNameChar(c) || c == '.'; }
+
+bool IsToken(std::string_view text, size_t max, bool (*allowed)(char)) {
+  return !text.empty() && text.size() <= max && std::all_of(text.begin(), text.end(), allowed);
+}
+
+// "global", "region:CODE", "group:NAME" (CODE and NAME: 1-32 of A-Za-z0-9_-)
+// or "nodes:ID[,ID...]" (ID: 1-64 of A-Za-z0-9_.-).
+bool IsScope(std::string_view scope) {
+  if (scope == "global") return true;
+  for (const std::string_view prefix : {"region:", "group:"}) {
+    if (scope.starts_with(prefix)) {
+      return IsToken(scope.substr(prefix.size()), kMaxScopeName, IsScopeNameChar);
+    }
+  }
+  constexpr std::string_view kNodes = "nodes:";
+  if (!scope.starts_with(kNodes)) return false;
+  std::string_view ids = scope.substr(kNodes.size());
+  while (true) {
+    const size_t comma = ids.find(',');
+    if (!IsToken(ids.substr(0, comma), kMaxNodeId, IsNodeIdChar)) return false;
+    if (comma == std::string_view::npos) return true;
+    ids.remove_prefix(comma + 1);
+  }
+}
+
+// A JSON integer as int64_t (values beyond it saturate, which every range
+// check here refuses), or nullopt for anything else, 4.0 included.
+std::optional<int64_t> AsInteger(const json& value) {
+  if (value.is_number_unsigned()) {
+    const auto u = value.get<uint64_t>();
+    constexpr auto kMax = std::numeric_limits<int64_t>::max();
+    return u > static_cast<uint64_t>(kMax) ? kMax : static_cast<int64_t>(u);
+  }
+  if (value.is_number_integer()) return value.get<int64_t>();
+  return std::nullopt;
+}
+
+// A finite JSON number, integer or not.
+std::optional<double> AsNumber(const json& value) {
+  if (!value.is_number()) return std::nullopt;
+  const auto number = value.get<double>();
+  if (!std::isfinite(number)) return std::nullopt;
+  return number;
+}
+
+std::string Indexed(const std::string& field, size_t index) {
+  return field + "[" + std::to_string(index) + "]";
+}
+
+enum class Kind { kSeizure, kAlert };
+
+// The state of one Validate() call.
+class Checker {
+ public:
+  Checker(json& record, KeyPolicy policy, int64_t latest_day, std::string today)
+      : record_(record), policy_(policy), latest_day_(latest_day), today_(std::move(today)) {}
+
+  std::vector<FieldError> Run() && {
+    if (!record_.is_object()) return {{"(record)", "must be a JSON object"}};
+    const std::optional<Kind> kind = CheckKind();
+    CheckEnvelope();
+    // Without a kind, which keys belong to the record is unknown: its fields
+    // are left unchecked until the kind is right.
+    if (kind == Kind::kSeizure) CheckSeizure();
+    if (kind == Kind::kAlert) CheckAlert();
+    if (kind) CheckUnknownKeys(*kind);
+    return std::move(errors_);
+  }
+
+ private:
+  void Fail(std::string field, std::string reason) {
+    errors_.push_back({std::move(field), std::move(reason)});
+  }
+
+  // The top-level value of `name`, or nullptr when the record has none.
+  json* Find(std::string_view name) {
+    const auto it = record_.find(std::string(name));
+    return it == record_.end() ? nullptr : &*it;
+  }
+
+  json* Required(std::string_view name) {
+    json* value = Find(name);
+    if (value == nullptr) Fail(std::string(name), "required");
+    return value;
+  }
+
+  // `name` must be present when `partner` is ("both or neither").
+  void Pair(std::string_view name, std::string_view partner) {
+    if (Find(name) == nullptr && Find(partner) != nullptr) {
+      Fail(std::string(name), "required when " + std::string(partner) + " is given");
+    }
+  }
+
+  // --- Checks of one value; each reports at most one error for it. ---
+
+  bool Text(const std::string& field, const json& value, size_t min, size_t max) {
+    if (!value.is_string()) {
+      Fail(field, "must be a string");
+      return false;
+    }
+    const std::optional<size_t> length = CountCodePoints(value.get_ref<const std::string&>());
+    if (!length) {
+      Fail(field, "must be valid UTF-8");
+    } else if (*length < min) {
+      Fail(field, "must not be empty");
+    } else if (*length > max) {
+      Fail(field, "must be at most " + std::to_string(max) + " characters (has " +
+                      std::to_string(*length) + ")");
+    } else {
+      return true;
+    }
+    return false;
+  }
+
+  bool OneOf(const std::string& field, const json& value,
+             std::span<const std::string_view> allowed) {
+    if (value.is_string() && Contains(allowed, value.get_ref<const std::string&>())) return true;
+    Fail(field, "must be one of " + Join(allowed));
+    return false;
+  }
+
+  void CountryCode(const std::string& field, const json& value) {
+    if (value.is_string()) {
+      const auto& code = value.get_ref<const std::string&>();
+      if (CodeLists::IsCountry(code)) return;
+      std::string upper = code;
+      for (char& c : upper) {
+        if (IsLower(c)) c = static_cast<char>(c - 'a' + 'A');
+      }
+      if (CodeLists::IsCountry(upper)) {
+        Fail(field, "must be upper case: " + upper);
+        return;
+      }
+    }
+    Fail(field, "must be an ISO 3166-1 alpha-2 country code, like FR");
+  }
+
+  void Uuid(const std::string& field, const json& value) {
+    if (value.is_string() && Uuid7::IsCanonical(value.get_ref<const std::string&>())) return;
+    Fail(field, "must be a UUID in canonical lower-case form (8-4-4-4-12 hex digits)");
+  }
+
+  void Container(const std::string& field, const json& value) {
+    if (value.is_string()) {
+      const auto& text = value.get_ref<const std::string&>();
+      if (CheckDigits::IsValidIso6346(text)) return;
+      const bool shape_ok = text.size() == 11 &&
+                            std::all_of(text.begin(), text.begin() + 4, IsUpper) &&
+                            std::all_of(text.begin() + 4, text.end(), IsDigit);
+      if (shape_ok) {
+        Fail(field, "wrong ISO 6346 check digit or category (U, J or Z) in " + text);
+        return;
+      }
+    }
+    Fail(field, "must be an ISO 6346 container number, like CSQU3054383");
+  }
+
+  // Rewrites a valid IMO number to its seven digits.
+  void Imo(const std::string& field, json& value) {
+    std::optional<std::string> digits;
+    if (value.is_string()) {
+      digits = CheckDigits::NormalizeImo(value.get_ref<const std::string&>());
+    } else if (const std::optional<int64_t> number = AsInteger(value); number && *number >= 0) {
+      digits = CheckDigits::NormalizeImo(std::to_string(*number));
+    }
+    if (digits) {
+      value = *digits;
+      return;
+    }
+    Fail(field, "must be an IMO ship number with a valid check digit, like 9074729 or IMO 9074729");
+  }
+
+  void HsCode(const std::string& field, const json& value) {
+    if (!value.is_string()) {
+      Fail(field, "must be a string of 6 to 10 digits");
+      return;
+    }
+    const auto& code = value.get_ref<const std::string&>();
+    if (code.size() < 6 || code.size() > 10 || !AllDigits(code)) {
+      Fail(field, "must be a string of 6 to 10 digits");
+    } else if (!CodeLists::IsHsSubheading(std::string_view(code).substr(0, 6))) {
+      Fail(field, code.substr(0, 6) + " is not a Harmonized System subheading");
+    }
+  }
+
+  void IntegerIn(const std::string& field, const json& value, int64_t min, int64_t max,
+                 const std::string& reason) {
+    const std::optional<int64_t> number = AsInteger(value);
+    if (!number || *number < min || *number > max) Fail(field, reason);
+  }
+
+  void NumberIn(const std::string& field, const json& value, double min, double max,
+                const std::string& reason) {
+    const std::optional<double> number = AsNumber(value);
+    if (!number || *number < min || *number > max) Fail(field, reason);
+  }
+
+  // Calls check(element_field, element) for each element of an array.
+  template <typename Check>
+  void Each(const std::string& field, json& value, Check check) {
+    if (!value.is_array()) {
+      Fail(field, "must be an array");
+      return;
+    }
+    for (size_t i = 0; i < value.size(); ++i) check(Indexed(field, i), value[i]);
+  }
+
+  // --- The record, field by field. ---
+
+  std::optional<Kind> CheckKind() {
+    const json* kind = Required("kind");
+    if (kind == nullptr) return std::nullopt;
+    if (*kind == "seizure") return Kind::kSeizure;
+    if (*kind == "alert") return Kind::kAlert;
+    Fail("kind", "must be seizure or alert");
+    return std::nullopt;
+  }
+
+  void CheckEnvelope() {
+    if (const json* ref = Required("ref"); ref != nullptr && Text("ref", *ref, 1, kMaxRef)) {
+      const auto& text = ref->get_ref<const std::string&>();
+      if (std::any_of(text.begin(), text.end(), IsControl)) {
+        Fail("ref", "must not contain control characters");
+      }
+    }
+
+    if (policy_ == KeyPolicy::kKeepUnknown) {
+      if (const json* uuid = Required("uuid")) Uuid("uuid", *uuid);
+      if (const json* version = Required("version")) {
+        IntegerIn("version", *version, 1, std::numeric_limits<int64_t>::max(),
+                  "must be an integer, 1 or more");
+      }
+      // origin, gseq and received_at: the hub overwrites them.
+    } else {
+      if (const json* uuid = Find("uuid")) Uuid("uuid", *uuid);
+      if (Find("version") != nullptr) Fail("version", "assigned by the node; leave it out");
+      for (const std::string_view name : {"origin", "gseq", "received_at"}) {
+        if (Find(name) != nullptr) Fail(std::string(name), "set by the hub; leave it out");
+      }
+    }
+
+    if (const json* scope = Find("scope")) {
+      if (!scope->is_string() || !IsScope(scope->get_ref<const std::string&>())) {
+        Fail("scope",
+             "must be global, region:CODE or group:NAME (1-32 of A-Z a-z 0-9 _ -), or "
+             "nodes:ID[,ID...] (1-64 of A-Z a-z 0-9 _ . -)");
+      }
+    } else {
+      record_["scope"] = "global";
+    }
+
+    bool h3 = false;
+    if (const json* handling = Find("handling")) {
+      h3 = OneOf("handling", *handling, kHandlingCodes) && *handling == "H3";
+    } else {
+      record_["handling"] = "H0";
+    }
+    const json* note = Find("handling_note");
+    if (note != nullptr) Text("handling_note", *note, 0, kMaxHandlingNote);
+    if (h3 && (note == nullptr || *note == "")) {
+      Fail("handling_note", "required, not empty, when handling is H3");
+    }
+
+    if (const json* source_eval = Find("source_eval")) {
+      OneOf("source_eval", *source_eval, kSourceEvals);
+    } else {
+      record_["source_eval"] = "X";
+    }
+
+    if (const json* info_eval = Find("info_eval")) {
+      IntegerIn("info_eval", *info_eval, 1, 4, "must be an integer from 1 to 4");
+    } else {
+      record_["info_eval"] = 4;
+    }
+
+    if (const json* lang = Find("lang")) {
+      if (!lang->is_string() || !CodeLists::IsLanguage(lang->get_ref<const std::string&>())) {
+        Fail("lang", "must be an ISO 639-1 language code in lower case, like en");
+      }
+    } else {
+      record_["lang"] = "en";
+    }
+  }
+
+  void CheckSeizure() {
+    if (const json* date = Required("seizure_date")) {
+      const std::optional<int64_t> day =
+          date->is_string() ? ParseDate(date->get_ref<const std::string&>()) : std::nullopt;
+      if (!day) {
+        Fail("seizure_date", "must be a calendar date written YYYY-MM-DD, like 2026-11-28");
+      } else if (*day < kFirstDay) {
+        Fail("seizure_date", "must not be before 1900-01-01");
+      } else if (*day > latest_day_) {
+        Fail("seizure_date", "must not be after tomorrow (today is " + today_ + " UTC)");
+      }
+    }
+    if (const json* country = Required("reporting_country")) {
+      CountryCode("reporting_country", *country);
+    }
+    if (const json* commodity = Required("commodity")) {
+      OneOf("commodity", *commodity, CodeLists::Commodities());
+    }
+    if (const json* description = Required("description")) {
+      Text("description", *description, 1, kMaxDescription);
+    }
+    if (const json* quantity = Required("quantity")) {
+      const std::optional<double> number = AsNumber(*quantity);
+      if (!number || *number <= 0) Fail("quantity", "must be a number greater than 0");
+    }
+    if (const json* unit = Required("unit")) {
+      if (!unit->is_string() || !CodeLists::IsUnit(unit->get_ref<const std::string&>())) {
+        Fail("unit", "must be one of " + Join(CodeLists::Units()) + " (UN/ECE Rec 20)");
+      }
+    }
+
+    if (const json* hs_code = Find("hs_code")) HsCode("hs_code", *hs_code);
+    if (const json* location = Find("location")) Text("location", *location, 0, kMaxLocation);
+    if (const json* locode = Find("locode")) CheckLocode(*locode);
+    if (const json* lat = Find("lat")) {
+      NumberIn("lat", *lat, -90, 90, "must be a number from -90 to 90");
+    }
+    Pair("lat", "lon");
+    if (const json* lon = Find("lon")) {
+      NumberIn("lon", *lon, -180, 180, "must be a number from -180 to 180");
+    }
+    Pair("lon", "lat");
+    if (const json* type = Find("location_type")) {
+      OneOf("location_type", *type, CodeLists::LocationTypes());
+    }
+    if (const json* direction = Find("direction")) {
+      OneOf("direction", *direction, CodeLists::Directions());
+    }
+    if (const json* detection = Find("detection")) {
+      OneOf("detection", *detection, CodeLists::DetectionMethods());
+    }
+    if (const json* concealment = Find("concealment")) {
+      Text("concealment", *concealment, 0, kMaxConcealment);
+    }
+    if (const json* mode = Find("transport_mode")) {
+      IntegerIn("transport_mode", *mode, 0, 9,
+                "must be an integer from 0 to 9 (UN/ECE Rec 19 mode of transport)");
+    }
+    if (const json* conveyance = Find("conveyance")) {
+      Text("conveyance", *conveyance, 0, kMaxConveyance);
+    }
+    if (json* containers = Find("containers")) {
+      Each("containers", *containers,
+           [this](const std::string& field, const json& v) { Container(field, v); });
+    }
+    if (json* imo = Find("vessel_imo")) Imo("vessel_imo", *imo);
+    if (const json* departure = Find("departure")) CountryCode("departure", *departure);
+    if (const json* destination = Find("destination")) CountryCode("destination", *destination);
+    if (json* transit = Find("transit")) {
+      Each("transit", *transit,
+           [this](const std::string& field, const json& v) { CountryCode(field, v); });
+    }
+    if (const json* value = Find("value")) {
+      const std::optional<double> number = AsNumber(*value);
+      if (!number || *number < 0) Fail("value", "must be a number, 0 or more");
+    }
+    Pair("value", "currency");
+    if (const json* currency = Find("currency")) {
+      if (!currency->is_string() ||
+          !CodeLists::IsCurrency(currency->get_ref<const std::string&>())) {
+        Fail("currency", "must be an ISO 4217 currency code, like EUR");
+      }
+    }
+    Pair("currency", "value");
+    if (json* offenders = Find("offenders")) {
+      Each("offenders", *offenders,
+           [this](const std::string& field, const json& v) { CheckOffender(field, v); });
+    }
+  }
+
+  // UN/LOCODE: an ISO 3166-1 country and three of A-Z, 2-9 ("NLRTM").
+  void CheckLocode(const json& value) {
+    if (value.is_string()) {
+      const auto& code = value.get_ref<const std::string&>();
+      const auto is_place_char = [](char c) { return IsUpper(c) || (c >= '2' && c <= '9'); };
+      if (code.size() == 5 && std::all_of(code.begin() + 2, code.end(), is_place_char)) {
+        if (CodeLists::IsCountry(std::string_view(code).substr(0, 2))) return;
+        Fail("locode", code.substr(0, 2) + " is not an ISO 3166-1 country");
+        return;
+      }
+    }
+    Fail("locode", "must be a UN/LOCODE: country code and 3 of A-Z 2-9, like NLRTM");
+  }
+
+  // Offenders are non-nominal: nationality, gender and age, nothing that names
+  // or identifies a person, whatever the key policy.
+  void CheckOffender(const std::string& field, const json& offender) {
+    if (!offender.is_object()) {
+      Fail(field, "must be an object with nationality, gender and/or age");
+      return;
+    }
+    if (const auto it = offender.find("nationality"); it != offender.end()) {
+      CountryCode(field + ".nationality", *it);
+    }
+    if (const auto it = offender.find("gender"); it != offender.end()) {
+      OneOf(field + ".gender", *it, kGenders);
+    }
+    if (const auto it = offender.find("age"); it != offender.end()) {
+      IntegerIn(field + ".age", *it, 0, 120, "must be an integer from 0 to 120");
+    }
+    for (const auto& [key, unused] : offender.items()) {
+      if (!Contains(kOffenderFields, key)) {
+        Fail(field + "." + PrintableKey(key),
+             "not allowed: shared records carry no names or other personal details "
+             "(non-nominal data only: nationality, gender, age)");
+      }
+    }
+  }
+
+  void CheckAlert() {
+    if (const json* title = Required("title")) Text("title", *title, 1, kMaxTitle);
+    if (const json* body = Required("body")) Text("body", *body, 1, kMaxBody);
+    if (const json* priority = Required("priority")) {
+      OneOf("priority", *priority, CodeLists::Priorities());
+    }
+
+    std::string msg_type = "alert";
+    if (const json* type = Find("msg_type")) {
+      if (OneOf("msg_type", *type, CodeLists::MsgTypes())) {
+        msg_type = type->get<std::string>();
+      }
+    } else {
+      record_["msg_type"] = "alert";
+    }
+    if (json* references = Find("references")) {
+      if (!references->is_array() || references->empty()) {
+        Fail("references", "must be a non-empty array of record uuids");
+      } else {
+        Each("references", *references,
+             [this](const std::string& field, const json& v) { Uuid(field, v); });
+      }
+    } else if (msg_type != "alert") {
+      Fail("references", "required when msg_type is " + msg_type);
+    }
+
+    const std::optional<Instant> issued = Timestamp("issued_at");
+    const std::optional<Instant> expires = Timestamp("expires_at");
+    if (issued && expires && *expires <= *issued) Fail("expires_at", "must be after issued_at");
+
+    if (const json* commodity = Find("commodity")) {
+      OneOf("commodity", *commodity, CodeLists::Commodities());
+    }
+    if (json* indicators = Find("indicators")) CheckIndicators(*indicators);
+  }
+
+  // The instant of an optional timestamp field, nullopt when absent or wrong.
+  std::optional<Instant> Timestamp(std::string_view name) {
+    const json* value = Find(name);
+    if (value == nullptr) return std::nullopt;
+    std::optional<Instant> instant;
+    if (value->is_string()) instant = ParseRfc3339(value->get_ref<const std::string&>());
+    if (!instant) {
+      Fail(std::string(name),
+           "must be an RFC 3339 timestamp with a time zone, like 2026-11-28T10:00:00Z");
+    }
+    return instant;
+  }
+
+  void CheckIndicators(json& indicators) {
+    if (!indicators.is_object()) {
+      Fail("indicators", "must be an object");
+      return;
+    }
+    if (const auto it = indicators.find("containers"); it != indicators.end()) {
+      Each("indicators.containers", *it,
+           [this](const std::string& field, const json& v) { Container(field, v); });
+    }
+    if (const auto it = indicators.find("vessel_imo"); it != indicators.end()) {
+      Each("indicators.vessel_imo", *it,
+           [this](const std::string& field, json& v) { Imo(field, v); });
+    }
+    if (const auto it = indicators.find("companies"); it != indicators.end()) {
+      Each("indicators.companies", *it,
+           [this](const std::string& field, const json& v) { Text(field, v, 1, kMaxCompany); });
+    }
+    if (const auto it = indicators.find("routes"); it != indicators.end()) {
+      Each("indicators.routes", *it, [this](const std::string& field, json& route) {
+        if (!route.is_array() || route.size() < 2) {
+          Fail(field, "must be an array of at least 2 ISO 3166-1 alpha-2 countries");
+          return;
+        }
+        Each(field, route, [this](const std::string& f, const json& v) { CountryCode(f, v); });
+      });
+    }
+    if (const auto it = indicators.find("hs_codes"); it != indicators.end()) {
+      Each("indicators.hs_codes", *it,
+           [this](const std::string& field, const json& v) { HsCode(field, v); });
+    }
+    if (policy_ == KeyPolicy::kRefuseUnknown) {
+      for (const auto& [key, unused] : indicators.items()) {
+        if (!Contains(kIndicatorFields, key)) {
+          Fail("indicators." + PrintableKey(key), "unknown field");
+        }
+      }
+    }
+  }
+
+  void CheckUnknownKeys(Kind kind) {
+    if (policy_ == KeyPolicy::kKeepUnknown) return;
+    using Fields = std::span<const std::string_view>;
+    const Fields own = kind == Kind::kSeizure ? Fields(kSeizureFields) : Fields(kAlertFields);
+    const Fields other = kind == Kind::kSeizure ? Fields(kAlertFields) : Fields(kSeizureFields);
+    for (const auto& [key, unused] : record_.items()) {
+      if (Contains(kEnvelopeFields, key) || Contains(own, key)) continue;
+      if (Contains(other, key)) {
+        Fail(key,
+             kind == Kind::kSeizure ? "unknown field for a seizure" : "unknown field for an alert");
+      } else {
+        Fail(PrintableKey(key), "unknown field");
+      }
+    }
+  }
+
+  json& record_;
+  const KeyPolicy policy_;
+  const int64_t latest_day_;  // the last seizure_date accepted, in days since 1970-01-01
+  const std::string today_;
+  std::vector<FieldError> errors_;
+};
+
+}  // namespace
+
+RecordValidator::RecordValidator(KeyPolicy policy, std::string today)
+    : policy_(policy), today_(std::move(today)) {
+  assert(today_.empty() || ParseDate(today_).has_value());
+}
+
+std::vector<FieldError> RecordValidator::Validate(nlohmann::json& record) const {
+  // An empty `today_` is read from the clock on every call, so a validator
+  // that lives for days in a daemon does not freeze its idea of "today".
+  std::string today = today_.empty() ? Clock::TodayUtc() : today_;
+  std::optional<int64_t> day = ParseDate(today);
+  if (!day) {  // a malformed `today` in a release build: fall back to the clock
+    today = Clock::TodayUtc();
+    day = ParseDate(today);
+  }
+  const int64_t latest_day = day.value_or(std::numeric_limits<int64_t>::max() - 1) + 1;
+  return Checker(record, policy_, latest_day, std::move(today)).Run();
+}
+
+}  // namespace cen::common

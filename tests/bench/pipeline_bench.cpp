@@ -1,0 +1,276 @@
+// Pipeline benchmark: records/s from three nodes through the hub into every
+// replica, beside the raw SQLite insert rate for the same schemas measured in
+// the same run, so the ratio can be quoted.
+//
+//   cen_pipeline_bench --records 100000
+//
+// 1. Baselines: plain prepared INSERTs in 1000-row transactions into (a) the
+//    replica tables of node.db (synchronous=NORMAL), (b) the hub journal of
+//    hub.db (synchronous=FULL, as the hub commits).
+// 2. Outbox fill: each node's records queued through Outbox::Enqueue (what
+//    `cen-node submit` does), durable (synchronous=FULL).
+// 3. Pipeline: the hub and three agents start as real processes on loopback
+//    with CURVE; the clock runs until every outbox is acked and until every
+//    replica holds every record.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "common/msgpack_json.h"
+#include "common/sqlite_db.h"
+#include "common/uuid7.h"
+#include "hub/hub_commands.h"
+#include "hub/hub_schema.h"
+#include "node/node_commands.h"
+#include "node/node_schema.h"
+#include "node/outbox.h"
+#include "tests/e2e/process.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using cen::common::Database;
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+double Seconds(SteadyClock::time_point a, SteadyClock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+void Check(const cen::common::Status& s, const char* what) {
+  if (!s.ok()) {
+    std::cerr << "bench: " << what << ": " << s.message() << "\n";
+    std::exit(1);
+  }
+}
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// A seizure of about `size` bytes as canonical JSON.
+json MakeSeizure(const std::string& node, int i, size_t size, std::mt19937& rng) {
+  static const char* kCommodities[] = {"drugs", "tobacco", "cites", "currency", "ipr"};
+  static const char* kCountries[] = {"FR", "DE", "NL", "ES", "BR", "CO", "NG", "CN", "RU", "US"};
+  json r = {{"kind", "seizure"},
+            {"ref", node + "-" + std::to_string(i)},
+            {"seizure_date", "2026-03-14"},
+            {"reporting_country", kCountries[rng() % 10]},
+            {"commodity", kCommodities[rng() % 5]},
+            {"quantity", 1 + static_cast<int>(rng() % 5000) / 10.0},
+            {"unit", "KGM"},
+            {"scope", "global"},
+            {"handling", "H0"},
+            {"source_eval", "B"},
+            {"info_eval", 2},
+            {"lang", "en"},
+            {"description", ""}};
+  const size_t base = r.dump().size();
+  std::string text = "Concealed in a consignment of banana boxes declared as fruit; ";
+  while (text.size() + base < size) text += "detected by x-ray at the port of entry; ";
+  r["description"] = text.substr(0, size > base ? size - base : 1);
+  return r;
+}
+
+double BaselineReplicaInserts(const fs::path& dir, int n, std::mt19937& rng) {
+  auto db = Database::Open((dir / "baseline-node.db").string(), Database::Mode::kReadWriteCreate);
+  Check(db.status(), "open baseline db");
+  Check(cen::node::NodeSchema::Create(*db, "baseline"), "schema");
+  Check(db->Exec("PRAGMA synchronous=NORMAL"), "pragma");
+  std::vector<std::string> docs;
+  std::vector<std::string> uuids;
+  for (int i = 0; i < n; ++i) {
+    json r = MakeSeizure("B", i, 400, rng);
+    uuids.push_back(cen::common::Uuid7::Generate());
+    docs.push_back(r.dump());
+  }
+  auto ver = db->Prepare(
+      "INSERT INTO record_versions(gseq, uuid, version, origin, received_at, doc) "
+      "VALUES (?, ?, 1, 'B', '2026-11-28T00:00:00Z', ?)");
+  auto rec = db->Prepare(
+      "INSERT INTO records(uuid, version, gseq, kind, origin, ref, scope, handling, received_at, "
+      "event_date, commodity, reporting_country, quantity, unit, doc) VALUES (?, 1, ?, 'seizure', "
+      "'B', ?, 'global', 'H0', '2026-11-28T00:00:00Z', '2026-03-14', 'drugs', 'FR', 1.0, 'KGM', "
+      "?)");
+  const auto t0 = SteadyClock::now();
+  for (int i = 0; i < n; i += 1000) {
+    auto tx = db->Begin();
+    Check(tx.status(), "begin");
+    for (int j = i; j < std::min(n, i + 1000); ++j) {
+      Check(ver->Bind(1, j + 1).Bind(2, uuids[j]).Bind(3, docs[j]).Run(), "insert");
+      Check(rec->Bind(1, uuids[j])
+                .Bind(2, j + 1)
+                .Bind(3, "B-" + std::to_string(j))
+                .Bind(4, docs[j])
+                .Run(),
+            "insert");
+    }
+    Check(tx->Commit(), "commit");
+  }
+  return n / Seconds(t0, SteadyClock::now());
+}
+
+double BaselineJournalInserts(const fs::path& dir, int n, std::mt19937& rng) {
+  auto db = Database::Open((dir / "baseline-hub.db").string(), Database::Mode::kReadWriteCreate);
+  Check(db.status(), "open baseline hub db");
+  Check(cen::hub::HubSchema::Create(*db), "schema");
+  Check(db->Exec("PRAGMA synchronous=FULL"), "pragma");
+  std::vector<std::string> bodies;
+  std::vector<std::string> uuids;
+  for (int i = 0; i < n; ++i) {
+    bodies.push_back(cen::common::MsgpackJson::Encode(MakeSeizure("B", i, 400, rng)));
+    uuids.push_back(cen::common::Uuid7::Generate());
+  }
+  auto ins = db->Prepare(
+      "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body) "
+      "VALUES (?, ?, 1, 'B', 'seizure', ?, 'global', '2026-11-28T00:00:00Z', ?)");
+  const auto t0 = SteadyClock::now();
+  for (int i = 0; i < n; i += 1000) {
+    auto tx = db->Begin();
+    Check(tx.status(), "begin");
+    for (int j = i; j < std::min(n, i + 1000); ++j) {
+      Check(ins->Bind(1, j + 1)
+                .Bind(2, uuids[j])
+                .Bind(3, "B-" + std::to_string(j))
+                .BindBlob(4, bodies[j])
+                .Run(),
+            "insert");
+    }
+    Check(tx->Commit(), "commit");
+  }
+  return n / Seconds(t0, SteadyClock::now());
+}
+
+int64_t CountIn(const fs::path& node_dir, const char* sql) {
+  auto db = Database::Open((node_dir / "node.db").string(), Database::Mode::kReadOnly);
+  if (!db.ok()) return -1;
+  auto n = db->QueryInt(sql);
+  return n.ok() ? n->value_or(0) : -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cenhub pipeline benchmark: 3 nodes -> hub -> 3 replicas, beside raw SQLite"};
+  int records = 100000;
+  int nodes = 3;
+  size_t size = 400;
+  std::string keep;
+  app.add_option("--records", records, "Records in all (split across the nodes)")
+      ->capture_default_str();
+  app.add_option("--nodes", nodes, "Node agents")->capture_default_str();
+  app.add_option("--size", size, "Approximate record size in bytes (JSON)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  std::mt19937 rng(42);
+  char tmpl[] = "/tmp/cen-bench-XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  std::cout << "cenhub pipeline benchmark: " << records << " records of ~" << size << " B from "
+            << nodes << " nodes, every replica gets every record; work dir " << dir << "\n";
+
+  const double raw_replica = BaselineReplicaInserts(dir, records, rng);
+  const double raw_journal = BaselineJournalInserts(dir, records, rng);
+  std::cout << "baseline  raw SQLite, replica schema (records + record_versions), 1000/tx, NORMAL: "
+            << static_cast<long>(raw_replica) << " rows/s\n";
+  std::cout << "baseline  raw SQLite, hub journal schema, 1000/tx, synchronous=FULL:            "
+            << static_cast<long>(raw_journal) << " rows/s\n";
+
+  // Cluster set-up.
+  std::ostringstream sink;
+  cen::hub::InitOptions hub_init;
+  hub_init.data_dir = (dir / "hub").string();
+  hub_init.ingest_port = FreePort();
+  hub_init.feed_port = FreePort();
+  Check(cen::hub::HubCommands::Init(hub_init, sink), "hub init");
+  const std::string hub_key = sink.str().substr(0, 40);
+  std::vector<std::string> ids;
+  for (int i = 0; i < nodes; ++i) {
+    const std::string id = "N" + std::to_string(i + 1);
+    ids.push_back(id);
+    std::ostringstream key;
+    cen::node::NodeInitOptions ni{(dir / id).string(), id,
+                                  "tcp://127.0.0.1:" + std::to_string(hub_init.ingest_port),
+                                  hub_key, "R" + std::to_string(i)};
+    Check(cen::node::NodeCommands::Init(ni, key), "node init");
+    cen::hub::AllowOptions allow{hub_init.data_dir, id, key.str().substr(0, 40), ni.region};
+    Check(cen::hub::HubCommands::Allow(allow, sink), "allow");
+  }
+
+  // Outbox fill, as `cen-node submit` does it.
+  const int per_node = records / nodes;
+  const int total = per_node * nodes;
+  const auto f0 = SteadyClock::now();
+  for (const auto& id : ids) {
+    auto db = cen::node::NodeSchema::Open((dir / id).string(), Database::Mode::kReadWrite);
+    Check(db.status(), "open node db");
+    Check(db->Exec("PRAGMA synchronous=FULL"), "pragma");
+    cen::node::Outbox outbox(&*db);
+    for (int i = 0; i < per_node; i += 5000) {
+      std::vector<json> batch;
+      for (int j = i; j < std::min(per_node, i + 5000); ++j)
+        batch.push_back(MakeSeizure(id, j, size, rng));
+      auto q = outbox.Enqueue(std::move(batch));
+      Check(q.status(), "enqueue");
+    }
+  }
+  const double fill_rate = total / Seconds(f0, SteadyClock::now());
+  std::cout << "submit    outbox enqueue (validated fields, msgpack, durable):                 "
+            << static_cast<long>(fill_rate) << " records/s\n";
+
+  // The pipeline, as processes.
+  std::vector<cen::e2e::Process> procs;
+  const auto t0 = SteadyClock::now();
+  procs.emplace_back(
+      "hub", std::vector<std::string>{CEN_HUB_BIN, "run", "--data", hub_init.data_dir}, dir);
+  for (const auto& id : ids)
+    procs.emplace_back(
+        id, std::vector<std::string>{CEN_NODE_BIN, "run", "--data", (dir / id).string()}, dir);
+  std::optional<double> acked_at;
+  std::optional<double> complete_at;
+  while (Seconds(t0, SteadyClock::now()) < 600) {
+    int64_t outbox = 0;
+    int64_t min_replica = INT64_MAX;
+    for (const auto& id : ids) {
+      outbox += CountIn(dir / id, "SELECT count(*) FROM outbox");
+      min_replica = std::min(min_replica, CountIn(dir / id, "SELECT count(*) FROM records"));
+    }
+    const double t = Seconds(t0, SteadyClock::now());
+    if (!acked_at && outbox == 0) acked_at = t;
+    if (!complete_at && min_replica == total) complete_at = t;
+    if (acked_at && complete_at) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (auto& p : procs) p.Signal(SIGTERM);
+  for (auto& p : procs) (void)p.Wait(std::chrono::seconds(10));
+  if (!acked_at || !complete_at) {
+    std::cerr << "bench: the pipeline did not finish within 600 s; logs in " << dir << "\n";
+    return 1;
+  }
+  const double e2e_rate = total / *complete_at;
+  std::cout << "pipeline  all " << total << " records acked by the hub (fsync'd) in " << *acked_at
+            << " s: " << static_cast<long>(total / *acked_at) << " records/s\n";
+  std::cout << "pipeline  every replica complete (" << nodes << " x " << total << " rows) in "
+            << *complete_at << " s: " << static_cast<long>(e2e_rate) << " records/s end to end\n";
+  std::cout << "ratio     end-to-end / raw replica inserts = " << e2e_rate / raw_replica
+            << "; end-to-end / raw journal inserts = " << e2e_rate / raw_journal << "\n";
+  fs::remove_all(dir);
+  return 0;
+}
