@@ -12,28 +12,45 @@ void PackStr(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s) {
 
 }  // namespace
 
+std::string WireFrame::FeedTopic(std::string_view node_id) {
+  return "N:" + std::string(node_id) + "/";
+}
+
 std::string WireFrame::Encode(const nlohmann::json& frame) { return MsgpackJson::Encode(frame); }
 
-std::string WireFrame::EncodeRec(int64_t gseq, std::string_view record_msgpack) {
-  msgpack::sbuffer buf(record_msgpack.size() + 32);
+std::string WireFrame::EncodeBatch(std::string_view epoch, int64_t first, int64_t last,
+                                   const std::vector<std::string_view>& record_msgpacks) {
+  size_t size = 64;
+  for (const auto& r : record_msgpacks) size += r.size();
+  msgpack::sbuffer buf(size);
   msgpack::packer<msgpack::sbuffer> pk(buf);
-  pk.pack_map(3);
+  pk.pack_map(5);
   PackStr(pk, "t");
-  PackStr(pk, frame::kRec);
-  PackStr(pk, "gseq");
-  pk.pack_int64(gseq);
-  PackStr(pk, "record");
-  buf.write(record_msgpack.data(), record_msgpack.size());
+  PackStr(pk, frame::kBatch);
+  PackStr(pk, "epoch");
+  PackStr(pk, epoch);
+  PackStr(pk, "first");
+  pk.pack_int64(first);
+  PackStr(pk, "last");
+  pk.pack_int64(last);
+  PackStr(pk, "records");
+  pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
+  for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());
   return std::string(buf.data(), buf.size());
 }
 
 std::string WireFrame::EncodeRecords(std::string_view type,
-                                     const std::vector<std::string>& record_msgpacks) {
+                                     const std::vector<std::string>& record_msgpacks,
+                                     int64_t request_id) {
   msgpack::sbuffer buf;
   msgpack::packer<msgpack::sbuffer> pk(buf);
-  pk.pack_map(2);
+  pk.pack_map(request_id >= 0 ? 3 : 2);
   PackStr(pk, "t");
   PackStr(pk, type);
+  if (request_id >= 0) {
+    PackStr(pk, "id");
+    pk.pack_int64(request_id);
+  }
   PackStr(pk, "records");
   pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
   for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());

@@ -35,21 +35,30 @@ inline constexpr std::string_view kUpto = "UPTO";
 inline constexpr std::string_view kPong = "PONG";
 inline constexpr std::string_view kError = "ERROR";
 // feed, hub -> node, behind a topic frame "N:<node id>"
-inline constexpr std::string_view kRec = "REC";
-inline constexpr std::string_view kSkip = "SKIP";
+// BATCH covers gseqs first..last and carries the records among them that the
+// node may see; the others are not for it.
+inline constexpr std::string_view kBatch = "BATCH";
 inline constexpr std::string_view kHead = "HEAD";
 }  // namespace frame
 
 class WireFrame {
  public:
+  // The feed topic of a node: "N:<id>/". ZeroMQ matches topics by prefix; the
+  // terminator keeps "N:RILO-A/" from matching "N:RILO-AP/" (ids never hold '/').
+  static std::string FeedTopic(std::string_view node_id);
+
   static std::string Encode(const nlohmann::json& frame);
-  // A REC feed frame around a record already encoded as msgpack (the hub
-  // stores records encoded, so fan-out does not re-encode them).
-  static std::string EncodeRec(int64_t gseq, std::string_view record_msgpack);
+  // A BATCH feed frame covering gseqs first..last around records already
+  // encoded as msgpack (the hub stores records encoded, so fan-out does not
+  // re-encode them).
+  static std::string EncodeBatch(std::string_view epoch, int64_t first, int64_t last,
+                                 const std::vector<std::string_view>& record_msgpacks);
   // A frame {t: type, records: [...]} around records already encoded as
   // msgpack: RECORDS (hub -> node) and PUBLISH (node -> hub).
+  // `request_id` >= 0 adds "id" (RECORDS echo the id of their FETCH).
   static std::string EncodeRecords(std::string_view type,
-                                   const std::vector<std::string>& record_msgpacks);
+                                   const std::vector<std::string>& record_msgpacks,
+                                   int64_t request_id = -1);
   // Decodes and checks that the frame is a map with a string "t".
   static Result<nlohmann::json> Decode(std::string_view bytes);
   static std::string Type(const nlohmann::json& frame);

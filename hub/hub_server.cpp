@@ -32,6 +32,7 @@ using Clock = std::chrono::steady_clock;
 constexpr int kMaxDrain = 256;   // ingest messages handled per group commit
 constexpr int kMaxFetch = 5000;  // records per FETCH answer
 constexpr size_t kRecordsPerFrame = 500;
+constexpr size_t kGseqsPerBatch = 1000;  // feed BATCH frames stay well under 1 MB
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
 
 // One PUBLISH frame waiting for the group commit: its reply slots point either
@@ -129,7 +130,10 @@ class HubLoop {
       const bool subscribe = data[0] == 1;
       const std::string topic(data + 1, msg.size() - 1);
       const auto uid = UserId(msg);
-      if (!uid || topic != "N:" + *uid) {
+      // libzmq reports the unsubscriptions of a closed connection without its
+      // metadata; they need no grant.
+      if (!subscribe && !uid) continue;
+      if (!uid || topic != WireFrame::FeedTopic(*uid)) {
         spdlog::warn("refused feed subscription '{}' from {}", topic, uid.value_or("?"));
         continue;
       }
@@ -204,6 +208,11 @@ class HubLoop {
   }
 
   void HandleHello(const std::string& rid, const std::string& node, const json& f) {
+    if (f.value("proto", 0) != frame::kProtocolVersion) {
+      SendError(rid, "protocol",
+                "this hub speaks protocol " + std::to_string(frame::kProtocolVersion));
+      return;
+    }
     NoteNode(node, f);
     (void)registry_.Refresh();
     const NodeInfo* info = registry_.Find(node);
@@ -230,6 +239,8 @@ class HubLoop {
       SendError(rid, "unauthorized", "node is no longer registered");
       return;
     }
+    // "id" is echoed in RECORDS and UPTO so the node can drop late answers.
+    const int64_t request_id = f.value("id", int64_t{0});
     const int64_t start = std::max<int64_t>(1, *from);
     const int limit = static_cast<int>(std::clamp<int64_t>(*max, 1, kMaxFetch));
     std::vector<std::string> batch;
@@ -237,7 +248,7 @@ class HubLoop {
       if (!ScopePolicy::MaySee(*info, s.scope, s.origin)) return;
       batch.push_back(s.body);
       if (batch.size() == kRecordsPerFrame) {
-        SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch));
+        SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch, request_id));
         batch.clear();
       }
     });
@@ -246,9 +257,11 @@ class HubLoop {
       SendError(rid, "internal", "fetch failed; retry");
       return;
     }
-    if (!batch.empty()) SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch));
-    const int64_t upto = std::max(*last, std::min(start - 1, journal_.head()));
+    if (!batch.empty()) SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch, request_id));
+    // Nothing read: everything up to the head (not beyond) has been answered.
+    const int64_t upto = *last >= start ? *last : std::min(start - 1, journal_.head());
     SendTo(rid, WireFrame::Encode({{"t", frame::kUpto},
+                                   {"id", request_id},
                                    {"from", start},
                                    {"upto", upto},
                                    {"head", journal_.head()},
@@ -320,9 +333,7 @@ class HubLoop {
       }
       SendTo(p.routing_id, WireFrame::Encode({{"t", frame::kAck}, {"acks", acks}}));
     }
-    for (size_t i = 0; i < outcomes.size(); ++i) {
-      if (outcomes[i].verdict == Journal::Verdict::kNew) FanOut(candidates[i].origin, outcomes[i]);
-    }
+    FanOut(candidates, outcomes);
   }
 
   void SendFeed(const std::string& topic, const std::string& bytes) {
@@ -334,11 +345,28 @@ class HubLoop {
     }
   }
 
-  void FanOut(const std::string& origin, const Journal::Outcome& o) {
-    const std::string rec = WireFrame::EncodeRec(o.gseq, o.body);
-    const std::string skip = WireFrame::Encode({{"t", frame::kSkip}, {"gseq", o.gseq}});
-    for (const auto& [id, node] : registry_.nodes()) {
-      SendFeed("N:" + id, ScopePolicy::MaySee(node, o.scope, origin) ? rec : skip);
+  // Sends each node one BATCH per kGseqsPerBatch new gseqs of this commit,
+  // holding only the records that node may see.
+  void FanOut(const std::vector<Journal::Candidate>& candidates,
+              const std::vector<Journal::Outcome>& outcomes) {
+    std::vector<size_t> fresh;  // indexes of new records, in gseq order
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      if (outcomes[i].verdict == Journal::Verdict::kNew) fresh.push_back(i);
+    }
+    for (size_t begin = 0; begin < fresh.size(); begin += kGseqsPerBatch) {
+      const size_t end = std::min(fresh.size(), begin + kGseqsPerBatch);
+      const int64_t first = outcomes[fresh[begin]].gseq;
+      const int64_t last = outcomes[fresh[end - 1]].gseq;
+      for (const auto& [id, node] : registry_.nodes()) {
+        std::vector<std::string_view> visible;
+        for (size_t k = begin; k < end; ++k) {
+          const auto& o = outcomes[fresh[k]];
+          if (ScopePolicy::MaySee(node, o.scope, candidates[fresh[k]].origin))
+            visible.push_back(o.body);
+        }
+        SendFeed(WireFrame::FeedTopic(id),
+                 WireFrame::EncodeBatch(journal_.epoch(), first, last, visible));
+      }
     }
   }
 
@@ -351,7 +379,7 @@ class HubLoop {
     const common::Status s = registry_.Refresh();
     if (!s.ok()) spdlog::error("registry: {}", s.message());
     const std::string head = HeadFrame();
-    for (const auto& [id, node] : registry_.nodes()) SendFeed("N:" + id, head);
+    for (const auto& [id, node] : registry_.nodes()) SendFeed(WireFrame::FeedTopic(id), head);
     FlushNodeStates();
   }
 

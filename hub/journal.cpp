@@ -1,18 +1,15 @@
 #include "hub/journal.h"
 
-#include <map>
-
 #include "common/clock.h"
 #include "common/msgpack_json.h"
 
 namespace cen::hub {
 namespace {
 
-enum StmtIndex { kFindVersion, kFindOrigin, kFindRef, kInsert, kRead, kStmtCount };
+enum StmtIndex { kFindUuid, kFindRef, kInsert, kRead, kStmtCount };
 
 constexpr const char* kSql[kStmtCount] = {
-    "SELECT gseq FROM journal WHERE uuid=? AND version=?",
-    "SELECT origin FROM journal WHERE uuid=? LIMIT 1",
+    "SELECT version, gseq, origin FROM journal WHERE uuid=?",
     "SELECT uuid FROM journal WHERE origin=? AND kind=? AND ref=? LIMIT 1",
     "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -54,11 +51,7 @@ common::Status Journal::Append(std::vector<Candidate>& candidates, std::vector<O
 
   const std::string received_at = common::Clock::NowRfc3339();
   int64_t next = head_ + 1;
-  // Within one batch the same (uuid, version) may come twice (a resend racing
-  // its original); the map answers what the table does not see yet.
-  std::map<std::pair<std::string, int64_t>, int64_t> in_batch;
-  auto& find_version = stmts_[kFindVersion];
-  auto& find_origin = stmts_[kFindOrigin];
+  auto& find_uuid = stmts_[kFindUuid];
   auto& find_ref = stmts_[kFindRef];
   auto& insert = stmts_[kInsert];
 
@@ -70,41 +63,34 @@ common::Status Journal::Append(std::vector<Candidate>& candidates, std::vector<O
     const std::string ref = rec["ref"].get<std::string>();
     Outcome out;
 
-    if (auto it = in_batch.find({uuid, version}); it != in_batch.end()) {
-      out.verdict = Verdict::kDuplicate;
-      out.gseq = it->second;
-      outcomes->push_back(std::move(out));
-      continue;
+    // One probe of the uuid answers both "already journaled" and "whose"; it
+    // also sees rows inserted earlier in this transaction, so a resend racing
+    // its original within one batch is a duplicate too.
+    find_uuid.Bind(1, uuid);
+    while (out.verdict == Verdict::kNew) {
+      auto row = find_uuid.Step();
+      if (!row.ok()) {
+        find_uuid.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      if (find_uuid.ColumnText(2) != c.origin) {
+        out.verdict = Verdict::kRejected;
+        out.reason = "uuid: belongs to a record of node " + find_uuid.ColumnText(2) +
+                     "; only the origin node amends its records";
+      } else if (find_uuid.ColumnInt(0) == version) {
+        out.verdict = Verdict::kDuplicate;
+        out.gseq = find_uuid.ColumnInt(1);
+      }
     }
-    find_version.Bind(1, uuid).Bind(2, version);
-    auto found = find_version.Step();
-    if (!found.ok()) return found.status();
-    if (*found) {
-      out.verdict = Verdict::kDuplicate;
-      out.gseq = find_version.ColumnInt(0);
-    }
-    find_version.Reset();
-    if (out.verdict == Verdict::kDuplicate) {
-      outcomes->push_back(std::move(out));
-      continue;
-    }
-
-    find_origin.Bind(1, uuid);
-    found = find_origin.Step();
-    if (!found.ok()) return found.status();
-    if (*found && find_origin.ColumnText(0) != c.origin) {
-      out.verdict = Verdict::kRejected;
-      out.reason = "uuid: belongs to a record of node " + find_origin.ColumnText(0) +
-                   "; only the origin node amends its records";
-    }
-    find_origin.Reset();
-    if (out.verdict == Verdict::kRejected) {
+    find_uuid.Reset();
+    if (out.verdict != Verdict::kNew) {
       outcomes->push_back(std::move(out));
       continue;
     }
 
     find_ref.Bind(1, c.origin).Bind(2, kind).Bind(3, ref);
-    found = find_ref.Step();
+    auto found = find_ref.Step();
     if (!found.ok()) return found.status();
     if (*found && find_ref.ColumnText(0) != uuid) {
       out.verdict = Verdict::kRejected;
@@ -126,7 +112,6 @@ common::Status Journal::Append(std::vector<Candidate>& candidates, std::vector<O
     insert.Bind(1, next).Bind(2, uuid).Bind(3, version).Bind(4, c.origin).Bind(5, kind);
     insert.Bind(6, ref).Bind(7, out.scope).Bind(8, received_at).BindBlob(9, out.body);
     CEN_RETURN_IF_ERROR(insert.Run());
-    in_batch[{uuid, version}] = next;
     ++next;
     outcomes->push_back(std::move(out));
   }

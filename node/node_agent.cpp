@@ -30,15 +30,18 @@ using nlohmann::json;
 namespace frame = common::frame;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr int kFetchMax = 2000;
+constexpr int kFetchMax = 5000;
+constexpr size_t kMaxPublishBytes = 4 << 20;
 constexpr size_t kMaxPendingFeed = 200000;
 constexpr int kMaxDrain = 5000;
 constexpr auto kAckTimeout = std::chrono::seconds(15);
 constexpr auto kFetchTimeout = std::chrono::seconds(10);
 constexpr auto kBehindGrace = std::chrono::milliseconds(300);
 constexpr auto kPingEvery = std::chrono::seconds(1);
-constexpr auto kHelloEvery = std::chrono::seconds(1);
+constexpr auto kHelloEvery = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
+constexpr auto kFirstAuthBackoff = std::chrono::milliseconds(1000);
+constexpr auto kMaxAuthBackoff = std::chrono::milliseconds(10000);
 constexpr const char* kMonitorEndpoint = "inproc://cen-node-dealer-monitor";
 
 std::string AckKey(const std::string& uuid, int64_t version) {
@@ -48,39 +51,19 @@ std::string AckKey(const std::string& uuid, int64_t version) {
 class AgentLoop {
  public:
   AgentLoop(common::Database* db, NodeConfig config, common::CurveKeys keys)
-      : db_(db),
-        config_(std::move(config)),
-        keys_(std::move(keys)),
-        outbox_(db),
-        replica_(db),
-        dealer_(ctx_, zmq::socket_type::dealer),
-        monitor_(ctx_, zmq::socket_type::pair) {}
+      : db_(db), config_(std::move(config)), keys_(std::move(keys)), outbox_(db), replica_(db) {}
 
   common::Status Run(const std::atomic<bool>& stop) {
     CEN_RETURN_IF_ERROR(replica_.Load());
-    try {
-      common::SocketOptions::CurveClient(dealer_, config_.hub_key, keys_.public_key(),
-                                         keys_.secret_key());
-      dealer_.set(zmq::sockopt::immediate, 1);
-      dealer_.set(zmq::sockopt::sndhwm, 10000);
-      dealer_.set(zmq::sockopt::rcvhwm, 100000);
-      const int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_DISCONNECTED;
-      if (zmq_socket_monitor(dealer_.handle(), kMonitorEndpoint, events) != 0)
-        return common::Internal("cannot monitor the hub connection");
-      monitor_.connect(kMonitorEndpoint);
-      dealer_.connect(config_.hub_endpoint);
-    } catch (const zmq::error_t& e) {
-      return common::InvalidInput("hub endpoint " + config_.hub_endpoint + ": " + e.what());
-    }
+    CEN_RETURN_IF_ERROR(OpenHubLink());
     spdlog::info("agent started: hub {}, replica at gseq {} (epoch {})", config_.hub_endpoint,
                  replica_.cursor(), replica_.epoch().empty() ? "none yet" : replica_.epoch());
     SetState("connecting", "");
 
     while (!stop) {
-      std::vector<zmq::pollitem_t> items = {{dealer_.handle(), 0, ZMQ_POLLIN, 0},
-                                            {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+      if (reopen_at_ && SteadyClock::now() >= *reopen_at_) CEN_RETURN_IF_ERROR(OpenHubLink());
+      std::vector<zmq::pollitem_t> items = {{dealer_->handle(), 0, ZMQ_POLLIN, 0},
+                                            {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
       if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
       try {
         zmq::poll(items.data(), items.size(), std::chrono::milliseconds(50));
@@ -93,7 +76,7 @@ class AgentLoop {
         return common::Internal(std::string("zmq: ") + e.what());
       }
     }
-    zmq_socket_monitor(dealer_.handle(), nullptr, 0);
+    CloseHubLink();
     status_.hub_state = "stopped";
     (void)status_.Write(*db_);
     spdlog::info("agent stopped at gseq {}", replica_.cursor());
@@ -109,8 +92,45 @@ class AgentLoop {
     if (!detail.empty() || state == "connected") status_.detail = detail;
   }
 
+  // (Re)creates the DEALER to the hub and its monitor. libzmq does not retry a
+  // connection that the hub's ZAP handler refused, so after a refusal the
+  // agent closes the link and opens a new one (the key may be allowed by now).
+  common::Status OpenHubLink() {
+    CloseHubLink();
+    reopen_at_.reset();
+    const std::string monitor_endpoint =
+        std::string(kMonitorEndpoint) + "-" + std::to_string(++link_generation_);
+    try {
+      dealer_.emplace(ctx_, zmq::socket_type::dealer);
+      common::SocketOptions::CurveClient(*dealer_, config_.hub_key, keys_.public_key(),
+                                         keys_.secret_key());
+      dealer_->set(zmq::sockopt::immediate, 1);
+      dealer_->set(zmq::sockopt::sndhwm, 10000);
+      dealer_->set(zmq::sockopt::rcvhwm, 100000);
+      const int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_DISCONNECTED;
+      if (zmq_socket_monitor(dealer_->handle(), monitor_endpoint.c_str(), events) != 0)
+        return common::Internal("cannot monitor the hub connection");
+      monitor_.emplace(ctx_, zmq::socket_type::pair);
+      monitor_->connect(monitor_endpoint);
+      dealer_->connect(config_.hub_endpoint);
+    } catch (const zmq::error_t& e) {
+      return common::InvalidInput("hub endpoint " + config_.hub_endpoint + ": " + e.what());
+    }
+    return common::Status::Ok();
+  }
+
+  void CloseHubLink() {
+    if (dealer_) zmq_socket_monitor(dealer_->handle(), nullptr, 0);
+    monitor_.reset();
+    dealer_.reset();
+    sub_.reset();  // made again at the next WELCOME
+    feed_port_ = 0;
+  }
+
   bool Send(const std::string& bytes) {
-    auto sent = dealer_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    auto sent = dealer_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
     return sent.has_value();
   }
 
@@ -125,9 +145,9 @@ class AgentLoop {
   void DrainMonitor() {
     while (true) {
       zmq::message_t event;
-      if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return;
+      if (!monitor_->recv(event, zmq::recv_flags::dontwait)) return;
       zmq::message_t address;
-      if (event.more()) (void)monitor_.recv(address);
+      if (event.more()) (void)monitor_->recv(address);
       if (event.size() < 6) continue;
       uint16_t id;
       uint32_t value;
@@ -143,6 +163,10 @@ class AgentLoop {
                                        std::to_string(value) +
                                        "); ask the hub operator to run cen-hub allow");
           ForgetInFlight();
+          if (!reopen_at_) {
+            reopen_at_ = SteadyClock::now() + auth_backoff_;
+            auth_backoff_ = std::min(auth_backoff_ * 2, kMaxAuthBackoff);
+          }
           break;
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
         case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
@@ -172,7 +196,7 @@ class AgentLoop {
   common::Status DrainDealer() {
     for (int i = 0; i < kMaxDrain; ++i) {
       zmq::message_t msg;
-      if (!dealer_.recv(msg, zmq::recv_flags::dontwait)) break;
+      if (!dealer_->recv(msg, zmq::recv_flags::dontwait)) break;
       auto f = WireFrame::Decode(msg.to_string_view());
       if (!f.ok()) {
         spdlog::warn("bad frame from the hub: {}", f.status().message());
@@ -207,6 +231,11 @@ class AgentLoop {
       spdlog::warn("malformed WELCOME from the hub");
       return common::Status::Ok();
     }
+    const std::string node_id = f.value("node", config_.node_id);
+    if (node_id != config_.node_id) {
+      spdlog::warn("the hub knows this node's key as '{}', not '{}' as node.toml says", node_id,
+                   config_.node_id);
+    }
     if (replica_.epoch().empty()) {
       CEN_RETURN_IF_ERROR(replica_.SetEpoch(*epoch));
     } else if (*epoch != replica_.epoch() || *head < replica_.cursor()) {
@@ -219,17 +248,26 @@ class AgentLoop {
       if (!requeued.ok()) return requeued.status();
       spdlog::info("{} own record versions queued again", *requeued);
       pending_feed_.clear();
+      pending_records_ = 0;
     }
+    // Own records acked beyond the hub's head were lost with it (a hub restored
+    // from an older copy): offer them again.
+    auto lost = outbox_.RequeueAbove(*head);
+    if (!lost.ok()) return lost.status();
+    if (*lost > 0)
+      spdlog::warn("{} acked records are missing at the hub; sending them again", *lost);
     ForgetInFlight();
     hub_head_ = *head;
+    auth_backoff_ = kFirstAuthBackoff;
     SetState("connected", "");
-    if (!sub_ || *feed_port != feed_port_) {
+    if (!sub_ || *feed_port != feed_port_ || WireFrame::FeedTopic(node_id) != feed_topic_) {
       feed_port_ = static_cast<int>(*feed_port);
+      feed_topic_ = WireFrame::FeedTopic(node_id);
       sub_.emplace(ctx_, zmq::socket_type::sub);
       common::SocketOptions::CurveClient(*sub_, config_.hub_key, keys_.public_key(),
                                          keys_.secret_key());
       sub_->set(zmq::sockopt::rcvhwm, 200000);
-      sub_->set(zmq::sockopt::subscribe, "N:" + config_.node_id);
+      sub_->set(zmq::sockopt::subscribe, feed_topic_);
       sub_->connect(config_.FeedEndpoint(feed_port_));
     }
     RequestFetchIfBehind(/*now=*/true);
@@ -261,7 +299,7 @@ class AgentLoop {
 
   void OnRecords(const json& f) {
     auto records = WireFrame::GetArray(f, "records");
-    if (!records.ok() || !fetch_outstanding_) return;
+    if (!records.ok() || !fetch_outstanding_ || f.value("id", int64_t{-1}) != fetch_id_) return;
     for (auto& r : *records) {
       if (r.is_object() && r.contains("gseq")) fetch_buffer_.push_back(std::move(r));
     }
@@ -270,7 +308,8 @@ class AgentLoop {
   common::Status OnUpto(const json& f) {
     auto upto = WireFrame::GetInt(f, "upto");
     auto head = WireFrame::GetInt(f, "head");
-    if (!upto.ok() || !fetch_outstanding_) return common::Status::Ok();
+    if (!upto.ok() || !fetch_outstanding_ || f.value("id", int64_t{-1}) != fetch_id_)
+      return common::Status::Ok();  // a late answer to an abandoned FETCH
     if (head.ok()) NoteHead(*head);
     std::vector<json> batch;
     for (auto& r : fetch_buffer_) {
@@ -304,6 +343,7 @@ class AgentLoop {
         zmq::message_t extra;
         (void)sub_->recv(extra);
       }
+      if (topic.to_string_view() != feed_topic_) continue;  // never ours: prefix matches only
       auto f = WireFrame::Decode(body.to_string_view());
       if (!f.ok()) continue;
       const std::string type = WireFrame::Type(*f);
@@ -315,37 +355,46 @@ class AgentLoop {
         }
         continue;
       }
-      auto gseq = WireFrame::GetInt(*f, "gseq");
-      if (!gseq.ok() || *gseq <= replica_.cursor()) continue;
-      NoteHead(*gseq);
-      if (pending_feed_.size() >= kMaxPendingFeed) continue;  // FETCH will bring it
-      if (type == frame::kRec) {
-        auto rec = f->find("record");
-        if (rec == f->end() || !rec->is_object()) continue;
-        (*rec)["gseq"] = *gseq;
-        pending_feed_[*gseq] = std::move(*rec);
-      } else if (type == frame::kSkip) {
-        pending_feed_[*gseq] = std::nullopt;
+      if (type != frame::kBatch) continue;
+      if (f->value("epoch", "") != replica_.epoch()) {
+        SendHello();  // a different hub answers at this address; WELCOME decides
+        continue;
       }
+      auto first = WireFrame::GetInt(*f, "first");
+      auto last = WireFrame::GetInt(*f, "last");
+      auto records = WireFrame::GetArray(*f, "records");
+      if (!first.ok() || !last.ok() || !records.ok() || *last < *first) continue;
+      if (*last <= replica_.cursor()) continue;
+      NoteHead(*last);
+      if (pending_records_ + records->size() > kMaxPendingFeed) continue;  // FETCH brings it
+      FeedBatch batch{*last, {}};
+      for (auto& r : *records) {
+        const int64_t g = r.is_object() ? r.value("gseq", int64_t{0}) : 0;
+        if (g >= *first && g <= *last) batch.records.push_back(std::move(r));
+      }
+      pending_records_ += batch.records.size();
+      pending_feed_[*first] = std::move(batch);
     }
     return ApplyPendingFeed();
   }
 
-  // Applies the run of feed messages that continues the cursor; a hole before
-  // the next one is a gap to FETCH.
+  // Applies the feed batches that continue the cursor; a hole before the next
+  // one is a gap to FETCH.
   common::Status ApplyPendingFeed() {
-    while (!pending_feed_.empty() && pending_feed_.begin()->first <= replica_.cursor())
-      pending_feed_.erase(pending_feed_.begin());
-    std::vector<json> batch;
-    int64_t next = replica_.cursor() + 1;
-    auto it = pending_feed_.begin();
-    while (it != pending_feed_.end() && it->first == next) {
-      if (it->second) batch.push_back(std::move(*it->second));
-      ++next;
-      it = pending_feed_.erase(it);
+    std::vector<json> records;
+    int64_t cursor = replica_.cursor();
+    while (!pending_feed_.empty() && pending_feed_.begin()->first <= cursor + 1) {
+      auto node = pending_feed_.extract(pending_feed_.begin());
+      FeedBatch& b = node.mapped();
+      pending_records_ -= b.records.size();
+      if (b.last <= cursor) continue;
+      for (auto& r : b.records) {
+        if (r.value("gseq", int64_t{0}) > cursor) records.push_back(std::move(r));
+      }
+      cursor = b.last;
     }
-    if (next - 1 > replica_.cursor()) {
-      CEN_RETURN_IF_ERROR(replica_.Apply(batch, next - 1));
+    if (cursor > replica_.cursor()) {
+      CEN_RETURN_IF_ERROR(replica_.Apply(records, cursor));
     }
     RequestFetchIfBehind();
     return common::Status::Ok();
@@ -365,8 +414,10 @@ class AgentLoop {
     const auto t = SteadyClock::now();
     if (!behind_since_) behind_since_ = t;
     if (!now && t - *behind_since_ < kBehindGrace) return;
-    if (Send(WireFrame::Encode(
-            {{"t", frame::kFetch}, {"from", replica_.cursor() + 1}, {"max", kFetchMax}}))) {
+    if (Send(WireFrame::Encode({{"t", frame::kFetch},
+                                {"id", ++fetch_id_},
+                                {"from", replica_.cursor() + 1},
+                                {"max", kFetchMax}}))) {
       fetch_outstanding_ = true;
       fetch_started_ = t;
       fetch_buffer_.clear();
@@ -389,12 +440,21 @@ class AgentLoop {
         outbox_dirty_ = false;
         break;
       }
+      // A PUBLISH stays far below the hub's message size limit, whatever the
+      // records' sizes.
       std::vector<std::string> bodies;
-      for (const auto& e : *entries) bodies.push_back(e.body);
+      size_t bytes = 0;
+      for (const auto& e : *entries) {
+        if (!bodies.empty() && bytes + e.body.size() > kMaxPublishBytes) break;
+        bytes += e.body.size();
+        bodies.push_back(e.body);
+      }
       if (!Send(WireFrame::EncodeRecords(frame::kPublish, bodies))) break;  // retry next tick
       if (in_flight_.empty()) last_ack_ = SteadyClock::now();
-      for (const auto& e : *entries) in_flight_.insert(AckKey(e.uuid, e.version));
-      last_sent_seq_ = entries->back().seq;
+      for (size_t k = 0; k < bodies.size(); ++k) {
+        in_flight_.insert(AckKey((*entries)[k].uuid, (*entries)[k].version));
+      }
+      last_sent_seq_ = (*entries)[bodies.size() - 1].seq;
     }
     return common::Status::Ok();
   }
@@ -437,8 +497,11 @@ class AgentLoop {
   Outbox outbox_;
   Replica replica_;
   zmq::context_t ctx_;
-  zmq::socket_t dealer_;
-  zmq::socket_t monitor_;
+  std::optional<zmq::socket_t> dealer_;
+  std::optional<zmq::socket_t> monitor_;
+  int link_generation_ = 0;
+  std::optional<SteadyClock::time_point> reopen_at_;  // after the hub refused the key
+  std::chrono::milliseconds auth_backoff_ = kFirstAuthBackoff;
   std::optional<zmq::socket_t> sub_;
   int feed_port_ = 0;
 
@@ -451,8 +514,15 @@ class AgentLoop {
   int64_t outbox_data_version_ = -1;
   bool outbox_dirty_ = true;
 
-  std::map<int64_t, std::optional<json>> pending_feed_;  // gseq -> record, or SKIP
+  struct FeedBatch {
+    int64_t last;
+    std::vector<json> records;  // the ones this node may see, gseq ascending
+  };
+  std::map<int64_t, FeedBatch> pending_feed_;  // first gseq -> batch
+  size_t pending_records_ = 0;
   bool fetch_outstanding_ = false;
+  int64_t fetch_id_ = 0;  // of the FETCH in flight; answers to older ones are dropped
+  std::string feed_topic_;
   std::vector<json> fetch_buffer_;
 
   SteadyClock::time_point last_hello_{};

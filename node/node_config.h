@@ -12,8 +12,8 @@ struct NodeConfig {
   std::string hub_endpoint;  // tcp://HOST:PORT of the hub's ingest socket
   std::string hub_key;       // the hub's CURVE public key, Z85
   std::string region;
-  int window = 4096;  // records in flight, not yet acked
-  int batch = 512;    // records per PUBLISH frame
+  int window = 16384;  // records in flight, not yet acked
+  int batch = 1024;    // records per PUBLISH frame
 
   static common::Result<NodeConfig> Load(const std::string& data_dir);
   common::Status Save(const std::string& data_dir) const;

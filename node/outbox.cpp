@@ -137,6 +137,23 @@ common::Result<int64_t> Outbox::RequeueAll() {
   return n;
 }
 
+common::Result<int64_t> Outbox::RequeueAbove(int64_t head) {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  auto ins = db_->Prepare(
+      "INSERT OR IGNORE INTO outbox(uuid, version, body) SELECT uuid, version, body "
+      "FROM own_records WHERE status = 'accepted' AND gseq > ? ORDER BY gseq");
+  auto upd = db_->Prepare(
+      "UPDATE own_records SET status='queued', gseq=NULL WHERE status='accepted' AND gseq > ?");
+  if (!ins.ok()) return ins.status();
+  if (!upd.ok()) return upd.status();
+  CEN_RETURN_IF_ERROR(ins->Bind(1, head).Run());
+  const int64_t n = db_->Changes();
+  CEN_RETURN_IF_ERROR(upd->Bind(1, head).Run());
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  return n;
+}
+
 common::Result<int64_t> Outbox::Size() {
   auto n = db_->QueryInt("SELECT count(*) FROM outbox");
   if (!n.ok()) return n.status();

@@ -58,6 +58,9 @@ class Outbox {
   // Puts every own record version back into the outbox (a hub restored from
   // backup must regain them). Returns how many were queued again.
   common::Result<int64_t> RequeueAll();
+  // Puts back own record versions acked with a gseq beyond `head` (a hub
+  // restored from an older copy lost them). Returns how many.
+  common::Result<int64_t> RequeueAbove(int64_t head);
   common::Result<int64_t> Size();
 
  private:

@@ -173,11 +173,12 @@ int main(int argc, char** argv) {
   int records = 100000;
   int nodes = 3;
   size_t size = 400;
-  std::string keep;
+  bool keep = false;
   app.add_option("--records", records, "Records in all (split across the nodes)")
       ->capture_default_str();
   app.add_option("--nodes", nodes, "Node agents")->capture_default_str();
   app.add_option("--size", size, "Approximate record size in bytes (JSON)")->capture_default_str();
+  app.add_flag("--keep", keep, "Keep the work directory (logs, databases) afterwards");
   CLI11_PARSE(app, argc, argv);
 
   std::mt19937 rng(42);
@@ -271,6 +272,10 @@ int main(int argc, char** argv) {
             << *complete_at << " s: " << static_cast<long>(e2e_rate) << " records/s end to end\n";
   std::cout << "ratio     end-to-end / raw replica inserts = " << e2e_rate / raw_replica
             << "; end-to-end / raw journal inserts = " << e2e_rate / raw_journal << "\n";
-  fs::remove_all(dir);
+  if (keep) {
+    std::cout << "work directory kept: " << dir << "\n";
+  } else {
+    fs::remove_all(dir);
+  }
   return 0;
 }

@@ -1,0 +1,483 @@
+#include "tests/e2e/cluster.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/e2e/failure_listener.h"
+
+namespace cen::e2e {
+namespace {
+
+constexpr auto kToolTimeout = std::chrono::seconds(30);
+constexpr auto kStopTimeout = std::chrono::seconds(15);
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
+
+// Free TCP ports on 127.0.0.1, distinct from each other: all sockets stay bound
+// until every port is read. Another process may take one before the hub binds
+// it; on loopback in a test run that is rare enough.
+std::vector<int> FreeLoopbackPorts(int count) {
+  std::vector<int> fds;
+  std::vector<int> ports;
+  std::string error;
+  for (int i = 0; i < count && error.empty(); ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      error = std::string("socket: ") + std::strerror(errno);
+      break;
+    }
+    fds.push_back(fd);
+    sockaddr_in addr = {};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      error = std::string("bind 127.0.0.1:0: ") + std::strerror(errno);
+      break;
+    }
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (const int fd : fds) ::close(fd);
+  if (!error.empty()) throw std::runtime_error(error);
+  return ports;
+}
+
+std::string Trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return "";
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+std::vector<std::string> NonEmptyLines(std::string_view text) {
+  std::vector<std::string> lines;
+  std::istringstream in{std::string(text)};
+  for (std::string line; std::getline(in, line);) {
+    std::string trimmed = Trim(line);
+    if (!trimmed.empty()) lines.push_back(std::move(trimmed));
+  }
+  return lines;
+}
+
+std::string LastNonEmptyLine(std::string_view text) {
+  const auto lines = NonEmptyLines(text);
+  return lines.empty() ? "" : lines.back();
+}
+
+std::string Describe(const RunResult& r) {
+  std::ostringstream text;
+  text << "$ " << r.command << "\nexit: "
+       << (r.exit_code ? std::to_string(*r.exit_code) : std::string("none (killed on timeout)"))
+       << "\n--- stdout (last 20 lines)\n"
+       << LastLines(r.out, 20) << "--- stderr (last 20 lines)\n"
+       << LastLines(r.err, 20);
+  return text.str();
+}
+
+void RequireExitZero(const RunResult& r, std::string_view what) {
+  if (r.exit_code != 0) FAIL(what << " failed\n" << Describe(r));
+}
+
+nlohmann::json ParseStatus(const RunResult& r, std::string_view what) {
+  RequireExitZero(r, what);
+  try {
+    nlohmann::json status = nlohmann::json::parse(r.out);
+    if (!status.is_object()) FAIL(what << " printed no JSON object\n" << Describe(r));
+    return status;
+  } catch (const nlohmann::json::exception& e) {
+    FAIL(what << " printed no JSON (" << e.what() << ")\n" << Describe(r));
+  }
+  return {};
+}
+
+// An integer field of a status object, or -1 when it is absent or not an integer.
+std::int64_t IntField(const nlohmann::json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key) || !object[key].is_number_integer()) return -1;
+  return object[key].get<std::int64_t>();
+}
+
+std::string StringField(const nlohmann::json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key) || !object[key].is_string()) return "";
+  return object[key].get<std::string>();
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+// ---- TempDir
+
+Cluster::TempDir::TempDir() : failures_at_start(FailedAssertionCount()) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::filesystem::path base = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  std::string templ = (base / "cen-e2e-XXXXXX").string();
+  if (::mkdtemp(templ.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp " + templ + ": " + std::strerror(errno));
+  }
+  path = templ;
+}
+
+Cluster::TempDir::~TempDir() {
+  if (handled) return;
+  if (TestFailed()) {
+    std::cerr << "e2e: test failed; its files are kept in " << path.string() << "\n";
+  } else {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+}
+
+bool Cluster::TempDir::TestFailed() const {
+  return FailedAssertionCount() > failures_at_start || std::uncaught_exceptions() > 0;
+}
+
+// ---- Cluster
+
+Cluster::Cluster(std::vector<NodeSpec> nodes) : logs_(dir() / "logs"), runs_(dir() / "runs") {
+  std::filesystem::create_directories(logs_);
+  std::filesystem::create_directories(runs_);
+  const std::vector<int> ports = FreeLoopbackPorts(2);
+  ingest_port_ = ports[0];
+  feed_port_ = ports[1];
+
+  const RunResult init =
+      RunHub({"init", "--data", hub_dir().string(), "--bind", "127.0.0.1", "--ingest-port",
+              std::to_string(ingest_port_), "--feed-port", std::to_string(feed_port_)});
+  RequireExitZero(init, "cen-hub init");
+  hub_key_ = LastNonEmptyLine(init.out);
+  if (hub_key_.size() != 40) FAIL("cen-hub init printed no Z85 key\n" << Describe(init));
+
+  const std::string hub_endpoint = "tcp://127.0.0.1:" + std::to_string(ingest_port_);
+  for (auto& spec : nodes) {
+    const RunResult node_init =
+        RunNode({"init", "--data", node_dir(spec.id).string(), "--id", spec.id, "--hub",
+                 hub_endpoint, "--hub-key", hub_key_, "--region", spec.region});
+    RequireExitZero(node_init, "cen-node init " + spec.id);
+    std::string key = LastNonEmptyLine(node_init.out);
+    if (key.size() != 40) FAIL("cen-node init printed no Z85 key\n" << Describe(node_init));
+    nodes_.push_back(Node{spec, std::move(key), nullptr, 0});
+    if (spec.authorized) Allow(spec.id);
+  }
+}
+
+Cluster::~Cluster() {
+  const bool failed = dir_.TestFailed();
+  for (auto& node : nodes_) {
+    if (node.agent) node.agent->Kill();
+  }
+  if (hub_) hub_->Kill();
+  if (failed) {
+    std::cerr << "e2e: test failed; its files are kept in " << dir().string() << "\n"
+              << LogTails(15);
+  } else {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir(), ignored);
+  }
+  dir_.handled = true;
+}
+
+std::filesystem::path Cluster::node_dir(std::string_view id) const {
+  return dir() / ("node-" + std::string(id));
+}
+
+const std::string& Cluster::node_key(std::string_view id) const { return FindNode(id).public_key; }
+
+std::vector<std::string> Cluster::node_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& node : nodes_) ids.push_back(node.spec.id);
+  return ids;
+}
+
+Cluster::Node& Cluster::FindNode(std::string_view id) {
+  for (auto& node : nodes_) {
+    if (node.spec.id == id) return node;
+  }
+  FAIL("no node " << id << " in this cluster");
+  throw std::logic_error("unreachable");
+}
+
+const Cluster::Node& Cluster::FindNode(std::string_view id) const {
+  return const_cast<Cluster*>(this)->FindNode(id);
+}
+
+// ---- processes
+
+void Cluster::StartHub() {
+  REQUIRE_FALSE((hub_ && hub_->Running()));
+  hub_ = std::make_unique<Process>(
+      "hub." + std::to_string(++hub_runs_),
+      std::vector<std::string>{CEN_HUB_BIN, "run", "--data", hub_dir().string()}, logs_);
+}
+
+void Cluster::KillHub() {
+  REQUIRE(hub_);
+  hub_->Kill();
+  hub_.reset();
+}
+
+void Cluster::StopHub() { StopProcess(hub_); }
+
+void Cluster::RestartHub() {
+  StopHub();
+  StartHub();
+}
+
+void Cluster::StartNode(std::string_view id) {
+  Node& node = FindNode(id);
+  REQUIRE_FALSE((node.agent && node.agent->Running()));
+  node.agent = std::make_unique<Process>(
+      "node-" + node.spec.id + "." + std::to_string(++node.runs),
+      std::vector<std::string>{CEN_NODE_BIN, "run", "--data", node_dir(id).string()}, logs_);
+}
+
+void Cluster::KillNode(std::string_view id) {
+  Node& node = FindNode(id);
+  REQUIRE(node.agent);
+  node.agent->Kill();
+  node.agent.reset();
+}
+
+void Cluster::StopNode(std::string_view id) { StopProcess(FindNode(id).agent); }
+
+void Cluster::RestartNode(std::string_view id) {
+  StopNode(id);
+  StartNode(id);
+}
+
+void Cluster::StartAll() {
+  StartHub();
+  for (const auto& node : nodes_) StartNode(node.spec.id);
+}
+
+void Cluster::StopAll() {
+  for (auto& node : nodes_) {
+    if (node.agent) StopProcess(node.agent);
+  }
+  if (hub_) StopHub();
+}
+
+void Cluster::StopProcess(std::unique_ptr<Process>& process) {
+  REQUIRE(process);
+  process->Signal(SIGTERM);
+  const std::optional<int> code = process->Wait(kStopTimeout);
+  const std::string name = process->name();
+  if (!code) {
+    process->Kill();
+    const std::string tail = process->Tail(20);
+    process.reset();
+    FAIL_CHECK(name << " still ran " << kStopTimeout.count() << " s after SIGTERM; killed it\n"
+                    << tail);
+    return;
+  }
+  const std::string tail = process->Tail(20);
+  process.reset();
+  INFO(name << " after SIGTERM\n" << tail);
+  CHECK(*code == 0);
+}
+
+void Cluster::RequireStartedProcessesAlive(std::string_view while_doing) {
+  auto check = [&](std::unique_ptr<Process>& process) {
+    if (process && !process->Running()) {
+      const std::optional<int> code = process->exit_code();
+      FAIL(process->name() << " exited by itself (status "
+                           << (code ? std::to_string(*code) : std::string("?"))
+                           << ") while waiting for: " << while_doing << "\n"
+                           << process->Tail(40) << "files kept in " << dir().string());
+    }
+  };
+  check(hub_);
+  for (auto& node : nodes_) check(node.agent);
+}
+
+// ---- tools
+
+RunResult Cluster::Run(const std::string& binary, const std::vector<std::string>& args,
+                       std::string_view stdin_text, std::chrono::seconds timeout) {
+  std::vector<std::string> argv{binary};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunToCompletion(argv, stdin_text, timeout, runs_);
+}
+
+RunResult Cluster::RunQuietly(const std::string& binary, const std::vector<std::string>& args) {
+  // Polls would leave thousands of files behind; the ones of failed runs stay.
+  const auto before = std::filesystem::directory_iterator(runs_);
+  std::set<std::filesystem::path> existing;
+  for (const auto& entry : before) existing.insert(entry.path());
+  RunResult result = Run(binary, args, "", kToolTimeout);
+  if (result.exit_code == 0) {
+    for (const auto& entry : std::filesystem::directory_iterator(runs_)) {
+      if (existing.count(entry.path()) == 0) {
+        std::error_code ignored;
+        std::filesystem::remove(entry.path(), ignored);
+      }
+    }
+  }
+  return result;
+}
+
+RunResult Cluster::RunNode(const std::vector<std::string>& args, std::string_view stdin_text) {
+  return Run(CEN_NODE_BIN, args, stdin_text, kToolTimeout);
+}
+
+RunResult Cluster::RunHub(const std::vector<std::string>& args, std::string_view stdin_text) {
+  return Run(CEN_HUB_BIN, args, stdin_text, kToolTimeout);
+}
+
+void Cluster::Allow(std::string_view id) {
+  const Node& node = FindNode(id);
+  const RunResult r = RunHub({"allow", "--data", hub_dir().string(), "--node", node.spec.id,
+                              "--key", node.public_key, "--region", node.spec.region});
+  RequireExitZero(r, "cen-hub allow " + node.spec.id);
+}
+
+std::vector<std::string> Cluster::Submit(std::string_view id,
+                                         const std::vector<std::string>& lines) {
+  std::string input;
+  for (const auto& line : lines) input += line + "\n";
+  const RunResult r = RunNode({"submit", "--data", node_dir(id).string(), "-"}, input);
+  RequireExitZero(r, "cen-node submit (" + std::to_string(lines.size()) + " records)");
+  std::vector<std::string> uuids = NonEmptyLines(r.out);
+  if (uuids.size() != lines.size()) {
+    FAIL("cen-node submit printed " << uuids.size() << " uuids for " << lines.size() << " records\n"
+                                    << Describe(r));
+  }
+  return uuids;
+}
+
+std::vector<std::string> Cluster::Submit(std::string_view id, const std::vector<std::string>& lines,
+                                         AcceptedRecords& accepted) {
+  std::vector<std::string> uuids = Submit(id, lines);
+  AddAccepted(accepted, id, lines, uuids);
+  return uuids;
+}
+
+std::vector<nlohmann::json> Cluster::Query(std::string_view id, std::string_view kind) {
+  std::vector<std::string> args{"--data", node_dir(id).string(), "--format", "json"};
+  if (!kind.empty()) {
+    args.emplace_back("--kind");
+    args.emplace_back(kind);
+  }
+  const RunResult r = RunQuietly(CEN_QUERY_BIN, args);
+  RequireExitZero(r, "cen-query");
+  std::vector<nlohmann::json> records;
+  for (const auto& line : NonEmptyLines(r.out)) {
+    try {
+      records.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::exception& e) {
+      FAIL("cen-query printed a line that is not JSON (" << e.what() << "): " << line);
+    }
+  }
+  return records;
+}
+
+nlohmann::json Cluster::Status(std::string_view id) {
+  return ParseStatus(
+      RunQuietly(CEN_NODE_BIN, {"status", "--data", node_dir(id).string(), "--json"}),
+      "cen-node status --json");
+}
+
+nlohmann::json Cluster::HubStatus() {
+  return ParseStatus(RunQuietly(CEN_HUB_BIN, {"status", "--data", hub_dir().string(), "--json"}),
+                     "cen-hub status --json");
+}
+
+// ---- waiting and checking
+
+void Cluster::WaitUntil(const std::function<bool(std::string& observed)>& done,
+                        std::chrono::seconds timeout, std::string_view what) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + timeout;
+  std::string observed;
+  for (;;) {
+    RequireStartedProcessesAlive(what);
+    observed.clear();
+    if (done(observed)) return;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  FAIL("timed out after " << timeout.count() << " s waiting for: " << what << "\nlast observed:\n"
+                          << observed << "\n"
+                          << LogTails() << "files kept in " << dir().string());
+}
+
+void Cluster::WaitForConvergence(const AcceptedRecords& accepted,
+                                 const std::vector<std::string>& ids,
+                                 std::chrono::seconds timeout) {
+  const auto want = static_cast<std::int64_t>(accepted.size());
+  std::int64_t journal = 0;  // one entry per version
+  for (const auto& [uuid, record] : accepted) journal += record.version;
+  std::string what = "nodes";
+  for (const auto& id : ids) what += " " + id;
+  what += " connected, outbox 0, " + std::to_string(want) +
+          " records, replica_gseq = hub_head = " + std::to_string(journal);
+  WaitUntil(
+      [&](std::string& observed) {
+        bool all = true;
+        for (const auto& id : ids) {
+          const nlohmann::json status = Status(id);
+          observed += id + ": " + status.dump() + "\n";
+          all = all && StringField(status, "hub_state") == "connected" &&
+                IntField(status, "outbox") == 0 && IntField(status, "records") == want &&
+                IntField(status, "replica_gseq") == journal &&
+                IntField(status, "hub_head") == journal;
+        }
+        return all;
+      },
+      timeout, what);
+}
+
+void Cluster::RequireConverged(const AcceptedRecords& accepted,
+                               const std::vector<std::string>& ids) {
+  std::map<std::string, std::vector<nlohmann::json>> replicas;
+  for (const auto& id : ids) replicas[id] = Query(id);
+  const std::vector<std::string> problems = FindReplicaProblems(accepted, replicas);
+  if (!problems.empty()) {
+    std::ostringstream text;
+    text << accepted.size() << " accepted records; replicas hold";
+    for (const auto& [id, records] : replicas) text << " " << id << "=" << records.size();
+    text << "\n";
+    for (const auto& problem : problems) text << "  " << problem << "\n";
+    FAIL(text.str() << "files kept in " << dir().string());
+  }
+}
+
+std::string Cluster::LogTails(std::size_t lines) const {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(logs_, ec)) {
+    files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::ostringstream text;
+  for (const auto& file : files) {
+    const std::string content = ReadFile(file);
+    if (content.empty()) continue;
+    text << "--- " << file.string() << " (last " << lines << " lines)\n"
+         << LastLines(content, lines);
+  }
+  return text.str();
+}
+
+}  // namespace cen::e2e

@@ -1,0 +1,160 @@
+// A hub and its nodes as real processes on loopback, in a fresh directory.
+//
+//   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}, {"XX", "AS", /*authorized=*/false}});
+//   cluster.StartAll();
+//   AcceptedRecords accepted;
+//   cluster.Submit("EU", MakeRecords("EU", 0, 50), accepted);
+//   cluster.KillHub();                       // SIGKILL
+//   cluster.StartHub();
+//   cluster.WaitForConvergence(accepted, {"EU", "AF"}, std::chrono::seconds(60));
+//   cluster.RequireConverged(accepted, {"EU", "AF"});
+//
+// The constructor picks two free loopback ports, runs `cen-hub init`, and for
+// each node `cen-node init` and (when authorized) `cen-hub allow`. Nothing runs
+// until Start*(). Failures are Catch2 assertions: use a Cluster inside a
+// TEST_CASE only, from one thread.
+//
+// On destruction every process still running is killed (SIGKILL) and reaped.
+// The directory is removed when the test passed; when it failed, the directory
+// is kept, and its path and the tails of every log are printed to stderr.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tests/e2e/process.h"
+#include "tests/e2e/replica_check.h"
+
+namespace cen::e2e {
+
+struct NodeSpec {
+  std::string id;
+  std::string region;
+  // False: the node is initialised with the hub's key but never `allow`ed.
+  bool authorized = true;
+};
+
+class Cluster {
+ public:
+  explicit Cluster(std::vector<NodeSpec> nodes);
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  const std::filesystem::path& dir() const { return dir_.path; }
+  std::filesystem::path hub_dir() const { return dir() / "hub"; }
+  std::filesystem::path node_dir(std::string_view id) const;
+  const std::string& hub_key() const { return hub_key_; }
+  const std::string& node_key(std::string_view id) const;
+  // Ids in the order given to the constructor.
+  std::vector<std::string> node_ids() const;
+
+  // `cen-hub run`. REQUIRES: the hub is not running.
+  void StartHub();
+  // SIGKILL, then reap.
+  void KillHub();
+  // SIGTERM; CHECKs that the hub exits 0 within 15 s (else SIGKILL).
+  void StopHub();
+  // StopHub() then StartHub().
+  void RestartHub();
+
+  // The same for `cen-node run` of node `id`.
+  void StartNode(std::string_view id);
+  void KillNode(std::string_view id);
+  void StopNode(std::string_view id);
+  void RestartNode(std::string_view id);
+
+  // The hub, then every node agent.
+  void StartAll();
+  // Every node agent, then the hub, with SIGTERM (see StopHub()).
+  void StopAll();
+
+  // `cen-hub allow` for a node built with authorized = false.
+  void Allow(std::string_view id);
+
+  // `cen-node submit --data DIR -` with `lines` on stdin. REQUIREs exit 0 and
+  // one uuid per line; returns them in line order.
+  std::vector<std::string> Submit(std::string_view id, const std::vector<std::string>& lines);
+  // The same, and records the accepted records in `accepted`.
+  std::vector<std::string> Submit(std::string_view id, const std::vector<std::string>& lines,
+                                  AcceptedRecords& accepted);
+  // Runs `cen-node <args...>` (the binary is prepended) without checking the result.
+  RunResult RunNode(const std::vector<std::string>& args, std::string_view stdin_text = "");
+  // Runs `cen-hub <args...>` without checking the result.
+  RunResult RunHub(const std::vector<std::string>& args, std::string_view stdin_text = "");
+
+  // `cen-query --data DIR --format json [--kind KIND]`, one object per line.
+  std::vector<nlohmann::json> Query(std::string_view id, std::string_view kind = "");
+  // `cen-node status --data DIR --json`.
+  nlohmann::json Status(std::string_view id);
+  // `cen-hub status --data DIR --json`; works whether the hub runs or not.
+  nlohmann::json HubStatus();
+
+  // Polls `done` every 100 ms until it returns true. `done` describes what it
+  // saw in `observed`. FAILs after `timeout` with `what`, the last observation
+  // and the log tails; also FAILs early when a started process has died.
+  void WaitUntil(const std::function<bool(std::string& observed)>& done,
+                 std::chrono::seconds timeout, std::string_view what);
+
+  // Waits until each node in `ids` is connected, has an empty outbox, and holds
+  // accepted.size() records, with its replica cursor and the hub's head at the
+  // journal's length (one entry per accepted version).
+  void WaitForConvergence(const AcceptedRecords& accepted, const std::vector<std::string>& ids,
+                          std::chrono::seconds timeout);
+  // Queries every node in `ids` and REQUIREs FindReplicaProblems() to be empty.
+  void RequireConverged(const AcceptedRecords& accepted, const std::vector<std::string>& ids);
+
+  // The tails of every process log started so far, for failure messages.
+  std::string LogTails(std::size_t lines = 25) const;
+
+ private:
+  // Owns the temporary directory; decides at destruction whether to keep it.
+  struct TempDir {
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    // True when the test has failed so far (or is unwinding from an exception).
+    bool TestFailed() const;
+    std::filesystem::path path;
+    int failures_at_start = 0;
+    bool handled = false;  // ~Cluster() already removed or reported it
+  };
+
+  struct Node {
+    NodeSpec spec;
+    std::string public_key;
+    std::unique_ptr<Process> agent;
+    int runs = 0;  // how many agents were started, for log names
+  };
+
+  Node& FindNode(std::string_view id);
+  const Node& FindNode(std::string_view id) const;
+  RunResult Run(const std::string& binary, const std::vector<std::string>& args,
+                std::string_view stdin_text, std::chrono::seconds timeout);
+  // RunResult of a tool that is polled often: its files are removed when it succeeded.
+  RunResult RunQuietly(const std::string& binary, const std::vector<std::string>& args);
+  void StopProcess(std::unique_ptr<Process>& process);
+  // FAILs when a process that was started and not stopped has exited.
+  void RequireStartedProcessesAlive(std::string_view while_doing);
+
+  TempDir dir_;  // first member: destroyed after every process is gone
+  std::filesystem::path logs_;
+  std::filesystem::path runs_;
+  int ingest_port_ = 0;
+  int feed_port_ = 0;
+  std::string hub_key_;
+  std::unique_ptr<Process> hub_;
+  int hub_runs_ = 0;
+  std::vector<Node> nodes_;
+};
+
+}  // namespace cen::e2e
