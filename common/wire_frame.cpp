@@ -85,11 +85,24 @@ Result<std::string> WireFrame::GetString(const nlohmann::json& frame, std::strin
   return it->get<std::string>();
 }
 
-Result<nlohmann::json> WireFrame::GetArray(const nlohmann::json& frame, std::string_view key) {
+int64_t WireFrame::IntOr(const nlohmann::json& object, std::string_view key, int64_t fallback) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  return it != object.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+}
+
+std::string WireFrame::StringOr(const nlohmann::json& object, std::string_view key,
+                                std::string_view fallback) {
+  if (!object.is_object()) return std::string(fallback);
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+}
+
+Result<nlohmann::json> WireFrame::TakeArray(nlohmann::json& frame, std::string_view key) {
   auto it = frame.find(key);
   if (it == frame.end() || !it->is_array())
     return Corruption(Type(frame) + " frame: \"" + std::string(key) + "\" must be an array");
-  return *it;
+  return std::move(*it);
 }
 
 }  // namespace cen::common

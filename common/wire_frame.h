@@ -66,7 +66,15 @@ class WireFrame {
   // Typed reads that name the missing or mistyped key.
   static Result<int64_t> GetInt(const nlohmann::json& frame, std::string_view key);
   static Result<std::string> GetString(const nlohmann::json& frame, std::string_view key);
-  static Result<nlohmann::json> GetArray(const nlohmann::json& frame, std::string_view key);
+  // Reads that never throw: `fallback` when the key is missing or holds
+  // another type. For optional keys of frames and records from a peer.
+  static int64_t IntOr(const nlohmann::json& object, std::string_view key, int64_t fallback);
+  static std::string StringOr(const nlohmann::json& object, std::string_view key,
+                              std::string_view fallback);
+
+  // Moves the array out of `frame` (records are large; a copy would cost as
+  // much as decoding them).
+  static Result<nlohmann::json> TakeArray(nlohmann::json& frame, std::string_view key);
 };
 
 }  // namespace cen::common

@@ -37,6 +37,7 @@ constexpr int kMaxDrain = 5000;
 constexpr auto kAckTimeout = std::chrono::seconds(15);
 constexpr auto kFetchTimeout = std::chrono::seconds(10);
 constexpr auto kBehindGrace = std::chrono::milliseconds(300);
+constexpr auto kFeedSilence = std::chrono::seconds(1);
 constexpr auto kPingEvery = std::chrono::seconds(1);
 constexpr auto kHelloEvery = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
@@ -203,22 +204,29 @@ class AgentLoop {
         continue;
       }
       last_heard_ = SteadyClock::now();
-      const std::string type = WireFrame::Type(*f);
-      if (type == frame::kAck) {
-        CEN_RETURN_IF_ERROR(OnAck(*f));
-      } else if (type == frame::kRecords) {
-        OnRecords(*f);
-      } else if (type == frame::kUpto) {
-        CEN_RETURN_IF_ERROR(OnUpto(*f));
-      } else if (type == frame::kWelcome) {
-        CEN_RETURN_IF_ERROR(OnWelcome(*f));
-      } else if (type == frame::kPong) {
-        if (auto h = WireFrame::GetInt(*f, "head"); h.ok()) NoteHead(*h);
-      } else if (type == frame::kError) {
-        spdlog::warn("hub error: {} {}", f->value("code", ""), f->value("reason", ""));
-        if (f->value("code", "") == "unauthorized")
-          SetState("unauthorized", f->value("reason", ""));
+      try {
+        CEN_RETURN_IF_ERROR(HandleHubFrame(*f));
+      } catch (const std::exception& e) {
+        spdlog::warn("frame from the hub refused: {}", e.what());
       }
+    }
+    return common::Status::Ok();
+  }
+
+  common::Status HandleHubFrame(json& f) {
+    const std::string type = WireFrame::Type(f);
+    if (type == frame::kAck) return OnAck(f);
+    if (type == frame::kUpto) return OnUpto(f);
+    if (type == frame::kWelcome) return OnWelcome(f);
+    if (type == frame::kRecords) {
+      OnRecords(f);
+    } else if (type == frame::kPong) {
+      if (auto h = WireFrame::GetInt(f, "head"); h.ok()) NoteHead(*h);
+    } else if (type == frame::kError) {
+      const std::string code = WireFrame::StringOr(f, "code", "");
+      const std::string reason = WireFrame::StringOr(f, "reason", "");
+      spdlog::warn("hub error: {} {}", code, reason);
+      if (code == "unauthorized") SetState("unauthorized", reason);
     }
     return common::Status::Ok();
   }
@@ -231,7 +239,7 @@ class AgentLoop {
       spdlog::warn("malformed WELCOME from the hub");
       return common::Status::Ok();
     }
-    const std::string node_id = f.value("node", config_.node_id);
+    const std::string node_id = WireFrame::StringOr(f, "node", config_.node_id);
     if (node_id != config_.node_id) {
       spdlog::warn("the hub knows this node's key as '{}', not '{}' as node.toml says", node_id,
                    config_.node_id);
@@ -274,19 +282,20 @@ class AgentLoop {
     return common::Status::Ok();
   }
 
-  common::Status OnAck(const json& f) {
-    auto acks = WireFrame::GetArray(f, "acks");
+  common::Status OnAck(json& f) {
+    auto acks = WireFrame::TakeArray(f, "acks");
     if (!acks.ok()) return common::Status::Ok();
     std::vector<Outbox::Ack> done;
     for (const auto& a : *acks) {
       if (!a.is_object()) continue;
-      Outbox::Ack ack{a.value("uuid", ""), a.value("version", int64_t{0}), false, 0, ""};
-      const std::string verdict = a.value("status", "");
+      Outbox::Ack ack{WireFrame::StringOr(a, "uuid", ""), WireFrame::IntOr(a, "version", 0), false,
+                      0, ""};
+      const std::string verdict = WireFrame::StringOr(a, "status", "");
       if (verdict == "NEW" || verdict == "DUP") {
         ack.accepted = true;
-        ack.gseq = a.value("gseq", int64_t{0});
+        ack.gseq = WireFrame::IntOr(a, "gseq", 0);
       } else {
-        ack.reason = a.value("reason", "rejected by the hub");
+        ack.reason = WireFrame::StringOr(a, "reason", "rejected by the hub");
         spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);
       }
       in_flight_.erase(AckKey(ack.uuid, ack.version));
@@ -297,9 +306,9 @@ class AgentLoop {
     return outbox_.Acknowledge(done);
   }
 
-  void OnRecords(const json& f) {
-    auto records = WireFrame::GetArray(f, "records");
-    if (!records.ok() || !fetch_outstanding_ || f.value("id", int64_t{-1}) != fetch_id_) return;
+  void OnRecords(json& f) {
+    auto records = WireFrame::TakeArray(f, "records");
+    if (!records.ok() || !fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_) return;
     for (auto& r : *records) {
       if (r.is_object() && r.contains("gseq")) fetch_buffer_.push_back(std::move(r));
     }
@@ -308,17 +317,20 @@ class AgentLoop {
   common::Status OnUpto(const json& f) {
     auto upto = WireFrame::GetInt(f, "upto");
     auto head = WireFrame::GetInt(f, "head");
-    if (!upto.ok() || !fetch_outstanding_ || f.value("id", int64_t{-1}) != fetch_id_)
+    if (!upto.ok() || !fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_)
       return common::Status::Ok();  // a late answer to an abandoned FETCH
     if (head.ok()) NoteHead(*head);
+    // RECORDS arrive in gseq order (one FETCH, one connection); anything out
+    // of order or outside (cursor, upto] is dropped rather than trusted.
     std::vector<json> batch;
+    int64_t previous = replica_.cursor();
     for (auto& r : fetch_buffer_) {
-      const int64_t g = r.value("gseq", int64_t{0});
-      if (g > replica_.cursor() && g <= *upto) batch.push_back(std::move(r));
+      const int64_t g = WireFrame::IntOr(r, "gseq", 0);
+      if (g > previous && g <= *upto) {
+        previous = g;
+        batch.push_back(std::move(r));
+      }
     }
-    std::sort(batch.begin(), batch.end(), [](const json& a, const json& b) {
-      return a.value("gseq", int64_t{0}) < b.value("gseq", int64_t{0});
-    });
     fetch_buffer_.clear();
     fetch_outstanding_ = false;
     if (*upto > replica_.cursor()) {
@@ -355,21 +367,22 @@ class AgentLoop {
         }
         continue;
       }
+      last_feed_ = SteadyClock::now();
       if (type != frame::kBatch) continue;
-      if (f->value("epoch", "") != replica_.epoch()) {
+      if (WireFrame::StringOr(*f, "epoch", "") != replica_.epoch()) {
         SendHello();  // a different hub answers at this address; WELCOME decides
         continue;
       }
       auto first = WireFrame::GetInt(*f, "first");
       auto last = WireFrame::GetInt(*f, "last");
-      auto records = WireFrame::GetArray(*f, "records");
+      auto records = WireFrame::TakeArray(*f, "records");
       if (!first.ok() || !last.ok() || !records.ok() || *last < *first) continue;
       if (*last <= replica_.cursor()) continue;
       NoteHead(*last);
       if (pending_records_ + records->size() > kMaxPendingFeed) continue;  // FETCH brings it
       FeedBatch batch{*last, {}};
       for (auto& r : *records) {
-        const int64_t g = r.is_object() ? r.value("gseq", int64_t{0}) : 0;
+        const int64_t g = r.is_object() ? WireFrame::IntOr(r, "gseq", 0) : 0;
         if (g >= *first && g <= *last) batch.records.push_back(std::move(r));
       }
       pending_records_ += batch.records.size();
@@ -389,7 +402,7 @@ class AgentLoop {
       pending_records_ -= b.records.size();
       if (b.last <= cursor) continue;
       for (auto& r : b.records) {
-        if (r.value("gseq", int64_t{0}) > cursor) records.push_back(std::move(r));
+        if (WireFrame::IntOr(r, "gseq", 0) > cursor) records.push_back(std::move(r));
       }
       cursor = b.last;
     }
@@ -406,14 +419,26 @@ class AgentLoop {
   // kBehindGrace, unless `now` (just connected).
   void RequestFetchIfBehind(bool now = false) {
     if (status_.hub_state != "connected" || fetch_outstanding_) return;
-    const bool behind = !pending_feed_.empty() || hub_head_ > replica_.cursor();
-    if (!behind) {
+    // A hole: buffered feed batches that do not continue the cursor.
+    const bool hole =
+        !pending_feed_.empty() && pending_feed_.begin()->first > replica_.cursor() + 1;
+    // The head is ahead of everything the feed brought so far.
+    const int64_t covered =
+        pending_feed_.empty() ? replica_.cursor() : pending_feed_.rbegin()->second.last;
+    const bool missing = hub_head_ > covered;
+    if (!hole && !missing) {
       behind_since_.reset();
       return;
     }
     const auto t = SteadyClock::now();
     if (!behind_since_) behind_since_ = t;
-    if (!now && t - *behind_since_ < kBehindGrace) return;
+    // A hole is repaired soon; a head ahead of the feed may only mean the feed
+    // is still on its way (the head travels on the ingest socket), so wait
+    // until the feed has been silent a while.
+    const bool due =
+        now || (hole && t - *behind_since_ >= kBehindGrace) ||
+        (missing && t - last_feed_ >= kFeedSilence && t - *behind_since_ >= kBehindGrace);
+    if (!due) return;
     if (Send(WireFrame::Encode({{"t", frame::kFetch},
                                 {"id", ++fetch_id_},
                                 {"from", replica_.cursor() + 1},
@@ -530,6 +555,7 @@ class AgentLoop {
   SteadyClock::time_point last_ack_{};
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point fetch_started_{};
+  SteadyClock::time_point last_feed_{};
   std::optional<SteadyClock::time_point> behind_since_;
   SteadyClock::time_point last_status_write_{};
 };

@@ -1,5 +1,7 @@
 #include "node/replica.h"
 
+#include "common/wire_frame.h"
+
 namespace cen::node {
 
 using nlohmann::json;
@@ -56,22 +58,23 @@ common::Status Replica::Apply(const std::vector<json>& records, int64_t new_curs
 
   int64_t last = cursor_;
   for (const json& rec : records) {
-    const int64_t gseq = rec.value("gseq", int64_t{0});
+    const int64_t gseq = common::WireFrame::IntOr(rec, "gseq", 0);
     if (gseq <= cursor_) continue;
-    const std::string uuid = rec.value("uuid", "");
-    const int64_t version = rec.value("version", int64_t{0});
+    const std::string uuid = common::WireFrame::StringOr(rec, "uuid", "");
+    const int64_t version = common::WireFrame::IntOr(rec, "version", 0);
     const std::string doc = rec.dump();
-    const std::string origin = rec.value("origin", "");
-    const std::string received_at = rec.value("received_at", "");
+    const std::string origin = common::WireFrame::StringOr(rec, "origin", "");
+    const std::string received_at = common::WireFrame::StringOr(rec, "received_at", "");
     ins_version->Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
     ins_version->Bind(5, received_at).Bind(6, doc);
     CEN_RETURN_IF_ERROR(ins_version->Run());
     if (db_->Changes() == 1) {
-      const std::string kind = rec.value("kind", "");
+      const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
       std::optional<std::string> date = Text(rec, kind == "seizure" ? "seizure_date" : "issued_at");
       upsert->Bind(1, uuid).Bind(2, version).Bind(3, gseq).Bind(4, kind).Bind(5, origin);
-      upsert->Bind(6, rec.value("ref", "")).Bind(7, rec.value("scope", "global"));
-      upsert->Bind(8, rec.value("handling", "H0")).Bind(9, received_at);
+      upsert->Bind(6, common::WireFrame::StringOr(rec, "ref", ""))
+          .Bind(7, common::WireFrame::StringOr(rec, "scope", "global"));
+      upsert->Bind(8, common::WireFrame::StringOr(rec, "handling", "H0")).Bind(9, received_at);
       BindOptional(*upsert, 10, date);
       BindOptional(*upsert, 11, Text(rec, "commodity"));
       BindOptional(*upsert, 12, Text(rec, "reporting_country"));

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -159,6 +160,21 @@ double BaselineJournalInserts(const fs::path& dir, int n, std::mt19937& rng) {
   return n / Seconds(t0, SteadyClock::now());
 }
 
+// User + system CPU seconds a live process has used, from /proc/PID/stat.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(f);  // utime, stime
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 int64_t CountIn(const fs::path& node_dir, const char* sql) {
   auto db = Database::Open((node_dir / "node.db").string(), Database::Mode::kReadOnly);
   if (!db.ok()) return -1;
@@ -259,6 +275,8 @@ int main(int argc, char** argv) {
     if (acked_at && complete_at) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  std::vector<double> cpu;
+  for (auto& p : procs) cpu.push_back(CpuSeconds(p.pid()));
   for (auto& p : procs) p.Signal(SIGTERM);
   for (auto& p : procs) (void)p.Wait(std::chrono::seconds(10));
   if (!acked_at || !complete_at) {
@@ -270,6 +288,13 @@ int main(int argc, char** argv) {
             << " s: " << static_cast<long>(total / *acked_at) << " records/s\n";
   std::cout << "pipeline  every replica complete (" << nodes << " x " << total << " rows) in "
             << *complete_at << " s: " << static_cast<long>(e2e_rate) << " records/s end to end\n";
+  double node_cpu = 0;
+  for (size_t i = 1; i < cpu.size(); ++i) node_cpu += cpu[i];
+  std::cout << "cpu       hub " << cpu[0] << " s, " << nodes << " agents " << node_cpu
+            << " s: " << static_cast<long>((cpu[0] + node_cpu) * 1e6 / total)
+            << " us of CPU per record (hub " << static_cast<long>(cpu[0] * 1e6 / total)
+            << ", agents " << static_cast<long>(node_cpu * 1e6 / total) << "); this machine has "
+            << std::thread::hardware_concurrency() << " cores\n";
   std::cout << "ratio     end-to-end / raw replica inserts = " << e2e_rate / raw_replica
             << "; end-to-end / raw journal inserts = " << e2e_rate / raw_journal << "\n";
   if (keep) {
