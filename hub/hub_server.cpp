@@ -58,8 +58,7 @@ struct NodeState {
 class HubLoop {
  public:
   HubLoop(common::Database* db, HubConfig config, zmq::socket_t* router, zmq::socket_t* xpub)
-      : db_(db),
-        config_(std::move(config)),
+      : config_(std::move(config)),
         journal_(db),
         registry_(db),
         validator_(common::KeyPolicy::kKeepUnknown),
@@ -403,7 +402,6 @@ class HubLoop {
     }
   }
 
-  common::Database* db_;
   HubConfig config_;
   Journal journal_;
   NodeRegistry registry_;

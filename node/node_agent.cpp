@@ -68,9 +68,11 @@ class AgentLoop {
       if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
       try {
         zmq::poll(items.data(), items.size(), std::chrono::milliseconds(50));
+        // Read the feed first: a WELCOME handled below may replace the SUB
+        // socket this poll set names.
+        if (items.size() > 2 && (items[2].revents & ZMQ_POLLIN)) CEN_RETURN_IF_ERROR(DrainFeed());
         if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
         if (items[0].revents & ZMQ_POLLIN) CEN_RETURN_IF_ERROR(DrainDealer());
-        if (sub_ && (items[2].revents & ZMQ_POLLIN)) CEN_RETURN_IF_ERROR(DrainFeed());
         CEN_RETURN_IF_ERROR(Tick());
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
@@ -203,7 +205,6 @@ class AgentLoop {
         spdlog::warn("bad frame from the hub: {}", f.status().message());
         continue;
       }
-      last_heard_ = SteadyClock::now();
       try {
         CEN_RETURN_IF_ERROR(HandleHubFrame(*f));
       } catch (const std::exception& e) {
@@ -413,10 +414,10 @@ class AgentLoop {
     return common::Status::Ok();
   }
 
-  // Fetches from the cursor when the replica is behind the hub's head or has a
-  // hole before buffered feed messages. While streaming, the head runs a little
-  // ahead of the feed, so a FETCH waits until being behind has lasted
-  // kBehindGrace, unless `now` (just connected).
+  // Fetches from the cursor when buffered feed batches leave a hole (after
+  // kBehindGrace), or when the hub's head is beyond everything the feed brought
+  // and the feed has been silent for kFeedSilence; at once when `now` (just
+  // connected, or catching up slice by slice).
   void RequestFetchIfBehind(bool now = false) {
     if (status_.hub_state != "connected" || fetch_outstanding_) return;
     // A hole: buffered feed batches that do not continue the cursor.
@@ -551,7 +552,6 @@ class AgentLoop {
   std::vector<json> fetch_buffer_;
 
   SteadyClock::time_point last_hello_{};
-  SteadyClock::time_point last_heard_{};
   SteadyClock::time_point last_ack_{};
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point fetch_started_{};
