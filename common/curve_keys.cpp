@@ -81,6 +81,8 @@ Result<CurveKeys> CurveKeys::Load(const std::string& dir) {
 Result<std::string> CurveKeys::ParsePublicKey(std::string_view text_or_path) {
   if (IsZ85Key(text_or_path)) return std::string(text_or_path);
   const std::string path(text_or_path);
+  if (std::filesystem::path(path).filename() == "curve.sec")
+    return InvalidInput("key: " + path + " is a secret key; give the public key (curve.pub)");
   if (std::filesystem::is_regular_file(path)) return ReadKeyFile(path);
   return InvalidInput("key: '" + path +
                       "' is neither a 40-character Z85 public key nor a readable key file");

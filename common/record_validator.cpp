@@ -13,6 +13,7 @@
 #include "common/check_digits.h"
 #include "common/clock.h"
 #include "common/code_lists.h"
+#include "common/utf8.h"
 #include "common/uuid7.h"
 
 // How the checks run: one Checker per Validate() call walks the fields in a
@@ -89,51 +90,11 @@ bool IsControl(char c) {
 
 bool AllDigits(std::string_view text) { return std::all_of(text.begin(), text.end(), IsDigit); }
 
-// The number of Unicode code points in `text`, or nullopt when it is not
-// well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
-// beyond U+10FFFF).
-std::optional<size_t> CountCodePoints(std::string_view text) {
-  size_t count = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    size_t length = 1;
-    uint32_t code_point = lead;
-    if (lead < 0x80) {
-      // ASCII
-    } else if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-      code_point = lead & 0x1Fu;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      code_point = lead & 0x0Fu;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      code_point = lead & 0x07u;
-    } else {
-      return std::nullopt;
-    }
-    if (text.size() - i < length) return std::nullopt;
-    for (size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0u) != 0x80u) return std::nullopt;
-      code_point = (code_point << 6) | (next & 0x3Fu);
-    }
-    if ((length == 3 && code_point < 0x800) || (length == 4 && code_point < 0x10000) ||
-        code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return std::nullopt;
-    }
-    i += length;
-    ++count;
-  }
-  return count;
-}
-
 // A key as it can be shown in an error: itself when it is printable UTF-8,
 // else its JSON string form with escapes.
 std::string PrintableKey(const std::string& key) {
   const bool printable =
-      CountCodePoints(key).has_value() && std::none_of(key.begin(), key.end(), IsControl);
+      Utf8::CountCodePoints(key).has_value() && std::none_of(key.begin(), key.end(), IsControl);
   if (printable) return key;
   return json(key).dump(-1, ' ', true, json::error_handler_t::replace);
 }
@@ -341,7 +302,7 @@ class Checker {
       Fail(field, "must be a string");
       return false;
     }
-    const std::optional<size_t> length = CountCodePoints(value.get_ref<const std::string&>());
+    const std::optional<size_t> length = Utf8::CountCodePoints(value.get_ref<const std::string&>());
     if (!length) {
       Fail(field, "must be valid UTF-8");
     } else if (*length < min) {
@@ -742,11 +703,31 @@ class Checker {
     }
   }
 
+  // True when every string and key inside `value` is valid UTF-8.
+  static bool AllTextIsUtf8(const nlohmann::json& value) {
+    if (value.is_string()) return Utf8::IsValid(value.get_ref<const std::string&>());
+    if (value.is_array()) return std::all_of(value.begin(), value.end(), AllTextIsUtf8);
+    if (value.is_object()) {
+      for (const auto& [key, item] : value.items()) {
+        if (!Utf8::IsValid(key) || !AllTextIsUtf8(item)) return false;
+      }
+    }
+    return true;
+  }
+
   void CheckUnknownKeys(Kind kind) {
-    if (policy_ == KeyPolicy::kKeepUnknown) return;
     using Fields = std::span<const std::string_view>;
     const Fields own = kind == Kind::kSeizure ? Fields(kSeizureFields) : Fields(kAlertFields);
     const Fields other = kind == Kind::kSeizure ? Fields(kAlertFields) : Fields(kSeizureFields);
+    if (policy_ == KeyPolicy::kKeepUnknown) {
+      // Kept and relayed to every replica in scope, which stores records as
+      // JSON: text JSON cannot carry is refused here, naming the key.
+      for (const auto& [key, value] : record_.items()) {
+        if (Contains(kEnvelopeFields, key) || Contains(own, key)) continue;
+        if (!AllTextIsUtf8(value)) Fail(PrintableKey(key), "must be valid UTF-8");
+      }
+      return;
+    }
     for (const auto& [key, unused] : record_.items()) {
       if (Contains(kEnvelopeFields, key) || Contains(own, key)) continue;
       if (Contains(other, key)) {

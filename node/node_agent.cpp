@@ -77,6 +77,10 @@ class AgentLoop {
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("zmq: ") + e.what());
+      } catch (const std::exception& e) {
+        // Input no check foresaw must not end the agent; what it held back is
+        // fetched again.
+        spdlog::error("agent loop: {}", e.what());
       }
     }
     CloseHubLink();

@@ -62,7 +62,9 @@ common::Status Replica::Apply(const std::vector<json>& records, int64_t new_curs
     if (gseq <= cursor_) continue;
     const std::string uuid = common::WireFrame::StringOr(rec, "uuid", "");
     const int64_t version = common::WireFrame::IntOr(rec, "version", 0);
-    const std::string doc = rec.dump();
+    // Decoding already refuses non-UTF-8 text; replacing it here too means a
+    // record can never make the replica's apply throw.
+    const std::string doc = rec.dump(-1, ' ', false, json::error_handler_t::replace);
     const std::string origin = common::WireFrame::StringOr(rec, "origin", "");
     const std::string received_at = common::WireFrame::StringOr(rec, "received_at", "");
     ins_version->Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
