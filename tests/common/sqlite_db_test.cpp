@@ -1,0 +1,218 @@
+#include "common/sqlite_db.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::common::Status;
+using cen::common::StatusCode;
+using cen::test::TempDir;
+
+namespace {
+
+void RequireOk(const Status& s) {
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+Database OpenDb(const std::string& path, Database::Mode mode = Database::Mode::kReadWriteCreate,
+                int busy_timeout_ms = 10000) {
+  auto db = Database::Open(path, mode, busy_timeout_ms);
+  INFO((db.ok() ? std::string() : db.status().ToString()));
+  REQUIRE(db.ok());
+  return std::move(*db);
+}
+
+// A database with table t(a INTEGER, b TEXT).
+Database OpenWithTable(const TempDir& tmp) {
+  Database db = OpenDb(tmp.File("t.db"));
+  RequireOk(db.Exec("CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)"));
+  return db;
+}
+
+int64_t Count(Database& db) {
+  auto n = db.QueryInt("SELECT count(*) FROM t");
+  REQUIRE(n.ok());
+  REQUIRE(n->has_value());
+  return **n;
+}
+
+}  // namespace
+
+TEST_CASE("Transaction rolls back unless committed", "[common][sqlite]") {
+  TempDir tmp;
+  Database db = OpenWithTable(tmp);
+
+  SECTION("not committed: nothing stays") {
+    {
+      auto tx = db.Begin();
+      REQUIRE(tx.ok());
+      RequireOk(db.Exec("INSERT INTO t(a, b) VALUES (1, 'x'), (2, 'y')"));
+      CHECK(Count(db) == 2);  // visible inside the transaction
+    }
+    CHECK(Count(db) == 0);
+    // The connection is usable for a new transaction afterwards.
+    auto again = db.Begin();
+    REQUIRE(again.ok());
+    RequireOk(again->Commit());
+  }
+  SECTION("committed: it stays, across a reopen") {
+    {
+      auto tx = db.Begin();
+      REQUIRE(tx.ok());
+      RequireOk(db.Exec("INSERT INTO t(a, b) VALUES (1, 'x')"));
+      RequireOk(tx->Commit());
+      CHECK_FALSE(tx->Commit().ok());  // a second commit is refused, not a crash
+    }
+    Database reopened = OpenDb(tmp.File("t.db"), Database::Mode::kReadWrite);
+    CHECK(Count(reopened) == 1);
+  }
+  SECTION("a moved-from transaction does not roll back the one it moved into") {
+    auto tx = db.Begin();
+    REQUIRE(tx.ok());
+    RequireOk(db.Exec("INSERT INTO t(a, b) VALUES (1, 'x')"));
+    cen::common::Transaction moved(std::move(*tx));
+    RequireOk(moved.Commit());
+    CHECK(Count(db) == 1);
+  }
+}
+
+TEST_CASE("Database::QueryInt answers a single integer", "[common][sqlite]") {
+  TempDir tmp;
+  Database db = OpenWithTable(tmp);
+  RequireOk(db.Exec("INSERT INTO t(a, b) VALUES (7, 'x'), (9, NULL)"));
+
+  auto count = db.QueryInt("SELECT count(*) FROM t");
+  REQUIRE(count.ok());
+  CHECK(*count == std::optional<int64_t>(2));
+
+  auto max = db.QueryInt("SELECT max(a) FROM t");
+  REQUIRE(max.ok());
+  CHECK(*max == std::optional<int64_t>(9));
+
+  auto no_row = db.QueryInt("SELECT a FROM t WHERE a = 100");
+  REQUIRE(no_row.ok());
+  CHECK_FALSE(no_row->has_value());
+
+  auto null = db.QueryInt("SELECT max(a) FROM t WHERE a > 100");
+  REQUIRE(null.ok());
+  CHECK_FALSE(null->has_value());
+
+  auto bad = db.QueryInt("SELECT nope FROM nowhere");
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("nowhere"));
+}
+
+TEST_CASE("Statement is reused across binds and rows", "[common][sqlite]") {
+  TempDir tmp;
+  Database db = OpenWithTable(tmp);
+  auto ins = db.Prepare("INSERT INTO t(a, b) VALUES (?, ?)");
+  REQUIRE(ins.ok());
+
+  SECTION("Run resets the statement and clears its bindings") {
+    RequireOk(ins->Bind(1, 1).Bind(2, "one").Run());
+    RequireOk(ins->Bind(1, 2).Bind(2, std::string("two")).Run());
+    RequireOk(ins->Bind(1, 3).Run());  // b left unbound: NULL, not "two"
+    auto sel = db.Prepare("SELECT a, b FROM t ORDER BY a");
+    REQUIRE(sel.ok());
+    for (int pass = 0; pass < 2; ++pass) {  // Reset lets a query run again
+      INFO("pass " << pass);
+      std::vector<std::string> rows;
+      while (true) {
+        auto row = sel->Step();
+        REQUIRE(row.ok());
+        if (!*row) break;
+        rows.push_back(std::to_string(sel->ColumnInt(0)) + "=" +
+                       (sel->ColumnIsNull(1) ? "NULL" : sel->ColumnText(1)));
+      }
+      CHECK(rows == std::vector<std::string>{"1=one", "2=two", "3=NULL"});
+      sel->Reset();
+    }
+  }
+  SECTION("a constraint violation is kAlreadyExists and the statement stays usable") {
+    RequireOk(ins->Bind(1, 1).Bind(2, "one").Run());
+    const Status dup = ins->Bind(1, 1).Bind(2, "again").Run();
+    CHECK(dup.code() == StatusCode::kAlreadyExists);
+    RequireOk(ins->Bind(1, 2).Bind(2, "two").Run());
+    CHECK(Count(db) == 2);
+  }
+  SECTION("text, blobs and doubles come back byte for byte") {
+    RequireOk(db.Exec("CREATE TABLE v(t TEXT, b BLOB, d REAL)"));
+    auto put = db.Prepare("INSERT INTO v(t, b, d) VALUES (?, ?, ?)");
+    REQUIRE(put.ok());
+    const std::string text = "Кокаин — 毒品";
+    const std::string blob("\x00\x01\xff\xc1msgpack", 11);
+    RequireOk(put->Bind(1, text).BindBlob(2, blob).Bind(3, 412.5).Run());
+    auto get = db.Prepare("SELECT t, b, d FROM v");
+    REQUIRE(get.ok());
+    auto row = get->Step();
+    REQUIRE(row.ok());
+    REQUIRE(*row);
+    CHECK(get->ColumnText(0) == text);
+    CHECK(get->ColumnBlob(1) == blob);
+    CHECK(get->ColumnDouble(2) == 412.5);
+  }
+  SECTION("a bad statement names itself") {
+    auto bad = db.Prepare("INSERT INTO missing_table VALUES (1)");
+    REQUIRE_FALSE(bad.ok());
+    CHECK_THAT(bad.status().message(), Catch::Contains("missing_table"));
+  }
+}
+
+TEST_CASE("Database::Open refuses what it cannot use", "[common][sqlite]") {
+  TempDir tmp;
+  SECTION("a missing file without kReadWriteCreate") {
+    auto db = Database::Open(tmp.File("absent.db"), Database::Mode::kReadWrite);
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.status().code() == StatusCode::kNotFound);
+  }
+  SECTION("a file that is not a database") {
+    std::ofstream(tmp.File("notes.txt")) << "this is a text file, not SQLite\n";
+    auto db = Database::Open(tmp.File("notes.txt"), Database::Mode::kReadWrite);
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.status().code() == StatusCode::kCorruption);
+  }
+  SECTION("a new database is in WAL mode with foreign keys on") {
+    Database db = OpenDb(tmp.File("new.db"));
+    auto fk = db.QueryInt("PRAGMA foreign_keys");
+    REQUIRE(fk.ok());
+    CHECK(*fk == std::optional<int64_t>(1));
+    auto mode = db.Prepare("PRAGMA journal_mode");
+    REQUIRE(mode.ok());
+    REQUIRE(*mode->Step());
+    CHECK(mode->ColumnText(0) == "wal");
+  }
+  SECTION("read-only refuses writes") {
+    { Database db = OpenWithTable(tmp); }
+    Database ro = OpenDb(tmp.File("t.db"), Database::Mode::kReadOnly);
+    CHECK_FALSE(ro.Exec("INSERT INTO t(a, b) VALUES (1, 'x')").ok());
+    CHECK(Count(ro) == 0);
+  }
+}
+
+TEST_CASE("Two connections: one writer waits, the other sees commits", "[common][sqlite]") {
+  TempDir tmp;
+  Database first = OpenWithTable(tmp);
+  Database second = OpenDb(tmp.File("t.db"), Database::Mode::kReadWrite, /*busy_timeout_ms=*/50);
+  const int64_t version_before = second.DataVersion();
+
+  {
+    auto tx = first.Begin();
+    REQUIRE(tx.ok());
+    RequireOk(first.Exec("INSERT INTO t(a, b) VALUES (1, 'x')"));
+    auto blocked = second.Begin();
+    REQUIRE_FALSE(blocked.ok());
+    CHECK(blocked.status().code() == StatusCode::kUnavailable);
+    CHECK(Count(second) == 0);  // uncommitted work is invisible
+    RequireOk(tx->Commit());
+  }
+  CHECK(Count(second) == 1);
+  CHECK(second.DataVersion() != version_before);
+  auto tx = second.Begin();
+  REQUIRE(tx.ok());
+  RequireOk(tx->Commit());
+}

@@ -1,0 +1,209 @@
+#include "common/wire_frame.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "common/msgpack_json.h"
+
+using cen::common::MsgpackJson;
+using cen::common::StatusCode;
+using cen::common::WireFrame;
+using nlohmann::json;
+namespace frame = cen::common::frame;
+
+namespace {
+
+json Seizure(const std::string& ref) {
+  return {{"kind", "seizure"},
+          {"ref", ref},
+          {"seizure_date", "2026-03-14"},
+          {"reporting_country", "FR"},
+          {"commodity", "drugs"},
+          {"description", "Кокаин"},
+          {"quantity", 1.5},
+          {"unit", "KGM"},
+          {"version", 1},
+          {"uuid", "0190f2c1-1234-7abc-8def-0123456789ab"}};
+}
+
+}  // namespace
+
+TEST_CASE("WireFrame round-trips a frame and keeps unknown keys", "[common][wire]") {
+  const json sent = {{"t", "FETCH"}, {"from", 10}, {"max", 500}, {"x-future", {{"a", 1}}}};
+  const auto back = WireFrame::Decode(WireFrame::Encode(sent));
+  REQUIRE(back.ok());
+  CHECK(*back == sent);
+  CHECK(WireFrame::Type(*back) == "FETCH");
+}
+
+TEST_CASE("WireFrame::Decode refuses what is not a frame", "[common][wire]") {
+  struct Case {
+    const char* name;
+    std::string bytes;
+  };
+  const Case cases[] = {
+      {"an array", WireFrame::Encode(json::array({"t", "HELLO"}))},
+      {"a string", WireFrame::Encode("HELLO")},
+      {"an integer", WireFrame::Encode(7)},
+      {"nil", WireFrame::Encode(nullptr)},
+      {"a map without t", WireFrame::Encode({{"type", "HELLO"}})},
+      {"a map whose t is not a string", WireFrame::Encode({{"t", 5}})},
+      {"an empty map", WireFrame::Encode(json::object())},
+      {"garbage bytes", std::string("\xc1\x00garbage", 9)},
+      {"nothing", std::string()},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    const auto decoded = WireFrame::Decode(c.bytes);
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.status().code() == StatusCode::kCorruption);
+  }
+  SECTION("the message says what is missing") {
+    const auto no_t = WireFrame::Decode(WireFrame::Encode({{"from", 1}}));
+    REQUIRE_FALSE(no_t.ok());
+    CHECK_THAT(no_t.status().message(), Catch::Contains("\"t\""));
+    const auto not_map = WireFrame::Decode(WireFrame::Encode(json::array()));
+    REQUIRE_FALSE(not_map.ok());
+    CHECK_THAT(not_map.status().message(), Catch::Contains("map"));
+  }
+}
+
+TEST_CASE("WireFrame::EncodeBatch wraps stored records the node decodes back", "[common][wire]") {
+  const json r1 = Seizure("R1");
+  const json r3 = Seizure("R3");
+  const std::string e1 = MsgpackJson::Encode(r1);
+  const std::string e3 = MsgpackJson::Encode(r3);
+  auto back = WireFrame::Decode(WireFrame::EncodeBatch("0123456789abcdef", 41, 43, {e1, e3}));
+  REQUIRE(back.ok());
+  CHECK(WireFrame::Type(*back) == frame::kBatch);
+  CHECK(*WireFrame::GetString(*back, "epoch") == "0123456789abcdef");
+  CHECK(*WireFrame::GetInt(*back, "first") == 41);
+  CHECK(*WireFrame::GetInt(*back, "last") == 43);
+  const auto records = WireFrame::TakeArray(*back, "records");
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 2);
+  CHECK((*records)[0] == r1);
+  CHECK((*records)[1] == r3);
+
+  SECTION("a batch with nothing this node may see") {
+    const auto empty = WireFrame::Decode(WireFrame::EncodeBatch("e", 7, 9, {}));
+    REQUIRE(empty.ok());
+    CHECK((*empty)["records"] == json::array());
+    CHECK((*empty)["first"] == 7);
+    CHECK((*empty)["last"] == 9);
+  }
+  SECTION("gseqs beyond 32 bits") {
+    const int64_t big = int64_t{1} << 40;
+    const auto wide = WireFrame::Decode(WireFrame::EncodeBatch("e", big, big + 1, {e1}));
+    REQUIRE(wide.ok());
+    CHECK((*wide)["first"].get<int64_t>() == big);
+    CHECK((*wide)["last"].get<int64_t>() == big + 1);
+  }
+}
+
+TEST_CASE("WireFrame::EncodeRecords carries records in order", "[common][wire]") {
+  std::vector<json> records;
+  std::vector<std::string> encoded;
+  for (int i = 1; i <= 3; ++i) {
+    records.push_back(Seizure("R" + std::to_string(i)));
+    encoded.push_back(MsgpackJson::Encode(records.back()));
+  }
+  for (const auto type : {frame::kRecords, frame::kPublish}) {
+    INFO(type);
+    auto back = WireFrame::Decode(WireFrame::EncodeRecords(type, encoded));
+    REQUIRE(back.ok());
+    CHECK(WireFrame::Type(*back) == type);
+    CHECK_FALSE(back->contains("id"));
+    const auto array = WireFrame::TakeArray(*back, "records");
+    REQUIRE(array.ok());
+    REQUIRE(array->size() == 3);
+    for (size_t i = 0; i < records.size(); ++i) CHECK((*array)[i] == records[i]);
+  }
+  SECTION("RECORDS echo the id of their FETCH") {
+    const auto back = WireFrame::Decode(WireFrame::EncodeRecords(frame::kRecords, encoded, 12));
+    REQUIRE(back.ok());
+    CHECK(*WireFrame::GetInt(*back, "id") == 12);
+    CHECK((*back)["records"].size() == 3);
+  }
+  SECTION("no records") {
+    const auto back = WireFrame::Decode(WireFrame::EncodeRecords(frame::kRecords, {}));
+    REQUIRE(back.ok());
+    CHECK((*back)["records"] == json::array());
+  }
+}
+
+TEST_CASE("WireFrame::FeedTopic never makes one node's topic a prefix of another's",
+          "[common][wire]") {
+  CHECK(WireFrame::FeedTopic("n1") == "N:n1/");
+  const std::string a = WireFrame::FeedTopic("RILO-A");
+  const std::string ap = WireFrame::FeedTopic("RILO-AP");
+  CHECK(ap.rfind(a, 0) == std::string::npos);
+  CHECK(a.rfind(ap, 0) == std::string::npos);
+}
+
+TEST_CASE("WireFrame typed reads name the key at fault", "[common][wire]") {
+  json f = {{"t", "FETCH"}, {"from", "ten"}, {"records", {1}}, {"name", "n1"}, {"max", 5}};
+
+  CHECK(*WireFrame::GetInt(f, "max") == 5);
+  CHECK(*WireFrame::GetString(f, "name") == "n1");
+
+  struct Case {
+    const char* key;
+    cen::common::Status status;
+  };
+  const Case cases[] = {
+      {"from", WireFrame::GetInt(f, "from").status()},      // wrong type
+      {"absent", WireFrame::GetInt(f, "absent").status()},  // missing
+      {"max", WireFrame::GetString(f, "max").status()},     // wrong type
+      {"name", WireFrame::TakeArray(f, "name").status()},   // wrong type
+      {"missing", WireFrame::TakeArray(f, "missing").status()},
+  };
+  for (const auto& c : cases) {
+    INFO(c.key);
+    CHECK(c.status.code() == StatusCode::kCorruption);
+    CHECK_THAT(c.status.message(), Catch::Contains(std::string("\"") + c.key + "\""));
+    CHECK_THAT(c.status.message(), Catch::Contains("FETCH"));
+  }
+  SECTION("TakeArray moves the array out") {
+    auto taken = WireFrame::TakeArray(f, "records");
+    REQUIRE(taken.ok());
+    CHECK(*taken == json::array({1}));
+  }
+  SECTION("a float is not an integer") {
+    CHECK_FALSE(WireFrame::GetInt({{"t", "X"}, {"n", 1.5}}, "n").ok());
+  }
+}
+
+TEST_CASE("WireFrame::IntOr and StringOr never throw on a peer's mistyped keys", "[common][wire]") {
+  const json f = {{"t", "HELLO"}, {"proto", "1"}, {"n", 7}, {"s", "text"}, {"f", 2.5}};
+  CHECK(WireFrame::IntOr(f, "n", -1) == 7);
+  CHECK(WireFrame::StringOr(f, "s", "-") == "text");
+
+  struct Case {
+    const char* name;
+    json object;
+    const char* key;
+  };
+  const Case cases[] = {
+      {"string where an integer is expected", f, "proto"},
+      {"float where an integer is expected", f, "f"},
+      {"missing key", f, "absent"},
+      {"not an object: array", json::array({1, 2}), "n"},
+      {"not an object: null", json(nullptr), "n"},
+      {"not an object: string", json("HELLO"), "n"},
+      {"not an object: integer", json(5), "n"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    int64_t n = 0;
+    CHECK_NOTHROW(n = WireFrame::IntOr(c.object, c.key, -1));
+    CHECK(n == -1);
+  }
+  for (const auto& c : cases) {
+    INFO(c.name);
+    std::string text;
+    CHECK_NOTHROW(text = WireFrame::StringOr(c.object, c.key, "fallback"));
+    CHECK(text == (std::string(c.key) == "proto" ? "1" : "fallback"));
+  }
+}

@@ -1,0 +1,259 @@
+#include "hub/hub_commands.h"
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "common/curve_keys.h"
+#include "common/sqlite_db.h"
+#include "hub/hub_config.h"
+#include "hub/hub_schema.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::CurveKeys;
+using cen::common::Database;
+using cen::common::Status;
+using cen::common::StatusCode;
+using cen::hub::AllowOptions;
+using cen::hub::HubCommands;
+using cen::hub::HubConfig;
+using cen::hub::HubSchema;
+using cen::hub::InitOptions;
+using cen::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+void RequireOk(const Status& s) {
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+InitOptions Init(const TempDir& tmp) {
+  InitOptions o;
+  o.data_dir = tmp.File("hub");
+  o.ingest_port = 17701;
+  o.feed_port = 17702;
+  o.hub_id = "hub-1";
+  return o;
+}
+
+AllowOptions Allow(const TempDir& tmp, const std::string& id, const std::string& key,
+                   const std::string& region = "") {
+  AllowOptions o;
+  o.data_dir = tmp.File("hub");
+  o.node_id = id;
+  o.key = key;
+  o.region = region;
+  return o;
+}
+
+std::string NewPublicKey() {
+  auto keys = CurveKeys::Generate();
+  REQUIRE(keys.ok());
+  return keys->public_key();
+}
+
+}  // namespace
+
+TEST_CASE("cen-hub init makes a hub data directory", "[hub][commands]") {
+  TempDir tmp;
+  const InitOptions o = Init(tmp);
+  std::ostringstream out;
+  RequireOk(HubCommands::Init(o, out));
+
+  std::string printed = out.str();
+  REQUIRE_FALSE(printed.empty());
+  CHECK(printed.back() == '\n');
+  printed.pop_back();
+  auto keys = CurveKeys::Load(o.data_dir);
+  REQUIRE(keys.ok());
+  CHECK(printed == keys->public_key());  // the key to hand to the nodes
+
+  auto config = HubConfig::Load(o.data_dir);
+  REQUIRE(config.ok());
+  CHECK(config->hub_id == "hub-1");
+  CHECK(config->ingest_port == 17701);
+  CHECK(config->feed_port == 17702);
+  CHECK(config->bind == "127.0.0.1");
+
+  auto db = HubSchema::Open(o.data_dir);
+  REQUIRE(db.ok());
+  auto head = db->QueryInt("SELECT count(*) FROM journal");
+  REQUIRE(head.ok());
+  CHECK(*head == std::optional<int64_t>(0));
+
+  struct stat st {};
+  REQUIRE(::stat(o.data_dir.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0077) == 0);  // case data: the directory is the owner's alone
+
+  SECTION("a second init refuses to overwrite the hub") {
+    std::ostringstream again;
+    const Status s = HubCommands::Init(o, again);
+    CHECK(s.code() == StatusCode::kAlreadyExists);
+    auto still = CurveKeys::Load(o.data_dir);
+    REQUIRE(still.ok());
+    CHECK(still->public_key() == keys->public_key());
+  }
+}
+
+TEST_CASE("cen-hub init refuses bad options before touching the disk", "[hub][commands]") {
+  TempDir tmp;
+  struct Case {
+    const char* name;
+    InitOptions options;
+  };
+  InitOptions same_ports = Init(tmp);
+  same_ports.feed_port = same_ports.ingest_port;
+  InitOptions bad_port = Init(tmp);
+  bad_port.ingest_port = 70000;
+  InitOptions zero_port = Init(tmp);
+  zero_port.feed_port = 0;
+  InitOptions bad_id = Init(tmp);
+  bad_id.hub_id = "hub one";
+  InitOptions empty_id = Init(tmp);
+  empty_id.hub_id = "";
+  const Case cases[] = {{"same ports", same_ports},
+                        {"port over 65535", bad_port},
+                        {"port 0", zero_port},
+                        {"id with a space", bad_id},
+                        {"empty id", empty_id}};
+  for (const auto& c : cases) {
+    INFO(c.name);
+    std::ostringstream out;
+    const Status s = HubCommands::Init(c.options, out);
+    CHECK(s.code() == StatusCode::kUsage);
+    CHECK(s.ExitCode() == 2);
+    CHECK_FALSE(std::filesystem::exists(c.options.data_dir));
+  }
+}
+
+TEST_CASE("cen-hub allow registers nodes; status lists them", "[hub][commands]") {
+  TempDir tmp;
+  std::ostringstream ignored;
+  RequireOk(HubCommands::Init(Init(tmp), ignored));
+  const std::string key = NewPublicKey();
+
+  std::ostringstream out;
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", key, "EU"), out));
+  CHECK_THAT(out.str(), Catch::Contains("rilo-weu"));
+
+  // A key given as the path of a node's curve.pub.
+  TempDir node_keys;
+  auto node = CurveKeys::Generate();
+  REQUIRE(node.ok());
+  RequireOk(node->Save(node_keys.path()));
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-cis", node_keys.File("curve.pub")), out));
+
+  cen::hub::StatusOptions so;
+  so.data_dir = tmp.File("hub");
+  so.json = true;
+  std::ostringstream status_out;
+  RequireOk(HubCommands::Status(so, status_out));
+  const json status = json::parse(status_out.str());
+  CHECK(status["head"] == 0);
+  REQUIRE(status["nodes"].size() == 2);
+  CHECK(status["nodes"][0]["id"] == "rilo-cis");  // sorted by id
+  CHECK(status["nodes"][0]["key"] == node->public_key());
+  CHECK(status["nodes"][0]["region"] == "");
+  CHECK(status["nodes"][1]["id"] == "rilo-weu");
+  CHECK(status["nodes"][1]["region"] == "EU");
+  CHECK(status["nodes"][1]["key"] == key);
+
+  SECTION("the table form names every node") {
+    so.json = false;
+    std::ostringstream table;
+    RequireOk(HubCommands::Status(so, table));
+    CHECK_THAT(table.str(), Catch::Contains("rilo-weu"));
+    CHECK_THAT(table.str(), Catch::Contains("never"));
+  }
+}
+
+TEST_CASE("cen-hub allow refuses what it cannot register", "[hub][commands]") {
+  TempDir tmp;
+  std::ostringstream out;
+  RequireOk(HubCommands::Init(Init(tmp), out));
+  const std::string key = NewPublicKey();
+  RequireOk(HubCommands::Allow(Allow(tmp, "n1", key), out));
+
+  struct Case {
+    const char* name;
+    AllowOptions options;
+    StatusCode code;
+    const char* mentions;
+  };
+  const Case cases[] = {
+      {"bad node id", Allow(tmp, "n 1", NewPublicKey()), StatusCode::kUsage, "--node"},
+      {"too long a node id", Allow(tmp, std::string(65, 'a'), NewPublicKey()), StatusCode::kUsage,
+       "--node"},
+      {"bad region", Allow(tmp, "n2", NewPublicKey(), "E U"), StatusCode::kUsage, "--region"},
+      {"junk key", Allow(tmp, "n2", "not-a-key"), StatusCode::kInvalidInput, "key"},
+      {"a key another node has", Allow(tmp, "n2", key), StatusCode::kAlreadyExists, "key"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    const Status s = HubCommands::Allow(c.options, out);
+    CHECK(s.code() == c.code);
+    CHECK_THAT(s.message(), Catch::Contains(c.mentions));
+  }
+  SECTION("no hub there") {
+    AllowOptions o = Allow(tmp, "n2", NewPublicKey());
+    o.data_dir = tmp.File("elsewhere");
+    const Status s = HubCommands::Allow(o, out);
+    CHECK(s.code() == StatusCode::kNotFound);
+    CHECK_THAT(s.message(), Catch::Contains("cen-hub init"));
+  }
+}
+
+TEST_CASE("HubConfig and HubSchema report a data directory that is not a hub's", "[hub][config]") {
+  TempDir tmp;
+  SECTION("no hub.toml") {
+    auto c = HubConfig::Load(tmp.path());
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().code() == StatusCode::kNotFound);
+  }
+  SECTION("a hub.toml that does not parse names its line") {
+    std::ofstream(tmp.File("hub.toml")) << "hub_id = 'ok'\ningest_port = = 7\n";
+    auto c = HubConfig::Load(tmp.path());
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().code() == StatusCode::kInvalidInput);
+    CHECK_THAT(c.status().message(), Catch::Contains("hub.toml:2"));
+  }
+  SECTION("Save then Load") {
+    HubConfig c;
+    c.hub_id = "hub-x";
+    c.bind = "0.0.0.0";
+    c.ingest_port = 9001;
+    c.feed_port = 9002;
+    c.max_message_bytes = 1234567;
+    RequireOk(c.Save(tmp.path()));
+    auto back = HubConfig::Load(tmp.path());
+    REQUIRE(back.ok());
+    CHECK(back->hub_id == "hub-x");
+    CHECK(back->bind == "0.0.0.0");
+    CHECK(back->ingest_port == 9001);
+    CHECK(back->feed_port == 9002);
+    CHECK(back->max_message_bytes == 1234567);
+  }
+  SECTION("no hub.db") {
+    auto db = HubSchema::Open(tmp.path());
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.status().code() == StatusCode::kNotFound);
+  }
+  SECTION("a SQLite file that is not a hub database") {
+    {
+      auto other = Database::Open(HubSchema::DbPath(tmp.path()), Database::Mode::kReadWriteCreate);
+      REQUIRE(other.ok());
+      RequireOk(other->Exec("CREATE TABLE something(x)"));
+    }
+    auto db = HubSchema::Open(tmp.path());
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.status().code() == StatusCode::kCorruption);
+    CHECK_THAT(db.status().message(), Catch::Contains("not a cenhub hub database"));
+  }
+}

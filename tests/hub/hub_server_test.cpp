@@ -1,0 +1,781 @@
+// The running hub over real CURVE sockets on 127.0.0.1, as a node agent sees it.
+#include "hub/hub_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/curve_keys.h"
+#include "common/msgpack_json.h"
+#include "common/socket_options.h"
+#include "common/sqlite_db.h"
+#include "common/uuid7.h"
+#include "common/wire_frame.h"
+#include "hub/hub_commands.h"
+#include "hub/hub_config.h"
+#include "hub/hub_schema.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::CurveKeys;
+using cen::common::Database;
+using cen::common::MsgpackJson;
+using cen::common::SocketOptions;
+using cen::common::Status;
+using cen::common::StatusCode;
+using cen::common::Uuid7;
+using cen::common::WireFrame;
+using cen::hub::HubCommands;
+using cen::test::TempDir;
+using nlohmann::json;
+namespace frame = cen::common::frame;
+using namespace std::chrono_literals;
+
+namespace {
+
+void RequireOk(const Status& s) {
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+// A frame as text for a failure message, whatever bytes its strings hold.
+std::string Show(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string Topic(const std::string& node_id) { return WireFrame::FeedTopic(node_id); }
+
+// A listening TCP socket on 127.0.0.1 with a port the kernel chose.
+class PortHolder {
+ public:
+  PortHolder() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    REQUIRE(fd_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd_, 1) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~PortHolder() { ::close(fd_); }
+  PortHolder(const PortHolder&) = delete;
+  PortHolder& operator=(const PortHolder&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+// A hub made by `cen-hub init` in a temporary directory, run by
+// HubCommands::Run on its own thread until the object is destroyed.
+class TestHub {
+ public:
+  TestHub() : data_dir_(tmp_.File("hub")) {
+    PortHolder ingest;
+    PortHolder feed;
+    ingest_port_ = ingest.port();
+    feed_port_ = feed.port();
+    cen::hub::InitOptions o;
+    o.data_dir = data_dir_;
+    o.bind = "127.0.0.1";
+    o.ingest_port = ingest_port_;
+    o.feed_port = feed_port_;
+    o.hub_id = "test-hub";
+    std::ostringstream out;
+    RequireOk(HubCommands::Init(o, out));
+    public_key_ = out.str();
+    while (!public_key_.empty() && public_key_.back() == '\n') public_key_.pop_back();
+    REQUIRE(CurveKeys::IsZ85Key(public_key_));
+  }
+  ~TestHub() { (void)Stop(); }
+  TestHub(const TestHub&) = delete;
+  TestHub& operator=(const TestHub&) = delete;
+
+  // `cen-hub allow`: registers a new key pair for `id` and returns it.
+  CurveKeys Register(const std::string& id, const std::string& region) {
+    auto keys = CurveKeys::Generate();
+    REQUIRE(keys.ok());
+    cen::hub::AllowOptions o;
+    o.data_dir = data_dir_;
+    o.node_id = id;
+    o.key = keys->public_key();
+    o.region = region;
+    std::ostringstream out;
+    RequireOk(HubCommands::Allow(o, out));
+    return *keys;
+  }
+
+  void Start() {
+    stop_ = false;
+    thread_ = std::thread([this] { result_ = HubCommands::Run(data_dir_, stop_); });
+  }
+  Status Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return result_;
+  }
+
+  // Counts rows of hub.db through a connection of its own.
+  int64_t Query(const std::string& sql) const {
+    auto db = cen::hub::HubSchema::OpenReadOnly(data_dir_);
+    REQUIRE(db.ok());
+    auto n = db->QueryInt(sql);
+    REQUIRE(n.ok());
+    return n->value_or(-1);
+  }
+  std::string Epoch() const {
+    auto db = cen::hub::HubSchema::OpenReadOnly(data_dir_);
+    REQUIRE(db.ok());
+    auto stmt = db->Prepare("SELECT value FROM meta WHERE key = 'epoch'");
+    REQUIRE(stmt.ok());
+    REQUIRE(*stmt->Step());
+    return stmt->ColumnText(0);
+  }
+
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& public_key() const { return public_key_; }
+  int feed_port() const { return feed_port_; }
+  std::string IngestEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(ingest_port_); }
+  std::string FeedEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(feed_port_); }
+
+ private:
+  TempDir tmp_;
+  std::string data_dir_;
+  int ingest_port_ = 0;
+  int feed_port_ = 0;
+  std::string public_key_;
+  std::atomic<bool> stop_{false};
+  Status result_;
+  std::thread thread_;
+};
+
+// A node's ingest connection: a CURVE DEALER, as the node agent makes it.
+class IngestClient {
+ public:
+  IngestClient(zmq::context_t& ctx, const TestHub& hub, const CurveKeys& keys)
+      : socket_(ctx, zmq::socket_type::dealer) {
+    SocketOptions::CurveClient(socket_, hub.public_key(), keys.public_key(), keys.secret_key());
+    socket_.connect(hub.IngestEndpoint());
+  }
+
+  void SendBytes(const std::string& bytes) {
+    (void)socket_.send(zmq::buffer(bytes), zmq::send_flags::none);
+  }
+  void Send(const json& f) { SendBytes(WireFrame::Encode(f)); }
+  void SendMultipart(const std::string& first, const std::string& second) {
+    (void)socket_.send(zmq::buffer(first), zmq::send_flags::sndmore);
+    (void)socket_.send(zmq::buffer(second), zmq::send_flags::none);
+  }
+
+  // The next frame from the hub, or nullopt after `timeout`.
+  std::optional<json> Receive(std::chrono::milliseconds timeout = 5000ms) {
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, timeout);
+    if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
+    zmq::message_t msg;
+    REQUIRE(socket_.recv(msg, zmq::recv_flags::none));
+    REQUIRE_FALSE(msg.more());
+    auto f = WireFrame::Decode(msg.to_string_view());
+    INFO((f.ok() ? std::string() : f.status().ToString()));
+    REQUIRE(f.ok());
+    return *f;
+  }
+  // The next frame, which must be of `type`.
+  json Expect(std::string_view type) {
+    auto f = Receive();
+    INFO("waiting for " << type);
+    REQUIRE(f.has_value());
+    INFO("got " << Show(*f));
+    REQUIRE(WireFrame::Type(*f) == type);
+    return *f;
+  }
+
+  json Hello() {
+    Send({{"t", frame::kHello},
+          {"proto", frame::kProtocolVersion},
+          {"replica_gseq", 0},
+          {"outbox", 0}});
+    return Expect(frame::kWelcome);
+  }
+  // Publishes `records` in one PUBLISH frame and returns the acks.
+  json Publish(const std::vector<json>& records) {
+    std::vector<std::string> encoded;
+    for (const auto& r : records) encoded.push_back(MsgpackJson::Encode(r));
+    SendBytes(WireFrame::EncodeRecords(frame::kPublish, encoded));
+    json ack = Expect(frame::kAck);
+    REQUIRE(ack["acks"].size() == records.size());
+    return ack["acks"];
+  }
+  // FETCH from `from`: the records of every RECORDS frame, then the UPTO frame.
+  // Every answer must echo the FETCH's id.
+  std::pair<std::vector<json>, json> Fetch(int64_t from, int64_t max) {
+    const int64_t id = ++fetch_id_;
+    Send({{"t", frame::kFetch}, {"id", id}, {"from", from}, {"max", max}});
+    std::vector<json> records;
+    while (true) {
+      auto f = Receive();
+      REQUIRE(f.has_value());
+      INFO("got " << Show(*f));
+      CHECK((*f)["id"] == id);
+      const std::string type = WireFrame::Type(*f);
+      if (type == frame::kUpto) return {records, *f};
+      REQUIRE(type == frame::kRecords);
+      for (auto& r : (*f)["records"]) records.push_back(r);
+    }
+  }
+
+ private:
+  zmq::socket_t socket_;
+  int64_t fetch_id_ = 100;
+};
+
+// A node's feed connection: a CURVE SUB on the hub's XPUB.
+class FeedClient {
+ public:
+  FeedClient(zmq::context_t& ctx, const TestHub& hub, const CurveKeys& keys,
+             const std::vector<std::string>& topics)
+      : socket_(ctx, zmq::socket_type::sub) {
+    SocketOptions::CurveClient(socket_, hub.public_key(), keys.public_key(), keys.secret_key());
+    for (const auto& t : topics) socket_.set(zmq::sockopt::subscribe, t);
+    socket_.connect(hub.FeedEndpoint());
+  }
+  struct Message {
+    std::string topic;
+    json frame;
+  };
+  std::optional<Message> Receive(std::chrono::milliseconds timeout = 5000ms) {
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, timeout);
+    if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
+    zmq::message_t topic;
+    zmq::message_t body;
+    REQUIRE(socket_.recv(topic, zmq::recv_flags::none));
+    REQUIRE(topic.more());
+    REQUIRE(socket_.recv(body, zmq::recv_flags::none));
+    auto f = WireFrame::Decode(body.to_string_view());
+    REQUIRE(f.ok());
+    return Message{topic.to_string(), *f};
+  }
+  // The next message that is not a heartbeat.
+  std::optional<Message> ReceiveBatch(std::chrono::milliseconds timeout = 5000ms) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      auto m = Receive(left);
+      if (!m) return std::nullopt;
+      topics_seen_.push_back(m->topic);
+      if (WireFrame::Type(m->frame) != frame::kHead) return m;
+    }
+  }
+  const std::vector<std::string>& topics_seen() const { return topics_seen_; }
+
+ private:
+  zmq::socket_t socket_;
+  std::vector<std::string> topics_seen_;
+};
+
+// The README's sample seizure, ready for the wire.
+json Seizure(const std::string& ref) {
+  return {{"kind", "seizure"},
+          {"ref", ref},
+          {"seizure_date", "2026-03-14"},
+          {"reporting_country", "FR"},
+          {"commodity", "drugs"},
+          {"description", "x"},
+          {"quantity", 1},
+          {"unit", "KGM"},
+          {"uuid", Uuid7::Generate()},
+          {"version", 1}};
+}
+
+json WithScope(json record, const std::string& scope) {
+  record["scope"] = scope;
+  return record;
+}
+
+}  // namespace
+
+TEST_CASE("HubServer welcomes a registered node", "[hub][server]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  hub.Start();
+  zmq::context_t ctx;
+  IngestClient client(ctx, hub, n1);
+
+  client.Send({{"t", frame::kHello},
+               {"proto", frame::kProtocolVersion},
+               {"node", "someone-else"},  // a claim the hub ignores
+               {"replica_gseq", 0},
+               {"outbox", 0}});
+  const json welcome = client.Expect(frame::kWelcome);
+  CHECK(welcome["node"] == "n1");  // the authenticated identity
+  CHECK(welcome["region"] == "EU");
+  CHECK(welcome["head"] == 0);
+  CHECK(welcome["proto"] == frame::kProtocolVersion);
+  CHECK(welcome["feed_port"] == hub.feed_port());
+  CHECK(welcome["epoch"] == hub.Epoch());
+
+  // A HELLO of another protocol version, or a mistyped one, gets ERROR, and
+  // the hub keeps serving.
+  for (const json& proto : {json(2), json("1"), json(nullptr)}) {
+    INFO("proto " << Show(proto));
+    client.Send({{"t", frame::kHello}, {"proto", proto}});
+    CHECK(client.Expect(frame::kError)["code"] == "protocol");
+  }
+
+  // PING gets PONG with the head.
+  client.Send({{"t", frame::kPing}, {"replica_gseq", 0}, {"outbox", 0}});
+  const json pong = client.Expect(frame::kPong);
+  CHECK(pong["head"] == 0);
+
+  // The hub records what the node told it, for `cen-hub status`, and stops
+  // cleanly when asked.
+  RequireOk(hub.Stop());
+  CHECK(hub.Query("SELECT count(*) FROM nodes WHERE id = 'n1' AND last_seen IS NOT NULL") == 1);
+}
+
+TEST_CASE("HubServer acks a published record after it is journaled", "[hub][server]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  hub.Start();
+  zmq::context_t ctx;
+  IngestClient client(ctx, hub, n1);
+  (void)client.Hello();
+
+  const json record = Seizure("R1");
+  const json first = client.Publish({record})[0];
+  CHECK(first["status"] == "NEW");
+  CHECK(first["gseq"] == 1);
+  CHECK(first["uuid"] == record["uuid"]);
+  CHECK(first["version"] == 1);
+  // On disk, from another connection, by the time the ACK arrives.
+  CHECK(hub.Query("SELECT count(*) FROM journal") == 1);
+  CHECK(hub.Query("SELECT count(*) FROM journal WHERE origin = 'n1' AND gseq = 1") == 1);
+
+  const json again = client.Publish({record})[0];
+  CHECK(again["status"] == "DUP");
+  CHECK(again["gseq"] == 1);
+  CHECK(hub.Query("SELECT count(*) FROM journal") == 1);
+
+  // The same record twice in one frame.
+  const json twin = Seizure("R2");
+  const json acks = client.Publish({twin, twin});
+  CHECK(acks[0]["status"] == "NEW");
+  CHECK(acks[0]["gseq"] == 2);
+  CHECK(acks[1]["status"] == "DUP");
+  CHECK(acks[1]["gseq"] == 2);
+
+  // An amendment by the origin gets the next gseq.
+  json amended = record;
+  amended["version"] = 2;
+  amended["quantity"] = 2;
+  const json amend_ack = client.Publish({amended})[0];
+  CHECK(amend_ack["status"] == "NEW");
+  CHECK(amend_ack["gseq"] == 3);
+
+  // The head and the duplicates survive a hub restart.
+  RequireOk(hub.Stop());
+  hub.Start();
+  IngestClient fresh(ctx, hub, n1);
+  CHECK(fresh.Hello()["head"] == 3);
+  CHECK(fresh.Publish({record})[0]["status"] == "DUP");
+  const json next = fresh.Publish({Seizure("R3")})[0];
+  CHECK(next["status"] == "NEW");
+  CHECK(next["gseq"] == 4);
+}
+
+TEST_CASE("HubServer rejects an invalid record with a reason naming the field", "[hub][server]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  hub.Start();
+  zmq::context_t ctx;
+  IngestClient client(ctx, hub, n1);
+  (void)client.Hello();
+
+  struct Case {
+    const char* field;
+    json record;
+  };
+  std::vector<Case> cases;
+  {
+    json r = Seizure("BAD-UNIT");
+    r["unit"] = "XYZ";
+    cases.push_back({"unit", r});
+  }
+  {
+    json r = Seizure("NO-DATE");
+    r.erase("seizure_date");
+    cases.push_back({"seizure_date", r});
+  }
+  {
+    json r = Seizure("BAD-UUID");
+    r["uuid"] = "not-a-uuid";
+    cases.push_back({"uuid", r});
+  }
+  {
+    json r = Seizure("BAD-VERSION");
+    r["version"] = 0;
+    cases.push_back({"version", r});
+  }
+  {
+    json r = Seizure("BAD-SCOPE");
+    r["scope"] = "everyone";
+    cases.push_back({"scope", r});
+  }
+  {
+    json r = Seizure("BAD-TEXT");
+    r["description"] = std::string("\xff\xfe", 2);
+    cases.push_back({"description", r});
+  }
+  cases.push_back({"(record)", json(42)});
+
+  std::vector<json> records;
+  for (const auto& c : cases) records.push_back(c.record);
+  records.push_back(Seizure("GOOD"));  // valid records in the same frame still go in
+  const json acks = client.Publish(records);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    INFO(cases[i].field << ": " << Show(acks[i]));
+    CHECK(acks[i]["status"] == "REJECTED");
+    CHECK_THAT(acks[i]["reason"].get<std::string>(),
+               Catch::Contains(std::string(cases[i].field) + ":"));
+    CHECK_FALSE(acks[i].contains("gseq"));
+  }
+  CHECK(acks[0]["uuid"] == cases[0].record["uuid"]);
+  CHECK(acks.back()["status"] == "NEW");
+  CHECK(acks.back()["gseq"] == 1);  // rejections take no gseq
+  CHECK(hub.Query("SELECT count(*) FROM journal") == 1);
+}
+
+// PROTOCOL.md §4.1: text must be valid UTF-8. A record carrying other bytes,
+// even in a key the hub does not know, would be relayed to every node in scope,
+// whose replica stores records as JSON: the hub rejects it, naming the key.
+TEST_CASE("HubServer rejects a record with text that is not UTF-8 in a key it does not know",
+          "[hub][server]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  hub.Start();
+  zmq::context_t ctx;
+  IngestClient client(ctx, hub, n1);
+  (void)client.Hello();
+
+  json odd = Seizure("ODD-TEXT");
+  odd["x-note"] = std::string("\xff\xfe") + " not UTF-8";
+  json nested = Seizure("ODD-NESTED");
+  nested["x-extra"] = {{"list", json::array({"fine", std::string("\xc0\xaf")})}};
+  const json acks = client.Publish({odd, nested, Seizure("GOOD-TEXT")});
+  INFO(Show(acks));
+  CHECK(acks[0]["status"] == "REJECTED");
+  CHECK_THAT(acks[0]["reason"].get<std::string>(), Catch::Contains("x-note: must be valid UTF-8"));
+  CHECK(acks[1]["status"] == "REJECTED");
+  CHECK_THAT(acks[1]["reason"].get<std::string>(), Catch::Contains("x-extra:"));
+  CHECK(acks[2]["status"] == "NEW");
+  CHECK(hub.Query("SELECT count(*) FROM journal") == 1);
+}
+
+TEST_CASE("HubServer answers a malformed frame with ERROR and keeps the connection",
+          "[hub][server]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  hub.Start();
+  zmq::context_t ctx;
+  IngestClient client(ctx, hub, n1);
+  (void)client.Hello();
+
+  struct Case {
+    const char* name;
+    std::string bytes;
+    const char* reason_mentions;
+  };
+  const Case cases[] = {
+      {"garbage bytes", std::string("\xc1\xff garbage \x00\x01", 13), ""},
+      {"truncated msgpack", WireFrame::Encode({{"t", "HELLO"}}).substr(0, 3), ""},
+      {"not a map", WireFrame::Encode(json::array({1, 2})), "map"},
+      {"no type", WireFrame::Encode({{"from", 1}}), "\"t\""},
+      {"unknown type", WireFrame::Encode({{"t", "NOPE"}}), "NOPE"},
+      {"PUBLISH without records", WireFrame::Encode({{"t", "PUBLISH"}, {"records", 5}}), "records"},
+      {"FETCH without max", WireFrame::Encode({{"t", "FETCH"}, {"from", 1}}), "max"},
+      {"FETCH with a text from", WireFrame::Encode({{"t", "FETCH"}, {"from", "1"}, {"max", 5}}),
+       "from"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    client.SendBytes(c.bytes);
+    const json error = client.Expect(frame::kError);
+    CHECK(error["code"] == "bad_frame");
+    CHECK_THAT(error["reason"].get<std::string>(), Catch::Contains(c.reason_mentions));
+  }
+  // A request of two frames.
+  client.SendMultipart("extra", WireFrame::Encode({{"t", "HELLO"}}));
+  CHECK(client.Expect(frame::kError)["code"] == "bad_frame");
+  // Still served, and nothing reached the journal.
+  (void)client.Hello();
+  const json ack = client.Publish({Seizure("AFTER")})[0];
+  CHECK(ack["status"] == "NEW");
+  CHECK(ack["gseq"] == 1);
+}
+
+TEST_CASE("HubServer does not answer a key it does not know", "[hub][server][zap]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  hub.Start();
+  zmq::context_t ctx;
+  IngestClient known(ctx, hub, n1);
+  (void)known.Hello();  // the hub is up and answering
+
+  auto stranger_keys = CurveKeys::Generate();
+  REQUIRE(stranger_keys.ok());
+  IngestClient stranger(ctx, hub, *stranger_keys);
+  stranger.Send({{"t", frame::kHello}, {"proto", frame::kProtocolVersion}});
+  stranger.SendBytes(
+      WireFrame::EncodeRecords(frame::kPublish, {MsgpackJson::Encode(Seizure("S"))}));
+  CHECK_FALSE(stranger.Receive(700ms).has_value());
+  CHECK(hub.Query("SELECT count(*) FROM journal") == 0);
+
+  // A node allowed while the hub runs gets in without a restart.
+  const CurveKeys late = hub.Register("n-late", "XX");
+  IngestClient late_client(ctx, hub, late);
+  const json welcome = late_client.Hello();
+  CHECK(welcome["node"] == "n-late");
+  CHECK(welcome["region"] == "XX");
+}
+
+TEST_CASE("HubServer FETCH sends only what the node may see; UPTO covers the rest",
+          "[hub][server][scope]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  const CurveKeys n2 = hub.Register("n2", "EU");
+  const CurveKeys n3 = hub.Register("n3", "XX");
+  hub.Start();
+  zmq::context_t ctx;
+  IngestClient c1(ctx, hub, n1);
+  IngestClient c2(ctx, hub, n2);
+  IngestClient c3(ctx, hub, n3);
+  (void)c1.Hello();
+  (void)c2.Hello();
+  (void)c3.Hello();
+
+  // n1 publishes a record for region XX, claiming n2 as its origin.
+  json restricted = WithScope(Seizure("A"), "region:XX");
+  restricted["origin"] = "n2";
+  REQUIRE(c1.Publish({restricted})[0]["gseq"] == 1);
+
+  {
+    auto [records, upto] = c2.Fetch(1, 100);
+    CHECK(records.empty());  // no RECORDS frame at all
+    CHECK(upto["upto"] == 1);
+    CHECK(upto["head"] == 1);
+    CHECK(upto["from"] == 1);
+    CHECK(upto["epoch"] == hub.Epoch());
+  }
+
+  const json global = Seizure("B");
+  REQUIRE(c1.Publish({global})[0]["gseq"] == 2);
+
+  {  // a node outside the scope gets the global record only
+    auto [records, upto] = c2.Fetch(1, 100);
+    REQUIRE(records.size() == 1);
+    CHECK(records[0]["uuid"] == global["uuid"]);
+    CHECK(records[0]["gseq"] == 2);
+    CHECK(records[0]["origin"] == "n1");
+    CHECK(upto["upto"] == 2);
+  }
+  {  // a node in the scope gets both, with the origin the hub authenticated
+    auto [records, upto] = c3.Fetch(1, 100);
+    REQUIRE(records.size() == 2);
+    CHECK(records[0]["uuid"] == restricted["uuid"]);
+    CHECK(records[0]["origin"] == "n1");
+    CHECK(records[0]["gseq"] == 1);
+    CHECK(records[0]["scope"] == "region:XX");
+    CHECK(records[1]["gseq"] == 2);
+    CHECK(upto["upto"] == 2);
+  }
+  {  // the origin sees its own restricted record
+    auto [records, upto] = c1.Fetch(1, 100);
+    CHECK(records.size() == 2);
+    CHECK(upto["upto"] == 2);
+  }
+  {  // max bounds the answer and UPTO says where it stopped
+    auto [records, upto] = c3.Fetch(1, 1);
+    REQUIRE(records.size() == 1);
+    CHECK(records[0]["gseq"] == 1);
+    CHECK(upto["upto"] == 1);
+    CHECK(upto["head"] == 2);
+  }
+  {  // fetching past the head answers UPTO at the head
+    auto [records, upto] = c2.Fetch(3, 100);
+    CHECK(records.empty());
+    CHECK(upto["upto"] == 2);
+  }
+  {  // far past the head: UPTO still never points beyond the head
+    auto [records, upto] = c2.Fetch(10, 100);
+    CHECK(records.empty());
+    CHECK(upto["upto"] == 2);
+    CHECK(upto["from"] == 10);
+  }
+  {  // a hidden record at the end of a window still moves UPTO
+    REQUIRE(c1.Publish({WithScope(Seizure("C"), "nodes:n3")})[0]["gseq"] == 3);
+    auto [records, upto] = c2.Fetch(3, 100);
+    CHECK(records.empty());
+    CHECK(upto["upto"] == 3);
+  }
+}
+
+TEST_CASE("HubServer feed: each node's BATCH holds only the records it may see",
+          "[hub][server][feed]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  const CurveKeys n2 = hub.Register("n2", "XX");
+  hub.Start();
+  zmq::context_t ctx;
+  // n1 also asks for n2's topic, for everything, and for its topic without the
+  // terminator: the hub must grant none of these.
+  FeedClient feed1(ctx, hub, n1, {Topic("n2"), "", "N:", "N:n1", Topic("n1")});
+  FeedClient feed2(ctx, hub, n2, {Topic("n2")});
+  IngestClient c1(ctx, hub, n1);
+  (void)c1.Hello();
+
+  // A HEAD arrives once the hub granted the subscription.
+  for (auto [feed, topic] : {std::pair{&feed1, Topic("n1")}, std::pair{&feed2, Topic("n2")}}) {
+    auto head = feed->Receive();
+    REQUIRE(head.has_value());
+    CHECK(head->topic == topic);
+    CHECK(WireFrame::Type(head->frame) == frame::kHead);
+    CHECK(head->frame["head"] == 0);
+    CHECK(head->frame["epoch"] == hub.Epoch());
+  }
+
+  const json only_n1 = WithScope(Seizure("A"), "nodes:n1");
+  const json global = Seizure("B");
+  const json acks = c1.Publish({only_n1, global});
+  REQUIRE(acks[0]["gseq"] == 1);
+  REQUIRE(acks[1]["gseq"] == 2);
+
+  auto b1 = feed1.ReceiveBatch();
+  REQUIRE(b1.has_value());
+  CHECK(b1->topic == Topic("n1"));
+  REQUIRE(WireFrame::Type(b1->frame) == frame::kBatch);
+  CHECK(b1->frame["epoch"] == hub.Epoch());
+  CHECK(b1->frame["first"] == 1);
+  CHECK(b1->frame["last"] == 2);
+  REQUIRE(b1->frame["records"].size() == 2);
+  CHECK(b1->frame["records"][0]["uuid"] == only_n1["uuid"]);
+  CHECK(b1->frame["records"][0]["gseq"] == 1);
+  CHECK(b1->frame["records"][0]["origin"] == "n1");
+  CHECK(b1->frame["records"][1]["gseq"] == 2);
+
+  auto b2 = feed2.ReceiveBatch();
+  REQUIRE(b2.has_value());
+  CHECK(b2->topic == Topic("n2"));
+  REQUIRE(WireFrame::Type(b2->frame) == frame::kBatch);
+  CHECK(b2->frame["first"] == 1);  // gseq 1 is covered, not lost ...
+  CHECK(b2->frame["last"] == 2);
+  REQUIRE(b2->frame["records"].size() == 1);  // ... and nothing of it leaks
+  CHECK(b2->frame["records"][0]["uuid"] == global["uuid"]);
+  CHECK(b2->frame["records"][0]["gseq"] == 2);
+
+  // Nothing for n2's topic ever reaches n1.
+  (void)feed1.ReceiveBatch(200ms);
+  for (const auto& topic : feed1.topics_seen()) CHECK(topic == Topic("n1"));
+
+  // The next commit continues where this one ended.
+  REQUIRE(c1.Publish({Seizure("C")})[0]["gseq"] == 3);
+  auto next = feed2.ReceiveBatch();
+  REQUIRE(next.has_value());
+  CHECK(next->frame["first"] == 3);
+  CHECK(next->frame["last"] == 3);
+}
+
+TEST_CASE("HubServer feed: a node that reconnects gets its topic again", "[hub][server][feed]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  hub.Start();
+  zmq::context_t ctx;
+  IngestClient c1(ctx, hub, n1);
+  (void)c1.Hello();
+  {
+    FeedClient first_run(ctx, hub, n1, {Topic("n1")});
+    auto head = first_run.Receive();
+    REQUIRE(head.has_value());
+    CHECK(WireFrame::Type(head->frame) == frame::kHead);
+  }  // the agent stops: its SUB closes and libzmq unsubscribes for it
+
+  FeedClient second_run(ctx, hub, n1, {Topic("n1")});
+  auto head = second_run.Receive();
+  REQUIRE(head.has_value());
+  CHECK(WireFrame::Type(head->frame) == frame::kHead);
+  REQUIRE(c1.Publish({Seizure("A")})[0]["gseq"] == 1);
+  auto batch = second_run.ReceiveBatch();
+  REQUIRE(batch.has_value());
+  CHECK(batch->topic == Topic("n1"));
+  CHECK(batch->frame["last"] == 1);
+  CHECK(batch->frame["records"].size() == 1);
+}
+
+// DESIGN.md guarantee 4: a node never receives a record outside its scopes, on
+// the feed either. ZeroMQ matches topics by prefix, so the topic of "n1" must
+// not be a prefix of the topic of "n12".
+TEST_CASE("HubServer feed: a node whose id prefixes another's gets none of its records",
+          "[hub][server][feed][scope]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  const CurveKeys n12 = hub.Register("n12", "XX");
+  const CurveKeys n3 = hub.Register("n3", "ZZ");
+  hub.Start();
+  zmq::context_t ctx;
+  FeedClient feed1(ctx, hub, n1, {Topic("n1")});
+  REQUIRE(feed1.Receive().has_value());  // HEAD: granted
+  IngestClient c3(ctx, hub, n3);
+  (void)c3.Hello();
+
+  const json secret = WithScope(Seizure("XX-ONLY"), "region:XX");
+  REQUIRE(c3.Publish({secret})[0]["gseq"] == 1);
+
+  // Collect what reaches n1's socket for a moment.
+  int leaked = 0;
+  std::vector<std::string> topics;
+  while (auto m = feed1.Receive(300ms)) {
+    topics.push_back(m->topic);
+    if (WireFrame::Type(m->frame) != frame::kBatch) continue;
+    for (const auto& r : m->frame["records"]) leaked += r["uuid"] == secret["uuid"] ? 1 : 0;
+  }
+  INFO("topics delivered to n1: " << json(topics).dump());
+  CHECK(leaked == 0);
+  for (const auto& topic : topics) CHECK(topic == Topic("n1"));
+}
+
+TEST_CASE("HubServer reports why it cannot start", "[hub][server]") {
+  SECTION("no hub in the data directory") {
+    TempDir tmp;
+    std::atomic<bool> stop{false};
+    const Status s = HubCommands::Run(tmp.File("nothing-here"), stop);
+    CHECK(s.code() == StatusCode::kNotFound);
+    CHECK_THAT(s.message(), Catch::Contains("cen-hub init"));
+  }
+  SECTION("the ingest port is taken") {
+    TestHub hub;
+    PortHolder squatter;  // another program listens on the port hub.toml names
+    std::atomic<bool> stop{false};
+    auto config = cen::hub::HubConfig::Load(hub.data_dir());
+    REQUIRE(config.ok());
+    config->ingest_port = squatter.port();
+    RequireOk(config->Save(hub.data_dir()));
+    const Status s = HubCommands::Run(hub.data_dir(), stop);
+    CHECK(s.code() == StatusCode::kUnavailable);
+    CHECK_THAT(s.message(), Catch::Contains(std::to_string(squatter.port())));
+  }
+}

@@ -1,0 +1,369 @@
+#include "hub/journal.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "common/msgpack_json.h"
+#include "common/uuid7.h"
+#include "hub/hub_schema.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::common::MsgpackJson;
+using cen::common::Status;
+using cen::common::StatusCode;
+using cen::common::Uuid7;
+using cen::hub::HubSchema;
+using cen::hub::Journal;
+using cen::test::TempDir;
+using nlohmann::json;
+using Verdict = Journal::Verdict;
+
+namespace {
+
+void RequireOk(const Status& s) {
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+// A fresh hub.db in `dir`, as `cen-hub init` makes it.
+Database CreateHubDb(const TempDir& dir) {
+  auto db = Database::Open(HubSchema::DbPath(dir.path()), Database::Mode::kReadWriteCreate);
+  REQUIRE(db.ok());
+  RequireOk(HubSchema::Create(*db));
+  return std::move(*db);
+}
+
+Database ReopenHubDb(const TempDir& dir) {
+  auto db = HubSchema::Open(dir.path());
+  INFO((db.ok() ? std::string() : db.status().ToString()));
+  REQUIRE(db.ok());
+  return std::move(*db);
+}
+
+// A validated seizure as the hub's validator leaves it.
+json Seizure(const std::string& ref, const std::string& uuid, int64_t version = 1) {
+  return {{"kind", "seizure"},
+          {"ref", ref},
+          {"seizure_date", "2026-03-14"},
+          {"reporting_country", "FR"},
+          {"commodity", "drugs"},
+          {"description", "x"},
+          {"quantity", 1},
+          {"unit", "KGM"},
+          {"uuid", uuid},
+          {"version", version},
+          {"scope", "global"},
+          {"handling", "H0"}};
+}
+
+std::vector<Journal::Outcome> Append(Journal& journal, std::vector<Journal::Candidate> batch) {
+  std::vector<Journal::Outcome> outcomes;
+  RequireOk(journal.Append(batch, &outcomes));
+  REQUIRE(outcomes.size() == batch.size());
+  return outcomes;
+}
+
+std::vector<int64_t> GseqsInTable(Database& db) {
+  auto stmt = db.Prepare("SELECT gseq FROM journal ORDER BY gseq");
+  REQUIRE(stmt.ok());
+  std::vector<int64_t> out;
+  while (*stmt->Step()) out.push_back(stmt->ColumnInt(0));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Journal assigns gapless gseq across batches", "[hub][journal]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  CHECK(journal.head() == 0);
+  CHECK(journal.epoch().size() == 16);
+
+  const std::string taken = Uuid7::Generate();
+  auto first = Append(journal, {{"n1", Seizure("R1", taken)},
+                                {"n1", Seizure("R2", Uuid7::Generate())},
+                                {"n1", Seizure("R3", Uuid7::Generate())}});
+  for (size_t i = 0; i < first.size(); ++i) {
+    CHECK(first[i].verdict == Verdict::kNew);
+    CHECK(first[i].gseq == static_cast<int64_t>(i + 1));
+  }
+  CHECK(journal.head() == 3);
+
+  // A rejected record between two new ones takes no gseq.
+  auto second = Append(journal, {{"n1", Seizure("R4", Uuid7::Generate())},
+                                 {"n2", Seizure("R9", taken, 2)},
+                                 {"n1", Seizure("R5", Uuid7::Generate())}});
+  CHECK(second[0].verdict == Verdict::kNew);
+  CHECK(second[0].gseq == 4);
+  CHECK(second[1].verdict == Verdict::kRejected);
+  CHECK(second[2].verdict == Verdict::kNew);
+  CHECK(second[2].gseq == 5);
+  CHECK(journal.head() == 5);
+  CHECK(GseqsInTable(db) == std::vector<int64_t>{1, 2, 3, 4, 5});
+
+  SECTION("an empty batch changes nothing") {
+    auto none = Append(journal, {});
+    CHECK(none.empty());
+    CHECK(journal.head() == 5);
+  }
+}
+
+TEST_CASE("Journal survives a reopen with the same head and epoch", "[hub][journal]") {
+  TempDir tmp;
+  std::string epoch;
+  {
+    Database db = CreateHubDb(tmp);
+    Journal journal(&db);
+    RequireOk(journal.Load());
+    epoch = journal.epoch();
+    (void)Append(journal, {{"n1", Seizure("R1", Uuid7::Generate())},
+                           {"n1", Seizure("R2", Uuid7::Generate())}});
+    CHECK(journal.head() == 2);
+  }
+  Database db = ReopenHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  CHECK(journal.head() == 2);
+  CHECK(journal.epoch() == epoch);
+  auto next = Append(journal, {{"n1", Seizure("R3", Uuid7::Generate())}});
+  CHECK(next[0].gseq == 3);
+
+  SECTION("two hubs get different epochs") {
+    TempDir other;
+    Database other_db = CreateHubDb(other);
+    Journal other_journal(&other_db);
+    RequireOk(other_journal.Load());
+    CHECK(other_journal.epoch() != epoch);
+  }
+}
+
+TEST_CASE("Journal answers a resent record as a duplicate with its gseq", "[hub][journal]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  const std::string uuid = Uuid7::Generate();
+
+  SECTION("in a later batch") {
+    (void)Append(journal, {{"n1", Seizure("R0", Uuid7::Generate())}});
+    auto first = Append(journal, {{"n1", Seizure("R1", uuid)}});
+    REQUIRE(first[0].verdict == Verdict::kNew);
+    CHECK(first[0].gseq == 2);
+    auto again = Append(journal, {{"n1", Seizure("R1", uuid)}});
+    CHECK(again[0].verdict == Verdict::kDuplicate);
+    CHECK(again[0].gseq == 2);
+    CHECK(journal.head() == 2);
+  }
+  SECTION("within one batch") {
+    auto outcomes = Append(journal, {{"n1", Seizure("R1", uuid)},
+                                     {"n1", Seizure("R2", Uuid7::Generate())},
+                                     {"n1", Seizure("R1", uuid)}});
+    CHECK(outcomes[0].verdict == Verdict::kNew);
+    CHECK(outcomes[2].verdict == Verdict::kDuplicate);
+    CHECK(outcomes[2].gseq == outcomes[0].gseq);
+    CHECK(journal.head() == 2);
+  }
+  CHECK(GseqsInTable(db).size() == static_cast<size_t>(journal.head()));
+}
+
+TEST_CASE("Journal refuses records that would take over another's identity", "[hub][journal]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  const std::string uuid = Uuid7::Generate();
+  (void)Append(journal, {{"n1", Seizure("R1", uuid)}});
+
+  SECTION("another origin amending a uuid") {
+    auto out = Append(journal, {{"n2", Seizure("R1", uuid, 2)}});
+    CHECK(out[0].verdict == Verdict::kRejected);
+    CHECK_THAT(out[0].reason, Catch::StartsWith("uuid:"));
+    CHECK(journal.head() == 1);
+  }
+  SECTION("the same origin reusing a ref for another uuid") {
+    auto out = Append(journal, {{"n1", Seizure("R1", Uuid7::Generate())}});
+    CHECK(out[0].verdict == Verdict::kRejected);
+    CHECK_THAT(out[0].reason, Catch::StartsWith("ref:"));
+    CHECK_THAT(out[0].reason, Catch::Contains(uuid));
+    CHECK(journal.head() == 1);
+  }
+  SECTION("another origin may use the same ref: refs are per origin") {
+    auto out = Append(journal, {{"n2", Seizure("R1", Uuid7::Generate())}});
+    CHECK(out[0].verdict == Verdict::kNew);
+  }
+  SECTION("the same ref under another kind is another case") {
+    json alert = Seizure("R1", Uuid7::Generate());
+    alert["kind"] = "alert";
+    auto out = Append(journal, {{"n1", alert}});
+    CHECK(out[0].verdict == Verdict::kNew);
+  }
+  SECTION("an amendment by the origin is new") {
+    auto out = Append(journal, {{"n1", Seizure("R1", uuid, 2)}});
+    CHECK(out[0].verdict == Verdict::kNew);
+    CHECK(out[0].gseq == 2);
+  }
+  SECTION("conflicts inside one batch are caught too") {
+    const std::string fresh = Uuid7::Generate();
+    auto out = Append(journal, {{"n1", Seizure("R7", fresh)},
+                                {"n2", Seizure("R8", fresh, 2)},
+                                {"n1", Seizure("R7", Uuid7::Generate())}});
+    CHECK(out[0].verdict == Verdict::kNew);
+    CHECK(out[1].verdict == Verdict::kRejected);
+    CHECK_THAT(out[1].reason, Catch::StartsWith("uuid:"));
+    CHECK(out[2].verdict == Verdict::kRejected);
+    CHECK_THAT(out[2].reason, Catch::StartsWith("ref:"));
+    CHECK(journal.head() == 2);
+  }
+}
+
+// DESIGN.md: only the origin node amends; a record's origin is the
+// authenticated identity. A second node sending version 1 of the first node's
+// uuid (a uuid collision, or a replay of a record it received on the feed)
+// must be refused, not acknowledged as a duplicate of the other node's record.
+TEST_CASE("Journal rejects another origin resending an existing uuid and version",
+          "[hub][journal]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  const std::string uuid = Uuid7::Generate();
+  (void)Append(journal, {{"n1", Seizure("R1", uuid)}});
+
+  json other = Seizure("N2-CASE", uuid);
+  other["description"] = "a different case of node n2";
+  auto out = Append(journal, {{"n2", other}});
+  CHECK(out[0].verdict == Verdict::kRejected);
+  CHECK_THAT(out[0].reason, Catch::StartsWith("uuid:"));
+  CHECK(out[0].gseq == 0);  // n2 learns nothing of n1's record
+}
+
+// The same, when both nodes' PUBLISH frames land in one group commit.
+TEST_CASE("Journal rejects another origin's uuid and version within one batch", "[hub][journal]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  const std::string uuid = Uuid7::Generate();
+  json other = Seizure("N2-CASE", uuid);
+  other["description"] = "a different case of node n2";
+
+  auto out = Append(journal, {{"n1", Seizure("R1", uuid)}, {"n2", other}});
+  CHECK(out[0].verdict == Verdict::kNew);
+  CHECK(out[1].verdict == Verdict::kRejected);
+  CHECK_THAT(out[1].reason, Catch::StartsWith("uuid:"));
+  CHECK(out[1].gseq == 0);
+}
+
+TEST_CASE("Journal stores the hub's envelope fields, origin from the candidate", "[hub][journal]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+
+  json claimed = Seizure("R1", Uuid7::Generate());
+  claimed["origin"] = "n2";                         // a node claiming to be another
+  claimed["gseq"] = 999;                            // and choosing its own gseq
+  claimed["received_at"] = "1999-01-01T00:00:00Z";  // and time
+  claimed["scope"] = "region:XX";
+  claimed["x-unknown"] = {{"kept", true}};
+  auto out = Append(journal, {{"n1", claimed}});
+  REQUIRE(out[0].verdict == Verdict::kNew);
+  CHECK(out[0].scope == "region:XX");
+
+  auto body = MsgpackJson::Decode(out[0].body);
+  REQUIRE(body.ok());
+  CHECK((*body)["origin"] == "n1");
+  CHECK((*body)["gseq"] == 1);
+  const std::string received_at = (*body)["received_at"].get<std::string>();
+  CHECK(received_at != "1999-01-01T00:00:00Z");
+  CHECK_THAT(received_at, Catch::Matches(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"));
+  CHECK((*body)["x-unknown"] == json({{"kept", true}}));
+  CHECK((*body)["description"] == "x");
+
+  std::vector<Journal::Stored> stored;
+  auto last = journal.Read(1, 10, [&](const Journal::Stored& s) { stored.push_back(s); });
+  REQUIRE(last.ok());
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].origin == "n1");
+  CHECK(stored[0].scope == "region:XX");
+  CHECK(stored[0].body == out[0].body);
+
+  auto origin_column = db.Prepare("SELECT origin FROM journal WHERE gseq = 1");
+  REQUIRE(origin_column.ok());
+  REQUIRE(*origin_column->Step());
+  CHECK(origin_column->ColumnText(0) == "n1");
+
+  SECTION("a record without a scope is global") {
+    json plain = Seizure("R2", Uuid7::Generate());
+    plain.erase("scope");
+    auto next = Append(journal, {{"n1", plain}});
+    CHECK(next[0].scope == "global");
+  }
+}
+
+TEST_CASE("Journal::Read returns records in gseq order from a point", "[hub][journal]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  std::vector<Journal::Candidate> batch;
+  for (int i = 1; i <= 5; ++i)
+    batch.push_back({"n1", Seizure("R" + std::to_string(i), Uuid7::Generate())});
+  (void)Append(journal, batch);
+
+  struct Case {
+    int64_t from;
+    int max;
+    std::vector<int64_t> gseqs;
+    int64_t last;
+  };
+  const Case cases[] = {
+      {1, 100, {1, 2, 3, 4, 5}, 5},
+      {2, 2, {2, 3}, 3},
+      {5, 10, {5}, 5},
+      {6, 10, {}, 5},  // past the head: nothing, last = from - 1
+      {9, 10, {}, 8},
+  };
+  for (const auto& c : cases) {
+    INFO("from " << c.from << " max " << c.max);
+    std::vector<int64_t> seen;
+    auto last = journal.Read(c.from, c.max, [&](const Journal::Stored& s) {
+      seen.push_back(s.gseq);
+      auto body = MsgpackJson::Decode(s.body);
+      REQUIRE(body.ok());
+      CHECK((*body)["gseq"] == s.gseq);
+    });
+    REQUIRE(last.ok());
+    CHECK(seen == c.gseqs);
+    CHECK(*last == c.last);
+  }
+}
+
+TEST_CASE("Journal appends nothing when the database is busy", "[hub][journal]") {
+  TempDir tmp;
+  { Database created = CreateHubDb(tmp); }
+  auto db = Database::Open(HubSchema::DbPath(tmp.path()), Database::Mode::kReadWrite,
+                           /*busy_timeout_ms=*/50);
+  REQUIRE(db.ok());
+  Journal journal(&*db);
+  RequireOk(journal.Load());
+
+  Database other = ReopenHubDb(tmp);
+  auto lock = other.Begin();  // another writer holds the lock
+  REQUIRE(lock.ok());
+  std::vector<Journal::Candidate> batch = {{"n1", Seizure("R1", Uuid7::Generate())}};
+  std::vector<Journal::Outcome> outcomes;
+  const Status s = journal.Append(batch, &outcomes);
+  CHECK(s.code() == StatusCode::kUnavailable);
+  CHECK(journal.head() == 0);
+  RequireOk(lock->Commit());
+
+  // Once the lock is gone the same batch goes in with gseq 1.
+  RequireOk(journal.Append(batch, &outcomes));
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].gseq == 1);
+}

@@ -1,0 +1,361 @@
+#include "node/node_commands.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/curve_keys.h"
+#include "common/uuid7.h"
+#include "node/agent_status.h"
+#include "node/instance_lock.h"
+#include "node/node_config.h"
+#include "node/node_schema.h"
+#include "node/outbox.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::CurveKeys;
+using cen::common::Database;
+using cen::common::Status;
+using cen::common::StatusCode;
+using cen::common::Uuid7;
+using cen::node::AgentStatus;
+using cen::node::InstanceLock;
+using cen::node::NodeCommands;
+using cen::node::NodeConfig;
+using cen::node::NodeInitOptions;
+using cen::node::NodeSchema;
+using cen::node::Outbox;
+using cen::node::SubmitOptions;
+using cen::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+void RequireOk(const Status& s) {
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+// `cen-node init` in a temporary directory.
+class TestNode {
+ public:
+  TestNode() : data_dir_(tmp_.File("node")) {
+    auto hub_keys = CurveKeys::Generate();
+    REQUIRE(hub_keys.ok());
+    hub_key_ = hub_keys->public_key();
+    NodeInitOptions o;
+    o.data_dir = data_dir_;
+    o.node_id = "rilo-weu";
+    o.hub_endpoint = "tcp://127.0.0.1:7701";
+    o.hub_key = hub_key_;
+    o.region = "EU";
+    std::ostringstream out;
+    RequireOk(NodeCommands::Init(o, out));
+    public_key_ = out.str();
+  }
+
+  // Runs `cen-node submit` on `ndjson` given on standard input.
+  Status Submit(const std::string& ndjson) {
+    SubmitOptions o;
+    o.data_dir = data_dir_;
+    std::istringstream in(ndjson);
+    out_.str("");
+    err_.str("");
+    return NodeCommands::Submit(o, in, out_, err_);
+  }
+
+  int64_t OutboxSize() {
+    auto db = NodeSchema::Open(data_dir_, Database::Mode::kReadOnly);
+    REQUIRE(db.ok());
+    Outbox outbox(&*db);
+    auto n = outbox.Size();
+    REQUIRE(n.ok());
+    return *n;
+  }
+
+  std::vector<std::string> OutLines() const {
+    std::vector<std::string> lines;
+    std::istringstream in(out_.str());
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+
+  TempDir& tmp() { return tmp_; }
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& hub_key() const { return hub_key_; }
+  const std::string& public_key() const { return public_key_; }
+  std::string err() const { return err_.str(); }
+
+ private:
+  TempDir tmp_;
+  std::string data_dir_;
+  std::string hub_key_;
+  std::string public_key_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+// One NDJSON line of a seizure as an office exports it, with `changes` applied.
+std::string SeizureLine(const std::string& ref, const json& changes = json::object()) {
+  json record = {{"kind", "seizure"},
+                 {"ref", ref},
+                 {"seizure_date", "2026-03-14"},
+                 {"reporting_country", "FR"},
+                 {"commodity", "drugs"},
+                 {"description", "x"},
+                 {"quantity", 1},
+                 {"unit", "KGM"}};
+  record.update(changes);
+  return record.dump() + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("cen-node submit queues valid records and prints their uuids", "[node][submit]") {
+  TestNode node;
+  RequireOk(node.Submit(SeizureLine("R1") + "\n" + SeizureLine("R2")));
+  const auto uuids = node.OutLines();
+  REQUIRE(uuids.size() == 2);
+  for (const auto& u : uuids) CHECK(Uuid7::IsCanonical(u));
+  CHECK(uuids[0] != uuids[1]);
+  CHECK(node.err().empty());
+  CHECK(node.OutboxSize() == 2);
+
+  SECTION("submitting the same file again queues nothing new, same uuids") {
+    RequireOk(node.Submit(SeizureLine("R1") + SeizureLine("R2")));
+    CHECK(node.OutLines() == uuids);
+    CHECK(node.OutboxSize() == 2);
+  }
+  SECTION("a changed record becomes an amendment of the same uuid") {
+    RequireOk(node.Submit(SeizureLine("R1", {{"location", "Port of Le Havre"}})));
+    REQUIRE(node.OutLines().size() == 1);
+    CHECK(node.OutLines()[0] == uuids[0]);
+    CHECK(node.OutboxSize() == 3);
+  }
+  SECTION("from a file with Windows line ends") {
+    const std::string path = node.tmp().File("drop.ndjson");
+    std::ofstream(path) << "{\"kind\":\"seizure\",\"ref\":\"R3\",\"seizure_date\":\"2026-03-14\","
+                           "\"reporting_country\":\"FR\",\"commodity\":\"drugs\","
+                           "\"description\":\"x\",\"quantity\":1,\"unit\":\"KGM\"}\r\n";
+    SubmitOptions o;
+    o.data_dir = node.data_dir();
+    o.file = path;
+    std::istringstream unused;
+    std::ostringstream out;
+    std::ostringstream err;
+    RequireOk(NodeCommands::Submit(o, unused, out, err));
+    CHECK(node.OutboxSize() == 3);
+  }
+}
+
+TEST_CASE("cen-node submit refuses an invalid line and queues nothing", "[node][submit]") {
+  TestNode node;
+
+  SECTION("a field that breaks a rule") {
+    const Status s = node.Submit(SeizureLine("R1") + SeizureLine("R2", {{"unit", "XYZ"}}));
+    CHECK(s.code() == StatusCode::kInvalidInput);
+    CHECK(s.ExitCode() == 2);
+    CHECK_THAT(node.err(), Catch::Contains("<stdin>:2: unit:"));
+    CHECK_THAT(s.message(), Catch::Contains("nothing was queued"));
+    CHECK(node.OutboxSize() == 0);
+    CHECK(node.OutLines().empty());
+  }
+  SECTION("a line that is not JSON") {
+    const Status s = node.Submit(SeizureLine("R1") + "{\"kind\": \"seizure\",\n");
+    CHECK(s.code() == StatusCode::kInvalidInput);
+    CHECK_THAT(node.err(), Catch::Contains("<stdin>:2:"));
+    CHECK(node.OutboxSize() == 0);
+  }
+  SECTION("every bad line is reported, with blank lines counted") {
+    const Status s = node.Submit("\n" + SeizureLine("R1", {{"quantity", -1}}) + "\n" +
+                                 SeizureLine("R2", {{"version", 3}}));
+    CHECK(s.code() == StatusCode::kInvalidInput);
+    CHECK_THAT(node.err(), Catch::Contains("<stdin>:2: quantity:"));
+    CHECK_THAT(node.err(), Catch::Contains("<stdin>:4: version:"));
+    CHECK(node.OutboxSize() == 0);
+  }
+  SECTION("a uuid that contradicts the ref's, found when queueing") {
+    RequireOk(node.Submit(SeizureLine("R1")));
+    REQUIRE(node.OutboxSize() == 1);
+    const Status s =
+        node.Submit(SeizureLine("R7") + "\n" + SeizureLine("R1", {{"uuid", Uuid7::Generate()}}));
+    CHECK(s.code() == StatusCode::kInvalidInput);
+    CHECK_THAT(node.err(), Catch::Contains("<stdin>:3: uuid:"));
+    CHECK(node.OutboxSize() == 1);  // R7 was not queued either
+    CHECK(node.OutLines().empty());
+  }
+  SECTION("nothing to submit") {
+    const Status s = node.Submit("\n   \n");
+    CHECK(s.code() == StatusCode::kInvalidInput);
+    CHECK(node.OutboxSize() == 0);
+  }
+}
+
+TEST_CASE("cen-node submit names the file of a drop", "[node][submit]") {
+  TestNode node;
+  const std::string path = node.tmp().File("export.ndjson");
+  std::ofstream(path) << SeizureLine("R1") << SeizureLine("R2", {{"commodity", "gold bars"}});
+  SubmitOptions o;
+  o.data_dir = node.data_dir();
+  o.file = path;
+  std::istringstream unused;
+  std::ostringstream out;
+  std::ostringstream err;
+  const Status s = NodeCommands::Submit(o, unused, out, err);
+  CHECK(s.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(err.str(), Catch::Contains(path + ":2: commodity:"));
+  CHECK(node.OutboxSize() == 0);
+
+  SECTION("a file that does not exist") {
+    o.file = node.tmp().File("missing.ndjson");
+    CHECK(NodeCommands::Submit(o, unused, out, err).code() == StatusCode::kNotFound);
+  }
+}
+
+TEST_CASE("cen-node init makes a node data directory", "[node][commands]") {
+  TestNode node;
+  auto config = NodeConfig::Load(node.data_dir());
+  REQUIRE(config.ok());
+  CHECK(config->node_id == "rilo-weu");
+  CHECK(config->hub_endpoint == "tcp://127.0.0.1:7701");
+  CHECK(config->hub_key == node.hub_key());
+  CHECK(config->region == "EU");
+  CHECK(config->FeedEndpoint(7702) == "tcp://127.0.0.1:7702");
+
+  auto keys = CurveKeys::Load(node.data_dir());
+  REQUIRE(keys.ok());
+  CHECK(node.public_key() == keys->public_key() + "\n");
+
+  SECTION("a second init refuses to overwrite the node") {
+    NodeInitOptions o;
+    o.data_dir = node.data_dir();
+    o.node_id = "rilo-weu";
+    o.hub_endpoint = "tcp://127.0.0.1:7701";
+    o.hub_key = node.hub_key();
+    std::ostringstream out;
+    CHECK(NodeCommands::Init(o, out).code() == StatusCode::kAlreadyExists);
+  }
+  SECTION("bad options are usage errors") {
+    struct Case {
+      const char* name;
+      NodeInitOptions options;
+    };
+    TempDir tmp;
+    NodeInitOptions good;
+    good.data_dir = tmp.File("n");
+    good.node_id = "n1";
+    good.hub_endpoint = "tcp://hub.example:7701";
+    good.hub_key = node.hub_key();
+    NodeInitOptions bad_id = good;
+    bad_id.node_id = "n 1";
+    NodeInitOptions bad_endpoint = good;
+    bad_endpoint.hub_endpoint = "hub.example:7701";
+    NodeInitOptions no_port = good;
+    no_port.hub_endpoint = "tcp://hub.example";
+    NodeInitOptions bad_key = good;
+    bad_key.hub_key = "junk";
+    NodeInitOptions bad_region = good;
+    bad_region.region = "E/U";
+    const Case cases[] = {{"id", bad_id},
+                          {"endpoint without tcp://", bad_endpoint},
+                          {"endpoint without port", no_port},
+                          {"hub key", bad_key},
+                          {"region", bad_region}};
+    for (const auto& c : cases) {
+      INFO(c.name);
+      std::ostringstream out;
+      CHECK(NodeCommands::Init(c.options, out).code() == StatusCode::kUsage);
+      CHECK_FALSE(std::filesystem::exists(c.options.data_dir));
+    }
+  }
+}
+
+TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node][commands]") {
+  TestNode node;
+  RequireOk(node.Submit(SeizureLine("R1")));
+  cen::node::NodeStatusOptions o;
+  o.data_dir = node.data_dir();
+  o.json = true;
+
+  std::ostringstream out;
+  RequireOk(NodeCommands::Status(o, out));
+  json status = json::parse(out.str());
+  CHECK(status["id"] == "rilo-weu");
+  CHECK(status["outbox"] == 1);
+  CHECK(status["agent_running"] == false);
+  CHECK(status["hub_state"] == "stopped");
+  CHECK(status["replica_gseq"] == 0);
+
+  // An agent holds the lock and said it is connected.
+  auto lock = InstanceLock::Acquire(node.data_dir());
+  REQUIRE(lock.ok());
+  {
+    auto db = NodeSchema::Open(node.data_dir(), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    AgentStatus agent;
+    agent.hub_state = "connected";
+    agent.hub_head = 17;
+    agent.detail = "";
+    RequireOk(agent.Write(*db));
+    auto back = AgentStatus::Read(*db);
+    REQUIRE(back.ok());
+    CHECK(*back == agent);
+    CHECK_FALSE(back->updated_at.empty());
+  }
+  std::ostringstream running;
+  RequireOk(NodeCommands::Status(o, running));
+  status = json::parse(running.str());
+  CHECK(status["agent_running"] == true);
+  CHECK(status["hub_state"] == "connected");
+  CHECK(status["hub_head"] == 17);
+
+  SECTION("the text form") {
+    o.json = false;
+    std::ostringstream text;
+    RequireOk(NodeCommands::Status(o, text));
+    CHECK_THAT(text.str(), Catch::Contains("rilo-weu"));
+    CHECK_THAT(text.str(), Catch::Contains("1 record(s) waiting"));
+  }
+}
+
+TEST_CASE("NodeConfig and NodeSchema report a directory that is not a node's", "[node][config]") {
+  TempDir tmp;
+  SECTION("no node.toml") {
+    auto c = NodeConfig::Load(tmp.path());
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().code() == StatusCode::kNotFound);
+    CHECK_THAT(c.status().message(), Catch::Contains("cen-node init"));
+  }
+  SECTION("node.toml without node_id") {
+    std::ofstream(tmp.File("node.toml")) << "hub = 'tcp://h:1'\n";
+    auto c = NodeConfig::Load(tmp.path());
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().code() == StatusCode::kInvalidInput);
+    CHECK_THAT(c.status().message(), Catch::Contains("node_id"));
+  }
+  SECTION("node.toml with a window of 0") {
+    std::ofstream(tmp.File("node.toml")) << "node_id = 'n'\nhub = 'tcp://h:1'\nwindow = 0\n";
+    auto c = NodeConfig::Load(tmp.path());
+    REQUIRE_FALSE(c.ok());
+    CHECK_THAT(c.status().message(), Catch::Contains("window"));
+  }
+  SECTION("no data directory") {
+    auto db = NodeSchema::Open(tmp.File("nope"), Database::Mode::kReadOnly);
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.status().code() == StatusCode::kNotFound);
+    CHECK_THAT(db.status().message(), Catch::Contains(tmp.File("nope")));
+  }
+  SECTION("a SQLite file that is not a node database") {
+    {
+      auto other = Database::Open(NodeSchema::DbPath(tmp.path()), Database::Mode::kReadWriteCreate);
+      REQUIRE(other.ok());
+      RequireOk(other->Exec("CREATE TABLE x(y)"));
+    }
+    auto db = NodeSchema::Open(tmp.path(), Database::Mode::kReadWrite);
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.status().code() == StatusCode::kCorruption);
+  }
+}

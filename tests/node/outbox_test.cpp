@@ -1,0 +1,346 @@
+#include "node/outbox.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "common/msgpack_json.h"
+#include "common/uuid7.h"
+#include "node/node_schema.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::common::MsgpackJson;
+using cen::common::Status;
+using cen::common::StatusCode;
+using cen::common::Uuid7;
+using cen::node::NodeSchema;
+using cen::node::Outbox;
+using cen::test::TempDir;
+using nlohmann::json;
+using Disposition = Outbox::Disposition;
+
+namespace {
+
+void RequireOk(const Status& s) {
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+Database CreateNodeDb(const TempDir& dir) {
+  auto db = Database::Open(NodeSchema::DbPath(dir.path()), Database::Mode::kReadWriteCreate);
+  REQUIRE(db.ok());
+  RequireOk(NodeSchema::Create(*db, "n1"));
+  return std::move(*db);
+}
+
+// A seizure as a user hands it in, with the defaults the validator fills.
+json Seizure(const std::string& ref, double quantity = 1) {
+  return {{"kind", "seizure"},
+          {"ref", ref},
+          {"seizure_date", "2026-03-14"},
+          {"reporting_country", "FR"},
+          {"commodity", "drugs"},
+          {"description", "x"},
+          {"quantity", quantity},
+          {"unit", "KGM"},
+          {"scope", "global"},
+          {"handling", "H0"},
+          {"source_eval", "X"},
+          {"info_eval", 4},
+          {"lang", "en"}};
+}
+
+json WithUuid(json record, const std::string& uuid) {
+  record["uuid"] = uuid;
+  return record;
+}
+
+std::vector<Outbox::Queued> Enqueue(Outbox& outbox, std::vector<json> records) {
+  auto queued = outbox.Enqueue(std::move(records));
+  INFO((queued.ok() ? std::string() : queued.status().ToString()));
+  REQUIRE(queued.ok());
+  return *queued;
+}
+
+int64_t Size(Outbox& outbox) {
+  auto n = outbox.Size();
+  REQUIRE(n.ok());
+  return *n;
+}
+
+int64_t CountOwn(Database& db) {
+  auto n = db.QueryInt("SELECT count(*) FROM own_records");
+  REQUIRE(n.ok());
+  return n->value_or(-1);
+}
+
+std::vector<Outbox::Entry> Pending(Outbox& outbox, int64_t after_seq = 0, int max = 100) {
+  auto entries = outbox.Pending(after_seq, max);
+  REQUIRE(entries.ok());
+  return *entries;
+}
+
+}  // namespace
+
+TEST_CASE("Outbox::Enqueue queues a new record as version 1", "[node][outbox]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+
+  const auto queued = Enqueue(outbox, {Seizure("R1")});
+  REQUIRE(queued.size() == 1);
+  CHECK(queued[0].disposition == Disposition::kNew);
+  CHECK(queued[0].version == 1);
+  CHECK(Uuid7::IsCanonical(queued[0].uuid));
+  CHECK(queued[0].uuid[14] == '7');
+  CHECK(Size(outbox) == 1);
+
+  const auto pending = Pending(outbox);
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].uuid == queued[0].uuid);
+  CHECK(pending[0].version == 1);
+  auto body = MsgpackJson::Decode(pending[0].body);
+  REQUIRE(body.ok());
+  json expected = Seizure("R1");
+  expected["uuid"] = queued[0].uuid;
+  expected["version"] = 1;
+  CHECK(*body == expected);  // what goes to the hub: the record, its uuid and version
+
+  SECTION("a uuid the user gives for a new ref is kept") {
+    const std::string uuid = Uuid7::Generate();
+    const auto given = Enqueue(outbox, {WithUuid(Seizure("R2"), uuid)});
+    CHECK(given[0].disposition == Disposition::kNew);
+    CHECK(given[0].uuid == uuid);
+    CHECK(given[0].version == 1);
+  }
+}
+
+TEST_CASE("Outbox leaves a record handed in again unchanged", "[node][outbox]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  const auto first = Enqueue(outbox, {Seizure("R1")});
+  const std::string uuid = first[0].uuid;
+
+  SECTION("same content") {
+    const auto again = Enqueue(outbox, {Seizure("R1")});
+    CHECK(again[0].disposition == Disposition::kUnchanged);
+    CHECK(again[0].uuid == uuid);
+    CHECK(again[0].version == 1);
+  }
+  SECTION("same content, keys in another order, as another export writes it") {
+    const json reordered = json::parse(R"({
+      "unit": "KGM", "lang": "en", "info_eval": 4, "source_eval": "X", "handling": "H0",
+      "scope": "global", "quantity": 1.0, "description": "x", "commodity": "drugs",
+      "reporting_country": "FR", "seizure_date": "2026-03-14", "ref": "R1", "kind": "seizure"
+    })");
+    const auto again = Enqueue(outbox, {reordered});
+    CHECK(again[0].disposition == Disposition::kUnchanged);
+  }
+  SECTION("same content with its own uuid") {
+    const auto again = Enqueue(outbox, {WithUuid(Seizure("R1"), uuid)});
+    CHECK(again[0].disposition == Disposition::kUnchanged);
+    CHECK(again[0].uuid == uuid);
+  }
+  SECTION("after the hub acknowledged it") {
+    RequireOk(outbox.Acknowledge({{uuid, 1, true, 7, ""}}));
+    CHECK(Size(outbox) == 0);
+    const auto again = Enqueue(outbox, {Seizure("R1")});
+    CHECK(again[0].disposition == Disposition::kUnchanged);
+    CHECK(Size(outbox) == 0);  // nothing to send again
+  }
+  CHECK(CountOwn(db) == 1);
+  CHECK(Size(outbox) <= 1);
+}
+
+TEST_CASE("Outbox turns changed content into a new version of the same record", "[node][outbox]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  const std::string uuid = Enqueue(outbox, {Seizure("R1", 1)})[0].uuid;
+
+  const auto amended = Enqueue(outbox, {Seizure("R1", 2)});
+  CHECK(amended[0].disposition == Disposition::kAmended);
+  CHECK(amended[0].uuid == uuid);
+  CHECK(amended[0].version == 2);
+
+  const auto third = Enqueue(outbox, {WithUuid(Seizure("R1", 3), uuid)});
+  CHECK(third[0].disposition == Disposition::kAmended);
+  CHECK(third[0].version == 3);
+
+  const auto pending = Pending(outbox);
+  REQUIRE(pending.size() == 3);
+  for (size_t i = 0; i < pending.size(); ++i) {
+    CHECK(pending[i].uuid == uuid);
+    CHECK(pending[i].version == static_cast<int64_t>(i + 1));
+    auto body = MsgpackJson::Decode(pending[i].body);
+    REQUIRE(body.ok());
+    CHECK((*body)["quantity"] == static_cast<double>(i + 1));
+    CHECK((*body)["version"] == static_cast<int64_t>(i + 1));
+  }
+
+  SECTION("the same ref twice in one batch: the second is an amendment of the first") {
+    const auto batch = Enqueue(outbox, {Seizure("R9", 1), Seizure("R9", 5)});
+    CHECK(batch[0].disposition == Disposition::kNew);
+    CHECK(batch[1].disposition == Disposition::kAmended);
+    CHECK(batch[1].uuid == batch[0].uuid);
+    CHECK(batch[1].version == 2);
+  }
+  SECTION("the same ref under another kind is another record") {
+    json alert = Seizure("R1", 1);
+    alert["kind"] = "alert";
+    const auto other = Enqueue(outbox, {alert});
+    CHECK(other[0].disposition == Disposition::kNew);
+    CHECK(other[0].uuid != uuid);
+  }
+}
+
+TEST_CASE("Outbox refuses a uuid that contradicts the record's ref", "[node][outbox]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  const std::string uuid_r1 = Enqueue(outbox, {Seizure("R1")})[0].uuid;
+
+  SECTION("the ref already has another uuid") {
+    auto result = outbox.Enqueue({WithUuid(Seizure("R1", 2), Uuid7::Generate())});
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.status().code() == StatusCode::kInvalidInput);
+    CHECK_THAT(result.status().message(), Catch::StartsWith("record 1: uuid:"));
+    CHECK_THAT(result.status().message(), Catch::Contains(uuid_r1));
+  }
+  SECTION("the uuid already belongs to another ref") {
+    auto result = outbox.Enqueue({WithUuid(Seizure("R2"), uuid_r1)});
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.status().code() == StatusCode::kInvalidInput);
+    CHECK_THAT(result.status().message(), Catch::StartsWith("record 1: uuid:"));
+    CHECK_THAT(result.status().message(), Catch::Contains("R1"));
+  }
+  CHECK(Size(outbox) == 1);
+  CHECK(CountOwn(db) == 1);
+}
+
+TEST_CASE("Outbox queues all records or none", "[node][outbox]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  const std::string uuid_r1 = Enqueue(outbox, {Seizure("R1")})[0].uuid;
+
+  // Record 3 of 3 reuses R1's uuid for another ref.
+  auto result =
+      outbox.Enqueue({Seizure("R10"), Seizure("R1", 2), WithUuid(Seizure("R12"), uuid_r1)});
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().code() == StatusCode::kInvalidInput);
+  CHECK_THAT(result.status().message(), Catch::StartsWith("record 3: uuid:"));
+  CHECK(Size(outbox) == 1);
+  CHECK(CountOwn(db) == 1);
+  const auto pending = Pending(outbox);
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].version == 1);
+
+  // The same records without the bad one go in as if nothing had happened.
+  const auto ok = Enqueue(outbox, {Seizure("R10"), Seizure("R1", 2)});
+  CHECK(ok[0].disposition == Disposition::kNew);
+  CHECK(ok[1].disposition == Disposition::kAmended);
+  CHECK(ok[1].version == 2);
+  CHECK(Size(outbox) == 3);
+}
+
+TEST_CASE("Outbox Pending, Acknowledge, RequeueAll and Size", "[node][outbox]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  const auto queued =
+      Enqueue(outbox, {Seizure("R1"), Seizure("R2"), Seizure("R3"), Seizure("R4"), Seizure("R5")});
+  CHECK(Size(outbox) == 5);
+
+  // Pending pages through the outbox in order.
+  const auto page1 = Pending(outbox, 0, 2);
+  REQUIRE(page1.size() == 2);
+  CHECK(page1[0].uuid == queued[0].uuid);
+  CHECK(page1[1].uuid == queued[1].uuid);
+  CHECK(page1[0].seq < page1[1].seq);
+  const auto page2 = Pending(outbox, page1[1].seq, 100);
+  REQUIRE(page2.size() == 3);
+  CHECK(page2[0].uuid == queued[2].uuid);
+  CHECK(page2[2].uuid == queued[4].uuid);
+  CHECK(Pending(outbox, page2[2].seq, 100).empty());
+
+  // The hub accepted R1 and rejected R2.
+  RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, true, 41, ""},
+                                {queued[1].uuid, 1, false, 0, "unit: must be one of KGM"}}));
+  CHECK(Size(outbox) == 3);
+  auto stmt = db.Prepare(
+      "SELECT status, coalesce(gseq, -1), coalesce(reason, '') FROM own_records WHERE uuid = ?");
+  REQUIRE(stmt.ok());
+  stmt->Bind(1, queued[0].uuid);
+  REQUIRE(*stmt->Step());
+  CHECK(stmt->ColumnText(0) == "accepted");
+  CHECK(stmt->ColumnInt(1) == 41);
+  stmt->Reset();
+  stmt->Bind(1, queued[1].uuid);
+  REQUIRE(*stmt->Step());
+  CHECK(stmt->ColumnText(0) == "rejected");
+  CHECK(stmt->ColumnInt(1) == -1);
+  CHECK(stmt->ColumnText(2) == "unit: must be one of KGM");
+  stmt->Reset();
+
+  // An ack that arrives twice (a resend raced its answer) changes nothing.
+  RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, true, 41, ""}}));
+  CHECK(Size(outbox) == 3);
+
+  // A restored hub: every version not rejected goes back, once.
+  auto requeued = outbox.RequeueAll();
+  REQUIRE(requeued.ok());
+  CHECK(*requeued == 1);  // R1; R3..R5 were still queued, R2 was rejected
+  CHECK(Size(outbox) == 4);
+  const auto all = Pending(outbox);
+  REQUIRE(all.size() == 4);
+  CHECK(all.back().uuid == queued[0].uuid);  // behind what was already waiting
+  stmt->Bind(1, queued[0].uuid);
+  REQUIRE(*stmt->Step());
+  CHECK(stmt->ColumnText(0) == "queued");
+  CHECK(stmt->ColumnInt(1) == -1);
+  stmt->Reset();
+
+  auto twice = outbox.RequeueAll();
+  REQUIRE(twice.ok());
+  CHECK(*twice == 0);
+  CHECK(Size(outbox) == 4);
+}
+
+TEST_CASE("Outbox::RequeueAbove offers again what a restored hub lost", "[node][outbox]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  const auto queued = Enqueue(outbox, {Seizure("R1"), Seizure("R2"), Seizure("R3"), Seizure("R4")});
+  // The old hub accepted R1..R3 at gseq 5, 10 and 15 and rejected R4.
+  RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, true, 5, ""},
+                                {queued[1].uuid, 1, true, 10, ""},
+                                {queued[2].uuid, 1, true, 15, ""},
+                                {queued[3].uuid, 1, false, 0, "unit: bad"}}));
+  CHECK(Size(outbox) == 0);
+
+  // The restored hub's head is 10: only R3 is gone from it.
+  auto requeued = outbox.RequeueAbove(10);
+  REQUIRE(requeued.ok());
+  CHECK(*requeued == 1);
+  const auto pending = Pending(outbox);
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].uuid == queued[2].uuid);
+  auto status = db.Prepare("SELECT status FROM own_records WHERE uuid = ?");
+  REQUIRE(status.ok());
+  for (const auto& [index, expected] : {std::pair{0, "accepted"}, std::pair{1, "accepted"},
+                                        std::pair{2, "queued"}, std::pair{3, "rejected"}}) {
+    INFO("R" << index + 1);
+    status->Bind(1, queued[static_cast<size_t>(index)].uuid);
+    REQUIRE(*status->Step());
+    CHECK(status->ColumnText(0) == expected);
+    status->Reset();
+  }
+
+  auto again = outbox.RequeueAbove(10);
+  REQUIRE(again.ok());
+  CHECK(*again == 0);
+  CHECK(Size(outbox) == 1);
+}

@@ -1,0 +1,252 @@
+#include "node/replica.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "common/uuid7.h"
+#include "node/node_schema.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::common::Status;
+using cen::common::Uuid7;
+using cen::node::NodeSchema;
+using cen::node::Replica;
+using cen::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+void RequireOk(const Status& s) {
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+Database CreateNodeDb(const TempDir& dir) {
+  auto db = Database::Open(NodeSchema::DbPath(dir.path()), Database::Mode::kReadWriteCreate);
+  REQUIRE(db.ok());
+  RequireOk(NodeSchema::Create(*db, "n2"));
+  return std::move(*db);
+}
+
+Database ReopenNodeDb(const TempDir& dir) {
+  auto db = NodeSchema::Open(dir.path(), Database::Mode::kReadWrite);
+  REQUIRE(db.ok());
+  return std::move(*db);
+}
+
+// A record as the hub stores and sends it.
+json Stored(const std::string& uuid, int64_t version, int64_t gseq, double quantity = 1) {
+  return {{"kind", "seizure"},
+          {"ref", "R-" + uuid.substr(0, 8)},
+          {"seizure_date", "2026-03-14"},
+          {"reporting_country", "FR"},
+          {"commodity", "drugs"},
+          {"description", "x"},
+          {"quantity", quantity},
+          {"unit", "KGM"},
+          {"scope", "global"},
+          {"handling", "H2"},
+          {"uuid", uuid},
+          {"version", version},
+          {"origin", "n1"},
+          {"gseq", gseq},
+          {"received_at", "2026-11-28T03:00:00.000Z"}};
+}
+
+int64_t Count(Database& db, const std::string& table) {
+  auto n = db.QueryInt("SELECT count(*) FROM " + table);
+  REQUIRE(n.ok());
+  return n->value_or(-1);
+}
+
+Replica Loaded(Database& db) {
+  Replica replica(&db);
+  RequireOk(replica.Load());
+  return replica;
+}
+
+}  // namespace
+
+TEST_CASE("Replica::Apply is idempotent", "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Replica replica = Loaded(db);
+  CHECK(replica.cursor() == 0);
+  CHECK(replica.epoch().empty());
+
+  const json a = Stored(Uuid7::Generate(), 1, 1);
+  const json b = Stored(Uuid7::Generate(), 1, 2);
+  RequireOk(replica.Apply({a}, 1));
+  RequireOk(replica.Apply({a}, 1));        // the same record again (feed and fetch)
+  RequireOk(replica.Apply({a, b, b}, 2));  // overlapping and repeated in one batch
+  CHECK(Count(db, "records") == 2);
+  CHECK(Count(db, "record_versions") == 2);
+  CHECK(replica.cursor() == 2);
+
+  // Another process (the next agent run) applying the same again.
+  Replica next_run = Loaded(db);
+  CHECK(next_run.cursor() == 2);
+  RequireOk(next_run.Apply({a, b}, 2));
+  CHECK(Count(db, "records") == 2);
+  auto count = next_run.Count();
+  REQUIRE(count.ok());
+  CHECK(*count == 2);
+}
+
+TEST_CASE("Replica keeps the highest version and every version applied", "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Replica replica = Loaded(db);
+  const std::string uuid = Uuid7::Generate();
+
+  RequireOk(replica.Apply({Stored(uuid, 1, 1, 10)}, 1));
+  RequireOk(replica.Apply({Stored(uuid, 2, 2, 20)}, 2));
+  CHECK(Count(db, "records") == 1);
+  CHECK(Count(db, "record_versions") == 2);
+
+  auto row = db.Prepare("SELECT version, gseq, quantity, doc FROM records WHERE uuid = ?");
+  REQUIRE(row.ok());
+  row->Bind(1, uuid);
+  REQUIRE(*row->Step());
+  CHECK(row->ColumnInt(0) == 2);
+  CHECK(row->ColumnInt(1) == 2);
+  CHECK(row->ColumnDouble(2) == 20);
+  CHECK(json::parse(row->ColumnText(3))["version"] == 2);
+  row->Reset();
+
+  SECTION("an older version arriving later does not replace the newer one") {
+    // A hub restored from backup may journal a re-offered version 1 after 2.
+    const std::string other = Uuid7::Generate();
+    RequireOk(replica.Apply({Stored(other, 2, 3, 7), Stored(other, 1, 4, 3)}, 4));
+    row->Bind(1, other);
+    REQUIRE(*row->Step());
+    CHECK(row->ColumnInt(0) == 2);
+    CHECK(row->ColumnDouble(2) == 7);
+    row->Reset();
+    CHECK(Count(db, "record_versions") == 4);
+  }
+  SECTION("a version already applied under another gseq is not applied twice") {
+    RequireOk(replica.Apply({Stored(uuid, 1, 3, 99)}, 3));
+    CHECK(Count(db, "record_versions") == 2);
+    row->Bind(1, uuid);
+    REQUIRE(*row->Step());
+    CHECK(row->ColumnInt(0) == 2);
+    CHECK(row->ColumnDouble(2) == 20);
+    row->Reset();
+    CHECK(replica.cursor() == 3);
+  }
+}
+
+TEST_CASE("Replica fills the analyst columns", "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Replica replica = Loaded(db);
+  const std::string uuid = Uuid7::Generate();
+  json alert = {{"kind", "alert"},
+                {"ref", "RILO-1"},
+                {"issued_at", "2026-11-27T10:00:00Z"},
+                {"uuid", Uuid7::Generate()},
+                {"version", 1},
+                {"origin", "n3"},
+                {"gseq", 2},
+                {"received_at", "2026-11-28T03:00:00.000Z"},
+                {"scope", "region:EU"},
+                {"handling", "H1"}};
+  RequireOk(replica.Apply({Stored(uuid, 1, 1, 412.5), alert}, 2));
+
+  auto s = db.Prepare(
+      "SELECT kind, origin, ref, scope, handling, event_date, commodity, reporting_country, "
+      "quantity, unit FROM records ORDER BY gseq");
+  REQUIRE(s.ok());
+  REQUIRE(*s->Step());
+  CHECK(s->ColumnText(0) == "seizure");
+  CHECK(s->ColumnText(1) == "n1");
+  CHECK(s->ColumnText(3) == "global");
+  CHECK(s->ColumnText(4) == "H2");
+  CHECK(s->ColumnText(5) == "2026-03-14");
+  CHECK(s->ColumnText(6) == "drugs");
+  CHECK(s->ColumnText(7) == "FR");
+  CHECK(s->ColumnDouble(8) == 412.5);
+  CHECK(s->ColumnText(9) == "KGM");
+  REQUIRE(*s->Step());
+  CHECK(s->ColumnText(0) == "alert");
+  CHECK(s->ColumnText(1) == "n3");
+  CHECK(s->ColumnText(2) == "RILO-1");
+  CHECK(s->ColumnText(3) == "region:EU");
+  CHECK(s->ColumnText(5) == "2026-11-27T10:00:00Z");
+  CHECK(s->ColumnIsNull(6));
+  CHECK(s->ColumnIsNull(8));
+}
+
+TEST_CASE("Replica cursor moves to new_cursor even without records", "[node][replica]") {
+  TempDir tmp;
+  {
+    Database db = CreateNodeDb(tmp);
+    Replica replica = Loaded(db);
+    RequireOk(replica.Apply({}, 5));  // gseq 1..5 were SKIPs: nothing this node may see
+    CHECK(replica.cursor() == 5);
+    RequireOk(replica.Apply({Stored(Uuid7::Generate(), 1, 7)}, 9));
+    CHECK(replica.cursor() == 9);
+    RequireOk(replica.Apply({}, 3));  // never backwards
+    CHECK(replica.cursor() == 9);
+    RequireOk(replica.Apply({Stored(Uuid7::Generate(), 1, 12)}, 10));  // the record's gseq wins
+    CHECK(replica.cursor() == 12);
+  }
+  Database db = ReopenNodeDb(tmp);
+  Replica reloaded = Loaded(db);
+  CHECK(reloaded.cursor() == 12);
+  CHECK(Count(db, "records") == 2);
+}
+
+TEST_CASE("Replica::Reset forgets every record and starts over", "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Replica replica = Loaded(db);
+  RequireOk(replica.SetEpoch("epoch-one"));
+  RequireOk(replica.Apply({Stored(Uuid7::Generate(), 1, 1), Stored(Uuid7::Generate(), 1, 2)}, 2));
+  CHECK(Count(db, "records") == 2);
+
+  RequireOk(replica.Reset("epoch-two"));
+  CHECK(replica.cursor() == 0);
+  CHECK(replica.epoch() == "epoch-two");
+  CHECK(Count(db, "records") == 0);
+  CHECK(Count(db, "record_versions") == 0);
+
+  Replica reloaded = Loaded(db);
+  CHECK(reloaded.cursor() == 0);
+  CHECK(reloaded.epoch() == "epoch-two");
+
+  // The new hub's gseq 1 is applied, not mistaken for the old one.
+  const json fresh = Stored(Uuid7::Generate(), 1, 1);
+  RequireOk(reloaded.Apply({fresh}, 1));
+  CHECK(Count(db, "records") == 1);
+}
+
+// The hub refuses non-UTF-8 text when it decodes a frame; should such a record
+// reach a replica anyway, applying it must neither throw nor stall the cursor
+// (DESIGN.md guarantee 5): the bad bytes are stored as U+FFFD.
+TEST_CASE("Replica::Apply survives a relayed record whose text is not UTF-8",
+          "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Replica replica = Loaded(db);
+  json odd = Stored(Uuid7::Generate(), 1, 1);
+  odd["x-note"] = std::string("\xff\xfe") + " not UTF-8";
+  const json next = Stored(Uuid7::Generate(), 1, 2);
+
+  Status s;
+  CHECK_NOTHROW(s = replica.Apply({odd, next}, 2));
+  CHECK(s.ok());
+  CHECK(replica.cursor() == 2);
+  CHECK(Count(db, "records") == 2);
+}
+
+TEST_CASE("Replica::SetEpoch is remembered", "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Replica replica = Loaded(db);
+  RequireOk(replica.SetEpoch("0123456789abcdef"));
+  CHECK(Loaded(db).epoch() == "0123456789abcdef");
+}
