@@ -107,7 +107,11 @@ class HubLoop {
 
   void SendTo(const std::string& routing_id, const std::string& bytes) {
     try {
-      router_->send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      // Never send a body whose routing-id part did not go: it would be taken
+      // for the next message's routing id.
+      if (!router_->send(zmq::buffer(routing_id),
+                         zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+        return;
       (void)router_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
     } catch (const zmq::error_t& e) {
       spdlog::warn("reply dropped: {}", e.what());
@@ -347,7 +351,8 @@ class HubLoop {
 
   void SendFeed(const std::string& topic, const std::string& bytes) {
     try {
-      xpub_->send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      if (!xpub_->send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+        return;
       (void)xpub_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
     } catch (const zmq::error_t& e) {
       spdlog::warn("feed message dropped: {}", e.what());
