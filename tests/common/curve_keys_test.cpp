@@ -7,25 +7,18 @@
 #include <fstream>
 #include <string>
 
+#include "tests/test_support/keys.h"
+#include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::CurveKeys;
 using cen::common::Status;
 using cen::common::StatusCode;
+using cen::test::NewKeys;
+using cen::test::RequireOk;
 using cen::test::TempDir;
 
 namespace {
-
-void RequireOk(const Status& s) {
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
-
-CurveKeys NewKeys() {
-  auto keys = CurveKeys::Generate();
-  REQUIRE(keys.ok());
-  return *keys;
-}
 
 unsigned ModeOf(const std::string& path) {
   struct stat st {};

@@ -5,19 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::Database;
 using cen::common::Status;
 using cen::common::StatusCode;
+using cen::test::RequireOk;
 using cen::test::TempDir;
 
 namespace {
-
-void RequireOk(const Status& s) {
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
 
 Database OpenDb(const std::string& path, Database::Mode mode = Database::Mode::kReadWriteCreate,
                 int busy_timeout_ms = 10000) {

@@ -5,26 +5,22 @@
 #include <vector>
 
 #include "common/msgpack_json.h"
+#include "tests/test_support/sample_records.h"
 
 using cen::common::MsgpackJson;
 using cen::common::StatusCode;
 using cen::common::WireFrame;
+using cen::test::WireSeizure;
 using nlohmann::json;
 namespace frame = cen::common::frame;
 
 namespace {
 
+// The sample seizure with non-ASCII text and a fractional quantity for the codec.
 json Seizure(const std::string& ref) {
-  return {{"kind", "seizure"},
-          {"ref", ref},
-          {"seizure_date", "2026-03-14"},
-          {"reporting_country", "FR"},
-          {"commodity", "drugs"},
-          {"description", "Кокаин"},
-          {"quantity", 1.5},
-          {"unit", "KGM"},
-          {"version", 1},
-          {"uuid", "0190f2c1-1234-7abc-8def-0123456789ab"}};
+  json record = WireSeizure(ref, "0190f2c1-1234-7abc-8def-0123456789ab", 1, 1.5);
+  record["description"] = "Кокаин";
+  return record;
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include "common/sqlite_db.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
+#include "tests/test_support/keys.h"
+#include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::CurveKeys;
@@ -24,15 +26,12 @@ using cen::hub::HubCommands;
 using cen::hub::HubConfig;
 using cen::hub::HubSchema;
 using cen::hub::InitOptions;
+using cen::test::NewPublicKey;
+using cen::test::RequireOk;
 using cen::test::TempDir;
 using nlohmann::json;
 
 namespace {
-
-void RequireOk(const Status& s) {
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
 
 InitOptions Init(const TempDir& tmp) {
   InitOptions o;
@@ -51,12 +50,6 @@ AllowOptions Allow(const TempDir& tmp, const std::string& id, const std::string&
   o.key = key;
   o.region = region;
   return o;
-}
-
-std::string NewPublicKey() {
-  auto keys = CurveKeys::Generate();
-  REQUIRE(keys.ok());
-  return keys->public_key();
 }
 
 }  // namespace

@@ -26,6 +26,9 @@
 #include "hub/hub_commands.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
+#include "tests/test_support/keys.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::CurveKeys;
@@ -37,17 +40,15 @@ using cen::common::StatusCode;
 using cen::common::Uuid7;
 using cen::common::WireFrame;
 using cen::hub::HubCommands;
+using cen::test::NewKeys;
+using cen::test::RequireOk;
 using cen::test::TempDir;
+using cen::test::WireSeizure;
 using nlohmann::json;
 namespace frame = cen::common::frame;
 using namespace std::chrono_literals;
 
 namespace {
-
-void RequireOk(const Status& s) {
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
 
 // A frame as text for a failure message, whatever bytes its strings hold.
 std::string Show(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -106,16 +107,15 @@ class TestHub {
 
   // `cen-hub allow`: registers a new key pair for `id` and returns it.
   CurveKeys Register(const std::string& id, const std::string& region) {
-    auto keys = CurveKeys::Generate();
-    REQUIRE(keys.ok());
+    CurveKeys keys = NewKeys();
     cen::hub::AllowOptions o;
     o.data_dir = data_dir_;
     o.node_id = id;
-    o.key = keys->public_key();
+    o.key = keys.public_key();
     o.region = region;
     std::ostringstream out;
     RequireOk(HubCommands::Allow(o, out));
-    return *keys;
+    return keys;
   }
 
   void Start() {
@@ -290,18 +290,7 @@ class FeedClient {
 };
 
 // The README's sample seizure, ready for the wire.
-json Seizure(const std::string& ref) {
-  return {{"kind", "seizure"},
-          {"ref", ref},
-          {"seizure_date", "2026-03-14"},
-          {"reporting_country", "FR"},
-          {"commodity", "drugs"},
-          {"description", "x"},
-          {"quantity", 1},
-          {"unit", "KGM"},
-          {"uuid", Uuid7::Generate()},
-          {"version", 1}};
-}
+json Seizure(const std::string& ref) { return WireSeizure(ref, Uuid7::Generate()); }
 
 json WithScope(json record, const std::string& scope) {
   record["scope"] = scope;

@@ -7,6 +7,9 @@
 #include "common/msgpack_json.h"
 #include "common/uuid7.h"
 #include "hub/hub_schema.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::Database;
@@ -16,46 +19,22 @@ using cen::common::StatusCode;
 using cen::common::Uuid7;
 using cen::hub::HubSchema;
 using cen::hub::Journal;
+using cen::test::CreateHubDb;
+using cen::test::ReopenHubDb;
+using cen::test::RequireOk;
 using cen::test::TempDir;
+using cen::test::WireSeizure;
 using nlohmann::json;
 using Verdict = Journal::Verdict;
 
 namespace {
 
-void RequireOk(const Status& s) {
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
-
-// A fresh hub.db in `dir`, as `cen-hub init` makes it.
-Database CreateHubDb(const TempDir& dir) {
-  auto db = Database::Open(HubSchema::DbPath(dir.path()), Database::Mode::kReadWriteCreate);
-  REQUIRE(db.ok());
-  RequireOk(HubSchema::Create(*db));
-  return std::move(*db);
-}
-
-Database ReopenHubDb(const TempDir& dir) {
-  auto db = HubSchema::Open(dir.path());
-  INFO((db.ok() ? std::string() : db.status().ToString()));
-  REQUIRE(db.ok());
-  return std::move(*db);
-}
-
 // A validated seizure as the hub's validator leaves it.
 json Seizure(const std::string& ref, const std::string& uuid, int64_t version = 1) {
-  return {{"kind", "seizure"},
-          {"ref", ref},
-          {"seizure_date", "2026-03-14"},
-          {"reporting_country", "FR"},
-          {"commodity", "drugs"},
-          {"description", "x"},
-          {"quantity", 1},
-          {"unit", "KGM"},
-          {"uuid", uuid},
-          {"version", version},
-          {"scope", "global"},
-          {"handling", "H0"}};
+  json record = WireSeizure(ref, uuid, version);
+  record["scope"] = "global";
+  record["handling"] = "H0";
+  return record;
 }
 
 std::vector<Journal::Outcome> Append(Journal& journal, std::vector<Journal::Candidate> batch) {

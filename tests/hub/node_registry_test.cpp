@@ -3,40 +3,22 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "common/curve_keys.h"
 #include "hub/hub_schema.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/keys.h"
+#include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
-using cen::common::CurveKeys;
 using cen::common::Database;
 using cen::common::Status;
 using cen::common::StatusCode;
 using cen::hub::HubSchema;
 using cen::hub::NodeInfo;
 using cen::hub::NodeRegistry;
+using cen::test::CreateHubDb;
+using cen::test::NewPublicKey;
+using cen::test::RequireOk;
 using cen::test::TempDir;
-
-namespace {
-
-void RequireOk(const Status& s) {
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
-
-Database CreateHubDb(const TempDir& dir) {
-  auto db = Database::Open(HubSchema::DbPath(dir.path()), Database::Mode::kReadWriteCreate);
-  REQUIRE(db.ok());
-  RequireOk(HubSchema::Create(*db));
-  return std::move(*db);
-}
-
-std::string NewPublicKey() {
-  auto keys = CurveKeys::Generate();
-  REQUIRE(keys.ok());
-  return keys->public_key();
-}
-
-}  // namespace
 
 TEST_CASE("NodeRegistry registers nodes and finds them by id and key", "[hub][registry]") {
   TempDir tmp;

@@ -14,6 +14,9 @@
 #include "node/node_config.h"
 #include "node/node_schema.h"
 #include "node/outbox.h"
+#include "tests/test_support/keys.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::CurveKeys;
@@ -29,23 +32,19 @@ using cen::node::NodeInitOptions;
 using cen::node::NodeSchema;
 using cen::node::Outbox;
 using cen::node::SubmitOptions;
+using cen::test::NewPublicKey;
+using cen::test::RequireOk;
+using cen::test::SampleSeizure;
 using cen::test::TempDir;
 using nlohmann::json;
 
 namespace {
 
-void RequireOk(const Status& s) {
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
-
 // `cen-node init` in a temporary directory.
 class TestNode {
  public:
   TestNode() : data_dir_(tmp_.File("node")) {
-    auto hub_keys = CurveKeys::Generate();
-    REQUIRE(hub_keys.ok());
-    hub_key_ = hub_keys->public_key();
+    hub_key_ = NewPublicKey();
     NodeInitOptions o;
     o.data_dir = data_dir_;
     o.node_id = "rilo-weu";
@@ -100,14 +99,7 @@ class TestNode {
 
 // One NDJSON line of a seizure as an office exports it, with `changes` applied.
 std::string SeizureLine(const std::string& ref, const json& changes = json::object()) {
-  json record = {{"kind", "seizure"},
-                 {"ref", ref},
-                 {"seizure_date", "2026-03-14"},
-                 {"reporting_country", "FR"},
-                 {"commodity", "drugs"},
-                 {"description", "x"},
-                 {"quantity", 1},
-                 {"unit", "KGM"}};
+  json record = SampleSeizure(ref);
   record.update(changes);
   return record.dump() + "\n";
 }

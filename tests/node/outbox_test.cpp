@@ -6,49 +6,35 @@
 
 #include "common/msgpack_json.h"
 #include "common/uuid7.h"
-#include "node/node_schema.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::Database;
 using cen::common::MsgpackJson;
-using cen::common::Status;
 using cen::common::StatusCode;
 using cen::common::Uuid7;
-using cen::node::NodeSchema;
 using cen::node::Outbox;
+using cen::test::CountRows;
+using cen::test::CreateNodeDb;
+using cen::test::RequireOk;
+using cen::test::SampleSeizure;
 using cen::test::TempDir;
 using nlohmann::json;
 using Disposition = Outbox::Disposition;
 
 namespace {
 
-void RequireOk(const Status& s) {
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
-
-Database CreateNodeDb(const TempDir& dir) {
-  auto db = Database::Open(NodeSchema::DbPath(dir.path()), Database::Mode::kReadWriteCreate);
-  REQUIRE(db.ok());
-  RequireOk(NodeSchema::Create(*db, "n1"));
-  return std::move(*db);
-}
-
 // A seizure as a user hands it in, with the defaults the validator fills.
 json Seizure(const std::string& ref, double quantity = 1) {
-  return {{"kind", "seizure"},
-          {"ref", ref},
-          {"seizure_date", "2026-03-14"},
-          {"reporting_country", "FR"},
-          {"commodity", "drugs"},
-          {"description", "x"},
-          {"quantity", quantity},
-          {"unit", "KGM"},
-          {"scope", "global"},
-          {"handling", "H0"},
-          {"source_eval", "X"},
-          {"info_eval", 4},
-          {"lang", "en"}};
+  json record = SampleSeizure(ref, quantity);
+  record["scope"] = "global";
+  record["handling"] = "H0";
+  record["source_eval"] = "X";
+  record["info_eval"] = 4;
+  record["lang"] = "en";
+  return record;
 }
 
 json WithUuid(json record, const std::string& uuid) {
@@ -69,11 +55,7 @@ int64_t Size(Outbox& outbox) {
   return *n;
 }
 
-int64_t CountOwn(Database& db) {
-  auto n = db.QueryInt("SELECT count(*) FROM own_records");
-  REQUIRE(n.ok());
-  return n->value_or(-1);
-}
+int64_t CountOwn(Database& db) { return CountRows(db, "own_records"); }
 
 std::vector<Outbox::Entry> Pending(Outbox& outbox, int64_t after_seq = 0, int max = 100) {
   auto entries = outbox.Pending(after_seq, max);

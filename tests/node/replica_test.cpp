@@ -5,61 +5,37 @@
 #include <vector>
 
 #include "common/uuid7.h"
-#include "node/node_schema.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::Database;
 using cen::common::Status;
 using cen::common::Uuid7;
-using cen::node::NodeSchema;
 using cen::node::Replica;
+using cen::test::CountRows;
+using cen::test::CreateNodeDb;
+using cen::test::ReopenNodeDb;
+using cen::test::RequireOk;
 using cen::test::TempDir;
+using cen::test::WireSeizure;
 using nlohmann::json;
 
 namespace {
 
-void RequireOk(const Status& s) {
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
-
-Database CreateNodeDb(const TempDir& dir) {
-  auto db = Database::Open(NodeSchema::DbPath(dir.path()), Database::Mode::kReadWriteCreate);
-  REQUIRE(db.ok());
-  RequireOk(NodeSchema::Create(*db, "n2"));
-  return std::move(*db);
-}
-
-Database ReopenNodeDb(const TempDir& dir) {
-  auto db = NodeSchema::Open(dir.path(), Database::Mode::kReadWrite);
-  REQUIRE(db.ok());
-  return std::move(*db);
-}
-
 // A record as the hub stores and sends it.
 json Stored(const std::string& uuid, int64_t version, int64_t gseq, double quantity = 1) {
-  return {{"kind", "seizure"},
-          {"ref", "R-" + uuid.substr(0, 8)},
-          {"seizure_date", "2026-03-14"},
-          {"reporting_country", "FR"},
-          {"commodity", "drugs"},
-          {"description", "x"},
-          {"quantity", quantity},
-          {"unit", "KGM"},
-          {"scope", "global"},
-          {"handling", "H2"},
-          {"uuid", uuid},
-          {"version", version},
-          {"origin", "n1"},
-          {"gseq", gseq},
-          {"received_at", "2026-11-28T03:00:00.000Z"}};
+  json record = WireSeizure("R-" + uuid.substr(0, 8), uuid, version, quantity);
+  record["scope"] = "global";
+  record["handling"] = "H2";
+  record["origin"] = "n1";
+  record["gseq"] = gseq;
+  record["received_at"] = "2026-11-28T03:00:00.000Z";
+  return record;
 }
 
-int64_t Count(Database& db, const std::string& table) {
-  auto n = db.QueryInt("SELECT count(*) FROM " + table);
-  REQUIRE(n.ok());
-  return n->value_or(-1);
-}
+int64_t Count(Database& db, const std::string& table) { return CountRows(db, table); }
 
 Replica Loaded(Database& db) {
   Replica replica(&db);
@@ -71,7 +47,7 @@ Replica Loaded(Database& db) {
 
 TEST_CASE("Replica::Apply is idempotent", "[node][replica]") {
   TempDir tmp;
-  Database db = CreateNodeDb(tmp);
+  Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   CHECK(replica.cursor() == 0);
   CHECK(replica.epoch().empty());
@@ -97,7 +73,7 @@ TEST_CASE("Replica::Apply is idempotent", "[node][replica]") {
 
 TEST_CASE("Replica keeps the highest version and every version applied", "[node][replica]") {
   TempDir tmp;
-  Database db = CreateNodeDb(tmp);
+  Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   const std::string uuid = Uuid7::Generate();
 
@@ -141,7 +117,7 @@ TEST_CASE("Replica keeps the highest version and every version applied", "[node]
 
 TEST_CASE("Replica fills the analyst columns", "[node][replica]") {
   TempDir tmp;
-  Database db = CreateNodeDb(tmp);
+  Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   const std::string uuid = Uuid7::Generate();
   json alert = {{"kind", "alert"},
@@ -183,7 +159,7 @@ TEST_CASE("Replica fills the analyst columns", "[node][replica]") {
 TEST_CASE("Replica cursor moves to new_cursor even without records", "[node][replica]") {
   TempDir tmp;
   {
-    Database db = CreateNodeDb(tmp);
+    Database db = CreateNodeDb(tmp, "n2");
     Replica replica = Loaded(db);
     RequireOk(replica.Apply({}, 5));  // gseq 1..5 were SKIPs: nothing this node may see
     CHECK(replica.cursor() == 5);
@@ -202,7 +178,7 @@ TEST_CASE("Replica cursor moves to new_cursor even without records", "[node][rep
 
 TEST_CASE("Replica::Reset forgets every record and starts over", "[node][replica]") {
   TempDir tmp;
-  Database db = CreateNodeDb(tmp);
+  Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   RequireOk(replica.SetEpoch("epoch-one"));
   RequireOk(replica.Apply({Stored(Uuid7::Generate(), 1, 1), Stored(Uuid7::Generate(), 1, 2)}, 2));
@@ -227,10 +203,9 @@ TEST_CASE("Replica::Reset forgets every record and starts over", "[node][replica
 // The hub refuses non-UTF-8 text when it decodes a frame; should such a record
 // reach a replica anyway, applying it must neither throw nor stall the cursor
 // (DESIGN.md guarantee 5): the bad bytes are stored as U+FFFD.
-TEST_CASE("Replica::Apply survives a relayed record whose text is not UTF-8",
-          "[node][replica]") {
+TEST_CASE("Replica::Apply survives a relayed record whose text is not UTF-8", "[node][replica]") {
   TempDir tmp;
-  Database db = CreateNodeDb(tmp);
+  Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   json odd = Stored(Uuid7::Generate(), 1, 1);
   odd["x-note"] = std::string("\xff\xfe") + " not UTF-8";
@@ -245,7 +220,7 @@ TEST_CASE("Replica::Apply survives a relayed record whose text is not UTF-8",
 
 TEST_CASE("Replica::SetEpoch is remembered", "[node][replica]") {
   TempDir tmp;
-  Database db = CreateNodeDb(tmp);
+  Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   RequireOk(replica.SetEpoch("0123456789abcdef"));
   CHECK(Loaded(db).epoch() == "0123456789abcdef");

@@ -1,0 +1,33 @@
+// Sample records as JSON, built from the README's sample seizure, for tests that
+// need a valid record and care about only a field or two of it.
+//
+//   json record = cen::test::WireSeizure("R1", Uuid7::Generate());
+//   record["scope"] = "region:EU";
+//
+// Tests add the fields their layer fills in (scope, handling, gseq, ...).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace cen::test {
+
+// The README's sample seizure as a user writes it: the fields a seizure needs.
+// `quantity` keeps the JSON number type it is given (1 stays an integer).
+inline nlohmann::json SampleSeizure(const std::string& ref, const nlohmann::json& quantity = 1) {
+  return {{"kind", "seizure"},         {"ref", ref},           {"seizure_date", "2026-03-14"},
+          {"reporting_country", "FR"}, {"commodity", "drugs"}, {"description", "x"},
+          {"quantity", quantity},      {"unit", "KGM"}};
+}
+
+// The sample seizure ready for the wire: with the `uuid` and `version` a node gives it.
+inline nlohmann::json WireSeizure(const std::string& ref, const std::string& uuid,
+                                  int64_t version = 1, const nlohmann::json& quantity = 1) {
+  nlohmann::json record = SampleSeizure(ref, quantity);
+  record["uuid"] = uuid;
+  record["version"] = version;
+  return record;
+}
+
+}  // namespace cen::test
