@@ -2,12 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "common/curve_keys.h"
+#include "common/data_dir.h"
+#include "common/node_id.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 #include "hub/hub_server.h"
@@ -15,31 +16,15 @@
 
 namespace cen::hub {
 
-namespace fs = std::filesystem;
-
-bool HubCommands::IsValidId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (const char c : id) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
-      return false;
-  }
-  return true;
-}
-
 common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
-  if (!IsValidId(o.hub_id)) return common::UsageError("--hub-id: letters, digits, _ - . only");
+  if (!common::NodeId::IsValid(o.hub_id))
+    return common::UsageError("--hub-id: letters, digits, _ - . only");
   for (int port : {o.ingest_port, o.feed_port}) {
     if (port < 1 || port > 65535) return common::UsageError("ports must be 1..65535");
   }
   if (o.ingest_port == o.feed_port)
     return common::UsageError("--ingest-port and --feed-port must differ");
-  if (fs::exists(HubSchema::DbPath(o.data_dir)))
-    return common::AlreadyExists(o.data_dir +
-                                 " already holds a hub (hub.db); refusing to overwrite");
-  std::error_code ec;
-  fs::create_directories(o.data_dir, ec);
-  if (ec) return common::Internal("cannot create " + o.data_dir + ": " + ec.message());
-  fs::permissions(o.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  CEN_RETURN_IF_ERROR(common::DataDir::CreateFresh(o.data_dir, "hub.db", "a hub"));
 
   HubConfig config;
   config.hub_id = o.hub_id;
@@ -59,10 +44,10 @@ common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
 }
 
 common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
-  if (!IsValidId(o.node_id))
+  if (!common::NodeId::IsValid(o.node_id))
     return common::UsageError("--node: '" + o.node_id +
                               "' is not a node id (letters, digits, _ - ., at most 64)");
-  if (!o.region.empty() && !IsValidId(o.region))
+  if (!o.region.empty() && !common::NodeId::IsValid(o.region))
     return common::UsageError("--region: '" + o.region + "' is not a region code");
   auto key = common::CurveKeys::ParsePublicKey(o.key);
   if (!key.ok()) return key.status();

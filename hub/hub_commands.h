@@ -37,9 +37,6 @@ class HubCommands {
   static common::Status Allow(const AllowOptions& o, std::ostream& out);
   static common::Status Run(const std::string& data_dir, const std::atomic<bool>& stop);
   static common::Status Status(const StatusOptions& o, std::ostream& out);
-
-  // Node ids and region codes: letters, digits, '_', '-', '.'; 1 to 64 chars.
-  static bool IsValidId(const std::string& id);
 };
 
 }  // namespace cen::hub

@@ -1,11 +1,12 @@
 #include "node/node_commands.h"
 
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "common/curve_keys.h"
+#include "common/data_dir.h"
+#include "common/node_id.h"
 #include "common/record_validator.h"
 #include "node/agent_status.h"
 #include "node/instance_lock.h"
@@ -17,39 +18,19 @@
 
 namespace cen::node {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace {
-
-bool IsValidId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (const char c : id) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
-      return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
-  if (!IsValidId(o.node_id))
+  if (!common::NodeId::IsValid(o.node_id))
     return common::UsageError("--id: '" + o.node_id +
                               "' is not a node id (letters, digits, _ - ., at most 64)");
-  if (!o.region.empty() && !IsValidId(o.region))
+  if (!o.region.empty() && !common::NodeId::IsValid(o.region))
     return common::UsageError("--region: '" + o.region + "' is not a region code");
   if (o.hub_endpoint.rfind("tcp://", 0) != 0 || o.hub_endpoint.rfind(':') <= 6)
     return common::UsageError("--hub: '" + o.hub_endpoint + "' must look like tcp://HOST:PORT");
   auto hub_key = common::CurveKeys::ParsePublicKey(o.hub_key);
   if (!hub_key.ok()) return common::UsageError("--hub-key: " + hub_key.status().message());
-  if (fs::exists(NodeSchema::DbPath(o.data_dir)))
-    return common::AlreadyExists(o.data_dir +
-                                 " already holds a node (node.db); refusing to overwrite");
-  std::error_code ec;
-  fs::create_directories(o.data_dir, ec);
-  if (ec) return common::Internal("cannot create " + o.data_dir + ": " + ec.message());
-  fs::permissions(o.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  CEN_RETURN_IF_ERROR(common::DataDir::CreateFresh(o.data_dir, "node.db", "a node"));
 
   NodeConfig config;
   config.node_id = o.node_id;

@@ -1,0 +1,14 @@
+#include "common/node_id.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace cen::common {
+
+bool NodeId::IsValid(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+}
+
+}  // namespace cen::common
