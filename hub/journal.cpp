@@ -91,7 +91,10 @@ common::Status Journal::Append(std::vector<Candidate>& candidates, std::vector<O
 
     find_ref.Bind(1, c.origin).Bind(2, kind).Bind(3, ref);
     auto found = find_ref.Step();
-    if (!found.ok()) return found.status();
+    if (!found.ok()) {
+      find_ref.Reset();
+      return found.status();
+    }
     if (*found && find_ref.ColumnText(0) != uuid) {
       out.verdict = Verdict::kRejected;
       out.reason = "ref: '" + ref + "' is already used by record " + find_ref.ColumnText(0) +
