@@ -68,7 +68,7 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   }
   const common::RecordValidator validator(common::KeyPolicy::kRefuseUnknown);
   std::vector<json> records;
-  std::vector<int> line_of;
+  std::vector<std::string> labels;  // "FILE:LINE" of each record, for errors
   int errors = 0;
   std::string line;
   for (int line_no = 1; std::getline(*src, line); ++line_no) {
@@ -86,7 +86,7 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
       ++errors;
     }
     records.push_back(std::move(rec));
-    line_of.push_back(line_no);
+    labels.push_back(name + ":" + std::to_string(line_no));
   }
   if (errors > 0) {
     return common::InvalidInput(std::to_string(errors) + " error(s) in " + name +
@@ -98,19 +98,11 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
   Outbox outbox(&*db);
-  auto queued = outbox.Enqueue(std::move(records));
+  auto queued = outbox.Enqueue(std::move(records), labels);
   if (!queued.ok()) {
-    // "record N: field: reason" -> "FILE:LINE: field: reason"
-    std::string msg = queued.status().message();
-    if (msg.rfind("record ", 0) == 0) {
-      const size_t colon = msg.find(": ");
-      const size_t n = std::stoul(msg.substr(7, colon - 7));
-      if (n >= 1 && n <= line_of.size()) {
-        err << name << ":" << line_of[n - 1] << ": " << msg.substr(colon + 2) << "\n";
-        return common::InvalidInput("nothing was queued");
-      }
-    }
-    return queued.status();
+    if (queued.status().code() != common::StatusCode::kInvalidInput) return queued.status();
+    err << queued.status().message() << "\n";  // "FILE:LINE: field: reason"
+    return common::InvalidInput("nothing was queued");
   }
   for (const auto& q : *queued) out << q.uuid << "\n";
   return common::Status::Ok();

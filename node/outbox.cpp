@@ -8,7 +8,8 @@ namespace cen::node {
 
 using nlohmann::json;
 
-common::Result<std::vector<Outbox::Queued>> Outbox::Enqueue(std::vector<json> records) {
+common::Result<std::vector<Outbox::Queued>> Outbox::Enqueue(
+    std::vector<json> records, const std::vector<std::string>& labels) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   auto latest = db_->Prepare(
@@ -27,7 +28,8 @@ common::Result<std::vector<Outbox::Queued>> Outbox::Enqueue(std::vector<json> re
   out.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     json& rec = records[i];
-    const std::string where = "record " + std::to_string(i + 1) + ": ";
+    const std::string where =
+        (i < labels.size() ? labels[i] : "record " + std::to_string(i + 1)) + ": ";
     std::string given_uuid;
     if (auto it = rec.find("uuid"); it != rec.end()) {
       given_uuid = it->get<std::string>();

@@ -47,9 +47,11 @@ class Outbox {
 
   // Queues validated records (canonical fields, defaults filled) in one
   // transaction: all or nothing. A record's own `uuid`, if any, must agree
-  // with the uuid its ref already has. Errors are kInvalidInput naming
-  // "record N: field: reason" (N counted from 1).
-  common::Result<std::vector<Queued>> Enqueue(std::vector<nlohmann::json> records);
+  // with the uuid its ref already has. Errors are kInvalidInput
+  // "LABEL: field: reason", LABEL being labels[i] (e.g. "FILE:LINE") or, when
+  // no labels are given, "record N" (N counted from 1).
+  common::Result<std::vector<Queued>> Enqueue(std::vector<nlohmann::json> records,
+                                              const std::vector<std::string>& labels = {});
 
   // Up to `max` entries with seq > after_seq, oldest first.
   common::Result<std::vector<Entry>> Pending(int64_t after_seq, int max);

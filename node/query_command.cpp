@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/utf8.h"
 #include "node/node_schema.h"
 
 namespace cen::node {
@@ -12,27 +13,19 @@ namespace {
 
 // Cuts `text` to at most `width` code points, marking a cut with an ellipsis.
 std::string Fit(const std::string& text, size_t width) {
+  if (common::Utf8::CountCodePoints(text).value_or(0) <= width) return text;
   size_t points = 0;
   for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      if (points == width - 1) {
-        size_t rest = 0;
-        for (size_t j = i; j < text.size(); ++j)
-          if ((static_cast<unsigned char>(text[j]) & 0xC0) != 0x80) ++rest;
-        if (rest > 1) return text.substr(0, i) + "…";
-        return text;
-      }
-      ++points;
-    }
+    const bool starts_point = (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+    if (starts_point && ++points == width) return text.substr(0, i) + "…";
   }
   return text;
 }
 
+// `text` fitted to `width` code points and padded with spaces to that width.
 std::string Pad(const std::string& text, size_t width) {
   const std::string fitted = Fit(text, width);
-  size_t points = 0;
-  for (const char c : fitted)
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++points;
+  const size_t points = common::Utf8::CountCodePoints(fitted).value_or(fitted.size());
   return fitted + std::string(width > points ? width - points : 0, ' ');
 }
 
