@@ -144,6 +144,12 @@ TEST_CASE("CurveKeys::ParsePublicKey takes Z85 text or a key file", "[common][cu
     CHECK(parsed.status().code() == StatusCode::kInvalidInput);
     CHECK_THAT(parsed.status().message(), Catch::Contains("Z85"));
   }
+  SECTION("a secret key file is refused: it would put the node's secret in hub.db") {
+    auto parsed = CurveKeys::ParsePublicKey(tmp.File("curve.sec"));
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == StatusCode::kInvalidInput);
+    CHECK_THAT(parsed.status().message(), Catch::Contains("secret key"));
+  }
   SECTION("a file that holds junk is refused, naming the file") {
     std::ofstream(tmp.File("junk.pub")) << "hello world\n";
     auto parsed = CurveKeys::ParsePublicKey(tmp.File("junk.pub"));
