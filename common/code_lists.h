@@ -23,10 +23,15 @@
 namespace cen::common {
 
 // One ISO 3166-1 entry: the alpha-2 code and the short name from iso-codes
-// ("RU", "Russian Federation"), UTF-8.
+// ("RU", "Russian Federation"), UTF-8, with its UN M49 region ("Europe"),
+// sub-region ("Eastern Europe") and intermediate region ("South America"),
+// each "" where M49 assigns none (Antarctica, Kosovo).
 struct Country {
   std::string_view alpha2;
   std::string_view name;
+  std::string_view region;
+  std::string_view subregion;
+  std::string_view intermediate_region;
 };
 
 class CodeLists {

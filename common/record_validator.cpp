@@ -766,4 +766,8 @@ std::vector<FieldError> RecordValidator::Validate(nlohmann::json& record) const 
   return Checker(record, policy_, latest_day, std::move(today)).Run();
 }
 
+std::span<const std::string_view> RecordValidator::EnvelopeFields() { return kEnvelopeFields; }
+std::span<const std::string_view> RecordValidator::SeizureFields() { return kSeizureFields; }
+std::span<const std::string_view> RecordValidator::AlertFields() { return kAlertFields; }
+
 }  // namespace cen::common

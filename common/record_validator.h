@@ -11,7 +11,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cen::common {
@@ -43,6 +45,12 @@ class RecordValidator {
   // "H0", source_eval "X", info_eval 4, lang "en", msg_type "alert" for alerts).
   // Returns every problem found, in field order; empty means valid.
   std::vector<FieldError> Validate(nlohmann::json& record) const;
+
+  // The canonical top-level field names, in documented order: those every
+  // record may carry, then those of each kind.
+  static std::span<const std::string_view> EnvelopeFields();
+  static std::span<const std::string_view> SeizureFields();
+  static std::span<const std::string_view> AlertFields();
 
  private:
   KeyPolicy policy_;

@@ -35,26 +35,54 @@ CREATE TABLE outbox(
   body    BLOB    NOT NULL,
   UNIQUE(uuid, version)
 );
--- The replica: the latest version of every record this node may see.
+-- The replica: one row per record, its latest version, with the fields
+-- analysts filter and group on as real columns. The document itself is the
+-- row of record_versions with the same gseq (kept once, not twice).
 CREATE TABLE records(
-  uuid              TEXT PRIMARY KEY,
+  id                INTEGER PRIMARY KEY,  -- local row id: records_fts and record_countries point here
+  uuid              TEXT    NOT NULL UNIQUE,
   version           INTEGER NOT NULL,
-  gseq              INTEGER NOT NULL,
+  gseq              INTEGER NOT NULL,     -- gseq of the latest version
   kind              TEXT    NOT NULL,
   origin            TEXT    NOT NULL,
   ref               TEXT    NOT NULL,
   scope             TEXT    NOT NULL,
   handling          TEXT    NOT NULL,
   received_at       TEXT    NOT NULL,
-  event_date        TEXT,   -- seizure_date of a seizure, issued_at of an alert
+  event_date        TEXT,   -- YYYY-MM-DD: seizure_date, or the date part of an alert's issued_at
   commodity         TEXT,
   reporting_country TEXT,
+  departure         TEXT,
+  destination       TEXT,
+  transit           TEXT,   -- transit countries in route order, joined with ';'
+  hs_code           TEXT,
+  transport_mode    INTEGER,
   quantity          REAL,
   unit              TEXT,
-  doc               TEXT    NOT NULL  -- the whole record, canonical JSON
+  priority          TEXT
 );
 CREATE INDEX records_gseq ON records(gseq);
-CREATE INDEX records_kind_date ON records(kind, event_date);
+CREATE INDEX records_commodity_date ON records(commodity, event_date);
+CREATE INDEX records_date ON records(event_date);
+CREATE INDEX records_origin ON records(origin);
+-- Every country a record names, one row per role (reporting, departure,
+-- transit, destination), with the commodity and date copied so that
+-- "commodity + country + period" is one range scan of record_countries_lookup.
+CREATE TABLE record_countries(
+  record_id  INTEGER NOT NULL,
+  role       TEXT    NOT NULL,
+  country    TEXT    NOT NULL,
+  commodity  TEXT    NOT NULL,  -- '' when the record has none
+  event_date TEXT    NOT NULL   -- '' when the record has none
+);
+CREATE INDEX record_countries_lookup ON record_countries(country, commodity, event_date, role);
+CREATE INDEX record_countries_record ON record_countries(record_id);
+-- Full text of the latest version, rowid = records.id. unicode61 with
+-- remove_diacritics 2 folds case (Latin and Cyrillic) and accents.
+CREATE VIRTUAL TABLE records_fts USING fts5(
+  description, location, concealment, title, body,
+  tokenize = "unicode61 remove_diacritics 2", prefix = '2 3'
+);
 -- Every version applied, keyed by gseq: applying is idempotent by (uuid, version).
 CREATE TABLE record_versions(
   gseq        INTEGER PRIMARY KEY,
@@ -64,6 +92,16 @@ CREATE TABLE record_versions(
   received_at TEXT    NOT NULL,
   doc         TEXT    NOT NULL,
   UNIQUE(uuid, version)
+);
+-- Every cen-query run on this node: who asked what, and how much came back.
+CREATE TABLE query_audit(
+  id         INTEGER PRIMARY KEY,
+  at         TEXT    NOT NULL,
+  os_user    TEXT    NOT NULL,
+  command    TEXT    NOT NULL,  -- search | show | stats | routes | audit
+  arguments  TEXT    NOT NULL,  -- JSON array of the command-line arguments
+  results    INTEGER NOT NULL,
+  restricted INTEGER NOT NULL DEFAULT 0  -- H2/H3 records exported (--include-restricted)
 );
 CREATE TABLE cursor(
   id    INTEGER PRIMARY KEY CHECK (id = 1),

@@ -1,29 +1,153 @@
 // cen-query: parses arguments and calls cen::node::QueryCommand.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "node/query_command.h"
+#include "node/record_stats.h"
+
+namespace {
+
+constexpr const char* kDescription =
+    R"(cen-query: search, show and aggregate the records replicated to this node.
+Reads node.db read-only, so it works with the agent stopped and the hub
+unreachable, and never blocks the agent. Every run is written to the node's
+audit trail (cen-query audit).
+
+Filters (combine freely: AND between flags; a repeated flag, or a value list
+with commas, means OR within it):
+  countries are ISO 3166-1 codes (NL) or UN M49 regions (Europe, "Western
+  Europe", "South America"); dates are YYYY-MM-DD, YYYY-MM or YYYY, inclusive,
+  on seizure_date for seizures and the date of issued_at for alerts.
+  --text takes words (all must match), "an exact phrase", prefix* and OR/NOT;
+  it ignores case and accents, in Latin and Cyrillic alike.
+
+Examples:
+  cen-query --data /var/lib/cen-node --commodity drugs --destination Europe --from 2019
+  cen-query --data D --text '"false bottom" OR тайник*' --format csv > hits.csv
+  cen-query --data D --hs 2939.72 --count                      # cocaine (HS 2939.72)
+  cen-query --data D stats --hs 2939.72 --destination Europe --from 2019 --unit KGM --period year
+  cen-query --data D routes --hs 2939.72 --destination Europe --from 2019
+  cen-query --data D stats --by commodity,reporting_country --period year --top 5
+  cen-query --data D stats --by destination --chart --top 15
+  cen-query --data D show 0190a1b2-...                         # one record and its history
+  cen-query --data D audit                                     # who queried what, when
+
+Output: table (default on a terminal), json (NDJSON, one record per line;
+the default when piped) or csv (RFC 4180, canonical field names, lists joined
+with ';'). H2 and H3 records are marked in tables and left out of json/csv
+exports unless --include-restricted is given (the export is audited).
+Exit codes: 0 ok, 1 failure, 2 bad flag or value.)";
+
+size_t TerminalWidth() {
+  winsize ws{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    try {
+      return static_cast<size_t>(std::stoul(columns));
+    } catch (const std::exception&) {
+    }
+  }
+  return 120;
+}
+
+void AddFilters(CLI::App& app, cen::node::QueryFilter& f) {
+  const std::string group = "Filters";
+  auto list = [&](const char* name, std::vector<std::string>& values, const char* help) {
+    app.add_option(name, values, help)->delimiter(',')->group(group);
+  };
+  list("--kind", f.kinds, "seizure or alert");
+  list("--commodity", f.commodities,
+       "drugs, precursors, tobacco, alcohol, cites, weapons, explosives, currency, ipr, "
+       "medicines, hazardous_waste, cultural_heritage, other");
+  list("--country", f.countries,
+       "Country or region in any role: reporting, departure, transit or destination");
+  list("--reporting-country", f.reporting_countries, "Reporting country or region");
+  list("--departure", f.departures, "Country or region of departure");
+  list("--destination", f.destinations, "Country or region of destination");
+  list("--transit", f.transits, "Country or region of transit");
+  app.add_option("--from", f.from, "First date included: YYYY-MM-DD, YYYY-MM or YYYY")
+      ->group(group);
+  app.add_option("--to", f.to, "Last date included: YYYY-MM-DD, YYYY-MM or YYYY")->group(group);
+  list("--origin", f.origins, "Node id that published the record");
+  list("--hs", f.hs_prefixes, "Harmonized System code prefix: 29, 2939, 2939.72");
+  app.add_option("--transport-mode", f.transport_modes,
+                 "UN/ECE Rec 19: 1 sea, 2 rail, 3 road, 4 air, 5 post, ...")
+      ->delimiter(',')
+      ->group(group);
+  list("--unit", f.units, "UN/ECE Rec 20 unit: KGM, GRM, LTR, H87 (pieces), ...");
+  list("--handling", f.handlings, "H0, H1, H2 or H3");
+  list("--priority", f.priorities, "Alerts: urgent, high or normal");
+  app.add_option("--text", f.text,
+                 "Full text over description, location, concealment, title and body")
+      ->group(group);
+  app.add_option("--since-gseq", f.since_gseq, "Only records replicated after this gseq")
+      ->group(group);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "cen-query: search the records replicated to this node. Reads node.db read-only;\n"
-      "works with the agent stopped and the hub unreachable.\n\n"
-      "Examples:\n"
-      "  cen-query --data /var/lib/cen-node\n"
-      "  cen-query --data /var/lib/cen-node --kind alert --format json"};
+  CLI::App app{kDescription, "cen-query"};
+  app.fallthrough();
+  app.require_subcommand(0, 1);
   cen::node::QueryOptions o;
-  app.add_option("--data", o.data_dir, "Node data directory")->required();
-  app.add_option("--kind", o.kind, "Only records of this kind: seizure or alert");
+  app.add_option("--data", o.data_dir, "Node data directory (as given to cen-node init)")
+      ->required();
+  AddFilters(app, o.filter);
+  const std::string out = "Output";
   app.add_option("--format", o.format,
-                 "table (aligned columns) or json (NDJSON, one record per line)")
-      ->capture_default_str();
+                 "table, json or csv (default: table on a terminal, json otherwise)")
+      ->group(out);
+  app.add_flag("--count", o.count, "Print only the number of matching records")->group(out);
+  app.add_option("--limit", o.limit,
+                 "At most N records or entries (0 = all; default: 100 in a table, all otherwise)")
+      ->group(out);
+  app.add_option("--offset", o.offset, "Skip the first N")->group(out);
+  app.add_option("--sort", o.sort,
+                 "Order: field[,-field] of date, gseq, received_at, quantity, commodity, "
+                 "reporting_country, departure, destination, origin, kind, handling, hs_code, "
+                 "version; - for descending (default gseq)")
+      ->group(out);
+  app.add_flag("--include-restricted", o.include_restricted,
+               "Include H2/H3 records in json/csv exports (written to the audit trail)")
+      ->group(out);
+
+  auto* show = app.add_subcommand("show", "One record with every field and its version history");
+  show->add_option("uuid", o.uuid, "The record's uuid, or its first 8+ characters")->required();
+  auto* stats = app.add_subcommand(
+      "stats", "Records and total quantity per unit for each group of the filtered records");
+  stats
+      ->add_option(
+          "--by", o.by,
+          "Group on these fields, comma-separated: " + cen::node::RecordStats::GroupFieldNames())
+      ->delimiter(',');
+  stats->add_option("--period", o.period, "Also group by month or year of the record's date");
+  stats->add_flag("--chart", o.chart,
+                  "Draw a bar chart (one grouping: one --by field or --period)");
+  stats->add_option("--top", o.top, "Only the N largest groups (per period with --period)");
+  auto* routes = app.add_subcommand(
+      "routes", "The most frequent departure → transit → destination paths, with counts");
+  routes->add_option("--top", o.top, "Only the N most frequent routes (default 20)");
+  auto* audit = app.add_subcommand("audit", "The node's trail of cen-query runs, newest first");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  const cen::common::Status s = cen::node::QueryCommand::Run(o, std::cout);
+  cen::node::QueryVerb verb = cen::node::QueryVerb::kSearch;
+  if (show->parsed()) verb = cen::node::QueryVerb::kShow;
+  if (stats->parsed()) verb = cen::node::QueryVerb::kStats;
+  if (routes->parsed()) verb = cen::node::QueryVerb::kRoutes;
+  if (audit->parsed()) verb = cen::node::QueryVerb::kAudit;
+  o.terminal = isatty(STDOUT_FILENO) == 1;
+  o.width = TerminalWidth();
+  o.arguments.assign(argv + 1, argv + argc);
+  const cen::common::Status s = cen::node::QueryCommand::Run(verb, o, std::cout, std::cerr);
   if (!s.ok()) std::cerr << "cen-query: " << s.message() << "\n";
   return s.ExitCode();
 }

@@ -22,7 +22,82 @@ void BindOptional(common::Statement& s, int index, const std::optional<std::stri
   }
 }
 
+// Transit countries in route order: the valid strings of the "transit" array.
+std::vector<std::string> TransitCountries(const json& rec) {
+  std::vector<std::string> out;
+  auto it = rec.find("transit");
+  if (it == rec.end() || !it->is_array()) return out;
+  for (const json& c : *it) {
+    if (c.is_string()) out.push_back(c.get<std::string>());
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, char separator) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (!out.empty()) out += separator;
+    out += p;
+  }
+  return out;
+}
+
+// The date analysts filter on: a seizure's seizure_date, or the calendar date
+// an alert was issued (the date part of issued_at, as the issuer wrote it).
+std::optional<std::string> EventDate(const json& rec, const std::string& kind) {
+  auto date = Text(rec, kind == "seizure" ? "seizure_date" : "issued_at");
+  if (date && date->size() >= 10) return date->substr(0, 10);
+  return std::nullopt;
+}
+
 }  // namespace
+
+// The statements Apply runs for each record, prepared once per batch.
+struct Replica::Statements {
+  common::Statement insert_version;
+  common::Statement upsert;
+  common::Statement delete_countries;
+  common::Statement insert_country;
+  common::Statement delete_text;
+  common::Statement insert_text;
+  common::Statement cursor;
+
+  static common::Result<Statements> Prepare(common::Database& db) {
+    const char* sql[] = {
+        "INSERT OR IGNORE INTO record_versions(gseq, uuid, version, origin, received_at, doc) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO records(uuid, version, gseq, kind, origin, ref, scope, handling, "
+        "received_at, event_date, commodity, reporting_country, departure, destination, transit, "
+        "hs_code, transport_mode, quantity, unit, priority) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(uuid) DO UPDATE SET version=excluded.version, gseq=excluded.gseq, "
+        "kind=excluded.kind, ref=excluded.ref, scope=excluded.scope, handling=excluded.handling, "
+        "received_at=excluded.received_at, event_date=excluded.event_date, "
+        "commodity=excluded.commodity, reporting_country=excluded.reporting_country, "
+        "departure=excluded.departure, destination=excluded.destination, "
+        "transit=excluded.transit, hs_code=excluded.hs_code, "
+        "transport_mode=excluded.transport_mode, quantity=excluded.quantity, "
+        "unit=excluded.unit, priority=excluded.priority "
+        "WHERE excluded.version > records.version RETURNING id",
+        "DELETE FROM record_countries WHERE record_id = ?",
+        "INSERT INTO record_countries(record_id, role, country, commodity, event_date) "
+        "VALUES (?, ?, ?, ?, ?)",
+        "DELETE FROM records_fts WHERE rowid = ?",
+        "INSERT INTO records_fts(rowid, description, location, concealment, title, body) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        "UPDATE cursor SET gseq=? WHERE id=1",
+    };
+    std::vector<common::Statement> prepared;
+    for (const char* text : sql) {
+      auto stmt = db.Prepare(text);
+      if (!stmt.ok()) return stmt.status();
+      prepared.push_back(std::move(*stmt));
+    }
+    return Statements{std::move(prepared[0]), std::move(prepared[1]), std::move(prepared[2]),
+                      std::move(prepared[3]), std::move(prepared[4]), std::move(prepared[5]),
+                      std::move(prepared[6])};
+  }
+};
 
 common::Status Replica::Load() {
   auto stmt = db_->Prepare("SELECT epoch, gseq FROM cursor WHERE id=1");
@@ -38,23 +113,8 @@ common::Status Replica::Load() {
 common::Status Replica::Apply(const std::vector<json>& records, int64_t new_cursor) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
-  auto ins_version = db_->Prepare(
-      "INSERT OR IGNORE INTO record_versions(gseq, uuid, version, origin, received_at, doc) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
-  auto upsert = db_->Prepare(
-      "INSERT INTO records(uuid, version, gseq, kind, origin, ref, scope, handling, received_at, "
-      "event_date, commodity, reporting_country, quantity, unit, doc) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT(uuid) DO UPDATE SET version=excluded.version, gseq=excluded.gseq, "
-      "kind=excluded.kind, ref=excluded.ref, scope=excluded.scope, handling=excluded.handling, "
-      "received_at=excluded.received_at, event_date=excluded.event_date, "
-      "commodity=excluded.commodity, reporting_country=excluded.reporting_country, "
-      "quantity=excluded.quantity, unit=excluded.unit, doc=excluded.doc "
-      "WHERE excluded.version > records.version");
-  auto cursor = db_->Prepare("UPDATE cursor SET gseq=? WHERE id=1");
-  if (!ins_version.ok()) return ins_version.status();
-  if (!upsert.ok()) return upsert.status();
-  if (!cursor.ok()) return cursor.status();
+  auto st = Statements::Prepare(*db_);
+  if (!st.ok()) return st.status();
 
   int64_t last = cursor_;
   for (const json& rec : records) {
@@ -67,41 +127,96 @@ common::Status Replica::Apply(const std::vector<json>& records, int64_t new_curs
     const std::string doc = rec.dump(-1, ' ', false, json::error_handler_t::replace);
     const std::string origin = common::WireFrame::StringOr(rec, "origin", "");
     const std::string received_at = common::WireFrame::StringOr(rec, "received_at", "");
-    ins_version->Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
-    ins_version->Bind(5, received_at).Bind(6, doc);
-    CEN_RETURN_IF_ERROR(ins_version->Run());
-    if (db_->Changes() == 1) {
-      const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
-      std::optional<std::string> date = Text(rec, kind == "seizure" ? "seizure_date" : "issued_at");
-      upsert->Bind(1, uuid).Bind(2, version).Bind(3, gseq).Bind(4, kind).Bind(5, origin);
-      upsert->Bind(6, common::WireFrame::StringOr(rec, "ref", ""))
-          .Bind(7, common::WireFrame::StringOr(rec, "scope", "global"));
-      upsert->Bind(8, common::WireFrame::StringOr(rec, "handling", "H0")).Bind(9, received_at);
-      BindOptional(*upsert, 10, date);
-      BindOptional(*upsert, 11, Text(rec, "commodity"));
-      BindOptional(*upsert, 12, Text(rec, "reporting_country"));
-      if (auto q = rec.find("quantity"); q != rec.end() && q->is_number()) {
-        upsert->Bind(13, q->get<double>());
-      } else {
-        upsert->BindNull(13);
-      }
-      BindOptional(*upsert, 14, Text(rec, "unit"));
-      upsert->Bind(15, doc);
-      CEN_RETURN_IF_ERROR(upsert->Run());
-    }
+    st->insert_version.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
+    st->insert_version.Bind(5, received_at).Bind(6, doc);
+    CEN_RETURN_IF_ERROR(st->insert_version.Run());
     last = std::max(last, gseq);
+    if (db_->Changes() != 1) continue;
+    CEN_RETURN_IF_ERROR(Index(*st, rec, uuid, version, gseq, origin, received_at));
   }
   const int64_t target = std::max(last, new_cursor);
-  CEN_RETURN_IF_ERROR(cursor->Bind(1, target).Run());
+  CEN_RETURN_IF_ERROR(st->cursor.Bind(1, target).Run());
   CEN_RETURN_IF_ERROR(tx->Commit());
   cursor_ = target;
   return common::Status::Ok();
 }
 
+common::Status Replica::Index(Statements& st, const json& rec, const std::string& uuid,
+                              int64_t version, int64_t gseq, const std::string& origin,
+                              const std::string& received_at) {
+  const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
+  const std::optional<std::string> date = EventDate(rec, kind);
+  const std::optional<std::string> commodity = Text(rec, "commodity");
+  const std::optional<std::string> reporting = Text(rec, "reporting_country");
+  const std::optional<std::string> departure = Text(rec, "departure");
+  const std::optional<std::string> destination = Text(rec, "destination");
+  const std::vector<std::string> transit = TransitCountries(rec);
+
+  common::Statement& up = st.upsert;
+  up.Bind(1, uuid).Bind(2, version).Bind(3, gseq).Bind(4, kind).Bind(5, origin);
+  up.Bind(6, common::WireFrame::StringOr(rec, "ref", ""))
+      .Bind(7, common::WireFrame::StringOr(rec, "scope", "global"));
+  up.Bind(8, common::WireFrame::StringOr(rec, "handling", "H0")).Bind(9, received_at);
+  BindOptional(up, 10, date);
+  BindOptional(up, 11, commodity);
+  BindOptional(up, 12, reporting);
+  BindOptional(up, 13, departure);
+  BindOptional(up, 14, destination);
+  BindOptional(up, 15, transit.empty() ? std::nullopt : std::optional(Join(transit, ';')));
+  BindOptional(up, 16, Text(rec, "hs_code"));
+  if (auto m = rec.find("transport_mode"); m != rec.end() && m->is_number_integer()) {
+    up.Bind(17, m->get<int64_t>());
+  } else {
+    up.BindNull(17);
+  }
+  if (auto q = rec.find("quantity"); q != rec.end() && q->is_number()) {
+    up.Bind(18, q->get<double>());
+  } else {
+    up.BindNull(18);
+  }
+  BindOptional(up, 19, Text(rec, "unit"));
+  BindOptional(up, 20, Text(rec, "priority"));
+  auto row = up.Step();
+  if (!row.ok()) {
+    up.Reset();
+    return row.status();
+  }
+  if (!*row) {  // an older version than the one held: nothing to re-index
+    up.Reset();
+    return common::Status::Ok();
+  }
+  const int64_t id = up.ColumnInt(0);
+  up.Reset();
+
+  CEN_RETURN_IF_ERROR(st.delete_countries.Bind(1, id).Run());
+  auto add_country = [&](const char* role, const std::string& country) {
+    return st.insert_country.Bind(1, id)
+        .Bind(2, role)
+        .Bind(3, country)
+        .Bind(4, commodity.value_or(""))
+        .Bind(5, date.value_or(""))
+        .Run();
+  };
+  if (reporting) CEN_RETURN_IF_ERROR(add_country("reporting", *reporting));
+  if (departure) CEN_RETURN_IF_ERROR(add_country("departure", *departure));
+  for (const std::string& country : transit) CEN_RETURN_IF_ERROR(add_country("transit", country));
+  if (destination) CEN_RETURN_IF_ERROR(add_country("destination", *destination));
+
+  CEN_RETURN_IF_ERROR(st.delete_text.Bind(1, id).Run());
+  st.insert_text.Bind(1, id);
+  int column = 2;
+  for (const char* field : {"description", "location", "concealment", "title", "body"}) {
+    BindOptional(st.insert_text, column++, Text(rec, field));
+  }
+  return st.insert_text.Run();
+}
+
 common::Status Replica::Reset(const std::string& epoch) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
-  CEN_RETURN_IF_ERROR(db_->Exec("DELETE FROM records; DELETE FROM record_versions;"));
+  CEN_RETURN_IF_ERROR(
+      db_->Exec("DELETE FROM records; DELETE FROM record_versions; DELETE FROM record_countries; "
+                "DELETE FROM records_fts;"));
   auto stmt = db_->Prepare("UPDATE cursor SET epoch=?, gseq=0 WHERE id=1");
   if (!stmt.ok()) return stmt.status();
   CEN_RETURN_IF_ERROR(stmt->Bind(1, epoch).Run());

@@ -38,6 +38,13 @@ class Replica {
   common::Result<int64_t> Count();
 
  private:
+  struct Statements;
+  // Makes (uuid, version) the latest version in `records` unless a newer one
+  // is there, and re-indexes its countries and free text.
+  common::Status Index(Statements& st, const nlohmann::json& rec, const std::string& uuid,
+                       int64_t version, int64_t gseq, const std::string& origin,
+                       const std::string& received_at);
+
   common::Database* db_;  // not owned
   std::string epoch_;
   int64_t cursor_ = 0;

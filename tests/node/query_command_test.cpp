@@ -1,53 +1,69 @@
 #include "node/query_command.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/utf8.h"
 #include "common/uuid7.h"
 #include "node/replica.h"
 #include "tests/test_support/databases.h"
+#include "tests/test_support/query_fixture.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
+using cen::common::Status;
 using cen::common::StatusCode;
 using cen::common::Utf8;
-using cen::common::Uuid7;
 using cen::node::QueryCommand;
 using cen::node::QueryOptions;
-using cen::node::Replica;
-using cen::test::CreateNodeDb;
+using cen::node::QueryVerb;
+using cen::test::FillFixtureReplica;
+using cen::test::FixtureUuid;
 using cen::test::RequireOk;
 using cen::test::TempDir;
-using cen::test::WireSeizure;
 using nlohmann::json;
 
 namespace {
 
-// A replica in `tmp` holding a Latin and a long Cyrillic seizure and an alert.
-void FillReplica(const TempDir& tmp) {
-  auto db = CreateNodeDb(tmp);
-  Replica replica(&db);
-  RequireOk(replica.Load());
-  std::vector<json> records;
-  for (int i = 0; i < 3; ++i) {
-    json r = WireSeizure("REF-" + std::to_string(i), Uuid7::Generate());
-    r["origin"] = "RILO-WE";
-    r["gseq"] = i + 1;
-    r["received_at"] = "2026-11-28T03:00:00.000Z";
-    records.push_back(r);
-  }
-  records[1]["description"] =
-      "Кокаин в коробках с бананами, обнаруженный при досмотре рефрижераторного контейнера";
-  records[2] = {{"kind", "alert"},       {"ref", "AL-1"},       {"title", "Rip-on/rip-off"},
-                {"body", "b"},           {"priority", "high"},  {"uuid", Uuid7::Generate()},
-                {"version", 1},          {"origin", "RILO-WE"}, {"gseq", 3},
-                {"received_at", "2026"}, {"scope", "global"},   {"handling", "H0"}};
-  RequireOk(replica.Apply(records, 3));
+struct Run {
+  Status status;
+  std::string out;
+  std::string err;
+};
+
+Run Query(QueryVerb verb, const QueryOptions& o) {
+  std::ostringstream out;
+  std::ostringstream err;
+  Status s = QueryCommand::Run(verb, o, out, err);
+  return {s, out.str(), err.str()};
+}
+
+QueryOptions Options(const TempDir& tmp, const std::string& format = "json") {
+  QueryOptions o;
+  o.data_dir = tmp.path();
+  o.format = format;
+  return o;
+}
+
+int64_t CountOf(const QueryOptions& base) {
+  QueryOptions o = base;
+  o.count = true;
+  const Run r = Query(QueryVerb::kSearch, o);
+  INFO(r.status.ToString());
+  REQUIRE(r.status.ok());
+  return std::stoll(r.out);
 }
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -57,54 +73,492 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-// Display column (in code points) where `needle` starts in `line`.
+std::vector<json> JsonLines(const std::string& text) {
+  std::vector<json> out;
+  for (const std::string& line : Lines(text)) out.push_back(json::parse(line));
+  return out;
+}
+
+// Parses `csv_text` with Python's csv module (a real RFC 4180 reader) and
+// returns its rows as a JSON array of arrays.
+json ParseCsvWithPython(const TempDir& tmp, const std::string& csv_text) {
+  const std::string in = tmp.File("export.csv");
+  const std::string out = tmp.File("export.json");
+  std::ofstream(in, std::ios::binary) << csv_text;
+  const std::string cmd =
+      "python3 -c 'import csv, json, sys; "
+      "print(json.dumps(list(csv.reader(open(sys.argv[1], newline=\"\", "
+      "encoding=\"utf-8\")))))' " +
+      in + " > " + out;
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::ifstream f(out);
+  return json::parse(f);
+}
+
+// Display column where `needle` starts in `line`.
 size_t ColumnOf(const std::string& line, const std::string& needle) {
   const size_t at = line.find(needle);
   REQUIRE(at != std::string::npos);
-  return *Utf8::CountCodePoints(line.substr(0, at));
+  return Utf8::DisplayWidth(line.substr(0, at));
 }
 
 }  // namespace
 
-TEST_CASE("cen-query table aligns columns by code points and cuts long text", "[node][query]") {
+TEST_CASE("cen-query filters match the hand-checked fixture counts", "[node][query]") {
   TempDir tmp;
-  FillReplica(tmp);
-  std::ostringstream out;
-  RequireOk(QueryCommand::Run({tmp.path(), "", "table"}, out));
-  const auto lines = Lines(out.str());
-  REQUIRE(lines.size() == 5);  // header, 3 records, count
+  FillFixtureReplica(tmp);
+  const QueryOptions base = Options(tmp);
+  struct Case {
+    const char* name;
+    void (*set)(QueryOptions&);
+    int64_t expected;
+  };
+  const Case cases[] = {
+      {"no filter", [](QueryOptions&) {}, 12},
+      {"--kind seizure", [](QueryOptions& o) { o.filter.kinds = {"seizure"}; }, 10},
+      {"--kind alert", [](QueryOptions& o) { o.filter.kinds = {"alert"}; }, 2},
+      {"--commodity drugs", [](QueryOptions& o) { o.filter.commodities = {"drugs"}; }, 9},
+      {"--commodity tobacco,cites",
+       [](QueryOptions& o) {
+         o.filter.commodities = {"tobacco", "cites"};
+       },
+       3},
+      {"--country NL (any role)", [](QueryOptions& o) { o.filter.countries = {"NL"}; }, 4},
+      {"--country nl (any case)", [](QueryOptions& o) { o.filter.countries = {"nl"}; }, 4},
+      {"--reporting-country NL", [](QueryOptions& o) { o.filter.reporting_countries = {"NL"}; }, 3},
+      {"--departure CO", [](QueryOptions& o) { o.filter.departures = {"CO"}; }, 4},
+      {"--departure 'South America'",
+       [](QueryOptions& o) { o.filter.departures = {"South America"}; }, 6},
+      {"--destination Europe", [](QueryOptions& o) { o.filter.destinations = {"Europe"}; }, 8},
+      {"--destination 'eastern europe'",
+       [](QueryOptions& o) { o.filter.destinations = {"eastern europe"}; }, 1},
+      {"--transit NL", [](QueryOptions& o) { o.filter.transits = {"NL"}; }, 1},
+      {"--transit PA,ES",
+       [](QueryOptions& o) {
+         o.filter.transits = {"PA", "ES"};
+       },
+       2},
+      {"--from 2019 --to 2020",
+       [](QueryOptions& o) {
+         o.filter.from = "2019";
+         o.filter.to = "2020";
+       },
+       4},
+      {"--from 2022 (alerts by issued_at)", [](QueryOptions& o) { o.filter.from = "2022"; }, 5},
+      {"--to 2018-12-31 (inclusive)", [](QueryOptions& o) { o.filter.to = "2018-12-31"; }, 1},
+      {"--from 2020-07-01 --to 2020-07 (one day)",
+       [](QueryOptions& o) {
+         o.filter.from = "2020-07-01";
+         o.filter.to = "2020-07";
+       },
+       1},
+      {"--origin RILO-ECE", [](QueryOptions& o) { o.filter.origins = {"RILO-ECE"}; }, 2},
+      {"--hs 2939", [](QueryOptions& o) { o.filter.hs_prefixes = {"2939"}; }, 8},
+      {"--hs 2939.72", [](QueryOptions& o) { o.filter.hs_prefixes = {"2939.72"}; }, 7},
+      {"--hs 293911,0507",
+       [](QueryOptions& o) {
+         o.filter.hs_prefixes = {"293911", "0507"};
+       },
+       2},
+      {"--transport-mode 4", [](QueryOptions& o) { o.filter.transport_modes = {4}; }, 3},
+      {"--unit H87", [](QueryOptions& o) { o.filter.units = {"H87"}; }, 1},
+      {"--handling H2,H3",
+       [](QueryOptions& o) {
+         o.filter.handlings = {"H2", "H3"};
+       },
+       2},
+      {"--priority urgent", [](QueryOptions& o) { o.filter.priorities = {"urgent"}; }, 1},
+      {"--since-gseq 10", [](QueryOptions& o) { o.filter.since_gseq = 10; }, 3},
+      {"--text cocaine", [](QueryOptions& o) { o.filter.text = "cocaine"; }, 5},
+      {"--text COCAINA (case and accents)", [](QueryOptions& o) { o.filter.text = "COCAINA"; }, 1},
+      {"--text ecailles", [](QueryOptions& o) { o.filter.text = "ecailles"; }, 1},
+      {"--text кокаин", [](QueryOptions& o) { o.filter.text = "кокаин"; }, 1},
+      {"--text КОКАИН (Cyrillic case)", [](QueryOptions& o) { o.filter.text = "КОКАИН"; }, 1},
+      {"--text сигарет* (prefix)", [](QueryOptions& o) { o.filter.text = "сигарет*"; }, 1},
+      {"--text pineap*", [](QueryOptions& o) { o.filter.text = "pineap*"; }, 1},
+      {"--text phrase", [](QueryOptions& o) { o.filter.text = "\"banana boxes\""; }, 1},
+      {"--text phrase, wrong order", [](QueryOptions& o) { o.filter.text = "\"boxes banana\""; },
+       0},
+      {"--text concealment", [](QueryOptions& o) { o.filter.text = "false bottom"; }, 1},
+      {"--text alert body", [](QueryOptions& o) { o.filter.text = "guayaquil"; }, 1},
+      {"drugs + Europe + since 2019",
+       [](QueryOptions& o) {
+         o.filter.commodities = {"drugs"};
+         o.filter.destinations = {"Europe"};
+         o.filter.from = "2019-01-01";
+       },
+       5},
+      {"drugs + country NL + 2019..2020",
+       [](QueryOptions& o) {
+         o.filter.commodities = {"drugs"};
+         o.filter.countries = {"NL"};
+         o.filter.from = "2019";
+         o.filter.to = "2020";
+       },
+       2},
+      {"departure CO + transit ES + text",
+       [](QueryOptions& o) {
+         o.filter.departures = {"CO"};
+         o.filter.transits = {"ES"};
+         o.filter.text = "coffee";
+       },
+       1},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      QueryOptions o = base;
+      c.set(o);
+      CHECK(CountOf(o) == c.expected);
+      // The listing agrees with the count (all rows, restricted ones included).
+      o.include_restricted = true;
+      const Run r = Query(QueryVerb::kSearch, o);
+      RequireOk(r.status);
+      CHECK(static_cast<int64_t>(Lines(r.out).size()) == c.expected);
+    }
+  }
+}
+
+TEST_CASE("cen-query json is one parseable record per line, sorted and paged", "[node][query]") {
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  QueryOptions o = Options(tmp);
+  o.filter.kinds = {"seizure"};
+  o.include_restricted = true;
+  o.sort = "-quantity";
+  o.limit = 3;
+  const Run r = Query(QueryVerb::kSearch, o);
+  RequireOk(r.status);
+  const auto records = JsonLines(r.out);
+  REQUIRE(records.size() == 3);
+  CHECK(records[0]["ref"] == "S5");  // 2,000,000 pieces
+  CHECK(records[1]["ref"] == "S3");  // 200 kg: the latest version only
+  CHECK(records[1]["version"] == 2);
+  CHECK(records[2]["ref"] == "S1");
+  o.offset = 3;
+  const auto next = JsonLines(Query(QueryVerb::kSearch, o).out);
+  REQUIRE(next.size() == 3);
+  CHECK(next[0]["ref"] == "S2");
+
+  o.sort = "date,-origin";
+  o.limit = 0;
+  o.offset = 0;
+  const auto by_date = JsonLines(Query(QueryVerb::kSearch, o).out);
+  REQUIRE(by_date.size() == 10);
+  CHECK(by_date.front()["ref"] == "S7");
+  CHECK(by_date.back()["ref"] == "S10");
+}
+
+TEST_CASE("cen-query csv is RFC 4180 a real CSV reader parses back", "[node][query]") {
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  QueryOptions o = Options(tmp, "csv");
+  o.filter.kinds = {"seizure"};
+  o.include_restricted = true;
+  const Run r = Query(QueryVerb::kSearch, o);
+  RequireOk(r.status);
+  const json rows = ParseCsvWithPython(tmp, r.out);
+  REQUIRE(rows.size() == 11);  // header + 10 seizures
+  const json& header = rows[0];
+  auto column = [&](const std::string& name) {
+    for (size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    FAIL("no column " << name);
+    return size_t{0};
+  };
+  CHECK(header[0] == "kind");
+  CHECK(std::find(header.begin(), header.end(), "title") == header.end());  // seizures only
+  auto row_of = [&](const std::string& ref) {
+    for (const json& row : rows)
+      if (row[column("ref")] == ref) return row;
+    FAIL("no row " << ref);
+    return json();
+  };
+  const json s4 = row_of("S4");
+  CHECK(s4[column("ref")] == "S4");
+  CHECK(s4[column("transit")] == "NL;PL");
+  CHECK(s4[column("description")] ==
+        "Кокаин в коробках с бананами, обнаруженный при досмотре");  // comma: quoted
+  CHECK(s4[column("quantity")] == "50.0");
+  CHECK(row_of("S9")[column("handling_note")] == "Operation Pholidota: do not disseminate");
+}
+
+TEST_CASE("cen-query table aligns columns by display width and marks H2/H3", "[node][query]") {
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  QueryOptions o = Options(tmp, "table");
+  o.width = 200;
+  const Run r = Query(QueryVerb::kSearch, o);
+  RequireOk(r.status);
+  const auto lines = Lines(r.out);
+  REQUIRE(lines.size() == 14);  // header, 12 records, count
   const size_t summary = ColumnOf(lines[0], "SUMMARY");
-  CHECK(ColumnOf(lines[1], "drugs") == summary);
-  CHECK(ColumnOf(lines[2], "drugs") == summary);  // the Cyrillic row lines up too
-  CHECK(ColumnOf(lines[3], "[high]") == summary);
-  CHECK_THAT(lines[2], Catch::EndsWith("…"));
-  CHECK(*Utf8::CountCodePoints(lines[2]) - summary == 60);  // summary cut to its width
-  CHECK(lines[4] == "3 record(s)");
+  const size_t handling = ColumnOf(lines[0], "H ");
+  for (size_t i = 1; i <= 12; ++i) {
+    INFO(lines[i]);
+    CHECK(ColumnOf(lines[i], FixtureUuid(0).substr(0, 24)) == 0);
+    CHECK(Utf8::DisplayWidth(lines[i]) > summary);
+  }
+  // The Cyrillic, Japanese and Spanish rows line up with the ASCII ones.
+  for (const char* needle : {"Кокаин", "ヘロイン", "Cocaína", "Cocaine in banana"}) {
+    const auto it = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.find(needle) != std::string::npos;
+    });
+    REQUIRE(it != lines.end());
+    CHECK(ColumnOf(*it, needle) == summary);
+  }
+  const auto h3 = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("Écailles") != std::string::npos;
+  });
+  REQUIRE(h3 != lines.end());
+  CHECK(ColumnOf(*h3, "H3") == handling);
+  CHECK(ColumnOf(*h3, "[H3: Operation Pholidota") == summary);
+  CHECK(lines.back() == "12 record(s)");
+
+  SECTION("long text is cut with an ellipsis at the terminal width") {
+    o.width = 120;
+    const auto narrow = Lines(Query(QueryVerb::kSearch, o).out);
+    // The summary takes what the other columns leave, but at least 20 columns.
+    const size_t limit = std::max<size_t>(120, ColumnOf(narrow[0], "SUMMARY") + 20);
+    for (size_t i = 1; i <= 12; ++i) CHECK(Utf8::DisplayWidth(narrow[i]) <= limit);
+    CHECK(std::any_of(narrow.begin(), narrow.end(), [](const std::string& l) {
+      return l.size() >= 3 && l.substr(l.size() - 3) == "…";
+    }));
+  }
+  SECTION("a table shows 100 rows by default and says there are more") {
+    o.limit = 5;
+    const auto page = Lines(Query(QueryVerb::kSearch, o).out);
+    REQUIRE(page.size() == 7);
+    CHECK_THAT(page.back(), Catch::Contains("--limit"));
+  }
 }
 
-TEST_CASE("cen-query json prints one record per line and filters by kind", "[node][query]") {
+TEST_CASE("cen-query withholds H2/H3 from exports unless --include-restricted", "[node][query]") {
   TempDir tmp;
-  FillReplica(tmp);
-  std::ostringstream out;
-  RequireOk(QueryCommand::Run({tmp.path(), "alert", "json"}, out));
-  const auto lines = Lines(out.str());
-  REQUIRE(lines.size() == 1);
-  const json r = json::parse(lines[0]);
-  CHECK(r["ref"] == "AL-1");
-  CHECK(r["gseq"] == 3);
+  FillFixtureReplica(tmp);
+  for (const char* format : {"json", "csv"}) {
+    SECTION(format) {
+      QueryOptions o = Options(tmp, format);
+      const Run plain = Query(QueryVerb::kSearch, o);
+      RequireOk(plain.status);
+      const size_t rows = Lines(plain.out).size() - (std::string(format) == "csv" ? 1 : 0);
+      CHECK(rows == 10);
+      CHECK_THAT(plain.err, Catch::Contains("2 H2/H3") && Catch::Contains("--include-restricted"));
+      CHECK(plain.out.find("Pholidota") == std::string::npos);
+
+      o.include_restricted = true;
+      o.arguments = {"--include-restricted"};
+      const Run all = Query(QueryVerb::kSearch, o);
+      RequireOk(all.status);
+      CHECK(Lines(all.out).size() - (std::string(format) == "csv" ? 1 : 0) == 12);
+      CHECK(all.err.empty());
+      // The export is in the audit trail with the number of restricted records.
+      QueryOptions audit = Options(tmp, "json");
+      const auto entries = JsonLines(Query(QueryVerb::kAudit, audit).out);
+      REQUIRE(entries.size() >= 2);
+      CHECK(entries[0]["command"] == "search");
+      CHECK(entries[0]["results"] == 12);
+      CHECK(entries[0]["restricted"] == 2);
+      CHECK(entries[0]["arguments"] == json::array({"--include-restricted"}));
+      CHECK(entries[1]["restricted"] == 0);
+    }
+  }
+  SECTION("show refuses to export an H3 record as json without the flag") {
+    QueryOptions o = Options(tmp, "json");
+    o.uuid = FixtureUuid(9);
+    const Run refused = Query(QueryVerb::kShow, o);
+    CHECK(refused.status.code() == StatusCode::kUsage);
+    CHECK_THAT(refused.status.message(), Catch::Contains("--include-restricted"));
+    o.format = "table";
+    const Run shown = Query(QueryVerb::kShow, o);
+    RequireOk(shown.status);
+    CHECK_THAT(shown.out, Catch::StartsWith("*** H3 (restricted): Operation Pholidota"));
+  }
 }
 
-TEST_CASE("cen-query refuses unknown flag values and foreign directories", "[node][query]") {
+TEST_CASE("cen-query show prints every field and the version history", "[node][query]") {
   TempDir tmp;
-  FillReplica(tmp);
-  std::ostringstream out;
-  const auto bad_kind = QueryCommand::Run({tmp.path(), "seizures", "json"}, out);
-  CHECK(bad_kind.code() == StatusCode::kUsage);
-  CHECK_THAT(bad_kind.message(), Catch::Contains("--kind"));
-  const auto bad_format = QueryCommand::Run({tmp.path(), "", "xml"}, out);
-  CHECK(bad_format.code() == StatusCode::kUsage);
-  const auto missing = QueryCommand::Run({tmp.File("nowhere"), "", "json"}, out);
-  CHECK(missing.code() == StatusCode::kNotFound);
-  CHECK_THAT(missing.message(), Catch::Contains("cen-node init"));
-  CHECK(out.str().empty());
+  FillFixtureReplica(tmp);
+  QueryOptions o = Options(tmp, "table");
+  o.uuid = FixtureUuid(3);
+  std::transform(o.uuid.begin(), o.uuid.end(), o.uuid.begin(), ::toupper);  // any case
+  const Run r = Query(QueryVerb::kShow, o);
+  RequireOk(r.status);
+  CHECK_THAT(r.out, Catch::Contains("description        Cocaine hidden in pineapples, weighed"));
+  CHECK_THAT(r.out, Catch::Contains("v1  gseq 3"));
+  CHECK_THAT(r.out, Catch::Contains("v2  gseq 13"));
+  CHECK_THAT(r.out, Catch::Contains("by RILO-WE  changed: description, quantity"));
+
+  o.format = "json";
+  o.uuid = FixtureUuid(3);
+  const json shown = json::parse(Query(QueryVerb::kShow, o).out);
+  CHECK(shown["record"]["quantity"] == 200);
+  REQUIRE(shown["versions"].size() == 2);
+  CHECK(shown["versions"][1]["changed"] == json::array({"description", "quantity"}));
+
+  o.uuid = FixtureUuid(12).substr(0, 35);  // a prefix of S10, A1 and A2
+  CHECK(Query(QueryVerb::kShow, o).status.code() == StatusCode::kUsage);
+  o.uuid = "0190a0";  // too short to name one record
+  CHECK(Query(QueryVerb::kShow, o).status.code() == StatusCode::kUsage);
+
+  CHECK(Query(QueryVerb::kShow, o).status.code() == StatusCode::kUsage);
+  o.uuid = FixtureUuid(99);
+  CHECK(Query(QueryVerb::kShow, o).status.code() == StatusCode::kNotFound);
+  o.uuid = "DROP TABLE";
+  CHECK(Query(QueryVerb::kShow, o).status.code() == StatusCode::kUsage);
+}
+
+TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per year",
+          "[node][query]") {
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  QueryOptions o = Options(tmp, "json");
+  o.filter.hs_prefixes = {"2939.72"};
+  o.filter.destinations = {"Europe"};
+  o.filter.from = "2019";
+  o.filter.units = {"KGM"};
+  o.period = "year";
+  const Run r = Query(QueryVerb::kStats, o);
+  RequireOk(r.status);
+  const auto rows = JsonLines(r.out);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0] == json{{"year", "2019"}, {"records", 2}, {"quantity", {{"KGM", 200.0}}}});
+  CHECK(rows[1] == json{{"year", "2020"}, {"records", 2}, {"quantity", {{"KGM", 250.0}}}});
+  CHECK(rows[2] == json{{"year", "2021"}, {"records", 1}, {"quantity", {{"KGM", 30.0}}}});
+
+  SECTION("routes for the same question") {
+    const Run routes = Query(QueryVerb::kRoutes, o);
+    RequireOk(routes.status);
+    const auto lines = JsonLines(routes.out);
+    REQUIRE(lines.size() == 5);
+    std::vector<std::string> names;
+    for (const json& l : lines) names.push_back(l["route"]);
+    CHECK_THAT(names,
+               Catch::UnorderedEquals(std::vector<std::string>{
+                   "CO → NL", "CO → PA → ES", "EC → BE", "EC → NL → PL → RU", "CO → ES → NL"}));
+  }
+  SECTION("grouped by two fields, csv with a column per unit") {
+    QueryOptions s = Options(tmp, "csv");
+    s.by = {"commodity", "reporting_country"};
+    const json rows_csv = ParseCsvWithPython(tmp, Query(QueryVerb::kStats, s).out);
+    REQUIRE(rows_csv[0] == json::array({"commodity", "reporting_country", "records", "quantity_H87",
+                                        "quantity_KGM"}));
+    CHECK(rows_csv[1] == json::array({"drugs", "NL", "3", "", "155.0"}));
+    // 8 seizure groups, and one per alert commodity (alerts have no country).
+    CHECK(rows_csv.size() == 1 + 10);
+  }
+  SECTION("--top per period and a chart") {
+    QueryOptions s = Options(tmp, "table");
+    s.by = {"commodity"};
+    s.top = 1;
+    const auto lines = Lines(Query(QueryVerb::kStats, s).out);
+    REQUIRE(lines.size() == 3);
+    CHECK_THAT(lines[1], Catch::StartsWith("drugs") && Catch::Contains("9"));
+    s.top = 0;
+    s.chart = true;
+    const auto chart = Lines(Query(QueryVerb::kStats, s).out);
+    REQUIRE(chart.size() == 4);  // header + 3 commodities
+    CHECK_THAT(chart[1], Catch::Contains("█"));
+    CHECK(Utf8::DisplayWidth(chart[1]) > Utf8::DisplayWidth(chart[3]));
+  }
+}
+
+TEST_CASE("cen-query refuses bad flag values naming the flag, and foreign directories",
+          "[node][query]") {
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  struct Case {
+    const char* flag;
+    void (*set)(QueryOptions&);
+  };
+  const Case cases[] = {
+      {"--commodity", [](QueryOptions& o) { o.filter.commodities = {"cocaine"}; }},
+      {"--from", [](QueryOptions& o) { o.filter.from = "2019-13-01"; }},
+      {"--to", [](QueryOptions& o) { o.filter.to = "2019-02-30"; }},
+      {"--country", [](QueryOptions& o) { o.filter.countries = {"XX"}; }},
+      {"--destination", [](QueryOptions& o) { o.filter.destinations = {"Atlantis"}; }},
+      {"--kind", [](QueryOptions& o) { o.filter.kinds = {"seizures"}; }},
+      {"--hs", [](QueryOptions& o) { o.filter.hs_prefixes = {"29a"}; }},
+      {"--transport-mode", [](QueryOptions& o) { o.filter.transport_modes = {12}; }},
+      {"--unit", [](QueryOptions& o) { o.filter.units = {"kg"}; }},
+      {"--text", [](QueryOptions& o) { o.filter.text = "\"unbalanced"; }},
+      {"--text", [](QueryOptions& o) { o.filter.text = "nosuchcolumn: x"; }},
+      {"--sort", [](QueryOptions& o) { o.sort = "weight"; }},
+      {"--format", [](QueryOptions& o) { o.format = "xml"; }},
+      {"--from",
+       [](QueryOptions& o) {
+         o.filter.from = "2021";
+         o.filter.to = "2020";
+       }},
+  };
+  for (const Case& c : cases) {
+    QueryOptions o = Options(tmp);
+    c.set(o);
+    const Run r = Query(QueryVerb::kSearch, o);
+    INFO(c.flag << ": " << r.status.ToString());
+    CHECK(r.status.code() == StatusCode::kUsage);
+    CHECK_THAT(r.status.message(), Catch::StartsWith(c.flag));
+    CHECK(r.out.empty());
+  }
+  QueryOptions o = Options(tmp);
+  o.filter.commodities = {"cocaine"};
+  CHECK_THAT(Query(QueryVerb::kSearch, o).status.message(),
+             Catch::Contains("drugs, precursors, tobacco"));
+  QueryOptions stats = Options(tmp);
+  stats.by = {"weight"};
+  CHECK_THAT(Query(QueryVerb::kStats, stats).status.message(),
+             Catch::StartsWith("--by") && Catch::Contains("commodity"));
+
+  QueryOptions missing = Options(tmp);
+  missing.data_dir = tmp.File("nowhere");
+  const Run m = Query(QueryVerb::kSearch, missing);
+  CHECK(m.status.code() == StatusCode::kNotFound);
+  CHECK_THAT(m.status.message(), Catch::Contains("cen-node init"));
+  std::filesystem::create_directory(tmp.File("foreign"));
+  std::ofstream(tmp.File("foreign/node.db")) << "not a database";
+  missing.data_dir = tmp.File("foreign");
+  const Run f = Query(QueryVerb::kSearch, missing);
+  CHECK_FALSE(f.status.ok());
+  CHECK_THAT(f.status.message(), Catch::Contains(tmp.File("foreign")));
+}
+
+TEST_CASE("cen-query reads while the agent writes, and never writes the replica", "[node][query]") {
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  auto writer_db = cen::test::ReopenNodeDb(tmp);
+  cen::node::Replica replica(&writer_db);
+  RequireOk(replica.Load());
+  std::atomic<bool> done{false};
+  std::atomic<int> batches{0};
+  Status writer_status;
+  std::thread writer([&] {
+    int64_t gseq = replica.cursor();
+    while (!done) {
+      std::vector<json> batch;
+      for (int i = 0; i < 50; ++i) {
+        json r = cen::test::WireSeizure("W" + std::to_string(gseq), cen::common::Uuid7::Generate());
+        r["origin"] = "RILO-W";
+        r["gseq"] = ++gseq;
+        r["received_at"] = "2026-11-28T03:00:00.000Z";
+        batch.push_back(r);
+      }
+      writer_status = replica.Apply(batch, gseq);
+      if (!writer_status.ok()) return;
+      ++batches;
+    }
+  });
+  int64_t last = 0;
+  for (int i = 0; i < 30; ++i) {
+    QueryOptions o = Options(tmp);
+    const int64_t n = CountOf(o);
+    CHECK(n >= last);  // each query sees a consistent, growing snapshot
+    CHECK((n - 12) % 50 == 0);
+    last = n;
+  }
+  done = true;
+  writer.join();
+  RequireOk(writer_status);
+  CHECK(batches > 0);
+  // The query connection is read-only: only the audit table grew.
+  auto db = cen::test::ReopenNodeDb(tmp);
+  CHECK(cen::test::CountRows(db, "query_audit") == 30);
 }

@@ -1,0 +1,107 @@
+#include "node/query_audit.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "common/clock.h"
+#include "node/csv_writer.h"
+#include "node/node_schema.h"
+#include "node/text_table.h"
+
+namespace cen::node {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kDefaultEntries = 50;
+
+}  // namespace
+
+std::string QueryAudit::OsUser() {
+  const uid_t uid = geteuid();
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr)
+    return found->pw_name;
+  return "uid " + std::to_string(uid);
+}
+
+common::Status QueryAudit::Record(const std::string& data_dir, const std::string& command,
+                                  const std::vector<std::string>& arguments,
+                                  const QueryOutcome& outcome) {
+  auto db = NodeSchema::Open(data_dir, common::Database::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  auto stmt = db->Prepare(
+      "INSERT INTO query_audit(at, os_user, command, arguments, results, restricted) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, common::Clock::NowRfc3339()).Bind(2, OsUser()).Bind(3, command);
+  stmt->Bind(4, json(arguments).dump(-1, ' ', false, json::error_handler_t::replace));
+  stmt->Bind(5, outcome.results).Bind(6, outcome.restricted);
+  return stmt->Run();
+}
+
+common::Result<QueryOutcome> QueryAudit::List(common::Database& db, const QueryOptions& o,
+                                              std::ostream& out) {
+  int64_t limit = o.limit < 0 ? kDefaultEntries : o.limit;
+  auto stmt = db.Prepare(
+      "SELECT id, at, os_user, command, arguments, results, restricted FROM query_audit "
+      "ORDER BY id DESC LIMIT ? OFFSET ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, limit == 0 ? int64_t{-1} : limit).Bind(2, o.offset);
+  TextTable t({{"ID", 10, TextTable::Align::kRight},
+               {"AT", 25},
+               {"USER", 16},
+               {"COMMAND", 7},
+               {"RESULTS", 9, TextTable::Align::kRight},
+               {"RESTRICTED", 10, TextTable::Align::kRight},
+               {"ARGUMENTS", 0}});
+  CsvWriter csv(out);
+  if (o.format == "csv")
+    csv.WriteRow({"id", "at", "os_user", "command", "results", "restricted", "arguments"});
+  QueryOutcome outcome;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ++outcome.results;
+    const json args = json::parse(stmt->ColumnText(4), nullptr, false);
+    std::string joined;
+    if (args.is_array()) {
+      for (const json& a : args) {
+        if (!a.is_string()) continue;
+        const std::string s = a.get<std::string>();
+        const bool quote = s.empty() || s.find_first_of(" \t\"'") != std::string::npos;
+        joined += (joined.empty() ? "" : " ") + (quote ? json(s).dump() : s);
+      }
+    }
+    if (o.format == "json") {
+      out << json{{"id", stmt->ColumnInt(0)},
+                  {"at", stmt->ColumnText(1)},
+                  {"os_user", stmt->ColumnText(2)},
+                  {"command", stmt->ColumnText(3)},
+                  {"arguments", args},
+                  {"results", stmt->ColumnInt(5)},
+                  {"restricted", stmt->ColumnInt(6)}}
+                 .dump(-1, ' ', false, json::error_handler_t::replace)
+          << "\n";
+    } else if (o.format == "csv") {
+      csv.WriteRow({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2),
+                    stmt->ColumnText(3), stmt->ColumnText(5), stmt->ColumnText(6), joined});
+    } else {
+      t.AddRow({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2), stmt->ColumnText(3),
+                stmt->ColumnText(5), stmt->ColumnText(6), joined});
+    }
+  }
+  if (o.format == "table") {
+    t.Print(out, o.width);
+    out << outcome.results << " entr" << (outcome.results == 1 ? "y" : "ies") << "\n";
+  }
+  return outcome;
+}
+
+}  // namespace cen::node

@@ -1,0 +1,262 @@
+#include "node/query_filter.h"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+#include "common/code_lists.h"
+
+namespace cen::node {
+namespace {
+
+using common::CodeLists;
+
+std::string Join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+template <typename List>
+std::string JoinViews(const List& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += std::string(item);
+  }
+  return out;
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// The ISO codes `value` names: itself when it is an alpha-2 code, else every
+// country of the UN M49 region, sub-region or intermediate region of that name
+// (any case). Empty when it names nothing.
+std::vector<std::string> CountriesNamed(const std::string& value) {
+  if (value.size() == 2) {
+    std::string upper = value;
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (CodeLists::IsCountry(upper)) return {upper};
+    return {};
+  }
+  const std::string wanted = Lower(value);
+  std::vector<std::string> codes;
+  for (const common::Country& c : CodeLists::Countries()) {
+    if (Lower(c.region) == wanted || Lower(c.subregion) == wanted ||
+        (!c.intermediate_region.empty() && Lower(c.intermediate_region) == wanted)) {
+      codes.emplace_back(c.alpha2);
+    }
+  }
+  return codes;
+}
+
+bool IsLeap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+// "YYYY", "YYYY-MM" or "YYYY-MM-DD" as the first (or, with `end`, the last)
+// day it covers, or "" when it is not a real date.
+std::string DayOf(const std::string& value, bool end) {
+  static const std::regex kDate(R"((\d{4})(?:-(\d{2})(?:-(\d{2}))?)?)");
+  std::smatch m;
+  if (!std::regex_match(value, m, kDate)) return "";
+  const int year = std::stoi(m[1]);
+  const int month = m[2].matched ? std::stoi(m[2]) : (end ? 12 : 1);
+  if (month < 1 || month > 12) return "";
+  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int days_in_month = kDays[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0);
+  const int day = m[3].matched ? std::stoi(m[3]) : (end ? days_in_month : 1);
+  if (day < 1 || day > days_in_month) return "";
+  char out[11];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02d", year, month, day);
+  return out;
+}
+
+template <typename List>
+common::Status OneOf(const char* flag, const std::vector<std::string>& values,
+                     const List& allowed) {
+  for (const std::string& v : values) {
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+      return common::UsageError(std::string(flag) + ": '" + v + "' is not one of " +
+                                JoinViews(allowed));
+  }
+  return common::Status::Ok();
+}
+
+// "r.col IN (?, ?)" for `values`, appended to `c` with its values.
+template <typename T>
+void AddIn(SqlCondition& c, const std::string& column, const std::vector<T>& values) {
+  if (values.empty()) return;
+  if (!c.sql.empty()) c.sql += " AND ";
+  c.sql += column + " IN (";
+  for (size_t i = 0; i < values.size(); ++i) {
+    c.sql += i == 0 ? "?" : ", ?";
+    c.values.emplace_back(values[i]);
+  }
+  c.sql += ")";
+}
+
+void AddClause(SqlCondition& c, const std::string& sql) {
+  if (!c.sql.empty()) c.sql += " AND ";
+  c.sql += sql;
+}
+
+// "column >= from AND column <= to", each side only when given.
+void AddDateRange(SqlCondition& c, const std::string& column, const std::string& from,
+                  const std::string& to) {
+  if (!from.empty()) {
+    AddClause(c, column + " >= ?");
+    c.values.emplace_back(from);
+  }
+  if (!to.empty()) {
+    AddClause(c, column + " <= ?");
+    c.values.emplace_back(to);
+  }
+}
+
+}  // namespace
+
+int SqlCondition::BindTo(common::Statement& stmt, int first) const {
+  int index = first;
+  for (const Value& v : values) {
+    std::visit([&](const auto& x) { stmt.Bind(index, x); }, v);
+    ++index;
+  }
+  return index;
+}
+
+common::Status QueryFilter::Check() {
+  CEN_RETURN_IF_ERROR(OneOf("--kind", kinds, std::vector<std::string_view>{"seizure", "alert"}));
+  CEN_RETURN_IF_ERROR(OneOf("--commodity", commodities, CodeLists::Commodities()));
+  CEN_RETURN_IF_ERROR(OneOf("--unit", units, CodeLists::Units()));
+  CEN_RETURN_IF_ERROR(
+      OneOf("--handling", handlings, std::vector<std::string_view>{"H0", "H1", "H2", "H3"}));
+  CEN_RETURN_IF_ERROR(OneOf("--priority", priorities, CodeLists::Priorities()));
+  for (const int64_t mode : transport_modes) {
+    if (!CodeLists::IsTransportMode(mode))
+      return common::UsageError("--transport-mode: " + std::to_string(mode) +
+                                " is not a UN/ECE Rec 19 mode (0 to 9: 1 sea, 2 rail, 3 road, "
+                                "4 air, 5 post, ...)");
+  }
+  for (std::string& prefix : hs_prefixes) {
+    prefix.erase(std::remove(prefix.begin(), prefix.end(), '.'), prefix.end());
+    if (prefix.size() < 2 || prefix.size() > 10 ||
+        !std::all_of(prefix.begin(), prefix.end(), [](unsigned char c) { return std::isdigit(c); }))
+      return common::UsageError("--hs: '" + prefix +
+                                "' is not an HS code prefix (2 to 10 digits, like 2939 or 293972)");
+  }
+  for (const std::string& origin : origins) {
+    if (origin.empty()) return common::UsageError("--origin: a node id must not be empty");
+  }
+
+  country_flags_.clear();
+  const struct {
+    const char* flag;
+    const char* role;
+    std::vector<std::string>* values;
+  } kCountryFlags[] = {{"--country", nullptr, &countries},
+                       {"--reporting-country", "reporting", &reporting_countries},
+                       {"--departure", "departure", &departures},
+                       {"--destination", "destination", &destinations},
+                       {"--transit", "transit", &transits}};
+  for (const auto& f : kCountryFlags) {
+    if (f.values->empty()) continue;
+    CountryFlag flag{f.role, {}};
+    for (const std::string& value : *f.values) {
+      const std::vector<std::string> codes = CountriesNamed(value);
+      if (codes.empty())
+        return common::UsageError(
+            std::string(f.flag) + ": '" + value +
+            "' is neither an ISO 3166-1 alpha-2 country code (like NL) nor a UN M49 region "
+            "(Africa, Americas, Asia, Europe, Oceania, or a sub-region such as 'Western "
+            "Europe', 'South America', 'Latin America and the Caribbean')");
+      flag.codes.insert(flag.codes.end(), codes.begin(), codes.end());
+    }
+    std::sort(flag.codes.begin(), flag.codes.end());
+    flag.codes.erase(std::unique(flag.codes.begin(), flag.codes.end()), flag.codes.end());
+    country_flags_.push_back(std::move(flag));
+  }
+
+  const std::string given_from = from;
+  const std::string given_to = to;
+  if (!from.empty() && (from = DayOf(from, false)).empty())
+    return common::UsageError("--from: '" + given_from +
+                              "' is not a date written YYYY-MM-DD (or YYYY-MM, or YYYY)");
+  if (!to.empty() && (to = DayOf(to, true)).empty())
+    return common::UsageError("--to: '" + given_to +
+                              "' is not a date written YYYY-MM-DD (or YYYY-MM, or YYYY)");
+  if (!from.empty() && !to.empty() && from > to)
+    return common::UsageError("--from " + given_from + " is after --to " + given_to);
+  if (since_gseq < 0) return common::UsageError("--since-gseq: must be 0 or more");
+  if (text.find_first_not_of(" \t") == std::string::npos && !text.empty())
+    return common::UsageError("--text: the query is empty");
+  return common::Status::Ok();
+}
+
+SqlCondition QueryFilter::Condition() const {
+  SqlCondition c;
+  AddIn(c, "r.kind", kinds);
+  AddIn(c, "r.commodity", commodities);
+  AddDateRange(c, "r.event_date", from, to);
+  // Country flags go through record_countries; the commodity and date
+  // conditions are repeated inside so one range scan of its index answers them.
+  for (const CountryFlag& flag : country_flags_) {
+    SqlCondition sub;
+    AddIn(sub, "country", flag.codes);
+    AddIn(sub, "commodity", commodities);
+    if (flag.role != nullptr) {
+      AddClause(sub, "role = ?");
+      sub.values.emplace_back(std::string(flag.role));
+    }
+    AddDateRange(sub, "event_date", from, to);
+    AddClause(c, "r.id IN (SELECT record_id FROM record_countries WHERE " + sub.sql + ")");
+    c.values.insert(c.values.end(), sub.values.begin(), sub.values.end());
+  }
+  AddIn(c, "r.origin", origins);
+  if (!hs_prefixes.empty()) {
+    std::vector<std::string> clauses;
+    for (const std::string& prefix : hs_prefixes) {
+      clauses.push_back("r.hs_code GLOB ?");
+      c.values.emplace_back(prefix + "*");
+    }
+    // Values were appended in clause order, after those of earlier clauses.
+    AddClause(c, "(" + Join(clauses, " OR ") + ")");
+  }
+  AddIn(c, "r.transport_mode", transport_modes);
+  AddIn(c, "r.unit", units);
+  AddIn(c, "r.handling", handlings);
+  AddIn(c, "r.priority", priorities);
+  if (!text.empty()) {
+    AddClause(c, "r.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)");
+    c.values.emplace_back(text);
+  }
+  if (since_gseq > 0) {
+    AddClause(c, "r.gseq > ?");
+    c.values.emplace_back(since_gseq);
+  }
+  if (c.sql.empty()) c.sql = "1";
+  return c;
+}
+
+common::Status QueryFilter::CheckText(common::Database& db) const {
+  if (text.empty()) return common::Status::Ok();
+  auto probe = db.Prepare("SELECT rowid FROM records_fts WHERE records_fts MATCH ? LIMIT 1");
+  if (!probe.ok()) return probe.status();
+  probe->Bind(1, text);
+  auto row = probe->Step();
+  if (row.ok()) return common::Status::Ok();
+  std::string reason = row.status().message();
+  if (reason.rfind("sqlite: ", 0) == 0) reason.erase(0, 8);
+  return common::UsageError("--text: '" + text + "': " + reason +
+                            "; write words (all must match), \"an exact phrase\", a prefix*, "
+                            "or OR / NOT between words");
+}
+
+}  // namespace cen::node

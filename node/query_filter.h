@@ -1,0 +1,76 @@
+// The record filters every cen-query command shares, checked and turned into
+// a SQL condition over `records r` whose values are all bound parameters.
+//
+//   QueryFilter f;
+//   f.commodities = {"drugs"};
+//   f.destinations = {"Europe"};   // an ISO 3166-1 code or a UN M49 region
+//   f.from = "2019-01-01";
+//   CEN_RETURN_IF_ERROR(f.Check());  // UsageError naming the flag otherwise
+//   SqlCondition where = f.Condition();
+//   // "SELECT ... FROM records r WHERE " + where.sql, then where.BindTo(stmt, 1)
+//
+// Between flags: AND. Within a repeated flag: OR. Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/sqlite_db.h"
+#include "common/status.h"
+
+namespace cen::node {
+
+// A SQL text with `?` placeholders and the values they stand for, in order.
+struct SqlCondition {
+  using Value = std::variant<int64_t, double, std::string>;
+  std::string sql;
+  std::vector<Value> values;
+
+  // Binds the values to `stmt` from placeholder `first` on; returns the index
+  // of the next placeholder.
+  int BindTo(common::Statement& stmt, int first) const;
+};
+
+struct QueryFilter {
+  std::vector<std::string> kinds;                // seizure | alert
+  std::vector<std::string> commodities;          // code list: drugs, tobacco, ...
+  std::vector<std::string> countries;            // any role
+  std::vector<std::string> reporting_countries;  // each: CC or M49 region name
+  std::vector<std::string> departures;
+  std::vector<std::string> destinations;
+  std::vector<std::string> transits;
+  std::string from;                      // YYYY-MM-DD, inclusive; "" = open
+  std::string to;                        // YYYY-MM-DD, inclusive; "" = open
+  std::vector<std::string> origins;      // node ids
+  std::vector<std::string> hs_prefixes;  // 2 to 10 digits; dots are ignored ("2939.72")
+  std::vector<int64_t> transport_modes;  // UN/ECE Rec 19: 0-9
+  std::vector<std::string> units;        // UN/ECE Rec 20 subset
+  std::vector<std::string> handlings;    // H0-H3
+  std::vector<std::string> priorities;   // urgent | high | normal
+  std::string text;                      // FTS5 query: words, "a phrase", prefix*
+  int64_t since_gseq = 0;                // only records whose latest gseq is above
+
+  // Checks every value and normalises it in place (country regions become
+  // their ISO codes, HS dots are dropped). A bad value is a UsageError
+  // naming the flag and what it accepts.
+  common::Status Check();
+
+  // The condition over `records r` (true when no filter is set).
+  SqlCondition Condition() const;
+
+  // Checks the --text query against the replica's full-text index: a syntax
+  // error is a UsageError naming --text and saying what the syntax is.
+  common::Status CheckText(common::Database& db) const;
+
+ private:
+  // Countries named by region, expanded by Check(); kept per flag.
+  struct CountryFlag {
+    const char* role;  // nullptr = any role
+    std::vector<std::string> codes;
+  };
+  std::vector<CountryFlag> country_flags_;
+};
+
+}  // namespace cen::node

@@ -1,0 +1,21 @@
+// `cen-query show UUID`: one record with every field, and its version history
+// (who amended it, what changed, when).
+#pragma once
+
+#include <iosfwd>
+
+#include "common/sqlite_db.h"
+#include "node/query_command.h"
+
+namespace cen::node {
+
+class RecordShow {
+ public:
+  // o.uuid is a full uuid or a unique prefix of at least 8 characters. json
+  // prints {"record": ..., "versions": [...]}; exporting an H2/H3 record that
+  // way needs o.include_restricted.
+  static common::Result<QueryOutcome> Run(common::Database& db, const QueryOptions& o,
+                                          std::ostream& out);
+};
+
+}  // namespace cen::node
