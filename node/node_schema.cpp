@@ -93,6 +93,10 @@ CREATE TABLE record_versions(
   doc         TEXT    NOT NULL,
   UNIQUE(uuid, version)
 );
+-- The latest version of every record with its document, for SQL by hand:
+-- SELECT ref, json_extract(doc, '$.concealment') FROM latest WHERE ...
+CREATE VIEW latest AS
+  SELECT r.*, v.doc FROM records r JOIN record_versions v ON v.gseq = r.gseq;
 -- Every cen-query run on this node: who asked what, and how much came back.
 CREATE TABLE query_audit(
   id         INTEGER PRIMARY KEY,

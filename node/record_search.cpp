@@ -85,11 +85,14 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
   if (limit < 0) limit = table ? kDefaultTableRows : 0;
 
   const SqlCondition where = o.filter.Condition();
+  // The page is chosen on the narrow records table first; only its rows then
+  // fetch their documents.
   auto stmt = db.Prepare(
       "SELECT r.uuid, r.kind, r.origin, r.handling, r.event_date, r.commodity, r.quantity, "
       "r.unit, r.departure, r.transit, r.destination, v.doc "
-      "FROM records r JOIN record_versions v ON v.gseq = r.gseq WHERE " +
-      where.sql + (withhold ? not_restricted : "") + " ORDER BY " + *order + " LIMIT ? OFFSET ?");
+      "FROM (SELECT r.* FROM records r WHERE " +
+      where.sql + (withhold ? not_restricted : "") + " ORDER BY " + *order +
+      " LIMIT ? OFFSET ?) r JOIN record_versions v ON v.gseq = r.gseq ORDER BY " + *order);
   if (!stmt.ok()) return stmt.status();
   const int next = where.BindTo(*stmt, 1);
   // One row beyond the limit tells a table there is more to see.

@@ -56,6 +56,7 @@ std::optional<std::string> EventDate(const json& rec, const std::string& kind) {
 struct Replica::Statements {
   common::Statement insert_version;
   common::Statement upsert;
+  common::Statement find_id;
   common::Statement delete_countries;
   common::Statement insert_country;
   common::Statement delete_text;
@@ -78,7 +79,8 @@ struct Replica::Statements {
         "transit=excluded.transit, hs_code=excluded.hs_code, "
         "transport_mode=excluded.transport_mode, quantity=excluded.quantity, "
         "unit=excluded.unit, priority=excluded.priority "
-        "WHERE excluded.version > records.version RETURNING id",
+        "WHERE excluded.version > records.version",
+        "SELECT id FROM records WHERE uuid = ?",
         "DELETE FROM record_countries WHERE record_id = ?",
         "INSERT INTO record_countries(record_id, role, country, commodity, event_date) "
         "VALUES (?, ?, ?, ?, ?)",
@@ -95,7 +97,7 @@ struct Replica::Statements {
     }
     return Statements{std::move(prepared[0]), std::move(prepared[1]), std::move(prepared[2]),
                       std::move(prepared[3]), std::move(prepared[4]), std::move(prepared[5]),
-                      std::move(prepared[6])};
+                      std::move(prepared[6]), std::move(prepared[7])};
   }
 };
 
@@ -176,17 +178,14 @@ common::Status Replica::Index(Statements& st, const json& rec, const std::string
   }
   BindOptional(up, 19, Text(rec, "unit"));
   BindOptional(up, 20, Text(rec, "priority"));
-  auto row = up.Step();
-  if (!row.ok()) {
-    up.Reset();
-    return row.status();
-  }
-  if (!*row) {  // an older version than the one held: nothing to re-index
-    up.Reset();
-    return common::Status::Ok();
-  }
-  const int64_t id = up.ColumnInt(0);
-  up.Reset();
+  CEN_RETURN_IF_ERROR(up.Run());
+  // No change: an older version than the one held, nothing to re-index.
+  if (db_->Changes() == 0) return common::Status::Ok();
+  auto found = st.find_id.Bind(1, uuid).Step();
+  const int64_t id = found.ok() && *found ? st.find_id.ColumnInt(0) : -1;
+  st.find_id.Reset();
+  if (!found.ok()) return found.status();
+  if (id < 0) return common::Corruption(db_->path() + ": record " + uuid + " vanished");
 
   CEN_RETURN_IF_ERROR(st.delete_countries.Bind(1, id).Run());
   auto add_country = [&](const char* role, const std::string& country) {

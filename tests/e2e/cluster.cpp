@@ -373,8 +373,14 @@ std::vector<std::string> Cluster::Submit(std::string_view id, const std::vector<
   return uuids;
 }
 
+RunResult Cluster::RunQuery(const std::vector<std::string>& args) {
+  return RunQuietly(CEN_QUERY_BIN, args);
+}
+
 std::vector<nlohmann::json> Cluster::Query(std::string_view id, std::string_view kind) {
-  std::vector<std::string> args{"--data", node_dir(id).string(), "--format", "json"};
+  // Replica checks want every record, H2/H3 included.
+  std::vector<std::string> args{"--data", node_dir(id).string(), "--format", "json",
+                                "--include-restricted"};
   if (!kind.empty()) {
     args.emplace_back("--kind");
     args.emplace_back(kind);

@@ -86,6 +86,8 @@ class Cluster {
   // The same, and records the accepted records in `accepted`.
   std::vector<std::string> Submit(std::string_view id, const std::vector<std::string>& lines,
                                   AcceptedRecords& accepted);
+  // Runs `cen-query <args...>` without checking the result.
+  RunResult RunQuery(const std::vector<std::string>& args);
   // Runs `cen-node <args...>` (the binary is prepended) without checking the result.
   RunResult RunNode(const std::vector<std::string>& args, std::string_view stdin_text = "");
   // Runs `cen-hub <args...>` without checking the result.

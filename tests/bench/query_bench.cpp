@@ -1,0 +1,424 @@
+// Query benchmark: cen-query's answer times on a realistic replica of N
+// records (default 1,000,000), beside the same SQL run bare on the same file
+// in the same run, so the cost of cen-query around SQLite can be quoted.
+//
+//   cen_query_bench --records 1000000              # generate, then measure
+//   cen_query_bench --data DIR --generate-only     # keep a replica to try cen-query on
+//   cen_query_bench --data DIR --reuse             # measure an existing replica again
+//
+// The replica is made through Replica::Apply, the agent's own write path:
+// skewed commodities and countries (Zipf), real HS subheadings, routes with
+// transit countries, and descriptions in English, French, Spanish, German,
+// Portuguese, Russian and Chinese. Each query runs through
+// QueryCommand::Run (open read-only, plan, format, audit entry) 20 times after
+// 2 warm-up runs; p50 and p95 are printed.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "common/code_lists.h"
+#include "common/sqlite_db.h"
+#include "common/uuid7.h"
+#include "node/node_schema.h"
+#include "node/query_command.h"
+#include "node/replica.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using cen::node::QueryOptions;
+using cen::node::QueryVerb;
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+void Check(const cen::common::Status& s, const char* what) {
+  if (!s.ok()) {
+    std::cerr << "bench: " << what << ": " << s.message() << "\n";
+    std::exit(1);
+  }
+}
+
+// Picks index i with probability proportional to 1/(i+1)^s.
+class Zipf {
+ public:
+  Zipf(size_t n, double s) {
+    double total = 0;
+    for (size_t i = 0; i < n; ++i) total += 1.0 / std::pow(static_cast<double>(i + 1), s);
+    double acc = 0;
+    for (size_t i = 0; i < n; ++i) {
+      acc += 1.0 / std::pow(static_cast<double>(i + 1), s) / total;
+      cumulative_.push_back(acc);
+    }
+  }
+  size_t operator()(std::mt19937_64& rng) {
+    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    return static_cast<size_t>(std::lower_bound(cumulative_.begin(), cumulative_.end(), u) -
+                               cumulative_.begin()) %
+           cumulative_.size();
+  }
+
+ private:
+  std::vector<double> cumulative_;
+};
+
+struct Commodity {
+  const char* name;
+  int weight;
+  std::vector<const char*> hs;
+  const char* unit;
+  std::vector<const char*> goods;  // what was seized, per language below
+};
+
+// Commodity mix of a regional office: drugs and tobacco dominate.
+const std::vector<Commodity>& Commodities() {
+  static const std::vector<Commodity> kList = {
+      {"drugs",
+       40,
+       {"293972", "293911", "121190", "293339"},
+       "KGM",
+       {"cocaine", "cocaïne", "cocaína", "Kokain", "cocaína", "кокаин", "可卡因"}},
+      {"tobacco",
+       20,
+       {"240220", "240319"},
+       "H87",
+       {"cigarettes", "cigarettes", "cigarrillos", "Zigaretten", "cigarros", "сигареты", "香烟"}},
+      {"ipr",
+       10,
+       {"610910", "640399", "910211", "330300"},
+       "H87",
+       {"counterfeit watches", "contrefaçons", "falsificaciones", "Fälschungen", "falsificações",
+        "контрафакт", "假冒商品"}},
+      {"cites",
+       8,
+       {"050790", "010619", "051000"},
+       "KGM",
+       {"pangolin scales", "écailles de pangolin", "escamas de pangolín", "Schuppentierschuppen",
+        "escamas de pangolim", "чешуя панголина", "穿山甲鳞片"}},
+      {"currency",
+       5,
+       {"490700"},
+       "H87",
+       {"undeclared cash", "espèces", "efectivo", "Bargeld", "dinheiro", "наличные", "现金"}},
+      {"alcohol",
+       4,
+       {"220830"},
+       "LTR",
+       {"whisky", "whisky", "whisky", "Whisky", "uísque", "виски", "威士忌"}},
+      {"medicines",
+       4,
+       {"300490"},
+       "H87",
+       {"falsified medicines", "médicaments falsifiés", "medicamentos falsificados",
+        "gefälschte Arzneimittel", "medicamentos falsificados", "фальсифицированные лекарства",
+        "假药"}},
+      {"weapons",
+       3,
+       {"930190", "930320"},
+       "H87",
+       {"firearms", "armes à feu", "armas de fuego", "Schusswaffen", "armas de fogo",
+        "огнестрельное оружие", "枪支"}},
+      {"precursors",
+       3,
+       {"293339"},
+       "KGM",
+       {"precursor chemicals", "précurseurs", "precursores", "Grundstoffe", "precursores",
+        "прекурсоры", "易制毒化学品"}},
+      {"other",
+       3,
+       {"271019"},
+       "KGM",
+       {"fuel", "carburant", "combustible", "Treibstoff", "combustível", "топливо", "燃料"}},
+  };
+  return kList;
+}
+
+// Countries in rough order of how often they appear in a RILO's records.
+const std::vector<const char*> kCountries = {
+    "NL", "ES", "BE", "DE", "FR", "CO", "EC", "BR", "PA", "IT", "PT", "GB", "RU", "CN", "US",
+    "MX", "PE", "BO", "TR", "AE", "MA", "NG", "ZA", "IN", "PK", "TH", "VN", "MY", "SG", "HK",
+    "JP", "KR", "PL", "UA", "BY", "LT", "LV", "EE", "FI", "SE", "DK", "NO", "IE", "AT", "CH",
+    "CZ", "SK", "HU", "RO", "BG", "GR", "CY", "MT", "SI", "HR", "RS", "AL", "GH", "SN", "CI"};
+
+const char* kLanguages[] = {"en", "fr", "es", "de", "pt", "ru", "zh"};
+const char* kTemplates[] = {
+    "%s concealed in a reefer container of bananas; false bottom found by X-ray",
+    "%s dissimulée dans des palettes, découverte lors d'un contrôle documentaire",
+    "%s oculta en un contenedor refrigerado con piñas, detectada por perro detector",
+    "%s im doppelten Boden eines Lkw-Anhängers versteckt",
+    "%s escondida em bagagem de mão de um passageiro",
+    "%s в тайнике грузовика, обнаружено при рентгеновском досмотре",
+    "在集装箱夹层中查获%s",
+};
+const char* kConcealments[] = {"false bottom",   "double wall", "body carry",   "hidden in fruit",
+                               "rip-on/rip-off", "swallowed",   "in machinery", "in luggage"};
+
+json MakeRecord(int64_t gseq, std::mt19937_64& rng, Zipf& countries, Zipf& langs) {
+  static std::discrete_distribution<size_t> pick_commodity = [] {
+    std::vector<int> weights;
+    for (const Commodity& c : Commodities()) weights.push_back(c.weight);
+    return std::discrete_distribution<size_t>(weights.begin(), weights.end());
+  }();
+  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const Commodity& c = Commodities()[pick_commodity(rng)];
+  const size_t lang = langs(rng);
+  char date[11];
+  std::snprintf(date, sizeof date, "%04d-%02d-%02d", uniform(2015, 2026), uniform(1, 12),
+                uniform(1, 28));
+  char text[512];
+  std::snprintf(text, sizeof text, kTemplates[lang], c.goods[lang]);
+  json r = {{"uuid", cen::common::Uuid7::Generate()},
+            {"version", 1},
+            {"origin", std::string("RILO-") + kCountries[countries(rng) % 12]},
+            {"gseq", gseq},
+            {"received_at", "2026-11-28T03:00:00.000Z"},
+            {"scope", "global"},
+            {"handling", uniform(0, 99) < 95 ? "H0" : (uniform(0, 1) ? "H2" : "H1")},
+            {"lang", kLanguages[lang]}};
+  if (uniform(0, 99) < 5) {
+    r["kind"] = "alert";
+    r["ref"] = "AL-" + std::to_string(gseq);
+    r["title"] = std::string("Risk indicator: ") + c.goods[0];
+    r["body"] = text;
+    r["priority"] = uniform(0, 2) == 0 ? "high" : "normal";
+    r["msg_type"] = "alert";
+    r["issued_at"] = std::string(date) + "T08:00:00Z";
+    r["commodity"] = c.name;
+    return r;
+  }
+  r["kind"] = "seizure";
+  r["ref"] = "SZ-" + std::to_string(gseq);
+  r["seizure_date"] = date;
+  r["reporting_country"] = kCountries[countries(rng)];
+  r["commodity"] = c.name;
+  r["description"] = text;
+  r["concealment"] = kConcealments[uniform(0, 7)];
+  r["quantity"] = std::round(std::exponential_distribution<double>(0.02)(rng) * 10) / 10 + 0.1;
+  r["unit"] = c.unit;
+  r["hs_code"] = c.hs[static_cast<size_t>(uniform(0, static_cast<int>(c.hs.size()) - 1))];
+  r["transport_mode"] =
+      std::vector<int>{1, 1, 1, 3, 3, 4, 4, 5}[static_cast<size_t>(uniform(0, 7))];
+  r["departure"] = kCountries[countries(rng)];
+  r["destination"] = kCountries[countries(rng)];
+  if (uniform(0, 2) == 0) {
+    json transit = json::array({kCountries[countries(rng)]});
+    if (uniform(0, 3) == 0) transit.push_back(kCountries[countries(rng)]);
+    r["transit"] = transit;
+  }
+  return r;
+}
+
+void Generate(const std::string& dir, int64_t n) {
+  for (const Commodity& c : Commodities())
+    for (const char* hs : c.hs)
+      if (!cen::common::CodeLists::IsHsSubheading(hs)) {
+        std::cerr << "bench: " << hs << " is not an HS subheading\n";
+        std::exit(1);
+      }
+  fs::create_directories(dir);
+  auto db = cen::common::Database::Open(cen::node::NodeSchema::DbPath(dir),
+                                        cen::common::Database::Mode::kReadWriteCreate);
+  Check(db.status(), "create node.db");
+  Check(cen::node::NodeSchema::Create(*db, "RILO-BENCH"), "schema");
+  Check(db->Exec("PRAGMA synchronous=NORMAL"), "pragma");
+  // The generator is not what is measured: a 2 GiB page cache keeps its
+  // random index inserts off the disk so a million records take minutes.
+  Check(db->Exec("PRAGMA cache_size=-2097152"), "pragma");
+  cen::node::Replica replica(&*db);
+  Check(replica.Load(), "load");
+  std::mt19937_64 rng(20261128);
+  Zipf countries(kCountries.size(), 1.1);
+  Zipf langs(7, 1.0);
+  const auto t0 = SteadyClock::now();
+  std::vector<json> batch;
+  for (int64_t g = 1; g <= n; ++g) {
+    batch.push_back(MakeRecord(g, rng, countries, langs));
+    if (batch.size() == 20000 || g == n) {
+      Check(replica.Apply(batch, g), "apply");
+      batch.clear();
+      if (g % 100000 == 0 || g == n)
+        std::cerr << "\rgenerated " << g << " / " << n << " records" << std::flush;
+    }
+  }
+  const double s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+  std::cerr << "\n";
+  std::printf("generate: %lld records through Replica::Apply in %.1f s (%.0f records/s), %.0f MB\n",
+              static_cast<long long>(n), s, static_cast<double>(n) / s,
+              static_cast<double>(fs::file_size(cen::node::NodeSchema::DbPath(dir))) / 1e6);
+}
+
+struct Timing {
+  double p50;
+  double p95;
+};
+
+Timing Percentiles(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))];
+  };
+  return {at(0.5), at(0.95)};
+}
+
+template <typename F>
+Timing Measure(F&& run, int repeats) {
+  for (int i = 0; i < 2; ++i) run();
+  std::vector<double> ms;
+  for (int i = 0; i < repeats; ++i) {
+    const auto t0 = SteadyClock::now();
+    run();
+    ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
+  }
+  return Percentiles(ms);
+}
+
+// The same statement cen-query runs, bare: prepared on an open connection,
+// every row stepped, nothing formatted.
+Timing MeasureRaw(cen::common::Database& db, const std::string& sql,
+                  const cen::node::SqlCondition& where, int repeats) {
+  auto stmt = db.Prepare(sql);
+  Check(stmt.status(), "prepare raw");
+  return Measure(
+      [&] {
+        where.BindTo(*stmt, 1);
+        while (true) {
+          auto row = stmt->Step();
+          Check(row.status(), "raw step");
+          if (!*row) break;
+        }
+        stmt->Reset();
+      },
+      repeats);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cen_query_bench: cen-query answer times on a generated replica"};
+  int64_t records = 1000000;
+  std::string dir;
+  bool generate_only = false;
+  bool reuse = false;
+  int repeats = 20;
+  app.add_option("--records", records, "Records to generate")->capture_default_str();
+  app.add_option("--data", dir, "Node data directory to make (default: a temporary one)");
+  app.add_flag("--generate-only", generate_only, "Make the replica and stop");
+  app.add_flag("--reuse", reuse, "Measure the replica already in --data");
+  app.add_option("--repeats", repeats, "Measured runs per query")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  const bool temporary = dir.empty();
+  if (temporary) dir = (fs::temp_directory_path() / "cen-query-bench").string();
+  if (!reuse) {
+    fs::remove_all(dir);
+    Generate(dir, records);
+  }
+  if (generate_only) return 0;
+
+  auto query = [&](QueryVerb verb, const QueryOptions& o) {
+    std::ostringstream out;
+    std::ostringstream err;
+    Check(cen::node::QueryCommand::Run(verb, o, out, err), "query");
+    return out.str();
+  };
+  QueryOptions filter;
+  filter.data_dir = dir;
+  filter.format = "table";
+  filter.width = 160;
+  filter.filter.commodities = {"drugs"};
+  filter.filter.countries = {"NL"};
+  filter.filter.from = "2021-01-01";
+  filter.filter.to = "2022-12-31";
+  QueryOptions count = filter;
+  count.count = true;
+  QueryOptions text;
+  text.data_dir = dir;
+  text.format = "table";
+  text.width = 160;
+  text.filter.text = "\"reefer container\" pangolin";
+  QueryOptions stats;
+  stats.data_dir = dir;
+  stats.format = "table";
+  stats.by = {"commodity", "reporting_country"};
+  stats.period = "year";
+
+  auto raw_db = cen::common::Database::Open(cen::node::NodeSchema::DbPath(dir),
+                                            cen::common::Database::Mode::kReadOnly);
+  Check(raw_db.status(), "open raw");
+  for (QueryOptions* o : {&filter, &count, &text, &stats}) Check(o->filter.Check(), "filter");
+
+  struct Row {
+    const char* name;
+    const char* target;
+    Timing cen;
+    Timing raw;
+    std::string matches;
+  };
+  std::vector<Row> rows;
+  {
+    const auto w = filter.filter.Condition();
+    rows.push_back(
+        {"filter: --commodity drugs --country NL --from 2021 --to 2022 (table, 100 rows)",
+         "p95 < 50 ms", Measure([&] { query(QueryVerb::kSearch, filter); }, repeats),
+         MeasureRaw(*raw_db,
+                    "SELECT r.uuid, v.doc FROM records r JOIN record_versions v ON "
+                    "v.gseq = r.gseq WHERE " +
+                        w.sql + " ORDER BY r.gseq LIMIT 101",
+                    w, repeats),
+         query(QueryVerb::kSearch, count)});
+  }
+  {
+    const auto w = text.filter.Condition();
+    rows.push_back({"text: --text '\"reefer container\" pangolin' (table, 100 rows)", "p95 < 50 ms",
+                    Measure([&] { query(QueryVerb::kSearch, text); }, repeats),
+                    MeasureRaw(*raw_db,
+                               "SELECT r.uuid, v.doc FROM records r JOIN record_versions v ON "
+                               "v.gseq = r.gseq WHERE " +
+                                   w.sql + " ORDER BY r.gseq LIMIT 101",
+                               w, repeats),
+                    [&] {
+                      QueryOptions c = text;
+                      c.count = true;
+                      return query(QueryVerb::kSearch, c);
+                    }()});
+  }
+  {
+    const auto w = count.filter.Condition();
+    rows.push_back(
+        {"count: the filter above with --count", "p95 < 50 ms",
+         Measure([&] { query(QueryVerb::kSearch, count); }, repeats),
+         MeasureRaw(*raw_db, "SELECT count(*) FROM records r WHERE " + w.sql, w, repeats),
+         query(QueryVerb::kSearch, count)});
+  }
+  {
+    const cen::node::SqlCondition none{"1", {}};
+    rows.push_back({"stats --by commodity,reporting_country --period year", "p95 < 1 s",
+                    Measure([&] { query(QueryVerb::kStats, stats); }, std::max(5, repeats / 4)),
+                    MeasureRaw(*raw_db,
+                               "SELECT r.commodity, r.reporting_country, substr(r.event_date, 1, "
+                               "4), r.unit, count(*), total(r.quantity) FROM records r GROUP BY "
+                               "1, 2, 3, 4",
+                               none, std::max(5, repeats / 4)),
+                    ""});
+  }
+  std::printf(
+      "\ncen-query on %s (%lld records)\n", dir.c_str(),
+      static_cast<long long>(raw_db->QueryInt("SELECT count(*) FROM records")->value_or(0)));
+  std::printf("%-82s %9s %9s %9s %9s  %s\n", "query", "p50 ms", "p95 ms", "raw p50", "raw p95",
+              "target / matches");
+  for (const Row& r : rows) {
+    std::string matches = r.matches;
+    if (!matches.empty() && matches.back() == '\n') matches.pop_back();
+    std::printf("%-82s %9.1f %9.1f %9.1f %9.1f  %s%s%s\n", r.name, r.cen.p50, r.cen.p95, r.raw.p50,
+                r.raw.p95, r.target, matches.empty() ? "" : ", matches ", matches.c_str());
+  }
+  std::printf(
+      "\ncen-query figures include opening node.db read-only, the plan, formatting and the\n"
+      "audit entry; raw is the same SQL stepped bare on an open connection.\n");
+  if (temporary) fs::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,109 @@
+// End-to-end: records submitted at one office, replicated through the real
+// hub, answered by the real cen-query binary at another office.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/cluster.h"
+
+namespace cen::e2e {
+namespace {
+
+using nlohmann::json;
+
+constexpr auto kConvergeTimeout = std::chrono::seconds(60);
+
+std::string Seizure(const std::string& ref, const std::string& date, const std::string& dep,
+                    std::vector<std::string> transit, const std::string& dest, double kg,
+                    const std::string& description) {
+  json r = {{"kind", "seizure"},    {"ref", ref},
+            {"seizure_date", date}, {"reporting_country", dest},
+            {"commodity", "drugs"}, {"description", description},
+            {"quantity", kg},       {"unit", "KGM"},
+            {"hs_code", "293972"},  {"departure", dep},
+            {"destination", dest}};
+  if (!transit.empty()) r["transit"] = transit;
+  return r.dump();
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("cen-query answers an analyst's question on a replica fed through the hub",
+          "[e2e][query]") {
+  Cluster cluster({{"WE", "EU"}, {"ECE", "EU"}});
+  cluster.StartAll();
+  const std::vector<std::string> records = {
+      Seizure("S1", "2019-03-02", "CO", {}, "NL", 120, "Cocaine in banana boxes"),
+      Seizure("S2", "2019-11-20", "CO", {"PA"}, "ES", 80, "Cocaína en contenedor"),
+      Seizure("S3", "2020-05-10", "EC", {}, "BE", 200, "Cocaine in pineapples"),
+      Seizure("S4", "2020-07-01", "EC", {"NL", "PL"}, "RU", 50, "Кокаин в коробках"),
+      Seizure("S5", "2018-12-31", "CO", {}, "NL", 5, "Cocaine before the period"),
+      Seizure("S6", "2021-01-05", "MX", {}, "US", 10, "Cocaine bound elsewhere"),
+  };
+  AcceptedRecords accepted;
+  cluster.Submit("WE", records, accepted);
+  cluster.WaitForConvergence(accepted, {"WE", "ECE"}, kConvergeTimeout);
+  const std::string data = cluster.node_dir("ECE").string();
+
+  SECTION("kilograms per year bound for Europe since 2019, and their routes") {
+    const RunResult stats = cluster.RunQuery({"--data", data, "stats", "--hs", "2939.72",
+                                              "--destination", "Europe", "--from", "2019", "--unit",
+                                              "KGM", "--period", "year", "--format", "json"});
+    REQUIRE(stats.exit_code == 0);
+    const auto rows = Lines(stats.out);
+    REQUIRE(rows.size() == 2);
+    CHECK(json::parse(rows[0]) ==
+          json{{"year", "2019"}, {"records", 2}, {"quantity", {{"KGM", 200.0}}}});
+    CHECK(json::parse(rows[1]) ==
+          json{{"year", "2020"}, {"records", 2}, {"quantity", {{"KGM", 250.0}}}});
+
+    const RunResult routes =
+        cluster.RunQuery({"--data", data, "routes", "--hs", "2939.72", "--destination", "Europe",
+                          "--from", "2019", "--format", "table"});
+    REQUIRE(routes.exit_code == 0);
+    CHECK_THAT(routes.out, Catch::Contains("EC → NL → PL → RU") &&
+                               Catch::Contains("CO → PA → ES") && Catch::Contains("4 group(s)"));
+  }
+  SECTION("count, Cyrillic text and audit") {
+    const RunResult count = cluster.RunQuery({"--data", data, "--text", "КОКАИН", "--count"});
+    REQUIRE(count.exit_code == 0);
+    CHECK(count.out == "1\n");
+    const RunResult audit = cluster.RunQuery({"--data", data, "audit", "--format", "json"});
+    REQUIRE(audit.exit_code == 0);
+    const auto entries = Lines(audit.out);
+    REQUIRE(entries.size() >= 1);
+    const json last = json::parse(entries[0]);
+    CHECK(last["command"] == "search");
+    CHECK(last["results"] == 1);
+    CHECK(last["arguments"] == json::array({"--data", data, "--text", "КОКАИН", "--count"}));
+    CHECK_FALSE(last["os_user"].get<std::string>().empty());
+  }
+  SECTION("bad values exit 2 naming the flag; a missing directory is explained") {
+    const RunResult commodity = cluster.RunQuery({"--data", data, "--commodity", "cocaine"});
+    CHECK(commodity.exit_code == 2);
+    CHECK_THAT(commodity.err, Catch::Contains("--commodity: 'cocaine' is not one of drugs"));
+    const RunResult date = cluster.RunQuery({"--data", data, "--from", "2019-13-01"});
+    CHECK(date.exit_code == 2);
+    CHECK_THAT(date.err, Catch::Contains("--from"));
+    const RunResult flag = cluster.RunQuery({"--data", data, "--colour", "red"});
+    CHECK(flag.exit_code == 2);
+    const RunResult missing = cluster.RunQuery({"--data", data + "-nowhere"});
+    CHECK(missing.exit_code == 1);
+    CHECK_THAT(missing.err, Catch::Contains("cen-node init"));
+    const RunResult help = cluster.RunQuery({"--help"});
+    CHECK(help.exit_code == 0);
+    CHECK_THAT(help.out, Catch::Contains("--destination") && Catch::Contains("Europe"));
+  }
+}
+
+}  // namespace cen::e2e
