@@ -106,6 +106,9 @@ Result<Database> Database::Open(const std::string& path, Mode mode, int busy_tim
   // inserts (countries, full text) and thrash it. 64 MiB is allocated only as
   // pages are used.
   CEN_RETURN_IF_ERROR(db.Exec("PRAGMA cache_size=-65536"));
+  // Readers (cen-query) map the file instead of copying every page through
+  // read(): scans of a large replica cost half as much. Writers keep pread.
+  if (mode == Mode::kReadOnly) CEN_RETURN_IF_ERROR(db.Exec("PRAGMA mmap_size=4294967296"));
   return db;
 }
 

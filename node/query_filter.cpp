@@ -200,22 +200,39 @@ common::Status QueryFilter::Check() {
   return common::Status::Ok();
 }
 
+SqlCondition QueryFilter::CountryCondition(const CountryFlag& flag) const {
+  SqlCondition sub;
+  AddIn(sub, "country", flag.codes);
+  AddIn(sub, "commodity", commodities);
+  if (flag.role != nullptr) {
+    AddClause(sub, "role = ?");
+    sub.values.emplace_back(std::string(flag.role));
+  }
+  AddDateRange(sub, "event_date", from, to);
+  return sub;
+}
+
+std::optional<SqlCondition> QueryFilter::CountryOnlyCondition() const {
+  const bool others = !kinds.empty() || !origins.empty() || !hs_prefixes.empty() ||
+                      !transport_modes.empty() || !units.empty() || !handlings.empty() ||
+                      !priorities.empty() || !text.empty() || since_gseq > 0;
+  if (others || country_flags_.size() != 1) return std::nullopt;
+  return CountryCondition(country_flags_[0]);
+}
+
 SqlCondition QueryFilter::Condition() const {
   SqlCondition c;
   AddIn(c, "r.kind", kinds);
-  AddIn(c, "r.commodity", commodities);
-  AddDateRange(c, "r.event_date", from, to);
+  // With a country flag, the record_countries subquery carries the commodity
+  // and dates too and is the selective part: the unary + keeps SQLite from
+  // driving the query through the records indexes instead.
+  const std::string plus = country_flags_.empty() ? "" : "+";
+  AddIn(c, plus + "r.commodity", commodities);
+  AddDateRange(c, plus + "r.event_date", from, to);
   // Country flags go through record_countries; the commodity and date
   // conditions are repeated inside so one range scan of its index answers them.
   for (const CountryFlag& flag : country_flags_) {
-    SqlCondition sub;
-    AddIn(sub, "country", flag.codes);
-    AddIn(sub, "commodity", commodities);
-    if (flag.role != nullptr) {
-      AddClause(sub, "role = ?");
-      sub.values.emplace_back(std::string(flag.role));
-    }
-    AddDateRange(sub, "event_date", from, to);
+    const SqlCondition sub = CountryCondition(flag);
     AddClause(c, "r.id IN (SELECT record_id FROM record_countries WHERE " + sub.sql + ")");
     c.values.insert(c.values.end(), sub.values.begin(), sub.values.end());
   }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -60,6 +61,11 @@ struct QueryFilter {
   // The condition over `records r` (true when no filter is set).
   SqlCondition Condition() const;
 
+  // When the filter is one country flag plus, at most, commodities and dates,
+  // the condition over record_countries alone (its covering index answers a
+  // count without visiting records); nullopt otherwise.
+  std::optional<SqlCondition> CountryOnlyCondition() const;
+
   // Checks the --text query against the replica's full-text index: a syntax
   // error is a UsageError naming --text and saying what the syntax is.
   common::Status CheckText(common::Database& db) const;
@@ -71,6 +77,8 @@ struct QueryFilter {
     std::vector<std::string> codes;
   };
   std::vector<CountryFlag> country_flags_;
+
+  SqlCondition CountryCondition(const CountryFlag& flag) const;
 };
 
 }  // namespace cen::node

@@ -53,8 +53,13 @@ common::Result<std::string> OrderBy(const std::string& sort) {
 
 common::Result<int64_t> Count(common::Database& db, const QueryFilter& filter,
                               const std::string& extra) {
-  const SqlCondition where = filter.Condition();
-  auto stmt = db.Prepare("SELECT count(*) FROM records r WHERE " + where.sql + extra);
+  const std::optional<SqlCondition> countries = filter.CountryOnlyCondition();
+  const SqlCondition where = countries && extra.empty() ? *countries : filter.Condition();
+  const std::string sql =
+      countries && extra.empty()
+          ? "SELECT count(DISTINCT record_id) FROM record_countries WHERE " + where.sql
+          : "SELECT count(*) FROM records r WHERE " + where.sql + extra;
+  auto stmt = db.Prepare(sql);
   if (!stmt.ok()) return stmt.status();
   where.BindTo(*stmt, 1);
   auto row = stmt->Step();
@@ -85,14 +90,16 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
   if (limit < 0) limit = table ? kDefaultTableRows : 0;
 
   const SqlCondition where = o.filter.Condition();
-  // The page is chosen on the narrow records table first; only its rows then
-  // fetch their documents.
+  // The page is chosen by row id first (a narrow sort); only its rows then
+  // fetch their columns and documents.
   auto stmt = db.Prepare(
       "SELECT r.uuid, r.kind, r.origin, r.handling, r.event_date, r.commodity, r.quantity, "
       "r.unit, r.departure, r.transit, r.destination, v.doc "
-      "FROM (SELECT r.* FROM records r WHERE " +
+      "FROM (SELECT r.id FROM records r WHERE " +
       where.sql + (withhold ? not_restricted : "") + " ORDER BY " + *order +
-      " LIMIT ? OFFSET ?) r JOIN record_versions v ON v.gseq = r.gseq ORDER BY " + *order);
+      " LIMIT ? OFFSET ?) page JOIN records r ON r.id = page.id "
+      "JOIN record_versions v ON v.gseq = r.gseq ORDER BY " +
+      *order);
   if (!stmt.ok()) return stmt.status();
   const int next = where.BindTo(*stmt, 1);
   // One row beyond the limit tells a table there is more to see.
