@@ -43,6 +43,8 @@ constexpr size_t kMaxBody = 16000;
 constexpr size_t kMaxCompany = 200;
 constexpr size_t kMaxScopeName = 32;
 constexpr size_t kMaxNodeId = 64;
+constexpr size_t kMaxNominalName = 200;
+constexpr size_t kMaxDocumentNumber = 64;
 
 constexpr std::string_view kHandlingCodes[] = {"H0", "H1", "H2", "H3"};
 constexpr std::string_view kSourceEvals[] = {"A", "B", "C", "X"};
@@ -606,11 +608,39 @@ class Checker {
     if (const auto it = offender.find("age"); it != offender.end()) {
       IntegerIn(field + ".age", *it, 0, 120, "must be an integer from 0 to 120");
     }
+    if (const auto it = offender.find("nominal");
+        it != offender.end() && policy_ == KeyPolicy::kRefuseUnknown) {
+      CheckNominal(field + ".nominal", *it);
+    }
     for (const auto& [key, unused] : offender.items()) {
+      if (key == "nominal" && policy_ == KeyPolicy::kRefuseUnknown) continue;
       if (!Contains(kOffenderFields, key)) {
         Fail(field + "." + PrintableKey(key),
              "not allowed: shared records carry no names or other personal details "
              "(non-nominal data only: nationality, gender, age)");
+      }
+    }
+  }
+
+  // Nominal details a user may give for an offender of one of the node's own
+  // records: kept in the node's local table, stripped before anything is
+  // sent (node/nominal_details.h). Never accepted on the wire.
+  void CheckNominal(const std::string& field, const json& nominal) {
+    if (!nominal.is_object()) {
+      Fail(field, "must be an object with name, document_number and/or birth_date");
+      return;
+    }
+    for (const auto& [key, value] : nominal.items()) {
+      if (key == "name") {
+        Text(field + ".name", value, 1, kMaxNominalName);
+      } else if (key == "document_number") {
+        Text(field + ".document_number", value, 1, kMaxDocumentNumber);
+      } else if (key == "birth_date") {
+        if (!value.is_string() || !ParseDate(value.get<std::string>()))
+          Fail(field + ".birth_date", "must be a calendar date written YYYY-MM-DD");
+      } else {
+        Fail(field + "." + PrintableKey(key),
+             "unknown; nominal details are name, document_number and birth_date");
       }
     }
   }

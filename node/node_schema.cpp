@@ -27,6 +27,17 @@ CREATE TABLE own_records(
   PRIMARY KEY (uuid, version)
 );
 CREATE INDEX own_records_natural_key ON own_records(kind, ref, version);
+-- Nominal details of offenders in this node's own records: local only, never
+-- sent (stripped from the record before it is encoded for the hub).
+CREATE TABLE offender_nominal(
+  uuid            TEXT    NOT NULL,
+  version         INTEGER NOT NULL,
+  offender        INTEGER NOT NULL,  -- index in the record's offenders array
+  name            TEXT,
+  document_number TEXT,
+  birth_date      TEXT,
+  PRIMARY KEY (uuid, version, offender)
+);
 -- Versions not yet acknowledged by the hub, in the order they were accepted.
 CREATE TABLE outbox(
   seq     INTEGER PRIMARY KEY AUTOINCREMENT,

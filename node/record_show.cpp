@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "common/utf8.h"
+#include "node/nominal_details.h"
 #include "node/record_format.h"
 
 namespace cen::node {
@@ -143,6 +144,18 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
                            ? value.get<std::string>()
                            : value.dump(-1, ' ', false, json::error_handler_t::replace);
     out << key << std::string(key_width + 2 - key.size(), ' ') << text << "\n";
+  }
+  auto nominal = NominalDetails::Load(db, *uuid);
+  if (!nominal.ok()) return nominal.status();
+  if (!nominal->empty()) {
+    out << "\nnominal details (held on this node only, never shared):\n";
+    for (const json& d : *nominal) {
+      out << "  offenders[" << d["offender"].get<int64_t>() << "]";
+      for (const char* key : {"name", "document_number", "birth_date"}) {
+        if (d.contains(key)) out << "  " << key << ": " << d[key].get<std::string>();
+      }
+      out << "\n";
+    }
   }
   out << "\nversions:\n";
   for (const json& entry : history) {

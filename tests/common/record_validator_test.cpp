@@ -800,3 +800,35 @@ TEST_CASE("Values of the wrong JSON type never throw", "[common][validator]") {
     CHECK_NOTHROW(Validate(alert));
   }
 }
+
+TEST_CASE("RecordValidator takes nominal offender details from users only", "[common][validator]") {
+  json base = FullSeizure();
+  const json nominal = {{"offenders",
+                         {{{"nationality", "NL"},
+                           {"nominal",
+                            {{"name", "Jan de Vries"},
+                             {"document_number", "NX1234567"},
+                             {"birth_date", "1988-02-29"}}}}}}};
+  SECTION("a user record may carry them") { ExpectValid(base, "nominal details", nominal); }
+  SECTION("they are checked") {
+    ExpectOneError(base, {"bad birth date",
+                          {{"offenders", {{{"nominal", {{"birth_date", "1989-02-29"}}}}}}},
+                          "offenders[0].nominal.birth_date",
+                          "YYYY-MM-DD"});
+    ExpectOneError(base, {"unknown nominal key",
+                          {{"offenders", {{{"nominal", {{"address", "Damrak 1"}}}}}}},
+                          "offenders[0].nominal.address",
+                          "name, document_number and birth_date"});
+    ExpectOneError(base, {"empty name",
+                          {{"offenders", {{{"nominal", {{"name", ""}}}}}}},
+                          "offenders[0].nominal.name",
+                          "empty"});
+  }
+  SECTION("the wire refuses them: they never leave the node") {
+    json wire = base;
+    wire["uuid"] = "0190a000-0000-7000-8000-000000000001";
+    wire["version"] = 1;
+    ExpectOneError(wire, {"nominal on the wire", nominal, "offenders[0].nominal", "not allowed"},
+                   KeyPolicy::kKeepUnknown);
+  }
+}
