@@ -1,0 +1,55 @@
+// What a data drop reads records from: CsvRecordReader or NdjsonRecordReader.
+// Each turns its rows into records (JSON objects with canonical field names)
+// for RecordValidator and Outbox, and names the line and column of a problem.
+//
+//   std::unique_ptr<DropRecordReader> reader = std::make_unique<CsvRecordReader>(in);
+//   std::vector<DropIssue> issues;
+//   if (!reader->Start(issues)) return Report(issues);
+//   for (nlohmann::json record; reader->Next(record, issues); issues.clear()) ...
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cen::node {
+
+// One problem with a row: "FILE:LINE[:COLUMN]: field: reason".
+struct DropIssue {
+  int64_t line = 0;
+  size_t column = 0;  // 1-based CSV column; 0 when none applies
+  std::string field;  // canonical field name, or "(row)", "(header)", "(line)"
+  std::string reason;
+};
+
+class DropRecordReader {
+ public:
+  virtual ~DropRecordReader() = default;
+
+  // Reads what comes before the records (a CSV header). False when no record
+  // can be read from the input; `issues` say why.
+  virtual bool Start(std::vector<DropIssue>& issues) = 0;
+  // Reads the next row. True when a row was consumed: with `record` set when
+  // it could be read, and with `issues` appended (record then unusable) when
+  // it could not. False at the end of the input.
+  virtual bool Next(nlohmann::json& record, std::vector<DropIssue>& issues) = 0;
+  // The line the row Next() returned starts on.
+  virtual int64_t line() const = 0;
+  // The 1-based column holding a field named in a validation error
+  // ("offenders[1].age" -> the offenders column), 0 when none does.
+  virtual size_t ColumnOf(std::string_view field) const = 0;
+  virtual uint64_t bytes_read() const = 0;
+  // True when fields sit in columns (CSV), so a field can be missing from all rows.
+  virtual bool has_columns() const { return false; }
+
+  // The rejects file (--partial): a header, then each refused row as it was
+  // read, with the reason.
+  virtual void WriteRejectHeader(std::ostream& out) const = 0;
+  virtual void WriteReject(std::ostream& out, std::string_view reason) const = 0;
+};
+
+}  // namespace cen::node
