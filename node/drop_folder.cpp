@@ -65,9 +65,12 @@ common::Result<bool> DropFolder::PollOnce() {
   DropSettings settings;
   settings.max_errors = kMaxErrorLines;
   DropImporter importer(db_, settings);
-  CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));  // done/ means durable
+  // done/ means durable; the agent's own settings come back after the import.
+  CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
+  CEN_RETURN_IF_ERROR(db_->Exec(DropImporter::kCachePragma));
   DropSummary summary = importer.ImportFile(first->string(), no_stdin, errors);
   CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
+  CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA cache_size=-2000"));  // SQLite's default
   const common::StatusCode code = summary.status.code();
   const bool file_at_fault = code == common::StatusCode::kInvalidInput ||
                              code == common::StatusCode::kUsage ||

@@ -64,6 +64,11 @@ class DropImporter {
  public:
   DropImporter(common::Database* db, DropSettings settings) : db_(db), settings_(settings) {}
 
+  // A page cache large enough that a big file's transaction rarely spills
+  // pages into the WAL before its commit (each spill may write a page again
+  // and again), and still a fixed bound: 64 MiB.
+  static constexpr const char* kCachePragma = "PRAGMA cache_size=-65536";
+
   // The format of `path`: .csv is CSV; .ndjson, .jsonl and .json are NDJSON.
   static common::Result<DropFormat> FormatOf(std::string_view path);
 

@@ -80,6 +80,7 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
+  CEN_RETURN_IF_ERROR(db->Exec(DropImporter::kCachePragma));
   DropImporter importer(&*db, settings);
   DropProgress progress(err, o.progress);
   common::Status result;

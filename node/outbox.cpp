@@ -32,13 +32,13 @@ common::Status Outbox::BeginQueue() {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   auto latest = db_->Prepare(
-      "SELECT uuid, version, content FROM own_records WHERE kind=? AND ref=? "
+      "SELECT uuid, version, body FROM own_records WHERE kind=? AND ref=? "
       "ORDER BY version DESC LIMIT 1");
   auto uuid_ref = db_->Prepare("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
   auto ins_own = db_->Prepare(
-      "INSERT INTO own_records(uuid, version, kind, ref, content, body, queued_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)");
-  auto ins_out = db_->Prepare("INSERT INTO outbox(uuid, version, body) VALUES (?, ?, ?)");
+      "INSERT INTO own_records(uuid, version, kind, ref, body, queued_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  auto ins_out = db_->Prepare("INSERT INTO outbox(uuid, version) VALUES (?, ?)");
   for (auto* s : {&latest, &uuid_ref, &ins_own, &ins_out}) {
     if (!s->ok()) return s->status();
   }
@@ -58,9 +58,8 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
     given_uuid = it->get<std::string>();
     rec.erase(it);
   }
-  const std::string& kind = rec["kind"].get_ref<const std::string&>();
-  const std::string& ref = rec["ref"].get_ref<const std::string&>();
-  const std::string content = rec.dump();
+  const std::string kind = rec["kind"].get<std::string>();
+  const std::string ref = rec["ref"].get<std::string>();
 
   st.latest.Bind(1, kind).Bind(2, ref);
   auto row = st.latest.Step();
@@ -69,19 +68,26 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
     return row.status();
   }
   Queued q{given_uuid, 1, Disposition::kNew};
-  bool same_content = false;
+  std::string previous_body;
   if (*row) {
     q.uuid = st.latest.ColumnText(0);
-    q.version = st.latest.ColumnInt(1) + 1;
+    q.version = st.latest.ColumnInt(1);
     q.disposition = Disposition::kAmended;
-    same_content = st.latest.ColumnText(2) == content;
+    previous_body = st.latest.ColumnBlob(2);
   }
   st.latest.Reset();
   if (q.disposition == Disposition::kAmended) {
     if (!given_uuid.empty() && given_uuid != q.uuid)
       return common::InvalidInput(where + "uuid: ref '" + ref + "' already belongs to record " +
                                   q.uuid);
-    if (same_content) return Queued{q.uuid, q.version - 1, Disposition::kUnchanged};
+    // The same content is the same body under the latest version's key
+    // (msgpack of a JSON object with sorted keys is canonical).
+    rec["uuid"] = q.uuid;
+    rec["version"] = q.version;
+    if (common::MsgpackJson::Encode(rec) == previous_body) {
+      return Queued{q.uuid, q.version, Disposition::kUnchanged};
+    }
+    ++q.version;
   } else if (q.uuid.empty()) {
     q.uuid = common::Uuid7::Generate();
   } else {
@@ -98,11 +104,10 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
   rec["uuid"] = q.uuid;
   rec["version"] = q.version;
   const std::string body = common::MsgpackJson::Encode(rec);
-  st.ins_own.Bind(1, q.uuid).Bind(2, q.version).Bind(3, kind).Bind(4, ref).Bind(5, content);
-  st.ins_own.BindBlob(6, body).Bind(7, queued_at_);
+  st.ins_own.Bind(1, q.uuid).Bind(2, q.version).Bind(3, kind).Bind(4, ref).BindBlob(5, body);
+  st.ins_own.Bind(6, queued_at_);
   CEN_RETURN_IF_ERROR(st.ins_own.Run());
-  st.ins_out.Bind(1, q.uuid).Bind(2, q.version).BindBlob(3, body);
-  CEN_RETURN_IF_ERROR(st.ins_out.Run());
+  CEN_RETURN_IF_ERROR(st.ins_out.Bind(1, q.uuid).Bind(2, q.version).Run());
   return q;
 }
 
@@ -120,7 +125,9 @@ void Outbox::AbortQueue() {
 
 common::Result<std::vector<Outbox::Entry>> Outbox::Pending(int64_t after_seq, int max) {
   auto stmt = db_->Prepare(
-      "SELECT seq, uuid, version, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?");
+      "SELECT o.seq, o.uuid, o.version, r.body FROM outbox AS o "
+      "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
+      "WHERE o.seq > ? ORDER BY o.seq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, after_seq).Bind(2, max);
   std::vector<Entry> out;
@@ -159,7 +166,7 @@ common::Result<int64_t> Outbox::RequeueAll() {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(
-      db_->Exec("INSERT OR IGNORE INTO outbox(uuid, version, body) SELECT uuid, version, body "
+      db_->Exec("INSERT OR IGNORE INTO outbox(uuid, version) SELECT uuid, version "
                 "FROM own_records WHERE status != 'rejected' ORDER BY queued_at, uuid, version"));
   const int64_t n = db_->Changes();
   CEN_RETURN_IF_ERROR(
@@ -173,7 +180,7 @@ common::Result<int64_t> Outbox::RequeueAbove(int64_t head) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   auto ins = db_->Prepare(
-      "INSERT OR IGNORE INTO outbox(uuid, version, body) SELECT uuid, version, body "
+      "INSERT OR IGNORE INTO outbox(uuid, version) SELECT uuid, version "
       "FROM own_records WHERE status = 'accepted' AND gseq > ? ORDER BY gseq");
   auto upd = db_->Prepare(
       "UPDATE own_records SET status='queued', gseq=NULL WHERE status='accepted' AND gseq > ?");

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/msgpack_json.h"
 #include "node/drop_template.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/temp_dir.h"
@@ -65,11 +66,13 @@ struct Fixture {
     DropSummary s = Drop(kind + ".csv", csv.str());
     INFO(errors);
     REQUIRE(s.status.ok());
-    auto stmt = db.Prepare("SELECT content FROM own_records WHERE kind=?");
+    auto stmt = db.Prepare("SELECT body FROM own_records WHERE kind=?");
     REQUIRE(stmt.ok());
     stmt->Bind(1, kind);
     REQUIRE(*stmt->Step());
-    return nlohmann::json::parse(stmt->ColumnText(0));
+    auto record = cen::common::MsgpackJson::Decode(stmt->ColumnBlob(0));
+    REQUIRE(record.ok());
+    return *record;
   }
 };
 
