@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <sstream>
 
 #include "common/utf8.h"
 #include "node/csv_writer.h"
@@ -249,13 +250,13 @@ void CsvRecordReader::WriteRejectHeader(std::ostream& out) const {
   CsvWriter::WriteRow(out, header);
 }
 
-void CsvRecordReader::WriteReject(std::ostream& out, std::string_view reason) const {
+std::string CsvRecordReader::RejectPrefix() const {
+  std::ostringstream out;
   for (const std::string& cell : csv_.fields()) {
     CsvWriter::WriteField(out, cell);
     out << ',';
   }
-  CsvWriter::WriteField(out, reason);
-  out << "\r\n";
+  return out.str();
 }
 
 }  // namespace cen::node

@@ -35,7 +35,7 @@ class CsvRecordReader : public DropRecordReader {
   uint64_t bytes_read() const override { return csv_.bytes_read(); }
   bool has_columns() const override { return true; }
   void WriteRejectHeader(std::ostream& out) const override;
-  void WriteReject(std::ostream& out, std::string_view reason) const override;
+  std::string RejectPrefix() const override;
 
   // Every column a drop may have, in template order.
   static std::span<const std::string_view> ColumnNames();

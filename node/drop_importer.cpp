@@ -10,16 +10,16 @@
 #include "common/clock.h"
 #include "common/record_validator.h"
 #include "node/csv_record_reader.h"
+#include "node/csv_writer.h"
 #include "node/drop_progress.h"
 #include "node/ndjson_record_reader.h"
 #include "node/outbox.h"
+#include "node/validated_rows.h"
 
 namespace cen::node {
 namespace {
 
 using nlohmann::json;
-
-constexpr int64_t kProgressEvery = 4096;  // rows between progress updates
 
 // "FILE:LINE[:COLUMN]: field: reason".
 std::string Describe(const std::string& name, const DropIssue& issue) {
@@ -154,61 +154,52 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
   // One validator for the whole file: "today" is read once.
   const common::RecordValidator validator(common::KeyPolicy::kRefuseUnknown,
                                           common::Clock::TodayUtc());
+  const bool keep_rejects = settings_.partial && !settings_.dry_run;
   Outbox outbox(db_);
   if (common::Status begun = outbox.BeginQueue(); !begun.ok()) return finish(begun);
   bool queueing = true;  // false once an all-or-nothing file has an invalid row
   std::ofstream rejects;
-  json record;
   std::string label;
-  while (reader.Next(record, issues)) {
-    ++summary.rows;
-    const int64_t line = reader.line();
-    if (issues.empty()) {
-      for (auto& e : validator.Validate(record)) {
-        std::string reason = std::move(e.reason);
-        const size_t column = reader.ColumnOf(e.field);
-        if (reason == "required" && column == 0 && reader.has_columns()) {
-          reason += " (the file has no " + e.field + " column)";
+  ValidatedRows rows(reader, validator, keep_rejects);
+  std::vector<ValidatedRow> batch;
+  while (rows.NextBatch(batch)) {
+    for (ValidatedRow& row : batch) {
+      ++summary.rows;
+      if (row.issues.empty() && queueing) {
+        label = name + ":" + std::to_string(row.line);
+        auto queued = outbox.Queue(row.record, label);
+        if (queued.ok()) {
+          switch (queued->disposition) {
+            case Outbox::Disposition::kNew:
+              ++summary.added;
+              break;
+            case Outbox::Disposition::kAmended:
+              ++summary.amended;
+              break;
+            case Outbox::Disposition::kUnchanged:
+              ++summary.unchanged;
+              break;
+          }
+        } else if (queued.status().code() == common::StatusCode::kInvalidInput) {
+          row.issues.push_back(FromOutbox(queued.status().message(), label, row.line, reader));
+        } else {
+          outbox.AbortQueue();
+          return finish(queued.status());
         }
-        issues.push_back({line, column, e.field.empty() ? "(record)" : e.field, reason});
       }
-    }
-    if (issues.empty() && queueing) {
-      label = name + ":" + std::to_string(line);
-      auto queued = outbox.Queue(record, label);
-      if (queued.ok()) {
-        switch (queued->disposition) {
-          case Outbox::Disposition::kNew:
-            ++summary.added;
-            break;
-          case Outbox::Disposition::kAmended:
-            ++summary.amended;
-            break;
-          case Outbox::Disposition::kUnchanged:
-            ++summary.unchanged;
-            break;
-        }
-      } else if (queued.status().code() == common::StatusCode::kInvalidInput) {
-        issues.push_back(FromOutbox(queued.status().message(), label, line, reader));
-      } else {
-        outbox.AbortQueue();
-        return finish(queued.status());
-      }
-    }
-    if (!issues.empty()) {
+      if (row.issues.empty()) continue;
       ++summary.rejected;
       std::string reasons;
-      for (const auto& issue : issues) {
+      for (const auto& issue : row.issues) {
         report(issue);
         if (!reasons.empty()) reasons += "; ";
         reasons += issue.field + ": " + issue.reason;
       }
-      issues.clear();
       if (!settings_.partial && queueing) {
         outbox.AbortQueue();  // nothing from this file will be imported: free the lock now
         queueing = false;
       }
-      if (settings_.partial && !settings_.dry_run) {
+      if (keep_rejects) {
         if (!rejects.is_open()) {
           rejects.open(rejects_path, std::ios::binary | std::ios::trunc);
           if (!rejects) {
@@ -218,12 +209,16 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
           reader.WriteRejectHeader(rejects);
           summary.rejects_file = rejects_path;
         }
-        reader.WriteReject(rejects, reasons);
+        rejects << row.reject_prefix;
+        CsvWriter::WriteField(rejects, reasons);
+        rejects << "\r\n";
       }
     }
-    if (progress != nullptr && summary.rows % kProgressEvery == 0) {
-      progress->Update(summary.rows, reader.bytes_read());
-    }
+    if (progress != nullptr) progress->Update(summary.rows, rows.bytes_read());
+  }
+  if (common::Status read = rows.status(); !read.ok()) {
+    outbox.AbortQueue();
+    return finish(read);
   }
 
   if (summary.rejected > 0 && !settings_.partial) {

@@ -46,10 +46,12 @@ class DropRecordReader {
   // True when fields sit in columns (CSV), so a field can be missing from all rows.
   virtual bool has_columns() const { return false; }
 
-  // The rejects file (--partial): a header, then each refused row as it was
-  // read, with the reason.
+  // The rejects file (--partial): a header whose last column is `reason`,
+  // then each refused row as it was read, with its reasons in that column.
   virtual void WriteRejectHeader(std::ostream& out) const = 0;
-  virtual void WriteReject(std::ostream& out, std::string_view reason) const = 0;
+  // The row Next() read as a line of the rejects file, up to and including
+  // the comma before its reason.
+  virtual std::string RejectPrefix() const = 0;
 };
 
 }  // namespace cen::node

@@ -1,5 +1,6 @@
 #include "node/ndjson_record_reader.h"
 
+#include <sstream>
 #include <string>
 
 #include "node/csv_writer.h"
@@ -19,15 +20,15 @@ bool NdjsonRecordReader::Next(nlohmann::json& record, std::vector<DropIssue>& is
 }
 
 void NdjsonRecordReader::WriteRejectHeader(std::ostream& out) const {
-  out << "line,reason,record\r\n";
+  out << "line,record,reason\r\n";
 }
 
-void NdjsonRecordReader::WriteReject(std::ostream& out, std::string_view reason) const {
+std::string NdjsonRecordReader::RejectPrefix() const {
+  std::ostringstream out;
   out << lines_.line() << ',';
-  CsvWriter::WriteField(out, reason);
-  out << ',';
   CsvWriter::WriteField(out, text_);
-  out << "\r\n";
+  out << ',';
+  return out.str();
 }
 
 }  // namespace cen::node

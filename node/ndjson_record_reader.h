@@ -23,7 +23,7 @@ class NdjsonRecordReader : public DropRecordReader {
   size_t ColumnOf(std::string_view) const override { return 0; }
   uint64_t bytes_read() const override { return lines_.bytes_read(); }
   void WriteRejectHeader(std::ostream& out) const override;
-  void WriteReject(std::ostream& out, std::string_view reason) const override;
+  std::string RejectPrefix() const override;
 
  private:
   LineReader lines_;

@@ -322,3 +322,47 @@ TEST_CASE("The format comes from the extension, or is refused", "[node][drop]") 
   CHECK(*DropImporter::FormatOf("x.jsonl") == DropFormat::kNdjson);
   CHECK(DropImporter::FormatOf("x.xlsx").status().code() == StatusCode::kUsage);
 }
+
+TEST_CASE("A file of many batches keeps its rows in order, refusals included", "[node][drop]") {
+  Fixture f;
+  std::string text = kHeader;
+  for (int i = 0; i < 6000; ++i) {
+    text += Row("FR-" + std::to_string(i), i % 2500 == 1234 ? "0" : "1");
+  }
+  text += "seizure,FR-7,2026-03-14,FR,drugs,x,1,KGM\n";  // an amendment of line 9
+  DropSettings settings;
+  settings.partial = true;
+  DropSummary s = f.Drop("many.csv", text, settings);
+  CHECK(s.rows == 6001);
+  CHECK(s.added == 5998);
+  CHECK(s.amended == 1);
+  CHECK(s.rejected == 2);
+  CHECK(f.Outbox() == 5999);
+  const std::string path = f.tmp.File("many.csv");
+  CHECK_THAT(f.errors, Catch::Contains(path + ":1236:7: quantity") &&
+                           Catch::Contains(path + ":3736:7: quantity"));
+  std::ifstream in(path + ".rejects.csv");
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  REQUIRE(lines.size() == 3);
+  CHECK_THAT(lines[1], Catch::StartsWith("seizure,FR-1234,"));
+  CHECK_THAT(lines[2], Catch::StartsWith("seizure,FR-3734,"));
+
+  DropSettings ndjson;
+  ndjson.partial = true;
+  const std::string uuid = "01890a5d-ac96-774b-bcce-b302099a8057";
+  DropSummary n = f.Drop("u.ndjson",
+                         R"({"kind":"seizure","ref":"FR-1","uuid":")" + uuid +
+                             R"(","seizure_date":"2026-03-14","reporting_country":"FR",)"
+                             R"("commodity":"drugs","description":"x","quantity":1,"unit":"KGM"})"
+                             "\n",
+                         ndjson);
+  CHECK(n.rejected == 1);
+  std::ifstream u(f.tmp.File("u.ndjson.rejects.csv"));
+  std::getline(u, line);
+  CHECK(line == "line,record,reason\r");
+  std::getline(u, line);
+  CHECK_THAT(line, Catch::StartsWith("1,\"{\"\"kind\"\"") &&
+                       Catch::Contains(",uuid: ref 'FR-1' already belongs to record"));
+}
