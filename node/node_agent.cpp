@@ -1,6 +1,7 @@
 #include "node/node_agent.h"
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <zmq.h>
 
 #include <algorithm>
@@ -43,6 +44,7 @@ constexpr auto kPingEvery = std::chrono::seconds(1);
 constexpr auto kHelloEvery = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
 constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
+constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
 constexpr auto kFirstAuthBackoff = std::chrono::milliseconds(1000);
 constexpr auto kMaxAuthBackoff = std::chrono::milliseconds(10000);
 constexpr const char* kMonitorEndpoint = "inproc://cen-node-dealer-monitor";
@@ -602,6 +604,9 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   auto db = NodeSchema::Open(data_dir_, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));
+  // `cen-node drop` holds the write lock for a whole file (about a minute for
+  // a million rows here): the agent waits for it rather than fail.
+  sqlite3_busy_timeout(db->handle(), static_cast<int>(kDropLockWait.count()));
   AgentLoop loop(&*db, std::move(*config), std::move(*keys));
   return loop.Run(stop);
 }
