@@ -51,15 +51,6 @@ constexpr ColumnSpec kColumns[] = {
 constexpr std::string_view kRequiredColumns[] = {"kind", "ref"};
 constexpr std::string_view kIndicatorsPrefix = "indicators.";
 
-const std::vector<std::string_view>& ColumnNameList() {
-  static const std::vector<std::string_view> names = [] {
-    std::vector<std::string_view> out;
-    for (const auto& c : kColumns) out.push_back(c.name);
-    return out;
-  }();
-  return names;
-}
-
 std::string_view Trim(std::string_view text) {
   const size_t first = text.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
@@ -96,8 +87,6 @@ void Split(std::string_view text, char separator, Item item) {
 }
 
 }  // namespace
-
-std::span<const std::string_view> CsvRecordReader::ColumnNames() { return ColumnNameList(); }
 
 bool CsvRecordReader::Start(std::vector<DropIssue>& issues) {
   auto row = csv_.Next();

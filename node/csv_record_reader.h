@@ -37,9 +37,6 @@ class CsvRecordReader : public DropRecordReader {
   void WriteRejectHeader(std::ostream& out) const override;
   std::string RejectPrefix() const override;
 
-  // Every column a drop may have, in template order.
-  static std::span<const std::string_view> ColumnNames();
-
  private:
   struct Column {
     std::string name;

@@ -43,9 +43,9 @@ DropIssue FromOutbox(const std::string& message, const std::string& label, int64
 
 std::string DropSummary::Line() const {
   const auto Grouped = DropProgress::Grouped;
-  std::string text = file + ": " + Grouped(rows) + " rows: " + Grouped(added) + " new, " +
-                     Grouped(amended) + " amended, " + Grouped(unchanged) + " unchanged, " +
-                     Grouped(rejected) + " rejected";
+  std::string text = file + ": " + Grouped(rows) + (rows == 1 ? " row: " : " rows: ") +
+                     Grouped(added) + " new, " + Grouped(amended) + " amended, " +
+                     Grouped(unchanged) + " unchanged, " + Grouped(rejected) + " rejected";
   if (seconds > 0 && rows > 0) {
     text += " (" + Grouped(static_cast<int64_t>(static_cast<double>(rows) / seconds)) + " rows/s)";
   }
