@@ -127,7 +127,7 @@ TEST_CASE("One invalid row and nothing of the file is imported", "[node][drop]")
   CHECK_THAT(f.errors, Catch::Contains(path + ":5:6: description: required"));
 }
 
-TEST_CASE("--partial imports the valid rows and writes the rest to FILE.rejects.csv",
+TEST_CASE("A partial drop imports the valid rows and writes the rest to FILE.rejects.csv",
           "[node][drop]") {
   Fixture f;
   const std::string text = std::string(kHeader) + Row("FR-1") + Row("FR-2", "lots") + Row("FR-3");
@@ -148,7 +148,7 @@ TEST_CASE("--partial imports the valid rows and writes the rest to FILE.rejects.
         "quantity: must be a number greater than 0\r\n");
 }
 
-TEST_CASE("--dry-run counts and imports nothing", "[node][drop]") {
+TEST_CASE("A dry run counts and imports nothing", "[node][drop]") {
   Fixture f;
   REQUIRE(f.Drop("a.csv", std::string(kHeader) + Row("FR-1")).status.ok());
   DropSettings settings;
