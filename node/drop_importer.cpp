@@ -21,13 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-// "FILE:LINE[:COLUMN]: field: reason".
-std::string Describe(const std::string& name, const DropIssue& issue) {
-  std::string text = name + ":" + std::to_string(issue.line);
-  if (issue.column > 0) text += ":" + std::to_string(issue.column);
-  return text + ": " + issue.field + ": " + issue.reason;
-}
-
 // An Outbox::Queue() refusal "LABEL: field: reason" as an issue of `line`.
 DropIssue FromOutbox(const std::string& message, const std::string& label, int64_t line,
                      const DropRecordReader& reader) {
@@ -128,7 +121,7 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
   summary.dry_run = settings_.dry_run;
   size_t problems = 0;
   const auto report = [&](const DropIssue& issue) {
-    if (problems++ < settings_.max_errors) err << Describe(name, issue) << "\n";
+    if (problems++ < settings_.max_errors) err << issue.Text(name) << "\n";
   };
   const auto finish = [&](common::Status status) {
     if (progress != nullptr) progress->Finish();

@@ -24,6 +24,13 @@ struct DropIssue {
   size_t column = 0;  // 1-based CSV column; 0 when none applies
   std::string field;  // canonical field name, or "(row)", "(header)", "(line)"
   std::string reason;
+
+  // "FILE:LINE[:COLUMN]: field: reason", the form every drop message takes.
+  std::string Text(std::string_view file) const {
+    std::string text = std::string(file) + ":" + std::to_string(line);
+    if (column > 0) text += ":" + std::to_string(column);
+    return text + ": " + field + ": " + reason;
+  }
 };
 
 class DropRecordReader {

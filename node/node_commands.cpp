@@ -14,6 +14,7 @@
 #include "node/drop_progress.h"
 #include "node/drop_template.h"
 #include "node/instance_lock.h"
+#include "node/ndjson_record_reader.h"
 #include "node/node_agent.h"
 #include "node/node_config.h"
 #include "node/node_schema.h"
@@ -119,23 +120,22 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   std::vector<json> records;
   std::vector<std::string> labels;  // "FILE:LINE" of each record, for errors
   int errors = 0;
-  std::string line;
-  for (int line_no = 1; std::getline(*src, line); ++line_no) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    json rec = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (rec.is_discarded()) {
-      err << name << ":" << line_no << ": (line): not valid JSON\n";
-      ++errors;
-      continue;
+  NdjsonRecordReader reader(*src);
+  std::vector<DropIssue> issues;
+  json rec;
+  while (reader.Next(rec, issues)) {
+    if (issues.empty()) {
+      for (const auto& e : validator.Validate(rec)) {
+        issues.push_back({reader.line(), 0, e.field.empty() ? "(record)" : e.field, e.reason});
+      }
     }
-    for (const auto& e : validator.Validate(rec)) {
-      err << name << ":" << line_no << ": " << (e.field.empty() ? "(record)" : e.field) << ": "
-          << e.reason << "\n";
+    for (const auto& issue : issues) {
+      err << issue.Text(name) << "\n";
       ++errors;
     }
+    issues.clear();
     records.push_back(std::move(rec));
-    labels.push_back(name + ":" + std::to_string(line_no));
+    labels.push_back(name + ":" + std::to_string(reader.line()));
   }
   if (errors > 0) {
     return common::InvalidInput(std::to_string(errors) + " error(s) in " + name +
