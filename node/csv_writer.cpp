@@ -1,26 +1,28 @@
 #include "node/csv_writer.h"
 
-#include <ostream>
-
 namespace cen::node {
 
-std::string CsvWriter::Quote(const std::string& field) {
-  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
-  std::string out = "\"";
-  for (const char c : field) {
-    if (c == '"') out += '"';
-    out += c;
+void CsvWriter::WriteField(std::ostream& out, std::string_view field) {
+  const bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos ||
+                     (!field.empty() && (field.front() == ' ' || field.back() == ' '));
+  if (!quote) {
+    out << field;
+    return;
   }
-  out += '"';
-  return out;
+  out << '"';
+  for (const char c : field) {
+    if (c == '"') out << '"';
+    out << c;
+  }
+  out << '"';
 }
 
-void CsvWriter::WriteRow(const std::vector<std::string>& fields) {
+void CsvWriter::WriteRow(std::ostream& out, std::span<const std::string> fields) {
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) out_ << ',';
-    out_ << Quote(fields[i]);
+    if (i > 0) out << ',';
+    WriteField(out, fields[i]);
   }
-  out_ << "\r\n";
+  out << "\r\n";
 }
 
 }  // namespace cen::node

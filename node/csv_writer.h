@@ -1,27 +1,22 @@
-// Writes RFC 4180 CSV: CRLF line ends, fields with a comma, quote, CR or LF
-// quoted, quotes doubled. The text is written as given (UTF-8, no BOM).
+// Writes CSV rows the way CsvReader reads them (RFC 4180): a field is quoted
+// when it holds a comma, a quote, a line break or leading/trailing spaces.
 //
-//   CsvWriter csv(std::cout);
-//   csv.WriteRow({"uuid", "description"});
-//   csv.WriteRow({id, "Kokain, \"gut versteckt\""});
+//   CsvWriter::WriteRow(out, {"kind", "ref", "description"});
 //
-// Thread-compatible.
+// Thread-safe (no state).
 #pragma once
 
-#include <iosfwd>
+#include <ostream>
+#include <span>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace cen::node {
 
 class CsvWriter {
  public:
-  explicit CsvWriter(std::ostream& out) : out_(out) {}
-  void WriteRow(const std::vector<std::string>& fields);
-  static std::string Quote(const std::string& field);
-
- private:
-  std::ostream& out_;
+  static void WriteRow(std::ostream& out, std::span<const std::string> fields);
+  static void WriteField(std::ostream& out, std::string_view field);
 };
 
 }  // namespace cen::node

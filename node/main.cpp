@@ -4,6 +4,7 @@
 
 #include "common/logging.h"
 #include "common/signals.h"
+#include "node/drop_progress.h"
 #include "node/node_commands.h"
 #include "node/node_config.h"
 
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
       "      (prints this node's public key: give it to the hub operator)\n"
       "  cen-node run --data /var/lib/cen-node\n"
       "  cen-node submit --data /var/lib/cen-node records.ndjson\n"
+      "  cen-node drop --data /var/lib/cen-node export.csv\n"
       "  cen-node status --data /var/lib/cen-node"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "cen-node 0.1.0");
@@ -41,12 +43,15 @@ int main(int argc, char** argv) {
       ->required();
   init_cmd->add_option("--region", init.region, "Region code of this office");
 
-  std::string run_dir;
+  cen::node::RunOptions run;
   auto* run_cmd = app.add_subcommand(
       "run",
       "Run the agent in the foreground until SIGINT/SIGTERM (forwards the outbox, keeps "
-      "the replica)");
-  run_cmd->add_option("--data", run_dir, "Node data directory")->required();
+      "the replica, imports the drop folder)");
+  run_cmd->add_option("--data", run.data_dir, "Node data directory")->required();
+  run_cmd->add_option("--drop-dir", run.drop_dir,
+                      "Drop folder: import each file renamed into it, then move it to done/ or "
+                      "failed/ (overrides drop_dir in node.toml)");
 
   cen::node::SubmitOptions submit;
   auto* submit_cmd = app.add_subcommand(
@@ -59,6 +64,25 @@ int main(int argc, char** argv) {
   submit_cmd->add_option("--data", submit.data_dir, "Node data directory")->required();
   submit_cmd->add_option("file", submit.file, "NDJSON file, or - for standard input")
       ->capture_default_str();
+
+  cen::node::DropOptions drop;
+  auto* drop_cmd = app.add_subcommand(
+      "drop",
+      "Import CSV or NDJSON files of records (data drops); each file all or nothing.\n"
+      "Re-dropping a file adds nothing; a known ref with new content becomes an amendment.\n"
+      "Works whether or not the agent runs. Format: docs/DROPS.md; start from --template.");
+  drop_cmd->add_option("--data", drop.data_dir, "Node data directory");
+  drop_cmd->add_option("files", drop.files, "CSV or NDJSON files, or - for standard input");
+  drop_cmd->add_option("--format", drop.format, "csv or ndjson (default: by file extension)")
+      ->check(CLI::IsMember({"csv", "ndjson"}));
+  drop_cmd->add_flag("--partial", drop.partial,
+                     "Import the valid rows; write the others to FILE.rejects.csv (exit 2)");
+  drop_cmd->add_flag("--dry-run", drop.dry_run, "Validate and count only; import nothing");
+  drop_cmd->add_flag("--json", drop.json, "Print one JSON summary object per file");
+  drop_cmd
+      ->add_option("--template", drop.template_kind,
+                   "Print a CSV header and an example row for seizure or alert, and exit")
+      ->check(CLI::IsMember({"seizure", "alert"}));
 
   cen::node::NodeStatusOptions status;
   auto* status_cmd =
@@ -76,12 +100,16 @@ int main(int argc, char** argv) {
   if (*init_cmd) return Finish(cen::node::NodeCommands::Init(init, std::cout));
   if (*submit_cmd)
     return Finish(cen::node::NodeCommands::Submit(submit, std::cin, std::cout, std::cerr));
+  if (*drop_cmd) {
+    drop.progress = cen::node::DropProgress::IsTerminal(2);
+    return Finish(cen::node::NodeCommands::Drop(drop, std::cin, std::cout, std::cerr));
+  }
   if (*status_cmd) return Finish(cen::node::NodeCommands::Status(status, std::cout));
   if (*run_cmd) {
-    auto config = cen::node::NodeConfig::Load(run_dir);
+    auto config = cen::node::NodeConfig::Load(run.data_dir);
     cen::common::Logging::Init(config.ok() ? config->node_id : "node");
     const auto& stop = cen::common::Signals::InstallStopHandlers();
-    return Finish(cen::node::NodeCommands::Run(run_dir, stop));
+    return Finish(cen::node::NodeCommands::Run(run, stop));
   }
   return 2;
 }

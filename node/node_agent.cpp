@@ -1,6 +1,7 @@
 #include "node/node_agent.h"
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <zmq.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "common/socket_options.h"
 #include "common/wire_frame.h"
 #include "node/agent_status.h"
+#include "node/drop_folder.h"
 #include "node/instance_lock.h"
 #include "node/node_config.h"
 #include "node/node_schema.h"
@@ -41,6 +43,8 @@ constexpr auto kFeedSilence = std::chrono::seconds(1);
 constexpr auto kPingEvery = std::chrono::seconds(1);
 constexpr auto kHelloEvery = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
+constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
+constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
 constexpr auto kFirstAuthBackoff = std::chrono::milliseconds(1000);
 constexpr auto kMaxAuthBackoff = std::chrono::milliseconds(10000);
 constexpr const char* kMonitorEndpoint = "inproc://cen-node-dealer-monitor";
@@ -52,10 +56,16 @@ std::string AckKey(const std::string& uuid, int64_t version) {
 class AgentLoop {
  public:
   AgentLoop(common::Database* db, NodeConfig config, common::CurveKeys keys)
-      : db_(db), config_(std::move(config)), keys_(std::move(keys)), outbox_(db), replica_(db) {}
+      : db_(db), config_(std::move(config)), keys_(std::move(keys)), outbox_(db), replica_(db) {
+    if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_);
+  }
 
   common::Status Run(const std::atomic<bool>& stop) {
     CEN_RETURN_IF_ERROR(replica_.Load());
+    if (drop_folder_) {
+      CEN_RETURN_IF_ERROR(drop_folder_->Prepare());
+      spdlog::info("drop folder: {}", drop_folder_->dir());
+    }
     CEN_RETURN_IF_ERROR(OpenHubLink());
     spdlog::info("agent started: hub {}, replica at gseq {} (epoch {})", config_.hub_endpoint,
                  replica_.cursor(), replica_.epoch().empty() ? "none yet" : replica_.epoch());
@@ -489,7 +499,22 @@ class AgentLoop {
     return common::Status::Ok();
   }
 
+  // Imports at most one file from the drop folder every kDropPollEvery, or at
+  // once after a file was handled (a folder of many files drains file by file).
+  void PollDropFolder(SteadyClock::time_point now) {
+    if (!drop_folder_ || now - last_drop_poll_ < kDropPollEvery) return;
+    last_drop_poll_ = now;
+    auto handled = drop_folder_->PollOnce();
+    if (!handled.ok()) {
+      spdlog::warn("drop folder: {}", handled.status().message());
+    } else if (*handled) {
+      outbox_dirty_ = true;  // our own commit does not change data_version
+      last_drop_poll_ = SteadyClock::time_point{};
+    }
+  }
+
   common::Status Tick() {
+    PollDropFolder(SteadyClock::now());
     const auto now = SteadyClock::now();
     if (status_.hub_state != "connected" && now - last_hello_ >= kHelloEvery) SendHello();
     if (status_.hub_state == "connected") {
@@ -562,6 +587,8 @@ class AgentLoop {
   SteadyClock::time_point last_feed_{};
   std::optional<SteadyClock::time_point> behind_since_;
   SteadyClock::time_point last_status_write_{};
+  std::optional<DropFolder> drop_folder_;
+  SteadyClock::time_point last_drop_poll_{};
 };
 
 }  // namespace
@@ -569,6 +596,7 @@ class AgentLoop {
 common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   auto config = NodeConfig::Load(data_dir_);
   if (!config.ok()) return config.status();
+  if (!drop_dir_.empty()) config->drop_dir = drop_dir_;
   auto keys = common::CurveKeys::Load(data_dir_);
   if (!keys.ok()) return keys.status();
   auto lock = InstanceLock::Acquire(data_dir_);
@@ -576,6 +604,9 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   auto db = NodeSchema::Open(data_dir_, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));
+  // `cen-node drop` holds the write lock for a whole file (about a minute for
+  // a million rows here): the agent waits for it rather than fail.
+  sqlite3_busy_timeout(db->handle(), static_cast<int>(kDropLockWait.count()));
   AgentLoop loop(&*db, std::move(*config), std::move(*keys));
   return loop.Run(stop);
 }

@@ -1,5 +1,6 @@
 #include "node/node_commands.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -9,7 +10,11 @@
 #include "common/node_id.h"
 #include "common/record_validator.h"
 #include "node/agent_status.h"
+#include "node/drop_importer.h"
+#include "node/drop_progress.h"
+#include "node/drop_template.h"
 #include "node/instance_lock.h"
+#include "node/ndjson_record_reader.h"
 #include "node/node_agent.h"
 #include "node/node_config.h"
 #include "node/node_schema.h"
@@ -49,9 +54,54 @@ common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
   return common::Status::Ok();
 }
 
-common::Status NodeCommands::Run(const std::string& data_dir, const std::atomic<bool>& stop) {
-  NodeAgent agent(data_dir);
+common::Status NodeCommands::Run(const RunOptions& o, const std::atomic<bool>& stop) {
+  NodeAgent agent(o.data_dir, o.drop_dir);
   return agent.Run(stop);
+}
+
+common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::ostream& out,
+                                  std::ostream& err) {
+  if (!o.template_kind.empty()) return DropTemplate::Write(o.template_kind, out);
+  if (o.data_dir.empty()) return common::UsageError("drop: --data is required");
+  if (o.files.empty()) return common::UsageError("drop: name at least one FILE (or -)");
+  DropSettings settings;
+  settings.partial = o.partial;
+  settings.dry_run = o.dry_run;
+  if (o.format == "csv") {
+    settings.format = DropFormat::kCsv;
+  } else if (o.format == "ndjson") {
+    settings.format = DropFormat::kNdjson;
+  } else if (!o.format.empty()) {
+    return common::UsageError("--format: must be csv or ndjson");
+  }
+  if (!settings.format && std::count(o.files.begin(), o.files.end(), "-") > 0)
+    return common::UsageError("--format csv|ndjson is needed to read standard input");
+  auto config = NodeConfig::Load(o.data_dir);
+  if (!config.ok()) return config.status();
+  auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
+  CEN_RETURN_IF_ERROR(db->Exec(DropImporter::kCachePragma));
+  DropImporter importer(&*db, settings);
+  DropProgress progress(err, o.progress);
+  common::Status result;
+  for (const auto& file : o.files) {
+    DropSummary summary = importer.ImportFile(file, in, err, &progress);
+    if (o.json) {
+      out << summary.ToJson().dump() << "\n";
+    } else {
+      out << summary.Line() << "\n";
+    }
+    out.flush();
+    if (!summary.status.ok()) {
+      err << "cen-node: " << summary.status.message() << "\n";
+      // The worst outcome decides the exit code: a failure (1) over bad input (2).
+      if (result.ok() || summary.status.ExitCode() == 1) {
+        result = common::Status(summary.status.code(), "not every drop was imported");
+      }
+    }
+  }
+  return result;
 }
 
 common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, std::ostream& out,
@@ -70,23 +120,22 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   std::vector<json> records;
   std::vector<std::string> labels;  // "FILE:LINE" of each record, for errors
   int errors = 0;
-  std::string line;
-  for (int line_no = 1; std::getline(*src, line); ++line_no) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    json rec = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (rec.is_discarded()) {
-      err << name << ":" << line_no << ": (line): not valid JSON\n";
-      ++errors;
-      continue;
+  NdjsonRecordReader reader(*src);
+  std::vector<DropIssue> issues;
+  json rec;
+  while (reader.Next(rec, issues)) {
+    if (issues.empty()) {
+      for (const auto& e : validator.Validate(rec)) {
+        issues.push_back({reader.line(), 0, e.field.empty() ? "(record)" : e.field, e.reason});
+      }
     }
-    for (const auto& e : validator.Validate(rec)) {
-      err << name << ":" << line_no << ": " << (e.field.empty() ? "(record)" : e.field) << ": "
-          << e.reason << "\n";
+    for (const auto& issue : issues) {
+      err << issue.Text(name) << "\n";
       ++errors;
     }
+    issues.clear();
     records.push_back(std::move(rec));
-    labels.push_back(name + ":" + std::to_string(line_no));
+    labels.push_back(name + ":" + std::to_string(reader.line()));
   }
   if (errors > 0) {
     return common::InvalidInput(std::to_string(errors) + " error(s) in " + name +

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -22,6 +23,22 @@ struct SubmitOptions {
   std::string file = "-";  // NDJSON; "-" is standard input
 };
 
+struct RunOptions {
+  std::string data_dir;
+  std::string drop_dir;  // overrides node.toml's drop_dir when set
+};
+
+struct DropOptions {
+  std::string data_dir;
+  std::vector<std::string> files;  // "-" is standard input
+  std::string format;              // "", "csv" or "ndjson"
+  bool partial = false;
+  bool dry_run = false;
+  bool json = false;
+  bool progress = false;      // draw a progress bar on `err` (a terminal)
+  std::string template_kind;  // "seizure" or "alert": print a CSV template instead
+};
+
 struct NodeStatusOptions {
   std::string data_dir;
   bool json = false;
@@ -32,12 +49,17 @@ class NodeCommands {
   // Creates the data directory, node.db, node.toml and the key pair; prints
   // the node's public key on `out`.
   static common::Status Init(const NodeInitOptions& o, std::ostream& out);
-  static common::Status Run(const std::string& data_dir, const std::atomic<bool>& stop);
+  static common::Status Run(const RunOptions& o, const std::atomic<bool>& stop);
   // Validates every line first; queues all records in one transaction or
   // none. Prints one uuid per record on `out`; errors `FILE:LINE: field:
   // reason` on `err`.
   static common::Status Submit(const SubmitOptions& o, std::istream& in, std::ostream& out,
                                std::ostream& err);
+  // Imports data drops (DropImporter), each file in its own transaction; a
+  // one-line summary per file on `out` (a JSON object per file with --json),
+  // problems on `err`. kInvalidInput when any file or row was refused.
+  static common::Status Drop(const DropOptions& o, std::istream& in, std::ostream& out,
+                             std::ostream& err);
   static common::Status Status(const NodeStatusOptions& o, std::ostream& out);
 };
 

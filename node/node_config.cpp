@@ -21,6 +21,9 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     c.region = t["region"].value_or(std::string());
     c.window = t["window"].value_or(c.window);
     c.batch = t["batch"].value_or(c.batch);
+    c.drop_dir = t["drop_dir"].value_or(std::string());
+    // A relative drop folder lives in the data directory, wherever the agent starts.
+    if (!c.drop_dir.empty() && c.drop_dir.front() != '/') c.drop_dir = data_dir + "/" + c.drop_dir;
   } catch (const toml::parse_error& e) {
     return common::InvalidInput(path + ":" + std::to_string(e.source().begin.line) + ": " +
                                 std::string(e.description()));
@@ -38,6 +41,7 @@ common::Status NodeConfig::Save(const std::string& data_dir) const {
   std::ofstream out(path);
   toml::table t{{"node_id", node_id}, {"hub", hub_endpoint}, {"hub_key", hub_key},
                 {"region", region},   {"window", window},    {"batch", batch}};
+  if (!drop_dir.empty()) t.insert("drop_dir", drop_dir);
   out << "# cen-node configuration. Restart the agent after editing.\n" << t << "\n";
   return out.good() ? common::Status::Ok() : common::Internal("cannot write " + path);
 }

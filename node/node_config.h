@@ -12,8 +12,10 @@ struct NodeConfig {
   std::string hub_endpoint;  // tcp://HOST:PORT of the hub's ingest socket
   std::string hub_key;       // the hub's CURVE public key, Z85
   std::string region;
-  int window = 16384;  // records in flight, not yet acked
-  int batch = 1024;    // records per PUBLISH frame
+  int window = 16384;    // records in flight, not yet acked
+  int batch = 1024;      // records per PUBLISH frame
+  std::string drop_dir;  // the agent's drop folder (see DropFolder); "" for none.
+                         // In node.toml a relative path is below the data directory.
 
   static common::Result<NodeConfig> Load(const std::string& data_dir);
   common::Status Save(const std::string& data_dir) const;

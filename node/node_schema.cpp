@@ -18,8 +18,7 @@ CREATE TABLE own_records(
   version   INTEGER NOT NULL,
   kind      TEXT    NOT NULL,
   ref       TEXT    NOT NULL,
-  content   TEXT    NOT NULL,  -- canonical JSON of the user's fields, to spot amendments
-  body      BLOB    NOT NULL,  -- the record as sent to the hub (msgpack)
+  body      BLOB    NOT NULL,  -- the record as sent to the hub (msgpack); also spots amendments
   queued_at TEXT    NOT NULL,
   status    TEXT    NOT NULL DEFAULT 'queued',  -- queued | accepted | rejected
   gseq      INTEGER,
@@ -38,12 +37,12 @@ CREATE TABLE offender_nominal(
   birth_date      TEXT,
   PRIMARY KEY (uuid, version, offender)
 );
--- Versions not yet acknowledged by the hub, in the order they were accepted.
+-- Versions not yet acknowledged by the hub, in the order they were accepted;
+-- their bodies are in own_records.
 CREATE TABLE outbox(
   seq     INTEGER PRIMARY KEY AUTOINCREMENT,
   uuid    TEXT    NOT NULL,
   version INTEGER NOT NULL,
-  body    BLOB    NOT NULL,
   UNIQUE(uuid, version)
 );
 -- The replica: one row per record, its latest version, with the fields

@@ -1,5 +1,7 @@
 #include "node/outbox.h"
 
+#include <cassert>
+
 #include "common/clock.h"
 #include "common/msgpack_json.h"
 #include "common/uuid7.h"
@@ -10,87 +12,122 @@ using nlohmann::json;
 
 common::Result<std::vector<Outbox::Queued>> Outbox::Enqueue(
     std::vector<json> records, const std::vector<std::string>& labels) {
-  auto tx = db_->Begin();
-  if (!tx.ok()) return tx.status();
-  auto latest = db_->Prepare(
-      "SELECT uuid, version, content FROM own_records WHERE kind=? AND ref=? "
-      "ORDER BY version DESC LIMIT 1");
-  auto uuid_ref = db_->Prepare("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
-  auto ins_own = db_->Prepare(
-      "INSERT INTO own_records(uuid, version, kind, ref, content, body, queued_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)");
-  auto ins_out = db_->Prepare("INSERT INTO outbox(uuid, version, body) VALUES (?, ?, ?)");
-  for (auto* s : {&latest, &uuid_ref, &ins_own, &ins_out}) {
-    if (!s->ok()) return s->status();
-  }
-  const std::string now = common::Clock::NowRfc3339();
+  CEN_RETURN_IF_ERROR(BeginQueue());
   std::vector<Queued> out;
   out.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    json& rec = records[i];
-    const std::string where =
-        (i < labels.size() ? labels[i] : "record " + std::to_string(i + 1)) + ": ";
-    std::string given_uuid;
-    if (auto it = rec.find("uuid"); it != rec.end()) {
-      given_uuid = it->get<std::string>();
-      rec.erase(it);
+    auto q = Queue(records[i], i < labels.size() ? labels[i] : "record " + std::to_string(i + 1));
+    if (!q.ok()) {
+      AbortQueue();
+      return q.status();
     }
-    const std::string kind = rec["kind"].get<std::string>();
-    const std::string ref = rec["ref"].get<std::string>();
-    const std::string content = rec.dump();
+    out.push_back(std::move(*q));
+  }
+  CEN_RETURN_IF_ERROR(CommitQueue());
+  return out;
+}
 
-    latest->Bind(1, kind).Bind(2, ref);
-    auto row = latest->Step();
-    if (!row.ok()) return row.status();
-    Queued q{given_uuid, 1, Disposition::kNew};
-    std::string previous_content;
-    if (*row) {
-      q.uuid = latest->ColumnText(0);
-      q.version = latest->ColumnInt(1) + 1;
-      q.disposition = Disposition::kAmended;
-      previous_content = latest->ColumnText(2);
-    }
-    latest->Reset();
-    if (q.disposition == Disposition::kAmended) {
-      if (!given_uuid.empty() && given_uuid != q.uuid)
-        return common::InvalidInput(where + "uuid: ref '" + ref + "' already belongs to record " +
-                                    q.uuid);
-      if (previous_content == content) {
-        out.push_back({q.uuid, q.version - 1, Disposition::kUnchanged});
-        continue;
-      }
-    } else {
-      if (q.uuid.empty()) {
-        q.uuid = common::Uuid7::Generate();
-      } else {
-        uuid_ref->Bind(1, q.uuid);
-        auto used = uuid_ref->Step();
-        if (!used.ok()) return used.status();
-        const bool taken = *used;
-        const std::string other = taken ? uuid_ref->ColumnText(1) : "";
-        uuid_ref->Reset();
-        if (taken)
-          return common::InvalidInput(where + "uuid: already used by the record with ref '" +
-                                      other + "'");
-      }
-    }
+common::Status Outbox::BeginQueue() {
+  AbortQueue();
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  auto latest = db_->Prepare(
+      "SELECT uuid, version, body FROM own_records WHERE kind=? AND ref=? "
+      "ORDER BY version DESC LIMIT 1");
+  auto uuid_ref = db_->Prepare("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
+  auto ins_own = db_->Prepare(
+      "INSERT INTO own_records(uuid, version, kind, ref, body, queued_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  auto ins_out = db_->Prepare("INSERT INTO outbox(uuid, version) VALUES (?, ?)");
+  for (auto* s : {&latest, &uuid_ref, &ins_own, &ins_out}) {
+    if (!s->ok()) return s->status();
+  }
+  statements_.emplace(Statements{std::move(*latest), std::move(*uuid_ref), std::move(*ins_own),
+                                 std::move(*ins_out)});
+  tx_.emplace(std::move(*tx));
+  queued_at_ = common::Clock::NowRfc3339();
+  return common::Status::Ok();
+}
+
+common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) {
+  assert(tx_ && statements_);
+  Statements& st = *statements_;
+  const std::string where = std::string(label) + ": ";
+  std::string given_uuid;
+  if (auto it = rec.find("uuid"); it != rec.end()) {
+    given_uuid = it->get<std::string>();
+    rec.erase(it);
+  }
+  const std::string kind = rec["kind"].get<std::string>();
+  const std::string ref = rec["ref"].get<std::string>();
+
+  st.latest.Bind(1, kind).Bind(2, ref);
+  auto row = st.latest.Step();
+  if (!row.ok()) {
+    st.latest.Reset();
+    return row.status();
+  }
+  Queued q{given_uuid, 1, Disposition::kNew};
+  std::string previous_body;
+  if (*row) {
+    q.uuid = st.latest.ColumnText(0);
+    q.version = st.latest.ColumnInt(1);
+    q.disposition = Disposition::kAmended;
+    previous_body = st.latest.ColumnBlob(2);
+  }
+  st.latest.Reset();
+  if (q.disposition == Disposition::kAmended) {
+    if (!given_uuid.empty() && given_uuid != q.uuid)
+      return common::InvalidInput(where + "uuid: ref '" + ref + "' already belongs to record " +
+                                  q.uuid);
+    // The same content is the same body under the latest version's key
+    // (msgpack of a JSON object with sorted keys is canonical).
     rec["uuid"] = q.uuid;
     rec["version"] = q.version;
-    const std::string body = common::MsgpackJson::Encode(rec);
-    ins_own->Bind(1, q.uuid).Bind(2, q.version).Bind(3, kind).Bind(4, ref).Bind(5, content);
-    ins_own->BindBlob(6, body).Bind(7, now);
-    CEN_RETURN_IF_ERROR(ins_own->Run());
-    ins_out->Bind(1, q.uuid).Bind(2, q.version).BindBlob(3, body);
-    CEN_RETURN_IF_ERROR(ins_out->Run());
-    out.push_back(std::move(q));
+    if (common::MsgpackJson::Encode(rec) == previous_body) {
+      return Queued{q.uuid, q.version, Disposition::kUnchanged};
+    }
+    ++q.version;
+  } else if (q.uuid.empty()) {
+    q.uuid = common::Uuid7::Generate();
+  } else {
+    st.uuid_ref.Bind(1, q.uuid);
+    auto used = st.uuid_ref.Step();
+    const bool taken = used.ok() && *used;
+    const std::string other = taken ? st.uuid_ref.ColumnText(1) : "";
+    st.uuid_ref.Reset();
+    if (!used.ok()) return used.status();
+    if (taken)
+      return common::InvalidInput(where + "uuid: already used by the record with ref '" + other +
+                                  "'");
   }
-  CEN_RETURN_IF_ERROR(tx->Commit());
-  return out;
+  rec["uuid"] = q.uuid;
+  rec["version"] = q.version;
+  const std::string body = common::MsgpackJson::Encode(rec);
+  st.ins_own.Bind(1, q.uuid).Bind(2, q.version).Bind(3, kind).Bind(4, ref).BindBlob(5, body);
+  st.ins_own.Bind(6, queued_at_);
+  CEN_RETURN_IF_ERROR(st.ins_own.Run());
+  CEN_RETURN_IF_ERROR(st.ins_out.Bind(1, q.uuid).Bind(2, q.version).Run());
+  return q;
+}
+
+common::Status Outbox::CommitQueue() {
+  assert(tx_);
+  common::Status s = tx_->Commit();
+  AbortQueue();
+  return s;
+}
+
+void Outbox::AbortQueue() {
+  tx_.reset();  // rolls back unless committed
+  statements_.reset();
 }
 
 common::Result<std::vector<Outbox::Entry>> Outbox::Pending(int64_t after_seq, int max) {
   auto stmt = db_->Prepare(
-      "SELECT seq, uuid, version, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?");
+      "SELECT o.seq, o.uuid, o.version, r.body FROM outbox AS o "
+      "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
+      "WHERE o.seq > ? ORDER BY o.seq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, after_seq).Bind(2, max);
   std::vector<Entry> out;
@@ -129,7 +166,7 @@ common::Result<int64_t> Outbox::RequeueAll() {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(
-      db_->Exec("INSERT OR IGNORE INTO outbox(uuid, version, body) SELECT uuid, version, body "
+      db_->Exec("INSERT OR IGNORE INTO outbox(uuid, version) SELECT uuid, version "
                 "FROM own_records WHERE status != 'rejected' ORDER BY queued_at, uuid, version"));
   const int64_t n = db_->Changes();
   CEN_RETURN_IF_ERROR(
@@ -143,7 +180,7 @@ common::Result<int64_t> Outbox::RequeueAbove(int64_t head) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   auto ins = db_->Prepare(
-      "INSERT OR IGNORE INTO outbox(uuid, version, body) SELECT uuid, version, body "
+      "INSERT OR IGNORE INTO outbox(uuid, version) SELECT uuid, version "
       "FROM own_records WHERE status = 'accepted' AND gseq > ? ORDER BY gseq");
   auto upd = db_->Prepare(
       "UPDATE own_records SET status='queued', gseq=NULL WHERE status='accepted' AND gseq > ?");

@@ -9,12 +9,20 @@
 //   Outbox outbox(&db);
 //   auto result = outbox.Enqueue(validated_records);  // one transaction
 //
+// Files too large to hold in memory stream through the same rules:
+//
+//   CEN_RETURN_IF_ERROR(outbox.BeginQueue());
+//   while (...) { auto q = outbox.Queue(record, "FILE:LINE"); ... }
+//   CEN_RETURN_IF_ERROR(outbox.CommitQueue());  // or AbortQueue(): nothing stays
+//
 // Not thread-safe. Several processes may use one node.db (SQLite locks).
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/sqlite_db.h"
@@ -53,6 +61,16 @@ class Outbox {
   common::Result<std::vector<Queued>> Enqueue(std::vector<nlohmann::json> records,
                                               const std::vector<std::string>& labels = {});
 
+  // Enqueue() one record at a time, in one transaction that BeginQueue()
+  // opens (taking node.db's write lock) and CommitQueue() commits. Queue()
+  // takes a validated record and either stores it or, on kInvalidInput
+  // "LABEL: field: reason", stores nothing for it: the caller may go on with
+  // the next record. AbortQueue(), or destroying the Outbox, rolls back.
+  common::Status BeginQueue();
+  common::Result<Queued> Queue(nlohmann::json& record, std::string_view label);
+  common::Status CommitQueue();
+  void AbortQueue();
+
   // Up to `max` entries with seq > after_seq, oldest first.
   common::Result<std::vector<Entry>> Pending(int64_t after_seq, int max);
   // Removes acknowledged entries and records the hub's verdicts.
@@ -66,7 +84,18 @@ class Outbox {
   common::Result<int64_t> Size();
 
  private:
+  struct Statements {
+    common::Statement latest;    // the newest version of (kind, ref)
+    common::Statement uuid_ref;  // the (kind, ref) a uuid belongs to
+    common::Statement ins_own;
+    common::Statement ins_out;
+  };
+
   common::Database* db_;  // not owned
+  // While a queue is open (BeginQueue() until CommitQueue()/AbortQueue()).
+  std::optional<Statements> statements_;
+  std::optional<common::Transaction> tx_;
+  std::string queued_at_;
 };
 
 }  // namespace cen::node

@@ -60,9 +60,9 @@ common::Result<QueryOutcome> QueryAudit::List(common::Database& db, const QueryO
                {"RESULTS", 9, TextTable::Align::kRight},
                {"RESTRICTED", 10, TextTable::Align::kRight},
                {"ARGUMENTS", 0}});
-  CsvWriter csv(out);
   if (o.format == "csv")
-    csv.WriteRow({"id", "at", "os_user", "command", "results", "restricted", "arguments"});
+    CsvWriter::WriteRow(out, std::vector<std::string>{"id", "at", "os_user", "command", "results",
+                                                      "restricted", "arguments"});
   QueryOutcome outcome;
   while (true) {
     auto row = stmt->Step();
@@ -90,8 +90,10 @@ common::Result<QueryOutcome> QueryAudit::List(common::Database& db, const QueryO
                  .dump(-1, ' ', false, json::error_handler_t::replace)
           << "\n";
     } else if (o.format == "csv") {
-      csv.WriteRow({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2),
-                    stmt->ColumnText(3), stmt->ColumnText(5), stmt->ColumnText(6), joined});
+      CsvWriter::WriteRow(
+          out, std::vector<std::string>{stmt->ColumnText(0), stmt->ColumnText(1),
+                                        stmt->ColumnText(2), stmt->ColumnText(3),
+                                        stmt->ColumnText(5), stmt->ColumnText(6), joined});
     } else {
       t.AddRow({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2), stmt->ColumnText(3),
                 stmt->ColumnText(5), stmt->ColumnText(6), joined});

@@ -114,9 +114,8 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
                {"QUANTITY", 16, TextTable::Align::kRight},
                {"ROUTE", 24},
                {"SUMMARY", 0}});
-  CsvWriter csv(out);
   const std::vector<std::string> columns = RecordFormat::CsvColumns(o.filter.kinds);
-  if (o.format == "csv") csv.WriteRow(columns);
+  if (o.format == "csv") CsvWriter::WriteRow(out, columns);
   bool more = false;
   while (true) {
     auto row = stmt->Step();
@@ -138,7 +137,7 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     if (o.format == "csv") {
       std::vector<std::string> cells;
       for (const std::string& c : columns) cells.push_back(RecordFormat::CsvCell(r, c));
-      csv.WriteRow(cells);
+      CsvWriter::WriteRow(out, cells);
       continue;
     }
     std::string quantity;

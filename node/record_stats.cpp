@@ -130,11 +130,10 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
     return;
   }
   if (o.format == "csv") {
-    CsvWriter csv(out);
     std::vector<std::string> header = titles;
     header.push_back("records");
     for (const std::string& unit : units) header.push_back("quantity_" + unit);
-    csv.WriteRow(header);
+    CsvWriter::WriteRow(out, header);
     for (const Group& g : groups) {
       std::vector<std::string> row = g.key;
       row.push_back(std::to_string(g.records));
@@ -142,7 +141,7 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
         auto it = g.quantity.find(unit);
         row.push_back(it == g.quantity.end() ? "" : json(it->second).dump());
       }
-      csv.WriteRow(row);
+      CsvWriter::WriteRow(out, row);
     }
     return;
   }

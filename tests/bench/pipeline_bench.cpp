@@ -35,6 +35,7 @@
 #include "node/node_commands.h"
 #include "node/node_schema.h"
 #include "node/outbox.h"
+#include "tests/bench/bench_support.h"
 #include "tests/e2e/process.h"
 
 namespace {
@@ -42,18 +43,9 @@ namespace {
 namespace fs = std::filesystem;
 using cen::common::Database;
 using nlohmann::json;
-using SteadyClock = std::chrono::steady_clock;
-
-double Seconds(SteadyClock::time_point a, SteadyClock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-void Check(const cen::common::Status& s, const char* what) {
-  if (!s.ok()) {
-    std::cerr << "bench: " << what << ": " << s.message() << "\n";
-    std::exit(1);
-  }
-}
+using SteadyClock = cen::bench::SteadyClock;
+constexpr auto Seconds = cen::bench::SecondsBetween;
+constexpr auto Check = cen::bench::CheckOk;
 
 int FreePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -1,0 +1,78 @@
+// RFC 4180 CSV, streamed: one row at a time from a std::istream, so a file of
+// any size costs the memory of its longest row. Also reads an in-memory buffer
+// (wrap it in a std::istringstream), which is what a fuzz target needs.
+//
+//   CsvReader reader(in);
+//   while (true) {
+//     auto row = reader.Next();
+//     if (!row.ok()) { Report(reader.error()); continue; }  // resumes at the next line
+//     if (!*row) break;                                        // end of input
+//     for (const std::string& field : reader.fields()) ...
+//   }
+//
+// Accepted: a UTF-8 byte order mark at the very start (skipped), LF or CRLF
+// line ends, fields in double quotes with "" for a quote and line breaks
+// inside. Refused, with the line and column: a quote inside an unquoted field,
+// text after a closing quote, a quoted field still open at the end of the
+// input, a row longer than `max_row_bytes`. Bytes are passed through as they
+// are: checking the encoding is the caller's business.
+//
+// Not thread-safe; no global state.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace cen::node {
+
+class CsvReader {
+ public:
+  struct Error {
+    int64_t line = 0;
+    size_t column = 0;  // 1-based field number in the row
+    std::string reason;
+  };
+
+  explicit CsvReader(std::istream& in, size_t max_row_bytes = size_t{1} << 20);
+
+  // Reads the next row. True with a row in fields(), false at the end of the
+  // input; kInvalidInput with error() filled for a malformed row, after which
+  // the reader has skipped to the start of the next line.
+  common::Result<bool> Next();
+
+  // The fields of the row Next() read (also the part read of a malformed one).
+  std::span<const std::string> fields() const { return {fields_.data(), count_}; }
+  // The line the last row started on, 1-based.
+  int64_t line() const { return row_line_; }
+  const Error& error() const { return error_; }
+  // Bytes consumed from the stream so far (for progress).
+  uint64_t bytes_read() const { return consumed_; }
+
+ private:
+  bool Fill();
+  std::string& NewField();
+  common::Status Fail(std::string reason);
+  void SkipRestOfLine();
+
+  std::istream& in_;
+  const size_t max_row_bytes_;
+  std::vector<char> buffer_;
+  size_t pos_ = 0;
+  size_t end_ = 0;
+  bool started_ = false;  // the BOM check is done
+  bool eof_ = false;
+  uint64_t consumed_ = 0;
+  int64_t line_ = 1;  // line of the next byte
+  int64_t row_line_ = 0;
+  std::vector<std::string> fields_;  // storage reused across rows
+  size_t count_ = 0;
+  size_t row_bytes_ = 0;
+  Error error_;
+};
+
+}  // namespace cen::node

@@ -1,0 +1,64 @@
+// What a data drop reads records from: CsvRecordReader or NdjsonRecordReader.
+// Each turns its rows into records (JSON objects with canonical field names)
+// for RecordValidator and Outbox, and names the line and column of a problem.
+//
+//   std::unique_ptr<DropRecordReader> reader = std::make_unique<CsvRecordReader>(in);
+//   std::vector<DropIssue> issues;
+//   if (!reader->Start(issues)) return Report(issues);
+//   for (nlohmann::json record; reader->Next(record, issues); issues.clear()) ...
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cen::node {
+
+// One problem with a row: "FILE:LINE[:COLUMN]: field: reason".
+struct DropIssue {
+  int64_t line = 0;
+  size_t column = 0;  // 1-based CSV column; 0 when none applies
+  std::string field;  // canonical field name, or "(row)", "(header)", "(line)"
+  std::string reason;
+
+  // "FILE:LINE[:COLUMN]: field: reason", the form every drop message takes.
+  std::string Text(std::string_view file) const {
+    std::string text = std::string(file) + ":" + std::to_string(line);
+    if (column > 0) text += ":" + std::to_string(column);
+    return text + ": " + field + ": " + reason;
+  }
+};
+
+class DropRecordReader {
+ public:
+  virtual ~DropRecordReader() = default;
+
+  // Reads what comes before the records (a CSV header). False when no record
+  // can be read from the input; `issues` say why.
+  virtual bool Start(std::vector<DropIssue>& issues) = 0;
+  // Reads the next row. True when a row was consumed: with `record` set when
+  // it could be read, and with `issues` appended (record then unusable) when
+  // it could not. False at the end of the input.
+  virtual bool Next(nlohmann::json& record, std::vector<DropIssue>& issues) = 0;
+  // The line the row Next() returned starts on.
+  virtual int64_t line() const = 0;
+  // The 1-based column holding a field named in a validation error
+  // ("offenders[1].age" -> the offenders column), 0 when none does.
+  virtual size_t ColumnOf(std::string_view field) const = 0;
+  virtual uint64_t bytes_read() const = 0;
+  // True when fields sit in columns (CSV), so a field can be missing from all rows.
+  virtual bool has_columns() const { return false; }
+
+  // The rejects file (--partial): a header whose last column is `reason`,
+  // then each refused row as it was read, with its reasons in that column.
+  virtual void WriteRejectHeader(std::ostream& out) const = 0;
+  // The row Next() read as a line of the rejects file, up to and including
+  // the comma before its reason.
+  virtual std::string RejectPrefix() const = 0;
+};
+
+}  // namespace cen::node

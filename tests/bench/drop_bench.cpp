@@ -1,0 +1,237 @@
+// Data drop benchmark: rows/s of `cen-node drop` on a generated CSV file
+// (validated, classified and durable in the outbox, synchronous=FULL), its
+// peak memory at two file sizes (flat: the file is streamed), beside raw
+// SQLite inserts of the same records into the same tables in the same run.
+//
+//   cen_drop_bench --rows 1000000 --small 100000
+//
+// 1. Generates ROWS seizures as CSV (about 300 bytes a row) and the first
+//    SMALL rows as a second file.
+// 2. Baselines: one transaction of plain prepared INSERTs (a) into the outbox
+//    alone, (b) of msgpack bodies into own_records + outbox, as a drop writes.
+// 3. Runs the real `cen-node drop` binary on each file in a fresh node, then
+//    again on the big file (every row unchanged), and --dry-run; each as a
+//    child process, whose peak RSS wait4() reports.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/curve_keys.h"
+#include "common/msgpack_json.h"
+#include "common/sqlite_db.h"
+#include "common/uuid7.h"
+#include "node/drop_importer.h"
+#include "node/node_commands.h"
+#include "node/node_schema.h"
+#include "tests/bench/bench_support.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using cen::bench::CheckOk;
+using cen::bench::SecondsBetween;
+using cen::bench::SteadyClock;
+using cen::common::Database;
+using nlohmann::json;
+
+constexpr const char* kHeader =
+    "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit,location,"
+    "location_type,direction,detection,transport_mode,departure,destination,source_eval,"
+    "info_eval,lang";
+
+// Row i of the generated drop, without its line end.
+std::string MakeRow(int64_t i, std::mt19937& rng) {
+  static const char* kCountries[] = {"FR", "DE", "NL", "ES", "BE", "IT", "PT", "PL", "GR", "SE"};
+  static const char* kFrom[] = {"CO", "EC", "BR", "PE", "MX", "NG", "CN", "IN", "AF", "PK"};
+  static const char* kCommodities[] = {"drugs", "tobacco", "cites", "currency", "ipr"};
+  static const char* kTypes[] = {"seaport", "airport", "land_border", "postal"};
+  const auto pick = [&](auto& list) { return list[rng() % (sizeof list / sizeof list[0])]; };
+  std::ostringstream row;
+  row << "seizure,BENCH-" << i << ",2026-0" << 1 + rng() % 9 << "-1" << rng() % 10 << ","
+      << pick(kCountries) << "," << pick(kCommodities)
+      << ",\"Concealed in a consignment declared as fruit, found by x-ray; lot " << i
+      << " of the operation, packages wrapped in carbon paper\","
+      << 1 + static_cast<double>(rng() % 50000) / 10.0 << ",KGM,Port of entry " << rng() % 100
+      << "," << pick(kTypes) << ",import,x_ray,1," << pick(kFrom) << "," << pick(kCountries)
+      << ",B,2,en";
+  return row.str();
+}
+
+void GenerateCsv(const fs::path& path, int64_t rows) {
+  std::mt19937 rng(42);
+  std::ofstream out(path, std::ios::binary);
+  out << kHeader << "\n";
+  for (int64_t i = 0; i < rows; ++i) out << MakeRow(i, rng) << "\n";
+}
+
+std::string InitNode(const fs::path& dir) {
+  std::ostringstream key;
+  auto hub_keys = cen::common::CurveKeys::Generate();
+  CheckOk(hub_keys.status(), "keys");
+  cen::node::NodeInitOptions o{dir.string(), "BENCH", "tcp://127.0.0.1:9", hub_keys->public_key(),
+                               "EU"};
+  CheckOk(cen::node::NodeCommands::Init(o, key), "node init");
+  return dir.string();
+}
+
+// Raw SQLite: `rows` msgpack bodies into own_records and their keys into the
+// outbox, as a drop stores them (or the outbox alone), with a drop's page
+// cache, one transaction, synchronous=FULL.
+double RawInserts(const fs::path& dir, int64_t rows, bool own_records) {
+  auto db = cen::node::NodeSchema::Open(InitNode(dir), Database::Mode::kReadWrite);
+  CheckOk(db.status(), "open");
+  CheckOk(db->Exec("PRAGMA synchronous=FULL"), "pragma");
+  CheckOk(db->Exec(cen::node::DropImporter::kCachePragma), "pragma");
+  // One record's JSON content and body, reused: SQLite's cost does not depend on the bytes.
+  json rec = {
+      {"kind", "seizure"},          {"ref", "BENCH-0"},      {"seizure_date", "2026-03-14"},
+      {"reporting_country", "FR"},  {"commodity", "drugs"},  {"description", std::string(120, 'x')},
+      {"quantity", 12.5},           {"unit", "KGM"},         {"location", "Port of entry 1"},
+      {"location_type", "seaport"}, {"direction", "import"}, {"detection", "x_ray"},
+      {"transport_mode", 1},        {"departure", "CO"},     {"destination", "FR"},
+      {"source_eval", "B"},         {"info_eval", 2},        {"lang", "en"},
+      {"scope", "global"},          {"handling", "H0"}};
+  rec["uuid"] = cen::common::Uuid7::Generate();
+  rec["version"] = 1;
+  const std::string body = cen::common::MsgpackJson::Encode(rec);
+  auto own = db->Prepare(
+      "INSERT INTO own_records(uuid, version, kind, ref, body, queued_at) "
+      "VALUES (?, 1, 'seizure', ?, ?, '2026-11-28T00:00:00.000Z')");
+  auto out = db->Prepare("INSERT INTO outbox(uuid, version) VALUES (?, 1)");
+  CheckOk(own.status(), "prepare");
+  CheckOk(out.status(), "prepare");
+  const auto t0 = SteadyClock::now();
+  auto tx = db->Begin();
+  CheckOk(tx.status(), "begin");
+  for (int64_t i = 0; i < rows; ++i) {
+    const std::string uuid = cen::common::Uuid7::Generate();
+    if (own_records) {
+      CheckOk(own->Bind(1, uuid).Bind(2, "BENCH-" + std::to_string(i)).BindBlob(3, body).Run(),
+              "insert");
+    }
+    CheckOk(out->Bind(1, uuid).Run(), "insert");
+  }
+  CheckOk(tx->Commit(), "commit");
+  return static_cast<double>(rows) / SecondsBetween(t0, SteadyClock::now());
+}
+
+struct ChildRun {
+  int exit_code = -1;
+  double seconds = 0;
+  long max_rss_kb = 0;
+  std::string out;
+};
+
+// Runs argv with stdout to `out_path`; wait4() gives its own peak RSS.
+ChildRun RunChild(const std::vector<std::string>& args, const fs::path& out_path) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  ChildRun run;
+  const auto t0 = SteadyClock::now();
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
+    std::cerr << "bench: cannot start " << args[0] << "\n";
+    std::exit(1);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  run.seconds = SecondsBetween(t0, SteadyClock::now());
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.max_rss_kb = usage.ru_maxrss;
+  std::ifstream in(out_path);
+  std::getline(in, run.out);
+  return run;
+}
+
+ChildRun Drop(const fs::path& node, const fs::path& csv, const fs::path& work,
+              std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{CEN_NODE_BIN, "drop", "--data", node.string(), "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back(csv.string());
+  ChildRun run = RunChild(args, work / "drop.out");
+  if (run.exit_code != 0) {
+    std::cerr << "bench: cen-node drop exited " << run.exit_code << ": " << run.out << "\n";
+    std::exit(1);
+  }
+  return run;
+}
+
+void Report(const std::string& what, int64_t rows, const ChildRun& run) {
+  std::cout << what << static_cast<long>(static_cast<double>(rows) / run.seconds) << " rows/s ("
+            << run.seconds << " s), peak RSS " << run.max_rss_kb / 1024 << " MiB; " << run.out
+            << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cenhub data drop benchmark: cen-node drop on a generated CSV, beside raw SQLite"};
+  int64_t rows = 1000000;
+  int64_t small = 100000;
+  bool keep = false;
+  app.add_option("--rows", rows, "Rows in the big file")->capture_default_str();
+  app.add_option("--small", small, "Rows in the small file (memory comparison)")
+      ->capture_default_str();
+  app.add_flag("--keep", keep, "Keep the work directory afterwards");
+  CLI11_PARSE(app, argc, argv);
+  if (small > rows) small = rows;
+
+  char tmpl[] = "/tmp/cen-drop-bench-XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  const fs::path big_csv = dir / "big.csv";
+  const fs::path small_csv = dir / "small.csv";
+  GenerateCsv(big_csv, rows);
+  GenerateCsv(small_csv, small);
+  std::cout << "cenhub drop benchmark: " << rows << " rows (" << fs::file_size(big_csv) / 1048576
+            << " MiB CSV) and " << small << " rows; work dir " << dir << "; "
+            << std::thread::hardware_concurrency() << " cores\n";
+
+  const double raw_outbox = RawInserts(dir / "raw-outbox", rows, false);
+  std::cout << "baseline  raw SQLite, outbox INSERTs alone, 1 tx, synchronous=FULL:           "
+            << static_cast<long>(raw_outbox) << " rows/s\n";
+  const double raw_both = RawInserts(dir / "raw-both", rows, true);
+  std::cout << "baseline  raw SQLite, own_records + outbox INSERTs, 1 tx, synchronous=FULL:   "
+            << static_cast<long>(raw_both) << " rows/s\n";
+
+  const fs::path small_node = InitNode(dir / "node-small");
+  Report("drop      " + std::to_string(small) + " rows, new:       ", small,
+         Drop(small_node, small_csv, dir));
+  const fs::path big_node = InitNode(dir / "node-big");
+  Report("drop      --dry-run " + std::to_string(rows) + " rows:   ", rows,
+         Drop(big_node, big_csv, dir, {"--dry-run"}));
+  const ChildRun big = Drop(big_node, big_csv, dir);
+  Report("drop      " + std::to_string(rows) + " rows, new:      ", rows, big);
+  Report("drop      " + std::to_string(rows) + " rows again (unchanged): ", rows,
+         Drop(big_node, big_csv, dir));
+  std::cout << "ratio     drop / raw own_records+outbox inserts = "
+            << static_cast<double>(rows) / big.seconds / raw_both << "\n";
+  if (keep) {
+    std::cout << "work directory kept: " << dir << "\n";
+  } else {
+    fs::remove_all(dir);
+  }
+  return 0;
+}

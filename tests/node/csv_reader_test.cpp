@@ -1,0 +1,113 @@
+#include "node/csv_reader.h"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using cen::node::CsvReader;
+
+namespace {
+
+using Rows = std::vector<std::vector<std::string>>;
+
+// Every row of `text`; REQUIREs that each one reads.
+Rows ReadAll(const std::string& text, std::vector<int64_t>* lines = nullptr) {
+  std::istringstream in(text);
+  CsvReader reader(in);
+  Rows rows;
+  while (true) {
+    auto row = reader.Next();
+    INFO((row.ok() ? std::string() : row.status().message()));
+    REQUIRE(row.ok());
+    if (!*row) break;
+    rows.emplace_back(reader.fields().begin(), reader.fields().end());
+    if (lines != nullptr) lines->push_back(reader.line());
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("CsvReader reads RFC 4180 rows", "[node][csv]") {
+  SECTION("plain fields, LF and CRLF, no final line end") {
+    CHECK(ReadAll("a,b,c\n1,2,3\r\nx,,z") ==
+          Rows{{"a", "b", "c"}, {"1", "2", "3"}, {"x", "", "z"}});
+  }
+  SECTION("quoted fields with commas, doubled quotes and line breaks") {
+    std::vector<int64_t> lines;
+    CHECK(ReadAll("a,\"b, c\",\"say \"\"hi\"\"\"\n\"two\nlines\",x,\"\"\nlast,1,2\n", &lines) ==
+          Rows{{"a", "b, c", "say \"hi\""}, {"two\nlines", "x", ""}, {"last", "1", "2"}});
+    CHECK(lines == std::vector<int64_t>{1, 2, 4});
+  }
+  SECTION("a UTF-8 byte order mark at the start is skipped") {
+    CHECK(ReadAll("\xEF\xBB\xBFkind,ref\nseizure,R1\n") ==
+          Rows{{"kind", "ref"}, {"seizure", "R1"}});
+  }
+  SECTION("Cyrillic text passes through unchanged") {
+    CHECK(ReadAll("description\n\"Героин в грузе, 5 кг\"\n") ==
+          Rows{{"description"}, {"Героин в грузе, 5 кг"}});
+  }
+  SECTION("a blank line is a row with one empty field") {
+    CHECK(ReadAll("a\n\nb\n") == Rows{{"a"}, {""}, {"b"}});
+  }
+  SECTION("rows longer than the read buffer") {
+    const std::string big(200000, 'x');
+    CHECK(ReadAll("a,b\n" + big + ",\"" + big + "\"\n") == Rows{{"a", "b"}, {big, big}});
+  }
+}
+
+TEST_CASE("CsvReader names the line and column of bad quoting and resumes", "[node][csv]") {
+  struct Case {
+    std::string text;
+    int64_t line;
+    size_t column;
+    std::string reason;
+  };
+  const Case cases[] = {
+      {"a,b\n1,2\nx,5\" pipe\nnext,row\n", 3, 2, "quote inside an unquoted field"},
+      {"a,b\n\"q\"x,2\nnext,row\n", 2, 1, "text after the closing quote"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    std::istringstream in(c.text);
+    CsvReader reader(in);
+    REQUIRE(*reader.Next());
+    if (c.line == 3) REQUIRE(*reader.Next());
+    auto bad = reader.Next();
+    REQUIRE_FALSE(bad.ok());
+    CHECK(reader.error().line == c.line);
+    CHECK(reader.error().column == c.column);
+    CHECK_THAT(reader.error().reason, Catch::Contains(c.reason));
+    auto next = reader.Next();
+    REQUIRE(next.ok());
+    REQUIRE(*next);
+    CHECK(std::vector<std::string>(reader.fields().begin(), reader.fields().end()) ==
+          std::vector<std::string>{"next", "row"});
+    CHECK(reader.line() == c.line + 1);
+  }
+}
+
+TEST_CASE("CsvReader refuses a quoted field left open at the end", "[node][csv]") {
+  std::istringstream in("a,b\n1,\"never closed\n2,3\n");
+  CsvReader reader(in);
+  REQUIRE(*reader.Next());
+  auto bad = reader.Next();
+  REQUIRE_FALSE(bad.ok());
+  CHECK(reader.error().line == 2);
+  CHECK_THAT(reader.error().reason, Catch::Contains("opened on line 2 is never closed"));
+  auto end = reader.Next();
+  REQUIRE(end.ok());
+  CHECK_FALSE(*end);
+}
+
+TEST_CASE("CsvReader refuses a row beyond its size limit", "[node][csv]") {
+  std::istringstream in("a\n" + std::string(5000, 'x') + "\nb\n");
+  CsvReader reader(in, 1000);
+  REQUIRE(*reader.Next());
+  auto bad = reader.Next();
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(reader.error().reason, Catch::Contains("longer than 1000 bytes"));
+  REQUIRE(*reader.Next());
+  CHECK(reader.fields()[0] == "b");
+}

@@ -1,0 +1,368 @@
+#include "node/drop_importer.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/msgpack_json.h"
+#include "node/drop_template.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::common::StatusCode;
+using cen::node::DropFormat;
+using cen::node::DropImporter;
+using cen::node::DropSettings;
+using cen::node::DropSummary;
+using cen::node::DropTemplate;
+using cen::test::CountRows;
+using cen::test::CreateNodeDb;
+using cen::test::TempDir;
+
+namespace {
+
+constexpr const char* kHeader =
+    "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit\n";
+
+// A valid seizure row for kHeader.
+std::string Row(const std::string& ref, const std::string& quantity = "12.5",
+                const std::string& description = "Cocaine in banana boxes") {
+  return "seizure," + ref + ",2026-03-14,FR,drugs," + description + "," + quantity + ",KGM\n";
+}
+
+// A node.db and a folder for drop files.
+struct Fixture {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  std::string errors;  // what the last Drop() wrote to its error stream
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = tmp.File(name);
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+  DropSummary Drop(const std::string& name, const std::string& text, DropSettings settings = {}) {
+    const std::string path = Write(name, text);
+    std::ostringstream err;
+    std::istringstream no_stdin;
+    DropImporter importer(&db, settings);
+    DropSummary summary = importer.ImportFile(path, no_stdin, err);
+    errors = err.str();
+    return summary;
+  }
+
+  int64_t Outbox() { return CountRows(db, "outbox"); }
+
+  // Drops the `kind` template and returns the record it queued, as JSON.
+  nlohmann::json DropTemplateRecord(const std::string& kind) {
+    std::ostringstream csv;
+    REQUIRE(DropTemplate::Write(kind, csv).ok());
+    DropSummary s = Drop(kind + ".csv", csv.str());
+    INFO(errors);
+    REQUIRE(s.status.ok());
+    auto stmt = db.Prepare("SELECT body FROM own_records WHERE kind=?");
+    REQUIRE(stmt.ok());
+    stmt->Bind(1, kind);
+    REQUIRE(*stmt->Step());
+    auto record = cen::common::MsgpackJson::Decode(stmt->ColumnBlob(0));
+    REQUIRE(record.ok());
+    return *record;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A CSV drop queues every row once; a re-drop changes nothing", "[node][drop]") {
+  Fixture f;
+  const std::string text = std::string(kHeader) + Row("FR-1") + Row("FR-2") + Row("FR-3");
+  DropSummary first = f.Drop("cases.csv", text);
+  INFO(f.errors);
+  REQUIRE(first.status.ok());
+  CHECK(first.rows == 3);
+  CHECK(first.added == 3);
+  CHECK(first.imported);
+  CHECK(f.Outbox() == 3);
+
+  DropSummary again = f.Drop("cases.csv", text);
+  REQUIRE(again.status.ok());
+  CHECK(again.added == 0);
+  CHECK(again.unchanged == 3);
+  CHECK(f.Outbox() == 3);
+  CHECK_THAT(again.Line(), Catch::Contains("3 rows: 0 new, 0 amended, 3 unchanged, 0 rejected"));
+}
+
+TEST_CASE("A changed row becomes the next version of its record", "[node][drop]") {
+  Fixture f;
+  REQUIRE(f.Drop("a.csv", std::string(kHeader) + Row("FR-1") + Row("FR-2")).status.ok());
+  DropSummary s = f.Drop("b.csv", std::string(kHeader) + Row("FR-1", "13") + Row("FR-2"));
+  REQUIRE(s.status.ok());
+  CHECK(s.amended == 1);
+  CHECK(s.unchanged == 1);
+  CHECK(CountRows(f.db, "own_records") == 3);
+  auto versions = f.db.QueryInt("SELECT count(DISTINCT uuid) FROM own_records WHERE ref='FR-1'");
+  REQUIRE(versions.ok());
+  CHECK(**versions == 1);
+  auto latest = f.db.QueryInt("SELECT max(version) FROM own_records WHERE ref='FR-1'");
+  CHECK(**latest == 2);
+}
+
+TEST_CASE("One invalid row and nothing of the file is imported", "[node][drop]") {
+  Fixture f;
+  const std::string text =
+      std::string(kHeader) + Row("FR-1") + Row("FR-2", "-4") + Row("FR-3") + Row("FR-4", "2", "");
+  DropSummary s = f.Drop("bad.csv", text);
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK_FALSE(s.imported);
+  CHECK(s.rejected == 2);
+  CHECK(f.Outbox() == 0);
+  CHECK(CountRows(f.db, "own_records") == 0);
+  const std::string path = f.tmp.File("bad.csv");
+  CHECK_THAT(f.errors, Catch::Contains(path + ":3:7: quantity: must be a number greater than 0"));
+  CHECK_THAT(f.errors, Catch::Contains(path + ":5:6: description: required"));
+}
+
+TEST_CASE("A partial drop imports the valid rows and writes the rest to FILE.rejects.csv",
+          "[node][drop]") {
+  Fixture f;
+  const std::string text = std::string(kHeader) + Row("FR-1") + Row("FR-2", "lots") + Row("FR-3");
+  DropSettings settings;
+  settings.partial = true;
+  DropSummary s = f.Drop("part.csv", text, settings);
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK(s.imported);
+  CHECK(s.added == 2);
+  CHECK(s.rejected == 1);
+  CHECK(f.Outbox() == 2);
+  std::ifstream in(f.tmp.File("part.csv.rejects.csv"));
+  std::stringstream rejects;
+  rejects << in.rdbuf();
+  CHECK(rejects.str() ==
+        "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit,reason\r\n"
+        "seizure,FR-2,2026-03-14,FR,drugs,Cocaine in banana boxes,lots,KGM,"
+        "quantity: must be a number greater than 0\r\n");
+}
+
+TEST_CASE("A dry run counts and imports nothing", "[node][drop]") {
+  Fixture f;
+  REQUIRE(f.Drop("a.csv", std::string(kHeader) + Row("FR-1")).status.ok());
+  DropSettings settings;
+  settings.dry_run = true;
+  DropSummary s = f.Drop("b.csv", std::string(kHeader) + Row("FR-1", "2") + Row("FR-9"), settings);
+  REQUIRE(s.status.ok());
+  CHECK(s.amended == 1);
+  CHECK(s.added == 1);
+  CHECK_FALSE(s.imported);
+  CHECK(CountRows(f.db, "own_records") == 1);
+}
+
+TEST_CASE("Malformed CSV is reported with its line and column", "[node][drop]") {
+  Fixture f;
+  struct Case {
+    const char* what;
+    std::string text;
+    std::string expected;  // after "PATH:"
+  };
+  const Case cases[] = {
+      {"bad quoting",
+       std::string(kHeader) + Row("FR-1") + "seizure,FR-2,2026-03-14,FR,drugs,5\" pipe,1,KGM\n",
+       "3:6: description: quote inside an unquoted field"},
+      {"ragged row", std::string(kHeader) + "seizure,FR-1,2026-03-14\n",
+       "2: (row): has 3 fields; the header has 8"},
+      {"invalid UTF-8 (Latin-1)", std::string(kHeader) + Row("FR-1", "1", "H\xe9ro\xefne"),
+       "2:6: description: not valid UTF-8"},
+      {"unknown column", "kind,ref,colour\nseizure,FR-1,red\n", "1:3: colour: unknown column"},
+      {"missing required column", "ref,description\nFR-1,x\n", "1: kind: required column missing"},
+      {"missing column of the kind", "kind,ref,seizure_date\nseizure,FR-1,2026-03-14\n",
+       "2: reporting_country: required (the file has no reporting_country column)"},
+      {"empty file", "", "1: (header): the file is empty"},
+      {"unterminated quote", std::string(kHeader) + "seizure,FR-1,\"2026-03-14\n",
+       "2:3: seizure_date: quoted field opened on line 2 is never closed"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    DropSummary s = f.Drop("m.csv", c.text);
+    CHECK(s.status.code() == StatusCode::kInvalidInput);
+    CHECK_THAT(f.errors, Catch::Contains(f.tmp.File("m.csv") + ":" + c.expected));
+    CHECK(f.Outbox() == 0);
+  }
+}
+
+TEST_CASE("A UTF-8 byte order mark and Cyrillic text are accepted", "[node][drop]") {
+  Fixture f;
+  DropSummary s = f.Drop("ru.csv", "\xEF\xBB\xBF" + std::string(kHeader) +
+                                       "seizure,RU-1,2026-03-14,RU,drugs,\"Героин в грузе "
+                                       "бананов, тайник в полу\",5,KGM\n");
+  INFO(f.errors);
+  REQUIRE(s.status.ok());
+  CHECK(s.added == 1);
+}
+
+TEST_CASE("Every record rule is reported on the line of the row", "[node][drop]") {
+  struct Case {
+    std::string column;
+    std::string value;
+    std::string expected;  // "field: reason" start
+  };
+  // Each row puts one bad value into an otherwise valid seizure, on line 3.
+  const Case cases[] = {
+      {"seizure_date", "14/03/2026", "seizure_date: must be a calendar date"},
+      {"seizure_date", "2099-01-01", "seizure_date: must not be after tomorrow"},
+      {"reporting_country", "fr", "reporting_country: must be upper case: FR"},
+      {"commodity", "cocaine", "commodity: must be one of drugs"},
+      {"unit", "KG", "unit: must be one of"},
+      {"hs_code", "999999", "hs_code: 999999 is not a Harmonized System subheading"},
+      {"locode", "XXABC", "locode: XX is not an ISO 3166-1 country"},
+      {"lat", "95", "lat: must be a number from -90 to 90"},
+      {"transport_mode", "12", "transport_mode: must be an integer from 0 to 9"},
+      {"containers", "CSQU3054384", "containers[0]: wrong ISO 6346 check digit"},
+      {"vessel_imo", "9074728", "vessel_imo: must be an IMO ship number"},
+      {"transit", "ES;XX", "transit[1]: must be an ISO 3166-1 alpha-2 country code"},
+      {"currency", "EURO", "currency: must be an ISO 4217 currency code"},
+      {"offenders", "CO/M/340", "offenders[0].age: must be an integer from 0 to 120"},
+      {"offenders", "CO/X/", "offenders[0].gender: must be one of M, F, U"},
+      {"offenders", "CO/M/34/extra", "offenders: item 'CO/M/34/extra' must be"},
+      {"handling", "H9", "handling: must be one of H0, H1, H2, H3"},
+      {"info_eval", "5", "info_eval: must be an integer from 1 to 4"},
+      {"lang", "english", "lang: must be an ISO 639-1 language code"},
+      {"scope", "everyone", "scope: must be global"},
+      {"uuid", "not-a-uuid", "uuid: must be a UUID"},
+  };
+  // The required fields with valid values; the column under test goes last.
+  const std::vector<std::pair<std::string, std::string>> base = {
+      {"kind", "seizure"},    {"seizure_date", "2026-03-14"}, {"reporting_country", "FR"},
+      {"commodity", "drugs"}, {"description", "x"},           {"quantity", "1"},
+      {"unit", "KGM"}};
+  for (const auto& c : cases) {
+    INFO(c.column << " = " << c.value);
+    Fixture f;
+    std::string header = "ref";
+    std::string good = "FR-1";
+    std::string bad = "FR-2";
+    std::string good_value;  // of the column under test in the valid row
+    for (const auto& [column, value] : base) {
+      if (column == c.column) {
+        good_value = value;
+        continue;
+      }
+      header += "," + column;
+      good += "," + value;
+      bad += "," + value;
+    }
+    const size_t last_column =
+        static_cast<size_t>(std::count(header.begin(), header.end(), ',')) + 2;
+    DropSummary s = f.Drop("r.csv", header + "," + c.column + "\n" + good + "," + good_value +
+                                        "\n" + bad + "," + c.value + "\n");
+    CHECK(s.status.code() == StatusCode::kInvalidInput);
+    CHECK(s.rejected == 1);
+    CHECK_THAT(f.errors, Catch::Contains(f.tmp.File("r.csv") + ":3:" + std::to_string(last_column) +
+                                         ": " + c.expected));
+  }
+}
+
+TEST_CASE("CSV list, offender and indicator columns become JSON arrays", "[node][drop]") {
+  Fixture f;
+  const nlohmann::json record = f.DropTemplateRecord("seizure");
+  CHECK(record["transit"] == nlohmann::json({"PA", "ES"}));
+  CHECK(record["offenders"] ==
+        nlohmann::json::parse(R"([{"nationality":"EC","gender":"M","age":34},)"
+                              R"({"nationality":"FR","gender":"F"}])"));
+  CHECK(record["quantity"] == 12.5);
+  CHECK(record["value"] == 250000);
+  CHECK(record["description"] ==
+        "Cocaine in 12 packages hidden in banana boxes, \"Premium\" brand");
+  CHECK_FALSE(record.contains("handling_note"));  // an empty cell leaves the field out
+
+  const nlohmann::json indicators = f.DropTemplateRecord("alert")["indicators"];
+  CHECK(indicators["routes"] == nlohmann::json::parse(R"([["EC","PA","ES","FR"]])"));
+  CHECK(indicators["companies"] == nlohmann::json({"Example Fruit Export SA"}));
+}
+
+TEST_CASE("NDJSON drops follow the same rules", "[node][drop]") {
+  Fixture f;
+  const std::string good =
+      R"({"kind":"seizure","ref":"N-1","seizure_date":"2026-03-14","reporting_country":"FR",)"
+      R"("commodity":"drugs","description":"x","quantity":1,"unit":"KGM"})";
+  DropSummary s = f.Drop(
+      "a.ndjson", good + "\n\n" + "{not json\n" + R"({"kind":"seizure","ref":"N-2"})" + "\n");
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK(s.rejected == 2);
+  const std::string path = f.tmp.File("a.ndjson");
+  CHECK_THAT(f.errors, Catch::Contains(path + ":3: (line): not valid JSON"));
+  CHECK_THAT(f.errors, Catch::Contains(path + ":4: seizure_date: required"));
+
+  DropSummary ok = f.Drop("b.jsonl", good + "\n");
+  REQUIRE(ok.status.ok());
+  CHECK(ok.added == 1);
+  DropSummary again = f.Drop("b.jsonl", good + "\r\n");
+  CHECK(again.unchanged == 1);
+}
+
+TEST_CASE("A ref keeps its uuid: a drop naming another uuid for it is refused", "[node][drop]") {
+  Fixture f;
+  REQUIRE(f.Drop("a.csv", std::string(kHeader) + Row("FR-1")).status.ok());
+  DropSummary s = f.Drop("b.csv",
+                         "kind,ref,uuid,seizure_date,reporting_country,commodity,"
+                         "description,quantity,unit\n"
+                         "seizure,FR-1,01890a5d-ac96-774b-bcce-b302099a8057,2026-03-14,"
+                         "FR,drugs,x,2,KGM\n");
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(f.errors, Catch::Contains(f.tmp.File("b.csv") + ":2:3: uuid: ref 'FR-1' already"));
+  CHECK(CountRows(f.db, "own_records") == 1);
+}
+
+TEST_CASE("The format comes from the extension, or is refused", "[node][drop]") {
+  CHECK(*DropImporter::FormatOf("x.csv") == DropFormat::kCsv);
+  CHECK(*DropImporter::FormatOf("x.ndjson") == DropFormat::kNdjson);
+  CHECK(*DropImporter::FormatOf("x.jsonl") == DropFormat::kNdjson);
+  CHECK(DropImporter::FormatOf("x.xlsx").status().code() == StatusCode::kUsage);
+}
+
+TEST_CASE("A file of many batches keeps its rows in order, refusals included", "[node][drop]") {
+  Fixture f;
+  std::string text = kHeader;
+  for (int i = 0; i < 6000; ++i) {
+    text += Row("FR-" + std::to_string(i), i % 2500 == 1234 ? "0" : "1");
+  }
+  text += "seizure,FR-7,2026-03-14,FR,drugs,x,1,KGM\n";  // an amendment of line 9
+  DropSettings settings;
+  settings.partial = true;
+  DropSummary s = f.Drop("many.csv", text, settings);
+  CHECK(s.rows == 6001);
+  CHECK(s.added == 5998);
+  CHECK(s.amended == 1);
+  CHECK(s.rejected == 2);
+  CHECK(f.Outbox() == 5999);
+  const std::string path = f.tmp.File("many.csv");
+  CHECK_THAT(f.errors, Catch::Contains(path + ":1236:7: quantity") &&
+                           Catch::Contains(path + ":3736:7: quantity"));
+  std::ifstream in(path + ".rejects.csv");
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  REQUIRE(lines.size() == 3);
+  CHECK_THAT(lines[1], Catch::StartsWith("seizure,FR-1234,"));
+  CHECK_THAT(lines[2], Catch::StartsWith("seizure,FR-3734,"));
+
+  DropSettings ndjson;
+  ndjson.partial = true;
+  const std::string uuid = "01890a5d-ac96-774b-bcce-b302099a8057";
+  DropSummary n = f.Drop("u.ndjson",
+                         R"({"kind":"seizure","ref":"FR-1","uuid":")" + uuid +
+                             R"(","seizure_date":"2026-03-14","reporting_country":"FR",)"
+                             R"("commodity":"drugs","description":"x","quantity":1,"unit":"KGM"})"
+                             "\n",
+                         ndjson);
+  CHECK(n.rejected == 1);
+  std::ifstream u(f.tmp.File("u.ndjson.rejects.csv"));
+  std::getline(u, line);
+  CHECK(line == "line,record,reason\r");
+  std::getline(u, line);
+  CHECK_THAT(line, Catch::StartsWith("1,\"{\"\"kind\"\"") &&
+                       Catch::Contains(",uuid: ref 'FR-1' already belongs to record"));
+}
