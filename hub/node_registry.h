@@ -17,21 +17,28 @@ namespace cen::hub {
 
 struct NodeInfo {
   std::string id;
-  std::string pubkey;  // Z85
-  std::string region;  // may be empty
+  std::string pubkey;    // Z85
+  std::string region;    // may be empty
+  bool revoked = false;  // `cen-hub revoke`: refused at ZAP, served nothing
 };
 
 class NodeRegistry {
  public:
   explicit NodeRegistry(common::Database* db) : db_(db) {}
 
-  // Registers a node, or updates its key and region when the id exists.
+  // Registers a node, or updates its key and region when the id exists (the
+  // old key is refused from then on) and lifts a revocation.
   // REQUIRES: id and key already validated.
   common::Status Allow(const NodeInfo& node);
+  // Marks a registered node revoked. kNotFound when no such id.
+  common::Status Revoke(const std::string& id);
   // Re-reads the table if any connection changed the database since last time.
   common::Status Refresh();
+  // Revoked nodes included: callers check `revoked`.
   std::optional<NodeInfo> FindByKey(const std::string& z85) const;
   const NodeInfo* Find(const std::string& id) const;
+  // Registered and not revoked, else nullptr.
+  const NodeInfo* FindActive(const std::string& id) const;
   const std::map<std::string, NodeInfo>& nodes() const { return nodes_; }
 
   // Remembers what a node last told about itself (for `cen-hub status`).
