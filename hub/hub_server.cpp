@@ -149,7 +149,7 @@ class HubLoop {
       *why = "node " + node + " is no longer registered";
     } else if (info->revoked) {
       *why = "node " + node + " has been revoked";
-    } else if (KeyOf(msg).value_or(info->pubkey) != info->pubkey) {
+    } else if (KeyOf(msg) != info->pubkey) {  // fails closed without the property
       *why = "this connection authenticated with a key of node " + node +
              " that has since been replaced; reconnect with the new key";
     } else {
