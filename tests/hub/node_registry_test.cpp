@@ -123,7 +123,7 @@ TEST_CASE("NodeRegistry records what a node last reported", "[hub][registry]") {
   CHECK(stmt->ColumnInt(2) == 3);
 }
 
-TEST_CASE("NodeRegistry revokes a node; allow admits it again", "[hub][registry]") {
+TEST_CASE("NodeRegistry revokes a node, and allow admits it again", "[hub][registry]") {
   TempDir tmp;
   Database db = CreateHubDb(tmp);
   NodeRegistry registry(&db);
