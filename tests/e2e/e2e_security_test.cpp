@@ -305,13 +305,12 @@ TEST_CASE("cen-hub verify names the first tampered or missing journal and audit 
 TEST_CASE("cen-hub run and cen-node run refuse a secret key others can read or another user owns",
           "[e2e][security][keys]") {
   Cluster cluster({NodeSpec{"EU", "EU"}});
-  for (const auto& [who, dir] :
-       {std::pair<std::string, std::filesystem::path>{"hub", cluster.hub_dir()},
-        {"node", cluster.node_dir("EU")}}) {
-    const std::string sec = (dir / "curve.sec").string();
+  for (const std::string who : {"hub", "node"}) {
+    const std::string dir = (who == "hub" ? cluster.hub_dir() : cluster.node_dir("EU")).string();
+    const std::string sec = dir + "/curve.sec";
     auto run = [&] {
-      return who == "hub" ? cluster.RunHub({"run", "--data", dir.string()})
-                          : cluster.RunNode({"run", "--data", dir.string()});
+      return who == "hub" ? cluster.RunHub({"run", "--data", dir})
+                          : cluster.RunNode({"run", "--data", dir});
     };
     INFO(who);
     REQUIRE(::chmod(sec.c_str(), 0644) == 0);
