@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <thread>
 #include <vector>
 #include <zmq.hpp>
 
@@ -63,8 +64,9 @@ struct NodeState {
 
 class HubLoop {
  public:
+  // `feed_endpoint`: what `xpub` was bound to; `feed_bound`: its ZMQ_LAST_ENDPOINT.
   HubLoop(common::Database* db, HubConfig config, AuditTrail* audit, zmq::socket_t* router,
-          zmq::socket_t* xpub)
+          zmq::socket_t* xpub, std::string feed_endpoint, std::string feed_bound)
       : db_(db),
         config_(std::move(config)),
         audit_(audit),
@@ -74,11 +76,14 @@ class HubLoop {
         policy_(&groups_),
         validator_(common::KeyPolicy::kKeepUnknown),
         router_(router),
-        xpub_(xpub) {}
+        xpub_(xpub),
+        feed_endpoint_(std::move(feed_endpoint)),
+        feed_bound_(std::move(feed_bound)) {}
 
   common::Status Init() {
     CEN_RETURN_IF_ERROR(journal_.Load());
     CEN_RETURN_IF_ERROR(registry_.Refresh());
+    NoteFeedKeys();
     return groups_.Refresh();
   }
 
@@ -510,6 +515,50 @@ class HubLoop {
     if (!s.ok()) spdlog::error("registry: {}", s.message());
     s = groups_.Refresh();
     if (!s.ok()) spdlog::error("groups: {}", s.message());
+    if (registry_.generation() != feed_keys_generation_) NoteFeedKeys();
+  }
+
+  // Remembers the key of every active node; when a node was revoked, removed
+  // or re-keyed since last time, drops every feed connection (ReopenFeed).
+  void NoteFeedKeys() {
+    std::map<std::string, std::string> keys;
+    for (const auto& [id, node] : registry_.nodes()) {
+      if (!node.revoked) keys.emplace(id, node.pubkey);
+    }
+    bool lost = false;
+    for (const auto& [id, key] : feed_keys_) {
+      auto it = keys.find(id);
+      lost = lost || it == keys.end() || it->second != key;
+    }
+    feed_keys_ = std::move(keys);
+    feed_keys_generation_ = registry_.generation();
+    if (lost) ReopenFeed();
+  }
+
+  // libzmq cannot drop one subscriber of an XPUB, but unbinding drops every
+  // connection accepted on the endpoint: each node's SUB reconnects and
+  // subscribes again through ZAP, where a revoked or replaced key is refused.
+  // The feed is an accelerator; what a node misses meanwhile it FETCHes.
+  void ReopenFeed() {
+    try {
+      xpub_->unbind(feed_bound_);
+    } catch (const zmq::error_t& e) {
+      spdlog::error("cannot close the feed endpoint {}: {}", feed_bound_, e.what());
+      return;
+    }
+    for (int attempt = 0; attempt < 200; ++attempt) {  // the old listener closes asynchronously
+      try {
+        xpub_->bind(feed_endpoint_);
+        feed_bound_ = xpub_->get(zmq::sockopt::last_endpoint);
+        spdlog::info("feed reopened: every feed connection handshakes again");
+        audit_->Note(AuditTrail::kAdmin, "", "feed reopened after a revoke or key change");
+        return;
+      } catch (const zmq::error_t&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    spdlog::error("cannot listen on {} again; the feed is down until the hub restarts",
+                  feed_endpoint_);
   }
 
   void Heartbeat() {
@@ -547,6 +596,10 @@ class HubLoop {
   common::RecordValidator validator_;
   zmq::socket_t* router_;
   zmq::socket_t* xpub_;
+  std::string feed_endpoint_;
+  std::string feed_bound_;
+  std::map<std::string, std::string> feed_keys_;  // active node id -> key, see NoteFeedKeys()
+  int64_t feed_keys_generation_ = -1;
   std::map<std::string, NodeState> node_states_;
 };
 
@@ -583,7 +636,8 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
       return common::Unavailable("cannot listen on " + ingest + " and " + feed + ": " + e.what());
     }
     spdlog::info("listening: ingest {}, feed {}", ingest, feed);
-    HubLoop loop(&*db, *config, &audit, &router, &xpub);
+    HubLoop loop(&*db, *config, &audit, &router, &xpub, feed,
+                 xpub.get(zmq::sockopt::last_endpoint));
     CEN_RETURN_IF_ERROR(loop.Init());
     return loop.Serve(stop);
   } catch (const zmq::error_t& e) {

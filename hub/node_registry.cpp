@@ -51,6 +51,7 @@ common::Status NodeRegistry::Refresh() {
   }
   nodes_ = std::move(fresh);
   loaded_version_ = version;
+  ++generation_;
   return common::Status::Ok();
 }
 

@@ -40,6 +40,8 @@ class NodeRegistry {
   // Registered and not revoked, else nullptr.
   const NodeInfo* FindActive(const std::string& id) const;
   const std::map<std::string, NodeInfo>& nodes() const { return nodes_; }
+  // Changes each time Refresh() or a write re-reads the table.
+  int64_t generation() const { return generation_; }
 
   // Remembers what a node last told about itself (for `cen-hub status`).
   common::Status RecordNodeState(const std::string& id, const std::string& seen_at,
@@ -49,6 +51,7 @@ class NodeRegistry {
   common::Database* db_;  // not owned
   int64_t loaded_version_ = -1;
   std::map<std::string, NodeInfo> nodes_;
+  int64_t generation_ = 0;
 };
 
 }  // namespace cen::hub

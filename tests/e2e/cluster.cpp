@@ -207,6 +207,10 @@ std::string Cluster::ingest_endpoint() const {
   return "tcp://127.0.0.1:" + std::to_string(ingest_port_);
 }
 
+std::string Cluster::feed_endpoint() const {
+  return "tcp://127.0.0.1:" + std::to_string(feed_port_);
+}
+
 const std::string& Cluster::node_key(std::string_view id) const { return FindNode(id).public_key; }
 
 std::vector<std::string> Cluster::node_ids() const {

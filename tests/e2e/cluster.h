@@ -56,6 +56,8 @@ class Cluster {
   const std::string& hub_key() const { return hub_key_; }
   // tcp://127.0.0.1:PORT of the hub's ingest socket.
   std::string ingest_endpoint() const;
+  // tcp://127.0.0.1:PORT of the hub's feed socket.
+  std::string feed_endpoint() const;
   const std::string& node_key(std::string_view id) const;
   // Ids in the order given to the constructor.
   std::vector<std::string> node_ids() const;

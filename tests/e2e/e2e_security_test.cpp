@@ -348,9 +348,12 @@ TEST_CASE("A node replaces its key without losing its outbox, and the old key is
   CHECK(std::filesystem::exists(cluster.node_dir("EU") / "curve.sec.old"));
   CHECK(cluster.Status("EU").value("outbox", -1) == 15);
 
-  // A connection made with the old key while it is still registered...
+  // Connections made with the old key while it is still registered...
   RawClient old_link = RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), old_keys);
   REQUIRE(TypeOf(old_link.Hello()) == "WELCOME");
+  RawClient old_feed = RawClient::Feed(cluster.feed_endpoint(), cluster.hub_key(), old_keys,
+                                       WireFrame::FeedTopic("EU"));
+  REQUIRE(old_feed.ReceivedWithin(5s));  // granted: the HEAD that follows a grant
 
   cluster.StartNode("EU");  // the new key is not registered yet: refused, outbox kept
   cluster.WaitUntil(
@@ -375,6 +378,12 @@ TEST_CASE("A node replaces its key without losing its outbox, and the old key is
   CHECK_THAT((*refused)["reason"].get<std::string>(), Catch::Contains("replaced"));
   RawClient old_again = RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), old_keys);
   CHECK(TypeOf(old_again.Hello(1500ms)) == "(no reply)");
+  // The old feed connection was dropped when the key changed and cannot come
+  // back: EU's topic, live for the new key (HEAD every second), no longer
+  // reaches it.
+  while (old_feed.ReceivedWithin(0ms)) {
+  }
+  CHECK_FALSE(old_feed.ReceivedWithin(2500ms));
 }
 
 }  // namespace cen::e2e

@@ -7,10 +7,12 @@
 
 namespace cen::e2e {
 
-RawClient::RawClient(const std::string& endpoint, const common::CurveKeys* keys,
-                     const std::string& hub_key)
+RawClient::RawClient(zmq::socket_type type, const std::string& endpoint,
+                     const common::CurveKeys* keys, const std::string& hub_key,
+                     const std::string& topic)
     : ctx_(std::make_unique<zmq::context_t>()),
-      socket_(std::make_unique<zmq::socket_t>(*ctx_, zmq::socket_type::dealer)) {
+      socket_(std::make_unique<zmq::socket_t>(*ctx_, type)) {
+  if (type == zmq::socket_type::sub) socket_->set(zmq::sockopt::subscribe, topic);
   if (keys != nullptr) {
     common::SocketOptions::CurveClient(*socket_, hub_key, keys->public_key(), keys->secret_key());
   } else {
@@ -21,11 +23,27 @@ RawClient::RawClient(const std::string& endpoint, const common::CurveKeys* keys,
 
 RawClient RawClient::Curve(const std::string& endpoint, const std::string& hub_key,
                            const common::CurveKeys& keys) {
-  return RawClient(endpoint, &keys, hub_key);
+  return RawClient(zmq::socket_type::dealer, endpoint, &keys, hub_key);
+}
+
+RawClient RawClient::Feed(const std::string& endpoint, const std::string& hub_key,
+                          const common::CurveKeys& keys, const std::string& topic) {
+  return RawClient(zmq::socket_type::sub, endpoint, &keys, hub_key, topic);
 }
 
 RawClient RawClient::Plaintext(const std::string& endpoint) {
-  return RawClient(endpoint, nullptr, "");
+  return RawClient(zmq::socket_type::dealer, endpoint, nullptr, "");
+}
+
+bool RawClient::ReceivedWithin(std::chrono::milliseconds timeout) {
+  zmq::pollitem_t items[] = {{socket_->handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::poll(items, 1, timeout);
+  if (!(items[0].revents & ZMQ_POLLIN)) return false;
+  zmq::message_t part;
+  do {
+    REQUIRE(socket_->recv(part, zmq::recv_flags::none));
+  } while (part.more());
+  return true;
 }
 
 void RawClient::Send(const std::string& bytes) {

@@ -1,7 +1,8 @@
 // A hand-driven ZeroMQ DEALER on the hub's ingest port, for tests that send
 // what no cenhub agent would: spoofed fields, malformed, truncated, oversized
-// or deeply nested frames, plaintext. Bounded in time: Receive() waits at most
-// its timeout.
+// or deeply nested frames, plaintext; or a SUB on its feed port (Feed()), to
+// see what a connection receives. Bounded in time: Receive() and
+// ReceivedWithin() wait at most their timeout.
 //
 //   RawClient client = RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), keys);
 //   client.Send(WireFrame::Encode({{"t", "HELLO"}, {"proto", 1}}));
@@ -26,6 +27,9 @@ class RawClient {
   // A CURVE client with `keys`, as a node agent connects.
   static RawClient Curve(const std::string& endpoint, const std::string& hub_key,
                          const common::CurveKeys& keys);
+  // A CURVE SUB on the feed, subscribed to `topic`.
+  static RawClient Feed(const std::string& endpoint, const std::string& hub_key,
+                        const common::CurveKeys& keys, const std::string& topic);
   // A client without any security mechanism (ZMTP NULL).
   static RawClient Plaintext(const std::string& endpoint);
 
@@ -34,12 +38,14 @@ class RawClient {
   // FAILs the test), or nothing after `timeout`.
   std::optional<nlohmann::json> Receive(
       std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // True when any message (all its parts read) arrives within `timeout`.
+  bool ReceivedWithin(std::chrono::milliseconds timeout);
   // HELLO, then the reply (WELCOME or ERROR), or nothing after `timeout`.
   std::optional<nlohmann::json> Hello(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
  private:
-  explicit RawClient(const std::string& endpoint, const common::CurveKeys* keys,
-                     const std::string& hub_key);
+  RawClient(zmq::socket_type type, const std::string& endpoint, const common::CurveKeys* keys,
+            const std::string& hub_key, const std::string& topic = "");
   std::unique_ptr<zmq::context_t> ctx_;  // first: destroyed after the socket
   std::unique_ptr<zmq::socket_t> socket_;
 };
