@@ -78,6 +78,27 @@ Result<CurveKeys> CurveKeys::Load(const std::string& dir) {
   return CurveKeys(*pub, *sec);
 }
 
+Result<CurveKeys> CurveKeys::Rotate(const std::string& dir) {
+  auto current = Load(dir);
+  if (!current.ok()) return current.status();
+  auto fresh = Generate();
+  if (!fresh.ok()) return fresh.status();
+  std::error_code ec;
+  for (const char* name : {"/curve.sec", "/curve.pub"}) {
+    std::filesystem::rename(dir + name, dir + name + ".old", ec);
+    if (ec) return Internal("cannot rename " + dir + name + ": " + ec.message());
+  }
+  const Status saved = fresh->Save(dir);
+  if (!saved.ok()) {  // put the old pair back: a directory without keys serves nobody
+    for (const char* name : {"/curve.sec", "/curve.pub"}) {
+      std::filesystem::remove(dir + name, ec);
+      std::filesystem::rename(dir + name + ".old", dir + name, ec);
+    }
+    return saved;
+  }
+  return fresh;
+}
+
 Result<std::string> CurveKeys::ParsePublicKey(std::string_view text_or_path) {
   if (IsZ85Key(text_or_path)) return std::string(text_or_path);
   const std::string path(text_or_path);

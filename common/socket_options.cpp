@@ -29,6 +29,7 @@ void SocketOptions::CurveClient(zmq::socket_t& s, const std::string& server_key,
   s.set(zmq::sockopt::curve_secretkey, secret_key);
   s.set(zmq::sockopt::reconnect_ivl, 100);
   s.set(zmq::sockopt::reconnect_ivl_max, 5000);
+  s.set(zmq::sockopt::maxmsgsize, kNodeMaxMessageBytes);
 }
 
 }  // namespace cen::common

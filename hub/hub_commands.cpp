@@ -9,6 +9,9 @@
 #include "common/curve_keys.h"
 #include "common/data_dir.h"
 #include "common/node_id.h"
+#include "hub/audit_trail.h"
+#include "hub/chain_verifier.h"
+#include "hub/group_registry.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 #include "hub/hub_server.h"
@@ -53,9 +56,122 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   if (!key.ok()) return key.status();
   auto db = HubSchema::Open(o.data_dir);
   if (!db.ok()) return db.status();
+  auto tx = db->Begin();
+  if (!tx.ok()) return tx.status();
   NodeRegistry registry(&*db);
+  CEN_RETURN_IF_ERROR(registry.Refresh());
+  const NodeInfo* before = registry.Find(o.node_id);
+  const bool rekeyed = before != nullptr && before->pubkey != *key;
+  const bool was_revoked = before != nullptr && before->revoked;
   CEN_RETURN_IF_ERROR(registry.Allow({o.node_id, *key, o.region}));
+  CEN_RETURN_IF_ERROR(AuditTrail::Record(
+      *db, AuditTrail::kAdmin, o.node_id,
+      std::string(rekeyed ? "allow, key replaced by " : "allow, key ") + *key + ", region '" +
+          o.region + "'" + (was_revoked ? ", revocation lifted" : "")));
+  CEN_RETURN_IF_ERROR(tx->Commit());
   out << "allowed node " << o.node_id << (o.region.empty() ? "" : " in region " + o.region) << "\n";
+  if (rekeyed)
+    out << "replaced its key: the old key is refused from now on, also on open connections\n";
+  if (was_revoked) out << "lifted its revocation\n";
+  return common::Status::Ok();
+}
+
+common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
+  if (!common::NodeId::IsValid(o.node_id))
+    return common::UsageError("--node: '" + o.node_id + "' is not a node id");
+  auto db = HubSchema::Open(o.data_dir);
+  if (!db.ok()) return db.status();
+  auto tx = db->Begin();
+  if (!tx.ok()) return tx.status();
+  NodeRegistry registry(&*db);
+  CEN_RETURN_IF_ERROR(registry.Revoke(o.node_id));
+  CEN_RETURN_IF_ERROR(AuditTrail::Record(*db, AuditTrail::kAdmin, o.node_id, "revoke"));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  out << "revoked node " << o.node_id
+      << ": a running hub refuses its key, its open connections and its feed within a second\n"
+      << "to admit it again (with a new key): cen-hub allow --data " << o.data_dir << " --node "
+      << o.node_id << " --key NEW_KEY\n";
+  return common::Status::Ok();
+}
+
+common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
+  using Action = GroupOptions::Action;
+  if (o.action != Action::kList && !GroupRegistry::IsValidName(o.name))
+    return common::UsageError("NAME: '" + o.name +
+                              "' is not a group name (1-32 of A-Z a-z 0-9 _ -)");
+  if ((o.action == Action::kAdd || o.action == Action::kRemove) &&
+      !common::NodeId::IsValid(o.node_id))
+    return common::UsageError("NODE: '" + o.node_id + "' is not a node id");
+  if (!o.expires.empty() && !GroupRegistry::IsValidDate(o.expires))
+    return common::UsageError("--expires: '" + o.expires + "' is not a date YYYY-MM-DD");
+  auto db = HubSchema::Open(o.data_dir);
+  if (!db.ok()) return db.status();
+  GroupRegistry groups(&*db);
+  if (o.action == Action::kList) {
+    auto list = groups.List();
+    if (!list.ok()) return list.status();
+    for (const auto& g : *list) {
+      out << g.name << (g.expires.empty() ? "" : " (expires " + g.expires + ")") << ":";
+      for (const auto& m : g.members) out << " " << m;
+      out << "\n";
+    }
+    return common::Status::Ok();
+  }
+  auto tx = db->Begin();
+  if (!tx.ok()) return tx.status();
+  std::string detail;
+  if (o.action == Action::kCreate) {
+    CEN_RETURN_IF_ERROR(groups.Create(o.name, o.expires));
+    detail = "group create " + o.name + (o.expires.empty() ? "" : " expires " + o.expires);
+  } else if (o.action == Action::kAdd) {
+    CEN_RETURN_IF_ERROR(groups.Add(o.name, o.node_id));
+    detail = "group add " + o.name;
+  } else {
+    CEN_RETURN_IF_ERROR(groups.Remove(o.name, o.node_id));
+    detail = "group remove " + o.name;
+  }
+  CEN_RETURN_IF_ERROR(AuditTrail::Record(*db, AuditTrail::kAdmin, o.node_id, detail));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  out << detail << (o.node_id.empty() ? "" : " " + o.node_id) << ": done\n";
+  return common::Status::Ok();
+}
+
+common::Status HubCommands::Verify(const std::string& data_dir, std::ostream& out) {
+  auto db = HubSchema::OpenReadOnly(data_dir);
+  if (!db.ok()) return db.status();
+  auto report = ChainVerifier::Verify(*db);
+  if (!report.ok()) return report.status();
+  auto line = [&](const char* table, int64_t rows, const std::string& head,
+                  const std::string& broken) {
+    out << table << ": " << rows << " rows, "
+        << (broken.empty() ? "chain intact, head " + (head.empty() ? "(empty)" : head)
+                           : "BROKEN at " + broken)
+        << "\n";
+  };
+  line("journal", report->journal_rows, report->journal_head, report->journal_break);
+  line("audit", report->audit_rows, report->audit_head, report->audit_break);
+  if (report->intact()) return common::Status::Ok();
+  return common::Corruption("hub.db hash chain broken: " + (report->journal_break.empty()
+                                                                ? report->audit_break
+                                                                : report->journal_break));
+}
+
+common::Status HubCommands::RotateKey(const std::string& data_dir, std::ostream& out) {
+  auto db = HubSchema::Open(data_dir);  // a hub directory, and room for the audit entry
+  if (!db.ok()) return db.status();
+  auto keys = common::CurveKeys::Rotate(data_dir);
+  if (!keys.ok()) return keys.status();
+  auto tx = db->Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(AuditTrail::Record(*db, AuditTrail::kAdmin, "",
+                                         "rotate-key, new hub key " + keys->public_key()));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  out << keys->public_key() << "\n"
+      << "new hub key pair written; the old one is kept as curve.sec.old and curve.pub.old.\n"
+      << "1. restart the hub (cen-hub run) so that it uses the new key;\n"
+      << "2. on every node, set hub_key = \"" << keys->public_key()
+      << "\" in node.toml and restart cen-node run.\n"
+      << "Until a node has done so, it cannot connect (its outbox waits).\n";
   return common::Status::Ok();
 }
 

@@ -24,6 +24,20 @@ struct AllowOptions {
   std::string region;
 };
 
+struct RevokeOptions {
+  std::string data_dir;
+  std::string node_id;
+};
+
+struct GroupOptions {
+  enum class Action { kCreate, kAdd, kRemove, kList };
+  Action action = Action::kList;
+  std::string data_dir;
+  std::string name;
+  std::string node_id;  // kAdd, kRemove
+  std::string expires;  // kCreate: YYYY-MM-DD or empty
+};
+
 struct StatusOptions {
   std::string data_dir;
   bool json = false;
@@ -34,7 +48,19 @@ class HubCommands {
   // Creates the data directory, hub.db, hub.toml and the CURVE key pair;
   // prints the public key on `out`.
   static common::Status Init(const InitOptions& o, std::ostream& out);
+  // Registers a node's key; for a known id, replaces its key (connections made
+  // with the old key are refused from then on) and lifts a revocation.
   static common::Status Allow(const AllowOptions& o, std::ostream& out);
+  // Cuts a node off, also on a running hub: its key is refused at the next
+  // handshake, its open connections get ERROR unauthorized, its feed stops.
+  static common::Status Revoke(const RevokeOptions& o, std::ostream& out);
+  static common::Status Group(const GroupOptions& o, std::ostream& out);
+  // Checks the journal's and the audit trail's hash chains; kCorruption naming
+  // the first broken row of each when one does not hold.
+  static common::Status Verify(const std::string& data_dir, std::ostream& out);
+  // New hub key pair; the old one is kept as curve.sec.old / curve.pub.old.
+  // Prints the new public key and what the nodes must change.
+  static common::Status RotateKey(const std::string& data_dir, std::ostream& out);
   static common::Status Run(const std::string& data_dir, const std::atomic<bool>& stop);
   static common::Status Status(const StatusOptions& o, std::ostream& out);
 };

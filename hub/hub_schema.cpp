@@ -23,6 +23,7 @@ CREATE TABLE journal(
   scope       TEXT    NOT NULL,
   received_at TEXT    NOT NULL,
   body        BLOB    NOT NULL,
+  chain       BLOB    NOT NULL,
   UNIQUE(uuid, version)
 );
 CREATE INDEX journal_natural_key ON journal(origin, kind, ref);
@@ -33,7 +34,27 @@ CREATE TABLE nodes(
   added_at     TEXT NOT NULL,
   last_seen    TEXT,
   replica_gseq INTEGER NOT NULL DEFAULT 0,
-  outbox       INTEGER NOT NULL DEFAULT 0
+  outbox       INTEGER NOT NULL DEFAULT 0,
+  revoked_at   TEXT
+);
+CREATE TABLE groups(
+  name       TEXT PRIMARY KEY,
+  expires    TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE group_members(
+  group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
+  node       TEXT NOT NULL,
+  added_at   TEXT NOT NULL,
+  PRIMARY KEY(group_name, node)
+) WITHOUT ROWID;
+CREATE TABLE audit(
+  id     INTEGER PRIMARY KEY,
+  at     TEXT NOT NULL,
+  event  TEXT NOT NULL,
+  node   TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '',
+  chain  BLOB NOT NULL
 );
 )sql";
 
@@ -50,9 +71,11 @@ common::Status CheckIsHubDb(common::Database& db) {
   if (!v.ok() || !v->has_value())
     return common::Corruption(db.path() + " is not a cenhub hub database");
   if (**v != HubSchema::kVersion)
-    return common::Corruption(db.path() + " has schema version " + std::to_string(**v) +
-                              ", this cen-hub reads version " +
-                              std::to_string(HubSchema::kVersion));
+    return common::Corruption(
+        db.path() + " has schema version " + std::to_string(**v) + ", this cen-hub reads version " +
+        std::to_string(HubSchema::kVersion) +
+        " only and does not convert older files; make a new data directory with cen-hub init, "
+        "allow the nodes again, and they re-offer their records to it");
   return common::Status::Ok();
 }
 

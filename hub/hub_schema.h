@@ -9,7 +9,8 @@ namespace cen::hub {
 
 class HubSchema {
  public:
-  static constexpr int kVersion = 1;
+  // 2: audit, groups, group_members, nodes.revoked_at, journal.chain.
+  static constexpr int kVersion = 2;
   // Creates every table in a new hub.db and a random hub epoch.
   static common::Status Create(common::Database& db);
   // Opens an existing hub.db read-write, checking it is a cenhub hub database.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <thread>
 #include <vector>
 #include <zmq.hpp>
 
@@ -14,6 +15,8 @@
 #include "common/record_validator.h"
 #include "common/socket_options.h"
 #include "common/wire_frame.h"
+#include "hub/audit_trail.h"
+#include "hub/group_registry.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 #include "hub/journal.h"
@@ -32,13 +35,17 @@ using Clock = std::chrono::steady_clock;
 constexpr int kMaxDrain = 256;   // ingest messages handled per group commit
 constexpr int kMaxFetch = 5000;  // records per FETCH answer
 constexpr size_t kRecordsPerFrame = 500;
-constexpr size_t kGseqsPerBatch = 1000;  // feed BATCH frames stay well under 1 MB
+constexpr size_t kGseqsPerBatch = 1000;
+// RECORDS and BATCH frames stop taking records past this size (a bigger
+// record goes alone), so they stay far below the nodes' ZMQ_MAXMSGSIZE.
+constexpr size_t kMaxFrameBytes = 4 << 20;
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
 
 // One PUBLISH frame waiting for the group commit: its reply slots point either
 // at a journal candidate or at a rejection decided before the commit.
 struct PendingPublish {
   std::string routing_id;
+  std::string node;
   struct Slot {
     std::string uuid;
     int64_t version = 0;
@@ -57,17 +64,27 @@ struct NodeState {
 
 class HubLoop {
  public:
-  HubLoop(common::Database* db, HubConfig config, zmq::socket_t* router, zmq::socket_t* xpub)
-      : config_(std::move(config)),
+  // `feed_endpoint`: what `xpub` was bound to; `feed_bound`: its ZMQ_LAST_ENDPOINT.
+  HubLoop(common::Database* db, HubConfig config, AuditTrail* audit, zmq::socket_t* router,
+          zmq::socket_t* xpub, std::string feed_endpoint, std::string feed_bound)
+      : db_(db),
+        config_(std::move(config)),
+        audit_(audit),
         journal_(db),
         registry_(db),
+        groups_(db),
+        policy_(&groups_),
         validator_(common::KeyPolicy::kKeepUnknown),
         router_(router),
-        xpub_(xpub) {}
+        xpub_(xpub),
+        feed_endpoint_(std::move(feed_endpoint)),
+        feed_bound_(std::move(feed_bound)) {}
 
   common::Status Init() {
     CEN_RETURN_IF_ERROR(journal_.Load());
-    return registry_.Refresh();
+    CEN_RETURN_IF_ERROR(registry_.Refresh());
+    NoteFeedKeys();
+    return groups_.Refresh();
   }
 
   common::Status Serve(const std::atomic<bool>& stop) {
@@ -91,6 +108,7 @@ class HubLoop {
       }
     }
     FlushNodeStates();
+    FlushAudit();
     spdlog::info("hub stopped at head {}", journal_.head());
     return common::Status::Ok();
   }
@@ -118,10 +136,45 @@ class HubLoop {
     }
   }
 
+  // The Z85 key the connection of `msg` authenticated with (ZapHandler).
+  static std::optional<std::string> KeyOf(zmq::message_t& msg) {
+    try {
+      const char* key = msg.gets(ZapHandler::kKeyProperty);
+      if (key != nullptr) return std::string(key);
+    } catch (const zmq::error_t&) {
+    }
+    return std::nullopt;
+  }
+
+  // The registered, unrevoked node a message comes from, authenticated with
+  // the key registered now; else nullptr and `why` says what is wrong.
+  const NodeInfo* Sender(zmq::message_t& msg, const std::string& node, std::string* why) {
+    const NodeInfo* info = registry_.Find(node);
+    if (info == nullptr) {
+      *why = "node " + node + " is no longer registered";
+    } else if (info->revoked) {
+      *why = "node " + node + " has been revoked";
+    } else if (KeyOf(msg) != info->pubkey) {  // fails closed without the property
+      *why = "this connection authenticated with a key of node " + node +
+             " that has since been replaced; reconnect with the new key";
+    } else {
+      return info;
+    }
+    return nullptr;
+  }
+
   void SendError(const std::string& routing_id, const std::string& code,
                  const std::string& reason) {
     SendTo(routing_id,
            WireFrame::Encode({{"t", frame::kError}, {"code", code}, {"reason", reason}}));
+  }
+
+  // ERROR reply and an audit entry (throttled per node and code).
+  void Refuse(const std::string& routing_id, const std::string& node, const std::string& code,
+              const std::string& reason) {
+    SendError(routing_id, code, reason);
+    audit_->NoteThrottled("frame:" + node + ":" + code, AuditTrail::kRefusedFrame, node,
+                          code + ": " + reason);
   }
 
   void DrainSubscriptions() {
@@ -136,13 +189,19 @@ class HubLoop {
       // libzmq reports the unsubscriptions of a closed connection without its
       // metadata; they need no grant.
       if (!subscribe && !uid) continue;
-      if (!uid || topic != WireFrame::FeedTopic(*uid)) {
-        spdlog::warn("refused feed subscription '{}' from {}", topic, uid.value_or("?"));
+      std::string why = "topic '" + topic + "' is not the node's own";
+      if (!uid || topic != WireFrame::FeedTopic(*uid) || Sender(msg, *uid, &why) == nullptr) {
+        spdlog::warn("refused feed subscription '{}' from {}: {}", topic, uid.value_or("?"), why);
+        if (subscribe) {
+          audit_->NoteThrottled("sub:" + uid.value_or("?"), AuditTrail::kSubscribe,
+                                uid.value_or(""), "refused '" + topic + "': " + why);
+        }
         continue;
       }
       if (subscribe) {
         xpub_->set(zmq::sockopt::subscribe, topic);
         spdlog::info("node {} subscribed to the feed", *uid);
+        audit_->Note(AuditTrail::kSubscribe, *uid, "granted " + topic);
         SendFeed(topic, HeadFrame());
       } else {
         xpub_->set(zmq::sockopt::unsubscribe, topic);
@@ -153,6 +212,7 @@ class HubLoop {
   void DrainIngest() {
     std::vector<Journal::Candidate> candidates;
     std::vector<PendingPublish> publishes;
+    RefreshRegistries();  // a revoke or re-key applies from the next message on
     for (int i = 0; i < kMaxDrain; ++i) {
       std::vector<zmq::message_t> parts;
       zmq::message_t part;
@@ -167,7 +227,8 @@ class HubLoop {
         HandleIngest(parts, &candidates, &publishes);
       } catch (const std::exception& e) {  // a frame no check foresaw: refuse it, keep serving
         spdlog::error("frame refused: {}", e.what());
-        SendError(parts[0].to_string(), "bad_frame", "frame could not be handled");
+        Refuse(parts[0].to_string(), UserId(parts.back()).value_or(""), "bad_frame",
+               "frame could not be handled");
       }
     }
     if (!publishes.empty()) CommitAndAck(candidates, publishes);
@@ -176,19 +237,26 @@ class HubLoop {
   void HandleIngest(std::vector<zmq::message_t>& parts, std::vector<Journal::Candidate>* candidates,
                     std::vector<PendingPublish>* publishes) {
     const std::string rid = parts[0].to_string();
-    if (parts.size() != 2) {
-      SendError(rid, "bad_frame", "a request is exactly one frame after the routing id");
-      return;
-    }
-    const auto node = UserId(parts[1]);
+    const auto node = UserId(parts.back());
     if (!node) {
       SendError(rid, "unauthenticated", "no authenticated node identity");
+      return;
+    }
+    // Who, before what: a revoked node's bytes are not even decoded.
+    std::string why;
+    const NodeInfo* info = Sender(parts.back(), *node, &why);
+    if (info == nullptr) {
+      Refuse(rid, *node, "unauthorized", why);
+      return;
+    }
+    if (parts.size() != 2) {
+      Refuse(rid, *node, "bad_frame", "a request is exactly one frame after the routing id");
       return;
     }
     auto decoded = WireFrame::Decode(parts[1].to_string_view());
     if (!decoded.ok()) {
       spdlog::warn("bad frame from {}: {}", *node, decoded.status().message());
-      SendError(rid, "bad_frame", decoded.status().message());
+      Refuse(rid, *node, "bad_frame", decoded.status().message());
       return;
     }
     json& f = *decoded;
@@ -196,14 +264,14 @@ class HubLoop {
     if (type == frame::kPublish) {
       HandlePublish(rid, *node, f, candidates, publishes);
     } else if (type == frame::kHello) {
-      HandleHello(rid, *node, f);
+      HandleHello(rid, *info, f);
     } else if (type == frame::kFetch) {
-      HandleFetch(rid, *node, f);
+      HandleFetch(rid, *info, f);
     } else if (type == frame::kPing) {
       NoteNode(*node, f);
       SendTo(rid, WireFrame::Encode({{"t", frame::kPong}, {"head", journal_.head()}}));
     } else {
-      SendError(rid, "bad_frame", "unknown frame type '" + type + "'");
+      Refuse(rid, *node, "bad_frame", "unknown frame type '" + type.substr(0, 64) + "'");
     }
   }
 
@@ -215,36 +283,29 @@ class HubLoop {
     st.dirty = true;
   }
 
-  void HandleHello(const std::string& rid, const std::string& node, const json& f) {
+  void HandleHello(const std::string& rid, const NodeInfo& info, const json& f) {
     if (WireFrame::IntOr(f, "proto", 0) != frame::kProtocolVersion) {
-      SendError(rid, "protocol",
-                "this hub speaks protocol " + std::to_string(frame::kProtocolVersion));
+      Refuse(rid, info.id, "protocol",
+             "this hub speaks protocol " + std::to_string(frame::kProtocolVersion));
       return;
     }
-    NoteNode(node, f);
-    (void)registry_.Refresh();
-    const NodeInfo* info = registry_.Find(node);
-    spdlog::info("node {} connected", node);
+    NoteNode(info.id, f);
+    spdlog::info("node {} connected", info.id);
     SendTo(rid, WireFrame::Encode({{"t", frame::kWelcome},
                                    {"proto", frame::kProtocolVersion},
-                                   {"node", node},
-                                   {"region", info ? info->region : ""},
+                                   {"node", info.id},
+                                   {"region", info.region},
                                    {"epoch", journal_.epoch()},
                                    {"head", journal_.head()},
                                    {"feed_port", config_.feed_port}}));
   }
 
-  void HandleFetch(const std::string& rid, const std::string& node, const json& f) {
+  void HandleFetch(const std::string& rid, const NodeInfo& info, const json& f) {
+    const std::string& node = info.id;
     auto from = WireFrame::GetInt(f, "from");
     auto max = WireFrame::GetInt(f, "max");
     if (!from.ok() || !max.ok()) {
-      SendError(rid, "bad_frame", (!from.ok() ? from.status() : max.status()).message());
-      return;
-    }
-    (void)registry_.Refresh();
-    const NodeInfo* info = registry_.Find(node);
-    if (info == nullptr) {
-      SendError(rid, "unauthorized", "node is no longer registered");
+      Refuse(rid, node, "bad_frame", (!from.ok() ? from.status() : max.status()).message());
       return;
     }
     // "id" is echoed in RECORDS and UPTO so the node can drop late answers.
@@ -252,12 +313,20 @@ class HubLoop {
     const int64_t start = std::max<int64_t>(1, *from);
     const int limit = static_cast<int>(std::clamp<int64_t>(*max, 1, kMaxFetch));
     std::vector<std::string> batch;
+    size_t batch_bytes = 0;
     auto last = journal_.Read(start, limit, [&](const Journal::Stored& s) {
-      if (!ScopePolicy::MaySee(*info, s.scope, s.origin)) return;
+      if (!policy_.MaySee(info, s.scope, s.origin)) return;
+      if (!batch.empty() && batch_bytes + s.body.size() > kMaxFrameBytes) {
+        SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch, request_id));
+        batch.clear();
+        batch_bytes = 0;
+      }
+      batch_bytes += s.body.size();
       batch.push_back(s.body);
       if (batch.size() == kRecordsPerFrame) {
         SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch, request_id));
         batch.clear();
+        batch_bytes = 0;
       }
     });
     if (!last.ok()) {
@@ -281,10 +350,10 @@ class HubLoop {
                      std::vector<PendingPublish>* publishes) {
     auto records = WireFrame::TakeArray(f, "records");
     if (!records.ok()) {
-      SendError(rid, "bad_frame", records.status().message());
+      Refuse(rid, node, "bad_frame", records.status().message());
       return;
     }
-    PendingPublish pending{rid, {}};
+    PendingPublish pending{rid, node, {}};
     for (auto& rec : *records) {
       PendingPublish::Slot slot;
       if (rec.is_object()) {
@@ -311,9 +380,16 @@ class HubLoop {
   void CommitAndAck(std::vector<Journal::Candidate>& candidates,
                     const std::vector<PendingPublish>& publishes) {
     std::vector<Journal::Outcome> outcomes;
-    if (!candidates.empty()) {
+    if (candidates.empty()) {
+      NoteAccepted(candidates, outcomes, publishes);  // rejections only
+    } else {
       const auto started = Clock::now();
-      const common::Status s = journal_.Append(candidates, &outcomes);
+      // The audit entries go into the journal's transaction: no second fsync.
+      const common::Status s =
+          journal_.Append(candidates, &outcomes, [&](const std::vector<Journal::Outcome>& done) {
+            NoteAccepted(candidates, done, publishes);
+            return audit_->WritePending(*db_);
+          });
       spdlog::debug(
           "group commit: {} records from {} PUBLISH frames in {} us", candidates.size(),
           publishes.size(),
@@ -359,28 +435,73 @@ class HubLoop {
     }
   }
 
-  // Sends each node one BATCH per kGseqsPerBatch new gseqs of this commit,
-  // holding only the records that node may see.
+  // One "accepted" audit entry per publishing node of this group commit.
+  void NoteAccepted(const std::vector<Journal::Candidate>& candidates,
+                    const std::vector<Journal::Outcome>& outcomes,
+                    const std::vector<PendingPublish>& publishes) {
+    struct Tally {
+      int64_t fresh = 0, duplicate = 0, rejected = 0, first = 0, last = 0;
+    };
+    std::map<std::string, Tally> by_node;
+    for (const auto& p : publishes) {
+      for (const auto& slot : p.slots) {
+        if (slot.candidate < 0) ++by_node[p.node].rejected;
+      }
+    }
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      Tally& t = by_node[candidates[i].origin];
+      const auto& o = outcomes[i];
+      if (o.verdict == Journal::Verdict::kRejected) {
+        ++t.rejected;
+      } else if (o.verdict == Journal::Verdict::kDuplicate) {
+        ++t.duplicate;
+      } else {
+        if (t.fresh++ == 0) t.first = o.gseq;
+        t.last = o.gseq;
+      }
+    }
+    for (const auto& [node, t] : by_node) {
+      std::string detail = std::to_string(t.fresh) + " new";
+      if (t.fresh > 0)
+        detail += " (gseq " + std::to_string(t.first) + ".." + std::to_string(t.last) + ")";
+      detail += ", " + std::to_string(t.duplicate) + " duplicate, " + std::to_string(t.rejected) +
+                " rejected";
+      audit_->Note(AuditTrail::kAccepted, node, std::move(detail));
+    }
+  }
+
+  // Sends each active node one BATCH per run of at most kGseqsPerBatch new
+  // gseqs (and about kMaxFrameBytes) of this commit, holding only the records
+  // that node may see; the BATCH range still covers the others, so the node
+  // tells a withheld record from a lost one.
   void FanOut(const std::vector<Journal::Candidate>& candidates,
               const std::vector<Journal::Outcome>& outcomes) {
     std::vector<size_t> fresh;  // indexes of new records, in gseq order
     for (size_t i = 0; i < outcomes.size(); ++i) {
       if (outcomes[i].verdict == Journal::Verdict::kNew) fresh.push_back(i);
     }
-    for (size_t begin = 0; begin < fresh.size(); begin += kGseqsPerBatch) {
-      const size_t end = std::min(fresh.size(), begin + kGseqsPerBatch);
+    size_t begin = 0;
+    while (begin < fresh.size()) {
+      size_t end = begin;
+      size_t bytes = 0;
+      while (end < fresh.size() && end - begin < kGseqsPerBatch &&
+             (end == begin || bytes + outcomes[fresh[end]].body.size() <= kMaxFrameBytes)) {
+        bytes += outcomes[fresh[end]].body.size();
+        ++end;
+      }
       const int64_t first = outcomes[fresh[begin]].gseq;
       const int64_t last = outcomes[fresh[end - 1]].gseq;
       for (const auto& [id, node] : registry_.nodes()) {
+        if (node.revoked) continue;
         std::vector<std::string_view> visible;
         for (size_t k = begin; k < end; ++k) {
           const auto& o = outcomes[fresh[k]];
-          if (ScopePolicy::MaySee(node, o.scope, candidates[fresh[k]].origin))
-            visible.push_back(o.body);
+          if (policy_.MaySee(node, o.scope, candidates[fresh[k]].origin)) visible.push_back(o.body);
         }
         SendFeed(WireFrame::FeedTopic(id),
                  WireFrame::EncodeBatch(journal_.epoch(), first, last, visible));
       }
+      begin = end;
     }
   }
 
@@ -389,12 +510,70 @@ class HubLoop {
         {{"t", frame::kHead}, {"head", journal_.head()}, {"epoch", journal_.epoch()}});
   }
 
-  void Heartbeat() {
-    const common::Status s = registry_.Refresh();
+  void RefreshRegistries() {
+    common::Status s = registry_.Refresh();
     if (!s.ok()) spdlog::error("registry: {}", s.message());
+    s = groups_.Refresh();
+    if (!s.ok()) spdlog::error("groups: {}", s.message());
+    if (registry_.generation() != feed_keys_generation_) NoteFeedKeys();
+  }
+
+  // Remembers the key of every active node; when a node was revoked, removed
+  // or re-keyed since last time, drops every feed connection (ReopenFeed).
+  void NoteFeedKeys() {
+    std::map<std::string, std::string> keys;
+    for (const auto& [id, node] : registry_.nodes()) {
+      if (!node.revoked) keys.emplace(id, node.pubkey);
+    }
+    bool lost = false;
+    for (const auto& [id, key] : feed_keys_) {
+      auto it = keys.find(id);
+      lost = lost || it == keys.end() || it->second != key;
+    }
+    feed_keys_ = std::move(keys);
+    feed_keys_generation_ = registry_.generation();
+    if (lost) ReopenFeed();
+  }
+
+  // libzmq cannot drop one subscriber of an XPUB, but unbinding drops every
+  // connection accepted on the endpoint: each node's SUB reconnects and
+  // subscribes again through ZAP, where a revoked or replaced key is refused.
+  // The feed is an accelerator; what a node misses meanwhile it FETCHes.
+  void ReopenFeed() {
+    try {
+      xpub_->unbind(feed_bound_);
+    } catch (const zmq::error_t& e) {
+      spdlog::error("cannot close the feed endpoint {}: {}", feed_bound_, e.what());
+      return;
+    }
+    for (int attempt = 0; attempt < 200; ++attempt) {  // the old listener closes asynchronously
+      try {
+        xpub_->bind(feed_endpoint_);
+        feed_bound_ = xpub_->get(zmq::sockopt::last_endpoint);
+        spdlog::info("feed reopened: every feed connection handshakes again");
+        audit_->Note(AuditTrail::kAdmin, "", "feed reopened after a revoke or key change");
+        return;
+      } catch (const zmq::error_t&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    spdlog::error("cannot listen on {} again; the feed is down until the hub restarts",
+                  feed_endpoint_);
+  }
+
+  void Heartbeat() {
+    RefreshRegistries();
     const std::string head = HeadFrame();
-    for (const auto& [id, node] : registry_.nodes()) SendFeed(WireFrame::FeedTopic(id), head);
+    for (const auto& [id, node] : registry_.nodes()) {
+      if (!node.revoked) SendFeed(WireFrame::FeedTopic(id), head);
+    }
     FlushNodeStates();
+    FlushAudit();
+  }
+
+  void FlushAudit() {
+    const common::Status s = audit_->Flush(*db_);
+    if (!s.ok()) spdlog::error("audit trail not written yet: {}", s.message());
   }
 
   void FlushNodeStates() {
@@ -407,12 +586,20 @@ class HubLoop {
     }
   }
 
+  common::Database* db_;  // not owned
   HubConfig config_;
+  AuditTrail* audit_;  // not owned; shared with the ZAP thread
   Journal journal_;
   NodeRegistry registry_;
+  GroupRegistry groups_;
+  ScopePolicy policy_;
   common::RecordValidator validator_;
   zmq::socket_t* router_;
   zmq::socket_t* xpub_;
+  std::string feed_endpoint_;
+  std::string feed_bound_;
+  std::map<std::string, std::string> feed_keys_;  // active node id -> key, see NoteFeedKeys()
+  int64_t feed_keys_generation_ = -1;
   std::map<std::string, NodeState> node_states_;
 };
 
@@ -427,8 +614,9 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
 
+  AuditTrail audit;  // outlives the ZAP thread and the loop that use it
   zmq::context_t ctx;
-  ZapHandler zap(&ctx, data_dir_, config->hub_id);
+  ZapHandler zap(&ctx, data_dir_, config->hub_id, &audit);
   CEN_RETURN_IF_ERROR(zap.Start());  // before any CURVE socket binds
   try {
     zmq::socket_t router(ctx, zmq::socket_type::router);
@@ -448,7 +636,8 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
       return common::Unavailable("cannot listen on " + ingest + " and " + feed + ": " + e.what());
     }
     spdlog::info("listening: ingest {}, feed {}", ingest, feed);
-    HubLoop loop(&*db, *config, &router, &xpub);
+    HubLoop loop(&*db, *config, &audit, &router, &xpub, feed,
+                 xpub.get(zmq::sockopt::last_endpoint));
     CEN_RETURN_IF_ERROR(loop.Init());
     return loop.Serve(stop);
   } catch (const zmq::error_t& e) {

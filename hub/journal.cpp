@@ -2,18 +2,20 @@
 
 #include "common/clock.h"
 #include "common/msgpack_json.h"
+#include "hub/hash_chain.h"
 
 namespace cen::hub {
 namespace {
 
-enum StmtIndex { kFindUuid, kFindRef, kInsert, kRead, kStmtCount };
+enum StmtIndex { kFindUuid, kFindRef, kInsert, kRead, kLastChain, kStmtCount };
 
 constexpr const char* kSql[kStmtCount] = {
     "SELECT version, gseq, origin FROM journal WHERE uuid=?",
     "SELECT uuid FROM journal WHERE origin=? AND kind=? AND ref=? LIMIT 1",
-    "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body, chain) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "SELECT gseq, origin, scope, body FROM journal WHERE gseq >= ? ORDER BY gseq LIMIT ?",
+    "SELECT chain FROM journal ORDER BY gseq DESC LIMIT 1",
 };
 
 }  // namespace
@@ -43,11 +45,40 @@ common::Status Journal::Load() {
   return common::Status::Ok();
 }
 
-common::Status Journal::Append(std::vector<Candidate>& candidates, std::vector<Outcome>* outcomes) {
+std::string Journal::Link(std::string_view previous, int64_t gseq, std::string_view uuid,
+                          int64_t version, std::string_view origin, std::string_view kind,
+                          std::string_view ref, std::string_view scope,
+                          std::string_view received_at, std::string_view body) {
+  return HashChain(previous)
+      .Add(gseq)
+      .Add(uuid)
+      .Add(version)
+      .Add(origin)
+      .Add(kind)
+      .Add(ref)
+      .Add(scope)
+      .Add(received_at)
+      .Add(body)
+      .Finish();
+}
+
+common::Status Journal::Append(
+    std::vector<Candidate>& candidates, std::vector<Outcome>* outcomes,
+    const std::function<common::Status(const std::vector<Outcome>&)>& before_commit) {
   outcomes->clear();
   outcomes->reserve(candidates.size());
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
+
+  // Read inside the transaction, so the link is right whatever failed before.
+  auto& last_chain = stmts_[kLastChain];
+  auto chain_row = last_chain.Step();
+  if (!chain_row.ok()) {
+    last_chain.Reset();
+    return chain_row.status();
+  }
+  std::string chain = *chain_row ? last_chain.ColumnBlob(0) : HashChain::Genesis();
+  last_chain.Reset();
 
   const std::string received_at = common::Clock::NowRfc3339();
   int64_t next = head_ + 1;
@@ -113,11 +144,13 @@ common::Status Journal::Append(std::vector<Candidate>& candidates, std::vector<O
     out.scope = rec.value("scope", "global");
     out.body = common::MsgpackJson::Encode(rec);
     insert.Bind(1, next).Bind(2, uuid).Bind(3, version).Bind(4, c.origin).Bind(5, kind);
+    chain = Link(chain, next, uuid, version, c.origin, kind, ref, out.scope, received_at, out.body);
     insert.Bind(6, ref).Bind(7, out.scope).Bind(8, received_at).BindBlob(9, out.body);
-    CEN_RETURN_IF_ERROR(insert.Run());
+    CEN_RETURN_IF_ERROR(insert.BindBlob(10, chain).Run());
     ++next;
     outcomes->push_back(std::move(out));
   }
+  if (before_commit) CEN_RETURN_IF_ERROR(before_commit(*outcomes));
   CEN_RETURN_IF_ERROR(tx->Commit());
   head_ = next - 1;
   return common::Status::Ok();

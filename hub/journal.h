@@ -14,6 +14,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/sqlite_db.h"
@@ -54,7 +55,19 @@ class Journal {
   // order. A (uuid, version) already journaled is a duplicate; a uuid that
   // belongs to another origin, or a ref the origin already used for another
   // uuid, is rejected. On error nothing is appended and head() is unchanged.
-  common::Status Append(std::vector<Candidate>& candidates, std::vector<Outcome>* outcomes);
+  // `before_commit`, when given, runs inside the same transaction once the
+  // outcomes are known (the hub writes its audit entries there: no second
+  // fsync); its error aborts the whole append.
+  // Each row's `chain` links it to the previous one (HashChain, JournalLink).
+  common::Status Append(
+      std::vector<Candidate>& candidates, std::vector<Outcome>* outcomes,
+      const std::function<common::Status(const std::vector<Outcome>&)>& before_commit = nullptr);
+
+  // The chain link of a journal row (cen-hub verify recomputes it).
+  static std::string Link(std::string_view previous, int64_t gseq, std::string_view uuid,
+                          int64_t version, std::string_view origin, std::string_view kind,
+                          std::string_view ref, std::string_view scope,
+                          std::string_view received_at, std::string_view body);
 
   // Reads records with gseq >= from, at most `max` of them, calling `visit`
   // for each. Returns the last gseq read (from - 1 when none).

@@ -48,6 +48,41 @@ int main(int argc, char** argv) {
   allow_cmd->add_option("--key", allow.key, "Node public key: Z85 text or a key file")->required();
   allow_cmd->add_option("--region", allow.region, "Region code the node belongs to");
 
+  cen::hub::RevokeOptions revoke;
+  auto* revoke_cmd = app.add_subcommand(
+      "revoke", "Cut a node off at once (its key, its open connections, its feed)");
+  revoke_cmd->add_option("--data", revoke.data_dir, "Hub data directory")->required();
+  revoke_cmd->add_option("--node", revoke.node_id, "Node id")->required();
+
+  using GroupAction = cen::hub::GroupOptions::Action;
+  cen::hub::GroupOptions group;
+  auto* group_cmd = app.add_subcommand(
+      "group", "Closed user groups for group:NAME scopes (takes effect on a running hub)");
+  group_cmd->require_subcommand(1);
+  auto* group_create = group_cmd->add_subcommand("create", "Create a group");
+  group_create->add_option("NAME", group.name, "Group name (1-32 of A-Z a-z 0-9 _ -)")->required();
+  group_create->add_option("--expires", group.expires,
+                           "Last day (UTC) members receive its records, YYYY-MM-DD");
+  auto* group_add = group_cmd->add_subcommand("add", "Add a registered node to a group");
+  auto* group_remove = group_cmd->add_subcommand("remove", "Remove a node from a group");
+  for (auto* cmd : {group_add, group_remove}) {
+    cmd->add_option("NAME", group.name, "Group name")->required();
+    cmd->add_option("NODE", group.node_id, "Node id")->required();
+  }
+  auto* group_list = group_cmd->add_subcommand("list", "List groups and their members");
+  for (auto* cmd : {group_create, group_add, group_remove, group_list})
+    cmd->add_option("--data", group.data_dir, "Hub data directory")->required();
+
+  std::string verify_dir;
+  auto* verify_cmd = app.add_subcommand(
+      "verify", "Check the hash chains of the journal and the audit trail (exit 1 if broken)");
+  verify_cmd->add_option("--data", verify_dir, "Hub data directory")->required();
+
+  std::string rotate_dir;
+  auto* rotate_cmd = app.add_subcommand(
+      "rotate-key", "Make a new hub key pair (the old one is kept as curve.*.old)");
+  rotate_cmd->add_option("--data", rotate_dir, "Hub data directory")->required();
+
   std::string run_dir;
   auto* run_cmd = app.add_subcommand("run", "Run the hub in the foreground until SIGINT/SIGTERM");
   run_cmd->add_option("--data", run_dir, "Hub data directory")->required();
@@ -68,6 +103,16 @@ int main(int argc, char** argv) {
   if (*init_cmd) return Finish(cen::hub::HubCommands::Init(init, std::cout));
   if (*allow_cmd) return Finish(cen::hub::HubCommands::Allow(allow, std::cout));
   if (*status_cmd) return Finish(cen::hub::HubCommands::Status(status, std::cout));
+  if (*revoke_cmd) return Finish(cen::hub::HubCommands::Revoke(revoke, std::cout));
+  if (*group_cmd) {
+    group.action = *group_create   ? GroupAction::kCreate
+                   : *group_add    ? GroupAction::kAdd
+                   : *group_remove ? GroupAction::kRemove
+                                   : GroupAction::kList;
+    return Finish(cen::hub::HubCommands::Group(group, std::cout));
+  }
+  if (*verify_cmd) return Finish(cen::hub::HubCommands::Verify(verify_dir, std::cout));
+  if (*rotate_cmd) return Finish(cen::hub::HubCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
     auto config = cen::hub::HubConfig::Load(run_dir);
     cen::common::Logging::Init(config.ok() ? config->hub_id : "hub");

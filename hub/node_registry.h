@@ -17,22 +17,31 @@ namespace cen::hub {
 
 struct NodeInfo {
   std::string id;
-  std::string pubkey;  // Z85
-  std::string region;  // may be empty
+  std::string pubkey;    // Z85
+  std::string region;    // may be empty
+  bool revoked = false;  // `cen-hub revoke`: refused at ZAP, served nothing
 };
 
 class NodeRegistry {
  public:
   explicit NodeRegistry(common::Database* db) : db_(db) {}
 
-  // Registers a node, or updates its key and region when the id exists.
+  // Registers a node, or updates its key and region when the id exists (the
+  // old key is refused from then on) and lifts a revocation.
   // REQUIRES: id and key already validated.
   common::Status Allow(const NodeInfo& node);
+  // Marks a registered node revoked. kNotFound when no such id.
+  common::Status Revoke(const std::string& id);
   // Re-reads the table if any connection changed the database since last time.
   common::Status Refresh();
+  // Revoked nodes included: callers check `revoked`.
   std::optional<NodeInfo> FindByKey(const std::string& z85) const;
   const NodeInfo* Find(const std::string& id) const;
+  // Registered and not revoked, else nullptr.
+  const NodeInfo* FindActive(const std::string& id) const;
   const std::map<std::string, NodeInfo>& nodes() const { return nodes_; }
+  // Changes each time Refresh() or a write re-reads the table.
+  int64_t generation() const { return generation_; }
 
   // Remembers what a node last told about itself (for `cen-hub status`).
   common::Status RecordNodeState(const std::string& id, const std::string& seen_at,
@@ -42,6 +51,7 @@ class NodeRegistry {
   common::Database* db_;  // not owned
   int64_t loaded_version_ = -1;
   std::map<std::string, NodeInfo> nodes_;
+  int64_t generation_ = 0;
 };
 
 }  // namespace cen::hub

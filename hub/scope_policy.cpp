@@ -2,12 +2,14 @@
 
 namespace cen::hub {
 
-bool ScopePolicy::MaySee(const NodeInfo& node, std::string_view scope, std::string_view origin) {
+bool ScopePolicy::MaySee(const NodeInfo& node, std::string_view scope,
+                         std::string_view origin) const {
   if (node.id == origin) return true;
   if (scope == "global") return true;
   if (scope.rfind("region:", 0) == 0) {
     return !node.region.empty() && scope.substr(7) == node.region;
   }
+  if (scope.rfind("group:", 0) == 0) return groups_->IsMember(scope.substr(6), node.id);
   if (scope.rfind("nodes:", 0) == 0) {
     std::string_view list = scope.substr(6);
     while (!list.empty()) {

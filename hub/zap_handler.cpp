@@ -8,6 +8,21 @@
 #include "hub/node_registry.h"
 
 namespace cen::hub {
+namespace {
+
+// A ZMTP property list of one property (RFC 27 metadata frame).
+std::string Metadata(std::string_view name, std::string_view value) {
+  std::string out;
+  out.push_back(static_cast<char>(name.size()));
+  out.append(name);
+  const auto n = static_cast<uint32_t>(value.size());
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xFF));
+  out.append(value);
+  return out;
+}
+
+}  // namespace
 
 common::Status ZapHandler::Start() {
   try {
@@ -52,20 +67,34 @@ void ZapHandler::Serve(zmq::socket_t socket) {
       std::string status_code = "400";
       std::string status_text = "unknown key";
       std::string user_id;
+      std::string metadata;
       if (mechanism != "CURVE" || request.size() < 7 || request[6].size() != 32) {
         status_text = "CURVE required";
+        audit_->NoteThrottled("zap:" + address, AuditTrail::kAuthFailure, "",
+                              "from " + address + ": mechanism " + mechanism + ", CURVE required");
       } else {
         char z85[41];
         zmq_z85_encode(z85, static_cast<const uint8_t*>(request[6].data()), 32);
         const common::Status s = registry.Refresh();
         if (!s.ok()) spdlog::error("[{}] ZAP: {}", hub_id_, s.message());
-        if (auto node = registry.FindByKey(z85)) {
+        auto node = registry.FindByKey(z85);
+        if (node && !node->revoked) {
           status_code = "200";
           status_text = "OK";
           user_id = node->id;
+          metadata = Metadata(kKeyProperty, z85);
+          audit_->Note(AuditTrail::kConnect, node->id, "from " + address + " with key " + z85);
+        } else if (node) {
+          status_text = "revoked";
+          spdlog::warn("[{}] refused connection from {}: node {} is revoked", hub_id_, address,
+                       node->id);
+          audit_->NoteThrottled("zap:" + std::string(z85), AuditTrail::kAuthFailure, node->id,
+                                "from " + address + ": node revoked");
         } else {
           spdlog::warn("[{}] refused connection from {}: key {} is not registered", hub_id_,
                        address, z85);
+          audit_->NoteThrottled("zap:" + std::string(z85), AuditTrail::kAuthFailure, "",
+                                "from " + address + ": key " + z85 + " is not registered");
         }
       }
       socket.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
@@ -73,7 +102,7 @@ void ZapHandler::Serve(zmq::socket_t socket) {
       socket.send(zmq::buffer(status_code), zmq::send_flags::sndmore);
       socket.send(zmq::buffer(status_text), zmq::send_flags::sndmore);
       socket.send(zmq::buffer(user_id), zmq::send_flags::sndmore);
-      socket.send(zmq::str_buffer(""), zmq::send_flags::none);
+      socket.send(zmq::buffer(metadata), zmq::send_flags::none);
     } catch (const zmq::error_t& e) {
       if (e.num() == ETERM) return;
       spdlog::error("[{}] ZAP handler: {}", hub_id_, e.what());

@@ -90,6 +90,11 @@ int main(int argc, char** argv) {
   status_cmd->add_option("--data", status.data_dir, "Node data directory")->required();
   status_cmd->add_flag("--json", status.json, "Print one JSON object");
 
+  std::string rotate_dir;
+  auto* rotate_cmd = app.add_subcommand(
+      "rotate-key", "Make a new node key pair (outbox and replica kept); prints the allow command");
+  rotate_cmd->add_option("--data", rotate_dir, "Node data directory")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -105,6 +110,7 @@ int main(int argc, char** argv) {
     return Finish(cen::node::NodeCommands::Drop(drop, std::cin, std::cout, std::cerr));
   }
   if (*status_cmd) return Finish(cen::node::NodeCommands::Status(status, std::cout));
+  if (*rotate_cmd) return Finish(cen::node::NodeCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
     auto config = cen::node::NodeConfig::Load(run.data_dir);
     cen::common::Logging::Init(config.ok() ? config->node_id : "node");

@@ -54,6 +54,20 @@ common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
   return common::Status::Ok();
 }
 
+common::Status NodeCommands::RotateKey(const std::string& data_dir, std::ostream& out) {
+  auto config = NodeConfig::Load(data_dir);
+  if (!config.ok()) return config.status();
+  auto keys = common::CurveKeys::Rotate(data_dir);
+  if (!keys.ok()) return keys.status();
+  out << keys->public_key() << "\n"
+      << "new key pair written; the old one is kept as curve.sec.old and curve.pub.old.\n"
+      << "The hub operator runs:\n  cen-hub allow --data HUB_DIR --node " << config->node_id
+      << " --key " << keys->public_key()
+      << (config->region.empty() ? "" : " --region " + config->region) << "\n"
+      << "then restart cen-node run; the outbox waits until the hub knows the new key.\n";
+  return common::Status::Ok();
+}
+
 common::Status NodeCommands::Run(const RunOptions& o, const std::atomic<bool>& stop) {
   NodeAgent agent(o.data_dir, o.drop_dir);
   return agent.Run(stop);

@@ -61,6 +61,10 @@ class NodeCommands {
   static common::Status Drop(const DropOptions& o, std::istream& in, std::ostream& out,
                              std::ostream& err);
   static common::Status Status(const NodeStatusOptions& o, std::ostream& out);
+  // New node key pair (the old one kept as curve.sec.old / curve.pub.old);
+  // node.db, outbox and replica untouched. Prints the new public key and the
+  // `cen-hub allow` command the hub operator must run.
+  static common::Status RotateKey(const std::string& data_dir, std::ostream& out);
 };
 
 }  // namespace cen::node

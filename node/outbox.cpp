@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/msgpack_json.h"
 #include "common/uuid7.h"
+#include "node/nominal_details.h"
 
 namespace cen::node {
 
@@ -60,6 +61,8 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
   }
   const std::string kind = rec["kind"].get<std::string>();
   const std::string ref = rec["ref"].get<std::string>();
+  // Names and document numbers never reach the body that goes to the hub.
+  const json nominal = NominalDetails::Strip(rec);
 
   st.latest.Bind(1, kind).Bind(2, ref);
   auto row = st.latest.Step();
@@ -85,6 +88,8 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
     rec["uuid"] = q.uuid;
     rec["version"] = q.version;
     if (common::MsgpackJson::Encode(rec) == previous_body) {
+      // Shared content unchanged; the local details may still be new.
+      CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, nominal));
       return Queued{q.uuid, q.version, Disposition::kUnchanged};
     }
     ++q.version;
@@ -108,6 +113,7 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
   st.ins_own.Bind(6, queued_at_);
   CEN_RETURN_IF_ERROR(st.ins_own.Run());
   CEN_RETURN_IF_ERROR(st.ins_out.Bind(1, q.uuid).Bind(2, q.version).Run());
+  CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, nominal));
   return q;
 }
 

@@ -128,8 +128,9 @@ double BaselineJournalInserts(const fs::path& dir, int n, std::mt19937& rng) {
     uuids.push_back(cen::common::Uuid7::Generate());
   }
   auto ins = db->Prepare(
-      "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body) "
-      "VALUES (?, ?, 1, 'B', 'seizure', ?, 'global', '2026-11-28T00:00:00Z', ?)");
+      "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body, "
+      "chain) VALUES (?, ?, 1, 'B', 'seizure', ?, 'global', '2026-11-28T00:00:00Z', ?, "
+      "zeroblob(32))");
   const auto t0 = SteadyClock::now();
   for (int i = 0; i < n; i += 1000) {
     auto tx = db->Begin();

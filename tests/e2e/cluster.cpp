@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/sqlite_db.h"
 #include "tests/e2e/failure_listener.h"
 
 namespace cen::e2e {
@@ -169,7 +170,7 @@ Cluster::Cluster(std::vector<NodeSpec> nodes) : logs_(dir() / "logs"), runs_(dir
   hub_key_ = LastNonEmptyLine(init.out);
   if (hub_key_.size() != 40) FAIL("cen-hub init printed no Z85 key\n" << Describe(init));
 
-  const std::string hub_endpoint = "tcp://127.0.0.1:" + std::to_string(ingest_port_);
+  const std::string hub_endpoint = ingest_endpoint();
   for (auto& spec : nodes) {
     const RunResult node_init =
         RunNode({"init", "--data", node_dir(spec.id).string(), "--id", spec.id, "--hub",
@@ -200,6 +201,14 @@ Cluster::~Cluster() {
 
 std::filesystem::path Cluster::node_dir(std::string_view id) const {
   return dir() / ("node-" + std::string(id));
+}
+
+std::string Cluster::ingest_endpoint() const {
+  return "tcp://127.0.0.1:" + std::to_string(ingest_port_);
+}
+
+std::string Cluster::feed_endpoint() const {
+  return "tcp://127.0.0.1:" + std::to_string(feed_port_);
 }
 
 const std::string& Cluster::node_key(std::string_view id) const { return FindNode(id).public_key; }
@@ -407,6 +416,17 @@ nlohmann::json Cluster::Status(std::string_view id) {
 nlohmann::json Cluster::HubStatus() {
   return ParseStatus(RunQuietly(CEN_HUB_BIN, {"status", "--data", hub_dir().string(), "--json"}),
                      "cen-hub status --json");
+}
+
+std::int64_t Cluster::HubQuery(const std::string& sql) const {
+  auto db =
+      common::Database::Open((hub_dir() / "hub.db").string(), common::Database::Mode::kReadOnly);
+  INFO("hub.db: " << (db.ok() ? std::string() : db.status().ToString()));
+  REQUIRE(db.ok());
+  auto n = db->QueryInt(sql);
+  INFO(sql << ": " << (n.ok() ? std::string() : n.status().ToString()));
+  REQUIRE(n.ok());
+  return n->value_or(0);
 }
 
 // ---- waiting and checking

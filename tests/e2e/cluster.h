@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -53,6 +54,10 @@ class Cluster {
   std::filesystem::path hub_dir() const { return dir() / "hub"; }
   std::filesystem::path node_dir(std::string_view id) const;
   const std::string& hub_key() const { return hub_key_; }
+  // tcp://127.0.0.1:PORT of the hub's ingest socket.
+  std::string ingest_endpoint() const;
+  // tcp://127.0.0.1:PORT of the hub's feed socket.
+  std::string feed_endpoint() const;
   const std::string& node_key(std::string_view id) const;
   // Ids in the order given to the constructor.
   std::vector<std::string> node_ids() const;
@@ -99,6 +104,9 @@ class Cluster {
   nlohmann::json Status(std::string_view id);
   // `cen-hub status --data DIR --json`; works whether the hub runs or not.
   nlohmann::json HubStatus();
+  // One integer from hub.db, read-only, e.g. "SELECT count(*) FROM audit";
+  // 0 for NULL.
+  std::int64_t HubQuery(const std::string& sql) const;
 
   // Polls `done` every 100 ms until it returns true. `done` describes what it
   // saw in `observed`. FAILs after `timeout` with `what`, the last observation

@@ -34,24 +34,22 @@ std::string BytesOf(const std::filesystem::path& dir, const std::string& prefix)
 
 }  // namespace
 
-TEST_CASE("nominal offender details never leave the node that entered them",
-          "[e2e][nominal]") {
+TEST_CASE("nominal offender details never leave the node that entered them", "[e2e][nominal]") {
   Cluster cluster({{"WE", "EU"}, {"ECE", "EU"}});
   cluster.StartAll();
-  const json record = {
-      {"kind", "seizure"},
-      {"ref", "NOM-1"},
-      {"seizure_date", "2026-03-14"},
-      {"reporting_country", "NL"},
-      {"commodity", "drugs"},
-      {"description", "Cocaine in a suitcase"},
-      {"quantity", 4.2},
-      {"unit", "KGM"},
-      {"offenders",
-       {{{"nationality", "NL"},
-         {"gender", "M"},
-         {"age", 38},
-         {"nominal", {{"name", kName}, {"document_number", kDocument}}}}}}};
+  const json record = {{"kind", "seizure"},
+                       {"ref", "NOM-1"},
+                       {"seizure_date", "2026-03-14"},
+                       {"reporting_country", "NL"},
+                       {"commodity", "drugs"},
+                       {"description", "Cocaine in a suitcase"},
+                       {"quantity", 4.2},
+                       {"unit", "KGM"},
+                       {"offenders",
+                        {{{"nationality", "NL"},
+                          {"gender", "M"},
+                          {"age", 38},
+                          {"nominal", {{"name", kName}, {"document_number", kDocument}}}}}}};
   AcceptedRecords accepted;
   const std::vector<std::string> uuids = cluster.Submit("WE", {record.dump()}, accepted);
   REQUIRE(uuids.size() == 1);
@@ -71,13 +69,13 @@ TEST_CASE("nominal offender details never leave the node that entered them",
   CHECK(other.find(kDocument) == std::string::npos);
 
   // The office that entered them still has them, and shows them.
-  const RunResult shown =
-      cluster.RunQuery({"--data", cluster.node_dir("WE").string(), "show", uuids[0]});
+  const RunResult shown = cluster.RunQuery(
+      {"--data", cluster.node_dir("WE").string(), "--format", "table", "show", uuids[0]});
   REQUIRE(shown.exit_code == 0);
   CHECK_THAT(shown.out, Catch::Contains("held on this node only") && Catch::Contains(kName) &&
                             Catch::Contains(kDocument));
-  const RunResult elsewhere =
-      cluster.RunQuery({"--data", cluster.node_dir("ECE").string(), "show", uuids[0]});
+  const RunResult elsewhere = cluster.RunQuery(
+      {"--data", cluster.node_dir("ECE").string(), "--format", "table", "show", uuids[0]});
   REQUIRE(elsewhere.exit_code == 0);
   CHECK(elsewhere.out.find(kName) == std::string::npos);
 }

@@ -91,3 +91,73 @@ TEST_CASE("Each node receives exactly the records its scope allows, ids sharing 
 }
 
 }  // namespace cen::e2e
+
+namespace cen::e2e {
+
+// Groups are managed while the hub runs; a member removed, or a group past
+// its expiry, gets no new records of it; the origin keeps its own.
+TEST_CASE("A group-scoped record reaches the group's members only, and others see no false gap",
+          "[e2e][scope][group]") {
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}, {"AS", "AS"}});
+  cluster.StartAll();
+  const std::string hub = cluster.hub_dir().string();
+  auto group = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "group");
+    args.insert(args.end(), {"--data", hub});
+    const RunResult r = cluster.RunHub(args);
+    INFO(r.command << "\n" << r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  group({"create", "OP-TIDE"});
+  group({"add", "OP-TIDE", "AF"});
+  group({"create", "OLD-OP", "--expires", "2020-06-30"});
+  group({"add", "OLD-OP", "AF"});
+  group({"add", "OLD-OP", "AS"});
+  CHECK(group({"list"}) == "OLD-OP (expires 2020-06-30): AF AS\nOP-TIDE: AF\n");
+  {
+    const RunResult r = cluster.RunHub({"group", "add", "NOPE", "AF", "--data", hub});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("no group 'NOPE'"));
+  }
+
+  // Global and group records interleaved in one submission, so that the
+  // BATCHes AS receives leave out gseqs between records it does get.
+  std::vector<std::string> lines;
+  for (int i = 0; i < 30; ++i) {
+    const std::string scope = i % 3 == 0 ? "global" : i % 3 == 1 ? "group:OP-TIDE" : "group:OLD-OP";
+    lines.push_back(Seizure("G-" + std::to_string(i), scope));
+  }
+  cluster.Submit("EU", lines);
+  WaitAllCaughtUp(cluster, 30);  // AS, which sees a third, reaches the head: no gap held it
+
+  std::map<std::string, std::set<std::string>> expected;
+  for (int i = 0; i < 30; ++i) {
+    const std::string ref = "G-" + std::to_string(i);
+    expected["EU"].insert(ref);  // the origin sees all, the expired group's too
+    if (i % 3 != 2) expected["AF"].insert(ref);
+    if (i % 3 == 0) expected["AS"].insert(ref);
+  }
+  for (const auto& id : cluster.node_ids()) {
+    INFO("replica of " << id);
+    CHECK(Refs(cluster, id) == expected[id]);
+  }
+
+  // A member removed gets nothing new of the group, also by FETCH after a restart.
+  group({"remove", "OP-TIDE", "AF"});
+  cluster.StopNode("AF");
+  cluster.Submit("EU", {Seizure("G-LATE", "group:OP-TIDE"), Seizure("G-END", "global")});
+  cluster.StartNode("AF");
+  WaitAllCaughtUp(cluster, 32);
+  expected["EU"].insert({"G-LATE", "G-END"});
+  expected["AF"].insert("G-END");
+  expected["AS"].insert("G-END");
+  for (const auto& id : cluster.node_ids()) {
+    INFO("replica of " << id);
+    CHECK(Refs(cluster, id) == expected[id]);
+  }
+  CHECK(cluster.HubQuery("SELECT count(*) FROM audit WHERE event = 'admin' AND "
+                         "detail LIKE 'group%'") == 6);
+}
+
+}  // namespace cen::e2e

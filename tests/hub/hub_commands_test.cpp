@@ -250,3 +250,74 @@ TEST_CASE("HubConfig and HubSchema report a data directory that is not a hub's",
     CHECK_THAT(db.status().message(), Catch::Contains("not a cenhub hub database"));
   }
 }
+
+TEST_CASE("cen-hub revoke, group, verify and rotate-key", "[hub][commands]") {
+  TempDir tmp;
+  const InitOptions init = Init(tmp);
+  std::ostringstream out;
+  RequireOk(HubCommands::Init(init, out));
+  const std::string hub_key = out.str().substr(0, 40);
+  RequireOk(HubCommands::Allow(Allow(tmp, "n1", NewPublicKey(), "EU"), out));
+  const std::string dir = init.data_dir;
+
+  SECTION("revoke") {
+    std::ostringstream text;
+    RequireOk(HubCommands::Revoke({dir, "n1"}, text));
+    CHECK_THAT(text.str(), Catch::Contains("revoked node n1"));
+    CHECK(HubCommands::Revoke({dir, "ghost"}, text).code() == StatusCode::kNotFound);
+    CHECK(HubCommands::Revoke({dir, "bad/id"}, text).code() == StatusCode::kUsage);
+    // allow with a new key lifts it and says so
+    std::ostringstream again;
+    RequireOk(HubCommands::Allow(Allow(tmp, "n1", NewPublicKey(), "EU"), again));
+    CHECK_THAT(again.str(),
+               Catch::Contains("replaced its key") && Catch::Contains("lifted its revocation"));
+  }
+  SECTION("group") {
+    using Action = cen::hub::GroupOptions::Action;
+    std::ostringstream text;
+    RequireOk(HubCommands::Group({Action::kCreate, dir, "OP-1", "", "2030-01-01"}, text));
+    RequireOk(HubCommands::Group({Action::kAdd, dir, "OP-1", "n1", ""}, text));
+    CHECK(HubCommands::Group({Action::kCreate, dir, "bad name", "", ""}, text).code() ==
+          StatusCode::kUsage);
+    CHECK(HubCommands::Group({Action::kCreate, dir, "OP-2", "", "2030-02-30x"}, text).code() ==
+          StatusCode::kUsage);
+    std::ostringstream list;
+    RequireOk(HubCommands::Group({Action::kList, dir, "", "", ""}, list));
+    CHECK(list.str() == "OP-1 (expires 2030-01-01): n1\n");
+  }
+  SECTION("verify and the audit rows of the commands") {
+    std::ostringstream text;
+    RequireOk(HubCommands::Verify(dir, text));
+    CHECK_THAT(text.str(), Catch::Contains("journal: 0 rows, chain intact, head (empty)") &&
+                               Catch::Contains("audit: 1 rows, chain intact, head "));
+  }
+  SECTION("rotate-key keeps the old pair") {
+    std::ostringstream text;
+    RequireOk(HubCommands::RotateKey(dir, text));
+    const std::string fresh = text.str().substr(0, 40);
+    CHECK(CurveKeys::IsZ85Key(fresh));
+    CHECK(fresh != hub_key);
+    CHECK(std::filesystem::exists(dir + "/curve.sec.old"));
+    auto loaded = CurveKeys::Load(dir);
+    REQUIRE(loaded.ok());
+    CHECK(loaded->public_key() == fresh);
+    CHECK_THAT(text.str(), Catch::Contains("hub_key = \"" + fresh + "\""));
+  }
+}
+
+TEST_CASE("HubSchema refuses a hub.db of another schema version, saying what to do",
+          "[hub][config]") {
+  TempDir tmp;
+  const InitOptions init = Init(tmp);
+  std::ostringstream out;
+  RequireOk(HubCommands::Init(init, out));
+  {
+    auto db = Database::Open(HubSchema::DbPath(init.data_dir), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    RequireOk(db->Exec("UPDATE meta SET value = '1' WHERE key = 'hub_schema'"));
+  }
+  auto db = HubSchema::Open(init.data_dir);
+  REQUIRE_FALSE(db.ok());
+  CHECK_THAT(db.status().message(),
+             Catch::Contains("schema version 1") && Catch::Contains("cen-hub init"));
+}

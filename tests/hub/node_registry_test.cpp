@@ -122,3 +122,23 @@ TEST_CASE("NodeRegistry records what a node last reported", "[hub][registry]") {
   CHECK(stmt->ColumnInt(1) == 41);
   CHECK(stmt->ColumnInt(2) == 3);
 }
+
+TEST_CASE("NodeRegistry revokes a node, and allow admits it again", "[hub][registry]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  NodeRegistry registry(&db);
+  const std::string key = NewPublicKey();
+  RequireOk(registry.Allow({"n1", key, "EU"}));
+  CHECK(registry.Revoke("ghost").code() == StatusCode::kNotFound);
+  RequireOk(registry.Revoke("n1"));
+  REQUIRE(registry.Find("n1") != nullptr);
+  CHECK(registry.Find("n1")->revoked);
+  CHECK(registry.FindActive("n1") == nullptr);
+  CHECK(registry.FindByKey(key)->revoked);  // ZAP sees it, and refuses it
+
+  const std::string fresh = NewPublicKey();
+  RequireOk(registry.Allow({"n1", fresh, "EU"}));
+  REQUIRE(registry.FindActive("n1") != nullptr);
+  CHECK(registry.FindActive("n1")->pubkey == fresh);
+  CHECK_FALSE(registry.FindByKey(key).has_value());  // the old key is gone
+}

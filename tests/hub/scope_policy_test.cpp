@@ -2,10 +2,33 @@
 
 #include <catch2/catch.hpp>
 
+#include "hub/group_registry.h"
+#include "hub/node_registry.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/keys.h"
+
+using cen::hub::GroupRegistry;
 using cen::hub::NodeInfo;
 using cen::hub::ScopePolicy;
+using cen::test::RequireOk;
 
 TEST_CASE("ScopePolicy decides who sees a record", "[hub][scope]") {
+  cen::test::TempDir tmp;
+  cen::common::Database db = cen::test::CreateHubDb(tmp);
+  cen::hub::NodeRegistry registry(&db);
+  for (const char* id : {"n-eu", "n-xx"}) {
+    RequireOk(registry.Allow({id, cen::test::NewPublicKey(), ""}));
+  }
+  GroupRegistry groups(&db);
+  RequireOk(groups.Create("ops", ""));
+  RequireOk(groups.Add("ops", "n-eu"));
+  RequireOk(groups.Create("old-op", "2020-01-31"));
+  RequireOk(groups.Add("old-op", "n-eu"));
+  RequireOk(groups.Create("far-op", "2999-12-31"));
+  RequireOk(groups.Add("far-op", "n-xx"));
+  RequireOk(groups.Refresh());
+  const ScopePolicy policy(&groups);
+
   const NodeInfo eu{"n-eu", "KEY1", "EU"};
   const NodeInfo xx{"n-xx", "KEY2", "XX"};
   const NodeInfo nowhere{"n-none", "KEY3", ""};
@@ -44,8 +67,16 @@ TEST_CASE("ScopePolicy decides who sees a record", "[hub][scope]") {
       {"region:XX", &eu, "n-eu", true},
       {"nodes:n-xx", &eu, "n-eu", true},
       {"bogus", &eu, "n-eu", true},
+      // group:NAME: members of a group in force
+      {"group:ops", &eu, "other", true},
+      {"group:ops", &xx, "other", false},
+      {"group:op", &eu, "other", false},  // no prefix match
+      {"group:far-op", &xx, "other", true},
+      {"group:old-op", &eu, "other", false},  // expired: members lose access
+      {"group:old-op", &eu, "n-eu", true},    // but the origin keeps its own
+      {"group:nope", &eu, "other", false},
+      {"group:", &eu, "other", false},
       // unknown forms fail closed
-      {"group:ops", &eu, "other", false},
       {"Global", &eu, "other", false},
       {"global ", &eu, "other", false},
       {"", &eu, "other", false},
@@ -55,6 +86,6 @@ TEST_CASE("ScopePolicy decides who sees a record", "[hub][scope]") {
   for (const auto& c : cases) {
     INFO("scope '" << c.scope << "', node " << c.node->id << " (region '" << c.node->region
                    << "'), origin " << c.origin);
-    CHECK(ScopePolicy::MaySee(*c.node, c.scope, c.origin) == c.may_see);
+    CHECK(policy.MaySee(*c.node, c.scope, c.origin) == c.may_see);
   }
 }

@@ -1,0 +1,121 @@
+#include "hub/group_registry.h"
+
+#include <algorithm>
+
+#include "common/clock.h"
+
+namespace cen::hub {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+bool GroupRegistry::IsValidName(std::string_view name) {
+  return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_' || c == '-';
+  });
+}
+
+bool GroupRegistry::IsValidDate(std::string_view d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  for (const size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!IsDigit(d[i])) return false;
+  }
+  const int month = (d[5] - '0') * 10 + (d[6] - '0');
+  const int day = (d[8] - '0') * 10 + (d[9] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+common::Status GroupRegistry::Create(const std::string& name, const std::string& expires) {
+  loaded_version_ = -1;  // this connection's own writes leave data_version as it is
+  auto stmt = db_->Prepare("INSERT INTO groups(name, expires, created_at) VALUES (?, ?, ?)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, name).Bind(3, common::Clock::NowRfc3339());
+  if (expires.empty()) {
+    stmt->BindNull(2);
+  } else {
+    stmt->Bind(2, expires);
+  }
+  const common::Status s = stmt->Run();
+  if (s.code() == common::StatusCode::kAlreadyExists)
+    return common::AlreadyExists("group: '" + name + "' already exists");
+  return s;
+}
+
+common::Status GroupRegistry::RequireGroup(const std::string& name) {
+  auto stmt = db_->Prepare("SELECT 1 FROM groups WHERE name=?");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Bind(1, name).Step();
+  if (!row.ok()) return row.status();
+  if (!*row)
+    return common::NotFound("group: no group '" + name + "'; create it with cen-hub group create");
+  return common::Status::Ok();
+}
+
+common::Status GroupRegistry::Add(const std::string& name, const std::string& node) {
+  loaded_version_ = -1;  // this connection's own writes leave data_version as it is
+  CEN_RETURN_IF_ERROR(RequireGroup(name));
+  auto known = db_->Prepare("SELECT 1 FROM nodes WHERE id=?");
+  if (!known.ok()) return known.status();
+  auto row = known->Bind(1, node).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return common::NotFound("node: no node '" + node + "' is registered");
+  auto stmt = db_->Prepare(
+      "INSERT OR IGNORE INTO group_members(group_name, node, added_at) VALUES (?, ?, ?)");
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Bind(1, name).Bind(2, node).Bind(3, common::Clock::NowRfc3339()).Run();
+}
+
+common::Status GroupRegistry::Remove(const std::string& name, const std::string& node) {
+  loaded_version_ = -1;  // this connection's own writes leave data_version as it is
+  CEN_RETURN_IF_ERROR(RequireGroup(name));
+  auto stmt = db_->Prepare("DELETE FROM group_members WHERE group_name=? AND node=?");
+  if (!stmt.ok()) return stmt.status();
+  CEN_RETURN_IF_ERROR(stmt->Bind(1, name).Bind(2, node).Run());
+  if (db_->Changes() == 0)
+    return common::NotFound("node: '" + node + "' is not a member of group '" + name + "'");
+  return common::Status::Ok();
+}
+
+common::Result<std::vector<GroupInfo>> GroupRegistry::List() {
+  auto stmt = db_->Prepare(
+      "SELECT g.name, coalesce(g.expires, ''), m.node FROM groups AS g "
+      "LEFT JOIN group_members AS m ON m.group_name = g.name ORDER BY g.name, m.node");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<GroupInfo> groups;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const std::string name = stmt->ColumnText(0);
+    if (groups.empty() || groups.back().name != name)
+      groups.push_back({name, stmt->ColumnText(1), {}});
+    if (!stmt->ColumnIsNull(2)) groups.back().members.push_back(stmt->ColumnText(2));
+  }
+  return groups;
+}
+
+common::Status GroupRegistry::Refresh() {
+  const int64_t version = db_->DataVersion();
+  const std::string today = common::Clock::TodayUtc();
+  if (version == loaded_version_ && today == loaded_date_) return common::Status::Ok();
+  auto groups = List();
+  if (!groups.ok()) return groups.status();
+  active_.clear();
+  for (auto& g : *groups) {
+    // ISO dates compare as text.
+    if (!g.expires.empty() && g.expires < today) continue;
+    active_[g.name].insert(g.members.begin(), g.members.end());
+  }
+  loaded_version_ = version;
+  loaded_date_ = today;
+  return common::Status::Ok();
+}
+
+bool GroupRegistry::IsMember(std::string_view name, std::string_view node) const {
+  auto it = active_.find(name);
+  return it != active_.end() && it->second.find(node) != it->second.end();
+}
+
+}  // namespace cen::hub

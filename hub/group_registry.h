@@ -1,0 +1,62 @@
+// Closed user groups for `group:NAME` scopes (an operation's members), backed
+// by the `groups` and `group_members` tables of hub.db. `cen-hub group ...`
+// run from another process takes effect on a running hub: Refresh() re-reads
+// the tables when another connection has committed, and re-decides expiry
+// when the UTC date changes.
+//
+//   GroupRegistry groups(&db);
+//   CEN_RETURN_IF_ERROR(groups.Refresh());
+//   if (groups.IsMember("OP-TIDE", "RILO-WE")) ...  // false once OP-TIDE expired
+//
+// A group with `expires` YYYY-MM-DD is in force through that day (UTC).
+// Not thread-safe: each thread keeps its own GroupRegistry over its own Database.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/sqlite_db.h"
+
+namespace cen::hub {
+
+struct GroupInfo {
+  std::string name;
+  std::string expires;  // YYYY-MM-DD, or empty: no expiry
+  std::vector<std::string> members;
+};
+
+class GroupRegistry {
+ public:
+  explicit GroupRegistry(common::Database* db) : db_(db) {}
+
+  // 1-32 of A-Z a-z 0-9 _ - (the NAME of a `group:NAME` scope).
+  static bool IsValidName(std::string_view name);
+  // YYYY-MM-DD with a real month and day.
+  static bool IsValidDate(std::string_view date);
+
+  // kAlreadyExists when the group exists. `expires` may be empty.
+  common::Status Create(const std::string& name, const std::string& expires);
+  // kNotFound when the group does not exist or the node is not registered.
+  common::Status Add(const std::string& name, const std::string& node);
+  // kNotFound when the node is not a member.
+  common::Status Remove(const std::string& name, const std::string& node);
+  common::Result<std::vector<GroupInfo>> List();
+
+  common::Status Refresh();
+  // True when `node` is a member of group `name` and the group has not expired.
+  bool IsMember(std::string_view name, std::string_view node) const;
+
+ private:
+  common::Status RequireGroup(const std::string& name);
+
+  common::Database* db_;  // not owned
+  int64_t loaded_version_ = -1;
+  std::string loaded_date_;
+  // Groups in force only: name -> members.
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> active_;
+};
+
+}  // namespace cen::hub
