@@ -1,12 +1,17 @@
 // Need-to-know on the feed and by FETCH: a node receives exactly the records
 // whose scope lets it see them, even when node ids share a prefix.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "common/curve_keys.h"
+#include "common/wire_frame.h"
 #include "tests/e2e/cluster.h"
+#include "tests/e2e/raw_client.h"
 
 namespace cen::e2e {
 namespace {
@@ -158,6 +163,58 @@ TEST_CASE("A group-scoped record reaches the group's members only, and others se
   }
   CHECK(cluster.HubQuery("SELECT count(*) FROM audit WHERE event = 'admin' AND "
                          "detail LIKE 'group%'") == 6);
+}
+
+}  // namespace cen::e2e
+
+namespace cen::e2e {
+
+// The strongest form of "a node outside the scope never receives the record":
+// connect as that node with its own key, on both the feed (its topic) and the
+// ingest port (HELLO, then FETCH of everything), collect every byte the hub
+// sends, and find the restricted record's text nowhere in them.
+TEST_CASE("A region-scoped record never crosses another region's sockets", "[e2e][scope]") {
+  Cluster cluster({{"RILO-EU", "EU"}, {"RILO-AF", "AF"}});
+  cluster.StartHub();
+  cluster.StartNode("RILO-EU");  // RILO-AF's key is used by the raw connections below
+  auto keys = common::CurveKeys::Load(cluster.node_dir("RILO-AF").string());
+  REQUIRE(keys.ok());
+  RawClient feed = RawClient::Feed(cluster.feed_endpoint(), cluster.hub_key(), *keys, "N:RILO-AF/");
+  const std::string secret = "EU-ONLY-7f3a9c cocaine in reefer";
+  const std::string shared = "GLOBAL-41d2 cigarettes in trailer";
+  auto record = [](const std::string& ref, const std::string& scope, const std::string& text) {
+    return nlohmann::json{{"kind", "seizure"},
+                          {"ref", ref},
+                          {"seizure_date", "2026-03-14"},
+                          {"reporting_country", "FR"},
+                          {"commodity", "drugs"},
+                          {"description", text},
+                          {"quantity", 1},
+                          {"unit", "KGM"},
+                          {"scope", scope}}
+        .dump();
+  };
+  cluster.Submit("RILO-EU", {record("S-EU", "region:EU", secret), record("S-G", "global", shared)});
+
+  // The feed also carries a heartbeat every second: listen for a bounded time.
+  std::string received;
+  auto listen = [&](RawClient& client, std::chrono::seconds period) {
+    const auto until = std::chrono::steady_clock::now() + period;
+    while (std::chrono::steady_clock::now() < until) {
+      if (auto bytes = client.ReceiveBytes(std::chrono::milliseconds(200))) received += *bytes;
+    }
+  };
+  listen(feed, std::chrono::seconds(3));
+  RawClient ingest = RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), *keys);
+  const auto welcome = ingest.Hello();
+  REQUIRE(welcome);
+  REQUIRE((*welcome)["t"] == "WELCOME");
+  ingest.Send(common::WireFrame::Encode(
+      {{"t", common::frame::kFetch}, {"from", 1}, {"max", 5000}, {"id", 1}}));
+  listen(ingest, std::chrono::seconds(3));
+  REQUIRE(received.find(shared) != std::string::npos);  // the connections did carry records
+  CHECK(received.find(secret) == std::string::npos);
+  CHECK(received.find("S-EU") == std::string::npos);
 }
 
 }  // namespace cen::e2e

@@ -62,6 +62,19 @@ std::optional<nlohmann::json> RawClient::Receive(std::chrono::milliseconds timeo
   return *frame;
 }
 
+std::optional<std::string> RawClient::ReceiveBytes(std::chrono::milliseconds timeout) {
+  zmq::pollitem_t items[] = {{socket_->handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::poll(items, 1, timeout);
+  if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
+  std::string bytes;
+  do {
+    zmq::message_t part;
+    REQUIRE(socket_->recv(part, zmq::recv_flags::none));
+    bytes += part.to_string();
+  } while (socket_->get(zmq::sockopt::rcvmore));
+  return bytes;
+}
+
 std::optional<nlohmann::json> RawClient::Hello(std::chrono::milliseconds timeout) {
   Send(common::WireFrame::Encode(
       {{"t", common::frame::kHello}, {"proto", common::frame::kProtocolVersion}}));

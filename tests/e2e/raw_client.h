@@ -38,6 +38,10 @@ class RawClient {
   // FAILs the test), or nothing after `timeout`.
   std::optional<nlohmann::json> Receive(
       std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Every byte of the next message (all its parts, concatenated), or nothing
+  // after `timeout`: what crossed this connection, undecoded.
+  std::optional<std::string> ReceiveBytes(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // True when any message (all its parts read) arrives within `timeout`.
   bool ReceivedWithin(std::chrono::milliseconds timeout);
   // HELLO, then the reply (WELCOME or ERROR), or nothing after `timeout`.

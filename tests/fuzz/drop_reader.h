@@ -1,7 +1,6 @@
 // Shared body of the drop-parser fuzz targets: reads every row of `data`
 // through `reader` as `cen-node drop` does (header, rows, validation under
-// the user policy, the rejects-file forms), checking that nothing crashes
-// and that a row read is either a JSON object or comes with an issue.
+// the user policy, the rejects-file forms), checking that nothing crashes.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +25,7 @@ inline void FuzzDropReader(cen::node::DropRecordReader& reader) {
     if (!reader.Next(record, issues)) break;
     rejects << reader.RejectPrefix();
     if (!issues.empty()) continue;
-    if (!record.is_object()) __builtin_trap();
+    // A line that is JSON but not an object is the validator's to refuse.
     for (const auto& error : validator.Validate(record)) (void)reader.ColumnOf(error.field);
   }
 }
