@@ -51,6 +51,13 @@ double Statement::ColumnDouble(int col) const { return sqlite3_column_double(stm
 bool Statement::ColumnIsNull(int col) const {
   return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL;
 }
+std::string_view Statement::ColumnView(int col) const {
+  const auto* p = sqlite3_column_text(stmt_.get(), col);
+  if (p == nullptr) return {};
+  return {reinterpret_cast<const char*>(p),
+          static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), col))};
+}
+
 std::string Statement::ColumnText(int col) const {
   const auto* p = sqlite3_column_text(stmt_.get(), col);
   if (p == nullptr) return {};

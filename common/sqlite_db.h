@@ -52,6 +52,8 @@ class Statement {
   int64_t ColumnInt(int col) const;
   double ColumnDouble(int col) const;
   std::string ColumnText(int col) const;
+  // The text of `col` without a copy; valid until the next Step() or Reset().
+  std::string_view ColumnView(int col) const;
   std::string ColumnBlob(int col) const;
   bool ColumnIsNull(int col) const;
 

@@ -112,7 +112,7 @@ std::string RecordFormat::Number(double value) {
   return out;
 }
 
-std::string RecordFormat::Quantities(const std::map<std::string, double>& per_unit) {
+std::string RecordFormat::Quantities(const std::map<std::string, double, std::less<>>& per_unit) {
   std::string out;
   for (const auto& [unit, total] : per_unit) {
     if (unit.empty()) continue;

@@ -30,7 +30,7 @@ class RecordFormat {
   // 1234.5 → "1,234.5"; at most three decimals, none when whole.
   static std::string Number(double value);
   // {"KGM": 3400, "H87": 12} → "3,400 KGM; 12 H87" (units in byte order).
-  static std::string Quantities(const std::map<std::string, double>& per_unit);
+  static std::string Quantities(const std::map<std::string, double, std::less<>>& per_unit);
 };
 
 }  // namespace cen::node

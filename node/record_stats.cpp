@@ -45,7 +45,7 @@ const std::vector<std::pair<std::string, std::string>>& GroupFields() {
 struct Group {
   std::vector<std::string> key;
   int64_t records = 0;
-  std::map<std::string, double> quantity;
+  std::map<std::string, double, std::less<>> quantity;
 };
 
 // Scans the filtered records once and folds them into one Group per key, in
@@ -72,19 +72,24 @@ common::Result<std::vector<Group>> Collect(common::Database& db, const QueryOpti
     if (!*row) break;
     joined.clear();
     for (int i = 0; i < n; ++i) {
-      joined += stmt->ColumnText(i);
+      joined += stmt->ColumnView(i);
       joined += '\x1f';  // unit separator: no code value contains it
     }
-    auto [it, added] = index.try_emplace(joined, groups.size());
-    if (added) {
+    auto it = index.find(joined);
+    if (it == index.end()) {
       std::vector<std::string> key;
-      for (int i = 0; i < n; ++i) key.push_back(stmt->ColumnText(i));
+      for (int i = 0; i < n; ++i) key.emplace_back(stmt->ColumnView(i));
+      it = index.emplace(joined, groups.size()).first;
       groups.push_back({std::move(key), 0, {}});
     }
     Group& g = groups[it->second];
     ++g.records;
-    if (!stmt->ColumnIsNull(n) && !stmt->ColumnIsNull(n + 1))
-      g.quantity[stmt->ColumnText(n)] += stmt->ColumnDouble(n + 1);
+    if (!stmt->ColumnIsNull(n) && !stmt->ColumnIsNull(n + 1)) {
+      const std::string_view unit = stmt->ColumnView(n);
+      auto q = g.quantity.find(unit);
+      if (q == g.quantity.end()) q = g.quantity.emplace(std::string(unit), 0.0).first;
+      q->second += stmt->ColumnDouble(n + 1);
+    }
   }
   return groups;
 }
