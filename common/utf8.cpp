@@ -97,7 +97,9 @@ size_t Utf8::DisplayWidth(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     uint32_t cp = 0xFFFD;
     const size_t length = Decode(text, i, &cp);
-    width += static_cast<size_t>(CodePointWidth(length == 0 ? 0xFFFD : cp));
+    // As FitWidth shows them: a control character as one space.
+    const bool control = length != 0 && (cp < 0x20 || (cp >= 0x7F && cp < 0xA0));
+    width += control ? 1 : static_cast<size_t>(CodePointWidth(length == 0 ? 0xFFFD : cp));
     i += length == 0 ? 1 : length;
   }
   return width;
@@ -118,7 +120,7 @@ std::string Utf8::FitWidth(std::string_view text, size_t width) {
       piece = kReplacement;
       cp = 0xFFFD;
       length = 1;
-    } else if (cp < 0x20 || cp == 0x7F) {
+    } else if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
       piece = " ";
       cp = ' ';
     }

@@ -31,12 +31,12 @@ class Utf8 {
   // otherwise. A table of the main ranges, in the spirit of wcwidth().
   static int CodePointWidth(uint32_t code_point);
 
-  // Terminal columns `text` takes; a malformed byte counts as one column (it
-  // is shown as U+FFFD).
+  // Terminal columns `text` takes as FitWidth() shows it: a malformed byte
+  // (shown as U+FFFD) and a control character (shown as a space) take one.
   static size_t DisplayWidth(std::string_view text);
 
-  // `text` cut to at most `width` columns, ending in "…" when cut; control
-  // characters (newlines, tabs) become spaces and malformed bytes U+FFFD so
+  // `text` cut to at most `width` columns, ending in "…" when cut; C0 and C1
+  // control characters (newlines, tabs, escapes) become spaces and malformed bytes U+FFFD so
   // one value stays on one line of a table.
   static std::string FitWidth(std::string_view text, size_t width);
 };

@@ -209,6 +209,9 @@ SqlCondition QueryFilter::CountryCondition(const CountryFlag& flag) const {
     sub.values.emplace_back(std::string(flag.role));
   }
   AddDateRange(sub, "event_date", from, to);
+  // '' stands for "no date" here; records.event_date is NULL then, which no
+  // range matches: keep the two answers equal.
+  if (!from.empty() || !to.empty()) AddClause(sub, "event_date <> ''");
   return sub;
 }
 

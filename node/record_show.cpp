@@ -97,8 +97,13 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
                         stmt->ColumnText(3), json::parse(stmt->ColumnText(4), nullptr, false)});
   }
   if (versions.empty()) return common::Corruption("show: record " + *uuid + " has no versions");
-  const json& latest = versions.back().doc;
-  const std::string handling = latest.value("handling", "H0");
+  // Documents come from Replica::Apply (an object); a damaged one shows as empty.
+  const json latest = versions.back().doc.is_object() ? versions.back().doc : json::object();
+  auto text = [&latest](const char* key, const char* fallback) {
+    auto it = latest.find(key);
+    return it != latest.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+  };
+  const std::string handling = text("handling", "H0");
   const bool restricted = handling == "H2" || handling == "H3";
   QueryOutcome outcome{1, 0};
 
@@ -109,7 +114,9 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
                   {"gseq", v.gseq},
                   {"origin", v.origin},
                   {"received_at", v.received_at}};
-    entry["changed"] = i == 0 ? json::array() : json(Changed(versions[i - 1].doc, v.doc));
+    entry["changed"] = i == 0 || !versions[i - 1].doc.is_object() || !v.doc.is_object()
+                           ? json::array()
+                           : json(Changed(versions[i - 1].doc, v.doc));
     history.push_back(entry);
   }
   if (o.format == "json" || o.format == "csv") {
@@ -128,22 +135,22 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
 
   if (restricted) {
     out << "*** " << handling << " (restricted): "
-        << (handling == "H3" ? latest.value("handling_note", "") : "handle as the code requires")
+        << (handling == "H3" ? text("handling_note", "") : "handle as the code requires")
         << " ***\n";
   }
   size_t key_width = 0;
   for (const auto& [key, value] : latest.items()) key_width = std::max(key_width, key.size());
   // Canonical order first, then any keys this version of cen-query does not know.
-  std::vector<std::string> keys = RecordFormat::CsvColumns({latest.value("kind", "")});
+  std::vector<std::string> keys = RecordFormat::CsvColumns({text("kind", "")});
   for (const auto& [key, value] : latest.items())
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
   for (const std::string& key : keys) {
     if (!latest.contains(key)) continue;
     const json& value = latest[key];
-    std::string text = value.is_string()
-                           ? value.get<std::string>()
-                           : value.dump(-1, ' ', false, json::error_handler_t::replace);
-    out << key << std::string(key_width + 2 - key.size(), ' ') << text << "\n";
+    const std::string shown = value.is_string()
+                                  ? value.get<std::string>()
+                                  : value.dump(-1, ' ', false, json::error_handler_t::replace);
+    out << key << std::string(key_width + 2 - key.size(), ' ') << shown << "\n";
   }
   auto nominal = NominalDetails::Load(db, *uuid);
   if (!nominal.ok()) return nominal.status();

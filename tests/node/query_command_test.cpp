@@ -17,6 +17,7 @@
 #include "common/utf8.h"
 #include "common/uuid7.h"
 #include "node/replica.h"
+#include "node/text_table.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/query_fixture.h"
 #include "tests/test_support/sample_records.h"
@@ -561,4 +562,19 @@ TEST_CASE("cen-query reads while the agent writes, and never writes the replica"
   // The query connection is read-only: only the audit table grew.
   auto db = cen::test::ReopenNodeDb(tmp);
   CHECK(cen::test::CountRows(db, "query_audit") == 30);
+}
+
+TEST_CASE("A table cell with line breaks or control characters keeps its column width",
+          "[node][query]") {
+  cen::node::TextTable t({{"A", 30}, {"B", 0}});
+  t.AddRow({"line\nbreak\tand\x1b[31mred", "next"});
+  t.AddRow({"plain", "next"});
+  std::ostringstream out;
+  t.Print(out, 80);
+  const auto lines = Lines(out.str());
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1].find('\n') == std::string::npos);
+  CHECK(lines[1].find('\x1b') == std::string::npos);  // no escape reaches the terminal
+  CHECK(ColumnOf(lines[1], "next") == ColumnOf(lines[2], "next"));
+  CHECK_THAT(lines[1], Catch::StartsWith("line break and [31mred"));  // fits: not cut
 }
