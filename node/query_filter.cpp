@@ -11,20 +11,12 @@ namespace {
 
 using common::CodeLists;
 
-std::string Join(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
+// The items of any list of strings or string views, joined by `separator`.
 template <typename List>
-std::string JoinViews(const List& items) {
+std::string Join(const List& items, const char* separator) {
   std::string out;
   for (const auto& item : items) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty()) out += separator;
     out += std::string(item);
   }
   return out;
@@ -85,7 +77,7 @@ common::Status OneOf(const char* flag, const std::vector<std::string>& values,
   for (const std::string& v : values) {
     if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
       return common::UsageError(std::string(flag) + ": '" + v + "' is not one of " +
-                                JoinViews(allowed));
+                                Join(allowed, ", "));
   }
   return common::Status::Ok();
 }
