@@ -16,23 +16,40 @@ std::string WireFrame::FeedTopic(std::string_view node_id) {
   return "N:" + std::string(node_id) + "/";
 }
 
+std::string WireFrame::PriorityTopic(std::string_view node_id) {
+  return "P:" + std::string(node_id) + "/";
+}
+
 std::string WireFrame::Encode(const nlohmann::json& frame) { return MsgpackJson::Encode(frame); }
 
 std::string WireFrame::EncodeBatch(std::string_view epoch, int64_t first, int64_t last,
                                    const std::vector<std::string_view>& record_msgpacks) {
+  return EncodeFeed(frame::kBatch, epoch, std::pair{first, last}, record_msgpacks);
+}
+
+std::string WireFrame::EncodePriority(std::string_view epoch,
+                                      const std::vector<std::string_view>& record_msgpacks) {
+  return EncodeFeed(frame::kPriority, epoch, std::nullopt, record_msgpacks);
+}
+
+std::string WireFrame::EncodeFeed(std::string_view type, std::string_view epoch,
+                                  std::optional<std::pair<int64_t, int64_t>> range,
+                                  const std::vector<std::string_view>& record_msgpacks) {
   size_t size = 64;
   for (const auto& r : record_msgpacks) size += r.size();
   msgpack::sbuffer buf(size);
   msgpack::packer<msgpack::sbuffer> pk(buf);
-  pk.pack_map(5);
+  pk.pack_map(range ? 5 : 3);
   PackStr(pk, "t");
-  PackStr(pk, frame::kBatch);
+  PackStr(pk, type);
   PackStr(pk, "epoch");
   PackStr(pk, epoch);
-  PackStr(pk, "first");
-  pk.pack_int64(first);
-  PackStr(pk, "last");
-  pk.pack_int64(last);
+  if (range) {
+    PackStr(pk, "first");
+    pk.pack_int64(range->first);
+    PackStr(pk, "last");
+    pk.pack_int64(range->second);
+  }
   PackStr(pk, "records");
   pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
   for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());

@@ -12,8 +12,10 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -39,6 +41,13 @@ inline constexpr std::string_view kError = "ERROR";
 // node may see; the others are not for it.
 inline constexpr std::string_view kBatch = "BATCH";
 inline constexpr std::string_view kHead = "HEAD";
+// feed, hub -> node, behind a topic frame "P:<node id>/" on a second SUB
+// connection: the urgent and high alerts of a commit that the node may see,
+// sent before the commit's BATCH, so they overtake the feed's backlog. They
+// come again in the BATCH, in gseq order.
+inline constexpr std::string_view kPriority = "PRIORITY";
+// FETCH's "lane": "priority" asks for the priority lanes only.
+inline constexpr std::string_view kPriorityLane = "priority";
 }  // namespace frame
 
 class WireFrame {
@@ -46,6 +55,8 @@ class WireFrame {
   // The feed topic of a node: "N:<id>/". ZeroMQ matches topics by prefix; the
   // terminator keeps "N:RILO-A/" from matching "N:RILO-AP/" (ids never hold '/').
   static std::string FeedTopic(std::string_view node_id);
+  // The node's priority feed topic: "P:<id>/".
+  static std::string PriorityTopic(std::string_view node_id);
 
   static std::string Encode(const nlohmann::json& frame);
   // A BATCH feed frame covering gseqs first..last around records already
@@ -53,6 +64,9 @@ class WireFrame {
   // re-encode them).
   static std::string EncodeBatch(std::string_view epoch, int64_t first, int64_t last,
                                  const std::vector<std::string_view>& record_msgpacks);
+  // A PRIORITY feed frame {t, epoch, records} around encoded records.
+  static std::string EncodePriority(std::string_view epoch,
+                                    const std::vector<std::string_view>& record_msgpacks);
   // A frame {t: type, records: [...]} around records already encoded as
   // msgpack: RECORDS (hub -> node) and PUBLISH (node -> hub).
   // `request_id` >= 0 adds "id" (RECORDS echo the id of their FETCH).
@@ -75,6 +89,12 @@ class WireFrame {
   // Moves the array out of `frame` (records are large; a copy would cost as
   // much as decoding them).
   static Result<nlohmann::json> TakeArray(nlohmann::json& frame, std::string_view key);
+
+ private:
+  // {t, epoch, [first, last,] records} around encoded records (BATCH, PRIORITY).
+  static std::string EncodeFeed(std::string_view type, std::string_view epoch,
+                                std::optional<std::pair<int64_t, int64_t>> range,
+                                const std::vector<std::string_view>& record_msgpacks);
 };
 
 }  // namespace cen::common

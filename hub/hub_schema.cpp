@@ -24,9 +24,12 @@ CREATE TABLE journal(
   received_at TEXT    NOT NULL,
   body        BLOB    NOT NULL,
   chain       BLOB    NOT NULL,
+  lane        INTEGER NOT NULL DEFAULT 0,  -- 2 urgent alert, 1 high alert, 0 everything else
   UNIQUE(uuid, version)
 );
 CREATE INDEX journal_natural_key ON journal(origin, kind, ref);
+-- The priority lanes: what a node that comes back with a backlog fetches first.
+CREATE INDEX journal_lane ON journal(gseq) WHERE lane > 0;
 CREATE TABLE nodes(
   id           TEXT PRIMARY KEY,
   pubkey       TEXT NOT NULL UNIQUE,

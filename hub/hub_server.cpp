@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/curve_keys.h"
+#include "common/priority_lane.h"
 #include "common/record_validator.h"
 #include "common/socket_options.h"
 #include "common/wire_frame.h"
@@ -32,7 +33,10 @@ using nlohmann::json;
 namespace frame = common::frame;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kMaxDrain = 256;   // ingest messages handled per group commit
+constexpr int kMaxDrain = 256;  // ingest messages handled per group commit
+// A bulk group commit stops taking PUBLISH frames past this many records, so
+// a commit in progress never holds an urgent alert back for long.
+constexpr size_t kMaxCommitRecords = 4096;
 constexpr int kMaxFetch = 5000;  // records per FETCH answer
 constexpr size_t kRecordsPerFrame = 500;
 constexpr size_t kGseqsPerBatch = 1000;
@@ -53,6 +57,13 @@ struct PendingPublish {
     std::string reason;  // rejection when candidate == -1
   };
   std::vector<Slot> slots;
+};
+
+// The PUBLISH frames of one group commit and their validated records.
+struct IngestBatch {
+  std::vector<Journal::Candidate> candidates;
+  std::vector<PendingPublish> publishes;
+  bool empty() const { return publishes.empty(); }
 };
 
 struct NodeState {
@@ -190,7 +201,9 @@ class HubLoop {
       // metadata; they need no grant.
       if (!subscribe && !uid) continue;
       std::string why = "topic '" + topic + "' is not the node's own";
-      if (!uid || topic != WireFrame::FeedTopic(*uid) || Sender(msg, *uid, &why) == nullptr) {
+      const bool own =
+          uid && (topic == WireFrame::FeedTopic(*uid) || topic == WireFrame::PriorityTopic(*uid));
+      if (!own || Sender(msg, *uid, &why) == nullptr) {
         spdlog::warn("refused feed subscription '{}' from {}: {}", topic, uid.value_or("?"), why);
         if (subscribe) {
           audit_->NoteThrottled("sub:" + uid.value_or("?"), AuditTrail::kSubscribe,
@@ -200,20 +213,24 @@ class HubLoop {
       }
       if (subscribe) {
         xpub_->set(zmq::sockopt::subscribe, topic);
-        spdlog::info("node {} subscribed to the feed", *uid);
+        spdlog::info("node {} subscribed to {}", *uid, topic);
         audit_->Note(AuditTrail::kSubscribe, *uid, "granted " + topic);
-        SendFeed(topic, HeadFrame());
+        if (topic == WireFrame::FeedTopic(*uid)) SendFeed(topic, HeadFrame());
       } else {
         xpub_->set(zmq::sockopt::unsubscribe, topic);
       }
     }
   }
 
+  // Takes ingest frames until a PUBLISH of the priority lanes arrives, the
+  // bulk commit is full, or nothing is waiting; then commits the priority
+  // frames first, in their own transaction, and the bulk after them.
   void DrainIngest() {
-    std::vector<Journal::Candidate> candidates;
-    std::vector<PendingPublish> publishes;
+    IngestBatch priority;
+    IngestBatch bulk;
     RefreshRegistries();  // a revoke or re-key applies from the next message on
-    for (int i = 0; i < kMaxDrain; ++i) {
+    for (int i = 0; i < kMaxDrain && priority.empty() && bulk.candidates.size() < kMaxCommitRecords;
+         ++i) {
       std::vector<zmq::message_t> parts;
       zmq::message_t part;
       if (!router_->recv(part, zmq::recv_flags::dontwait)) break;
@@ -224,18 +241,18 @@ class HubLoop {
         parts.push_back(std::move(next));
       }
       try {
-        HandleIngest(parts, &candidates, &publishes);
+        HandleIngest(parts, &priority, &bulk);
       } catch (const std::exception& e) {  // a frame no check foresaw: refuse it, keep serving
         spdlog::error("frame refused: {}", e.what());
         Refuse(parts[0].to_string(), UserId(parts.back()).value_or(""), "bad_frame",
                "frame could not be handled");
       }
     }
-    if (!publishes.empty()) CommitAndAck(candidates, publishes);
+    if (!priority.empty()) CommitAndAck(priority.candidates, priority.publishes);
+    if (!bulk.empty()) CommitAndAck(bulk.candidates, bulk.publishes);
   }
 
-  void HandleIngest(std::vector<zmq::message_t>& parts, std::vector<Journal::Candidate>* candidates,
-                    std::vector<PendingPublish>* publishes) {
+  void HandleIngest(std::vector<zmq::message_t>& parts, IngestBatch* priority, IngestBatch* bulk) {
     const std::string rid = parts[0].to_string();
     const auto node = UserId(parts.back());
     if (!node) {
@@ -262,7 +279,7 @@ class HubLoop {
     json& f = *decoded;
     const std::string type = WireFrame::Type(f);
     if (type == frame::kPublish) {
-      HandlePublish(rid, *node, f, candidates, publishes);
+      HandlePublish(rid, *node, f, priority, bulk);
     } else if (type == frame::kHello) {
       HandleHello(rid, *info, f);
     } else if (type == frame::kFetch) {
@@ -312,9 +329,17 @@ class HubLoop {
     const int64_t request_id = WireFrame::IntOr(f, "id", 0);
     const int64_t start = std::max<int64_t>(1, *from);
     const int limit = static_cast<int>(std::clamp<int64_t>(*max, 1, kMaxFetch));
+    const std::string lane = WireFrame::StringOr(f, "lane", "");
+    if (!lane.empty() && lane != frame::kPriorityLane) {
+      Refuse(rid, node, "bad_frame", "lane: must be \"priority\" or absent");
+      return;
+    }
+    const bool priority_only = !lane.empty();
     std::vector<std::string> batch;
     size_t batch_bytes = 0;
-    auto last = journal_.Read(start, limit, [&](const Journal::Stored& s) {
+    int rows = 0;
+    auto visit = [&](const Journal::Stored& s) {
+      ++rows;
       if (!policy_.MaySee(info, s.scope, s.origin)) return;
       if (!batch.empty() && batch_bytes + s.body.size() > kMaxFrameBytes) {
         SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch, request_id));
@@ -328,7 +353,9 @@ class HubLoop {
         batch.clear();
         batch_bytes = 0;
       }
-    });
+    };
+    auto last = priority_only ? journal_.ReadPriority(start, limit, visit)
+                              : journal_.Read(start, limit, visit);
     if (!last.ok()) {
       spdlog::error("fetch for {} failed: {}", node, last.status().message());
       SendError(rid, "internal", "fetch failed; retry");
@@ -336,23 +363,29 @@ class HubLoop {
     }
     if (!batch.empty()) SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch, request_id));
     // Nothing read: everything up to the head (not beyond) has been answered.
-    const int64_t upto = *last >= start ? *last : std::min(start - 1, journal_.head());
-    SendTo(rid, WireFrame::Encode({{"t", frame::kUpto},
-                                   {"id", request_id},
-                                   {"from", start},
-                                   {"upto", upto},
-                                   {"head", journal_.head()},
-                                   {"epoch", journal_.epoch()}}));
+    int64_t upto = *last >= start ? *last : std::min(start - 1, journal_.head());
+    // The priority lanes are sparse: fewer rows than asked means none is left
+    // up to the head.
+    if (priority_only && rows < limit) upto = std::max(upto, journal_.head());
+    json upto_frame = {{"t", frame::kUpto}, {"id", request_id},        {"from", start},
+                       {"upto", upto},      {"head", journal_.head()}, {"epoch", journal_.epoch()}};
+    if (priority_only) upto_frame["lane"] = frame::kPriorityLane;
+    SendTo(rid, WireFrame::Encode(upto_frame));
   }
 
+  // A frame holding any urgent or high alert goes into the priority commit.
   void HandlePublish(const std::string& rid, const std::string& node, json& f,
-                     std::vector<Journal::Candidate>* candidates,
-                     std::vector<PendingPublish>* publishes) {
+                     IngestBatch* priority, IngestBatch* bulk) {
     auto records = WireFrame::TakeArray(f, "records");
     if (!records.ok()) {
       Refuse(rid, node, "bad_frame", records.status().message());
       return;
     }
+    const bool urgent = std::any_of(records->begin(), records->end(), [](const json& r) {
+      return common::PriorityLane::Of(r) != common::Lane::kBulk;
+    });
+    IngestBatch* batch = urgent ? priority : bulk;
+    std::vector<Journal::Candidate>* candidates = &batch->candidates;
     PendingPublish pending{rid, node, {}};
     for (auto& rec : *records) {
       PendingPublish::Slot slot;
@@ -374,7 +407,7 @@ class HubLoop {
       }
       pending.slots.push_back(std::move(slot));
     }
-    publishes->push_back(std::move(pending));
+    batch->publishes.push_back(std::move(pending));
   }
 
   void CommitAndAck(std::vector<Journal::Candidate>& candidates,
@@ -480,6 +513,7 @@ class HubLoop {
     for (size_t i = 0; i < outcomes.size(); ++i) {
       if (outcomes[i].verdict == Journal::Verdict::kNew) fresh.push_back(i);
     }
+    FanOutPriority(candidates, outcomes, fresh);
     size_t begin = 0;
     while (begin < fresh.size()) {
       size_t end = begin;
@@ -502,6 +536,32 @@ class HubLoop {
                  WireFrame::EncodeBatch(journal_.epoch(), first, last, visible));
       }
       begin = end;
+    }
+  }
+
+  // Sends each active node that may see them the urgent and high alerts among
+  // `fresh` on its priority topic, ahead of the BATCH that also holds them.
+  void FanOutPriority(const std::vector<Journal::Candidate>& candidates,
+                      const std::vector<Journal::Outcome>& outcomes,
+                      const std::vector<size_t>& fresh) {
+    std::vector<size_t> lane;
+    for (size_t i : fresh) {
+      if (outcomes[i].lane != common::Lane::kBulk) lane.push_back(i);
+    }
+    if (lane.empty()) return;
+    // Urgent before high; each lane in gseq order.
+    std::stable_sort(lane.begin(), lane.end(),
+                     [&](size_t a, size_t b) { return outcomes[a].lane > outcomes[b].lane; });
+    for (const auto& [id, node] : registry_.nodes()) {
+      if (node.revoked) continue;
+      std::vector<std::string_view> visible;
+      for (size_t i : lane) {
+        if (policy_.MaySee(node, outcomes[i].scope, candidates[i].origin))
+          visible.push_back(outcomes[i].body);
+      }
+      if (!visible.empty())
+        SendFeed(WireFrame::PriorityTopic(id),
+                 WireFrame::EncodePriority(journal_.epoch(), visible));
     }
   }
 

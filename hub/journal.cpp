@@ -2,20 +2,23 @@
 
 #include "common/clock.h"
 #include "common/msgpack_json.h"
+#include "common/priority_lane.h"
 #include "hub/hash_chain.h"
 
 namespace cen::hub {
 namespace {
 
-enum StmtIndex { kFindUuid, kFindRef, kInsert, kRead, kLastChain, kStmtCount };
+enum StmtIndex { kFindUuid, kFindRef, kInsert, kRead, kLastChain, kReadPriority, kStmtCount };
 
 constexpr const char* kSql[kStmtCount] = {
     "SELECT version, gseq, origin FROM journal WHERE uuid=?",
     "SELECT uuid FROM journal WHERE origin=? AND kind=? AND ref=? LIMIT 1",
-    "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body, chain) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body, chain, "
+    "lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "SELECT gseq, origin, scope, body FROM journal WHERE gseq >= ? ORDER BY gseq LIMIT ?",
     "SELECT chain FROM journal ORDER BY gseq DESC LIMIT 1",
+    "SELECT gseq, origin, scope, body FROM journal WHERE lane > 0 AND gseq >= ? "
+    "ORDER BY gseq LIMIT ?",
 };
 
 }  // namespace
@@ -142,11 +145,13 @@ common::Status Journal::Append(
     rec["received_at"] = received_at;
     out.gseq = next;
     out.scope = rec.value("scope", "global");
+    out.lane = common::PriorityLane::Of(rec);
     out.body = common::MsgpackJson::Encode(rec);
     insert.Bind(1, next).Bind(2, uuid).Bind(3, version).Bind(4, c.origin).Bind(5, kind);
     chain = Link(chain, next, uuid, version, c.origin, kind, ref, out.scope, received_at, out.body);
     insert.Bind(6, ref).Bind(7, out.scope).Bind(8, received_at).BindBlob(9, out.body);
-    CEN_RETURN_IF_ERROR(insert.BindBlob(10, chain).Run());
+    insert.BindBlob(10, chain).Bind(11, static_cast<int64_t>(out.lane));
+    CEN_RETURN_IF_ERROR(insert.Run());
     ++next;
     outcomes->push_back(std::move(out));
   }
@@ -158,7 +163,16 @@ common::Status Journal::Append(
 
 common::Result<int64_t> Journal::Read(int64_t from, int max,
                                       const std::function<void(const Stored&)>& visit) {
-  auto& read = stmts_[kRead];
+  return ReadWith(stmts_[kRead], from, max, visit);
+}
+
+common::Result<int64_t> Journal::ReadPriority(int64_t from, int max,
+                                              const std::function<void(const Stored&)>& visit) {
+  return ReadWith(stmts_[kReadPriority], from, max, visit);
+}
+
+common::Result<int64_t> Journal::ReadWith(common::Statement& read, int64_t from, int max,
+                                          const std::function<void(const Stored&)>& visit) {
   read.Bind(1, from).Bind(2, max);
   int64_t last = from - 1;
   while (true) {

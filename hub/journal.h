@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/priority_lane.h"
 #include "common/sqlite_db.h"
 
 namespace cen::hub {
@@ -35,6 +36,7 @@ class Journal {
     std::string reason;  // kRejected: "field: reason"
     // kNew: what the feed needs.
     std::string scope;
+    common::Lane lane = common::Lane::kBulk;
     std::string body;  // the stored record, msgpack
   };
   struct Stored {
@@ -73,9 +75,16 @@ class Journal {
   // for each. Returns the last gseq read (from - 1 when none).
   common::Result<int64_t> Read(int64_t from, int max,
                                const std::function<void(const Stored&)>& visit);
+  // Read() of the priority lanes only (urgent and high alerts): a node that
+  // comes back with a backlog applies these first. Returns the last gseq
+  // read (from - 1 when none).
+  common::Result<int64_t> ReadPriority(int64_t from, int max,
+                                       const std::function<void(const Stored&)>& visit);
 
  private:
   common::Status Prepare();
+  common::Result<int64_t> ReadWith(common::Statement& read, int64_t from, int max,
+                                   const std::function<void(const Stored&)>& visit);
 
   common::Database* db_;  // not owned
   std::string epoch_;

@@ -18,6 +18,7 @@
 #include "common/wire_frame.h"
 #include "node/agent_status.h"
 #include "node/drop_folder.h"
+#include "node/feed_applier.h"
 #include "node/instance_lock.h"
 #include "node/node_config.h"
 #include "node/node_schema.h"
@@ -33,9 +34,18 @@ namespace frame = common::frame;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kFetchMax = 5000;
+constexpr int kPriorityFetchMax = 1000;
+constexpr int kPrioritySendMax = 256;
 constexpr size_t kMaxPublishBytes = 4 << 20;
-constexpr size_t kMaxPendingFeed = 200000;
-constexpr int kMaxDrain = 5000;
+// Feed records buffered ahead of the replica; past this the feed waits in
+// its socket (and what overflows there is fetched).
+constexpr size_t kMaxBufferedFeed = 50000;
+// Messages read from the feed or the hub link per turn of the loop, so that
+// decoding a backlog never keeps the priority lane waiting.
+constexpr int kMaxDrainPerTurn = 16;
+// How long one in-order apply transaction may run before the loop looks at
+// the priority lane again.
+constexpr auto kApplySlice = std::chrono::milliseconds(40);
 constexpr auto kAckTimeout = std::chrono::seconds(15);
 constexpr auto kFetchTimeout = std::chrono::seconds(10);
 constexpr auto kBehindGrace = std::chrono::milliseconds(300);
@@ -56,7 +66,12 @@ std::string AckKey(const std::string& uuid, int64_t version) {
 class AgentLoop {
  public:
   AgentLoop(common::Database* db, NodeConfig config, common::CurveKeys keys)
-      : db_(db), config_(std::move(config)), keys_(std::move(keys)), outbox_(db), replica_(db) {
+      : db_(db),
+        config_(std::move(config)),
+        keys_(std::move(keys)),
+        outbox_(db),
+        replica_(db),
+        applier_(&replica_) {
     if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_);
   }
 
@@ -76,13 +91,18 @@ class AgentLoop {
       std::vector<zmq::pollitem_t> items = {{dealer_->handle(), 0, ZMQ_POLLIN, 0},
                                             {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
       if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
+      if (priority_sub_) items.push_back({priority_sub_->handle(), 0, ZMQ_POLLIN, 0});
       try {
-        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(50));
-        // Read the feed first: a WELCOME handled below may replace the SUB
-        // socket this poll set names.
+        // With a backlog to apply the loop only peeks at its sockets.
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(applier_.Ready() ? 0 : 50));
+        // The priority lane first, then the feed: a WELCOME handled below may
+        // replace the SUB sockets this poll set names.
+        if (items.size() > 3 && (items[3].revents & ZMQ_POLLIN))
+          CEN_RETURN_IF_ERROR(DrainPriority());
         if (items.size() > 2 && (items[2].revents & ZMQ_POLLIN)) CEN_RETURN_IF_ERROR(DrainFeed());
         if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
         if (items[0].revents & ZMQ_POLLIN) CEN_RETURN_IF_ERROR(DrainDealer());
+        CEN_RETURN_IF_ERROR(ApplyBacklog());
         CEN_RETURN_IF_ERROR(Tick());
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
@@ -143,6 +163,7 @@ class AgentLoop {
     monitor_.reset();
     dealer_.reset();
     sub_.reset();  // made again at the next WELCOME
+    priority_sub_.reset();
     feed_port_ = 0;
   }
 
@@ -157,6 +178,7 @@ class AgentLoop {
     outbox_dirty_ = true;
     fetch_outstanding_ = false;
     fetch_buffer_.clear();
+    priority_fetch_outstanding_ = false;
   }
 
   void DrainMonitor() {
@@ -211,7 +233,7 @@ class AgentLoop {
   }
 
   common::Status DrainDealer() {
-    for (int i = 0; i < kMaxDrain; ++i) {
+    for (int i = 0; i < kMaxDrainPerTurn; ++i) {
       zmq::message_t msg;
       if (!dealer_->recv(msg, zmq::recv_flags::dontwait)) break;
       auto f = WireFrame::Decode(msg.to_string_view());
@@ -270,8 +292,7 @@ class AgentLoop {
       auto requeued = outbox_.RequeueAll();
       if (!requeued.ok()) return requeued.status();
       spdlog::info("{} own record versions queued again", *requeued);
-      pending_feed_.clear();
-      pending_records_ = 0;
+      applier_.Clear();
     }
     // Own records acked beyond the hub's head were lost with it (a hub restored
     // from an older copy): offer them again.
@@ -292,9 +313,32 @@ class AgentLoop {
       sub_->set(zmq::sockopt::rcvhwm, 200000);
       sub_->set(zmq::sockopt::subscribe, feed_topic_);
       sub_->connect(config_.FeedEndpoint(feed_port_));
+      // The priority lane has a connection of its own, so its alerts never
+      // queue behind the feed's backlog in a socket buffer.
+      priority_sub_.emplace(ctx_, zmq::socket_type::sub);
+      common::SocketOptions::CurveClient(*priority_sub_, config_.hub_key, keys_.public_key(),
+                                         keys_.secret_key());
+      priority_sub_->set(zmq::sockopt::subscribe, WireFrame::PriorityTopic(node_id));
+      priority_sub_->connect(config_.FeedEndpoint(feed_port_));
+      priority_topic_ = WireFrame::PriorityTopic(node_id);
     }
+    RequestPriorityFetch(replica_.cursor() + 1);
     RequestFetchIfBehind(/*now=*/true);
     return common::Status::Ok();
+  }
+
+  // Asks for the urgent and high alerts beyond `from` that this node missed
+  // while away, so they are applied before the backlog that precedes them.
+  void RequestPriorityFetch(int64_t from) {
+    const int64_t id = ++request_counter_;
+    if (Send(WireFrame::Encode({{"t", frame::kFetch},
+                                {"id", id},
+                                {"from", from},
+                                {"max", kPriorityFetchMax},
+                                {"lane", frame::kPriorityLane}}))) {
+      priority_fetch_id_ = id;
+      priority_fetch_outstanding_ = true;
+    }
   }
 
   common::Status OnAck(json& f) {
@@ -323,7 +367,16 @@ class AgentLoop {
 
   void OnRecords(json& f) {
     auto records = WireFrame::TakeArray(f, "records");
-    if (!records.ok() || !fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_) return;
+    if (!records.ok()) return;
+    if (priority_fetch_outstanding_ && WireFrame::IntOr(f, "id", -1) == priority_fetch_id_) {
+      std::vector<json> lane;
+      for (auto& r : *records) {
+        if (r.is_object() && r.contains("gseq")) lane.push_back(std::move(r));
+      }
+      applier_.AddPriority(std::move(lane));
+      return;
+    }
+    if (!fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_) return;
     for (auto& r : *records) {
       if (r.is_object() && r.contains("gseq")) fetch_buffer_.push_back(std::move(r));
     }
@@ -332,6 +385,14 @@ class AgentLoop {
   common::Status OnUpto(const json& f) {
     auto upto = WireFrame::GetInt(f, "upto");
     auto head = WireFrame::GetInt(f, "head");
+    if (upto.ok() && priority_fetch_outstanding_ &&
+        WireFrame::IntOr(f, "id", -1) == priority_fetch_id_) {
+      priority_fetch_outstanding_ = false;
+      if (head.ok()) NoteHead(*head);
+      CEN_RETURN_IF_ERROR(ApplyPriorityLane());
+      if (*upto < hub_head_) RequestPriorityFetch(*upto + 1);  // more than one answer holds
+      return common::Status::Ok();
+    }
     if (!upto.ok() || !fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_)
       return common::Status::Ok();  // a late answer to an abandoned FETCH
     if (head.ok()) NoteHead(*head);
@@ -348,30 +409,29 @@ class AgentLoop {
     }
     fetch_buffer_.clear();
     fetch_outstanding_ = false;
-    if (*upto > replica_.cursor()) {
-      CEN_RETURN_IF_ERROR(replica_.Apply(batch, *upto));
-    }
-    CEN_RETURN_IF_ERROR(ApplyPendingFeed());
-    // Catching up: ask for the next slice at once.
-    if (hub_head_ > replica_.cursor()) RequestFetchIfBehind(/*now=*/true);
+    applier_.AddRange(WireFrame::IntOr(f, "from", replica_.cursor() + 1), *upto, std::move(batch));
+    // Catching up: the next slice is asked for once the backlog has room.
+    fetch_more_ = hub_head_ > applier_.Covered();
+    FetchMoreIfRoom();
     return common::Status::Ok();
+  }
+
+  void FetchMoreIfRoom() {
+    if (!fetch_more_ || applier_.buffered_records() >= kMaxBufferedFeed) return;
+    fetch_more_ = false;
+    RequestFetchIfBehind(/*now=*/true);
   }
 
   void NoteHead(int64_t head) { hub_head_ = std::max(hub_head_, head); }
 
+  // Reads a bounded number of feed messages into the applier; past
+  // kMaxBufferedFeed buffered records the rest waits in the socket.
   common::Status DrainFeed() {
-    for (int i = 0; i < kMaxDrain; ++i) {
-      zmq::message_t topic;
-      if (!sub_->recv(topic, zmq::recv_flags::dontwait)) break;
-      if (!topic.more()) continue;
-      zmq::message_t body;
-      (void)sub_->recv(body);
-      while (body.more()) {  // never sent by the hub; keep the stream aligned
-        zmq::message_t extra;
-        (void)sub_->recv(extra);
-      }
-      if (topic.to_string_view() != feed_topic_) continue;  // never ours: prefix matches only
-      auto f = WireFrame::Decode(body.to_string_view());
+    last_feed_ = SteadyClock::now();  // readable: the feed is not silent
+    for (int i = 0; i < kMaxDrainPerTurn && applier_.buffered_records() < kMaxBufferedFeed; ++i) {
+      auto body = ReceiveFeed(*sub_, feed_topic_);
+      if (!body) break;
+      auto f = WireFrame::Decode(body->to_string_view());
       if (!f.ok()) continue;
       const std::string type = WireFrame::Type(*f);
       if (type == frame::kHead) {
@@ -382,7 +442,6 @@ class AgentLoop {
         }
         continue;
       }
-      last_feed_ = SteadyClock::now();
       if (type != frame::kBatch) continue;
       if (WireFrame::StringOr(*f, "epoch", "") != replica_.epoch()) {
         SendHello();  // a different hub answers at this address; WELCOME decides
@@ -394,36 +453,70 @@ class AgentLoop {
       if (!first.ok() || !last.ok() || !records.ok() || *last < *first) continue;
       if (*last <= replica_.cursor()) continue;
       NoteHead(*last);
-      if (pending_records_ + records->size() > kMaxPendingFeed) continue;  // FETCH brings it
-      FeedBatch batch{*last, {}};
+      std::vector<json> visible;
       for (auto& r : *records) {
         const int64_t g = r.is_object() ? WireFrame::IntOr(r, "gseq", 0) : 0;
-        if (g >= *first && g <= *last) batch.records.push_back(std::move(r));
+        if (g >= *first && g <= *last) visible.push_back(std::move(r));
       }
-      pending_records_ += batch.records.size();
-      pending_feed_[*first] = std::move(batch);
+      applier_.AddRange(*first, *last, std::move(visible));
     }
-    return ApplyPendingFeed();
+    RequestFetchIfBehind();
+    return common::Status::Ok();
   }
 
-  // Applies the feed batches that continue the cursor; a hole before the next
-  // one is a gap to FETCH.
-  common::Status ApplyPendingFeed() {
-    std::vector<json> records;
-    int64_t cursor = replica_.cursor();
-    while (!pending_feed_.empty() && pending_feed_.begin()->first <= cursor + 1) {
-      auto node = pending_feed_.extract(pending_feed_.begin());
-      FeedBatch& b = node.mapped();
-      pending_records_ -= b.records.size();
-      if (b.last <= cursor) continue;
-      for (auto& r : b.records) {
-        if (WireFrame::IntOr(r, "gseq", 0) > cursor) records.push_back(std::move(r));
+  // The body of the next message on `topic` from `socket`, if one is waiting.
+  static std::optional<zmq::message_t> ReceiveFeed(zmq::socket_t& socket,
+                                                   const std::string& topic) {
+    while (true) {
+      zmq::message_t head;
+      if (!socket.recv(head, zmq::recv_flags::dontwait)) return std::nullopt;
+      if (!head.more()) continue;
+      zmq::message_t body;
+      (void)socket.recv(body);
+      while (body.more()) {  // never sent by the hub; keep the stream aligned
+        zmq::message_t extra;
+        (void)socket.recv(extra);
       }
-      cursor = b.last;
+      if (head.to_string_view() == topic) return body;  // never ours: prefix matches only
     }
-    if (cursor > replica_.cursor()) {
-      CEN_RETURN_IF_ERROR(replica_.Apply(records, cursor));
+  }
+
+  // Urgent and high alerts from the priority feed: applied at once, ahead of
+  // the cursor (the BATCH that also holds them is recognised later).
+  common::Status DrainPriority() {
+    for (int i = 0; i < kMaxDrainPerTurn; ++i) {
+      auto body = ReceiveFeed(*priority_sub_, priority_topic_);
+      if (!body) break;
+      auto f = WireFrame::Decode(body->to_string_view());
+      if (!f.ok() || WireFrame::Type(*f) != frame::kPriority) continue;
+      if (WireFrame::StringOr(*f, "epoch", "") != replica_.epoch()) continue;
+      auto records = WireFrame::TakeArray(*f, "records");
+      if (!records.ok()) continue;
+      std::vector<json> lane;
+      for (auto& r : *records) {
+        if (r.is_object() && r.contains("gseq")) lane.push_back(std::move(r));
+      }
+      applier_.AddPriority(std::move(lane));
     }
+    return ApplyPriorityLane();
+  }
+
+  common::Status ApplyPriorityLane() {
+    if (applier_.priority_waiting() == 0) return common::Status::Ok();
+    auto applied = applier_.ApplyPriority();
+    if (!applied.ok()) return applied.status();
+    if (*applied > 0)
+      spdlog::info("priority lane: {} alert(s) applied ahead of the backlog", *applied);
+    return common::Status::Ok();
+  }
+
+  // One time slice of the in-order backlog; the priority lane goes first.
+  common::Status ApplyBacklog() {
+    CEN_RETURN_IF_ERROR(ApplyPriorityLane());
+    if (!applier_.Ready()) return common::Status::Ok();
+    auto applied = applier_.ApplySlice(SteadyClock::now() + kApplySlice);
+    if (!applied.ok()) return applied.status();
+    FetchMoreIfRoom();
     RequestFetchIfBehind();
     return common::Status::Ok();
   }
@@ -435,12 +528,11 @@ class AgentLoop {
   void RequestFetchIfBehind(bool now = false) {
     if (status_.hub_state != "connected" || fetch_outstanding_) return;
     // A hole: buffered feed batches that do not continue the cursor.
-    const bool hole =
-        !pending_feed_.empty() && pending_feed_.begin()->first > replica_.cursor() + 1;
-    // The head is ahead of everything the feed brought so far.
-    const int64_t covered =
-        pending_feed_.empty() ? replica_.cursor() : pending_feed_.rbegin()->second.last;
-    const bool missing = hub_head_ > covered;
+    const bool hole = applier_.HasHole();
+    // The head is ahead of everything the feed brought so far; with a full
+    // buffer the rest is still in the feed's socket.
+    const bool missing =
+        hub_head_ > applier_.Covered() && applier_.buffered_records() < kMaxBufferedFeed;
     if (!hole && !missing) {
       behind_since_.reset();
       return;
@@ -454,10 +546,12 @@ class AgentLoop {
         now || (hole && t - *behind_since_ >= kBehindGrace) ||
         (missing && t - last_feed_ >= kFeedSilence && t - *behind_since_ >= kBehindGrace);
     if (!due) return;
+    const int64_t id = ++request_counter_;
     if (Send(WireFrame::Encode({{"t", frame::kFetch},
-                                {"id", ++fetch_id_},
+                                {"id", id},
                                 {"from", replica_.cursor() + 1},
                                 {"max", kFetchMax}}))) {
+      fetch_id_ = id;
       fetch_outstanding_ = true;
       fetch_started_ = t;
       fetch_buffer_.clear();
@@ -472,6 +566,7 @@ class AgentLoop {
       outbox_data_version_ = version;
       outbox_dirty_ = true;
     }
+    if (outbox_dirty_) CEN_RETURN_IF_ERROR(SendPriority());
     while (outbox_dirty_ && static_cast<int>(in_flight_.size()) < config_.window) {
       const int room = config_.window - static_cast<int>(in_flight_.size());
       auto entries = outbox_.Pending(last_sent_seq_, std::min(room, config_.batch));
@@ -482,20 +577,45 @@ class AgentLoop {
       }
       // A PUBLISH stays far below the hub's message size limit, whatever the
       // records' sizes.
+      // Entries the priority lane sent already are not sent twice.
       std::vector<std::string> bodies;
+      std::vector<const Outbox::Entry*> sent;
       size_t bytes = 0;
+      size_t taken = 0;
       for (const auto& e : *entries) {
         if (!bodies.empty() && bytes + e.body.size() > kMaxPublishBytes) break;
+        ++taken;
+        if (in_flight_.count(AckKey(e.uuid, e.version)) > 0) continue;
         bytes += e.body.size();
         bodies.push_back(e.body);
+        sent.push_back(&e);
       }
-      if (!Send(WireFrame::EncodeRecords(frame::kPublish, bodies))) break;  // retry next tick
+      if (!bodies.empty() && !Send(WireFrame::EncodeRecords(frame::kPublish, bodies)))
+        break;  // retry next tick
       if (in_flight_.empty()) last_ack_ = SteadyClock::now();
-      for (size_t k = 0; k < bodies.size(); ++k) {
-        in_flight_.insert(AckKey((*entries)[k].uuid, (*entries)[k].version));
-      }
-      last_sent_seq_ = (*entries)[bodies.size() - 1].seq;
+      for (const Outbox::Entry* e : sent) in_flight_.insert(AckKey(e->uuid, e->version));
+      last_sent_seq_ = (*entries)[taken - 1].seq;
     }
+    return common::Status::Ok();
+  }
+
+  // Sends the queued urgent and high alerts not yet in flight, whatever the
+  // window holds: they never wait behind queued bulk.
+  common::Status SendPriority() {
+    auto entries = outbox_.PendingPriority(kPrioritySendMax);
+    if (!entries.ok()) return entries.status();
+    std::vector<std::string> bodies;
+    std::vector<std::string> keys;
+    for (const auto& e : *entries) {
+      std::string key = AckKey(e.uuid, e.version);
+      if (in_flight_.count(key) > 0) continue;
+      bodies.push_back(e.body);
+      keys.push_back(std::move(key));
+    }
+    if (bodies.empty() || !Send(WireFrame::EncodeRecords(frame::kPublish, bodies)))
+      return common::Status::Ok();  // retried at the next tick
+    if (in_flight_.empty()) last_ack_ = SteadyClock::now();
+    for (auto& key : keys) in_flight_.insert(std::move(key));
     return common::Status::Ok();
   }
 
@@ -558,6 +678,8 @@ class AgentLoop {
   std::optional<SteadyClock::time_point> reopen_at_;  // after the hub refused the key
   std::chrono::milliseconds auth_backoff_ = kFirstAuthBackoff;
   std::optional<zmq::socket_t> sub_;
+  std::optional<zmq::socket_t> priority_sub_;
+  std::string priority_topic_;
   int feed_port_ = 0;
 
   AgentStatus status_;
@@ -569,14 +691,13 @@ class AgentLoop {
   int64_t outbox_data_version_ = -1;
   bool outbox_dirty_ = true;
 
-  struct FeedBatch {
-    int64_t last;
-    std::vector<json> records;  // the ones this node may see, gseq ascending
-  };
-  std::map<int64_t, FeedBatch> pending_feed_;  // first gseq -> batch
-  size_t pending_records_ = 0;
+  FeedApplier applier_;
   bool fetch_outstanding_ = false;
-  int64_t fetch_id_ = 0;  // of the FETCH in flight; answers to older ones are dropped
+  bool fetch_more_ = false;  // a FETCH answer ended below the head: ask for the next
+  bool priority_fetch_outstanding_ = false;
+  int64_t priority_fetch_id_ = 0;
+  int64_t request_counter_ = 0;  // FETCH ids: 1, 2, 3, ... for the life of the process
+  int64_t fetch_id_ = 0;         // of the FETCH in flight; answers to older ones are dropped
   std::string feed_topic_;
   std::vector<json> fetch_buffer_;
 

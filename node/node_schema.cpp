@@ -21,6 +21,7 @@ CREATE TABLE own_records(
   body      BLOB    NOT NULL,  -- the record as sent to the hub (msgpack); also spots amendments
   queued_at TEXT    NOT NULL,
   status    TEXT    NOT NULL DEFAULT 'queued',  -- queued | accepted | rejected
+  lane      INTEGER NOT NULL DEFAULT 0,  -- 2 urgent alert, 1 high alert, 0 everything else
   gseq      INTEGER,
   reason    TEXT,
   PRIMARY KEY (uuid, version)
@@ -38,13 +39,16 @@ CREATE TABLE offender_nominal(
   PRIMARY KEY (uuid, version, offender)
 );
 -- Versions not yet acknowledged by the hub, in the order they were accepted;
--- their bodies are in own_records.
+-- their bodies are in own_records. Urgent and high alerts (lane > 0) are sent
+-- before any queued bulk: outbox_lane finds them without a scan.
 CREATE TABLE outbox(
   seq     INTEGER PRIMARY KEY AUTOINCREMENT,
   uuid    TEXT    NOT NULL,
   version INTEGER NOT NULL,
+  lane    INTEGER NOT NULL DEFAULT 0,
   UNIQUE(uuid, version)
 );
+CREATE INDEX outbox_lane ON outbox(lane DESC, seq) WHERE lane > 0;
 -- The replica: one row per record, its latest version, with the fields
 -- analysts filter and group on as real columns. The document itself is the
 -- row of record_versions with the same gseq (kept once, not twice).

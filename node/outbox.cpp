@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/msgpack_json.h"
+#include "common/priority_lane.h"
 #include "common/uuid7.h"
 #include "node/nominal_details.h"
 
@@ -37,9 +38,9 @@ common::Status Outbox::BeginQueue() {
       "ORDER BY version DESC LIMIT 1");
   auto uuid_ref = db_->Prepare("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
   auto ins_own = db_->Prepare(
-      "INSERT INTO own_records(uuid, version, kind, ref, body, queued_at) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
-  auto ins_out = db_->Prepare("INSERT INTO outbox(uuid, version) VALUES (?, ?)");
+      "INSERT INTO own_records(uuid, version, kind, ref, body, queued_at, lane) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  auto ins_out = db_->Prepare("INSERT INTO outbox(uuid, version, lane) VALUES (?, ?, ?)");
   for (auto* s : {&latest, &uuid_ref, &ins_own, &ins_out}) {
     if (!s->ok()) return s->status();
   }
@@ -109,10 +110,11 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
   rec["uuid"] = q.uuid;
   rec["version"] = q.version;
   const std::string body = common::MsgpackJson::Encode(rec);
+  const int64_t lane = static_cast<int64_t>(common::PriorityLane::Of(rec));
   st.ins_own.Bind(1, q.uuid).Bind(2, q.version).Bind(3, kind).Bind(4, ref).BindBlob(5, body);
-  st.ins_own.Bind(6, queued_at_);
+  st.ins_own.Bind(6, queued_at_).Bind(7, lane);
   CEN_RETURN_IF_ERROR(st.ins_own.Run());
-  CEN_RETURN_IF_ERROR(st.ins_out.Bind(1, q.uuid).Bind(2, q.version).Run());
+  CEN_RETURN_IF_ERROR(st.ins_out.Bind(1, q.uuid).Bind(2, q.version).Bind(3, lane).Run());
   CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, nominal));
   return q;
 }
@@ -136,13 +138,26 @@ common::Result<std::vector<Outbox::Entry>> Outbox::Pending(int64_t after_seq, in
       "WHERE o.seq > ? ORDER BY o.seq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, after_seq).Bind(2, max);
+  return ReadEntries(*stmt);
+}
+
+common::Result<std::vector<Outbox::Entry>> Outbox::PendingPriority(int max) {
+  auto stmt = db_->Prepare(
+      "SELECT o.seq, o.uuid, o.version, r.body FROM outbox AS o "
+      "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
+      "WHERE o.lane > 0 ORDER BY o.lane DESC, o.seq LIMIT ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, max);
+  return ReadEntries(*stmt);
+}
+
+common::Result<std::vector<Outbox::Entry>> Outbox::ReadEntries(common::Statement& stmt) {
   std::vector<Entry> out;
   while (true) {
-    auto row = stmt->Step();
+    auto row = stmt.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    out.push_back(
-        {stmt->ColumnInt(0), stmt->ColumnText(1), stmt->ColumnInt(2), stmt->ColumnBlob(3)});
+    out.push_back({stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnInt(2), stmt.ColumnBlob(3)});
   }
   return out;
 }
@@ -172,7 +187,7 @@ common::Result<int64_t> Outbox::RequeueAll() {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(
-      db_->Exec("INSERT OR IGNORE INTO outbox(uuid, version) SELECT uuid, version "
+      db_->Exec("INSERT OR IGNORE INTO outbox(uuid, version, lane) SELECT uuid, version, lane "
                 "FROM own_records WHERE status != 'rejected' ORDER BY queued_at, uuid, version"));
   const int64_t n = db_->Changes();
   CEN_RETURN_IF_ERROR(
@@ -186,7 +201,7 @@ common::Result<int64_t> Outbox::RequeueAbove(int64_t head) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   auto ins = db_->Prepare(
-      "INSERT OR IGNORE INTO outbox(uuid, version) SELECT uuid, version "
+      "INSERT OR IGNORE INTO outbox(uuid, version, lane) SELECT uuid, version, lane "
       "FROM own_records WHERE status = 'accepted' AND gseq > ? ORDER BY gseq");
   auto upd = db_->Prepare(
       "UPDATE own_records SET status='queued', gseq=NULL WHERE status='accepted' AND gseq > ?");

@@ -73,6 +73,9 @@ class Outbox {
 
   // Up to `max` entries with seq > after_seq, oldest first.
   common::Result<std::vector<Entry>> Pending(int64_t after_seq, int max);
+  // Up to `max` entries of the priority lanes (urgent and high alerts),
+  // urgent first, then oldest first: the agent sends them before any bulk.
+  common::Result<std::vector<Entry>> PendingPriority(int max);
   // Removes acknowledged entries and records the hub's verdicts.
   common::Status Acknowledge(const std::vector<Ack>& acks);
   // Puts every own record version back into the outbox (a hub restored from
@@ -90,6 +93,8 @@ class Outbox {
     common::Statement ins_own;
     common::Statement ins_out;
   };
+
+  common::Result<std::vector<Entry>> ReadEntries(common::Statement& stmt);
 
   common::Database* db_;  // not owned
   // While a queue is open (BeginQueue() until CommitQueue()/AbortQueue()).

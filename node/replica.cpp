@@ -113,34 +113,72 @@ common::Status Replica::Load() {
 }
 
 common::Status Replica::Apply(const std::vector<json>& records, int64_t new_cursor) {
+  auto used = ApplyUntil(records, new_cursor, std::chrono::steady_clock::time_point::max());
+  return used.ok() ? common::Status::Ok() : used.status();
+}
+
+common::Result<size_t> Replica::ApplyUntil(const std::vector<json>& records, int64_t new_cursor,
+                                           std::chrono::steady_clock::time_point deadline) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   auto st = Statements::Prepare(*db_);
   if (!st.ok()) return st.status();
 
   int64_t last = cursor_;
+  size_t used = 0;
+  bool cut = false;
   for (const json& rec : records) {
+    ++used;
     const int64_t gseq = common::WireFrame::IntOr(rec, "gseq", 0);
     if (gseq <= cursor_) continue;
-    const std::string uuid = common::WireFrame::StringOr(rec, "uuid", "");
-    const int64_t version = common::WireFrame::IntOr(rec, "version", 0);
-    // Decoding already refuses non-UTF-8 text; replacing it here too means a
-    // record can never make the replica's apply throw.
-    const std::string doc = rec.dump(-1, ' ', false, json::error_handler_t::replace);
-    const std::string origin = common::WireFrame::StringOr(rec, "origin", "");
-    const std::string received_at = common::WireFrame::StringOr(rec, "received_at", "");
-    st->insert_version.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
-    st->insert_version.Bind(5, received_at).Bind(6, doc);
-    CEN_RETURN_IF_ERROR(st->insert_version.Run());
+    bool applied = false;
+    CEN_RETURN_IF_ERROR(ApplyOne(*st, rec, gseq, &applied));
     last = std::max(last, gseq);
-    if (db_->Changes() != 1) continue;
-    CEN_RETURN_IF_ERROR(Index(*st, rec, uuid, version, gseq, origin, received_at));
+    if (used < records.size() && std::chrono::steady_clock::now() >= deadline) {
+      cut = true;
+      break;
+    }
   }
-  const int64_t target = std::max(last, new_cursor);
+  const int64_t target = cut ? last : std::max(last, new_cursor);
   CEN_RETURN_IF_ERROR(st->cursor.Bind(1, target).Run());
   CEN_RETURN_IF_ERROR(tx->Commit());
   cursor_ = target;
-  return common::Status::Ok();
+  return used;
+}
+
+common::Result<size_t> Replica::ApplyEarly(const std::vector<json>& records) {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  auto st = Statements::Prepare(*db_);
+  if (!st.ok()) return st.status();
+  size_t applied_now = 0;
+  for (const json& rec : records) {
+    const int64_t gseq = common::WireFrame::IntOr(rec, "gseq", 0);
+    if (gseq <= cursor_) continue;
+    bool applied = false;
+    CEN_RETURN_IF_ERROR(ApplyOne(*st, rec, gseq, &applied));
+    if (applied) ++applied_now;
+  }
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  return applied_now;
+}
+
+common::Status Replica::ApplyOne(Statements& st, const json& rec, int64_t gseq, bool* applied) {
+  const std::string uuid = common::WireFrame::StringOr(rec, "uuid", "");
+  const int64_t version = common::WireFrame::IntOr(rec, "version", 0);
+  // Decoding already refuses non-UTF-8 text; replacing it here too means a
+  // record can never make the replica's apply throw.
+  const std::string doc = rec.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string origin = common::WireFrame::StringOr(rec, "origin", "");
+  const std::string received_at = common::WireFrame::StringOr(rec, "received_at", "");
+  st.insert_version.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
+  st.insert_version.Bind(5, received_at).Bind(6, doc);
+  CEN_RETURN_IF_ERROR(st.insert_version.Run());
+  // Already held (the feed and a fetch overlap, or the priority lane applied
+  // it early): nothing more to do.
+  *applied = db_->Changes() == 1;
+  if (!*applied) return common::Status::Ok();
+  return Index(st, rec, uuid, version, gseq, origin, received_at);
 }
 
 common::Status Replica::Index(Statements& st, const json& rec, const std::string& uuid,

@@ -1,14 +1,18 @@
-// The node's replica: records applied strictly in the hub's gseq order, each
+// The node's replica: records applied in the hub's gseq order, each
 // (uuid, version) once, with the cursor (hub epoch, last gseq) moved in the
-// same transaction as the records it covers.
+// same transaction as the records it covers. The cursor means "every gseq up
+// to here applied". Urgent records may be applied ahead of it (ApplyEarly);
+// the in-order stream recognises them when it reaches their gseq.
 //
 //   Replica replica(&db);
 //   CEN_RETURN_IF_ERROR(replica.Load());
 //   CEN_RETURN_IF_ERROR(replica.Apply(items, new_cursor));
+//   auto used = replica.ApplyUntil(items, new_cursor, deadline);  // a time slice
 //
 // Not thread-safe: owned by the agent's thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -31,6 +35,18 @@ class Replica {
   // cursor to `new_cursor` (>= the last gseq applied), in one transaction.
   // A record already applied is ignored.
   common::Status Apply(const std::vector<nlohmann::json>& records, int64_t new_cursor);
+  // Apply() in one transaction that stops after the first record applied at
+  // or past `deadline`: the cursor then moves to that record's gseq (every
+  // gseq up to it has been applied or was not for this node). Returns how
+  // many of `records` were consumed; all of them means the cursor reached
+  // `new_cursor`.
+  common::Result<size_t> ApplyUntil(const std::vector<nlohmann::json>& records, int64_t new_cursor,
+                                    std::chrono::steady_clock::time_point deadline);
+  // Applies records ahead of the cursor (the priority lane) without moving
+  // it. Records at or below the cursor, and (uuid, version)s already held,
+  // are skipped; an older version never replaces a newer one. Returns how
+  // many were applied now.
+  common::Result<size_t> ApplyEarly(const std::vector<nlohmann::json>& records);
   // Forgets every replicated record and starts over under `epoch`.
   common::Status Reset(const std::string& epoch);
   // Adopts the epoch of the first hub this node meets.
@@ -39,6 +55,8 @@ class Replica {
 
  private:
   struct Statements;
+  // Inserts the version row and indexes it; *applied says whether it was new.
+  common::Status ApplyOne(Statements& st, const nlohmann::json& rec, int64_t gseq, bool* applied);
   // Makes (uuid, version) the latest version in `records` unless a newer one
   // is there, and re-indexes its countries and free text.
   common::Status Index(Statements& st, const nlohmann::json& rec, const std::string& uuid,

@@ -12,10 +12,6 @@
 // 3. Pipeline: the hub and three agents start as real processes on loopback
 //    with CURVE; the clock runs until every outbox is acked and until every
 //    replica holds every record.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
@@ -35,6 +31,7 @@
 #include "node/node_commands.h"
 #include "node/node_schema.h"
 #include "node/outbox.h"
+#include "tests/bench/bench_cluster.h"
 #include "tests/bench/bench_support.h"
 #include "tests/e2e/process.h"
 
@@ -46,18 +43,6 @@ using nlohmann::json;
 using SteadyClock = cen::bench::SteadyClock;
 constexpr auto Seconds = cen::bench::SecondsBetween;
 constexpr auto Check = cen::bench::CheckOk;
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // A seizure of about `size` bytes as canonical JSON.
 json MakeSeizure(const std::string& node, int i, size_t size, std::mt19937& rng) {
@@ -148,21 +133,6 @@ double BaselineJournalInserts(const fs::path& dir, int n, std::mt19937& rng) {
   return n / Seconds(t0, SteadyClock::now());
 }
 
-// User + system CPU seconds a live process has used, from /proc/PID/stat.
-double CpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string f;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(f);  // utime, stime
-  }
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 int64_t CountIn(const fs::path& node_dir, const char* sql) {
   auto db = Database::Open((node_dir / "node.db").string(), Database::Mode::kReadOnly);
   if (!db.ok()) return -1;
@@ -198,26 +168,9 @@ int main(int argc, char** argv) {
   std::cout << "baseline  raw SQLite, hub journal schema, 1000/tx, synchronous=FULL:            "
             << static_cast<long>(raw_journal) << " rows/s\n";
 
-  // Cluster set-up.
-  std::ostringstream sink;
-  cen::hub::InitOptions hub_init;
-  hub_init.data_dir = (dir / "hub").string();
-  hub_init.ingest_port = FreePort();
-  hub_init.feed_port = FreePort();
-  Check(cen::hub::HubCommands::Init(hub_init, sink), "hub init");
-  const std::string hub_key = sink.str().substr(0, 40);
   std::vector<std::string> ids;
-  for (int i = 0; i < nodes; ++i) {
-    const std::string id = "N" + std::to_string(i + 1);
-    ids.push_back(id);
-    std::ostringstream key;
-    cen::node::NodeInitOptions ni{(dir / id).string(), id,
-                                  "tcp://127.0.0.1:" + std::to_string(hub_init.ingest_port),
-                                  hub_key, "R" + std::to_string(i)};
-    Check(cen::node::NodeCommands::Init(ni, key), "node init");
-    cen::hub::AllowOptions allow{hub_init.data_dir, id, key.str().substr(0, 40), ni.region};
-    Check(cen::hub::HubCommands::Allow(allow, sink), "allow");
-  }
+  for (int i = 0; i < nodes; ++i) ids.push_back("N" + std::to_string(i + 1));
+  const cen::bench::BenchCluster cluster = cen::bench::BenchCluster::Init(dir, ids);
 
   // Outbox fill, as `cen-node submit` does it.
   const int per_node = records / nodes;
@@ -243,8 +196,8 @@ int main(int argc, char** argv) {
   // The pipeline, as processes.
   std::vector<cen::e2e::Process> procs;
   const auto t0 = SteadyClock::now();
-  procs.emplace_back(
-      "hub", std::vector<std::string>{CEN_HUB_BIN, "run", "--data", hub_init.data_dir}, dir);
+  procs.emplace_back("hub", std::vector<std::string>{CEN_HUB_BIN, "run", "--data", cluster.hub_dir},
+                     dir);
   for (const auto& id : ids)
     procs.emplace_back(
         id, std::vector<std::string>{CEN_NODE_BIN, "run", "--data", (dir / id).string()}, dir);
@@ -264,7 +217,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::vector<double> cpu;
-  for (auto& p : procs) cpu.push_back(CpuSeconds(p.pid()));
+  for (auto& p : procs) cpu.push_back(cen::bench::CpuSeconds(p.pid()));
   for (auto& p : procs) p.Signal(SIGTERM);
   for (auto& p : procs) (void)p.Wait(std::chrono::seconds(10));
   if (!acked_at || !complete_at) {

@@ -98,6 +98,29 @@ TEST_CASE("WireFrame::EncodeBatch wraps stored records the node decodes back", "
   }
 }
 
+TEST_CASE("WireFrame::EncodePriority is the PRIORITY frame PROTOCOL.md shows", "[common][wire]") {
+  const json r1 = Seizure("R1");
+  const std::string e1 = MsgpackJson::Encode(r1);
+  const std::string bytes = WireFrame::EncodePriority("0123456789abcdef", {e1});
+  // 83 | a1 74 a8 "PRIORITY" | a5 "epoch" b0 ... (docs/PROTOCOL.md, PRIORITY)
+  const std::string head(
+      "\x83\xa1"
+      "t\xa8"
+      "PRIORITY\xa5"
+      "epoch\xb0",
+      19);
+  CHECK(bytes.substr(0, head.size()) == head);
+  auto back = WireFrame::Decode(bytes);
+  REQUIRE(back.ok());
+  CHECK(WireFrame::Type(*back) == frame::kPriority);
+  CHECK(*WireFrame::GetString(*back, "epoch") == "0123456789abcdef");
+  const auto records = WireFrame::TakeArray(*back, "records");
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 1);
+  CHECK((*records)[0] == r1);
+  CHECK(WireFrame::PriorityTopic("RILO-WE") == "P:RILO-WE/");
+}
+
 TEST_CASE("WireFrame::EncodeRecords carries records in order", "[common][wire]") {
   std::vector<json> records;
   std::vector<std::string> encoded;

@@ -768,3 +768,120 @@ TEST_CASE("HubServer reports why it cannot start", "[hub][server]") {
     CHECK_THAT(s.message(), Catch::Contains(std::to_string(squatter.port())));
   }
 }
+
+namespace {
+
+json Alert(const std::string& ref, const std::string& priority) {
+  return cen::test::WireAlert(ref, Uuid7::Generate(), 1, priority);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "HubServer commits an urgent alert ahead of a bulk backlog and sends it on the "
+    "priority topic",
+    "[hub][server][priority]") {
+  TestHub hub;
+  const CurveKeys bulk_keys = hub.Register("bulk", "EU");
+  const CurveKeys alert_keys = hub.Register("alerter", "AF");
+  const CurveKeys watch_keys = hub.Register("watch", "AS");
+  hub.Start();
+  zmq::context_t ctx;
+  // watch also asks for another node's priority topic: never granted.
+  FeedClient lane(ctx, hub, watch_keys,
+                  {WireFrame::PriorityTopic("bulk"), WireFrame::PriorityTopic("watch")});
+  IngestClient bulk(ctx, hub, bulk_keys);
+  IngestClient alerter(ctx, hub, alert_keys);
+  (void)bulk.Hello();
+  (void)alerter.Hello();
+  // The priority subscription is granted asynchronously: alerts until one arrives.
+  int warmup = 0;
+  bool granted = false;
+  while (!granted && warmup < 50) {
+    REQUIRE(alerter.Publish({Alert("A-0-" + std::to_string(warmup++), "urgent")})[0]["status"] ==
+            "NEW");
+    granted = lane.ReceiveBatch(100ms).has_value();
+  }
+  REQUIRE(granted);
+  while (lane.ReceiveBatch(50ms).has_value()) {
+  }
+
+  // Ten frames of 1000 seizures queue at the hub, then an urgent alert comes
+  // from another office.
+  constexpr int kFrames = 10;
+  constexpr int kPerFrame = 1000;
+  for (int f = 0; f < kFrames; ++f) {
+    std::vector<std::string> encoded;
+    for (int i = 0; i < kPerFrame; ++i)
+      encoded.push_back(MsgpackJson::Encode(Seizure("S-" + std::to_string(f * kPerFrame + i))));
+    bulk.SendBytes(WireFrame::EncodeRecords(frame::kPublish, encoded));
+  }
+  const json urgent = Alert("A-1", "urgent");
+  const json restricted = WithScope(Alert("A-2", "high"), "nodes:alerter");
+  const json acks = alerter.Publish({urgent, restricted});
+  REQUIRE(acks[0]["status"] == "NEW");
+  const int64_t gseq = acks[0]["gseq"].get<int64_t>();
+  INFO("urgent alert journaled at gseq " << gseq);
+  // It did not wait for the whole backlog: at most one bulk commit went first.
+  CHECK(gseq < warmup + kFrames * kPerFrame);
+
+  auto pushed = lane.ReceiveBatch();
+  REQUIRE(pushed.has_value());
+  CHECK(pushed->topic == WireFrame::PriorityTopic("watch"));
+  REQUIRE(WireFrame::Type(pushed->frame) == frame::kPriority);
+  CHECK(pushed->frame["epoch"] == hub.Epoch());
+  REQUIRE(pushed->frame["records"].size() == 1);  // the nodes:alerter one is not for watch
+  CHECK(pushed->frame["records"][0]["uuid"] == urgent["uuid"]);
+  CHECK(pushed->frame["records"][0]["gseq"] == gseq);
+  CHECK(pushed->frame["records"][0]["origin"] == "alerter");
+
+  // Every bulk record is acked too, and no seizure ever goes on the priority topic.
+  int acked = 0;
+  while (acked < kFrames * kPerFrame) {
+    const json ack = bulk.Expect(frame::kAck);
+    acked += static_cast<int>(ack["acks"].size());
+  }
+  CHECK(hub.Query("SELECT count(*) FROM journal") == warmup + 2 + kFrames * kPerFrame);
+  CHECK(hub.Query("SELECT count(*) FROM journal WHERE lane > 0") == warmup + 2);
+  CHECK_FALSE(lane.ReceiveBatch(300ms).has_value());
+  for (const auto& topic : lane.topics_seen()) CHECK(topic == WireFrame::PriorityTopic("watch"));
+}
+
+TEST_CASE("HubServer FETCH of the priority lane returns urgent and high alerts only",
+          "[hub][server][priority]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  hub.Start();
+  zmq::context_t ctx;
+  IngestClient client(ctx, hub, n1);
+  (void)client.Hello();
+  const json high = Alert("H", "high");
+  const json urgent = Alert("U", "urgent");
+  (void)client.Publish({Seizure("S1"), high, Alert("N", "normal"), Seizure("S2"), urgent});
+
+  client.Send({{"t", frame::kFetch}, {"id", 7}, {"from", 1}, {"max", 100}, {"lane", "priority"}});
+  json records = client.Expect(frame::kRecords);
+  CHECK(records["id"] == 7);
+  REQUIRE(records["records"].size() == 2);
+  CHECK(records["records"][0]["uuid"] == high["uuid"]);
+  CHECK(records["records"][1]["uuid"] == urgent["uuid"]);
+  json upto = client.Expect(frame::kUpto);
+  CHECK(upto["lane"] == "priority");
+  CHECK(upto["upto"] == 5);  // nothing more up to the head
+  CHECK(upto["head"] == 5);
+
+  SECTION("max counts the priority records; upto says where to go on") {
+    client.Send({{"t", frame::kFetch}, {"id", 8}, {"from", 1}, {"max", 1}, {"lane", "priority"}});
+    records = client.Expect(frame::kRecords);
+    REQUIRE(records["records"].size() == 1);
+    upto = client.Expect(frame::kUpto);
+    CHECK(upto["upto"] == 2);
+    client.Send({{"t", frame::kFetch}, {"id", 9}, {"from", 3}, {"max", 1}, {"lane", "priority"}});
+    records = client.Expect(frame::kRecords);
+    CHECK(records["records"][0]["gseq"] == 5);
+  }
+  SECTION("an unknown lane is refused") {
+    client.Send({{"t", frame::kFetch}, {"from", 1}, {"max", 10}, {"lane", "fast"}});
+    CHECK(client.Expect(frame::kError)["code"] == "bad_frame");
+  }
+}

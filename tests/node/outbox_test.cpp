@@ -326,3 +326,36 @@ TEST_CASE("Outbox::RequeueAbove offers again what a restored hub lost", "[node][
   CHECK(*again == 0);
   CHECK(Size(outbox) == 1);
 }
+
+TEST_CASE("Outbox::PendingPriority puts urgent alerts before high ones, bulk never",
+          "[node][outbox]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  auto alert = [](const std::string& ref, const std::string& priority) {
+    json record = cen::test::SampleAlert(ref, priority);
+    record["scope"] = "global";
+    record["handling"] = "H0";
+    return record;
+  };
+  Enqueue(outbox, {Seizure("S1"), alert("A-high", "high"), Seizure("S2"),
+                   alert("A-normal", "normal"), alert("A-urgent", "urgent")});
+
+  auto priority = outbox.PendingPriority(10);
+  REQUIRE(priority.ok());
+  REQUIRE(priority->size() == 2);
+  CHECK(MsgpackJson::Decode((*priority)[0].body)->at("ref") == "A-urgent");
+  CHECK(MsgpackJson::Decode((*priority)[1].body)->at("ref") == "A-high");
+  // The bulk order is unchanged: everything, in the order it was handed in.
+  CHECK(Pending(outbox).size() == 5);
+
+  // Acknowledged, they leave the lane; requeued (a restored hub), they are back in it.
+  RequireOk(outbox.Acknowledge({{(*priority)[0].uuid, 1, true, 7, ""}}));
+  priority = outbox.PendingPriority(10);
+  REQUIRE(priority.ok());
+  CHECK(priority->size() == 1);
+  RequireOk(outbox.RequeueAll().status());
+  priority = outbox.PendingPriority(10);
+  REQUIRE(priority.ok());
+  CHECK(priority->size() == 2);
+}

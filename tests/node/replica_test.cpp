@@ -227,3 +227,77 @@ TEST_CASE("Replica::SetEpoch is remembered", "[node][replica]") {
   RequireOk(replica.SetEpoch("0123456789abcdef"));
   CHECK(Loaded(db).epoch() == "0123456789abcdef");
 }
+
+TEST_CASE("Replica::ApplyEarly shows a record before the cursor reaches it", "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  const std::string bulk = Uuid7::Generate();
+  const std::string urgent = Uuid7::Generate();
+
+  auto applied = replica.ApplyEarly({Stored(urgent, 1, 5)});
+  REQUIRE(applied.ok());
+  CHECK(*applied == 1);
+  CHECK(replica.cursor() == 0);  // the cursor still means "everything up to here"
+  CHECK(Count(db, "records") == 1);
+  CHECK(Count(db, "records_fts") == 1);
+
+  // The in-order stream reaches gseq 5: the urgent record is not applied twice.
+  RequireOk(replica.Apply({Stored(bulk, 1, 4), Stored(urgent, 1, 5)}, 6));
+  CHECK(replica.cursor() == 6);
+  CHECK(Count(db, "records") == 2);
+  CHECK(Count(db, "record_versions") == 2);
+  CHECK(Count(db, "records_fts") == 2);
+
+  // Behind the cursor there is nothing to apply early.
+  applied = replica.ApplyEarly({Stored(Uuid7::Generate(), 1, 3)});
+  REQUIRE(applied.ok());
+  CHECK(*applied == 0);
+  CHECK(Count(db, "records") == 2);
+}
+
+TEST_CASE("An amendment applied early is never undone by the older version", "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  const std::string uuid = Uuid7::Generate();
+
+  RequireOk(replica.ApplyEarly({Stored(uuid, 2, 9, 20)}).status());
+  // Version 1 (gseq 3) arrives late, in order.
+  RequireOk(replica.Apply({Stored(uuid, 1, 3, 10)}, 3));
+  auto q = db.QueryInt("SELECT version FROM records WHERE uuid='" + uuid + "'");
+  REQUIRE(q.ok());
+  CHECK(q->value_or(0) == 2);
+  auto quantity = db.QueryInt("SELECT CAST(quantity AS INTEGER) FROM records");
+  REQUIRE(quantity.ok());
+  CHECK(quantity->value_or(0) == 20);
+  CHECK(Count(db, "record_versions") == 2);  // both versions kept in the history
+  RequireOk(replica.Apply({Stored(uuid, 2, 9, 20)}, 9));
+  CHECK(Count(db, "record_versions") == 2);
+  CHECK(replica.cursor() == 9);
+}
+
+TEST_CASE("Replica::ApplyUntil stops at its deadline and moves the cursor that far",
+          "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  std::vector<json> records;
+  for (int64_t g = 1; g <= 10; ++g) records.push_back(Stored(Uuid7::Generate(), 1, g * 2));
+
+  // A deadline already past: one record, and the cursor at its gseq.
+  auto used = replica.ApplyUntil(records, 25, std::chrono::steady_clock::now());
+  REQUIRE(used.ok());
+  CHECK(*used == 1);
+  CHECK(replica.cursor() == 2);
+  CHECK(Count(db, "records") == 1);
+
+  // Reopened (the cursor is durable), the rest goes through, up to new_cursor.
+  Replica again = Loaded(db);
+  CHECK(again.cursor() == 2);
+  used = again.ApplyUntil(records, 25, std::chrono::steady_clock::time_point::max());
+  REQUIRE(used.ok());
+  CHECK(*used == records.size());
+  CHECK(again.cursor() == 25);
+  CHECK(Count(db, "records") == 10);
+}

@@ -30,4 +30,22 @@ inline nlohmann::json WireSeizure(const std::string& ref, const std::string& uui
   return record;
 }
 
+// An alert as a user writes it, with the priority it travels by.
+inline nlohmann::json SampleAlert(const std::string& ref, const std::string& priority = "urgent") {
+  return {{"kind", "alert"},
+          {"ref", ref},
+          {"title", "Cocaine in reefer containers of bananas"},
+          {"body", "Check reefer containers from Guayaquil via Algeciras."},
+          {"priority", priority}};
+}
+
+// The sample alert ready for the wire.
+inline nlohmann::json WireAlert(const std::string& ref, const std::string& uuid,
+                                int64_t version = 1, const std::string& priority = "urgent") {
+  nlohmann::json record = SampleAlert(ref, priority);
+  record["uuid"] = uuid;
+  record["version"] = version;
+  return record;
+}
+
 }  // namespace cen::test

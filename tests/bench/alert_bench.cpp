@@ -1,0 +1,252 @@
+// Urgent-alert latency benchmark: from `cen-node submit` exiting at one office
+// to the alert being visible in another office's replica (what cen-query
+// reads), first on an idle network (the baseline, measured in the same run),
+// then while a national export of --bulk rows, dropped at a third office,
+// flows through the hub into every replica.
+//
+//   cen_alert_bench --bulk 1000000 --alerts 30
+//
+// Offices: BULK drops the export, ALERT submits urgent alerts, WATCH is where
+// they are looked for. All three are real `cen-node run` agents beside a real
+// `cen-hub run`, on loopback with CURVE. For each loaded sample the bench also
+// prints how far WATCH's replica cursor was behind the alert when it became
+// visible: the backlog the alert overtook.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/sqlite_db.h"
+#include "tests/bench/bench_cluster.h"
+#include "tests/bench/bench_support.h"
+#include "tests/e2e/process.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using cen::common::Database;
+using SteadyClock = cen::bench::SteadyClock;
+constexpr auto Seconds = cen::bench::SecondsBetween;
+
+// A CSV export of `count` seizures, varied in country, date, language and length.
+void WriteExport(const fs::path& path, int count, std::mt19937& rng) {
+  static const char* kCountries[] = {"FR", "RU", "ES", "NL", "EC", "NG", "TH", "BR", "DE", "KZ",
+                                     "CN", "US", "MA", "TR", "IN", "CO", "PE", "ZA", "JP", "PL"};
+  static const char* kCommodities[] = {"drugs", "tobacco", "cites", "currency", "ipr", "weapons"};
+  static const char* kTexts[] = {
+      "Cocaine in a reefer container of bananas from Guayaquil",
+      "Гашиш в запасном колесе грузовика, выявлен при досмотре",
+      "Cigarrillos ocultos en muebles desmontados declarados como madera",
+      "Cannabis dans un double fond de valise, contrôle à l'aéroport",
+      "Heroin in the false bottom of a suitcase, checked after a profile hit at the airport, "
+      "passenger travelling from Bangkok with a connection in Istanbul",
+      "Pangolin scales declared as fish maw in a consignment of frozen seafood",
+      "偽造ブランド品の時計、宅配便の小包で発見"};
+  std::ofstream out(path, std::ios::binary);
+  out << "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit\n";
+  for (int i = 0; i < count; ++i) {
+    const int month = 1 + static_cast<int>(rng() % 12);
+    const int day = 1 + static_cast<int>(rng() % 28);
+    out << "seizure,EXP-" << i << "," << 2015 + static_cast<int>(rng() % 12) << "-"
+        << (month < 10 ? "0" : "") << month << "-" << (day < 10 ? "0" : "") << day << ","
+        << kCountries[rng() % 20] << "," << kCommodities[rng() % 6] << ",\"" << kTexts[rng() % 7]
+        << ", lot " << i << "\"," << 1 + rng() % 5000 << ",KGM\n";
+  }
+}
+
+int64_t QueryInt(const std::string& db_path, const std::string& sql) {
+  auto db = Database::Open(db_path, Database::Mode::kReadOnly);
+  if (!db.ok()) return -1;
+  auto n = db->QueryInt(sql);
+  return n.ok() ? n->value_or(0) : -1;
+}
+
+struct Sample {
+  double latency_ms = 0;
+  int64_t backlog = 0;  // gseqs between WATCH's cursor and the alert when it became visible
+};
+
+class AlertProbe {
+ public:
+  AlertProbe(const cen::bench::BenchCluster& cluster, fs::path scratch)
+      : cluster_(cluster), scratch_(std::move(scratch)) {}
+
+  // Submits urgent alert `n` at ALERT and waits until WATCH's replica holds it.
+  std::optional<Sample> Measure(int n) {
+    const std::string line =
+        nlohmann::json{{"kind", "alert"},
+                       {"ref", "BENCH-URGENT-" + std::to_string(n)},
+                       {"title", "Reefer containers of bananas, alert " + std::to_string(n)},
+                       {"body", "Inspect reefer containers from Guayaquil via Algeciras."},
+                       {"priority", "urgent"}}
+            .dump() +
+        "\n";
+    const auto r =
+        cen::e2e::RunToCompletion({CEN_NODE_BIN, "submit", "--data", cluster_.node_dirs[1], "-"},
+                                  line, std::chrono::seconds(60), scratch_);
+    const auto submitted = SteadyClock::now();
+    if (!r.exit_code || *r.exit_code != 0) {
+      std::cerr << "bench: submit failed: " << r.err << "\n";
+      return std::nullopt;
+    }
+    std::string uuid = r.out.substr(0, r.out.find('\n'));
+    auto db = Database::Open(cluster_.node_dirs[2] + "/node.db", Database::Mode::kReadOnly);
+    if (!db.ok()) return std::nullopt;
+    auto seen = db->Prepare("SELECT gseq FROM records WHERE uuid = ?");
+    auto cursor = db->Prepare("SELECT gseq FROM cursor WHERE id = 1");
+    if (!seen.ok() || !cursor.ok()) return std::nullopt;
+    while (Seconds(submitted, SteadyClock::now()) < 600) {
+      auto row = seen->Bind(1, uuid).Step();
+      if (row.ok() && *row) {
+        const auto visible = SteadyClock::now();
+        const int64_t gseq = seen->ColumnInt(0);
+        seen->Reset();
+        auto c = cursor->Step();
+        const int64_t at = c.ok() && *c ? cursor->ColumnInt(0) : 0;
+        cursor->Reset();
+        return Sample{Seconds(submitted, visible) * 1000, std::max<int64_t>(0, gseq - at)};
+      }
+      seen->Reset();
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    std::cerr << "bench: alert " << uuid << " never reached WATCH\n";
+    return std::nullopt;
+  }
+
+ private:
+  const cen::bench::BenchCluster& cluster_;
+  fs::path scratch_;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double rank = p / 100.0 * static_cast<double>(v.size() - 1);
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(rank + 0.5));
+  return v[i];
+}
+
+void Report(const char* label, const std::vector<Sample>& samples) {
+  std::vector<double> ms;
+  for (const auto& s : samples) ms.push_back(s.latency_ms);
+  std::cout << label << " n=" << samples.size() << "  p50 " << Percentile(ms, 50) << " ms  p90 "
+            << Percentile(ms, 90) << " ms  p99 " << Percentile(ms, 99) << " ms  max "
+            << Percentile(ms, 100) << " ms\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "cenhub urgent-alert latency: submit at one office -> visible in another's replica, idle "
+      "and behind a national export flowing from a third office"};
+  int bulk = 1000000;
+  int alerts = 30;
+  bool keep = false;
+  app.add_option("--bulk", bulk, "Rows in the export dropped at BULK")->capture_default_str();
+  app.add_option("--alerts", alerts, "Urgent alerts measured idle, and again under load")
+      ->capture_default_str();
+  app.add_flag("--keep", keep, "Keep the work directory (logs, databases) afterwards");
+  CLI11_PARSE(app, argc, argv);
+
+  std::mt19937 rng(7);
+  char tmpl[] = "/tmp/cen-alert-bench-XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  std::cout << "cenhub urgent-alert benchmark: " << alerts << " alerts idle, then behind a " << bulk
+            << "-row export; work dir " << dir << "\n";
+  const cen::bench::BenchCluster cluster =
+      cen::bench::BenchCluster::Init(dir, {"BULK", "ALERT", "WATCH"});
+  const fs::path scratch = dir / "runs";
+  fs::create_directories(scratch);
+
+  std::vector<cen::e2e::Process> procs;
+  procs.emplace_back("hub", std::vector<std::string>{CEN_HUB_BIN, "run", "--data", cluster.hub_dir},
+                     dir);
+  for (size_t i = 0; i < cluster.ids.size(); ++i)
+    procs.emplace_back(
+        cluster.ids[i],
+        std::vector<std::string>{CEN_NODE_BIN, "run", "--data", cluster.node_dirs[i]}, dir);
+  AlertProbe probe(cluster, scratch);
+  int n = 0;
+
+  // Idle: the baseline.
+  std::vector<Sample> idle;
+  (void)probe.Measure(n++);  // connects everything; not counted
+  for (int i = 0; i < alerts; ++i) {
+    if (auto s = probe.Measure(n++)) idle.push_back(*s);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 100));
+  }
+
+  // The export: dropped at BULK (durable in its outbox), then it flows.
+  const fs::path csv = dir / "export.csv";
+  WriteExport(csv, bulk, rng);
+  const auto d0 = SteadyClock::now();
+  const auto drop = cen::e2e::RunToCompletion(
+      {CEN_NODE_BIN, "drop", "--data", cluster.node_dirs[0], csv.string()}, "",
+      std::chrono::seconds(1800), scratch);
+  if (!drop.exit_code || *drop.exit_code != 0) {
+    std::cerr << "bench: drop failed: " << drop.err << "\n";
+    return 1;
+  }
+  const double drop_s = Seconds(d0, SteadyClock::now());
+  const auto flow0 = SteadyClock::now();
+  const std::string watch_db = cluster.node_dirs[2] + "/node.db";
+  const int64_t target = bulk + n;  // every gseq WATCH must reach
+
+  // Loaded: alerts while WATCH's replica still has a backlog to apply.
+  std::vector<Sample> loaded;
+  while (static_cast<int>(loaded.size()) < alerts) {
+    const int64_t at = QueryInt(watch_db, "SELECT gseq FROM cursor");
+    if (at >= target - 5000) break;  // the backlog is (almost) applied
+    if (auto s = probe.Measure(n++)) loaded.push_back(*s);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 600));
+  }
+  // The flow's own pace, for context.
+  const int64_t final_target = bulk + n;
+  while (QueryInt(watch_db, "SELECT gseq FROM cursor") < final_target &&
+         Seconds(flow0, SteadyClock::now()) < 3600)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const double flow_s = Seconds(flow0, SteadyClock::now());
+  for (auto& p : procs) p.Signal(SIGTERM);
+  for (auto& p : procs) (void)p.Wait(std::chrono::seconds(10));
+
+  std::cout << "export    cen-node drop of " << bulk << " rows in " << drop_s << " s ("
+            << static_cast<long>(bulk / drop_s) << " rows/s); then WATCH applied it in " << flow_s
+            << " s (" << static_cast<long>(bulk / flow_s) << " records/s end to end)\n";
+  Report("idle      submit exit -> visible at WATCH:", idle);
+  Report("loaded    submit exit -> visible at WATCH:", loaded);
+  std::vector<double> backlog;
+  for (const auto& s : loaded) backlog.push_back(static_cast<double>(s.backlog));
+  std::cout << "loaded    backlog overtaken at WATCH (gseqs between its cursor and the alert): "
+               "p50 "
+            << static_cast<long>(Percentile(backlog, 50)) << ", min "
+            << static_cast<long>(Percentile(backlog, 0)) << ", max "
+            << static_cast<long>(Percentile(backlog, 100)) << "\n";
+  std::vector<double> idle_ms, loaded_ms;
+  for (const auto& s : idle) idle_ms.push_back(s.latency_ms);
+  for (const auto& s : loaded) loaded_ms.push_back(s.latency_ms);
+  const double ratio = Percentile(loaded_ms, 50) / std::max(0.001, Percentile(idle_ms, 50));
+  std::cout << "ratio     loaded median / idle median = " << ratio << "\n";
+  std::cout << "targets   idle p99 <= 25 ms: " << (Percentile(idle_ms, 99) <= 25 ? "met" : "MISSED")
+            << "; loaded p99 <= 250 ms: "
+            << (!loaded_ms.empty() && Percentile(loaded_ms, 99) <= 250 ? "met" : "MISSED")
+            << "; loaded median <= 3x idle median: " << (ratio <= 3 ? "met" : "MISSED") << "\n";
+  if (loaded.size() < static_cast<size_t>(alerts))
+    std::cout << "note      only " << loaded.size()
+              << " loaded samples: the backlog was applied before more could be taken\n";
+  if (keep) {
+    std::cout << "work directory kept: " << dir << "\n";
+  } else {
+    fs::remove_all(dir);
+  }
+  return 0;
+}

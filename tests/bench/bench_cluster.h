@@ -1,0 +1,31 @@
+// A hub and its nodes initialised in a work directory for the benchmarks that
+// run the real binaries, with free loopback ports and every node allowed.
+//
+//   BenchCluster cluster = BenchCluster::Init(dir, {"N1", "N2", "N3"});
+//   Process hub("hub", {CEN_HUB_BIN, "run", "--data", cluster.hub_dir}, dir);
+//
+// Exits the benchmark (CheckOk) when a step fails.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cen::bench {
+
+struct BenchCluster {
+  std::string hub_dir;
+  std::vector<std::string> ids;
+  std::vector<std::string> node_dirs;  // in the order of ids
+
+  static BenchCluster Init(const std::filesystem::path& dir, const std::vector<std::string>& ids);
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+// User + system CPU seconds a live process has used, from /proc/PID/stat.
+double CpuSeconds(pid_t pid);
+
+}  // namespace cen::bench

@@ -1,0 +1,196 @@
+// End-to-end: urgent alerts overtake a national export. One office drops a
+// large export (200,000 seizures by default; CEN_E2E_EXPORT_ROWS overrides it,
+// the sanitizer run uses fewer); while it flows, a second office submits
+// urgent alerts and a third must show each of them before its replica has
+// applied the backlog ahead of it in gseq order, exactly once, with the hub
+// and the receiving agent killed (-9) on the way. Then everything converges:
+// every record in every replica once, the cursor at the hub's head.
+// No sleeps as synchronisation: every wait polls with a deadline.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/cluster.h"
+
+namespace cen::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr auto kAlertTimeout = std::chrono::seconds(60);
+constexpr auto kConvergeTimeout = std::chrono::seconds(240);
+
+int ExportRows() {
+  const char* rows = std::getenv("CEN_E2E_EXPORT_ROWS");
+  return rows != nullptr && std::atoi(rows) > 0 ? std::atoi(rows) : 200000;
+}
+
+// A CSV export of `count` seizures, varied in country, date, language and length.
+void WriteExport(const fs::path& path, int count) {
+  static const char* kCountries[] = {"FR", "RU", "ES", "NL", "EC", "NG", "TH", "BR", "DE", "KZ"};
+  static const char* kTexts[] = {
+      "Cocaine in a reefer container of bananas, lot ",
+      "Гашиш в запасном колесе грузовика, партия ",
+      "Cigarrillos ocultos en muebles desmontados, lote ",
+      "Cannabis dans un double fond de valise, lot ",
+      "Heroin in the false bottom of a suitcase, checked at the airport after a profile hit, "
+      "lot "};
+  std::ofstream out(path, std::ios::binary);
+  out << "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit\n";
+  for (int i = 0; i < count; ++i) {
+    const int month = 1 + i % 12;
+    const int day = 1 + (i / 12) % 28;
+    out << "seizure,EXP-" << i << ",20" << (18 + i % 8) << "-" << (month < 10 ? "0" : "") << month
+        << "-" << (day < 10 ? "0" : "") << day << "," << kCountries[i % 10] << ",drugs,\""
+        << kTexts[i % 5] << i << "\"," << (1 + i % 997) << ",KGM\n";
+  }
+}
+
+std::string UrgentAlert(int n, std::string_view body) {
+  return nlohmann::json{{"kind", "alert"},
+                        {"ref", "URGENT-" + std::to_string(n)},
+                        {"title", "Reefer containers from Guayaquil, alert " + std::to_string(n)},
+                        {"body", body},
+                        {"priority", "urgent"}}
+      .dump();
+}
+
+std::int64_t IntField(const nlohmann::json& object, const char* key) {
+  return object.contains(key) && object[key].is_number_integer() ? object[key].get<std::int64_t>()
+                                                                 : -1;
+}
+
+// The replicated alert with `uuid` at node `id`, or null.
+nlohmann::json FindAlert(Cluster& cluster, std::string_view id, const std::string& uuid) {
+  nlohmann::json found;
+  int copies = 0;
+  for (auto& record : cluster.Query(id, "alert")) {
+    if (record.value("uuid", "") == uuid) {
+      found = std::move(record);
+      ++copies;
+    }
+  }
+  CHECK(copies <= 1);
+  return found;
+}
+
+std::int64_t CountFrom(Cluster& cluster, std::string_view id, std::string_view origin) {
+  const RunResult r = cluster.RunQuery({"--data", cluster.node_dir(id).string(), "--origin",
+                                        std::string(origin), "--count", "--include-restricted"});
+  if (r.exit_code != 0) return -1;
+  try {
+    return std::stoll(r.out);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+// Waits until `uuid` (version `version`) is visible at WATCH; then CHECKs that
+// WATCH's replica cursor, read after it became visible, is still below the
+// alert's gseq: it overtook the backlog.
+void RequireOvertook(Cluster& cluster, const std::string& uuid, std::int64_t version) {
+  nlohmann::json alert;
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        alert = FindAlert(cluster, "WATCH", uuid);
+        observed = alert.is_null()
+                       ? "alert " + uuid + " not at WATCH yet"
+                       : "WATCH holds version " + alert.value("version", nlohmann::json()).dump();
+        return !alert.is_null() && IntField(alert, "version") == version;
+      },
+      kAlertTimeout, "urgent alert " + uuid + " v" + std::to_string(version) + " at WATCH");
+  const std::int64_t cursor = IntField(cluster.Status("WATCH"), "replica_gseq");
+  const std::int64_t gseq = IntField(alert, "gseq");
+  INFO("alert " << uuid << " at gseq " << gseq << ", WATCH's cursor " << cursor);
+  CHECK(cursor < gseq);
+}
+
+}  // namespace
+
+TEST_CASE("Urgent alerts overtake a national export at every office, exactly once, through kills",
+          "[e2e][priority][crash]") {
+  Cluster cluster({{"BULK", "EU"}, {"ALERT", "AF"}, {"WATCH", "AS"}});
+  cluster.StartAll();
+  const int rows = ExportRows();
+  const fs::path file = cluster.dir() / "national-export.csv";
+  WriteExport(file, rows);
+  const RunResult drop =
+      cluster.RunNode({"drop", "--data", cluster.node_dir("BULK").string(), file.string()});
+  INFO(drop.out << drop.err);
+  REQUIRE(drop.exit_code == 0);
+
+  // The export is flowing once WATCH has started applying it.
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const std::int64_t cursor = IntField(cluster.Status("WATCH"), "replica_gseq");
+        observed = "WATCH at gseq " + std::to_string(cursor);
+        return cursor > 0;
+      },
+      kAlertTimeout, "the export flowing to WATCH");
+
+  AcceptedRecords alerts;
+  {
+    // 1. An urgent alert into a busy network.
+    auto uuids = cluster.Submit("ALERT", {UrgentAlert(1, "First sighting.")}, alerts);
+    RequireOvertook(cluster, uuids[0], 1);
+
+    // 2. The hub killed mid-flow; the alert is submitted while it is down.
+    cluster.KillHub();
+    uuids = cluster.Submit("ALERT", {UrgentAlert(2, "Submitted while the hub was down.")}, alerts);
+    cluster.StartHub();
+    RequireOvertook(cluster, uuids[0], 1);
+
+    // 3. WATCH's agent killed; the alert arrives while it is down and is
+    // fetched through the priority lane when it comes back.
+    cluster.KillNode("WATCH");
+    uuids = cluster.Submit("ALERT", {UrgentAlert(3, "Sent while WATCH was down.")}, alerts);
+    cluster.StartNode("WATCH");
+    RequireOvertook(cluster, uuids[0], 1);
+
+    // 4. An alert and its amendment in quick succession: the newer version
+    // stays, whatever order the lanes bring them in.
+    uuids = cluster.Submit("ALERT", {UrgentAlert(4, "Initial text.")}, alerts);
+    const auto amended = cluster.Submit(
+        "ALERT", {UrgentAlert(4, "Amended: vessel changed to MSC Example.")}, alerts);
+    REQUIRE(amended[0] == uuids[0]);
+    RequireOvertook(cluster, uuids[0], 2);
+  }
+
+  // Everything converges: the whole export and each alert once, everywhere.
+  const std::int64_t journal = rows + 5;  // the export, four alerts and one amendment
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        bool done = cluster.HubQuery("SELECT count(*) FROM journal") == journal;
+        observed =
+            "hub journal " + std::to_string(cluster.HubQuery("SELECT count(*) FROM journal"));
+        for (const std::string id : {"BULK", "ALERT", "WATCH"}) {
+          const nlohmann::json status = cluster.Status(id);
+          const std::int64_t cursor = IntField(status, "replica_gseq");
+          observed += ", " + id + " at " + std::to_string(cursor) + " outbox " +
+                      std::to_string(IntField(status, "outbox"));
+          done = done && cursor == journal && IntField(status, "outbox") == 0;
+        }
+        return done;
+      },
+      kConvergeTimeout, "every replica at the hub's head");
+  for (const std::string id : {"ALERT", "WATCH"}) {
+    CHECK(CountFrom(cluster, id, "BULK") == rows);
+  }
+  for (const auto& [uuid, accepted] : alerts) {
+    for (const std::string id : {"BULK", "WATCH"}) {
+      const nlohmann::json alert = FindAlert(cluster, id, uuid);
+      INFO(id << " " << uuid);
+      REQUIRE_FALSE(alert.is_null());
+      CHECK(IntField(alert, "version") == accepted.version);
+      CHECK(alert.value("body", "") == accepted.submitted.value("body", ""));
+    }
+  }
+  CHECK(cluster.HubQuery("SELECT count(DISTINCT uuid) FROM journal") == rows + 4);
+}
+
+}  // namespace cen::e2e

@@ -1,0 +1,175 @@
+#include "node/feed_applier.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/uuid7.h"
+#include "node/replica.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::common::Uuid7;
+using cen::node::FeedApplier;
+using cen::node::Replica;
+using cen::test::CountRows;
+using cen::test::CreateNodeDb;
+using cen::test::RequireOk;
+using cen::test::TempDir;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+json Stored(json record, int64_t gseq) {
+  record["scope"] = "global";
+  record["handling"] = "H0";
+  record["origin"] = "n1";
+  record["gseq"] = gseq;
+  record["received_at"] = "2026-11-30T09:00:00.000Z";
+  return record;
+}
+
+json Seizure(int64_t gseq) {
+  return Stored(cen::test::WireSeizure("S-" + std::to_string(gseq), Uuid7::Generate()), gseq);
+}
+
+json Urgent(int64_t gseq, const std::string& uuid, int64_t version = 1) {
+  return Stored(cen::test::WireAlert("A-" + uuid.substr(0, 8), uuid, version), gseq);
+}
+
+// Seizures for gseqs first..last, every one visible.
+std::vector<json> Seizures(int64_t first, int64_t last) {
+  std::vector<json> out;
+  for (int64_t g = first; g <= last; ++g) out.push_back(Seizure(g));
+  return out;
+}
+
+int64_t Alerts(Database& db) {
+  auto n = db.QueryInt("SELECT count(*) FROM records WHERE kind='alert'");
+  REQUIRE(n.ok());
+  return n->value_or(0);
+}
+
+struct Fixture {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica{&db};
+  FeedApplier applier{&replica};
+  Fixture() { RequireOk(replica.Load()); }
+};
+
+}  // namespace
+
+TEST_CASE("FeedApplier applies ranges in gseq order and waits at a hole", "[node][applier]") {
+  Fixture f;
+  f.applier.AddRange(11, 20, Seizures(11, 20));  // arrived before 1..10
+  CHECK(f.applier.HasHole());
+  CHECK_FALSE(f.applier.Ready());
+  auto n = f.applier.ApplySlice(Clock::time_point::max());
+  REQUIRE(n.ok());
+  CHECK(*n == 0);
+  CHECK(f.replica.cursor() == 0);
+  CHECK(f.applier.Covered() == 20);
+
+  // The hole is filled (a FETCH answer overlapping what the feed brought).
+  f.applier.AddRange(1, 15, Seizures(1, 15));
+  CHECK(f.applier.Ready());
+  n = f.applier.ApplySlice(Clock::time_point::max());
+  REQUIRE(n.ok());
+  CHECK(f.replica.cursor() == 20);
+  CHECK(CountRows(f.db, "records") == 20);
+  CHECK(f.applier.buffered_records() == 0);
+  CHECK_FALSE(f.applier.Ready());
+}
+
+TEST_CASE("A range may hold fewer records than gseqs (the others are not for this node)",
+          "[node][applier]") {
+  Fixture f;
+  std::vector<json> visible = {Seizure(3), Seizure(7)};
+  f.applier.AddRange(1, 10, std::move(visible));
+  RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
+  CHECK(f.replica.cursor() == 10);
+  CHECK(CountRows(f.db, "records") == 2);
+}
+
+TEST_CASE("FeedApplier cuts the backlog into slices and keeps the rest", "[node][applier]") {
+  Fixture f;
+  f.applier.AddRange(1, 1000, Seizures(1, 1000));
+  size_t slices = 0;
+  while (f.applier.Ready()) {
+    // A deadline already past: one record per slice, the cursor right behind it.
+    auto n = f.applier.ApplySlice(Clock::now());
+    REQUIRE(n.ok());
+    REQUIRE(*n >= 1);
+    ++slices;
+    if (slices == 3) CHECK(f.replica.cursor() == 3);
+    if (slices == 3) CHECK(f.applier.buffered_records() == 997);
+    if (slices == 3) f.applier.AddRange(1, 1000, Seizures(1, 1000));  // the same range again
+    if (slices >= 5) break;
+  }
+  CHECK(f.replica.cursor() == 5);
+  RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
+  CHECK(f.replica.cursor() == 1000);
+  CHECK(CountRows(f.db, "records") == 1000);
+}
+
+TEST_CASE("The priority lane applies an urgent alert before the backlog ahead of it",
+          "[node][applier]") {
+  Fixture f;
+  const std::string uuid = Uuid7::Generate();
+  // A backlog of 500 seizures, then the urgent alert at gseq 501 (in the
+  // feed's BATCH too, as the hub sends it both ways).
+  std::vector<json> backlog = Seizures(1, 500);
+  backlog.push_back(Urgent(501, uuid));
+  f.applier.AddRange(1, 501, std::move(backlog));
+  f.applier.AddPriority({Urgent(501, uuid)});
+
+  auto early = f.applier.ApplyPriority();
+  REQUIRE(early.ok());
+  CHECK(*early == 1);
+  CHECK(Alerts(f.db) == 1);
+  CHECK(f.replica.cursor() == 0);  // nothing of the backlog yet
+  CHECK(f.applier.priority_waiting() == 0);
+
+  RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
+  CHECK(f.replica.cursor() == 501);
+  CHECK(Alerts(f.db) == 1);  // once
+  CHECK(CountRows(f.db, "record_versions") == 501);
+}
+
+TEST_CASE("An update and a cancel applied early stay the current state", "[node][applier]") {
+  Fixture f;
+  const std::string uuid = Uuid7::Generate();
+  json cancel = Urgent(30, uuid, 3);
+  cancel["msg_type"] = "cancel";
+  f.applier.AddPriority({cancel, Urgent(20, uuid, 2)});  // out of order
+  RequireOk(f.applier.ApplyPriority().status());
+  // The in-order stream brings versions 1, 2 and 3 later.
+  std::vector<json> stream = Seizures(1, 9);
+  stream.push_back(Urgent(10, uuid, 1));
+  stream.push_back(Urgent(20, uuid, 2));
+  stream.push_back(cancel);
+  f.applier.AddRange(1, 30, std::move(stream));
+  RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
+  auto version = f.db.QueryInt("SELECT version FROM records WHERE uuid='" + uuid + "'");
+  REQUIRE(version.ok());
+  CHECK(version->value_or(0) == 3);
+  CHECK(CountRows(f.db, "record_versions") == 12);
+}
+
+TEST_CASE("Priority records behind the cursor are ignored", "[node][applier]") {
+  Fixture f;
+  f.applier.AddRange(1, 10, Seizures(1, 10));
+  RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
+  f.applier.AddPriority({Urgent(5, Uuid7::Generate())});
+  CHECK(f.applier.priority_waiting() == 0);
+  auto n = f.applier.ApplyPriority();
+  REQUIRE(n.ok());
+  CHECK(*n == 0);
+  CHECK(Alerts(f.db) == 0);
+}
