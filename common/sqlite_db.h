@@ -91,6 +91,9 @@ class Database {
   Database(Database&&) noexcept = default;
   Database& operator=(Database&&) noexcept = default;
 
+  // How long a statement waits for another connection's lock before it
+  // fails with kUnavailable; it tries again every millisecond meanwhile.
+  void SetBusyTimeout(int timeout_ms);
   Status Exec(const std::string& sql);
   Result<Statement> Prepare(std::string_view sql);
   // Begins an IMMEDIATE transaction (takes the write lock at once); check ok().

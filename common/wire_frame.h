@@ -86,6 +86,11 @@ class WireFrame {
   static std::string StringOr(const nlohmann::json& object, std::string_view key,
                               std::string_view fallback);
 
+  // True when `bytes` is a PUBLISH frame holding at least one urgent or high
+  // alert (common::PriorityLane), judged from one msgpack parse without a
+  // JSON tree; false for anything else, malformed bytes included. Never throws.
+  static bool CarriesPriority(std::string_view bytes);
+
   // Moves the array out of `frame` (records are large; a copy would cost as
   // much as decoding them).
   static Result<nlohmann::json> TakeArray(nlohmann::json& frame, std::string_view key);

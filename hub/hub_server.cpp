@@ -15,11 +15,13 @@
 #include "common/priority_lane.h"
 #include "common/record_validator.h"
 #include "common/socket_options.h"
+#include "common/wal_checkpointer.h"
 #include "common/wire_frame.h"
 #include "hub/audit_trail.h"
 #include "hub/group_registry.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
+#include "hub/ingest_queue.h"
 #include "hub/journal.h"
 #include "hub/node_registry.h"
 #include "hub/scope_policy.h"
@@ -33,10 +35,10 @@ using nlohmann::json;
 namespace frame = common::frame;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kMaxDrain = 256;  // ingest messages handled per group commit
+constexpr int kMaxDrain = 256;  // feed subscription messages handled per turn
 // A bulk group commit stops taking PUBLISH frames past this many records, so
 // a commit in progress never holds an urgent alert back for long.
-constexpr size_t kMaxCommitRecords = 4096;
+constexpr size_t kMaxCommitRecords = 1024;
 constexpr int kMaxFetch = 5000;  // records per FETCH answer
 constexpr size_t kRecordsPerFrame = 500;
 constexpr size_t kGseqsPerBatch = 1000;
@@ -89,7 +91,8 @@ class HubLoop {
         router_(router),
         xpub_(xpub),
         feed_endpoint_(std::move(feed_endpoint)),
-        feed_bound_(std::move(feed_bound)) {}
+        feed_bound_(std::move(feed_bound)),
+        ingest_(router, [this](zmq::message_t& last) { return MayPeek(last); }) {}
 
   common::Status Init() {
     CEN_RETURN_IF_ERROR(journal_.Load());
@@ -106,13 +109,13 @@ class HubLoop {
     auto next_heartbeat = Clock::now();
     while (!stop) {
       try {
-        zmq::poll(items, 2, std::chrono::milliseconds(100));
+        zmq::poll(items, 2, std::chrono::milliseconds(ingest_.empty() ? 100 : 0));
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("poll: ") + e.what());
       }
       if (items[1].revents & ZMQ_POLLIN) DrainSubscriptions();
-      if (items[0].revents & ZMQ_POLLIN) DrainIngest();
+      if ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty()) DrainIngest();
       if (Clock::now() >= next_heartbeat) {
         Heartbeat();
         next_heartbeat = Clock::now() + kHeartbeatEvery;
@@ -222,37 +225,53 @@ class HubLoop {
     }
   }
 
-  // Takes ingest frames until a PUBLISH of the priority lanes arrives, the
-  // bulk commit is full, or nothing is waiting; then commits the priority
-  // frames first, in their own transaction, and the bulk after them.
+  // Works through the ingest messages waiting: between any two steps of the
+  // bulk work (one frame handled, the commit) it takes in what arrived and
+  // commits the frames carrying urgent or high alerts first, in their own
+  // transaction. A bulk commit takes at most kMaxCommitRecords records.
   void DrainIngest() {
-    IngestBatch priority;
-    IngestBatch bulk;
     RefreshRegistries();  // a revoke or re-key applies from the next message on
-    for (int i = 0; i < kMaxDrain && priority.empty() && bulk.candidates.size() < kMaxCommitRecords;
-         ++i) {
-      std::vector<zmq::message_t> parts;
-      zmq::message_t part;
-      if (!router_->recv(part, zmq::recv_flags::dontwait)) break;
-      parts.push_back(std::move(part));
-      while (parts.back().more()) {
-        zmq::message_t next;
-        (void)router_->recv(next);
-        parts.push_back(std::move(next));
-      }
-      try {
-        HandleIngest(parts, &priority, &bulk);
-      } catch (const std::exception& e) {  // a frame no check foresaw: refuse it, keep serving
-        spdlog::error("frame refused: {}", e.what());
-        Refuse(parts[0].to_string(), UserId(parts.back()).value_or(""), "bad_frame",
-               "frame could not be handled");
-      }
+    ingest_.Intake();
+    CommitPriority();
+    IngestBatch bulk;
+    while (bulk.candidates.size() < kMaxCommitRecords) {
+      auto message = ingest_.NextBulk();
+      if (!message) break;
+      Handle(*message, &bulk);
+      ingest_.Intake();
+      CommitPriority();
     }
-    if (!priority.empty()) CommitAndAck(priority.candidates, priority.publishes);
     if (!bulk.empty()) CommitAndAck(bulk.candidates, bulk.publishes);
   }
 
-  void HandleIngest(std::vector<zmq::message_t>& parts, IngestBatch* priority, IngestBatch* bulk) {
+  void CommitPriority() {
+    IngestBatch priority;
+    while (auto message = ingest_.NextPriority()) Handle(*message, &priority);
+    if (priority.empty()) return;
+    spdlog::debug("priority commit: {} records, {} bulk messages waiting",
+                  priority.candidates.size(), ingest_.bulk_waiting());
+    CommitAndAck(priority.candidates, priority.publishes);
+  }
+
+  void Handle(IngestQueue::Message& parts, IngestBatch* batch) {
+    try {
+      HandleIngest(parts, batch);
+    } catch (const std::exception& e) {  // a frame no check foresaw: refuse it, keep serving
+      spdlog::error("frame refused: {}", e.what());
+      Refuse(parts[0].to_string(), UserId(parts.back()).value_or(""), "bad_frame",
+             "frame could not be handled");
+    }
+  }
+
+  // May the ingest queue parse this message's bytes to classify it? Only a
+  // registered, unrevoked node's, authenticated with its current key.
+  bool MayPeek(zmq::message_t& last_part) {
+    const auto node = UserId(last_part);
+    std::string why;
+    return node && Sender(last_part, *node, &why) != nullptr;
+  }
+
+  void HandleIngest(std::vector<zmq::message_t>& parts, IngestBatch* batch) {
     const std::string rid = parts[0].to_string();
     const auto node = UserId(parts.back());
     if (!node) {
@@ -279,7 +298,7 @@ class HubLoop {
     json& f = *decoded;
     const std::string type = WireFrame::Type(f);
     if (type == frame::kPublish) {
-      HandlePublish(rid, *node, f, priority, bulk);
+      HandlePublish(rid, *node, f, batch);
     } else if (type == frame::kHello) {
       HandleHello(rid, *info, f);
     } else if (type == frame::kFetch) {
@@ -373,18 +392,12 @@ class HubLoop {
     SendTo(rid, WireFrame::Encode(upto_frame));
   }
 
-  // A frame holding any urgent or high alert goes into the priority commit.
-  void HandlePublish(const std::string& rid, const std::string& node, json& f,
-                     IngestBatch* priority, IngestBatch* bulk) {
+  void HandlePublish(const std::string& rid, const std::string& node, json& f, IngestBatch* batch) {
     auto records = WireFrame::TakeArray(f, "records");
     if (!records.ok()) {
       Refuse(rid, node, "bad_frame", records.status().message());
       return;
     }
-    const bool urgent = std::any_of(records->begin(), records->end(), [](const json& r) {
-      return common::PriorityLane::Of(r) != common::Lane::kBulk;
-    });
-    IngestBatch* batch = urgent ? priority : bulk;
     std::vector<Journal::Candidate>* candidates = &batch->candidates;
     PendingPublish pending{rid, node, {}};
     for (auto& rec : *records) {
@@ -661,6 +674,7 @@ class HubLoop {
   std::map<std::string, std::string> feed_keys_;  // active node id -> key, see NoteFeedKeys()
   int64_t feed_keys_generation_ = -1;
   std::map<std::string, NodeState> node_states_;
+  IngestQueue ingest_;
 };
 
 }  // namespace
@@ -673,6 +687,11 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   auto db = HubSchema::Open(data_dir_);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  // Checkpoints on a thread of their own, never inside a commit that an
+  // urgent alert waits for.
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
+  auto checkpointer = common::WalCheckpointer::Start(db->path());
+  if (!checkpointer.ok()) return checkpointer.status();
 
   AuditTrail audit;  // outlives the ZAP thread and the loop that use it
   zmq::context_t ctx;

@@ -12,8 +12,10 @@ namespace {
 
 int64_t GseqOf(const json& record) { return common::WireFrame::IntOr(record, "gseq", 0); }
 
-// Records per apply transaction at most; the deadline usually ends it first.
+// Records per apply transaction: at most, and at least whatever the measured
+// cost per record says.
 constexpr size_t kMaxSliceRecords = 4096;
+constexpr size_t kMinSliceRecords = 16;
 
 }  // namespace
 
@@ -83,15 +85,24 @@ common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline) {
   if (!Ready()) return size_t{0};
   // Take records from the ranges that continue one another from the cursor,
   // at most kMaxSliceRecords, skipping what overlapping ranges repeat.
+  // As many records as the slice's time allows at the cost per record (the
+  // commit included) measured so far: the deadline alone cannot stop a commit.
+  const auto started = std::chrono::steady_clock::now();
+  const double budget = std::chrono::duration<double>(deadline - started).count();
+  size_t max_records = kMaxSliceRecords;
+  if (seconds_per_record_ > 0 && budget > 0) {
+    max_records = std::clamp<size_t>(static_cast<size_t>(budget / seconds_per_record_),
+                                     kMinSliceRecords, kMaxSliceRecords);
+  }
   std::vector<json> records;
   std::vector<int64_t> gseqs;
   int64_t covered = replica_->cursor();
   while (!ranges_.empty() && ranges_.begin()->first <= covered + 1 &&
-         records.size() < kMaxSliceRecords) {
+         records.size() < max_records) {
     auto node = ranges_.extract(ranges_.begin());
     Range& range = node.mapped();
     buffered_records_ -= range.items.size();
-    while (!range.items.empty() && records.size() < kMaxSliceRecords) {
+    while (!range.items.empty() && records.size() < max_records) {
       Item& item = range.items.front();
       if (item.gseq > covered) {
         covered = item.gseq;
@@ -108,6 +119,13 @@ common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline) {
   }
   auto used = replica_->ApplyUntil(records, covered, deadline);
   const size_t consumed = used.ok() ? *used : 0;
+  if (consumed >= kMinSliceRecords) {
+    const double per_record =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() /
+        static_cast<double>(consumed);
+    seconds_per_record_ =
+        seconds_per_record_ > 0 ? 0.7 * seconds_per_record_ + 0.3 * per_record : per_record;
+  }
   if (consumed < records.size()) {
     // Cut short (or failed): what is left waits as one range after the cursor.
     Range rest{covered, {}};

@@ -42,8 +42,10 @@ class FeedApplier {
   // many were new to the replica.
   common::Result<size_t> ApplyPriority();
   // Applies the buffered records that continue the cursor, in one
-  // transaction, until `deadline` (at least one record when any is ready).
-  // Returns how many records were consumed.
+  // transaction, until `deadline` (at least one record when any is ready):
+  // it takes as many records as the cost per record measured in earlier
+  // slices, commit included, lets it finish by then. Returns how many
+  // records were consumed.
   common::Result<size_t> ApplySlice(Deadline deadline);
 
   // A buffered range continues the cursor: ApplySlice() has work.
@@ -77,6 +79,8 @@ class FeedApplier {
   std::map<int64_t, Range> ranges_;  // first gseq -> range
   size_t buffered_records_ = 0;
   std::vector<nlohmann::json> priority_;
+  // Wall time per record of recent slices, commit included (moving average).
+  double seconds_per_record_ = 0;
 };
 
 }  // namespace cen::node

@@ -9,6 +9,7 @@
 #include "common/data_dir.h"
 #include "common/node_id.h"
 #include "common/record_validator.h"
+#include "node/agent_doorbell.h"
 #include "node/agent_status.h"
 #include "node/drop_importer.h"
 #include "node/drop_progress.h"
@@ -107,6 +108,7 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
       out << summary.Line() << "\n";
     }
     out.flush();
+    if (summary.status.ok() && !o.dry_run) AgentDoorbell::Ring(o.data_dir);
     if (!summary.status.ok()) {
       err << "cen-node: " << summary.status.message() << "\n";
       // The worst outcome decides the exit code: a failure (1) over bad input (2).
@@ -167,6 +169,7 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
     err << queued.status().message() << "\n";  // "FILE:LINE: field: reason"
     return common::InvalidInput("nothing was queued");
   }
+  AgentDoorbell::Ring(o.data_dir);  // an urgent alert must not wait for the agent's next poll
   for (const auto& q : *queued) out << q.uuid << "\n";
   return common::Status::Ok();
 }

@@ -56,7 +56,7 @@ void WriteExport(const fs::path& path, int count, std::mt19937& rng) {
   for (int i = 0; i < count; ++i) {
     const int month = 1 + static_cast<int>(rng() % 12);
     const int day = 1 + static_cast<int>(rng() % 28);
-    out << "seizure,EXP-" << i << "," << 2015 + static_cast<int>(rng() % 12) << "-"
+    out << "seizure,EXP-" << i << "," << 2014 + static_cast<int>(rng() % 12) << "-"
         << (month < 10 ? "0" : "") << month << "-" << (day < 10 ? "0" : "") << day << ","
         << kCountries[rng() % 20] << "," << kCommodities[rng() % 6] << ",\"" << kTexts[rng() % 7]
         << ", lot " << i << "\"," << 1 + rng() % 5000 << ",KGM\n";

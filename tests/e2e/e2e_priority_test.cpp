@@ -6,6 +6,7 @@
 // and the receiving agent killed (-9) on the way. Then everything converges:
 // every record in every replica once, the cursor at the hub's head.
 // No sleeps as synchronisation: every wait polls with a deadline.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -124,14 +125,17 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
   INFO(drop.out << drop.err);
   REQUIRE(drop.exit_code == 0);
 
-  // The export is flowing once WATCH has started applying it.
+  // The export is flowing and WATCH has a backlog to apply: the hub journals
+  // faster than a replica applies.
+  const std::int64_t backlog = std::min(20000, rows / 4);
   cluster.WaitUntil(
       [&](std::string& observed) {
         const std::int64_t cursor = IntField(cluster.Status("WATCH"), "replica_gseq");
-        observed = "WATCH at gseq " + std::to_string(cursor);
-        return cursor > 0;
+        const std::int64_t head = cluster.HubQuery("SELECT max(gseq) FROM journal");
+        observed = "hub head " + std::to_string(head) + ", WATCH at " + std::to_string(cursor);
+        return cursor > 0 && head - cursor >= backlog;
       },
-      kAlertTimeout, "the export flowing to WATCH");
+      kAlertTimeout, "a backlog of " + std::to_string(backlog) + " records at WATCH");
 
   AcceptedRecords alerts;
   {

@@ -1,0 +1,51 @@
+// The hub's ingest intake: takes every message waiting on the ingest ROUTER
+// (without blocking) into two queues, PUBLISH frames that carry an urgent or
+// high alert and everything else, so the hub can commit the priority frames
+// between any two steps of its bulk work. Classifying a frame costs one
+// msgpack parse of its bytes, no JSON tree.
+//
+//   IngestQueue queue(&router, [&](zmq::message_t& last) { return Trusted(last); });
+//   queue.Intake();
+//   while (auto m = queue.NextPriority()) Handle(*m);
+//   if (auto m = queue.NextBulk()) Handle(*m);
+//
+// A message whose sender `may_peek` refuses is never parsed here: it goes to
+// the bulk queue, where the hub refuses it. Not thread-safe: owned by the
+// hub's thread, like the socket.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <vector>
+#include <zmq.hpp>
+
+namespace cen::hub {
+
+class IngestQueue {
+ public:
+  // [routing id][body], as the ROUTER delivers it.
+  using Message = std::vector<zmq::message_t>;
+  using MayPeek = std::function<bool(zmq::message_t& last_part)>;
+
+  // Holds at most `max_bulk` bulk messages; past that the rest waits in the
+  // socket (priority messages met on the way are always taken).
+  IngestQueue(zmq::socket_t* router, MayPeek may_peek, size_t max_bulk = 64)
+      : router_(router), may_peek_(std::move(may_peek)), max_bulk_(max_bulk) {}
+
+  // Takes what waits on the socket. Returns how many messages it took.
+  size_t Intake();
+  std::optional<Message> NextPriority();
+  std::optional<Message> NextBulk();
+  bool empty() const { return priority_.empty() && bulk_.empty(); }
+  size_t bulk_waiting() const { return bulk_.size(); }
+
+ private:
+  zmq::socket_t* router_;  // not owned
+  MayPeek may_peek_;
+  size_t max_bulk_;
+  std::deque<Message> priority_;
+  std::deque<Message> bulk_;
+};
+
+}  // namespace cen::hub

@@ -1,0 +1,120 @@
+#include "hub/ingest_queue.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/msgpack_json.h"
+#include "common/uuid7.h"
+#include "common/wire_frame.h"
+#include "tests/test_support/sample_records.h"
+
+using cen::common::MsgpackJson;
+using cen::common::Uuid7;
+using cen::common::WireFrame;
+using cen::hub::IngestQueue;
+using nlohmann::json;
+namespace frame = cen::common::frame;
+
+namespace {
+
+std::string Publish(const std::vector<json>& records) {
+  std::vector<std::string> encoded;
+  for (const auto& r : records) encoded.push_back(MsgpackJson::Encode(r));
+  return WireFrame::EncodeRecords(frame::kPublish, encoded);
+}
+
+json Seizure(int i) { return cen::test::WireSeizure("S-" + std::to_string(i), Uuid7::Generate()); }
+json Alert(const std::string& priority) {
+  return cen::test::WireAlert("A-" + priority, Uuid7::Generate(), 1, priority);
+}
+
+// A ROUTER and a DEALER over inproc, and the queue on the ROUTER.
+struct Pair {
+  zmq::context_t ctx;
+  zmq::socket_t router{ctx, zmq::socket_type::router};
+  zmq::socket_t dealer{ctx, zmq::socket_type::dealer};
+  bool allow_peek = true;
+  IngestQueue queue{&router, [this](zmq::message_t&) { return allow_peek; }, 3};
+  Pair() {
+    router.bind("inproc://ingest");
+    dealer.connect("inproc://ingest");
+  }
+  void Send(const std::string& bytes) { (void)dealer.send(zmq::buffer(bytes)); }
+  // Intake until `n` messages were taken (inproc delivery is asynchronous).
+  void TakeIn(size_t n) {
+    size_t taken = 0;
+    for (int i = 0; i < 200 && taken < n; ++i) {
+      taken += queue.Intake();
+      if (taken < n) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(taken == n);
+  }
+};
+
+std::string Body(IngestQueue::Message& m) { return m.back().to_string(); }
+
+}  // namespace
+
+TEST_CASE("WireFrame::CarriesPriority spots urgent and high alerts in a PUBLISH", "[hub][ingest]") {
+  CHECK(WireFrame::CarriesPriority(Publish({Seizure(1), Alert("urgent")})));
+  CHECK(WireFrame::CarriesPriority(Publish({Alert("high")})));
+  CHECK_FALSE(WireFrame::CarriesPriority(Publish({Seizure(1), Alert("normal")})));
+  CHECK_FALSE(WireFrame::CarriesPriority(Publish({})));
+  // Another frame type, broken bytes, a record that is not a map: never.
+  CHECK_FALSE(WireFrame::CarriesPriority(
+      WireFrame::EncodeRecords(frame::kRecords, {MsgpackJson::Encode(Alert("urgent"))})));
+  CHECK_FALSE(WireFrame::CarriesPriority(Publish({Alert("urgent")}).substr(0, 40)));
+  CHECK_FALSE(WireFrame::CarriesPriority("\xc1"));
+  CHECK_FALSE(WireFrame::CarriesPriority(WireFrame::Encode(
+      {{"t", frame::kPublish}, {"records", json::array({1, "x", json::array()})}})));
+}
+
+TEST_CASE("IngestQueue puts frames carrying urgent alerts ahead of bulk", "[hub][ingest]") {
+  Pair p;
+  const std::string bulk1 = Publish({Seizure(1), Seizure(2)});
+  const std::string hello = WireFrame::Encode({{"t", frame::kHello}, {"proto", 1}});
+  const std::string urgent = Publish({Seizure(3), Alert("urgent")});
+  p.Send(bulk1);
+  p.Send(hello);
+  p.Send(urgent);
+  p.TakeIn(3);
+
+  auto first = p.queue.NextPriority();
+  REQUIRE(first.has_value());
+  CHECK(Body(*first) == urgent);
+  CHECK_FALSE(p.queue.NextPriority().has_value());
+  auto b1 = p.queue.NextBulk();
+  auto b2 = p.queue.NextBulk();
+  REQUIRE(b1.has_value());
+  REQUIRE(b2.has_value());
+  CHECK(Body(*b1) == bulk1);  // the bulk keeps its order
+  CHECK(Body(*b2) == hello);
+  CHECK(p.queue.empty());
+}
+
+TEST_CASE("IngestQueue holds a bounded bulk backlog and never peeks an untrusted sender",
+          "[hub][ingest]") {
+  Pair p;
+  for (int i = 0; i < 5; ++i) p.Send(Publish({Seizure(i)}));
+  p.TakeIn(3);  // the bound: the other two wait in the socket
+  CHECK(p.queue.bulk_waiting() == 3);
+  CHECK(p.queue.Intake() == 0);
+  (void)p.queue.NextBulk();
+  p.TakeIn(1);
+  CHECK(p.queue.bulk_waiting() == 3);
+
+  while (p.queue.NextBulk()) {
+  }
+  p.TakeIn(1);
+  while (p.queue.NextBulk()) {
+  }
+  p.allow_peek = false;  // e.g. a revoked node: its bytes are not parsed
+  p.Send(Publish({Alert("urgent")}));
+  p.TakeIn(1);
+  CHECK_FALSE(p.queue.NextPriority().has_value());
+  CHECK(p.queue.NextBulk().has_value());
+}
