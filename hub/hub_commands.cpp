@@ -9,6 +9,7 @@
 #include "common/curve_keys.h"
 #include "common/data_dir.h"
 #include "common/node_id.h"
+#include "common/state_file.h"
 #include "hub/audit_trail.h"
 #include "hub/chain_verifier.h"
 #include "hub/group_registry.h"
@@ -208,11 +209,27 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                      {"outbox", stmt->ColumnInt(4)},
                      {"key", stmt->ColumnText(5)}});
   }
+  // What the running hub could not write into hub.db (a full disk) it says in hub.state.
+  std::string store_problem;
+  std::string state_at;
+  if (auto state = common::StateFile::Read(o.data_dir + "/hub.state"); state.ok()) {
+    store_problem = state->value("store", "");
+    state_at = state->value("updated_at", "");
+  }
   if (o.json) {
-    out << nlohmann::json{{"epoch", epoch_text}, {"head", h}, {"nodes", nodes}}.dump() << "\n";
+    out << nlohmann::json{{"epoch", epoch_text},
+                          {"head", h},
+                          {"nodes", nodes},
+                          {"store_problem", store_problem},
+                          {"state_at", state_at}}
+               .dump()
+        << "\n";
     return common::Status::Ok();
   }
   out << "hub epoch " << epoch_text << ", head gseq " << h << "\n";
+  if (!store_problem.empty())
+    out << "PROBLEM (as of " << state_at << "): " << store_problem
+        << "; nothing is acknowledged until it is written, and the hub retries by itself\n";
   out << std::left << std::setw(16) << "NODE" << std::setw(10) << "REGION" << std::setw(26)
       << "LAST SEEN" << std::setw(12) << "REPLICA" << std::setw(10) << "LAG"
       << "OUTBOX\n";

@@ -15,6 +15,8 @@
 #include "common/priority_lane.h"
 #include "common/record_validator.h"
 #include "common/socket_options.h"
+#include "common/state_file.h"
+#include "common/store_health.h"
 #include "common/wal_checkpointer.h"
 #include "common/wire_frame.h"
 #include "hub/audit_trail.h"
@@ -94,7 +96,12 @@ class HubLoop {
         feed_bound_(std::move(feed_bound)),
         ingest_(router, [this](zmq::message_t& last) { return MayPeek(last); }) {}
 
-  common::Status Init() {
+  common::Status Init(const std::string& data_dir) {
+    if (auto file = common::StateFile::Create(data_dir + "/hub.state"); file.ok()) {
+      state_file_.emplace(std::move(*file));
+    } else {
+      spdlog::warn("{}", file.status().message());
+    }
     CEN_RETURN_IF_ERROR(journal_.Load());
     CEN_RETURN_IF_ERROR(registry_.Refresh());
     NoteFeedKeys();
@@ -108,14 +115,17 @@ class HubLoop {
                                {xpub_->handle(), 0, ZMQ_POLLIN, 0}};
     auto next_heartbeat = Clock::now();
     while (!stop) {
+      // While hub.db fails, ingest waits in its socket for the next try.
+      const bool may_commit = store_.MayTry(Clock::now());
       try {
-        zmq::poll(items, 2, std::chrono::milliseconds(ingest_.empty() ? 100 : 0));
+        items[0].events = may_commit ? ZMQ_POLLIN : 0;
+        zmq::poll(items, 2, std::chrono::milliseconds(ingest_.empty() || !may_commit ? 100 : 0));
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("poll: ") + e.what());
       }
       if (items[1].revents & ZMQ_POLLIN) DrainSubscriptions();
-      if ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty()) DrainIngest();
+      if (may_commit && ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty())) DrainIngest();
       if (Clock::now() >= next_heartbeat) {
         Heartbeat();
         next_heartbeat = Clock::now() + kHeartbeatEvery;
@@ -442,10 +452,11 @@ class HubLoop {
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
       if (!s.ok()) {
         // Nothing was acked: the nodes resend after their ack timeout.
-        spdlog::error("journal commit failed, {} records not acked: {}", candidates.size(),
-                      s.message());
+        store_.Failed(s, Clock::now());
+        WriteStateFile();
         return;
       }
+      if (store_.Succeeded()) WriteStateFile();
     }
     for (const auto& p : publishes) {
       json acks = json::array();
@@ -642,19 +653,34 @@ class HubLoop {
     }
     FlushNodeStates();
     FlushAudit();
+    WriteStateFile();
   }
 
   void FlushAudit() {
+    if (!store_.MayTry(Clock::now())) return;
     const common::Status s = audit_->Flush(*db_);
-    if (!s.ok()) spdlog::error("audit trail not written yet: {}", s.message());
+    if (!s.ok()) store_.Failed(s, Clock::now());  // the entries stay queued in memory
+  }
+
+  // hub.state, for `cen-hub status` when hub.db cannot be written.
+  void WriteStateFile() {
+    if (!state_file_) return;
+    const common::Status s = state_file_->Write({{"store", store_.cause()},
+                                                 {"head", journal_.head()},
+                                                 {"updated_at", common::Clock::NowRfc3339()}});
+    if (!s.ok()) spdlog::warn("hub.state: {}", s.message());
   }
 
   void FlushNodeStates() {
     for (auto& [id, st] : node_states_) {
       if (!st.dirty) continue;
+      if (!store_.MayTry(Clock::now())) return;
       const common::Status s =
           registry_.RecordNodeState(id, st.seen_at, st.replica_gseq, st.outbox);
-      if (!s.ok()) spdlog::warn("cannot record state of node {}: {}", id, s.message());
+      if (!s.ok()) {
+        store_.Failed(s, Clock::now());
+        return;  // still dirty: written when hub.db takes writes again
+      }
       st.dirty = false;
     }
   }
@@ -675,6 +701,8 @@ class HubLoop {
   int64_t feed_keys_generation_ = -1;
   std::map<std::string, NodeState> node_states_;
   IngestQueue ingest_;
+  common::StoreHealth store_{"hub.db"};
+  std::optional<common::StateFile> state_file_;
 };
 
 }  // namespace
@@ -717,7 +745,7 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
     spdlog::info("listening: ingest {}, feed {}", ingest, feed);
     HubLoop loop(&*db, *config, &audit, &router, &xpub, feed,
                  xpub.get(zmq::sockopt::last_endpoint));
-    CEN_RETURN_IF_ERROR(loop.Init());
+    CEN_RETURN_IF_ERROR(loop.Init(data_dir_));
     return loop.Serve(stop);
   } catch (const zmq::error_t& e) {
     return common::Internal(std::string("zmq: ") + e.what());

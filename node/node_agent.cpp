@@ -13,8 +13,11 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/socket_options.h"
+#include "common/state_file.h"
+#include "common/store_health.h"
 #include "common/wal_checkpointer.h"
 #include "common/wire_frame.h"
 #include "node/agent_doorbell.h"
@@ -82,6 +85,11 @@ class AgentLoop {
 
   common::Status Run(const std::atomic<bool>& stop) {
     CEN_RETURN_IF_ERROR(replica_.Load());
+    if (auto file = common::StateFile::Create(data_dir_ + "/agent.state"); file.ok()) {
+      state_file_.emplace(std::move(*file));
+    } else {
+      spdlog::warn("{}", file.status().message());
+    }
     if (auto bell = AgentDoorbell::Listen(data_dir_); bell.ok()) {
       bell_.emplace(std::move(*bell));
     } else {
@@ -106,20 +114,23 @@ class AgentLoop {
       if (priority_sub_) items.push_back({priority_sub_->handle(), 0, ZMQ_POLLIN, 0});
       try {
         // With a backlog to apply the loop only peeks at its sockets.
-        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(applier_.Ready() ? 0 : 50));
+        const bool busy = applier_.Ready() && store_.MayTry(SteadyClock::now());
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(busy ? 0 : 50));
         if (items[2].revents & ZMQ_POLLIN) {  // submit or drop queued records
           bell_->Clear();
           outbox_dirty_ = true;
         }
         // The priority lane first, then the feed: a WELCOME handled below may
         // replace the SUB sockets this poll set names.
-        if (items.size() > 4 && (items[4].revents & ZMQ_POLLIN))
-          CEN_RETURN_IF_ERROR(DrainPriority());
-        if (items.size() > 3 && (items[3].revents & ZMQ_POLLIN)) CEN_RETURN_IF_ERROR(DrainFeed());
+        // A failing node.db (full disk, I/O error, a lock held too long)
+        // never ends the agent: Guard() notes it and the steps back off.
+        if (items.size() > 4 && (items[4].revents & ZMQ_POLLIN)) Guard(DrainPriority());
+        if (items.size() > 3 && (items[3].revents & ZMQ_POLLIN) && store_.healthy())
+          Guard(DrainFeed());
         if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
-        if (items[0].revents & ZMQ_POLLIN) CEN_RETURN_IF_ERROR(DrainDealer());
-        CEN_RETURN_IF_ERROR(ApplyBacklog());
-        CEN_RETURN_IF_ERROR(Tick());
+        if (items[0].revents & ZMQ_POLLIN) Guard(DrainDealer());
+        Guard(ApplyBacklog());
+        Guard(Tick());
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("zmq: ") + e.what());
@@ -132,11 +143,35 @@ class AgentLoop {
     CloseHubLink();
     status_.hub_state = "stopped";
     (void)status_.Write(*db_);
+    WriteStateFile();
     spdlog::info("agent stopped at gseq {}", replica_.cursor());
     return common::Status::Ok();
   }
 
  private:
+  // Notes a failed step; the agent goes on (StoreHealth backs the writes off).
+  void Guard(const common::Status& s) {
+    if (!s.ok()) store_.Failed(s, SteadyClock::now());
+  }
+
+  // After node.db failed: acknowledgements may not have been recorded, so
+  // everything not recorded is offered again (the hub answers DUP).
+  void NoteStoreWorks() {
+    if (store_.Succeeded()) ForgetInFlight();
+  }
+
+  // agent.state, for `cen-node status` when node.db cannot take a status row.
+  void WriteStateFile() {
+    if (!state_file_) return;
+    const json state = {{"hub_state", status_.hub_state},
+                        {"store", store_.cause()},
+                        {"updated_at", common::Clock::NowRfc3339()},
+                        {"replica_gseq", replica_.cursor()},
+                        {"priority_waiting", applier_.priority_waiting()}};
+    if (common::Status s = state_file_->Write(state); !s.ok())
+      spdlog::warn("agent.state: {}", s.message());
+  }
+
   void SetState(const std::string& state, const std::string& detail) {
     if (status_.hub_state != state) {
       spdlog::info("hub link: {}{}{}", state, detail.empty() ? "" : ": ", detail);
@@ -286,6 +321,8 @@ class AgentLoop {
   }
 
   common::Status OnWelcome(const json& f) {
+    // It writes node.db; while that fails, the HELLO is repeated after the back-off.
+    if (!store_.MayTry(SteadyClock::now())) return common::Status::Ok();
     auto epoch = WireFrame::GetString(f, "epoch");
     auto head = WireFrame::GetInt(f, "head");
     auto feed_port = WireFrame::GetInt(f, "feed_port");
@@ -524,8 +561,10 @@ class AgentLoop {
   common::Status ApplyPriorityLane() {
     if (applier_.priority_waiting() == 0) return common::Status::Ok();
     const auto started = SteadyClock::now();
+    if (!store_.MayTry(started)) return common::Status::Ok();  // kept in memory meanwhile
     auto applied = applier_.ApplyPriority();
     if (!applied.ok()) return applied.status();
+    NoteStoreWorks();
     if (*applied > 0) {
       spdlog::info(
           "priority lane: {} alert(s) applied ahead of the backlog in {} us", *applied,
@@ -540,8 +579,10 @@ class AgentLoop {
     CEN_RETURN_IF_ERROR(ApplyPriorityLane());
     if (!applier_.Ready()) return common::Status::Ok();
     const auto started = SteadyClock::now();
+    if (!store_.MayTry(started)) return common::Status::Ok();
     auto applied = applier_.ApplySlice(started + kApplySlice);
     if (!applied.ok()) return applied.status();
+    NoteStoreWorks();
     const auto took = SteadyClock::now() - started;
     if (took > 2 * kApplySlice) {
       spdlog::debug("apply slice of {} records took {} ms", *applied,
@@ -686,14 +727,32 @@ class AgentLoop {
                                 {"outbox", size.ok() ? *size : 0}}));
         last_ping_ = now;
       }
-      CEN_RETURN_IF_ERROR(SendOutbox());
+      // While node.db fails, acknowledgements could not be recorded: nothing
+      // is sent until it works again.
+      if (store_.healthy()) CEN_RETURN_IF_ERROR(SendOutbox());
       RequestFetchIfBehind();
     }
     status_.hub_head = hub_head_;
+    const std::string problem = store_.cause();
+    if (!problem.empty()) {
+      status_.detail = problem;
+      shown_problem_ = problem;
+    } else if (!shown_problem_.empty()) {
+      if (status_.detail == shown_problem_) status_.detail.clear();
+      shown_problem_.clear();
+    }
+    if (problem != written_problem_ || now - last_state_file_write_ >= kStatusEvery) {
+      WriteStateFile();
+      written_problem_ = problem;
+      last_state_file_write_ = now;
+    }
     if (!(status_ == written_status_) || now - last_status_write_ >= kStatusEvery) {
+      if (!store_.MayTry(now)) return common::Status::Ok();
+      last_status_write_ = now;
+      // The status row is also the probe that finds node.db writable again.
       CEN_RETURN_IF_ERROR(status_.Write(*db_));
       written_status_ = status_;
-      last_status_write_ = now;
+      NoteStoreWorks();
     }
     return common::Status::Ok();
   }
@@ -718,6 +777,11 @@ class AgentLoop {
 
   AgentStatus status_;
   AgentStatus written_status_;
+  common::StoreHealth store_{"node.db"};
+  std::optional<common::StateFile> state_file_;
+  std::string written_problem_;
+  std::string shown_problem_;  // the store problem in status_.detail, if any
+  SteadyClock::time_point last_state_file_write_{};
   int64_t hub_head_ = 0;
 
   std::unordered_set<std::string> in_flight_;  // "uuid#version" sent, not acked

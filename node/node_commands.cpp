@@ -9,6 +9,7 @@
 #include "common/data_dir.h"
 #include "common/node_id.h"
 #include "common/record_validator.h"
+#include "common/state_file.h"
 #include "node/agent_doorbell.h"
 #include "node/agent_status.h"
 #include "node/drop_importer.h"
@@ -191,6 +192,10 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   if (!rejected.ok()) return rejected.status();
   const bool running = InstanceLock::IsHeld(o.data_dir);
   const std::string hub_state = running ? agent->hub_state : "stopped";
+  // What the agent could not write into node.db (a full disk) it says in agent.state.
+  std::string store_problem;
+  if (auto state = common::StateFile::Read(o.data_dir + "/agent.state"); running && state.ok())
+    store_problem = state->value("store", "");
   const json status = {{"id", config->node_id},
                        {"hub", config->hub_endpoint},
                        {"agent_running", running},
@@ -202,14 +207,18 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
                        {"records", *records},
                        {"epoch", replica.epoch()},
                        {"updated_at", agent->updated_at},
-                       {"detail", agent->detail}};
+                       {"detail", agent->detail},
+                       {"store_problem", store_problem}};
   if (o.json) {
     out << status.dump() << "\n";
     return common::Status::Ok();
   }
   out << "node        " << config->node_id << "\n"
       << "hub         " << config->hub_endpoint << " (" << hub_state << ")\n";
-  if (!agent->detail.empty()) out << "detail      " << agent->detail << "\n";
+  if (!store_problem.empty())
+    out << "PROBLEM     " << store_problem << "; the agent keeps running and retries\n";
+  if (!agent->detail.empty() && agent->detail != store_problem)
+    out << "detail      " << agent->detail << "\n";
   out << "outbox      " << outbox->value_or(0) << " record(s) waiting for the hub\n"
       << "rejected    " << rejected->value_or(0) << "\n"
       << "replica     " << *records << " record(s), gseq " << replica.cursor() << " of "

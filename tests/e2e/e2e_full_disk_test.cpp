@@ -1,0 +1,143 @@
+// End-to-end: a full disk never ends a daemon. The hub's and one node's data
+// directories live on small tmpfs mounts; while records flow each disk is
+// filled to the last byte, then freed. Both daemons must stay up, say why
+// they are stuck (`cen-node status`, `cen-hub status`), acknowledge nothing
+// they did not make durable, and deliver every accepted record exactly once
+// once there is space again. Needs root for mount(2); without it the case
+// says so and does nothing.
+#include <sys/mount.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/cluster.h"
+#include "tests/e2e/records.h"
+
+namespace cen::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr auto kTimeout = std::chrono::seconds(90);
+
+// Moves `dir` (and what it holds) onto a tmpfs of `megabytes`; undone when
+// destroyed (lazily: the daemons may still hold files there).
+class SmallDisk {
+ public:
+  SmallDisk(fs::path dir, int megabytes) : dir_(std::move(dir)), disk_(dir_.string() + ".disk") {
+    fs::create_directories(disk_);
+    if (::mount("tmpfs", disk_.c_str(), "tmpfs", 0,
+                ("size=" + std::to_string(megabytes) + "m").c_str()) != 0)
+      return;
+    fs::copy(dir_, disk_, fs::copy_options::recursive);
+    if (::mount(disk_.c_str(), dir_.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      ::umount2(disk_.c_str(), MNT_DETACH);
+      return;
+    }
+    mounted_ = true;
+  }
+  ~SmallDisk() {
+    if (!mounted_) return;
+    ::umount2(dir_.c_str(), MNT_DETACH);
+    ::umount2(disk_.c_str(), MNT_DETACH);
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+
+  bool mounted() const { return mounted_; }
+  // Writes a file until the disk refuses another byte.
+  void Fill() {
+    std::FILE* f = std::fopen((dir_ / "filler").c_str(), "wb");
+    REQUIRE(f != nullptr);
+    std::setvbuf(f, nullptr, _IONBF, 0);
+    const std::string block(1 << 20, 'f');
+    while (std::fwrite(block.data(), 1, block.size(), f) == block.size()) {
+    }
+    while (std::fwrite(block.data(), 1, 512, f) == 512) {
+    }
+    std::fclose(f);
+    CHECK(fs::space(dir_).available < 4096);
+  }
+  void Free() { fs::remove(dir_ / "filler"); }
+
+ private:
+  fs::path dir_;
+  fs::path disk_;
+  bool mounted_ = false;
+};
+
+std::string StoreProblem(const nlohmann::json& status) {
+  return status.value("store_problem", std::string());
+}
+
+}  // namespace
+
+TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost or doubled",
+          "[e2e][disk][crash]") {
+  Cluster cluster({{"SENDER", "EU"}, {"TIGHT", "AF"}});
+  SmallDisk hub_disk(cluster.hub_dir(), 48);
+  SmallDisk node_disk(cluster.node_dir("TIGHT"), 48);
+  if (!hub_disk.mounted() || !node_disk.mounted()) {
+    WARN("cannot mount a tmpfs here (needs root): the full-disk case is not exercised");
+    return;
+  }
+  cluster.StartAll();
+  AcceptedRecords accepted;
+  cluster.Submit("SENDER", MakeRecords("SENDER", 0, 200), accepted);
+  cluster.WaitForConvergence(accepted, {"SENDER", "TIGHT"}, kTimeout);
+
+  // TIGHT's disk fills while records keep coming to it.
+  node_disk.Fill();
+  int next = 200;
+  int polls = 0;
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        if (polls++ % 10 == 0) {  // about a second apart
+          cluster.Submit("SENDER", MakeRecords("SENDER", next, 100), accepted);
+          next += 100;
+        }
+        const nlohmann::json status = cluster.Status("TIGHT");
+        observed = "TIGHT: " + status.dump();
+        return StoreProblem(status).find("full") != std::string::npos;
+      },
+      kTimeout, "TIGHT reporting its full disk");
+  const RunResult human = cluster.RunNode({"status", "--data", cluster.node_dir("TIGHT").string()});
+  CHECK(human.out.find("PROBLEM") != std::string::npos);
+
+  // Then the hub's: nothing more is acknowledged, and it says why.
+  hub_disk.Fill();
+  const std::int64_t head_when_full = cluster.HubQuery("SELECT max(gseq) FROM journal");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        if (polls++ % 10 == 0) {
+          cluster.Submit("SENDER", MakeRecords("SENDER", next, 50), accepted);
+          next += 50;
+        }
+        const nlohmann::json status = cluster.HubStatus();
+        observed = "hub: " + StoreProblem(status);
+        return StoreProblem(status).find("full") != std::string::npos;
+      },
+      kTimeout, "the hub reporting its full disk");
+  // Whatever the hub acknowledged is in its journal (ack after commit).
+  CHECK(cluster.HubQuery("SELECT max(gseq) FROM journal") >= head_when_full);
+
+  // Space comes back: both resume by themselves, every record once.
+  node_disk.Free();
+  hub_disk.Free();
+  cluster.Submit("SENDER", MakeRecords("SENDER", next, 50), accepted);
+  cluster.WaitForConvergence(accepted, {"SENDER", "TIGHT"}, kTimeout);
+  cluster.RequireConverged(accepted, {"SENDER", "TIGHT"});
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const std::string node = StoreProblem(cluster.Status("TIGHT"));
+        const std::string hub = StoreProblem(cluster.HubStatus());
+        observed = "TIGHT: '" + node + "', hub: '" + hub + "'";
+        return node.empty() && hub.empty();
+      },
+      kTimeout, "both problems cleared");
+}
+
+}  // namespace cen::e2e
