@@ -30,29 +30,37 @@ std::string QueryAudit::OsUser() {
   return "uid " + std::to_string(uid);
 }
 
-common::Status QueryAudit::Record(const std::string& data_dir, const std::string& command,
-                                  const std::vector<std::string>& arguments,
-                                  const QueryOutcome& outcome) {
+common::Result<int64_t> QueryAudit::Begin(const std::string& data_dir, const std::string& command,
+                                          const std::vector<std::string>& arguments) {
   auto db = NodeSchema::Open(data_dir, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   auto stmt = db->Prepare(
       "INSERT INTO query_audit(at, os_user, command, arguments, results, restricted) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, ?, ?, -1, 0)");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, common::Clock::NowRfc3339()).Bind(2, OsUser()).Bind(3, command);
   stmt->Bind(4, json(arguments).dump(-1, ' ', false, json::error_handler_t::replace));
-  stmt->Bind(5, outcome.results).Bind(6, outcome.restricted);
-  return stmt->Run();
+  CEN_RETURN_IF_ERROR(stmt->Run());
+  return db->LastInsertRowId();
+}
+
+common::Status QueryAudit::Finish(const std::string& data_dir, int64_t id,
+                                  const QueryOutcome& outcome) {
+  auto db = NodeSchema::Open(data_dir, common::Database::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  auto stmt = db->Prepare("UPDATE query_audit SET results=?, restricted=? WHERE id=?");
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Bind(1, outcome.results).Bind(2, outcome.restricted).Bind(3, id).Run();
 }
 
 common::Result<QueryOutcome> QueryAudit::List(common::Database& db, const QueryOptions& o,
-                                              std::ostream& out) {
+                                              std::ostream& out, int64_t before_id) {
   int64_t limit = o.limit < 0 ? kDefaultEntries : o.limit;
   auto stmt = db.Prepare(
       "SELECT id, at, os_user, command, arguments, results, restricted FROM query_audit "
-      "ORDER BY id DESC LIMIT ? OFFSET ?");
+      "WHERE id < ? ORDER BY id DESC LIMIT ? OFFSET ?");
   if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, limit == 0 ? int64_t{-1} : limit).Bind(2, o.offset);
+  stmt->Bind(1, before_id).Bind(2, limit == 0 ? int64_t{-1} : limit).Bind(3, o.offset);
   TextTable t({{"ID", 10, TextTable::Align::kRight},
                {"AT", 25},
                {"USER", 16},

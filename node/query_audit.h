@@ -17,15 +17,20 @@ namespace cen::node {
 
 class QueryAudit {
  public:
-  // Appends one entry to node.db's query_audit table through a short write
-  // transaction of its own (the query itself reads through a read-only
-  // connection). Fails when the data directory is not writable.
-  static common::Status Record(const std::string& data_dir, const std::string& command,
-                               const std::vector<std::string>& arguments,
+  // Appends the entry of a query about to run, before it prints anything,
+  // through a short write transaction of its own (the query itself reads
+  // through a read-only connection); `results` stays -1 until Finish().
+  // Fails when node.db cannot be written (not writable, a full disk): the
+  // query must then print nothing. Returns the entry's id.
+  static common::Result<int64_t> Begin(const std::string& data_dir, const std::string& command,
+                                       const std::vector<std::string>& arguments);
+  // Records what entry `id` printed.
+  static common::Status Finish(const std::string& data_dir, int64_t id,
                                const QueryOutcome& outcome);
   // The newest entries first (o.limit, default 50; 0 = all) in o.format.
+  // Entries older than `before_id` (the listing's own entry) only.
   static common::Result<QueryOutcome> List(common::Database& db, const QueryOptions& o,
-                                           std::ostream& out);
+                                           std::ostream& out, int64_t before_id);
   // The effective user's login name, or "uid N" when it has none.
   static std::string OsUser();
 };

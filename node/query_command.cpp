@@ -35,6 +35,15 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
   if (o.limit < -1) return common::UsageError("--limit: must be 0 (all) or more");
   CEN_RETURN_IF_ERROR(o.filter.Check());
 
+  // Who asked what is on record before anything is read or shown; if it
+  // cannot be (a full disk, a read-only directory) nothing is shown.
+  auto entry = QueryAudit::Begin(o.data_dir, Name(verb), o.arguments);
+  if (!entry.ok()) {
+    if (entry.status().code() == common::StatusCode::kNotFound) return entry.status();
+    return common::Status(entry.status().code(),
+                          "could not write the query to the audit trail, so it was not run (" +
+                              entry.status().message() + ")");
+  }
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadOnly);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(o.filter.CheckText(*db));
@@ -53,15 +62,17 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       outcome = RecordStats::Routes(*db, o, out);
       break;
     case QueryVerb::kAudit:
-      outcome = QueryAudit::List(*db, o, out);
+      outcome = QueryAudit::List(*db, o, out, *entry);
       break;
   }
   if (!outcome.ok()) return outcome.status();
   out.flush();
-  const common::Status audited = QueryAudit::Record(o.data_dir, Name(verb), o.arguments, *outcome);
-  if (!audited.ok())
-    return common::Status(
-        audited.code(), "could not write the query to the audit trail (" + audited.message() + ")");
+  const common::Status audited = QueryAudit::Finish(o.data_dir, *entry, *outcome);
+  if (!audited.ok()) {
+    // The entry is there; only its count stays -1.
+    err << "cen-query: the number of results could not be added to the audit trail ("
+        << audited.message() << ")\n";
+  }
   return common::Status::Ok();
 }
 

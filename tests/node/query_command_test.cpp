@@ -1,5 +1,6 @@
 #include "node/query_command.h"
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -577,4 +578,33 @@ TEST_CASE("A table cell with line breaks or control characters keeps its column 
   CHECK(lines[1].find('\x1b') == std::string::npos);  // no escape reaches the terminal
   CHECK(ColumnOf(lines[1], "next") == ColumnOf(lines[2], "next"));
   CHECK_THAT(lines[1], Catch::StartsWith("line break and [31mred"));  // fits: not cut
+}
+
+TEST_CASE("cen-query shows nothing when it cannot write its audit entry", "[node][query]") {
+  TempDir tmp;
+  if (::mount("tmpfs", tmp.path().c_str(), "tmpfs", 0, "size=2m") != 0) {
+    WARN("cannot mount a tmpfs here (needs root): the full-disk case is not exercised");
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{tmp.path()};
+  FillFixtureReplica(tmp);
+  {
+    std::ofstream filler(tmp.File("filler"), std::ios::binary);
+    const std::string block(4096, 'f');
+    for (int i = 0; i < 1024 && filler; ++i) filler << block;  // 4 MiB into what is left
+  }
+  const Run r = Query(QueryVerb::kSearch, Options(tmp));
+  CHECK_FALSE(r.status.ok());
+  CHECK(r.status.ExitCode() == 1);
+  INFO(r.status.ToString());
+  CHECK(r.status.message().find("audit trail") != std::string::npos);
+  CHECK(r.out.empty());  // not one record shown unaudited
+
+  std::filesystem::remove(tmp.File("filler"));
+  const Run again = Query(QueryVerb::kSearch, Options(tmp));
+  CHECK(again.status.ok());
+  CHECK(Lines(again.out).size() == 10);  // H2/H3 withheld from json, as always
 }
