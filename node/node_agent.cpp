@@ -28,6 +28,7 @@
 #include "node/node_config.h"
 #include "node/node_schema.h"
 #include "node/outbox.h"
+#include "node/outbox_sender.h"
 #include "node/replica.h"
 
 namespace cen::node {
@@ -40,8 +41,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kFetchMax = 5000;
 constexpr int kPriorityFetchMax = 1000;
-constexpr int kPrioritySendMax = 256;
-constexpr size_t kMaxPublishBytes = 4 << 20;
 // Feed records buffered ahead of the replica; past this the feed waits in
 // its socket (and what overflows there is fetched).
 constexpr size_t kMaxBufferedFeed = 50000;
@@ -66,10 +65,6 @@ constexpr auto kFirstAuthBackoff = std::chrono::milliseconds(1000);
 constexpr auto kMaxAuthBackoff = std::chrono::milliseconds(10000);
 constexpr const char* kMonitorEndpoint = "inproc://cen-node-dealer-monitor";
 
-std::string AckKey(const std::string& uuid, int64_t version) {
-  return uuid + "#" + std::to_string(version);
-}
-
 class AgentLoop {
  public:
   AgentLoop(std::string data_dir, common::Database* db, NodeConfig config, common::CurveKeys keys)
@@ -79,7 +74,8 @@ class AgentLoop {
         keys_(std::move(keys)),
         outbox_(db),
         replica_(db),
-        applier_(&replica_) {
+        applier_(&replica_),
+        sender_(&outbox_, config_.window, config_.batch) {
     if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_);
   }
 
@@ -118,7 +114,7 @@ class AgentLoop {
         zmq::poll(items.data(), items.size(), std::chrono::milliseconds(busy ? 0 : 50));
         if (items[2].revents & ZMQ_POLLIN) {  // submit or drop queued records
           bell_->Clear();
-          outbox_dirty_ = true;
+          sender_.MarkDirty();
         }
         // The priority lane first, then the feed: a WELCOME handled below may
         // replace the SUB sockets this poll set names.
@@ -224,9 +220,7 @@ class AgentLoop {
   }
 
   void ForgetInFlight() {
-    in_flight_.clear();
-    last_sent_seq_ = 0;
-    outbox_dirty_ = true;
+    sender_.Forget();
     fetch_outstanding_ = false;
     fetch_buffer_.clear();
     priority_fetch_outstanding_ = false;
@@ -411,12 +405,9 @@ class AgentLoop {
         ack.reason = WireFrame::StringOr(a, "reason", "rejected by the hub");
         spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);
       }
-      in_flight_.erase(AckKey(ack.uuid, ack.version));
       done.push_back(std::move(ack));
     }
-    last_ack_ = SteadyClock::now();
-    outbox_dirty_ = true;
-    return outbox_.Acknowledge(done);
+    return sender_.OnAcks(done);
   }
 
   void OnRecords(json& f) {
@@ -636,60 +627,9 @@ class AgentLoop {
     const int64_t version = db_->DataVersion();
     if (version != outbox_data_version_) {
       outbox_data_version_ = version;
-      outbox_dirty_ = true;
+      sender_.MarkDirty();
     }
-    if (outbox_dirty_) CEN_RETURN_IF_ERROR(SendPriority());
-    while (outbox_dirty_ && static_cast<int>(in_flight_.size()) < config_.window) {
-      const int room = config_.window - static_cast<int>(in_flight_.size());
-      auto entries = outbox_.Pending(last_sent_seq_, std::min(room, config_.batch));
-      if (!entries.ok()) return entries.status();
-      if (entries->empty()) {
-        outbox_dirty_ = false;
-        break;
-      }
-      // A PUBLISH stays far below the hub's message size limit, whatever the
-      // records' sizes.
-      // Entries the priority lane sent already are not sent twice.
-      std::vector<std::string> bodies;
-      std::vector<const Outbox::Entry*> sent;
-      size_t bytes = 0;
-      size_t taken = 0;
-      for (const auto& e : *entries) {
-        if (!bodies.empty() && bytes + e.body.size() > kMaxPublishBytes) break;
-        ++taken;
-        if (in_flight_.count(AckKey(e.uuid, e.version)) > 0) continue;
-        bytes += e.body.size();
-        bodies.push_back(e.body);
-        sent.push_back(&e);
-      }
-      if (!bodies.empty() && !Send(WireFrame::EncodeRecords(frame::kPublish, bodies)))
-        break;  // retry next tick
-      if (in_flight_.empty()) last_ack_ = SteadyClock::now();
-      for (const Outbox::Entry* e : sent) in_flight_.insert(AckKey(e->uuid, e->version));
-      last_sent_seq_ = (*entries)[taken - 1].seq;
-    }
-    return common::Status::Ok();
-  }
-
-  // Sends the queued urgent and high alerts not yet in flight, whatever the
-  // window holds: they never wait behind queued bulk.
-  common::Status SendPriority() {
-    auto entries = outbox_.PendingPriority(kPrioritySendMax);
-    if (!entries.ok()) return entries.status();
-    std::vector<std::string> bodies;
-    std::vector<std::string> keys;
-    for (const auto& e : *entries) {
-      std::string key = AckKey(e.uuid, e.version);
-      if (in_flight_.count(key) > 0) continue;
-      bodies.push_back(e.body);
-      keys.push_back(std::move(key));
-    }
-    if (bodies.empty() || !Send(WireFrame::EncodeRecords(frame::kPublish, bodies)))
-      return common::Status::Ok();  // retried at the next tick
-    if (in_flight_.empty()) last_ack_ = SteadyClock::now();
-    for (auto& key : keys) in_flight_.insert(std::move(key));
-    spdlog::debug("priority lane: {} alert(s) sent", bodies.size());
-    return common::Status::Ok();
+    return sender_.Pump([this](const std::string& frame) { return Send(frame); });
   }
 
   // Imports at most one file from the drop folder every kDropPollEvery, or at
@@ -701,7 +641,7 @@ class AgentLoop {
     if (!handled.ok()) {
       spdlog::warn("drop folder: {}", handled.status().message());
     } else if (*handled) {
-      outbox_dirty_ = true;  // our own commit does not change data_version
+      sender_.MarkDirty();  // our own commit does not change data_version
       last_drop_poll_ = SteadyClock::time_point{};
     }
   }
@@ -711,8 +651,8 @@ class AgentLoop {
     const auto now = SteadyClock::now();
     if (status_.hub_state != "connected" && now - last_hello_ >= kHelloEvery) SendHello();
     if (status_.hub_state == "connected") {
-      if (!in_flight_.empty() && now - last_ack_ > kAckTimeout) {
-        spdlog::warn("{} records unacknowledged for {} s; sending them again", in_flight_.size(),
+      if (sender_.AckOverdue(now, kAckTimeout)) {
+        spdlog::warn("{} records unacknowledged for {} s; sending them again", sender_.in_flight(),
                      std::chrono::duration_cast<std::chrono::seconds>(kAckTimeout).count());
         ForgetInFlight();
       }
@@ -784,12 +724,10 @@ class AgentLoop {
   SteadyClock::time_point last_state_file_write_{};
   int64_t hub_head_ = 0;
 
-  std::unordered_set<std::string> in_flight_;  // "uuid#version" sent, not acked
-  int64_t last_sent_seq_ = 0;
   int64_t outbox_data_version_ = -1;
-  bool outbox_dirty_ = true;
 
   FeedApplier applier_;
+  OutboxSender sender_;
   bool fetch_outstanding_ = false;
   bool fetch_more_ = false;  // a FETCH answer ended below the head: ask for the next
   bool priority_fetch_outstanding_ = false;
@@ -800,7 +738,6 @@ class AgentLoop {
   std::vector<json> fetch_buffer_;
 
   SteadyClock::time_point last_hello_{};
-  SteadyClock::time_point last_ack_{};
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point fetch_started_{};
   SteadyClock::time_point last_feed_{};

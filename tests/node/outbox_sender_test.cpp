@@ -1,0 +1,156 @@
+#include "node/outbox_sender.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "common/wire_frame.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::common::WireFrame;
+using cen::node::Outbox;
+using cen::node::OutboxSender;
+using cen::test::CreateNodeDb;
+using cen::test::RequireOk;
+using cen::test::TempDir;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+json Queued(json record) {
+  record["scope"] = "global";
+  record["handling"] = "H0";
+  return record;
+}
+
+std::vector<json> Seizures(int first, int count) {
+  std::vector<json> out;
+  for (int i = first; i < first + count; ++i)
+    out.push_back(Queued(cen::test::SampleSeizure("S-" + std::to_string(i))));
+  return out;
+}
+
+// The PUBLISH frames a Pump() sent, as the refs of their records.
+struct Wire {
+  std::vector<std::vector<std::string>> frames;
+  bool open = true;
+  OutboxSender::SendFn Fn() {
+    return [this](const std::string& bytes) {
+      if (!open) return false;
+      auto f = WireFrame::Decode(bytes);
+      REQUIRE(f.ok());
+      REQUIRE(WireFrame::Type(*f) == cen::common::frame::kPublish);
+      std::vector<std::string> refs;
+      for (const auto& r : (*f)["records"]) refs.push_back(r["ref"]);
+      frames.push_back(refs);
+      return true;
+    };
+  }
+  size_t records() const {
+    size_t n = 0;
+    for (const auto& f : frames) n += f.size();
+    return n;
+  }
+};
+
+// ACKs (NEW) for what the outbox holds, as the hub would send them.
+std::vector<Outbox::Ack> AckAll(Outbox& outbox) {
+  auto pending = outbox.Pending(0, 100000);
+  REQUIRE(pending.ok());
+  std::vector<Outbox::Ack> acks;
+  int64_t gseq = 1;
+  for (const auto& e : *pending) acks.push_back({e.uuid, e.version, true, gseq++, ""});
+  return acks;
+}
+
+}  // namespace
+
+TEST_CASE("OutboxSender keeps at most a window in flight, in frames of a batch", "[node][sender]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  RequireOk(outbox.Enqueue(Seizures(0, 25)).status());
+  OutboxSender sender(&outbox, /*window=*/10, /*batch=*/4);
+  Wire wire;
+  RequireOk(sender.Pump(wire.Fn()));
+  CHECK(wire.records() == 10);
+  CHECK(wire.frames.size() == 3);  // 4 + 4 + 2
+  CHECK(wire.frames[0] == std::vector<std::string>{"S-0", "S-1", "S-2", "S-3"});
+  CHECK(sender.in_flight() == 10);
+
+  // Nothing more until ACKs free the window.
+  RequireOk(sender.Pump(wire.Fn()));
+  CHECK(wire.records() == 10);
+  auto pending = outbox.Pending(0, 4);
+  REQUIRE(pending.ok());
+  std::vector<Outbox::Ack> acks;
+  for (const auto& e : *pending) acks.push_back({e.uuid, e.version, true, 1, ""});
+  RequireOk(sender.OnAcks(acks));
+  CHECK(sender.in_flight() == 6);
+  RequireOk(sender.Pump(wire.Fn()));
+  CHECK(wire.records() == 14);
+  CHECK(wire.frames.back().front() == "S-10");  // in outbox order, none twice
+}
+
+TEST_CASE("OutboxSender sends urgent alerts before queued bulk, outside the window",
+          "[node][sender]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  RequireOk(outbox.Enqueue(Seizures(0, 20)).status());
+  OutboxSender sender(&outbox, /*window=*/8, /*batch=*/8);
+  Wire wire;
+  RequireOk(sender.Pump(wire.Fn()));  // the window is full of bulk
+  CHECK(sender.in_flight() == 8);
+
+  RequireOk(outbox
+                .Enqueue({Queued(cen::test::SampleAlert("A-high", "high")),
+                          Queued(cen::test::SampleAlert("A-urgent", "urgent"))})
+                .status());
+  sender.MarkDirty();
+  RequireOk(sender.Pump(wire.Fn()));
+  REQUIRE(wire.frames.size() == 2);
+  CHECK(wire.frames[1] == std::vector<std::string>{"A-urgent", "A-high"});
+  CHECK(sender.in_flight() == 10);
+
+  // Once the window opens the bulk goes on without the alerts again.
+  RequireOk(sender.OnAcks(AckAll(outbox)));
+  RequireOk(outbox.Enqueue(Seizures(100, 1)).status());
+  sender.MarkDirty();
+  RequireOk(sender.Pump(wire.Fn()));
+  size_t alerts = 0;
+  for (const auto& f : wire.frames)
+    for (const auto& ref : f) alerts += ref.rfind("A-", 0) == 0 ? 1 : 0;
+  CHECK(alerts == 2);
+}
+
+TEST_CASE("OutboxSender offers everything unsettled again after Forget", "[node][sender]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  RequireOk(outbox.Enqueue(Seizures(0, 5)).status());
+  OutboxSender sender(&outbox, 100, 100);
+  Wire wire;
+  wire.open = false;  // would block: nothing counts as sent
+  RequireOk(sender.Pump(wire.Fn()));
+  CHECK(sender.in_flight() == 0);
+  wire.open = true;
+  RequireOk(sender.Pump(wire.Fn()));
+  CHECK(wire.records() == 5);
+  CHECK_FALSE(sender.AckOverdue(OutboxSender::Clock::now(), 15s));
+  CHECK(sender.AckOverdue(OutboxSender::Clock::now() + 16s, 15s));
+
+  sender.Forget();  // a reconnect, or the ACK timeout
+  RequireOk(sender.Pump(wire.Fn()));
+  CHECK(wire.records() == 10);
+  RequireOk(sender.OnAcks(AckAll(outbox)));
+  auto size = outbox.Size();
+  REQUIRE(size.ok());
+  CHECK(*size == 0);
+  CHECK(sender.in_flight() == 0);
+}
