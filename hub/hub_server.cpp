@@ -20,6 +20,7 @@
 #include "common/wal_checkpointer.h"
 #include "common/wire_frame.h"
 #include "hub/audit_trail.h"
+#include "hub/feed_fanout.h"
 #include "hub/group_registry.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
@@ -43,7 +44,6 @@ constexpr int kMaxDrain = 256;  // feed subscription messages handled per turn
 constexpr size_t kMaxCommitRecords = 1024;
 constexpr int kMaxFetch = 5000;  // records per FETCH answer
 constexpr size_t kRecordsPerFrame = 500;
-constexpr size_t kGseqsPerBatch = 1000;
 // RECORDS and BATCH frames stop taking records past this size (a bigger
 // record goes alone), so they stay far below the nodes' ZMQ_MAXMSGSIZE.
 constexpr size_t kMaxFrameBytes = 4 << 20;
@@ -94,7 +94,10 @@ class HubLoop {
         xpub_(xpub),
         feed_endpoint_(std::move(feed_endpoint)),
         feed_bound_(std::move(feed_bound)),
-        ingest_(router, [this](zmq::message_t& last) { return MayPeek(last); }) {}
+        ingest_(router, [this](zmq::message_t& last) { return MayPeek(last); }),
+        fanout_(&registry_, &policy_, [this](const std::string& topic, const std::string& bytes) {
+          SendFeed(topic, bytes);
+        }) {}
 
   common::Status Init(const std::string& data_dir) {
     if (auto file = common::StateFile::Create(data_dir + "/hub.state"); file.ok()) {
@@ -479,7 +482,7 @@ class HubLoop {
       }
       SendTo(p.routing_id, WireFrame::Encode({{"t", frame::kAck}, {"acks", acks}}));
     }
-    FanOut(candidates, outcomes);
+    fanout_.Commit(journal_.epoch(), candidates, outcomes);
   }
 
   void SendFeed(const std::string& topic, const std::string& bytes) {
@@ -524,68 +527,6 @@ class HubLoop {
       detail += ", " + std::to_string(t.duplicate) + " duplicate, " + std::to_string(t.rejected) +
                 " rejected";
       audit_->Note(AuditTrail::kAccepted, node, std::move(detail));
-    }
-  }
-
-  // Sends each active node one BATCH per run of at most kGseqsPerBatch new
-  // gseqs (and about kMaxFrameBytes) of this commit, holding only the records
-  // that node may see; the BATCH range still covers the others, so the node
-  // tells a withheld record from a lost one.
-  void FanOut(const std::vector<Journal::Candidate>& candidates,
-              const std::vector<Journal::Outcome>& outcomes) {
-    std::vector<size_t> fresh;  // indexes of new records, in gseq order
-    for (size_t i = 0; i < outcomes.size(); ++i) {
-      if (outcomes[i].verdict == Journal::Verdict::kNew) fresh.push_back(i);
-    }
-    FanOutPriority(candidates, outcomes, fresh);
-    size_t begin = 0;
-    while (begin < fresh.size()) {
-      size_t end = begin;
-      size_t bytes = 0;
-      while (end < fresh.size() && end - begin < kGseqsPerBatch &&
-             (end == begin || bytes + outcomes[fresh[end]].body.size() <= kMaxFrameBytes)) {
-        bytes += outcomes[fresh[end]].body.size();
-        ++end;
-      }
-      const int64_t first = outcomes[fresh[begin]].gseq;
-      const int64_t last = outcomes[fresh[end - 1]].gseq;
-      for (const auto& [id, node] : registry_.nodes()) {
-        if (node.revoked) continue;
-        std::vector<std::string_view> visible;
-        for (size_t k = begin; k < end; ++k) {
-          const auto& o = outcomes[fresh[k]];
-          if (policy_.MaySee(node, o.scope, candidates[fresh[k]].origin)) visible.push_back(o.body);
-        }
-        SendFeed(WireFrame::FeedTopic(id),
-                 WireFrame::EncodeBatch(journal_.epoch(), first, last, visible));
-      }
-      begin = end;
-    }
-  }
-
-  // Sends each active node that may see them the urgent and high alerts among
-  // `fresh` on its priority topic, ahead of the BATCH that also holds them.
-  void FanOutPriority(const std::vector<Journal::Candidate>& candidates,
-                      const std::vector<Journal::Outcome>& outcomes,
-                      const std::vector<size_t>& fresh) {
-    std::vector<size_t> lane;
-    for (size_t i : fresh) {
-      if (outcomes[i].lane != common::Lane::kBulk) lane.push_back(i);
-    }
-    if (lane.empty()) return;
-    // Urgent before high; each lane in gseq order.
-    std::stable_sort(lane.begin(), lane.end(),
-                     [&](size_t a, size_t b) { return outcomes[a].lane > outcomes[b].lane; });
-    for (const auto& [id, node] : registry_.nodes()) {
-      if (node.revoked) continue;
-      std::vector<std::string_view> visible;
-      for (size_t i : lane) {
-        if (policy_.MaySee(node, outcomes[i].scope, candidates[i].origin))
-          visible.push_back(outcomes[i].body);
-      }
-      if (!visible.empty())
-        SendFeed(WireFrame::PriorityTopic(id),
-                 WireFrame::EncodePriority(journal_.epoch(), visible));
     }
   }
 
@@ -647,10 +588,7 @@ class HubLoop {
 
   void Heartbeat() {
     RefreshRegistries();
-    const std::string head = HeadFrame();
-    for (const auto& [id, node] : registry_.nodes()) {
-      if (!node.revoked) SendFeed(WireFrame::FeedTopic(id), head);
-    }
+    fanout_.Heads(journal_.epoch(), journal_.head());
     FlushNodeStates();
     FlushAudit();
     WriteStateFile();
@@ -701,6 +639,7 @@ class HubLoop {
   int64_t feed_keys_generation_ = -1;
   std::map<std::string, NodeState> node_states_;
   IngestQueue ingest_;
+  FeedFanout fanout_;
   common::StoreHealth store_{"hub.db"};
   std::optional<common::StateFile> state_file_;
 };

@@ -1,0 +1,49 @@
+// What the hub puts on the feed after a commit: for every active node, one
+// BATCH per run of at most 1000 new gseqs (and about 4 MiB) holding the
+// records that node may see — the range still covers the others, so the node
+// tells a withheld record from a lost one — and, before them, the commit's
+// urgent and high alerts it may see on its priority topic (PRIORITY).
+//
+//   FeedFanout fanout(&registry, &policy, [&](const std::string& topic,
+//                                             const std::string& bytes) { Send(topic, bytes); });
+//   fanout.Commit(epoch, candidates, outcomes);  // after the journal commit
+//   fanout.Heads(epoch, head);                   // the heartbeat
+//
+// Not thread-safe: used by the hub's thread.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hub/journal.h"
+#include "hub/node_registry.h"
+#include "hub/scope_policy.h"
+
+namespace cen::hub {
+
+class FeedFanout {
+ public:
+  using PublishFn = std::function<void(const std::string& topic, const std::string& bytes)>;
+
+  FeedFanout(const NodeRegistry* registry, const ScopePolicy* policy, PublishFn publish)
+      : registry_(registry), policy_(policy), publish_(std::move(publish)) {}
+
+  // `outcomes[i]` is the journal's verdict on `candidates[i]`; only kNew ones go out.
+  void Commit(std::string_view epoch, const std::vector<Journal::Candidate>& candidates,
+              const std::vector<Journal::Outcome>& outcomes) const;
+  // A HEAD with the journal's head on every active node's feed topic.
+  void Heads(std::string_view epoch, int64_t head) const;
+
+ private:
+  void Priority(std::string_view epoch, const std::vector<Journal::Candidate>& candidates,
+                const std::vector<Journal::Outcome>& outcomes,
+                const std::vector<size_t>& fresh) const;
+
+  const NodeRegistry* registry_;  // not owned
+  const ScopePolicy* policy_;     // not owned
+  PublishFn publish_;
+};
+
+}  // namespace cen::hub
