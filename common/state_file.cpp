@@ -13,6 +13,12 @@ namespace cen::common {
 Result<StateFile> StateFile::Create(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Internal("cannot open " + path + ": " + std::strerror(errno));
+  // Exactly kSize bytes, whatever an older file held.
+  if (::ftruncate(fd, static_cast<off_t>(kSize)) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return Internal("cannot size " + path + ": " + std::strerror(error));
+  }
   const int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(kSize));
   if (rc != 0) {
     ::close(fd);

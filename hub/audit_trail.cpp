@@ -52,8 +52,18 @@ common::Status AuditTrail::WritePending(common::Database& db) {
   if (!s.ok()) {  // the transaction rolls back: keep the entries for the next one
     std::lock_guard<std::mutex> lock(mu_);
     pending_.insert(pending_.begin(), entries.begin(), entries.end());
+    return s;
   }
+  unsettled_.insert(unsettled_.end(), entries.begin(), entries.end());
   return s;
+}
+
+void AuditTrail::Settle(bool committed) {
+  if (!committed && !unsettled_.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.insert(pending_.begin(), unsettled_.begin(), unsettled_.end());
+  }
+  unsettled_.clear();
 }
 
 common::Status AuditTrail::Insert(common::Database& db, const std::vector<Entry>& entries) {
@@ -80,7 +90,9 @@ common::Status AuditTrail::Flush(common::Database& db) {
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(WritePending(db));
-  return tx->Commit();
+  const common::Status committed = tx->Commit();
+  Settle(committed.ok());
+  return committed;
 }
 
 common::Status AuditTrail::Record(common::Database& db, std::string_view event,

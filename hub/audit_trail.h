@@ -44,8 +44,12 @@ class AuditTrail {
                      std::string detail);
   bool HasPending() const;
 
-  // Writes the pending entries. REQUIRES: a write transaction is open on `db`.
+  // Writes the pending entries. REQUIRES: a write transaction is open on `db`;
+  // the caller then calls Settle() with whether it committed.
   common::Status WritePending(common::Database& db);
+  // After WritePending(): forgets the entries written when the transaction
+  // committed, queues them again when it did not (a full disk loses none).
+  void Settle(bool committed);
   // Writes the pending entries in a transaction of their own.
   common::Status Flush(common::Database& db);
   // One entry, for the cen-hub commands. REQUIRES: a write transaction is open
@@ -65,6 +69,7 @@ class AuditTrail {
     std::string detail;
   };
   static common::Status Insert(common::Database& db, const std::vector<Entry>& entries);
+  std::vector<Entry> unsettled_;  // written by WritePending, transaction not yet ended
   struct Throttle {
     std::chrono::steady_clock::time_point last;
     int64_t held_back = 0;

@@ -213,8 +213,12 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   std::string store_problem;
   std::string state_at;
   if (auto state = common::StateFile::Read(o.data_dir + "/hub.state"); state.ok()) {
-    store_problem = state->value("store", "");
-    state_at = state->value("updated_at", "");
+    auto text = [&](const char* key) {
+      return state->contains(key) && (*state)[key].is_string() ? (*state)[key].get<std::string>()
+                                                               : std::string();
+    };
+    store_problem = text("store");
+    state_at = text("updated_at");
   }
   if (o.json) {
     out << nlohmann::json{{"epoch", epoch_text},

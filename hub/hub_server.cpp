@@ -67,6 +67,9 @@ struct PendingPublish {
 struct IngestBatch {
   std::vector<Journal::Candidate> candidates;
   std::vector<PendingPublish> publishes;
+  // The PUBLISH messages as received: queued again if the commit fails, so
+  // they are committed at the next try without waiting for a resend.
+  std::vector<IngestQueue::Message> received;
   bool empty() const { return publishes.empty(); }
 };
 
@@ -136,6 +139,7 @@ class HubLoop {
     }
     FlushNodeStates();
     FlushAudit();
+    WriteStateFile();
     spdlog::info("hub stopped at head {}", journal_.head());
     return common::Status::Ok();
   }
@@ -247,28 +251,31 @@ class HubLoop {
     ingest_.Intake();
     CommitPriority();
     IngestBatch bulk;
-    while (bulk.candidates.size() < kMaxCommitRecords) {
+    while (bulk.candidates.size() < kMaxCommitRecords && store_.healthy()) {
       auto message = ingest_.NextBulk();
       if (!message) break;
       Handle(*message, &bulk);
       ingest_.Intake();
       CommitPriority();
     }
-    if (!bulk.empty()) CommitAndAck(bulk.candidates, bulk.publishes);
+    if (!bulk.empty()) CommitAndAck(bulk, /*priority=*/false);
   }
 
   void CommitPriority() {
+    if (!store_.healthy()) return;  // after the back-off
     IngestBatch priority;
     while (auto message = ingest_.NextPriority()) Handle(*message, &priority);
     if (priority.empty()) return;
     spdlog::debug("priority commit: {} records, {} bulk messages waiting",
                   priority.candidates.size(), ingest_.bulk_waiting());
-    CommitAndAck(priority.candidates, priority.publishes);
+    CommitAndAck(priority, /*priority=*/true);
   }
 
   void Handle(IngestQueue::Message& parts, IngestBatch* batch) {
     try {
+      const size_t publishes = batch->publishes.size();
       HandleIngest(parts, batch);
+      if (batch->publishes.size() > publishes) batch->received.push_back(std::move(parts));
     } catch (const std::exception& e) {  // a frame no check foresaw: refuse it, keep serving
       spdlog::error("frame refused: {}", e.what());
       Refuse(parts[0].to_string(), UserId(parts.back()).value_or(""), "bad_frame",
@@ -436,26 +443,33 @@ class HubLoop {
     batch->publishes.push_back(std::move(pending));
   }
 
-  void CommitAndAck(std::vector<Journal::Candidate>& candidates,
-                    const std::vector<PendingPublish>& publishes) {
+  void CommitAndAck(IngestBatch& batch, bool priority) {
+    std::vector<Journal::Candidate>& candidates = batch.candidates;
+    const std::vector<PendingPublish>& publishes = batch.publishes;
     std::vector<Journal::Outcome> outcomes;
     if (candidates.empty()) {
-      NoteAccepted(candidates, outcomes, publishes);  // rejections only
+      NoteAccepted(candidates, outcomes, publishes, audit_);  // rejections only
     } else {
       const auto started = Clock::now();
       // The audit entries go into the journal's transaction: no second fsync.
+      // Those of this commit are written directly, so a rollback takes them
+      // back with it; the ones queued before are queued again (Settle).
       const common::Status s =
           journal_.Append(candidates, &outcomes, [&](const std::vector<Journal::Outcome>& done) {
-            NoteAccepted(candidates, done, publishes);
-            return audit_->WritePending(*db_);
+            CEN_RETURN_IF_ERROR(audit_->WritePending(*db_));
+            AuditTrail accepted;
+            NoteAccepted(candidates, done, publishes, &accepted);
+            return accepted.WritePending(*db_);
           });
+      audit_->Settle(s.ok());
       spdlog::debug(
           "group commit: {} records from {} PUBLISH frames in {} us", candidates.size(),
           publishes.size(),
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
       if (!s.ok()) {
-        // Nothing was acked: the nodes resend after their ack timeout.
+        // Nothing was acked; the frames are committed at the next try.
         store_.Failed(s, Clock::now());
+        ingest_.Requeue(std::move(batch.received), priority);
         WriteStateFile();
         return;
       }
@@ -498,7 +512,7 @@ class HubLoop {
   // One "accepted" audit entry per publishing node of this group commit.
   void NoteAccepted(const std::vector<Journal::Candidate>& candidates,
                     const std::vector<Journal::Outcome>& outcomes,
-                    const std::vector<PendingPublish>& publishes) {
+                    const std::vector<PendingPublish>& publishes, AuditTrail* to) {
     struct Tally {
       int64_t fresh = 0, duplicate = 0, rejected = 0, first = 0, last = 0;
     };
@@ -526,7 +540,7 @@ class HubLoop {
         detail += " (gseq " + std::to_string(t.first) + ".." + std::to_string(t.last) + ")";
       detail += ", " + std::to_string(t.duplicate) + " duplicate, " + std::to_string(t.rejected) +
                 " rejected";
-      audit_->Note(AuditTrail::kAccepted, node, std::move(detail));
+      to->Note(AuditTrail::kAccepted, node, std::move(detail));
     }
   }
 
@@ -603,6 +617,7 @@ class HubLoop {
   // hub.state, for `cen-hub status` when hub.db cannot be written.
   void WriteStateFile() {
     if (!state_file_) return;
+    // Called on the way out too, so a stopped hub leaves its last word.
     const common::Status s = state_file_->Write({{"store", store_.cause()},
                                                  {"head", journal_.head()},
                                                  {"updated_at", common::Clock::NowRfc3339()}});

@@ -1,12 +1,14 @@
 #include "hub/ingest_queue.h"
 
+#include <iterator>
+
 #include "common/wire_frame.h"
 
 namespace cen::hub {
 
 size_t IngestQueue::Intake() {
   size_t taken = 0;
-  while (bulk_.size() < max_bulk_) {
+  while (bulk_.size() < max_waiting_ && priority_.size() < max_waiting_) {
     Message parts;
     zmq::message_t part;
     if (!router_->recv(part, zmq::recv_flags::dontwait)) break;
@@ -29,6 +31,12 @@ std::optional<IngestQueue::Message> IngestQueue::NextPriority() {
   Message m = std::move(priority_.front());
   priority_.pop_front();
   return m;
+}
+
+void IngestQueue::Requeue(std::vector<Message> messages, bool priority) {
+  std::deque<Message>& queue = priority ? priority_ : bulk_;
+  queue.insert(queue.begin(), std::make_move_iterator(messages.begin()),
+               std::make_move_iterator(messages.end()));
 }
 
 std::optional<IngestQueue::Message> IngestQueue::NextBulk() {

@@ -28,22 +28,25 @@ class IngestQueue {
   using Message = std::vector<zmq::message_t>;
   using MayPeek = std::function<bool(zmq::message_t& last_part)>;
 
-  // Holds at most `max_bulk` bulk messages; past that the rest waits in the
-  // socket (priority messages met on the way are always taken).
-  IngestQueue(zmq::socket_t* router, MayPeek may_peek, size_t max_bulk = 64)
-      : router_(router), may_peek_(std::move(may_peek)), max_bulk_(max_bulk) {}
+  // Holds at most `max_waiting` messages in each queue; past that the rest
+  // waits in the socket.
+  IngestQueue(zmq::socket_t* router, MayPeek may_peek, size_t max_waiting = 64)
+      : router_(router), may_peek_(std::move(may_peek)), max_waiting_(max_waiting) {}
 
   // Takes what waits on the socket. Returns how many messages it took.
   size_t Intake();
   std::optional<Message> NextPriority();
   std::optional<Message> NextBulk();
+  // Puts messages taken by Next*() back in front of their queue, in order
+  // (their commit failed).
+  void Requeue(std::vector<Message> messages, bool priority);
   bool empty() const { return priority_.empty() && bulk_.empty(); }
   size_t bulk_waiting() const { return bulk_.size(); }
 
  private:
   zmq::socket_t* router_;  // not owned
   MayPeek may_peek_;
-  size_t max_bulk_;
+  size_t max_waiting_;
   std::deque<Message> priority_;
   std::deque<Message> bulk_;
 };

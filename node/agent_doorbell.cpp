@@ -62,7 +62,10 @@ AgentDoorbell::AgentDoorbell(AgentDoorbell&& other) noexcept
 
 AgentDoorbell& AgentDoorbell::operator=(AgentDoorbell&& other) noexcept {
   if (this != &other) {
-    this->~AgentDoorbell();
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::unlink(path_.c_str());
+    }
     fd_ = other.fd_;
     path_ = std::move(other.path_);
     other.fd_ = -1;

@@ -126,8 +126,9 @@ common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline) {
     seconds_per_record_ =
         seconds_per_record_ > 0 ? 0.7 * seconds_per_record_ + 0.3 * per_record : per_record;
   }
-  if (consumed < records.size()) {
-    // Cut short (or failed): what is left waits as one range after the cursor.
+  if (consumed < records.size() || !used.ok()) {
+    // Cut short (or failed): what is left waits as one range after the
+    // cursor, even with no record in it (its gseqs still need the cursor).
     Range rest{covered, {}};
     for (size_t i = consumed; i < records.size(); ++i)
       rest.items.push_back({gseqs[i], std::move(records[i])});

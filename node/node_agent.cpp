@@ -336,11 +336,13 @@ class AgentLoop {
           "the hub's epoch is {} (was {}), head {} (replica at {}): the hub was replaced or "
           "restored; rebuilding the replica and offering this node's records again",
           *epoch, replica_.epoch(), *head, replica_.cursor());
-      CEN_RETURN_IF_ERROR(replica_.Reset(*epoch));
+      // Own records first: if this fails the epoch still differs at the next
+      // WELCOME and both steps run again (re-queueing twice is harmless).
       auto requeued = outbox_.RequeueAll();
       if (!requeued.ok()) return requeued.status();
       spdlog::info("{} own record versions queued again", *requeued);
       applier_.Clear();
+      CEN_RETURN_IF_ERROR(replica_.Reset(*epoch));
     }
     // Own records acked beyond the hub's head were lost with it (a hub restored
     // from an older copy): offer them again.
@@ -434,8 +436,10 @@ class AgentLoop {
         WireFrame::IntOr(f, "id", -1) == priority_fetch_id_) {
       priority_fetch_outstanding_ = false;
       if (head.ok()) NoteHead(*head);
+      // A hub that does not know the lane answered with everything: stop.
+      const bool lane = WireFrame::StringOr(f, "lane", "") == frame::kPriorityLane;
+      if (lane && *upto < hub_head_) RequestPriorityFetch(*upto + 1);  // more than one answer
       CEN_RETURN_IF_ERROR(ApplyPriorityLane());
-      if (*upto < hub_head_) RequestPriorityFetch(*upto + 1);  // more than one answer holds
       return common::Status::Ok();
     }
     if (!upto.ok() || !fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_)

@@ -194,8 +194,9 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   const std::string hub_state = running ? agent->hub_state : "stopped";
   // What the agent could not write into node.db (a full disk) it says in agent.state.
   std::string store_problem;
-  if (auto state = common::StateFile::Read(o.data_dir + "/agent.state"); running && state.ok())
-    store_problem = state->value("store", "");
+  if (auto state = common::StateFile::Read(o.data_dir + "/agent.state");
+      running && state.ok() && state->contains("store") && (*state)["store"].is_string())
+    store_problem = (*state)["store"].get<std::string>();
   const json status = {{"id", config->node_id},
                        {"hub", config->hub_endpoint},
                        {"agent_running", running},

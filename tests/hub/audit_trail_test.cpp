@@ -76,3 +76,25 @@ TEST_CASE("AuditTrail writes a repeated refusal once per interval and counts the
   RequireOk(audit.Flush(db));
   CHECK(cen::test::CountRows(db, "audit") == 2);  // one per key, 49 held back
 }
+
+TEST_CASE("AuditTrail queues entries again when their transaction does not commit",
+          "[hub][audit]") {
+  cen::test::TempDir tmp;
+  cen::common::Database db = cen::test::CreateHubDb(tmp);
+  cen::hub::AuditTrail audit;
+  audit.Note(cen::hub::AuditTrail::kAdmin, "", "kept across a rollback");
+  {
+    auto tx = db.Begin();
+    REQUIRE(tx.ok());
+    cen::test::RequireOk(audit.WritePending(db));
+    CHECK_FALSE(audit.HasPending());
+    // No commit: the transaction rolls back (a full disk at COMMIT).
+  }
+  audit.Settle(/*committed=*/false);
+  CHECK(audit.HasPending());
+  cen::test::RequireOk(audit.Flush(db));
+  CHECK_FALSE(audit.HasPending());
+  auto n = db.QueryInt("SELECT count(*) FROM audit WHERE detail = 'kept across a rollback'");
+  REQUIRE(n.ok());
+  CHECK(n->value_or(0) == 1);
+}

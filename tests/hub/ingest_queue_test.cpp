@@ -118,3 +118,22 @@ TEST_CASE("IngestQueue holds a bounded bulk backlog and never peeks an untrusted
   CHECK_FALSE(p.queue.NextPriority().has_value());
   CHECK(p.queue.NextBulk().has_value());
 }
+
+TEST_CASE("IngestQueue takes back messages whose commit failed, in front and in order",
+          "[hub][ingest]") {
+  Pair p;
+  const std::string a = Publish({Seizure(1)});
+  const std::string b = Publish({Seizure(2)});
+  const std::string c = Publish({Seizure(3)});
+  p.Send(a);
+  p.Send(b);
+  p.Send(c);
+  p.TakeIn(3);
+  std::vector<IngestQueue::Message> taken;
+  taken.push_back(*p.queue.NextBulk());
+  taken.push_back(*p.queue.NextBulk());
+  p.queue.Requeue(std::move(taken), /*priority=*/false);
+  std::vector<std::string> order;
+  while (auto m = p.queue.NextBulk()) order.push_back(Body(*m));
+  CHECK(order == std::vector<std::string>{a, b, c});
+}
