@@ -251,7 +251,8 @@ class HubLoop {
     ingest_.Intake();
     CommitPriority();
     IngestBatch bulk;
-    while (bulk.candidates.size() < kMaxCommitRecords && store_.healthy()) {
+    // After a failed commit, nothing more until the back-off has passed.
+    while (bulk.candidates.size() < kMaxCommitRecords && store_.MayTry(Clock::now())) {
       auto message = ingest_.NextBulk();
       if (!message) break;
       Handle(*message, &bulk);
@@ -262,7 +263,7 @@ class HubLoop {
   }
 
   void CommitPriority() {
-    if (!store_.healthy()) return;  // after the back-off
+    if (!store_.MayTry(Clock::now())) return;  // after the back-off
     IngestBatch priority;
     while (auto message = ingest_.NextPriority()) Handle(*message, &priority);
     if (priority.empty()) return;

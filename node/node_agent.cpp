@@ -476,8 +476,10 @@ class AgentLoop {
   // Reads a bounded number of feed messages into the applier; past
   // kMaxBufferedFeed buffered records the rest waits in the socket.
   common::Status DrainFeed() {
-    last_feed_ = SteadyClock::now();  // readable: the feed is not silent
-    const auto until = last_feed_ + kDrainBudget;
+    const auto started = SteadyClock::now();
+    // Left unread with a full buffer, the feed is not silent: no FETCH for it.
+    if (applier_.buffered_records() >= kMaxBufferedFeed) last_feed_ = started;
+    const auto until = started + kDrainBudget;
     for (int i = 0; i < kMaxDrainPerTurn && applier_.buffered_records() < kMaxBufferedFeed &&
                     SteadyClock::now() < until;
          ++i) {
@@ -495,6 +497,7 @@ class AgentLoop {
         continue;
       }
       if (type != frame::kBatch) continue;
+      last_feed_ = SteadyClock::now();  // heartbeats alone leave the feed silent
       if (WireFrame::StringOr(*f, "epoch", "") != replica_.epoch()) {
         SendHello();  // a different hub answers at this address; WELCOME decides
         continue;
