@@ -47,7 +47,11 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand(
       "run",
       "Run the agent in the foreground until SIGINT/SIGTERM (forwards the outbox, keeps "
-      "the replica, imports the drop folder)");
+      "the replica, imports the drop folder).\n"
+      "Alerts of priority urgent (then high) overtake everything: sent before queued bulk, "
+      "shown in the replica before the backlog ahead of them is applied.\n"
+      "A failing node.db (full disk) never stops it: it says why in `cen-node status` and "
+      "resumes by itself.");
   run_cmd->add_option("--data", run.data_dir, "Node data directory")->required();
   run_cmd->add_option("--drop-dir", run.drop_dir,
                       "Drop folder: import each file renamed into it, then move it to done/ or "
@@ -58,6 +62,7 @@ int main(int argc, char** argv) {
       "submit",
       "Queue records (NDJSON, one JSON object per line) for the hub; all or nothing.\n"
       "Prints the uuid of each record. Works whether or not the agent runs.\n"
+      "An alert with \"priority\": \"urgent\" (or \"high\") goes ahead of any queued bulk.\n"
       "Example line: {\"kind\":\"seizure\",\"ref\":\"FR-2026-0001\",\"seizure_date\":"
       "\"2026-03-14\",\"reporting_country\":\"FR\",\"commodity\":\"drugs\",\"description\":"
       "\"Cocaine in banana boxes\",\"quantity\":12.5,\"unit\":\"KGM\"}");

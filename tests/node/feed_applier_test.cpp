@@ -25,14 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-json Stored(json record, int64_t gseq) {
-  record["scope"] = "global";
-  record["handling"] = "H0";
-  record["origin"] = "n1";
-  record["gseq"] = gseq;
-  record["received_at"] = "2026-11-30T09:00:00.000Z";
-  return record;
-}
+json Stored(json record, int64_t gseq) { return cen::test::AsStored(std::move(record), gseq); }
 
 json Seizure(int64_t gseq) {
   return Stored(cen::test::WireSeizure("S-" + std::to_string(gseq), Uuid7::Generate()), gseq);

@@ -26,13 +26,8 @@ namespace {
 
 // A record as the hub stores and sends it.
 json Stored(const std::string& uuid, int64_t version, int64_t gseq, double quantity = 1) {
-  json record = WireSeizure("R-" + uuid.substr(0, 8), uuid, version, quantity);
-  record["scope"] = "global";
-  record["handling"] = "H2";
-  record["origin"] = "n1";
-  record["gseq"] = gseq;
-  record["received_at"] = "2026-11-28T03:00:00.000Z";
-  return record;
+  return cen::test::AsStored(WireSeizure("R-" + uuid.substr(0, 8), uuid, version, quantity), gseq,
+                             "H2");
 }
 
 int64_t Count(Database& db, const std::string& table) { return CountRows(db, table); }

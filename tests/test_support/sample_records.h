@@ -48,4 +48,16 @@ inline nlohmann::json WireAlert(const std::string& ref, const std::string& uuid,
   return record;
 }
 
+// `record` as the hub stores and sends it: scope, handling, origin, gseq and
+// received_at filled in.
+inline nlohmann::json AsStored(nlohmann::json record, int64_t gseq,
+                               const std::string& handling = "H0") {
+  record["scope"] = "global";
+  record["handling"] = handling;
+  record["origin"] = "n1";
+  record["gseq"] = gseq;
+  record["received_at"] = "2026-11-28T03:00:00.000Z";
+  return record;
+}
+
 }  // namespace cen::test
