@@ -33,6 +33,7 @@ bool WireFrame::CarriesPriority(std::string_view bytes) {
     std::size_t offset = 0;
     const msgpack::object_handle oh =
         msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
+    if (offset != bytes.size()) return false;  // Decode() refuses trailing bytes too
     const msgpack::object& frame = oh.get();
     if (StringField(frame, "t") != frame::kPublish) return false;
     for (uint32_t i = 0; i < frame.via.map.size; ++i) {
