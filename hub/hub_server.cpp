@@ -21,6 +21,7 @@
 #include "common/wire_frame.h"
 #include "hub/audit_trail.h"
 #include "hub/feed_fanout.h"
+#include "hub/fetch_server.h"
 #include "hub/group_registry.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
@@ -42,11 +43,6 @@ constexpr int kMaxDrain = 256;  // feed subscription messages handled per turn
 // A bulk group commit stops taking PUBLISH frames past this many records, so
 // a commit in progress never holds an urgent alert back for long.
 constexpr size_t kMaxCommitRecords = 1024;
-constexpr int kMaxFetch = 5000;  // records per FETCH answer
-constexpr size_t kRecordsPerFrame = 500;
-// RECORDS and BATCH frames stop taking records past this size (a bigger
-// record goes alone), so they stay far below the nodes' ZMQ_MAXMSGSIZE.
-constexpr size_t kMaxFrameBytes = 4 << 20;
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
 
 // One PUBLISH frame waiting for the group commit: its reply slots point either
@@ -98,9 +94,10 @@ class HubLoop {
         feed_endpoint_(std::move(feed_endpoint)),
         feed_bound_(std::move(feed_bound)),
         ingest_(router, [this](zmq::message_t& last) { return MayPeek(last); }),
-        fanout_(&registry_, &policy_, [this](const std::string& topic, const std::string& bytes) {
-          SendFeed(topic, bytes);
-        }) {}
+        fanout_(
+            &registry_, &policy_,
+            [this](const std::string& topic, const std::string& bytes) { SendFeed(topic, bytes); }),
+        fetch_(&journal_, &policy_) {}
 
   common::Status Init(const std::string& data_dir) {
     if (auto file = common::StateFile::Create(data_dir + "/hub.state"); file.ok()) {
@@ -358,59 +355,15 @@ class HubLoop {
   }
 
   void HandleFetch(const std::string& rid, const NodeInfo& info, const json& f) {
-    const std::string& node = info.id;
-    auto from = WireFrame::GetInt(f, "from");
-    auto max = WireFrame::GetInt(f, "max");
-    if (!from.ok() || !max.ok()) {
-      Refuse(rid, node, "bad_frame", (!from.ok() ? from.status() : max.status()).message());
+    const common::Status s =
+        fetch_.Answer(info, f, [&](const std::string& bytes) { SendTo(rid, bytes); });
+    if (s.ok()) return;
+    if (s.code() == common::StatusCode::kInvalidInput) {
+      Refuse(rid, info.id, "bad_frame", s.message());
       return;
     }
-    // "id" is echoed in RECORDS and UPTO so the node can drop late answers.
-    const int64_t request_id = WireFrame::IntOr(f, "id", 0);
-    const int64_t start = std::max<int64_t>(1, *from);
-    const int limit = static_cast<int>(std::clamp<int64_t>(*max, 1, kMaxFetch));
-    const std::string lane = WireFrame::StringOr(f, "lane", "");
-    if (!lane.empty() && lane != frame::kPriorityLane) {
-      Refuse(rid, node, "bad_frame", "lane: must be \"priority\" or absent");
-      return;
-    }
-    const bool priority_only = !lane.empty();
-    std::vector<std::string> batch;
-    size_t batch_bytes = 0;
-    int rows = 0;
-    auto visit = [&](const Journal::Stored& s) {
-      ++rows;
-      if (!policy_.MaySee(info, s.scope, s.origin)) return;
-      if (!batch.empty() && batch_bytes + s.body.size() > kMaxFrameBytes) {
-        SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch, request_id));
-        batch.clear();
-        batch_bytes = 0;
-      }
-      batch_bytes += s.body.size();
-      batch.push_back(s.body);
-      if (batch.size() == kRecordsPerFrame) {
-        SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch, request_id));
-        batch.clear();
-        batch_bytes = 0;
-      }
-    };
-    auto last = priority_only ? journal_.ReadPriority(start, limit, visit)
-                              : journal_.Read(start, limit, visit);
-    if (!last.ok()) {
-      spdlog::error("fetch for {} failed: {}", node, last.status().message());
-      SendError(rid, "internal", "fetch failed; retry");
-      return;
-    }
-    if (!batch.empty()) SendTo(rid, WireFrame::EncodeRecords(frame::kRecords, batch, request_id));
-    // Nothing read: everything up to the head (not beyond) has been answered.
-    int64_t upto = *last >= start ? *last : std::min(start - 1, journal_.head());
-    // The priority lanes are sparse: fewer rows than asked means none is left
-    // up to the head.
-    if (priority_only && rows < limit) upto = std::max(upto, journal_.head());
-    json upto_frame = {{"t", frame::kUpto}, {"id", request_id},        {"from", start},
-                       {"upto", upto},      {"head", journal_.head()}, {"epoch", journal_.epoch()}};
-    if (priority_only) upto_frame["lane"] = frame::kPriorityLane;
-    SendTo(rid, WireFrame::Encode(upto_frame));
+    spdlog::error("fetch for {} failed: {}", info.id, s.message());
+    SendError(rid, "internal", "fetch failed; retry");
   }
 
   void HandlePublish(const std::string& rid, const std::string& node, json& f, IngestBatch* batch) {
@@ -656,6 +609,7 @@ class HubLoop {
   std::map<std::string, NodeState> node_states_;
   IngestQueue ingest_;
   FeedFanout fanout_;
+  FetchServer fetch_;
   common::StoreHealth store_{"hub.db"};
   std::optional<common::StateFile> state_file_;
 };

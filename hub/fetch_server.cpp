@@ -1,0 +1,71 @@
+#include "hub/fetch_server.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "common/wire_frame.h"
+
+namespace cen::hub {
+namespace {
+
+using common::WireFrame;
+namespace frame = common::frame;
+constexpr size_t kRecordsPerFrame = 500;
+// RECORDS frames stop taking records past this size (a bigger record goes
+// alone), far below the nodes' ZMQ_MAXMSGSIZE.
+constexpr size_t kMaxFrameBytes = 4 << 20;
+
+}  // namespace
+
+common::Status FetchServer::Answer(const NodeInfo& node, const nlohmann::json& fetch,
+                                   const ReplyFn& reply) const {
+  auto from = WireFrame::GetInt(fetch, "from");
+  auto max = WireFrame::GetInt(fetch, "max");
+  if (!from.ok()) return common::InvalidInput(from.status().message());
+  if (!max.ok()) return common::InvalidInput(max.status().message());
+  const std::string lane = WireFrame::StringOr(fetch, "lane", "");
+  if (!lane.empty() && lane != frame::kPriorityLane)
+    return common::InvalidInput("lane: must be \"priority\" or absent");
+  const bool priority_only = !lane.empty();
+  // "id" is echoed in RECORDS and UPTO so the node can drop late answers.
+  const int64_t request_id = WireFrame::IntOr(fetch, "id", 0);
+  const int64_t start = std::max<int64_t>(1, *from);
+  const int limit = static_cast<int>(std::clamp<int64_t>(*max, 1, kMaxFetch));
+
+  // Read first, send after: an error leaves nothing half-sent.
+  std::vector<std::string> frames;
+  std::vector<std::string> batch;
+  size_t batch_bytes = 0;
+  int rows = 0;
+  auto flush = [&] {
+    frames.push_back(WireFrame::EncodeRecords(frame::kRecords, batch, request_id));
+    batch.clear();
+    batch_bytes = 0;
+  };
+  auto visit = [&](const Journal::Stored& s) {
+    ++rows;
+    if (!policy_->MaySee(node, s.scope, s.origin)) return;
+    if (!batch.empty() && batch_bytes + s.body.size() > kMaxFrameBytes) flush();
+    batch_bytes += s.body.size();
+    batch.push_back(s.body);
+    if (batch.size() == kRecordsPerFrame) flush();
+  };
+  auto last = priority_only ? journal_->ReadPriority(start, limit, visit)
+                            : journal_->Read(start, limit, visit);
+  if (!last.ok()) return last.status();
+  if (!batch.empty()) flush();
+  // Nothing read: everything up to the head (not beyond) has been answered.
+  int64_t upto = *last >= start ? *last : std::min(start - 1, journal_->head());
+  // The priority lanes are sparse: fewer rows than asked means none is left
+  // up to the head.
+  if (priority_only && rows < limit) upto = std::max(upto, journal_->head());
+  nlohmann::json upto_frame = {
+      {"t", frame::kUpto}, {"id", request_id},         {"from", start},
+      {"upto", upto},      {"head", journal_->head()}, {"epoch", journal_->epoch()}};
+  if (priority_only) upto_frame["lane"] = frame::kPriorityLane;
+  frames.push_back(WireFrame::Encode(upto_frame));
+  for (const auto& f : frames) reply(f);
+  return common::Status::Ok();
+}
+
+}  // namespace cen::hub
