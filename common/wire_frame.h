@@ -24,6 +24,10 @@ namespace cen::common {
 
 namespace frame {
 inline constexpr int kProtocolVersion = 1;
+// Frames that carry records (PUBLISH, RECORDS, BATCH) stop taking records
+// past this many record bytes (a bigger record goes alone), far below the
+// peers' ZMQ_MAXMSGSIZE.
+inline constexpr size_t kMaxRecordBytesPerFrame = 4 << 20;
 // ingest, node -> hub
 inline constexpr std::string_view kHello = "HELLO";
 inline constexpr std::string_view kPublish = "PUBLISH";

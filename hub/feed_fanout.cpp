@@ -9,9 +9,7 @@ namespace {
 
 using common::WireFrame;
 constexpr size_t kGseqsPerBatch = 1000;
-// A BATCH stops taking records past this size (a bigger record goes alone),
-// far below the nodes' ZMQ_MAXMSGSIZE.
-constexpr size_t kMaxFrameBytes = 4 << 20;
+constexpr size_t kMaxFrameBytes = common::frame::kMaxRecordBytesPerFrame;
 
 }  // namespace
 
@@ -69,9 +67,13 @@ void FeedFanout::Priority(std::string_view epoch, const std::vector<Journal::Can
   }
 }
 
-void FeedFanout::Heads(std::string_view epoch, int64_t head) const {
-  const std::string frame = WireFrame::Encode(
+std::string FeedFanout::HeadFrame(std::string_view epoch, int64_t head) {
+  return WireFrame::Encode(
       {{"t", common::frame::kHead}, {"head", head}, {"epoch", std::string(epoch)}});
+}
+
+void FeedFanout::Heads(std::string_view epoch, int64_t head) const {
+  const std::string frame = HeadFrame(epoch, head);
   for (const auto& [id, node] : registry_->nodes()) {
     if (!node.revoked) publish_(WireFrame::FeedTopic(id), frame);
   }

@@ -35,6 +35,8 @@ class FeedFanout {
               const std::vector<Journal::Outcome>& outcomes) const;
   // A HEAD with the journal's head on every active node's feed topic.
   void Heads(std::string_view epoch, int64_t head) const;
+  // The HEAD frame itself (also sent when a subscription is granted).
+  static std::string HeadFrame(std::string_view epoch, int64_t head);
 
  private:
   void Priority(std::string_view epoch, const std::vector<Journal::Candidate>& candidates,

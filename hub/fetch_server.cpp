@@ -11,9 +11,7 @@ namespace {
 using common::WireFrame;
 namespace frame = common::frame;
 constexpr size_t kRecordsPerFrame = 500;
-// RECORDS frames stop taking records past this size (a bigger record goes
-// alone), far below the nodes' ZMQ_MAXMSGSIZE.
-constexpr size_t kMaxFrameBytes = 4 << 20;
+constexpr size_t kMaxFrameBytes = frame::kMaxRecordBytesPerFrame;
 
 }  // namespace
 

@@ -232,7 +232,8 @@ class HubLoop {
         xpub_->set(zmq::sockopt::subscribe, topic);
         spdlog::info("node {} subscribed to {}", *uid, topic);
         audit_->Note(AuditTrail::kSubscribe, *uid, "granted " + topic);
-        if (topic == WireFrame::FeedTopic(*uid)) SendFeed(topic, HeadFrame());
+        if (topic == WireFrame::FeedTopic(*uid))
+          SendFeed(topic, FeedFanout::HeadFrame(journal_.epoch(), journal_.head()));
       } else {
         xpub_->set(zmq::sockopt::unsubscribe, topic);
       }
@@ -496,11 +497,6 @@ class HubLoop {
                 " rejected";
       to->Note(AuditTrail::kAccepted, node, std::move(detail));
     }
-  }
-
-  std::string HeadFrame() const {
-    return WireFrame::Encode(
-        {{"t", frame::kHead}, {"head", journal_.head()}, {"epoch", journal_.epoch()}});
   }
 
   void RefreshRegistries() {

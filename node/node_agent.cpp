@@ -416,17 +416,20 @@ class AgentLoop {
     auto records = WireFrame::TakeArray(f, "records");
     if (!records.ok()) return;
     if (priority_fetch_outstanding_ && WireFrame::IntOr(f, "id", -1) == priority_fetch_id_) {
-      std::vector<json> lane;
-      for (auto& r : *records) {
-        if (r.is_object() && r.contains("gseq")) lane.push_back(std::move(r));
-      }
-      applier_.AddPriority(std::move(lane));
+      applier_.AddPriority(WithGseq(*records));
       return;
     }
     if (!fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_) return;
-    for (auto& r : *records) {
-      if (r.is_object() && r.contains("gseq")) fetch_buffer_.push_back(std::move(r));
+    for (auto& r : WithGseq(*records)) fetch_buffer_.push_back(std::move(r));
+  }
+
+  // The records of `array` that carry a gseq, moved out.
+  static std::vector<json> WithGseq(json& array) {
+    std::vector<json> out;
+    for (auto& r : array) {
+      if (r.is_object() && r.contains("gseq")) out.push_back(std::move(r));
     }
+    return out;
   }
 
   common::Status OnUpto(const json& f) {
@@ -547,11 +550,7 @@ class AgentLoop {
       if (WireFrame::StringOr(*f, "epoch", "") != replica_.epoch()) continue;
       auto records = WireFrame::TakeArray(*f, "records");
       if (!records.ok()) continue;
-      std::vector<json> lane;
-      for (auto& r : *records) {
-        if (r.is_object() && r.contains("gseq")) lane.push_back(std::move(r));
-      }
-      applier_.AddPriority(std::move(lane));
+      applier_.AddPriority(WithGseq(*records));
     }
     return ApplyPriorityLane();
   }

@@ -9,7 +9,7 @@
 namespace cen::node {
 namespace {
 
-constexpr size_t kMaxPublishBytes = 4 << 20;
+constexpr size_t kMaxPublishBytes = common::frame::kMaxRecordBytesPerFrame;
 constexpr int kPrioritySendMax = 256;
 
 std::string Key(const std::string& uuid, int64_t version) {
