@@ -2,7 +2,8 @@
 
 namespace cen::common {
 
-Lane PriorityLane::Of(std::string_view kind, std::string_view priority) {
+Lane PriorityLane::Of(std::string_view kind, std::string_view priority, std::string_view action) {
+  if (kind == "receipt") return action.empty() || action == "hit" ? Lane::kBulk : Lane::kHigh;
   if (kind != "alert") return Lane::kBulk;
   if (priority == "urgent") return Lane::kUrgent;
   if (priority == "high") return Lane::kHigh;
@@ -11,12 +12,12 @@ Lane PriorityLane::Of(std::string_view kind, std::string_view priority) {
 
 Lane PriorityLane::Of(const nlohmann::json& record) {
   if (!record.is_object()) return Lane::kBulk;
-  auto kind = record.find("kind");
-  auto priority = record.find("priority");
-  if (kind == record.end() || !kind->is_string() || priority == record.end() ||
-      !priority->is_string())
-    return Lane::kBulk;
-  return Of(kind->get_ref<const std::string&>(), priority->get_ref<const std::string&>());
+  auto text = [&](const char* key) -> std::string_view {
+    auto it = record.find(key);
+    if (it == record.end() || !it->is_string()) return {};
+    return it->get_ref<const std::string&>();
+  };
+  return Of(text("kind"), text("priority"), text("action"));
 }
 
 std::string_view PriorityLane::Name(Lane lane) {

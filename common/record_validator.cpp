@@ -63,7 +63,13 @@ constexpr std::string_view kSeizureFields[] = {
 constexpr std::string_view kAlertFields[] = {
     "title", "body", "priority", "msg_type", "references", "issued_at", "expires_at",
     "commodity", "indicators"};
+constexpr std::string_view kReceiptFields[] = {"alert", "action", "at", "by", "note", "hit"};
 // clang-format on
+constexpr std::string_view kReceiptActions[] = {"delivered", "seen", "actioned", "no-trace", "hit"};
+constexpr std::string_view kHitFields[] = {"record", "indicator", "value"};
+constexpr size_t kMaxReceiptBy = 64;
+constexpr size_t kMaxReceiptNote = 1000;
+constexpr size_t kMaxHitValue = 200;
 constexpr std::string_view kOffenderFields[] = {"nationality", "gender", "age"};
 constexpr std::string_view kIndicatorFields[] = {"containers", "vessel_imo", "companies", "routes",
                                                  "hs_codes"};
@@ -253,7 +259,7 @@ std::string Indexed(const std::string& field, size_t index) {
   return field + "[" + std::to_string(index) + "]";
 }
 
-enum class Kind { kSeizure, kAlert };
+enum class Kind { kSeizure, kAlert, kReceipt };
 
 // The state of one Validate() call.
 class Checker {
@@ -269,6 +275,7 @@ class Checker {
     // are left unchecked until the kind is right.
     if (kind == Kind::kSeizure) CheckSeizure();
     if (kind == Kind::kAlert) CheckAlert();
+    if (kind == Kind::kReceipt) CheckReceipt();
     if (kind) CheckUnknownKeys(*kind);
     return std::move(errors_);
   }
@@ -418,6 +425,12 @@ class Checker {
     if (kind == nullptr) return std::nullopt;
     if (*kind == "seizure") return Kind::kSeizure;
     if (*kind == "alert") return Kind::kAlert;
+    if (*kind == "receipt") {
+      if (policy_ == KeyPolicy::kKeepUnknown) return Kind::kReceipt;
+      Fail("kind",
+           "receipts are written by the node itself (cen-node ack); hand in seizure or alert");
+      return std::nullopt;
+    }
     Fail("kind", "must be seizure or alert");
     return std::nullopt;
   }
@@ -681,6 +694,47 @@ class Checker {
     if (json* indicators = Find("indicators")) CheckIndicators(*indicators);
   }
 
+  // A receipt (PROTOCOL.md §4.2) only ever comes from a node: the hub checks
+  // here its shape, and in the journal what it names (Journal::Append).
+  void CheckReceipt() {
+    if (const json* alert = Required("alert")) Uuid("alert", *alert);
+    const json* action = Required("action");
+    const bool hit =
+        action != nullptr && OneOf("action", *action, kReceiptActions) && *action == "hit";
+    if (Required("at") != nullptr) Timestamp("at");
+    if (const json* by = Find("by")) Text("by", *by, 1, kMaxReceiptBy);
+    if (const json* note = Find("note")) Text("note", *note, 0, kMaxReceiptNote);
+    const json* details = Find("hit");
+    if (hit && details == nullptr) Fail("hit", "required when action is hit");
+    if (!hit && details != nullptr) Fail("hit", "only with action hit");
+    if (!hit || details == nullptr) return;
+    if (!details->is_object()) {
+      Fail("hit", "must be an object with record, indicator and value");
+      return;
+    }
+    const auto record = details->find("record");
+    if (record == details->end()) {
+      Fail("hit.record", "required");
+    } else {
+      Uuid("hit.record", *record);
+    }
+    const auto indicator = details->find("indicator");
+    if (indicator == details->end()) {
+      Fail("hit.indicator", "required");
+    } else {
+      OneOf("hit.indicator", *indicator, kIndicatorFields);
+    }
+    const auto value = details->find("value");
+    if (value == details->end()) {
+      Fail("hit.value", "required");
+    } else {
+      Text("hit.value", *value, 1, kMaxHitValue);
+    }
+    for (const auto& [key, unused] : details->items()) {
+      if (!Contains(kHitFields, key)) Fail("hit." + PrintableKey(key), "unknown field");
+    }
+  }
+
   // The instant of an optional timestamp field, nullopt when absent or wrong.
   std::optional<Instant> Timestamp(std::string_view name) {
     const json* value = Find(name);
@@ -747,7 +801,9 @@ class Checker {
 
   void CheckUnknownKeys(Kind kind) {
     using Fields = std::span<const std::string_view>;
-    const Fields own = kind == Kind::kSeizure ? Fields(kSeizureFields) : Fields(kAlertFields);
+    const Fields own = kind == Kind::kSeizure ? Fields(kSeizureFields)
+                       : kind == Kind::kAlert ? Fields(kAlertFields)
+                                              : Fields(kReceiptFields);
     const Fields other = kind == Kind::kSeizure ? Fields(kAlertFields) : Fields(kSeizureFields);
     if (policy_ == KeyPolicy::kKeepUnknown) {
       // Kept and relayed to every replica in scope, which stores records as
@@ -799,5 +855,12 @@ std::vector<FieldError> RecordValidator::Validate(nlohmann::json& record) const 
 std::span<const std::string_view> RecordValidator::EnvelopeFields() { return kEnvelopeFields; }
 std::span<const std::string_view> RecordValidator::SeizureFields() { return kSeizureFields; }
 std::span<const std::string_view> RecordValidator::AlertFields() { return kAlertFields; }
+std::span<const std::string_view> RecordValidator::ReceiptFields() { return kReceiptFields; }
+
+std::optional<int64_t> RecordValidator::TimestampMillis(std::string_view text) {
+  const std::optional<Instant> instant = ParseRfc3339(text);
+  if (!instant) return std::nullopt;
+  return instant->seconds * 1000 + instant->nanos / 1'000'000;
+}
 
 }  // namespace cen::common

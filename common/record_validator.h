@@ -10,7 +10,9 @@
 // Thread-safe: Validate() is const and the code lists are immutable.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,7 +31,7 @@ enum class KeyPolicy {
   // optional; `version`, `origin`, `gseq`, `received_at` are refused (the node
   // and the hub set them).
   kRefuseUnknown,
-  // Records on the wire (node -> hub): unknown keys are kept untouched; `uuid`
+  // Records on the wire (node -> hub), receipts included: unknown keys are kept untouched; `uuid`
   // and `version` (integer >= 1) are required; `origin`, `gseq`, `received_at`
   // are ignored here because the hub overwrites them.
   kKeepUnknown,
@@ -51,6 +53,11 @@ class RecordValidator {
   static std::span<const std::string_view> EnvelopeFields();
   static std::span<const std::string_view> SeizureFields();
   static std::span<const std::string_view> AlertFields();
+  static std::span<const std::string_view> ReceiptFields();
+
+  // An RFC 3339 timestamp with a zone ("2026-11-28T10:00:00Z",
+  // "...T12:00:00.250+02:00") as Unix milliseconds; nullopt if malformed.
+  static std::optional<int64_t> TimestampMillis(std::string_view text);
 
  private:
   KeyPolicy policy_;

@@ -43,8 +43,8 @@ bool WireFrame::CarriesPriority(std::string_view bytes) {
         continue;
       for (uint32_t r = 0; r < kv.val.via.array.size; ++r) {
         const msgpack::object& record = kv.val.via.array.ptr[r];
-        if (PriorityLane::Of(StringField(record, "kind"), StringField(record, "priority")) !=
-            Lane::kBulk)
+        if (PriorityLane::Of(StringField(record, "kind"), StringField(record, "priority"),
+                             StringField(record, "action")) != Lane::kBulk)
           return true;
       }
     }

@@ -2,14 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/data_dir.h"
 #include "common/node_id.h"
 #include "common/state_file.h"
+#include "hub/alert_delivery.h"
 #include "hub/audit_trail.h"
 #include "hub/chain_verifier.h"
 #include "hub/group_registry.h"
@@ -220,8 +223,19 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     store_problem = text("store");
     state_at = text("updated_at");
   }
+  auto undelivered = AlertDelivery::UndeliveredUrgent(*db, common::Clock::NowMillis());
+  if (!undelivered.ok()) return undelivered.status();
+  nlohmann::json waiting = nlohmann::json::array();
+  for (const auto& u : *undelivered) {
+    waiting.push_back({{"office", u.office},
+                       {"alert", u.alert},
+                       {"origin", u.origin},
+                       {"title", u.title},
+                       {"received_at", u.received_at}});
+  }
   if (o.json) {
     out << nlohmann::json{{"epoch", epoch_text},
+                          {"undelivered_urgent", waiting},
                           {"head", h},
                           {"nodes", nodes},
                           {"store_problem", store_problem},
@@ -243,6 +257,22 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
         << (n["last_seen"].get<std::string>().empty() ? "never" : n["last_seen"].get<std::string>())
         << std::setw(12) << n["replica_gseq"].get<int64_t>() << std::setw(10)
         << n["lag"].get<int64_t>() << n["outbox"].get<int64_t>() << "\n";
+  }
+  if (undelivered->empty()) {
+    out << "every urgent alert in force has reached every office in its scope\n";
+    return common::Status::Ok();
+  }
+  out << "urgent alerts not yet received (no receipt from the office):\n";
+  std::string office;
+  for (const auto& u : *undelivered) {
+    if (u.office != office) {
+      office = u.office;
+      const auto n = std::count_if(undelivered->begin(), undelivered->end(),
+                                   [&](const auto& x) { return x.office == office; });
+      out << "  " << office << ": " << n << "\n";
+    }
+    out << "    " << u.alert << " from " << u.origin << " since " << u.received_at << "  "
+        << u.title << "\n";
   }
   return common::Status::Ok();
 }

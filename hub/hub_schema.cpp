@@ -30,6 +30,8 @@ CREATE TABLE journal(
 CREATE INDEX journal_natural_key ON journal(origin, kind, ref);
 -- The priority lanes: what a node that comes back with a backlog fetches first.
 CREATE INDEX journal_lane ON journal(gseq) WHERE lane > 0;
+-- Receipts by the alert they answer (ref "ACTION:ALERT-UUID"): cen-hub status.
+CREATE INDEX journal_receipts ON journal(ref) WHERE kind = 'receipt';
 CREATE TABLE nodes(
   id           TEXT PRIMARY KEY,
   pubkey       TEXT NOT NULL UNIQUE,

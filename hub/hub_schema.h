@@ -10,7 +10,7 @@ namespace cen::hub {
 class HubSchema {
  public:
   // 2: audit, groups, group_members, nodes.revoked_at, journal.chain.
-  static constexpr int kVersion = 3;
+  static constexpr int kVersion = 4;
   // Creates every table in a new hub.db and a random hub epoch.
   static common::Status Create(common::Database& db);
   // Opens an existing hub.db read-write, checking it is a cenhub hub database.

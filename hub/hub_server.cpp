@@ -105,6 +105,11 @@ class HubLoop {
     } else {
       spdlog::warn("{}", file.status().message());
     }
+    journal_.set_visibility(
+        [this](std::string_view node, std::string_view scope, std::string_view origin) {
+          const NodeInfo* info = registry_.FindActive(std::string(node));
+          return info != nullptr && policy_.MaySee(*info, scope, origin);
+        });
     CEN_RETURN_IF_ERROR(journal_.Load());
     CEN_RETURN_IF_ERROR(registry_.Refresh());
     NoteFeedKeys();
@@ -445,6 +450,13 @@ class HubLoop {
           } else {
             a["status"] = o.verdict == Journal::Verdict::kNew ? "NEW" : "DUP";
             a["gseq"] = o.gseq;
+            const json& rec = candidates[static_cast<size_t>(slot.candidate)].record;
+            if (rec.value("kind", "") == "alert" && rec.value("msg_type", "") == "alert") {
+              // Who should receive it: the origin's `cen-query receipts` lists them.
+              a["audience"] =
+                  policy_.Audience(registry_, rec.value("scope", "global"),
+                                   candidates[static_cast<size_t>(slot.candidate)].origin);
+            }
           }
         }
         acks.push_back(std::move(a));

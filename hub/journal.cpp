@@ -8,7 +8,16 @@
 namespace cen::hub {
 namespace {
 
-enum StmtIndex { kFindUuid, kFindRef, kInsert, kRead, kLastChain, kReadPriority, kStmtCount };
+enum StmtIndex {
+  kFindUuid,
+  kFindRef,
+  kInsert,
+  kRead,
+  kLastChain,
+  kReadPriority,
+  kFindTarget,
+  kStmtCount
+};
 
 constexpr const char* kSql[kStmtCount] = {
     "SELECT version, gseq, origin FROM journal WHERE uuid=?",
@@ -19,7 +28,13 @@ constexpr const char* kSql[kStmtCount] = {
     "SELECT chain FROM journal ORDER BY gseq DESC LIMIT 1",
     "SELECT gseq, origin, scope, body FROM journal WHERE lane > 0 AND gseq >= ? "
     "ORDER BY gseq LIMIT ?",
+    "SELECT origin, kind, scope, body FROM journal WHERE uuid=? ORDER BY version DESC LIMIT 1",
 };
+
+std::string Text(const nlohmann::json& rec, const char* key) {
+  const auto it = rec.find(key);
+  return it != rec.end() && it->is_string() ? it->get<std::string>() : "";
+}
 
 }  // namespace
 
@@ -135,6 +150,14 @@ common::Status Journal::Append(
                    " of this node; amend that record instead";
     }
     find_ref.Reset();
+    if (out.verdict == Verdict::kNew) {
+      auto reason = CheckTargets(c);
+      if (!reason.ok()) return reason.status();
+      if (!reason->empty()) {
+        out.verdict = Verdict::kRejected;
+        out.reason = std::move(*reason);
+      }
+    }
     if (out.verdict == Verdict::kRejected) {
       outcomes->push_back(std::move(out));
       continue;
@@ -159,6 +182,80 @@ common::Status Journal::Append(
   CEN_RETURN_IF_ERROR(tx->Commit());
   head_ = next - 1;
   return common::Status::Ok();
+}
+
+bool Journal::MaySee(std::string_view node, std::string_view scope, std::string_view origin) const {
+  if (visibility_) return visibility_(node, scope, origin);
+  return node == origin || scope == "global";
+}
+
+common::Result<std::optional<Journal::Target>> Journal::FindTarget(const std::string& uuid) {
+  auto& find = stmts_[kFindTarget];
+  find.Bind(1, uuid);
+  auto row = find.Step();
+  if (!row.ok()) {
+    find.Reset();
+    return row.status();
+  }
+  std::optional<Target> target;
+  if (*row) {
+    target = Target{find.ColumnText(0), find.ColumnText(1), find.ColumnText(2), {}};
+    auto decoded = common::MsgpackJson::Decode(find.ColumnBlob(3));
+    if (decoded.ok()) target->record = std::move(*decoded);
+  }
+  find.Reset();
+  return target;
+}
+
+common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
+  const nlohmann::json& rec = c.record;
+  const std::string kind = Text(rec, "kind");
+  const std::string msg_type = Text(rec, "msg_type");
+  if (kind == "alert" && (msg_type == "update" || msg_type == "cancel")) {
+    const auto& references = rec["references"];
+    for (size_t i = 0; i < references.size(); ++i) {
+      const std::string field = "references[" + std::to_string(i) + "]";
+      const std::string uuid = references[i].get<std::string>();
+      auto target = FindTarget(uuid);
+      if (!target.ok()) return target.status();
+      if (!*target || (*target)->kind != "alert") {
+        return field + ": no alert " + uuid + " in the journal";
+      }
+      if ((*target)->origin != c.origin) {
+        return field + ": alert " + uuid + " belongs to node " + (*target)->origin +
+               "; only its origin may " + msg_type + " it";
+      }
+      if (Text((*target)->record, "msg_type") != "alert") {
+        return field + ": " + uuid + " is itself an " + Text((*target)->record, "msg_type") +
+               "; name the original alert";
+      }
+    }
+    return std::string();
+  }
+  if (kind != "receipt") return std::string();
+
+  const std::string alert = Text(rec, "alert");
+  auto target = FindTarget(alert);
+  if (!target.ok()) return target.status();
+  if (!*target || (*target)->kind != "alert" ||
+      !MaySee(c.origin, (*target)->scope, (*target)->origin)) {
+    // The same answer whether the alert is missing or hidden: a receipt
+    // must not reveal that an alert exists.
+    return "alert: no alert " + alert + " that this node may see";
+  }
+  const std::string scope = "nodes:" + (*target)->origin;
+  if (Text(rec, "scope") != scope) {
+    return "scope: a receipt goes to the alert's origin alone: must be " + scope;
+  }
+  if (Text(rec, "action") == "hit") {
+    const std::string record = Text(rec.value("hit", nlohmann::json::object()), "record");
+    auto seized = FindTarget(record);
+    if (!seized.ok()) return seized.status();
+    if (!*seized || !MaySee(c.origin, (*seized)->scope, (*seized)->origin)) {
+      return "hit.record: no record " + record + " that this node may see";
+    }
+  }
+  return std::string();
 }
 
 common::Result<int64_t> Journal::Read(int64_t from, int max,

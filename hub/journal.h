@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,7 +47,15 @@ class Journal {
     std::string body;
   };
 
+  // Whether `node` may see a record of `scope` published by `origin`
+  // (ScopePolicy::MaySee with the node looked up).
+  using Visibility =
+      std::function<bool(std::string_view node, std::string_view scope, std::string_view origin)>;
+
   explicit Journal(common::Database* db) : db_(db) {}
+
+  // Default: a node sees global records and its own only.
+  void set_visibility(Visibility visibility) { visibility_ = std::move(visibility); }
 
   // Reads the epoch and the head. Call once before anything else.
   common::Status Load();
@@ -56,7 +65,10 @@ class Journal {
   // Appends in one transaction; `outcomes` gets one entry per candidate, in
   // order. A (uuid, version) already journaled is a duplicate; a uuid that
   // belongs to another origin, or a ref the origin already used for another
-  // uuid, is rejected. On error nothing is appended and head() is unchanged.
+  // uuid, is rejected. So is an update or cancel whose `references` are not
+  // original alerts of the same origin, and a receipt for an alert (or about
+  // a record) the node may not see, or not scoped to the alert's origin
+  // alone. On error nothing is appended and head() is unchanged.
   // `before_commit`, when given, runs inside the same transaction once the
   // outcomes are known (the hub writes its audit entries there: no second
   // fsync); its error aborts the whole append.
@@ -83,6 +95,15 @@ class Journal {
 
  private:
   common::Status Prepare();
+  // The reason to reject `c` for what it names (references, receipts), or
+  // "" when it names only what it may.
+  common::Result<std::string> CheckTargets(const Candidate& c);
+  struct Target {
+    std::string origin, kind, scope;
+    nlohmann::json record;
+  };
+  common::Result<std::optional<Target>> FindTarget(const std::string& uuid);
+  bool MaySee(std::string_view node, std::string_view scope, std::string_view origin) const;
   common::Result<int64_t> ReadWith(common::Statement& read, int64_t from, int max,
                                    const std::function<void(const Stored&)>& visit);
 
@@ -91,6 +112,7 @@ class Journal {
   int64_t head_ = 0;
   bool prepared_ = false;
   std::vector<common::Statement> stmts_;  // see Prepare() for the order
+  Visibility visibility_;
 };
 
 }  // namespace cen::hub

@@ -23,4 +23,13 @@ bool ScopePolicy::MaySee(const NodeInfo& node, std::string_view scope,
   return false;
 }
 
+std::vector<std::string> ScopePolicy::Audience(const NodeRegistry& registry, std::string_view scope,
+                                               std::string_view origin) const {
+  std::vector<std::string> out;
+  for (const auto& [id, node] : registry.nodes()) {
+    if (!node.revoked && id != origin && MaySee(node, scope, origin)) out.push_back(id);
+  }
+  return out;
+}
+
 }  // namespace cen::hub

@@ -14,7 +14,9 @@
 // Not thread-safe: reads the GroupRegistry of the thread that owns it.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "hub/group_registry.h"
 #include "hub/node_registry.h"
@@ -25,6 +27,10 @@ class ScopePolicy {
  public:
   explicit ScopePolicy(const GroupRegistry* groups) : groups_(groups) {}
   bool MaySee(const NodeInfo& node, std::string_view scope, std::string_view origin) const;
+  // The offices a record reaches besides its origin: every registered node
+  // that is not revoked and may see it, by id.
+  std::vector<std::string> Audience(const NodeRegistry& registry, std::string_view scope,
+                                    std::string_view origin) const;
 
  private:
   const GroupRegistry* groups_;  // not owned

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
       "  cen-node run --data /var/lib/cen-node\n"
       "  cen-node submit --data /var/lib/cen-node records.ndjson\n"
       "  cen-node drop --data /var/lib/cen-node export.csv\n"
+      "  cen-node ack --data /var/lib/cen-node ALERT-UUID --action seen\n"
       "  cen-node status --data /var/lib/cen-node"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "cen-node 0.1.0");
@@ -56,6 +57,15 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--drop-dir", run.drop_dir,
                       "Drop folder: import each file renamed into it, then move it to done/ or "
                       "failed/ (overrides drop_dir in node.toml)");
+  run_cmd->add_option("--on-alert", run.on_alert,
+                      "Shell command run for each new alert from another office, with the "
+                      "alert as one JSON object on stdin (overrides on_alert in node.toml). "
+                      "A failing or slow hook (30 s) is logged and retried up to 5 times; it "
+                      "never holds the agent up. Example: --on-alert 'mail -s alert desk@rilo'");
+  run_cmd->add_option("--on-hit", run.on_hit,
+                      "Shell command run for each new hit (a record matching an alert's "
+                      "indicators or a watch list), with the hit as JSON on stdin (overrides "
+                      "on_hit in node.toml)");
 
   cen::node::SubmitOptions submit;
   auto* submit_cmd = app.add_subcommand(
@@ -69,6 +79,23 @@ int main(int argc, char** argv) {
   submit_cmd->add_option("--data", submit.data_dir, "Node data directory")->required();
   submit_cmd->add_option("file", submit.file, "NDJSON file, or - for standard input")
       ->capture_default_str();
+
+  cen::node::AckOptions ack;
+  auto* ack_cmd = app.add_subcommand(
+      "ack",
+      "Record what this office did about another office's alert: an action receipt goes to\n"
+      "the office that raised it (delivery receipts are sent by the agent by itself).\n"
+      "Works whether or not the agent runs. The office sees it with cen-query receipts.\n"
+      "Example: cen-node ack --data /var/lib/cen-node 0190a1b2 --action no-trace "
+      "--note \"container not landed at Rotterdam\"");
+  ack_cmd->add_option("--data", ack.data_dir, "Node data directory")->required();
+  ack_cmd->add_option("uuid", ack.alert, "The alert's uuid, or its first 8+ characters")
+      ->required();
+  ack_cmd->add_option("--action", ack.action, "seen, actioned or no-trace")
+      ->required()
+      ->check(CLI::IsMember({"seen", "actioned", "no-trace"}));
+  ack_cmd->add_option("--note", ack.note, "What was done or found (up to 1000 characters)");
+  ack_cmd->add_option("--by", ack.by, "Who acted (default: your login name)");
 
   cen::node::DropOptions drop;
   auto* drop_cmd = app.add_subcommand(
@@ -115,6 +142,7 @@ int main(int argc, char** argv) {
     return Finish(cen::node::NodeCommands::Drop(drop, std::cin, std::cout, std::cerr));
   }
   if (*status_cmd) return Finish(cen::node::NodeCommands::Status(status, std::cout));
+  if (*ack_cmd) return Finish(cen::node::NodeCommands::Ack(ack, std::cout));
   if (*rotate_cmd) return Finish(cen::node::NodeCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
     auto config = cen::node::NodeConfig::Load(run.data_dir);

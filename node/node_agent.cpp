@@ -22,8 +22,10 @@
 #include "common/wire_frame.h"
 #include "node/agent_doorbell.h"
 #include "node/agent_status.h"
+#include "node/alert_tracker.h"
 #include "node/drop_folder.h"
 #include "node/feed_applier.h"
+#include "node/hook_runner.h"
 #include "node/instance_lock.h"
 #include "node/node_config.h"
 #include "node/node_schema.h"
@@ -63,6 +65,7 @@ constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
 constexpr auto kFirstAuthBackoff = std::chrono::milliseconds(1000);
 constexpr auto kMaxAuthBackoff = std::chrono::milliseconds(10000);
+constexpr auto kScanSlice = std::chrono::milliseconds(10);
 constexpr const char* kMonitorEndpoint = "inproc://cen-node-dealer-monitor";
 
 class AgentLoop {
@@ -75,8 +78,12 @@ class AgentLoop {
         outbox_(db),
         replica_(db),
         applier_(&replica_),
-        sender_(&outbox_, config_.window, config_.batch) {
+        sender_(&outbox_, config_.window, config_.batch),
+        hooks_(db, {config_.on_alert, config_.on_hit}, {}),
+        tracker_(db, config_.node_id, &outbox_,
+                 {hooks_.Wants(HookRunner::kAlert), hooks_.Wants(HookRunner::kHit)}) {
     if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_);
+    replica_.set_observer([this](const json& record) { return tracker_.OnApplied(record); });
   }
 
   common::Status Run(const std::atomic<bool>& stop) {
@@ -127,6 +134,8 @@ class AgentLoop {
         if (items[0].revents & ZMQ_POLLIN) Guard(DrainDealer());
         Guard(ApplyBacklog());
         Guard(Tick());
+        Guard(hooks_.Poll(SteadyClock::now()));
+        if (!applier_.Ready() && store_.MayTry(SteadyClock::now())) Guard(ScanHistory());
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("zmq: ") + e.what());
@@ -403,6 +412,11 @@ class AgentLoop {
       if (verdict == "NEW" || verdict == "DUP") {
         ack.accepted = true;
         ack.gseq = WireFrame::IntOr(a, "gseq", 0);
+        if (const auto audience = a.find("audience"); audience != a.end() && audience->is_array()) {
+          for (const auto& office : *audience) {
+            if (office.is_string()) ack.audience.push_back(office.get<std::string>());
+          }
+        }
       } else {
         ack.reason = WireFrame::StringOr(a, "reason", "rejected by the hub");
         spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);
@@ -562,6 +576,7 @@ class AgentLoop {
     auto applied = applier_.ApplyPriority();
     if (!applied.ok()) return applied.status();
     NoteStoreWorks();
+    NoteReceipts();
     if (*applied > 0) {
       spdlog::info(
           "priority lane: {} alert(s) applied ahead of the backlog in {} us", *applied,
@@ -572,6 +587,20 @@ class AgentLoop {
   }
 
   // One time slice of the in-order backlog; the priority lane goes first.
+  // Matches new alerts against the records already held, when nothing
+  // else waits.
+  common::Status ScanHistory() {
+    auto more = tracker_.ScanHistory(SteadyClock::now() + kScanSlice);
+    if (!more.ok()) return more.status();
+    NoteReceipts();
+    return common::Status::Ok();
+  }
+
+  // Receipts the tracker queued go out with the next send.
+  void NoteReceipts() {
+    if (tracker_.TakeQueued()) sender_.MarkDirty();
+  }
+
   common::Status ApplyBacklog() {
     CEN_RETURN_IF_ERROR(ApplyPriorityLane());
     if (!applier_.Ready()) return common::Status::Ok();
@@ -580,6 +609,7 @@ class AgentLoop {
     auto applied = applier_.ApplySlice(started + kApplySlice);
     if (!applied.ok()) return applied.status();
     NoteStoreWorks();
+    NoteReceipts();
     const auto took = SteadyClock::now() - started;
     if (took > 2 * kApplySlice) {
       spdlog::debug("apply slice of {} records took {} ms", *applied,
@@ -734,6 +764,8 @@ class AgentLoop {
 
   FeedApplier applier_;
   OutboxSender sender_;
+  HookRunner hooks_;
+  AlertTracker tracker_;
   bool fetch_outstanding_ = false;
   bool fetch_more_ = false;  // a FETCH answer ended below the head: ask for the next
   bool priority_fetch_outstanding_ = false;
@@ -758,7 +790,9 @@ class AgentLoop {
 common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   auto config = NodeConfig::Load(data_dir_);
   if (!config.ok()) return config.status();
-  if (!drop_dir_.empty()) config->drop_dir = drop_dir_;
+  if (!overrides_.drop_dir.empty()) config->drop_dir = overrides_.drop_dir;
+  if (!overrides_.on_alert.empty()) config->on_alert = overrides_.on_alert;
+  if (!overrides_.on_hit.empty()) config->on_hit = overrides_.on_hit;
   auto keys = common::CurveKeys::Load(data_dir_);
   if (!keys.ok()) return keys.status();
   auto lock = InstanceLock::Acquire(data_dir_);

@@ -5,6 +5,8 @@
 // and re-offers its own records when the hub's epoch changes.
 //
 // With a drop folder it also imports the files handed in there (DropFolder).
+// It reacts to alerts and hits (AlertTracker: receipts, indicator and watch
+// hits) and runs the office's hooks for them (HookRunner).
 //
 //   NodeAgent agent(data_dir);  // or NodeAgent(data_dir, drop_dir)
 //   CEN_RETURN_IF_ERROR(agent.Run(stop_flag));
@@ -21,14 +23,19 @@ namespace cen::node {
 
 class NodeAgent {
  public:
-  // `drop_dir` overrides node.toml's drop_dir when not empty.
-  explicit NodeAgent(std::string data_dir, std::string drop_dir = "")
-      : data_dir_(std::move(data_dir)), drop_dir_(std::move(drop_dir)) {}
+  // Each one, when not empty, overrides node.toml's setting of that name.
+  struct Overrides {
+    std::string drop_dir;
+    std::string on_alert;
+    std::string on_hit;
+  };
+  explicit NodeAgent(std::string data_dir, Overrides overrides = {})
+      : data_dir_(std::move(data_dir)), overrides_(std::move(overrides)) {}
   common::Status Run(const std::atomic<bool>& stop);
 
  private:
   std::string data_dir_;
-  std::string drop_dir_;
+  Overrides overrides_;
 };
 
 }  // namespace cen::node

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/data_dir.h"
 #include "common/node_id.h"
@@ -12,6 +13,8 @@
 #include "common/state_file.h"
 #include "node/agent_doorbell.h"
 #include "node/agent_status.h"
+#include "node/alert_book.h"
+#include "node/alert_tracker.h"
 #include "node/drop_importer.h"
 #include "node/drop_progress.h"
 #include "node/drop_template.h"
@@ -21,6 +24,7 @@
 #include "node/node_config.h"
 #include "node/node_schema.h"
 #include "node/outbox.h"
+#include "node/query_audit.h"
 #include "node/replica.h"
 
 namespace cen::node {
@@ -71,7 +75,7 @@ common::Status NodeCommands::RotateKey(const std::string& data_dir, std::ostream
 }
 
 common::Status NodeCommands::Run(const RunOptions& o, const std::atomic<bool>& stop) {
-  NodeAgent agent(o.data_dir, o.drop_dir);
+  NodeAgent agent(o.data_dir, {o.drop_dir, o.on_alert, o.on_hit});
   return agent.Run(stop);
 }
 
@@ -172,6 +176,53 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   }
   AgentDoorbell::Ring(o.data_dir);  // an urgent alert must not wait for the agent's next poll
   for (const auto& q : *queued) out << q.uuid << "\n";
+  return common::Status::Ok();
+}
+
+common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
+  if (o.action != "seen" && o.action != "actioned" && o.action != "no-trace") {
+    return common::UsageError("--action: must be seen, actioned or no-trace");
+  }
+  if (o.alert.size() < 8)
+    return common::UsageError("UUID: give the alert's uuid or 8+ of its first characters");
+  if (o.note.size() > 1000) return common::UsageError("--note: at most 1000 characters");
+  auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  auto config = NodeConfig::Load(o.data_dir);
+  if (!config.ok()) return config.status();
+  auto book = AlertBook::Load(*db, common::Clock::NowMillis());
+  if (!book.ok()) return book.status();
+  const AlertBook::Alert* alert = nullptr;
+  for (const AlertBook::Alert& a : book->alerts()) {
+    if (a.uuid.rfind(o.alert, 0) != 0) continue;
+    if (alert != nullptr) {
+      return common::UsageError("UUID: " + o.alert + " names more than one alert; give more of it");
+    }
+    alert = &a;
+  }
+  if (alert == nullptr) {
+    // An update's or cancel's uuid names its alert.
+    if (auto root = book->RootOf(o.alert)) alert = book->Find(*root);
+  }
+  if (alert == nullptr) {
+    return common::NotFound("no alert " + o.alert +
+                            " in this node's replica (cen-query alerts --all lists them)");
+  }
+  if (alert->origin == config->node_id) {
+    return common::UsageError(
+        "alert " + alert->uuid +
+        " is this office's own; receipts go to the office that raised an alert");
+  }
+  nlohmann::json extra = {{"by", o.by.empty() ? QueryAudit::OsUser() : o.by}};
+  if (!o.note.empty()) extra["note"] = o.note;
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
+  Outbox outbox(&*db);
+  auto queued =
+      outbox.Enqueue({AlertTracker::Receipt(alert->uuid, alert->origin, o.action, extra)});
+  if (!queued.ok()) return queued.status();
+  AgentDoorbell::Ring(o.data_dir);
+  out << "receipt queued for " << alert->origin << ": " << o.action << " alert " << alert->uuid
+      << " (" << alert->Text("title") << ")\n";
   return common::Status::Ok();
 }
 

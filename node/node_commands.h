@@ -26,6 +26,16 @@ struct SubmitOptions {
 struct RunOptions {
   std::string data_dir;
   std::string drop_dir;  // overrides node.toml's drop_dir when set
+  std::string on_alert;  // overrides node.toml's on_alert when set
+  std::string on_hit;    // overrides node.toml's on_hit when set
+};
+
+struct AckOptions {
+  std::string data_dir;
+  std::string alert;   // uuid, or its first 8+ characters
+  std::string action;  // seen | actioned | no-trace
+  std::string note;
+  std::string by;  // default: the OS user
 };
 
 struct DropOptions {
@@ -61,6 +71,8 @@ class NodeCommands {
   static common::Status Drop(const DropOptions& o, std::istream& in, std::ostream& out,
                              std::ostream& err);
   static common::Status Status(const NodeStatusOptions& o, std::ostream& out);
+  // Queues an action receipt for an alert of another office (to that office).
+  static common::Status Ack(const AckOptions& o, std::ostream& out);
   // New node key pair (the old one kept as curve.sec.old / curve.pub.old);
   // node.db, outbox and replica untouched. Prints the new public key and the
   // `cen-hub allow` command the hub operator must run.

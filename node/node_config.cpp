@@ -22,6 +22,8 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     c.window = t["window"].value_or(c.window);
     c.batch = t["batch"].value_or(c.batch);
     c.drop_dir = t["drop_dir"].value_or(std::string());
+    c.on_alert = t["on_alert"].value_or(std::string());
+    c.on_hit = t["on_hit"].value_or(std::string());
     // A relative drop folder lives in the data directory, wherever the agent starts.
     if (!c.drop_dir.empty() && c.drop_dir.front() != '/') c.drop_dir = data_dir + "/" + c.drop_dir;
   } catch (const toml::parse_error& e) {
@@ -42,6 +44,8 @@ common::Status NodeConfig::Save(const std::string& data_dir) const {
   toml::table t{{"node_id", node_id}, {"hub", hub_endpoint}, {"hub_key", hub_key},
                 {"region", region},   {"window", window},    {"batch", batch}};
   if (!drop_dir.empty()) t.insert("drop_dir", drop_dir);
+  if (!on_alert.empty()) t.insert("on_alert", on_alert);
+  if (!on_hit.empty()) t.insert("on_hit", on_hit);
   out << "# cen-node configuration. Restart the agent after editing.\n" << t << "\n";
   return out.good() ? common::Status::Ok() : common::Internal("cannot write " + path);
 }

@@ -16,6 +16,8 @@ struct NodeConfig {
   int batch = 1024;      // records per PUBLISH frame
   std::string drop_dir;  // the agent's drop folder (see DropFolder); "" for none.
                          // In node.toml a relative path is below the data directory.
+  std::string on_alert;  // hook: shell command run with each new alert as JSON on stdin
+  std::string on_hit;    // hook: shell command run with each new hit as JSON on stdin
 
   static common::Result<NodeConfig> Load(const std::string& data_dir);
   common::Status Save(const std::string& data_dir) const;

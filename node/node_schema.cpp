@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common/clock.h"
+#include "node/hook_runner.h"
 
 namespace cen::node {
 namespace {
@@ -76,6 +77,8 @@ CREATE TABLE records(
   priority          TEXT
 );
 CREATE INDEX records_gseq ON records(gseq);
+-- Alerts are few among a million seizures: cen-query alerts reads these alone.
+CREATE INDEX records_alerts ON records(gseq) WHERE kind = 'alert';
 CREATE INDEX records_commodity_date ON records(commodity, event_date);
 CREATE INDEX records_date ON records(event_date);
 CREATE INDEX records_origin ON records(origin);
@@ -123,6 +126,73 @@ CREATE TABLE query_audit(
   results    INTEGER NOT NULL,
   restricted INTEGER NOT NULL DEFAULT 0  -- H2/H3 records exported (--include-restricted)
 );
+-- The alert life cycle: each update or cancel, by the original alert it names.
+-- Kept apart from records so that one applied early (the priority lane) is
+-- in force even before the alert it changes has arrived.
+CREATE TABLE alert_links(
+  uuid     TEXT    NOT NULL,  -- the update or cancel
+  target   TEXT    NOT NULL,  -- the original alert (msg_type alert) it references
+  msg_type TEXT    NOT NULL,  -- update | cancel
+  gseq     INTEGER NOT NULL,  -- of the update's or cancel's latest version
+  PRIMARY KEY (uuid, target)
+) WITHOUT ROWID;
+CREATE INDEX alert_links_target ON alert_links(target, msg_type);
+-- Receipts for this node's alerts (only their origin receives them).
+CREATE TABLE receipts(
+  uuid      TEXT    PRIMARY KEY,
+  version   INTEGER NOT NULL,
+  gseq      INTEGER NOT NULL,
+  alert     TEXT    NOT NULL,  -- the alert answered
+  office    TEXT    NOT NULL,  -- the node that sent the receipt (its origin)
+  action    TEXT    NOT NULL,  -- delivered | seen | actioned | no-trace | hit
+  at        TEXT    NOT NULL,  -- when, at that office
+  by        TEXT,              -- who, at that office (action receipts)
+  note      TEXT,
+  hit_record    TEXT,          -- hit: the record that matched
+  hit_indicator TEXT,          -- hit: containers | vessel_imo | companies | routes | hs_codes
+  hit_value     TEXT           -- hit: the indicator value that matched
+);
+CREATE INDEX receipts_alert ON receipts(alert, office);
+-- Who the hub said an own alert goes to (ACK "audience"): the offices
+-- `cen-query receipts` expects a receipt from.
+CREATE TABLE alert_audience(
+  alert  TEXT NOT NULL,
+  office TEXT NOT NULL,
+  PRIMARY KEY (alert, office)
+) WITHOUT ROWID;
+-- Hits: a record that matched an alert's indicator or a watch list.
+CREATE TABLE hits(
+  id        INTEGER PRIMARY KEY,
+  at        TEXT    NOT NULL,  -- when this node found it
+  source    TEXT    NOT NULL,  -- the alert uuid, or "watch:NAME"
+  record    TEXT    NOT NULL,  -- uuid of the matching record
+  indicator TEXT    NOT NULL,  -- containers | vessel_imo | companies | routes | hs_codes | watch
+  value     TEXT    NOT NULL,  -- the indicator value, or the watch name
+  UNIQUE (source, record, indicator, value)
+);
+CREATE INDEX hits_record ON hits(record);
+-- Watch lists: cen-query filters saved under a name; every record applied
+-- afterwards that matches becomes a hit.
+CREATE TABLE watches(
+  name       TEXT PRIMARY KEY,
+  filter     TEXT NOT NULL,  -- JSON: the cen-query filter flags and values
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+-- Alerts whose indicators are still being matched against the replica's
+-- history (records up to `last_id`), from `next_id` on, a slice at a time.
+CREATE TABLE hit_scans(
+  alert   TEXT    PRIMARY KEY,
+  next_id INTEGER NOT NULL,
+  last_id INTEGER NOT NULL
+);
+-- Alerts this node has already reacted to (receipt, hook): a rebuilt
+-- replica applies them again without a second reaction.
+CREATE TABLE alerts_noticed(
+  uuid    TEXT    NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (uuid, version)
+) WITHOUT ROWID;
 CREATE TABLE cursor(
   id    INTEGER PRIMARY KEY CHECK (id = 1),
   epoch TEXT    NOT NULL DEFAULT '',
@@ -145,6 +215,7 @@ common::Status NodeSchema::Create(common::Database& db, const std::string& node_
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(db.Exec(kSchema));
+  CEN_RETURN_IF_ERROR(db.Exec(HookRunner::kTableSql));
   auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
   if (!ins.ok()) return ins.status();
   CEN_RETURN_IF_ERROR(ins->Bind(1, "node_schema").Bind(2, std::to_string(kVersion)).Run());

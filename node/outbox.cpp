@@ -33,6 +33,13 @@ common::Status Outbox::BeginQueue() {
   AbortQueue();
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(JoinTransaction());
+  tx_.emplace(std::move(*tx));
+  return common::Status::Ok();
+}
+
+common::Status Outbox::JoinTransaction() {
+  statements_.reset();
   auto latest = db_->Prepare(
       "SELECT uuid, version, body FROM own_records WHERE kind=? AND ref=? "
       "ORDER BY version DESC LIMIT 1");
@@ -46,13 +53,12 @@ common::Status Outbox::BeginQueue() {
   }
   statements_.emplace(Statements{std::move(*latest), std::move(*uuid_ref), std::move(*ins_own),
                                  std::move(*ins_out)});
-  tx_.emplace(std::move(*tx));
   queued_at_ = common::Clock::NowRfc3339();
   return common::Status::Ok();
 }
 
 common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) {
-  assert(tx_ && statements_);
+  assert(statements_);
   Statements& st = *statements_;
   const std::string where = std::string(label) + ": ";
   std::string given_uuid;
@@ -168,9 +174,14 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
   auto del = db_->Prepare("DELETE FROM outbox WHERE uuid=? AND version=?");
   auto upd =
       db_->Prepare("UPDATE own_records SET status=?, gseq=?, reason=? WHERE uuid=? AND version=?");
+  auto audience = db_->Prepare("INSERT OR IGNORE INTO alert_audience(alert, office) VALUES (?, ?)");
   if (!del.ok()) return del.status();
   if (!upd.ok()) return upd.status();
+  if (!audience.ok()) return audience.status();
   for (const auto& a : acks) {
+    for (const std::string& office : a.audience) {
+      CEN_RETURN_IF_ERROR(audience->Bind(1, a.uuid).Bind(2, office).Run());
+    }
     CEN_RETURN_IF_ERROR(del->Bind(1, a.uuid).Bind(2, a.version).Run());
     upd->Bind(1, a.accepted ? "accepted" : "rejected");
     if (a.accepted) {

@@ -49,6 +49,8 @@ class Outbox {
     bool accepted;  // NEW or DUP
     int64_t gseq;
     std::string reason;  // when rejected
+    // An own alert (msg_type alert): the offices the hub says it goes to.
+    std::vector<std::string> audience = {};
   };
 
   explicit Outbox(common::Database* db) : db_(db) {}
@@ -70,6 +72,10 @@ class Outbox {
   common::Result<Queued> Queue(nlohmann::json& record, std::string_view label);
   common::Status CommitQueue();
   void AbortQueue();
+  // Queue() inside a write transaction the caller already holds (the
+  // replica's apply queues receipts this way); LeaveTransaction() after.
+  common::Status JoinTransaction();
+  void LeaveTransaction() { AbortQueue(); }
 
   // Up to `max` entries with seq > after_seq, oldest first.
   common::Result<std::vector<Entry>> Pending(int64_t after_seq, int max);

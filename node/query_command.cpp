@@ -2,11 +2,13 @@
 
 #include <ostream>
 
+#include "node/alert_queries.h"
 #include "node/node_schema.h"
 #include "node/query_audit.h"
 #include "node/record_search.h"
 #include "node/record_show.h"
 #include "node/record_stats.h"
+#include "node/watch_list.h"
 
 namespace cen::node {
 
@@ -22,6 +24,18 @@ const char* QueryCommand::Name(QueryVerb verb) {
       return "routes";
     case QueryVerb::kAudit:
       return "audit";
+    case QueryVerb::kAlerts:
+      return "alerts";
+    case QueryVerb::kReceipts:
+      return "receipts";
+    case QueryVerb::kHits:
+      return "hits";
+    case QueryVerb::kWatchAdd:
+      return "watch add";
+    case QueryVerb::kWatchList:
+      return "watch list";
+    case QueryVerb::kWatchRemove:
+      return "watch remove";
   }
   return "?";
 }
@@ -54,6 +68,29 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       break;
     case QueryVerb::kShow:
       outcome = RecordShow::Run(*db, o, out);
+      if (outcome.ok() && o.format == "table") {
+        if (auto uuid = RecordShow::Resolve(*db, o.uuid); uuid.ok()) {
+          CEN_RETURN_IF_ERROR(AlertQueries::Chain(*db, *uuid, out));
+        }
+      }
+      break;
+    case QueryVerb::kAlerts:
+      outcome = AlertQueries::Alerts(*db, o, out);
+      break;
+    case QueryVerb::kReceipts:
+      outcome = AlertQueries::Receipts(*db, o, out);
+      break;
+    case QueryVerb::kHits:
+      outcome = AlertQueries::Hits(*db, o, out);
+      break;
+    case QueryVerb::kWatchAdd:
+      CEN_RETURN_IF_ERROR(WatchList::Add(o.data_dir, o.watch_name, o.filter, out));
+      break;
+    case QueryVerb::kWatchList:
+      outcome = WatchList::List(*db, o, out);
+      break;
+    case QueryVerb::kWatchRemove:
+      CEN_RETURN_IF_ERROR(WatchList::Remove(o.data_dir, o.watch_name, out));
       break;
     case QueryVerb::kStats:
       outcome = RecordStats::Groups(*db, o, out);

@@ -19,7 +19,19 @@
 
 namespace cen::node {
 
-enum class QueryVerb { kSearch, kShow, kStats, kRoutes, kAudit };
+enum class QueryVerb {
+  kSearch,
+  kShow,
+  kStats,
+  kRoutes,
+  kAudit,
+  kAlerts,
+  kReceipts,
+  kHits,
+  kWatchAdd,
+  kWatchList,
+  kWatchRemove
+};
 
 struct QueryOptions {
   std::string data_dir;
@@ -35,6 +47,8 @@ struct QueryOptions {
   std::string period;                  // stats: "", month or year
   bool chart = false;                  // stats: bar chart of one grouping
   int64_t top = 0;                     // stats (per period) and routes: 0 = default
+  bool all = false;                    // alerts: cancelled and expired ones too
+  std::string watch_name;              // watch add / remove
   bool terminal = false;               // stdout is a terminal
   size_t width = 120;                  // terminal columns for tables
   std::vector<std::string> arguments;  // the command line, for the audit

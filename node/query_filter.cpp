@@ -271,4 +271,59 @@ common::Status QueryFilter::CheckText(common::Database& db) const {
                             "or OR / NOT between words");
 }
 
+nlohmann::json QueryFilter::ToJson() const {
+  nlohmann::json out = nlohmann::json::object();
+  auto put = [&](const char* key, const auto& value) {
+    if (!value.empty()) out[key] = value;
+  };
+  put("kinds", kinds);
+  put("commodities", commodities);
+  put("countries", countries);
+  put("reporting_countries", reporting_countries);
+  put("departures", departures);
+  put("destinations", destinations);
+  put("transits", transits);
+  put("from", from);
+  put("to", to);
+  put("origins", origins);
+  put("hs_prefixes", hs_prefixes);
+  put("transport_modes", transport_modes);
+  put("units", units);
+  put("handlings", handlings);
+  put("priorities", priorities);
+  put("text", text);
+  if (since_gseq != 0) out["since_gseq"] = since_gseq;
+  return out;
+}
+
+common::Result<QueryFilter> QueryFilter::FromJson(const nlohmann::json& flags) {
+  if (!flags.is_object()) return common::InvalidInput("a filter must be a JSON object");
+  QueryFilter f;
+  try {
+    auto get = [&](const char* key, auto& value) {
+      if (const auto it = flags.find(key); it != flags.end()) it->get_to(value);
+    };
+    get("kinds", f.kinds);
+    get("commodities", f.commodities);
+    get("countries", f.countries);
+    get("reporting_countries", f.reporting_countries);
+    get("departures", f.departures);
+    get("destinations", f.destinations);
+    get("transits", f.transits);
+    get("from", f.from);
+    get("to", f.to);
+    get("origins", f.origins);
+    get("hs_prefixes", f.hs_prefixes);
+    get("transport_modes", f.transport_modes);
+    get("units", f.units);
+    get("handlings", f.handlings);
+    get("priorities", f.priorities);
+    get("text", f.text);
+    get("since_gseq", f.since_gseq);
+  } catch (const nlohmann::json::exception& e) {
+    return common::InvalidInput(std::string("a filter value has the wrong type: ") + e.what());
+  }
+  return f;
+}
+
 }  // namespace cen::node

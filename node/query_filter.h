@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <variant>
@@ -52,6 +53,11 @@ struct QueryFilter {
   std::vector<std::string> priorities;   // urgent | high | normal
   std::string text;                      // FTS5 query: words, "a phrase", prefix*
   int64_t since_gseq = 0;                // only records whose latest gseq is above
+
+  // The flags as JSON (a watch list keeps them so), and back. FromJson()
+  // leaves Check() to the caller.
+  nlohmann::json ToJson() const;
+  static common::Result<QueryFilter> FromJson(const nlohmann::json& flags);
 
   // Checks every value and normalises it in place (country regions become
   // their ISO codes, HS dots are dropped). A bad value is a UsageError

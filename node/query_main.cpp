@@ -34,6 +34,10 @@ Examples:
   cen-query --data D stats --by destination --chart --top 15
   cen-query --data D show 0190a1b2-...                         # one record and its history
   cen-query --data D audit                                     # who queried what, when
+  cen-query --data D alerts                                    # alerts in force
+  cen-query --data D receipts 0190a1b2                         # who received my alert
+  cen-query --data D watch add cocaine-nl --hs 2939.72 --destination NL
+  cen-query --data D hits                                      # indicator and watch hits
 
 Output: table (default on a terminal), json (NDJSON, one record per line;
 the default when piped) or csv (RFC 4180, canonical field names, lists joined
@@ -132,6 +136,31 @@ int main(int argc, char** argv) {
       "routes", "The most frequent departure → transit → destination paths, with counts");
   routes->add_option("--top", o.top, "Only the N most frequent routes (default 20)");
   auto* audit = app.add_subcommand("audit", "The node's trail of cen-query runs, newest first");
+  auto* alerts = app.add_subcommand(
+      "alerts",
+      "Alerts in force, most urgent and newest first: priority, age, expiry, receipts and "
+      "hits. Updates are applied; cancelled and expired alerts are left out unless --all");
+  alerts->add_flag("--all", o.all, "Also cancelled and expired alerts, marked in STATE");
+  auto* receipts = app.add_subcommand(
+      "receipts",
+      "For one of this office's alerts: every office it went to, when each received it, what "
+      "each did (cen-node ack) and who has not received it yet");
+  receipts->add_option("uuid", o.uuid, "The alert's uuid, or its first 8+ characters")->required();
+  app.add_subcommand("hits",
+                     "Records that matched an alert's indicators (containers, vessel IMO, "
+                     "companies, routes, HS codes) or a watch list, newest first; and hits "
+                     "other offices reported for this office's alerts");
+  auto* watch = app.add_subcommand(
+      "watch",
+      "Watch lists: filters saved under a name; every record applied from then on that "
+      "matches becomes a hit (cen-query hits, and the agent's --on-hit hook)");
+  watch->require_subcommand(1);
+  auto* watch_add = watch->add_subcommand(
+      "add", "Save the filters given (any cen-query filter, --text too) as watch NAME");
+  watch_add->add_option("name", o.watch_name, "1-64 of A-Z a-z 0-9 _ . -")->required();
+  auto* watch_list = watch->add_subcommand("list", "Every watch, its filter and its hits");
+  auto* watch_remove = watch->add_subcommand("remove", "Delete watch NAME (its hits stay)");
+  watch_remove->add_option("name", o.watch_name, "The watch's name")->required();
 
   try {
     app.parse(argc, argv);
@@ -144,6 +173,12 @@ int main(int argc, char** argv) {
   if (stats->parsed()) verb = cen::node::QueryVerb::kStats;
   if (routes->parsed()) verb = cen::node::QueryVerb::kRoutes;
   if (audit->parsed()) verb = cen::node::QueryVerb::kAudit;
+  if (alerts->parsed()) verb = cen::node::QueryVerb::kAlerts;
+  if (receipts->parsed()) verb = cen::node::QueryVerb::kReceipts;
+  if (app.got_subcommand("hits")) verb = cen::node::QueryVerb::kHits;
+  if (watch_add->parsed()) verb = cen::node::QueryVerb::kWatchAdd;
+  if (watch_list->parsed()) verb = cen::node::QueryVerb::kWatchList;
+  if (watch_remove->parsed()) verb = cen::node::QueryVerb::kWatchRemove;
   o.terminal = isatty(STDOUT_FILENO) == 1;
   o.width = TerminalWidth();
   o.arguments.assign(argv + 1, argv + argc);

@@ -39,8 +39,10 @@ std::string Joined(const std::vector<std::string>& parts) {
   return out;
 }
 
+}  // namespace
+
 // The uuid `wanted` names: itself, or the one record whose uuid starts with it.
-common::Result<std::string> Resolve(common::Database& db, const std::string& wanted) {
+common::Result<std::string> RecordShow::Resolve(common::Database& db, const std::string& wanted) {
   const bool hexish = !wanted.empty() && std::all_of(wanted.begin(), wanted.end(), [](char c) {
     return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
   });
@@ -69,8 +71,6 @@ common::Result<std::string> Resolve(common::Database& db, const std::string& wan
     return common::UsageError("show: '" + wanted + "' matches several records; give more of it");
   return found[0];
 }
-
-}  // namespace
 
 common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOptions& o,
                                              std::ostream& out) {

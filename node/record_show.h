@@ -3,6 +3,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <string>
 
 #include "common/sqlite_db.h"
 #include "node/query_command.h"
@@ -16,6 +17,9 @@ class RecordShow {
   // way needs o.include_restricted.
   static common::Result<QueryOutcome> Run(common::Database& db, const QueryOptions& o,
                                           std::ostream& out);
+  // The uuid `wanted` names: itself, or the one record whose uuid starts
+  // with it (8+ characters). UsageError when it names none or several.
+  static common::Result<std::string> Resolve(common::Database& db, const std::string& wanted);
 };
 
 }  // namespace cen::node

@@ -62,6 +62,8 @@ struct Replica::Statements {
   common::Statement delete_text;
   common::Statement insert_text;
   common::Statement cursor;
+  common::Statement upsert_receipt;
+  common::Statement upsert_link;
 
   static common::Result<Statements> Prepare(common::Database& db) {
     const char* sql[] = {
@@ -88,6 +90,15 @@ struct Replica::Statements {
         "INSERT INTO records_fts(rowid, description, location, concealment, title, body) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         "UPDATE cursor SET gseq=? WHERE id=1",
+        "INSERT INTO receipts(uuid, version, gseq, alert, office, action, at, by, note, "
+        "hit_record, hit_indicator, hit_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(uuid) DO UPDATE SET version=excluded.version, gseq=excluded.gseq, "
+        "action=excluded.action, at=excluded.at, by=excluded.by, note=excluded.note, "
+        "hit_record=excluded.hit_record, hit_indicator=excluded.hit_indicator, "
+        "hit_value=excluded.hit_value WHERE excluded.version > receipts.version",
+        "INSERT INTO alert_links(uuid, target, msg_type, gseq) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(uuid, target) DO UPDATE SET msg_type=excluded.msg_type, gseq=excluded.gseq "
+        "WHERE excluded.gseq > alert_links.gseq",
     };
     std::vector<common::Statement> prepared;
     for (const char* text : sql) {
@@ -97,7 +108,8 @@ struct Replica::Statements {
     }
     return Statements{std::move(prepared[0]), std::move(prepared[1]), std::move(prepared[2]),
                       std::move(prepared[3]), std::move(prepared[4]), std::move(prepared[5]),
-                      std::move(prepared[6]), std::move(prepared[7])};
+                      std::move(prepared[6]), std::move(prepared[7]), std::move(prepared[8]),
+                      std::move(prepared[9])};
   }
 };
 
@@ -178,7 +190,42 @@ common::Status Replica::ApplyOne(Statements& st, const json& rec, int64_t gseq, 
   // it early): nothing more to do.
   *applied = db_->Changes() == 1;
   if (!*applied) return common::Status::Ok();
-  return Index(st, rec, uuid, version, gseq, origin, received_at);
+  const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
+  if (kind == "receipt") return KeepReceipt(st, rec, uuid, version, gseq, origin);
+  CEN_RETURN_IF_ERROR(Index(st, rec, uuid, version, gseq, origin, received_at));
+  if (kind == "alert") CEN_RETURN_IF_ERROR(LinkAlert(st, rec, uuid, gseq));
+  return observer_ ? observer_(rec) : common::Status::Ok();
+}
+
+common::Status Replica::KeepReceipt(Statements& st, const json& rec, const std::string& uuid,
+                                    int64_t version, int64_t gseq, const std::string& origin) {
+  common::Statement& up = st.upsert_receipt;
+  up.Bind(1, uuid).Bind(2, version).Bind(3, gseq);
+  up.Bind(4, common::WireFrame::StringOr(rec, "alert", "")).Bind(5, origin);
+  up.Bind(6, common::WireFrame::StringOr(rec, "action", ""))
+      .Bind(7, common::WireFrame::StringOr(rec, "at", ""));
+  BindOptional(up, 8, Text(rec, "by"));
+  BindOptional(up, 9, Text(rec, "note"));
+  const auto hit = rec.find("hit");
+  const bool has_hit = hit != rec.end() && hit->is_object();
+  BindOptional(up, 10, has_hit ? Text(*hit, "record") : std::nullopt);
+  BindOptional(up, 11, has_hit ? Text(*hit, "indicator") : std::nullopt);
+  BindOptional(up, 12, has_hit ? Text(*hit, "value") : std::nullopt);
+  return up.Run();
+}
+
+common::Status Replica::LinkAlert(Statements& st, const json& rec, const std::string& uuid,
+                                  int64_t gseq) {
+  const std::string msg_type = common::WireFrame::StringOr(rec, "msg_type", "alert");
+  if (msg_type != "update" && msg_type != "cancel") return common::Status::Ok();
+  const auto references = rec.find("references");
+  if (references == rec.end() || !references->is_array()) return common::Status::Ok();
+  for (const json& target : *references) {
+    if (!target.is_string()) continue;
+    st.upsert_link.Bind(1, uuid).Bind(2, target.get<std::string>()).Bind(3, msg_type);
+    CEN_RETURN_IF_ERROR(st.upsert_link.Bind(4, gseq).Run());
+  }
+  return common::Status::Ok();
 }
 
 common::Status Replica::Index(Statements& st, const json& rec, const std::string& uuid,
@@ -253,7 +300,7 @@ common::Status Replica::Reset(const std::string& epoch) {
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(
       db_->Exec("DELETE FROM records; DELETE FROM record_versions; DELETE FROM record_countries; "
-                "DELETE FROM records_fts;"));
+                "DELETE FROM records_fts; DELETE FROM receipts; DELETE FROM alert_links;"));
   auto stmt = db_->Prepare("UPDATE cursor SET epoch=?, gseq=0 WHERE id=1");
   if (!stmt.ok()) return stmt.status();
   CEN_RETURN_IF_ERROR(stmt->Bind(1, epoch).Run());

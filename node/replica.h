@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -25,7 +26,13 @@ namespace cen::node {
 
 class Replica {
  public:
+  // Runs inside the applying transaction for every alert or seizure version
+  // newly applied (not for receipts, nor for a version already held); its
+  // error rolls the whole transaction back.
+  using Observer = std::function<common::Status(const nlohmann::json& record)>;
+
   explicit Replica(common::Database* db) : db_(db) {}
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
 
   common::Status Load();
   const std::string& epoch() const { return epoch_; }
@@ -63,7 +70,16 @@ class Replica {
                        int64_t version, int64_t gseq, const std::string& origin,
                        const std::string& received_at);
 
+  // A receipt for one of this node's alerts: kept in `receipts`, not in
+  // `records` (searches never see it).
+  common::Status KeepReceipt(Statements& st, const nlohmann::json& rec, const std::string& uuid,
+                             int64_t version, int64_t gseq, const std::string& origin);
+  // An update or cancel: links it to the alerts it references.
+  common::Status LinkAlert(Statements& st, const nlohmann::json& rec, const std::string& uuid,
+                           int64_t gseq);
+
   common::Database* db_;  // not owned
+  Observer observer_;
   std::string epoch_;
   int64_t cursor_ = 0;
 };

@@ -458,17 +458,23 @@ void Cluster::WaitForConvergence(const AcceptedRecords& accepted,
   std::string what = "nodes";
   for (const auto& id : ids) what += " " + id;
   what += " connected, outbox 0, " + std::to_string(want) +
-          " records, replica_gseq = hub_head = " + std::to_string(journal);
+          " records, replica_gseq = hub_head = " + std::to_string(journal) +
+          " + the receipts journaled";
   WaitUntil(
       [&](std::string& observed) {
+        // Nodes acknowledge the alerts they receive: receipts are journaled
+        // too (they reach only the alert's origin, not `records`).
+        const std::int64_t receipts =
+            HubQuery("SELECT count(*) FROM journal WHERE kind = 'receipt'");
+        const std::int64_t head = journal + receipts;
+        observed = "receipts journaled: " + std::to_string(receipts) + "\n";
         bool all = true;
         for (const auto& id : ids) {
           const nlohmann::json status = Status(id);
           observed += id + ": " + status.dump() + "\n";
           all = all && StringField(status, "hub_state") == "connected" &&
                 IntField(status, "outbox") == 0 && IntField(status, "records") == want &&
-                IntField(status, "replica_gseq") == journal &&
-                IntField(status, "hub_head") == journal;
+                IntField(status, "replica_gseq") == head && IntField(status, "hub_head") == head;
         }
         return all;
       },

@@ -1,0 +1,108 @@
+#include "hub/alert_delivery.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "common/msgpack_json.h"
+#include "common/record_validator.h"
+#include "hub/group_registry.h"
+#include "hub/node_registry.h"
+#include "hub/scope_policy.h"
+
+namespace cen::hub {
+namespace {
+
+std::string Text(const nlohmann::json& rec, const char* key) {
+  const auto it = rec.find(key);
+  return it != rec.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+struct Alert {
+  std::string origin, scope, title, received_at;
+  int64_t version = 0;
+  bool expired = false;
+};
+
+}  // namespace
+
+common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::UndeliveredUrgent(
+    common::Database& db, int64_t now_millis) {
+  NodeRegistry registry(&db);
+  GroupRegistry groups(&db);
+  CEN_RETURN_IF_ERROR(registry.Refresh());
+  CEN_RETURN_IF_ERROR(groups.Refresh());
+  const ScopePolicy policy(&groups);
+
+  // Urgent alerts are the priority lane's lane 2 (journal_lane index); the
+  // latest version of each decides its title, scope and expiry.
+  auto urgent = db.Prepare(
+      "SELECT uuid, version, origin, scope, body, received_at FROM journal "
+      "WHERE lane = 2 AND gseq > 0 AND kind = 'alert' ORDER BY gseq");
+  if (!urgent.ok()) return urgent.status();
+  std::map<std::string, Alert> alerts;
+  while (true) {
+    auto row = urgent->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    auto rec = common::MsgpackJson::Decode(urgent->ColumnBlob(4));
+    if (!rec.ok() || Text(*rec, "msg_type") != "alert") continue;
+    Alert& a = alerts[urgent->ColumnText(0)];
+    if (urgent->ColumnInt(1) < a.version) continue;
+    a = Alert{urgent->ColumnText(2), urgent->ColumnText(3), Text(*rec, "title"),
+              urgent->ColumnText(5), urgent->ColumnInt(1),  false};
+    const auto expires = common::RecordValidator::TimestampMillis(Text(*rec, "expires_at"));
+    a.expired = expires && *expires <= now_millis;
+  }
+  if (alerts.empty()) return std::vector<Undelivered>{};
+
+  // Cancels may have any priority: read the alerts of each origin (by the
+  // journal_natural_key index), there are few.
+  auto by_origin = db.Prepare("SELECT body FROM journal WHERE origin = ? AND kind = 'alert'");
+  if (!by_origin.ok()) return by_origin.status();
+  std::set<std::string> origins;
+  for (const auto& [uuid, a] : alerts) origins.insert(a.origin);
+  for (const std::string& origin : origins) {
+    by_origin->Bind(1, origin);
+    while (true) {
+      auto row = by_origin->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      auto rec = common::MsgpackJson::Decode(by_origin->ColumnBlob(0));
+      if (!rec.ok() || Text(*rec, "msg_type") != "cancel") continue;
+      for (const auto& ref : rec->value("references", nlohmann::json::array())) {
+        if (ref.is_string()) alerts.erase(ref.get<std::string>());
+      }
+    }
+    by_origin->Reset();
+  }
+
+  auto receipts = db.Prepare(
+      "SELECT DISTINCT origin FROM journal WHERE kind = 'receipt' AND ref IN "
+      "('delivered:' || ?1, 'seen:' || ?1, 'actioned:' || ?1, 'no-trace:' || ?1)");
+  if (!receipts.ok()) return receipts.status();
+  std::vector<Undelivered> out;
+  for (const auto& [uuid, a] : alerts) {
+    if (a.expired) continue;
+    std::set<std::string> received;
+    receipts->Bind(1, uuid);
+    while (true) {
+      auto row = receipts->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      received.insert(receipts->ColumnText(0));
+    }
+    receipts->Reset();
+    for (const std::string& office : policy.Audience(registry, a.scope, a.origin)) {
+      if (!received.contains(office)) {
+        out.push_back({office, uuid, a.origin, a.title, a.received_at});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Undelivered& x, const Undelivered& y) {
+    return std::tie(x.office, x.received_at, x.alert) < std::tie(y.office, y.received_at, y.alert);
+  });
+  return out;
+}
+
+}  // namespace cen::hub
