@@ -44,6 +44,10 @@ struct OfficeReceipts {
   int64_t hits = 0;
 };
 
+// This node's own receipts come back to it too (an origin sees its own
+// records): they say nothing about who received its alerts.
+constexpr const char* kOthers = "office != (SELECT value FROM meta WHERE key = 'node_id')";
+
 common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Database& db,
                                                                  const std::string& alert) {
   std::map<std::string, OfficeReceipts> offices;
@@ -57,8 +61,9 @@ common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Databas
     offices[audience->ColumnText(0)];
   }
   auto receipts = db.Prepare(
-      "SELECT office, action, at, coalesce(by, ''), coalesce(note, '') FROM receipts "
-      "WHERE alert = ? ORDER BY at");
+      std::string("SELECT office, action, at, coalesce(by, ''), coalesce(note, '') FROM receipts "
+                  "WHERE alert = ? AND ") +
+      kOthers + " ORDER BY at");
   if (!receipts.ok()) return receipts.status();
   receipts->Bind(1, alert);
   while (true) {
@@ -256,14 +261,15 @@ common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const Quer
                                                 std::ostream& out) {
   // Found here, then reported by other offices for this node's alerts.
   auto stmt = db.Prepare(
-      "SELECT h.at, '' AS office, h.source, h.indicator, h.value, h.record, "
-      "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
-      "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
-      "FROM hits h LEFT JOIN records r ON r.uuid = h.record "
-      "UNION ALL "
-      "SELECT c.at, c.office, c.alert, c.hit_indicator, c.hit_value, c.hit_record, '', '', "
-      "       c.office, '', '' FROM receipts c WHERE c.action = 'hit' "
-      "ORDER BY 1 DESC");
+      std::string(
+          "SELECT h.at, '' AS office, h.source, h.indicator, h.value, h.record, "
+          "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
+          "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
+          "FROM hits h LEFT JOIN records r ON r.uuid = h.record "
+          "UNION ALL "
+          "SELECT c.at, c.office, c.alert, c.hit_indicator, c.hit_value, c.hit_record, '', '', "
+          "       c.office, '', '' FROM receipts c WHERE c.action = 'hit' AND c.") +
+      kOthers + " ORDER BY 1 DESC");
   if (!stmt.ok()) return stmt.status();
   auto book = AlertBook::Load(db, common::Clock::NowMillis());
   if (!book.ok()) return book.status();

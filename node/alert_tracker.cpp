@@ -17,7 +17,6 @@ namespace {
 constexpr auto kRefreshEvery = std::chrono::seconds(30);
 // Records per history-scan transaction.
 constexpr int64_t kScanSlice = 5000;
-constexpr auto kWatchCheckEvery = std::chrono::seconds(1);
 
 std::string TextOf(const json& rec, const char* key) {
   const auto it = rec.find(key);
@@ -108,9 +107,16 @@ common::Status AlertTracker::OnAlert(const json& alert) {
 
 common::Status AlertTracker::Refresh() {
   const auto now = std::chrono::steady_clock::now();
-  // A watch added by cen-query (another process) counts from the next check.
-  if (!stale_ && now - watches_checked_at_ < kWatchCheckEvery) return common::Status::Ok();
-  watches_checked_at_ = now;
+  // A watch added by cen-query (another process) counts from its commit on:
+  // data_version changes whenever another connection commits, so the watch
+  // names are read again only then.
+  auto version = db_->QueryInt("PRAGMA data_version");
+  if (!version.ok()) return version.status();
+  const int64_t data_version = version->value_or(0);
+  if (!stale_ && data_version == data_version_ && now - refreshed_at_ < kRefreshEvery) {
+    return common::Status::Ok();
+  }
+  data_version_ = data_version;
   auto names = db_->Prepare("SELECT group_concat(name || created_at, '|') FROM watches");
   if (!names.ok()) return names.status();
   auto row = names->Step();

@@ -83,8 +83,8 @@ class AlertTracker {
   bool stale_ = true;
   bool queued_ = false;  // alerts changed since Refresh()
   std::chrono::steady_clock::time_point refreshed_at_;
-  std::chrono::steady_clock::time_point watches_checked_at_;
-  std::string watches_seen_;  // names and dates of the watches loaded
+  int64_t data_version_ = -1;  // PRAGMA data_version when the watches were read
+  std::string watches_seen_;   // names and dates of the watches loaded
   std::vector<Indicators> indicators_;
   std::vector<Watch> watches_;
 };

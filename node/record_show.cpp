@@ -47,7 +47,7 @@ common::Result<std::string> RecordShow::Resolve(common::Database& db, const std:
     return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
   });
   if (!hexish || wanted.size() < kMinPrefix)
-    return common::UsageError("show: '" + wanted +
+    return common::UsageError("UUID: '" + wanted +
                               "' is not a record uuid (give the uuid, or its first 8 or more "
                               "characters, as cen-query prints it)");
   std::string lower = wanted;
@@ -64,11 +64,11 @@ common::Result<std::string> RecordShow::Resolve(common::Database& db, const std:
     found.push_back(stmt->ColumnText(0));
   }
   if (found.empty())
-    return common::NotFound("show: no record " + wanted +
+    return common::NotFound("no record " + wanted +
                             " in this replica (it may not exist, not be replicated yet, or be "
                             "outside this node's scopes)");
   if (found.size() > 1)
-    return common::UsageError("show: '" + wanted + "' matches several records; give more of it");
+    return common::UsageError("UUID: '" + wanted + "' matches several records; give more of it");
   return found[0];
 }
 

@@ -1,0 +1,377 @@
+// End-to-end: alerts act like alerts. Three offices on loopback: EU raises
+// alerts, AF and AS receive them. Checked with the real binaries: delivery
+// receipts sent by the agents by themselves, an action receipt from
+// `cen-node ack`, indicator hits against history and new seizures (reported
+// back to EU), a watch list, the --on-alert/--on-hit hooks (one of them
+// failing), updates and a cancel, an expired alert, what the hub refuses
+// (a cancel of another office's alert, a reference to an update) and
+// `cen-hub status` naming an office that has not received an urgent alert.
+// Every wait polls with a deadline; no sleep synchronises anything.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/sqlite_db.h"
+#include "tests/e2e/cluster.h"
+
+namespace cen::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+constexpr auto kTimeout = std::chrono::seconds(60);
+
+std::string Line(const json& record) { return record.dump(); }
+
+json Seizure(const std::string& ref, const json& extra) {
+  json s = {{"kind", "seizure"},
+            {"ref", ref},
+            {"seizure_date", "2026-10-02"},
+            {"reporting_country", "NL"},
+            {"commodity", "drugs"},
+            {"description", "Cocaine in a reefer container of bananas"},
+            {"quantity", 120.5},
+            {"unit", "KGM"}};
+  s.update(extra);
+  return s;
+}
+
+json Alert(const std::string& ref, const std::string& title, const json& extra = json::object()) {
+  json a = {{"kind", "alert"},
+            {"ref", ref},
+            {"title", title},
+            {"body", "Watch reefer containers from Guayaquil."},
+            {"priority", "urgent"}};
+  a.update(extra);
+  return a;
+}
+
+std::vector<json> JsonLines(const std::string& text) {
+  std::vector<json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(json::parse(line, nullptr, false));
+  }
+  return out;
+}
+
+std::vector<json> QueryJson(Cluster& cluster, std::string_view id, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--data", cluster.node_dir(id).string(), "--format", "json"});
+  const RunResult r = cluster.RunQuery(args);
+  INFO(r.command << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  return JsonLines(r.out);
+}
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The alert `uuid` in `cen-query alerts [--all]` at `id`, or null.
+json ListedAlert(Cluster& cluster, std::string_view id, const std::string& uuid, bool all) {
+  std::vector<std::string> args = {"alerts"};
+  if (all) args.push_back("--all");
+  for (json& a : QueryJson(cluster, id, args)) {
+    if (a.value("uuid", "") == uuid) return a;
+  }
+  return nullptr;
+}
+
+// EU's receipts for `uuid`, by office; none while EU's replica lacks the alert.
+std::map<std::string, json> Receipts(Cluster& cluster, const std::string& uuid) {
+  std::map<std::string, json> out;
+  const RunResult r = cluster.RunQuery(
+      {"--data", cluster.node_dir("EU").string(), "--format", "json", "receipts", uuid});
+  if (r.exit_code != 0) return out;
+  for (json& line : JsonLines(r.out)) out[line.value("office", "")] = line;
+  return out;
+}
+
+bool HasHit(const std::vector<json>& hits, const std::string& source, const std::string& record,
+            const std::string& indicator, const std::string& office = "") {
+  for (const json& h : hits) {
+    if (h.value("source", "") == source && h.value("record", "") == record &&
+        h.value("indicator", "") == indicator && h.value("office", "") == office)
+      return true;
+  }
+  return false;
+}
+
+// Why the hub rejected the own record `ref` of node `id` (node.db, read-only).
+std::string RejectReason(Cluster& cluster, std::string_view id, const std::string& ref) {
+  auto db = common::Database::Open((cluster.node_dir(id) / "node.db").string(),
+                                   common::Database::Mode::kReadOnly);
+  REQUIRE(db.ok());
+  auto stmt = db->Prepare("SELECT coalesce(reason, '') FROM own_records WHERE ref = ?");
+  REQUIRE(stmt.ok());
+  auto row = stmt->Bind(1, ref).Step();
+  REQUIRE(row.ok());
+  return *row ? stmt->ColumnText(0) : "";
+}
+
+void AppendConfig(const fs::path& node_dir, const std::string& line) {
+  std::ofstream(node_dir / "node.toml", std::ios::app) << line << "\n";
+}
+
+}  // namespace
+
+TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alerts]") {
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}, {"AS", "AS"}});
+  const fs::path alert_log = cluster.dir() / "as-alerts.ndjson";
+  const fs::path hit_log = cluster.dir() / "as-hits.ndjson";
+  AppendConfig(cluster.node_dir("AS"), "on_alert = \"cat >> '" + alert_log.string() + "'\"");
+  AppendConfig(cluster.node_dir("AS"), "on_hit = \"cat >> '" + hit_log.string() + "'\"");
+  // AF's alert hook always fails: logged, retried, and the agent goes on.
+  AppendConfig(cluster.node_dir("AF"), "on_alert = \"exit 3\"");
+  cluster.StartAll();
+
+  // History: AF seized a container before anyone raised an alert about it.
+  const auto old = cluster.Submit("AF", {Line(Seizure("AF-OLD-1", {{"containers", {"CSQU3054383"}},
+                                                                   {"departure", "EC"},
+                                                                   {"destination", "NL"}}))});
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const auto n = QueryJson(cluster, "AS", {}).size();
+        observed = "AS holds " + std::to_string(n);
+        return n == 1;
+      },
+      kTimeout, "AF's seizure at AS");
+
+  const json indicators = {{"containers", {"CSQU3054383"}},
+                           {"vessel_imo", {"9074729"}},
+                           {"companies", {"Frutas del Pacifico"}},
+                           {"routes", json::array({json::array({"EC", "NL"})})},
+                           {"hs_codes", {"293972"}}};
+  const std::string alert = cluster.Submit(
+      "EU", {Line(Alert("EU-A-1", "Reefers from Guayaquil", {{"indicators", indicators}}))})[0];
+
+  SECTION("delivered, hooks run, history hits reported to the origin") {
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          const auto receipts = Receipts(cluster, alert);
+          observed = json(receipts).dump();
+          return receipts.size() == 2 && !receipts.at("AF").value("delivered_at", "").empty() &&
+                 !receipts.at("AS").value("delivered_at", "").empty();
+        },
+        kTimeout, "delivery receipts from AF and AS at EU");
+    // The old seizure matched container and route, at both receiving offices.
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          const auto hits = QueryJson(cluster, "EU", {"hits"});
+          observed = json(hits).dump();
+          return HasHit(hits, alert, old[0], "containers", "AF") &&
+                 HasHit(hits, alert, old[0], "routes", "AS") &&
+                 HasHit(hits, alert, old[0], "containers", "AS");
+        },
+        kTimeout, "hit receipts from AF and AS for AF's old seizure");
+    CHECK(HasHit(QueryJson(cluster, "AS", {"hits"}), alert, old[0], "containers"));
+
+    // The hooks: AS got the alert and its hits on stdin, one JSON per line.
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          observed = ReadAll(alert_log) + ReadAll(hit_log);
+          const auto alerts = JsonLines(ReadAll(alert_log));
+          const auto hits = JsonLines(ReadAll(hit_log));
+          return alerts.size() == 1 && alerts[0].value("uuid", "") == alert && hits.size() >= 2;
+        },
+        kTimeout, "AS's hooks");
+    for (const json& hit : JsonLines(ReadAll(hit_log))) {
+      CHECK(hit.value("alert", "") == alert);
+      CHECK(hit["record"].value("uuid", "") == old[0]);
+    }
+
+    // A new seizure elsewhere matches the vessel and the company.
+    const auto seized = cluster.Submit(
+        "AS",
+        {Line(Seizure("AS-NEW-1", {{"vessel_imo", "IMO 9074729"},
+                                   {"reporting_country", "TH"},
+                                   {"description", "Shipped by FRUTAS DEL PACIFICO, Quito"}}))});
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          const auto hits = QueryJson(cluster, "EU", {"hits"});
+          observed = json(hits).dump();
+          return HasHit(hits, alert, seized[0], "vessel_imo", "AF") &&
+                 HasHit(hits, alert, seized[0], "companies", "AS");
+        },
+        kTimeout, "hits of the new seizure reported to EU");
+
+    // An action receipt, with the agent of AS stopped (queued, sent later).
+    cluster.StopNode("AS");
+    const RunResult ack = cluster.RunNode({"ack", "--data", cluster.node_dir("AS").string(),
+                                           alert.substr(0, 8), "--action", "no-trace", "--note",
+                                           "container not landed", "--by", "officer-7"});
+    INFO(ack.out << ack.err);
+    REQUIRE(ack.exit_code == 0);
+    cluster.StartNode("AS");
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          const auto receipts = Receipts(cluster, alert);
+          observed = json(receipts).dump();
+          return receipts.count("AS") == 1 && receipts.at("AS").value("action", "") == "no-trace";
+        },
+        kTimeout, "AS's action receipt at EU");
+    const json as = Receipts(cluster, alert).at("AS");
+    CHECK(as.value("by", "") == "officer-7");
+    CHECK(as.value("note", "") == "container not landed");
+    // The alert list at EU counts them.
+    const json listed = ListedAlert(cluster, "EU", alert, false);
+    CHECK(listed.value("received", -1) == 2);
+    CHECK(listed.value("acted", -1) == 1);
+
+    // AF's failing hook was retried and logged; AF's agent is still up.
+    CHECK(cluster.Status("AF").value("hub_state", "") == "connected");
+    // An office cannot ack its own alert, nor an alert it does not hold.
+    CHECK(
+        cluster
+            .RunNode({"ack", "--data", cluster.node_dir("EU").string(), alert, "--action", "seen"})
+            .exit_code == 2);
+    CHECK(cluster
+              .RunNode({"ack", "--data", cluster.node_dir("AS").string(),
+                        "01900000-0000-7000-8000-000000000000", "--action", "seen"})
+              .exit_code == 1);
+  }
+
+  SECTION("updates, a cancel, expiry, and what the hub refuses") {
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          observed = ListedAlert(cluster, "AS", alert, false).dump();
+          return !ListedAlert(cluster, "AS", alert, false).is_null();
+        },
+        kTimeout, "the alert active at AS");
+    const std::string update = cluster.Submit(
+        "EU",
+        {Line(Alert("EU-A-1-U1", "Reefers from Guayaquil and Manta",
+                    {{"msg_type", "update"}, {"references", {alert}}, {"priority", "high"}}))})[0];
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          const json a = ListedAlert(cluster, "AS", alert, false);
+          observed = a.dump();
+          return !a.is_null() &&
+                 a["alert"].value("title", "") == "Reefers from Guayaquil and Manta";
+        },
+        kTimeout, "the update in force at AS");
+    CHECK(ListedAlert(cluster, "AS", alert, false)["alert"].value("priority", "") == "high");
+
+    // AF may not cancel EU's alert; an update cannot be referenced either.
+    const auto forged =
+        cluster.Submit("AF", {Line(Alert("AF-CANCEL", "Cancel EU's alert",
+                                         {{"msg_type", "cancel"}, {"references", {alert}}}))});
+    const auto chained =
+        cluster.Submit("EU", {Line(Alert("EU-A-1-U2", "Update of an update",
+                                         {{"msg_type", "update"}, {"references", {update}}}))});
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          observed = cluster.Status("AF").dump() + cluster.Status("EU").dump();
+          return cluster.Status("AF").value("rejected", -1) == 1 &&
+                 cluster.Status("EU").value("rejected", -1) == 1;
+        },
+        kTimeout, "the hub's answers");
+    CHECK(cluster.HubQuery("SELECT count(*) FROM journal WHERE ref = 'AF-CANCEL'") == 0);
+    CHECK(cluster.HubQuery("SELECT count(*) FROM journal WHERE ref = 'EU-A-1-U2'") == 0);
+    CHECK_THAT(RejectReason(cluster, "AF", "AF-CANCEL"),
+               Catch::Contains("belongs to node EU; only its origin may cancel it"));
+    CHECK_THAT(RejectReason(cluster, "EU", "EU-A-1-U2"),
+               Catch::Contains("is itself an update; name the original alert"));
+
+    cluster.Submit("EU", {Line(Alert("EU-A-1-C", "Cancelled: seized in Antwerp",
+                                     {{"msg_type", "cancel"}, {"references", {alert}}}))});
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          observed = ListedAlert(cluster, "AS", alert, true).dump();
+          return ListedAlert(cluster, "AS", alert, false).is_null() &&
+                 ListedAlert(cluster, "AS", alert, true).value("state", "") == "cancelled";
+        },
+        kTimeout, "the alert cancelled at AS");
+    const RunResult show = cluster.RunQuery(
+        {"--data", cluster.node_dir("AS").string(), "--format", "table", "show", alert});
+    CHECK(show.out.find("Life cycle (cancelled)") != std::string::npos);
+    CHECK(show.out.find("update  " + update) != std::string::npos);
+
+    // Expired on arrival: never in the active list, marked with --all.
+    const std::string expired =
+        cluster.Submit("EU", {Line(Alert("EU-A-OLD", "Old alert",
+                                         {{"priority", "normal"},
+                                          {"issued_at", "2026-01-01T08:00:00Z"},
+                                          {"expires_at", "2026-01-02T08:00:00+01:00"}}))})[0];
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          observed = ListedAlert(cluster, "AS", expired, true).dump();
+          return ListedAlert(cluster, "AS", expired, true).value("state", "") == "expired";
+        },
+        kTimeout, "the expired alert at AS");
+    CHECK(ListedAlert(cluster, "AS", expired, false).is_null());
+  }
+
+  SECTION("watch lists, scopes and the hub's view of undelivered alerts") {
+    const RunResult add =
+        cluster.RunQuery({"--data", cluster.node_dir("AS").string(), "watch", "add", "tobacco-th",
+                          "--commodity", "tobacco", "--reporting-country", "TH"});
+    INFO(add.out << add.err);
+    REQUIRE(add.exit_code == 0);
+    CHECK(cluster.RunQuery({"--data", cluster.node_dir("AS").string(), "watch", "add", "empty"})
+              .exit_code == 2);
+    const auto seized = cluster.Submit(
+        "AF", {Line(Seizure("AF-CIG-1", {{"commodity", "tobacco"},
+                                         {"reporting_country", "TH"},
+                                         {"description", "Cigarettes in furniture"}})),
+               Line(Seizure("AF-CIG-2", {{"commodity", "tobacco"}, {"reporting_country", "FR"}}))});
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          const auto hits = QueryJson(cluster, "AS", {"hits"});
+          observed = json(hits).dump();
+          return HasHit(hits, "watch:tobacco-th", seized[0], "watch");
+        },
+        kTimeout, "the watch hit at AS");
+    CHECK_FALSE(HasHit(QueryJson(cluster, "AS", {"hits"}), "watch:tobacco-th", seized[1], "watch"));
+    const auto watches = QueryJson(cluster, "AS", {"watch", "list"});
+    REQUIRE(watches.size() == 1);
+    CHECK(watches[0].value("hits", -1) == 1);
+
+    // An alert for AF alone: AS never sees it, so never sends a receipt.
+    const std::string private_alert =
+        cluster.Submit("EU", {Line(Alert("EU-A-AF", "For AF only", {{"scope", "nodes:AF"}}))})[0];
+    // An urgent alert while AS is down: the hub names AS as not reached.
+    cluster.StopNode("AS");
+    const std::string late = cluster.Submit("EU", {Line(Alert("EU-A-2", "While AS was down"))})[0];
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          const json status = cluster.HubStatus();
+          observed = status.dump();
+          bool af_delivered = true, as_waiting = false;
+          for (const json& u : status.value("undelivered_urgent", json::array())) {
+            if (u.value("alert", "") == late && u.value("office", "") == "AF") af_delivered = false;
+            if (u.value("alert", "") == late && u.value("office", "") == "AS") as_waiting = true;
+          }
+          return af_delivered && as_waiting;
+        },
+        kTimeout, "cen-hub status: AS has not received the urgent alert, AF has");
+    const RunResult text = cluster.RunHub({"status", "--data", cluster.hub_dir().string()});
+    CHECK(text.out.find("not yet received") != std::string::npos);
+    cluster.StartNode("AS");
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          const json status = cluster.HubStatus();
+          observed = status.dump();
+          return status.value("undelivered_urgent", json::array()).empty();
+        },
+        kTimeout, "every urgent alert received");
+    const auto receipts = Receipts(cluster, private_alert);
+    CHECK(receipts.size() == 1);
+    CHECK(receipts.count("AF") == 1);
+    CHECK(cluster.HubQuery("SELECT count(*) FROM journal WHERE kind = 'receipt' AND origin = 'AS' "
+                           "AND ref LIKE '%" +
+                           private_alert + "'") == 0);
+  }
+}
+
+}  // namespace cen::e2e
