@@ -111,7 +111,8 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
     if (expires && *expires <= now_millis) a.state = State::kExpired;
   }
   std::sort(book.alerts_.begin(), book.alerts_.end(), [](const Alert& x, const Alert& y) {
-    return std::make_tuple(x.rank(), -x.gseq) < std::make_tuple(y.rank(), -y.gseq);
+    return std::make_tuple(x.state != State::kActive, x.rank(), -x.gseq) <
+           std::make_tuple(y.state != State::kActive, y.rank(), -y.gseq);
   });
   std::sort(book.roots_.begin(), book.roots_.end());
   return book;

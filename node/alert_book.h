@@ -42,7 +42,7 @@ class AlertBook {
 
   static common::Result<AlertBook> Load(common::Database& db, int64_t now_millis);
 
-  // Most urgent first, then newest first.
+  // Alerts in force first; then most urgent, then newest first.
   const std::vector<Alert>& alerts() const { return alerts_; }
   const Alert* Find(const std::string& uuid) const;
   // The original alert an update or cancel belongs to (itself for an alert).

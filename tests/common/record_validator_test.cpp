@@ -832,3 +832,55 @@ TEST_CASE("RecordValidator takes nominal offender details from users only", "[co
                    KeyPolicy::kKeepUnknown);
   }
 }
+
+TEST_CASE("Receipts come from nodes only, with what they answer", "[common][validator][alerts]") {
+  const json receipt = json::parse(R"({
+    "kind": "receipt", "ref": "seen:0190f2c1-1234-7abc-8def-0123456789ab",
+    "uuid": "0190f2c1-aaaa-7abc-8def-0123456789ab", "version": 1, "scope": "nodes:EU",
+    "alert": "0190f2c1-1234-7abc-8def-0123456789ab", "action": "seen",
+    "at": "2026-11-30T10:00:00Z", "by": "officer-7", "note": "checked the manifest"
+  })");
+  ExpectValid(receipt, "an action receipt", json::object(), KeyPolicy::kKeepUnknown);
+  ExpectValid(receipt, "a hit receipt",
+              {{"action", "hit"},
+               {"hit",
+                {{"record", "0190f2c1-bbbb-7abc-8def-0123456789ab"},
+                 {"indicator", "containers"},
+                 {"value", "CSQU3054383"}}}},
+              KeyPolicy::kKeepUnknown);
+
+  const FailCase cases[] = {
+      {"handed in by a user", {{"uuid", nullptr}, {"version", nullptr}}, "kind", "receipts are written by the node itself"},
+      {"no alert", {{"alert", nullptr}}, "alert", "required"},
+      {"alert not a uuid", {{"alert", "A-1"}}, "alert", "UUID"},
+      {"unknown action", {{"action", "lost"}}, "action", "delivered, seen, actioned, no-trace, hit"},
+      {"no time", {{"at", nullptr}}, "at", "required"},
+      {"bad time", {{"at", "yesterday"}}, "at", "RFC 3339"},
+      {"hit without details", {{"action", "hit"}}, "hit", "required when action is hit"},
+      {"details without hit", {{"hit", {{"record", "x"}}}}, "hit", "only with action hit"},
+      {"long note", {{"note", Repeat("n", 1001)}}, "note", "at most 1000"},
+  };
+  for (const FailCase& c : cases) {
+    if (std::string(c.name) == "handed in by a user") {
+      ExpectOneError(receipt, c);
+    } else {
+      ExpectOneError(receipt, c, KeyPolicy::kKeepUnknown);
+    }
+  }
+  json bad_hit = receipt;
+  bad_hit.merge_patch({{"action", "hit"},
+                       {"hit", {{"record", "r"}, {"indicator", "ships"}, {"value", ""}}}});
+  const std::vector<FieldError> errors = Validate(bad_hit, KeyPolicy::kKeepUnknown);
+  INFO(Describe(errors));
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0].field == "hit.record");
+  CHECK(errors[1].field == "hit.indicator");
+  CHECK(errors[2].field == "hit.value");
+}
+
+TEST_CASE("Timestamps read as Unix milliseconds", "[common][validator]") {
+  CHECK(RecordValidator::TimestampMillis("1970-01-01T00:00:01.250Z") == 1250);
+  CHECK(RecordValidator::TimestampMillis("2026-01-02T08:00:00+01:00") ==
+        RecordValidator::TimestampMillis("2026-01-02T07:00:00Z"));
+  CHECK_FALSE(RecordValidator::TimestampMillis("2026-01-02").has_value());
+}

@@ -485,7 +485,21 @@ void Cluster::RequireConverged(const AcceptedRecords& accepted,
                                const std::vector<std::string>& ids) {
   std::map<std::string, std::vector<nlohmann::json>> replicas;
   for (const auto& id : ids) replicas[id] = Query(id);
-  const std::vector<std::string> problems = FindReplicaProblems(accepted, replicas);
+  std::set<std::int64_t> receipts;
+  {
+    auto db = common::Database::Open((hub_dir() / "hub.db").string(),
+                                     common::Database::Mode::kReadOnly);
+    REQUIRE(db.ok());
+    auto stmt = db->Prepare("SELECT gseq FROM journal WHERE kind = 'receipt'");
+    REQUIRE(stmt.ok());
+    while (true) {
+      auto row = stmt->Step();
+      REQUIRE(row.ok());
+      if (!*row) break;
+      receipts.insert(stmt->ColumnInt(0));
+    }
+  }
+  const std::vector<std::string> problems = FindReplicaProblems(accepted, replicas, receipts);
   if (!problems.empty()) {
     std::ostringstream text;
     text << accepted.size() << " accepted records; replicas hold";

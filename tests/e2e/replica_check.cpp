@@ -55,7 +55,8 @@ void AddAccepted(AcceptedRecords& accepted, std::string_view origin,
 
 std::vector<std::string> FindReplicaProblems(
     const AcceptedRecords& accepted,
-    const std::map<std::string, std::vector<nlohmann::json>>& replicas) {
+    const std::map<std::string, std::vector<nlohmann::json>>& replicas,
+    const std::set<std::int64_t>& receipt_gseqs) {
   std::vector<std::string> out;
   ProblemList problems(out);
   // uuid -> (first replica that holds it, its object there)
@@ -124,9 +125,9 @@ std::vector<std::string> FindReplicaProblems(
                    std::to_string(gseqs.size() - distinct.size()) + " duplicate values");
     }
     // Each replica sees the whole journal: J entries, one per version.
-    std::int64_t journal = 0;
+    std::int64_t journal = static_cast<std::int64_t>(receipt_gseqs.size());
     for (const auto& [uuid, want] : accepted) journal += want.version;
-    const bool amended = journal != static_cast<std::int64_t>(accepted.size());
+    const bool amended = journal != static_cast<std::int64_t>(accepted.size() + receipt_gseqs.size());
     if (!distinct.empty() && (*distinct.begin() < 1 || *distinct.rbegin() > journal)) {
       problems.Add(node, "gseq out of range",
                    "seen " + std::to_string(*distinct.begin()) + ".." +
@@ -135,7 +136,9 @@ std::vector<std::string> FindReplicaProblems(
     }
     if (!amended) {
       std::int64_t contiguous = 0;  // 1..contiguous are all present
-      while (contiguous < journal && distinct.count(contiguous + 1) != 0) ++contiguous;
+      while (contiguous < journal && (distinct.count(contiguous + 1) != 0 ||
+                                      receipt_gseqs.count(contiguous + 1) != 0))
+        ++contiguous;
       if (contiguous != journal) {
         problems.Add(node, "gseq not dense 1..N",
                      "N = " + std::to_string(journal) + "; 1.." + std::to_string(contiguous) +

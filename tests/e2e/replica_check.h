@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -39,11 +40,14 @@ void AddAccepted(AcceptedRecords& accepted, std::string_view origin,
 //  - `origin` is the submitting node, `version` the latest one; every field of
 //    the latest submitted content is kept unchanged;
 //  - gseq values are unique, within 1..J where J (the journal's length) is the
-//    sum of the versions, and dense 1..J when nothing was amended;
+//    sum of the versions plus the receipts, and, with `receipt_gseqs` (the
+//    gseqs of receipts, which reach only an alert's origin and are never
+//    listed), dense 1..J when nothing was amended;
 //  - a uuid's whole object is identical in every replica.
 // Returns one line per problem found; empty means the replicas converged.
 std::vector<std::string> FindReplicaProblems(
     const AcceptedRecords& accepted,
-    const std::map<std::string, std::vector<nlohmann::json>>& replicas);
+    const std::map<std::string, std::vector<nlohmann::json>>& replicas,
+    const std::set<std::int64_t>& receipt_gseqs = {});
 
 }  // namespace cen::e2e

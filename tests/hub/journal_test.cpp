@@ -346,3 +346,121 @@ TEST_CASE("Journal appends nothing when the database is busy", "[hub][journal]")
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].gseq == 1);
 }
+
+namespace {
+
+json Alert(const std::string& ref, const std::string& uuid, const std::string& msg_type = "alert",
+           const json& references = nullptr) {
+  json record = cen::test::WireAlert(ref, uuid);
+  record["scope"] = "global";
+  record["handling"] = "H0";
+  record["msg_type"] = msg_type;
+  if (!references.is_null()) record["references"] = references;
+  return record;
+}
+
+json Receipt(const std::string& alert, const std::string& alert_origin,
+             const std::string& action = "delivered") {
+  return {{"kind", "receipt"},
+          {"ref", action + ":" + alert},
+          {"uuid", Uuid7::Generate()},
+          {"version", 1},
+          {"scope", "nodes:" + alert_origin},
+          {"handling", "H0"},
+          {"alert", alert},
+          {"action", action},
+          {"at", "2026-11-30T10:00:00Z"}};
+}
+
+}  // namespace
+
+TEST_CASE("An update or cancel must name an original alert of its own origin",
+          "[hub][journal][alerts]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  const std::string alert = Uuid7::Generate();
+  const std::string update = Uuid7::Generate();
+  REQUIRE(Append(journal, {{"EU", Alert("A-1", alert)}})[0].verdict == Verdict::kNew);
+
+  SECTION("the origin updates and cancels") {
+    const auto out = Append(journal, {{"EU", Alert("A-1-U", update, "update", {alert})},
+                                      {"EU", Alert("A-1-C", Uuid7::Generate(), "cancel", {alert})}});
+    CHECK(out[0].verdict == Verdict::kNew);
+    CHECK(out[1].verdict == Verdict::kNew);
+  }
+  SECTION("another office may not") {
+    const auto out = Append(journal, {{"AF", Alert("X-C", Uuid7::Generate(), "cancel", {alert})}});
+    CHECK(out[0].verdict == Verdict::kRejected);
+    CHECK(out[0].reason == "references[0]: alert " + alert +
+                               " belongs to node EU; only its origin may cancel it");
+  }
+  SECTION("an unknown alert, a seizure, or an update are refused as targets") {
+    const std::string seizure = Uuid7::Generate();
+    const std::string unknown = Uuid7::Generate();
+    Append(journal, {{"EU", Seizure("S-1", seizure)},
+                     {"EU", Alert("A-1-U", update, "update", {alert})}});
+    const auto out =
+        Append(journal, {{"EU", Alert("U-2", Uuid7::Generate(), "update", {alert, unknown})},
+                         {"EU", Alert("U-3", Uuid7::Generate(), "update", {seizure})},
+                         {"EU", Alert("U-4", Uuid7::Generate(), "cancel", {update})}});
+    CHECK(out[0].reason == "references[1]: no alert " + unknown + " in the journal");
+    CHECK(out[1].reason == "references[0]: no alert " + seizure + " in the journal");
+    CHECK(out[2].reason == "references[0]: " + update + " is itself an update; name the original alert");
+    for (const auto& o : out) CHECK(o.verdict == Verdict::kRejected);
+  }
+}
+
+TEST_CASE("A receipt goes to the alert's origin, from a node that may see the alert",
+          "[hub][journal][alerts]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  // AS may see only global records and its own (the default visibility).
+  RequireOk(journal.Load());
+  const std::string global = Uuid7::Generate();
+  const std::string private_to_af = Uuid7::Generate();
+  json hidden = Alert("A-2", private_to_af);
+  hidden["scope"] = "nodes:AF";
+  journal.set_visibility([](std::string_view node, std::string_view scope, std::string_view origin) {
+    return node == origin || scope == "global" || (scope == "nodes:AF" && node == "AF");
+  });
+  Append(journal, {{"EU", Alert("A-1", global)}, {"EU", hidden}});
+
+  SECTION("delivered and acted on") {
+    const auto out = Append(journal, {{"AS", Receipt(global, "EU")},
+                                      {"AF", Receipt(private_to_af, "EU", "seen")}});
+    CHECK(out[0].verdict == Verdict::kNew);
+    CHECK(out[1].verdict == Verdict::kNew);
+  }
+  SECTION("no receipt without visibility, and the same answer as for no alert at all") {
+    const std::string unknown = Uuid7::Generate();
+    const auto out = Append(journal, {{"AS", Receipt(private_to_af, "EU")},
+                                      {"AS", Receipt(unknown, "EU")}});
+    CHECK(out[0].verdict == Verdict::kRejected);
+    CHECK(out[0].reason == "alert: no alert " + private_to_af + " that this node may see");
+    CHECK(out[1].reason == "alert: no alert " + unknown + " that this node may see");
+  }
+  SECTION("scoped to the origin alone") {
+    json wide = Receipt(global, "EU");
+    wide["scope"] = "global";
+    json elsewhere = Receipt(global, "AF");
+    const auto out = Append(journal, {{"AS", wide}, {"AS", elsewhere}});
+    CHECK(out[0].reason == "scope: a receipt goes to the alert's origin alone: must be nodes:EU");
+    CHECK(out[1].verdict == Verdict::kRejected);
+  }
+  SECTION("a hit names a record the node may see") {
+    const std::string seizure = Uuid7::Generate();
+    json af_only = Seizure("S-AF", seizure);
+    af_only["scope"] = "nodes:AF";
+    Append(journal, {{"EU", af_only}});
+    json hit = Receipt(global, "EU", "hit");
+    hit["ref"] = "hit:" + Uuid7::Generate();
+    hit["hit"] = {{"record", seizure}, {"indicator", "containers"}, {"value", "CSQU3054383"}};
+    CHECK(Append(journal, {{"AS", hit}})[0].reason ==
+          "hit.record: no record " + seizure + " that this node may see");
+    hit["uuid"] = Uuid7::Generate();
+    CHECK(Append(journal, {{"AF", hit}})[0].verdict == Verdict::kNew);
+  }
+}

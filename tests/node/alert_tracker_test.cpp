@@ -1,0 +1,302 @@
+#include "node/alert_tracker.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/msgpack_json.h"
+#include "common/uuid7.h"
+#include "node/alert_book.h"
+#include "node/outbox.h"
+#include "node/replica.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::common::Uuid7;
+using cen::node::AlertBook;
+using cen::node::AlertTracker;
+using cen::node::Outbox;
+using cen::node::Replica;
+using cen::test::CountRows;
+using cen::test::CreateNodeDb;
+using cen::test::RequireOk;
+using cen::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+// A node "AS" whose replica reacts through an AlertTracker, as the agent wires it.
+struct Node {
+  explicit Node(AlertTracker::Hooks hooks = {true, true})
+      : db(CreateNodeDb(tmp, "AS")), outbox(&db), replica(&db), tracker(&db, "AS", &outbox, hooks) {
+    RequireOk(replica.Load());
+    replica.set_observer([this](const json& r) { return tracker.OnApplied(r); });
+  }
+
+  // Applies `record` from `origin` at the next gseq, in order.
+  std::string Apply(json record, const std::string& origin) {
+    if (!record.contains("uuid")) record["uuid"] = Uuid7::Generate();
+    record["version"] = record.value("version", 1);
+    record["origin"] = origin;
+    record["gseq"] = ++gseq;
+    record["received_at"] = cen::common::Clock::NowRfc3339();
+    record["scope"] = record.value("scope", "global");
+    RequireOk(replica.Apply({record}, gseq));
+    return record["uuid"];
+  }
+
+  // The receipts queued in the outbox, as they will go to the hub.
+  std::vector<json> Queued() {
+    auto pending = outbox.Pending(0, 1000);
+    REQUIRE(pending.ok());
+    std::vector<json> out;
+    for (const auto& e : *pending) {
+      auto decoded = cen::common::MsgpackJson::Decode(e.body);
+      REQUIRE(decoded.ok());
+      out.push_back(*decoded);
+    }
+    return out;
+  }
+
+  std::vector<std::string> Hits() {
+    auto stmt = db.Prepare("SELECT source, indicator, value FROM hits ORDER BY id");
+    REQUIRE(stmt.ok());
+    std::vector<std::string> out;
+    while (*stmt->Step()) {
+      out.push_back(stmt->ColumnText(0) + " " + stmt->ColumnText(1) + " " + stmt->ColumnText(2));
+    }
+    return out;
+  }
+
+  void ScanAll() {
+    for (int i = 0; i < 100; ++i) {
+      auto more = tracker.ScanHistory(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+      REQUIRE(more.ok());
+      if (!*more) return;
+    }
+    FAIL("the history scan did not finish");
+  }
+
+  TempDir tmp;
+  Database db;
+  Outbox outbox;
+  Replica replica;
+  AlertTracker tracker;
+  int64_t gseq = 0;
+};
+
+json Seizure(const std::string& ref, const json& extra) {
+  json s = cen::test::SampleSeizure(ref);
+  s.update(extra);
+  return s;
+}
+
+json Alert(const std::string& ref, const json& extra = json::object()) {
+  json a = cen::test::SampleAlert(ref);
+  a["msg_type"] = "alert";
+  a.update(extra);
+  return a;
+}
+
+const json kIndicators = {{"indicators",
+                           {{"containers", {"CSQU3054383"}},
+                            {"vessel_imo", {"9074729"}},
+                            {"companies", {"Frutas del Pacifico"}},
+                            {"routes", json::array({json::array({"EC", "NL"})})},
+                            {"hs_codes", {"293972"}}}}};
+
+}  // namespace
+
+TEST_CASE("An alert from another office is receipted once, through the outbox",
+          "[node][alert_tracker]") {
+  Node node;
+  const std::string alert = node.Apply(Alert("EU-1"), "EU");
+  auto queued = node.Queued();
+  REQUIRE(queued.size() == 1);
+  CHECK(queued[0]["kind"] == "receipt");
+  CHECK(queued[0]["action"] == "delivered");
+  CHECK(queued[0]["alert"] == alert);
+  CHECK(queued[0]["scope"] == "nodes:EU");
+  CHECK(queued[0]["ref"] == "delivered:" + alert);
+  CHECK(node.tracker.TakeQueued());
+  CHECK_FALSE(node.tracker.TakeQueued());
+  CHECK(CountRows(node.db, "hook_events") == 1);
+
+  SECTION("an amendment is a new alert event but not a second delivery") {
+    json amended = Alert("EU-1", {{"uuid", alert}, {"version", 2}});
+    node.Apply(amended, "EU");
+    CHECK(node.Queued().size() == 1);
+    CHECK(CountRows(node.db, "hook_events") == 2);
+  }
+  SECTION("a rebuilt replica applies it again without a second reaction") {
+    RequireOk(node.replica.Reset("e2"));
+    node.gseq = 0;
+    node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");
+    CHECK(node.Queued().size() == 1);
+    CHECK(CountRows(node.db, "hook_events") == 1);
+  }
+  SECTION("an own alert gets no receipt and no hook") {
+    node.Apply(Alert("AS-1"), "AS");
+    CHECK(node.Queued().size() == 1);
+    CHECK(CountRows(node.db, "hook_events") == 1);
+  }
+}
+
+TEST_CASE("Hooks are queued only when a command is configured", "[node][alert_tracker]") {
+  Node node({false, false});
+  const std::string alert = node.Apply(Alert("EU-1", kIndicators), "EU");
+  node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
+  CHECK(node.Hits().size() == 1);
+  CHECK(CountRows(node.db, "hook_events") == 0);
+  CHECK(node.Queued().size() == 2);  // delivered, and the hit
+  (void)alert;
+}
+
+TEST_CASE("Seizures applied after an alert are matched on every indicator",
+          "[node][alert_tracker]") {
+  Node node;
+  const std::string alert = node.Apply(Alert("EU-1", kIndicators), "EU");
+  node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
+  node.Apply(Seizure("AF-2", {{"vessel_imo", "9074729"}}), "AF");
+  node.Apply(Seizure("AF-3", {{"description", "shipped by FRUTAS DEL PACIFICO S.A."}}), "AF");
+  node.Apply(Seizure("AF-4", {{"departure", "EC"}, {"transit", {"PA"}}, {"destination", "NL"}}),
+             "AF");
+  node.Apply(Seizure("AF-5", {{"hs_code", "29397200"}}), "AF");
+  node.Apply(Seizure("AF-6", {{"hs_code", "24022000"}, {"departure", "NL"}, {"destination", "EC"}}),
+             "AF");
+  CHECK(node.Hits() == std::vector<std::string>{alert + " containers CSQU3054383",
+                                                alert + " vessel_imo 9074729",
+                                                alert + " companies Frutas del Pacifico",
+                                                alert + " routes EC>NL", alert + " hs_codes 293972"});
+  // Each hit goes to EU as a receipt, after the delivery receipt.
+  const auto queued = node.Queued();
+  REQUIRE(queued.size() == 6);
+  for (size_t i = 1; i < queued.size(); ++i) {
+    CHECK(queued[i]["action"] == "hit");
+    CHECK(queued[i]["scope"] == "nodes:EU");
+  }
+  CHECK(queued[1]["hit"]["indicator"] == "containers");
+  // A hit event per hit, after the alert event.
+  CHECK(CountRows(node.db, "hook_events") == 6);
+
+  SECTION("a hit is found once even when the seizure is applied again or amended") {
+    const auto before = node.Hits().size();
+    auto stmt = node.db.Prepare("SELECT uuid FROM records WHERE ref = 'AF-1'");
+    REQUIRE(*stmt->Step());
+    node.Apply(Seizure("AF-1", {{"uuid", stmt->ColumnText(0)},
+                                {"version", 2},
+                                {"containers", {"CSQU3054383"}},
+                                {"quantity", 2}}),
+               "AF");
+    CHECK(node.Hits().size() == before);
+  }
+}
+
+TEST_CASE("A new alert is matched against the records already held", "[node][alert_tracker]") {
+  Node node;
+  for (int i = 0; i < 30; ++i) {
+    node.Apply(Seizure("OLD-" + std::to_string(i), {{"hs_code", i % 10 == 0 ? "29397200" : "24022000"}}),
+               "AF");
+  }
+  node.Apply(Seizure("OLD-C", {{"containers", {"CSQU3054383"}}}), "AF");
+  const std::string alert = node.Apply(Alert("EU-1", kIndicators), "EU");
+  CHECK(node.Hits().empty());  // found by the scan, not inside the apply
+  node.ScanAll();
+  CHECK(node.Hits().size() == 4);  // three HS code matches and the container
+  CHECK(CountRows(node.db, "hit_scans") == 0);
+  node.ScanAll();  // nothing left: no duplicates
+  CHECK(node.Hits().size() == 4);
+
+  SECTION("a cancelled alert is not scanned") {
+    const std::string other = node.Apply(Alert("EU-2", kIndicators), "EU");
+    node.Apply(Alert("EU-2-C", {{"msg_type", "cancel"}, {"references", {other}}}), "EU");
+    node.ScanAll();
+    CHECK(node.Hits().size() == 4);
+  }
+  (void)alert;
+}
+
+TEST_CASE("An own alert's hits stay local; receipts go only to other offices",
+          "[node][alert_tracker]") {
+  Node node;
+  node.Apply(Alert("AS-1", kIndicators), "AS");
+  node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
+  CHECK(node.Hits().size() == 1);
+  CHECK(node.Queued().empty());
+}
+
+TEST_CASE("Watch lists turn matching records into hits", "[node][alert_tracker]") {
+  Node node;
+  RequireOk(node.db.Exec(
+      "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
+      "('tobacco-th', '{\"commodities\":[\"tobacco\"],\"reporting_countries\":[\"TH\"]}', "
+      "'2026-11-30T10:00:00Z', 'analyst')"));
+  node.Apply(Seizure("AF-1", {{"commodity", "tobacco"}, {"reporting_country", "TH"}}), "AF");
+  node.Apply(Seizure("AF-2", {{"commodity", "tobacco"}, {"reporting_country", "FR"}}), "AF");
+  node.Apply(Seizure("AF-3", {{"commodity", "drugs"}, {"reporting_country", "TH"}}), "AF");
+  CHECK(node.Hits() == std::vector<std::string>{"watch:tobacco-th watch tobacco-th"});
+  CHECK(node.Queued().empty());  // a watch is this office's own business
+
+  SECTION("a watch with a bad filter is left out, not fatal") {
+    RequireOk(node.db.Exec(
+        "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
+        "('broken', '{\"kinds\":[\"ships\"]}', '2026-11-30T10:00:00Z', 'analyst')"));
+    node.Apply(Seizure("AF-4", {{"commodity", "tobacco"}, {"reporting_country", "TH"}}), "AF");
+    CHECK(node.Hits().size() == 2);
+  }
+}
+
+TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]") {
+  Node node;
+  const int64_t now = cen::common::Clock::NowMillis();
+  const std::string a = node.Apply(Alert("EU-1", {{"priority", "normal"}}), "EU");
+  const std::string b = node.Apply(Alert("EU-2", {{"priority", "high"}}), "EU");
+  const std::string c = node.Apply(Alert("EU-3", {{"priority", "normal"}}), "EU");
+  node.Apply(Alert("EU-1-U", {{"msg_type", "update"},
+                              {"references", {a}},
+                              {"title", "New title"},
+                              {"priority", "urgent"}}),
+             "EU");
+  node.Apply(Alert("EU-2-C", {{"msg_type", "cancel"}, {"references", {b}}}), "EU");
+  node.Apply(Alert("EU-3-U", {{"msg_type", "update"},
+                              {"references", {c}},
+                              {"issued_at", "2026-01-01T00:00:00Z"},
+                              {"expires_at", "2026-01-02T00:00:00Z"}}),
+             "EU");
+  // From another office: ignored.
+  node.Apply(Alert("AF-C", {{"msg_type", "cancel"}, {"references", {a}}}), "AF");
+
+  auto book = AlertBook::Load(node.db, now);
+  REQUIRE(book.ok());
+  REQUIRE(book->alerts().size() == 3);
+  const auto& first = book->alerts()[0];  // urgent after its update
+  CHECK(first.uuid == a);
+  CHECK(first.state == AlertBook::State::kActive);
+  CHECK(first.Text("title") == "New title");
+  CHECK(first.chain.size() == 1);
+  CHECK(book->Find(b)->state == AlertBook::State::kCancelled);
+  CHECK(book->Find(c)->state == AlertBook::State::kExpired);
+  CHECK(book->RootOf(first.chain[0]) == a);
+
+  SECTION("a cancel applied before its alert (the priority lane) is in force when it arrives") {
+    const std::string late = Uuid7::Generate();
+    json cancel = Alert("EU-9-C", {{"msg_type", "cancel"}, {"references", {late}}});
+    cancel["uuid"] = Uuid7::Generate();
+    cancel["version"] = 1;
+    cancel["origin"] = "EU";
+    cancel["gseq"] = 100;
+    cancel["received_at"] = "2026-11-30T10:00:00Z";
+    auto early = node.replica.ApplyEarly({cancel});
+    REQUIRE(early.ok());
+    node.Apply(Alert("EU-9", {{"uuid", late}}), "EU");
+    auto again = AlertBook::Load(node.db, now);
+    REQUIRE(again.ok());
+    CHECK(again->Find(late)->state == AlertBook::State::kCancelled);
+  }
+}
