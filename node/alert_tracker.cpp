@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "common/record_validator.h"
 #include "common/uuid7.h"
 #include "node/alert_book.h"
 #include "node/hook_runner.h"
@@ -69,8 +70,8 @@ common::Status AlertTracker::Queue(json receipt) {
 }
 
 common::Status AlertTracker::OnAlert(const json& alert) {
-  stale_ = true;
   const std::string uuid = TextOf(alert, "uuid");
+  CEN_RETURN_IF_ERROR(Track(alert));
   const std::string origin = TextOf(alert, "origin");
   const int64_t version = alert.value("version", int64_t{0});
   // Once per (uuid, version), even when a rebuilt replica applies it again.
@@ -105,6 +106,32 @@ common::Status AlertTracker::OnAlert(const json& alert) {
   return scan->Bind(1, uuid).Bind(2, last->value_or(0)).Run();
 }
 
+common::Status AlertTracker::Track(const json& alert) {
+  const std::string uuid = TextOf(alert, "uuid");
+  if (TextOf(alert, "msg_type") != "alert") {
+    stale_ = true;  // updates and cancels are rare: the whole list is read again
+    return common::Status::Ok();
+  }
+  // An update or cancel applied before this alert (the priority lane) must
+  // count: read everything again.
+  auto linked = db_->Prepare("SELECT 1 FROM alert_links WHERE target = ? LIMIT 1");
+  if (!linked.ok()) return linked.status();
+  auto row = linked->Bind(1, uuid).Step();
+  if (!row.ok()) return row.status();
+  if (*row) {
+    stale_ = true;
+    return common::Status::Ok();
+  }
+  indicators_.erase(uuid);
+  const auto expires = common::RecordValidator::TimestampMillis(TextOf(alert, "expires_at"));
+  if (expires && *expires <= common::Clock::NowMillis()) return common::Status::Ok();
+  IndicatorMatcher matcher(alert);
+  if (!matcher.empty()) {
+    indicators_.emplace(uuid, Indicators{uuid, TextOf(alert, "origin"), std::move(matcher)});
+  }
+  return common::Status::Ok();
+}
+
 common::Status AlertTracker::Refresh() {
   const auto now = std::chrono::steady_clock::now();
   // A watch added by cen-query (another process) counts from its commit on:
@@ -133,7 +160,8 @@ common::Status AlertTracker::Refresh() {
   for (const AlertBook::Alert& a : book->alerts()) {
     if (a.state != AlertBook::State::kActive) continue;
     IndicatorMatcher matcher(a.current);
-    if (!matcher.empty()) indicators_.push_back({a.uuid, a.origin, std::move(matcher)});
+    if (!matcher.empty())
+      indicators_.emplace(a.uuid, Indicators{a.uuid, a.origin, std::move(matcher)});
   }
 
   watches_.clear();
@@ -161,7 +189,7 @@ common::Status AlertTracker::OnRecord(const json& record) {
   CEN_RETURN_IF_ERROR(Refresh());
   const bool seizure = TextOf(record, "kind") == "seizure";
   if (seizure) {
-    for (const Indicators& alert : indicators_) {
+    for (const auto& [uuid, alert] : indicators_) {
       for (const IndicatorHit& hit : alert.matcher.Match(record)) {
         CEN_RETURN_IF_ERROR(Hit(alert.alert, alert.origin, record, hit.indicator, hit.value));
       }
@@ -211,6 +239,14 @@ common::Status AlertTracker::Hit(const std::string& source, const std::string& a
   return HookRunner::Enqueue(*db_, HookRunner::kHit, event);
 }
 
+common::Result<std::string> AlertTracker::RootOf(const std::string& message) {
+  auto target = db_->Prepare("SELECT target FROM alert_links WHERE uuid = ? LIMIT 1");
+  if (!target.ok()) return target.status();
+  auto row = target->Bind(1, message).Step();
+  if (!row.ok()) return row.status();
+  return *row ? target->ColumnText(0) : message;
+}
+
 common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_point deadline) {
   while (std::chrono::steady_clock::now() < deadline) {
     auto next =
@@ -229,13 +265,10 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
     CEN_RETURN_IF_ERROR(Refresh());
     // The message may be an update: its hits belong to the original alert,
     // which must still be in force.
-    const Indicators* alert = nullptr;
-    auto book = AlertBook::Load(*db_, common::Clock::NowMillis());
-    if (!book.ok()) return book.status();
-    const std::optional<std::string> root = book->RootOf(message);
-    for (const Indicators& i : indicators_) {
-      if (root && i.alert == *root) alert = &i;
-    }
+    auto root = RootOf(message);
+    if (!root.ok()) return root.status();
+    const auto found = indicators_.find(*root);
+    const Indicators* alert = found == indicators_.end() ? nullptr : &found->second;
     const int64_t to = std::min(last, from + kScanSlice - 1);
     if (alert != nullptr && from <= last) {
       std::string sql =

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -69,8 +70,13 @@ class AlertTracker {
 
   common::Status OnAlert(const nlohmann::json& record);
   common::Status OnRecord(const nlohmann::json& record);
+  // Keeps the in-memory list of alerts in force up to date with `alert`
+  // (cheaply for a new alert; updates and cancels mark it stale).
+  common::Status Track(const nlohmann::json& alert);
   // Re-reads the alerts in force and the watch lists when they may have changed.
   common::Status Refresh();
+  // The original alert an alert message belongs to (itself for an original).
+  common::Result<std::string> RootOf(const std::string& message);
   common::Status Hit(const std::string& source, const std::string& alert_origin,
                      const nlohmann::json& record, const std::string& indicator,
                      const std::string& value);
@@ -83,9 +89,9 @@ class AlertTracker {
   bool stale_ = true;
   bool queued_ = false;  // alerts changed since Refresh()
   std::chrono::steady_clock::time_point refreshed_at_;
-  int64_t data_version_ = -1;  // PRAGMA data_version when the watches were read
-  std::string watches_seen_;   // names and dates of the watches loaded
-  std::vector<Indicators> indicators_;
+  int64_t data_version_ = -1;                     // PRAGMA data_version when the watches were read
+  std::string watches_seen_;                      // names and dates of the watches loaded
+  std::map<std::string, Indicators> indicators_;  // alerts in force, by uuid
   std::vector<Watch> watches_;
 };
 
