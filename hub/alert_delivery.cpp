@@ -6,17 +6,13 @@
 
 #include "common/msgpack_json.h"
 #include "common/record_validator.h"
+#include "common/wire_frame.h"
 #include "hub/group_registry.h"
 #include "hub/node_registry.h"
 #include "hub/scope_policy.h"
 
 namespace cen::hub {
 namespace {
-
-std::string Text(const nlohmann::json& rec, const char* key) {
-  const auto it = rec.find(key);
-  return it != rec.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 struct Alert {
   std::string origin, scope, title, received_at;
@@ -46,12 +42,17 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
     if (!row.ok()) return row.status();
     if (!*row) break;
     auto rec = common::MsgpackJson::Decode(urgent->ColumnBlob(4));
-    if (!rec.ok() || Text(*rec, "msg_type") != "alert") continue;
+    if (!rec.ok() || common::WireFrame::StringOr(*rec, "msg_type", "") != "alert") continue;
     Alert& a = alerts[urgent->ColumnText(0)];
     if (urgent->ColumnInt(1) < a.version) continue;
-    a = Alert{urgent->ColumnText(2), urgent->ColumnText(3), Text(*rec, "title"),
-              urgent->ColumnText(5), urgent->ColumnInt(1),  false};
-    const auto expires = common::RecordValidator::TimestampMillis(Text(*rec, "expires_at"));
+    a = Alert{urgent->ColumnText(2),
+              urgent->ColumnText(3),
+              common::WireFrame::StringOr(*rec, "title", ""),
+              urgent->ColumnText(5),
+              urgent->ColumnInt(1),
+              false};
+    const auto expires = common::RecordValidator::TimestampMillis(
+        common::WireFrame::StringOr(*rec, "expires_at", ""));
     a.expired = expires && *expires <= now_millis;
   }
   if (alerts.empty()) return std::vector<Undelivered>{};
@@ -69,7 +70,7 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
       if (!row.ok()) return row.status();
       if (!*row) break;
       auto rec = common::MsgpackJson::Decode(by_origin->ColumnBlob(0));
-      if (!rec.ok() || Text(*rec, "msg_type") != "cancel") continue;
+      if (!rec.ok() || common::WireFrame::StringOr(*rec, "msg_type", "") != "cancel") continue;
       for (const auto& ref : rec->value("references", nlohmann::json::array())) {
         if (ref.is_string()) alerts.erase(ref.get<std::string>());
       }

@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/msgpack_json.h"
 #include "common/priority_lane.h"
+#include "common/wire_frame.h"
 #include "hub/hash_chain.h"
 
 namespace cen::hub {
@@ -30,11 +31,6 @@ constexpr const char* kSql[kStmtCount] = {
     "ORDER BY gseq LIMIT ?",
     "SELECT origin, kind, scope, body FROM journal WHERE uuid=? ORDER BY version DESC LIMIT 1",
 };
-
-std::string Text(const nlohmann::json& rec, const char* key) {
-  const auto it = rec.find(key);
-  return it != rec.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 }  // namespace
 
@@ -209,8 +205,8 @@ common::Result<std::optional<Journal::Target>> Journal::FindTarget(const std::st
 
 common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
   const nlohmann::json& rec = c.record;
-  const std::string kind = Text(rec, "kind");
-  const std::string msg_type = Text(rec, "msg_type");
+  const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
+  const std::string msg_type = common::WireFrame::StringOr(rec, "msg_type", "");
   if (kind == "alert" && (msg_type == "update" || msg_type == "cancel")) {
     const auto& references = rec["references"];
     for (size_t i = 0; i < references.size(); ++i) {
@@ -225,8 +221,9 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
         return field + ": alert " + uuid + " belongs to node " + (*target)->origin +
                "; only its origin may " + msg_type + " it";
       }
-      if (Text((*target)->record, "msg_type") != "alert") {
-        return field + ": " + uuid + " is itself an " + Text((*target)->record, "msg_type") +
+      if (common::WireFrame::StringOr((*target)->record, "msg_type", "") != "alert") {
+        return field + ": " + uuid + " is itself an " +
+               common::WireFrame::StringOr((*target)->record, "msg_type", "") +
                "; name the original alert";
       }
     }
@@ -234,7 +231,7 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
   }
   if (kind != "receipt") return std::string();
 
-  const std::string alert = Text(rec, "alert");
+  const std::string alert = common::WireFrame::StringOr(rec, "alert", "");
   auto target = FindTarget(alert);
   if (!target.ok()) return target.status();
   if (!*target || (*target)->kind != "alert" ||
@@ -244,11 +241,12 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
     return "alert: no alert " + alert + " that this node may see";
   }
   const std::string scope = "nodes:" + (*target)->origin;
-  if (Text(rec, "scope") != scope) {
+  if (common::WireFrame::StringOr(rec, "scope", "") != scope) {
     return "scope: a receipt goes to the alert's origin alone: must be " + scope;
   }
-  if (Text(rec, "action") == "hit") {
-    const std::string record = Text(rec.value("hit", nlohmann::json::object()), "record");
+  if (common::WireFrame::StringOr(rec, "action", "") == "hit") {
+    const std::string record =
+        common::WireFrame::StringOr(rec.value("hit", nlohmann::json::object()), "record", "");
     auto seized = FindTarget(record);
     if (!seized.ok()) return seized.status();
     if (!*seized || !MaySee(c.origin, (*seized)->scope, (*seized)->origin)) {

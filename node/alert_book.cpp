@@ -5,17 +5,13 @@
 #include <tuple>
 
 #include "common/record_validator.h"
+#include "common/wire_frame.h"
 
 namespace cen::node {
 
 using nlohmann::json;
 
 namespace {
-
-std::string TextOf(const json& rec, const char* key) {
-  const auto it = rec.find(key);
-  return it != rec.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 // What an update may change.
 constexpr const char* kUpdatable[] = {"title",       "body",       "priority", "expires_at",
@@ -37,7 +33,9 @@ int AlertBook::Alert::rank() const {
   return 2;
 }
 
-std::string AlertBook::Alert::Text(const char* field) const { return TextOf(current, field); }
+std::string AlertBook::Alert::Text(const char* field) const {
+  return common::WireFrame::StringOr(current, field, "");
+}
 
 const char* AlertBook::Name(State state) {
   switch (state) {
@@ -65,7 +63,7 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
     Message m{stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(3), stmt->ColumnInt(2),
               json::parse(stmt->ColumnText(4), nullptr, false)};
     if (!m.doc.is_object()) continue;
-    const std::string type = TextOf(m.doc, "msg_type");
+    const std::string type = common::WireFrame::StringOr(m.doc, "msg_type", "");
     (type == "update" || type == "cancel" ? changes : originals).push_back(std::move(m));
   }
 
@@ -95,7 +93,7 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
       if (a.origin != m.origin) continue;
       a.chain.push_back(m.uuid);
       book.roots_.emplace_back(m.uuid, a.uuid);
-      if (TextOf(m.doc, "msg_type") == "cancel") {
+      if (common::WireFrame::StringOr(m.doc, "msg_type", "") == "cancel") {
         a.state = State::kCancelled;
         a.cancelled_by = m.uuid;
         continue;

@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/record_validator.h"
 #include "common/uuid7.h"
+#include "common/wire_frame.h"
 #include "node/alert_book.h"
 #include "node/hook_runner.h"
 
@@ -18,11 +19,6 @@ namespace {
 constexpr auto kRefreshEvery = std::chrono::seconds(30);
 // Records per history-scan transaction.
 constexpr int64_t kScanSlice = 5000;
-
-std::string TextOf(const json& rec, const char* key) {
-  const auto it = rec.find(key);
-  return it != rec.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 // What a hook and a hit receipt say about the record that matched.
 json Summary(const json& rec) {
@@ -56,7 +52,8 @@ json AlertTracker::Receipt(const std::string& alert, const std::string& alert_or
 }
 
 common::Status AlertTracker::OnApplied(const json& record) {
-  if (TextOf(record, "kind") == "alert") CEN_RETURN_IF_ERROR(OnAlert(record));
+  if (common::WireFrame::StringOr(record, "kind", "") == "alert")
+    CEN_RETURN_IF_ERROR(OnAlert(record));
   return OnRecord(record);
 }
 
@@ -70,9 +67,9 @@ common::Status AlertTracker::Queue(json receipt) {
 }
 
 common::Status AlertTracker::OnAlert(const json& alert) {
-  const std::string uuid = TextOf(alert, "uuid");
+  const std::string uuid = common::WireFrame::StringOr(alert, "uuid", "");
   CEN_RETURN_IF_ERROR(Track(alert));
-  const std::string origin = TextOf(alert, "origin");
+  const std::string origin = common::WireFrame::StringOr(alert, "origin", "");
   const int64_t version = alert.value("version", int64_t{0});
   // Once per (uuid, version), even when a rebuilt replica applies it again.
   auto seen = db_->Prepare("SELECT count(*) FROM alerts_noticed WHERE uuid = ?");
@@ -87,14 +84,19 @@ common::Status AlertTracker::OnAlert(const json& alert) {
   if (db_->Changes() == 0) return common::Status::Ok();
 
   if (origin != node_id_) {
-    if (first_version) CEN_RETURN_IF_ERROR(Queue(Receipt(uuid, origin, "delivered")));
+    // Updates and cancels are delivered as part of their alert's story: the
+    // receipt is for the alert itself.
+    if (first_version && common::WireFrame::StringOr(alert, "msg_type", "") == "alert") {
+      CEN_RETURN_IF_ERROR(Queue(Receipt(uuid, origin, "delivered")));
+    }
     if (hooks_.on_alert) {
       CEN_RETURN_IF_ERROR(HookRunner::Enqueue(*db_, HookRunner::kAlert, alert));
     }
   }
   // Its indicators against the history: the alert (or the update that
   // brought them) is matched by ScanHistory over every record held now.
-  if (IndicatorMatcher(alert).empty() || TextOf(alert, "msg_type") == "cancel") {
+  if (IndicatorMatcher(alert).empty() ||
+      common::WireFrame::StringOr(alert, "msg_type", "") == "cancel") {
     return common::Status::Ok();
   }
   auto last = db_->QueryInt("SELECT max(id) FROM records");
@@ -107,8 +109,8 @@ common::Status AlertTracker::OnAlert(const json& alert) {
 }
 
 common::Status AlertTracker::Track(const json& alert) {
-  const std::string uuid = TextOf(alert, "uuid");
-  if (TextOf(alert, "msg_type") != "alert") {
+  const std::string uuid = common::WireFrame::StringOr(alert, "uuid", "");
+  if (common::WireFrame::StringOr(alert, "msg_type", "") != "alert") {
     stale_ = true;  // updates and cancels are rare: the whole list is read again
     return common::Status::Ok();
   }
@@ -123,11 +125,13 @@ common::Status AlertTracker::Track(const json& alert) {
     return common::Status::Ok();
   }
   indicators_.erase(uuid);
-  const auto expires = common::RecordValidator::TimestampMillis(TextOf(alert, "expires_at"));
+  const auto expires = common::RecordValidator::TimestampMillis(
+      common::WireFrame::StringOr(alert, "expires_at", ""));
   if (expires && *expires <= common::Clock::NowMillis()) return common::Status::Ok();
   IndicatorMatcher matcher(alert);
   if (!matcher.empty()) {
-    indicators_.emplace(uuid, Indicators{uuid, TextOf(alert, "origin"), std::move(matcher)});
+    indicators_.emplace(uuid, Indicators{uuid, common::WireFrame::StringOr(alert, "origin", ""),
+                                         std::move(matcher)});
   }
   return common::Status::Ok();
 }
@@ -187,7 +191,7 @@ common::Status AlertTracker::Refresh() {
 
 common::Status AlertTracker::OnRecord(const json& record) {
   CEN_RETURN_IF_ERROR(Refresh());
-  const bool seizure = TextOf(record, "kind") == "seizure";
+  const bool seizure = common::WireFrame::StringOr(record, "kind", "") == "seizure";
   if (seizure) {
     for (const auto& [uuid, alert] : indicators_) {
       for (const IndicatorHit& hit : alert.matcher.Match(record)) {
@@ -195,7 +199,7 @@ common::Status AlertTracker::OnRecord(const json& record) {
       }
     }
   }
-  const std::string uuid = TextOf(record, "uuid");
+  const std::string uuid = common::WireFrame::StringOr(record, "uuid", "");
   for (const Watch& watch : watches_) {
     auto stmt =
         db_->Prepare("SELECT 1 FROM records r WHERE r.uuid = ? AND (" + watch.condition.sql + ")");
@@ -217,7 +221,7 @@ common::Status AlertTracker::Hit(const std::string& source, const std::string& a
       "INSERT OR IGNORE INTO hits(at, source, record, indicator, value) VALUES (?, ?, ?, ?, ?)");
   if (!insert.ok()) return insert.status();
   const std::string at = common::Clock::NowRfc3339();
-  const std::string uuid = TextOf(record, "uuid");
+  const std::string uuid = common::WireFrame::StringOr(record, "uuid", "");
   CEN_RETURN_IF_ERROR(
       insert->Bind(1, at).Bind(2, source).Bind(3, uuid).Bind(4, indicator).Bind(5, value).Run());
   if (db_->Changes() == 0) return common::Status::Ok();  // known already

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,16 @@ std::string UrgentAlert(int n, std::string_view body) {
                         {"body", body},
                         {"priority", "urgent"}}
       .dump();
+}
+
+std::vector<nlohmann::json> JsonLines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line, nullptr, false));
+  }
+  return out;
 }
 
 std::int64_t IntField(const nlohmann::json& object, const char* key) {
@@ -178,8 +189,49 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
     RequireOvertook(cluster, uuids[0], 2);
   }
 
+  // 5. A normal alert travels in the bulk lane, behind WATCH's backlog; its
+  // urgent update and cancel overtake it. When it arrives, late and older,
+  // it does not undo them: it shows cancelled, with the update's title.
+  AcceptedRecords life_cycle;
+  const std::string normal = cluster.Submit("ALERT",
+                                            {nlohmann::json{{"kind", "alert"},
+                                                            {"ref", "NORMAL-1"},
+                                                            {"title", "Original title"},
+                                                            {"body", "Routine alert, bulk lane."},
+                                                            {"priority", "normal"}}
+                                                 .dump()},
+                                            life_cycle)[0];
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed =
+            "NORMAL-1 at the hub: " +
+            std::to_string(cluster.HubQuery("SELECT count(*) FROM journal WHERE ref = 'NORMAL-1'"));
+        return observed.back() == '1';
+      },
+      kAlertTimeout, "the normal alert journaled");
+  const auto changes = cluster.Submit("ALERT",
+                                      {nlohmann::json{{"kind", "alert"},
+                                                      {"ref", "NORMAL-1-U"},
+                                                      {"title", "Updated title"},
+                                                      {"body", "Urgent update."},
+                                                      {"priority", "urgent"},
+                                                      {"msg_type", "update"},
+                                                      {"references", {normal}}}
+                                           .dump(),
+                                       nlohmann::json{{"kind", "alert"},
+                                                      {"ref", "NORMAL-1-C"},
+                                                      {"title", "Cancelled"},
+                                                      {"body", "Urgent cancel."},
+                                                      {"priority", "urgent"},
+                                                      {"msg_type", "cancel"},
+                                                      {"references", {normal}}}
+                                           .dump()},
+                                      life_cycle);
+  RequireOvertook(cluster, changes[1], 1);
+
   // Everything converges: the whole export and each alert once, everywhere.
-  const std::int64_t journal = rows + 5;  // the export, four alerts and one amendment
+  // The export, four alerts, one amendment, and the normal alert's life cycle.
+  const std::int64_t journal = rows + 8;
   cluster.WaitUntil(
       [&](std::string& observed) {
         bool done =
@@ -211,7 +263,21 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
     }
   }
   CHECK(cluster.HubQuery("SELECT count(DISTINCT uuid) FROM journal WHERE kind != 'receipt'") ==
-        rows + 4);
+        rows + 7);
+  // The normal alert arrived after its update and cancel, and did not undo them.
+  bool listed = false;
+  const RunResult all = cluster.RunQuery(
+      {"--data", cluster.node_dir("WATCH").string(), "--format", "json", "alerts", "--all"});
+  for (const auto& line : JsonLines(all.out)) {
+    if (line.value("uuid", "") != normal) continue;
+    listed = true;
+    CHECK(line.value("state", "") == "cancelled");
+    CHECK(line["alert"].value("title", "") == "Updated title");
+  }
+  CHECK(listed);
+  // WATCH received each of the five alerts once, and told ALERT so once.
+  CHECK(cluster.HubQuery("SELECT count(*) FROM journal WHERE kind = 'receipt' AND ref LIKE "
+                         "'delivered:%' AND origin = 'WATCH'") == 5);
 }
 
 }  // namespace cen::e2e

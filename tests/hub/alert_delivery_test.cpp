@@ -1,0 +1,102 @@
+#include "hub/alert_delivery.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/uuid7.h"
+#include "hub/journal.h"
+#include "hub/node_registry.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/keys.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::common::Uuid7;
+using cen::hub::AlertDelivery;
+using cen::hub::Journal;
+using cen::hub::NodeRegistry;
+using cen::test::CreateHubDb;
+using cen::test::NewPublicKey;
+using cen::test::RequireOk;
+using cen::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+json Alert(const std::string& ref, const std::string& uuid, const std::string& priority,
+           const json& extra = json::object()) {
+  json a = cen::test::WireAlert(ref, uuid, 1, priority);
+  a["scope"] = "global";
+  a["handling"] = "H0";
+  a["msg_type"] = "alert";
+  a.update(extra);
+  return a;
+}
+
+json Receipt(const std::string& alert, const std::string& action) {
+  return {{"kind", "receipt"},
+          {"ref", action + ":" + alert},
+          {"uuid", Uuid7::Generate()},
+          {"version", 1},
+          {"scope", "nodes:EU"},
+          {"handling", "H0"},
+          {"alert", alert},
+          {"action", action},
+          {"at", "2026-11-30T10:00:00Z"}};
+}
+
+std::vector<std::string> Pairs(Database& db) {
+  auto pending = AlertDelivery::UndeliveredUrgent(db, cen::common::Clock::NowMillis());
+  REQUIRE(pending.ok());
+  std::vector<std::string> out;
+  for (const auto& p : *pending) out.push_back(p.office + " " + p.alert);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("cen-hub status names the offices an urgent alert in force has not reached",
+          "[hub][alert_delivery]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  NodeRegistry registry(&db);
+  for (const char* id : {"EU", "AF", "AS"}) RequireOk(registry.Allow({id, NewPublicKey(), id}));
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  const std::string urgent = Uuid7::Generate();
+  const std::string high = Uuid7::Generate();
+  const std::string cancelled = Uuid7::Generate();
+  const std::string expired = Uuid7::Generate();
+  std::vector<Journal::Candidate> batch = {{"EU", Alert("U-1", urgent, "urgent")},
+                                           {"EU", Alert("H-1", high, "high")},
+                                           {"EU", Alert("U-2", cancelled, "urgent")},
+                                           {"EU", Alert("U-3", expired, "urgent",
+                                                        {{"issued_at", "2026-01-01T00:00:00Z"},
+                                                         {"expires_at", "2026-01-02T00:00:00Z"}})}};
+  std::vector<Journal::Outcome> out;
+  RequireOk(journal.Append(batch, &out));
+  CHECK(Pairs(db) == std::vector<std::string>{"AF " + urgent, "AF " + cancelled, "AS " + urgent,
+                                              "AS " + cancelled});
+
+  std::vector<Journal::Candidate> more = {
+      {"AF", Receipt(urgent, "delivered")},
+      {"AS", Receipt(urgent, "seen")},  // an action receipt says it arrived too
+      {"EU", Alert("U-2-C", Uuid7::Generate(), "normal",
+                   {{"msg_type", "cancel"}, {"references", {cancelled}}})}};
+  RequireOk(journal.Append(more, &out));
+  for (const auto& o : out) CHECK(o.verdict == Journal::Verdict::kNew);
+  CHECK(Pairs(db).empty());
+
+  SECTION("a revoked office is not waited for") {
+    const std::string another = Uuid7::Generate();
+    std::vector<Journal::Candidate> one = {{"EU", Alert("U-4", another, "urgent")}};
+    RequireOk(journal.Append(one, &out));
+    RequireOk(registry.Revoke("AS"));
+    CHECK(Pairs(db) == std::vector<std::string>{"AF " + another});
+  }
+}
