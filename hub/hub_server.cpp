@@ -21,6 +21,7 @@
 #include "common/wire_frame.h"
 #include "hub/audit_trail.h"
 #include "hub/feed_fanout.h"
+#include "hub/feed_grants.h"
 #include "hub/fetch_server.h"
 #include "hub/group_registry.h"
 #include "hub/hub_config.h"
@@ -28,6 +29,7 @@
 #include "hub/ingest_queue.h"
 #include "hub/journal.h"
 #include "hub/node_registry.h"
+#include "hub/peer_identity.h"
 #include "hub/scope_policy.h"
 #include "hub/zap_handler.h"
 
@@ -91,8 +93,7 @@ class HubLoop {
         validator_(common::KeyPolicy::kKeepUnknown),
         router_(router),
         xpub_(xpub),
-        feed_endpoint_(std::move(feed_endpoint)),
-        feed_bound_(std::move(feed_bound)),
+        grants_(xpub, std::move(feed_endpoint), std::move(feed_bound), &registry_, audit),
         ingest_(router, [this](zmq::message_t& last) { return MayPeek(last); }),
         fanout_(
             &registry_, &policy_,
@@ -112,7 +113,7 @@ class HubLoop {
         });
     CEN_RETURN_IF_ERROR(journal_.Load());
     CEN_RETURN_IF_ERROR(registry_.Refresh());
-    NoteFeedKeys();
+    grants_.NoteKeys();
     return groups_.Refresh();
   }
 
@@ -132,7 +133,11 @@ class HubLoop {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("poll: ") + e.what());
       }
-      if (items[1].revents & ZMQ_POLLIN) DrainSubscriptions();
+      if (items[1].revents & ZMQ_POLLIN) {
+        for (const std::string& topic : grants_.Drain(kMaxDrain)) {
+          SendFeed(topic, FeedFanout::HeadFrame(journal_.epoch(), journal_.head()));
+        }
+      }
       if (may_commit && ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty())) DrainIngest();
       if (Clock::now() >= next_heartbeat) {
         Heartbeat();
@@ -147,15 +152,6 @@ class HubLoop {
   }
 
  private:
-  static std::optional<std::string> UserId(zmq::message_t& msg) {
-    try {
-      const char* uid = msg.gets("User-Id");
-      if (uid != nullptr && *uid != '\0') return std::string(uid);
-    } catch (const zmq::error_t&) {
-    }
-    return std::nullopt;
-  }
-
   void SendTo(const std::string& routing_id, const std::string& bytes) {
     try {
       // Never send a body whose routing-id part did not go: it would be taken
@@ -167,33 +163,6 @@ class HubLoop {
     } catch (const zmq::error_t& e) {
       spdlog::warn("reply dropped: {}", e.what());
     }
-  }
-
-  // The Z85 key the connection of `msg` authenticated with (ZapHandler).
-  static std::optional<std::string> KeyOf(zmq::message_t& msg) {
-    try {
-      const char* key = msg.gets(ZapHandler::kKeyProperty);
-      if (key != nullptr) return std::string(key);
-    } catch (const zmq::error_t&) {
-    }
-    return std::nullopt;
-  }
-
-  // The registered, unrevoked node a message comes from, authenticated with
-  // the key registered now; else nullptr and `why` says what is wrong.
-  const NodeInfo* Sender(zmq::message_t& msg, const std::string& node, std::string* why) {
-    const NodeInfo* info = registry_.Find(node);
-    if (info == nullptr) {
-      *why = "node " + node + " is no longer registered";
-    } else if (info->revoked) {
-      *why = "node " + node + " has been revoked";
-    } else if (KeyOf(msg) != info->pubkey) {  // fails closed without the property
-      *why = "this connection authenticated with a key of node " + node +
-             " that has since been replaced; reconnect with the new key";
-    } else {
-      return info;
-    }
-    return nullptr;
   }
 
   void SendError(const std::string& routing_id, const std::string& code,
@@ -208,41 +177,6 @@ class HubLoop {
     SendError(routing_id, code, reason);
     audit_->NoteThrottled("frame:" + node + ":" + code, AuditTrail::kRefusedFrame, node,
                           code + ": " + reason);
-  }
-
-  void DrainSubscriptions() {
-    for (int i = 0; i < kMaxDrain; ++i) {
-      zmq::message_t msg;
-      if (!xpub_->recv(msg, zmq::recv_flags::dontwait)) return;
-      if (msg.size() < 1) continue;
-      const auto* data = static_cast<const char*>(msg.data());
-      const bool subscribe = data[0] == 1;
-      const std::string topic(data + 1, msg.size() - 1);
-      const auto uid = UserId(msg);
-      // libzmq reports the unsubscriptions of a closed connection without its
-      // metadata; they need no grant.
-      if (!subscribe && !uid) continue;
-      std::string why = "topic '" + topic + "' is not the node's own";
-      const bool own =
-          uid && (topic == WireFrame::FeedTopic(*uid) || topic == WireFrame::PriorityTopic(*uid));
-      if (!own || Sender(msg, *uid, &why) == nullptr) {
-        spdlog::warn("refused feed subscription '{}' from {}: {}", topic, uid.value_or("?"), why);
-        if (subscribe) {
-          audit_->NoteThrottled("sub:" + uid.value_or("?"), AuditTrail::kSubscribe,
-                                uid.value_or(""), "refused '" + topic + "': " + why);
-        }
-        continue;
-      }
-      if (subscribe) {
-        xpub_->set(zmq::sockopt::subscribe, topic);
-        spdlog::info("node {} subscribed to {}", *uid, topic);
-        audit_->Note(AuditTrail::kSubscribe, *uid, "granted " + topic);
-        if (topic == WireFrame::FeedTopic(*uid))
-          SendFeed(topic, FeedFanout::HeadFrame(journal_.epoch(), journal_.head()));
-      } else {
-        xpub_->set(zmq::sockopt::unsubscribe, topic);
-      }
-    }
   }
 
   // Works through the ingest messages waiting: between any two steps of the
@@ -282,7 +216,7 @@ class HubLoop {
       if (batch->publishes.size() > publishes) batch->received.push_back(std::move(parts));
     } catch (const std::exception& e) {  // a frame no check foresaw: refuse it, keep serving
       spdlog::error("frame refused: {}", e.what());
-      Refuse(parts[0].to_string(), UserId(parts.back()).value_or(""), "bad_frame",
+      Refuse(parts[0].to_string(), PeerIdentity::UserId(parts.back()).value_or(""), "bad_frame",
              "frame could not be handled");
     }
   }
@@ -290,21 +224,21 @@ class HubLoop {
   // May the ingest queue parse this message's bytes to classify it? Only a
   // registered, unrevoked node's, authenticated with its current key.
   bool MayPeek(zmq::message_t& last_part) {
-    const auto node = UserId(last_part);
+    const auto node = PeerIdentity::UserId(last_part);
     std::string why;
-    return node && Sender(last_part, *node, &why) != nullptr;
+    return node && PeerIdentity::Authenticated(registry_, last_part, *node, &why) != nullptr;
   }
 
   void HandleIngest(std::vector<zmq::message_t>& parts, IngestBatch* batch) {
     const std::string rid = parts[0].to_string();
-    const auto node = UserId(parts.back());
+    const auto node = PeerIdentity::UserId(parts.back());
     if (!node) {
       SendError(rid, "unauthenticated", "no authenticated node identity");
       return;
     }
     // Who, before what: a revoked node's bytes are not even decoded.
     std::string why;
-    const NodeInfo* info = Sender(parts.back(), *node, &why);
+    const NodeInfo* info = PeerIdentity::Authenticated(registry_, parts.back(), *node, &why);
     if (info == nullptr) {
       Refuse(rid, *node, "unauthorized", why);
       return;
@@ -516,50 +450,7 @@ class HubLoop {
     if (!s.ok()) spdlog::error("registry: {}", s.message());
     s = groups_.Refresh();
     if (!s.ok()) spdlog::error("groups: {}", s.message());
-    if (registry_.generation() != feed_keys_generation_) NoteFeedKeys();
-  }
-
-  // Remembers the key of every active node; when a node was revoked, removed
-  // or re-keyed since last time, drops every feed connection (ReopenFeed).
-  void NoteFeedKeys() {
-    std::map<std::string, std::string> keys;
-    for (const auto& [id, node] : registry_.nodes()) {
-      if (!node.revoked) keys.emplace(id, node.pubkey);
-    }
-    bool lost = false;
-    for (const auto& [id, key] : feed_keys_) {
-      auto it = keys.find(id);
-      lost = lost || it == keys.end() || it->second != key;
-    }
-    feed_keys_ = std::move(keys);
-    feed_keys_generation_ = registry_.generation();
-    if (lost) ReopenFeed();
-  }
-
-  // libzmq cannot drop one subscriber of an XPUB, but unbinding drops every
-  // connection accepted on the endpoint: each node's SUB reconnects and
-  // subscribes again through ZAP, where a revoked or replaced key is refused.
-  // The feed is an accelerator; what a node misses meanwhile it FETCHes.
-  void ReopenFeed() {
-    try {
-      xpub_->unbind(feed_bound_);
-    } catch (const zmq::error_t& e) {
-      spdlog::error("cannot close the feed endpoint {}: {}", feed_bound_, e.what());
-      return;
-    }
-    for (int attempt = 0; attempt < 200; ++attempt) {  // the old listener closes asynchronously
-      try {
-        xpub_->bind(feed_endpoint_);
-        feed_bound_ = xpub_->get(zmq::sockopt::last_endpoint);
-        spdlog::info("feed reopened: every feed connection handshakes again");
-        audit_->Note(AuditTrail::kAdmin, "", "feed reopened after a revoke or key change");
-        return;
-      } catch (const zmq::error_t&) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
-    spdlog::error("cannot listen on {} again; the feed is down until the hub restarts",
-                  feed_endpoint_);
+    grants_.NoteKeys();
   }
 
   void Heartbeat() {
@@ -610,10 +501,7 @@ class HubLoop {
   common::RecordValidator validator_;
   zmq::socket_t* router_;
   zmq::socket_t* xpub_;
-  std::string feed_endpoint_;
-  std::string feed_bound_;
-  std::map<std::string, std::string> feed_keys_;  // active node id -> key, see NoteFeedKeys()
-  int64_t feed_keys_generation_ = -1;
+  FeedGrants grants_;
   std::map<std::string, NodeState> node_states_;
   IngestQueue ingest_;
   FeedFanout fanout_;

@@ -26,6 +26,7 @@
 #include "node/drop_folder.h"
 #include "node/feed_applier.h"
 #include "node/hook_runner.h"
+#include "node/hub_link.h"
 #include "node/instance_lock.h"
 #include "node/node_config.h"
 #include "node/node_schema.h"
@@ -63,10 +64,9 @@ constexpr auto kHelloEvery = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
 constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
-constexpr auto kFirstAuthBackoff = std::chrono::milliseconds(1000);
-constexpr auto kMaxAuthBackoff = std::chrono::milliseconds(10000);
 constexpr auto kScanSlice = std::chrono::milliseconds(10);
-constexpr const char* kMonitorEndpoint = "inproc://cen-node-dealer-monitor";
+// The hub sends a HEAD on each node's feed every second.
+constexpr auto kFeedWatchdog = std::chrono::seconds(5);
 
 class AgentLoop {
  public:
@@ -77,6 +77,8 @@ class AgentLoop {
         keys_(std::move(keys)),
         outbox_(db),
         replica_(db),
+        link_(&ctx_,
+              {config_.hub_endpoint, config_.hub_key, keys_.public_key(), keys_.secret_key()}),
         applier_(&replica_),
         sender_(&outbox_, config_.window, config_.batch),
         hooks_(db, {config_.on_alert, config_.on_hit}, {}),
@@ -103,23 +105,22 @@ class AgentLoop {
       CEN_RETURN_IF_ERROR(drop_folder_->Prepare());
       spdlog::info("drop folder: {}", drop_folder_->dir());
     }
-    CEN_RETURN_IF_ERROR(OpenHubLink());
+    CEN_RETURN_IF_ERROR(link_.Open());
     spdlog::info("agent started: hub {}, replica at gseq {} (epoch {})", config_.hub_endpoint,
                  replica_.cursor(), replica_.epoch().empty() ? "none yet" : replica_.epoch());
     SetState("connecting", "");
 
     while (!stop) {
-      if (reopen_at_ && SteadyClock::now() >= *reopen_at_) CEN_RETURN_IF_ERROR(OpenHubLink());
-      std::vector<zmq::pollitem_t> items = {{dealer_->handle(), 0, ZMQ_POLLIN, 0},
-                                            {monitor_->handle(), 0, ZMQ_POLLIN, 0},
-                                            {nullptr, bell_ ? bell_->fd() : -1, ZMQ_POLLIN, 0}};
-      if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
-      if (priority_sub_) items.push_back({priority_sub_->handle(), 0, ZMQ_POLLIN, 0});
+      if (link_.ReopenDue(SteadyClock::now())) CEN_RETURN_IF_ERROR(link_.Open());
+      // The DEALER, its monitor, the feed SUBs once subscribed, the doorbell.
+      std::vector<zmq::pollitem_t> items = link_.PollItems();
+      const bool feeds = items.size() == 4;
+      items.push_back({nullptr, bell_ ? bell_->fd() : -1, ZMQ_POLLIN, 0});
       try {
         // With a backlog to apply the loop only peeks at its sockets.
         const bool busy = applier_.Ready() && store_.MayTry(SteadyClock::now());
         zmq::poll(items.data(), items.size(), std::chrono::milliseconds(busy ? 0 : 50));
-        if (items[2].revents & ZMQ_POLLIN) {  // submit or drop queued records
+        if (items.back().revents & ZMQ_POLLIN) {  // submit or drop queued records
           bell_->Clear();
           sender_.MarkDirty();
         }
@@ -127,9 +128,8 @@ class AgentLoop {
         // replace the SUB sockets this poll set names.
         // A failing node.db (full disk, I/O error, a lock held too long)
         // never ends the agent: Guard() notes it and the steps back off.
-        if (items.size() > 4 && (items[4].revents & ZMQ_POLLIN)) Guard(DrainPriority());
-        if (items.size() > 3 && (items[3].revents & ZMQ_POLLIN) && store_.healthy())
-          Guard(DrainFeed());
+        if (feeds && (items[3].revents & ZMQ_POLLIN)) Guard(DrainPriority());
+        if (feeds && (items[2].revents & ZMQ_POLLIN) && store_.healthy()) Guard(DrainFeed());
         if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
         if (items[0].revents & ZMQ_POLLIN) Guard(DrainDealer());
         Guard(ApplyBacklog());
@@ -145,7 +145,7 @@ class AgentLoop {
         spdlog::error("agent loop: {}", e.what());
       }
     }
-    CloseHubLink();
+    link_.Close();
     status_.hub_state = "stopped";
     (void)status_.Write(*db_);
     WriteStateFile();
@@ -185,48 +185,7 @@ class AgentLoop {
     if (!detail.empty() || state == "connected") status_.detail = detail;
   }
 
-  // (Re)creates the DEALER to the hub and its monitor. libzmq does not retry a
-  // connection that the hub's ZAP handler refused, so after a refusal the
-  // agent closes the link and opens a new one (the key may be allowed by now).
-  common::Status OpenHubLink() {
-    CloseHubLink();
-    reopen_at_.reset();
-    const std::string monitor_endpoint =
-        std::string(kMonitorEndpoint) + "-" + std::to_string(++link_generation_);
-    try {
-      dealer_.emplace(ctx_, zmq::socket_type::dealer);
-      common::SocketOptions::CurveClient(*dealer_, config_.hub_key, keys_.public_key(),
-                                         keys_.secret_key());
-      dealer_->set(zmq::sockopt::immediate, 1);
-      dealer_->set(zmq::sockopt::sndhwm, 10000);
-      dealer_->set(zmq::sockopt::rcvhwm, 100000);
-      const int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_DISCONNECTED;
-      if (zmq_socket_monitor(dealer_->handle(), monitor_endpoint.c_str(), events) != 0)
-        return common::Internal("cannot monitor the hub connection");
-      monitor_.emplace(ctx_, zmq::socket_type::pair);
-      monitor_->connect(monitor_endpoint);
-      dealer_->connect(config_.hub_endpoint);
-    } catch (const zmq::error_t& e) {
-      return common::InvalidInput("hub endpoint " + config_.hub_endpoint + ": " + e.what());
-    }
-    return common::Status::Ok();
-  }
-
-  void CloseHubLink() {
-    if (dealer_) zmq_socket_monitor(dealer_->handle(), nullptr, 0);
-    monitor_.reset();
-    dealer_.reset();
-    sub_.reset();  // made again at the next WELCOME
-    priority_sub_.reset();
-    feed_port_ = 0;
-  }
-
-  bool Send(const std::string& bytes) {
-    auto sent = dealer_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
-    return sent.has_value();
-  }
+  bool Send(const std::string& bytes) { return link_.Send(bytes); }
 
   void ForgetInFlight() {
     sender_.Forget();
@@ -236,40 +195,24 @@ class AgentLoop {
   }
 
   void DrainMonitor() {
-    while (true) {
-      zmq::message_t event;
-      if (!monitor_->recv(event, zmq::recv_flags::dontwait)) return;
-      zmq::message_t address;
-      if (event.more()) (void)monitor_->recv(address);
-      if (event.size() < 6) continue;
-      uint16_t id;
-      uint32_t value;
-      std::memcpy(&id, event.data(), 2);
-      std::memcpy(&value, static_cast<const char*>(event.data()) + 2, 4);
-      switch (id) {
-        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+    for (const HubLink::Happened& h : link_.DrainEvents(SteadyClock::now())) {
+      switch (h.event) {
+        case HubLink::Event::kConnected:
           if (status_.hub_state != "connected") SetState("connecting", "");
           SendHello();
           break;
-        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        case HubLink::Event::kUnauthorized:
           SetState("unauthorized", "the hub refused this node's key (status " +
-                                       std::to_string(value) +
+                                       std::to_string(h.value) +
                                        "); ask the hub operator to run cen-hub allow");
           ForgetInFlight();
-          if (!reopen_at_) {
-            reopen_at_ = SteadyClock::now() + auth_backoff_;
-            auth_backoff_ = std::min(auth_backoff_ * 2, kMaxAuthBackoff);
-          }
           break;
-        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-        case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+        case HubLink::Event::kHandshakeFailed:
           SetState("connecting", "handshake with the hub failed; check --hub-key");
           break;
-        case ZMQ_EVENT_DISCONNECTED:
+        case HubLink::Event::kDisconnected:
           if (status_.hub_state == "connected") SetState("connecting", "connection lost");
           ForgetInFlight();
-          break;
-        default:
           break;
       }
     }
@@ -289,9 +232,9 @@ class AgentLoop {
   common::Status DrainDealer() {
     const auto until = SteadyClock::now() + kDrainBudget;
     for (int i = 0; i < kMaxDrainPerTurn && SteadyClock::now() < until; ++i) {
-      zmq::message_t msg;
-      if (!dealer_->recv(msg, zmq::recv_flags::dontwait)) break;
-      auto f = WireFrame::Decode(msg.to_string_view());
+      std::optional<zmq::message_t> msg = link_.Receive();
+      if (!msg) break;
+      auto f = WireFrame::Decode(msg->to_string_view());
       if (!f.ok()) {
         spdlog::warn("bad frame from the hub: {}", f.status().message());
         continue;
@@ -361,26 +304,9 @@ class AgentLoop {
       spdlog::warn("{} acked records are missing at the hub; sending them again", *lost);
     ForgetInFlight();
     hub_head_ = *head;
-    auth_backoff_ = kFirstAuthBackoff;
+    link_.Authorized();
     SetState("connected", "");
-    if (!sub_ || *feed_port != feed_port_ || WireFrame::FeedTopic(node_id) != feed_topic_) {
-      feed_port_ = static_cast<int>(*feed_port);
-      feed_topic_ = WireFrame::FeedTopic(node_id);
-      sub_.emplace(ctx_, zmq::socket_type::sub);
-      common::SocketOptions::CurveClient(*sub_, config_.hub_key, keys_.public_key(),
-                                         keys_.secret_key());
-      sub_->set(zmq::sockopt::rcvhwm, 200000);
-      sub_->set(zmq::sockopt::subscribe, feed_topic_);
-      sub_->connect(config_.FeedEndpoint(feed_port_));
-      // The priority lane has a connection of its own, so its alerts never
-      // queue behind the feed's backlog in a socket buffer.
-      priority_sub_.emplace(ctx_, zmq::socket_type::sub);
-      common::SocketOptions::CurveClient(*priority_sub_, config_.hub_key, keys_.public_key(),
-                                         keys_.secret_key());
-      priority_sub_->set(zmq::sockopt::subscribe, WireFrame::PriorityTopic(node_id));
-      priority_sub_->connect(config_.FeedEndpoint(feed_port_));
-      priority_topic_ = WireFrame::PriorityTopic(node_id);
-    }
+    link_.Subscribe(node_id, static_cast<int>(*feed_port));
     RequestPriorityFetch(replica_.cursor() + 1);
     RequestFetchIfBehind(/*now=*/true);
     return common::Status::Ok();
@@ -500,7 +426,7 @@ class AgentLoop {
     for (int i = 0; i < kMaxDrainPerTurn && applier_.buffered_records() < kMaxBufferedFeed &&
                     SteadyClock::now() < until;
          ++i) {
-      auto body = ReceiveFeed(*sub_, feed_topic_);
+      auto body = link_.ReceiveFeed(HubLink::Feed::kBulk);
       if (!body) break;
       auto f = WireFrame::Decode(body->to_string_view());
       if (!f.ok()) continue;
@@ -536,28 +462,11 @@ class AgentLoop {
     return common::Status::Ok();
   }
 
-  // The body of the next message on `topic` from `socket`, if one is waiting.
-  static std::optional<zmq::message_t> ReceiveFeed(zmq::socket_t& socket,
-                                                   const std::string& topic) {
-    while (true) {
-      zmq::message_t head;
-      if (!socket.recv(head, zmq::recv_flags::dontwait)) return std::nullopt;
-      if (!head.more()) continue;
-      zmq::message_t body;
-      (void)socket.recv(body);
-      while (body.more()) {  // never sent by the hub; keep the stream aligned
-        zmq::message_t extra;
-        (void)socket.recv(extra);
-      }
-      if (head.to_string_view() == topic) return body;  // never ours: prefix matches only
-    }
-  }
-
   // Urgent and high alerts from the priority feed: applied at once, ahead of
   // the cursor (the BATCH that also holds them is recognised later).
   common::Status DrainPriority() {
     for (int i = 0; i < kMaxDrainPerTurn; ++i) {
-      auto body = ReceiveFeed(*priority_sub_, priority_topic_);
+      auto body = link_.ReceiveFeed(HubLink::Feed::kPriority);
       if (!body) break;
       auto f = WireFrame::Decode(body->to_string_view());
       if (!f.ok() || WireFrame::Type(*f) != frame::kPriority) continue;
@@ -687,6 +596,11 @@ class AgentLoop {
     const auto now = SteadyClock::now();
     if (status_.hub_state != "connected" && now - last_hello_ >= kHelloEvery) SendHello();
     if (status_.hub_state == "connected") {
+      if (link_.FeedSilent(now, kFeedWatchdog)) {
+        spdlog::warn("no feed message (not even a HEAD) for {} s; subscribing again",
+                     std::chrono::duration_cast<std::chrono::seconds>(kFeedWatchdog).count());
+        link_.Resubscribe();
+      }
       if (sender_.AckOverdue(now, kAckTimeout)) {
         spdlog::warn("{} records unacknowledged for {} s; sending them again", sender_.in_flight(),
                      std::chrono::duration_cast<std::chrono::seconds>(kAckTimeout).count());
@@ -741,15 +655,7 @@ class AgentLoop {
   Outbox outbox_;
   Replica replica_;
   zmq::context_t ctx_;
-  std::optional<zmq::socket_t> dealer_;
-  std::optional<zmq::socket_t> monitor_;
-  int link_generation_ = 0;
-  std::optional<SteadyClock::time_point> reopen_at_;  // after the hub refused the key
-  std::chrono::milliseconds auth_backoff_ = kFirstAuthBackoff;
-  std::optional<zmq::socket_t> sub_;
-  std::optional<zmq::socket_t> priority_sub_;
-  std::string priority_topic_;
-  int feed_port_ = 0;
+  HubLink link_;
 
   AgentStatus status_;
   AgentStatus written_status_;
@@ -772,7 +678,6 @@ class AgentLoop {
   int64_t priority_fetch_id_ = 0;
   int64_t request_counter_ = 0;  // FETCH ids: 1, 2, 3, ... for the life of the process
   int64_t fetch_id_ = 0;         // of the FETCH in flight; answers to older ones are dropped
-  std::string feed_topic_;
   std::vector<json> fetch_buffer_;
 
   SteadyClock::time_point last_hello_{};
