@@ -80,10 +80,11 @@ class HubLink {
   // waiting; messages on any other topic are dropped.
   std::optional<zmq::message_t> ReceiveFeed(Feed feed);
   // The hub sends a HEAD on every node's feed each second, so a feed silent
-  // for `limit` has lost its subscription: when the hub reopens its feed (a
-  // node revoked or re-keyed) the SUBs reconnect, but libzmq does not pass a
-  // reconnected SUB's subscription on to the hub's manual XPUB. Resubscribe()
-  // then makes new SUBs, whose subscriptions the hub grants again.
+  // for `limit` has lost its subscription. (When the hub reopens its feed,
+  // after a revoke or a key change, the SUBs reconnect and subscribe again;
+  // in FeedGrants' unit test a reconnected SUB's subscription once did not
+  // reach the hub's manual XPUB. The agent does not rely on it.)
+  // Resubscribe() then makes new SUBs, whose subscriptions the hub grants.
   // Messages waiting unread in the SUB (the agent busy, or its buffer full)
   // are not silence.
   bool FeedSilent(Clock::time_point now, Clock::duration limit);

@@ -95,6 +95,21 @@ TEST_CASE("A revoked node is cut off at once: nothing more reaches it, its PUBLI
       },
       30s, "AS's agent told it is unauthorized");
 
+  // The hub dropped every feed connection to cut AS off; the others come
+  // back on the feed (not only through FETCH): their agents subscribe anew.
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const std::int64_t eu = cluster.HubQuery(
+            "SELECT count(*) FROM audit WHERE event = 'subscribe' AND node = 'EU' AND detail = "
+            "'granted N:EU/'");
+        const std::int64_t af = cluster.HubQuery(
+            "SELECT count(*) FROM audit WHERE event = 'subscribe' AND node = 'AF' AND detail = "
+            "'granted N:AF/'");
+        observed = "feed grants: EU " + std::to_string(eu) + ", AF " + std::to_string(af);
+        return eu >= 2 && af >= 2;
+      },
+      30s, "EU and AF subscribed to the feed again after it was reopened");
+
   // Records of others after the revocation, and AS's own attempt to publish.
   cluster.Submit("EU", MakeRecords("EU", 100, 20), accepted);
   cluster.Submit("AF", MakeRecords("AF", 0, 10), accepted);

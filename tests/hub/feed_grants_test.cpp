@@ -127,10 +127,9 @@ TEST_CASE("FeedGrants drops every feed connection when a node is revoked", "[hub
   RequireOk(feed.registry.Revoke("n1"));
   feed.grants->NoteKeys();
   CHECK(feed.grants->reopened() == 1);
-  // The nodes' SUBs reconnect; libzmq does not pass a reconnected SUB's
-  // subscription on to a manual XPUB, so agents subscribe anew when their
-  // feed falls silent (HubLink::FeedSilent). A new n2 SUB is granted again;
-  // revoked n1 is refused at the handshake.
+  // The nodes' SUBs reconnect (an agent whose feed stays silent also makes
+  // new ones: HubLink::FeedSilent). A new n2 SUB is granted again; revoked
+  // n1 is refused at the handshake.
   zmq::socket_t n2_again = feed.Subscriber(feed.n2, "N:n2/");
   zmq::socket_t n1_again = feed.Subscriber(feed.n1, "N:n1/");
   CHECK(feed.Reaches(n2_again, "N:n2/"));
