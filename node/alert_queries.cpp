@@ -35,8 +35,6 @@ std::string Span(int64_t millis) {
   return future ? "in " + text : text;
 }
 
-std::string Short(const std::string& uuid) { return uuid.substr(0, 8); }
-
 // What the receipts of one alert say, office by office.
 struct OfficeReceipts {
   std::string delivered_at;  // the earliest receipt of any kind
@@ -123,7 +121,7 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
                    {"ACTED", 5, TextTable::Align::kRight},
                    {"HITS", 5, TextTable::Align::kRight},
                    {"ORIGIN", 12},
-                   {"UUID", 8},
+                   {"UUID", 36},
                    {"TITLE", 0}});
   if (o.format == "csv") {
     CsvWriter::WriteRow(out, std::vector<std::string>{"uuid", "priority", "state", "origin",
@@ -178,7 +176,7 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
                   expires_ms ? Span(now - *expires_ms) : "-",
                   audience > 0 ? std::to_string(received) + "/" + std::to_string(audience) : "-",
                   audience > 0 ? std::to_string(acted) : "-", std::to_string(*hits), a.origin,
-                  Short(a.uuid), a.Text("title")});
+                  a.uuid, a.Text("title")});
   }
   if (o.format == "table") {
     if (table.rows() == 0) {
@@ -261,14 +259,16 @@ common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const Quer
                                                 std::ostream& out) {
   // Found here, then reported by other offices for this node's alerts.
   auto stmt = db.Prepare(
-      std::string(
-          "SELECT h.at, '' AS office, h.source, h.indicator, h.value, h.record, "
-          "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
-          "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
-          "FROM hits h LEFT JOIN records r ON r.uuid = h.record "
-          "UNION ALL "
-          "SELECT c.at, c.office, c.alert, c.hit_indicator, c.hit_value, c.hit_record, '', '', "
-          "       c.office, '', '' FROM receipts c WHERE c.action = 'hit' AND c.") +
+      std::string("SELECT h.at, '' AS office, h.source, h.indicator, h.value, h.record, "
+                  "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
+                  "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
+                  "FROM hits h LEFT JOIN records r ON r.uuid = h.record "
+                  "UNION ALL "
+                  "SELECT c.at, c.office, c.alert, c.hit_indicator, c.hit_value, c.hit_record, "
+                  "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
+                  "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
+                  "FROM receipts c LEFT JOIN records r ON r.uuid = c.hit_record "
+                  "WHERE c.action = 'hit' AND c.") +
       kOthers + " ORDER BY 1 DESC");
   if (!stmt.ok()) return stmt.status();
   auto book = AlertBook::Load(db, common::Clock::NowMillis());
@@ -316,12 +316,11 @@ common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const Quer
           << "\n";
       continue;
     }
+    // UUIDv7 prefixes are timestamps: a short uuid names a minute, not a record.
     std::string source = cells[2];
-    if (const AlertBook::Alert* a = book->Find(source)) {
-      source = Short(a->uuid) + " " + a->Text("title");
-    }
-    std::string record = Short(cells[5]);
-    if (!cells[7].empty()) record += " " + cells[7] + " " + cells[10] + " " + cells[9];
+    if (const AlertBook::Alert* a = book->Find(source)) source = a->Text("title");
+    std::string record = cells[5];
+    if (!cells[7].empty()) record = cells[7] + " " + cells[10] + " " + cells[9] + " " + cells[5];
     table.AddRow(
         {cells[0], cells[1].empty() ? "this node" : cells[1], source, cells[3], cells[4], record});
   }
