@@ -8,6 +8,10 @@ namespace cen::common {
 
 class NodeId {
  public:
+  // The origin of the records the hub operator makes (`cen-hub cancel-alert`).
+  // No node may be registered under it.
+  static constexpr std::string_view kHubOperator = "hub-operator";
+
   static bool IsValid(std::string_view id);
 };
 

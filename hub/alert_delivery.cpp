@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/msgpack_json.h"
+#include "common/node_id.h"
 #include "common/record_validator.h"
 #include "common/wire_frame.h"
 #include "hub/group_registry.h"
@@ -63,6 +64,7 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
   if (!by_origin.ok()) return by_origin.status();
   std::set<std::string> origins;
   for (const auto& [uuid, a] : alerts) origins.insert(a.origin);
+  origins.insert(std::string(common::NodeId::kHubOperator));
   for (const std::string& origin : origins) {
     by_origin->Bind(1, origin);
     while (true) {

@@ -20,6 +20,7 @@
 #include "hub/hub_schema.h"
 #include "hub/hub_server.h"
 #include "hub/node_registry.h"
+#include "hub/operator_cancels.h"
 
 namespace cen::hub {
 
@@ -54,6 +55,9 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
     return common::UsageError("--node: '" + o.node_id +
                               "' is not a node id (letters, digits, _ - ., at most 64)");
+  if (o.node_id == common::NodeId::kHubOperator)
+    return common::UsageError("--node: '" + o.node_id +
+                              "' is reserved for the records the hub operator makes");
   if (!o.region.empty() && !common::NodeId::IsValid(o.region))
     return common::UsageError("--region: '" + o.region + "' is not a region code");
   auto key = common::CurveKeys::ParsePublicKey(o.key);
@@ -275,6 +279,11 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
         << u.title << "\n";
   }
   return common::Status::Ok();
+}
+
+common::Status HubCommands::CancelAlert(const std::string& data_dir, const std::string& alert,
+                                        const std::string& reason, std::ostream& out) {
+  return OperatorCancels::Request(data_dir, alert, reason, out);
 }
 
 }  // namespace cen::hub

@@ -63,6 +63,10 @@ class HubCommands {
   static common::Status RotateKey(const std::string& data_dir, std::ostream& out);
   static common::Status Run(const std::string& data_dir, const std::atomic<bool>& stop);
   static common::Status Status(const StatusOptions& o, std::ostream& out);
+  // Cancels an alert of any office, as the hub operator (journaled by the
+  // running hub as a cancel of origin hub-operator, audited).
+  static common::Status CancelAlert(const std::string& data_dir, const std::string& alert,
+                                    const std::string& reason, std::ostream& out);
 };
 
 }  // namespace cen::hub

@@ -53,6 +53,17 @@ CREATE TABLE group_members(
   added_at   TEXT NOT NULL,
   PRIMARY KEY(group_name, node)
 ) WITHOUT ROWID;
+-- Alerts the hub operator cancels (cen-hub cancel-alert); the running hub
+-- journals each as a cancel of origin hub-operator and fills in done_at.
+CREATE TABLE operator_cancels(
+  id        INTEGER PRIMARY KEY,
+  at        TEXT NOT NULL,
+  os_user   TEXT NOT NULL,
+  alert     TEXT NOT NULL,
+  reason    TEXT NOT NULL,
+  done_at   TEXT,
+  gseq      INTEGER  -- of the cancel journaled
+);
 CREATE TABLE audit(
   id     INTEGER PRIMARY KEY,
   at     TEXT NOT NULL,

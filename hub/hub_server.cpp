@@ -29,6 +29,7 @@
 #include "hub/ingest_queue.h"
 #include "hub/journal.h"
 #include "hub/node_registry.h"
+#include "hub/operator_cancels.h"
 #include "hub/peer_identity.h"
 #include "hub/scope_policy.h"
 #include "hub/zap_handler.h"
@@ -453,7 +454,51 @@ class HubLoop {
     grants_.NoteKeys();
   }
 
+  // Alerts the hub operator cancelled (cen-hub cancel-alert), journaled like
+  // any record, audited in the same transaction.
+  void CommitOperatorCancels() {
+    if (!store_.MayTry(Clock::now())) return;
+    auto pending = OperatorCancels::Take(*db_, validator_);
+    if (!pending.ok()) {
+      store_.Failed(pending.status(), Clock::now());
+      return;
+    }
+    if (pending->empty()) return;
+    std::vector<Journal::Candidate> candidates;
+    for (const auto& p : *pending) {
+      candidates.push_back(p.cancel);
+      // The origin sees its own records; this cancel is the operator's, so a
+      // narrow scope names the alert's origin and audience explicitly.
+      if (p.alert_scope != "global" && !p.alert_origin.empty()) {
+        std::string scope = "nodes:" + p.alert_origin;
+        for (const std::string& id : policy_.Audience(registry_, p.alert_scope, p.alert_origin)) {
+          scope += "," + id;
+        }
+        candidates.back().record["scope"] = scope;
+      }
+    }
+    std::vector<Journal::Outcome> outcomes;
+    const common::Status s =
+        journal_.Append(candidates, &outcomes, [&](const std::vector<Journal::Outcome>& done) {
+          CEN_RETURN_IF_ERROR(audit_->WritePending(*db_));
+          return OperatorCancels::Finish(*db_, *pending, done);
+        });
+    audit_->Settle(s.ok());
+    if (!s.ok()) {
+      store_.Failed(s, Clock::now());
+      return;
+    }
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      spdlog::info("operator cancel of alert {}: {}", (*pending)[i].alert,
+                   outcomes[i].verdict == Journal::Verdict::kNew
+                       ? "journaled at gseq " + std::to_string(outcomes[i].gseq)
+                       : "refused: " + outcomes[i].reason);
+    }
+    fanout_.Commit(journal_.epoch(), candidates, outcomes);
+  }
+
   void Heartbeat() {
+    CommitOperatorCancels();
     RefreshRegistries();
     fanout_.Heads(journal_.epoch(), journal_.head());
     FlushNodeStates();

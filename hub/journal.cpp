@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "common/msgpack_json.h"
+#include "common/node_id.h"
 #include "common/priority_lane.h"
 #include "common/wire_frame.h"
 #include "hub/hash_chain.h"
@@ -217,7 +218,9 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
       if (!*target || (*target)->kind != "alert") {
         return field + ": no alert " + uuid + " in the journal";
       }
-      if ((*target)->origin != c.origin) {
+      // The hub operator may cancel any alert (cen-hub cancel-alert, audited).
+      const bool operator_cancel = c.origin == common::NodeId::kHubOperator && msg_type == "cancel";
+      if ((*target)->origin != c.origin && !operator_cancel) {
         return field + ": alert " + uuid + " belongs to node " + (*target)->origin +
                "; only its origin may " + msg_type + " it";
       }

@@ -73,6 +73,17 @@ int main(int argc, char** argv) {
   for (auto* cmd : {group_create, group_add, group_remove, group_list})
     cmd->add_option("--data", group.data_dir, "Hub data directory")->required();
 
+  std::string cancel_dir, cancel_alert, cancel_reason;
+  auto* cancel_cmd = app.add_subcommand(
+      "cancel-alert",
+      "Cancel an alert of any office, as the hub operator: the running hub journals a cancel\n"
+      "(origin hub-operator) that every office in the alert's scope applies, and audits it.\n"
+      "Example: cen-hub cancel-alert --data /srv/hub 0190a1b2-... --reason \"sent in error\"");
+  cancel_cmd->add_option("--data", cancel_dir, "Hub data directory")->required();
+  cancel_cmd->add_option("uuid", cancel_alert, "The alert's whole uuid")->required();
+  cancel_cmd->add_option("--reason", cancel_reason, "Why (goes into the cancel and the audit)")
+      ->required();
+
   std::string verify_dir;
   auto* verify_cmd = app.add_subcommand(
       "verify", "Check the hash chains of the journal and the audit trail (exit 1 if broken)");
@@ -112,6 +123,10 @@ int main(int argc, char** argv) {
     return Finish(cen::hub::HubCommands::Group(group, std::cout));
   }
   if (*verify_cmd) return Finish(cen::hub::HubCommands::Verify(verify_dir, std::cout));
+  if (*cancel_cmd) {
+    return Finish(
+        cen::hub::HubCommands::CancelAlert(cancel_dir, cancel_alert, cancel_reason, std::cout));
+  }
   if (*rotate_cmd) return Finish(cen::hub::HubCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
     auto config = cen::hub::HubConfig::Load(run_dir);

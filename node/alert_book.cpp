@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 
+#include "common/node_id.h"
 #include "common/record_validator.h"
 #include "common/wire_frame.h"
 
@@ -81,7 +82,8 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
     book.alerts_.push_back(std::move(a));
   }
   // Updates and cancels in gseq order; one from another origin than the
-  // alert's is ignored (the hub refuses those; a replica does not trust it).
+  // alert's is ignored (the hub refuses those; a replica does not trust it),
+  // except a cancel by the hub operator.
   for (const Message& m : changes) {
     const auto refs = m.doc.find("references");
     if (refs == m.doc.end() || !refs->is_array()) continue;
@@ -90,7 +92,9 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
       const auto it = index.find(ref.get<std::string>());
       if (it == index.end()) continue;
       Alert& a = book.alerts_[it->second];
-      if (a.origin != m.origin) continue;
+      const bool by_operator = m.origin == common::NodeId::kHubOperator &&
+                               common::WireFrame::StringOr(m.doc, "msg_type", "") == "cancel";
+      if (a.origin != m.origin && !by_operator) continue;
       a.chain.push_back(m.uuid);
       book.roots_.emplace_back(m.uuid, a.uuid);
       if (common::WireFrame::StringOr(m.doc, "msg_type", "") == "cancel") {

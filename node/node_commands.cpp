@@ -9,6 +9,7 @@
 #include "common/curve_keys.h"
 #include "common/data_dir.h"
 #include "common/node_id.h"
+#include "common/os_user.h"
 #include "common/record_validator.h"
 #include "common/state_file.h"
 #include "node/agent_doorbell.h"
@@ -213,7 +214,7 @@ common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
         "alert " + alert->uuid +
         " is this office's own; receipts go to the office that raised an alert");
   }
-  nlohmann::json extra = {{"by", o.by.empty() ? QueryAudit::OsUser() : o.by}};
+  nlohmann::json extra = {{"by", o.by.empty() ? common::OsUser::Name() : o.by}};
   if (!o.note.empty()) extra["note"] = o.note;
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
   Outbox outbox(&*db);

@@ -1,12 +1,10 @@
 #include "node/query_audit.h"
 
-#include <pwd.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "common/clock.h"
+#include "common/os_user.h"
 #include "node/csv_writer.h"
 #include "node/node_schema.h"
 #include "node/text_table.h"
@@ -20,16 +18,6 @@ constexpr int64_t kDefaultEntries = 50;
 
 }  // namespace
 
-std::string QueryAudit::OsUser() {
-  const uid_t uid = geteuid();
-  std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr)
-    return found->pw_name;
-  return "uid " + std::to_string(uid);
-}
-
 common::Result<int64_t> QueryAudit::Begin(const std::string& data_dir, const std::string& command,
                                           const std::vector<std::string>& arguments) {
   auto db = NodeSchema::Open(data_dir, common::Database::Mode::kReadWrite);
@@ -38,7 +26,7 @@ common::Result<int64_t> QueryAudit::Begin(const std::string& data_dir, const std
       "INSERT INTO query_audit(at, os_user, command, arguments, results, restricted) "
       "VALUES (?, ?, ?, ?, -1, 0)");
   if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, common::Clock::NowRfc3339()).Bind(2, OsUser()).Bind(3, command);
+  stmt->Bind(1, common::Clock::NowRfc3339()).Bind(2, common::OsUser::Name()).Bind(3, command);
   stmt->Bind(4, json(arguments).dump(-1, ' ', false, json::error_handler_t::replace));
   CEN_RETURN_IF_ERROR(stmt->Run());
   return db->LastInsertRowId();

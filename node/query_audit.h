@@ -31,8 +31,6 @@ class QueryAudit {
   // Entries older than `before_id` (the listing's own entry) only.
   static common::Result<QueryOutcome> List(common::Database& db, const QueryOptions& o,
                                            std::ostream& out, int64_t before_id);
-  // The effective user's login name, or "uid N" when it has none.
-  static std::string OsUser();
 };
 
 }  // namespace cen::node

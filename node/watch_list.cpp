@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "common/clock.h"
+#include "common/os_user.h"
 #include "node/csv_writer.h"
 #include "node/node_schema.h"
 #include "node/query_audit.h"
@@ -43,7 +44,7 @@ common::Status WatchList::Add(const std::string& data_dir, const std::string& na
   CEN_RETURN_IF_ERROR(insert->Bind(1, name)
                           .Bind(2, flags.dump())
                           .Bind(3, common::Clock::NowRfc3339())
-                          .Bind(4, QueryAudit::OsUser())
+                          .Bind(4, common::OsUser::Name())
                           .Run());
   if (db->Changes() == 0) {
     return common::AlreadyExists("watch " + name +

@@ -312,6 +312,39 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
     CHECK(ListedAlert(cluster, "AS", expired, false).is_null());
   }
 
+  SECTION("the hub operator cancels an alert of any office, audited") {
+    // Scoped to AF: the operator's cancel must still reach EU, the origin.
+    const std::string narrow = cluster.Submit(
+        "EU", {Line(Alert("EU-A-AF2", "For AF only", {{"scope", "nodes:AF"}}))})[0];
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          observed = ListedAlert(cluster, "AF", narrow, false).dump();
+          return !ListedAlert(cluster, "AF", narrow, false).is_null();
+        },
+        kTimeout, "the narrow alert at AF");
+    const RunResult cancel = cluster.RunHub({"cancel-alert", "--data", cluster.hub_dir().string(),
+                                             narrow, "--reason", "issued in error"});
+    INFO(cancel.out << cancel.err);
+    REQUIRE(cancel.exit_code == 0);
+    for (const std::string id : {"AF", "EU"}) {
+      cluster.WaitUntil(
+          [&](std::string& observed) {
+            observed = ListedAlert(cluster, id, narrow, true).dump();
+            return ListedAlert(cluster, id, narrow, true).value("state", "") == "cancelled";
+          },
+          kTimeout, "the operator's cancel at " + id);
+    }
+    CHECK(cluster.HubQuery("SELECT count(*) FROM audit WHERE event = 'admin' AND detail LIKE "
+                           "'alert " + narrow + " cancelled by %issued in error'") == 1);
+    // Not an alert, and no office may call itself the operator.
+    CHECK(cluster.RunHub({"cancel-alert", "--data", cluster.hub_dir().string(), old[0],
+                          "--reason", "x"})
+              .exit_code == 1);
+    CHECK(cluster.RunHub({"allow", "--data", cluster.hub_dir().string(), "--node", "hub-operator",
+                          "--key", cluster.node_key("AS")})
+              .exit_code == 2);
+  }
+
   SECTION("watch lists, scopes and the hub's view of undelivered alerts") {
     const RunResult add =
         cluster.RunQuery({"--data", cluster.node_dir("AS").string(), "watch", "add", "tobacco-th",

@@ -396,6 +396,13 @@ TEST_CASE("An update or cancel must name an original alert of its own origin",
     CHECK(out[0].reason == "references[0]: alert " + alert +
                                " belongs to node EU; only its origin may cancel it");
   }
+  SECTION("the hub operator may cancel any alert, not update it") {
+    const auto out =
+        Append(journal, {{"hub-operator", Alert("OP-C", Uuid7::Generate(), "cancel", {alert})},
+                         {"hub-operator", Alert("OP-U", Uuid7::Generate(), "update", {alert})}});
+    CHECK(out[0].verdict == Verdict::kNew);
+    CHECK(out[1].verdict == Verdict::kRejected);
+  }
   SECTION("an unknown alert, a seizure, or an update are refused as targets") {
     const std::string seizure = Uuid7::Generate();
     const std::string unknown = Uuid7::Generate();

@@ -1,0 +1,133 @@
+#include "hub/operator_cancels.h"
+
+#include <ostream>
+
+#include "common/clock.h"
+#include "common/msgpack_json.h"
+#include "common/node_id.h"
+#include "common/os_user.h"
+#include "common/uuid7.h"
+#include "common/wire_frame.h"
+#include "hub/audit_trail.h"
+#include "hub/hub_schema.h"
+
+namespace cen::hub {
+namespace {
+
+constexpr size_t kMaxReason = 16000;
+
+// The latest journaled version of `uuid`, decoded; null when none.
+common::Result<nlohmann::json> Latest(common::Database& db, const std::string& uuid) {
+  auto stmt = db.Prepare("SELECT body FROM journal WHERE uuid = ? ORDER BY version DESC LIMIT 1");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Bind(1, uuid).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return nlohmann::json();
+  auto decoded = common::MsgpackJson::Decode(stmt->ColumnBlob(0));
+  if (!decoded.ok()) return decoded.status();
+  return *decoded;
+}
+
+}  // namespace
+
+common::Status OperatorCancels::Request(const std::string& data_dir, const std::string& alert,
+                                        const std::string& reason, std::ostream& out) {
+  if (!common::Uuid7::IsCanonical(alert)) {
+    return common::UsageError("UUID: give the alert's whole uuid, as cen-query prints it");
+  }
+  if (reason.empty() || reason.size() > kMaxReason) {
+    return common::UsageError("--reason: say why, in 1 to 16000 characters");
+  }
+  auto db = HubSchema::Open(data_dir);
+  if (!db.ok()) return db.status();
+  auto record = Latest(*db, alert);
+  if (!record.ok()) return record.status();
+  if (record->is_null() || common::WireFrame::StringOr(*record, "kind", "") != "alert") {
+    return common::NotFound("no alert " + alert + " in the journal");
+  }
+  if (common::WireFrame::StringOr(*record, "msg_type", "") != "alert") {
+    return common::UsageError(alert + " is itself an " +
+                              common::WireFrame::StringOr(*record, "msg_type", "") +
+                              "; name the original alert");
+  }
+  auto insert =
+      db->Prepare("INSERT INTO operator_cancels(at, os_user, alert, reason) VALUES (?, ?, ?, ?)");
+  if (!insert.ok()) return insert.status();
+  CEN_RETURN_IF_ERROR(insert->Bind(1, common::Clock::NowRfc3339())
+                          .Bind(2, common::OsUser::Name())
+                          .Bind(3, alert)
+                          .Bind(4, reason)
+                          .Run());
+  out << "cancel of alert " << alert << " (" << common::WireFrame::StringOr(*record, "title", "")
+      << ", from " << common::WireFrame::StringOr(*record, "origin", "")
+      << ") queued; the running hub journals it within a second and every office in its "
+         "scope sees it cancelled\n";
+  return common::Status::Ok();
+}
+
+common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
+    common::Database& db, const common::RecordValidator& validator) {
+  auto stmt = db.Prepare(
+      "SELECT id, alert, reason, os_user FROM operator_cancels WHERE done_at IS NULL ORDER BY id");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<Pending> out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back({stmt->ColumnInt(0),
+                   stmt->ColumnText(1),
+                   stmt->ColumnText(2),
+                   stmt->ColumnText(3),
+                   "",
+                   "",
+                   {}});
+  }
+  for (Pending& p : out) {
+    auto alert = Latest(db, p.alert);
+    if (!alert.ok()) return alert.status();
+    p.alert_origin = common::WireFrame::StringOr(*alert, "origin", "");
+    p.alert_scope = common::WireFrame::StringOr(*alert, "scope", "global");
+    nlohmann::json cancel = {
+        {"kind", "alert"},
+        {"uuid", common::Uuid7::Generate()},
+        {"version", 1},
+        {"ref", "operator-cancel-" + std::to_string(p.id)},
+        {"msg_type", "cancel"},
+        {"references", {p.alert}},
+        {"title", "Cancelled by the hub operator"},
+        {"body", p.reason},
+        {"priority", common::WireFrame::StringOr(*alert, "priority", "normal")},
+        {"scope", common::WireFrame::StringOr(*alert, "scope", "global")}};
+    // What the validator refuses, the journal's answer records (rejected).
+    (void)validator.Validate(cancel);
+    p.cancel = {std::string(common::NodeId::kHubOperator), std::move(cancel)};
+  }
+  return out;
+}
+
+common::Status OperatorCancels::Finish(common::Database& db, const std::vector<Pending>& pending,
+                                       const std::vector<Journal::Outcome>& outcomes) {
+  auto done = db.Prepare("UPDATE operator_cancels SET done_at = ?, gseq = ? WHERE id = ?");
+  if (!done.ok()) return done.status();
+  const std::string now = common::Clock::NowRfc3339();
+  for (size_t i = 0; i < pending.size() && i < outcomes.size(); ++i) {
+    const Pending& p = pending[i];
+    const Journal::Outcome& o = outcomes[i];
+    done->Bind(1, now);
+    std::string detail;
+    if (o.verdict == Journal::Verdict::kRejected) {
+      done->BindNull(2);
+      detail = "cancel of alert " + p.alert + " refused: " + o.reason;
+    } else {
+      done->Bind(2, o.gseq);
+      detail = "alert " + p.alert + " cancelled by " + p.os_user + " (gseq " +
+               std::to_string(o.gseq) + "): " + p.reason;
+    }
+    CEN_RETURN_IF_ERROR(done->Bind(3, p.id).Run());
+    CEN_RETURN_IF_ERROR(AuditTrail::Record(db, AuditTrail::kAdmin, "", detail));
+  }
+  return common::Status::Ok();
+}
+
+}  // namespace cen::hub
