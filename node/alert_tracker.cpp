@@ -141,9 +141,17 @@ common::Status AlertTracker::Refresh() {
   // A watch added by cen-query (another process) counts from its commit on:
   // data_version changes whenever another connection commits, so the watch
   // names are read again only then.
-  auto version = db_->QueryInt("PRAGMA data_version");
+  // Runs for every record applied: the statement is prepared once.
+  if (!data_version_stmt_) {
+    auto stmt = db_->Prepare("PRAGMA data_version");
+    if (!stmt.ok()) return stmt.status();
+    data_version_stmt_.emplace(std::move(*stmt));
+  }
+  auto version = data_version_stmt_->Step();
+  const int64_t data_version =
+      version.ok() && *version ? data_version_stmt_->ColumnInt(0) : data_version_;
+  data_version_stmt_->Reset();
   if (!version.ok()) return version.status();
-  const int64_t data_version = version->value_or(0);
   if (!stale_ && data_version == data_version_ && now - refreshed_at_ < kRefreshEvery) {
     return common::Status::Ok();
   }
@@ -181,7 +189,11 @@ common::Status AlertTracker::Refresh() {
       spdlog::warn("watch {} is left out: {}", stmt->ColumnText(0), checked.message());
       continue;
     }
-    watches_.push_back({stmt->ColumnText(0), filter->Condition()});
+    SqlCondition condition = filter->Condition();
+    auto match =
+        db_->Prepare("SELECT 1 FROM records r WHERE r.uuid = ? AND (" + condition.sql + ")");
+    if (!match.ok()) return match.status();
+    watches_.push_back({stmt->ColumnText(0), std::move(condition), std::move(*match)});
   }
   watches_seen_ = watches_now;
   refreshed_at_ = now;
@@ -200,13 +212,11 @@ common::Status AlertTracker::OnRecord(const json& record) {
     }
   }
   const std::string uuid = common::WireFrame::StringOr(record, "uuid", "");
-  for (const Watch& watch : watches_) {
-    auto stmt =
-        db_->Prepare("SELECT 1 FROM records r WHERE r.uuid = ? AND (" + watch.condition.sql + ")");
-    if (!stmt.ok()) return stmt.status();
-    stmt->Bind(1, uuid);
-    watch.condition.BindTo(*stmt, 2);
-    auto row = stmt->Step();
+  for (Watch& watch : watches_) {
+    watch.match.Bind(1, uuid);
+    watch.condition.BindTo(watch.match, 2);
+    auto row = watch.match.Step();
+    watch.match.Reset();
     if (!row.ok()) return row.status();
     if (*row)
       CEN_RETURN_IF_ERROR(Hit("watch:" + watch.name, node_id_, record, "watch", watch.name));

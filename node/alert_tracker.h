@@ -61,6 +61,7 @@ class AlertTracker {
   struct Watch {
     std::string name;
     SqlCondition condition;
+    common::Statement match;  // does record ?1 match: prepared once per Refresh()
   };
   struct Indicators {
     std::string alert;  // the original alert's uuid
@@ -89,9 +90,10 @@ class AlertTracker {
   bool stale_ = true;
   bool queued_ = false;  // alerts changed since Refresh()
   std::chrono::steady_clock::time_point refreshed_at_;
-  int64_t data_version_ = -1;                     // PRAGMA data_version when the watches were read
-  std::string watches_seen_;                      // names and dates of the watches loaded
-  std::map<std::string, Indicators> indicators_;  // alerts in force, by uuid
+  int64_t data_version_ = -1;  // PRAGMA data_version when the watches were read
+  std::optional<common::Statement> data_version_stmt_;  // prepared once: runs per record
+  std::string watches_seen_;                            // names and dates of the watches loaded
+  std::map<std::string, Indicators> indicators_;        // alerts in force, by uuid
   std::vector<Watch> watches_;
 };
 
