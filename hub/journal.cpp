@@ -182,6 +182,7 @@ common::Status Journal::Append(
 }
 
 bool Journal::MaySee(std::string_view node, std::string_view scope, std::string_view origin) const {
+  if (node == common::NodeId::kHubOperator) return true;
   if (visibility_) return visibility_(node, scope, origin);
   return node == origin || scope == "global";
 }
@@ -215,7 +216,9 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
       const std::string uuid = references[i].get<std::string>();
       auto target = FindTarget(uuid);
       if (!target.ok()) return target.status();
-      if (!*target || (*target)->kind != "alert") {
+      // Hidden alerts get the same answer as missing ones: no probing.
+      if (!*target || (*target)->kind != "alert" ||
+          !MaySee(c.origin, (*target)->scope, (*target)->origin)) {
         return field + ": no alert " + uuid + " in the journal";
       }
       // The hub operator may cancel any alert (cen-hub cancel-alert, audited).

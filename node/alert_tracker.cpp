@@ -18,7 +18,7 @@ namespace {
 // Alerts in force change with time too (expires_at): re-read them this often.
 constexpr auto kRefreshEvery = std::chrono::seconds(30);
 // Records per history-scan transaction.
-constexpr int64_t kScanSlice = 5000;
+constexpr int64_t kScanSlice = 500;
 
 // What a hook and a hit receipt say about the record that matched.
 json Summary(const json& rec) {
@@ -68,9 +68,32 @@ common::Status AlertTracker::Queue(json receipt) {
 
 common::Status AlertTracker::OnAlert(const json& alert) {
   const std::string uuid = common::WireFrame::StringOr(alert, "uuid", "");
-  CEN_RETURN_IF_ERROR(Track(alert));
   const std::string origin = common::WireFrame::StringOr(alert, "origin", "");
-  const int64_t version = alert.value("version", int64_t{0});
+  const std::string msg_type = common::WireFrame::StringOr(alert, "msg_type", "");
+  const int64_t version = common::WireFrame::IntOr(alert, "version", 0);
+  CEN_RETURN_IF_ERROR(Track(alert));
+
+  // An original alert that changes came for before it (the priority lane)
+  // is in force with their indicators: scan for those too.
+  auto linked = db_->Prepare("SELECT 1 FROM alert_links WHERE target = ? LIMIT 1");
+  if (!linked.ok()) return linked.status();
+  auto link = linked->Bind(1, uuid).Step();
+  if (!link.ok()) return link.status();
+  const bool has_links = *link;
+  linked->Reset();
+  // Its indicators against the history (again after a rebuild: hits are
+  // unique). The alert, or the update that brought them, is matched by
+  // ScanHistory over every record held now.
+  if (msg_type != "cancel" && (has_links || !IndicatorMatcher(alert).empty())) {
+    auto last = db_->QueryInt("SELECT max(id) FROM records");
+    if (!last.ok()) return last.status();
+    auto scan = db_->Prepare(
+        "INSERT INTO hit_scans(alert, next_id, last_id) VALUES (?, 0, ?) "
+        "ON CONFLICT(alert) DO UPDATE SET next_id = 0, last_id = excluded.last_id");
+    if (!scan.ok()) return scan.status();
+    CEN_RETURN_IF_ERROR(scan->Bind(1, uuid).Bind(2, last->value_or(0)).Run());
+  }
+
   // Once per (uuid, version), even when a rebuilt replica applies it again.
   auto seen = db_->Prepare("SELECT count(*) FROM alerts_noticed WHERE uuid = ?");
   if (!seen.ok()) return seen.status();
@@ -81,31 +104,28 @@ common::Status AlertTracker::OnAlert(const json& alert) {
   auto notice = db_->Prepare("INSERT OR IGNORE INTO alerts_noticed(uuid, version) VALUES (?, ?)");
   if (!notice.ok()) return notice.status();
   CEN_RETURN_IF_ERROR(notice->Bind(1, uuid).Bind(2, version).Run());
-  if (db_->Changes() == 0) return common::Status::Ok();
+  if (db_->Changes() == 0 || origin == node_id_) return common::Status::Ok();
 
-  if (origin != node_id_) {
-    // Updates and cancels are delivered as part of their alert's story: the
-    // receipt is for the alert itself.
-    if (first_version && common::WireFrame::StringOr(alert, "msg_type", "") == "alert") {
-      CEN_RETURN_IF_ERROR(Queue(Receipt(uuid, origin, "delivered")));
-    }
-    if (hooks_.on_alert) {
-      CEN_RETURN_IF_ERROR(HookRunner::Enqueue(*db_, HookRunner::kAlert, alert));
-    }
+  // An alert already ended when it arrives (an office catching up on the
+  // history) is not news: no receipt, no hook.
+  if (msg_type == "alert") {
+    const auto expires = common::RecordValidator::TimestampMillis(
+        common::WireFrame::StringOr(alert, "expires_at", ""));
+    if (expires && *expires <= common::Clock::NowMillis()) return common::Status::Ok();
+    auto cancelled =
+        db_->Prepare("SELECT 1 FROM alert_links WHERE target = ? AND msg_type = 'cancel' LIMIT 1");
+    if (!cancelled.ok()) return cancelled.status();
+    auto c = cancelled->Bind(1, uuid).Step();
+    if (!c.ok()) return c.status();
+    if (*c) return common::Status::Ok();
   }
-  // Its indicators against the history: the alert (or the update that
-  // brought them) is matched by ScanHistory over every record held now.
-  if (IndicatorMatcher(alert).empty() ||
-      common::WireFrame::StringOr(alert, "msg_type", "") == "cancel") {
-    return common::Status::Ok();
+  // Updates and cancels are delivered as part of their alert's story: the
+  // receipt is for the alert itself.
+  if (first_version && msg_type == "alert") {
+    CEN_RETURN_IF_ERROR(Queue(Receipt(uuid, origin, "delivered")));
   }
-  auto last = db_->QueryInt("SELECT max(id) FROM records");
-  if (!last.ok()) return last.status();
-  auto scan = db_->Prepare(
-      "INSERT INTO hit_scans(alert, next_id, last_id) VALUES (?, 0, ?) "
-      "ON CONFLICT(alert) DO UPDATE SET next_id = 0, last_id = excluded.last_id");
-  if (!scan.ok()) return scan.status();
-  return scan->Bind(1, uuid).Bind(2, last->value_or(0)).Run();
+  if (hooks_.on_alert) CEN_RETURN_IF_ERROR(HookRunner::Enqueue(*db_, HookRunner::kAlert, alert));
+  return common::Status::Ok();
 }
 
 common::Status AlertTracker::Track(const json& alert) {
@@ -189,10 +209,13 @@ common::Status AlertTracker::Refresh() {
       spdlog::warn("watch {} is left out: {}", stmt->ColumnText(0), checked.message());
       continue;
     }
-    SqlCondition condition = filter->Condition();
+    SqlCondition condition = filter->ConditionForOneRecord();
     auto match =
         db_->Prepare("SELECT 1 FROM records r WHERE r.uuid = ? AND (" + condition.sql + ")");
-    if (!match.ok()) return match.status();
+    if (!match.ok()) {
+      spdlog::warn("watch {} is left out: {}", stmt->ColumnText(0), match.status().message());
+      continue;
+    }
     watches_.push_back({stmt->ColumnText(0), std::move(condition), std::move(*match)});
   }
   watches_seen_ = watches_now;

@@ -187,6 +187,7 @@ common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
   if (o.alert.size() < 8)
     return common::UsageError("UUID: give the alert's uuid or 8+ of its first characters");
   if (o.note.size() > 1000) return common::UsageError("--note: at most 1000 characters");
+  if (o.by.size() > 64) return common::UsageError("--by: at most 64 characters");
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   auto config = NodeConfig::Load(o.data_dir);

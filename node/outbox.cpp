@@ -121,8 +121,31 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
   st.ins_own.Bind(6, queued_at_).Bind(7, lane);
   CEN_RETURN_IF_ERROR(st.ins_own.Run());
   CEN_RETURN_IF_ERROR(st.ins_out.Bind(1, q.uuid).Bind(2, q.version).Bind(3, lane).Run());
+  CEN_RETURN_IF_ERROR(RaiseReferenced(rec, lane));
   CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, nominal));
   return q;
+}
+
+// An urgent update or cancel must not reach the hub before the alert it
+// references (the hub would refuse it: no such alert yet). When that alert
+// still waits in the outbox in a lower lane, it moves up to this lane, ahead
+// in send order (same lane, earlier seq).
+common::Status Outbox::RaiseReferenced(const json& rec, int64_t lane) {
+  if (lane == 0 || rec.value("kind", "") != "alert") return common::Status::Ok();
+  const std::string msg_type = rec.value("msg_type", "");
+  if (msg_type != "update" && msg_type != "cancel") return common::Status::Ok();
+  const auto references = rec.find("references");
+  if (references == rec.end() || !references->is_array()) return common::Status::Ok();
+  for (const char* sql : {"UPDATE outbox SET lane = ?1 WHERE uuid = ?2 AND lane < ?1",
+                          "UPDATE own_records SET lane = ?1 WHERE uuid = ?2 AND lane < ?1"}) {
+    auto raise = db_->Prepare(sql);
+    if (!raise.ok()) return raise.status();
+    for (const json& target : *references) {
+      if (!target.is_string()) continue;
+      CEN_RETURN_IF_ERROR(raise->Bind(1, lane).Bind(2, target.get<std::string>()).Run());
+    }
+  }
+  return common::Status::Ok();
 }
 
 common::Status Outbox::CommitQueue() {

@@ -101,6 +101,7 @@ class Outbox {
   };
 
   common::Result<std::vector<Entry>> ReadEntries(common::Statement& stmt);
+  common::Status RaiseReferenced(const nlohmann::json& rec, int64_t lane);
 
   common::Database* db_;  // not owned
   // While a queue is open (BeginQueue() until CommitQueue()/AbortQueue()).

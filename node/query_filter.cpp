@@ -215,7 +215,11 @@ std::optional<SqlCondition> QueryFilter::CountryOnlyCondition() const {
   return CountryCondition(country_flags_[0]);
 }
 
-SqlCondition QueryFilter::Condition() const {
+SqlCondition QueryFilter::Condition() const { return Build(false); }
+
+SqlCondition QueryFilter::ConditionForOneRecord() const { return Build(true); }
+
+SqlCondition QueryFilter::Build(bool one_record) const {
   SqlCondition c;
   AddIn(c, "r.kind", kinds);
   // With a country flag, the record_countries subquery carries the commodity
@@ -228,7 +232,12 @@ SqlCondition QueryFilter::Condition() const {
   // conditions are repeated inside so one range scan of its index answers them.
   for (const CountryFlag& flag : country_flags_) {
     const SqlCondition sub = CountryCondition(flag);
-    AddClause(c, "r.id IN (SELECT record_id FROM record_countries WHERE " + sub.sql + ")");
+    // For one record, a lookup of its own rows; for a search, one list.
+    AddClause(c, one_record
+                     ? "EXISTS (SELECT 1 FROM record_countries INDEXED BY "
+                       "record_countries_record WHERE record_id = r.id AND " +
+                           sub.sql + ")"
+                     : "r.id IN (SELECT record_id FROM record_countries WHERE " + sub.sql + ")");
     c.values.insert(c.values.end(), sub.values.begin(), sub.values.end());
   }
   AddIn(c, "r.origin", origins);
@@ -246,7 +255,10 @@ SqlCondition QueryFilter::Condition() const {
   AddIn(c, "r.handling", handlings);
   AddIn(c, "r.priority", priorities);
   if (!text.empty()) {
-    AddClause(c, "r.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)");
+    AddClause(c,
+              one_record
+                  ? "EXISTS (SELECT 1 FROM records_fts WHERE rowid = r.id AND records_fts MATCH ?)"
+                  : "r.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)");
     c.values.emplace_back(text);
   }
   if (since_gseq > 0) {

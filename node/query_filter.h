@@ -66,6 +66,10 @@ struct QueryFilter {
 
   // The condition over `records r` (true when no filter is set).
   SqlCondition Condition() const;
+  // The same condition for a query about one record `r` (watch lists, run
+  // for every record applied): its subqueries look up r's own rows instead
+  // of listing every matching record first.
+  SqlCondition ConditionForOneRecord() const;
 
   // When the filter is one country flag plus, at most, commodities and dates,
   // the condition over record_countries alone (its covering index answers a
@@ -85,6 +89,7 @@ struct QueryFilter {
   std::vector<CountryFlag> country_flags_;
 
   SqlCondition CountryCondition(const CountryFlag& flag) const;
+  SqlCondition Build(bool one_record) const;
 };
 
 }  // namespace cen::node

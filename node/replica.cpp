@@ -192,9 +192,12 @@ common::Status Replica::ApplyOne(Statements& st, const json& rec, int64_t gseq, 
   if (!*applied) return common::Status::Ok();
   const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
   if (kind == "receipt") return KeepReceipt(st, rec, uuid, version, gseq, origin);
-  CEN_RETURN_IF_ERROR(Index(st, rec, uuid, version, gseq, origin, received_at));
+  bool latest = false;
+  CEN_RETURN_IF_ERROR(Index(st, rec, uuid, version, gseq, origin, received_at, &latest));
   if (kind == "alert") CEN_RETURN_IF_ERROR(LinkAlert(st, rec, uuid, gseq));
-  return observer_ ? observer_(rec) : common::Status::Ok();
+  // An older version arriving after a newer one (the priority lane) is kept
+  // in record_versions only: nothing reacts to it.
+  return observer_ && latest ? observer_(rec) : common::Status::Ok();
 }
 
 common::Status Replica::KeepReceipt(Statements& st, const json& rec, const std::string& uuid,
@@ -230,7 +233,8 @@ common::Status Replica::LinkAlert(Statements& st, const json& rec, const std::st
 
 common::Status Replica::Index(Statements& st, const json& rec, const std::string& uuid,
                               int64_t version, int64_t gseq, const std::string& origin,
-                              const std::string& received_at) {
+                              const std::string& received_at, bool* latest) {
+  *latest = false;
   const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
   const std::optional<std::string> date = EventDate(rec, kind);
   const std::optional<std::string> commodity = Text(rec, "commodity");
@@ -266,6 +270,7 @@ common::Status Replica::Index(Statements& st, const json& rec, const std::string
   CEN_RETURN_IF_ERROR(up.Run());
   // No change: an older version than the one held, nothing to re-index.
   if (db_->Changes() == 0) return common::Status::Ok();
+  *latest = true;
   auto found = st.find_id.Bind(1, uuid).Step();
   const int64_t id = found.ok() && *found ? st.find_id.ColumnInt(0) : -1;
   st.find_id.Reset();
@@ -300,7 +305,8 @@ common::Status Replica::Reset(const std::string& epoch) {
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(
       db_->Exec("DELETE FROM records; DELETE FROM record_versions; DELETE FROM record_countries; "
-                "DELETE FROM records_fts; DELETE FROM receipts; DELETE FROM alert_links;"));
+                "DELETE FROM records_fts; DELETE FROM receipts; DELETE FROM alert_links; "
+                "DELETE FROM hit_scans;"));
   auto stmt = db_->Prepare("UPDATE cursor SET epoch=?, gseq=0 WHERE id=1");
   if (!stmt.ok()) return stmt.status();
   CEN_RETURN_IF_ERROR(stmt->Bind(1, epoch).Run());

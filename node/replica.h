@@ -27,8 +27,9 @@ namespace cen::node {
 class Replica {
  public:
   // Runs inside the applying transaction for every alert or seizure version
-  // newly applied (not for receipts, nor for a version already held); its
-  // error rolls the whole transaction back.
+  // newly applied that is now the latest (not for receipts, a version already
+  // held, or an older one arriving late); its error rolls the whole
+  // transaction back.
   using Observer = std::function<common::Status(const nlohmann::json& record)>;
 
   explicit Replica(common::Database* db) : db_(db) {}
@@ -65,10 +66,10 @@ class Replica {
   // Inserts the version row and indexes it; *applied says whether it was new.
   common::Status ApplyOne(Statements& st, const nlohmann::json& rec, int64_t gseq, bool* applied);
   // Makes (uuid, version) the latest version in `records` unless a newer one
-  // is there, and re-indexes its countries and free text.
+  // is there (then *latest is false), and re-indexes its countries and free text.
   common::Status Index(Statements& st, const nlohmann::json& rec, const std::string& uuid,
                        int64_t version, int64_t gseq, const std::string& origin,
-                       const std::string& received_at);
+                       const std::string& received_at, bool* latest);
 
   // A receipt for one of this node's alerts: kept in `receipts`, not in
   // `records` (searches never see it).

@@ -385,16 +385,25 @@ TEST_CASE("An update or cancel must name an original alert of its own origin",
   REQUIRE(Append(journal, {{"EU", Alert("A-1", alert)}})[0].verdict == Verdict::kNew);
 
   SECTION("the origin updates and cancels") {
-    const auto out = Append(journal, {{"EU", Alert("A-1-U", update, "update", {alert})},
-                                      {"EU", Alert("A-1-C", Uuid7::Generate(), "cancel", {alert})}});
+    const auto out =
+        Append(journal, {{"EU", Alert("A-1-U", update, "update", {alert})},
+                         {"EU", Alert("A-1-C", Uuid7::Generate(), "cancel", {alert})}});
     CHECK(out[0].verdict == Verdict::kNew);
     CHECK(out[1].verdict == Verdict::kNew);
   }
   SECTION("another office may not") {
     const auto out = Append(journal, {{"AF", Alert("X-C", Uuid7::Generate(), "cancel", {alert})}});
     CHECK(out[0].verdict == Verdict::kRejected);
-    CHECK(out[0].reason == "references[0]: alert " + alert +
-                               " belongs to node EU; only its origin may cancel it");
+    CHECK(out[0].reason ==
+          "references[0]: alert " + alert + " belongs to node EU; only its origin may cancel it");
+  }
+  SECTION("an alert the node may not see is answered as missing") {
+    const std::string hidden = Uuid7::Generate();
+    json narrow = Alert("A-2", hidden);
+    narrow["scope"] = "nodes:EU";
+    Append(journal, {{"EU", narrow}});
+    const auto out = Append(journal, {{"AF", Alert("X-C", Uuid7::Generate(), "cancel", {hidden})}});
+    CHECK(out[0].reason == "references[0]: no alert " + hidden + " in the journal");
   }
   SECTION("the hub operator may cancel any alert, not update it") {
     const auto out =
@@ -406,15 +415,16 @@ TEST_CASE("An update or cancel must name an original alert of its own origin",
   SECTION("an unknown alert, a seizure, or an update are refused as targets") {
     const std::string seizure = Uuid7::Generate();
     const std::string unknown = Uuid7::Generate();
-    Append(journal, {{"EU", Seizure("S-1", seizure)},
-                     {"EU", Alert("A-1-U", update, "update", {alert})}});
+    Append(journal,
+           {{"EU", Seizure("S-1", seizure)}, {"EU", Alert("A-1-U", update, "update", {alert})}});
     const auto out =
         Append(journal, {{"EU", Alert("U-2", Uuid7::Generate(), "update", {alert, unknown})},
                          {"EU", Alert("U-3", Uuid7::Generate(), "update", {seizure})},
                          {"EU", Alert("U-4", Uuid7::Generate(), "cancel", {update})}});
     CHECK(out[0].reason == "references[1]: no alert " + unknown + " in the journal");
     CHECK(out[1].reason == "references[0]: no alert " + seizure + " in the journal");
-    CHECK(out[2].reason == "references[0]: " + update + " is itself an update; name the original alert");
+    CHECK(out[2].reason ==
+          "references[0]: " + update + " is itself an update; name the original alert");
     for (const auto& o : out) CHECK(o.verdict == Verdict::kRejected);
   }
 }
@@ -430,21 +440,22 @@ TEST_CASE("A receipt goes to the alert's origin, from a node that may see the al
   const std::string private_to_af = Uuid7::Generate();
   json hidden = Alert("A-2", private_to_af);
   hidden["scope"] = "nodes:AF";
-  journal.set_visibility([](std::string_view node, std::string_view scope, std::string_view origin) {
-    return node == origin || scope == "global" || (scope == "nodes:AF" && node == "AF");
-  });
+  journal.set_visibility(
+      [](std::string_view node, std::string_view scope, std::string_view origin) {
+        return node == origin || scope == "global" || (scope == "nodes:AF" && node == "AF");
+      });
   Append(journal, {{"EU", Alert("A-1", global)}, {"EU", hidden}});
 
   SECTION("delivered and acted on") {
-    const auto out = Append(journal, {{"AS", Receipt(global, "EU")},
-                                      {"AF", Receipt(private_to_af, "EU", "seen")}});
+    const auto out = Append(
+        journal, {{"AS", Receipt(global, "EU")}, {"AF", Receipt(private_to_af, "EU", "seen")}});
     CHECK(out[0].verdict == Verdict::kNew);
     CHECK(out[1].verdict == Verdict::kNew);
   }
   SECTION("no receipt without visibility, and the same answer as for no alert at all") {
     const std::string unknown = Uuid7::Generate();
-    const auto out = Append(journal, {{"AS", Receipt(private_to_af, "EU")},
-                                      {"AS", Receipt(unknown, "EU")}});
+    const auto out =
+        Append(journal, {{"AS", Receipt(private_to_af, "EU")}, {"AS", Receipt(unknown, "EU")}});
     CHECK(out[0].verdict == Verdict::kRejected);
     CHECK(out[0].reason == "alert: no alert " + private_to_af + " that this node may see");
     CHECK(out[1].reason == "alert: no alert " + unknown + " that this node may see");

@@ -170,10 +170,10 @@ TEST_CASE("Seizures applied after an alert are matched on every indicator",
   node.Apply(Seizure("AF-5", {{"hs_code", "29397200"}}), "AF");
   node.Apply(Seizure("AF-6", {{"hs_code", "24022000"}, {"departure", "NL"}, {"destination", "EC"}}),
              "AF");
-  CHECK(node.Hits() == std::vector<std::string>{alert + " containers CSQU3054383",
-                                                alert + " vessel_imo 9074729",
-                                                alert + " companies Frutas del Pacifico",
-                                                alert + " routes EC>NL", alert + " hs_codes 293972"});
+  CHECK(node.Hits() ==
+        std::vector<std::string>{alert + " containers CSQU3054383", alert + " vessel_imo 9074729",
+                                 alert + " companies Frutas del Pacifico", alert + " routes EC>NL",
+                                 alert + " hs_codes 293972"});
   // Each hit goes to EU as a receipt, after the delivery receipt.
   const auto queued = node.Queued();
   REQUIRE(queued.size() == 6);
@@ -201,8 +201,9 @@ TEST_CASE("Seizures applied after an alert are matched on every indicator",
 TEST_CASE("A new alert is matched against the records already held", "[node][alert_tracker]") {
   Node node;
   for (int i = 0; i < 30; ++i) {
-    node.Apply(Seizure("OLD-" + std::to_string(i), {{"hs_code", i % 10 == 0 ? "29397200" : "24022000"}}),
-               "AF");
+    node.Apply(
+        Seizure("OLD-" + std::to_string(i), {{"hs_code", i % 10 == 0 ? "29397200" : "24022000"}}),
+        "AF");
   }
   node.Apply(Seizure("OLD-C", {{"containers", {"CSQU3054383"}}}), "AF");
   const std::string alert = node.Apply(Alert("EU-1", kIndicators), "EU");
@@ -244,9 +245,9 @@ TEST_CASE("Watch lists turn matching records into hits", "[node][alert_tracker]"
   CHECK(node.Queued().empty());  // a watch is this office's own business
 
   SECTION("a watch with a bad filter is left out, not fatal") {
-    RequireOk(node.db.Exec(
-        "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
-        "('broken', '{\"kinds\":[\"ships\"]}', '2026-11-30T10:00:00Z', 'analyst')"));
+    RequireOk(
+        node.db.Exec("INSERT INTO watches(name, filter, created_at, created_by) VALUES "
+                     "('broken', '{\"kinds\":[\"ships\"]}', '2026-11-30T10:00:00Z', 'analyst')"));
     node.Apply(Seizure("AF-4", {{"commodity", "tobacco"}, {"reporting_country", "TH"}}), "AF");
     CHECK(node.Hits().size() == 2);
   }
@@ -299,4 +300,65 @@ TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]"
     REQUIRE(again.ok());
     CHECK(again->Find(late)->state == AlertBook::State::kCancelled);
   }
+}
+
+TEST_CASE("An alert already ended when it arrives gets no receipt and no hook",
+          "[node][alert_tracker]") {
+  Node node;
+  node.Apply(Alert("EU-OLD",
+                   {{"issued_at", "2026-01-01T00:00:00Z"}, {"expires_at", "2026-01-02T00:00:00Z"}}),
+             "EU");
+  CHECK(node.Queued().empty());
+  CHECK(CountRows(node.db, "hook_events") == 0);
+}
+
+TEST_CASE("Changes that overtook their alert count when it arrives", "[node][alert_tracker]") {
+  Node node;
+  node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
+  const std::string alert = Uuid7::Generate();
+
+  SECTION("an update with indicators: the history is matched once the alert is there") {
+    json update = Alert("EU-1-U", {{"msg_type", "update"}, {"references", {alert}}});
+    update.update(kIndicators);
+    update["uuid"] = Uuid7::Generate();
+    update["version"] = 1;
+    update["origin"] = "EU";
+    update["gseq"] = 100;
+    update["received_at"] = "2026-11-30T10:00:00Z";
+    REQUIRE(node.replica.ApplyEarly({update}).ok());
+    node.ScanAll();  // the alert is not there yet: nothing to match
+    node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");  // no indicators of its own
+    node.ScanAll();
+    CHECK(node.Hits() == std::vector<std::string>{alert + " containers CSQU3054383"});
+  }
+  SECTION("a cancel: no receipt, no hook for a cancelled alert") {
+    json cancel = Alert("EU-1-C", {{"msg_type", "cancel"}, {"references", {alert}}});
+    cancel["uuid"] = Uuid7::Generate();
+    cancel["version"] = 1;
+    cancel["origin"] = "EU";
+    cancel["gseq"] = 100;
+    cancel["received_at"] = "2026-11-30T10:00:00Z";
+    REQUIRE(node.replica.ApplyEarly({cancel}).ok());
+    const auto events = CountRows(node.db, "hook_events");  // the cancel's own
+    node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");
+    CHECK(node.Queued().empty());
+    CHECK(CountRows(node.db, "hook_events") == events);
+  }
+}
+
+TEST_CASE("An older version arriving after a newer one changes nothing the tracker keeps",
+          "[node][alert_tracker]") {
+  Node node;
+  const std::string alert = Uuid7::Generate();
+  json v2 = Alert("EU-1", {{"uuid", alert}, {"version", 2}});
+  v2.update(kIndicators);
+  v2["origin"] = "EU";
+  v2["gseq"] = 50;
+  v2["received_at"] = "2026-11-30T10:00:00Z";
+  REQUIRE(node.replica.ApplyEarly({v2}).ok());
+  const auto events = CountRows(node.db, "hook_events");
+  node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");  // v1, no indicators, late
+  CHECK(CountRows(node.db, "hook_events") == events);
+  node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
+  CHECK(node.Hits() == std::vector<std::string>{alert + " containers CSQU3054383"});
 }

@@ -359,3 +359,23 @@ TEST_CASE("Outbox::PendingPriority puts urgent alerts before high ones, bulk nev
   REQUIRE(priority.ok());
   CHECK(priority->size() == 2);
 }
+
+TEST_CASE("An urgent update takes the alert it references along into its lane",
+          "[node][outbox][priority]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  auto alert = outbox.Enqueue({cen::test::SampleAlert("A-1", "normal")});
+  REQUIRE(alert.ok());
+  nlohmann::json update = cen::test::SampleAlert("A-1-U", "urgent");
+  update["msg_type"] = "update";
+  update["references"] = {(*alert)[0].uuid};
+  auto queued = outbox.Enqueue({update});
+  REQUIRE(queued.ok());
+  auto pending = outbox.PendingPriority(10);
+  REQUIRE(pending.ok());
+  REQUIRE(pending->size() == 2);
+  CHECK((*pending)[0].uuid == (*alert)[0].uuid);  // the alert first, then its update
+  CHECK((*pending)[1].uuid == (*queued)[0].uuid);
+  CHECK(db.QueryInt("SELECT lane FROM own_records WHERE ref = 'A-1'")->value_or(-1) == 2);
+}
