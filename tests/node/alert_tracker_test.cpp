@@ -51,6 +51,18 @@ struct Node {
     return record["uuid"];
   }
 
+  // Applies `record` from `origin` at `gseq` ahead of the cursor (the priority lane).
+  void ApplyEarly(json record, const std::string& origin, int64_t at) {
+    if (!record.contains("uuid")) record["uuid"] = Uuid7::Generate();
+    record["version"] = record.value("version", 1);
+    record["origin"] = origin;
+    record["gseq"] = at;
+    record["received_at"] = "2026-11-30T10:00:00Z";
+    record["scope"] = record.value("scope", "global");
+    auto applied = replica.ApplyEarly({record});
+    REQUIRE(applied.ok());
+  }
+
   // The receipts queued in the outbox, as they will go to the hub.
   std::vector<json> Queued() {
     auto pending = outbox.Pending(0, 1000);
@@ -287,14 +299,7 @@ TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]"
 
   SECTION("a cancel applied before its alert (the priority lane) is in force when it arrives") {
     const std::string late = Uuid7::Generate();
-    json cancel = Alert("EU-9-C", {{"msg_type", "cancel"}, {"references", {late}}});
-    cancel["uuid"] = Uuid7::Generate();
-    cancel["version"] = 1;
-    cancel["origin"] = "EU";
-    cancel["gseq"] = 100;
-    cancel["received_at"] = "2026-11-30T10:00:00Z";
-    auto early = node.replica.ApplyEarly({cancel});
-    REQUIRE(early.ok());
+    node.ApplyEarly(Alert("EU-9-C", {{"msg_type", "cancel"}, {"references", {late}}}), "EU", 100);
     node.Apply(Alert("EU-9", {{"uuid", late}}), "EU");
     auto again = AlertBook::Load(node.db, now);
     REQUIRE(again.ok());
@@ -320,25 +325,14 @@ TEST_CASE("Changes that overtook their alert count when it arrives", "[node][ale
   SECTION("an update with indicators: the history is matched once the alert is there") {
     json update = Alert("EU-1-U", {{"msg_type", "update"}, {"references", {alert}}});
     update.update(kIndicators);
-    update["uuid"] = Uuid7::Generate();
-    update["version"] = 1;
-    update["origin"] = "EU";
-    update["gseq"] = 100;
-    update["received_at"] = "2026-11-30T10:00:00Z";
-    REQUIRE(node.replica.ApplyEarly({update}).ok());
+    node.ApplyEarly(update, "EU", 100);
     node.ScanAll();  // the alert is not there yet: nothing to match
     node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");  // no indicators of its own
     node.ScanAll();
     CHECK(node.Hits() == std::vector<std::string>{alert + " containers CSQU3054383"});
   }
   SECTION("a cancel: no receipt, no hook for a cancelled alert") {
-    json cancel = Alert("EU-1-C", {{"msg_type", "cancel"}, {"references", {alert}}});
-    cancel["uuid"] = Uuid7::Generate();
-    cancel["version"] = 1;
-    cancel["origin"] = "EU";
-    cancel["gseq"] = 100;
-    cancel["received_at"] = "2026-11-30T10:00:00Z";
-    REQUIRE(node.replica.ApplyEarly({cancel}).ok());
+    node.ApplyEarly(Alert("EU-1-C", {{"msg_type", "cancel"}, {"references", {alert}}}), "EU", 100);
     const auto events = CountRows(node.db, "hook_events");  // the cancel's own
     node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");
     CHECK(node.Queued().empty());
@@ -352,10 +346,7 @@ TEST_CASE("An older version arriving after a newer one changes nothing the track
   const std::string alert = Uuid7::Generate();
   json v2 = Alert("EU-1", {{"uuid", alert}, {"version", 2}});
   v2.update(kIndicators);
-  v2["origin"] = "EU";
-  v2["gseq"] = 50;
-  v2["received_at"] = "2026-11-30T10:00:00Z";
-  REQUIRE(node.replica.ApplyEarly({v2}).ok());
+  node.ApplyEarly(v2, "EU", 50);
   const auto events = CountRows(node.db, "hook_events");
   node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");  // v1, no indicators, late
   CHECK(CountRows(node.db, "hook_events") == events);
