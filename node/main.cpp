@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
       "Record what this office did about another office's alert: an action receipt goes to\n"
       "the office that raised it (delivery receipts are sent by the agent by itself).\n"
       "Works whether or not the agent runs. The office sees it with cen-query receipts.\n"
-      "Example: cen-node ack --data /var/lib/cen-node 0190a1b2 --action no-trace "
+      "Example: cen-node ack --data /var/lib/cen-node 0190a1b2-7c3d --action no-trace "
       "--note \"container not landed at Rotterdam\"");
   ack_cmd->add_option("--data", ack.data_dir, "Node data directory")->required();
   ack_cmd->add_option("uuid", ack.alert, "The alert's uuid, or its first 8+ characters")

@@ -35,7 +35,7 @@ Examples:
   cen-query --data D show 0190a1b2-...                         # one record and its history
   cen-query --data D audit                                     # who queried what, when
   cen-query --data D alerts                                    # alerts in force
-  cen-query --data D receipts 0190a1b2                         # who received my alert
+  cen-query --data D receipts 0190a1b2-7c3d                    # who received my alert
   cen-query --data D watch add cocaine-nl --hs 2939.72 --destination NL
   cen-query --data D hits                                      # indicator and watch hits
 
