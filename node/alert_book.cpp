@@ -127,6 +127,25 @@ const AlertBook::Alert* AlertBook::Find(const std::string& uuid) const {
   return nullptr;
 }
 
+common::Result<const AlertBook::Alert*> AlertBook::Named(const std::string& wanted) const {
+  const Alert* found = nullptr;
+  for (const Alert& a : alerts_) {
+    if (wanted.empty() || a.uuid.rfind(wanted, 0) != 0) continue;
+    if (found != nullptr) {
+      return common::UsageError("UUID: " + wanted + " names more than one alert; give more of it");
+    }
+    found = &a;
+  }
+  if (found == nullptr) {
+    if (const std::optional<std::string> root = RootOf(wanted)) found = Find(*root);
+  }
+  if (found == nullptr) {
+    return common::NotFound("no alert " + wanted +
+                            " in this node's replica (cen-query alerts --all lists them)");
+  }
+  return found;
+}
+
 std::optional<std::string> AlertBook::RootOf(const std::string& uuid) const {
   const auto it = std::lower_bound(roots_.begin(), roots_.end(), std::pair{uuid, std::string()});
   if (it == roots_.end() || it->first != uuid) return std::nullopt;

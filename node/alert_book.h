@@ -45,6 +45,10 @@ class AlertBook {
   // Alerts in force first; then most urgent, then newest first.
   const std::vector<Alert>& alerts() const { return alerts_; }
   const Alert* Find(const std::string& uuid) const;
+  // The alert `wanted` names: its uuid, a unique prefix of it, or the uuid of
+  // one of its updates or its cancel. NotFound, or UsageError when a prefix
+  // names several alerts.
+  common::Result<const Alert*> Named(const std::string& wanted) const;
   // The original alert an update or cancel belongs to (itself for an alert).
   std::optional<std::string> RootOf(const std::string& uuid) const;
 

@@ -10,7 +10,6 @@
 #include "common/record_validator.h"
 #include "node/alert_book.h"
 #include "node/csv_writer.h"
-#include "node/record_show.h"
 #include "node/text_table.h"
 
 namespace cen::node {
@@ -94,16 +93,6 @@ common::Result<int64_t> LocalHits(common::Database& db, const std::string& alert
 
 bool Wanted(const std::vector<std::string>& allowed, const std::string& value) {
   return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
-}
-
-common::Result<const AlertBook::Alert*> FindAlert(common::Database& db, const AlertBook& book,
-                                                  const std::string& wanted) {
-  auto uuid = RecordShow::Resolve(db, wanted);
-  if (!uuid.ok()) return uuid.status();
-  const std::optional<std::string> root = book.RootOf(*uuid);
-  const AlertBook::Alert* alert = root ? book.Find(*root) : nullptr;
-  if (alert == nullptr) return common::NotFound("record " + *uuid + " is not an alert");
-  return alert;
 }
 
 }  // namespace
@@ -194,7 +183,7 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
                                                     std::ostream& out) {
   auto book = AlertBook::Load(db, common::Clock::NowMillis());
   if (!book.ok()) return book.status();
-  auto alert = FindAlert(db, *book, o.uuid);
+  auto alert = book->Named(o.uuid);
   if (!alert.ok()) return alert.status();
   const AlertBook::Alert& a = **alert;
   auto offices = ReceiptsOf(db, a.uuid);

@@ -5,7 +5,7 @@
 //   IndicatorMatcher matcher(alert);
 //   if (matcher.empty()) return;  // nothing to look for
 //   // SELECT doc FROM latest WHERE instr(doc, ?) OR instr(doc, ?) ...
-//   // with one placeholder per Needles() entry; without any WHERE on doc
+//   // with one `?` per Needles() entry; without any WHERE on doc
 //   // when !NeedlesComplete().
 //   for (const IndicatorHit& hit : matcher.Match(json::parse(doc))) {
 //     // hit.indicator == "containers", hit.value == "CSQU3054383", ...

@@ -194,22 +194,9 @@ common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
   if (!config.ok()) return config.status();
   auto book = AlertBook::Load(*db, common::Clock::NowMillis());
   if (!book.ok()) return book.status();
-  const AlertBook::Alert* alert = nullptr;
-  for (const AlertBook::Alert& a : book->alerts()) {
-    if (a.uuid.rfind(o.alert, 0) != 0) continue;
-    if (alert != nullptr) {
-      return common::UsageError("UUID: " + o.alert + " names more than one alert; give more of it");
-    }
-    alert = &a;
-  }
-  if (alert == nullptr) {
-    // An update's or cancel's uuid names its alert.
-    if (auto root = book->RootOf(o.alert)) alert = book->Find(*root);
-  }
-  if (alert == nullptr) {
-    return common::NotFound("no alert " + o.alert +
-                            " in this node's replica (cen-query alerts --all lists them)");
-  }
+  auto named = book->Named(o.alert);
+  if (!named.ok()) return named.status();
+  const AlertBook::Alert* alert = *named;
   if (alert->origin == config->node_id) {
     return common::UsageError(
         "alert " + alert->uuid +
