@@ -52,8 +52,8 @@ const char* AlertBook::Name(State state) {
 
 common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_millis) {
   auto stmt = db.Prepare(
-      "SELECT r.uuid, r.origin, r.gseq, r.received_at, v.doc FROM records r "
-      "JOIN record_versions v ON v.gseq = r.gseq WHERE r.kind = 'alert' ORDER BY r.gseq");
+      "SELECT uuid, origin, gseq, received_at, doc FROM records WHERE kind = 'alert' "
+      "ORDER BY gseq");
   if (!stmt.ok()) return stmt.status();
   std::vector<Message> originals;
   std::vector<Message> changes;

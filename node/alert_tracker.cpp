@@ -85,7 +85,7 @@ common::Status AlertTracker::OnAlert(const json& alert) {
   // unique). The alert, or the update that brought them, is matched by
   // ScanHistory over every record held now.
   if (msg_type != "cancel" && (has_links || !IndicatorMatcher(alert).empty())) {
-    auto last = db_->QueryInt("SELECT max(id) FROM records");
+    auto last = db_->QueryInt("SELECT max(gseq) FROM records");
     if (!last.ok()) return last.status();
     auto scan = db_->Prepare(
         "INSERT INTO hit_scans(alert, next_id, last_id) VALUES (?, 0, ?) "
@@ -308,13 +308,11 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
     const Indicators* alert = found == indicators_.end() ? nullptr : &found->second;
     const int64_t to = std::min(last, from + kScanSlice - 1);
     if (alert != nullptr && from <= last) {
-      std::string sql =
-          "SELECT v.doc FROM records r JOIN record_versions v ON v.gseq = r.gseq "
-          "WHERE r.kind = 'seizure' AND r.id BETWEEN ? AND ?";
+      std::string sql = "SELECT doc FROM records WHERE kind = 'seizure' AND gseq BETWEEN ? AND ?";
       const auto& needles = alert->matcher.Needles();
       if (alert->matcher.NeedlesComplete()) {
         sql += " AND (0";
-        for (size_t i = 0; i < needles.size(); ++i) sql += " OR instr(v.doc, ?) > 0";
+        for (size_t i = 0; i < needles.size(); ++i) sql += " OR instr(doc, ?) > 0";
         sql += ")";
       }
       auto scan = db_->Prepare(sql);

@@ -1,5 +1,7 @@
 #include "node/node_schema.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 
 #include "common/clock.h"
@@ -7,6 +9,86 @@
 
 namespace cen::node {
 namespace {
+
+// The replica's own tables: what an older schema's replica is rebuilt into.
+constexpr const char* kReplicaTables = R"sql(
+-- The replica: one row per record, its latest version, keyed by that
+-- version's gseq so that "newest first" is the table's own order, with the
+-- fields analysts filter and group on as real columns and the document.
+CREATE TABLE records(
+  gseq              INTEGER PRIMARY KEY,  -- gseq of the latest version; record_countries and records_fts point here
+  uuid              TEXT    NOT NULL UNIQUE,
+  version           INTEGER NOT NULL,
+  kind              TEXT    NOT NULL,
+  origin            TEXT    NOT NULL,
+  ref               TEXT    NOT NULL,
+  scope             TEXT    NOT NULL,
+  handling          TEXT    NOT NULL,
+  received_at       TEXT    NOT NULL,
+  event_date        TEXT,   -- YYYY-MM-DD: seizure_date, or the date part of an alert's issued_at
+  commodity         TEXT,
+  reporting_country TEXT,
+  departure         TEXT,
+  destination       TEXT,
+  transit           TEXT,   -- transit countries in route order, joined with ';'
+  hs_code           TEXT,
+  transport_mode    INTEGER,
+  quantity          REAL,
+  unit              TEXT,
+  priority          TEXT,
+  doc               TEXT    NOT NULL  -- the latest version as JSON text
+);
+-- Alerts are few among a million seizures: cen-query alerts reads these alone.
+CREATE INDEX records_alerts ON records(kind) WHERE kind = 'alert';
+CREATE INDEX records_commodity_date ON records(commodity, event_date);
+CREATE INDEX records_date ON records(event_date);
+CREATE INDEX records_origin ON records(origin);
+-- Every country a record names, one row per role (reporting, departure,
+-- transit, destination), with the commodity and date copied so that
+-- "commodity + country + period" is one range scan of the key alone. The key
+-- is the whole row (no rowid, no second index): a new version deletes its
+-- predecessor's rows by their key, known from the predecessor's columns.
+CREATE TABLE record_countries(
+  country    TEXT    NOT NULL,
+  commodity  TEXT    NOT NULL,  -- '' when the record has none
+  event_date TEXT    NOT NULL,  -- '' when the record has none
+  role       TEXT    NOT NULL,
+  record_id  INTEGER NOT NULL,  -- records.gseq
+  PRIMARY KEY (country, commodity, event_date, role, record_id)
+) WITHOUT ROWID;
+-- Full text of the latest version, rowid = records.gseq. Contentless: the
+-- text is in records.doc, not copied here; a new version removes the old
+-- terms with FTS5's 'delete' command and the old document's text. unicode61
+-- with remove_diacritics 2 folds case (Latin and Cyrillic) and accents.
+-- Prefix queries (word*) scan the term index: no prefix index is kept.
+CREATE VIRTUAL TABLE records_fts USING fts5(
+  description, location, concealment, title, body,
+  content = '', tokenize = "unicode61 remove_diacritics 2"
+);
+-- Every version applied that is not the latest in `records`: versions an
+-- amendment superseded, an older version arriving after a newer one (the
+-- priority lane), and receipts (their fields are in `receipts`). Each
+-- (uuid, version) once: a hub restored from backup may journal a version
+-- again under a new gseq.
+CREATE TABLE version_history(
+  gseq        INTEGER PRIMARY KEY,
+  uuid        TEXT    NOT NULL,
+  version     INTEGER NOT NULL,
+  origin      TEXT    NOT NULL,
+  received_at TEXT    NOT NULL,
+  doc         TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX version_history_uuid ON version_history(uuid, version);
+-- Every version applied, keyed by gseq: the latest in records, the others in
+-- version_history. For SQL by hand and `cen-query show`.
+CREATE VIEW record_versions AS
+  SELECT gseq, uuid, version, origin, received_at, doc FROM records
+  UNION ALL
+  SELECT gseq, uuid, version, origin, received_at, doc FROM version_history;
+-- The latest version of every record with its document (kept for SQL by
+-- hand written against schema 4): SELECT ref, json_extract(doc, '$.concealment') FROM latest
+CREATE VIEW latest AS SELECT * FROM records;
+)sql";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE meta(
@@ -50,72 +132,6 @@ CREATE TABLE outbox(
   UNIQUE(uuid, version)
 );
 CREATE INDEX outbox_lane ON outbox(lane DESC, seq) WHERE lane > 0;
--- The replica: one row per record, its latest version, with the fields
--- analysts filter and group on as real columns. The document itself is the
--- row of record_versions with the same gseq (kept once, not twice).
-CREATE TABLE records(
-  id                INTEGER PRIMARY KEY,  -- local row id: records_fts and record_countries point here
-  uuid              TEXT    NOT NULL UNIQUE,
-  version           INTEGER NOT NULL,
-  gseq              INTEGER NOT NULL,     -- gseq of the latest version
-  kind              TEXT    NOT NULL,
-  origin            TEXT    NOT NULL,
-  ref               TEXT    NOT NULL,
-  scope             TEXT    NOT NULL,
-  handling          TEXT    NOT NULL,
-  received_at       TEXT    NOT NULL,
-  event_date        TEXT,   -- YYYY-MM-DD: seizure_date, or the date part of an alert's issued_at
-  commodity         TEXT,
-  reporting_country TEXT,
-  departure         TEXT,
-  destination       TEXT,
-  transit           TEXT,   -- transit countries in route order, joined with ';'
-  hs_code           TEXT,
-  transport_mode    INTEGER,
-  quantity          REAL,
-  unit              TEXT,
-  priority          TEXT
-);
-CREATE INDEX records_gseq ON records(gseq);
--- Alerts are few among a million seizures: cen-query alerts reads these alone.
-CREATE INDEX records_alerts ON records(gseq) WHERE kind = 'alert';
-CREATE INDEX records_commodity_date ON records(commodity, event_date);
-CREATE INDEX records_date ON records(event_date);
-CREATE INDEX records_origin ON records(origin);
--- Every country a record names, one row per role (reporting, departure,
--- transit, destination), with the commodity and date copied so that
--- "commodity + country + period" is one range scan of record_countries_lookup,
--- which covers record_id so the scan never visits the table.
-CREATE TABLE record_countries(
-  record_id  INTEGER NOT NULL,
-  role       TEXT    NOT NULL,
-  country    TEXT    NOT NULL,
-  commodity  TEXT    NOT NULL,  -- '' when the record has none
-  event_date TEXT    NOT NULL   -- '' when the record has none
-);
-CREATE INDEX record_countries_lookup
-  ON record_countries(country, commodity, event_date, role, record_id);
-CREATE INDEX record_countries_record ON record_countries(record_id);
--- Full text of the latest version, rowid = records.id. unicode61 with
--- remove_diacritics 2 folds case (Latin and Cyrillic) and accents.
-CREATE VIRTUAL TABLE records_fts USING fts5(
-  description, location, concealment, title, body,
-  tokenize = "unicode61 remove_diacritics 2", prefix = '2 3'
-);
--- Every version applied, keyed by gseq: applying is idempotent by (uuid, version).
-CREATE TABLE record_versions(
-  gseq        INTEGER PRIMARY KEY,
-  uuid        TEXT    NOT NULL,
-  version     INTEGER NOT NULL,
-  origin      TEXT    NOT NULL,
-  received_at TEXT    NOT NULL,
-  doc         TEXT    NOT NULL,
-  UNIQUE(uuid, version)
-);
--- The latest version of every record with its document, for SQL by hand:
--- SELECT ref, json_extract(doc, '$.concealment') FROM latest WHERE ...
-CREATE VIEW latest AS
-  SELECT r.*, v.doc FROM records r JOIN record_versions v ON v.gseq = r.gseq;
 -- Every cen-query run on this node: who asked what, and how much came back.
 CREATE TABLE query_audit(
   id         INTEGER PRIMARY KEY,
@@ -180,7 +196,7 @@ CREATE TABLE watches(
   created_by TEXT NOT NULL
 );
 -- Alerts whose indicators are still being matched against the replica's
--- history (records up to `last_id`), from `next_id` on, a slice at a time.
+-- history (records.gseq up to `last_id`), from `next_id` on, a slice at a time.
 CREATE TABLE hit_scans(
   alert   TEXT    PRIMARY KEY,
   next_id INTEGER NOT NULL,
@@ -209,12 +225,38 @@ CREATE TABLE agent_state(
 INSERT INTO agent_state(id) VALUES (1);
 )sql";
 
+// Schema 4 kept the documents apart from `records` (record_versions), a
+// second copy of the text in records_fts with prefix indexes, and two indexes
+// on record_countries. Its replica is dropped and fetched again from the hub
+// (cursor 0, same epoch); what only this node has is kept: own records,
+// outbox, nominal details, query audit, watch lists, hits, alerts already
+// receipted, alert audiences.
+common::Status MigrateReplicaFrom4(common::Database& db, const std::string& path) {
+  auto records = db.QueryInt("SELECT count(*) FROM records");
+  if (!records.ok()) return records.status();
+  auto tx = db.Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(
+      db.Exec("DROP VIEW latest; DROP TABLE records_fts; DROP TABLE record_countries; "
+              "DROP TABLE record_versions; DROP TABLE records; DELETE FROM hit_scans; "
+              "DELETE FROM receipts; DELETE FROM alert_links; UPDATE cursor SET gseq = 0;"));
+  CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
+  CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value = '5' WHERE key = 'node_schema'"));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  spdlog::warn(
+      "{}: replica schema 4 upgraded to 5: its {} record(s) will be fetched again from the hub; "
+      "the outbox, own records, audit trail, watch lists and hits are kept",
+      path, records->value_or(0));
+  return common::Status::Ok();
+}
+
 }  // namespace
 
 common::Status NodeSchema::Create(common::Database& db, const std::string& node_id) {
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(db.Exec(kSchema));
+  CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
   CEN_RETURN_IF_ERROR(db.Exec(HookRunner::kTableSql));
   auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
   if (!ins.ok()) return ins.status();
@@ -237,6 +279,14 @@ common::Result<common::Database> NodeSchema::Open(const std::string& data_dir,
   auto v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
   if (!v.ok() || !v->has_value())
     return common::Corruption(path + " is not a cenhub node database");
+  if (**v == 4 && mode != common::Database::Mode::kReadOnly) {
+    CEN_RETURN_IF_ERROR(MigrateReplicaFrom4(*db, path));
+    return db;
+  }
+  if (**v == 4)
+    return common::Corruption(path +
+                              " has schema version 4; start the agent (cen-node run --data " +
+                              data_dir + ") once to upgrade it to " + std::to_string(kVersion));
   if (**v != kVersion)
     return common::Corruption(path + " has schema version " + std::to_string(**v) +
                               "; this program reads version " + std::to_string(kVersion));

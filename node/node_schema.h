@@ -9,7 +9,7 @@ namespace cen::node {
 
 class NodeSchema {
  public:
-  static constexpr int kVersion = 4;
+  static constexpr int kVersion = 5;
   static common::Status Create(common::Database& db, const std::string& node_id);
   // Opens an existing node.db, checking it is a cenhub node database. A
   // missing directory or a foreign file gets a message naming the directory.

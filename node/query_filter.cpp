@@ -232,12 +232,15 @@ SqlCondition QueryFilter::Build(bool one_record) const {
   // conditions are repeated inside so one range scan of its index answers them.
   for (const CountryFlag& flag : country_flags_) {
     const SqlCondition sub = CountryCondition(flag);
-    // For one record, a lookup of its own rows; for a search, one list.
+    // For one record, a lookup of its own rows: its commodity and date
+    // complete the key's prefix, so each country is one seek; for a search,
+    // one list.
     AddClause(c, one_record
-                     ? "EXISTS (SELECT 1 FROM record_countries INDEXED BY "
-                       "record_countries_record WHERE record_id = r.id AND " +
+                     ? "EXISTS (SELECT 1 FROM record_countries WHERE record_id = r.gseq AND "
+                       "commodity = IFNULL(r.commodity, '') AND "
+                       "event_date = IFNULL(r.event_date, '') AND " +
                            sub.sql + ")"
-                     : "r.id IN (SELECT record_id FROM record_countries WHERE " + sub.sql + ")");
+                     : "r.gseq IN (SELECT record_id FROM record_countries WHERE " + sub.sql + ")");
     c.values.insert(c.values.end(), sub.values.begin(), sub.values.end());
   }
   AddIn(c, "r.origin", origins);
@@ -255,10 +258,10 @@ SqlCondition QueryFilter::Build(bool one_record) const {
   AddIn(c, "r.handling", handlings);
   AddIn(c, "r.priority", priorities);
   if (!text.empty()) {
-    AddClause(c,
-              one_record
-                  ? "EXISTS (SELECT 1 FROM records_fts WHERE rowid = r.id AND records_fts MATCH ?)"
-                  : "r.id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)");
+    AddClause(
+        c, one_record
+               ? "EXISTS (SELECT 1 FROM records_fts WHERE rowid = r.gseq AND records_fts MATCH ?)"
+               : "r.gseq IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)");
     c.values.emplace_back(text);
   }
   if (since_gseq > 0) {

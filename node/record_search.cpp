@@ -90,16 +90,14 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
   if (limit < 0) limit = table ? kDefaultTableRows : 0;
 
   const SqlCondition where = o.filter.Condition();
-  // The page is chosen by row id first (a narrow sort); only its rows then
-  // fetch their columns and documents.
+  // The page is chosen by row id (gseq) first (a narrow sort); only its rows
+  // then fetch their columns and documents.
   auto stmt = db.Prepare(
       "SELECT r.uuid, r.kind, r.origin, r.handling, r.event_date, r.commodity, r.quantity, "
-      "r.unit, r.departure, r.transit, r.destination, v.doc "
-      "FROM (SELECT r.id FROM records r WHERE " +
+      "r.unit, r.departure, r.transit, r.destination, r.doc "
+      "FROM (SELECT r.gseq FROM records r WHERE " +
       where.sql + (withhold ? not_restricted : "") + " ORDER BY " + *order +
-      " LIMIT ? OFFSET ?) page JOIN records r ON r.id = page.id "
-      "JOIN record_versions v ON v.gseq = r.gseq ORDER BY " +
-      *order);
+      " LIMIT ? OFFSET ?) page JOIN records r ON r.gseq = page.gseq ORDER BY " + *order);
   if (!stmt.ok()) return stmt.status();
   const int next = where.BindTo(*stmt, 1);
   // One row beyond the limit tells a table there is more to see.

@@ -50,45 +50,65 @@ std::optional<std::string> EventDate(const json& rec, const std::string& kind) {
   return std::nullopt;
 }
 
+// The free-text columns of records_fts, in order.
+constexpr const char* kTextFields[] = {"description", "location", "concealment", "title", "body"};
+
+// What a version contributes to record_countries: (role, country), with the
+// commodity and date every row repeats.
+struct CountryRows {
+  std::vector<std::pair<const char*, std::string>> roles;
+  std::string commodity;
+  std::string event_date;
+
+  explicit CountryRows(const json& rec) {
+    const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
+    commodity = Text(rec, "commodity").value_or("");
+    event_date = EventDate(rec, kind).value_or("");
+    if (auto c = Text(rec, "reporting_country")) roles.emplace_back("reporting", *c);
+    if (auto c = Text(rec, "departure")) roles.emplace_back("departure", *c);
+    for (std::string& c : TransitCountries(rec)) roles.emplace_back("transit", std::move(c));
+    if (auto c = Text(rec, "destination")) roles.emplace_back("destination", *c);
+  }
+};
+
 }  // namespace
 
 // The statements Apply runs for each record, prepared once per batch.
 struct Replica::Statements {
-  common::Statement insert_version;
-  common::Statement upsert;
-  common::Statement find_id;
-  common::Statement delete_countries;
+  common::Statement find;
+  common::Statement insert_record;
+  common::Statement retire;
+  common::Statement delete_record;
+  common::Statement insert_history;
   common::Statement insert_country;
-  common::Statement delete_text;
+  common::Statement delete_country;
   common::Statement insert_text;
+  common::Statement delete_text;
   common::Statement cursor;
   common::Statement upsert_receipt;
   common::Statement upsert_link;
 
   static common::Result<Statements> Prepare(common::Database& db) {
     const char* sql[] = {
-        "INSERT OR IGNORE INTO record_versions(gseq, uuid, version, origin, received_at, doc) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        "INSERT INTO records(uuid, version, gseq, kind, origin, ref, scope, handling, "
+        "SELECT gseq, version, doc FROM records WHERE uuid = ?",
+        "INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
         "received_at, event_date, commodity, reporting_country, departure, destination, transit, "
-        "hs_code, transport_mode, quantity, unit, priority) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(uuid) DO UPDATE SET version=excluded.version, gseq=excluded.gseq, "
-        "kind=excluded.kind, ref=excluded.ref, scope=excluded.scope, handling=excluded.handling, "
-        "received_at=excluded.received_at, event_date=excluded.event_date, "
-        "commodity=excluded.commodity, reporting_country=excluded.reporting_country, "
-        "departure=excluded.departure, destination=excluded.destination, "
-        "transit=excluded.transit, hs_code=excluded.hs_code, "
-        "transport_mode=excluded.transport_mode, quantity=excluded.quantity, "
-        "unit=excluded.unit, priority=excluded.priority "
-        "WHERE excluded.version > records.version",
-        "SELECT id FROM records WHERE uuid = ?",
-        "DELETE FROM record_countries WHERE record_id = ?",
-        "INSERT INTO record_countries(record_id, role, country, commodity, event_date) "
+        "hs_code, transport_mode, quantity, unit, priority, doc) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO version_history(gseq, uuid, version, origin, received_at, doc) "
+        "SELECT gseq, uuid, version, origin, received_at, doc FROM records WHERE gseq = ?",
+        "DELETE FROM records WHERE gseq = ?",
+        "INSERT OR IGNORE INTO version_history(gseq, uuid, version, origin, received_at, doc) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        // OR IGNORE: a route may pass the same transit country twice.
+        "INSERT OR IGNORE INTO record_countries(country, commodity, event_date, role, record_id) "
         "VALUES (?, ?, ?, ?, ?)",
-        "DELETE FROM records_fts WHERE rowid = ?",
+        "DELETE FROM record_countries "
+        "WHERE country = ? AND commodity = ? AND event_date = ? AND role = ? AND record_id = ?",
         "INSERT INTO records_fts(rowid, description, location, concealment, title, body) "
         "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO records_fts(records_fts, rowid, description, location, concealment, title, "
+        "body) VALUES ('delete', ?, ?, ?, ?, ?, ?)",
         "UPDATE cursor SET gseq=? WHERE id=1",
         "INSERT INTO receipts(uuid, version, gseq, alert, office, action, at, by, note, "
         "hit_record, hit_indicator, hit_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -100,16 +120,15 @@ struct Replica::Statements {
         "ON CONFLICT(uuid, target) DO UPDATE SET msg_type=excluded.msg_type, gseq=excluded.gseq "
         "WHERE excluded.gseq > alert_links.gseq",
     };
-    std::vector<common::Statement> prepared;
+    std::vector<common::Statement> p;
     for (const char* text : sql) {
       auto stmt = db.Prepare(text);
       if (!stmt.ok()) return stmt.status();
-      prepared.push_back(std::move(*stmt));
+      p.push_back(std::move(*stmt));
     }
-    return Statements{std::move(prepared[0]), std::move(prepared[1]), std::move(prepared[2]),
-                      std::move(prepared[3]), std::move(prepared[4]), std::move(prepared[5]),
-                      std::move(prepared[6]), std::move(prepared[7]), std::move(prepared[8]),
-                      std::move(prepared[9])};
+    return Statements{std::move(p[0]), std::move(p[1]), std::move(p[2]),  std::move(p[3]),
+                      std::move(p[4]), std::move(p[5]), std::move(p[6]),  std::move(p[7]),
+                      std::move(p[8]), std::move(p[9]), std::move(p[10]), std::move(p[11])};
   }
 };
 
@@ -176,6 +195,7 @@ common::Result<size_t> Replica::ApplyEarly(const std::vector<json>& records) {
 }
 
 common::Status Replica::ApplyOne(Statements& st, const json& rec, int64_t gseq, bool* applied) {
+  *applied = false;
   const std::string uuid = common::WireFrame::StringOr(rec, "uuid", "");
   const int64_t version = common::WireFrame::IntOr(rec, "version", 0);
   // Decoding already refuses non-UTF-8 text; replacing it here too means a
@@ -183,21 +203,52 @@ common::Status Replica::ApplyOne(Statements& st, const json& rec, int64_t gseq, 
   const std::string doc = rec.dump(-1, ' ', false, json::error_handler_t::replace);
   const std::string origin = common::WireFrame::StringOr(rec, "origin", "");
   const std::string received_at = common::WireFrame::StringOr(rec, "received_at", "");
-  st.insert_version.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
-  st.insert_version.Bind(5, received_at).Bind(6, doc);
-  CEN_RETURN_IF_ERROR(st.insert_version.Run());
+  const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
+  auto keep_in_history = [&]() -> common::Status {
+    st.insert_history.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
+    CEN_RETURN_IF_ERROR(st.insert_history.Bind(5, received_at).Bind(6, doc).Run());
+    *applied = db_->Changes() == 1;
+    return common::Status::Ok();
+  };
+  if (kind == "receipt") {
+    CEN_RETURN_IF_ERROR(keep_in_history());
+    return *applied ? KeepReceipt(st, rec, uuid, version, gseq, origin) : common::Status::Ok();
+  }
+
+  auto found = st.find.Bind(1, uuid).Step();
+  if (!found.ok()) return found.status();
+  std::optional<Held> held;
+  if (*found) held = Held{st.find.ColumnInt(0), st.find.ColumnInt(1), st.find.ColumnText(2)};
+  st.find.Reset();
   // Already held (the feed and a fetch overlap, or the priority lane applied
   // it early): nothing more to do.
-  *applied = db_->Changes() == 1;
-  if (!*applied) return common::Status::Ok();
-  const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
-  if (kind == "receipt") return KeepReceipt(st, rec, uuid, version, gseq, origin);
-  bool latest = false;
-  CEN_RETURN_IF_ERROR(Index(st, rec, uuid, version, gseq, origin, received_at, &latest));
-  if (kind == "alert") CEN_RETURN_IF_ERROR(LinkAlert(st, rec, uuid, gseq));
+  if (held && held->version == version) return common::Status::Ok();
   // An older version arriving after a newer one (the priority lane) is kept
-  // in record_versions only: nothing reacts to it.
-  return observer_ && latest ? observer_(rec) : common::Status::Ok();
+  // in the history only: nothing reacts to it.
+  if (held && held->version > version) return keep_in_history();
+  if (held) CEN_RETURN_IF_ERROR(Retire(st, *held));
+  *applied = true;
+  CEN_RETURN_IF_ERROR(Insert(st, rec, uuid, version, gseq, origin, received_at, doc));
+  if (kind == "alert") CEN_RETURN_IF_ERROR(LinkAlert(st, rec, uuid, gseq));
+  return observer_ ? observer_(rec) : common::Status::Ok();
+}
+
+common::Status Replica::Retire(Statements& st, const Held& held) {
+  CEN_RETURN_IF_ERROR(st.retire.Bind(1, held.gseq).Run());
+  const json old = json::parse(held.doc, nullptr, false);
+  if (old.is_object()) {
+    const CountryRows rows(old);
+    for (const auto& [role, country] : rows.roles) {
+      st.delete_country.Bind(1, country).Bind(2, rows.commodity).Bind(3, rows.event_date);
+      CEN_RETURN_IF_ERROR(st.delete_country.Bind(4, role).Bind(5, held.gseq).Run());
+    }
+    // A contentless full-text table forgets a row only when told its text.
+    st.delete_text.Bind(1, held.gseq);
+    int column = 2;
+    for (const char* field : kTextFields) BindOptional(st.delete_text, column++, Text(old, field));
+    CEN_RETURN_IF_ERROR(st.delete_text.Run());
+  }
+  return st.delete_record.Bind(1, held.gseq).Run();
 }
 
 common::Status Replica::KeepReceipt(Statements& st, const json& rec, const std::string& uuid,
@@ -231,72 +282,45 @@ common::Status Replica::LinkAlert(Statements& st, const json& rec, const std::st
   return common::Status::Ok();
 }
 
-common::Status Replica::Index(Statements& st, const json& rec, const std::string& uuid,
-                              int64_t version, int64_t gseq, const std::string& origin,
-                              const std::string& received_at, bool* latest) {
-  *latest = false;
+common::Status Replica::Insert(Statements& st, const json& rec, const std::string& uuid,
+                               int64_t version, int64_t gseq, const std::string& origin,
+                               const std::string& received_at, const std::string& doc) {
   const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
-  const std::optional<std::string> date = EventDate(rec, kind);
-  const std::optional<std::string> commodity = Text(rec, "commodity");
-  const std::optional<std::string> reporting = Text(rec, "reporting_country");
-  const std::optional<std::string> departure = Text(rec, "departure");
-  const std::optional<std::string> destination = Text(rec, "destination");
   const std::vector<std::string> transit = TransitCountries(rec);
-
-  common::Statement& up = st.upsert;
-  up.Bind(1, uuid).Bind(2, version).Bind(3, gseq).Bind(4, kind).Bind(5, origin);
-  up.Bind(6, common::WireFrame::StringOr(rec, "ref", ""))
+  common::Statement& in = st.insert_record;
+  in.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, kind).Bind(5, origin);
+  in.Bind(6, common::WireFrame::StringOr(rec, "ref", ""))
       .Bind(7, common::WireFrame::StringOr(rec, "scope", "global"));
-  up.Bind(8, common::WireFrame::StringOr(rec, "handling", "H0")).Bind(9, received_at);
-  BindOptional(up, 10, date);
-  BindOptional(up, 11, commodity);
-  BindOptional(up, 12, reporting);
-  BindOptional(up, 13, departure);
-  BindOptional(up, 14, destination);
-  BindOptional(up, 15, transit.empty() ? std::nullopt : std::optional(Join(transit, ';')));
-  BindOptional(up, 16, Text(rec, "hs_code"));
+  in.Bind(8, common::WireFrame::StringOr(rec, "handling", "H0")).Bind(9, received_at);
+  BindOptional(in, 10, EventDate(rec, kind));
+  BindOptional(in, 11, Text(rec, "commodity"));
+  BindOptional(in, 12, Text(rec, "reporting_country"));
+  BindOptional(in, 13, Text(rec, "departure"));
+  BindOptional(in, 14, Text(rec, "destination"));
+  BindOptional(in, 15, transit.empty() ? std::nullopt : std::optional(Join(transit, ';')));
+  BindOptional(in, 16, Text(rec, "hs_code"));
   if (auto m = rec.find("transport_mode"); m != rec.end() && m->is_number_integer()) {
-    up.Bind(17, m->get<int64_t>());
+    in.Bind(17, m->get<int64_t>());
   } else {
-    up.BindNull(17);
+    in.BindNull(17);
   }
   if (auto q = rec.find("quantity"); q != rec.end() && q->is_number()) {
-    up.Bind(18, q->get<double>());
+    in.Bind(18, q->get<double>());
   } else {
-    up.BindNull(18);
+    in.BindNull(18);
   }
-  BindOptional(up, 19, Text(rec, "unit"));
-  BindOptional(up, 20, Text(rec, "priority"));
-  CEN_RETURN_IF_ERROR(up.Run());
-  // No change: an older version than the one held, nothing to re-index.
-  if (db_->Changes() == 0) return common::Status::Ok();
-  *latest = true;
-  auto found = st.find_id.Bind(1, uuid).Step();
-  const int64_t id = found.ok() && *found ? st.find_id.ColumnInt(0) : -1;
-  st.find_id.Reset();
-  if (!found.ok()) return found.status();
-  if (id < 0) return common::Corruption(db_->path() + ": record " + uuid + " vanished");
+  BindOptional(in, 19, Text(rec, "unit"));
+  BindOptional(in, 20, Text(rec, "priority"));
+  CEN_RETURN_IF_ERROR(in.Bind(21, doc).Run());
 
-  CEN_RETURN_IF_ERROR(st.delete_countries.Bind(1, id).Run());
-  auto add_country = [&](const char* role, const std::string& country) {
-    return st.insert_country.Bind(1, id)
-        .Bind(2, role)
-        .Bind(3, country)
-        .Bind(4, commodity.value_or(""))
-        .Bind(5, date.value_or(""))
-        .Run();
-  };
-  if (reporting) CEN_RETURN_IF_ERROR(add_country("reporting", *reporting));
-  if (departure) CEN_RETURN_IF_ERROR(add_country("departure", *departure));
-  for (const std::string& country : transit) CEN_RETURN_IF_ERROR(add_country("transit", country));
-  if (destination) CEN_RETURN_IF_ERROR(add_country("destination", *destination));
-
-  CEN_RETURN_IF_ERROR(st.delete_text.Bind(1, id).Run());
-  st.insert_text.Bind(1, id);
+  const CountryRows rows(rec);
+  for (const auto& [role, country] : rows.roles) {
+    st.insert_country.Bind(1, country).Bind(2, rows.commodity).Bind(3, rows.event_date);
+    CEN_RETURN_IF_ERROR(st.insert_country.Bind(4, role).Bind(5, gseq).Run());
+  }
+  st.insert_text.Bind(1, gseq);
   int column = 2;
-  for (const char* field : {"description", "location", "concealment", "title", "body"}) {
-    BindOptional(st.insert_text, column++, Text(rec, field));
-  }
+  for (const char* field : kTextFields) BindOptional(st.insert_text, column++, Text(rec, field));
   return st.insert_text.Run();
 }
 
@@ -304,9 +328,9 @@ common::Status Replica::Reset(const std::string& epoch) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(
-      db_->Exec("DELETE FROM records; DELETE FROM record_versions; DELETE FROM record_countries; "
-                "DELETE FROM records_fts; DELETE FROM receipts; DELETE FROM alert_links; "
-                "DELETE FROM hit_scans;"));
+      db_->Exec("DELETE FROM records; DELETE FROM version_history; DELETE FROM record_countries; "
+                "INSERT INTO records_fts(records_fts) VALUES ('delete-all'); "
+                "DELETE FROM receipts; DELETE FROM alert_links; DELETE FROM hit_scans;"));
   auto stmt = db_->Prepare("UPDATE cursor SET epoch=?, gseq=0 WHERE id=1");
   if (!stmt.ok()) return stmt.status();
   CEN_RETURN_IF_ERROR(stmt->Bind(1, epoch).Run());

@@ -63,13 +63,24 @@ class Replica {
 
  private:
   struct Statements;
-  // Inserts the version row and indexes it; *applied says whether it was new.
+  // The version of a record held in `records` when another one arrives.
+  struct Held {
+    int64_t gseq;
+    int64_t version;
+    std::string doc;
+  };
+  // Applies one version: a new record or a newer version becomes the row in
+  // `records`; an older version, and receipts, go to version_history.
+  // *applied says whether it was new.
   common::Status ApplyOne(Statements& st, const nlohmann::json& rec, int64_t gseq, bool* applied);
-  // Makes (uuid, version) the latest version in `records` unless a newer one
-  // is there (then *latest is false), and re-indexes its countries and free text.
-  common::Status Index(Statements& st, const nlohmann::json& rec, const std::string& uuid,
-                       int64_t version, int64_t gseq, const std::string& origin,
-                       const std::string& received_at, bool* latest);
+  // Moves the version held to version_history and removes its countries and
+  // free text, before a newer version takes its place.
+  common::Status Retire(Statements& st, const Held& held);
+  // Inserts the latest version into `records` and indexes its countries and
+  // free text under its gseq.
+  common::Status Insert(Statements& st, const nlohmann::json& rec, const std::string& uuid,
+                        int64_t version, int64_t gseq, const std::string& origin,
+                        const std::string& received_at, const std::string& doc);
 
   // A receipt for one of this node's alerts: kept in `receipts`, not in
   // `records` (searches never see it).

@@ -6,10 +6,10 @@
 //   cen_query_bench --data DIR --generate-only     # keep a replica to try cen-query on
 //   cen_query_bench --data DIR --reuse             # measure an existing replica again
 //
-// The replica is made through Replica::Apply, the agent's own write path:
-// skewed commodities and countries (Zipf), real HS subheadings, routes with
-// transit countries, and descriptions in English, French, Spanish, German,
-// Portuguese, Russian and Chinese. Each query runs through
+// The replica is made through Replica::Apply, the agent's own write path, from
+// tests/bench/realistic_records.h: skewed commodities and countries, real HS
+// subheadings, routes with transit countries, descriptions of varied length
+// in English, French, Spanish, German, Portuguese, Russian and Chinese. Each query runs through
 // QueryCommand::Run (open read-only, plan, format, audit entry) 20 times after
 // 2 warm-up runs; p50 and p95 are printed.
 #include <CLI/CLI.hpp>
@@ -28,6 +28,7 @@
 #include "node/node_schema.h"
 #include "node/query_command.h"
 #include "node/replica.h"
+#include "tests/bench/realistic_records.h"
 
 namespace {
 
@@ -44,182 +45,12 @@ void Check(const cen::common::Status& s, const char* what) {
   }
 }
 
-// Picks index i with probability proportional to 1/(i+1)^s.
-class Zipf {
- public:
-  Zipf(size_t n, double s) {
-    double total = 0;
-    for (size_t i = 0; i < n; ++i) total += 1.0 / std::pow(static_cast<double>(i + 1), s);
-    double acc = 0;
-    for (size_t i = 0; i < n; ++i) {
-      acc += 1.0 / std::pow(static_cast<double>(i + 1), s) / total;
-      cumulative_.push_back(acc);
-    }
-  }
-  size_t operator()(std::mt19937_64& rng) {
-    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
-    return static_cast<size_t>(std::lower_bound(cumulative_.begin(), cumulative_.end(), u) -
-                               cumulative_.begin()) %
-           cumulative_.size();
-  }
-
- private:
-  std::vector<double> cumulative_;
-};
-
-struct Commodity {
-  const char* name;
-  int weight;
-  std::vector<const char*> hs;
-  const char* unit;
-  std::vector<const char*> goods;  // what was seized, per language below
-};
-
-// Commodity mix of a regional office: drugs and tobacco dominate.
-const std::vector<Commodity>& Commodities() {
-  static const std::vector<Commodity> kList = {
-      {"drugs",
-       40,
-       {"293972", "293911", "121190", "293339"},
-       "KGM",
-       {"cocaine", "cocaïne", "cocaína", "Kokain", "cocaína", "кокаин", "可卡因"}},
-      {"tobacco",
-       20,
-       {"240220", "240319"},
-       "H87",
-       {"cigarettes", "cigarettes", "cigarrillos", "Zigaretten", "cigarros", "сигареты", "香烟"}},
-      {"ipr",
-       10,
-       {"610910", "640399", "910211", "330300"},
-       "H87",
-       {"counterfeit watches", "contrefaçons", "falsificaciones", "Fälschungen", "falsificações",
-        "контрафакт", "假冒商品"}},
-      {"cites",
-       8,
-       {"050790", "010619", "051000"},
-       "KGM",
-       {"pangolin scales", "écailles de pangolin", "escamas de pangolín", "Schuppentierschuppen",
-        "escamas de pangolim", "чешуя панголина", "穿山甲鳞片"}},
-      {"currency",
-       5,
-       {"490700"},
-       "H87",
-       {"undeclared cash", "espèces", "efectivo", "Bargeld", "dinheiro", "наличные", "现金"}},
-      {"alcohol",
-       4,
-       {"220830"},
-       "LTR",
-       {"whisky", "whisky", "whisky", "Whisky", "uísque", "виски", "威士忌"}},
-      {"medicines",
-       4,
-       {"300490"},
-       "H87",
-       {"falsified medicines", "médicaments falsifiés", "medicamentos falsificados",
-        "gefälschte Arzneimittel", "medicamentos falsificados", "фальсифицированные лекарства",
-        "假药"}},
-      {"weapons",
-       3,
-       {"930190", "930320"},
-       "H87",
-       {"firearms", "armes à feu", "armas de fuego", "Schusswaffen", "armas de fogo",
-        "огнестрельное оружие", "枪支"}},
-      {"precursors",
-       3,
-       {"293339"},
-       "KGM",
-       {"precursor chemicals", "précurseurs", "precursores", "Grundstoffe", "precursores",
-        "прекурсоры", "易制毒化学品"}},
-      {"other",
-       3,
-       {"271019"},
-       "KGM",
-       {"fuel", "carburant", "combustible", "Treibstoff", "combustível", "топливо", "燃料"}},
-  };
-  return kList;
-}
-
-// Countries in rough order of how often they appear in a RILO's records.
-const std::vector<const char*> kCountries = {
-    "NL", "ES", "BE", "DE", "FR", "CO", "EC", "BR", "PA", "IT", "PT", "GB", "RU", "CN", "US",
-    "MX", "PE", "BO", "TR", "AE", "MA", "NG", "ZA", "IN", "PK", "TH", "VN", "MY", "SG", "HK",
-    "JP", "KR", "PL", "UA", "BY", "LT", "LV", "EE", "FI", "SE", "DK", "NO", "IE", "AT", "CH",
-    "CZ", "SK", "HU", "RO", "BG", "GR", "CY", "MT", "SI", "HR", "RS", "AL", "GH", "SN", "CI"};
-
-const char* kLanguages[] = {"en", "fr", "es", "de", "pt", "ru", "zh"};
-const char* kTemplates[] = {
-    "%s concealed in a reefer container of bananas; false bottom found by X-ray",
-    "%s dissimulée dans des palettes, découverte lors d'un contrôle documentaire",
-    "%s oculta en un contenedor refrigerado con piñas, detectada por perro detector",
-    "%s im doppelten Boden eines Lkw-Anhängers versteckt",
-    "%s escondida em bagagem de mão de um passageiro",
-    "%s в тайнике грузовика, обнаружено при рентгеновском досмотре",
-    "在集装箱夹层中查获%s",
-};
-const char* kConcealments[] = {"false bottom",   "double wall", "body carry",   "hidden in fruit",
-                               "rip-on/rip-off", "swallowed",   "in machinery", "in luggage"};
-
-json MakeRecord(int64_t gseq, std::mt19937_64& rng, Zipf& countries, Zipf& langs) {
-  static std::discrete_distribution<size_t> pick_commodity = [] {
-    std::vector<int> weights;
-    for (const Commodity& c : Commodities()) weights.push_back(c.weight);
-    return std::discrete_distribution<size_t>(weights.begin(), weights.end());
-  }();
-  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  const Commodity& c = Commodities()[pick_commodity(rng)];
-  const size_t lang = langs(rng);
-  char date[11];
-  std::snprintf(date, sizeof date, "%04d-%02d-%02d", uniform(2015, 2026), uniform(1, 12),
-                uniform(1, 28));
-  char text[512];
-  std::snprintf(text, sizeof text, kTemplates[lang], c.goods[lang]);
-  json r = {{"uuid", cen::common::Uuid7::Generate()},
-            {"version", 1},
-            {"origin", std::string("RILO-") + kCountries[countries(rng) % 12]},
-            {"gseq", gseq},
-            {"received_at", "2026-11-28T03:00:00.000Z"},
-            {"scope", "global"},
-            {"handling", uniform(0, 99) < 95 ? "H0" : (uniform(0, 1) ? "H2" : "H1")},
-            {"lang", kLanguages[lang]}};
-  if (uniform(0, 99) < 5) {
-    r["kind"] = "alert";
-    r["ref"] = "AL-" + std::to_string(gseq);
-    r["title"] = std::string("Risk indicator: ") + c.goods[0];
-    r["body"] = text;
-    r["priority"] = uniform(0, 2) == 0 ? "high" : "normal";
-    r["msg_type"] = "alert";
-    r["issued_at"] = std::string(date) + "T08:00:00Z";
-    r["commodity"] = c.name;
-    return r;
-  }
-  r["kind"] = "seizure";
-  r["ref"] = "SZ-" + std::to_string(gseq);
-  r["seizure_date"] = date;
-  r["reporting_country"] = kCountries[countries(rng)];
-  r["commodity"] = c.name;
-  r["description"] = text;
-  r["concealment"] = kConcealments[uniform(0, 7)];
-  r["quantity"] = std::round(std::exponential_distribution<double>(0.02)(rng) * 10) / 10 + 0.1;
-  r["unit"] = c.unit;
-  r["hs_code"] = c.hs[static_cast<size_t>(uniform(0, static_cast<int>(c.hs.size()) - 1))];
-  r["transport_mode"] =
-      std::vector<int>{1, 1, 1, 3, 3, 4, 4, 5}[static_cast<size_t>(uniform(0, 7))];
-  r["departure"] = kCountries[countries(rng)];
-  r["destination"] = kCountries[countries(rng)];
-  if (uniform(0, 2) == 0) {
-    json transit = json::array({kCountries[countries(rng)]});
-    if (uniform(0, 3) == 0) transit.push_back(kCountries[countries(rng)]);
-    r["transit"] = transit;
-  }
-  return r;
-}
-
 void Generate(const std::string& dir, int64_t n) {
-  for (const Commodity& c : Commodities())
-    for (const char* hs : c.hs)
-      if (!cen::common::CodeLists::IsHsSubheading(hs)) {
-        std::cerr << "bench: " << hs << " is not an HS subheading\n";
-        std::exit(1);
-      }
+  for (const std::string& hs : cen::bench::RealisticRecords::HsCodes())
+    if (!cen::common::CodeLists::IsHsSubheading(hs)) {
+      std::cerr << "bench: " << hs << " is not an HS subheading\n";
+      std::exit(1);
+    }
   fs::create_directories(dir);
   auto db = cen::common::Database::Open(cen::node::NodeSchema::DbPath(dir),
                                         cen::common::Database::Mode::kReadWriteCreate);
@@ -231,13 +62,11 @@ void Generate(const std::string& dir, int64_t n) {
   Check(db->Exec("PRAGMA cache_size=-2097152"), "pragma");
   cen::node::Replica replica(&*db);
   Check(replica.Load(), "load");
-  std::mt19937_64 rng(20261128);
-  Zipf countries(kCountries.size(), 1.1);
-  Zipf langs(7, 1.0);
+  cen::bench::RealisticRecords gen(20261128);
   const auto t0 = SteadyClock::now();
   std::vector<json> batch;
   for (int64_t g = 1; g <= n; ++g) {
-    batch.push_back(MakeRecord(g, rng, countries, langs));
+    batch.push_back(gen.Delivered(g));
     if (batch.size() == 20000 || g == n) {
       Check(replica.Apply(batch, g), "apply");
       batch.clear();

@@ -272,6 +272,45 @@ TEST_CASE("An amendment applied early is never undone by the older version", "[n
   CHECK(replica.cursor() == 9);
 }
 
+TEST_CASE("A new version replaces the old one's words and countries in the search indexes",
+          "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  const std::string uuid = Uuid7::Generate();
+  json v1 = Stored(uuid, 1, 1);
+  v1["description"] = "cocaine in a reefer container";
+  v1["departure"] = "CO";
+  v1["transit"] = json::array({"PA", "PA"});  // a route may pass a country twice
+  RequireOk(replica.Apply({v1}, 1));
+  auto matches = [&](const std::string& words) {
+    auto n =
+        db.QueryInt("SELECT count(*) FROM records_fts WHERE records_fts MATCH '" + words + "'");
+    REQUIRE(n.ok());
+    return n->value_or(-1);
+  };
+  auto countries = [&] {
+    auto stmt = db.Prepare(
+        "SELECT group_concat(role || ':' || country, ' ') FROM "
+        "(SELECT * FROM record_countries ORDER BY role, country)");
+    REQUIRE(stmt.ok());
+    auto row = stmt->Step();
+    REQUIRE(row.ok());
+    return stmt->ColumnText(0);
+  };
+  CHECK(matches("reefer") == 1);
+  CHECK(Count(db, "record_countries") == 3);  // reporting FR, departure CO, transit PA
+
+  json v2 = Stored(uuid, 2, 2);
+  v2["description"] = "heroin in machinery";
+  v2["departure"] = "EC";
+  RequireOk(replica.Apply({v2}, 2));
+  CHECK(matches("reefer") == 0);
+  CHECK(matches("heroin") == 1);
+  CHECK(countries() == "departure:EC reporting:FR");
+  CHECK(Count(db, "record_versions") == 2);
+}
+
 TEST_CASE("Replica::ApplyUntil stops at its deadline and moves the cursor that far",
           "[node][replica]") {
   TempDir tmp;

@@ -1,0 +1,177 @@
+// Replica write benchmark: what applying one delivered record costs a node,
+// beside a plain (gseq, uuid, body) table written with the same records, in
+// the same transactions, in the same run.
+//
+//   cen_replica_bench --records 200000 --batch 4096
+//
+// Both sides start from the msgpack bytes the hub sends (the replica side
+// decodes them, as the agent does) and open their file as the agent does
+// (WAL, synchronous=NORMAL, 64 MiB cache). Printed per side: records/s, CPU
+// microseconds per record, bytes handed to write(2) per record (WAL and
+// checkpoints) and the file size per record.
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "common/msgpack_json.h"
+#include "common/sqlite_db.h"
+#include "node/node_schema.h"
+#include "node/replica.h"
+#include "tests/bench/bench_support.h"
+#include "tests/bench/realistic_records.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using cen::common::Database;
+using nlohmann::json;
+using SteadyClock = cen::bench::SteadyClock;
+constexpr auto Check = cen::bench::CheckOk;
+
+double CpuSeconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// Bytes this process has passed to write(2) so far.
+int64_t BytesWritten() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  int64_t value = 0;
+  while (io >> key >> value)
+    if (key == "wchar:") return value;
+  return 0;
+}
+
+struct Figures {
+  double rate;
+  double cpu_us;
+  double written;
+  double file;
+};
+
+int64_t FileBytes(const fs::path& db) {
+  int64_t n = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    std::error_code ec;
+    const auto size = fs::file_size(db.string() + suffix, ec);
+    if (!ec) n += static_cast<int64_t>(size);
+  }
+  return n;
+}
+
+template <typename ApplyBatch>
+Figures Run(const fs::path& db_path, size_t n, size_t batch, ApplyBatch&& apply) {
+  const double cpu0 = CpuSeconds();
+  const int64_t w0 = BytesWritten();
+  const auto t0 = SteadyClock::now();
+  for (size_t i = 0; i < n; i += batch) {
+    apply(i, std::min(n, i + batch));
+    if ((i / batch) % 16 == 0) std::cerr << "\r  " << i << " / " << n << std::flush;
+  }
+  const double s = cen::bench::SecondsBetween(t0, SteadyClock::now());
+  std::cerr << "\r                              \r";
+  const auto dn = static_cast<double>(n);
+  return {dn / s, (CpuSeconds() - cpu0) * 1e6 / dn, static_cast<double>(BytesWritten() - w0) / dn,
+          static_cast<double>(FileBytes(db_path)) / dn};
+}
+
+void Print(const char* what, const Figures& f) {
+  std::printf(
+      "%-44s %8.0f records/s  %6.1f us CPU/record  %7.0f B written/record  %6.0f B file/record\n",
+      what, f.rate, f.cpu_us, f.written, f.file);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cenhub replica write benchmark: Replica::Apply beside a plain table"};
+  size_t records = 200000;
+  size_t batch = 4096;
+  bool keep = false;
+  app.add_option("--records", records, "Records to apply")->capture_default_str();
+  app.add_option("--batch", batch, "Records per transaction (the agent applies up to 4096)")
+      ->capture_default_str();
+  app.add_flag("--keep", keep, "Keep the work directory afterwards");
+  CLI11_PARSE(app, argc, argv);
+  if (batch == 0) batch = 1;
+
+  char tmpl[] = "/tmp/cen-replica-bench-XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  cen::bench::RealisticRecords gen(20261130);
+  std::vector<std::string> bodies;
+  std::vector<std::string> uuids;
+  size_t json_bytes = 0;
+  for (size_t i = 0; i < records; ++i) {
+    const json r = gen.Delivered(static_cast<int64_t>(i + 1));
+    json_bytes += r.dump().size();
+    uuids.push_back(r["uuid"].get<std::string>());
+    bodies.push_back(cen::common::MsgpackJson::Encode(r));
+  }
+  std::printf(
+      "cenhub replica benchmark: %zu realistic records (%.0f B of JSON on average), %zu per "
+      "transaction; work dir %s\n",
+      records, static_cast<double>(json_bytes) / static_cast<double>(records), batch, dir.c_str());
+
+  // Baseline: the same bytes into a plain table.
+  const fs::path plain_path = dir / "plain.db";
+  auto plain = Database::Open(plain_path.string(), Database::Mode::kReadWriteCreate);
+  Check(plain.status(), "open plain.db");
+  Check(plain->Exec("PRAGMA synchronous=NORMAL; CREATE TABLE records(gseq INTEGER PRIMARY KEY, "
+                    "uuid TEXT NOT NULL, body BLOB NOT NULL)"),
+        "plain schema");
+  auto ins = plain->Prepare("INSERT INTO records(gseq, uuid, body) VALUES (?, ?, ?)");
+  Check(ins.status(), "prepare");
+  const Figures base = Run(plain_path, records, batch, [&](size_t from, size_t to) {
+    auto tx = plain->Begin();
+    Check(tx.status(), "begin");
+    for (size_t i = from; i < to; ++i)
+      Check(
+          ins->Bind(1, static_cast<int64_t>(i + 1)).Bind(2, uuids[i]).BindBlob(3, bodies[i]).Run(),
+          "insert");
+    Check(tx->Commit(), "commit");
+  });
+
+  const fs::path node_dir = dir / "node";
+  fs::create_directories(node_dir);
+  const fs::path node_path = cen::node::NodeSchema::DbPath(node_dir.string());
+  {
+    auto db = Database::Open(node_path.string(), Database::Mode::kReadWriteCreate);
+    Check(db.status(), "create node.db");
+    Check(cen::node::NodeSchema::Create(*db, "RILO-BENCH"), "schema");
+  }
+  auto db = cen::node::NodeSchema::Open(node_dir.string(), Database::Mode::kReadWrite);
+  Check(db.status(), "open node.db");
+  Check(db->Exec("PRAGMA synchronous=NORMAL"), "pragma");
+  cen::node::Replica replica(&*db);
+  Check(replica.Load(), "load");
+  const Figures mine = Run(node_path, records, batch, [&](size_t from, size_t to) {
+    std::vector<json> docs;
+    docs.reserve(to - from);
+    for (size_t i = from; i < to; ++i) {
+      auto doc = cen::common::MsgpackJson::Decode(bodies[i]);
+      Check(doc.status(), "decode");
+      docs.push_back(std::move(*doc));
+    }
+    Check(replica.Apply(docs, static_cast<int64_t>(to)), "apply");
+  });
+
+  Print("baseline  plain table (gseq, uuid, body)", base);
+  Print("replica   Replica::Apply (decode + apply)", mine);
+  std::printf(
+      "ratio     replica / plain table: %.2f of the rate, %.1fx the CPU, %.1fx the bytes "
+      "written\n",
+      mine.rate / base.rate, mine.cpu_us / base.cpu_us, mine.written / base.written);
+  if (keep) {
+    std::printf("work directory kept: %s\n", dir.c_str());
+  } else {
+    fs::remove_all(dir);
+  }
+  return 0;
+}

@@ -1,0 +1,99 @@
+#include "node/node_schema.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "node/hook_runner.h"
+#include "node/replica.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::node::NodeSchema;
+using cen::test::CountRows;
+using cen::test::RequireOk;
+using cen::test::TempDir;
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A node.db as schema 4 left it: a replica of one record at cursor (E1, 7),
+// one record of its own still in the outbox, an audit entry and a watch list.
+void MakeSchema4(const TempDir& tmp) {
+  auto db = Database::Open(NodeSchema::DbPath(tmp.path()), Database::Mode::kReadWriteCreate);
+  REQUIRE(db.ok());
+  RequireOk(db->Exec(ReadFile(std::string(CEN_TEST_DATA_DIR) + "/node_schema_v4.sql")));
+  RequireOk(db->Exec(cen::node::HookRunner::kTableSql));
+  RequireOk(db->Exec(
+      "INSERT INTO meta VALUES ('node_schema', '4'), ('node_id', 'n1'), ('created_at', 'x');"
+      "UPDATE cursor SET epoch = 'E1', gseq = 7;"
+      "INSERT INTO record_versions VALUES (7, 'u-7', 1, 'n2', '2026-01-01T00:00:00Z', '{}');"
+      "INSERT INTO records(uuid, version, gseq, kind, origin, ref, scope, handling, received_at) "
+      "  VALUES ('u-7', 1, 7, 'seizure', 'n2', 'R7', 'global', 'H0', '2026-01-01T00:00:00Z');"
+      "INSERT INTO records_fts(rowid, description) VALUES (1, 'cocaine in bananas');"
+      "INSERT INTO own_records(uuid, version, kind, ref, body, queued_at) "
+      "  VALUES ('u-own', 1, 'seizure', 'MINE-1', x'80', '2026-01-01T00:00:00Z');"
+      "INSERT INTO outbox(uuid, version) VALUES ('u-own', 1);"
+      "INSERT INTO query_audit(at, os_user, command, arguments, results) "
+      "  VALUES ('2026-01-01T00:00:00Z', 'ana', 'search', '[]', 1);"
+      "INSERT INTO watches VALUES ('w', '{}', '2026-01-01T00:00:00Z', 'ana');"));
+}
+
+}  // namespace
+
+TEST_CASE("A schema 4 node.db is upgraded when opened for writing: replica emptied, the rest kept",
+          "[node][schema]") {
+  TempDir tmp;
+  MakeSchema4(tmp);
+
+  SECTION("read-only (cen-query) is told to start the agent once") {
+    auto db = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
+    REQUIRE_FALSE(db.ok());
+    CHECK_THAT(db.status().message(), Catch::Contains("schema version 4") &&
+                                          Catch::Contains("cen-node run --data " + tmp.path()));
+  }
+  SECTION("read-write (the agent) rebuilds the replica and keeps the outbox") {
+    auto db = NodeSchema::Open(tmp.path(), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+    REQUIRE(version.ok());
+    CHECK(**version == NodeSchema::kVersion);
+    CHECK(CountRows(*db, "records") == 0);
+    CHECK(CountRows(*db, "record_versions") == 0);
+    CHECK(CountRows(*db, "records_fts") == 0);
+    CHECK(CountRows(*db, "own_records") == 1);
+    CHECK(CountRows(*db, "outbox") == 1);
+    CHECK(CountRows(*db, "query_audit") == 1);
+    CHECK(CountRows(*db, "watches") == 1);
+
+    // The cursor starts over under the same hub epoch: the agent fetches
+    // everything again, and the new tables take it.
+    cen::node::Replica replica(&*db);
+    RequireOk(replica.Load());
+    CHECK(replica.epoch() == "E1");
+    CHECK(replica.cursor() == 0);
+    auto seizure = cen::test::WireSeizure("R7", "0190a0b0-0000-7000-8000-000000000007", 1, 5);
+    seizure["description"] = "cocaine in bananas";
+    const auto rec = cen::test::AsStored(seizure, 7, "H0");
+    RequireOk(replica.Apply({rec}, 7));
+    CHECK(CountRows(*db, "records") == 1);
+    auto hits = db->QueryInt("SELECT count(*) FROM records_fts WHERE records_fts MATCH 'cocaine'");
+    REQUIRE(hits.ok());
+    CHECK(**hits == 1);
+
+    // Opening again finds schema 5: nothing is rebuilt twice.
+    db = NodeSchema::Open(tmp.path(), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    CHECK(CountRows(*db, "records") == 1);
+  }
+}
