@@ -1,7 +1,20 @@
 #include "common/msgpack_json.h"
 
+#include <limits>
+
 namespace cen::common {
 namespace {
+
+// `inner` (an error inside the value at `step`, a key or "[i]") with the
+// path from the frame's top: "at records[1].version: ...".
+Status AtPath(const Status& inner, const std::string& step) {
+  const std::string& message = inner.message();
+  if (message.rfind("at ", 0) == 0) {
+    const std::string rest = message.substr(3);
+    return Corruption("at " + step + (rest[0] == '[' ? "" : ".") + rest);
+  }
+  return Corruption("at " + step + ": " + message);
+}
 
 Result<nlohmann::json> ToJson(const msgpack::object& o) {
   switch (o.type) {
@@ -10,7 +23,13 @@ Result<nlohmann::json> ToJson(const msgpack::object& o) {
     case msgpack::type::BOOLEAN:
       return nlohmann::json(o.via.boolean);
     case msgpack::type::POSITIVE_INTEGER:
-      return nlohmann::json(o.via.u64);
+      // PROTOCOL.md section 4: every integer fits in a signed 64-bit
+      // integer; a larger one is refused here, once, for every reader.
+      if (o.via.u64 > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        return Corruption("integer " + std::to_string(o.via.u64) +
+                          " is beyond the signed 64-bit range (-9223372036854775808 to "
+                          "9223372036854775807)");
+      return nlohmann::json(static_cast<int64_t>(o.via.u64));
     case msgpack::type::NEGATIVE_INTEGER:
       return nlohmann::json(o.via.i64);
     case msgpack::type::FLOAT32:
@@ -22,7 +41,7 @@ Result<nlohmann::json> ToJson(const msgpack::object& o) {
       nlohmann::json arr = nlohmann::json::array();
       for (uint32_t i = 0; i < o.via.array.size; ++i) {
         auto item = ToJson(o.via.array.ptr[i]);
-        if (!item.ok()) return item.status();
+        if (!item.ok()) return AtPath(item.status(), "[" + std::to_string(i) + "]");
         arr.push_back(std::move(*item));
       }
       return arr;
@@ -32,9 +51,10 @@ Result<nlohmann::json> ToJson(const msgpack::object& o) {
       for (uint32_t i = 0; i < o.via.map.size; ++i) {
         const auto& kv = o.via.map.ptr[i];
         if (kv.key.type != msgpack::type::STR) return Corruption("msgpack map key is not a string");
+        std::string key(kv.key.via.str.ptr, kv.key.via.str.size);
         auto value = ToJson(kv.val);
-        if (!value.ok()) return value.status();
-        obj[std::string(kv.key.via.str.ptr, kv.key.via.str.size)] = std::move(*value);
+        if (!value.ok()) return AtPath(value.status(), key.substr(0, 64));
+        obj[std::move(key)] = std::move(*value);
       }
       return obj;
     }

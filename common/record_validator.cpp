@@ -239,9 +239,11 @@ bool IsScope(std::string_view scope) {
 // check here refuses), or nullopt for anything else, 4.0 included.
 std::optional<int64_t> AsInteger(const json& value) {
   if (value.is_number_unsigned()) {
+    // Beyond int64 is no integer a record may hold (PROTOCOL.md section 4):
+    // refused as out of range, never clamped or wrapped.
     const auto u = value.get<uint64_t>();
-    constexpr auto kMax = std::numeric_limits<int64_t>::max();
-    return u > static_cast<uint64_t>(kMax) ? kMax : static_cast<int64_t>(u);
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+    return static_cast<int64_t>(u);
   }
   if (value.is_number_integer()) return value.get<int64_t>();
   return std::nullopt;

@@ -27,6 +27,7 @@ common::Status FetchServer::Answer(const NodeInfo& node, const nlohmann::json& f
   const bool priority_only = !lane.empty();
   // "id" is echoed in RECORDS and UPTO so the node can drop late answers.
   const int64_t request_id = WireFrame::IntOr(fetch, "id", 0);
+  if (request_id < 0) return common::InvalidInput("id: must be 0 or more");
   const int64_t start = std::max<int64_t>(1, *from);
   const int limit = static_cast<int>(std::clamp<int64_t>(*max, 1, kMaxFetch));
 

@@ -263,19 +263,36 @@ class HubLoop {
     } else if (type == frame::kFetch) {
       HandleFetch(rid, *info, f);
     } else if (type == frame::kPing) {
-      NoteNode(*node, f);
+      if (const common::Status s = NoteNode(*node, f); !s.ok()) {
+        Refuse(rid, *node, "bad_frame", s.message());
+        return;
+      }
       SendTo(rid, WireFrame::Encode({{"t", frame::kPong}, {"head", journal_.head()}}));
     } else {
       Refuse(rid, *node, "bad_frame", "unknown frame type '" + type.substr(0, 64) + "'");
     }
   }
 
-  void NoteNode(const std::string& node, const json& f) {
+  // Keeps what a HELLO or PING says of the node (cen-hub status shows it).
+  // Both counters are optional; when present they are integers, 0 or more.
+  common::Status NoteNode(const std::string& node, const json& f) {
+    int64_t counters[2] = {-1, -1};
+    const char* keys[2] = {"replica_gseq", "outbox"};
+    for (int i = 0; i < 2; ++i) {
+      if (!f.contains(keys[i])) continue;
+      auto v = WireFrame::GetInt(f, keys[i]);
+      if (!v.ok()) return v.status();
+      if (*v < 0)
+        return common::InvalidInput(WireFrame::Type(f) + " frame: \"" + keys[i] +
+                                    "\" must be 0 or more, not " + std::to_string(*v));
+      counters[i] = *v;
+    }
     NodeState& st = node_states_[node];
-    if (auto g = WireFrame::GetInt(f, "replica_gseq"); g.ok()) st.replica_gseq = *g;
-    if (auto o = WireFrame::GetInt(f, "outbox"); o.ok()) st.outbox = *o;
+    if (counters[0] >= 0) st.replica_gseq = counters[0];
+    if (counters[1] >= 0) st.outbox = counters[1];
     st.seen_at = common::Clock::NowRfc3339();
     st.dirty = true;
+    return common::Status::Ok();
   }
 
   void HandleHello(const std::string& rid, const NodeInfo& info, const json& f) {
@@ -284,7 +301,10 @@ class HubLoop {
              "this hub speaks protocol " + std::to_string(frame::kProtocolVersion));
       return;
     }
-    NoteNode(info.id, f);
+    if (const common::Status s = NoteNode(info.id, f); !s.ok()) {
+      Refuse(rid, info.id, "bad_frame", s.message());
+      return;
+    }
     spdlog::info("node {} connected", info.id);
     SendTo(rid, WireFrame::Encode({{"t", frame::kWelcome},
                                    {"proto", frame::kProtocolVersion},

@@ -47,7 +47,7 @@ TEST_CASE("MsgpackJson round-trips what a record holds", "[common][msgpack]") {
     "count": 7,
     "negative": -42,
     "big_negative": -9223372036854775808,
-    "big_positive": 18446744073709551615,
+    "big_positive": 9223372036854775807,
     "zero": 0,
     "empty_string": "",
     "empty_array": []
@@ -58,7 +58,9 @@ TEST_CASE("MsgpackJson round-trips what a record holds", "[common][msgpack]") {
   CHECK(*back == value);
   CHECK((*back)["description"] == "Кокаин в бананах — café, 毒品, مخدرات");
   CHECK((*back)["big_negative"].get<int64_t>() == std::numeric_limits<int64_t>::min());
-  CHECK((*back)["big_positive"].get<uint64_t>() == std::numeric_limits<uint64_t>::max());
+  // The largest integer a frame may hold (PROTOCOL.md section 4); beyond it,
+  // see "MsgpackJson refuses integers beyond the signed 64-bit range".
+  CHECK((*back)["big_positive"].get<int64_t>() == std::numeric_limits<int64_t>::max());
 }
 
 TEST_CASE("MsgpackJson keeps integers and floats apart", "[common][msgpack]") {
@@ -112,6 +114,41 @@ TEST_CASE("MsgpackJson refuses bytes that are not one whole value", "[common][ms
   }
   SECTION("a byte msgpack never uses") { RequireCorruption("\xc1"); }
   SECTION("garbage") { RequireCorruption("this is not msgpack at all \xff\xfe"); }
+}
+
+TEST_CASE("MsgpackJson refuses integers beyond the signed 64-bit range and names where",
+          "[common][msgpack]") {
+  // PROTOCOL.md section 4: every integer fits in a signed 64-bit integer.
+  const std::string fetch = Raw([](auto& pk) {
+    pk.pack_map(2);
+    pk.pack_str(1);
+    pk.pack_str_body("t", 1);
+    pk.pack_str(5);
+    pk.pack_str_body("FETCH", 5);
+    pk.pack_str(2);
+    pk.pack_str_body("id", 2);
+    pk.pack_uint64((uint64_t{1} << 63) + 5);
+  });
+  const auto decoded = MsgpackJson::Decode(fetch);
+  REQUIRE_FALSE(decoded.ok());
+  CHECK(decoded.status().code() == StatusCode::kCorruption);
+  CHECK(decoded.status().message() ==
+        "at id: integer 9223372036854775813 is beyond the signed 64-bit range "
+        "(-9223372036854775808 to 9223372036854775807)");
+
+  const std::string nested = MsgpackJson::Encode(
+      {{"records", json::array({{{"ref", "A"}}, {{"version", uint64_t{1} << 63}}})}});
+  const auto record = MsgpackJson::Decode(nested);
+  REQUIRE_FALSE(record.ok());
+  CHECK_THAT(record.status().message(),
+             Catch::StartsWith("at records[1].version: integer 9223372036854775808 is beyond"));
+
+  // The largest integer that fits still decodes, as a signed value.
+  const auto max = MsgpackJson::Decode(Raw([](auto& pk) {
+    pk.pack_uint64(static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+  }));
+  REQUIRE(max.ok());
+  CHECK(max->get<int64_t>() == std::numeric_limits<int64_t>::max());
 }
 
 TEST_CASE("MsgpackJson: a key that occurs twice keeps its last value", "[common][msgpack]") {

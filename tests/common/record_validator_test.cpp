@@ -718,6 +718,10 @@ TEST_CASE("Records on the wire keep unknown keys and need uuid and version",
         {"version 0", {{"version", 0}}, "version", "1 or more"},
         {"version text", {{"version", "2"}}, "version", "integer"},
         {"version fraction", {{"version", 1.5}}, "version", "integer"},
+        // 2^63 parses as an unsigned JSON number: refused, never wrapped
+        // to -2^63 or clamped to 2^63-1.
+        {"version 2^63", {{"version", uint64_t{1} << 63}}, "version", "1 or more"},
+        {"version 2^64-1", {{"version", ~uint64_t{0}}}, "version", "1 or more"},
         {"offender names are refused on the wire too",
          {{"offenders", {{{"name", "X"}}}}},
          "offenders[0].name",
@@ -850,10 +854,16 @@ TEST_CASE("Receipts come from nodes only, with what they answer", "[common][vali
               KeyPolicy::kKeepUnknown);
 
   const FailCase cases[] = {
-      {"handed in by a user", {{"uuid", nullptr}, {"version", nullptr}}, "kind", "receipts are written by the node itself"},
+      {"handed in by a user",
+       {{"uuid", nullptr}, {"version", nullptr}},
+       "kind",
+       "receipts are written by the node itself"},
       {"no alert", {{"alert", nullptr}}, "alert", "required"},
       {"alert not a uuid", {{"alert", "A-1"}}, "alert", "UUID"},
-      {"unknown action", {{"action", "lost"}}, "action", "delivered, seen, actioned, no-trace, hit"},
+      {"unknown action",
+       {{"action", "lost"}},
+       "action",
+       "delivered, seen, actioned, no-trace, hit"},
       {"no time", {{"at", nullptr}}, "at", "required"},
       {"bad time", {{"at", "yesterday"}}, "at", "RFC 3339"},
       {"hit without details", {{"action", "hit"}}, "hit", "required when action is hit"},
@@ -868,8 +878,8 @@ TEST_CASE("Receipts come from nodes only, with what they answer", "[common][vali
     }
   }
   json bad_hit = receipt;
-  bad_hit.merge_patch({{"action", "hit"},
-                       {"hit", {{"record", "r"}, {"indicator", "ships"}, {"value", ""}}}});
+  bad_hit.merge_patch(
+      {{"action", "hit"}, {"hit", {{"record", "r"}, {"indicator", "ships"}, {"value", ""}}}});
   const std::vector<FieldError> errors = Validate(bad_hit, KeyPolicy::kKeepUnknown);
   INFO(Describe(errors));
   REQUIRE(errors.size() == 3);

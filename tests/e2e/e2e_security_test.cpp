@@ -215,6 +215,20 @@ TEST_CASE(
       {"binary value", std::string("\x82\xa1t\xa4PING\xa1x\xc4\x02\x00\x01", 13)},
       {"records not an array", WireFrame::Encode({{"t", "PUBLISH"}, {"records", "all"}})},
       {"FETCH with text", WireFrame::Encode({{"t", "FETCH"}, {"from", "1"}, {"max", 9}})},
+      // Integers beyond int64 are refused, never wrapped (PROTOCOL.md section 4).
+      {"FETCH id 2^63+5",
+       WireFrame::Encode(
+           {{"t", "FETCH"}, {"from", 1}, {"max", 9}, {"id", (uint64_t{1} << 63) + 5}})},
+      {"version 2^63",
+       [] {
+         json r = WireRecord("BIG-1", common::Uuid7::Generate());
+         r["version"] = uint64_t{1} << 63;
+         return Publish({r});
+       }()},
+      {"HELLO replica_gseq -1",
+       WireFrame::Encode({{"t", "HELLO"}, {"proto", 1}, {"replica_gseq", -1}, {"outbox", 0}})},
+      {"PING outbox -5", WireFrame::Encode({{"t", "PING"}, {"replica_gseq", 0}, {"outbox", -5}})},
+      {"PING replica_gseq text", WireFrame::Encode({{"t", "PING"}, {"replica_gseq", "7"}})},
       {"empty", std::string()},
   };
   for (const Case& c : cases) {
