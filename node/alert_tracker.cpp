@@ -308,11 +308,13 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
     const Indicators* alert = found == indicators_.end() ? nullptr : &found->second;
     const int64_t to = std::min(last, from + kScanSlice - 1);
     if (alert != nullptr && from <= last) {
-      std::string sql = "SELECT doc FROM records WHERE kind = 'seizure' AND gseq BETWEEN ? AND ?";
+      std::string sql =
+          "SELECT d.doc FROM records r JOIN documents d ON d.gseq = r.gseq "
+          "WHERE r.kind = 'seizure' AND r.gseq BETWEEN ? AND ?";
       const auto& needles = alert->matcher.Needles();
       if (alert->matcher.NeedlesComplete()) {
         sql += " AND (0";
-        for (size_t i = 0; i < needles.size(); ++i) sql += " OR instr(doc, ?) > 0";
+        for (size_t i = 0; i < needles.size(); ++i) sql += " OR instr(d.doc, ?) > 0";
         sql += ")";
       }
       auto scan = db_->Prepare(sql);

@@ -14,7 +14,8 @@ namespace {
 constexpr const char* kReplicaTables = R"sql(
 -- The replica: one row per record, its latest version, keyed by that
 -- version's gseq so that "newest first" is the table's own order, with the
--- fields analysts filter and group on as real columns and the document.
+-- fields analysts filter and group on as real columns. Narrow on purpose:
+-- counts and stats scan it; the document is in `documents`.
 CREATE TABLE records(
   gseq              INTEGER PRIMARY KEY,  -- gseq of the latest version; record_countries and records_fts point here
   uuid              TEXT    NOT NULL UNIQUE,
@@ -35,8 +36,13 @@ CREATE TABLE records(
   transport_mode    INTEGER,
   quantity          REAL,
   unit              TEXT,
-  priority          TEXT,
-  doc               TEXT    NOT NULL  -- the latest version as JSON text
+  priority          TEXT
+);
+-- The document of each record's latest version (JSON text), by records.gseq:
+-- appended in gseq order, read for the page of a listing, `show` and alerts.
+CREATE TABLE documents(
+  gseq INTEGER PRIMARY KEY,
+  doc  TEXT    NOT NULL
 );
 -- Alerts are few among a million seizures: cen-query alerts reads these alone.
 CREATE INDEX records_alerts ON records(kind) WHERE kind = 'alert';
@@ -57,7 +63,7 @@ CREATE TABLE record_countries(
   PRIMARY KEY (country, commodity, event_date, role, record_id)
 ) WITHOUT ROWID;
 -- Full text of the latest version, rowid = records.gseq. Contentless: the
--- text is in records.doc, not copied here; a new version removes the old
+-- text is in documents.doc, not copied here; a new version removes the old
 -- terms with FTS5's 'delete' command and the old document's text. unicode61
 -- with remove_diacritics 2 folds case (Latin and Cyrillic) and accents.
 -- Prefix queries (word*) scan the term index: no prefix index is kept.
@@ -82,12 +88,14 @@ CREATE UNIQUE INDEX version_history_uuid ON version_history(uuid, version);
 -- Every version applied, keyed by gseq: the latest in records, the others in
 -- version_history. For SQL by hand and `cen-query show`.
 CREATE VIEW record_versions AS
-  SELECT gseq, uuid, version, origin, received_at, doc FROM records
+  SELECT r.gseq, r.uuid, r.version, r.origin, r.received_at, d.doc
+    FROM records r JOIN documents d ON d.gseq = r.gseq
   UNION ALL
   SELECT gseq, uuid, version, origin, received_at, doc FROM version_history;
 -- The latest version of every record with its document (kept for SQL by
 -- hand written against schema 4): SELECT ref, json_extract(doc, '$.concealment') FROM latest
-CREATE VIEW latest AS SELECT * FROM records;
+CREATE VIEW latest AS
+  SELECT r.*, d.doc FROM records r JOIN documents d ON d.gseq = r.gseq;
 )sql";
 
 constexpr const char* kSchema = R"sql(
@@ -225,9 +233,10 @@ CREATE TABLE agent_state(
 INSERT INTO agent_state(id) VALUES (1);
 )sql";
 
-// Schema 4 kept the documents apart from `records` (record_versions), a
-// second copy of the text in records_fts with prefix indexes, and two indexes
-// on record_countries. Its replica is dropped and fetched again from the hub
+// Schema 4 kept every version in record_versions under a second (uuid,
+// version) index, a second copy of the text in records_fts with prefix
+// indexes, and two indexes on record_countries; its rows are keyed by a local
+// id instead of gseq. Its replica is dropped and fetched again from the hub
 // (cursor 0, same epoch); what only this node has is kept: own records,
 // outbox, nominal details, query audit, watch lists, hits, alerts already
 // receipted, alert audiences.

@@ -94,10 +94,12 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
   // then fetch their columns and documents.
   auto stmt = db.Prepare(
       "SELECT r.uuid, r.kind, r.origin, r.handling, r.event_date, r.commodity, r.quantity, "
-      "r.unit, r.departure, r.transit, r.destination, r.doc "
+      "r.unit, r.departure, r.transit, r.destination, d.doc "
       "FROM (SELECT r.gseq FROM records r WHERE " +
       where.sql + (withhold ? not_restricted : "") + " ORDER BY " + *order +
-      " LIMIT ? OFFSET ?) page JOIN records r ON r.gseq = page.gseq ORDER BY " + *order);
+      " LIMIT ? OFFSET ?) page JOIN records r ON r.gseq = page.gseq "
+      "JOIN documents d ON d.gseq = r.gseq ORDER BY " +
+      *order);
   if (!stmt.ok()) return stmt.status();
   const int next = where.BindTo(*stmt, 1);
   // One row beyond the limit tells a table there is more to see.

@@ -77,8 +77,10 @@ struct CountryRows {
 struct Replica::Statements {
   common::Statement find;
   common::Statement insert_record;
+  common::Statement insert_document;
   common::Statement retire;
   common::Statement delete_record;
+  common::Statement delete_document;
   common::Statement insert_history;
   common::Statement insert_country;
   common::Statement delete_country;
@@ -90,14 +92,18 @@ struct Replica::Statements {
 
   static common::Result<Statements> Prepare(common::Database& db) {
     const char* sql[] = {
-        "SELECT gseq, version, doc FROM records WHERE uuid = ?",
+        "SELECT r.gseq, r.version, d.doc FROM records r JOIN documents d ON d.gseq = r.gseq "
+        "WHERE r.uuid = ?",
         "INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
         "received_at, event_date, commodity, reporting_country, departure, destination, transit, "
-        "hs_code, transport_mode, quantity, unit, priority, doc) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "hs_code, transport_mode, quantity, unit, priority) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO documents(gseq, doc) VALUES (?, ?)",
         "INSERT OR IGNORE INTO version_history(gseq, uuid, version, origin, received_at, doc) "
-        "SELECT gseq, uuid, version, origin, received_at, doc FROM records WHERE gseq = ?",
+        "SELECT r.gseq, r.uuid, r.version, r.origin, r.received_at, d.doc "
+        "FROM records r JOIN documents d ON d.gseq = r.gseq WHERE r.gseq = ?",
         "DELETE FROM records WHERE gseq = ?",
+        "DELETE FROM documents WHERE gseq = ?",
         "INSERT OR IGNORE INTO version_history(gseq, uuid, version, origin, received_at, doc) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         // OR IGNORE: a route may pass the same transit country twice.
@@ -126,9 +132,10 @@ struct Replica::Statements {
       if (!stmt.ok()) return stmt.status();
       p.push_back(std::move(*stmt));
     }
-    return Statements{std::move(p[0]), std::move(p[1]), std::move(p[2]),  std::move(p[3]),
-                      std::move(p[4]), std::move(p[5]), std::move(p[6]),  std::move(p[7]),
-                      std::move(p[8]), std::move(p[9]), std::move(p[10]), std::move(p[11])};
+    return Statements{std::move(p[0]),  std::move(p[1]), std::move(p[2]),  std::move(p[3]),
+                      std::move(p[4]),  std::move(p[5]), std::move(p[6]),  std::move(p[7]),
+                      std::move(p[8]),  std::move(p[9]), std::move(p[10]), std::move(p[11]),
+                      std::move(p[12]), std::move(p[13])};
   }
 };
 
@@ -248,6 +255,7 @@ common::Status Replica::Retire(Statements& st, const Held& held) {
     for (const char* field : kTextFields) BindOptional(st.delete_text, column++, Text(old, field));
     CEN_RETURN_IF_ERROR(st.delete_text.Run());
   }
+  CEN_RETURN_IF_ERROR(st.delete_document.Bind(1, held.gseq).Run());
   return st.delete_record.Bind(1, held.gseq).Run();
 }
 
@@ -311,7 +319,8 @@ common::Status Replica::Insert(Statements& st, const json& rec, const std::strin
   }
   BindOptional(in, 19, Text(rec, "unit"));
   BindOptional(in, 20, Text(rec, "priority"));
-  CEN_RETURN_IF_ERROR(in.Bind(21, doc).Run());
+  CEN_RETURN_IF_ERROR(in.Run());
+  CEN_RETURN_IF_ERROR(st.insert_document.Bind(1, gseq).Bind(2, doc).Run());
 
   const CountryRows rows(rec);
   for (const auto& [role, country] : rows.roles) {
@@ -328,7 +337,8 @@ common::Status Replica::Reset(const std::string& epoch) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(
-      db_->Exec("DELETE FROM records; DELETE FROM version_history; DELETE FROM record_countries; "
+      db_->Exec("DELETE FROM records; DELETE FROM documents; DELETE FROM version_history; DELETE "
+                "FROM record_countries; "
                 "INSERT INTO records_fts(records_fts) VALUES ('delete-all'); "
                 "DELETE FROM receipts; DELETE FROM alert_links; DELETE FROM hit_scans;"));
   auto stmt = db_->Prepare("UPDATE cursor SET epoch=?, gseq=0 WHERE id=1");
