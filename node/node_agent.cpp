@@ -55,6 +55,8 @@ constexpr auto kDrainBudget = std::chrono::milliseconds(5);
 // How long one in-order apply transaction may run before the loop looks at
 // the priority lane again.
 constexpr auto kApplySlice = std::chrono::milliseconds(25);
+// Records applied before record_countries is written during a catch-up.
+constexpr int64_t kCountryBatchAt = 50000;
 constexpr auto kAckTimeout = std::chrono::seconds(15);
 constexpr auto kFetchTimeout = std::chrono::seconds(10);
 constexpr auto kBehindGrace = std::chrono::milliseconds(300);
@@ -118,7 +120,8 @@ class AgentLoop {
       items.push_back({nullptr, bell_ ? bell_->fd() : -1, ZMQ_POLLIN, 0});
       try {
         // With a backlog to apply the loop only peeks at its sockets.
-        const bool busy = applier_.Ready() && store_.MayTry(SteadyClock::now());
+        const bool busy =
+            (applier_.Ready() || countries_more_) && store_.MayTry(SteadyClock::now());
         zmq::poll(items.data(), items.size(), std::chrono::milliseconds(busy ? 0 : 50));
         if (items.back().revents & ZMQ_POLLIN) {  // submit or drop queued records
           bell_->Clear();
@@ -136,6 +139,7 @@ class AgentLoop {
         Guard(Tick());
         Guard(hooks_.Poll(SteadyClock::now()));
         if (!applier_.Ready() && store_.MayTry(SteadyClock::now())) Guard(ScanHistory());
+        if (store_.MayTry(SteadyClock::now())) Guard(IndexCountries());
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("zmq: ") + e.what());
@@ -505,6 +509,21 @@ class AgentLoop {
     return common::Status::Ok();
   }
 
+  // Writes record_countries rows in sorted batches: when nothing else waits,
+  // or every kCountryBatchAt records during a long catch-up (queries check
+  // the records not yet in it on their columns, which gets slower as they
+  // pile up).
+  common::Status IndexCountries() {
+    const int64_t pending = replica_.countries_pending_hint();
+    if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt))
+      return common::Status::Ok();
+    auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice);
+    if (!more.ok()) return more.status();
+    countries_more_ = *more;
+    NoteStoreWorks();
+    return common::Status::Ok();
+  }
+
   // Receipts the tracker queued go out with the next send.
   void NoteReceipts() {
     if (tracker_.TakeQueued()) sender_.MarkDirty();
@@ -669,6 +688,7 @@ class AgentLoop {
   int64_t outbox_data_version_ = -1;
 
   FeedApplier applier_;
+  bool countries_more_ = false;  // IndexCountries has a batch under way
   OutboxSender sender_;
   HookRunner hooks_;
   AlertTracker tracker_;

@@ -53,7 +53,9 @@ CREATE INDEX records_origin ON records(origin);
 -- transit, destination), with the commodity and date copied so that
 -- "commodity + country + period" is one range scan of the key alone. The key
 -- is the whole row (no rowid, no second index): a new version deletes its
--- predecessor's rows by their key, known from the predecessor's columns.
+-- predecessor's rows by their key, known from the predecessor's document.
+-- Written in batches sorted by key (Replica::IndexCountries), not by the
+-- apply: random inserts of a few records at a time dirtied a page each.
 CREATE TABLE record_countries(
   country    TEXT    NOT NULL,
   commodity  TEXT    NOT NULL,  -- '' when the record has none
@@ -62,6 +64,11 @@ CREATE TABLE record_countries(
   record_id  INTEGER NOT NULL,  -- records.gseq
   PRIMARY KEY (country, commodity, event_date, role, record_id)
 ) WITHOUT ROWID;
+-- Records whose record_countries rows are not all written yet; queries check
+-- these on their own columns (QueryFilter).
+CREATE TABLE countries_pending(
+  gseq INTEGER PRIMARY KEY  -- records.gseq
+);
 -- Full text of the latest version, rowid = records.gseq. Contentless: the
 -- text is in documents.doc, not copied here; a new version removes the old
 -- terms with FTS5's 'delete' command and the old document's text. unicode61

@@ -207,6 +207,45 @@ SqlCondition QueryFilter::CountryCondition(const CountryFlag& flag) const {
   return sub;
 }
 
+SqlCondition QueryFilter::CountryColumnsCondition(const CountryFlag& flag) const {
+  // The record's own columns, for records whose record_countries rows are not
+  // written yet (countries_pending) and for watch lists checking one record.
+  const struct {
+    const char* role;
+    const char* column;
+  } kRoles[] = {{"reporting", "r.reporting_country"},
+                {"departure", "r.departure"},
+                {"destination", "r.destination"}};
+  std::vector<std::string> alternatives;
+  SqlCondition c;
+  for (const auto& r : kRoles) {
+    if (flag.role != nullptr && std::string(flag.role) != r.role) continue;
+    SqlCondition in;
+    AddIn(in, r.column, flag.codes);
+    alternatives.push_back(in.sql);
+    c.values.insert(c.values.end(), in.values.begin(), in.values.end());
+  }
+  if (flag.role == nullptr || std::string(flag.role) == "transit") {
+    // transit holds the route's transit countries joined with ';'.
+    std::vector<std::string> any;
+    for (const std::string& code : flag.codes) {
+      any.push_back("instr(';' || r.transit || ';', ?) > 0");
+      c.values.emplace_back(";" + code + ";");
+    }
+    alternatives.push_back("(" + Join(any, " OR ") + ")");
+  }
+  c.sql = "(" + Join(alternatives, " OR ") + ")";
+  return c;
+}
+
+std::optional<SqlCondition> QueryFilter::CountryOnlyPendingCondition() const {
+  if (!CountryOnlyCondition()) return std::nullopt;
+  SqlCondition c = CountryColumnsCondition(country_flags_[0]);
+  AddIn(c, "r.commodity", commodities);
+  AddDateRange(c, "r.event_date", from, to);
+  return c;
+}
+
 std::optional<SqlCondition> QueryFilter::CountryOnlyCondition() const {
   const bool others = !kinds.empty() || !origins.empty() || !hs_prefixes.empty() ||
                       !transport_modes.empty() || !units.empty() || !handlings.empty() ||
@@ -229,19 +268,22 @@ SqlCondition QueryFilter::Build(bool one_record) const {
   AddIn(c, plus + "r.commodity", commodities);
   AddDateRange(c, plus + "r.event_date", from, to);
   // Country flags go through record_countries; the commodity and date
-  // conditions are repeated inside so one range scan of its index answers them.
+  // conditions are repeated inside so one range scan of its key answers them.
+  // Records applied since its last batch (countries_pending) are checked on
+  // their own columns; so is the one record a watch list looks at.
   for (const CountryFlag& flag : country_flags_) {
+    const SqlCondition columns = CountryColumnsCondition(flag);
+    if (one_record) {
+      AddClause(c, columns.sql);
+      c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
+      continue;
+    }
     const SqlCondition sub = CountryCondition(flag);
-    // For one record, a lookup of its own rows: its commodity and date
-    // complete the key's prefix, so each country is one seek; for a search,
-    // one list.
-    AddClause(c, one_record
-                     ? "EXISTS (SELECT 1 FROM record_countries WHERE record_id = r.gseq AND "
-                       "commodity = IFNULL(r.commodity, '') AND "
-                       "event_date = IFNULL(r.event_date, '') AND " +
-                           sub.sql + ")"
-                     : "r.gseq IN (SELECT record_id FROM record_countries WHERE " + sub.sql + ")");
+    AddClause(c, "(r.gseq IN (SELECT record_id FROM record_countries WHERE " + sub.sql +
+                     ") OR (r.gseq IN (SELECT gseq FROM countries_pending) AND " + columns.sql +
+                     "))");
     c.values.insert(c.values.end(), sub.values.begin(), sub.values.end());
+    c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
   }
   AddIn(c, "r.origin", origins);
   if (!hs_prefixes.empty()) {

@@ -75,6 +75,10 @@ struct QueryFilter {
   // the condition over record_countries alone (its covering index answers a
   // count without visiting records); nullopt otherwise.
   std::optional<SqlCondition> CountryOnlyCondition() const;
+  // With CountryOnlyCondition(), the same question over the columns of
+  // `records r` (country, commodity, dates), for the records applied since
+  // record_countries was last written (countries_pending).
+  std::optional<SqlCondition> CountryOnlyPendingCondition() const;
 
   // Checks the --text query against the replica's full-text index: a syntax
   // error is a UsageError naming --text and saying what the syntax is.
@@ -89,6 +93,7 @@ struct QueryFilter {
   std::vector<CountryFlag> country_flags_;
 
   SqlCondition CountryCondition(const CountryFlag& flag) const;
+  SqlCondition CountryColumnsCondition(const CountryFlag& flag) const;
   SqlCondition Build(bool one_record) const;
 };
 

@@ -54,12 +54,23 @@ common::Result<std::string> OrderBy(const std::string& sort) {
 common::Result<int64_t> Count(common::Database& db, const QueryFilter& filter,
                               const std::string& extra) {
   const std::optional<SqlCondition> countries = filter.CountryOnlyCondition();
-  const SqlCondition where = countries && extra.empty() ? *countries : filter.Condition();
-  const std::string sql =
-      countries && extra.empty()
-          ? "SELECT count(DISTINCT record_id) FROM record_countries WHERE " + where.sql
-          : "SELECT count(*) FROM records r WHERE " + where.sql + extra;
-  auto stmt = db.Prepare(sql);
+  if (countries && extra.empty()) {
+    // The key of record_countries alone, plus the records applied since it
+    // was last written, checked on their columns.
+    const SqlCondition pending = *filter.CountryOnlyPendingCondition();
+    auto stmt = db.Prepare("SELECT count(*) FROM (SELECT record_id FROM record_countries WHERE " +
+                           countries->sql +
+                           " UNION SELECT r.gseq FROM countries_pending p JOIN records r ON "
+                           "r.gseq = p.gseq WHERE " +
+                           pending.sql + ")");
+    if (!stmt.ok()) return stmt.status();
+    pending.BindTo(*stmt, countries->BindTo(*stmt, 1));
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    return stmt->ColumnInt(0);
+  }
+  const SqlCondition where = filter.Condition();
+  auto stmt = db.Prepare("SELECT count(*) FROM records r WHERE " + where.sql + extra);
   if (!stmt.ok()) return stmt.status();
   where.BindTo(*stmt, 1);
   auto row = stmt->Step();

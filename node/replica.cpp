@@ -1,5 +1,8 @@
 #include "node/replica.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "common/wire_frame.h"
 
 namespace cen::node {
@@ -82,7 +85,8 @@ struct Replica::Statements {
   common::Statement delete_record;
   common::Statement delete_document;
   common::Statement insert_history;
-  common::Statement insert_country;
+  common::Statement insert_pending;
+  common::Statement delete_pending;
   common::Statement delete_country;
   common::Statement insert_text;
   common::Statement delete_text;
@@ -106,9 +110,8 @@ struct Replica::Statements {
         "DELETE FROM documents WHERE gseq = ?",
         "INSERT OR IGNORE INTO version_history(gseq, uuid, version, origin, received_at, doc) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        // OR IGNORE: a route may pass the same transit country twice.
-        "INSERT OR IGNORE INTO record_countries(country, commodity, event_date, role, record_id) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO countries_pending(gseq) VALUES (?)",
+        "DELETE FROM countries_pending WHERE gseq = ?",
         "DELETE FROM record_countries "
         "WHERE country = ? AND commodity = ? AND event_date = ? AND role = ? AND record_id = ?",
         "INSERT INTO records_fts(rowid, description, location, concealment, title, body) "
@@ -132,10 +135,10 @@ struct Replica::Statements {
       if (!stmt.ok()) return stmt.status();
       p.push_back(std::move(*stmt));
     }
-    return Statements{std::move(p[0]),  std::move(p[1]), std::move(p[2]),  std::move(p[3]),
-                      std::move(p[4]),  std::move(p[5]), std::move(p[6]),  std::move(p[7]),
-                      std::move(p[8]),  std::move(p[9]), std::move(p[10]), std::move(p[11]),
-                      std::move(p[12]), std::move(p[13])};
+    return Statements{std::move(p[0]),  std::move(p[1]),  std::move(p[2]),  std::move(p[3]),
+                      std::move(p[4]),  std::move(p[5]),  std::move(p[6]),  std::move(p[7]),
+                      std::move(p[8]),  std::move(p[9]),  std::move(p[10]), std::move(p[11]),
+                      std::move(p[12]), std::move(p[13]), std::move(p[14])};
   }
 };
 
@@ -147,6 +150,10 @@ common::Status Replica::Load() {
   if (!*row) return common::Corruption(db_->path() + ": no replica cursor");
   epoch_ = stmt->ColumnText(0);
   cursor_ = stmt->ColumnInt(1);
+  stmt->Reset();
+  auto pending = CountriesPending();
+  if (!pending.ok()) return pending.status();
+  countries_pending_hint_ = *pending;
   return common::Status::Ok();
 }
 
@@ -255,6 +262,7 @@ common::Status Replica::Retire(Statements& st, const Held& held) {
     for (const char* field : kTextFields) BindOptional(st.delete_text, column++, Text(old, field));
     CEN_RETURN_IF_ERROR(st.delete_text.Run());
   }
+  CEN_RETURN_IF_ERROR(st.delete_pending.Bind(1, held.gseq).Run());
   CEN_RETURN_IF_ERROR(st.delete_document.Bind(1, held.gseq).Run());
   return st.delete_record.Bind(1, held.gseq).Run();
 }
@@ -322,11 +330,9 @@ common::Status Replica::Insert(Statements& st, const json& rec, const std::strin
   CEN_RETURN_IF_ERROR(in.Run());
   CEN_RETURN_IF_ERROR(st.insert_document.Bind(1, gseq).Bind(2, doc).Run());
 
-  const CountryRows rows(rec);
-  for (const auto& [role, country] : rows.roles) {
-    st.insert_country.Bind(1, country).Bind(2, rows.commodity).Bind(3, rows.event_date);
-    CEN_RETURN_IF_ERROR(st.insert_country.Bind(4, role).Bind(5, gseq).Run());
-  }
+  // Its record_countries rows come with the next batch (IndexCountries).
+  CEN_RETURN_IF_ERROR(st.insert_pending.Bind(1, gseq).Run());
+  ++countries_pending_hint_;
   st.insert_text.Bind(1, gseq);
   int column = 2;
   for (const char* field : kTextFields) BindOptional(st.insert_text, column++, Text(rec, field));
@@ -337,7 +343,8 @@ common::Status Replica::Reset(const std::string& epoch) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(
-      db_->Exec("DELETE FROM records; DELETE FROM documents; DELETE FROM version_history; DELETE "
+      db_->Exec("DELETE FROM records; DELETE FROM documents; DELETE FROM version_history; "
+                "DELETE FROM countries_pending; DELETE "
                 "FROM record_countries; "
                 "INSERT INTO records_fts(records_fts) VALUES ('delete-all'); "
                 "DELETE FROM receipts; DELETE FROM alert_links; DELETE FROM hit_scans;"));
@@ -347,7 +354,97 @@ common::Status Replica::Reset(const std::string& epoch) {
   CEN_RETURN_IF_ERROR(tx->Commit());
   epoch_ = epoch;
   cursor_ = 0;
+  country_batch_.reset();
+  countries_pending_hint_ = 0;
   return common::Status::Ok();
+}
+
+common::Status Replica::LoadCountryBatch() {
+  constexpr int kBatchRecords = 200000;
+  auto stmt = db_->Prepare(
+      "SELECT p.gseq, r.reporting_country, r.departure, r.transit, r.destination, "
+      "IFNULL(r.commodity, ''), IFNULL(r.event_date, '') "
+      "FROM countries_pending p JOIN records r ON r.gseq = p.gseq ORDER BY p.gseq LIMIT ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, int64_t{kBatchRecords});
+  CountryBatch batch;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const int64_t gseq = stmt->ColumnInt(0);
+    const std::string commodity = stmt->ColumnText(5);
+    const std::string date = stmt->ColumnText(6);
+    auto add = [&](const char* role, std::string country) {
+      batch.rows.push_back({std::move(country), commodity, date, role, gseq});
+    };
+    // The same rows CountryRows makes from the document: records holds its
+    // countries, commodity and date as the apply wrote them.
+    if (!stmt->ColumnIsNull(1)) add("reporting", stmt->ColumnText(1));
+    if (!stmt->ColumnIsNull(2)) add("departure", stmt->ColumnText(2));
+    if (!stmt->ColumnIsNull(3)) {
+      const std::string transit = stmt->ColumnText(3);
+      size_t start = 0;
+      while (start <= transit.size()) {
+        const size_t end = std::min(transit.find(';', start), transit.size());
+        add("transit", transit.substr(start, end - start));
+        start = end + 1;
+      }
+    }
+    if (!stmt->ColumnIsNull(4)) add("destination", stmt->ColumnText(4));
+    batch.gseqs.push_back(gseq);
+  }
+  std::sort(batch.rows.begin(), batch.rows.end(), [](const CountryRow& a, const CountryRow& b) {
+    return std::tie(a.country, a.commodity, a.event_date, a.role, a.record_id) <
+           std::tie(b.country, b.commodity, b.event_date, b.role, b.record_id);
+  });
+  country_batch_ = std::move(batch);
+  return common::Status::Ok();
+}
+
+common::Result<bool> Replica::IndexCountries(std::chrono::steady_clock::time_point deadline) {
+  auto more = IndexCountrySlice(deadline);
+  // A slice rolled back: the batch is read again from countries_pending next
+  // time (rows already written are ignored), so none is skipped.
+  if (!more.ok()) country_batch_.reset();
+  return more;
+}
+
+common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_point deadline) {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  if (!country_batch_) CEN_RETURN_IF_ERROR(LoadCountryBatch());
+  CountryBatch& b = *country_batch_;
+  // A record replaced by a newer version since the batch was read has left
+  // countries_pending (Replica::Retire): its rows are not written.
+  auto insert = db_->Prepare(
+      "INSERT OR IGNORE INTO record_countries(country, commodity, event_date, role, record_id) "
+      "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM countries_pending WHERE gseq = ?5)");
+  if (!insert.ok()) return insert.status();
+  auto done = db_->Prepare("DELETE FROM countries_pending WHERE gseq = ?");
+  if (!done.ok()) return done.status();
+  size_t work = 0;
+  auto more_time = [&] { return ++work % 64 != 0 || std::chrono::steady_clock::now() < deadline; };
+  while (b.next_row < b.rows.size() && more_time()) {
+    const CountryRow& r = b.rows[b.next_row++];
+    insert->Bind(1, r.country).Bind(2, r.commodity).Bind(3, r.event_date).Bind(4, r.role);
+    CEN_RETURN_IF_ERROR(insert->Bind(5, r.record_id).Run());
+  }
+  while (b.next_row == b.rows.size() && b.next_gseq < b.gseqs.size() && more_time())
+    CEN_RETURN_IF_ERROR(done->Bind(1, b.gseqs[b.next_gseq++]).Run());
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  if (b.next_row < b.rows.size() || b.next_gseq < b.gseqs.size()) return true;
+  country_batch_.reset();
+  auto left = CountriesPending();
+  if (!left.ok()) return left.status();
+  countries_pending_hint_ = *left;
+  return *left > 0;
+}
+
+common::Result<int64_t> Replica::CountriesPending() {
+  auto n = db_->QueryInt("SELECT count(*) FROM countries_pending");
+  if (!n.ok()) return n.status();
+  return n->value_or(0);
 }
 
 common::Status Replica::SetEpoch(const std::string& epoch) {

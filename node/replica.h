@@ -55,6 +55,18 @@ class Replica {
   // are skipped; an older version never replaces a newer one. Returns how
   // many were applied now.
   common::Result<size_t> ApplyEarly(const std::vector<nlohmann::json>& records);
+  // Writes the record_countries rows of the records applied since the last
+  // batch (countries_pending, the oldest 200,000 at most), sorted by key so
+  // that each page is written about once per batch instead of once per
+  // record, in transactions that end at `deadline` (each does some work).
+  // Returns whether any remain. Queries are right before, during and after:
+  // they check pending records on their own columns.
+  common::Result<bool> IndexCountries(std::chrono::steady_clock::time_point deadline);
+  // How many records wait for their record_countries rows.
+  common::Result<int64_t> CountriesPending();
+  // The same, kept in memory (counted up by the apply, read again after each
+  // batch): cheap enough to ask every turn of the agent's loop.
+  int64_t countries_pending_hint() const { return countries_pending_hint_; }
   // Forgets every replicated record and starts over under `epoch`.
   common::Status Reset(const std::string& epoch);
   // Adopts the epoch of the first hub this node meets.
@@ -63,6 +75,24 @@ class Replica {
 
  private:
   struct Statements;
+  // One row of record_countries, in the key's order of fields.
+  struct CountryRow {
+    std::string country;
+    std::string commodity;
+    std::string event_date;
+    std::string role;
+    int64_t record_id;
+  };
+  // The batch IndexCountries works through: its rows sorted by key, then
+  // its records' countries_pending rows to delete.
+  struct CountryBatch {
+    std::vector<CountryRow> rows;
+    size_t next_row = 0;
+    std::vector<int64_t> gseqs;
+    size_t next_gseq = 0;
+  };
+  common::Status LoadCountryBatch();
+  common::Result<bool> IndexCountrySlice(std::chrono::steady_clock::time_point deadline);
   // The version of a record held in `records` when another one arrives.
   struct Held {
     int64_t gseq;
@@ -91,6 +121,8 @@ class Replica {
                            int64_t gseq);
 
   common::Database* db_;  // not owned
+  std::optional<CountryBatch> country_batch_;
+  int64_t countries_pending_hint_ = 0;
   Observer observer_;
   std::string epoch_;
   int64_t cursor_ = 0;

@@ -70,6 +70,12 @@ void Generate(const std::string& dir, int64_t n) {
     if (batch.size() == 20000 || g == n) {
       Check(replica.Apply(batch, g), "apply");
       batch.clear();
+      while (replica.countries_pending_hint() >= 50000 ||
+             (g == n && replica.countries_pending_hint() > 0)) {
+        auto more = replica.IndexCountries(SteadyClock::now() + std::chrono::seconds(1));
+        Check(more.status(), "index countries");
+        if (!*more) break;
+      }
       if (g % 100000 == 0 || g == n)
         std::cerr << "\rgenerated " << g << " / " << n << " records" << std::flush;
     }

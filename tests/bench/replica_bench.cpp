@@ -160,6 +160,14 @@ int main(int argc, char** argv) {
       docs.push_back(std::move(*doc));
     }
     Check(replica.Apply(docs, static_cast<int64_t>(to)), "apply");
+    // What the agent does once 50,000 records wait, or when idle.
+    if (replica.countries_pending_hint() >= 50000 || to == records) {
+      while (true) {
+        auto more = replica.IndexCountries(SteadyClock::now() + std::chrono::milliseconds(25));
+        Check(more.status(), "index countries");
+        if (!*more) break;
+      }
+    }
   });
 
   Print("baseline  plain table (gseq, uuid, body)", base);

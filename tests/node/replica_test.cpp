@@ -299,12 +299,21 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
     return stmt->ColumnText(0);
   };
   CHECK(matches("reefer") == 1);
+  auto index = [&] {
+    auto more = replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1));
+    REQUIRE(more.ok());
+    CHECK_FALSE(*more);
+  };
+  CHECK(Count(db, "countries_pending") == 1);
+  index();
+  CHECK(Count(db, "countries_pending") == 0);
   CHECK(Count(db, "record_countries") == 3);  // reporting FR, departure CO, transit PA
 
   json v2 = Stored(uuid, 2, 2);
   v2["description"] = "heroin in machinery";
   v2["departure"] = "EC";
   RequireOk(replica.Apply({v2}, 2));
+  index();
   CHECK(matches("reefer") == 0);
   CHECK(matches("heroin") == 1);
   CHECK(countries() == "departure:EC reporting:FR");

@@ -128,4 +128,17 @@ inline void FillFixtureReplica(const TempDir& tmp) {
   RequireOk(replica.Apply(records, static_cast<int64_t>(records.size())));
 }
 
+// Writes the fixture's record_countries rows, as the agent does when idle.
+inline void IndexFixtureCountries(const TempDir& tmp) {
+  auto db = ReopenNodeDb(tmp);
+  node::Replica replica(&db);
+  RequireOk(replica.Load());
+  auto more = replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1));
+  RequireOk(more.status());
+  REQUIRE_FALSE(*more);
+  auto rows = db.QueryInt("SELECT count(*) FROM record_countries");
+  RequireOk(rows.status());
+  REQUIRE(**rows > 0);
+}
+
 }  // namespace cen::test
