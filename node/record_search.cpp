@@ -78,6 +78,21 @@ common::Result<int64_t> Count(common::Database& db, const QueryFilter& filter,
   return stmt->ColumnInt(0);
 }
 
+// The matches `restricted` (an extra condition) keeps, counted up to `cap`
+// (0: all of them).
+common::Result<int64_t> CountRestricted(common::Database& db, const QueryFilter& filter,
+                                        const std::string& restricted, int64_t cap) {
+  if (cap <= 0) return Count(db, filter, restricted);
+  const SqlCondition where = filter.Condition();
+  auto stmt = db.Prepare("SELECT count(*) FROM (SELECT 1 FROM records r WHERE " + where.sql +
+                         restricted + " LIMIT ?)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(where.BindTo(*stmt, 1), cap);
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return stmt->ColumnInt(0);
+}
+
 }  // namespace
 
 common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const QueryOptions& o,
@@ -169,10 +184,13 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     }
   }
   if (withhold) {
-    auto n = Count(db, o.filter, restricted);
+    // A limited export counts the restricted matches only up to its own
+    // size: `--limit 1` must not scan a million records to say "some".
+    const int64_t cap = limit > 0 ? limit + o.offset : 0;
+    auto n = CountRestricted(db, o.filter, restricted, cap);
     if (!n.ok()) return n.status();
     if (*n > 0)
-      err << "cen-query: " << *n
+      err << "cen-query: " << *n << (cap > 0 && *n >= cap ? " or more" : "")
           << " H2/H3 (restricted) record(s) withheld from this export; add "
              "--include-restricted to export them (the export is written to the audit trail)\n";
   }

@@ -369,6 +369,19 @@ TEST_CASE("cen-query withholds H2/H3 from exports unless --include-restricted", 
       CHECK(entries[1]["restricted"] == 0);
     }
   }
+  SECTION("a limited export counts the withheld records only as far as its size") {
+    // `--limit 1` must not count restricted matches across the whole replica.
+    QueryOptions o = Options(tmp, "json");
+    o.limit = 1;
+    const Run one = Query(QueryVerb::kSearch, o);
+    RequireOk(one.status);
+    CHECK(Lines(one.out).size() == 1);
+    CHECK_THAT(one.err, Catch::Contains("1 or more H2/H3"));
+    o.limit = 5;
+    const Run five = Query(QueryVerb::kSearch, o);
+    RequireOk(five.status);
+    CHECK_THAT(five.err, Catch::Contains(": 2 H2/H3"));
+  }
   SECTION("show refuses to export an H3 record as json without the flag") {
     QueryOptions o = Options(tmp, "json");
     o.uuid = FixtureUuid(9);
