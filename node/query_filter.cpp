@@ -207,21 +207,22 @@ SqlCondition QueryFilter::CountryCondition(const CountryFlag& flag) const {
   return sub;
 }
 
-SqlCondition QueryFilter::CountryColumnsCondition(const CountryFlag& flag) const {
+SqlCondition QueryFilter::CountryColumnsCondition(const CountryFlag& flag,
+                                                  const std::string& alias) const {
   // The record's own columns, for records whose record_countries rows are not
   // written yet (countries_pending) and for watch lists checking one record.
   const struct {
     const char* role;
     const char* column;
-  } kRoles[] = {{"reporting", "r.reporting_country"},
-                {"departure", "r.departure"},
-                {"destination", "r.destination"}};
+  } kRoles[] = {{"reporting", "reporting_country"},
+                {"departure", "departure"},
+                {"destination", "destination"}};
   std::vector<std::string> alternatives;
   SqlCondition c;
   for (const auto& r : kRoles) {
     if (flag.role != nullptr && std::string(flag.role) != r.role) continue;
     SqlCondition in;
-    AddIn(in, r.column, flag.codes);
+    AddIn(in, alias + "." + r.column, flag.codes);
     alternatives.push_back(in.sql);
     c.values.insert(c.values.end(), in.values.begin(), in.values.end());
   }
@@ -229,7 +230,7 @@ SqlCondition QueryFilter::CountryColumnsCondition(const CountryFlag& flag) const
     // transit holds the route's transit countries joined with ';'.
     std::vector<std::string> any;
     for (const std::string& code : flag.codes) {
-      any.push_back("instr(';' || r.transit || ';', ?) > 0");
+      any.push_back("instr(';' || " + alias + ".transit || ';', ?) > 0");
       c.values.emplace_back(";" + code + ";");
     }
     alternatives.push_back("(" + Join(any, " OR ") + ")");
@@ -240,7 +241,7 @@ SqlCondition QueryFilter::CountryColumnsCondition(const CountryFlag& flag) const
 
 std::optional<SqlCondition> QueryFilter::CountryOnlyPendingCondition() const {
   if (!CountryOnlyCondition()) return std::nullopt;
-  SqlCondition c = CountryColumnsCondition(country_flags_[0]);
+  SqlCondition c = CountryColumnsCondition(country_flags_[0], "r");
   AddIn(c, "r.commodity", commodities);
   AddDateRange(c, "r.event_date", from, to);
   return c;
@@ -272,16 +273,21 @@ SqlCondition QueryFilter::Build(bool one_record) const {
   // Records applied since its last batch (countries_pending) are checked on
   // their own columns; so is the one record a watch list looks at.
   for (const CountryFlag& flag : country_flags_) {
-    const SqlCondition columns = CountryColumnsCondition(flag);
     if (one_record) {
+      const SqlCondition columns = CountryColumnsCondition(flag, "r");
       AddClause(c, columns.sql);
       c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
       continue;
     }
+    // One list, computed once: the key range of record_countries, then the
+    // pending records (CROSS JOIN keeps SQLite reading the few pending rows
+    // first, not the records index).
     const SqlCondition sub = CountryCondition(flag);
-    AddClause(c, "(r.gseq IN (SELECT record_id FROM record_countries WHERE " + sub.sql +
-                     ") OR (r.gseq IN (SELECT gseq FROM countries_pending) AND " + columns.sql +
-                     "))");
+    const SqlCondition columns = CountryColumnsCondition(flag, "pr");
+    AddClause(c, "r.gseq IN (SELECT record_id FROM record_countries WHERE " + sub.sql +
+                     " UNION ALL SELECT p.gseq FROM countries_pending p CROSS JOIN records pr "
+                     "ON pr.gseq = p.gseq WHERE " +
+                     columns.sql + ")");
     c.values.insert(c.values.end(), sub.values.begin(), sub.values.end());
     c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
   }

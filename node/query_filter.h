@@ -93,7 +93,8 @@ struct QueryFilter {
   std::vector<CountryFlag> country_flags_;
 
   SqlCondition CountryCondition(const CountryFlag& flag) const;
-  SqlCondition CountryColumnsCondition(const CountryFlag& flag) const;
+  // The flag over the country columns of `records AS alias`.
+  SqlCondition CountryColumnsCondition(const CountryFlag& flag, const std::string& alias) const;
   SqlCondition Build(bool one_record) const;
 };
 

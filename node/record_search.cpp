@@ -60,8 +60,8 @@ common::Result<int64_t> Count(common::Database& db, const QueryFilter& filter,
     const SqlCondition pending = *filter.CountryOnlyPendingCondition();
     auto stmt = db.Prepare("SELECT count(*) FROM (SELECT record_id FROM record_countries WHERE " +
                            countries->sql +
-                           " UNION SELECT r.gseq FROM countries_pending p JOIN records r ON "
-                           "r.gseq = p.gseq WHERE " +
+                           " UNION SELECT r.gseq FROM countries_pending p CROSS JOIN records r "
+                           "ON r.gseq = p.gseq WHERE " +
                            pending.sql + ")");
     if (!stmt.ok()) return stmt.status();
     pending.BindTo(*stmt, countries->BindTo(*stmt, 1));
