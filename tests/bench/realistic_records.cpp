@@ -190,7 +190,9 @@ json RealisticRecords::Submitted(const std::string& prefix, int64_t i) {
   const Commodity& c = Commodities()[pick_commodity(rng_)];
   const size_t lang = languages_(rng_);
   char date[11];
-  std::snprintf(date, sizeof date, "%04d-%02d-%02d", uniform(2015, 2026), uniform(1, 12),
+  // Eleven whole years, none in the future: the hub refuses a seizure_date
+  // after tomorrow.
+  std::snprintf(date, sizeof date, "%04d-%02d-%02d", uniform(2015, 2025), uniform(1, 12),
                 uniform(1, 28));
   const auto& sentences = kSentences[lang];
   char first[512];
@@ -231,7 +233,8 @@ json RealisticRecords::Submitted(const std::string& prefix, int64_t i) {
       std::vector<int>{1, 1, 1, 3, 3, 4, 4, 5}[static_cast<size_t>(uniform(0, 7))];
   r["departure"] = country();
   r["destination"] = country();
-  r["source_eval"] = std::string(1, static_cast<char>('A' + uniform(0, 3)));
+  r["source_eval"] =
+      std::vector<const char*>{"A", "B", "C", "X"}[static_cast<size_t>(uniform(0, 3))];
   r["info_eval"] = uniform(1, 4);
   if (uniform(0, 2) == 0) {
     json transit = json::array({country()});
