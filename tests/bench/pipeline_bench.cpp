@@ -1,9 +1,13 @@
 // Pipeline benchmark: records/s from three nodes through the hub into every
-// replica, beside the raw SQLite insert rate for the same schemas measured in
-// the same run, so the ratio can be quoted.
+// replica, beside the raw SQLite insert rate for the same schemas and beside
+// NATS JetStream carrying the same records, all measured in the same run, so
+// the ratios can be quoted.
 //
-//   cen_pipeline_bench --records 100000
+//   cen_pipeline_bench --records 100000          # --no-peers skips JetStream
 //
+// Every record is a realistic one (tests/bench/realistic_records.h: seven
+// languages, skewed countries and commodities, about 5% alerts); node k
+// submits the same sequence in every stage.
 // 1. Baselines: plain prepared INSERTs in 1000-row transactions into (a) the
 //    replica tables of node.db (synchronous=NORMAL), (b) the hub journal of
 //    hub.db (synchronous=FULL, as the hub commits).
@@ -12,6 +16,10 @@
 // 3. Pipeline: the hub and three agents start as real processes on loopback
 //    with CURVE; the clock runs until every outbox is acked and until every
 //    replica holds every record.
+// 4. Peers (JetStreamPeer): a real nats-server with JetStream file storage;
+//    one publisher per node, one consumer per replica applying each fetched
+//    batch in one transaction, (a) into cenhub's previous replica schema
+//    (schema 4, Schema4Replica), (b) into a plain (gseq, uuid, body) table.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
@@ -19,7 +27,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <random>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -33,6 +41,8 @@
 #include "node/outbox.h"
 #include "tests/bench/bench_cluster.h"
 #include "tests/bench/bench_support.h"
+#include "tests/bench/jetstream_peer.h"
+#include "tests/bench/realistic_records.h"
 #include "tests/e2e/process.h"
 
 namespace {
@@ -44,41 +54,24 @@ using SteadyClock = cen::bench::SteadyClock;
 constexpr auto Seconds = cen::bench::SecondsBetween;
 constexpr auto Check = cen::bench::CheckOk;
 
-// A seizure of about `size` bytes as canonical JSON.
-json MakeSeizure(const std::string& node, int i, size_t size, std::mt19937& rng) {
-  static const char* kCommodities[] = {"drugs", "tobacco", "cites", "currency", "ipr"};
-  static const char* kCountries[] = {"FR", "DE", "NL", "ES", "BR", "CO", "NG", "CN", "RU", "US"};
-  json r = {{"kind", "seizure"},
-            {"ref", node + "-" + std::to_string(i)},
-            {"seizure_date", "2026-03-14"},
-            {"reporting_country", kCountries[rng() % 10]},
-            {"commodity", kCommodities[rng() % 5]},
-            {"quantity", 1 + static_cast<int>(rng() % 5000) / 10.0},
-            {"unit", "KGM"},
-            {"scope", "global"},
-            {"handling", "H0"},
-            {"source_eval", "B"},
-            {"info_eval", 2},
-            {"lang", "en"},
-            {"description", ""}};
-  const size_t base = r.dump().size();
-  std::string text = "Concealed in a consignment of banana boxes declared as fruit; ";
-  while (text.size() + base < size) text += "detected by x-ray at the port of entry; ";
-  r["description"] = text.substr(0, size > base ? size - base : 1);
-  return r;
+constexpr uint64_t kSeed = 20261130;
+
+// The records node number `index` submits: the same sequence every time.
+cen::bench::RealisticRecords NodeRecords(size_t index) {
+  return cen::bench::RealisticRecords(kSeed + index);
 }
 
-double BaselineReplicaInserts(const fs::path& dir, int n, std::mt19937& rng) {
+double BaselineReplicaInserts(const fs::path& dir, int n) {
   auto db = Database::Open((dir / "baseline-node.db").string(), Database::Mode::kReadWriteCreate);
   Check(db.status(), "open baseline db");
   Check(cen::node::NodeSchema::Create(*db, "baseline"), "schema");
   Check(db->Exec("PRAGMA synchronous=NORMAL"), "pragma");
+  cen::bench::RealisticRecords gen(kSeed - 1);
   std::vector<std::string> docs;
   std::vector<std::string> uuids;
   for (int i = 0; i < n; ++i) {
-    json r = MakeSeizure("B", i, 400, rng);
     uuids.push_back(cen::common::Uuid7::Generate());
-    docs.push_back(r.dump());
+    docs.push_back(gen.Submitted("B-", i).dump());
   }
   auto ver = db->Prepare("INSERT INTO documents(gseq, doc) VALUES (?, ?)");
   auto rec = db->Prepare(
@@ -99,15 +92,16 @@ double BaselineReplicaInserts(const fs::path& dir, int n, std::mt19937& rng) {
   return n / Seconds(t0, SteadyClock::now());
 }
 
-double BaselineJournalInserts(const fs::path& dir, int n, std::mt19937& rng) {
+double BaselineJournalInserts(const fs::path& dir, int n) {
   auto db = Database::Open((dir / "baseline-hub.db").string(), Database::Mode::kReadWriteCreate);
   Check(db.status(), "open baseline hub db");
   Check(cen::hub::HubSchema::Create(*db), "schema");
   Check(db->Exec("PRAGMA synchronous=FULL"), "pragma");
+  cen::bench::RealisticRecords gen(kSeed - 1);
   std::vector<std::string> bodies;
   std::vector<std::string> uuids;
   for (int i = 0; i < n; ++i) {
-    bodies.push_back(cen::common::MsgpackJson::Encode(MakeSeizure("B", i, 400, rng)));
+    bodies.push_back(cen::common::MsgpackJson::Encode(gen.Submitted("B-", i)));
     uuids.push_back(cen::common::Uuid7::Generate());
   }
   auto ins = db->Prepare(
@@ -138,29 +132,66 @@ int64_t CountIn(const fs::path& node_dir, const char* sql) {
   return n.ok() ? n->value_or(0) : -1;
 }
 
+// What each node publishes to the JetStream peer: the records it submitted to
+// cenhub, each with a new uuid, msgpack-encoded as cenhub's outbox holds them.
+std::vector<std::vector<cen::bench::PeerMessage>> PeerMessages(const std::vector<std::string>& ids,
+                                                               int per_node) {
+  std::vector<std::vector<cen::bench::PeerMessage>> out(ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    cen::bench::RealisticRecords gen = NodeRecords(k);
+    out[k].reserve(static_cast<size_t>(per_node));
+    for (int j = 0; j < per_node; ++j) {
+      json r = gen.Submitted(ids[k] + "-", j);
+      std::string uuid = cen::common::Uuid7::Generate();
+      r["uuid"] = uuid;
+      out[k].push_back({std::move(uuid), cen::common::MsgpackJson::Encode(r)});
+    }
+  }
+  return out;
+}
+
+// Prints one peer run; returns its end-to-end records/s.
+double PrintPeer(const char* what, const cen::bench::PeerRun& run, int64_t total, size_t nodes) {
+  const double rate = static_cast<double>(total) / run.complete_s;
+  std::cout << "peer      " << what << ": all " << total << " publishes acked in " << run.acked_s
+            << " s; every one of " << nodes << " consumers complete in " << run.complete_s
+            << " s: " << static_cast<long>(rate) << " records/s end to end\n";
+  std::cout << "cpu       nats-server " << run.server_cpu_s << " s, bench process "
+            << run.process_cpu_s << " s (consumer threads " << run.consumer_cpu_s
+            << " s, publisher threads " << run.publisher_cpu_s << " s, the rest nats.c I/O): "
+            << static_cast<long>((run.server_cpu_s + run.process_cpu_s) * 1e6 /
+                                 static_cast<double>(total))
+            << " us of CPU per record\n";
+  return rate;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"cenhub pipeline benchmark: 3 nodes -> hub -> 3 replicas, beside raw SQLite"};
+  CLI::App app{
+      "cenhub pipeline benchmark: 3 nodes -> hub -> 3 replicas, beside raw SQLite and "
+      "NATS JetStream"};
   int records = 100000;
   int nodes = 3;
-  size_t size = 400;
   bool keep = false;
+  bool peers = true;
   app.add_option("--records", records, "Records in all (split across the nodes)")
       ->capture_default_str();
   app.add_option("--nodes", nodes, "Node agents")->capture_default_str();
-  app.add_option("--size", size, "Approximate record size in bytes (JSON)")->capture_default_str();
+  app.add_flag("--peers,!--no-peers", peers,
+               "Also run the NATS JetStream peers on the same records (on by default; needs "
+               "nats-server)")
+      ->capture_default_str();
   app.add_flag("--keep", keep, "Keep the work directory (logs, databases) afterwards");
   CLI11_PARSE(app, argc, argv);
 
-  std::mt19937 rng(42);
   char tmpl[] = "/tmp/cen-bench-XXXXXX";
   const fs::path dir = ::mkdtemp(tmpl);
-  std::cout << "cenhub pipeline benchmark: " << records << " records of ~" << size << " B from "
-            << nodes << " nodes, every replica gets every record; work dir " << dir << "\n";
+  std::cout << "cenhub pipeline benchmark: " << records << " realistic records from " << nodes
+            << " nodes, every replica gets every record; work dir " << dir << "\n";
 
-  const double raw_replica = BaselineReplicaInserts(dir, records, rng);
-  const double raw_journal = BaselineJournalInserts(dir, records, rng);
+  const double raw_replica = BaselineReplicaInserts(dir, records);
+  const double raw_journal = BaselineJournalInserts(dir, records);
   std::cout << "baseline  raw SQLite, replica schema (records + documents), 1000/tx, NORMAL:       "
             << static_cast<long>(raw_replica) << " rows/s\n";
   std::cout << "baseline  raw SQLite, hub journal schema, 1000/tx, synchronous=FULL:            "
@@ -173,23 +204,31 @@ int main(int argc, char** argv) {
   // Outbox fill, as `cen-node submit` does it.
   const int per_node = records / nodes;
   const int total = per_node * nodes;
-  const auto f0 = SteadyClock::now();
-  for (const auto& id : ids) {
+  double fill_s = 0;
+  size_t json_bytes = 0;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const std::string& id = ids[k];
     auto db = cen::node::NodeSchema::Open((dir / id).string(), Database::Mode::kReadWrite);
     Check(db.status(), "open node db");
     Check(db->Exec("PRAGMA synchronous=FULL"), "pragma");
     cen::node::Outbox outbox(&*db);
+    cen::bench::RealisticRecords gen = NodeRecords(k);
     for (int i = 0; i < per_node; i += 5000) {
       std::vector<json> batch;
-      for (int j = i; j < std::min(per_node, i + 5000); ++j)
-        batch.push_back(MakeSeizure(id, j, size, rng));
+      for (int j = i; j < std::min(per_node, i + 5000); ++j) {
+        batch.push_back(gen.Submitted(id + "-", j));
+        json_bytes += batch.back().dump().size();
+      }
+      const auto f0 = SteadyClock::now();
       auto q = outbox.Enqueue(std::move(batch));
       Check(q.status(), "enqueue");
+      fill_s += Seconds(f0, SteadyClock::now());
     }
   }
-  const double fill_rate = total / Seconds(f0, SteadyClock::now());
+  std::cout << "records   " << total << " in all, " << json_bytes / static_cast<size_t>(total)
+            << " B of JSON on average as submitted\n";
   std::cout << "submit    outbox enqueue (validated fields, msgpack, durable):                 "
-            << static_cast<long>(fill_rate) << " records/s\n";
+            << static_cast<long>(total / fill_s) << " records/s\n";
 
   // The pipeline, as processes.
   std::vector<cen::e2e::Process> procs;
@@ -201,6 +240,7 @@ int main(int argc, char** argv) {
         id, std::vector<std::string>{CEN_NODE_BIN, "run", "--data", (dir / id).string()}, dir);
   std::optional<double> acked_at;
   std::optional<double> complete_at;
+  int64_t rejected = 0;
   while (Seconds(t0, SteadyClock::now()) < 600) {
     int64_t outbox = 0;
     int64_t min_replica = INT64_MAX;
@@ -209,7 +249,13 @@ int main(int argc, char** argv) {
       min_replica = std::min(min_replica, CountIn(dir / id, "SELECT count(*) FROM records"));
     }
     const double t = Seconds(t0, SteadyClock::now());
-    if (!acked_at && outbox == 0) acked_at = t;
+    if (!acked_at && outbox == 0) {
+      acked_at = t;
+      // A record the hub refused never reaches a replica: say so now.
+      for (const auto& id : ids)
+        rejected += CountIn(dir / id, "SELECT count(*) FROM own_records WHERE status='rejected'");
+      if (rejected != 0) break;
+    }
     if (!complete_at && min_replica == total) complete_at = t;
     if (acked_at && complete_at) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -218,6 +264,11 @@ int main(int argc, char** argv) {
   for (auto& p : procs) cpu.push_back(cen::bench::CpuSeconds(p.pid()));
   for (auto& p : procs) p.Signal(SIGTERM);
   for (auto& p : procs) (void)p.Wait(std::chrono::seconds(10));
+  if (rejected != 0) {
+    std::cerr << "bench: the hub refused " << rejected
+              << " records (own_records.reason in each node.db); logs in " << dir << "\n";
+    return 1;
+  }
   if (!acked_at || !complete_at) {
     std::cerr << "bench: the pipeline did not finish within 600 s; logs in " << dir << "\n";
     return 1;
@@ -236,6 +287,31 @@ int main(int argc, char** argv) {
             << std::thread::hardware_concurrency() << " cores\n";
   std::cout << "ratio     end-to-end / raw replica inserts = " << e2e_rate / raw_replica
             << "; end-to-end / raw journal inserts = " << e2e_rate / raw_journal << "\n";
+
+  if (!peers) {
+    std::cout << "peer      skipped (--no-peers)\n";
+  } else if (const std::optional<std::string> server = cen::bench::JetStreamPeer::FindServer();
+             !server) {
+    std::cout << "peer      skipped: nats-server is not on PATH (scripts/setup installs it)\n";
+  } else {
+    // Prepared before the clock, as cenhub's outboxes are filled before its clock.
+    const auto messages = PeerMessages(ids, per_node);
+    cen::bench::JetStreamPeer peer(*server, dir);
+    const double schema4_rate =
+        PrintPeer("JetStream + SQLite consumers, schema-4 replica apply",
+                  peer.Run(cen::bench::JetStreamPeer::Sink::kSchema4Replica, ids, messages), total,
+                  ids.size());
+    const double plain_rate = PrintPeer(
+        "JetStream + SQLite consumers, plain (gseq, uuid, body) table",
+        peer.Run(cen::bench::JetStreamPeer::Sink::kPlainTable, ids, messages), total, ids.size());
+    std::cout << "ratio     cenhub end-to-end / JetStream + schema-4 consumers = "
+              << e2e_rate / schema4_rate
+              << "; cenhub end-to-end / JetStream + plain-table consumers = "
+              << e2e_rate / plain_rate << "\n";
+    std::cout << "note      JetStream file storage does not fsync each message by default "
+                 "(nats-server 2.9 syncs every 2 min); the cenhub hub fsyncs each commit\n";
+  }
+
   if (keep) {
     std::cout << "work directory kept: " << dir << "\n";
   } else {
