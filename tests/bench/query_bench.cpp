@@ -200,25 +200,28 @@ int main(int argc, char** argv) {
         {"filter: --commodity drugs --country NL --from 2021 --to 2022 (table, 100 rows)",
          "p95 < 50 ms", Measure([&] { query(QueryVerb::kSearch, filter); }, repeats),
          MeasureRaw(*raw_db,
-                    "SELECT r.uuid, v.doc FROM records r JOIN record_versions v ON "
-                    "v.gseq = r.gseq WHERE " +
-                        w.sql + " ORDER BY r.gseq LIMIT 101",
+                    // The limit as cen-query gives it (a value SQLite does not
+                    // see while planning): a literal 101 makes it walk the
+                    // whole table in key order hoping to stop early.
+                    "SELECT r.uuid, d.doc FROM records r JOIN documents d ON "
+                    "d.gseq = r.gseq WHERE " +
+                        w.sql + " ORDER BY r.gseq LIMIT (SELECT 101)",
                     w, repeats),
          query(QueryVerb::kSearch, count)});
   }
   {
     const auto w = text.filter.Condition();
-    rows.push_back(
-        {"text: --text '\"reefer container\" pangolin' (table, 100 rows)", "p95 < 50 ms",
-         Measure([&] { query(QueryVerb::kSearch, text); }, repeats),
-         MeasureRaw(*raw_db,
-                    "SELECT r.uuid FROM records r WHERE " + w.sql + " ORDER BY r.gseq LIMIT 101", w,
-                    repeats),
-         [&] {
-           QueryOptions c = text;
-           c.count = true;
-           return query(QueryVerb::kSearch, c);
-         }()});
+    rows.push_back({"text: --text '\"reefer container\" pangolin' (table, 100 rows)", "p95 < 50 ms",
+                    Measure([&] { query(QueryVerb::kSearch, text); }, repeats),
+                    MeasureRaw(*raw_db,
+                               "SELECT r.uuid FROM records r WHERE " + w.sql +
+                                   " ORDER BY r.gseq LIMIT (SELECT 101)",
+                               w, repeats),
+                    [&] {
+                      QueryOptions c = text;
+                      c.count = true;
+                      return query(QueryVerb::kSearch, c);
+                    }()});
   }
   {
     const auto w = count.filter.Condition();
