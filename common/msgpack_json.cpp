@@ -1,9 +1,28 @@
 #include "common/msgpack_json.h"
 
+#include <algorithm>
 #include <limits>
+
+#include "common/utf8.h"
 
 namespace cen::common {
 namespace {
+
+// A map key as it may appear in an error message (logs, ERROR frames, the
+// audit trail): printable UTF-8 of at most 64 characters, else escaped.
+std::string KeyForMessage(const std::string& key) {
+  std::string shown = key.substr(0, 64);
+  // A cut through a multi-byte character drops its first bytes too.
+  for (int i = 0; i < 3 && shown.size() < key.size() && !Utf8::IsValid(shown); ++i)
+    shown.pop_back();
+  const bool printable =
+      Utf8::IsValid(shown) && std::none_of(shown.begin(), shown.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7f;
+      });
+  if (printable) return shown;
+  return nlohmann::json(shown).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+}
 
 // `inner` (an error inside the value at `step`, a key or "[i]") with the
 // path from the frame's top: "at records[1].version: ...".
@@ -53,7 +72,7 @@ Result<nlohmann::json> ToJson(const msgpack::object& o) {
         if (kv.key.type != msgpack::type::STR) return Corruption("msgpack map key is not a string");
         std::string key(kv.key.via.str.ptr, kv.key.via.str.size);
         auto value = ToJson(kv.val);
-        if (!value.ok()) return AtPath(value.status(), key.substr(0, 64));
+        if (!value.ok()) return AtPath(value.status(), KeyForMessage(key));
         obj[std::move(key)] = std::move(*value);
       }
       return obj;

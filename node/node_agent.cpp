@@ -515,6 +515,8 @@ class AgentLoop {
   // pile up).
   common::Status IndexCountries() {
     const int64_t pending = replica_.countries_pending_hint();
+    // Nothing pending (also after a Reset mid-batch): nothing under way.
+    if (pending == 0) countries_more_ = false;
     if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt))
       return common::Status::Ok();
     auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice);
@@ -722,7 +724,7 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   if (!keys.ok()) return keys.status();
   auto lock = InstanceLock::Acquire(data_dir_);
   if (!lock.ok()) return lock.status();
-  auto db = NodeSchema::Open(data_dir_, common::Database::Mode::kReadWrite);
+  auto db = NodeSchema::OpenForAgent(data_dir_);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));
   // Checkpoints run on a thread of their own: inside an apply slice they

@@ -248,10 +248,14 @@ INSERT INTO agent_state(id) VALUES (1);
 // outbox, nominal details, query audit, watch lists, hits, alerts already
 // receipted, alert audiences.
 common::Status MigrateReplicaFrom4(common::Database& db, const std::string& path) {
-  auto records = db.QueryInt("SELECT count(*) FROM records");
-  if (!records.ok()) return records.status();
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
+  // Read again under the write lock: another process may have upgraded it.
+  auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  if (!version.ok()) return version.status();
+  if (version->value_or(0) != 4) return tx->Commit();
+  auto records = db.QueryInt("SELECT count(*) FROM records");
+  if (!records.ok()) return records.status();
   CEN_RETURN_IF_ERROR(
       db.Exec("DROP VIEW latest; DROP TABLE records_fts; DROP TABLE record_countries; "
               "DROP TABLE record_versions; DROP TABLE records; DELETE FROM hit_scans; "
@@ -284,6 +288,15 @@ common::Status NodeSchema::Create(common::Database& db, const std::string& node_
 
 common::Result<common::Database> NodeSchema::Open(const std::string& data_dir,
                                                   common::Database::Mode mode) {
+  return OpenAs(data_dir, mode, /*upgrade=*/false);
+}
+
+common::Result<common::Database> NodeSchema::OpenForAgent(const std::string& data_dir) {
+  return OpenAs(data_dir, common::Database::Mode::kReadWrite, /*upgrade=*/true);
+}
+
+common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
+                                                    common::Database::Mode mode, bool upgrade) {
   const std::string path = DbPath(data_dir);
   if (!std::filesystem::is_directory(data_dir))
     return common::NotFound("no node data directory at " + data_dir +
@@ -295,7 +308,7 @@ common::Result<common::Database> NodeSchema::Open(const std::string& data_dir,
   auto v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
   if (!v.ok() || !v->has_value())
     return common::Corruption(path + " is not a cenhub node database");
-  if (**v == 4 && mode != common::Database::Mode::kReadOnly) {
+  if (**v == 4 && upgrade) {
     CEN_RETURN_IF_ERROR(MigrateReplicaFrom4(*db, path));
     return db;
   }

@@ -13,9 +13,18 @@ class NodeSchema {
   static common::Status Create(common::Database& db, const std::string& node_id);
   // Opens an existing node.db, checking it is a cenhub node database. A
   // missing directory or a foreign file gets a message naming the directory.
+  // A schema-4 file is refused ("start the agent once").
   static common::Result<common::Database> Open(const std::string& data_dir,
                                                common::Database::Mode mode);
+  // Open() for `cen-node run`, holding agent.lock: a schema-4 replica is
+  // rebuilt (emptied, fetched again from the hub; the outbox and everything
+  // only this node has are kept) with a log line saying so.
+  static common::Result<common::Database> OpenForAgent(const std::string& data_dir);
   static std::string DbPath(const std::string& data_dir) { return data_dir + "/node.db"; }
+
+ private:
+  static common::Result<common::Database> OpenAs(const std::string& data_dir,
+                                                 common::Database::Mode mode, bool upgrade);
 };
 
 }  // namespace cen::node

@@ -360,7 +360,9 @@ common::Status Replica::Reset(const std::string& epoch) {
 }
 
 common::Status Replica::LoadCountryBatch() {
-  constexpr int kBatchRecords = 200000;
+  // 50,000 records (about 160,000 rows) read and sorted in one go: the
+  // agent's loop waits for it, urgent alerts included.
+  constexpr int kBatchRecords = 50000;
   auto stmt = db_->Prepare(
       "SELECT p.gseq, r.reporting_country, r.departure, r.transit, r.destination, "
       "IFNULL(r.commodity, ''), IFNULL(r.event_date, '') "
@@ -411,9 +413,11 @@ common::Result<bool> Replica::IndexCountries(std::chrono::steady_clock::time_poi
 }
 
 common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_point deadline) {
+  // Read (outside the write lock: only this connection writes the replica)
+  // before the slice's transaction, whose time then goes to writing.
+  if (!country_batch_) CEN_RETURN_IF_ERROR(LoadCountryBatch());
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
-  if (!country_batch_) CEN_RETURN_IF_ERROR(LoadCountryBatch());
   CountryBatch& b = *country_batch_;
   // A record replaced by a newer version since the batch was read has left
   // countries_pending (Replica::Retire): its rows are not written.

@@ -56,7 +56,7 @@ class Replica {
   // many were applied now.
   common::Result<size_t> ApplyEarly(const std::vector<nlohmann::json>& records);
   // Writes the record_countries rows of the records applied since the last
-  // batch (countries_pending, the oldest 200,000 at most), sorted by key so
+  // batch (countries_pending, the oldest 50,000 at most), sorted by key so
   // that each page is written about once per batch instead of once per
   // record, in transactions that end at `deadline` (each does some work).
   // Returns whether any remain. Queries are right before, during and after:

@@ -143,6 +143,12 @@ TEST_CASE("MsgpackJson refuses integers beyond the signed 64-bit range and names
   CHECK_THAT(record.status().message(),
              Catch::StartsWith("at records[1].version: integer 9223372036854775808 is beyond"));
 
+  // A key with control characters is shown escaped, never raw.
+  const auto hostile = MsgpackJson::Decode(
+      MsgpackJson::Encode({{"bad\nkey\x1b[31m", json::array({uint64_t{1} << 63})}}));
+  REQUIRE_FALSE(hostile.ok());
+  CHECK_THAT(hostile.status().message(), Catch::StartsWith("at \"bad\\nkey\\u001b[31m\"[0]: "));
+
   // The largest integer that fits still decodes, as a signed value.
   const auto max = MsgpackJson::Decode(Raw([](auto& pk) {
     pk.pack_uint64(static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));

@@ -51,19 +51,25 @@ void MakeSchema4(const TempDir& tmp) {
 
 }  // namespace
 
-TEST_CASE("A schema 4 node.db is upgraded when opened for writing: replica emptied, the rest kept",
+TEST_CASE("A schema 4 node.db is upgraded by the agent: replica emptied, the rest kept",
           "[node][schema]") {
   TempDir tmp;
   MakeSchema4(tmp);
 
-  SECTION("read-only (cen-query) is told to start the agent once") {
-    auto db = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
-    REQUIRE_FALSE(db.ok());
-    CHECK_THAT(db.status().message(), Catch::Contains("schema version 4") &&
-                                          Catch::Contains("cen-node run --data " + tmp.path()));
+  SECTION("other commands (cen-query, submit, ack) are told to start the agent once") {
+    for (const auto mode : {Database::Mode::kReadOnly, Database::Mode::kReadWrite}) {
+      auto db = NodeSchema::Open(tmp.path(), mode);
+      REQUIRE_FALSE(db.ok());
+      CHECK_THAT(db.status().message(), Catch::Contains("schema version 4") &&
+                                            Catch::Contains("cen-node run --data " + tmp.path()));
+    }
+    // Nothing was changed: the replica is still there for the agent to upgrade.
+    auto raw = Database::Open(NodeSchema::DbPath(tmp.path()), Database::Mode::kReadOnly);
+    REQUIRE(raw.ok());
+    CHECK(CountRows(*raw, "records") == 1);
   }
-  SECTION("read-write (the agent) rebuilds the replica and keeps the outbox") {
-    auto db = NodeSchema::Open(tmp.path(), Database::Mode::kReadWrite);
+  SECTION("the agent rebuilds the replica and keeps the outbox") {
+    auto db = NodeSchema::OpenForAgent(tmp.path());
     REQUIRE(db.ok());
     auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
     REQUIRE(version.ok());
@@ -92,7 +98,7 @@ TEST_CASE("A schema 4 node.db is upgraded when opened for writing: replica empti
     CHECK(**hits == 1);
 
     // Opening again finds schema 5: nothing is rebuilt twice.
-    db = NodeSchema::Open(tmp.path(), Database::Mode::kReadWrite);
+    db = NodeSchema::OpenForAgent(tmp.path());
     REQUIRE(db.ok());
     CHECK(CountRows(*db, "records") == 1);
   }
