@@ -1,6 +1,5 @@
 #include "common/msgpack_json.h"
 
-#include <algorithm>
 #include <limits>
 
 #include "common/utf8.h"
@@ -9,19 +8,14 @@ namespace cen::common {
 namespace {
 
 // A map key as it may appear in an error message (logs, ERROR frames, the
-// audit trail): printable UTF-8 of at most 64 characters, else escaped.
+// audit trail): at most 64 bytes, cut on a character boundary, escaped when
+// not printable.
 std::string KeyForMessage(const std::string& key) {
   std::string shown = key.substr(0, 64);
   // A cut through a multi-byte character drops its first bytes too.
   for (int i = 0; i < 3 && shown.size() < key.size() && !Utf8::IsValid(shown); ++i)
     shown.pop_back();
-  const bool printable =
-      Utf8::IsValid(shown) && std::none_of(shown.begin(), shown.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return byte < 0x20 || byte == 0x7f;
-      });
-  if (printable) return shown;
-  return nlohmann::json(shown).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+  return Utf8::Printable(shown);
 }
 
 // `inner` (an error inside the value at `step`, a key or "[i]") with the

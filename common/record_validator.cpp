@@ -98,15 +98,6 @@ bool IsControl(char c) {
 
 bool AllDigits(std::string_view text) { return std::all_of(text.begin(), text.end(), IsDigit); }
 
-// A key as it can be shown in an error: itself when it is printable UTF-8,
-// else its JSON string form with escapes.
-std::string PrintableKey(const std::string& key) {
-  const bool printable =
-      Utf8::CountCodePoints(key).has_value() && std::none_of(key.begin(), key.end(), IsControl);
-  if (printable) return key;
-  return json(key).dump(-1, ' ', true, json::error_handler_t::replace);
-}
-
 // Days since 1970-01-01 in the proleptic Gregorian calendar (Howard
 // Hinnant's days_from_civil).
 constexpr int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
@@ -630,7 +621,7 @@ class Checker {
     for (const auto& [key, unused] : offender.items()) {
       if (key == "nominal" && policy_ == KeyPolicy::kRefuseUnknown) continue;
       if (!Contains(kOffenderFields, key)) {
-        Fail(field + "." + PrintableKey(key),
+        Fail(field + "." + Utf8::Printable(key),
              "not allowed: shared records carry no names or other personal details "
              "(non-nominal data only: nationality, gender, age)");
       }
@@ -654,7 +645,7 @@ class Checker {
         if (!value.is_string() || !ParseDate(value.get<std::string>()))
           Fail(field + ".birth_date", "must be a calendar date written YYYY-MM-DD");
       } else {
-        Fail(field + "." + PrintableKey(key),
+        Fail(field + "." + Utf8::Printable(key),
              "unknown; nominal details are name, document_number and birth_date");
       }
     }
@@ -733,7 +724,7 @@ class Checker {
       Text("hit.value", *value, 1, kMaxHitValue);
     }
     for (const auto& [key, unused] : details->items()) {
-      if (!Contains(kHitFields, key)) Fail("hit." + PrintableKey(key), "unknown field");
+      if (!Contains(kHitFields, key)) Fail("hit." + Utf8::Printable(key), "unknown field");
     }
   }
 
@@ -783,7 +774,7 @@ class Checker {
     if (policy_ == KeyPolicy::kRefuseUnknown) {
       for (const auto& [key, unused] : indicators.items()) {
         if (!Contains(kIndicatorFields, key)) {
-          Fail("indicators." + PrintableKey(key), "unknown field");
+          Fail("indicators." + Utf8::Printable(key), "unknown field");
         }
       }
     }
@@ -812,7 +803,7 @@ class Checker {
       // JSON: text JSON cannot carry is refused here, naming the key.
       for (const auto& [key, value] : record_.items()) {
         if (Contains(kEnvelopeFields, key) || Contains(own, key)) continue;
-        if (!AllTextIsUtf8(value)) Fail(PrintableKey(key), "must be valid UTF-8");
+        if (!AllTextIsUtf8(value)) Fail(Utf8::Printable(key), "must be valid UTF-8");
       }
       return;
     }
@@ -822,7 +813,7 @@ class Checker {
         Fail(key,
              kind == Kind::kSeizure ? "unknown field for a seizure" : "unknown field for an alert");
       } else {
-        Fail(PrintableKey(key), "unknown field");
+        Fail(Utf8::Printable(key), "unknown field");
       }
     }
   }

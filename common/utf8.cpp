@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
 namespace cen::common {
 namespace {
@@ -72,6 +73,16 @@ size_t Utf8::Decode(std::string_view text, size_t pos, uint32_t* code_point) {
   }
   *code_point = cp;
   return length;
+}
+
+std::string Utf8::Printable(std::string_view text) {
+  const bool printable = IsValid(text) && std::none_of(text.begin(), text.end(), [](char c) {
+                           const auto byte = static_cast<unsigned char>(c);
+                           return byte < 0x20 || byte == 0x7F;
+                         });
+  if (printable) return std::string(text);
+  return nlohmann::json(std::string(text))
+      .dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
 }
 
 std::optional<size_t> Utf8::CountCodePoints(std::string_view text) {

@@ -21,6 +21,11 @@ class Utf8 {
   static std::optional<size_t> CountCodePoints(std::string_view text);
   static bool IsValid(std::string_view text) { return CountCodePoints(text).has_value(); }
 
+  // `text` as it may be shown in a message (an error naming a key, a log
+  // line): itself when it is well-formed UTF-8 without C0 controls or DEL,
+  // else its JSON string form with escapes (malformed bytes become U+FFFD).
+  static std::string Printable(std::string_view text);
+
   // Decodes the code point starting at text[pos] into *code_point and returns
   // its length in bytes, or 0 when the bytes there are not well-formed UTF-8.
   // REQUIRES: pos < text.size().

@@ -240,18 +240,22 @@ SqlCondition QueryFilter::CountryColumnsCondition(const CountryFlag& flag,
 }
 
 std::optional<SqlCondition> QueryFilter::CountryOnlyPendingCondition() const {
-  if (!CountryOnlyCondition()) return std::nullopt;
+  if (!CountryOnly()) return std::nullopt;
   SqlCondition c = CountryColumnsCondition(country_flags_[0], "r");
   AddIn(c, "r.commodity", commodities);
   AddDateRange(c, "r.event_date", from, to);
   return c;
 }
 
-std::optional<SqlCondition> QueryFilter::CountryOnlyCondition() const {
+bool QueryFilter::CountryOnly() const {
   const bool others = !kinds.empty() || !origins.empty() || !hs_prefixes.empty() ||
                       !transport_modes.empty() || !units.empty() || !handlings.empty() ||
                       !priorities.empty() || !text.empty() || since_gseq > 0;
-  if (others || country_flags_.size() != 1) return std::nullopt;
+  return !others && country_flags_.size() == 1;
+}
+
+std::optional<SqlCondition> QueryFilter::CountryOnlyCondition() const {
+  if (!CountryOnly()) return std::nullopt;
   return CountryCondition(country_flags_[0]);
 }
 

@@ -92,6 +92,8 @@ struct QueryFilter {
   };
   std::vector<CountryFlag> country_flags_;
 
+  // One country flag plus, at most, commodities and dates.
+  bool CountryOnly() const;
   SqlCondition CountryCondition(const CountryFlag& flag) const;
   // The flag over the country columns of `records AS alias`.
   SqlCondition CountryColumnsCondition(const CountryFlag& flag, const std::string& alias) const;

@@ -56,23 +56,11 @@ std::optional<std::string> EventDate(const json& rec, const std::string& kind) {
 // The free-text columns of records_fts, in order.
 constexpr const char* kTextFields[] = {"description", "location", "concealment", "title", "body"};
 
-// What a version contributes to record_countries: (role, country), with the
-// commodity and date every row repeats.
-struct CountryRows {
-  std::vector<std::pair<const char*, std::string>> roles;
-  std::string commodity;
-  std::string event_date;
-
-  explicit CountryRows(const json& rec) {
-    const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
-    commodity = Text(rec, "commodity").value_or("");
-    event_date = EventDate(rec, kind).value_or("");
-    if (auto c = Text(rec, "reporting_country")) roles.emplace_back("reporting", *c);
-    if (auto c = Text(rec, "departure")) roles.emplace_back("departure", *c);
-    for (std::string& c : TransitCountries(rec)) roles.emplace_back("transit", std::move(c));
-    if (auto c = Text(rec, "destination")) roles.emplace_back("destination", *c);
-  }
-};
+// The columns of `records` that make a record's record_countries rows, in
+// this order, for SELECT lists.
+constexpr const char* kCountryColumns =
+    "r.reporting_country, r.departure, r.transit, r.destination, IFNULL(r.commodity, ''), "
+    "IFNULL(r.event_date, '')";
 
 }  // namespace
 
@@ -95,9 +83,9 @@ struct Replica::Statements {
   common::Statement upsert_link;
 
   static common::Result<Statements> Prepare(common::Database& db) {
-    const char* sql[] = {
-        "SELECT r.gseq, r.version, d.doc FROM records r JOIN documents d ON d.gseq = r.gseq "
-        "WHERE r.uuid = ?",
+    const std::string sql[] = {
+        std::string("SELECT r.gseq, r.version, d.doc, ") + kCountryColumns +
+            " FROM records r JOIN documents d ON d.gseq = r.gseq WHERE r.uuid = ?",
         "INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
         "received_at, event_date, commodity, reporting_country, departure, destination, transit, "
         "hs_code, transport_mode, quantity, unit, priority) "
@@ -130,7 +118,7 @@ struct Replica::Statements {
         "WHERE excluded.gseq > alert_links.gseq",
     };
     std::vector<common::Statement> p;
-    for (const char* text : sql) {
+    for (const std::string& text : sql) {
       auto stmt = db.Prepare(text);
       if (!stmt.ok()) return stmt.status();
       p.push_back(std::move(*stmt));
@@ -232,7 +220,10 @@ common::Status Replica::ApplyOne(Statements& st, const json& rec, int64_t gseq, 
   auto found = st.find.Bind(1, uuid).Step();
   if (!found.ok()) return found.status();
   std::optional<Held> held;
-  if (*found) held = Held{st.find.ColumnInt(0), st.find.ColumnInt(1), st.find.ColumnText(2)};
+  if (*found) {
+    held = Held{st.find.ColumnInt(0), st.find.ColumnInt(1), st.find.ColumnText(2), {}};
+    AddCountryRows(st.find, 3, held->gseq, &held->countries);
+  }
   st.find.Reset();
   // Already held (the feed and a fetch overlap, or the priority lane applied
   // it early): nothing more to do.
@@ -249,13 +240,12 @@ common::Status Replica::ApplyOne(Statements& st, const json& rec, int64_t gseq, 
 
 common::Status Replica::Retire(Statements& st, const Held& held) {
   CEN_RETURN_IF_ERROR(st.retire.Bind(1, held.gseq).Run());
+  for (const CountryRow& r : held.countries) {
+    st.delete_country.Bind(1, r.country).Bind(2, r.commodity).Bind(3, r.event_date);
+    CEN_RETURN_IF_ERROR(st.delete_country.Bind(4, r.role).Bind(5, r.record_id).Run());
+  }
   const json old = json::parse(held.doc, nullptr, false);
   if (old.is_object()) {
-    const CountryRows rows(old);
-    for (const auto& [role, country] : rows.roles) {
-      st.delete_country.Bind(1, country).Bind(2, rows.commodity).Bind(3, rows.event_date);
-      CEN_RETURN_IF_ERROR(st.delete_country.Bind(4, role).Bind(5, held.gseq).Run());
-    }
     // A contentless full-text table forgets a row only when told its text.
     st.delete_text.Bind(1, held.gseq);
     int column = 2;
@@ -359,14 +349,35 @@ common::Status Replica::Reset(const std::string& epoch) {
   return common::Status::Ok();
 }
 
+void Replica::AddCountryRows(common::Statement& stmt, int first, int64_t gseq,
+                             std::vector<CountryRow>* out) {
+  const std::string commodity = stmt.ColumnText(first + 4);
+  const std::string date = stmt.ColumnText(first + 5);
+  auto add = [&](const char* role, std::string country) {
+    out->push_back({std::move(country), commodity, date, role, gseq});
+  };
+  if (!stmt.ColumnIsNull(first)) add("reporting", stmt.ColumnText(first));
+  if (!stmt.ColumnIsNull(first + 1)) add("departure", stmt.ColumnText(first + 1));
+  if (!stmt.ColumnIsNull(first + 2)) {
+    // transit holds the route's transit countries joined with ';'.
+    const std::string transit = stmt.ColumnText(first + 2);
+    size_t start = 0;
+    while (start <= transit.size()) {
+      const size_t end = std::min(transit.find(';', start), transit.size());
+      add("transit", transit.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (!stmt.ColumnIsNull(first + 3)) add("destination", stmt.ColumnText(first + 3));
+}
+
 common::Status Replica::LoadCountryBatch() {
   // 50,000 records (about 160,000 rows) read and sorted in one go: the
   // agent's loop waits for it, urgent alerts included.
   constexpr int kBatchRecords = 50000;
-  auto stmt = db_->Prepare(
-      "SELECT p.gseq, r.reporting_country, r.departure, r.transit, r.destination, "
-      "IFNULL(r.commodity, ''), IFNULL(r.event_date, '') "
-      "FROM countries_pending p JOIN records r ON r.gseq = p.gseq ORDER BY p.gseq LIMIT ?");
+  auto stmt = db_->Prepare(std::string("SELECT p.gseq, ") + kCountryColumns +
+                           " FROM countries_pending p JOIN records r ON r.gseq = p.gseq "
+                           "ORDER BY p.gseq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, int64_t{kBatchRecords});
   CountryBatch batch;
@@ -375,25 +386,7 @@ common::Status Replica::LoadCountryBatch() {
     if (!row.ok()) return row.status();
     if (!*row) break;
     const int64_t gseq = stmt->ColumnInt(0);
-    const std::string commodity = stmt->ColumnText(5);
-    const std::string date = stmt->ColumnText(6);
-    auto add = [&](const char* role, std::string country) {
-      batch.rows.push_back({std::move(country), commodity, date, role, gseq});
-    };
-    // The same rows CountryRows makes from the document: records holds its
-    // countries, commodity and date as the apply wrote them.
-    if (!stmt->ColumnIsNull(1)) add("reporting", stmt->ColumnText(1));
-    if (!stmt->ColumnIsNull(2)) add("departure", stmt->ColumnText(2));
-    if (!stmt->ColumnIsNull(3)) {
-      const std::string transit = stmt->ColumnText(3);
-      size_t start = 0;
-      while (start <= transit.size()) {
-        const size_t end = std::min(transit.find(';', start), transit.size());
-        add("transit", transit.substr(start, end - start));
-        start = end + 1;
-      }
-    }
-    if (!stmt->ColumnIsNull(4)) add("destination", stmt->ColumnText(4));
+    AddCountryRows(*stmt, 1, gseq, &batch.rows);
     batch.gseqs.push_back(gseq);
   }
   std::sort(batch.rows.begin(), batch.rows.end(), [](const CountryRow& a, const CountryRow& b) {

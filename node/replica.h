@@ -91,6 +91,11 @@ class Replica {
     std::vector<int64_t> gseqs;
     size_t next_gseq = 0;
   };
+  // Appends the record_countries rows of record `gseq`, from the six columns
+  // of kCountryColumns (replica.cpp) that `stmt` returns from `first` on:
+  // the one place those rows are worked out, for writing and for deleting.
+  static void AddCountryRows(common::Statement& stmt, int first, int64_t gseq,
+                             std::vector<CountryRow>* out);
   common::Status LoadCountryBatch();
   common::Result<bool> IndexCountrySlice(std::chrono::steady_clock::time_point deadline);
   // The version of a record held in `records` when another one arrives.
@@ -98,6 +103,7 @@ class Replica {
     int64_t gseq;
     int64_t version;
     std::string doc;
+    std::vector<CountryRow> countries;  // its record_countries rows (maybe not written yet)
   };
   // Applies one version: a new record or a newer version becomes the row in
   // `records`; an older version, and receipts, go to version_history.
