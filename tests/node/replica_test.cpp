@@ -320,6 +320,68 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
   CHECK(Count(db, "record_versions") == 2);
 }
 
+TEST_CASE("A country batch cut into slices writes no rows for records replaced or reset meanwhile",
+          "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  const char* kCountries[] = {"NL", "ES", "BE", "DE", "FR", "CO", "EC", "BR", "PA", "IT"};
+  std::vector<json> records;
+  for (int i = 0; i < 200; ++i) {
+    json r = Stored(Uuid7::Generate(), 1, i + 1);
+    r["reporting_country"] = kCountries[i % 10];
+    r["departure"] = kCountries[(i / 10) % 10];
+    records.push_back(r);
+  }
+  RequireOk(replica.Apply(records, 200));
+  CHECK(Count(db, "countries_pending") == 200);
+  // A deadline already past: one slice of a few rows, the batch under way.
+  auto more = replica.IndexCountries(std::chrono::steady_clock::now());
+  REQUIRE(more.ok());
+  REQUIRE(*more);
+  const int64_t written = Count(db, "record_countries");
+  CHECK(written > 0);
+  CHECK(written < 400);
+  auto finish = [&] {
+    for (int i = 0; i < 1000; ++i) {
+      auto again = replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1));
+      REQUIRE(again.ok());
+      if (!*again) return;
+    }
+    FAIL("IndexCountries never finished");
+  };
+  auto orphans = [&] {
+    auto n = db.QueryInt(
+        "SELECT count(*) FROM record_countries WHERE record_id NOT IN (SELECT gseq FROM records)");
+    REQUIRE(n.ok());
+    return n->value_or(-1);
+  };
+
+  SECTION("a record replaced mid-batch keeps only its new version's rows") {
+    for (int i = 0; i < 200; i += 7) {
+      json v2 = records[static_cast<size_t>(i)];
+      v2["version"] = 2;
+      v2["gseq"] = 201 + i;
+      v2["departure"] = "JP";
+      RequireOk(replica.Apply({v2}, 201 + i));
+    }
+    finish();
+    CHECK(orphans() == 0);
+    CHECK(Count(db, "countries_pending") == 0);
+    CHECK(Count(db, "record_countries") == 400);  // reporting + departure of each record
+    auto jp = db.QueryInt("SELECT count(*) FROM record_countries WHERE country = 'JP'");
+    REQUIRE(jp.ok());
+    CHECK(**jp == 29);  // the 29 records replaced, i = 0, 7, ..., 196
+  }
+  SECTION("a reset mid-batch forgets the batch") {
+    RequireOk(replica.Reset("E2"));
+    RequireOk(replica.Apply({Stored(Uuid7::Generate(), 1, 1)}, 1));
+    finish();
+    CHECK(orphans() == 0);
+    CHECK(Count(db, "record_countries") == 1);  // the new record's reporting country
+  }
+}
+
 TEST_CASE("Replica::ApplyUntil stops at its deadline and moves the cursor that far",
           "[node][replica]") {
   TempDir tmp;
