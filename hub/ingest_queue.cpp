@@ -6,9 +6,19 @@
 
 namespace cen::hub {
 
+namespace {
+
+size_t Bytes(const IngestQueue::Message& m) {
+  size_t n = 0;
+  for (const auto& part : m) n += part.size();
+  return n;
+}
+
+}  // namespace
+
 size_t IngestQueue::Intake() {
   size_t taken = 0;
-  while (bulk_.size() < max_waiting_ && priority_.size() < max_waiting_) {
+  while (bulk_bytes_ < max_bulk_bytes_ && priority_.size() < max_priority_) {
     Message parts;
     zmq::message_t part;
     if (!router_->recv(part, zmq::recv_flags::dontwait)) break;
@@ -21,6 +31,7 @@ size_t IngestQueue::Intake() {
     ++taken;
     const bool priority = parts.size() == 2 && may_peek_(parts.back()) &&
                           common::WireFrame::CarriesPriority(parts.back().to_string_view());
+    if (!priority) bulk_bytes_ += Bytes(parts);
     (priority ? priority_ : bulk_).push_back(std::move(parts));
   }
   return taken;
@@ -35,6 +46,9 @@ std::optional<IngestQueue::Message> IngestQueue::NextPriority() {
 
 void IngestQueue::Requeue(std::vector<Message> messages, bool priority) {
   std::deque<Message>& queue = priority ? priority_ : bulk_;
+  if (!priority) {
+    for (const auto& m : messages) bulk_bytes_ += Bytes(m);
+  }
   queue.insert(queue.begin(), std::make_move_iterator(messages.begin()),
                std::make_move_iterator(messages.end()));
 }
@@ -43,6 +57,7 @@ std::optional<IngestQueue::Message> IngestQueue::NextBulk() {
   if (bulk_.empty()) return std::nullopt;
   Message m = std::move(bulk_.front());
   bulk_.pop_front();
+  bulk_bytes_ -= Bytes(m);
   return m;
 }
 

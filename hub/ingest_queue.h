@@ -28,10 +28,20 @@ class IngestQueue {
   using Message = std::vector<zmq::message_t>;
   using MayPeek = std::function<bool(zmq::message_t& last_part)>;
 
-  // Holds at most `max_waiting` messages in each queue; past that the rest
-  // waits in the socket.
-  IngestQueue(zmq::socket_t* router, MayPeek may_peek, size_t max_waiting = 64)
-      : router_(router), may_peek_(std::move(may_peek)), max_waiting_(max_waiting) {}
+  // Takes messages in until the bulk queue holds `max_bulk_bytes` or the
+  // priority queue `max_priority` messages; past that the rest waits in the
+  // socket. The bulk bound is in bytes and large on purpose: every node keeps
+  // a whole window of PUBLISH frames in flight (64 of 256 records by
+  // default), and an urgent frame behind them is only found once it is taken
+  // in. The bytes were in memory in the socket's queue anyway.
+  IngestQueue(zmq::socket_t* router, MayPeek may_peek, size_t max_bulk_bytes = kMaxBulkBytes,
+              size_t max_priority = 64)
+      : router_(router),
+        may_peek_(std::move(may_peek)),
+        max_bulk_bytes_(max_bulk_bytes),
+        max_priority_(max_priority) {}
+
+  static constexpr size_t kMaxBulkBytes = size_t{256} << 20;
 
   // Takes what waits on the socket. Returns how many messages it took.
   size_t Intake();
@@ -46,7 +56,9 @@ class IngestQueue {
  private:
   zmq::socket_t* router_;  // not owned
   MayPeek may_peek_;
-  size_t max_waiting_;
+  size_t max_bulk_bytes_;
+  size_t max_priority_;
+  size_t bulk_bytes_ = 0;
   std::deque<Message> priority_;
   std::deque<Message> bulk_;
 };

@@ -1,6 +1,7 @@
 #include "node/agent_doorbell.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -79,6 +80,11 @@ AgentDoorbell::~AgentDoorbell() {
   ::close(fd_);
   ::unlink(path_.c_str());
   fd_ = -1;
+}
+
+bool AgentDoorbell::Rung() const {
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
 }
 
 void AgentDoorbell::Clear() {

@@ -38,6 +38,9 @@ class AgentDoorbell {
   int fd() const { return fd_; }
   // Reads every ring waiting, so the socket polls quiet again.
   void Clear();
+  // A ring waits (records were handed in, maybe an urgent alert), without
+  // reading it.
+  bool Rung() const;
 
  private:
   AgentDoorbell(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}

@@ -81,7 +81,8 @@ int64_t FeedApplier::Covered() {
   return covered;
 }
 
-common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline) {
+common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline,
+                                               const std::function<bool()>& interrupt) {
   if (!Ready()) return size_t{0};
   // Take records from the ranges that continue one another from the cursor,
   // at most kMaxSliceRecords, skipping what overlapping ranges repeat.
@@ -117,9 +118,14 @@ common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline) {
     }
     covered = std::max(covered, range.last);
   }
-  auto used = replica_->ApplyUntil(records, covered, deadline);
+  bool interrupted = false;
+  auto used = replica_->ApplyUntil(records, covered, deadline, [&] {
+    interrupted = interrupt && interrupt();
+    return interrupted;
+  });
   const size_t consumed = used.ok() ? *used : 0;
-  if (consumed >= kMinSliceRecords) {
+  // A slice cut short by an interrupt says nothing of the cost per record.
+  if (consumed >= kMinSliceRecords && !interrupted) {
     const double per_record =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() /
         static_cast<double>(consumed);

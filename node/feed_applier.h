@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -44,9 +45,11 @@ class FeedApplier {
   // Applies the buffered records that continue the cursor, in one
   // transaction, until `deadline` (at least one record when any is ready):
   // it takes as many records as the cost per record measured in earlier
-  // slices, commit included, lets it finish by then. Returns how many
-  // records were consumed.
-  common::Result<size_t> ApplySlice(Deadline deadline);
+  // slices, commit included, lets it finish by then. `interrupt` (may be
+  // empty) is asked every few records; once it says something more urgent
+  // waits (an urgent alert on the priority feed), the slice commits what it
+  // applied and ends. Returns how many records were consumed.
+  common::Result<size_t> ApplySlice(Deadline deadline, const std::function<bool()>& interrupt = {});
 
   // A buffered range continues the cursor: ApplySlice() has work.
   bool Ready();

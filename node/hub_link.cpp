@@ -169,6 +169,15 @@ std::optional<zmq::message_t> HubLink::ReceiveFeed(Feed feed) {
   }
 }
 
+bool HubLink::PriorityWaiting() {
+  if (!priority_) return false;
+  try {
+    return (priority_->get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
+  } catch (const zmq::error_t&) {
+    return false;
+  }
+}
+
 std::vector<zmq::pollitem_t> HubLink::PollItems() {
   std::vector<zmq::pollitem_t> items = {{dealer_->handle(), 0, ZMQ_POLLIN, 0},
                                         {monitor_->handle(), 0, ZMQ_POLLIN, 0}};

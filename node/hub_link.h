@@ -79,6 +79,9 @@ class HubLink {
   // The body of the next message on the node's own topic of `feed`, if one is
   // waiting; messages on any other topic are dropped.
   std::optional<zmq::message_t> ReceiveFeed(Feed feed);
+  // A message waits on the priority feed (cheap: no system call when the
+  // socket has nothing new). An apply slice in progress asks it to end early.
+  bool PriorityWaiting();
   // The hub sends a HEAD on every node's feed each second, so a feed silent
   // for `limit` has lost its subscription. (When the hub reopens its feed,
   // after a revoke or a key change, the SUBs reconnect and subscribe again;

@@ -536,7 +536,11 @@ class AgentLoop {
     if (!applier_.Ready()) return common::Status::Ok();
     const auto started = SteadyClock::now();
     if (!store_.MayTry(started)) return common::Status::Ok();
-    auto applied = applier_.ApplySlice(started + kApplySlice);
+    // The slice ends early when an urgent alert comes in on the priority
+    // feed, or when `submit` rings (it may have queued one to send).
+    auto applied = applier_.ApplySlice(started + kApplySlice, [this] {
+      return link_.PriorityWaiting() || (bell_ && bell_->Rung());
+    });
     if (!applied.ok()) return applied.status();
     NoteStoreWorks();
     NoteReceipts();

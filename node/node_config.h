@@ -13,7 +13,7 @@ struct NodeConfig {
   std::string hub_key;       // the hub's CURVE public key, Z85
   std::string region;
   int window = 16384;    // records in flight, not yet acked
-  int batch = 1024;      // records per PUBLISH frame
+  int batch = 256;       // records per PUBLISH frame (the hub commits about this many at once)
   std::string drop_dir;  // the agent's drop folder (see DropFolder); "" for none.
                          // In node.toml a relative path is below the data directory.
   std::string on_alert;  // hook: shell command run with each new alert as JSON on stdin

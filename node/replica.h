@@ -44,12 +44,14 @@ class Replica {
   // A record already applied is ignored.
   common::Status Apply(const std::vector<nlohmann::json>& records, int64_t new_cursor);
   // Apply() in one transaction that stops after the first record applied at
-  // or past `deadline`: the cursor then moves to that record's gseq (every
-  // gseq up to it has been applied or was not for this node). Returns how
-  // many of `records` were consumed; all of them means the cursor reached
-  // `new_cursor`.
+  // or past `deadline`, or once `interrupt` (asked every few records, may be
+  // empty) says something more urgent waits: the cursor then moves to that
+  // record's gseq (every gseq up to it has been applied or was not for this
+  // node). Returns how many of `records` were consumed; all of them means the
+  // cursor reached `new_cursor`.
   common::Result<size_t> ApplyUntil(const std::vector<nlohmann::json>& records, int64_t new_cursor,
-                                    std::chrono::steady_clock::time_point deadline);
+                                    std::chrono::steady_clock::time_point deadline,
+                                    const std::function<bool()>& interrupt = {});
   // Applies records ahead of the cursor (the priority lane) without moving
   // it. Records at or below the cursor, and (uuid, version)s already held,
   // are skipped; an older version never replaces a newer one. Returns how

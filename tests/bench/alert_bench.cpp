@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -72,8 +74,28 @@ int64_t QueryInt(const std::string& db_path, const std::string& sql) {
 
 struct Sample {
   double latency_ms = 0;
-  int64_t backlog = 0;  // gseqs between WATCH's cursor and the alert when it became visible
+  double to_hub_ms = 0;  // submit exit -> the hub's received_at (wall clock, same machine)
+  int64_t backlog = 0;   // gseqs between WATCH's cursor and the alert when it became visible
 };
+
+// Milliseconds since the epoch of an RFC 3339 UTC time with milliseconds
+// ("2026-11-30T18:40:01.123Z"), or -1.
+long long EpochMillis(const std::string& t) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<long long>(::timegm(&tm)) * 1000 + ms;
+}
+
+long long WallMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 class AlertProbe {
  public:
@@ -94,6 +116,7 @@ class AlertProbe {
         cen::e2e::RunToCompletion({CEN_NODE_BIN, "submit", "--data", cluster_.node_dirs[1], "-"},
                                   line, std::chrono::seconds(60), scratch_);
     const auto submitted = SteadyClock::now();
+    const long long submitted_wall = WallMillis();
     if (!r.exit_code || *r.exit_code != 0) {
       std::cerr << "bench: submit failed: " << r.err << "\n";
       return std::nullopt;
@@ -101,7 +124,7 @@ class AlertProbe {
     std::string uuid = r.out.substr(0, r.out.find('\n'));
     auto db = Database::Open(cluster_.node_dirs[2] + "/node.db", Database::Mode::kReadOnly);
     if (!db.ok()) return std::nullopt;
-    auto seen = db->Prepare("SELECT gseq FROM records WHERE uuid = ?");
+    auto seen = db->Prepare("SELECT gseq, received_at FROM records WHERE uuid = ?");
     auto cursor = db->Prepare("SELECT gseq FROM cursor WHERE id = 1");
     if (!seen.ok() || !cursor.ok()) return std::nullopt;
     while (Seconds(submitted, SteadyClock::now()) < 600) {
@@ -109,11 +132,14 @@ class AlertProbe {
       if (row.ok() && *row) {
         const auto visible = SteadyClock::now();
         const int64_t gseq = seen->ColumnInt(0);
+        const long long journaled = EpochMillis(seen->ColumnText(1));
         seen->Reset();
         auto c = cursor->Step();
         const int64_t at = c.ok() && *c ? cursor->ColumnInt(0) : 0;
         cursor->Reset();
-        return Sample{Seconds(submitted, visible) * 1000, std::max<int64_t>(0, gseq - at)};
+        return Sample{Seconds(submitted, visible) * 1000,
+                      journaled < 0 ? 0.0 : static_cast<double>(journaled - submitted_wall),
+                      std::max<int64_t>(0, gseq - at)};
       }
       seen->Reset();
       std::this_thread::sleep_for(std::chrono::microseconds(500));
@@ -136,11 +162,21 @@ double Percentile(std::vector<double> v, double p) {
 }
 
 void Report(const char* label, const std::vector<Sample>& samples) {
-  std::vector<double> ms;
-  for (const auto& s : samples) ms.push_back(s.latency_ms);
+  std::vector<double> ms, hub, rest;
+  for (const auto& s : samples) {
+    ms.push_back(s.latency_ms);
+    hub.push_back(s.to_hub_ms);
+    rest.push_back(s.latency_ms - s.to_hub_ms);
+  }
   std::cout << label << " n=" << samples.size() << "  p50 " << Percentile(ms, 50) << " ms  p90 "
             << Percentile(ms, 90) << " ms  p99 " << Percentile(ms, 99) << " ms  max "
             << Percentile(ms, 100) << " ms\n";
+  // Where the time goes: until the hub stamps received_at (the origin's agent
+  // sending, the hub's ingest up to its commit), then the commit, the feed and
+  // WATCH's apply.
+  std::cout << "          of which submit -> hub received_at p50 " << Percentile(hub, 50)
+            << " ms  p90 " << Percentile(hub, 90) << " ms; received_at -> visible p50 "
+            << Percentile(rest, 50) << " ms  p90 " << Percentile(rest, 90) << " ms\n";
 }
 
 }  // namespace

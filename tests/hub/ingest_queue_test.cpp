@@ -38,7 +38,9 @@ struct Pair {
   zmq::socket_t router{ctx, zmq::socket_type::router};
   zmq::socket_t dealer{ctx, zmq::socket_type::dealer};
   bool allow_peek = true;
-  IngestQueue queue{&router, [this](zmq::message_t&) { return allow_peek; }, 3};
+  // Room for about three one-seizure PUBLISH frames in the bulk queue.
+  IngestQueue queue{&router, [this](zmq::message_t&) { return allow_peek; },
+                    3 * Publish({Seizure(0)}).size() - 10};
   Pair() {
     router.bind("inproc://ingest");
     dealer.connect("inproc://ingest");
@@ -117,6 +119,34 @@ TEST_CASE("IngestQueue holds a bounded bulk backlog and never peeks an untrusted
   p.TakeIn(1);
   CHECK_FALSE(p.queue.NextPriority().has_value());
   CHECK(p.queue.NextBulk().has_value());
+}
+
+TEST_CASE("IngestQueue finds an urgent frame behind more bulk frames than a node keeps in flight",
+          "[hub][ingest]") {
+  // What a national export looks like from the hub: a node's whole window of
+  // PUBLISH frames waiting (64 frames of 256 records), then another office's
+  // urgent alert. The alert must not wait in the socket until the bulk
+  // queue has room.
+  zmq::context_t ctx;
+  zmq::socket_t router{ctx, zmq::socket_type::router};
+  zmq::socket_t dealer{ctx, zmq::socket_type::dealer};
+  router.bind("inproc://ingest-window");
+  dealer.connect("inproc://ingest-window");
+  IngestQueue queue{&router, [](zmq::message_t&) { return true; }};
+  const int frames = 100;
+  for (int i = 0; i < frames; ++i) (void)dealer.send(zmq::buffer(Publish({Seizure(i)})));
+  const std::string urgent = Publish({Alert("urgent")});
+  (void)dealer.send(zmq::buffer(urgent));
+  size_t taken = 0;
+  for (int i = 0; i < 200 && taken < frames + 1; ++i) {
+    taken += queue.Intake();
+    if (taken < frames + 1) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(taken == frames + 1);
+  auto first = queue.NextPriority();
+  REQUIRE(first.has_value());
+  CHECK(Body(*first) == urgent);
+  CHECK(queue.bulk_waiting() == frames);
 }
 
 TEST_CASE("IngestQueue takes back messages whose commit failed, in front and in order",

@@ -80,6 +80,33 @@ TEST_CASE("FeedApplier applies ranges in gseq order and waits at a hole", "[node
   CHECK_FALSE(f.applier.Ready());
 }
 
+TEST_CASE("An urgent alert waiting ends the slice in progress; the rest follows",
+          "[node][applier]") {
+  Fixture f;
+  f.applier.AddRange(1, 1000, Seizures(1, 1000));
+  // No deadline: only the interrupt ends this slice. It says "urgent" on its
+  // third question, as the agent's does once a PRIORITY frame is in.
+  int asked = 0;
+  const std::string uuid = Uuid7::Generate();
+  auto n = f.applier.ApplySlice(Clock::time_point::max(), [&] {
+    if (++asked < 3) return false;
+    f.applier.AddPriority({Urgent(2000, uuid)});
+    return true;
+  });
+  REQUIRE(n.ok());
+  CHECK(asked == 3);
+  CHECK(*n < 100);  // a few records, not the 1000 the slice could take
+  CHECK(f.replica.cursor() == static_cast<int64_t>(*n));
+  CHECK(CountRows(f.db, "records") == static_cast<int64_t>(*n));
+  // The alert goes in next, ahead of the backlog; then the backlog resumes.
+  REQUIRE(f.applier.ApplyPriority().ok());
+  CHECK(Alerts(f.db) == 1);
+  CHECK(f.applier.Ready());
+  RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
+  CHECK(f.replica.cursor() == 1000);
+  CHECK(CountRows(f.db, "records") == 1001);
+}
+
 TEST_CASE("A range may hold fewer records than gseqs (the others are not for this node)",
           "[node][applier]") {
   Fixture f;
