@@ -68,6 +68,7 @@ constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
 constexpr auto kScanSlice = std::chrono::milliseconds(10);
 // The hub sends a HEAD on each node's feed every second.
+constexpr auto kSlowStep = std::chrono::milliseconds(20);
 constexpr auto kFeedWatchdog = std::chrono::seconds(5);
 
 class AgentLoop {
@@ -131,15 +132,18 @@ class AgentLoop {
         // replace the SUB sockets this poll set names.
         // A failing node.db (full disk, I/O error, a lock held too long)
         // never ends the agent: Guard() notes it and the steps back off.
-        if (feeds && (items[3].revents & ZMQ_POLLIN)) Guard(DrainPriority());
-        if (feeds && (items[2].revents & ZMQ_POLLIN) && store_.healthy()) Guard(DrainFeed());
+        if (feeds && (items[3].revents & ZMQ_POLLIN))
+          Timed("priority", [&] { return DrainPriority(); });
+        if (feeds && (items[2].revents & ZMQ_POLLIN) && store_.healthy())
+          Timed("feed", [&] { return DrainFeed(); });
         if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
-        if (items[0].revents & ZMQ_POLLIN) Guard(DrainDealer());
-        Guard(ApplyBacklog());
-        Guard(Tick());
-        Guard(hooks_.Poll(SteadyClock::now()));
-        if (!applier_.Ready() && store_.MayTry(SteadyClock::now())) Guard(ScanHistory());
-        if (store_.MayTry(SteadyClock::now())) Guard(IndexCountries());
+        if (items[0].revents & ZMQ_POLLIN) Timed("dealer", [&] { return DrainDealer(); });
+        Timed("apply", [&] { return ApplyBacklog(); });
+        Timed("tick", [&] { return Tick(); });
+        Timed("hooks", [&] { return hooks_.Poll(SteadyClock::now()); });
+        if (!applier_.Ready() && store_.MayTry(SteadyClock::now()))
+          Timed("scan", [&] { return ScanHistory(); });
+        if (store_.MayTry(SteadyClock::now())) Timed("countries", [&] { return IndexCountries(); });
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("zmq: ") + e.what());
@@ -161,6 +165,19 @@ class AgentLoop {
   // Notes a failed step; the agent goes on (StoreHealth backs the writes off).
   void Guard(const common::Status& s) {
     if (!s.ok()) store_.Failed(s, SteadyClock::now());
+  }
+
+  // Guard(step()), and a debug line when the step held the loop long enough
+  // to delay an urgent alert (CEN_LOG_LEVEL=debug traces where time goes).
+  template <typename Step>
+  void Timed(const char* name, Step step) {
+    const auto started = SteadyClock::now();
+    Guard(step());
+    const auto took = SteadyClock::now() - started;
+    if (took >= kSlowStep) {
+      spdlog::debug("loop step '{}' took {} ms", name,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    }
   }
 
   // After node.db failed: acknowledgements may not have been recorded, so
@@ -519,11 +536,17 @@ class AgentLoop {
     if (pending == 0) countries_more_ = false;
     if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt))
       return common::Status::Ok();
-    auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice);
+    auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice, UrgentWaits());
     if (!more.ok()) return more.status();
     countries_more_ = *more;
     NoteStoreWorks();
     return common::Status::Ok();
+  }
+
+  // Ends a slice of bulk work early: an urgent alert came in on the priority
+  // feed, or `submit` rang (it may have queued one to send).
+  std::function<bool()> UrgentWaits() {
+    return [this] { return link_.PriorityWaiting() || (bell_ && bell_->Rung()); };
   }
 
   // Receipts the tracker queued go out with the next send.
@@ -538,9 +561,7 @@ class AgentLoop {
     if (!store_.MayTry(started)) return common::Status::Ok();
     // The slice ends early when an urgent alert comes in on the priority
     // feed, or when `submit` rings (it may have queued one to send).
-    auto applied = applier_.ApplySlice(started + kApplySlice, [this] {
-      return link_.PriorityWaiting() || (bell_ && bell_->Rung());
-    });
+    auto applied = applier_.ApplySlice(started + kApplySlice, UrgentWaits());
     if (!applied.ok()) return applied.status();
     NoteStoreWorks();
     NoteReceipts();

@@ -402,15 +402,17 @@ common::Status Replica::LoadCountryBatch() {
   return common::Status::Ok();
 }
 
-common::Result<bool> Replica::IndexCountries(std::chrono::steady_clock::time_point deadline) {
-  auto more = IndexCountrySlice(deadline);
+common::Result<bool> Replica::IndexCountries(std::chrono::steady_clock::time_point deadline,
+                                             const std::function<bool()>& interrupt) {
+  auto more = IndexCountrySlice(deadline, interrupt);
   // A slice rolled back: the batch is read again from countries_pending next
   // time (rows already written are ignored), so none is skipped.
   if (!more.ok()) country_batch_.reset();
   return more;
 }
 
-common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_point deadline) {
+common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_point deadline,
+                                                const std::function<bool()>& interrupt) {
   // Read (outside the write lock: only this connection writes the replica)
   // before the slice's transaction, whose time then goes to writing.
   if (!country_batch_) CEN_RETURN_IF_ERROR(LoadCountryBatch());
@@ -426,7 +428,10 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
   auto done = db_->Prepare("DELETE FROM countries_pending WHERE gseq = ?");
   if (!done.ok()) return done.status();
   size_t work = 0;
-  auto more_time = [&] { return ++work % 64 != 0 || std::chrono::steady_clock::now() < deadline; };
+  auto more_time = [&] {
+    return ++work % 64 != 0 ||
+           (std::chrono::steady_clock::now() < deadline && !(interrupt && interrupt()));
+  };
   while (b.next_row < b.rows.size() && more_time()) {
     const CountryRow& r = b.rows[b.next_row++];
     insert->Bind(1, r.country).Bind(2, r.commodity).Bind(3, r.event_date).Bind(4, r.role);

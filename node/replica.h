@@ -60,10 +60,12 @@ class Replica {
   // Writes the record_countries rows of the records applied since the last
   // batch (countries_pending, the oldest 50,000 at most), sorted by key so
   // that each page is written about once per batch instead of once per
-  // record, in transactions that end at `deadline` (each does some work).
-  // Returns whether any remain. Queries are right before, during and after:
-  // they check pending records on their own columns.
-  common::Result<bool> IndexCountries(std::chrono::steady_clock::time_point deadline);
+  // record, in transactions that end at `deadline` (each does some work) or
+  // once `interrupt` (asked every 64 rows, may be empty) says something more
+  // urgent waits. Returns whether any remain. Queries are right before,
+  // during and after: they check pending records on their own columns.
+  common::Result<bool> IndexCountries(std::chrono::steady_clock::time_point deadline,
+                                      const std::function<bool()>& interrupt = {});
   // How many records wait for their record_countries rows.
   common::Result<int64_t> CountriesPending();
   // The same, kept in memory (counted up by the apply, read again after each
@@ -99,7 +101,8 @@ class Replica {
   static void AddCountryRows(common::Statement& stmt, int first, int64_t gseq,
                              std::vector<CountryRow>* out);
   common::Status LoadCountryBatch();
-  common::Result<bool> IndexCountrySlice(std::chrono::steady_clock::time_point deadline);
+  common::Result<bool> IndexCountrySlice(std::chrono::steady_clock::time_point deadline,
+                                         const std::function<bool()>& interrupt);
   // The version of a record held in `records` when another one arrives.
   struct Held {
     int64_t gseq;

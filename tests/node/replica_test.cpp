@@ -320,6 +320,37 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
   CHECK(Count(db, "record_versions") == 2);
 }
 
+TEST_CASE("An urgent alert waiting ends a country slice early; the batch goes on after it",
+          "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  const char* kCountries[] = {"NL", "ES", "BE", "DE", "FR", "CO", "EC", "BR", "PA", "IT"};
+  std::vector<json> records;
+  for (int i = 0; i < 500; ++i) {
+    json r = Stored(Uuid7::Generate(), 1, i + 1);
+    r["reporting_country"] = kCountries[i % 10];
+    r["departure"] = kCountries[(i / 10) % 10];
+    records.push_back(r);
+  }
+  RequireOk(replica.Apply(records, 500));
+  const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  // No deadline in sight: only the interrupt ends this slice.
+  int asked = 0;
+  auto more = replica.IndexCountries(later, [&] { return ++asked >= 2; });
+  REQUIRE(more.ok());
+  CHECK(*more);
+  CHECK(asked == 2);
+  const int64_t written = Count(db, "record_countries");
+  CHECK(written > 0);
+  CHECK(written < 1000);  // 1000 rows in all: two per record
+  more = replica.IndexCountries(later);
+  REQUIRE(more.ok());
+  CHECK_FALSE(*more);
+  CHECK(Count(db, "record_countries") == 1000);
+  CHECK(Count(db, "countries_pending") == 0);
+}
+
 TEST_CASE("A country batch cut into slices writes no rows for records replaced or reset meanwhile",
           "[node][replica]") {
   TempDir tmp;
