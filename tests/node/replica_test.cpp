@@ -32,6 +32,20 @@ json Stored(const std::string& uuid, int64_t version, int64_t gseq, double quant
 
 int64_t Count(Database& db, const std::string& table) { return CountRows(db, table); }
 
+// Seizures at gseqs 1..n, each with a reporting country and a departure:
+// two record_countries rows per record.
+std::vector<json> TwoCountrySeizures(int n) {
+  const char* kCountries[] = {"NL", "ES", "BE", "DE", "FR", "CO", "EC", "BR", "PA", "IT"};
+  std::vector<json> records;
+  for (int i = 0; i < n; ++i) {
+    json r = Stored(Uuid7::Generate(), 1, i + 1);
+    r["reporting_country"] = kCountries[i % 10];
+    r["departure"] = kCountries[(i / 10) % 10];
+    records.push_back(r);
+  }
+  return records;
+}
+
 Replica Loaded(Database& db) {
   Replica replica(&db);
   RequireOk(replica.Load());
@@ -325,15 +339,7 @@ TEST_CASE("An urgent alert waiting ends a country slice early; the batch goes on
   TempDir tmp;
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
-  const char* kCountries[] = {"NL", "ES", "BE", "DE", "FR", "CO", "EC", "BR", "PA", "IT"};
-  std::vector<json> records;
-  for (int i = 0; i < 500; ++i) {
-    json r = Stored(Uuid7::Generate(), 1, i + 1);
-    r["reporting_country"] = kCountries[i % 10];
-    r["departure"] = kCountries[(i / 10) % 10];
-    records.push_back(r);
-  }
-  RequireOk(replica.Apply(records, 500));
+  RequireOk(replica.Apply(TwoCountrySeizures(500), 500));
   const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
   // No deadline in sight: only the interrupt ends this slice.
   int asked = 0;
@@ -356,14 +362,7 @@ TEST_CASE("A country batch cut into slices writes no rows for records replaced o
   TempDir tmp;
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
-  const char* kCountries[] = {"NL", "ES", "BE", "DE", "FR", "CO", "EC", "BR", "PA", "IT"};
-  std::vector<json> records;
-  for (int i = 0; i < 200; ++i) {
-    json r = Stored(Uuid7::Generate(), 1, i + 1);
-    r["reporting_country"] = kCountries[i % 10];
-    r["departure"] = kCountries[(i / 10) % 10];
-    records.push_back(r);
-  }
+  const std::vector<json> records = TwoCountrySeizures(200);
   RequireOk(replica.Apply(records, 200));
   CHECK(Count(db, "countries_pending") == 200);
   // A deadline already past: one slice of a few rows, the batch under way.
