@@ -81,6 +81,18 @@ struct Replica::Statements {
   common::Statement cursor;
   common::Statement upsert_receipt;
   common::Statement upsert_link;
+  common::Statement insert_country;
+  common::Statement countries_done;
+
+  // Every statement ready to bind again (a failed step may have left one
+  // part-way).
+  void ResetAll() {
+    for (common::Statement* s :
+         {&find, &insert_record, &insert_document, &retire, &delete_record, &delete_document,
+          &insert_history, &insert_pending, &delete_pending, &delete_country, &insert_text,
+          &delete_text, &cursor, &upsert_receipt, &upsert_link, &insert_country, &countries_done})
+      s->Reset();
+  }
 
   static common::Result<Statements> Prepare(common::Database& db) {
     const std::string sql[] = {
@@ -116,6 +128,12 @@ struct Replica::Statements {
         "INSERT INTO alert_links(uuid, target, msg_type, gseq) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(uuid, target) DO UPDATE SET msg_type=excluded.msg_type, gseq=excluded.gseq "
         "WHERE excluded.gseq > alert_links.gseq",
+        // A record replaced by a newer version since its country batch was
+        // read has left countries_pending (Replica::Retire): its rows are
+        // not written.
+        "INSERT OR IGNORE INTO record_countries(country, commodity, event_date, role, record_id) "
+        "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM countries_pending WHERE gseq = ?5)",
+        "DELETE FROM countries_pending WHERE gseq = ?",
     };
     std::vector<common::Statement> p;
     for (const std::string& text : sql) {
@@ -126,9 +144,21 @@ struct Replica::Statements {
     return Statements{std::move(p[0]),  std::move(p[1]),  std::move(p[2]),  std::move(p[3]),
                       std::move(p[4]),  std::move(p[5]),  std::move(p[6]),  std::move(p[7]),
                       std::move(p[8]),  std::move(p[9]),  std::move(p[10]), std::move(p[11]),
-                      std::move(p[12]), std::move(p[13]), std::move(p[14])};
+                      std::move(p[12]), std::move(p[13]), std::move(p[14]), std::move(p[15]),
+                      std::move(p[16])};
   }
 };
+
+common::Result<Replica::Statements*> Replica::Prepared() {
+  if (statements_) {
+    statements_->ResetAll();
+    return statements_.get();
+  }
+  auto st = Statements::Prepare(*db_);
+  if (!st.ok()) return st.status();
+  statements_ = std::make_shared<Statements>(std::move(*st));
+  return statements_.get();
+}
 
 common::Status Replica::Load() {
   auto stmt = db_->Prepare("SELECT epoch, gseq FROM cursor WHERE id=1");
@@ -158,7 +188,7 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<json>& records, int
   constexpr size_t kInterruptEvery = 8;
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
-  auto st = Statements::Prepare(*db_);
+  auto st = Prepared();
   if (!st.ok()) return st.status();
 
   int64_t last = cursor_;
@@ -169,7 +199,7 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<json>& records, int
     const int64_t gseq = common::WireFrame::IntOr(rec, "gseq", 0);
     if (gseq <= cursor_) continue;
     bool applied = false;
-    CEN_RETURN_IF_ERROR(ApplyOne(*st, rec, gseq, &applied));
+    CEN_RETURN_IF_ERROR(ApplyOne(**st, rec, gseq, &applied));
     last = std::max(last, gseq);
     if (used < records.size() && (std::chrono::steady_clock::now() >= deadline ||
                                   (interrupt && used % kInterruptEvery == 0 && interrupt()))) {
@@ -178,7 +208,7 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<json>& records, int
     }
   }
   const int64_t target = cut ? last : std::max(last, new_cursor);
-  CEN_RETURN_IF_ERROR(st->cursor.Bind(1, target).Run());
+  CEN_RETURN_IF_ERROR((*st)->cursor.Bind(1, target).Run());
   CEN_RETURN_IF_ERROR(tx->Commit());
   cursor_ = target;
   return used;
@@ -187,14 +217,14 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<json>& records, int
 common::Result<size_t> Replica::ApplyEarly(const std::vector<json>& records) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
-  auto st = Statements::Prepare(*db_);
+  auto st = Prepared();
   if (!st.ok()) return st.status();
   size_t applied_now = 0;
   for (const json& rec : records) {
     const int64_t gseq = common::WireFrame::IntOr(rec, "gseq", 0);
     if (gseq <= cursor_) continue;
     bool applied = false;
-    CEN_RETURN_IF_ERROR(ApplyOne(*st, rec, gseq, &applied));
+    CEN_RETURN_IF_ERROR(ApplyOne(**st, rec, gseq, &applied));
     if (applied) ++applied_now;
   }
   CEN_RETURN_IF_ERROR(tx->Commit());
@@ -419,14 +449,10 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CountryBatch& b = *country_batch_;
-  // A record replaced by a newer version since the batch was read has left
-  // countries_pending (Replica::Retire): its rows are not written.
-  auto insert = db_->Prepare(
-      "INSERT OR IGNORE INTO record_countries(country, commodity, event_date, role, record_id) "
-      "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM countries_pending WHERE gseq = ?5)");
-  if (!insert.ok()) return insert.status();
-  auto done = db_->Prepare("DELETE FROM countries_pending WHERE gseq = ?");
-  if (!done.ok()) return done.status();
+  auto st = Prepared();
+  if (!st.ok()) return st.status();
+  common::Statement* insert = &(*st)->insert_country;
+  common::Statement* done = &(*st)->countries_done;
   size_t work = 0;
   auto more_time = [&] {
     return ++work % 64 != 0 ||

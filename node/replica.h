@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -131,7 +132,12 @@ class Replica {
   common::Status LinkAlert(Statements& st, const nlohmann::json& rec, const std::string& uuid,
                            int64_t gseq);
 
+  // The statements, prepared on first use and kept (a slice cut short by an
+  // urgent alert is cheap again); reset before each use.
+  common::Result<Statements*> Prepared();
+
   common::Database* db_;  // not owned
+  std::shared_ptr<Statements> statements_;
   std::optional<CountryBatch> country_batch_;
   int64_t countries_pending_hint_ = 0;
   Observer observer_;
