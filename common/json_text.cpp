@@ -1,0 +1,132 @@
+#include "common/json_text.h"
+
+#include <charconv>
+#include <cstdio>
+#include <string_view>
+
+#include "common/utf8.h"
+
+namespace cen::common {
+namespace {
+
+using nlohmann::json;
+
+// What nlohmann writes for anything this file does not write itself.
+void AppendAsNlohmann(const json& value, std::string* out) {
+  *out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+// A JSON string: the escapes nlohmann uses without ensure_ascii (short forms
+// for \b \t \n \f \r, \u00xx in lower-case hex for the other controls);
+// invalid UTF-8 goes to nlohmann, whose replacement rules it keeps.
+void AppendString(std::string_view s, std::string* out) {
+  if (!Utf8::IsValid(s)) {
+    AppendAsNlohmann(json(s), out);
+    return;
+  }
+  out->push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (!NeedsEscape(c)) continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+        *out += buf;
+      }
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+
+template <typename Int>
+void AppendInteger(Int v, std::string* out) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+}  // namespace
+
+void JsonText::Append(const json& value, std::string* out) {
+  switch (value.type()) {
+    case json::value_t::null:
+      *out += "null";
+      return;
+    case json::value_t::boolean:
+      *out += value.get<bool>() ? "true" : "false";
+      return;
+    case json::value_t::number_integer:
+      AppendInteger(value.get<int64_t>(), out);
+      return;
+    case json::value_t::number_unsigned:
+      AppendInteger(value.get<uint64_t>(), out);
+      return;
+    case json::value_t::string:
+      AppendString(value.get_ref<const std::string&>(), out);
+      return;
+    case json::value_t::array: {
+      out->push_back('[');
+      bool first = true;
+      for (const json& item : value) {
+        if (!first) out->push_back(',');
+        first = false;
+        Append(item, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case json::value_t::object: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [key, item] : value.items()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendString(key, out);
+        out->push_back(':');
+        Append(item, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    default:  // floats (shortest round trip, as nlohmann formats it), binary, discarded
+      AppendAsNlohmann(value, out);
+      return;
+  }
+}
+
+std::string JsonText::Compact(const json& value) {
+  std::string out;
+  out.reserve(1024);
+  Append(value, &out);
+  return out;
+}
+
+}  // namespace cen::common
