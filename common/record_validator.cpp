@@ -630,7 +630,7 @@ class Checker {
 
   // Nominal details a user may give for an offender of one of the node's own
   // records: kept in the node's local table, stripped before anything is
-  // sent (node/nominal_details.h). Never accepted on the wire.
+  // sent (node/store/nominal_details.h). Never accepted on the wire.
   void CheckNominal(const std::string& field, const json& nominal) {
     if (!nominal.is_object()) {
       Fail(field, "must be an object with name, document_number and/or birth_date");

@@ -4,9 +4,9 @@
 
 #include "common/logging.h"
 #include "common/signals.h"
-#include "node/drop_progress.h"
+#include "node/drops/drop_progress.h"
 #include "node/node_commands.h"
-#include "node/node_config.h"
+#include "node/store/node_config.h"
 
 namespace {
 

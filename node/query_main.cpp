@@ -5,8 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "node/query_command.h"
-#include "node/record_stats.h"
+#include "node/query/query_command.h"
+#include "node/query/record_stats.h"
 
 namespace {
 

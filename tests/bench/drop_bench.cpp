@@ -34,9 +34,9 @@
 #include "common/msgpack_json.h"
 #include "common/sqlite_db.h"
 #include "common/uuid7.h"
-#include "node/drop_importer.h"
+#include "node/drops/drop_importer.h"
 #include "node/node_commands.h"
-#include "node/node_schema.h"
+#include "node/store/node_schema.h"
 #include "tests/bench/bench_support.h"
 
 extern char** environ;

@@ -25,9 +25,9 @@
 #include "common/code_lists.h"
 #include "common/sqlite_db.h"
 #include "common/uuid7.h"
-#include "node/node_schema.h"
-#include "node/query_command.h"
-#include "node/replica.h"
+#include "node/agent/replica.h"
+#include "node/query/query_command.h"
+#include "node/store/node_schema.h"
 #include "tests/bench/realistic_records.h"
 
 namespace {

@@ -19,8 +19,8 @@
 
 #include "common/msgpack_json.h"
 #include "common/sqlite_db.h"
-#include "node/node_schema.h"
-#include "node/replica.h"
+#include "node/agent/replica.h"
+#include "node/store/node_schema.h"
 #include "tests/bench/bench_support.h"
 #include "tests/bench/realistic_records.h"
 

@@ -1,4 +1,4 @@
-// The frozen schema-4 replica apply path (node/replica.cpp as of commit
+// The frozen schema-4 replica apply path (node/agent/replica.cpp as of commit
 // 010a039), kept only as the pipeline benchmark's peer: NATS JetStream
 // consumers apply into it what cenhub's agents applied before schema 5. Do not
 // use it anywhere else and do not "fix" it: its worth is that the statements

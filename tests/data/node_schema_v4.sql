@@ -1,6 +1,6 @@
 -- node.db schema version 4 (before the replica was rebuilt in version 5), as
 -- node/node_schema.cpp created it, for the migration test. The hook_events
--- table (HookRunner::kTableSql) is unchanged and not repeated here.
+-- table (NodeSchema::kHookEventsSql) is unchanged and not repeated here.
 CREATE TABLE meta(
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/record_validator.h"
-#include "node/drop_record_reader.h"
+#include "node/drops/drop_record_reader.h"
 
 inline void FuzzDropReader(cen::node::DropRecordReader& reader) {
   static const cen::common::RecordValidator validator(cen::common::KeyPolicy::kRefuseUnknown,

@@ -3,7 +3,7 @@
 #include <sstream>
 #include <string>
 
-#include "node/ndjson_record_reader.h"
+#include "node/drops/ndjson_record_reader.h"
 #include "tests/fuzz/drop_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,4 +1,4 @@
-#include "node/agent_doorbell.h"
+#include "node/agent/agent_doorbell.h"
 
 #include <poll.h>
 

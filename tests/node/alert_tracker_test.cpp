@@ -1,4 +1,4 @@
-#include "node/alert_tracker.h"
+#include "node/agent/alert_tracker.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -9,9 +9,9 @@
 #include "common/clock.h"
 #include "common/msgpack_json.h"
 #include "common/uuid7.h"
-#include "node/alert_book.h"
-#include "node/outbox.h"
-#include "node/replica.h"
+#include "node/agent/replica.h"
+#include "node/query/alert_book.h"
+#include "node/store/outbox.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"

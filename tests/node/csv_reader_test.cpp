@@ -1,4 +1,4 @@
-#include "node/csv_reader.h"
+#include "node/drops/csv_reader.h"
 
 #include <catch2/catch.hpp>
 #include <sstream>

@@ -1,4 +1,4 @@
-#include "node/drop_folder.h"
+#include "node/drops/drop_folder.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "node/drop_importer.h"
+#include "node/drops/drop_importer.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/msgpack_json.h"
-#include "node/drop_template.h"
+#include "node/drops/drop_template.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/temp_dir.h"
 

@@ -1,4 +1,4 @@
-#include "node/feed_applier.h"
+#include "node/agent/feed_applier.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "common/uuid7.h"
-#include "node/replica.h"
+#include "node/agent/replica.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"

@@ -1,4 +1,4 @@
-#include "node/hook_runner.h"
+#include "node/agent/hook_runner.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/sqlite_db.h"
+#include "node/store/node_schema.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
@@ -28,7 +29,7 @@ using SteadyClock = std::chrono::steady_clock;
 Database OpenNodeDb(const TempDir& tmp) {
   auto db = Database::Open(tmp.File("node.db"), Database::Mode::kReadWriteCreate);
   REQUIRE(db.ok());
-  RequireOk(db->Exec(HookRunner::kTableSql));
+  RequireOk(db->Exec(cen::node::NodeSchema::kHookEventsSql));
   return std::move(*db);
 }
 

@@ -1,4 +1,4 @@
-#include "node/hub_link.h"
+#include "node/agent/hub_link.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>

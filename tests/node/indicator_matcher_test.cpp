@@ -1,4 +1,4 @@
-#include "node/indicator_matcher.h"
+#include "node/agent/indicator_matcher.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-#include "node/instance_lock.h"
+#include "node/store/instance_lock.h"
 
 #include <catch2/catch.hpp>
 #include <optional>

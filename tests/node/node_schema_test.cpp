@@ -1,11 +1,11 @@
-#include "node/node_schema.h"
+#include "node/store/node_schema.h"
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
-#include "node/hook_runner.h"
-#include "node/replica.h"
+#include "node/agent/hook_runner.h"
+#include "node/agent/replica.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
@@ -33,7 +33,7 @@ void MakeSchema4(const TempDir& tmp) {
   auto db = Database::Open(NodeSchema::DbPath(tmp.path()), Database::Mode::kReadWriteCreate);
   REQUIRE(db.ok());
   RequireOk(db->Exec(ReadFile(std::string(CEN_TEST_DATA_DIR) + "/node_schema_v4.sql")));
-  RequireOk(db->Exec(cen::node::HookRunner::kTableSql));
+  RequireOk(db->Exec(cen::node::NodeSchema::kHookEventsSql));
   RequireOk(db->Exec(
       "INSERT INTO meta VALUES ('node_schema', '4'), ('node_id', 'n1'), ('created_at', 'x');"
       "UPDATE cursor SET epoch = 'E1', gseq = 7;"

@@ -1,4 +1,4 @@
-#include "node/outbox_sender.h"
+#include "node/agent/outbox_sender.h"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,4 +1,4 @@
-#include "node/outbox.h"
+#include "node/store/outbox.h"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,4 +1,4 @@
-#include "node/query_command.h"
+#include "node/query/query_command.h"
 
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -17,8 +17,8 @@
 
 #include "common/utf8.h"
 #include "common/uuid7.h"
-#include "node/replica.h"
-#include "node/text_table.h"
+#include "node/agent/replica.h"
+#include "node/query/text_table.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/query_fixture.h"
 #include "tests/test_support/sample_records.h"

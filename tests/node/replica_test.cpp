@@ -1,4 +1,4 @@
-#include "node/replica.h"
+#include "node/agent/replica.h"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -14,7 +14,7 @@
 
 #include "common/sqlite_db.h"
 #include "hub/hub_schema.h"
-#include "node/node_schema.h"
+#include "node/store/node_schema.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "node/replica.h"
+#include "node/agent/replica.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"

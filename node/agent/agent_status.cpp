@@ -1,0 +1,35 @@
+#include "node/agent/agent_status.h"
+
+#include "common/clock.h"
+
+namespace cen::node {
+
+common::Result<AgentStatus> AgentStatus::Read(common::Database& db) {
+  auto stmt = db.Prepare(
+      "SELECT hub_state, hub_head, coalesce(updated_at,''), coalesce(detail,'') FROM agent_state "
+      "WHERE id=1");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  AgentStatus s;
+  if (*row) {
+    s.hub_state = stmt->ColumnText(0);
+    s.hub_head = stmt->ColumnInt(1);
+    s.updated_at = stmt->ColumnText(2);
+    s.detail = stmt->ColumnText(3);
+  }
+  return s;
+}
+
+common::Status AgentStatus::Write(common::Database& db) const {
+  auto stmt = db.Prepare(
+      "UPDATE agent_state SET hub_state=?, hub_head=?, updated_at=?, detail=? WHERE id=1");
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Bind(1, hub_state)
+      .Bind(2, hub_head)
+      .Bind(3, common::Clock::NowRfc3339())
+      .Bind(4, detail)
+      .Run();
+}
+
+}  // namespace cen::node

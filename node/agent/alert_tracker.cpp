@@ -1,0 +1,351 @@
+#include "node/agent/alert_tracker.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "common/record_validator.h"
+#include "common/uuid7.h"
+#include "common/wire_frame.h"
+#include "node/agent/hook_runner.h"
+#include "node/query/alert_book.h"
+
+namespace cen::node {
+
+using nlohmann::json;
+
+namespace {
+
+// Alerts in force change with time too (expires_at): re-read them this often.
+constexpr auto kRefreshEvery = std::chrono::seconds(30);
+// Records per history-scan transaction.
+constexpr int64_t kScanSlice = 500;
+
+// What a hook and a hit receipt say about the record that matched.
+json Summary(const json& rec) {
+  json out = json::object();
+  for (const char* key : {"uuid", "version", "kind", "ref", "origin", "gseq", "seizure_date",
+                          "reporting_country", "commodity", "departure", "destination"}) {
+    if (const auto it = rec.find(key); it != rec.end()) out[key] = *it;
+  }
+  return out;
+}
+
+}  // namespace
+
+AlertTracker::AlertTracker(common::Database* db, std::string node_id, Outbox* outbox, Hooks hooks)
+    : db_(db), node_id_(std::move(node_id)), outbox_(outbox), hooks_(hooks) {}
+
+json AlertTracker::Receipt(const std::string& alert, const std::string& alert_origin,
+                           const std::string& action, const json& extra) {
+  json r = {{"kind", "receipt"},
+            {"alert", alert},
+            {"action", action},
+            {"at", common::Clock::NowRfc3339()},
+            {"scope", "nodes:" + alert_origin}};
+  // One delivery and one action of each kind per office and alert (a later
+  // one amends it); every hit is its own receipt.
+  r["ref"] = action == "hit" ? "hit:" + common::Uuid7::Generate() : action + ":" + alert;
+  if (extra.is_object()) {
+    for (const auto& [key, value] : extra.items()) r[key] = value;
+  }
+  return r;
+}
+
+common::Status AlertTracker::OnApplied(const json& record) {
+  if (common::WireFrame::StringOr(record, "kind", "") == "alert")
+    CEN_RETURN_IF_ERROR(OnAlert(record));
+  return OnRecord(record);
+}
+
+common::Status AlertTracker::Queue(json receipt) {
+  CEN_RETURN_IF_ERROR(outbox_->JoinTransaction());
+  auto queued = outbox_->Queue(receipt, "receipt");
+  outbox_->LeaveTransaction();
+  if (!queued.ok()) return queued.status();
+  queued_ = true;
+  return common::Status::Ok();
+}
+
+common::Status AlertTracker::OnAlert(const json& alert) {
+  const std::string uuid = common::WireFrame::StringOr(alert, "uuid", "");
+  const std::string origin = common::WireFrame::StringOr(alert, "origin", "");
+  const std::string msg_type = common::WireFrame::StringOr(alert, "msg_type", "");
+  const int64_t version = common::WireFrame::IntOr(alert, "version", 0);
+  CEN_RETURN_IF_ERROR(Track(alert));
+
+  // An original alert that changes came for before it (the priority lane)
+  // is in force with their indicators: scan for those too.
+  auto linked = db_->Prepare("SELECT 1 FROM alert_links WHERE target = ? LIMIT 1");
+  if (!linked.ok()) return linked.status();
+  auto link = linked->Bind(1, uuid).Step();
+  if (!link.ok()) return link.status();
+  const bool has_links = *link;
+  linked->Reset();
+  // Its indicators against the history (again after a rebuild: hits are
+  // unique). The alert, or the update that brought them, is matched by
+  // ScanHistory over every record held now.
+  if (msg_type != "cancel" && (has_links || !IndicatorMatcher(alert).empty())) {
+    auto last = db_->QueryInt("SELECT max(gseq) FROM records");
+    if (!last.ok()) return last.status();
+    auto scan = db_->Prepare(
+        "INSERT INTO hit_scans(alert, next_id, last_id) VALUES (?, 0, ?) "
+        "ON CONFLICT(alert) DO UPDATE SET next_id = 0, last_id = excluded.last_id");
+    if (!scan.ok()) return scan.status();
+    CEN_RETURN_IF_ERROR(scan->Bind(1, uuid).Bind(2, last->value_or(0)).Run());
+  }
+
+  // Once per (uuid, version), even when a rebuilt replica applies it again.
+  auto seen = db_->Prepare("SELECT count(*) FROM alerts_noticed WHERE uuid = ?");
+  if (!seen.ok()) return seen.status();
+  auto row = seen->Bind(1, uuid).Step();
+  if (!row.ok()) return row.status();
+  const bool first_version = *row && seen->ColumnInt(0) == 0;
+  seen->Reset();
+  auto notice = db_->Prepare("INSERT OR IGNORE INTO alerts_noticed(uuid, version) VALUES (?, ?)");
+  if (!notice.ok()) return notice.status();
+  CEN_RETURN_IF_ERROR(notice->Bind(1, uuid).Bind(2, version).Run());
+  if (db_->Changes() == 0 || origin == node_id_) return common::Status::Ok();
+
+  // An alert already ended when it arrives (an office catching up on the
+  // history) is not news: no receipt, no hook.
+  if (msg_type == "alert") {
+    const auto expires = common::RecordValidator::TimestampMillis(
+        common::WireFrame::StringOr(alert, "expires_at", ""));
+    if (expires && *expires <= common::Clock::NowMillis()) return common::Status::Ok();
+    auto cancelled =
+        db_->Prepare("SELECT 1 FROM alert_links WHERE target = ? AND msg_type = 'cancel' LIMIT 1");
+    if (!cancelled.ok()) return cancelled.status();
+    auto c = cancelled->Bind(1, uuid).Step();
+    if (!c.ok()) return c.status();
+    if (*c) return common::Status::Ok();
+  }
+  // Updates and cancels are delivered as part of their alert's story: the
+  // receipt is for the alert itself.
+  if (first_version && msg_type == "alert") {
+    CEN_RETURN_IF_ERROR(Queue(Receipt(uuid, origin, "delivered")));
+  }
+  if (hooks_.on_alert) CEN_RETURN_IF_ERROR(HookRunner::Enqueue(*db_, HookRunner::kAlert, alert));
+  return common::Status::Ok();
+}
+
+common::Status AlertTracker::Track(const json& alert) {
+  const std::string uuid = common::WireFrame::StringOr(alert, "uuid", "");
+  if (common::WireFrame::StringOr(alert, "msg_type", "") != "alert") {
+    stale_ = true;  // updates and cancels are rare: the whole list is read again
+    return common::Status::Ok();
+  }
+  // An update or cancel applied before this alert (the priority lane) must
+  // count: read everything again.
+  auto linked = db_->Prepare("SELECT 1 FROM alert_links WHERE target = ? LIMIT 1");
+  if (!linked.ok()) return linked.status();
+  auto row = linked->Bind(1, uuid).Step();
+  if (!row.ok()) return row.status();
+  if (*row) {
+    stale_ = true;
+    return common::Status::Ok();
+  }
+  indicators_.erase(uuid);
+  const auto expires = common::RecordValidator::TimestampMillis(
+      common::WireFrame::StringOr(alert, "expires_at", ""));
+  if (expires && *expires <= common::Clock::NowMillis()) return common::Status::Ok();
+  IndicatorMatcher matcher(alert);
+  if (!matcher.empty()) {
+    indicators_.emplace(uuid, Indicators{uuid, common::WireFrame::StringOr(alert, "origin", ""),
+                                         std::move(matcher)});
+  }
+  return common::Status::Ok();
+}
+
+common::Status AlertTracker::Refresh() {
+  const auto now = std::chrono::steady_clock::now();
+  // A watch added by cen-query (another process) counts from its commit on:
+  // data_version changes whenever another connection commits, so the watch
+  // names are read again only then.
+  // Runs for every record applied: the statement is prepared once.
+  if (!data_version_stmt_) {
+    auto stmt = db_->Prepare("PRAGMA data_version");
+    if (!stmt.ok()) return stmt.status();
+    data_version_stmt_.emplace(std::move(*stmt));
+  }
+  auto version = data_version_stmt_->Step();
+  const int64_t data_version =
+      version.ok() && *version ? data_version_stmt_->ColumnInt(0) : data_version_;
+  data_version_stmt_->Reset();
+  if (!version.ok()) return version.status();
+  if (!stale_ && data_version == data_version_ && now - refreshed_at_ < kRefreshEvery) {
+    return common::Status::Ok();
+  }
+  data_version_ = data_version;
+  auto names = db_->Prepare("SELECT group_concat(name || created_at, '|') FROM watches");
+  if (!names.ok()) return names.status();
+  auto row = names->Step();
+  if (!row.ok()) return row.status();
+  const std::string watches_now = *row ? names->ColumnText(0) : "";
+  names->Reset();
+  if (!stale_ && now - refreshed_at_ < kRefreshEvery && watches_now == watches_seen_) {
+    return common::Status::Ok();
+  }
+
+  auto book = AlertBook::Load(*db_, common::Clock::NowMillis());
+  if (!book.ok()) return book.status();
+  indicators_.clear();
+  for (const AlertBook::Alert& a : book->alerts()) {
+    if (a.state != AlertBook::State::kActive) continue;
+    IndicatorMatcher matcher(a.current);
+    if (!matcher.empty())
+      indicators_.emplace(a.uuid, Indicators{a.uuid, a.origin, std::move(matcher)});
+  }
+
+  watches_.clear();
+  auto stmt = db_->Prepare("SELECT name, filter FROM watches ORDER BY name");
+  if (!stmt.ok()) return stmt.status();
+  while (true) {
+    auto w = stmt->Step();
+    if (!w.ok()) return w.status();
+    if (!*w) break;
+    auto filter = QueryFilter::FromJson(json::parse(stmt->ColumnText(1), nullptr, false));
+    common::Status checked = filter.ok() ? filter->Check() : filter.status();
+    if (!checked.ok()) {
+      spdlog::warn("watch {} is left out: {}", stmt->ColumnText(0), checked.message());
+      continue;
+    }
+    SqlCondition condition = filter->ConditionForOneRecord();
+    auto match =
+        db_->Prepare("SELECT 1 FROM records r WHERE r.uuid = ? AND (" + condition.sql + ")");
+    if (!match.ok()) {
+      spdlog::warn("watch {} is left out: {}", stmt->ColumnText(0), match.status().message());
+      continue;
+    }
+    watches_.push_back({stmt->ColumnText(0), std::move(condition), std::move(*match)});
+  }
+  watches_seen_ = watches_now;
+  refreshed_at_ = now;
+  stale_ = false;
+  return common::Status::Ok();
+}
+
+common::Status AlertTracker::OnRecord(const json& record) {
+  CEN_RETURN_IF_ERROR(Refresh());
+  const bool seizure = common::WireFrame::StringOr(record, "kind", "") == "seizure";
+  if (seizure) {
+    for (const auto& [uuid, alert] : indicators_) {
+      for (const IndicatorHit& hit : alert.matcher.Match(record)) {
+        CEN_RETURN_IF_ERROR(Hit(alert.alert, alert.origin, record, hit.indicator, hit.value));
+      }
+    }
+  }
+  const std::string uuid = common::WireFrame::StringOr(record, "uuid", "");
+  for (Watch& watch : watches_) {
+    watch.match.Bind(1, uuid);
+    watch.condition.BindTo(watch.match, 2);
+    auto row = watch.match.Step();
+    watch.match.Reset();
+    if (!row.ok()) return row.status();
+    if (*row)
+      CEN_RETURN_IF_ERROR(Hit("watch:" + watch.name, node_id_, record, "watch", watch.name));
+  }
+  return common::Status::Ok();
+}
+
+common::Status AlertTracker::Hit(const std::string& source, const std::string& alert_origin,
+                                 const json& record, const std::string& indicator,
+                                 const std::string& value) {
+  auto insert = db_->Prepare(
+      "INSERT OR IGNORE INTO hits(at, source, record, indicator, value) VALUES (?, ?, ?, ?, ?)");
+  if (!insert.ok()) return insert.status();
+  const std::string at = common::Clock::NowRfc3339();
+  const std::string uuid = common::WireFrame::StringOr(record, "uuid", "");
+  CEN_RETURN_IF_ERROR(
+      insert->Bind(1, at).Bind(2, source).Bind(3, uuid).Bind(4, indicator).Bind(5, value).Run());
+  if (db_->Changes() == 0) return common::Status::Ok();  // known already
+  const bool watch = indicator == "watch";
+  if (!watch && alert_origin != node_id_) {
+    CEN_RETURN_IF_ERROR(
+        Queue(Receipt(source, alert_origin, "hit",
+                      {{"hit", {{"record", uuid}, {"indicator", indicator}, {"value", value}}}})));
+  }
+  if (!hooks_.on_hit) return common::Status::Ok();
+  json event = {
+      {"at", at}, {"indicator", indicator}, {"value", value}, {"record", Summary(record)}};
+  if (watch) {
+    event["watch"] = value;
+  } else {
+    event["alert"] = source;
+    event["alert_origin"] = alert_origin;
+  }
+  return HookRunner::Enqueue(*db_, HookRunner::kHit, event);
+}
+
+common::Result<std::string> AlertTracker::RootOf(const std::string& message) {
+  auto target = db_->Prepare("SELECT target FROM alert_links WHERE uuid = ? LIMIT 1");
+  if (!target.ok()) return target.status();
+  auto row = target->Bind(1, message).Step();
+  if (!row.ok()) return row.status();
+  return *row ? target->ColumnText(0) : message;
+}
+
+common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_point deadline) {
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto next =
+        db_->Prepare("SELECT alert, next_id, last_id FROM hit_scans ORDER BY rowid LIMIT 1");
+    if (!next.ok()) return next.status();
+    auto row = next->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return false;
+    const std::string message = next->ColumnText(0);
+    const int64_t from = next->ColumnInt(1);
+    const int64_t last = next->ColumnInt(2);
+    next->Reset();
+
+    auto tx = db_->Begin();
+    if (!tx.ok()) return tx.status();
+    CEN_RETURN_IF_ERROR(Refresh());
+    // The message may be an update: its hits belong to the original alert,
+    // which must still be in force.
+    auto root = RootOf(message);
+    if (!root.ok()) return root.status();
+    const auto found = indicators_.find(*root);
+    const Indicators* alert = found == indicators_.end() ? nullptr : &found->second;
+    const int64_t to = std::min(last, from + kScanSlice - 1);
+    if (alert != nullptr && from <= last) {
+      std::string sql =
+          "SELECT d.doc FROM records r JOIN documents d ON d.gseq = r.gseq "
+          "WHERE r.kind = 'seizure' AND r.gseq BETWEEN ? AND ?";
+      const auto& needles = alert->matcher.Needles();
+      if (alert->matcher.NeedlesComplete()) {
+        sql += " AND (0";
+        for (size_t i = 0; i < needles.size(); ++i) sql += " OR instr(d.doc, ?) > 0";
+        sql += ")";
+      }
+      auto scan = db_->Prepare(sql);
+      if (!scan.ok()) return scan.status();
+      scan->Bind(1, from).Bind(2, to);
+      if (alert->matcher.NeedlesComplete()) {
+        int index = 3;
+        for (const std::string& needle : needles) scan->Bind(index++, needle);
+      }
+      while (true) {
+        auto doc = scan->Step();
+        if (!doc.ok()) return doc.status();
+        if (!*doc) break;
+        const json record = json::parse(scan->ColumnText(0), nullptr, false);
+        for (const IndicatorHit& hit : alert->matcher.Match(record)) {
+          CEN_RETURN_IF_ERROR(Hit(alert->alert, alert->origin, record, hit.indicator, hit.value));
+        }
+      }
+    }
+    if (alert == nullptr || to >= last) {
+      auto done = db_->Prepare("DELETE FROM hit_scans WHERE alert = ?");
+      if (!done.ok()) return done.status();
+      CEN_RETURN_IF_ERROR(done->Bind(1, message).Run());
+    } else {
+      auto step = db_->Prepare("UPDATE hit_scans SET next_id = ? WHERE alert = ?");
+      if (!step.ok()) return step.status();
+      CEN_RETURN_IF_ERROR(step->Bind(1, to + 1).Bind(2, message).Run());
+    }
+    CEN_RETURN_IF_ERROR(tx->Commit());
+  }
+  return true;
+}
+
+}  // namespace cen::node

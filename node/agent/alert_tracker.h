@@ -1,0 +1,100 @@
+// Reacts to what the replica applies, inside the same transaction, so that
+// nothing it owes is lost to a crash:
+//  - an alert from another office: a delivery receipt to the alert's origin
+//    (through the outbox, like any record) and an `alert` hook event;
+//  - an alert with indicators: a history scan queued (ScanHistory matches it
+//    against the seizures already held, a slice at a time);
+//  - a seizure: matched against every alert in force and every watch list;
+//    each new match is a hit (table `hits`), an `hit` hook event and, for an
+//    alert of another office, a hit receipt to that office.
+//
+//   AlertTracker tracker(&db, node_id, &outbox, {.on_alert = true, .on_hit = false});
+//   replica.set_observer([&](const json& r) { return tracker.OnApplied(r); });
+//   ... every loop turn: auto more = tracker.ScanHistory(deadline);
+//
+// Not thread-safe: owned by the agent's thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/sqlite_db.h"
+#include "node/agent/indicator_matcher.h"
+#include "node/query/query_filter.h"
+#include "node/store/outbox.h"
+
+namespace cen::node {
+
+class AlertTracker {
+ public:
+  struct Hooks {
+    bool on_alert = false;  // queue hook events of kind "alert"
+    bool on_hit = false;    // queue hook events of kind "hit"
+  };
+
+  AlertTracker(common::Database* db, std::string node_id, Outbox* outbox, Hooks hooks);
+
+  // The replica's observer (Replica::Observer): runs inside its transaction.
+  common::Status OnApplied(const nlohmann::json& record);
+
+  // Matches alerts queued for a history scan against the records held, in
+  // slices of a few thousand rows, each in its own transaction, until
+  // `deadline`. Returns true while work remains.
+  common::Result<bool> ScanHistory(std::chrono::steady_clock::time_point deadline);
+
+  // Whether receipts were queued since the last call (the sender should look).
+  bool TakeQueued() { return std::exchange(queued_, false); }
+
+  // Builds a receipt for `alert` (of `alert_origin`) ready for Outbox::Queue:
+  // kind "receipt", ref "ACTION:ALERT" (or "hit:..." per hit), scope
+  // "nodes:ORIGIN". `extra` adds by/note/hit.
+  static nlohmann::json Receipt(const std::string& alert, const std::string& alert_origin,
+                                const std::string& action, const nlohmann::json& extra = {});
+
+ private:
+  struct Watch {
+    std::string name;
+    SqlCondition condition;
+    common::Statement match;  // does record ?1 match: prepared once per Refresh()
+  };
+  struct Indicators {
+    std::string alert;  // the original alert's uuid
+    std::string origin;
+    IndicatorMatcher matcher;
+  };
+
+  common::Status OnAlert(const nlohmann::json& record);
+  common::Status OnRecord(const nlohmann::json& record);
+  // Keeps the in-memory list of alerts in force up to date with `alert`
+  // (cheaply for a new alert; updates and cancels mark it stale).
+  common::Status Track(const nlohmann::json& alert);
+  // Re-reads the alerts in force and the watch lists when they may have changed.
+  common::Status Refresh();
+  // The original alert an alert message belongs to (itself for an original).
+  common::Result<std::string> RootOf(const std::string& message);
+  common::Status Hit(const std::string& source, const std::string& alert_origin,
+                     const nlohmann::json& record, const std::string& indicator,
+                     const std::string& value);
+  common::Status Queue(nlohmann::json receipt);
+
+  common::Database* db_;  // not owned
+  std::string node_id_;
+  Outbox* outbox_;  // not owned
+  Hooks hooks_;
+  bool stale_ = true;
+  bool queued_ = false;  // alerts changed since Refresh()
+  std::chrono::steady_clock::time_point refreshed_at_;
+  int64_t data_version_ = -1;  // PRAGMA data_version when the watches were read
+  std::optional<common::Statement> data_version_stmt_;  // prepared once: runs per record
+  std::string watches_seen_;                            // names and dates of the watches loaded
+  std::map<std::string, Indicators> indicators_;        // alerts in force, by uuid
+  std::vector<Watch> watches_;
+};
+
+}  // namespace cen::node

@@ -1,0 +1,153 @@
+#include "node/agent/feed_applier.h"
+
+#include <algorithm>
+
+#include "common/wire_frame.h"
+
+namespace cen::node {
+
+using nlohmann::json;
+
+namespace {
+
+int64_t GseqOf(const json& record) { return common::WireFrame::IntOr(record, "gseq", 0); }
+
+// Records per apply transaction: at most, and at least whatever the measured
+// cost per record says.
+constexpr size_t kMaxSliceRecords = 4096;
+constexpr size_t kMinSliceRecords = 16;
+
+}  // namespace
+
+void FeedApplier::AddRange(int64_t first, int64_t last, std::vector<json> records) {
+  if (last < first || last <= replica_->cursor()) return;
+  Range range{last, {}};
+  for (auto& r : records) {
+    const int64_t gseq = GseqOf(r);
+    range.items.push_back({gseq, std::move(r)});
+  }
+  Insert(first, std::move(range));
+}
+
+void FeedApplier::Insert(int64_t first, Range range) {
+  auto it = ranges_.find(first);
+  if (it != ranges_.end()) {
+    if (it->second.last >= range.last) return;  // already covered by what is buffered
+    buffered_records_ -= it->second.items.size();
+    ranges_.erase(it);
+  }
+  buffered_records_ += range.items.size();
+  ranges_.emplace(first, std::move(range));
+}
+
+void FeedApplier::AddPriority(std::vector<json> records) {
+  for (auto& r : records) {
+    if (GseqOf(r) > replica_->cursor()) priority_.push_back(std::move(r));
+  }
+}
+
+common::Result<size_t> FeedApplier::ApplyPriority() {
+  if (priority_.empty()) return size_t{0};
+  std::sort(priority_.begin(), priority_.end(),
+            [](const json& a, const json& b) { return GseqOf(a) < GseqOf(b); });
+  auto applied = replica_->ApplyEarly(priority_);
+  if (!applied.ok()) return applied.status();  // kept: tried again first
+  priority_.clear();
+  return applied;
+}
+
+void FeedApplier::DropApplied() {
+  const int64_t cursor = replica_->cursor();
+  while (!ranges_.empty() && ranges_.begin()->second.last <= cursor) {
+    buffered_records_ -= ranges_.begin()->second.items.size();
+    ranges_.erase(ranges_.begin());
+  }
+}
+
+bool FeedApplier::Ready() {
+  DropApplied();
+  return !ranges_.empty() && ranges_.begin()->first <= replica_->cursor() + 1;
+}
+
+bool FeedApplier::HasHole() {
+  DropApplied();
+  return !ranges_.empty() && ranges_.begin()->first > replica_->cursor() + 1;
+}
+
+int64_t FeedApplier::Covered() {
+  DropApplied();
+  int64_t covered = replica_->cursor();
+  for (const auto& [first, range] : ranges_) covered = std::max(covered, range.last);
+  return covered;
+}
+
+common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline,
+                                               const std::function<bool()>& interrupt) {
+  if (!Ready()) return size_t{0};
+  // Take records from the ranges that continue one another from the cursor,
+  // at most kMaxSliceRecords, skipping what overlapping ranges repeat.
+  // As many records as the slice's time allows at the cost per record (the
+  // commit included) measured so far: the deadline alone cannot stop a commit.
+  const auto started = std::chrono::steady_clock::now();
+  const double budget = std::chrono::duration<double>(deadline - started).count();
+  size_t max_records = kMaxSliceRecords;
+  if (seconds_per_record_ > 0 && budget > 0) {
+    max_records = std::clamp<size_t>(static_cast<size_t>(budget / seconds_per_record_),
+                                     kMinSliceRecords, kMaxSliceRecords);
+  }
+  std::vector<json> records;
+  std::vector<int64_t> gseqs;
+  int64_t covered = replica_->cursor();
+  while (!ranges_.empty() && ranges_.begin()->first <= covered + 1 &&
+         records.size() < max_records) {
+    auto node = ranges_.extract(ranges_.begin());
+    Range& range = node.mapped();
+    buffered_records_ -= range.items.size();
+    while (!range.items.empty() && records.size() < max_records) {
+      Item& item = range.items.front();
+      if (item.gseq > covered) {
+        covered = item.gseq;
+        gseqs.push_back(item.gseq);
+        records.push_back(std::move(item.record));
+      }
+      range.items.pop_front();
+    }
+    if (!range.items.empty()) {
+      Insert(covered + 1, std::move(range));  // the rest of it, after what was taken
+      break;
+    }
+    covered = std::max(covered, range.last);
+  }
+  bool interrupted = false;
+  auto used = replica_->ApplyUntil(records, covered, deadline, [&] {
+    interrupted = interrupt && interrupt();
+    return interrupted;
+  });
+  const size_t consumed = used.ok() ? *used : 0;
+  // A slice cut short by an interrupt says nothing of the cost per record.
+  if (consumed >= kMinSliceRecords && !interrupted) {
+    const double per_record =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() /
+        static_cast<double>(consumed);
+    seconds_per_record_ =
+        seconds_per_record_ > 0 ? 0.7 * seconds_per_record_ + 0.3 * per_record : per_record;
+  }
+  if (consumed < records.size() || !used.ok()) {
+    // Cut short (or failed): what is left waits as one range after the
+    // cursor, even with no record in it (its gseqs still need the cursor).
+    Range rest{covered, {}};
+    for (size_t i = consumed; i < records.size(); ++i)
+      rest.items.push_back({gseqs[i], std::move(records[i])});
+    Insert(replica_->cursor() + 1, std::move(rest));
+  }
+  if (!used.ok()) return used.status();
+  return consumed;
+}
+
+void FeedApplier::Clear() {
+  ranges_.clear();
+  buffered_records_ = 0;
+  priority_.clear();
+}
+
+}  // namespace cen::node

@@ -1,0 +1,89 @@
+// What the agent applies to the replica, and when: ranges of gseqs from the
+// feed (BATCH) and from FETCH answers wait here until they continue the
+// cursor and are then applied in time slices, so no single transaction holds
+// the agent for long; records of the priority lane (urgent and high alerts)
+// are applied ahead of the cursor at once (Replica::ApplyEarly).
+//
+//   FeedApplier applier(&replica);
+//   applier.AddRange(first, last, std::move(visible_records));
+//   applier.AddPriority(std::move(urgent_records));
+//   CEN_RETURN_IF_ERROR(applier.ApplyPriority().status());  // first, always
+//   auto n = applier.ApplySlice(now + 50ms);                 // then the backlog
+//
+// A priority record whose apply failed (a full disk) stays in memory and is
+// tried again first. Not thread-safe: owned by the agent's thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "common/status.h"
+#include "node/agent/replica.h"
+
+namespace cen::node {
+
+class FeedApplier {
+ public:
+  using Deadline = std::chrono::steady_clock::time_point;
+
+  explicit FeedApplier(Replica* replica) : replica_(replica) {}
+
+  // A range covering gseqs first..last with the records among them this node
+  // may see (ascending; each with "gseq"). Ranges may overlap or repeat.
+  void AddRange(int64_t first, int64_t last, std::vector<nlohmann::json> records);
+  // Records of the priority lane, in any order.
+  void AddPriority(std::vector<nlohmann::json> records);
+
+  // Applies the waiting priority records ahead of the cursor. Returns how
+  // many were new to the replica.
+  common::Result<size_t> ApplyPriority();
+  // Applies the buffered records that continue the cursor, in one
+  // transaction, until `deadline` (at least one record when any is ready):
+  // it takes as many records as the cost per record measured in earlier
+  // slices, commit included, lets it finish by then. `interrupt` (may be
+  // empty) is asked every few records; once it says something more urgent
+  // waits (an urgent alert on the priority feed), the slice commits what it
+  // applied and ends. Returns how many records were consumed.
+  common::Result<size_t> ApplySlice(Deadline deadline, const std::function<bool()>& interrupt = {});
+
+  // A buffered range continues the cursor: ApplySlice() has work.
+  bool Ready();
+  // Buffered ranges start beyond the cursor: gseqs are missing before them.
+  bool HasHole();
+  // The highest gseq buffered, or the cursor when nothing is.
+  int64_t Covered();
+  size_t buffered_records() const { return buffered_records_; }
+  size_t priority_waiting() const { return priority_.size(); }
+  // Forgets every buffered range and priority record (a new hub epoch).
+  void Clear();
+
+ private:
+  struct Item {
+    int64_t gseq;
+    nlohmann::json record;
+  };
+  // Every record of gseqs first..last this node may see, ascending.
+  struct Range {
+    int64_t last = 0;
+    std::deque<Item> items;
+  };
+  // Buffers a range; of two that start at the same gseq the longer one stays
+  // (each range holds every visible record of its span).
+  void Insert(int64_t first, Range range);
+  // Drops ranges wholly at or below the cursor.
+  void DropApplied();
+
+  Replica* replica_;                 // not owned
+  std::map<int64_t, Range> ranges_;  // first gseq -> range
+  size_t buffered_records_ = 0;
+  std::vector<nlohmann::json> priority_;
+  // Wall time per record of recent slices, commit included (moving average).
+  double seconds_per_record_ = 0;
+};
+
+}  // namespace cen::node

@@ -1,0 +1,286 @@
+#include "node/agent/indicator_matcher.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+#include "common/utf8.h"
+
+namespace cen::node {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMinHsDigits = 6;
+constexpr size_t kMaxHsDigits = 10;
+constexpr char32_t kReplacement = 0xFFFD;
+
+// The text the replica stores for a JSON string value (node/agent/replica.cpp dumps
+// records with these arguments), so a needle is a substring of the stored doc.
+std::string AsJsonText(const std::string& value) {
+  return json(value).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// `object[key]` when `object` is an object holding a string there.
+const std::string* StringField(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return nullptr;
+  return &it->get_ref<const std::string&>();
+}
+
+// `object[key]` when `object` is an object holding an array there.
+const json* ArrayField(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_array()) return nullptr;
+  return &*it;
+}
+
+// The non-empty strings of an array, in order, without repeats.
+std::vector<std::string> DistinctStrings(const json* array) {
+  std::vector<std::string> out;
+  if (array == nullptr) return out;
+  for (const json& item : *array) {
+    if (!item.is_string()) continue;
+    const auto& text = item.get_ref<const std::string&>();
+    if (!text.empty() && std::find(out.begin(), out.end(), text) == out.end()) {
+      out.push_back(text);
+    }
+  }
+  return out;
+}
+
+bool IsHsCode(std::string_view code) {
+  return code.size() >= kMinHsDigits && code.size() <= kMaxHsDigits &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// REQUIRES: both are HS codes (so the shorter has at least 6 digits).
+bool HsCodesMatch(std::string_view a, std::string_view b) {
+  return a.size() <= b.size() ? b.starts_with(a) : a.starts_with(b);
+}
+
+// Lower case for ASCII, Latin-1, Latin Extended-A, basic Greek and Cyrillic;
+// every other code point is its own fold.
+char32_t Fold(char32_t c) {
+  if (c >= U'A' && c <= U'Z') return c + 0x20;
+  if (c < 0xC0) return c;
+  if (c <= 0xDE) return c == 0xD7 ? c : c + 0x20;  // U+00D7 is the multiplication sign
+  if (c >= 0x100 && c <= 0x17F) {
+    if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F) return c;
+    if (c == 0x178) return 0xFF;  // Ÿ
+    const bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+    if (odd_upper) return c % 2 == 1 ? c + 1 : c;
+    return c % 2 == 0 ? c + 1 : c;
+  }
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 0x20;  // Greek capitals
+  if (c == 0x386) return 0x3AC;                                 // Greek capitals with tonos
+  if (c >= 0x388 && c <= 0x38A) return c + 0x25;
+  if (c == 0x38C) return 0x3CC;
+  if (c == 0x38E || c == 0x38F) return c + 0x3F;
+  if (c == 0x3C2) return 0x3C3;                   // final sigma
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;  // Cyrillic Ѐ-Џ
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;  // Cyrillic А-Я
+  return c;
+}
+
+bool IsSpace(char32_t c) {
+  return c == U' ' || (c >= U'\t' && c <= U'\r') || c == 0xA0;  // \t \n \v \f \r, no-break space
+}
+
+bool IsWordChar(char32_t c) {
+  return (c >= U'0' && c <= U'9') || (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z') ||
+         c >= 0x80;
+}
+
+// `text` as folded code points with each run of whitespace one space.
+// Malformed bytes become U+FFFD, one per byte.
+std::u32string Normalize(std::string_view text) {
+  std::u32string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  while (pos < text.size()) {
+    uint32_t code_point = 0;
+    size_t length = common::Utf8::Decode(text, pos, &code_point);
+    char32_t c = kReplacement;
+    if (length == 0) {
+      length = 1;
+    } else {
+      c = static_cast<char32_t>(code_point);
+    }
+    pos += length;
+    if (IsSpace(c)) {
+      if (out.empty() || out.back() != U' ') out.push_back(U' ');
+    } else {
+      out.push_back(Fold(c));
+    }
+  }
+  return out;
+}
+
+// `pattern` occurs in `text` without starting or ending inside a word.
+// REQUIRES: !pattern.empty().
+bool ContainsWords(std::u32string_view text, std::u32string_view pattern) {
+  const bool word_start = IsWordChar(pattern.front());
+  const bool word_end = IsWordChar(pattern.back());
+  for (size_t at = text.find(pattern); at != std::u32string_view::npos;
+       at = text.find(pattern, at + 1)) {
+    const size_t end = at + pattern.size();
+    const bool splits_start = word_start && at > 0 && IsWordChar(text[at - 1]);
+    const bool splits_end = word_end && end < text.size() && IsWordChar(text[end]);
+    if (!splits_start && !splits_end) return true;
+  }
+  return false;
+}
+
+// The seizure's countries in route order: departure, transit, destination.
+std::vector<std::string> Itinerary(const json& seizure) {
+  std::vector<std::string> itinerary;
+  if (const std::string* departure = StringField(seizure, "departure")) {
+    itinerary.push_back(*departure);
+  }
+  if (const json* transit = ArrayField(seizure, "transit")) {
+    for (const json& country : *transit) {
+      if (country.is_string()) itinerary.push_back(country.get<std::string>());
+    }
+  }
+  if (const std::string* destination = StringField(seizure, "destination")) {
+    itinerary.push_back(*destination);
+  }
+  return itinerary;
+}
+
+// The route's countries occur in `itinerary` in order, not necessarily adjacent.
+bool FollowsRoute(const std::vector<std::string>& itinerary,
+                  const std::vector<std::string>& route) {
+  size_t next = 0;
+  for (const std::string& country : itinerary) {
+    if (next < route.size() && country == route[next]) ++next;
+  }
+  return next == route.size();
+}
+
+std::string JoinRoute(const std::vector<std::string>& route) {
+  std::string out;
+  for (const std::string& country : route) {
+    if (!out.empty()) out += '>';
+    out += country;
+  }
+  return out;
+}
+
+void AddDistinct(std::vector<std::string>& list, std::string value) {
+  if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
+}
+
+}  // namespace
+
+IndicatorMatcher::IndicatorMatcher(const json& alert) {
+  if (!alert.is_object()) return;
+  const auto it = alert.find("indicators");
+  if (it == alert.end() || !it->is_object()) return;
+  const json& indicators = *it;
+
+  containers_ = DistinctStrings(ArrayField(indicators, "containers"));
+  imos_ = DistinctStrings(ArrayField(indicators, "vessel_imo"));
+
+  for (std::string& name : DistinctStrings(ArrayField(indicators, "companies"))) {
+    std::u32string pattern = Normalize(name);
+    if (!pattern.empty() && pattern.front() == U' ') pattern.erase(0, 1);
+    if (!pattern.empty() && pattern.back() == U' ') pattern.pop_back();
+    if (std::none_of(pattern.begin(), pattern.end(), IsWordChar)) continue;
+    companies_.push_back({std::move(name), std::move(pattern)});
+  }
+
+  if (const json* routes = ArrayField(indicators, "routes")) {
+    for (const json& route : *routes) {
+      // A route with a non-string or empty country is unusable rather than
+      // silently shorter.
+      const auto is_country = [](const json& c) {
+        return c.is_string() && !c.get_ref<const std::string&>().empty();
+      };
+      if (!route.is_array() || route.size() < 2 ||
+          !std::all_of(route.begin(), route.end(), is_country)) {
+        continue;
+      }
+      std::vector<std::string> countries;
+      for (const json& country : route) countries.push_back(country.get<std::string>());
+      if (std::find(routes_.begin(), routes_.end(), countries) == routes_.end()) {
+        routes_.push_back(std::move(countries));
+      }
+    }
+  }
+
+  for (std::string& code : DistinctStrings(ArrayField(indicators, "hs_codes"))) {
+    if (IsHsCode(code)) hs_codes_.push_back(std::move(code));
+  }
+
+  for (const std::string& container : containers_) AddDistinct(needles_, AsJsonText(container));
+  for (const std::string& imo : imos_) AddDistinct(needles_, AsJsonText(imo));
+  for (const auto& route : routes_) AddDistinct(needles_, AsJsonText(route.front()));
+  // Whichever of the two codes is the prefix, the seizure's starts with these.
+  for (const std::string& code : hs_codes_) {
+    AddDistinct(needles_, "\"" + code.substr(0, kMinHsDigits));
+  }
+}
+
+bool IndicatorMatcher::empty() const {
+  return containers_.empty() && imos_.empty() && companies_.empty() && routes_.empty() &&
+         hs_codes_.empty();
+}
+
+std::vector<IndicatorHit> IndicatorMatcher::Match(const json& seizure) const {
+  std::vector<IndicatorHit> hits;
+  if (!seizure.is_object() || empty()) return hits;
+  if (const auto kind = seizure.find("kind"); kind != seizure.end() && *kind != "seizure") {
+    return hits;
+  }
+
+  if (!containers_.empty()) {
+    const std::vector<std::string> seized = DistinctStrings(ArrayField(seizure, "containers"));
+    for (const std::string& container : containers_) {
+      if (std::find(seized.begin(), seized.end(), container) != seized.end()) {
+        hits.push_back({"containers", container});
+      }
+    }
+  }
+
+  if (const std::string* imo = StringField(seizure, "vessel_imo")) {
+    for (const std::string& wanted : imos_) {
+      if (wanted == *imo) hits.push_back({"vessel_imo", wanted});
+    }
+  }
+
+  if (!companies_.empty()) {
+    std::vector<std::u32string> texts;
+    for (const char* field : {"description", "conveyance", "concealment", "location"}) {
+      if (const std::string* text = StringField(seizure, field)) {
+        texts.push_back(Normalize(*text));
+      }
+    }
+    for (const Company& company : companies_) {
+      const bool found = std::any_of(texts.begin(), texts.end(), [&](const std::u32string& text) {
+        return ContainsWords(text, company.pattern);
+      });
+      if (found) hits.push_back({"companies", company.name});
+    }
+  }
+
+  if (!routes_.empty()) {
+    const std::vector<std::string> itinerary = Itinerary(seizure);
+    for (const auto& route : routes_) {
+      if (FollowsRoute(itinerary, route)) hits.push_back({"routes", JoinRoute(route)});
+    }
+  }
+
+  if (const std::string* code = StringField(seizure, "hs_code"); code && IsHsCode(*code)) {
+    for (const std::string& wanted : hs_codes_) {
+      if (HsCodesMatch(wanted, *code)) hits.push_back({"hs_codes", wanted});
+    }
+  }
+  return hits;
+}
+
+}  // namespace cen::node

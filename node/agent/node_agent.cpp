@@ -1,0 +1,772 @@
+#include "node/agent/node_agent.h"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+#include <zmq.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <unordered_set>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/clock.h"
+#include "common/curve_keys.h"
+#include "common/socket_options.h"
+#include "common/state_file.h"
+#include "common/store_health.h"
+#include "common/wal_checkpointer.h"
+#include "common/wire_frame.h"
+#include "node/agent/agent_doorbell.h"
+#include "node/agent/agent_status.h"
+#include "node/agent/alert_tracker.h"
+#include "node/agent/feed_applier.h"
+#include "node/agent/hook_runner.h"
+#include "node/agent/hub_link.h"
+#include "node/agent/outbox_sender.h"
+#include "node/agent/replica.h"
+#include "node/drops/drop_folder.h"
+#include "node/store/instance_lock.h"
+#include "node/store/node_config.h"
+#include "node/store/node_schema.h"
+#include "node/store/outbox.h"
+
+namespace cen::node {
+namespace {
+
+using common::WireFrame;
+using nlohmann::json;
+namespace frame = common::frame;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int kFetchMax = 5000;
+constexpr int kPriorityFetchMax = 1000;
+// Feed records buffered ahead of the replica; past this the feed waits in
+// its socket (and what overflows there is fetched).
+constexpr size_t kMaxBufferedFeed = 50000;
+// Messages read from the feed or the hub link per turn of the loop, and the
+// time spent decoding the feed, so that a backlog never keeps the priority
+// lane waiting.
+constexpr int kMaxDrainPerTurn = 16;
+constexpr auto kDrainBudget = std::chrono::milliseconds(5);
+// How long one in-order apply transaction may run. An urgent alert does not
+// wait for it (a slice ends early when one comes in), so it is long enough
+// for the commit to be cheap per record: 25 ms slices cost the agents 16%
+// more CPU per record (cen_pipeline_bench, 481 against 406 us).
+constexpr auto kApplySlice = std::chrono::milliseconds(100);
+// Records applied before record_countries is written during a catch-up.
+constexpr int64_t kCountryBatchAt = 50000;
+constexpr auto kAckTimeout = std::chrono::seconds(15);
+constexpr auto kFetchTimeout = std::chrono::seconds(10);
+constexpr auto kBehindGrace = std::chrono::milliseconds(300);
+constexpr auto kFeedSilence = std::chrono::seconds(1);
+constexpr auto kPingEvery = std::chrono::seconds(1);
+constexpr auto kHelloEvery = std::chrono::milliseconds(200);
+constexpr auto kStatusEvery = std::chrono::seconds(1);
+constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
+constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
+constexpr auto kScanSlice = std::chrono::milliseconds(10);
+// The hub sends a HEAD on each node's feed every second.
+constexpr auto kSlowStep = std::chrono::milliseconds(20);
+constexpr auto kFeedWatchdog = std::chrono::seconds(5);
+
+class AgentLoop {
+ public:
+  AgentLoop(std::string data_dir, common::Database* db, NodeConfig config, common::CurveKeys keys)
+      : data_dir_(std::move(data_dir)),
+        db_(db),
+        config_(std::move(config)),
+        keys_(std::move(keys)),
+        outbox_(db),
+        replica_(db),
+        link_(&ctx_,
+              {config_.hub_endpoint, config_.hub_key, keys_.public_key(), keys_.secret_key()}),
+        applier_(&replica_),
+        sender_(&outbox_, config_.window, config_.batch),
+        hooks_(db, {config_.on_alert, config_.on_hit}, {}),
+        tracker_(db, config_.node_id, &outbox_,
+                 {hooks_.Wants(HookRunner::kAlert), hooks_.Wants(HookRunner::kHit)}) {
+    if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_);
+    replica_.set_observer([this](const json& record) { return tracker_.OnApplied(record); });
+  }
+
+  common::Status Run(const std::atomic<bool>& stop) {
+    CEN_RETURN_IF_ERROR(replica_.Load());
+    if (auto file = common::StateFile::Create(data_dir_ + "/agent.state"); file.ok()) {
+      state_file_.emplace(std::move(*file));
+    } else {
+      spdlog::warn("{}", file.status().message());
+    }
+    if (auto bell = AgentDoorbell::Listen(data_dir_); bell.ok()) {
+      bell_.emplace(std::move(*bell));
+    } else {
+      spdlog::warn("no doorbell ({}): records handed in are noticed within 50 ms instead",
+                   bell.status().message());
+    }
+    if (drop_folder_) {
+      CEN_RETURN_IF_ERROR(drop_folder_->Prepare());
+      spdlog::info("drop folder: {}", drop_folder_->dir());
+    }
+    CEN_RETURN_IF_ERROR(link_.Open());
+    spdlog::info("agent started: hub {}, replica at gseq {} (epoch {})", config_.hub_endpoint,
+                 replica_.cursor(), replica_.epoch().empty() ? "none yet" : replica_.epoch());
+    SetState("connecting", "");
+
+    while (!stop) {
+      if (link_.ReopenDue(SteadyClock::now())) CEN_RETURN_IF_ERROR(link_.Open());
+      // The DEALER, its monitor, the feed SUBs once subscribed, the doorbell.
+      std::vector<zmq::pollitem_t> items = link_.PollItems();
+      const bool feeds = items.size() == 4;
+      items.push_back({nullptr, bell_ ? bell_->fd() : -1, ZMQ_POLLIN, 0});
+      try {
+        // With a backlog to apply the loop only peeks at its sockets.
+        const bool busy =
+            (applier_.Ready() || countries_more_) && store_.MayTry(SteadyClock::now());
+        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(busy ? 0 : 50));
+        if (items.back().revents & ZMQ_POLLIN) {  // submit or drop queued records
+          bell_->Clear();
+          sender_.MarkDirty();
+          // Sent now, before the next apply slice: that slice no longer
+          // hears this ring (an urgent alert would wait for all of it).
+          if (store_.healthy()) Timed("send", [&] { return SendOutbox(); });
+        }
+        // The priority lane first, then the feed: a WELCOME handled below may
+        // replace the SUB sockets this poll set names.
+        // A failing node.db (full disk, I/O error, a lock held too long)
+        // never ends the agent: Guard() notes it and the steps back off.
+        if (feeds && (items[3].revents & ZMQ_POLLIN))
+          Timed("priority", [&] { return DrainPriority(); });
+        if (feeds && (items[2].revents & ZMQ_POLLIN) && store_.healthy())
+          Timed("feed", [&] { return DrainFeed(); });
+        if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
+        if (items[0].revents & ZMQ_POLLIN) Timed("dealer", [&] { return DrainDealer(); });
+        Timed("apply", [&] { return ApplyBacklog(); });
+        Timed("tick", [&] { return Tick(); });
+        Timed("hooks", [&] { return hooks_.Poll(SteadyClock::now()); });
+        if (!applier_.Ready() && store_.MayTry(SteadyClock::now()))
+          Timed("scan", [&] { return ScanHistory(); });
+        if (store_.MayTry(SteadyClock::now())) Timed("countries", [&] { return IndexCountries(); });
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        return common::Internal(std::string("zmq: ") + e.what());
+      } catch (const std::exception& e) {
+        // Input no check foresaw must not end the agent; what it held back is
+        // fetched again.
+        spdlog::error("agent loop: {}", e.what());
+      }
+    }
+    link_.Close();
+    status_.hub_state = "stopped";
+    (void)status_.Write(*db_);
+    WriteStateFile();
+    spdlog::info("agent stopped at gseq {}", replica_.cursor());
+    return common::Status::Ok();
+  }
+
+ private:
+  // Notes a failed step; the agent goes on (StoreHealth backs the writes off).
+  void Guard(const common::Status& s) {
+    if (!s.ok()) store_.Failed(s, SteadyClock::now());
+  }
+
+  // Guard(step()), and a debug line when the step held the loop long enough
+  // to delay an urgent alert (CEN_LOG_LEVEL=debug traces where time goes).
+  template <typename Step>
+  void Timed(const char* name, Step step) {
+    const auto started = SteadyClock::now();
+    Guard(step());
+    const auto took = SteadyClock::now() - started;
+    if (took >= kSlowStep) {
+      spdlog::debug("loop step '{}' took {} ms", name,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    }
+  }
+
+  // After node.db failed: acknowledgements may not have been recorded, so
+  // everything not recorded is offered again (the hub answers DUP).
+  void NoteStoreWorks() {
+    if (store_.Succeeded()) ForgetInFlight();
+  }
+
+  // agent.state, for `cen-node status` when node.db cannot take a status row.
+  void WriteStateFile() {
+    if (!state_file_) return;
+    const json state = {{"hub_state", status_.hub_state},
+                        {"store", store_.cause()},
+                        {"updated_at", common::Clock::NowRfc3339()},
+                        {"replica_gseq", replica_.cursor()},
+                        {"priority_waiting", applier_.priority_waiting()}};
+    if (common::Status s = state_file_->Write(state); !s.ok())
+      spdlog::warn("agent.state: {}", s.message());
+  }
+
+  void SetState(const std::string& state, const std::string& detail) {
+    if (status_.hub_state != state) {
+      spdlog::info("hub link: {}{}{}", state, detail.empty() ? "" : ": ", detail);
+    }
+    status_.hub_state = state;
+    if (!detail.empty() || state == "connected") status_.detail = detail;
+  }
+
+  bool Send(const std::string& bytes) { return link_.Send(bytes); }
+
+  void ForgetInFlight() {
+    sender_.Forget();
+    fetch_outstanding_ = false;
+    fetch_buffer_.clear();
+    priority_fetch_outstanding_ = false;
+  }
+
+  void DrainMonitor() {
+    for (const HubLink::Happened& h : link_.DrainEvents(SteadyClock::now())) {
+      switch (h.event) {
+        case HubLink::Event::kConnected:
+          if (status_.hub_state != "connected") SetState("connecting", "");
+          SendHello();
+          break;
+        case HubLink::Event::kUnauthorized:
+          SetState("unauthorized", "the hub refused this node's key (status " +
+                                       std::to_string(h.value) +
+                                       "); ask the hub operator to run cen-hub allow");
+          ForgetInFlight();
+          break;
+        case HubLink::Event::kHandshakeFailed:
+          SetState("connecting", "handshake with the hub failed; check --hub-key");
+          break;
+        case HubLink::Event::kDisconnected:
+          if (status_.hub_state == "connected") SetState("connecting", "connection lost");
+          ForgetInFlight();
+          break;
+      }
+    }
+  }
+
+  void SendHello() {
+    auto size = outbox_.Size();
+    Send(WireFrame::Encode({{"t", frame::kHello},
+                            {"proto", frame::kProtocolVersion},
+                            {"node", config_.node_id},
+                            {"epoch", replica_.epoch()},
+                            {"replica_gseq", replica_.cursor()},
+                            {"outbox", size.ok() ? *size : 0}}));
+    last_hello_ = SteadyClock::now();
+  }
+
+  common::Status DrainDealer() {
+    const auto until = SteadyClock::now() + kDrainBudget;
+    for (int i = 0; i < kMaxDrainPerTurn && SteadyClock::now() < until; ++i) {
+      std::optional<zmq::message_t> msg = link_.Receive();
+      if (!msg) break;
+      auto f = WireFrame::Decode(msg->to_string_view());
+      if (!f.ok()) {
+        spdlog::warn("bad frame from the hub: {}", f.status().message());
+        continue;
+      }
+      try {
+        CEN_RETURN_IF_ERROR(HandleHubFrame(*f));
+      } catch (const std::exception& e) {
+        spdlog::warn("frame from the hub refused: {}", e.what());
+      }
+    }
+    return common::Status::Ok();
+  }
+
+  common::Status HandleHubFrame(json& f) {
+    const std::string type = WireFrame::Type(f);
+    if (type == frame::kAck) return OnAck(f);
+    if (type == frame::kUpto) return OnUpto(f);
+    if (type == frame::kWelcome) return OnWelcome(f);
+    if (type == frame::kRecords) {
+      OnRecords(f);
+    } else if (type == frame::kPong) {
+      if (auto h = WireFrame::GetInt(f, "head"); h.ok()) NoteHead(*h);
+    } else if (type == frame::kError) {
+      const std::string code = WireFrame::StringOr(f, "code", "");
+      const std::string reason = WireFrame::StringOr(f, "reason", "");
+      spdlog::warn("hub error: {} {}", code, reason);
+      if (code == "unauthorized") SetState("unauthorized", reason);
+    }
+    return common::Status::Ok();
+  }
+
+  common::Status OnWelcome(const json& f) {
+    // It writes node.db; while that fails, the HELLO is repeated after the back-off.
+    if (!store_.MayTry(SteadyClock::now())) return common::Status::Ok();
+    auto epoch = WireFrame::GetString(f, "epoch");
+    auto head = WireFrame::GetInt(f, "head");
+    auto feed_port = WireFrame::GetInt(f, "feed_port");
+    if (!epoch.ok() || !head.ok() || !feed_port.ok()) {
+      spdlog::warn("malformed WELCOME from the hub");
+      return common::Status::Ok();
+    }
+    const std::string node_id = WireFrame::StringOr(f, "node", config_.node_id);
+    if (node_id != config_.node_id) {
+      spdlog::warn("the hub knows this node's key as '{}', not '{}' as node.toml says", node_id,
+                   config_.node_id);
+    }
+    if (replica_.epoch().empty()) {
+      CEN_RETURN_IF_ERROR(replica_.SetEpoch(*epoch));
+    } else if (*epoch != replica_.epoch() || *head < replica_.cursor()) {
+      spdlog::warn(
+          "the hub's epoch is {} (was {}), head {} (replica at {}): the hub was replaced or "
+          "restored; rebuilding the replica and offering this node's records again",
+          *epoch, replica_.epoch(), *head, replica_.cursor());
+      // Own records first: if this fails the epoch still differs at the next
+      // WELCOME and both steps run again (re-queueing twice is harmless).
+      auto requeued = outbox_.RequeueAll();
+      if (!requeued.ok()) return requeued.status();
+      spdlog::info("{} own record versions queued again", *requeued);
+      applier_.Clear();
+      CEN_RETURN_IF_ERROR(replica_.Reset(*epoch));
+    }
+    // Own records acked beyond the hub's head were lost with it (a hub restored
+    // from an older copy): offer them again.
+    auto lost = outbox_.RequeueAbove(*head);
+    if (!lost.ok()) return lost.status();
+    if (*lost > 0)
+      spdlog::warn("{} acked records are missing at the hub; sending them again", *lost);
+    ForgetInFlight();
+    hub_head_ = *head;
+    link_.Authorized();
+    SetState("connected", "");
+    link_.Subscribe(node_id, static_cast<int>(*feed_port));
+    RequestPriorityFetch(replica_.cursor() + 1);
+    RequestFetchIfBehind(/*now=*/true);
+    return common::Status::Ok();
+  }
+
+  // Asks for the urgent and high alerts beyond `from` that this node missed
+  // while away, so they are applied before the backlog that precedes them.
+  void RequestPriorityFetch(int64_t from) {
+    const int64_t id = ++request_counter_;
+    if (Send(WireFrame::Encode({{"t", frame::kFetch},
+                                {"id", id},
+                                {"from", from},
+                                {"max", kPriorityFetchMax},
+                                {"lane", frame::kPriorityLane}}))) {
+      priority_fetch_id_ = id;
+      priority_fetch_outstanding_ = true;
+    }
+  }
+
+  common::Status OnAck(json& f) {
+    auto acks = WireFrame::TakeArray(f, "acks");
+    if (!acks.ok()) return common::Status::Ok();
+    std::vector<Outbox::Ack> done;
+    for (const auto& a : *acks) {
+      if (!a.is_object()) continue;
+      Outbox::Ack ack{WireFrame::StringOr(a, "uuid", ""), WireFrame::IntOr(a, "version", 0), false,
+                      0, ""};
+      const std::string verdict = WireFrame::StringOr(a, "status", "");
+      if (verdict == "NEW" || verdict == "DUP") {
+        ack.accepted = true;
+        ack.gseq = WireFrame::IntOr(a, "gseq", 0);
+        if (const auto audience = a.find("audience"); audience != a.end() && audience->is_array()) {
+          for (const auto& office : *audience) {
+            if (office.is_string()) ack.audience.push_back(office.get<std::string>());
+          }
+        }
+      } else {
+        ack.reason = WireFrame::StringOr(a, "reason", "rejected by the hub");
+        spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);
+      }
+      done.push_back(std::move(ack));
+    }
+    return sender_.OnAcks(done);
+  }
+
+  void OnRecords(json& f) {
+    auto records = WireFrame::TakeArray(f, "records");
+    if (!records.ok()) return;
+    if (priority_fetch_outstanding_ && WireFrame::IntOr(f, "id", -1) == priority_fetch_id_) {
+      applier_.AddPriority(WithGseq(*records));
+      return;
+    }
+    if (!fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_) return;
+    for (auto& r : WithGseq(*records)) fetch_buffer_.push_back(std::move(r));
+  }
+
+  // The records of `array` that carry a gseq, moved out.
+  static std::vector<json> WithGseq(json& array) {
+    std::vector<json> out;
+    for (auto& r : array) {
+      if (r.is_object() && r.contains("gseq")) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  common::Status OnUpto(const json& f) {
+    auto upto = WireFrame::GetInt(f, "upto");
+    auto head = WireFrame::GetInt(f, "head");
+    if (upto.ok() && priority_fetch_outstanding_ &&
+        WireFrame::IntOr(f, "id", -1) == priority_fetch_id_) {
+      priority_fetch_outstanding_ = false;
+      if (head.ok()) NoteHead(*head);
+      // A hub that does not know the lane answered with everything: stop.
+      const bool lane = WireFrame::StringOr(f, "lane", "") == frame::kPriorityLane;
+      if (lane && *upto < hub_head_) RequestPriorityFetch(*upto + 1);  // more than one answer
+      CEN_RETURN_IF_ERROR(ApplyPriorityLane());
+      return common::Status::Ok();
+    }
+    if (!upto.ok() || !fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_)
+      return common::Status::Ok();  // a late answer to an abandoned FETCH
+    if (head.ok()) NoteHead(*head);
+    // RECORDS arrive in gseq order (one FETCH, one connection); anything out
+    // of order or outside (cursor, upto] is dropped rather than trusted.
+    std::vector<json> batch;
+    int64_t previous = replica_.cursor();
+    for (auto& r : fetch_buffer_) {
+      const int64_t g = WireFrame::IntOr(r, "gseq", 0);
+      if (g > previous && g <= *upto) {
+        previous = g;
+        batch.push_back(std::move(r));
+      }
+    }
+    fetch_buffer_.clear();
+    fetch_outstanding_ = false;
+    applier_.AddRange(WireFrame::IntOr(f, "from", replica_.cursor() + 1), *upto, std::move(batch));
+    // Catching up: the next slice is asked for once the backlog has room.
+    fetch_more_ = hub_head_ > applier_.Covered();
+    FetchMoreIfRoom();
+    return common::Status::Ok();
+  }
+
+  void FetchMoreIfRoom() {
+    if (!fetch_more_ || applier_.buffered_records() >= kMaxBufferedFeed) return;
+    fetch_more_ = false;
+    RequestFetchIfBehind(/*now=*/true);
+  }
+
+  void NoteHead(int64_t head) { hub_head_ = std::max(hub_head_, head); }
+
+  // Reads a bounded number of feed messages into the applier; past
+  // kMaxBufferedFeed buffered records the rest waits in the socket.
+  common::Status DrainFeed() {
+    const auto started = SteadyClock::now();
+    // Left unread with a full buffer, the feed is not silent: no FETCH for it.
+    if (applier_.buffered_records() >= kMaxBufferedFeed) last_feed_ = started;
+    const auto until = started + kDrainBudget;
+    for (int i = 0; i < kMaxDrainPerTurn && applier_.buffered_records() < kMaxBufferedFeed &&
+                    SteadyClock::now() < until;
+         ++i) {
+      auto body = link_.ReceiveFeed(HubLink::Feed::kBulk);
+      if (!body) break;
+      auto f = WireFrame::Decode(body->to_string_view());
+      if (!f.ok()) continue;
+      const std::string type = WireFrame::Type(*f);
+      if (type == frame::kHead) {
+        if (auto h = WireFrame::GetInt(*f, "head"); h.ok()) NoteHead(*h);
+        if (auto e = WireFrame::GetString(*f, "epoch");
+            e.ok() && !replica_.epoch().empty() && *e != replica_.epoch()) {
+          SendHello();  // the WELCOME answer decides about rebuilding
+        }
+        continue;
+      }
+      if (type != frame::kBatch) continue;
+      last_feed_ = SteadyClock::now();  // heartbeats alone leave the feed silent
+      if (WireFrame::StringOr(*f, "epoch", "") != replica_.epoch()) {
+        SendHello();  // a different hub answers at this address; WELCOME decides
+        continue;
+      }
+      auto first = WireFrame::GetInt(*f, "first");
+      auto last = WireFrame::GetInt(*f, "last");
+      auto records = WireFrame::TakeArray(*f, "records");
+      if (!first.ok() || !last.ok() || !records.ok() || *last < *first) continue;
+      if (*last <= replica_.cursor()) continue;
+      NoteHead(*last);
+      std::vector<json> visible;
+      for (auto& r : *records) {
+        const int64_t g = r.is_object() ? WireFrame::IntOr(r, "gseq", 0) : 0;
+        if (g >= *first && g <= *last) visible.push_back(std::move(r));
+      }
+      applier_.AddRange(*first, *last, std::move(visible));
+    }
+    RequestFetchIfBehind();
+    return common::Status::Ok();
+  }
+
+  // Urgent and high alerts from the priority feed: applied at once, ahead of
+  // the cursor (the BATCH that also holds them is recognised later).
+  common::Status DrainPriority() {
+    for (int i = 0; i < kMaxDrainPerTurn; ++i) {
+      auto body = link_.ReceiveFeed(HubLink::Feed::kPriority);
+      if (!body) break;
+      auto f = WireFrame::Decode(body->to_string_view());
+      if (!f.ok() || WireFrame::Type(*f) != frame::kPriority) continue;
+      if (WireFrame::StringOr(*f, "epoch", "") != replica_.epoch()) continue;
+      auto records = WireFrame::TakeArray(*f, "records");
+      if (!records.ok()) continue;
+      applier_.AddPriority(WithGseq(*records));
+    }
+    return ApplyPriorityLane();
+  }
+
+  common::Status ApplyPriorityLane() {
+    if (applier_.priority_waiting() == 0) return common::Status::Ok();
+    const auto started = SteadyClock::now();
+    if (!store_.MayTry(started)) return common::Status::Ok();  // kept in memory meanwhile
+    auto applied = applier_.ApplyPriority();
+    if (!applied.ok()) return applied.status();
+    NoteStoreWorks();
+    NoteReceipts();
+    if (*applied > 0) {
+      spdlog::info(
+          "priority lane: {} alert(s) applied ahead of the backlog in {} us", *applied,
+          std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started)
+              .count());
+    }
+    return common::Status::Ok();
+  }
+
+  // One time slice of the in-order backlog; the priority lane goes first.
+  // Matches new alerts against the records already held, when nothing
+  // else waits.
+  common::Status ScanHistory() {
+    auto more = tracker_.ScanHistory(SteadyClock::now() + kScanSlice);
+    if (!more.ok()) return more.status();
+    NoteReceipts();
+    return common::Status::Ok();
+  }
+
+  // Writes record_countries rows in sorted batches: when nothing else waits,
+  // or every kCountryBatchAt records during a long catch-up (queries check
+  // the records not yet in it on their columns, which gets slower as they
+  // pile up).
+  common::Status IndexCountries() {
+    const int64_t pending = replica_.countries_pending_hint();
+    // Nothing pending (also after a Reset mid-batch): nothing under way.
+    if (pending == 0) countries_more_ = false;
+    if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt))
+      return common::Status::Ok();
+    auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice, UrgentWaits());
+    if (!more.ok()) return more.status();
+    countries_more_ = *more;
+    NoteStoreWorks();
+    return common::Status::Ok();
+  }
+
+  // Ends a slice of bulk work early: an urgent alert came in on the priority
+  // feed, or `submit` rang (it may have queued one to send).
+  std::function<bool()> UrgentWaits() {
+    return [this] { return link_.PriorityWaiting() || (bell_ && bell_->Rung()); };
+  }
+
+  // Receipts the tracker queued go out with the next send.
+  void NoteReceipts() {
+    if (tracker_.TakeQueued()) sender_.MarkDirty();
+  }
+
+  common::Status ApplyBacklog() {
+    CEN_RETURN_IF_ERROR(ApplyPriorityLane());
+    if (!applier_.Ready()) return common::Status::Ok();
+    const auto started = SteadyClock::now();
+    if (!store_.MayTry(started)) return common::Status::Ok();
+    // The slice ends early when an urgent alert comes in on the priority
+    // feed, or when `submit` rings (it may have queued one to send).
+    auto applied = applier_.ApplySlice(started + kApplySlice, UrgentWaits());
+    if (!applied.ok()) return applied.status();
+    NoteStoreWorks();
+    NoteReceipts();
+    const auto took = SteadyClock::now() - started;
+    if (took > 2 * kApplySlice) {
+      spdlog::debug("apply slice of {} records took {} ms", *applied,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    }
+    FetchMoreIfRoom();
+    RequestFetchIfBehind();
+    return common::Status::Ok();
+  }
+
+  // Fetches from the cursor when buffered feed batches leave a hole (after
+  // kBehindGrace), or when the hub's head is beyond everything the feed brought
+  // and the feed has been silent for kFeedSilence; at once when `now` (just
+  // connected, or catching up slice by slice).
+  void RequestFetchIfBehind(bool now = false) {
+    if (status_.hub_state != "connected" || fetch_outstanding_) return;
+    // A hole: buffered feed batches that do not continue the cursor.
+    const bool hole = applier_.HasHole();
+    // The head is ahead of everything the feed brought so far; with a full
+    // buffer the rest is still in the feed's socket.
+    const bool missing =
+        hub_head_ > applier_.Covered() && applier_.buffered_records() < kMaxBufferedFeed;
+    if (!hole && !missing) {
+      behind_since_.reset();
+      return;
+    }
+    const auto t = SteadyClock::now();
+    if (!behind_since_) behind_since_ = t;
+    // A hole is repaired soon; a head ahead of the feed may only mean the feed
+    // is still on its way (the head travels on the ingest socket), so wait
+    // until the feed has been silent a while.
+    const bool due =
+        now || (hole && t - *behind_since_ >= kBehindGrace) ||
+        (missing && t - last_feed_ >= kFeedSilence && t - *behind_since_ >= kBehindGrace);
+    if (!due) return;
+    const int64_t id = ++request_counter_;
+    if (Send(WireFrame::Encode({{"t", frame::kFetch},
+                                {"id", id},
+                                {"from", replica_.cursor() + 1},
+                                {"max", kFetchMax}}))) {
+      fetch_id_ = id;
+      fetch_outstanding_ = true;
+      fetch_started_ = t;
+      fetch_buffer_.clear();
+      behind_since_.reset();
+    }
+  }
+
+  common::Status SendOutbox() {
+    if (status_.hub_state != "connected") return common::Status::Ok();
+    const int64_t version = db_->DataVersion();
+    if (version != outbox_data_version_) {
+      outbox_data_version_ = version;
+      sender_.MarkDirty();
+    }
+    return sender_.Pump([this](const std::string& frame) { return Send(frame); });
+  }
+
+  // Imports at most one file from the drop folder every kDropPollEvery, or at
+  // once after a file was handled (a folder of many files drains file by file).
+  void PollDropFolder(SteadyClock::time_point now) {
+    if (!drop_folder_ || now - last_drop_poll_ < kDropPollEvery) return;
+    last_drop_poll_ = now;
+    auto handled = drop_folder_->PollOnce();
+    if (!handled.ok()) {
+      spdlog::warn("drop folder: {}", handled.status().message());
+    } else if (*handled) {
+      sender_.MarkDirty();  // our own commit does not change data_version
+      last_drop_poll_ = SteadyClock::time_point{};
+    }
+  }
+
+  common::Status Tick() {
+    PollDropFolder(SteadyClock::now());
+    const auto now = SteadyClock::now();
+    if (status_.hub_state != "connected" && now - last_hello_ >= kHelloEvery) SendHello();
+    if (status_.hub_state == "connected") {
+      if (link_.FeedSilent(now, kFeedWatchdog)) {
+        spdlog::warn("no feed message (not even a HEAD) for {} s; subscribing again",
+                     std::chrono::duration_cast<std::chrono::seconds>(kFeedWatchdog).count());
+        link_.Resubscribe();
+      }
+      if (sender_.AckOverdue(now, kAckTimeout)) {
+        spdlog::warn("{} records unacknowledged for {} s; sending them again", sender_.in_flight(),
+                     std::chrono::duration_cast<std::chrono::seconds>(kAckTimeout).count());
+        ForgetInFlight();
+      }
+      if (fetch_outstanding_ && now - fetch_started_ > kFetchTimeout) {
+        fetch_outstanding_ = false;
+        fetch_buffer_.clear();
+      }
+      if (now - last_ping_ >= kPingEvery) {
+        auto size = outbox_.Size();
+        Send(WireFrame::Encode({{"t", frame::kPing},
+                                {"replica_gseq", replica_.cursor()},
+                                {"outbox", size.ok() ? *size : 0}}));
+        last_ping_ = now;
+      }
+      // While node.db fails, acknowledgements could not be recorded: nothing
+      // is sent until it works again.
+      if (store_.healthy()) CEN_RETURN_IF_ERROR(SendOutbox());
+      RequestFetchIfBehind();
+    }
+    status_.hub_head = hub_head_;
+    const std::string problem = store_.cause();
+    if (!problem.empty()) {
+      status_.detail = problem;
+      shown_problem_ = problem;
+    } else if (!shown_problem_.empty()) {
+      if (status_.detail == shown_problem_) status_.detail.clear();
+      shown_problem_.clear();
+    }
+    if (problem != written_problem_ || now - last_state_file_write_ >= kStatusEvery) {
+      WriteStateFile();
+      written_problem_ = problem;
+      last_state_file_write_ = now;
+    }
+    if (!(status_ == written_status_) || now - last_status_write_ >= kStatusEvery) {
+      if (!store_.MayTry(now)) return common::Status::Ok();
+      last_status_write_ = now;
+      // The status row is also the probe that finds node.db writable again.
+      CEN_RETURN_IF_ERROR(status_.Write(*db_));
+      written_status_ = status_;
+      NoteStoreWorks();
+    }
+    return common::Status::Ok();
+  }
+
+  std::string data_dir_;
+  std::optional<AgentDoorbell> bell_;
+  common::Database* db_;
+  NodeConfig config_;
+  common::CurveKeys keys_;
+  Outbox outbox_;
+  Replica replica_;
+  zmq::context_t ctx_;
+  HubLink link_;
+
+  AgentStatus status_;
+  AgentStatus written_status_;
+  common::StoreHealth store_{"node.db"};
+  std::optional<common::StateFile> state_file_;
+  std::string written_problem_;
+  std::string shown_problem_;  // the store problem in status_.detail, if any
+  SteadyClock::time_point last_state_file_write_{};
+  int64_t hub_head_ = 0;
+
+  int64_t outbox_data_version_ = -1;
+
+  FeedApplier applier_;
+  bool countries_more_ = false;  // IndexCountries has a batch under way
+  OutboxSender sender_;
+  HookRunner hooks_;
+  AlertTracker tracker_;
+  bool fetch_outstanding_ = false;
+  bool fetch_more_ = false;  // a FETCH answer ended below the head: ask for the next
+  bool priority_fetch_outstanding_ = false;
+  int64_t priority_fetch_id_ = 0;
+  int64_t request_counter_ = 0;  // FETCH ids: 1, 2, 3, ... for the life of the process
+  int64_t fetch_id_ = 0;         // of the FETCH in flight; answers to older ones are dropped
+  std::vector<json> fetch_buffer_;
+
+  SteadyClock::time_point last_hello_{};
+  SteadyClock::time_point last_ping_{};
+  SteadyClock::time_point fetch_started_{};
+  SteadyClock::time_point last_feed_{};
+  std::optional<SteadyClock::time_point> behind_since_;
+  SteadyClock::time_point last_status_write_{};
+  std::optional<DropFolder> drop_folder_;
+  SteadyClock::time_point last_drop_poll_{};
+};
+
+}  // namespace
+
+common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
+  auto config = NodeConfig::Load(data_dir_);
+  if (!config.ok()) return config.status();
+  if (!overrides_.drop_dir.empty()) config->drop_dir = overrides_.drop_dir;
+  if (!overrides_.on_alert.empty()) config->on_alert = overrides_.on_alert;
+  if (!overrides_.on_hit.empty()) config->on_hit = overrides_.on_hit;
+  auto keys = common::CurveKeys::Load(data_dir_);
+  if (!keys.ok()) return keys.status();
+  auto lock = InstanceLock::Acquire(data_dir_);
+  if (!lock.ok()) return lock.status();
+  auto db = NodeSchema::OpenForAgent(data_dir_);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));
+  // Checkpoints run on a thread of their own: inside an apply slice they
+  // held the loop (and an urgent alert) for 50-150 ms.
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
+  auto checkpointer = common::WalCheckpointer::Start(db->path());
+  if (!checkpointer.ok()) return checkpointer.status();
+  // `cen-node drop` holds the write lock for a whole file (about a minute for
+  // a million rows here): the agent waits for it rather than fail.
+  db->SetBusyTimeout(static_cast<int>(kDropLockWait.count()));
+  AgentLoop loop(data_dir_, &*db, std::move(*config), std::move(*keys));
+  return loop.Run(stop);
+}
+
+}  // namespace cen::node

@@ -1,0 +1,498 @@
+#include "node/agent/replica.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "common/json_text.h"
+#include "common/wire_frame.h"
+
+namespace cen::node {
+
+using nlohmann::json;
+
+namespace {
+
+std::optional<std::string> Text(const json& rec, const char* key) {
+  auto it = rec.find(key);
+  if (it == rec.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+void BindOptional(common::Statement& s, int index, const std::optional<std::string>& v) {
+  if (v) {
+    s.Bind(index, *v);
+  } else {
+    s.BindNull(index);
+  }
+}
+
+// Transit countries in route order: the valid strings of the "transit" array.
+std::vector<std::string> TransitCountries(const json& rec) {
+  std::vector<std::string> out;
+  auto it = rec.find("transit");
+  if (it == rec.end() || !it->is_array()) return out;
+  for (const json& c : *it) {
+    if (c.is_string()) out.push_back(c.get<std::string>());
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, char separator) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (!out.empty()) out += separator;
+    out += p;
+  }
+  return out;
+}
+
+// The date analysts filter on: a seizure's seizure_date, or the calendar date
+// an alert was issued (the date part of issued_at, as the issuer wrote it).
+std::optional<std::string> EventDate(const json& rec, const std::string& kind) {
+  auto date = Text(rec, kind == "seizure" ? "seizure_date" : "issued_at");
+  if (date && date->size() >= 10) return date->substr(0, 10);
+  return std::nullopt;
+}
+
+// The free-text columns of records_fts, in order.
+constexpr const char* kTextFields[] = {"description", "location", "concealment", "title", "body"};
+
+// The columns of `records` that make a record's record_countries rows, in
+// this order, for SELECT lists.
+constexpr const char* kCountryColumns =
+    "r.reporting_country, r.departure, r.transit, r.destination, IFNULL(r.commodity, ''), "
+    "IFNULL(r.event_date, '')";
+
+}  // namespace
+
+// The statements Apply runs for each record, prepared once per batch.
+struct Replica::Statements {
+  common::Statement find;
+  common::Statement insert_record;
+  common::Statement insert_document;
+  common::Statement retire;
+  common::Statement delete_record;
+  common::Statement delete_document;
+  common::Statement insert_history;
+  common::Statement insert_pending;
+  common::Statement delete_pending;
+  common::Statement delete_country;
+  common::Statement insert_text;
+  common::Statement delete_text;
+  common::Statement cursor;
+  common::Statement upsert_receipt;
+  common::Statement upsert_link;
+  common::Statement insert_country;
+  common::Statement countries_done;
+
+  // Every statement ready to bind again (a failed step may have left one
+  // part-way).
+  void ResetAll() {
+    for (common::Statement* s :
+         {&find, &insert_record, &insert_document, &retire, &delete_record, &delete_document,
+          &insert_history, &insert_pending, &delete_pending, &delete_country, &insert_text,
+          &delete_text, &cursor, &upsert_receipt, &upsert_link, &insert_country, &countries_done})
+      s->Reset();
+  }
+
+  static common::Result<Statements> Prepare(common::Database& db) {
+    const std::string sql[] = {
+        std::string("SELECT r.gseq, r.version, d.doc, ") + kCountryColumns +
+            " FROM records r JOIN documents d ON d.gseq = r.gseq WHERE r.uuid = ?",
+        "INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
+        "received_at, event_date, commodity, reporting_country, departure, destination, transit, "
+        "hs_code, transport_mode, quantity, unit, priority) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO documents(gseq, doc) VALUES (?, ?)",
+        "INSERT OR IGNORE INTO version_history(gseq, uuid, version, origin, received_at, doc) "
+        "SELECT r.gseq, r.uuid, r.version, r.origin, r.received_at, d.doc "
+        "FROM records r JOIN documents d ON d.gseq = r.gseq WHERE r.gseq = ?",
+        "DELETE FROM records WHERE gseq = ?",
+        "DELETE FROM documents WHERE gseq = ?",
+        "INSERT OR IGNORE INTO version_history(gseq, uuid, version, origin, received_at, doc) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO countries_pending(gseq) VALUES (?)",
+        "DELETE FROM countries_pending WHERE gseq = ?",
+        "DELETE FROM record_countries "
+        "WHERE country = ? AND commodity = ? AND event_date = ? AND role = ? AND record_id = ?",
+        "INSERT INTO records_fts(rowid, description, location, concealment, title, body) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO records_fts(records_fts, rowid, description, location, concealment, title, "
+        "body) VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+        "UPDATE cursor SET gseq=? WHERE id=1",
+        "INSERT INTO receipts(uuid, version, gseq, alert, office, action, at, by, note, "
+        "hit_record, hit_indicator, hit_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(uuid) DO UPDATE SET version=excluded.version, gseq=excluded.gseq, "
+        "action=excluded.action, at=excluded.at, by=excluded.by, note=excluded.note, "
+        "hit_record=excluded.hit_record, hit_indicator=excluded.hit_indicator, "
+        "hit_value=excluded.hit_value WHERE excluded.version > receipts.version",
+        "INSERT INTO alert_links(uuid, target, msg_type, gseq) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(uuid, target) DO UPDATE SET msg_type=excluded.msg_type, gseq=excluded.gseq "
+        "WHERE excluded.gseq > alert_links.gseq",
+        // A record replaced by a newer version since its country batch was
+        // read has left countries_pending (Replica::Retire): its rows are
+        // not written.
+        "INSERT OR IGNORE INTO record_countries(country, commodity, event_date, role, record_id) "
+        "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM countries_pending WHERE gseq = ?5)",
+        "DELETE FROM countries_pending WHERE gseq = ?",
+    };
+    std::vector<common::Statement> p;
+    for (const std::string& text : sql) {
+      auto stmt = db.Prepare(text);
+      if (!stmt.ok()) return stmt.status();
+      p.push_back(std::move(*stmt));
+    }
+    return Statements{std::move(p[0]),  std::move(p[1]),  std::move(p[2]),  std::move(p[3]),
+                      std::move(p[4]),  std::move(p[5]),  std::move(p[6]),  std::move(p[7]),
+                      std::move(p[8]),  std::move(p[9]),  std::move(p[10]), std::move(p[11]),
+                      std::move(p[12]), std::move(p[13]), std::move(p[14]), std::move(p[15]),
+                      std::move(p[16])};
+  }
+};
+
+common::Result<Replica::Statements*> Replica::Prepared() {
+  if (statements_) {
+    statements_->ResetAll();
+    return statements_.get();
+  }
+  auto st = Statements::Prepare(*db_);
+  if (!st.ok()) return st.status();
+  statements_ = std::make_shared<Statements>(std::move(*st));
+  return statements_.get();
+}
+
+common::Status Replica::Load() {
+  auto stmt = db_->Prepare("SELECT epoch, gseq FROM cursor WHERE id=1");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return common::Corruption(db_->path() + ": no replica cursor");
+  epoch_ = stmt->ColumnText(0);
+  cursor_ = stmt->ColumnInt(1);
+  stmt->Reset();
+  auto pending = CountriesPending();
+  if (!pending.ok()) return pending.status();
+  countries_pending_hint_ = *pending;
+  return common::Status::Ok();
+}
+
+common::Status Replica::Apply(const std::vector<json>& records, int64_t new_cursor) {
+  auto used = ApplyUntil(records, new_cursor, std::chrono::steady_clock::time_point::max());
+  return used.ok() ? common::Status::Ok() : used.status();
+}
+
+common::Result<size_t> Replica::ApplyUntil(const std::vector<json>& records, int64_t new_cursor,
+                                           std::chrono::steady_clock::time_point deadline,
+                                           const std::function<bool()>& interrupt) {
+  // How often `interrupt` is asked: a few records' apply time (~0.1 ms each)
+  // is all an urgent alert waits for; asking costs about a microsecond.
+  constexpr size_t kInterruptEvery = 8;
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  auto st = Prepared();
+  if (!st.ok()) return st.status();
+
+  int64_t last = cursor_;
+  size_t used = 0;
+  bool cut = false;
+  for (const json& rec : records) {
+    ++used;
+    const int64_t gseq = common::WireFrame::IntOr(rec, "gseq", 0);
+    if (gseq <= cursor_) continue;
+    bool applied = false;
+    CEN_RETURN_IF_ERROR(ApplyOne(**st, rec, gseq, &applied));
+    last = std::max(last, gseq);
+    if (used < records.size() && (std::chrono::steady_clock::now() >= deadline ||
+                                  (interrupt && used % kInterruptEvery == 0 && interrupt()))) {
+      cut = true;
+      break;
+    }
+  }
+  const int64_t target = cut ? last : std::max(last, new_cursor);
+  CEN_RETURN_IF_ERROR((*st)->cursor.Bind(1, target).Run());
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  cursor_ = target;
+  return used;
+}
+
+common::Result<size_t> Replica::ApplyEarly(const std::vector<json>& records) {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  auto st = Prepared();
+  if (!st.ok()) return st.status();
+  size_t applied_now = 0;
+  for (const json& rec : records) {
+    const int64_t gseq = common::WireFrame::IntOr(rec, "gseq", 0);
+    if (gseq <= cursor_) continue;
+    bool applied = false;
+    CEN_RETURN_IF_ERROR(ApplyOne(**st, rec, gseq, &applied));
+    if (applied) ++applied_now;
+  }
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  return applied_now;
+}
+
+common::Status Replica::ApplyOne(Statements& st, const json& rec, int64_t gseq, bool* applied) {
+  *applied = false;
+  const std::string uuid = common::WireFrame::StringOr(rec, "uuid", "");
+  const int64_t version = common::WireFrame::IntOr(rec, "version", 0);
+  // The text nlohmann's dump would write, invalid UTF-8 replaced (a record
+  // can never make the replica's apply throw), without its per-byte cost.
+  const std::string doc = common::JsonText::Compact(rec);
+  const std::string origin = common::WireFrame::StringOr(rec, "origin", "");
+  const std::string received_at = common::WireFrame::StringOr(rec, "received_at", "");
+  const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
+  auto keep_in_history = [&]() -> common::Status {
+    st.insert_history.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
+    CEN_RETURN_IF_ERROR(st.insert_history.Bind(5, received_at).Bind(6, doc).Run());
+    *applied = db_->Changes() == 1;
+    return common::Status::Ok();
+  };
+  if (kind == "receipt") {
+    CEN_RETURN_IF_ERROR(keep_in_history());
+    return *applied ? KeepReceipt(st, rec, uuid, version, gseq, origin) : common::Status::Ok();
+  }
+
+  auto found = st.find.Bind(1, uuid).Step();
+  if (!found.ok()) return found.status();
+  std::optional<Held> held;
+  if (*found) {
+    held = Held{st.find.ColumnInt(0), st.find.ColumnInt(1), st.find.ColumnText(2), {}};
+    AddCountryRows(st.find, 3, held->gseq, &held->countries);
+  }
+  st.find.Reset();
+  // Already held (the feed and a fetch overlap, or the priority lane applied
+  // it early): nothing more to do.
+  if (held && held->version == version) return common::Status::Ok();
+  // An older version arriving after a newer one (the priority lane) is kept
+  // in the history only: nothing reacts to it.
+  if (held && held->version > version) return keep_in_history();
+  if (held) CEN_RETURN_IF_ERROR(Retire(st, *held));
+  *applied = true;
+  CEN_RETURN_IF_ERROR(Insert(st, rec, uuid, version, gseq, origin, received_at, doc));
+  if (kind == "alert") CEN_RETURN_IF_ERROR(LinkAlert(st, rec, uuid, gseq));
+  return observer_ ? observer_(rec) : common::Status::Ok();
+}
+
+common::Status Replica::Retire(Statements& st, const Held& held) {
+  CEN_RETURN_IF_ERROR(st.retire.Bind(1, held.gseq).Run());
+  for (const CountryRow& r : held.countries) {
+    st.delete_country.Bind(1, r.country).Bind(2, r.commodity).Bind(3, r.event_date);
+    CEN_RETURN_IF_ERROR(st.delete_country.Bind(4, r.role).Bind(5, r.record_id).Run());
+  }
+  const json old = json::parse(held.doc, nullptr, false);
+  if (old.is_object()) {
+    // A contentless full-text table forgets a row only when told its text.
+    st.delete_text.Bind(1, held.gseq);
+    int column = 2;
+    for (const char* field : kTextFields) BindOptional(st.delete_text, column++, Text(old, field));
+    CEN_RETURN_IF_ERROR(st.delete_text.Run());
+  }
+  CEN_RETURN_IF_ERROR(st.delete_pending.Bind(1, held.gseq).Run());
+  CEN_RETURN_IF_ERROR(st.delete_document.Bind(1, held.gseq).Run());
+  return st.delete_record.Bind(1, held.gseq).Run();
+}
+
+common::Status Replica::KeepReceipt(Statements& st, const json& rec, const std::string& uuid,
+                                    int64_t version, int64_t gseq, const std::string& origin) {
+  common::Statement& up = st.upsert_receipt;
+  up.Bind(1, uuid).Bind(2, version).Bind(3, gseq);
+  up.Bind(4, common::WireFrame::StringOr(rec, "alert", "")).Bind(5, origin);
+  up.Bind(6, common::WireFrame::StringOr(rec, "action", ""))
+      .Bind(7, common::WireFrame::StringOr(rec, "at", ""));
+  BindOptional(up, 8, Text(rec, "by"));
+  BindOptional(up, 9, Text(rec, "note"));
+  const auto hit = rec.find("hit");
+  const bool has_hit = hit != rec.end() && hit->is_object();
+  BindOptional(up, 10, has_hit ? Text(*hit, "record") : std::nullopt);
+  BindOptional(up, 11, has_hit ? Text(*hit, "indicator") : std::nullopt);
+  BindOptional(up, 12, has_hit ? Text(*hit, "value") : std::nullopt);
+  return up.Run();
+}
+
+common::Status Replica::LinkAlert(Statements& st, const json& rec, const std::string& uuid,
+                                  int64_t gseq) {
+  const std::string msg_type = common::WireFrame::StringOr(rec, "msg_type", "alert");
+  if (msg_type != "update" && msg_type != "cancel") return common::Status::Ok();
+  const auto references = rec.find("references");
+  if (references == rec.end() || !references->is_array()) return common::Status::Ok();
+  for (const json& target : *references) {
+    if (!target.is_string()) continue;
+    st.upsert_link.Bind(1, uuid).Bind(2, target.get<std::string>()).Bind(3, msg_type);
+    CEN_RETURN_IF_ERROR(st.upsert_link.Bind(4, gseq).Run());
+  }
+  return common::Status::Ok();
+}
+
+common::Status Replica::Insert(Statements& st, const json& rec, const std::string& uuid,
+                               int64_t version, int64_t gseq, const std::string& origin,
+                               const std::string& received_at, const std::string& doc) {
+  const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
+  const std::vector<std::string> transit = TransitCountries(rec);
+  common::Statement& in = st.insert_record;
+  in.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, kind).Bind(5, origin);
+  in.Bind(6, common::WireFrame::StringOr(rec, "ref", ""))
+      .Bind(7, common::WireFrame::StringOr(rec, "scope", "global"));
+  in.Bind(8, common::WireFrame::StringOr(rec, "handling", "H0")).Bind(9, received_at);
+  BindOptional(in, 10, EventDate(rec, kind));
+  BindOptional(in, 11, Text(rec, "commodity"));
+  BindOptional(in, 12, Text(rec, "reporting_country"));
+  BindOptional(in, 13, Text(rec, "departure"));
+  BindOptional(in, 14, Text(rec, "destination"));
+  BindOptional(in, 15, transit.empty() ? std::nullopt : std::optional(Join(transit, ';')));
+  BindOptional(in, 16, Text(rec, "hs_code"));
+  if (auto m = rec.find("transport_mode"); m != rec.end() && m->is_number_integer()) {
+    in.Bind(17, m->get<int64_t>());
+  } else {
+    in.BindNull(17);
+  }
+  if (auto q = rec.find("quantity"); q != rec.end() && q->is_number()) {
+    in.Bind(18, q->get<double>());
+  } else {
+    in.BindNull(18);
+  }
+  BindOptional(in, 19, Text(rec, "unit"));
+  BindOptional(in, 20, Text(rec, "priority"));
+  CEN_RETURN_IF_ERROR(in.Run());
+  CEN_RETURN_IF_ERROR(st.insert_document.Bind(1, gseq).Bind(2, doc).Run());
+
+  // Its record_countries rows come with the next batch (IndexCountries).
+  CEN_RETURN_IF_ERROR(st.insert_pending.Bind(1, gseq).Run());
+  ++countries_pending_hint_;
+  st.insert_text.Bind(1, gseq);
+  int column = 2;
+  for (const char* field : kTextFields) BindOptional(st.insert_text, column++, Text(rec, field));
+  return st.insert_text.Run();
+}
+
+common::Status Replica::Reset(const std::string& epoch) {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(
+      db_->Exec("DELETE FROM records; DELETE FROM documents; DELETE FROM version_history; "
+                "DELETE FROM countries_pending; DELETE "
+                "FROM record_countries; "
+                "INSERT INTO records_fts(records_fts) VALUES ('delete-all'); "
+                "DELETE FROM receipts; DELETE FROM alert_links; DELETE FROM hit_scans;"));
+  auto stmt = db_->Prepare("UPDATE cursor SET epoch=?, gseq=0 WHERE id=1");
+  if (!stmt.ok()) return stmt.status();
+  CEN_RETURN_IF_ERROR(stmt->Bind(1, epoch).Run());
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  epoch_ = epoch;
+  cursor_ = 0;
+  country_batch_.reset();
+  countries_pending_hint_ = 0;
+  return common::Status::Ok();
+}
+
+void Replica::AddCountryRows(common::Statement& stmt, int first, int64_t gseq,
+                             std::vector<CountryRow>* out) {
+  const std::string commodity = stmt.ColumnText(first + 4);
+  const std::string date = stmt.ColumnText(first + 5);
+  auto add = [&](const char* role, std::string country) {
+    out->push_back({std::move(country), commodity, date, role, gseq});
+  };
+  if (!stmt.ColumnIsNull(first)) add("reporting", stmt.ColumnText(first));
+  if (!stmt.ColumnIsNull(first + 1)) add("departure", stmt.ColumnText(first + 1));
+  if (!stmt.ColumnIsNull(first + 2)) {
+    // transit holds the route's transit countries joined with ';'.
+    const std::string transit = stmt.ColumnText(first + 2);
+    size_t start = 0;
+    while (start <= transit.size()) {
+      const size_t end = std::min(transit.find(';', start), transit.size());
+      add("transit", transit.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (!stmt.ColumnIsNull(first + 3)) add("destination", stmt.ColumnText(first + 3));
+}
+
+common::Status Replica::LoadCountryBatch() {
+  // 50,000 records (about 160,000 rows) read and sorted in one go: the
+  // agent's loop waits for it, urgent alerts included.
+  constexpr int kBatchRecords = 50000;
+  auto stmt = db_->Prepare(std::string("SELECT p.gseq, ") + kCountryColumns +
+                           " FROM countries_pending p JOIN records r ON r.gseq = p.gseq "
+                           "ORDER BY p.gseq LIMIT ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, int64_t{kBatchRecords});
+  CountryBatch batch;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const int64_t gseq = stmt->ColumnInt(0);
+    AddCountryRows(*stmt, 1, gseq, &batch.rows);
+    batch.gseqs.push_back(gseq);
+  }
+  std::sort(batch.rows.begin(), batch.rows.end(), [](const CountryRow& a, const CountryRow& b) {
+    return std::tie(a.country, a.commodity, a.event_date, a.role, a.record_id) <
+           std::tie(b.country, b.commodity, b.event_date, b.role, b.record_id);
+  });
+  country_batch_ = std::move(batch);
+  return common::Status::Ok();
+}
+
+common::Result<bool> Replica::IndexCountries(std::chrono::steady_clock::time_point deadline,
+                                             const std::function<bool()>& interrupt) {
+  auto more = IndexCountrySlice(deadline, interrupt);
+  // A slice rolled back: the batch is read again from countries_pending next
+  // time (rows already written are ignored), so none is skipped.
+  if (!more.ok()) country_batch_.reset();
+  return more;
+}
+
+common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_point deadline,
+                                                const std::function<bool()>& interrupt) {
+  // Read (outside the write lock: only this connection writes the replica)
+  // before the slice's transaction, whose time then goes to writing.
+  if (!country_batch_) CEN_RETURN_IF_ERROR(LoadCountryBatch());
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  CountryBatch& b = *country_batch_;
+  auto st = Prepared();
+  if (!st.ok()) return st.status();
+  common::Statement* insert = &(*st)->insert_country;
+  common::Statement* done = &(*st)->countries_done;
+  size_t work = 0;
+  auto more_time = [&] {
+    return ++work % 64 != 0 ||
+           (std::chrono::steady_clock::now() < deadline && !(interrupt && interrupt()));
+  };
+  while (b.next_row < b.rows.size() && more_time()) {
+    const CountryRow& r = b.rows[b.next_row++];
+    insert->Bind(1, r.country).Bind(2, r.commodity).Bind(3, r.event_date).Bind(4, r.role);
+    CEN_RETURN_IF_ERROR(insert->Bind(5, r.record_id).Run());
+  }
+  while (b.next_row == b.rows.size() && b.next_gseq < b.gseqs.size() && more_time())
+    CEN_RETURN_IF_ERROR(done->Bind(1, b.gseqs[b.next_gseq++]).Run());
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  if (b.next_row < b.rows.size() || b.next_gseq < b.gseqs.size()) return true;
+  country_batch_.reset();
+  auto left = CountriesPending();
+  if (!left.ok()) return left.status();
+  countries_pending_hint_ = *left;
+  return *left > 0;
+}
+
+common::Result<int64_t> Replica::CountriesPending() {
+  auto n = db_->QueryInt("SELECT count(*) FROM countries_pending");
+  if (!n.ok()) return n.status();
+  return n->value_or(0);
+}
+
+common::Status Replica::SetEpoch(const std::string& epoch) {
+  auto stmt = db_->Prepare("UPDATE cursor SET epoch=? WHERE id=1");
+  if (!stmt.ok()) return stmt.status();
+  CEN_RETURN_IF_ERROR(stmt->Bind(1, epoch).Run());
+  epoch_ = epoch;
+  return common::Status::Ok();
+}
+
+common::Result<int64_t> Replica::Count() {
+  auto n = db_->QueryInt("SELECT count(*) FROM records");
+  if (!n.ok()) return n.status();
+  return n->value_or(0);
+}
+
+}  // namespace cen::node

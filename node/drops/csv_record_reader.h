@@ -1,0 +1,53 @@
+// CSV drops: a header row of canonical field names, then one record per row.
+// An empty cell leaves its field out. Numbers are written as in JSON (a point
+// for decimals); list fields join their items with ';' (containers
+// "MSCU1234565;TGHU6543210"); offenders are NAT/GENDER/AGE items
+// ("CO/M/34;ES/F/"); alert indicators are columns named indicators.containers,
+// indicators.vessel_imo, indicators.companies, indicators.hs_codes and
+// indicators.routes (routes "CO>ES>NL;EC>BE"). docs/DROPS.md has the details.
+//
+//   CsvRecordReader reader(in);  // any std::istream, an in-memory buffer too
+//   std::vector<DropIssue> issues;
+//   if (!reader.Start(issues)) ...  // the header is wrong: no row can be read
+//
+// Not thread-safe; no global state.
+#pragma once
+
+#include <istream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node/drops/csv_reader.h"
+#include "node/drops/drop_record_reader.h"
+
+namespace cen::node {
+
+class CsvRecordReader : public DropRecordReader {
+ public:
+  explicit CsvRecordReader(std::istream& in) : csv_(in) {}
+
+  bool Start(std::vector<DropIssue>& issues) override;
+  bool Next(nlohmann::json& record, std::vector<DropIssue>& issues) override;
+  int64_t line() const override { return csv_.line(); }
+  size_t ColumnOf(std::string_view field) const override;
+  uint64_t bytes_read() const override { return csv_.bytes_read(); }
+  bool has_columns() const override { return true; }
+  void WriteRejectHeader(std::ostream& out) const override;
+  std::string RejectPrefix() const override;
+
+ private:
+  struct Column {
+    std::string name;
+    int type;  // index into the column table's types
+  };
+  void Convert(size_t column, const std::string& cell, nlohmann::json& record,
+               std::vector<DropIssue>& issues) const;
+
+  CsvReader csv_;
+  std::vector<std::string> header_;
+  std::vector<Column> columns_;
+};
+
+}  // namespace cen::node

@@ -1,0 +1,101 @@
+#include "node/drops/drop_folder.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "common/clock.h"
+#include "node/drops/drop_importer.h"
+
+namespace cen::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kMaxEntries = 10000;       // names read per poll
+constexpr size_t kMaxErrorLines = 1000;  // lines written to FILE.errors
+
+bool IsCandidate(const fs::directory_entry& entry) {
+  const std::string name = entry.path().filename().string();
+  if (name.empty() || name.front() == '.') return false;
+  if (name.ends_with(".tmp") || name.ends_with(".part")) return false;
+  std::error_code ec;
+  return entry.is_regular_file(ec);
+}
+
+// `dir`/`name`, or `dir`/`name`.<time> when that is taken.
+fs::path FreeTarget(const fs::path& dir, const std::string& name) {
+  fs::path target = dir / name;
+  std::error_code ec;
+  if (fs::exists(target, ec)) target = dir / (name + "." + common::Clock::NowRfc3339());
+  return target;
+}
+
+}  // namespace
+
+common::Status DropFolder::Prepare() {
+  std::error_code ec;
+  for (const fs::path& p : {fs::path(dir_), fs::path(dir_) / "done", fs::path(dir_) / "failed"}) {
+    fs::create_directories(p, ec);
+    if (ec)
+      return common::Internal("cannot create the drop folder " + p.string() + ": " + ec.message());
+  }
+  return common::Status::Ok();
+}
+
+common::Result<bool> DropFolder::PollOnce() {
+  std::error_code ec;
+  std::optional<fs::path> first;
+  int seen = 0;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end && seen < kMaxEntries;
+       it.increment(ec), ++seen) {
+    if (IsCandidate(*it) && (!first || it->path().filename() < first->filename())) {
+      first = it->path();
+    }
+  }
+  if (ec) return common::Unavailable("cannot read the drop folder " + dir_ + ": " + ec.message());
+  if (!first) return false;
+
+  const std::string name = first->filename().string();
+  std::ostringstream errors;
+  std::istringstream no_stdin;
+  DropSettings settings;
+  settings.max_errors = kMaxErrorLines;
+  DropImporter importer(db_, settings);
+  // done/ means durable; the agent's own settings come back after the import.
+  CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
+  CEN_RETURN_IF_ERROR(db_->Exec(DropImporter::kCachePragma));
+  DropSummary summary = importer.ImportFile(first->string(), no_stdin, errors);
+  CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
+  CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA cache_size=-2000"));  // SQLite's default
+  const common::StatusCode code = summary.status.code();
+  const bool file_at_fault = code == common::StatusCode::kInvalidInput ||
+                             code == common::StatusCode::kUsage ||
+                             code == common::StatusCode::kNotFound;
+  if (!summary.status.ok() && !file_at_fault) {
+    spdlog::warn("drop folder: {}: {}; will try again", name, summary.status.message());
+    return summary.status;
+  }
+
+  const fs::path folder = summary.status.ok() ? fs::path(dir_) / "done" : fs::path(dir_) / "failed";
+  const fs::path target = FreeTarget(folder, name);
+  if (!summary.status.ok()) {
+    std::ofstream report(target.string() + ".errors", std::ios::trunc);
+    report << errors.str() << summary.status.message() << "\n" << summary.Line() << "\n";
+    if (!report) return common::Internal("cannot write " + target.string() + ".errors");
+  }
+  fs::rename(*first, target, ec);
+  if (ec) return common::Internal("cannot move " + first->string() + ": " + ec.message());
+  if (summary.status.ok()) {
+    spdlog::info("drop folder: {}", summary.Line());
+  } else {
+    spdlog::warn("drop folder: {}: {}; see {}.errors", name, summary.status.message(),
+                 target.string());
+  }
+  return true;
+}
+
+}  // namespace cen::node

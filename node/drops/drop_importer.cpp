@@ -1,0 +1,242 @@
+#include "node/drops/drop_importer.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <ostream>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/csv_writer.h"
+#include "common/record_validator.h"
+#include "node/drops/csv_record_reader.h"
+#include "node/drops/drop_progress.h"
+#include "node/drops/ndjson_record_reader.h"
+#include "node/drops/validated_rows.h"
+#include "node/store/outbox.h"
+
+namespace cen::node {
+namespace {
+
+using nlohmann::json;
+
+// An Outbox::Queue() refusal "LABEL: field: reason" as an issue of `line`.
+DropIssue FromOutbox(const std::string& message, const std::string& label, int64_t line,
+                     const DropRecordReader& reader) {
+  std::string_view rest(message);
+  if (rest.starts_with(label + ": ")) rest.remove_prefix(label.size() + 2);
+  const size_t colon = rest.find(": ");
+  const std::string field(rest.substr(0, colon));
+  const std::string reason(colon == std::string_view::npos ? "" : rest.substr(colon + 2));
+  return {line, reader.ColumnOf(field), field, reason};
+}
+
+}  // namespace
+
+std::string DropSummary::Line() const {
+  const auto Grouped = DropProgress::Grouped;
+  std::string text = file + ": " + Grouped(rows) + (rows == 1 ? " row: " : " rows: ") +
+                     Grouped(added) + " new, " + Grouped(amended) + " amended, " +
+                     Grouped(unchanged) + " unchanged, " + Grouped(rejected) + " rejected";
+  if (seconds > 0 && rows > 0) {
+    text += " (" + Grouped(static_cast<int64_t>(static_cast<double>(rows) / seconds)) + " rows/s)";
+  }
+  if (dry_run) {
+    text += "; dry run, nothing imported";
+  } else if (!imported) {
+    text += "; nothing imported";
+  } else if (!rejects_file.empty()) {
+    text += "; refused rows in " + rejects_file;
+  }
+  return text;
+}
+
+json DropSummary::ToJson() const {
+  json out = {{"file", file},         {"rows", rows},           {"new", added},
+              {"amended", amended},   {"unchanged", unchanged}, {"rejected", rejected},
+              {"imported", imported}, {"dry_run", dry_run},     {"seconds", seconds}};
+  if (!rejects_file.empty()) out["rejects_file"] = rejects_file;
+  if (!status.ok()) out["error"] = status.message();
+  return out;
+}
+
+common::Result<DropFormat> DropImporter::FormatOf(std::string_view path) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".csv" || ext == ".CSV") return DropFormat::kCsv;
+  if (ext == ".ndjson" || ext == ".jsonl" || ext == ".json") return DropFormat::kNdjson;
+  return common::UsageError(std::string(path) +
+                            ": cannot tell the format from the name; name it .csv or .ndjson, "
+                            "or give --format csv|ndjson");
+}
+
+DropSummary DropImporter::ImportFile(const std::string& path, std::istream& stdin_stream,
+                                     std::ostream& err, DropProgress* progress) {
+  const bool is_stdin = path == "-";
+  DropSummary failed;
+  failed.file = is_stdin ? "<stdin>" : path;
+  failed.dry_run = settings_.dry_run;
+  DropFormat format = DropFormat::kNdjson;
+  if (settings_.format) {
+    format = *settings_.format;
+  } else if (!is_stdin) {
+    auto by_name = FormatOf(path);
+    if (!by_name.ok()) {
+      failed.status = by_name.status();
+      return failed;
+    }
+    format = *by_name;
+  }
+  std::ifstream file;
+  uint64_t size = 0;
+  if (!is_stdin) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      failed.status = common::NotFound("cannot read " + path + ": no such file");
+      return failed;
+    }
+    size = std::filesystem::file_size(path, ec);
+    file.open(path, std::ios::binary);
+    if (!file) {
+      failed.status = common::NotFound("cannot read " + path);
+      return failed;
+    }
+  }
+  std::istream& in = is_stdin ? stdin_stream : file;
+  std::unique_ptr<DropRecordReader> reader;
+  if (format == DropFormat::kCsv) {
+    reader = std::make_unique<CsvRecordReader>(in);
+  } else {
+    reader = std::make_unique<NdjsonRecordReader>(in);
+  }
+  return Import(*reader, failed.file, is_stdin ? "" : path + ".rejects.csv", err, progress, size);
+}
+
+DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& name,
+                                 const std::string& rejects_path, std::ostream& err,
+                                 DropProgress* progress, uint64_t total_bytes) {
+  const auto started = std::chrono::steady_clock::now();
+  DropSummary summary;
+  summary.file = name;
+  summary.dry_run = settings_.dry_run;
+  size_t problems = 0;
+  const auto report = [&](const DropIssue& issue) {
+    if (problems++ < settings_.max_errors) err << issue.Text(name) << "\n";
+  };
+  const auto finish = [&](common::Status status) {
+    if (progress != nullptr) progress->Finish();
+    if (problems > settings_.max_errors) {
+      err << name << ": " << problems - settings_.max_errors << " more problem(s) not shown\n";
+    }
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary.status = std::move(status);
+    return summary;
+  };
+
+  std::vector<DropIssue> issues;
+  if (!reader.Start(issues)) {
+    for (const auto& issue : issues) report(issue);
+    return finish(common::InvalidInput(name + ": cannot read the file; nothing was imported"));
+  }
+  if (progress != nullptr) progress->Start(total_bytes);
+  if (settings_.partial && rejects_path.empty() && !settings_.dry_run) {
+    return finish(common::UsageError("--partial needs a file, not standard input"));
+  }
+
+  // One validator for the whole file: "today" is read once.
+  const common::RecordValidator validator(common::KeyPolicy::kRefuseUnknown,
+                                          common::Clock::TodayUtc());
+  const bool keep_rejects = settings_.partial && !settings_.dry_run;
+  Outbox outbox(db_);
+  if (common::Status begun = outbox.BeginQueue(); !begun.ok()) return finish(begun);
+  bool queueing = true;  // false once an all-or-nothing file has an invalid row
+  std::ofstream rejects;
+  std::string label;
+  ValidatedRows rows(reader, validator, keep_rejects);
+  std::vector<ValidatedRow> batch;
+  while (rows.NextBatch(batch)) {
+    for (ValidatedRow& row : batch) {
+      ++summary.rows;
+      if (row.issues.empty() && queueing) {
+        label = name + ":" + std::to_string(row.line);
+        auto queued = outbox.Queue(row.record, label);
+        if (queued.ok()) {
+          switch (queued->disposition) {
+            case Outbox::Disposition::kNew:
+              ++summary.added;
+              break;
+            case Outbox::Disposition::kAmended:
+              ++summary.amended;
+              break;
+            case Outbox::Disposition::kUnchanged:
+              ++summary.unchanged;
+              break;
+          }
+        } else if (queued.status().code() == common::StatusCode::kInvalidInput) {
+          row.issues.push_back(FromOutbox(queued.status().message(), label, row.line, reader));
+        } else {
+          outbox.AbortQueue();
+          return finish(queued.status());
+        }
+      }
+      if (row.issues.empty()) continue;
+      ++summary.rejected;
+      std::string reasons;
+      for (const auto& issue : row.issues) {
+        report(issue);
+        if (!reasons.empty()) reasons += "; ";
+        reasons += issue.field + ": " + issue.reason;
+      }
+      if (!settings_.partial && queueing) {
+        outbox.AbortQueue();  // nothing from this file will be imported: free the lock now
+        queueing = false;
+      }
+      if (keep_rejects) {
+        if (!rejects.is_open()) {
+          rejects.open(rejects_path, std::ios::binary | std::ios::trunc);
+          if (!rejects) {
+            outbox.AbortQueue();
+            return finish(common::Internal("cannot write " + rejects_path));
+          }
+          reader.WriteRejectHeader(rejects);
+          summary.rejects_file = rejects_path;
+        }
+        rejects << row.reject_prefix;
+        common::CsvWriter::WriteField(rejects, reasons);
+        rejects << "\r\n";
+      }
+    }
+    if (progress != nullptr) progress->Update(summary.rows, rows.bytes_read());
+  }
+  if (common::Status read = rows.status(); !read.ok()) {
+    outbox.AbortQueue();
+    return finish(read);
+  }
+
+  if (summary.rejected > 0 && !settings_.partial) {
+    summary.added = summary.amended = summary.unchanged = 0;
+    return finish(common::InvalidInput(std::to_string(summary.rejected) + " invalid row(s) in " +
+                                       name + "; nothing was imported"));
+  }
+  if (settings_.dry_run) {
+    outbox.AbortQueue();
+    return finish(summary.rejected > 0 ? common::InvalidInput(std::to_string(summary.rejected) +
+                                                              " invalid row(s) in " + name)
+                                       : common::Status::Ok());
+  }
+  if (rejects.is_open()) {
+    rejects.close();
+    if (!rejects) return finish(common::Internal("cannot write " + rejects_path));
+  }
+  if (common::Status committed = outbox.CommitQueue(); !committed.ok()) return finish(committed);
+  summary.imported = true;
+  if (summary.rejected > 0) {
+    return finish(common::InvalidInput(std::to_string(summary.rejected) + " row(s) of " + name +
+                                       " refused, written to " + rejects_path +
+                                       "; the other rows were imported"));
+  }
+  return finish(common::Status::Ok());
+}
+
+}  // namespace cen::node

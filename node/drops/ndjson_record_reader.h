@@ -1,0 +1,33 @@
+// NDJSON drops: one JSON object per line, the format `cen-node submit` reads.
+// Blank lines are skipped. Reads any std::istream, an in-memory buffer too.
+//
+//   NdjsonRecordReader reader(in);
+//
+// Not thread-safe; no global state.
+#pragma once
+
+#include <istream>
+
+#include "node/drops/drop_record_reader.h"
+#include "node/drops/line_reader.h"
+
+namespace cen::node {
+
+class NdjsonRecordReader : public DropRecordReader {
+ public:
+  explicit NdjsonRecordReader(std::istream& in) : lines_(in) {}
+
+  bool Start(std::vector<DropIssue>&) override { return true; }
+  bool Next(nlohmann::json& record, std::vector<DropIssue>& issues) override;
+  int64_t line() const override { return lines_.line(); }
+  size_t ColumnOf(std::string_view) const override { return 0; }
+  uint64_t bytes_read() const override { return lines_.bytes_read(); }
+  void WriteRejectHeader(std::ostream& out) const override;
+  std::string RejectPrefix() const override;
+
+ private:
+  LineReader lines_;
+  std::string_view text_;  // the current line
+};
+
+}  // namespace cen::node

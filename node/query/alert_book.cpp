@@ -1,0 +1,155 @@
+#include "node/query/alert_book.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "common/node_id.h"
+#include "common/record_validator.h"
+#include "common/wire_frame.h"
+
+namespace cen::node {
+
+using nlohmann::json;
+
+namespace {
+
+// What an update may change.
+constexpr const char* kUpdatable[] = {"title",       "body",       "priority", "expires_at",
+                                      "commodity",   "indicators", "handling", "handling_note",
+                                      "source_eval", "info_eval"};
+
+struct Message {
+  std::string uuid, origin, received_at;
+  int64_t gseq;
+  json doc;
+};
+
+}  // namespace
+
+int AlertBook::Alert::rank() const {
+  const std::string priority = Text("priority");
+  if (priority == "urgent") return 0;
+  if (priority == "high") return 1;
+  return 2;
+}
+
+std::string AlertBook::Alert::Text(const char* field) const {
+  return common::WireFrame::StringOr(current, field, "");
+}
+
+const char* AlertBook::Name(State state) {
+  switch (state) {
+    case State::kActive:
+      return "active";
+    case State::kCancelled:
+      return "cancelled";
+    case State::kExpired:
+      return "expired";
+  }
+  return "active";
+}
+
+common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_millis) {
+  auto stmt = db.Prepare(
+      "SELECT r.uuid, r.origin, r.gseq, r.received_at, d.doc FROM records r "
+      "JOIN documents d ON d.gseq = r.gseq WHERE r.kind = 'alert' ORDER BY r.gseq");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<Message> originals;
+  std::vector<Message> changes;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Message m{stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(3), stmt->ColumnInt(2),
+              json::parse(stmt->ColumnText(4), nullptr, false)};
+    if (!m.doc.is_object()) continue;
+    const std::string type = common::WireFrame::StringOr(m.doc, "msg_type", "");
+    (type == "update" || type == "cancel" ? changes : originals).push_back(std::move(m));
+  }
+
+  AlertBook book;
+  std::map<std::string, size_t> index;
+  for (Message& m : originals) {
+    index[m.uuid] = book.alerts_.size();
+    book.roots_.emplace_back(m.uuid, m.uuid);
+    Alert a;
+    a.uuid = m.uuid;
+    a.origin = m.origin;
+    a.gseq = m.gseq;
+    a.received_at = m.received_at;
+    a.current = std::move(m.doc);
+    book.alerts_.push_back(std::move(a));
+  }
+  // Updates and cancels in gseq order; one from another origin than the
+  // alert's is ignored (the hub refuses those; a replica does not trust it),
+  // except a cancel by the hub operator.
+  for (const Message& m : changes) {
+    const auto refs = m.doc.find("references");
+    if (refs == m.doc.end() || !refs->is_array()) continue;
+    for (const json& ref : *refs) {
+      if (!ref.is_string()) continue;
+      const auto it = index.find(ref.get<std::string>());
+      if (it == index.end()) continue;
+      Alert& a = book.alerts_[it->second];
+      const bool by_operator = m.origin == common::NodeId::kHubOperator &&
+                               common::WireFrame::StringOr(m.doc, "msg_type", "") == "cancel";
+      if (a.origin != m.origin && !by_operator) continue;
+      a.chain.push_back(m.uuid);
+      book.roots_.emplace_back(m.uuid, a.uuid);
+      if (common::WireFrame::StringOr(m.doc, "msg_type", "") == "cancel") {
+        a.state = State::kCancelled;
+        a.cancelled_by = m.uuid;
+        continue;
+      }
+      for (const char* field : kUpdatable) {
+        if (const auto v = m.doc.find(field); v != m.doc.end()) a.current[field] = *v;
+      }
+    }
+  }
+  for (Alert& a : book.alerts_) {
+    if (a.state != State::kActive) continue;
+    const auto expires = common::RecordValidator::TimestampMillis(a.Text("expires_at"));
+    if (expires && *expires <= now_millis) a.state = State::kExpired;
+  }
+  std::sort(book.alerts_.begin(), book.alerts_.end(), [](const Alert& x, const Alert& y) {
+    return std::make_tuple(x.state != State::kActive, x.rank(), -x.gseq) <
+           std::make_tuple(y.state != State::kActive, y.rank(), -y.gseq);
+  });
+  std::sort(book.roots_.begin(), book.roots_.end());
+  return book;
+}
+
+const AlertBook::Alert* AlertBook::Find(const std::string& uuid) const {
+  for (const Alert& a : alerts_) {
+    if (a.uuid == uuid) return &a;
+  }
+  return nullptr;
+}
+
+common::Result<const AlertBook::Alert*> AlertBook::Named(const std::string& wanted) const {
+  const Alert* found = nullptr;
+  for (const Alert& a : alerts_) {
+    if (wanted.empty() || a.uuid.rfind(wanted, 0) != 0) continue;
+    if (found != nullptr) {
+      return common::UsageError("UUID: " + wanted + " names more than one alert; give more of it");
+    }
+    found = &a;
+  }
+  if (found == nullptr) {
+    if (const std::optional<std::string> root = RootOf(wanted)) found = Find(*root);
+  }
+  if (found == nullptr) {
+    return common::NotFound("no alert " + wanted +
+                            " in this node's replica (cen-query alerts --all lists them)");
+  }
+  return found;
+}
+
+std::optional<std::string> AlertBook::RootOf(const std::string& uuid) const {
+  const auto it = std::lower_bound(roots_.begin(), roots_.end(), std::pair{uuid, std::string()});
+  if (it == roots_.end() || it->first != uuid) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace cen::node

@@ -1,0 +1,358 @@
+#include "node/query/alert_queries.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <set>
+
+#include "common/clock.h"
+#include "common/csv_writer.h"
+#include "common/record_validator.h"
+#include "node/query/alert_book.h"
+#include "node/query/text_table.h"
+
+namespace cen::node {
+namespace {
+
+using nlohmann::json;
+
+// "45s", "12m", "3h", "9d": how long ago (or, negative, how long until).
+std::string Span(int64_t millis) {
+  const bool future = millis < 0;
+  int64_t s = (future ? -millis : millis) / 1000;
+  std::string text;
+  if (s < 60) {
+    text = std::to_string(s) + "s";
+  } else if (s < 3600) {
+    text = std::to_string(s / 60) + "m";
+  } else if (s < 86400) {
+    text = std::to_string(s / 3600) + "h";
+  } else {
+    text = std::to_string(s / 86400) + "d";
+  }
+  return future ? "in " + text : text;
+}
+
+// What the receipts of one alert say, office by office.
+struct OfficeReceipts {
+  std::string delivered_at;  // the earliest receipt of any kind
+  std::string action, action_at, by, note;
+  int64_t hits = 0;
+};
+
+// This node's own receipts come back to it too (an origin sees its own
+// records): they say nothing about who received its alerts.
+constexpr const char* kOthers = "office != (SELECT value FROM meta WHERE key = 'node_id')";
+
+common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Database& db,
+                                                                 const std::string& alert) {
+  std::map<std::string, OfficeReceipts> offices;
+  auto audience = db.Prepare("SELECT office FROM alert_audience WHERE alert = ?");
+  if (!audience.ok()) return audience.status();
+  audience->Bind(1, alert);
+  while (true) {
+    auto row = audience->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    offices[audience->ColumnText(0)];
+  }
+  auto receipts = db.Prepare(
+      std::string("SELECT office, action, at, coalesce(by, ''), coalesce(note, '') FROM receipts "
+                  "WHERE alert = ? AND ") +
+      kOthers + " ORDER BY at");
+  if (!receipts.ok()) return receipts.status();
+  receipts->Bind(1, alert);
+  while (true) {
+    auto row = receipts->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    OfficeReceipts& r = offices[receipts->ColumnText(0)];
+    const std::string action = receipts->ColumnText(1);
+    const std::string at = receipts->ColumnText(2);
+    if (r.delivered_at.empty() || at < r.delivered_at) r.delivered_at = at;
+    if (action == "hit") {
+      ++r.hits;
+    } else if (action != "delivered") {
+      r.action = action;
+      r.action_at = at;
+      r.by = receipts->ColumnText(3);
+      r.note = receipts->ColumnText(4);
+    }
+  }
+  return offices;
+}
+
+common::Result<int64_t> LocalHits(common::Database& db, const std::string& alert) {
+  auto n = db.Prepare("SELECT count(*) FROM hits WHERE source = ?");
+  if (!n.ok()) return n.status();
+  auto row = n->Bind(1, alert).Step();
+  if (!row.ok()) return row.status();
+  return *row ? n->ColumnInt(0) : 0;
+}
+
+bool Wanted(const std::vector<std::string>& allowed, const std::string& value) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+}  // namespace
+
+common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const QueryOptions& o,
+                                                  std::ostream& out) {
+  const int64_t now = common::Clock::NowMillis();
+  auto book = AlertBook::Load(db, now);
+  if (!book.ok()) return book.status();
+  TextTable table({{"PRIORITY", 8},
+                   {"STATE", 9},
+                   {"AGE", 6, TextTable::Align::kRight},
+                   {"EXPIRES", 9},
+                   {"RECEIVED", 8, TextTable::Align::kRight},
+                   {"ACTED", 5, TextTable::Align::kRight},
+                   {"HITS", 5, TextTable::Align::kRight},
+                   {"ORIGIN", 12},
+                   {"UUID", 36},
+                   {"TITLE", 0}});
+  if (o.format == "csv") {
+    common::CsvWriter::WriteRow(
+        out,
+        std::vector<std::string>{"uuid", "priority", "state", "origin", "issued_at", "expires_at",
+                                 "received", "audience", "acted", "hits", "title"});
+  }
+  QueryOutcome outcome;
+  int64_t skipped = 0;
+  for (const AlertBook::Alert& a : book->alerts()) {
+    if (!o.all && a.state != AlertBook::State::kActive) continue;
+    if (!Wanted(o.filter.priorities, a.Text("priority")) || !Wanted(o.filter.origins, a.origin))
+      continue;
+    if (skipped++ < o.offset) continue;
+    if (o.limit > 0 && outcome.results >= o.limit) break;
+    auto offices = ReceiptsOf(db, a.uuid);
+    if (!offices.ok()) return offices.status();
+    auto hits = LocalHits(db, a.uuid);
+    if (!hits.ok()) return hits.status();
+    int64_t received = 0, acted = 0, audience = 0;
+    for (const auto& [office, r] : *offices) {
+      ++audience;
+      if (!r.delivered_at.empty()) ++received;
+      if (!r.action.empty()) ++acted;
+      *hits += r.hits;
+    }
+    const std::string issued = a.Text("issued_at");
+    const auto issued_ms = common::RecordValidator::TimestampMillis(issued);
+    const auto received_ms = common::RecordValidator::TimestampMillis(a.received_at);
+    const auto expires_ms = common::RecordValidator::TimestampMillis(a.Text("expires_at"));
+    ++outcome.results;
+    if (o.format == "json") {
+      out << json{{"uuid", a.uuid},       {"state", AlertBook::Name(a.state)},
+                  {"origin", a.origin},   {"received_at", a.received_at},
+                  {"updates", a.chain},   {"cancelled_by", a.cancelled_by},
+                  {"audience", audience}, {"received", received},
+                  {"acted", acted},       {"hits", *hits},
+                  {"alert", a.current}}
+                 .dump(-1, ' ', false, json::error_handler_t::replace)
+          << "\n";
+      continue;
+    }
+    if (o.format == "csv") {
+      common::CsvWriter::WriteRow(
+          out, std::vector<std::string>{
+                   a.uuid, a.Text("priority"), AlertBook::Name(a.state), a.origin, issued,
+                   a.Text("expires_at"), std::to_string(received), std::to_string(audience),
+                   std::to_string(acted), std::to_string(*hits), a.Text("title")});
+      continue;
+    }
+    const int64_t since = issued_ms.value_or(received_ms.value_or(now));
+    table.AddRow({a.Text("priority"), AlertBook::Name(a.state), Span(now - since),
+                  expires_ms ? Span(now - *expires_ms) : "-",
+                  audience > 0 ? std::to_string(received) + "/" + std::to_string(audience) : "-",
+                  audience > 0 ? std::to_string(acted) : "-", std::to_string(*hits), a.origin,
+                  a.uuid, a.Text("title")});
+  }
+  if (o.format == "table") {
+    if (table.rows() == 0) {
+      out << (o.all ? "no alerts in the replica\n"
+                    : "no alerts in force (--all shows ended ones)\n");
+    } else {
+      table.Print(out, o.width);
+      out << "RECEIVED/ACTED: offices that confirmed / acted, for this office's own alerts.\n";
+    }
+  }
+  return outcome;
+}
+
+common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const QueryOptions& o,
+                                                    std::ostream& out) {
+  auto book = AlertBook::Load(db, common::Clock::NowMillis());
+  if (!book.ok()) return book.status();
+  auto alert = book->Named(o.uuid);
+  if (!alert.ok()) return alert.status();
+  const AlertBook::Alert& a = **alert;
+  auto offices = ReceiptsOf(db, a.uuid);
+  if (!offices.ok()) return offices.status();
+  QueryOutcome outcome;
+  if (o.format == "json") {
+    for (const auto& [office, r] : *offices) {
+      out << json{{"alert", a.uuid},
+                  {"office", office},
+                  {"delivered_at", r.delivered_at},
+                  {"action", r.action},
+                  {"action_at", r.action_at},
+                  {"by", r.by},
+                  {"note", r.note},
+                  {"hits", r.hits}}
+                 .dump(-1, ' ', false, json::error_handler_t::replace)
+          << "\n";
+      ++outcome.results;
+    }
+    return outcome;
+  }
+  if (o.format == "csv") {
+    common::CsvWriter::WriteRow(
+        out, std::vector<std::string>{"alert", "office", "delivered_at", "action", "action_at",
+                                      "by", "note", "hits"});
+    for (const auto& [office, r] : *offices) {
+      common::CsvWriter::WriteRow(
+          out, std::vector<std::string>{a.uuid, office, r.delivered_at, r.action, r.action_at, r.by,
+                                        r.note, std::to_string(r.hits)});
+      ++outcome.results;
+    }
+    return outcome;
+  }
+  out << "alert " << a.uuid << " [" << a.Text("priority") << "] " << a.Text("title") << " ("
+      << AlertBook::Name(a.state) << ", from " << a.origin << ")\n";
+  if (offices->empty()) {
+    out << "no receipts: receipts go to the office that raised the alert (" << a.origin
+        << "), and the hub has not told it who the alert reaches yet\n";
+    return outcome;
+  }
+  TextTable table({{"OFFICE", 16},
+                   {"DELIVERED", 24},
+                   {"ACTION", 9},
+                   {"WHEN", 24},
+                   {"BY", 16},
+                   {"HITS", 4, TextTable::Align::kRight},
+                   {"NOTE", 0}});
+  int64_t waiting = 0;
+  for (const auto& [office, r] : *offices) {
+    if (r.delivered_at.empty()) ++waiting;
+    table.AddRow({office, r.delivered_at.empty() ? "not yet" : r.delivered_at,
+                  r.action.empty() ? "-" : r.action, r.action_at, r.by, std::to_string(r.hits),
+                  r.note});
+    ++outcome.results;
+  }
+  table.Print(out, o.width);
+  out << (waiting == 0 ? "every office has received it\n"
+                       : std::to_string(waiting) + " office(s) have not received it yet\n");
+  return outcome;
+}
+
+common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const QueryOptions& o,
+                                                std::ostream& out) {
+  // Found here, then reported by other offices for this node's alerts.
+  auto stmt = db.Prepare(
+      std::string("SELECT h.at, '' AS office, h.source, h.indicator, h.value, h.record, "
+                  "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
+                  "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
+                  "FROM hits h LEFT JOIN records r ON r.uuid = h.record "
+                  "UNION ALL "
+                  "SELECT c.at, c.office, c.alert, c.hit_indicator, c.hit_value, c.hit_record, "
+                  "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
+                  "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
+                  "FROM receipts c LEFT JOIN records r ON r.uuid = c.hit_record "
+                  "WHERE c.action = 'hit' AND c.") +
+      kOthers + " ORDER BY 1 DESC");
+  if (!stmt.ok()) return stmt.status();
+  auto book = AlertBook::Load(db, common::Clock::NowMillis());
+  if (!book.ok()) return book.status();
+  TextTable table({{"FOUND", 24},
+                   {"BY", 12},
+                   {"ALERT / WATCH", 30},
+                   {"INDICATOR", 10},
+                   {"VALUE", 24},
+                   {"RECORD", 0}});
+  if (o.format == "csv") {
+    common::CsvWriter::WriteRow(
+        out, std::vector<std::string>{"at", "office", "source", "indicator", "value", "record",
+                                      "kind", "ref", "origin", "event_date", "reporting_country"});
+  }
+  QueryOutcome outcome;
+  int64_t skipped = 0;
+  const int64_t limit = o.limit < 0 ? (o.format == "table" ? 100 : 0) : o.limit;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (skipped++ < o.offset) continue;
+    if (limit > 0 && outcome.results >= limit) break;
+    std::vector<std::string> cells;
+    for (int i = 0; i < 11; ++i) cells.push_back(stmt->ColumnText(i));
+    ++outcome.results;
+    if (o.format == "csv") {
+      common::CsvWriter::WriteRow(out, cells);
+      continue;
+    }
+    if (o.format == "json") {
+      out << json{{"at", cells[0]},
+                  {"office", cells[1]},
+                  {"source", cells[2]},
+                  {"indicator", cells[3]},
+                  {"value", cells[4]},
+                  {"record", cells[5]},
+                  {"kind", cells[6]},
+                  {"ref", cells[7]},
+                  {"origin", cells[8]},
+                  {"event_date", cells[9]},
+                  {"reporting_country", cells[10]}}
+                 .dump(-1, ' ', false, json::error_handler_t::replace)
+          << "\n";
+      continue;
+    }
+    // UUIDv7 prefixes are timestamps: a short uuid names a minute, not a record.
+    std::string source = cells[2];
+    if (const AlertBook::Alert* a = book->Find(source)) source = a->Text("title");
+    std::string record = cells[5];
+    if (!cells[7].empty()) record = cells[7] + " " + cells[10] + " " + cells[9] + " " + cells[5];
+    table.AddRow(
+        {cells[0], cells[1].empty() ? "this node" : cells[1], source, cells[3], cells[4], record});
+  }
+  if (o.format == "table") {
+    if (table.rows() == 0) {
+      out << "no hits yet\n";
+    } else {
+      table.Print(out, o.width);
+    }
+  }
+  return outcome;
+}
+
+common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid,
+                                   std::ostream& out) {
+  auto book = AlertBook::Load(db, common::Clock::NowMillis());
+  if (!book.ok()) return book.status();
+  const std::optional<std::string> root = book->RootOf(uuid);
+  const AlertBook::Alert* a = root ? book->Find(*root) : nullptr;
+  if (a == nullptr) return common::Status::Ok();
+  out << "\nLife cycle (" << AlertBook::Name(a->state) << "):\n";
+  out << "  alert   " << a->uuid << "  " << a->received_at << "\n";
+  for (const std::string& step : a->chain) {
+    out << "  " << (step == a->cancelled_by ? "cancel  " : "update  ") << step << "\n";
+  }
+  if (a->state == AlertBook::State::kExpired) {
+    out << "  expired " << a->Text("expires_at") << "\n";
+  }
+  auto offices = ReceiptsOf(db, a->uuid);
+  if (!offices.ok()) return offices.status();
+  if (offices->empty()) return common::Status::Ok();
+  out << "Receipts:\n";
+  for (const auto& [office, r] : *offices) {
+    out << "  " << office << ": "
+        << (r.delivered_at.empty() ? "not received yet" : "received " + r.delivered_at);
+    if (!r.action.empty()) out << ", " << r.action << " " << r.action_at << " by " << r.by;
+    if (r.hits > 0) out << ", " << r.hits << " hit(s)";
+    if (!r.note.empty()) out << " — " << r.note;
+    out << "\n";
+  }
+  return common::Status::Ok();
+}
+
+}  // namespace cen::node

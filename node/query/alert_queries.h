@@ -1,0 +1,39 @@
+// The analyst's view of alerts in the replica (`cen-query alerts`, `receipts`,
+// `hits`, and the life cycle part of `show` for an alert).
+//
+//   auto outcome = AlertQueries::Alerts(db, options, std::cout);  // active ones
+//   auto outcome = AlertQueries::Receipts(db, options, std::cout); // o.uuid
+//
+// Receipts reach only the office that raised an alert, so `receipts` and the
+// receipt counts of `alerts` say something only at that office.
+// Thread-compatible: reads through the given connection.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "common/sqlite_db.h"
+#include "node/query/query_options.h"
+
+namespace cen::node {
+
+class AlertQueries {
+ public:
+  // Alerts in force, most urgent then newest first; o.all adds cancelled and
+  // expired ones, marked. Filters on priority and origin apply.
+  static common::Result<QueryOutcome> Alerts(common::Database& db, const QueryOptions& o,
+                                             std::ostream& out);
+  // Every office an own alert went to: delivered when, acted how, by whom,
+  // hits reported; and the offices without a receipt yet.
+  static common::Result<QueryOutcome> Receipts(common::Database& db, const QueryOptions& o,
+                                               std::ostream& out);
+  // Hits found at this node (alert indicators and watch lists) and hits other
+  // offices reported for this node's alerts, newest first.
+  static common::Result<QueryOutcome> Hits(common::Database& db, const QueryOptions& o,
+                                           std::ostream& out);
+  // For `show`: the alert's life cycle (alert, updates, cancel) and receipts,
+  // as table text. Prints nothing for a record that is not an alert.
+  static common::Status Chain(common::Database& db, const std::string& uuid, std::ostream& out);
+};
+
+}  // namespace cen::node

@@ -1,0 +1,116 @@
+#include "node/query/query_command.h"
+
+#include <ostream>
+
+#include "node/query/alert_queries.h"
+#include "node/query/query_audit.h"
+#include "node/query/record_search.h"
+#include "node/query/record_show.h"
+#include "node/query/record_stats.h"
+#include "node/query/watch_list.h"
+#include "node/store/node_schema.h"
+
+namespace cen::node {
+
+const char* QueryCommand::Name(QueryVerb verb) {
+  switch (verb) {
+    case QueryVerb::kSearch:
+      return "search";
+    case QueryVerb::kShow:
+      return "show";
+    case QueryVerb::kStats:
+      return "stats";
+    case QueryVerb::kRoutes:
+      return "routes";
+    case QueryVerb::kAudit:
+      return "audit";
+    case QueryVerb::kAlerts:
+      return "alerts";
+    case QueryVerb::kReceipts:
+      return "receipts";
+    case QueryVerb::kHits:
+      return "hits";
+    case QueryVerb::kWatchAdd:
+      return "watch add";
+    case QueryVerb::kWatchList:
+      return "watch list";
+    case QueryVerb::kWatchRemove:
+      return "watch remove";
+  }
+  return "?";
+}
+
+common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& out,
+                                 std::ostream& err) {
+  if (o.format.empty()) o.format = o.terminal ? "table" : "json";
+  if (o.format != "table" && o.format != "json" && o.format != "csv")
+    return common::UsageError("--format: '" + o.format + "' is not one of table, json, csv");
+  if (o.offset < 0) return common::UsageError("--offset: must be 0 or more");
+  if (o.limit < -1) return common::UsageError("--limit: must be 0 (all) or more");
+  CEN_RETURN_IF_ERROR(o.filter.Check());
+
+  // Who asked what is on record before anything is read or shown; if it
+  // cannot be (a full disk, a read-only directory) nothing is shown.
+  auto entry = QueryAudit::Begin(o.data_dir, Name(verb), o.arguments);
+  if (!entry.ok()) {
+    if (entry.status().code() == common::StatusCode::kNotFound) return entry.status();
+    return common::Status(entry.status().code(),
+                          "could not write the query to the audit trail, so it was not run (" +
+                              entry.status().message() + ")");
+  }
+  auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadOnly);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(o.filter.CheckText(*db));
+  common::Result<QueryOutcome> outcome = QueryOutcome{};
+  switch (verb) {
+    case QueryVerb::kSearch:
+      outcome = RecordSearch::Run(*db, o, out, err);
+      break;
+    case QueryVerb::kShow:
+      outcome = RecordShow::Run(*db, o, out);
+      if (outcome.ok() && o.format == "table") {
+        if (auto uuid = RecordShow::Resolve(*db, o.uuid); uuid.ok()) {
+          CEN_RETURN_IF_ERROR(AlertQueries::Chain(*db, *uuid, out));
+        }
+      }
+      break;
+    case QueryVerb::kAlerts:
+      outcome = AlertQueries::Alerts(*db, o, out);
+      break;
+    case QueryVerb::kReceipts:
+      outcome = AlertQueries::Receipts(*db, o, out);
+      break;
+    case QueryVerb::kHits:
+      outcome = AlertQueries::Hits(*db, o, out);
+      break;
+    case QueryVerb::kWatchAdd:
+      CEN_RETURN_IF_ERROR(WatchList::Add(o.data_dir, o.watch_name, o.filter, out));
+      break;
+    case QueryVerb::kWatchList:
+      outcome = WatchList::List(*db, o, out);
+      break;
+    case QueryVerb::kWatchRemove:
+      CEN_RETURN_IF_ERROR(WatchList::Remove(o.data_dir, o.watch_name, out));
+      break;
+    case QueryVerb::kStats:
+      outcome = RecordStats::Groups(*db, o, out);
+      break;
+    case QueryVerb::kRoutes:
+      outcome = RecordStats::Routes(*db, o, out);
+      break;
+    case QueryVerb::kAudit:
+      outcome = QueryAudit::List(*db, o, out, *entry);
+      break;
+  }
+  if (!outcome.ok()) return outcome.status();
+  out.flush();
+  const common::Status audited = QueryAudit::Finish(o.data_dir, *entry, *outcome);
+  if (!audited.ok()) {
+    // The entry is there; only its count stays -1.
+    err << "cen-query: the number of results could not be added to the audit trail ("
+        << audited.message() << ")\n";
+  }
+  return common::Status::Ok();
+}
+
+}  // namespace cen::node

@@ -1,0 +1,396 @@
+#include "node/query/query_filter.h"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+#include "common/code_lists.h"
+
+namespace cen::node {
+namespace {
+
+using common::CodeLists;
+
+// The items of any list of strings or string views, joined by `separator`.
+template <typename List>
+std::string Join(const List& items, const char* separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += std::string(item);
+  }
+  return out;
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// The ISO codes `value` names: itself when it is an alpha-2 code, else every
+// country of the UN M49 region, sub-region or intermediate region of that name
+// (any case). Empty when it names nothing.
+std::vector<std::string> CountriesNamed(const std::string& value) {
+  if (value.size() == 2) {
+    std::string upper = value;
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (CodeLists::IsCountry(upper)) return {upper};
+    return {};
+  }
+  const std::string wanted = Lower(value);
+  std::vector<std::string> codes;
+  for (const common::Country& c : CodeLists::Countries()) {
+    if (Lower(c.region) == wanted || Lower(c.subregion) == wanted ||
+        (!c.intermediate_region.empty() && Lower(c.intermediate_region) == wanted)) {
+      codes.emplace_back(c.alpha2);
+    }
+  }
+  return codes;
+}
+
+bool IsLeap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+// "YYYY", "YYYY-MM" or "YYYY-MM-DD" as the first (or, with `end`, the last)
+// day it covers, or "" when it is not a real date.
+std::string DayOf(const std::string& value, bool end) {
+  static const std::regex kDate(R"((\d{4})(?:-(\d{2})(?:-(\d{2}))?)?)");
+  std::smatch m;
+  if (!std::regex_match(value, m, kDate)) return "";
+  const int year = std::stoi(m[1]);
+  const int month = m[2].matched ? std::stoi(m[2]) : (end ? 12 : 1);
+  if (month < 1 || month > 12) return "";
+  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int days_in_month = kDays[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0);
+  const int day = m[3].matched ? std::stoi(m[3]) : (end ? days_in_month : 1);
+  if (day < 1 || day > days_in_month) return "";
+  char out[11];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02d", year, month, day);
+  return out;
+}
+
+template <typename List>
+common::Status OneOf(const char* flag, const std::vector<std::string>& values,
+                     const List& allowed) {
+  for (const std::string& v : values) {
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+      return common::UsageError(std::string(flag) + ": '" + v + "' is not one of " +
+                                Join(allowed, ", "));
+  }
+  return common::Status::Ok();
+}
+
+// "r.col IN (?, ?)" for `values`, appended to `c` with its values.
+template <typename T>
+void AddIn(SqlCondition& c, const std::string& column, const std::vector<T>& values) {
+  if (values.empty()) return;
+  if (!c.sql.empty()) c.sql += " AND ";
+  c.sql += column + " IN (";
+  for (size_t i = 0; i < values.size(); ++i) {
+    c.sql += i == 0 ? "?" : ", ?";
+    c.values.emplace_back(values[i]);
+  }
+  c.sql += ")";
+}
+
+void AddClause(SqlCondition& c, const std::string& sql) {
+  if (!c.sql.empty()) c.sql += " AND ";
+  c.sql += sql;
+}
+
+// "column >= from AND column <= to", each side only when given.
+void AddDateRange(SqlCondition& c, const std::string& column, const std::string& from,
+                  const std::string& to) {
+  if (!from.empty()) {
+    AddClause(c, column + " >= ?");
+    c.values.emplace_back(from);
+  }
+  if (!to.empty()) {
+    AddClause(c, column + " <= ?");
+    c.values.emplace_back(to);
+  }
+}
+
+}  // namespace
+
+int SqlCondition::BindTo(common::Statement& stmt, int first) const {
+  int index = first;
+  for (const Value& v : values) {
+    std::visit([&](const auto& x) { stmt.Bind(index, x); }, v);
+    ++index;
+  }
+  return index;
+}
+
+common::Status QueryFilter::Check() {
+  CEN_RETURN_IF_ERROR(OneOf("--kind", kinds, std::vector<std::string_view>{"seizure", "alert"}));
+  CEN_RETURN_IF_ERROR(OneOf("--commodity", commodities, CodeLists::Commodities()));
+  CEN_RETURN_IF_ERROR(OneOf("--unit", units, CodeLists::Units()));
+  CEN_RETURN_IF_ERROR(
+      OneOf("--handling", handlings, std::vector<std::string_view>{"H0", "H1", "H2", "H3"}));
+  CEN_RETURN_IF_ERROR(OneOf("--priority", priorities, CodeLists::Priorities()));
+  for (const int64_t mode : transport_modes) {
+    if (!CodeLists::IsTransportMode(mode))
+      return common::UsageError("--transport-mode: " + std::to_string(mode) +
+                                " is not a UN/ECE Rec 19 mode (0 to 9: 1 sea, 2 rail, 3 road, "
+                                "4 air, 5 post, ...)");
+  }
+  for (std::string& prefix : hs_prefixes) {
+    prefix.erase(std::remove(prefix.begin(), prefix.end(), '.'), prefix.end());
+    if (prefix.size() < 2 || prefix.size() > 10 ||
+        !std::all_of(prefix.begin(), prefix.end(), [](unsigned char c) { return std::isdigit(c); }))
+      return common::UsageError("--hs: '" + prefix +
+                                "' is not an HS code prefix (2 to 10 digits, like 2939 or 293972)");
+  }
+  for (const std::string& origin : origins) {
+    if (origin.empty()) return common::UsageError("--origin: a node id must not be empty");
+  }
+
+  country_flags_.clear();
+  const struct {
+    const char* flag;
+    const char* role;
+    std::vector<std::string>* values;
+  } kCountryFlags[] = {{"--country", nullptr, &countries},
+                       {"--reporting-country", "reporting", &reporting_countries},
+                       {"--departure", "departure", &departures},
+                       {"--destination", "destination", &destinations},
+                       {"--transit", "transit", &transits}};
+  for (const auto& f : kCountryFlags) {
+    if (f.values->empty()) continue;
+    CountryFlag flag{f.role, {}};
+    for (const std::string& value : *f.values) {
+      const std::vector<std::string> codes = CountriesNamed(value);
+      if (codes.empty())
+        return common::UsageError(
+            std::string(f.flag) + ": '" + value +
+            "' is neither an ISO 3166-1 alpha-2 country code (like NL) nor a UN M49 region "
+            "(Africa, Americas, Asia, Europe, Oceania, or a sub-region such as 'Western "
+            "Europe', 'South America', 'Latin America and the Caribbean')");
+      flag.codes.insert(flag.codes.end(), codes.begin(), codes.end());
+    }
+    std::sort(flag.codes.begin(), flag.codes.end());
+    flag.codes.erase(std::unique(flag.codes.begin(), flag.codes.end()), flag.codes.end());
+    country_flags_.push_back(std::move(flag));
+  }
+
+  const std::string given_from = from;
+  const std::string given_to = to;
+  if (!from.empty() && (from = DayOf(from, false)).empty())
+    return common::UsageError("--from: '" + given_from +
+                              "' is not a date written YYYY-MM-DD (or YYYY-MM, or YYYY)");
+  if (!to.empty() && (to = DayOf(to, true)).empty())
+    return common::UsageError("--to: '" + given_to +
+                              "' is not a date written YYYY-MM-DD (or YYYY-MM, or YYYY)");
+  if (!from.empty() && !to.empty() && from > to)
+    return common::UsageError("--from " + given_from + " is after --to " + given_to);
+  if (since_gseq < 0) return common::UsageError("--since-gseq: must be 0 or more");
+  if (text.find_first_not_of(" \t") == std::string::npos && !text.empty())
+    return common::UsageError("--text: the query is empty");
+  return common::Status::Ok();
+}
+
+SqlCondition QueryFilter::CountryCondition(const CountryFlag& flag) const {
+  SqlCondition sub;
+  AddIn(sub, "country", flag.codes);
+  AddIn(sub, "commodity", commodities);
+  if (flag.role != nullptr) {
+    AddClause(sub, "role = ?");
+    sub.values.emplace_back(std::string(flag.role));
+  }
+  AddDateRange(sub, "event_date", from, to);
+  // '' stands for "no date" here; records.event_date is NULL then, which no
+  // range matches: keep the two answers equal.
+  if (!from.empty() || !to.empty()) AddClause(sub, "event_date <> ''");
+  return sub;
+}
+
+SqlCondition QueryFilter::CountryColumnsCondition(const CountryFlag& flag,
+                                                  const std::string& alias) const {
+  // The record's own columns, for records whose record_countries rows are not
+  // written yet (countries_pending) and for watch lists checking one record.
+  const struct {
+    const char* role;
+    const char* column;
+  } kRoles[] = {{"reporting", "reporting_country"},
+                {"departure", "departure"},
+                {"destination", "destination"}};
+  std::vector<std::string> alternatives;
+  SqlCondition c;
+  for (const auto& r : kRoles) {
+    if (flag.role != nullptr && std::string(flag.role) != r.role) continue;
+    SqlCondition in;
+    AddIn(in, alias + "." + r.column, flag.codes);
+    alternatives.push_back(in.sql);
+    c.values.insert(c.values.end(), in.values.begin(), in.values.end());
+  }
+  if (flag.role == nullptr || std::string(flag.role) == "transit") {
+    // transit holds the route's transit countries joined with ';'.
+    std::vector<std::string> any;
+    for (const std::string& code : flag.codes) {
+      any.push_back("instr(';' || " + alias + ".transit || ';', ?) > 0");
+      c.values.emplace_back(";" + code + ";");
+    }
+    alternatives.push_back("(" + Join(any, " OR ") + ")");
+  }
+  c.sql = "(" + Join(alternatives, " OR ") + ")";
+  return c;
+}
+
+std::optional<SqlCondition> QueryFilter::CountryOnlyPendingCondition() const {
+  if (!CountryOnly()) return std::nullopt;
+  SqlCondition c = CountryColumnsCondition(country_flags_[0], "r");
+  AddIn(c, "r.commodity", commodities);
+  AddDateRange(c, "r.event_date", from, to);
+  return c;
+}
+
+bool QueryFilter::CountryOnly() const {
+  const bool others = !kinds.empty() || !origins.empty() || !hs_prefixes.empty() ||
+                      !transport_modes.empty() || !units.empty() || !handlings.empty() ||
+                      !priorities.empty() || !text.empty() || since_gseq > 0;
+  return !others && country_flags_.size() == 1;
+}
+
+std::optional<SqlCondition> QueryFilter::CountryOnlyCondition() const {
+  if (!CountryOnly()) return std::nullopt;
+  return CountryCondition(country_flags_[0]);
+}
+
+SqlCondition QueryFilter::Condition() const { return Build(false); }
+
+SqlCondition QueryFilter::ConditionForOneRecord() const { return Build(true); }
+
+SqlCondition QueryFilter::Build(bool one_record) const {
+  SqlCondition c;
+  AddIn(c, "r.kind", kinds);
+  // With a country flag, the record_countries subquery carries the commodity
+  // and dates too and is the selective part: the unary + keeps SQLite from
+  // driving the query through the records indexes instead.
+  const std::string plus = country_flags_.empty() ? "" : "+";
+  AddIn(c, plus + "r.commodity", commodities);
+  AddDateRange(c, plus + "r.event_date", from, to);
+  // Country flags go through record_countries; the commodity and date
+  // conditions are repeated inside so one range scan of its key answers them.
+  // Records applied since its last batch (countries_pending) are checked on
+  // their own columns; so is the one record a watch list looks at.
+  for (const CountryFlag& flag : country_flags_) {
+    if (one_record) {
+      const SqlCondition columns = CountryColumnsCondition(flag, "r");
+      AddClause(c, columns.sql);
+      c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
+      continue;
+    }
+    // One list, computed once: the key range of record_countries, then the
+    // pending records (CROSS JOIN keeps SQLite reading the few pending rows
+    // first, not the records index).
+    const SqlCondition sub = CountryCondition(flag);
+    const SqlCondition columns = CountryColumnsCondition(flag, "pr");
+    AddClause(c, "r.gseq IN (SELECT record_id FROM record_countries WHERE " + sub.sql +
+                     " UNION ALL SELECT p.gseq FROM countries_pending p CROSS JOIN records pr "
+                     "ON pr.gseq = p.gseq WHERE " +
+                     columns.sql + ")");
+    c.values.insert(c.values.end(), sub.values.begin(), sub.values.end());
+    c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
+  }
+  AddIn(c, "r.origin", origins);
+  if (!hs_prefixes.empty()) {
+    std::vector<std::string> clauses;
+    for (const std::string& prefix : hs_prefixes) {
+      clauses.push_back("r.hs_code GLOB ?");
+      c.values.emplace_back(prefix + "*");
+    }
+    // Values were appended in clause order, after those of earlier clauses.
+    AddClause(c, "(" + Join(clauses, " OR ") + ")");
+  }
+  AddIn(c, "r.transport_mode", transport_modes);
+  AddIn(c, "r.unit", units);
+  AddIn(c, "r.handling", handlings);
+  AddIn(c, "r.priority", priorities);
+  if (!text.empty()) {
+    AddClause(
+        c, one_record
+               ? "EXISTS (SELECT 1 FROM records_fts WHERE rowid = r.gseq AND records_fts MATCH ?)"
+               : "r.gseq IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)");
+    c.values.emplace_back(text);
+  }
+  if (since_gseq > 0) {
+    AddClause(c, "r.gseq > ?");
+    c.values.emplace_back(since_gseq);
+  }
+  if (c.sql.empty()) c.sql = "1";
+  return c;
+}
+
+common::Status QueryFilter::CheckText(common::Database& db) const {
+  if (text.empty()) return common::Status::Ok();
+  auto probe = db.Prepare("SELECT rowid FROM records_fts WHERE records_fts MATCH ? LIMIT 1");
+  if (!probe.ok()) return probe.status();
+  probe->Bind(1, text);
+  auto row = probe->Step();
+  if (row.ok()) return common::Status::Ok();
+  std::string reason = row.status().message();
+  if (reason.rfind("sqlite: ", 0) == 0) reason.erase(0, 8);
+  return common::UsageError("--text: '" + text + "': " + reason +
+                            "; write words (all must match), \"an exact phrase\", a prefix*, "
+                            "or OR / NOT between words");
+}
+
+nlohmann::json QueryFilter::ToJson() const {
+  nlohmann::json out = nlohmann::json::object();
+  auto put = [&](const char* key, const auto& value) {
+    if (!value.empty()) out[key] = value;
+  };
+  put("kinds", kinds);
+  put("commodities", commodities);
+  put("countries", countries);
+  put("reporting_countries", reporting_countries);
+  put("departures", departures);
+  put("destinations", destinations);
+  put("transits", transits);
+  put("from", from);
+  put("to", to);
+  put("origins", origins);
+  put("hs_prefixes", hs_prefixes);
+  put("transport_modes", transport_modes);
+  put("units", units);
+  put("handlings", handlings);
+  put("priorities", priorities);
+  put("text", text);
+  if (since_gseq != 0) out["since_gseq"] = since_gseq;
+  return out;
+}
+
+common::Result<QueryFilter> QueryFilter::FromJson(const nlohmann::json& flags) {
+  if (!flags.is_object()) return common::InvalidInput("a filter must be a JSON object");
+  QueryFilter f;
+  try {
+    auto get = [&](const char* key, auto& value) {
+      if (const auto it = flags.find(key); it != flags.end()) it->get_to(value);
+    };
+    get("kinds", f.kinds);
+    get("commodities", f.commodities);
+    get("countries", f.countries);
+    get("reporting_countries", f.reporting_countries);
+    get("departures", f.departures);
+    get("destinations", f.destinations);
+    get("transits", f.transits);
+    get("from", f.from);
+    get("to", f.to);
+    get("origins", f.origins);
+    get("hs_prefixes", f.hs_prefixes);
+    get("transport_modes", f.transport_modes);
+    get("units", f.units);
+    get("handlings", f.handlings);
+    get("priorities", f.priorities);
+    get("text", f.text);
+    get("since_gseq", f.since_gseq);
+  } catch (const nlohmann::json::exception& e) {
+    return common::InvalidInput(std::string("a filter value has the wrong type: ") + e.what());
+  }
+  return f;
+}
+
+}  // namespace cen::node

@@ -1,0 +1,125 @@
+#include "node/query/record_format.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "common/record_validator.h"
+
+namespace cen::node {
+
+using nlohmann::json;
+
+std::vector<std::string> RecordFormat::CsvColumns(const std::vector<std::string>& kinds) {
+  using common::RecordValidator;
+  const bool all = kinds.empty();
+  auto wants = [&](const char* kind) {
+    return all || std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+  };
+  std::vector<std::string> columns;
+  auto add = [&](std::span<const std::string_view> names) {
+    for (const std::string_view name : names) {
+      if (std::find(columns.begin(), columns.end(), name) == columns.end())
+        columns.emplace_back(name);
+    }
+  };
+  add(RecordValidator::EnvelopeFields());
+  if (wants("seizure")) add(RecordValidator::SeizureFields());
+  if (wants("alert")) add(RecordValidator::AlertFields());
+  return columns;
+}
+
+std::string RecordFormat::CsvCell(const json& record, std::string_view field) {
+  auto it = record.find(field);
+  if (it == record.end() || it->is_null()) return "";
+  const json& v = *it;
+  auto scalar = [](const json& x) {
+    return x.is_string() ? x.get<std::string>()
+                         : x.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  if (field == "offenders" && v.is_array()) {
+    std::string out;
+    for (const json& o : v) {
+      if (!out.empty()) out += ';';
+      if (!o.is_object()) continue;
+      out += (o.contains("nationality") ? scalar(o["nationality"]) : "") + "/" +
+             (o.contains("gender") ? scalar(o["gender"]) : "") + "/" +
+             (o.contains("age") ? scalar(o["age"]) : "");
+    }
+    return out;
+  }
+  if (v.is_array() &&
+      std::all_of(v.begin(), v.end(), [](const json& x) { return !x.is_structured(); })) {
+    std::string out;
+    for (const json& x : v) {
+      if (!out.empty()) out += ';';
+      out += scalar(x);
+    }
+    return out;
+  }
+  return scalar(v);
+}
+
+std::string RecordFormat::Summary(const json& r) {
+  auto text = [&](const char* key) {
+    auto it = r.find(key);
+    return it != r.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string out;
+  const std::string handling = text("handling");
+  if (handling == "H3") {
+    out += "[H3: " + text("handling_note") + "] ";
+  } else if (handling == "H2") {
+    out += "[H2] ";
+  }
+  if (text("kind") == "alert") return out + "[" + text("priority") + "] " + text("title");
+  out += text("description");
+  if (const std::string c = text("concealment"); !c.empty()) out += " (" + c + ")";
+  return out;
+}
+
+std::string RecordFormat::Route(std::string_view departure, std::string_view transit,
+                                std::string_view destination) {
+  if (departure.empty() && destination.empty()) return "";
+  std::string out(departure.empty() ? "?" : departure);
+  size_t start = 0;
+  while (start < transit.size()) {
+    size_t end = transit.find(';', start);
+    if (end == std::string_view::npos) end = transit.size();
+    out += " → ";
+    out += transit.substr(start, end - start);
+    start = end + 1;
+  }
+  out += " → ";
+  out += destination.empty() ? "?" : destination;
+  return out;
+}
+
+std::string RecordFormat::Number(double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", value);
+  std::string s = buf;
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  const size_t dot = s.find('.');
+  const size_t int_end = dot == std::string::npos ? s.size() : dot;
+  const size_t int_start = s[0] == '-' ? 1 : 0;
+  std::string out = s.substr(0, int_start);
+  for (size_t i = int_start; i < int_end; ++i) {
+    if (i > int_start && (int_end - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  out += s.substr(int_end);
+  return out;
+}
+
+std::string RecordFormat::Quantities(const std::map<std::string, double, std::less<>>& per_unit) {
+  std::string out;
+  for (const auto& [unit, total] : per_unit) {
+    if (unit.empty()) continue;
+    if (!out.empty()) out += "; ";
+    out += Number(total) + " " + unit;
+  }
+  return out;
+}
+
+}  // namespace cen::node

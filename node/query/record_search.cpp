@@ -1,0 +1,200 @@
+#include "node/query/record_search.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "common/csv_writer.h"
+#include "node/query/record_format.h"
+#include "node/query/text_table.h"
+
+namespace cen::node {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kDefaultTableRows = 100;
+
+// --sort names and the columns they order by.
+const std::map<std::string, std::string>& SortColumns() {
+  static const std::map<std::string, std::string> kColumns = {
+      {"date", "r.event_date"},         {"gseq", "r.gseq"},
+      {"received_at", "r.received_at"}, {"quantity", "r.quantity"},
+      {"commodity", "r.commodity"},     {"reporting_country", "r.reporting_country"},
+      {"departure", "r.departure"},     {"destination", "r.destination"},
+      {"origin", "r.origin"},           {"kind", "r.kind"},
+      {"handling", "r.handling"},       {"hs_code", "r.hs_code"},
+      {"version", "r.version"},
+  };
+  return kColumns;
+}
+
+common::Result<std::string> OrderBy(const std::string& sort) {
+  std::string order;
+  size_t start = 0;
+  while (start <= sort.size() && !sort.empty()) {
+    size_t end = sort.find(',', start);
+    if (end == std::string::npos) end = sort.size();
+    std::string field = sort.substr(start, end - start);
+    const bool descending = !field.empty() && field[0] == '-';
+    if (descending) field.erase(0, 1);
+    auto it = SortColumns().find(field);
+    if (it == SortColumns().end()) {
+      std::string names;
+      for (const auto& [name, column] : SortColumns()) names += (names.empty() ? "" : ", ") + name;
+      return common::UsageError("--sort: '" + field + "' is not one of " + names +
+                                " (prefix a field with - for descending order)");
+    }
+    order += it->second + (descending ? " DESC, " : ", ");
+    start = end + 1;
+  }
+  return order + "r.gseq";
+}
+
+common::Result<int64_t> Count(common::Database& db, const QueryFilter& filter,
+                              const std::string& extra) {
+  const std::optional<SqlCondition> countries = filter.CountryOnlyCondition();
+  if (countries && extra.empty()) {
+    // The key of record_countries alone, plus the records applied since it
+    // was last written, checked on their columns.
+    const SqlCondition pending = *filter.CountryOnlyPendingCondition();
+    auto stmt = db.Prepare("SELECT count(*) FROM (SELECT record_id FROM record_countries WHERE " +
+                           countries->sql +
+                           " UNION SELECT r.gseq FROM countries_pending p CROSS JOIN records r "
+                           "ON r.gseq = p.gseq WHERE " +
+                           pending.sql + ")");
+    if (!stmt.ok()) return stmt.status();
+    pending.BindTo(*stmt, countries->BindTo(*stmt, 1));
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    return stmt->ColumnInt(0);
+  }
+  const SqlCondition where = filter.Condition();
+  auto stmt = db.Prepare("SELECT count(*) FROM records r WHERE " + where.sql + extra);
+  if (!stmt.ok()) return stmt.status();
+  where.BindTo(*stmt, 1);
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return stmt->ColumnInt(0);
+}
+
+// The matches `restricted` (an extra condition) keeps, counted up to `cap`
+// (0: all of them).
+common::Result<int64_t> CountRestricted(common::Database& db, const QueryFilter& filter,
+                                        const std::string& restricted, int64_t cap) {
+  if (cap <= 0) return Count(db, filter, restricted);
+  const SqlCondition where = filter.Condition();
+  auto stmt = db.Prepare("SELECT count(*) FROM (SELECT 1 FROM records r WHERE " + where.sql +
+                         restricted + " LIMIT ?)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(where.BindTo(*stmt, 1), cap);
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return stmt->ColumnInt(0);
+}
+
+}  // namespace
+
+common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const QueryOptions& o,
+                                               std::ostream& out, std::ostream& err) {
+  QueryOutcome outcome;
+  if (o.count) {
+    auto n = Count(db, o.filter, "");
+    if (!n.ok()) return n.status();
+    out << *n << "\n";
+    outcome.results = *n;
+    return outcome;
+  }
+  auto order = OrderBy(o.sort);
+  if (!order.ok()) return order.status();
+
+  const bool table = o.format == "table";
+  const bool withhold = !table && !o.include_restricted;
+  const std::string restricted = " AND r.handling IN ('H2', 'H3')";
+  const std::string not_restricted = " AND r.handling NOT IN ('H2', 'H3')";
+  int64_t limit = o.limit;
+  if (limit < 0) limit = table ? kDefaultTableRows : 0;
+
+  const SqlCondition where = o.filter.Condition();
+  // The page is chosen by row id (gseq) first (a narrow sort); only its rows
+  // then fetch their columns and documents.
+  auto stmt = db.Prepare(
+      "SELECT r.uuid, r.kind, r.origin, r.handling, r.event_date, r.commodity, r.quantity, "
+      "r.unit, r.departure, r.transit, r.destination, d.doc "
+      "FROM (SELECT r.gseq FROM records r WHERE " +
+      where.sql + (withhold ? not_restricted : "") + " ORDER BY " + *order +
+      " LIMIT ? OFFSET ?) page JOIN records r ON r.gseq = page.gseq "
+      "JOIN documents d ON d.gseq = r.gseq ORDER BY " +
+      *order);
+  if (!stmt.ok()) return stmt.status();
+  const int next = where.BindTo(*stmt, 1);
+  // One row beyond the limit tells a table there is more to see.
+  stmt->Bind(next, limit == 0 ? int64_t{-1} : limit + (table ? 1 : 0)).Bind(next + 1, o.offset);
+
+  TextTable t({{"UUID", 36},
+               {"DATE", 10},
+               {"KIND", 7},
+               {"ORIGIN", 16},
+               {"H", 2},
+               {"COMMODITY", 17},
+               {"QUANTITY", 16, TextTable::Align::kRight},
+               {"ROUTE", 24},
+               {"SUMMARY", 0}});
+  const std::vector<std::string> columns = RecordFormat::CsvColumns(o.filter.kinds);
+  if (o.format == "csv") common::CsvWriter::WriteRow(out, columns);
+  bool more = false;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (table && limit > 0 && static_cast<int64_t>(t.rows()) == limit) {
+      more = true;
+      break;
+    }
+    ++outcome.results;
+    const std::string handling = stmt->ColumnText(3);
+    if (!table && (handling == "H2" || handling == "H3")) ++outcome.restricted;
+    const std::string doc = stmt->ColumnText(11);
+    if (o.format == "json") {
+      out << doc << "\n";
+      continue;
+    }
+    const json r = json::parse(doc, nullptr, false);
+    if (o.format == "csv") {
+      std::vector<std::string> cells;
+      for (const std::string& c : columns) cells.push_back(RecordFormat::CsvCell(r, c));
+      common::CsvWriter::WriteRow(out, cells);
+      continue;
+    }
+    std::string quantity;
+    if (!stmt->ColumnIsNull(6))
+      quantity = RecordFormat::Number(stmt->ColumnDouble(6)) + " " + stmt->ColumnText(7);
+    t.AddRow({stmt->ColumnText(0), stmt->ColumnText(4), stmt->ColumnText(1), stmt->ColumnText(2),
+              handling, stmt->ColumnText(5), quantity,
+              RecordFormat::Route(stmt->ColumnText(8), stmt->ColumnText(9), stmt->ColumnText(10)),
+              RecordFormat::Summary(r)});
+  }
+  if (table) {
+    t.Print(out, o.width);
+    if (more) {
+      out << "first " << t.rows() << " matches shown (from offset " << o.offset
+          << "); see more with --limit N (0 = all) and --offset, or count them with --count\n";
+    } else {
+      out << t.rows() << " record(s)\n";
+    }
+  }
+  if (withhold) {
+    // A limited export counts the restricted matches only up to its own
+    // size: `--limit 1` must not scan a million records to say "some".
+    const int64_t cap = limit > 0 ? limit + o.offset : 0;
+    auto n = CountRestricted(db, o.filter, restricted, cap);
+    if (!n.ok()) return n.status();
+    if (*n > 0)
+      err << "cen-query: " << *n << (cap > 0 && *n >= cap ? " or more" : "")
+          << " H2/H3 (restricted) record(s) withheld from this export; add "
+             "--include-restricted to export them (the export is written to the audit trail)\n";
+  }
+  return outcome;
+}
+
+}  // namespace cen::node

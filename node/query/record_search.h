@@ -1,0 +1,21 @@
+// `cen-query` without a sub-command: the records matching the filters, as a
+// table, NDJSON or CSV, or only their number (--count).
+#pragma once
+
+#include <iosfwd>
+
+#include "common/sqlite_db.h"
+#include "node/query/query_options.h"
+
+namespace cen::node {
+
+class RecordSearch {
+ public:
+  // REQUIRES: o.filter.Check() succeeded and o.format is table, json or csv.
+  // H2/H3 records are left out of json and csv unless o.include_restricted;
+  // a note on `err` says how many were withheld.
+  static common::Result<QueryOutcome> Run(common::Database& db, const QueryOptions& o,
+                                          std::ostream& out, std::ostream& err);
+};
+
+}  // namespace cen::node

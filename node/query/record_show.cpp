@@ -1,0 +1,179 @@
+#include "node/query/record_show.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "common/utf8.h"
+#include "node/query/record_format.h"
+#include "node/store/nominal_details.h"
+
+namespace cen::node {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMinPrefix = 8;
+
+// The top-level fields whose values differ between `before` and `after`.
+std::vector<std::string> Changed(const json& before, const json& after) {
+  static const std::vector<std::string> kEnvelope = {"version", "gseq", "received_at"};
+  std::vector<std::string> out;
+  auto skip = [](const std::string& key) {
+    return std::find(kEnvelope.begin(), kEnvelope.end(), key) != kEnvelope.end();
+  };
+  for (const auto& [key, value] : after.items()) {
+    if (skip(key)) continue;
+    auto it = before.find(key);
+    if (it == before.end() || *it != value) out.push_back(key);
+  }
+  for (const auto& [key, value] : before.items()) {
+    if (!skip(key) && !after.contains(key)) out.push_back(key + " (removed)");
+  }
+  return out;
+}
+
+std::string Joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+}  // namespace
+
+// The uuid `wanted` names: itself, or the one record whose uuid starts with it.
+common::Result<std::string> RecordShow::Resolve(common::Database& db, const std::string& wanted) {
+  const bool hexish = !wanted.empty() && std::all_of(wanted.begin(), wanted.end(), [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
+  });
+  if (!hexish || wanted.size() < kMinPrefix)
+    return common::UsageError("UUID: '" + wanted +
+                              "' is not a record uuid (give the uuid, or its first 8 or more "
+                              "characters, as cen-query prints it)");
+  std::string lower = wanted;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto stmt = db.Prepare("SELECT uuid FROM records WHERE uuid >= ?1 AND uuid < ?1 || 'g' LIMIT 2");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, lower);
+  std::vector<std::string> found;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    found.push_back(stmt->ColumnText(0));
+  }
+  if (found.empty())
+    return common::NotFound("no record " + wanted +
+                            " in this replica (it may not exist, not be replicated yet, or be "
+                            "outside this node's scopes)");
+  if (found.size() > 1)
+    return common::UsageError("UUID: '" + wanted + "' matches several records; give more of it");
+  return found[0];
+}
+
+common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOptions& o,
+                                             std::ostream& out) {
+  auto uuid = Resolve(db, o.uuid);
+  if (!uuid.ok()) return uuid.status();
+  auto stmt = db.Prepare(
+      "SELECT version, gseq, origin, received_at, doc FROM record_versions WHERE uuid = ? "
+      "ORDER BY version");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, *uuid);
+  struct Version {
+    int64_t version;
+    int64_t gseq;
+    std::string origin;
+    std::string received_at;
+    json doc;
+  };
+  std::vector<Version> versions;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    versions.push_back({stmt->ColumnInt(0), stmt->ColumnInt(1), stmt->ColumnText(2),
+                        stmt->ColumnText(3), json::parse(stmt->ColumnText(4), nullptr, false)});
+  }
+  if (versions.empty()) return common::Corruption("show: record " + *uuid + " has no versions");
+  // Documents come from Replica::Apply (an object); a damaged one shows as empty.
+  const json latest = versions.back().doc.is_object() ? versions.back().doc : json::object();
+  auto text = [&latest](const char* key, const char* fallback) {
+    auto it = latest.find(key);
+    return it != latest.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+  };
+  const std::string handling = text("handling", "H0");
+  const bool restricted = handling == "H2" || handling == "H3";
+  QueryOutcome outcome{1, 0};
+
+  json history = json::array();
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const Version& v = versions[i];
+    json entry = {{"version", v.version},
+                  {"gseq", v.gseq},
+                  {"origin", v.origin},
+                  {"received_at", v.received_at}};
+    entry["changed"] = i == 0 || !versions[i - 1].doc.is_object() || !v.doc.is_object()
+                           ? json::array()
+                           : json(Changed(versions[i - 1].doc, v.doc));
+    history.push_back(entry);
+  }
+  if (o.format == "json" || o.format == "csv") {
+    if (restricted && !o.include_restricted)
+      return common::UsageError("show: record " + *uuid + " is " + handling +
+                                " (restricted); exporting it as " + o.format +
+                                " needs --include-restricted (the export is audited)");
+    if (o.format == "csv")
+      return common::UsageError("show: --format csv is for lists; use table or json");
+    outcome.restricted = restricted ? 1 : 0;
+    out << json{{"record", latest}, {"versions", history}}.dump(-1, ' ', false,
+                                                                json::error_handler_t::replace)
+        << "\n";
+    return outcome;
+  }
+
+  if (restricted) {
+    out << "*** " << handling << " (restricted): "
+        << (handling == "H3" ? text("handling_note", "") : "handle as the code requires")
+        << " ***\n";
+  }
+  size_t key_width = 0;
+  for (const auto& [key, value] : latest.items()) key_width = std::max(key_width, key.size());
+  // Canonical order first, then any keys this version of cen-query does not know.
+  std::vector<std::string> keys = RecordFormat::CsvColumns({text("kind", "")});
+  for (const auto& [key, value] : latest.items())
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  for (const std::string& key : keys) {
+    if (!latest.contains(key)) continue;
+    const json& value = latest[key];
+    const std::string shown = value.is_string()
+                                  ? value.get<std::string>()
+                                  : value.dump(-1, ' ', false, json::error_handler_t::replace);
+    out << key << std::string(key_width + 2 - key.size(), ' ') << shown << "\n";
+  }
+  auto nominal = NominalDetails::Load(db, *uuid);
+  if (!nominal.ok()) return nominal.status();
+  if (!nominal->empty()) {
+    out << "\nnominal details (held on this node only, never shared):\n";
+    for (const json& d : *nominal) {
+      out << "  offenders[" << d["offender"].get<int64_t>() << "]";
+      for (const char* key : {"name", "document_number", "birth_date"}) {
+        if (d.contains(key)) out << "  " << key << ": " << d[key].get<std::string>();
+      }
+      out << "\n";
+    }
+  }
+  out << "\nversions:\n";
+  for (const json& entry : history) {
+    out << "  v" << entry["version"].get<int64_t>() << "  gseq " << entry["gseq"].get<int64_t>()
+        << "  " << entry["received_at"].get<std::string>() << "  by "
+        << entry["origin"].get<std::string>();
+    if (!entry["changed"].empty())
+      out << "  changed: " << Joined(entry["changed"].get<std::vector<std::string>>());
+    out << "\n";
+  }
+  return outcome;
+}
+
+}  // namespace cen::node

@@ -1,0 +1,58 @@
+#include "node/store/node_config.h"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+
+namespace cen::node {
+
+common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
+  const std::string path = data_dir + "/node.toml";
+  if (!std::ifstream(path))
+    return common::NotFound(
+        data_dir + " is not a node data directory (no node.toml); run: cen-node init --data " +
+        data_dir + " ...");
+  NodeConfig c;
+  try {
+    const toml::table t = toml::parse_file(path);
+    c.node_id = t["node_id"].value_or(std::string());
+    c.hub_endpoint = t["hub"].value_or(std::string());
+    c.hub_key = t["hub_key"].value_or(std::string());
+    c.region = t["region"].value_or(std::string());
+    c.window = t["window"].value_or(c.window);
+    c.batch = t["batch"].value_or(c.batch);
+    c.drop_dir = t["drop_dir"].value_or(std::string());
+    c.on_alert = t["on_alert"].value_or(std::string());
+    c.on_hit = t["on_hit"].value_or(std::string());
+    // A relative drop folder lives in the data directory, wherever the agent starts.
+    if (!c.drop_dir.empty() && c.drop_dir.front() != '/') c.drop_dir = data_dir + "/" + c.drop_dir;
+  } catch (const toml::parse_error& e) {
+    return common::InvalidInput(path + ":" + std::to_string(e.source().begin.line) + ": " +
+                                std::string(e.description()));
+  }
+  if (c.node_id.empty()) return common::InvalidInput(path + ": node_id: required");
+  if (c.hub_endpoint.rfind("tcp://", 0) != 0)
+    return common::InvalidInput(path + ": hub: must be tcp://HOST:PORT");
+  if (c.window < 1 || c.batch < 1)
+    return common::InvalidInput(path + ": window, batch: must be >= 1");
+  return c;
+}
+
+common::Status NodeConfig::Save(const std::string& data_dir) const {
+  const std::string path = data_dir + "/node.toml";
+  std::ofstream out(path);
+  toml::table t{{"node_id", node_id}, {"hub", hub_endpoint}, {"hub_key", hub_key},
+                {"region", region},   {"window", window},    {"batch", batch}};
+  if (!drop_dir.empty()) t.insert("drop_dir", drop_dir);
+  if (!on_alert.empty()) t.insert("on_alert", on_alert);
+  if (!on_hit.empty()) t.insert("on_hit", on_hit);
+  out << "# cen-node configuration. Restart the agent after editing.\n" << t << "\n";
+  return out.good() ? common::Status::Ok() : common::Internal("cannot write " + path);
+}
+
+std::string NodeConfig::FeedEndpoint(int feed_port) const {
+  const size_t colon = hub_endpoint.rfind(':');
+  return hub_endpoint.substr(0, colon) + ":" + std::to_string(feed_port);
+}
+
+}  // namespace cen::node

@@ -1,0 +1,324 @@
+#include "node/store/node_schema.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "common/clock.h"
+
+namespace cen::node {
+namespace {
+
+// The replica's own tables: what an older schema's replica is rebuilt into.
+constexpr const char* kReplicaTables = R"sql(
+-- The replica: one row per record, its latest version, keyed by that
+-- version's gseq so that "newest first" is the table's own order, with the
+-- fields analysts filter and group on as real columns. Narrow on purpose:
+-- counts and stats scan it; the document is in `documents`.
+CREATE TABLE records(
+  gseq              INTEGER PRIMARY KEY,  -- gseq of the latest version; record_countries and records_fts point here
+  uuid              TEXT    NOT NULL UNIQUE,
+  version           INTEGER NOT NULL,
+  kind              TEXT    NOT NULL,
+  origin            TEXT    NOT NULL,
+  ref               TEXT    NOT NULL,
+  scope             TEXT    NOT NULL,
+  handling          TEXT    NOT NULL,
+  received_at       TEXT    NOT NULL,
+  event_date        TEXT,   -- YYYY-MM-DD: seizure_date, or the date part of an alert's issued_at
+  commodity         TEXT,
+  reporting_country TEXT,
+  departure         TEXT,
+  destination       TEXT,
+  transit           TEXT,   -- transit countries in route order, joined with ';'
+  hs_code           TEXT,
+  transport_mode    INTEGER,
+  quantity          REAL,
+  unit              TEXT,
+  priority          TEXT
+);
+-- The document of each record's latest version (JSON text), by records.gseq:
+-- appended in gseq order, read for the page of a listing, `show` and alerts.
+CREATE TABLE documents(
+  gseq INTEGER PRIMARY KEY,
+  doc  TEXT    NOT NULL
+);
+-- Alerts are few among a million seizures: cen-query alerts reads these alone.
+CREATE INDEX records_alerts ON records(kind) WHERE kind = 'alert';
+CREATE INDEX records_commodity_date ON records(commodity, event_date);
+CREATE INDEX records_date ON records(event_date);
+CREATE INDEX records_origin ON records(origin);
+-- Every country a record names, one row per role (reporting, departure,
+-- transit, destination), with the commodity and date copied so that
+-- "commodity + country + period" is one range scan of the key alone. The key
+-- is the whole row (no rowid, no second index): a new version deletes its
+-- predecessor's rows by their key, known from the predecessor's document.
+-- Written in batches sorted by key (Replica::IndexCountries), not by the
+-- apply: random inserts of a few records at a time dirtied a page each.
+CREATE TABLE record_countries(
+  country    TEXT    NOT NULL,
+  commodity  TEXT    NOT NULL,  -- '' when the record has none
+  event_date TEXT    NOT NULL,  -- '' when the record has none
+  role       TEXT    NOT NULL,
+  record_id  INTEGER NOT NULL,  -- records.gseq
+  PRIMARY KEY (country, commodity, event_date, role, record_id)
+) WITHOUT ROWID;
+-- Records whose record_countries rows are not all written yet; queries check
+-- these on their own columns (QueryFilter).
+CREATE TABLE countries_pending(
+  gseq INTEGER PRIMARY KEY  -- records.gseq
+);
+-- Full text of the latest version, rowid = records.gseq. Contentless: the
+-- text is in documents.doc, not copied here; a new version removes the old
+-- terms with FTS5's 'delete' command and the old document's text. unicode61
+-- with remove_diacritics 2 folds case (Latin and Cyrillic) and accents.
+-- Prefix queries (word*) scan the term index: no prefix index is kept.
+CREATE VIRTUAL TABLE records_fts USING fts5(
+  description, location, concealment, title, body,
+  content = '', tokenize = "unicode61 remove_diacritics 2"
+);
+-- Every version applied that is not the latest in `records`: versions an
+-- amendment superseded, an older version arriving after a newer one (the
+-- priority lane), and receipts (their fields are in `receipts`). Each
+-- (uuid, version) once: a hub restored from backup may journal a version
+-- again under a new gseq.
+CREATE TABLE version_history(
+  gseq        INTEGER PRIMARY KEY,
+  uuid        TEXT    NOT NULL,
+  version     INTEGER NOT NULL,
+  origin      TEXT    NOT NULL,
+  received_at TEXT    NOT NULL,
+  doc         TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX version_history_uuid ON version_history(uuid, version);
+-- Every version applied, keyed by gseq: the latest in records, the others in
+-- version_history. For SQL by hand and `cen-query show`.
+CREATE VIEW record_versions AS
+  SELECT r.gseq, r.uuid, r.version, r.origin, r.received_at, d.doc
+    FROM records r JOIN documents d ON d.gseq = r.gseq
+  UNION ALL
+  SELECT gseq, uuid, version, origin, received_at, doc FROM version_history;
+-- The latest version of every record with its document (kept for SQL by
+-- hand written against schema 4): SELECT ref, json_extract(doc, '$.concealment') FROM latest
+CREATE VIEW latest AS
+  SELECT r.*, d.doc FROM records r JOIN documents d ON d.gseq = r.gseq;
+)sql";
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta(
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+-- Every version of a record this node's users handed in (submit, drops).
+CREATE TABLE own_records(
+  uuid      TEXT    NOT NULL,
+  version   INTEGER NOT NULL,
+  kind      TEXT    NOT NULL,
+  ref       TEXT    NOT NULL,
+  body      BLOB    NOT NULL,  -- the record as sent to the hub (msgpack); also spots amendments
+  queued_at TEXT    NOT NULL,
+  status    TEXT    NOT NULL DEFAULT 'queued',  -- queued | accepted | rejected
+  lane      INTEGER NOT NULL DEFAULT 0,  -- 2 urgent alert, 1 high alert, 0 everything else
+  gseq      INTEGER,
+  reason    TEXT,
+  PRIMARY KEY (uuid, version)
+);
+CREATE INDEX own_records_natural_key ON own_records(kind, ref, version);
+-- Nominal details of offenders in this node's own records: local only, never
+-- sent (stripped from the record before it is encoded for the hub).
+CREATE TABLE offender_nominal(
+  uuid            TEXT    NOT NULL,
+  version         INTEGER NOT NULL,
+  offender        INTEGER NOT NULL,  -- index in the record's offenders array
+  name            TEXT,
+  document_number TEXT,
+  birth_date      TEXT,
+  PRIMARY KEY (uuid, version, offender)
+);
+-- Versions not yet acknowledged by the hub, in the order they were accepted;
+-- their bodies are in own_records. Urgent and high alerts (lane > 0) are sent
+-- before any queued bulk: outbox_lane finds them without a scan.
+CREATE TABLE outbox(
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  uuid    TEXT    NOT NULL,
+  version INTEGER NOT NULL,
+  lane    INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(uuid, version)
+);
+CREATE INDEX outbox_lane ON outbox(lane DESC, seq) WHERE lane > 0;
+-- Every cen-query run on this node: who asked what, and how much came back.
+CREATE TABLE query_audit(
+  id         INTEGER PRIMARY KEY,
+  at         TEXT    NOT NULL,
+  os_user    TEXT    NOT NULL,
+  command    TEXT    NOT NULL,  -- search | show | stats | routes | audit
+  arguments  TEXT    NOT NULL,  -- JSON array of the command-line arguments
+  results    INTEGER NOT NULL,
+  restricted INTEGER NOT NULL DEFAULT 0  -- H2/H3 records exported (--include-restricted)
+);
+-- The alert life cycle: each update or cancel, by the original alert it names.
+-- Kept apart from records so that one applied early (the priority lane) is
+-- in force even before the alert it changes has arrived.
+CREATE TABLE alert_links(
+  uuid     TEXT    NOT NULL,  -- the update or cancel
+  target   TEXT    NOT NULL,  -- the original alert (msg_type alert) it references
+  msg_type TEXT    NOT NULL,  -- update | cancel
+  gseq     INTEGER NOT NULL,  -- of the update's or cancel's latest version
+  PRIMARY KEY (uuid, target)
+) WITHOUT ROWID;
+CREATE INDEX alert_links_target ON alert_links(target, msg_type);
+-- Receipts for this node's alerts (only their origin receives them).
+CREATE TABLE receipts(
+  uuid      TEXT    PRIMARY KEY,
+  version   INTEGER NOT NULL,
+  gseq      INTEGER NOT NULL,
+  alert     TEXT    NOT NULL,  -- the alert answered
+  office    TEXT    NOT NULL,  -- the node that sent the receipt (its origin)
+  action    TEXT    NOT NULL,  -- delivered | seen | actioned | no-trace | hit
+  at        TEXT    NOT NULL,  -- when, at that office
+  by        TEXT,              -- who, at that office (action receipts)
+  note      TEXT,
+  hit_record    TEXT,          -- hit: the record that matched
+  hit_indicator TEXT,          -- hit: containers | vessel_imo | companies | routes | hs_codes
+  hit_value     TEXT           -- hit: the indicator value that matched
+);
+CREATE INDEX receipts_alert ON receipts(alert, office);
+-- Who the hub said an own alert goes to (ACK "audience"): the offices
+-- `cen-query receipts` expects a receipt from.
+CREATE TABLE alert_audience(
+  alert  TEXT NOT NULL,
+  office TEXT NOT NULL,
+  PRIMARY KEY (alert, office)
+) WITHOUT ROWID;
+-- Hits: a record that matched an alert's indicator or a watch list.
+CREATE TABLE hits(
+  id        INTEGER PRIMARY KEY,
+  at        TEXT    NOT NULL,  -- when this node found it
+  source    TEXT    NOT NULL,  -- the alert uuid, or "watch:NAME"
+  record    TEXT    NOT NULL,  -- uuid of the matching record
+  indicator TEXT    NOT NULL,  -- containers | vessel_imo | companies | routes | hs_codes | watch
+  value     TEXT    NOT NULL,  -- the indicator value, or the watch name
+  UNIQUE (source, record, indicator, value)
+);
+CREATE INDEX hits_record ON hits(record);
+-- Watch lists: cen-query filters saved under a name; every record applied
+-- afterwards that matches becomes a hit.
+CREATE TABLE watches(
+  name       TEXT PRIMARY KEY,
+  filter     TEXT NOT NULL,  -- JSON: the cen-query filter flags and values
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+-- Alerts whose indicators are still being matched against the replica's
+-- history (records.gseq up to `last_id`), from `next_id` on, a slice at a time.
+CREATE TABLE hit_scans(
+  alert   TEXT    PRIMARY KEY,
+  next_id INTEGER NOT NULL,
+  last_id INTEGER NOT NULL
+);
+-- Alerts this node has already reacted to (receipt, hook): a rebuilt
+-- replica applies them again without a second reaction.
+CREATE TABLE alerts_noticed(
+  uuid    TEXT    NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (uuid, version)
+) WITHOUT ROWID;
+CREATE TABLE cursor(
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch TEXT    NOT NULL DEFAULT '',
+  gseq  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO cursor(id) VALUES (1);
+CREATE TABLE agent_state(
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  hub_state  TEXT    NOT NULL DEFAULT 'stopped',
+  hub_head   INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT,
+  detail     TEXT
+);
+INSERT INTO agent_state(id) VALUES (1);
+)sql";
+
+// Schema 4 kept every version in record_versions under a second (uuid,
+// version) index, a second copy of the text in records_fts with prefix
+// indexes, and two indexes on record_countries; its rows are keyed by a local
+// id instead of gseq. Its replica is dropped and fetched again from the hub
+// (cursor 0, same epoch); what only this node has is kept: own records,
+// outbox, nominal details, query audit, watch lists, hits, alerts already
+// receipted, alert audiences.
+common::Status MigrateReplicaFrom4(common::Database& db, const std::string& path) {
+  auto tx = db.Begin();
+  if (!tx.ok()) return tx.status();
+  // Read again under the write lock: another process may have upgraded it.
+  auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  if (!version.ok()) return version.status();
+  if (version->value_or(0) != 4) return tx->Commit();
+  auto records = db.QueryInt("SELECT count(*) FROM records");
+  if (!records.ok()) return records.status();
+  CEN_RETURN_IF_ERROR(
+      db.Exec("DROP VIEW latest; DROP TABLE records_fts; DROP TABLE record_countries; "
+              "DROP TABLE record_versions; DROP TABLE records; DELETE FROM hit_scans; "
+              "DELETE FROM receipts; DELETE FROM alert_links; UPDATE cursor SET gseq = 0;"));
+  CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
+  CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value = '5' WHERE key = 'node_schema'"));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  spdlog::warn(
+      "{}: replica schema 4 upgraded to 5: its {} record(s) will be fetched again from the hub; "
+      "the outbox, own records, audit trail, watch lists and hits are kept",
+      path, records->value_or(0));
+  return common::Status::Ok();
+}
+
+}  // namespace
+
+common::Status NodeSchema::Create(common::Database& db, const std::string& node_id) {
+  auto tx = db.Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(db.Exec(kSchema));
+  CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
+  CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kHookEventsSql));
+  auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
+  if (!ins.ok()) return ins.status();
+  CEN_RETURN_IF_ERROR(ins->Bind(1, "node_schema").Bind(2, std::to_string(kVersion)).Run());
+  CEN_RETURN_IF_ERROR(ins->Bind(1, "node_id").Bind(2, node_id).Run());
+  CEN_RETURN_IF_ERROR(ins->Bind(1, "created_at").Bind(2, common::Clock::NowRfc3339()).Run());
+  return tx->Commit();
+}
+
+common::Result<common::Database> NodeSchema::Open(const std::string& data_dir,
+                                                  common::Database::Mode mode) {
+  return OpenAs(data_dir, mode, /*upgrade=*/false);
+}
+
+common::Result<common::Database> NodeSchema::OpenForAgent(const std::string& data_dir) {
+  return OpenAs(data_dir, common::Database::Mode::kReadWrite, /*upgrade=*/true);
+}
+
+common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
+                                                    common::Database::Mode mode, bool upgrade) {
+  const std::string path = DbPath(data_dir);
+  if (!std::filesystem::is_directory(data_dir))
+    return common::NotFound("no node data directory at " + data_dir +
+                            "; create one with: cen-node init --data " + data_dir + " ...");
+  if (!std::filesystem::exists(path))
+    return common::NotFound(data_dir + " is not a node data directory (no node.db)");
+  auto db = common::Database::Open(path, mode);
+  if (!db.ok()) return db.status();
+  auto v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  if (!v.ok() || !v->has_value())
+    return common::Corruption(path + " is not a cenhub node database");
+  if (**v == 4 && upgrade) {
+    CEN_RETURN_IF_ERROR(MigrateReplicaFrom4(*db, path));
+    return db;
+  }
+  if (**v == 4)
+    return common::Corruption(path +
+                              " has schema version 4; start the agent (cen-node run --data " +
+                              data_dir + ") once to upgrade it to " + std::to_string(kVersion));
+  if (**v != kVersion)
+    return common::Corruption(path + " has schema version " + std::to_string(**v) +
+                              "; this program reads version " + std::to_string(kVersion));
+  return db;
+}
+
+}  // namespace cen::node

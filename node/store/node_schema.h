@@ -1,0 +1,44 @@
+// node.db: creates and opens the node's database (docs/SCHEMA.md describes it).
+#pragma once
+
+#include <string>
+
+#include "common/sqlite_db.h"
+
+namespace cen::node {
+
+class NodeSchema {
+ public:
+  static constexpr int kVersion = 5;
+  // The hooks' durable queue (HookRunner, node/agent/hook_runner.h). A row leaves
+  // 'pending' only once its outcome is known; no row is ever 'running'.
+  static constexpr const char* kHookEventsSql = R"sql(
+CREATE TABLE hook_events(
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  hook       TEXT    NOT NULL,                  -- 'alert' | 'hit'
+  payload    TEXT    NOT NULL,                  -- the event: one JSON object on one line
+  attempts   INTEGER NOT NULL DEFAULT 0,        -- attempts finished, failed or not
+  next_at    INTEGER NOT NULL DEFAULT 0,        -- unix ms: earliest next attempt
+  last_error TEXT,                              -- why the last failed attempt failed
+  state      TEXT    NOT NULL DEFAULT 'pending' -- pending | done | failed
+);
+CREATE INDEX hook_events_pending ON hook_events(id) WHERE state = 'pending';
+)sql";
+  static common::Status Create(common::Database& db, const std::string& node_id);
+  // Opens an existing node.db, checking it is a cenhub node database. A
+  // missing directory or a foreign file gets a message naming the directory.
+  // A schema-4 file is refused ("start the agent once").
+  static common::Result<common::Database> Open(const std::string& data_dir,
+                                               common::Database::Mode mode);
+  // Open() for `cen-node run`, holding agent.lock: a schema-4 replica is
+  // rebuilt (emptied, fetched again from the hub; the outbox and everything
+  // only this node has are kept) with a log line saying so.
+  static common::Result<common::Database> OpenForAgent(const std::string& data_dir);
+  static std::string DbPath(const std::string& data_dir) { return data_dir + "/node.db"; }
+
+ private:
+  static common::Result<common::Database> OpenAs(const std::string& data_dir,
+                                                 common::Database::Mode mode, bool upgrade);
+};
+
+}  // namespace cen::node

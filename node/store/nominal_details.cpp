@@ -1,0 +1,70 @@
+#include "node/store/nominal_details.h"
+
+namespace cen::node {
+
+using nlohmann::json;
+
+json NominalDetails::Strip(json& record) {
+  json out = json::array();
+  auto offenders = record.find("offenders");
+  if (offenders == record.end() || !offenders->is_array()) return out;
+  for (size_t i = 0; i < offenders->size(); ++i) {
+    json& offender = (*offenders)[i];
+    if (!offender.is_object()) continue;
+    auto nominal = offender.find("nominal");
+    if (nominal == offender.end()) continue;
+    json entry = nominal->is_object() ? *nominal : json::object();
+    entry["offender"] = i;
+    out.push_back(std::move(entry));
+    offender.erase(nominal);
+  }
+  return out;
+}
+
+common::Status NominalDetails::Save(common::Database& db, const std::string& uuid, int64_t version,
+                                    const json& details) {
+  if (details.empty()) return common::Status::Ok();
+  auto stmt = db.Prepare(
+      "INSERT OR REPLACE INTO offender_nominal(uuid, version, offender, name, document_number, "
+      "birth_date) VALUES (?, ?, ?, ?, ?, ?)");
+  if (!stmt.ok()) return stmt.status();
+  for (const json& d : details) {
+    stmt->Bind(1, uuid).Bind(2, version).Bind(3, d.value("offender", int64_t{0}));
+    int column = 4;
+    for (const char* key : {"name", "document_number", "birth_date"}) {
+      auto it = d.find(key);
+      if (it != d.end() && it->is_string()) {
+        stmt->Bind(column, it->get<std::string>());
+      } else {
+        stmt->BindNull(column);
+      }
+      ++column;
+    }
+    CEN_RETURN_IF_ERROR(stmt->Run());
+  }
+  return common::Status::Ok();
+}
+
+common::Result<json> NominalDetails::Load(common::Database& db, const std::string& uuid) {
+  auto stmt = db.Prepare(
+      "SELECT offender, name, document_number, birth_date FROM offender_nominal "
+      "WHERE uuid = ?1 AND version = (SELECT max(version) FROM offender_nominal WHERE uuid = ?1) "
+      "ORDER BY offender");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, uuid);
+  json out = json::array();
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    json entry = {{"offender", stmt->ColumnInt(0)}};
+    const char* keys[] = {"name", "document_number", "birth_date"};
+    for (int i = 0; i < 3; ++i) {
+      if (!stmt->ColumnIsNull(i + 1)) entry[keys[i]] = stmt->ColumnText(i + 1);
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace cen::node

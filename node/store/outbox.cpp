@@ -1,0 +1,257 @@
+#include "node/store/outbox.h"
+
+#include <cassert>
+
+#include "common/clock.h"
+#include "common/msgpack_json.h"
+#include "common/priority_lane.h"
+#include "common/uuid7.h"
+#include "node/store/nominal_details.h"
+
+namespace cen::node {
+
+using nlohmann::json;
+
+common::Result<std::vector<Outbox::Queued>> Outbox::Enqueue(
+    std::vector<json> records, const std::vector<std::string>& labels) {
+  CEN_RETURN_IF_ERROR(BeginQueue());
+  std::vector<Queued> out;
+  out.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    auto q = Queue(records[i], i < labels.size() ? labels[i] : "record " + std::to_string(i + 1));
+    if (!q.ok()) {
+      AbortQueue();
+      return q.status();
+    }
+    out.push_back(std::move(*q));
+  }
+  CEN_RETURN_IF_ERROR(CommitQueue());
+  return out;
+}
+
+common::Status Outbox::BeginQueue() {
+  AbortQueue();
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(JoinTransaction());
+  tx_.emplace(std::move(*tx));
+  return common::Status::Ok();
+}
+
+common::Status Outbox::JoinTransaction() {
+  statements_.reset();
+  auto latest = db_->Prepare(
+      "SELECT uuid, version, body FROM own_records WHERE kind=? AND ref=? "
+      "ORDER BY version DESC LIMIT 1");
+  auto uuid_ref = db_->Prepare("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
+  auto ins_own = db_->Prepare(
+      "INSERT INTO own_records(uuid, version, kind, ref, body, queued_at, lane) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  auto ins_out = db_->Prepare("INSERT INTO outbox(uuid, version, lane) VALUES (?, ?, ?)");
+  for (auto* s : {&latest, &uuid_ref, &ins_own, &ins_out}) {
+    if (!s->ok()) return s->status();
+  }
+  statements_.emplace(Statements{std::move(*latest), std::move(*uuid_ref), std::move(*ins_own),
+                                 std::move(*ins_out)});
+  queued_at_ = common::Clock::NowRfc3339();
+  return common::Status::Ok();
+}
+
+common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) {
+  assert(statements_);
+  Statements& st = *statements_;
+  const std::string where = std::string(label) + ": ";
+  std::string given_uuid;
+  if (auto it = rec.find("uuid"); it != rec.end()) {
+    given_uuid = it->get<std::string>();
+    rec.erase(it);
+  }
+  const std::string kind = rec["kind"].get<std::string>();
+  const std::string ref = rec["ref"].get<std::string>();
+  // Names and document numbers never reach the body that goes to the hub.
+  const json nominal = NominalDetails::Strip(rec);
+
+  st.latest.Bind(1, kind).Bind(2, ref);
+  auto row = st.latest.Step();
+  if (!row.ok()) {
+    st.latest.Reset();
+    return row.status();
+  }
+  Queued q{given_uuid, 1, Disposition::kNew};
+  std::string previous_body;
+  if (*row) {
+    q.uuid = st.latest.ColumnText(0);
+    q.version = st.latest.ColumnInt(1);
+    q.disposition = Disposition::kAmended;
+    previous_body = st.latest.ColumnBlob(2);
+  }
+  st.latest.Reset();
+  if (q.disposition == Disposition::kAmended) {
+    if (!given_uuid.empty() && given_uuid != q.uuid)
+      return common::InvalidInput(where + "uuid: ref '" + ref + "' already belongs to record " +
+                                  q.uuid);
+    // The same content is the same body under the latest version's key
+    // (msgpack of a JSON object with sorted keys is canonical).
+    rec["uuid"] = q.uuid;
+    rec["version"] = q.version;
+    if (common::MsgpackJson::Encode(rec) == previous_body) {
+      // Shared content unchanged; the local details may still be new.
+      CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, nominal));
+      return Queued{q.uuid, q.version, Disposition::kUnchanged};
+    }
+    ++q.version;
+  } else if (q.uuid.empty()) {
+    q.uuid = common::Uuid7::Generate();
+  } else {
+    st.uuid_ref.Bind(1, q.uuid);
+    auto used = st.uuid_ref.Step();
+    const bool taken = used.ok() && *used;
+    const std::string other = taken ? st.uuid_ref.ColumnText(1) : "";
+    st.uuid_ref.Reset();
+    if (!used.ok()) return used.status();
+    if (taken)
+      return common::InvalidInput(where + "uuid: already used by the record with ref '" + other +
+                                  "'");
+  }
+  rec["uuid"] = q.uuid;
+  rec["version"] = q.version;
+  const std::string body = common::MsgpackJson::Encode(rec);
+  const int64_t lane = static_cast<int64_t>(common::PriorityLane::Of(rec));
+  st.ins_own.Bind(1, q.uuid).Bind(2, q.version).Bind(3, kind).Bind(4, ref).BindBlob(5, body);
+  st.ins_own.Bind(6, queued_at_).Bind(7, lane);
+  CEN_RETURN_IF_ERROR(st.ins_own.Run());
+  CEN_RETURN_IF_ERROR(st.ins_out.Bind(1, q.uuid).Bind(2, q.version).Bind(3, lane).Run());
+  CEN_RETURN_IF_ERROR(RaiseReferenced(rec, lane));
+  CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, nominal));
+  return q;
+}
+
+// An urgent update or cancel must not reach the hub before the alert it
+// references (the hub would refuse it: no such alert yet). When that alert
+// still waits in the outbox in a lower lane, it moves up to this lane, ahead
+// in send order (same lane, earlier seq).
+common::Status Outbox::RaiseReferenced(const json& rec, int64_t lane) {
+  if (lane == 0 || rec.value("kind", "") != "alert") return common::Status::Ok();
+  const std::string msg_type = rec.value("msg_type", "");
+  if (msg_type != "update" && msg_type != "cancel") return common::Status::Ok();
+  const auto references = rec.find("references");
+  if (references == rec.end() || !references->is_array()) return common::Status::Ok();
+  for (const char* sql : {"UPDATE outbox SET lane = ?1 WHERE uuid = ?2 AND lane < ?1",
+                          "UPDATE own_records SET lane = ?1 WHERE uuid = ?2 AND lane < ?1"}) {
+    auto raise = db_->Prepare(sql);
+    if (!raise.ok()) return raise.status();
+    for (const json& target : *references) {
+      if (!target.is_string()) continue;
+      CEN_RETURN_IF_ERROR(raise->Bind(1, lane).Bind(2, target.get<std::string>()).Run());
+    }
+  }
+  return common::Status::Ok();
+}
+
+common::Status Outbox::CommitQueue() {
+  assert(tx_);
+  common::Status s = tx_->Commit();
+  AbortQueue();
+  return s;
+}
+
+void Outbox::AbortQueue() {
+  tx_.reset();  // rolls back unless committed
+  statements_.reset();
+}
+
+common::Result<std::vector<Outbox::Entry>> Outbox::Pending(int64_t after_seq, int max) {
+  auto stmt = db_->Prepare(
+      "SELECT o.seq, o.uuid, o.version, r.body FROM outbox AS o "
+      "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
+      "WHERE o.seq > ? ORDER BY o.seq LIMIT ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, after_seq).Bind(2, max);
+  return ReadEntries(*stmt);
+}
+
+common::Result<std::vector<Outbox::Entry>> Outbox::PendingPriority(int max) {
+  auto stmt = db_->Prepare(
+      "SELECT o.seq, o.uuid, o.version, r.body FROM outbox AS o "
+      "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
+      "WHERE o.lane > 0 ORDER BY o.lane DESC, o.seq LIMIT ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, max);
+  return ReadEntries(*stmt);
+}
+
+common::Result<std::vector<Outbox::Entry>> Outbox::ReadEntries(common::Statement& stmt) {
+  std::vector<Entry> out;
+  while (true) {
+    auto row = stmt.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back({stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnInt(2), stmt.ColumnBlob(3)});
+  }
+  return out;
+}
+
+common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  auto del = db_->Prepare("DELETE FROM outbox WHERE uuid=? AND version=?");
+  auto upd =
+      db_->Prepare("UPDATE own_records SET status=?, gseq=?, reason=? WHERE uuid=? AND version=?");
+  auto audience = db_->Prepare("INSERT OR IGNORE INTO alert_audience(alert, office) VALUES (?, ?)");
+  if (!del.ok()) return del.status();
+  if (!upd.ok()) return upd.status();
+  if (!audience.ok()) return audience.status();
+  for (const auto& a : acks) {
+    for (const std::string& office : a.audience) {
+      CEN_RETURN_IF_ERROR(audience->Bind(1, a.uuid).Bind(2, office).Run());
+    }
+    CEN_RETURN_IF_ERROR(del->Bind(1, a.uuid).Bind(2, a.version).Run());
+    upd->Bind(1, a.accepted ? "accepted" : "rejected");
+    if (a.accepted) {
+      upd->Bind(2, a.gseq).BindNull(3);
+    } else {
+      upd->BindNull(2).Bind(3, a.reason);
+    }
+    CEN_RETURN_IF_ERROR(upd->Bind(4, a.uuid).Bind(5, a.version).Run());
+  }
+  return tx->Commit();
+}
+
+common::Result<int64_t> Outbox::RequeueAll() {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(
+      db_->Exec("INSERT OR IGNORE INTO outbox(uuid, version, lane) SELECT uuid, version, lane "
+                "FROM own_records WHERE status != 'rejected' ORDER BY queued_at, uuid, version"));
+  const int64_t n = db_->Changes();
+  CEN_RETURN_IF_ERROR(
+      db_->Exec("UPDATE own_records SET status='queued', gseq=NULL "
+                "WHERE status='accepted'"));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  return n;
+}
+
+common::Result<int64_t> Outbox::RequeueAbove(int64_t head) {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  auto ins = db_->Prepare(
+      "INSERT OR IGNORE INTO outbox(uuid, version, lane) SELECT uuid, version, lane "
+      "FROM own_records WHERE status = 'accepted' AND gseq > ? ORDER BY gseq");
+  auto upd = db_->Prepare(
+      "UPDATE own_records SET status='queued', gseq=NULL WHERE status='accepted' AND gseq > ?");
+  if (!ins.ok()) return ins.status();
+  if (!upd.ok()) return upd.status();
+  CEN_RETURN_IF_ERROR(ins->Bind(1, head).Run());
+  const int64_t n = db_->Changes();
+  CEN_RETURN_IF_ERROR(upd->Bind(1, head).Run());
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  return n;
+}
+
+common::Result<int64_t> Outbox::Size() {
+  auto n = db_->QueryInt("SELECT count(*) FROM outbox");
+  if (!n.ok()) return n.status();
+  return n->value_or(0);
+}
+
+}  // namespace cen::node
