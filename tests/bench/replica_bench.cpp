@@ -32,13 +32,6 @@ using nlohmann::json;
 using SteadyClock = cen::bench::SteadyClock;
 constexpr auto Check = cen::bench::CheckOk;
 
-double CpuSeconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 // Bytes this process has passed to write(2) so far.
 int64_t BytesWritten() {
   std::ifstream io("/proc/self/io");
@@ -68,7 +61,7 @@ int64_t FileBytes(const fs::path& db) {
 
 template <typename ApplyBatch>
 Figures Run(const fs::path& db_path, size_t n, size_t batch, ApplyBatch&& apply) {
-  const double cpu0 = CpuSeconds();
+  const double cpu0 = cen::bench::SelfCpuSeconds();
   const int64_t w0 = BytesWritten();
   const auto t0 = SteadyClock::now();
   for (size_t i = 0; i < n; i += batch) {
@@ -78,7 +71,8 @@ Figures Run(const fs::path& db_path, size_t n, size_t batch, ApplyBatch&& apply)
   const double s = cen::bench::SecondsBetween(t0, SteadyClock::now());
   std::cerr << "\r                              \r";
   const auto dn = static_cast<double>(n);
-  return {dn / s, (CpuSeconds() - cpu0) * 1e6 / dn, static_cast<double>(BytesWritten() - w0) / dn,
+  return {dn / s, (cen::bench::SelfCpuSeconds() - cpu0) * 1e6 / dn,
+          static_cast<double>(BytesWritten() - w0) / dn,
           static_cast<double>(FileBytes(db_path)) / dn};
 }
 
