@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 #include <zmq.hpp>
 
@@ -201,10 +203,31 @@ class HubLoop {
       auto message = ingest_.NextBulk();
       if (!message) break;
       Handle(*message, &bulk);
+      if (yield_error_) std::rethrow_exception(std::exchange(yield_error_, nullptr));
       ingest_.Intake();
       CommitPriority();
     }
-    if (!bulk.empty()) CommitAndAck(bulk, /*priority=*/false);
+    if (bulk.empty()) return;
+    // A priority commit failed meanwhile (a full disk): the bulk waits for
+    // the next try too, behind the priority frames queued again.
+    if (!store_.MayTry(Clock::now())) {
+      ingest_.Requeue(std::move(bulk.received), /*priority=*/false);
+      return;
+    }
+    CommitAndAck(bulk, /*priority=*/false);
+  }
+
+  // Commits the priority frames that came in while a bulk frame is being
+  // validated. An exception there is not the bulk frame's fault: it is kept
+  // and rethrown once that frame is handled (DrainIngest), so it ends the
+  // loop as it did before the hub yielded inside a frame.
+  void YieldToPriority() {
+    try {
+      ingest_.Intake();
+      CommitPriority();
+    } catch (...) {
+      if (!yield_error_) yield_error_ = std::current_exception();
+    }
   }
 
   void CommitPriority() {
@@ -343,10 +366,7 @@ class HubLoop {
     std::vector<Journal::Candidate>* candidates = &batch->candidates;
     PendingPublish pending{rid, node, {}};
     for (size_t i = 0; i < records->size(); ++i) {
-      if (batch->yields && i > 0 && i % kYieldEvery == 0) {
-        ingest_.Intake();
-        CommitPriority();
-      }
+      if (batch->yields && i > 0 && i % kYieldEvery == 0) YieldToPriority();
       json& rec = (*records)[i];
       PendingPublish::Slot slot;
       if (rec.is_object()) {
@@ -583,6 +603,7 @@ class HubLoop {
   IngestQueue ingest_;
   FeedFanout fanout_;
   FetchServer fetch_;
+  std::exception_ptr yield_error_;  // thrown by YieldToPriority, rethrown by DrainIngest
   common::StoreHealth store_{"hub.db"};
   std::optional<common::StateFile> state_file_;
 };

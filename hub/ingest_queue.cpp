@@ -9,7 +9,7 @@ namespace cen::hub {
 namespace {
 
 size_t Bytes(const IngestQueue::Message& m) {
-  size_t n = 0;
+  size_t n = IngestQueue::kMessageOverhead;
   for (const auto& part : m) n += part.size();
   return n;
 }
@@ -18,7 +18,8 @@ size_t Bytes(const IngestQueue::Message& m) {
 
 size_t IngestQueue::Intake() {
   size_t taken = 0;
-  while (bulk_bytes_ < max_bulk_bytes_ && priority_.size() < max_priority_) {
+  while (taken < kMaxPerIntake && bulk_bytes_ < max_bulk_bytes_ &&
+         priority_.size() < max_priority_) {
     Message parts;
     zmq::message_t part;
     if (!router_->recv(part, zmq::recv_flags::dontwait)) break;
@@ -33,6 +34,7 @@ size_t IngestQueue::Intake() {
                           common::WireFrame::CarriesPriority(parts.back().to_string_view());
     if (!priority) bulk_bytes_ += Bytes(parts);
     (priority ? priority_ : bulk_).push_back(std::move(parts));
+    if (priority) break;  // committed next
   }
   return taken;
 }

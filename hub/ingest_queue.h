@@ -42,6 +42,13 @@ class IngestQueue {
         max_priority_(max_priority) {}
 
   static constexpr size_t kMaxBulkBytes = size_t{256} << 20;
+  // What each queued message counts for beyond its bytes (so that a flood of
+  // tiny messages is bounded too).
+  static constexpr size_t kMessageOverhead = 256;
+  // Messages taken in by one Intake(), which also returns as soon as it has
+  // queued a priority frame: that frame is committed next, not after the
+  // hub has classified everything else waiting.
+  static constexpr size_t kMaxPerIntake = 64;
 
   // Takes what waits on the socket. Returns how many messages it took.
   size_t Intake();

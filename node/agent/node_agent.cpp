@@ -126,19 +126,20 @@ class AgentLoop {
         const bool busy =
             (applier_.Ready() || countries_more_) && store_.MayTry(SteadyClock::now());
         zmq::poll(items.data(), items.size(), std::chrono::milliseconds(busy ? 0 : 50));
-        if (items.back().revents & ZMQ_POLLIN) {  // submit or drop queued records
-          bell_->Clear();
-          sender_.MarkDirty();
-          // Sent now, before the next apply slice: that slice no longer
-          // hears this ring (an urgent alert would wait for all of it).
-          if (store_.healthy()) Timed("send", [&] { return SendOutbox(); });
-        }
         // The priority lane first, then the feed: a WELCOME handled below may
         // replace the SUB sockets this poll set names.
         // A failing node.db (full disk, I/O error, a lock held too long)
         // never ends the agent: Guard() notes it and the steps back off.
         if (feeds && (items[3].revents & ZMQ_POLLIN))
           Timed("priority", [&] { return DrainPriority(); });
+        if (items.back().revents & ZMQ_POLLIN) {  // submit or drop queued records
+          bell_->Clear();
+          sender_.MarkDirty();
+          // Sent now, before the next apply slice: that slice no longer
+          // hears this ring (an urgent alert would wait for all of it). After
+          // the priority lane: a drop's ring sends a whole window of bulk.
+          if (store_.healthy()) Timed("send", [&] { return SendOutbox(); });
+        }
         if (feeds && (items[2].revents & ZMQ_POLLIN) && store_.healthy())
           Timed("feed", [&] { return DrainFeed(); });
         if (items[1].revents & ZMQ_POLLIN) DrainMonitor();

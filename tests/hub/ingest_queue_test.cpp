@@ -40,7 +40,7 @@ struct Pair {
   bool allow_peek = true;
   // Room for about three one-seizure PUBLISH frames in the bulk queue.
   IngestQueue queue{&router, [this](zmq::message_t&) { return allow_peek; },
-                    3 * Publish({Seizure(0)}).size() - 10};
+                    3 * (Publish({Seizure(0)}).size() + 5 + IngestQueue::kMessageOverhead) - 10};
   Pair() {
     router.bind("inproc://ingest");
     dealer.connect("inproc://ingest");
@@ -147,6 +147,20 @@ TEST_CASE("IngestQueue finds an urgent frame behind more bulk frames than a node
   REQUIRE(first.has_value());
   CHECK(Body(*first) == urgent);
   CHECK(queue.bulk_waiting() == frames);
+}
+
+TEST_CASE("IngestQueue::Intake returns once it has queued a priority frame", "[hub][ingest]") {
+  Pair p;
+  const std::string urgent = Publish({Alert("urgent")});
+  p.Send(urgent);
+  for (int i = 0; i < 2; ++i) p.Send(Publish({Seizure(i)}));
+  p.TakeIn(1);  // the urgent frame alone: the hub commits it before reading on
+  CHECK(p.queue.bulk_waiting() == 0);
+  auto first = p.queue.NextPriority();
+  REQUIRE(first.has_value());
+  CHECK(Body(*first) == urgent);
+  p.TakeIn(2);
+  CHECK(p.queue.bulk_waiting() == 2);
 }
 
 TEST_CASE("IngestQueue takes back messages whose commit failed, in front and in order",
