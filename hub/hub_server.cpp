@@ -203,9 +203,8 @@ class HubLoop {
       auto message = ingest_.NextBulk();
       if (!message) break;
       Handle(*message, &bulk);
+      YieldToPriority();
       if (yield_error_) std::rethrow_exception(std::exchange(yield_error_, nullptr));
-      ingest_.Intake();
-      CommitPriority();
     }
     if (bulk.empty()) return;
     // A priority commit failed meanwhile (a full disk): the bulk waits for
@@ -217,10 +216,10 @@ class HubLoop {
     CommitAndAck(bulk, /*priority=*/false);
   }
 
-  // Commits the priority frames that came in while a bulk frame is being
-  // validated. An exception there is not the bulk frame's fault: it is kept
-  // and rethrown once that frame is handled (DrainIngest), so it ends the
-  // loop as it did before the hub yielded inside a frame.
+  // Takes in what arrived and commits the priority frames among it: between
+  // two bulk frames, and inside one every kYieldEvery records. An exception
+  // there is not the bulk frame's fault: it is kept and rethrown once that
+  // frame is handled (DrainIngest), so it ends the loop as it always did.
   void YieldToPriority() {
     try {
       ingest_.Intake();

@@ -83,7 +83,6 @@ struct Replica::Statements {
   common::Statement upsert_receipt;
   common::Statement upsert_link;
   common::Statement insert_country;
-  common::Statement countries_done;
 
   // Every statement ready to bind again (a failed step may have left one
   // part-way).
@@ -91,7 +90,7 @@ struct Replica::Statements {
     for (common::Statement* s :
          {&find, &insert_record, &insert_document, &retire, &delete_record, &delete_document,
           &insert_history, &insert_pending, &delete_pending, &delete_country, &insert_text,
-          &delete_text, &cursor, &upsert_receipt, &upsert_link, &insert_country, &countries_done})
+          &delete_text, &cursor, &upsert_receipt, &upsert_link, &insert_country})
       s->Reset();
   }
 
@@ -134,7 +133,6 @@ struct Replica::Statements {
         // not written.
         "INSERT OR IGNORE INTO record_countries(country, commodity, event_date, role, record_id) "
         "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM countries_pending WHERE gseq = ?5)",
-        "DELETE FROM countries_pending WHERE gseq = ?",
     };
     std::vector<common::Statement> p;
     for (const std::string& text : sql) {
@@ -145,8 +143,7 @@ struct Replica::Statements {
     return Statements{std::move(p[0]),  std::move(p[1]),  std::move(p[2]),  std::move(p[3]),
                       std::move(p[4]),  std::move(p[5]),  std::move(p[6]),  std::move(p[7]),
                       std::move(p[8]),  std::move(p[9]),  std::move(p[10]), std::move(p[11]),
-                      std::move(p[12]), std::move(p[13]), std::move(p[14]), std::move(p[15]),
-                      std::move(p[16])};
+                      std::move(p[12]), std::move(p[13]), std::move(p[14]), std::move(p[15])};
   }
 };
 
@@ -453,7 +450,7 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
   auto st = Prepared();
   if (!st.ok()) return st.status();
   common::Statement* insert = &(*st)->insert_country;
-  common::Statement* done = &(*st)->countries_done;
+  common::Statement* done = &(*st)->delete_pending;
   size_t work = 0;
   auto more_time = [&] {
     return ++work % 64 != 0 ||

@@ -15,8 +15,6 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -27,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
+#include "common/record_validator.h"
 #include "common/sqlite_db.h"
 #include "tests/bench/bench_cluster.h"
 #include "tests/bench/bench_support.h"
@@ -78,25 +78,6 @@ struct Sample {
   int64_t backlog = 0;   // gseqs between WATCH's cursor and the alert when it became visible
 };
 
-// Milliseconds since the epoch of an RFC 3339 UTC time with milliseconds
-// ("2026-11-30T18:40:01.123Z"), or -1.
-long long EpochMillis(const std::string& t) {
-  std::tm tm{};
-  int ms = 0;
-  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
-    return -1;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<long long>(::timegm(&tm)) * 1000 + ms;
-}
-
-long long WallMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 class AlertProbe {
  public:
   AlertProbe(const cen::bench::BenchCluster& cluster, fs::path scratch)
@@ -116,7 +97,7 @@ class AlertProbe {
         cen::e2e::RunToCompletion({CEN_NODE_BIN, "submit", "--data", cluster_.node_dirs[1], "-"},
                                   line, std::chrono::seconds(60), scratch_);
     const auto submitted = SteadyClock::now();
-    const long long submitted_wall = WallMillis();
+    const long long submitted_wall = cen::common::Clock::NowMillis();
     if (!r.exit_code || *r.exit_code != 0) {
       std::cerr << "bench: submit failed: " << r.err << "\n";
       return std::nullopt;
@@ -132,7 +113,8 @@ class AlertProbe {
       if (row.ok() && *row) {
         const auto visible = SteadyClock::now();
         const int64_t gseq = seen->ColumnInt(0);
-        const long long journaled = EpochMillis(seen->ColumnText(1));
+        const int64_t journaled =
+            cen::common::RecordValidator::TimestampMillis(seen->ColumnText(1)).value_or(-1);
         seen->Reset();
         auto c = cursor->Step();
         const int64_t at = c.ok() && *c ? cursor->ColumnInt(0) : 0;
