@@ -46,7 +46,7 @@ std::vector<std::string> FeedGrants::Drain(int max) {
       xpub_->set(zmq::sockopt::subscribe, topic);
       spdlog::info("node {} subscribed to {}", *uid, topic);
       audit_->Note(AuditTrail::kSubscribe, *uid, "granted " + topic);
-      if (topic == common::WireFrame::FeedTopic(*uid)) granted.push_back(topic);
+      granted.push_back(topic);  // a HEAD follows on it
     } else {
       xpub_->set(zmq::sockopt::unsubscribe, topic);
     }

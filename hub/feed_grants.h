@@ -29,8 +29,9 @@ class FeedGrants {
   FeedGrants(zmq::socket_t* xpub, std::string endpoint, std::string bound,
              const NodeRegistry* registry, AuditTrail* audit);
 
-  // Handles up to `max` subscription messages waiting. Returns the bulk feed
-  // topics (`N:<id>/`) granted now: the caller sends each a HEAD at once.
+  // Handles up to `max` subscription messages waiting. Returns the feed
+  // topics (`N:<id>/` and `P:<id>/`) granted now: the caller sends each a
+  // HEAD at once.
   std::vector<std::string> Drain(int max);
   // Remembers the key of every active node; when one was revoked, removed or
   // re-keyed since the last call, reopens the feed (every connection drops).
