@@ -115,6 +115,15 @@ TEST_CASE("FeedGrants grants a node its own topics only", "[hub][feed_grants]") 
   CHECK(feed.grants->Drain(256).empty());
 }
 
+TEST_CASE("FeedGrants reports a granted priority topic, so the hub sends it a HEAD",
+          "[hub][feed_grants]") {
+  // The node's agent answers that HEAD with a priority-lane FETCH: what was
+  // journaled before the grant reached nobody on the priority feed.
+  Feed feed;
+  zmq::socket_t priority = feed.Subscriber(feed.n1, "P:n1/");
+  CHECK(feed.Granted("P:n1/"));
+}
+
 TEST_CASE("FeedGrants drops every feed connection when a node is revoked", "[hub][feed_grants]") {
   Feed feed;
   zmq::socket_t n1 = feed.Subscriber(feed.n1, "N:n1/");
