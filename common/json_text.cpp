@@ -1,8 +1,10 @@
 #include "common/json_text.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <string_view>
+#include <vector>
 
 #include "common/utf8.h"
 
@@ -120,6 +122,68 @@ void JsonText::Append(const json& value, std::string* out) {
       AppendAsNlohmann(value, out);
       return;
   }
+}
+
+void JsonText::Append(const msgpack::object& value, std::string* out) {
+  switch (value.type) {
+    case msgpack::type::BOOLEAN:
+      *out += value.via.boolean ? "true" : "false";
+      return;
+    case msgpack::type::POSITIVE_INTEGER:
+      AppendInteger(static_cast<int64_t>(value.via.u64), out);
+      return;
+    case msgpack::type::NEGATIVE_INTEGER:
+      AppendInteger(value.via.i64, out);
+      return;
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+      AppendAsNlohmann(json(value.via.f64), out);
+      return;
+    case msgpack::type::STR:
+      AppendString(std::string_view(value.via.str.ptr, value.via.str.size), out);
+      return;
+    case msgpack::type::ARRAY:
+      out->push_back('[');
+      for (uint32_t i = 0; i < value.via.array.size; ++i) {
+        if (i > 0) out->push_back(',');
+        Append(value.via.array.ptr[i], out);
+      }
+      out->push_back(']');
+      return;
+    case msgpack::type::MAP: {
+      // The tree's order: keys sorted bytewise, of a repeated key the last.
+      const msgpack::object_kv* kv = value.via.map.ptr;
+      std::vector<uint32_t> order(value.via.map.size);
+      for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+      auto key = [kv](uint32_t i) {
+        return std::string_view(kv[i].key.via.str.ptr, kv[i].key.via.str.size);
+      };
+      std::stable_sort(order.begin(), order.end(),
+                       [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
+      out->push_back('{');
+      bool first = true;
+      for (size_t n = 0; n < order.size(); ++n) {
+        if (n + 1 < order.size() && key(order[n]) == key(order[n + 1])) continue;
+        if (!first) out->push_back(',');
+        first = false;
+        AppendString(key(order[n]), out);
+        out->push_back(':');
+        Append(kv[order[n]].val, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    default:  // nil; MsgpackJson::Unpack refuses binary and extension values
+      *out += "null";
+      return;
+  }
+}
+
+std::string JsonText::Compact(const msgpack::object& value) {
+  std::string out;
+  out.reserve(1024);
+  Append(value, &out);
+  return out;
 }
 
 std::string JsonText::Compact(const json& value) {

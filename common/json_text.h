@@ -8,10 +8,12 @@
 // each applied record's document this way.
 //
 //   std::string doc = JsonText::Compact(record);
+//   std::string same = JsonText::Compact(msgpack_map.object());  // no tree
 //
 // Thread-safe (no state).
 #pragma once
 
+#include <msgpack.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -22,6 +24,11 @@ class JsonText {
   static std::string Compact(const nlohmann::json& value);
   // Appends the compact text of `value` to `*out`.
   static void Append(const nlohmann::json& value, std::string* out);
+  // The same text for a msgpack value MsgpackJson::Unpack accepted, without
+  // building the tree: what JsonText::Compact(MsgpackJson::ToJson(value))
+  // writes (keys sorted, of a repeated key the last).
+  static std::string Compact(const msgpack::object& value);
+  static void Append(const msgpack::object& value, std::string* out);
 };
 
 }  // namespace cen::common

@@ -29,19 +29,52 @@ Status AtPath(const Status& inner, const std::string& step) {
   return Corruption("at " + step + ": " + message);
 }
 
-Result<nlohmann::json> ToJson(const msgpack::object& o) {
+// Every value of `o` is one JSON can say (PROTOCOL.md section 4): maps with
+// string keys, integers in the signed 64-bit range, no binary or extension.
+Status Check(const msgpack::object& o) {
   switch (o.type) {
     case msgpack::type::NIL:
-      return nlohmann::json(nullptr);
     case msgpack::type::BOOLEAN:
-      return nlohmann::json(o.via.boolean);
+    case msgpack::type::NEGATIVE_INTEGER:
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+    case msgpack::type::STR:
+      return Status::Ok();
     case msgpack::type::POSITIVE_INTEGER:
-      // PROTOCOL.md section 4: every integer fits in a signed 64-bit
-      // integer; a larger one is refused here, once, for every reader.
+      // Every integer fits in a signed 64-bit integer; a larger one is
+      // refused here, once, for every reader.
       if (o.via.u64 > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         return Corruption("integer " + std::to_string(o.via.u64) +
                           " is beyond the signed 64-bit range (-9223372036854775808 to "
                           "9223372036854775807)");
+      return Status::Ok();
+    case msgpack::type::ARRAY:
+      for (uint32_t i = 0; i < o.via.array.size; ++i) {
+        Status item = Check(o.via.array.ptr[i]);
+        if (!item.ok()) return AtPath(item, "[" + std::to_string(i) + "]");
+      }
+      return Status::Ok();
+    case msgpack::type::MAP:
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        if (kv.key.type != msgpack::type::STR) return Corruption("msgpack map key is not a string");
+        Status value = Check(kv.val);
+        if (!value.ok())
+          return AtPath(value, KeyForMessage(std::string(kv.key.via.str.ptr, kv.key.via.str.size)));
+      }
+      return Status::Ok();
+    default:
+      return Corruption("msgpack binary and extension values are not accepted");
+  }
+}
+
+}  // namespace
+
+nlohmann::json MsgpackJson::ToJson(const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::BOOLEAN:
+      return nlohmann::json(o.via.boolean);
+    case msgpack::type::POSITIVE_INTEGER:
       return nlohmann::json(static_cast<int64_t>(o.via.u64));
     case msgpack::type::NEGATIVE_INTEGER:
       return nlohmann::json(o.via.i64);
@@ -52,31 +85,21 @@ Result<nlohmann::json> ToJson(const msgpack::object& o) {
       return nlohmann::json(std::string(o.via.str.ptr, o.via.str.size));
     case msgpack::type::ARRAY: {
       nlohmann::json arr = nlohmann::json::array();
-      for (uint32_t i = 0; i < o.via.array.size; ++i) {
-        auto item = ToJson(o.via.array.ptr[i]);
-        if (!item.ok()) return AtPath(item.status(), "[" + std::to_string(i) + "]");
-        arr.push_back(std::move(*item));
-      }
+      for (uint32_t i = 0; i < o.via.array.size; ++i) arr.push_back(ToJson(o.via.array.ptr[i]));
       return arr;
     }
     case msgpack::type::MAP: {
       nlohmann::json obj = nlohmann::json::object();
       for (uint32_t i = 0; i < o.via.map.size; ++i) {
         const auto& kv = o.via.map.ptr[i];
-        if (kv.key.type != msgpack::type::STR) return Corruption("msgpack map key is not a string");
-        std::string key(kv.key.via.str.ptr, kv.key.via.str.size);
-        auto value = ToJson(kv.val);
-        if (!value.ok()) return AtPath(value.status(), KeyForMessage(key));
-        obj[std::move(key)] = std::move(*value);
+        obj[std::string(kv.key.via.str.ptr, kv.key.via.str.size)] = ToJson(kv.val);
       }
       return obj;
     }
-    default:
-      return Corruption("msgpack binary and extension values are not accepted");
+    default:  // nil (Check refused binary and extension values)
+      return nlohmann::json(nullptr);
   }
 }
-
-}  // namespace
 
 void MsgpackJson::Pack(msgpack::packer<msgpack::sbuffer>& pk, const nlohmann::json& v) {
   switch (v.type()) {
@@ -127,7 +150,8 @@ std::string MsgpackJson::Encode(const nlohmann::json& value) {
   return std::string(buf.data(), buf.size());
 }
 
-Result<nlohmann::json> MsgpackJson::Decode(std::string_view bytes, const DecodeLimits& limits) {
+Result<msgpack::object_handle> MsgpackJson::Unpack(std::string_view bytes,
+                                                   const DecodeLimits& limits) {
   if (bytes.empty()) return Corruption("empty msgpack frame");
   try {
     std::size_t offset = 0;
@@ -136,12 +160,19 @@ Result<nlohmann::json> MsgpackJson::Decode(std::string_view bytes, const DecodeL
     msgpack::object_handle oh =
         msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
     if (offset != bytes.size()) return Corruption("trailing bytes after msgpack value");
-    return ToJson(oh.get());
+    CEN_RETURN_IF_ERROR(Check(oh.get()));
+    return oh;
   } catch (const msgpack::insufficient_bytes&) {
     return Corruption("truncated msgpack value");
   } catch (const std::exception& e) {
     return Corruption(std::string("malformed msgpack: ") + e.what());
   }
+}
+
+Result<nlohmann::json> MsgpackJson::Decode(std::string_view bytes, const DecodeLimits& limits) {
+  auto oh = Unpack(bytes, limits);
+  if (!oh.ok()) return oh.status();
+  return ToJson(oh->get());
 }
 
 }  // namespace cen::common

@@ -34,6 +34,12 @@ class MsgpackJson {
   // Fails with kCorruption on malformed, truncated, trailing or over-limit
   // bytes, binary/ext values and non-string map keys.
   static Result<nlohmann::json> Decode(std::string_view bytes, const DecodeLimits& limits = {});
+  // Unpacks and checks as Decode does, without building a JSON tree: for
+  // readers that take a few fields (MsgpackMap).
+  static Result<msgpack::object_handle> Unpack(std::string_view bytes,
+                                               const DecodeLimits& limits = {});
+  // The JSON tree of a value Unpack accepted.
+  static nlohmann::json ToJson(const msgpack::object& value);
 };
 
 }  // namespace cen::common

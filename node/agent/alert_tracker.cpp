@@ -51,10 +51,15 @@ json AlertTracker::Receipt(const std::string& alert, const std::string& alert_or
   return r;
 }
 
-common::Status AlertTracker::OnApplied(const json& record) {
-  if (common::WireFrame::StringOr(record, "kind", "") == "alert")
-    CEN_RETURN_IF_ERROR(OnAlert(record));
-  return OnRecord(record);
+common::Status AlertTracker::OnApplied(const common::MsgpackMap& record) {
+  // Most records are seizures no indicator or watch matches: their tree is
+  // never built.
+  std::optional<json> tree;
+  if (record.TextOr("kind", "") == "alert") {
+    tree = record.ToJson();
+    CEN_RETURN_IF_ERROR(OnAlert(*tree));
+  }
+  return OnRecord(record, &tree);
 }
 
 common::Status AlertTracker::Queue(json receipt) {
@@ -224,17 +229,21 @@ common::Status AlertTracker::Refresh() {
   return common::Status::Ok();
 }
 
-common::Status AlertTracker::OnRecord(const json& record) {
+common::Status AlertTracker::OnRecord(const common::MsgpackMap& packed, std::optional<json>* tree) {
   CEN_RETURN_IF_ERROR(Refresh());
-  const bool seizure = common::WireFrame::StringOr(record, "kind", "") == "seizure";
+  auto record = [&]() -> const json& {
+    if (!*tree) *tree = packed.ToJson();
+    return **tree;
+  };
+  const bool seizure = packed.TextOr("kind", "") == "seizure";
   if (seizure) {
     for (const auto& [uuid, alert] : indicators_) {
-      for (const IndicatorHit& hit : alert.matcher.Match(record)) {
-        CEN_RETURN_IF_ERROR(Hit(alert.alert, alert.origin, record, hit.indicator, hit.value));
+      for (const IndicatorHit& hit : alert.matcher.Match(record())) {
+        CEN_RETURN_IF_ERROR(Hit(alert.alert, alert.origin, record(), hit.indicator, hit.value));
       }
     }
   }
-  const std::string uuid = common::WireFrame::StringOr(record, "uuid", "");
+  const std::string_view uuid = packed.TextOr("uuid", "");
   for (Watch& watch : watches_) {
     watch.match.Bind(1, uuid);
     watch.condition.BindTo(watch.match, 2);
@@ -242,7 +251,7 @@ common::Status AlertTracker::OnRecord(const json& record) {
     watch.match.Reset();
     if (!row.ok()) return row.status();
     if (*row)
-      CEN_RETURN_IF_ERROR(Hit("watch:" + watch.name, node_id_, record, "watch", watch.name));
+      CEN_RETURN_IF_ERROR(Hit("watch:" + watch.name, node_id_, record(), "watch", watch.name));
   }
   return common::Status::Ok();
 }

@@ -9,7 +9,7 @@
 //    alert of another office, a hit receipt to that office.
 //
 //   AlertTracker tracker(&db, node_id, &outbox, {.on_alert = true, .on_hit = false});
-//   replica.set_observer([&](const json& r) { return tracker.OnApplied(r); });
+//   replica.set_observer([&](const MsgpackMap& r) { return tracker.OnApplied(r); });
 //   ... every loop turn: auto more = tracker.ScanHistory(deadline);
 //
 // Not thread-safe: owned by the agent's thread.
@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/msgpack_map.h"
 #include "common/sqlite_db.h"
 #include "node/agent/indicator_matcher.h"
 #include "node/query/query_filter.h"
@@ -41,7 +42,7 @@ class AlertTracker {
   AlertTracker(common::Database* db, std::string node_id, Outbox* outbox, Hooks hooks);
 
   // The replica's observer (Replica::Observer): runs inside its transaction.
-  common::Status OnApplied(const nlohmann::json& record);
+  common::Status OnApplied(const common::MsgpackMap& record);
 
   // Matches alerts queued for a history scan against the records held, in
   // slices of a few thousand rows, each in its own transaction, until
@@ -70,7 +71,9 @@ class AlertTracker {
   };
 
   common::Status OnAlert(const nlohmann::json& record);
-  common::Status OnRecord(const nlohmann::json& record);
+  // `*tree` is the record's JSON tree once built (by OnApplied for an
+  // alert, here when an indicator or watch needs it).
+  common::Status OnRecord(const common::MsgpackMap& record, std::optional<nlohmann::json>* tree);
   // Keeps the in-memory list of alerts in force up to date with `alert`
   // (cheaply for a new alert; updates and cancels mark it stale).
   common::Status Track(const nlohmann::json& alert);

@@ -2,15 +2,13 @@
 
 #include <algorithm>
 
-#include "common/wire_frame.h"
-
 namespace cen::node {
 
-using nlohmann::json;
+using common::MsgpackMap;
 
 namespace {
 
-int64_t GseqOf(const json& record) { return common::WireFrame::IntOr(record, "gseq", 0); }
+int64_t GseqOf(const MsgpackMap& record) { return record.IntOr("gseq", 0); }
 
 // Records per apply transaction: at most, and at least whatever the measured
 // cost per record says.
@@ -19,7 +17,7 @@ constexpr size_t kMinSliceRecords = 16;
 
 }  // namespace
 
-void FeedApplier::AddRange(int64_t first, int64_t last, std::vector<json> records) {
+void FeedApplier::AddRange(int64_t first, int64_t last, std::vector<MsgpackMap> records) {
   if (last < first || last <= replica_->cursor()) return;
   Range range{last, {}};
   for (auto& r : records) {
@@ -40,7 +38,7 @@ void FeedApplier::Insert(int64_t first, Range range) {
   ranges_.emplace(first, std::move(range));
 }
 
-void FeedApplier::AddPriority(std::vector<json> records) {
+void FeedApplier::AddPriority(std::vector<MsgpackMap> records) {
   for (auto& r : records) {
     if (GseqOf(r) > replica_->cursor()) priority_.push_back(std::move(r));
   }
@@ -49,7 +47,7 @@ void FeedApplier::AddPriority(std::vector<json> records) {
 common::Result<size_t> FeedApplier::ApplyPriority() {
   if (priority_.empty()) return size_t{0};
   std::sort(priority_.begin(), priority_.end(),
-            [](const json& a, const json& b) { return GseqOf(a) < GseqOf(b); });
+            [](const MsgpackMap& a, const MsgpackMap& b) { return GseqOf(a) < GseqOf(b); });
   auto applied = replica_->ApplyEarly(priority_);
   if (!applied.ok()) return applied.status();  // kept: tried again first
   priority_.clear();
@@ -95,7 +93,7 @@ common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline,
     max_records = std::clamp<size_t>(static_cast<size_t>(budget / seconds_per_record_),
                                      kMinSliceRecords, kMaxSliceRecords);
   }
-  std::vector<json> records;
+  std::vector<MsgpackMap> records;
   std::vector<int64_t> gseqs;
   int64_t covered = replica_->cursor();
   while (!ranges_.empty() && ranges_.begin()->first <= covered + 1 &&

@@ -19,7 +19,6 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "common/status.h"
@@ -35,9 +34,9 @@ class FeedApplier {
 
   // A range covering gseqs first..last with the records among them this node
   // may see (ascending; each with "gseq"). Ranges may overlap or repeat.
-  void AddRange(int64_t first, int64_t last, std::vector<nlohmann::json> records);
+  void AddRange(int64_t first, int64_t last, std::vector<common::MsgpackMap> records);
   // Records of the priority lane, in any order.
-  void AddPriority(std::vector<nlohmann::json> records);
+  void AddPriority(std::vector<common::MsgpackMap> records);
 
   // Applies the waiting priority records ahead of the cursor. Returns how
   // many were new to the replica.
@@ -65,7 +64,7 @@ class FeedApplier {
  private:
   struct Item {
     int64_t gseq;
-    nlohmann::json record;
+    common::MsgpackMap record;
   };
   // Every record of gseqs first..last this node may see, ascending.
   struct Range {
@@ -81,7 +80,7 @@ class FeedApplier {
   Replica* replica_;                 // not owned
   std::map<int64_t, Range> ranges_;  // first gseq -> range
   size_t buffered_records_ = 0;
-  std::vector<nlohmann::json> priority_;
+  std::vector<common::MsgpackMap> priority_;
   // Wall time per record of recent slices, commit included (moving average).
   double seconds_per_record_ = 0;
 };

@@ -91,7 +91,8 @@ class AgentLoop {
         tracker_(db, config_.node_id, &outbox_,
                  {hooks_.Wants(HookRunner::kAlert), hooks_.Wants(HookRunner::kHit)}) {
     if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_);
-    replica_.set_observer([this](const json& record) { return tracker_.OnApplied(record); });
+    replica_.set_observer(
+        [this](const common::MsgpackMap& record) { return tracker_.OnApplied(record); });
   }
 
   common::Status Run(const std::atomic<bool>& stop) {
@@ -262,13 +263,20 @@ class AgentLoop {
     for (int i = 0; i < kMaxDrainPerTurn && SteadyClock::now() < until; ++i) {
       std::optional<zmq::message_t> msg = link_.Receive();
       if (!msg) break;
-      auto f = WireFrame::Decode(msg->to_string_view());
-      if (!f.ok()) {
-        spdlog::warn("bad frame from the hub: {}", f.status().message());
+      auto m = common::MsgpackMap::Decode(msg->to_string_view());
+      if (!m.ok() || !m->Text("t")) {
+        spdlog::warn("bad frame from the hub: {}",
+                     m.ok() ? "no string \"t\" naming its type" : m.status().message());
         continue;
       }
+      // RECORDS (catch-up) are read in place; the few other frames as trees.
+      if (m->TextOr("t", "") == frame::kRecords) {
+        OnRecords(*m);
+        continue;
+      }
+      json f = m->ToJson();
       try {
-        CEN_RETURN_IF_ERROR(HandleHubFrame(*f));
+        CEN_RETURN_IF_ERROR(HandleHubFrame(f));
       } catch (const std::exception& e) {
         spdlog::warn("frame from the hub refused: {}", e.what());
       }
@@ -281,9 +289,7 @@ class AgentLoop {
     if (type == frame::kAck) return OnAck(f);
     if (type == frame::kUpto) return OnUpto(f);
     if (type == frame::kWelcome) return OnWelcome(f);
-    if (type == frame::kRecords) {
-      OnRecords(f);
-    } else if (type == frame::kPong) {
+    if (type == frame::kPong) {
       if (auto h = WireFrame::GetInt(f, "head"); h.ok()) NoteHead(*h);
     } else if (type == frame::kError) {
       const std::string code = WireFrame::StringOr(f, "code", "");
@@ -380,23 +386,19 @@ class AgentLoop {
     return sender_.OnAcks(done);
   }
 
-  void OnRecords(json& f) {
-    auto records = WireFrame::TakeArray(f, "records");
-    if (!records.ok()) return;
-    if (priority_fetch_outstanding_ && WireFrame::IntOr(f, "id", -1) == priority_fetch_id_) {
-      applier_.AddPriority(WithGseq(*records));
+  void OnRecords(const common::MsgpackMap& f) {
+    if (priority_fetch_outstanding_ && f.IntOr("id", -1) == priority_fetch_id_) {
+      applier_.AddPriority(WithGseq(f));
       return;
     }
-    if (!fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_) return;
-    for (auto& r : WithGseq(*records)) fetch_buffer_.push_back(std::move(r));
+    if (!fetch_outstanding_ || f.IntOr("id", -1) != fetch_id_) return;
+    for (auto& r : WithGseq(f)) fetch_buffer_.push_back(std::move(r));
   }
 
-  // The records of `array` that carry a gseq, moved out.
-  static std::vector<json> WithGseq(json& array) {
-    std::vector<json> out;
-    for (auto& r : array) {
-      if (r.is_object() && r.contains("gseq")) out.push_back(std::move(r));
-    }
+  // The records of a frame that carry a gseq.
+  static std::vector<common::MsgpackMap> WithGseq(const common::MsgpackMap& frame) {
+    std::vector<common::MsgpackMap> out = frame.Maps("records");
+    std::erase_if(out, [](const common::MsgpackMap& r) { return !r.Int("gseq"); });
     return out;
   }
 
@@ -418,10 +420,10 @@ class AgentLoop {
     if (head.ok()) NoteHead(*head);
     // RECORDS arrive in gseq order (one FETCH, one connection); anything out
     // of order or outside (cursor, upto] is dropped rather than trusted.
-    std::vector<json> batch;
+    std::vector<common::MsgpackMap> batch;
     int64_t previous = replica_.cursor();
     for (auto& r : fetch_buffer_) {
-      const int64_t g = WireFrame::IntOr(r, "gseq", 0);
+      const int64_t g = r.IntOr("gseq", 0);
       if (g > previous && g <= *upto) {
         previous = g;
         batch.push_back(std::move(r));
@@ -456,34 +458,36 @@ class AgentLoop {
          ++i) {
       auto body = link_.ReceiveFeed(HubLink::Feed::kBulk);
       if (!body) break;
-      auto f = WireFrame::Decode(body->to_string_view());
+      // Read in place: a BATCH's records go to the replica without a tree.
+      auto f = common::MsgpackMap::Decode(body->to_string_view());
       if (!f.ok()) continue;
-      const std::string type = WireFrame::Type(*f);
+      const std::string_view type = f->TextOr("t", "");
       if (type == frame::kHead) {
-        if (auto h = WireFrame::GetInt(*f, "head"); h.ok()) NoteHead(*h);
-        if (auto e = WireFrame::GetString(*f, "epoch");
-            e.ok() && !replica_.epoch().empty() && *e != replica_.epoch()) {
+        if (auto h = f->Int("head")) NoteHead(*h);
+        if (auto e = f->Text("epoch"); e && !replica_.epoch().empty() && *e != replica_.epoch()) {
           SendHello();  // the WELCOME answer decides about rebuilding
         }
         continue;
       }
       if (type != frame::kBatch) continue;
       last_feed_ = SteadyClock::now();  // heartbeats alone leave the feed silent
-      if (WireFrame::StringOr(*f, "epoch", "") != replica_.epoch()) {
+      if (f->TextOr("epoch", "") != replica_.epoch()) {
         SendHello();  // a different hub answers at this address; WELCOME decides
         continue;
       }
-      auto first = WireFrame::GetInt(*f, "first");
-      auto last = WireFrame::GetInt(*f, "last");
-      auto records = WireFrame::TakeArray(*f, "records");
-      if (!first.ok() || !last.ok() || !records.ok() || *last < *first) continue;
+      auto first = f->Int("first");
+      auto last = f->Int("last");
+      const msgpack::object* records = f->Find("records");
+      if (!first || !last || records == nullptr || records->type != msgpack::type::ARRAY ||
+          *last < *first)
+        continue;
       if (*last <= replica_.cursor()) continue;
       NoteHead(*last);
-      std::vector<json> visible;
-      for (auto& r : *records) {
-        const int64_t g = r.is_object() ? WireFrame::IntOr(r, "gseq", 0) : 0;
-        if (g >= *first && g <= *last) visible.push_back(std::move(r));
-      }
+      std::vector<common::MsgpackMap> visible = f->Maps("records");
+      std::erase_if(visible, [&](const common::MsgpackMap& r) {
+        const int64_t g = r.IntOr("gseq", 0);
+        return g < *first || g > *last;
+      });
       applier_.AddRange(*first, *last, std::move(visible));
     }
     RequestFetchIfBehind();
@@ -496,20 +500,18 @@ class AgentLoop {
     for (int i = 0; i < kMaxDrainPerTurn; ++i) {
       auto body = link_.ReceiveFeed(HubLink::Feed::kPriority);
       if (!body) break;
-      auto f = WireFrame::Decode(body->to_string_view());
+      auto f = common::MsgpackMap::Decode(body->to_string_view());
       if (!f.ok()) continue;
-      if (WireFrame::StringOr(*f, "epoch", "") != replica_.epoch()) continue;
-      if (WireFrame::Type(*f) == frame::kHead) {
+      if (f->TextOr("epoch", "") != replica_.epoch()) continue;
+      if (f->TextOr("t", "") == frame::kHead) {
         // The hub granted the priority topic just now: what it journaled
         // between the priority FETCH after WELCOME and this grant was
         // published to nobody. Fetch the priority lane once more.
         if (status_.hub_state == "connected") RequestPriorityFetch(replica_.cursor() + 1);
         continue;
       }
-      if (WireFrame::Type(*f) != frame::kPriority) continue;
-      auto records = WireFrame::TakeArray(*f, "records");
-      if (!records.ok()) continue;
-      applier_.AddPriority(WithGseq(*records));
+      if (f->TextOr("t", "") != frame::kPriority) continue;
+      applier_.AddPriority(WithGseq(*f));
     }
     return ApplyPriorityLane();
   }
@@ -735,7 +737,7 @@ class AgentLoop {
   int64_t priority_fetch_id_ = 0;
   int64_t request_counter_ = 0;  // FETCH ids: 1, 2, 3, ... for the life of the process
   int64_t fetch_id_ = 0;         // of the FETCH in flight; answers to older ones are dropped
-  std::vector<json> fetch_buffer_;
+  std::vector<common::MsgpackMap> fetch_buffer_;
 
   SteadyClock::time_point last_hello_{};
   SteadyClock::time_point last_ping_{};

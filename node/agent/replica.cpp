@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <tuple>
 
-#include "common/json_text.h"
-#include "common/wire_frame.h"
-
 namespace cen::node {
 
 using nlohmann::json;
@@ -26,20 +23,17 @@ void BindOptional(common::Statement& s, int index, const std::optional<std::stri
   }
 }
 
-// Transit countries in route order: the valid strings of the "transit" array.
-std::vector<std::string> TransitCountries(const json& rec) {
-  std::vector<std::string> out;
-  auto it = rec.find("transit");
-  if (it == rec.end() || !it->is_array()) return out;
-  for (const json& c : *it) {
-    if (c.is_string()) out.push_back(c.get<std::string>());
+void BindOptional(common::Statement& s, int index, std::optional<std::string_view> v) {
+  if (v) {
+    s.Bind(index, *v);
+  } else {
+    s.BindNull(index);
   }
-  return out;
 }
 
-std::string Join(const std::vector<std::string>& parts, char separator) {
+std::string Join(const std::vector<std::string_view>& parts, char separator) {
   std::string out;
-  for (const std::string& p : parts) {
+  for (std::string_view p : parts) {
     if (!out.empty()) out += separator;
     out += p;
   }
@@ -48,8 +42,8 @@ std::string Join(const std::vector<std::string>& parts, char separator) {
 
 // The date analysts filter on: a seizure's seizure_date, or the calendar date
 // an alert was issued (the date part of issued_at, as the issuer wrote it).
-std::optional<std::string> EventDate(const json& rec, const std::string& kind) {
-  auto date = Text(rec, kind == "seizure" ? "seizure_date" : "issued_at");
+std::optional<std::string_view> EventDate(const common::MsgpackMap& rec, std::string_view kind) {
+  auto date = rec.Text(kind == "seizure" ? "seizure_date" : "issued_at");
   if (date && date->size() >= 10) return date->substr(0, 10);
   return std::nullopt;
 }
@@ -173,12 +167,13 @@ common::Status Replica::Load() {
   return common::Status::Ok();
 }
 
-common::Status Replica::Apply(const std::vector<json>& records, int64_t new_cursor) {
+common::Status Replica::Apply(const std::vector<common::MsgpackMap>& records, int64_t new_cursor) {
   auto used = ApplyUntil(records, new_cursor, std::chrono::steady_clock::time_point::max());
   return used.ok() ? common::Status::Ok() : used.status();
 }
 
-common::Result<size_t> Replica::ApplyUntil(const std::vector<json>& records, int64_t new_cursor,
+common::Result<size_t> Replica::ApplyUntil(const std::vector<common::MsgpackMap>& records,
+                                           int64_t new_cursor,
                                            std::chrono::steady_clock::time_point deadline,
                                            const std::function<bool()>& interrupt) {
   // How often `interrupt` is asked: a few records' apply time (~0.1 ms each)
@@ -192,9 +187,9 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<json>& records, int
   int64_t last = cursor_;
   size_t used = 0;
   bool cut = false;
-  for (const json& rec : records) {
+  for (const common::MsgpackMap& rec : records) {
     ++used;
-    const int64_t gseq = common::WireFrame::IntOr(rec, "gseq", 0);
+    const int64_t gseq = rec.IntOr("gseq", 0);
     if (gseq <= cursor_) continue;
     bool applied = false;
     CEN_RETURN_IF_ERROR(ApplyOne(**st, rec, gseq, &applied));
@@ -212,14 +207,14 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<json>& records, int
   return used;
 }
 
-common::Result<size_t> Replica::ApplyEarly(const std::vector<json>& records) {
+common::Result<size_t> Replica::ApplyEarly(const std::vector<common::MsgpackMap>& records) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   auto st = Prepared();
   if (!st.ok()) return st.status();
   size_t applied_now = 0;
-  for (const json& rec : records) {
-    const int64_t gseq = common::WireFrame::IntOr(rec, "gseq", 0);
+  for (const common::MsgpackMap& rec : records) {
+    const int64_t gseq = rec.IntOr("gseq", 0);
     if (gseq <= cursor_) continue;
     bool applied = false;
     CEN_RETURN_IF_ERROR(ApplyOne(**st, rec, gseq, &applied));
@@ -229,16 +224,18 @@ common::Result<size_t> Replica::ApplyEarly(const std::vector<json>& records) {
   return applied_now;
 }
 
-common::Status Replica::ApplyOne(Statements& st, const json& rec, int64_t gseq, bool* applied) {
+common::Status Replica::ApplyOne(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
+                                 bool* applied) {
   *applied = false;
-  const std::string uuid = common::WireFrame::StringOr(rec, "uuid", "");
-  const int64_t version = common::WireFrame::IntOr(rec, "version", 0);
-  // The text nlohmann's dump would write, invalid UTF-8 replaced (a record
-  // can never make the replica's apply throw), without its per-byte cost.
-  const std::string doc = common::JsonText::Compact(rec);
-  const std::string origin = common::WireFrame::StringOr(rec, "origin", "");
-  const std::string received_at = common::WireFrame::StringOr(rec, "received_at", "");
-  const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
+  const std::string_view uuid = rec.TextOr("uuid", "");
+  const int64_t version = rec.IntOr("version", 0);
+  // The text nlohmann's dump of the record's tree would write, invalid UTF-8
+  // replaced (a record can never make the replica's apply throw), written
+  // from the msgpack without building the tree.
+  const std::string doc = rec.ToJsonText();
+  const std::string_view origin = rec.TextOr("origin", "");
+  const std::string_view received_at = rec.TextOr("received_at", "");
+  const std::string_view kind = rec.TextOr("kind", "");
   auto keep_in_history = [&]() -> common::Status {
     st.insert_history.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
     CEN_RETURN_IF_ERROR(st.insert_history.Bind(5, received_at).Bind(6, doc).Run());
@@ -290,66 +287,62 @@ common::Status Replica::Retire(Statements& st, const Held& held) {
   return st.delete_record.Bind(1, held.gseq).Run();
 }
 
-common::Status Replica::KeepReceipt(Statements& st, const json& rec, const std::string& uuid,
-                                    int64_t version, int64_t gseq, const std::string& origin) {
+common::Status Replica::KeepReceipt(Statements& st, const common::MsgpackMap& rec,
+                                    std::string_view uuid, int64_t version, int64_t gseq,
+                                    std::string_view origin) {
   common::Statement& up = st.upsert_receipt;
   up.Bind(1, uuid).Bind(2, version).Bind(3, gseq);
-  up.Bind(4, common::WireFrame::StringOr(rec, "alert", "")).Bind(5, origin);
-  up.Bind(6, common::WireFrame::StringOr(rec, "action", ""))
-      .Bind(7, common::WireFrame::StringOr(rec, "at", ""));
-  BindOptional(up, 8, Text(rec, "by"));
-  BindOptional(up, 9, Text(rec, "note"));
-  const auto hit = rec.find("hit");
-  const bool has_hit = hit != rec.end() && hit->is_object();
-  BindOptional(up, 10, has_hit ? Text(*hit, "record") : std::nullopt);
-  BindOptional(up, 11, has_hit ? Text(*hit, "indicator") : std::nullopt);
-  BindOptional(up, 12, has_hit ? Text(*hit, "value") : std::nullopt);
+  up.Bind(4, rec.TextOr("alert", "")).Bind(5, origin);
+  up.Bind(6, rec.TextOr("action", "")).Bind(7, rec.TextOr("at", ""));
+  BindOptional(up, 8, rec.Text("by"));
+  BindOptional(up, 9, rec.Text("note"));
+  const auto hit = rec.Map("hit");
+  BindOptional(up, 10, hit ? hit->Text("record") : std::nullopt);
+  BindOptional(up, 11, hit ? hit->Text("indicator") : std::nullopt);
+  BindOptional(up, 12, hit ? hit->Text("value") : std::nullopt);
   return up.Run();
 }
 
-common::Status Replica::LinkAlert(Statements& st, const json& rec, const std::string& uuid,
-                                  int64_t gseq) {
-  const std::string msg_type = common::WireFrame::StringOr(rec, "msg_type", "alert");
+common::Status Replica::LinkAlert(Statements& st, const common::MsgpackMap& rec,
+                                  std::string_view uuid, int64_t gseq) {
+  const std::string_view msg_type = rec.TextOr("msg_type", "alert");
   if (msg_type != "update" && msg_type != "cancel") return common::Status::Ok();
-  const auto references = rec.find("references");
-  if (references == rec.end() || !references->is_array()) return common::Status::Ok();
-  for (const json& target : *references) {
-    if (!target.is_string()) continue;
-    st.upsert_link.Bind(1, uuid).Bind(2, target.get<std::string>()).Bind(3, msg_type);
+  for (std::string_view target : rec.Texts("references")) {
+    st.upsert_link.Bind(1, uuid).Bind(2, target).Bind(3, msg_type);
     CEN_RETURN_IF_ERROR(st.upsert_link.Bind(4, gseq).Run());
   }
   return common::Status::Ok();
 }
 
-common::Status Replica::Insert(Statements& st, const json& rec, const std::string& uuid,
-                               int64_t version, int64_t gseq, const std::string& origin,
-                               const std::string& received_at, const std::string& doc) {
-  const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
-  const std::vector<std::string> transit = TransitCountries(rec);
+common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, std::string_view uuid,
+                               int64_t version, int64_t gseq, std::string_view origin,
+                               std::string_view received_at, const std::string& doc) {
+  const std::string_view kind = rec.TextOr("kind", "");
+  // Transit countries in route order: the strings of the "transit" array.
+  const std::vector<std::string_view> transit = rec.Texts("transit");
   common::Statement& in = st.insert_record;
   in.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, kind).Bind(5, origin);
-  in.Bind(6, common::WireFrame::StringOr(rec, "ref", ""))
-      .Bind(7, common::WireFrame::StringOr(rec, "scope", "global"));
-  in.Bind(8, common::WireFrame::StringOr(rec, "handling", "H0")).Bind(9, received_at);
+  in.Bind(6, rec.TextOr("ref", "")).Bind(7, rec.TextOr("scope", "global"));
+  in.Bind(8, rec.TextOr("handling", "H0")).Bind(9, received_at);
   BindOptional(in, 10, EventDate(rec, kind));
-  BindOptional(in, 11, Text(rec, "commodity"));
-  BindOptional(in, 12, Text(rec, "reporting_country"));
-  BindOptional(in, 13, Text(rec, "departure"));
-  BindOptional(in, 14, Text(rec, "destination"));
+  BindOptional(in, 11, rec.Text("commodity"));
+  BindOptional(in, 12, rec.Text("reporting_country"));
+  BindOptional(in, 13, rec.Text("departure"));
+  BindOptional(in, 14, rec.Text("destination"));
   BindOptional(in, 15, transit.empty() ? std::nullopt : std::optional(Join(transit, ';')));
-  BindOptional(in, 16, Text(rec, "hs_code"));
-  if (auto m = rec.find("transport_mode"); m != rec.end() && m->is_number_integer()) {
-    in.Bind(17, m->get<int64_t>());
+  BindOptional(in, 16, rec.Text("hs_code"));
+  if (auto m = rec.Int("transport_mode")) {
+    in.Bind(17, *m);
   } else {
     in.BindNull(17);
   }
-  if (auto q = rec.find("quantity"); q != rec.end() && q->is_number()) {
-    in.Bind(18, q->get<double>());
+  if (auto q = rec.Number("quantity")) {
+    in.Bind(18, *q);
   } else {
     in.BindNull(18);
   }
-  BindOptional(in, 19, Text(rec, "unit"));
-  BindOptional(in, 20, Text(rec, "priority"));
+  BindOptional(in, 19, rec.Text("unit"));
+  BindOptional(in, 20, rec.Text("priority"));
   CEN_RETURN_IF_ERROR(in.Run());
   CEN_RETURN_IF_ERROR(st.insert_document.Bind(1, gseq).Bind(2, doc).Run());
 
@@ -358,7 +351,7 @@ common::Status Replica::Insert(Statements& st, const json& rec, const std::strin
   ++countries_pending_hint_;
   st.insert_text.Bind(1, gseq);
   int column = 2;
-  for (const char* field : kTextFields) BindOptional(st.insert_text, column++, Text(rec, field));
+  for (const char* field : kTextFields) BindOptional(st.insert_text, column++, rec.Text(field));
   return st.insert_text.Run();
 }
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/msgpack_map.h"
 #include "common/sqlite_db.h"
 
 namespace cen::node {
@@ -31,7 +32,7 @@ class Replica {
   // newly applied that is now the latest (not for receipts, a version already
   // held, or an older one arriving late); its error rolls the whole
   // transaction back.
-  using Observer = std::function<common::Status(const nlohmann::json& record)>;
+  using Observer = std::function<common::Status(const common::MsgpackMap& record)>;
 
   explicit Replica(common::Database* db) : db_(db) {}
   void set_observer(Observer observer) { observer_ = std::move(observer); }
@@ -43,21 +44,22 @@ class Replica {
   // Applies `records` (each with gseq > cursor(), ascending) and moves the
   // cursor to `new_cursor` (>= the last gseq applied), in one transaction.
   // A record already applied is ignored.
-  common::Status Apply(const std::vector<nlohmann::json>& records, int64_t new_cursor);
+  common::Status Apply(const std::vector<common::MsgpackMap>& records, int64_t new_cursor);
   // Apply() in one transaction that stops after the first record applied at
   // or past `deadline`, or once `interrupt` (asked every few records, may be
   // empty) says something more urgent waits: the cursor then moves to that
   // record's gseq (every gseq up to it has been applied or was not for this
   // node). Returns how many of `records` were consumed; all of them means the
   // cursor reached `new_cursor`.
-  common::Result<size_t> ApplyUntil(const std::vector<nlohmann::json>& records, int64_t new_cursor,
+  common::Result<size_t> ApplyUntil(const std::vector<common::MsgpackMap>& records,
+                                    int64_t new_cursor,
                                     std::chrono::steady_clock::time_point deadline,
                                     const std::function<bool()>& interrupt = {});
   // Applies records ahead of the cursor (the priority lane) without moving
   // it. Records at or below the cursor, and (uuid, version)s already held,
   // are skipped; an older version never replaces a newer one. Returns how
   // many were applied now.
-  common::Result<size_t> ApplyEarly(const std::vector<nlohmann::json>& records);
+  common::Result<size_t> ApplyEarly(const std::vector<common::MsgpackMap>& records);
   // Writes the record_countries rows of the records applied since the last
   // batch (countries_pending, the oldest 50,000 at most), sorted by key so
   // that each page is written about once per batch instead of once per
@@ -114,22 +116,23 @@ class Replica {
   // Applies one version: a new record or a newer version becomes the row in
   // `records`; an older version, and receipts, go to version_history.
   // *applied says whether it was new.
-  common::Status ApplyOne(Statements& st, const nlohmann::json& rec, int64_t gseq, bool* applied);
+  common::Status ApplyOne(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
+                          bool* applied);
   // Moves the version held to version_history and removes its countries and
   // free text, before a newer version takes its place.
   common::Status Retire(Statements& st, const Held& held);
   // Inserts the latest version into `records` and indexes its countries and
   // free text under its gseq.
-  common::Status Insert(Statements& st, const nlohmann::json& rec, const std::string& uuid,
-                        int64_t version, int64_t gseq, const std::string& origin,
-                        const std::string& received_at, const std::string& doc);
+  common::Status Insert(Statements& st, const common::MsgpackMap& rec, std::string_view uuid,
+                        int64_t version, int64_t gseq, std::string_view origin,
+                        std::string_view received_at, const std::string& doc);
 
   // A receipt for one of this node's alerts: kept in `receipts`, not in
   // `records` (searches never see it).
-  common::Status KeepReceipt(Statements& st, const nlohmann::json& rec, const std::string& uuid,
-                             int64_t version, int64_t gseq, const std::string& origin);
+  common::Status KeepReceipt(Statements& st, const common::MsgpackMap& rec, std::string_view uuid,
+                             int64_t version, int64_t gseq, std::string_view origin);
   // An update or cancel: links it to the alerts it references.
-  common::Status LinkAlert(Statements& st, const nlohmann::json& rec, const std::string& uuid,
+  common::Status LinkAlert(Statements& st, const common::MsgpackMap& rec, std::string_view uuid,
                            int64_t gseq);
 
   // The statements, prepared on first use and kept (a slice cut short by an

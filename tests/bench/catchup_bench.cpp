@@ -37,6 +37,7 @@
 #include <thread>
 
 #include "common/msgpack_json.h"
+#include "common/msgpack_map.h"
 #include "common/sqlite_db.h"
 #include "node/agent/replica.h"
 #include "node/store/node_schema.h"
@@ -153,10 +154,10 @@ Figures BaselineReplica(const fs::path& dir, const std::string& hub_dir, int64_t
     }
   };
   Figures f = OverJournal(hub_dir, upto, "baseline Replica::Apply", [&](const Chunk& c) {
-    std::vector<json> docs;
+    std::vector<cen::common::MsgpackMap> docs;
     docs.reserve(c.bodies.size());
     for (const auto& body : c.bodies) {
-      auto doc = cen::common::MsgpackJson::Decode(body);
+      auto doc = cen::common::MsgpackMap::Decode(body);
       Check(doc.status(), "decode");
       docs.push_back(std::move(*doc));
     }

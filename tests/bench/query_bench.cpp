@@ -64,9 +64,9 @@ void Generate(const std::string& dir, int64_t n) {
   Check(replica.Load(), "load");
   cen::bench::RealisticRecords gen(20261128);
   const auto t0 = SteadyClock::now();
-  std::vector<json> batch;
+  std::vector<cen::common::MsgpackMap> batch;
   for (int64_t g = 1; g <= n; ++g) {
-    batch.push_back(gen.Delivered(g));
+    batch.push_back(cen::common::MsgpackMap::FromJson(gen.Delivered(g)));
     if (batch.size() == 20000 || g == n) {
       Check(replica.Apply(batch, g), "apply");
       batch.clear();

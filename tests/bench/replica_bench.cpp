@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/msgpack_json.h"
+#include "common/msgpack_map.h"
 #include "common/sqlite_db.h"
 #include "node/agent/replica.h"
 #include "node/store/node_schema.h"
@@ -146,10 +147,10 @@ int main(int argc, char** argv) {
   cen::node::Replica replica(&*db);
   Check(replica.Load(), "load");
   const Figures mine = Run(node_path, records, batch, [&](size_t from, size_t to) {
-    std::vector<json> docs;
+    std::vector<cen::common::MsgpackMap> docs;
     docs.reserve(to - from);
     for (size_t i = from; i < to; ++i) {
-      auto doc = cen::common::MsgpackJson::Decode(bodies[i]);
+      auto doc = cen::common::MsgpackMap::Decode(bodies[i]);
       Check(doc.status(), "decode");
       docs.push_back(std::move(*doc));
     }

@@ -25,6 +25,7 @@ using cen::node::Outbox;
 using cen::node::Replica;
 using cen::test::CountRows;
 using cen::test::CreateNodeDb;
+using cen::test::Packed;
 using cen::test::RequireOk;
 using cen::test::TempDir;
 using nlohmann::json;
@@ -36,7 +37,7 @@ struct Node {
   explicit Node(AlertTracker::Hooks hooks = {true, true})
       : db(CreateNodeDb(tmp, "AS")), outbox(&db), replica(&db), tracker(&db, "AS", &outbox, hooks) {
     RequireOk(replica.Load());
-    replica.set_observer([this](const json& r) { return tracker.OnApplied(r); });
+    replica.set_observer([this](const cen::common::MsgpackMap& r) { return tracker.OnApplied(r); });
   }
 
   // Applies `record` from `origin` at the next gseq, in order.
@@ -47,7 +48,7 @@ struct Node {
     record["gseq"] = ++gseq;
     record["received_at"] = cen::common::Clock::NowRfc3339();
     record["scope"] = record.value("scope", "global");
-    RequireOk(replica.Apply({record}, gseq));
+    RequireOk(replica.Apply(Packed({record}), gseq));
     return record["uuid"];
   }
 
@@ -59,7 +60,7 @@ struct Node {
     record["gseq"] = at;
     record["received_at"] = "2026-11-30T10:00:00Z";
     record["scope"] = record.value("scope", "global");
-    auto applied = replica.ApplyEarly({record});
+    auto applied = replica.ApplyEarly(Packed({record}));
     REQUIRE(applied.ok());
   }
 

@@ -18,6 +18,7 @@ using cen::node::FeedApplier;
 using cen::node::Replica;
 using cen::test::CountRows;
 using cen::test::CreateNodeDb;
+using cen::test::Packed;
 using cen::test::RequireOk;
 using cen::test::TempDir;
 using nlohmann::json;
@@ -60,7 +61,7 @@ struct Fixture {
 
 TEST_CASE("FeedApplier applies ranges in gseq order and waits at a hole", "[node][applier]") {
   Fixture f;
-  f.applier.AddRange(11, 20, Seizures(11, 20));  // arrived before 1..10
+  f.applier.AddRange(11, 20, Packed(Seizures(11, 20)));  // arrived before 1..10
   CHECK(f.applier.HasHole());
   CHECK_FALSE(f.applier.Ready());
   auto n = f.applier.ApplySlice(Clock::time_point::max());
@@ -70,7 +71,7 @@ TEST_CASE("FeedApplier applies ranges in gseq order and waits at a hole", "[node
   CHECK(f.applier.Covered() == 20);
 
   // The hole is filled (a FETCH answer overlapping what the feed brought).
-  f.applier.AddRange(1, 15, Seizures(1, 15));
+  f.applier.AddRange(1, 15, Packed(Seizures(1, 15)));
   CHECK(f.applier.Ready());
   n = f.applier.ApplySlice(Clock::time_point::max());
   REQUIRE(n.ok());
@@ -83,14 +84,14 @@ TEST_CASE("FeedApplier applies ranges in gseq order and waits at a hole", "[node
 TEST_CASE("An urgent alert waiting ends the slice in progress; the rest follows",
           "[node][applier]") {
   Fixture f;
-  f.applier.AddRange(1, 1000, Seizures(1, 1000));
+  f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));
   // No deadline: only the interrupt ends this slice. It says "urgent" on its
   // third question, as the agent's does once a PRIORITY frame is in.
   int asked = 0;
   const std::string uuid = Uuid7::Generate();
   auto n = f.applier.ApplySlice(Clock::time_point::max(), [&] {
     if (++asked < 3) return false;
-    f.applier.AddPriority({Urgent(2000, uuid)});
+    f.applier.AddPriority(Packed({Urgent(2000, uuid)}));
     return true;
   });
   REQUIRE(n.ok());
@@ -111,7 +112,7 @@ TEST_CASE("A range may hold fewer records than gseqs (the others are not for thi
           "[node][applier]") {
   Fixture f;
   std::vector<json> visible = {Seizure(3), Seizure(7)};
-  f.applier.AddRange(1, 10, std::move(visible));
+  f.applier.AddRange(1, 10, Packed(visible));
   RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
   CHECK(f.replica.cursor() == 10);
   CHECK(CountRows(f.db, "records") == 2);
@@ -119,7 +120,7 @@ TEST_CASE("A range may hold fewer records than gseqs (the others are not for thi
 
 TEST_CASE("FeedApplier cuts the backlog into slices and keeps the rest", "[node][applier]") {
   Fixture f;
-  f.applier.AddRange(1, 1000, Seizures(1, 1000));
+  f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));
   size_t slices = 0;
   while (f.applier.Ready()) {
     // A deadline already past: one record per slice, the cursor right behind it.
@@ -129,7 +130,8 @@ TEST_CASE("FeedApplier cuts the backlog into slices and keeps the rest", "[node]
     ++slices;
     if (slices == 3) CHECK(f.replica.cursor() == 3);
     if (slices == 3) CHECK(f.applier.buffered_records() == 997);
-    if (slices == 3) f.applier.AddRange(1, 1000, Seizures(1, 1000));  // the same range again
+    if (slices == 3)
+      f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));  // the same range again
     if (slices >= 5) break;
   }
   CHECK(f.replica.cursor() == 5);
@@ -146,8 +148,8 @@ TEST_CASE("The priority lane applies an urgent alert before the backlog ahead of
   // feed's BATCH too, as the hub sends it both ways).
   std::vector<json> backlog = Seizures(1, 500);
   backlog.push_back(Urgent(501, uuid));
-  f.applier.AddRange(1, 501, std::move(backlog));
-  f.applier.AddPriority({Urgent(501, uuid)});
+  f.applier.AddRange(1, 501, Packed(backlog));
+  f.applier.AddPriority(Packed({Urgent(501, uuid)}));
 
   auto early = f.applier.ApplyPriority();
   REQUIRE(early.ok());
@@ -167,14 +169,14 @@ TEST_CASE("An update and a cancel applied early stay the current state", "[node]
   const std::string uuid = Uuid7::Generate();
   json cancel = Urgent(30, uuid, 3);
   cancel["msg_type"] = "cancel";
-  f.applier.AddPriority({cancel, Urgent(20, uuid, 2)});  // out of order
+  f.applier.AddPriority(Packed({cancel, Urgent(20, uuid, 2)}));  // out of order
   RequireOk(f.applier.ApplyPriority().status());
   // The in-order stream brings versions 1, 2 and 3 later.
   std::vector<json> stream = Seizures(1, 9);
   stream.push_back(Urgent(10, uuid, 1));
   stream.push_back(Urgent(20, uuid, 2));
   stream.push_back(cancel);
-  f.applier.AddRange(1, 30, std::move(stream));
+  f.applier.AddRange(1, 30, Packed(stream));
   RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
   auto version = f.db.QueryInt("SELECT version FROM records WHERE uuid='" + uuid + "'");
   REQUIRE(version.ok());
@@ -184,9 +186,9 @@ TEST_CASE("An update and a cancel applied early stay the current state", "[node]
 
 TEST_CASE("Priority records behind the cursor are ignored", "[node][applier]") {
   Fixture f;
-  f.applier.AddRange(1, 10, Seizures(1, 10));
+  f.applier.AddRange(1, 10, Packed(Seizures(1, 10)));
   RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
-  f.applier.AddPriority({Urgent(5, Uuid7::Generate())});
+  f.applier.AddPriority(Packed({Urgent(5, Uuid7::Generate())}));
   CHECK(f.applier.priority_waiting() == 0);
   auto n = f.applier.ApplyPriority();
   REQUIRE(n.ok());

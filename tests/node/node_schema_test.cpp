@@ -14,6 +14,7 @@
 using cen::common::Database;
 using cen::node::NodeSchema;
 using cen::test::CountRows;
+using cen::test::Packed;
 using cen::test::RequireOk;
 using cen::test::TempDir;
 
@@ -91,7 +92,7 @@ TEST_CASE("A schema 4 node.db is upgraded by the agent: replica emptied, the res
     auto seizure = cen::test::WireSeizure("R7", "0190a0b0-0000-7000-8000-000000000007", 1, 5);
     seizure["description"] = "cocaine in bananas";
     const auto rec = cen::test::AsStored(seizure, 7, "H0");
-    RequireOk(replica.Apply({rec}, 7));
+    RequireOk(replica.Apply(Packed({rec}), 7));
     CHECK(CountRows(*db, "records") == 1);
     auto hits = db->QueryInt("SELECT count(*) FROM records_fts WHERE records_fts MATCH 'cocaine'");
     REQUIRE(hits.ok());

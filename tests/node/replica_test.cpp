@@ -16,6 +16,7 @@ using cen::common::Uuid7;
 using cen::node::Replica;
 using cen::test::CountRows;
 using cen::test::CreateNodeDb;
+using cen::test::Packed;
 using cen::test::ReopenNodeDb;
 using cen::test::RequireOk;
 using cen::test::TempDir;
@@ -63,9 +64,9 @@ TEST_CASE("Replica::Apply is idempotent", "[node][replica]") {
 
   const json a = Stored(Uuid7::Generate(), 1, 1);
   const json b = Stored(Uuid7::Generate(), 1, 2);
-  RequireOk(replica.Apply({a}, 1));
-  RequireOk(replica.Apply({a}, 1));        // the same record again (feed and fetch)
-  RequireOk(replica.Apply({a, b, b}, 2));  // overlapping and repeated in one batch
+  RequireOk(replica.Apply(Packed({a}), 1));
+  RequireOk(replica.Apply(Packed({a}), 1));        // the same record again (feed and fetch)
+  RequireOk(replica.Apply(Packed({a, b, b}), 2));  // overlapping and repeated in one batch
   CHECK(Count(db, "records") == 2);
   CHECK(Count(db, "record_versions") == 2);
   CHECK(replica.cursor() == 2);
@@ -73,7 +74,7 @@ TEST_CASE("Replica::Apply is idempotent", "[node][replica]") {
   // Another process (the next agent run) applying the same again.
   Replica next_run = Loaded(db);
   CHECK(next_run.cursor() == 2);
-  RequireOk(next_run.Apply({a, b}, 2));
+  RequireOk(next_run.Apply(Packed({a, b}), 2));
   CHECK(Count(db, "records") == 2);
   auto count = next_run.Count();
   REQUIRE(count.ok());
@@ -86,8 +87,8 @@ TEST_CASE("Replica keeps the highest version and every version applied", "[node]
   Replica replica = Loaded(db);
   const std::string uuid = Uuid7::Generate();
 
-  RequireOk(replica.Apply({Stored(uuid, 1, 1, 10)}, 1));
-  RequireOk(replica.Apply({Stored(uuid, 2, 2, 20)}, 2));
+  RequireOk(replica.Apply(Packed({Stored(uuid, 1, 1, 10)}), 1));
+  RequireOk(replica.Apply(Packed({Stored(uuid, 2, 2, 20)}), 2));
   CHECK(Count(db, "records") == 1);
   CHECK(Count(db, "record_versions") == 2);
 
@@ -106,7 +107,7 @@ TEST_CASE("Replica keeps the highest version and every version applied", "[node]
   SECTION("an older version arriving later does not replace the newer one") {
     // A hub restored from backup may journal a re-offered version 1 after 2.
     const std::string other = Uuid7::Generate();
-    RequireOk(replica.Apply({Stored(other, 2, 3, 7), Stored(other, 1, 4, 3)}, 4));
+    RequireOk(replica.Apply(Packed({Stored(other, 2, 3, 7), Stored(other, 1, 4, 3)}), 4));
     row->Bind(1, other);
     REQUIRE(*row->Step());
     CHECK(row->ColumnInt(0) == 2);
@@ -115,7 +116,7 @@ TEST_CASE("Replica keeps the highest version and every version applied", "[node]
     CHECK(Count(db, "record_versions") == 4);
   }
   SECTION("a version already applied under another gseq is not applied twice") {
-    RequireOk(replica.Apply({Stored(uuid, 1, 3, 99)}, 3));
+    RequireOk(replica.Apply(Packed({Stored(uuid, 1, 3, 99)}), 3));
     CHECK(Count(db, "record_versions") == 2);
     row->Bind(1, uuid);
     REQUIRE(*row->Step());
@@ -141,7 +142,7 @@ TEST_CASE("Replica fills the analyst columns", "[node][replica]") {
                 {"received_at", "2026-11-28T03:00:00.000Z"},
                 {"scope", "region:EU"},
                 {"handling", "H1"}};
-  RequireOk(replica.Apply({Stored(uuid, 1, 1, 412.5), alert}, 2));
+  RequireOk(replica.Apply(Packed({Stored(uuid, 1, 1, 412.5), alert}), 2));
 
   auto s = db.Prepare(
       "SELECT kind, origin, ref, scope, handling, event_date, commodity, reporting_country, "
@@ -172,13 +173,14 @@ TEST_CASE("Replica cursor moves to new_cursor even without records", "[node][rep
   {
     Database db = CreateNodeDb(tmp, "n2");
     Replica replica = Loaded(db);
-    RequireOk(replica.Apply({}, 5));  // gseq 1..5 were SKIPs: nothing this node may see
+    RequireOk(replica.Apply(Packed({}), 5));  // gseq 1..5 were SKIPs: nothing this node may see
     CHECK(replica.cursor() == 5);
-    RequireOk(replica.Apply({Stored(Uuid7::Generate(), 1, 7)}, 9));
+    RequireOk(replica.Apply(Packed({Stored(Uuid7::Generate(), 1, 7)}), 9));
     CHECK(replica.cursor() == 9);
-    RequireOk(replica.Apply({}, 3));  // never backwards
+    RequireOk(replica.Apply(Packed({}), 3));  // never backwards
     CHECK(replica.cursor() == 9);
-    RequireOk(replica.Apply({Stored(Uuid7::Generate(), 1, 12)}, 10));  // the record's gseq wins
+    RequireOk(
+        replica.Apply(Packed({Stored(Uuid7::Generate(), 1, 12)}), 10));  // the record's gseq wins
     CHECK(replica.cursor() == 12);
   }
   Database db = ReopenNodeDb(tmp);
@@ -192,7 +194,8 @@ TEST_CASE("Replica::Reset forgets every record and starts over", "[node][replica
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   RequireOk(replica.SetEpoch("epoch-one"));
-  RequireOk(replica.Apply({Stored(Uuid7::Generate(), 1, 1), Stored(Uuid7::Generate(), 1, 2)}, 2));
+  RequireOk(
+      replica.Apply(Packed({Stored(Uuid7::Generate(), 1, 1), Stored(Uuid7::Generate(), 1, 2)}), 2));
   CHECK(Count(db, "records") == 2);
 
   RequireOk(replica.Reset("epoch-two"));
@@ -207,7 +210,7 @@ TEST_CASE("Replica::Reset forgets every record and starts over", "[node][replica
 
   // The new hub's gseq 1 is applied, not mistaken for the old one.
   const json fresh = Stored(Uuid7::Generate(), 1, 1);
-  RequireOk(reloaded.Apply({fresh}, 1));
+  RequireOk(reloaded.Apply(Packed({fresh}), 1));
   CHECK(Count(db, "records") == 1);
 }
 
@@ -223,7 +226,7 @@ TEST_CASE("Replica::Apply survives a relayed record whose text is not UTF-8", "[
   const json next = Stored(Uuid7::Generate(), 1, 2);
 
   Status s;
-  CHECK_NOTHROW(s = replica.Apply({odd, next}, 2));
+  CHECK_NOTHROW(s = replica.Apply(Packed({odd, next}), 2));
   CHECK(s.ok());
   CHECK(replica.cursor() == 2);
   CHECK(Count(db, "records") == 2);
@@ -244,7 +247,7 @@ TEST_CASE("Replica::ApplyEarly shows a record before the cursor reaches it", "[n
   const std::string bulk = Uuid7::Generate();
   const std::string urgent = Uuid7::Generate();
 
-  auto applied = replica.ApplyEarly({Stored(urgent, 1, 5)});
+  auto applied = replica.ApplyEarly(Packed({Stored(urgent, 1, 5)}));
   REQUIRE(applied.ok());
   CHECK(*applied == 1);
   CHECK(replica.cursor() == 0);  // the cursor still means "everything up to here"
@@ -252,14 +255,14 @@ TEST_CASE("Replica::ApplyEarly shows a record before the cursor reaches it", "[n
   CHECK(Count(db, "records_fts") == 1);
 
   // The in-order stream reaches gseq 5: the urgent record is not applied twice.
-  RequireOk(replica.Apply({Stored(bulk, 1, 4), Stored(urgent, 1, 5)}, 6));
+  RequireOk(replica.Apply(Packed({Stored(bulk, 1, 4), Stored(urgent, 1, 5)}), 6));
   CHECK(replica.cursor() == 6);
   CHECK(Count(db, "records") == 2);
   CHECK(Count(db, "record_versions") == 2);
   CHECK(Count(db, "records_fts") == 2);
 
   // Behind the cursor there is nothing to apply early.
-  applied = replica.ApplyEarly({Stored(Uuid7::Generate(), 1, 3)});
+  applied = replica.ApplyEarly(Packed({Stored(Uuid7::Generate(), 1, 3)}));
   REQUIRE(applied.ok());
   CHECK(*applied == 0);
   CHECK(Count(db, "records") == 2);
@@ -271,9 +274,9 @@ TEST_CASE("An amendment applied early is never undone by the older version", "[n
   Replica replica = Loaded(db);
   const std::string uuid = Uuid7::Generate();
 
-  RequireOk(replica.ApplyEarly({Stored(uuid, 2, 9, 20)}).status());
+  RequireOk(replica.ApplyEarly(Packed({Stored(uuid, 2, 9, 20)})).status());
   // Version 1 (gseq 3) arrives late, in order.
-  RequireOk(replica.Apply({Stored(uuid, 1, 3, 10)}, 3));
+  RequireOk(replica.Apply(Packed({Stored(uuid, 1, 3, 10)}), 3));
   auto q = db.QueryInt("SELECT version FROM records WHERE uuid='" + uuid + "'");
   REQUIRE(q.ok());
   CHECK(q->value_or(0) == 2);
@@ -281,7 +284,7 @@ TEST_CASE("An amendment applied early is never undone by the older version", "[n
   REQUIRE(quantity.ok());
   CHECK(quantity->value_or(0) == 20);
   CHECK(Count(db, "record_versions") == 2);  // both versions kept in the history
-  RequireOk(replica.Apply({Stored(uuid, 2, 9, 20)}, 9));
+  RequireOk(replica.Apply(Packed({Stored(uuid, 2, 9, 20)}), 9));
   CHECK(Count(db, "record_versions") == 2);
   CHECK(replica.cursor() == 9);
 }
@@ -296,7 +299,7 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
   v1["description"] = "cocaine in a reefer container";
   v1["departure"] = "CO";
   v1["transit"] = json::array({"PA", "PA"});  // a route may pass a country twice
-  RequireOk(replica.Apply({v1}, 1));
+  RequireOk(replica.Apply(Packed({v1}), 1));
   auto matches = [&](const std::string& words) {
     auto n =
         db.QueryInt("SELECT count(*) FROM records_fts WHERE records_fts MATCH '" + words + "'");
@@ -326,7 +329,7 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
   json v2 = Stored(uuid, 2, 2);
   v2["description"] = "heroin in machinery";
   v2["departure"] = "EC";
-  RequireOk(replica.Apply({v2}, 2));
+  RequireOk(replica.Apply(Packed({v2}), 2));
   index();
   CHECK(matches("reefer") == 0);
   CHECK(matches("heroin") == 1);
@@ -339,7 +342,7 @@ TEST_CASE("An urgent alert waiting ends a country slice early; the batch goes on
   TempDir tmp;
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
-  RequireOk(replica.Apply(TwoCountrySeizures(500), 500));
+  RequireOk(replica.Apply(Packed(TwoCountrySeizures(500)), 500));
   const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
   // No deadline in sight: only the interrupt ends this slice.
   int asked = 0;
@@ -363,7 +366,7 @@ TEST_CASE("A country batch cut into slices writes no rows for records replaced o
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   const std::vector<json> records = TwoCountrySeizures(200);
-  RequireOk(replica.Apply(records, 200));
+  RequireOk(replica.Apply(Packed(records), 200));
   CHECK(Count(db, "countries_pending") == 200);
   // A deadline already past: one slice of a few rows, the batch under way.
   auto more = replica.IndexCountries(std::chrono::steady_clock::now());
@@ -393,7 +396,7 @@ TEST_CASE("A country batch cut into slices writes no rows for records replaced o
       v2["version"] = 2;
       v2["gseq"] = 201 + i;
       v2["departure"] = "JP";
-      RequireOk(replica.Apply({v2}, 201 + i));
+      RequireOk(replica.Apply(Packed({v2}), 201 + i));
     }
     finish();
     CHECK(orphans() == 0);
@@ -405,7 +408,7 @@ TEST_CASE("A country batch cut into slices writes no rows for records replaced o
   }
   SECTION("a reset mid-batch forgets the batch") {
     RequireOk(replica.Reset("E2"));
-    RequireOk(replica.Apply({Stored(Uuid7::Generate(), 1, 1)}, 1));
+    RequireOk(replica.Apply(Packed({Stored(Uuid7::Generate(), 1, 1)}), 1));
     finish();
     CHECK(orphans() == 0);
     CHECK(Count(db, "record_countries") == 1);  // the new record's reporting country
@@ -421,7 +424,7 @@ TEST_CASE("Replica::ApplyUntil stops at its deadline and moves the cursor that f
   for (int64_t g = 1; g <= 10; ++g) records.push_back(Stored(Uuid7::Generate(), 1, g * 2));
 
   // A deadline already past: one record, and the cursor at its gseq.
-  auto used = replica.ApplyUntil(records, 25, std::chrono::steady_clock::now());
+  auto used = replica.ApplyUntil(Packed(records), 25, std::chrono::steady_clock::now());
   REQUIRE(used.ok());
   CHECK(*used == 1);
   CHECK(replica.cursor() == 2);
@@ -430,7 +433,7 @@ TEST_CASE("Replica::ApplyUntil stops at its deadline and moves the cursor that f
   // Reopened (the cursor is durable), the rest goes through, up to new_cursor.
   Replica again = Loaded(db);
   CHECK(again.cursor() == 2);
-  used = again.ApplyUntil(records, 25, std::chrono::steady_clock::time_point::max());
+  used = again.ApplyUntil(Packed(records), 25, std::chrono::steady_clock::time_point::max());
   REQUIRE(used.ok());
   CHECK(*used == records.size());
   CHECK(again.cursor() == 25);

@@ -26,6 +26,7 @@
 
 #include "node/agent/replica.h"
 #include "tests/test_support/databases.h"
+#include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
@@ -125,7 +126,7 @@ inline void FillFixtureReplica(const TempDir& tmp) {
   node::Replica replica(&db);
   RequireOk(replica.Load());
   const auto records = FixtureRecords();
-  RequireOk(replica.Apply(records, static_cast<int64_t>(records.size())));
+  RequireOk(replica.Apply(Packed(records), static_cast<int64_t>(records.size())));
 }
 
 // Writes the fixture's record_countries rows, as the agent does when idle.

@@ -10,8 +10,18 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+#include "common/msgpack_map.h"
 
 namespace cen::test {
+
+// Records as the agent receives them (msgpack, read in place), from JSON.
+inline std::vector<common::MsgpackMap> Packed(const std::vector<nlohmann::json>& records) {
+  std::vector<common::MsgpackMap> out;
+  for (const nlohmann::json& r : records) out.push_back(common::MsgpackMap::FromJson(r));
+  return out;
+}
 
 // The README's sample seizure as a user writes it: the fields a seizure needs.
 // `quantity` keeps the JSON number type it is given (1 stays an integer).

@@ -1,0 +1,98 @@
+#include "common/msgpack_map.h"
+
+#include "common/json_text.h"
+
+namespace cen::common {
+namespace {
+
+std::string_view View(const msgpack::object& o) { return {o.via.str.ptr, o.via.str.size}; }
+
+}  // namespace
+
+Result<MsgpackMap> MsgpackMap::Decode(std::string_view bytes, const DecodeLimits& limits) {
+  auto oh = MsgpackJson::Unpack(bytes, limits);
+  if (!oh.ok()) return oh.status();
+  if (oh->get().type != msgpack::type::MAP) return Corruption("msgpack value is not a map");
+  auto handle = std::make_shared<const msgpack::object_handle>(std::move(*oh));
+  const msgpack::object* map = &handle->get();
+  return MsgpackMap(std::move(handle), map);
+}
+
+MsgpackMap MsgpackMap::FromJson(const nlohmann::json& object) {
+  auto decoded = Decode(MsgpackJson::Encode(object.is_object() ? object : nlohmann::json::object()),
+                        DecodeLimits{64, SIZE_MAX >> 1, SIZE_MAX >> 1, SIZE_MAX >> 1});
+  return std::move(*decoded);  // a JSON object always encodes to a map
+}
+
+const msgpack::object* MsgpackMap::Find(std::string_view key) const {
+  const msgpack::object* found = nullptr;
+  const msgpack::object_kv* kv = map_->via.map.ptr;
+  for (uint32_t i = 0; i < map_->via.map.size; ++i) {
+    if (kv[i].key.via.str.size == key.size() && View(kv[i].key) == key) found = &kv[i].val;
+  }
+  return found;
+}
+
+std::optional<std::string_view> MsgpackMap::Text(std::string_view key) const {
+  const msgpack::object* v = Find(key);
+  if (v == nullptr || v->type != msgpack::type::STR) return std::nullopt;
+  return View(*v);
+}
+
+std::optional<int64_t> MsgpackMap::Int(std::string_view key) const {
+  const msgpack::object* v = Find(key);
+  if (v == nullptr) return std::nullopt;
+  // Decode refused positive integers beyond the signed range.
+  if (v->type == msgpack::type::POSITIVE_INTEGER) return static_cast<int64_t>(v->via.u64);
+  if (v->type == msgpack::type::NEGATIVE_INTEGER) return v->via.i64;
+  return std::nullopt;
+}
+
+std::optional<double> MsgpackMap::Number(std::string_view key) const {
+  const msgpack::object* v = Find(key);
+  if (v != nullptr && (v->type == msgpack::type::FLOAT32 || v->type == msgpack::type::FLOAT64))
+    return v->via.f64;
+  auto i = Int(key);
+  if (i) return static_cast<double>(*i);
+  return std::nullopt;
+}
+
+std::string_view MsgpackMap::TextOr(std::string_view key, std::string_view fallback) const {
+  return Text(key).value_or(fallback);
+}
+
+int64_t MsgpackMap::IntOr(std::string_view key, int64_t fallback) const {
+  return Int(key).value_or(fallback);
+}
+
+std::vector<std::string_view> MsgpackMap::Texts(std::string_view key) const {
+  std::vector<std::string_view> out;
+  const msgpack::object* v = Find(key);
+  if (v == nullptr || v->type != msgpack::type::ARRAY) return out;
+  for (uint32_t i = 0; i < v->via.array.size; ++i) {
+    if (v->via.array.ptr[i].type == msgpack::type::STR) out.push_back(View(v->via.array.ptr[i]));
+  }
+  return out;
+}
+
+std::vector<MsgpackMap> MsgpackMap::Maps(std::string_view key) const {
+  std::vector<MsgpackMap> out;
+  const msgpack::object* v = Find(key);
+  if (v == nullptr || v->type != msgpack::type::ARRAY) return out;
+  out.reserve(v->via.array.size);
+  for (uint32_t i = 0; i < v->via.array.size; ++i) {
+    if (v->via.array.ptr[i].type == msgpack::type::MAP)
+      out.push_back(MsgpackMap(handle_, &v->via.array.ptr[i]));
+  }
+  return out;
+}
+
+std::optional<MsgpackMap> MsgpackMap::Map(std::string_view key) const {
+  const msgpack::object* v = Find(key);
+  if (v == nullptr || v->type != msgpack::type::MAP) return std::nullopt;
+  return MsgpackMap(handle_, v);
+}
+
+std::string MsgpackMap::ToJsonText() const { return JsonText::Compact(*map_); }
+
+}  // namespace cen::common

@@ -1,0 +1,69 @@
+// A msgpack map read in place: a frame or a record as it came off the wire,
+// its fields read without building a JSON tree. Copies share the unpacked
+// buffer, so the records of one frame stay valid after the frame is gone.
+// The agent applies feed records this way: a record's document text, its
+// columns and the observers' questions all come from the msgpack itself.
+//
+//   auto frame = MsgpackMap::Decode(bytes);          // checked as MsgpackJson::Decode
+//   if (frame.ok() && frame->TextOr("t", "") == "BATCH")
+//     for (const MsgpackMap& rec : frame->Maps("records")) apply(rec.IntOr("gseq", 0), rec);
+//
+// Thread-safe for reading; copies may travel between threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <msgpack.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/msgpack_json.h"
+#include "common/status.h"
+
+namespace cen::common {
+
+class MsgpackMap {
+ public:
+  // Unpacks `bytes` under `limits` and checks them as MsgpackJson::Decode
+  // does; fails unless they hold one map.
+  static Result<MsgpackMap> Decode(std::string_view bytes, const DecodeLimits& limits = {});
+  // The map of a JSON object (tests, and records a person typed).
+  static MsgpackMap FromJson(const nlohmann::json& object);
+
+  // The value at `key` (of a repeated key the last, as in the JSON tree), or
+  // nullptr.
+  const msgpack::object* Find(std::string_view key) const;
+  bool Contains(std::string_view key) const { return Find(key) != nullptr; }
+  // Typed reads: nullopt when the key is missing or holds another type.
+  std::optional<std::string_view> Text(std::string_view key) const;
+  std::optional<int64_t> Int(std::string_view key) const;
+  // An integer or a float.
+  std::optional<double> Number(std::string_view key) const;
+  std::string_view TextOr(std::string_view key, std::string_view fallback) const;
+  int64_t IntOr(std::string_view key, int64_t fallback) const;
+  // The strings of the array at `key`, in order (other items skipped).
+  std::vector<std::string_view> Texts(std::string_view key) const;
+  // The maps of the array at `key`, in order (other items skipped), sharing
+  // this map's buffer. Empty when `key` holds no array.
+  std::vector<MsgpackMap> Maps(std::string_view key) const;
+  // The map at `key`, sharing this map's buffer.
+  std::optional<MsgpackMap> Map(std::string_view key) const;
+
+  // The JSON tree, for readers that need all of it.
+  nlohmann::json ToJson() const { return MsgpackJson::ToJson(*map_); }
+  // Compact JSON text with sorted keys: JsonText::Compact(ToJson()).
+  std::string ToJsonText() const;
+  const msgpack::object& object() const { return *map_; }
+
+ private:
+  MsgpackMap(std::shared_ptr<const msgpack::object_handle> handle, const msgpack::object* map)
+      : handle_(std::move(handle)), map_(map) {}
+
+  std::shared_ptr<const msgpack::object_handle> handle_;  // owns the zone map_ lives in
+  const msgpack::object* map_;
+};
+
+}  // namespace cen::common
