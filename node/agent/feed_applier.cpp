@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/priority_lane.h"
+
 namespace cen::node {
 
 using common::MsgpackMap;
@@ -19,7 +21,7 @@ constexpr size_t kMinSliceRecords = 16;
 
 void FeedApplier::AddRange(int64_t first, int64_t last, std::vector<MsgpackMap> records) {
   if (last < first || last <= replica_->cursor()) return;
-  Range range{last, {}};
+  Range range{last, {}, std::chrono::steady_clock::now()};
   for (auto& r : records) {
     const int64_t gseq = GseqOf(r);
     range.items.push_back({gseq, std::move(r)});
@@ -31,6 +33,7 @@ void FeedApplier::Insert(int64_t first, Range range) {
   auto it = ranges_.find(first);
   if (it != ranges_.end()) {
     if (it->second.last >= range.last) return;  // already covered by what is buffered
+    range.arrived = std::min(range.arrived, it->second.arrived);
     buffered_records_ -= it->second.items.size();
     ranges_.erase(it);
   }
@@ -40,7 +43,11 @@ void FeedApplier::Insert(int64_t first, Range range) {
 
 void FeedApplier::AddPriority(std::vector<MsgpackMap> records) {
   for (auto& r : records) {
-    if (GseqOf(r) > replica_->cursor()) priority_.push_back(std::move(r));
+    if (GseqOf(r) <= replica_->cursor()) continue;
+    if (common::PriorityLane::Of(r.TextOr("kind", ""), r.TextOr("priority", ""),
+                                 r.TextOr("action", "")) == common::Lane::kUrgent)
+      urgent_waiting_ = true;
+    priority_.push_back(std::move(r));
   }
 }
 
@@ -51,6 +58,7 @@ common::Result<size_t> FeedApplier::ApplyPriority() {
   auto applied = replica_->ApplyEarly(priority_);
   if (!applied.ok()) return applied.status();  // kept: tried again first
   priority_.clear();
+  urgent_waiting_ = false;
   return applied;
 }
 
@@ -65,6 +73,32 @@ void FeedApplier::DropApplied() {
 bool FeedApplier::Ready() {
   DropApplied();
   return !ranges_.empty() && ranges_.begin()->first <= replica_->cursor() + 1;
+}
+
+std::pair<size_t, FeedApplier::Deadline> FeedApplier::ReadyChain() {
+  DropApplied();
+  size_t records = 0;
+  Deadline oldest = Deadline::max();
+  int64_t covered = replica_->cursor();
+  for (const auto& [first, range] : ranges_) {
+    if (first > covered + 1) break;
+    records += range.items.size();
+    oldest = std::min(oldest, range.arrived);
+    covered = std::max(covered, range.last);
+  }
+  return {records, oldest};
+}
+
+bool FeedApplier::Due(Deadline now) {
+  if (!Ready()) return false;
+  const auto [records, oldest] = ReadyChain();
+  return records >= kGroupRecords || oldest <= now - kGroupDelay;
+}
+
+FeedApplier::Deadline FeedApplier::DueAt() {
+  if (!Ready()) return Deadline::max();
+  const auto [records, oldest] = ReadyChain();
+  return records >= kGroupRecords ? Deadline::min() : oldest + kGroupDelay;
 }
 
 bool FeedApplier::HasHole() {
@@ -133,7 +167,7 @@ common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline,
   if (consumed < records.size() || !used.ok()) {
     // Cut short (or failed): what is left waits as one range after the
     // cursor, even with no record in it (its gseqs still need the cursor).
-    Range rest{covered, {}};
+    Range rest{covered, {}, Deadline::min()};  // due at once
     for (size_t i = consumed; i < records.size(); ++i)
       rest.items.push_back({gseqs[i], std::move(records[i])});
     Insert(replica_->cursor() + 1, std::move(rest));
@@ -146,6 +180,7 @@ void FeedApplier::Clear() {
   ranges_.clear();
   buffered_records_ = 0;
   priority_.clear();
+  urgent_waiting_ = false;
 }
 
 }  // namespace cen::node

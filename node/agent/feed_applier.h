@@ -52,12 +52,29 @@ class FeedApplier {
 
   // A buffered range continues the cursor: ApplySlice() has work.
   bool Ready();
+  // Ready, and worth a transaction now: kGroupRecords records continue the
+  // cursor, or the oldest of them arrived kGroupDelay ago. A commit costs
+  // about as much as a few dozen records (every index page a record touched
+  // is written again), so the bulk lane gathers records into larger
+  // transactions; urgent and high alerts never wait for this.
+  bool Due(Deadline now);
+  // When Due() turns true with no more records arriving (max() when nothing
+  // is ready): how long the agent may sleep.
+  Deadline DueAt();
   // Buffered ranges start beyond the cursor: gseqs are missing before them.
   bool HasHole();
   // The highest gseq buffered, or the cursor when nothing is.
   int64_t Covered();
   size_t buffered_records() const { return buffered_records_; }
   size_t priority_waiting() const { return priority_.size(); }
+  // An urgent alert (not only a high one) waits in the priority lane: worth
+  // cutting a bulk slice short for. High alerts and receipts wait for the
+  // slice to end (at most its length).
+  bool urgent_waiting() const { return urgent_waiting_; }
+
+  // A bulk transaction gathers this many records, or waits at most this long.
+  static constexpr size_t kGroupRecords = 1024;
+  static constexpr std::chrono::milliseconds kGroupDelay{250};
   // Forgets every buffered range and priority record (a new hub epoch).
   void Clear();
 
@@ -70,7 +87,11 @@ class FeedApplier {
   struct Range {
     int64_t last = 0;
     std::deque<Item> items;
+    Deadline arrived = Deadline::min();  // when the feed or a FETCH brought it
   };
+  // The ranges that continue one another from the cursor: how many records
+  // they hold and when the oldest of them arrived.
+  std::pair<size_t, Deadline> ReadyChain();
   // Buffers a range; of two that start at the same gseq the longer one stays
   // (each range holds every visible record of its span).
   void Insert(int64_t first, Range range);
@@ -81,6 +102,7 @@ class FeedApplier {
   std::map<int64_t, Range> ranges_;  // first gseq -> range
   size_t buffered_records_ = 0;
   std::vector<common::MsgpackMap> priority_;
+  bool urgent_waiting_ = false;
   // Wall time per record of recent slices, commit included (moving average).
   double seconds_per_record_ = 0;
 };

@@ -124,10 +124,17 @@ class AgentLoop {
       const bool feeds = items.size() == 4;
       items.push_back({nullptr, bell_ ? bell_->fd() : -1, ZMQ_POLLIN, 0});
       try {
-        // With a backlog to apply the loop only peeks at its sockets.
-        const bool busy =
-            (applier_.Ready() || countries_more_) && store_.MayTry(SteadyClock::now());
-        zmq::poll(items.data(), items.size(), std::chrono::milliseconds(busy ? 0 : 50));
+        // With a backlog due the loop only peeks at its sockets; records
+        // gathering for the next bulk transaction are waited for.
+        const auto now = SteadyClock::now();
+        const bool busy = (applier_.Due(now) || countries_more_) && store_.MayTry(now);
+        auto wait = std::chrono::milliseconds(50);
+        if (const auto due = applier_.DueAt(); due <= now) {
+          wait = std::chrono::milliseconds(0);
+        } else if (due < now + wait) {
+          wait = std::chrono::ceil<std::chrono::milliseconds>(due - now);
+        }
+        zmq::poll(items.data(), items.size(), busy ? std::chrono::milliseconds(0) : wait);
         // The priority lane first, then the feed: a WELCOME handled below may
         // replace the SUB sockets this poll set names.
         // A failing node.db (full disk, I/O error, a lock held too long)
@@ -497,6 +504,13 @@ class AgentLoop {
   // Urgent and high alerts from the priority feed: applied at once, ahead of
   // the cursor (the BATCH that also holds them is recognised later).
   common::Status DrainPriority() {
+    ReceivePriority();
+    return ApplyPriorityLane();
+  }
+
+  // Reads the priority feed into the applier without applying it (also from
+  // inside a bulk slice, to learn whether an urgent alert waits).
+  void ReceivePriority() {
     for (int i = 0; i < kMaxDrainPerTurn; ++i) {
       auto body = link_.ReceiveFeed(HubLink::Feed::kPriority);
       if (!body) break;
@@ -513,7 +527,6 @@ class AgentLoop {
       if (f->TextOr("t", "") != frame::kPriority) continue;
       applier_.AddPriority(WithGseq(*f));
     }
-    return ApplyPriorityLane();
   }
 
   common::Status ApplyPriorityLane() {
@@ -561,9 +574,15 @@ class AgentLoop {
   }
 
   // Ends a slice of bulk work early: an urgent alert came in on the priority
-  // feed, or `submit` rang (it may have queued one to send).
+  // feed, or `submit` rang (it may have queued one to send). High alerts and
+  // receipts are taken in and applied when the slice ends: cutting every
+  // slice short for them made the bulk lane commit a few dozen records at a
+  // time whenever alerts flowed.
   std::function<bool()> UrgentWaits() {
-    return [this] { return link_.PriorityWaiting() || (bell_ && bell_->Rung()); };
+    return [this] {
+      if (link_.PriorityWaiting()) ReceivePriority();
+      return applier_.urgent_waiting() || (bell_ && bell_->Rung());
+    };
   }
 
   // Receipts the tracker queued go out with the next send.
@@ -573,8 +592,8 @@ class AgentLoop {
 
   common::Status ApplyBacklog() {
     CEN_RETURN_IF_ERROR(ApplyPriorityLane());
-    if (!applier_.Ready()) return common::Status::Ok();
     const auto started = SteadyClock::now();
+    if (!applier_.Due(started)) return common::Status::Ok();
     if (!store_.MayTry(started)) return common::Status::Ok();
     // The slice ends early when an urgent alert comes in on the priority
     // feed, or when `submit` rings (it may have queued one to send).

@@ -195,3 +195,42 @@ TEST_CASE("Priority records behind the cursor are ignored", "[node][applier]") {
   CHECK(*n == 0);
   CHECK(Alerts(f.db) == 0);
 }
+
+TEST_CASE("The bulk lane gathers records into larger transactions, for a bounded time",
+          "[node][applier]") {
+  Fixture f;
+  const auto before = Clock::now();
+  f.applier.AddRange(1, 10, Packed(Seizures(1, 10)));
+  const auto now = Clock::now();
+  CHECK(f.applier.Ready());
+  // Ten fresh records wait for more, at most kGroupDelay.
+  CHECK_FALSE(f.applier.Due(now));
+  CHECK(f.applier.DueAt() >= before + FeedApplier::kGroupDelay);
+  CHECK(f.applier.DueAt() <= now + FeedApplier::kGroupDelay);
+  CHECK(f.applier.Due(now + FeedApplier::kGroupDelay));
+
+  // A full transaction's worth is due at once.
+  f.applier.AddRange(11, 10 + FeedApplier::kGroupRecords,
+                     Packed(Seizures(11, 10 + FeedApplier::kGroupRecords)));
+  CHECK(f.applier.Due(Clock::now()));
+
+  // Records beyond a hole are not ready, so never due.
+  Fixture g;
+  g.applier.AddRange(5, 10, Packed(Seizures(5, 10)));
+  CHECK_FALSE(g.applier.Due(Clock::now() + std::chrono::hours(1)));
+  CHECK(g.applier.DueAt() == Clock::time_point::max());
+}
+
+TEST_CASE("Only an urgent alert counts as worth cutting a bulk slice for", "[node][applier]") {
+  Fixture f;
+  f.applier.AddPriority(
+      Packed({Stored(cen::test::WireAlert("A-1", Uuid7::Generate(), 1, "high"), 3)}));
+  CHECK(f.applier.priority_waiting() == 1);
+  CHECK_FALSE(f.applier.urgent_waiting());
+  f.applier.AddPriority(Packed({Urgent(4, Uuid7::Generate())}));
+  CHECK(f.applier.urgent_waiting());
+  auto n = f.applier.ApplyPriority();
+  REQUIRE(n.ok());
+  CHECK(*n == 2);
+  CHECK_FALSE(f.applier.urgent_waiting());
+}
