@@ -321,8 +321,8 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
 
   SECTION("the hub operator cancels an alert of any office, audited") {
     // Scoped to AF: the operator's cancel must still reach EU, the origin.
-    const std::string narrow = cluster.Submit(
-        "EU", {Line(Alert("EU-A-AF2", "For AF only", {{"scope", "nodes:AF"}}))})[0];
+    const std::string narrow =
+        cluster.Submit("EU", {Line(Alert("EU-A-AF2", "For AF only", {{"scope", "nodes:AF"}}))})[0];
     cluster.WaitUntil(
         [&](std::string& observed) {
           observed = ListedAlert(cluster, "AF", narrow, false).dump();
@@ -342,13 +342,16 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
           kTimeout, "the operator's cancel at " + id);
     }
     CHECK(cluster.HubQuery("SELECT count(*) FROM audit WHERE event = 'admin' AND detail LIKE "
-                           "'alert " + narrow + " cancelled by %issued in error'") == 1);
+                           "'alert " +
+                           narrow + " cancelled by %issued in error'") == 1);
     // Not an alert, and no office may call itself the operator.
-    CHECK(cluster.RunHub({"cancel-alert", "--data", cluster.hub_dir().string(), old[0],
-                          "--reason", "x"})
-              .exit_code == 1);
-    CHECK(cluster.RunHub({"allow", "--data", cluster.hub_dir().string(), "--node", "hub-operator",
-                          "--key", cluster.node_key("AS")})
+    CHECK(
+        cluster
+            .RunHub({"cancel-alert", "--data", cluster.hub_dir().string(), old[0], "--reason", "x"})
+            .exit_code == 1);
+    CHECK(cluster
+              .RunHub({"allow", "--data", cluster.hub_dir().string(), "--node", "hub-operator",
+                       "--key", cluster.node_key("AS")})
               .exit_code == 2);
   }
 
