@@ -152,14 +152,21 @@ void JsonText::Append(const msgpack::object& value, std::string* out) {
       return;
     case msgpack::type::MAP: {
       // The tree's order: keys sorted bytewise, of a repeated key the last.
+      // Maps written from a tree are in that order already: no sort then.
       const msgpack::object_kv* kv = value.via.map.ptr;
-      std::vector<uint32_t> order(value.via.map.size);
-      for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
       auto key = [kv](uint32_t i) {
         return std::string_view(kv[i].key.via.str.ptr, kv[i].key.via.str.size);
       };
-      std::stable_sort(order.begin(), order.end(),
-                       [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
+      std::vector<uint32_t> order(value.via.map.size);
+      bool sorted = true;
+      for (uint32_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+        if (i > 0 && !(key(i - 1) < key(i))) sorted = false;
+      }
+      if (!sorted) {
+        std::stable_sort(order.begin(), order.end(),
+                         [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
+      }
       out->push_back('{');
       bool first = true;
       for (size_t n = 0; n < order.size(); ++n) {
