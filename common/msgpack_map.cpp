@@ -18,10 +18,10 @@ Result<MsgpackMap> MsgpackMap::Decode(std::string_view bytes, const DecodeLimits
   return MsgpackMap(std::move(handle), map);
 }
 
-MsgpackMap MsgpackMap::FromJson(const nlohmann::json& object) {
-  auto decoded = Decode(MsgpackJson::Encode(object.is_object() ? object : nlohmann::json::object()),
-                        DecodeLimits{64, SIZE_MAX >> 1, SIZE_MAX >> 1, SIZE_MAX >> 1});
-  return std::move(*decoded);  // a JSON object always encodes to a map
+Result<MsgpackMap> MsgpackMap::FromJson(const nlohmann::json& object) {
+  if (!object.is_object()) return InvalidInput("a record is a JSON object");
+  return Decode(MsgpackJson::Encode(object),
+                DecodeLimits{64, SIZE_MAX >> 1, SIZE_MAX >> 1, SIZE_MAX >> 1});
 }
 
 const msgpack::object* MsgpackMap::Find(std::string_view key) const {

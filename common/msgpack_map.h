@@ -30,8 +30,10 @@ class MsgpackMap {
   // Unpacks `bytes` under `limits` and checks them as MsgpackJson::Decode
   // does; fails unless they hold one map.
   static Result<MsgpackMap> Decode(std::string_view bytes, const DecodeLimits& limits = {});
-  // The map of a JSON object (tests, and records a person typed).
-  static MsgpackMap FromJson(const nlohmann::json& object);
+  // The map of a JSON object (tests, and records a person typed); fails as
+  // Decode does (an integer beyond the signed 64-bit range, deep nesting) or
+  // when `object` is not an object.
+  static Result<MsgpackMap> FromJson(const nlohmann::json& object);
 
   // The value at `key` (of a repeated key the last, as in the JSON tree), or
   // nullptr.

@@ -10,12 +10,16 @@ Statement& Statement::Bind(int index, double value) {
   sqlite3_bind_double(stmt_.get(), index, value);
   return *this;
 }
+// SQLite binds a null pointer as NULL: an empty view (msgpack-c gives a
+// zero-length string a null pointer) must still be ''.
 Statement& Statement::Bind(int index, std::string_view text) {
-  sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  sqlite3_bind_text64(stmt_.get(), index, text.data() != nullptr ? text.data() : "", text.size(),
+                      SQLITE_TRANSIENT, SQLITE_UTF8);
   return *this;
 }
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
-  sqlite3_bind_blob64(stmt_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  sqlite3_bind_blob64(stmt_.get(), index, bytes.data() != nullptr ? bytes.data() : "", bytes.size(),
+                      SQLITE_TRANSIENT);
   return *this;
 }
 Statement& Statement::BindNull(int index) {

@@ -126,13 +126,14 @@ class AgentLoop {
       try {
         // With a backlog due the loop only peeks at its sockets; records
         // gathering for the next bulk transaction are waited for.
+        // A node.db that fails backs off: no spinning meanwhile.
         const auto now = SteadyClock::now();
-        const bool busy = (applier_.Due(now) || countries_more_) && store_.MayTry(now);
+        const bool may_write = store_.MayTry(now);
+        const bool busy =
+            (applier_.Due(now) || countries_more_ || applier_.priority_waiting() > 0) && may_write;
         auto wait = std::chrono::milliseconds(50);
-        if (const auto due = applier_.DueAt(); due <= now) {
-          wait = std::chrono::milliseconds(0);
-        } else if (due < now + wait) {
-          wait = std::chrono::ceil<std::chrono::milliseconds>(due - now);
+        if (const auto due = applier_.DueAt(); may_write && due < now + wait) {
+          wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(due, now) - now);
         }
         zmq::poll(items.data(), items.size(), busy ? std::chrono::milliseconds(0) : wait);
         // The priority lane first, then the feed: a WELCOME handled below may
@@ -570,7 +571,8 @@ class AgentLoop {
     if (!more.ok()) return more.status();
     countries_more_ = *more;
     NoteStoreWorks();
-    return common::Status::Ok();
+    // High alerts the slice read from the priority feed: applied now.
+    return ApplyPriorityLane();
   }
 
   // Ends a slice of bulk work early: an urgent alert came in on the priority
@@ -580,7 +582,13 @@ class AgentLoop {
   // time whenever alerts flowed.
   std::function<bool()> UrgentWaits() {
     return [this] {
-      if (link_.PriorityWaiting()) ReceivePriority();
+      try {
+        if (link_.PriorityWaiting()) ReceivePriority();
+      } catch (const zmq::error_t& e) {
+        // Inside a slice, which must end normally (its records are put
+        // back); the loop meets the socket's trouble again.
+        spdlog::warn("priority feed: {}", e.what());
+      }
       return applier_.urgent_waiting() || (bell_ && bell_->Rung());
     };
   }
@@ -603,7 +611,8 @@ class AgentLoop {
     NoteReceipts();
     FetchMoreIfRoom();
     RequestFetchIfBehind();
-    return common::Status::Ok();
+    // High alerts the slice read from the priority feed: applied now.
+    return ApplyPriorityLane();
   }
 
   // Fetches from the cursor when buffered feed batches leave a hole (after

@@ -66,7 +66,9 @@ void Generate(const std::string& dir, int64_t n) {
   const auto t0 = SteadyClock::now();
   std::vector<cen::common::MsgpackMap> batch;
   for (int64_t g = 1; g <= n; ++g) {
-    batch.push_back(cen::common::MsgpackMap::FromJson(gen.Delivered(g)));
+    auto packed = cen::common::MsgpackMap::FromJson(gen.Delivered(g));
+    Check(packed.status(), "pack");
+    batch.push_back(std::move(*packed));
     if (batch.size() == 20000 || g == n) {
       Check(replica.Apply(batch, g), "apply");
       batch.clear();

@@ -133,20 +133,22 @@ TEST_CASE("A record's document from its msgpack is the one the tree gave",
   auto map = MsgpackMap::Decode(bytes);
   REQUIRE(map.ok());
   CHECK(map->ToJsonText() == JsonText::Compact(seizure));
-  CHECK(MsgpackMap::FromJson(seizure).ToJsonText() == JsonText::Compact(seizure));
-  CHECK(MsgpackMap::FromJson(json::object()).ToJsonText() == "{}");
+  CHECK(MsgpackMap::FromJson(seizure)->ToJsonText() == JsonText::Compact(seizure));
+  CHECK(MsgpackMap::FromJson(json::object())->ToJsonText() == "{}");
+  CHECK_FALSE(MsgpackMap::FromJson(json::array()).ok());
+  CHECK_FALSE(MsgpackMap::FromJson({{"version", uint64_t{1} << 63}}).ok());
 }
 
 TEST_CASE("MsgpackMap reads typed fields in place", "[common][msgpack_map]") {
   const MsgpackMap rec =
-      MsgpackMap::FromJson({{"ref", "S-1"},
-                            {"version", 3},
-                            {"gseq", -5},
-                            {"quantity", 12.5},
-                            {"lat", 7},
-                            {"transit", {"NL", 4, "PL"}},
-                            {"hit", {{"record", "u-1"}}},
-                            {"records", {{{"gseq", 1}}, "not a map", json::object()}}});
+      *MsgpackMap::FromJson({{"ref", "S-1"},
+                             {"version", 3},
+                             {"gseq", -5},
+                             {"quantity", 12.5},
+                             {"lat", 7},
+                             {"transit", {"NL", 4, "PL"}},
+                             {"hit", {{"record", "u-1"}}},
+                             {"records", {{{"gseq", 1}}, "not a map", json::object()}}});
   CHECK(rec.Text("ref") == "S-1");
   CHECK_FALSE(rec.Text("version"));  // another type
   CHECK_FALSE(rec.Text("missing"));

@@ -107,6 +107,24 @@ TEST_CASE("Database::QueryInt answers a single integer", "[common][sqlite]") {
   CHECK_THAT(bad.status().message(), Catch::Contains("nowhere"));
 }
 
+TEST_CASE("An empty text binds as '', never as NULL, whatever its pointer", "[common][sqlite]") {
+  // msgpack-c leaves a zero-length string's pointer null; SQLite binds a
+  // null pointer as NULL, which NOT NULL columns refuse.
+  TempDir tmp;
+  Database db = OpenWithTable(tmp);
+  auto stmt = db.Prepare("SELECT ?1 IS NULL, typeof(?1), length(?1)");
+  REQUIRE(stmt.ok());
+  for (const std::string_view empty : {std::string_view(), std::string_view("", 0)}) {
+    auto row = stmt->Bind(1, empty).Step();
+    REQUIRE(row.ok());
+    REQUIRE(*row);
+    CHECK(stmt->ColumnInt(0) == 0);
+    CHECK(stmt->ColumnText(1) == "text");
+    CHECK(stmt->ColumnInt(2) == 0);
+    stmt->Reset();
+  }
+}
+
 TEST_CASE("Statement is reused across binds and rows", "[common][sqlite]") {
   TempDir tmp;
   Database db = OpenWithTable(tmp);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,11 @@ namespace cen::test {
 // Records as the agent receives them (msgpack, read in place), from JSON.
 inline std::vector<common::MsgpackMap> Packed(const std::vector<nlohmann::json>& records) {
   std::vector<common::MsgpackMap> out;
-  for (const nlohmann::json& r : records) out.push_back(common::MsgpackMap::FromJson(r));
+  for (const nlohmann::json& r : records) {
+    auto packed = common::MsgpackMap::FromJson(r);
+    if (!packed.ok()) throw std::invalid_argument(packed.status().message());
+    out.push_back(std::move(*packed));
+  }
   return out;
 }
 
