@@ -82,7 +82,11 @@ std::pair<size_t, FeedApplier::Deadline> FeedApplier::ReadyChain() {
   int64_t covered = replica_->cursor();
   for (const auto& [first, range] : ranges_) {
     if (first > covered + 1) break;
-    records += range.items.size();
+    // Only the records beyond what earlier ranges cover (a feed BATCH and a
+    // FETCH answer may overlap): items are in gseq order.
+    const auto fresh = std::upper_bound(range.items.begin(), range.items.end(), covered,
+                                        [](int64_t g, const Item& item) { return g < item.gseq; });
+    records += static_cast<size_t>(range.items.end() - fresh);
     oldest = std::min(oldest, range.arrived);
     covered = std::max(covered, range.last);
   }

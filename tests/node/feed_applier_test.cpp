@@ -214,6 +214,15 @@ TEST_CASE("The bulk lane gathers records into larger transactions, for a bounded
                      Packed(Seizures(11, 10 + FeedApplier::kGroupRecords)));
   CHECK(f.applier.Due(Clock::now()));
 
+  // Overlapping ranges (a feed BATCH and a FETCH answer) count each record
+  // once.
+  Fixture h;
+  const auto seizures = Seizures(1, FeedApplier::kGroupRecords - 1);
+  h.applier.AddRange(1, FeedApplier::kGroupRecords - 1, Packed(seizures));
+  h.applier.AddRange(2, FeedApplier::kGroupRecords - 1,
+                     Packed(std::vector<json>(seizures.begin() + 1, seizures.end())));
+  CHECK_FALSE(h.applier.Due(Clock::now()));
+
   // Records beyond a hole are not ready, so never due.
   Fixture g;
   g.applier.AddRange(5, 10, Packed(Seizures(5, 10)));
