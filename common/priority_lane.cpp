@@ -20,6 +20,10 @@ Lane PriorityLane::Of(const nlohmann::json& record) {
   return Of(text("kind"), text("priority"), text("action"));
 }
 
+Lane PriorityLane::Of(const MsgpackMap& record) {
+  return Of(record.TextOr("kind", ""), record.TextOr("priority", ""), record.TextOr("action", ""));
+}
+
 std::string_view PriorityLane::Name(Lane lane) {
   switch (lane) {
     case Lane::kUrgent:

@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "common/msgpack_map.h"
+
 namespace cen::common {
 
 // Ordered: a higher lane goes first. The numbers are stored (outbox, journal).
@@ -25,6 +27,7 @@ class PriorityLane {
   // receipt whose action is not "hit", else kBulk. Never throws, whatever
   // the record holds.
   static Lane Of(const nlohmann::json& record);
+  static Lane Of(const MsgpackMap& record);
   static Lane Of(std::string_view kind, std::string_view priority, std::string_view action = "");
   static std::string_view Name(Lane lane);
 };

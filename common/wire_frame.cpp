@@ -1,6 +1,7 @@
 #include "common/wire_frame.h"
 
 #include "common/msgpack_json.h"
+#include "common/msgpack_map.h"
 #include "common/priority_lane.h"
 
 namespace cen::common {
@@ -11,44 +12,13 @@ void PackStr(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s) {
   pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
 }
 
-// The string value of `key` in map `o`, or empty.
-std::string_view StringField(const msgpack::object& o, std::string_view key) {
-  if (o.type != msgpack::type::MAP) return {};
-  for (uint32_t i = 0; i < o.via.map.size; ++i) {
-    const msgpack::object_kv& kv = o.via.map.ptr[i];
-    if (kv.key.type != msgpack::type::STR || kv.val.type != msgpack::type::STR) continue;
-    if (std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key)
-      return std::string_view(kv.val.via.str.ptr, kv.val.via.str.size);
-  }
-  return {};
-}
-
 }  // namespace
 
 bool WireFrame::CarriesPriority(std::string_view bytes) {
-  try {
-    const DecodeLimits limits;
-    const msgpack::unpack_limit limit(limits.max_array, limits.max_map, limits.max_str, 0, 0,
-                                      limits.max_depth);
-    std::size_t offset = 0;
-    const msgpack::object_handle oh =
-        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
-    if (offset != bytes.size()) return false;  // Decode() refuses trailing bytes too
-    const msgpack::object& frame = oh.get();
-    if (StringField(frame, "t") != frame::kPublish) return false;
-    for (uint32_t i = 0; i < frame.via.map.size; ++i) {
-      const msgpack::object_kv& kv = frame.via.map.ptr[i];
-      if (kv.key.type != msgpack::type::STR || kv.val.type != msgpack::type::ARRAY ||
-          std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) != "records")
-        continue;
-      for (uint32_t r = 0; r < kv.val.via.array.size; ++r) {
-        const msgpack::object& record = kv.val.via.array.ptr[r];
-        if (PriorityLane::Of(StringField(record, "kind"), StringField(record, "priority"),
-                             StringField(record, "action")) != Lane::kBulk)
-          return true;
-      }
-    }
-  } catch (const std::exception&) {
+  auto frame = MsgpackMap::Decode(bytes);  // no JSON tree; never throws
+  if (!frame.ok() || frame->TextOr("t", "") != frame::kPublish) return false;
+  for (const MsgpackMap& record : frame->Maps("records")) {
+    if (PriorityLane::Of(record) != Lane::kBulk) return true;
   }
   return false;
 }

@@ -44,9 +44,7 @@ void FeedApplier::Insert(int64_t first, Range range) {
 void FeedApplier::AddPriority(std::vector<MsgpackMap> records) {
   for (auto& r : records) {
     if (GseqOf(r) <= replica_->cursor()) continue;
-    if (common::PriorityLane::Of(r.TextOr("kind", ""), r.TextOr("priority", ""),
-                                 r.TextOr("action", "")) == common::Lane::kUrgent)
-      urgent_waiting_ = true;
+    if (common::PriorityLane::Of(r) == common::Lane::kUrgent) urgent_waiting_ = true;
     priority_.push_back(std::move(r));
   }
 }
@@ -93,15 +91,11 @@ std::pair<size_t, FeedApplier::Deadline> FeedApplier::ReadyChain() {
   return {records, oldest};
 }
 
-bool FeedApplier::Due(Deadline now) {
-  if (!Ready()) return false;
-  const auto [records, oldest] = ReadyChain();
-  return records >= kGroupRecords || oldest <= now - kGroupDelay;
-}
+bool FeedApplier::Due(Deadline now) { return DueAt() <= now; }
 
 FeedApplier::Deadline FeedApplier::DueAt() {
-  if (!Ready()) return Deadline::max();
   const auto [records, oldest] = ReadyChain();
+  if (oldest == Deadline::max()) return Deadline::max();  // nothing continues the cursor
   return records >= kGroupRecords ? Deadline::min() : oldest + kGroupDelay;
 }
 

@@ -129,12 +129,12 @@ class AgentLoop {
         // A node.db that fails backs off: no spinning meanwhile.
         const auto now = SteadyClock::now();
         const bool may_write = store_.MayTry(now);
+        const auto due = applier_.DueAt();
         const bool busy =
-            (applier_.Due(now) || countries_more_ || applier_.priority_waiting() > 0) && may_write;
+            (due <= now || countries_more_ || applier_.priority_waiting() > 0) && may_write;
         auto wait = std::chrono::milliseconds(50);
-        if (const auto due = applier_.DueAt(); may_write && due < now + wait) {
+        if (may_write && due < now + wait)
           wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(due, now) - now);
-        }
         zmq::poll(items.data(), items.size(), busy ? std::chrono::milliseconds(0) : wait);
         // The priority lane first, then the feed: a WELCOME handled below may
         // replace the SUB sockets this poll set names.
@@ -518,14 +518,15 @@ class AgentLoop {
       auto f = common::MsgpackMap::Decode(body->to_string_view());
       if (!f.ok()) continue;
       if (f->TextOr("epoch", "") != replica_.epoch()) continue;
-      if (f->TextOr("t", "") == frame::kHead) {
+      const std::string_view type = f->TextOr("t", "");
+      if (type == frame::kHead) {
         // The hub granted the priority topic just now: what it journaled
         // between the priority FETCH after WELCOME and this grant was
         // published to nobody. Fetch the priority lane once more.
         if (status_.hub_state == "connected") RequestPriorityFetch(replica_.cursor() + 1);
         continue;
       }
-      if (f->TextOr("t", "") != frame::kPriority) continue;
+      if (type != frame::kPriority) continue;
       applier_.AddPriority(WithGseq(*f));
     }
   }

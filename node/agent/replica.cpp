@@ -15,14 +15,6 @@ std::optional<std::string> Text(const json& rec, const char* key) {
   return it->get<std::string>();
 }
 
-void BindOptional(common::Statement& s, int index, const std::optional<std::string>& v) {
-  if (v) {
-    s.Bind(index, *v);
-  } else {
-    s.BindNull(index);
-  }
-}
-
 void BindOptional(common::Statement& s, int index, std::optional<std::string_view> v) {
   if (v) {
     s.Bind(index, *v);

@@ -53,6 +53,9 @@ common::Result<std::string> OrderBy(const std::string& sort) {
   return order + "r.gseq";
 }
 
+// H2 and H3 records leave a node in an export only with --include-restricted.
+bool Restricted(std::string_view handling) { return handling == "H2" || handling == "H3"; }
+
 // The records a filter of one country flag, commodities and dates matches
 // (the analyst's commonest question), ascending: the key range of
 // record_countries plus the records applied since it was last written
@@ -161,7 +164,7 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     }
     ++outcome.results;
     const std::string handling = stmt.ColumnText(3);
-    if (!table && (handling == "H2" || handling == "H3")) ++outcome.restricted;
+    if (!table && Restricted(handling)) ++outcome.restricted;
     const std::string doc = stmt.ColumnText(11);
     if (o.format == "json") {
       out << doc << "\n";
@@ -184,22 +187,24 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     return true;
   };
 
-  auto matches = o.sort.empty() ? CountryOnlyMatches(db, o.filter)
-                                : common::Result<std::optional<std::vector<int64_t>>>(
-                                      std::optional<std::vector<int64_t>>());
-  if (!matches.ok()) return matches.status();
-  if (*matches) {
+  // The fast path serves the default order (gseq) only.
+  std::optional<std::vector<int64_t>> matches;
+  if (o.sort.empty()) {
+    auto ids = CountryOnlyMatches(db, o.filter);
+    if (!ids.ok()) return ids.status();
+    matches = std::move(*ids);
+  }
+  if (matches) {
     // In gseq order, the ids in hand: each row fetched by its key.
     auto stmt = db.Prepare(columns_sql +
                            "FROM records r JOIN documents d ON d.gseq = r.gseq WHERE r.gseq = ?");
     if (!stmt.ok()) return stmt.status();
     int64_t skipped = 0;
-    for (const int64_t id : **matches) {
+    for (const int64_t id : *matches) {
       if (!table && limit > 0 && outcome.results == limit) break;
       auto row = stmt->Bind(1, id).Step();
       if (!row.ok()) return row.status();
-      const std::string handling = *row ? stmt->ColumnText(3) : "";
-      const bool shown = *row && !(withhold && (handling == "H2" || handling == "H3"));
+      const bool shown = *row && !(withhold && Restricted(stmt->ColumnText(3)));
       const bool go_on = !shown || skipped++ < o.offset || emit(*stmt);
       stmt->Reset();
       if (!go_on) break;
