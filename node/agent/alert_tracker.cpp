@@ -80,12 +80,12 @@ common::Status AlertTracker::OnAlert(const json& alert) {
 
   // An original alert that changes came for before it (the priority lane)
   // is in force with their indicators: scan for those too.
-  auto linked = db_->Prepare("SELECT 1 FROM alert_links WHERE target = ? LIMIT 1");
+  auto linked = db_->Cached("SELECT 1 FROM alert_links WHERE target = ? LIMIT 1");
   if (!linked.ok()) return linked.status();
-  auto link = linked->Bind(1, uuid).Step();
+  auto link = (*linked)->Bind(1, uuid).Step();
   if (!link.ok()) return link.status();
   const bool has_links = *link;
-  linked->Reset();
+  (*linked)->Reset();
   // Its indicators against the history (again after a rebuild: hits are
   // unique). The alert, or the update that brought them, is matched by
   // ScanHistory over every record held now.
@@ -100,15 +100,15 @@ common::Status AlertTracker::OnAlert(const json& alert) {
   }
 
   // Once per (uuid, version), even when a rebuilt replica applies it again.
-  auto seen = db_->Prepare("SELECT count(*) FROM alerts_noticed WHERE uuid = ?");
+  auto seen = db_->Cached("SELECT count(*) FROM alerts_noticed WHERE uuid = ?");
   if (!seen.ok()) return seen.status();
-  auto row = seen->Bind(1, uuid).Step();
+  auto row = (*seen)->Bind(1, uuid).Step();
   if (!row.ok()) return row.status();
-  const bool first_version = *row && seen->ColumnInt(0) == 0;
-  seen->Reset();
-  auto notice = db_->Prepare("INSERT OR IGNORE INTO alerts_noticed(uuid, version) VALUES (?, ?)");
+  const bool first_version = *row && (*seen)->ColumnInt(0) == 0;
+  (*seen)->Reset();
+  auto notice = db_->Cached("INSERT OR IGNORE INTO alerts_noticed(uuid, version) VALUES (?, ?)");
   if (!notice.ok()) return notice.status();
-  CEN_RETURN_IF_ERROR(notice->Bind(1, uuid).Bind(2, version).Run());
+  CEN_RETURN_IF_ERROR((*notice)->Bind(1, uuid).Bind(2, version).Run());
   if (db_->Changes() == 0 || origin == node_id_) return common::Status::Ok();
 
   // An alert already ended when it arrives (an office catching up on the
@@ -118,9 +118,10 @@ common::Status AlertTracker::OnAlert(const json& alert) {
         common::WireFrame::StringOr(alert, "expires_at", ""));
     if (expires && *expires <= common::Clock::NowMillis()) return common::Status::Ok();
     auto cancelled =
-        db_->Prepare("SELECT 1 FROM alert_links WHERE target = ? AND msg_type = 'cancel' LIMIT 1");
+        db_->Cached("SELECT 1 FROM alert_links WHERE target = ? AND msg_type = 'cancel' LIMIT 1");
     if (!cancelled.ok()) return cancelled.status();
-    auto c = cancelled->Bind(1, uuid).Step();
+    auto c = (*cancelled)->Bind(1, uuid).Step();
+    (*cancelled)->Reset();
     if (!c.ok()) return c.status();
     if (*c) return common::Status::Ok();
   }
@@ -141,9 +142,10 @@ common::Status AlertTracker::Track(const json& alert) {
   }
   // An update or cancel applied before this alert (the priority lane) must
   // count: read everything again.
-  auto linked = db_->Prepare("SELECT 1 FROM alert_links WHERE target = ? LIMIT 1");
+  auto linked = db_->Cached("SELECT 1 FROM alert_links WHERE target = ? LIMIT 1");
   if (!linked.ok()) return linked.status();
-  auto row = linked->Bind(1, uuid).Step();
+  auto row = (*linked)->Bind(1, uuid).Step();
+  (*linked)->Reset();
   if (!row.ok()) return row.status();
   if (*row) {
     stale_ = true;
@@ -167,15 +169,11 @@ common::Status AlertTracker::Refresh() {
   // data_version changes whenever another connection commits, so the watch
   // names are read again only then.
   // Runs for every record applied: the statement is prepared once.
-  if (!data_version_stmt_) {
-    auto stmt = db_->Prepare("PRAGMA data_version");
-    if (!stmt.ok()) return stmt.status();
-    data_version_stmt_.emplace(std::move(*stmt));
-  }
-  auto version = data_version_stmt_->Step();
-  const int64_t data_version =
-      version.ok() && *version ? data_version_stmt_->ColumnInt(0) : data_version_;
-  data_version_stmt_->Reset();
+  auto pragma = db_->Cached("PRAGMA data_version");
+  if (!pragma.ok()) return pragma.status();
+  auto version = (*pragma)->Step();
+  const int64_t data_version = version.ok() && *version ? (*pragma)->ColumnInt(0) : data_version_;
+  (*pragma)->Reset();
   if (!version.ok()) return version.status();
   if (!stale_ && data_version == data_version_ && now - refreshed_at_ < kRefreshEvery) {
     return common::Status::Ok();

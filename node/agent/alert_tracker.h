@@ -93,10 +93,9 @@ class AlertTracker {
   bool stale_ = true;
   bool queued_ = false;  // alerts changed since Refresh()
   std::chrono::steady_clock::time_point refreshed_at_;
-  int64_t data_version_ = -1;  // PRAGMA data_version when the watches were read
-  std::optional<common::Statement> data_version_stmt_;  // prepared once: runs per record
-  std::string watches_seen_;                            // names and dates of the watches loaded
-  std::map<std::string, Indicators> indicators_;        // alerts in force, by uuid
+  int64_t data_version_ = -1;                     // PRAGMA data_version when the watches were read
+  std::string watches_seen_;                      // names and dates of the watches loaded
+  std::map<std::string, Indicators> indicators_;  // alerts in force, by uuid
   std::vector<Watch> watches_;
 };
 

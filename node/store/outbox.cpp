@@ -40,19 +40,18 @@ common::Status Outbox::BeginQueue() {
 
 common::Status Outbox::JoinTransaction() {
   statements_.reset();
-  auto latest = db_->Prepare(
+  auto latest = db_->Cached(
       "SELECT uuid, version, body FROM own_records WHERE kind=? AND ref=? "
       "ORDER BY version DESC LIMIT 1");
-  auto uuid_ref = db_->Prepare("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
-  auto ins_own = db_->Prepare(
+  auto uuid_ref = db_->Cached("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
+  auto ins_own = db_->Cached(
       "INSERT INTO own_records(uuid, version, kind, ref, body, queued_at, lane) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)");
-  auto ins_out = db_->Prepare("INSERT INTO outbox(uuid, version, lane) VALUES (?, ?, ?)");
+  auto ins_out = db_->Cached("INSERT INTO outbox(uuid, version, lane) VALUES (?, ?, ?)");
   for (auto* s : {&latest, &uuid_ref, &ins_own, &ins_out}) {
     if (!s->ok()) return s->status();
   }
-  statements_.emplace(Statements{std::move(*latest), std::move(*uuid_ref), std::move(*ins_own),
-                                 std::move(*ins_out)});
+  statements_.emplace(Statements{**latest, **uuid_ref, **ins_own, **ins_out});
   queued_at_ = common::Clock::NowRfc3339();
   return common::Status::Ok();
 }

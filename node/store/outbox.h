@@ -93,11 +93,13 @@ class Outbox {
   common::Result<int64_t> Size();
 
  private:
+  // Kept by the connection (Database::Cached): a drop or the agent's
+  // receipts join many transactions.
   struct Statements {
-    common::Statement latest;    // the newest version of (kind, ref)
-    common::Statement uuid_ref;  // the (kind, ref) a uuid belongs to
-    common::Statement ins_own;
-    common::Statement ins_out;
+    common::Statement& latest;    // the newest version of (kind, ref)
+    common::Statement& uuid_ref;  // the (kind, ref) a uuid belongs to
+    common::Statement& ins_own;
+    common::Statement& ins_out;
   };
 
   common::Result<std::vector<Entry>> ReadEntries(common::Statement& stmt);

@@ -181,6 +181,49 @@ TEST_CASE("Statement is reused across binds and rows", "[common][sqlite]") {
   }
 }
 
+TEST_CASE("Database::Cached keeps one statement per SQL, reset for each use", "[common][sqlite]") {
+  TempDir tmp;
+  Database db = OpenWithTable(tmp);
+  RequireOk(db.Exec("INSERT INTO t(a, b) VALUES (1, 'one'), (2, 'two'), (3, 'three')"));
+  const std::string sql = "SELECT a FROM t WHERE a >= ? ORDER BY a";
+  auto first = db.Cached(sql);
+  REQUIRE(first.ok());
+  auto row = (*first)->Bind(1, 2).Step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  CHECK((*first)->ColumnInt(0) == 2);
+  // Asked for again part-way through: the same statement, from the start,
+  // its binding cleared (NULL: no row is >= NULL).
+  auto again = db.Cached(sql);
+  REQUIRE(again.ok());
+  CHECK(*again == *first);
+  row = (*again)->Step();
+  REQUIRE(row.ok());
+  CHECK_FALSE(*row);
+  (*again)->Reset();
+  // A cached statement left reset holds no snapshot: another connection's
+  // commit is seen, and the database is still readable after its schema
+  // changes (SQLite prepares it again).
+  Database other = OpenDb(tmp.File("t.db"));
+  RequireOk(other.Exec("INSERT INTO t(a, b) VALUES (4, 'four')"));
+  RequireOk(other.Exec("CREATE INDEX t_b ON t(b)"));
+  auto third = db.Cached(sql);
+  REQUIRE(third.ok());
+  std::vector<int64_t> seen;
+  (*third)->Bind(1, 3);
+  while (true) {
+    auto r = (*third)->Step();
+    REQUIRE(r.ok());
+    if (!*r) break;
+    seen.push_back((*third)->ColumnInt(0));
+  }
+  CHECK(seen == std::vector<int64_t>{3, 4});
+  auto other_sql = db.Cached("SELECT count(*) FROM t");
+  REQUIRE(other_sql.ok());
+  CHECK(*other_sql != *first);
+  CHECK(db.DataVersion() == db.DataVersion());
+}
+
 TEST_CASE("Database::Open refuses what it cannot use", "[common][sqlite]") {
   TempDir tmp;
   SECTION("a missing file without kReadWriteCreate") {
