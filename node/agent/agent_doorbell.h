@@ -9,7 +9,7 @@
 //   auto bell = AgentDoorbell::Listen(data_dir);   // error: path too long, ...
 //   zmq::pollitem_t item{nullptr, bell->fd(), ZMQ_POLLIN, 0};
 //   ... if (item.revents & ZMQ_POLLIN) bell->Clear();
-//   // submit, after its commit
+//   // submit, before it writes (the agent frees the write lock) and after its commit
 //   AgentDoorbell::Ring(data_dir);                 // never blocks, never fails
 //
 // Not thread-safe.

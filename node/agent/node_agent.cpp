@@ -69,6 +69,10 @@ constexpr auto kStatusEvery = std::chrono::seconds(1);
 constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
 constexpr auto kScanSlice = std::chrono::milliseconds(10);
+// After a ring the agent starts no bulk transaction for this long: `submit`
+// rings before it writes too, and the write lock must be free for it (a bulk
+// slice holds it for up to kApplySlice).
+constexpr auto kKnockHold = std::chrono::milliseconds(50);
 // A loop step this long is logged (debug): it could delay an urgent alert.
 constexpr auto kSlowStep = std::chrono::milliseconds(20);
 // The hub sends a HEAD on each node's feed every second.
@@ -130,11 +134,14 @@ class AgentLoop {
         const auto now = SteadyClock::now();
         const bool may_write = store_.MayTry(now);
         const auto due = applier_.DueAt();
+        const bool held = now < knocked_until_;
         const bool busy =
-            (due <= now || countries_more_ || applier_.priority_waiting() > 0) && may_write;
+            (((due <= now || countries_more_) && !held) || applier_.priority_waiting() > 0) &&
+            may_write;
         auto wait = std::chrono::milliseconds(50);
-        if (may_write && due < now + wait)
-          wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(due, now) - now);
+        const auto next = held ? std::max(due, knocked_until_) : due;
+        if (may_write && next < now + wait)
+          wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(next, now) - now);
         zmq::poll(items.data(), items.size(), busy ? std::chrono::milliseconds(0) : wait);
         // The priority lane first, then the feed: a WELCOME handled below may
         // replace the SUB sockets this poll set names.
@@ -144,6 +151,7 @@ class AgentLoop {
           Timed("priority", [&] { return DrainPriority(); });
         if (items.back().revents & ZMQ_POLLIN) {  // submit or drop queued records
           bell_->Clear();
+          knocked_until_ = SteadyClock::now() + kKnockHold;
           sender_.MarkDirty();
           // Sent now, before the next apply slice: that slice no longer
           // hears this ring (an urgent alert would wait for all of it). After
@@ -566,7 +574,8 @@ class AgentLoop {
     const int64_t pending = replica_.countries_pending_hint();
     // Nothing pending (also after a Reset mid-batch): nothing under way.
     if (pending == 0) countries_more_ = false;
-    if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt))
+    if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt) ||
+        SteadyClock::now() < knocked_until_)
       return common::Status::Ok();
     auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice, UrgentWaits());
     if (!more.ok()) return more.status();
@@ -602,7 +611,7 @@ class AgentLoop {
   common::Status ApplyBacklog() {
     CEN_RETURN_IF_ERROR(ApplyPriorityLane());
     const auto started = SteadyClock::now();
-    if (!applier_.Due(started)) return common::Status::Ok();
+    if (!applier_.Due(started) || started < knocked_until_) return common::Status::Ok();
     if (!store_.MayTry(started)) return common::Status::Ok();
     // The slice ends early when an urgent alert comes in on the priority
     // feed, or when `submit` rings (it may have queued one to send).
@@ -756,7 +765,8 @@ class AgentLoop {
   int64_t outbox_data_version_ = -1;
 
   FeedApplier applier_;
-  bool countries_more_ = false;  // IndexCountries has a batch under way
+  bool countries_more_ = false;            // IndexCountries has a batch under way
+  SteadyClock::time_point knocked_until_;  // no bulk transaction before (kKnockHold)
   OutboxSender sender_;
   HookRunner hooks_;
   AlertTracker tracker_;

@@ -74,8 +74,9 @@ int64_t QueryInt(const std::string& db_path, const std::string& sql) {
 
 struct Sample {
   double latency_ms = 0;
-  double to_hub_ms = 0;  // submit exit -> the hub's received_at (wall clock, same machine)
-  int64_t backlog = 0;   // gseqs between WATCH's cursor and the alert when it became visible
+  double from_start_ms = 0;  // submit started -> visible: the whole path, submit included
+  double to_hub_ms = 0;      // submit exit -> the hub's received_at (wall clock, same machine)
+  int64_t backlog = 0;       // gseqs between WATCH's cursor and the alert when it became visible
 };
 
 class AlertProbe {
@@ -93,6 +94,7 @@ class AlertProbe {
                        {"priority", "urgent"}}
             .dump() +
         "\n";
+    const auto started = SteadyClock::now();
     const auto r =
         cen::e2e::RunToCompletion({CEN_NODE_BIN, "submit", "--data", cluster_.node_dirs[1], "-"},
                                   line, std::chrono::seconds(60), scratch_);
@@ -119,7 +121,7 @@ class AlertProbe {
         auto c = cursor->Step();
         const int64_t at = c.ok() && *c ? cursor->ColumnInt(0) : 0;
         cursor->Reset();
-        return Sample{Seconds(submitted, visible) * 1000,
+        return Sample{Seconds(submitted, visible) * 1000, Seconds(started, visible) * 1000,
                       journaled < 0 ? 0.0 : static_cast<double>(journaled - submitted_wall),
                       std::max<int64_t>(0, gseq - at)};
       }
@@ -144,9 +146,10 @@ double Percentile(std::vector<double> v, double p) {
 }
 
 void Report(const char* label, const std::vector<Sample>& samples) {
-  std::vector<double> ms, hub, rest;
+  std::vector<double> ms, whole, hub, rest;
   for (const auto& s : samples) {
     ms.push_back(s.latency_ms);
+    whole.push_back(s.from_start_ms);
     hub.push_back(s.to_hub_ms);
     rest.push_back(s.latency_ms - s.to_hub_ms);
   }
@@ -159,6 +162,10 @@ void Report(const char* label, const std::vector<Sample>& samples) {
   std::cout << "          of which submit -> hub received_at p50 " << Percentile(hub, 50)
             << " ms  p90 " << Percentile(hub, 90) << " ms; received_at -> visible p50 "
             << Percentile(rest, 50) << " ms  p90 " << Percentile(rest, 90) << " ms\n";
+  // The whole path, `submit` included: idle, most of it (the doorbell, the
+  // send, the hub's commit, the feed) runs while `submit` is still exiting.
+  std::cout << "          submit start -> visible (the whole path) p50 " << Percentile(whole, 50)
+            << " ms  p90 " << Percentile(whole, 90) << " ms\n";
 }
 
 }  // namespace
@@ -249,11 +256,19 @@ int main(int argc, char** argv) {
             << static_cast<long>(Percentile(backlog, 50)) << ", min "
             << static_cast<long>(Percentile(backlog, 0)) << ", max "
             << static_cast<long>(Percentile(backlog, 100)) << "\n";
-  std::vector<double> idle_ms, loaded_ms;
-  for (const auto& s : idle) idle_ms.push_back(s.latency_ms);
-  for (const auto& s : loaded) loaded_ms.push_back(s.latency_ms);
+  std::vector<double> idle_ms, loaded_ms, idle_whole, loaded_whole;
+  for (const auto& s : idle) {
+    idle_ms.push_back(s.latency_ms);
+    idle_whole.push_back(s.from_start_ms);
+  }
+  for (const auto& s : loaded) {
+    loaded_ms.push_back(s.latency_ms);
+    loaded_whole.push_back(s.from_start_ms);
+  }
   const double ratio = Percentile(loaded_ms, 50) / std::max(0.001, Percentile(idle_ms, 50));
-  std::cout << "ratio     loaded median / idle median = " << ratio << "\n";
+  std::cout << "ratio     loaded median / idle median = " << ratio
+            << " (the target's measure, from submit exit); of the whole path from submit start: "
+            << Percentile(loaded_whole, 50) / std::max(0.001, Percentile(idle_whole, 50)) << "\n";
   std::cout << "targets   idle p99 <= 25 ms: " << (Percentile(idle_ms, 99) <= 25 ? "met" : "MISSED")
             << "; loaded p99 <= 250 ms: "
             << (!loaded_ms.empty() && Percentile(loaded_ms, 99) <= 250 ? "met" : "MISSED")
