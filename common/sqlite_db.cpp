@@ -177,14 +177,14 @@ Result<Statement> Database::Prepare(std::string_view sql) {
   return Statement(stmt, db_.get());
 }
 
-Result<Statement*> Database::Cached(const std::string& sql) {
+Result<Statement*> Database::Cached(std::string_view sql) {
   if (auto it = cached_.find(sql); it != cached_.end()) {
     it->second.Reset();
     return &it->second;
   }
   auto stmt = Prepare(sql);
   if (!stmt.ok()) return stmt.status();
-  return &cached_.emplace(sql, std::move(*stmt)).first->second;
+  return &cached_.emplace(std::string(sql), std::move(*stmt)).first->second;
 }
 
 Result<Transaction> Database::Begin() {

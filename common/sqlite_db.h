@@ -102,7 +102,7 @@ class Database {
   // its end (or Reset) before the same SQL is asked for again; the pointer
   // is valid until the Database is destroyed or moved. Parsing a statement
   // costs more than running a point query.
-  Result<Statement*> Cached(const std::string& sql);
+  Result<Statement*> Cached(std::string_view sql);
   // Begins an IMMEDIATE transaction (takes the write lock at once); check ok().
   Result<Transaction> Begin();
   // A single integer from a query such as "SELECT count(*) FROM t", or nullopt

@@ -172,7 +172,7 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   // A knock first: a running agent ends the bulk transaction it may be in
   // and starts none for a moment, so this write (an urgent alert, often)
   // does not wait for the write lock behind a slice of the backlog.
-  AgentDoorbell::Ring(o.data_dir);
+  AgentDoorbell::Ring(o.data_dir, AgentDoorbell::Bell::kAboutToWrite);
   auto queued = outbox.Enqueue(std::move(records), labels);
   if (!queued.ok()) {
     if (queued.status().code() != common::StatusCode::kInvalidInput) return queued.status();

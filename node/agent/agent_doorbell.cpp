@@ -44,12 +44,12 @@ common::Result<AgentDoorbell> AgentDoorbell::Listen(const std::string& data_dir)
   return AgentDoorbell(fd, path);
 }
 
-void AgentDoorbell::Ring(const std::string& data_dir) {
+void AgentDoorbell::Ring(const std::string& data_dir, Bell bell) {
   sockaddr_un addr;
   if (!Address(PathOf(data_dir), &addr)) return;
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return;
-  const char ring = 1;
+  const char ring = static_cast<char>(bell);
   // No agent, a full queue, a stale file: the agent's own poll finds the work.
   (void)::sendto(fd, &ring, 1, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
   ::close(fd);
@@ -87,10 +87,21 @@ bool AgentDoorbell::Rung() const {
   return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
 }
 
-void AgentDoorbell::Clear() {
+AgentDoorbell::Heard AgentDoorbell::Clear() {
+  Heard heard;
   char buffer[64];
-  while (::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT) > 0) {
+  ssize_t n;
+  while ((n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT)) > 0) {
+    for (ssize_t i = 0; i < n; ++i) {
+      if (buffer[i] == static_cast<char>(Bell::kAboutToWrite)) {
+        heard.waiting = true;
+      } else {
+        heard.queued = true;
+        heard.waiting = false;
+      }
+    }
   }
+  return heard;
 }
 
 }  // namespace cen::node

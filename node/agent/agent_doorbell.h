@@ -9,7 +9,9 @@
 //   auto bell = AgentDoorbell::Listen(data_dir);   // error: path too long, ...
 //   zmq::pollitem_t item{nullptr, bell->fd(), ZMQ_POLLIN, 0};
 //   ... if (item.revents & ZMQ_POLLIN) bell->Clear();
-//   // submit, before it writes (the agent frees the write lock) and after its commit
+//   // submit, before it writes (the agent frees the write lock for it) ...
+//   AgentDoorbell::Ring(data_dir, AgentDoorbell::Bell::kAboutToWrite);
+//   // ... and after its commit
 //   AgentDoorbell::Ring(data_dir);                 // never blocks, never fails
 //
 // Not thread-safe.
@@ -23,11 +25,21 @@ namespace cen::node {
 
 class AgentDoorbell {
  public:
+  enum class Bell : char {
+    kQueued = 1,        // records were queued in the outbox: send them
+    kAboutToWrite = 2,  // a command waits for node.db's write lock: start no bulk transaction
+  };
+  // What Clear() read, in the order it was rung.
+  struct Heard {
+    bool queued = false;   // some kQueued
+    bool waiting = false;  // a kAboutToWrite not followed by a kQueued
+  };
+
   // Binds the socket, replacing a stale one left by an agent that was killed.
   // REQUIRES: this process holds the node's InstanceLock.
   static common::Result<AgentDoorbell> Listen(const std::string& data_dir);
   // Wakes the agent of `data_dir` if one listens; does nothing otherwise.
-  static void Ring(const std::string& data_dir);
+  static void Ring(const std::string& data_dir, Bell bell = Bell::kQueued);
 
   AgentDoorbell(AgentDoorbell&& other) noexcept;
   AgentDoorbell& operator=(AgentDoorbell&& other) noexcept;
@@ -37,7 +49,7 @@ class AgentDoorbell {
 
   int fd() const { return fd_; }
   // Reads every ring waiting, so the socket polls quiet again.
-  void Clear();
+  Heard Clear();
   // A ring waits (records were handed in, maybe an urgent alert), without
   // reading it.
   bool Rung() const;

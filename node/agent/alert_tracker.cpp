@@ -83,9 +83,9 @@ common::Status AlertTracker::OnAlert(const json& alert) {
   auto linked = db_->Cached("SELECT 1 FROM alert_links WHERE target = ? LIMIT 1");
   if (!linked.ok()) return linked.status();
   auto link = (*linked)->Bind(1, uuid).Step();
+  (*linked)->Reset();
   if (!link.ok()) return link.status();
   const bool has_links = *link;
-  (*linked)->Reset();
   // Its indicators against the history (again after a rebuild: hits are
   // unique). The alert, or the update that brought them, is matched by
   // ScanHistory over every record held now.
@@ -103,9 +103,9 @@ common::Status AlertTracker::OnAlert(const json& alert) {
   auto seen = db_->Cached("SELECT count(*) FROM alerts_noticed WHERE uuid = ?");
   if (!seen.ok()) return seen.status();
   auto row = (*seen)->Bind(1, uuid).Step();
-  if (!row.ok()) return row.status();
-  const bool first_version = *row && (*seen)->ColumnInt(0) == 0;
+  const bool first_version = row.ok() && *row && (*seen)->ColumnInt(0) == 0;
   (*seen)->Reset();
+  if (!row.ok()) return row.status();
   auto notice = db_->Cached("INSERT OR IGNORE INTO alerts_noticed(uuid, version) VALUES (?, ?)");
   if (!notice.ok()) return notice.status();
   CEN_RETURN_IF_ERROR((*notice)->Bind(1, uuid).Bind(2, version).Run());

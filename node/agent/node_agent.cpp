@@ -69,9 +69,10 @@ constexpr auto kStatusEvery = std::chrono::seconds(1);
 constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
 constexpr auto kScanSlice = std::chrono::milliseconds(10);
-// After a ring the agent starts no bulk transaction for this long: `submit`
-// rings before it writes too, and the write lock must be free for it (a bulk
-// slice holds it for up to kApplySlice).
+// When `submit` rings before it writes, the agent starts no bulk
+// transaction until its second ring (records queued), or for this long at
+// most: the write lock must be free for it (a bulk slice holds it for up to
+// kApplySlice).
 constexpr auto kKnockHold = std::chrono::milliseconds(50);
 // A loop step this long is logged (debug): it could delay an urgent alert.
 constexpr auto kSlowStep = std::chrono::milliseconds(20);
@@ -139,7 +140,7 @@ class AgentLoop {
             (((due <= now || countries_more_) && !held) || applier_.priority_waiting() > 0) &&
             may_write;
         auto wait = std::chrono::milliseconds(50);
-        const auto next = held ? std::max(due, knocked_until_) : due;
+        const auto next = held ? std::max(countries_more_ ? now : due, knocked_until_) : due;
         if (may_write && next < now + wait)
           wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(next, now) - now);
         zmq::poll(items.data(), items.size(), busy ? std::chrono::milliseconds(0) : wait);
@@ -150,8 +151,13 @@ class AgentLoop {
         if (feeds && (items[3].revents & ZMQ_POLLIN))
           Timed("priority", [&] { return DrainPriority(); });
         if (items.back().revents & ZMQ_POLLIN) {  // submit or drop queued records
-          bell_->Clear();
-          knocked_until_ = SteadyClock::now() + kKnockHold;
+          const AgentDoorbell::Heard heard = bell_->Clear();
+          // A hold is never extended: a stream of submits must not stop the backlog.
+          if (!heard.waiting) {
+            knocked_until_ = {};
+          } else if (SteadyClock::now() >= knocked_until_) {
+            knocked_until_ = SteadyClock::now() + kKnockHold;
+          }
           sender_.MarkDirty();
           // Sent now, before the next apply slice: that slice no longer
           // hears this ring (an urgent alert would wait for all of it). After
@@ -165,7 +171,8 @@ class AgentLoop {
         Timed("apply", [&] { return ApplyBacklog(); });
         Timed("tick", [&] { return Tick(); });
         Timed("hooks", [&] { return hooks_.Poll(SteadyClock::now()); });
-        if (!applier_.Ready() && store_.MayTry(SteadyClock::now()))
+        if (!applier_.Ready() && store_.MayTry(SteadyClock::now()) &&
+            SteadyClock::now() >= knocked_until_)
           Timed("scan", [&] { return ScanHistory(); });
         if (store_.MayTry(SteadyClock::now())) Timed("countries", [&] { return IndexCountries(); });
       } catch (const zmq::error_t& e) {

@@ -35,6 +35,28 @@ TEST_CASE("AgentDoorbell wakes the agent of the same data directory only", "[nod
   bell->Clear();
   CHECK_FALSE(Readable(*bell, 0));
 
+  SECTION("a command about to write is told from one that queued records, in ring order") {
+    AgentDoorbell::Ring(a.path(), AgentDoorbell::Bell::kAboutToWrite);
+    REQUIRE(Readable(*bell, 1000));
+    AgentDoorbell::Heard heard = bell->Clear();
+    CHECK(heard.waiting);
+    CHECK_FALSE(heard.queued);
+    // submit: a knock, then its commit's ring: nothing waits any more.
+    AgentDoorbell::Ring(a.path(), AgentDoorbell::Bell::kAboutToWrite);
+    AgentDoorbell::Ring(a.path());
+    REQUIRE(Readable(*bell, 1000));
+    heard = bell->Clear();
+    CHECK_FALSE(heard.waiting);
+    CHECK(heard.queued);
+    // One submit done, the next about to write.
+    AgentDoorbell::Ring(a.path());
+    AgentDoorbell::Ring(a.path(), AgentDoorbell::Bell::kAboutToWrite);
+    REQUIRE(Readable(*bell, 1000));
+    heard = bell->Clear();
+    CHECK(heard.waiting);
+    CHECK(heard.queued);
+    CHECK_FALSE(Readable(*bell, 0));
+  }
   SECTION("a socket left by a killed agent is replaced") {
     // The old one is still bound here; a new agent (after InstanceLock) takes over.
     auto next = AgentDoorbell::Listen(a.path());
