@@ -168,13 +168,9 @@ common::Status AlertTracker::Refresh() {
   // A watch added by cen-query (another process) counts from its commit on:
   // data_version changes whenever another connection commits, so the watch
   // names are read again only then.
-  // Runs for every record applied: the statement is prepared once.
-  auto pragma = db_->Cached("PRAGMA data_version");
-  if (!pragma.ok()) return pragma.status();
-  auto version = (*pragma)->Step();
-  const int64_t data_version = version.ok() && *version ? (*pragma)->ColumnInt(0) : data_version_;
-  (*pragma)->Reset();
-  if (!version.ok()) return version.status();
+  // Runs for every record applied (Database::DataVersion prepares once; on
+  // an error it differs, and reading the watches reports that error).
+  const int64_t data_version = db_->DataVersion();
   if (!stale_ && data_version == data_version_ && now - refreshed_at_ < kRefreshEvery) {
     return common::Status::Ok();
   }

@@ -135,7 +135,7 @@ class AgentLoop {
         const auto now = SteadyClock::now();
         const bool may_write = store_.MayTry(now);
         const auto due = applier_.DueAt();
-        const bool held = now < knocked_until_;
+        const bool held = BulkHeld();
         const bool busy =
             (((due <= now || countries_more_) && !held) || applier_.priority_waiting() > 0) &&
             may_write;
@@ -155,7 +155,7 @@ class AgentLoop {
           // A hold is never extended: a stream of submits must not stop the backlog.
           if (!heard.waiting) {
             knocked_until_ = {};
-          } else if (SteadyClock::now() >= knocked_until_) {
+          } else if (!BulkHeld()) {
             knocked_until_ = SteadyClock::now() + kKnockHold;
           }
           sender_.MarkDirty();
@@ -171,8 +171,7 @@ class AgentLoop {
         Timed("apply", [&] { return ApplyBacklog(); });
         Timed("tick", [&] { return Tick(); });
         Timed("hooks", [&] { return hooks_.Poll(SteadyClock::now()); });
-        if (!applier_.Ready() && store_.MayTry(SteadyClock::now()) &&
-            SteadyClock::now() >= knocked_until_)
+        if (!applier_.Ready() && store_.MayTry(SteadyClock::now()) && !BulkHeld())
           Timed("scan", [&] { return ScanHistory(); });
         if (store_.MayTry(SteadyClock::now())) Timed("countries", [&] { return IndexCountries(); });
       } catch (const zmq::error_t& e) {
@@ -581,8 +580,7 @@ class AgentLoop {
     const int64_t pending = replica_.countries_pending_hint();
     // Nothing pending (also after a Reset mid-batch): nothing under way.
     if (pending == 0) countries_more_ = false;
-    if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt) ||
-        SteadyClock::now() < knocked_until_)
+    if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt) || BulkHeld())
       return common::Status::Ok();
     auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice, UrgentWaits());
     if (!more.ok()) return more.status();
@@ -610,6 +608,10 @@ class AgentLoop {
     };
   }
 
+  // `submit` knocked and has not rung its commit yet (kKnockHold): no bulk
+  // transaction (apply, country batch, history scan) starts meanwhile.
+  bool BulkHeld() const { return SteadyClock::now() < knocked_until_; }
+
   // Receipts the tracker queued go out with the next send.
   void NoteReceipts() {
     if (tracker_.TakeQueued()) sender_.MarkDirty();
@@ -618,7 +620,7 @@ class AgentLoop {
   common::Status ApplyBacklog() {
     CEN_RETURN_IF_ERROR(ApplyPriorityLane());
     const auto started = SteadyClock::now();
-    if (!applier_.Due(started) || started < knocked_until_) return common::Status::Ok();
+    if (!applier_.Due(started) || BulkHeld()) return common::Status::Ok();
     if (!store_.MayTry(started)) return common::Status::Ok();
     // The slice ends early when an urgent alert comes in on the priority
     // feed, or when `submit` rings (it may have queued one to send).
