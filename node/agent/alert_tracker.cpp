@@ -64,7 +64,7 @@ common::Status AlertTracker::OnApplied(const common::MsgpackMap& record) {
 
 common::Status AlertTracker::Queue(json receipt) {
   CEN_RETURN_IF_ERROR(outbox_->JoinTransaction());
-  auto queued = outbox_->Queue(receipt, "receipt");
+  auto queued = outbox_->Queue(std::move(receipt), "receipt");
   outbox_->LeaveTransaction();
   if (!queued.ok()) return queued.status();
   queued_ = true;

@@ -160,7 +160,7 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
       ++summary.rows;
       if (row.issues.empty() && queueing) {
         label = name + ":" + std::to_string(row.line);
-        auto queued = outbox.Queue(row.record, label);
+        auto queued = outbox.Queue(*row.record, label);
         if (queued.ok()) {
           switch (queued->disposition) {
             case Outbox::Disposition::kNew:

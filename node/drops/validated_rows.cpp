@@ -21,9 +21,9 @@ ValidatedRows::~ValidatedRows() {
   thread_.join();
 }
 
-void ValidatedRows::Validate(ValidatedRow& row) const {
+void ValidatedRows::Validate(nlohmann::json& record, ValidatedRow& row) const {
   if (!row.issues.empty()) return;  // the reader could not make a record of it
-  for (auto& e : validator_.Validate(row.record)) {
+  for (auto& e : validator_.Validate(record)) {
     std::string reason = std::move(e.reason);
     const size_t column = reader_.ColumnOf(e.field);
     if (reason == "required" && column == 0 && reader_.has_columns()) {
@@ -40,13 +40,15 @@ void ValidatedRows::Produce() {
     bool more = true;
     while (more) {
       ValidatedRow row;
-      more = reader_.Next(row.record, row.issues);
+      nlohmann::json record;
+      more = reader_.Next(record, row.issues);
       if (more) {
         row.line = reader_.line();
-        Validate(row);
-        if (keep_rejects_ && (!row.issues.empty() || row.record.contains("uuid"))) {
+        Validate(record, row);
+        if (keep_rejects_ && (!row.issues.empty() || record.contains("uuid"))) {
           row.reject_prefix = reader_.RejectPrefix();
         }
+        if (row.issues.empty()) row.record.emplace(std::move(record));
         batch.push_back(std::move(row));
       }
       if (batch.size() == kBatchRows || (!more && !batch.empty())) {

@@ -20,6 +20,7 @@
 #include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,12 +28,15 @@
 #include "common/record_validator.h"
 #include "common/status.h"
 #include "node/drops/drop_record_reader.h"
+#include "node/store/outbox_record.h"
 
 namespace cen::node {
 
 struct ValidatedRow {
   int64_t line = 0;
-  nlohmann::json record;          // valid when issues is empty
+  // The valid record, made ready for the outbox on the reading thread
+  // (encoding is half the cost of queueing); empty when issues is not.
+  std::optional<OutboxRecord> record;
   std::vector<DropIssue> issues;  // what is wrong with the row
   // The row as FILE.rejects.csv writes it, up to its reason column: kept
   // (with keep_rejects) for a row with issues, or one that names its uuid
@@ -62,7 +66,7 @@ class ValidatedRows {
   static constexpr size_t kMaxBatches = 8;
 
   void Produce();
-  void Validate(ValidatedRow& row) const;
+  void Validate(nlohmann::json& record, ValidatedRow& row) const;  // fills defaults
 
   DropRecordReader& reader_;
   const common::RecordValidator& validator_;

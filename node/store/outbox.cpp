@@ -3,8 +3,6 @@
 #include <cassert>
 
 #include "common/clock.h"
-#include "common/msgpack_json.h"
-#include "common/priority_lane.h"
 #include "common/uuid7.h"
 #include "node/store/nominal_details.h"
 
@@ -18,7 +16,8 @@ common::Result<std::vector<Outbox::Queued>> Outbox::Enqueue(
   std::vector<Queued> out;
   out.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    auto q = Queue(records[i], i < labels.size() ? labels[i] : "record " + std::to_string(i + 1));
+    auto q = Queue(std::move(records[i]),
+                   i < labels.size() ? labels[i] : "record " + std::to_string(i + 1));
     if (!q.ok()) {
       AbortQueue();
       return q.status();
@@ -56,19 +55,16 @@ common::Status Outbox::JoinTransaction() {
   return common::Status::Ok();
 }
 
-common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) {
+common::Result<Outbox::Queued> Outbox::Queue(json record, std::string_view label) {
+  return Queue(OutboxRecord(std::move(record)), label);
+}
+
+common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::string_view label) {
   assert(statements_);
   Statements& st = *statements_;
-  const std::string where = std::string(label) + ": ";
-  std::string given_uuid;
-  if (auto it = rec.find("uuid"); it != rec.end()) {
-    given_uuid = it->get<std::string>();
-    rec.erase(it);
-  }
-  const std::string kind = rec["kind"].get<std::string>();
-  const std::string ref = rec["ref"].get<std::string>();
-  // Names and document numbers never reach the body that goes to the hub.
-  const json nominal = NominalDetails::Strip(rec);
+  const std::string& kind = rec.kind();
+  const std::string& ref = rec.ref();
+  const std::string& given_uuid = rec.given_uuid();
 
   st.latest.Bind(1, kind).Bind(2, ref);
   auto row = st.latest.Step();
@@ -87,15 +83,13 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
   st.latest.Reset();
   if (q.disposition == Disposition::kAmended) {
     if (!given_uuid.empty() && given_uuid != q.uuid)
-      return common::InvalidInput(where + "uuid: ref '" + ref + "' already belongs to record " +
-                                  q.uuid);
+      return common::InvalidInput(std::string(label) + ": uuid: ref '" + ref +
+                                  "' already belongs to record " + q.uuid);
     // The same content is the same body under the latest version's key
     // (msgpack of a JSON object with sorted keys is canonical).
-    rec["uuid"] = q.uuid;
-    rec["version"] = q.version;
-    if (common::MsgpackJson::Encode(rec) == previous_body) {
+    if (rec.Body(q.uuid, q.version) == previous_body) {
       // Shared content unchanged; the local details may still be new.
-      CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, nominal));
+      CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, rec.nominal()));
       return Queued{q.uuid, q.version, Disposition::kUnchanged};
     }
     ++q.version;
@@ -109,19 +103,17 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
     st.uuid_ref.Reset();
     if (!used.ok()) return used.status();
     if (taken)
-      return common::InvalidInput(where + "uuid: already used by the record with ref '" + other +
-                                  "'");
+      return common::InvalidInput(std::string(label) +
+                                  ": uuid: already used by the record with ref '" + other + "'");
   }
-  rec["uuid"] = q.uuid;
-  rec["version"] = q.version;
-  const std::string body = common::MsgpackJson::Encode(rec);
-  const int64_t lane = static_cast<int64_t>(common::PriorityLane::Of(rec));
+  const std::string body = rec.Body(q.uuid, q.version);
+  const int64_t lane = static_cast<int64_t>(rec.lane());
   st.ins_own.Bind(1, q.uuid).Bind(2, q.version).Bind(3, kind).Bind(4, ref).BindBlob(5, body);
   st.ins_own.Bind(6, queued_at_).Bind(7, lane);
   CEN_RETURN_IF_ERROR(st.ins_own.Run());
   CEN_RETURN_IF_ERROR(st.ins_out.Bind(1, q.uuid).Bind(2, q.version).Bind(3, lane).Run());
-  CEN_RETURN_IF_ERROR(RaiseReferenced(rec, lane));
-  CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, nominal));
+  CEN_RETURN_IF_ERROR(RaiseReferenced(rec.raises(), lane));
+  CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, rec.nominal()));
   return q;
 }
 
@@ -129,19 +121,14 @@ common::Result<Outbox::Queued> Outbox::Queue(json& rec, std::string_view label) 
 // references (the hub would refuse it: no such alert yet). When that alert
 // still waits in the outbox in a lower lane, it moves up to this lane, ahead
 // in send order (same lane, earlier seq).
-common::Status Outbox::RaiseReferenced(const json& rec, int64_t lane) {
-  if (lane == 0 || rec.value("kind", "") != "alert") return common::Status::Ok();
-  const std::string msg_type = rec.value("msg_type", "");
-  if (msg_type != "update" && msg_type != "cancel") return common::Status::Ok();
-  const auto references = rec.find("references");
-  if (references == rec.end() || !references->is_array()) return common::Status::Ok();
+common::Status Outbox::RaiseReferenced(const std::vector<std::string>& alerts, int64_t lane) {
+  if (alerts.empty()) return common::Status::Ok();
   for (const char* sql : {"UPDATE outbox SET lane = ?1 WHERE uuid = ?2 AND lane < ?1",
                           "UPDATE own_records SET lane = ?1 WHERE uuid = ?2 AND lane < ?1"}) {
     auto raise = db_->Prepare(sql);
     if (!raise.ok()) return raise.status();
-    for (const json& target : *references) {
-      if (!target.is_string()) continue;
-      CEN_RETURN_IF_ERROR(raise->Bind(1, lane).Bind(2, target.get<std::string>()).Run());
+    for (const std::string& target : alerts) {
+      CEN_RETURN_IF_ERROR(raise->Bind(1, lane).Bind(2, target).Run());
     }
   }
   return common::Status::Ok();

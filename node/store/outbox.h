@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/sqlite_db.h"
+#include "node/store/outbox_record.h"
 
 namespace cen::node {
 
@@ -65,11 +66,13 @@ class Outbox {
 
   // Enqueue() one record at a time, in one transaction that BeginQueue()
   // opens (taking node.db's write lock) and CommitQueue() commits. Queue()
-  // takes a validated record and either stores it or, on kInvalidInput
-  // "LABEL: field: reason", stores nothing for it: the caller may go on with
-  // the next record. AbortQueue(), or destroying the Outbox, rolls back.
+  // takes a validated record (or one made ready by OutboxRecord, on any
+  // thread) and either stores it or, on kInvalidInput "LABEL: field: reason",
+  // stores nothing for it: the caller may go on with the next record.
+  // AbortQueue(), or destroying the Outbox, rolls back.
   common::Status BeginQueue();
-  common::Result<Queued> Queue(nlohmann::json& record, std::string_view label);
+  common::Result<Queued> Queue(const OutboxRecord& record, std::string_view label);
+  common::Result<Queued> Queue(nlohmann::json record, std::string_view label);
   common::Status CommitQueue();
   void AbortQueue();
   // Queue() inside a write transaction the caller already holds (the
@@ -103,7 +106,7 @@ class Outbox {
   };
 
   common::Result<std::vector<Entry>> ReadEntries(common::Statement& stmt);
-  common::Status RaiseReferenced(const nlohmann::json& rec, int64_t lane);
+  common::Status RaiseReferenced(const std::vector<std::string>& alerts, int64_t lane);
 
   common::Database* db_;  // not owned
   // While a queue is open (BeginQueue() until CommitQueue()/AbortQueue()).

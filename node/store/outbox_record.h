@@ -1,0 +1,59 @@
+// A validated record made ready for the outbox without touching node.db: its
+// key (kind, ref), the uuid it names if any, its personal details taken out
+// (NominalDetails), its lane, the alerts it raises, and its msgpack body
+// encoded around the uuid and version that only the outbox can assign.
+// Building one is the CPU-heavy half of queueing a record, so a drop builds
+// them on its reading thread and its writing thread only stores them.
+//
+//   OutboxRecord ready(std::move(validated_json));   // any thread
+//   auto queued = outbox.Queue(ready, "FILE:LINE");  // the thread holding node.db
+//
+// Body(uuid, version) is byte for byte MsgpackJson::Encode() of the record
+// with "uuid" and "version" set, so that an unchanged record is recognised
+// by comparing bodies. Immutable once built; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/priority_lane.h"
+
+namespace cen::node {
+
+class OutboxRecord {
+ public:
+  // REQUIRES: `record` passed RecordValidator (a string kind and ref).
+  explicit OutboxRecord(nlohmann::json record);
+
+  const std::string& kind() const { return kind_; }
+  const std::string& ref() const { return ref_; }
+  // The uuid the record named ("" when none): it must agree with the one
+  // its ref already has.
+  const std::string& given_uuid() const { return given_uuid_; }
+  // NominalDetails::Strip() of the record (an empty array when none).
+  const nlohmann::json& nominal() const { return nominal_; }
+  common::Lane lane() const { return lane_; }
+  // An urgent or high update or cancel: the alerts (uuids) it references,
+  // which must reach the hub before it and so move up to its lane.
+  const std::vector<std::string>& raises() const { return raises_; }
+  // The body to store and send for (uuid, version).
+  std::string Body(std::string_view uuid, int64_t version) const;
+
+ private:
+  std::string kind_;
+  std::string ref_;
+  std::string given_uuid_;
+  nlohmann::json nominal_;
+  common::Lane lane_ = common::Lane::kBulk;
+  std::vector<std::string> raises_;
+  // The encoded record without uuid and version, and where their pairs go
+  // (map keys are in byte order: "uuid" at uuid_at_, "version" at version_at_).
+  std::string packed_;
+  size_t uuid_at_ = 0;
+  size_t version_at_ = 0;
+};
+
+}  // namespace cen::node
