@@ -73,30 +73,31 @@ bool FeedApplier::Ready() {
   return !ranges_.empty() && ranges_.begin()->first <= replica_->cursor() + 1;
 }
 
-std::pair<size_t, FeedApplier::Deadline> FeedApplier::ReadyChain() {
+FeedApplier::Chain FeedApplier::ReadyChain() {
   DropApplied();
-  size_t records = 0;
-  Deadline oldest = Deadline::max();
-  int64_t covered = replica_->cursor();
+  Chain chain;
+  chain.end = replica_->cursor();
   for (const auto& [first, range] : ranges_) {
-    if (first > covered + 1) break;
+    if (first > chain.end + 1) break;
     // Only the records beyond what earlier ranges cover (a feed BATCH and a
     // FETCH answer may overlap): items are in gseq order.
-    const auto fresh = std::upper_bound(range.items.begin(), range.items.end(), covered,
+    const auto fresh = std::upper_bound(range.items.begin(), range.items.end(), chain.end,
                                         [](int64_t g, const Item& item) { return g < item.gseq; });
-    records += static_cast<size_t>(range.items.end() - fresh);
-    oldest = std::min(oldest, range.arrived);
-    covered = std::max(covered, range.last);
+    chain.records += static_cast<size_t>(range.items.end() - fresh);
+    chain.oldest = std::min(chain.oldest, range.arrived);
+    chain.end = std::max(chain.end, range.last);
   }
-  return {records, oldest};
+  return chain;
 }
+
+int64_t FeedApplier::ChainEnd() { return ReadyChain().end; }
 
 bool FeedApplier::Due(Deadline now) { return DueAt() <= now; }
 
 FeedApplier::Deadline FeedApplier::DueAt() {
-  const auto [records, oldest] = ReadyChain();
-  if (oldest == Deadline::max()) return Deadline::max();  // nothing continues the cursor
-  return records >= kGroupRecords ? Deadline::min() : oldest + kGroupDelay;
+  const Chain chain = ReadyChain();
+  if (chain.oldest == Deadline::max()) return Deadline::max();  // nothing continues the cursor
+  return chain.records >= kGroupRecords ? Deadline::min() : chain.oldest + kGroupDelay;
 }
 
 bool FeedApplier::HasHole() {

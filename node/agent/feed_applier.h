@@ -65,6 +65,11 @@ class FeedApplier {
   bool HasHole();
   // The highest gseq buffered, or the cursor when nothing is.
   int64_t Covered();
+  // The highest gseq the buffered ranges reach without a gap from the cursor
+  // (the cursor when none continues it): where the next FETCH starts. Feed
+  // batches beyond a gap (live records at the hub's head while a catch-up
+  // fetches the past) do not count.
+  int64_t ChainEnd();
   size_t buffered_records() const { return buffered_records_; }
   size_t priority_waiting() const { return priority_.size(); }
   // An urgent alert (not only a high one) waits in the priority lane: worth
@@ -90,8 +95,13 @@ class FeedApplier {
     Deadline arrived = Deadline::min();  // when the feed or a FETCH brought it
   };
   // The ranges that continue one another from the cursor: how many records
-  // they hold and when the oldest of them arrived.
-  std::pair<size_t, Deadline> ReadyChain();
+  // they hold, when the oldest of them arrived, and the last gseq they reach.
+  struct Chain {
+    size_t records = 0;
+    Deadline oldest = Deadline::max();
+    int64_t end = 0;
+  };
+  Chain ReadyChain();
   // Buffers a range; of two that start at the same gseq the longer one stays
   // (each range holds every visible record of its span).
   void Insert(int64_t first, Range range);

@@ -453,9 +453,11 @@ class AgentLoop {
     }
     fetch_buffer_.clear();
     fetch_outstanding_ = false;
-    applier_.AddRange(WireFrame::IntOr(f, "from", replica_.cursor() + 1), *upto, std::move(batch));
-    // Catching up: the next slice is asked for once the backlog has room.
-    fetch_more_ = hub_head_ > applier_.Covered();
+    applier_.AddRange(WireFrame::IntOr(f, "from", fetch_from_), *upto, std::move(batch));
+    // Catching up: the next slice is asked for at once, from where this one
+    // ends, while the backlog has room. Feed batches at the head (live
+    // records, this node's own receipts) lie beyond a gap and do not count.
+    fetch_more_ = hub_head_ > applier_.ChainEnd();
     FetchMoreIfRoom();
     return common::Status::Ok();
   }
@@ -634,18 +636,22 @@ class AgentLoop {
     return ApplyPriorityLane();
   }
 
-  // Fetches from the cursor when buffered feed batches leave a hole (after
-  // kBehindGrace), or when the hub's head is beyond everything the feed brought
-  // and the feed has been silent for kFeedSilence; at once when `now` (just
-  // connected, or catching up slice by slice).
+  // Fetches from the end of the records continuing the cursor when buffered
+  // feed batches leave a hole (after kBehindGrace), or when the hub's head is
+  // beyond everything the feed brought and the feed has been silent for
+  // kFeedSilence; at once when `now` (just connected, or catching up: the
+  // next slice while the last one is still being applied).
   void RequestFetchIfBehind(bool now = false) {
     if (status_.hub_state != "connected" || fetch_outstanding_) return;
-    // A hole: buffered feed batches that do not continue the cursor.
-    const bool hole = applier_.HasHole();
+    // The next FETCH starts where the records continuing the cursor end.
+    const int64_t from = applier_.ChainEnd() + 1;
+    const bool room = applier_.buffered_records() < kMaxBufferedFeed;
+    // A hole: buffered feed batches beyond a gap. One at the cursor is
+    // fetched whatever is buffered (nothing else can be applied).
+    const bool hole = from <= applier_.Covered() && (from == replica_.cursor() + 1 || room);
     // The head is ahead of everything the feed brought so far; with a full
     // buffer the rest is still in the feed's socket.
-    const bool missing =
-        hub_head_ > applier_.Covered() && applier_.buffered_records() < kMaxBufferedFeed;
+    const bool missing = hub_head_ > applier_.Covered() && room;
     if (!hole && !missing) {
       behind_since_.reset();
       return;
@@ -660,11 +666,10 @@ class AgentLoop {
         (missing && t - last_feed_ >= kFeedSilence && t - *behind_since_ >= kBehindGrace);
     if (!due) return;
     const int64_t id = ++request_counter_;
-    if (Send(WireFrame::Encode({{"t", frame::kFetch},
-                                {"id", id},
-                                {"from", replica_.cursor() + 1},
-                                {"max", kFetchMax}}))) {
+    if (Send(WireFrame::Encode(
+            {{"t", frame::kFetch}, {"id", id}, {"from", from}, {"max", kFetchMax}}))) {
       fetch_id_ = id;
+      fetch_from_ = from;
       fetch_outstanding_ = true;
       fetch_started_ = t;
       fetch_buffer_.clear();
@@ -781,6 +786,7 @@ class AgentLoop {
   AlertTracker tracker_;
   bool fetch_outstanding_ = false;
   bool fetch_more_ = false;  // a FETCH answer ended below the head: ask for the next
+  int64_t fetch_from_ = 0;   // the `from` of the FETCH in flight
   bool priority_fetch_outstanding_ = false;
   int64_t priority_fetch_id_ = 0;
   int64_t request_counter_ = 0;  // FETCH ids: 1, 2, 3, ... for the life of the process

@@ -81,6 +81,28 @@ TEST_CASE("FeedApplier applies ranges in gseq order and waits at a hole", "[node
   CHECK_FALSE(f.applier.Ready());
 }
 
+TEST_CASE("The chain from the cursor ends at the first gap, whatever lies beyond it",
+          "[node][applier]") {
+  // A catch-up: FETCH answers bring the past while the feed brings live
+  // records at the hub's head. The next FETCH must start where the answers
+  // end, not wait because the live batch lies beyond the head it knows.
+  Fixture f;
+  CHECK(f.applier.ChainEnd() == 0);
+  f.applier.AddRange(101, 103, Packed(Seizures(101, 103)));  // live, from the feed
+  CHECK(f.applier.ChainEnd() == 0);
+  CHECK(f.applier.Covered() == 103);
+  f.applier.AddRange(1, 40, Packed(Seizures(1, 40)));  // the first FETCH answer
+  CHECK(f.applier.ChainEnd() == 40);
+  f.applier.AddRange(41, 60, Packed(Seizures(41, 60)));  // the next, before any apply
+  CHECK(f.applier.ChainEnd() == 60);
+  auto n = f.applier.ApplySlice(Clock::time_point::max());
+  REQUIRE(n.ok());
+  CHECK(f.replica.cursor() == 60);
+  CHECK(f.applier.ChainEnd() == 60);  // the cursor itself once the chain is applied
+  f.applier.AddRange(61, 100, Packed(Seizures(61, 100)));
+  CHECK(f.applier.ChainEnd() == 103);  // the gap is filled: the live batch continues it
+}
+
 TEST_CASE("An urgent alert waiting ends the slice in progress; the rest follows",
           "[node][applier]") {
   Fixture f;
