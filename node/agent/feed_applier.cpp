@@ -60,6 +60,17 @@ common::Result<size_t> FeedApplier::ApplyPriority() {
   return applied;
 }
 
+void FeedApplier::DropBeyond(int64_t head) {
+  for (auto it = ranges_.begin(); it != ranges_.end();) {
+    if (it->second.last > head) {
+      buffered_records_ -= it->second.items.size();
+      it = ranges_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void FeedApplier::DropApplied() {
   const int64_t cursor = replica_->cursor();
   while (!ranges_.empty() && ranges_.begin()->second.last <= cursor) {

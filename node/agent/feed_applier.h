@@ -82,6 +82,10 @@ class FeedApplier {
   static constexpr std::chrono::milliseconds kGroupDelay{250};
   // Forgets every buffered range and priority record (a new hub epoch).
   void Clear();
+  // Forgets the buffered ranges that reach beyond `head` (a hub restored
+  // from an older copy under the same epoch journals other records there);
+  // what they held is fetched again.
+  void DropBeyond(int64_t head);
 
  private:
   struct Item {

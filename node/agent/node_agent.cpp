@@ -47,6 +47,9 @@ constexpr int kPriorityFetchMax = 1000;
 // Feed records buffered ahead of the replica; past this the feed waits in
 // its socket (and what overflows there is fetched).
 constexpr size_t kMaxBufferedFeed = 50000;
+// Gseqs fetched ahead of the cursor at most (for a node that may see few of
+// them, kMaxBufferedFeed alone would fetch ahead to the head).
+constexpr int64_t kMaxFetchAhead = 100000;
 // Messages read from the feed or the hub link per turn of the loop, and the
 // time spent decoding the feed, so that a backlog never keeps the priority
 // lane waiting.
@@ -358,6 +361,9 @@ class AgentLoop {
     if (!lost.ok()) return lost.status();
     if (*lost > 0)
       spdlog::warn("{} acked records are missing at the hub; sending them again", *lost);
+    // What was buffered beyond the head came from a hub that had more than
+    // this one (restored from an older copy): fetched again from this one.
+    applier_.DropBeyond(*head);
     ForgetInFlight();
     hub_head_ = *head;
     link_.Authorized();
@@ -463,7 +469,9 @@ class AgentLoop {
   }
 
   void FetchMoreIfRoom() {
-    if (!fetch_more_ || applier_.buffered_records() >= kMaxBufferedFeed) return;
+    if (!fetch_more_ || applier_.buffered_records() >= kMaxBufferedFeed ||
+        applier_.ChainEnd() - replica_.cursor() >= kMaxFetchAhead)
+      return;
     fetch_more_ = false;
     RequestFetchIfBehind(/*now=*/true);
   }
@@ -645,7 +653,8 @@ class AgentLoop {
     if (status_.hub_state != "connected" || fetch_outstanding_) return;
     // The next FETCH starts where the records continuing the cursor end.
     const int64_t from = applier_.ChainEnd() + 1;
-    const bool room = applier_.buffered_records() < kMaxBufferedFeed;
+    const bool room = applier_.buffered_records() < kMaxBufferedFeed &&
+                      from - replica_.cursor() <= kMaxFetchAhead;
     // A hole: buffered feed batches beyond a gap. One at the cursor is
     // fetched whatever is buffered (nothing else can be applied).
     const bool hole = from <= applier_.Covered() && (from == replica_.cursor() + 1 || room);

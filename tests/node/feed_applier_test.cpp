@@ -103,6 +103,20 @@ TEST_CASE("The chain from the cursor ends at the first gap, whatever lies beyond
   CHECK(f.applier.ChainEnd() == 103);  // the gap is filled: the live batch continues it
 }
 
+TEST_CASE("Ranges beyond a restored hub's head are forgotten, the rest kept", "[node][applier]") {
+  Fixture f;
+  f.applier.AddRange(1, 40, Packed(Seizures(1, 40)));
+  f.applier.AddRange(41, 60, Packed(Seizures(41, 60)));
+  f.applier.AddRange(61, 80, Packed(Seizures(61, 80)));
+  f.applier.DropBeyond(50);  // the hub came back from a copy whose head is 50
+  CHECK(f.applier.ChainEnd() == 40);
+  CHECK(f.applier.Covered() == 40);
+  CHECK(f.applier.buffered_records() == 40);
+  auto n = f.applier.ApplySlice(Clock::time_point::max());
+  REQUIRE(n.ok());
+  CHECK(f.replica.cursor() == 40);
+}
+
 TEST_CASE("An urgent alert waiting ends the slice in progress; the rest follows",
           "[node][applier]") {
   Fixture f;
