@@ -827,6 +827,11 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   auto db = NodeSchema::OpenForAgent(data_dir_);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));
+  // A page cache of up to 256 MiB (SQLite allocates it as pages are used):
+  // with the default 64 MiB a replica past about 600,000 records re-read
+  // the index pages its random inserts touch. Catching up 1M records:
+  // 17,507-18,175 records/s and 63-66 us of CPU each, against 14,951 and 76.
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-262144"));
   // Checkpoints run on a thread of their own: inside an apply slice they
   // held the loop (and an urgent alert) for 50-150 ms.
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
