@@ -69,6 +69,8 @@ struct Replica::Statements {
   common::Statement upsert_receipt;
   common::Statement upsert_link;
   common::Statement insert_country;
+  common::Statement insert_date;
+  common::Statement delete_date;
 
   // Every statement ready to bind again (a failed step may have left one
   // part-way).
@@ -76,7 +78,8 @@ struct Replica::Statements {
     for (common::Statement* s :
          {&find, &insert_record, &insert_document, &retire, &delete_record, &delete_document,
           &insert_history, &insert_pending, &delete_pending, &delete_country, &insert_text,
-          &delete_text, &cursor, &upsert_receipt, &upsert_link, &insert_country})
+          &delete_text, &cursor, &upsert_receipt, &upsert_link, &insert_country, &insert_date,
+          &delete_date})
       s->Reset();
   }
 
@@ -119,6 +122,9 @@ struct Replica::Statements {
         // not written.
         "INSERT OR IGNORE INTO record_countries(country, commodity, event_date, role, record_id) "
         "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM countries_pending WHERE gseq = ?5)",
+        "INSERT OR IGNORE INTO record_dates(commodity, event_date, record_id) "
+        "SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM countries_pending WHERE gseq = ?3)",
+        "DELETE FROM record_dates WHERE commodity = ? AND event_date = ? AND record_id = ?",
     };
     std::vector<common::Statement> p;
     for (const std::string& text : sql) {
@@ -129,7 +135,8 @@ struct Replica::Statements {
     return Statements{std::move(p[0]),  std::move(p[1]),  std::move(p[2]),  std::move(p[3]),
                       std::move(p[4]),  std::move(p[5]),  std::move(p[6]),  std::move(p[7]),
                       std::move(p[8]),  std::move(p[9]),  std::move(p[10]), std::move(p[11]),
-                      std::move(p[12]), std::move(p[13]), std::move(p[14]), std::move(p[15])};
+                      std::move(p[12]), std::move(p[13]), std::move(p[14]), std::move(p[15]),
+                      std::move(p[16]), std::move(p[17])};
   }
 };
 
@@ -243,8 +250,9 @@ common::Status Replica::ApplyOne(Statements& st, const common::MsgpackMap& rec, 
   if (!found.ok()) return found.status();
   std::optional<Held> held;
   if (*found) {
-    held = Held{st.find.ColumnInt(0), st.find.ColumnInt(1), st.find.ColumnText(2), {}};
+    held = Held{st.find.ColumnInt(0), st.find.ColumnInt(1), st.find.ColumnText(2), {}, {}};
     AddCountryRows(st.find, 3, held->gseq, &held->countries);
+    held->date = DateRowOf(st.find, 3, held->gseq);
   }
   st.find.Reset();
   // Already held (the feed and a fetch overlap, or the priority lane applied
@@ -266,6 +274,8 @@ common::Status Replica::Retire(Statements& st, const Held& held) {
     st.delete_country.Bind(1, r.country).Bind(2, r.commodity).Bind(3, r.event_date);
     CEN_RETURN_IF_ERROR(st.delete_country.Bind(4, r.role).Bind(5, r.record_id).Run());
   }
+  st.delete_date.Bind(1, held.date.commodity).Bind(2, held.date.event_date);
+  CEN_RETURN_IF_ERROR(st.delete_date.Bind(3, held.date.record_id).Run());
   const json old = json::parse(held.doc, nullptr, false);
   if (old.is_object()) {
     // A contentless full-text table forgets a row only when told its text.
@@ -338,7 +348,8 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
   CEN_RETURN_IF_ERROR(in.Run());
   CEN_RETURN_IF_ERROR(st.insert_document.Bind(1, gseq).Bind(2, doc).Run());
 
-  // Its record_countries rows come with the next batch (IndexCountries).
+  // Its record_countries and record_dates rows come with the next batch
+  // (IndexCountries).
   CEN_RETURN_IF_ERROR(st.insert_pending.Bind(1, gseq).Run());
   ++countries_pending_hint_;
   st.insert_text.Bind(1, gseq);
@@ -353,7 +364,7 @@ common::Status Replica::Reset(const std::string& epoch) {
   CEN_RETURN_IF_ERROR(
       db_->Exec("DELETE FROM records; DELETE FROM documents; DELETE FROM version_history; "
                 "DELETE FROM countries_pending; DELETE "
-                "FROM record_countries; "
+                "FROM record_countries; DELETE FROM record_dates; "
                 "INSERT INTO records_fts(records_fts) VALUES ('delete-all'); "
                 "DELETE FROM receipts; DELETE FROM alert_links; DELETE FROM hit_scans;"));
   auto stmt = db_->Prepare("UPDATE cursor SET epoch=?, gseq=0 WHERE id=1");
@@ -389,6 +400,10 @@ void Replica::AddCountryRows(common::Statement& stmt, int first, int64_t gseq,
   if (!stmt.ColumnIsNull(first + 3)) add("destination", stmt.ColumnText(first + 3));
 }
 
+Replica::DateRow Replica::DateRowOf(common::Statement& stmt, int first, int64_t gseq) {
+  return {stmt.ColumnText(first + 4), stmt.ColumnText(first + 5), gseq};
+}
+
 common::Status Replica::LoadCountryBatch() {
   // 50,000 records (about 160,000 rows) read and sorted in one go: the
   // agent's loop waits for it, urgent alerts included.
@@ -405,8 +420,13 @@ common::Status Replica::LoadCountryBatch() {
     if (!*row) break;
     const int64_t gseq = stmt->ColumnInt(0);
     AddCountryRows(*stmt, 1, gseq, &batch.rows);
+    batch.dates.push_back(DateRowOf(*stmt, 1, gseq));
     batch.gseqs.push_back(gseq);
   }
+  std::sort(batch.dates.begin(), batch.dates.end(), [](const DateRow& a, const DateRow& b) {
+    return std::tie(a.commodity, a.event_date, a.record_id) <
+           std::tie(b.commodity, b.event_date, b.record_id);
+  });
   std::sort(batch.rows.begin(), batch.rows.end(), [](const CountryRow& a, const CountryRow& b) {
     return std::tie(a.country, a.commodity, a.event_date, a.role, a.record_id) <
            std::tie(b.country, b.commodity, b.event_date, b.role, b.record_id);
@@ -446,10 +466,18 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
     insert->Bind(1, r.country).Bind(2, r.commodity).Bind(3, r.event_date).Bind(4, r.role);
     CEN_RETURN_IF_ERROR(insert->Bind(5, r.record_id).Run());
   }
-  while (b.next_row == b.rows.size() && b.next_gseq < b.gseqs.size() && more_time())
+  common::Statement* date = &(*st)->insert_date;
+  while (b.next_row == b.rows.size() && b.next_date < b.dates.size() && more_time()) {
+    const DateRow& r = b.dates[b.next_date++];
+    CEN_RETURN_IF_ERROR(
+        date->Bind(1, r.commodity).Bind(2, r.event_date).Bind(3, r.record_id).Run());
+  }
+  while (b.next_row == b.rows.size() && b.next_date == b.dates.size() &&
+         b.next_gseq < b.gseqs.size() && more_time())
     CEN_RETURN_IF_ERROR(done->Bind(1, b.gseqs[b.next_gseq++]).Run());
   CEN_RETURN_IF_ERROR(tx->Commit());
-  if (b.next_row < b.rows.size() || b.next_gseq < b.gseqs.size()) return true;
+  if (b.next_row < b.rows.size() || b.next_date < b.dates.size() || b.next_gseq < b.gseqs.size())
+    return true;
   country_batch_.reset();
   auto left = CountriesPending();
   if (!left.ok()) return left.status();

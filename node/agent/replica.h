@@ -60,8 +60,8 @@ class Replica {
   // are skipped; an older version never replaces a newer one. Returns how
   // many were applied now.
   common::Result<size_t> ApplyEarly(const std::vector<common::MsgpackMap>& records);
-  // Writes the record_countries rows of the records applied since the last
-  // batch (countries_pending, the oldest 50,000 at most), sorted by key so
+  // Writes the record_countries and record_dates rows of the records applied
+  // since the last batch (countries_pending, the oldest 50,000 at most), sorted by key so
   // that each page is written about once per batch instead of once per
   // record, in transactions that end at `deadline` (each does some work) or
   // once `interrupt` (asked every 64 rows, may be empty) says something more
@@ -69,7 +69,7 @@ class Replica {
   // during and after: they check pending records on their own columns.
   common::Result<bool> IndexCountries(std::chrono::steady_clock::time_point deadline,
                                       const std::function<bool()>& interrupt = {});
-  // How many records wait for their record_countries rows.
+  // How many records wait for their record_countries and record_dates rows.
   common::Result<int64_t> CountriesPending();
   // The same, kept in memory (counted up by the apply, read again after each
   // batch): cheap enough to ask every turn of the agent's loop.
@@ -90,11 +90,20 @@ class Replica {
     std::string role;
     int64_t record_id;
   };
-  // The batch IndexCountries works through: its rows sorted by key, then
-  // its records' countries_pending rows to delete.
+  // One row of record_dates, in the key's order of fields.
+  struct DateRow {
+    std::string commodity;
+    std::string event_date;
+    int64_t record_id;
+  };
+  // The batch IndexCountries works through: its record_countries rows and
+  // then its record_dates rows, each sorted by key, then its records'
+  // countries_pending rows to delete.
   struct CountryBatch {
     std::vector<CountryRow> rows;
     size_t next_row = 0;
+    std::vector<DateRow> dates;
+    size_t next_date = 0;
     std::vector<int64_t> gseqs;
     size_t next_gseq = 0;
   };
@@ -103,6 +112,8 @@ class Replica {
   // the one place those rows are worked out, for writing and for deleting.
   static void AddCountryRows(common::Statement& stmt, int first, int64_t gseq,
                              std::vector<CountryRow>* out);
+  // The record_dates row of record `gseq`, from the same six columns.
+  static DateRow DateRowOf(common::Statement& stmt, int first, int64_t gseq);
   common::Status LoadCountryBatch();
   common::Result<bool> IndexCountrySlice(std::chrono::steady_clock::time_point deadline,
                                          const std::function<bool()>& interrupt);
@@ -112,6 +123,7 @@ class Replica {
     int64_t version;
     std::string doc;
     std::vector<CountryRow> countries;  // its record_countries rows (maybe not written yet)
+    DateRow date;                       // its record_dates row (maybe not written yet)
   };
   // Applies one version: a new record or a newer version becomes the row in
   // `records`; an older version, and receipts, go to version_history.

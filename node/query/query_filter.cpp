@@ -207,6 +207,23 @@ SqlCondition QueryFilter::CountryCondition(const CountryFlag& flag) const {
   return sub;
 }
 
+SqlCondition QueryFilter::DatesCondition() const {
+  SqlCondition sub;
+  if (commodities.empty()) {
+    // Dates alone: one range per commodity code ('' for records without one,
+    // alerts among them), the key's first column.
+    std::vector<std::string> every{""};
+    for (std::string_view code : common::CodeLists::Commodities()) every.emplace_back(code);
+    AddIn(sub, "commodity", every);
+  } else {
+    AddIn(sub, "commodity", commodities);
+  }
+  AddDateRange(sub, "event_date", from, to);
+  // '' stands for "no date", as in record_countries.
+  if (!from.empty() || !to.empty()) AddClause(sub, "event_date <> ''");
+  return sub;
+}
+
 SqlCondition QueryFilter::CountryColumnsCondition(const CountryFlag& flag,
                                                   const std::string& alias) const {
   // The record's own columns, for records whose record_countries rows are not
@@ -272,6 +289,22 @@ SqlCondition QueryFilter::Build(bool one_record) const {
   const std::string plus = country_flags_.empty() ? "" : "+";
   AddIn(c, plus + "r.commodity", commodities);
   AddDateRange(c, plus + "r.event_date", from, to);
+  // Without a country flag, commodity and dates go through record_dates (one
+  // range scan of its key per commodity); the records applied since its last
+  // batch (countries_pending) are checked on their own columns.
+  if (country_flags_.empty() && !one_record &&
+      (!commodities.empty() || !from.empty() || !to.empty())) {
+    const SqlCondition sub = DatesCondition();
+    SqlCondition columns;
+    AddIn(columns, "pr.commodity", commodities);
+    AddDateRange(columns, "pr.event_date", from, to);
+    AddClause(c, "r.gseq IN (SELECT record_id FROM record_dates WHERE " + sub.sql +
+                     " UNION ALL SELECT p.gseq FROM countries_pending p CROSS JOIN records pr "
+                     "ON pr.gseq = p.gseq WHERE " +
+                     columns.sql + ")");
+    c.values.insert(c.values.end(), sub.values.begin(), sub.values.end());
+    c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
+  }
   // Country flags go through record_countries; the commodity and date
   // conditions are repeated inside so one range scan of its key answers them.
   // Records applied since its last batch (countries_pending) are checked on

@@ -95,6 +95,8 @@ struct QueryFilter {
   // One country flag plus, at most, commodities and dates.
   bool CountryOnly() const;
   SqlCondition CountryCondition(const CountryFlag& flag) const;
+  // Commodities and dates over record_dates' key.
+  SqlCondition DatesCondition() const;
   // The flag over the country columns of `records AS alias`.
   SqlCondition CountryColumnsCondition(const CountryFlag& flag, const std::string& alias) const;
   SqlCondition Build(bool one_record) const;

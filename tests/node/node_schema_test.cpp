@@ -104,3 +104,52 @@ TEST_CASE("A schema 4 node.db is upgraded by the agent: replica emptied, the res
     CHECK(CountRows(*db, "records") == 1);
   }
 }
+
+TEST_CASE("A schema 5 node.db is upgraded in place: record_dates written, nothing fetched again",
+          "[node][schema]") {
+  TempDir tmp;
+  {
+    // A schema-6 replica with two records, one still waiting for its batch,
+    // turned back into what schema 5 was: the two indexes, no record_dates.
+    auto db = cen::test::CreateNodeDb(tmp);
+    cen::node::Replica replica(&db);
+    RequireOk(replica.Load());
+    RequireOk(replica.SetEpoch("E1"));
+    auto a = cen::test::WireSeizure("R1", "0190a0b0-0000-7000-8000-000000000001");
+    auto b = cen::test::WireSeizure("R2", "0190a0b0-0000-7000-8000-000000000002");
+    b["commodity"] = "tobacco";
+    RequireOk(replica.Apply(Packed({cen::test::AsStored(a, 1)}), 1));
+    RequireOk(
+        replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1)).status());
+    RequireOk(replica.Apply(Packed({cen::test::AsStored(b, 2)}), 2));
+    RequireOk(
+        db.Exec("DROP TABLE record_dates; UPDATE meta SET value = '5' WHERE key = 'node_schema';"
+                "CREATE INDEX records_commodity_date ON records(commodity, event_date);"
+                "CREATE INDEX records_date ON records(event_date);"));
+  }
+  auto refused = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("schema version 5") &&
+                                             Catch::Contains("cen-node run --data " + tmp.path()));
+
+  auto db = NodeSchema::OpenForAgent(tmp.path());
+  REQUIRE(db.ok());
+  auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  REQUIRE(version.ok());
+  CHECK(**version == NodeSchema::kVersion);
+  CHECK(CountRows(*db, "records") == 2);       // the replica stays
+  CHECK(CountRows(*db, "record_dates") == 1);  // R2 still waits in countries_pending
+  auto indexes = db->QueryInt(
+      "SELECT count(*) FROM sqlite_schema WHERE name IN ('records_date', "
+      "'records_commodity_date')");
+  REQUIRE(indexes.ok());
+  CHECK(**indexes == 0);
+  cen::node::Replica replica(&*db);
+  RequireOk(replica.Load());
+  CHECK(replica.cursor() == 2);
+  RequireOk(
+      replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1)).status());
+  auto tobacco = db->QueryInt("SELECT count(*) FROM record_dates WHERE commodity = 'tobacco'");
+  REQUIRE(tobacco.ok());
+  CHECK(**tobacco == 1);
+}

@@ -405,6 +405,12 @@ TEST_CASE("A country batch cut into slices writes no rows for records replaced o
     auto jp = db.QueryInt("SELECT count(*) FROM record_countries WHERE country = 'JP'");
     REQUIRE(jp.ok());
     CHECK(**jp == 29);  // the 29 records replaced, i = 0, 7, ..., 196
+    // One record_dates row per record, under its latest version's gseq.
+    CHECK(Count(db, "record_dates") == 200);
+    auto stale = db.QueryInt(
+        "SELECT count(*) FROM record_dates WHERE record_id NOT IN (SELECT gseq FROM records)");
+    REQUIRE(stale.ok());
+    CHECK(**stale == 0);
   }
   SECTION("a reset mid-batch forgets the batch") {
     RequireOk(replica.Reset("E2"));
@@ -412,6 +418,7 @@ TEST_CASE("A country batch cut into slices writes no rows for records replaced o
     finish();
     CHECK(orphans() == 0);
     CHECK(Count(db, "record_countries") == 1);  // the new record's reporting country
+    CHECK(Count(db, "record_dates") == 1);
   }
 }
 
