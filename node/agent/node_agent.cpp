@@ -582,7 +582,7 @@ class AgentLoop {
     return common::Status::Ok();
   }
 
-  // Writes record_countries rows in sorted batches: when nothing else waits,
+  // Writes record_countries and record_dates rows in sorted batches: when nothing else waits,
   // or every kCountryBatchAt records during a long catch-up (queries check
   // the records not yet in it on their columns, which gets slower as they
   // pile up).

@@ -210,11 +210,13 @@ SqlCondition QueryFilter::CountryCondition(const CountryFlag& flag) const {
 SqlCondition QueryFilter::DatesCondition() const {
   SqlCondition sub;
   if (commodities.empty()) {
-    // Dates alone: one range per commodity code ('' for records without one,
-    // alerts among them), the key's first column.
-    std::vector<std::string> every{""};
-    for (std::string_view code : common::CodeLists::Commodities()) every.emplace_back(code);
-    AddIn(sub, "commodity", every);
+    // Dates alone: one range per commodity the table holds (the key's first
+    // column), found by seeking from one to the next, not from the code list:
+    // a newer hub may have accepted a code this build does not know.
+    AddClause(sub,
+              "commodity IN (WITH RECURSIVE c(v) AS (SELECT min(commodity) FROM record_dates "
+              "UNION ALL SELECT (SELECT min(commodity) FROM record_dates WHERE commodity > c.v) "
+              "FROM c WHERE c.v IS NOT NULL) SELECT v FROM c WHERE v IS NOT NULL)");
   } else {
     AddIn(sub, "commodity", commodities);
   }

@@ -343,12 +343,16 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
   auto v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
   if (!v.ok() || !v->has_value())
     return common::Corruption(path + " is not a cenhub node database");
-  if (**v == 4 && upgrade) {
-    CEN_RETURN_IF_ERROR(MigrateReplicaFrom4(*db, path));
-    return db;
-  }
-  if (**v == 5 && upgrade) {
-    CEN_RETURN_IF_ERROR(MigrateReplicaFrom5(*db, path));
+  if (upgrade && (**v == 4 || **v == 5)) {
+    // Schema 4 is rebuilt in the current shape; schema 5 is upgraded a step.
+    if (**v == 4) CEN_RETURN_IF_ERROR(MigrateReplicaFrom4(*db, path));
+    if (**v == 5) CEN_RETURN_IF_ERROR(MigrateReplicaFrom5(*db, path));
+    v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+    if (!v.ok()) return v.status();
+    if (v->value_or(0) != kVersion)
+      return common::Corruption(path + " was upgraded to schema version " +
+                                std::to_string(v->value_or(0)) + ", not " +
+                                std::to_string(kVersion));
     return db;
   }
   if (**v == 4 || **v == 5)

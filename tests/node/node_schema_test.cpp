@@ -98,7 +98,7 @@ TEST_CASE("A schema 4 node.db is upgraded by the agent: replica emptied, the res
     REQUIRE(hits.ok());
     CHECK(**hits == 1);
 
-    // Opening again finds schema 5: nothing is rebuilt twice.
+    // Opening again finds the current schema: nothing is rebuilt twice.
     db = NodeSchema::OpenForAgent(tmp.path());
     REQUIRE(db.ok());
     CHECK(CountRows(*db, "records") == 1);
