@@ -111,11 +111,6 @@ FeedApplier::Deadline FeedApplier::DueAt() {
   return chain.records >= kGroupRecords ? Deadline::min() : chain.oldest + kGroupDelay;
 }
 
-bool FeedApplier::HasHole() {
-  DropApplied();
-  return !ranges_.empty() && ranges_.begin()->first > replica_->cursor() + 1;
-}
-
 int64_t FeedApplier::Covered() {
   DropApplied();
   int64_t covered = replica_->cursor();

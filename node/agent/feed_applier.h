@@ -61,8 +61,6 @@ class FeedApplier {
   // When Due() turns true with no more records arriving (max() when nothing
   // is ready): how long the agent may sleep.
   Deadline DueAt();
-  // Buffered ranges start beyond the cursor: gseqs are missing before them.
-  bool HasHole();
   // The highest gseq buffered, or the cursor when nothing is.
   int64_t Covered();
   // The highest gseq the buffered ranges reach without a gap from the cursor
