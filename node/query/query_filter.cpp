@@ -113,6 +113,21 @@ void AddDateRange(SqlCondition& c, const std::string& column, const std::string&
   }
 }
 
+// "r.gseq IN (the records `table` lists under `batched`, then the pending
+// records whose own columns (alias pr) meet `columns`)": the tables written
+// in batches (record_countries, record_dates) and countries_pending. One
+// list, computed once; CROSS JOIN keeps SQLite reading the few pending rows
+// first, not the records index.
+void AddBatchedOrPending(SqlCondition& c, const std::string& table, const SqlCondition& batched,
+                         const SqlCondition& columns) {
+  AddClause(c, "r.gseq IN (SELECT record_id FROM " + table + " WHERE " + batched.sql +
+                   " UNION ALL SELECT p.gseq FROM countries_pending p CROSS JOIN records pr "
+                   "ON pr.gseq = p.gseq WHERE " +
+                   columns.sql + ")");
+  c.values.insert(c.values.end(), batched.values.begin(), batched.values.end());
+  c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
+}
+
 }  // namespace
 
 int SqlCondition::BindTo(common::Statement& stmt, int first) const {
@@ -300,12 +315,7 @@ SqlCondition QueryFilter::Build(bool one_record) const {
     SqlCondition columns;
     AddIn(columns, "pr.commodity", commodities);
     AddDateRange(columns, "pr.event_date", from, to);
-    AddClause(c, "r.gseq IN (SELECT record_id FROM record_dates WHERE " + sub.sql +
-                     " UNION ALL SELECT p.gseq FROM countries_pending p CROSS JOIN records pr "
-                     "ON pr.gseq = p.gseq WHERE " +
-                     columns.sql + ")");
-    c.values.insert(c.values.end(), sub.values.begin(), sub.values.end());
-    c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
+    AddBatchedOrPending(c, "record_dates", sub, columns);
   }
   // Country flags go through record_countries; the commodity and date
   // conditions are repeated inside so one range scan of its key answers them.
@@ -318,17 +328,9 @@ SqlCondition QueryFilter::Build(bool one_record) const {
       c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
       continue;
     }
-    // One list, computed once: the key range of record_countries, then the
-    // pending records (CROSS JOIN keeps SQLite reading the few pending rows
-    // first, not the records index).
     const SqlCondition sub = CountryCondition(flag);
     const SqlCondition columns = CountryColumnsCondition(flag, "pr");
-    AddClause(c, "r.gseq IN (SELECT record_id FROM record_countries WHERE " + sub.sql +
-                     " UNION ALL SELECT p.gseq FROM countries_pending p CROSS JOIN records pr "
-                     "ON pr.gseq = p.gseq WHERE " +
-                     columns.sql + ")");
-    c.values.insert(c.values.end(), sub.values.begin(), sub.values.end());
-    c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
+    AddBatchedOrPending(c, "record_countries", sub, columns);
   }
   AddIn(c, "r.origin", origins);
   if (!hs_prefixes.empty()) {
