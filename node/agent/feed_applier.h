@@ -35,7 +35,8 @@ class FeedApplier {
   // A range covering gseqs first..last with the records among them this node
   // may see (ascending; each with "gseq"). Ranges may overlap or repeat.
   void AddRange(int64_t first, int64_t last, std::vector<common::MsgpackMap> records);
-  // Records of the priority lane, in any order.
+  // Records of the priority lane, in any order; those without a gseq, or
+  // at or below the cursor, are dropped.
   void AddPriority(std::vector<common::MsgpackMap> records);
 
   // Applies the waiting priority records ahead of the cursor. Returns how

@@ -24,10 +24,13 @@
 #include "node/agent/agent_status.h"
 #include "node/agent/alert_tracker.h"
 #include "node/agent/feed_applier.h"
+#include "node/agent/feed_reader.h"
+#include "node/agent/fetch_planner.h"
 #include "node/agent/hook_runner.h"
 #include "node/agent/hub_link.h"
 #include "node/agent/outbox_sender.h"
 #include "node/agent/replica.h"
+#include "node/agent/replica_reconciler.h"
 #include "node/drops/drop_folder.h"
 #include "node/store/instance_lock.h"
 #include "node/store/node_config.h"
@@ -42,14 +45,6 @@ using nlohmann::json;
 namespace frame = common::frame;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr int kFetchMax = 5000;
-constexpr int kPriorityFetchMax = 1000;
-// Feed records buffered ahead of the replica; past this the feed waits in
-// its socket (and what overflows there is fetched).
-constexpr size_t kMaxBufferedFeed = 50000;
-// Gseqs fetched ahead of the cursor at most (for a node that may see few of
-// them, kMaxBufferedFeed alone would fetch ahead to the head).
-constexpr int64_t kMaxFetchAhead = 100000;
 // Messages read from the feed or the hub link per turn of the loop, and the
 // time spent decoding the feed, so that a backlog never keeps the priority
 // lane waiting.
@@ -63,9 +58,6 @@ constexpr auto kApplySlice = std::chrono::milliseconds(100);
 // Records applied before record_countries is written during a catch-up.
 constexpr int64_t kCountryBatchAt = 50000;
 constexpr auto kAckTimeout = std::chrono::seconds(15);
-constexpr auto kFetchTimeout = std::chrono::seconds(10);
-constexpr auto kBehindGrace = std::chrono::milliseconds(300);
-constexpr auto kFeedSilence = std::chrono::seconds(1);
 constexpr auto kPingEvery = std::chrono::seconds(1);
 constexpr auto kHelloEvery = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
@@ -94,6 +86,9 @@ class AgentLoop {
         link_(&ctx_,
               {config_.hub_endpoint, config_.hub_key, keys_.public_key(), keys_.secret_key()}),
         applier_(&replica_),
+        fetches_(&applier_, &replica_, [this](const std::string& f) { return link_.Send(f); }),
+        reader_(&applier_, &fetches_, &replica_),
+        reconciler_(&replica_, &outbox_, &applier_),
         sender_(&outbox_, config_.window, config_.batch),
         hooks_(db, {config_.on_alert, config_.on_hit}, {}),
         tracker_(db, config_.node_id, &outbox_,
@@ -236,6 +231,8 @@ class AgentLoop {
       spdlog::info("hub link: {}{}{}", state, detail.empty() ? "" : ": ", detail);
     }
     status_.hub_state = state;
+    // Nothing is fetched until the next WELCOME (FetchPlanner::Connected).
+    if (state != "connected") fetches_.Disconnected();
     if (!detail.empty() || state == "connected") status_.detail = detail;
   }
 
@@ -243,9 +240,7 @@ class AgentLoop {
 
   void ForgetInFlight() {
     sender_.Forget();
-    fetch_outstanding_ = false;
-    fetch_buffer_.clear();
-    priority_fetch_outstanding_ = false;
+    fetches_.Forget();
   }
 
   void DrainMonitor() {
@@ -294,9 +289,16 @@ class AgentLoop {
                      m.ok() ? "no string \"t\" naming its type" : m.status().message());
         continue;
       }
-      // RECORDS (catch-up) are read in place; the few other frames as trees.
-      if (m->TextOr("t", "") == frame::kRecords) {
-        OnRecords(*m);
+      // FETCH answers are read in place; the few other frames as trees.
+      const std::string_view type = m->TextOr("t", "");
+      if (type == frame::kRecords) {
+        fetches_.OnRecords(*m);
+        continue;
+      }
+      if (type == frame::kUpto) {
+        // The priority lane's answer is applied at once, ahead of the backlog.
+        if (fetches_.OnUpto(*m, SteadyClock::now()) == FetchPlanner::Answer::kPriority)
+          CEN_RETURN_IF_ERROR(ApplyPriorityLane());
         continue;
       }
       json f = m->ToJson();
@@ -312,10 +314,9 @@ class AgentLoop {
   common::Status HandleHubFrame(json& f) {
     const std::string type = WireFrame::Type(f);
     if (type == frame::kAck) return OnAck(f);
-    if (type == frame::kUpto) return OnUpto(f);
     if (type == frame::kWelcome) return OnWelcome(f);
     if (type == frame::kPong) {
-      if (auto h = WireFrame::GetInt(f, "head"); h.ok()) NoteHead(*h);
+      if (auto h = WireFrame::GetInt(f, "head"); h.ok()) fetches_.NoteHead(*h);
     } else if (type == frame::kError) {
       const std::string code = WireFrame::StringOr(f, "code", "");
       const std::string reason = WireFrame::StringOr(f, "reason", "");
@@ -340,52 +341,13 @@ class AgentLoop {
       spdlog::warn("the hub knows this node's key as '{}', not '{}' as node.toml says", node_id,
                    config_.node_id);
     }
-    if (replica_.epoch().empty()) {
-      CEN_RETURN_IF_ERROR(replica_.SetEpoch(*epoch));
-    } else if (*epoch != replica_.epoch() || *head < replica_.cursor()) {
-      spdlog::warn(
-          "the hub's epoch is {} (was {}), head {} (replica at {}): the hub was replaced or "
-          "restored; rebuilding the replica and offering this node's records again",
-          *epoch, replica_.epoch(), *head, replica_.cursor());
-      // Own records first: if this fails the epoch still differs at the next
-      // WELCOME and both steps run again (re-queueing twice is harmless).
-      auto requeued = outbox_.RequeueAll();
-      if (!requeued.ok()) return requeued.status();
-      spdlog::info("{} own record versions queued again", *requeued);
-      applier_.Clear();
-      CEN_RETURN_IF_ERROR(replica_.Reset(*epoch));
-    }
-    // Own records acked beyond the hub's head were lost with it (a hub restored
-    // from an older copy): offer them again.
-    auto lost = outbox_.RequeueAbove(*head);
-    if (!lost.ok()) return lost.status();
-    if (*lost > 0)
-      spdlog::warn("{} acked records are missing at the hub; sending them again", *lost);
-    // What was buffered beyond the head came from a hub that had more than
-    // this one (restored from an older copy): fetched again from this one.
-    applier_.DropBeyond(*head);
-    ForgetInFlight();
-    hub_head_ = *head;
+    CEN_RETURN_IF_ERROR(reconciler_.OnWelcome(*epoch, *head));
+    sender_.Forget();
     link_.Authorized();
     SetState("connected", "");
     link_.Subscribe(node_id, static_cast<int>(*feed_port));
-    RequestPriorityFetch(replica_.cursor() + 1);
-    RequestFetchIfBehind(/*now=*/true);
+    fetches_.Connected(*head, SteadyClock::now());
     return common::Status::Ok();
-  }
-
-  // Asks for the urgent and high alerts beyond `from` that this node missed
-  // while away, so they are applied before the backlog that precedes them.
-  void RequestPriorityFetch(int64_t from) {
-    const int64_t id = ++request_counter_;
-    if (Send(WireFrame::Encode({{"t", frame::kFetch},
-                                {"id", id},
-                                {"from", from},
-                                {"max", kPriorityFetchMax},
-                                {"lane", frame::kPriorityLane}}))) {
-      priority_fetch_id_ = id;
-      priority_fetch_outstanding_ = true;
-    }
   }
 
   common::Status OnAck(json& f) {
@@ -414,115 +376,24 @@ class AgentLoop {
     return sender_.OnAcks(done);
   }
 
-  void OnRecords(const common::MsgpackMap& f) {
-    if (priority_fetch_outstanding_ && f.IntOr("id", -1) == priority_fetch_id_) {
-      applier_.AddPriority(WithGseq(f));
-      return;
-    }
-    if (!fetch_outstanding_ || f.IntOr("id", -1) != fetch_id_) return;
-    for (auto& r : WithGseq(f)) fetch_buffer_.push_back(std::move(r));
-  }
-
-  // The records of a frame that carry a gseq.
-  static std::vector<common::MsgpackMap> WithGseq(const common::MsgpackMap& frame) {
-    std::vector<common::MsgpackMap> out = frame.Maps("records");
-    std::erase_if(out, [](const common::MsgpackMap& r) { return !r.Int("gseq"); });
-    return out;
-  }
-
-  common::Status OnUpto(const json& f) {
-    auto upto = WireFrame::GetInt(f, "upto");
-    auto head = WireFrame::GetInt(f, "head");
-    if (upto.ok() && priority_fetch_outstanding_ &&
-        WireFrame::IntOr(f, "id", -1) == priority_fetch_id_) {
-      priority_fetch_outstanding_ = false;
-      if (head.ok()) NoteHead(*head);
-      // A hub that does not know the lane answered with everything: stop.
-      const bool lane = WireFrame::StringOr(f, "lane", "") == frame::kPriorityLane;
-      if (lane && *upto < hub_head_) RequestPriorityFetch(*upto + 1);  // more than one answer
-      CEN_RETURN_IF_ERROR(ApplyPriorityLane());
-      return common::Status::Ok();
-    }
-    if (!upto.ok() || !fetch_outstanding_ || WireFrame::IntOr(f, "id", -1) != fetch_id_)
-      return common::Status::Ok();  // a late answer to an abandoned FETCH
-    if (head.ok()) NoteHead(*head);
-    // RECORDS arrive in gseq order (one FETCH, one connection); anything out
-    // of order or outside (cursor, upto] is dropped rather than trusted.
-    std::vector<common::MsgpackMap> batch;
-    int64_t previous = replica_.cursor();
-    for (auto& r : fetch_buffer_) {
-      const int64_t g = r.IntOr("gseq", 0);
-      if (g > previous && g <= *upto) {
-        previous = g;
-        batch.push_back(std::move(r));
-      }
-    }
-    fetch_buffer_.clear();
-    fetch_outstanding_ = false;
-    applier_.AddRange(WireFrame::IntOr(f, "from", fetch_from_), *upto, std::move(batch));
-    // Catching up: the next slice is asked for at once, from where this one
-    // ends, while the backlog has room. Feed batches at the head (live
-    // records, this node's own receipts) lie beyond a gap and do not count.
-    fetch_more_ = hub_head_ > applier_.ChainEnd();
-    FetchMoreIfRoom();
-    return common::Status::Ok();
-  }
-
-  void FetchMoreIfRoom() {
-    if (!fetch_more_ || applier_.buffered_records() >= kMaxBufferedFeed ||
-        applier_.ChainEnd() - replica_.cursor() >= kMaxFetchAhead)
-      return;
-    fetch_more_ = false;
-    RequestFetchIfBehind(/*now=*/true);
-  }
-
-  void NoteHead(int64_t head) { hub_head_ = std::max(hub_head_, head); }
-
   // Reads a bounded number of feed messages into the applier; past
-  // kMaxBufferedFeed buffered records the rest waits in the socket.
+  // FetchPlanner::Limits::max_buffered buffered records the rest waits in the socket.
   common::Status DrainFeed() {
     const auto started = SteadyClock::now();
     // Left unread with a full buffer, the feed is not silent: no FETCH for it.
-    if (applier_.buffered_records() >= kMaxBufferedFeed) last_feed_ = started;
+    const size_t max_buffered = fetches_.limits().max_buffered;
+    if (applier_.buffered_records() >= max_buffered) fetches_.NoteFeed(started);
     const auto until = started + kDrainBudget;
-    for (int i = 0; i < kMaxDrainPerTurn && applier_.buffered_records() < kMaxBufferedFeed &&
+    for (int i = 0; i < kMaxDrainPerTurn && applier_.buffered_records() < max_buffered &&
                     SteadyClock::now() < until;
          ++i) {
       auto body = link_.ReceiveFeed(HubLink::Feed::kBulk);
       if (!body) break;
-      // Read in place: a BATCH's records go to the replica without a tree.
-      auto f = common::MsgpackMap::Decode(body->to_string_view());
-      if (!f.ok()) continue;
-      const std::string_view type = f->TextOr("t", "");
-      if (type == frame::kHead) {
-        if (auto h = f->Int("head")) NoteHead(*h);
-        if (auto e = f->Text("epoch"); e && !replica_.epoch().empty() && *e != replica_.epoch()) {
-          SendHello();  // the WELCOME answer decides about rebuilding
-        }
-        continue;
-      }
-      if (type != frame::kBatch) continue;
-      last_feed_ = SteadyClock::now();  // heartbeats alone leave the feed silent
-      if (f->TextOr("epoch", "") != replica_.epoch()) {
+      if (reader_.OnBulk(body->to_string_view(), SteadyClock::now()) ==
+          FeedReader::Seen::kOtherEpoch)
         SendHello();  // a different hub answers at this address; WELCOME decides
-        continue;
-      }
-      auto first = f->Int("first");
-      auto last = f->Int("last");
-      const msgpack::object* records = f->Find("records");
-      if (!first || !last || records == nullptr || records->type != msgpack::type::ARRAY ||
-          *last < *first)
-        continue;
-      if (*last <= replica_.cursor()) continue;
-      NoteHead(*last);
-      std::vector<common::MsgpackMap> visible = f->Maps("records");
-      std::erase_if(visible, [&](const common::MsgpackMap& r) {
-        const int64_t g = r.IntOr("gseq", 0);
-        return g < *first || g > *last;
-      });
-      applier_.AddRange(*first, *last, std::move(visible));
     }
-    RequestFetchIfBehind();
+    fetches_.RequestIfBehind(SteadyClock::now());
     return common::Status::Ok();
   }
 
@@ -539,19 +410,8 @@ class AgentLoop {
     for (int i = 0; i < kMaxDrainPerTurn; ++i) {
       auto body = link_.ReceiveFeed(HubLink::Feed::kPriority);
       if (!body) break;
-      auto f = common::MsgpackMap::Decode(body->to_string_view());
-      if (!f.ok()) continue;
-      if (f->TextOr("epoch", "") != replica_.epoch()) continue;
-      const std::string_view type = f->TextOr("t", "");
-      if (type == frame::kHead) {
-        // The hub granted the priority topic just now: what it journaled
-        // between the priority FETCH after WELCOME and this grant was
-        // published to nobody. Fetch the priority lane once more.
-        if (status_.hub_state == "connected") RequestPriorityFetch(replica_.cursor() + 1);
-        continue;
-      }
-      if (type != frame::kPriority) continue;
-      applier_.AddPriority(WithGseq(*f));
+      if (reader_.OnPriority(body->to_string_view()) == FeedReader::Seen::kGranted)
+        fetches_.RequestPriority(replica_.cursor() + 1);
     }
   }
 
@@ -638,52 +498,10 @@ class AgentLoop {
     if (!applied.ok()) return applied.status();
     NoteStoreWorks();
     NoteReceipts();
-    FetchMoreIfRoom();
-    RequestFetchIfBehind();
+    fetches_.MoreIfRoom(SteadyClock::now());
+    fetches_.RequestIfBehind(SteadyClock::now());
     // High alerts the slice read from the priority feed: applied now.
     return ApplyPriorityLane();
-  }
-
-  // Fetches from the end of the records continuing the cursor when buffered
-  // feed batches leave a hole (after kBehindGrace), or when the hub's head is
-  // beyond everything the feed brought and the feed has been silent for
-  // kFeedSilence; at once when `now` (just connected, or catching up: the
-  // next slice while the last one is still being applied).
-  void RequestFetchIfBehind(bool now = false) {
-    if (status_.hub_state != "connected" || fetch_outstanding_) return;
-    // The next FETCH starts where the records continuing the cursor end.
-    const int64_t from = applier_.ChainEnd() + 1;
-    const bool room = applier_.buffered_records() < kMaxBufferedFeed &&
-                      from - replica_.cursor() <= kMaxFetchAhead;
-    // A hole: buffered feed batches beyond a gap. One at the cursor is
-    // fetched whatever is buffered (nothing else can be applied).
-    const bool hole = from <= applier_.Covered() && (from == replica_.cursor() + 1 || room);
-    // The head is ahead of everything the feed brought so far; with a full
-    // buffer the rest is still in the feed's socket.
-    const bool missing = hub_head_ > applier_.Covered() && room;
-    if (!hole && !missing) {
-      behind_since_.reset();
-      return;
-    }
-    const auto t = SteadyClock::now();
-    if (!behind_since_) behind_since_ = t;
-    // A hole is repaired soon; a head ahead of the feed may only mean the feed
-    // is still on its way (the head travels on the ingest socket), so wait
-    // until the feed has been silent a while.
-    const bool due =
-        now || (hole && t - *behind_since_ >= kBehindGrace) ||
-        (missing && t - last_feed_ >= kFeedSilence && t - *behind_since_ >= kBehindGrace);
-    if (!due) return;
-    const int64_t id = ++request_counter_;
-    if (Send(WireFrame::Encode(
-            {{"t", frame::kFetch}, {"id", id}, {"from", from}, {"max", kFetchMax}}))) {
-      fetch_id_ = id;
-      fetch_from_ = from;
-      fetch_outstanding_ = true;
-      fetch_started_ = t;
-      fetch_buffer_.clear();
-      behind_since_.reset();
-    }
   }
 
   common::Status SendOutbox() {
@@ -725,10 +543,7 @@ class AgentLoop {
                      std::chrono::duration_cast<std::chrono::seconds>(kAckTimeout).count());
         ForgetInFlight();
       }
-      if (fetch_outstanding_ && now - fetch_started_ > kFetchTimeout) {
-        fetch_outstanding_ = false;
-        fetch_buffer_.clear();
-      }
+      fetches_.Tick(now);
       if (now - last_ping_ >= kPingEvery) {
         auto size = outbox_.Size();
         Send(WireFrame::Encode({{"t", frame::kPing},
@@ -739,9 +554,9 @@ class AgentLoop {
       // While node.db fails, acknowledgements could not be recorded: nothing
       // is sent until it works again.
       if (store_.healthy()) CEN_RETURN_IF_ERROR(SendOutbox());
-      RequestFetchIfBehind();
+      fetches_.RequestIfBehind(now);
     }
-    status_.hub_head = hub_head_;
+    status_.hub_head = fetches_.head();
     const std::string problem = store_.cause();
     if (!problem.empty()) {
       status_.detail = problem;
@@ -783,30 +598,21 @@ class AgentLoop {
   std::string written_problem_;
   std::string shown_problem_;  // the store problem in status_.detail, if any
   SteadyClock::time_point last_state_file_write_{};
-  int64_t hub_head_ = 0;
 
   int64_t outbox_data_version_ = -1;
 
   FeedApplier applier_;
+  FetchPlanner fetches_;
+  FeedReader reader_;
+  ReplicaReconciler reconciler_;
   bool countries_more_ = false;            // IndexCountries has a batch under way
   SteadyClock::time_point knocked_until_;  // no bulk transaction before (kKnockHold)
   OutboxSender sender_;
   HookRunner hooks_;
   AlertTracker tracker_;
-  bool fetch_outstanding_ = false;
-  bool fetch_more_ = false;  // a FETCH answer ended below the head: ask for the next
-  int64_t fetch_from_ = 0;   // the `from` of the FETCH in flight
-  bool priority_fetch_outstanding_ = false;
-  int64_t priority_fetch_id_ = 0;
-  int64_t request_counter_ = 0;  // FETCH ids: 1, 2, 3, ... for the life of the process
-  int64_t fetch_id_ = 0;         // of the FETCH in flight; answers to older ones are dropped
-  std::vector<common::MsgpackMap> fetch_buffer_;
 
   SteadyClock::time_point last_hello_{};
   SteadyClock::time_point last_ping_{};
-  SteadyClock::time_point fetch_started_{};
-  SteadyClock::time_point last_feed_{};
-  std::optional<SteadyClock::time_point> behind_since_;
   SteadyClock::time_point last_status_write_{};
   std::optional<DropFolder> drop_folder_;
   SteadyClock::time_point last_drop_poll_{};

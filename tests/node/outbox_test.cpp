@@ -19,7 +19,6 @@ using cen::node::Outbox;
 using cen::test::CountRows;
 using cen::test::CreateNodeDb;
 using cen::test::RequireOk;
-using cen::test::SampleSeizure;
 using cen::test::TempDir;
 using nlohmann::json;
 using Disposition = Outbox::Disposition;
@@ -28,13 +27,7 @@ namespace {
 
 // A seizure as a user hands it in, with the defaults the validator fills.
 json Seizure(const std::string& ref, double quantity = 1) {
-  json record = SampleSeizure(ref, quantity);
-  record["scope"] = "global";
-  record["handling"] = "H0";
-  record["source_eval"] = "X";
-  record["info_eval"] = 4;
-  record["lang"] = "en";
-  return record;
+  return cen::test::ValidatedSeizure(ref, quantity);
 }
 
 json WithUuid(json record, const std::string& uuid) {

@@ -36,6 +36,18 @@ inline nlohmann::json SampleSeizure(const std::string& ref, const nlohmann::json
           {"quantity", quantity},      {"unit", "KGM"}};
 }
 
+// The sample seizure as the validator leaves it, with the defaults it fills
+// (what Outbox::Enqueue takes).
+inline nlohmann::json ValidatedSeizure(const std::string& ref, const nlohmann::json& quantity = 1) {
+  nlohmann::json record = SampleSeizure(ref, quantity);
+  record["scope"] = "global";
+  record["handling"] = "H0";
+  record["source_eval"] = "X";
+  record["info_eval"] = 4;
+  record["lang"] = "en";
+  return record;
+}
+
 // The sample seizure ready for the wire: with the `uuid` and `version` a node gives it.
 inline nlohmann::json WireSeizure(const std::string& ref, const std::string& uuid,
                                   int64_t version = 1, const nlohmann::json& quantity = 1) {

@@ -1,0 +1,41 @@
+// Brings node.db in line with the hub a WELCOME came from. A replica with no
+// epoch takes the hub's. Another epoch, or a head below the replica's
+// cursor, means the hub was replaced or restored: the replica is rebuilt
+// from nothing and every own record is offered again. Own records acked
+// beyond the head were lost with a hub restored from an older copy: offered
+// again. Feed ranges buffered beyond the head came from a hub that had more
+// than this one: dropped, to be fetched again.
+//
+//   ReplicaReconciler reconciler(&replica, &outbox, &applier);
+//   CEN_RETURN_IF_ERROR(reconciler.OnWelcome(epoch, head));
+//
+// Each step can be repeated: if one fails (a full disk), the next WELCOME
+// finds the same difference and runs them again.
+//
+// Not thread-safe: owned by the agent's thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "node/agent/feed_applier.h"
+#include "node/agent/replica.h"
+#include "node/store/outbox.h"
+
+namespace cen::node {
+
+class ReplicaReconciler {
+ public:
+  ReplicaReconciler(Replica* replica, Outbox* outbox, FeedApplier* applier)
+      : replica_(replica), outbox_(outbox), applier_(applier) {}
+
+  common::Status OnWelcome(const std::string& epoch, int64_t head);
+
+ private:
+  Replica* replica_;      // not owned
+  Outbox* outbox_;        // not owned
+  FeedApplier* applier_;  // not owned
+};
+
+}  // namespace cen::node
