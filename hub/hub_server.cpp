@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
-#include <map>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -25,12 +24,14 @@
 #include "hub/feed_fanout.h"
 #include "hub/feed_grants.h"
 #include "hub/fetch_server.h"
+#include "hub/group_commit.h"
 #include "hub/group_registry.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 #include "hub/ingest_queue.h"
 #include "hub/journal.h"
 #include "hub/node_registry.h"
+#include "hub/node_states.h"
 #include "hub/operator_cancels.h"
 #include "hub/peer_identity.h"
 #include "hub/scope_policy.h"
@@ -53,39 +54,6 @@ constexpr size_t kMaxCommitRecords = 256;
 // priority frames that arrived every this many records.
 constexpr size_t kYieldEvery = 64;
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
-
-// One PUBLISH frame waiting for the group commit: its reply slots point either
-// at a journal candidate or at a rejection decided before the commit.
-struct PendingPublish {
-  std::string routing_id;
-  std::string node;
-  struct Slot {
-    std::string uuid;
-    int64_t version = 0;
-    int candidate = -1;  // index into the batch's candidates, or -1
-    std::string reason;  // rejection when candidate == -1
-  };
-  std::vector<Slot> slots;
-};
-
-// The PUBLISH frames of one group commit and their validated records.
-struct IngestBatch {
-  std::vector<Journal::Candidate> candidates;
-  std::vector<PendingPublish> publishes;
-  // The PUBLISH messages as received: queued again if the commit fails, so
-  // they are committed at the next try without waiting for a resend.
-  std::vector<IngestQueue::Message> received;
-  // Bulk work: handling its frames makes way for priority frames.
-  bool yields = false;
-  bool empty() const { return publishes.empty(); }
-};
-
-struct NodeState {
-  int64_t replica_gseq = 0;
-  int64_t outbox = 0;
-  std::string seen_at;
-  bool dirty = false;
-};
 
 class HubLoop {
  public:
@@ -196,13 +164,12 @@ class HubLoop {
     RefreshRegistries();  // a revoke or re-key applies from the next message on
     ingest_.Intake();
     CommitPriority();
-    IngestBatch bulk;
-    bulk.yields = true;
+    GroupCommit bulk = NewBatch();
     // After a failed commit, nothing more until the back-off has passed.
-    while (bulk.candidates.size() < kMaxCommitRecords && store_.MayTry(Clock::now())) {
+    while (bulk.records() < kMaxCommitRecords && store_.MayTry(Clock::now())) {
       auto message = ingest_.NextBulk();
       if (!message) break;
-      Handle(*message, &bulk);
+      Handle(*message, &bulk, /*yields=*/true);
       YieldToPriority();
       if (yield_error_) std::rethrow_exception(std::exchange(yield_error_, nullptr));
     }
@@ -210,7 +177,7 @@ class HubLoop {
     // A priority commit failed meanwhile (a full disk): the bulk waits for
     // the next try too, behind the priority frames queued again.
     if (!store_.MayTry(Clock::now())) {
-      ingest_.Requeue(std::move(bulk.received), /*priority=*/false);
+      ingest_.Requeue(bulk.TakeReceived(), /*priority=*/false);
       return;
     }
     CommitAndAck(bulk, /*priority=*/false);
@@ -231,19 +198,24 @@ class HubLoop {
 
   void CommitPriority() {
     if (!store_.MayTry(Clock::now())) return;  // after the back-off
-    IngestBatch priority;
-    while (auto message = ingest_.NextPriority()) Handle(*message, &priority);
+    GroupCommit priority = NewBatch();
+    while (auto message = ingest_.NextPriority()) Handle(*message, &priority, /*yields=*/false);
     if (priority.empty()) return;
-    spdlog::debug("priority commit: {} records, {} bulk messages waiting",
-                  priority.candidates.size(), ingest_.bulk_waiting());
+    spdlog::debug("priority commit: {} records, {} bulk messages waiting", priority.records(),
+                  ingest_.bulk_waiting());
     CommitAndAck(priority, /*priority=*/true);
   }
 
-  void Handle(IngestQueue::Message& parts, IngestBatch* batch) {
+  GroupCommit NewBatch() {
+    return GroupCommit({&journal_, audit_, &validator_, &policy_, &registry_, db_});
+  }
+
+  // `yields`: bulk work, which makes way for priority frames as it goes.
+  void Handle(IngestQueue::Message& parts, GroupCommit* batch, bool yields) {
     try {
-      const size_t publishes = batch->publishes.size();
-      HandleIngest(parts, batch);
-      if (batch->publishes.size() > publishes) batch->received.push_back(std::move(parts));
+      const size_t publishes = batch->publishes();
+      HandleIngest(parts, batch, yields);
+      if (batch->publishes() > publishes) batch->Keep(std::move(parts));
     } catch (const std::exception& e) {  // a frame no check foresaw: refuse it, keep serving
       spdlog::error("frame refused: {}", e.what());
       Refuse(parts[0].to_string(), PeerIdentity::UserId(parts.back()).value_or(""), "bad_frame",
@@ -259,7 +231,7 @@ class HubLoop {
     return node && PeerIdentity::Authenticated(registry_, last_part, *node, &why) != nullptr;
   }
 
-  void HandleIngest(std::vector<zmq::message_t>& parts, IngestBatch* batch) {
+  void HandleIngest(std::vector<zmq::message_t>& parts, GroupCommit* batch, bool yields) {
     const std::string rid = parts[0].to_string();
     const auto node = PeerIdentity::UserId(parts.back());
     if (!node) {
@@ -286,7 +258,10 @@ class HubLoop {
     json& f = *decoded;
     const std::string type = WireFrame::Type(f);
     if (type == frame::kPublish) {
-      HandlePublish(rid, *node, f, batch);
+      std::function<void()> yield;
+      if (yields) yield = [this] { YieldToPriority(); };
+      const common::Status s = batch->Add(rid, *node, f, yield, kYieldEvery);
+      if (!s.ok()) Refuse(rid, *node, "bad_frame", s.message());
     } else if (type == frame::kHello) {
       HandleHello(rid, *info, f);
     } else if (type == frame::kFetch) {
@@ -303,25 +278,8 @@ class HubLoop {
   }
 
   // Keeps what a HELLO or PING says of the node (cen-hub status shows it).
-  // Both counters are optional; when present they are integers, 0 or more.
   common::Status NoteNode(const std::string& node, const json& f) {
-    int64_t counters[2] = {-1, -1};
-    const char* keys[2] = {"replica_gseq", "outbox"};
-    for (int i = 0; i < 2; ++i) {
-      if (!f.contains(keys[i])) continue;
-      auto v = WireFrame::GetInt(f, keys[i]);
-      if (!v.ok()) return v.status();
-      if (*v < 0)
-        return common::InvalidInput(WireFrame::Type(f) + " frame: \"" + keys[i] +
-                                    "\" must be 0 or more, not " + std::to_string(*v));
-      counters[i] = *v;
-    }
-    NodeState& st = node_states_[node];
-    if (counters[0] >= 0) st.replica_gseq = counters[0];
-    if (counters[1] >= 0) st.outbox = counters[1];
-    st.seen_at = common::Clock::NowRfc3339();
-    st.dirty = true;
-    return common::Status::Ok();
+    return node_states_.Note(node, f, common::Clock::NowRfc3339());
   }
 
   void HandleHello(const std::string& rid, const NodeInfo& info, const json& f) {
@@ -356,100 +314,25 @@ class HubLoop {
     SendError(rid, "internal", "fetch failed; retry");
   }
 
-  void HandlePublish(const std::string& rid, const std::string& node, json& f, IngestBatch* batch) {
-    auto records = WireFrame::TakeArray(f, "records");
-    if (!records.ok()) {
-      Refuse(rid, node, "bad_frame", records.status().message());
+  void CommitAndAck(GroupCommit& batch, bool priority) {
+    const auto started = Clock::now();
+    auto replies = batch.Commit();
+    if (batch.records() > 0) {
+      spdlog::debug(
+          "group commit: {} records from {} PUBLISH frames in {} us", batch.records(),
+          batch.publishes(),
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
+    }
+    if (!replies.ok()) {
+      // Nothing was acked; the frames are committed at the next try.
+      store_.Failed(replies.status(), Clock::now());
+      ingest_.Requeue(batch.TakeReceived(), priority);
+      WriteStateFile();
       return;
     }
-    std::vector<Journal::Candidate>* candidates = &batch->candidates;
-    PendingPublish pending{rid, node, {}};
-    for (size_t i = 0; i < records->size(); ++i) {
-      if (batch->yields && i > 0 && i % kYieldEvery == 0) YieldToPriority();
-      json& rec = (*records)[i];
-      PendingPublish::Slot slot;
-      if (rec.is_object()) {
-        if (auto u = rec.find("uuid"); u != rec.end() && u->is_string()) slot.uuid = *u;
-        if (auto v = rec.find("version"); v != rec.end() && v->is_number_integer())
-          slot.version = v->get<int64_t>();
-      }
-      const auto errors = validator_.Validate(rec);
-      if (errors.empty()) {
-        slot.candidate = static_cast<int>(candidates->size());
-        candidates->push_back({node, std::move(rec)});
-      } else {
-        for (const auto& e : errors) {
-          if (!slot.reason.empty()) slot.reason += "; ";
-          slot.reason += e.field + ": " + e.reason;
-        }
-        spdlog::warn("rejected record {} from {}: {}", slot.uuid, node, slot.reason);
-      }
-      pending.slots.push_back(std::move(slot));
-    }
-    batch->publishes.push_back(std::move(pending));
-  }
-
-  void CommitAndAck(IngestBatch& batch, bool priority) {
-    std::vector<Journal::Candidate>& candidates = batch.candidates;
-    const std::vector<PendingPublish>& publishes = batch.publishes;
-    std::vector<Journal::Outcome> outcomes;
-    if (candidates.empty()) {
-      NoteAccepted(candidates, outcomes, publishes, audit_);  // rejections only
-    } else {
-      const auto started = Clock::now();
-      // The audit entries go into the journal's transaction: no second fsync.
-      // Those of this commit are written directly, so a rollback takes them
-      // back with it; the ones queued before are queued again (Settle).
-      const common::Status s =
-          journal_.Append(candidates, &outcomes, [&](const std::vector<Journal::Outcome>& done) {
-            CEN_RETURN_IF_ERROR(audit_->WritePending(*db_));
-            AuditTrail accepted;
-            NoteAccepted(candidates, done, publishes, &accepted);
-            return accepted.WritePending(*db_);
-          });
-      audit_->Settle(s.ok());
-      spdlog::debug(
-          "group commit: {} records from {} PUBLISH frames in {} us", candidates.size(),
-          publishes.size(),
-          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
-      if (!s.ok()) {
-        // Nothing was acked; the frames are committed at the next try.
-        store_.Failed(s, Clock::now());
-        ingest_.Requeue(std::move(batch.received), priority);
-        WriteStateFile();
-        return;
-      }
-      if (store_.Succeeded()) WriteStateFile();
-    }
-    for (const auto& p : publishes) {
-      json acks = json::array();
-      for (const auto& slot : p.slots) {
-        json a = {{"uuid", slot.uuid}, {"version", slot.version}};
-        if (slot.candidate < 0) {
-          a["status"] = "REJECTED";
-          a["reason"] = slot.reason;
-        } else {
-          const auto& o = outcomes[static_cast<size_t>(slot.candidate)];
-          if (o.verdict == Journal::Verdict::kRejected) {
-            a["status"] = "REJECTED";
-            a["reason"] = o.reason;
-          } else {
-            a["status"] = o.verdict == Journal::Verdict::kNew ? "NEW" : "DUP";
-            a["gseq"] = o.gseq;
-            const json& rec = candidates[static_cast<size_t>(slot.candidate)].record;
-            if (rec.value("kind", "") == "alert" && rec.value("msg_type", "") == "alert") {
-              // Who should receive it: the origin's `cen-query receipts` lists them.
-              a["audience"] =
-                  policy_.Audience(registry_, rec.value("scope", "global"),
-                                   candidates[static_cast<size_t>(slot.candidate)].origin);
-            }
-          }
-        }
-        acks.push_back(std::move(a));
-      }
-      SendTo(p.routing_id, WireFrame::Encode({{"t", frame::kAck}, {"acks", acks}}));
-    }
-    fanout_.Commit(journal_.epoch(), candidates, outcomes);
+    if (batch.records() > 0 && store_.Succeeded()) WriteStateFile();
+    for (const GroupCommit::Reply& r : *replies) SendTo(r.routing_id, r.frame);
+    fanout_.Commit(journal_.epoch(), batch.candidates(), batch.outcomes());
   }
 
   void SendFeed(const std::string& topic, const std::string& bytes) {
@@ -459,41 +342,6 @@ class HubLoop {
       (void)xpub_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
     } catch (const zmq::error_t& e) {
       spdlog::warn("feed message dropped: {}", e.what());
-    }
-  }
-
-  // One "accepted" audit entry per publishing node of this group commit.
-  void NoteAccepted(const std::vector<Journal::Candidate>& candidates,
-                    const std::vector<Journal::Outcome>& outcomes,
-                    const std::vector<PendingPublish>& publishes, AuditTrail* to) {
-    struct Tally {
-      int64_t fresh = 0, duplicate = 0, rejected = 0, first = 0, last = 0;
-    };
-    std::map<std::string, Tally> by_node;
-    for (const auto& p : publishes) {
-      for (const auto& slot : p.slots) {
-        if (slot.candidate < 0) ++by_node[p.node].rejected;
-      }
-    }
-    for (size_t i = 0; i < outcomes.size(); ++i) {
-      Tally& t = by_node[candidates[i].origin];
-      const auto& o = outcomes[i];
-      if (o.verdict == Journal::Verdict::kRejected) {
-        ++t.rejected;
-      } else if (o.verdict == Journal::Verdict::kDuplicate) {
-        ++t.duplicate;
-      } else {
-        if (t.fresh++ == 0) t.first = o.gseq;
-        t.last = o.gseq;
-      }
-    }
-    for (const auto& [node, t] : by_node) {
-      std::string detail = std::to_string(t.fresh) + " new";
-      if (t.fresh > 0)
-        detail += " (gseq " + std::to_string(t.first) + ".." + std::to_string(t.last) + ")";
-      detail += ", " + std::to_string(t.duplicate) + " duplicate, " + std::to_string(t.rejected) +
-                " rejected";
-      to->Note(AuditTrail::kAccepted, node, std::move(detail));
     }
   }
 
@@ -574,17 +422,10 @@ class HubLoop {
   }
 
   void FlushNodeStates() {
-    for (auto& [id, st] : node_states_) {
-      if (!st.dirty) continue;
-      if (!store_.MayTry(Clock::now())) return;
-      const common::Status s =
-          registry_.RecordNodeState(id, st.seen_at, st.replica_gseq, st.outbox);
-      if (!s.ok()) {
-        store_.Failed(s, Clock::now());
-        return;  // still dirty: written when hub.db takes writes again
-      }
-      st.dirty = false;
-    }
+    if (node_states_.dirty() == 0 || !store_.MayTry(Clock::now())) return;
+    // What could not be written stays noted: written when hub.db takes writes again.
+    if (const common::Status s = node_states_.Flush(registry_); !s.ok())
+      store_.Failed(s, Clock::now());
   }
 
   common::Database* db_;  // not owned
@@ -598,7 +439,7 @@ class HubLoop {
   zmq::socket_t* router_;
   zmq::socket_t* xpub_;
   FeedGrants grants_;
-  std::map<std::string, NodeState> node_states_;
+  NodeStates node_states_;
   IngestQueue ingest_;
   FeedFanout fanout_;
   FetchServer fetch_;

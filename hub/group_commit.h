@@ -1,0 +1,103 @@
+// One group commit of PUBLISH frames: their records validated, journaled in
+// one transaction with the audit entries, and the ACK frame each PUBLISH
+// gets once that transaction is durable.
+//
+//   GroupCommit batch({&journal, &audit, &validator, &policy, &registry, &db});
+//   CEN_RETURN_IF_ERROR(batch.Add(routing_id, node, publish_frame));  // error: refuse the frame
+//   batch.Keep(std::move(message));       // queued again if the commit fails
+//   auto replies = batch.Commit();        // nothing acked unless this is ok
+//   for (auto& r : *replies) Send(r.routing_id, r.frame);
+//   fanout.Commit(epoch, batch.candidates(), batch.outcomes());
+//
+// A record the validator refuses is rejected in its ACK slot without reaching
+// the journal; the journal may reject or find a duplicate among the rest.
+// Each publishing node gets one "accepted" audit entry per commit.
+//
+// Not thread-safe: owned by the hub's thread for one commit.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/record_validator.h"
+#include "common/sqlite_db.h"
+#include "common/status.h"
+#include "hub/audit_trail.h"
+#include "hub/ingest_queue.h"
+#include "hub/journal.h"
+#include "hub/node_registry.h"
+#include "hub/scope_policy.h"
+
+namespace cen::hub {
+
+class GroupCommit {
+ public:
+  // What a commit uses; none of it owned.
+  struct Parts {
+    Journal* journal;
+    AuditTrail* audit;  // the hub's queue: its entries go into the commit
+    const common::RecordValidator* validator;
+    const ScopePolicy* policy;     // an alert's audience, for its ACK
+    const NodeRegistry* registry;  // the nodes that audience is drawn from
+    common::Database* db;          // where the audit entries are written
+  };
+  // A reply to send once Commit() succeeded.
+  struct Reply {
+    std::string routing_id;
+    std::string frame;  // an ACK
+  };
+
+  explicit GroupCommit(Parts parts) : parts_(parts) {}
+
+  // Validates the records of one PUBLISH frame from `node` (its authenticated
+  // id) into the batch. `yield` (may be empty) runs every `yield_every`
+  // records, so a large bulk frame makes way for priority frames. An error
+  // is the frame's fault (no "records" array): refuse it; nothing was added.
+  common::Status Add(const std::string& routing_id, const std::string& node, nlohmann::json& frame,
+                     const std::function<void()>& yield = {}, size_t yield_every = 64);
+  // The message a frame came in, queued again by the caller if Commit() fails.
+  void Keep(IngestQueue::Message received) { received_.push_back(std::move(received)); }
+  std::vector<IngestQueue::Message> TakeReceived() { return std::move(received_); }
+
+  bool empty() const { return publishes_.empty(); }
+  size_t publishes() const { return publishes_.size(); }
+  size_t records() const { return candidates_.size(); }
+
+  // Journals the valid records with the audit entries queued before and
+  // those of this commit, in one transaction. On error nothing was journaled
+  // and no entry is lost (queued again); nothing may be acked.
+  common::Result<std::vector<Reply>> Commit();
+
+  // After Commit(): what the feed fans out.
+  const std::vector<Journal::Candidate>& candidates() const { return candidates_; }
+  const std::vector<Journal::Outcome>& outcomes() const { return outcomes_; }
+
+ private:
+  // One PUBLISH frame: its reply slots point either at a journal candidate
+  // or at a rejection decided before the commit.
+  struct Publish {
+    std::string routing_id;
+    std::string node;
+    struct Slot {
+      std::string uuid;
+      int64_t version = 0;
+      int candidate = -1;  // index into candidates_, or -1
+      std::string reason;  // rejection when candidate == -1
+    };
+    std::vector<Slot> slots;
+  };
+  // One "accepted" entry per publishing node, into `to`.
+  void NoteAccepted(const std::vector<Journal::Outcome>& outcomes, AuditTrail* to) const;
+  nlohmann::json AckOf(const Publish::Slot& slot) const;
+
+  Parts parts_;
+  std::vector<Journal::Candidate> candidates_;
+  std::vector<Journal::Outcome> outcomes_;
+  std::vector<Publish> publishes_;
+  std::vector<IngestQueue::Message> received_;
+};
+
+}  // namespace cen::hub

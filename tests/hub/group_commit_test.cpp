@@ -1,0 +1,184 @@
+#include "hub/group_commit.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "common/uuid7.h"
+#include "common/wire_frame.h"
+#include "hub/group_registry.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/keys.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::RecordValidator;
+using cen::common::Uuid7;
+using cen::common::WireFrame;
+using cen::hub::AuditTrail;
+using cen::hub::GroupCommit;
+using cen::hub::GroupRegistry;
+using cen::hub::Journal;
+using cen::hub::NodeRegistry;
+using cen::hub::ScopePolicy;
+using cen::test::RequireOk;
+using nlohmann::json;
+namespace frame = cen::common::frame;
+
+namespace {
+
+// A real hub.db with three registered offices.
+struct Fixture {
+  cen::test::TempDir tmp;
+  cen::common::Database db = cen::test::CreateHubDb(tmp);
+  Journal journal{&db};
+  NodeRegistry registry{&db};
+  GroupRegistry groups{&db};
+  ScopePolicy policy{&groups};
+  RecordValidator validator{cen::common::KeyPolicy::kKeepUnknown};
+  AuditTrail audit;
+  Fixture() {
+    RequireOk(journal.Load());
+    RequireOk(registry.Refresh());
+    for (const char* id : {"eu", "af", "ap"})
+      RequireOk(registry.Allow({id, cen::test::NewPublicKey(), ""}));
+    RequireOk(groups.Refresh());
+  }
+  GroupCommit Batch() {
+    return GroupCommit({&journal, &audit, &validator, &policy, &registry, &db});
+  }
+  // The ACKs of one committed batch of PUBLISH frames, by routing id.
+  std::vector<std::pair<std::string, json>> Commit(GroupCommit& batch) {
+    auto replies = batch.Commit();
+    RequireOk(replies.status());
+    std::vector<std::pair<std::string, json>> out;
+    for (const auto& r : *replies) {
+      auto f = WireFrame::Decode(r.frame);
+      RequireOk(f.status());
+      REQUIRE(WireFrame::Type(*f) == frame::kAck);
+      out.emplace_back(r.routing_id, (*f)["acks"]);
+    }
+    return out;
+  }
+  std::vector<std::string> AuditDetails(const std::string& event) {
+    auto stmt = db.Prepare("SELECT node || ': ' || detail FROM audit WHERE event = ?1 ORDER BY id");
+    RequireOk(stmt.status());
+    stmt->Bind(1, event);
+    std::vector<std::string> out;
+    while (*stmt->Step()) out.push_back(stmt->ColumnText(0));
+    return out;
+  }
+};
+
+json Publish(std::vector<json> records) {
+  return {{"t", frame::kPublish}, {"records", std::move(records)}};
+}
+
+json Seizure(const std::string& ref) { return cen::test::WireSeizure(ref, Uuid7::Generate()); }
+
+}  // namespace
+
+TEST_CASE("GroupCommit acks each PUBLISH slot by slot once its records are durable",
+          "[hub][ingest]") {
+  Fixture f;
+  GroupCommit batch = f.Batch();
+  json invalid = Seizure("S-2");
+  invalid["seizure_date"] = "2026-13-45";
+  const json first = Seizure("S-1");
+  json from_eu = Publish({first, invalid});
+  json from_af = Publish({Seizure("S-3")});
+  RequireOk(batch.Add("rid-eu", "eu", from_eu));
+  RequireOk(batch.Add("rid-af", "af", from_af));
+  CHECK(batch.publishes() == 2);
+  CHECK(batch.records() == 2);   // the invalid one never reaches the journal
+  CHECK(f.journal.head() == 0);  // nothing journaled before Commit
+
+  const auto acks = f.Commit(batch);
+  CHECK(f.journal.head() == 2);
+  REQUIRE(acks.size() == 2);
+  CHECK(acks[0].first == "rid-eu");
+  REQUIRE(acks[0].second.size() == 2);
+  CHECK(acks[0].second[0]["uuid"] == first["uuid"]);
+  CHECK(acks[0].second[0]["status"] == "NEW");
+  CHECK(acks[0].second[0]["gseq"] == 1);
+  CHECK(acks[0].second[1]["status"] == "REJECTED");
+  CHECK_THAT(acks[0].second[1]["reason"].get<std::string>(), Catch::Contains("seizure_date"));
+  CHECK(acks[1].first == "rid-af");
+  CHECK(acks[1].second[0]["gseq"] == 2);
+  // What the feed fans out: the journal's outcome for each candidate.
+  REQUIRE(batch.outcomes().size() == 2);
+  CHECK(batch.outcomes()[1].verdict == Journal::Verdict::kNew);
+
+  // One audit entry per publishing node, in the same transaction.
+  const auto accepted = f.AuditDetails("accepted");
+  CHECK(accepted == std::vector<std::string>{"af: 1 new (gseq 2..2), 0 duplicate, 0 rejected",
+                                             "eu: 1 new (gseq 1..1), 0 duplicate, 1 rejected"});
+
+  SECTION("a record sent again is acked DUP with the gseq it has") {
+    GroupCommit again = f.Batch();
+    json resend = Publish({first});
+    RequireOk(again.Add("rid-eu2", "eu", resend));
+    const auto dup = f.Commit(again);
+    CHECK(dup[0].second[0]["status"] == "DUP");
+    CHECK(dup[0].second[0]["gseq"] == 1);
+    CHECK(f.journal.head() == 2);
+  }
+}
+
+TEST_CASE("GroupCommit names an alert's audience in its ACK", "[hub][ingest]") {
+  Fixture f;
+  GroupCommit batch = f.Batch();
+  json publish = Publish({cen::test::WireAlert("A-1", Uuid7::Generate()), Seizure("S-1")});
+  RequireOk(batch.Add("rid", "eu", publish));
+  const auto acks = f.Commit(batch);
+  REQUIRE(acks[0].second.size() == 2);
+  CHECK(acks[0].second[0]["audience"] == json({"af", "ap"}));  // every office but the origin
+  CHECK_FALSE(acks[0].second[1].contains("audience"));         // seizures have none
+}
+
+TEST_CASE("GroupCommit refuses a PUBLISH without records and adds nothing", "[hub][ingest]") {
+  Fixture f;
+  GroupCommit batch = f.Batch();
+  json broken = {{"t", frame::kPublish}, {"records", "not a list"}};
+  const auto s = batch.Add("rid", "eu", broken);
+  CHECK_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("records"));
+  CHECK(batch.empty());
+}
+
+TEST_CASE("GroupCommit lets priority work in every few records of a bulk frame", "[hub][ingest]") {
+  Fixture f;
+  GroupCommit batch = f.Batch();
+  std::vector<json> records;
+  for (int i = 0; i < 10; ++i) records.push_back(Seizure("S-" + std::to_string(i)));
+  json publish = Publish(records);
+  int yields = 0;
+  RequireOk(batch.Add(
+      "rid", "eu", publish, [&] { ++yields; }, 4));
+  CHECK(yields == 2);  // before records 4 and 8
+}
+
+TEST_CASE("GroupCommit acks nothing when the commit fails and keeps what came in",
+          "[hub][ingest]") {
+  Fixture f;
+  f.audit.Note(AuditTrail::kConnect, "eu", "queued before the commit");
+  GroupCommit batch = f.Batch();
+  json publish = Publish({Seizure("S-1")});
+  RequireOk(batch.Add("rid", "eu", publish));
+  batch.Keep({});                               // the message the frame came in
+  RequireOk(f.db.Exec("PRAGMA query_only=1"));  // every write fails, as on a full disk
+  auto replies = batch.Commit();
+  CHECK_FALSE(replies.ok());
+  CHECK(f.journal.head() == 0);
+  CHECK(batch.TakeReceived().size() == 1);  // the caller queues it again
+  CHECK(f.audit.HasPending());              // the earlier entry was not lost
+
+  RequireOk(f.db.Exec("PRAGMA query_only=0"));
+  GroupCommit retry = f.Batch();
+  json again = Publish({Seizure("S-2")});
+  RequireOk(retry.Add("rid", "eu", again));
+  const auto acks = f.Commit(retry);
+  CHECK(acks[0].second[0]["gseq"] == 1);
+  CHECK(f.AuditDetails("connect").size() == 1);
+}
