@@ -313,7 +313,7 @@ class AgentLoop {
 
   common::Status HandleHubFrame(json& f) {
     const std::string type = WireFrame::Type(f);
-    if (type == frame::kAck) return OnAck(f);
+    if (type == frame::kAck) return sender_.OnAckFrame(f);
     if (type == frame::kWelcome) return OnWelcome(f);
     if (type == frame::kPong) {
       if (auto h = WireFrame::GetInt(f, "head"); h.ok()) fetches_.NoteHead(*h);
@@ -348,32 +348,6 @@ class AgentLoop {
     link_.Subscribe(node_id, static_cast<int>(*feed_port));
     fetches_.Connected(*head, SteadyClock::now());
     return common::Status::Ok();
-  }
-
-  common::Status OnAck(json& f) {
-    auto acks = WireFrame::TakeArray(f, "acks");
-    if (!acks.ok()) return common::Status::Ok();
-    std::vector<Outbox::Ack> done;
-    for (const auto& a : *acks) {
-      if (!a.is_object()) continue;
-      Outbox::Ack ack{WireFrame::StringOr(a, "uuid", ""), WireFrame::IntOr(a, "version", 0), false,
-                      0, ""};
-      const std::string verdict = WireFrame::StringOr(a, "status", "");
-      if (verdict == "NEW" || verdict == "DUP") {
-        ack.accepted = true;
-        ack.gseq = WireFrame::IntOr(a, "gseq", 0);
-        if (const auto audience = a.find("audience"); audience != a.end() && audience->is_array()) {
-          for (const auto& office : *audience) {
-            if (office.is_string()) ack.audience.push_back(office.get<std::string>());
-          }
-        }
-      } else {
-        ack.reason = WireFrame::StringOr(a, "reason", "rejected by the hub");
-        spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);
-      }
-      done.push_back(std::move(ack));
-    }
-    return sender_.OnAcks(done);
   }
 
   // Reads a bounded number of feed messages into the applier; past

@@ -88,4 +88,31 @@ void OutboxSender::Forget() {
   dirty_ = true;
 }
 
+common::Status OutboxSender::OnAckFrame(nlohmann::json& frame) {
+  using common::WireFrame;
+  auto acks = WireFrame::TakeArray(frame, "acks");
+  if (!acks.ok()) return common::Status::Ok();
+  std::vector<Outbox::Ack> done;
+  for (const auto& a : *acks) {
+    if (!a.is_object()) continue;
+    Outbox::Ack ack{WireFrame::StringOr(a, "uuid", ""), WireFrame::IntOr(a, "version", 0), false, 0,
+                    ""};
+    const std::string verdict = WireFrame::StringOr(a, "status", "");
+    if (verdict == "NEW" || verdict == "DUP") {
+      ack.accepted = true;
+      ack.gseq = WireFrame::IntOr(a, "gseq", 0);
+      if (const auto audience = a.find("audience"); audience != a.end() && audience->is_array()) {
+        for (const auto& office : *audience) {
+          if (office.is_string()) ack.audience.push_back(office.get<std::string>());
+        }
+      }
+    } else {
+      ack.reason = WireFrame::StringOr(a, "reason", "rejected by the hub");
+      spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);
+    }
+    done.push_back(std::move(ack));
+  }
+  return OnAcks(done);
+}
+
 }  // namespace cen::node

@@ -8,7 +8,7 @@
 //   OutboxSender sender(&outbox, config.window, config.batch);
 //   sender.MarkDirty();                                    // records were queued
 //   CEN_RETURN_IF_ERROR(sender.Pump([&](const std::string& frame) { return Send(frame); }));
-//   CEN_RETURN_IF_ERROR(sender.OnAcks(acks));              // from an ACK frame
+//   CEN_RETURN_IF_ERROR(sender.OnAckFrame(ack));            // an ACK frame from the hub
 //   if (sender.AckOverdue(now, 15s)) sender.Forget();     // resend what is unsettled
 //
 // Not thread-safe: owned by the agent's thread.
@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -42,6 +43,11 @@ class OutboxSender {
   common::Status Pump(const SendFn& send);
   // Settles the hub's verdicts in the outbox (durably) and frees the window.
   common::Status OnAcks(const std::vector<Outbox::Ack>& acks);
+  // OnAcks() for the verdicts of an ACK frame: NEW and DUP are accepted (with
+  // their gseq and, for an own alert, its audience), anything else rejected
+  // with the hub's reason (logged). Entries that are not objects are
+  // skipped; a frame without "acks" settles nothing.
+  common::Status OnAckFrame(nlohmann::json& frame);
   // Forgets what is in flight: everything unsettled is offered again.
   void Forget();
   // Records are in flight and no ACK came for `timeout`.

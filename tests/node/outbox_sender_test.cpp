@@ -154,3 +154,46 @@ TEST_CASE("OutboxSender offers everything unsettled again after Forget", "[node]
   CHECK(*size == 0);
   CHECK(sender.in_flight() == 0);
 }
+
+TEST_CASE("OutboxSender settles an ACK frame verdict by verdict", "[node][sender]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  auto queued = outbox.Enqueue(Seizures(0, 4));
+  RequireOk(queued.status());
+  OutboxSender sender(&outbox, /*window=*/10, /*batch=*/10);
+  Wire wire;
+  RequireOk(sender.Pump(wire.Fn()));
+  REQUIRE(sender.in_flight() == 4);
+  const auto& q = *queued;
+  json ack = {{"t", "ACK"},
+              {"acks",
+               {{{"uuid", q[0].uuid}, {"version", 1}, {"status", "NEW"}, {"gseq", 7}},
+                {{"uuid", q[1].uuid}, {"version", 1}, {"status", "DUP"}, {"gseq", 3}},
+                {{"uuid", q[2].uuid},
+                 {"version", 1},
+                 {"status", "REJECTED"},
+                 {"reason", "unit: must be one of KGM"}},
+                "not an object"}}};
+  RequireOk(sender.OnAckFrame(ack));
+  CHECK(sender.in_flight() == 1);  // S-3 is still waiting for its verdict
+  auto size = outbox.Size();
+  RequireOk(size.status());
+  CHECK(*size == 1);
+  auto stmt = db.Prepare(
+      "SELECT ref, status, coalesce(gseq, -1), coalesce(reason, '') FROM own_records "
+      "ORDER BY ref");
+  RequireOk(stmt.status());
+  std::vector<std::string> rows;
+  while (*stmt->Step()) {
+    rows.push_back(stmt->ColumnText(0) + " " + stmt->ColumnText(1) + " " +
+                   std::to_string(stmt->ColumnInt(2)) + " " + stmt->ColumnText(3));
+  }
+  CHECK(rows == std::vector<std::string>{"S-0 accepted 7 ", "S-1 accepted 3 ",
+                                         "S-2 rejected -1 unit: must be one of KGM",
+                                         "S-3 queued -1 "});
+
+  json empty = {{"t", "ACK"}};  // no "acks": nothing settled, nothing fails
+  RequireOk(sender.OnAckFrame(empty));
+  CHECK(sender.in_flight() == 1);
+}
