@@ -13,14 +13,15 @@
 #include "common/check_digits.h"
 #include "common/clock.h"
 #include "common/code_lists.h"
+#include "common/record_fields.h"
 #include "common/utf8.h"
 #include "common/uuid7.h"
 
 // How the checks run: one Checker per Validate() call walks the fields in a
 // fixed order (the envelope, then the fields of the record's kind in the order
-// of kSeizureFields / kAlertFields, then unknown keys by name), so the same record always
-// yields the same errors in the same order. A check never reads a value before
-// testing its JSON type, so nlohmann never throws type_error here.
+// of the field table (common/record_fields.h), then unknown keys by name), so the same record
+// always yields the same errors in the same order. A check never reads a value before testing its
+// JSON type, so nlohmann never throws type_error here.
 //
 // Besides filling in defaults, Validate() rewrites one value in place: an IMO
 // number ("IMO 9074729", or the JSON integer 9074729) becomes its seven digits
@@ -32,14 +33,17 @@ namespace {
 using nlohmann::json;
 
 // Lengths are counted in Unicode code points.
-constexpr size_t kMaxRef = 64;
-constexpr size_t kMaxHandlingNote = 1000;
-constexpr size_t kMaxDescription = 4000;
-constexpr size_t kMaxLocation = 200;
-constexpr size_t kMaxConcealment = 1000;
-constexpr size_t kMaxConveyance = 200;
-constexpr size_t kMaxTitle = 200;
-constexpr size_t kMaxBody = 16000;
+// Those of top-level fields come from the field table.
+constexpr size_t kMaxRef = RecordFields::MaxChars("ref");
+constexpr size_t kMaxHandlingNote = RecordFields::MaxChars("handling_note");
+constexpr size_t kMaxDescription = RecordFields::MaxChars("description");
+constexpr size_t kMaxLocation = RecordFields::MaxChars("location");
+constexpr size_t kMaxConcealment = RecordFields::MaxChars("concealment");
+constexpr size_t kMaxConveyance = RecordFields::MaxChars("conveyance");
+constexpr size_t kMaxTitle = RecordFields::MaxChars("title");
+constexpr size_t kMaxBody = RecordFields::MaxChars("body");
+static_assert(kMaxRef > 0 && kMaxHandlingNote > 0 && kMaxDescription > 0 && kMaxLocation > 0 &&
+              kMaxConcealment > 0 && kMaxConveyance > 0 && kMaxTitle > 0 && kMaxBody > 0);
 constexpr size_t kMaxCompany = 200;
 constexpr size_t kMaxScopeName = 32;
 constexpr size_t kMaxNodeId = 64;
@@ -50,29 +54,12 @@ constexpr std::string_view kHandlingCodes[] = {"H0", "H1", "H2", "H3"};
 constexpr std::string_view kSourceEvals[] = {"A", "B", "C", "X"};
 constexpr std::string_view kGenders[] = {"M", "F", "U"};
 
-// Top-level keys every record may carry, then those of each kind, in check order.
-// clang-format off
-constexpr std::string_view kEnvelopeFields[] = {
-    "kind", "ref", "uuid", "version", "origin", "gseq", "received_at", "scope", "handling",
-    "handling_note", "source_eval", "info_eval", "lang"};
-constexpr std::string_view kSeizureFields[] = {
-    "seizure_date", "reporting_country", "commodity", "description", "quantity", "unit",
-    "hs_code", "location", "locode", "lat", "lon", "location_type", "direction", "detection",
-    "concealment", "transport_mode", "conveyance", "containers", "vessel_imo", "departure",
-    "destination", "transit", "value", "currency", "offenders"};
-constexpr std::string_view kAlertFields[] = {
-    "title", "body", "priority", "msg_type", "references", "issued_at", "expires_at",
-    "commodity", "indicators"};
-constexpr std::string_view kReceiptFields[] = {"alert", "action", "at", "by", "note", "hit"};
-// clang-format on
 constexpr std::string_view kReceiptActions[] = {"delivered", "seen", "actioned", "no-trace", "hit"};
 constexpr std::string_view kHitFields[] = {"record", "indicator", "value"};
 constexpr size_t kMaxReceiptBy = 64;
 constexpr size_t kMaxReceiptNote = 1000;
 constexpr size_t kMaxHitValue = 200;
 constexpr std::string_view kOffenderFields[] = {"nationality", "gender", "age"};
-constexpr std::string_view kIndicatorFields[] = {"containers", "vessel_imo", "companies", "routes",
-                                                 "hs_codes"};
 
 bool Contains(std::span<const std::string_view> list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
@@ -715,7 +702,7 @@ class Checker {
     if (indicator == details->end()) {
       Fail("hit.indicator", "required");
     } else {
-      OneOf("hit.indicator", *indicator, kIndicatorFields);
+      OneOf("hit.indicator", *indicator, RecordFields::Names(FieldGroup::kIndicator));
     }
     const auto value = details->find("value");
     if (value == details->end()) {
@@ -773,7 +760,7 @@ class Checker {
     }
     if (policy_ == KeyPolicy::kRefuseUnknown) {
       for (const auto& [key, unused] : indicators.items()) {
-        if (!Contains(kIndicatorFields, key)) {
+        if (!Contains(RecordFields::Names(FieldGroup::kIndicator), key)) {
           Fail("indicators." + Utf8::Printable(key), "unknown field");
         }
       }
@@ -794,21 +781,23 @@ class Checker {
 
   void CheckUnknownKeys(Kind kind) {
     using Fields = std::span<const std::string_view>;
-    const Fields own = kind == Kind::kSeizure ? Fields(kSeizureFields)
-                       : kind == Kind::kAlert ? Fields(kAlertFields)
-                                              : Fields(kReceiptFields);
-    const Fields other = kind == Kind::kSeizure ? Fields(kAlertFields) : Fields(kSeizureFields);
+    const Fields envelope = RecordFields::Names(FieldGroup::kEnvelope);
+    const Fields own = RecordFields::Names(kind == Kind::kSeizure ? FieldGroup::kSeizure
+                                           : kind == Kind::kAlert ? FieldGroup::kAlert
+                                                                  : FieldGroup::kReceipt);
+    const Fields other =
+        RecordFields::Names(kind == Kind::kSeizure ? FieldGroup::kAlert : FieldGroup::kSeizure);
     if (policy_ == KeyPolicy::kKeepUnknown) {
       // Kept and relayed to every replica in scope, which stores records as
       // JSON: text JSON cannot carry is refused here, naming the key.
       for (const auto& [key, value] : record_.items()) {
-        if (Contains(kEnvelopeFields, key) || Contains(own, key)) continue;
+        if (Contains(envelope, key) || Contains(own, key)) continue;
         if (!AllTextIsUtf8(value)) Fail(Utf8::Printable(key), "must be valid UTF-8");
       }
       return;
     }
     for (const auto& [key, unused] : record_.items()) {
-      if (Contains(kEnvelopeFields, key) || Contains(own, key)) continue;
+      if (Contains(envelope, key) || Contains(own, key)) continue;
       if (Contains(other, key)) {
         Fail(key,
              kind == Kind::kSeizure ? "unknown field for a seizure" : "unknown field for an alert");
@@ -844,11 +833,6 @@ std::vector<FieldError> RecordValidator::Validate(nlohmann::json& record) const 
   const int64_t latest_day = day.value_or(std::numeric_limits<int64_t>::max() - 1) + 1;
   return Checker(record, policy_, latest_day, std::move(today)).Run();
 }
-
-std::span<const std::string_view> RecordValidator::EnvelopeFields() { return kEnvelopeFields; }
-std::span<const std::string_view> RecordValidator::SeizureFields() { return kSeizureFields; }
-std::span<const std::string_view> RecordValidator::AlertFields() { return kAlertFields; }
-std::span<const std::string_view> RecordValidator::ReceiptFields() { return kReceiptFields; }
 
 std::optional<int64_t> RecordValidator::TimestampMillis(std::string_view text) {
   const std::optional<Instant> instant = ParseRfc3339(text);

@@ -48,13 +48,6 @@ class RecordValidator {
   // Returns every problem found, in field order; empty means valid.
   std::vector<FieldError> Validate(nlohmann::json& record) const;
 
-  // The canonical top-level field names, in documented order: those every
-  // record may carry, then those of each kind.
-  static std::span<const std::string_view> EnvelopeFields();
-  static std::span<const std::string_view> SeizureFields();
-  static std::span<const std::string_view> AlertFields();
-  static std::span<const std::string_view> ReceiptFields();
-
   // An RFC 3339 timestamp with a zone ("2026-11-28T10:00:00Z",
   // "...T12:00:00.250+02:00") as Unix milliseconds; nullopt if malformed.
   static std::optional<int64_t> TimestampMillis(std::string_view text);

@@ -1,7 +1,10 @@
 #include "node/agent/replica.h"
 
 #include <algorithm>
+#include <span>
 #include <tuple>
+
+#include "common/record_fields.h"
 
 namespace cen::node {
 
@@ -9,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-std::optional<std::string> Text(const json& rec, const char* key) {
+std::optional<std::string> Text(const json& rec, std::string_view key) {
   auto it = rec.find(key);
   if (it == rec.end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();
@@ -40,8 +43,9 @@ std::optional<std::string_view> EventDate(const common::MsgpackMap& rec, std::st
   return std::nullopt;
 }
 
-// The free-text columns of records_fts, in order.
-constexpr const char* kTextFields[] = {"description", "location", "concealment", "title", "body"};
+// The free-text columns of records_fts, in order: the field table's
+// searched fields (node_schema_test checks that they match).
+std::span<const std::string_view> TextFields() { return common::RecordFields::Searched(); }
 
 // The columns of `records` that make a record's record_countries rows, in
 // this order, for SELECT lists.
@@ -281,7 +285,8 @@ common::Status Replica::Retire(Statements& st, const Held& held) {
     // A contentless full-text table forgets a row only when told its text.
     st.delete_text.Bind(1, held.gseq);
     int column = 2;
-    for (const char* field : kTextFields) BindOptional(st.delete_text, column++, Text(old, field));
+    for (const std::string_view field : TextFields())
+      BindOptional(st.delete_text, column++, Text(old, field));
     CEN_RETURN_IF_ERROR(st.delete_text.Run());
   }
   CEN_RETURN_IF_ERROR(st.delete_pending.Bind(1, held.gseq).Run());
@@ -354,7 +359,8 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
   ++countries_pending_hint_;
   st.insert_text.Bind(1, gseq);
   int column = 2;
-  for (const char* field : kTextFields) BindOptional(st.insert_text, column++, rec.Text(field));
+  for (const std::string_view field : TextFields())
+    BindOptional(st.insert_text, column++, rec.Text(field));
   return st.insert_text.Run();
 }
 

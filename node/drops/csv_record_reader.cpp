@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/csv_writer.h"
+#include "common/record_fields.h"
 #include "common/utf8.h"
 
 namespace cen::node {
@@ -13,41 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-enum Type : int {
-  kText,       // as written
-  kCode,       // a code or date: surrounding spaces dropped
-  kNumber,     // a JSON number; an integer when written without point or exponent
-  kInteger,    // a JSON integer
-  kList,       // items joined with ';'
-  kRoutes,     // routes joined with ';', each country joined with '>'
-  kOffenders,  // NAT/GENDER/AGE items joined with ';'
-};
-
-struct ColumnSpec {
-  std::string_view name;
-  Type type;
-};
-
-// clang-format off
-constexpr ColumnSpec kColumns[] = {
-    {"kind", kCode}, {"ref", kText}, {"uuid", kCode}, {"scope", kCode}, {"handling", kCode},
-    {"handling_note", kText}, {"source_eval", kCode}, {"info_eval", kInteger}, {"lang", kCode},
-    // seizure
-    {"seizure_date", kCode}, {"reporting_country", kCode}, {"commodity", kCode},
-    {"description", kText}, {"quantity", kNumber}, {"unit", kCode}, {"hs_code", kCode},
-    {"location", kText}, {"locode", kCode}, {"lat", kNumber}, {"lon", kNumber},
-    {"location_type", kCode}, {"direction", kCode}, {"detection", kCode},
-    {"concealment", kText}, {"transport_mode", kInteger}, {"conveyance", kText},
-    {"containers", kList}, {"vessel_imo", kCode}, {"departure", kCode}, {"destination", kCode},
-    {"transit", kList}, {"value", kNumber}, {"currency", kCode}, {"offenders", kOffenders},
-    // alert
-    {"title", kText}, {"body", kText}, {"priority", kCode}, {"msg_type", kCode},
-    {"references", kList}, {"issued_at", kCode}, {"expires_at", kCode},
-    {"indicators.containers", kList}, {"indicators.vessel_imo", kList},
-    {"indicators.companies", kList}, {"indicators.routes", kRoutes},
-    {"indicators.hs_codes", kList},
-};
-// clang-format on
 constexpr std::string_view kRequiredColumns[] = {"kind", "ref"};
 constexpr std::string_view kIndicatorsPrefix = "indicators.";
 
@@ -103,9 +69,11 @@ bool CsvRecordReader::Start(std::vector<DropIssue>& issues) {
   header_.assign(cells.begin(), cells.end());
   for (size_t i = 0; i < header_.size(); ++i) {
     const std::string name(Trim(header_[i]));
-    const auto spec = std::find_if(std::begin(kColumns), std::end(kColumns),
-                                   [&](const ColumnSpec& c) { return c.name == name; });
-    if (spec == std::end(kColumns)) {
+    const auto fields = common::RecordFields::All();
+    const auto spec = std::find_if(fields.begin(), fields.end(), [&](const common::FieldSpec& f) {
+      return f.csv != common::CsvCell::kNone && common::RecordFields::CsvColumn(f) == name;
+    });
+    if (spec == fields.end()) {
       const std::string shown = common::Utf8::IsValid(name) ? name : "(not UTF-8)";
       issues.push_back({csv_.line(), i + 1, shown.empty() ? "(header)" : shown,
                         "unknown column; the header names canonical fields (cen-node drop "
@@ -119,7 +87,7 @@ bool CsvRecordReader::Start(std::vector<DropIssue>& issues) {
              "column given twice (also column " + std::to_string(ColumnOf(name)) + ")"});
       }
     }
-    columns_.push_back({name, spec->type});
+    columns_.push_back({name, spec->csv});
   }
   for (const std::string_view required : kRequiredColumns) {
     if (ColumnOf(required) == 0) {
@@ -150,22 +118,24 @@ void CsvRecordReader::Convert(size_t column, const std::string& cell, json& reco
     return;
   }
   json value;
-  switch (static_cast<Type>(c.type)) {
-    case kText:
+  using common::CsvCell;
+  switch (c.type) {
+    case CsvCell::kNone:  // never a column
+    case CsvCell::kText:
       value = cell;
       break;
-    case kCode:
+    case CsvCell::kCode:
       value = Trim(cell);
       break;
-    case kNumber:
-    case kInteger:
-      value = Number(Trim(cell), c.type == kInteger);
+    case CsvCell::kNumber:
+    case CsvCell::kInteger:
+      value = Number(Trim(cell), c.type == CsvCell::kInteger);
       break;
-    case kList:
+    case CsvCell::kList:
       value = json::array();
       Split(cell, ';', [&](std::string_view item) { value.push_back(item); });
       break;
-    case kRoutes:
+    case CsvCell::kRoutes:
       value = json::array();
       Split(cell, ';', [&](std::string_view route) {
         json countries = json::array();
@@ -173,7 +143,7 @@ void CsvRecordReader::Convert(size_t column, const std::string& cell, json& reco
         value.push_back(std::move(countries));
       });
       break;
-    case kOffenders:
+    case CsvCell::kOffenders:
       value = json::array();
       Split(cell, ';', [&](std::string_view item) {
         std::vector<std::string_view> parts;

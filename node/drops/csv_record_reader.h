@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/record_fields.h"
 #include "node/drops/csv_reader.h"
 #include "node/drops/drop_record_reader.h"
 
@@ -40,7 +41,7 @@ class CsvRecordReader : public DropRecordReader {
  private:
   struct Column {
     std::string name;
-    int type;  // index into the column table's types
+    common::CsvCell type;
   };
   void Convert(size_t column, const std::string& cell, nlohmann::json& record,
                std::vector<DropIssue>& issues) const;

@@ -3,14 +3,15 @@
 #include <cmath>
 #include <cstdio>
 
-#include "common/record_validator.h"
+#include "common/record_fields.h"
 
 namespace cen::node {
 
 using nlohmann::json;
 
 std::vector<std::string> RecordFormat::CsvColumns(const std::vector<std::string>& kinds) {
-  using common::RecordValidator;
+  using common::FieldGroup;
+  using common::RecordFields;
   const bool all = kinds.empty();
   auto wants = [&](const char* kind) {
     return all || std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
@@ -22,9 +23,9 @@ std::vector<std::string> RecordFormat::CsvColumns(const std::vector<std::string>
         columns.emplace_back(name);
     }
   };
-  add(RecordValidator::EnvelopeFields());
-  if (wants("seizure")) add(RecordValidator::SeizureFields());
-  if (wants("alert")) add(RecordValidator::AlertFields());
+  add(RecordFields::Names(FieldGroup::kEnvelope));
+  if (wants("seizure")) add(RecordFields::Names(FieldGroup::kSeizure));
+  if (wants("alert")) add(RecordFields::Names(FieldGroup::kAlert));
   return columns;
 }
 

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/record_fields.h"
 #include "node/agent/hook_runner.h"
 #include "node/agent/replica.h"
 #include "tests/test_support/databases.h"
@@ -152,4 +153,16 @@ TEST_CASE("A schema 5 node.db is upgraded in place: record_dates written, nothin
   auto tobacco = db->QueryInt("SELECT count(*) FROM record_dates WHERE commodity = 'tobacco'");
   REQUIRE(tobacco.ok());
   CHECK(**tobacco == 1);
+}
+
+TEST_CASE("The replica's full-text columns are the field table's searched fields",
+          "[node][schema]") {
+  TempDir tmp;
+  Database db = cen::test::CreateNodeDb(tmp);
+  auto stmt = db.Prepare("SELECT name FROM pragma_table_info('records_fts') ORDER BY cid");
+  RequireOk(stmt.status());
+  std::vector<std::string> columns;
+  while (*stmt->Step()) columns.push_back(stmt->ColumnText(0));
+  const auto searched = cen::common::RecordFields::Searched();
+  CHECK(columns == std::vector<std::string>(searched.begin(), searched.end()));
 }

@@ -1,0 +1,153 @@
+// Every field a record carries at its top level, in one table: which records
+// carry it, how a data drop's CSV cell becomes its value, its longest text,
+// whether `cen-query --text` searches it, and the example the drop template
+// shows. The validator's known keys (and the order it checks them in), the
+// CSV drop reader's columns, the drop template, the CSV export's columns and
+// the replica's full-text columns are all read from here, so a new field is
+// one new row.
+//
+//   for (const FieldSpec& f : RecordFields::Of(FieldGroup::kSeizure)) ...
+//   constexpr size_t kMaxTitle = RecordFields::MaxChars("title");
+//
+// Nested fields (offenders, indicators' items, hits) keep their own checks in
+// the validator; an alert's indicator lists are rows here too (group
+// kIndicator) because a CSV drop gives each one a column, "indicators.NAME".
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cen::common {
+
+enum class FieldGroup {
+  kEnvelope,   // every record
+  kSeizure,    // kind "seizure"
+  kAlert,      // kind "alert"
+  kReceipt,    // kind "receipt"
+  kIndicator,  // an alert's "indicators" object
+};
+
+// How a CSV drop's cell becomes the field's value.
+enum class CsvCell {
+  kNone,       // not a CSV column
+  kText,       // as written
+  kCode,       // a code, date or time: surrounding spaces dropped
+  kNumber,     // a JSON number; an integer when written without point or exponent
+  kInteger,    // a JSON integer
+  kList,       // items joined with ';'
+  kRoutes,     // routes joined with ';', each country joined with '>'
+  kOffenders,  // NATIONALITY/GENDER/AGE items joined with ';'
+};
+
+struct FieldSpec {
+  std::string_view name;
+  FieldGroup group;
+  CsvCell csv = CsvCell::kNone;
+  // Free text: the longest value, in Unicode code points (0: not free text).
+  size_t max_chars = 0;
+  bool searched = false;  // in the replica's full-text index
+  // The drop template's example cell; nullptr: not in the template.
+  const char* example = nullptr;
+};
+
+namespace record_fields_detail {
+using enum FieldGroup;
+using enum CsvCell;
+// In check order within each group; the groups in this order.
+// clang-format off
+inline constexpr FieldSpec kTable[] = {
+    {"kind", kEnvelope, kCode, 0, false, ""},
+    {"ref", kEnvelope, kText, 64, false, ""},
+    {"uuid", kEnvelope, kCode},
+    {"version", kEnvelope},
+    {"origin", kEnvelope},
+    {"gseq", kEnvelope},
+    {"received_at", kEnvelope},
+    {"scope", kEnvelope, kCode, 0, false, "global"},
+    {"handling", kEnvelope, kCode, 0, false, "H0"},
+    {"handling_note", kEnvelope, kText, 1000, false, ""},
+    {"source_eval", kEnvelope, kCode, 0, false, "B"},
+    {"info_eval", kEnvelope, kInteger, 0, false, "2"},
+    {"lang", kEnvelope, kCode, 0, false, "en"},
+
+    {"seizure_date", kSeizure, kCode, 0, false, "2026-03-14"},
+    {"reporting_country", kSeizure, kCode, 0, false, "FR"},
+    {"commodity", kSeizure, kCode, 0, false, "drugs"},
+    {"description", kSeizure, kText, 4000, true,
+     "Cocaine in 12 packages hidden in banana boxes, \"Premium\" brand"},
+    {"quantity", kSeizure, kNumber, 0, false, "12.5"},
+    {"unit", kSeizure, kCode, 0, false, "KGM"},
+    {"hs_code", kSeizure, kCode, 0, false, "293972"},
+    {"location", kSeizure, kText, 200, true, "Le Havre"},
+    {"locode", kSeizure, kCode, 0, false, "FRLEH"},
+    {"lat", kSeizure, kNumber, 0, false, "49.4833"},
+    {"lon", kSeizure, kNumber, 0, false, "0.1"},
+    {"location_type", kSeizure, kCode, 0, false, "seaport"},
+    {"direction", kSeizure, kCode, 0, false, "import"},
+    {"detection", kSeizure, kCode, 0, false, "x_ray"},
+    {"concealment", kSeizure, kText, 1000, true, "False floor of a reefer container"},
+    {"transport_mode", kSeizure, kInteger, 0, false, "1"},
+    {"conveyance", kSeizure, kText, 200, false, "MV Example"},
+    {"containers", kSeizure, kList, 0, false, "CSQU3054383"},
+    {"vessel_imo", kSeizure, kCode, 0, false, "9074729"},
+    {"departure", kSeizure, kCode, 0, false, "EC"},
+    {"destination", kSeizure, kCode, 0, false, "FR"},
+    {"transit", kSeizure, kList, 0, false, "PA;ES"},
+    {"value", kSeizure, kNumber, 0, false, "250000"},
+    {"currency", kSeizure, kCode, 0, false, "EUR"},
+    {"offenders", kSeizure, kOffenders, 0, false, "EC/M/34;FR/F/"},
+
+    {"title", kAlert, kText, 200, true, "Cocaine in banana boxes from Ecuador"},
+    {"body", kAlert, kText, 16000, true,
+     "Reefer containers of bananas from Guayaquil via Panama: false floors. Check the listed "
+     "containers and vessel."},
+    {"priority", kAlert, kCode, 0, false, "high"},
+    {"msg_type", kAlert, kCode, 0, false, "alert"},
+    {"references", kAlert, kList, 0, false, ""},
+    {"issued_at", kAlert, kCode, 0, false, "2026-03-15T09:00:00Z"},
+    {"expires_at", kAlert, kCode, 0, false, "2026-06-15T00:00:00Z"},
+    {"commodity", kAlert, kCode, 0, false, "drugs"},
+    {"indicators", kAlert},
+
+    {"containers", kIndicator, kList, 0, false, "CSQU3054383"},
+    {"vessel_imo", kIndicator, kList, 0, false, "9074729"},
+    {"companies", kIndicator, kList, 0, false, "Example Fruit Export SA"},
+    {"routes", kIndicator, kRoutes, 0, false, "EC>PA>ES>FR"},
+    {"hs_codes", kIndicator, kList, 0, false, "080390"},
+
+    {"alert", kReceipt},
+    {"action", kReceipt},
+    {"at", kReceipt},
+    {"by", kReceipt},
+    {"note", kReceipt},
+    {"hit", kReceipt},
+};
+// clang-format on
+}  // namespace record_fields_detail
+
+class RecordFields {
+ public:
+  static constexpr std::span<const FieldSpec> All() { return record_fields_detail::kTable; }
+  // The rows of one group, in check order.
+  static std::span<const FieldSpec> Of(FieldGroup group);
+  // Their names.
+  static std::span<const std::string_view> Names(FieldGroup group);
+  // The longest text `name` (a top-level field) may hold; 0 when it is not
+  // free text or not in the table.
+  static constexpr size_t MaxChars(std::string_view name) {
+    for (const FieldSpec& f : All()) {
+      if (f.name == name && f.group != FieldGroup::kIndicator) return f.max_chars;
+    }
+    return 0;
+  }
+  // The field's column in a CSV drop: its name, "indicators.NAME" for an
+  // indicator list.
+  static std::string CsvColumn(const FieldSpec& field);
+  // The full-text fields, in the replica's column order.
+  static std::span<const std::string_view> Searched();
+};
+
+}  // namespace cen::common

@@ -1,0 +1,76 @@
+#include "common/record_fields.h"
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <set>
+#include <string>
+
+#include "common/record_validator.h"
+
+using cen::common::CsvCell;
+using cen::common::FieldGroup;
+using cen::common::FieldSpec;
+using cen::common::KeyPolicy;
+using cen::common::RecordFields;
+using cen::common::RecordValidator;
+using nlohmann::json;
+
+TEST_CASE("RecordFields: a field's CSV column reads one way and names one field per kind",
+          "[common][fields]") {
+  std::map<std::string, CsvCell> cells;
+  for (const FieldSpec& f : RecordFields::All()) {
+    if (f.csv == CsvCell::kNone) continue;
+    const auto [it, fresh] = cells.emplace(RecordFields::CsvColumn(f), f.csv);
+    CAPTURE(f.name);
+    CHECK(it->second == f.csv);  // "commodity" of seizures and alerts alike
+  }
+  CHECK(cells.at("indicators.routes") == CsvCell::kRoutes);
+  CHECK(cells.at("info_eval") == CsvCell::kInteger);
+  for (const FieldGroup g : {FieldGroup::kEnvelope, FieldGroup::kSeizure, FieldGroup::kAlert,
+                             FieldGroup::kReceipt, FieldGroup::kIndicator}) {
+    std::set<std::string_view> names;
+    for (const std::string_view name : RecordFields::Names(g)) CHECK(names.insert(name).second);
+  }
+}
+
+TEST_CASE("RecordFields: the validator enforces the table's text limits", "[common][fields]") {
+  const RecordValidator validator(KeyPolicy::kRefuseUnknown, "2026-11-30");
+  for (const FieldSpec& f : RecordFields::Of(FieldGroup::kSeizure)) {
+    if (f.max_chars == 0) continue;
+    CAPTURE(f.name);
+    json record = {{"kind", "seizure"},
+                   {"ref", "FR-1"},
+                   {"seizure_date", "2026-03-14"},
+                   {"reporting_country", "FR"},
+                   {"commodity", "drugs"},
+                   {"description", "x"},
+                   {"quantity", 1},
+                   {"unit", "KGM"}};
+    // The limit counts code points: "é" is two bytes, one character.
+    std::string text;
+    for (size_t i = 0; i < f.max_chars; ++i) text += "\xc3\xa9";
+    record[std::string(f.name)] = text;
+    CHECK(validator.Validate(record).empty());
+    record[std::string(f.name)] = text + "e";
+    const auto errors = validator.Validate(record);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].field == f.name);
+  }
+}
+
+TEST_CASE("RecordFields: the validator knows exactly the table's keys", "[common][fields]") {
+  const RecordValidator validator(KeyPolicy::kRefuseUnknown, "2026-11-30");
+  json alert = {
+      {"kind", "alert"}, {"ref", "A-1"}, {"title", "t"}, {"body", "b"}, {"priority", "high"}};
+  CHECK(validator.Validate(alert).empty());
+  // A seizure's field on an alert is named as such; a key in no group is unknown.
+  json mixed = alert;
+  mixed["seizure_date"] = "2026-03-14";
+  mixed["colour"] = "red";
+  const auto errors = validator.Validate(mixed);
+  REQUIRE(errors.size() == 2);  // unknown keys by name
+  CHECK(errors[0].field == "colour");
+  CHECK(errors[0].reason == "unknown field");
+  CHECK(errors[1].field == "seizure_date");
+  CHECK(errors[1].reason == "unknown field for an alert");
+}
