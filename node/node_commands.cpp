@@ -235,7 +235,7 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   if (!outbox.ok()) return outbox.status();
   if (!rejected.ok()) return rejected.status();
   const bool running = InstanceLock::IsHeld(o.data_dir);
-  const std::string hub_state = running ? agent->hub_state : "stopped";
+  const std::string hub_state(NameOf(running ? agent->hub_state : HubState::kStopped));
   // What the agent could not write into node.db (a full disk) it says in agent.state.
   std::string store_problem;
   if (auto state = common::StateFile::Read(o.data_dir + "/agent.state");

@@ -1,8 +1,33 @@
 #include "node/agent/agent_status.h"
 
+#include <utility>
+
 #include "common/clock.h"
 
 namespace cen::node {
+
+namespace {
+constexpr std::pair<HubState, std::string_view> kNames[] = {
+    {HubState::kStopped, "stopped"},
+    {HubState::kConnecting, "connecting"},
+    {HubState::kConnected, "connected"},
+    {HubState::kUnauthorized, "unauthorized"},
+};
+}  // namespace
+
+std::string_view NameOf(HubState state) {
+  for (const auto& [s, name] : kNames) {
+    if (s == state) return name;
+  }
+  return "stopped";
+}
+
+HubState HubStateNamed(std::string_view name) {
+  for (const auto& [s, n] : kNames) {
+    if (n == name) return s;
+  }
+  return HubState::kStopped;
+}
 
 common::Result<AgentStatus> AgentStatus::Read(common::Database& db) {
   auto stmt = db.Prepare(
@@ -13,7 +38,7 @@ common::Result<AgentStatus> AgentStatus::Read(common::Database& db) {
   if (!row.ok()) return row.status();
   AgentStatus s;
   if (*row) {
-    s.hub_state = stmt->ColumnText(0);
+    s.hub_state = HubStateNamed(stmt->ColumnText(0));
     s.hub_head = stmt->ColumnInt(1);
     s.updated_at = stmt->ColumnText(2);
     s.detail = stmt->ColumnText(3);
@@ -25,7 +50,7 @@ common::Status AgentStatus::Write(common::Database& db) const {
   auto stmt = db.Prepare(
       "UPDATE agent_state SET hub_state=?, hub_head=?, updated_at=?, detail=? WHERE id=1");
   if (!stmt.ok()) return stmt.status();
-  return stmt->Bind(1, hub_state)
+  return stmt->Bind(1, NameOf(hub_state))
       .Bind(2, hub_head)
       .Bind(3, common::Clock::NowRfc3339())
       .Bind(4, detail)

@@ -4,13 +4,22 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/sqlite_db.h"
 
 namespace cen::node {
 
+// The agent's link to the hub; stored and shown by its name.
+enum class HubState { kStopped, kConnecting, kConnected, kUnauthorized };
+// "stopped", "connecting", "connected", "unauthorized".
+std::string_view NameOf(HubState state);
+// The state of that name; kStopped for any other text (a row written by a
+// newer agent that knows more states reads as stopped, not as an error).
+HubState HubStateNamed(std::string_view name);
+
 struct AgentStatus {
-  std::string hub_state = "stopped";  // connected | connecting | unauthorized | stopped
+  HubState hub_state = HubState::kStopped;
   int64_t hub_head = 0;
   std::string updated_at;
   std::string detail;  // the last problem, for a person

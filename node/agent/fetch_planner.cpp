@@ -10,10 +10,13 @@ namespace cen::node {
 namespace frame = common::frame;
 using common::WireFrame;
 
-void FetchPlanner::Connected(int64_t head, Clock::time_point now) {
+void FetchPlanner::Connected(int64_t head) {
   Forget();
   head_ = head;
   connected_ = true;
+}
+
+void FetchPlanner::CatchUp(Clock::time_point now) {
   RequestPriority(replica_->cursor() + 1);
   RequestIfBehind(now, /*at_once=*/true);
 }

@@ -3,7 +3,8 @@
 // and the priority lane's FETCH after each WELCOME.
 //
 //   FetchPlanner fetches(&applier, &replica, [&](const std::string& f) { return link.Send(f); });
-//   fetches.Connected(head);                 // WELCOME: asks at once when behind
+//   fetches.Connected(head);                 // WELCOME: the hub's head
+//   fetches.CatchUp(now);                    // once subscribed: asks at once when behind
 //   fetches.OnRecords(records_frame);        // each RECORDS of the answer
 //   if (fetches.OnUpto(upto_frame) == FetchPlanner::Answer::kPriority) ...apply the lane
 //   fetches.RequestIfBehind(now);            // every turn: a hole, a silent feed
@@ -66,9 +67,12 @@ class FetchPlanner {
   FetchPlanner(FeedApplier* applier, const Replica* replica, Sender send, Limits limits = {})
       : applier_(applier), replica_(replica), send_(std::move(send)), limits_(limits) {}
 
-  // WELCOME: the hub's head; asks for the priority lane beyond the cursor and
-  // for the backlog at once when behind.
-  void Connected(int64_t head, Clock::time_point now);
+  // WELCOME: answers in flight are forgotten, the hub's head noted, and
+  // FETCHes may go out from now on.
+  void Connected(int64_t head);
+  // Once the feed is subscribed: asks for the priority lane beyond the cursor
+  // and for the backlog at once when behind.
+  void CatchUp(Clock::time_point now);
   // The link went down or the hub refused this node: nothing is asked until
   // the next Connected(); answers in flight are dropped.
   void Disconnected();

@@ -118,7 +118,7 @@ class AgentLoop {
     CEN_RETURN_IF_ERROR(link_.Open());
     spdlog::info("agent started: hub {}, replica at gseq {} (epoch {})", config_.hub_endpoint,
                  replica_.cursor(), replica_.epoch().empty() ? "none yet" : replica_.epoch());
-    SetState("connecting", "");
+    SetState(HubState::kConnecting, "");
 
     while (!stop) {
       if (link_.ReopenDue(SteadyClock::now())) CEN_RETURN_IF_ERROR(link_.Open());
@@ -182,7 +182,7 @@ class AgentLoop {
       }
     }
     link_.Close();
-    status_.hub_state = "stopped";
+    status_.hub_state = HubState::kStopped;
     (void)status_.Write(*db_);
     WriteStateFile();
     spdlog::info("agent stopped at gseq {}", replica_.cursor());
@@ -217,7 +217,7 @@ class AgentLoop {
   // agent.state, for `cen-node status` when node.db cannot take a status row.
   void WriteStateFile() {
     if (!state_file_) return;
-    const json state = {{"hub_state", status_.hub_state},
+    const json state = {{"hub_state", NameOf(status_.hub_state)},
                         {"store", store_.cause()},
                         {"updated_at", common::Clock::NowRfc3339()},
                         {"replica_gseq", replica_.cursor()},
@@ -226,14 +226,14 @@ class AgentLoop {
       spdlog::warn("agent.state: {}", s.message());
   }
 
-  void SetState(const std::string& state, const std::string& detail) {
+  void SetState(HubState state, const std::string& detail) {
     if (status_.hub_state != state) {
-      spdlog::info("hub link: {}{}{}", state, detail.empty() ? "" : ": ", detail);
+      spdlog::info("hub link: {}{}{}", NameOf(state), detail.empty() ? "" : ": ", detail);
     }
     status_.hub_state = state;
     // Nothing is fetched until the next WELCOME (FetchPlanner::Connected).
-    if (state != "connected") fetches_.Disconnected();
-    if (!detail.empty() || state == "connected") status_.detail = detail;
+    if (state != HubState::kConnected) fetches_.Disconnected();
+    if (!detail.empty() || state == HubState::kConnected) status_.detail = detail;
   }
 
   bool Send(const std::string& bytes) { return link_.Send(bytes); }
@@ -247,20 +247,21 @@ class AgentLoop {
     for (const HubLink::Happened& h : link_.DrainEvents(SteadyClock::now())) {
       switch (h.event) {
         case HubLink::Event::kConnected:
-          if (status_.hub_state != "connected") SetState("connecting", "");
+          if (status_.hub_state != HubState::kConnected) SetState(HubState::kConnecting, "");
           SendHello();
           break;
         case HubLink::Event::kUnauthorized:
-          SetState("unauthorized", "the hub refused this node's key (status " +
-                                       std::to_string(h.value) +
-                                       "); ask the hub operator to run cen-hub allow");
+          SetState(HubState::kUnauthorized, "the hub refused this node's key (status " +
+                                                std::to_string(h.value) +
+                                                "); ask the hub operator to run cen-hub allow");
           ForgetInFlight();
           break;
         case HubLink::Event::kHandshakeFailed:
-          SetState("connecting", "handshake with the hub failed; check --hub-key");
+          SetState(HubState::kConnecting, "handshake with the hub failed; check --hub-key");
           break;
         case HubLink::Event::kDisconnected:
-          if (status_.hub_state == "connected") SetState("connecting", "connection lost");
+          if (status_.hub_state == HubState::kConnected)
+            SetState(HubState::kConnecting, "connection lost");
           ForgetInFlight();
           break;
       }
@@ -289,21 +290,21 @@ class AgentLoop {
                      m.ok() ? "no string \"t\" naming its type" : m.status().message());
         continue;
       }
-      // FETCH answers are read in place; the few other frames as trees.
-      const std::string_view type = m->TextOr("t", "");
-      if (type == frame::kRecords) {
-        fetches_.OnRecords(*m);
-        continue;
-      }
-      if (type == frame::kUpto) {
-        // The priority lane's answer is applied at once, ahead of the backlog.
-        if (fetches_.OnUpto(*m, SteadyClock::now()) == FetchPlanner::Answer::kPriority)
-          CEN_RETURN_IF_ERROR(ApplyPriorityLane());
-        continue;
-      }
-      json f = m->ToJson();
+      // A frame no check foresaw (or a socket error while answering it)
+      // refuses that frame, never the agent.
       try {
-        CEN_RETURN_IF_ERROR(HandleHubFrame(f));
+        // FETCH answers are read in place; the few other frames as trees.
+        const std::string_view type = m->TextOr("t", "");
+        if (type == frame::kRecords) {
+          fetches_.OnRecords(*m);
+        } else if (type == frame::kUpto) {
+          // The priority lane's answer is applied at once, ahead of the backlog.
+          if (fetches_.OnUpto(*m, SteadyClock::now()) == FetchPlanner::Answer::kPriority)
+            CEN_RETURN_IF_ERROR(ApplyPriorityLane());
+        } else {
+          json f = m->ToJson();
+          CEN_RETURN_IF_ERROR(HandleHubFrame(f));
+        }
       } catch (const std::exception& e) {
         spdlog::warn("frame from the hub refused: {}", e.what());
       }
@@ -321,7 +322,7 @@ class AgentLoop {
       const std::string code = WireFrame::StringOr(f, "code", "");
       const std::string reason = WireFrame::StringOr(f, "reason", "");
       spdlog::warn("hub error: {} {}", code, reason);
-      if (code == "unauthorized") SetState("unauthorized", reason);
+      if (code == "unauthorized") SetState(HubState::kUnauthorized, reason);
     }
     return common::Status::Ok();
   }
@@ -343,10 +344,11 @@ class AgentLoop {
     }
     CEN_RETURN_IF_ERROR(reconciler_.OnWelcome(*epoch, *head));
     sender_.Forget();
+    fetches_.Connected(*head);
     link_.Authorized();
-    SetState("connected", "");
+    SetState(HubState::kConnected, "");
     link_.Subscribe(node_id, static_cast<int>(*feed_port));
-    fetches_.Connected(*head, SteadyClock::now());
+    fetches_.CatchUp(SteadyClock::now());
     return common::Status::Ok();
   }
 
@@ -479,7 +481,7 @@ class AgentLoop {
   }
 
   common::Status SendOutbox() {
-    if (status_.hub_state != "connected") return common::Status::Ok();
+    if (status_.hub_state != HubState::kConnected) return common::Status::Ok();
     const int64_t version = db_->DataVersion();
     if (version != outbox_data_version_) {
       outbox_data_version_ = version;
@@ -505,8 +507,9 @@ class AgentLoop {
   common::Status Tick() {
     PollDropFolder(SteadyClock::now());
     const auto now = SteadyClock::now();
-    if (status_.hub_state != "connected" && now - last_hello_ >= kHelloEvery) SendHello();
-    if (status_.hub_state == "connected") {
+    const bool connected = status_.hub_state == HubState::kConnected;
+    if (!connected && now - last_hello_ >= kHelloEvery) SendHello();
+    if (connected) {
       if (link_.FeedSilent(now, kFeedWatchdog)) {
         spdlog::warn("no feed message (not even a HEAD) for {} s; subscribing again",
                      std::chrono::duration_cast<std::chrono::seconds>(kFeedWatchdog).count());

@@ -79,6 +79,12 @@ struct Fixture {
     RequireOk(replica.Load());
   }
 
+  // WELCOME, then the feed subscribed.
+  void Connect(int64_t head) {
+    planner.Connected(head);
+    planner.CatchUp(t0);
+  }
+
   // The FETCHes sent since the last call.
   std::vector<json> Taken() { return std::exchange(sent, {}); }
   // The one FETCH sent since the last call.
@@ -117,7 +123,7 @@ TEST_CASE("FetchPlanner catches up slice after slice from where the last answer 
   FetchPlanner::Limits limits;
   limits.fetch_max = 10;
   Fixture f(limits);
-  f.planner.Connected(30, f.t0);
+  f.Connect(30);
   std::vector<json> fetches = f.Taken();
   REQUIRE(fetches.size() == 2);
   CHECK(fetches[0].value("lane", "") == "priority");
@@ -148,7 +154,7 @@ TEST_CASE("FetchPlanner catches up slice after slice from where the last answer 
 
 TEST_CASE("FetchPlanner repairs a hole after the grace period, not before", "[node][fetch]") {
   Fixture f;
-  f.planner.Connected(0, f.t0);
+  f.Connect(0);
   REQUIRE(f.Taken().size() == 1);  // the priority lane only: nothing is behind
   // A feed batch beyond a gap: gseqs 1..4 never arrived.
   f.applier.AddRange(5, 8, Packed(Seizures(Span(5, 8))));
@@ -172,7 +178,7 @@ TEST_CASE("FetchPlanner repairs a hole after the grace period, not before", "[no
 TEST_CASE("FetchPlanner waits for a silent feed before fetching past a head it heard of",
           "[node][fetch]") {
   Fixture f;
-  f.planner.Connected(0, f.t0);
+  f.Connect(0);
   f.Taken();
   f.planner.NoteFeed(f.t0);
   f.planner.NoteHead(20);  // a PONG: the feed may still be on its way
@@ -188,7 +194,7 @@ TEST_CASE("FetchPlanner waits for a silent feed before fetching past a head it h
 TEST_CASE("FetchPlanner gives up an unanswered FETCH and ignores its late answer",
           "[node][fetch]") {
   Fixture f;
-  f.planner.Connected(10, f.t0);
+  f.Connect(10);
   std::vector<json> fetches = f.Taken();
   REQUIRE(fetches.size() == 2);
   const json abandoned = fetches[1];
@@ -213,7 +219,7 @@ TEST_CASE("FetchPlanner gives up an unanswered FETCH and ignores its late answer
 TEST_CASE("FetchPlanner keeps only an answer's records in gseq order within its span",
           "[node][fetch]") {
   Fixture f;
-  f.planner.Connected(10, f.t0);
+  f.Connect(10);
   const json fetch = f.Taken().at(1);
   CHECK(f.Reply(fetch, {1, 2, 2, 5, 4, 12}, 10, 10, f.t0) == Answer::kBulk);
   CHECK(f.applier.buffered_records() == 3);  // 1, 2, 5
@@ -229,7 +235,7 @@ TEST_CASE("FetchPlanner fetches no further ahead of the cursor than its limit", 
   limits.fetch_max = 10;
   limits.max_fetch_ahead = 20;
   Fixture f(limits);
-  f.planner.Connected(100, f.t0);
+  f.Connect(100);
   json fetch = f.Taken().at(1);
   CHECK(f.Reply(fetch, Span(1, 10), 10, 100, f.t0) == Answer::kBulk);
   fetch = f.Taken().at(0);
@@ -247,7 +253,7 @@ TEST_CASE("FetchPlanner fetches no further ahead of the cursor than its limit", 
 TEST_CASE("FetchPlanner asks for the priority lane until an answer reaches the head",
           "[node][fetch]") {
   Fixture f;
-  f.planner.Connected(50, f.t0);
+  f.Connect(50);
   const json lane = f.Taken().at(0);
   REQUIRE(lane.value("lane", "") == "priority");
   const int64_t id = lane.at("id");
@@ -277,7 +283,7 @@ TEST_CASE("FetchPlanner asks for the priority lane until an answer reaches the h
 
 TEST_CASE("FetchPlanner asks nothing while the hub is away or the link refuses", "[node][fetch]") {
   Fixture f;
-  f.planner.Connected(10, f.t0);
+  f.Connect(10);
   REQUIRE(f.Taken().size() == 2);
   f.planner.Disconnected();
   CHECK_FALSE(f.planner.fetch_outstanding());
@@ -288,7 +294,7 @@ TEST_CASE("FetchPlanner asks nothing while the hub is away or the link refuses",
 
   // Connected, but the frame could not be sent: asked again at the next turn.
   f.link_up = false;
-  f.planner.Connected(10, f.t0);
+  f.Connect(10);
   CHECK_FALSE(f.planner.fetch_outstanding());
   f.link_up = true;
   f.planner.RequestIfBehind(f.t0 + milliseconds(300));

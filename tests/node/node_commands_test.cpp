@@ -288,7 +288,7 @@ TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node
     auto db = NodeSchema::Open(node.data_dir(), Database::Mode::kReadWrite);
     REQUIRE(db.ok());
     AgentStatus agent;
-    agent.hub_state = "connected";
+    agent.hub_state = cen::node::HubState::kConnected;
     agent.hub_head = 17;
     agent.detail = "";
     RequireOk(agent.Write(*db));
@@ -350,4 +350,15 @@ TEST_CASE("NodeConfig and NodeSchema report a directory that is not a node's", "
     REQUIRE_FALSE(db.ok());
     CHECK(db.status().code() == StatusCode::kCorruption);
   }
+}
+
+TEST_CASE("The agent's hub link state is stored by name and read back", "[node][status]") {
+  using cen::node::HubState;
+  for (const HubState s :
+       {HubState::kStopped, HubState::kConnecting, HubState::kConnected, HubState::kUnauthorized}) {
+    CHECK(cen::node::HubStateNamed(cen::node::NameOf(s)) == s);
+  }
+  CHECK(cen::node::NameOf(HubState::kUnauthorized) == "unauthorized");
+  // A state only a newer agent knows reads as stopped.
+  CHECK(cen::node::HubStateNamed("draining") == HubState::kStopped);
 }
