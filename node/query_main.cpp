@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "common/messages.h"
 #include "node/query/query_command.h"
 #include "node/query/record_stats.h"
 
@@ -91,9 +92,26 @@ void AddFilters(CLI::App& app, cen::node::QueryFilter& f) {
       ->group(group);
 }
 
+// The value of --lang (--lang X or --lang=X), read before the command line
+// is parsed: --help speaks that language too.
+std::string LangArgument(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--lang" && i + 1 < argc) return argv[i + 1];
+    if (arg.starts_with("--lang=")) return std::string(arg.substr(7));
+  }
+  return "";
+}
+
+std::string Tr(const char* text) { return cen::common::Messages::Tr(text); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const cen::common::Status s = cen::common::Messages::Use(LangArgument(argc, argv)); !s.ok()) {
+    std::cerr << "cen-query: " << s.message() << "\n";
+    return s.ExitCode();
+  }
   CLI::App app{kDescription, "cen-query"};
   app.fallthrough();
   app.require_subcommand(0, 1);
@@ -115,14 +133,20 @@ int main(int argc, char** argv) {
                  "reporting_country, departure, destination, origin, kind, handling, hs_code, "
                  "version; - for descending (default gseq)")
       ->group(out);
+  std::string lang;  // read before parsing (LangArgument); declared for --help
+  app.add_option("--lang", lang,
+                 "Language of tables and messages: en, fr, es or ru (default: from LC_ALL, "
+                 "LC_MESSAGES or LANG); json and csv never change")
+      ->group(out);
   app.add_flag("--include-restricted", o.include_restricted,
                "Include H2/H3 records in json/csv exports (written to the audit trail)")
       ->group(out);
 
-  auto* show = app.add_subcommand("show", "One record with every field and its version history");
+  auto* show =
+      app.add_subcommand("show", Tr("One record with every field and its version history"));
   show->add_option("uuid", o.uuid, "The record's uuid, or its first 8+ characters")->required();
   auto* stats = app.add_subcommand(
-      "stats", "Records and total quantity per unit for each group of the filtered records");
+      "stats", Tr("Records and total quantity per unit for each group of the filtered records"));
   stats
       ->add_option(
           "--by", o.by,
@@ -133,33 +157,32 @@ int main(int argc, char** argv) {
                   "Draw a bar chart (one grouping: one --by field or --period)");
   stats->add_option("--top", o.top, "Only the N largest groups (per period with --period)");
   auto* routes = app.add_subcommand(
-      "routes", "The most frequent departure → transit → destination paths, with counts");
+      "routes", Tr("The most frequent departure → transit → destination paths, with counts"));
   routes->add_option("--top", o.top, "Only the N most frequent routes (default 20)");
-  auto* audit = app.add_subcommand("audit", "The node's trail of cen-query runs, newest first");
+  auto* audit = app.add_subcommand("audit", Tr("The node's trail of cen-query runs, newest first"));
   auto* alerts = app.add_subcommand(
       "alerts",
-      "Alerts in force, most urgent and newest first: priority, age, expiry, receipts and "
-      "hits. Updates are applied; cancelled and expired alerts are left out unless --all");
+      Tr("Alerts in force, most urgent and newest first: priority, age, expiry, receipts and "
+         "hits. Updates are applied; cancelled and expired alerts are left out unless --all"));
   alerts->add_flag("--all", o.all, "Also cancelled and expired alerts, marked in STATE");
   auto* receipts = app.add_subcommand(
       "receipts",
-      "For one of this office's alerts: every office it went to, when each received it, what "
-      "each did (cen-node ack) and who has not received it yet");
+      Tr("For one of this office's alerts: every office it went to, when each received it, "
+         "what each did (cen-node ack) and who has not received it yet"));
   receipts->add_option("uuid", o.uuid, "The alert's uuid, or its first 8+ characters")->required();
   app.add_subcommand("hits",
-                     "Records that matched an alert's indicators (containers, vessel IMO, "
-                     "companies, routes, HS codes) or a watch list, newest first; and hits "
-                     "other offices reported for this office's alerts");
+                     Tr("Records that matched an alert's indicators (containers, vessel IMO, "
+                        "companies, routes, HS codes) or a watch list, newest first; and hits "
+                        "other offices reported for this office's alerts"));
   auto* watch = app.add_subcommand(
-      "watch",
-      "Watch lists: filters saved under a name; every record applied from then on that "
-      "matches becomes a hit (cen-query hits, and the agent's --on-hit hook)");
+      "watch", Tr("Watch lists: filters saved under a name; every record applied from then on that "
+                  "matches becomes a hit (cen-query hits, and the agent's --on-hit hook)"));
   watch->require_subcommand(1);
   auto* watch_add = watch->add_subcommand(
-      "add", "Save the filters given (any cen-query filter, --text too) as watch NAME");
+      "add", Tr("Save the filters given (any cen-query filter, --text too) as watch NAME"));
   watch_add->add_option("name", o.watch_name, "1-64 of A-Z a-z 0-9 _ . -")->required();
-  auto* watch_list = watch->add_subcommand("list", "Every watch, its filter and its hits");
-  auto* watch_remove = watch->add_subcommand("remove", "Delete watch NAME (its hits stay)");
+  auto* watch_list = watch->add_subcommand("list", Tr("Every watch, its filter and its hits"));
+  auto* watch_remove = watch->add_subcommand("remove", Tr("Delete watch NAME (its hits stay)"));
   watch_remove->add_option("name", o.watch_name, "The watch's name")->required();
 
   try {

@@ -1,5 +1,7 @@
 #include "node/query/record_search.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -7,10 +9,13 @@
 #include <ostream>
 
 #include "common/csv_writer.h"
+#include "common/messages.h"
 #include "node/query/record_format.h"
 #include "node/query/text_table.h"
 
 namespace cen::node {
+
+using common::Messages;
 namespace {
 
 using nlohmann::json;
@@ -231,10 +236,13 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
   if (table) {
     t.Print(out, o.width);
     if (more) {
-      out << "first " << t.rows() << " matches shown (from offset " << o.offset
-          << "); see more with --limit N (0 = all) and --offset, or count them with --count\n";
+      out << fmt::format(fmt::runtime(Messages::Tr(
+                             "first {} matches shown (from offset {}); see more with --limit N "
+                             "(0 = all) and --offset, or count them with --count")),
+                         t.rows(), o.offset)
+          << "\n";
     } else {
-      out << t.rows() << " record(s)\n";
+      out << fmt::format(fmt::runtime(Messages::Tr("{} record(s)")), t.rows()) << "\n";
     }
   }
   if (withhold) {

@@ -1,5 +1,7 @@
 #include "node/query/record_stats.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -8,16 +10,24 @@
 #include <unordered_map>
 
 #include "common/csv_writer.h"
+#include "common/messages.h"
 #include "node/query/record_format.h"
 #include "node/query/text_table.h"
 
 namespace cen::node {
+
+using common::Messages;
 namespace {
 
 using nlohmann::json;
 
 constexpr int64_t kDefaultTopRoutes = 20;
 constexpr size_t kChartWidth = 50;
+
+// A --by field whose values are one ISO 3166-1 code (transit holds a list).
+bool IsCountryField(std::string_view field) {
+  return field == "reporting_country" || field == "departure" || field == "destination";
+}
 
 // --by names and the SQL expressions they group on.
 const std::vector<std::pair<std::string, std::string>>& GroupFields() {
@@ -162,14 +172,20 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
   TextTable t(columns);
   for (const Group& g : groups) {
     std::vector<std::string> row = g.key;
-    for (std::string& cell : row)
-      if (cell.empty()) cell = "-";
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (row[i].empty()) {
+        row[i] = "-";
+      } else if (IsCountryField(titles[i])) {
+        // The code, then the country's name in the reader's language.
+        if (const std::string name = Messages::Country(row[i]); !name.empty()) row[i] += " " + name;
+      }
+    }
     row.push_back(std::to_string(g.records));
     row.push_back(RecordFormat::Quantities(g.quantity));
     t.AddRow(row);
   }
   t.Print(out, o.width);
-  out << groups.size() << " group(s)\n";
+  out << fmt::format(fmt::runtime(Messages::Tr("{} group(s)")), groups.size()) << "\n";
 }
 
 }  // namespace

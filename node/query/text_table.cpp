@@ -4,11 +4,18 @@
 #include <cassert>
 #include <ostream>
 
+#include "common/messages.h"
 #include "common/utf8.h"
 
 namespace cen::node {
 
 using common::Utf8;
+
+TextTable::TextTable(std::vector<Column> columns) : columns_(std::move(columns)) {
+  for (Column& c : columns_) {
+    if (!c.title.empty()) c.title = common::Messages::Tr(c.title.c_str());
+  }
+}
 
 void TextTable::AddRow(std::vector<std::string> cells) {
   assert(cells.size() == columns_.size());

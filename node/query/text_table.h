@@ -1,5 +1,7 @@
 // A terminal table: columns aligned by display width (Cyrillic, CJK and
 // combining marks line up), cells cut with an ellipsis at each column's cap.
+// Column titles are message ids, printed in the reader's language
+// (common/messages.h): "DATE" is "ДАТА" under LANG=ru_RU.UTF-8.
 //
 //   TextTable t({{"DATE", 10}, {"QTY", 12, TextTable::Align::kRight}, {"SUMMARY", 0}});
 //   t.AddRow({"2026-11-28", "12.5", "Кокаин в контейнере"});
@@ -24,7 +26,7 @@ class TextTable {
     Align align = Align::kLeft;
   };
 
-  explicit TextTable(std::vector<Column> columns) : columns_(std::move(columns)) {}
+  explicit TextTable(std::vector<Column> columns);
 
   // REQUIRES: cells.size() == number of columns.
   void AddRow(std::vector<std::string> cells);

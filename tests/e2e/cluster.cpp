@@ -387,6 +387,15 @@ RunResult Cluster::RunQuery(const std::vector<std::string>& args) {
   return RunQuietly(CEN_QUERY_BIN, args);
 }
 
+RunResult Cluster::RunQueryIn(const std::vector<std::string>& env,
+                              const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"-u", "LC_ALL", "-u", "LC_MESSAGES", "-u", "LANGUAGE"};
+  all.insert(all.end(), env.begin(), env.end());
+  all.push_back(CEN_QUERY_BIN);
+  all.insert(all.end(), args.begin(), args.end());
+  return RunQuietly("/usr/bin/env", all);
+}
+
 std::vector<nlohmann::json> Cluster::Query(std::string_view id, std::string_view kind) {
   // Replica checks want every record, H2/H3 included.
   std::vector<std::string> args{"--data", node_dir(id).string(), "--format", "json",
@@ -487,8 +496,8 @@ void Cluster::RequireConverged(const AcceptedRecords& accepted,
   for (const auto& id : ids) replicas[id] = Query(id);
   std::set<std::int64_t> receipts;
   {
-    auto db = common::Database::Open((hub_dir() / "hub.db").string(),
-                                     common::Database::Mode::kReadOnly);
+    auto db =
+        common::Database::Open((hub_dir() / "hub.db").string(), common::Database::Mode::kReadOnly);
     REQUIRE(db.ok());
     auto stmt = db->Prepare("SELECT gseq FROM journal WHERE kind = 'receipt'");
     REQUIRE(stmt.ok());

@@ -93,6 +93,9 @@ class Cluster {
                                   AcceptedRecords& accepted);
   // Runs `cen-query <args...>` without checking the result.
   RunResult RunQuery(const std::vector<std::string>& args);
+  // The same in an environment of its own for the language: LC_ALL,
+  // LC_MESSAGES and LANGUAGE unset, then `env` ("LANG=ru_RU.UTF-8") set.
+  RunResult RunQueryIn(const std::vector<std::string>& env, const std::vector<std::string>& args);
   // Runs `cen-node <args...>` (the binary is prepended) without checking the result.
   RunResult RunNode(const std::vector<std::string>& args, std::string_view stdin_text = "");
   // Runs `cen-hub <args...>` without checking the result.

@@ -28,6 +28,17 @@ std::string Seizure(const std::string& ref, const std::string& date, const std::
   return r.dump();
 }
 
+// Where `needle` starts in `line`, in code points (display columns for the
+// scripts used here).
+size_t Column(const std::string& line, const std::string& needle) {
+  const size_t at = line.find(needle);
+  REQUIRE(at != std::string::npos);
+  size_t points = 0;
+  for (size_t i = 0; i < at; ++i)
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) ++points;
+  return points;
+}
+
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -87,6 +98,56 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     CHECK(last["results"] == 1);
     CHECK(last["arguments"] == json::array({"--data", data, "--text", "КОКАИН", "--count"}));
     CHECK_FALSE(last["os_user"].get<std::string>().empty());
+  }
+  SECTION("in the analyst's language: tables, country names and help; json and csv unchanged") {
+    const std::vector<std::string> table = {"--data", data, "--format", "table", "--sort", "date"};
+    const std::vector<std::string> by_destination = {"--data",      data,       "stats", "--by",
+                                                     "destination", "--format", "table"};
+    struct Case {
+      std::string lang, commodity, netherlands, records, help;
+    };
+    for (const Case& c : {
+             Case{"ru_RU.UTF-8", "ТОВАР", "NL Нидерланды", "записей: 6", "Одна запись"},
+             Case{"fr_FR.UTF-8", "MARCHANDISE", "NL Pays-Bas", "6 fiche(s)", "Une fiche"},
+             Case{"es_ES.UTF-8", "MERCANCÍA", "NL Países Bajos", "6 registro(s)", "Un registro"},
+             Case{"C", "COMMODITY", "NL Netherlands", "6 record(s)", "One record"},
+         }) {
+      CAPTURE(c.lang);
+      const RunResult search = cluster.RunQueryIn({"LANG=" + c.lang}, table);
+      REQUIRE(search.exit_code == 0);
+      CHECK_THAT(search.out, Catch::Contains(c.commodity) && Catch::Contains(c.records));
+      const RunResult stats = cluster.RunQueryIn({"LANG=" + c.lang}, by_destination);
+      REQUIRE(stats.exit_code == 0);
+      CHECK_THAT(stats.out, Catch::Contains(c.netherlands));
+      const RunResult help = cluster.RunQueryIn({"LANG=" + c.lang}, {"--help"});
+      CHECK_THAT(help.out, Catch::Contains(c.help));
+    }
+    // Columns line up by display width: after a Cyrillic header the next
+    // column starts where its cells do.
+    const RunResult ru = cluster.RunQueryIn({"LANG=ru_RU.UTF-8"}, table);
+    const auto lines = Lines(ru.out);
+    REQUIRE(lines.size() >= 2);
+    CHECK(Column(lines[0], "ВИД") == Column(lines[1], "seizure"));
+    CHECK(Column(lines[0], "ТОВАР") == Column(lines[1], "drugs"));
+    // --lang wins over the environment.
+    const std::vector<std::string> in_russian = {"--data", data,       "--lang",
+                                                 "ru",     "--format", "table"};
+    CHECK_THAT(cluster.RunQueryIn({"LANG=fr_FR.UTF-8"}, in_russian).out, Catch::Contains("ТОВАР"));
+    const RunResult unknown = cluster.RunQueryIn({}, {"--data", data, "--lang", "tlh"});
+    CHECK(unknown.exit_code == 2);
+    CHECK_THAT(unknown.err, Catch::Contains("--lang tlh") && Catch::Contains("en, fr, es, ru"));
+    // Machine output never changes with the language.
+    for (const std::string format : {"json", "csv"}) {
+      const std::vector<std::string> args = {"--data", data, "--format", format, "--sort", "date"};
+      const RunResult english = cluster.RunQueryIn({"LANG=C.UTF-8"}, args);
+      const RunResult russian = cluster.RunQueryIn({"LANG=ru_RU.UTF-8"}, args);
+      REQUIRE(english.exit_code == 0);
+      CHECK(russian.out == english.out);
+      const std::vector<std::string> stats = {"--data",      data,       "stats", "--by",
+                                              "destination", "--format", format};
+      CHECK(cluster.RunQueryIn({"LANG=ru_RU.UTF-8"}, stats).out ==
+            cluster.RunQueryIn({"LANG=C.UTF-8"}, stats).out);
+    }
   }
   SECTION("bad values exit 2 naming the flag; a missing directory is explained") {
     const RunResult commodity = cluster.RunQuery({"--data", data, "--commodity", "cocaine"});

@@ -1,0 +1,121 @@
+#include "common/messages.h"
+
+#include <libintl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <clocale>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include "common/code_lists.h"
+
+namespace cen::common {
+namespace {
+
+constexpr const char* kDomain = "cenhub";
+constexpr const char* kCountries = "iso_3166-1";
+constexpr std::array<std::string_view, 4> kSupported = {"en", "fr", "es", "ru"};
+
+std::string& Current() {
+  static std::string language = "en";
+  return language;
+}
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+// Where the compiled catalogues are: <dir>/<lang>/LC_MESSAGES/cenhub.mo.
+std::string LocaleDir() {
+  if (std::string dir = Env("CEN_LOCALEDIR"); !dir.empty()) return dir;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (const char* relative : {"../locale", "../share/locale"}) {
+      const std::filesystem::path dir = exe.parent_path() / relative;
+      if (std::filesystem::is_directory(dir, ec)) return dir.lexically_normal().string();
+    }
+  }
+  return "/usr/share/locale";
+}
+
+// The locale gettext would read LC_MESSAGES from: LC_ALL, LC_MESSAGES, LANG.
+std::string MessagesLocale() {
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    if (std::string v = Env(name); !v.empty()) return v;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string Messages::LanguageOf(std::string_view locale) {
+  if (locale == "C" || locale == "POSIX" || locale.starts_with("C.")) return "en";
+  const std::string_view language = locale.substr(0, locale.find_first_of("_.@"));
+  for (const std::string_view s : kSupported) {
+    if (s == language) return std::string(s);
+  }
+  return "";
+}
+
+Status Messages::Use(std::string_view lang) {
+  std::string language;
+  if (!lang.empty()) {
+    language = LanguageOf(lang);
+    if (language.empty()) {
+      std::string list;
+      for (const std::string_view s : kSupported)
+        list += (list.empty() ? "" : ", ") + std::string(s);
+      return UsageError("--lang " + std::string(lang) + ": not a language cenhub speaks (" + list +
+                        ")");
+    }
+  } else {
+    const std::string locale = MessagesLocale();
+    // GNU gettext: LANGUAGE (a list such as "fr:en") comes first, except
+    // under the C locale.
+    const std::string list = Env("LANGUAGE");
+    if (!list.empty() && !locale.empty() && LanguageOf(locale) != "en") {
+      for (size_t from = 0; from <= list.size() && language.empty();) {
+        const size_t colon = std::min(list.find(':', from), list.size());
+        language = LanguageOf(std::string_view(list).substr(from, colon - from));
+        from = colon + 1;
+      }
+    }
+    if (language.empty()) language = LanguageOf(locale);
+    if (language.empty()) language = "en";
+  }
+  Current() = language;
+  // C.UTF-8 exists on every Debian 12 system: under it gettext honours
+  // LANGUAGE, so no ru_RU locale has to be generated.
+  std::setlocale(LC_MESSAGES, "C.UTF-8");
+  setenv("LANGUAGE", language.c_str(), 1);
+  const std::string dir = LocaleDir();
+  bindtextdomain(kDomain, dir.c_str());
+  bind_textdomain_codeset(kDomain, "UTF-8");
+  bind_textdomain_codeset(kCountries, "UTF-8");
+  return Status::Ok();
+}
+
+std::string_view Messages::Language() { return Current(); }
+
+std::span<const std::string_view> Messages::Supported() { return kSupported; }
+
+const char* Messages::Tr(const char* msgid) {
+  if (Current() == "en") return msgid;
+  return dgettext(kDomain, msgid);
+}
+
+std::string Messages::Country(std::string_view alpha2) {
+  const auto name = CodeLists::CountryName(alpha2);
+  if (!name) return "";
+  const std::string english(*name);
+  if (Current() == "en") return english;
+  return dgettext(kCountries, english.c_str());
+}
+
+}  // namespace cen::common

@@ -1,0 +1,53 @@
+// The language a person reads: cenhub's own catalogue ("cenhub", from the
+// .po files in po/, compiled by msgfmt at build time) and the translations
+// of country names that Debian's iso-codes ships, through GNU gettext. Only
+// what a person reads goes through here; json, csv and exit codes never
+// change with the language.
+//
+//   CEN_RETURN_IF_ERROR(Messages::Use(options.lang));  // --lang, else the environment
+//   table.AddColumn(Messages::Tr("DATE"));             // "ДАТА" under LANG=ru_RU.UTF-8
+//   Messages::Country("NL");                           // "Нидерланды"
+//
+// The language is --lang when given (en, fr, es, ru, or a locale name such as
+// ru_RU.UTF-8), else the first of LC_ALL, LC_MESSAGES and LANG that is set,
+// as gettext reads them, with LANGUAGE first unless that locale is C. A
+// language without a catalogue reads English. No system locale needs to be
+// generated: the catalogues are picked through LANGUAGE over C.UTF-8.
+//
+// The catalogues are looked for in $CEN_LOCALEDIR, else in ../locale and
+// ../share/locale next to the running binary (the build tree and an
+// installed tree).
+//
+// Not thread-safe: Use() once at start-up, before any thread; Tr() and
+// Country() after it are.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace cen::common {
+
+class Messages {
+ public:
+  // Picks the language and binds the catalogues. `lang` empty: from the
+  // environment. A `lang` that names no supported language is a usage error.
+  static Status Use(std::string_view lang);
+  // The language in use: "en" until Use() picked another.
+  static std::string_view Language();
+  static std::span<const std::string_view> Supported();
+
+  // `msgid` in the language in use; `msgid` itself when not translated.
+  static const char* Tr(const char* msgid);
+  // The country's name in the language in use ("" for a code ISO 3166-1
+  // does not know).
+  static std::string Country(std::string_view alpha2);
+
+  // The language a locale name ("ru_RU.UTF-8", "fr", "C") or a --lang value
+  // names, when supported; "" when not (C and POSIX name English).
+  static std::string LanguageOf(std::string_view locale);
+};
+
+}  // namespace cen::common
