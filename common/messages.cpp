@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "common/code_lists.h"
+#include "common/utf8.h"
 
 namespace cen::common {
 namespace {
@@ -101,6 +102,19 @@ Status Messages::Use(std::string_view lang) {
   return Status::Ok();
 }
 
+Status Messages::UseFromCommandLine(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--lang" && i + 1 < argc) return Use(argv[i + 1]);
+    if (arg.starts_with("--lang=")) return Use(arg.substr(7));
+  }
+  return Use("");
+}
+
+const char* Messages::kLangHelp =
+    "Language of what a person reads: en, fr, es or ru (default: from LC_ALL, LC_MESSAGES or "
+    "LANG); json and csv never change";
+
 std::string_view Messages::Language() { return Current(); }
 
 std::span<const std::string_view> Messages::Supported() { return kSupported; }
@@ -108,6 +122,13 @@ std::span<const std::string_view> Messages::Supported() { return kSupported; }
 const char* Messages::Tr(const char* msgid) {
   if (Current() == "en") return msgid;
   return dgettext(kDomain, msgid);
+}
+
+std::string Messages::Label(const char* msgid, size_t width) {
+  std::string label = Tr(msgid);
+  const size_t used = Utf8::DisplayWidth(label);
+  label.append(used < width ? width - used : 1, ' ');
+  return label;
 }
 
 std::string Messages::Country(std::string_view alpha2) {

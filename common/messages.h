@@ -35,12 +35,21 @@ class Messages {
   // Picks the language and binds the catalogues. `lang` empty: from the
   // environment. A `lang` that names no supported language is a usage error.
   static Status Use(std::string_view lang);
+  // Use() with the value of --lang on this command line (--lang X or
+  // --lang=X), read before the command line is parsed, so that --help speaks
+  // that language too.
+  static Status UseFromCommandLine(int argc, const char* const* argv);
+  // The help line of the --lang option every tool has.
+  static const char* kLangHelp;
   // The language in use: "en" until Use() picked another.
   static std::string_view Language();
   static std::span<const std::string_view> Supported();
 
   // `msgid` in the language in use; `msgid` itself when not translated.
   static const char* Tr(const char* msgid);
+  // `msgid` translated, then spaces up to `width` display columns (one at
+  // least): the label of a "label   value" line that stays aligned.
+  static std::string Label(const char* msgid, size_t width);
   // The country's name in the language in use ("" for a code ISO 3166-1
   // does not know).
   static std::string Country(std::string_view alpha2);

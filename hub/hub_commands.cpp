@@ -10,8 +10,10 @@
 #include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/data_dir.h"
+#include "common/messages.h"
 #include "common/node_id.h"
 #include "common/state_file.h"
+#include "common/text_table.h"
 #include "hub/alert_delivery.h"
 #include "hub/audit_trail.h"
 #include "hub/chain_verifier.h"
@@ -248,25 +250,38 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
         << "\n";
     return common::Status::Ok();
   }
-  out << "hub epoch " << epoch_text << ", head gseq " << h << "\n";
-  if (!store_problem.empty())
-    out << "PROBLEM (as of " << state_at << "): " << store_problem
-        << "; nothing is acknowledged until it is written, and the hub retries by itself\n";
-  out << std::left << std::setw(16) << "NODE" << std::setw(10) << "REGION" << std::setw(26)
-      << "LAST SEEN" << std::setw(12) << "REPLICA" << std::setw(10) << "LAG"
-      << "OUTBOX\n";
-  for (const auto& n : nodes) {
-    out << std::left << std::setw(16) << n["id"].get<std::string>() << std::setw(10)
-        << n["region"].get<std::string>() << std::setw(26)
-        << (n["last_seen"].get<std::string>().empty() ? "never" : n["last_seen"].get<std::string>())
-        << std::setw(12) << n["replica_gseq"].get<int64_t>() << std::setw(10)
-        << n["lag"].get<int64_t>() << n["outbox"].get<int64_t>() << "\n";
+  using common::Messages;
+  out << fmt::format(fmt::runtime(Messages::Tr("hub epoch {}, head gseq {}")), epoch_text, h)
+      << "\n";
+  if (!store_problem.empty()) {
+    out << fmt::format(fmt::runtime(Messages::Tr(
+                           "PROBLEM (as of {}): {}; nothing is acknowledged until it is "
+                           "written, and the hub retries by itself")),
+                       state_at, store_problem)
+        << "\n";
   }
+  using Align = common::TextTable::Align;
+  common::TextTable table({{"NODE", 16},
+                           {"REGION", 10},
+                           {"LAST SEEN", 24},
+                           {"REPLICA", 12, Align::kRight},
+                           {"LAG", 10, Align::kRight},
+                           {"OUTBOX", 10, Align::kRight}});
+  for (const auto& n : nodes) {
+    const std::string seen = n["last_seen"].get<std::string>();
+    table.AddRow({n["id"].get<std::string>(), n["region"].get<std::string>(),
+                  seen.empty() ? Messages::Tr("never") : seen,
+                  std::to_string(n["replica_gseq"].get<int64_t>()),
+                  std::to_string(n["lag"].get<int64_t>()),
+                  std::to_string(n["outbox"].get<int64_t>())});
+  }
+  table.Print(out, 120);
   if (undelivered->empty()) {
-    out << "every urgent alert in force has reached every office in its scope\n";
+    out << Messages::Tr("every urgent alert in force has reached every office in its scope")
+        << "\n";
     return common::Status::Ok();
   }
-  out << "urgent alerts not yet received (no receipt from the office):\n";
+  out << Messages::Tr("urgent alerts not yet received (no receipt from the office):") << "\n";
   std::string office;
   for (const auto& u : *undelivered) {
     if (u.office != office) {

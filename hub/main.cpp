@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common/logging.h"
+#include "common/messages.h"
 #include "common/signals.h"
 #include "hub/hub_commands.h"
 #include "hub/hub_config.h"
@@ -17,6 +18,12 @@ int Finish(const cen::common::Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  using cen::common::Messages;
+  // The language first: --help speaks it too.
+  if (const cen::common::Status s = Messages::UseFromCommandLine(argc, argv); !s.ok()) {
+    std::cerr << "cen-hub: " << s.message() << "\n";
+    return s.ExitCode();
+  }
   CLI::App app{
       "cen-hub: the central hub of a cenhub network. It orders the seizure and alert\n"
       "records that regional nodes publish, stores them durably, and fans them out to\n"
@@ -28,10 +35,13 @@ int main(int argc, char** argv) {
       "  cen-hub status --data /var/lib/cenhub"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "cen-hub 0.1.0");
+  std::string lang;  // used before parsing (Messages::UseFromCommandLine)
+  app.add_option("--lang", lang, Messages::kLangHelp);
+  app.fallthrough();  // --lang after the subcommand too
 
   cen::hub::InitOptions init;
-  auto* init_cmd =
-      app.add_subcommand("init", "Create a hub data directory and print its public key");
+  auto* init_cmd = app.add_subcommand(
+      "init", Messages::Tr("Create a hub data directory and print its public key"));
   init_cmd->add_option("--data", init.data_dir, "Data directory to create")->required();
   init_cmd->add_option("--bind", init.bind, "Address to listen on")->capture_default_str();
   init_cmd->add_option("--ingest-port", init.ingest_port, "Port nodes connect to")
@@ -41,8 +51,8 @@ int main(int argc, char** argv) {
   init_cmd->add_option("--hub-id", init.hub_id, "Name of this hub in logs")->capture_default_str();
 
   cen::hub::AllowOptions allow;
-  auto* allow_cmd =
-      app.add_subcommand("allow", "Register a node's public key (takes effect on a running hub)");
+  auto* allow_cmd = app.add_subcommand(
+      "allow", Messages::Tr("Register a node's public key (takes effect on a running hub)"));
   allow_cmd->add_option("--data", allow.data_dir, "Hub data directory")->required();
   allow_cmd->add_option("--node", allow.node_id, "Node id, e.g. RILO-WE")->required();
   allow_cmd->add_option("--key", allow.key, "Node public key: Z85 text or a key file")->required();
@@ -50,26 +60,30 @@ int main(int argc, char** argv) {
 
   cen::hub::RevokeOptions revoke;
   auto* revoke_cmd = app.add_subcommand(
-      "revoke", "Cut a node off at once (its key, its open connections, its feed)");
+      "revoke", Messages::Tr("Cut a node off at once (its key, its open connections, its feed)"));
   revoke_cmd->add_option("--data", revoke.data_dir, "Hub data directory")->required();
   revoke_cmd->add_option("--node", revoke.node_id, "Node id")->required();
 
   using GroupAction = cen::hub::GroupOptions::Action;
   cen::hub::GroupOptions group;
   auto* group_cmd = app.add_subcommand(
-      "group", "Closed user groups for group:NAME scopes (takes effect on a running hub)");
+      "group",
+      Messages::Tr("Closed user groups for group:NAME scopes (takes effect on a running hub)"));
   group_cmd->require_subcommand(1);
-  auto* group_create = group_cmd->add_subcommand("create", "Create a group");
+  auto* group_create = group_cmd->add_subcommand("create", Messages::Tr("Create a group"));
   group_create->add_option("NAME", group.name, "Group name (1-32 of A-Z a-z 0-9 _ -)")->required();
   group_create->add_option("--expires", group.expires,
                            "Last day (UTC) members receive its records, YYYY-MM-DD");
-  auto* group_add = group_cmd->add_subcommand("add", "Add a registered node to a group");
-  auto* group_remove = group_cmd->add_subcommand("remove", "Remove a node from a group");
+  auto* group_add =
+      group_cmd->add_subcommand("add", Messages::Tr("Add a registered node to a group"));
+  auto* group_remove =
+      group_cmd->add_subcommand("remove", Messages::Tr("Remove a node from a group"));
   for (auto* cmd : {group_add, group_remove}) {
     cmd->add_option("NAME", group.name, "Group name")->required();
     cmd->add_option("NODE", group.node_id, "Node id")->required();
   }
-  auto* group_list = group_cmd->add_subcommand("list", "List groups and their members");
+  auto* group_list =
+      group_cmd->add_subcommand("list", Messages::Tr("List groups and their members"));
   for (auto* cmd : {group_create, group_add, group_remove, group_list})
     cmd->add_option("--data", group.data_dir, "Hub data directory")->required();
 
@@ -86,21 +100,23 @@ int main(int argc, char** argv) {
 
   std::string verify_dir;
   auto* verify_cmd = app.add_subcommand(
-      "verify", "Check the hash chains of the journal and the audit trail (exit 1 if broken)");
+      "verify",
+      Messages::Tr("Check the hash chains of the journal and the audit trail (exit 1 if broken)"));
   verify_cmd->add_option("--data", verify_dir, "Hub data directory")->required();
 
   std::string rotate_dir;
   auto* rotate_cmd = app.add_subcommand(
-      "rotate-key", "Make a new hub key pair (the old one is kept as curve.*.old)");
+      "rotate-key", Messages::Tr("Make a new hub key pair (the old one is kept as curve.*.old)"));
   rotate_cmd->add_option("--data", rotate_dir, "Hub data directory")->required();
 
   std::string run_dir;
-  auto* run_cmd = app.add_subcommand("run", "Run the hub in the foreground until SIGINT/SIGTERM");
+  auto* run_cmd =
+      app.add_subcommand("run", Messages::Tr("Run the hub in the foreground until SIGINT/SIGTERM"));
   run_cmd->add_option("--data", run_dir, "Hub data directory")->required();
 
   cen::hub::StatusOptions status;
-  auto* status_cmd =
-      app.add_subcommand("status", "Show the head gseq and, per node, last contact and lag");
+  auto* status_cmd = app.add_subcommand(
+      "status", Messages::Tr("Show the head gseq and, per node, last contact and lag"));
   status_cmd->add_option("--data", status.data_dir, "Hub data directory")->required();
   status_cmd->add_flag("--json", status.json, "Print one JSON object");
 

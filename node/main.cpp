@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common/logging.h"
+#include "common/messages.h"
 #include "common/signals.h"
 #include "node/drops/drop_progress.h"
 #include "node/node_commands.h"
@@ -18,6 +19,12 @@ int Finish(const cen::common::Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  using cen::common::Messages;
+  // The language first: --help speaks it too.
+  if (const cen::common::Status s = Messages::UseFromCommandLine(argc, argv); !s.ok()) {
+    std::cerr << "cen-node: " << s.message() << "\n";
+    return s.ExitCode();
+  }
   CLI::App app{
       "cen-node: the agent of a regional office (RILO) in a cenhub network. It keeps\n"
       "an outbox of the office's records until the hub has them, and a replica of\n"
@@ -32,10 +39,13 @@ int main(int argc, char** argv) {
       "  cen-node status --data /var/lib/cen-node"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "cen-node 0.1.0");
+  std::string lang;  // used before parsing (Messages::UseFromCommandLine)
+  app.add_option("--lang", lang, Messages::kLangHelp);
+  app.fallthrough();  // --lang after the subcommand too
 
   cen::node::NodeInitOptions init;
-  auto* init_cmd =
-      app.add_subcommand("init", "Create a node data directory and print its public key");
+  auto* init_cmd = app.add_subcommand(
+      "init", Messages::Tr("Create a node data directory and print its public key"));
   init_cmd->add_option("--data", init.data_dir, "Data directory to create")->required();
   init_cmd->add_option("--id", init.node_id, "This node's id, e.g. RILO-WE")->required();
   init_cmd->add_option("--hub", init.hub_endpoint, "Hub ingest endpoint, tcp://HOST:PORT")
@@ -117,14 +127,15 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"seizure", "alert"}));
 
   cen::node::NodeStatusOptions status;
-  auto* status_cmd =
-      app.add_subcommand("status", "Show the hub link, the outbox and how far the replica is");
+  auto* status_cmd = app.add_subcommand(
+      "status", Messages::Tr("Show the hub link, the outbox and how far the replica is"));
   status_cmd->add_option("--data", status.data_dir, "Node data directory")->required();
   status_cmd->add_flag("--json", status.json, "Print one JSON object");
 
   std::string rotate_dir;
   auto* rotate_cmd = app.add_subcommand(
-      "rotate-key", "Make a new node key pair (outbox and replica kept); prints the allow command");
+      "rotate-key",
+      Messages::Tr("Make a new node key pair (outbox and replica kept); prints the allow command"));
   rotate_cmd->add_option("--data", rotate_dir, "Node data directory")->required();
 
   try {

@@ -1,5 +1,7 @@
 #include "node/node_commands.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -8,6 +10,7 @@
 #include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/data_dir.h"
+#include "common/messages.h"
 #include "common/node_id.h"
 #include "common/os_user.h"
 #include "common/record_validator.h"
@@ -258,16 +261,26 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
     out << status.dump() << "\n";
     return common::Status::Ok();
   }
-  out << "node        " << config->node_id << "\n"
-      << "hub         " << config->hub_endpoint << " (" << hub_state << ")\n";
-  if (!store_problem.empty())
-    out << "PROBLEM     " << store_problem << "; the agent keeps running and retries\n";
+  using common::Messages;
+  constexpr size_t kLabel = 12;
+  out << Messages::Label("node", kLabel) << config->node_id << "\n"
+      << Messages::Label("hub", kLabel) << config->hub_endpoint << " ("
+      << Messages::Tr(hub_state.c_str()) << ")\n";
+  if (!store_problem.empty()) {
+    out << Messages::Label("PROBLEM", kLabel) << store_problem
+        << Messages::Tr("; the agent keeps running and retries") << "\n";
+  }
   if (!agent->detail.empty() && agent->detail != store_problem)
-    out << "detail      " << agent->detail << "\n";
-  out << "outbox      " << outbox->value_or(0) << " record(s) waiting for the hub\n"
-      << "rejected    " << rejected->value_or(0) << "\n"
-      << "replica     " << *records << " record(s), gseq " << replica.cursor() << " of "
-      << agent->hub_head << "\n";
+    out << Messages::Label("detail", kLabel) << agent->detail << "\n";
+  out << Messages::Label("outbox", kLabel)
+      << fmt::format(fmt::runtime(Messages::Tr("{} record(s) waiting for the hub")),
+                     outbox->value_or(0))
+      << "\n"
+      << Messages::Label("rejected", kLabel) << rejected->value_or(0) << "\n"
+      << Messages::Label("replica", kLabel)
+      << fmt::format(fmt::runtime(Messages::Tr("{} record(s), gseq {} of {}")), *records,
+                     replica.cursor(), agent->hub_head)
+      << "\n";
   return common::Status::Ok();
 }
 

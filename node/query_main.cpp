@@ -92,23 +92,14 @@ void AddFilters(CLI::App& app, cen::node::QueryFilter& f) {
       ->group(group);
 }
 
-// The value of --lang (--lang X or --lang=X), read before the command line
-// is parsed: --help speaks that language too.
-std::string LangArgument(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--lang" && i + 1 < argc) return argv[i + 1];
-    if (arg.starts_with("--lang=")) return std::string(arg.substr(7));
-  }
-  return "";
-}
-
 std::string Tr(const char* text) { return cen::common::Messages::Tr(text); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (const cen::common::Status s = cen::common::Messages::Use(LangArgument(argc, argv)); !s.ok()) {
+  // The language first: --help speaks it too.
+  if (const cen::common::Status s = cen::common::Messages::UseFromCommandLine(argc, argv);
+      !s.ok()) {
     std::cerr << "cen-query: " << s.message() << "\n";
     return s.ExitCode();
   }
@@ -133,11 +124,8 @@ int main(int argc, char** argv) {
                  "reporting_country, departure, destination, origin, kind, handling, hs_code, "
                  "version; - for descending (default gseq)")
       ->group(out);
-  std::string lang;  // read before parsing (LangArgument); declared for --help
-  app.add_option("--lang", lang,
-                 "Language of tables and messages: en, fr, es or ru (default: from LC_ALL, "
-                 "LC_MESSAGES or LANG); json and csv never change")
-      ->group(out);
+  std::string lang;  // used before parsing (Messages::UseFromCommandLine)
+  app.add_option("--lang", lang, cen::common::Messages::kLangHelp)->group(out);
   app.add_flag("--include-restricted", o.include_restricted,
                "Include H2/H3 records in json/csv exports (written to the audit trail)")
       ->group(out);

@@ -9,10 +9,12 @@
 #include "common/clock.h"
 #include "common/csv_writer.h"
 #include "common/record_validator.h"
+#include "common/text_table.h"
 #include "node/query/alert_book.h"
-#include "node/query/text_table.h"
 
 namespace cen::node {
+
+using common::TextTable;
 namespace {
 
 using nlohmann::json;

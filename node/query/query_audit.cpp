@@ -6,10 +6,12 @@
 #include "common/clock.h"
 #include "common/csv_writer.h"
 #include "common/os_user.h"
-#include "node/query/text_table.h"
+#include "common/text_table.h"
 #include "node/store/node_schema.h"
 
 namespace cen::node {
+
+using common::TextTable;
 namespace {
 
 using nlohmann::json;

@@ -11,10 +11,12 @@
 
 #include "common/csv_writer.h"
 #include "common/messages.h"
+#include "common/text_table.h"
 #include "node/query/record_format.h"
-#include "node/query/text_table.h"
 
 namespace cen::node {
+
+using common::TextTable;
 
 using common::Messages;
 namespace {

@@ -7,11 +7,13 @@
 #include "common/clock.h"
 #include "common/csv_writer.h"
 #include "common/os_user.h"
+#include "common/text_table.h"
 #include "node/query/query_audit.h"
-#include "node/query/text_table.h"
 #include "node/store/node_schema.h"
 
 namespace cen::node {
+
+using common::TextTable;
 namespace {
 
 constexpr size_t kMaxName = 64;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/curve_keys.h"
+#include "common/messages.h"
 #include "common/sqlite_db.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
@@ -157,6 +158,16 @@ TEST_CASE("cen-hub allow registers nodes; status lists them", "[hub][commands]")
   CHECK(status["nodes"][1]["id"] == "rilo-weu");
   CHECK(status["nodes"][1]["region"] == "EU");
   CHECK(status["nodes"][1]["key"] == key);
+
+  // The text form, in French: a table of translated headers.
+  so.json = false;
+  RequireOk(cen::common::Messages::Use("fr"));
+  std::ostringstream text;
+  const Status shown = HubCommands::Status(so, text);
+  RequireOk(cen::common::Messages::Use("en"));
+  RequireOk(shown);
+  CHECK_THAT(text.str(), Catch::Contains("NŒUD") && Catch::Contains("DERNIER CONTACT") &&
+                             Catch::Contains("rilo-weu") && Catch::Contains("jamais"));
 
   SECTION("the table form names every node") {
     so.json = false;

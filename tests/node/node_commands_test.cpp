@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/curve_keys.h"
+#include "common/messages.h"
 #include "common/uuid7.h"
 #include "node/agent/agent_status.h"
 #include "node/store/instance_lock.h"
@@ -310,6 +311,26 @@ TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node
     RequireOk(NodeCommands::Status(o, text));
     CHECK_THAT(text.str(), Catch::Contains("rilo-weu"));
     CHECK_THAT(text.str(), Catch::Contains("1 record(s) waiting"));
+  }
+  SECTION("the text form in Russian, labels aligned by display width") {
+    o.json = false;
+    RequireOk(cen::common::Messages::Use("ru"));
+    std::ostringstream text;
+    const auto s = NodeCommands::Status(o, text);
+    RequireOk(cen::common::Messages::Use("en"));
+    RequireOk(s);
+    CHECK_THAT(text.str(), Catch::Contains("хаб") && Catch::Contains("(подключён)") &&
+                               Catch::Contains("записей ждут хаб: 1"));
+    // Every value starts in the same display column (12), whatever the label.
+    std::istringstream lines(text.str());
+    for (std::string line; std::getline(lines, line);) {
+      CAPTURE(line);
+      size_t points = 0, at = 0;
+      for (; at < line.size() && points < 12; ++at)
+        if ((static_cast<unsigned char>(line[at]) & 0xC0) != 0x80) ++points;
+      CHECK(line[at - 1] == ' ');
+      CHECK(line[at] != ' ');
+    }
   }
 }
 

@@ -15,10 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "common/text_table.h"
 #include "common/utf8.h"
 #include "common/uuid7.h"
 #include "node/agent/replica.h"
-#include "node/query/text_table.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/query_fixture.h"
 #include "tests/test_support/sample_records.h"
@@ -648,7 +648,7 @@ TEST_CASE("cen-query reads while the agent writes, and never writes the replica"
 
 TEST_CASE("A table cell with line breaks or control characters keeps its column width",
           "[node][query]") {
-  cen::node::TextTable t({{"A", 30}, {"B", 0}});
+  cen::common::TextTable t({{"A", 30}, {"B", 0}});
   t.AddRow({"line\nbreak\tand\x1b[31mred", "next"});
   t.AddRow({"plain", "next"});
   std::ostringstream out;

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace cen::node {
+namespace cen::common {
 
 class TextTable {
  public:
@@ -41,4 +41,4 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
-}  // namespace cen::node
+}  // namespace cen::common

@@ -1,4 +1,4 @@
-#include "node/query/text_table.h"
+#include "common/text_table.h"
 
 #include <algorithm>
 #include <cassert>
@@ -7,13 +7,11 @@
 #include "common/messages.h"
 #include "common/utf8.h"
 
-namespace cen::node {
-
-using common::Utf8;
+namespace cen::common {
 
 TextTable::TextTable(std::vector<Column> columns) : columns_(std::move(columns)) {
   for (Column& c : columns_) {
-    if (!c.title.empty()) c.title = common::Messages::Tr(c.title.c_str());
+    if (!c.title.empty()) c.title = Messages::Tr(c.title.c_str());
   }
 }
 
@@ -59,4 +57,4 @@ void TextTable::Print(std::ostream& out, size_t total_width) const {
   for (const auto& row : rows_) print_row(row);
 }
 
-}  // namespace cen::node
+}  // namespace cen::common
