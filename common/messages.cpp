@@ -26,6 +26,19 @@ std::string& Current() {
   return language;
 }
 
+// LANGUAGE as it was before Use() chose a language: put back when English
+// is chosen, so a daemon's child processes (hooks) see the environment they
+// were given.
+struct Original {
+  bool saved = false;
+  bool had_language = false;
+  std::string language;
+};
+Original& Start() {
+  static Original original;
+  return original;
+}
+
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v == nullptr ? "" : v;
@@ -80,7 +93,7 @@ Status Messages::Use(std::string_view lang) {
     // GNU gettext: LANGUAGE (a list such as "fr:en") comes first, except
     // under the C locale.
     const std::string list = Env("LANGUAGE");
-    if (!list.empty() && !locale.empty() && LanguageOf(locale) != "en") {
+    if (!list.empty() && !locale.empty() && locale != "C" && locale != "POSIX") {
       for (size_t from = 0; from <= list.size() && language.empty();) {
         const size_t colon = std::min(list.find(':', from), list.size());
         language = LanguageOf(std::string_view(list).substr(from, colon - from));
@@ -90,11 +103,35 @@ Status Messages::Use(std::string_view lang) {
     if (language.empty()) language = LanguageOf(locale);
     if (language.empty()) language = "en";
   }
+  Original& original = Start();
+  if (!original.saved && language != "en") {
+    // LANGUAGE is about to be ours: keep the one we were given.
+    original.saved = true;
+    const char* v = std::getenv("LANGUAGE");
+    original.had_language = v != nullptr;
+    if (v != nullptr) original.language = v;
+  }
   Current() = language;
+  if (language == "en") {
+    // Nothing translated, and the process as it started: libc's own messages
+    // (strerror) stay English too, as daemons log them.
+    std::setlocale(LC_MESSAGES, "C");
+    if (original.saved) {
+      if (original.had_language) {
+        setenv("LANGUAGE", original.language.c_str(), 1);
+      } else {
+        unsetenv("LANGUAGE");
+      }
+      original.saved = false;
+    }
+    return Status::Ok();
+  }
   // C.UTF-8 exists on every Debian 12 system: under it gettext honours
   // LANGUAGE, so no ru_RU locale has to be generated.
   std::setlocale(LC_MESSAGES, "C.UTF-8");
   setenv("LANGUAGE", language.c_str(), 1);
+  // libc's messages (strerror) in UTF-8 whatever LC_CTYPE says.
+  bind_textdomain_codeset("libc", "UTF-8");
   const std::string dir = LocaleDir();
   bindtextdomain(kDomain, dir.c_str());
   bind_textdomain_codeset(kDomain, "UTF-8");

@@ -10,9 +10,11 @@
 //
 // The language is --lang when given (en, fr, es, ru, or a locale name such as
 // ru_RU.UTF-8), else the first of LC_ALL, LC_MESSAGES and LANG that is set,
-// as gettext reads them, with LANGUAGE first unless that locale is C. A
-// language without a catalogue reads English. No system locale needs to be
-// generated: the catalogues are picked through LANGUAGE over C.UTF-8.
+// as gettext reads them, with LANGUAGE first unless that locale is C or
+// POSIX. A language without a catalogue reads English. No system locale
+// needs to be generated: the catalogues are picked through LANGUAGE over
+// C.UTF-8. English puts LC_MESSAGES and LANGUAGE back as they were
+// (daemons call Use("en") once parsed: their logs stay English).
 //
 // The catalogues are looked for in $CEN_LOCALEDIR, else in ../locale and
 // ../share/locale next to the running binary (the build tree and an
@@ -21,6 +23,8 @@
 // Not thread-safe: Use() once at start-up, before any thread; Tr() and
 // Country() after it are.
 #pragma once
+
+#include <spdlog/fmt/fmt.h>
 
 #include <span>
 #include <string>
@@ -47,6 +51,22 @@ class Messages {
 
   // `msgid` in the language in use; `msgid` itself when not translated.
   static const char* Tr(const char* msgid);
+  // `msgid` translated, with "{}" placeholders filled by `args` (fmt). A
+  // translation whose placeholders do not fit falls back to the English
+  // `msgid` (and a broken msgid is shown as it is): a bad catalogue never
+  // ends a tool.
+  template <typename... Args>
+  static std::string Format(const char* msgid, const Args&... args) {
+    try {
+      return fmt::format(fmt::runtime(Tr(msgid)), args...);
+    } catch (const fmt::format_error&) {
+    }
+    try {
+      return fmt::format(fmt::runtime(msgid), args...);
+    } catch (const fmt::format_error&) {
+      return msgid;  // a broken message id: shown as it is
+    }
+  }
   // `msgid` translated, then spaces up to `width` display columns (one at
   // least): the label of a "label   value" line that stays aligned.
   static std::string Label(const char* msgid, size_t width);

@@ -25,9 +25,11 @@ void TextTable::Print(std::ostream& out, size_t total_width) const {
   std::vector<size_t> widths(n);
   size_t fixed = 0;
   for (size_t c = 0; c < n; ++c) {
-    size_t w = Utf8::DisplayWidth(columns_[c].title);
+    const size_t title = Utf8::DisplayWidth(columns_[c].title);
+    size_t w = title;
     for (const auto& row : rows_) w = std::max(w, Utf8::DisplayWidth(row[c]));
-    if (columns_[c].max_width > 0) w = std::min(w, columns_[c].max_width);
+    // A cap never cuts the title (a translation may be longer than the cap).
+    if (columns_[c].max_width > 0) w = std::min(w, std::max(columns_[c].max_width, title));
     widths[c] = w;
     if (columns_[c].max_width > 0) fixed += w + 2;
   }

@@ -251,18 +251,18 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     return common::Status::Ok();
   }
   using common::Messages;
-  out << fmt::format(fmt::runtime(Messages::Tr("hub epoch {}, head gseq {}")), epoch_text, h)
-      << "\n";
+  out << Messages::Format("hub epoch {}, head gseq {}", epoch_text, h) << "\n";
   if (!store_problem.empty()) {
-    out << fmt::format(fmt::runtime(Messages::Tr(
-                           "PROBLEM (as of {}): {}; nothing is acknowledged until it is "
-                           "written, and the hub retries by itself")),
-                       state_at, store_problem)
+    out << Messages::Format(
+               "PROBLEM (as of {}): {}; nothing is acknowledged until it is "
+               "written, and the hub retries by itself",
+               state_at, store_problem)
         << "\n";
   }
   using Align = common::TextTable::Align;
-  common::TextTable table({{"NODE", 16},
-                           {"REGION", 10},
+  // Ids and regions whole (up to 64 characters): a script greps for them.
+  common::TextTable table({{"NODE", 64},
+                           {"REGION", 64},
                            {"LAST SEEN", 24},
                            {"REPLICA", 12, Align::kRight},
                            {"LAG", 10, Align::kRight},

@@ -145,6 +145,9 @@ int main(int argc, char** argv) {
   }
   if (*rotate_cmd) return Finish(cen::hub::HubCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
+    // A daemon logs in English, for the operators who grep its log, and
+    // its hooks get the environment it was given.
+    (void)Messages::Use("en");
     auto config = cen::hub::HubConfig::Load(run_dir);
     cen::common::Logging::Init(config.ok() ? config->hub_id : "hub");
     const auto& stop = cen::common::Signals::InstallStopHandlers();

@@ -156,6 +156,9 @@ int main(int argc, char** argv) {
   if (*ack_cmd) return Finish(cen::node::NodeCommands::Ack(ack, std::cout));
   if (*rotate_cmd) return Finish(cen::node::NodeCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
+    // A daemon logs in English, for the operators who grep its log, and
+    // its hooks get the environment it was given.
+    (void)Messages::Use("en");
     auto config = cen::node::NodeConfig::Load(run.data_dir);
     cen::common::Logging::Init(config.ok() ? config->node_id : "node");
     const auto& stop = cen::common::Signals::InstallStopHandlers();

@@ -273,13 +273,11 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   if (!agent->detail.empty() && agent->detail != store_problem)
     out << Messages::Label("detail", kLabel) << agent->detail << "\n";
   out << Messages::Label("outbox", kLabel)
-      << fmt::format(fmt::runtime(Messages::Tr("{} record(s) waiting for the hub")),
-                     outbox->value_or(0))
-      << "\n"
+      << Messages::Format("{} record(s) waiting for the hub", outbox->value_or(0)) << "\n"
       << Messages::Label("rejected", kLabel) << rejected->value_or(0) << "\n"
       << Messages::Label("replica", kLabel)
-      << fmt::format(fmt::runtime(Messages::Tr("{} record(s), gseq {} of {}")), *records,
-                     replica.cursor(), agent->hub_head)
+      << Messages::Format("{} record(s), gseq {} of {}", *records, replica.cursor(),
+                          agent->hub_head)
       << "\n";
   return common::Status::Ok();
 }

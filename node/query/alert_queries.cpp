@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/csv_writer.h"
+#include "common/messages.h"
 #include "common/record_validator.h"
 #include "common/text_table.h"
 #include "node/query/alert_book.h"
@@ -172,11 +173,14 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
   }
   if (o.format == "table") {
     if (table.rows() == 0) {
-      out << (o.all ? "no alerts in the replica\n"
-                    : "no alerts in force (--all shows ended ones)\n");
+      out << common::Messages::Tr(o.all ? "no alerts in the replica"
+                                        : "no alerts in force (--all shows ended ones)")
+          << "\n";
     } else {
       table.Print(out, o.width);
-      out << "RECEIVED/ACTED: offices that confirmed / acted, for this office's own alerts.\n";
+      out << common::Messages::Tr(
+                 "RECEIVED/ACTED: offices that confirmed / acted, for this office's own alerts.")
+          << "\n";
     }
   }
   return outcome;

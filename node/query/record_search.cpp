@@ -238,13 +238,13 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
   if (table) {
     t.Print(out, o.width);
     if (more) {
-      out << fmt::format(fmt::runtime(Messages::Tr(
-                             "first {} matches shown (from offset {}); see more with --limit N "
-                             "(0 = all) and --offset, or count them with --count")),
-                         t.rows(), o.offset)
+      out << Messages::Format(
+                 "first {} matches shown (from offset {}); see more with --limit N "
+                 "(0 = all) and --offset, or count them with --count",
+                 t.rows(), o.offset)
           << "\n";
     } else {
-      out << fmt::format(fmt::runtime(Messages::Tr("{} record(s)")), t.rows()) << "\n";
+      out << Messages::Format("{} record(s)", t.rows()) << "\n";
     }
   }
   if (withhold) {

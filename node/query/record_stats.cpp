@@ -187,7 +187,7 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
     t.AddRow(row);
   }
   t.Print(out, o.width);
-  out << fmt::format(fmt::runtime(Messages::Tr("{} group(s)")), groups.size()) << "\n";
+  out << Messages::Format("{} group(s)", groups.size()) << "\n";
 }
 
 }  // namespace

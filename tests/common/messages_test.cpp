@@ -1,7 +1,12 @@
 #include "common/messages.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 using cen::common::Messages;
 using cen::common::StatusCode;
@@ -31,4 +36,62 @@ TEST_CASE("Messages translates headers and country names through gettext", "[com
   CHECK(std::string(Messages::Tr("DATE")) == "DATE");
   CHECK(Messages::Country("RU") == "Russian Federation");
   CHECK(Messages::Country("XX").empty());
+}
+
+namespace {
+
+// msgid -> msgstr of a .po file (strings on one or more quoted lines).
+std::vector<std::pair<std::string, std::string>> Entries(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string* current = nullptr;
+  for (std::string line; std::getline(in, line);) {
+    auto quoted = [&](size_t from) { return line.substr(from + 1, line.rfind('"') - from - 1); };
+    if (line.starts_with("msgid \"")) {
+      out.emplace_back(quoted(6), "");
+      current = &out.back().first;
+    } else if (line.starts_with("msgstr \"")) {
+      current = &out.back().second;
+      *current = quoted(7);
+    } else if (line.starts_with("\"") && current != nullptr) {
+      *current += quoted(0);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Every translation keeps its message's placeholders", "[common][messages]") {
+  for (const char* lang : {"fr", "es", "ru"}) {
+    const auto entries = Entries(std::string(CEN_TEST_DATA_DIR) + "/../../po/" + lang + ".po");
+    CHECK(entries.size() > 50);
+    for (const auto& [id, str] : entries) {
+      if (id.empty()) continue;  // the header
+      CAPTURE(lang, id, str);
+      CHECK_FALSE(str.empty());
+      CHECK(std::count(str.begin(), str.end(), '{') == std::count(id.begin(), id.end(), '{'));
+      CHECK(std::count(str.begin(), str.end(), '}') == std::count(id.begin(), id.end(), '}'));
+    }
+  }
+}
+
+TEST_CASE("A translation with a broken placeholder falls back to English", "[common][messages]") {
+  // No catalogue holds a broken entry, so an untranslated id stands in for
+  // one: the English text is what Format falls back to.
+  CHECK(Messages::Format("{} record(s)", 3) == "3 record(s)");
+  CHECK(Messages::Format("broken {", 3) == "broken {");
+}
+
+TEST_CASE("English puts LANGUAGE back as the process started", "[common][messages]") {
+  // A daemon switches to English once parsed: its hooks see the environment
+  // it was given, and libc's messages stay untranslated.
+  setenv("LANGUAGE", "pt:en", 1);
+  REQUIRE(Messages::Use("ru").ok());
+  CHECK(std::string(std::getenv("LANGUAGE")) == "ru");
+  REQUIRE(Messages::Use("en").ok());
+  REQUIRE(std::getenv("LANGUAGE") != nullptr);
+  CHECK(std::string(std::getenv("LANGUAGE")) == "pt:en");
+  unsetenv("LANGUAGE");
 }

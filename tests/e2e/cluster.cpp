@@ -158,6 +158,10 @@ bool Cluster::TempDir::TestFailed() const {
 // ---- Cluster
 
 Cluster::Cluster(std::vector<NodeSpec> nodes) : logs_(dir() / "logs"), runs_(dir() / "runs") {
+  // Every tool speaks English to these tests, whatever the machine's locale
+  // (RunQueryIn chooses another language on purpose).
+  setenv("LC_ALL", "C.UTF-8", 1);
+  unsetenv("LANGUAGE");
   std::filesystem::create_directories(logs_);
   std::filesystem::create_directories(runs_);
   const std::vector<int> ports = FreeLoopbackPorts(2);
