@@ -32,6 +32,10 @@
 
 #include "common/status.h"
 
+// Marks a message id that is translated later, where it is shown (a table
+// title: TextTable translates it), so that xgettext --keyword=N_ finds it.
+#define N_(text) text
+
 namespace cen::common {
 
 class Messages {

@@ -261,12 +261,12 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   }
   using Align = common::TextTable::Align;
   // Ids and regions whole (up to 64 characters): a script greps for them.
-  common::TextTable table({{"NODE", 64},
-                           {"REGION", 64},
-                           {"LAST SEEN", 24},
-                           {"REPLICA", 12, Align::kRight},
-                           {"LAG", 10, Align::kRight},
-                           {"OUTBOX", 10, Align::kRight}});
+  common::TextTable table({{N_("NODE"), 64},
+                           {N_("REGION"), 64},
+                           {N_("LAST SEEN"), 24},
+                           {N_("REPLICA"), 12, Align::kRight},
+                           {N_("LAG"), 10, Align::kRight},
+                           {N_("OUTBOX"), 10, Align::kRight}});
   for (const auto& n : nodes) {
     const std::string seen = n["last_seen"].get<std::string>();
     table.AddRow({n["id"].get<std::string>(), n["region"].get<std::string>(),

@@ -105,16 +105,16 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
   const int64_t now = common::Clock::NowMillis();
   auto book = AlertBook::Load(db, now);
   if (!book.ok()) return book.status();
-  TextTable table({{"PRIORITY", 8},
-                   {"STATE", 9},
-                   {"AGE", 6, TextTable::Align::kRight},
-                   {"EXPIRES", 9},
-                   {"RECEIVED", 8, TextTable::Align::kRight},
-                   {"ACTED", 5, TextTable::Align::kRight},
-                   {"HITS", 5, TextTable::Align::kRight},
-                   {"ORIGIN", 12},
-                   {"UUID", 36},
-                   {"TITLE", 0}});
+  TextTable table({{N_("PRIORITY"), 8},
+                   {N_("STATE"), 9},
+                   {N_("AGE"), 6, TextTable::Align::kRight},
+                   {N_("EXPIRES"), 9},
+                   {N_("RECEIVED"), 8, TextTable::Align::kRight},
+                   {N_("ACTED"), 5, TextTable::Align::kRight},
+                   {N_("HITS"), 5, TextTable::Align::kRight},
+                   {N_("ORIGIN"), 12},
+                   {N_("UUID"), 36},
+                   {N_("TITLE"), 0}});
   if (o.format == "csv") {
     common::CsvWriter::WriteRow(
         out,
@@ -231,13 +231,13 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
         << "), and the hub has not told it who the alert reaches yet\n";
     return outcome;
   }
-  TextTable table({{"OFFICE", 16},
-                   {"DELIVERED", 24},
-                   {"ACTION", 9},
-                   {"WHEN", 24},
-                   {"BY", 16},
-                   {"HITS", 4, TextTable::Align::kRight},
-                   {"NOTE", 0}});
+  TextTable table({{N_("OFFICE"), 16},
+                   {N_("DELIVERED"), 24},
+                   {N_("ACTION"), 9},
+                   {N_("WHEN"), 24},
+                   {N_("BY"), 16},
+                   {N_("HITS"), 4, TextTable::Align::kRight},
+                   {N_("NOTE"), 0}});
   int64_t waiting = 0;
   for (const auto& [office, r] : *offices) {
     if (r.delivered_at.empty()) ++waiting;
@@ -270,12 +270,12 @@ common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const Quer
   if (!stmt.ok()) return stmt.status();
   auto book = AlertBook::Load(db, common::Clock::NowMillis());
   if (!book.ok()) return book.status();
-  TextTable table({{"FOUND", 24},
-                   {"BY", 12},
-                   {"ALERT / WATCH", 30},
-                   {"INDICATOR", 10},
-                   {"VALUE", 24},
-                   {"RECORD", 0}});
+  TextTable table({{N_("FOUND"), 24},
+                   {N_("BY"), 12},
+                   {N_("ALERT / WATCH"), 30},
+                   {N_("INDICATOR"), 10},
+                   {N_("VALUE"), 24},
+                   {N_("RECORD"), 0}});
   if (o.format == "csv") {
     common::CsvWriter::WriteRow(
         out, std::vector<std::string>{"at", "office", "source", "indicator", "value", "record",

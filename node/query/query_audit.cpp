@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/csv_writer.h"
+#include "common/messages.h"
 #include "common/os_user.h"
 #include "common/text_table.h"
 #include "node/store/node_schema.h"
@@ -51,13 +52,13 @@ common::Result<QueryOutcome> QueryAudit::List(common::Database& db, const QueryO
       "WHERE id < ? ORDER BY id DESC LIMIT ? OFFSET ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, before_id).Bind(2, limit == 0 ? int64_t{-1} : limit).Bind(3, o.offset);
-  TextTable t({{"ID", 10, TextTable::Align::kRight},
-               {"AT", 25},
-               {"USER", 16},
-               {"COMMAND", 7},
-               {"RESULTS", 9, TextTable::Align::kRight},
-               {"RESTRICTED", 10, TextTable::Align::kRight},
-               {"ARGUMENTS", 0}});
+  TextTable t({{N_("ID"), 10, TextTable::Align::kRight},
+               {N_("AT"), 25},
+               {N_("USER"), 16},
+               {N_("COMMAND"), 7},
+               {N_("RESULTS"), 9, TextTable::Align::kRight},
+               {N_("RESTRICTED"), 10, TextTable::Align::kRight},
+               {N_("ARGUMENTS"), 0}});
   if (o.format == "csv")
     common::CsvWriter::WriteRow(
         out, std::vector<std::string>{"id", "at", "os_user", "command", "results", "restricted",

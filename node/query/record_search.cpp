@@ -147,15 +147,15 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
   int64_t limit = o.limit;
   if (limit < 0) limit = table ? kDefaultTableRows : 0;
 
-  TextTable t({{"UUID", 36},
-               {"DATE", 10},
-               {"KIND", 7},
-               {"ORIGIN", 16},
-               {"H", 2},
-               {"COMMODITY", 17},
-               {"QUANTITY", 16, TextTable::Align::kRight},
-               {"ROUTE", 24},
-               {"SUMMARY", 0}});
+  TextTable t({{N_("UUID"), 36},
+               {N_("DATE"), 10},
+               {N_("KIND"), 7},
+               {N_("ORIGIN"), 16},
+               {N_("H"), 2},
+               {N_("COMMODITY"), 17},
+               {N_("QUANTITY"), 16, TextTable::Align::kRight},
+               {N_("ROUTE"), 24},
+               {N_("SUMMARY"), 0}});
   // The columns a listing shows, and the document.
   const std::string columns_sql =
       "SELECT r.uuid, r.kind, r.origin, r.handling, r.event_date, r.commodity, r.quantity, "

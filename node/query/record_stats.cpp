@@ -118,8 +118,8 @@ void PrintChart(std::ostream& out, const std::vector<Group>& groups, size_t labe
   for (const Group& g : groups) max = std::max(max, g.records);
   TextTable t({{"", label_width},
                {"", kChartWidth + 1},
-               {"RECORDS", 10, TextTable::Align::kRight},
-               {"QUANTITY", 0}});
+               {N_("RECORDS"), 10, TextTable::Align::kRight},
+               {N_("QUANTITY"), 0}});
   for (const Group& g : groups) {
     std::string label;
     for (const std::string& part : g.key) label += (label.empty() ? "" : " / ") + part;
@@ -169,8 +169,8 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     columns.push_back({upper, 40});
   }
-  columns.push_back({"RECORDS", 12, TextTable::Align::kRight});
-  columns.push_back({"QUANTITY", 0});
+  columns.push_back({N_("RECORDS"), 12, TextTable::Align::kRight});
+  columns.push_back({N_("QUANTITY"), 0});
   TextTable t(columns);
   for (const Group& g : groups) {
     std::vector<std::string> row = g.key;

@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "common/csv_writer.h"
+#include "common/messages.h"
 #include "common/os_user.h"
 #include "common/text_table.h"
 #include "node/query/query_audit.h"
@@ -64,11 +65,11 @@ common::Result<QueryOutcome> WatchList::List(common::Database& db, const QueryOp
       "(SELECT count(*) FROM hits h WHERE h.source = 'watch:' || w.name) "
       "FROM watches w ORDER BY w.name");
   if (!stmt.ok()) return stmt.status();
-  TextTable table({{"NAME", 24},
-                   {"CREATED", 24},
-                   {"BY", 12},
-                   {"HITS", 6, TextTable::Align::kRight},
-                   {"FILTER", 0}});
+  TextTable table({{N_("NAME"), 24},
+                   {N_("CREATED"), 24},
+                   {N_("BY"), 12},
+                   {N_("HITS"), 6, TextTable::Align::kRight},
+                   {N_("FILTER"), 0}});
   if (o.format == "csv") {
     common::CsvWriter::WriteRow(
         out, std::vector<std::string>{"name", "created_at", "created_by", "hits", "filter"});
