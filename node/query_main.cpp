@@ -92,14 +92,12 @@ void AddFilters(CLI::App& app, cen::node::QueryFilter& f) {
       ->group(group);
 }
 
-std::string Tr(const char* text) { return cen::common::Messages::Tr(text); }
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  using cen::common::Messages;
   // The language first: --help speaks it too.
-  if (const cen::common::Status s = cen::common::Messages::UseFromCommandLine(argc, argv);
-      !s.ok()) {
+  if (const cen::common::Status s = Messages::UseFromCommandLine(argc, argv); !s.ok()) {
     std::cerr << "cen-query: " << s.message() << "\n";
     return s.ExitCode();
   }
@@ -125,16 +123,17 @@ int main(int argc, char** argv) {
                  "version; - for descending (default gseq)")
       ->group(out);
   std::string lang;  // used before parsing (Messages::UseFromCommandLine)
-  app.add_option("--lang", lang, cen::common::Messages::kLangHelp)->group(out);
+  app.add_option("--lang", lang, Messages::kLangHelp)->group(out);
   app.add_flag("--include-restricted", o.include_restricted,
                "Include H2/H3 records in json/csv exports (written to the audit trail)")
       ->group(out);
 
-  auto* show =
-      app.add_subcommand("show", Tr("One record with every field and its version history"));
+  auto* show = app.add_subcommand(
+      "show", Messages::Tr("One record with every field and its version history"));
   show->add_option("uuid", o.uuid, "The record's uuid, or its first 8+ characters")->required();
   auto* stats = app.add_subcommand(
-      "stats", Tr("Records and total quantity per unit for each group of the filtered records"));
+      "stats",
+      Messages::Tr("Records and total quantity per unit for each group of the filtered records"));
   stats
       ->add_option(
           "--by", o.by,
@@ -145,32 +144,41 @@ int main(int argc, char** argv) {
                   "Draw a bar chart (one grouping: one --by field or --period)");
   stats->add_option("--top", o.top, "Only the N largest groups (per period with --period)");
   auto* routes = app.add_subcommand(
-      "routes", Tr("The most frequent departure → transit → destination paths, with counts"));
+      "routes",
+      Messages::Tr("The most frequent departure → transit → destination paths, with counts"));
   routes->add_option("--top", o.top, "Only the N most frequent routes (default 20)");
-  auto* audit = app.add_subcommand("audit", Tr("The node's trail of cen-query runs, newest first"));
+  auto* audit =
+      app.add_subcommand("audit", Messages::Tr("The node's trail of cen-query runs, newest first"));
   auto* alerts = app.add_subcommand(
       "alerts",
-      Tr("Alerts in force, most urgent and newest first: priority, age, expiry, receipts and "
-         "hits. Updates are applied; cancelled and expired alerts are left out unless --all"));
+      Messages::Tr(
+          "Alerts in force, most urgent and newest first: priority, age, expiry, receipts and "
+          "hits. Updates are applied; cancelled and expired alerts are left out unless --all"));
   alerts->add_flag("--all", o.all, "Also cancelled and expired alerts, marked in STATE");
   auto* receipts = app.add_subcommand(
       "receipts",
-      Tr("For one of this office's alerts: every office it went to, when each received it, "
-         "what each did (cen-node ack) and who has not received it yet"));
+      Messages::Tr(
+          "For one of this office's alerts: every office it went to, when each received it, "
+          "what each did (cen-node ack) and who has not received it yet"));
   receipts->add_option("uuid", o.uuid, "The alert's uuid, or its first 8+ characters")->required();
-  app.add_subcommand("hits",
-                     Tr("Records that matched an alert's indicators (containers, vessel IMO, "
-                        "companies, routes, HS codes) or a watch list, newest first; and hits "
-                        "other offices reported for this office's alerts"));
+  app.add_subcommand(
+      "hits", Messages::Tr("Records that matched an alert's indicators (containers, vessel IMO, "
+                           "companies, routes, HS codes) or a watch list, newest first; and hits "
+                           "other offices reported for this office's alerts"));
   auto* watch = app.add_subcommand(
-      "watch", Tr("Watch lists: filters saved under a name; every record applied from then on that "
-                  "matches becomes a hit (cen-query hits, and the agent's --on-hit hook)"));
+      "watch",
+      Messages::Tr(
+          "Watch lists: filters saved under a name; every record applied from then on that "
+          "matches becomes a hit (cen-query hits, and the agent's --on-hit hook)"));
   watch->require_subcommand(1);
   auto* watch_add = watch->add_subcommand(
-      "add", Tr("Save the filters given (any cen-query filter, --text too) as watch NAME"));
+      "add",
+      Messages::Tr("Save the filters given (any cen-query filter, --text too) as watch NAME"));
   watch_add->add_option("name", o.watch_name, "1-64 of A-Z a-z 0-9 _ . -")->required();
-  auto* watch_list = watch->add_subcommand("list", Tr("Every watch, its filter and its hits"));
-  auto* watch_remove = watch->add_subcommand("remove", Tr("Delete watch NAME (its hits stay)"));
+  auto* watch_list =
+      watch->add_subcommand("list", Messages::Tr("Every watch, its filter and its hits"));
+  auto* watch_remove =
+      watch->add_subcommand("remove", Messages::Tr("Delete watch NAME (its hits stay)"));
   watch_remove->add_option("name", o.watch_name, "The watch's name")->required();
 
   try {

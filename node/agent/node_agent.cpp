@@ -6,10 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
-#include <map>
 #include <optional>
-#include <unordered_set>
 #include <vector>
 #include <zmq.hpp>
 

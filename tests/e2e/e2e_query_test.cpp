@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/utf8.h"
 #include "tests/e2e/cluster.h"
 
 namespace cen::e2e {
@@ -28,15 +29,11 @@ std::string Seizure(const std::string& ref, const std::string& date, const std::
   return r.dump();
 }
 
-// Where `needle` starts in `line`, in code points (display columns for the
-// scripts used here).
+// The display column where `needle` starts in `line`.
 size_t Column(const std::string& line, const std::string& needle) {
   const size_t at = line.find(needle);
   REQUIRE(at != std::string::npos);
-  size_t points = 0;
-  for (size_t i = 0; i < at; ++i)
-    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) ++points;
-  return points;
+  return cen::common::Utf8::DisplayWidth(std::string_view(line).substr(0, at));
 }
 
 std::vector<std::string> Lines(const std::string& text) {

@@ -9,6 +9,7 @@
 
 #include "common/curve_keys.h"
 #include "common/messages.h"
+#include "common/utf8.h"
 #include "common/uuid7.h"
 #include "node/agent/agent_status.h"
 #include "node/store/instance_lock.h"
@@ -325,11 +326,10 @@ TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node
     std::istringstream lines(text.str());
     for (std::string line; std::getline(lines, line);) {
       CAPTURE(line);
-      size_t points = 0, at = 0;
-      for (; at < line.size() && points < 12; ++at)
-        if ((static_cast<unsigned char>(line[at]) & 0xC0) != 0x80) ++points;
-      CHECK(line[at - 1] == ' ');
-      CHECK(line[at] != ' ');
+      // The label is one word; the value starts after the spaces that follow it.
+      const size_t value = line.find_first_not_of(' ', line.find(' '));
+      REQUIRE(value != std::string::npos);
+      CHECK(cen::common::Utf8::DisplayWidth(std::string_view(line).substr(0, value)) == 12);
     }
   }
 }
