@@ -7,10 +7,18 @@
 namespace cen::common {
 namespace {
 
-void PackStr(msgpack::packer<msgpack::sbuffer>& pk, std::string_view s) {
+template <typename Stream>
+void PackStr(msgpack::packer<Stream>& pk, std::string_view s) {
   pk.pack_str(static_cast<uint32_t>(s.size()));
   pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
 }
+
+// A packer's stream that writes straight into the string returned, so a feed
+// frame of thousands of records is not copied once more at the end.
+struct StringSink {
+  std::string bytes;
+  void write(const char* data, size_t size) { bytes.append(data, size); }
+};
 
 }  // namespace
 
@@ -46,10 +54,11 @@ std::string WireFrame::EncodePriority(std::string_view epoch,
 std::string WireFrame::EncodeFeed(std::string_view type, std::string_view epoch,
                                   std::optional<std::pair<int64_t, int64_t>> range,
                                   const std::vector<std::string_view>& record_msgpacks) {
-  size_t size = 64;
+  size_t size = 64 + epoch.size();
   for (const auto& r : record_msgpacks) size += r.size();
-  msgpack::sbuffer buf(size);
-  msgpack::packer<msgpack::sbuffer> pk(buf);
+  StringSink buf;
+  buf.bytes.reserve(size);
+  msgpack::packer<StringSink> pk(buf);
   pk.pack_map(range ? 5 : 3);
   PackStr(pk, "t");
   PackStr(pk, type);
@@ -64,14 +73,17 @@ std::string WireFrame::EncodeFeed(std::string_view type, std::string_view epoch,
   PackStr(pk, "records");
   pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
   for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());
-  return std::string(buf.data(), buf.size());
+  return std::move(buf.bytes);
 }
 
 std::string WireFrame::EncodeRecords(std::string_view type,
                                      const std::vector<std::string>& record_msgpacks,
                                      int64_t request_id) {
-  msgpack::sbuffer buf;
-  msgpack::packer<msgpack::sbuffer> pk(buf);
+  size_t size = 64;
+  for (const auto& r : record_msgpacks) size += r.size();
+  StringSink buf;
+  buf.bytes.reserve(size);
+  msgpack::packer<StringSink> pk(buf);
   pk.pack_map(request_id >= 0 ? 3 : 2);
   PackStr(pk, "t");
   PackStr(pk, type);
@@ -82,7 +94,7 @@ std::string WireFrame::EncodeRecords(std::string_view type,
   PackStr(pk, "records");
   pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
   for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());
-  return std::string(buf.data(), buf.size());
+  return std::move(buf.bytes);
 }
 
 Result<nlohmann::json> WireFrame::Decode(std::string_view bytes) {

@@ -31,15 +31,17 @@ void FeedFanout::Commit(std::string_view epoch, const std::vector<Journal::Candi
     }
     const int64_t first = outcomes[fresh[begin]].gseq;
     const int64_t last = outcomes[fresh[end - 1]].gseq;
-    for (const auto& [id, node] : registry_->nodes()) {
-      if (node.revoked) continue;
-      std::vector<std::string_view> visible;
-      for (size_t k = begin; k < end; ++k) {
-        const auto& o = outcomes[fresh[k]];
-        if (policy_->MaySee(node, o.scope, candidates[fresh[k]].origin)) visible.push_back(o.body);
-      }
-      publish_(WireFrame::FeedTopic(id), WireFrame::EncodeBatch(epoch, first, last, visible));
-    }
+    const std::vector<size_t> run(fresh.begin() + static_cast<std::ptrdiff_t>(begin),
+                                  fresh.begin() + static_cast<std::ptrdiff_t>(end));
+    // Sent even when empty: the range still covers the gseqs withheld.
+    ForEachNode(
+        candidates, outcomes, run,
+        [&](const std::vector<std::string_view>& visible) {
+          return WireFrame::EncodeBatch(epoch, first, last, visible);
+        },
+        [&](const std::string& id, const Frame& frame) {
+          publish_(WireFrame::FeedTopic(id), frame);
+        });
     begin = end;
   }
 }
@@ -55,15 +57,41 @@ void FeedFanout::Priority(std::string_view epoch, const std::vector<Journal::Can
   // Urgent before high; each lane in gseq order.
   std::stable_sort(lane.begin(), lane.end(),
                    [&](size_t a, size_t b) { return outcomes[a].lane > outcomes[b].lane; });
+  ForEachNode(
+      candidates, outcomes, lane,
+      [&](const std::vector<std::string_view>& visible) {
+        return visible.empty() ? std::string() : WireFrame::EncodePriority(epoch, visible);
+      },
+      [&](const std::string& id, const Frame& bytes) {
+        if (!bytes->empty()) publish_(WireFrame::PriorityTopic(id), bytes);
+      });
+}
+
+void FeedFanout::ForEachNode(
+    const std::vector<Journal::Candidate>& candidates,
+    const std::vector<Journal::Outcome>& outcomes, const std::vector<size_t>& among,
+    const std::function<std::string(const std::vector<std::string_view>&)>& encode,
+    const std::function<void(const std::string& id, const Frame&)>& send) const {
+  // The sets seen so far and their frames: few (scopes are coarse), so a
+  // linear search.
+  std::vector<std::pair<std::vector<size_t>, Frame>> encoded;
+  std::vector<size_t> visible;
   for (const auto& [id, node] : registry_->nodes()) {
     if (node.revoked) continue;
-    std::vector<std::string_view> visible;
-    for (size_t i : lane) {
-      if (policy_->MaySee(node, outcomes[i].scope, candidates[i].origin))
-        visible.push_back(outcomes[i].body);
+    visible.clear();
+    for (size_t i : among) {
+      if (policy_->MaySee(node, outcomes[i].scope, candidates[i].origin)) visible.push_back(i);
     }
-    if (!visible.empty())
-      publish_(WireFrame::PriorityTopic(id), WireFrame::EncodePriority(epoch, visible));
+    auto same = std::find_if(encoded.begin(), encoded.end(),
+                             [&](const auto& e) { return e.first == visible; });
+    if (same == encoded.end()) {
+      std::vector<std::string_view> bodies;
+      bodies.reserve(visible.size());
+      for (size_t i : visible) bodies.push_back(outcomes[i].body);
+      encoded.emplace_back(visible, std::make_shared<const std::string>(encode(bodies)));
+      same = encoded.end() - 1;
+    }
+    send(id, same->second);
   }
 }
 
@@ -73,7 +101,7 @@ std::string FeedFanout::HeadFrame(std::string_view epoch, int64_t head) {
 }
 
 void FeedFanout::Heads(std::string_view epoch, int64_t head) const {
-  const std::string frame = HeadFrame(epoch, head);
+  const Frame frame = std::make_shared<const std::string>(HeadFrame(epoch, head));
   for (const auto& [id, node] : registry_->nodes()) {
     if (!node.revoked) publish_(WireFrame::FeedTopic(id), frame);
   }

@@ -3,9 +3,12 @@
 // records that node may see — the range still covers the others, so the node
 // tells a withheld record from a lost one — and, before them, the commit's
 // urgent and high alerts it may see on its priority topic (PRIORITY).
+// Nodes that may see the same records get the same frame: it is encoded once
+// and shared, not copied per node (most records are global).
 //
 //   FeedFanout fanout(&registry, &policy, [&](const std::string& topic,
-//                                             const std::string& bytes) { Send(topic, bytes); });
+//                                             const FeedFanout::Frame& bytes) { Send(topic, bytes);
+//                                             });
 //   fanout.Commit(epoch, candidates, outcomes);  // after the journal commit
 //   fanout.Heads(epoch, head);                   // the heartbeat
 //
@@ -13,6 +16,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,7 +29,9 @@ namespace cen::hub {
 
 class FeedFanout {
  public:
-  using PublishFn = std::function<void(const std::string& topic, const std::string& bytes)>;
+  // An encoded feed frame, shared by every topic it goes to.
+  using Frame = std::shared_ptr<const std::string>;
+  using PublishFn = std::function<void(const std::string& topic, const Frame& bytes)>;
 
   FeedFanout(const NodeRegistry* registry, const ScopePolicy* policy, PublishFn publish)
       : registry_(registry), policy_(policy), publish_(std::move(publish)) {}
@@ -42,6 +48,12 @@ class FeedFanout {
   void Priority(std::string_view epoch, const std::vector<Journal::Candidate>& candidates,
                 const std::vector<Journal::Outcome>& outcomes,
                 const std::vector<size_t>& fresh) const;
+  // For each active node, the indexes among `among` of the records it may
+  // see, and `encode(those records)`, called once per distinct set.
+  void ForEachNode(const std::vector<Journal::Candidate>& candidates,
+                   const std::vector<Journal::Outcome>& outcomes, const std::vector<size_t>& among,
+                   const std::function<std::string(const std::vector<std::string_view>&)>& encode,
+                   const std::function<void(const std::string& id, const Frame&)>& send) const;
 
   const NodeRegistry* registry_;  // not owned
   const ScopePolicy* policy_;     // not owned

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -72,9 +73,10 @@ class HubLoop {
         xpub_(xpub),
         grants_(xpub, std::move(feed_endpoint), std::move(feed_bound), &registry_, audit),
         ingest_(router, [this](zmq::message_t& last) { return MayPeek(last); }),
-        fanout_(
-            &registry_, &policy_,
-            [this](const std::string& topic, const std::string& bytes) { SendFeed(topic, bytes); }),
+        fanout_(&registry_, &policy_,
+                [this](const std::string& topic, const FeedFanout::Frame& bytes) {
+                  SendFeed(topic, bytes);
+                }),
         fetch_(&journal_, &policy_) {}
 
   common::Status Init(const std::string& data_dir) {
@@ -112,7 +114,8 @@ class HubLoop {
       }
       if (items[1].revents & ZMQ_POLLIN) {
         for (const std::string& topic : grants_.Drain(kMaxDrain)) {
-          SendFeed(topic, FeedFanout::HeadFrame(journal_.epoch(), journal_.head()));
+          SendFeed(topic, std::make_shared<const std::string>(
+                              FeedFanout::HeadFrame(journal_.epoch(), journal_.head())));
         }
       }
       if (may_commit && ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty())) DrainIngest();
@@ -335,11 +338,17 @@ class HubLoop {
     fanout_.Commit(journal_.epoch(), batch.candidates(), batch.outcomes());
   }
 
-  void SendFeed(const std::string& topic, const std::string& bytes) {
+  // The frame's bytes are handed to ZeroMQ without a copy: the message holds
+  // a reference to the shared frame until ZeroMQ is done with it.
+  void SendFeed(const std::string& topic, const FeedFanout::Frame& bytes) {
     try {
       if (!xpub_->send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
         return;
-      (void)xpub_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+      auto* hold = new FeedFanout::Frame(bytes);
+      zmq::message_t body(
+          const_cast<char*>((*hold)->data()), (*hold)->size(),
+          [](void*, void* hint) { delete static_cast<FeedFanout::Frame*>(hint); }, hold);
+      (void)xpub_->send(body, zmq::send_flags::dontwait);
     } catch (const zmq::error_t& e) {
       spdlog::warn("feed message dropped: {}", e.what());
     }

@@ -32,6 +32,7 @@ namespace {
 struct Sent {
   std::string topic;
   json frame;
+  FeedFanout::Frame bytes;
 };
 
 // A committed record as the journal hands it to the feed.
@@ -58,10 +59,11 @@ struct Fixture {
   GroupRegistry groups{&db};
   ScopePolicy policy{&groups};
   std::vector<Sent> sent;
-  FeedFanout fanout{&registry, &policy, [this](const std::string& topic, const std::string& bytes) {
-                      auto f = WireFrame::Decode(bytes);
+  FeedFanout fanout{&registry, &policy,
+                    [this](const std::string& topic, const FeedFanout::Frame& bytes) {
+                      auto f = WireFrame::Decode(*bytes);
                       REQUIRE(f.ok());
-                      sent.push_back({topic, *f});
+                      sent.push_back({topic, *f, bytes});
                     }};
   Fixture() {
     RequireOk(registry.Allow({"eu", cen::test::NewPublicKey(), "EU"}));
@@ -155,4 +157,36 @@ TEST_CASE("FeedFanout splits a large commit into BATCHes of 1000 gseqs", "[hub][
   f.fanout.Heads("e1", 2500);
   CHECK(f.sent.size() == 2);  // eu and af, not the revoked node
   CHECK(f.sent[0].frame["head"] == 2500);
+}
+
+TEST_CASE("FeedFanout encodes one frame for the nodes that may see the same records",
+          "[hub][feed]") {
+  Fixture f;
+  std::vector<Journal::Candidate> c;
+  std::vector<Journal::Outcome> o;
+  Add(c, o, Seizure(1), "eu", 1);
+  Add(c, o, Seizure(2), "af", 2);
+  f.fanout.Commit("e1", c, o);
+  const auto eu = f.On(WireFrame::FeedTopic("eu"));
+  const auto af = f.On(WireFrame::FeedTopic("af"));
+  REQUIRE(eu.size() == 1);
+  REQUIRE(af.size() == 1);
+  CHECK(eu[0].bytes == af[0].bytes);  // one encoding, shared
+  CHECK(af[0].frame["records"].size() == 2);
+
+  // A record only EU may see: each node gets a frame of its own.
+  f.sent.clear();
+  c.clear();
+  o.clear();
+  Add(c, o, Seizure(3), "eu", 3, "region:EU");
+  Add(c, o, Seizure(4), "af", 4);
+  f.fanout.Commit("e1", c, o);
+  const auto eu2 = f.On(WireFrame::FeedTopic("eu"));
+  const auto af2 = f.On(WireFrame::FeedTopic("af"));
+  REQUIRE(eu2.size() == 1);
+  REQUIRE(af2.size() == 1);
+  CHECK(eu2[0].bytes != af2[0].bytes);
+  CHECK(eu2[0].frame["records"].size() == 2);
+  REQUIRE(af2[0].frame["records"].size() == 1);
+  CHECK(af2[0].frame["records"][0]["gseq"] == 4);
 }
