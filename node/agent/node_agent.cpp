@@ -28,6 +28,7 @@
 #include "node/agent/outbox_sender.h"
 #include "node/agent/replica.h"
 #include "node/agent/replica_reconciler.h"
+#include "node/agent/urgent_lane.h"
 #include "node/drops/drop_folder.h"
 #include "node/store/instance_lock.h"
 #include "node/store/node_config.h"
@@ -61,11 +62,6 @@ constexpr auto kStatusEvery = std::chrono::seconds(1);
 constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
 constexpr auto kScanSlice = std::chrono::milliseconds(10);
-// When `submit` rings before it writes, the agent starts no bulk
-// transaction until its second ring (records queued), or for this long at
-// most: the write lock must be free for it (a bulk slice holds it for up to
-// kApplySlice).
-constexpr auto kKnockHold = std::chrono::milliseconds(50);
 // A loop step this long is logged (debug): it could delay an urgent alert.
 constexpr auto kSlowStep = std::chrono::milliseconds(20);
 // The hub sends a HEAD on each node's feed every second.
@@ -89,7 +85,10 @@ class AgentLoop {
         sender_(&outbox_, config_.window, config_.batch),
         hooks_(db, {config_.on_alert, config_.on_hit}, {}),
         tracker_(db, config_.node_id, &outbox_,
-                 {hooks_.Wants(HookRunner::kAlert), hooks_.Wants(HookRunner::kHit)}) {
+                 {hooks_.Wants(HookRunner::kAlert), hooks_.Wants(HookRunner::kHit)}),
+        urgent_(&reader_, &fetches_, &applier_, &replica_, nullptr,
+                {[this] { return link_.ReceiveFeed(HubLink::Feed::kPriority); },
+                 [this] { return link_.PriorityWaiting(); }}) {
     if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_);
     replica_.set_observer(
         [this](const common::MsgpackMap& record) { return tracker_.OnApplied(record); });
@@ -104,6 +103,7 @@ class AgentLoop {
     }
     if (auto bell = AgentDoorbell::Listen(data_dir_); bell.ok()) {
       bell_.emplace(std::move(*bell));
+      urgent_.set_bell(&*bell_);
     } else {
       spdlog::warn("no doorbell ({}): records handed in are noticed within 50 ms instead",
                    bell.status().message());
@@ -135,7 +135,7 @@ class AgentLoop {
             (((due <= now || countries_more_) && !held) || applier_.priority_waiting() > 0) &&
             may_write;
         auto wait = std::chrono::milliseconds(50);
-        const auto next = held ? std::max(countries_more_ ? now : due, knocked_until_) : due;
+        const auto next = held ? std::max(countries_more_ ? now : due, urgent_.held_until()) : due;
         if (may_write && next < now + wait)
           wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(next, now) - now);
         zmq::poll(items.data(), items.size(), busy ? std::chrono::milliseconds(0) : wait);
@@ -146,13 +146,7 @@ class AgentLoop {
         if (feeds && (items[3].revents & ZMQ_POLLIN))
           Timed("priority", [&] { return DrainPriority(); });
         if (items.back().revents & ZMQ_POLLIN) {  // submit or drop queued records
-          const AgentDoorbell::Heard heard = bell_->Clear();
-          // A hold is never extended: a stream of submits must not stop the backlog.
-          if (!heard.waiting) {
-            knocked_until_ = {};
-          } else if (!BulkHeld()) {
-            knocked_until_ = SteadyClock::now() + kKnockHold;
-          }
+          urgent_.OnRing(bell_->Clear(), SteadyClock::now());
           sender_.MarkDirty();
           // Sent now, before the next apply slice: that slice no longer
           // hears this ring (an urgent alert would wait for all of it). After
@@ -373,19 +367,8 @@ class AgentLoop {
   // Urgent and high alerts from the priority feed: applied at once, ahead of
   // the cursor (the BATCH that also holds them is recognised later).
   common::Status DrainPriority() {
-    ReceivePriority();
+    urgent_.Receive();
     return ApplyPriorityLane();
-  }
-
-  // Reads the priority feed into the applier without applying it (also from
-  // inside a bulk slice, to learn whether an urgent alert waits).
-  void ReceivePriority() {
-    for (int i = 0; i < kMaxDrainPerTurn; ++i) {
-      auto body = link_.ReceiveFeed(HubLink::Feed::kPriority);
-      if (!body) break;
-      if (reader_.OnPriority(body->to_string_view()) == FeedReader::Seen::kGranted)
-        fetches_.RequestPriority(replica_.cursor() + 1);
-    }
   }
 
   common::Status ApplyPriorityLane() {
@@ -425,7 +408,7 @@ class AgentLoop {
     if (pending == 0) countries_more_ = false;
     if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt) || BulkHeld())
       return common::Status::Ok();
-    auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice, UrgentWaits());
+    auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice, urgent_.Interrupt());
     if (!more.ok()) return more.status();
     countries_more_ = *more;
     NoteStoreWorks();
@@ -433,27 +416,9 @@ class AgentLoop {
     return ApplyPriorityLane();
   }
 
-  // Ends a slice of bulk work early: an urgent alert came in on the priority
-  // feed, or `submit` rang (it may have queued one to send). High alerts and
-  // receipts are taken in and applied when the slice ends: cutting every
-  // slice short for them made the bulk lane commit a few dozen records at a
-  // time whenever alerts flowed.
-  std::function<bool()> UrgentWaits() {
-    return [this] {
-      try {
-        if (link_.PriorityWaiting()) ReceivePriority();
-      } catch (const zmq::error_t& e) {
-        // Inside a slice, which must end normally (its records are put
-        // back); the loop meets the socket's trouble again.
-        spdlog::warn("priority feed: {}", e.what());
-      }
-      return applier_.urgent_waiting() || (bell_ && bell_->Rung());
-    };
-  }
-
-  // `submit` knocked and has not rung its commit yet (kKnockHold): no bulk
-  // transaction (apply, country batch, history scan) starts meanwhile.
-  bool BulkHeld() const { return SteadyClock::now() < knocked_until_; }
+  // `submit` knocked and has not rung its commit yet: no bulk transaction
+  // (apply, country batch, history scan) starts meanwhile.
+  bool BulkHeld() const { return urgent_.Held(SteadyClock::now()); }
 
   // Receipts the tracker queued go out with the next send.
   void NoteReceipts() {
@@ -467,7 +432,7 @@ class AgentLoop {
     if (!store_.MayTry(started)) return common::Status::Ok();
     // The slice ends early when an urgent alert comes in on the priority
     // feed, or when `submit` rings (it may have queued one to send).
-    auto applied = applier_.ApplySlice(started + kApplySlice, UrgentWaits());
+    auto applied = applier_.ApplySlice(started + kApplySlice, urgent_.Interrupt());
     if (!applied.ok()) return applied.status();
     NoteStoreWorks();
     NoteReceipts();
@@ -579,11 +544,11 @@ class AgentLoop {
   FetchPlanner fetches_;
   FeedReader reader_;
   ReplicaReconciler reconciler_;
-  bool countries_more_ = false;            // IndexCountries has a batch under way
-  SteadyClock::time_point knocked_until_;  // no bulk transaction before (kKnockHold)
+  bool countries_more_ = false;  // IndexCountries has a batch under way
   OutboxSender sender_;
   HookRunner hooks_;
   AlertTracker tracker_;
+  UrgentLane urgent_;
 
   SteadyClock::time_point last_hello_{};
   SteadyClock::time_point last_ping_{};

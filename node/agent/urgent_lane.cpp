@@ -1,0 +1,37 @@
+#include "node/agent/urgent_lane.h"
+
+#include <spdlog/spdlog.h>
+
+namespace cen::node {
+
+void UrgentLane::OnRing(const AgentDoorbell::Heard& heard, TimePoint now) {
+  if (!heard.waiting) {
+    held_until_ = {};
+  } else if (!Held(now)) {
+    held_until_ = now + kKnockHold;
+  }
+}
+
+void UrgentLane::Receive() {
+  for (int i = 0; i < kMaxPerReceive; ++i) {
+    std::optional<zmq::message_t> body = feed_.receive();
+    if (!body) break;
+    if (reader_->OnPriority(body->to_string_view()) == FeedReader::Seen::kGranted)
+      fetches_->RequestPriority(replica_->cursor() + 1);
+  }
+}
+
+std::function<bool()> UrgentLane::Interrupt() {
+  return [this] {
+    try {
+      if (feed_.waiting()) Receive();
+    } catch (const zmq::error_t& e) {
+      // Inside a slice, which must end normally (its records are put back);
+      // the loop meets the socket's trouble again.
+      spdlog::warn("priority feed: {}", e.what());
+    }
+    return applier_->urgent_waiting() || (bell_ != nullptr && bell_->Rung());
+  };
+}
+
+}  // namespace cen::node
