@@ -12,7 +12,7 @@ std::string_view View(const msgpack::object& o) { return {o.via.str.ptr, o.via.s
 Result<MsgpackMap> MsgpackMap::Decode(std::string_view bytes, const DecodeLimits& limits) {
   auto oh = MsgpackJson::Unpack(bytes, limits);
   if (!oh.ok()) return oh.status();
-  if (oh->get().type != msgpack::type::MAP) return Corruption("msgpack value is not a map");
+  if (oh->get().type != msgpack::type::MAP) return Corruption(std::string(kNotAMap));
   auto handle = std::make_shared<const msgpack::object_handle>(std::move(*oh));
   const msgpack::object* map = &handle->get();
   return MsgpackMap(std::move(handle), map);
@@ -94,5 +94,10 @@ std::optional<MsgpackMap> MsgpackMap::Map(std::string_view key) const {
 }
 
 std::string MsgpackMap::ToJsonText() const { return JsonText::Compact(*map_); }
+
+std::optional<MsgpackMap> MsgpackMap::Share(const msgpack::object& inside) const {
+  if (inside.type != msgpack::type::MAP) return std::nullopt;
+  return MsgpackMap(handle_, &inside);
+}
 
 }  // namespace cen::common

@@ -30,6 +30,8 @@ class MsgpackMap {
   // Unpacks `bytes` under `limits` and checks them as MsgpackJson::Decode
   // does; fails unless they hold one map.
   static Result<MsgpackMap> Decode(std::string_view bytes, const DecodeLimits& limits = {});
+  // Decode()'s message for well-formed bytes that hold another value.
+  static constexpr std::string_view kNotAMap = "msgpack value is not a map";
   // The map of a JSON object (tests, and records a person typed); fails as
   // Decode does (an integer beyond the signed 64-bit range, deep nesting) or
   // when `object` is not an object.
@@ -53,6 +55,9 @@ class MsgpackMap {
   std::vector<MsgpackMap> Maps(std::string_view key) const;
   // The map at `key`, sharing this map's buffer.
   std::optional<MsgpackMap> Map(std::string_view key) const;
+  // `inside` (a value within this map, at any depth) as a map sharing this
+  // map's buffer; nullopt when it is not a map.
+  std::optional<MsgpackMap> Share(const msgpack::object& inside) const;
 
   // The JSON tree, for readers that need all of it.
   nlohmann::json ToJson() const { return MsgpackJson::ToJson(*map_); }

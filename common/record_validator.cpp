@@ -213,6 +213,59 @@ bool IsScope(std::string_view scope) {
   }
 }
 
+// --- Value access, for the two forms a record is checked in: a JSON tree
+// (what a person typed, a drop's row) and msgpack read in place (what the hub
+// receives), so that one Checker serves both. ---
+
+using Packed = msgpack::object;
+
+bool IsString(const json& v) { return v.is_string(); }
+bool IsString(const Packed& v) { return v.type == msgpack::type::STR; }
+// REQUIRES: IsString(v).
+std::string_view Str(const json& v) { return v.get_ref<const std::string&>(); }
+std::string_view Str(const Packed& v) { return {v.via.str.ptr, v.via.str.size}; }
+bool IsText(const json& v, std::string_view text) { return IsString(v) && Str(v) == text; }
+bool IsText(const Packed& v, std::string_view text) { return IsString(v) && Str(v) == text; }
+bool IsArray(const json& v) { return v.is_array(); }
+bool IsArray(const Packed& v) { return v.type == msgpack::type::ARRAY; }
+bool IsObject(const json& v) { return v.is_object(); }
+bool IsObject(const Packed& v) { return v.type == msgpack::type::MAP; }
+// REQUIRES: IsArray(v).
+size_t Size(const json& v) { return v.size(); }
+size_t Size(const Packed& v) { return v.via.array.size; }
+const json& At(const json& v, size_t i) { return v[i]; }
+const Packed& At(const Packed& v, size_t i) { return v.via.array.ptr[i]; }
+
+// The member `key` of an object (of a repeated key the last, as in the JSON
+// tree), or nullptr. REQUIRES: IsObject(v).
+const json* Member(const json& v, std::string_view key) {
+  const auto it = v.find(std::string(key));
+  return it == v.end() ? nullptr : &*it;
+}
+const Packed* Member(const Packed& v, std::string_view key) {
+  for (uint32_t i = v.via.map.size; i-- > 0;) {
+    const auto& kv = v.via.map.ptr[i];
+    if (IsString(kv.key) && Str(kv.key) == key) return &kv.val;
+  }
+  return nullptr;
+}
+
+// Calls f(key, value) for each member of an object, once per key (of a
+// repeated key the last value). REQUIRES: IsObject(v).
+template <typename F>
+void ForEachMember(const json& v, F f) {
+  for (const auto& [key, item] : v.items()) f(std::string_view(key), item);
+}
+template <typename F>
+void ForEachMember(const Packed& v, F f) {
+  for (uint32_t i = 0; i < v.via.map.size; ++i) {
+    const auto& kv = v.via.map.ptr[i];
+    if (!IsString(kv.key)) continue;                  // refused when the bytes were unpacked
+    if (Member(v, Str(kv.key)) != &kv.val) continue;  // repeated later
+    f(Str(kv.key), kv.val);
+  }
+}
+
 // A JSON integer as int64_t (values beyond it saturate, which every range
 // check here refuses), or nullopt for anything else, 4.0 included.
 std::optional<int64_t> AsInteger(const json& value) {
@@ -227,12 +280,70 @@ std::optional<int64_t> AsInteger(const json& value) {
   return std::nullopt;
 }
 
+std::optional<int64_t> AsInteger(const Packed& value) {
+  if (value.type == msgpack::type::POSITIVE_INTEGER) {
+    if (value.via.u64 > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return std::nullopt;
+    return static_cast<int64_t>(value.via.u64);
+  }
+  if (value.type == msgpack::type::NEGATIVE_INTEGER) return value.via.i64;
+  return std::nullopt;
+}
+
 // A finite JSON number, integer or not.
 std::optional<double> AsNumber(const json& value) {
   if (!value.is_number()) return std::nullopt;
   const auto number = value.get<double>();
   if (!std::isfinite(number)) return std::nullopt;
   return number;
+}
+std::optional<double> AsNumber(const Packed& value) {
+  double number = 0;
+  switch (value.type) {
+    case msgpack::type::POSITIVE_INTEGER:
+      number = static_cast<double>(value.via.u64);
+      break;
+    case msgpack::type::NEGATIVE_INTEGER:
+      number = static_cast<double>(value.via.i64);
+      break;
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+      number = value.via.f64;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (!std::isfinite(number)) return std::nullopt;
+  return number;
+}
+
+// True when every string and key inside `value` is valid UTF-8.
+bool AllTextIsUtf8(const json& value) {
+  if (value.is_string()) return Utf8::IsValid(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    return std::all_of(value.begin(), value.end(),
+                       [](const json& item) { return AllTextIsUtf8(item); });
+  }
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      if (!Utf8::IsValid(key) || !AllTextIsUtf8(item)) return false;
+    }
+  }
+  return true;
+}
+bool AllTextIsUtf8(const Packed& value) {
+  if (IsString(value)) return Utf8::IsValid(Str(value));
+  if (IsArray(value)) {
+    for (uint32_t i = 0; i < value.via.array.size; ++i)
+      if (!AllTextIsUtf8(value.via.array.ptr[i])) return false;
+  }
+  if (IsObject(value)) {
+    for (uint32_t i = 0; i < value.via.map.size; ++i) {
+      const auto& kv = value.via.map.ptr[i];
+      if (!AllTextIsUtf8(kv.key) || !AllTextIsUtf8(kv.val)) return false;
+    }
+  }
+  return true;
 }
 
 std::string Indexed(const std::string& field, size_t index) {
@@ -241,14 +352,22 @@ std::string Indexed(const std::string& field, size_t index) {
 
 enum class Kind { kSeizure, kAlert, kReceipt };
 
-// The state of one Validate() call.
+// The state of one Validate() call on a record of value type V (json or
+// Packed). It never changes the record: what it fills in or rewrites goes to
+// `edits`.
+template <typename V>
 class Checker {
  public:
-  Checker(json& record, KeyPolicy policy, int64_t latest_day, std::string today)
-      : record_(record), policy_(policy), latest_day_(latest_day), today_(std::move(today)) {}
+  Checker(const V& record, RecordEdits* edits, KeyPolicy policy, int64_t latest_day,
+          std::string today)
+      : record_(record),
+        edits_(edits),
+        policy_(policy),
+        latest_day_(latest_day),
+        today_(std::move(today)) {}
 
   std::vector<FieldError> Run() && {
-    if (!record_.is_object()) return {{"(record)", "must be a JSON object"}};
+    if (!IsObject(record_)) return {{"(record)", "must be a JSON object"}};
     const std::optional<Kind> kind = CheckKind();
     CheckEnvelope();
     // Without a kind, which keys belong to the record is unknown: its fields
@@ -266,13 +385,15 @@ class Checker {
   }
 
   // The top-level value of `name`, or nullptr when the record has none.
-  json* Find(std::string_view name) {
-    const auto it = record_.find(std::string(name));
-    return it == record_.end() ? nullptr : &*it;
+  const V* Find(std::string_view name) { return Member(record_, name); }
+
+  // A value filled in or rewritten at the top level.
+  void Set(std::string_view name, RecordEdits::Value value) {
+    edits_->fields.emplace_back(std::string(name), std::move(value));
   }
 
-  json* Required(std::string_view name) {
-    json* value = Find(name);
+  const V* Required(std::string_view name) {
+    const V* value = Find(name);
     if (value == nullptr) Fail(std::string(name), "required");
     return value;
   }
@@ -286,12 +407,12 @@ class Checker {
 
   // --- Checks of one value; each reports at most one error for it. ---
 
-  bool Text(const std::string& field, const json& value, size_t min, size_t max) {
-    if (!value.is_string()) {
+  bool Text(const std::string& field, const V& value, size_t min, size_t max) {
+    if (!IsString(value)) {
       Fail(field, "must be a string");
       return false;
     }
-    const std::optional<size_t> length = Utf8::CountCodePoints(value.get_ref<const std::string&>());
+    const std::optional<size_t> length = Utf8::CountCodePoints(Str(value));
     if (!length) {
       Fail(field, "must be valid UTF-8");
     } else if (*length < min) {
@@ -305,18 +426,17 @@ class Checker {
     return false;
   }
 
-  bool OneOf(const std::string& field, const json& value,
-             std::span<const std::string_view> allowed) {
-    if (value.is_string() && Contains(allowed, value.get_ref<const std::string&>())) return true;
+  bool OneOf(const std::string& field, const V& value, std::span<const std::string_view> allowed) {
+    if (IsString(value) && Contains(allowed, Str(value))) return true;
     Fail(field, "must be one of " + Join(allowed));
     return false;
   }
 
-  void CountryCode(const std::string& field, const json& value) {
-    if (value.is_string()) {
-      const auto& code = value.get_ref<const std::string&>();
+  void CountryCode(const std::string& field, const V& value) {
+    if (IsString(value)) {
+      const std::string_view code = Str(value);
       if (CodeLists::IsCountry(code)) return;
-      std::string upper = code;
+      std::string upper(code);
       for (char& c : upper) {
         if (IsLower(c)) c = static_cast<char>(c - 'a' + 'A');
       }
@@ -328,61 +448,63 @@ class Checker {
     Fail(field, "must be an ISO 3166-1 alpha-2 country code, like FR");
   }
 
-  void Uuid(const std::string& field, const json& value) {
-    if (value.is_string() && Uuid7::IsCanonical(value.get_ref<const std::string&>())) return;
+  void Uuid(const std::string& field, const V& value) {
+    if (IsString(value) && Uuid7::IsCanonical(Str(value))) return;
     Fail(field, "must be a UUID in canonical lower-case form (8-4-4-4-12 hex digits)");
   }
 
-  void Container(const std::string& field, const json& value) {
-    if (value.is_string()) {
-      const auto& text = value.get_ref<const std::string&>();
+  void Container(const std::string& field, const V& value) {
+    if (IsString(value)) {
+      const std::string_view text = Str(value);
       if (CheckDigits::IsValidIso6346(text)) return;
       const bool shape_ok = text.size() == 11 &&
                             std::all_of(text.begin(), text.begin() + 4, IsUpper) &&
                             std::all_of(text.begin() + 4, text.end(), IsDigit);
       if (shape_ok) {
-        Fail(field, "wrong ISO 6346 check digit or category (U, J or Z) in " + text);
+        Fail(field, "wrong ISO 6346 check digit or category (U, J or Z) in " + std::string(text));
         return;
       }
     }
     Fail(field, "must be an ISO 6346 container number, like CSQU3054383");
   }
 
-  // Rewrites a valid IMO number to its seven digits.
-  void Imo(const std::string& field, json& value) {
+  // A valid IMO number's seven digits when the value must be rewritten to
+  // them; nullopt when it is already written so, or invalid (reported).
+  std::optional<std::string> Imo(const std::string& field, const V& value) {
     std::optional<std::string> digits;
-    if (value.is_string()) {
-      digits = CheckDigits::NormalizeImo(value.get_ref<const std::string&>());
+    if (IsString(value)) {
+      digits = CheckDigits::NormalizeImo(Str(value));
     } else if (const std::optional<int64_t> number = AsInteger(value); number && *number >= 0) {
       digits = CheckDigits::NormalizeImo(std::to_string(*number));
     }
     if (digits) {
-      value = *digits;
-      return;
+      if (IsText(value, *digits)) return std::nullopt;
+      return digits;
     }
     Fail(field, "must be an IMO ship number with a valid check digit, like 9074729 or IMO 9074729");
+    return std::nullopt;
   }
 
-  void HsCode(const std::string& field, const json& value) {
-    if (!value.is_string()) {
+  void HsCode(const std::string& field, const V& value) {
+    if (!IsString(value)) {
       Fail(field, "must be a string of 6 to 10 digits");
       return;
     }
-    const auto& code = value.get_ref<const std::string&>();
+    const std::string_view code = Str(value);
     if (code.size() < 6 || code.size() > 10 || !AllDigits(code)) {
       Fail(field, "must be a string of 6 to 10 digits");
     } else if (!CodeLists::IsHsSubheading(std::string_view(code).substr(0, 6))) {
-      Fail(field, code.substr(0, 6) + " is not a Harmonized System subheading");
+      Fail(field, std::string(code.substr(0, 6)) + " is not a Harmonized System subheading");
     }
   }
 
-  void IntegerIn(const std::string& field, const json& value, int64_t min, int64_t max,
+  void IntegerIn(const std::string& field, const V& value, int64_t min, int64_t max,
                  const std::string& reason) {
     const std::optional<int64_t> number = AsInteger(value);
     if (!number || *number < min || *number > max) Fail(field, reason);
   }
 
-  void NumberIn(const std::string& field, const json& value, double min, double max,
+  void NumberIn(const std::string& field, const V& value, double min, double max,
                 const std::string& reason) {
     const std::optional<double> number = AsNumber(value);
     if (!number || *number < min || *number > max) Fail(field, reason);
@@ -390,22 +512,22 @@ class Checker {
 
   // Calls check(element_field, element) for each element of an array.
   template <typename Check>
-  void Each(const std::string& field, json& value, Check check) {
-    if (!value.is_array()) {
+  void Each(const std::string& field, const V& value, Check check) {
+    if (!IsArray(value)) {
       Fail(field, "must be an array");
       return;
     }
-    for (size_t i = 0; i < value.size(); ++i) check(Indexed(field, i), value[i]);
+    for (size_t i = 0; i < Size(value); ++i) check(Indexed(field, i), At(value, i));
   }
 
   // --- The record, field by field. ---
 
   std::optional<Kind> CheckKind() {
-    const json* kind = Required("kind");
+    const V* kind = Required("kind");
     if (kind == nullptr) return std::nullopt;
-    if (*kind == "seizure") return Kind::kSeizure;
-    if (*kind == "alert") return Kind::kAlert;
-    if (*kind == "receipt") {
+    if (IsText(*kind, "seizure")) return Kind::kSeizure;
+    if (IsText(*kind, "alert")) return Kind::kAlert;
+    if (IsText(*kind, "receipt")) {
       if (policy_ == KeyPolicy::kKeepUnknown) return Kind::kReceipt;
       Fail("kind",
            "receipts are written by the node itself (cen-node ack); hand in seizure or alert");
@@ -416,75 +538,74 @@ class Checker {
   }
 
   void CheckEnvelope() {
-    if (const json* ref = Required("ref"); ref != nullptr && Text("ref", *ref, 1, kMaxRef)) {
-      const auto& text = ref->get_ref<const std::string&>();
+    if (const V* ref = Required("ref"); ref != nullptr && Text("ref", *ref, 1, kMaxRef)) {
+      const std::string_view text = Str(*ref);
       if (std::any_of(text.begin(), text.end(), IsControl)) {
         Fail("ref", "must not contain control characters");
       }
     }
 
     if (policy_ == KeyPolicy::kKeepUnknown) {
-      if (const json* uuid = Required("uuid")) Uuid("uuid", *uuid);
-      if (const json* version = Required("version")) {
+      if (const V* uuid = Required("uuid")) Uuid("uuid", *uuid);
+      if (const V* version = Required("version")) {
         IntegerIn("version", *version, 1, std::numeric_limits<int64_t>::max(),
                   "must be an integer, 1 or more");
       }
       // origin, gseq and received_at: the hub overwrites them.
     } else {
-      if (const json* uuid = Find("uuid")) Uuid("uuid", *uuid);
+      if (const V* uuid = Find("uuid")) Uuid("uuid", *uuid);
       if (Find("version") != nullptr) Fail("version", "assigned by the node; leave it out");
       for (const std::string_view name : {"origin", "gseq", "received_at"}) {
         if (Find(name) != nullptr) Fail(std::string(name), "set by the hub; leave it out");
       }
     }
 
-    if (const json* scope = Find("scope")) {
-      if (!scope->is_string() || !IsScope(scope->get_ref<const std::string&>())) {
+    if (const V* scope = Find("scope")) {
+      if (!IsString(*scope) || !IsScope(Str(*scope))) {
         Fail("scope",
              "must be global, region:CODE or group:NAME (1-32 of A-Z a-z 0-9 _ -), or "
              "nodes:ID[,ID...] (1-64 of A-Z a-z 0-9 _ . -)");
       }
     } else {
-      record_["scope"] = "global";
+      Set("scope", "global");
     }
 
     bool h3 = false;
-    if (const json* handling = Find("handling")) {
-      h3 = OneOf("handling", *handling, kHandlingCodes) && *handling == "H3";
+    if (const V* handling = Find("handling")) {
+      h3 = OneOf("handling", *handling, kHandlingCodes) && IsText(*handling, "H3");
     } else {
-      record_["handling"] = "H0";
+      Set("handling", "H0");
     }
-    const json* note = Find("handling_note");
+    const V* note = Find("handling_note");
     if (note != nullptr) Text("handling_note", *note, 0, kMaxHandlingNote);
-    if (h3 && (note == nullptr || *note == "")) {
+    if (h3 && (note == nullptr || IsText(*note, ""))) {
       Fail("handling_note", "required, not empty, when handling is H3");
     }
 
-    if (const json* source_eval = Find("source_eval")) {
+    if (const V* source_eval = Find("source_eval")) {
       OneOf("source_eval", *source_eval, kSourceEvals);
     } else {
-      record_["source_eval"] = "X";
+      Set("source_eval", "X");
     }
 
-    if (const json* info_eval = Find("info_eval")) {
+    if (const V* info_eval = Find("info_eval")) {
       IntegerIn("info_eval", *info_eval, 1, 4, "must be an integer from 1 to 4");
     } else {
-      record_["info_eval"] = 4;
+      Set("info_eval", int64_t{4});
     }
 
-    if (const json* lang = Find("lang")) {
-      if (!lang->is_string() || !CodeLists::IsLanguage(lang->get_ref<const std::string&>())) {
+    if (const V* lang = Find("lang")) {
+      if (!IsString(*lang) || !CodeLists::IsLanguage(Str(*lang))) {
         Fail("lang", "must be an ISO 639-1 language code in lower case, like en");
       }
     } else {
-      record_["lang"] = "en";
+      Set("lang", "en");
     }
   }
 
   void CheckSeizure() {
-    if (const json* date = Required("seizure_date")) {
-      const std::optional<int64_t> day =
-          date->is_string() ? ParseDate(date->get_ref<const std::string&>()) : std::nullopt;
+    if (const V* date = Required("seizure_date")) {
+      const std::optional<int64_t> day = IsString(*date) ? ParseDate(Str(*date)) : std::nullopt;
       if (!day) {
         Fail("seizure_date", "must be a calendar date written YYYY-MM-DD, like 2026-11-28");
       } else if (*day < kFirstDay) {
@@ -493,92 +614,93 @@ class Checker {
         Fail("seizure_date", "must not be after tomorrow (today is " + today_ + " UTC)");
       }
     }
-    if (const json* country = Required("reporting_country")) {
+    if (const V* country = Required("reporting_country")) {
       CountryCode("reporting_country", *country);
     }
-    if (const json* commodity = Required("commodity")) {
+    if (const V* commodity = Required("commodity")) {
       OneOf("commodity", *commodity, CodeLists::Commodities());
     }
-    if (const json* description = Required("description")) {
+    if (const V* description = Required("description")) {
       Text("description", *description, 1, kMaxDescription);
     }
-    if (const json* quantity = Required("quantity")) {
+    if (const V* quantity = Required("quantity")) {
       const std::optional<double> number = AsNumber(*quantity);
       if (!number || *number <= 0) Fail("quantity", "must be a number greater than 0");
     }
-    if (const json* unit = Required("unit")) {
-      if (!unit->is_string() || !CodeLists::IsUnit(unit->get_ref<const std::string&>())) {
+    if (const V* unit = Required("unit")) {
+      if (!IsString(*unit) || !CodeLists::IsUnit(Str(*unit))) {
         Fail("unit", "must be one of " + Join(CodeLists::Units()) + " (UN/ECE Rec 20)");
       }
     }
 
-    if (const json* hs_code = Find("hs_code")) HsCode("hs_code", *hs_code);
-    if (const json* location = Find("location")) Text("location", *location, 0, kMaxLocation);
-    if (const json* locode = Find("locode")) CheckLocode(*locode);
-    if (const json* lat = Find("lat")) {
+    if (const V* hs_code = Find("hs_code")) HsCode("hs_code", *hs_code);
+    if (const V* location = Find("location")) Text("location", *location, 0, kMaxLocation);
+    if (const V* locode = Find("locode")) CheckLocode(*locode);
+    if (const V* lat = Find("lat")) {
       NumberIn("lat", *lat, -90, 90, "must be a number from -90 to 90");
     }
     Pair("lat", "lon");
-    if (const json* lon = Find("lon")) {
+    if (const V* lon = Find("lon")) {
       NumberIn("lon", *lon, -180, 180, "must be a number from -180 to 180");
     }
     Pair("lon", "lat");
-    if (const json* type = Find("location_type")) {
+    if (const V* type = Find("location_type")) {
       OneOf("location_type", *type, CodeLists::LocationTypes());
     }
-    if (const json* direction = Find("direction")) {
+    if (const V* direction = Find("direction")) {
       OneOf("direction", *direction, CodeLists::Directions());
     }
-    if (const json* detection = Find("detection")) {
+    if (const V* detection = Find("detection")) {
       OneOf("detection", *detection, CodeLists::DetectionMethods());
     }
-    if (const json* concealment = Find("concealment")) {
+    if (const V* concealment = Find("concealment")) {
       Text("concealment", *concealment, 0, kMaxConcealment);
     }
-    if (const json* mode = Find("transport_mode")) {
+    if (const V* mode = Find("transport_mode")) {
       IntegerIn("transport_mode", *mode, 0, 9,
                 "must be an integer from 0 to 9 (UN/ECE Rec 19 mode of transport)");
     }
-    if (const json* conveyance = Find("conveyance")) {
+    if (const V* conveyance = Find("conveyance")) {
       Text("conveyance", *conveyance, 0, kMaxConveyance);
     }
-    if (json* containers = Find("containers")) {
+    if (const V* containers = Find("containers")) {
       Each("containers", *containers,
-           [this](const std::string& field, const json& v) { Container(field, v); });
+           [this](const std::string& field, const V& v) { Container(field, v); });
     }
-    if (json* imo = Find("vessel_imo")) Imo("vessel_imo", *imo);
-    if (const json* departure = Find("departure")) CountryCode("departure", *departure);
-    if (const json* destination = Find("destination")) CountryCode("destination", *destination);
-    if (json* transit = Find("transit")) {
+    if (const V* imo = Find("vessel_imo")) {
+      if (auto digits = Imo("vessel_imo", *imo)) Set("vessel_imo", std::move(*digits));
+    }
+    if (const V* departure = Find("departure")) CountryCode("departure", *departure);
+    if (const V* destination = Find("destination")) CountryCode("destination", *destination);
+    if (const V* transit = Find("transit")) {
       Each("transit", *transit,
-           [this](const std::string& field, const json& v) { CountryCode(field, v); });
+           [this](const std::string& field, const V& v) { CountryCode(field, v); });
     }
-    if (const json* value = Find("value")) {
+    if (const V* value = Find("value")) {
       const std::optional<double> number = AsNumber(*value);
       if (!number || *number < 0) Fail("value", "must be a number, 0 or more");
     }
     Pair("value", "currency");
-    if (const json* currency = Find("currency")) {
-      if (!currency->is_string() ||
-          !CodeLists::IsCurrency(currency->get_ref<const std::string&>())) {
+    if (const V* currency = Find("currency")) {
+      if (!IsString(*currency) || !CodeLists::IsCurrency(Str(*currency))) {
         Fail("currency", "must be an ISO 4217 currency code, like EUR");
       }
     }
     Pair("currency", "value");
-    if (json* offenders = Find("offenders")) {
+    if (const V* offenders = Find("offenders")) {
       Each("offenders", *offenders,
-           [this](const std::string& field, const json& v) { CheckOffender(field, v); });
+           [this](const std::string& field, const V& v) { CheckOffender(field, v); });
     }
   }
 
   // UN/LOCODE: an ISO 3166-1 country and three of A-Z, 2-9 ("NLRTM").
-  void CheckLocode(const json& value) {
-    if (value.is_string()) {
-      const auto& code = value.get_ref<const std::string&>();
+  void CheckLocode(const V& value) {
+    if (IsString(value)) {
+      const std::string_view code = Str(value);
       const auto is_place_char = [](char c) { return IsUpper(c) || (c >= '2' && c <= '9'); };
       if (code.size() == 5 && std::all_of(code.begin() + 2, code.end(), is_place_char)) {
         if (CodeLists::IsCountry(std::string_view(code).substr(0, 2))) return;
-        Fail("locode", code.substr(0, 2) + " is not an ISO 3166-1 country");
+        Fail("locode", std::string(code.substr(0, 2)) + " is not an ISO 3166-1 country");
         return;
       }
     }
@@ -587,78 +709,78 @@ class Checker {
 
   // Offenders are non-nominal: nationality, gender and age, nothing that names
   // or identifies a person, whatever the key policy.
-  void CheckOffender(const std::string& field, const json& offender) {
-    if (!offender.is_object()) {
+  void CheckOffender(const std::string& field, const V& offender) {
+    if (!IsObject(offender)) {
       Fail(field, "must be an object with nationality, gender and/or age");
       return;
     }
-    if (const auto it = offender.find("nationality"); it != offender.end()) {
+    if (const V* it = Member(offender, "nationality"); it != nullptr) {
       CountryCode(field + ".nationality", *it);
     }
-    if (const auto it = offender.find("gender"); it != offender.end()) {
+    if (const V* it = Member(offender, "gender"); it != nullptr) {
       OneOf(field + ".gender", *it, kGenders);
     }
-    if (const auto it = offender.find("age"); it != offender.end()) {
+    if (const V* it = Member(offender, "age"); it != nullptr) {
       IntegerIn(field + ".age", *it, 0, 120, "must be an integer from 0 to 120");
     }
-    if (const auto it = offender.find("nominal");
-        it != offender.end() && policy_ == KeyPolicy::kRefuseUnknown) {
+    if (const V* it = Member(offender, "nominal");
+        it != nullptr && policy_ == KeyPolicy::kRefuseUnknown) {
       CheckNominal(field + ".nominal", *it);
     }
-    for (const auto& [key, unused] : offender.items()) {
-      if (key == "nominal" && policy_ == KeyPolicy::kRefuseUnknown) continue;
+    ForEachMember(offender, [&](std::string_view key, const V&) {
+      if (key == "nominal" && policy_ == KeyPolicy::kRefuseUnknown) return;
       if (!Contains(kOffenderFields, key)) {
         Fail(field + "." + Utf8::Printable(key),
              "not allowed: shared records carry no names or other personal details "
              "(non-nominal data only: nationality, gender, age)");
       }
-    }
+    });
   }
 
   // Nominal details a user may give for an offender of one of the node's own
   // records: kept in the node's local table, stripped before anything is
   // sent (node/store/nominal_details.h). Never accepted on the wire.
-  void CheckNominal(const std::string& field, const json& nominal) {
-    if (!nominal.is_object()) {
+  void CheckNominal(const std::string& field, const V& nominal) {
+    if (!IsObject(nominal)) {
       Fail(field, "must be an object with name, document_number and/or birth_date");
       return;
     }
-    for (const auto& [key, value] : nominal.items()) {
+    ForEachMember(nominal, [&](std::string_view key, const V& value) {
       if (key == "name") {
         Text(field + ".name", value, 1, kMaxNominalName);
       } else if (key == "document_number") {
         Text(field + ".document_number", value, 1, kMaxDocumentNumber);
       } else if (key == "birth_date") {
-        if (!value.is_string() || !ParseDate(value.get<std::string>()))
+        if (!IsString(value) || !ParseDate(Str(value)))
           Fail(field + ".birth_date", "must be a calendar date written YYYY-MM-DD");
       } else {
         Fail(field + "." + Utf8::Printable(key),
              "unknown; nominal details are name, document_number and birth_date");
       }
-    }
+    });
   }
 
   void CheckAlert() {
-    if (const json* title = Required("title")) Text("title", *title, 1, kMaxTitle);
-    if (const json* body = Required("body")) Text("body", *body, 1, kMaxBody);
-    if (const json* priority = Required("priority")) {
+    if (const V* title = Required("title")) Text("title", *title, 1, kMaxTitle);
+    if (const V* body = Required("body")) Text("body", *body, 1, kMaxBody);
+    if (const V* priority = Required("priority")) {
       OneOf("priority", *priority, CodeLists::Priorities());
     }
 
     std::string msg_type = "alert";
-    if (const json* type = Find("msg_type")) {
+    if (const V* type = Find("msg_type")) {
       if (OneOf("msg_type", *type, CodeLists::MsgTypes())) {
-        msg_type = type->get<std::string>();
+        msg_type = std::string(Str(*type));
       }
     } else {
-      record_["msg_type"] = "alert";
+      Set("msg_type", "alert");
     }
-    if (json* references = Find("references")) {
-      if (!references->is_array() || references->empty()) {
+    if (const V* references = Find("references")) {
+      if (!IsArray(*references) || Size(*references) == 0) {
         Fail("references", "must be a non-empty array of record uuids");
       } else {
         Each("references", *references,
-             [this](const std::string& field, const json& v) { Uuid(field, v); });
+             [this](const std::string& field, const V& v) { Uuid(field, v); });
       }
     } else if (msg_type != "alert") {
       Fail("references", "required when msg_type is " + msg_type);
@@ -668,59 +790,59 @@ class Checker {
     const std::optional<Instant> expires = Timestamp("expires_at");
     if (issued && expires && *expires <= *issued) Fail("expires_at", "must be after issued_at");
 
-    if (const json* commodity = Find("commodity")) {
+    if (const V* commodity = Find("commodity")) {
       OneOf("commodity", *commodity, CodeLists::Commodities());
     }
-    if (json* indicators = Find("indicators")) CheckIndicators(*indicators);
+    if (const V* indicators = Find("indicators")) CheckIndicators(*indicators);
   }
 
   // A receipt (PROTOCOL.md §4.2) only ever comes from a node: the hub checks
   // here its shape, and in the journal what it names (Journal::Append).
   void CheckReceipt() {
-    if (const json* alert = Required("alert")) Uuid("alert", *alert);
-    const json* action = Required("action");
+    if (const V* alert = Required("alert")) Uuid("alert", *alert);
+    const V* action = Required("action");
     const bool hit =
-        action != nullptr && OneOf("action", *action, kReceiptActions) && *action == "hit";
+        action != nullptr && OneOf("action", *action, kReceiptActions) && IsText(*action, "hit");
     if (Required("at") != nullptr) Timestamp("at");
-    if (const json* by = Find("by")) Text("by", *by, 1, kMaxReceiptBy);
-    if (const json* note = Find("note")) Text("note", *note, 0, kMaxReceiptNote);
-    const json* details = Find("hit");
+    if (const V* by = Find("by")) Text("by", *by, 1, kMaxReceiptBy);
+    if (const V* note = Find("note")) Text("note", *note, 0, kMaxReceiptNote);
+    const V* details = Find("hit");
     if (hit && details == nullptr) Fail("hit", "required when action is hit");
     if (!hit && details != nullptr) Fail("hit", "only with action hit");
     if (!hit || details == nullptr) return;
-    if (!details->is_object()) {
+    if (!IsObject(*details)) {
       Fail("hit", "must be an object with record, indicator and value");
       return;
     }
-    const auto record = details->find("record");
-    if (record == details->end()) {
+    const V* record = Member(*details, "record");
+    if (record == nullptr) {
       Fail("hit.record", "required");
     } else {
       Uuid("hit.record", *record);
     }
-    const auto indicator = details->find("indicator");
-    if (indicator == details->end()) {
+    const V* indicator = Member(*details, "indicator");
+    if (indicator == nullptr) {
       Fail("hit.indicator", "required");
     } else {
       OneOf("hit.indicator", *indicator, RecordFields::Names(FieldGroup::kIndicator));
     }
-    const auto value = details->find("value");
-    if (value == details->end()) {
+    const V* value = Member(*details, "value");
+    if (value == nullptr) {
       Fail("hit.value", "required");
     } else {
       Text("hit.value", *value, 1, kMaxHitValue);
     }
-    for (const auto& [key, unused] : details->items()) {
+    ForEachMember(*details, [&](std::string_view key, const V&) {
       if (!Contains(kHitFields, key)) Fail("hit." + Utf8::Printable(key), "unknown field");
-    }
+    });
   }
 
   // The instant of an optional timestamp field, nullopt when absent or wrong.
   std::optional<Instant> Timestamp(std::string_view name) {
-    const json* value = Find(name);
+    const V* value = Find(name);
     if (value == nullptr) return std::nullopt;
     std::optional<Instant> instant;
-    if (value->is_string()) instant = ParseRfc3339(value->get_ref<const std::string&>());
+    if (IsString(*value)) instant = ParseRfc3339(Str(*value));
     if (!instant) {
       Fail(std::string(name),
            "must be an RFC 3339 timestamp with a time zone, like 2026-11-28T10:00:00Z");
@@ -728,55 +850,49 @@ class Checker {
     return instant;
   }
 
-  void CheckIndicators(json& indicators) {
-    if (!indicators.is_object()) {
+  void CheckIndicators(const V& indicators) {
+    if (!IsObject(indicators)) {
       Fail("indicators", "must be an object");
       return;
     }
-    if (const auto it = indicators.find("containers"); it != indicators.end()) {
+    if (const V* it = Member(indicators, "containers"); it != nullptr) {
       Each("indicators.containers", *it,
-           [this](const std::string& field, const json& v) { Container(field, v); });
+           [this](const std::string& field, const V& v) { Container(field, v); });
     }
-    if (const auto it = indicators.find("vessel_imo"); it != indicators.end()) {
-      Each("indicators.vessel_imo", *it,
-           [this](const std::string& field, json& v) { Imo(field, v); });
+    if (const V* it = Member(indicators, "vessel_imo"); it != nullptr) {
+      if (!IsArray(*it)) {
+        Fail("indicators.vessel_imo", "must be an array");
+      } else {
+        for (size_t i = 0; i < Size(*it); ++i) {
+          if (auto digits = Imo(Indexed("indicators.vessel_imo", i), At(*it, i)))
+            edits_->indicator_imos.emplace_back(i, std::move(*digits));
+        }
+      }
     }
-    if (const auto it = indicators.find("companies"); it != indicators.end()) {
+    if (const V* it = Member(indicators, "companies"); it != nullptr) {
       Each("indicators.companies", *it,
-           [this](const std::string& field, const json& v) { Text(field, v, 1, kMaxCompany); });
+           [this](const std::string& field, const V& v) { Text(field, v, 1, kMaxCompany); });
     }
-    if (const auto it = indicators.find("routes"); it != indicators.end()) {
-      Each("indicators.routes", *it, [this](const std::string& field, json& route) {
-        if (!route.is_array() || route.size() < 2) {
+    if (const V* it = Member(indicators, "routes"); it != nullptr) {
+      Each("indicators.routes", *it, [this](const std::string& field, const V& route) {
+        if (!IsArray(route) || Size(route) < 2) {
           Fail(field, "must be an array of at least 2 ISO 3166-1 alpha-2 countries");
           return;
         }
-        Each(field, route, [this](const std::string& f, const json& v) { CountryCode(f, v); });
+        Each(field, route, [this](const std::string& f, const V& v) { CountryCode(f, v); });
       });
     }
-    if (const auto it = indicators.find("hs_codes"); it != indicators.end()) {
+    if (const V* it = Member(indicators, "hs_codes"); it != nullptr) {
       Each("indicators.hs_codes", *it,
-           [this](const std::string& field, const json& v) { HsCode(field, v); });
+           [this](const std::string& field, const V& v) { HsCode(field, v); });
     }
     if (policy_ == KeyPolicy::kRefuseUnknown) {
-      for (const auto& [key, unused] : indicators.items()) {
+      ForEachMember(indicators, [&](std::string_view key, const V&) {
         if (!Contains(RecordFields::Names(FieldGroup::kIndicator), key)) {
           Fail("indicators." + Utf8::Printable(key), "unknown field");
         }
-      }
+      });
     }
-  }
-
-  // True when every string and key inside `value` is valid UTF-8.
-  static bool AllTextIsUtf8(const nlohmann::json& value) {
-    if (value.is_string()) return Utf8::IsValid(value.get_ref<const std::string&>());
-    if (value.is_array()) return std::all_of(value.begin(), value.end(), AllTextIsUtf8);
-    if (value.is_object()) {
-      for (const auto& [key, item] : value.items()) {
-        if (!Utf8::IsValid(key) || !AllTextIsUtf8(item)) return false;
-      }
-    }
-    return true;
   }
 
   void CheckUnknownKeys(Kind kind) {
@@ -790,24 +906,25 @@ class Checker {
     if (policy_ == KeyPolicy::kKeepUnknown) {
       // Kept and relayed to every replica in scope, which stores records as
       // JSON: text JSON cannot carry is refused here, naming the key.
-      for (const auto& [key, value] : record_.items()) {
-        if (Contains(envelope, key) || Contains(own, key)) continue;
+      ForEachMember(record_, [&](std::string_view key, const V& value) {
+        if (Contains(envelope, key) || Contains(own, key)) return;
         if (!AllTextIsUtf8(value)) Fail(Utf8::Printable(key), "must be valid UTF-8");
-      }
+      });
       return;
     }
-    for (const auto& [key, unused] : record_.items()) {
-      if (Contains(envelope, key) || Contains(own, key)) continue;
+    ForEachMember(record_, [&](std::string_view key, const V&) {
+      if (Contains(envelope, key) || Contains(own, key)) return;
       if (Contains(other, key)) {
-        Fail(key,
+        Fail(std::string(key),
              kind == Kind::kSeizure ? "unknown field for a seizure" : "unknown field for an alert");
       } else {
         Fail(Utf8::Printable(key), "unknown field");
       }
-    }
+    });
   }
 
-  json& record_;
+  const V& record_;
+  RecordEdits* edits_;
   const KeyPolicy policy_;
   const int64_t latest_day_;  // the last seizure_date accepted, in days since 1970-01-01
   const std::string today_;
@@ -821,17 +938,34 @@ RecordValidator::RecordValidator(KeyPolicy policy, std::string today)
   assert(today_.empty() || ParseDate(today_).has_value());
 }
 
-std::vector<FieldError> RecordValidator::Validate(nlohmann::json& record) const {
+int64_t RecordValidator::LatestDay(std::string* today) const {
   // An empty `today_` is read from the clock on every call, so a validator
   // that lives for days in a daemon does not freeze its idea of "today".
-  std::string today = today_.empty() ? Clock::TodayUtc() : today_;
-  std::optional<int64_t> day = ParseDate(today);
+  *today = today_.empty() ? Clock::TodayUtc() : today_;
+  std::optional<int64_t> day = ParseDate(*today);
   if (!day) {  // a malformed `today` in a release build: fall back to the clock
-    today = Clock::TodayUtc();
-    day = ParseDate(today);
+    *today = Clock::TodayUtc();
+    day = ParseDate(*today);
   }
-  const int64_t latest_day = day.value_or(std::numeric_limits<int64_t>::max() - 1) + 1;
-  return Checker(record, policy_, latest_day, std::move(today)).Run();
+  return day.value_or(std::numeric_limits<int64_t>::max() - 1) + 1;
+}
+
+std::vector<FieldError> RecordValidator::Validate(nlohmann::json& record) const {
+  std::string today;
+  const int64_t latest_day = LatestDay(&today);
+  RecordEdits edits;
+  auto errors = Checker<json>(record, &edits, policy_, latest_day, std::move(today)).Run();
+  edits.ApplyTo(record);
+  return errors;
+}
+
+std::vector<FieldError> RecordValidator::Validate(const msgpack::object& record,
+                                                  RecordEdits* edits) const {
+  std::string today;
+  const int64_t latest_day = LatestDay(&today);
+  edits->fields.clear();
+  edits->indicator_imos.clear();
+  return Checker<Packed>(record, edits, policy_, latest_day, std::move(today)).Run();
 }
 
 std::optional<int64_t> RecordValidator::TimestampMillis(std::string_view text) {

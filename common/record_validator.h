@@ -11,12 +11,15 @@
 #pragma once
 
 #include <cstdint>
+#include <msgpack.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/record_edits.h"
 
 namespace cen::common {
 
@@ -47,12 +50,21 @@ class RecordValidator {
   // "H0", source_eval "X", info_eval 4, lang "en", msg_type "alert" for alerts).
   // Returns every problem found, in field order; empty means valid.
   std::vector<FieldError> Validate(nlohmann::json& record) const;
+  // The same checks on a record read in place (the hub's PUBLISH frames): no
+  // JSON tree is built and `record` is not changed; the defaults and
+  // rewrites go to `edits` (RecordEdits::Pack applies them). Gives exactly
+  // the errors the JSON form of `record` gives.
+  std::vector<FieldError> Validate(const msgpack::object& record, RecordEdits* edits) const;
 
   // An RFC 3339 timestamp with a zone ("2026-11-28T10:00:00Z",
   // "...T12:00:00.250+02:00") as Unix milliseconds; nullopt if malformed.
   static std::optional<int64_t> TimestampMillis(std::string_view text);
 
  private:
+  // The last seizure_date accepted (tomorrow), in days since 1970-01-01;
+  // `today` gets today's date as the messages name it.
+  int64_t LatestDay(std::string* today) const;
+
   KeyPolicy policy_;
   std::string today_;
 };

@@ -106,6 +106,17 @@ Result<nlohmann::json> WireFrame::Decode(std::string_view bytes) {
   return frame;
 }
 
+Result<MsgpackMap> WireFrame::DecodeInPlace(std::string_view bytes) {
+  auto frame = MsgpackMap::Decode(bytes);
+  if (!frame.ok()) {
+    if (frame.status().message() == MsgpackMap::kNotAMap)
+      return Corruption("frame is not a msgpack map");
+    return frame.status();
+  }
+  if (!frame->Text("t")) return Corruption("frame has no string key \"t\"");
+  return frame;
+}
+
 std::string WireFrame::Type(const nlohmann::json& frame) {
   auto t = frame.find("t");
   return t != frame.end() && t->is_string() ? t->get<std::string>() : std::string();

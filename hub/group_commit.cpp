@@ -14,24 +14,28 @@ using nlohmann::json;
 namespace frame = common::frame;
 
 common::Status GroupCommit::Add(const std::string& routing_id, const std::string& node,
-                                json& publish, const std::function<void()>& yield,
-                                size_t yield_every) {
-  auto records = WireFrame::TakeArray(publish, "records");
-  if (!records.ok()) return records.status();
+                                const common::MsgpackMap& publish,
+                                const std::function<void()>& yield, size_t yield_every) {
+  const msgpack::object* records = publish.Find("records");
+  if (records == nullptr || records->type != msgpack::type::ARRAY)
+    return common::Corruption(std::string(publish.TextOr("t", "")) +
+                              " frame: \"records\" must be an array");
   Publish pending{routing_id, node, {}};
-  for (size_t i = 0; i < records->size(); ++i) {
+  for (uint32_t i = 0; i < records->via.array.size; ++i) {
     if (yield && i > 0 && i % yield_every == 0) yield();
-    json& rec = (*records)[i];
+    // Read in place: the record is checked and journaled without a JSON tree.
+    const msgpack::object& rec = records->via.array.ptr[i];
     Publish::Slot slot;
-    if (rec.is_object()) {
-      if (auto u = rec.find("uuid"); u != rec.end() && u->is_string()) slot.uuid = *u;
-      if (auto v = rec.find("version"); v != rec.end() && v->is_number_integer())
-        slot.version = v->get<int64_t>();
+    std::optional<common::MsgpackMap> map = publish.Share(rec);
+    if (map) {
+      slot.uuid = map->TextOr("uuid", "");
+      slot.version = map->IntOr("version", 0);
     }
-    const auto errors = parts_.validator->Validate(rec);
-    if (errors.empty()) {
+    common::RecordEdits edits;
+    const auto errors = parts_.validator->Validate(rec, &edits);
+    if (errors.empty() && map) {
       slot.candidate = static_cast<int>(candidates_.size());
-      candidates_.push_back({node, std::move(rec)});
+      candidates_.emplace_back(node, std::move(*map), std::move(edits));
     } else {
       for (const auto& e : errors) {
         if (!slot.reason.empty()) slot.reason += "; ";
@@ -91,11 +95,11 @@ json GroupCommit::AckOf(const Publish::Slot& slot) const {
   }
   a["status"] = o.verdict == Journal::Verdict::kNew ? "NEW" : "DUP";
   a["gseq"] = o.gseq;
-  const json& rec = candidates_[i].record;
-  if (rec.value("kind", "") == "alert" && rec.value("msg_type", "") == "alert") {
+  const Journal::Candidate& c = candidates_[i];
+  if (c.Text("kind") == "alert" && c.Text("msg_type") == "alert") {
     // Who should receive it: the origin's `cen-query receipts` lists them.
-    a["audience"] = parts_.policy->Audience(*parts_.registry, rec.value("scope", "global"),
-                                            candidates_[i].origin);
+    a["audience"] =
+        parts_.policy->Audience(*parts_.registry, std::string(c.Text("scope", "global")), c.origin);
   }
   return a;
 }

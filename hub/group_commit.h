@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "common/msgpack_map.h"
 #include "common/record_validator.h"
 #include "common/sqlite_db.h"
 #include "common/status.h"
@@ -56,8 +57,9 @@ class GroupCommit {
   // id) into the batch. `yield` (may be empty) runs every `yield_every`
   // records, so a large bulk frame makes way for priority frames. An error
   // is the frame's fault (no "records" array): refuse it; nothing was added.
-  common::Status Add(const std::string& routing_id, const std::string& node, nlohmann::json& frame,
-                     const std::function<void()>& yield = {}, size_t yield_every = 64);
+  common::Status Add(const std::string& routing_id, const std::string& node,
+                     const common::MsgpackMap& frame, const std::function<void()>& yield = {},
+                     size_t yield_every = 64);
   // The message a frame came in, queued again by the caller if Commit() fails.
   void Keep(IngestQueue::Message received) { received_.push_back(std::move(received)); }
   std::vector<IngestQueue::Message> TakeReceived() { return std::move(received_); }

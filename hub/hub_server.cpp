@@ -252,20 +252,24 @@ class HubLoop {
       Refuse(rid, *node, "bad_frame", "a request is exactly one frame after the routing id");
       return;
     }
-    auto decoded = WireFrame::Decode(parts[1].to_string_view());
+    // Read in place: a PUBLISH's records never become a JSON tree; the few
+    // other frames do.
+    auto decoded = WireFrame::DecodeInPlace(parts[1].to_string_view());
     if (!decoded.ok()) {
       spdlog::warn("bad frame from {}: {}", *node, decoded.status().message());
       Refuse(rid, *node, "bad_frame", decoded.status().message());
       return;
     }
-    json& f = *decoded;
-    const std::string type = WireFrame::Type(f);
+    const std::string type(decoded->TextOr("t", ""));
     if (type == frame::kPublish) {
       std::function<void()> yield;
       if (yields) yield = [this] { YieldToPriority(); };
-      const common::Status s = batch->Add(rid, *node, f, yield, kYieldEvery);
+      const common::Status s = batch->Add(rid, *node, *decoded, yield, kYieldEvery);
       if (!s.ok()) Refuse(rid, *node, "bad_frame", s.message());
-    } else if (type == frame::kHello) {
+      return;
+    }
+    const json f = decoded->ToJson();
+    if (type == frame::kHello) {
       HandleHello(rid, *info, f);
     } else if (type == frame::kFetch) {
       HandleFetch(rid, *info, f);
@@ -374,7 +378,7 @@ class HubLoop {
     if (pending->empty()) return;
     std::vector<Journal::Candidate> candidates;
     for (const auto& p : *pending) {
-      candidates.push_back(p.cancel);
+      candidates.push_back(*p.cancel);
       // The origin sees its own records; this cancel is the operator's, so a
       // narrow scope names the alert's origin and audience explicitly.
       if (p.alert_scope != "global" && !p.alert_origin.empty()) {
@@ -382,7 +386,7 @@ class HubLoop {
         for (const std::string& id : policy_.Audience(registry_, p.alert_scope, p.alert_origin)) {
           scope += "," + id;
         }
-        candidates.back().record["scope"] = scope;
+        candidates.back().edits.fields.emplace_back("scope", scope);
       }
     }
     std::vector<Journal::Outcome> outcomes;

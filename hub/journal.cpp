@@ -1,5 +1,7 @@
 #include "hub/journal.h"
 
+#include <stdexcept>
+
 #include "common/clock.h"
 #include "common/msgpack_json.h"
 #include "common/node_id.h"
@@ -102,11 +104,10 @@ common::Status Journal::Append(
   auto& insert = stmts_[kInsert];
 
   for (auto& c : candidates) {
-    nlohmann::json& rec = c.record;
-    const std::string uuid = rec["uuid"].get<std::string>();
-    const int64_t version = rec["version"].get<int64_t>();
-    const std::string kind = rec["kind"].get<std::string>();
-    const std::string ref = rec["ref"].get<std::string>();
+    const std::string uuid(c.Text("uuid"));
+    const int64_t version = c.record.IntOr("version", 0);
+    const std::string kind(c.Text("kind"));
+    const std::string ref(c.Text("ref"));
     Outcome out;
 
     // One probe of the uuid answers both "already journaled" and "whose"; it
@@ -160,13 +161,13 @@ common::Status Journal::Append(
       continue;
     }
 
-    rec["origin"] = c.origin;
-    rec["gseq"] = next;
-    rec["received_at"] = received_at;
     out.gseq = next;
-    out.scope = rec.value("scope", "global");
-    out.lane = common::PriorityLane::Of(rec);
-    out.body = common::MsgpackJson::Encode(rec);
+    out.scope = c.Text("scope", "global");
+    out.lane = common::PriorityLane::Of(c.record);
+    // The record as received, with the validator's edits and the hub's own
+    // fields: never decoded into a tree and encoded again.
+    out.body = c.edits.Pack(c.record.object(),
+                            {{"origin", c.origin}, {"gseq", next}, {"received_at", received_at}});
     insert.Bind(1, next).Bind(2, uuid).Bind(3, version).Bind(4, c.origin).Bind(5, kind);
     chain = Link(chain, next, uuid, version, c.origin, kind, ref, out.scope, received_at, out.body);
     insert.Bind(6, ref).Bind(7, out.scope).Bind(8, received_at).BindBlob(9, out.body);
@@ -180,6 +181,13 @@ common::Status Journal::Append(
   head_ = next - 1;
   return common::Status::Ok();
 }
+
+Journal::Candidate::Candidate(std::string node, const nlohmann::json& json_record)
+    : Candidate(std::move(node), [&] {
+        auto map = common::MsgpackMap::FromJson(json_record);
+        if (!map.ok()) throw std::invalid_argument("journal candidate: " + map.status().message());
+        return std::move(*map);
+      }()) {}
 
 bool Journal::MaySee(std::string_view node, std::string_view scope, std::string_view origin) const {
   if (node == common::NodeId::kHubOperator) return true;
@@ -198,22 +206,21 @@ common::Result<std::optional<Journal::Target>> Journal::FindTarget(const std::st
   std::optional<Target> target;
   if (*row) {
     target = Target{find.ColumnText(0), find.ColumnText(1), find.ColumnText(2), {}};
-    auto decoded = common::MsgpackJson::Decode(find.ColumnBlob(3));
-    if (decoded.ok()) target->record = std::move(*decoded);
+    auto stored = common::MsgpackMap::Decode(find.ColumnBlob(3));
+    if (stored.ok()) target->msg_type = stored->TextOr("msg_type", "");
   }
   find.Reset();
   return target;
 }
 
 common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
-  const nlohmann::json& rec = c.record;
-  const std::string kind = common::WireFrame::StringOr(rec, "kind", "");
-  const std::string msg_type = common::WireFrame::StringOr(rec, "msg_type", "");
+  const std::string kind(c.Text("kind"));
+  const std::string msg_type(c.Text("msg_type"));
   if (kind == "alert" && (msg_type == "update" || msg_type == "cancel")) {
-    const auto& references = rec["references"];
+    const std::vector<std::string_view> references = c.record.Texts("references");
     for (size_t i = 0; i < references.size(); ++i) {
       const std::string field = "references[" + std::to_string(i) + "]";
-      const std::string uuid = references[i].get<std::string>();
+      const std::string uuid(references[i]);
       auto target = FindTarget(uuid);
       if (!target.ok()) return target.status();
       // Hidden alerts get the same answer as missing ones: no probing.
@@ -227,9 +234,8 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
         return field + ": alert " + uuid + " belongs to node " + (*target)->origin +
                "; only its origin may " + msg_type + " it";
       }
-      if (common::WireFrame::StringOr((*target)->record, "msg_type", "") != "alert") {
-        return field + ": " + uuid + " is itself an " +
-               common::WireFrame::StringOr((*target)->record, "msg_type", "") +
+      if ((*target)->msg_type != "alert") {
+        return field + ": " + uuid + " is itself an " + (*target)->msg_type +
                "; name the original alert";
       }
     }
@@ -237,7 +243,7 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
   }
   if (kind != "receipt") return std::string();
 
-  const std::string alert = common::WireFrame::StringOr(rec, "alert", "");
+  const std::string alert(c.Text("alert"));
   auto target = FindTarget(alert);
   if (!target.ok()) return target.status();
   if (!*target || (*target)->kind != "alert" ||
@@ -247,12 +253,12 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
     return "alert: no alert " + alert + " that this node may see";
   }
   const std::string scope = "nodes:" + (*target)->origin;
-  if (common::WireFrame::StringOr(rec, "scope", "") != scope) {
+  if (c.Text("scope") != scope) {
     return "scope: a receipt goes to the alert's origin alone: must be " + scope;
   }
-  if (common::WireFrame::StringOr(rec, "action", "") == "hit") {
-    const std::string record =
-        common::WireFrame::StringOr(rec.value("hit", nlohmann::json::object()), "record", "");
+  if (c.Text("action") == "hit") {
+    const auto hit = c.record.Map("hit");
+    const std::string record(hit ? hit->TextOr("record", "") : "");
     auto seized = FindTarget(record);
     if (!seized.ok()) return seized.status();
     if (!*seized || !MaySee(c.origin, (*seized)->scope, (*seized)->origin)) {

@@ -18,17 +18,33 @@
 #include <string_view>
 #include <vector>
 
+#include "common/msgpack_map.h"
 #include "common/priority_lane.h"
+#include "common/record_edits.h"
 #include "common/sqlite_db.h"
 
 namespace cen::hub {
 
 class Journal {
  public:
-  // A validated record from an authenticated node.
+  // A validated record from an authenticated node, as it came off the wire
+  // (read in place) with what the validator filled in or rewrote.
   struct Candidate {
+    Candidate(std::string node, common::MsgpackMap received, common::RecordEdits changes = {})
+        : origin(std::move(node)), record(std::move(received)), edits(std::move(changes)) {}
+    // A record the hub writes itself (an operator's cancel) and tests.
+    // REQUIRES: `json_record` is an object with integers in the signed
+    // 64-bit range (throws std::invalid_argument otherwise).
+    Candidate(std::string node, const nlohmann::json& json_record);
+
+    // The text of top-level `name` once the edits apply.
+    std::string_view Text(std::string_view name, std::string_view fallback = "") const {
+      return edits.TextOr(record, name, fallback);
+    }
+
     std::string origin;  // the authenticated node id (ZAP User-Id)
-    nlohmann::json record;
+    common::MsgpackMap record;
+    common::RecordEdits edits;
   };
   enum class Verdict { kNew, kDuplicate, kRejected };
   struct Outcome {
@@ -99,8 +115,7 @@ class Journal {
   // "" when it names only what it may.
   common::Result<std::string> CheckTargets(const Candidate& c);
   struct Target {
-    std::string origin, kind, scope;
-    nlohmann::json record;
+    std::string origin, kind, scope, msg_type;
   };
   common::Result<std::optional<Target>> FindTarget(const std::string& uuid);
   bool MaySee(std::string_view node, std::string_view scope, std::string_view origin) const;

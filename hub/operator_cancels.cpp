@@ -101,7 +101,7 @@ common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
         {"scope", common::WireFrame::StringOr(*alert, "scope", "global")}};
     // What the validator refuses, the journal's answer records (rejected).
     (void)validator.Validate(cancel);
-    p.cancel = {std::string(common::NodeId::kHubOperator), std::move(cancel)};
+    p.cancel.emplace(std::string(common::NodeId::kHubOperator), cancel);
   }
   return out;
 }

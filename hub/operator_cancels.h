@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,7 @@ class OperatorCancels {
     std::string os_user;
     std::string alert_origin;
     std::string alert_scope;
-    Journal::Candidate cancel;
+    std::optional<Journal::Candidate> cancel;  // set by Take()
   };
 
   // Checks that `alert` is an original alert in the journal and records the

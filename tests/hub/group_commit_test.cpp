@@ -28,6 +28,13 @@ namespace frame = cen::common::frame;
 
 namespace {
 
+// A frame as the hub reads it off the wire: in place.
+cen::common::MsgpackMap InPlace(const json& frame) {
+  auto map = WireFrame::DecodeInPlace(WireFrame::Encode(frame));
+  REQUIRE(map.ok());
+  return std::move(*map);
+}
+
 // A real hub.db with three registered offices.
 struct Fixture {
   cen::test::TempDir tmp;
@@ -88,8 +95,8 @@ TEST_CASE("GroupCommit acks each PUBLISH slot by slot once its records are durab
   const json first = Seizure("S-1");
   json from_eu = Publish({first, invalid});
   json from_af = Publish({Seizure("S-3")});
-  RequireOk(batch.Add("rid-eu", "eu", from_eu));
-  RequireOk(batch.Add("rid-af", "af", from_af));
+  RequireOk(batch.Add("rid-eu", "eu", InPlace(from_eu)));
+  RequireOk(batch.Add("rid-af", "af", InPlace(from_af)));
   CHECK(batch.publishes() == 2);
   CHECK(batch.records() == 2);   // the invalid one never reaches the journal
   CHECK(f.journal.head() == 0);  // nothing journaled before Commit
@@ -118,7 +125,7 @@ TEST_CASE("GroupCommit acks each PUBLISH slot by slot once its records are durab
   SECTION("a record sent again is acked DUP with the gseq it has") {
     GroupCommit again = f.Batch();
     json resend = Publish({first});
-    RequireOk(again.Add("rid-eu2", "eu", resend));
+    RequireOk(again.Add("rid-eu2", "eu", InPlace(resend)));
     const auto dup = f.Commit(again);
     CHECK(dup[0].second[0]["status"] == "DUP");
     CHECK(dup[0].second[0]["gseq"] == 1);
@@ -130,7 +137,7 @@ TEST_CASE("GroupCommit names an alert's audience in its ACK", "[hub][ingest]") {
   Fixture f;
   GroupCommit batch = f.Batch();
   json publish = Publish({cen::test::WireAlert("A-1", Uuid7::Generate()), Seizure("S-1")});
-  RequireOk(batch.Add("rid", "eu", publish));
+  RequireOk(batch.Add("rid", "eu", InPlace(publish)));
   const auto acks = f.Commit(batch);
   REQUIRE(acks[0].second.size() == 2);
   CHECK(acks[0].second[0]["audience"] == json({"af", "ap"}));  // every office but the origin
@@ -141,7 +148,7 @@ TEST_CASE("GroupCommit refuses a PUBLISH without records and adds nothing", "[hu
   Fixture f;
   GroupCommit batch = f.Batch();
   json broken = {{"t", frame::kPublish}, {"records", "not a list"}};
-  const auto s = batch.Add("rid", "eu", broken);
+  const auto s = batch.Add("rid", "eu", InPlace(broken));
   CHECK_FALSE(s.ok());
   CHECK_THAT(s.message(), Catch::Contains("records"));
   CHECK(batch.empty());
@@ -155,7 +162,7 @@ TEST_CASE("GroupCommit lets priority work in every few records of a bulk frame",
   json publish = Publish(records);
   int yields = 0;
   RequireOk(batch.Add(
-      "rid", "eu", publish, [&] { ++yields; }, 4));
+      "rid", "eu", InPlace(publish), [&] { ++yields; }, 4));
   CHECK(yields == 2);  // before records 4 and 8
 }
 
@@ -165,7 +172,7 @@ TEST_CASE("GroupCommit acks nothing when the commit fails and keeps what came in
   f.audit.Note(AuditTrail::kConnect, "eu", "queued before the commit");
   GroupCommit batch = f.Batch();
   json publish = Publish({Seizure("S-1")});
-  RequireOk(batch.Add("rid", "eu", publish));
+  RequireOk(batch.Add("rid", "eu", InPlace(publish)));
   batch.Keep({});                               // the message the frame came in
   RequireOk(f.db.Exec("PRAGMA query_only=1"));  // every write fails, as on a full disk
   auto replies = batch.Commit();
@@ -177,7 +184,7 @@ TEST_CASE("GroupCommit acks nothing when the commit fails and keeps what came in
   RequireOk(f.db.Exec("PRAGMA query_only=0"));
   GroupCommit retry = f.Batch();
   json again = Publish({Seizure("S-2")});
-  RequireOk(retry.Add("rid", "eu", again));
+  RequireOk(retry.Add("rid", "eu", InPlace(again)));
   const auto acks = f.Commit(retry);
   CHECK(acks[0].second[0]["gseq"] == 1);
   CHECK(f.AuditDetails("connect").size() == 1);

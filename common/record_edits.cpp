@@ -1,0 +1,137 @@
+#include "common/record_edits.h"
+
+#include <algorithm>
+#include <map>
+
+namespace cen::common {
+namespace {
+
+using Packer = msgpack::packer<msgpack::sbuffer>;
+
+std::string_view Str(const msgpack::object& o) { return {o.via.str.ptr, o.via.str.size}; }
+
+void PackStr(Packer& pk, std::string_view s) {
+  pk.pack_str(static_cast<uint32_t>(s.size()));
+  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+}
+
+void PackValue(Packer& pk, const RecordEdits::Value& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) {
+    pk.pack_int64(*i);
+  } else {
+    PackStr(pk, std::get<std::string>(v));
+  }
+}
+
+// The members of a map by key, sorted as std::string orders them (as the
+// JSON tree does), a repeated key's last value kept.
+std::map<std::string_view, const msgpack::object*> Members(const msgpack::object& map) {
+  std::map<std::string_view, const msgpack::object*> members;
+  for (uint32_t i = 0; i < map.via.map.size; ++i) {
+    const auto& kv = map.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR) members[Str(kv.key)] = &kv.val;
+  }
+  return members;
+}
+
+// `o` as MsgpackJson::Encode packs its JSON tree: maps sorted by key with
+// repeated keys dropped, every float as a double.
+void PackCanonical(Packer& pk, const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+      pk.pack_double(o.via.f64);
+      break;
+    case msgpack::type::ARRAY:
+      pk.pack_array(o.via.array.size);
+      for (uint32_t i = 0; i < o.via.array.size; ++i) PackCanonical(pk, o.via.array.ptr[i]);
+      break;
+    case msgpack::type::MAP: {
+      const auto members = Members(o);
+      pk.pack_map(static_cast<uint32_t>(members.size()));
+      for (const auto& [key, value] : members) {
+        PackStr(pk, key);
+        PackCanonical(pk, *value);
+      }
+      break;
+    }
+    default:
+      pk.pack(o);  // nil, booleans, integers (smallest form), strings
+  }
+}
+
+}  // namespace
+
+const RecordEdits::Value* RecordEdits::Find(std::string_view name) const {
+  for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
+    if (it->first == name) return &it->second;
+  }
+  return nullptr;
+}
+
+std::string_view RecordEdits::TextOr(const MsgpackMap& record, std::string_view name,
+                                     std::string_view fallback) const {
+  if (const Value* v = Find(name)) {
+    if (const auto* s = std::get_if<std::string>(v)) return *s;
+    return fallback;
+  }
+  return record.TextOr(name, fallback);
+}
+
+void RecordEdits::ApplyTo(nlohmann::json& record) const {
+  for (const auto& [name, value] : fields) {
+    std::visit([&, &key = name](const auto& v) { record[key] = v; }, value);
+  }
+  for (const auto& [index, digits] : indicator_imos)
+    record["indicators"]["vessel_imo"][index] = digits;
+}
+
+std::string RecordEdits::Pack(const msgpack::object& record,
+                              const std::vector<Field>& extra) const {
+  // Each top-level key's source: the record's value, or an edit.
+  struct Source {
+    const msgpack::object* packed = nullptr;
+    const Value* edit = nullptr;
+  };
+  std::map<std::string_view, Source> top;
+  for (const auto& [key, value] : Members(record)) top[key].packed = value;
+  for (const auto& [name, value] : fields) top[name] = {nullptr, &value};
+  for (const auto& [name, value] : extra) top[name] = {nullptr, &value};
+
+  msgpack::sbuffer buf(1024);
+  Packer pk(buf);
+  pk.pack_map(static_cast<uint32_t>(top.size()));
+  for (const auto& [key, source] : top) {
+    PackStr(pk, key);
+    if (source.edit != nullptr) {
+      PackValue(pk, *source.edit);
+    } else if (key == "indicators" && !indicator_imos.empty() &&
+               source.packed->type == msgpack::type::MAP) {
+      // Sorted like every map; its vessel_imo items rewritten.
+      const auto members = Members(*source.packed);
+      pk.pack_map(static_cast<uint32_t>(members.size()));
+      for (const auto& [name, value] : members) {
+        PackStr(pk, name);
+        if (name != "vessel_imo" || value->type != msgpack::type::ARRAY) {
+          PackCanonical(pk, *value);
+          continue;
+        }
+        pk.pack_array(value->via.array.size);
+        for (uint32_t i = 0; i < value->via.array.size; ++i) {
+          const auto edit = std::find_if(indicator_imos.begin(), indicator_imos.end(),
+                                         [&](const auto& e) { return e.first == i; });
+          if (edit != indicator_imos.end()) {
+            PackStr(pk, edit->second);
+          } else {
+            PackCanonical(pk, value->via.array.ptr[i]);
+          }
+        }
+      }
+    } else {
+      PackCanonical(pk, *source.packed);
+    }
+  }
+  return std::string(buf.data(), buf.size());
+}
+
+}  // namespace cen::common
