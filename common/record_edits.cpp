@@ -1,7 +1,6 @@
 #include "common/record_edits.h"
 
 #include <algorithm>
-#include <map>
 
 namespace cen::common {
 namespace {
@@ -23,14 +22,30 @@ void PackValue(Packer& pk, const RecordEdits::Value& v) {
   }
 }
 
-// The members of a map by key, sorted as std::string orders them (as the
-// JSON tree does), a repeated key's last value kept.
-std::map<std::string_view, const msgpack::object*> Members(const msgpack::object& map) {
-  std::map<std::string_view, const msgpack::object*> members;
+// Sorts (key, value) pairs by key as std::string orders them (as the JSON
+// tree does) and keeps, of a repeated key, the pair that came last.
+template <typename Value>
+void SortKeepingLast(std::vector<std::pair<std::string_view, Value>>& pairs) {
+  std::stable_sort(pairs.begin(), pairs.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t kept = 0;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (i + 1 < pairs.size() && pairs[i + 1].first == pairs[i].first) continue;
+    pairs[kept++] = pairs[i];
+  }
+  pairs.resize(kept);
+}
+
+// The members of a map, sorted by key, a repeated key's last value kept.
+std::vector<std::pair<std::string_view, const msgpack::object*>> Members(
+    const msgpack::object& map) {
+  std::vector<std::pair<std::string_view, const msgpack::object*>> members;
+  members.reserve(map.via.map.size);
   for (uint32_t i = 0; i < map.via.map.size; ++i) {
     const auto& kv = map.via.map.ptr[i];
-    if (kv.key.type == msgpack::type::STR) members[Str(kv.key)] = &kv.val;
+    if (kv.key.type == msgpack::type::STR) members.emplace_back(Str(kv.key), &kv.val);
   }
+  SortKeepingLast(members);
   return members;
 }
 
@@ -93,10 +108,17 @@ std::string RecordEdits::Pack(const msgpack::object& record,
     const msgpack::object* packed = nullptr;
     const Value* edit = nullptr;
   };
-  std::map<std::string_view, Source> top;
-  for (const auto& [key, value] : Members(record)) top[key].packed = value;
-  for (const auto& [name, value] : fields) top[name] = {nullptr, &value};
-  for (const auto& [name, value] : extra) top[name] = {nullptr, &value};
+  // The record's keys, then the edits, then `extra`: of a key in several,
+  // the last is kept.
+  std::vector<std::pair<std::string_view, Source>> top;
+  top.reserve(record.via.map.size + fields.size() + extra.size());
+  for (uint32_t i = 0; i < record.via.map.size; ++i) {
+    const auto& kv = record.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR) top.emplace_back(Str(kv.key), Source{&kv.val, nullptr});
+  }
+  for (const auto& [name, value] : fields) top.emplace_back(name, Source{nullptr, &value});
+  for (const auto& [name, value] : extra) top.emplace_back(name, Source{nullptr, &value});
+  SortKeepingLast(top);
 
   msgpack::sbuffer buf(1024);
   Packer pk(buf);
