@@ -149,8 +149,8 @@ Status Messages::UseFromCommandLine(int argc, const char* const* argv) {
 }
 
 const char* Messages::kLangHelp =
-    "Language of what a person reads: en, fr, es or ru (default: from LC_ALL, LC_MESSAGES or "
-    "LANG); json and csv never change";
+    N_("Language of what a person reads: en, fr, es or ru (default: from LC_ALL, LC_MESSAGES or "
+       "LANG); json and csv never change");
 
 std::string_view Messages::Language() { return Current(); }
 

@@ -47,7 +47,8 @@ class Messages {
   // --lang=X), read before the command line is parsed, so that --help speaks
   // that language too.
   static Status UseFromCommandLine(int argc, const char* const* argv);
-  // The help line of the --lang option every tool has.
+  // The help line of the --lang option every tool has (a message id: shown
+  // through Tr()).
   static const char* kLangHelp;
   // The language in use: "en" until Use() picked another.
   static std::string_view Language();

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "common/help_language.h"
 #include "common/logging.h"
 #include "common/messages.h"
 #include "common/signals.h"
@@ -33,10 +34,12 @@ int main(int argc, char** argv) {
       "  cen-hub allow --data /var/lib/cenhub --node RILO-WE --key NODE_KEY --region EU\n"
       "  cen-hub run --data /var/lib/cenhub\n"
       "  cen-hub status --data /var/lib/cenhub"};
+  cen::common::SpeakHelp(app);
   app.require_subcommand(1);
-  app.set_version_flag("--version", "cen-hub 0.1.0");
+  app.set_version_flag("--version", "cen-hub 0.1.0",
+                       Messages::Tr("Display program version information and exit"));
   std::string lang;  // used before parsing (Messages::UseFromCommandLine)
-  app.add_option("--lang", lang, Messages::kLangHelp);
+  app.add_option("--lang", lang, Messages::Tr(Messages::kLangHelp));
   app.fallthrough();  // --lang after the subcommand too
 
   cen::hub::InitOptions init;
@@ -90,9 +93,10 @@ int main(int argc, char** argv) {
   std::string cancel_dir, cancel_alert, cancel_reason;
   auto* cancel_cmd = app.add_subcommand(
       "cancel-alert",
-      "Cancel an alert of any office, as the hub operator: the running hub journals a cancel\n"
-      "(origin hub-operator) that every office in the alert's scope applies, and audits it.\n"
-      "Example: cen-hub cancel-alert --data /srv/hub 0190a1b2-... --reason \"sent in error\"");
+      Messages::Tr(
+          "Cancel an alert of any office, as the hub operator: the running hub journals a cancel\n"
+          "(origin hub-operator) that every office in the alert's scope applies, and audits it.\n"
+          "Example: cen-hub cancel-alert --data /srv/hub 0190a1b2-... --reason \"sent in error\""));
   cancel_cmd->add_option("--data", cancel_dir, "Hub data directory")->required();
   cancel_cmd->add_option("uuid", cancel_alert, "The alert's whole uuid")->required();
   cancel_cmd->add_option("--reason", cancel_reason, "Why (goes into the cancel and the audit)")

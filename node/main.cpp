@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "common/help_language.h"
 #include "common/logging.h"
 #include "common/messages.h"
 #include "common/signals.h"
@@ -37,10 +38,12 @@ int main(int argc, char** argv) {
       "  cen-node drop --data /var/lib/cen-node export.csv\n"
       "  cen-node ack --data /var/lib/cen-node ALERT-UUID --action seen\n"
       "  cen-node status --data /var/lib/cen-node"};
+  cen::common::SpeakHelp(app);
   app.require_subcommand(1);
-  app.set_version_flag("--version", "cen-node 0.1.0");
+  app.set_version_flag("--version", "cen-node 0.1.0",
+                       Messages::Tr("Display program version information and exit"));
   std::string lang;  // used before parsing (Messages::UseFromCommandLine)
-  app.add_option("--lang", lang, Messages::kLangHelp);
+  app.add_option("--lang", lang, Messages::Tr(Messages::kLangHelp));
   app.fallthrough();  // --lang after the subcommand too
 
   cen::node::NodeInitOptions init;
@@ -57,12 +60,13 @@ int main(int argc, char** argv) {
   cen::node::RunOptions run;
   auto* run_cmd = app.add_subcommand(
       "run",
-      "Run the agent in the foreground until SIGINT/SIGTERM (forwards the outbox, keeps "
-      "the replica, imports the drop folder).\n"
-      "Alerts of priority urgent (then high) overtake everything: sent before queued bulk, "
-      "shown in the replica before the backlog ahead of them is applied.\n"
-      "A failing node.db (full disk) never stops it: it says why in `cen-node status` and "
-      "resumes by itself.");
+      Messages::Tr(
+          "Run the agent in the foreground until SIGINT/SIGTERM (forwards the outbox, keeps "
+          "the replica, imports the drop folder).\n"
+          "Alerts of priority urgent (then high) overtake everything: sent before queued bulk, "
+          "shown in the replica before the backlog ahead of them is applied.\n"
+          "A failing node.db (full disk) never stops it: it says why in `cen-node status` and "
+          "resumes by itself."));
   run_cmd->add_option("--data", run.data_dir, "Node data directory")->required();
   run_cmd->add_option("--drop-dir", run.drop_dir,
                       "Drop folder: import each file renamed into it, then move it to done/ or "
@@ -80,12 +84,13 @@ int main(int argc, char** argv) {
   cen::node::SubmitOptions submit;
   auto* submit_cmd = app.add_subcommand(
       "submit",
-      "Queue records (NDJSON, one JSON object per line) for the hub; all or nothing.\n"
-      "Prints the uuid of each record. Works whether or not the agent runs.\n"
-      "An alert with \"priority\": \"urgent\" (or \"high\") goes ahead of any queued bulk.\n"
-      "Example line: {\"kind\":\"seizure\",\"ref\":\"FR-2026-0001\",\"seizure_date\":"
-      "\"2026-03-14\",\"reporting_country\":\"FR\",\"commodity\":\"drugs\",\"description\":"
-      "\"Cocaine in banana boxes\",\"quantity\":12.5,\"unit\":\"KGM\"}");
+      Messages::Tr(
+          "Queue records (NDJSON, one JSON object per line) for the hub; all or nothing.\n"
+          "Prints the uuid of each record. Works whether or not the agent runs.\n"
+          "An alert with \"priority\": \"urgent\" (or \"high\") goes ahead of any queued bulk.\n"
+          "Example line: {\"kind\":\"seizure\",\"ref\":\"FR-2026-0001\",\"seizure_date\":"
+          "\"2026-03-14\",\"reporting_country\":\"FR\",\"commodity\":\"drugs\",\"description\":"
+          "\"Cocaine in banana boxes\",\"quantity\":12.5,\"unit\":\"KGM\"}"));
   submit_cmd->add_option("--data", submit.data_dir, "Node data directory")->required();
   submit_cmd->add_option("file", submit.file, "NDJSON file, or - for standard input")
       ->capture_default_str();
@@ -93,11 +98,12 @@ int main(int argc, char** argv) {
   cen::node::AckOptions ack;
   auto* ack_cmd = app.add_subcommand(
       "ack",
-      "Record what this office did about another office's alert: an action receipt goes to\n"
-      "the office that raised it (delivery receipts are sent by the agent by itself).\n"
-      "Works whether or not the agent runs. The office sees it with cen-query receipts.\n"
-      "Example: cen-node ack --data /var/lib/cen-node 0190a1b2-7c3d --action no-trace "
-      "--note \"container not landed at Rotterdam\"");
+      Messages::Tr(
+          "Record what this office did about another office's alert: an action receipt goes to\n"
+          "the office that raised it (delivery receipts are sent by the agent by itself).\n"
+          "Works whether or not the agent runs. The office sees it with cen-query receipts.\n"
+          "Example: cen-node ack --data /var/lib/cen-node 0190a1b2-7c3d --action no-trace "
+          "--note \"container not landed at Rotterdam\""));
   ack_cmd->add_option("--data", ack.data_dir, "Node data directory")->required();
   ack_cmd->add_option("uuid", ack.alert, "The alert's uuid, or its first 8+ characters")
       ->required();
@@ -110,9 +116,10 @@ int main(int argc, char** argv) {
   cen::node::DropOptions drop;
   auto* drop_cmd = app.add_subcommand(
       "drop",
-      "Import CSV or NDJSON files of records (data drops); each file all or nothing.\n"
-      "Re-dropping a file adds nothing; a known ref with new content becomes an amendment.\n"
-      "Works whether or not the agent runs. Format: docs/DROPS.md; start from --template.");
+      Messages::Tr(
+          "Import CSV or NDJSON files of records (data drops); each file all or nothing.\n"
+          "Re-dropping a file adds nothing; a known ref with new content becomes an amendment.\n"
+          "Works whether or not the agent runs. Format: docs/DROPS.md; start from --template."));
   drop_cmd->add_option("--data", drop.data_dir, "Node data directory");
   drop_cmd->add_option("files", drop.files, "CSV or NDJSON files, or - for standard input");
   drop_cmd->add_option("--format", drop.format, "csv or ndjson (default: by file extension)")

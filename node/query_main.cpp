@@ -5,13 +5,14 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "common/help_language.h"
 #include "common/messages.h"
 #include "node/query/query_command.h"
 #include "node/query/record_stats.h"
 
 namespace {
 
-constexpr const char* kDescription =
+constexpr const char* kDescription = N_(
     R"(cen-query: search, show and aggregate the records replicated to this node.
 Reads node.db read-only, so it works with the agent stopped and the hub
 unreachable, and never blocks the agent. Every run is written to the node's
@@ -44,7 +45,7 @@ Output: table (default on a terminal), json (NDJSON, one record per line;
 the default when piped) or csv (RFC 4180, canonical field names, lists joined
 with ';'). H2 and H3 records are marked in tables and left out of json/csv
 exports unless --include-restricted is given (the export is audited).
-Exit codes: 0 ok, 1 failure, 2 bad flag or value.)";
+Exit codes: 0 ok, 1 failure, 2 bad flag or value.)");
 
 size_t TerminalWidth() {
   winsize ws{};
@@ -59,36 +60,40 @@ size_t TerminalWidth() {
 }
 
 void AddFilters(CLI::App& app, cen::node::QueryFilter& f) {
-  const std::string group = "Filters";
+  using cen::common::Messages;
+  const std::string group = Messages::Tr("Filters");
   auto list = [&](const char* name, std::vector<std::string>& values, const char* help) {
     app.add_option(name, values, help)->delimiter(',')->group(group);
   };
-  list("--kind", f.kinds, "seizure or alert");
+  list("--kind", f.kinds, Messages::Tr("seizure or alert"));
   list("--commodity", f.commodities,
-       "drugs, precursors, tobacco, alcohol, cites, weapons, explosives, currency, ipr, "
-       "medicines, hazardous_waste, cultural_heritage, other");
+       Messages::Tr(
+           "drugs, precursors, tobacco, alcohol, cites, weapons, explosives, currency, ipr, "
+           "medicines, hazardous_waste, cultural_heritage, other"));
   list("--country", f.countries,
-       "Country or region in any role: reporting, departure, transit or destination");
-  list("--reporting-country", f.reporting_countries, "Reporting country or region");
-  list("--departure", f.departures, "Country or region of departure");
-  list("--destination", f.destinations, "Country or region of destination");
-  list("--transit", f.transits, "Country or region of transit");
-  app.add_option("--from", f.from, "First date included: YYYY-MM-DD, YYYY-MM or YYYY")
+       Messages::Tr("Country or region in any role: reporting, departure, transit or destination"));
+  list("--reporting-country", f.reporting_countries, Messages::Tr("Reporting country or region"));
+  list("--departure", f.departures, Messages::Tr("Country or region of departure"));
+  list("--destination", f.destinations, Messages::Tr("Country or region of destination"));
+  list("--transit", f.transits, Messages::Tr("Country or region of transit"));
+  app.add_option("--from", f.from, Messages::Tr("First date included: YYYY-MM-DD, YYYY-MM or YYYY"))
       ->group(group);
-  app.add_option("--to", f.to, "Last date included: YYYY-MM-DD, YYYY-MM or YYYY")->group(group);
-  list("--origin", f.origins, "Node id that published the record");
-  list("--hs", f.hs_prefixes, "Harmonized System code prefix: 29, 2939, 2939.72");
+  app.add_option("--to", f.to, Messages::Tr("Last date included: YYYY-MM-DD, YYYY-MM or YYYY"))
+      ->group(group);
+  list("--origin", f.origins, Messages::Tr("Node id that published the record"));
+  list("--hs", f.hs_prefixes, Messages::Tr("Harmonized System code prefix: 29, 2939, 2939.72"));
   app.add_option("--transport-mode", f.transport_modes,
-                 "UN/ECE Rec 19: 1 sea, 2 rail, 3 road, 4 air, 5 post, ...")
+                 Messages::Tr("UN/ECE Rec 19: 1 sea, 2 rail, 3 road, 4 air, 5 post, ..."))
       ->delimiter(',')
       ->group(group);
-  list("--unit", f.units, "UN/ECE Rec 20 unit: KGM, GRM, LTR, H87 (pieces), ...");
-  list("--handling", f.handlings, "H0, H1, H2 or H3");
-  list("--priority", f.priorities, "Alerts: urgent, high or normal");
+  list("--unit", f.units, Messages::Tr("UN/ECE Rec 20 unit: KGM, GRM, LTR, H87 (pieces), ..."));
+  list("--handling", f.handlings, Messages::Tr("H0, H1, H2 or H3"));
+  list("--priority", f.priorities, Messages::Tr("Alerts: urgent, high or normal"));
   app.add_option("--text", f.text,
-                 "Full text over description, location, concealment, title and body")
+                 Messages::Tr("Full text over description, location, concealment, title and body"))
       ->group(group);
-  app.add_option("--since-gseq", f.since_gseq, "Only records replicated after this gseq")
+  app.add_option("--since-gseq", f.since_gseq,
+                 Messages::Tr("Only records replicated after this gseq"))
       ->group(group);
 }
 
@@ -101,52 +106,62 @@ int main(int argc, char** argv) {
     std::cerr << "cen-query: " << s.message() << "\n";
     return s.ExitCode();
   }
-  CLI::App app{kDescription, "cen-query"};
+  CLI::App app{Messages::Tr(kDescription), "cen-query"};
+  cen::common::SpeakHelp(app);
   app.fallthrough();
   app.require_subcommand(0, 1);
   cen::node::QueryOptions o;
-  app.add_option("--data", o.data_dir, "Node data directory (as given to cen-node init)")
+  app.add_option("--data", o.data_dir,
+                 Messages::Tr("Node data directory (as given to cen-node init)"))
       ->required();
   AddFilters(app, o.filter);
-  const std::string out = "Output";
+  const std::string out = Messages::Tr("Output");
   app.add_option("--format", o.format,
-                 "table, json or csv (default: table on a terminal, json otherwise)")
+                 Messages::Tr("table, json or csv (default: table on a terminal, json otherwise)"))
       ->group(out);
-  app.add_flag("--count", o.count, "Print only the number of matching records")->group(out);
-  app.add_option("--limit", o.limit,
-                 "At most N records or entries (0 = all; default: 100 in a table, all otherwise)")
+  app.add_flag("--count", o.count, Messages::Tr("Print only the number of matching records"))
       ->group(out);
-  app.add_option("--offset", o.offset, "Skip the first N")->group(out);
-  app.add_option("--sort", o.sort,
-                 "Order: field[,-field] of date, gseq, received_at, quantity, commodity, "
-                 "reporting_country, departure, destination, origin, kind, handling, hs_code, "
-                 "version; - for descending (default gseq)")
+  app.add_option(
+         "--limit", o.limit,
+         Messages::Tr(
+             "At most N records or entries (0 = all; default: 100 in a table, all otherwise)"))
+      ->group(out);
+  app.add_option("--offset", o.offset, Messages::Tr("Skip the first N"))->group(out);
+  app.add_option(
+         "--sort", o.sort,
+         Messages::Tr("Order: field[,-field] of date, gseq, received_at, quantity, commodity, "
+                      "reporting_country, departure, destination, origin, kind, handling, hs_code, "
+                      "version; - for descending (default gseq)"))
       ->group(out);
   std::string lang;  // used before parsing (Messages::UseFromCommandLine)
-  app.add_option("--lang", lang, Messages::kLangHelp)->group(out);
-  app.add_flag("--include-restricted", o.include_restricted,
-               "Include H2/H3 records in json/csv exports (written to the audit trail)")
+  app.add_option("--lang", lang, Messages::Tr(Messages::kLangHelp))->group(out);
+  app.add_flag(
+         "--include-restricted", o.include_restricted,
+         Messages::Tr("Include H2/H3 records in json/csv exports (written to the audit trail)"))
       ->group(out);
 
   auto* show = app.add_subcommand(
       "show", Messages::Tr("One record with every field and its version history"));
-  show->add_option("uuid", o.uuid, "The record's uuid, or its first 8+ characters")->required();
+  show->add_option("uuid", o.uuid, Messages::Tr("The record's uuid, or its first 8+ characters"))
+      ->required();
   auto* stats = app.add_subcommand(
       "stats",
       Messages::Tr("Records and total quantity per unit for each group of the filtered records"));
   stats
-      ->add_option(
-          "--by", o.by,
-          "Group on these fields, comma-separated: " + cen::node::RecordStats::GroupFieldNames())
+      ->add_option("--by", o.by,
+                   Messages::Tr("Group on these fields, comma-separated: ") +
+                       cen::node::RecordStats::GroupFieldNames())
       ->delimiter(',');
-  stats->add_option("--period", o.period, "Also group by month or year of the record's date");
+  stats->add_option("--period", o.period,
+                    Messages::Tr("Also group by month or year of the record's date"));
   stats->add_flag("--chart", o.chart,
-                  "Draw a bar chart (one grouping: one --by field or --period)");
-  stats->add_option("--top", o.top, "Only the N largest groups (per period with --period)");
+                  Messages::Tr("Draw a bar chart (one grouping: one --by field or --period)"));
+  stats->add_option("--top", o.top,
+                    Messages::Tr("Only the N largest groups (per period with --period)"));
   auto* routes = app.add_subcommand(
       "routes",
       Messages::Tr("The most frequent departure → transit → destination paths, with counts"));
-  routes->add_option("--top", o.top, "Only the N most frequent routes (default 20)");
+  routes->add_option("--top", o.top, Messages::Tr("Only the N most frequent routes (default 20)"));
   auto* audit =
       app.add_subcommand("audit", Messages::Tr("The node's trail of cen-query runs, newest first"));
   auto* alerts = app.add_subcommand(
@@ -154,13 +169,15 @@ int main(int argc, char** argv) {
       Messages::Tr(
           "Alerts in force, most urgent and newest first: priority, age, expiry, receipts and "
           "hits. Updates are applied; cancelled and expired alerts are left out unless --all"));
-  alerts->add_flag("--all", o.all, "Also cancelled and expired alerts, marked in STATE");
+  alerts->add_flag("--all", o.all,
+                   Messages::Tr("Also cancelled and expired alerts, marked in STATE"));
   auto* receipts = app.add_subcommand(
       "receipts",
       Messages::Tr(
           "For one of this office's alerts: every office it went to, when each received it, "
           "what each did (cen-node ack) and who has not received it yet"));
-  receipts->add_option("uuid", o.uuid, "The alert's uuid, or its first 8+ characters")->required();
+  receipts->add_option("uuid", o.uuid, Messages::Tr("The alert's uuid, or its first 8+ characters"))
+      ->required();
   app.add_subcommand(
       "hits", Messages::Tr("Records that matched an alert's indicators (containers, vessel IMO, "
                            "companies, routes, HS codes) or a watch list, newest first; and hits "
@@ -174,12 +191,13 @@ int main(int argc, char** argv) {
   auto* watch_add = watch->add_subcommand(
       "add",
       Messages::Tr("Save the filters given (any cen-query filter, --text too) as watch NAME"));
-  watch_add->add_option("name", o.watch_name, "1-64 of A-Z a-z 0-9 _ . -")->required();
+  watch_add->add_option("name", o.watch_name, Messages::Tr("1-64 of A-Z a-z 0-9 _ . -"))
+      ->required();
   auto* watch_list =
       watch->add_subcommand("list", Messages::Tr("Every watch, its filter and its hits"));
   auto* watch_remove =
       watch->add_subcommand("remove", Messages::Tr("Delete watch NAME (its hits stay)"));
-  watch_remove->add_option("name", o.watch_name, "The watch's name")->required();
+  watch_remove->add_option("name", o.watch_name, Messages::Tr("The watch's name"))->required();
 
   try {
     app.parse(argc, argv);

@@ -101,13 +101,17 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     const std::vector<std::string> by_destination = {"--data",      data,       "stats", "--by",
                                                      "destination", "--format", "table"};
     struct Case {
-      std::string lang, commodity, netherlands, records, help;
+      std::string lang, commodity, netherlands, records, help, filters, count_help;
     };
     for (const Case& c : {
-             Case{"ru_RU.UTF-8", "ТОВАР", "NL Нидерланды", "записей: 6", "Одна запись"},
-             Case{"fr_FR.UTF-8", "MARCHANDISE", "NL Pays-Bas", "6 fiche(s)", "Une fiche"},
-             Case{"es_ES.UTF-8", "MERCANCÍA", "NL Países Bajos", "6 registro(s)", "Un registro"},
-             Case{"C", "COMMODITY", "NL Netherlands", "6 record(s)", "One record"},
+             Case{"ru_RU.UTF-8", "ТОВАР", "NL Нидерланды", "записей: 6", "Одна запись",
+                  "Фильтры:", "Вывести только число найденных записей"},
+             Case{"fr_FR.UTF-8", "MARCHANDISE", "NL Pays-Bas", "6 fiche(s)", "Une fiche",
+                  "Filtres:", "N'afficher que le nombre de fiches trouvées"},
+             Case{"es_ES.UTF-8", "MERCANCÍA", "NL Países Bajos", "6 registro(s)", "Un registro",
+                  "Filtros:", "Mostrar solo el número de registros encontrados"},
+             Case{"C", "COMMODITY", "NL Netherlands", "6 record(s)", "One record",
+                  "Filters:", "Print only the number of matching records"},
          }) {
       CAPTURE(c.lang);
       const RunResult search = cluster.RunQueryIn({"LANG=" + c.lang}, table);
@@ -116,9 +120,23 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
       const RunResult stats = cluster.RunQueryIn({"LANG=" + c.lang}, by_destination);
       REQUIRE(stats.exit_code == 0);
       CHECK_THAT(stats.out, Catch::Contains(c.netherlands));
+      // The whole help page: subcommands, option groups and option lines.
       const RunResult help = cluster.RunQueryIn({"LANG=" + c.lang}, {"--help"});
-      CHECK_THAT(help.out, Catch::Contains(c.help));
+      CHECK_THAT(help.out, Catch::Contains(c.help) && Catch::Contains(c.filters) &&
+                               Catch::Contains(c.count_help));
+      if (c.lang != "C") {
+        CHECK_THAT(help.out, !Catch::Contains("Print this help message") &&
+                                 !Catch::Contains("Print only the number"));
+      }
     }
+    // cen-node's and cen-hub's help pages too, multi-line summaries included.
+    const RunResult node_help = cluster.RunNode({"--lang", "es", "--help"});
+    CHECK_THAT(node_help.out, Catch::Contains("Subcomandos:") &&
+                                  Catch::Contains("Importar archivos CSV o NDJSON") &&
+                                  Catch::Contains("Mostrar la versión del programa"));
+    const RunResult hub_help = cluster.RunHub({"--lang", "ru", "--help"});
+    CHECK_THAT(hub_help.out,
+               Catch::Contains("Подкоманды:") && Catch::Contains("Отменить ориентировку"));
     // Columns line up by display width: after a Cyrillic header the next
     // column starts where its cells do.
     const RunResult ru = cluster.RunQueryIn({"LANG=ru_RU.UTF-8"}, table);
