@@ -45,27 +45,31 @@ int main(int argc, char** argv) {
   cen::hub::InitOptions init;
   auto* init_cmd = app.add_subcommand(
       "init", Messages::Tr("Create a hub data directory and print its public key"));
-  init_cmd->add_option("--data", init.data_dir, "Data directory to create")->required();
-  init_cmd->add_option("--bind", init.bind, "Address to listen on")->capture_default_str();
-  init_cmd->add_option("--ingest-port", init.ingest_port, "Port nodes connect to")
+  init_cmd->add_option("--data", init.data_dir, Messages::Tr("Data directory to create"))
+      ->required();
+  init_cmd->add_option("--bind", init.bind, Messages::Tr("Address to listen on"))
       ->capture_default_str();
-  init_cmd->add_option("--feed-port", init.feed_port, "Port of the record feed")
+  init_cmd->add_option("--ingest-port", init.ingest_port, Messages::Tr("Port nodes connect to"))
       ->capture_default_str();
-  init_cmd->add_option("--hub-id", init.hub_id, "Name of this hub in logs")->capture_default_str();
+  init_cmd->add_option("--feed-port", init.feed_port, Messages::Tr("Port of the record feed"))
+      ->capture_default_str();
+  init_cmd->add_option("--hub-id", init.hub_id, Messages::Tr("Name of this hub in logs"))
+      ->capture_default_str();
 
   cen::hub::AllowOptions allow;
   auto* allow_cmd = app.add_subcommand(
       "allow", Messages::Tr("Register a node's public key (takes effect on a running hub)"));
-  allow_cmd->add_option("--data", allow.data_dir, "Hub data directory")->required();
-  allow_cmd->add_option("--node", allow.node_id, "Node id, e.g. RILO-WE")->required();
-  allow_cmd->add_option("--key", allow.key, "Node public key: Z85 text or a key file")->required();
-  allow_cmd->add_option("--region", allow.region, "Region code the node belongs to");
+  allow_cmd->add_option("--data", allow.data_dir, Messages::Tr("Hub data directory"))->required();
+  allow_cmd->add_option("--node", allow.node_id, Messages::Tr("Node id, e.g. RILO-WE"))->required();
+  allow_cmd->add_option("--key", allow.key, Messages::Tr("Node public key: Z85 text or a key file"))
+      ->required();
+  allow_cmd->add_option("--region", allow.region, Messages::Tr("Region code the node belongs to"));
 
   cen::hub::RevokeOptions revoke;
   auto* revoke_cmd = app.add_subcommand(
       "revoke", Messages::Tr("Cut a node off at once (its key, its open connections, its feed)"));
-  revoke_cmd->add_option("--data", revoke.data_dir, "Hub data directory")->required();
-  revoke_cmd->add_option("--node", revoke.node_id, "Node id")->required();
+  revoke_cmd->add_option("--data", revoke.data_dir, Messages::Tr("Hub data directory"))->required();
+  revoke_cmd->add_option("--node", revoke.node_id, Messages::Tr("Node id"))->required();
 
   using GroupAction = cen::hub::GroupOptions::Action;
   cen::hub::GroupOptions group;
@@ -74,21 +78,22 @@ int main(int argc, char** argv) {
       Messages::Tr("Closed user groups for group:NAME scopes (takes effect on a running hub)"));
   group_cmd->require_subcommand(1);
   auto* group_create = group_cmd->add_subcommand("create", Messages::Tr("Create a group"));
-  group_create->add_option("NAME", group.name, "Group name (1-32 of A-Z a-z 0-9 _ -)")->required();
+  group_create->add_option("NAME", group.name, Messages::Tr("Group name (1-32 of A-Z a-z 0-9 _ -)"))
+      ->required();
   group_create->add_option("--expires", group.expires,
-                           "Last day (UTC) members receive its records, YYYY-MM-DD");
+                           Messages::Tr("Last day (UTC) members receive its records, YYYY-MM-DD"));
   auto* group_add =
       group_cmd->add_subcommand("add", Messages::Tr("Add a registered node to a group"));
   auto* group_remove =
       group_cmd->add_subcommand("remove", Messages::Tr("Remove a node from a group"));
   for (auto* cmd : {group_add, group_remove}) {
-    cmd->add_option("NAME", group.name, "Group name")->required();
-    cmd->add_option("NODE", group.node_id, "Node id")->required();
+    cmd->add_option("NAME", group.name, Messages::Tr("Group name"))->required();
+    cmd->add_option("NODE", group.node_id, Messages::Tr("Node id"))->required();
   }
   auto* group_list =
       group_cmd->add_subcommand("list", Messages::Tr("List groups and their members"));
   for (auto* cmd : {group_create, group_add, group_remove, group_list})
-    cmd->add_option("--data", group.data_dir, "Hub data directory")->required();
+    cmd->add_option("--data", group.data_dir, Messages::Tr("Hub data directory"))->required();
 
   std::string cancel_dir, cancel_alert, cancel_reason;
   auto* cancel_cmd = app.add_subcommand(
@@ -97,33 +102,36 @@ int main(int argc, char** argv) {
           "Cancel an alert of any office, as the hub operator: the running hub journals a cancel\n"
           "(origin hub-operator) that every office in the alert's scope applies, and audits it.\n"
           "Example: cen-hub cancel-alert --data /srv/hub 0190a1b2-... --reason \"sent in error\""));
-  cancel_cmd->add_option("--data", cancel_dir, "Hub data directory")->required();
-  cancel_cmd->add_option("uuid", cancel_alert, "The alert's whole uuid")->required();
-  cancel_cmd->add_option("--reason", cancel_reason, "Why (goes into the cancel and the audit)")
+  cancel_cmd->add_option("--data", cancel_dir, Messages::Tr("Hub data directory"))->required();
+  cancel_cmd->add_option("uuid", cancel_alert, Messages::Tr("The alert's whole uuid"))->required();
+  cancel_cmd
+      ->add_option("--reason", cancel_reason,
+                   Messages::Tr("Why (goes into the cancel and the audit)"))
       ->required();
 
   std::string verify_dir;
   auto* verify_cmd = app.add_subcommand(
       "verify",
       Messages::Tr("Check the hash chains of the journal and the audit trail (exit 1 if broken)"));
-  verify_cmd->add_option("--data", verify_dir, "Hub data directory")->required();
+  verify_cmd->add_option("--data", verify_dir, Messages::Tr("Hub data directory"))->required();
 
   std::string rotate_dir;
   auto* rotate_cmd = app.add_subcommand(
       "rotate-key", Messages::Tr("Make a new hub key pair (the old one is kept as curve.*.old)"));
-  rotate_cmd->add_option("--data", rotate_dir, "Hub data directory")->required();
+  rotate_cmd->add_option("--data", rotate_dir, Messages::Tr("Hub data directory"))->required();
 
   std::string run_dir;
   auto* run_cmd =
       app.add_subcommand("run", Messages::Tr("Run the hub in the foreground until SIGINT/SIGTERM"));
-  run_cmd->add_option("--data", run_dir, "Hub data directory")->required();
+  run_cmd->add_option("--data", run_dir, Messages::Tr("Hub data directory"))->required();
 
   cen::hub::StatusOptions status;
   auto* status_cmd = app.add_subcommand(
       "status", Messages::Tr("Show the head gseq and, per node, last contact and lag"));
-  status_cmd->add_option("--data", status.data_dir, "Hub data directory")->required();
-  status_cmd->add_flag("--json", status.json, "Print one JSON object");
+  status_cmd->add_option("--data", status.data_dir, Messages::Tr("Hub data directory"))->required();
+  status_cmd->add_flag("--json", status.json, Messages::Tr("Print one JSON object"));
 
+  cen::common::SpeakHelpInSubcommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

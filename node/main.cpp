@@ -49,13 +49,18 @@ int main(int argc, char** argv) {
   cen::node::NodeInitOptions init;
   auto* init_cmd = app.add_subcommand(
       "init", Messages::Tr("Create a node data directory and print its public key"));
-  init_cmd->add_option("--data", init.data_dir, "Data directory to create")->required();
-  init_cmd->add_option("--id", init.node_id, "This node's id, e.g. RILO-WE")->required();
-  init_cmd->add_option("--hub", init.hub_endpoint, "Hub ingest endpoint, tcp://HOST:PORT")
+  init_cmd->add_option("--data", init.data_dir, Messages::Tr("Data directory to create"))
       ->required();
-  init_cmd->add_option("--hub-key", init.hub_key, "Hub public key: Z85 text or a key file")
+  init_cmd->add_option("--id", init.node_id, Messages::Tr("This node's id, e.g. RILO-WE"))
       ->required();
-  init_cmd->add_option("--region", init.region, "Region code of this office");
+  init_cmd
+      ->add_option("--hub", init.hub_endpoint, Messages::Tr("Hub ingest endpoint, tcp://HOST:PORT"))
+      ->required();
+  init_cmd
+      ->add_option("--hub-key", init.hub_key,
+                   Messages::Tr("Hub public key: Z85 text or a key file"))
+      ->required();
+  init_cmd->add_option("--region", init.region, Messages::Tr("Region code of this office"));
 
   cen::node::RunOptions run;
   auto* run_cmd = app.add_subcommand(
@@ -67,19 +72,22 @@ int main(int argc, char** argv) {
           "shown in the replica before the backlog ahead of them is applied.\n"
           "A failing node.db (full disk) never stops it: it says why in `cen-node status` and "
           "resumes by itself."));
-  run_cmd->add_option("--data", run.data_dir, "Node data directory")->required();
-  run_cmd->add_option("--drop-dir", run.drop_dir,
-                      "Drop folder: import each file renamed into it, then move it to done/ or "
-                      "failed/ (overrides drop_dir in node.toml)");
-  run_cmd->add_option("--on-alert", run.on_alert,
-                      "Shell command run for each new alert from another office, with the "
-                      "alert as one JSON object on stdin (overrides on_alert in node.toml). "
-                      "A failing or slow hook (30 s) is logged and retried up to 5 times; it "
-                      "never holds the agent up. Example: --on-alert 'mail -s alert desk@rilo'");
-  run_cmd->add_option("--on-hit", run.on_hit,
-                      "Shell command run for each new hit (a record matching an alert's "
-                      "indicators or a watch list), with the hit as JSON on stdin (overrides "
-                      "on_hit in node.toml)");
+  run_cmd->add_option("--data", run.data_dir, Messages::Tr("Node data directory"))->required();
+  run_cmd->add_option(
+      "--drop-dir", run.drop_dir,
+      Messages::Tr("Drop folder: import each file renamed into it, then move it to done/ or "
+                   "failed/ (overrides drop_dir in node.toml)"));
+  run_cmd->add_option(
+      "--on-alert", run.on_alert,
+      Messages::Tr("Shell command run for each new alert from another office, with the "
+                   "alert as one JSON object on stdin (overrides on_alert in node.toml). "
+                   "A failing or slow hook (30 s) is logged and retried up to 5 times; it "
+                   "never holds the agent up. Example: --on-alert 'mail -s alert desk@rilo'"));
+  run_cmd->add_option(
+      "--on-hit", run.on_hit,
+      Messages::Tr("Shell command run for each new hit (a record matching an alert's "
+                   "indicators or a watch list), with the hit as JSON on stdin (overrides "
+                   "on_hit in node.toml)"));
 
   cen::node::SubmitOptions submit;
   auto* submit_cmd = app.add_subcommand(
@@ -91,8 +99,9 @@ int main(int argc, char** argv) {
           "Example line: {\"kind\":\"seizure\",\"ref\":\"FR-2026-0001\",\"seizure_date\":"
           "\"2026-03-14\",\"reporting_country\":\"FR\",\"commodity\":\"drugs\",\"description\":"
           "\"Cocaine in banana boxes\",\"quantity\":12.5,\"unit\":\"KGM\"}"));
-  submit_cmd->add_option("--data", submit.data_dir, "Node data directory")->required();
-  submit_cmd->add_option("file", submit.file, "NDJSON file, or - for standard input")
+  submit_cmd->add_option("--data", submit.data_dir, Messages::Tr("Node data directory"))
+      ->required();
+  submit_cmd->add_option("file", submit.file, Messages::Tr("NDJSON file, or - for standard input"))
       ->capture_default_str();
 
   cen::node::AckOptions ack;
@@ -104,14 +113,16 @@ int main(int argc, char** argv) {
           "Works whether or not the agent runs. The office sees it with cen-query receipts.\n"
           "Example: cen-node ack --data /var/lib/cen-node 0190a1b2-7c3d --action no-trace "
           "--note \"container not landed at Rotterdam\""));
-  ack_cmd->add_option("--data", ack.data_dir, "Node data directory")->required();
-  ack_cmd->add_option("uuid", ack.alert, "The alert's uuid, or its first 8+ characters")
+  ack_cmd->add_option("--data", ack.data_dir, Messages::Tr("Node data directory"))->required();
+  ack_cmd
+      ->add_option("uuid", ack.alert, Messages::Tr("The alert's uuid, or its first 8+ characters"))
       ->required();
-  ack_cmd->add_option("--action", ack.action, "seen, actioned or no-trace")
+  ack_cmd->add_option("--action", ack.action, Messages::Tr("seen, actioned or no-trace"))
       ->required()
       ->check(CLI::IsMember({"seen", "actioned", "no-trace"}));
-  ack_cmd->add_option("--note", ack.note, "What was done or found (up to 1000 characters)");
-  ack_cmd->add_option("--by", ack.by, "Who acted (default: your login name)");
+  ack_cmd->add_option("--note", ack.note,
+                      Messages::Tr("What was done or found (up to 1000 characters)"));
+  ack_cmd->add_option("--by", ack.by, Messages::Tr("Who acted (default: your login name)"));
 
   cen::node::DropOptions drop;
   auto* drop_cmd = app.add_subcommand(
@@ -120,31 +131,39 @@ int main(int argc, char** argv) {
           "Import CSV or NDJSON files of records (data drops); each file all or nothing.\n"
           "Re-dropping a file adds nothing; a known ref with new content becomes an amendment.\n"
           "Works whether or not the agent runs. Format: docs/DROPS.md; start from --template."));
-  drop_cmd->add_option("--data", drop.data_dir, "Node data directory");
-  drop_cmd->add_option("files", drop.files, "CSV or NDJSON files, or - for standard input");
-  drop_cmd->add_option("--format", drop.format, "csv or ndjson (default: by file extension)")
-      ->check(CLI::IsMember({"csv", "ndjson"}));
-  drop_cmd->add_flag("--partial", drop.partial,
-                     "Import the valid rows; write the others to FILE.rejects.csv (exit 2)");
-  drop_cmd->add_flag("--dry-run", drop.dry_run, "Validate and count only; import nothing");
-  drop_cmd->add_flag("--json", drop.json, "Print one JSON summary object per file");
+  drop_cmd->add_option("--data", drop.data_dir, Messages::Tr("Node data directory"));
+  drop_cmd->add_option("files", drop.files,
+                       Messages::Tr("CSV or NDJSON files, or - for standard input"));
   drop_cmd
-      ->add_option("--template", drop.template_kind,
-                   "Print a CSV header and an example row for seizure or alert, and exit")
+      ->add_option("--format", drop.format,
+                   Messages::Tr("csv or ndjson (default: by file extension)"))
+      ->check(CLI::IsMember({"csv", "ndjson"}));
+  drop_cmd->add_flag(
+      "--partial", drop.partial,
+      Messages::Tr("Import the valid rows; write the others to FILE.rejects.csv (exit 2)"));
+  drop_cmd->add_flag("--dry-run", drop.dry_run,
+                     Messages::Tr("Validate and count only; import nothing"));
+  drop_cmd->add_flag("--json", drop.json, Messages::Tr("Print one JSON summary object per file"));
+  drop_cmd
+      ->add_option(
+          "--template", drop.template_kind,
+          Messages::Tr("Print a CSV header and an example row for seizure or alert, and exit"))
       ->check(CLI::IsMember({"seizure", "alert"}));
 
   cen::node::NodeStatusOptions status;
   auto* status_cmd = app.add_subcommand(
       "status", Messages::Tr("Show the hub link, the outbox and how far the replica is"));
-  status_cmd->add_option("--data", status.data_dir, "Node data directory")->required();
-  status_cmd->add_flag("--json", status.json, "Print one JSON object");
+  status_cmd->add_option("--data", status.data_dir, Messages::Tr("Node data directory"))
+      ->required();
+  status_cmd->add_flag("--json", status.json, Messages::Tr("Print one JSON object"));
 
   std::string rotate_dir;
   auto* rotate_cmd = app.add_subcommand(
       "rotate-key",
       Messages::Tr("Make a new node key pair (outbox and replica kept); prints the allow command"));
-  rotate_cmd->add_option("--data", rotate_dir, "Node data directory")->required();
+  rotate_cmd->add_option("--data", rotate_dir, Messages::Tr("Node data directory"))->required();
 
+  cen::common::SpeakHelpInSubcommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -199,6 +199,7 @@ int main(int argc, char** argv) {
       watch->add_subcommand("remove", Messages::Tr("Delete watch NAME (its hits stay)"));
   watch_remove->add_option("name", o.watch_name, Messages::Tr("The watch's name"))->required();
 
+  cen::common::SpeakHelpInSubcommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

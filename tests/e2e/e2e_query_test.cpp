@@ -137,6 +137,11 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     const RunResult hub_help = cluster.RunHub({"--lang", "ru", "--help"});
     CHECK_THAT(hub_help.out,
                Catch::Contains("Подкоманды:") && Catch::Contains("Отменить ориентировку"));
+    // A subcommand's page: its options and its help line, under one heading.
+    const RunResult init_help = cluster.RunNode({"--lang", "ru", "init", "--help"});
+    CHECK_THAT(init_help.out, Catch::Contains("Создаваемый каталог данных") &&
+                                  Catch::Contains("Показать эту справку") &&
+                                  !Catch::Contains("Options:"));
     // Columns line up by display width: after a Cyrillic header the next
     // column starts where its cells do.
     const RunResult ru = cluster.RunQueryIn({"LANG=ru_RU.UTF-8"}, table);
