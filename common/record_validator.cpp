@@ -251,18 +251,26 @@ const Packed* Member(const Packed& v, std::string_view key) {
 }
 
 // Calls f(key, value) for each member of an object, once per key (of a
-// repeated key the last value). REQUIRES: IsObject(v).
+// repeated key the last value), in the order of the JSON tree: keys sorted as
+// std::string sorts them. So errors come in the same order whatever order
+// the bytes put the keys in. REQUIRES: IsObject(v).
 template <typename F>
 void ForEachMember(const json& v, F f) {
   for (const auto& [key, item] : v.items()) f(std::string_view(key), item);
 }
 template <typename F>
 void ForEachMember(const Packed& v, F f) {
+  std::vector<std::pair<std::string_view, const Packed*>> members;
+  members.reserve(v.via.map.size);
   for (uint32_t i = 0; i < v.via.map.size; ++i) {
     const auto& kv = v.via.map.ptr[i];
-    if (!IsString(kv.key)) continue;                  // refused when the bytes were unpacked
-    if (Member(v, Str(kv.key)) != &kv.val) continue;  // repeated later
-    f(Str(kv.key), kv.val);
+    if (IsString(kv.key)) members.emplace_back(Str(kv.key), &kv.val);  // others: refused at unpack
+  }
+  std::stable_sort(members.begin(), members.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;  // repeated
+    f(members[i].first, *members[i].second);
   }
 }
 
@@ -337,13 +345,13 @@ bool AllTextIsUtf8(const Packed& value) {
     for (uint32_t i = 0; i < value.via.array.size; ++i)
       if (!AllTextIsUtf8(value.via.array.ptr[i])) return false;
   }
-  if (IsObject(value)) {
-    for (uint32_t i = 0; i < value.via.map.size; ++i) {
-      const auto& kv = value.via.map.ptr[i];
-      if (!AllTextIsUtf8(kv.key) || !AllTextIsUtf8(kv.val)) return false;
-    }
+  bool valid = true;
+  if (IsObject(value)) {  // the members the JSON tree keeps, as it keeps them
+    ForEachMember(value, [&](std::string_view key, const Packed& item) {
+      valid = valid && Utf8::IsValid(key) && AllTextIsUtf8(item);
+    });
   }
-  return true;
+  return valid;
 }
 
 std::string Indexed(const std::string& field, size_t index) {

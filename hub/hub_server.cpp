@@ -348,10 +348,11 @@ class HubLoop {
     try {
       if (!xpub_->send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
         return;
-      auto* hold = new FeedFanout::Frame(bytes);
+      auto hold = std::make_unique<FeedFanout::Frame>(bytes);
       zmq::message_t body(
           const_cast<char*>((*hold)->data()), (*hold)->size(),
-          [](void*, void* hint) { delete static_cast<FeedFanout::Frame*>(hint); }, hold);
+          [](void*, void* hint) { delete static_cast<FeedFanout::Frame*>(hint); }, hold.get());
+      (void)hold.release();  // the message owns it now (freed by ZeroMQ, or with `body`)
       (void)xpub_->send(body, zmq::send_flags::dontwait);
     } catch (const zmq::error_t& e) {
       spdlog::warn("feed message dropped: {}", e.what());

@@ -5,6 +5,7 @@
 // JSON type, some valid, most not).
 #include "common/record_edits.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -218,4 +219,91 @@ TEST_CASE("The hub's fields replace whatever a node sent under their names", "[c
   CHECK(stored["gseq"] == 41);
   CHECK(stored["received_at"] == "T");
   CHECK(stored["ref"] == "FR-2026-0042");
+}
+
+namespace {
+
+// `record` packed with its top-level keys in the order given (a JSON tree
+// would sort them), nested values packed as they are.
+std::string PackInOrder(const std::vector<std::pair<std::string, json>>& members) {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_map(static_cast<uint32_t>(members.size()));
+  for (const auto& [key, value] : members) {
+    pk.pack(key);
+    MsgpackJson::Pack(pk, value);
+  }
+  return std::string(buf.data(), buf.size());
+}
+
+std::vector<FieldError> CheckInPlace(const RecordValidator& v, const std::string& bytes) {
+  auto map = MsgpackJson::Unpack(bytes);
+  REQUIRE(map.ok());
+  RecordEdits edits;
+  return v.Validate(map->get(), &edits);
+}
+
+}  // namespace
+
+TEST_CASE("Errors come in the same order whatever order a node packed the keys in",
+          "[common][record]") {
+  // Keys out of order on the wire, at the top and inside an offender.
+  std::vector<std::pair<std::string, json>> members;
+  json seizure = FullSeizure();
+  seizure.erase("offenders");
+  members.emplace_back("zz_unknown", 1);
+  for (const auto& [key, value] : seizure.items()) members.emplace_back(key, value);
+  members.emplace_back("aa_unknown", 2);
+  members.emplace_back("offenders", json::parse(R"([{"address": "Y", "name": "X"}])"));
+  std::string bytes = PackInOrder(members);
+  // The offender's keys as {"name", "address"}: swapped by hand.
+  const std::string sorted = MsgpackJson::Encode(json{{"address", "Y"}, {"name", "X"}});
+  msgpack::sbuffer swapped;
+  msgpack::packer<msgpack::sbuffer> pk(swapped);
+  pk.pack_map(2);
+  pk.pack(std::string("name"));
+  pk.pack(std::string("X"));
+  pk.pack(std::string("address"));
+  pk.pack(std::string("Y"));
+  const auto at = bytes.rfind(sorted);
+  REQUIRE(at != std::string::npos);
+  bytes.replace(at, sorted.size(), std::string(swapped.data(), swapped.size()));
+  auto tree = MsgpackJson::Decode(bytes);
+  REQUIRE(tree.ok());
+  for (const KeyPolicy policy : {KeyPolicy::kRefuseUnknown, KeyPolicy::kKeepUnknown}) {
+    const RecordValidator v(policy, "2026-11-30");
+    json record = *tree;
+    const auto expected = v.Validate(record);
+    REQUIRE(expected.size() >= 2);
+    CHECK(CheckInPlace(v, bytes) == expected);
+  }
+}
+
+TEST_CASE("A value hidden by a repeated key is not checked, as in the JSON tree",
+          "[common][record]") {
+  // {"extra": {"a": "\xff", "a": "ok"}}: the tree keeps "ok" only.
+  msgpack::sbuffer nested;
+  msgpack::packer<msgpack::sbuffer> pk(nested);
+  pk.pack_map(2);
+  pk.pack(std::string("a"));
+  pk.pack(std::string("\xff"));
+  pk.pack(std::string("a"));
+  pk.pack(std::string("ok"));
+  msgpack::object_handle extra = msgpack::unpack(nested.data(), nested.size());
+  std::vector<std::pair<std::string, json>> members;
+  const json seizure = FullSeizure();
+  for (const auto& [key, value] : seizure.items()) members.emplace_back(key, value);
+  members.emplace_back("extra", MsgpackJson::ToJson(extra.get()));  // {"a": "ok"}
+  std::string bytes = PackInOrder(members);
+  // Put the hidden pair back in front of the kept one, by hand.
+  const std::string kept = MsgpackJson::Encode(json{{"a", "ok"}});
+  const auto at = bytes.rfind(kept);
+  REQUIRE(at != std::string::npos);
+  bytes.replace(at, kept.size(), std::string(nested.data(), nested.size()));
+  const RecordValidator v(KeyPolicy::kKeepUnknown, "2026-11-30");
+  auto tree = MsgpackJson::Decode(bytes);
+  REQUIRE(tree.ok());
+  json record = *tree;
+  REQUIRE(v.Validate(record).empty());
+  CHECK(CheckInPlace(v, bytes).empty());
 }
