@@ -3,10 +3,8 @@
 #include <stdexcept>
 
 #include "common/clock.h"
-#include "common/msgpack_json.h"
 #include "common/node_id.h"
 #include "common/priority_lane.h"
-#include "common/wire_frame.h"
 #include "hub/hash_chain.h"
 
 namespace cen::hub {
