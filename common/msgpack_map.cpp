@@ -1,5 +1,7 @@
 #include "common/msgpack_map.h"
 
+#include <algorithm>
+
 #include "common/json_text.h"
 
 namespace cen::common {
@@ -98,6 +100,26 @@ std::string MsgpackMap::ToJsonText() const { return JsonText::Compact(*map_); }
 std::optional<MsgpackMap> MsgpackMap::Share(const msgpack::object& inside) const {
   if (inside.type != msgpack::type::MAP) return std::nullopt;
   return MsgpackMap(handle_, &inside);
+}
+
+std::vector<std::pair<std::string_view, const msgpack::object*>> MsgpackMap::Members(
+    const msgpack::object& map) {
+  std::vector<std::pair<std::string_view, const msgpack::object*>> members;
+  members.reserve(map.via.map.size);
+  for (uint32_t i = 0; i < map.via.map.size; ++i) {
+    const auto& kv = map.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR)
+      members.emplace_back(std::string_view(kv.key.via.str.ptr, kv.key.via.str.size), &kv.val);
+  }
+  std::stable_sort(members.begin(), members.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t kept = 0;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;
+    members[kept++] = members[i];
+  }
+  members.resize(kept);
+  return members;
 }
 
 }  // namespace cen::common

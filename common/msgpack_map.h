@@ -58,6 +58,10 @@ class MsgpackMap {
   // `inside` (a value within this map, at any depth) as a map sharing this
   // map's buffer; nullopt when it is not a map.
   std::optional<MsgpackMap> Share(const msgpack::object& inside) const;
+  // The string-keyed members of `map` (a MAP object) in the JSON tree's
+  // order: sorted as std::string sorts keys, a repeated key's last value.
+  static std::vector<std::pair<std::string_view, const msgpack::object*>> Members(
+      const msgpack::object& map);
 
   // The JSON tree, for readers that need all of it.
   nlohmann::json ToJson() const { return MsgpackJson::ToJson(*map_); }

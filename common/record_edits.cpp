@@ -36,19 +36,6 @@ void SortKeepingLast(std::vector<std::pair<std::string_view, Value>>& pairs) {
   pairs.resize(kept);
 }
 
-// The members of a map, sorted by key, a repeated key's last value kept.
-std::vector<std::pair<std::string_view, const msgpack::object*>> Members(
-    const msgpack::object& map) {
-  std::vector<std::pair<std::string_view, const msgpack::object*>> members;
-  members.reserve(map.via.map.size);
-  for (uint32_t i = 0; i < map.via.map.size; ++i) {
-    const auto& kv = map.via.map.ptr[i];
-    if (kv.key.type == msgpack::type::STR) members.emplace_back(Str(kv.key), &kv.val);
-  }
-  SortKeepingLast(members);
-  return members;
-}
-
 // `o` as MsgpackJson::Encode packs its JSON tree: maps sorted by key with
 // repeated keys dropped, every float as a double.
 void PackCanonical(Packer& pk, const msgpack::object& o) {
@@ -62,7 +49,7 @@ void PackCanonical(Packer& pk, const msgpack::object& o) {
       for (uint32_t i = 0; i < o.via.array.size; ++i) PackCanonical(pk, o.via.array.ptr[i]);
       break;
     case msgpack::type::MAP: {
-      const auto members = Members(o);
+      const auto members = MsgpackMap::Members(o);
       pk.pack_map(static_cast<uint32_t>(members.size()));
       for (const auto& [key, value] : members) {
         PackStr(pk, key);
@@ -130,7 +117,7 @@ std::string RecordEdits::Pack(const msgpack::object& record,
     } else if (key == "indicators" && !indicator_imos.empty() &&
                source.packed->type == msgpack::type::MAP) {
       // Sorted like every map; its vessel_imo items rewritten.
-      const auto members = Members(*source.packed);
+      const auto members = MsgpackMap::Members(*source.packed);
       pk.pack_map(static_cast<uint32_t>(members.size()));
       for (const auto& [name, value] : members) {
         PackStr(pk, name);

@@ -13,6 +13,7 @@
 #include "common/check_digits.h"
 #include "common/clock.h"
 #include "common/code_lists.h"
+#include "common/msgpack_map.h"
 #include "common/record_fields.h"
 #include "common/utf8.h"
 #include "common/uuid7.h"
@@ -260,18 +261,7 @@ void ForEachMember(const json& v, F f) {
 }
 template <typename F>
 void ForEachMember(const Packed& v, F f) {
-  std::vector<std::pair<std::string_view, const Packed*>> members;
-  members.reserve(v.via.map.size);
-  for (uint32_t i = 0; i < v.via.map.size; ++i) {
-    const auto& kv = v.via.map.ptr[i];
-    if (IsString(kv.key)) members.emplace_back(Str(kv.key), &kv.val);  // others: refused at unpack
-  }
-  std::stable_sort(members.begin(), members.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (size_t i = 0; i < members.size(); ++i) {
-    if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;  // repeated
-    f(members[i].first, *members[i].second);
-  }
+  for (const auto& [key, item] : MsgpackMap::Members(v)) f(key, *item);
 }
 
 // A JSON integer as int64_t (values beyond it saturate, which every range
