@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "common/curve_keys.h"
+#include "common/instance_lock.h"
 #include "common/priority_lane.h"
 #include "common/record_validator.h"
 #include "common/socket_options.h"
@@ -469,6 +470,9 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   if (!config.ok()) return config.status();
   auto keys = common::CurveKeys::Load(data_dir_);
   if (!keys.ok()) return keys.status();
+  // One hub per data directory; `cen-hub restore` checks it too.
+  auto lock = common::InstanceLock::Acquire(data_dir_, common::InstanceLock::kHub);
+  if (!lock.ok()) return lock.status();
   auto db = HubSchema::Open(data_dir_);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/data_dir.h"
+#include "common/instance_lock.h"
 #include "common/messages.h"
 #include "common/node_id.h"
 #include "common/os_user.h"
@@ -26,7 +27,6 @@
 #include "node/drops/ndjson_record_reader.h"
 #include "node/query/alert_book.h"
 #include "node/query/query_audit.h"
-#include "node/store/instance_lock.h"
 #include "node/store/node_config.h"
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
@@ -237,7 +237,7 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   auto rejected = db->QueryInt("SELECT count(*) FROM own_records WHERE status='rejected'");
   if (!outbox.ok()) return outbox.status();
   if (!rejected.ok()) return rejected.status();
-  const bool running = InstanceLock::IsHeld(o.data_dir);
+  const bool running = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kAgent);
   const std::string hub_state(NameOf(running ? agent->hub_state : HubState::kStopped));
   // What the agent could not write into node.db (a full disk) it says in agent.state.
   std::string store_problem;

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/curve_keys.h"
+#include "common/instance_lock.h"
 #include "common/socket_options.h"
 #include "common/state_file.h"
 #include "common/store_health.h"
@@ -30,7 +31,6 @@
 #include "node/agent/replica_reconciler.h"
 #include "node/agent/urgent_lane.h"
 #include "node/drops/drop_folder.h"
-#include "node/store/instance_lock.h"
 #include "node/store/node_config.h"
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
@@ -567,7 +567,7 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   if (!overrides_.on_hit.empty()) config->on_hit = overrides_.on_hit;
   auto keys = common::CurveKeys::Load(data_dir_);
   if (!keys.ok()) return keys.status();
-  auto lock = InstanceLock::Acquire(data_dir_);
+  auto lock = common::InstanceLock::Acquire(data_dir_, common::InstanceLock::kAgent);
   if (!lock.ok()) return lock.status();
   auto db = NodeSchema::OpenForAgent(data_dir_);
   if (!db.ok()) return db.status();

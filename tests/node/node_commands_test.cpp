@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "common/curve_keys.h"
+#include "common/instance_lock.h"
 #include "common/messages.h"
 #include "common/utf8.h"
 #include "common/uuid7.h"
 #include "node/agent/agent_status.h"
-#include "node/store/instance_lock.h"
 #include "node/store/node_config.h"
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
@@ -27,7 +27,6 @@ using cen::common::Status;
 using cen::common::StatusCode;
 using cen::common::Uuid7;
 using cen::node::AgentStatus;
-using cen::node::InstanceLock;
 using cen::node::NodeCommands;
 using cen::node::NodeConfig;
 using cen::node::NodeInitOptions;
@@ -284,7 +283,8 @@ TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node
   CHECK(status["replica_gseq"] == 0);
 
   // An agent holds the lock and said it is connected.
-  auto lock = InstanceLock::Acquire(node.data_dir());
+  auto lock =
+      cen::common::InstanceLock::Acquire(node.data_dir(), cen::common::InstanceLock::kAgent);
   REQUIRE(lock.ok());
   {
     auto db = NodeSchema::Open(node.data_dir(), Database::Mode::kReadWrite);

@@ -1,0 +1,35 @@
+#include "common/instance_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace cen::common {
+
+Result<InstanceLock> InstanceLock::Acquire(const std::string& data_dir, Kind kind) {
+  const std::string path = data_dir + "/" + kind.file;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Internal("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return Unavailable(std::string("another ") + kind.holder + " already runs on " + data_dir);
+  }
+  return InstanceLock(fd);
+}
+
+bool InstanceLock::IsHeld(const std::string& data_dir, Kind kind) {
+  const std::string path = data_dir + "/" + kind.file;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
+
+InstanceLock::~InstanceLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace cen::common
