@@ -17,6 +17,7 @@
 #include "hub/audit_trail.h"
 #include "hub/chain_verifier.h"
 #include "hub/group_registry.h"
+#include "hub/hub_backup.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 #include "hub/hub_server.h"
@@ -181,6 +182,39 @@ common::Status HubCommands::RotateKey(const std::string& data_dir, std::ostream&
       << "2. on every node, set hub_key = \"" << keys->public_key()
       << "\" in node.toml and restart cen-node run.\n"
       << "Until a node has done so, it cannot connect (its outbox waits).\n";
+  return common::Status::Ok();
+}
+
+common::Status HubCommands::Backup(const std::string& data_dir, const std::string& to,
+                                   std::ostream& out, std::ostream& progress) {
+  auto copy = HubBackup::Backup(data_dir, to, progress);
+  if (!copy.ok()) return copy.status();
+  out << "backup written to " << to << " (taken " << copy->taken_at << ")\n"
+      << "  journal: " << copy->journal_rows << " records, head gseq " << copy->head
+      << ", chain head " << (copy->journal_head.empty() ? "(empty)" : copy->journal_head) << "\n"
+      << "  audit:   " << copy->audit_rows << " entries, chain head "
+      << (copy->audit_head.empty() ? "(empty)" : copy->audit_head) << "\n"
+      << "  epoch " << copy->epoch << "; both hash chains checked\n"
+      << "to restore it, with the hub stopped: cen-hub restore --data " << data_dir << " --from "
+      << to << "\n";
+  return common::Status::Ok();
+}
+
+common::Status HubCommands::Restore(const std::string& data_dir, const std::string& from,
+                                    std::ostream& out) {
+  std::string kept_as;
+  auto restored = HubBackup::Restore(data_dir, from, &kept_as);
+  if (!restored.ok()) return restored.status();
+  out << "restored " << HubSchema::DbPath(data_dir) << " from " << from << " (taken "
+      << (restored->taken_at.empty() ? "at an unknown time" : restored->taken_at) << "): head gseq "
+      << restored->head << ", " << restored->journal_rows << " records, both hash chains intact\n"
+      << "new epoch " << restored->epoch
+      << ": at its next connection every node rebuilds its replica from this journal and offers "
+         "its own records again, so those the backup lacks are journaled anew\n";
+  if (!kept_as.empty()) out << "the hub.db it replaced is kept as " << kept_as << "\n";
+  out << "nodes, keys and groups are as they were at the backup: allow again any node admitted "
+         "since, revoke again any node revoked since\n"
+      << "then start the hub: cen-hub run --data " << data_dir << "\n";
   return common::Status::Ok();
 }
 

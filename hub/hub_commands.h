@@ -61,6 +61,14 @@ class HubCommands {
   // New hub key pair; the old one is kept as curve.sec.old / curve.pub.old.
   // Prints the new public key and what the nodes must change.
   static common::Status RotateKey(const std::string& data_dir, std::ostream& out);
+  // Copies hub.db into the new file `to` while the hub runs (HubBackup);
+  // prints what the copy holds on `out`, progress on `progress`.
+  static common::Status Backup(const std::string& data_dir, const std::string& to,
+                               std::ostream& out, std::ostream& progress);
+  // Puts the backup `from` in place of hub.db under a new epoch (HubBackup),
+  // with the hub stopped; prints what the nodes will do.
+  static common::Status Restore(const std::string& data_dir, const std::string& from,
+                                std::ostream& out);
   static common::Status Run(const std::string& data_dir, const std::atomic<bool>& stop);
   static common::Status Status(const StatusOptions& o, std::ostream& out);
   // Cancels an alert of any office, as the hub operator (journaled by the

@@ -74,7 +74,9 @@ CREATE TABLE audit(
 );
 )sql";
 
-std::string RandomEpoch() {
+}  // namespace
+
+std::string HubSchema::NewEpoch() {
   std::random_device rd;
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -82,7 +84,7 @@ std::string RandomEpoch() {
   return out;
 }
 
-common::Status CheckIsHubDb(common::Database& db) {
+common::Status HubSchema::Check(common::Database& db) {
   auto v = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
   if (!v.ok() || !v->has_value())
     return common::Corruption(db.path() + " is not a cenhub hub database");
@@ -95,8 +97,6 @@ common::Status CheckIsHubDb(common::Database& db) {
   return common::Status::Ok();
 }
 
-}  // namespace
-
 common::Status HubSchema::Create(common::Database& db) {
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
@@ -104,7 +104,7 @@ common::Status HubSchema::Create(common::Database& db) {
   auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
   if (!ins.ok()) return ins.status();
   CEN_RETURN_IF_ERROR(ins->Bind(1, "hub_schema").Bind(2, std::to_string(kVersion)).Run());
-  CEN_RETURN_IF_ERROR(ins->Bind(1, "epoch").Bind(2, RandomEpoch()).Run());
+  CEN_RETURN_IF_ERROR(ins->Bind(1, "epoch").Bind(2, NewEpoch()).Run());
   CEN_RETURN_IF_ERROR(ins->Bind(1, "created_at").Bind(2, common::Clock::NowRfc3339()).Run());
   return tx->Commit();
 }
@@ -117,7 +117,7 @@ common::Result<common::Database> HubSchema::Open(const std::string& data_dir) {
                             data_dir);
   auto db = common::Database::Open(path, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
-  CEN_RETURN_IF_ERROR(CheckIsHubDb(*db));
+  CEN_RETURN_IF_ERROR(Check(*db));
   return db;
 }
 
@@ -127,7 +127,7 @@ common::Result<common::Database> HubSchema::OpenReadOnly(const std::string& data
     return common::NotFound(data_dir + " is not a hub data directory (no hub.db)");
   auto db = common::Database::Open(path, common::Database::Mode::kReadOnly);
   if (!db.ok()) return db.status();
-  CEN_RETURN_IF_ERROR(CheckIsHubDb(*db));
+  CEN_RETURN_IF_ERROR(Check(*db));
   return db;
 }
 

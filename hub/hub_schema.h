@@ -17,6 +17,10 @@ class HubSchema {
   static common::Result<common::Database> Open(const std::string& data_dir);
   // Opens read-only (status commands).
   static common::Result<common::Database> OpenReadOnly(const std::string& data_dir);
+  // Fails with kCorruption unless `db` is a cenhub hub database of kVersion.
+  static common::Status Check(common::Database& db);
+  // A new random hub epoch (16 hex digits).
+  static std::string NewEpoch();
   static std::string DbPath(const std::string& data_dir) { return data_dir + "/hub.db"; }
 };
 

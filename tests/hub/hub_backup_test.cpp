@@ -1,0 +1,311 @@
+// cen-hub backup and restore on real hub.db files: a backup taken while the
+// journal grows, and a restore that refuses what it should and otherwise
+// puts the copy in place under a new epoch.
+#include "hub/hub_backup.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/instance_lock.h"
+#include "common/sqlite_db.h"
+#include "common/uuid7.h"
+#include "hub/chain_verifier.h"
+#include "hub/hub_commands.h"
+#include "hub/hub_schema.h"
+#include "hub/journal.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::common::InstanceLock;
+using cen::common::StatusCode;
+using cen::common::Uuid7;
+using cen::hub::BackupSummary;
+using cen::hub::ChainVerifier;
+using cen::hub::HubBackup;
+using cen::hub::HubCommands;
+using cen::hub::HubSchema;
+using cen::hub::Journal;
+using cen::test::RequireOk;
+using cen::test::TempDir;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A hub data directory as `cen-hub init` makes it.
+std::string InitHub(const TempDir& tmp) {
+  cen::hub::InitOptions o;
+  o.data_dir = tmp.File("hub");
+  o.ingest_port = 17711;
+  o.feed_port = 17712;
+  std::ostringstream out;
+  RequireOk(HubCommands::Init(o, out));
+  return o.data_dir;
+}
+
+// Journals `n` new seizures from node n1 through `db`, `per_batch` a commit.
+void JournalSeizures(Database& db, int n, int per_batch = 50) {
+  cen::hub::Journal journal(&db);
+  RequireOk(journal.Load());
+  for (int done = 0; done < n;) {
+    std::vector<Journal::Candidate> batch;
+    for (; done < n && static_cast<int>(batch.size()) < per_batch; ++done) {
+      nlohmann::json record = cen::test::WireSeizure("R" + Uuid7::Generate(), Uuid7::Generate());
+      record["scope"] = "global";
+      record["handling"] = "H0";
+      batch.emplace_back("n1", record);
+    }
+    std::vector<Journal::Outcome> outcomes;
+    RequireOk(journal.Append(batch, &outcomes));
+  }
+}
+
+int64_t Int(Database& db, const char* sql) {
+  auto v = db.QueryInt(sql);
+  REQUIRE(v.ok());
+  return v->value_or(0);
+}
+
+std::string Epoch(Database& db) {
+  auto stmt = db.Prepare("SELECT value FROM meta WHERE key='epoch'");
+  REQUIRE(stmt.ok());
+  REQUIRE(*stmt->Step());
+  return stmt->ColumnText(0);
+}
+
+Database OpenReadOnly(const std::string& path) {
+  auto db = Database::Open(path, Database::Mode::kReadOnly);
+  INFO(path);
+  REQUIRE(db.ok());
+  return std::move(*db);
+}
+
+bool IntactChains(Database& db) {
+  auto report = ChainVerifier::Verify(db);
+  REQUIRE(report.ok());
+  return report->intact();
+}
+
+}  // namespace
+
+TEST_CASE("A backup taken while the hub journals holds hub.db as one commit left it",
+          "[hub][backup]") {
+  TempDir tmp;
+  const std::string dir = InitHub(tmp);
+  {
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    JournalSeizures(*db, 3000, 500);
+  }
+  // A writer keeps journaling through its own connection during the copy.
+  std::atomic<bool> done{false};
+  std::atomic<int> batches_during{0};
+  std::thread writer([&] {
+    auto db = HubSchema::Open(dir);
+    if (!db.ok()) return;
+    while (!done.load()) {
+      JournalSeizures(*db, 20, 20);
+      batches_during.fetch_add(1);
+    }
+  });
+  std::ostringstream progress;
+  auto copy = HubBackup::Backup(dir, tmp.File("copy.db"), progress);
+  done.store(true);
+  writer.join();
+  INFO((copy.ok() ? std::string() : copy.status().ToString()));
+  REQUIRE(copy.ok());
+  INFO("batches journaled during the copy: " << batches_during.load());
+
+  // Readable by the hub's user only, like hub.db in its 0700 directory.
+  CHECK((fs::status(tmp.File("copy.db")).permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+  // One self-contained file: no WAL beside it, no partial file left.
+  CHECK_FALSE(fs::exists(tmp.File("copy.db-wal")));
+  CHECK_FALSE(fs::exists(tmp.File("copy.db.partial")));
+  Database backup = OpenReadOnly(tmp.File("copy.db"));
+  CHECK(Int(backup, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'delete'") == 1);
+  // Whole commits only: gseqs dense from 1, chains intact, the summary true.
+  const int64_t head = Int(backup, "SELECT max(gseq) FROM journal");
+  CHECK(head >= 3000);
+  CHECK(head % 20 == 0);  // a commit of the writer is in the copy whole or not at all
+  CHECK(Int(backup, "SELECT count(*) FROM journal") == head);
+  CHECK(IntactChains(backup));
+  CHECK(copy->head == head);
+  CHECK(copy->journal_rows == head);
+  CHECK_FALSE(copy->journal_head.empty());
+  CHECK_FALSE(copy->taken_at.empty());
+
+  // The live hub.db says a backup was taken, and of what.
+  auto live = HubSchema::Open(dir);
+  REQUIRE(live.ok());
+  CHECK(Int(*live,
+            "SELECT count(*) FROM audit WHERE detail LIKE 'backup to %copy.db, head gseq %'") == 1);
+  CHECK(Epoch(*live) == copy->epoch);
+  CHECK(IntactChains(*live));
+}
+
+TEST_CASE("A backup never overwrites a file and leaves none when it fails", "[hub][backup]") {
+  TempDir tmp;
+  const std::string dir = InitHub(tmp);
+  std::ostringstream progress;
+  { std::ofstream(tmp.File("taken.db")) << "keep me\n"; }
+
+  auto exists = HubBackup::Backup(dir, tmp.File("taken.db"), progress);
+  REQUIRE_FALSE(exists.ok());
+  CHECK(exists.status().code() == StatusCode::kAlreadyExists);
+  std::ifstream in(tmp.File("taken.db"));
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == "keep me");
+
+  auto nowhere = HubBackup::Backup(dir, tmp.File("no/such/dir/copy.db"), progress);
+  REQUIRE_FALSE(nowhere.ok());
+  CHECK_FALSE(fs::exists(tmp.File("no")));
+
+  auto not_a_hub = HubBackup::Backup(tmp.File("nothing"), tmp.File("copy.db"), progress);
+  REQUIRE_FALSE(not_a_hub.ok());
+  CHECK_FALSE(fs::exists(tmp.File("copy.db")));
+  CHECK_FALSE(fs::exists(tmp.File("copy.db.partial")));
+}
+
+TEST_CASE("Restore puts the backup in place under a new epoch and keeps the hub.db it replaced",
+          "[hub][backup]") {
+  TempDir tmp;
+  const std::string dir = InitHub(tmp);
+  std::string old_epoch;
+  {
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    old_epoch = Epoch(*db);
+    JournalSeizures(*db, 50);
+  }
+  std::ostringstream progress;
+  auto copy = HubBackup::Backup(dir, tmp.File("copy.db"), progress);
+  REQUIRE(copy.ok());
+  {
+    // 30 more after the backup, left in the WAL as a hub killed -9 leaves them.
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    REQUIRE(sqlite3_db_config(db->handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr) ==
+            SQLITE_OK);
+    JournalSeizures(*db, 30);
+  }
+  REQUIRE(fs::exists(dir + "/hub.db-wal"));
+
+  std::string kept_as;
+  auto restored = HubBackup::Restore(dir, tmp.File("copy.db"), &kept_as);
+  INFO((restored.ok() ? std::string() : restored.status().ToString()));
+  REQUIRE(restored.ok());
+  CHECK(restored->head == 50);
+  CHECK(restored->epoch != old_epoch);
+  CHECK(restored->epoch.size() == 16);
+
+  // hub.db is the backup, under the new epoch, with the restore audited.
+  auto db = HubSchema::Open(dir);
+  REQUIRE(db.ok());
+  cen::hub::Journal journal(&*db);
+  RequireOk(journal.Load());
+  CHECK(journal.head() == 50);
+  CHECK(journal.epoch() == restored->epoch);
+  CHECK(Int(*db,
+            "SELECT count(*) FROM audit WHERE detail LIKE 'restore from %copy.db (taken %, "
+            "head gseq 50), epoch %'") == 1);
+  CHECK(IntactChains(*db));
+  CHECK_FALSE(fs::exists(dir + "/hub.db.restoring"));
+  CHECK((fs::status(dir + "/hub.db").permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+
+  // The replaced hub.db is kept whole, the records in its WAL included.
+  REQUIRE_FALSE(kept_as.empty());
+  CHECK(kept_as.find("/hub.db.before-restore-") != std::string::npos);
+  Database kept = OpenReadOnly(kept_as);
+  CHECK(Int(kept, "SELECT count(*) FROM journal") == 80);
+  CHECK(Epoch(kept) == old_epoch);
+  CHECK(IntactChains(kept));
+
+  // The restored hub journals on from the backup's head.
+  JournalSeizures(*db, 5);
+  CHECK(Int(*db, "SELECT max(gseq) FROM journal") == 55);
+}
+
+TEST_CASE("Restore refuses what is not an intact backup, or a running hub, and changes nothing",
+          "[hub][backup]") {
+  TempDir tmp;
+  const std::string dir = InitHub(tmp);
+  std::string epoch;
+  {
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    epoch = Epoch(*db);
+    JournalSeizures(*db, 20);
+  }
+  std::ostringstream progress;
+  REQUIRE(HubBackup::Backup(dir, tmp.File("good.db"), progress).ok());
+
+  std::string path;
+  std::string expect;
+  StatusCode code = StatusCode::kCorruption;
+  SECTION("not a database") {
+    path = tmp.File("junk.db");
+    std::ofstream(path) << "this is not a database, it only has the name of one\n";
+    expect = "junk.db: file is not a database";
+  }
+  SECTION("a database that is not a hub's") {
+    path = tmp.File("other.db");
+    auto other = Database::Open(path, Database::Mode::kReadWriteCreate);
+    REQUIRE(other.ok());
+    RequireOk(other->Exec("CREATE TABLE t(x)"));
+    expect = "is not a cenhub hub database";
+  }
+  SECTION("a backup whose journal was changed afterwards") {
+    path = tmp.File("tampered.db");
+    fs::copy_file(tmp.File("good.db"), path);
+    auto tampered = Database::Open(path, Database::Mode::kReadWrite);
+    REQUIRE(tampered.ok());
+    RequireOk(tampered->Exec("UPDATE journal SET origin = 'n2' WHERE gseq = 7"));
+    expect = "hash chain broken at journal gseq 7";
+  }
+  SECTION("a file that does not exist") {
+    path = tmp.File("missing.db");
+    expect = "missing.db: no such file";
+    code = StatusCode::kNotFound;
+  }
+  SECTION("the hub runs") {
+    path = tmp.File("good.db");
+    auto lock = InstanceLock::Acquire(dir, InstanceLock::kHub);
+    REQUIRE(lock.ok());
+    std::string kept_as;
+    auto refused = HubBackup::Restore(dir, path, &kept_as);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == StatusCode::kUnavailable);
+    CHECK_THAT(refused.status().message(), Catch::Contains("stop it"));
+    path.clear();
+  }
+  if (!path.empty()) {
+    std::string kept_as;
+    auto refused = HubBackup::Restore(dir, path, &kept_as);
+    REQUIRE_FALSE(refused.ok());
+    INFO(refused.status().ToString());
+    CHECK(refused.status().code() == code);
+    CHECK_THAT(refused.status().message(), Catch::Contains(expect));
+    CHECK(kept_as.empty());
+  }
+  // hub.db as it was: same epoch, same records, nothing kept aside.
+  auto db = HubSchema::Open(dir);
+  REQUIRE(db.ok());
+  CHECK(Epoch(*db) == epoch);
+  CHECK(Int(*db, "SELECT count(*) FROM journal") == 20);
+  for (const auto& entry : fs::directory_iterator(dir))
+    CHECK(entry.path().filename().string().find("before-restore") == std::string::npos);
+  CHECK_FALSE(fs::exists(dir + "/hub.db.restoring"));
+}
