@@ -121,13 +121,11 @@ struct Replica::Statements {
         "INSERT INTO alert_links(uuid, target, msg_type, gseq) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(uuid, target) DO UPDATE SET msg_type=excluded.msg_type, gseq=excluded.gseq "
         "WHERE excluded.gseq > alert_links.gseq",
-        // A record replaced by a newer version since its country batch was
-        // read has left countries_pending (Replica::Retire): its rows are
-        // not written.
+        // Records replaced since their batch was read are skipped by the
+        // batch itself (CountryBatch::retired), not by a probe per row.
         "INSERT OR IGNORE INTO record_countries(country, commodity, event_date, role, record_id) "
-        "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM countries_pending WHERE gseq = ?5)",
-        "INSERT OR IGNORE INTO record_dates(commodity, event_date, record_id) "
-        "SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM countries_pending WHERE gseq = ?3)",
+        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO record_dates(commodity, event_date, record_id) VALUES (?, ?, ?)",
         "DELETE FROM record_dates WHERE commodity = ? AND event_date = ? AND record_id = ?",
     };
     std::vector<common::Statement> p;
@@ -290,6 +288,9 @@ common::Status Replica::Retire(Statements& st, const Held& held) {
     CEN_RETURN_IF_ERROR(st.delete_text.Run());
   }
   CEN_RETURN_IF_ERROR(st.delete_pending.Bind(1, held.gseq).Run());
+  // The batch under way writes nothing more for it. Should this transaction
+  // roll back, its countries_pending row stays and the next batch has it.
+  if (country_batch_) country_batch_->retired.insert(held.gseq);
   CEN_RETURN_IF_ERROR(st.delete_document.Bind(1, held.gseq).Run());
   return st.delete_record.Bind(1, held.gseq).Run();
 }
@@ -469,18 +470,22 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
   };
   while (b.next_row < b.rows.size() && more_time()) {
     const CountryRow& r = b.rows[b.next_row++];
+    if (b.retired.contains(r.record_id)) continue;
     insert->Bind(1, r.country).Bind(2, r.commodity).Bind(3, r.event_date).Bind(4, r.role);
     CEN_RETURN_IF_ERROR(insert->Bind(5, r.record_id).Run());
   }
   common::Statement* date = &(*st)->insert_date;
   while (b.next_row == b.rows.size() && b.next_date < b.dates.size() && more_time()) {
     const DateRow& r = b.dates[b.next_date++];
+    if (b.retired.contains(r.record_id)) continue;
     CEN_RETURN_IF_ERROR(
         date->Bind(1, r.commodity).Bind(2, r.event_date).Bind(3, r.record_id).Run());
   }
   while (b.next_row == b.rows.size() && b.next_date == b.dates.size() &&
-         b.next_gseq < b.gseqs.size() && more_time())
-    CEN_RETURN_IF_ERROR(done->Bind(1, b.gseqs[b.next_gseq++]).Run());
+         b.next_gseq < b.gseqs.size() && more_time()) {
+    const int64_t gseq = b.gseqs[b.next_gseq++];
+    if (!b.retired.contains(gseq)) CEN_RETURN_IF_ERROR(done->Bind(1, gseq).Run());
+  }
   CEN_RETURN_IF_ERROR(tx->Commit());
   if (b.next_row < b.rows.size() || b.next_date < b.dates.size() || b.next_gseq < b.gseqs.size())
     return true;

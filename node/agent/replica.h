@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/msgpack_map.h"
@@ -106,6 +107,9 @@ class Replica {
     size_t next_date = 0;
     std::vector<int64_t> gseqs;
     size_t next_gseq = 0;
+    // Records of the batch replaced since it was read (Retire): their rows
+    // and their countries_pending rows are left alone.
+    std::unordered_set<int64_t> retired;
   };
   // Appends the record_countries rows of record `gseq`, from the six columns
   // of kCountryColumns (replica.cpp) that `stmt` returns from `first` on:

@@ -412,6 +412,24 @@ TEST_CASE("A country batch cut into slices writes no rows for records replaced o
     REQUIRE(stale.ok());
     CHECK(**stale == 0);
   }
+  SECTION("a replacement rolled back mid-batch leaves the old version's rows to be written") {
+    replica.set_observer(
+        [](const cen::common::MsgpackMap&) { return cen::common::Internal("disk on fire"); });
+    json v2 = records[100];
+    v2["version"] = 2;
+    v2["gseq"] = 201;
+    v2["departure"] = "JP";
+    CHECK_FALSE(replica.Apply(Packed({v2}), 201).ok());
+    replica.set_observer({});
+    finish();
+    CHECK(orphans() == 0);
+    CHECK(Count(db, "countries_pending") == 0);
+    CHECK(Count(db, "record_countries") == 400);  // record 100 included, under version 1
+    CHECK(Count(db, "record_dates") == 200);
+    auto jp = db.QueryInt("SELECT count(*) FROM record_countries WHERE country = 'JP'");
+    REQUIRE(jp.ok());
+    CHECK(**jp == 0);
+  }
   SECTION("a reset mid-batch forgets the batch") {
     RequireOk(replica.Reset("E2"));
     RequireOk(replica.Apply(Packed({Stored(Uuid7::Generate(), 1, 1)}), 1));
