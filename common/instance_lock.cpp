@@ -8,15 +8,31 @@
 
 namespace cen::common {
 
-Result<InstanceLock> InstanceLock::Acquire(const std::string& data_dir, Kind kind) {
+namespace {
+
+Result<int> Lock(const std::string& data_dir, InstanceLock::Kind kind, int operation) {
   const std::string path = data_dir + "/" + kind.file;
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Internal("cannot open " + path + ": " + std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  if (::flock(fd, operation | LOCK_NB) != 0) {
     ::close(fd);
     return Unavailable(std::string("another ") + kind.holder + " already runs on " + data_dir);
   }
-  return InstanceLock(fd);
+  return fd;
+}
+
+}  // namespace
+
+Result<InstanceLock> InstanceLock::Acquire(const std::string& data_dir, Kind kind) {
+  auto fd = Lock(data_dir, kind, LOCK_EX);
+  if (!fd.ok()) return fd.status();
+  return InstanceLock(*fd);
+}
+
+Result<InstanceLock> InstanceLock::AcquireShared(const std::string& data_dir, Kind kind) {
+  auto fd = Lock(data_dir, kind, LOCK_SH);
+  if (!fd.ok()) return fd.status();
+  return InstanceLock(*fd);
 }
 
 bool InstanceLock::IsHeld(const std::string& data_dir, Kind kind) {

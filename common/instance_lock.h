@@ -23,9 +23,17 @@ class InstanceLock {
   };
   static constexpr Kind kAgent{"agent.lock", "cen-node agent"};
   static constexpr Kind kHub{"hub.lock", "cen-hub"};
+  // Every connection to hub.db holds this one shared (HubSchema::Open);
+  // `cen-hub restore` takes it alone, so that no connection is open on the
+  // hub.db it replaces (an old WAL beside the restored file would be
+  // replayed into it).
+  static constexpr Kind kHubStore{"hub.db.lock", "cen-hub restore"};
 
   // Takes the lock or fails with kUnavailable when another process holds it.
   static Result<InstanceLock> Acquire(const std::string& data_dir, Kind kind);
+  // Takes the lock shared with other holders of it shared, or fails with
+  // kUnavailable while a process holds it alone.
+  static Result<InstanceLock> AcquireShared(const std::string& data_dir, Kind kind);
   // True when some process holds the lock now.
   static bool IsHeld(const std::string& data_dir, Kind kind);
 

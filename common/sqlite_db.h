@@ -116,12 +116,16 @@ class Database {
   const std::string& path() const { return path_; }
 
   Status Error(std::string_view what) const;
+  // Keeps `resource` (a lock, say) until this connection has closed.
+  void Hold(std::shared_ptr<void> resource) { held_ = std::move(resource); }
 
  private:
   struct Closer {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  // Declared first: released after the connection closes.
+  std::shared_ptr<void> held_;
   std::unique_ptr<sqlite3, Closer> db_;
   std::string path_;
   // Declared after db_: finalized before the connection closes.

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include "common/clock.h"
@@ -39,13 +40,20 @@ common::Status Sync(const std::string& path) {
 
 // Creates `path` empty, readable by its owner only: SQLite then keeps that
 // mode, and gives it to the -wal and -shm files beside it. A backup holds
-// every record of every handling code.
+// every record of every handling code. Never over an existing file.
 common::Status CreatePrivate(const std::string& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return common::Internal("cannot create " + path + ": " + std::strerror(errno));
+  if (fd < 0) {
+    if (errno == EEXIST)
+      return common::AlreadyExists(path +
+                                   " already exists (another backup or restore under way, or "
+                                   "left by one that failed: remove it)");
+    return common::Internal("cannot create " + path + ": " + std::strerror(errno));
+  }
   const bool ok = ::fchmod(fd, 0600) == 0;
+  const int err = errno;
   ::close(fd);
-  if (!ok) return common::Internal("cannot make " + path + " private: " + std::strerror(errno));
+  if (!ok) return common::Internal("cannot make " + path + " private: " + std::strerror(err));
   return common::Status::Ok();
 }
 
@@ -54,15 +62,34 @@ std::string DirOf(const std::string& path) {
   return parent.empty() ? "." : parent.string();
 }
 
+// Removes `path` and the -wal and -shm files SQLite may have left beside it.
+void RemoveDatabaseFiles(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ec);
+}
+
+// Opens a database file that is being written for `what`: rollback journal,
+// so that the file never has a WAL beside it holding a second copy.
+common::Result<common::Database> OpenOneFile(const std::string& path) {
+  auto db = common::Database::Open(path, common::Database::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=DELETE"));
+  return db;
+}
+
 // Copies every page of `src` (as its open read transaction, if any, sees
-// them) into `dst`, replacing what `dst` held.
+// them) into `dst`, replacing what `dst` held. Waits at most ten seconds in
+// all for a lock.
 common::Status CopyPages(common::Database& src, common::Database& dst, std::ostream* progress,
                          const std::string& what) {
   sqlite3_backup* backup = sqlite3_backup_init(dst.handle(), "main", src.handle(), "main");
-  if (backup == nullptr) return dst.Error("backup of " + src.path());
+  if (backup == nullptr)
+    return common::Internal(what + ": cannot copy " + src.path() + " into " + dst.path() + ": " +
+                            sqlite3_errmsg(dst.handle()));
   int rc = SQLITE_OK;
   int shown = 0;  // tenths of the whole shown so far
-  while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+  int waits = 0;
+  while (rc == SQLITE_OK || ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && waits < 1000)) {
     rc = sqlite3_backup_step(backup, kPagesPerStep);
     const int total = sqlite3_backup_pagecount(backup);
     const int done = total - sqlite3_backup_remaining(backup);
@@ -71,27 +98,32 @@ common::Status CopyPages(common::Database& src, common::Database& dst, std::ostr
       *progress << what << ": " << shown * 10 << "% (" << done << " of " << total << " pages)\n"
                 << std::flush;
     }
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(10);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+      ++waits;
+      sqlite3_sleep(10);
+    }
   }
   sqlite3_backup_finish(backup);
   if (rc != SQLITE_DONE)
-    return common::Internal(what + ": " + sqlite3_errstr(rc) + " (copying " + src.path() + ")");
+    return common::Internal(what + ": copying " + src.path() + " into " + dst.path() + ": " +
+                            sqlite3_errstr(rc));
   return common::Status::Ok();
 }
 
 // Reads what a hub database holds and checks it: this schema, SQLite's
 // quick_check, both hash chains. Errors name `name`.
 common::Result<BackupSummary> Inspect(common::Database& db, const std::string& name) {
-  CEN_RETURN_IF_ERROR(HubSchema::Check(db));
+  if (auto st = HubSchema::Check(db); !st.ok())
+    return common::Corruption(name + ": " + st.message());
   auto check = db.Prepare("PRAGMA quick_check");
-  if (!check.ok()) return check.status();
+  if (!check.ok()) return common::Corruption(name + ": " + check.status().message());
   auto row = check->Step();
   if (!row.ok()) return common::Corruption(name + ": " + row.status().message());
   const std::string verdict = *row ? check->ColumnText(0) : "no answer";
   if (verdict != "ok")
     return common::Corruption(name + " is damaged (quick_check: " + verdict + ")");
   auto report = ChainVerifier::Verify(db);
-  if (!report.ok()) return report.status();
+  if (!report.ok()) return common::Corruption(name + ": " + report.status().message());
   if (!report->intact())
     return common::Corruption(
         name + ": hash chain broken at " +
@@ -123,10 +155,49 @@ common::Status SetMeta(common::Database& db, std::string_view key, std::string_v
 
 // Folds hub.db's WAL into it, so that the file alone is the whole database.
 // False when that could not be done (a damaged hub.db): its -wal and -shm
-// then have to move with it.
+// then have to move with it. REQUIRES: no other connection (the store lock).
 bool Checkpoint(const std::string& path) {
-  auto db = common::Database::Open(path, common::Database::Mode::kReadWrite);
-  return db.ok() && db->Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok();
+  {
+    auto db = common::Database::Open(path, common::Database::Mode::kReadWrite);
+    if (!db.ok()) return false;
+    int log = -1;
+    int done = -1;
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    if (rc != SQLITE_OK || log != done) return false;
+  }
+  // The last connection closed: SQLite removed the WAL, or left it empty.
+  std::error_code ec;
+  return !fs::exists(path + "-wal") || fs::file_size(path + "-wal", ec) == 0;
+}
+
+// The alerts the hub operator cancelled (cen-hub cancel-alert) that the
+// replaced hub.db holds and the restored one does not: queued again in
+// `restored`, so that the hub journals them anew. No node re-offers them.
+// Returns how many, or nullopt when the replaced hub.db cannot be read.
+std::optional<int64_t> CarryOperatorCancels(const std::string& replaced,
+                                            common::Database& restored) {
+  auto old = common::Database::Open(replaced, common::Database::Mode::kReadOnly);
+  if (!old.ok() || !HubSchema::Check(*old).ok()) return std::nullopt;
+  auto known = restored.QueryInt("SELECT max(id) FROM operator_cancels");
+  if (!known.ok()) return std::nullopt;
+  auto read = old->Prepare(
+      "SELECT id, at, os_user, alert, reason FROM operator_cancels WHERE id > ? ORDER BY id");
+  auto write = restored.Prepare(
+      "INSERT INTO operator_cancels(id, at, os_user, alert, reason) VALUES (?, ?, ?, ?, ?)");
+  if (!read.ok() || !write.ok()) return std::nullopt;
+  read->Bind(1, known->value_or(0));
+  int64_t carried = 0;
+  while (true) {
+    auto row = read->Step();
+    if (!row.ok()) return std::nullopt;
+    if (!*row) break;
+    write->Bind(1, read->ColumnInt(0)).Bind(2, read->ColumnText(1)).Bind(3, read->ColumnText(2));
+    if (!write->Bind(4, read->ColumnText(3)).Bind(5, read->ColumnText(4)).Run().ok())
+      return std::nullopt;
+    ++carried;
+  }
+  return carried;
 }
 
 }  // namespace
@@ -146,46 +217,57 @@ common::Result<BackupSummary> HubBackup::Backup(const std::string& data_dir, con
   const std::string taken_at = common::Clock::NowRfc3339();
 
   const std::string partial = to + ".partial";
-  std::error_code ec;
-  fs::remove(partial, ec);
-  auto cleanup = [&](common::Status status) {
-    fs::remove(partial, ec);
-    fs::remove(partial + "-wal", ec);
-    fs::remove(partial + "-shm", ec);
+  CEN_RETURN_IF_ERROR(CreatePrivate(partial));
+  auto fail = [&](common::Status status) {
+    RemoveDatabaseFiles(partial);
     return status;
   };
-  if (auto st = CreatePrivate(partial); !st.ok()) return cleanup(st);
   {
-    auto dst = common::Database::Open(partial, common::Database::Mode::kReadWrite);
-    if (!dst.ok()) return cleanup(dst.status());
-    if (auto st = CopyPages(*src, *dst, &progress, "backup"); !st.ok()) return cleanup(st);
+    auto dst = OpenOneFile(partial);
+    if (!dst.ok()) return fail(dst.status());
+    if (auto st = CopyPages(*src, *dst, &progress, "backup"); !st.ok()) return fail(st);
     (void)src->Exec("COMMIT");
-    if (auto st = SetMeta(*dst, "backup_taken_at", taken_at); !st.ok()) return cleanup(st);
-    // One self-contained file: the WAL folded in and removed.
-    if (auto st = dst->Exec("PRAGMA journal_mode=DELETE"); !st.ok()) return cleanup(st);
+    if (auto st = SetMeta(*dst, "backup_taken_at", taken_at); !st.ok()) return fail(st);
+    // The copied header says WAL, as hub.db's does: one file again.
+    if (auto st = dst->Exec("PRAGMA journal_mode=DELETE"); !st.ok()) return fail(st);
   }
-  auto copy = common::Database::Open(partial, common::Database::Mode::kReadOnly);
-  if (!copy.ok()) return cleanup(copy.status());
-  auto summary = Inspect(*copy, "the copy " + partial);
-  if (!summary.ok()) return cleanup(summary.status());
-  if (auto st = Sync(partial); !st.ok()) return cleanup(st);
-  fs::rename(partial, to, ec);
-  if (ec)
-    return cleanup(
-        common::Internal("cannot rename " + partial + " to " + to + ": " + ec.message()));
-  CEN_RETURN_IF_ERROR(Sync(DirOf(to)));
-
-  // The audit trail says a copy exists, and what it holds.
-  auto live = HubSchema::Open(data_dir);
-  if (!live.ok()) return live.status();
-  auto tx = live->Begin();
-  if (!tx.ok()) return tx.status();
-  CEN_RETURN_IF_ERROR(AuditTrail::Record(*live, AuditTrail::kAdmin, "",
-                                         "backup to " + fs::absolute(to).string() + ", head gseq " +
-                                             std::to_string(summary->head) +
-                                             ", journal chain head " + summary->journal_head));
-  CEN_RETURN_IF_ERROR(tx->Commit());
-  return summary;
+  {
+    auto copy = common::Database::Open(partial, common::Database::Mode::kReadOnly);
+    if (!copy.ok()) return fail(copy.status());
+    auto summary = Inspect(*copy, "the copy " + partial);
+    if (!summary.ok()) return fail(summary.status());
+    if (auto st = Sync(partial); !st.ok()) return fail(st);
+    // link(2), not rename(2): it fails rather than replace a file made
+    // at `to` since the check above.
+    if (::link(partial.c_str(), to.c_str()) != 0) {
+      const int err = errno;
+      if (err == EEXIST)
+        return fail(common::AlreadyExists(to + " already exists; give a new file name (a "
+                                               "backup never overwrites one)"));
+      return fail(common::Internal("cannot write " + to + ": " + std::strerror(err)));
+    }
+    RemoveDatabaseFiles(partial);
+    if (auto st = Sync(DirOf(to)); !st.ok()) {
+      std::error_code ec;
+      fs::remove(to, ec);
+      return st;
+    }
+    // The audit trail says a copy exists, and what it holds. The copy is
+    // good whether or not this entry can be written.
+    auto entry = [&]() -> common::Status {
+      auto live = HubSchema::Open(data_dir);
+      if (!live.ok()) return live.status();
+      auto tx = live->Begin();
+      if (!tx.ok()) return tx.status();
+      CEN_RETURN_IF_ERROR(AuditTrail::Record(*live, AuditTrail::kAdmin, "",
+                                             "backup to " + fs::absolute(to).string() +
+                                                 ", head gseq " + std::to_string(summary->head) +
+                                                 ", journal chain head " + summary->journal_head));
+      return tx->Commit();
+    }();
+    if (!entry.ok()) summary->audit_problem = entry.message();
+    return summary;
+  }
 }
 
 common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
@@ -194,71 +276,113 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
   // A hub data directory (made by cen-hub init, or kept with its keys).
   auto config = HubConfig::Load(data_dir);
   if (!config.ok()) return config.status();
-  auto lock = common::InstanceLock::Acquire(data_dir, common::InstanceLock::kHub);
-  if (!lock.ok())
-    return common::Unavailable(lock.status().message() +
+  auto hub = common::InstanceLock::Acquire(data_dir, common::InstanceLock::kHub);
+  if (!hub.ok())
+    return common::Unavailable(hub.status().message() +
                                "; stop it (SIGTERM) before restoring its hub.db");
+  // No connection at all to the hub.db replaced: its WAL must not stay
+  // beside the restored file, nor grow after the checks below.
+  auto alone = common::InstanceLock::Acquire(data_dir, common::InstanceLock::kHubStore);
+  if (!alone.ok())
+    return common::Unavailable("hub.db in " + data_dir +
+                               " is open in another cen-hub command (status, verify, allow, "
+                               "...); try again when it has finished");
   if (!fs::exists(from)) return common::NotFound(from + ": no such file");
-
-  auto source = common::Database::Open(from, common::Database::Mode::kReadOnly);
-  if (!source.ok()) return source.status();
-  auto checked = Inspect(*source, from);
-  if (!checked.ok()) return checked.status();
 
   const std::string target = HubSchema::DbPath(data_dir);
   const std::string restoring = target + ".restoring";
-  std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(restoring + suffix, ec);
-  const std::string new_epoch = HubSchema::NewEpoch();
+  RemoveDatabaseFiles(restoring);  // left by a restore that failed: only restore makes it
   CEN_RETURN_IF_ERROR(CreatePrivate(restoring));
+  auto fail = [&](common::Status status) {
+    RemoveDatabaseFiles(restoring);
+    return status;
+  };
+  {
+    auto source = common::Database::Open(from, common::Database::Mode::kReadOnly);
+    if (!source.ok()) return fail(source.status());
+    auto copy = OpenOneFile(restoring);
+    if (!copy.ok()) return fail(copy.status());
+    if (auto st = CopyPages(*source, *copy, nullptr, "restore"); !st.ok())
+      return fail(common::Corruption(from + ": " + st.message()));
+  }
+  // What is checked is what goes in place: the copy, named by its source.
+  BackupSummary checked;
+  const std::string new_epoch = HubSchema::NewEpoch();
   {
     auto copy = common::Database::Open(restoring, common::Database::Mode::kReadWrite);
-    if (!copy.ok()) return copy.status();
-    CEN_RETURN_IF_ERROR(CopyPages(*source, *copy, nullptr, "restore"));
-    auto tx = copy->Begin();
-    if (!tx.ok()) return tx.status();
-    CEN_RETURN_IF_ERROR(SetMeta(*copy, "epoch", new_epoch));
-    CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_at", common::Clock::NowRfc3339()));
-    CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_from", fs::absolute(from).string()));
-    CEN_RETURN_IF_ERROR(AuditTrail::Record(
-        *copy, AuditTrail::kAdmin, "",
-        "restore from " + fs::absolute(from).string() + " (taken " +
-            (checked->taken_at.empty() ? std::string("at an unknown time") : checked->taken_at) +
-            ", head gseq " + std::to_string(checked->head) + "), epoch " + checked->epoch + " -> " +
-            new_epoch));
-    CEN_RETURN_IF_ERROR(tx->Commit());
-    CEN_RETURN_IF_ERROR(copy->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    if (!copy.ok()) return fail(copy.status());
+    auto inspected = Inspect(*copy, from);
+    if (!inspected.ok()) return fail(inspected.status());
+    checked = *inspected;
+    auto rewrite = [&]() -> common::Status {
+      auto tx = copy->Begin();
+      if (!tx.ok()) return tx.status();
+      if (fs::exists(target)) checked.cancels_carried = CarryOperatorCancels(target, *copy);
+      CEN_RETURN_IF_ERROR(SetMeta(*copy, "epoch", new_epoch));
+      CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_at", common::Clock::NowRfc3339()));
+      CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_from", fs::absolute(from).string()));
+      CEN_RETURN_IF_ERROR(AuditTrail::Record(
+          *copy, AuditTrail::kAdmin, "",
+          "restore from " + fs::absolute(from).string() + " (taken " +
+              (checked.taken_at.empty() ? std::string("at an unknown time") : checked.taken_at) +
+              ", head gseq " + std::to_string(checked.head) + "), epoch " + checked.epoch + " -> " +
+              new_epoch));
+      CEN_RETURN_IF_ERROR(tx->Commit());
+      // One file, as the backup was: no WAL beside it when it is renamed.
+      return copy->Exec("PRAGMA journal_mode=DELETE");
+    }();
+    if (!rewrite.ok()) return fail(rewrite);
   }
-  for (const char* suffix : {"-wal", "-shm"}) fs::remove(restoring + suffix, ec);
-  CEN_RETURN_IF_ERROR(Sync(restoring));
+  if (auto st = Sync(restoring); !st.ok()) return fail(st);
 
-  // The hub.db replaced stays, whole: a hard link to it under a new name,
-  // then the restored file renamed over hub.db. At every moment hub.db is
-  // one whole database, the old or the restored one.
+  // The hub.db replaced stays, whole: its WAL folded in, a hard link to it
+  // under a new name, then the restored file renamed over hub.db.
+  bool wal_moved = false;
   if (fs::exists(target)) {
     const bool folded = Checkpoint(target);
     std::string stamp = common::Clock::NowRfc3339();
     for (char& c : stamp)
       if (c == ':') c = '-';
     *kept_as = target + ".before-restore-" + stamp;
+    std::error_code ec;
     fs::create_hard_link(target, *kept_as, ec);
-    if (ec)
-      return common::Internal("cannot keep the current hub.db as " + *kept_as + ": " +
-                              ec.message() + "; nothing was changed");
-    if (!folded) {
-      for (const char* suffix : {"-wal", "-shm"}) {
-        if (fs::exists(target + suffix)) fs::rename(target + suffix, *kept_as + suffix, ec);
+    if (ec) {
+      const std::string why = ec.message();
+      kept_as->clear();
+      return fail(common::Internal("cannot keep the current hub.db as " + target +
+                                   ".before-restore-...: " + why + "; nothing was changed"));
+    }
+    std::error_code shm;
+    if (folded) {
+      fs::remove(target + "-wal", shm);
+      fs::remove(target + "-shm", shm);
+    } else if (fs::exists(target + "-wal")) {
+      // A hub.db that cannot be checkpointed (damaged) keeps its WAL, under
+      // the kept name: never beside the restored file.
+      fs::rename(target + "-wal", *kept_as + "-wal", ec);
+      if (ec) {
+        fs::remove(*kept_as, shm);
+        const std::string why = ec.message();
+        kept_as->clear();
+        return fail(common::Internal("cannot move the WAL of " + target + " aside: " + why +
+                                     "; nothing was changed"));
       }
+      wal_moved = true;
+      fs::remove(target + "-shm", shm);
     }
   }
+  std::error_code ec;
   fs::rename(restoring, target, ec);
-  if (ec)
-    return common::Internal("cannot rename " + restoring + " to " + target + ": " + ec.message());
+  if (ec) {
+    std::error_code back;
+    if (wal_moved) fs::rename(*kept_as + "-wal", target + "-wal", back);
+    return fail(common::Internal("cannot rename " + restoring + " to " + target + ": " +
+                                 ec.message() + "; hub.db is as it was"));
+  }
   CEN_RETURN_IF_ERROR(Sync(data_dir));
 
-  BackupSummary restored = *checked;
-  restored.epoch = new_epoch;
-  return restored;
+  checked.epoch = new_epoch;
+  return checked;
 }
 
 }  // namespace cen::hub

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -32,6 +33,12 @@ struct BackupSummary {
   std::string audit_head;
   std::string epoch;     // the backup's epoch; after Restore, the new one
   std::string taken_at;  // when the backup was taken (RFC 3339)
+  // Backup: why the audit entry saying so could not be written ("" when it was).
+  std::string audit_problem;
+  // Restore: how many alert cancels the hub operator made after the backup
+  // were queued again from the hub.db replaced; nullopt when it could not
+  // be read (or there was none).
+  std::optional<int64_t> cancels_carried;
 };
 
 class HubBackup {

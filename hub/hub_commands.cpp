@@ -197,6 +197,9 @@ common::Status HubCommands::Backup(const std::string& data_dir, const std::strin
       << "  epoch " << copy->epoch << "; both hash chains checked\n"
       << "to restore it, with the hub stopped: cen-hub restore --data " << data_dir << " --from "
       << to << "\n";
+  if (!copy->audit_problem.empty())
+    progress << "warning: the backup is good, but its audit entry could not be written: "
+             << copy->audit_problem << "\n";
   return common::Status::Ok();
 }
 
@@ -212,6 +215,14 @@ common::Status HubCommands::Restore(const std::string& data_dir, const std::stri
       << ": at its next connection every node rebuilds its replica from this journal and offers "
          "its own records again, so those the backup lacks are journaled anew\n";
   if (!kept_as.empty()) out << "the hub.db it replaced is kept as " << kept_as << "\n";
+  if (restored->cancels_carried) {
+    out << *restored->cancels_carried
+        << " alert cancel(s) made with cen-hub cancel-alert after the backup are queued again "
+           "from it\n";
+  } else {
+    out << "no readable hub.db was replaced: alert cancels made with cen-hub cancel-alert after "
+           "the backup must be made again\n";
+  }
   out << "nodes, keys and groups are as they were at the backup: allow again any node admitted "
          "since, revoke again any node revoked since\n"
       << "then start the hub: cen-hub run --data " << data_dir << "\n";

@@ -1,9 +1,11 @@
 #include "hub/hub_schema.h"
 
 #include <filesystem>
+#include <memory>
 #include <random>
 
 #include "common/clock.h"
+#include "common/instance_lock.h"
 
 namespace cen::hub {
 namespace {
@@ -74,6 +76,17 @@ CREATE TABLE audit(
 );
 )sql";
 
+// The store lock every connection to hub.db holds shared while it is open.
+common::Result<std::shared_ptr<void>> UseLock(const std::string& data_dir) {
+  auto lock = common::InstanceLock::AcquireShared(data_dir, common::InstanceLock::kHubStore);
+  if (!lock.ok()) {
+    if (lock.status().code() != common::StatusCode::kUnavailable) return lock.status();
+    return common::Unavailable("a cen-hub restore is replacing hub.db in " + data_dir +
+                               "; try again when it has finished");
+  }
+  return std::shared_ptr<void>(std::make_shared<common::InstanceLock>(std::move(*lock)));
+}
+
 }  // namespace
 
 std::string HubSchema::NewEpoch() {
@@ -115,8 +128,11 @@ common::Result<common::Database> HubSchema::Open(const std::string& data_dir) {
     return common::NotFound(data_dir +
                             " is not a hub data directory (no hub.db); run: cen-hub init --data " +
                             data_dir);
+  auto lock = UseLock(data_dir);
+  if (!lock.ok()) return lock.status();
   auto db = common::Database::Open(path, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
+  db->Hold(std::move(*lock));
   CEN_RETURN_IF_ERROR(Check(*db));
   return db;
 }
@@ -125,8 +141,11 @@ common::Result<common::Database> HubSchema::OpenReadOnly(const std::string& data
   const std::string path = DbPath(data_dir);
   if (!std::filesystem::exists(path))
     return common::NotFound(data_dir + " is not a hub data directory (no hub.db)");
+  auto lock = UseLock(data_dir);
+  if (!lock.ok()) return lock.status();
   auto db = common::Database::Open(path, common::Database::Mode::kReadOnly);
   if (!db.ok()) return db.status();
+  db->Hold(std::move(*lock));
   CEN_RETURN_IF_ERROR(Check(*db));
   return db;
 }

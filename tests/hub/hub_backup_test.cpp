@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -105,9 +106,10 @@ TEST_CASE("A backup taken while the hub journals holds hub.db as one commit left
   {
     auto db = HubSchema::Open(dir);
     REQUIRE(db.ok());
-    JournalSeizures(*db, 3000, 500);
+    JournalSeizures(*db, 8000, 500);  // several backup steps of 1,024 pages
   }
-  // A writer keeps journaling through its own connection during the copy.
+  // A writer keeps journaling through its own connection during the copy:
+  // the copy must hold whole commits only, and the writer never waits.
   std::atomic<bool> done{false};
   std::atomic<int> batches_during{0};
   std::thread writer([&] {
@@ -118,6 +120,7 @@ TEST_CASE("A backup taken while the hub journals holds hub.db as one commit left
       batches_during.fetch_add(1);
     }
   });
+  while (batches_during.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   std::ostringstream progress;
   auto copy = HubBackup::Backup(dir, tmp.File("copy.db"), progress);
   done.store(true);
@@ -136,7 +139,7 @@ TEST_CASE("A backup taken while the hub journals holds hub.db as one commit left
   CHECK(Int(backup, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'delete'") == 1);
   // Whole commits only: gseqs dense from 1, chains intact, the summary true.
   const int64_t head = Int(backup, "SELECT max(gseq) FROM journal");
-  CHECK(head >= 3000);
+  CHECK(head >= 8000);
   CHECK(head % 20 == 0);  // a commit of the writer is in the copy whole or not at all
   CHECK(Int(backup, "SELECT count(*) FROM journal") == head);
   CHECK(IntactChains(backup));
@@ -199,6 +202,12 @@ TEST_CASE("Restore puts the backup in place under a new epoch and keeps the hub.
     REQUIRE(sqlite3_db_config(db->handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr) ==
             SQLITE_OK);
     JournalSeizures(*db, 30);
+    // An alert the hub operator cancelled after the backup, journaled: no
+    // node will offer that cancel again.
+    RequireOk(db->Exec(
+        "INSERT INTO operator_cancels(id, at, os_user, alert, reason, done_at, gseq) VALUES "
+        "(1, '2026-12-01T10:00:00.000Z', 'op', '0190aaaa-0000-7000-8000-000000000001', "
+        "'sent in error', '2026-12-01T10:00:01.000Z', 81)"));
   }
   REQUIRE(fs::exists(dir + "/hub.db-wal"));
 
@@ -209,6 +218,7 @@ TEST_CASE("Restore puts the backup in place under a new epoch and keeps the hub.
   CHECK(restored->head == 50);
   CHECK(restored->epoch != old_epoch);
   CHECK(restored->epoch.size() == 16);
+  CHECK(restored->cancels_carried == 1);
 
   // hub.db is the backup, under the new epoch, with the restore audited.
   auto db = HubSchema::Open(dir);
@@ -222,6 +232,10 @@ TEST_CASE("Restore puts the backup in place under a new epoch and keeps the hub.
             "head gseq 50), epoch %'") == 1);
   CHECK(IntactChains(*db));
   CHECK_FALSE(fs::exists(dir + "/hub.db.restoring"));
+  // The operator's cancel waits to be journaled again by the restored hub.
+  CHECK(Int(*db,
+            "SELECT count(*) FROM operator_cancels WHERE done_at IS NULL AND gseq IS NULL "
+            "AND reason = 'sent in error'") == 1);
   CHECK((fs::status(dir + "/hub.db").permissions() & fs::perms::all) ==
         (fs::perms::owner_read | fs::perms::owner_write));
 
@@ -280,6 +294,17 @@ TEST_CASE("Restore refuses what is not an intact backup, or a running hub, and c
     expect = "missing.db: no such file";
     code = StatusCode::kNotFound;
   }
+  SECTION("another cen-hub command has hub.db open") {
+    path = tmp.File("good.db");
+    auto open = HubSchema::OpenReadOnly(dir);  // cen-hub status, say
+    REQUIRE(open.ok());
+    std::string kept_as;
+    auto refused = HubBackup::Restore(dir, path, &kept_as);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == StatusCode::kUnavailable);
+    CHECK_THAT(refused.status().message(), Catch::Contains("is open in another cen-hub command"));
+    path.clear();
+  }
   SECTION("the hub runs") {
     path = tmp.File("good.db");
     auto lock = InstanceLock::Acquire(dir, InstanceLock::kHub);
@@ -308,4 +333,17 @@ TEST_CASE("Restore refuses what is not an intact backup, or a running hub, and c
   for (const auto& entry : fs::directory_iterator(dir))
     CHECK(entry.path().filename().string().find("before-restore") == std::string::npos);
   CHECK_FALSE(fs::exists(dir + "/hub.db.restoring"));
+}
+
+TEST_CASE("No cen-hub command opens hub.db while a restore replaces it", "[hub][backup]") {
+  TempDir tmp;
+  const std::string dir = InitHub(tmp);
+  auto restoring = InstanceLock::Acquire(dir, InstanceLock::kHubStore);
+  REQUIRE(restoring.ok());
+  for (bool read_only : {false, true}) {
+    auto db = read_only ? HubSchema::OpenReadOnly(dir) : HubSchema::Open(dir);
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.status().code() == StatusCode::kUnavailable);
+    CHECK_THAT(db.status().message(), Catch::Contains("a cen-hub restore is replacing hub.db"));
+  }
 }
