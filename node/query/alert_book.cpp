@@ -4,11 +4,14 @@
 #include <map>
 #include <tuple>
 
+#include "common/messages.h"
 #include "common/node_id.h"
 #include "common/record_validator.h"
 #include "common/wire_frame.h"
 
 namespace cen::node {
+
+using common::Messages;
 
 using nlohmann::json;
 
@@ -132,7 +135,8 @@ common::Result<const AlertBook::Alert*> AlertBook::Named(const std::string& want
   for (const Alert& a : alerts_) {
     if (wanted.empty() || a.uuid.rfind(wanted, 0) != 0) continue;
     if (found != nullptr) {
-      return common::UsageError("UUID: " + wanted + " names more than one alert; give more of it");
+      return common::UsageError(
+          Messages::Format("UUID: {} names more than one alert; give more of it", wanted));
     }
     found = &a;
   }
@@ -140,8 +144,8 @@ common::Result<const AlertBook::Alert*> AlertBook::Named(const std::string& want
     if (const std::optional<std::string> root = RootOf(wanted)) found = Find(*root);
   }
   if (found == nullptr) {
-    return common::NotFound("no alert " + wanted +
-                            " in this node's replica (cen-query alerts --all lists them)");
+    return common::NotFound(Messages::Format(
+        "no alert {} in this node's replica (cen-query alerts --all lists them)", wanted));
   }
   return found;
 }

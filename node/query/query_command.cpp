@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "common/messages.h"
 #include "node/query/alert_queries.h"
 #include "node/query/query_audit.h"
 #include "node/query/record_search.h"
@@ -44,9 +45,12 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
                                  std::ostream& err) {
   if (o.format.empty()) o.format = o.terminal ? "table" : "json";
   if (o.format != "table" && o.format != "json" && o.format != "csv")
-    return common::UsageError("--format: '" + o.format + "' is not one of table, json, csv");
-  if (o.offset < 0) return common::UsageError("--offset: must be 0 or more");
-  if (o.limit < -1) return common::UsageError("--limit: must be 0 (all) or more");
+    return common::UsageError(common::Messages::Format("{}: '{}' is not one of {}", "--format",
+                                                       o.format, "table, json, csv"));
+  if (o.offset < 0)
+    return common::UsageError(common::Messages::Format("{}: must be 0 or more", "--offset"));
+  if (o.limit < -1)
+    return common::UsageError(common::Messages::Tr("--limit: must be 0 (all) or more"));
   CEN_RETURN_IF_ERROR(o.filter.Check());
 
   // Who asked what is on record before anything is read or shown; if it

@@ -5,8 +5,11 @@
 #include <regex>
 
 #include "common/code_lists.h"
+#include "common/messages.h"
 
 namespace cen::node {
+
+using common::Messages;
 namespace {
 
 using common::CodeLists;
@@ -76,8 +79,8 @@ common::Status OneOf(const char* flag, const std::vector<std::string>& values,
                      const List& allowed) {
   for (const std::string& v : values) {
     if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
-      return common::UsageError(std::string(flag) + ": '" + v + "' is not one of " +
-                                Join(allowed, ", "));
+      return common::UsageError(
+          Messages::Format("{}: '{}' is not one of {}", flag, v, Join(allowed, ", ")));
   }
   return common::Status::Ok();
 }
@@ -148,19 +151,21 @@ common::Status QueryFilter::Check() {
   CEN_RETURN_IF_ERROR(OneOf("--priority", priorities, CodeLists::Priorities()));
   for (const int64_t mode : transport_modes) {
     if (!CodeLists::IsTransportMode(mode))
-      return common::UsageError("--transport-mode: " + std::to_string(mode) +
-                                " is not a UN/ECE Rec 19 mode (0 to 9: 1 sea, 2 rail, 3 road, "
-                                "4 air, 5 post, ...)");
+      return common::UsageError(
+          Messages::Format("--transport-mode: {} is not a UN/ECE Rec 19 mode (0 to 9: 1 sea, "
+                           "2 rail, 3 road, 4 air, 5 post, ...)",
+                           mode));
   }
   for (std::string& prefix : hs_prefixes) {
     prefix.erase(std::remove(prefix.begin(), prefix.end(), '.'), prefix.end());
     if (prefix.size() < 2 || prefix.size() > 10 ||
         !std::all_of(prefix.begin(), prefix.end(), [](unsigned char c) { return std::isdigit(c); }))
-      return common::UsageError("--hs: '" + prefix +
-                                "' is not an HS code prefix (2 to 10 digits, like 2939 or 293972)");
+      return common::UsageError(Messages::Format(
+          "--hs: '{}' is not an HS code prefix (2 to 10 digits, like 2939 or 293972)", prefix));
   }
   for (const std::string& origin : origins) {
-    if (origin.empty()) return common::UsageError("--origin: a node id must not be empty");
+    if (origin.empty())
+      return common::UsageError(Messages::Tr("--origin: a node id must not be empty"));
   }
 
   country_flags_.clear();
@@ -179,11 +184,11 @@ common::Status QueryFilter::Check() {
     for (const std::string& value : *f.values) {
       const std::vector<std::string> codes = CountriesNamed(value);
       if (codes.empty())
-        return common::UsageError(
-            std::string(f.flag) + ": '" + value +
-            "' is neither an ISO 3166-1 alpha-2 country code (like NL) nor a UN M49 region "
-            "(Africa, Americas, Asia, Europe, Oceania, or a sub-region such as 'Western "
-            "Europe', 'South America', 'Latin America and the Caribbean')");
+        return common::UsageError(Messages::Format(
+            "{}: '{}' is neither an ISO 3166-1 alpha-2 country code (like NL) nor a UN M49 "
+            "region (Africa, Americas, Asia, Europe, Oceania, or a sub-region such as 'Western "
+            "Europe', 'South America', 'Latin America and the Caribbean')",
+            f.flag, value));
       flag.codes.insert(flag.codes.end(), codes.begin(), codes.end());
     }
     std::sort(flag.codes.begin(), flag.codes.end());
@@ -194,16 +199,17 @@ common::Status QueryFilter::Check() {
   const std::string given_from = from;
   const std::string given_to = to;
   if (!from.empty() && (from = DayOf(from, false)).empty())
-    return common::UsageError("--from: '" + given_from +
-                              "' is not a date written YYYY-MM-DD (or YYYY-MM, or YYYY)");
+    return common::UsageError(Messages::Format(
+        "{}: '{}' is not a date written YYYY-MM-DD (or YYYY-MM, or YYYY)", "--from", given_from));
   if (!to.empty() && (to = DayOf(to, true)).empty())
-    return common::UsageError("--to: '" + given_to +
-                              "' is not a date written YYYY-MM-DD (or YYYY-MM, or YYYY)");
+    return common::UsageError(Messages::Format(
+        "{}: '{}' is not a date written YYYY-MM-DD (or YYYY-MM, or YYYY)", "--to", given_to));
   if (!from.empty() && !to.empty() && from > to)
-    return common::UsageError("--from " + given_from + " is after --to " + given_to);
-  if (since_gseq < 0) return common::UsageError("--since-gseq: must be 0 or more");
+    return common::UsageError(Messages::Format("--from {} is after --to {}", given_from, given_to));
+  if (since_gseq < 0)
+    return common::UsageError(Messages::Format("{}: must be 0 or more", "--since-gseq"));
   if (text.find_first_not_of(" \t") == std::string::npos && !text.empty())
-    return common::UsageError("--text: the query is empty");
+    return common::UsageError(Messages::Tr("--text: the query is empty"));
   return common::Status::Ok();
 }
 
@@ -370,9 +376,10 @@ common::Status QueryFilter::CheckText(common::Database& db) const {
   if (row.ok()) return common::Status::Ok();
   std::string reason = row.status().message();
   if (reason.rfind("sqlite: ", 0) == 0) reason.erase(0, 8);
-  return common::UsageError("--text: '" + text + "': " + reason +
-                            "; write words (all must match), \"an exact phrase\", a prefix*, "
-                            "or OR / NOT between words");
+  return common::UsageError(
+      Messages::Format("--text: '{}': {}; write words (all must match), \"an exact phrase\", a "
+                       "prefix*, or OR / NOT between words",
+                       text, reason));
 }
 
 nlohmann::json QueryFilter::ToJson() const {

@@ -51,8 +51,9 @@ common::Result<std::string> OrderBy(const std::string& sort) {
     if (it == SortColumns().end()) {
       std::string names;
       for (const auto& [name, column] : SortColumns()) names += (names.empty() ? "" : ", ") + name;
-      return common::UsageError("--sort: '" + field + "' is not one of " + names +
-                                " (prefix a field with - for descending order)");
+      return common::UsageError(Messages::Format(
+          "--sort: '{}' is not one of {} (prefix a field with - for descending order)", field,
+          names));
     }
     order += it->second + (descending ? " DESC, " : ", ");
     start = end + 1;

@@ -4,11 +4,14 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/messages.h"
 #include "common/utf8.h"
 #include "node/query/record_format.h"
 #include "node/store/nominal_details.h"
 
 namespace cen::node {
+
+using common::Messages;
 namespace {
 
 using nlohmann::json;
@@ -47,9 +50,10 @@ common::Result<std::string> RecordShow::Resolve(common::Database& db, const std:
     return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
   });
   if (!hexish || wanted.size() < kMinPrefix)
-    return common::UsageError("UUID: '" + wanted +
-                              "' is not a record uuid (give the uuid, or its first 8 or more "
-                              "characters, as cen-query prints it)");
+    return common::UsageError(
+        Messages::Format("UUID: '{}' is not a record uuid (give the uuid, or its first 8 or "
+                         "more characters, as cen-query prints it)",
+                         wanted));
   std::string lower = wanted;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -64,11 +68,13 @@ common::Result<std::string> RecordShow::Resolve(common::Database& db, const std:
     found.push_back(stmt->ColumnText(0));
   }
   if (found.empty())
-    return common::NotFound("no record " + wanted +
-                            " in this replica (it may not exist, not be replicated yet, or be "
-                            "outside this node's scopes)");
+    return common::NotFound(
+        Messages::Format("no record {} in this replica (it may not exist, not be replicated yet, "
+                         "or be outside this node's scopes)",
+                         wanted));
   if (found.size() > 1)
-    return common::UsageError("UUID: '" + wanted + "' matches several records; give more of it");
+    return common::UsageError(
+        Messages::Format("UUID: '{}' matches several records; give more of it", wanted));
   return found[0];
 }
 
@@ -121,11 +127,12 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
   }
   if (o.format == "json" || o.format == "csv") {
     if (restricted && !o.include_restricted)
-      return common::UsageError("show: record " + *uuid + " is " + handling +
-                                " (restricted); exporting it as " + o.format +
-                                " needs --include-restricted (the export is audited)");
+      return common::UsageError(
+          Messages::Format("show: record {} is {} (restricted); exporting it as {} needs "
+                           "--include-restricted (the export is audited)",
+                           *uuid, handling, o.format));
     if (o.format == "csv")
-      return common::UsageError("show: --format csv is for lists; use table or json");
+      return common::UsageError(Messages::Tr("show: --format csv is for lists; use table or json"));
     outcome.restricted = restricted ? 1 : 0;
     out << json{{"record", latest}, {"versions", history}}.dump(-1, ' ', false,
                                                                 json::error_handler_t::replace)

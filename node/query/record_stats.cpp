@@ -201,9 +201,11 @@ std::string RecordStats::GroupFieldNames() {
 common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const QueryOptions& o,
                                                  std::ostream& out) {
   if (o.by.empty() && o.period.empty())
-    return common::UsageError("stats: give --by FIELD[,FIELD] and/or --period month|year");
+    return common::UsageError(
+        Messages::Tr("stats: give --by FIELD[,FIELD] and/or --period month|year"));
   if (!o.period.empty() && o.period != "month" && o.period != "year")
-    return common::UsageError("--period: '" + o.period + "' is not one of month, year");
+    return common::UsageError(
+        Messages::Format("{}: '{}' is not one of {}", "--period", o.period, "month, year"));
   std::vector<std::string> titles;
   std::vector<std::string> keys;
   if (!o.period.empty()) {
@@ -215,15 +217,17 @@ common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const Que
     auto it = std::find_if(GroupFields().begin(), GroupFields().end(),
                            [&](const auto& f) { return f.first == field; });
     if (it == GroupFields().end())
-      return common::UsageError("--by: '" + field + "' is not one of " + GroupFieldNames());
+      return common::UsageError(
+          Messages::Format("{}: '{}' is not one of {}", "--by", field, GroupFieldNames()));
     if (std::find(titles.begin(), titles.end(), field) != titles.end())
-      return common::UsageError("--by: '" + field + "' is given twice");
+      return common::UsageError(Messages::Format("--by: '{}' is given twice", field));
     titles.push_back(field);
     keys.push_back(it->second);
   }
   if (o.chart && titles.size() != 1)
-    return common::UsageError("--chart draws one grouping: give one --by field or --period alone");
-  if (o.top < 0) return common::UsageError("--top: must be 1 or more");
+    return common::UsageError(
+        Messages::Tr("--chart draws one grouping: give one --by field or --period alone"));
+  if (o.top < 0) return common::UsageError(Messages::Tr("--top: must be 1 or more"));
 
   auto groups = Collect(db, o, keys, "");
   if (!groups.ok()) return groups.status();
@@ -253,7 +257,7 @@ common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const Que
 
 common::Result<QueryOutcome> RecordStats::Routes(common::Database& db, const QueryOptions& o,
                                                  std::ostream& out) {
-  if (o.top < 0) return common::UsageError("--top: must be 1 or more");
+  if (o.top < 0) return common::UsageError(Messages::Tr("--top: must be 1 or more"));
   auto groups = Collect(db, o, {"r.departure", "r.transit", "r.destination"},
                         " AND (r.departure IS NOT NULL OR r.destination IS NOT NULL)");
   if (!groups.ok()) return groups.status();

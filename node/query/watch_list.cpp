@@ -14,6 +14,8 @@
 
 namespace cen::node {
 
+using common::Messages;
+
 using common::TextTable;
 namespace {
 
@@ -31,12 +33,12 @@ bool ValidName(const std::string& name) {
 common::Status WatchList::Add(const std::string& data_dir, const std::string& name,
                               const QueryFilter& filter, std::ostream& out) {
   if (!ValidName(name)) {
-    return common::UsageError("watch add: NAME must be 1-64 of A-Z a-z 0-9 _ . -");
+    return common::UsageError(Messages::Tr("watch add: NAME must be 1-64 of A-Z a-z 0-9 _ . -"));
   }
   const nlohmann::json flags = filter.ToJson();
   if (flags.empty()) {
-    return common::UsageError(
-        "watch add: give at least one filter (--commodity, --country, --hs, --text, ...)");
+    return common::UsageError(Messages::Tr(
+        "watch add: give at least one filter (--commodity, --country, --hs, --text, ...)"));
   }
   auto db = NodeSchema::Open(data_dir, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
@@ -114,7 +116,7 @@ common::Status WatchList::Remove(const std::string& data_dir, const std::string&
   auto del = db->Prepare("DELETE FROM watches WHERE name = ?");
   if (!del.ok()) return del.status();
   CEN_RETURN_IF_ERROR(del->Bind(1, name).Run());
-  if (db->Changes() == 0) return common::NotFound("no watch named " + name);
+  if (db->Changes() == 0) return common::NotFound(Messages::Format("no watch named {}", name));
   out << "watch " << name << " removed (its hits stay)\n";
   return common::Status::Ok();
 }

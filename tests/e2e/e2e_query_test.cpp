@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/utf8.h"
@@ -156,6 +157,24 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     const RunResult unknown = cluster.RunQueryIn({}, {"--data", data, "--lang", "tlh"});
     CHECK(unknown.exit_code == 2);
     CHECK_THAT(unknown.err, Catch::Contains("--lang tlh") && Catch::Contains("en, fr, es, ru"));
+    // The analyst's mistakes are explained in the analyst's language, with
+    // the same exit code and the flag and value as typed.
+    const std::vector<std::string> bad_date = {"--data", data, "--from", "2026-13-45"};
+    const RunResult date_en = cluster.RunQueryIn({"LANG=C.UTF-8"}, bad_date);
+    CHECK(date_en.exit_code == 2);
+    CHECK_THAT(date_en.err, Catch::Contains("--from: '2026-13-45' is not a date written"));
+    for (const auto& [lang, words] : std::vector<std::pair<std::string, std::string>>{
+             {"ru_RU.UTF-8", "--from: «2026-13-45» — не дата в виде ГГГГ-ММ-ДД"},
+             {"fr_FR.UTF-8", "--from : « 2026-13-45 » n'est pas une date écrite AAAA-MM-JJ"},
+             {"es_ES.UTF-8", "--from: «2026-13-45» no es una fecha escrita AAAA-MM-DD"}}) {
+      const RunResult translated = cluster.RunQueryIn({"LANG=" + lang}, bad_date);
+      CHECK(translated.exit_code == 2);
+      CHECK_THAT(translated.err, Catch::Contains(words));
+    }
+    const RunResult no_record =
+        cluster.RunQueryIn({}, {"--data", data, "--lang", "ru", "show", "0190ffff-ffff"});
+    CHECK(no_record.exit_code != 0);
+    CHECK_THAT(no_record.err, Catch::Contains("записи 0190ffff-ffff нет в этой реплике"));
     // Machine output never changes with the language.
     for (const std::string format : {"json", "csv"}) {
       const std::vector<std::string> args = {"--data", data, "--format", format, "--sort", "date"};
