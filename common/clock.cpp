@@ -11,8 +11,9 @@ long long Clock::NowMillis() {
       .count();
 }
 
-std::string Clock::NowRfc3339() {
-  const long long ms = NowMillis();
+std::string Clock::NowRfc3339() { return Rfc3339(NowMillis()); }
+
+std::string Clock::Rfc3339(long long ms) {
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);

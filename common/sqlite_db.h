@@ -90,7 +90,20 @@ class Database {
   static Result<Database> Open(const std::string& path, Mode mode, int busy_timeout_ms = 10000);
 
   Database(Database&&) noexcept = default;
-  Database& operator=(Database&&) noexcept = default;
+  // Closes this connection as the destructor does (statements, connection,
+  // then what it held), then takes `other`'s.
+  Database& operator=(Database&& other) noexcept {
+    if (this != &other) {
+      cached_.clear();
+      db_.reset();
+      held_.reset();
+      held_ = std::move(other.held_);
+      db_ = std::move(other.db_);
+      path_ = std::move(other.path_);
+      cached_ = std::move(other.cached_);
+    }
+    return *this;
+  }
 
   // How long a statement waits for another connection's lock before it
   // fails with kUnavailable; it tries again every millisecond meanwhile.

@@ -104,6 +104,8 @@ common::Status CopyPages(common::Database& src, common::Database& dst, std::ostr
     }
   }
   sqlite3_backup_finish(backup);
+  if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+    return common::Corruption(src.path() + ": " + sqlite3_errstr(rc));
   if (rc != SQLITE_DONE)
     return common::Internal(what + ": copying " + src.path() + " into " + dst.path() + ": " +
                             sqlite3_errstr(rc));
@@ -172,32 +174,41 @@ bool Checkpoint(const std::string& path) {
 }
 
 // The alerts the hub operator cancelled (cen-hub cancel-alert) that the
-// replaced hub.db holds and the restored one does not: queued again in
-// `restored`, so that the hub journals them anew. No node re-offers them.
-// Returns how many, or nullopt when the replaced hub.db cannot be read.
-std::optional<int64_t> CarryOperatorCancels(const std::string& replaced,
-                                            common::Database& restored) {
+// replaced hub.db holds and the restored one does not (the same request:
+// time, user and alert): queued again in `restored`, so that the hub
+// journals them anew; no node re-offers them. Returns how many, or nullopt
+// when the replaced hub.db cannot be read. REQUIRES: a transaction open on
+// `restored` (an error rolls every one of them back with it).
+common::Result<std::optional<int64_t>> CarryOperatorCancels(const std::string& replaced,
+                                                            common::Database& restored) {
   auto old = common::Database::Open(replaced, common::Database::Mode::kReadOnly);
-  if (!old.ok() || !HubSchema::Check(*old).ok()) return std::nullopt;
-  auto known = restored.QueryInt("SELECT max(id) FROM operator_cancels");
-  if (!known.ok()) return std::nullopt;
-  auto read = old->Prepare(
-      "SELECT id, at, os_user, alert, reason FROM operator_cancels WHERE id > ? ORDER BY id");
+  if (!old.ok() || !HubSchema::Check(*old).ok()) return std::optional<int64_t>();
+  auto read = old->Prepare("SELECT at, os_user, alert, reason FROM operator_cancels ORDER BY id");
+  if (!read.ok()) return std::optional<int64_t>();
+  auto known =
+      restored.Prepare("SELECT 1 FROM operator_cancels WHERE at = ? AND os_user = ? AND alert = ?");
   auto write = restored.Prepare(
-      "INSERT INTO operator_cancels(id, at, os_user, alert, reason) VALUES (?, ?, ?, ?, ?)");
-  if (!read.ok() || !write.ok()) return std::nullopt;
-  read->Bind(1, known->value_or(0));
+      "INSERT INTO operator_cancels(at, os_user, alert, reason) VALUES (?, ?, ?, ?)");
+  if (!known.ok()) return known.status();
+  if (!write.ok()) return write.status();
   int64_t carried = 0;
   while (true) {
     auto row = read->Step();
-    if (!row.ok()) return std::nullopt;
+    if (!row.ok()) return std::optional<int64_t>();
     if (!*row) break;
-    write->Bind(1, read->ColumnInt(0)).Bind(2, read->ColumnText(1)).Bind(3, read->ColumnText(2));
-    if (!write->Bind(4, read->ColumnText(3)).Bind(5, read->ColumnText(4)).Run().ok())
-      return std::nullopt;
+    const std::string at = read->ColumnText(0);
+    const std::string user = read->ColumnText(1);
+    const std::string alert = read->ColumnText(2);
+    auto found = known->Bind(1, at).Bind(2, user).Bind(3, alert).Step();
+    if (!found.ok()) return found.status();
+    const bool there = *found;
+    known->Reset();
+    if (there) continue;
+    write->Bind(1, at).Bind(2, user).Bind(3, alert);
+    CEN_RETURN_IF_ERROR(write->Bind(4, read->ColumnText(3)).Run());
     ++carried;
   }
-  return carried;
+  return std::optional<int64_t>(carried);
 }
 
 }  // namespace
@@ -302,8 +313,7 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
     if (!source.ok()) return fail(source.status());
     auto copy = OpenOneFile(restoring);
     if (!copy.ok()) return fail(copy.status());
-    if (auto st = CopyPages(*source, *copy, nullptr, "restore"); !st.ok())
-      return fail(common::Corruption(from + ": " + st.message()));
+    if (auto st = CopyPages(*source, *copy, nullptr, "restore"); !st.ok()) return fail(st);
   }
   // What is checked is what goes in place: the copy, named by its source.
   BackupSummary checked;
@@ -317,7 +327,11 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
     auto rewrite = [&]() -> common::Status {
       auto tx = copy->Begin();
       if (!tx.ok()) return tx.status();
-      if (fs::exists(target)) checked.cancels_carried = CarryOperatorCancels(target, *copy);
+      if (fs::exists(target)) {
+        auto carried = CarryOperatorCancels(target, *copy);
+        if (!carried.ok()) return carried.status();
+        checked.cancels_carried = *carried;
+      }
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "epoch", new_epoch));
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_at", common::Clock::NowRfc3339()));
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_from", fs::absolute(from).string()));
@@ -376,6 +390,8 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
   if (ec) {
     std::error_code back;
     if (wal_moved) fs::rename(*kept_as + "-wal", target + "-wal", back);
+    if (!kept_as->empty()) fs::remove(*kept_as, back);
+    kept_as->clear();
     return fail(common::Internal("cannot rename " + restoring + " to " + target + ": " +
                                  ec.message() + "; hub.db is as it was"));
   }

@@ -372,7 +372,7 @@ class HubLoop {
   // any record, audited in the same transaction.
   void CommitOperatorCancels() {
     if (!store_.MayTry(Clock::now())) return;
-    auto pending = OperatorCancels::Take(*db_, validator_);
+    auto pending = OperatorCancels::Take(*db_, validator_, common::Clock::NowMillis());
     if (!pending.ok()) {
       store_.Failed(pending.status(), Clock::now());
       return;

@@ -15,6 +15,10 @@ namespace cen::hub {
 namespace {
 
 constexpr size_t kMaxReason = 16000;
+// How long a cancel waits for its alert to be in the journal. Request()
+// checks that it is; only a restore from a backup older than the alert
+// (`cen-hub restore`) makes one wait, until the alert's origin offers it again.
+constexpr int64_t kWaitForAlertMs = 7LL * 24 * 3600 * 1000;
 
 // The latest journaled version of `uuid`, decoded; null when none.
 common::Result<nlohmann::json> Latest(common::Database& db, const std::string& uuid) {
@@ -66,26 +70,35 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
 }
 
 common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
-    common::Database& db, const common::RecordValidator& validator) {
+    common::Database& db, const common::RecordValidator& validator, int64_t now_ms) {
   auto stmt = db.Prepare(
-      "SELECT id, alert, reason, os_user FROM operator_cancels WHERE done_at IS NULL ORDER BY id");
+      "SELECT id, alert, reason, os_user, at FROM operator_cancels WHERE done_at IS NULL "
+      "ORDER BY id");
   if (!stmt.ok()) return stmt.status();
-  std::vector<Pending> out;
+  std::vector<Pending> requests;
+  std::vector<std::string> requested_at;
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    out.push_back({stmt->ColumnInt(0),
-                   stmt->ColumnText(1),
-                   stmt->ColumnText(2),
-                   stmt->ColumnText(3),
-                   "",
-                   "",
-                   {}});
+    requests.push_back({stmt->ColumnInt(0),
+                        stmt->ColumnText(1),
+                        stmt->ColumnText(2),
+                        stmt->ColumnText(3),
+                        "",
+                        "",
+                        {}});
+    requested_at.push_back(stmt->ColumnText(4));
   }
-  for (Pending& p : out) {
+  const std::string waited_long_enough = common::Clock::Rfc3339(now_ms - kWaitForAlertMs);
+  std::vector<Pending> out;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    Pending& p = requests[i];
     auto alert = Latest(db, p.alert);
     if (!alert.ok()) return alert.status();
+    // Not in the journal (yet): it waits, and is refused (journaled as
+    // rejected, audited) once it has waited too long.
+    if (alert->is_null() && requested_at[i] > waited_long_enough) continue;
     p.alert_origin = common::WireFrame::StringOr(*alert, "origin", "");
     p.alert_scope = common::WireFrame::StringOr(*alert, "scope", "global");
     nlohmann::json cancel = {
@@ -102,6 +115,7 @@ common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
     // What the validator refuses, the journal's answer records (rejected).
     (void)validator.Validate(cancel);
     p.cancel.emplace(std::string(common::NodeId::kHubOperator), cancel);
+    out.push_back(std::move(p));
   }
   return out;
 }

@@ -42,8 +42,12 @@ class OperatorCancels {
   // The requests not journaled yet, each as a validated cancel record with
   // the alert's scope (the hub narrows a scope that is not global to the
   // alert's audience and its origin, whom the operator's cancel must reach).
+  // A request whose alert is not in the journal (a hub restored from a
+  // backup older than the alert) waits for it, up to 7 days after the
+  // request (`now_ms`, Unix milliseconds); then it is taken and refused.
   static common::Result<std::vector<Pending>> Take(common::Database& db,
-                                                   const common::RecordValidator& validator);
+                                                   const common::RecordValidator& validator,
+                                                   int64_t now_ms);
   // Inside the journal's transaction: marks them done, with the gseq each got
   // (none when the journal rejected it), and audits each.
   static common::Status Finish(common::Database& db, const std::vector<Pending>& pending,

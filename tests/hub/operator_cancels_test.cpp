@@ -1,0 +1,79 @@
+// The hub operator's alert cancels on a real hub.db: one whose alert is not
+// in the journal (a hub restored from a backup older than the alert) waits
+// for the alert's origin to offer it again, and is refused only after a week.
+#include "hub/operator_cancels.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/record_validator.h"
+#include "common/uuid7.h"
+#include "hub/journal.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Clock;
+using cen::common::Database;
+using cen::common::RecordValidator;
+using cen::common::Uuid7;
+using cen::hub::Journal;
+using cen::hub::OperatorCancels;
+using cen::test::RequireOk;
+using cen::test::TempDir;
+
+TEST_CASE("An operator cancel waits for its alert to be journaled, a week at most",
+          "[hub][cancels]") {
+  TempDir tmp;
+  Database db = cen::test::CreateHubDb(tmp);
+  const RecordValidator validator(cen::common::KeyPolicy::kKeepUnknown);
+  const std::string alert = Uuid7::Generate();
+  const long long now = Clock::NowMillis();
+  // Queued as `cen-hub restore` queues a cancel made after the backup.
+  auto queue = db.Prepare(
+      "INSERT INTO operator_cancels(at, os_user, alert, reason) VALUES (?, 'op', ?, 'sent in "
+      "error')");
+  REQUIRE(queue.ok());
+  RequireOk(queue->Bind(1, Clock::Rfc3339(now)).Bind(2, alert).Run());
+
+  auto before = OperatorCancels::Take(db, validator, now + 1000);
+  REQUIRE(before.ok());
+  CHECK(before->empty());  // the alert is not in the journal yet: it waits
+
+  SECTION("its alert arrives: the cancel is taken, referencing it") {
+    nlohmann::json record = cen::test::WireAlert("A-1", alert);
+    record["scope"] = "global";
+    record["handling"] = "H0";
+    Journal journal(&db);
+    RequireOk(journal.Load());
+    std::vector<Journal::Outcome> outcomes;
+    std::vector<Journal::Candidate> batch;
+    batch.emplace_back("n1", record);
+    RequireOk(journal.Append(batch, &outcomes));
+    auto after = OperatorCancels::Take(db, validator, now + 2000);
+    REQUIRE(after.ok());
+    REQUIRE(after->size() == 1);
+    CHECK((*after)[0].alert == alert);
+    CHECK((*after)[0].alert_origin == "n1");
+    REQUIRE((*after)[0].cancel.has_value());
+  }
+  SECTION("a week later without its alert: taken, for the journal to refuse") {
+    const long long week = 7LL * 24 * 3600 * 1000;
+    auto still = OperatorCancels::Take(db, validator, now + week - 1000);
+    REQUIRE(still.ok());
+    CHECK(still->empty());
+    auto late = OperatorCancels::Take(db, validator, now + week + 1000);
+    REQUIRE(late.ok());
+    REQUIRE(late->size() == 1);
+    Journal journal(&db);
+    RequireOk(journal.Load());
+    std::vector<Journal::Outcome> outcomes;
+    std::vector<Journal::Candidate> batch{*(*late)[0].cancel};
+    RequireOk(journal.Append(batch, &outcomes));
+    REQUIRE(outcomes.size() == 1);
+    CHECK(outcomes[0].verdict == Journal::Verdict::kRejected);
+  }
+}
