@@ -352,11 +352,22 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
   // The hub.db replaced stays, whole: its WAL folded in, a hard link to it
   // under a new name, then the restored file renamed over hub.db.
   bool wal_moved = false;
-  if (fs::exists(target)) {
+  std::string stamp = common::Clock::NowRfc3339();
+  for (char& c : stamp)
+    if (c == ':') c = '-';
+  if (!fs::exists(target)) {
+    // A WAL without its database (hub.db deleted by hand) would be replayed
+    // into the restored file: it goes aside too.
+    for (const char* suffix : {"-wal", "-shm"}) {
+      std::error_code ec;
+      if (!fs::exists(target + suffix)) continue;
+      fs::rename(target + suffix, target + ".before-restore-" + stamp + suffix, ec);
+      if (ec)
+        return fail(common::Internal("cannot move " + target + suffix + " (left without its " +
+                                     "hub.db) aside: " + ec.message() + "; nothing was changed"));
+    }
+  } else {
     const bool folded = Checkpoint(target);
-    std::string stamp = common::Clock::NowRfc3339();
-    for (char& c : stamp)
-      if (c == ':') c = '-';
     *kept_as = target + ".before-restore-" + stamp;
     std::error_code ec;
     fs::create_hard_link(target, *kept_as, ec);

@@ -252,6 +252,40 @@ TEST_CASE("Restore puts the backup in place under a new epoch and keeps the hub.
   CHECK(Int(*db, "SELECT max(gseq) FROM journal") == 55);
 }
 
+TEST_CASE("Restore into a directory whose hub.db is gone sets a WAL left without it aside",
+          "[hub][backup]") {
+  TempDir tmp;
+  const std::string dir = InitHub(tmp);
+  {
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    JournalSeizures(*db, 10);
+  }
+  std::ostringstream progress;
+  REQUIRE(HubBackup::Backup(dir, tmp.File("copy.db"), progress).ok());
+  {
+    // Commits of another database left in hub.db-wal, hub.db itself deleted.
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    REQUIRE(sqlite3_db_config(db->handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr) ==
+            SQLITE_OK);
+    RequireOk(db->Exec("DELETE FROM journal"));
+  }
+  REQUIRE(fs::file_size(dir + "/hub.db-wal") > 0);
+  fs::remove(dir + "/hub.db");
+
+  std::string kept_as;
+  auto restored = HubBackup::Restore(dir, tmp.File("copy.db"), &kept_as);
+  INFO((restored.ok() ? std::string() : restored.status().ToString()));
+  REQUIRE(restored.ok());
+  CHECK(kept_as.empty());
+  CHECK_FALSE(fs::exists(dir + "/hub.db-wal"));
+  auto db = HubSchema::Open(dir);
+  REQUIRE(db.ok());
+  CHECK(Int(*db, "SELECT count(*) FROM journal") == 10);  // the old WAL's delete not replayed
+  CHECK(IntactChains(*db));
+}
+
 TEST_CASE("Restore refuses what is not an intact backup, or a running hub, and changes nothing",
           "[hub][backup]") {
   TempDir tmp;
