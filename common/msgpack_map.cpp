@@ -111,14 +111,7 @@ std::vector<std::pair<std::string_view, const msgpack::object*>> MsgpackMap::Mem
     if (kv.key.type == msgpack::type::STR)
       members.emplace_back(std::string_view(kv.key.via.str.ptr, kv.key.via.str.size), &kv.val);
   }
-  std::stable_sort(members.begin(), members.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  size_t kept = 0;
-  for (size_t i = 0; i < members.size(); ++i) {
-    if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;
-    members[kept++] = members[i];
-  }
-  members.resize(kept);
+  SortKeepingLast(members);
   return members;
 }
 

@@ -11,6 +11,7 @@
 // Thread-safe for reading; copies may travel between threads.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <msgpack.hpp>
@@ -62,6 +63,19 @@ class MsgpackMap {
   // order: sorted as std::string sorts keys, a repeated key's last value.
   static std::vector<std::pair<std::string_view, const msgpack::object*>> Members(
       const msgpack::object& map);
+  // Sorts (key, value) pairs by key as std::string orders them (as the JSON
+  // tree does) and keeps, of a repeated key, the pair that came last.
+  template <typename Value>
+  static void SortKeepingLast(std::vector<std::pair<std::string_view, Value>>& pairs) {
+    std::stable_sort(pairs.begin(), pairs.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    size_t kept = 0;
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      if (i + 1 < pairs.size() && pairs[i + 1].first == pairs[i].first) continue;
+      pairs[kept++] = pairs[i];
+    }
+    pairs.resize(kept);
+  }
 
   // The JSON tree, for readers that need all of it.
   nlohmann::json ToJson() const { return MsgpackJson::ToJson(*map_); }

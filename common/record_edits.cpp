@@ -22,20 +22,6 @@ void PackValue(Packer& pk, const RecordEdits::Value& v) {
   }
 }
 
-// Sorts (key, value) pairs by key as std::string orders them (as the JSON
-// tree does) and keeps, of a repeated key, the pair that came last.
-template <typename Value>
-void SortKeepingLast(std::vector<std::pair<std::string_view, Value>>& pairs) {
-  std::stable_sort(pairs.begin(), pairs.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  size_t kept = 0;
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    if (i + 1 < pairs.size() && pairs[i + 1].first == pairs[i].first) continue;
-    pairs[kept++] = pairs[i];
-  }
-  pairs.resize(kept);
-}
-
 // `o` as MsgpackJson::Encode packs its JSON tree: maps sorted by key with
 // repeated keys dropped, every float as a double.
 void PackCanonical(Packer& pk, const msgpack::object& o) {
@@ -105,7 +91,7 @@ std::string RecordEdits::Pack(const msgpack::object& record,
   }
   for (const auto& [name, value] : fields) top.emplace_back(name, Source{nullptr, &value});
   for (const auto& [name, value] : extra) top.emplace_back(name, Source{nullptr, &value});
-  SortKeepingLast(top);
+  MsgpackMap::SortKeepingLast(top);
 
   msgpack::sbuffer buf(1024);
   Packer pk(buf);

@@ -76,15 +76,21 @@ CREATE TABLE audit(
 );
 )sql";
 
-// The store lock every connection to hub.db holds shared while it is open.
-common::Result<std::shared_ptr<void>> UseLock(const std::string& data_dir) {
+// Opens hub.db holding the store lock shared for the connection's life (a
+// restore takes it alone), and checks it is a hub database of this schema.
+common::Result<common::Database> OpenLocked(const std::string& data_dir,
+                                            common::Database::Mode mode) {
   auto lock = common::InstanceLock::AcquireShared(data_dir, common::InstanceLock::kHubStore);
   if (!lock.ok()) {
     if (lock.status().code() != common::StatusCode::kUnavailable) return lock.status();
     return common::Unavailable("a cen-hub restore is replacing hub.db in " + data_dir +
                                "; try again when it has finished");
   }
-  return std::shared_ptr<void>(std::make_shared<common::InstanceLock>(std::move(*lock)));
+  auto db = common::Database::Open(HubSchema::DbPath(data_dir), mode);
+  if (!db.ok()) return db.status();
+  db->Hold(std::make_shared<common::InstanceLock>(std::move(*lock)));
+  CEN_RETURN_IF_ERROR(HubSchema::Check(*db));
+  return db;
 }
 
 }  // namespace
@@ -128,26 +134,14 @@ common::Result<common::Database> HubSchema::Open(const std::string& data_dir) {
     return common::NotFound(data_dir +
                             " is not a hub data directory (no hub.db); run: cen-hub init --data " +
                             data_dir);
-  auto lock = UseLock(data_dir);
-  if (!lock.ok()) return lock.status();
-  auto db = common::Database::Open(path, common::Database::Mode::kReadWrite);
-  if (!db.ok()) return db.status();
-  db->Hold(std::move(*lock));
-  CEN_RETURN_IF_ERROR(Check(*db));
-  return db;
+  return OpenLocked(data_dir, common::Database::Mode::kReadWrite);
 }
 
 common::Result<common::Database> HubSchema::OpenReadOnly(const std::string& data_dir) {
   const std::string path = DbPath(data_dir);
   if (!std::filesystem::exists(path))
     return common::NotFound(data_dir + " is not a hub data directory (no hub.db)");
-  auto lock = UseLock(data_dir);
-  if (!lock.ok()) return lock.status();
-  auto db = common::Database::Open(path, common::Database::Mode::kReadOnly);
-  if (!db.ok()) return db.status();
-  db->Hold(std::move(*lock));
-  CEN_RETURN_IF_ERROR(Check(*db));
-  return db;
+  return OpenLocked(data_dir, common::Database::Mode::kReadOnly);
 }
 
 }  // namespace cen::hub

@@ -71,6 +71,31 @@ void JournalSeizures(Database& db, int n, int per_batch = 50) {
   }
 }
 
+// A hub data directory with `records` seizures journaled and a backup of it
+// taken into `backup`; the epoch it had.
+struct BackedUpHub {
+  std::string dir;
+  std::string epoch;
+};
+
+int64_t Int(Database& db, const char* sql);
+std::string Epoch(Database& db);
+
+BackedUpHub HubWithBackup(const TempDir& tmp, int records, const std::string& backup) {
+  BackedUpHub hub{InitHub(tmp), ""};
+  {
+    auto db = HubSchema::Open(hub.dir);
+    REQUIRE(db.ok());
+    hub.epoch = Epoch(*db);
+    JournalSeizures(*db, records);
+  }
+  std::ostringstream progress;
+  auto copy = HubBackup::Backup(hub.dir, backup, progress);
+  INFO((copy.ok() ? std::string() : copy.status().ToString()));
+  REQUIRE(copy.ok());
+  return hub;
+}
+
 int64_t Int(Database& db, const char* sql) {
   auto v = db.QueryInt(sql);
   REQUIRE(v.ok());
@@ -184,17 +209,7 @@ TEST_CASE("A backup never overwrites a file and leaves none when it fails", "[hu
 TEST_CASE("Restore puts the backup in place under a new epoch and keeps the hub.db it replaced",
           "[hub][backup]") {
   TempDir tmp;
-  const std::string dir = InitHub(tmp);
-  std::string old_epoch;
-  {
-    auto db = HubSchema::Open(dir);
-    REQUIRE(db.ok());
-    old_epoch = Epoch(*db);
-    JournalSeizures(*db, 50);
-  }
-  std::ostringstream progress;
-  auto copy = HubBackup::Backup(dir, tmp.File("copy.db"), progress);
-  REQUIRE(copy.ok());
+  const auto [dir, old_epoch] = HubWithBackup(tmp, 50, tmp.File("copy.db"));
   {
     // 30 more after the backup, left in the WAL as a hub killed -9 leaves them.
     auto db = HubSchema::Open(dir);
@@ -255,14 +270,7 @@ TEST_CASE("Restore puts the backup in place under a new epoch and keeps the hub.
 TEST_CASE("Restore into a directory whose hub.db is gone sets a WAL left without it aside",
           "[hub][backup]") {
   TempDir tmp;
-  const std::string dir = InitHub(tmp);
-  {
-    auto db = HubSchema::Open(dir);
-    REQUIRE(db.ok());
-    JournalSeizures(*db, 10);
-  }
-  std::ostringstream progress;
-  REQUIRE(HubBackup::Backup(dir, tmp.File("copy.db"), progress).ok());
+  const std::string dir = HubWithBackup(tmp, 10, tmp.File("copy.db")).dir;
   {
     // Commits of another database left in hub.db-wal, hub.db itself deleted.
     auto db = HubSchema::Open(dir);
@@ -289,16 +297,7 @@ TEST_CASE("Restore into a directory whose hub.db is gone sets a WAL left without
 TEST_CASE("Restore refuses what is not an intact backup, or a running hub, and changes nothing",
           "[hub][backup]") {
   TempDir tmp;
-  const std::string dir = InitHub(tmp);
-  std::string epoch;
-  {
-    auto db = HubSchema::Open(dir);
-    REQUIRE(db.ok());
-    epoch = Epoch(*db);
-    JournalSeizures(*db, 20);
-  }
-  std::ostringstream progress;
-  REQUIRE(HubBackup::Backup(dir, tmp.File("good.db"), progress).ok());
+  const auto [dir, epoch] = HubWithBackup(tmp, 20, tmp.File("good.db"));
 
   std::string path;
   std::string expect;
