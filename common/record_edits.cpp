@@ -14,11 +14,17 @@ void PackStr(Packer& pk, std::string_view s) {
   pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
 }
 
+void PackCanonical(Packer& pk, const msgpack::object& o);
+
 void PackValue(Packer& pk, const RecordEdits::Value& v) {
   if (const auto* i = std::get_if<int64_t>(&v)) {
     pk.pack_int64(*i);
+  } else if (const auto* s = std::get_if<std::string>(&v)) {
+    PackStr(pk, *s);
   } else {
-    PackStr(pk, std::get<std::string>(v));
+    const std::string& bytes = std::get<RecordEdits::Packed>(v).bytes;
+    const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+    PackCanonical(pk, handle.get());
   }
 }
 
@@ -68,7 +74,15 @@ std::string_view RecordEdits::TextOr(const MsgpackMap& record, std::string_view 
 
 void RecordEdits::ApplyTo(nlohmann::json& record) const {
   for (const auto& [name, value] : fields) {
-    std::visit([&, &key = name](const auto& v) { record[key] = v; }, value);
+    if (const auto* packed = std::get_if<Packed>(&value)) {
+      const msgpack::object_handle handle =
+          msgpack::unpack(packed->bytes.data(), packed->bytes.size());
+      record[name] = MsgpackJson::ToJson(handle.get());
+    } else if (const auto* i = std::get_if<int64_t>(&value)) {
+      record[name] = *i;
+    } else {
+      record[name] = std::get<std::string>(value);
+    }
   }
   for (const auto& [index, digits] : indicator_imos)
     record["indicators"]["vessel_imo"][index] = digits;

@@ -31,7 +31,12 @@
 namespace cen::common {
 
 struct RecordEdits {
-  using Value = std::variant<int64_t, std::string>;
+  // A whole msgpack value set as it is (the hub embeds an accepted record).
+  struct Packed {
+    std::string bytes;
+    bool operator==(const Packed&) const = default;
+  };
+  using Value = std::variant<int64_t, std::string, Packed>;
   using Field = std::pair<std::string, Value>;
 
   // Top-level fields set, in the order the validator set them.

@@ -5,7 +5,7 @@
 namespace cen::common {
 namespace {
 
-constexpr size_t kGroups = 5;
+constexpr size_t kGroups = 7;
 
 struct Index {
   std::array<std::vector<FieldSpec>, kGroups> rows;

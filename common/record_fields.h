@@ -23,11 +23,13 @@
 namespace cen::common {
 
 enum class FieldGroup {
-  kEnvelope,   // every record
-  kSeizure,    // kind "seizure"
-  kAlert,      // kind "alert"
-  kReceipt,    // kind "receipt"
-  kIndicator,  // an alert's "indicators" object
+  kEnvelope,    // every record
+  kSeizure,     // kind "seizure"
+  kAlert,       // kind "alert"
+  kReceipt,     // kind "receipt"
+  kIndicator,   // an alert's "indicators" object
+  kDecision,    // kind "decision": a RILO accepts or returns an NCP's record
+  kValidation,  // set by the hub on an NCP's record; refused from a node
 };
 
 // How a CSV drop's cell becomes the field's value.
@@ -124,6 +126,17 @@ inline constexpr FieldSpec kTable[] = {
     {"by", kReceipt},
     {"note", kReceipt},
     {"hit", kReceipt},
+
+    {"decision", kDecision},
+    {"record", kDecision},
+    {"record_version", kDecision},
+    {"reason", kDecision, kNone, 1000},
+    {"accepted", kDecision},  // the accepted record, embedded by the hub
+
+    {"validation", kValidation},  // pending, accepted
+    {"rilo", kValidation},
+    {"validated_by", kValidation},
+    {"validated_at", kValidation},
 };
 // clang-format on
 }  // namespace record_fields_detail

@@ -55,6 +55,8 @@ constexpr std::string_view kHandlingCodes[] = {"H0", "H1", "H2", "H3"};
 constexpr std::string_view kSourceEvals[] = {"A", "B", "C", "X"};
 constexpr std::string_view kGenders[] = {"M", "F", "U"};
 
+constexpr std::string_view kDecisions[] = {"accept", "return"};
+constexpr size_t kMaxReason = RecordFields::MaxChars("reason");
 constexpr std::string_view kReceiptActions[] = {"delivered", "seen", "actioned", "no-trace", "hit"};
 constexpr std::string_view kHitFields[] = {"record", "indicator", "value"};
 constexpr size_t kMaxReceiptBy = 64;
@@ -348,7 +350,7 @@ std::string Indexed(const std::string& field, size_t index) {
   return field + "[" + std::to_string(index) + "]";
 }
 
-enum class Kind { kSeizure, kAlert, kReceipt };
+enum class Kind { kSeizure, kAlert, kReceipt, kDecision };
 
 // The state of one Validate() call on a record of value type V (json or
 // Packed). It never changes the record: what it fills in or rewrites goes to
@@ -373,7 +375,12 @@ class Checker {
     if (kind == Kind::kSeizure) CheckSeizure();
     if (kind == Kind::kAlert) CheckAlert();
     if (kind == Kind::kReceipt) CheckReceipt();
+    if (kind == Kind::kDecision) CheckDecision();
     if (kind) CheckUnknownKeys(*kind);
+    // What the hub writes on an NCP's record: a node never sets it.
+    for (const std::string_view name : RecordFields::Names(FieldGroup::kValidation)) {
+      if (Find(name) != nullptr) Fail(std::string(name), "set by the hub; leave it out");
+    }
     return std::move(errors_);
   }
 
@@ -529,6 +536,13 @@ class Checker {
       if (policy_ == KeyPolicy::kKeepUnknown) return Kind::kReceipt;
       Fail("kind",
            "receipts are written by the node itself (cen-node ack); hand in seizure or alert");
+      return std::nullopt;
+    }
+    if (IsText(*kind, "decision")) {
+      if (policy_ == KeyPolicy::kKeepUnknown) return Kind::kDecision;
+      Fail("kind",
+           "decisions are made at the RILO's node (cen-node accept, cen-node return); hand in "
+           "seizure or alert");
       return std::nullopt;
     }
     Fail("kind", "must be seizure or alert");
@@ -835,6 +849,26 @@ class Checker {
     });
   }
 
+  // A RILO's decision on an NCP's record (PROTOCOL.md §4.3): its shape here,
+  // whether this node may decide in the journal (Journal::Append).
+  void CheckDecision() {
+    const V* decision = Required("decision");
+    const bool giving_back = decision != nullptr && OneOf("decision", *decision, kDecisions) &&
+                             IsText(*decision, "return");
+    if (const V* record = Required("record")) Uuid("record", *record);
+    if (const V* version = Required("record_version")) {
+      IntegerIn("record_version", *version, 1, std::numeric_limits<int64_t>::max(),
+                "must be an integer, 1 or more");
+    }
+    const V* reason = Find("reason");
+    if (reason != nullptr) {
+      Text("reason", *reason, giving_back ? 1 : 0, kMaxReason);
+    } else if (giving_back) {
+      Fail("reason", "required when decision is return: tell the NCP what to correct");
+    }
+    if (Find("accepted") != nullptr) Fail("accepted", "set by the hub; leave it out");
+  }
+
   // The instant of an optional timestamp field, nullopt when absent or wrong.
   std::optional<Instant> Timestamp(std::string_view name) {
     const V* value = Find(name);
@@ -896,22 +930,25 @@ class Checker {
   void CheckUnknownKeys(Kind kind) {
     using Fields = std::span<const std::string_view>;
     const Fields envelope = RecordFields::Names(FieldGroup::kEnvelope);
-    const Fields own = RecordFields::Names(kind == Kind::kSeizure ? FieldGroup::kSeizure
-                                           : kind == Kind::kAlert ? FieldGroup::kAlert
-                                                                  : FieldGroup::kReceipt);
+    const Fields own = RecordFields::Names(kind == Kind::kSeizure   ? FieldGroup::kSeizure
+                                           : kind == Kind::kAlert   ? FieldGroup::kAlert
+                                           : kind == Kind::kReceipt ? FieldGroup::kReceipt
+                                                                    : FieldGroup::kDecision);
     const Fields other =
         RecordFields::Names(kind == Kind::kSeizure ? FieldGroup::kAlert : FieldGroup::kSeizure);
+    // Refused on their own (Run()), with what sets them.
+    const Fields hub_set = RecordFields::Names(FieldGroup::kValidation);
     if (policy_ == KeyPolicy::kKeepUnknown) {
       // Kept and relayed to every replica in scope, which stores records as
       // JSON: text JSON cannot carry is refused here, naming the key.
       ForEachMember(record_, [&](std::string_view key, const V& value) {
-        if (Contains(envelope, key) || Contains(own, key)) return;
+        if (Contains(envelope, key) || Contains(own, key) || Contains(hub_set, key)) return;
         if (!AllTextIsUtf8(value)) Fail(Utf8::Printable(key), "must be valid UTF-8");
       });
       return;
     }
     ForEachMember(record_, [&](std::string_view key, const V&) {
-      if (Contains(envelope, key) || Contains(own, key)) return;
+      if (Contains(envelope, key) || Contains(own, key) || Contains(hub_set, key)) return;
       if (Contains(other, key)) {
         Fail(std::string(key),
              kind == Kind::kSeizure ? "unknown field for a seizure" : "unknown field for an alert");

@@ -9,6 +9,7 @@
 #include "common/record_validator.h"
 #include "common/wire_frame.h"
 #include "hub/group_registry.h"
+#include "hub/journal.h"
 #include "hub/node_registry.h"
 #include "hub/scope_policy.h"
 
@@ -34,8 +35,9 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
   // Urgent alerts are the priority lane's lane 2 (journal_lane index); the
   // latest version of each decides its title, scope and expiry.
   auto urgent = db.Prepare(
-      "SELECT uuid, version, origin, scope, body, received_at FROM journal "
-      "WHERE lane = 2 AND gseq > 0 AND kind = 'alert' ORDER BY gseq");
+      std::string("SELECT j.uuid, j.version, j.origin, ") + Journal::kReachSql +
+      ", j.body, j.received_at FROM journal j LEFT JOIN validations v ON v.gseq = j.gseq "
+      "WHERE j.lane = 2 AND j.gseq > 0 AND j.kind = 'alert' ORDER BY j.gseq");
   if (!urgent.ok()) return urgent.status();
   std::map<std::string, Alert> alerts;
   while (true) {

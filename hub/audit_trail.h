@@ -36,6 +36,8 @@ class AuditTrail {
   static constexpr std::string_view kSubscribe = "subscribe";
   static constexpr std::string_view kAccepted = "accepted";
   static constexpr std::string_view kAdmin = "admin";
+  // A RILO's decision on an NCP's record, journaled or refused.
+  static constexpr std::string_view kDecision = "decision";
   static constexpr std::chrono::seconds kThrottle{10};
 
   void Note(std::string_view event, std::string_view node, std::string detail);

@@ -116,8 +116,17 @@ void GroupCommit::NoteAccepted(const std::vector<Journal::Outcome>& outcomes,
     }
   }
   for (size_t i = 0; i < outcomes.size(); ++i) {
-    Tally& t = by_node[candidates_[i].origin];
+    const Journal::Candidate& c = candidates_[i];
+    Tally& t = by_node[c.origin];
     const auto& o = outcomes[i];
+    if (c.Text("kind") == "decision" && o.verdict != Journal::Verdict::kDuplicate) {
+      // Every decision, and every refusal of one, is in the audit trail.
+      std::string what = std::string(c.Text("decision")) + " " + std::string(c.Text("record")) +
+                         " version " + std::to_string(c.record.IntOr("record_version", 0));
+      to->Note(AuditTrail::kDecision, c.origin,
+               o.verdict == Journal::Verdict::kNew ? what + " (gseq " + std::to_string(o.gseq) + ")"
+                                                   : "refused: " + what + ": " + o.reason);
+    }
     if (o.verdict == Journal::Verdict::kRejected) {
       ++t.rejected;
     } else if (o.verdict == Journal::Verdict::kDuplicate) {

@@ -321,6 +321,9 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
   {
     auto copy = common::Database::Open(restoring, common::Database::Mode::kReadWrite);
     if (!copy.ok()) return fail(copy.status());
+    // A backup of an older schema is brought up to this one first.
+    if (auto st = HubSchema::Upgrade(*copy); !st.ok())
+      return fail(common::Corruption(from + ": " + st.message()));
     auto inspected = Inspect(*copy, from);
     if (!inspected.ok()) return fail(inspected.status());
     checked = *inspected;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -25,6 +26,37 @@
 #include "hub/operator_cancels.h"
 
 namespace cen::hub {
+namespace {
+
+// --role and --rilo as given on the command line.
+common::Result<NodeRole> ParseRoleFlags(const std::string& role, const std::string& rilo) {
+  auto parsed = NodeRegistry::ParseRole(role);
+  if (!parsed) return common::UsageError("--role: must be rilo or ncp, not '" + role + "'");
+  if (*parsed == NodeRole::kNcp && !common::NodeId::IsValid(rilo))
+    return common::UsageError(
+        "--rilo: --role ncp needs the id of the RILO that validates its "
+        "records");
+  if (*parsed == NodeRole::kRilo && !rilo.empty())
+    return common::UsageError("--rilo: only an NCP has a RILO; leave it out with --role rilo");
+  return *parsed;
+}
+
+// Sets the role inside the caller's transaction and audits it.
+common::Status ChangeRole(common::Database& db, NodeRegistry& registry, const std::string& id,
+                          NodeRole role, const std::string& rilo) {
+  CEN_RETURN_IF_ERROR(registry.SetRole(id, role, rilo));
+  return AuditTrail::Record(
+      db, AuditTrail::kAdmin, id,
+      "role " + std::string(NodeRegistry::RoleName(role)) + (rilo.empty() ? "" : ", rilo " + rilo));
+}
+
+std::string RoleLine(const NodeInfo& n) {
+  if (n.role == NodeRole::kNcp)
+    return "node " + n.id + " is an NCP: its records wait for the decision of RILO " + n.rilo;
+  return "node " + n.id + " is a RILO: its records reach their scope once journaled";
+}
+
+}  // namespace
 
 common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.hub_id))
@@ -62,6 +94,14 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
                               "' is reserved for the records the hub operator makes");
   if (!o.region.empty() && !common::NodeId::IsValid(o.region))
     return common::UsageError("--region: '" + o.region + "' is not a region code");
+  std::optional<NodeRole> role;
+  if (!o.role.empty()) {
+    auto parsed = ParseRoleFlags(o.role, o.rilo);
+    if (!parsed.ok()) return parsed.status();
+    role = *parsed;
+  } else if (!o.rilo.empty()) {
+    return common::UsageError("--rilo: goes with --role ncp");
+  }
   auto key = common::CurveKeys::ParsePublicKey(o.key);
   if (!key.ok()) return key.status();
   auto db = HubSchema::Open(o.data_dir);
@@ -78,11 +118,32 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
       *db, AuditTrail::kAdmin, o.node_id,
       std::string(rekeyed ? "allow, key replaced by " : "allow, key ") + *key + ", region '" +
           o.region + "'" + (was_revoked ? ", revocation lifted" : "")));
+  if (role.has_value()) CEN_RETURN_IF_ERROR(ChangeRole(*db, registry, o.node_id, *role, o.rilo));
   CEN_RETURN_IF_ERROR(tx->Commit());
   out << "allowed node " << o.node_id << (o.region.empty() ? "" : " in region " + o.region) << "\n";
+  if (const NodeInfo* n = registry.Find(o.node_id); n != nullptr) out << RoleLine(*n) << "\n";
   if (rekeyed)
     out << "replaced its key: the old key is refused from now on, also on open connections\n";
   if (was_revoked) out << "lifted its revocation\n";
+  return common::Status::Ok();
+}
+
+common::Status HubCommands::SetRole(const RoleOptions& o, std::ostream& out) {
+  if (!common::NodeId::IsValid(o.node_id))
+    return common::UsageError("--node: '" + o.node_id + "' is not a node id");
+  auto role = ParseRoleFlags(o.role, o.rilo);
+  if (!role.ok()) return role.status();
+  auto db = HubSchema::Open(o.data_dir);
+  if (!db.ok()) return db.status();
+  auto tx = db->Begin();
+  if (!tx.ok()) return tx.status();
+  NodeRegistry registry(&*db);
+  CEN_RETURN_IF_ERROR(ChangeRole(*db, registry, o.node_id, *role, o.rilo));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  out << RoleLine(*registry.Find(o.node_id)) << "\n";
+  if (*role == NodeRole::kNcp)
+    out << "its records from now on wait for " << o.rilo
+        << "'s decision; those journaled before keep the validation they had\n";
   return common::Status::Ok();
 }
 
@@ -240,21 +301,51 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   auto head = db->QueryInt("SELECT max(gseq) FROM journal");
   if (!head.ok()) return head.status();
   const int64_t h = head->value_or(0);
+  // The tree: each RILO, then its NCPs.
   auto stmt = db->Prepare(
-      "SELECT id, coalesce(region,''), coalesce(last_seen,''), replica_gseq, outbox, pubkey "
-      "FROM nodes ORDER BY id");
+      "SELECT id, coalesce(region,''), coalesce(last_seen,''), replica_gseq, outbox, pubkey, "
+      "role, coalesce(rilo, '') FROM nodes ORDER BY coalesce(rilo, id), rilo IS NOT NULL, id");
   if (!stmt.ok()) return stmt.status();
   auto epoch = db->Prepare("SELECT value FROM meta WHERE key='epoch'");
   if (!epoch.ok()) return epoch.status();
   std::string epoch_text;
   if (auto row = epoch->Step(); row.ok() && *row) epoch_text = epoch->ColumnText(0);
 
+  if (o.pending_days < 0) return common::UsageError("--pending-days: must be 0 or more");
+  // NCP records waiting for their RILO, by NCP: how many, how many longer
+  // than --pending-days.
+  const std::string old_before =
+      common::Clock::Rfc3339(common::Clock::NowMillis() - int64_t{o.pending_days} * 86'400'000);
+  auto pending = db->Prepare(
+      "SELECT v.origin, count(*), sum(j.received_at < ?), min(j.received_at) FROM validations v "
+      "JOIN journal j ON j.gseq = v.gseq WHERE v.state = 'pending' GROUP BY v.origin");
+  if (!pending.ok()) return pending.status();
+  pending->Bind(1, old_before);
+  struct Waiting {
+    int64_t count = 0, old = 0;
+    std::string oldest;
+  };
+  std::map<std::string, Waiting> waiting_by_ncp;
+  while (true) {
+    auto row = pending->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    waiting_by_ncp[pending->ColumnText(0)] = {pending->ColumnInt(1), pending->ColumnInt(2),
+                                              pending->ColumnText(3)};
+  }
+
   nlohmann::json nodes = nlohmann::json::array();
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
+    const Waiting w = waiting_by_ncp[stmt->ColumnText(0)];
     nodes.push_back({{"id", stmt->ColumnText(0)},
+                     {"role", stmt->ColumnText(6)},
+                     {"rilo", stmt->ColumnText(7)},
+                     {"pending", w.count},
+                     {"pending_old", w.old},
+                     {"oldest_pending", w.oldest},
                      {"region", stmt->ColumnText(1)},
                      {"last_seen", stmt->ColumnText(2)},
                      {"replica_gseq", stmt->ColumnInt(3)},
@@ -288,6 +379,7 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                           {"undelivered_urgent", waiting},
                           {"head", h},
                           {"nodes", nodes},
+                          {"pending_days", o.pending_days},
                           {"store_problem", store_problem},
                           {"state_at", state_at}}
                .dump()
@@ -310,16 +402,34 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                            {N_("LAST SEEN"), 24},
                            {N_("REPLICA"), 12, Align::kRight},
                            {N_("LAG"), 10, Align::kRight},
-                           {N_("OUTBOX"), 10, Align::kRight}});
+                           {N_("OUTBOX"), 10, Align::kRight},
+                           {N_("PENDING"), 10, Align::kRight}});
+  int64_t old_total = 0;
+  std::string oldest;
   for (const auto& n : nodes) {
     const std::string seen = n["last_seen"].get<std::string>();
-    table.AddRow({n["id"].get<std::string>(), n["region"].get<std::string>(),
-                  seen.empty() ? Messages::Tr("never") : seen,
+    const bool ncp = n["role"] == "ncp";
+    const int64_t old_pending = n["pending_old"].get<int64_t>();
+    old_total += old_pending;
+    const std::string first = n["oldest_pending"].get<std::string>();
+    if (!first.empty() && (oldest.empty() || first < oldest)) oldest = first;
+    std::string pending_cell = ncp ? std::to_string(n["pending"].get<int64_t>()) : "";
+    if (old_pending > 0) pending_cell += " (" + std::to_string(old_pending) + " old)";
+    // An NCP under its RILO, indented: the id stays whole for grep.
+    table.AddRow({ncp ? "  " + n["id"].get<std::string>() : n["id"].get<std::string>(),
+                  n["region"].get<std::string>(), seen.empty() ? Messages::Tr("never") : seen,
                   std::to_string(n["replica_gseq"].get<int64_t>()),
                   std::to_string(n["lag"].get<int64_t>()),
-                  std::to_string(n["outbox"].get<int64_t>())});
+                  std::to_string(n["outbox"].get<int64_t>()), pending_cell});
   }
-  table.Print(out, 120);
+  table.Print(out, 130);
+  if (old_total > 0) {
+    out << Messages::Format(
+               "{} NCP record(s) pending for more than {} day(s), the oldest since {}: see "
+               "cen-query pending at their RILO",
+               old_total, o.pending_days, oldest)
+        << "\n";
+  }
   if (undelivered->empty()) {
     out << Messages::Tr("every urgent alert in force has reached every office in its scope")
         << "\n";

@@ -22,6 +22,16 @@ struct AllowOptions {
   std::string node_id;
   std::string key;  // Z85 text or the path of a public key file
   std::string region;
+  std::string role =
+      {};  // "rilo", "ncp", or empty: a new node is a RILO, a known one keeps its role
+  std::string rilo = {};  // role ncp: the RILO that validates its records
+};
+
+struct RoleOptions {
+  std::string data_dir;
+  std::string node_id;
+  std::string role;  // "rilo" or "ncp"
+  std::string rilo;  // role ncp: the RILO that validates its records
 };
 
 struct RevokeOptions {
@@ -41,6 +51,7 @@ struct GroupOptions {
 struct StatusOptions {
   std::string data_dir;
   bool json = false;
+  int pending_days = 7;  // an NCP's record pending longer is flagged
 };
 
 class HubCommands {
@@ -51,6 +62,9 @@ class HubCommands {
   // Registers a node's key; for a known id, replaces its key (connections made
   // with the old key are refused from then on) and lifts a revocation.
   static common::Status Allow(const AllowOptions& o, std::ostream& out);
+  // Makes a registered node a RILO or an NCP of a RILO (audited). Records
+  // journaled before keep the validation they had.
+  static common::Status SetRole(const RoleOptions& o, std::ostream& out);
   // Cuts a node off, also on a running hub: its key is refused at the next
   // handshake, its open connections get ERROR unauthorized, its feed stops.
   static common::Status Revoke(const RevokeOptions& o, std::ostream& out);

@@ -1,5 +1,7 @@
 #include "hub/hub_schema.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -9,6 +11,26 @@
 
 namespace cen::hub {
 namespace {
+
+// Records of NCPs waiting for (or given) their RILO's decision, written in
+// the journal's transactions: it always says what the journal's rows say.
+// The pending record's own journal row is scoped to the RILO alone.
+constexpr const char* kValidationsSql = R"sql(
+CREATE TABLE validations(
+  gseq         INTEGER PRIMARY KEY,  -- the pending record's journal row
+  uuid         TEXT    NOT NULL,
+  version      INTEGER NOT NULL,
+  origin       TEXT    NOT NULL,     -- the NCP
+  rilo         TEXT    NOT NULL,     -- who decides
+  scope        TEXT    NOT NULL,     -- the scope asked for, reached once accepted
+  state        TEXT    NOT NULL DEFAULT 'pending',  -- pending, returned, accepted, superseded
+  decided_gseq INTEGER,              -- the decision's journal row
+  decided_at   TEXT,
+  reason       TEXT                  -- of a return
+);
+CREATE INDEX validations_uuid ON validations(uuid, version);
+CREATE INDEX validations_open ON validations(rilo, gseq) WHERE state IN ('pending', 'returned');
+)sql";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE meta(
@@ -42,7 +64,9 @@ CREATE TABLE nodes(
   last_seen    TEXT,
   replica_gseq INTEGER NOT NULL DEFAULT 0,
   outbox       INTEGER NOT NULL DEFAULT 0,
-  revoked_at   TEXT
+  revoked_at   TEXT,
+  role         TEXT NOT NULL DEFAULT 'rilo',  -- rilo: its records need no validation; ncp: see rilo
+  rilo         TEXT                           -- an NCP's RILO, who validates its records
 );
 CREATE TABLE groups(
   name       TEXT PRIMARY KEY,
@@ -89,6 +113,7 @@ common::Result<common::Database> OpenLocked(const std::string& data_dir,
   auto db = common::Database::Open(HubSchema::DbPath(data_dir), mode);
   if (!db.ok()) return db.status();
   db->Hold(std::make_shared<common::InstanceLock>(std::move(*lock)));
+  if (mode == common::Database::Mode::kReadWrite) CEN_RETURN_IF_ERROR(HubSchema::Upgrade(*db));
   CEN_RETURN_IF_ERROR(HubSchema::Check(*db));
   return db;
 }
@@ -101,6 +126,24 @@ std::string HubSchema::NewEpoch() {
   std::string out;
   for (int i = 0; i < 16; ++i) out.push_back(kHex[rd() & 0xF]);
   return out;
+}
+
+common::Status HubSchema::Upgrade(common::Database& db) {
+  auto tx = db.Begin();
+  if (!tx.ok()) return tx.status();
+  // Read under the write lock: another process may have upgraded it.
+  auto v = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
+  if (!v.ok() || !v->has_value() || **v != 4) return tx->Commit();
+  // 4 -> 5: node roles (rilo, ncp) and the validations of NCPs' records.
+  // Every node registered so far is a RILO: it publishes as before.
+  CEN_RETURN_IF_ERROR(
+      db.Exec("ALTER TABLE nodes ADD COLUMN role TEXT NOT NULL DEFAULT 'rilo';"
+              "ALTER TABLE nodes ADD COLUMN rilo TEXT;"));
+  CEN_RETURN_IF_ERROR(db.Exec(kValidationsSql));
+  CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value='5' WHERE key='hub_schema'"));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  spdlog::info("{}: hub schema 4 upgraded to 5 in place (node roles, validations)", db.path());
+  return common::Status::Ok();
 }
 
 common::Status HubSchema::Check(common::Database& db) {
@@ -120,6 +163,7 @@ common::Status HubSchema::Create(common::Database& db) {
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(db.Exec(kSchema));
+  CEN_RETURN_IF_ERROR(db.Exec(kValidationsSql));
   auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
   if (!ins.ok()) return ins.status();
   CEN_RETURN_IF_ERROR(ins->Bind(1, "hub_schema").Bind(2, std::to_string(kVersion)).Run());

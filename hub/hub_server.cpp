@@ -91,6 +91,8 @@ class HubLoop {
           const NodeInfo* info = registry_.FindActive(std::string(node));
           return info != nullptr && policy_.MaySee(*info, scope, origin);
         });
+    journal_.set_validator_of(
+        [this](std::string_view origin) { return registry_.ValidatorOf(origin); });
     CEN_RETURN_IF_ERROR(journal_.Load());
     CEN_RETURN_IF_ERROR(registry_.Refresh());
     grants_.NoteKeys();

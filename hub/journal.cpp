@@ -6,6 +6,7 @@
 #include "common/node_id.h"
 #include "common/priority_lane.h"
 #include "hub/hash_chain.h"
+#include "hub/scope_policy.h"
 
 namespace cen::hub {
 namespace {
@@ -18,6 +19,11 @@ enum StmtIndex {
   kLastChain,
   kReadPriority,
   kFindTarget,
+  kFindValidation,
+  kReadBody,
+  kInsertValidation,
+  kSupersede,
+  kDecide,
   kStmtCount
 };
 
@@ -30,15 +36,39 @@ constexpr const char* kSql[kStmtCount] = {
     "SELECT chain FROM journal ORDER BY gseq DESC LIMIT 1",
     "SELECT gseq, origin, scope, body FROM journal WHERE lane > 0 AND gseq >= ? "
     "ORDER BY gseq LIMIT ?",
-    "SELECT origin, kind, scope, body FROM journal WHERE uuid=? ORDER BY version DESC LIMIT 1",
+    // Newest first; an accepted NCP record is seen by the RILO and its scope.
+    nullptr,  // kFindTarget, made from kReachSql in Prepare()
+    "SELECT gseq, version, origin, rilo, scope, state FROM validations WHERE uuid=? "
+    "ORDER BY version DESC LIMIT 1",
+    "SELECT body FROM journal WHERE gseq=?",
+    "INSERT INTO validations(gseq, uuid, version, origin, rilo, scope) VALUES (?, ?, ?, ?, ?, ?)",
+    "UPDATE validations SET state='superseded' WHERE uuid=? AND state IN ('pending', 'returned')",
+    "UPDATE validations SET state=?, decided_gseq=?, decided_at=?, reason=? WHERE gseq=?",
 };
+
+// A statement's single row, read by `read`; nullopt when it has none. The
+// statement is reset either way.
+template <typename Read>
+auto StepOne(common::Statement& stmt, Read read)
+    -> common::Result<std::optional<decltype(read(stmt))>> {
+  auto row = stmt.Step();
+  std::optional<decltype(read(stmt))> value;
+  if (row.ok() && *row) value = read(stmt);
+  stmt.Reset();
+  if (!row.ok()) return row.status();
+  return value;
+}
 
 }  // namespace
 
 common::Status Journal::Prepare() {
   if (prepared_) return common::Status::Ok();
+  const std::string find_target =
+      std::string("SELECT j.origin, j.kind, ") + kReachSql +
+      ", j.body FROM journal j LEFT JOIN validations v ON v.gseq = j.gseq WHERE j.uuid=? ORDER BY "
+      "j.version DESC";
   for (const char* sql : kSql) {
-    auto stmt = db_->Prepare(sql);
+    auto stmt = db_->Prepare(sql != nullptr ? sql : find_target.c_str());
     if (!stmt.ok()) return stmt.status();
     stmts_.push_back(std::move(*stmt));
   }
@@ -146,8 +176,10 @@ common::Status Journal::Append(
                    " of this node; amend that record instead";
     }
     find_ref.Reset();
+    Decision decision;
+    const bool deciding = kind == "decision";
     if (out.verdict == Verdict::kNew) {
-      auto reason = CheckTargets(c);
+      auto reason = deciding ? CheckDecision(c, &decision) : CheckTargets(c);
       if (!reason.ok()) return reason.status();
       if (!reason->empty()) {
         out.verdict = Verdict::kRejected;
@@ -162,10 +194,51 @@ common::Status Journal::Append(
     out.gseq = next;
     out.scope = c.Text("scope", "global");
     out.lane = common::PriorityLane::Of(c.record);
+    std::vector<common::RecordEdits::Field> hub_fields = {
+        {"origin", c.origin}, {"gseq", next}, {"received_at", received_at}};
+    const std::string rilo = (kind == "seizure" || kind == "alert") && validator_of_
+                                 ? validator_of_(c.origin)
+                                 : std::string();
+    if (!rilo.empty()) {
+      // Pending: the RILO sees it (and the origin its own) until it decides.
+      CEN_RETURN_IF_ERROR(stmts_[kSupersede].Bind(1, uuid).Run());
+      CEN_RETURN_IF_ERROR(stmts_[kInsertValidation]
+                              .Bind(1, next)
+                              .Bind(2, uuid)
+                              .Bind(3, version)
+                              .Bind(4, c.origin)
+                              .Bind(5, rilo)
+                              .Bind(6, out.scope)
+                              .Run());
+      out.scope = "nodes:" + rilo;
+      hub_fields.emplace_back("validation", "pending");
+      hub_fields.emplace_back("rilo", rilo);
+    }
+    if (deciding) {
+      auto decided = common::MsgpackMap::Decode(decision.body);
+      if (!decided.ok()) return decided.status();
+      out.lane = common::PriorityLane::Of(*decided);
+      if (decision.accept) {
+        // The record as its scope will hold it: accepted, under this row's gseq.
+        hub_fields.emplace_back("accepted", common::RecordEdits::Packed{common::RecordEdits().Pack(
+                                                decided->object(), {{"validation", "accepted"},
+                                                                    {"validated_by", c.origin},
+                                                                    {"validated_at", received_at},
+                                                                    {"gseq", next}})});
+        out.scope = ScopePolicy::Also(decision.ncp, decision.scope);
+      }
+      auto& decide = stmts_[kDecide];
+      decide.Bind(1, decision.accept ? "accepted" : "returned").Bind(2, next).Bind(3, received_at);
+      if (decision.accept) {
+        decide.BindNull(4);
+      } else {
+        decide.Bind(4, c.Text("reason"));
+      }
+      CEN_RETURN_IF_ERROR(decide.Bind(5, decision.pending_gseq).Run());
+    }
     // The record as received, with the validator's edits and the hub's own
     // fields: never decoded into a tree and encoded again.
-    out.body = c.edits.Pack(c.record.object(),
-                            {{"origin", c.origin}, {"gseq", next}, {"received_at", received_at}});
+    out.body = c.edits.Pack(c.record.object(), hub_fields);
     insert.Bind(1, next).Bind(2, uuid).Bind(3, version).Bind(4, c.origin).Bind(5, kind);
     chain = Link(chain, next, uuid, version, c.origin, kind, ref, out.scope, received_at, out.body);
     insert.Bind(6, ref).Bind(7, out.scope).Bind(8, received_at).BindBlob(9, out.body);
@@ -193,22 +266,63 @@ bool Journal::MaySee(std::string_view node, std::string_view scope, std::string_
   return node == origin || scope == "global";
 }
 
-common::Result<std::optional<Journal::Target>> Journal::FindTarget(const std::string& uuid) {
+common::Result<std::optional<Journal::Target>> Journal::FindTarget(const std::string& uuid,
+                                                                   std::string_view node) {
   auto& find = stmts_[kFindTarget];
   find.Bind(1, uuid);
-  auto row = find.Step();
-  if (!row.ok()) {
-    find.Reset();
-    return row.status();
-  }
   std::optional<Target> target;
-  if (*row) {
+  while (!target) {
+    auto row = find.Step();
+    if (!row.ok()) {
+      find.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    if (!MaySee(node, find.ColumnText(2), find.ColumnText(0))) continue;
     target = Target{find.ColumnText(0), find.ColumnText(1), find.ColumnText(2), {}};
     auto stored = common::MsgpackMap::Decode(find.ColumnBlob(3));
     if (stored.ok()) target->msg_type = stored->TextOr("msg_type", "");
   }
   find.Reset();
   return target;
+}
+
+common::Result<std::string> Journal::CheckDecision(const Candidate& c, Decision* decision) {
+  const std::string record(c.Text("record"));
+  const int64_t version = c.record.IntOr("record_version", 0);
+  struct Row {
+    int64_t gseq, version;
+    std::string origin, rilo, scope, state;
+  };
+  auto row = StepOne(stmts_[kFindValidation].Bind(1, record), [](common::Statement& st) {
+    return Row{st.ColumnInt(0),  st.ColumnInt(1),  st.ColumnText(2),
+               st.ColumnText(3), st.ColumnText(4), st.ColumnText(5)};
+  });
+  if (!row.ok()) return row.status();
+  // The same answer whether the record is missing, not an NCP's, or another
+  // RILO's: a decision must not reveal what it may not see.
+  if (!*row || (*row)->rilo != c.origin)
+    return "record: no record " + record + " waits for this node's decision";
+  const Row& r = **row;
+  if (version != r.version)
+    return "record_version: " + std::to_string(version) + " is not the latest version of " +
+           record + " (" + std::to_string(r.version) + "); decide on the latest";
+  const bool accept = c.Text("decision") == "accept";
+  if (r.state == "accepted")
+    return "record: version " + std::to_string(version) + " of " + record + " is already accepted";
+  if (r.state == "returned" && !accept)
+    return "record: version " + std::to_string(version) + " of " + record +
+           " is already returned; the NCP amends it";
+  if (c.Text("scope") != "nodes:" + r.origin)
+    return "scope: a decision goes to the record's origin: must be nodes:" + r.origin;
+  auto body = StepOne(stmts_[kReadBody].Bind(1, r.gseq),
+                      [](common::Statement& st) { return st.ColumnBlob(0); });
+  if (!body.ok()) return body.status();
+  if (!*body)
+    return common::Corruption("validations row " + std::to_string(r.gseq) +
+                              " names no journal row");
+  *decision = Decision{accept, r.gseq, r.origin, r.scope, std::move(**body)};
+  return std::string();
 }
 
 common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
@@ -219,7 +333,7 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
     for (size_t i = 0; i < references.size(); ++i) {
       const std::string field = "references[" + std::to_string(i) + "]";
       const std::string uuid(references[i]);
-      auto target = FindTarget(uuid);
+      auto target = FindTarget(uuid, c.origin);
       if (!target.ok()) return target.status();
       // Hidden alerts get the same answer as missing ones: no probing.
       if (!*target || (*target)->kind != "alert" ||
@@ -242,7 +356,7 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
   if (kind != "receipt") return std::string();
 
   const std::string alert(c.Text("alert"));
-  auto target = FindTarget(alert);
+  auto target = FindTarget(alert, c.origin);
   if (!target.ok()) return target.status();
   if (!*target || (*target)->kind != "alert" ||
       !MaySee(c.origin, (*target)->scope, (*target)->origin)) {
@@ -257,7 +371,7 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
   if (c.Text("action") == "hit") {
     const auto hit = c.record.Map("hit");
     const std::string record(hit ? hit->TextOr("record", "") : "");
-    auto seized = FindTarget(record);
+    auto seized = FindTarget(record, c.origin);
     if (!seized.ok()) return seized.status();
     if (!*seized || !MaySee(c.origin, (*seized)->scope, (*seized)->origin)) {
       return "hit.record: no record " + record + " that this node may see";

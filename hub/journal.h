@@ -68,10 +68,22 @@ class Journal {
   using Visibility =
       std::function<bool(std::string_view node, std::string_view scope, std::string_view origin)>;
 
+  // The RILO that validates `origin`'s records, "" when they need none
+  // (NodeRegistry::ValidatorOf).
+  using ValidatorOf = std::function<std::string(std::string_view origin)>;
+
+  // SQL: who a journal row `j`, joined (LEFT) with its validations row `v`
+  // on gseq, reaches now: an accepted NCP record reaches its RILO and the
+  // scope it asked for, any other row its own scope column.
+  static constexpr const char* kReachSql =
+      "CASE WHEN v.state = 'accepted' THEN 'also:' || v.rilo || ';' || v.scope ELSE j.scope END";
+
   explicit Journal(common::Database* db) : db_(db) {}
 
   // Default: a node sees global records and its own only.
   void set_visibility(Visibility visibility) { visibility_ = std::move(visibility); }
+  // Default: no record needs validation.
+  void set_validator_of(ValidatorOf validator_of) { validator_of_ = std::move(validator_of); }
 
   // Reads the epoch and the head. Call once before anything else.
   common::Status Load();
@@ -84,7 +96,16 @@ class Journal {
   // uuid, is rejected. So is an update or cancel whose `references` are not
   // original alerts of the same origin, and a receipt for an alert (or about
   // a record) the node may not see, or not scoped to the alert's origin
-  // alone. On error nothing is appended and head() is unchanged.
+  // alone.
+  // A seizure or alert of an NCP is journaled pending: its row is scoped to
+  // the NCP's RILO (the origin sees its own), its body says "validation":
+  // "pending" and names the "rilo", and `validations` gets a row. A
+  // decision of that RILO on the latest version (kind "decision") either
+  // returns it (the row goes to the NCP) or accepts it: the decision's row
+  // then embeds the record, "validation": "accepted", under "accepted" and
+  // reaches the NCP and the record's own scope. Decisions from anyone else,
+  // on an older version or on a record already accepted are rejected.
+  // On error nothing is appended and head() is unchanged.
   // `before_commit`, when given, runs inside the same transaction once the
   // outcomes are known (the hub writes its audit entries there: no second
   // fsync); its error aborts the whole append.
@@ -117,7 +138,20 @@ class Journal {
   struct Target {
     std::string origin, kind, scope, msg_type;
   };
-  common::Result<std::optional<Target>> FindTarget(const std::string& uuid);
+  // The newest version of `uuid` that `node` may see (an accepted NCP
+  // record is seen by its scope), or nullopt.
+  common::Result<std::optional<Target>> FindTarget(const std::string& uuid, std::string_view node);
+  // What a decision does once journaled.
+  struct Decision {
+    bool accept = false;
+    int64_t pending_gseq = 0;  // the decided record's row
+    std::string ncp;           // its origin
+    std::string scope;         // the scope it asked for
+    std::string body;          // its stored form (accept)
+  };
+  // Checks decision `c` against `validations`: the reason to reject it, or
+  // "" with *decision filled in.
+  common::Result<std::string> CheckDecision(const Candidate& c, Decision* decision);
   bool MaySee(std::string_view node, std::string_view scope, std::string_view origin) const;
   common::Result<int64_t> ReadWith(common::Statement& read, int64_t from, int max,
                                    const std::function<void(const Stored&)>& visit);
@@ -128,6 +162,7 @@ class Journal {
   bool prepared_ = false;
   std::vector<common::Statement> stmts_;  // see Prepare() for the order
   Visibility visibility_;
+  ValidatorOf validator_of_;
 };
 
 }  // namespace cen::hub

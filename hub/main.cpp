@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
       "Typical set-up:\n"
       "  cen-hub init --data /var/lib/cenhub            # prints the hub public key\n"
       "  cen-hub allow --data /var/lib/cenhub --node RILO-WE --key NODE_KEY --region EU\n"
+      "  cen-hub allow --data /var/lib/cenhub --node NCP-FR --key KEY --role ncp --rilo RILO-WE\n"
       "  cen-hub run --data /var/lib/cenhub\n"
       "  cen-hub status --data /var/lib/cenhub"};
   cen::common::SpeakHelp(app);
@@ -64,6 +65,20 @@ int main(int argc, char** argv) {
   allow_cmd->add_option("--key", allow.key, Messages::Tr("Node public key: Z85 text or a key file"))
       ->required();
   allow_cmd->add_option("--region", allow.region, Messages::Tr("Region code the node belongs to"));
+  allow_cmd->add_option("--role", allow.role,
+                        Messages::Tr("rilo (records need no validation; the default for a new "
+                                     "node) or ncp (records wait for its RILO)"));
+  allow_cmd->add_option("--rilo", allow.rilo,
+                        Messages::Tr("With --role ncp: the RILO that validates its records"));
+
+  cen::hub::RoleOptions role;
+  auto* role_cmd = app.add_subcommand(
+      "set-role", Messages::Tr("Make a registered node a RILO, or an NCP validated by a RILO"));
+  role_cmd->add_option("--data", role.data_dir, Messages::Tr("Hub data directory"))->required();
+  role_cmd->add_option("--node", role.node_id, Messages::Tr("Node id"))->required();
+  role_cmd->add_option("--role", role.role, Messages::Tr("rilo or ncp"))->required();
+  role_cmd->add_option("--rilo", role.rilo,
+                       Messages::Tr("With --role ncp: the RILO that validates its records"));
 
   cen::hub::RevokeOptions revoke;
   auto* revoke_cmd = app.add_subcommand(
@@ -151,6 +166,10 @@ int main(int argc, char** argv) {
       "status", Messages::Tr("Show the head gseq and, per node, last contact and lag"));
   status_cmd->add_option("--data", status.data_dir, Messages::Tr("Hub data directory"))->required();
   status_cmd->add_flag("--json", status.json, Messages::Tr("Print one JSON object"));
+  status_cmd
+      ->add_option("--pending-days", status.pending_days,
+                   Messages::Tr("Flag NCP records pending for longer than this many days"))
+      ->capture_default_str();
 
   cen::common::SpeakHelpInSubcommands(app);
   try {
@@ -163,6 +182,7 @@ int main(int argc, char** argv) {
   if (*init_cmd) return Finish(cen::hub::HubCommands::Init(init, std::cout));
   if (*allow_cmd) return Finish(cen::hub::HubCommands::Allow(allow, std::cout));
   if (*status_cmd) return Finish(cen::hub::HubCommands::Status(status, std::cout));
+  if (*role_cmd) return Finish(cen::hub::HubCommands::SetRole(role, std::cout));
   if (*revoke_cmd) return Finish(cen::hub::HubCommands::Revoke(revoke, std::cout));
   if (*group_cmd) {
     group.action = *group_create   ? GroupAction::kCreate

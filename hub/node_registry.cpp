@@ -25,6 +25,58 @@ common::Status NodeRegistry::Allow(const NodeInfo& node) {
   return Refresh();
 }
 
+std::string_view NodeRegistry::RoleName(NodeRole role) {
+  return role == NodeRole::kNcp ? "ncp" : "rilo";
+}
+
+std::optional<NodeRole> NodeRegistry::ParseRole(std::string_view name) {
+  if (name == "rilo") return NodeRole::kRilo;
+  if (name == "ncp") return NodeRole::kNcp;
+  return std::nullopt;
+}
+
+std::string NodeRegistry::ValidatorOf(std::string_view origin) const {
+  const NodeInfo* n = Find(std::string(origin));
+  return n != nullptr && n->role == NodeRole::kNcp ? n->rilo : std::string();
+}
+
+common::Status NodeRegistry::SetRole(const std::string& id, NodeRole role,
+                                     const std::string& rilo) {
+  CEN_RETURN_IF_ERROR(Refresh());
+  if (Find(id) == nullptr) return common::NotFound("node: no node '" + id + "' is registered");
+  if (role == NodeRole::kRilo && !rilo.empty())
+    return common::InvalidInput("rilo: only an NCP has a RILO; leave --rilo out for --role rilo");
+  if (role == NodeRole::kNcp) {
+    if (rilo.empty())
+      return common::InvalidInput(
+          "rilo: an NCP needs the RILO that validates its records: --rilo ID");
+    if (rilo == id) return common::InvalidInput("rilo: an NCP cannot validate its own records");
+    const NodeInfo* r = FindActive(rilo);
+    if (r == nullptr)
+      return common::InvalidInput("rilo: no active node '" + rilo + "' is registered");
+    if (r->role != NodeRole::kRilo)
+      return common::InvalidInput("rilo: node '" + rilo + "' is an NCP, not a RILO");
+    std::string ncps;
+    for (const auto& [other, n] : nodes_) {
+      if (n.role == NodeRole::kNcp && n.rilo == id) ncps += (ncps.empty() ? "" : ", ") + other;
+    }
+    if (!ncps.empty())
+      return common::InvalidInput("role: node '" + id + "' is the RILO of " + ncps +
+                                  "; give them another RILO first");
+  }
+  auto stmt = db_->Prepare("UPDATE nodes SET role=?, rilo=? WHERE id=?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, std::string(RoleName(role)));
+  if (rilo.empty()) {
+    stmt->BindNull(2);
+  } else {
+    stmt->Bind(2, rilo);
+  }
+  CEN_RETURN_IF_ERROR(stmt->Bind(3, id).Run());
+  loaded_version_ = -1;
+  return Refresh();
+}
+
 common::Status NodeRegistry::Revoke(const std::string& id) {
   auto stmt = db_->Prepare("UPDATE nodes SET revoked_at=coalesce(revoked_at, ?) WHERE id=?");
   if (!stmt.ok()) return stmt.status();
@@ -37,16 +89,21 @@ common::Status NodeRegistry::Revoke(const std::string& id) {
 common::Status NodeRegistry::Refresh() {
   const int64_t version = db_->DataVersion();
   if (version == loaded_version_ && loaded_version_ != -1) return common::Status::Ok();
-  auto stmt =
-      db_->Prepare("SELECT id, pubkey, coalesce(region, ''), revoked_at IS NOT NULL FROM nodes");
+  auto stmt = db_->Prepare(
+      "SELECT id, pubkey, coalesce(region, ''), revoked_at IS NOT NULL, role, "
+      "coalesce(rilo, '') FROM nodes");
   if (!stmt.ok()) return stmt.status();
   std::map<std::string, NodeInfo> fresh;
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    NodeInfo n{stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2),
-               stmt->ColumnInt(3) != 0};
+    NodeInfo n{stmt->ColumnText(0),
+               stmt->ColumnText(1),
+               stmt->ColumnText(2),
+               stmt->ColumnInt(3) != 0,
+               ParseRole(stmt->ColumnText(4)).value_or(NodeRole::kRilo),
+               stmt->ColumnText(5)};
     fresh.emplace(n.id, std::move(n));
   }
   nodes_ = std::move(fresh);

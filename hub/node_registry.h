@@ -9,17 +9,24 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/sqlite_db.h"
 
 namespace cen::hub {
 
+// What a node is in the validation workflow. A RILO's records reach their
+// scope when journaled; an NCP's records wait for its RILO's decision.
+enum class NodeRole { kRilo, kNcp };
+
 struct NodeInfo {
   std::string id;
   std::string pubkey;    // Z85
   std::string region;    // may be empty
   bool revoked = false;  // `cen-hub revoke`: refused at ZAP, served nothing
+  NodeRole role = NodeRole::kRilo;
+  std::string rilo = {};  // kNcp: the RILO that validates its records
 };
 
 class NodeRegistry {
@@ -30,6 +37,16 @@ class NodeRegistry {
   // old key is refused from then on) and lifts a revocation.
   // REQUIRES: id and key already validated.
   common::Status Allow(const NodeInfo& node);
+  // Makes `id` a RILO (`rilo` empty) or an NCP validated by RILO `rilo`.
+  // kInvalidInput naming the field when the change would leave an NCP
+  // without a registered, active RILO; kNotFound when no such id.
+  common::Status SetRole(const std::string& id, NodeRole role, const std::string& rilo);
+  // "rilo" or "ncp"; Parse gives nullopt for anything else.
+  static std::string_view RoleName(NodeRole role);
+  static std::optional<NodeRole> ParseRole(std::string_view name);
+  // The RILO that must validate `origin`'s records, or "" when they need no
+  // validation (a RILO, the hub operator, an unknown id).
+  std::string ValidatorOf(std::string_view origin) const;
   // Marks a registered node revoked. kNotFound when no such id.
   common::Status Revoke(const std::string& id);
   // Re-reads the table if any connection changed the database since last time.

@@ -5,6 +5,9 @@ namespace cen::hub {
 bool ScopePolicy::MaySee(const NodeInfo& node, std::string_view scope,
                          std::string_view origin) const {
   if (node.id == origin) return true;
+  if (const auto also = SplitAlso(scope)) {
+    return also->first == node.id || MaySee(node, also->second, origin);
+  }
   if (scope == "global") return true;
   if (scope.rfind("region:", 0) == 0) {
     return !node.region.empty() && scope.substr(7) == node.region;
@@ -21,6 +24,20 @@ bool ScopePolicy::MaySee(const NodeInfo& node, std::string_view scope,
     return false;
   }
   return false;
+}
+
+std::optional<std::pair<std::string_view, std::string_view>> ScopePolicy::SplitAlso(
+    std::string_view scope) {
+  constexpr std::string_view kAlso = "also:";
+  if (scope.substr(0, kAlso.size()) != kAlso) return std::nullopt;
+  const size_t semicolon = scope.find(';');
+  if (semicolon == std::string_view::npos) return std::nullopt;
+  return std::make_pair(scope.substr(kAlso.size(), semicolon - kAlso.size()),
+                        scope.substr(semicolon + 1));
+}
+
+std::string ScopePolicy::Also(std::string_view node, std::string_view scope) {
+  return "also:" + std::string(node) + ";" + std::string(scope);
 }
 
 std::vector<std::string> ScopePolicy::Audience(const NodeRegistry& registry, std::string_view scope,

@@ -4,6 +4,9 @@
 //   region:CODE    nodes registered with region CODE
 //   nodes:A,B      the listed nodes
 //   group:NAME     members of group NAME while it has not expired
+//   also:ID;SCOPE  node ID and whoever SCOPE names: the hub's own form for a
+//                  RILO's acceptance of an NCP's record (the NCP, and the
+//                  record's scope); never valid in a record a node sends
 // The origin node always sees its own records. Unknown scope forms are seen by
 // the origin only (fail closed). Revocation is the caller's business: a
 // revoked node is served nothing at all.
@@ -14,8 +17,10 @@
 // Not thread-safe: reads the GroupRegistry of the thread that owns it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hub/group_registry.h"
@@ -27,6 +32,10 @@ class ScopePolicy {
  public:
   explicit ScopePolicy(const GroupRegistry* groups) : groups_(groups) {}
   bool MaySee(const NodeInfo& node, std::string_view scope, std::string_view origin) const;
+  // "also:ID;SCOPE" as (ID, SCOPE); nullopt for any other form.
+  static std::optional<std::pair<std::string_view, std::string_view>> SplitAlso(
+      std::string_view scope);
+  static std::string Also(std::string_view node, std::string_view scope);
   // The offices a record reaches besides its origin: every registered node
   // that is not revoked and may see it, by id.
   std::vector<std::string> Audience(const NodeRegistry& registry, std::string_view scope,

@@ -8,6 +8,7 @@
 #include "common/signals.h"
 #include "node/drops/drop_progress.h"
 #include "node/node_commands.h"
+#include "node/query/filter_flags.h"
 #include "node/store/node_config.h"
 
 namespace {
@@ -124,6 +125,52 @@ int main(int argc, char** argv) {
                       Messages::Tr("What was done or found (up to 1000 characters)"));
   ack_cmd->add_option("--by", ack.by, Messages::Tr("Who acted (default: your login name)"));
 
+  cen::node::DecideOptions accept;
+  auto* accept_cmd = app.add_subcommand(
+      "accept",
+      Messages::Tr(
+          "At a RILO: accept NCP records that wait for this office's decision; each then reaches\n"
+          "its scope, everywhere, with validated_by and validated_at. Works whether or not the\n"
+          "agent runs (the decisions wait in the outbox). cen-query pending lists the queue.\n"
+          "Examples:\n"
+          "  cen-node accept --data /var/lib/cen-node 0190a1b2-7c3d 0190a1b2-9e01\n"
+          "  cen-node accept --data /var/lib/cen-node --all-pending --origin NCP-FR "
+          "--commodity tobacco --dry-run"));
+  accept_cmd->add_option("--data", accept.data_dir, Messages::Tr("Node data directory"))
+      ->required();
+  accept_cmd->add_option("uuid", accept.uuids,
+                         Messages::Tr("Records' uuids, or their first 8+ characters"));
+  accept_cmd->add_flag("--all-pending", accept.all_pending,
+                       Messages::Tr("Every pending record the filters match"));
+  accept_cmd->add_flag("--dry-run", accept.dry_run,
+                       Messages::Tr("Show what would be accepted; queue nothing"));
+  accept_cmd->add_option("--note", accept.reason,
+                         Messages::Tr("A note for the NCP (up to 1000 characters)"));
+  cen::node::FilterFlags::Add(*accept_cmd, accept.filter);
+
+  cen::node::DecideOptions give_back;
+  give_back.accept = false;
+  auto* return_cmd = app.add_subcommand(
+      "return",
+      Messages::Tr(
+          "At a RILO: return NCP records to their NCP with the reason; the NCP sees it\n"
+          "(cen-query pending, cen-node status), amends the record, and the amendment waits\n"
+          "for a decision again. Works whether or not the agent runs.\n"
+          "Example: cen-node return --data /var/lib/cen-node 0190a1b2-7c3d --reason \"quantity "
+          "is in grams, not kilograms\""));
+  return_cmd->add_option("--data", give_back.data_dir, Messages::Tr("Node data directory"))
+      ->required();
+  return_cmd
+      ->add_option("uuid", give_back.uuids,
+                   Messages::Tr("Records' uuids, or their first 8+ characters"))
+      ->required();
+  return_cmd
+      ->add_option("--reason", give_back.reason,
+                   Messages::Tr("What the NCP must correct (up to 1000 characters)"))
+      ->required();
+  return_cmd->add_flag("--dry-run", give_back.dry_run,
+                       Messages::Tr("Show what would be returned; queue nothing"));
+
   cen::node::DropOptions drop;
   auto* drop_cmd = app.add_subcommand(
       "drop",
@@ -180,6 +227,8 @@ int main(int argc, char** argv) {
   }
   if (*status_cmd) return Finish(cen::node::NodeCommands::Status(status, std::cout));
   if (*ack_cmd) return Finish(cen::node::NodeCommands::Ack(ack, std::cout));
+  if (*accept_cmd) return Finish(cen::node::NodeCommands::Decide(accept, std::cout));
+  if (*return_cmd) return Finish(cen::node::NodeCommands::Decide(give_back, std::cout));
   if (*rotate_cmd) return Finish(cen::node::NodeCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
     // A daemon logs in English, for the operators who grep its log, and

@@ -16,6 +16,7 @@
 #include "common/os_user.h"
 #include "common/record_validator.h"
 #include "common/state_file.h"
+#include "common/utf8.h"
 #include "node/agent/agent_doorbell.h"
 #include "node/agent/agent_status.h"
 #include "node/agent/alert_tracker.h"
@@ -26,6 +27,7 @@
 #include "node/drops/drop_template.h"
 #include "node/drops/ndjson_record_reader.h"
 #include "node/query/alert_book.h"
+#include "node/query/pending_queue.h"
 #include "node/query/query_audit.h"
 #include "node/store/node_config.h"
 #include "node/store/node_schema.h"
@@ -222,6 +224,95 @@ common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
   return common::Status::Ok();
 }
 
+common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
+  const char* verb = o.accept ? "accept" : "return";
+  if (o.uuids.empty() && !o.all_pending)
+    return common::UsageError(o.accept ? "name the records to accept (UUID...), or choose them "
+                                         "with --all-pending and any cen-query filter"
+                                       : "name the records to return (UUID...)");
+  if (!o.uuids.empty() && o.all_pending)
+    return common::UsageError("--all-pending: give either UUIDs or --all-pending, not both");
+  if (!o.accept && o.reason.empty())
+    return common::UsageError("--reason: required: tell the NCP what to correct");
+  if (o.reason.size() > 4000 || common::Utf8::CountCodePoints(o.reason).value_or(1001) > 1000)
+    return common::UsageError("--reason: at most 1000 characters of UTF-8 text");
+  for (const std::string& id : o.uuids) {
+    if (id.size() < 8)
+      return common::UsageError("UUID: '" + id + "': give a uuid or its first 8+ characters");
+  }
+  QueryFilter filter = o.filter;
+  CEN_RETURN_IF_ERROR(filter.Check());
+  auto config = NodeConfig::Load(o.data_dir);
+  if (!config.ok()) return config.status();
+  auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  CEN_RETURN_IF_ERROR(filter.CheckText(*db));
+
+  // What waits for this node's decision, as its replica holds it.
+  auto queue = PendingQueue::List(*db, filter, config->node_id, 0);
+  if (!queue.ok()) return queue.status();
+  std::vector<const PendingQueue::Entry*> chosen;
+  if (o.all_pending) {
+    // Returned records wait for their NCP's amendment, not for a decision.
+    // Nor do those decided here already, whose decision waits for the hub.
+    for (const auto& e : *queue) {
+      if (e.state == "pending" && e.queued.empty()) chosen.push_back(&e);
+    }
+  }
+  for (const std::string& id : o.uuids) {
+    std::vector<const PendingQueue::Entry*> found;
+    for (const auto& e : *queue) {
+      if (e.uuid.compare(0, id.size(), id) == 0) found.push_back(&e);
+    }
+    if (found.size() > 1)
+      return common::UsageError("UUID: '" + id + "' is the start of " +
+                                std::to_string(found.size()) + " records; give more of it");
+    if (found.empty())
+      return common::UsageError("UUID: no record " + id +
+                                " waits for this node's decision (cen-query pending lists "
+                                "those that do)");
+    if (!o.accept && found[0]->state == "returned")
+      return common::UsageError("UUID: " + found[0]->uuid +
+                                " is already returned; its NCP amends it");
+    chosen.push_back(found[0]);
+  }
+
+  if (o.dry_run || chosen.empty()) {
+    for (const auto* e : chosen) {
+      out << "would " << verb << " " << e->uuid << " version " << e->version << " of " << e->origin
+          << " (" << e->kind << ", " << e->received_at << ")"
+          << (e->warnings.empty() ? "" : "  checks: " + e->warnings.front()) << "\n";
+    }
+    out << chosen.size() << " record(s) would be " << (o.accept ? "accepted" : "returned")
+        << "; nothing was queued\n";
+    return common::Status::Ok();
+  }
+  std::vector<json> decisions;
+  std::vector<std::string> labels;
+  for (const auto* e : chosen) {
+    json d = {{"kind", "decision"},
+              {"ref", std::string(verb) + ":" + e->uuid + ":" + std::to_string(e->version)},
+              {"scope", "nodes:" + e->origin},
+              {"decision", verb},
+              {"record", e->uuid},
+              {"record_version", e->version}};
+    if (!o.reason.empty()) d["reason"] = o.reason;
+    decisions.push_back(std::move(d));
+    labels.push_back(e->uuid);
+  }
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
+  Outbox outbox(&*db);
+  auto queued = outbox.Enqueue(std::move(decisions), labels);
+  if (!queued.ok()) return queued.status();
+  AgentDoorbell::Ring(o.data_dir);
+  for (const auto* e : chosen) out << verb << " " << e->uuid << " version " << e->version << "\n";
+  out << chosen.size() << " decision(s) queued for the hub: "
+      << (o.accept ? "each record reaches its scope once the hub journals the decision"
+                   : "each NCP sees the reason and amends its record")
+      << "\n";
+  return common::Status::Ok();
+}
+
 common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& out) {
   auto config = NodeConfig::Load(o.data_dir);
   if (!config.ok()) return config.status();
@@ -244,7 +335,23 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   if (auto state = common::StateFile::Read(o.data_dir + "/agent.state");
       running && state.ok() && state->contains("store") && (*state)["store"].is_string())
     store_problem = (*state)["store"].get<std::string>();
+  // NCP records that wait for a RILO: this node's own (an NCP), returned
+  // ones with their reason; or those this node decides (a RILO).
+  auto queue = PendingQueue::List(*db, QueryFilter{}, "", 0);
+  if (!queue.ok()) return queue.status();
+  json returned = json::array();
+  int64_t own_pending = 0, to_decide = 0;
+  for (const auto& e : *queue) {
+    if (e.rilo == config->node_id && e.state == "pending") ++to_decide;
+    if (e.origin != config->node_id) continue;
+    if (e.state == "pending") ++own_pending;
+    if (e.state == "returned")
+      returned.push_back({{"uuid", e.uuid}, {"ref", e.ref}, {"reason", e.reason}});
+  }
   const json status = {{"id", config->node_id},
+                       {"pending_own", own_pending},
+                       {"returned", returned},
+                       {"to_decide", to_decide},
                        {"hub", config->hub_endpoint},
                        {"agent_running", running},
                        {"hub_state", hub_state},
@@ -279,6 +386,23 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
       << Messages::Format("{} record(s), gseq {} of {}", *records, replica.cursor(),
                           agent->hub_head)
       << "\n";
+  if (own_pending > 0) {
+    out << Messages::Label("pending", kLabel)
+        << Messages::Format("{} record(s) of this office wait for the RILO's decision", own_pending)
+        << "\n";
+  }
+  if (to_decide > 0) {
+    out << Messages::Label("to decide", kLabel)
+        << Messages::Format("{} NCP record(s) wait for this office's decision (cen-query pending)",
+                            to_decide)
+        << "\n";
+  }
+  for (const json& r : returned) {
+    out << Messages::Label("returned", kLabel)
+        << Messages::Format("{} ({}): {}", r["ref"].get<std::string>(),
+                            r["uuid"].get<std::string>(), r["reason"].get<std::string>())
+        << "\n";
+  }
   return common::Status::Ok();
 }
 

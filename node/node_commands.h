@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "node/query/query_filter.h"
 
 namespace cen::node {
 
@@ -36,6 +37,17 @@ struct AckOptions {
   std::string action;  // seen | actioned | no-trace
   std::string note;
   std::string by;  // default: the OS user
+};
+
+// `cen-node accept` and `cen-node return`, run at a RILO's node.
+struct DecideOptions {
+  std::string data_dir;
+  bool accept = true;              // false: return
+  std::vector<std::string> uuids;  // each a uuid or its first 8+ characters
+  bool all_pending = false;        // accept every pending record `filter` matches
+  QueryFilter filter;
+  std::string reason;  // return: what to correct; accept: an optional note
+  bool dry_run = false;
 };
 
 struct DropOptions {
@@ -73,6 +85,10 @@ class NodeCommands {
   static common::Status Status(const NodeStatusOptions& o, std::ostream& out);
   // Queues an action receipt for an alert of another office (to that office).
   static common::Status Ack(const AckOptions& o, std::ostream& out);
+  // Queues this RILO's decisions on its NCPs' records (to accept or return)
+  // in the outbox, durably, also with the agent stopped; the hub checks that
+  // this node is their RILO. --dry-run prints what would be decided.
+  static common::Status Decide(const DecideOptions& o, std::ostream& out);
   // New node key pair (the old one kept as curve.sec.old / curve.pub.old);
   // node.db, outbox and replica untouched. Prints the new public key and the
   // `cen-hub allow` command the hub operator must run.

@@ -7,6 +7,7 @@
 
 #include "common/help_language.h"
 #include "common/messages.h"
+#include "node/query/filter_flags.h"
 #include "node/query/query_command.h"
 #include "node/query/record_stats.h"
 
@@ -40,11 +41,14 @@ Examples:
   cen-query --data D receipts 0190a1b2-7c3d                    # who received my alert
   cen-query --data D watch add cocaine-nl --hs 2939.72 --destination NL
   cen-query --data D hits                                      # indicator and watch hits
+  cen-query --data D pending                                   # NCP records to validate
 
 Output: table (default on a terminal), json (NDJSON, one record per line;
 the default when piped) or csv (RFC 4180, canonical field names, lists joined
 with ';'). H2 and H3 records are marked in tables and left out of json/csv
 exports unless --include-restricted is given (the export is audited).
+An NCP's record reaches its scope once its RILO accepts it; until then only
+`pending` and `show` list it at the RILO and the NCP, unless --include-pending.
 Exit codes: 0 ok, 1 failure, 2 bad flag or value.)");
 
 size_t TerminalWidth() {
@@ -57,44 +61,6 @@ size_t TerminalWidth() {
     }
   }
   return 120;
-}
-
-void AddFilters(CLI::App& app, cen::node::QueryFilter& f) {
-  using cen::common::Messages;
-  const std::string group = Messages::Tr("Filters");
-  auto list = [&](const char* name, std::vector<std::string>& values, const char* help) {
-    app.add_option(name, values, help)->delimiter(',')->group(group);
-  };
-  list("--kind", f.kinds, Messages::Tr("seizure or alert"));
-  list("--commodity", f.commodities,
-       Messages::Tr(
-           "drugs, precursors, tobacco, alcohol, cites, weapons, explosives, currency, ipr, "
-           "medicines, hazardous_waste, cultural_heritage, other"));
-  list("--country", f.countries,
-       Messages::Tr("Country or region in any role: reporting, departure, transit or destination"));
-  list("--reporting-country", f.reporting_countries, Messages::Tr("Reporting country or region"));
-  list("--departure", f.departures, Messages::Tr("Country or region of departure"));
-  list("--destination", f.destinations, Messages::Tr("Country or region of destination"));
-  list("--transit", f.transits, Messages::Tr("Country or region of transit"));
-  app.add_option("--from", f.from, Messages::Tr("First date included: YYYY-MM-DD, YYYY-MM or YYYY"))
-      ->group(group);
-  app.add_option("--to", f.to, Messages::Tr("Last date included: YYYY-MM-DD, YYYY-MM or YYYY"))
-      ->group(group);
-  list("--origin", f.origins, Messages::Tr("Node id that published the record"));
-  list("--hs", f.hs_prefixes, Messages::Tr("Harmonized System code prefix: 29, 2939, 2939.72"));
-  app.add_option("--transport-mode", f.transport_modes,
-                 Messages::Tr("UN/ECE Rec 19: 1 sea, 2 rail, 3 road, 4 air, 5 post, ..."))
-      ->delimiter(',')
-      ->group(group);
-  list("--unit", f.units, Messages::Tr("UN/ECE Rec 20 unit: KGM, GRM, LTR, H87 (pieces), ..."));
-  list("--handling", f.handlings, Messages::Tr("H0, H1, H2 or H3"));
-  list("--priority", f.priorities, Messages::Tr("Alerts: urgent, high or normal"));
-  app.add_option("--text", f.text,
-                 Messages::Tr("Full text over description, location, concealment, title and body"))
-      ->group(group);
-  app.add_option("--since-gseq", f.since_gseq,
-                 Messages::Tr("Only records replicated after this gseq"))
-      ->group(group);
 }
 
 }  // namespace
@@ -114,7 +80,7 @@ int main(int argc, char** argv) {
   app.add_option("--data", o.data_dir,
                  Messages::Tr("Node data directory (as given to cen-node init)"))
       ->required();
-  AddFilters(app, o.filter);
+  cen::node::FilterFlags::Add(app, o.filter);
   const std::string out = Messages::Tr("Output");
   app.add_option("--format", o.format,
                  Messages::Tr("table, json or csv (default: table on a terminal, json otherwise)"))
@@ -198,6 +164,15 @@ int main(int argc, char** argv) {
   auto* watch_remove =
       watch->add_subcommand("remove", Messages::Tr("Delete watch NAME (its hits stay)"));
   watch_remove->add_option("name", o.watch_name, Messages::Tr("The watch's name"))->required();
+  auto* pending = app.add_subcommand(
+      "pending",
+      Messages::Tr("NCP records waiting for their RILO's decision, oldest first, with the checks "
+                   "that fail on each and the reason of a return (decide with cen-node accept "
+                   "or cen-node return)"));
+  pending
+      ->add_option("--pending-days", o.pending_days,
+                   Messages::Tr("Flag records pending for longer than this many days"))
+      ->capture_default_str();
 
   cen::common::SpeakHelpInSubcommands(app);
   try {
@@ -217,6 +192,7 @@ int main(int argc, char** argv) {
   if (watch_add->parsed()) verb = cen::node::QueryVerb::kWatchAdd;
   if (watch_list->parsed()) verb = cen::node::QueryVerb::kWatchList;
   if (watch_remove->parsed()) verb = cen::node::QueryVerb::kWatchRemove;
+  if (pending->parsed()) verb = cen::node::QueryVerb::kPending;
   o.terminal = isatty(STDOUT_FILENO) == 1;
   o.width = TerminalWidth();
   o.arguments.assign(argv + 1, argv + argc);

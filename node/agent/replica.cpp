@@ -75,26 +75,29 @@ struct Replica::Statements {
   common::Statement insert_country;
   common::Statement insert_date;
   common::Statement delete_date;
+  common::Statement insert_decision;
+  common::Statement mark_returned;
 
   // Every statement ready to bind again (a failed step may have left one
   // part-way).
   void ResetAll() {
     for (common::Statement* s :
-         {&find, &insert_record, &insert_document, &retire, &delete_record, &delete_document,
-          &insert_history, &insert_pending, &delete_pending, &delete_country, &insert_text,
-          &delete_text, &cursor, &upsert_receipt, &upsert_link, &insert_country, &insert_date,
-          &delete_date})
+         {&find,           &insert_record,   &insert_document, &retire,
+          &delete_record,  &delete_document, &insert_history,  &insert_pending,
+          &delete_pending, &delete_country,  &insert_text,     &delete_text,
+          &cursor,         &upsert_receipt,  &upsert_link,     &insert_country,
+          &insert_date,    &delete_date,     &insert_decision, &mark_returned})
       s->Reset();
   }
 
   static common::Result<Statements> Prepare(common::Database& db) {
     const std::string sql[] = {
         std::string("SELECT r.gseq, r.version, d.doc, ") + kCountryColumns +
-            " FROM records r JOIN documents d ON d.gseq = r.gseq WHERE r.uuid = ?",
+            ", r.validation FROM records r JOIN documents d ON d.gseq = r.gseq WHERE r.uuid = ?",
         "INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
         "received_at, event_date, commodity, reporting_country, departure, destination, transit, "
-        "hs_code, transport_mode, quantity, unit, priority) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "hs_code, transport_mode, quantity, unit, priority, validation) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "INSERT INTO documents(gseq, doc) VALUES (?, ?)",
         "INSERT OR IGNORE INTO version_history(gseq, uuid, version, origin, received_at, doc) "
         "SELECT r.gseq, r.uuid, r.version, r.origin, r.received_at, d.doc "
@@ -127,6 +130,10 @@ struct Replica::Statements {
         "VALUES (?, ?, ?, ?, ?)",
         "INSERT OR IGNORE INTO record_dates(commodity, event_date, record_id) VALUES (?, ?, ?)",
         "DELETE FROM record_dates WHERE commodity = ? AND event_date = ? AND record_id = ?",
+        "INSERT OR IGNORE INTO decisions(gseq, uuid, record, record_version, decision, reason, "
+        "rilo, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "UPDATE records SET validation = 'returned' WHERE uuid = ? AND version = ? "
+        "AND validation = 'pending'",
     };
     std::vector<common::Statement> p;
     for (const std::string& text : sql) {
@@ -138,7 +145,7 @@ struct Replica::Statements {
                       std::move(p[4]),  std::move(p[5]),  std::move(p[6]),  std::move(p[7]),
                       std::move(p[8]),  std::move(p[9]),  std::move(p[10]), std::move(p[11]),
                       std::move(p[12]), std::move(p[13]), std::move(p[14]), std::move(p[15]),
-                      std::move(p[16]), std::move(p[17])};
+                      std::move(p[16]), std::move(p[17]), std::move(p[18]), std::move(p[19])};
   }
 };
 
@@ -228,6 +235,34 @@ common::Result<size_t> Replica::ApplyEarly(const std::vector<common::MsgpackMap>
 common::Status Replica::ApplyOne(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
                                  bool* applied) {
   *applied = false;
+  if (rec.TextOr("kind", "") == "decision") return ApplyDecision(st, rec, gseq, applied);
+  return ApplyVersion(st, rec, gseq, applied);
+}
+
+common::Status Replica::ApplyDecision(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
+                                      bool* applied) {
+  const std::string_view record = rec.TextOr("record", "");
+  const int64_t version = rec.IntOr("record_version", 0);
+  const std::string_view decision = rec.TextOr("decision", "");
+  common::Statement& in = st.insert_decision;
+  in.Bind(1, gseq).Bind(2, rec.TextOr("uuid", "")).Bind(3, record).Bind(4, version);
+  in.Bind(5, decision);
+  BindOptional(in, 6, rec.Text("reason"));
+  in.Bind(7, rec.TextOr("origin", "")).Bind(8, rec.TextOr("received_at", ""));
+  CEN_RETURN_IF_ERROR(in.Run());
+  if (db_->Changes() != 1) return common::Status::Ok();  // applied before
+  if (decision == "return") {
+    // The NCP (and its RILO) see why; the record stays out of queries.
+    return st.mark_returned.Bind(1, record).Bind(2, version).Run();
+  }
+  // An acceptance carries the record as its scope holds it, under this gseq.
+  const std::optional<common::MsgpackMap> accepted = rec.Map("accepted");
+  if (decision != "accept" || !accepted) return common::Status::Ok();
+  return ApplyVersion(st, *accepted, gseq, applied);
+}
+
+common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
+                                     bool* applied) {
   const std::string_view uuid = rec.TextOr("uuid", "");
   const int64_t version = rec.IntOr("version", 0);
   // The text nlohmann's dump of the record's tree would write, invalid UTF-8
@@ -252,26 +287,31 @@ common::Status Replica::ApplyOne(Statements& st, const common::MsgpackMap& rec, 
   if (!found.ok()) return found.status();
   std::optional<Held> held;
   if (*found) {
-    held = Held{st.find.ColumnInt(0), st.find.ColumnInt(1), st.find.ColumnText(2), {}, {}};
+    held = Held{st.find.ColumnInt(0), st.find.ColumnInt(1), st.find.ColumnText(2), {}, {},
+                st.find.ColumnText(9)};
     AddCountryRows(st.find, 3, held->gseq, &held->countries);
     held->date = DateRowOf(st.find, 3, held->gseq);
   }
   st.find.Reset();
+  // The same version, accepted, takes the place of its pending self (at the
+  // RILO and at the NCP), and is not kept twice in the history.
+  const bool validates = held && held->version == version && !held->validation.empty() &&
+                         rec.TextOr("validation", "") == "accepted";
   // Already held (the feed and a fetch overlap, or the priority lane applied
   // it early): nothing more to do.
-  if (held && held->version == version) return common::Status::Ok();
+  if (held && held->version == version && !validates) return common::Status::Ok();
   // An older version arriving after a newer one (the priority lane) is kept
   // in the history only: nothing reacts to it.
   if (held && held->version > version) return keep_in_history();
-  if (held) CEN_RETURN_IF_ERROR(Retire(st, *held));
+  if (held) CEN_RETURN_IF_ERROR(Retire(st, *held, /*keep_in_history=*/!validates));
   *applied = true;
   CEN_RETURN_IF_ERROR(Insert(st, rec, uuid, version, gseq, origin, received_at, doc));
   if (kind == "alert") CEN_RETURN_IF_ERROR(LinkAlert(st, rec, uuid, gseq));
   return observer_ ? observer_(rec) : common::Status::Ok();
 }
 
-common::Status Replica::Retire(Statements& st, const Held& held) {
-  CEN_RETURN_IF_ERROR(st.retire.Bind(1, held.gseq).Run());
+common::Status Replica::Retire(Statements& st, const Held& held, bool keep_in_history) {
+  if (keep_in_history) CEN_RETURN_IF_ERROR(st.retire.Bind(1, held.gseq).Run());
   for (const CountryRow& r : held.countries) {
     st.delete_country.Bind(1, r.country).Bind(2, r.commodity).Bind(3, r.event_date);
     CEN_RETURN_IF_ERROR(st.delete_country.Bind(4, r.role).Bind(5, r.record_id).Run());
@@ -351,6 +391,9 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
   }
   BindOptional(in, 19, rec.Text("unit"));
   BindOptional(in, 20, rec.Text("priority"));
+  // Out of queries until its RILO accepts it (an accepted record says so).
+  BindOptional(in, 21,
+               rec.TextOr("validation", "") == "pending" ? std::optional("pending") : std::nullopt);
   CEN_RETURN_IF_ERROR(in.Run());
   CEN_RETURN_IF_ERROR(st.insert_document.Bind(1, gseq).Bind(2, doc).Run());
 
@@ -373,7 +416,8 @@ common::Status Replica::Reset(const std::string& epoch) {
                 "DELETE FROM countries_pending; DELETE "
                 "FROM record_countries; DELETE FROM record_dates; "
                 "INSERT INTO records_fts(records_fts) VALUES ('delete-all'); "
-                "DELETE FROM receipts; DELETE FROM alert_links; DELETE FROM hit_scans;"));
+                "DELETE FROM receipts; DELETE FROM alert_links; DELETE FROM hit_scans; "
+                "DELETE FROM decisions;"));
   auto stmt = db_->Prepare("UPDATE cursor SET epoch=?, gseq=0 WHERE id=1");
   if (!stmt.ok()) return stmt.status();
   CEN_RETURN_IF_ERROR(stmt->Bind(1, epoch).Run());

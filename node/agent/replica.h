@@ -128,15 +128,26 @@ class Replica {
     std::string doc;
     std::vector<CountryRow> countries;  // its record_countries rows (maybe not written yet)
     DateRow date;                       // its record_dates row (maybe not written yet)
+    std::string validation;             // "pending", "returned", or "" (validated or none needed)
   };
   // Applies one version: a new record or a newer version becomes the row in
   // `records`; an older version, and receipts, go to version_history.
   // *applied says whether it was new.
   common::Status ApplyOne(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
                           bool* applied);
-  // Moves the version held to version_history and removes its countries and
-  // free text, before a newer version takes its place.
-  common::Status Retire(Statements& st, const Held& held);
+  // ApplyOne() of an alert or a seizure. An NCP's record arrives pending
+  // (validation "pending": out of queries); accepted, it comes again with
+  // the same version inside its RILO's decision and replaces it.
+  common::Status ApplyVersion(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
+                              bool* applied);
+  // A RILO's decision: kept in `decisions`; a return marks the record
+  // returned, an acceptance applies the record it carries under `gseq`.
+  common::Status ApplyDecision(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
+                               bool* applied);
+  // Moves the version held to version_history (unless a validated copy of
+  // the same version replaces it) and removes its countries and free text,
+  // before another version takes its place.
+  common::Status Retire(Statements& st, const Held& held, bool keep_in_history);
   // Inserts the latest version into `records` and indexes its countries and
   // free text under its gseq.
   common::Status Insert(Statements& st, const common::MsgpackMap& rec, std::string_view uuid,

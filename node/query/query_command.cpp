@@ -4,6 +4,7 @@
 
 #include "common/messages.h"
 #include "node/query/alert_queries.h"
+#include "node/query/pending_queue.h"
 #include "node/query/query_audit.h"
 #include "node/query/record_search.h"
 #include "node/query/record_show.h"
@@ -37,6 +38,8 @@ const char* QueryCommand::Name(QueryVerb verb) {
       return "watch list";
     case QueryVerb::kWatchRemove:
       return "watch remove";
+    case QueryVerb::kPending:
+      return "pending";
   }
   return "?";
 }
@@ -65,6 +68,7 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadOnly);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(o.filter.CheckText(*db));
+  CEN_RETURN_IF_ERROR(o.filter.NoteUnvalidated(*db));
   common::Result<QueryOutcome> outcome = QueryOutcome{};
   switch (verb) {
     case QueryVerb::kSearch:
@@ -104,6 +108,9 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       break;
     case QueryVerb::kAudit:
       outcome = QueryAudit::List(*db, o, out, *entry);
+      break;
+    case QueryVerb::kPending:
+      outcome = PendingQueue::Run(*db, o, out);
       break;
   }
   if (!outcome.ok()) return outcome.status();

@@ -287,10 +287,21 @@ std::optional<SqlCondition> QueryFilter::CountryOnlyPendingCondition() const {
   return c;
 }
 
+common::Status QueryFilter::NoteUnvalidated(common::Database& db) {
+  // The partial index records_unvalidated answers at once.
+  auto any = db.QueryInt("SELECT 1 FROM records WHERE validation IS NOT NULL LIMIT 1");
+  if (!any.ok()) return any.status();
+  hide_unvalidated_ = !include_pending && any->has_value();
+  return common::Status::Ok();
+}
+
 bool QueryFilter::CountryOnly() const {
+  // record_countries holds unvalidated records too: those are hidden on
+  // `records` (rare: a RILO or an NCP with records waiting).
   const bool others = !kinds.empty() || !origins.empty() || !hs_prefixes.empty() ||
                       !transport_modes.empty() || !units.empty() || !handlings.empty() ||
-                      !priorities.empty() || !text.empty() || since_gseq > 0;
+                      !priorities.empty() || !text.empty() || since_gseq > 0 ||
+                      (hide_unvalidated_ && !include_pending);
   return !others && country_flags_.size() == 1;
 }
 
@@ -363,6 +374,7 @@ SqlCondition QueryFilter::Build(bool one_record) const {
     AddClause(c, "r.gseq > ?");
     c.values.emplace_back(since_gseq);
   }
+  if (hide_unvalidated_ && !include_pending && !one_record) AddClause(c, "r.validation IS NULL");
   if (c.sql.empty()) c.sql = "1";
   return c;
 }

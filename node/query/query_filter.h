@@ -53,6 +53,13 @@ struct QueryFilter {
   std::vector<std::string> priorities;   // urgent | high | normal
   std::string text;                      // FTS5 query: words, "a phrase", prefix*
   int64_t since_gseq = 0;                // only records whose latest gseq is above
+  // NCPs' records their RILO has not accepted (pending, returned) count too.
+  bool include_pending = false;
+
+  // Asks the replica whether it holds records not validated yet (only a
+  // RILO and its NCPs ever do) and, unless include_pending, leaves them out
+  // of the condition from then on. Call once before Condition().
+  common::Status NoteUnvalidated(common::Database& db);
 
   // The flags as JSON (a watch list keeps them so), and back. FromJson()
   // leaves Check() to the caller.
@@ -91,6 +98,7 @@ struct QueryFilter {
     std::vector<std::string> codes;
   };
   std::vector<CountryFlag> country_flags_;
+  bool hide_unvalidated_ = false;  // NoteUnvalidated() found some to hide
 
   // One country flag plus, at most, commodities and dates.
   bool CountryOnly() const;

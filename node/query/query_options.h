@@ -24,7 +24,8 @@ enum class QueryVerb {
   kHits,
   kWatchAdd,
   kWatchList,
-  kWatchRemove
+  kWatchRemove,
+  kPending
 };
 
 struct QueryOptions {
@@ -43,6 +44,7 @@ struct QueryOptions {
   int64_t top = 0;                     // stats (per period) and routes: 0 = default
   bool all = false;                    // alerts: cancelled and expired ones too
   std::string watch_name;              // watch add / remove
+  int64_t pending_days = 7;            // pending: records older than this are flagged
   bool terminal = false;               // stdout is a terminal
   size_t width = 120;                  // terminal columns for tables
   std::vector<std::string> arguments;  // the command line, for the audit

@@ -35,7 +35,8 @@ CREATE TABLE records(
   transport_mode    INTEGER,
   quantity          REAL,
   unit              TEXT,
-  priority          TEXT
+  priority          TEXT,
+  validation        TEXT    -- an NCP's record: 'pending' or 'returned' until its RILO accepts it
 );
 -- The document of each record's latest version (JSON text), by records.gseq:
 -- appended in gseq order, read for the page of a listing, `show` and alerts.
@@ -249,6 +250,41 @@ CREATE TABLE agent_state(
 INSERT INTO agent_state(id) VALUES (1);
 )sql";
 
+// What schema 7 added: the validation of NCPs' records by their RILO. Only
+// a RILO and its NCPs ever hold unvalidated records: few, found by the
+// partial index.
+constexpr const char* kValidationSql = R"sql(
+CREATE INDEX records_unvalidated ON records(validation) WHERE validation IS NOT NULL;
+-- Decisions of RILOs on NCPs' records this node may see: its own, or its
+-- NCPs' (the accepted record itself goes into `records`).
+CREATE TABLE decisions(
+  gseq           INTEGER PRIMARY KEY,
+  uuid           TEXT    NOT NULL UNIQUE,
+  record         TEXT    NOT NULL,   -- the record decided on
+  record_version INTEGER NOT NULL,
+  decision       TEXT    NOT NULL,   -- accept | return
+  reason         TEXT,               -- of a return: what to correct
+  rilo           TEXT    NOT NULL,   -- who decided
+  at             TEXT    NOT NULL    -- when the hub journaled it
+);
+CREATE INDEX decisions_record ON decisions(record, record_version);
+)sql";
+
+// Schema 6 had no validation: records gets its column, decisions its table.
+common::Status MigrateReplicaFrom6(common::Database& db, const std::string& path) {
+  auto tx = db.Begin();
+  if (!tx.ok()) return tx.status();
+  auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  if (!version.ok()) return version.status();
+  if (version->value_or(0) != 6) return tx->Commit();
+  CEN_RETURN_IF_ERROR(db.Exec("ALTER TABLE records ADD COLUMN validation TEXT;"));
+  CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
+  CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value = '7' WHERE key = 'node_schema'"));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  spdlog::info("{}: replica schema 6 upgraded to 7 in place (validation of NCP records)", path);
+  return common::Status::Ok();
+}
+
 // Schema 4 kept every version in record_versions under a second (uuid,
 // version) index, a second copy of the text in records_fts with prefix
 // indexes, and two indexes on record_countries; its rows are keyed by a local
@@ -270,6 +306,7 @@ common::Status MigrateReplicaFrom4(common::Database& db, const std::string& path
               "DROP TABLE record_versions; DROP TABLE records; DELETE FROM hit_scans; "
               "DELETE FROM receipts; DELETE FROM alert_links; UPDATE cursor SET gseq = 0;"));
   CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
+  CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
   CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value = '" + std::to_string(NodeSchema::kVersion) +
                               "' WHERE key = 'node_schema'"));
   CEN_RETURN_IF_ERROR(tx->Commit());
@@ -312,6 +349,7 @@ common::Status NodeSchema::Create(common::Database& db, const std::string& node_
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(db.Exec(kSchema));
   CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
+  CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
   CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kHookEventsSql));
   auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
   if (!ins.ok()) return ins.status();
@@ -343,10 +381,12 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
   auto v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
   if (!v.ok() || !v->has_value())
     return common::Corruption(path + " is not a cenhub node database");
-  if (upgrade && (**v == 4 || **v == 5)) {
-    // Schema 4 is rebuilt in the current shape; schema 5 is upgraded a step.
+  if (upgrade && **v >= 4 && **v < kVersion) {
+    // Schema 4 is rebuilt in the current shape; 5 and 6 are upgraded a step
+    // at a time.
     if (**v == 4) CEN_RETURN_IF_ERROR(MigrateReplicaFrom4(*db, path));
     if (**v == 5) CEN_RETURN_IF_ERROR(MigrateReplicaFrom5(*db, path));
+    CEN_RETURN_IF_ERROR(MigrateReplicaFrom6(*db, path));
     v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
     if (!v.ok()) return v.status();
     if (v->value_or(0) != kVersion)
@@ -355,7 +395,7 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
                                 std::to_string(kVersion));
     return db;
   }
-  if (**v == 4 || **v == 5)
+  if (**v >= 4 && **v < kVersion)
     return common::Corruption(path + " has schema version " + std::to_string(**v) +
                               "; start the agent (cen-node run --data " + data_dir +
                               ") once to upgrade it to " + std::to_string(kVersion));

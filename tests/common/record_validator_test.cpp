@@ -888,6 +888,67 @@ TEST_CASE("Receipts come from nodes only, with what they answer", "[common][vali
   CHECK(errors[2].field == "hit.value");
 }
 
+TEST_CASE("Decisions come from nodes only, with the record they decide on",
+          "[common][validator][validation]") {
+  const json decision = json::parse(R"({
+    "kind": "decision", "ref": "return:0190f2c1-1234-7abc-8def-0123456789ab:2",
+    "uuid": "0190f2c1-aaaa-7abc-8def-0123456789ab", "version": 1, "scope": "nodes:NCP-FR",
+    "decision": "return", "record": "0190f2c1-1234-7abc-8def-0123456789ab",
+    "record_version": 2, "reason": "quantity in grams, not kilograms"
+  })");
+  ExpectValid(decision, "a return", json::object(), KeyPolicy::kKeepUnknown);
+  ExpectValid(decision, "an acceptance without a note",
+              {{"decision", "accept"}, {"reason", nullptr}}, KeyPolicy::kKeepUnknown);
+
+  const FailCase cases[] = {
+      {"handed in by a user",
+       {{"uuid", nullptr}, {"version", nullptr}},
+       "kind",
+       "cen-node accept, cen-node return"},
+      {"no decision", {{"decision", nullptr}}, "decision", "required"},
+      {"unknown decision", {{"decision", "maybe"}}, "decision", "accept, return"},
+      {"no record", {{"record", nullptr}}, "record", "required"},
+      {"record not a uuid", {{"record", "FR-1"}}, "record", "UUID"},
+      {"no version", {{"record_version", nullptr}}, "record_version", "required"},
+      {"version 0", {{"record_version", 0}}, "record_version", "1 or more"},
+      {"return without reason",
+       {{"reason", nullptr}},
+       "reason",
+       "required when decision is return"},
+      {"empty reason", {{"reason", ""}}, "reason", "must not be empty"},
+      {"long reason", {{"reason", Repeat("r", 1001)}}, "reason", "at most 1000"},
+      {"accepted record forged",
+       {{"accepted", {{"kind", "seizure"}}}},
+       "accepted",
+       "set by the hub"},
+  };
+  for (const FailCase& c : cases) {
+    if (std::string(c.name) == "handed in by a user") {
+      ExpectOneError(decision, c);
+    } else {
+      ExpectOneError(decision, c, KeyPolicy::kKeepUnknown);
+    }
+  }
+}
+
+TEST_CASE("What the hub writes on an NCP's record is refused from a node",
+          "[common][validator][validation]") {
+  for (const char* name : {"validation", "rilo", "validated_by", "validated_at"}) {
+    for (const KeyPolicy policy : {KeyPolicy::kRefuseUnknown, KeyPolicy::kKeepUnknown}) {
+      json record = MinimalSeizure();
+      if (policy == KeyPolicy::kKeepUnknown) {
+        record["uuid"] = "0190f2c1-aaaa-7abc-8def-0123456789ab";
+        record["version"] = 1;
+      }
+      record[name] = "accepted";
+      const std::vector<FieldError> errors = Validate(record, policy);
+      INFO(name << " -> " << Describe(errors));
+      REQUIRE(errors.size() == 1);
+      CHECK(errors[0] == FieldError{name, "set by the hub; leave it out"});
+    }
+  }
+}
+
 TEST_CASE("Timestamps read as Unix milliseconds", "[common][validator]") {
   CHECK(RecordValidator::TimestampMillis("1970-01-01T00:00:01.250Z") == 1250);
   CHECK(RecordValidator::TimestampMillis("2026-01-02T08:00:00+01:00") ==

@@ -51,6 +51,12 @@ void MakeSchema4(const TempDir& tmp) {
       "INSERT INTO watches VALUES ('w', '{}', '2026-01-01T00:00:00Z', 'ana');"));
 }
 
+// Takes out of a node.db of this schema what schema 7 added.
+constexpr const char* kBackToSchema6 =
+    "DROP INDEX records_unvalidated; DROP TABLE decisions; "
+    "ALTER TABLE records DROP COLUMN validation; "
+    "UPDATE meta SET value = '6' WHERE key = 'node_schema' AND value = '7';";
+
 }  // namespace
 
 TEST_CASE("A schema 4 node.db is upgraded by the agent: replica emptied, the rest kept",
@@ -110,8 +116,9 @@ TEST_CASE("A schema 5 node.db is upgraded in place: record_dates written, nothin
           "[node][schema]") {
   TempDir tmp;
   {
-    // A schema-6 replica with two records, one still waiting for its batch,
-    // turned back into what schema 5 was: the two indexes, no record_dates.
+    // A replica of this schema with two records, one still waiting for its
+    // batch, turned back into what schema 5 was: the two indexes, no
+    // record_dates (and nothing of schema 7).
     auto db = cen::test::CreateNodeDb(tmp);
     cen::node::Replica replica(&db);
     RequireOk(replica.Load());
@@ -127,6 +134,7 @@ TEST_CASE("A schema 5 node.db is upgraded in place: record_dates written, nothin
         db.Exec("DROP TABLE record_dates; UPDATE meta SET value = '5' WHERE key = 'node_schema';"
                 "CREATE INDEX records_commodity_date ON records(commodity, event_date);"
                 "CREATE INDEX records_date ON records(event_date);"));
+    RequireOk(db.Exec(kBackToSchema6));
   }
   auto refused = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
   REQUIRE_FALSE(refused.ok());
@@ -153,6 +161,39 @@ TEST_CASE("A schema 5 node.db is upgraded in place: record_dates written, nothin
   auto tobacco = db->QueryInt("SELECT count(*) FROM record_dates WHERE commodity = 'tobacco'");
   REQUIRE(tobacco.ok());
   CHECK(**tobacco == 1);
+}
+
+TEST_CASE("A schema 6 node.db is upgraded in place: records keep, validation added",
+          "[node][schema][validation]") {
+  TempDir tmp;
+  {
+    auto db = cen::test::CreateNodeDb(tmp);
+    cen::node::Replica replica(&db);
+    RequireOk(replica.Load());
+    RequireOk(replica.SetEpoch("E1"));
+    RequireOk(replica.Apply(
+        Packed({cen::test::AsStored(
+            cen::test::WireSeizure("R1", "0190a0b0-0000-7000-8000-000000000001"), 1)}),
+        1));
+    RequireOk(db.Exec(kBackToSchema6));
+  }
+  auto refused = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("schema version 6"));
+
+  auto db = NodeSchema::OpenForAgent(tmp.path());
+  REQUIRE(db.ok());
+  auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  REQUIRE(version.ok());
+  CHECK(**version == NodeSchema::kVersion);
+  CHECK(CountRows(*db, "records") == 1);
+  CHECK(CountRows(*db, "decisions") == 0);
+  auto unvalidated = db->QueryInt("SELECT count(*) FROM records WHERE validation IS NOT NULL");
+  REQUIRE(unvalidated.ok());
+  CHECK(**unvalidated == 0);
+  cen::node::Replica replica(&*db);
+  RequireOk(replica.Load());
+  CHECK(replica.cursor() == 1);
 }
 
 TEST_CASE("The replica's full-text columns are the field table's searched fields",

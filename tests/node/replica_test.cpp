@@ -464,3 +464,126 @@ TEST_CASE("Replica::ApplyUntil stops at its deadline and moves the cursor that f
   CHECK(again.cursor() == 25);
   CHECK(Count(db, "records") == 10);
 }
+
+namespace {
+
+// An NCP's record as the hub sends it while it waits for its RILO.
+json PendingSeizure(const std::string& uuid, int64_t version, int64_t gseq, double quantity) {
+  json r = Stored(uuid, version, gseq, quantity);
+  r["origin"] = "NCP-FR";
+  r["validation"] = "pending";
+  r["rilo"] = "RILO-WE";
+  return r;
+}
+
+// The RILO's decision on it, as journaled at `gseq`; an acceptance carries
+// `record` accepted.
+json DecisionOn(const json& record, const std::string& decision, int64_t gseq) {
+  json d = {{"kind", "decision"},
+            {"uuid", Uuid7::Generate()},
+            {"version", 1},
+            {"ref", decision + ":" + record["uuid"].get<std::string>()},
+            {"scope", "nodes:NCP-FR"},
+            {"handling", "H0"},
+            {"decision", decision},
+            {"record", record["uuid"]},
+            {"record_version", record["version"]},
+            {"origin", "RILO-WE"},
+            {"gseq", gseq},
+            {"received_at", "2026-11-29T10:00:00.000Z"}};
+  if (decision == "return") d["reason"] = "quantity in grams";
+  if (decision == "accept") {
+    json accepted = record;
+    accepted["validation"] = "accepted";
+    accepted["validated_by"] = "RILO-WE";
+    accepted["validated_at"] = "2026-11-29T10:00:00.000Z";
+    accepted["gseq"] = gseq;
+    d["accepted"] = accepted;
+  }
+  return d;
+}
+
+std::string Validation(Database& db, const std::string& uuid) {
+  auto stmt = db.Prepare("SELECT IFNULL(validation, 'validated') FROM records WHERE uuid = ?");
+  REQUIRE(stmt.ok());
+  stmt->Bind(1, uuid);
+  auto row = stmt->Step();
+  REQUIRE(row.ok());
+  return *row ? stmt->ColumnText(0) : "absent";
+}
+
+}  // namespace
+
+TEST_CASE("Replica keeps an NCP's record pending, returned, then accepted in its place",
+          "[node][replica][validation]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "RILO-WE");
+  Replica replica = Loaded(db);
+  const std::string uuid = Uuid7::Generate();
+  const json v1 = PendingSeizure(uuid, 1, 1, 3000);
+  RequireOk(replica.Apply(Packed({v1}), 1));
+  CHECK(Validation(db, uuid) == "pending");
+
+  const json returned = DecisionOn(v1, "return", 2);
+  RequireOk(replica.Apply(Packed({returned, returned}), 2));  // applied once
+  CHECK(Validation(db, uuid) == "returned");
+  CHECK(Count(db, "decisions") == 1);
+
+  const json v2 = PendingSeizure(uuid, 2, 3, 3);
+  RequireOk(replica.Apply(Packed({v2}), 3));
+  CHECK(Validation(db, uuid) == "pending");
+
+  const json accepted = DecisionOn(v2, "accept", 4);
+  RequireOk(replica.Apply(Packed({accepted}), 4));
+  CHECK(Validation(db, uuid) == "validated");
+  CHECK(Count(db, "records") == 1);
+  auto gseq = db.QueryInt("SELECT gseq FROM records WHERE uuid = '" + uuid + "'");
+  REQUIRE(gseq.ok());
+  CHECK(gseq->value_or(0) == 4);  // held under the acceptance's gseq
+  auto doc = db.QueryInt(
+      "SELECT count(*) FROM documents WHERE json_extract(doc, "
+      "'$.validated_by') = 'RILO-WE' AND gseq = 4");
+  REQUIRE(doc.ok());
+  CHECK(doc->value_or(0) == 1);
+  // The pending copy of version 2 is not kept beside the accepted one.
+  auto history = db.QueryInt("SELECT count(*) FROM version_history WHERE uuid = '" + uuid +
+                             "' AND version = 2");
+  REQUIRE(history.ok());
+  CHECK(history->value_or(0) == 0);
+  // Its full text is indexed under the new gseq only.
+  auto stmt = db.Prepare("SELECT rowid FROM records_fts WHERE records_fts MATCH ?");
+  REQUIRE(stmt.ok());
+  stmt->Bind(1, v2["description"].get<std::string>().substr(0, 7));
+  std::vector<int64_t> rowids;
+  while (*stmt->Step()) rowids.push_back(stmt->ColumnInt(0));
+  CHECK(rowids == std::vector<int64_t>{4});
+
+  // Applied again (a fetch overlapping the feed): nothing changes.
+  RequireOk(replica.Apply(Packed({accepted}), 4));
+  CHECK(Count(db, "records") == 1);
+  CHECK(Validation(db, uuid) == "validated");
+}
+
+TEST_CASE("Replica applies an acceptance it never saw pending, and never an older one over a newer",
+          "[node][replica][validation]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "RILO-AP");
+  Replica replica = Loaded(db);
+  const std::string uuid = Uuid7::Generate();
+  // The office in the record's scope sees only the acceptances.
+  const json v1 = PendingSeizure(uuid, 1, 1, 5);
+  const json v2 = PendingSeizure(uuid, 2, 3, 6);
+  RequireOk(replica.Apply(Packed({DecisionOn(v1, "accept", 2)}), 2));
+  CHECK(Validation(db, uuid) == "validated");
+  RequireOk(replica.Apply(Packed({DecisionOn(v2, "accept", 4)}), 4));
+  auto version = db.QueryInt("SELECT version FROM records WHERE uuid = '" + uuid + "'");
+  REQUIRE(version.ok());
+  CHECK(version->value_or(0) == 2);
+  // An acceptance of version 1 arriving late (the priority lane) changes nothing.
+  Replica early(&db);
+  RequireOk(early.Load());
+  auto applied = early.ApplyEarly(Packed({DecisionOn(v1, "accept", 5)}));
+  REQUIRE(applied.ok());
+  version = db.QueryInt("SELECT version FROM records WHERE uuid = '" + uuid + "'");
+  CHECK(version->value_or(0) == 2);
+}
