@@ -334,16 +334,30 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                                               pending->ColumnText(3)};
   }
 
+  // What waits for each RILO: its NCPs' pending records.
+  auto rilos =
+      db->Prepare("SELECT rilo, count(*) FROM validations WHERE state = 'pending' GROUP BY rilo");
+  if (!rilos.ok()) return rilos.status();
+  std::map<std::string, int64_t> to_decide;
+  while (true) {
+    auto row = rilos->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    to_decide[rilos->ColumnText(0)] = rilos->ColumnInt(1);
+  }
+
   nlohmann::json nodes = nlohmann::json::array();
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
     const Waiting w = waiting_by_ncp[stmt->ColumnText(0)];
+    const int64_t deciding = to_decide[stmt->ColumnText(0)];
     nodes.push_back({{"id", stmt->ColumnText(0)},
                      {"role", stmt->ColumnText(6)},
                      {"rilo", stmt->ColumnText(7)},
                      {"pending", w.count},
+                     {"to_decide", deciding},
                      {"pending_old", w.old},
                      {"oldest_pending", w.oldest},
                      {"region", stmt->ColumnText(1)},
@@ -413,7 +427,9 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     old_total += old_pending;
     const std::string first = n["oldest_pending"].get<std::string>();
     if (!first.empty() && (oldest.empty() || first < oldest)) oldest = first;
-    std::string pending_cell = ncp ? std::to_string(n["pending"].get<int64_t>()) : "";
+    // An NCP's records waiting; for a RILO, those waiting for its decision.
+    const int64_t held_back = n[ncp ? "pending" : "to_decide"].get<int64_t>();
+    std::string pending_cell = ncp || held_back > 0 ? std::to_string(held_back) : "";
     if (old_pending > 0) pending_cell += " (" + std::to_string(old_pending) + " old)";
     // An NCP under its RILO, indented: the id stays whole for grep.
     table.AddRow({ncp ? "  " + n["id"].get<std::string>() : n["id"].get<std::string>(),

@@ -150,6 +150,11 @@ common::Status HubSchema::Check(common::Database& db) {
   auto v = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
   if (!v.ok() || !v->has_value())
     return common::Corruption(db.path() + " is not a cenhub hub database");
+  if (**v == 4)
+    return common::Corruption(db.path() +
+                              " has schema version 4; start the hub (cen-hub run) once to upgrade "
+                              "it to " +
+                              std::to_string(HubSchema::kVersion) + " in place");
   if (**v != HubSchema::kVersion)
     return common::Corruption(
         db.path() + " has schema version " + std::to_string(**v) + ", this cen-hub reads version " +

@@ -228,7 +228,7 @@ common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const Query
                            {N_("ORIGIN"), 16},
                            {N_("AGE"), 6, Align::kRight},
                            {N_("STATE"), 14},
-                           {N_("SUMMARY"), 40},
+                           {N_("SUMMARY"), 28},
                            {N_("CHECKS"), 0}});
   int64_t old = 0;
   for (const Entry& e : *queue) {

@@ -2,7 +2,8 @@
 // invisible elsewhere, until the RILO accepts them; a returned record comes
 // back to the NCP with its reason, is amended and accepted; a decision from
 // anyone but the NCP's RILO is refused and audited; bulk accept with a dry
-// run; a SIGKILL of the hub around a decision loses nothing.
+// run; a SIGKILL of the hub around a decision loses nothing; an office
+// offline during an acceptance catches up.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
@@ -74,13 +75,16 @@ std::set<std::string> Refs(const std::vector<json>& entries) {
 void WaitCaughtUp(Cluster& cluster) {
   cluster.WaitUntil(
       [&](std::string& observed) {
+        // The outboxes first, then the head: a record acknowledged since is
+        // in the head, and every replica must hold it.
+        std::vector<json> status;
+        for (const auto& id : cluster.node_ids()) status.push_back(cluster.Status(id));
         const int64_t head = cluster.HubQuery("SELECT max(gseq) FROM journal");
         observed = "head " + std::to_string(head) + "; ";
         bool all = true;
-        for (const auto& id : cluster.node_ids()) {
-          const json s = cluster.Status(id);
-          observed += id + ": " + std::to_string(s.value("replica_gseq", 0)) + ", outbox " +
-                      std::to_string(s.value("outbox", 0)) + "; ";
+        for (const json& s : status) {
+          observed += s.value("id", "?") + ": " + std::to_string(s.value("replica_gseq", 0)) +
+                      ", outbox " + std::to_string(s.value("outbox", 0)) + "; ";
           all = all && s.value("replica_gseq", 0) >= head && s.value("outbox", 0) == 0;
         }
         return all;
@@ -238,13 +242,16 @@ TEST_CASE("An NCP's records wait at its RILO until accepted, then reach their sc
     }
   }
 
-  // A SIGKILL of the hub around the last decision loses nothing.
+  // A SIGKILL of the hub around the last decision loses nothing, and an
+  // office offline meanwhile catches up on the acceptance.
+  cluster.StopNode("RILO-AP");
   const RunResult bulk =
       cluster.RunNode({"accept", "--data", rilo, "--all-pending", "--origin", "NCP-FR"});
   INFO(bulk.out << bulk.err);
   REQUIRE(bulk.exit_code == 0);
   cluster.KillHub();
   cluster.StartHub();
+  cluster.StartNode("RILO-AP");
   WaitCaughtUp(cluster);
 
   for (const std::string id : {"RILO-WE", "NCP-FR", "RILO-AP"}) {

@@ -332,3 +332,93 @@ TEST_CASE("HubSchema refuses a hub.db of another schema version, saying what to 
   CHECK_THAT(db.status().message(),
              Catch::Contains("schema version 1") && Catch::Contains("cen-hub init"));
 }
+
+TEST_CASE("cen-hub allow --role and set-role make an NCP; status shows the tree",
+          "[hub][commands][validation]") {
+  TempDir tmp;
+  std::ostringstream out;
+  RequireOk(HubCommands::Init(Init(tmp), out));
+  RequireOk(HubCommands::Allow(Allow(tmp, "RILO-WE", NewPublicKey(), "EU"), out));
+  RequireOk(HubCommands::Allow(Allow(tmp, "A-RILO", NewPublicKey(), "AF"), out));
+  AllowOptions ncp = Allow(tmp, "NCP-FR", NewPublicKey(), "EU");
+  ncp.role = "ncp";
+  ncp.rilo = "RILO-WE";
+  std::ostringstream said;
+  RequireOk(HubCommands::Allow(ncp, said));
+  CHECK_THAT(said.str(), Catch::Contains("NCP-FR is an NCP") && Catch::Contains("RILO-WE"));
+
+  // Refused, naming the flag, and nothing changes.
+  AllowOptions no_rilo = Allow(tmp, "NCP-ES", NewPublicKey(), "EU");
+  no_rilo.role = "ncp";
+  CHECK(HubCommands::Allow(no_rilo, out).code() == StatusCode::kUsage);
+  AllowOptions bad_role = no_rilo;
+  bad_role.role = "boss";
+  CHECK_THAT(HubCommands::Allow(bad_role, out).message(), Catch::Contains("--role"));
+  cen::hub::RoleOptions under_ncp{tmp.File("hub"), "A-RILO", "ncp", "NCP-FR"};
+  const Status refused = HubCommands::SetRole(under_ncp, out);
+  CHECK(refused.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(refused.message(), Catch::Contains("is an NCP, not a RILO"));
+  cen::hub::RoleOptions rilo_with_ncps{tmp.File("hub"), "RILO-WE", "ncp", "A-RILO"};
+  CHECK_THAT(HubCommands::SetRole(rilo_with_ncps, out).message(),
+             Catch::Contains("is the RILO of NCP-FR"));
+
+  // Re-keying keeps the role; set-role changes it, audited.
+  RequireOk(HubCommands::Allow(Allow(tmp, "NCP-FR", NewPublicKey(), "EU"), out));
+  std::ostringstream tree;
+  RequireOk(HubCommands::Status({tmp.File("hub"), false}, tree));
+  const std::string text = tree.str();
+  INFO(text);
+  // NCP-FR right under its RILO, indented; A-RILO before them (by id).
+  const size_t a = text.find("\nA-RILO "), we = text.find("\nRILO-WE "),
+               fr = text.find("\n  NCP-FR ");
+  CHECK(a != std::string::npos);
+  CHECK(we != std::string::npos);
+  CHECK(fr != std::string::npos);
+  CHECK((a < we && we < fr));
+  std::ostringstream json_out;
+  RequireOk(HubCommands::Status({tmp.File("hub"), true}, json_out));
+  const auto status = nlohmann::json::parse(json_out.str());
+  for (const auto& n : status["nodes"]) {
+    if (n["id"] == "NCP-FR") CHECK((n["role"] == "ncp" && n["rilo"] == "RILO-WE"));
+    if (n["id"] == "RILO-WE") CHECK((n["role"] == "rilo" && n["rilo"] == ""));
+  }
+  cen::hub::RoleOptions back{tmp.File("hub"), "NCP-FR", "rilo", ""};
+  RequireOk(HubCommands::SetRole(back, out));
+  auto db = HubSchema::OpenReadOnly(tmp.File("hub"));
+  REQUIRE(db.ok());
+  auto audited = db->QueryInt(
+      "SELECT count(*) FROM audit WHERE event = 'admin' AND node = 'NCP-FR' AND detail LIKE "
+      "'role %'");
+  REQUIRE(audited.ok());
+  CHECK(**audited == 2);
+}
+
+TEST_CASE("A hub.db of schema 4 is upgraded in place: every node a RILO", "[hub][config]") {
+  TempDir tmp;
+  const InitOptions init = Init(tmp);
+  std::ostringstream out;
+  RequireOk(HubCommands::Init(init, out));
+  RequireOk(HubCommands::Allow(Allow(tmp, "RILO-WE", NewPublicKey(), "EU"), out));
+  {
+    // Back to what schema 4 was.
+    auto db = Database::Open(HubSchema::DbPath(init.data_dir), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    RequireOk(
+        db->Exec("DROP TABLE validations; ALTER TABLE nodes DROP COLUMN role; "
+                 "ALTER TABLE nodes DROP COLUMN rilo; UPDATE meta SET value = '4' WHERE key = "
+                 "'hub_schema'"));
+  }
+  auto read_only = HubSchema::OpenReadOnly(init.data_dir);
+  REQUIRE_FALSE(read_only.ok());  // reading never changes the file
+  CHECK_THAT(read_only.status().message(),
+             Catch::Contains("schema version 4") && Catch::Contains("cen-hub run"));
+  auto db = HubSchema::Open(init.data_dir);
+  REQUIRE(db.ok());
+  auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
+  REQUIRE(version.ok());
+  CHECK(**version == HubSchema::kVersion);
+  auto roles = db->QueryInt("SELECT count(*) FROM nodes WHERE role = 'rilo' AND rilo IS NULL");
+  REQUIRE(roles.ok());
+  CHECK(**roles == 1);
+  CHECK(db->QueryInt("SELECT count(*) FROM validations").ok());
+}

@@ -689,3 +689,89 @@ TEST_CASE("cen-query shows nothing when it cannot write its audit entry", "[node
   CHECK(again.status.ok());
   CHECK(Lines(again.out).size() == 10);  // H2/H3 withheld from json, as always
 }
+
+namespace {
+
+// The fixture, 40 validated tobacco seizures of 1 to 40 GRM (enough to know
+// what is usual), and two NCP seizures waiting for RILO-WE: P1 of 5000 GRM
+// (far above), P2 routed CO > NL > CO, destination NL.
+void FillWithPending(const TempDir& tmp) {
+  FillFixtureReplica(tmp);
+  auto db = cen::test::ReopenNodeDb(tmp);
+  cen::node::Replica replica(&db);
+  RequireOk(replica.Load());
+  std::vector<json> more;
+  int64_t gseq = replica.cursor();
+  for (int i = 1; i <= 40; ++i) {
+    json r = cen::test::FixtureSeizure(100 + i, "2024-01-01", "TH", "tobacco", "", {}, "", "240220",
+                                       3, i, "GRM", "H0", "RILO-AP", "cigarettes");
+    r["gseq"] = ++gseq;
+    more.push_back(r);
+  }
+  for (int n : {201, 202}) {
+    json r = cen::test::FixtureSeizure(n, "2024-02-01", "FR", "tobacco", "CO", {}, "NL", "240220",
+                                       3, n == 201 ? 5000 : 2, "GRM", "H0", "NCP-FR",
+                                       "cigarettes in a truck");
+    if (n == 202) {
+      r["transit"] = {"NL"};
+      r["destination"] = "CO";
+    }
+    r["validation"] = "pending";
+    r["rilo"] = "RILO-WE";
+    r["gseq"] = ++gseq;
+    more.push_back(r);
+  }
+  RequireOk(replica.Apply(Packed(more), gseq));
+}
+
+}  // namespace
+
+TEST_CASE("Queries leave NCP records out until accepted; pending lists them with checks",
+          "[node][query][validation]") {
+  TempDir tmp;
+  FillWithPending(tmp);
+  QueryOptions o = Options(tmp);
+  CHECK(CountOf(o) == 12 + 40);
+  QueryOptions with = o;
+  with.filter.include_pending = true;
+  CHECK(CountOf(with) == 12 + 42);
+  // The country-only path (record_countries) hides them too.
+  QueryOptions origin = o;
+  origin.filter.origins = {"NCP-FR"};
+  CHECK(CountOf(origin) == 0);
+  QueryOptions fr = o;
+  fr.filter.reporting_countries = {"FR"};
+  const int64_t validated_fr = CountOf(fr);
+  fr.filter.include_pending = true;
+  CHECK(CountOf(fr) == validated_fr + 2);
+  // Stats count validated records only.
+  QueryOptions stats = o;
+  stats.by = {"origin"};
+  const Run grouped = Query(QueryVerb::kStats, stats);
+  REQUIRE(grouped.status.ok());
+  CHECK(grouped.out.find("NCP-FR") == std::string::npos);
+  stats.filter.include_pending = true;
+  CHECK(Query(QueryVerb::kStats, stats).out.find("NCP-FR") != std::string::npos);
+
+  const Run pending = Query(QueryVerb::kPending, o);
+  REQUIRE(pending.status.ok());
+  const std::vector<json> queue = JsonLines(pending.out);
+  REQUIRE(queue.size() == 2);
+  CHECK(queue[0]["ref"] == "S201");
+  CHECK(queue[0]["state"] == "pending");
+  CHECK(queue[0]["rilo"] == "RILO-WE");
+  REQUIRE(queue[0]["warnings"].size() == 1);
+  CHECK(queue[0]["warnings"][0] ==
+        "quantity 5,000 GRM is far above what this replica holds for tobacco (99% up to 40)");
+  REQUIRE(queue[1]["warnings"].size() == 1);
+  CHECK(queue[1]["warnings"][0] == "the route passes through CO twice");
+  // The filters apply to the queue too.
+  QueryOptions only = o;
+  only.filter.destinations = {"NL"};
+  CHECK(JsonLines(Query(QueryVerb::kPending, only).out).size() == 1);
+  // Old ones are flagged.
+  QueryOptions table = Options(tmp, "table");
+  table.pending_days = 0;
+  const Run flagged = Query(QueryVerb::kPending, table);
+  CHECK(flagged.out.find("2 record(s) pending for more than 0 day(s)") != std::string::npos);
+}
