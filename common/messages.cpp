@@ -1,5 +1,6 @@
 #include "common/messages.h"
 
+#include <fmt/args.h>
 #include <libintl.h>
 #include <unistd.h>
 
@@ -174,6 +175,20 @@ std::string Messages::Country(std::string_view alpha2) {
   const std::string english(*name);
   if (Current() == "en") return english;
   return dgettext(kCountries, english.c_str());
+}
+
+std::string Messages::FormatList(const char* msgid, const std::vector<std::string>& args) {
+  fmt::dynamic_format_arg_store<fmt::format_context> store;
+  for (const std::string& a : args) store.push_back(a);
+  try {
+    return fmt::vformat(Tr(msgid), store);
+  } catch (const fmt::format_error&) {
+  }
+  try {
+    return fmt::vformat(msgid, store);
+  } catch (const fmt::format_error&) {
+    return msgid;  // a broken message id: shown as it is
+  }
 }
 
 }  // namespace cen::common

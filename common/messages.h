@@ -29,6 +29,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -72,6 +73,8 @@ class Messages {
       return msgid;  // a broken message id: shown as it is
     }
   }
+  // Format() with the values known at run time only, as text.
+  static std::string FormatList(const char* msgid, const std::vector<std::string>& args);
   // `msgid` translated, then spaces up to `width` display columns (one at
   // least): the label of a "label   value" line that stays aligned.
   static std::string Label(const char* msgid, size_t width);

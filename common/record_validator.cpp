@@ -13,6 +13,7 @@
 #include "common/check_digits.h"
 #include "common/clock.h"
 #include "common/code_lists.h"
+#include "common/messages.h"
 #include "common/msgpack_map.h"
 #include "common/record_fields.h"
 #include "common/utf8.h"
@@ -379,14 +380,21 @@ class Checker {
     if (kind) CheckUnknownKeys(*kind);
     // What the hub writes on an NCP's record: a node never sets it.
     for (const std::string_view name : RecordFields::Names(FieldGroup::kValidation)) {
-      if (Find(name) != nullptr) Fail(std::string(name), "set by the hub; leave it out");
+      if (Find(name) != nullptr) Fail(std::string(name), N_("set by the hub; leave it out"));
     }
     return std::move(errors_);
   }
 
  private:
-  void Fail(std::string field, std::string reason) {
-    errors_.push_back({std::move(field), std::move(reason)});
+  // `msgid` (a message of the catalogue, its "{}" filled by `args`) is the
+  // reason: in English in the error, and in the reader's language through
+  // FieldError::Localized().
+  template <typename... Args>
+  void Fail(std::string field, const char* msgid, const Args&... args) {
+    errors_.push_back({std::move(field),
+                       fmt::format(fmt::runtime(msgid), args...),
+                       msgid,
+                       {fmt::format("{}", args)...}});
   }
 
   // The top-level value of `name`, or nullptr when the record has none.
@@ -399,14 +407,14 @@ class Checker {
 
   const V* Required(std::string_view name) {
     const V* value = Find(name);
-    if (value == nullptr) Fail(std::string(name), "required");
+    if (value == nullptr) Fail(std::string(name), N_("required"));
     return value;
   }
 
   // `name` must be present when `partner` is ("both or neither").
   void Pair(std::string_view name, std::string_view partner) {
     if (Find(name) == nullptr && Find(partner) != nullptr) {
-      Fail(std::string(name), "required when " + std::string(partner) + " is given");
+      Fail(std::string(name), N_("required when {} is given"), partner);
     }
   }
 
@@ -414,17 +422,16 @@ class Checker {
 
   bool Text(const std::string& field, const V& value, size_t min, size_t max) {
     if (!IsString(value)) {
-      Fail(field, "must be a string");
+      Fail(field, N_("must be a string"));
       return false;
     }
     const std::optional<size_t> length = Utf8::CountCodePoints(Str(value));
     if (!length) {
-      Fail(field, "must be valid UTF-8");
+      Fail(field, N_("must be valid UTF-8"));
     } else if (*length < min) {
-      Fail(field, "must not be empty");
+      Fail(field, N_("must not be empty"));
     } else if (*length > max) {
-      Fail(field, "must be at most " + std::to_string(max) + " characters (has " +
-                      std::to_string(*length) + ")");
+      Fail(field, N_("must be at most {} characters (has {})"), max, *length);
     } else {
       return true;
     }
@@ -433,7 +440,7 @@ class Checker {
 
   bool OneOf(const std::string& field, const V& value, std::span<const std::string_view> allowed) {
     if (IsString(value) && Contains(allowed, Str(value))) return true;
-    Fail(field, "must be one of " + Join(allowed));
+    Fail(field, N_("must be one of {}"), Join(allowed));
     return false;
   }
 
@@ -446,16 +453,16 @@ class Checker {
         if (IsLower(c)) c = static_cast<char>(c - 'a' + 'A');
       }
       if (CodeLists::IsCountry(upper)) {
-        Fail(field, "must be upper case: " + upper);
+        Fail(field, N_("must be upper case: {}"), upper);
         return;
       }
     }
-    Fail(field, "must be an ISO 3166-1 alpha-2 country code, like FR");
+    Fail(field, N_("must be an ISO 3166-1 alpha-2 country code, like FR"));
   }
 
   void Uuid(const std::string& field, const V& value) {
     if (IsString(value) && Uuid7::IsCanonical(Str(value))) return;
-    Fail(field, "must be a UUID in canonical lower-case form (8-4-4-4-12 hex digits)");
+    Fail(field, N_("must be a UUID in canonical lower-case form (8-4-4-4-12 hex digits)"));
   }
 
   void Container(const std::string& field, const V& value) {
@@ -466,11 +473,11 @@ class Checker {
                             std::all_of(text.begin(), text.begin() + 4, IsUpper) &&
                             std::all_of(text.begin() + 4, text.end(), IsDigit);
       if (shape_ok) {
-        Fail(field, "wrong ISO 6346 check digit or category (U, J or Z) in " + std::string(text));
+        Fail(field, N_("wrong ISO 6346 check digit or category (U, J or Z) in {}"), text);
         return;
       }
     }
-    Fail(field, "must be an ISO 6346 container number, like CSQU3054383");
+    Fail(field, N_("must be an ISO 6346 container number, like CSQU3054383"));
   }
 
   // A valid IMO number's seven digits when the value must be rewritten to
@@ -486,31 +493,32 @@ class Checker {
       if (IsText(value, *digits)) return std::nullopt;
       return digits;
     }
-    Fail(field, "must be an IMO ship number with a valid check digit, like 9074729 or IMO 9074729");
+    Fail(field,
+         N_("must be an IMO ship number with a valid check digit, like 9074729 or IMO 9074729"));
     return std::nullopt;
   }
 
   void HsCode(const std::string& field, const V& value) {
     if (!IsString(value)) {
-      Fail(field, "must be a string of 6 to 10 digits");
+      Fail(field, N_("must be a string of 6 to 10 digits"));
       return;
     }
     const std::string_view code = Str(value);
     if (code.size() < 6 || code.size() > 10 || !AllDigits(code)) {
-      Fail(field, "must be a string of 6 to 10 digits");
+      Fail(field, N_("must be a string of 6 to 10 digits"));
     } else if (!CodeLists::IsHsSubheading(std::string_view(code).substr(0, 6))) {
-      Fail(field, std::string(code.substr(0, 6)) + " is not a Harmonized System subheading");
+      Fail(field, N_("{} is not a Harmonized System subheading"), code.substr(0, 6));
     }
   }
 
   void IntegerIn(const std::string& field, const V& value, int64_t min, int64_t max,
-                 const std::string& reason) {
+                 const char* reason) {
     const std::optional<int64_t> number = AsInteger(value);
     if (!number || *number < min || *number > max) Fail(field, reason);
   }
 
   void NumberIn(const std::string& field, const V& value, double min, double max,
-                const std::string& reason) {
+                const char* reason) {
     const std::optional<double> number = AsNumber(value);
     if (!number || *number < min || *number > max) Fail(field, reason);
   }
@@ -519,7 +527,7 @@ class Checker {
   template <typename Check>
   void Each(const std::string& field, const V& value, Check check) {
     if (!IsArray(value)) {
-      Fail(field, "must be an array");
+      Fail(field, N_("must be an array"));
       return;
     }
     for (size_t i = 0; i < Size(value); ++i) check(Indexed(field, i), At(value, i));
@@ -535,17 +543,17 @@ class Checker {
     if (IsText(*kind, "receipt")) {
       if (policy_ == KeyPolicy::kKeepUnknown) return Kind::kReceipt;
       Fail("kind",
-           "receipts are written by the node itself (cen-node ack); hand in seizure or alert");
+           N_("receipts are written by the node itself (cen-node ack); hand in seizure or alert"));
       return std::nullopt;
     }
     if (IsText(*kind, "decision")) {
       if (policy_ == KeyPolicy::kKeepUnknown) return Kind::kDecision;
       Fail("kind",
-           "decisions are made at the RILO's node (cen-node accept, cen-node return); hand in "
-           "seizure or alert");
+           N_("decisions are made at the RILO's node (cen-node accept, cen-node return); hand in "
+              "seizure or alert"));
       return std::nullopt;
     }
-    Fail("kind", "must be seizure or alert");
+    Fail("kind", N_("must be seizure or alert"));
     return std::nullopt;
   }
 
@@ -553,7 +561,7 @@ class Checker {
     if (const V* ref = Required("ref"); ref != nullptr && Text("ref", *ref, 1, kMaxRef)) {
       const std::string_view text = Str(*ref);
       if (std::any_of(text.begin(), text.end(), IsControl)) {
-        Fail("ref", "must not contain control characters");
+        Fail("ref", N_("must not contain control characters"));
       }
     }
 
@@ -561,22 +569,21 @@ class Checker {
       if (const V* uuid = Required("uuid")) Uuid("uuid", *uuid);
       if (const V* version = Required("version")) {
         IntegerIn("version", *version, 1, std::numeric_limits<int64_t>::max(),
-                  "must be an integer, 1 or more");
+                  N_("must be an integer, 1 or more"));
       }
       // origin, gseq and received_at: the hub overwrites them.
     } else {
       if (const V* uuid = Find("uuid")) Uuid("uuid", *uuid);
-      if (Find("version") != nullptr) Fail("version", "assigned by the node; leave it out");
+      if (Find("version") != nullptr) Fail("version", N_("assigned by the node; leave it out"));
       for (const std::string_view name : {"origin", "gseq", "received_at"}) {
-        if (Find(name) != nullptr) Fail(std::string(name), "set by the hub; leave it out");
+        if (Find(name) != nullptr) Fail(std::string(name), N_("set by the hub; leave it out"));
       }
     }
 
     if (const V* scope = Find("scope")) {
       if (!IsString(*scope) || !IsScope(Str(*scope))) {
-        Fail("scope",
-             "must be global, region:CODE or group:NAME (1-32 of A-Z a-z 0-9 _ -), or "
-             "nodes:ID[,ID...] (1-64 of A-Z a-z 0-9 _ . -)");
+        Fail("scope", N_("must be global, region:CODE or group:NAME (1-32 of A-Z a-z 0-9 _ -), or "
+                         "nodes:ID[,ID...] (1-64 of A-Z a-z 0-9 _ . -)"));
       }
     } else {
       Set("scope", "global");
@@ -591,7 +598,7 @@ class Checker {
     const V* note = Find("handling_note");
     if (note != nullptr) Text("handling_note", *note, 0, kMaxHandlingNote);
     if (h3 && (note == nullptr || IsText(*note, ""))) {
-      Fail("handling_note", "required, not empty, when handling is H3");
+      Fail("handling_note", N_("required, not empty, when handling is H3"));
     }
 
     if (const V* source_eval = Find("source_eval")) {
@@ -601,14 +608,14 @@ class Checker {
     }
 
     if (const V* info_eval = Find("info_eval")) {
-      IntegerIn("info_eval", *info_eval, 1, 4, "must be an integer from 1 to 4");
+      IntegerIn("info_eval", *info_eval, 1, 4, N_("must be an integer from 1 to 4"));
     } else {
       Set("info_eval", int64_t{4});
     }
 
     if (const V* lang = Find("lang")) {
       if (!IsString(*lang) || !CodeLists::IsLanguage(Str(*lang))) {
-        Fail("lang", "must be an ISO 639-1 language code in lower case, like en");
+        Fail("lang", N_("must be an ISO 639-1 language code in lower case, like en"));
       }
     } else {
       Set("lang", "en");
@@ -619,11 +626,11 @@ class Checker {
     if (const V* date = Required("seizure_date")) {
       const std::optional<int64_t> day = IsString(*date) ? ParseDate(Str(*date)) : std::nullopt;
       if (!day) {
-        Fail("seizure_date", "must be a calendar date written YYYY-MM-DD, like 2026-11-28");
+        Fail("seizure_date", N_("must be a calendar date written YYYY-MM-DD, like 2026-11-28"));
       } else if (*day < kFirstDay) {
-        Fail("seizure_date", "must not be before 1900-01-01");
+        Fail("seizure_date", N_("must not be before 1900-01-01"));
       } else if (*day > latest_day_) {
-        Fail("seizure_date", "must not be after tomorrow (today is " + today_ + " UTC)");
+        Fail("seizure_date", N_("must not be after tomorrow (today is {} UTC)"), today_);
       }
     }
     if (const V* country = Required("reporting_country")) {
@@ -637,11 +644,11 @@ class Checker {
     }
     if (const V* quantity = Required("quantity")) {
       const std::optional<double> number = AsNumber(*quantity);
-      if (!number || *number <= 0) Fail("quantity", "must be a number greater than 0");
+      if (!number || *number <= 0) Fail("quantity", N_("must be a number greater than 0"));
     }
     if (const V* unit = Required("unit")) {
       if (!IsString(*unit) || !CodeLists::IsUnit(Str(*unit))) {
-        Fail("unit", "must be one of " + Join(CodeLists::Units()) + " (UN/ECE Rec 20)");
+        Fail("unit", N_("must be one of {} (UN/ECE Rec 20)"), Join(CodeLists::Units()));
       }
     }
 
@@ -649,11 +656,11 @@ class Checker {
     if (const V* location = Find("location")) Text("location", *location, 0, kMaxLocation);
     if (const V* locode = Find("locode")) CheckLocode(*locode);
     if (const V* lat = Find("lat")) {
-      NumberIn("lat", *lat, -90, 90, "must be a number from -90 to 90");
+      NumberIn("lat", *lat, -90, 90, N_("must be a number from -90 to 90"));
     }
     Pair("lat", "lon");
     if (const V* lon = Find("lon")) {
-      NumberIn("lon", *lon, -180, 180, "must be a number from -180 to 180");
+      NumberIn("lon", *lon, -180, 180, N_("must be a number from -180 to 180"));
     }
     Pair("lon", "lat");
     if (const V* type = Find("location_type")) {
@@ -670,7 +677,7 @@ class Checker {
     }
     if (const V* mode = Find("transport_mode")) {
       IntegerIn("transport_mode", *mode, 0, 9,
-                "must be an integer from 0 to 9 (UN/ECE Rec 19 mode of transport)");
+                N_("must be an integer from 0 to 9 (UN/ECE Rec 19 mode of transport)"));
     }
     if (const V* conveyance = Find("conveyance")) {
       Text("conveyance", *conveyance, 0, kMaxConveyance);
@@ -690,12 +697,12 @@ class Checker {
     }
     if (const V* value = Find("value")) {
       const std::optional<double> number = AsNumber(*value);
-      if (!number || *number < 0) Fail("value", "must be a number, 0 or more");
+      if (!number || *number < 0) Fail("value", N_("must be a number, 0 or more"));
     }
     Pair("value", "currency");
     if (const V* currency = Find("currency")) {
       if (!IsString(*currency) || !CodeLists::IsCurrency(Str(*currency))) {
-        Fail("currency", "must be an ISO 4217 currency code, like EUR");
+        Fail("currency", N_("must be an ISO 4217 currency code, like EUR"));
       }
     }
     Pair("currency", "value");
@@ -712,18 +719,18 @@ class Checker {
       const auto is_place_char = [](char c) { return IsUpper(c) || (c >= '2' && c <= '9'); };
       if (code.size() == 5 && std::all_of(code.begin() + 2, code.end(), is_place_char)) {
         if (CodeLists::IsCountry(std::string_view(code).substr(0, 2))) return;
-        Fail("locode", std::string(code.substr(0, 2)) + " is not an ISO 3166-1 country");
+        Fail("locode", N_("{} is not an ISO 3166-1 country"), code.substr(0, 2));
         return;
       }
     }
-    Fail("locode", "must be a UN/LOCODE: country code and 3 of A-Z 2-9, like NLRTM");
+    Fail("locode", N_("must be a UN/LOCODE: country code and 3 of A-Z 2-9, like NLRTM"));
   }
 
   // Offenders are non-nominal: nationality, gender and age, nothing that names
   // or identifies a person, whatever the key policy.
   void CheckOffender(const std::string& field, const V& offender) {
     if (!IsObject(offender)) {
-      Fail(field, "must be an object with nationality, gender and/or age");
+      Fail(field, N_("must be an object with nationality, gender and/or age"));
       return;
     }
     if (const V* it = Member(offender, "nationality"); it != nullptr) {
@@ -733,7 +740,7 @@ class Checker {
       OneOf(field + ".gender", *it, kGenders);
     }
     if (const V* it = Member(offender, "age"); it != nullptr) {
-      IntegerIn(field + ".age", *it, 0, 120, "must be an integer from 0 to 120");
+      IntegerIn(field + ".age", *it, 0, 120, N_("must be an integer from 0 to 120"));
     }
     if (const V* it = Member(offender, "nominal");
         it != nullptr && policy_ == KeyPolicy::kRefuseUnknown) {
@@ -743,8 +750,8 @@ class Checker {
       if (key == "nominal" && policy_ == KeyPolicy::kRefuseUnknown) return;
       if (!Contains(kOffenderFields, key)) {
         Fail(field + "." + Utf8::Printable(key),
-             "not allowed: shared records carry no names or other personal details "
-             "(non-nominal data only: nationality, gender, age)");
+             N_("not allowed: shared records carry no names or other personal details "
+                "(non-nominal data only: nationality, gender, age)"));
       }
     });
   }
@@ -754,7 +761,7 @@ class Checker {
   // sent (node/store/nominal_details.h). Never accepted on the wire.
   void CheckNominal(const std::string& field, const V& nominal) {
     if (!IsObject(nominal)) {
-      Fail(field, "must be an object with name, document_number and/or birth_date");
+      Fail(field, N_("must be an object with name, document_number and/or birth_date"));
       return;
     }
     ForEachMember(nominal, [&](std::string_view key, const V& value) {
@@ -764,10 +771,10 @@ class Checker {
         Text(field + ".document_number", value, 1, kMaxDocumentNumber);
       } else if (key == "birth_date") {
         if (!IsString(value) || !ParseDate(Str(value)))
-          Fail(field + ".birth_date", "must be a calendar date written YYYY-MM-DD");
+          Fail(field + ".birth_date", N_("must be a calendar date written YYYY-MM-DD"));
       } else {
         Fail(field + "." + Utf8::Printable(key),
-             "unknown; nominal details are name, document_number and birth_date");
+             N_("unknown; nominal details are name, document_number and birth_date"));
       }
     });
   }
@@ -789,18 +796,18 @@ class Checker {
     }
     if (const V* references = Find("references")) {
       if (!IsArray(*references) || Size(*references) == 0) {
-        Fail("references", "must be a non-empty array of record uuids");
+        Fail("references", N_("must be a non-empty array of record uuids"));
       } else {
         Each("references", *references,
              [this](const std::string& field, const V& v) { Uuid(field, v); });
       }
     } else if (msg_type != "alert") {
-      Fail("references", "required when msg_type is " + msg_type);
+      Fail("references", N_("required when msg_type is {}"), msg_type);
     }
 
     const std::optional<Instant> issued = Timestamp("issued_at");
     const std::optional<Instant> expires = Timestamp("expires_at");
-    if (issued && expires && *expires <= *issued) Fail("expires_at", "must be after issued_at");
+    if (issued && expires && *expires <= *issued) Fail("expires_at", N_("must be after issued_at"));
 
     if (const V* commodity = Find("commodity")) {
       OneOf("commodity", *commodity, CodeLists::Commodities());
@@ -819,33 +826,33 @@ class Checker {
     if (const V* by = Find("by")) Text("by", *by, 1, kMaxReceiptBy);
     if (const V* note = Find("note")) Text("note", *note, 0, kMaxReceiptNote);
     const V* details = Find("hit");
-    if (hit && details == nullptr) Fail("hit", "required when action is hit");
-    if (!hit && details != nullptr) Fail("hit", "only with action hit");
+    if (hit && details == nullptr) Fail("hit", N_("required when action is hit"));
+    if (!hit && details != nullptr) Fail("hit", N_("only with action hit"));
     if (!hit || details == nullptr) return;
     if (!IsObject(*details)) {
-      Fail("hit", "must be an object with record, indicator and value");
+      Fail("hit", N_("must be an object with record, indicator and value"));
       return;
     }
     const V* record = Member(*details, "record");
     if (record == nullptr) {
-      Fail("hit.record", "required");
+      Fail("hit.record", N_("required"));
     } else {
       Uuid("hit.record", *record);
     }
     const V* indicator = Member(*details, "indicator");
     if (indicator == nullptr) {
-      Fail("hit.indicator", "required");
+      Fail("hit.indicator", N_("required"));
     } else {
       OneOf("hit.indicator", *indicator, RecordFields::Names(FieldGroup::kIndicator));
     }
     const V* value = Member(*details, "value");
     if (value == nullptr) {
-      Fail("hit.value", "required");
+      Fail("hit.value", N_("required"));
     } else {
       Text("hit.value", *value, 1, kMaxHitValue);
     }
     ForEachMember(*details, [&](std::string_view key, const V&) {
-      if (!Contains(kHitFields, key)) Fail("hit." + Utf8::Printable(key), "unknown field");
+      if (!Contains(kHitFields, key)) Fail("hit." + Utf8::Printable(key), N_("unknown field"));
     });
   }
 
@@ -858,15 +865,15 @@ class Checker {
     if (const V* record = Required("record")) Uuid("record", *record);
     if (const V* version = Required("record_version")) {
       IntegerIn("record_version", *version, 1, std::numeric_limits<int64_t>::max(),
-                "must be an integer, 1 or more");
+                N_("must be an integer, 1 or more"));
     }
     const V* reason = Find("reason");
     if (reason != nullptr) {
       Text("reason", *reason, giving_back ? 1 : 0, kMaxReason);
     } else if (giving_back) {
-      Fail("reason", "required when decision is return: tell the NCP what to correct");
+      Fail("reason", N_("required when decision is return: tell the NCP what to correct"));
     }
-    if (Find("accepted") != nullptr) Fail("accepted", "set by the hub; leave it out");
+    if (Find("accepted") != nullptr) Fail("accepted", N_("set by the hub; leave it out"));
   }
 
   // The instant of an optional timestamp field, nullopt when absent or wrong.
@@ -877,14 +884,14 @@ class Checker {
     if (IsString(*value)) instant = ParseRfc3339(Str(*value));
     if (!instant) {
       Fail(std::string(name),
-           "must be an RFC 3339 timestamp with a time zone, like 2026-11-28T10:00:00Z");
+           N_("must be an RFC 3339 timestamp with a time zone, like 2026-11-28T10:00:00Z"));
     }
     return instant;
   }
 
   void CheckIndicators(const V& indicators) {
     if (!IsObject(indicators)) {
-      Fail("indicators", "must be an object");
+      Fail("indicators", N_("must be an object"));
       return;
     }
     if (const V* it = Member(indicators, "containers"); it != nullptr) {
@@ -893,7 +900,7 @@ class Checker {
     }
     if (const V* it = Member(indicators, "vessel_imo"); it != nullptr) {
       if (!IsArray(*it)) {
-        Fail("indicators.vessel_imo", "must be an array");
+        Fail("indicators.vessel_imo", N_("must be an array"));
       } else {
         for (size_t i = 0; i < Size(*it); ++i) {
           if (auto digits = Imo(Indexed("indicators.vessel_imo", i), At(*it, i)))
@@ -908,7 +915,7 @@ class Checker {
     if (const V* it = Member(indicators, "routes"); it != nullptr) {
       Each("indicators.routes", *it, [this](const std::string& field, const V& route) {
         if (!IsArray(route) || Size(route) < 2) {
-          Fail(field, "must be an array of at least 2 ISO 3166-1 alpha-2 countries");
+          Fail(field, N_("must be an array of at least 2 ISO 3166-1 alpha-2 countries"));
           return;
         }
         Each(field, route, [this](const std::string& f, const V& v) { CountryCode(f, v); });
@@ -921,7 +928,7 @@ class Checker {
     if (policy_ == KeyPolicy::kRefuseUnknown) {
       ForEachMember(indicators, [&](std::string_view key, const V&) {
         if (!Contains(RecordFields::Names(FieldGroup::kIndicator), key)) {
-          Fail("indicators." + Utf8::Printable(key), "unknown field");
+          Fail("indicators." + Utf8::Printable(key), N_("unknown field"));
         }
       });
     }
@@ -943,17 +950,17 @@ class Checker {
       // JSON: text JSON cannot carry is refused here, naming the key.
       ForEachMember(record_, [&](std::string_view key, const V& value) {
         if (Contains(envelope, key) || Contains(own, key) || Contains(hub_set, key)) return;
-        if (!AllTextIsUtf8(value)) Fail(Utf8::Printable(key), "must be valid UTF-8");
+        if (!AllTextIsUtf8(value)) Fail(Utf8::Printable(key), N_("must be valid UTF-8"));
       });
       return;
     }
     ForEachMember(record_, [&](std::string_view key, const V&) {
       if (Contains(envelope, key) || Contains(own, key) || Contains(hub_set, key)) return;
       if (Contains(other, key)) {
-        Fail(std::string(key),
-             kind == Kind::kSeizure ? "unknown field for a seizure" : "unknown field for an alert");
+        Fail(std::string(key), kind == Kind::kSeizure ? N_("unknown field for a seizure")
+                                                      : N_("unknown field for an alert"));
       } else {
-        Fail(Utf8::Printable(key), "unknown field");
+        Fail(Utf8::Printable(key), N_("unknown field"));
       }
     });
   }
@@ -1007,6 +1014,10 @@ std::optional<int64_t> RecordValidator::TimestampMillis(std::string_view text) {
   const std::optional<Instant> instant = ParseRfc3339(text);
   if (!instant) return std::nullopt;
   return instant->seconds * 1000 + instant->nanos / 1'000'000;
+}
+
+std::string FieldError::Localized() const {
+  return msgid != nullptr ? Messages::FormatList(msgid, args) : reason;
 }
 
 }  // namespace cen::common

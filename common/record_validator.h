@@ -25,8 +25,14 @@ namespace cen::common {
 
 struct FieldError {
   std::string field;   // canonical name, with a path for nested values: "offenders[1].age"
-  std::string reason;  // for a person: "must be one of KGM, GRM, ..." or "required"
-  bool operator==(const FieldError&) const = default;
+  std::string reason;  // in English (ACKs, the audit trail, files): "must be one of KGM, ..."
+  // The reason as a message of the catalogue and the values of its "{}".
+  const char* msgid = nullptr;
+  std::vector<std::string> args = {};
+
+  bool operator==(const FieldError& o) const { return field == o.field && reason == o.reason; }
+  // The reason in the reader's language (Messages), for what a person reads.
+  std::string Localized() const;
 };
 
 enum class KeyPolicy {

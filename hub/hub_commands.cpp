@@ -26,6 +26,9 @@
 #include "hub/operator_cancels.h"
 
 namespace cen::hub {
+
+using common::Messages;
+
 namespace {
 
 // --role and --rilo as given on the command line.
@@ -52,8 +55,10 @@ common::Status ChangeRole(common::Database& db, NodeRegistry& registry, const st
 
 std::string RoleLine(const NodeInfo& n) {
   if (n.role == NodeRole::kNcp)
-    return "node " + n.id + " is an NCP: its records wait for the decision of RILO " + n.rilo;
-  return "node " + n.id + " is a RILO: its records reach their scope once journaled";
+    return common::Messages::Format(
+        "node {} is an NCP: its records wait for the decision of RILO {}", n.id, n.rilo);
+  return common::Messages::Format("node {} is a RILO: its records reach their scope once journaled",
+                                  n.id);
 }
 
 }  // namespace
@@ -120,11 +125,15 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
           o.region + "'" + (was_revoked ? ", revocation lifted" : "")));
   if (role.has_value()) CEN_RETURN_IF_ERROR(ChangeRole(*db, registry, o.node_id, *role, o.rilo));
   CEN_RETURN_IF_ERROR(tx->Commit());
-  out << "allowed node " << o.node_id << (o.region.empty() ? "" : " in region " + o.region) << "\n";
+  out << (o.region.empty() ? Messages::Format("allowed node {}", o.node_id)
+                           : Messages::Format("allowed node {} in region {}", o.node_id, o.region))
+      << "\n";
   if (const NodeInfo* n = registry.Find(o.node_id); n != nullptr) out << RoleLine(*n) << "\n";
   if (rekeyed)
-    out << "replaced its key: the old key is refused from now on, also on open connections\n";
-  if (was_revoked) out << "lifted its revocation\n";
+    out << Messages::Tr(
+               "replaced its key: the old key is refused from now on, also on open connections")
+        << "\n";
+  if (was_revoked) out << Messages::Tr("lifted its revocation") << "\n";
   return common::Status::Ok();
 }
 
@@ -142,8 +151,11 @@ common::Status HubCommands::SetRole(const RoleOptions& o, std::ostream& out) {
   CEN_RETURN_IF_ERROR(tx->Commit());
   out << RoleLine(*registry.Find(o.node_id)) << "\n";
   if (*role == NodeRole::kNcp)
-    out << "its records from now on wait for " << o.rilo
-        << "'s decision; those journaled before keep the validation they had\n";
+    out << Messages::Format(
+               "its records from now on wait for {}'s decision; those journaled before keep the "
+               "validation they had",
+               o.rilo)
+        << "\n";
   return common::Status::Ok();
 }
 
@@ -158,10 +170,15 @@ common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
   CEN_RETURN_IF_ERROR(registry.Revoke(o.node_id));
   CEN_RETURN_IF_ERROR(AuditTrail::Record(*db, AuditTrail::kAdmin, o.node_id, "revoke"));
   CEN_RETURN_IF_ERROR(tx->Commit());
-  out << "revoked node " << o.node_id
-      << ": a running hub refuses its key, its open connections and its feed within a second\n"
-      << "to admit it again (with a new key): cen-hub allow --data " << o.data_dir << " --node "
-      << o.node_id << " --key NEW_KEY\n";
+  out << Messages::Format(
+             "revoked node {}: a running hub refuses its key, its open connections and its feed "
+             "within a second",
+             o.node_id)
+      << "\n"
+      << Messages::Format(
+             "to admit it again (with a new key): cen-hub allow --data {} --node {} --key NEW_KEY",
+             o.data_dir, o.node_id)
+      << "\n";
   return common::Status::Ok();
 }
 
@@ -203,7 +220,7 @@ common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
   }
   CEN_RETURN_IF_ERROR(AuditTrail::Record(*db, AuditTrail::kAdmin, o.node_id, detail));
   CEN_RETURN_IF_ERROR(tx->Commit());
-  out << detail << (o.node_id.empty() ? "" : " " + o.node_id) << ": done\n";
+  out << Messages::Format("{}: done", detail + (o.node_id.empty() ? "" : " " + o.node_id)) << "\n";
   return common::Status::Ok();
 }
 
@@ -214,9 +231,10 @@ common::Status HubCommands::Verify(const std::string& data_dir, std::ostream& ou
   if (!report.ok()) return report.status();
   auto line = [&](const char* table, int64_t rows, const std::string& head,
                   const std::string& broken) {
-    out << table << ": " << rows << " rows, "
-        << (broken.empty() ? "chain intact, head " + (head.empty() ? "(empty)" : head)
-                           : "BROKEN at " + broken)
+    const std::string shown = head.empty() ? Messages::Tr("(empty)") : head;
+    out << (broken.empty()
+                ? Messages::Format("{}: {} rows, chain intact, head {}", table, rows, shown)
+                : Messages::Format("{}: {} rows, BROKEN at {}", table, rows, broken))
         << "\n";
   };
   line("journal", report->journal_rows, report->journal_head, report->journal_break);
@@ -238,11 +256,15 @@ common::Status HubCommands::RotateKey(const std::string& data_dir, std::ostream&
                                          "rotate-key, new hub key " + keys->public_key()));
   CEN_RETURN_IF_ERROR(tx->Commit());
   out << keys->public_key() << "\n"
-      << "new hub key pair written; the old one is kept as curve.sec.old and curve.pub.old.\n"
-      << "1. restart the hub (cen-hub run) so that it uses the new key;\n"
-      << "2. on every node, set hub_key = \"" << keys->public_key()
-      << "\" in node.toml and restart cen-node run.\n"
-      << "Until a node has done so, it cannot connect (its outbox waits).\n";
+      << Messages::Tr(
+             "new hub key pair written; the old one is kept as curve.sec.old and curve.pub.old.")
+      << "\n"
+      << Messages::Tr("1. restart the hub (cen-hub run) so that it uses the new key;") << "\n"
+      << Messages::Format(
+             "2. on every node, set hub_key = \"{}\" in node.toml and restart cen-node run.",
+             keys->public_key())
+      << "\n"
+      << Messages::Tr("Until a node has done so, it cannot connect (its outbox waits).") << "\n";
   return common::Status::Ok();
 }
 
@@ -250,17 +272,26 @@ common::Status HubCommands::Backup(const std::string& data_dir, const std::strin
                                    std::ostream& out, std::ostream& progress) {
   auto copy = HubBackup::Backup(data_dir, to, progress);
   if (!copy.ok()) return copy.status();
-  out << "backup written to " << to << " (taken " << copy->taken_at << ")\n"
-      << "  journal: " << copy->journal_rows << " records, head gseq " << copy->head
-      << ", chain head " << (copy->journal_head.empty() ? "(empty)" : copy->journal_head) << "\n"
-      << "  audit:   " << copy->audit_rows << " entries, chain head "
-      << (copy->audit_head.empty() ? "(empty)" : copy->audit_head) << "\n"
-      << "  epoch " << copy->epoch << "; both hash chains checked\n"
-      << "to restore it, with the hub stopped: cen-hub restore --data " << data_dir << " --from "
-      << to << "\n";
+  const auto head_or_empty = [](const std::string& head) {
+    return head.empty() ? std::string(Messages::Tr("(empty)")) : head;
+  };
+  out << Messages::Format("backup written to {} (taken {})", to, copy->taken_at) << "\n"
+      << Messages::Format("  journal: {} records, head gseq {}, chain head {}", copy->journal_rows,
+                          copy->head, head_or_empty(copy->journal_head))
+      << "\n"
+      << Messages::Format("  audit:   {} entries, chain head {}", copy->audit_rows,
+                          head_or_empty(copy->audit_head))
+      << "\n"
+      << Messages::Format("  epoch {}; both hash chains checked", copy->epoch) << "\n"
+      << Messages::Format(
+             "to restore it, with the hub stopped: cen-hub restore --data {} --from {}", data_dir,
+             to)
+      << "\n";
   if (!copy->audit_problem.empty())
-    progress << "warning: the backup is good, but its audit entry could not be written: "
-             << copy->audit_problem << "\n";
+    progress << Messages::Format(
+                    "warning: the backup is good, but its audit entry could not be written: {}",
+                    copy->audit_problem)
+             << "\n";
   return common::Status::Ok();
 }
 
@@ -269,24 +300,38 @@ common::Status HubCommands::Restore(const std::string& data_dir, const std::stri
   std::string kept_as;
   auto restored = HubBackup::Restore(data_dir, from, &kept_as);
   if (!restored.ok()) return restored.status();
-  out << "restored " << HubSchema::DbPath(data_dir) << " from " << from << " (taken "
-      << (restored->taken_at.empty() ? "at an unknown time" : restored->taken_at) << "): head gseq "
-      << restored->head << ", " << restored->journal_rows << " records, both hash chains intact\n"
-      << "new epoch " << restored->epoch
-      << ": at its next connection every node rebuilds its replica from this journal and offers "
-         "its own records again, so those the backup lacks are journaled anew\n";
-  if (!kept_as.empty()) out << "the hub.db it replaced is kept as " << kept_as << "\n";
+  out << Messages::Format(
+             "restored {} from {} (taken {}): head gseq {}, {} records, both hash "
+             "chains intact",
+             HubSchema::DbPath(data_dir), from,
+             restored->taken_at.empty() ? Messages::Tr("at an unknown time") : restored->taken_at,
+             restored->head, restored->journal_rows)
+      << "\n"
+      << Messages::Format(
+             "new epoch {}: at its next connection every node rebuilds its replica from this "
+             "journal and offers its own records again, so those the backup lacks are journaled "
+             "anew",
+             restored->epoch)
+      << "\n";
+  if (!kept_as.empty())
+    out << Messages::Format("the hub.db it replaced is kept as {}", kept_as) << "\n";
   if (restored->cancels_carried) {
-    out << *restored->cancels_carried
-        << " alert cancel(s) made with cen-hub cancel-alert after the backup are queued again "
-           "from it\n";
+    out << Messages::Format(
+               "{} alert cancel(s) made with cen-hub cancel-alert after the backup are queued "
+               "again from it",
+               *restored->cancels_carried)
+        << "\n";
   } else {
-    out << "no readable hub.db was replaced: alert cancels made with cen-hub cancel-alert after "
-           "the backup must be made again\n";
+    out << Messages::Tr(
+               "no readable hub.db was replaced: alert cancels made with cen-hub cancel-alert "
+               "after the backup must be made again")
+        << "\n";
   }
-  out << "nodes, keys and groups are as they were at the backup: allow again any node admitted "
-         "since, revoke again any node revoked since\n"
-      << "then start the hub: cen-hub run --data " << data_dir << "\n";
+  out << Messages::Tr(
+             "nodes, keys and groups are as they were at the backup: allow again any node "
+             "admitted since, revoke again any node revoked since")
+      << "\n"
+      << Messages::Format("then start the hub: cen-hub run --data {}", data_dir) << "\n";
   return common::Status::Ok();
 }
 
@@ -400,7 +445,6 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
         << "\n";
     return common::Status::Ok();
   }
-  using common::Messages;
   out << Messages::Format("hub epoch {}, head gseq {}", epoch_text, h) << "\n";
   if (!store_problem.empty()) {
     out << Messages::Format(

@@ -35,6 +35,8 @@
 
 namespace cen::node {
 
+using common::Messages;
+
 using nlohmann::json;
 
 common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
@@ -72,11 +74,15 @@ common::Status NodeCommands::RotateKey(const std::string& data_dir, std::ostream
   auto keys = common::CurveKeys::Rotate(data_dir);
   if (!keys.ok()) return keys.status();
   out << keys->public_key() << "\n"
-      << "new key pair written; the old one is kept as curve.sec.old and curve.pub.old.\n"
-      << "The hub operator runs:\n  cen-hub allow --data HUB_DIR --node " << config->node_id
-      << " --key " << keys->public_key()
+      << Messages::Tr(
+             "new key pair written; the old one is kept as curve.sec.old and curve.pub.old.")
+      << "\n"
+      << Messages::Tr("The hub operator runs:") << "\n  cen-hub allow --data HUB_DIR --node "
+      << config->node_id << " --key " << keys->public_key()
       << (config->region.empty() ? "" : " --region " + config->region) << "\n"
-      << "then restart cen-node run; the outbox waits until the hub knows the new key.\n";
+      << Messages::Tr(
+             "then restart cen-node run; the outbox waits until the hub knows the new key.")
+      << "\n";
   return common::Status::Ok();
 }
 
@@ -153,7 +159,8 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   while (reader.Next(rec, issues)) {
     if (issues.empty()) {
       for (const auto& e : validator.Validate(rec)) {
-        issues.push_back({reader.line(), 0, e.field.empty() ? "(record)" : e.field, e.reason});
+        issues.push_back(
+            {reader.line(), 0, e.field.empty() ? "(record)" : e.field, e.reason, e.Localized()});
       }
     }
     for (const auto& issue : issues) {
@@ -219,8 +226,9 @@ common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
       outbox.Enqueue({AlertTracker::Receipt(alert->uuid, alert->origin, o.action, extra)});
   if (!queued.ok()) return queued.status();
   AgentDoorbell::Ring(o.data_dir);
-  out << "receipt queued for " << alert->origin << ": " << o.action << " alert " << alert->uuid
-      << " (" << alert->Text("title") << ")\n";
+  out << Messages::Format("receipt queued for {}: {} alert {} ({})", alert->origin, o.action,
+                          alert->uuid, alert->Text("title"))
+      << "\n";
   return common::Status::Ok();
 }
 
@@ -279,12 +287,16 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
 
   if (o.dry_run || chosen.empty()) {
     for (const auto* e : chosen) {
-      out << "would " << verb << " " << e->uuid << " version " << e->version << " of " << e->origin
-          << " (" << e->kind << ", " << e->received_at << ")"
-          << (e->warnings.empty() ? "" : "  checks: " + e->warnings.front()) << "\n";
+      out << Messages::Format(o.accept ? N_("would accept {} version {} of {} ({}, {})")
+                                       : N_("would return {} version {} of {} ({}, {})"),
+                              e->uuid, e->version, e->origin, e->kind, e->received_at);
+      if (!e->warnings.empty()) out << "  " << Messages::Format("checks: {}", e->warnings.front());
+      out << "\n";
     }
-    out << chosen.size() << " record(s) would be " << (o.accept ? "accepted" : "returned")
-        << "; nothing was queued\n";
+    out << Messages::Format(o.accept ? N_("{} record(s) would be accepted; nothing was queued")
+                                     : N_("{} record(s) would be returned; nothing was queued"),
+                            chosen.size())
+        << "\n";
     return common::Status::Ok();
   }
   std::vector<json> decisions;
@@ -305,10 +317,17 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
   auto queued = outbox.Enqueue(std::move(decisions), labels);
   if (!queued.ok()) return queued.status();
   AgentDoorbell::Ring(o.data_dir);
-  for (const auto* e : chosen) out << verb << " " << e->uuid << " version " << e->version << "\n";
-  out << chosen.size() << " decision(s) queued for the hub: "
-      << (o.accept ? "each record reaches its scope once the hub journals the decision"
-                   : "each NCP sees the reason and amends its record")
+  for (const auto* e : chosen) {
+    out << Messages::Format(o.accept ? N_("accept {} version {}") : N_("return {} version {}"),
+                            e->uuid, e->version)
+        << "\n";
+  }
+  out << Messages::Format(o.accept
+                              ? N_("{} decision(s) queued for the hub: each record reaches its "
+                                   "scope once the hub journals the decision")
+                              : N_("{} decision(s) queued for the hub: each NCP sees the reason "
+                                   "and amends its record"),
+                          chosen.size())
       << "\n";
   return common::Status::Ok();
 }
@@ -368,7 +387,6 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
     out << status.dump() << "\n";
     return common::Status::Ok();
   }
-  using common::Messages;
   constexpr size_t kLabel = 12;
   out << Messages::Label("node", kLabel) << config->node_id << "\n"
       << Messages::Label("hub", kLabel) << config->hub_endpoint << " ("

@@ -23,13 +23,15 @@ struct DropIssue {
   int64_t line = 0;
   size_t column = 0;  // 1-based CSV column; 0 when none applies
   std::string field;  // canonical field name, or "(row)", "(header)", "(line)"
-  std::string reason;
+  std::string reason;     // in English: --json, FILE.rejects.csv
+  std::string localized = {};  // the reason in the reader's language; "": as `reason`
 
-  // "FILE:LINE[:COLUMN]: field: reason", the form every drop message takes.
+  // "FILE:LINE[:COLUMN]: field: reason", the form every drop message takes,
+  // for a person.
   std::string Text(std::string_view file) const {
     std::string text = std::string(file) + ":" + std::to_string(line);
     if (column > 0) text += ":" + std::to_string(column);
-    return text + ": " + field + ": " + reason;
+    return text + ": " + field + ": " + (localized.empty() ? reason : localized);
   }
 };
 

@@ -3,6 +3,8 @@
 #include <exception>
 #include <utility>
 
+#include "common/messages.h"
+
 namespace cen::node {
 
 ValidatedRows::ValidatedRows(DropRecordReader& reader, const common::RecordValidator& validator,
@@ -25,11 +27,14 @@ void ValidatedRows::Validate(nlohmann::json& record, ValidatedRow& row) const {
   if (!row.issues.empty()) return;  // the reader could not make a record of it
   for (auto& e : validator_.Validate(record)) {
     std::string reason = std::move(e.reason);
+    std::string localized = e.Localized();
     const size_t column = reader_.ColumnOf(e.field);
     if (reason == "required" && column == 0 && reader_.has_columns()) {
       reason += " (the file has no " + e.field + " column)";
+      localized = common::Messages::Format("required (the file has no {} column)", e.field);
     }
-    row.issues.push_back({row.line, column, e.field.empty() ? "(record)" : e.field, reason});
+    row.issues.push_back(
+        {row.line, column, e.field.empty() ? "(record)" : e.field, reason, localized});
   }
 }
 

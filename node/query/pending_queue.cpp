@@ -241,7 +241,7 @@ common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const Query
     std::string notes;
     if (!e.reason.empty()) notes = Messages::Format("returned: {}", e.reason);
     for (const std::string& w : e.warnings) notes += (notes.empty() ? "" : "; ") + w;
-    std::string state = Messages::Tr(e.state == "returned" ? "returned" : "pending");
+    std::string state = Messages::Tr(e.state == "returned" ? N_("returned") : N_("pending"));
     if (e.queued == "accept") state = Messages::Tr("accept queued");
     if (e.queued == "return") state = Messages::Tr("return queued");
     table.AddRow({e.uuid, e.origin, age_cell, state, RecordFormat::Summary(e.record), notes});
