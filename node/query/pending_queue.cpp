@@ -81,11 +81,11 @@ common::Result<std::vector<std::string>> Checks(const json& record, QuantityRang
     if (!range.ok()) return range.status();
     if (*range && q > (*range)->high * kFarOutside) {
       warnings.push_back(Messages::Format(
-          "quantity {} {} is far above what this replica holds for {} (99% up to {})",
+          "quantity {} {} is far above what this replica holds for {} (up to {} for 99%)",
           RecordFormat::Number(q), unit, commodity, RecordFormat::Number((*range)->high)));
     } else if (*range && q > 0 && q * kFarOutside < (*range)->low) {
       warnings.push_back(Messages::Format(
-          "quantity {} {} is far below what this replica holds for {} (99% from {})",
+          "quantity {} {} is far below what this replica holds for {} (from {} for 99%)",
           RecordFormat::Number(q), unit, commodity, RecordFormat::Number((*range)->low)));
     }
   }

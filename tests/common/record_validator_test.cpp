@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/messages.h"
 
 using cen::common::FieldError;
 using cen::common::KeyPolicy;
@@ -954,4 +955,23 @@ TEST_CASE("Timestamps read as Unix milliseconds", "[common][validator]") {
   CHECK(RecordValidator::TimestampMillis("2026-01-02T08:00:00+01:00") ==
         RecordValidator::TimestampMillis("2026-01-02T07:00:00Z"));
   CHECK_FALSE(RecordValidator::TimestampMillis("2026-01-02").has_value());
+}
+
+TEST_CASE("A refused field reads in the reader's language and stays English on the wire",
+          "[common][validator][messages]") {
+  json record = MinimalSeizure();
+  record["description"] = Repeat("d", 4001);
+  record.erase("seizure_date");
+  const std::vector<FieldError> errors = Validate(record);
+  REQUIRE(errors.size() == 2);
+  REQUIRE(cen::common::Messages::Use("ru").ok());
+  const std::string required = errors[0].Localized();
+  const std::string too_long = errors[1].Localized();
+  REQUIRE(cen::common::Messages::Use("en").ok());
+  CHECK(errors[0].reason == "required");
+  CHECK(errors[1].reason == "must be at most 4000 characters (has 4001)");
+  CHECK(required != "required");
+  CHECK(too_long != errors[1].reason);
+  CHECK_THAT(too_long, Catch::Contains("4000") && Catch::Contains("4001"));
+  CHECK(errors[1].Localized() == errors[1].reason);  // English again
 }

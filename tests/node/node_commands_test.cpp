@@ -144,6 +144,20 @@ TEST_CASE("cen-node submit queues valid records and prints their uuids", "[node]
   }
 }
 
+TEST_CASE("cen-node submit explains a refused field in the reader's language",
+          "[node][submit][messages]") {
+  TestNode node;
+  REQUIRE(cen::common::Messages::Use("fr").ok());
+  const Status s = node.Submit(SeizureLine("R1", {{"quantity", -1}}));
+  REQUIRE(cen::common::Messages::Use("en").ok());
+  CHECK(s.code() == StatusCode::kInvalidInput);
+  // The place and the field as always; the reason in French, not in English.
+  CHECK_THAT(node.err(), Catch::Contains("<stdin>:1: quantity: "));
+  CHECK_THAT(node.err(), !Catch::Contains("must be a number greater than 0"));
+  CHECK_THAT(node.err(), Catch::Contains("0"));
+  CHECK(node.OutboxSize() == 0);
+}
+
 TEST_CASE("cen-node submit refuses an invalid line and queues nothing", "[node][submit]") {
   TestNode node;
 

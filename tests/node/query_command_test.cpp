@@ -762,7 +762,7 @@ TEST_CASE("Queries leave NCP records out until accepted; pending lists them with
   CHECK(queue[0]["rilo"] == "RILO-WE");
   REQUIRE(queue[0]["warnings"].size() == 1);
   CHECK(queue[0]["warnings"][0] ==
-        "quantity 5,000 GRM is far above what this replica holds for tobacco (99% up to 40)");
+        "quantity 5,000 GRM is far above what this replica holds for tobacco (up to 40 for 99%)");
   REQUIRE(queue[1]["warnings"].size() == 1);
   CHECK(queue[1]["warnings"][0] == "the route passes through CO twice");
   // The filters apply to the queue too.
