@@ -131,6 +131,7 @@ inline constexpr FieldSpec kTable[] = {
     {"record", kDecision},
     {"record_version", kDecision},
     {"reason", kDecision, kNone, 1000},
+    {"decided_at", kDecision},  // when the RILO decided (a decision made again is a new version)
     {"accepted", kDecision},  // the accepted record, embedded by the hub
 
     {"validation", kValidation},  // pending, accepted

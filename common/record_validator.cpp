@@ -868,12 +868,16 @@ class Checker {
                 N_("must be an integer, 1 or more"));
     }
     const V* reason = Find("reason");
-    if (reason != nullptr) {
+    if (reason != nullptr && decision != nullptr && IsText(*decision, "accept")) {
+      // An acceptance reaches the record's whole scope: no note rides on it.
+      Fail("reason", N_("only with decision return"));
+    } else if (reason != nullptr) {
       Text("reason", *reason, giving_back ? 1 : 0, kMaxReason);
     } else if (giving_back) {
       Fail("reason", N_("required when decision is return: tell the NCP what to correct"));
     }
     if (Find("accepted") != nullptr) Fail("accepted", N_("set by the hub; leave it out"));
+    Timestamp("decided_at");
   }
 
   // The instant of an optional timestamp field, nullopt when absent or wrong.

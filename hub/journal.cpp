@@ -65,8 +65,8 @@ common::Status Journal::Prepare() {
   if (prepared_) return common::Status::Ok();
   const std::string find_target =
       std::string("SELECT j.origin, j.kind, ") + kReachSql +
-      ", j.body FROM journal j LEFT JOIN validations v ON v.gseq = j.gseq WHERE j.uuid=? ORDER BY "
-      "j.version DESC";
+      ", j.body, v.state IN ('pending', 'returned', 'superseded') FROM journal j "
+      "LEFT JOIN validations v ON v.gseq = j.gseq WHERE j.uuid=? ORDER BY j.version DESC";
   for (const char* sql : kSql) {
     auto stmt = db_->Prepare(sql != nullptr ? sql : find_target.c_str());
     if (!stmt.ok()) return stmt.status();
@@ -199,9 +199,12 @@ common::Status Journal::Append(
     const std::string rilo = (kind == "seizure" || kind == "alert") && validator_of_
                                  ? validator_of_(c.origin)
                                  : std::string();
+    // A new version leaves an undecided older one without a decision to
+    // wait for, whatever the origin's role is now.
+    if (kind == "seizure" || kind == "alert")
+      CEN_RETURN_IF_ERROR(stmts_[kSupersede].Bind(1, uuid).Run());
     if (!rilo.empty()) {
       // Pending: the RILO sees it (and the origin its own) until it decides.
-      CEN_RETURN_IF_ERROR(stmts_[kSupersede].Bind(1, uuid).Run());
       CEN_RETURN_IF_ERROR(stmts_[kInsertValidation]
                               .Bind(1, next)
                               .Bind(2, uuid)
@@ -279,7 +282,8 @@ common::Result<std::optional<Journal::Target>> Journal::FindTarget(const std::st
     }
     if (!*row) break;
     if (!MaySee(node, find.ColumnText(2), find.ColumnText(0))) continue;
-    target = Target{find.ColumnText(0), find.ColumnText(1), find.ColumnText(2), {}};
+    target = Target{
+        find.ColumnText(0), find.ColumnText(1), find.ColumnText(2), {}, find.ColumnInt(4) != 0};
     auto stored = common::MsgpackMap::Decode(find.ColumnBlob(3));
     if (stored.ok()) target->msg_type = stored->TextOr("msg_type", "");
   }
@@ -307,6 +311,11 @@ common::Result<std::string> Journal::CheckDecision(const Candidate& c, Decision*
   if (version != r.version)
     return "record_version: " + std::to_string(version) + " is not the latest version of " +
            record + " (" + std::to_string(r.version) + "); decide on the latest";
+  // A newer version journaled since, pending or not (the origin may have
+  // become a RILO meanwhile), leaves this one nothing to decide.
+  if (r.state == "superseded")
+    return "record_version: " + std::to_string(version) + " is not the latest version of " +
+           record + "; a newer version was journaled since";
   const bool accept = c.Text("decision") == "accept";
   if (r.state == "accepted")
     return "record: version " + std::to_string(version) + " of " + record + " is already accepted";
@@ -373,7 +382,10 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
     const std::string record(hit ? hit->TextOr("record", "") : "");
     auto seized = FindTarget(record, c.origin);
     if (!seized.ok()) return seized.status();
-    if (!*seized || !MaySee(c.origin, (*seized)->scope, (*seized)->origin)) {
+    // A record still waiting for its RILO has reached no one else: a hit
+    // on it would tell the alert's office what the RILO has not accepted.
+    if (!*seized || (*seized)->unvalidated ||
+        !MaySee(c.origin, (*seized)->scope, (*seized)->origin)) {
       return "hit.record: no record " + record + " that this node may see";
     }
   }

@@ -137,6 +137,7 @@ class Journal {
   common::Result<std::string> CheckTargets(const Candidate& c);
   struct Target {
     std::string origin, kind, scope, msg_type;
+    bool unvalidated = false;  // an NCP's version not accepted (yet)
   };
   // The newest version of `uuid` that `node` may see (an accepted NCP
   // record is seen by its scope), or nullopt.

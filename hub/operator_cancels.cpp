@@ -32,6 +32,15 @@ common::Result<nlohmann::json> Latest(common::Database& db, const std::string& u
   return *decoded;
 }
 
+// Whether a RILO ever accepted a version of `uuid` (it reached its scope then).
+common::Result<bool> EverAccepted(common::Database& db, const std::string& uuid) {
+  auto stmt = db.Prepare("SELECT 1 FROM validations WHERE uuid = ? AND state = 'accepted' LIMIT 1");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Bind(1, uuid).Step();
+  if (!row.ok()) return row.status();
+  return *row;
+}
+
 }  // namespace
 
 common::Status OperatorCancels::Request(const std::string& data_dir, const std::string& alert,
@@ -101,6 +110,13 @@ common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
     if (alert->is_null() && requested_at[i] > waited_long_enough) continue;
     p.alert_origin = common::WireFrame::StringOr(*alert, "origin", "");
     p.alert_scope = common::WireFrame::StringOr(*alert, "scope", "global");
+    // An NCP's alert its RILO has not accepted has reached the RILO alone:
+    // so does its cancel (the origin sees it as the alert's origin).
+    if (common::WireFrame::StringOr(*alert, "validation", "") == "pending") {
+      auto accepted = EverAccepted(db, p.alert);
+      if (!accepted.ok()) return accepted.status();
+      if (!*accepted) p.alert_scope = "nodes:" + common::WireFrame::StringOr(*alert, "rilo", "");
+    }
     nlohmann::json cancel = {
         {"kind", "alert"},
         {"uuid", common::Uuid7::Generate()},
@@ -111,7 +127,7 @@ common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
         {"title", "Cancelled by the hub operator"},
         {"body", p.reason},
         {"priority", common::WireFrame::StringOr(*alert, "priority", "normal")},
-        {"scope", common::WireFrame::StringOr(*alert, "scope", "global")}};
+        {"scope", p.alert_scope}};
     // What the validator refuses, the journal's answer records (rejected).
     (void)validator.Validate(cancel);
     p.cancel.emplace(std::string(common::NodeId::kHubOperator), cancel);

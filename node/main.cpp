@@ -144,8 +144,6 @@ int main(int argc, char** argv) {
                        Messages::Tr("Every pending record the filters match"));
   accept_cmd->add_flag("--dry-run", accept.dry_run,
                        Messages::Tr("Show what would be accepted; queue nothing"));
-  accept_cmd->add_option("--note", accept.reason,
-                         Messages::Tr("A note for the NCP (up to 1000 characters)"));
   cen::node::FilterFlags::Add(*accept_cmd, accept.filter);
 
   cen::node::DecideOptions give_back;

@@ -242,6 +242,8 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
     return common::UsageError("--all-pending: give either UUIDs or --all-pending, not both");
   if (!o.accept && o.reason.empty())
     return common::UsageError("--reason: required: tell the NCP what to correct");
+  if (o.accept && !o.reason.empty())
+    return common::UsageError("--reason: an acceptance carries no note; it reaches every office");
   if (o.reason.size() > 4000 || common::Utf8::CountCodePoints(o.reason).value_or(1001) > 1000)
     return common::UsageError("--reason: at most 1000 characters of UTF-8 text");
   for (const std::string& id : o.uuids) {
@@ -308,7 +310,9 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
               {"decision", verb},
               {"record", e->uuid},
               {"record_version", e->version}};
-    if (!o.reason.empty()) d["reason"] = o.reason;
+    if (!o.accept) d["reason"] = o.reason;
+    // Made again (after the hub refused it), it is a new version of it.
+    d["decided_at"] = common::Clock::NowRfc3339();
     decisions.push_back(std::move(d));
     labels.push_back(e->uuid);
   }

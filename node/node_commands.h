@@ -46,7 +46,7 @@ struct DecideOptions {
   std::vector<std::string> uuids;  // each a uuid or its first 8+ characters
   bool all_pending = false;        // accept every pending record `filter` matches
   QueryFilter filter;
-  std::string reason;  // return: what to correct; accept: an optional note
+  std::string reason;  // return: what to correct
   bool dry_run = false;
 };
 

@@ -313,7 +313,7 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
     if (alert != nullptr && from <= last) {
       std::string sql =
           "SELECT d.doc FROM records r JOIN documents d ON d.gseq = r.gseq "
-          "WHERE r.kind = 'seizure' AND r.gseq BETWEEN ? AND ?";
+          "WHERE r.kind = 'seizure' AND r.validation IS NULL AND r.gseq BETWEEN ? AND ?";
       const auto& needles = alert->matcher.Needles();
       if (alert->matcher.NeedlesComplete()) {
         sql += " AND (0";

@@ -77,6 +77,7 @@ struct Replica::Statements {
   common::Statement delete_date;
   common::Statement insert_decision;
   common::Statement mark_returned;
+  common::Statement find_return;
 
   // Every statement ready to bind again (a failed step may have left one
   // part-way).
@@ -86,7 +87,8 @@ struct Replica::Statements {
           &delete_record,  &delete_document, &insert_history,  &insert_pending,
           &delete_pending, &delete_country,  &insert_text,     &delete_text,
           &cursor,         &upsert_receipt,  &upsert_link,     &insert_country,
-          &insert_date,    &delete_date,     &insert_decision, &mark_returned})
+          &insert_date,    &delete_date,     &insert_decision, &mark_returned,
+          &find_return})
       s->Reset();
   }
 
@@ -130,10 +132,12 @@ struct Replica::Statements {
         "VALUES (?, ?, ?, ?, ?)",
         "INSERT OR IGNORE INTO record_dates(commodity, event_date, record_id) VALUES (?, ?, ?)",
         "DELETE FROM record_dates WHERE commodity = ? AND event_date = ? AND record_id = ?",
-        "INSERT OR IGNORE INTO decisions(gseq, uuid, record, record_version, decision, reason, "
-        "rilo, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO decisions(gseq, uuid, version, record, record_version, decision, "
+        "reason, rilo, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "UPDATE records SET validation = 'returned' WHERE uuid = ? AND version = ? "
         "AND validation = 'pending'",
+        "SELECT 1 FROM decisions WHERE record = ? AND record_version = ? AND decision = 'return' "
+        "LIMIT 1",
     };
     std::vector<common::Statement> p;
     for (const std::string& text : sql) {
@@ -145,7 +149,8 @@ struct Replica::Statements {
                       std::move(p[4]),  std::move(p[5]),  std::move(p[6]),  std::move(p[7]),
                       std::move(p[8]),  std::move(p[9]),  std::move(p[10]), std::move(p[11]),
                       std::move(p[12]), std::move(p[13]), std::move(p[14]), std::move(p[15]),
-                      std::move(p[16]), std::move(p[17]), std::move(p[18]), std::move(p[19])};
+                      std::move(p[16]), std::move(p[17]), std::move(p[18]), std::move(p[19]),
+                      std::move(p[20])};
   }
 };
 
@@ -245,16 +250,18 @@ common::Status Replica::ApplyDecision(Statements& st, const common::MsgpackMap& 
   const int64_t version = rec.IntOr("record_version", 0);
   const std::string_view decision = rec.TextOr("decision", "");
   common::Statement& in = st.insert_decision;
-  in.Bind(1, gseq).Bind(2, rec.TextOr("uuid", "")).Bind(3, record).Bind(4, version);
-  in.Bind(5, decision);
-  BindOptional(in, 6, rec.Text("reason"));
-  in.Bind(7, rec.TextOr("origin", "")).Bind(8, rec.TextOr("received_at", ""));
+  in.Bind(1, gseq).Bind(2, rec.TextOr("uuid", "")).Bind(3, rec.IntOr("version", 0));
+  in.Bind(4, record).Bind(5, version).Bind(6, decision);
+  BindOptional(in, 7, rec.Text("reason"));
+  in.Bind(8, rec.TextOr("origin", "")).Bind(9, rec.TextOr("received_at", ""));
   CEN_RETURN_IF_ERROR(in.Run());
-  if (db_->Changes() != 1) return common::Status::Ok();  // applied before
   if (decision == "return") {
-    // The NCP (and its RILO) see why; the record stays out of queries.
+    // The NCP (and its RILO) see why; the record stays out of queries. Run
+    // each time (idempotent): when the return came first (the priority
+    // lane), Insert() marks the record from `decisions` as it arrives.
     return st.mark_returned.Bind(1, record).Bind(2, version).Run();
   }
+  if (db_->Changes() != 1) return common::Status::Ok();  // applied before
   // An acceptance carries the record as its scope holds it, under this gseq.
   const std::optional<common::MsgpackMap> accepted = rec.Map("accepted");
   if (decision != "accept" || !accepted) return common::Status::Ok();
@@ -306,6 +313,9 @@ common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& r
   if (held) CEN_RETURN_IF_ERROR(Retire(st, *held, /*keep_in_history=*/!validates));
   *applied = true;
   CEN_RETURN_IF_ERROR(Insert(st, rec, uuid, version, gseq, origin, received_at, doc));
+  // A record waiting for its RILO has not reached its scope: nothing reacts
+  // to it yet (alert links, hooks, receipts, hits); its acceptance will.
+  if (rec.TextOr("validation", "") == "pending") return common::Status::Ok();
   if (kind == "alert") CEN_RETURN_IF_ERROR(LinkAlert(st, rec, uuid, gseq));
   return observer_ ? observer_(rec) : common::Status::Ok();
 }
@@ -391,9 +401,17 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
   }
   BindOptional(in, 19, rec.Text("unit"));
   BindOptional(in, 20, rec.Text("priority"));
-  // Out of queries until its RILO accepts it (an accepted record says so).
-  BindOptional(in, 21,
-               rec.TextOr("validation", "") == "pending" ? std::optional("pending") : std::nullopt);
+  // Out of queries until its RILO accepts it (an accepted record says so);
+  // returned already when its return was applied first.
+  std::optional<std::string_view> validation;
+  if (rec.TextOr("validation", "") == "pending") {
+    auto returned = st.find_return.Bind(1, uuid).Bind(2, version).Step();
+    const bool was_returned = returned.ok() && *returned;
+    st.find_return.Reset();
+    if (!returned.ok()) return returned.status();
+    validation = was_returned ? "returned" : "pending";
+  }
+  BindOptional(in, 21, validation);
   CEN_RETURN_IF_ERROR(in.Run());
   CEN_RETURN_IF_ERROR(st.insert_document.Bind(1, gseq).Bind(2, doc).Run());
 

@@ -56,7 +56,8 @@ const char* AlertBook::Name(State state) {
 common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_millis) {
   auto stmt = db.Prepare(
       "SELECT r.uuid, r.origin, r.gseq, r.received_at, d.doc FROM records r "
-      "JOIN documents d ON d.gseq = r.gseq WHERE r.kind = 'alert' ORDER BY r.gseq");
+      "JOIN documents d ON d.gseq = r.gseq WHERE r.kind = 'alert' AND r.validation IS NULL "
+      "ORDER BY r.gseq");
   if (!stmt.ok()) return stmt.status();
   std::vector<Message> originals;
   std::vector<Message> changes;

@@ -131,7 +131,8 @@ common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(common::Data
       "d.doc, (SELECT reason FROM decisions WHERE record = r.uuid AND record_version = r.version "
       "AND decision = 'return' ORDER BY gseq DESC LIMIT 1), "
       "(SELECT substr(o.ref, 1, instr(o.ref, ':') - 1) FROM own_records o "
-      "WHERE o.kind = 'decision' AND o.ref IN ('accept:' || r.uuid || ':' || r.version, "
+      "WHERE o.kind = 'decision' AND o.status != 'rejected' "
+      "AND o.ref IN ('accept:' || r.uuid || ':' || r.version, "
       "'return:' || r.uuid || ':' || r.version) ORDER BY o.queued_at DESC LIMIT 1) "
       "FROM records r JOIN documents d ON d.gseq = r.gseq "
       "WHERE r.validation IS NOT NULL AND " +

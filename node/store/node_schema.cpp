@@ -259,13 +259,15 @@ CREATE INDEX records_unvalidated ON records(validation) WHERE validation IS NOT 
 -- NCPs' (the accepted record itself goes into `records`).
 CREATE TABLE decisions(
   gseq           INTEGER PRIMARY KEY,
-  uuid           TEXT    NOT NULL UNIQUE,
+  uuid           TEXT    NOT NULL,   -- the decision's own (uuid, version): applied once
+  version        INTEGER NOT NULL,
   record         TEXT    NOT NULL,   -- the record decided on
   record_version INTEGER NOT NULL,
   decision       TEXT    NOT NULL,   -- accept | return
   reason         TEXT,               -- of a return: what to correct
   rilo           TEXT    NOT NULL,   -- who decided
-  at             TEXT    NOT NULL    -- when the hub journaled it
+  at             TEXT    NOT NULL,   -- when the hub journaled it
+  UNIQUE(uuid, version)
 );
 CREATE INDEX decisions_record ON decisions(record, record_version);
 )sql";

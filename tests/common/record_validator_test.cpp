@@ -922,6 +922,11 @@ TEST_CASE("Decisions come from nodes only, with the record they decide on",
        {{"accepted", {{"kind", "seizure"}}}},
        "accepted",
        "set by the hub"},
+      {"a note on an acceptance",
+       {{"decision", "accept"}, {"reason", "fine"}},
+       "reason",
+       "only with decision return"},
+      {"bad decision time", {{"decided_at", "now"}}, "decided_at", "RFC 3339"},
   };
   for (const FailCase& c : cases) {
     if (std::string(c.name) == "handed in by a user") {

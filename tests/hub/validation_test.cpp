@@ -228,6 +228,56 @@ TEST_CASE("Receipts for an NCP's alert are taken from the offices its acceptance
   CHECK(hub.Append("RILO-AP", again).verdict == Verdict::kNew);
 }
 
+TEST_CASE("No hit on a record its RILO has not accepted; no decision on a superseded version",
+          "[hub][validation]") {
+  Hub hub;
+  // RILO-AP's alert, seen everywhere.
+  const std::string alert = Uuid7::Generate();
+  REQUIRE(hub.Append("RILO-AP", {{"kind", "alert"},
+                                 {"uuid", alert},
+                                 {"version", 1},
+                                 {"ref", "A-1"},
+                                 {"scope", "global"},
+                                 {"handling", "H0"},
+                                 {"msg_type", "alert"},
+                                 {"priority", "normal"},
+                                 {"title", "Containers"},
+                                 {"body", "Check CSQU3054383"}})
+              .verdict == Verdict::kNew);
+  const std::string seizure = Uuid7::Generate();
+  hub.Append("NCP-FR", Seizure("FR-1", seizure));
+  auto hit = [&] {
+    return json{{"kind", "receipt"},
+                {"uuid", Uuid7::Generate()},
+                {"version", 1},
+                {"ref", "hit:" + Uuid7::Generate()},
+                {"scope", "nodes:RILO-AP"},
+                {"handling", "H0"},
+                {"alert", alert},
+                {"action", "hit"},
+                {"at", "2026-03-15T09:01:00Z"},
+                {"hit", {{"record", seizure}, {"indicator", "containers"}, {"value", "C"}}}};
+  };
+  // The RILO and the NCP hold the pending seizure, yet neither may report it.
+  for (const char* node : {"RILO-WE", "NCP-FR"}) {
+    const auto refused = hub.Append(node, hit());
+    CHECK(refused.verdict == Verdict::kRejected);
+    CHECK(refused.reason == "hit.record: no record " + seizure + " that this node may see");
+  }
+  REQUIRE(hub.Append("RILO-WE", Decision("accept", seizure, 1)).verdict == Verdict::kNew);
+  CHECK(hub.Append("RILO-WE", hit()).verdict == Verdict::kNew);
+
+  // NCP-FR becomes a RILO; its next version supersedes the undecided one.
+  const std::string other = Uuid7::Generate();
+  hub.Append("NCP-FR", Seizure("FR-2", other));
+  RequireOk(hub.registry.SetRole("NCP-FR", NodeRole::kRilo, ""));
+  const auto direct = hub.Append("NCP-FR", Seizure("FR-2", other, 2));
+  CHECK(direct.scope == "region:AS");
+  const auto stale = hub.Append("RILO-WE", Decision("accept", other, 1));
+  CHECK(stale.verdict == Verdict::kRejected);
+  CHECK(stale.reason.find("a newer version was journaled since") != std::string::npos);
+}
+
 TEST_CASE("Roles: an NCP needs an active RILO, a RILO with NCPs stays one", "[hub][validation]") {
   Hub hub;
   CHECK(hub.registry.ValidatorOf("NCP-FR") == "RILO-WE");

@@ -587,3 +587,30 @@ TEST_CASE("Replica applies an acceptance it never saw pending, and never an olde
   version = db.QueryInt("SELECT version FROM records WHERE uuid = '" + uuid + "'");
   CHECK(version->value_or(0) == 2);
 }
+
+TEST_CASE("Nothing reacts to a pending record; a return applied first still marks it",
+          "[node][replica][validation]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "RILO-WE");
+  Replica replica = Loaded(db);
+  std::vector<std::string> observed;
+  replica.set_observer([&](const cen::common::MsgpackMap& rec) {
+    observed.emplace_back(rec.TextOr("uuid", ""));
+    return Status::Ok();
+  });
+  const std::string uuid = Uuid7::Generate();
+  const json v1 = PendingSeizure(uuid, 1, 2, 3);
+  // The return overtook the record (the priority lane): applied first.
+  auto early = replica.ApplyEarly(Packed({DecisionOn(v1, "return", 3)}));
+  REQUIRE(early.ok());
+  RequireOk(replica.Apply(Packed({v1}), 2));
+  CHECK(Validation(db, uuid) == "returned");
+  RequireOk(replica.Apply(Packed({DecisionOn(v1, "return", 3)}), 3));
+  CHECK(Validation(db, uuid) == "returned");
+  CHECK(observed.empty());  // no hook, receipt or hit for what is not accepted
+
+  const json v2 = PendingSeizure(uuid, 2, 4, 3);
+  RequireOk(replica.Apply(Packed({v2, DecisionOn(v2, "accept", 5)}), 5));
+  CHECK(Validation(db, uuid) == "validated");
+  CHECK(observed == std::vector<std::string>{uuid});  // the acceptance, once
+}
