@@ -63,6 +63,16 @@ common::Status NodeRegistry::SetRole(const std::string& id, NodeRole role,
     if (!ncps.empty())
       return common::InvalidInput("role: node '" + id + "' is the RILO of " + ncps +
                                   "; give them another RILO first");
+    // Records journaled for it to decide stay its to decide.
+    auto open = db_->Prepare(
+        "SELECT count(*) FROM validations WHERE rilo = ? AND state IN ('pending', 'returned')");
+    if (!open.ok()) return open.status();
+    auto row = open->Bind(1, id).Step();
+    if (!row.ok()) return row.status();
+    if (open->ColumnInt(0) > 0)
+      return common::InvalidInput("role: node '" + id + "' still has " +
+                                  std::to_string(open->ColumnInt(0)) +
+                                  " NCP record(s) to decide (cen-query pending at that node)");
   }
   auto stmt = db_->Prepare("UPDATE nodes SET role=?, rilo=? WHERE id=?");
   if (!stmt.ok()) return stmt.status();

@@ -298,4 +298,11 @@ TEST_CASE("Roles: an NCP needs an active RILO, a RILO with NCPs stays one", "[hu
   CHECK(hub.registry.ValidatorOf("NCP-FR") == "RILO-WE");
   RequireOk(hub.registry.SetRole("NCP-FR", NodeRole::kRilo, ""));
   CHECK(hub.registry.ValidatorOf("NCP-FR").empty());
+  // A RILO with records still to decide stays a RILO.
+  RequireOk(hub.registry.SetRole("NCP-FR", NodeRole::kNcp, "RILO-WE"));
+  hub.Append("NCP-FR", Seizure("FR-9", Uuid7::Generate()));
+  RequireOk(hub.registry.SetRole("NCP-FR", NodeRole::kNcp, "RILO-AP"));  // its NCP may move
+  const auto busy = hub.registry.SetRole("RILO-WE", NodeRole::kNcp, "RILO-AP");
+  CHECK(busy.code() == StatusCode::kInvalidInput);
+  CHECK(busy.message().find("still has 1 NCP record(s) to decide") != std::string::npos);
 }
