@@ -34,13 +34,15 @@ namespace {
 // --role and --rilo as given on the command line.
 common::Result<NodeRole> ParseRoleFlags(const std::string& role, const std::string& rilo) {
   auto parsed = NodeRegistry::ParseRole(role);
-  if (!parsed) return common::UsageError("--role: must be rilo or ncp, not '" + role + "'");
-  if (*parsed == NodeRole::kNcp && !common::NodeId::IsValid(rilo))
+  if (!parsed)
     return common::UsageError(
-        "--rilo: --role ncp needs the id of the RILO that validates its "
-        "records");
+        common::Messages::Format("--role: must be rilo or ncp, not '{}'", role));
+  if (*parsed == NodeRole::kNcp && !common::NodeId::IsValid(rilo))
+    return common::UsageError(common::Messages::Tr(
+        "--rilo: --role ncp needs the id of the RILO that validates its records"));
   if (*parsed == NodeRole::kRilo && !rilo.empty())
-    return common::UsageError("--rilo: only an NCP has a RILO; leave it out with --role rilo");
+    return common::UsageError(
+        common::Messages::Tr("--rilo: only an NCP has a RILO; leave it out with --role rilo"));
   return *parsed;
 }
 
@@ -65,12 +67,13 @@ std::string RoleLine(const NodeInfo& n) {
 
 common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.hub_id))
-    return common::UsageError("--hub-id: letters, digits, _ - . only");
+    return common::UsageError(common::Messages::Tr("--hub-id: letters, digits, _ - . only"));
   for (int port : {o.ingest_port, o.feed_port}) {
-    if (port < 1 || port > 65535) return common::UsageError("ports must be 1..65535");
+    if (port < 1 || port > 65535)
+      return common::UsageError(common::Messages::Tr("ports must be 1..65535"));
   }
   if (o.ingest_port == o.feed_port)
-    return common::UsageError("--ingest-port and --feed-port must differ");
+    return common::UsageError(common::Messages::Tr("--ingest-port and --feed-port must differ"));
   CEN_RETURN_IF_ERROR(common::DataDir::CreateFresh(o.data_dir, "hub.db", "a hub"));
 
   HubConfig config;
@@ -92,20 +95,21 @@ common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
 
 common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
-    return common::UsageError("--node: '" + o.node_id +
-                              "' is not a node id (letters, digits, _ - ., at most 64)");
+    return common::UsageError(common::Messages::Format(
+        "--node: '{}' is not a node id (letters, digits, _ - ., at most 64)", o.node_id));
   if (o.node_id == common::NodeId::kHubOperator)
-    return common::UsageError("--node: '" + o.node_id +
-                              "' is reserved for the records the hub operator makes");
+    return common::UsageError(common::Messages::Format(
+        "--node: '{}' is reserved for the records the hub operator makes", o.node_id));
   if (!o.region.empty() && !common::NodeId::IsValid(o.region))
-    return common::UsageError("--region: '" + o.region + "' is not a region code");
+    return common::UsageError(
+        common::Messages::Format("--region: '{}' is not a region code", o.region));
   std::optional<NodeRole> role;
   if (!o.role.empty()) {
     auto parsed = ParseRoleFlags(o.role, o.rilo);
     if (!parsed.ok()) return parsed.status();
     role = *parsed;
   } else if (!o.rilo.empty()) {
-    return common::UsageError("--rilo: goes with --role ncp");
+    return common::UsageError(common::Messages::Tr("--rilo: goes with --role ncp"));
   }
   auto key = common::CurveKeys::ParsePublicKey(o.key);
   if (!key.ok()) return key.status();
@@ -139,7 +143,7 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
 
 common::Status HubCommands::SetRole(const RoleOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
-    return common::UsageError("--node: '" + o.node_id + "' is not a node id");
+    return common::UsageError(common::Messages::Format("--node: '{}' is not a node id", o.node_id));
   auto role = ParseRoleFlags(o.role, o.rilo);
   if (!role.ok()) return role.status();
   auto db = HubSchema::Open(o.data_dir);
@@ -161,7 +165,7 @@ common::Status HubCommands::SetRole(const RoleOptions& o, std::ostream& out) {
 
 common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
-    return common::UsageError("--node: '" + o.node_id + "' is not a node id");
+    return common::UsageError(common::Messages::Format("--node: '{}' is not a node id", o.node_id));
   auto db = HubSchema::Open(o.data_dir);
   if (!db.ok()) return db.status();
   auto tx = db->Begin();
@@ -185,13 +189,14 @@ common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
 common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
   using Action = GroupOptions::Action;
   if (o.action != Action::kList && !GroupRegistry::IsValidName(o.name))
-    return common::UsageError("NAME: '" + o.name +
-                              "' is not a group name (1-32 of A-Z a-z 0-9 _ -)");
+    return common::UsageError(common::Messages::Format(
+        "NAME: '{}' is not a group name (1-32 of A-Z a-z 0-9 _ -)", o.name));
   if ((o.action == Action::kAdd || o.action == Action::kRemove) &&
       !common::NodeId::IsValid(o.node_id))
-    return common::UsageError("NODE: '" + o.node_id + "' is not a node id");
+    return common::UsageError(common::Messages::Format("NODE: '{}' is not a node id", o.node_id));
   if (!o.expires.empty() && !GroupRegistry::IsValidDate(o.expires))
-    return common::UsageError("--expires: '" + o.expires + "' is not a date YYYY-MM-DD");
+    return common::UsageError(
+        common::Messages::Format("--expires: '{}' is not a date YYYY-MM-DD", o.expires));
   auto db = HubSchema::Open(o.data_dir);
   if (!db.ok()) return db.status();
   GroupRegistry groups(&*db);
@@ -356,7 +361,8 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   std::string epoch_text;
   if (auto row = epoch->Step(); row.ok() && *row) epoch_text = epoch->ColumnText(0);
 
-  if (o.pending_days < 0) return common::UsageError("--pending-days: must be 0 or more");
+  if (o.pending_days < 0)
+    return common::UsageError(common::Messages::Tr("--pending-days: must be 0 or more"));
   // NCP records waiting for their RILO, by NCP: how many, how many longer
   // than --pending-days.
   const std::string old_before =

@@ -1,6 +1,7 @@
 #include "hub/node_registry.h"
 
 #include "common/clock.h"
+#include "common/messages.h"
 
 namespace cen::hub {
 
@@ -43,26 +44,32 @@ std::string NodeRegistry::ValidatorOf(std::string_view origin) const {
 common::Status NodeRegistry::SetRole(const std::string& id, NodeRole role,
                                      const std::string& rilo) {
   CEN_RETURN_IF_ERROR(Refresh());
-  if (Find(id) == nullptr) return common::NotFound("node: no node '" + id + "' is registered");
+  if (Find(id) == nullptr)
+    return common::NotFound(common::Messages::Format("node: no node '{}' is registered", id));
   if (role == NodeRole::kRilo && !rilo.empty())
-    return common::InvalidInput("rilo: only an NCP has a RILO; leave --rilo out for --role rilo");
+    return common::InvalidInput(
+        common::Messages::Tr("rilo: only an NCP has a RILO; leave --rilo out for --role rilo"));
   if (role == NodeRole::kNcp) {
     if (rilo.empty())
+      return common::InvalidInput(common::Messages::Tr(
+          "rilo: an NCP needs the RILO that validates its records: --rilo ID"));
+    if (rilo == id)
       return common::InvalidInput(
-          "rilo: an NCP needs the RILO that validates its records: --rilo ID");
-    if (rilo == id) return common::InvalidInput("rilo: an NCP cannot validate its own records");
+          common::Messages::Tr("rilo: an NCP cannot validate its own records"));
     const NodeInfo* r = FindActive(rilo);
     if (r == nullptr)
-      return common::InvalidInput("rilo: no active node '" + rilo + "' is registered");
+      return common::InvalidInput(
+          common::Messages::Format("rilo: no active node '{}' is registered", rilo));
     if (r->role != NodeRole::kRilo)
-      return common::InvalidInput("rilo: node '" + rilo + "' is an NCP, not a RILO");
+      return common::InvalidInput(
+          common::Messages::Format("rilo: node '{}' is an NCP, not a RILO", rilo));
     std::string ncps;
     for (const auto& [other, n] : nodes_) {
       if (n.role == NodeRole::kNcp && n.rilo == id) ncps += (ncps.empty() ? "" : ", ") + other;
     }
     if (!ncps.empty())
-      return common::InvalidInput("role: node '" + id + "' is the RILO of " + ncps +
-                                  "; give them another RILO first");
+      return common::InvalidInput(common::Messages::Format(
+          "role: node '{}' is the RILO of {}; give them another RILO first", id, ncps));
     // Records journaled for it to decide stay its to decide.
     auto open = db_->Prepare(
         "SELECT count(*) FROM validations WHERE rilo = ? AND state IN ('pending', 'returned')");
@@ -70,9 +77,9 @@ common::Status NodeRegistry::SetRole(const std::string& id, NodeRole role,
     auto row = open->Bind(1, id).Step();
     if (!row.ok()) return row.status();
     if (open->ColumnInt(0) > 0)
-      return common::InvalidInput("role: node '" + id + "' still has " +
-                                  std::to_string(open->ColumnInt(0)) +
-                                  " NCP record(s) to decide (cen-query pending at that node)");
+      return common::InvalidInput(common::Messages::Format(
+          "role: node '{}' still has {} NCP record(s) to decide (cen-query pending at that node)",
+          id, std::to_string(open->ColumnInt(0))));
   }
   auto stmt = db_->Prepare("UPDATE nodes SET role=?, rilo=? WHERE id=?");
   if (!stmt.ok()) return stmt.status();
@@ -91,7 +98,8 @@ common::Status NodeRegistry::Revoke(const std::string& id) {
   auto stmt = db_->Prepare("UPDATE nodes SET revoked_at=coalesce(revoked_at, ?) WHERE id=?");
   if (!stmt.ok()) return stmt.status();
   CEN_RETURN_IF_ERROR(stmt->Bind(1, common::Clock::NowRfc3339()).Bind(2, id).Run());
-  if (db_->Changes() == 0) return common::NotFound("node: no node '" + id + "' is registered");
+  if (db_->Changes() == 0)
+    return common::NotFound(common::Messages::Format("node: no node '{}' is registered", id));
   loaded_version_ = -1;
   return Refresh();
 }

@@ -41,14 +41,18 @@ using nlohmann::json;
 
 common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
-    return common::UsageError("--id: '" + o.node_id +
-                              "' is not a node id (letters, digits, _ - ., at most 64)");
+    return common::UsageError(common::Messages::Format(
+        "--id: '{}' is not a node id (letters, digits, _ - ., at most 64)", o.node_id));
   if (!o.region.empty() && !common::NodeId::IsValid(o.region))
-    return common::UsageError("--region: '" + o.region + "' is not a region code");
+    return common::UsageError(
+        common::Messages::Format("--region: '{}' is not a region code", o.region));
   if (o.hub_endpoint.rfind("tcp://", 0) != 0 || o.hub_endpoint.rfind(':') <= 6)
-    return common::UsageError("--hub: '" + o.hub_endpoint + "' must look like tcp://HOST:PORT");
+    return common::UsageError(
+        common::Messages::Format("--hub: '{}' must look like tcp://HOST:PORT", o.hub_endpoint));
   auto hub_key = common::CurveKeys::ParsePublicKey(o.hub_key);
-  if (!hub_key.ok()) return common::UsageError("--hub-key: " + hub_key.status().message());
+  if (!hub_key.ok())
+    return common::UsageError(
+        common::Messages::Format("--hub-key: {}", hub_key.status().message()));
   CEN_RETURN_IF_ERROR(common::DataDir::CreateFresh(o.data_dir, "node.db", "a node"));
 
   NodeConfig config;
@@ -94,8 +98,10 @@ common::Status NodeCommands::Run(const RunOptions& o, const std::atomic<bool>& s
 common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::ostream& out,
                                   std::ostream& err) {
   if (!o.template_kind.empty()) return DropTemplate::Write(o.template_kind, out);
-  if (o.data_dir.empty()) return common::UsageError("drop: --data is required");
-  if (o.files.empty()) return common::UsageError("drop: name at least one FILE (or -)");
+  if (o.data_dir.empty())
+    return common::UsageError(common::Messages::Tr("drop: --data is required"));
+  if (o.files.empty())
+    return common::UsageError(common::Messages::Tr("drop: name at least one FILE (or -)"));
   DropSettings settings;
   settings.partial = o.partial;
   settings.dry_run = o.dry_run;
@@ -104,10 +110,11 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
   } else if (o.format == "ndjson") {
     settings.format = DropFormat::kNdjson;
   } else if (!o.format.empty()) {
-    return common::UsageError("--format: must be csv or ndjson");
+    return common::UsageError(common::Messages::Tr("--format: must be csv or ndjson"));
   }
   if (!settings.format && std::count(o.files.begin(), o.files.end(), "-") > 0)
-    return common::UsageError("--format csv|ndjson is needed to read standard input");
+    return common::UsageError(
+        common::Messages::Tr("--format csv|ndjson is needed to read standard input"));
   auto config = NodeConfig::Load(o.data_dir);
   if (!config.ok()) return config.status();
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
@@ -146,7 +153,7 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   const std::string name = o.file == "-" ? "<stdin>" : o.file;
   if (o.file != "-") {
     file.open(o.file);
-    if (!file) return common::NotFound("cannot read " + o.file);
+    if (!file) return common::NotFound(common::Messages::Format("cannot read {}", o.file));
     src = &file;
   }
   const common::RecordValidator validator(common::KeyPolicy::kRefuseUnknown);
@@ -172,10 +179,11 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
     labels.push_back(name + ":" + std::to_string(reader.line()));
   }
   if (errors > 0) {
-    return common::InvalidInput(std::to_string(errors) + " error(s) in " + name +
-                                "; nothing was queued");
+    return common::InvalidInput(common::Messages::Format("{} error(s) in {}; nothing was queued",
+                                                         std::to_string(errors), name));
   }
-  if (records.empty()) return common::InvalidInput(name + ": no records");
+  if (records.empty())
+    return common::InvalidInput(common::Messages::Format("{}: no records", name));
 
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
@@ -189,7 +197,7 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   if (!queued.ok()) {
     if (queued.status().code() != common::StatusCode::kInvalidInput) return queued.status();
     err << queued.status().message() << "\n";  // "FILE:LINE: field: reason"
-    return common::InvalidInput("nothing was queued");
+    return common::InvalidInput(common::Messages::Tr("nothing was queued"));
   }
   AgentDoorbell::Ring(o.data_dir);  // an urgent alert must not wait for the agent's next poll
   for (const auto& q : *queued) out << q.uuid << "\n";
@@ -198,12 +206,15 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
 
 common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
   if (o.action != "seen" && o.action != "actioned" && o.action != "no-trace") {
-    return common::UsageError("--action: must be seen, actioned or no-trace");
+    return common::UsageError(common::Messages::Tr("--action: must be seen, actioned or no-trace"));
   }
   if (o.alert.size() < 8)
-    return common::UsageError("UUID: give the alert's uuid or 8+ of its first characters");
-  if (o.note.size() > 1000) return common::UsageError("--note: at most 1000 characters");
-  if (o.by.size() > 64) return common::UsageError("--by: at most 64 characters");
+    return common::UsageError(
+        common::Messages::Tr("UUID: give the alert's uuid or 8+ of its first characters"));
+  if (o.note.size() > 1000)
+    return common::UsageError(common::Messages::Tr("--note: at most 1000 characters"));
+  if (o.by.size() > 64)
+    return common::UsageError(common::Messages::Tr("--by: at most 64 characters"));
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   auto config = NodeConfig::Load(o.data_dir);
@@ -214,9 +225,9 @@ common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
   if (!named.ok()) return named.status();
   const AlertBook::Alert* alert = *named;
   if (alert->origin == config->node_id) {
-    return common::UsageError(
-        "alert " + alert->uuid +
-        " is this office's own; receipts go to the office that raised an alert");
+    return common::UsageError(common::Messages::Format(
+        "alert {} is this office's own; receipts go to the office that raised an alert",
+        alert->uuid));
   }
   nlohmann::json extra = {{"by", o.by.empty() ? common::OsUser::Name() : o.by}};
   if (!o.note.empty()) extra["note"] = o.note;
@@ -239,16 +250,21 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
                                          "with --all-pending and any cen-query filter"
                                        : "name the records to return (UUID...)");
   if (!o.uuids.empty() && o.all_pending)
-    return common::UsageError("--all-pending: give either UUIDs or --all-pending, not both");
+    return common::UsageError(
+        common::Messages::Tr("--all-pending: give either UUIDs or --all-pending, not both"));
   if (!o.accept && o.reason.empty())
-    return common::UsageError("--reason: required: tell the NCP what to correct");
+    return common::UsageError(
+        common::Messages::Tr("--reason: required: tell the NCP what to correct"));
   if (o.accept && !o.reason.empty())
-    return common::UsageError("--reason: an acceptance carries no note; it reaches every office");
+    return common::UsageError(
+        common::Messages::Tr("--reason: an acceptance carries no note; it reaches every office"));
   if (o.reason.size() > 4000 || common::Utf8::CountCodePoints(o.reason).value_or(1001) > 1000)
-    return common::UsageError("--reason: at most 1000 characters of UTF-8 text");
+    return common::UsageError(
+        common::Messages::Tr("--reason: at most 1000 characters of UTF-8 text"));
   for (const std::string& id : o.uuids) {
     if (id.size() < 8)
-      return common::UsageError("UUID: '" + id + "': give a uuid or its first 8+ characters");
+      return common::UsageError(
+          common::Messages::Format("UUID: '{}': give a uuid or its first 8+ characters", id));
   }
   QueryFilter filter = o.filter;
   CEN_RETURN_IF_ERROR(filter.Check());
@@ -275,15 +291,17 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
       if (e.uuid.compare(0, id.size(), id) == 0) found.push_back(&e);
     }
     if (found.size() > 1)
-      return common::UsageError("UUID: '" + id + "' is the start of " +
-                                std::to_string(found.size()) + " records; give more of it");
+      return common::UsageError(
+          common::Messages::Format("UUID: '{}' is the start of {} records; give more of it", id,
+                                   std::to_string(found.size())));
     if (found.empty())
-      return common::UsageError("UUID: no record " + id +
-                                " waits for this node's decision (cen-query pending lists "
-                                "those that do)");
+      return common::UsageError(
+          common::Messages::Format("UUID: no record {} waits for this node's decision (cen-query "
+                                   "pending lists those that do)",
+                                   id));
     if (!o.accept && found[0]->state == "returned")
-      return common::UsageError("UUID: " + found[0]->uuid +
-                                " is already returned; its NCP amends it");
+      return common::UsageError(common::Messages::Format(
+          "UUID: {} is already returned; its NCP amends it", found[0]->uuid));
     chosen.push_back(found[0]);
   }
 
