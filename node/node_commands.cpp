@@ -246,9 +246,10 @@ common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
 common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
   const char* verb = o.accept ? "accept" : "return";
   if (o.uuids.empty() && !o.all_pending)
-    return common::UsageError(o.accept ? "name the records to accept (UUID...), or choose them "
-                                         "with --all-pending and any cen-query filter"
-                                       : "name the records to return (UUID...)");
+    return common::UsageError(
+        Messages::Tr(o.accept ? N_("name the records to accept (UUID...), or choose them with "
+                                   "--all-pending and any cen-query filter")
+                              : N_("name the records to return (UUID...)")));
   if (!o.uuids.empty() && o.all_pending)
     return common::UsageError(
         common::Messages::Tr("--all-pending: give either UUIDs or --all-pending, not both"));
