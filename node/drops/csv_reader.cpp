@@ -39,8 +39,8 @@ std::string& CsvReader::NewField() {
   return field;
 }
 
-common::Status CsvReader::Fail(std::string reason) {
-  error_ = {row_line_, count_, std::move(reason)};
+common::Status CsvReader::Failed(Error error) {
+  error_ = std::move(error);
   return common::InvalidInput(std::to_string(error_.line) + ":" + std::to_string(error_.column) +
                               ": " + error_.reason);
 }
@@ -68,8 +68,9 @@ common::Result<bool> CsvReader::Next() {
   while (true) {
     if (pos_ >= end_ && !Fill()) {
       if (state == State::kQuoted) {
-        error_ = {row_line_, count_,
-                  "quoted field opened on line " + std::to_string(quote_line) + " is never closed"};
+        constexpr const char* kNeverClosed = N_("quoted field opened on line {} is never closed");
+        error_ = {row_line_, count_, fmt::format(fmt::runtime(kNeverClosed), quote_line),
+                  common::Messages::Format(kNeverClosed, quote_line)};
         return common::InvalidInput(error_.reason);
       }
       return true;  // the last row had no line end
@@ -90,7 +91,7 @@ common::Result<bool> CsvReader::Next() {
       consumed_ += n;
       row_bytes_ += n;
       if (row_bytes_ > max_row_bytes_) {
-        auto s = Fail("row longer than " + std::to_string(max_row_bytes_) + " bytes");
+        auto s = Fail(N_("row longer than {} bytes"), max_row_bytes_);
         if (state != State::kQuoted) SkipRestOfLine();
         return s;
       }
@@ -113,7 +114,7 @@ common::Result<bool> CsvReader::Next() {
           // CR LF ends the row; a lone CR stays in the field.
           if ((pos_ < end_ || Fill()) && buffer_[pos_] == '\n') continue;
           if (state == State::kAfterQuote) {
-            auto s = Fail("text after the closing quote of a field");
+            auto s = Fail(N_("text after the closing quote of a field"));
             SkipRestOfLine();
             return s;
           }
@@ -128,13 +129,13 @@ common::Result<bool> CsvReader::Next() {
             state = State::kQuoted;
           } else {
             auto s = Fail(
-                "quote inside an unquoted field (quote the whole field and double the quote: "
-                "\"5\"\" pipe\")");
+                N_("quote inside an unquoted field (quote the whole field and double the quote: "
+                   "\"5\"\" pipe\")"));
             SkipRestOfLine();
             return s;
           }
         } else if (state == State::kAfterQuote) {
-          auto s = Fail("text after the closing quote of a field");
+          auto s = Fail(N_("text after the closing quote of a field"));
           SkipRestOfLine();
           return s;
         } else {

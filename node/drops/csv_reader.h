@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "common/messages.h"
 #include "common/status.h"
 
 namespace cen::node {
@@ -34,8 +35,9 @@ class CsvReader {
  public:
   struct Error {
     int64_t line = 0;
-    size_t column = 0;  // 1-based field number in the row
-    std::string reason;
+    size_t column = 0;      // 1-based field number in the row
+    std::string reason;     // in English
+    std::string localized;  // in the reader's language
   };
 
   explicit CsvReader(std::istream& in, size_t max_row_bytes = size_t{1} << 20);
@@ -56,7 +58,13 @@ class CsvReader {
  private:
   bool Fill();
   std::string& NewField();
-  common::Status Fail(std::string reason);
+  // Records the error `msgid` (a catalogue message, "{}" filled by `args`).
+  template <typename... Args>
+  common::Status Fail(const char* msgid, const Args&... args) {
+    return Failed({row_line_, count_, fmt::format(fmt::runtime(msgid), args...),
+                   common::Messages::Format(msgid, args...)});
+  }
+  common::Status Failed(Error error);
   void SkipRestOfLine();
 
   std::istream& in_;

@@ -57,11 +57,13 @@ void Split(std::string_view text, char separator, Item item) {
 bool CsvRecordReader::Start(std::vector<DropIssue>& issues) {
   auto row = csv_.Next();
   if (!row.ok()) {
-    issues.push_back({csv_.error().line, csv_.error().column, "(header)", csv_.error().reason});
+    issues.push_back({csv_.error().line, csv_.error().column, "(header)", csv_.error().reason,
+                      csv_.error().localized});
     return false;
   }
   if (!*row) {
-    issues.push_back({1, 0, "(header)", "the file is empty: a CSV drop starts with a header row"});
+    issues.push_back(DropIssue::Of(1, 0, "(header)",
+                                   N_("the file is empty: a CSV drop starts with a header row")));
     return false;
   }
   const size_t before = issues.size();
@@ -75,23 +77,23 @@ bool CsvRecordReader::Start(std::vector<DropIssue>& issues) {
     });
     if (spec == fields.end()) {
       const std::string shown = common::Utf8::IsValid(name) ? name : "(not UTF-8)";
-      issues.push_back({csv_.line(), i + 1, shown.empty() ? "(header)" : shown,
-                        "unknown column; the header names canonical fields (cen-node drop "
-                        "--template seizure shows them)"});
+      issues.push_back(DropIssue::Of(csv_.line(), i + 1, shown.empty() ? "(header)" : shown,
+                                     N_("unknown column; the header names canonical fields "
+                                        "(cen-node drop --template seizure shows them)")));
       continue;
     }
     for (size_t j = 0; j < columns_.size(); ++j) {
       if (columns_[j].name == name) {
-        issues.push_back(
-            {csv_.line(), i + 1, name,
-             "column given twice (also column " + std::to_string(ColumnOf(name)) + ")"});
+        issues.push_back(DropIssue::Of(csv_.line(), i + 1, name,
+                                       N_("column given twice (also column {})"), ColumnOf(name)));
       }
     }
     columns_.push_back({name, spec->csv});
   }
   for (const std::string_view required : kRequiredColumns) {
     if (ColumnOf(required) == 0) {
-      issues.push_back({csv_.line(), 0, std::string(required), "required column missing"});
+      issues.push_back(
+          DropIssue::Of(csv_.line(), 0, std::string(required), N_("required column missing")));
     }
   }
   return issues.size() == before;
@@ -113,8 +115,9 @@ void CsvRecordReader::Convert(size_t column, const std::string& cell, json& reco
   const Column& c = columns_[column];
   const std::string_view name = c.name;
   if (!common::Utf8::IsValid(cell)) {
-    issues.push_back({csv_.line(), column + 1, c.name,
-                      "not valid UTF-8 (save the file as UTF-8, not Latin-1 or Windows-1252)"});
+    issues.push_back(
+        DropIssue::Of(csv_.line(), column + 1, c.name,
+                      N_("not valid UTF-8 (save the file as UTF-8, not Latin-1 or Windows-1252)")));
     return;
   }
   json value;
@@ -155,8 +158,8 @@ void CsvRecordReader::Convert(size_t column, const std::string& cell, json& reco
         }
         if (parts.size() > 3) {
           issues.push_back(
-              {csv_.line(), column + 1, c.name,
-               "item '" + std::string(item) + "' must be NATIONALITY/GENDER/AGE, like CO/M/34"});
+              DropIssue::Of(csv_.line(), column + 1, c.name,
+                            N_("item '{}' must be NATIONALITY/GENDER/AGE, like CO/M/34"), item));
           return;
         }
         parts.resize(3);
@@ -182,7 +185,7 @@ bool CsvRecordReader::Next(json& record, std::vector<DropIssue>& issues) {
       const CsvReader::Error& e = csv_.error();
       const std::string field =
           e.column >= 1 && e.column <= columns_.size() ? columns_[e.column - 1].name : "(row)";
-      issues.push_back({e.line, e.column, field, e.reason});
+      issues.push_back({e.line, e.column, field, e.reason, e.localized});
       record = nullptr;
       return true;
     }
@@ -191,9 +194,9 @@ bool CsvRecordReader::Next(json& record, std::vector<DropIssue>& issues) {
     if (cells.size() == 1 && Trim(cells[0]).empty()) continue;  // a blank line
     record = json::object();
     if (cells.size() != columns_.size()) {
-      issues.push_back({csv_.line(), 0, "(row)",
-                        "has " + std::to_string(cells.size()) + " fields; the header has " +
-                            std::to_string(columns_.size())});
+      issues.push_back(DropIssue::Of(csv_.line(), 0, "(row)",
+                                     N_("has {} fields; the header has {}"), cells.size(),
+                                     columns_.size()));
       return true;
     }
     for (size_t i = 0; i < cells.size(); ++i) {

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/csv_writer.h"
+#include "common/messages.h"
 #include "common/record_validator.h"
 #include "node/drops/csv_record_reader.h"
 #include "node/drops/drop_progress.h"
@@ -36,18 +37,22 @@ DropIssue FromOutbox(const std::string& message, const std::string& label, int64
 
 std::string DropSummary::Line() const {
   const auto Grouped = DropProgress::Grouped;
-  std::string text = file + ": " + Grouped(rows) + (rows == 1 ? " row: " : " rows: ") +
-                     Grouped(added) + " new, " + Grouped(amended) + " amended, " +
-                     Grouped(unchanged) + " unchanged, " + Grouped(rejected) + " rejected";
+  using common::Messages;
+  std::string text = Messages::Format(
+      rows == 1 ? N_("{}: {} row: {} new, {} amended, {} unchanged, {} rejected")
+                : N_("{}: {} rows: {} new, {} amended, {} unchanged, {} rejected"),
+      file, Grouped(rows), Grouped(added), Grouped(amended), Grouped(unchanged), Grouped(rejected));
   if (seconds > 0 && rows > 0) {
-    text += " (" + Grouped(static_cast<int64_t>(static_cast<double>(rows) / seconds)) + " rows/s)";
+    text +=
+        " " + Messages::Format("({} rows/s)",
+                               Grouped(static_cast<int64_t>(static_cast<double>(rows) / seconds)));
   }
   if (dry_run) {
-    text += "; dry run, nothing imported";
+    text += Messages::Tr("; dry run, nothing imported");
   } else if (!imported) {
-    text += "; nothing imported";
+    text += Messages::Tr("; nothing imported");
   } else if (!rejects_file.empty()) {
-    text += "; refused rows in " + rejects_file;
+    text += Messages::Format("; refused rows in {}", rejects_file);
   }
   return text;
 }

@@ -16,15 +16,26 @@
 #include <string_view>
 #include <vector>
 
+#include "common/messages.h"
+
 namespace cen::node {
 
 // One problem with a row: "FILE:LINE[:COLUMN]: field: reason".
 struct DropIssue {
   int64_t line = 0;
-  size_t column = 0;  // 1-based CSV column; 0 when none applies
-  std::string field;  // canonical field name, or "(row)", "(header)", "(line)"
-  std::string reason;     // in English: --json, FILE.rejects.csv
+  size_t column = 0;           // 1-based CSV column; 0 when none applies
+  std::string field;           // canonical field name, or "(row)", "(header)", "(line)"
+  std::string reason;          // in English: --json, FILE.rejects.csv
   std::string localized = {};  // the reason in the reader's language; "": as `reason`
+
+  // An issue whose reason is `msgid` (a catalogue message, "{}" filled by
+  // `args`): in English and in the reader's language.
+  template <typename... Args>
+  static DropIssue Of(int64_t line, size_t column, std::string field, const char* msgid,
+                      const Args&... args) {
+    return {line, column, std::move(field), fmt::format(fmt::runtime(msgid), args...),
+            common::Messages::Format(msgid, args...)};
+  }
 
   // "FILE:LINE[:COLUMN]: field: reason", the form every drop message takes,
   // for a person.

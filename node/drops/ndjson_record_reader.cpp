@@ -12,7 +12,8 @@ bool NdjsonRecordReader::Next(nlohmann::json& record, std::vector<DropIssue>& is
     if (text_.find_first_not_of(" \t") == std::string_view::npos) continue;
     record = nlohmann::json::parse(text_, nullptr, /*allow_exceptions=*/false);
     if (record.is_discarded()) {
-      issues.push_back({lines_.line(), 0, "(line)", "not valid JSON (or not UTF-8)"});
+      issues.push_back(
+          DropIssue::Of(lines_.line(), 0, "(line)", N_("not valid JSON (or not UTF-8)")));
     }
     return true;
   }
