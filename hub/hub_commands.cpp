@@ -35,14 +35,13 @@ namespace {
 common::Result<NodeRole> ParseRoleFlags(const std::string& role, const std::string& rilo) {
   auto parsed = NodeRegistry::ParseRole(role);
   if (!parsed)
-    return common::UsageError(
-        common::Messages::Format("--role: must be rilo or ncp, not '{}'", role));
+    return common::UsageError(Messages::Format("--role: must be rilo or ncp, not '{}'", role));
   if (*parsed == NodeRole::kNcp && !common::NodeId::IsValid(rilo))
-    return common::UsageError(common::Messages::Tr(
-        "--rilo: --role ncp needs the id of the RILO that validates its records"));
+    return common::UsageError(
+        Messages::Tr("--rilo: --role ncp needs the id of the RILO that validates its records"));
   if (*parsed == NodeRole::kRilo && !rilo.empty())
     return common::UsageError(
-        common::Messages::Tr("--rilo: only an NCP has a RILO; leave it out with --role rilo"));
+        Messages::Tr("--rilo: only an NCP has a RILO; leave it out with --role rilo"));
   return *parsed;
 }
 
@@ -57,23 +56,21 @@ common::Status ChangeRole(common::Database& db, NodeRegistry& registry, const st
 
 std::string RoleLine(const NodeInfo& n) {
   if (n.role == NodeRole::kNcp)
-    return common::Messages::Format(
-        "node {} is an NCP: its records wait for the decision of RILO {}", n.id, n.rilo);
-  return common::Messages::Format("node {} is a RILO: its records reach their scope once journaled",
-                                  n.id);
+    return Messages::Format("node {} is an NCP: its records wait for the decision of RILO {}", n.id,
+                            n.rilo);
+  return Messages::Format("node {} is a RILO: its records reach their scope once journaled", n.id);
 }
 
 }  // namespace
 
 common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.hub_id))
-    return common::UsageError(common::Messages::Tr("--hub-id: letters, digits, _ - . only"));
+    return common::UsageError(Messages::Tr("--hub-id: letters, digits, _ - . only"));
   for (int port : {o.ingest_port, o.feed_port}) {
-    if (port < 1 || port > 65535)
-      return common::UsageError(common::Messages::Tr("ports must be 1..65535"));
+    if (port < 1 || port > 65535) return common::UsageError(Messages::Tr("ports must be 1..65535"));
   }
   if (o.ingest_port == o.feed_port)
-    return common::UsageError(common::Messages::Tr("--ingest-port and --feed-port must differ"));
+    return common::UsageError(Messages::Tr("--ingest-port and --feed-port must differ"));
   CEN_RETURN_IF_ERROR(common::DataDir::CreateFresh(o.data_dir, "hub.db", "a hub"));
 
   HubConfig config;
@@ -95,21 +92,20 @@ common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
 
 common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
-    return common::UsageError(common::Messages::Format(
+    return common::UsageError(Messages::Format(
         "--node: '{}' is not a node id (letters, digits, _ - ., at most 64)", o.node_id));
   if (o.node_id == common::NodeId::kHubOperator)
-    return common::UsageError(common::Messages::Format(
+    return common::UsageError(Messages::Format(
         "--node: '{}' is reserved for the records the hub operator makes", o.node_id));
   if (!o.region.empty() && !common::NodeId::IsValid(o.region))
-    return common::UsageError(
-        common::Messages::Format("--region: '{}' is not a region code", o.region));
+    return common::UsageError(Messages::Format("--region: '{}' is not a region code", o.region));
   std::optional<NodeRole> role;
   if (!o.role.empty()) {
     auto parsed = ParseRoleFlags(o.role, o.rilo);
     if (!parsed.ok()) return parsed.status();
     role = *parsed;
   } else if (!o.rilo.empty()) {
-    return common::UsageError(common::Messages::Tr("--rilo: goes with --role ncp"));
+    return common::UsageError(Messages::Tr("--rilo: goes with --role ncp"));
   }
   auto key = common::CurveKeys::ParsePublicKey(o.key);
   if (!key.ok()) return key.status();
@@ -143,7 +139,7 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
 
 common::Status HubCommands::SetRole(const RoleOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
-    return common::UsageError(common::Messages::Format("--node: '{}' is not a node id", o.node_id));
+    return common::UsageError(Messages::Format("--node: '{}' is not a node id", o.node_id));
   auto role = ParseRoleFlags(o.role, o.rilo);
   if (!role.ok()) return role.status();
   auto db = HubSchema::Open(o.data_dir);
@@ -165,7 +161,7 @@ common::Status HubCommands::SetRole(const RoleOptions& o, std::ostream& out) {
 
 common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
-    return common::UsageError(common::Messages::Format("--node: '{}' is not a node id", o.node_id));
+    return common::UsageError(Messages::Format("--node: '{}' is not a node id", o.node_id));
   auto db = HubSchema::Open(o.data_dir);
   if (!db.ok()) return db.status();
   auto tx = db->Begin();
@@ -189,14 +185,14 @@ common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
 common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
   using Action = GroupOptions::Action;
   if (o.action != Action::kList && !GroupRegistry::IsValidName(o.name))
-    return common::UsageError(common::Messages::Format(
-        "NAME: '{}' is not a group name (1-32 of A-Z a-z 0-9 _ -)", o.name));
+    return common::UsageError(
+        Messages::Format("NAME: '{}' is not a group name (1-32 of A-Z a-z 0-9 _ -)", o.name));
   if ((o.action == Action::kAdd || o.action == Action::kRemove) &&
       !common::NodeId::IsValid(o.node_id))
-    return common::UsageError(common::Messages::Format("NODE: '{}' is not a node id", o.node_id));
+    return common::UsageError(Messages::Format("NODE: '{}' is not a node id", o.node_id));
   if (!o.expires.empty() && !GroupRegistry::IsValidDate(o.expires))
     return common::UsageError(
-        common::Messages::Format("--expires: '{}' is not a date YYYY-MM-DD", o.expires));
+        Messages::Format("--expires: '{}' is not a date YYYY-MM-DD", o.expires));
   auto db = HubSchema::Open(o.data_dir);
   if (!db.ok()) return db.status();
   GroupRegistry groups(&*db);
@@ -362,14 +358,15 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   if (auto row = epoch->Step(); row.ok() && *row) epoch_text = epoch->ColumnText(0);
 
   if (o.pending_days < 0)
-    return common::UsageError(common::Messages::Tr("--pending-days: must be 0 or more"));
-  // NCP records waiting for their RILO, by NCP: how many, how many longer
-  // than --pending-days.
+    return common::UsageError(Messages::Tr("--pending-days: must be 0 or more"));
+  // NCP records waiting for their RILO, by NCP (how many, how many longer
+  // than --pending-days, since when) and by RILO (what it must decide).
   const std::string old_before =
       common::Clock::Rfc3339(common::Clock::NowMillis() - int64_t{o.pending_days} * 86'400'000);
   auto pending = db->Prepare(
-      "SELECT v.origin, count(*), sum(j.received_at < ?), min(j.received_at) FROM validations v "
-      "JOIN journal j ON j.gseq = v.gseq WHERE v.state = 'pending' GROUP BY v.origin");
+      "SELECT v.origin, v.rilo, count(*), sum(j.received_at < ?), min(j.received_at) "
+      "FROM validations v JOIN journal j ON j.gseq = v.gseq WHERE v.state = 'pending' "
+      "GROUP BY v.origin, v.rilo");
   if (!pending.ok()) return pending.status();
   pending->Bind(1, old_before);
   struct Waiting {
@@ -377,24 +374,17 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     std::string oldest;
   };
   std::map<std::string, Waiting> waiting_by_ncp;
+  std::map<std::string, int64_t> to_decide;
   while (true) {
     auto row = pending->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    waiting_by_ncp[pending->ColumnText(0)] = {pending->ColumnInt(1), pending->ColumnInt(2),
-                                              pending->ColumnText(3)};
-  }
-
-  // What waits for each RILO: its NCPs' pending records.
-  auto rilos =
-      db->Prepare("SELECT rilo, count(*) FROM validations WHERE state = 'pending' GROUP BY rilo");
-  if (!rilos.ok()) return rilos.status();
-  std::map<std::string, int64_t> to_decide;
-  while (true) {
-    auto row = rilos->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    to_decide[rilos->ColumnText(0)] = rilos->ColumnInt(1);
+    Waiting& w = waiting_by_ncp[pending->ColumnText(0)];
+    w.count += pending->ColumnInt(2);
+    w.old += pending->ColumnInt(3);
+    const std::string since = pending->ColumnText(4);
+    if (w.oldest.empty() || since < w.oldest) w.oldest = since;
+    to_decide[pending->ColumnText(1)] += pending->ColumnInt(2);
   }
 
   nlohmann::json nodes = nlohmann::json::array();

@@ -196,13 +196,12 @@ common::Status Journal::Append(
     out.lane = common::PriorityLane::Of(c.record);
     std::vector<common::RecordEdits::Field> hub_fields = {
         {"origin", c.origin}, {"gseq", next}, {"received_at", received_at}};
-    const std::string rilo = (kind == "seizure" || kind == "alert") && validator_of_
-                                 ? validator_of_(c.origin)
-                                 : std::string();
+    const bool validated_kind = kind == "seizure" || kind == "alert";
+    const std::string rilo =
+        validated_kind && validator_of_ ? validator_of_(c.origin) : std::string();
     // A new version leaves an undecided older one without a decision to
     // wait for, whatever the origin's role is now.
-    if (kind == "seizure" || kind == "alert")
-      CEN_RETURN_IF_ERROR(stmts_[kSupersede].Bind(1, uuid).Run());
+    if (validated_kind) CEN_RETURN_IF_ERROR(stmts_[kSupersede].Bind(1, uuid).Run());
     if (!rilo.empty()) {
       // Pending: the RILO sees it (and the origin its own) until it decides.
       CEN_RETURN_IF_ERROR(stmts_[kInsertValidation]

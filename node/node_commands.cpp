@@ -41,18 +41,16 @@ using nlohmann::json;
 
 common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
-    return common::UsageError(common::Messages::Format(
+    return common::UsageError(Messages::Format(
         "--id: '{}' is not a node id (letters, digits, _ - ., at most 64)", o.node_id));
   if (!o.region.empty() && !common::NodeId::IsValid(o.region))
-    return common::UsageError(
-        common::Messages::Format("--region: '{}' is not a region code", o.region));
+    return common::UsageError(Messages::Format("--region: '{}' is not a region code", o.region));
   if (o.hub_endpoint.rfind("tcp://", 0) != 0 || o.hub_endpoint.rfind(':') <= 6)
     return common::UsageError(
-        common::Messages::Format("--hub: '{}' must look like tcp://HOST:PORT", o.hub_endpoint));
+        Messages::Format("--hub: '{}' must look like tcp://HOST:PORT", o.hub_endpoint));
   auto hub_key = common::CurveKeys::ParsePublicKey(o.hub_key);
   if (!hub_key.ok())
-    return common::UsageError(
-        common::Messages::Format("--hub-key: {}", hub_key.status().message()));
+    return common::UsageError(Messages::Format("--hub-key: {}", hub_key.status().message()));
   CEN_RETURN_IF_ERROR(common::DataDir::CreateFresh(o.data_dir, "node.db", "a node"));
 
   NodeConfig config;
@@ -98,10 +96,9 @@ common::Status NodeCommands::Run(const RunOptions& o, const std::atomic<bool>& s
 common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::ostream& out,
                                   std::ostream& err) {
   if (!o.template_kind.empty()) return DropTemplate::Write(o.template_kind, out);
-  if (o.data_dir.empty())
-    return common::UsageError(common::Messages::Tr("drop: --data is required"));
+  if (o.data_dir.empty()) return common::UsageError(Messages::Tr("drop: --data is required"));
   if (o.files.empty())
-    return common::UsageError(common::Messages::Tr("drop: name at least one FILE (or -)"));
+    return common::UsageError(Messages::Tr("drop: name at least one FILE (or -)"));
   DropSettings settings;
   settings.partial = o.partial;
   settings.dry_run = o.dry_run;
@@ -110,11 +107,10 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
   } else if (o.format == "ndjson") {
     settings.format = DropFormat::kNdjson;
   } else if (!o.format.empty()) {
-    return common::UsageError(common::Messages::Tr("--format: must be csv or ndjson"));
+    return common::UsageError(Messages::Tr("--format: must be csv or ndjson"));
   }
   if (!settings.format && std::count(o.files.begin(), o.files.end(), "-") > 0)
-    return common::UsageError(
-        common::Messages::Tr("--format csv|ndjson is needed to read standard input"));
+    return common::UsageError(Messages::Tr("--format csv|ndjson is needed to read standard input"));
   auto config = NodeConfig::Load(o.data_dir);
   if (!config.ok()) return config.status();
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
@@ -153,7 +149,7 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   const std::string name = o.file == "-" ? "<stdin>" : o.file;
   if (o.file != "-") {
     file.open(o.file);
-    if (!file) return common::NotFound(common::Messages::Format("cannot read {}", o.file));
+    if (!file) return common::NotFound(Messages::Format("cannot read {}", o.file));
     src = &file;
   }
   const common::RecordValidator validator(common::KeyPolicy::kRefuseUnknown);
@@ -179,11 +175,10 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
     labels.push_back(name + ":" + std::to_string(reader.line()));
   }
   if (errors > 0) {
-    return common::InvalidInput(common::Messages::Format("{} error(s) in {}; nothing was queued",
-                                                         std::to_string(errors), name));
+    return common::InvalidInput(
+        Messages::Format("{} error(s) in {}; nothing was queued", std::to_string(errors), name));
   }
-  if (records.empty())
-    return common::InvalidInput(common::Messages::Format("{}: no records", name));
+  if (records.empty()) return common::InvalidInput(Messages::Format("{}: no records", name));
 
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
@@ -197,7 +192,7 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   if (!queued.ok()) {
     if (queued.status().code() != common::StatusCode::kInvalidInput) return queued.status();
     err << queued.status().message() << "\n";  // "FILE:LINE: field: reason"
-    return common::InvalidInput(common::Messages::Tr("nothing was queued"));
+    return common::InvalidInput(Messages::Tr("nothing was queued"));
   }
   AgentDoorbell::Ring(o.data_dir);  // an urgent alert must not wait for the agent's next poll
   for (const auto& q : *queued) out << q.uuid << "\n";
@@ -206,15 +201,14 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
 
 common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
   if (o.action != "seen" && o.action != "actioned" && o.action != "no-trace") {
-    return common::UsageError(common::Messages::Tr("--action: must be seen, actioned or no-trace"));
+    return common::UsageError(Messages::Tr("--action: must be seen, actioned or no-trace"));
   }
   if (o.alert.size() < 8)
     return common::UsageError(
-        common::Messages::Tr("UUID: give the alert's uuid or 8+ of its first characters"));
+        Messages::Tr("UUID: give the alert's uuid or 8+ of its first characters"));
   if (o.note.size() > 1000)
-    return common::UsageError(common::Messages::Tr("--note: at most 1000 characters"));
-  if (o.by.size() > 64)
-    return common::UsageError(common::Messages::Tr("--by: at most 64 characters"));
+    return common::UsageError(Messages::Tr("--note: at most 1000 characters"));
+  if (o.by.size() > 64) return common::UsageError(Messages::Tr("--by: at most 64 characters"));
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   auto config = NodeConfig::Load(o.data_dir);
@@ -225,7 +219,7 @@ common::Status NodeCommands::Ack(const AckOptions& o, std::ostream& out) {
   if (!named.ok()) return named.status();
   const AlertBook::Alert* alert = *named;
   if (alert->origin == config->node_id) {
-    return common::UsageError(common::Messages::Format(
+    return common::UsageError(Messages::Format(
         "alert {} is this office's own; receipts go to the office that raised an alert",
         alert->uuid));
   }
@@ -252,20 +246,18 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
                               : N_("name the records to return (UUID...)")));
   if (!o.uuids.empty() && o.all_pending)
     return common::UsageError(
-        common::Messages::Tr("--all-pending: give either UUIDs or --all-pending, not both"));
+        Messages::Tr("--all-pending: give either UUIDs or --all-pending, not both"));
   if (!o.accept && o.reason.empty())
-    return common::UsageError(
-        common::Messages::Tr("--reason: required: tell the NCP what to correct"));
+    return common::UsageError(Messages::Tr("--reason: required: tell the NCP what to correct"));
   if (o.accept && !o.reason.empty())
     return common::UsageError(
-        common::Messages::Tr("--reason: an acceptance carries no note; it reaches every office"));
+        Messages::Tr("--reason: an acceptance carries no note; it reaches every office"));
   if (o.reason.size() > 4000 || common::Utf8::CountCodePoints(o.reason).value_or(1001) > 1000)
-    return common::UsageError(
-        common::Messages::Tr("--reason: at most 1000 characters of UTF-8 text"));
+    return common::UsageError(Messages::Tr("--reason: at most 1000 characters of UTF-8 text"));
   for (const std::string& id : o.uuids) {
     if (id.size() < 8)
       return common::UsageError(
-          common::Messages::Format("UUID: '{}': give a uuid or its first 8+ characters", id));
+          Messages::Format("UUID: '{}': give a uuid or its first 8+ characters", id));
   }
   QueryFilter filter = o.filter;
   CEN_RETURN_IF_ERROR(filter.Check());
@@ -293,20 +285,21 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
     }
     if (found.size() > 1)
       return common::UsageError(
-          common::Messages::Format("UUID: '{}' is the start of {} records; give more of it", id,
-                                   std::to_string(found.size())));
+          Messages::Format("UUID: '{}' is the start of {} records; give more of it", id,
+                           std::to_string(found.size())));
     if (found.empty())
       return common::UsageError(
-          common::Messages::Format("UUID: no record {} waits for this node's decision (cen-query "
-                                   "pending lists those that do)",
-                                   id));
+          Messages::Format("UUID: no record {} waits for this node's decision (cen-query "
+                           "pending lists those that do)",
+                           id));
     if (!o.accept && found[0]->state == "returned")
-      return common::UsageError(common::Messages::Format(
-          "UUID: {} is already returned; its NCP amends it", found[0]->uuid));
+      return common::UsageError(
+          Messages::Format("UUID: {} is already returned; its NCP amends it", found[0]->uuid));
     chosen.push_back(found[0]);
   }
 
   if (o.dry_run || chosen.empty()) {
+    CEN_RETURN_IF_ERROR(PendingQueue::Check(*db, *queue));
     for (const auto* e : chosen) {
       out << Messages::Format(o.accept ? N_("would accept {} version {} of {} ({}, {})")
                                        : N_("would return {} version {} of {} ({}, {})"),

@@ -144,7 +144,6 @@ common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(common::Data
   if (!stmt.ok()) return stmt.status();
   const int next = where.BindTo(*stmt, 1);
   if (!rilo.empty()) stmt->Bind(next, rilo);
-  QuantityRanges ranges(&db);
   std::vector<Entry> out;
   while (true) {
     auto row = stmt->Step();
@@ -164,12 +163,19 @@ common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(common::Data
     e.queued = stmt->ColumnText(10);
     if (!e.record.is_object()) e.record = json::object();
     e.rilo = Text(e.record, "rilo");
-    auto warnings = Checks(e.record, ranges);
-    if (!warnings.ok()) return warnings.status();
-    e.warnings = std::move(*warnings);
     out.push_back(std::move(e));
   }
   return out;
+}
+
+common::Status PendingQueue::Check(common::Database& db, std::vector<Entry>& entries) {
+  QuantityRanges ranges(&db);
+  for (Entry& e : entries) {
+    auto warnings = Checks(e.record, ranges);
+    if (!warnings.ok()) return warnings.status();
+    e.warnings = std::move(*warnings);
+  }
+  return common::Status::Ok();
 }
 
 common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const QueryOptions& o,
@@ -179,6 +185,7 @@ common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const Query
   const int64_t limit = o.limit < 0 ? (o.format == "table" ? 100 : 0) : o.limit;
   auto queue = List(db, o.filter, "", limit);
   if (!queue.ok()) return queue.status();
+  CEN_RETURN_IF_ERROR(Check(db, *queue));
   const int64_t now = common::Clock::NowMillis();
   QueryOutcome outcome;
   outcome.results = static_cast<int64_t>(queue->size());

@@ -35,7 +35,7 @@ class PendingQueue {
     std::string reason;  // of the latest return of this version
     std::string queued;  // "accept" or "return": decided at this node, not yet journaled
     nlohmann::json record;
-    std::vector<std::string> warnings;  // in the reader's language
+    std::vector<std::string> warnings;  // in the reader's language (Check())
   };
 
   // Oldest first, at most `limit` (0: all). `filter`'s conditions apply; its
@@ -43,6 +43,10 @@ class PendingQueue {
   // decides.
   static common::Result<std::vector<Entry>> List(common::Database& db, const QueryFilter& filter,
                                                  const std::string& rilo, int64_t limit);
+  // Fills in each entry's warnings: the quantity check reads what the
+  // replica holds for each commodity and unit, so only callers that show
+  // them pay for it.
+  static common::Status Check(common::Database& db, std::vector<Entry>& entries);
   // `cen-query pending`: the queue as a table (age, state, checks, reason;
   // records older than o.pending_days flagged), NDJSON or CSV.
   static common::Result<QueryOutcome> Run(common::Database& db, const QueryOptions& o,
