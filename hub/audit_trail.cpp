@@ -6,7 +6,12 @@
 namespace cen::hub {
 
 void AuditTrail::Note(std::string_view event, std::string_view node, std::string detail) {
-  Entry e{common::Clock::NowRfc3339(), std::string(event), std::string(node), std::move(detail)};
+  NoteAt(common::Clock::NowRfc3339(), event, node, std::move(detail));
+}
+
+void AuditTrail::NoteAt(std::string at, std::string_view event, std::string_view node,
+                        std::string detail) {
+  Entry e{std::move(at), std::string(event), std::string(node), std::move(detail)};
   std::lock_guard<std::mutex> lock(mu_);
   pending_.push_back(std::move(e));
 }

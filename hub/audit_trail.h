@@ -41,6 +41,9 @@ class AuditTrail {
   static constexpr std::chrono::seconds kThrottle{10};
 
   void Note(std::string_view event, std::string_view node, std::string detail);
+  // As Note(), stamped `at` (RFC 3339): a cluster member writes the entries
+  // a Raft command carries with the time the leader gave them.
+  void NoteAt(std::string at, std::string_view event, std::string_view node, std::string detail);
   // As Note(), at most once per `key` every kThrottle.
   void NoteThrottled(const std::string& key, std::string_view event, std::string_view node,
                      std::string detail);

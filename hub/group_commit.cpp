@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "common/clock.h"
 #include "common/wire_frame.h"
 
 namespace cen::hub {
@@ -51,19 +52,23 @@ common::Status GroupCommit::Add(const std::string& routing_id, const std::string
 
 common::Result<std::vector<GroupCommit::Reply>> GroupCommit::Commit() {
   outcomes_.clear();
+  const std::string at = common::Clock::NowRfc3339();
   if (candidates_.empty()) {
-    NoteAccepted(outcomes_, parts_.audit);  // rejections only: written with the next flush
+    // Rejections only: written with the next flush.
+    NoteOutcomes(candidates_, outcomes_, RejectedByNode(), at, parts_.audit);
   } else {
     // The audit entries go into the journal's transaction: no second fsync.
     // Those of this commit are written directly, so a rollback takes them
     // back with it; the ones queued before are queued again (Settle).
     const common::Status s = parts_.journal->Append(
-        candidates_, &outcomes_, [&](const std::vector<Journal::Outcome>& done) {
+        candidates_, &outcomes_,
+        [&](const std::vector<Journal::Outcome>& done) {
           CEN_RETURN_IF_ERROR(parts_.audit->WritePending(*parts_.db));
           AuditTrail accepted;
-          NoteAccepted(done, &accepted);
+          NoteOutcomes(candidates_, done, RejectedByNode(), at, &accepted);
           return accepted.WritePending(*parts_.db);
-        });
+        },
+        at);
     parts_.audit->Settle(s.ok());
     if (!s.ok()) {
       outcomes_.clear();
@@ -104,28 +109,37 @@ json GroupCommit::AckOf(const Publish::Slot& slot) const {
   return a;
 }
 
-void GroupCommit::NoteAccepted(const std::vector<Journal::Outcome>& outcomes,
-                               AuditTrail* to) const {
+std::map<std::string, int64_t> GroupCommit::RejectedByNode() const {
+  std::map<std::string, int64_t> rejected;
+  for (const auto& p : publishes_) {
+    for (const auto& slot : p.slots) {
+      if (slot.candidate < 0) ++rejected[p.node];
+    }
+  }
+  return rejected;
+}
+
+void GroupCommit::NoteOutcomes(const std::vector<Journal::Candidate>& candidates,
+                               const std::vector<Journal::Outcome>& outcomes,
+                               const std::map<std::string, int64_t>& rejected,
+                               const std::string& at, AuditTrail* to) {
   struct Tally {
     int64_t fresh = 0, duplicate = 0, rejected = 0, first = 0, last = 0;
   };
   std::map<std::string, Tally> by_node;
-  for (const auto& p : publishes_) {
-    for (const auto& slot : p.slots) {
-      if (slot.candidate < 0) ++by_node[p.node].rejected;
-    }
-  }
+  for (const auto& [node, count] : rejected) by_node[node].rejected += count;
   for (size_t i = 0; i < outcomes.size(); ++i) {
-    const Journal::Candidate& c = candidates_[i];
+    const Journal::Candidate& c = candidates[i];
     Tally& t = by_node[c.origin];
     const auto& o = outcomes[i];
     if (c.Text("kind") == "decision" && o.verdict != Journal::Verdict::kDuplicate) {
       // Every decision, and every refusal of one, is in the audit trail.
       std::string what = std::string(c.Text("decision")) + " " + std::string(c.Text("record")) +
                          " version " + std::to_string(c.record.IntOr("record_version", 0));
-      to->Note(AuditTrail::kDecision, c.origin,
-               o.verdict == Journal::Verdict::kNew ? what + " (gseq " + std::to_string(o.gseq) + ")"
-                                                   : "refused: " + what + ": " + o.reason);
+      to->NoteAt(at, AuditTrail::kDecision, c.origin,
+                 o.verdict == Journal::Verdict::kNew
+                     ? what + " (gseq " + std::to_string(o.gseq) + ")"
+                     : "refused: " + what + ": " + o.reason);
     }
     if (o.verdict == Journal::Verdict::kRejected) {
       ++t.rejected;
@@ -142,7 +156,7 @@ void GroupCommit::NoteAccepted(const std::vector<Journal::Outcome>& outcomes,
       detail += " (gseq " + std::to_string(t.first) + ".." + std::to_string(t.last) + ")";
     detail += ", " + std::to_string(t.duplicate) + " duplicate, " + std::to_string(t.rejected) +
               " rejected";
-    to->Note(AuditTrail::kAccepted, node, std::move(detail));
+    to->NoteAt(at, AuditTrail::kAccepted, node, std::move(detail));
   }
 }
 

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -73,6 +74,16 @@ class GroupCommit {
   // and no entry is lost (queued again); nothing may be acked.
   common::Result<std::vector<Reply>> Commit();
 
+  // The audit entries of one journaled batch, stamped `at`, into `to`: one
+  // "accepted" entry per publishing node (`rejected` counts the records the
+  // validator refused before the journal saw them) and one "decision" entry
+  // per decision journaled or refused. A cluster member derives the same
+  // entries from the same Raft command.
+  static void NoteOutcomes(const std::vector<Journal::Candidate>& candidates,
+                           const std::vector<Journal::Outcome>& outcomes,
+                           const std::map<std::string, int64_t>& rejected, const std::string& at,
+                           AuditTrail* to);
+
   // After Commit(): what the feed fans out.
   const std::vector<Journal::Candidate>& candidates() const { return candidates_; }
   const std::vector<Journal::Outcome>& outcomes() const { return outcomes_; }
@@ -91,8 +102,8 @@ class GroupCommit {
     };
     std::vector<Slot> slots;
   };
-  // One "accepted" entry per publishing node, into `to`.
-  void NoteAccepted(const std::vector<Journal::Outcome>& outcomes, AuditTrail* to) const;
+  // How many records of each publishing node the validator refused.
+  std::map<std::string, int64_t> RejectedByNode() const;
   nlohmann::json AckOf(const Publish::Slot& slot) const;
 
   Parts parts_;

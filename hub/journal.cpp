@@ -109,7 +109,8 @@ std::string Journal::Link(std::string_view previous, int64_t gseq, std::string_v
 
 common::Status Journal::Append(
     std::vector<Candidate>& candidates, std::vector<Outcome>* outcomes,
-    const std::function<common::Status(const std::vector<Outcome>&)>& before_commit) {
+    const std::function<common::Status(const std::vector<Outcome>&)>& before_commit,
+    std::string_view at) {
   outcomes->clear();
   outcomes->reserve(candidates.size());
   auto tx = db_->Begin();
@@ -125,7 +126,7 @@ common::Status Journal::Append(
   std::string chain = *chain_row ? last_chain.ColumnBlob(0) : HashChain::Genesis();
   last_chain.Reset();
 
-  const std::string received_at = common::Clock::NowRfc3339();
+  const std::string received_at = at.empty() ? common::Clock::NowRfc3339() : std::string(at);
   int64_t next = head_ + 1;
   auto& find_uuid = stmts_[kFindUuid];
   auto& find_ref = stmts_[kFindRef];

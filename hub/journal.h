@@ -110,9 +110,12 @@ class Journal {
   // outcomes are known (the hub writes its audit entries there: no second
   // fsync); its error aborts the whole append.
   // Each row's `chain` links it to the previous one (HashChain, JournalLink).
+  // Every row of the append is received at `received_at` (RFC 3339; empty:
+  // now): a cluster member journals a Raft command at the leader's time.
   common::Status Append(
       std::vector<Candidate>& candidates, std::vector<Outcome>* outcomes,
-      const std::function<common::Status(const std::vector<Outcome>&)>& before_commit = nullptr);
+      const std::function<common::Status(const std::vector<Outcome>&)>& before_commit = nullptr,
+      std::string_view received_at = {});
 
   // The chain link of a journal row (cen-hub verify recomputes it).
   static std::string Link(std::string_view previous, int64_t gseq, std::string_view uuid,

@@ -1,0 +1,232 @@
+#include "hub/cluster/hub_state_machine.h"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <cstring>
+#include <utility>
+
+#include "hub/audit_trail.h"
+#include "hub/cluster/cluster_command.h"
+#include "hub/group_commit.h"
+#include "hub/hub_schema.h"
+
+namespace cen::hub {
+namespace {
+
+// A snapshot: this magic, the applied index (8 bytes, big-endian), then
+// hub.db's pages as sqlite3_serialize gives them.
+constexpr std::string_view kSnapshotMagic = "CENSNAP1";
+constexpr size_t kHeaderSize = 16;
+
+constexpr const char* kAppliedKey = "raft_applied";
+
+// Frees a sqlite3 connection opened for one use.
+struct Closer {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+
+}  // namespace
+
+HubStateMachine::HubStateMachine(common::Database db)
+    : db_(std::move(db)), registry_(&db_), groups_(&db_), policy_(&groups_), journal_(&db_) {
+  fsm_.version = 1;
+  fsm_.data = this;
+  fsm_.apply = &HubStateMachine::FsmApply;
+  fsm_.snapshot = &HubStateMachine::FsmSnapshot;
+  fsm_.restore = &HubStateMachine::FsmRestore;
+}
+
+common::Result<std::unique_ptr<HubStateMachine>> HubStateMachine::Open(
+    const std::string& data_dir) {
+  auto db = HubSchema::Open(data_dir);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<HubStateMachine> machine(new HubStateMachine(std::move(*db)));
+  machine->journal_.set_visibility(
+      [m = machine.get()](std::string_view node, std::string_view scope, std::string_view origin) {
+        const NodeInfo* info = m->registry_.FindActive(std::string(node));
+        return info != nullptr && m->policy_.MaySee(*info, scope, origin);
+      });
+  machine->journal_.set_validator_of(
+      [m = machine.get()](std::string_view origin) { return m->registry_.ValidatorOf(origin); });
+  CEN_RETURN_IF_ERROR(machine->Load());
+  return machine;
+}
+
+common::Status HubStateMachine::Load() {
+  CEN_RETURN_IF_ERROR(journal_.Load());
+  CEN_RETURN_IF_ERROR(registry_.Refresh());
+  CEN_RETURN_IF_ERROR(groups_.Refresh());
+  auto applied = db_.QueryInt(std::string("SELECT CAST(value AS INTEGER) FROM meta WHERE key='") +
+                              kAppliedKey + "'");
+  if (!applied.ok()) return applied.status();
+  applied_index_ = static_cast<uint64_t>(applied->value_or(0));
+  return common::Status::Ok();
+}
+
+common::Result<const HubStateMachine::Applied*> HubStateMachine::Apply(uint64_t index,
+                                                                       std::string_view entry) {
+  applied_ = Applied{index, false, {}};
+  if (index <= applied_index_) {
+    applied_.replayed = true;
+    return &applied_;
+  }
+  auto command = ClusterCommand::Decode(entry);
+  if (!command.ok()) return command.status();
+  // The registries change through the log too; read what the last entry left.
+  CEN_RETURN_IF_ERROR(registry_.Refresh());
+  CEN_RETURN_IF_ERROR(groups_.Refresh());
+
+  auto stamp = db_.Prepare(
+      "INSERT INTO meta(key, value) VALUES (?, ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!stamp.ok()) return stamp.status();
+  const common::Status s = journal_.Append(
+      command->candidates, &applied_.outcomes,
+      [&](const std::vector<Journal::Outcome>& done) {
+        AuditTrail notes;
+        for (const ClusterCommand::AuditNote& n : command->audit)
+          notes.NoteAt(n.at, n.event, n.node, n.detail);
+        GroupCommit::NoteOutcomes(command->candidates, done, command->rejected,
+                                  command->received_at, &notes);
+        CEN_RETURN_IF_ERROR(notes.WritePending(db_));
+        return stamp->Bind(1, kAppliedKey).Bind(2, std::to_string(index)).Run();
+      },
+      command->received_at);
+  if (!s.ok()) {
+    applied_.outcomes.clear();
+    return s;
+  }
+  applied_index_ = index;
+  return &applied_;
+}
+
+common::Result<std::string> HubStateMachine::Snapshot() {
+  // One read transaction: the pages of one commit.
+  CEN_RETURN_IF_ERROR(db_.Exec("BEGIN DEFERRED; SELECT count(*) FROM meta;"));
+  sqlite3_int64 size = 0;
+  unsigned char* pages = sqlite3_serialize(db_.handle(), "main", &size, 0);
+  const common::Status ended = db_.Exec("COMMIT");
+  if (pages == nullptr) return db_.Error("serialize hub.db for a snapshot");
+  std::string snapshot(kSnapshotMagic);
+  for (int shift = 56; shift >= 0; shift -= 8)
+    snapshot.push_back(static_cast<char>((applied_index_ >> shift) & 0xff));
+  const size_t pages_at = snapshot.size();
+  snapshot.append(reinterpret_cast<const char*>(pages), static_cast<size_t>(size));
+  sqlite3_free(pages);
+  // The file format bytes say "rollback journal", so that the pages open as
+  // a database in memory; the backup API makes them WAL again in hub.db.
+  if (size > 19) snapshot[pages_at + 18] = snapshot[pages_at + 19] = 1;
+  if (!ended.ok()) return ended;
+  return snapshot;
+}
+
+common::Status HubStateMachine::Restore(std::string_view snapshot) {
+  if (snapshot.size() <= kHeaderSize || snapshot.substr(0, kSnapshotMagic.size()) != kSnapshotMagic)
+    return common::Corruption("snapshot: not a hub snapshot");
+  uint64_t index = 0;
+  for (size_t i = kSnapshotMagic.size(); i < kHeaderSize; ++i)
+    index = index << 8 | static_cast<unsigned char>(snapshot[i]);
+  if (index <= applied_index_) {
+    spdlog::info("snapshot at index {}: hub.db already holds index {}, kept", index,
+                 applied_index_);
+    return common::Status::Ok();
+  }
+
+  // The snapshot's pages as a read-only database in memory, checked, then
+  // copied over hub.db by SQLite's backup API: one write transaction.
+  sqlite3* raw = nullptr;
+  if (sqlite3_open(":memory:", &raw) != SQLITE_OK) {
+    sqlite3_close(raw);
+    return common::Internal("snapshot: cannot open an in-memory database");
+  }
+  std::unique_ptr<sqlite3, Closer> mem(raw);
+  const std::string_view pages = snapshot.substr(kHeaderSize);
+  auto* bytes = reinterpret_cast<unsigned char*>(const_cast<char*>(pages.data()));
+  if (sqlite3_deserialize(mem.get(), "main", bytes, static_cast<sqlite3_int64>(pages.size()),
+                          static_cast<sqlite3_int64>(pages.size()),
+                          SQLITE_DESERIALIZE_READONLY) != SQLITE_OK) {
+    return common::Corruption("snapshot: its pages are not a database");
+  }
+  // The schema and the index it claims.
+  sqlite3_stmt* check = nullptr;
+  const char* sql =
+      "SELECT (SELECT value FROM meta WHERE key='hub_schema'), "
+      "(SELECT value FROM meta WHERE key='raft_applied')";
+  std::string schema, applied;
+  if (sqlite3_prepare_v2(mem.get(), sql, -1, &check, nullptr) == SQLITE_OK &&
+      sqlite3_step(check) == SQLITE_ROW) {
+    auto text = [&](int col) {
+      const unsigned char* t = sqlite3_column_text(check, col);
+      return t == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(t));
+    };
+    schema = text(0);
+    applied = text(1);
+  }
+  sqlite3_finalize(check);
+  if (schema != std::to_string(HubSchema::kVersion) || applied != std::to_string(index)) {
+    return common::Corruption("snapshot: not a hub.db of schema " +
+                              std::to_string(HubSchema::kVersion) + " at index " +
+                              std::to_string(index));
+  }
+
+  sqlite3_backup* copy = sqlite3_backup_init(db_.handle(), "main", mem.get(), "main");
+  if (copy == nullptr) return db_.Error("restore a snapshot into hub.db");
+  const int stepped = sqlite3_backup_step(copy, -1);
+  const int finished = sqlite3_backup_finish(copy);
+  if (stepped != SQLITE_DONE || finished != SQLITE_OK)
+    return db_.Error("restore a snapshot into hub.db");
+  spdlog::info("hub.db restored from the snapshot at index {} (it held index {})", index,
+               applied_index_);
+  return Load();
+}
+
+int HubStateMachine::FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
+  auto* self = static_cast<HubStateMachine*>(fsm->data);
+  // Raft applies the entry after its last applied one.
+  const uint64_t index = raft_last_applied(self->raft_) + 1;
+  auto applied = self->Apply(index, {static_cast<const char*>(buf->base), buf->len});
+  if (!applied.ok()) {
+    spdlog::error("cannot apply Raft entry {}: {} (tried again)", index,
+                  applied.status().message());
+    return RAFT_IOERR;
+  }
+  *result = const_cast<Applied*>(*applied);
+  return 0;
+}
+
+int HubStateMachine::FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n_bufs) {
+  auto* self = static_cast<HubStateMachine*>(fsm->data);
+  auto snapshot = self->Snapshot();
+  if (!snapshot.ok()) {
+    spdlog::error("cannot take a snapshot: {}", snapshot.status().message());
+    return RAFT_IOERR;
+  }
+  // Raft frees what a version 1 FSM hands it, with raft_free.
+  auto* out = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
+  void* base = raft_malloc(snapshot->size());
+  if (out == nullptr || base == nullptr) {
+    raft_free(out);
+    raft_free(base);
+    return RAFT_NOMEM;
+  }
+  std::memcpy(base, snapshot->data(), snapshot->size());
+  out[0].base = base;
+  out[0].len = snapshot->size();
+  *bufs = out;
+  *n_bufs = 1;
+  return 0;
+}
+
+int HubStateMachine::FsmRestore(raft_fsm* fsm, raft_buffer* buf) {
+  auto* self = static_cast<HubStateMachine*>(fsm->data);
+  const common::Status s = self->Restore({static_cast<const char*>(buf->base), buf->len});
+  if (!s.ok()) {
+    spdlog::error("cannot restore a snapshot: {}", s.message());
+    return RAFT_IOERR;
+  }
+  raft_free(buf->base);  // the FSM owns it once restored
+  return 0;
+}
+
+}  // namespace cen::hub
