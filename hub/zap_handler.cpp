@@ -6,6 +6,7 @@
 
 #include "hub/hub_schema.h"
 #include "hub/node_registry.h"
+#include "hub/zap_request.h"
 
 namespace cen::hub {
 namespace {
@@ -53,28 +54,19 @@ void ZapHandler::Serve(zmq::socket_t socket) {
     try {
       zmq::poll(items, 1, std::chrono::milliseconds(100));
       if (!(items[0].revents & ZMQ_POLLIN)) continue;
-      std::vector<zmq::message_t> request;
-      do {
-        zmq::message_t part;
-        if (!socket.recv(part)) break;
-        request.push_back(std::move(part));
-      } while (socket.get(zmq::sockopt::rcvmore));
-      // version, request id, domain, address, identity, mechanism, credentials
-      if (request.size() < 6) continue;  // malformed: libzmq never sends this
-      const std::string request_id = request[1].to_string();
-      const std::string address = request[3].to_string();
-      const std::string mechanism = request[5].to_string();
+      const ZapRequest request = ZapRequest::Receive(socket);
+      const std::string& address = request.address;
       std::string status_code = "400";
       std::string status_text = "unknown key";
       std::string user_id;
       std::string metadata;
-      if (mechanism != "CURVE" || request.size() < 7 || request[6].size() != 32) {
+      if (request.client_key.empty()) {
         status_text = "CURVE required";
-        audit_->NoteThrottled("zap:" + address, AuditTrail::kAuthFailure, "",
-                              "from " + address + ": mechanism " + mechanism + ", CURVE required");
+        audit_->NoteThrottled(
+            "zap:" + address, AuditTrail::kAuthFailure, "",
+            "from " + address + ": mechanism " + request.mechanism + ", CURVE required");
       } else {
-        char z85[41];
-        zmq_z85_encode(z85, static_cast<const uint8_t*>(request[6].data()), 32);
+        const std::string& z85 = request.client_key;
         const common::Status s = registry.Refresh();
         if (!s.ok()) spdlog::error("[{}] ZAP: {}", hub_id_, s.message());
         auto node = registry.FindByKey(z85);
@@ -88,21 +80,16 @@ void ZapHandler::Serve(zmq::socket_t socket) {
           status_text = "revoked";
           spdlog::warn("[{}] refused connection from {}: node {} is revoked", hub_id_, address,
                        node->id);
-          audit_->NoteThrottled("zap:" + std::string(z85), AuditTrail::kAuthFailure, node->id,
+          audit_->NoteThrottled("zap:" + z85, AuditTrail::kAuthFailure, node->id,
                                 "from " + address + ": node revoked");
         } else {
           spdlog::warn("[{}] refused connection from {}: key {} is not registered", hub_id_,
                        address, z85);
-          audit_->NoteThrottled("zap:" + std::string(z85), AuditTrail::kAuthFailure, "",
+          audit_->NoteThrottled("zap:" + z85, AuditTrail::kAuthFailure, "",
                                 "from " + address + ": key " + z85 + " is not registered");
         }
       }
-      socket.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
-      socket.send(zmq::buffer(request_id), zmq::send_flags::sndmore);
-      socket.send(zmq::buffer(status_code), zmq::send_flags::sndmore);
-      socket.send(zmq::buffer(status_text), zmq::send_flags::sndmore);
-      socket.send(zmq::buffer(user_id), zmq::send_flags::sndmore);
-      socket.send(zmq::buffer(metadata), zmq::send_flags::none);
+      request.Reply(socket, status_code, status_text, user_id, metadata);
     } catch (const zmq::error_t& e) {
       if (e.num() == ETERM) return;
       spdlog::error("[{}] ZAP handler: {}", hub_id_, e.what());

@@ -21,6 +21,16 @@ constexpr size_t kHeaderSize = 16;
 
 constexpr const char* kAppliedKey = "raft_applied";
 
+// Records in hub.db, inside the caller's transaction, that it holds the
+// entries up to Raft `index`.
+common::Status StampApplied(common::Database& db, uint64_t index) {
+  auto stamp = db.Cached(
+      "INSERT INTO meta(key, value) VALUES (?, ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!stamp.ok()) return stamp.status();
+  return (*stamp)->Bind(1, kAppliedKey).Bind(2, std::to_string(index)).Run();
+}
+
 // Frees a sqlite3 connection opened for one use.
 struct Closer {
   void operator()(sqlite3* db) const { sqlite3_close(db); }
@@ -77,10 +87,6 @@ common::Result<const HubStateMachine::Applied*> HubStateMachine::Apply(uint64_t 
   CEN_RETURN_IF_ERROR(registry_.Refresh());
   CEN_RETURN_IF_ERROR(groups_.Refresh());
 
-  auto stamp = db_.Prepare(
-      "INSERT INTO meta(key, value) VALUES (?, ?) "
-      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  if (!stamp.ok()) return stamp.status();
   const common::Status s = journal_.Append(
       command->candidates, &applied_.outcomes,
       [&](const std::vector<Journal::Outcome>& done) {
@@ -90,7 +96,7 @@ common::Result<const HubStateMachine::Applied*> HubStateMachine::Apply(uint64_t 
         GroupCommit::NoteOutcomes(command->candidates, done, command->rejected,
                                   command->received_at, &notes);
         CEN_RETURN_IF_ERROR(notes.WritePending(db_));
-        return stamp->Bind(1, kAppliedKey).Bind(2, std::to_string(index)).Run();
+        return StampApplied(db_, index);
       },
       command->received_at);
   if (!s.ok()) {
@@ -99,6 +105,16 @@ common::Result<const HubStateMachine::Applied*> HubStateMachine::Apply(uint64_t 
   }
   applied_index_ = index;
   return &applied_;
+}
+
+common::Status HubStateMachine::MarkApplied(uint64_t index) {
+  if (index <= applied_index_) return common::Status::Ok();
+  auto tx = db_.Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(StampApplied(db_, index));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  applied_index_ = index;
+  return common::Status::Ok();
 }
 
 common::Result<std::string> HubStateMachine::Snapshot() {
@@ -181,11 +197,33 @@ common::Status HubStateMachine::Restore(std::string_view snapshot) {
   return Load();
 }
 
+std::string HubStateMachine::Frame(std::string_view entry) {
+  std::string framed;
+  framed.reserve(8 + entry.size() + 7);
+  const uint64_t n = entry.size();
+  for (int shift = 56; shift >= 0; shift -= 8)
+    framed.push_back(static_cast<char>((n >> shift) & 0xff));
+  framed.append(entry);
+  framed.append((8 - framed.size() % 8) % 8, '\0');
+  return framed;
+}
+
+std::optional<std::string_view> HubStateMachine::Unframe(std::string_view framed) {
+  if (framed.size() < 8 || framed.size() % 8 != 0) return std::nullopt;
+  uint64_t n = 0;
+  for (size_t i = 0; i < 8; ++i) n = n << 8 | static_cast<unsigned char>(framed[i]);
+  if (n > framed.size() - 8 || framed.size() - 8 - n >= 8) return std::nullopt;
+  return framed.substr(8, n);
+}
+
 int HubStateMachine::FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
   auto* self = static_cast<HubStateMachine*>(fsm->data);
   // Raft applies the entry after its last applied one.
   const uint64_t index = raft_last_applied(self->raft_) + 1;
-  auto applied = self->Apply(index, {static_cast<const char*>(buf->base), buf->len});
+  const auto entry = Unframe({static_cast<const char*>(buf->base), buf->len});
+  auto applied = entry ? self->Apply(index, *entry)
+                       : common::Result<const Applied*>(common::Corruption(
+                             "Raft entry of " + std::to_string(buf->len) + " bytes is not framed"));
   if (!applied.ok()) {
     spdlog::error("cannot apply Raft entry {}: {} (tried again)", index,
                   applied.status().message());
@@ -197,6 +235,14 @@ int HubStateMachine::FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** resu
 
 int HubStateMachine::FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n_bufs) {
   auto* self = static_cast<HubStateMachine*>(fsm->data);
+  // Raft names the snapshot by its last applied entry.
+  if (self->raft_ != nullptr) {
+    const common::Status marked = self->MarkApplied(raft_last_applied(self->raft_));
+    if (!marked.ok()) {
+      spdlog::error("cannot take a snapshot: {}", marked.message());
+      return RAFT_IOERR;
+    }
+  }
   auto snapshot = self->Snapshot();
   if (!snapshot.ok()) {
     spdlog::error("cannot take a snapshot: {}", snapshot.status().message());

@@ -23,6 +23,7 @@ extern "C" {
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,12 @@ class HubStateMachine {
   // is not one is refused and hub.db left as it was.
   common::Status Restore(std::string_view snapshot);
 
+  // An entry as the Raft log holds it: its length (8 bytes, big-endian),
+  // the entry, zeros up to a multiple of 8 bytes (libraft's disk log
+  // requires that length). The raft_fsm unframes what it applies.
+  static std::string Frame(std::string_view entry);
+  static std::optional<std::string_view> Unframe(std::string_view framed);
+
   // The raft_fsm (version 1) over this machine, for raft_init. Its apply
   // asks set_raft()'s instance which index it applies.
   raft_fsm* fsm() { return &fsm_; }
@@ -78,6 +85,10 @@ class HubStateMachine {
  private:
   explicit HubStateMachine(common::Database db);
   common::Status Load();
+  // Moves applied_index() to `index` without a command: the entries after
+  // the last command (barriers, configuration changes) change no table, and
+  // a snapshot taken there then names the index Raft gives it.
+  common::Status MarkApplied(uint64_t index);
 
   static int FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result);
   static int FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n_bufs);

@@ -21,6 +21,7 @@
 
 #include "common/sqlite_db.h"
 #include "tests/e2e/failure_listener.h"
+#include "tests/test_support/ports.h"
 
 namespace cen::e2e {
 namespace {
@@ -29,37 +30,6 @@ namespace {
 constexpr auto kToolTimeout = std::chrono::seconds(120);
 constexpr auto kStopTimeout = std::chrono::seconds(15);
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
-
-// Free TCP ports on 127.0.0.1, distinct from each other: all sockets stay bound
-// until every port is read. Another process may take one before the hub binds
-// it; on loopback in a test run that is rare enough.
-std::vector<int> FreeLoopbackPorts(int count) {
-  std::vector<int> fds;
-  std::vector<int> ports;
-  std::string error;
-  for (int i = 0; i < count && error.empty(); ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      error = std::string("socket: ") + std::strerror(errno);
-      break;
-    }
-    fds.push_back(fd);
-    sockaddr_in addr = {};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      error = std::string("bind 127.0.0.1:0: ") + std::strerror(errno);
-      break;
-    }
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (const int fd : fds) ::close(fd);
-  if (!error.empty()) throw std::runtime_error(error);
-  return ports;
-}
 
 std::string Trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
@@ -164,7 +134,7 @@ Cluster::Cluster(std::vector<NodeSpec> nodes) : logs_(dir() / "logs"), runs_(dir
   unsetenv("LANGUAGE");
   std::filesystem::create_directories(logs_);
   std::filesystem::create_directories(runs_);
-  const std::vector<int> ports = FreeLoopbackPorts(2);
+  const std::vector<int> ports = test::FreeLoopbackPorts(2);
   ingest_port_ = ports[0];
   feed_port_ = ports[1];
 

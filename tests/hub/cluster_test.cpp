@@ -139,10 +139,11 @@ class Cluster {
   std::unique_ptr<Proposal> Propose(unsigned leader, const std::string& entry) {
     auto p = std::make_unique<Proposal>();
     p->req.data = p.get();
+    const std::string framed = HubStateMachine::Frame(entry);
     raft_buffer buf;
-    buf.len = entry.size();
-    buf.base = raft_malloc(entry.size());
-    std::memcpy(buf.base, entry.data(), entry.size());
+    buf.len = framed.size();
+    buf.base = raft_malloc(framed.size());
+    std::memcpy(buf.base, framed.data(), framed.size());
     const int rv = raft_apply(
         member(leader), &p->req, &buf, 1, [](struct raft_apply* req, int status, void* result) {
           auto* self = static_cast<Proposal*>(req->data);
@@ -243,6 +244,21 @@ TEST_CASE("ClusterCommand carries a group commit as the leader decided it", "[hu
     CHECK_THAT(refused.status().message(), Catch::Contains("records[0]"));
     CHECK_FALSE(ClusterCommand::Decode("not msgpack at all").ok());
   }
+}
+
+TEST_CASE("A Raft entry is framed to a multiple of 8 bytes and unframed whole", "[hub][cluster]") {
+  for (size_t n = 0; n <= 17; ++n) {
+    const std::string entry(n, 'x');
+    const std::string framed = HubStateMachine::Frame(entry);
+    CHECK(framed.size() % 8 == 0);
+    CHECK(HubStateMachine::Unframe(framed) == std::optional<std::string_view>(entry));
+  }
+  std::string framed = HubStateMachine::Frame("abc");
+  CHECK_FALSE(HubStateMachine::Unframe(framed.substr(0, 8)));  // says 3 bytes, holds none
+  framed[7] = 40;                                              // says 40 bytes
+  CHECK_FALSE(HubStateMachine::Unframe(framed));
+  CHECK_FALSE(HubStateMachine::Unframe("short"));
+  CHECK_FALSE(HubStateMachine::Unframe(std::string(24, '\0')));  // 0 bytes and 16 of padding
 }
 
 TEST_CASE("Three members journal the same commands identically", "[hub][cluster]") {

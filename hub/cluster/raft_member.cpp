@@ -1,0 +1,193 @@
+#include "hub/cluster/raft_member.h"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstring>
+#include <utility>
+
+namespace cen::hub {
+namespace {
+
+// One proposal in flight: libraft's request and what to call when it ends.
+struct Proposal {
+  struct raft_apply req {};
+  RaftMember::Done done;
+};
+
+common::Status RaftError(std::string_view what, int rv, const char* detail = nullptr) {
+  std::string message = std::string(what) + ": " + raft_strerror(rv);
+  if (detail != nullptr && detail[0] != '\0') message += std::string(" (") + detail + ")";
+  return common::Unavailable(message);
+}
+
+}  // namespace
+
+RaftMember::RaftMember(Options options, HubStateMachine* machine)
+    : options_(std::move(options)), machine_(machine) {}
+
+common::Result<std::unique_ptr<RaftMember>> RaftMember::Start(Options options,
+                                                              HubStateMachine* machine) {
+  // libuv writes to streams whose other end may have closed; like every
+  // cenhub daemon (common/signals), the process ignores SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::unique_ptr<RaftMember> member(new RaftMember(std::move(options), machine));
+  CEN_RETURN_IF_ERROR(member->Init());
+  return member;
+}
+
+common::Status RaftMember::Init() {
+  std::string self_address;
+  for (const ClusterPeer& m : options_.members) {
+    if (m.id == options_.id) self_address = m.address;
+  }
+  if (self_address.empty())
+    return common::InvalidInput("member " + std::to_string(options_.id) +
+                                " is not in the member list");
+  if (uv_loop_init(&loop_) != 0) return common::Internal("cannot start an event loop");
+  loop_open_ = true;
+  if (uv_async_init(&loop_, &submit_async_, &RaftMember::OnSubmit) != 0)
+    return common::Internal("cannot start an event loop");
+  submit_async_.data = this;
+  submit_open_ = true;
+
+  transport_ = std::make_unique<CurveTransport>(&loop_, options_.keys, options_.members);
+  int rv = raft_uv_init(&io_, &loop_, options_.raft_dir.c_str(), transport_->transport());
+  if (rv != 0) return RaftError("cannot open the Raft log in " + options_.raft_dir, rv, io_.errmsg);
+  io_open_ = true;
+  rv = raft_init(&raft_, &io_, machine_->fsm(), options_.id, self_address.c_str());
+  if (rv != 0) return RaftError("cannot start Raft", rv, raft_errmsg(&raft_));
+  raft_open_ = true;
+  machine_->set_raft(&raft_);
+
+  raft_configuration conf;
+  raft_configuration_init(&conf);
+  for (const ClusterPeer& m : options_.members) {
+    rv = raft_configuration_add(&conf, m.id, m.address.c_str(), RAFT_VOTER);
+    if (rv != 0) {
+      raft_configuration_close(&conf);
+      return RaftError("member " + std::to_string(m.id), rv);
+    }
+  }
+  rv = raft_bootstrap(&raft_, &conf);
+  raft_configuration_close(&conf);
+  if (rv != 0 && rv != RAFT_CANTBOOTSTRAP)  // CANTBOOTSTRAP: a log exists already
+    return RaftError("cannot bootstrap the cluster", rv, raft_errmsg(&raft_));
+
+  raft_set_election_timeout(&raft_, options_.election_timeout_ms);
+  raft_set_heartbeat_timeout(&raft_, options_.heartbeat_timeout_ms);
+  raft_set_snapshot_threshold(&raft_, options_.snapshot_threshold);
+  raft_set_snapshot_trailing(&raft_, options_.snapshot_trailing);
+  raft_set_pre_vote(&raft_, true);  // a member back from a partition does not depose the leader
+  rv = raft_start(&raft_);
+  if (rv != 0) return RaftError("cannot start Raft", rv, raft_errmsg(&raft_));
+  return common::Status::Ok();
+}
+
+RaftMember::~RaftMember() {
+  if (raft_open_) {
+    bool closed = false;
+    raft_.data = &closed;
+    raft_close(&raft_, [](struct raft* r) { *static_cast<bool*>(r->data) = true; });
+    while (!closed) uv_run(&loop_, UV_RUN_ONCE);
+  }
+  if (io_open_) raft_uv_close(&io_);
+  if (submit_open_) uv_close(reinterpret_cast<uv_handle_t*>(&submit_async_), nullptr);
+  if (loop_open_) {
+    uv_run(&loop_, UV_RUN_DEFAULT);  // the close callbacks
+    uv_loop_close(&loop_);
+  }
+  // Proposals submitted but never proposed fail.
+  for (auto& [entry, done] : submitted_) {
+    if (done) done(RAFT_SHUTDOWN, nullptr);
+  }
+}
+
+void RaftMember::RunOnce(std::chrono::milliseconds timeout) {
+  const std::chrono::milliseconds wait = std::min(timeout, backend_timeout());
+  pollfd p{uv_backend_fd(&loop_), POLLIN, 0};
+  ::poll(&p, 1, static_cast<int>(wait.count()));
+  uv_run(&loop_, UV_RUN_NOWAIT);
+}
+
+int RaftMember::backend_fd() const { return uv_backend_fd(&loop_); }
+
+std::chrono::milliseconds RaftMember::backend_timeout() const {
+  const int t = uv_backend_timeout(&loop_);
+  return std::chrono::milliseconds(t < 0 ? 1000 : t);
+}
+
+int RaftMember::Propose(const std::string& entry, Done done) {
+  auto* p = new Proposal;
+  p->done = std::move(done);
+  p->req.data = p;
+  const std::string framed = HubStateMachine::Frame(entry);
+  raft_buffer buf;
+  buf.len = framed.size();
+  buf.base = raft_malloc(framed.size());
+  if (buf.base == nullptr) {
+    delete p;
+    return RAFT_NOMEM;
+  }
+  std::memcpy(buf.base, framed.data(), framed.size());
+  const int rv =
+      raft_apply(&raft_, &p->req, &buf, 1, [](struct raft_apply* req, int status, void* result) {
+        auto* proposal = static_cast<Proposal*>(req->data);
+        if (proposal->done)
+          proposal->done(status, static_cast<const HubStateMachine::Applied*>(result));
+        delete proposal;
+      });
+  if (rv != 0) {
+    raft_free(buf.base);
+    delete p;
+  }
+  return rv;
+}
+
+void RaftMember::Submit(std::string entry, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    submitted_.emplace_back(std::move(entry), std::move(done));
+  }
+  uv_async_send(&submit_async_);
+}
+
+void RaftMember::OnSubmit(uv_async_t* handle) {
+  auto* self = static_cast<RaftMember*>(handle->data);
+  std::deque<std::pair<std::string, Done>> submitted;
+  {
+    std::lock_guard<std::mutex> lock(self->mu_);
+    submitted.swap(self->submitted_);
+  }
+  for (auto& [entry, done] : submitted) {
+    const int rv = self->Propose(entry, done);
+    if (rv != 0 && done) done(rv, nullptr);
+  }
+}
+
+bool RaftMember::is_leader() const {
+  return raft_state(const_cast<struct raft*>(&raft_)) == RAFT_LEADER;
+}
+
+raft_id RaftMember::leader_id() const {
+  raft_id id = 0;
+  const char* address = nullptr;
+  raft_leader(const_cast<struct raft*>(&raft_), &id, &address);
+  return id;
+}
+
+std::string RaftMember::leader_address() const {
+  raft_id id = 0;
+  const char* address = nullptr;
+  raft_leader(const_cast<struct raft*>(&raft_), &id, &address);
+  return address == nullptr ? std::string() : std::string(address);
+}
+
+uint64_t RaftMember::term() const { return raft_.current_term; }
+uint64_t RaftMember::commit_index() const { return raft_.commit_index; }
+uint64_t RaftMember::last_applied() const {
+  return raft_last_applied(const_cast<struct raft*>(&raft_));
+}
+
+}  // namespace cen::hub

@@ -1,0 +1,104 @@
+// One member of a hub cluster: libraft with its libuv disk I/O (the log and
+// snapshots under DATA_DIR/raft), its connections over CurveTransport, and
+// the HubStateMachine that applies committed entries to hub.db.
+//
+//   auto member = RaftMember::Start(options, machine.get());
+//   member->Submit(entry, [](int status, const HubStateMachine::Applied* a) { ... });
+//   while (running) member->RunOnce(std::chrono::milliseconds(100));
+//
+// An entry is applied (and `done` runs) only once a majority of the members
+// hold it durably: the ack after Raft commit.
+//
+// Not thread-safe, except Submit(): everything runs on the thread that
+// calls RunOnce().
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/curve_keys.h"
+#include "common/status.h"
+#include "hub/cluster/curve_transport.h"
+#include "hub/cluster/hub_state_machine.h"
+
+namespace cen::hub {
+
+class RaftMember {
+ public:
+  struct Options {
+    std::string raft_dir;  // libraft's log and snapshots; must exist
+    raft_id id = 0;
+    // Every member, this one included: the configuration a new cluster
+    // starts with, and the keys its connections accept.
+    std::vector<ClusterPeer> members;
+    common::CurveKeys keys;  // this member's
+    unsigned election_timeout_ms = 1000;
+    unsigned heartbeat_timeout_ms = 100;
+    unsigned snapshot_threshold = 1024;  // entries between snapshots
+    unsigned snapshot_trailing = 256;    // entries kept behind a snapshot
+  };
+  // What became of a proposal: 0 once applied here (with what it did), or a
+  // libraft error (RAFT_NOTLEADER, RAFT_LEADERSHIPLOST, ...).
+  using Done = std::function<void(int status, const HubStateMachine::Applied* applied)>;
+
+  // Starts the member. A raft_dir without a log is bootstrapped with
+  // `members` as the cluster's first configuration. Ignores SIGPIPE for the
+  // whole process, as every cenhub daemon does.
+  static common::Result<std::unique_ptr<RaftMember>> Start(Options options,
+                                                           HubStateMachine* machine);
+  // Closes libraft and the transport, running the loop until they are.
+  ~RaftMember();
+  RaftMember(const RaftMember&) = delete;
+  RaftMember& operator=(const RaftMember&) = delete;
+
+  // Waits up to `timeout` for I/O, timers or a submitted entry, and handles
+  // what is ready.
+  void RunOnce(std::chrono::milliseconds timeout);
+  // The fd an outer poll can wait on instead (readable: call RunOnce(0)),
+  // and how long it may wait at most.
+  int backend_fd() const;
+  std::chrono::milliseconds backend_timeout() const;
+
+  // Proposes `entry` now (call on the loop's thread). Fails at once with
+  // RAFT_NOTLEADER on a follower.
+  int Propose(const std::string& entry, Done done);
+  // Proposes `entry` from any thread; `done` runs on the loop's thread.
+  void Submit(std::string entry, Done done);
+
+  bool is_leader() const;
+  // The leader this member knows of (0 and "" when none).
+  raft_id leader_id() const;
+  std::string leader_address() const;
+  uint64_t term() const;
+  uint64_t commit_index() const;
+  uint64_t last_applied() const;
+  raft_id id() const { return options_.id; }
+  const CurveTransport& transport() const { return *transport_; }
+
+ private:
+  RaftMember(Options options, HubStateMachine* machine);
+  common::Status Init();
+  static void OnSubmit(uv_async_t* handle);
+
+  Options options_;
+  HubStateMachine* machine_;  // not owned
+  uv_loop_t loop_{};
+  bool loop_open_ = false;
+  std::unique_ptr<CurveTransport> transport_;
+  raft_io io_{};
+  bool io_open_ = false;
+  struct raft raft_ {};
+  bool raft_open_ = false;
+  uv_async_t submit_async_{};
+  bool submit_open_ = false;
+  std::mutex mu_;
+  std::deque<std::pair<std::string, Done>> submitted_;  // guarded by mu_
+};
+
+}  // namespace cen::hub
