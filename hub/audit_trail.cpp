@@ -1,5 +1,7 @@
 #include "hub/audit_trail.h"
 
+#include <utility>
+
 #include "common/clock.h"
 #include "hub/hash_chain.h"
 
@@ -33,6 +35,17 @@ void AuditTrail::NoteThrottled(const std::string& key, std::string_view event,
     if (throttle_.size() > 10000) throttle_.clear();  // bounded, whatever keys a peer invents
   }
   Note(event, node, std::move(detail));
+}
+
+std::vector<AuditTrail::Entry> AuditTrail::TakePending() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::exchange(pending_, {});
+}
+
+void AuditTrail::Requeue(std::vector<Entry> entries) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.insert(pending_.begin(), std::make_move_iterator(entries.begin()),
+                  std::make_move_iterator(entries.end()));
 }
 
 bool AuditTrail::HasPending() const {

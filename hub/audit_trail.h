@@ -66,13 +66,21 @@ class AuditTrail {
   static std::string Link(std::string_view previous, int64_t id, std::string_view at,
                           std::string_view event, std::string_view node, std::string_view detail);
 
- private:
+  // One entry noted, not yet written.
   struct Entry {
     std::string at;
     std::string event;
     std::string node;
     std::string detail;
+    bool operator==(const Entry&) const = default;
   };
+  // A hub cluster's leader carries the pending entries in its next Raft
+  // command instead of writing them: it takes them, and gives them back if
+  // the command fails.
+  std::vector<Entry> TakePending();
+  void Requeue(std::vector<Entry> entries);
+
+ private:
   static common::Status Insert(common::Database& db, const std::vector<Entry>& entries);
   std::vector<Entry> unsettled_;  // written by WritePending, transaction not yet ended
   struct Throttle {

@@ -75,6 +75,20 @@ common::Result<std::vector<GroupCommit::Reply>> GroupCommit::Commit() {
       return s;
     }
   }
+  return Replies();
+}
+
+std::string GroupCommit::Entry(const std::vector<ClusterCommand::AuditNote>& audit) const {
+  return ClusterCommand::EncodeJournal(common::Clock::NowRfc3339(), candidates_, RejectedByNode(),
+                                       audit);
+}
+
+std::vector<GroupCommit::Reply> GroupCommit::Applied(std::vector<Journal::Outcome> outcomes) {
+  outcomes_ = std::move(outcomes);
+  return Replies();
+}
+
+std::vector<GroupCommit::Reply> GroupCommit::Replies() const {
   std::vector<Reply> replies;
   for (const Publish& p : publishes_) {
     json acks = json::array();

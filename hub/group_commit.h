@@ -28,6 +28,7 @@
 #include "common/sqlite_db.h"
 #include "common/status.h"
 #include "hub/audit_trail.h"
+#include "hub/cluster/cluster_command.h"
 #include "hub/ingest_queue.h"
 #include "hub/journal.h"
 #include "hub/node_registry.h"
@@ -74,6 +75,13 @@ class GroupCommit {
   // and no entry is lost (queued again); nothing may be acked.
   common::Result<std::vector<Reply>> Commit();
 
+  // In a hub cluster the batch is journaled by Raft instead (Commit() is not
+  // called): Entry() is the command to propose, with the audit entries
+  // `audit` taken from the hub's queue; once the command is applied,
+  // Applied() takes its outcomes and gives the replies.
+  std::string Entry(const std::vector<ClusterCommand::AuditNote>& audit) const;
+  std::vector<Reply> Applied(std::vector<Journal::Outcome> outcomes);
+
   // The audit entries of one journaled batch, stamped `at`, into `to`: one
   // "accepted" entry per publishing node (`rejected` counts the records the
   // validator refused before the journal saw them) and one "decision" entry
@@ -105,6 +113,8 @@ class GroupCommit {
   // How many records of each publishing node the validator refused.
   std::map<std::string, int64_t> RejectedByNode() const;
   nlohmann::json AckOf(const Publish::Slot& slot) const;
+  // The ACK of each PUBLISH, from outcomes_.
+  std::vector<Reply> Replies() const;
 
   Parts parts_;
   std::vector<Journal::Candidate> candidates_;

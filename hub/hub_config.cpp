@@ -3,6 +3,9 @@
 #include <toml++/toml.h>
 
 #include <fstream>
+#include <set>
+
+#include "common/curve_keys.h"
 
 namespace cen::hub {
 
@@ -16,6 +19,20 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
     c.ingest_port = t["ingest_port"].value_or(c.ingest_port);
     c.feed_port = t["feed_port"].value_or(c.feed_port);
     c.max_message_bytes = t["max_message_bytes"].value_or(c.max_message_bytes);
+    if (const toml::table* cluster = t["cluster"].as_table()) {
+      c.cluster_member = (*cluster)["member"].value_or(int64_t{0});
+      if (const toml::array* members = (*cluster)["members"].as_array()) {
+        for (const toml::node& n : *members) {
+          const toml::table* m = n.as_table();
+          if (m == nullptr) continue;
+          c.cluster_members.push_back(
+              {(*m)["id"].value_or(int64_t{0}), (*m)["raft"].value_or(std::string()),
+               (*m)["ingest"].value_or(std::string()), (*m)["key"].value_or(std::string())});
+        }
+      }
+      if (const common::Status s = c.CheckCluster(); !s.ok())
+        return common::InvalidInput(path + ": [cluster]: " + s.message());
+    }
   } catch (const toml::parse_error& e) {
     if (!std::ifstream(path)) {
       return common::NotFound(
@@ -37,8 +54,52 @@ common::Status HubConfig::Save(const std::string& data_dir) const {
                 {"ingest_port", ingest_port},
                 {"feed_port", feed_port},
                 {"max_message_bytes", max_message_bytes}};
+  if (clustered()) {
+    toml::array members;
+    for (const ClusterMemberConfig& m : cluster_members) {
+      members.push_back(
+          toml::table{{"id", m.id}, {"raft", m.raft}, {"ingest", m.ingest}, {"key", m.key}});
+    }
+    t.insert("cluster", toml::table{{"member", cluster_member}, {"members", members}});
+  }
   out << "# cen-hub configuration. Restart the hub after editing.\n" << t << "\n";
   return out.good() ? common::Status::Ok() : common::Internal("cannot write " + path);
+}
+
+}  // namespace cen::hub
+
+namespace cen::hub {
+
+const ClusterMemberConfig& HubConfig::self() const {
+  for (const ClusterMemberConfig& m : cluster_members) {
+    if (m.id == cluster_member) return m;
+  }
+  return cluster_members.front();  // unreachable once CheckCluster() passed
+}
+
+common::Status HubConfig::CheckCluster() const {
+  if (cluster_member < 1) return common::InvalidInput("member: must be this member's id, >= 1");
+  std::set<int64_t> ids;
+  bool self_listed = false;
+  for (size_t i = 0; i < cluster_members.size(); ++i) {
+    const ClusterMemberConfig& m = cluster_members[i];
+    const std::string where = "members[" + std::to_string(i) + "]";
+    if (m.id < 1) return common::InvalidInput(where + ".id: must be >= 1");
+    if (!ids.insert(m.id).second)
+      return common::InvalidInput(where + ".id: " + std::to_string(m.id) + " is listed twice");
+    if (m.raft.rfind("tcp://", 0) != 0)
+      return common::InvalidInput(where + ".raft: must be tcp://HOST:PORT");
+    if (m.ingest.rfind("tcp://", 0) != 0)
+      return common::InvalidInput(where + ".ingest: must be tcp://HOST:PORT");
+    if (!common::CurveKeys::IsZ85Key(m.key))
+      return common::InvalidInput(where +
+                                  ".key: must be a CURVE public key (40 characters of Z85)");
+    self_listed = self_listed || m.id == cluster_member;
+  }
+  if (!self_listed)
+    return common::InvalidInput("member: " + std::to_string(cluster_member) +
+                                " is not among the members");
+  return common::Status::Ok();
 }
 
 }  // namespace cen::hub

@@ -3,10 +3,19 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
 namespace cen::hub {
+
+// A member of a hub cluster, as every member's hub.toml lists it.
+struct ClusterMemberConfig {
+  int64_t id = 0;      // Raft server id, >= 1
+  std::string raft;    // tcp://HOST:PORT where it talks Raft with the others
+  std::string ingest;  // tcp://HOST:PORT where nodes reach it (a follower names the leader's)
+  std::string key;     // its CURVE public key (Z85): its curve.pub
+};
 
 struct HubConfig {
   std::string hub_id = "hub";
@@ -15,6 +24,16 @@ struct HubConfig {
   int feed_port = 7702;
   // Default: 16 MiB. Frames larger than this are dropped by libzmq.
   int64_t max_message_bytes = 16 * 1024 * 1024;
+  // A member of a hub cluster (the [cluster] table): its Raft id, and every
+  // member (itself included). 0: a single hub, no Raft.
+  int64_t cluster_member = 0;
+  std::vector<ClusterMemberConfig> cluster_members;
+
+  bool clustered() const { return cluster_member != 0; }
+  // Whether the [cluster] table makes sense; the message names the field.
+  common::Status CheckCluster() const;
+  // This member's entry (REQUIRES: clustered() and Load() accepted it).
+  const ClusterMemberConfig& self() const;
 
   static common::Result<HubConfig> Load(const std::string& data_dir);
   common::Status Save(const std::string& data_dir) const;

@@ -23,6 +23,7 @@
 #include "common/wal_checkpointer.h"
 #include "common/wire_frame.h"
 #include "hub/audit_trail.h"
+#include "hub/cluster/hub_cluster.h"
 #include "hub/feed_fanout.h"
 #include "hub/feed_grants.h"
 #include "hub/fetch_server.h"
@@ -60,9 +61,12 @@ constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
 class HubLoop {
  public:
   // `feed_endpoint`: what `xpub` was bound to; `feed_bound`: its ZMQ_LAST_ENDPOINT.
+  // `cluster`: this hub's Raft member, or nullptr for a single hub.
   HubLoop(common::Database* db, HubConfig config, AuditTrail* audit, zmq::socket_t* router,
-          zmq::socket_t* xpub, std::string feed_endpoint, std::string feed_bound)
+          zmq::socket_t* xpub, std::string feed_endpoint, std::string feed_bound,
+          HubCluster* cluster = nullptr)
       : db_(db),
+        cluster_(cluster),
         config_(std::move(config)),
         audit_(audit),
         journal_(db),
@@ -102,19 +106,26 @@ class HubLoop {
   common::Status Serve(const std::atomic<bool>& stop) {
     spdlog::info("hub serving: epoch {}, head {}, {} registered nodes", journal_.epoch(),
                  journal_.head(), registry_.nodes().size());
+    // A cluster member also waits on its Raft loop (timers, peers, disk).
     zmq::pollitem_t items[] = {{router_->handle(), 0, ZMQ_POLLIN, 0},
-                               {xpub_->handle(), 0, ZMQ_POLLIN, 0}};
+                               {xpub_->handle(), 0, ZMQ_POLLIN, 0},
+                               {nullptr, cluster_ ? cluster_->backend_fd() : -1, ZMQ_POLLIN, 0}};
+    const int n_items = cluster_ ? 3 : 2;
     auto next_heartbeat = Clock::now();
     while (!stop) {
       // While hub.db fails, ingest waits in its socket for the next try.
       const bool may_commit = store_.MayTry(Clock::now());
       try {
         items[0].events = may_commit ? ZMQ_POLLIN : 0;
-        zmq::poll(items, 2, std::chrono::milliseconds(ingest_.empty() || !may_commit ? 100 : 0));
+        auto wait = std::chrono::milliseconds(ingest_.empty() || !may_commit ? 100 : 0);
+        if (cluster_) wait = std::min(wait, cluster_->backend_timeout());
+        zmq::poll(items, n_items, wait);
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("poll: ") + e.what());
       }
+      // Applied entries ack their PUBLISH frames from in here.
+      if (cluster_) cluster_->RunOnce(std::chrono::milliseconds(0));
       if (items[1].revents & ZMQ_POLLIN) {
         for (const std::string& topic : grants_.Drain(kMaxDrain)) {
           SendFeed(topic, std::make_shared<const std::string>(
@@ -130,6 +141,7 @@ class HubLoop {
     FlushNodeStates();
     FlushAudit();
     WriteStateFile();
+    if (cluster_) (void)journal_.Load();  // what the state machine journaled
     spdlog::info("hub stopped at head {}", journal_.head());
     return common::Status::Ok();
   }
@@ -255,6 +267,10 @@ class HubLoop {
       Refuse(rid, *node, "bad_frame", "a request is exactly one frame after the routing id");
       return;
     }
+    if (cluster_ && !cluster_->is_leader()) {
+      RefuseNotLeader(rid);
+      return;
+    }
     // Read in place: a PUBLISH's records never become a JSON tree; the few
     // other frames do.
     auto decoded = WireFrame::DecodeInPlace(parts[1].to_string_view());
@@ -324,7 +340,51 @@ class HubLoop {
     SendError(rid, "internal", "fetch failed; retry");
   }
 
+  // A cluster member that does not lead serves nothing: ERROR not_leader,
+  // naming the leader's ingest endpoint and key when one is known.
+  void RefuseNotLeader(const std::string& rid) {
+    json error = {{"t", frame::kError}, {"code", "not_leader"}};
+    if (const ClusterMemberConfig* leader = cluster_->leader()) {
+      error["reason"] = "this hub is not the cluster's leader; member " +
+                        std::to_string(leader->id) + " at " + leader->ingest + " is";
+      error["leader"] = leader->ingest;
+      error["leader_key"] = leader->key;
+    } else {
+      error["reason"] = "this hub is not the cluster's leader; an election is under way";
+    }
+    SendTo(rid, WireFrame::Encode(error));
+  }
+
+  // A cluster's group commit: the batch is proposed to Raft and acked once a
+  // majority holds it and this member has applied it. A failed proposal
+  // (leadership lost) acks nothing: its frames are handled again, and
+  // refused with the leader's name, so the nodes send them there (a record
+  // the new leader journaled meanwhile is a duplicate there).
+  void ProposeAndAck(GroupCommit& batch, bool priority) {
+    std::vector<AuditTrail::Entry> notes = audit_->TakePending();
+    const std::string entry = batch.Entry(notes);
+    auto proposed = std::make_shared<GroupCommit>(std::move(batch));
+    auto fail = [this, proposed, priority](std::vector<AuditTrail::Entry> carried, int status) {
+      spdlog::warn("group commit of {} records not committed: {}", proposed->records(),
+                   raft_strerror(status));
+      audit_->Requeue(std::move(carried));
+      ingest_.Requeue(proposed->TakeReceived(), priority);
+    };
+    const int rv = cluster_->Propose(
+        entry, [this, proposed, notes, fail](int status, const HubStateMachine::Applied* applied) {
+          if (status != 0 || applied == nullptr) return fail(notes, status);
+          // The state machine journaled it on its own connection.
+          if (const common::Status s = journal_.Load(); !s.ok())
+            spdlog::error("journal: {}", s.message());
+          for (const GroupCommit::Reply& r : proposed->Applied(applied->outcomes))
+            SendTo(r.routing_id, r.frame);
+          fanout_.Commit(journal_.epoch(), proposed->candidates(), proposed->outcomes());
+        });
+    if (rv != 0) fail(std::move(notes), rv);
+  }
+
   void CommitAndAck(GroupCommit& batch, bool priority) {
+    if (cluster_) return ProposeAndAck(batch, priority);
     const auto started = Clock::now();
     auto replies = batch.Commit();
     if (batch.records() > 0) {
@@ -374,6 +434,8 @@ class HubLoop {
   // any record, audited in the same transaction.
   void CommitOperatorCancels() {
     if (!store_.MayTry(Clock::now())) return;
+    // Not through Raft yet: a cluster leaves them queued in hub.db.
+    if (cluster_) return;
     auto pending = OperatorCancels::Take(*db_, validator_, common::Clock::NowMillis());
     if (!pending.ok()) {
       store_.Failed(pending.status(), Clock::now());
@@ -416,6 +478,20 @@ class HubLoop {
   void Heartbeat() {
     CommitOperatorCancels();
     RefreshRegistries();
+    // A member's state machine journals what any leader proposed.
+    if (cluster_) {
+      if (const common::Status s = journal_.Load(); !s.ok())
+        spdlog::error("journal: {}", s.message());
+    }
+    if (cluster_ && !cluster_->is_leader()) {
+      // Only the leader writes the audit trail (through Raft); what a
+      // follower noted (refused frames, connections) goes to its log.
+      for (const AuditTrail::Entry& e : audit_->TakePending())
+        spdlog::info("audit (not kept by a follower): {} {} {}", e.event, e.node, e.detail);
+      FlushNodeStates();
+      WriteStateFile();
+      return;
+    }
     fanout_.Heads(journal_.epoch(), journal_.head());
     FlushNodeStates();
     FlushAudit();
@@ -424,6 +500,14 @@ class HubLoop {
 
   void FlushAudit() {
     if (!store_.MayTry(Clock::now())) return;
+    if (cluster_) {
+      // The leader's entries ride in a Raft command of their own.
+      if (cluster_->is_leader() && audit_->HasPending()) {
+        GroupCommit notes_only = NewBatch();
+        ProposeAndAck(notes_only, /*priority=*/false);
+      }
+      return;
+    }
     const common::Status s = audit_->Flush(*db_);
     if (!s.ok()) store_.Failed(s, Clock::now());  // the entries stay queued in memory
   }
@@ -446,6 +530,7 @@ class HubLoop {
   }
 
   common::Database* db_;  // not owned
+  HubCluster* cluster_;   // not owned; nullptr for a single hub
   HubConfig config_;
   AuditTrail* audit_;  // not owned; shared with the ZAP thread
   Journal journal_;
@@ -506,8 +591,14 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
       return common::Unavailable("cannot listen on " + ingest + " and " + feed + ": " + e.what());
     }
     spdlog::info("listening: ingest {}, feed {}", ingest, feed);
-    HubLoop loop(&*db, *config, &audit, &router, &xpub, feed,
-                 xpub.get(zmq::sockopt::last_endpoint));
+    std::unique_ptr<HubCluster> cluster;
+    if (config->clustered()) {
+      auto started = HubCluster::Start(data_dir_, *config, *keys);
+      if (!started.ok()) return started.status();
+      cluster = std::move(*started);
+    }
+    HubLoop loop(&*db, *config, &audit, &router, &xpub, feed, xpub.get(zmq::sockopt::last_endpoint),
+                 cluster.get());
     CEN_RETURN_IF_ERROR(loop.Init(data_dir_));
     return loop.Serve(stop);
   } catch (const zmq::error_t& e) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "hub/audit_trail.h"
 #include "hub/journal.h"
 
 namespace cen::hub {
@@ -33,10 +34,7 @@ struct ClusterCommand {
   };
   // An audit entry the leader noted (a connection, a refused frame), with
   // the time it noted it.
-  struct AuditNote {
-    std::string at, event, node, detail;
-    bool operator==(const AuditNote&) const = default;
-  };
+  using AuditNote = AuditTrail::Entry;
 
   // A group commit: `candidates` (their edits applied into the record),
   // received at `received_at`; `rejected` counts each node's records the

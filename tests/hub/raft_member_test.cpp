@@ -34,6 +34,7 @@ using cen::hub::Journal;
 using cen::hub::RaftMember;
 using cen::test::CreateHubDb;
 using cen::test::FreeLoopbackPorts;
+using cen::test::JournalLinks;
 using cen::test::TempDir;
 using cen::test::WireSeizure;
 using nlohmann::json;
@@ -48,16 +49,6 @@ std::string OneSeizure(const std::string& origin, const std::string& ref, const 
   std::vector<Journal::Candidate> batch;
   batch.emplace_back(origin, record);
   return ClusterCommand::EncodeJournal(at, batch, {}, {});
-}
-
-std::vector<std::string> JournalChain(Database& db) {
-  auto stmt = db.Prepare(
-      "SELECT gseq || ' ' || received_at || ' ' || hex(chain) FROM journal "
-      "ORDER BY gseq");
-  REQUIRE(stmt.ok());
-  std::vector<std::string> rows;
-  while (*stmt->Step()) rows.push_back(stmt->ColumnText(0));
-  return rows;
 }
 
 // Three members, each with a hub.db (the same file at the start) and a Raft
@@ -192,10 +183,10 @@ TEST_CASE("Members over CURVE elect one leader and journal identically", "[hub][
     REQUIRE(outcomes.size() == 1);
     CHECK(outcomes[0].gseq == i + 1);
   }
-  const auto chain = JournalChain(cluster.machine(0).db());
+  const auto chain = JournalLinks(cluster.machine(0).db());
   CHECK(chain.size() == 5);
-  CHECK(JournalChain(cluster.machine(1).db()) == chain);
-  CHECK(JournalChain(cluster.machine(2).db()) == chain);
+  CHECK(JournalLinks(cluster.machine(1).db()) == chain);
+  CHECK(JournalLinks(cluster.machine(2).db()) == chain);
 
   SECTION("a follower refuses proposals and names the leader") {
     const auto follower = static_cast<unsigned>((leader + 1) % 3);
@@ -224,9 +215,9 @@ TEST_CASE("The cluster journals on without its leader; the leader catches up on 
   const auto leader = static_cast<unsigned>(cluster.Leader());
   const uint64_t index = cluster.member(leader).last_applied();
   REQUIRE(cluster.RunUntil([&] { return cluster.member(old_leader).last_applied() >= index; }));
-  const auto chain = JournalChain(cluster.machine(leader).db());
+  const auto chain = JournalLinks(cluster.machine(leader).db());
   CHECK(chain.size() == 12);
-  CHECK(JournalChain(cluster.machine(old_leader).db()) == chain);
+  CHECK(JournalLinks(cluster.machine(old_leader).db()) == chain);
 }
 
 TEST_CASE("A peer without a member's key is refused, and so is a member posing as another",

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/sqlite_db.h"
 #include "hub/hub_schema.h"
@@ -58,6 +59,18 @@ inline int64_t CountRows(common::Database& db, const std::string& table) {
   auto n = db.QueryInt("SELECT count(*) FROM " + table);
   REQUIRE(n.ok());
   return n->value_or(-1);
+}
+
+// A hub.db's journal as "gseq uuid received_at CHAIN" rows, in gseq order:
+// what two hub cluster members must hold alike.
+inline std::vector<std::string> JournalLinks(common::Database& db) {
+  auto stmt = db.Prepare(
+      "SELECT gseq || ' ' || uuid || ' ' || received_at || ' ' || hex(chain) FROM journal "
+      "ORDER BY gseq");
+  REQUIRE(stmt.ok());
+  std::vector<std::string> rows;
+  while (*stmt->Step()) rows.push_back(stmt->ColumnText(0));
+  return rows;
 }
 
 }  // namespace cen::test

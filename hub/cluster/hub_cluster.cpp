@@ -1,0 +1,42 @@
+#include "hub/cluster/hub_cluster.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace cen::hub {
+
+common::Result<std::unique_ptr<HubCluster>> HubCluster::Start(const std::string& data_dir,
+                                                              const HubConfig& config,
+                                                              const common::CurveKeys& keys) {
+  const std::string raft_dir = data_dir + "/raft";
+  std::error_code ec;
+  std::filesystem::create_directory(raft_dir, ec);
+  if (ec) return common::Internal("cannot make " + raft_dir + ": " + ec.message());
+  auto machine = HubStateMachine::Open(data_dir);
+  if (!machine.ok()) return machine.status();
+  std::unique_ptr<HubCluster> cluster(new HubCluster(config, std::move(*machine)));
+
+  RaftMember::Options options{raft_dir, static_cast<raft_id>(config.cluster_member), {}, keys};
+  for (const ClusterMemberConfig& m : config.cluster_members)
+    options.members.push_back({static_cast<raft_id>(m.id), m.raft, m.key});
+  auto member = RaftMember::Start(std::move(options), cluster->machine_.get());
+  if (!member.ok()) return member.status();
+  cluster->member_ = std::move(*member);
+  spdlog::info("cluster member {} of {}: Raft on {}, log in {}", config.cluster_member,
+               config.cluster_members.size(), config.self().raft, raft_dir);
+  return cluster;
+}
+
+const ClusterMemberConfig* HubCluster::leader() const {
+  const raft_id id = member_->leader_id();
+  for (const ClusterMemberConfig& m : config_.cluster_members) {
+    if (static_cast<raft_id>(m.id) == id) return &m;
+  }
+  return nullptr;
+}
+
+}  // namespace cen::hub

@@ -1,0 +1,55 @@
+// The Raft side of a hub that runs as a cluster member (hub.toml's
+// [cluster] table): its state machine over hub.db and its Raft member,
+// started from the configuration. The hub's loop proposes group commits
+// here and acks what comes back applied; it polls backend_fd() beside its
+// sockets and calls RunOnce() after every poll.
+//
+//   auto cluster = HubCluster::Start(data_dir, config, keys);
+//   if ((*cluster)->is_leader()) (*cluster)->Propose(batch.Entry(notes), done);
+//   else refuse, naming (*cluster)->leader()->ingest;
+//
+// Not thread-safe: owned by the hub's loop.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/curve_keys.h"
+#include "common/status.h"
+#include "hub/cluster/hub_state_machine.h"
+#include "hub/cluster/raft_member.h"
+#include "hub/hub_config.h"
+
+namespace cen::hub {
+
+class HubCluster {
+ public:
+  // Opens hub.db for the state machine and starts the member with its log in
+  // DATA_DIR/raft (made if missing; a new log starts the cluster with every
+  // configured member). The member's key is the hub's own.
+  static common::Result<std::unique_ptr<HubCluster>> Start(const std::string& data_dir,
+                                                           const HubConfig& config,
+                                                           const common::CurveKeys& keys);
+
+  bool is_leader() const { return member_->is_leader(); }
+  // The leader as configured, or nullptr while none is known (an election).
+  const ClusterMemberConfig* leader() const;
+  int Propose(const std::string& entry, RaftMember::Done done) {
+    return member_->Propose(entry, std::move(done));
+  }
+  int backend_fd() const { return member_->backend_fd(); }
+  std::chrono::milliseconds backend_timeout() const { return member_->backend_timeout(); }
+  void RunOnce(std::chrono::milliseconds timeout) { member_->RunOnce(timeout); }
+  const RaftMember& member() const { return *member_; }
+
+ private:
+  HubCluster(HubConfig config, std::unique_ptr<HubStateMachine> machine)
+      : config_(std::move(config)), machine_(std::move(machine)) {}
+
+  HubConfig config_;
+  std::unique_ptr<HubStateMachine> machine_;
+  std::unique_ptr<RaftMember> member_;  // declared last: stopped first
+};
+
+}  // namespace cen::hub

@@ -1,0 +1,150 @@
+// Three cen-hub members of one cluster, run in the test's process over real
+// CURVE sockets on 127.0.0.1 (ingest for the node, Raft between members),
+// each with its own hub.db and Raft log.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/uuid7.h"
+#include "hub/hub_config.h"
+#include "tests/hub/test_hub.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/ports.h"
+#include "tests/test_support/sample_records.h"
+
+using cen::common::CurveKeys;
+using cen::common::Uuid7;
+using cen::common::WireFrame;
+using cen::hub::ClusterMemberConfig;
+using cen::hub::HubConfig;
+using cen::test::FreeLoopbackPorts;
+using cen::test::IngestClient;
+using cen::test::Show;
+using cen::test::TestHub;
+using cen::test::WireSeizure;
+using nlohmann::json;
+namespace frame = cen::common::frame;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Journal rows and chain links of a member's hub.db, for comparison.
+std::vector<std::string> Journal(const TestHub& hub) {
+  auto db = cen::hub::HubSchema::OpenReadOnly(hub.data_dir());
+  REQUIRE(db.ok());
+  return cen::test::JournalLinks(*db);
+}
+
+// Three members; node RILO-WE registered before they first start.
+class ThreeHubs {
+ public:
+  ThreeHubs() : hubs_(NewHubs()), node_keys_(hubs_[0]->Register("RILO-WE", "WE")) {
+    const std::vector<int> raft_ports = FreeLoopbackPorts(3);
+    std::vector<ClusterMemberConfig> members;
+    for (size_t i = 0; i < 3; ++i) {
+      members.push_back({static_cast<int64_t>(i + 1),
+                         "tcp://127.0.0.1:" + std::to_string(raft_ports[i]),
+                         hubs_[i]->IngestEndpoint(), hubs_[i]->public_key()});
+    }
+    for (size_t i = 0; i < 3; ++i) {
+      if (i > 0) hubs_[i]->CopyDbFrom(*hubs_[0]);
+      hubs_[i]->Configure([&](HubConfig& c) {
+        c.cluster_member = static_cast<int64_t>(i + 1);
+        c.cluster_members = members;
+      });
+      hubs_[i]->Start();
+    }
+  }
+
+  TestHub& hub(size_t i) { return *hubs_[i]; }
+  const CurveKeys& node_keys() const { return node_keys_; }
+
+  // HELLO to each member until one welcomes the node: the leader. The
+  // others answer not_leader, naming it once elected.
+  size_t FindLeader(zmq::context_t& ctx, std::vector<json>* refusals = nullptr) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (size_t i = 0; i < hubs_.size(); ++i) {
+        IngestClient client(ctx, *hubs_[i], node_keys_);
+        client.Send({{"t", frame::kHello},
+                     {"proto", frame::kProtocolVersion},
+                     {"replica_gseq", 0},
+                     {"outbox", 0}});
+        auto reply = client.Receive(2000ms);
+        if (!reply) continue;
+        if (WireFrame::Type(*reply) == frame::kWelcome) return i;
+        INFO(Show(*reply));
+        REQUIRE(WireFrame::Type(*reply) == frame::kError);
+        REQUIRE((*reply)["code"] == "not_leader");
+        if (refusals != nullptr) refusals->push_back(*reply);
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    FAIL("no member welcomed the node within 30 s");
+    return 0;
+  }
+
+ private:
+  static std::vector<std::unique_ptr<TestHub>> NewHubs() {
+    std::vector<std::unique_ptr<TestHub>> hubs;
+    for (int i = 0; i < 3; ++i) hubs.push_back(std::make_unique<TestHub>());
+    return hubs;
+  }
+
+  std::vector<std::unique_ptr<TestHub>> hubs_;
+  CurveKeys node_keys_;
+};
+
+}  // namespace
+
+TEST_CASE("A hub cluster acks after Raft commit and every member journals alike",
+          "[hub][cluster][server]") {
+  ThreeHubs cluster;
+  zmq::context_t ctx;
+  std::vector<json> refusals;
+  const size_t leader = cluster.FindLeader(ctx, &refusals);
+
+  IngestClient client(ctx, cluster.hub(leader), cluster.node_keys());
+  client.Hello();
+  for (int round = 0; round < 3; ++round) {
+    std::vector<json> records;
+    for (int i = 0; i < 4; ++i)
+      records.push_back(WireSeizure("WE-" + std::to_string(round * 4 + i), Uuid7::Generate()));
+    const json acks = client.Publish(records);
+    for (int i = 0; i < 4; ++i) {
+      INFO(Show(acks));
+      CHECK(acks[static_cast<size_t>(i)]["status"] == "NEW");
+      CHECK(acks[static_cast<size_t>(i)]["gseq"] == round * 4 + i + 1);
+    }
+  }
+
+  SECTION("a follower serves nothing and names the leader") {
+    const size_t follower = (leader + 1) % 3;
+    IngestClient other(ctx, cluster.hub(follower), cluster.node_keys());
+    other.Send({{"t", frame::kHello},
+                {"proto", frame::kProtocolVersion},
+                {"replica_gseq", 0},
+                {"outbox", 0}});
+    const json error = other.Expect(frame::kError);
+    CHECK(error["code"] == "not_leader");
+    CHECK(error["leader"] == cluster.hub(leader).IngestEndpoint());
+    CHECK(error["leader_key"] == cluster.hub(leader).public_key());
+  }
+
+  // Every member holds the same journal: gseq, received_at, chain links.
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  std::vector<std::string> rows[3];
+  do {
+    std::this_thread::sleep_for(100ms);
+    for (size_t i = 0; i < 3; ++i) rows[i] = Journal(cluster.hub(i));
+  } while ((rows[0].size() < 12 || rows[1] != rows[0] || rows[2] != rows[0]) &&
+           std::chrono::steady_clock::now() < deadline);
+  CHECK(rows[0].size() == 12);
+  CHECK(rows[1] == rows[0]);
+  CHECK(rows[2] == rows[0]);
+  for (size_t i = 0; i < 3; ++i) cen::test::RequireOk(cluster.hub(i).Stop());
+}

@@ -1,0 +1,263 @@
+// A hub run in the test's process over real CURVE sockets on 127.0.0.1, and
+// a node's ingest connection to it, as the node agent makes it.
+//
+//   TestHub hub;
+//   CurveKeys keys = hub.Register("RILO-WE", "WE");
+//   hub.Start();
+//   zmq::context_t ctx;
+//   IngestClient client(ctx, hub, keys);
+//   client.Hello();
+//   json acks = client.Publish({record});
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/curve_keys.h"
+#include "common/msgpack_json.h"
+#include "common/socket_options.h"
+#include "common/wire_frame.h"
+#include "hub/hub_commands.h"
+#include "hub/hub_config.h"
+#include "hub/hub_schema.h"
+#include "tests/test_support/keys.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+namespace cen::test {
+
+using common::CurveKeys;
+using common::MsgpackJson;
+using common::SocketOptions;
+using common::Status;
+using common::WireFrame;
+using hub::HubCommands;
+using nlohmann::json;
+namespace frame = common::frame;
+using namespace std::chrono_literals;
+
+// A frame as text for a failure message, whatever bytes its strings hold.
+inline std::string Show(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+inline std::string Topic(const std::string& node_id) { return WireFrame::FeedTopic(node_id); }
+
+// A listening TCP socket on 127.0.0.1 with a port the kernel chose.
+class PortHolder {
+ public:
+  PortHolder() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    REQUIRE(fd_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd_, 1) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~PortHolder() { ::close(fd_); }
+  PortHolder(const PortHolder&) = delete;
+  PortHolder& operator=(const PortHolder&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+// A hub made by `cen-hub init` in a temporary directory, run by
+// HubCommands::Run on its own thread until the object is destroyed.
+class TestHub {
+ public:
+  TestHub() : data_dir_(tmp_.File("hub")) {
+    PortHolder ingest;
+    PortHolder feed;
+    ingest_port_ = ingest.port();
+    feed_port_ = feed.port();
+    cen::hub::InitOptions o;
+    o.data_dir = data_dir_;
+    o.bind = "127.0.0.1";
+    o.ingest_port = ingest_port_;
+    o.feed_port = feed_port_;
+    o.hub_id = "test-hub";
+    std::ostringstream out;
+    RequireOk(HubCommands::Init(o, out));
+    public_key_ = out.str();
+    while (!public_key_.empty() && public_key_.back() == '\n') public_key_.pop_back();
+    REQUIRE(CurveKeys::IsZ85Key(public_key_));
+  }
+  ~TestHub() { (void)Stop(); }
+  TestHub(const TestHub&) = delete;
+  TestHub& operator=(const TestHub&) = delete;
+
+  // `cen-hub allow`: registers a new key pair for `id` and returns it.
+  CurveKeys Register(const std::string& id, const std::string& region) {
+    CurveKeys keys = NewKeys();
+    cen::hub::AllowOptions o;
+    o.data_dir = data_dir_;
+    o.node_id = id;
+    o.key = keys.public_key();
+    o.region = region;
+    std::ostringstream out;
+    RequireOk(HubCommands::Allow(o, out));
+    return keys;
+  }
+
+  void Start() {
+    stop_ = false;
+    thread_ = std::thread([this] { result_ = HubCommands::Run(data_dir_, stop_); });
+  }
+  Status Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return result_;
+  }
+
+  // Counts rows of hub.db through a connection of its own.
+  int64_t Query(const std::string& sql) const {
+    auto db = cen::hub::HubSchema::OpenReadOnly(data_dir_);
+    REQUIRE(db.ok());
+    auto n = db->QueryInt(sql);
+    REQUIRE(n.ok());
+    return n->value_or(-1);
+  }
+  std::string Epoch() const {
+    auto db = cen::hub::HubSchema::OpenReadOnly(data_dir_);
+    REQUIRE(db.ok());
+    auto stmt = db->Prepare("SELECT value FROM meta WHERE key = 'epoch'");
+    REQUIRE(stmt.ok());
+    REQUIRE(*stmt->Step());
+    return stmt->ColumnText(0);
+  }
+
+  // Edits hub.toml (the hub must be stopped).
+  void Configure(const std::function<void(hub::HubConfig&)>& edit) {
+    auto config = hub::HubConfig::Load(data_dir_);
+    REQUIRE(config.ok());
+    edit(*config);
+    RequireOk(config->Save(data_dir_));
+  }
+  // Takes `other`'s hub.db as its own (both stopped): a cluster's members
+  // start from one state.
+  void CopyDbFrom(const TestHub& other) {
+    const std::string mine = hub::HubSchema::DbPath(data_dir_);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(mine + suffix);
+    std::filesystem::copy_file(hub::HubSchema::DbPath(other.data_dir_), mine);
+  }
+
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& public_key() const { return public_key_; }
+  int feed_port() const { return feed_port_; }
+  std::string IngestEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(ingest_port_); }
+  std::string FeedEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(feed_port_); }
+
+ private:
+  TempDir tmp_;
+  std::string data_dir_;
+  int ingest_port_ = 0;
+  int feed_port_ = 0;
+  std::string public_key_;
+  std::atomic<bool> stop_{false};
+  Status result_;
+  std::thread thread_;
+};
+
+// A node's ingest connection: a CURVE DEALER, as the node agent makes it.
+class IngestClient {
+ public:
+  IngestClient(zmq::context_t& ctx, const TestHub& hub, const CurveKeys& keys)
+      : socket_(ctx, zmq::socket_type::dealer) {
+    SocketOptions::CurveClient(socket_, hub.public_key(), keys.public_key(), keys.secret_key());
+    socket_.connect(hub.IngestEndpoint());
+  }
+
+  void SendBytes(const std::string& bytes) {
+    (void)socket_.send(zmq::buffer(bytes), zmq::send_flags::none);
+  }
+  void Send(const json& f) { SendBytes(WireFrame::Encode(f)); }
+  void SendMultipart(const std::string& first, const std::string& second) {
+    (void)socket_.send(zmq::buffer(first), zmq::send_flags::sndmore);
+    (void)socket_.send(zmq::buffer(second), zmq::send_flags::none);
+  }
+
+  // The next frame from the hub, or nullopt after `timeout`.
+  std::optional<json> Receive(std::chrono::milliseconds timeout = 5000ms) {
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, timeout);
+    if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
+    zmq::message_t msg;
+    REQUIRE(socket_.recv(msg, zmq::recv_flags::none));
+    REQUIRE_FALSE(msg.more());
+    auto f = WireFrame::Decode(msg.to_string_view());
+    INFO((f.ok() ? std::string() : f.status().ToString()));
+    REQUIRE(f.ok());
+    return *f;
+  }
+  // The next frame, which must be of `type`.
+  json Expect(std::string_view type) {
+    auto f = Receive();
+    INFO("waiting for " << type);
+    REQUIRE(f.has_value());
+    INFO("got " << Show(*f));
+    REQUIRE(WireFrame::Type(*f) == type);
+    return *f;
+  }
+
+  json Hello() {
+    Send({{"t", frame::kHello},
+          {"proto", frame::kProtocolVersion},
+          {"replica_gseq", 0},
+          {"outbox", 0}});
+    return Expect(frame::kWelcome);
+  }
+  // Publishes `records` in one PUBLISH frame and returns the acks.
+  json Publish(const std::vector<json>& records) {
+    std::vector<std::string> encoded;
+    for (const auto& r : records) encoded.push_back(MsgpackJson::Encode(r));
+    SendBytes(WireFrame::EncodeRecords(frame::kPublish, encoded));
+    json ack = Expect(frame::kAck);
+    REQUIRE(ack["acks"].size() == records.size());
+    return ack["acks"];
+  }
+  // FETCH from `from`: the records of every RECORDS frame, then the UPTO frame.
+  // Every answer must echo the FETCH's id.
+  std::pair<std::vector<json>, json> Fetch(int64_t from, int64_t max) {
+    const int64_t id = ++fetch_id_;
+    Send({{"t", frame::kFetch}, {"id", id}, {"from", from}, {"max", max}});
+    std::vector<json> records;
+    while (true) {
+      auto f = Receive();
+      REQUIRE(f.has_value());
+      INFO("got " << Show(*f));
+      CHECK((*f)["id"] == id);
+      const std::string type = WireFrame::Type(*f);
+      if (type == frame::kUpto) return {records, *f};
+      REQUIRE(type == frame::kRecords);
+      for (auto& r : (*f)["records"]) records.push_back(r);
+    }
+  }
+
+ private:
+  zmq::socket_t socket_;
+  int64_t fetch_id_ = 100;
+};
+
+}  // namespace cen::test
