@@ -411,6 +411,7 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   // What the running hub could not write into hub.db (a full disk) it says in hub.state.
   std::string store_problem;
   std::string state_at;
+  nlohmann::json cluster;  // a cluster member's last view of the cluster
   if (auto state = common::StateFile::Read(o.data_dir + "/hub.state"); state.ok()) {
     auto text = [&](const char* key) {
       return state->contains(key) && (*state)[key].is_string() ? (*state)[key].get<std::string>()
@@ -418,6 +419,8 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     };
     store_problem = text("store");
     state_at = text("updated_at");
+    if (state->contains("cluster") && (*state)["cluster"].is_object())
+      cluster = (*state)["cluster"];
   }
   auto undelivered = AlertDelivery::UndeliveredUrgent(*db, common::Clock::NowMillis());
   if (!undelivered.ok()) return undelivered.status();
@@ -436,7 +439,8 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                           {"nodes", nodes},
                           {"pending_days", o.pending_days},
                           {"store_problem", store_problem},
-                          {"state_at", state_at}}
+                          {"state_at", state_at},
+                          {"cluster", cluster}}
                .dump()
         << "\n";
     return common::Status::Ok();
@@ -447,6 +451,16 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                "PROBLEM (as of {}): {}; nothing is acknowledged until it is "
                "written, and the hub retries by itself",
                state_at, store_problem)
+        << "\n";
+  }
+  if (cluster.is_object() && cluster.contains("member")) {
+    const bool leads = cluster.value("role", "") == "leader";
+    out << Messages::Format(
+               "cluster member {}: {} (leader: member {}), term {}, commit index {}, applied {} "
+               "(as of {})",
+               cluster.value("member", 0), Messages::Tr(leads ? N_("leader") : N_("follower")),
+               cluster.value("leader", 0), cluster.value("term", 0),
+               cluster.value("commit_index", 0), cluster.value("applied_index", 0), state_at)
         << "\n";
   }
   using Align = common::TextTable::Align;

@@ -516,9 +516,21 @@ class HubLoop {
   void WriteStateFile() {
     if (!state_file_) return;
     // Called on the way out too, so a stopped hub leaves its last word.
-    const common::Status s = state_file_->Write({{"store", store_.cause()},
-                                                 {"head", journal_.head()},
-                                                 {"updated_at", common::Clock::NowRfc3339()}});
+    json state = {{"store", store_.cause()},
+                  {"head", journal_.head()},
+                  {"updated_at", common::Clock::NowRfc3339()}};
+    if (cluster_) {
+      // `cen-hub status` shows the member's view of the cluster.
+      const RaftMember& m = cluster_->member();
+      const ClusterMemberConfig* leader = cluster_->leader();
+      state["cluster"] = {{"member", m.id()},
+                          {"role", m.is_leader() ? "leader" : "follower"},
+                          {"leader", leader != nullptr ? leader->id : 0},
+                          {"term", m.term()},
+                          {"commit_index", m.commit_index()},
+                          {"applied_index", m.last_applied()}};
+    }
+    const common::Status s = state_file_->Write(state);
     if (!s.ok()) spdlog::warn("hub.state: {}", s.message());
   }
 

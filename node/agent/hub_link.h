@@ -59,6 +59,13 @@ class HubLink {
   // with the next Subscribe(). kInvalidInput for a malformed endpoint.
   common::Status Open();
   void Close();
+  // Opens again towards another hub (a cluster member).
+  common::Status Retarget(const std::string& hub_endpoint, const std::string& hub_key) {
+    settings_.hub_endpoint = hub_endpoint;
+    settings_.hub_key = hub_key;
+    return Open();
+  }
+  const std::string& hub_endpoint() const { return settings_.hub_endpoint; }
   bool is_open() const { return dealer_.has_value(); }
 
   // Never blocks: false when the message could not be queued.

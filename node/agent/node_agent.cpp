@@ -66,6 +66,9 @@ constexpr auto kScanSlice = std::chrono::milliseconds(10);
 constexpr auto kSlowStep = std::chrono::milliseconds(20);
 // The hub sends a HEAD on each node's feed every second.
 constexpr auto kFeedWatchdog = std::chrono::seconds(5);
+// A hub cluster member that has not welcomed the node this long (dead,
+// frozen, or not the leader and naming none) makes way for the next one.
+constexpr auto kTryNextHubAfter = std::chrono::seconds(2);
 
 class AgentLoop {
  public:
@@ -90,6 +93,8 @@ class AgentLoop {
                 {[this] { return link_.ReceiveFeed(HubLink::Feed::kPriority); },
                  [this] { return link_.PriorityWaiting(); }}) {
     if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_);
+    hubs_.push_back({config_.hub_endpoint, config_.hub_key});
+    for (const HubAddress& other : config_.other_hubs) hubs_.push_back(other);
     replica_.set_observer(
         [this](const common::MsgpackMap& record) { return tracker_.OnApplied(record); });
   }
@@ -113,6 +118,7 @@ class AgentLoop {
       spdlog::info("drop folder: {}", drop_folder_->dir());
     }
     CEN_RETURN_IF_ERROR(link_.Open());
+    hub_since_ = SteadyClock::now();
     spdlog::info("agent started: hub {}, replica at gseq {} (epoch {})", config_.hub_endpoint,
                  replica_.cursor(), replica_.epoch().empty() ? "none yet" : replica_.epoch());
     SetState(HubState::kConnecting, "");
@@ -312,10 +318,40 @@ class AgentLoop {
     } else if (type == frame::kError) {
       const std::string code = WireFrame::StringOr(f, "code", "");
       const std::string reason = WireFrame::StringOr(f, "reason", "");
+      if (code == "not_leader") return GoToLeader(f);
       spdlog::warn("hub error: {} {}", code, reason);
       if (code == "unauthorized") SetState(HubState::kUnauthorized, reason);
     }
     return common::Status::Ok();
+  }
+
+  // A hub cluster member that does not lead names the leader, when one is
+  // elected: the agent goes there (a member this node was not told of is
+  // vouched for by the member that named it, itself authenticated by its
+  // key). Without a name it tries the next member after a while.
+  common::Status GoToLeader(const json& f) {
+    const std::string leader = WireFrame::StringOr(f, "leader", "");
+    const std::string key = WireFrame::StringOr(f, "leader_key", "");
+    if (leader.rfind("tcp://", 0) != 0 || !common::CurveKeys::IsZ85Key(key)) {
+      SetState(HubState::kConnecting, "the hub cluster is electing a leader");
+      return common::Status::Ok();
+    }
+    size_t at = 0;
+    while (at < hubs_.size() && hubs_[at].endpoint != leader) ++at;
+    if (at == hubs_.size()) hubs_.push_back({leader, key});
+    if (at == current_hub_ && status_.hub_state != HubState::kConnected)
+      return common::Status::Ok();
+    return UseHub(at, "the hub cluster's leader");
+  }
+
+  // Opens the link towards hubs_[index]. What was sent and not acked is
+  // offered again there (a record journaled meanwhile is answered DUP).
+  common::Status UseHub(size_t index, const std::string& why) {
+    current_hub_ = index;
+    hub_since_ = SteadyClock::now();
+    ForgetInFlight();
+    SetState(HubState::kConnecting, "trying " + hubs_[index].endpoint + " (" + why + ")");
+    return link_.Retarget(hubs_[index].endpoint, hubs_[index].key);
   }
 
   common::Status OnWelcome(const json& f) {
@@ -470,6 +506,12 @@ class AgentLoop {
     PollDropFolder(SteadyClock::now());
     const auto now = SteadyClock::now();
     const bool connected = status_.hub_state == HubState::kConnected;
+    if (connected) hub_since_ = now;
+    if (!connected && hubs_.size() > 1 && status_.hub_state != HubState::kUnauthorized &&
+        now - hub_since_ >= kTryNextHubAfter) {
+      CEN_RETURN_IF_ERROR(UseHub((current_hub_ + 1) % hubs_.size(),
+                                 "no answer from " + hubs_[current_hub_].endpoint));
+    }
     if (!connected && now - last_hello_ >= kHelloEvery) SendHello();
     if (connected) {
       if (link_.FeedSilent(now, kFeedWatchdog)) {
@@ -551,6 +593,11 @@ class AgentLoop {
   UrgentLane urgent_;
 
   SteadyClock::time_point last_hello_{};
+  // The hub and, in a cluster, its other members; the one the link uses and
+  // since when it has not been left for another.
+  std::vector<HubAddress> hubs_;
+  size_t current_hub_ = 0;
+  SteadyClock::time_point hub_since_{};
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point last_status_write_{};
   std::optional<DropFolder> drop_folder_;

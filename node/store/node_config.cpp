@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "common/curve_keys.h"
+
 namespace cen::node {
 
 common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
@@ -24,6 +26,21 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     c.drop_dir = t["drop_dir"].value_or(std::string());
     c.on_alert = t["on_alert"].value_or(std::string());
     c.on_hit = t["on_hit"].value_or(std::string());
+    if (const toml::array* others = t["other_hubs"].as_array()) {
+      for (const toml::node& n : *others) {
+        const toml::table* h = n.as_table();
+        HubAddress a;
+        if (h != nullptr) {
+          a.endpoint = (*h)["hub"].value_or(std::string());
+          a.key = (*h)["hub_key"].value_or(std::string());
+        }
+        if (a.endpoint.rfind("tcp://", 0) != 0 || !common::CurveKeys::IsZ85Key(a.key)) {
+          return common::InvalidInput(path + ": other_hubs[" + std::to_string(c.other_hubs.size()) +
+                                      "]: needs hub = \"tcp://HOST:PORT\" and its hub_key");
+        }
+        c.other_hubs.push_back(std::move(a));
+      }
+    }
     // A relative drop folder lives in the data directory, wherever the agent starts.
     if (!c.drop_dir.empty() && c.drop_dir.front() != '/') c.drop_dir = data_dir + "/" + c.drop_dir;
   } catch (const toml::parse_error& e) {
@@ -46,6 +63,12 @@ common::Status NodeConfig::Save(const std::string& data_dir) const {
   if (!drop_dir.empty()) t.insert("drop_dir", drop_dir);
   if (!on_alert.empty()) t.insert("on_alert", on_alert);
   if (!on_hit.empty()) t.insert("on_hit", on_hit);
+  if (!other_hubs.empty()) {
+    toml::array others;
+    for (const HubAddress& a : other_hubs)
+      others.push_back(toml::table{{"hub", a.endpoint}, {"hub_key", a.key}});
+    t.insert("other_hubs", others);
+  }
   out << "# cen-node configuration. Restart the agent after editing.\n" << t << "\n";
   return out.good() ? common::Status::Ok() : common::Internal("cannot write " + path);
 }

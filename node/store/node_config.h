@@ -2,15 +2,26 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
 namespace cen::node {
 
+// Where a hub listens for nodes, and its key.
+struct HubAddress {
+  std::string endpoint;  // tcp://HOST:PORT of its ingest socket
+  std::string key;       // its CURVE public key, Z85
+  bool operator==(const HubAddress&) const = default;
+};
+
 struct NodeConfig {
   std::string node_id;
   std::string hub_endpoint;  // tcp://HOST:PORT of the hub's ingest socket
   std::string hub_key;       // the hub's CURVE public key, Z85
+  // The other members when the hub is a cluster (node.toml's other_hubs):
+  // the agent goes to whichever member leads.
+  std::vector<HubAddress> other_hubs;
   std::string region;
   int window = 16384;    // records in flight, not yet acked
   int batch = 256;       // records per PUBLISH frame (the hub commits about this many at once)

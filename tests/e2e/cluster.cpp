@@ -164,6 +164,9 @@ Cluster::~Cluster() {
     if (node.agent) node.agent->Kill();
   }
   if (hub_) hub_->Kill();
+  for (auto& m : members_) {
+    if (m.hub) m.hub->Kill();
+  }
   if (failed) {
     std::cerr << "e2e: test failed; its files are kept in " << dir().string() << "\n"
               << LogTails(15);
@@ -226,6 +229,121 @@ void Cluster::StopHub() { StopProcess(hub_); }
 void Cluster::RestartHub() {
   StopHub();
   StartHub();
+}
+
+// ---- hub cluster
+
+std::filesystem::path Cluster::member_dir(int i) const {
+  return i == 0 ? hub_dir() : dir() / ("hub-" + std::to_string(i));
+}
+
+void Cluster::MakeHubCluster(int members) {
+  REQUIRE_FALSE(hub_);
+  const std::vector<int> ports = test::FreeLoopbackPorts(3 * members);
+  // Member 0 keeps its ports; the others get two new ones; every member a Raft port.
+  std::string table = "\n[cluster]\nmember = MEMBER\n";
+  std::vector<std::string> ingest = {ingest_endpoint()};
+  std::vector<std::string> keys = {hub_key_};
+  for (int i = 1; i < members; ++i) {
+    const std::string d = member_dir(i).string();
+    const RunResult init = RunHub({"init", "--data", d, "--bind", "127.0.0.1", "--ingest-port",
+                                   std::to_string(ports[static_cast<size_t>(3 * i)]), "--feed-port",
+                                   std::to_string(ports[static_cast<size_t>(3 * i + 1)])});
+    RequireExitZero(init, "cen-hub init " + d);
+    keys.push_back(LastNonEmptyLine(init.out));
+    ingest.push_back("tcp://127.0.0.1:" + std::to_string(ports[static_cast<size_t>(3 * i)]));
+    // One cluster, one state: the first member's hub.db (epoch, nodes).
+    std::filesystem::remove(member_dir(i) / "hub.db");
+    std::filesystem::copy_file(hub_dir() / "hub.db", member_dir(i) / "hub.db");
+    members_.push_back(Member{member_dir(i), nullptr, 0});
+  }
+  for (int i = 0; i < members; ++i) {
+    table += "[[cluster.members]]\nid = " + std::to_string(i + 1) +
+             "\nraft = \"tcp://127.0.0.1:" + std::to_string(ports[static_cast<size_t>(3 * i + 2)]) +
+             "\"\ningest = \"" + ingest[static_cast<size_t>(i)] + "\"\nkey = \"" +
+             keys[static_cast<size_t>(i)] + "\"\n";
+  }
+  for (int i = 0; i < members; ++i) {
+    std::string mine = table;
+    mine.replace(mine.find("MEMBER"), 6, std::to_string(i + 1));
+    std::ofstream(member_dir(i) / "hub.toml", std::ios::app) << mine;
+  }
+  for (const Node& node : nodes_) {
+    std::string others = "other_hubs = [";
+    for (int i = 1; i < members; ++i) {
+      others += std::string(i > 1 ? ", " : "") + "{ hub = \"" + ingest[static_cast<size_t>(i)] +
+                "\", hub_key = \"" + keys[static_cast<size_t>(i)] + "\" }";
+    }
+    std::ofstream(node_dir(node.spec.id) / "node.toml", std::ios::app) << others << "]\n";
+  }
+}
+
+std::unique_ptr<Process>& Cluster::MemberProcess(int i) {
+  if (i == 0) return hub_;
+  REQUIRE(i <= static_cast<int>(members_.size()));
+  return members_[static_cast<size_t>(i - 1)].hub;
+}
+
+void Cluster::StartMember(int i) {
+  if (i == 0) return StartHub();
+  Member& m = members_[static_cast<size_t>(i - 1)];
+  REQUIRE_FALSE((m.hub && m.hub->Running()));
+  m.hub = std::make_unique<Process>(
+      "hub-" + std::to_string(i) + "." + std::to_string(++m.runs),
+      std::vector<std::string>{CEN_HUB_BIN, "run", "--data", m.dir.string()}, logs_);
+}
+
+void Cluster::KillMember(int i) {
+  std::unique_ptr<Process>& p = MemberProcess(i);
+  REQUIRE(p);
+  p->Kill();
+  p.reset();
+}
+
+void Cluster::FreezeMember(int i) {
+  REQUIRE(MemberProcess(i));
+  MemberProcess(i)->Signal(SIGSTOP);
+}
+
+void Cluster::ThawMember(int i) {
+  REQUIRE(MemberProcess(i));
+  MemberProcess(i)->Signal(SIGCONT);
+}
+
+nlohmann::json Cluster::MemberStatus(int i) {
+  const RunResult r =
+      RunQuietly(CEN_HUB_BIN, {"status", "--data", member_dir(i).string(), "--json"});
+  RequireExitZero(r, "cen-hub status");
+  return nlohmann::json::parse(r.out);
+}
+
+int Cluster::WaitForLeader(std::chrono::seconds timeout, int not_this) {
+  int leader = -1;
+  const int n = static_cast<int>(members_.size()) + 1;
+  WaitUntil(
+      [&](std::string& observed) {
+        observed.clear();
+        leader = -1;
+        // A member killed or frozen cannot say it stepped down: its
+        // successor is the one leading in a later term.
+        int64_t old_term = -1;
+        std::vector<std::pair<int, int64_t>> leading;
+        for (int i = 0; i < n; ++i) {
+          const nlohmann::json c = MemberStatus(i)["cluster"];
+          observed += "member " + std::to_string(i) + ": " + c.dump() + "\n";
+          if (!c.is_object()) continue;  // no hub.state written yet
+          if (i == not_this) old_term = c.value("term", int64_t{-1});
+          if (MemberProcess(i) == nullptr || i == not_this || c.value("role", "") != "leader")
+            continue;
+          leading.emplace_back(i, c.value("term", int64_t{0}));
+        }
+        for (const auto& [i, term] : leading) {
+          if (term > old_term) leader = i;
+        }
+        return leader >= 0;
+      },
+      timeout, "a hub cluster leader");
+  return leader;
 }
 
 void Cluster::StartNode(std::string_view id) {
@@ -292,6 +410,7 @@ void Cluster::RequireStartedProcessesAlive(std::string_view while_doing) {
     }
   };
   check(hub_);
+  for (auto& m : members_) check(m.hub);
   for (auto& node : nodes_) check(node.agent);
 }
 
@@ -398,13 +517,14 @@ nlohmann::json Cluster::Status(std::string_view id) {
 }
 
 nlohmann::json Cluster::HubStatus() {
-  return ParseStatus(RunQuietly(CEN_HUB_BIN, {"status", "--data", hub_dir().string(), "--json"}),
+  return ParseStatus(RunQuietly(CEN_HUB_BIN, {"status", "--data",
+                                              member_dir(reference_member_).string(), "--json"}),
                      "cen-hub status --json");
 }
 
 std::int64_t Cluster::HubQuery(const std::string& sql) const {
-  auto db =
-      common::Database::Open((hub_dir() / "hub.db").string(), common::Database::Mode::kReadOnly);
+  auto db = common::Database::Open((member_dir(reference_member_) / "hub.db").string(),
+                                   common::Database::Mode::kReadOnly);
   INFO("hub.db: " << (db.ok() ? std::string() : db.status().ToString()));
   REQUIRE(db.ok());
   auto n = db->QueryInt(sql);
@@ -470,8 +590,8 @@ void Cluster::RequireConverged(const AcceptedRecords& accepted,
   for (const auto& id : ids) replicas[id] = Query(id);
   std::set<std::int64_t> receipts;
   {
-    auto db =
-        common::Database::Open((hub_dir() / "hub.db").string(), common::Database::Mode::kReadOnly);
+    auto db = common::Database::Open((member_dir(reference_member_) / "hub.db").string(),
+                                     common::Database::Mode::kReadOnly);
     REQUIRE(db.ok());
     auto stmt = db->Prepare("SELECT gseq FROM journal WHERE kind = 'receipt'");
     REQUIRE(stmt.ok());

@@ -71,6 +71,28 @@ class Cluster {
   // StopHub() then StartHub().
   void RestartHub();
 
+  // Makes the hub member 0 of a Raft cluster of `members` hubs (cen-hub
+  // run with hub.toml's [cluster] table): each other member gets `cen-hub
+  // init` (its own keys and ports) and a copy of hub.db with the nodes
+  // allowed so far, and every node.toml names the other members
+  // (other_hubs). REQUIRES: nothing runs yet.
+  void MakeHubCluster(int members);
+  std::filesystem::path member_dir(int i) const;  // 0: hub_dir()
+  // `cen-hub run` of member `i` (0: StartHub()), and its SIGKILL.
+  void StartMember(int i);
+  void KillMember(int i);
+  // SIGSTOP / SIGCONT of a running member.
+  void FreezeMember(int i);
+  void ThawMember(int i);
+  // Polls the members' hub.state until one other than `not_this` says it
+  // leads (and, if `not_this` runs, it no longer does); returns it.
+  int WaitForLeader(std::chrono::seconds timeout, int not_this = -1);
+  // A member's `cen-hub status --json`.
+  nlohmann::json MemberStatus(int i);
+  // The member whose hub.db HubStatus(), HubQuery() and the convergence
+  // checks read (0 until set): the leader's is the newest.
+  void UseMemberForHubChecks(int i) { reference_member_ = i; }
+
   // The same for `cen-node run` of node `id`.
   void StartNode(std::string_view id);
   void KillNode(std::string_view id);
@@ -168,6 +190,15 @@ class Cluster {
   std::unique_ptr<Process> hub_;
   int hub_runs_ = 0;
   std::vector<Node> nodes_;
+  // Members 1.. of a hub cluster (member 0 is hub_).
+  struct Member {
+    std::filesystem::path dir;
+    std::unique_ptr<Process> hub;
+    int runs = 0;
+  };
+  std::vector<Member> members_;
+  int reference_member_ = 0;
+  std::unique_ptr<Process>& MemberProcess(int i);
 };
 
 }  // namespace cen::e2e

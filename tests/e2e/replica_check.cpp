@@ -127,7 +127,8 @@ std::vector<std::string> FindReplicaProblems(
     // Each replica sees the whole journal: J entries, one per version.
     std::int64_t journal = static_cast<std::int64_t>(receipt_gseqs.size());
     for (const auto& [uuid, want] : accepted) journal += want.version;
-    const bool amended = journal != static_cast<std::int64_t>(accepted.size() + receipt_gseqs.size());
+    const bool amended =
+        journal != static_cast<std::int64_t>(accepted.size() + receipt_gseqs.size());
     if (!distinct.empty() && (*distinct.begin() < 1 || *distinct.rbegin() > journal)) {
       problems.Add(node, "gseq out of range",
                    "seen " + std::to_string(*distinct.begin()) + ".." +
@@ -136,8 +137,8 @@ std::vector<std::string> FindReplicaProblems(
     }
     if (!amended) {
       std::int64_t contiguous = 0;  // 1..contiguous are all present
-      while (contiguous < journal && (distinct.count(contiguous + 1) != 0 ||
-                                      receipt_gseqs.count(contiguous + 1) != 0))
+      while (contiguous < journal &&
+             (distinct.count(contiguous + 1) != 0 || receipt_gseqs.count(contiguous + 1) != 0))
         ++contiguous;
       if (contiguous != journal) {
         problems.Add(node, "gseq not dense 1..N",
