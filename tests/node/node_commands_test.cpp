@@ -348,6 +348,29 @@ TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node
   }
 }
 
+TEST_CASE("node.toml keeps a hub cluster's other members", "[node][config][cluster]") {
+  TempDir tmp;
+  NodeConfig written;
+  written.node_id = "RILO-WE";
+  written.hub_endpoint = "tcp://10.0.0.1:7701";
+  written.hub_key = cen::test::NewKeys().public_key();
+  written.other_hubs = {{"tcp://10.0.0.2:7701", cen::test::NewKeys().public_key()},
+                        {"tcp://10.0.0.3:7701", cen::test::NewKeys().public_key()}};
+  RequireOk(written.Save(tmp.path()));
+  auto read = NodeConfig::Load(tmp.path());
+  REQUIRE(read.ok());
+  CHECK(read->other_hubs == written.other_hubs);
+
+  SECTION("a member without its key is refused, naming it") {
+    std::ofstream(tmp.File("node.toml"))
+        << "node_id = 'n'\nhub = 'tcp://h:1'\nother_hubs = [{ hub = 'tcp://h:2' }]\n";
+    auto bad = NodeConfig::Load(tmp.path());
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().code() == StatusCode::kInvalidInput);
+    CHECK_THAT(bad.status().message(), Catch::Contains("other_hubs[0]"));
+  }
+}
+
 TEST_CASE("NodeConfig and NodeSchema report a directory that is not a node's", "[node][config]") {
   TempDir tmp;
   SECTION("no node.toml") {

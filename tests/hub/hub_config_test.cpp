@@ -1,0 +1,85 @@
+// hub.toml's [cluster] table: written and read back, and every mistake an
+// operator can make named by its field.
+#include "hub/hub_config.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <string>
+
+#include "tests/test_support/keys.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::StatusCode;
+using cen::hub::ClusterMemberConfig;
+using cen::hub::HubConfig;
+using cen::test::NewKeys;
+using cen::test::RequireOk;
+using cen::test::TempDir;
+
+namespace {
+
+HubConfig ThreeMembers() {
+  HubConfig c;
+  c.cluster_member = 2;
+  for (int64_t id = 1; id <= 3; ++id) {
+    c.cluster_members.push_back({id, "tcp://10.0.0." + std::to_string(id) + ":7703",
+                                 "tcp://10.0.0." + std::to_string(id) + ":7701",
+                                 NewKeys().public_key()});
+  }
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("hub.toml keeps a cluster member's table", "[hub][config][cluster]") {
+  TempDir dir;
+  const HubConfig written = ThreeMembers();
+  RequireOk(written.Save(dir.path()));
+  auto read = HubConfig::Load(dir.path());
+  REQUIRE(read.ok());
+  CHECK(read->clustered());
+  CHECK(read->cluster_member == 2);
+  REQUIRE(read->cluster_members.size() == 3);
+  CHECK(read->self().raft == "tcp://10.0.0.2:7703");
+  CHECK(read->cluster_members[2].key == written.cluster_members[2].key);
+
+  SECTION("a single hub has no table") {
+    RequireOk(HubConfig{}.Save(dir.path()));
+    auto single = HubConfig::Load(dir.path());
+    REQUIRE(single.ok());
+    CHECK_FALSE(single->clustered());
+  }
+}
+
+TEST_CASE("hub.toml's cluster table is refused naming the field at fault",
+          "[hub][config][cluster]") {
+  TempDir dir;
+  HubConfig c = ThreeMembers();
+  std::string field;
+  SECTION("this member not listed") {
+    c.cluster_member = 4;
+    field = "member: 4 is not among the members";
+  }
+  SECTION("an id twice") {
+    c.cluster_members[2].id = 1;
+    field = "members[2].id: 1 is listed twice";
+  }
+  SECTION("a Raft endpoint that is not tcp://") {
+    c.cluster_members[0].raft = "10.0.0.1:7703";
+    field = "members[0].raft";
+  }
+  SECTION("an ingest endpoint that is not tcp://") {
+    c.cluster_members[1].ingest = "";
+    field = "members[1].ingest";
+  }
+  SECTION("a key that is not one") {
+    c.cluster_members[1].key = "not-a-key";
+    field = "members[1].key";
+  }
+  RequireOk(c.Save(dir.path()));
+  auto read = HubConfig::Load(dir.path());
+  REQUIRE_FALSE(read.ok());
+  CHECK(read.status().code() == StatusCode::kInvalidInput);
+  CHECK_THAT(read.status().message(), Catch::Contains("hub.toml: [cluster]: " + field));
+}
