@@ -53,6 +53,10 @@ constexpr int kMaxDrain = 256;  // feed subscription messages handled per turn
 // a commit in progress never holds an urgent alert back for long (256
 // records: about 10 ms of work; the fsync per commit costs ~1 ms).
 constexpr size_t kMaxCommitRecords = 256;
+// A cluster's commit is a Raft entry that each member writes to its log
+// (fsync) and applies: fewer, larger entries. An urgent alert is not held
+// back by it: its own entry follows in the same round of replication.
+constexpr size_t kMaxClusterCommitRecords = 1024;
 // While it validates a bulk PUBLISH frame, the hub takes in and commits the
 // priority frames that arrived every this many records.
 constexpr size_t kYieldEvery = 64;
@@ -184,7 +188,8 @@ class HubLoop {
     CommitPriority();
     GroupCommit bulk = NewBatch();
     // After a failed commit, nothing more until the back-off has passed.
-    while (bulk.records() < kMaxCommitRecords && store_.MayTry(Clock::now())) {
+    const size_t max_records = cluster_ ? kMaxClusterCommitRecords : kMaxCommitRecords;
+    while (bulk.records() < max_records && store_.MayTry(Clock::now())) {
       auto message = ingest_.NextBulk();
       if (!message) break;
       Handle(*message, &bulk, /*yields=*/true);

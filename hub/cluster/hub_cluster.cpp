@@ -21,6 +21,10 @@ common::Result<std::unique_ptr<HubCluster>> HubCluster::Start(const std::string&
   std::unique_ptr<HubCluster> cluster(new HubCluster(config, std::move(*machine)));
 
   RaftMember::Options options{raft_dir, static_cast<raft_id>(config.cluster_member), {}, keys};
+  // A new leader within about a second of the last one's death (libraft
+  // waits between one and two election timeouts), heartbeats well inside it.
+  options.election_timeout_ms = 500;
+  options.heartbeat_timeout_ms = 100;
   for (const ClusterMemberConfig& m : config.cluster_members)
     options.members.push_back({static_cast<raft_id>(m.id), m.raft, m.key});
   auto member = RaftMember::Start(std::move(options), cluster->machine_.get());

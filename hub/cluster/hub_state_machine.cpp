@@ -51,6 +51,11 @@ common::Result<std::unique_ptr<HubStateMachine>> HubStateMachine::Open(
     const std::string& data_dir) {
   auto db = HubSchema::Open(data_dir);
   if (!db.ok()) return db.status();
+  // The Raft log is what makes an entry durable (on a majority, before it is
+  // applied). A commit hub.db loses in a crash takes raft_applied back with
+  // it, and the entry is applied again from the log or the last snapshot: no
+  // fsync per applied entry.
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));
   std::unique_ptr<HubStateMachine> machine(new HubStateMachine(std::move(*db)));
   machine->journal_.set_visibility(
       [m = machine.get()](std::string_view node, std::string_view scope, std::string_view origin) {
