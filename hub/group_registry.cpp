@@ -96,9 +96,9 @@ common::Result<std::vector<GroupInfo>> GroupRegistry::List() {
   return groups;
 }
 
-common::Status GroupRegistry::Refresh() {
+common::Status GroupRegistry::Refresh(std::string_view day) {
   const int64_t version = db_->DataVersion();
-  const std::string today = common::Clock::TodayUtc();
+  const std::string today = day.empty() ? common::Clock::TodayUtc() : std::string(day);
   if (version == loaded_version_ && today == loaded_date_) return common::Status::Ok();
   auto groups = List();
   if (!groups.ok()) return groups.status();

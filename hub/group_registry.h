@@ -45,7 +45,14 @@ class GroupRegistry {
   common::Status Remove(const std::string& name, const std::string& node);
   common::Result<std::vector<GroupInfo>> List();
 
-  common::Status Refresh();
+  // Re-reads the groups when the database changed or the day did. `today`
+  // (YYYY-MM-DD) decides which have expired; empty: today's UTC date. A hub
+  // cluster member passes the day the leader received the entry it applies,
+  // so every member decides alike whenever it applies it.
+  common::Status Refresh(std::string_view today = {});
+  // The next Refresh() reads the table again (after this connection itself
+  // replaced the database, which PRAGMA data_version does not report).
+  void Invalidate() { loaded_version_ = -1; }
   // True when `node` is a member of group `name` and the group has not expired.
   bool IsMember(std::string_view name, std::string_view node) const;
 

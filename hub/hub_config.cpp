@@ -80,6 +80,7 @@ const ClusterMemberConfig& HubConfig::self() const {
 common::Status HubConfig::CheckCluster() const {
   if (cluster_member < 1) return common::InvalidInput("member: must be this member's id, >= 1");
   std::set<int64_t> ids;
+  std::set<std::string> keys;
   bool self_listed = false;
   for (size_t i = 0; i < cluster_members.size(); ++i) {
     const ClusterMemberConfig& m = cluster_members[i];
@@ -94,6 +95,8 @@ common::Status HubConfig::CheckCluster() const {
     if (!common::CurveKeys::IsZ85Key(m.key))
       return common::InvalidInput(where +
                                   ".key: must be a CURVE public key (40 characters of Z85)");
+    if (!keys.insert(m.key).second)
+      return common::InvalidInput(where + ".key: another member has it (each member its own)");
     self_listed = self_listed || m.id == cluster_member;
   }
   if (!self_listed)

@@ -129,7 +129,14 @@ class HubLoop {
         return common::Internal(std::string("poll: ") + e.what());
       }
       // Applied entries ack their PUBLISH frames from in here.
-      if (cluster_) cluster_->RunOnce(std::chrono::milliseconds(0));
+      if (cluster_) {
+        cluster_->RunOnce(std::chrono::milliseconds(0));
+        // Newly the leader, with every earlier entry applied: its head.
+        if (cluster_->TakeReady()) {
+          if (const common::Status s = journal_.Load(); !s.ok())
+            spdlog::error("journal: {}", s.message());
+        }
+      }
       if (items[1].revents & ZMQ_POLLIN) {
         for (const std::string& topic : grants_.Drain(kMaxDrain)) {
           SendFeed(topic, std::make_shared<const std::string>(
@@ -272,7 +279,7 @@ class HubLoop {
       Refuse(rid, *node, "bad_frame", "a request is exactly one frame after the routing id");
       return;
     }
-    if (cluster_ && !cluster_->is_leader()) {
+    if (cluster_ && !cluster_->Serving()) {
       RefuseNotLeader(rid);
       return;
     }
@@ -378,6 +385,12 @@ class HubLoop {
     const int rv = cluster_->Propose(
         entry, [this, proposed, notes, fail](int status, const HubStateMachine::Applied* applied) {
           if (status != 0 || applied == nullptr) return fail(notes, status);
+          if (applied->replayed || applied->outcomes.size() != proposed->records()) {
+            // hub.db held this index already: it and the Raft log disagree.
+            spdlog::error("Raft entry {} was already in hub.db: its Raft log is not hub.db's",
+                          applied->index);
+            return fail(notes, RAFT_CORRUPT);
+          }
           // The state machine journaled it on its own connection.
           if (const common::Status s = journal_.Load(); !s.ok())
             spdlog::error("journal: {}", s.message());
@@ -488,11 +501,13 @@ class HubLoop {
       if (const common::Status s = journal_.Load(); !s.ok())
         spdlog::error("journal: {}", s.message());
     }
-    if (cluster_ && !cluster_->is_leader()) {
+    if (cluster_ && !cluster_->Serving()) {
       // Only the leader writes the audit trail (through Raft); what a
       // follower noted (refused frames, connections) goes to its log.
-      for (const AuditTrail::Entry& e : audit_->TakePending())
-        spdlog::info("audit (not kept by a follower): {} {} {}", e.event, e.node, e.detail);
+      if (!cluster_->is_leader()) {
+        for (const AuditTrail::Entry& e : audit_->TakePending())
+          spdlog::info("audit (not kept by a follower): {} {} {}", e.event, e.node, e.detail);
+      }
       FlushNodeStates();
       WriteStateFile();
       return;
@@ -507,7 +522,7 @@ class HubLoop {
     if (!store_.MayTry(Clock::now())) return;
     if (cluster_) {
       // The leader's entries ride in a Raft command of their own.
-      if (cluster_->is_leader() && audit_->HasPending()) {
+      if (cluster_->Serving() && audit_->HasPending()) {
         GroupCommit notes_only = NewBatch();
         ProposeAndAck(notes_only, /*priority=*/false);
       }
@@ -610,14 +625,17 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
     spdlog::info("listening: ingest {}, feed {}", ingest, feed);
     std::unique_ptr<HubCluster> cluster;
     if (config->clustered()) {
-      auto started = HubCluster::Start(data_dir_, *config, *keys);
+      auto started = HubCluster::Start(data_dir_, *config, *keys, &stop);
       if (!started.ok()) return started.status();
       cluster = std::move(*started);
     }
     HubLoop loop(&*db, *config, &audit, &router, &xpub, feed, xpub.get(zmq::sockopt::last_endpoint),
                  cluster.get());
     CEN_RETURN_IF_ERROR(loop.Init(data_dir_));
-    return loop.Serve(stop);
+    const common::Status served = loop.Serve(stop);
+    // Raft stops while the loop still lives: proposals in flight fail into it.
+    cluster.reset();
+    return served;
   } catch (const zmq::error_t& e) {
     return common::Internal(std::string("zmq: ") + e.what());
   }

@@ -51,6 +51,9 @@ class NodeRegistry {
   common::Status Revoke(const std::string& id);
   // Re-reads the table if any connection changed the database since last time.
   common::Status Refresh();
+  // The next Refresh() reads the table again (after this connection itself
+  // replaced the database, which PRAGMA data_version does not report).
+  void Invalidate() { loaded_version_ = -1; }
   // Revoked nodes included: callers check `revoked`.
   std::optional<NodeInfo> FindByKey(const std::string& z85) const;
   const NodeInfo* Find(const std::string& id) const;

@@ -195,20 +195,23 @@ void CurveTransport::Close(raft_uv_transport* t, raft_uv_transport_close_cb cb) 
   auto* self = static_cast<CurveTransport*>(t->impl);
   self->closing_ = true;
   self->close_cb_ = cb;
+  self->StopRelay();  // nothing is queued after this
   std::deque<Connecting> connecting;
   std::deque<Accepted> accepted;
+  std::deque<Outgoing> outgoing;
   {
     std::lock_guard<std::mutex> lock(self->mu_);
     connecting.swap(self->connecting_);
     accepted.swap(self->accepted_);
+    outgoing.swap(self->outgoing_);
   }
+  for (const Outgoing& o : outgoing) ::close(o.fd);
   // Pending connects are cancelled; their streams were never handed over.
   for (const Connecting& c : connecting) {
     uv_close(reinterpret_cast<uv_handle_t*>(c.stream), [](uv_handle_t* h) { raft_free(h); });
     c.cb(c.req, nullptr, RAFT_CANCELED);
   }
   for (const Accepted& a : accepted) ::close(a.fd);
-  self->StopRelay();
   if (self->async_open_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&self->async_), &CurveTransport::OnAsyncClosed);
   } else if (cb != nullptr) {
@@ -306,6 +309,7 @@ void CurveTransport::OpenOutgoing() {
                                        keys_.secret_key());
     s->dealer->set(zmq::sockopt::maxmsgsize, kMaxMessage);
     s->dealer->set(zmq::sockopt::sndhwm, 1000);
+    s->dealer->set(zmq::sockopt::linger, 100);  // a BYE still goes when the stream closes
     s->dealer->connect(o.address);
     s->unsent = Chunk(kHello) + std::to_string(self_id_) + " " + self_address_;
     streams_[o.fd] = std::move(s);

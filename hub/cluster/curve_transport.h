@@ -64,6 +64,11 @@ class CurveTransport {
   CurveTransport& operator=(const CurveTransport&) = delete;
 
   raft_uv_transport* transport() { return &transport_; }
+  // Stops the relay and closes the loop's handle when libraft never did
+  // (its start failed); a no-op once closed.
+  void CloseUnused() {
+    if (!closing_) Close(&transport_, nullptr);
+  }
   // Why the relay stopped, if it did (it cannot bind its endpoint, say).
   common::Status relay_status() const;
   // Connections refused by the ZAP handler or for a false HELLO, so far.

@@ -11,13 +11,15 @@ namespace cen::hub {
 
 common::Result<std::unique_ptr<HubCluster>> HubCluster::Start(const std::string& data_dir,
                                                               const HubConfig& config,
-                                                              const common::CurveKeys& keys) {
+                                                              const common::CurveKeys& keys,
+                                                              const std::atomic<bool>* stop) {
   const std::string raft_dir = data_dir + "/raft";
   std::error_code ec;
   std::filesystem::create_directory(raft_dir, ec);
   if (ec) return common::Internal("cannot make " + raft_dir + ": " + ec.message());
   auto machine = HubStateMachine::Open(data_dir);
   if (!machine.ok()) return machine.status();
+  (*machine)->set_stop(stop);
   std::unique_ptr<HubCluster> cluster(new HubCluster(config, std::move(*machine)));
 
   RaftMember::Options options{raft_dir, static_cast<raft_id>(config.cluster_member), {}, keys};
@@ -33,6 +35,30 @@ common::Result<std::unique_ptr<HubCluster>> HubCluster::Start(const std::string&
   spdlog::info("cluster member {} of {}: Raft on {}, log in {}", config.cluster_member,
                config.cluster_members.size(), config.self().raft, raft_dir);
   return cluster;
+}
+
+bool HubCluster::Serving() {
+  if (!member_->is_leader()) {
+    ready_term_ = 0;
+    return false;
+  }
+  const uint64_t term = member_->term();
+  if (ready_term_ == term) return true;
+  if (barrier_term_ != term) {
+    barrier_term_ = term;
+    const int rv = member_->Barrier([this, term](int status) {
+      if (status == 0 && member_->is_leader() && member_->term() == term) {
+        ready_term_ = term;
+        became_ready_ = true;
+        spdlog::info("cluster member {} leads in term {}: serving nodes", config_.cluster_member,
+                     term);
+      } else {
+        barrier_term_ = 0;  // asked again at the next turn
+      }
+    });
+    if (rv != 0) barrier_term_ = 0;
+  }
+  return false;
 }
 
 const ClusterMemberConfig* HubCluster::leader() const {

@@ -11,9 +11,11 @@
 // Not thread-safe: owned by the hub's loop.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "common/curve_keys.h"
 #include "common/status.h"
@@ -28,11 +30,22 @@ class HubCluster {
   // Opens hub.db for the state machine and starts the member with its log in
   // DATA_DIR/raft (made if missing; a new log starts the cluster with every
   // configured member). The member's key is the hub's own.
+  // `stop`: set when the hub stops (an entry that cannot be applied is tried
+  // again until then).
   static common::Result<std::unique_ptr<HubCluster>> Start(const std::string& data_dir,
                                                            const HubConfig& config,
-                                                           const common::CurveKeys& keys);
+                                                           const common::CurveKeys& keys,
+                                                           const std::atomic<bool>* stop);
 
   bool is_leader() const { return member_->is_leader(); }
+  // Leads, and has applied every entry of the terms before its own (a
+  // barrier it proposes once elected): only then may it serve nodes, whose
+  // WELCOME must name a head at or above everything acked before. Starts
+  // that barrier when needed.
+  bool Serving();
+  // True once each time Serving() became true: the hub reads its journal's
+  // head again.
+  bool TakeReady() { return std::exchange(became_ready_, false); }
   // The leader as configured, or nullptr while none is known (an election).
   const ClusterMemberConfig* leader() const;
   int Propose(const std::string& entry, RaftMember::Done done) {
@@ -48,6 +61,9 @@ class HubCluster {
       : config_(std::move(config)), machine_(std::move(machine)) {}
 
   HubConfig config_;
+  uint64_t ready_term_ = 0;    // the term whose barrier has been applied
+  uint64_t barrier_term_ = 0;  // the term a barrier is in flight for
+  bool became_ready_ = false;
   std::unique_ptr<HubStateMachine> machine_;
   std::unique_ptr<RaftMember> member_;  // declared last: stopped first
 };

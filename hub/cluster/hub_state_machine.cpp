@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 #include "hub/audit_trail.h"
@@ -69,6 +72,8 @@ common::Result<std::unique_ptr<HubStateMachine>> HubStateMachine::Open(
 }
 
 common::Status HubStateMachine::Load() {
+  registry_.Invalidate();
+  groups_.Invalidate();
   CEN_RETURN_IF_ERROR(journal_.Load());
   CEN_RETURN_IF_ERROR(registry_.Refresh());
   CEN_RETURN_IF_ERROR(groups_.Refresh());
@@ -88,9 +93,10 @@ common::Result<const HubStateMachine::Applied*> HubStateMachine::Apply(uint64_t 
   }
   auto command = ClusterCommand::Decode(entry);
   if (!command.ok()) return command.status();
-  // The registries change through the log too; read what the last entry left.
+  // What the registries hold now, and the groups in force on the day the
+  // leader received the entry (not the day this member applies it).
   CEN_RETURN_IF_ERROR(registry_.Refresh());
-  CEN_RETURN_IF_ERROR(groups_.Refresh());
+  CEN_RETURN_IF_ERROR(groups_.Refresh(std::string_view(command->received_at).substr(0, 10)));
 
   const common::Status s = journal_.Append(
       command->candidates, &applied_.outcomes,
@@ -226,16 +232,26 @@ int HubStateMachine::FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** resu
   // Raft applies the entry after its last applied one.
   const uint64_t index = raft_last_applied(self->raft_) + 1;
   const auto entry = Unframe({static_cast<const char*>(buf->base), buf->len});
-  auto applied = entry ? self->Apply(index, *entry)
+  auto backoff = std::chrono::milliseconds(50);
+  std::string said;
+  while (true) {
+    auto applied = entry
+                       ? self->Apply(index, *entry)
                        : common::Result<const Applied*>(common::Corruption(
                              "Raft entry of " + std::to_string(buf->len) + " bytes is not framed"));
-  if (!applied.ok()) {
-    spdlog::error("cannot apply Raft entry {}: {} (tried again)", index,
-                  applied.status().message());
-    return RAFT_IOERR;
+    if (applied.ok()) {
+      if (!said.empty()) spdlog::info("Raft entry {} applied after all", index);
+      *result = const_cast<Applied*>(*applied);
+      return 0;
+    }
+    if (applied.status().message() != said) {  // logged once per cause
+      said = applied.status().message();
+      spdlog::error("cannot apply Raft entry {}: {}; trying again", index, said);
+    }
+    if (self->stop_ == nullptr || self->stop_->load()) return RAFT_IOERR;
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
   }
-  *result = const_cast<Applied*>(*applied);
-  return 0;
 }
 
 int HubStateMachine::FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n_bufs) {

@@ -21,6 +21,7 @@ extern "C" {
 #include <raft.h>
 }
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -78,6 +79,12 @@ class HubStateMachine {
   // asks set_raft()'s instance which index it applies.
   raft_fsm* fsm() { return &fsm_; }
   void set_raft(raft* r) { raft_ = r; }
+  // An entry that cannot be applied (a full disk, an I/O error, a format
+  // this build does not read) is tried again, backing off up to a second,
+  // until it applies or `*stop` is set: libraft takes a failed apply on a
+  // follower as the end of that member. Without a stop flag (tests of the
+  // state machine alone) a failure is returned at once.
+  void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
 
   Journal& journal() { return journal_; }
   common::Database& db() { return db_; }
@@ -103,6 +110,7 @@ class HubStateMachine {
   Applied applied_;
   raft_fsm fsm_{};
   raft* raft_ = nullptr;
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 }  // namespace cen::hub

@@ -93,6 +93,7 @@ RaftMember::~RaftMember() {
     while (!closed) uv_run(&loop_, UV_RUN_ONCE);
   }
   if (io_open_) raft_uv_close(&io_);
+  if (!raft_open_ && transport_) transport_->CloseUnused();  // libraft never closed it
   if (submit_open_) uv_close(reinterpret_cast<uv_handle_t*>(&submit_async_), nullptr);
   if (loop_open_) {
     uv_run(&loop_, UV_RUN_DEFAULT);  // the close callbacks
@@ -142,6 +143,23 @@ int RaftMember::Propose(const std::string& entry, Done done) {
     raft_free(buf.base);
     delete p;
   }
+  return rv;
+}
+
+int RaftMember::Barrier(std::function<void(int status)> done) {
+  struct Request {
+    struct raft_barrier req {};
+    std::function<void(int)> done;
+  };
+  auto* r = new Request;
+  r->req.data = r;
+  r->done = std::move(done);
+  const int rv = raft_barrier(&raft_, &r->req, [](struct raft_barrier* req, int status) {
+    auto* request = static_cast<Request*>(req->data);
+    if (request->done) request->done(status);
+    delete request;
+  });
+  if (rv != 0) delete r;
   return rv;
 }
 

@@ -70,6 +70,9 @@ class RaftMember {
   int Propose(const std::string& entry, Done done);
   // Proposes `entry` from any thread; `done` runs on the loop's thread.
   void Submit(std::string entry, Done done);
+  // A barrier (leader only): `done(0)` once every entry before it, of any
+  // term, is applied here; else a libraft error.
+  int Barrier(std::function<void(int status)> done);
 
   bool is_leader() const;
   // The leader this member knows of (0 and "" when none).

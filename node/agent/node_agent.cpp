@@ -351,7 +351,11 @@ class AgentLoop {
     hub_since_ = SteadyClock::now();
     ForgetInFlight();
     SetState(HubState::kConnecting, "trying " + hubs_[index].endpoint + " (" + why + ")");
-    return link_.Retarget(hubs_[index].endpoint, hubs_[index].key);
+    // A malformed endpoint is the hub's word, not node.db's fault: the next
+    // member is tried after kTryNextHubAfter.
+    if (const common::Status s = link_.Retarget(hubs_[index].endpoint, hubs_[index].key); !s.ok())
+      spdlog::warn("cannot connect to {}: {}", hubs_[index].endpoint, s.message());
+    return common::Status::Ok();
   }
 
   common::Status OnWelcome(const json& f) {

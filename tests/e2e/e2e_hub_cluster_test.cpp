@@ -5,6 +5,9 @@
 // exactly once, with gseq dense and the same journal on every member.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -94,6 +97,15 @@ TEST_CASE("A hub cluster survives its leader's death and freeze; nothing is lost
     CHECK(verify.exit_code == 0);
   }
   cluster.RequireConverged(accepted, ids);
+  // No agent rebuilt its replica: every leader served the same history, with
+  // a head at or above its cursor.
+  for (const auto& entry : std::filesystem::directory_iterator(cluster.dir() / "logs")) {
+    if (entry.path().filename().string().rfind("node-", 0) != 0) continue;
+    std::ifstream in(entry.path());
+    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO(entry.path().string());
+    CHECK(log.find("rebuilding the replica") == std::string::npos);
+  }
 }
 
 }  // namespace cen::e2e

@@ -73,6 +73,10 @@ TEST_CASE("hub.toml's cluster table is refused naming the field at fault",
     c.cluster_members[1].ingest = "";
     field = "members[1].ingest";
   }
+  SECTION("two members with one key") {
+    c.cluster_members[2].key = c.cluster_members[0].key;
+    field = "members[2].key: another member has it";
+  }
   SECTION("a key that is not one") {
     c.cluster_members[1].key = "not-a-key";
     field = "members[1].key";
