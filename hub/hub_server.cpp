@@ -132,10 +132,7 @@ class HubLoop {
       if (cluster_) {
         cluster_->RunOnce(std::chrono::milliseconds(0));
         // Newly the leader, with every earlier entry applied: its head.
-        if (cluster_->TakeReady()) {
-          if (const common::Status s = journal_.Load(); !s.ok())
-            spdlog::error("journal: {}", s.message());
-        }
+        if (cluster_->TakeReady()) ReloadJournal();
       }
       if (items[1].revents & ZMQ_POLLIN) {
         for (const std::string& topic : grants_.Drain(kMaxDrain)) {
@@ -152,7 +149,7 @@ class HubLoop {
     FlushNodeStates();
     FlushAudit();
     WriteStateFile();
-    if (cluster_) (void)journal_.Load();  // what the state machine journaled
+    if (cluster_) ReloadJournal();
     spdlog::info("hub stopped at head {}", journal_.head());
     return common::Status::Ok();
   }
@@ -352,6 +349,13 @@ class HubLoop {
     SendError(rid, "internal", "fetch failed; retry");
   }
 
+  // A cluster member's epoch and head as its state machine left them in
+  // hub.db (it journals on a connection of its own).
+  void ReloadJournal() {
+    if (const common::Status s = journal_.Load(); !s.ok())
+      spdlog::error("journal: {}", s.message());
+  }
+
   // A cluster member that does not lead serves nothing: ERROR not_leader,
   // naming the leader's ingest endpoint and key when one is known.
   void RefuseNotLeader(const std::string& rid) {
@@ -391,9 +395,7 @@ class HubLoop {
                           applied->index);
             return fail(notes, RAFT_CORRUPT);
           }
-          // The state machine journaled it on its own connection.
-          if (const common::Status s = journal_.Load(); !s.ok())
-            spdlog::error("journal: {}", s.message());
+          ReloadJournal();  // the state machine journaled it on its own connection
           for (const GroupCommit::Reply& r : proposed->Applied(applied->outcomes))
             SendTo(r.routing_id, r.frame);
           fanout_.Commit(journal_.epoch(), proposed->candidates(), proposed->outcomes());
@@ -497,10 +499,7 @@ class HubLoop {
     CommitOperatorCancels();
     RefreshRegistries();
     // A member's state machine journals what any leader proposed.
-    if (cluster_) {
-      if (const common::Status s = journal_.Load(); !s.ok())
-        spdlog::error("journal: {}", s.message());
-    }
+    if (cluster_) ReloadJournal();
     if (cluster_ && !cluster_->Serving()) {
       // Only the leader writes the audit trail (through Raft); what a
       // follower noted (refused frames, connections) goes to its log.

@@ -79,11 +79,6 @@ CurveTransport::~CurveTransport() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-common::Status CurveTransport::relay_status() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return relay_status_;
-}
-
 void CurveTransport::Wake() {
   const uint64_t one = 1;
   if (::write(wake_fd_, &one, sizeof one) < 0) {

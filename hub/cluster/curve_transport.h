@@ -69,8 +69,6 @@ class CurveTransport {
   void CloseUnused() {
     if (!closing_) Close(&transport_, nullptr);
   }
-  // Why the relay stopped, if it did (it cannot bind its endpoint, say).
-  common::Status relay_status() const;
   // Connections refused by the ZAP handler or for a false HELLO, so far.
   int64_t refused() const { return refused_.load(); }
 
@@ -158,7 +156,6 @@ class CurveTransport {
   std::deque<Accepted> accepted_;      // guarded by mu_
   std::deque<Connecting> connecting_;  // guarded by mu_ (filled and drained on the loop thread)
   std::deque<Outgoing> outgoing_;      // guarded by mu_
-  common::Status relay_status_;        // guarded by mu_
 };
 
 }  // namespace cen::hub

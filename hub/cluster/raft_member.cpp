@@ -188,17 +188,17 @@ bool RaftMember::is_leader() const {
   return raft_state(const_cast<struct raft*>(&raft_)) == RAFT_LEADER;
 }
 
-raft_id RaftMember::leader_id() const {
+std::pair<raft_id, const char*> RaftMember::Leader() const {
   raft_id id = 0;
   const char* address = nullptr;
   raft_leader(const_cast<struct raft*>(&raft_), &id, &address);
-  return id;
+  return {id, address};
 }
 
+raft_id RaftMember::leader_id() const { return Leader().first; }
+
 std::string RaftMember::leader_address() const {
-  raft_id id = 0;
-  const char* address = nullptr;
-  raft_leader(const_cast<struct raft*>(&raft_), &id, &address);
+  const char* address = Leader().second;
   return address == nullptr ? std::string() : std::string(address);
 }
 

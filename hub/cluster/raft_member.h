@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/curve_keys.h"
@@ -88,6 +89,8 @@ class RaftMember {
   RaftMember(Options options, HubStateMachine* machine);
   common::Status Init();
   static void OnSubmit(uv_async_t* handle);
+  // raft_leader(): the leader's id and address (0 and nullptr when none).
+  std::pair<raft_id, const char*> Leader() const;
 
   Options options_;
   HubStateMachine* machine_;  // not owned

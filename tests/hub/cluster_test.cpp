@@ -50,10 +50,7 @@ constexpr unsigned kAll = RAFT_FIXTURE_MAX_SERVERS;  // step_until_applied: ever
 // A validated seizure from `origin`, as the leader's validator leaves it.
 Journal::Candidate Seizure(const std::string& origin, const std::string& ref,
                            const std::string& uuid = Uuid7::Generate(), int64_t version = 1) {
-  json record = WireSeizure(ref, uuid, version);
-  record["scope"] = "global";
-  record["handling"] = "H0";
-  return {origin, record};
+  return {origin, cen::test::HubSeizure(ref, uuid, version)};
 }
 
 std::string JournalCommand(const std::string& at, const std::vector<Journal::Candidate>& batch,

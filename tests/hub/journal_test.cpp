@@ -23,7 +23,6 @@ using cen::test::CreateHubDb;
 using cen::test::ReopenHubDb;
 using cen::test::RequireOk;
 using cen::test::TempDir;
-using cen::test::WireSeizure;
 using nlohmann::json;
 using Verdict = Journal::Verdict;
 
@@ -31,10 +30,7 @@ namespace {
 
 // A validated seizure as the hub's validator leaves it.
 json Seizure(const std::string& ref, const std::string& uuid, int64_t version = 1) {
-  json record = WireSeizure(ref, uuid, version);
-  record["scope"] = "global";
-  record["handling"] = "H0";
-  return record;
+  return cen::test::HubSeizure(ref, uuid, version);
 }
 
 std::vector<Journal::Outcome> Append(Journal& journal, std::vector<Journal::Candidate> batch) {

@@ -36,18 +36,14 @@ using cen::test::CreateHubDb;
 using cen::test::FreeLoopbackPorts;
 using cen::test::JournalLinks;
 using cen::test::TempDir;
-using cen::test::WireSeizure;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 std::string OneSeizure(const std::string& origin, const std::string& ref, const std::string& at) {
-  json record = WireSeizure(ref, Uuid7::Generate());
-  record["scope"] = "global";
-  record["handling"] = "H0";
   std::vector<Journal::Candidate> batch;
-  batch.emplace_back(origin, record);
+  batch.emplace_back(origin, cen::test::HubSeizure(ref, Uuid7::Generate()));
   return ClusterCommand::EncodeJournal(at, batch, {}, {});
 }
 

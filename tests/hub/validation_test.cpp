@@ -30,17 +30,13 @@ using cen::hub::ScopePolicy;
 using cen::test::CreateHubDb;
 using cen::test::RequireOk;
 using cen::test::TempDir;
-using cen::test::WireSeizure;
 using nlohmann::json;
 using Verdict = Journal::Verdict;
 
 namespace {
 
 json Seizure(const std::string& ref, const std::string& uuid, int64_t version = 1) {
-  json record = WireSeizure(ref, uuid, version);
-  record["scope"] = "region:AS";
-  record["handling"] = "H0";
-  return record;
+  return cen::test::HubSeizure(ref, uuid, version, "region:AS");
 }
 
 json Decision(const std::string& decision, const std::string& record, int64_t version,

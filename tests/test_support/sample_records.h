@@ -57,6 +57,16 @@ inline nlohmann::json WireSeizure(const std::string& ref, const std::string& uui
   return record;
 }
 
+// The sample seizure on the wire as the hub's validator leaves it: the
+// scope it asked for and handling H0 filled in (what the journal takes).
+inline nlohmann::json HubSeizure(const std::string& ref, const std::string& uuid,
+                                 int64_t version = 1, const std::string& scope = "global") {
+  nlohmann::json record = WireSeizure(ref, uuid, version);
+  record["scope"] = scope;
+  record["handling"] = "H0";
+  return record;
+}
+
 // An alert as a user writes it, with the priority it travels by.
 inline nlohmann::json SampleAlert(const std::string& ref, const std::string& priority = "urgent") {
   return {{"kind", "alert"},
