@@ -20,8 +20,11 @@ extern "C" {
 #include "common/uuid7.h"
 #include "hub/cluster/cluster_command.h"
 #include "hub/cluster/hub_state_machine.h"
+#include "hub/group_registry.h"
 #include "hub/hub_schema.h"
+#include "hub/node_registry.h"
 #include "tests/test_support/databases.h"
+#include "tests/test_support/keys.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
@@ -473,4 +476,53 @@ TEST_CASE("Restore takes a snapshot that is ahead, keeps a hub.db that is", "[hu
     CHECK((*b)->journal().head() == 4);
     CHECK(Gseqs((*b)->db()) == std::vector<int64_t>{1, 2, 3, 4});
   }
+}
+
+TEST_CASE("A member decides a group's expiry by the day the leader received the entry",
+          "[hub][cluster]") {
+  // Group X (EU and AS) is in force until 2026-01-01: on any later day a
+  // member applying an entry received on 2025-12-31 must still see it in force.
+  TempDir dir;
+  {
+    Database db = CreateHubDb(dir);
+    cen::hub::NodeRegistry nodes(&db);
+    RequireOk(nodes.Allow({"EU", cen::test::NewKeys().public_key(), "EU"}));
+    RequireOk(nodes.Allow({"AS", cen::test::NewKeys().public_key(), "AS"}));
+    cen::hub::GroupRegistry groups(&db);
+    RequireOk(groups.Create("X", "2026-01-01"));
+    RequireOk(groups.Add("X", "EU"));
+    RequireOk(groups.Add("X", "AS"));
+  }
+  auto machine = HubStateMachine::Open(dir.path());
+  REQUIRE(machine.ok());
+  const std::string alert = Uuid7::Generate();
+  json record = cen::test::WireAlert("EU-A-1", alert);
+  record["scope"] = "group:X";
+  record["handling"] = "H0";
+  record["msg_type"] = "alert";
+  REQUIRE((*machine)->Apply(1, JournalCommand("2025-12-31T10:00:00.000Z", {{"EU", record}})).ok());
+
+  // AS's delivery receipt: AS may see the alert while X is in force.
+  auto receipt = [&](const std::string& ref) {
+    return json{{"kind", "receipt"},
+                {"ref", ref},
+                {"uuid", Uuid7::Generate()},
+                {"version", 1},
+                {"scope", "nodes:EU"},
+                {"handling", "H0"},
+                {"alert", alert},
+                {"action", "delivered"},
+                {"at", "2025-12-31T23:00:00Z"}};
+  };
+  auto in_force = (*machine)->Apply(
+      2, JournalCommand("2025-12-31T23:00:00.000Z", {{"AS", receipt("delivered:1")}}));
+  REQUIRE(in_force.ok());
+  REQUIRE((*in_force)->outcomes.size() == 1);
+  CHECK((*in_force)->outcomes[0].verdict == Verdict::kNew);
+  // Received the day after the expiry: X no longer lets AS see the alert.
+  auto expired = (*machine)->Apply(
+      3, JournalCommand("2026-01-02T08:00:00.000Z", {{"AS", receipt("delivered:2")}}));
+  REQUIRE(expired.ok());
+  REQUIRE((*expired)->outcomes.size() == 1);
+  CHECK((*expired)->outcomes[0].verdict == Verdict::kRejected);
 }
