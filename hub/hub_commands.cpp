@@ -462,6 +462,17 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                cluster.value("leader", 0), cluster.value("term", 0),
                cluster.value("commit_index", 0), cluster.value("applied_index", 0), state_at)
         << "\n";
+    // The leader's view: how many entries each member lacks.
+    if (cluster.contains("members") && cluster["members"].is_array()) {
+      for (const nlohmann::json& m : cluster["members"]) {
+        out << "  "
+            << Messages::Format(
+                   "member {}: holds entry {}, {} behind{}", m.value("member", 0),
+                   m.value("match_index", 0), m.value("lag", 0),
+                   m.value("reachable", false) ? "" : Messages::Tr(N_(", not heard from")))
+            << "\n";
+      }
+    }
   }
   using Align = common::TextTable::Align;
   // Ids and regions whole (up to 64 characters): a script greps for them.

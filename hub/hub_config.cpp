@@ -21,6 +21,8 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
     c.max_message_bytes = t["max_message_bytes"].value_or(c.max_message_bytes);
     if (const toml::table* cluster = t["cluster"].as_table()) {
       c.cluster_member = (*cluster)["member"].value_or(int64_t{0});
+      c.snapshot_every = (*cluster)["snapshot_every"].value_or(c.snapshot_every);
+      c.log_kept = (*cluster)["log_kept"].value_or(c.log_kept);
       if (const toml::array* members = (*cluster)["members"].as_array()) {
         for (const toml::node& n : *members) {
           const toml::table* m = n.as_table();
@@ -60,7 +62,10 @@ common::Status HubConfig::Save(const std::string& data_dir) const {
       members.push_back(
           toml::table{{"id", m.id}, {"raft", m.raft}, {"ingest", m.ingest}, {"key", m.key}});
     }
-    t.insert("cluster", toml::table{{"member", cluster_member}, {"members", members}});
+    t.insert("cluster", toml::table{{"member", cluster_member},
+                                    {"snapshot_every", snapshot_every},
+                                    {"log_kept", log_kept},
+                                    {"members", members}});
   }
   out << "# cen-hub configuration. Restart the hub after editing.\n" << t << "\n";
   return out.good() ? common::Status::Ok() : common::Internal("cannot write " + path);
@@ -79,6 +84,10 @@ const ClusterMemberConfig& HubConfig::self() const {
 
 common::Status HubConfig::CheckCluster() const {
   if (cluster_member < 1) return common::InvalidInput("member: must be this member's id, >= 1");
+  if (snapshot_every < 2 || snapshot_every > 1000000)
+    return common::InvalidInput("snapshot_every: must be 2 to 1000000 entries");
+  if (log_kept < 0 || log_kept > 1000000)
+    return common::InvalidInput("log_kept: must be 0 to 1000000 entries");
   std::set<int64_t> ids;
   std::set<std::string> keys;
   bool self_listed = false;

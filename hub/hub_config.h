@@ -28,6 +28,11 @@ struct HubConfig {
   // member (itself included). 0: a single hub, no Raft.
   int64_t cluster_member = 0;
   std::vector<ClusterMemberConfig> cluster_members;
+  // How many Raft entries (group commits) between two snapshots of hub.db,
+  // and how many entries the log keeps behind a snapshot (a member that far
+  // behind catches up from the log; further behind, from the snapshot).
+  int64_t snapshot_every = 1024;
+  int64_t log_kept = 256;
 
   bool clustered() const { return cluster_member != 0; }
   // Whether the [cluster] table makes sense; the message names the field.

@@ -548,6 +548,16 @@ class HubLoop {
                           {"term", m.term()},
                           {"commit_index", m.commit_index()},
                           {"applied_index", m.last_applied()}};
+      // The leader knows how far behind each member is.
+      json members = json::array();
+      for (const RaftMember::Progress& p : m.progress()) {
+        const uint64_t last = m.last_index();
+        members.push_back({{"member", p.id},
+                           {"match_index", p.match_index},
+                           {"lag", last > p.match_index ? last - p.match_index : 0},
+                           {"reachable", p.recent}});
+      }
+      state["cluster"]["members"] = members;
     }
     const common::Status s = state_file_->Write(state);
     if (!s.ok()) spdlog::warn("hub.state: {}", s.message());

@@ -27,6 +27,8 @@ common::Result<std::unique_ptr<HubCluster>> HubCluster::Start(const std::string&
   // waits between one and two election timeouts), heartbeats well inside it.
   options.election_timeout_ms = 500;
   options.heartbeat_timeout_ms = 100;
+  options.snapshot_threshold = static_cast<unsigned>(config.snapshot_every);
+  options.snapshot_trailing = static_cast<unsigned>(config.log_kept);
   for (const ClusterMemberConfig& m : config.cluster_members)
     options.members.push_back({static_cast<raft_id>(m.id), m.raft, m.key});
   auto member = RaftMember::Start(std::move(options), cluster->machine_.get());

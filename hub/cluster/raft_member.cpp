@@ -208,4 +208,22 @@ uint64_t RaftMember::last_applied() const {
   return raft_last_applied(const_cast<struct raft*>(&raft_));
 }
 
+uint64_t RaftMember::last_index() const {
+  return raft_last_index(const_cast<struct raft*>(&raft_));
+}
+
+std::vector<RaftMember::Progress> RaftMember::progress() const {
+  std::vector<Progress> members;
+  if (!is_leader() || raft_.leader_state.progress == nullptr) return members;
+  // libraft keeps one progress per server, in the configuration's order.
+  for (unsigned i = 0; i < raft_.configuration.n; ++i) {
+    const raft_progress& p = raft_.leader_state.progress[i];
+    const raft_id id = raft_.configuration.servers[i].id;
+    // The leader's own entry is not kept up to date: it holds what it stored.
+    members.push_back(
+        {id, id == raft_.id ? raft_.last_stored : p.match_index, id == raft_.id || p.recent_recv});
+  }
+  return members;
+}
+
 }  // namespace cen::hub

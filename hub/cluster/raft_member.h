@@ -82,6 +82,16 @@ class RaftMember {
   uint64_t term() const;
   uint64_t commit_index() const;
   uint64_t last_applied() const;
+  // The leader's view of each member of the configuration: the last entry
+  // it knows the member holds, and whether it heard from it within an
+  // election timeout. Empty on a follower (it does not know).
+  struct Progress {
+    raft_id id = 0;
+    uint64_t match_index = 0;
+    bool recent = false;
+  };
+  std::vector<Progress> progress() const;
+  uint64_t last_index() const;
   raft_id id() const { return options_.id; }
   const CurveTransport& transport() const { return *transport_; }
 

@@ -237,11 +237,13 @@ std::filesystem::path Cluster::member_dir(int i) const {
   return i == 0 ? hub_dir() : dir() / ("hub-" + std::to_string(i));
 }
 
-void Cluster::MakeHubCluster(int members) {
+void Cluster::MakeHubCluster(int members, int snapshot_every) {
   REQUIRE_FALSE(hub_);
   const std::vector<int> ports = test::FreeLoopbackPorts(3 * members);
   // Member 0 keeps its ports; the others get two new ones; every member a Raft port.
   std::string table = "\n[cluster]\nmember = MEMBER\n";
+  if (snapshot_every > 0)
+    table += "snapshot_every = " + std::to_string(snapshot_every) + "\nlog_kept = 2\n";
   std::vector<std::string> ingest = {ingest_endpoint()};
   std::vector<std::string> keys = {hub_key_};
   for (int i = 1; i < members; ++i) {
@@ -255,14 +257,16 @@ void Cluster::MakeHubCluster(int members) {
     // One cluster, one state: the first member's hub.db (epoch, nodes).
     std::filesystem::remove(member_dir(i) / "hub.db");
     std::filesystem::copy_file(hub_dir() / "hub.db", member_dir(i) / "hub.db");
-    members_.push_back(Member{member_dir(i), nullptr, 0});
+    members_.push_back(Member{member_dir(i), nullptr, 0, ingest.back(), keys.back()});
   }
   for (int i = 0; i < members; ++i) {
-    table += "[[cluster.members]]\nid = " + std::to_string(i + 1) +
-             "\nraft = \"tcp://127.0.0.1:" + std::to_string(ports[static_cast<size_t>(3 * i + 2)]) +
-             "\"\ningest = \"" + ingest[static_cast<size_t>(i)] + "\"\nkey = \"" +
-             keys[static_cast<size_t>(i)] + "\"\n";
+    cluster_members_ +=
+        "[[cluster.members]]\nid = " + std::to_string(i + 1) +
+        "\nraft = \"tcp://127.0.0.1:" + std::to_string(ports[static_cast<size_t>(3 * i + 2)]) +
+        "\"\ningest = \"" + ingest[static_cast<size_t>(i)] + "\"\nkey = \"" +
+        keys[static_cast<size_t>(i)] + "\"\n";
   }
+  table += cluster_members_;
   for (int i = 0; i < members; ++i) {
     std::string mine = table;
     mine.replace(mine.find("MEMBER"), 6, std::to_string(i + 1));
@@ -276,6 +280,37 @@ void Cluster::MakeHubCluster(int members) {
     }
     std::ofstream(node_dir(node.spec.id) / "node.toml", std::ios::app) << others << "]\n";
   }
+}
+
+std::string Cluster::member_ingest(int i) const {
+  return i == 0 ? ingest_endpoint() : members_.at(static_cast<size_t>(i - 1)).ingest;
+}
+
+const std::string& Cluster::member_key(int i) const {
+  return i == 0 ? hub_key_ : members_.at(static_cast<size_t>(i - 1)).key;
+}
+
+common::CurveKeys Cluster::node_keys(std::string_view id) const {
+  auto keys = common::CurveKeys::Load(node_dir(id).string());
+  REQUIRE(keys.ok());
+  return *keys;
+}
+
+std::filesystem::path Cluster::MakeOutsider() {
+  REQUIRE_FALSE(cluster_members_.empty());
+  const std::filesystem::path d = dir() / "outsider";
+  const std::vector<int> ports = test::FreeLoopbackPorts(3);
+  const RunResult init =
+      RunHub({"init", "--data", d.string(), "--bind", "127.0.0.1", "--ingest-port",
+              std::to_string(ports[0]), "--feed-port", std::to_string(ports[1])});
+  RequireExitZero(init, "cen-hub init " + d.string());
+  const int id = static_cast<int>(members_.size()) + 2;
+  std::ofstream(d / "hub.toml", std::ios::app)
+      << "\n[cluster]\nmember = " << id << "\n"
+      << cluster_members_ << "[[cluster.members]]\nid = " << id
+      << "\nraft = \"tcp://127.0.0.1:" << ports[2] << "\"\ningest = \"tcp://127.0.0.1:" << ports[0]
+      << "\"\nkey = \"" << LastNonEmptyLine(init.out) << "\"\n";
+  return d;
 }
 
 std::unique_ptr<Process>& Cluster::MemberProcess(int i) {
@@ -308,6 +343,17 @@ void Cluster::FreezeMember(int i) {
 void Cluster::ThawMember(int i) {
   REQUIRE(MemberProcess(i));
   MemberProcess(i)->Signal(SIGCONT);
+}
+
+std::string Cluster::MemberLog(int i) const {
+  const std::string name = i == 0 ? "hub." : "hub-" + std::to_string(i) + ".";
+  const int runs = i == 0 ? hub_runs_ : members_.at(static_cast<size_t>(i - 1)).runs;
+  std::string log;
+  for (int run = 1; run <= runs; ++run) {
+    for (const char* stream : {".out", ".err"})
+      log += ReadFile(logs_ / (name + std::to_string(run) + stream));
+  }
+  return log;
 }
 
 nlohmann::json Cluster::MemberStatus(int i) {

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/curve_keys.h"
 #include "tests/e2e/process.h"
 #include "tests/e2e/replica_check.h"
 
@@ -59,6 +60,8 @@ class Cluster {
   // tcp://127.0.0.1:PORT of the hub's feed socket.
   std::string feed_endpoint() const;
   const std::string& node_key(std::string_view id) const;
+  // Node `id`'s key pair (its curve.* files), for a RawClient in its name.
+  common::CurveKeys node_keys(std::string_view id) const;
   // Ids in the order given to the constructor.
   std::vector<std::string> node_ids() const;
 
@@ -75,9 +78,18 @@ class Cluster {
   // run with hub.toml's [cluster] table): each other member gets `cen-hub
   // init` (its own keys and ports) and a copy of hub.db with the nodes
   // allowed so far, and every node.toml names the other members
-  // (other_hubs). REQUIRES: nothing runs yet.
-  void MakeHubCluster(int members);
+  // (other_hubs). `snapshot_every` > 0 sets the members' snapshot_every
+  // (and log_kept = 2), so a test sees logs compacted after a few commits.
+  // REQUIRES: nothing runs yet.
+  void MakeHubCluster(int members, int snapshot_every = 0);
+  // A hub that is no member: `cen-hub init` of its own (its own key), with a
+  // [cluster] table naming every member and itself, as an impostor would
+  // write it. Returns its data directory.
+  std::filesystem::path MakeOutsider();
   std::filesystem::path member_dir(int i) const;  // 0: hub_dir()
+  // Where member `i` takes nodes' connections, and its public key.
+  std::string member_ingest(int i) const;
+  const std::string& member_key(int i) const;
   // `cen-hub run` of member `i` (0: StartHub()), and its SIGKILL.
   void StartMember(int i);
   void KillMember(int i);
@@ -87,6 +99,8 @@ class Cluster {
   // Polls the members' hub.state until one other than `not_this` says it
   // leads (and, if `not_this` runs, it no longer does); returns it.
   int WaitForLeader(std::chrono::seconds timeout, int not_this = -1);
+  // Everything member `i` logged, over all its runs.
+  std::string MemberLog(int i) const;
   // A member's `cen-hub status --json`.
   nlohmann::json MemberStatus(int i);
   // The member whose hub.db HubStatus(), HubQuery() and the convergence
@@ -195,8 +209,11 @@ class Cluster {
     std::filesystem::path dir;
     std::unique_ptr<Process> hub;
     int runs = 0;
+    std::string ingest;
+    std::string key;
   };
   std::vector<Member> members_;
+  std::string cluster_members_;  // the [[cluster.members]] of hub.toml
   int reference_member_ = 0;
   std::unique_ptr<Process>& MemberProcess(int i);
 };

@@ -3,6 +3,7 @@
 // (SIGSTOP) while records stream: a new leader takes over, the agents find
 // it by themselves, and every record acknowledged reaches every replica
 // exactly once, with gseq dense and the same journal on every member.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -13,7 +14,10 @@
 #include <vector>
 
 #include "common/sqlite_db.h"
+#include "common/uuid7.h"
 #include "tests/e2e/cluster.h"
+#include "tests/e2e/process.h"
+#include "tests/e2e/raw_client.h"
 #include "tests/e2e/records.h"
 #include "tests/e2e/replica_check.h"
 #include "tests/test_support/databases.h"
@@ -83,6 +87,18 @@ TEST_CASE("A hub cluster survives its leader's death and freeze; nothing is lost
   cluster.UseMemberForHubChecks(cluster.WaitForLeader(kTimeout, second_leader));
   cluster.WaitForConvergence(accepted, ids, kTimeout);
   cluster.ThawMember(second_leader);
+  {
+    // At once, before it hears of the new term, a node publishes to it
+    // directly: whatever it answers, it is never an ACK.
+    RawClient direct = RawClient::Curve(cluster.member_ingest(second_leader),
+                                        cluster.member_key(second_leader), cluster.node_keys("EU"));
+    std::vector<std::string> replies = {TypeOf(direct.Hello())};
+    direct.Send(Publish({WireRecord("THAWED-1", common::Uuid7::Generate())}));
+    while (auto reply = direct.Receive(std::chrono::seconds(3))) replies.push_back(TypeOf(reply));
+    INFO("the thawed leader answered: " << nlohmann::json(replies).dump());
+    CHECK(std::find(replies.begin(), replies.end(), "ACK") == replies.end());
+    CHECK(cluster.HubQuery("SELECT count(*) FROM journal WHERE ref = 'THAWED-1'") == 0);
+  }
   cluster.Submit("AF", MakeRecords("AF", 100, 20), accepted);
   cluster.WaitForConvergence(accepted, ids, kTimeout);
 
@@ -106,6 +122,104 @@ TEST_CASE("A hub cluster survives its leader's death and freeze; nothing is lost
     INFO(entry.path().string());
     CHECK(log.find("rebuilding the replica") == std::string::npos);
   }
+}
+
+TEST_CASE(
+    "A member down while the log is compacted catches up from a snapshot; a stranger is refused",
+    "[e2e][cluster]") {
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
+  constexpr int kMembers = 3;
+  cluster.MakeHubCluster(kMembers, /*snapshot_every=*/8);
+  for (int i = 0; i < kMembers; ++i) cluster.StartMember(i);
+  for (const std::string& id : cluster.node_ids()) cluster.StartNode(id);
+  const std::vector<std::string> ids = cluster.node_ids();
+
+  AcceptedRecords accepted;
+  cluster.Submit("EU", MakeRecords("EU", 0, 20), accepted);
+  const int leader = cluster.WaitForLeader(kTimeout);
+  cluster.UseMemberForHubChecks(leader);
+  cluster.WaitForConvergence(accepted, ids, kTimeout);
+
+  // A follower goes down; the others commit many entries, snapshot and
+  // drop the log behind them (snapshot_every 8, log_kept 2).
+  const int follower = (leader + 1) % kMembers;
+  const int64_t had = cluster.MemberStatus(follower)["cluster"].value("applied_index", int64_t{0});
+  cluster.KillMember(follower);
+  int batches = 0;
+  for (; batches < 40; ++batches) {
+    const std::string id = ids[static_cast<size_t>(batches % 2)];
+    cluster.Submit(id, MakeRecords(id, 20 + 5 * batches, 5), accepted);
+    cluster.WaitForConvergence(accepted, ids, kTimeout);
+    if (cluster.MemberStatus(leader)["cluster"].value("applied_index", int64_t{0}) > had + 24)
+      break;
+  }
+  REQUIRE(batches < 40);
+
+  // Back, it cannot replay what the others dropped: it takes a snapshot.
+  cluster.StartMember(follower);
+  const auto rows = static_cast<size_t>(cluster.HubQuery("SELECT count(*) FROM journal"));
+  WaitForSameJournals(cluster, kMembers, rows);
+  {
+    const std::string log = cluster.MemberLog(follower);
+    INFO(log);
+    CHECK(log.find("restored from the snapshot") != std::string::npos);
+  }
+  const RunResult verify =
+      cluster.RunHub({"verify", "--data", cluster.member_dir(follower).string()});
+  INFO(verify.command << "\n" << verify.out << verify.err);
+  CHECK(verify.exit_code == 0);
+
+  // The leader's status shows every member, none behind once caught up.
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json members = cluster.MemberStatus(leader)["cluster"]["members"];
+        observed = members.dump();
+        if (members.size() != kMembers) return false;
+        for (const auto& m : members) {
+          if (m.value("lag", -1) != 0 || !m.value("reachable", false)) return false;
+        }
+        return true;
+      },
+      kTimeout, "every member reachable and 0 behind in the leader's status");
+  const RunResult status =
+      cluster.RunHub({"status", "--data", cluster.member_dir(leader).string()});
+  CHECK_THAT(status.out,
+             Catch::Contains("member " + std::to_string(follower + 1) + ": holds entry"));
+
+  // A hub that is no member, with a table naming itself among the members:
+  // every member refuses its key; it neither leads nor receives an entry,
+  // and the cluster keeps its leader and term.
+  const int64_t term = cluster.MemberStatus(leader)["cluster"].value("term", int64_t{0});
+  const std::filesystem::path outsider_dir = cluster.MakeOutsider();
+  Process outsider("outsider", {CEN_HUB_BIN, "run", "--data", outsider_dir.string()},
+                   cluster.dir() / "logs");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed.clear();
+        int refusing = 0;
+        for (int i = 0; i < kMembers; ++i) {
+          const std::string log = cluster.MemberLog(i);
+          const bool refused = log.find("refused a connection") != std::string::npos;
+          observed += "member " + std::to_string(i) + (refused ? " refused it\n" : " did not\n");
+          refusing += refused ? 1 : 0;
+        }
+        return refusing == kMembers;
+      },
+      kTimeout, "every member refusing the outsider's key");
+  cluster.Submit("EU", MakeRecords("EU", 500, 10), accepted);
+  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  const nlohmann::json after = cluster.MemberStatus(leader)["cluster"];
+  CHECK(after.value("role", "") == "leader");
+  CHECK(after.value("term", int64_t{0}) == term);
+  const RunResult stranger = cluster.RunHub({"status", "--data", outsider_dir.string(), "--json"});
+  INFO(stranger.out << stranger.err);
+  CHECK(nlohmann::json::parse(stranger.out)["cluster"].value("role", "") != "leader");
+  auto outsider_db =
+      common::Database::Open((outsider_dir / "hub.db").string(), common::Database::Mode::kReadOnly);
+  REQUIRE(outsider_db.ok());
+  CHECK(test::JournalLinks(*outsider_db).empty());
+  CHECK(outsider.Running());
+  cluster.RequireConverged(accepted, ids);
 }
 
 }  // namespace cen::e2e

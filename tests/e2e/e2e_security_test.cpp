@@ -26,35 +26,6 @@ using nlohmann::json;
 namespace frame = common::frame;
 using namespace std::chrono_literals;
 
-common::CurveKeys NodeKeys(const Cluster& cluster, const std::string& id) {
-  auto keys = common::CurveKeys::Load(cluster.node_dir(id).string());
-  REQUIRE(keys.ok());
-  return *keys;
-}
-
-json WireRecord(const std::string& ref, const std::string& uuid, int version = 1) {
-  return {{"kind", "seizure"},
-          {"ref", ref},
-          {"uuid", uuid},
-          {"version", version},
-          {"seizure_date", "2026-03-14"},
-          {"reporting_country", "FR"},
-          {"commodity", "drugs"},
-          {"description", "raw client"},
-          {"quantity", 1},
-          {"unit", "KGM"}};
-}
-
-std::string Publish(const std::vector<json>& records) {
-  std::vector<std::string> encoded;
-  for (const auto& r : records) encoded.push_back(common::MsgpackJson::Encode(r));
-  return WireFrame::EncodeRecords(frame::kPublish, encoded);
-}
-
-std::string TypeOf(const std::optional<json>& f) {
-  return f ? WireFrame::Type(*f) : std::string("(no reply)");
-}
-
 // A msgpack value nested `depth` arrays deep inside a HELLO map.
 std::string Nested(int depth) {
   std::string bytes = "\x82\xa1t\xa5HELLO\xa1x";
@@ -139,7 +110,7 @@ TEST_CASE("A revoked node is cut off at once: nothing more reaches it, its PUBLI
 
   // A new handshake with its key is refused, and audited.
   RawClient again =
-      RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), NodeKeys(cluster, "AS"));
+      RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), cluster.node_keys("AS"));
   CHECK(TypeOf(again.Hello(1500ms)) == "(no reply)");
   cluster.WaitUntil(
       [&](std::string& observed) {
@@ -157,9 +128,9 @@ TEST_CASE("The hub takes a record's origin from the key, never from the payload"
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
   cluster.StartHub();
   RawClient eu =
-      RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), NodeKeys(cluster, "EU"));
+      RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), cluster.node_keys("EU"));
   RawClient af =
-      RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), NodeKeys(cluster, "AF"));
+      RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), cluster.node_keys("AF"));
   REQUIRE(TypeOf(eu.Hello()) == "WELCOME");
   REQUIRE(TypeOf(af.Hello()) == "WELCOME");
 
@@ -192,7 +163,7 @@ TEST_CASE(
   Cluster cluster({NodeSpec{"EU", "EU"}});
   cluster.StartHub();
   RawClient client =
-      RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), NodeKeys(cluster, "EU"));
+      RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), cluster.node_keys("EU"));
   REQUIRE(TypeOf(client.Hello()) == "WELCOME");
 
   json wide = {{"t", "HELLO"}};
@@ -268,7 +239,7 @@ TEST_CASE("A plaintext client and an unknown key get nothing, and the refusal is
   Cluster cluster({NodeSpec{"EU", "EU"}});
   cluster.StartHub();
   RawClient known =
-      RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), NodeKeys(cluster, "EU"));
+      RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), cluster.node_keys("EU"));
   REQUIRE(TypeOf(known.Hello()) == "WELCOME");  // the hub is up and answering
 
   RawClient plain = RawClient::Plaintext(cluster.ingest_endpoint());
@@ -373,10 +344,10 @@ TEST_CASE("A node replaces its key without losing its outbox, and the old key is
 
   cluster.StopNode("EU");
   cluster.Submit("EU", MakeRecords("EU", 10, 15), accepted);  // waits in the outbox
-  const common::CurveKeys old_keys = NodeKeys(cluster, "EU");
+  const common::CurveKeys old_keys = cluster.node_keys("EU");
   RunResult r = cluster.RunNode({"rotate-key", "--data", cluster.node_dir("EU").string()});
   RequireExit(r, 0);
-  const common::CurveKeys new_keys = NodeKeys(cluster, "EU");
+  const common::CurveKeys new_keys = cluster.node_keys("EU");
   REQUIRE(new_keys.public_key() != old_keys.public_key());
   CHECK_THAT(r.out, Catch::Contains("cen-hub allow --data HUB_DIR --node EU --key " +
                                     new_keys.public_key() + " --region EU"));

@@ -2,10 +2,34 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/msgpack_json.h"
 #include "common/socket_options.h"
 #include "common/wire_frame.h"
 
 namespace cen::e2e {
+
+nlohmann::json WireRecord(const std::string& ref, const std::string& uuid, int version) {
+  return {{"kind", "seizure"},
+          {"ref", ref},
+          {"uuid", uuid},
+          {"version", version},
+          {"seizure_date", "2026-03-14"},
+          {"reporting_country", "FR"},
+          {"commodity", "drugs"},
+          {"description", "raw client"},
+          {"quantity", 1},
+          {"unit", "KGM"}};
+}
+
+std::string Publish(const std::vector<nlohmann::json>& records) {
+  std::vector<std::string> encoded;
+  for (const auto& r : records) encoded.push_back(common::MsgpackJson::Encode(r));
+  return common::WireFrame::EncodeRecords(common::frame::kPublish, encoded);
+}
+
+std::string TypeOf(const std::optional<nlohmann::json>& reply) {
+  return reply ? common::WireFrame::Type(*reply) : std::string("(no reply)");
+}
 
 RawClient::RawClient(zmq::socket_type type, const std::string& endpoint,
                      const common::CurveKeys* keys, const std::string& hub_key,

@@ -16,11 +16,19 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 #include <zmq.hpp>
 
 #include "common/curve_keys.h"
 
 namespace cen::e2e {
+
+// A seizure as a node would publish it, in wire form.
+nlohmann::json WireRecord(const std::string& ref, const std::string& uuid, int version = 1);
+// A PUBLISH frame of `records`.
+std::string Publish(const std::vector<nlohmann::json>& records);
+// The type of a reply, or "(no reply)".
+std::string TypeOf(const std::optional<nlohmann::json>& reply);
 
 class RawClient {
  public:

@@ -43,6 +43,19 @@ TEST_CASE("hub.toml keeps a cluster member's table", "[hub][config][cluster]") {
   REQUIRE(read->cluster_members.size() == 3);
   CHECK(read->self().raft == "tcp://10.0.0.2:7703");
   CHECK(read->cluster_members[2].key == written.cluster_members[2].key);
+  CHECK(read->snapshot_every == 1024);
+  CHECK(read->log_kept == 256);
+
+  SECTION("snapshot settings") {
+    HubConfig small = written;
+    small.snapshot_every = 16;
+    small.log_kept = 4;
+    RequireOk(small.Save(dir.path()));
+    auto again = HubConfig::Load(dir.path());
+    REQUIRE(again.ok());
+    CHECK(again->snapshot_every == 16);
+    CHECK(again->log_kept == 4);
+  }
 
   SECTION("a single hub has no table") {
     RequireOk(HubConfig{}.Save(dir.path()));
@@ -76,6 +89,14 @@ TEST_CASE("hub.toml's cluster table is refused naming the field at fault",
   SECTION("two members with one key") {
     c.cluster_members[2].key = c.cluster_members[0].key;
     field = "members[2].key: another member has it";
+  }
+  SECTION("snapshots after every entry") {
+    c.snapshot_every = 1;
+    field = "snapshot_every: must be 2 to 1000000 entries";
+  }
+  SECTION("a log that keeps less than nothing") {
+    c.log_kept = -1;
+    field = "log_kept";
   }
   SECTION("a key that is not one") {
     c.cluster_members[1].key = "not-a-key";
