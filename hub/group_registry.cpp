@@ -27,11 +27,12 @@ bool GroupRegistry::IsValidDate(std::string_view d) {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-common::Status GroupRegistry::Create(const std::string& name, const std::string& expires) {
+common::Status GroupRegistry::Create(const std::string& name, const std::string& expires,
+                                     const std::string& at) {
   loaded_version_ = -1;  // this connection's own writes leave data_version as it is
   auto stmt = db_->Prepare("INSERT INTO groups(name, expires, created_at) VALUES (?, ?, ?)");
   if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, name).Bind(3, common::Clock::NowRfc3339());
+  stmt->Bind(1, name).Bind(3, at.empty() ? common::Clock::NowRfc3339() : at);
   if (expires.empty()) {
     stmt->BindNull(2);
   } else {
@@ -53,7 +54,8 @@ common::Status GroupRegistry::RequireGroup(const std::string& name) {
   return common::Status::Ok();
 }
 
-common::Status GroupRegistry::Add(const std::string& name, const std::string& node) {
+common::Status GroupRegistry::Add(const std::string& name, const std::string& node,
+                                  const std::string& at) {
   loaded_version_ = -1;  // this connection's own writes leave data_version as it is
   CEN_RETURN_IF_ERROR(RequireGroup(name));
   auto known = db_->Prepare("SELECT 1 FROM nodes WHERE id=?");
@@ -64,7 +66,10 @@ common::Status GroupRegistry::Add(const std::string& name, const std::string& no
   auto stmt = db_->Prepare(
       "INSERT OR IGNORE INTO group_members(group_name, node, added_at) VALUES (?, ?, ?)");
   if (!stmt.ok()) return stmt.status();
-  return stmt->Bind(1, name).Bind(2, node).Bind(3, common::Clock::NowRfc3339()).Run();
+  return stmt->Bind(1, name)
+      .Bind(2, node)
+      .Bind(3, at.empty() ? common::Clock::NowRfc3339() : at)
+      .Run();
 }
 
 common::Status GroupRegistry::Remove(const std::string& name, const std::string& node) {

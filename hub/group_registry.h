@@ -38,9 +38,12 @@ class GroupRegistry {
   static bool IsValidDate(std::string_view date);
 
   // kAlreadyExists when the group exists. `expires` may be empty.
-  common::Status Create(const std::string& name, const std::string& expires);
+  // `at` (RFC 3339) stamps it; empty: now (a cluster member passes the
+  // time the leader gave). Add() likewise.
+  common::Status Create(const std::string& name, const std::string& expires,
+                        const std::string& at = "");
   // kNotFound when the group does not exist or the node is not registered.
-  common::Status Add(const std::string& name, const std::string& node);
+  common::Status Add(const std::string& name, const std::string& node, const std::string& at = "");
   // kNotFound when the node is not a member.
   common::Status Remove(const std::string& name, const std::string& node);
   common::Result<std::vector<GroupInfo>> List();

@@ -14,6 +14,8 @@
 #include "common/node_id.h"
 #include "common/state_file.h"
 #include "common/text_table.h"
+#include "hub/admin_change.h"
+#include "hub/admin_queue.h"
 #include "hub/alert_delivery.h"
 #include "hub/audit_trail.h"
 #include "hub/chain_verifier.h"
@@ -45,13 +47,38 @@ common::Result<NodeRole> ParseRoleFlags(const std::string& role, const std::stri
   return *parsed;
 }
 
-// Sets the role inside the caller's transaction and audits it.
-common::Status ChangeRole(common::Database& db, NodeRegistry& registry, const std::string& id,
-                          NodeRole role, const std::string& rilo) {
-  CEN_RETURN_IF_ERROR(registry.SetRole(id, role, rilo));
-  return AuditTrail::Record(
-      db, AuditTrail::kAdmin, id,
-      "role " + std::string(NodeRegistry::RoleName(role)) + (rilo.empty() ? "" : ", rilo " + rilo));
+// Makes `change`: at once on a single hub; on a cluster member through the
+// running leader (AdminQueue), once every member applies it alike.
+common::Result<AdminChange::Effect> MakeChange(const std::string& data_dir,
+                                               const AdminChange& change) {
+  auto db = HubSchema::Open(data_dir);
+  if (!db.ok()) return db.status();
+  auto config = HubConfig::Load(data_dir);
+  if (!config.ok()) return config.status();
+  if (config->clustered()) {
+    auto id = AdminQueue::Request(*db, config->cluster_member, change);
+    if (!id.ok()) return id.status();
+    return AdminQueue::Wait(*db, config->cluster_member, *id, std::chrono::seconds(10));
+  }
+  auto tx = db->Begin();
+  if (!tx.ok()) return tx.status();
+  NodeRegistry registry(&*db);
+  GroupRegistry groups(&*db);
+  auto effect = change.Apply(*db, registry, groups, common::Clock::NowRfc3339());
+  if (!effect.ok()) return effect.status();
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  return effect;
+}
+
+// Node `id` as hub.db holds it now.
+common::Result<NodeInfo> ReadNode(const std::string& data_dir, const std::string& id) {
+  auto db = HubSchema::OpenReadOnly(data_dir);
+  if (!db.ok()) return db.status();
+  NodeRegistry registry(&*db);
+  CEN_RETURN_IF_ERROR(registry.Refresh());
+  const NodeInfo* n = registry.Find(id);
+  if (n == nullptr) return common::NotFound("node: no node '" + id + "' is registered");
+  return *n;
 }
 
 std::string RoleLine(const NodeInfo& n) {
@@ -109,26 +136,19 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   }
   auto key = common::CurveKeys::ParsePublicKey(o.key);
   if (!key.ok()) return key.status();
-  auto db = HubSchema::Open(o.data_dir);
-  if (!db.ok()) return db.status();
-  auto tx = db->Begin();
-  if (!tx.ok()) return tx.status();
-  NodeRegistry registry(&*db);
-  CEN_RETURN_IF_ERROR(registry.Refresh());
-  const NodeInfo* before = registry.Find(o.node_id);
-  const bool rekeyed = before != nullptr && before->pubkey != *key;
-  const bool was_revoked = before != nullptr && before->revoked;
-  CEN_RETURN_IF_ERROR(registry.Allow({o.node_id, *key, o.region}));
-  CEN_RETURN_IF_ERROR(AuditTrail::Record(
-      *db, AuditTrail::kAdmin, o.node_id,
-      std::string(rekeyed ? "allow, key replaced by " : "allow, key ") + *key + ", region '" +
-          o.region + "'" + (was_revoked ? ", revocation lifted" : "")));
-  if (role.has_value()) CEN_RETURN_IF_ERROR(ChangeRole(*db, registry, o.node_id, *role, o.rilo));
-  CEN_RETURN_IF_ERROR(tx->Commit());
+  AdminChange change{AdminChange::Op::kAllow, o.node_id, *key, o.region};
+  if (role.has_value()) {
+    change.role = std::string(NodeRegistry::RoleName(*role));
+    change.rilo = o.rilo;
+  }
+  auto effect = MakeChange(o.data_dir, change);
+  if (!effect.ok()) return effect.status();
+  const bool rekeyed = effect->rekeyed;
+  const bool was_revoked = effect->was_revoked;
   out << (o.region.empty() ? Messages::Format("allowed node {}", o.node_id)
                            : Messages::Format("allowed node {} in region {}", o.node_id, o.region))
       << "\n";
-  if (const NodeInfo* n = registry.Find(o.node_id); n != nullptr) out << RoleLine(*n) << "\n";
+  if (auto n = ReadNode(o.data_dir, o.node_id); n.ok()) out << RoleLine(*n) << "\n";
   if (rekeyed)
     out << Messages::Tr(
                "replaced its key: the old key is refused from now on, also on open connections")
@@ -142,14 +162,14 @@ common::Status HubCommands::SetRole(const RoleOptions& o, std::ostream& out) {
     return common::UsageError(Messages::Format("--node: '{}' is not a node id", o.node_id));
   auto role = ParseRoleFlags(o.role, o.rilo);
   if (!role.ok()) return role.status();
-  auto db = HubSchema::Open(o.data_dir);
-  if (!db.ok()) return db.status();
-  auto tx = db->Begin();
-  if (!tx.ok()) return tx.status();
-  NodeRegistry registry(&*db);
-  CEN_RETURN_IF_ERROR(ChangeRole(*db, registry, o.node_id, *role, o.rilo));
-  CEN_RETURN_IF_ERROR(tx->Commit());
-  out << RoleLine(*registry.Find(o.node_id)) << "\n";
+  AdminChange change{AdminChange::Op::kSetRole, o.node_id};
+  change.role = std::string(NodeRegistry::RoleName(*role));
+  change.rilo = o.rilo;
+  auto effect = MakeChange(o.data_dir, change);
+  if (!effect.ok()) return effect.status();
+  auto node = ReadNode(o.data_dir, o.node_id);
+  if (!node.ok()) return node.status();
+  out << RoleLine(*node) << "\n";
   if (*role == NodeRole::kNcp)
     out << Messages::Format(
                "its records from now on wait for {}'s decision; those journaled before keep the "
@@ -162,14 +182,8 @@ common::Status HubCommands::SetRole(const RoleOptions& o, std::ostream& out) {
 common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
     return common::UsageError(Messages::Format("--node: '{}' is not a node id", o.node_id));
-  auto db = HubSchema::Open(o.data_dir);
-  if (!db.ok()) return db.status();
-  auto tx = db->Begin();
-  if (!tx.ok()) return tx.status();
-  NodeRegistry registry(&*db);
-  CEN_RETURN_IF_ERROR(registry.Revoke(o.node_id));
-  CEN_RETURN_IF_ERROR(AuditTrail::Record(*db, AuditTrail::kAdmin, o.node_id, "revoke"));
-  CEN_RETURN_IF_ERROR(tx->Commit());
+  auto effect = MakeChange(o.data_dir, AdminChange{AdminChange::Op::kRevoke, o.node_id});
+  if (!effect.ok()) return effect.status();
   out << Messages::Format(
              "revoked node {}: a running hub refuses its key, its open connections and its feed "
              "within a second",
@@ -206,21 +220,16 @@ common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
     }
     return common::Status::Ok();
   }
-  auto tx = db->Begin();
-  if (!tx.ok()) return tx.status();
-  std::string detail;
-  if (o.action == Action::kCreate) {
-    CEN_RETURN_IF_ERROR(groups.Create(o.name, o.expires));
-    detail = "group create " + o.name + (o.expires.empty() ? "" : " expires " + o.expires);
-  } else if (o.action == Action::kAdd) {
-    CEN_RETURN_IF_ERROR(groups.Add(o.name, o.node_id));
-    detail = "group add " + o.name;
-  } else {
-    CEN_RETURN_IF_ERROR(groups.Remove(o.name, o.node_id));
-    detail = "group remove " + o.name;
-  }
-  CEN_RETURN_IF_ERROR(AuditTrail::Record(*db, AuditTrail::kAdmin, o.node_id, detail));
-  CEN_RETURN_IF_ERROR(tx->Commit());
+  AdminChange change;
+  change.op = o.action == Action::kCreate ? AdminChange::Op::kGroupCreate
+              : o.action == Action::kAdd  ? AdminChange::Op::kGroupAdd
+                                          : AdminChange::Op::kGroupRemove;
+  change.group = o.name;
+  change.node = o.node_id;
+  change.expires = o.expires;
+  auto effect = MakeChange(o.data_dir, change);
+  if (!effect.ok()) return effect.status();
+  const std::string& detail = effect->detail;
   out << Messages::Format("{}: done", detail + (o.node_id.empty() ? "" : " " + o.node_id)) << "\n";
   return common::Status::Ok();
 }

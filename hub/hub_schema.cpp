@@ -12,6 +12,23 @@
 namespace cen::hub {
 namespace {
 
+// Registry changes asked of a hub cluster member (cen-hub allow, revoke,
+// set-role, group): the leader carries each in a Raft entry; applying it
+// fills in done_at and the effect or the refusal.
+constexpr const char* kAdminRequestsSql = R"sql(
+CREATE TABLE admin_requests(
+  id       INTEGER PRIMARY KEY,
+  member   INTEGER NOT NULL,  -- the member it was asked of
+  at       TEXT NOT NULL,
+  os_user  TEXT NOT NULL,
+  change   TEXT NOT NULL,     -- AdminChange as JSON
+  taken_at TEXT,
+  done_at  TEXT,
+  effect   TEXT,
+  refusal  TEXT
+);
+)sql";
+
 // Records of NCPs waiting for (or given) their RILO's decision, written in
 // the journal's transactions: it always says what the journal's rows say.
 // The pending record's own journal row is scoped to the RILO alone.
@@ -133,16 +150,22 @@ common::Status HubSchema::Upgrade(common::Database& db) {
   if (!tx.ok()) return tx.status();
   // Read under the write lock: another process may have upgraded it.
   auto v = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
-  if (!v.ok() || !v->has_value() || **v != 4) return tx->Commit();
-  // 4 -> 5: node roles (rilo, ncp) and the validations of NCPs' records.
-  // Every node registered so far is a RILO: it publishes as before.
+  if (!v.ok() || !v->has_value() || **v < 4 || **v >= kVersion) return tx->Commit();
+  const int64_t from = **v;
+  if (from == 4) {
+    // 4 -> 5: node roles (rilo, ncp) and the validations of NCPs' records.
+    // Every node registered so far is a RILO: it publishes as before.
+    CEN_RETURN_IF_ERROR(
+        db.Exec("ALTER TABLE nodes ADD COLUMN role TEXT NOT NULL DEFAULT 'rilo';"
+                "ALTER TABLE nodes ADD COLUMN rilo TEXT;"));
+    CEN_RETURN_IF_ERROR(db.Exec(kValidationsSql));
+  }
+  // 5 -> 6: the registry changes asked of a cluster member.
+  CEN_RETURN_IF_ERROR(db.Exec(kAdminRequestsSql));
   CEN_RETURN_IF_ERROR(
-      db.Exec("ALTER TABLE nodes ADD COLUMN role TEXT NOT NULL DEFAULT 'rilo';"
-              "ALTER TABLE nodes ADD COLUMN rilo TEXT;"));
-  CEN_RETURN_IF_ERROR(db.Exec(kValidationsSql));
-  CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value='5' WHERE key='hub_schema'"));
+      db.Exec("UPDATE meta SET value='" + std::to_string(kVersion) + "' WHERE key='hub_schema'"));
   CEN_RETURN_IF_ERROR(tx->Commit());
-  spdlog::info("{}: hub schema 4 upgraded to 5 in place (node roles, validations)", db.path());
+  spdlog::info("{}: hub schema {} upgraded to {} in place", db.path(), from, kVersion);
   return common::Status::Ok();
 }
 
@@ -150,10 +173,9 @@ common::Status HubSchema::Check(common::Database& db) {
   auto v = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
   if (!v.ok() || !v->has_value())
     return common::Corruption(db.path() + " is not a cenhub hub database");
-  if (**v == 4)
-    return common::Corruption(db.path() +
-                              " has schema version 4; start the hub (cen-hub run) once to upgrade "
-                              "it to " +
+  if (**v == 4 || **v == 5)
+    return common::Corruption(db.path() + " has schema version " + std::to_string(**v) +
+                              "; start the hub (cen-hub run) once to upgrade it to " +
                               std::to_string(HubSchema::kVersion) + " in place");
   if (**v != HubSchema::kVersion)
     return common::Corruption(
@@ -169,6 +191,7 @@ common::Status HubSchema::Create(common::Database& db) {
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(db.Exec(kSchema));
   CEN_RETURN_IF_ERROR(db.Exec(kValidationsSql));
+  CEN_RETURN_IF_ERROR(db.Exec(kAdminRequestsSql));
   auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
   if (!ins.ok()) return ins.status();
   CEN_RETURN_IF_ERROR(ins->Bind(1, "hub_schema").Bind(2, std::to_string(kVersion)).Run());

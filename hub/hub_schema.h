@@ -11,7 +11,7 @@ class HubSchema {
  public:
   // 2: audit, groups, group_members, nodes.revoked_at, journal.chain.
   // 5: nodes.role and nodes.rilo, validations.
-  static constexpr int kVersion = 5;
+  static constexpr int kVersion = 6;
   // Creates every table in a new hub.db and a random hub epoch.
   static common::Status Create(common::Database& db);
   // Opens an existing hub.db read-write, checking it is a cenhub hub database.

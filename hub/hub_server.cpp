@@ -22,7 +22,9 @@
 #include "common/store_health.h"
 #include "common/wal_checkpointer.h"
 #include "common/wire_frame.h"
+#include "hub/admin_queue.h"
 #include "hub/audit_trail.h"
+#include "hub/cluster/cluster_command.h"
 #include "hub/cluster/hub_cluster.h"
 #include "hub/feed_fanout.h"
 #include "hub/feed_grants.h"
@@ -495,8 +497,58 @@ class HubLoop {
     fanout_.Commit(journal_.epoch(), candidates, outcomes);
   }
 
+  // Registry changes asked of this member (cen-hub allow, revoke, ...): the
+  // leader proposes each; the state machine makes it on every member and
+  // records the outcome in the row the command waits on. A member that does
+  // not lead refuses them, naming the leader.
+  void TakeAdminRequests() {
+    if (!cluster_ || !store_.MayTry(Clock::now())) return;
+    if (!cluster_->Serving()) {
+      if (cluster_->is_leader()) return;  // elected, catching up: soon
+      const ClusterMemberConfig* leader = cluster_->leader();
+      const std::string why =
+          leader == nullptr
+              ? "this member is not the cluster's leader and none is known (an election); "
+                "run the command again in a few seconds"
+              : "this member is not the cluster's leader: run the command on member " +
+                    std::to_string(leader->id) + "'s data directory (it takes nodes at " +
+                    leader->ingest + ")";
+      if (const common::Status s = AdminQueue::Refuse(*db_, 0, why); !s.ok())
+        store_.Failed(s, Clock::now());
+      return;
+    }
+    auto pending = AdminQueue::Take(*db_);
+    if (!pending.ok()) {
+      store_.Failed(pending.status(), Clock::now());
+      return;
+    }
+    const int64_t member = cluster_->member().id();
+    for (const AdminQueue::Pending& p : *pending) {
+      const int64_t id = p.id;
+      const int rv = cluster_->Propose(
+          ClusterCommand::EncodeAdmin(common::Clock::NowRfc3339(), member, id, p.change),
+          [this, id](int status, const HubStateMachine::Applied* applied) {
+            if (status == 0 && applied != nullptr) {
+              RefreshRegistries();  // a revoke cuts the node off at once
+              return;
+            }
+            const common::Status s = AdminQueue::Refuse(
+                *db_, id,
+                std::string("the change was not committed (") + raft_strerror(status) +
+                    "): this member lost the leadership; run the command again on the leader");
+            if (!s.ok()) spdlog::error("admin request {}: {}", id, s.message());
+          });
+      if (rv != 0) {
+        const common::Status s = AdminQueue::Refuse(
+            *db_, id, std::string("the change was not proposed: ") + raft_strerror(rv));
+        if (!s.ok()) spdlog::error("admin request {}: {}", id, s.message());
+      }
+    }
+  }
+
   void Heartbeat() {
     CommitOperatorCancels();
+    TakeAdminRequests();
     RefreshRegistries();
     // A member's state machine journals what any leader proposed.
     if (cluster_) ReloadJournal();

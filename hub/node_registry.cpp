@@ -5,7 +5,7 @@
 
 namespace cen::hub {
 
-common::Status NodeRegistry::Allow(const NodeInfo& node) {
+common::Status NodeRegistry::Allow(const NodeInfo& node, const std::string& at) {
   auto stmt = db_->Prepare(
       "INSERT INTO nodes(id, pubkey, region, added_at) VALUES (?, ?, ?, ?) "
       "ON CONFLICT(id) DO UPDATE SET pubkey=excluded.pubkey, region=excluded.region, "
@@ -17,7 +17,7 @@ common::Status NodeRegistry::Allow(const NodeInfo& node) {
   } else {
     stmt->Bind(3, node.region);
   }
-  stmt->Bind(4, common::Clock::NowRfc3339());
+  stmt->Bind(4, at.empty() ? common::Clock::NowRfc3339() : at);
   common::Status s = stmt->Run();
   if (s.code() == common::StatusCode::kAlreadyExists)
     return common::AlreadyExists("key: this public key is already registered to another node");
@@ -94,10 +94,11 @@ common::Status NodeRegistry::SetRole(const std::string& id, NodeRole role,
   return Refresh();
 }
 
-common::Status NodeRegistry::Revoke(const std::string& id) {
+common::Status NodeRegistry::Revoke(const std::string& id, const std::string& at) {
   auto stmt = db_->Prepare("UPDATE nodes SET revoked_at=coalesce(revoked_at, ?) WHERE id=?");
   if (!stmt.ok()) return stmt.status();
-  CEN_RETURN_IF_ERROR(stmt->Bind(1, common::Clock::NowRfc3339()).Bind(2, id).Run());
+  CEN_RETURN_IF_ERROR(
+      stmt->Bind(1, at.empty() ? common::Clock::NowRfc3339() : at).Bind(2, id).Run());
   if (db_->Changes() == 0)
     return common::NotFound(common::Messages::Format("node: no node '{}' is registered", id));
   loaded_version_ = -1;

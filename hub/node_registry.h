@@ -35,8 +35,9 @@ class NodeRegistry {
 
   // Registers a node, or updates its key and region when the id exists (the
   // old key is refused from then on) and lifts a revocation.
-  // REQUIRES: id and key already validated.
-  common::Status Allow(const NodeInfo& node);
+  // REQUIRES: id and key already validated. `at` (RFC 3339) stamps it;
+  // empty: now (a cluster member passes the time the leader gave).
+  common::Status Allow(const NodeInfo& node, const std::string& at = "");
   // Makes `id` a RILO (`rilo` empty) or an NCP validated by RILO `rilo`.
   // kInvalidInput naming the field when the change would leave an NCP
   // without a registered, active RILO; kNotFound when no such id.
@@ -47,8 +48,9 @@ class NodeRegistry {
   // The RILO that must validate `origin`'s records, or "" when they need no
   // validation (a RILO, the hub operator, an unknown id).
   std::string ValidatorOf(std::string_view origin) const;
-  // Marks a registered node revoked. kNotFound when no such id.
-  common::Status Revoke(const std::string& id);
+  // Marks a registered node revoked (at `at`, as for Allow). kNotFound
+  // when no such id.
+  common::Status Revoke(const std::string& id, const std::string& at = "");
   // Re-reads the table if any connection changed the database since last time.
   common::Status Refresh();
   // The next Refresh() reads the table again (after this connection itself

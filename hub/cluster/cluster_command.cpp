@@ -10,10 +10,22 @@ namespace cen::hub {
 namespace {
 
 constexpr std::string_view kJournalKind = "journal";
+constexpr std::string_view kAdminKind = "admin";
 
 void PackText(msgpack::packer<msgpack::sbuffer>& pk, std::string_view text) {
   pk.pack_str(static_cast<uint32_t>(text.size()));
   pk.pack_str_body(text.data(), static_cast<uint32_t>(text.size()));
+}
+
+// A command's map of six fields, its first three: format, kind, time.
+void PackHead(msgpack::packer<msgpack::sbuffer>& pk, std::string_view kind, std::string_view at) {
+  pk.pack_map(6);
+  PackText(pk, "v");
+  pk.pack_int64(ClusterCommand::kFormat);
+  PackText(pk, "t");
+  PackText(pk, kind);
+  PackText(pk, "at");
+  PackText(pk, at);
 }
 
 common::Status Bad(std::string_view what) {
@@ -28,13 +40,7 @@ std::string ClusterCommand::EncodeJournal(const std::string& received_at,
                                           const std::vector<AuditNote>& audit) {
   msgpack::sbuffer buffer;
   msgpack::packer<msgpack::sbuffer> pk(buffer);
-  pk.pack_map(6);
-  PackText(pk, "v");
-  pk.pack_int64(kFormat);
-  PackText(pk, "t");
-  PackText(pk, kJournalKind);
-  PackText(pk, "at");
-  PackText(pk, received_at);
+  PackHead(pk, kJournalKind, received_at);
   PackText(pk, "records");
   pk.pack_array(static_cast<uint32_t>(candidates.size()));
   for (const Journal::Candidate& c : candidates) {
@@ -65,6 +71,20 @@ std::string ClusterCommand::EncodeJournal(const std::string& received_at,
   return std::string(buffer.data(), buffer.size());
 }
 
+std::string ClusterCommand::EncodeAdmin(const std::string& at, int64_t member, int64_t request,
+                                        const AdminChange& change) {
+  msgpack::sbuffer buffer;
+  msgpack::packer<msgpack::sbuffer> pk(buffer);
+  PackHead(pk, kAdminKind, at);
+  PackText(pk, "member");
+  pk.pack_int64(member);
+  PackText(pk, "request");
+  pk.pack_int64(request);
+  PackText(pk, "change");
+  PackText(pk, change.ToJson().dump());
+  return std::string(buffer.data(), buffer.size());
+}
+
 common::Result<ClusterCommand> ClusterCommand::Decode(std::string_view entry) {
   // A command nests a record three levels down; a burst holds many records.
   common::DecodeLimits limits;
@@ -78,13 +98,26 @@ common::Result<ClusterCommand> ClusterCommand::Decode(std::string_view entry) {
     return Bad("format " + (format ? std::to_string(*format) : std::string("missing")) +
                " (this build applies format " + std::to_string(kFormat) + ")");
   }
-  if (map->TextOr("t", "") != kJournalKind) {
-    return Bad("unknown kind \"" + std::string(map->TextOr("t", "")) + "\"");
-  }
+  const std::string_view kind = map->TextOr("t", "");
+  if (kind != kJournalKind && kind != kAdminKind)
+    return Bad("unknown kind \"" + std::string(kind) + "\"");
   ClusterCommand command;
   const std::optional<std::string_view> at = map->Text("at");
   if (!at || at->empty()) return Bad("\"at\" must be a timestamp");
   command.received_at = std::string(*at);
+  if (kind == kAdminKind) {
+    command.kind = Kind::kAdmin;
+    const std::optional<int64_t> member = map->Int("member");
+    const std::optional<int64_t> request = map->Int("request");
+    if (!member || !request) return Bad("\"member\" and \"request\" must be integers");
+    command.admin_member = *member;
+    command.admin_request = *request;
+    auto change = AdminChange::FromJson(nlohmann::json::parse(map->TextOr("change", ""), nullptr,
+                                                              /*allow_exceptions=*/false));
+    if (!change.ok()) return Bad(change.status().message());
+    command.admin = std::move(*change);
+    return command;
+  }
 
   const msgpack::object* records = map->Find("records");
   if (records == nullptr || records->type != msgpack::type::ARRAY)

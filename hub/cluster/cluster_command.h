@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "hub/admin_change.h"
 #include "hub/audit_trail.h"
 #include "hub/journal.h"
 
@@ -31,6 +32,8 @@ struct ClusterCommand {
   enum class Kind {
     // One group commit: records journaled with the audit entries.
     kJournal,
+    // A registry change the operator asked of a member (AdminQueue).
+    kAdmin,
   };
   // An audit entry the leader noted (a connection, a refused frame), with
   // the time it noted it.
@@ -44,8 +47,13 @@ struct ClusterCommand {
                                    const std::vector<Journal::Candidate>& candidates,
                                    const std::map<std::string, int64_t>& rejected,
                                    const std::vector<AuditNote>& audit);
+  // A registry change, asked of `member` as its request `request`, made at
+  // `at`.
+  static std::string EncodeAdmin(const std::string& at, int64_t member, int64_t request,
+                                 const AdminChange& change);
   // Fails with kCorruption, naming what is wrong, on anything EncodeJournal
-  // did not write (another format, a missing or mistyped field).
+  // or EncodeAdmin did not write (another format, a missing or mistyped
+  // field).
   static common::Result<ClusterCommand> Decode(std::string_view entry);
 
   Kind kind = Kind::kJournal;
@@ -53,6 +61,10 @@ struct ClusterCommand {
   std::vector<Journal::Candidate> candidates;  // records read in place, no edits left
   std::map<std::string, int64_t> rejected;
   std::vector<AuditNote> audit;
+  // kAdmin (received_at: when the leader took it).
+  int64_t admin_member = 0;
+  int64_t admin_request = 0;
+  AdminChange admin;
 };
 
 }  // namespace cen::hub

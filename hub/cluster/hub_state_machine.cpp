@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "hub/admin_queue.h"
 #include "hub/audit_trail.h"
 #include "hub/cluster/cluster_command.h"
 #include "hub/group_commit.h"
@@ -97,6 +98,11 @@ common::Result<const HubStateMachine::Applied*> HubStateMachine::Apply(uint64_t 
   // leader received the entry (not the day this member applies it).
   CEN_RETURN_IF_ERROR(registry_.Refresh());
   CEN_RETURN_IF_ERROR(groups_.Refresh(std::string_view(command->received_at).substr(0, 10)));
+  if (command->kind == ClusterCommand::Kind::kAdmin) {
+    CEN_RETURN_IF_ERROR(ApplyAdmin(index, *command));
+    applied_index_ = index;
+    return &applied_;
+  }
 
   const common::Status s = journal_.Append(
       command->candidates, &applied_.outcomes,
@@ -116,6 +122,30 @@ common::Result<const HubStateMachine::Applied*> HubStateMachine::Apply(uint64_t 
   }
   applied_index_ = index;
   return &applied_;
+}
+
+common::Status HubStateMachine::ApplyAdmin(uint64_t index, const ClusterCommand& command) {
+  auto tx = db_.Begin();
+  if (!tx.ok()) return tx.status();
+  // A refusal (an unknown node, a group that exists) is the same on every
+  // member: the change is undone, the refusal recorded, the entry applied.
+  CEN_RETURN_IF_ERROR(db_.Exec("SAVEPOINT admin_change"));
+  auto effect = command.admin.Apply(db_, registry_, groups_, command.received_at);
+  std::string refusal;
+  if (!effect.ok()) {
+    if (!AdminChange::IsRefusal(effect.status())) return effect.status();
+    refusal = effect.status().message();
+    CEN_RETURN_IF_ERROR(db_.Exec("ROLLBACK TO admin_change"));
+  }
+  CEN_RETURN_IF_ERROR(db_.Exec("RELEASE admin_change"));
+  CEN_RETURN_IF_ERROR(AdminQueue::Finish(db_, command.admin_member, command.admin_request,
+                                         effect.ok() ? *effect : AdminChange::Effect{}, refusal));
+  CEN_RETURN_IF_ERROR(StampApplied(db_, index));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  // What this connection wrote, data_version does not report to itself.
+  registry_.Invalidate();
+  groups_.Invalidate();
+  return common::Status::Ok();
 }
 
 common::Status HubStateMachine::MarkApplied(uint64_t index) {

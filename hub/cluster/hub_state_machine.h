@@ -31,6 +31,7 @@ extern "C" {
 
 #include "common/sqlite_db.h"
 #include "common/status.h"
+#include "hub/cluster/cluster_command.h"
 #include "hub/group_registry.h"
 #include "hub/journal.h"
 #include "hub/node_registry.h"
@@ -96,6 +97,8 @@ class HubStateMachine {
   // the last command (barriers, configuration changes) change no table, and
   // a snapshot taken there then names the index Raft gives it.
   common::Status MarkApplied(uint64_t index);
+  // A registry change: made, or its refusal recorded, in one transaction.
+  common::Status ApplyAdmin(uint64_t index, const ClusterCommand& command);
 
   static int FsmApply(raft_fsm* fsm, const raft_buffer* buf, void** result);
   static int FsmSnapshot(raft_fsm* fsm, raft_buffer* bufs[], unsigned* n_bufs);

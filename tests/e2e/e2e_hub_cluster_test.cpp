@@ -186,6 +186,37 @@ TEST_CASE(
   CHECK_THAT(status.out,
              Catch::Contains("member " + std::to_string(follower + 1) + ": holds entry"));
 
+  // The operator's registry changes go through the leader to every member;
+  // a member that does not lead refuses them, naming the leader.
+  const std::string leader_dir = cluster.member_dir(leader).string();
+  const RunResult created = cluster.RunHub({"group", "create", "JOINT-OP", "--data", leader_dir});
+  INFO(created.out << created.err);
+  REQUIRE(created.exit_code == 0);
+  const RunResult added = cluster.RunHub({"group", "add", "JOINT-OP", "EU", "--data", leader_dir});
+  INFO(added.out << added.err);
+  REQUIRE(added.exit_code == 0);
+  const RunResult elsewhere =
+      cluster.RunHub({"revoke", "--node", "AF", "--data", cluster.member_dir(follower).string()});
+  CHECK(elsewhere.exit_code != 0);
+  CHECK_THAT(elsewhere.err, Catch::Contains("not the cluster's leader") &&
+                                Catch::Contains("member " + std::to_string(leader + 1)));
+  for (int i = 0; i < kMembers; ++i) {
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          auto db = common::Database::Open((cluster.member_dir(i) / "hub.db").string(),
+                                           common::Database::Mode::kReadOnly);
+          REQUIRE(db.ok());
+          auto in_group = db->QueryInt(
+              "SELECT count(*) FROM group_members WHERE group_name = 'JOINT-OP' AND node = 'EU'");
+          auto revoked = db->QueryInt("SELECT count(*) FROM nodes WHERE revoked_at IS NOT NULL");
+          REQUIRE((in_group.ok() && revoked.ok()));
+          observed = "member " + std::to_string(i) + ": " + std::to_string(**in_group) +
+                     " in JOINT-OP, " + std::to_string(**revoked) + " revoked";
+          return **in_group == 1 && **revoked == 0;
+        },
+        kTimeout, "the group on every member, and no revocation");
+  }
+
   // A hub that is no member, with a table naming itself among the members:
   // every member refuses its key; it neither leads nor receives an entry,
   // and the cluster keeps its leader and term.

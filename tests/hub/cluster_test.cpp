@@ -8,6 +8,7 @@ extern "C" {
 }
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -18,6 +19,8 @@ extern "C" {
 #include "common/msgpack_json.h"
 #include "common/record_edits.h"
 #include "common/uuid7.h"
+#include "hub/admin_change.h"
+#include "hub/admin_queue.h"
 #include "hub/cluster/cluster_command.h"
 #include "hub/cluster/hub_state_machine.h"
 #include "hub/group_registry.h"
@@ -35,6 +38,8 @@ using cen::common::MsgpackMap;
 using cen::common::RecordEdits;
 using cen::common::StatusCode;
 using cen::common::Uuid7;
+using cen::hub::AdminChange;
+using cen::hub::AdminQueue;
 using cen::hub::ClusterCommand;
 using cen::hub::HubSchema;
 using cen::hub::HubStateMachine;
@@ -525,4 +530,104 @@ TEST_CASE("A member decides a group's expiry by the day the leader received the 
   REQUIRE(expired.ok());
   REQUIRE((*expired)->outcomes.size() == 1);
   CHECK((*expired)->outcomes[0].verdict == Verdict::kRejected);
+}
+
+TEST_CASE("Registry changes go through the Raft log and every member makes them alike",
+          "[hub][cluster]") {
+  Cluster cluster;
+  // Asked of member 2 (its request 1), carried by the leader.
+  AdminChange allow;
+  allow.op = AdminChange::Op::kAllow;
+  allow.node = "RILO-XX";
+  allow.key = cen::test::NewKeys().public_key();
+  allow.region = "AS";
+  auto ask = [&](int64_t request, const AdminChange& change) {
+    Database& db = cluster.machine(1).db();
+    auto id = AdminQueue::Request(db, /*member=*/2, change);
+    REQUIRE(id.ok());
+    CHECK(*id == request);
+    cluster.Commit(ClusterCommand::EncodeAdmin(
+        "2026-12-01T11:00:0" + std::to_string(request) + ".000Z", 2, request, change));
+  };
+  ask(1, allow);
+  AdminChange group;
+  group.op = AdminChange::Op::kGroupCreate;
+  group.group = "JOINT-OP";
+  ask(2, group);
+  group.op = AdminChange::Op::kGroupAdd;
+  group.node = "RILO-XX";
+  ask(3, group);
+  AdminChange revoke;
+  revoke.op = AdminChange::Op::kRevoke;
+  revoke.node = "RILO-XX";
+  ask(4, revoke);
+  // Refused alike by every member: the entry applies, nothing changes.
+  AdminChange unknown;
+  unknown.op = AdminChange::Op::kRevoke;
+  unknown.node = "NOBODY";
+  ask(5, unknown);
+
+  cluster.RequireIdentical();
+  const std::string nodes_sql =
+      "SELECT rowid, id || ' ' || pubkey || ' ' || coalesce(region, ''), "
+      "added_at || ' ' || coalesce(revoked_at, '') FROM nodes ORDER BY id";
+  for (unsigned i = 0; i < cluster.size(); ++i) {
+    INFO("member " << i);
+    Database& db = cluster.machine(i).db();
+    auto revoked = db.QueryInt(
+        "SELECT count(*) FROM nodes WHERE id = 'RILO-XX' AND region = 'AS' AND "
+        "added_at = '2026-12-01T11:00:01.000Z' AND revoked_at = '2026-12-01T11:00:04.000Z'");
+    REQUIRE(revoked.ok());
+    CHECK(**revoked == 1);
+    auto members = db.QueryInt(
+        "SELECT count(*) FROM group_members WHERE group_name = 'JOINT-OP' AND node = 'RILO-XX'");
+    REQUIRE(members.ok());
+    CHECK(**members == 1);
+    CHECK(Rows(db, nodes_sql) == Rows(cluster.machine(0).db(), nodes_sql));
+    auto audited =
+        db.QueryInt("SELECT count(*) FROM audit WHERE event = 'admin' AND node = 'RILO-XX'");
+    REQUIRE(audited.ok());
+    CHECK(**audited == 3);  // allow, group add, revoke
+  }
+  // The member asked records each outcome; the command waiting on it reads it.
+  Database& asked = cluster.machine(1).db();
+  auto effect = AdminQueue::Wait(asked, 2, 4, std::chrono::seconds(1));
+  REQUIRE(effect.ok());
+  CHECK(effect->detail == "revoke");
+  auto refused = AdminQueue::Wait(asked, 2, 5, std::chrono::seconds(1));
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("no node 'NOBODY'"));
+}
+
+TEST_CASE(
+    "A registry change nobody takes is withdrawn; one taken is refused when leadership is "
+    "lost",
+    "[hub][cluster]") {
+  TempDir dir;
+  Database db = CreateHubDb(dir);
+  AdminChange revoke;
+  revoke.op = AdminChange::Op::kRevoke;
+  revoke.node = "RILO-WE";
+  auto id = AdminQueue::Request(db, 1, revoke);
+  REQUIRE(id.ok());
+  auto waited = AdminQueue::Wait(db, 1, *id, std::chrono::milliseconds(200));
+  REQUIRE_FALSE(waited.ok());
+  CHECK(waited.status().code() == cen::common::StatusCode::kUnavailable);
+  auto left = db.QueryInt("SELECT count(*) FROM admin_requests");
+  REQUIRE(left.ok());
+  CHECK(**left == 0);  // withdrawn: no hub takes it later
+
+  id = AdminQueue::Request(db, 1, revoke);
+  REQUIRE(id.ok());
+  auto taken = AdminQueue::Take(db);
+  REQUIRE(taken.ok());
+  REQUIRE(taken->size() == 1);
+  CHECK((*taken)[0].change.node == "RILO-WE");
+  auto again = AdminQueue::Take(db);
+  REQUIRE(again.ok());
+  CHECK(again->empty());  // taken once
+  RequireOk(AdminQueue::Refuse(db, *id, "this member lost the leadership"));
+  waited = AdminQueue::Wait(db, 1, *id, std::chrono::milliseconds(200));
+  REQUIRE_FALSE(waited.ok());
+  CHECK_THAT(waited.status().message(), Catch::Contains("lost the leadership"));
 }

@@ -393,25 +393,31 @@ TEST_CASE("cen-hub allow --role and set-role make an NCP; status shows the tree"
   CHECK(**audited == 2);
 }
 
-TEST_CASE("A hub.db of schema 4 is upgraded in place: every node a RILO", "[hub][config]") {
+TEST_CASE("A hub.db of schema 4 or 5 is upgraded in place: every node a RILO", "[hub][config]") {
   TempDir tmp;
   const InitOptions init = Init(tmp);
   std::ostringstream out;
   RequireOk(HubCommands::Init(init, out));
   RequireOk(HubCommands::Allow(Allow(tmp, "RILO-WE", NewPublicKey(), "EU"), out));
+  const int from = GENERATE(4, 5);
   {
-    // Back to what schema 4 was.
+    // Back to what that schema was.
     auto db = Database::Open(HubSchema::DbPath(init.data_dir), Database::Mode::kReadWrite);
     REQUIRE(db.ok());
-    RequireOk(
-        db->Exec("DROP TABLE validations; ALTER TABLE nodes DROP COLUMN role; "
-                 "ALTER TABLE nodes DROP COLUMN rilo; UPDATE meta SET value = '4' WHERE key = "
-                 "'hub_schema'"));
+    RequireOk(db->Exec("DROP TABLE admin_requests; UPDATE meta SET value = '5' WHERE key = "
+                       "'hub_schema'"));
+    if (from == 4) {
+      RequireOk(
+          db->Exec("DROP TABLE validations; ALTER TABLE nodes DROP COLUMN role; "
+                   "ALTER TABLE nodes DROP COLUMN rilo; UPDATE meta SET value = '4' WHERE key = "
+                   "'hub_schema'"));
+    }
   }
   auto read_only = HubSchema::OpenReadOnly(init.data_dir);
   REQUIRE_FALSE(read_only.ok());  // reading never changes the file
   CHECK_THAT(read_only.status().message(),
-             Catch::Contains("schema version 4") && Catch::Contains("cen-hub run"));
+             Catch::Contains("schema version " + std::to_string(from)) &&
+                 Catch::Contains("cen-hub run"));
   auto db = HubSchema::Open(init.data_dir);
   REQUIRE(db.ok());
   auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
@@ -421,4 +427,5 @@ TEST_CASE("A hub.db of schema 4 is upgraded in place: every node a RILO", "[hub]
   REQUIRE(roles.ok());
   CHECK(**roles == 1);
   CHECK(db->QueryInt("SELECT count(*) FROM validations").ok());
+  CHECK(db->QueryInt("SELECT count(*) FROM admin_requests").ok());
 }
