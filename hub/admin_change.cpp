@@ -9,13 +9,15 @@
 namespace cen::hub {
 namespace {
 
-constexpr std::array<std::pair<AdminChange::Op, std::string_view>, 6> kOps = {{
+constexpr std::array<std::pair<AdminChange::Op, std::string_view>, 8> kOps = {{
     {AdminChange::Op::kAllow, "allow"},
     {AdminChange::Op::kSetRole, "set-role"},
     {AdminChange::Op::kRevoke, "revoke"},
     {AdminChange::Op::kGroupCreate, "group-create"},
     {AdminChange::Op::kGroupAdd, "group-add"},
     {AdminChange::Op::kGroupRemove, "group-remove"},
+    {AdminChange::Op::kMemberAdd, "member-add"},
+    {AdminChange::Op::kMemberRemove, "member-remove"},
 }};
 
 // Sets the role inside the caller's transaction and audits it.
@@ -69,6 +71,9 @@ common::Result<AdminChange::Effect> AdminChange::Apply(common::Database& db, Nod
       CEN_RETURN_IF_ERROR(groups.Remove(group, node));
       effect.detail = "group remove " + group;
       break;
+    case Op::kMemberAdd:
+    case Op::kMemberRemove:
+      return common::Internal("a membership change is Raft's, not the registry's");
   }
   AuditTrail one;
   one.NoteAt(at, AuditTrail::kAdmin, node, effect.detail);
@@ -95,8 +100,9 @@ nlohmann::json AdminChange::ToJson() const {
   for (const auto& [o, n] : kOps) {
     if (o == op) name = n;
   }
-  return {{"op", name},   {"node", node}, {"key", key},     {"region", region},
-          {"role", role}, {"rilo", rilo}, {"group", group}, {"expires", expires}};
+  return {{"op", name},       {"node", node}, {"key", key},      {"region", region},
+          {"role", role},     {"rilo", rilo}, {"group", group},  {"expires", expires},
+          {"member", member}, {"raft", raft}, {"ingest", ingest}};
 }
 
 common::Result<AdminChange> AdminChange::FromJson(const nlohmann::json& j) {
@@ -117,12 +123,18 @@ common::Result<AdminChange> AdminChange::FromJson(const nlohmann::json& j) {
                                {"role", &c.role},
                                {"rilo", &c.rilo},
                                {"group", &c.group},
-                               {"expires", &c.expires}}) {
+                               {"expires", &c.expires},
+                               {"raft", &c.raft},
+                               {"ingest", &c.ingest}}) {
     const auto it = j.find(field);
     if (it == j.end() || !it->is_string())
       return common::InvalidInput(std::string("admin change: ") + field + ": must be a string");
     *target = it->get<std::string>();
   }
+  const auto member = j.find("member");
+  if (member == j.end() || !member->is_number_integer())
+    return common::InvalidInput("admin change: member: must be an integer");
+  c.member = member->get<int64_t>();
   return c;
 }
 

@@ -22,7 +22,18 @@
 namespace cen::hub {
 
 struct AdminChange {
-  enum class Op { kAllow, kSetRole, kRevoke, kGroupCreate, kGroupAdd, kGroupRemove };
+  enum class Op {
+    kAllow,
+    kSetRole,
+    kRevoke,
+    kGroupCreate,
+    kGroupAdd,
+    kGroupRemove,
+    // Cluster membership (`cen-hub cluster add|remove`): made by the leader
+    // through Raft's own configuration changes, not by Apply().
+    kMemberAdd,
+    kMemberRemove,
+  };
   Op op = Op::kAllow;
   std::string node = {};     // every op but kGroupCreate
   std::string key = {};      // kAllow: Z85
@@ -31,6 +42,10 @@ struct AdminChange {
   std::string rilo = {};     // role "ncp"
   std::string group = {};    // kGroup*
   std::string expires = {};  // kGroupCreate: YYYY-MM-DD or empty
+  int64_t member = 0;        // kMember*: its Raft id
+  std::string raft = {};     // kMemberAdd: tcp://HOST:PORT of its Raft
+  std::string ingest = {};   // kMemberAdd: tcp://HOST:PORT where nodes reach it
+  bool membership() const { return op == Op::kMemberAdd || op == Op::kMemberRemove; }
 
   // What Apply() did, for the operator's message.
   struct Effect {

@@ -266,6 +266,11 @@ common::Result<BackupSummary> HubBackup::Backup(const std::string& data_dir, con
     // The audit trail says a copy exists, and what it holds. The copy is
     // good whether or not this entry can be written.
     auto entry = [&]() -> common::Status {
+      // A cluster member's audit trail changes only through the Raft log:
+      // a row of its own would fork its chain from the others'.
+      if (auto config = HubConfig::Load(data_dir); config.ok() && config->clustered())
+        return common::Unavailable(
+            "not audited: a cluster member's audit trail changes only through the Raft log");
       auto live = HubSchema::Open(data_dir);
       if (!live.ok()) return live.status();
       auto tx = live->Begin();

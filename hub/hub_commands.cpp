@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -10,6 +11,7 @@
 #include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/data_dir.h"
+#include "common/instance_lock.h"
 #include "common/messages.h"
 #include "common/node_id.h"
 #include "common/state_file.h"
@@ -70,6 +72,14 @@ common::Result<AdminChange::Effect> MakeChange(const std::string& data_dir,
   return effect;
 }
 
+// kUsage with `why` when `data_dir` is a hub cluster member.
+common::Status RefuseOnClusterMember(const std::string& data_dir, const std::string& why) {
+  auto config = HubConfig::Load(data_dir);
+  if (config.ok() && config->clustered())
+    return common::UsageError(data_dir + " is a hub cluster member: " + why);
+  return common::Status::Ok();
+}
+
 // Node `id` as hub.db holds it now.
 common::Result<NodeInfo> ReadNode(const std::string& data_dir, const std::string& id) {
   auto db = HubSchema::OpenReadOnly(data_dir);
@@ -98,6 +108,18 @@ common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
   }
   if (o.ingest_port == o.feed_port)
     return common::UsageError(Messages::Tr("--ingest-port and --feed-port must differ"));
+  const std::string advertise =
+      !o.advertise.empty() ? o.advertise : "tcp://" + o.bind + ":" + std::to_string(o.ingest_port);
+  if (!o.cluster_raft.empty()) {
+    if (o.cluster_raft.rfind("tcp://", 0) != 0)
+      return common::UsageError(Messages::Tr("--cluster: must be tcp://HOST:PORT"));
+    if (advertise.rfind("tcp://", 0) != 0 || advertise.find("0.0.0.0") != std::string::npos)
+      return common::UsageError(
+          Messages::Tr("--advertise: must be tcp://HOST:PORT, a host the nodes reach (--bind "
+                       "0.0.0.0 needs it)"));
+  } else if (!o.advertise.empty()) {
+    return common::UsageError(Messages::Tr("--advertise: goes with --cluster"));
+  }
   CEN_RETURN_IF_ERROR(common::DataDir::CreateFresh(o.data_dir, "hub.db", "a hub"));
 
   HubConfig config;
@@ -108,6 +130,12 @@ common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
   auto keys = common::CurveKeys::Generate();
   if (!keys.ok()) return keys.status();
   CEN_RETURN_IF_ERROR(keys->Save(o.data_dir));
+  if (!o.cluster_raft.empty()) {
+    // Member 1 of a cluster of one: it leads at once; members added later
+    // (cen-hub cluster add) make it three.
+    config.cluster_member = 1;
+    config.cluster_members.push_back({1, o.cluster_raft, advertise, keys->public_key()});
+  }
   CEN_RETURN_IF_ERROR(config.Save(o.data_dir));
   auto db = common::Database::Open(HubSchema::DbPath(o.data_dir),
                                    common::Database::Mode::kReadWriteCreate);
@@ -256,6 +284,10 @@ common::Status HubCommands::Verify(const std::string& data_dir, std::ostream& ou
 }
 
 common::Status HubCommands::RotateKey(const std::string& data_dir, std::ostream& out) {
+  CEN_RETURN_IF_ERROR(RefuseOnClusterMember(
+      data_dir,
+      "a member's key is part of the cluster's configuration: add a member with a new "
+      "key (cen-hub cluster add) and remove this one (cen-hub cluster remove)"));
   auto db = HubSchema::Open(data_dir);  // a hub directory, and room for the audit entry
   if (!db.ok()) return db.status();
   auto keys = common::CurveKeys::Rotate(data_dir);
@@ -307,6 +339,10 @@ common::Status HubCommands::Backup(const std::string& data_dir, const std::strin
 
 common::Status HubCommands::Restore(const std::string& data_dir, const std::string& from,
                                     std::ostream& out) {
+  CEN_RETURN_IF_ERROR(RefuseOnClusterMember(
+      data_dir,
+      "a member gets its state from the others: remove it (cen-hub cluster remove) and "
+      "add one from a new directory (cen-hub cluster add, cen-hub join)"));
   std::string kept_as;
   auto restored = HubBackup::Restore(data_dir, from, &kept_as);
   if (!restored.ok()) return restored.status();
@@ -474,10 +510,16 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     // The leader's view: how many entries each member lacks.
     if (cluster.contains("members") && cluster["members"].is_array()) {
       for (const nlohmann::json& m : cluster["members"]) {
+        const std::string who = std::to_string(m.value("member", 0)) + " (" +
+                                m.value("role", "voter") + ", " + m.value("ingest", "") + ")";
+        if (!m.contains("match_index")) {
+          out << "  " << Messages::Format("member {}", who) << "\n";
+          continue;
+        }
         out << "  "
             << Messages::Format(
-                   "member {}: holds entry {}, {} behind{}", m.value("member", 0),
-                   m.value("match_index", 0), m.value("lag", 0),
+                   "member {}: holds entry {}, {} behind{}", who, m.value("match_index", 0),
+                   m.value("lag", 0),
                    m.value("reachable", false) ? "" : Messages::Tr(N_(", not heard from")))
             << "\n";
       }
@@ -543,6 +585,149 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
 common::Status HubCommands::CancelAlert(const std::string& data_dir, const std::string& alert,
                                         const std::string& reason, std::ostream& out) {
   return OperatorCancels::Request(data_dir, alert, reason, out);
+}
+
+common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream& out,
+                                       std::ostream& progress) {
+  if (o.member < 1) return common::UsageError(Messages::Tr("--member: must be an id >= 1"));
+  for (const auto& [flag, endpoint] : {std::pair{"--raft", o.raft}, {"--ingest", o.ingest}}) {
+    if (endpoint.rfind("tcp://", 0) != 0)
+      return common::UsageError(Messages::Format("{}: must be tcp://HOST:PORT", flag));
+  }
+  auto key = common::CurveKeys::ParsePublicKey(o.key);
+  if (!key.ok()) return key.status();
+  std::error_code ec;
+  if (std::filesystem::exists(o.to, ec) && !std::filesystem::is_empty(o.to, ec))
+    return common::UsageError(Messages::Format("--to: {} exists and is not empty", o.to));
+  auto config = HubConfig::Load(o.data_dir);
+  if (!config.ok()) return config.status();
+  if (!config->clustered())
+    return common::UsageError(Messages::Format(
+        "--data: {} is a single hub (hub.toml has no [cluster] table)", o.data_dir));
+  AdminChange change;
+  change.op = AdminChange::Op::kMemberAdd;
+  change.member = o.member;
+  change.raft = o.raft;
+  change.ingest = o.ingest;
+  change.key = *key;
+  auto effect = MakeChange(o.data_dir, change);
+  if (!effect.ok()) return effect.status();
+
+  // What the new member joins with: the configuration as the leader has it
+  // now, and a copy of hub.db (it applies the entries after it).
+  HubConfig joiner = *config;
+  joiner.cluster_member = o.member;
+  joiner.cluster_join = true;
+  joiner.cluster_members.clear();
+  const nlohmann::json members =
+      nlohmann::json::parse(effect->detail, nullptr, /*allow_exceptions=*/false);
+  for (const nlohmann::json& m : members.is_array() ? members : nlohmann::json::array()) {
+    joiner.cluster_members.push_back({m.value("member", int64_t{0}), m.value("raft", ""),
+                                      m.value("ingest", ""), m.value("key", "")});
+  }
+  CEN_RETURN_IF_ERROR(joiner.CheckCluster());
+  std::filesystem::create_directories(o.to, ec);
+  if (ec) return common::Internal("cannot make " + o.to + ": " + ec.message());
+  auto copy = HubBackup::Backup(o.data_dir, o.to + "/hub.db", progress);
+  if (!copy.ok()) return copy.status();
+  CEN_RETURN_IF_ERROR(joiner.Save(o.to));
+  out << Messages::Format(
+             "member {} added to the cluster: it receives the log once it runs, and votes once "
+             "it has caught up",
+             o.member)
+      << "\n"
+      << Messages::Format("on its machine, copy {} there, then:", o.to) << "\n"
+      << "  cen-hub join --data DATA_DIR --from " << o.to << "\n"
+      << "  cen-hub run --data DATA_DIR\n";
+  return common::Status::Ok();
+}
+
+common::Status HubCommands::ClusterRemove(const std::string& data_dir, int64_t member,
+                                          std::ostream& out) {
+  if (member < 1) return common::UsageError(Messages::Tr("--member: must be an id >= 1"));
+  AdminChange change;
+  change.op = AdminChange::Op::kMemberRemove;
+  change.member = member;
+  auto effect = MakeChange(data_dir, change);
+  if (!effect.ok()) return effect.status();
+  out << Messages::Format(
+             "member {} removed from the cluster: the others no longer count it, send it "
+             "nothing and refuse its key",
+             member)
+      << "\n";
+  return common::Status::Ok();
+}
+
+common::Status HubCommands::Join(const std::string& data_dir, const std::string& from,
+                                 std::ostream& out) {
+  auto own = HubConfig::Load(data_dir);
+  if (!own.ok()) return own.status();
+  if (own->clustered())
+    return common::UsageError(Messages::Format(
+        "--data: {} is a cluster member already ([cluster] in hub.toml)", data_dir));
+  auto bundle = HubConfig::Load(from);
+  if (!bundle.ok()) return bundle.status();
+  if (!bundle->clustered() || !bundle->cluster_join)
+    return common::InvalidInput(
+        Messages::Format("--from: {}/hub.toml is not what cen-hub cluster add --to writes", from));
+  auto keys = common::CurveKeys::Load(data_dir);
+  if (!keys.ok()) return keys.status();
+  const ClusterMemberConfig& self = bundle->self();
+  if (self.key != keys->public_key())
+    return common::InvalidInput(
+        Messages::Format("--from: it is for member {} with key {}; this directory's key is {}",
+                         self.id, self.key, keys->public_key()));
+  const std::string port = ":" + std::to_string(own->ingest_port);
+  if (self.ingest.size() < port.size() ||
+      self.ingest.compare(self.ingest.size() - port.size(), port.size(), port) != 0)
+    return common::InvalidInput(Messages::Format(
+        "--from: the cluster reaches member {} at {}, but {}/hub.toml takes nodes on port {}",
+        self.id, self.ingest, data_dir, own->ingest_port));
+  {
+    auto db = HubSchema::OpenReadOnly(data_dir);
+    if (!db.ok()) return db.status();
+    auto rows = db->QueryInt("SELECT count(*) FROM journal");
+    if (!rows.ok()) return rows.status();
+    if (rows->value_or(0) > 0)
+      return common::UsageError(Messages::Format(
+          "--data: {} has journaled records; a member joins from a new directory (cen-hub init)",
+          data_dir));
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(data_dir + "/raft", ec) &&
+      !std::filesystem::is_empty(data_dir + "/raft", ec))
+    return common::UsageError(
+        Messages::Format("--data: {}/raft holds a Raft log already", data_dir));
+  auto hub = common::InstanceLock::Acquire(data_dir, common::InstanceLock::kHub);
+  if (!hub.ok()) return hub.status();
+  auto alone = common::InstanceLock::Acquire(data_dir, common::InstanceLock::kHubStore);
+  if (!alone.ok()) return alone.status();
+  {
+    // The copy must be a hub.db this build reads.
+    auto copy = common::Database::Open(from + "/hub.db", common::Database::Mode::kReadOnly);
+    if (!copy.ok()) return copy.status();
+    CEN_RETURN_IF_ERROR(HubSchema::Check(*copy));
+  }
+  const std::string target = HubSchema::DbPath(data_dir);
+  std::filesystem::copy_file(from + "/hub.db", target + ".join",
+                             std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) return common::Internal("cannot copy " + from + "/hub.db: " + ec.message());
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(target + suffix, ec);
+  std::filesystem::rename(target + ".join", target, ec);
+  if (ec) return common::Internal("cannot put " + target + " in place: " + ec.message());
+  HubConfig joined = *own;
+  joined.cluster_member = self.id;
+  joined.cluster_members = bundle->cluster_members;
+  joined.cluster_join = true;
+  joined.snapshot_every = bundle->snapshot_every;
+  joined.log_kept = bundle->log_kept;
+  CEN_RETURN_IF_ERROR(joined.Save(data_dir));
+  out << Messages::Format(
+             "{} is member {} of the cluster now; start it with cen-hub run --data {}: it "
+             "receives the log from the leader and votes once it has caught up",
+             data_dir, self.id, data_dir)
+      << "\n";
+  return common::Status::Ok();
 }
 
 }  // namespace cen::hub

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 
@@ -15,6 +16,8 @@ struct InitOptions {
   int ingest_port = 7701;
   int feed_port = 7702;
   std::string hub_id = "hub";
+  std::string cluster_raft = {};  // --cluster: member 1 of a new cluster, Raft here
+  std::string advertise = {};     // where nodes reach it (default: bind, ingest port)
 };
 
 struct AllowOptions {
@@ -48,6 +51,16 @@ struct GroupOptions {
   std::string expires;  // kCreate: YYYY-MM-DD or empty
 };
 
+// `cen-hub cluster add`: a new member, and where to write what it joins with.
+struct ClusterAddOptions {
+  std::string data_dir;
+  int64_t member = 0;
+  std::string raft;    // tcp://HOST:PORT
+  std::string ingest;  // tcp://HOST:PORT
+  std::string key;     // Z85 or the path of its curve.pub
+  std::string to;      // a new directory: hub.db (a backup) and hub.toml (its [cluster])
+};
+
 struct StatusOptions {
   std::string data_dir;
   bool json = false;
@@ -58,6 +71,18 @@ class HubCommands {
  public:
   // Creates the data directory, hub.db, hub.toml and the CURVE key pair;
   // prints the public key on `out`.
+  // On a cluster member (through the running leader): adds a member, which
+  // votes once it has caught up, and writes to `o.to` what it joins with.
+  static common::Status ClusterAdd(const ClusterAddOptions& o, std::ostream& out,
+                                   std::ostream& progress);
+  // Removes member `member` from the cluster (a dead one being replaced).
+  static common::Status ClusterRemove(const std::string& data_dir, int64_t member,
+                                      std::ostream& out);
+  // Makes the hub directory `data_dir` (from `cen-hub init`, nothing
+  // journaled) the member that `cen-hub cluster add --to FROM` prepared:
+  // FROM's hub.db and [cluster] table, never starting a cluster of its own.
+  static common::Status Join(const std::string& data_dir, const std::string& from,
+                             std::ostream& out);
   static common::Status Init(const InitOptions& o, std::ostream& out);
   // Registers a node's key; for a known id, replaces its key (connections made
   // with the old key are refused from then on) and lifts a revocation.

@@ -23,6 +23,7 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
       c.cluster_member = (*cluster)["member"].value_or(int64_t{0});
       c.snapshot_every = (*cluster)["snapshot_every"].value_or(c.snapshot_every);
       c.log_kept = (*cluster)["log_kept"].value_or(c.log_kept);
+      c.cluster_join = (*cluster)["join"].value_or(false);
       if (const toml::array* members = (*cluster)["members"].as_array()) {
         for (const toml::node& n : *members) {
           const toml::table* m = n.as_table();
@@ -65,6 +66,7 @@ common::Status HubConfig::Save(const std::string& data_dir) const {
     t.insert("cluster", toml::table{{"member", cluster_member},
                                     {"snapshot_every", snapshot_every},
                                     {"log_kept", log_kept},
+                                    {"join", cluster_join},
                                     {"members", members}});
   }
   out << "# cen-hub configuration. Restart the hub after editing.\n" << t << "\n";

@@ -32,6 +32,9 @@ struct HubConfig {
   // and how many entries the log keeps behind a snapshot (a member that far
   // behind catches up from the log; further behind, from the snapshot).
   int64_t snapshot_every = 1024;
+  // This member joined a running cluster (`cen-hub join`): it never starts
+  // one of its own; it waits, with an empty log, for the leader.
+  bool cluster_join = false;
   int64_t log_kept = 256;
 
   bool clustered() const { return cluster_member != 0; }

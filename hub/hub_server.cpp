@@ -362,7 +362,7 @@ class HubLoop {
   // naming the leader's ingest endpoint and key when one is known.
   void RefuseNotLeader(const std::string& rid) {
     json error = {{"t", frame::kError}, {"code", "not_leader"}};
-    if (const ClusterMemberConfig* leader = cluster_->leader()) {
+    if (const std::optional<ClusterMemberConfig> leader = cluster_->leader()) {
       error["reason"] = "this hub is not the cluster's leader; member " +
                         std::to_string(leader->id) + " at " + leader->ingest + " is";
       error["leader"] = leader->ingest;
@@ -505,14 +505,13 @@ class HubLoop {
     if (!cluster_ || !store_.MayTry(Clock::now())) return;
     if (!cluster_->Serving()) {
       if (cluster_->is_leader()) return;  // elected, catching up: soon
-      const ClusterMemberConfig* leader = cluster_->leader();
+      const std::optional<ClusterMemberConfig> leader = cluster_->leader();
       const std::string why =
-          leader == nullptr
-              ? "this member is not the cluster's leader and none is known (an election); "
-                "run the command again in a few seconds"
-              : "this member is not the cluster's leader: run the command on member " +
-                    std::to_string(leader->id) + "'s data directory (it takes nodes at " +
-                    leader->ingest + ")";
+          !leader ? "this member is not the cluster's leader and none is known (an election); "
+                    "run the command again in a few seconds"
+                  : "this member is not the cluster's leader: run the command on member " +
+                        std::to_string(leader->id) + "'s data directory (it takes nodes at " +
+                        leader->ingest + ")";
       if (const common::Status s = AdminQueue::Refuse(*db_, 0, why); !s.ok())
         store_.Failed(s, Clock::now());
       return;
@@ -525,6 +524,10 @@ class HubLoop {
     const int64_t member = cluster_->member().id();
     for (const AdminQueue::Pending& p : *pending) {
       const int64_t id = p.id;
+      if (p.change.membership()) {
+        ChangeMembership(id, p.change);
+        continue;
+      }
       const int rv = cluster_->Propose(
           ClusterCommand::EncodeAdmin(common::Clock::NowRfc3339(), member, id, p.change),
           [this, id](int status, const HubStateMachine::Applied* applied) {
@@ -546,9 +549,47 @@ class HubLoop {
     }
   }
 
+  // `cen-hub cluster add|remove`, on the leader: a Raft configuration
+  // change; its outcome (the configuration after it) goes into the request.
+  void ChangeMembership(int64_t id, const AdminChange& change) {
+    auto finish = [this, id](int status, const std::string& refusal) {
+      AdminChange::Effect effect;
+      effect.detail = cluster_->MembersJson().dump();
+      const std::string why =
+          !refusal.empty() ? refusal
+          : status != 0    ? std::string("the change was not committed: ") + raft_strerror(status)
+                           : "";
+      const common::Status s = AdminQueue::Finish(*db_, cluster_->member().id(), id, effect, why);
+      if (!s.ok()) spdlog::error("membership request {}: {}", id, s.message());
+    };
+    const raft_id target = static_cast<raft_id>(change.member);
+    bool known = false;
+    for (const RaftMember::Member& m : cluster_->member().members()) {
+      known = known || m.peer.id == target;
+      if (change.op == AdminChange::Op::kMemberAdd && m.peer.public_key == change.key)
+        return finish(0, "member " + std::to_string(m.peer.id) + " has that key already");
+    }
+    int rv = 0;
+    if (change.op == AdminChange::Op::kMemberAdd) {
+      if (known) return finish(0, "member " + std::to_string(target) + " is a member already");
+      rv = cluster_->AddMember({target, change.raft, change.key, change.ingest},
+                               [finish](int status) { finish(status, ""); });
+    } else {
+      if (!known) return finish(0, "no member " + std::to_string(target) + " in the cluster");
+      if (target == cluster_->member().id())
+        return finish(0, "member " + std::to_string(target) +
+                             " leads: stop it, and remove it on the leader the others elect");
+      rv = cluster_->RemoveMember(target, [finish](int status) { finish(status, ""); });
+    }
+    if (rv != 0) return finish(rv, "");
+    spdlog::info("cluster: {} of member {} proposed",
+                 change.op == AdminChange::Op::kMemberAdd ? "addition" : "removal", target);
+  }
+
   void Heartbeat() {
     CommitOperatorCancels();
     TakeAdminRequests();
+    if (cluster_ && cluster_->Serving()) cluster_->PromoteCaughtUp();
     RefreshRegistries();
     // A member's state machine journals what any leader proposed.
     if (cluster_) ReloadJournal();
@@ -593,23 +634,14 @@ class HubLoop {
     if (cluster_) {
       // `cen-hub status` shows the member's view of the cluster.
       const RaftMember& m = cluster_->member();
-      const ClusterMemberConfig* leader = cluster_->leader();
+      const std::optional<ClusterMemberConfig> leader = cluster_->leader();
       state["cluster"] = {{"member", m.id()},
                           {"role", m.is_leader() ? "leader" : "follower"},
-                          {"leader", leader != nullptr ? leader->id : 0},
+                          {"leader", leader ? leader->id : 0},
                           {"term", m.term()},
                           {"commit_index", m.commit_index()},
                           {"applied_index", m.last_applied()}};
-      // The leader knows how far behind each member is.
-      json members = json::array();
-      for (const RaftMember::Progress& p : m.progress()) {
-        const uint64_t last = m.last_index();
-        members.push_back({{"member", p.id},
-                           {"match_index", p.match_index},
-                           {"lag", last > p.match_index ? last - p.match_index : 0},
-                           {"reachable", p.recent}});
-      }
-      state["cluster"]["members"] = members;
+      state["cluster"]["members"] = cluster_->MembersJson();
     }
     const common::Status s = state_file_->Write(state);
     if (!s.ok()) spdlog::warn("hub.state: {}", s.message());

@@ -56,6 +56,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   init_cmd->add_option("--hub-id", init.hub_id, Messages::Tr("Name of this hub in logs"))
       ->capture_default_str();
+  init_cmd->add_option(
+      "--cluster", init.cluster_raft,
+      Messages::Tr("Start a hub cluster: this hub is its member 1, talking Raft on this "
+                   "tcp://HOST:PORT; add the others with cen-hub cluster add"));
+  init_cmd->add_option("--advertise", init.advertise,
+                       Messages::Tr("With --cluster: tcp://HOST:PORT where nodes reach this hub "
+                                    "(default: --bind and --ingest-port)"));
 
   cen::hub::AllowOptions allow;
   auto* allow_cmd = app.add_subcommand(
@@ -156,6 +163,59 @@ int main(int argc, char** argv) {
   restore_cmd->add_option("--from", restore_from, Messages::Tr("The backup file (cen-hub backup)"))
       ->required();
 
+  cen::hub::ClusterAddOptions cluster_add;
+  std::string cluster_dir;
+  int64_t cluster_removed = 0;
+  auto* cluster_cmd = app.add_subcommand(
+      "cluster",
+      Messages::Tr("Change the members of a hub cluster (run on any member; the leader makes it).\n"
+                   "Replace a dead member 3 with a new member 4:\n"
+                   "  cen-hub init --data /srv/hub --ingest-port 7701   # new machine: its key\n"
+                   "  cen-hub cluster add --data /srv/hub --member 4 --raft tcp://d:7703 \\\n"
+                   "      --ingest tcp://d:7701 --key KEY --to /tmp/member-4\n"
+                   "  cen-hub join --data /srv/hub --from /tmp/member-4   # new machine\n"
+                   "  cen-hub run --data /srv/hub                          # new machine\n"
+                   "  cen-hub cluster remove --data /srv/hub --member 3"));
+  cluster_cmd->require_subcommand(1);
+  auto* cluster_add_cmd = cluster_cmd->add_subcommand(
+      "add", Messages::Tr("Add a member: it receives the log and votes once it has caught up"));
+  cluster_add_cmd->add_option("--member", cluster_add.member, Messages::Tr("Its id (>= 1, new)"))
+      ->required();
+  cluster_add_cmd
+      ->add_option("--raft", cluster_add.raft,
+                   Messages::Tr("tcp://HOST:PORT where it talks Raft with the others"))
+      ->required();
+  cluster_add_cmd
+      ->add_option("--ingest", cluster_add.ingest,
+                   Messages::Tr("tcp://HOST:PORT where nodes reach it"))
+      ->required();
+  cluster_add_cmd
+      ->add_option(
+          "--key", cluster_add.key,
+          Messages::Tr("Its public key (what cen-hub init printed there), or its curve.pub"))
+      ->required();
+  cluster_add_cmd
+      ->add_option("--to", cluster_add.to,
+                   Messages::Tr("A new directory for what it joins with (cen-hub join --from)"))
+      ->required();
+  cluster_add_cmd->add_option("--data", cluster_add.data_dir, Messages::Tr("Hub data directory"))
+      ->required();
+  auto* cluster_remove_cmd = cluster_cmd->add_subcommand(
+      "remove", Messages::Tr("Remove a member (a dead one, or one being replaced)"));
+  cluster_remove_cmd->add_option("--member", cluster_removed, Messages::Tr("Its id"))->required();
+  cluster_remove_cmd->add_option("--data", cluster_dir, Messages::Tr("Hub data directory"))
+      ->required();
+
+  std::string join_dir, join_from;
+  auto* join_cmd = app.add_subcommand(
+      "join", Messages::Tr("Make a new hub directory (cen-hub init) the member that cen-hub "
+                           "cluster add prepared"));
+  join_cmd->add_option("--data", join_dir, Messages::Tr("Hub data directory"))->required();
+  join_cmd
+      ->add_option("--from", join_from,
+                   Messages::Tr("The directory cen-hub cluster add --to wrote, copied here"))
+      ->required();
+
   std::string run_dir;
   auto* run_cmd =
       app.add_subcommand("run", Messages::Tr("Run the hub in the foreground until SIGINT/SIGTERM"));
@@ -192,6 +252,11 @@ int main(int argc, char** argv) {
     return Finish(cen::hub::HubCommands::Group(group, std::cout));
   }
   if (*verify_cmd) return Finish(cen::hub::HubCommands::Verify(verify_dir, std::cout));
+  if (*cluster_add_cmd)
+    return Finish(cen::hub::HubCommands::ClusterAdd(cluster_add, std::cout, std::cerr));
+  if (*cluster_remove_cmd)
+    return Finish(cen::hub::HubCommands::ClusterRemove(cluster_dir, cluster_removed, std::cout));
+  if (*join_cmd) return Finish(cen::hub::HubCommands::Join(join_dir, join_from, std::cout));
   if (*cancel_cmd) {
     return Finish(
         cen::hub::HubCommands::CancelAlert(cancel_dir, cancel_alert, cancel_reason, std::cout));

@@ -59,6 +59,25 @@ struct CurveTransport::Stream {
   Clock::time_point stuck_since{};
 };
 
+std::string ClusterPeer::ConfigAddress() const { return address + " " + ingest + " " + public_key; }
+
+ClusterPeer ClusterPeer::FromConfig(raft_id id, std::string_view config_address) {
+  ClusterPeer peer{id, "", ""};
+  std::string_view rest = config_address;
+  std::string* parts[] = {&peer.address, &peer.ingest, &peer.public_key};
+  for (std::string* part : parts) {
+    const size_t space = rest.find(' ');
+    *part = std::string(rest.substr(0, space));
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+  }
+  return peer;
+}
+
+void CurveTransport::SetMembers(std::vector<ClusterPeer> members) {
+  std::lock_guard<std::mutex> lock(members_mu_);
+  members_ = std::move(members);
+}
+
 CurveTransport::CurveTransport(uv_loop_t* loop, common::CurveKeys keys,
                                std::vector<ClusterPeer> members)
     : loop_(loop), keys_(std::move(keys)), members_(std::move(members)) {
@@ -99,7 +118,8 @@ int CurveTransport::Init(raft_uv_transport* t, raft_id id, const char* address) 
     return RAFT_IOERR;
   }
   self->self_id_ = id;
-  self->self_address_ = address;
+  self->self_address_ = ClusterPeer::FromConfig(id, address).address;
+  self->self_config_address_ = address;
   std::promise<common::Status> bound;
   std::future<common::Status> ready = bound.get_future();
   self->relay_ = std::thread(&CurveTransport::Relay, self, &bound);
@@ -138,8 +158,11 @@ int CurveTransport::Connect(raft_uv_transport* t, raft_uv_connect* req, raft_id 
   auto* self = static_cast<CurveTransport*>(t->impl);
   if (self->closing_) return RAFT_CANCELED;
   std::string key;
-  for (const ClusterPeer& m : self->members_) {
-    if (m.id == id) key = m.public_key;
+  {
+    std::lock_guard<std::mutex> lock(self->members_mu_);
+    for (const ClusterPeer& m : self->members_) {
+      if (m.id == id) key = m.public_key;
+    }
   }
   if (key.empty()) {
     // No key, no connection: libraft tries again later.
@@ -157,7 +180,7 @@ int CurveTransport::Connect(raft_uv_transport* t, raft_uv_connect* req, raft_id 
   }
   {
     std::lock_guard<std::mutex> lock(self->mu_);
-    self->outgoing_.push_back({fds[1], id, address, key});
+    self->outgoing_.push_back({fds[1], id, ClusterPeer::FromConfig(id, address).address, key});
     // libraft expects the callback later, not from inside connect().
     self->connecting_.push_back({req, stream, cb});
   }
@@ -306,7 +329,7 @@ void CurveTransport::OpenOutgoing() {
     s->dealer->set(zmq::sockopt::sndhwm, 1000);
     s->dealer->set(zmq::sockopt::linger, 100);  // a BYE still goes when the stream closes
     s->dealer->connect(o.address);
-    s->unsent = Chunk(kHello) + std::to_string(self_id_) + " " + self_address_;
+    s->unsent = Chunk(kHello) + std::to_string(self_id_) + " " + self_config_address_;
     streams_[o.fd] = std::move(s);
   }
 }
@@ -314,11 +337,17 @@ void CurveTransport::OpenOutgoing() {
 void CurveTransport::AnswerZap() {
   // Only the other members' keys, each named by its member id.
   const ZapRequest request = ZapRequest::Receive(*zap_);
-  for (const ClusterPeer& m : members_) {
-    if (!request.client_key.empty() && m.public_key == request.client_key && m.id != self_id_) {
-      request.Reply(*zap_, "200", "OK", std::to_string(m.id));
-      return;
+  raft_id member = 0;
+  {
+    std::lock_guard<std::mutex> lock(members_mu_);
+    for (const ClusterPeer& m : members_) {
+      if (!request.client_key.empty() && m.public_key == request.client_key && m.id != self_id_)
+        member = m.id;
     }
+  }
+  if (member != 0) {
+    request.Reply(*zap_, "200", "OK", std::to_string(member));
+    return;
   }
   ++refused_;
   spdlog::warn("cluster: refused a connection from {} with key {}: not a member", request.address,

@@ -46,8 +46,17 @@ namespace cen::hub {
 // A member of the cluster as every member knows it.
 struct ClusterPeer {
   raft_id id = 0;
-  std::string address;     // ZeroMQ endpoint its ROUTER binds: tcp://HOST:PORT
-  std::string public_key;  // CURVE, Z85
+  std::string address;      // ZeroMQ endpoint its ROUTER binds: tcp://HOST:PORT
+  std::string public_key;   // CURVE, Z85
+  std::string ingest = {};  // where nodes reach it: tcp://HOST:PORT
+
+  // The address libraft keeps for it in the cluster's configuration: "RAFT
+  // INGEST KEY", so that the configuration (replicated, in every snapshot)
+  // names each member whole, members added later included.
+  std::string ConfigAddress() const;
+  // The member a configuration's address names (a bare endpoint: no ingest
+  // endpoint, no key).
+  static ClusterPeer FromConfig(raft_id id, std::string_view config_address);
 };
 
 class CurveTransport {
@@ -59,6 +68,9 @@ class CurveTransport {
   static constexpr char kBye = 'B';  // the stream is closed
 
   CurveTransport(uv_loop_t* loop, common::CurveKeys keys, std::vector<ClusterPeer> members);
+  // The members whose keys its connections accept and whom it connects to,
+  // from now on (the cluster's configuration changed). Any thread.
+  void SetMembers(std::vector<ClusterPeer> members);
   ~CurveTransport();
   CurveTransport(const CurveTransport&) = delete;
   CurveTransport& operator=(const CurveTransport&) = delete;
@@ -132,12 +144,14 @@ class CurveTransport {
 
   uv_loop_t* loop_;
   common::CurveKeys keys_;
-  std::vector<ClusterPeer> members_;
+  std::vector<ClusterPeer> members_;  // guarded by members_mu_
+  mutable std::mutex members_mu_;
   raft_uv_transport transport_{};
   uv_async_t async_{};
   bool async_open_ = false;
   raft_id self_id_ = 0;
-  std::string self_address_;
+  std::string self_address_;         // the endpoint it binds
+  std::string self_config_address_;  // as the configuration names it
   raft_uv_accept_cb accept_cb_ = nullptr;
   raft_uv_transport_close_cb close_cb_ = nullptr;
   bool closing_ = false;

@@ -30,7 +30,8 @@ common::Result<std::unique_ptr<HubCluster>> HubCluster::Start(const std::string&
   options.snapshot_threshold = static_cast<unsigned>(config.snapshot_every);
   options.snapshot_trailing = static_cast<unsigned>(config.log_kept);
   for (const ClusterMemberConfig& m : config.cluster_members)
-    options.members.push_back({static_cast<raft_id>(m.id), m.raft, m.key});
+    options.members.push_back({static_cast<raft_id>(m.id), m.raft, m.key, m.ingest});
+  options.bootstrap = !config.cluster_join;
   auto member = RaftMember::Start(std::move(options), cluster->machine_.get());
   if (!member.ok()) return member.status();
   cluster->member_ = std::move(*member);
@@ -63,12 +64,40 @@ bool HubCluster::Serving() {
   return false;
 }
 
-const ClusterMemberConfig* HubCluster::leader() const {
+std::optional<ClusterMemberConfig> HubCluster::leader() const {
   const raft_id id = member_->leader_id();
-  for (const ClusterMemberConfig& m : config_.cluster_members) {
-    if (static_cast<raft_id>(m.id) == id) return &m;
+  if (id == 0) return std::nullopt;
+  // The configuration names members added since hub.toml was written.
+  for (const RaftMember::Member& m : member_->members()) {
+    if (m.peer.id == id && !m.peer.ingest.empty())
+      return ClusterMemberConfig{static_cast<int64_t>(id), m.peer.address, m.peer.ingest,
+                                 m.peer.public_key};
   }
-  return nullptr;
+  for (const ClusterMemberConfig& m : config_.cluster_members) {
+    if (static_cast<raft_id>(m.id) == id) return m;
+  }
+  return std::nullopt;
+}
+
+nlohmann::json HubCluster::MembersJson() const {
+  nlohmann::json members = nlohmann::json::array();
+  const std::vector<RaftMember::Progress> progress = member_->progress();
+  const uint64_t last = member_->last_index();
+  for (const RaftMember::Member& m : member_->members()) {
+    nlohmann::json j = {{"member", m.peer.id},
+                        {"role", RaftMember::RoleName(m.role)},
+                        {"raft", m.peer.address},
+                        {"ingest", m.peer.ingest},
+                        {"key", m.peer.public_key}};
+    for (const RaftMember::Progress& p : progress) {
+      if (p.id != m.peer.id) continue;
+      j["match_index"] = p.match_index;
+      j["lag"] = last > p.match_index ? last - p.match_index : 0;
+      j["reachable"] = p.recent;
+    }
+    members.push_back(j);
+  }
+  return members;
 }
 
 }  // namespace cen::hub

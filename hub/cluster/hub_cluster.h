@@ -13,7 +13,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -46,8 +49,9 @@ class HubCluster {
   // True once each time Serving() became true: the hub reads its journal's
   // head again.
   bool TakeReady() { return std::exchange(became_ready_, false); }
-  // The leader as configured, or nullptr while none is known (an election).
-  const ClusterMemberConfig* leader() const;
+  // The leader as the cluster's configuration names it, or nothing while
+  // none is known (an election).
+  std::optional<ClusterMemberConfig> leader() const;
   int Propose(const std::string& entry, RaftMember::Done done) {
     return member_->Propose(entry, std::move(done));
   }
@@ -55,6 +59,19 @@ class HubCluster {
   std::chrono::milliseconds backend_timeout() const { return member_->backend_timeout(); }
   void RunOnce(std::chrono::milliseconds timeout) { member_->RunOnce(timeout); }
   const RaftMember& member() const { return *member_; }
+  // Every member of the configuration: id, role (voter, standby, spare),
+  // raft, ingest, key; on the leader also the last entry each holds
+  // (match_index), how many it lacks (lag) and whether it answers
+  // (reachable).
+  nlohmann::json MembersJson() const;
+  // Membership changes, made by the leader (RaftMember's).
+  int AddMember(const ClusterPeer& peer, std::function<void(int status)> done) {
+    return member_->AddMember(peer, std::move(done));
+  }
+  int RemoveMember(raft_id id, std::function<void(int status)> done) {
+    return member_->RemoveMember(id, std::move(done));
+  }
+  void PromoteCaughtUp() { member_->PromoteCaughtUp(); }
 
  private:
   HubCluster(HubConfig config, std::unique_ptr<HubStateMachine> machine)

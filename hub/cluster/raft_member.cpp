@@ -40,7 +40,7 @@ common::Result<std::unique_ptr<RaftMember>> RaftMember::Start(Options options,
 common::Status RaftMember::Init() {
   std::string self_address;
   for (const ClusterPeer& m : options_.members) {
-    if (m.id == options_.id) self_address = m.address;
+    if (m.id == options_.id) self_address = m.ConfigAddress();
   }
   if (self_address.empty())
     return common::InvalidInput("member " + std::to_string(options_.id) +
@@ -61,19 +61,21 @@ common::Status RaftMember::Init() {
   raft_open_ = true;
   machine_->set_raft(&raft_);
 
-  raft_configuration conf;
-  raft_configuration_init(&conf);
-  for (const ClusterPeer& m : options_.members) {
-    rv = raft_configuration_add(&conf, m.id, m.address.c_str(), RAFT_VOTER);
-    if (rv != 0) {
-      raft_configuration_close(&conf);
-      return RaftError("member " + std::to_string(m.id), rv);
+  if (options_.bootstrap) {
+    raft_configuration conf;
+    raft_configuration_init(&conf);
+    for (const ClusterPeer& m : options_.members) {
+      rv = raft_configuration_add(&conf, m.id, m.ConfigAddress().c_str(), RAFT_VOTER);
+      if (rv != 0) {
+        raft_configuration_close(&conf);
+        return RaftError("member " + std::to_string(m.id), rv);
+      }
     }
+    rv = raft_bootstrap(&raft_, &conf);
+    raft_configuration_close(&conf);
+    if (rv != 0 && rv != RAFT_CANTBOOTSTRAP)  // CANTBOOTSTRAP: a log exists already
+      return RaftError("cannot bootstrap the cluster", rv, raft_errmsg(&raft_));
   }
-  rv = raft_bootstrap(&raft_, &conf);
-  raft_configuration_close(&conf);
-  if (rv != 0 && rv != RAFT_CANTBOOTSTRAP)  // CANTBOOTSTRAP: a log exists already
-    return RaftError("cannot bootstrap the cluster", rv, raft_errmsg(&raft_));
 
   raft_set_election_timeout(&raft_, options_.election_timeout_ms);
   raft_set_heartbeat_timeout(&raft_, options_.heartbeat_timeout_ms);
@@ -82,6 +84,7 @@ common::Status RaftMember::Init() {
   raft_set_pre_vote(&raft_, true);  // a member back from a partition does not depose the leader
   rv = raft_start(&raft_);
   if (rv != 0) return RaftError("cannot start Raft", rv, raft_errmsg(&raft_));
+  SyncMembers();
   return common::Status::Ok();
 }
 
@@ -110,6 +113,7 @@ void RaftMember::RunOnce(std::chrono::milliseconds timeout) {
   pollfd p{uv_backend_fd(&loop_), POLLIN, 0};
   ::poll(&p, 1, static_cast<int>(wait.count()));
   uv_run(&loop_, UV_RUN_NOWAIT);
+  SyncMembers();
 }
 
 int RaftMember::backend_fd() const { return uv_backend_fd(&loop_); }
@@ -198,8 +202,8 @@ std::pair<raft_id, const char*> RaftMember::Leader() const {
 raft_id RaftMember::leader_id() const { return Leader().first; }
 
 std::string RaftMember::leader_address() const {
-  const char* address = Leader().second;
-  return address == nullptr ? std::string() : std::string(address);
+  const auto [id, address] = Leader();
+  return address == nullptr ? std::string() : ClusterPeer::FromConfig(id, address).address;
 }
 
 uint64_t RaftMember::term() const { return raft_.current_term; }
@@ -224,6 +228,107 @@ std::vector<RaftMember::Progress> RaftMember::progress() const {
         {id, id == raft_.id ? raft_.last_stored : p.match_index, id == raft_.id || p.recent_recv});
   }
   return members;
+}
+
+void RaftMember::SyncMembers() {
+  const bool uncommitted = raft_.configuration_uncommitted_index != 0;
+  const raft_index index =
+      uncommitted ? raft_.configuration_uncommitted_index : raft_.configuration_index;
+  // A joining member knows no configuration until the leader sends one: it
+  // keeps the members it was given.
+  if (raft_.configuration.n == 0 ||
+      (index == synced_configuration_ && uncommitted == synced_uncommitted_))
+    return;
+  synced_configuration_ = index;
+  synced_uncommitted_ = uncommitted;
+  std::vector<ClusterPeer> peers;
+  for (const Member& m : members()) peers.push_back(m.peer);
+  transport_->SetMembers(peers);
+}
+
+std::vector<RaftMember::Member> RaftMember::members() const {
+  std::vector<Member> out;
+  for (unsigned i = 0; i < raft_.configuration.n; ++i) {
+    const raft_server& s = raft_.configuration.servers[i];
+    out.push_back({ClusterPeer::FromConfig(s.id, s.address), s.role});
+  }
+  return out;
+}
+
+const char* RaftMember::RoleName(int role) {
+  switch (role) {
+    case RAFT_VOTER:
+      return "voter";
+    case RAFT_STANDBY:
+      return "standby";
+    default:
+      return "spare";
+  }
+}
+
+bool RaftMember::ChangePending() const {
+  return raft_.configuration_uncommitted_index != 0 || raft_.leader_state.change != nullptr ||
+         raft_.leader_state.promotee_id != 0;
+}
+
+int RaftMember::AddMember(const ClusterPeer& member, std::function<void(int status)> done) {
+  auto* change = new Change{{}, member.id, std::move(done)};
+  change->req.data = change;
+  const std::string address = member.ConfigAddress();
+  // Added as a spare; PromoteCaughtUp() makes it a standby, then a voter.
+  const int rv =
+      raft_add(&raft_, &change->req, member.id, address.c_str(), &RaftMember::ChangeDone);
+  if (rv != 0) delete change;
+  return rv;
+}
+
+int RaftMember::RemoveMember(raft_id id, std::function<void(int status)> done) {
+  auto* change = new Change{{}, id, std::move(done)};
+  change->req.data = change;
+  const int rv = raft_remove(&raft_, &change->req, id, &RaftMember::ChangeDone);
+  if (rv != 0) delete change;
+  return rv;
+}
+
+void RaftMember::ChangeDone(raft_change* req, int status) {
+  auto* change = static_cast<Change*>(req->data);
+  change->done(status);
+  delete change;
+}
+
+void RaftMember::PromoteCaughtUp() {
+  if (!is_leader() || ChangePending()) return;
+  const uint64_t last = last_index();
+  const std::vector<Progress> progresses = progress();
+  for (const Member& m : members()) {
+    int next = -1;
+    if (m.role == RAFT_SPARE) {
+      next = RAFT_STANDBY;  // a member just added: it receives the log from now on
+    } else if (m.role == RAFT_STANDBY) {
+      // Within a few entries of the leader and heard from: a voter that counts.
+      for (const Progress& p : progresses) {
+        if (p.id == m.peer.id && p.recent && p.match_index + 8 >= last) next = RAFT_VOTER;
+      }
+    }
+    if (next < 0) continue;
+    const raft_id id = m.peer.id;
+    auto* change =
+        new Change{{}, id, [id, next](int status) {
+                     if (status != 0) {
+                       spdlog::warn("cluster: member {} not made a {}: {}", id, RoleName(next),
+                                    raft_strerror(status));
+                     } else {
+                       spdlog::info("cluster: member {} is now a {}", id, RoleName(next));
+                     }
+                   }};
+    change->req.data = change;
+    const int rv = raft_assign(&raft_, &change->req, id, next, &RaftMember::ChangeDone);
+    if (rv != 0) {
+      spdlog::warn("cluster: member {} not made a {}: {}", id, RoleName(next), raft_strerror(rv));
+      delete change;
+    }
+    return;  // one change at a time
+  }
 }
 
 }  // namespace cen::hub

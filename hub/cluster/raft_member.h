@@ -43,6 +43,9 @@ class RaftMember {
     unsigned heartbeat_timeout_ms = 100;
     unsigned snapshot_threshold = 1024;  // entries between snapshots
     unsigned snapshot_trailing = 256;    // entries kept behind a snapshot
+    // False for a member joining a running cluster: it waits, with an empty
+    // log, for the leader that added it (`cen-hub cluster add`).
+    bool bootstrap = true;
   };
   // What became of a proposal: 0 once applied here (with what it did), or a
   // libraft error (RAFT_NOTLEADER, RAFT_LEADERSHIPLOST, ...).
@@ -74,11 +77,26 @@ class RaftMember {
   // A barrier (leader only): `done(0)` once every entry before it, of any
   // term, is applied here; else a libraft error.
   int Barrier(std::function<void(int status)> done);
+  // Membership changes (leader only), each committed like an entry:
+  // `member` joins as a standby (it receives the log, does not vote) and
+  // becomes a voter once it has caught up (PromoteCaughtUp()); or leaves.
+  int AddMember(const ClusterPeer& member, std::function<void(int status)> done);
+  int RemoveMember(raft_id id, std::function<void(int status)> done);
+  // Makes a standby that holds nearly the whole log a voter (leader only;
+  // one change at a time). Call now and then.
+  void PromoteCaughtUp();
+  // The cluster's configuration as this member knows it.
+  struct Member {
+    ClusterPeer peer;
+    int role = RAFT_VOTER;  // RAFT_VOTER, RAFT_STANDBY or RAFT_SPARE
+  };
+  std::vector<Member> members() const;
+  static const char* RoleName(int role);
 
   bool is_leader() const;
   // The leader this member knows of (0 and "" when none).
   raft_id leader_id() const;
-  std::string leader_address() const;
+  std::string leader_address() const;  // its Raft endpoint
   uint64_t term() const;
   uint64_t commit_index() const;
   uint64_t last_applied() const;
@@ -101,6 +119,16 @@ class RaftMember {
   static void OnSubmit(uv_async_t* handle);
   // raft_leader(): the leader's id and address (0 and nullptr when none).
   std::pair<raft_id, const char*> Leader() const;
+  // Gives the transport the configuration's members when it changed.
+  void SyncMembers();
+  bool ChangePending() const;
+  // One membership change in flight: libraft's request and what to call.
+  struct Change {
+    raft_change req{};
+    raft_id id = 0;
+    std::function<void(int status)> done;
+  };
+  static void ChangeDone(raft_change* req, int status);
 
   Options options_;
   HubStateMachine* machine_;  // not owned
@@ -115,6 +143,8 @@ class RaftMember {
   bool submit_open_ = false;
   std::mutex mu_;
   std::deque<std::pair<std::string, Done>> submitted_;  // guarded by mu_
+  raft_index synced_configuration_ = 0;                 // the configuration the transport has
+  bool synced_uncommitted_ = false;
 };
 
 }  // namespace cen::hub

@@ -296,6 +296,22 @@ common::CurveKeys Cluster::node_keys(std::string_view id) const {
   return *keys;
 }
 
+Cluster::NewMember Cluster::PrepareMember() {
+  NewMember m;
+  m.index = static_cast<int>(members_.size()) + 1;
+  const std::vector<int> ports = test::FreeLoopbackPorts(3);
+  const std::string d = member_dir(m.index).string();
+  const RunResult init =
+      RunHub({"init", "--data", d, "--bind", "127.0.0.1", "--ingest-port", std::to_string(ports[0]),
+              "--feed-port", std::to_string(ports[1])});
+  RequireExitZero(init, "cen-hub init " + d);
+  m.key = LastNonEmptyLine(init.out);
+  m.ingest = "tcp://127.0.0.1:" + std::to_string(ports[0]);
+  m.raft = "tcp://127.0.0.1:" + std::to_string(ports[2]);
+  members_.push_back(Member{member_dir(m.index), nullptr, 0, m.ingest, m.key});
+  return m;
+}
+
 std::filesystem::path Cluster::MakeOutsider() {
   REQUIRE_FALSE(cluster_members_.empty());
   const std::filesystem::path d = dir() / "outsider";

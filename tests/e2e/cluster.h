@@ -82,6 +82,16 @@ class Cluster {
   // (and log_kept = 2), so a test sees logs compacted after a few commits.
   // REQUIRES: nothing runs yet.
   void MakeHubCluster(int members, int snapshot_every = 0);
+  // A hub directory for a member yet to be added (`cen-hub init`, its own
+  // ports and key), member index `index` from now on; `raft` is the endpoint
+  // to give `cen-hub cluster add`.
+  struct NewMember {
+    int index = 0;
+    std::string raft;
+    std::string ingest;
+    std::string key;
+  };
+  NewMember PrepareMember();
   // A hub that is no member: `cen-hub init` of its own (its own key), with a
   // [cluster] table naming every member and itself, as an impostor would
   // write it. Returns its data directory.

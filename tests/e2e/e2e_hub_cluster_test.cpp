@@ -26,6 +26,7 @@ namespace cen::e2e {
 namespace {
 
 constexpr auto kTimeout = std::chrono::seconds(60);
+constexpr int kMembers = 3;
 
 // A member's journal as "gseq uuid received_at chain" rows.
 std::vector<std::string> JournalOf(const std::filesystem::path& dir) {
@@ -34,15 +35,15 @@ std::vector<std::string> JournalOf(const std::filesystem::path& dir) {
   return test::JournalLinks(*db);
 }
 
-// Waits until every member's journal holds `count` rows (records and
-// receipts), alike on each.
-void WaitForSameJournals(Cluster& cluster, int members, size_t count) {
+// Waits until the journals of `members` hold `count` rows (records and
+// receipts) each, alike.
+void WaitForSameJournals(Cluster& cluster, const std::vector<int>& members, size_t count) {
   cluster.WaitUntil(
       [&](std::string& observed) {
-        const auto first = JournalOf(cluster.member_dir(0));
+        const auto first = JournalOf(cluster.member_dir(members[0]));
         bool same = first.size() == count;
-        observed = "member 0: " + std::to_string(first.size()) + " rows\n";
-        for (int i = 1; i < members; ++i) {
+        observed.clear();
+        for (int i : members) {
           const auto rows = JournalOf(cluster.member_dir(i));
           observed += "member " + std::to_string(i) + ": " + std::to_string(rows.size()) + " rows" +
                       (rows == first ? "" : " (differs)") + "\n";
@@ -53,22 +54,48 @@ void WaitForSameJournals(Cluster& cluster, int members, size_t count) {
       kTimeout, "the same journal on every member");
 }
 
+void WaitForSameJournals(Cluster& cluster, int members, size_t count) {
+  std::vector<int> all;
+  for (int i = 0; i < members; ++i) all.push_back(i);
+  WaitForSameJournals(cluster, all, count);
+}
+
+void RequireVerified(Cluster& cluster, int member) {
+  const RunResult verify =
+      cluster.RunHub({"verify", "--data", cluster.member_dir(member).string()});
+  INFO(verify.command << "\n" << verify.out << verify.err);
+  CHECK(verify.exit_code == 0);
+}
+
+RunResult RequireRun(Cluster& cluster, const std::vector<std::string>& args) {
+  const RunResult r = cluster.RunHub(args);
+  INFO(r.command << "\n" << r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r;
+}
+
+// Starts `kMembers` members and both agents, submits EU's first `first`
+// records and waits until every replica holds them; returns the leader,
+// whose hub.db the hub checks read from then on.
+int StartCluster(Cluster& cluster, AcceptedRecords& accepted, int first, int snapshot_every = 0) {
+  cluster.MakeHubCluster(kMembers, snapshot_every);
+  for (int i = 0; i < kMembers; ++i) cluster.StartMember(i);
+  for (const std::string& id : cluster.node_ids()) cluster.StartNode(id);
+  cluster.Submit("EU", MakeRecords("EU", 0, first), accepted);
+  const int leader = cluster.WaitForLeader(kTimeout);
+  cluster.UseMemberForHubChecks(leader);
+  cluster.WaitForConvergence(accepted, cluster.node_ids(), kTimeout);
+  return leader;
+}
+
 }  // namespace
 
 TEST_CASE("A hub cluster survives its leader's death and freeze; nothing is lost or doubled",
           "[e2e][cluster]") {
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
-  constexpr int kMembers = 3;
-  cluster.MakeHubCluster(kMembers);
-  for (int i = 0; i < kMembers; ++i) cluster.StartMember(i);
-  for (const std::string& id : cluster.node_ids()) cluster.StartNode(id);
   const std::vector<std::string> ids = cluster.node_ids();
-
   AcceptedRecords accepted;
-  cluster.Submit("EU", MakeRecords("EU", 0, 40), accepted);
-  const int first_leader = cluster.WaitForLeader(kTimeout);
-  cluster.UseMemberForHubChecks(first_leader);
-  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  const int first_leader = StartCluster(cluster, accepted, 40);
 
   // The leader dies while records stream in from both offices.
   cluster.Submit("EU", MakeRecords("EU", 40, 60), accepted);
@@ -107,11 +134,7 @@ TEST_CASE("A hub cluster survives its leader's death and freeze; nothing is lost
   CHECK(rows > accepted.size());  // the records and the delivery receipts of their alerts
   WaitForSameJournals(cluster, kMembers, rows);
   CHECK(cluster.HubQuery("SELECT max(gseq) FROM journal") == static_cast<int64_t>(rows));
-  for (int i = 0; i < kMembers; ++i) {
-    const RunResult verify = cluster.RunHub({"verify", "--data", cluster.member_dir(i).string()});
-    INFO(verify.command << "\n" << verify.out << verify.err);
-    CHECK(verify.exit_code == 0);
-  }
+  for (int i = 0; i < kMembers; ++i) RequireVerified(cluster, i);
   cluster.RequireConverged(accepted, ids);
   // No agent rebuilt its replica: every leader served the same history, with
   // a head at or above its cursor.
@@ -128,17 +151,9 @@ TEST_CASE(
     "A member down while the log is compacted catches up from a snapshot; a stranger is refused",
     "[e2e][cluster]") {
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
-  constexpr int kMembers = 3;
-  cluster.MakeHubCluster(kMembers, /*snapshot_every=*/8);
-  for (int i = 0; i < kMembers; ++i) cluster.StartMember(i);
-  for (const std::string& id : cluster.node_ids()) cluster.StartNode(id);
   const std::vector<std::string> ids = cluster.node_ids();
-
   AcceptedRecords accepted;
-  cluster.Submit("EU", MakeRecords("EU", 0, 20), accepted);
-  const int leader = cluster.WaitForLeader(kTimeout);
-  cluster.UseMemberForHubChecks(leader);
-  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  const int leader = StartCluster(cluster, accepted, 20, /*snapshot_every=*/8);
 
   // A follower goes down; the others commit many entries, snapshot and
   // drop the log behind them (snapshot_every 8, log_kept 2).
@@ -164,10 +179,7 @@ TEST_CASE(
     INFO(log);
     CHECK(log.find("restored from the snapshot") != std::string::npos);
   }
-  const RunResult verify =
-      cluster.RunHub({"verify", "--data", cluster.member_dir(follower).string()});
-  INFO(verify.command << "\n" << verify.out << verify.err);
-  CHECK(verify.exit_code == 0);
+  RequireVerified(cluster, follower);
 
   // The leader's status shows every member, none behind once caught up.
   cluster.WaitUntil(
@@ -183,8 +195,7 @@ TEST_CASE(
       kTimeout, "every member reachable and 0 behind in the leader's status");
   const RunResult status =
       cluster.RunHub({"status", "--data", cluster.member_dir(leader).string()});
-  CHECK_THAT(status.out,
-             Catch::Contains("member " + std::to_string(follower + 1) + ": holds entry"));
+  CHECK_THAT(status.out, Catch::Contains("member " + std::to_string(follower + 1) + " (voter, "));
 
   // The operator's registry changes go through the leader to every member;
   // a member that does not lead refuses them, naming the leader.
@@ -250,6 +261,69 @@ TEST_CASE(
   REQUIRE(outsider_db.ok());
   CHECK(test::JournalLinks(*outsider_db).empty());
   CHECK(outsider.Running());
+  cluster.RequireConverged(accepted, ids);
+}
+
+TEST_CASE("A dead member is replaced by a new one, which then counts toward the majority",
+          "[e2e][cluster]") {
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
+  const std::vector<std::string> ids = cluster.node_ids();
+  AcceptedRecords accepted;
+  const int leader = StartCluster(cluster, accepted, 30);
+
+  // A follower's machine dies; the two others carry on.
+  const int dead = (leader + 1) % kMembers;
+  const int other = (leader + 2) % kMembers;
+  cluster.KillMember(dead);
+  cluster.Submit("AF", MakeRecords("AF", 0, 30), accepted);
+  cluster.WaitForConvergence(accepted, ids, kTimeout);
+
+  // The operator sets up a new machine and swaps it in, with the commands
+  // cen-hub --help gives.
+  const Cluster::NewMember fresh = cluster.PrepareMember();
+  const std::string leader_dir = cluster.member_dir(leader).string();
+  const std::string bundle = (cluster.dir() / "member-4").string();
+  const RunResult added = RequireRun(
+      cluster, {"cluster", "add", "--data", leader_dir, "--member", "4", "--raft", fresh.raft,
+                "--ingest", fresh.ingest, "--key", fresh.key, "--to", bundle});
+  CHECK_THAT(added.out, Catch::Contains("member 4 added"));
+  RequireRun(cluster,
+             {"join", "--data", cluster.member_dir(fresh.index).string(), "--from", bundle});
+  cluster.StartMember(fresh.index);
+  RequireRun(cluster,
+             {"cluster", "remove", "--data", leader_dir, "--member", std::to_string(dead + 1)});
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json members = cluster.MemberStatus(leader)["cluster"]["members"];
+        observed = members.dump();
+        std::vector<int64_t> voters;
+        for (const auto& m : members) {
+          if (m.value("role", "") == "voter" && m.value("lag", -1) == 0)
+            voters.push_back(m.value("member", int64_t{0}));
+        }
+        std::sort(voters.begin(), voters.end());
+        std::vector<int64_t> expected = {leader + 1, other + 1, 4};
+        std::sort(expected.begin(), expected.end());
+        return voters == expected && members.size() == 3;
+      },
+      kTimeout, "members: the two left and the new one, all voters, none behind");
+
+  // The new member counts: the leader dies, and the two left (one of them
+  // new) elect a leader that takes records.
+  cluster.Submit("EU", MakeRecords("EU", 30, 20), accepted);
+  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  cluster.KillMember(leader);
+  const int next = cluster.WaitForLeader(kTimeout, leader);
+  CHECK((next == other || next == fresh.index));
+  cluster.UseMemberForHubChecks(next);
+  cluster.Submit("AF", MakeRecords("AF", 30, 20), accepted);
+  cluster.WaitForConvergence(accepted, ids, kTimeout);
+
+  const auto rows = static_cast<size_t>(cluster.HubQuery("SELECT count(*) FROM journal"));
+  WaitForSameJournals(cluster, {other, fresh.index}, rows);
+  CHECK(cluster.HubQuery("SELECT max(gseq) FROM journal") == static_cast<int64_t>(rows));
+  RequireVerified(cluster, other);
+  RequireVerified(cluster, fresh.index);
   cluster.RequireConverged(accepted, ids);
 }
 

@@ -404,8 +404,9 @@ TEST_CASE("A hub.db of schema 4 or 5 is upgraded in place: every node a RILO", "
     // Back to what that schema was.
     auto db = Database::Open(HubSchema::DbPath(init.data_dir), Database::Mode::kReadWrite);
     REQUIRE(db.ok());
-    RequireOk(db->Exec("DROP TABLE admin_requests; UPDATE meta SET value = '5' WHERE key = "
-                       "'hub_schema'"));
+    RequireOk(
+        db->Exec("DROP TABLE admin_requests; UPDATE meta SET value = '5' WHERE key = "
+                 "'hub_schema'"));
     if (from == 4) {
       RequireOk(
           db->Exec("DROP TABLE validations; ALTER TABLE nodes DROP COLUMN role; "
@@ -415,9 +416,9 @@ TEST_CASE("A hub.db of schema 4 or 5 is upgraded in place: every node a RILO", "
   }
   auto read_only = HubSchema::OpenReadOnly(init.data_dir);
   REQUIRE_FALSE(read_only.ok());  // reading never changes the file
-  CHECK_THAT(read_only.status().message(),
-             Catch::Contains("schema version " + std::to_string(from)) &&
-                 Catch::Contains("cen-hub run"));
+  CHECK_THAT(
+      read_only.status().message(),
+      Catch::Contains("schema version " + std::to_string(from)) && Catch::Contains("cen-hub run"));
   auto db = HubSchema::Open(init.data_dir);
   REQUIRE(db.ok());
   auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
@@ -428,4 +429,134 @@ TEST_CASE("A hub.db of schema 4 or 5 is upgraded in place: every node a RILO", "
   CHECK(**roles == 1);
   CHECK(db->QueryInt("SELECT count(*) FROM validations").ok());
   CHECK(db->QueryInt("SELECT count(*) FROM admin_requests").ok());
+}
+
+TEST_CASE("init --cluster makes member 1 of a cluster of one", "[hub][config][cluster]") {
+  TempDir tmp;
+  InitOptions init = Init(tmp);
+  std::ostringstream out;
+  SECTION("its table names it whole") {
+    init.cluster_raft = "tcp://127.0.0.1:17703";
+    RequireOk(HubCommands::Init(init, out));
+    auto config = HubConfig::Load(init.data_dir);
+    REQUIRE(config.ok());
+    REQUIRE(config->clustered());
+    CHECK(config->cluster_member == 1);
+    CHECK_FALSE(config->cluster_join);
+    REQUIRE(config->cluster_members.size() == 1);
+    CHECK(config->self().raft == "tcp://127.0.0.1:17703");
+    CHECK(config->self().ingest == "tcp://127.0.0.1:17701");
+    auto keys = CurveKeys::Load(init.data_dir);
+    REQUIRE(keys.ok());
+    CHECK(config->self().key == keys->public_key());
+  }
+  SECTION("bad flags are refused and nothing is made") {
+    std::string message;
+    SECTION("not an endpoint") {
+      init.cluster_raft = "127.0.0.1:17703";
+      message = "--cluster: must be tcp://HOST:PORT";
+    }
+    SECTION("listening everywhere, with no address nodes reach") {
+      init.cluster_raft = "tcp://10.0.0.1:17703";
+      init.bind = "0.0.0.0";
+      message = "--advertise";
+    }
+    SECTION("--advertise alone") {
+      init.advertise = "tcp://10.0.0.1:17701";
+      message = "--advertise: goes with --cluster";
+    }
+    const Status s = HubCommands::Init(init, out);
+    CHECK(s.code() == StatusCode::kUsage);
+    CHECK_THAT(s.message(), Catch::Contains(message));
+    CHECK_FALSE(std::filesystem::exists(init.data_dir));
+  }
+}
+
+TEST_CASE("join refuses what is not for this directory, and changes nothing",
+          "[hub][config][cluster]") {
+  TempDir tmp;
+  const InitOptions init = Init(tmp);
+  std::ostringstream out;
+  RequireOk(HubCommands::Init(init, out));
+  auto keys = CurveKeys::Load(init.data_dir);
+  REQUIRE(keys.ok());
+  // What `cen-hub cluster add --to` writes: a hub.db and the new member's table.
+  const std::string bundle = tmp.File("member-4");
+  std::filesystem::create_directories(bundle);
+  std::filesystem::copy_file(HubSchema::DbPath(init.data_dir), bundle + "/hub.db");
+  HubConfig joiner;
+  joiner.cluster_member = 4;
+  joiner.cluster_join = true;
+  joiner.cluster_members = {{1, "tcp://10.0.0.1:7703", "tcp://10.0.0.1:7701", NewPublicKey()},
+                            {4, "tcp://10.0.0.4:7703", "tcp://10.0.0.4:17701", keys->public_key()}};
+  std::string message;
+  SECTION("made for another member's key") {
+    joiner.cluster_members[1].key = NewPublicKey();
+    message = "this directory's key is " + keys->public_key();
+  }
+  SECTION("naming another ingest port than this hub's") {
+    joiner.cluster_members[1].ingest = "tcp://10.0.0.4:7701";
+    message = "takes nodes on port 17701";
+  }
+  SECTION("into a hub that has journaled records") {
+    auto db = Database::Open(HubSchema::DbPath(init.data_dir), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    RequireOk(db->Exec(
+        "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body, "
+        "chain) VALUES (1, 'u', 1, 'X', 'seizure', 'X-1', 'global', 'now', x'00', x'00')"));
+    message = "has journaled records";
+  }
+  RequireOk(joiner.Save(bundle));
+  const Status s = HubCommands::Join(init.data_dir, bundle, out);
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains(message));
+  auto config = HubConfig::Load(init.data_dir);
+  REQUIRE(config.ok());
+  CHECK_FALSE(config->clustered());
+}
+
+TEST_CASE("join puts the cluster's hub.db and table in place", "[hub][config][cluster]") {
+  TempDir tmp;
+  const InitOptions init = Init(tmp);
+  std::ostringstream out;
+  RequireOk(HubCommands::Init(init, out));
+  auto keys = CurveKeys::Load(init.data_dir);
+  REQUIRE(keys.ok());
+  // The cluster's hub.db: another hub's, with its own epoch.
+  InitOptions other = Init(tmp);
+  other.data_dir = tmp.File("leader");
+  RequireOk(HubCommands::Init(other, out));
+  const std::string bundle = tmp.File("member-4");
+  std::filesystem::create_directories(bundle);
+  std::filesystem::copy_file(HubSchema::DbPath(other.data_dir), bundle + "/hub.db");
+  HubConfig joiner;
+  joiner.cluster_member = 4;
+  joiner.cluster_join = true;
+  joiner.snapshot_every = 64;
+  joiner.cluster_members = {{1, "tcp://10.0.0.1:7703", "tcp://10.0.0.1:7701", NewPublicKey()},
+                            {4, "tcp://10.0.0.4:7703", "tcp://10.0.0.4:17701", keys->public_key()}};
+  RequireOk(joiner.Save(bundle));
+  RequireOk(HubCommands::Join(init.data_dir, bundle, out));
+  CHECK_THAT(out.str(), Catch::Contains("is member 4 of the cluster now"));
+
+  auto config = HubConfig::Load(init.data_dir);
+  REQUIRE(config.ok());
+  CHECK(config->cluster_member == 4);
+  CHECK(config->cluster_join);
+  CHECK(config->snapshot_every == 64);
+  CHECK(config->cluster_members.size() == 2);
+  CHECK(config->ingest_port == 17701);  // its own settings kept
+  auto epoch = [](const std::string& dir) {
+    auto db = HubSchema::OpenReadOnly(dir);
+    REQUIRE(db.ok());
+    auto stmt = db->Prepare("SELECT value FROM meta WHERE key = 'epoch'");
+    REQUIRE(stmt.ok());
+    auto row = stmt->Step();
+    REQUIRE((row.ok() && *row));
+    return stmt->ColumnText(0);
+  };
+  CHECK(epoch(init.data_dir) == epoch(other.data_dir));
+  // Twice is refused: it is a member now.
+  const Status again = HubCommands::Join(init.data_dir, bundle, out);
+  CHECK(again.code() == StatusCode::kUsage);
 }
