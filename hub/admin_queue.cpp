@@ -63,12 +63,17 @@ common::Result<AdminChange::Effect> AdminQueue::Wait(common::Database& db, int64
   }
 }
 
-common::Result<std::vector<AdminQueue::Pending>> AdminQueue::Take(common::Database& db) {
+common::Result<std::vector<AdminQueue::Pending>> AdminQueue::Take(common::Database& db,
+                                                                  int64_t member, bool membership) {
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
-  auto stmt =
-      db.Prepare("SELECT id, change FROM admin_requests WHERE taken_at IS NULL ORDER BY id");
+  // Rows a snapshot or a join brought from another member are not this
+  // member's to take.
+  auto stmt = db.Prepare(
+      "SELECT id, change FROM admin_requests WHERE taken_at IS NULL AND member = ? AND "
+      "(? OR coalesce(json_extract(change, '$.op'), '') NOT LIKE 'member-%') ORDER BY id");
   if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, member).Bind(2, membership ? 1 : 0);
   std::vector<Pending> pending;
   std::vector<int64_t> unreadable;
   while (true) {
@@ -84,15 +89,15 @@ common::Result<std::vector<AdminQueue::Pending>> AdminQueue::Take(common::Databa
     }
   }
   stmt->Reset();
-  auto mark = db.Prepare("UPDATE admin_requests SET taken_at = ? WHERE id = ?");
+  auto mark = db.Prepare("UPDATE admin_requests SET taken_at = ? WHERE id = ? AND member = ?");
   if (!mark.ok()) return mark.status();
   const std::string now = common::Clock::NowRfc3339();
   for (const Pending& p : pending) {
     mark->Reset();
-    CEN_RETURN_IF_ERROR(mark->Bind(1, now).Bind(2, p.id).Run());
+    CEN_RETURN_IF_ERROR(mark->Bind(1, now).Bind(2, p.id).Bind(3, member).Run());
   }
   for (int64_t id : unreadable)
-    CEN_RETURN_IF_ERROR(Refuse(db, id, "the request is not one this cen-hub reads"));
+    CEN_RETURN_IF_ERROR(Refuse(db, member, id, "the request is not one this cen-hub reads"));
   CEN_RETURN_IF_ERROR(tx->Commit());
   return pending;
 }
@@ -111,15 +116,16 @@ common::Status AdminQueue::Finish(common::Database& db, int64_t member, int64_t 
   return stmt->Bind(4, id).Bind(5, member).Run();
 }
 
-common::Status AdminQueue::Refuse(common::Database& db, int64_t id, const std::string& why) {
+common::Status AdminQueue::Refuse(common::Database& db, int64_t member, int64_t id,
+                                  const std::string& why) {
   auto stmt = db.Prepare(
       id == 0 ? "UPDATE admin_requests SET done_at = ?1, taken_at = ?1, refusal = ?2 "
-                "WHERE taken_at IS NULL"
+                "WHERE taken_at IS NULL AND member = ?3"
               : "UPDATE admin_requests SET done_at = ?1, taken_at = coalesce(taken_at, ?1), "
-                "refusal = ?2 WHERE id = ?3 AND done_at IS NULL");
+                "refusal = ?2 WHERE member = ?3 AND id = ?4 AND done_at IS NULL");
   if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, common::Clock::NowRfc3339()).Bind(2, why);
-  if (id != 0) stmt->Bind(3, id);
+  stmt->Bind(1, common::Clock::NowRfc3339()).Bind(2, why).Bind(3, member);
+  if (id != 0) stmt->Bind(4, id);
   return stmt->Run();
 }
 

@@ -38,15 +38,20 @@ class AdminQueue {
     int64_t id;
     AdminChange change;
   };
-  // The requests of this member not taken yet, marked taken.
-  static common::Result<std::vector<Pending>> Take(common::Database& db);
+  // The requests asked of `member` not taken yet, marked taken; the
+  // membership changes among them only when `membership` (Raft makes one
+  // configuration change at a time: the others wait their turn).
+  static common::Result<std::vector<Pending>> Take(common::Database& db, int64_t member,
+                                                   bool membership = true);
   // Inside the transaction that applies request `id` of `member` (on every
   // member; a member without that row changes nothing): records its effect,
   // or `refusal` when not empty.
   static common::Status Finish(common::Database& db, int64_t member, int64_t id,
                                const AdminChange::Effect& effect, const std::string& refusal);
-  // Refuses with `why` request `id`, or (`id` 0) every request not taken.
-  static common::Status Refuse(common::Database& db, int64_t id, const std::string& why);
+  // Refuses with `why` request `id` of `member`, or (`id` 0) every request
+  // of `member` not taken.
+  static common::Status Refuse(common::Database& db, int64_t member, int64_t id,
+                               const std::string& why);
 };
 
 }  // namespace cen::hub

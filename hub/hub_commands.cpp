@@ -111,9 +111,9 @@ common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
   const std::string advertise =
       !o.advertise.empty() ? o.advertise : "tcp://" + o.bind + ":" + std::to_string(o.ingest_port);
   if (!o.cluster_raft.empty()) {
-    if (o.cluster_raft.rfind("tcp://", 0) != 0)
+    if (!IsTcpEndpoint(o.cluster_raft) || o.cluster_raft.find("0.0.0.0") != std::string::npos)
       return common::UsageError(Messages::Tr("--cluster: must be tcp://HOST:PORT"));
-    if (advertise.rfind("tcp://", 0) != 0 || advertise.find("0.0.0.0") != std::string::npos)
+    if (!IsTcpEndpoint(advertise) || advertise.find("0.0.0.0") != std::string::npos)
       return common::UsageError(
           Messages::Tr("--advertise: must be tcp://HOST:PORT, a host the nodes reach (--bind "
                        "0.0.0.0 needs it)"));
@@ -591,7 +591,7 @@ common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream&
                                        std::ostream& progress) {
   if (o.member < 1) return common::UsageError(Messages::Tr("--member: must be an id >= 1"));
   for (const auto& [flag, endpoint] : {std::pair{"--raft", o.raft}, {"--ingest", o.ingest}}) {
-    if (endpoint.rfind("tcp://", 0) != 0)
+    if (!IsTcpEndpoint(endpoint))
       return common::UsageError(Messages::Format("{}: must be tcp://HOST:PORT", flag));
   }
   auto key = common::CurveKeys::ParsePublicKey(o.key);
@@ -604,6 +604,11 @@ common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream&
   if (!config->clustered())
     return common::UsageError(Messages::Format(
         "--data: {} is a single hub (hub.toml has no [cluster] table)", o.data_dir));
+  // --to is made before the change, so that a member is never added with
+  // nowhere to write what it joins with.
+  const bool made = !std::filesystem::exists(o.to, ec);
+  std::filesystem::create_directories(o.to, ec);
+  if (ec) return common::Internal("cannot make " + o.to + ": " + ec.message());
   AdminChange change;
   change.op = AdminChange::Op::kMemberAdd;
   change.member = o.member;
@@ -611,7 +616,10 @@ common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream&
   change.ingest = o.ingest;
   change.key = *key;
   auto effect = MakeChange(o.data_dir, change);
-  if (!effect.ok()) return effect.status();
+  if (!effect.ok()) {
+    if (made) std::filesystem::remove(o.to, ec);
+    return effect.status();
+  }
 
   // What the new member joins with: the configuration as the leader has it
   // now, and a copy of hub.db (it applies the entries after it).
@@ -626,8 +634,6 @@ common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream&
                                       m.value("ingest", ""), m.value("key", "")});
   }
   CEN_RETURN_IF_ERROR(joiner.CheckCluster());
-  std::filesystem::create_directories(o.to, ec);
-  if (ec) return common::Internal("cannot make " + o.to + ": " + ec.message());
   auto copy = HubBackup::Backup(o.data_dir, o.to + "/hub.db", progress);
   if (!copy.ok()) return copy.status();
   CEN_RETURN_IF_ERROR(joiner.Save(o.to));
@@ -645,6 +651,11 @@ common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream&
 common::Status HubCommands::ClusterRemove(const std::string& data_dir, int64_t member,
                                           std::ostream& out) {
   if (member < 1) return common::UsageError(Messages::Tr("--member: must be an id >= 1"));
+  auto config = HubConfig::Load(data_dir);
+  if (!config.ok()) return config.status();
+  if (!config->clustered())
+    return common::UsageError(
+        Messages::Format("--data: {} is a single hub (hub.toml has no [cluster] table)", data_dir));
   AdminChange change;
   change.op = AdminChange::Op::kMemberRemove;
   change.member = member;
@@ -708,20 +719,29 @@ common::Status HubCommands::Join(const std::string& data_dir, const std::string&
     if (!copy.ok()) return copy.status();
     CEN_RETURN_IF_ERROR(HubSchema::Check(*copy));
   }
+  // The copy first, then hub.toml, then the copy in place: a failure puts
+  // the old hub.toml back, and the last step is one rename.
   const std::string target = HubSchema::DbPath(data_dir);
   std::filesystem::copy_file(from + "/hub.db", target + ".join",
                              std::filesystem::copy_options::overwrite_existing, ec);
   if (ec) return common::Internal("cannot copy " + from + "/hub.db: " + ec.message());
-  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(target + suffix, ec);
-  std::filesystem::rename(target + ".join", target, ec);
-  if (ec) return common::Internal("cannot put " + target + " in place: " + ec.message());
   HubConfig joined = *own;
   joined.cluster_member = self.id;
   joined.cluster_members = bundle->cluster_members;
   joined.cluster_join = true;
   joined.snapshot_every = bundle->snapshot_every;
   joined.log_kept = bundle->log_kept;
-  CEN_RETURN_IF_ERROR(joined.Save(data_dir));
+  if (const common::Status s = joined.Save(data_dir); !s.ok()) {
+    std::filesystem::remove(target + ".join", ec);
+    (void)own->Save(data_dir);
+    return s;
+  }
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(target + suffix, ec);
+  std::filesystem::rename(target + ".join", target, ec);
+  if (ec) {
+    (void)own->Save(data_dir);
+    return common::Internal("cannot put " + target + " in place: " + ec.message());
+  }
   out << Messages::Format(
              "{} is member {} of the cluster now; start it with cen-hub run --data {}: it "
              "receives the log from the leader and votes once it has caught up",

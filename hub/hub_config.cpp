@@ -77,6 +77,23 @@ common::Status HubConfig::Save(const std::string& data_dir) const {
 
 namespace cen::hub {
 
+bool IsTcpEndpoint(std::string_view endpoint) {
+  constexpr std::string_view kScheme = "tcp://";
+  if (endpoint.substr(0, kScheme.size()) != kScheme) return false;
+  const std::string_view rest = endpoint.substr(kScheme.size());
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size()) return false;
+  for (char c : rest) {
+    if (static_cast<unsigned char>(c) <= ' ' || static_cast<unsigned char>(c) >= 0x7f) return false;
+  }
+  int port = 0;
+  for (char c : rest.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return false;
+    port = port * 10 + (c - '0');
+  }
+  return port >= 1 && port <= 65535;
+}
+
 const ClusterMemberConfig& HubConfig::self() const {
   for (const ClusterMemberConfig& m : cluster_members) {
     if (m.id == cluster_member) return m;
@@ -99,9 +116,9 @@ common::Status HubConfig::CheckCluster() const {
     if (m.id < 1) return common::InvalidInput(where + ".id: must be >= 1");
     if (!ids.insert(m.id).second)
       return common::InvalidInput(where + ".id: " + std::to_string(m.id) + " is listed twice");
-    if (m.raft.rfind("tcp://", 0) != 0)
+    if (!IsTcpEndpoint(m.raft))
       return common::InvalidInput(where + ".raft: must be tcp://HOST:PORT");
-    if (m.ingest.rfind("tcp://", 0) != 0)
+    if (!IsTcpEndpoint(m.ingest))
       return common::InvalidInput(where + ".ingest: must be tcp://HOST:PORT");
     if (!common::CurveKeys::IsZ85Key(m.key))
       return common::InvalidInput(where +

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -16,6 +17,10 @@ struct ClusterMemberConfig {
   std::string ingest;  // tcp://HOST:PORT where nodes reach it (a follower names the leader's)
   std::string key;     // its CURVE public key (Z85): its curve.pub
 };
+
+// tcp://HOST:PORT with a host and a port 1..65535, and no blank anywhere
+// (a cluster's configuration joins endpoints and keys with blanks).
+bool IsTcpEndpoint(std::string_view endpoint);
 
 struct HubConfig {
   std::string hub_id = "hub";

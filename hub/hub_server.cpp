@@ -453,11 +453,11 @@ class HubLoop {
   }
 
   // Alerts the hub operator cancelled (cen-hub cancel-alert), journaled like
-  // any record, audited in the same transaction.
+  // any record, audited in the same transaction; in a cluster, by the
+  // leader through a Raft entry of their own.
   void CommitOperatorCancels() {
     if (!store_.MayTry(Clock::now())) return;
-    // Not through Raft yet: a cluster leaves them queued in hub.db.
-    if (cluster_) return;
+    if (cluster_ && (!cluster_->Serving() || cancels_in_flight_)) return;
     auto pending = OperatorCancels::Take(*db_, validator_, common::Clock::NowMillis());
     if (!pending.ok()) {
       store_.Failed(pending.status(), Clock::now());
@@ -477,6 +477,7 @@ class HubLoop {
         candidates.back().edits.fields.emplace_back("scope", scope);
       }
     }
+    if (cluster_) return ProposeOperatorCancels(std::move(*pending), std::move(candidates));
     std::vector<Journal::Outcome> outcomes;
     const common::Status s =
         journal_.Append(candidates, &outcomes, [&](const std::vector<Journal::Outcome>& done) {
@@ -488,13 +489,49 @@ class HubLoop {
       store_.Failed(s, Clock::now());
       return;
     }
-    for (size_t i = 0; i < outcomes.size(); ++i) {
-      spdlog::info("operator cancel of alert {}: {}", (*pending)[i].alert,
+    LogOperatorCancels(*pending, outcomes);
+    fanout_.Commit(journal_.epoch(), candidates, outcomes);
+  }
+
+  void ProposeOperatorCancels(std::vector<OperatorCancels::Pending> pending,
+                              std::vector<Journal::Candidate> candidates) {
+    std::vector<AuditTrail::Entry> notes = audit_->TakePending();
+    const std::string now = common::Clock::NowRfc3339();
+    for (const auto& p : pending)
+      notes.push_back({now, std::string(AuditTrail::kAdmin), "", OperatorCancels::Requested(p)});
+    const std::string entry = ClusterCommand::EncodeJournal(now, candidates, {}, notes);
+    cancels_in_flight_ = true;
+    auto proposed = std::make_shared<
+        std::pair<std::vector<OperatorCancels::Pending>, std::vector<Journal::Candidate>>>(
+        std::move(pending), std::move(candidates));
+    const size_t carried = notes.size() - proposed->first.size();
+    auto fail = [this, notes, carried](int status) {
+      cancels_in_flight_ = false;
+      spdlog::warn("operator cancels not committed: {}; tried again", raft_strerror(status));
+      audit_->Requeue(std::vector<AuditTrail::Entry>(notes.begin(), notes.begin() + carried));
+    };
+    const int rv = cluster_->Propose(
+        entry, [this, proposed, fail](int status, const HubStateMachine::Applied* applied) {
+          if (status != 0 || applied == nullptr || applied->replayed) return fail(status);
+          cancels_in_flight_ = false;
+          ReloadJournal();
+          const common::Status s =
+              OperatorCancels::MarkDone(*db_, proposed->first, applied->outcomes);
+          if (!s.ok()) spdlog::error("operator cancels: {}", s.message());
+          LogOperatorCancels(proposed->first, applied->outcomes);
+          fanout_.Commit(journal_.epoch(), proposed->second, applied->outcomes);
+        });
+    if (rv != 0) fail(rv);
+  }
+
+  static void LogOperatorCancels(const std::vector<OperatorCancels::Pending>& pending,
+                                 const std::vector<Journal::Outcome>& outcomes) {
+    for (size_t i = 0; i < outcomes.size() && i < pending.size(); ++i) {
+      spdlog::info("operator cancel of alert {}: {}", pending[i].alert,
                    outcomes[i].verdict == Journal::Verdict::kNew
                        ? "journaled at gseq " + std::to_string(outcomes[i].gseq)
                        : "refused: " + outcomes[i].reason);
     }
-    fanout_.Commit(journal_.epoch(), candidates, outcomes);
   }
 
   // Registry changes asked of this member (cen-hub allow, revoke, ...): the
@@ -512,16 +549,17 @@ class HubLoop {
                   : "this member is not the cluster's leader: run the command on member " +
                         std::to_string(leader->id) + "'s data directory (it takes nodes at " +
                         leader->ingest + ")";
-      if (const common::Status s = AdminQueue::Refuse(*db_, 0, why); !s.ok())
+      if (const common::Status s = AdminQueue::Refuse(*db_, cluster_->member().id(), 0, why);
+          !s.ok())
         store_.Failed(s, Clock::now());
       return;
     }
-    auto pending = AdminQueue::Take(*db_);
+    const int64_t member = cluster_->member().id();
+    auto pending = AdminQueue::Take(*db_, member, !cluster_->member().ChangePending());
     if (!pending.ok()) {
       store_.Failed(pending.status(), Clock::now());
       return;
     }
-    const int64_t member = cluster_->member().id();
     for (const AdminQueue::Pending& p : *pending) {
       const int64_t id = p.id;
       if (p.change.membership()) {
@@ -530,20 +568,23 @@ class HubLoop {
       }
       const int rv = cluster_->Propose(
           ClusterCommand::EncodeAdmin(common::Clock::NowRfc3339(), member, id, p.change),
-          [this, id](int status, const HubStateMachine::Applied* applied) {
+          [this, id, member](int status, const HubStateMachine::Applied* applied) {
             if (status == 0 && applied != nullptr) {
               RefreshRegistries();  // a revoke cuts the node off at once
               return;
             }
+            // Lost with the leadership, it may still commit under the next
+            // leader: a later apply overwrites this answer.
             const common::Status s = AdminQueue::Refuse(
-                *db_, id,
-                std::string("the change was not committed (") + raft_strerror(status) +
-                    "): this member lost the leadership; run the command again on the leader");
+                *db_, member, id,
+                std::string("outcome unknown (") + raft_strerror(status) +
+                    "): this member lost the leadership; see cen-hub status and the audit "
+                    "trail on the leader before asking again");
             if (!s.ok()) spdlog::error("admin request {}: {}", id, s.message());
           });
       if (rv != 0) {
         const common::Status s = AdminQueue::Refuse(
-            *db_, id, std::string("the change was not proposed: ") + raft_strerror(rv));
+            *db_, member, id, std::string("the change was not proposed: ") + raft_strerror(rv));
         if (!s.ok()) spdlog::error("admin request {}: {}", id, s.message());
       }
     }
@@ -555,10 +596,16 @@ class HubLoop {
     auto finish = [this, id](int status, const std::string& refusal) {
       AdminChange::Effect effect;
       effect.detail = cluster_->MembersJson().dump();
+      // A change lost with the leadership may still commit under the next
+      // leader: asked again, an added member with the same key and
+      // endpoints is taken as added.
       const std::string why =
           !refusal.empty() ? refusal
-          : status != 0    ? std::string("the change was not committed: ") + raft_strerror(status)
-                           : "";
+          : status != 0
+              ? std::string("outcome unknown (") + raft_strerror(status) +
+                    "); see cen-hub status on the leader, and ask again: an addition already "
+                    "made is answered as done"
+              : "";
       const common::Status s = AdminQueue::Finish(*db_, cluster_->member().id(), id, effect, why);
       if (!s.ok()) spdlog::error("membership request {}: {}", id, s.message());
     };
@@ -566,12 +613,18 @@ class HubLoop {
     bool known = false;
     for (const RaftMember::Member& m : cluster_->member().members()) {
       known = known || m.peer.id == target;
-      if (change.op == AdminChange::Op::kMemberAdd && m.peer.public_key == change.key)
+      if (change.op != AdminChange::Op::kMemberAdd) continue;
+      const bool same = m.peer.id == target && m.peer.public_key == change.key &&
+                        m.peer.address == change.raft && m.peer.ingest == change.ingest;
+      if (same) return finish(0, "");  // asked again: it is added
+      if (m.peer.public_key == change.key)
         return finish(0, "member " + std::to_string(m.peer.id) + " has that key already");
     }
     int rv = 0;
     if (change.op == AdminChange::Op::kMemberAdd) {
-      if (known) return finish(0, "member " + std::to_string(target) + " is a member already");
+      if (known)
+        return finish(0, "member " + std::to_string(target) +
+                             " is a member already, with another key or endpoints");
       rv = cluster_->AddMember({target, change.raft, change.key, change.ingest},
                                [finish](int status) { finish(status, ""); });
     } else {
@@ -654,8 +707,9 @@ class HubLoop {
       store_.Failed(s, Clock::now());
   }
 
-  common::Database* db_;  // not owned
-  HubCluster* cluster_;   // not owned; nullptr for a single hub
+  common::Database* db_;            // not owned
+  HubCluster* cluster_;             // not owned; nullptr for a single hub
+  bool cancels_in_flight_ = false;  // a cluster leader's operator cancels, proposed
   HubConfig config_;
   AuditTrail* audit_;  // not owned; shared with the ZAP thread
   Journal journal_;

@@ -138,6 +138,20 @@ common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
 
 common::Status OperatorCancels::Finish(common::Database& db, const std::vector<Pending>& pending,
                                        const std::vector<Journal::Outcome>& outcomes) {
+  return Done(db, pending, outcomes, /*audit=*/true);
+}
+
+common::Status OperatorCancels::MarkDone(common::Database& db, const std::vector<Pending>& pending,
+                                         const std::vector<Journal::Outcome>& outcomes) {
+  return Done(db, pending, outcomes, /*audit=*/false);
+}
+
+std::string OperatorCancels::Requested(const Pending& p) {
+  return "cancel of alert " + p.alert + " asked by " + p.os_user + ": " + p.reason;
+}
+
+common::Status OperatorCancels::Done(common::Database& db, const std::vector<Pending>& pending,
+                                     const std::vector<Journal::Outcome>& outcomes, bool audit) {
   auto done = db.Prepare("UPDATE operator_cancels SET done_at = ?, gseq = ? WHERE id = ?");
   if (!done.ok()) return done.status();
   const std::string now = common::Clock::NowRfc3339();
@@ -155,7 +169,7 @@ common::Status OperatorCancels::Finish(common::Database& db, const std::vector<P
                std::to_string(o.gseq) + "): " + p.reason;
     }
     CEN_RETURN_IF_ERROR(done->Bind(3, p.id).Run());
-    CEN_RETURN_IF_ERROR(AuditTrail::Record(db, AuditTrail::kAdmin, "", detail));
+    if (audit) CEN_RETURN_IF_ERROR(AuditTrail::Record(db, AuditTrail::kAdmin, "", detail));
   }
   return common::Status::Ok();
 }

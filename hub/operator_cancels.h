@@ -52,6 +52,16 @@ class OperatorCancels {
   // (none when the journal rejected it), and audits each.
   static common::Status Finish(common::Database& db, const std::vector<Pending>& pending,
                                const std::vector<Journal::Outcome>& outcomes);
+  // A hub cluster's leader: the audit entry goes into the Raft entry that
+  // journals the cancel (Requested()), so every member writes it alike; once
+  // applied, the leader marks its requests done, nothing more.
+  static std::string Requested(const Pending& p);
+  static common::Status MarkDone(common::Database& db, const std::vector<Pending>& pending,
+                                 const std::vector<Journal::Outcome>& outcomes);
+
+ private:
+  static common::Status Done(common::Database& db, const std::vector<Pending>& pending,
+                             const std::vector<Journal::Outcome>& outcomes, bool audit);
 };
 
 }  // namespace cen::hub

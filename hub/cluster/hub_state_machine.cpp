@@ -125,6 +125,12 @@ common::Result<const HubStateMachine::Applied*> HubStateMachine::Apply(uint64_t 
 }
 
 common::Status HubStateMachine::ApplyAdmin(uint64_t index, const ClusterCommand& command) {
+  // What a failed try of this entry loaded into the registries was rolled
+  // back, and this connection's own writes leave data_version as it is.
+  registry_.Invalidate();
+  groups_.Invalidate();
+  CEN_RETURN_IF_ERROR(registry_.Refresh());
+  CEN_RETURN_IF_ERROR(groups_.Refresh(std::string_view(command.received_at).substr(0, 10)));
   auto tx = db_.Begin();
   if (!tx.ok()) return tx.status();
   // A refusal (an unknown node, a group that exists) is the same on every

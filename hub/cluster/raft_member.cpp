@@ -242,7 +242,15 @@ void RaftMember::SyncMembers() {
   synced_configuration_ = index;
   synced_uncommitted_ = uncommitted;
   std::vector<ClusterPeer> peers;
-  for (const Member& m : members()) peers.push_back(m.peer);
+  for (const Member& m : members()) {
+    peers.push_back(m.peer);
+    // A configuration written before addresses named keys: hub.toml's.
+    if (peers.back().public_key.empty()) {
+      for (const ClusterPeer& known : options_.members) {
+        if (known.id == m.peer.id) peers.back() = known;
+      }
+    }
+  }
   transport_->SetMembers(peers);
 }
 
@@ -278,7 +286,7 @@ int RaftMember::AddMember(const ClusterPeer& member, std::function<void(int stat
   // Added as a spare; PromoteCaughtUp() makes it a standby, then a voter.
   const int rv =
       raft_add(&raft_, &change->req, member.id, address.c_str(), &RaftMember::ChangeDone);
-  if (rv != 0) delete change;
+  if (rv != 0) Forget(change);
   return rv;
 }
 
@@ -286,8 +294,15 @@ int RaftMember::RemoveMember(raft_id id, std::function<void(int status)> done) {
   auto* change = new Change{{}, id, std::move(done)};
   change->req.data = change;
   const int rv = raft_remove(&raft_, &change->req, id, &RaftMember::ChangeDone);
-  if (rv != 0) delete change;
+  if (rv != 0) Forget(change);
   return rv;
+}
+
+void RaftMember::Forget(Change* change) {
+  // libraft 0.15's raft_assign records the request before it can fail, and
+  // leaves it recorded: no callback will come, and no change could follow.
+  if (is_leader() && raft_.leader_state.change == &change->req) raft_.leader_state.change = nullptr;
+  delete change;
 }
 
 void RaftMember::ChangeDone(raft_change* req, int status) {
@@ -325,7 +340,7 @@ void RaftMember::PromoteCaughtUp() {
     const int rv = raft_assign(&raft_, &change->req, id, next, &RaftMember::ChangeDone);
     if (rv != 0) {
       spdlog::warn("cluster: member {} not made a {}: {}", id, RoleName(next), raft_strerror(rv));
-      delete change;
+      Forget(change);
     }
     return;  // one change at a time
   }

@@ -92,6 +92,8 @@ class RaftMember {
   };
   std::vector<Member> members() const;
   static const char* RoleName(int role);
+  // A configuration change is in flight (leader only): another must wait.
+  bool ChangePending() const;
 
   bool is_leader() const;
   // The leader this member knows of (0 and "" when none).
@@ -121,7 +123,6 @@ class RaftMember {
   std::pair<raft_id, const char*> Leader() const;
   // Gives the transport the configuration's members when it changed.
   void SyncMembers();
-  bool ChangePending() const;
   // One membership change in flight: libraft's request and what to call.
   struct Change {
     raft_change req{};
@@ -129,6 +130,8 @@ class RaftMember {
     std::function<void(int status)> done;
   };
   static void ChangeDone(raft_change* req, int status);
+  // Frees a change libraft refused.
+  void Forget(Change* change);
 
   Options options_;
   HubStateMachine* machine_;  // not owned

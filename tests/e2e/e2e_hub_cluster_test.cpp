@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -58,6 +59,24 @@ void WaitForSameJournals(Cluster& cluster, int members, size_t count) {
   std::vector<int> all;
   for (int i = 0; i < members; ++i) all.push_back(i);
   WaitForSameJournals(cluster, all, count);
+}
+
+// Waits until `holds` is true of every member's hub.db (read only); it adds
+// what it saw to `observed`.
+void WaitOnEveryMember(
+    Cluster& cluster, const std::string& what,
+    const std::function<bool(common::Database& db, std::string& observed)>& holds) {
+  for (int i = 0; i < kMembers; ++i) {
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          auto db = common::Database::Open((cluster.member_dir(i) / "hub.db").string(),
+                                           common::Database::Mode::kReadOnly);
+          REQUIRE(db.ok());
+          observed = "member " + std::to_string(i) + ": ";
+          return holds(*db, observed);
+        },
+        kTimeout, what + " on every member");
+  }
 }
 
 void RequireVerified(Cluster& cluster, int member) {
@@ -124,6 +143,8 @@ TEST_CASE("A hub cluster survives its leader's death and freeze; nothing is lost
     while (auto reply = direct.Receive(std::chrono::seconds(3))) replies.push_back(TypeOf(reply));
     INFO("the thawed leader answered: " << nlohmann::json(replies).dump());
     CHECK(std::find(replies.begin(), replies.end(), "ACK") == replies.end());
+    // It answers, and what it answers is a refusal (not_leader).
+    CHECK(std::find(replies.begin(), replies.end(), "ERROR") != replies.end());
     CHECK(cluster.HubQuery("SELECT count(*) FROM journal WHERE ref = 'THAWED-1'") == 0);
   }
   cluster.Submit("AF", MakeRecords("AF", 100, 20), accepted);
@@ -211,22 +232,16 @@ TEST_CASE(
   CHECK(elsewhere.exit_code != 0);
   CHECK_THAT(elsewhere.err, Catch::Contains("not the cluster's leader") &&
                                 Catch::Contains("member " + std::to_string(leader + 1)));
-  for (int i = 0; i < kMembers; ++i) {
-    cluster.WaitUntil(
-        [&](std::string& observed) {
-          auto db = common::Database::Open((cluster.member_dir(i) / "hub.db").string(),
-                                           common::Database::Mode::kReadOnly);
-          REQUIRE(db.ok());
-          auto in_group = db->QueryInt(
-              "SELECT count(*) FROM group_members WHERE group_name = 'JOINT-OP' AND node = 'EU'");
-          auto revoked = db->QueryInt("SELECT count(*) FROM nodes WHERE revoked_at IS NOT NULL");
-          REQUIRE((in_group.ok() && revoked.ok()));
-          observed = "member " + std::to_string(i) + ": " + std::to_string(**in_group) +
-                     " in JOINT-OP, " + std::to_string(**revoked) + " revoked";
-          return **in_group == 1 && **revoked == 0;
-        },
-        kTimeout, "the group on every member, and no revocation");
-  }
+  WaitOnEveryMember(
+      cluster, "the group, and no revocation", [](common::Database& db, std::string& observed) {
+        auto in_group = db.QueryInt(
+            "SELECT count(*) FROM group_members WHERE group_name = 'JOINT-OP' AND node = 'EU'");
+        auto revoked = db.QueryInt("SELECT count(*) FROM nodes WHERE revoked_at IS NOT NULL");
+        REQUIRE((in_group.ok() && revoked.ok()));
+        observed +=
+            std::to_string(**in_group) + " in JOINT-OP, " + std::to_string(**revoked) + " revoked";
+        return **in_group == 1 && **revoked == 0;
+      });
 
   // A hub that is no member, with a table naming itself among the members:
   // every member refuses its key; it neither leads nor receives an entry,
@@ -262,6 +277,35 @@ TEST_CASE(
   CHECK(test::JournalLinks(*outsider_db).empty());
   CHECK(outsider.Running());
   cluster.RequireConverged(accepted, ids);
+
+  // Last (its record is none of `accepted`): the operator cancels an office's
+  // alert through the leader; every member journals the same cancel and
+  // audits it alike.
+  std::string alert;
+  {
+    auto db = common::Database::Open((cluster.member_dir(leader) / "hub.db").string(),
+                                     common::Database::Mode::kReadOnly);
+    REQUIRE(db.ok());
+    auto stmt = db->Prepare(
+        "SELECT uuid FROM journal WHERE kind = 'alert' AND origin = 'EU' ORDER BY gseq LIMIT 1");
+    REQUIRE(stmt.ok());
+    auto row = stmt->Step();
+    REQUIRE((row.ok() && *row));
+    alert = stmt->ColumnText(0);
+  }
+  RequireRun(cluster, {"cancel-alert", "--data", leader_dir, alert, "--reason", "sent in error"});
+  WaitOnEveryMember(
+      cluster, "the operator's cancel journaled and audited",
+      [&](common::Database& db, std::string& observed) {
+        auto cancels = db.QueryInt("SELECT count(*) FROM journal WHERE origin = 'hub-operator'");
+        auto audited =
+            db.QueryInt("SELECT count(*) FROM audit WHERE detail LIKE 'cancel of alert " + alert +
+                        " asked by %sent in error'");
+        REQUIRE((cancels.ok() && audited.ok()));
+        observed += std::to_string(**cancels) + " operator cancels journaled, " +
+                    std::to_string(**audited) + " audited";
+        return **cancels == 1 && **audited == 1;
+      });
 }
 
 TEST_CASE("A dead member is replaced by a new one, which then counts toward the majority",

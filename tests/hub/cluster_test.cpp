@@ -566,6 +566,13 @@ TEST_CASE("Registry changes go through the Raft log and every member makes them 
   unknown.op = AdminChange::Op::kRevoke;
   unknown.node = "NOBODY";
   ask(5, unknown);
+  // An allow whose role cannot be: the node it made is undone with it.
+  AdminChange ncp = allow;
+  ncp.node = "NCP-ZZ";
+  ncp.key = cen::test::NewKeys().public_key();
+  ncp.role = "ncp";
+  ncp.rilo = "NOBODY";
+  ask(6, ncp);
 
   cluster.RequireIdentical();
   const std::string nodes_sql =
@@ -597,6 +604,15 @@ TEST_CASE("Registry changes go through the Raft log and every member makes them 
   auto refused = AdminQueue::Wait(asked, 2, 5, std::chrono::seconds(1));
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.status().message(), Catch::Contains("no node 'NOBODY'"));
+  REQUIRE_FALSE(AdminQueue::Wait(asked, 2, 6, std::chrono::seconds(1)).ok());
+  for (unsigned i = 0; i < cluster.size(); ++i) {
+    Database& db = cluster.machine(i).db();
+    auto undone = db.QueryInt(
+        "SELECT (SELECT count(*) FROM nodes WHERE id = 'NCP-ZZ') + "
+        "(SELECT count(*) FROM audit WHERE node = 'NCP-ZZ')");
+    REQUIRE(undone.ok());
+    CHECK(**undone == 0);
+  }
 }
 
 TEST_CASE(
@@ -619,14 +635,14 @@ TEST_CASE(
 
   id = AdminQueue::Request(db, 1, revoke);
   REQUIRE(id.ok());
-  auto taken = AdminQueue::Take(db);
+  auto taken = AdminQueue::Take(db, 1);
   REQUIRE(taken.ok());
   REQUIRE(taken->size() == 1);
   CHECK((*taken)[0].change.node == "RILO-WE");
-  auto again = AdminQueue::Take(db);
+  auto again = AdminQueue::Take(db, 1);
   REQUIRE(again.ok());
   CHECK(again->empty());  // taken once
-  RequireOk(AdminQueue::Refuse(db, *id, "this member lost the leadership"));
+  RequireOk(AdminQueue::Refuse(db, 1, *id, "this member lost the leadership"));
   waited = AdminQueue::Wait(db, 1, *id, std::chrono::milliseconds(200));
   REQUIRE_FALSE(waited.ok());
   CHECK_THAT(waited.status().message(), Catch::Contains("lost the leadership"));

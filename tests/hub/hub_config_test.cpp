@@ -82,6 +82,14 @@ TEST_CASE("hub.toml's cluster table is refused naming the field at fault",
     c.cluster_members[0].raft = "10.0.0.1:7703";
     field = "members[0].raft";
   }
+  SECTION("a Raft endpoint without a port") {
+    c.cluster_members[0].raft = "tcp://10.0.0.1";
+    field = "members[0].raft";
+  }
+  SECTION("an endpoint with a blank in it") {
+    c.cluster_members[2].ingest = "tcp://10.0.0.3 :7701";
+    field = "members[2].ingest";
+  }
   SECTION("an ingest endpoint that is not tcp://") {
     c.cluster_members[1].ingest = "";
     field = "members[1].ingest";
