@@ -560,3 +560,49 @@ TEST_CASE("join puts the cluster's hub.db and table in place", "[hub][config][cl
   const Status again = HubCommands::Join(init.data_dir, bundle, out);
   CHECK(again.code() == StatusCode::kUsage);
 }
+
+TEST_CASE("cluster add and remove refuse bad input before anything changes",
+          "[hub][config][cluster]") {
+  TempDir tmp;
+  InitOptions init = Init(tmp);
+  std::ostringstream out, progress;
+  RequireOk(HubCommands::Init(init, out));
+  cen::hub::ClusterAddOptions add;
+  add.data_dir = init.data_dir;
+  add.member = 4;
+  add.raft = "tcp://10.0.0.4:7703";
+  add.ingest = "tcp://10.0.0.4:7701";
+  add.key = NewPublicKey();
+  add.to = tmp.File("member-4");
+  std::string message;
+  SECTION("a single hub") { message = "is a single hub"; }
+  SECTION("an endpoint without a port") {
+    add.raft = "tcp://10.0.0.4";
+    message = "--raft: must be tcp://HOST:PORT";
+  }
+  SECTION("an endpoint with a blank") {
+    add.ingest = "tcp://10.0.0.4 :7701";
+    message = "--ingest: must be tcp://HOST:PORT";
+  }
+  SECTION("no id") {
+    add.member = 0;
+    message = "--member";
+  }
+  SECTION("a key that is none") {
+    add.key = "not-a-key";
+    message = "";
+  }
+  const Status s = HubCommands::ClusterAdd(add, out, progress);
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains(message));
+  CHECK_FALSE(std::filesystem::exists(add.to));  // nothing written
+
+  const Status removed = HubCommands::ClusterRemove(init.data_dir, 3, out);
+  CHECK(removed.code() == StatusCode::kUsage);
+  CHECK_THAT(removed.message(), Catch::Contains("is a single hub"));
+  auto db = HubSchema::OpenReadOnly(init.data_dir);
+  REQUIRE(db.ok());
+  auto queued = db->QueryInt("SELECT count(*) FROM admin_requests");
+  REQUIRE(queued.ok());
+  CHECK(**queued == 0);
+}
