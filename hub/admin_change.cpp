@@ -27,11 +27,10 @@ common::Status ChangeRole(common::Database& db, NodeRegistry& registry, const st
   const std::optional<NodeRole> role = NodeRegistry::ParseRole(role_name);
   if (!role) return common::InvalidInput("role: must be rilo or ncp, not '" + role_name + "'");
   CEN_RETURN_IF_ERROR(registry.SetRole(id, *role, rilo));
-  AuditTrail one;
-  one.NoteAt(at, AuditTrail::kAdmin, id,
-             "role " + std::string(NodeRegistry::RoleName(*role)) +
-                 (rilo.empty() ? "" : ", rilo " + rilo));
-  return one.WritePending(db);
+  return AuditTrail::Record(
+      db, AuditTrail::kAdmin, id,
+      "role " + std::string(NodeRegistry::RoleName(*role)) + (rilo.empty() ? "" : ", rilo " + rilo),
+      at);
 }
 
 }  // namespace
@@ -75,9 +74,7 @@ common::Result<AdminChange::Effect> AdminChange::Apply(common::Database& db, Nod
     case Op::kMemberRemove:
       return common::Internal("a membership change is Raft's, not the registry's");
   }
-  AuditTrail one;
-  one.NoteAt(at, AuditTrail::kAdmin, node, effect.detail);
-  CEN_RETURN_IF_ERROR(one.WritePending(db));
+  CEN_RETURN_IF_ERROR(AuditTrail::Record(db, AuditTrail::kAdmin, node, effect.detail, at));
   if (op == Op::kAllow && !role.empty())
     CEN_RETURN_IF_ERROR(ChangeRole(db, registry, node, role, rilo, at));
   return effect;

@@ -114,9 +114,10 @@ common::Status AuditTrail::Flush(common::Database& db) {
 }
 
 common::Status AuditTrail::Record(common::Database& db, std::string_view event,
-                                  std::string_view node, std::string detail) {
+                                  std::string_view node, std::string detail, std::string at) {
   AuditTrail one;
-  one.Note(event, node, std::move(detail));
+  one.NoteAt(at.empty() ? common::Clock::NowRfc3339() : std::move(at), event, node,
+             std::move(detail));
   return one.WritePending(db);
 }
 

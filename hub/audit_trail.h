@@ -58,9 +58,10 @@ class AuditTrail {
   // Writes the pending entries in a transaction of their own.
   common::Status Flush(common::Database& db);
   // One entry, for the cen-hub commands. REQUIRES: a write transaction is open
-  // on `db` (the one making the change the entry records).
+  // on `db` (the one making the change the entry records). `at` (RFC 3339)
+  // stamps it; empty: now (a cluster member passes the leader's time).
   static common::Status Record(common::Database& db, std::string_view event, std::string_view node,
-                               std::string detail);
+                               std::string detail, std::string at = "");
 
   // The chain link of an audit row (cen-hub verify recomputes it).
   static std::string Link(std::string_view previous, int64_t id, std::string_view at,

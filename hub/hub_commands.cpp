@@ -80,6 +80,16 @@ common::Status RefuseOnClusterMember(const std::string& data_dir, const std::str
   return common::Status::Ok();
 }
 
+// hub.toml of `data_dir`, which must be a cluster member's (kUsage if not).
+common::Result<HubConfig> LoadClusterMember(const std::string& data_dir) {
+  auto config = HubConfig::Load(data_dir);
+  if (!config.ok()) return config.status();
+  if (!config->clustered())
+    return common::UsageError(
+        Messages::Format("--data: {} is a single hub (hub.toml has no [cluster] table)", data_dir));
+  return config;
+}
+
 // Node `id` as hub.db holds it now.
 common::Result<NodeInfo> ReadNode(const std::string& data_dir, const std::string& id) {
   auto db = HubSchema::OpenReadOnly(data_dir);
@@ -599,11 +609,8 @@ common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream&
   std::error_code ec;
   if (std::filesystem::exists(o.to, ec) && !std::filesystem::is_empty(o.to, ec))
     return common::UsageError(Messages::Format("--to: {} exists and is not empty", o.to));
-  auto config = HubConfig::Load(o.data_dir);
+  auto config = LoadClusterMember(o.data_dir);
   if (!config.ok()) return config.status();
-  if (!config->clustered())
-    return common::UsageError(Messages::Format(
-        "--data: {} is a single hub (hub.toml has no [cluster] table)", o.data_dir));
   // --to is made before the change, so that a member is never added with
   // nowhere to write what it joins with.
   const bool made = !std::filesystem::exists(o.to, ec);
@@ -651,11 +658,7 @@ common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream&
 common::Status HubCommands::ClusterRemove(const std::string& data_dir, int64_t member,
                                           std::ostream& out) {
   if (member < 1) return common::UsageError(Messages::Tr("--member: must be an id >= 1"));
-  auto config = HubConfig::Load(data_dir);
-  if (!config.ok()) return config.status();
-  if (!config->clustered())
-    return common::UsageError(
-        Messages::Format("--data: {} is a single hub (hub.toml has no [cluster] table)", data_dir));
+  if (auto config = LoadClusterMember(data_dir); !config.ok()) return config.status();
   AdminChange change;
   change.op = AdminChange::Op::kMemberRemove;
   change.member = member;

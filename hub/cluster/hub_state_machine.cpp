@@ -94,15 +94,15 @@ common::Result<const HubStateMachine::Applied*> HubStateMachine::Apply(uint64_t 
   }
   auto command = ClusterCommand::Decode(entry);
   if (!command.ok()) return command.status();
-  // What the registries hold now, and the groups in force on the day the
-  // leader received the entry (not the day this member applies it).
-  CEN_RETURN_IF_ERROR(registry_.Refresh());
-  CEN_RETURN_IF_ERROR(groups_.Refresh(std::string_view(command->received_at).substr(0, 10)));
   if (command->kind == ClusterCommand::Kind::kAdmin) {
     CEN_RETURN_IF_ERROR(ApplyAdmin(index, *command));
     applied_index_ = index;
     return &applied_;
   }
+  // What the registries hold now, and the groups in force on the day the
+  // leader received the entry (not the day this member applies it).
+  CEN_RETURN_IF_ERROR(registry_.Refresh());
+  CEN_RETURN_IF_ERROR(groups_.Refresh(std::string_view(command->received_at).substr(0, 10)));
 
   const common::Status s = journal_.Append(
       command->candidates, &applied_.outcomes,
