@@ -331,6 +331,11 @@ TEST_CASE("A dead member is replaced by a new one, which then counts toward the 
       cluster, {"cluster", "add", "--data", leader_dir, "--member", "4", "--raft", fresh.raft,
                 "--ingest", fresh.ingest, "--key", fresh.key, "--to", bundle});
   CHECK_THAT(added.out, Catch::Contains("member 4 added"));
+  // Asked again (the operator lost the answer): done, and its bundle written again.
+  RequireRun(cluster,
+             {"cluster", "add", "--data", leader_dir, "--member", "4", "--raft", fresh.raft,
+              "--ingest", fresh.ingest, "--key", fresh.key, "--to", bundle + "-again"});
+  CHECK(std::filesystem::exists(bundle + "-again/hub.toml"));
   RequireRun(cluster,
              {"join", "--data", cluster.member_dir(fresh.index).string(), "--from", bundle});
   cluster.StartMember(fresh.index);
