@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "common/msgpack_map.h"
 #include "common/utf8.h"
 
 namespace cen::common {
@@ -140,6 +141,31 @@ void MsgpackJson::Pack(msgpack::packer<msgpack::sbuffer>& pk, const nlohmann::js
         Pack(pk, value);
       }
       break;
+  }
+}
+
+void MsgpackJson::PackCanonical(msgpack::packer<msgpack::sbuffer>& pk, const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+      pk.pack_double(o.via.f64);
+      break;
+    case msgpack::type::ARRAY:
+      pk.pack_array(o.via.array.size);
+      for (uint32_t i = 0; i < o.via.array.size; ++i) PackCanonical(pk, o.via.array.ptr[i]);
+      break;
+    case msgpack::type::MAP: {
+      const auto members = MsgpackMap::Members(o);
+      pk.pack_map(static_cast<uint32_t>(members.size()));
+      for (const auto& [key, value] : members) {
+        pk.pack_str(static_cast<uint32_t>(key.size()));
+        pk.pack_str_body(key.data(), static_cast<uint32_t>(key.size()));
+        PackCanonical(pk, *value);
+      }
+      break;
+    }
+    default:
+      pk.pack(o);  // nil, booleans, integers (smallest form), strings
   }
 }
 

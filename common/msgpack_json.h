@@ -40,6 +40,9 @@ class MsgpackJson {
                                                const DecodeLimits& limits = {});
   // The JSON tree of a value Unpack accepted.
   static nlohmann::json ToJson(const msgpack::object& value);
+  // Packs a value Unpack accepted as Pack packs its JSON tree: maps sorted
+  // by key with a repeated key's last value, every float as a double.
+  static void PackCanonical(msgpack::packer<msgpack::sbuffer>& pk, const msgpack::object& value);
 };
 
 }  // namespace cen::common

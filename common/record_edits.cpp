@@ -14,8 +14,6 @@ void PackStr(Packer& pk, std::string_view s) {
   pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
 }
 
-void PackCanonical(Packer& pk, const msgpack::object& o);
-
 void PackValue(Packer& pk, const RecordEdits::Value& v) {
   if (const auto* i = std::get_if<int64_t>(&v)) {
     pk.pack_int64(*i);
@@ -24,33 +22,7 @@ void PackValue(Packer& pk, const RecordEdits::Value& v) {
   } else {
     const std::string& bytes = std::get<RecordEdits::Packed>(v).bytes;
     const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
-    PackCanonical(pk, handle.get());
-  }
-}
-
-// `o` as MsgpackJson::Encode packs its JSON tree: maps sorted by key with
-// repeated keys dropped, every float as a double.
-void PackCanonical(Packer& pk, const msgpack::object& o) {
-  switch (o.type) {
-    case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64:
-      pk.pack_double(o.via.f64);
-      break;
-    case msgpack::type::ARRAY:
-      pk.pack_array(o.via.array.size);
-      for (uint32_t i = 0; i < o.via.array.size; ++i) PackCanonical(pk, o.via.array.ptr[i]);
-      break;
-    case msgpack::type::MAP: {
-      const auto members = MsgpackMap::Members(o);
-      pk.pack_map(static_cast<uint32_t>(members.size()));
-      for (const auto& [key, value] : members) {
-        PackStr(pk, key);
-        PackCanonical(pk, *value);
-      }
-      break;
-    }
-    default:
-      pk.pack(o);  // nil, booleans, integers (smallest form), strings
+    MsgpackJson::PackCanonical(pk, handle.get());
   }
 }
 
@@ -122,7 +94,7 @@ std::string RecordEdits::Pack(const msgpack::object& record,
       for (const auto& [name, value] : members) {
         PackStr(pk, name);
         if (name != "vessel_imo" || value->type != msgpack::type::ARRAY) {
-          PackCanonical(pk, *value);
+          MsgpackJson::PackCanonical(pk, *value);
           continue;
         }
         pk.pack_array(value->via.array.size);
@@ -132,12 +104,12 @@ std::string RecordEdits::Pack(const msgpack::object& record,
           if (edit != indicator_imos.end()) {
             PackStr(pk, edit->second);
           } else {
-            PackCanonical(pk, value->via.array.ptr[i]);
+            MsgpackJson::PackCanonical(pk, value->via.array.ptr[i]);
           }
         }
       }
     } else {
-      PackCanonical(pk, *source.packed);
+      MsgpackJson::PackCanonical(pk, *source.packed);
     }
   }
   return std::string(buf.data(), buf.size());

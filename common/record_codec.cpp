@@ -1,0 +1,581 @@
+#include "common/record_codec.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "common/msgpack_json.h"
+#include "common/msgpack_map.h"
+
+namespace cen::common {
+namespace {
+
+using Packer = msgpack::packer<msgpack::sbuffer>;
+using Indicated = std::optional<Indicators>;
+
+template <typename S>
+using Member = std::variant<Text S::*, Integer S::*, OptionalNumber S::*, TextList S::*,
+                            RouteList S::*, OffenderList S::*, Indicated S::*>;
+
+template <typename S>
+struct Slot {
+  std::string_view name;
+  Member<S> member;
+};
+
+// The members, in the order of their rows in RecordFields (checked below).
+constexpr Slot<Envelope> kEnvelopeSlots[] = {
+    {"kind", &Envelope::kind},
+    {"ref", &Envelope::ref},
+    {"uuid", &Envelope::uuid},
+    {"version", &Envelope::version},
+    {"origin", &Envelope::origin},
+    {"gseq", &Envelope::gseq},
+    {"received_at", &Envelope::received_at},
+    {"scope", &Envelope::scope},
+    {"handling", &Envelope::handling},
+    {"handling_note", &Envelope::handling_note},
+    {"source_eval", &Envelope::source_eval},
+    {"info_eval", &Envelope::info_eval},
+    {"lang", &Envelope::lang},
+};
+constexpr Slot<Seizure> kSeizureSlots[] = {
+    {"seizure_date", &Seizure::seizure_date},
+    {"reporting_country", &Seizure::reporting_country},
+    {"commodity", &Seizure::commodity},
+    {"description", &Seizure::description},
+    {"quantity", &Seizure::quantity},
+    {"unit", &Seizure::unit},
+    {"hs_code", &Seizure::hs_code},
+    {"location", &Seizure::location},
+    {"locode", &Seizure::locode},
+    {"lat", &Seizure::lat},
+    {"lon", &Seizure::lon},
+    {"location_type", &Seizure::location_type},
+    {"direction", &Seizure::direction},
+    {"detection", &Seizure::detection},
+    {"concealment", &Seizure::concealment},
+    {"transport_mode", &Seizure::transport_mode},
+    {"conveyance", &Seizure::conveyance},
+    {"containers", &Seizure::containers},
+    {"vessel_imo", &Seizure::vessel_imo},
+    {"departure", &Seizure::departure},
+    {"destination", &Seizure::destination},
+    {"transit", &Seizure::transit},
+    {"value", &Seizure::value},
+    {"currency", &Seizure::currency},
+    {"offenders", &Seizure::offenders},
+};
+constexpr Slot<Alert> kAlertSlots[] = {
+    {"title", &Alert::title},           {"body", &Alert::body},
+    {"priority", &Alert::priority},     {"msg_type", &Alert::msg_type},
+    {"references", &Alert::references}, {"issued_at", &Alert::issued_at},
+    {"expires_at", &Alert::expires_at}, {"commodity", &Alert::commodity},
+    {"indicators", &Alert::indicators},
+};
+constexpr Slot<Indicators> kIndicatorSlots[] = {
+    {"containers", &Indicators::containers}, {"vessel_imo", &Indicators::vessel_imo},
+    {"companies", &Indicators::companies},   {"routes", &Indicators::routes},
+    {"hs_codes", &Indicators::hs_codes},
+};
+// Nested in an offender; the validator keeps their checks (not table rows).
+constexpr Slot<Offender> kOffenderSlots[] = {
+    {"nationality", &Offender::nationality},
+    {"gender", &Offender::gender},
+    {"age", &Offender::age},
+};
+
+// True when `slots` name exactly the rows of `group`, in order: the table is
+// the one list of fields, and the members follow it.
+template <typename S, size_t N>
+constexpr bool FollowsTable(const Slot<S> (&slots)[N], FieldGroup group) {
+  size_t i = 0;
+  for (const FieldSpec& f : record_fields_detail::kTable) {
+    if (f.group != group) continue;
+    if (i >= N || slots[i].name != f.name) return false;
+    ++i;
+  }
+  return i == N;
+}
+static_assert(FollowsTable(kEnvelopeSlots, FieldGroup::kEnvelope));
+static_assert(FollowsTable(kSeizureSlots, FieldGroup::kSeizure));
+static_assert(FollowsTable(kAlertSlots, FieldGroup::kAlert));
+static_assert(FollowsTable(kIndicatorSlots, FieldGroup::kIndicator));
+
+std::string_view Str(const msgpack::object& o) { return {o.via.str.ptr, o.via.str.size}; }
+
+void PackStr(Packer& pk, std::string_view s) {
+  pk.pack_str(static_cast<uint32_t>(s.size()));
+  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+}
+
+std::string Canonical(const msgpack::object& o) {
+  msgpack::sbuffer buf(64);
+  Packer pk(buf);
+  MsgpackJson::PackCanonical(pk, o);
+  return std::string(buf.data(), buf.size());
+}
+
+template <typename S>
+const Slot<S>* FindSlot(std::span<const Slot<S>> slots, std::string_view name) {
+  for (const Slot<S>& slot : slots) {
+    if (slot.name == name) return &slot;
+  }
+  return nullptr;
+}
+
+// ---- msgpack -> members. Each Read() leaves `out` unset and answers false
+// when the value has another type (the caller then keeps it raw).
+
+template <typename S>
+void ReadStruct(const msgpack::object& map, std::span<const Slot<S>> slots, S& out,
+                RawFields& others);
+
+bool Read(const msgpack::object& o, Text& out) {
+  if (o.type != msgpack::type::STR) return false;
+  out.emplace(Str(o));
+  return true;
+}
+
+bool IsInt64(const msgpack::object& o) {
+  return o.type == msgpack::type::NEGATIVE_INTEGER ||
+         (o.type == msgpack::type::POSITIVE_INTEGER &&
+          o.via.u64 <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+}
+
+bool Read(const msgpack::object& o, Integer& out) {
+  if (!IsInt64(o)) return false;
+  out = o.type == msgpack::type::NEGATIVE_INTEGER ? o.via.i64 : static_cast<int64_t>(o.via.u64);
+  return true;
+}
+
+bool Read(const msgpack::object& o, OptionalNumber& out) {
+  if (o.type == msgpack::type::FLOAT32 || o.type == msgpack::type::FLOAT64) {
+    out = Number{o.via.f64};
+    return true;
+  }
+  Integer i;
+  if (!Read(o, i)) return false;
+  out = Number{*i};
+  return true;
+}
+
+bool AllText(const msgpack::object& o) {
+  if (o.type != msgpack::type::ARRAY) return false;
+  for (uint32_t i = 0; i < o.via.array.size; ++i) {
+    if (o.via.array.ptr[i].type != msgpack::type::STR) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> Texts(const msgpack::object& o) {
+  std::vector<std::string> out;
+  out.reserve(o.via.array.size);
+  for (uint32_t i = 0; i < o.via.array.size; ++i) out.emplace_back(Str(o.via.array.ptr[i]));
+  return out;
+}
+
+bool Read(const msgpack::object& o, TextList& out) {
+  if (!AllText(o)) return false;
+  out = Texts(o);
+  return true;
+}
+
+bool Read(const msgpack::object& o, RouteList& out) {
+  if (o.type != msgpack::type::ARRAY) return false;
+  for (uint32_t i = 0; i < o.via.array.size; ++i) {
+    if (!AllText(o.via.array.ptr[i])) return false;
+  }
+  out.emplace();
+  for (uint32_t i = 0; i < o.via.array.size; ++i) out->push_back(Texts(o.via.array.ptr[i]));
+  return true;
+}
+
+bool Read(const msgpack::object& o, OffenderList& out) {
+  if (o.type != msgpack::type::ARRAY) return false;
+  for (uint32_t i = 0; i < o.via.array.size; ++i) {
+    if (o.via.array.ptr[i].type != msgpack::type::MAP) return false;
+  }
+  out.emplace(o.via.array.size);
+  for (uint32_t i = 0; i < o.via.array.size; ++i) {
+    Offender& offender = (*out)[i];
+    ReadStruct<Offender>(o.via.array.ptr[i], kOffenderSlots, offender, offender.others);
+  }
+  return true;
+}
+
+bool Read(const msgpack::object& o, Indicated& out) {
+  if (o.type != msgpack::type::MAP) return false;
+  out.emplace();
+  ReadStruct<Indicators>(o, kIndicatorSlots, *out, out->others);
+  return true;
+}
+
+template <typename S>
+bool ReadSlot(const msgpack::object& value, const Slot<S>& slot, S& out) {
+  return std::visit([&](auto member) { return Read(value, out.*member); }, slot.member);
+}
+
+template <typename S>
+void ReadStruct(const msgpack::object& map, std::span<const Slot<S>> slots, S& out,
+                RawFields& others) {
+  for (const auto& [key, value] : MsgpackMap::Members(map)) {
+    const Slot<S>* slot = FindSlot(slots, key);
+    if (slot == nullptr || !ReadSlot(*value, *slot, out)) {
+      others.push_back({std::string(key), Canonical(*value)});
+    }
+  }
+}
+
+// ---- members -> msgpack, written to a buffer
+
+using Buffer = msgpack::sbuffer;
+
+void Write(Buffer& buf, const std::string& text) {
+  Packer pk(buf);
+  PackStr(pk, text);
+}
+void Write(Buffer& buf, int64_t value) { Packer(buf).pack_int64(value); }
+void Write(Buffer& buf, const Number& n) {
+  if (const auto* i = std::get_if<int64_t>(&n.value)) {
+    Packer(buf).pack_int64(*i);
+  } else {
+    Packer(buf).pack_double(std::get<double>(n.value));
+  }
+}
+void Write(Buffer& buf, const std::vector<std::string>& texts) {
+  Packer pk(buf);
+  pk.pack_array(static_cast<uint32_t>(texts.size()));
+  for (const std::string& t : texts) PackStr(pk, t);
+}
+void Write(Buffer& buf, const std::vector<std::vector<std::string>>& routes) {
+  Packer(buf).pack_array(static_cast<uint32_t>(routes.size()));
+  for (const auto& route : routes) Write(buf, route);
+}
+void Write(Buffer& buf, const std::vector<Offender>& offenders);
+void Write(Buffer& buf, const Indicators& indicators);
+
+// The pairs of one map, gathered, then written sorted by key (a repeated
+// key's last pair kept).
+class MapWriter {
+ public:
+  template <typename S>
+  void Add(const S& s, std::span<const Slot<S>> slots) {
+    for (const Slot<S>& slot : slots) {
+      std::visit(
+          [&](auto member) {
+            const auto& field = s.*member;
+            if (!field) return;
+            const size_t at = values_.size();
+            Write(values_, *field);
+            pairs_.push_back({slot.name, Part{at, values_.size() - at, nullptr}});
+          },
+          slot.member);
+    }
+  }
+  void Add(const RawFields& raw) {
+    for (const RawField& f : raw) pairs_.push_back({f.name, Part{0, 0, &f.msgpack}});
+  }
+  // Counts a pair named `name` in the header and writes nothing for it.
+  void Leave(std::string_view name) { pairs_.push_back({name, Part{0, 0, nullptr, true}}); }
+
+  // Writes the map to `out`; the offset in `out` of each pair left (in the
+  // order of `left`) goes to `at`.
+  void WriteTo(Buffer& out, std::span<const std::string_view> left = {},
+               std::vector<size_t>* at = nullptr) {
+    MsgpackMap::SortKeepingLast(pairs_);
+    Packer pk(out);
+    pk.pack_map(static_cast<uint32_t>(pairs_.size()));
+    if (at != nullptr) at->assign(left.size(), 0);
+    for (const auto& [name, part] : pairs_) {
+      if (part.room) {
+        const size_t i = std::find(left.begin(), left.end(), name) - left.begin();
+        if (at != nullptr && i < left.size()) (*at)[i] = out.size();
+        continue;
+      }
+      PackStr(pk, name);
+      if (part.raw != nullptr) {
+        out.write(part.raw->data(), part.raw->size());
+      } else {
+        out.write(values_.data() + part.at, part.size);
+      }
+    }
+  }
+
+ private:
+  struct Part {
+    size_t at = 0;
+    size_t size = 0;
+    const std::string* raw = nullptr;
+    bool room = false;
+  };
+  Buffer values_{512};
+  std::vector<std::pair<std::string_view, Part>> pairs_;
+};
+
+void Write(Buffer& buf, const std::vector<Offender>& offenders) {
+  Packer(buf).pack_array(static_cast<uint32_t>(offenders.size()));
+  for (const Offender& o : offenders) {
+    MapWriter map;
+    map.Add<Offender>(o, kOffenderSlots);
+    map.Add(o.others);
+    map.WriteTo(buf);
+  }
+}
+
+void Write(Buffer& buf, const Indicators& indicators) {
+  MapWriter map;
+  map.Add<Indicators>(indicators, kIndicatorSlots);
+  map.Add(indicators.others);
+  map.WriteTo(buf);
+}
+
+MapWriter TopLevel(const Record& record) {
+  MapWriter map;
+  map.Add<Envelope>(record.envelope, kEnvelopeSlots);
+  if (record.seizure) map.Add<Seizure>(*record.seizure, kSeizureSlots);
+  if (record.alert) map.Add<Alert>(*record.alert, kAlertSlots);
+  map.Add(record.others);
+  return map;
+}
+
+// Sets or clears the member `name` of `s` when `slots` has one: true when
+// it does. With `value`, false is also the answer when its type does not fit
+// (then the member is left clear).
+template <typename S>
+bool SetSlot(S& s, std::span<const Slot<S>> slots, std::string_view name,
+             const msgpack::object* value, bool* fits) {
+  const Slot<S>* slot = FindSlot(slots, name);
+  if (slot == nullptr) return false;
+  std::visit([&](auto member) { (s.*member).reset(); }, slot->member);
+  if (value != nullptr) *fits = ReadSlot(*value, *slot, s);
+  return true;
+}
+
+// ---- JSON text -> msgpack, event by event (no tree). Maps and arrays are
+// written with 32-bit counts patched at their end; the bytes are then
+// unpacked, checked and read into a Record.
+class JsonToMsgpack {
+ public:
+  using json = nlohmann::json;
+  explicit JsonToMsgpack(Buffer& out) : out_(out), pk_(out) {}
+
+  bool null() {
+    Item();
+    pk_.pack_nil();
+    return true;
+  }
+  bool boolean(bool b) {
+    Item();
+    b ? pk_.pack_true() : pk_.pack_false();
+    return true;
+  }
+  bool number_integer(json::number_integer_t v) {
+    Item();
+    pk_.pack_int64(v);
+    return true;
+  }
+  bool number_unsigned(json::number_unsigned_t v) {
+    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      beyond_int64_ = true;
+      return false;
+    }
+    Item();
+    pk_.pack_uint64(v);
+    return true;
+  }
+  bool number_float(json::number_float_t v, const std::string&) {
+    Item();
+    pk_.pack_double(v);
+    return true;
+  }
+  bool string(std::string& s) {
+    Item();
+    PackStr(pk_, s);
+    return true;
+  }
+  bool binary(json::binary_t&) { return false; }  // never in JSON text
+  bool start_object(std::size_t) { return Open('\xdf'); }
+  bool key(std::string& k) {
+    ++open_.back().count;
+    if (open_.size() == 1) top_key_ = k;
+    PackStr(pk_, k);
+    return true;
+  }
+  bool end_object() { return Close(); }
+  bool start_array(std::size_t) { return Open('\xdd'); }
+  bool end_array() { return Close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+
+  bool beyond_int64() const { return beyond_int64_; }
+  const std::string& top_key() const { return top_key_; }
+
+ private:
+  struct Container {
+    size_t at;  // offset of the 32-bit count
+    uint32_t count = 0;
+    bool array;
+  };
+  void Item() {
+    if (!open_.empty() && open_.back().array) ++open_.back().count;
+  }
+  bool Open(char marker) {
+    Item();
+    out_.write(&marker, 1);
+    open_.push_back({out_.size(), 0, marker == '\xdd'});
+    out_.write("\0\0\0\0", 4);
+    return true;
+  }
+  bool Close() {
+    const uint32_t n = open_.back().count;
+    const char be[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                        static_cast<char>(n >> 8), static_cast<char>(n)};
+    std::memcpy(out_.data() + open_.back().at, be, 4);
+    open_.pop_back();
+    return true;
+  }
+
+  Buffer& out_;
+  Packer pk_;
+  std::vector<Container> open_;
+  std::string top_key_;
+  bool beyond_int64_ = false;
+};
+
+}  // namespace
+
+Record RecordCodec::Decode(const msgpack::object& map) {
+  Record record;
+  const auto members = MsgpackMap::Members(map);
+  std::string_view kind;
+  for (const auto& [key, value] : members) {
+    if (key == "kind" && value->type == msgpack::type::STR) kind = Str(*value);
+  }
+  if (kind == "seizure") record.seizure.emplace();
+  if (kind == "alert") record.alert.emplace();
+  for (const auto& [key, value] : members) {
+    if (const auto* slot = FindSlot<Envelope>(kEnvelopeSlots, key)) {
+      if (ReadSlot(*value, *slot, record.envelope)) continue;
+    } else if (const auto* s = record.seizure ? FindSlot<Seizure>(kSeizureSlots, key) : nullptr) {
+      if (ReadSlot(*value, *s, *record.seizure)) continue;
+    } else if (const auto* a = record.alert ? FindSlot<Alert>(kAlertSlots, key) : nullptr) {
+      if (ReadSlot(*value, *a, *record.alert)) continue;
+    }
+    record.others.push_back({std::string(key), Canonical(*value)});
+  }
+  return record;
+}
+
+std::string RecordCodec::Encode(const Record& record) {
+  Buffer out(1024);
+  TopLevel(record).WriteTo(out);
+  return std::string(out.data(), out.size());
+}
+
+std::string RecordCodec::EncodeLeavingRoom(const Record& record,
+                                           std::span<const std::string_view> gaps,
+                                           std::vector<size_t>& at) {
+  MapWriter map = TopLevel(record);
+  for (const std::string_view name : gaps) map.Leave(name);
+  Buffer out(1024);
+  map.WriteTo(out, gaps, &at);
+  return std::string(out.data(), out.size());
+}
+
+void RecordCodec::Erase(Record& record, std::string_view name) {
+  bool fits = false;
+  if (!SetSlot<Envelope>(record.envelope, kEnvelopeSlots, name, nullptr, &fits)) {
+    if (record.seizure) SetSlot<Seizure>(*record.seizure, kSeizureSlots, name, nullptr, &fits);
+    if (record.alert) SetSlot<Alert>(*record.alert, kAlertSlots, name, nullptr, &fits);
+  }
+  std::erase_if(record.others, [&](const RawField& f) { return f.name == name; });
+}
+
+void RecordCodec::Set(Record& record, std::string_view name, const msgpack::object& value) {
+  if (name == "kind") {
+    // Which members hold the other fields depends on the kind: read the
+    // record again under its new kind.
+    Erase(record, name);
+    record.others.push_back({std::string(name), Canonical(value)});
+    Buffer bytes(1024);
+    TopLevel(record).WriteTo(bytes);
+    const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+    record = Decode(handle.get());
+    return;
+  }
+  Erase(record, name);
+  bool fits = false;
+  if (!SetSlot<Envelope>(record.envelope, kEnvelopeSlots, name, &value, &fits)) {
+    if (record.seizure) SetSlot<Seizure>(*record.seizure, kSeizureSlots, name, &value, &fits);
+    if (record.alert) SetSlot<Alert>(*record.alert, kAlertSlots, name, &value, &fits);
+  }
+  if (!fits) {
+    record.others.push_back({std::string(name), Canonical(value)});
+    std::stable_sort(record.others.begin(), record.others.end(),
+                     [](const RawField& a, const RawField& b) { return a.name < b.name; });
+  }
+}
+
+bool RecordCodec::Has(const Record& record, std::string_view name) {
+  const auto set = [&](const auto& s, auto slots) {
+    using S = std::decay_t<decltype(s)>;
+    const Slot<S>* slot = FindSlot<S>(slots, name);
+    return slot != nullptr &&
+           std::visit([&](auto member) { return (s.*member).has_value(); }, slot->member);
+  };
+  if (set(record.envelope, std::span<const Slot<Envelope>>(kEnvelopeSlots))) return true;
+  if (record.seizure && set(*record.seizure, std::span<const Slot<Seizure>>(kSeizureSlots)))
+    return true;
+  if (record.alert && set(*record.alert, std::span<const Slot<Alert>>(kAlertSlots))) return true;
+  return std::any_of(record.others.begin(), record.others.end(),
+                     [&](const RawField& f) { return f.name == name; });
+}
+
+std::variant<Record, RecordCodec::JsonError> RecordCodec::FromJsonText(std::string_view text) {
+  Buffer bytes(1024);
+  JsonToMsgpack events(bytes);
+  const bool parsed = nlohmann::json::sax_parse(text, &events);
+  if (events.beyond_int64()) {
+    return JsonError{JsonProblem::kBeyondInt64, events.top_key(),
+                     "an integer beyond the signed 64-bit range (-9223372036854775808 to "
+                     "9223372036854775807)"};
+  }
+  if (!parsed) return JsonError{JsonProblem::kNotJson, "", "not valid JSON (or not UTF-8)"};
+  if (bytes.size() == 0 || bytes.data()[0] != '\xdf') {
+    return JsonError{JsonProblem::kNotAnObject, "", "must be a JSON object"};
+  }
+  auto handle = MsgpackJson::Unpack(std::string_view(bytes.data(), bytes.size()));
+  if (!handle.ok()) {
+    return JsonError{JsonProblem::kTooLarge, events.top_key(), handle.status().message()};
+  }
+  return Decode(handle->get());
+}
+
+std::vector<std::string_view> RecordCodec::BoundNames(FieldGroup group) {
+  std::vector<std::string_view> names;
+  const auto add = [&](const auto& slots) {
+    for (const auto& slot : slots) names.push_back(slot.name);
+  };
+  switch (group) {
+    case FieldGroup::kEnvelope:
+      add(kEnvelopeSlots);
+      break;
+    case FieldGroup::kSeizure:
+      add(kSeizureSlots);
+      break;
+    case FieldGroup::kAlert:
+      add(kAlertSlots);
+      break;
+    case FieldGroup::kIndicator:
+      add(kIndicatorSlots);
+      break;
+    default:
+      break;
+  }
+  return names;
+}
+
+}  // namespace cen::common

@@ -1,0 +1,72 @@
+// Converts a Record (common/record.h) to and from its two outside forms
+// without a JSON tree: msgpack, as records travel and are stored, and JSON
+// text, as a person or a national export writes them.
+//
+//   Result<Record> rec = RecordCodec::FromJsonText(line);     // a drop's NDJSON line
+//   std::string bytes = RecordCodec::Encode(*rec);            // canonical msgpack
+//   Record back = RecordCodec::Decode(MsgpackMap::Decode(bytes)->object());
+//
+// Encode() gives the bytes MsgpackJson::Encode gives for the record's JSON
+// tree (keys sorted at every level, a repeated key's last value, floats as
+// doubles), so a record's bytes do not depend on the path it took and an
+// unchanged drop row stays unchanged. Decode() puts each value of the right
+// type in its member and keeps every other value raw, so Encode(Decode(x))
+// is x for canonical x. The members are bound to the rows of RecordFields;
+// a compile-time check keeps the two lists one.
+//
+// Thread-safe (no state).
+#pragma once
+
+#include <msgpack.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/record.h"
+#include "common/record_fields.h"
+#include "common/status.h"
+
+namespace cen::common {
+
+class RecordCodec {
+ public:
+  // REQUIRES: `map` is a msgpack MAP (MsgpackMap::object()).
+  static Record Decode(const msgpack::object& map);
+  static std::string Encode(const Record& record);
+  // Encode() with room left for top-level pairs named `gaps` (names the
+  // record does not hold), counted in the map's header: `at[i]` is the offset
+  // where the pair of gaps[i] belongs, for the caller to write it there
+  // (the outbox splices in uuid and version).
+  static std::string EncodeLeavingRoom(const Record& record, std::span<const std::string_view> gaps,
+                                       std::vector<size_t>& at);
+  // Sets top-level `name` to `value` as Decode would have: in its member
+  // when the type fits, else raw; any earlier value of `name` is replaced.
+  static void Set(Record& record, std::string_view name, const msgpack::object& value);
+  // Removes top-level `name`, typed or raw.
+  static void Erase(Record& record, std::string_view name);
+  static bool Has(const Record& record, std::string_view name);
+
+  // How FromJsonText() failed, for a message that names the field.
+  enum class JsonProblem {
+    kNotJson,      // not JSON, or not UTF-8
+    kNotAnObject,  // JSON, but not an object
+    kBeyondInt64,  // an integer beyond the signed 64-bit range, at `field`
+    kTooLarge,     // nesting, a list or a text beyond MsgpackJson's limits
+  };
+  struct JsonError {
+    JsonProblem problem;
+    std::string field;   // the top-level key it was found under ("" when none)
+    std::string detail;  // in English
+  };
+  // Reads one JSON object, with no tree in between.
+  static std::variant<Record, JsonError> FromJsonText(std::string_view text);
+
+  // The members bound to the rows of `group` (envelope, seizure, alert,
+  // indicator), in the table's order: for the test that the table drives the
+  // codec.
+  static std::vector<std::string_view> BoundNames(FieldGroup group);
+};
+
+}  // namespace cen::common
