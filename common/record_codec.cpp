@@ -385,7 +385,11 @@ class JsonToMsgpack {
     pk_.pack_uint64(v);
     return true;
   }
-  bool number_float(json::number_float_t v, const std::string&) {
+  bool number_float(json::number_float_t v, const std::string& text) {
+    if (text.find_first_of(".eE") == std::string::npos) {  // an integer beyond even 64 bits
+      beyond_int64_ = true;
+      return false;
+    }
     Item();
     pk_.pack_double(v);
     return true;

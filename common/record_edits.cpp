@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/record_codec.h"
+
 namespace cen::common {
 namespace {
 
@@ -58,6 +60,39 @@ void RecordEdits::ApplyTo(nlohmann::json& record) const {
   }
   for (const auto& [index, digits] : indicator_imos)
     record["indicators"]["vessel_imo"][index] = digits;
+}
+
+void RecordEdits::ApplyTo(Record& record) const {
+  for (const auto& [name, value] : fields) {
+    if (const auto* packed = std::get_if<Packed>(&value)) {
+      const msgpack::object_handle handle =
+          msgpack::unpack(packed->bytes.data(), packed->bytes.size());
+      RecordCodec::Set(record, name, handle.get());
+    } else if (const auto* i = std::get_if<int64_t>(&value)) {
+      RecordCodec::Set(record, name, msgpack::object(*i));
+    } else {
+      RecordCodec::Set(record, name,
+                       msgpack::object(std::string_view(std::get<std::string>(value))));
+    }
+  }
+  if (indicator_imos.empty()) return;
+  Indicators* indicators =
+      record.alert && record.alert->indicators ? &*record.alert->indicators : nullptr;
+  if (indicators != nullptr && indicators->vessel_imo) {
+    for (const auto& [index, digits] : indicator_imos) {
+      if (index < indicators->vessel_imo->size()) (*indicators->vessel_imo)[index] = digits;
+    }
+    return;
+  }
+  // The list held an item that is no text (an IMO number as a JSON integer):
+  // it is raw, so rewrite it in the record's bytes and read them back.
+  const std::string bytes = RecordCodec::Encode(record);
+  const msgpack::object_handle before = msgpack::unpack(bytes.data(), bytes.size());
+  RecordEdits imos;
+  imos.indicator_imos = indicator_imos;
+  const std::string after = imos.Pack(before.get());
+  const msgpack::object_handle handle = msgpack::unpack(after.data(), after.size());
+  record = RecordCodec::Decode(handle.get());
 }
 
 std::string RecordEdits::Pack(const msgpack::object& record,

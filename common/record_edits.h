@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/msgpack_map.h"
+#include "common/record.h"
 
 namespace cen::common {
 
@@ -53,6 +54,8 @@ struct RecordEdits {
                           std::string_view fallback) const;
   // Applies the edits to a JSON tree.
   void ApplyTo(nlohmann::json& record) const;
+  // Applies the edits to a typed record (common/record.h).
+  void ApplyTo(Record& record) const;
   // `record` (a map) with the edits applied and `extra` top-level fields set
   // over anything it held under those names, packed with sorted keys.
   std::string Pack(const msgpack::object& record, const std::vector<Field>& extra = {}) const;

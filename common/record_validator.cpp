@@ -15,6 +15,7 @@
 #include "common/code_lists.h"
 #include "common/messages.h"
 #include "common/msgpack_map.h"
+#include "common/record_codec.h"
 #include "common/record_fields.h"
 #include "common/utf8.h"
 #include "common/uuid7.h"
@@ -1012,6 +1013,15 @@ std::vector<FieldError> RecordValidator::Validate(const msgpack::object& record,
   edits->fields.clear();
   edits->indicator_imos.clear();
   return Checker<Packed>(record, edits, policy_, latest_day, std::move(today)).Run();
+}
+
+std::vector<FieldError> RecordValidator::Validate(Record& record) const {
+  const std::string bytes = RecordCodec::Encode(record);
+  const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+  RecordEdits edits;
+  auto errors = Validate(handle.get(), &edits);
+  if (errors.empty()) edits.ApplyTo(record);
+  return errors;
 }
 
 std::optional<int64_t> RecordValidator::TimestampMillis(std::string_view text) {

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/record.h"
 #include "common/record_edits.h"
 
 namespace cen::common {
@@ -61,6 +62,9 @@ class RecordValidator {
   // rewrites go to `edits` (RecordEdits::Pack applies them). Gives exactly
   // the errors the JSON form of `record` gives.
   std::vector<FieldError> Validate(const msgpack::object& record, RecordEdits* edits) const;
+  // The same checks on a typed record (data drops, submit), with the
+  // defaults and rewrites applied to it: the errors its JSON form gives.
+  std::vector<FieldError> Validate(Record& record) const;
 
   // An RFC 3339 timestamp with a zone ("2026-11-28T10:00:00Z",
   // "...T12:00:00.250+02:00") as Unix milliseconds; nullopt if malformed.

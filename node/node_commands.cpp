@@ -153,12 +153,12 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
     src = &file;
   }
   const common::RecordValidator validator(common::KeyPolicy::kRefuseUnknown);
-  std::vector<json> records;
+  std::vector<OutboxRecord> records;
   std::vector<std::string> labels;  // "FILE:LINE" of each record, for errors
   int errors = 0;
   NdjsonRecordReader reader(*src);
   std::vector<DropIssue> issues;
-  json rec;
+  common::Record rec;
   while (reader.Next(rec, issues)) {
     if (issues.empty()) {
       for (const auto& e : validator.Validate(rec)) {
@@ -170,8 +170,8 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
       err << issue.Text(name) << "\n";
       ++errors;
     }
+    if (issues.empty()) records.emplace_back(std::move(rec));
     issues.clear();
-    records.push_back(std::move(rec));
     labels.push_back(name + ":" + std::to_string(reader.line()));
   }
   if (errors > 0) {
@@ -188,7 +188,7 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   // and starts none for a moment, so this write (an urgent alert, often)
   // does not wait for the write lock behind a slice of the backlog.
   AgentDoorbell::Ring(o.data_dir, AgentDoorbell::Bell::kAboutToWrite);
-  auto queued = outbox.Enqueue(std::move(records), labels);
+  auto queued = outbox.EnqueueReady(std::move(records), labels);
   if (!queued.ok()) {
     if (queued.status().code() != common::StatusCode::kInvalidInput) return queued.status();
     err << queued.status().message() << "\n";  // "FILE:LINE: field: reason"

@@ -6,13 +6,12 @@
 #include <sstream>
 
 #include "common/csv_writer.h"
+#include "common/record_codec.h"
 #include "common/record_fields.h"
 #include "common/utf8.h"
 
 namespace cen::node {
 namespace {
-
-using nlohmann::json;
 
 constexpr std::string_view kRequiredColumns[] = {"kind", "ref"};
 constexpr std::string_view kIndicatorsPrefix = "indicators.";
@@ -23,21 +22,29 @@ std::string_view Trim(std::string_view text) {
   return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
+msgpack::object Text(std::string_view text) {
+  msgpack::object o;
+  o.type = msgpack::type::STR;
+  o.via.str.ptr = text.data();
+  o.via.str.size = static_cast<uint32_t>(text.size());
+  return o;
+}
+
 // `text` as a JSON number when it is one, else as a string (the validator
 // then names the field and says what it must be).
-json Number(std::string_view text, bool integer_only) {
+msgpack::object Number(std::string_view text, bool integer_only) {
   const char* const end = text.data() + text.size();
   const bool integral = text.find_first_of(".eE") == std::string_view::npos;
   if (integral) {
     int64_t value = 0;
     const auto [p, ec] = std::from_chars(text.data(), end, value);
-    if (ec == std::errc() && p == end) return value;
+    if (ec == std::errc() && p == end) return msgpack::object(value);
   } else if (!integer_only) {
     double value = 0;
     const auto [p, ec] = std::from_chars(text.data(), end, value);
-    if (ec == std::errc() && p == end) return value;
+    if (ec == std::errc() && p == end) return msgpack::object(value);
   }
-  return std::string(text);
+  return Text(text);
 }
 
 // Calls item(text) for each non-empty, trimmed item between `separator`s.
@@ -110,44 +117,51 @@ size_t CsvRecordReader::ColumnOf(std::string_view field) const {
   return 0;
 }
 
-void CsvRecordReader::Convert(size_t column, const std::string& cell, json& record,
-                              std::vector<DropIssue>& issues) const {
+msgpack::object* CsvRecordReader::Objects(size_t n) {
+  return static_cast<msgpack::object*>(zone_.allocate_align(
+      sizeof(msgpack::object) * std::max<size_t>(n, 1), MSGPACK_ZONE_ALIGNOF(msgpack::object)));
+}
+
+msgpack::object CsvRecordReader::List(const std::vector<msgpack::object>& items) {
+  msgpack::object list;
+  list.type = msgpack::type::ARRAY;
+  list.via.array.size = static_cast<uint32_t>(items.size());
+  list.via.array.ptr = Objects(items.size());
+  std::copy(items.begin(), items.end(), list.via.array.ptr);
+  return list;
+}
+
+std::optional<msgpack::object> CsvRecordReader::Convert(size_t column, const std::string& cell,
+                                                        std::vector<DropIssue>& issues) {
   const Column& c = columns_[column];
-  const std::string_view name = c.name;
   if (!common::Utf8::IsValid(cell)) {
     issues.push_back(
         DropIssue::Of(csv_.line(), column + 1, c.name,
                       N_("not valid UTF-8 (save the file as UTF-8, not Latin-1 or Windows-1252)")));
-    return;
+    return std::nullopt;
   }
-  json value;
   using common::CsvCell;
+  std::vector<msgpack::object> items;
   switch (c.type) {
     case CsvCell::kNone:  // never a column
     case CsvCell::kText:
-      value = cell;
-      break;
+      return Text(cell);
     case CsvCell::kCode:
-      value = Trim(cell);
-      break;
+      return Text(Trim(cell));
     case CsvCell::kNumber:
     case CsvCell::kInteger:
-      value = Number(Trim(cell), c.type == CsvCell::kInteger);
-      break;
+      return Number(Trim(cell), c.type == CsvCell::kInteger);
     case CsvCell::kList:
-      value = json::array();
-      Split(cell, ';', [&](std::string_view item) { value.push_back(item); });
-      break;
+      Split(cell, ';', [&](std::string_view item) { items.push_back(Text(item)); });
+      return List(items);
     case CsvCell::kRoutes:
-      value = json::array();
       Split(cell, ';', [&](std::string_view route) {
-        json countries = json::array();
-        Split(route, '>', [&](std::string_view country) { countries.push_back(country); });
-        value.push_back(std::move(countries));
+        std::vector<msgpack::object> countries;
+        Split(route, '>', [&](std::string_view country) { countries.push_back(Text(country)); });
+        items.push_back(List(countries));
       });
-      break;
+      return List(items);
     case CsvCell::kOffenders:
-      value = json::array();
       Split(cell, ';', [&](std::string_view item) {
         std::vector<std::string_view> parts;
         for (size_t from = 0;;) {
@@ -163,45 +177,70 @@ void CsvRecordReader::Convert(size_t column, const std::string& cell, json& reco
           return;
         }
         parts.resize(3);
-        json offender = json::object();
-        if (!parts[0].empty()) offender["nationality"] = parts[0];
-        if (!parts[1].empty()) offender["gender"] = parts[1];
-        if (!parts[2].empty()) offender["age"] = Number(parts[2], /*integer_only=*/true);
-        value.push_back(std::move(offender));
+        msgpack::object offender;
+        offender.type = msgpack::type::MAP;
+        offender.via.map.size = 0;
+        offender.via.map.ptr = static_cast<msgpack::object_kv*>(zone_.allocate_align(
+            sizeof(msgpack::object_kv) * 3, MSGPACK_ZONE_ALIGNOF(msgpack::object_kv)));
+        const auto add = [&](std::string_view key, msgpack::object value) {
+          offender.via.map.ptr[offender.via.map.size++] = {Text(key), value};
+        };
+        if (!parts[0].empty()) add("nationality", Text(parts[0]));
+        if (!parts[1].empty()) add("gender", Text(parts[1]));
+        if (!parts[2].empty()) add("age", Number(parts[2], /*integer_only=*/true));
+        items.push_back(offender);
       });
-      break;
+      return List(items);
   }
-  if (name.starts_with(kIndicatorsPrefix)) {
-    record["indicators"][std::string(name.substr(kIndicatorsPrefix.size()))] = std::move(value);
-  } else {
-    record[c.name] = std::move(value);
-  }
+  return std::nullopt;
 }
 
-bool CsvRecordReader::Next(json& record, std::vector<DropIssue>& issues) {
+bool CsvRecordReader::Next(common::Record& record, std::vector<DropIssue>& issues) {
   while (true) {
+    record = {};
     auto row = csv_.Next();
     if (!row.ok()) {
       const CsvReader::Error& e = csv_.error();
       const std::string field =
           e.column >= 1 && e.column <= columns_.size() ? columns_[e.column - 1].name : "(row)";
       issues.push_back({e.line, e.column, field, e.reason, e.localized});
-      record = nullptr;
       return true;
     }
     if (!*row) return false;
     const auto cells = csv_.fields();
     if (cells.size() == 1 && Trim(cells[0]).empty()) continue;  // a blank line
-    record = json::object();
     if (cells.size() != columns_.size()) {
       issues.push_back(DropIssue::Of(csv_.line(), 0, "(row)",
                                      N_("has {} fields; the header has {}"), cells.size(),
                                      columns_.size()));
       return true;
     }
+    zone_.clear();
+    fields_.clear();
+    indicators_.clear();
     for (size_t i = 0; i < cells.size(); ++i) {
-      if (!cells[i].empty()) Convert(i, cells[i], record, issues);
+      if (cells[i].empty()) continue;
+      const std::optional<msgpack::object> value = Convert(i, cells[i], issues);
+      if (!value) continue;
+      const std::string_view name = columns_[i].name;
+      if (name.starts_with(kIndicatorsPrefix)) {
+        indicators_.push_back({Text(name.substr(kIndicatorsPrefix.size())), *value});
+      } else {
+        fields_.push_back({Text(name), *value});
+      }
     }
+    if (!indicators_.empty()) {
+      msgpack::object map;
+      map.type = msgpack::type::MAP;
+      map.via.map.size = static_cast<uint32_t>(indicators_.size());
+      map.via.map.ptr = indicators_.data();
+      fields_.push_back({Text("indicators"), map});
+    }
+    msgpack::object row_map;
+    row_map.type = msgpack::type::MAP;
+    row_map.via.map.size = static_cast<uint32_t>(fields_.size());
+    row_map.via.map.ptr = fields_.data();
+    record = common::RecordCodec::Decode(row_map);
     return true;
   }
 }

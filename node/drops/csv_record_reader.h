@@ -14,11 +14,14 @@
 #pragma once
 
 #include <istream>
+#include <msgpack.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/record.h"
 #include "common/record_fields.h"
 #include "node/drops/csv_reader.h"
 #include "node/drops/drop_record_reader.h"
@@ -30,7 +33,7 @@ class CsvRecordReader : public DropRecordReader {
   explicit CsvRecordReader(std::istream& in) : csv_(in) {}
 
   bool Start(std::vector<DropIssue>& issues) override;
-  bool Next(nlohmann::json& record, std::vector<DropIssue>& issues) override;
+  bool Next(common::Record& record, std::vector<DropIssue>& issues) override;
   int64_t line() const override { return csv_.line(); }
   size_t ColumnOf(std::string_view field) const override;
   uint64_t bytes_read() const override { return csv_.bytes_read(); }
@@ -43,10 +46,18 @@ class CsvRecordReader : public DropRecordReader {
     std::string name;
     common::CsvCell type;
   };
-  void Convert(size_t column, const std::string& cell, nlohmann::json& record,
-               std::vector<DropIssue>& issues) const;
+  // The cell's value, as a msgpack view of the row's text in zone_.
+  std::optional<msgpack::object> Convert(size_t column, const std::string& cell,
+                                         std::vector<DropIssue>& issues);
+  msgpack::object* Objects(size_t n);
+  msgpack::object List(const std::vector<msgpack::object>& items);
 
   CsvReader csv_;
+  // The row's lists and maps, cleared for each row; with them, fields_ and
+  // indicators_ (the row as a map) are a view of the cells, with no copy.
+  msgpack::zone zone_;
+  std::vector<msgpack::object_kv> fields_;
+  std::vector<msgpack::object_kv> indicators_;
   std::vector<std::string> header_;
   std::vector<Column> columns_;
 };

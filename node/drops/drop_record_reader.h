@@ -1,22 +1,22 @@
 // What a data drop reads records from: CsvRecordReader or NdjsonRecordReader.
-// Each turns its rows into records (JSON objects with canonical field names)
+// Each turns its rows into typed records (common/record.h), with no JSON tree,
 // for RecordValidator and Outbox, and names the line and column of a problem.
 //
 //   std::unique_ptr<DropRecordReader> reader = std::make_unique<CsvRecordReader>(in);
 //   std::vector<DropIssue> issues;
 //   if (!reader->Start(issues)) return Report(issues);
-//   for (nlohmann::json record; reader->Next(record, issues); issues.clear()) ...
+//   for (common::Record record; reader->Next(record, issues); issues.clear()) ...
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/messages.h"
+#include "common/record.h"
 
 namespace cen::node {
 
@@ -56,7 +56,7 @@ class DropRecordReader {
   // Reads the next row. True when a row was consumed: with `record` set when
   // it could be read, and with `issues` appended (record then unusable) when
   // it could not. False at the end of the input.
-  virtual bool Next(nlohmann::json& record, std::vector<DropIssue>& issues) = 0;
+  virtual bool Next(common::Record& record, std::vector<DropIssue>& issues) = 0;
   // The line the row Next() returned starts on.
   virtual int64_t line() const = 0;
   // The 1-based column holding a field named in a validation error

@@ -4,16 +4,39 @@
 #include <string>
 
 #include "common/csv_writer.h"
+#include "common/record_codec.h"
 
 namespace cen::node {
 
-bool NdjsonRecordReader::Next(nlohmann::json& record, std::vector<DropIssue>& issues) {
+bool NdjsonRecordReader::Next(common::Record& record, std::vector<DropIssue>& issues) {
+  using common::RecordCodec;
   while (lines_.Next(text_)) {
     if (text_.find_first_not_of(" \t") == std::string_view::npos) continue;
-    record = nlohmann::json::parse(text_, nullptr, /*allow_exceptions=*/false);
-    if (record.is_discarded()) {
-      issues.push_back(
-          DropIssue::Of(lines_.line(), 0, "(line)", N_("not valid JSON (or not UTF-8)")));
+    auto read = RecordCodec::FromJsonText(text_);
+    if (auto* rec = std::get_if<common::Record>(&read)) {
+      record = std::move(*rec);
+      return true;
+    }
+    record = {};
+    const auto& e = std::get<RecordCodec::JsonError>(read);
+    const std::string field = e.field.empty() ? "(line)" : e.field;
+    switch (e.problem) {
+      case RecordCodec::JsonProblem::kNotJson:
+        issues.push_back(
+            DropIssue::Of(lines_.line(), 0, "(line)", N_("not valid JSON (or not UTF-8)")));
+        break;
+      case RecordCodec::JsonProblem::kNotAnObject:
+        issues.push_back({lines_.line(), 0, "(record)", e.detail});
+        break;
+      case RecordCodec::JsonProblem::kBeyondInt64:
+        issues.push_back(
+            DropIssue::Of(lines_.line(), 0, field,
+                          N_("an integer beyond the signed 64-bit range (-9223372036854775808 to "
+                             "9223372036854775807)")));
+        break;
+      case RecordCodec::JsonProblem::kTooLarge:
+        issues.push_back({lines_.line(), 0, field, e.detail});
+        break;
     }
     return true;
   }

@@ -1,5 +1,7 @@
 // NDJSON drops: one JSON object per line, the format `cen-node submit` reads.
 // Blank lines are skipped. Reads any std::istream, an in-memory buffer too.
+// Each line is read into a typed record with no JSON tree between
+// (RecordCodec::FromJsonText).
 //
 //   NdjsonRecordReader reader(in);
 //
@@ -18,7 +20,7 @@ class NdjsonRecordReader : public DropRecordReader {
   explicit NdjsonRecordReader(std::istream& in) : lines_(in) {}
 
   bool Start(std::vector<DropIssue>&) override { return true; }
-  bool Next(nlohmann::json& record, std::vector<DropIssue>& issues) override;
+  bool Next(common::Record& record, std::vector<DropIssue>& issues) override;
   int64_t line() const override { return lines_.line(); }
   size_t ColumnOf(std::string_view) const override { return 0; }
   uint64_t bytes_read() const override { return lines_.bytes_read(); }

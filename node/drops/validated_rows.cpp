@@ -23,7 +23,7 @@ ValidatedRows::~ValidatedRows() {
   thread_.join();
 }
 
-void ValidatedRows::Validate(nlohmann::json& record, ValidatedRow& row) const {
+void ValidatedRows::Validate(common::Record& record, ValidatedRow& row) const {
   if (!row.issues.empty()) return;  // the reader could not make a record of it
   for (auto& e : validator_.Validate(record)) {
     std::string reason = std::move(e.reason);
@@ -45,12 +45,12 @@ void ValidatedRows::Produce() {
     bool more = true;
     while (more) {
       ValidatedRow row;
-      nlohmann::json record;
+      common::Record record;
       more = reader_.Next(record, row.issues);
       if (more) {
         row.line = reader_.line();
         Validate(record, row);
-        if (keep_rejects_ && (!row.issues.empty() || record.contains("uuid"))) {
+        if (keep_rejects_ && (!row.issues.empty() || record.Has("uuid"))) {
           row.reject_prefix = reader_.RejectPrefix();
         }
         if (row.issues.empty()) row.record.emplace(std::move(record));

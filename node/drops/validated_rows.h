@@ -19,7 +19,6 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -66,7 +65,7 @@ class ValidatedRows {
   static constexpr size_t kMaxBatches = 8;
 
   void Produce();
-  void Validate(nlohmann::json& record, ValidatedRow& row) const;  // fills defaults
+  void Validate(common::Record& record, ValidatedRow& row) const;  // fills defaults
 
   DropRecordReader& reader_;
   const common::RecordValidator& validator_;

@@ -1,5 +1,10 @@
 #include "node/store/nominal_details.h"
 
+#include <algorithm>
+#include <msgpack.hpp>
+
+#include "common/msgpack_json.h"
+
 namespace cen::node {
 
 using nlohmann::json;
@@ -17,6 +22,27 @@ json NominalDetails::Strip(json& record) {
     entry["offender"] = i;
     out.push_back(std::move(entry));
     offender.erase(nominal);
+  }
+  return out;
+}
+
+json NominalDetails::Strip(common::Record& record) {
+  json out = json::array();
+  if (!record.seizure || !record.seizure->offenders) return out;
+  std::vector<common::Offender>& offenders = *record.seizure->offenders;
+  for (size_t i = 0; i < offenders.size(); ++i) {
+    common::RawFields& others = offenders[i].others;
+    const auto nominal = std::find_if(others.begin(), others.end(), [](const common::RawField& f) {
+      return f.name == "nominal";
+    });
+    if (nominal == others.end()) continue;
+    const msgpack::object_handle handle =
+        msgpack::unpack(nominal->msgpack.data(), nominal->msgpack.size());
+    json entry = handle->type == msgpack::type::MAP ? common::MsgpackJson::ToJson(handle.get())
+                                                    : json::object();
+    entry["offender"] = i;
+    out.push_back(std::move(entry));
+    others.erase(nominal);
   }
   return out;
 }

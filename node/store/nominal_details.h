@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/record.h"
 #include "common/sqlite_db.h"
 
 namespace cen::node {
@@ -23,6 +24,8 @@ class NominalDetails {
   // Removes every offenders[i].nominal from `record` and returns them as
   // [{"offender": i, "name": ..., ...}, ...] (empty array when none).
   static nlohmann::json Strip(nlohmann::json& record);
+  // The same for a typed record.
+  static nlohmann::json Strip(common::Record& record);
   // Stores the stripped details for (uuid, version). REQUIRES: inside the
   // caller's transaction on node.db.
   static common::Status Save(common::Database& db, const std::string& uuid, int64_t version,

@@ -12,12 +12,19 @@ using nlohmann::json;
 
 common::Result<std::vector<Outbox::Queued>> Outbox::Enqueue(
     std::vector<json> records, const std::vector<std::string>& labels) {
+  std::vector<OutboxRecord> ready;
+  ready.reserve(records.size());
+  for (const json& record : records) ready.emplace_back(record);
+  return EnqueueReady(std::move(ready), labels);
+}
+
+common::Result<std::vector<Outbox::Queued>> Outbox::EnqueueReady(
+    std::vector<OutboxRecord> records, const std::vector<std::string>& labels) {
   CEN_RETURN_IF_ERROR(BeginQueue());
   std::vector<Queued> out;
   out.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    auto q = Queue(std::move(records[i]),
-                   i < labels.size() ? labels[i] : "record " + std::to_string(i + 1));
+    auto q = Queue(records[i], i < labels.size() ? labels[i] : "record " + std::to_string(i + 1));
     if (!q.ok()) {
       AbortQueue();
       return q.status();

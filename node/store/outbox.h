@@ -63,6 +63,9 @@ class Outbox {
   // no labels are given, "record N" (N counted from 1).
   common::Result<std::vector<Queued>> Enqueue(std::vector<nlohmann::json> records,
                                               const std::vector<std::string>& labels = {});
+  // The same for records made ready already.
+  common::Result<std::vector<Queued>> EnqueueReady(std::vector<OutboxRecord> records,
+                                                   const std::vector<std::string>& labels = {});
 
   // Enqueue() one record at a time, in one transaction that BeginQueue()
   // opens (taking node.db's write lock) and CommitQueue() commits. Queue()

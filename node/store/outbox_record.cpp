@@ -3,6 +3,7 @@
 #include <msgpack.hpp>
 
 #include "common/msgpack_json.h"
+#include "common/record_codec.h"
 #include "node/store/nominal_details.h"
 
 namespace cen::node {
@@ -27,49 +28,35 @@ void PackStr(msgpack::packer<Stream>& pk, std::string_view s) {
 
 }  // namespace
 
-OutboxRecord::OutboxRecord(json record) {
-  if (auto it = record.find(kUuid); it != record.end()) {
-    given_uuid_ = it->get<std::string>();
-    record.erase(it);
-  }
-  if (auto it = record.find(kVersion); it != record.end()) record.erase(it);
-  kind_ = record["kind"].get<std::string>();
-  ref_ = record["ref"].get<std::string>();
+OutboxRecord::OutboxRecord(common::Record record) {
+  common::Envelope& envelope = record.envelope;
+  if (envelope.uuid) given_uuid_ = std::move(*envelope.uuid);
+  envelope.uuid.reset();
+  envelope.version.reset();
+  kind_ = envelope.kind.value_or("");
+  ref_ = envelope.ref.value_or("");
   // Names and document numbers never reach the body that goes to the hub.
   nominal_ = NominalDetails::Strip(record);
-  lane_ = common::PriorityLane::Of(record);
-
-  const std::string msg_type = record.value("msg_type", "");
-  const auto references = record.find("references");
-  if (lane_ != common::Lane::kBulk && kind_ == "alert" &&
-      (msg_type == "update" || msg_type == "cancel") && references != record.end() &&
-      references->is_array()) {
-    for (const json& target : *references) {
-      if (target.is_string()) raises_.push_back(target.get<std::string>());
-    }
+  const common::Alert* alert = record.alert ? &*record.alert : nullptr;
+  lane_ = common::PriorityLane::Of(kind_, alert ? alert->priority.value_or("") : "",
+                                   record.OtherText("action").value_or(""));
+  if (lane_ != common::Lane::kBulk && alert != nullptr &&
+      (alert->msg_type == "update" || alert->msg_type == "cancel") && alert->references) {
+    raises_ = *alert->references;
   }
-
-  msgpack::sbuffer buf(1024);
-  msgpack::packer<msgpack::sbuffer> pk(buf);
-  pk.pack_map(static_cast<uint32_t>(record.size() + 2));
-  bool uuid_placed = false;
-  bool version_placed = false;
-  for (const auto& [key, value] : record.items()) {
-    if (!uuid_placed && std::string_view(key) > kUuid) {
-      uuid_at_ = buf.size();
-      uuid_placed = true;
-    }
-    if (!version_placed && std::string_view(key) > kVersion) {
-      version_at_ = buf.size();
-      version_placed = true;
-    }
-    PackStr(pk, key);
-    common::MsgpackJson::Pack(pk, value);
-  }
-  if (!uuid_placed) uuid_at_ = buf.size();
-  if (!version_placed) version_at_ = buf.size();
-  packed_.assign(buf.data(), buf.size());
+  const std::string_view gaps[] = {kUuid, kVersion};
+  std::vector<size_t> at;
+  packed_ = common::RecordCodec::EncodeLeavingRoom(record, gaps, at);
+  uuid_at_ = at[0];
+  version_at_ = at[1];
 }
+
+OutboxRecord::OutboxRecord(const json& record)
+    : OutboxRecord([&] {
+        const std::string bytes = common::MsgpackJson::Encode(record);
+        const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+        return common::RecordCodec::Decode(handle.get());
+      }()) {}
 
 std::string OutboxRecord::Body(std::string_view uuid, int64_t version) const {
   std::string body;

@@ -5,7 +5,7 @@
 // Building one is the CPU-heavy half of queueing a record, so a drop builds
 // them on its reading thread and its writing thread only stores them.
 //
-//   OutboxRecord ready(std::move(validated_json));   // any thread
+//   OutboxRecord ready(std::move(validated_record));  // any thread
 //   auto queued = outbox.Queue(ready, "FILE:LINE");  // the thread holding node.db
 //
 // Body(uuid, version) is byte for byte MsgpackJson::Encode() of the record
@@ -20,13 +20,16 @@
 #include <vector>
 
 #include "common/priority_lane.h"
+#include "common/record.h"
 
 namespace cen::node {
 
 class OutboxRecord {
  public:
   // REQUIRES: `record` passed RecordValidator (a string kind and ref).
-  explicit OutboxRecord(nlohmann::json record);
+  explicit OutboxRecord(common::Record record);
+  // The same for a JSON tree (receipts and decisions the node makes).
+  explicit OutboxRecord(const nlohmann::json& record);
 
   const std::string& kind() const { return kind_; }
   const std::string& ref() const { return ref_; }

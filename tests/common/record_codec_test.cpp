@@ -182,6 +182,8 @@ TEST_CASE("RecordCodec: JSON text that is no record says why, naming the field",
   CHECK(big.field == "info_eval");
   CHECK(big.detail.find("signed 64-bit") != std::string::npos);
   CHECK(problem(R"({"version":18446744073709551615})").problem == Problem::kBeyondInt64);
+  CHECK(problem(R"({"version":-9223372036854775809})").problem == Problem::kBeyondInt64);
+  CHECK(problem(R"({"version":123456789012345678901234567890})").problem == Problem::kBeyondInt64);
   std::string deep = R"({"kind":"seizure","x":)";
   for (int i = 0; i < 40; ++i) deep += "[";
   for (int i = 0; i < 40; ++i) deep += "]";

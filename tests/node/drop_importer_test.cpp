@@ -59,6 +59,15 @@ struct Fixture {
 
   int64_t Outbox() { return CountRows(db, "outbox"); }
 
+  // The body queued for `ref`, as stored.
+  std::string Body(const std::string& ref) {
+    auto stmt = db.Prepare("SELECT body FROM own_records WHERE ref=? ORDER BY version DESC");
+    REQUIRE(stmt.ok());
+    stmt->Bind(1, ref);
+    REQUIRE(*stmt->Step());
+    return stmt->ColumnBlob(0);
+  }
+
   // Drops the `kind` template and returns the record it queued, as JSON.
   nlohmann::json DropTemplateRecord(const std::string& kind) {
     std::ostringstream csv;
@@ -301,6 +310,51 @@ TEST_CASE("NDJSON drops follow the same rules", "[node][drop]") {
   CHECK(ok.added == 1);
   DropSummary again = f.Drop("b.jsonl", good + "\r\n");
   CHECK(again.unchanged == 1);
+}
+
+TEST_CASE("A record's stored bytes are its JSON tree's, read from CSV or NDJSON alike",
+          "[node][drop]") {
+  using cen::common::MsgpackJson;
+  for (const std::string kind : {"seizure", "alert"}) {
+    CAPTURE(kind);
+    Fixture csv;
+    nlohmann::json record = csv.DropTemplateRecord(kind);
+    const std::string body = csv.Body(record["ref"]);
+    CHECK(MsgpackJson::Encode(record) == body);  // canonical: sorted keys, smallest integers
+
+    // The same record as an NDJSON line, its keys in another order, gives the same bytes.
+    record.erase("uuid");
+    record.erase("version");
+    std::string line = "{";
+    for (auto it = record.rbegin(); it != record.rend(); ++it) {
+      if (line.size() > 1) line += ",";
+      line += nlohmann::json(it.key()).dump() + ":" + it.value().dump();
+    }
+    line += "}\n";
+    Fixture ndjson;
+    DropSummary s = ndjson.Drop("same.ndjson", line);
+    INFO(ndjson.errors);
+    REQUIRE(s.status.ok());
+    auto stored = MsgpackJson::Decode(ndjson.Body(record["ref"]));
+    REQUIRE(stored.ok());
+    record["uuid"] = (*stored)["uuid"];
+    record["version"] = 1;
+    CHECK(ndjson.Body(record["ref"]) == MsgpackJson::Encode(record));
+  }
+}
+
+TEST_CASE("An integer beyond the signed 64-bit range is refused, never wrapped, naming its field",
+          "[node][drop]") {
+  Fixture f;
+  const std::string line =
+      R"({"kind":"seizure","ref":"BIG-1","seizure_date":"2026-03-14","reporting_country":"FR",)"
+      R"("commodity":"drugs","description":"x","quantity":9223372036854775813,"unit":"KGM"})";
+  DropSummary s = f.Drop("big.ndjson", line + "\n");
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(f.errors, Catch::Contains(f.tmp.File("big.ndjson") +
+                                       ":1: quantity: an integer beyond the signed 64-bit range"));
+  CHECK(f.Outbox() == 0);
+  CHECK(CountRows(f.db, "own_records") == 0);
 }
 
 TEST_CASE("A ref keeps its uuid: a drop naming another uuid for it is refused", "[node][drop]") {

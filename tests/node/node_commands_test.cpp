@@ -201,6 +201,19 @@ TEST_CASE("cen-node submit refuses an invalid line and queues nothing", "[node][
   }
 }
 
+TEST_CASE("cen-node submit refuses an integer beyond 64 bits and a line that is no object",
+          "[node][submit]") {
+  TestNode node;
+  const std::string lines = R"({"info_eval":18446744073709551620,)" + SeizureLine("R1").substr(1) +
+                            R"(["not", "an", "object"])" + "\n";
+  Status s = node.Submit(lines);
+  CHECK(s.code() == cen::common::StatusCode::kInvalidInput);
+  CHECK_THAT(node.err(), Catch::Contains("<stdin>:1: info_eval: an integer beyond the signed "
+                                         "64-bit range"));
+  CHECK_THAT(node.err(), Catch::Contains("<stdin>:2: (record): must be a JSON object"));
+  CHECK(node.OutboxSize() == 0);
+}
+
 TEST_CASE("cen-node submit names the file of a drop", "[node][submit]") {
   TestNode node;
   const std::string path = node.tmp().File("export.ndjson");
