@@ -340,6 +340,94 @@ MapWriter TopLevel(const Record& record) {
   return map;
 }
 
+// ---- members -> a msgpack::object view of them (strings point into the
+// record; lists, maps and raw values live in a zone).
+
+class Viewer {
+ public:
+  explicit Viewer(msgpack::zone& zone) : zone_(zone) {}
+
+  msgpack::object Of(const std::string& text) const {
+    msgpack::object o;
+    o.type = msgpack::type::STR;
+    o.via.str.ptr = text.data();
+    o.via.str.size = static_cast<uint32_t>(text.size());
+    return o;
+  }
+  msgpack::object Of(int64_t value) const { return msgpack::object(value); }
+  msgpack::object Of(const Number& n) const {
+    if (const auto* i = std::get_if<int64_t>(&n.value)) return msgpack::object(*i);
+    return msgpack::object(std::get<double>(n.value));
+  }
+  template <typename Item>
+  msgpack::object Of(const std::vector<Item>& items) const {
+    msgpack::object o;
+    o.type = msgpack::type::ARRAY;
+    o.via.array.size = static_cast<uint32_t>(items.size());
+    o.via.array.ptr = Allocate<msgpack::object>(items.size());
+    for (size_t i = 0; i < items.size(); ++i) o.via.array.ptr[i] = Of(items[i]);
+    return o;
+  }
+  msgpack::object Of(const Offender& offender) const {
+    return Map(offender.others,
+               [&](auto add) { AddSlots<Offender>(offender, kOffenderSlots, add); });
+  }
+  msgpack::object Of(const Indicators& indicators) const {
+    return Map(indicators.others,
+               [&](auto add) { AddSlots<Indicators>(indicators, kIndicatorSlots, add); });
+  }
+  msgpack::object Of(const Record& record) const {
+    return Map(record.others, [&](auto add) {
+      AddSlots<Envelope>(record.envelope, kEnvelopeSlots, add);
+      if (record.seizure) AddSlots<Seizure>(*record.seizure, kSeizureSlots, add);
+      if (record.alert) AddSlots<Alert>(*record.alert, kAlertSlots, add);
+    });
+  }
+
+ private:
+  template <typename T>
+  T* Allocate(size_t n) const {
+    return static_cast<T*>(zone_.allocate_align(sizeof(T) * std::max<size_t>(n, 1), alignof(T)));
+  }
+
+  template <typename S, typename Add>
+  void AddSlots(const S& s, std::span<const Slot<S>> slots, Add add) const {
+    for (const Slot<S>& slot : slots) {
+      std::visit(
+          [&](auto member) {
+            if (const auto& field = s.*member) add(slot.name, Of(*field));
+          },
+          slot.member);
+    }
+  }
+
+  // A map of the typed pairs `typed` adds, then the raw ones.
+  template <typename Typed>
+  msgpack::object Map(const RawFields& raw, Typed typed) const {
+    std::vector<msgpack::object_kv> pairs;
+    const auto add = [&](std::string_view name, msgpack::object value) {
+      msgpack::object key;
+      key.type = msgpack::type::STR;
+      key.via.str.ptr = name.data();
+      key.via.str.size = static_cast<uint32_t>(name.size());
+      pairs.push_back({key, value});
+    };
+    typed(add);
+    for (const RawField& f : raw) {
+      std::size_t offset = 0;
+      add(f.name, msgpack::unpack(zone_, f.msgpack.data(), f.msgpack.size(), offset));
+    }
+    msgpack::object o;
+    o.type = msgpack::type::MAP;
+    o.via.map.size = static_cast<uint32_t>(pairs.size());
+    o.via.map.ptr = Allocate<msgpack::object_kv>(pairs.size());
+    std::copy(pairs.begin(), pairs.end(), o.via.map.ptr);
+    return o;
+  }
+
+  msgpack::zone& zone_;
+};
+
 // Sets or clears the member `name` of `s` when `slots` has one: true when
 // it does. With `value`, false is also the answer when its type does not fit
 // (then the member is left clear).
@@ -479,6 +567,10 @@ std::string RecordCodec::Encode(const Record& record) {
   return std::string(out.data(), out.size());
 }
 
+msgpack::object RecordCodec::View(const Record& record, msgpack::zone& zone) {
+  return Viewer(zone).Of(record);
+}
+
 std::string RecordCodec::EncodeLeavingRoom(const Record& record,
                                            std::span<const std::string_view> gaps,
                                            std::vector<size_t>& at) {
@@ -510,7 +602,8 @@ void RecordCodec::Set(Record& record, std::string_view name, const msgpack::obje
     record = Decode(handle.get());
     return;
   }
-  Erase(record, name);
+  // The member is cleared by SetSlot; a raw value of the name goes here.
+  std::erase_if(record.others, [&](const RawField& f) { return f.name == name; });
   bool fits = false;
   if (!SetSlot<Envelope>(record.envelope, kEnvelopeSlots, name, &value, &fits)) {
     if (record.seizure) SetSlot<Seizure>(*record.seizure, kSeizureSlots, name, &value, &fits);

@@ -35,6 +35,11 @@ class RecordCodec {
   // REQUIRES: `map` is a msgpack MAP (MsgpackMap::object()).
   static Record Decode(const msgpack::object& map);
   static std::string Encode(const Record& record);
+  // The record as a msgpack MAP object, without encoding it: its strings
+  // point into `record`, which must outlive the view (and not change);
+  // lists, maps and raw values are allocated in `zone`. Its pairs are in no
+  // particular order (MsgpackMap::Members sorts them).
+  static msgpack::object View(const Record& record, msgpack::zone& zone);
   // Encode() with room left for top-level pairs named `gaps` (names the
   // record does not hold), counted in the map's header: `at[i]` is the offset
   // where the pair of gaps[i] belongs, for the caller to write it there

@@ -1016,10 +1016,9 @@ std::vector<FieldError> RecordValidator::Validate(const msgpack::object& record,
 }
 
 std::vector<FieldError> RecordValidator::Validate(Record& record) const {
-  const std::string bytes = RecordCodec::Encode(record);
-  const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+  msgpack::zone zone;
   RecordEdits edits;
-  auto errors = Validate(handle.get(), &edits);
+  auto errors = Validate(RecordCodec::View(record, zone), &edits);
   if (errors.empty()) edits.ApplyTo(record);
   return errors;
 }

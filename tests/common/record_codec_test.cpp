@@ -111,6 +111,19 @@ TEST_CASE("RecordCodec: every field of a seizure and an alert survives msgpack b
   CHECK_FALSE(alert.OtherText("priority"));  // typed, not raw
 }
 
+TEST_CASE("RecordCodec: a view of the record is the record, with no encoding", "[common][record]") {
+  for (const json& original : {FullSeizure(), FullAlert()}) {
+    const Record rec = DecodeBytes(MsgpackJson::Encode(original));
+    msgpack::zone zone;
+    const msgpack::object view = RecordCodec::View(rec, zone);
+    CHECK(MsgpackJson::ToJson(view) == original);
+    msgpack::sbuffer buf;
+    msgpack::packer<msgpack::sbuffer> pk(buf);
+    MsgpackJson::PackCanonical(pk, view);
+    CHECK(std::string(buf.data(), buf.size()) == MsgpackJson::Encode(original));
+  }
+}
+
 TEST_CASE("RecordCodec: a value of the wrong type is kept raw, for the validator to name",
           "[common][record]") {
   const json wrong = {{"kind", "seizure"},
