@@ -9,23 +9,6 @@ namespace cen::node {
 
 using nlohmann::json;
 
-json NominalDetails::Strip(json& record) {
-  json out = json::array();
-  auto offenders = record.find("offenders");
-  if (offenders == record.end() || !offenders->is_array()) return out;
-  for (size_t i = 0; i < offenders->size(); ++i) {
-    json& offender = (*offenders)[i];
-    if (!offender.is_object()) continue;
-    auto nominal = offender.find("nominal");
-    if (nominal == offender.end()) continue;
-    json entry = nominal->is_object() ? *nominal : json::object();
-    entry["offender"] = i;
-    out.push_back(std::move(entry));
-    offender.erase(nominal);
-  }
-  return out;
-}
-
 json NominalDetails::Strip(common::Record& record) {
   json out = json::array();
   if (!record.seizure || !record.seizure->offenders) return out;

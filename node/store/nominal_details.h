@@ -23,8 +23,6 @@ class NominalDetails {
  public:
   // Removes every offenders[i].nominal from `record` and returns them as
   // [{"offender": i, "name": ..., ...}, ...] (empty array when none).
-  static nlohmann::json Strip(nlohmann::json& record);
-  // The same for a typed record.
   static nlohmann::json Strip(common::Record& record);
   // Stores the stripped details for (uuid, version). REQUIRES: inside the
   // caller's transaction on node.db.
