@@ -1,5 +1,7 @@
 #include "common/msgpack_json.h"
 
+#include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "common/msgpack_map.h"
@@ -102,7 +104,8 @@ nlohmann::json MsgpackJson::ToJson(const msgpack::object& o) {
   }
 }
 
-void MsgpackJson::Pack(msgpack::packer<msgpack::sbuffer>& pk, const nlohmann::json& v) {
+void MsgpackJson::Pack(msgpack::sbuffer& out, const nlohmann::json& v) {
+  msgpack::packer<msgpack::sbuffer> pk(out);
   switch (v.type()) {
     case nlohmann::json::value_t::null:
     case nlohmann::json::value_t::discarded:
@@ -118,49 +121,45 @@ void MsgpackJson::Pack(msgpack::packer<msgpack::sbuffer>& pk, const nlohmann::js
       pk.pack_uint64(v.get<uint64_t>());
       break;
     case nlohmann::json::value_t::number_float:
-      pk.pack_double(v.get<double>());
+      PackDouble(out, v.get<double>());
       break;
-    case nlohmann::json::value_t::string: {
-      const auto& s = v.get_ref<const std::string&>();
-      pk.pack_str(static_cast<uint32_t>(s.size()));
-      pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+    case nlohmann::json::value_t::string:
+      PackStr(pk, v.get_ref<const std::string&>());
       break;
-    }
     case nlohmann::json::value_t::binary:
       pk.pack_nil();  // never produced by this project
       break;
     case nlohmann::json::value_t::array:
       pk.pack_array(static_cast<uint32_t>(v.size()));
-      for (const auto& item : v) Pack(pk, item);
+      for (const auto& item : v) Pack(out, item);
       break;
     case nlohmann::json::value_t::object:
       pk.pack_map(static_cast<uint32_t>(v.size()));
       for (const auto& [key, value] : v.items()) {
-        pk.pack_str(static_cast<uint32_t>(key.size()));
-        pk.pack_str_body(key.data(), static_cast<uint32_t>(key.size()));
-        Pack(pk, value);
+        PackStr(pk, key);
+        Pack(out, value);
       }
       break;
   }
 }
 
-void MsgpackJson::PackCanonical(msgpack::packer<msgpack::sbuffer>& pk, const msgpack::object& o) {
+void MsgpackJson::PackCanonical(msgpack::sbuffer& out, const msgpack::object& o) {
+  msgpack::packer<msgpack::sbuffer> pk(out);
   switch (o.type) {
     case msgpack::type::FLOAT32:
     case msgpack::type::FLOAT64:
-      pk.pack_double(o.via.f64);
+      PackDouble(out, o.via.f64);
       break;
     case msgpack::type::ARRAY:
       pk.pack_array(o.via.array.size);
-      for (uint32_t i = 0; i < o.via.array.size; ++i) PackCanonical(pk, o.via.array.ptr[i]);
+      for (uint32_t i = 0; i < o.via.array.size; ++i) PackCanonical(out, o.via.array.ptr[i]);
       break;
     case msgpack::type::MAP: {
       const auto members = MsgpackMap::Members(o);
       pk.pack_map(static_cast<uint32_t>(members.size()));
       for (const auto& [key, value] : members) {
-        pk.pack_str(static_cast<uint32_t>(key.size()));
-        pk.pack_str_body(key.data(), static_cast<uint32_t>(key.size()));
-        PackCanonical(pk, *value);
+        PackStr(pk, key);
+        PackCanonical(out, *value);
       }
       break;
     }
@@ -169,10 +168,28 @@ void MsgpackJson::PackCanonical(msgpack::packer<msgpack::sbuffer>& pk, const msg
   }
 }
 
+void MsgpackJson::PackDouble(msgpack::sbuffer& out, double value) {
+  // [-2^63, 2^63): both bounds are exact doubles.
+  constexpr double kMin = -9223372036854775808.0;
+  constexpr double kEnd = 9223372036854775808.0;
+  if (value >= kMin && value < kEnd && value == std::trunc(value)) {
+    msgpack::packer<msgpack::sbuffer>(out).pack_int64(static_cast<int64_t>(value));
+  } else {
+    PackFloat64(out, value);
+  }
+}
+
+void MsgpackJson::PackFloat64(msgpack::sbuffer& out, double value) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof bits);
+  char bytes[9] = {'\xcb'};
+  for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
+  out.write(bytes, sizeof bytes);
+}
+
 std::string MsgpackJson::Encode(const nlohmann::json& value) {
   msgpack::sbuffer buf;
-  msgpack::packer<msgpack::sbuffer> pk(buf);
-  Pack(pk, value);
+  Pack(buf, value);
   return std::string(buf.data(), buf.size());
 }
 

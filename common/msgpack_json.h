@@ -30,7 +30,7 @@ class MsgpackJson {
   static std::string Encode(const nlohmann::json& value);
   // Appends the msgpack form of `value` to a packer, for frames that embed
   // already-encoded parts.
-  static void Pack(msgpack::packer<msgpack::sbuffer>& pk, const nlohmann::json& value);
+  static void Pack(msgpack::sbuffer& out, const nlohmann::json& value);
   // Fails with kCorruption on malformed, truncated, trailing or over-limit
   // bytes, binary/ext values and non-string map keys.
   static Result<nlohmann::json> Decode(std::string_view bytes, const DecodeLimits& limits = {});
@@ -41,8 +41,29 @@ class MsgpackJson {
   // The JSON tree of a value Unpack accepted.
   static nlohmann::json ToJson(const msgpack::object& value);
   // Packs a value Unpack accepted as Pack packs its JSON tree: maps sorted
-  // by key with a repeated key's last value, every float as a double.
-  static void PackCanonical(msgpack::packer<msgpack::sbuffer>& pk, const msgpack::object& value);
+  // by key with a repeated key's last value, every float as PackDouble packs it.
+  static void PackCanonical(msgpack::sbuffer& out, const msgpack::object& value);
+  // A double as every record carries it: an integral value that fits in a
+  // signed 64-bit integer as that integer (850.0 as 850, as msgpack-c
+  // packs it), any other as float64 (1e19 stays a float: as an integer it
+  // would be beyond the range every reader accepts).
+  static void PackDouble(msgpack::sbuffer& out, double value);
+  // A double as float64 whatever its value (a value as it was given),
+  // appended to `out` (msgpack-c's packer would write 4.0 as 4).
+  static void PackFloat64(msgpack::sbuffer& out, double value);
+  template <typename Stream>
+  static void PackStr(msgpack::packer<Stream>& pk, std::string_view text) {
+    pk.pack_str(static_cast<uint32_t>(text.size()));
+    pk.pack_str_body(text.data(), static_cast<uint32_t>(text.size()));
+  }
+  // A STR object viewing `text` (which must outlive it).
+  static msgpack::object StrView(std::string_view text) {
+    msgpack::object o;
+    o.type = msgpack::type::STR;
+    o.via.str.ptr = text.data();
+    o.via.str.size = static_cast<uint32_t>(text.size());
+    return o;
+  }
 };
 
 }  // namespace cen::common

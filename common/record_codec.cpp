@@ -105,16 +105,46 @@ static_assert(FollowsTable(kIndicatorSlots, FieldGroup::kIndicator));
 
 std::string_view Str(const msgpack::object& o) { return {o.via.str.ptr, o.via.str.size}; }
 
-void PackStr(Packer& pk, std::string_view s) {
-  pk.pack_str(static_cast<uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+void PackStr(Packer& pk, std::string_view text) { MsgpackJson::PackStr(pk, text); }
+
+// `o` as it was given, to keep raw: every float as float64 (msgpack-c would
+// write 4.0 as 4, which the validator must still see as no integer), maps
+// in their order. Encode() writes it canonical (MsgpackJson::PackCanonical).
+void PackExact(msgpack::sbuffer& buf, const msgpack::object& o) {
+  Packer pk(buf);
+  switch (o.type) {
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+      MsgpackJson::PackFloat64(buf, o.via.f64);
+      break;
+    case msgpack::type::ARRAY:
+      pk.pack_array(o.via.array.size);
+      for (uint32_t i = 0; i < o.via.array.size; ++i) PackExact(buf, o.via.array.ptr[i]);
+      break;
+    case msgpack::type::MAP:
+      pk.pack_map(o.via.map.size);
+      for (uint32_t i = 0; i < o.via.map.size; ++i) {
+        PackExact(buf, o.via.map.ptr[i].key);
+        PackExact(buf, o.via.map.ptr[i].val);
+      }
+      break;
+    default:
+      pk.pack(o);  // nil, booleans, integers (smallest form), strings
+  }
 }
 
-std::string Canonical(const msgpack::object& o) {
+std::string Exact(const msgpack::object& o) {
   msgpack::sbuffer buf(64);
-  Packer pk(buf);
-  MsgpackJson::PackCanonical(pk, o);
+  PackExact(buf, o);
   return std::string(buf.data(), buf.size());
+}
+
+// True when the raw bytes are already canonical: a scalar that is no float.
+bool IsCanonicalScalar(const std::string& raw) {
+  const auto first = static_cast<unsigned char>(raw.empty() ? 0xc1 : raw[0]);
+  const bool container = (first >= 0x80 && first <= 0x9f) || first == 0xdc || first == 0xdd ||
+                         first == 0xde || first == 0xdf;
+  return !container && first != 0xca && first != 0xcb;
 }
 
 template <typename S>
@@ -223,7 +253,7 @@ void ReadStruct(const msgpack::object& map, std::span<const Slot<S>> slots, S& o
   for (const auto& [key, value] : MsgpackMap::Members(map)) {
     const Slot<S>* slot = FindSlot(slots, key);
     if (slot == nullptr || !ReadSlot(*value, *slot, out)) {
-      others.push_back({std::string(key), Canonical(*value)});
+      others.push_back({std::string(key), Exact(*value)});
     }
   }
 }
@@ -241,7 +271,7 @@ void Write(Buffer& buf, const Number& n) {
   if (const auto* i = std::get_if<int64_t>(&n.value)) {
     Packer(buf).pack_int64(*i);
   } else {
-    Packer(buf).pack_double(std::get<double>(n.value));
+    MsgpackJson::PackDouble(buf, std::get<double>(n.value));
   }
 }
 void Write(Buffer& buf, const std::vector<std::string>& texts) {
@@ -275,7 +305,16 @@ class MapWriter {
     }
   }
   void Add(const RawFields& raw) {
-    for (const RawField& f : raw) pairs_.push_back({f.name, Part{0, 0, &f.msgpack}});
+    for (const RawField& f : raw) {
+      if (IsCanonicalScalar(f.msgpack)) {
+        pairs_.push_back({f.name, Part{0, 0, &f.msgpack}});
+        continue;
+      }
+      const msgpack::object_handle handle = msgpack::unpack(f.msgpack.data(), f.msgpack.size());
+      const size_t at = values_.size();
+      MsgpackJson::PackCanonical(values_, handle.get());
+      pairs_.push_back({f.name, Part{at, values_.size() - at, nullptr}});
+    }
   }
   // Counts a pair named `name` in the header and writes nothing for it.
   void Leave(std::string_view name) { pairs_.push_back({name, Part{0, 0, nullptr, true}}); }
@@ -347,13 +386,7 @@ class Viewer {
  public:
   explicit Viewer(msgpack::zone& zone) : zone_(zone) {}
 
-  msgpack::object Of(const std::string& text) const {
-    msgpack::object o;
-    o.type = msgpack::type::STR;
-    o.via.str.ptr = text.data();
-    o.via.str.size = static_cast<uint32_t>(text.size());
-    return o;
-  }
+  msgpack::object Of(const std::string& text) const { return MsgpackJson::StrView(text); }
   msgpack::object Of(int64_t value) const { return msgpack::object(value); }
   msgpack::object Of(const Number& n) const {
     if (const auto* i = std::get_if<int64_t>(&n.value)) return msgpack::object(*i);
@@ -406,11 +439,7 @@ class Viewer {
   msgpack::object Map(const RawFields& raw, Typed typed) const {
     std::vector<msgpack::object_kv> pairs;
     const auto add = [&](std::string_view name, msgpack::object value) {
-      msgpack::object key;
-      key.type = msgpack::type::STR;
-      key.via.str.ptr = name.data();
-      key.via.str.size = static_cast<uint32_t>(name.size());
-      pairs.push_back({key, value});
+      pairs.push_back({MsgpackJson::StrView(name), value});
     };
     typed(add);
     for (const RawField& f : raw) {
@@ -428,17 +457,33 @@ class Viewer {
   msgpack::zone& zone_;
 };
 
-// Sets or clears the member `name` of `s` when `slots` has one: true when
-// it does. With `value`, false is also the answer when its type does not fit
-// (then the member is left clear).
+// Calls f(s, slot) with the member named `name` among the record's
+// envelope and its kind's fields (Record or const Record); false when it
+// has none, as for a key of another kind or an unknown key.
+template <typename R, typename F>
+bool OnMember(R& record, std::string_view name, F f) {
+  if (const auto* slot = FindSlot<Envelope>(kEnvelopeSlots, name)) {
+    f(record.envelope, *slot);
+    return true;
+  }
+  if (record.seizure) {
+    if (const auto* slot = FindSlot<Seizure>(kSeizureSlots, name)) {
+      f(*record.seizure, *slot);
+      return true;
+    }
+  }
+  if (record.alert) {
+    if (const auto* slot = FindSlot<Alert>(kAlertSlots, name)) {
+      f(*record.alert, *slot);
+      return true;
+    }
+  }
+  return false;
+}
+
 template <typename S>
-bool SetSlot(S& s, std::span<const Slot<S>> slots, std::string_view name,
-             const msgpack::object* value, bool* fits) {
-  const Slot<S>* slot = FindSlot(slots, name);
-  if (slot == nullptr) return false;
-  std::visit([&](auto member) { (s.*member).reset(); }, slot->member);
-  if (value != nullptr) *fits = ReadSlot(*value, *slot, s);
-  return true;
+void Clear(S& s, const Slot<S>& slot) {
+  std::visit([&](auto member) { (s.*member).reset(); }, slot.member);
 }
 
 // ---- JSON text -> msgpack, event by event (no tree). Maps and arrays are
@@ -479,7 +524,7 @@ class JsonToMsgpack {
       return false;
     }
     Item();
-    pk_.pack_double(v);
+    MsgpackJson::PackFloat64(out_, v);  // as given: 4.0 is no integer
     return true;
   }
   bool string(std::string& s) {
@@ -548,15 +593,12 @@ Record RecordCodec::Decode(const msgpack::object& map) {
   }
   if (kind == "seizure") record.seizure.emplace();
   if (kind == "alert") record.alert.emplace();
-  for (const auto& [key, value] : members) {
-    if (const auto* slot = FindSlot<Envelope>(kEnvelopeSlots, key)) {
-      if (ReadSlot(*value, *slot, record.envelope)) continue;
-    } else if (const auto* s = record.seizure ? FindSlot<Seizure>(kSeizureSlots, key) : nullptr) {
-      if (ReadSlot(*value, *s, *record.seizure)) continue;
-    } else if (const auto* a = record.alert ? FindSlot<Alert>(kAlertSlots, key) : nullptr) {
-      if (ReadSlot(*value, *a, *record.alert)) continue;
-    }
-    record.others.push_back({std::string(key), Canonical(*value)});
+  for (const auto& member : members) {
+    const msgpack::object& value = *member.second;  // (a lambda may not capture a binding)
+    bool typed = false;
+    OnMember(record, member.first,
+             [&](auto& s, const auto& slot) { typed = ReadSlot(value, slot, s); });
+    if (!typed) record.others.push_back({std::string(member.first), Exact(value)});
   }
   return record;
 }
@@ -582,11 +624,7 @@ std::string RecordCodec::EncodeLeavingRoom(const Record& record,
 }
 
 void RecordCodec::Erase(Record& record, std::string_view name) {
-  bool fits = false;
-  if (!SetSlot<Envelope>(record.envelope, kEnvelopeSlots, name, nullptr, &fits)) {
-    if (record.seizure) SetSlot<Seizure>(*record.seizure, kSeizureSlots, name, nullptr, &fits);
-    if (record.alert) SetSlot<Alert>(*record.alert, kAlertSlots, name, nullptr, &fits);
-  }
+  OnMember(record, name, [](auto& s, const auto& slot) { Clear(s, slot); });
   std::erase_if(record.others, [&](const RawField& f) { return f.name == name; });
 }
 
@@ -595,40 +633,33 @@ void RecordCodec::Set(Record& record, std::string_view name, const msgpack::obje
     // Which members hold the other fields depends on the kind: read the
     // record again under its new kind.
     Erase(record, name);
-    record.others.push_back({std::string(name), Canonical(value)});
+    record.others.push_back({std::string(name), Exact(value)});
     Buffer bytes(1024);
     TopLevel(record).WriteTo(bytes);
     const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
     record = Decode(handle.get());
     return;
   }
-  // The member is cleared by SetSlot; a raw value of the name goes here.
   std::erase_if(record.others, [&](const RawField& f) { return f.name == name; });
   bool fits = false;
-  if (!SetSlot<Envelope>(record.envelope, kEnvelopeSlots, name, &value, &fits)) {
-    if (record.seizure) SetSlot<Seizure>(*record.seizure, kSeizureSlots, name, &value, &fits);
-    if (record.alert) SetSlot<Alert>(*record.alert, kAlertSlots, name, &value, &fits);
-  }
+  OnMember(record, name, [&](auto& s, const auto& slot) {
+    Clear(s, slot);
+    fits = ReadSlot(value, slot, s);
+  });
   if (!fits) {
-    record.others.push_back({std::string(name), Canonical(value)});
+    record.others.push_back({std::string(name), Exact(value)});
     std::stable_sort(record.others.begin(), record.others.end(),
                      [](const RawField& a, const RawField& b) { return a.name < b.name; });
   }
 }
 
 bool RecordCodec::Has(const Record& record, std::string_view name) {
-  const auto set = [&](const auto& s, auto slots) {
-    using S = std::decay_t<decltype(s)>;
-    const Slot<S>* slot = FindSlot<S>(slots, name);
-    return slot != nullptr &&
-           std::visit([&](auto member) { return (s.*member).has_value(); }, slot->member);
-  };
-  if (set(record.envelope, std::span<const Slot<Envelope>>(kEnvelopeSlots))) return true;
-  if (record.seizure && set(*record.seizure, std::span<const Slot<Seizure>>(kSeizureSlots)))
-    return true;
-  if (record.alert && set(*record.alert, std::span<const Slot<Alert>>(kAlertSlots))) return true;
-  return std::any_of(record.others.begin(), record.others.end(),
-                     [&](const RawField& f) { return f.name == name; });
+  bool set = false;
+  OnMember(record, name, [&](const auto& s, const auto& slot) {
+    set = std::visit([&](auto member) { return (s.*member).has_value(); }, slot.member);
+  });
+  return set || std::any_of(record.others.begin(), record.others.end(),
+                            [&](const RawField& f) { return f.name == name; });
 }
 
 std::variant<Record, RecordCodec::JsonError> RecordCodec::FromJsonText(std::string_view text) {
@@ -646,7 +677,7 @@ std::variant<Record, RecordCodec::JsonError> RecordCodec::FromJsonText(std::stri
   }
   auto handle = MsgpackJson::Unpack(std::string_view(bytes.data(), bytes.size()));
   if (!handle.ok()) {
-    return JsonError{JsonProblem::kTooLarge, events.top_key(), handle.status().message()};
+    return JsonError{JsonProblem::kTooLarge, "", handle.status().message()};
   }
   return Decode(handle->get());
 }

@@ -11,20 +11,16 @@ using Packer = msgpack::packer<msgpack::sbuffer>;
 
 std::string_view Str(const msgpack::object& o) { return {o.via.str.ptr, o.via.str.size}; }
 
-void PackStr(Packer& pk, std::string_view s) {
-  pk.pack_str(static_cast<uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
-
-void PackValue(Packer& pk, const RecordEdits::Value& v) {
+void PackValue(msgpack::sbuffer& buf, const RecordEdits::Value& v) {
+  Packer pk(buf);
   if (const auto* i = std::get_if<int64_t>(&v)) {
     pk.pack_int64(*i);
   } else if (const auto* s = std::get_if<std::string>(&v)) {
-    PackStr(pk, *s);
+    MsgpackJson::PackStr(pk, *s);
   } else {
     const std::string& bytes = std::get<RecordEdits::Packed>(v).bytes;
     const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
-    MsgpackJson::PackCanonical(pk, handle.get());
+    MsgpackJson::PackCanonical(buf, handle.get());
   }
 }
 
@@ -118,18 +114,18 @@ std::string RecordEdits::Pack(const msgpack::object& record,
   Packer pk(buf);
   pk.pack_map(static_cast<uint32_t>(top.size()));
   for (const auto& [key, source] : top) {
-    PackStr(pk, key);
+    MsgpackJson::PackStr(pk, key);
     if (source.edit != nullptr) {
-      PackValue(pk, *source.edit);
+      PackValue(buf, *source.edit);
     } else if (key == "indicators" && !indicator_imos.empty() &&
                source.packed->type == msgpack::type::MAP) {
       // Sorted like every map; its vessel_imo items rewritten.
       const auto members = MsgpackMap::Members(*source.packed);
       pk.pack_map(static_cast<uint32_t>(members.size()));
       for (const auto& [name, value] : members) {
-        PackStr(pk, name);
+        MsgpackJson::PackStr(pk, name);
         if (name != "vessel_imo" || value->type != msgpack::type::ARRAY) {
-          MsgpackJson::PackCanonical(pk, *value);
+          MsgpackJson::PackCanonical(buf, *value);
           continue;
         }
         pk.pack_array(value->via.array.size);
@@ -137,14 +133,14 @@ std::string RecordEdits::Pack(const msgpack::object& record,
           const auto edit = std::find_if(indicator_imos.begin(), indicator_imos.end(),
                                          [&](const auto& e) { return e.first == i; });
           if (edit != indicator_imos.end()) {
-            PackStr(pk, edit->second);
+            MsgpackJson::PackStr(pk, edit->second);
           } else {
-            MsgpackJson::PackCanonical(pk, value->via.array.ptr[i]);
+            MsgpackJson::PackCanonical(buf, value->via.array.ptr[i]);
           }
         }
       }
     } else {
-      MsgpackJson::PackCanonical(pk, *source.packed);
+      MsgpackJson::PackCanonical(buf, *source.packed);
     }
   }
   return std::string(buf.data(), buf.size());

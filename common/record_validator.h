@@ -62,8 +62,9 @@ class RecordValidator {
   // rewrites go to `edits` (RecordEdits::Pack applies them). Gives exactly
   // the errors the JSON form of `record` gives.
   std::vector<FieldError> Validate(const msgpack::object& record, RecordEdits* edits) const;
-  // The same checks on a typed record (data drops, submit), with the
-  // defaults and rewrites applied to it: the errors its JSON form gives.
+  // The same checks on a typed record (data drops, submit): the errors its
+  // JSON form gives. When there are none, the defaults and rewrites are
+  // applied to `record`; otherwise it is left as it was.
   std::vector<FieldError> Validate(Record& record) const;
 
   // An RFC 3339 timestamp with a zone ("2026-11-28T10:00:00Z",

@@ -7,12 +7,6 @@
 namespace cen::common {
 namespace {
 
-template <typename Stream>
-void PackStr(msgpack::packer<Stream>& pk, std::string_view s) {
-  pk.pack_str(static_cast<uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
-
 // A packer's stream that writes straight into the string returned, so a feed
 // frame of thousands of records is not copied once more at the end.
 struct StringSink {
@@ -60,17 +54,17 @@ std::string WireFrame::EncodeFeed(std::string_view type, std::string_view epoch,
   buf.bytes.reserve(size);
   msgpack::packer<StringSink> pk(buf);
   pk.pack_map(range ? 5 : 3);
-  PackStr(pk, "t");
-  PackStr(pk, type);
-  PackStr(pk, "epoch");
-  PackStr(pk, epoch);
+  MsgpackJson::PackStr(pk, "t");
+  MsgpackJson::PackStr(pk, type);
+  MsgpackJson::PackStr(pk, "epoch");
+  MsgpackJson::PackStr(pk, epoch);
   if (range) {
-    PackStr(pk, "first");
+    MsgpackJson::PackStr(pk, "first");
     pk.pack_int64(range->first);
-    PackStr(pk, "last");
+    MsgpackJson::PackStr(pk, "last");
     pk.pack_int64(range->second);
   }
-  PackStr(pk, "records");
+  MsgpackJson::PackStr(pk, "records");
   pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
   for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());
   return std::move(buf.bytes);
@@ -85,13 +79,13 @@ std::string WireFrame::EncodeRecords(std::string_view type,
   buf.bytes.reserve(size);
   msgpack::packer<StringSink> pk(buf);
   pk.pack_map(request_id >= 0 ? 3 : 2);
-  PackStr(pk, "t");
-  PackStr(pk, type);
+  MsgpackJson::PackStr(pk, "t");
+  MsgpackJson::PackStr(pk, type);
   if (request_id >= 0) {
-    PackStr(pk, "id");
+    MsgpackJson::PackStr(pk, "id");
     pk.pack_int64(request_id);
   }
-  PackStr(pk, "records");
+  MsgpackJson::PackStr(pk, "records");
   pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
   for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());
   return std::move(buf.bytes);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/csv_writer.h"
+#include "common/msgpack_json.h"
 #include "common/record_codec.h"
 #include "common/record_fields.h"
 #include "common/utf8.h"
@@ -22,13 +23,7 @@ std::string_view Trim(std::string_view text) {
   return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
-msgpack::object Text(std::string_view text) {
-  msgpack::object o;
-  o.type = msgpack::type::STR;
-  o.via.str.ptr = text.data();
-  o.via.str.size = static_cast<uint32_t>(text.size());
-  return o;
-}
+msgpack::object Text(std::string_view text) { return common::MsgpackJson::StrView(text); }
 
 // `text` as a JSON number when it is one, else as a string (the validator
 // then names the field and says what it must be).

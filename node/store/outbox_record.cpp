@@ -20,12 +20,6 @@ struct Appender {
   void write(const char* data, size_t size) { out->append(data, size); }
 };
 
-template <typename Stream>
-void PackStr(msgpack::packer<Stream>& pk, std::string_view s) {
-  pk.pack_str(static_cast<uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
-
 }  // namespace
 
 OutboxRecord::OutboxRecord(common::Record record) {
@@ -65,10 +59,10 @@ std::string OutboxRecord::Body(std::string_view uuid, int64_t version) const {
   msgpack::packer<Appender> pk(sink);
   const std::string_view packed(packed_);
   body.append(packed.substr(0, uuid_at_));
-  PackStr(pk, kUuid);
-  PackStr(pk, uuid);
+  common::MsgpackJson::PackStr(pk, kUuid);
+  common::MsgpackJson::PackStr(pk, uuid);
   body.append(packed.substr(uuid_at_, version_at_ - uuid_at_));
-  PackStr(pk, kVersion);
+  common::MsgpackJson::PackStr(pk, kVersion);
   pk.pack_int64(version);
   body.append(packed.substr(version_at_));
   return body;

@@ -183,7 +183,7 @@ TEST_CASE("A record read in place keeps a repeated key's last value, as the JSON
   pk.pack_map(static_cast<uint32_t>(alert.size() + 2));
   for (const auto& [key, value] : alert.items()) {
     pk.pack(key);
-    MsgpackJson::Pack(pk, value);
+    MsgpackJson::Pack(buf, value);
   }
   pk.pack(std::string("priority"));
   pk.pack(std::string("soon"));
@@ -231,7 +231,7 @@ std::string PackInOrder(const std::vector<std::pair<std::string, json>>& members
   pk.pack_map(static_cast<uint32_t>(members.size()));
   for (const auto& [key, value] : members) {
     pk.pack(key);
-    MsgpackJson::Pack(pk, value);
+    MsgpackJson::Pack(buf, value);
   }
   return std::string(buf.data(), buf.size());
 }

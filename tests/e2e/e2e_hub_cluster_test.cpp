@@ -109,7 +109,7 @@ int StartCluster(Cluster& cluster, AcceptedRecords& accepted, int first, int sna
 
 }  // namespace
 
-TEST_CASE("A hub cluster survives its leader's death and freeze; nothing is lost or doubled",
+TEST_CASE("A hub cluster survives its leader's death and freeze, nothing is lost or doubled",
           "[e2e][cluster]") {
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
   const std::vector<std::string> ids = cluster.node_ids();
@@ -169,7 +169,7 @@ TEST_CASE("A hub cluster survives its leader's death and freeze; nothing is lost
 }
 
 TEST_CASE(
-    "A member down while the log is compacted catches up from a snapshot; a stranger is refused",
+    "A member down while the log is compacted catches up from a snapshot, a stranger is refused",
     "[e2e][cluster]") {
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
   const std::vector<std::string> ids = cluster.node_ids();

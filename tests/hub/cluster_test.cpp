@@ -616,7 +616,7 @@ TEST_CASE("Registry changes go through the Raft log and every member makes them 
 }
 
 TEST_CASE(
-    "A registry change nobody takes is withdrawn; one taken is refused when leadership is "
+    "A registry change nobody takes is withdrawn, one taken is refused when leadership is "
     "lost",
     "[hub][cluster]") {
   TempDir dir;

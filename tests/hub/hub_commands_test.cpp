@@ -127,7 +127,7 @@ TEST_CASE("cen-hub init refuses bad options before touching the disk", "[hub][co
   }
 }
 
-TEST_CASE("cen-hub allow registers nodes; status lists them", "[hub][commands]") {
+TEST_CASE("cen-hub allow registers nodes, status lists them", "[hub][commands]") {
   TempDir tmp;
   std::ostringstream ignored;
   RequireOk(HubCommands::Init(Init(tmp), ignored));
@@ -333,7 +333,7 @@ TEST_CASE("HubSchema refuses a hub.db of another schema version, saying what to 
              Catch::Contains("schema version 1") && Catch::Contains("cen-hub init"));
 }
 
-TEST_CASE("cen-hub allow --role and set-role make an NCP; status shows the tree",
+TEST_CASE("cen-hub allow --role and set-role make an NCP, status shows the tree",
           "[hub][commands][validation]") {
   TempDir tmp;
   std::ostringstream out;

@@ -358,7 +358,7 @@ TEST_CASE("HubServer does not answer a key it does not know", "[hub][server][zap
   CHECK(welcome["region"] == "XX");
 }
 
-TEST_CASE("HubServer FETCH sends only what the node may see; UPTO covers the rest",
+TEST_CASE("HubServer FETCH sends only what the node may see, UPTO covers the rest",
           "[hub][server][scope]") {
   TestHub hub;
   const CurveKeys n1 = hub.Register("n1", "EU");

@@ -193,7 +193,7 @@ TEST_CASE("Members over CURVE elect one leader and journal identically", "[hub][
   }
 }
 
-TEST_CASE("The cluster journals on without its leader; the leader catches up on return",
+TEST_CASE("The cluster journals on without its leader, the leader catches up on return",
           "[hub][cluster][raft]") {
   LiveCluster cluster;
   cluster.Commit(OneSeizure("RILO-WE", "WE-1", "2026-12-01T10:00:00.000Z"));

@@ -224,7 +224,7 @@ TEST_CASE("Receipts for an NCP's alert are taken from the offices its acceptance
   CHECK(hub.Append("RILO-AP", again).verdict == Verdict::kNew);
 }
 
-TEST_CASE("No hit on a record its RILO has not accepted; no decision on a superseded version",
+TEST_CASE("No hit on a record its RILO has not accepted, no decision on a superseded version",
           "[hub][validation]") {
   Hub hub;
   // RILO-AP's alert, seen everywhere.

@@ -236,7 +236,7 @@ TEST_CASE("A new alert is matched against the records already held", "[node][ale
   (void)alert;
 }
 
-TEST_CASE("An own alert's hits stay local; receipts go only to other offices",
+TEST_CASE("An own alert's hits stay local, receipts go only to other offices",
           "[node][alert_tracker]") {
   Node node;
   node.Apply(Alert("AS-1", kIndicators), "AS");

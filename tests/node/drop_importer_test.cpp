@@ -87,7 +87,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("A CSV drop queues every row once; a re-drop changes nothing", "[node][drop]") {
+TEST_CASE("A CSV drop queues every row once, a re-drop changes nothing", "[node][drop]") {
   Fixture f;
   const std::string text = std::string(kHeader) + Row("FR-1") + Row("FR-2") + Row("FR-3");
   DropSummary first = f.Drop("cases.csv", text);
@@ -341,6 +341,42 @@ TEST_CASE("A record's stored bytes are its JSON tree's, read from CSV or NDJSON 
     record["version"] = 1;
     CHECK(ndjson.Body(record["ref"]) == MsgpackJson::Encode(record));
   }
+}
+
+TEST_CASE("A huge whole number stays a float that the hub accepts, 4.0 is no integer",
+          "[node][drop]") {
+  using cen::common::MsgpackJson;
+  Fixture f;
+  // msgpack-c packs a whole double as an integer: 1e19 became an integer
+  // beyond the signed 64-bit range, whose PUBLISH frame the hub refuses whole.
+  DropSummary csv = f.Drop("huge.csv", std::string(kHeader) + Row("HUGE-1", "1e19"));
+  INFO(f.errors);
+  REQUIRE(csv.status.ok());
+  auto stored = MsgpackJson::Decode(f.Body("HUGE-1"));  // as the hub decodes it
+  REQUIRE(stored.ok());
+  CHECK((*stored)["quantity"] == 1e19);
+  const std::string line =
+      R"({"kind":"seizure","ref":"HUGE-2","seizure_date":"2026-03-14","reporting_country":"FR",)"
+      R"("commodity":"drugs","description":"x","quantity":12.0,"value":2e19,"currency":"EUR",)"
+      R"("unit":"KGM"})";
+  DropSummary ndjson = f.Drop("huge.ndjson", line + "\n");
+  INFO(f.errors);
+  REQUIRE(ndjson.status.ok());
+  stored = MsgpackJson::Decode(f.Body("HUGE-2"));
+  REQUIRE(stored.ok());
+  CHECK((*stored)["value"] == 2e19);
+  CHECK((*stored)["quantity"].is_number_integer());  // 12.0 is stored as 12, as before
+
+  // An integer field given as 4.0 is refused, as the JSON tree refused it.
+  const std::string four =
+      R"({"kind":"seizure","ref":"F-1","seizure_date":"2026-03-14","reporting_country":"FR",)"
+      R"("commodity":"drugs","description":"x","quantity":1,"unit":"KGM","info_eval":4.0,)"
+      R"("transport_mode":1.0,"offenders":[{"age":3e1}]})";
+  DropSummary s = f.Drop("four.ndjson", four + "\n");
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(f.errors, Catch::Contains(":1: info_eval: must be an integer"));
+  CHECK_THAT(f.errors, Catch::Contains(":1: transport_mode: must be"));
+  CHECK_THAT(f.errors, Catch::Contains(":1: offenders[0].age: must be"));
 }
 
 TEST_CASE("An integer beyond the signed 64-bit range is refused, never wrapped, naming its field",

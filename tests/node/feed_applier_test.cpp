@@ -117,7 +117,7 @@ TEST_CASE("Ranges beyond a restored hub's head are forgotten, the rest kept", "[
   CHECK(f.replica.cursor() == 40);
 }
 
-TEST_CASE("An urgent alert waiting ends the slice in progress; the rest follows",
+TEST_CASE("An urgent alert waiting ends the slice in progress, the rest follows",
           "[node][applier]") {
   Fixture f;
   f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));

@@ -726,7 +726,7 @@ void FillWithPending(const TempDir& tmp) {
 
 }  // namespace
 
-TEST_CASE("Queries leave NCP records out until accepted; pending lists them with checks",
+TEST_CASE("Queries leave NCP records out until accepted, pending lists them with checks",
           "[node][query][validation]") {
   TempDir tmp;
   FillWithPending(tmp);

@@ -337,7 +337,7 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
   CHECK(Count(db, "record_versions") == 2);
 }
 
-TEST_CASE("An urgent alert waiting ends a country slice early; the batch goes on after it",
+TEST_CASE("An urgent alert waiting ends a country slice early, the batch goes on after it",
           "[node][replica]") {
   TempDir tmp;
   Database db = CreateNodeDb(tmp, "n2");
@@ -588,7 +588,7 @@ TEST_CASE("Replica applies an acceptance it never saw pending, and never an olde
   CHECK(version->value_or(0) == 2);
 }
 
-TEST_CASE("Nothing reacts to a pending record; a return applied first still marks it",
+TEST_CASE("Nothing reacts to a pending record, a return applied first still marks it",
           "[node][replica][validation]") {
   TempDir tmp;
   Database db = CreateNodeDb(tmp, "RILO-WE");
