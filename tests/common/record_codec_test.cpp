@@ -7,6 +7,8 @@
 #include "common/msgpack_json.h"
 #include "common/msgpack_map.h"
 #include "common/record_fields.h"
+#include "common/record_validator.h"
+#include "tests/test_support/sample_records.h"
 
 using cen::common::FieldGroup;
 using cen::common::MsgpackJson;
@@ -257,4 +259,22 @@ TEST_CASE("RecordCodec: Set, Erase and room left for uuid and version", "[common
   REQUIRE(rec.alert);
   CHECK(rec.Has("quantity"));  // raw now: an alert has no quantity
   CHECK_FALSE(rec.alert->title);
+}
+
+TEST_CASE("RecordValidator on a typed record fills in and rewrites what it does on the JSON tree",
+          "[common][record]") {
+  const cen::common::RecordValidator validator(cen::common::KeyPolicy::kRefuseUnknown);
+  json seizure = cen::test::SampleSeizure("IMO-S");
+  seizure["vessel_imo"] = 9074729;  // an integer: raw in the record, rewritten to "9074729"
+  json alert = cen::test::SampleAlert("IMO-A");
+  alert["indicators"] = {{"vessel_imo", {"IMO 9074729", 9074729}}};  // one item raw
+  json typed_alert = cen::test::SampleAlert("IMO-B");
+  typed_alert["indicators"] = {{"vessel_imo", {"IMO 9074729"}}};  // a typed list
+  for (json tree : {seizure, alert, typed_alert}) {
+    CAPTURE(tree.dump());
+    Record rec = DecodeBytes(MsgpackJson::Encode(tree));
+    REQUIRE(validator.Validate(tree).empty());  // the tree, filled in place
+    REQUIRE(validator.Validate(rec).empty());
+    CHECK(RecordCodec::Encode(rec) == MsgpackJson::Encode(tree));
+  }
 }
