@@ -49,6 +49,10 @@ class AlertTracker {
   // `deadline`. Returns true while work remains.
   common::Result<bool> ScanHistory(std::chrono::steady_clock::time_point deadline);
 
+  // A transaction OnApplied() ran in was rolled back: the alerts in force it
+  // noted in memory are read again from the database before the next match.
+  void RolledBack() { stale_ = true; }
+
   // Whether receipts were queued since the last call (the sender should look).
   bool TakeQueued() { return std::exchange(queued_, false); }
 

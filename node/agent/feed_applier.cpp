@@ -156,10 +156,15 @@ common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline,
     covered = std::max(covered, range.last);
   }
   bool interrupted = false;
-  auto used = replica_->ApplyUntil(records, covered, deadline, [&] {
-    interrupted = interrupt && interrupt();
-    return interrupted;
-  });
+  const bool may_preempt = !preempted_;
+  auto used = replica_->ApplyUntil(
+      records, covered, deadline,
+      [&] {
+        interrupted = interrupt && interrupt();
+        return interrupted;
+      },
+      may_preempt ? Replica::OnInterrupt::kRollBack : Replica::OnInterrupt::kCommit);
+  preempted_ = used.ok() && interrupted && may_preempt;
   const size_t consumed = used.ok() ? *used : 0;
   // A slice cut short by an interrupt says nothing of the cost per record.
   if (consumed >= kMinSliceRecords && !interrupted) {
@@ -170,8 +175,9 @@ common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline,
         seconds_per_record_ > 0 ? 0.7 * seconds_per_record_ + 0.3 * per_record : per_record;
   }
   if (consumed < records.size() || !used.ok()) {
-    // Cut short (or failed): what is left waits as one range after the
-    // cursor, even with no record in it (its gseqs still need the cursor).
+    // Cut short, rolled back or failed: what is left waits as one range
+    // after the cursor, even with no record in it (its gseqs still need the
+    // cursor).
     Range rest{covered, {}, Deadline::min()};  // due at once
     for (size_t i = consumed; i < records.size(); ++i)
       rest.items.push_back({gseqs[i], std::move(records[i])});
@@ -182,6 +188,7 @@ common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline,
 }
 
 void FeedApplier::Clear() {
+  preempted_ = false;
   ranges_.clear();
   buffered_records_ = 0;
   priority_.clear();

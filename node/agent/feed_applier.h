@@ -49,7 +49,15 @@ class FeedApplier {
   // empty) is asked every few records; once it says something more urgent
   // waits (an urgent alert on the priority feed), the slice commits what it
   // applied and ends. Returns how many records were consumed.
+  //
+  // An interrupted slice is rolled back rather than committed (nothing is
+  // consumed, preempted() says so), unless the slice before it was: the
+  // urgent record then waits only for a rollback instead of the slice's
+  // commit, and the bulk lane still commits at least every other slice.
   common::Result<size_t> ApplySlice(Deadline deadline, const std::function<bool()>& interrupt = {});
+  // The last slice was rolled back for something more urgent: what it
+  // applied (and anything that reacted to it) never happened.
+  bool preempted() const { return preempted_; }
 
   // A buffered range continues the cursor: ApplySlice() has work.
   bool Ready();
@@ -116,6 +124,7 @@ class FeedApplier {
   size_t buffered_records_ = 0;
   std::vector<common::MsgpackMap> priority_;
   bool urgent_waiting_ = false;
+  bool preempted_ = false;
   // Wall time per record of recent slices, commit included (moving average).
   double seconds_per_record_ = 0;
 };

@@ -474,6 +474,7 @@ class AgentLoop {
     // feed, or when `submit` rings (it may have queued one to send).
     auto applied = applier_.ApplySlice(started + kApplySlice, urgent_.Interrupt());
     if (!applied.ok()) return applied.status();
+    if (applier_.preempted()) tracker_.RolledBack();
     NoteStoreWorks();
     NoteReceipts();
     fetches_.MoreIfRoom(SteadyClock::now());

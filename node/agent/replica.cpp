@@ -188,7 +188,8 @@ common::Status Replica::Apply(const std::vector<common::MsgpackMap>& records, in
 common::Result<size_t> Replica::ApplyUntil(const std::vector<common::MsgpackMap>& records,
                                            int64_t new_cursor,
                                            std::chrono::steady_clock::time_point deadline,
-                                           const std::function<bool()>& interrupt) {
+                                           const std::function<bool()>& interrupt,
+                                           OnInterrupt on_interrupt) {
   // How often `interrupt` is asked: a few records' apply time (~0.1 ms each)
   // is all an urgent alert waits for; asking costs about a microsecond.
   constexpr size_t kInterruptEvery = 8;
@@ -200,6 +201,7 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<common::MsgpackMap>
   int64_t last = cursor_;
   size_t used = 0;
   bool cut = false;
+  const int64_t pending_before = countries_pending_hint_;
   for (const common::MsgpackMap& rec : records) {
     ++used;
     const int64_t gseq = rec.IntOr("gseq", 0);
@@ -207,8 +209,16 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<common::MsgpackMap>
     bool applied = false;
     CEN_RETURN_IF_ERROR(ApplyOne(**st, rec, gseq, &applied));
     last = std::max(last, gseq);
-    if (used < records.size() && (std::chrono::steady_clock::now() >= deadline ||
-                                  (interrupt && used % kInterruptEvery == 0 && interrupt()))) {
+    if (used >= records.size()) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      cut = true;
+      break;
+    }
+    if (interrupt && used % kInterruptEvery == 0 && interrupt()) {
+      if (on_interrupt == OnInterrupt::kRollBack) {
+        countries_pending_hint_ = pending_before;
+        return size_t{0};  // `tx` rolls back
+      }
       cut = true;
       break;
     }

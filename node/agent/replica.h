@@ -52,10 +52,18 @@ class Replica {
   // record's gseq (every gseq up to it has been applied or was not for this
   // node). Returns how many of `records` were consumed; all of them means the
   // cursor reached `new_cursor`.
+  //
+  // With kRollBack, an interrupt rolls the transaction back instead and
+  // nothing is consumed (returns 0): committing a slice writes and syncs
+  // every page its records touched, which the urgent record would wait for;
+  // a rollback frees the write lock at once, and the records are applied
+  // again later. The deadline still commits.
+  enum class OnInterrupt { kCommit, kRollBack };
   common::Result<size_t> ApplyUntil(const std::vector<common::MsgpackMap>& records,
                                     int64_t new_cursor,
                                     std::chrono::steady_clock::time_point deadline,
-                                    const std::function<bool()>& interrupt = {});
+                                    const std::function<bool()>& interrupt = {},
+                                    OnInterrupt on_interrupt = OnInterrupt::kCommit);
   // Applies records ahead of the cursor (the priority lane) without moving
   // it. Records at or below the cursor, and (uuid, version)s already held,
   // are skipped; an older version never replaces a newer one. Returns how

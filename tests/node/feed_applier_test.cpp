@@ -144,6 +144,57 @@ TEST_CASE("An urgent alert waiting ends the slice in progress, the rest follows"
   CHECK(CountRows(f.db, "records") == 1001);
 }
 
+TEST_CASE("An urgent alert rolls the slice in progress back, and the next cut slice commits",
+          "[node][applier]") {
+  Fixture f;
+  f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));
+  int64_t alert_gseq = 2000;
+  auto urgent_on = [&](int question, int* asked) {
+    return [&f, &alert_gseq, question, asked] {
+      if (++*asked < question) return false;
+      f.applier.AddPriority(Packed({Urgent(++alert_gseq, Uuid7::Generate())}));
+      return true;
+    };
+  };
+  // The first slice is cut on its third question: rolled back, nothing kept,
+  // so the alert waits for no commit of the records before it.
+  int asked = 0;
+  auto n = f.applier.ApplySlice(Clock::time_point::max(), urgent_on(3, &asked));
+  REQUIRE(n.ok());
+  CHECK(*n == 0);
+  CHECK(f.applier.preempted());
+  CHECK(f.replica.cursor() == 0);
+  CHECK(CountRows(f.db, "records") == 0);
+  CHECK(f.replica.countries_pending_hint() == 0);
+  REQUIRE(f.applier.ApplyPriority().ok());
+  CHECK(Alerts(f.db) == 1);
+  // The records rolled back are still buffered, due at once.
+  CHECK(f.applier.buffered_records() == 1000);
+  CHECK(f.applier.Due(Clock::now()));
+  // The next slice cut by an alert commits what it applied: a stream of
+  // alerts cannot stop the backlog.
+  asked = 0;
+  n = f.applier.ApplySlice(Clock::time_point::max(), urgent_on(3, &asked));
+  REQUIRE(n.ok());
+  CHECK(*n > 0);
+  CHECK(*n < 100);
+  CHECK_FALSE(f.applier.preempted());
+  CHECK(f.replica.cursor() == static_cast<int64_t>(*n));
+  CHECK(CountRows(f.db, "records") == static_cast<int64_t>(*n) + 1);
+  REQUIRE(f.applier.ApplyPriority().ok());
+  // And the one after may be rolled back again.
+  asked = 0;
+  n = f.applier.ApplySlice(Clock::time_point::max(), urgent_on(2, &asked));
+  REQUIRE(n.ok());
+  CHECK(*n == 0);
+  CHECK(f.applier.preempted());
+  REQUIRE(f.applier.ApplyPriority().ok());
+  RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
+  CHECK(f.replica.cursor() == 1000);
+  CHECK(CountRows(f.db, "records") == 1003);
+  CHECK(Alerts(f.db) == 3);
+}
+
 TEST_CASE("A range may hold fewer records than gseqs (the others are not for this node)",
           "[node][applier]") {
   Fixture f;
