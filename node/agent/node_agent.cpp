@@ -194,6 +194,8 @@ class AgentLoop {
 
   // Guard(step()), and a debug line when the step held the loop long enough
   // to delay an urgent alert (CEN_LOG_LEVEL=debug traces where time goes).
+  // After the step, an urgent alert that came in on the priority feed
+  // meanwhile is applied at once, not after the rest of the loop's turn.
   template <typename Step>
   void Timed(const char* name, Step step) {
     const auto started = SteadyClock::now();
@@ -203,6 +205,7 @@ class AgentLoop {
       spdlog::debug("loop step '{}' took {} ms", name,
                     std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
     }
+    if (urgent_.UrgentNow()) Guard(ApplyPriorityLane());
   }
 
   // After node.db failed: acknowledgements may not have been recorded, so
@@ -448,7 +451,12 @@ class AgentLoop {
     if (pending == 0) countries_more_ = false;
     if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt) || BulkHeld())
       return common::Status::Ok();
-    auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice, urgent_.Interrupt());
+    // Rolled back for an urgent alert, as an apply slice is, but never two
+    // slices in a row: the batch always moves on.
+    auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice, urgent_.Interrupt(),
+                                        replica_.countries_preempted()
+                                            ? Replica::OnInterrupt::kCommit
+                                            : Replica::OnInterrupt::kRollBack);
     if (!more.ok()) return more.status();
     countries_more_ = *more;
     NoteStoreWorks();

@@ -515,8 +515,10 @@ common::Status Replica::LoadCountryBatch() {
 }
 
 common::Result<bool> Replica::IndexCountries(std::chrono::steady_clock::time_point deadline,
-                                             const std::function<bool()>& interrupt) {
-  auto more = IndexCountrySlice(deadline, interrupt);
+                                             const std::function<bool()>& interrupt,
+                                             OnInterrupt on_interrupt) {
+  countries_preempted_ = false;
+  auto more = IndexCountrySlice(deadline, interrupt, on_interrupt);
   // A slice rolled back: the batch is read again from countries_pending next
   // time (rows already written are ignored), so none is skipped.
   if (!more.ok()) country_batch_.reset();
@@ -524,7 +526,8 @@ common::Result<bool> Replica::IndexCountries(std::chrono::steady_clock::time_poi
 }
 
 common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_point deadline,
-                                                const std::function<bool()>& interrupt) {
+                                                const std::function<bool()>& interrupt,
+                                                OnInterrupt on_interrupt) {
   // Read (outside the write lock: only this connection writes the replica)
   // before the slice's transaction, whose time then goes to writing.
   if (!country_batch_) CEN_RETURN_IF_ERROR(LoadCountryBatch());
@@ -536,10 +539,14 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
   common::Statement* insert = &(*st)->insert_country;
   common::Statement* done = &(*st)->delete_pending;
   size_t work = 0;
+  bool interrupted = false;
   auto more_time = [&] {
-    return ++work % 64 != 0 ||
-           (std::chrono::steady_clock::now() < deadline && !(interrupt && interrupt()));
+    if (++work % 64 != 0) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    interrupted = interrupt && interrupt();
+    return !interrupted;
   };
+  const size_t first_row = b.next_row, first_date = b.next_date, first_gseq = b.next_gseq;
   while (b.next_row < b.rows.size() && more_time()) {
     const CountryRow& r = b.rows[b.next_row++];
     if (b.retired.contains(r.record_id)) continue;
@@ -557,6 +564,14 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
          b.next_gseq < b.gseqs.size() && more_time()) {
     const int64_t gseq = b.gseqs[b.next_gseq++];
     if (!b.retired.contains(gseq)) CEN_RETURN_IF_ERROR(done->Bind(1, gseq).Run());
+  }
+  if (interrupted && on_interrupt == OnInterrupt::kRollBack) {
+    // `tx` rolls back: the batch goes on from where this slice began.
+    b.next_row = first_row;
+    b.next_date = first_date;
+    b.next_gseq = first_gseq;
+    countries_preempted_ = true;
+    return true;
   }
   CEN_RETURN_IF_ERROR(tx->Commit());
   if (b.next_row < b.rows.size() || b.next_date < b.dates.size() || b.next_gseq < b.gseqs.size())

@@ -76,8 +76,13 @@ class Replica {
   // once `interrupt` (asked every 64 rows, may be empty) says something more
   // urgent waits. Returns whether any remain. Queries are right before,
   // during and after: they check pending records on their own columns.
+  // With kRollBack, an interrupt rolls the slice back instead (as for
+  // ApplyUntil): the batch resumes where the slice began.
   common::Result<bool> IndexCountries(std::chrono::steady_clock::time_point deadline,
-                                      const std::function<bool()>& interrupt = {});
+                                      const std::function<bool()>& interrupt = {},
+                                      OnInterrupt on_interrupt = OnInterrupt::kCommit);
+  // The last IndexCountries() slice was rolled back for an interrupt.
+  bool countries_preempted() const { return countries_preempted_; }
   // How many records wait for their record_countries and record_dates rows.
   common::Result<int64_t> CountriesPending();
   // The same, kept in memory (counted up by the apply, read again after each
@@ -128,7 +133,8 @@ class Replica {
   static DateRow DateRowOf(common::Statement& stmt, int first, int64_t gseq);
   common::Status LoadCountryBatch();
   common::Result<bool> IndexCountrySlice(std::chrono::steady_clock::time_point deadline,
-                                         const std::function<bool()>& interrupt);
+                                         const std::function<bool()>& interrupt,
+                                         OnInterrupt on_interrupt);
   // The version of a record held in `records` when another one arrives.
   struct Held {
     int64_t gseq;
@@ -178,6 +184,7 @@ class Replica {
   std::shared_ptr<Statements> statements_;
   std::optional<CountryBatch> country_batch_;
   int64_t countries_pending_hint_ = 0;
+  bool countries_preempted_ = false;
   Observer observer_;
   std::string epoch_;
   int64_t cursor_ = 0;

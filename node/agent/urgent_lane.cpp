@@ -21,17 +21,19 @@ void UrgentLane::Receive() {
   }
 }
 
+bool UrgentLane::UrgentNow() {
+  try {
+    if (feed_.waiting()) Receive();
+  } catch (const zmq::error_t& e) {
+    // Inside a slice, which must end normally (its records are put back),
+    // or between two steps; the loop meets the socket's trouble again.
+    spdlog::warn("priority feed: {}", e.what());
+  }
+  return applier_->urgent_waiting();
+}
+
 std::function<bool()> UrgentLane::Interrupt() {
-  return [this] {
-    try {
-      if (feed_.waiting()) Receive();
-    } catch (const zmq::error_t& e) {
-      // Inside a slice, which must end normally (its records are put back);
-      // the loop meets the socket's trouble again.
-      spdlog::warn("priority feed: {}", e.what());
-    }
-    return applier_->urgent_waiting() || (bell_ != nullptr && bell_->Rung());
-  };
+  return [this] { return UrgentNow() || (bell_ != nullptr && bell_->Rung()); };
 }
 
 }  // namespace cen::node

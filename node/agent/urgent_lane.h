@@ -72,6 +72,10 @@ class UrgentLane {
   // kMaxPerReceive messages); a fresh grant of the priority topic asks the
   // hub for the priority records after the cursor.
   void Receive();
+  // Reads the priority feed if a message waits there; true when an urgent
+  // record waits in the applier's lane. Cheap: the agent asks between any
+  // two steps of its loop.
+  bool UrgentNow();
   // What a bulk slice calls between records: true when it must end now.
   // High alerts and receipts are read in but wait for the slice to end:
   // cutting every slice short for them made the bulk lane commit a few dozen

@@ -360,6 +360,41 @@ TEST_CASE("An urgent alert waiting ends a country slice early, the batch goes on
   CHECK(Count(db, "countries_pending") == 0);
 }
 
+TEST_CASE("An urgent alert rolls a country slice back, and the batch resumes where it began",
+          "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  RequireOk(replica.Apply(Packed(TwoCountrySeizures(500)), 500));
+  const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  // A slice cut on its second question, rolled back: nothing written.
+  int asked = 0;
+  auto more = replica.IndexCountries(
+      later, [&] { return ++asked >= 2; }, Replica::OnInterrupt::kRollBack);
+  REQUIRE(more.ok());
+  CHECK(*more);
+  CHECK(asked == 2);
+  CHECK(replica.countries_preempted());
+  CHECK(Count(db, "record_countries") == 0);
+  CHECK(Count(db, "countries_pending") == 500);
+  // The same cut with kCommit keeps what it wrote.
+  asked = 0;
+  more = replica.IndexCountries(
+      later, [&] { return ++asked >= 2; }, Replica::OnInterrupt::kCommit);
+  REQUIRE(more.ok());
+  CHECK_FALSE(replica.countries_preempted());
+  const int64_t written = Count(db, "record_countries");
+  CHECK(written > 0);
+  CHECK(written < 1000);
+  // The rest, with no row skipped or written twice.
+  more = replica.IndexCountries(later);
+  REQUIRE(more.ok());
+  CHECK_FALSE(*more);
+  CHECK(Count(db, "record_countries") == 1000);
+  CHECK(Count(db, "record_dates") == 500);
+  CHECK(Count(db, "countries_pending") == 0);
+}
+
 TEST_CASE("A country batch cut into slices writes no rows for records replaced or reset meanwhile",
           "[node][replica]") {
   TempDir tmp;

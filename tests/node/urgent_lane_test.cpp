@@ -186,3 +186,24 @@ TEST_CASE("UrgentLane ends a slice when submit rings, and asks for the lane when
     CHECK(f.fetches_sent[0]["from"] == 1);
   }
 }
+
+TEST_CASE("UrgentLane reads the priority feed between loop steps and says when an urgent alert waits",
+          "[node][priority]") {
+  Fixture f;
+  CHECK_FALSE(f.lane.UrgentNow());  // nothing on the feed
+  std::string high;
+  f.SendAlert(Alert(5, "high", &high));
+  f.Arrived();
+  // A high alert is read in but does not call for the urgent path.
+  CHECK_FALSE(f.lane.UrgentNow());
+  CHECK(f.applier.priority_waiting() == 1);
+  std::string urgent;
+  f.SendAlert(Alert(6, "urgent", &urgent));
+  f.Arrived();
+  CHECK(f.lane.UrgentNow());
+  CHECK(f.applier.priority_waiting() == 2);
+  REQUIRE(f.applier.ApplyPriority().ok());
+  CHECK(f.Held(high) == 1);
+  CHECK(f.Held(urgent) == 1);
+  CHECK_FALSE(f.lane.UrgentNow());
+}
