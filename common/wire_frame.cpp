@@ -1,5 +1,8 @@
 #include "common/wire_frame.h"
 
+#include <exception>
+#include <msgpack.hpp>
+
 #include "common/msgpack_json.h"
 #include "common/msgpack_map.h"
 #include "common/priority_lane.h"
@@ -14,9 +17,55 @@ struct StringSink {
   void write(const char* data, size_t size) { bytes.append(data, size); }
 };
 
+// Reads a frame's top-level keys up to its first array or map value (a
+// PUBLISH's records), and stops at "lane".
+class LanePeek : public msgpack::null_visitor {
+ public:
+  std::string_view lane;
+
+  bool start_map(uint32_t /*pairs*/) { return ++depth_ == 1; }
+  bool start_array(uint32_t /*items*/) { return false; }
+  bool start_map_key() {
+    in_key_ = true;
+    key_ = {};
+    return true;
+  }
+  bool end_map_key() {
+    in_key_ = false;
+    return true;
+  }
+  bool visit_str(const char* v, uint32_t size) {
+    const std::string_view s(v, size);
+    if (in_key_) {
+      key_ = s;
+      return true;
+    }
+    if (key_ != "lane") return true;
+    lane = s;
+    return false;  // read no further
+  }
+
+ private:
+  int depth_ = 0;
+  bool in_key_ = false;
+  std::string_view key_;
+};
+
 }  // namespace
 
+std::string_view WireFrame::DeclaredLane(std::string_view bytes) {
+  LanePeek peek;
+  try {
+    size_t offset = 0;
+    (void)msgpack::parse(bytes.data(), bytes.size(), offset, peek);
+  } catch (const std::exception&) {
+    return {};
+  }
+  return peek.lane;
+}
+
 bool WireFrame::CarriesPriority(std::string_view bytes) {
+  if (DeclaredLane(bytes) == "bulk") return false;
   auto frame = MsgpackMap::Decode(bytes);  // no JSON tree; never throws
   if (!frame.ok() || frame->TextOr("t", "") != frame::kPublish) return false;
   for (const MsgpackMap& record : frame->Maps("records")) {
@@ -84,6 +133,26 @@ std::string WireFrame::EncodeRecords(std::string_view type,
   if (request_id >= 0) {
     MsgpackJson::PackStr(pk, "id");
     pk.pack_int64(request_id);
+  }
+  MsgpackJson::PackStr(pk, "records");
+  pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
+  for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());
+  return std::move(buf.bytes);
+}
+
+std::string WireFrame::EncodePublish(const std::vector<std::string>& record_msgpacks,
+                                     bool bulk_only) {
+  size_t size = 64;
+  for (const auto& r : record_msgpacks) size += r.size();
+  StringSink buf;
+  buf.bytes.reserve(size);
+  msgpack::packer<StringSink> pk(buf);
+  pk.pack_map(bulk_only ? 3 : 2);
+  MsgpackJson::PackStr(pk, "t");
+  MsgpackJson::PackStr(pk, frame::kPublish);
+  if (bulk_only) {
+    MsgpackJson::PackStr(pk, "lane");
+    MsgpackJson::PackStr(pk, "bulk");
   }
   MsgpackJson::PackStr(pk, "records");
   pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));

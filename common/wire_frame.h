@@ -78,6 +78,11 @@ class WireFrame {
   static std::string EncodeRecords(std::string_view type,
                                    const std::vector<std::string>& record_msgpacks,
                                    int64_t request_id = -1);
+  // A PUBLISH {t, lane?, records} around encoded records. `bulk_only`: none
+  // of them is an urgent or high alert, and the frame says so with
+  // "lane": "bulk" right after "t", so the hub queues it without reading
+  // its records (CarriesPriority).
+  static std::string EncodePublish(const std::vector<std::string>& record_msgpacks, bool bulk_only);
   // Decodes and checks that the frame is a map with a string "t".
   static Result<nlohmann::json> Decode(std::string_view bytes);
   // The same checks, the frame read in place (no JSON tree).
@@ -96,7 +101,14 @@ class WireFrame {
   // True when `bytes` is a PUBLISH frame holding at least one urgent or high
   // alert (common::PriorityLane), judged from one msgpack parse without a
   // JSON tree; false for anything else, malformed bytes included. Never throws.
+  // A frame whose top-level "lane" is "bulk", before any array or map value,
+  // is taken at its word and its records are not read: the hub classifies
+  // the agent's bulk frames without parsing them, and a sender can only
+  // lose priority by the claim.
   static bool CarriesPriority(std::string_view bytes);
+  // The top-level "lane" of a frame, when it comes before any array or map
+  // value; "" otherwise. Reads only that far.
+  static std::string_view DeclaredLane(std::string_view bytes);
 
   // Moves the array out of `frame` (records are large; a copy would cost as
   // much as decoding them).

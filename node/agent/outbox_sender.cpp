@@ -40,6 +40,7 @@ common::Status OutboxSender::Pump(const SendFn& send) {
     std::vector<std::string> keys;
     size_t bytes = 0;
     size_t taken = 0;
+    bool bulk_only = true;
     for (const auto& e : *entries) {
       if (!bodies.empty() && bytes + e.body.size() > kMaxPublishBytes) break;
       ++taken;
@@ -48,8 +49,11 @@ common::Status OutboxSender::Pump(const SendFn& send) {
       bytes += e.body.size();
       bodies.push_back(e.body);
       keys.push_back(std::move(key));
+      bulk_only = bulk_only && e.lane == 0;
     }
-    if (!bodies.empty() && !send(common::WireFrame::EncodeRecords(common::frame::kPublish, bodies)))
+    // Said "bulk" when it is: the hub then queues it without reading it, and
+    // an urgent frame behind a window of these waits for no parsing.
+    if (!bodies.empty() && !send(common::WireFrame::EncodePublish(bodies, bulk_only)))
       break;  // would block: next time
     for (auto& key : keys) NoteSent(std::move(key));
     last_sent_seq_ = (*entries)[taken - 1].seq;
@@ -68,7 +72,7 @@ common::Status OutboxSender::PumpPriority(const SendFn& send) {
     bodies.push_back(e.body);
     keys.push_back(std::move(key));
   }
-  if (bodies.empty() || !send(common::WireFrame::EncodeRecords(common::frame::kPublish, bodies)))
+  if (bodies.empty() || !send(common::WireFrame::EncodePublish(bodies, /*bulk_only=*/false)))
     return common::Status::Ok();  // nothing, or would block: next time
   for (auto& key : keys) NoteSent(std::move(key));
   spdlog::debug("priority lane: {} alert(s) sent", bodies.size());

@@ -155,7 +155,7 @@ void Outbox::AbortQueue() {
 
 common::Result<std::vector<Outbox::Entry>> Outbox::Pending(int64_t after_seq, int max) {
   auto stmt = db_->Prepare(
-      "SELECT o.seq, o.uuid, o.version, r.body FROM outbox AS o "
+      "SELECT o.seq, o.uuid, o.version, r.body, o.lane FROM outbox AS o "
       "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
       "WHERE o.seq > ? ORDER BY o.seq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
@@ -165,7 +165,7 @@ common::Result<std::vector<Outbox::Entry>> Outbox::Pending(int64_t after_seq, in
 
 common::Result<std::vector<Outbox::Entry>> Outbox::PendingPriority(int max) {
   auto stmt = db_->Prepare(
-      "SELECT o.seq, o.uuid, o.version, r.body FROM outbox AS o "
+      "SELECT o.seq, o.uuid, o.version, r.body, o.lane FROM outbox AS o "
       "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
       "WHERE o.lane > 0 ORDER BY o.lane DESC, o.seq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
@@ -179,7 +179,8 @@ common::Result<std::vector<Outbox::Entry>> Outbox::ReadEntries(common::Statement
     auto row = stmt.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    out.push_back({stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnInt(2), stmt.ColumnBlob(3)});
+    out.push_back({stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnInt(2), stmt.ColumnBlob(3),
+                   static_cast<int>(stmt.ColumnInt(4))});
   }
   return out;
 }

@@ -43,6 +43,7 @@ class Outbox {
     std::string uuid;
     int64_t version;
     std::string body;  // msgpack
+    int lane = 0;      // common::Lane: 2 urgent alert, 1 high alert, 0 the rest
   };
   struct Ack {
     std::string uuid;

@@ -121,6 +121,25 @@ TEST_CASE("WireFrame::EncodePriority is the PRIORITY frame PROTOCOL.md shows", "
   CHECK(WireFrame::PriorityTopic("RILO-WE") == "P:RILO-WE/");
 }
 
+TEST_CASE("WireFrame::EncodePublish is the bulk PUBLISH PROTOCOL.md shows", "[common][wire]") {
+  // docs/PROTOCOL.md, PUBLISH: the 30 bytes of an empty bulk PUBLISH.
+  const std::string expected(
+      "\x83\xa1t\xa7PUBLISH\xa4lane\xa4"
+      "bulk\xa7records\x90",
+      30);
+  CHECK(WireFrame::EncodePublish({}, /*bulk_only=*/true) == expected);
+  const json r1 = Seizure("R1");
+  const std::string bytes = WireFrame::EncodePublish({MsgpackJson::Encode(r1)}, false);
+  auto back = WireFrame::Decode(bytes);
+  REQUIRE(back.ok());
+  CHECK(WireFrame::Type(*back) == frame::kPublish);
+  CHECK_FALSE(back->contains("lane"));
+  const auto records = WireFrame::TakeArray(*back, "records");
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 1);
+  CHECK((*records)[0] == r1);
+}
+
 TEST_CASE("WireFrame::EncodeRecords carries records in order", "[common][wire]") {
   std::vector<json> records;
   std::vector<std::string> encoded;

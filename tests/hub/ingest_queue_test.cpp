@@ -75,6 +75,32 @@ TEST_CASE("WireFrame::CarriesPriority spots urgent and high alerts in a PUBLISH"
       {{"t", frame::kPublish}, {"records", json::array({1, "x", json::array()})}})));
 }
 
+TEST_CASE("WireFrame::CarriesPriority takes a frame that says \"bulk\" at its word",
+          "[hub][ingest]") {
+  std::vector<std::string> encoded;
+  for (const auto& r : {Seizure(1), Alert("urgent")}) encoded.push_back(MsgpackJson::Encode(r));
+  const std::string declared = WireFrame::EncodePublish(encoded, /*bulk_only=*/true);
+  CHECK(WireFrame::DeclaredLane(declared) == "bulk");
+  // Its records are not read: a sender can only lose priority by the claim.
+  CHECK_FALSE(WireFrame::CarriesPriority(declared));
+  const std::string plain = WireFrame::EncodePublish(encoded, /*bulk_only=*/false);
+  CHECK(WireFrame::DeclaredLane(plain).empty());
+  CHECK(WireFrame::CarriesPriority(plain));
+  // Only a top-level string before the records counts.
+  const json after = {
+      {"t", frame::kPublish}, {"records", json::array({Alert("urgent")})}, {"zlane", "x"}};
+  CHECK(WireFrame::DeclaredLane(WireFrame::Encode(after)).empty());
+  CHECK(
+      WireFrame::DeclaredLane(
+          WireFrame::Encode({{"a", {{"lane", "bulk"}}}, {"lane", "high"}, {"t", frame::kPublish}}))
+          .empty());
+  CHECK(WireFrame::DeclaredLane(WireFrame::Encode({{"lane", "high"}, {"t", frame::kPublish}})) ==
+        "high");
+  CHECK(WireFrame::DeclaredLane(declared.substr(0, 8)).empty());
+  CHECK(WireFrame::DeclaredLane("\xc1").empty());
+  CHECK(WireFrame::DeclaredLane("").empty());
+}
+
 TEST_CASE("IngestQueue puts frames carrying urgent alerts ahead of bulk", "[hub][ingest]") {
   Pair p;
   const std::string bulk1 = Publish({Seizure(1), Seizure(2)});

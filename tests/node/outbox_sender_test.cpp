@@ -38,10 +38,12 @@ std::vector<json> Seizures(int first, int count) {
 // The PUBLISH frames a Pump() sent, as the refs of their records.
 struct Wire {
   std::vector<std::vector<std::string>> frames;
+  std::vector<std::string> lanes;  // what each frame declares (WireFrame::DeclaredLane)
   bool open = true;
   OutboxSender::SendFn Fn() {
     return [this](const std::string& bytes) {
       if (!open) return false;
+      lanes.emplace_back(WireFrame::DeclaredLane(bytes));
       auto f = WireFrame::Decode(bytes);
       REQUIRE(f.ok());
       REQUIRE(WireFrame::Type(*f) == cen::common::frame::kPublish);
@@ -127,6 +129,46 @@ TEST_CASE("OutboxSender sends urgent alerts before queued bulk, outside the wind
   for (const auto& f : wire.frames)
     for (const auto& ref : f) alerts += ref.rfind("A-", 0) == 0 ? 1 : 0;
   CHECK(alerts == 2);
+}
+
+TEST_CASE("OutboxSender says \"bulk\" on a PUBLISH only when no urgent or high alert is in it",
+          "[node][sender]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  RequireOk(outbox.Enqueue(Seizures(0, 4)).status());
+  RequireOk(outbox.Enqueue({Queued(cen::test::SampleAlert("A-urgent", "urgent"))}).status());
+  RequireOk(outbox.Enqueue(Seizures(10, 4)).status());
+  OutboxSender sender(&outbox, /*window=*/64, /*batch=*/4);
+  Wire wire;
+  RequireOk(sender.Pump(wire.Fn()));
+  // The alert alone first; the bulk after it in batches (the one holding the
+  // alert's place skips it: it is in flight).
+  REQUIRE(wire.frames.size() == 4);
+  CHECK(wire.frames[0] == std::vector<std::string>{"A-urgent"});
+  CHECK(wire.frames[2] == std::vector<std::string>{"S-10", "S-11", "S-12"});
+  CHECK(wire.lanes == std::vector<std::string>{"", "bulk", "bulk", "bulk"});
+
+  // The priority frame could not go (the socket would block): the alert
+  // goes with the bulk, in a frame that does not say "bulk".
+  TempDir tmp2;
+  Database db2 = CreateNodeDb(tmp2);
+  Outbox outbox2(&db2);
+  RequireOk(outbox2.Enqueue(Seizures(0, 2)).status());
+  RequireOk(outbox2.Enqueue({Queued(cen::test::SampleAlert("A-high", "high"))}).status());
+  OutboxSender sender2(&outbox2, /*window=*/64, /*batch=*/8);
+  Wire wire2;
+  bool refused_first = false;
+  RequireOk(sender2.Pump([&](const std::string& bytes) {
+    if (!refused_first) {
+      refused_first = true;
+      return false;
+    }
+    return wire2.Fn()(bytes);
+  }));
+  REQUIRE(wire2.frames.size() == 1);
+  CHECK(wire2.frames[0] == std::vector<std::string>{"S-0", "S-1", "A-high"});
+  CHECK(wire2.lanes == std::vector<std::string>{""});
 }
 
 TEST_CASE("OutboxSender offers everything unsettled again after Forget", "[node][sender]") {
