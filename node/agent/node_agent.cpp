@@ -282,6 +282,8 @@ class AgentLoop {
   common::Status DrainDealer() {
     const auto until = SteadyClock::now() + kDrainBudget;
     for (int i = 0; i < kMaxDrainPerTurn && SteadyClock::now() < until; ++i) {
+      // A FETCH answer takes a few ms to read: an urgent alert goes first.
+      if (i > 0 && urgent_.UrgentNow()) CEN_RETURN_IF_ERROR(ApplyPriorityLane());
       std::optional<zmq::message_t> msg = link_.Receive();
       if (!msg) break;
       auto m = common::MsgpackMap::Decode(msg->to_string_view());
@@ -397,6 +399,7 @@ class AgentLoop {
     for (int i = 0; i < kMaxDrainPerTurn && applier_.buffered_records() < max_buffered &&
                     SteadyClock::now() < until;
          ++i) {
+      if (i > 0 && urgent_.UrgentNow()) CEN_RETURN_IF_ERROR(ApplyPriorityLane());
       auto body = link_.ReceiveFeed(HubLink::Feed::kBulk);
       if (!body) break;
       if (reader_.OnBulk(body->to_string_view(), SteadyClock::now()) ==
