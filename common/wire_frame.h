@@ -99,8 +99,8 @@ class WireFrame {
                               std::string_view fallback);
 
   // True when `bytes` is a PUBLISH frame holding at least one urgent or high
-  // alert (common::PriorityLane), judged from one msgpack parse without a
-  // JSON tree; false for anything else, malformed bytes included. Never throws.
+  // alert (common::PriorityLane), judged from a msgpack parse without a JSON
+  // tree; false for anything else, malformed bytes included. Never throws.
   // A frame whose top-level "lane" is "bulk", before any array or map value,
   // is taken at its word and its records are not read: the hub classifies
   // the agent's bulk frames without parsing them, and a sender can only

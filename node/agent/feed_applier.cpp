@@ -156,15 +156,21 @@ common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline,
     covered = std::max(covered, range.last);
   }
   bool interrupted = false;
+  // Rolled back only for an urgent record (a doorbell ring commits what the
+  // slice applied), and never two slices in a row.
   const bool may_preempt = !preempted_;
+  bool rolled_back = false;
   auto used = replica_->ApplyUntil(
       records, covered, deadline,
       [&] {
         interrupted = interrupt && interrupt();
         return interrupted;
       },
-      may_preempt ? Replica::OnInterrupt::kRollBack : Replica::OnInterrupt::kCommit);
-  preempted_ = used.ok() && interrupted && may_preempt;
+      [&] {
+        rolled_back = may_preempt && urgent_waiting_;
+        return rolled_back;
+      });
+  preempted_ = used.ok() && rolled_back;
   const size_t consumed = used.ok() ? *used : 0;
   // A slice cut short by an interrupt says nothing of the cost per record.
   if (consumed >= kMinSliceRecords && !interrupted) {

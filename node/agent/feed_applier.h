@@ -47,12 +47,12 @@ class FeedApplier {
   // it takes as many records as the cost per record measured in earlier
   // slices, commit included, lets it finish by then. `interrupt` (may be
   // empty) is asked every few records; once it says something more urgent
-  // waits (an urgent alert on the priority feed), the slice is rolled back
-  // and ends: nothing is consumed and preempted() says so, so the urgent
-  // record waits for a rollback instead of the slice's commit. A slice that
-  // follows a rolled-back one commits what it applied instead, so the bulk
-  // lane commits at least every other slice. Returns how many records were
-  // consumed.
+  // waits, the slice ends. For an urgent alert in the lane (AddPriority) it
+  // is rolled back: nothing is consumed and preempted() says so, so the
+  // urgent record waits for a rollback instead of the slice's commit.
+  // Otherwise (a doorbell ring), and in a slice that follows a rolled-back
+  // one, it commits what it applied, so the bulk lane commits at least
+  // every other slice. Returns how many records were consumed.
   common::Result<size_t> ApplySlice(Deadline deadline, const std::function<bool()>& interrupt = {});
   // The last slice was rolled back for something more urgent: what it
   // applied (and anything that reacted to it) never happened.

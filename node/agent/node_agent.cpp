@@ -456,10 +456,9 @@ class AgentLoop {
       return common::Status::Ok();
     // Rolled back for an urgent alert, as an apply slice is, but never two
     // slices in a row: the batch always moves on.
+    const bool may_preempt = !replica_.countries_preempted();
     auto more = replica_.IndexCountries(SteadyClock::now() + kApplySlice, urgent_.Interrupt(),
-                                        replica_.countries_preempted()
-                                            ? Replica::OnInterrupt::kCommit
-                                            : Replica::OnInterrupt::kRollBack);
+                                        [&] { return may_preempt && applier_.urgent_waiting(); });
     if (!more.ok()) return more.status();
     countries_more_ = *more;
     NoteStoreWorks();
@@ -484,8 +483,10 @@ class AgentLoop {
     // The slice ends early when an urgent alert comes in on the priority
     // feed, or when `submit` rings (it may have queued one to send).
     auto applied = applier_.ApplySlice(started + kApplySlice, urgent_.Interrupt());
+    // Rolled back (for an urgent alert, or because it failed): what the
+    // tracker noted in memory during it is read again.
+    if (!applied.ok() || applier_.preempted()) tracker_.RolledBack();
     if (!applied.ok()) return applied.status();
-    if (applier_.preempted()) tracker_.RolledBack();
     NoteStoreWorks();
     NoteReceipts();
     fetches_.MoreIfRoom(SteadyClock::now());

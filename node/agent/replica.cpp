@@ -191,7 +191,7 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<common::MsgpackMap>
                                            int64_t new_cursor,
                                            std::chrono::steady_clock::time_point deadline,
                                            const std::function<bool()>& interrupt,
-                                           OnInterrupt on_interrupt) {
+                                           const std::function<bool()>& roll_back) {
   // How often `interrupt` is asked: a few records' apply time (~0.1 ms each)
   // is all an urgent alert waits for; asking costs about a microsecond.
   constexpr size_t kInterruptEvery = 8;
@@ -204,6 +204,7 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<common::MsgpackMap>
   size_t used = 0;
   bool cut = false;
   const int64_t pending_before = countries_pending_hint_;
+  retired_in_slice_.clear();
   for (const common::MsgpackMap& rec : records) {
     ++used;
     const int64_t gseq = rec.IntOr("gseq", 0);
@@ -212,15 +213,21 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<common::MsgpackMap>
     CEN_RETURN_IF_ERROR(ApplyOne(**st, rec, gseq, &applied));
     last = std::max(last, gseq);
     if (used >= records.size()) break;
-    if (std::chrono::steady_clock::now() >= deadline) {
+    // The interrupt first: past the deadline too, an urgent record should
+    // not wait for this slice's commit.
+    if (interrupt && used % kInterruptEvery == 0 && interrupt()) {
+      if (roll_back && roll_back()) {
+        // `tx` rolls back; what this slice noted in memory goes with it.
+        countries_pending_hint_ = pending_before;
+        if (country_batch_) {
+          for (const int64_t g : retired_in_slice_) country_batch_->retired.erase(g);
+        }
+        return size_t{0};
+      }
       cut = true;
       break;
     }
-    if (interrupt && used % kInterruptEvery == 0 && interrupt()) {
-      if (on_interrupt == OnInterrupt::kRollBack) {
-        countries_pending_hint_ = pending_before;
-        return size_t{0};  // `tx` rolls back
-      }
+    if (std::chrono::steady_clock::now() >= deadline) {
       cut = true;
       break;
     }
@@ -360,7 +367,8 @@ common::Status Replica::Retire(Statements& st, const Held& held, bool keep_in_hi
   CEN_RETURN_IF_ERROR(st.delete_pending.Bind(1, held.gseq).Run());
   // The batch under way writes nothing more for it. Should this transaction
   // roll back, its countries_pending row stays and the next batch has it.
-  if (country_batch_) country_batch_->retired.insert(held.gseq);
+  if (country_batch_ && country_batch_->retired.insert(held.gseq).second)
+    retired_in_slice_.push_back(held.gseq);
   CEN_RETURN_IF_ERROR(st.delete_document.Bind(1, held.gseq).Run());
   return st.delete_record.Bind(1, held.gseq).Run();
 }
@@ -526,9 +534,9 @@ common::Status Replica::LoadCountryBatch() {
 
 common::Result<bool> Replica::IndexCountries(std::chrono::steady_clock::time_point deadline,
                                              const std::function<bool()>& interrupt,
-                                             OnInterrupt on_interrupt) {
+                                             const std::function<bool()>& roll_back) {
   countries_preempted_ = false;
-  auto more = IndexCountrySlice(deadline, interrupt, on_interrupt);
+  auto more = IndexCountrySlice(deadline, interrupt, roll_back);
   // A slice rolled back: the batch is read again from countries_pending next
   // time (rows already written are ignored), so none is skipped.
   if (!more.ok()) country_batch_.reset();
@@ -537,7 +545,7 @@ common::Result<bool> Replica::IndexCountries(std::chrono::steady_clock::time_poi
 
 common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_point deadline,
                                                 const std::function<bool()>& interrupt,
-                                                OnInterrupt on_interrupt) {
+                                                const std::function<bool()>& roll_back) {
   // Read (outside the write lock: only this connection writes the replica)
   // before the slice's transaction, whose time then goes to writing.
   if (!country_batch_) CEN_RETURN_IF_ERROR(LoadCountryBatch());
@@ -575,7 +583,7 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
     const int64_t gseq = b.gseqs[b.next_gseq++];
     if (!b.retired.contains(gseq)) CEN_RETURN_IF_ERROR(done->Bind(1, gseq).Run());
   }
-  if (interrupted && on_interrupt == OnInterrupt::kRollBack) {
+  if (interrupted && roll_back && roll_back()) {
     // `tx` rolls back: the batch goes on from where this slice began.
     b.next_row = first_row;
     b.next_date = first_date;

@@ -53,17 +53,16 @@ class Replica {
   // node). Returns how many of `records` were consumed; all of them means the
   // cursor reached `new_cursor`.
   //
-  // With kRollBack, an interrupt rolls the transaction back instead and
-  // nothing is consumed (returns 0): committing a slice writes and syncs
-  // every page its records touched, which the urgent record would wait for;
-  // a rollback frees the write lock at once, and the records are applied
-  // again later. The deadline still commits.
-  enum class OnInterrupt { kCommit, kRollBack };
+  // Once `interrupt` has ended the slice, `roll_back` (may be empty) is
+  // asked: true rolls the transaction back instead and nothing is consumed
+  // (returns 0). Committing a slice writes every page its records touched,
+  // which an urgent record would wait for; a rollback frees the write lock
+  // at once, and the records are applied again later.
   common::Result<size_t> ApplyUntil(const std::vector<common::MsgpackMap>& records,
                                     int64_t new_cursor,
                                     std::chrono::steady_clock::time_point deadline,
                                     const std::function<bool()>& interrupt = {},
-                                    OnInterrupt on_interrupt = OnInterrupt::kCommit);
+                                    const std::function<bool()>& roll_back = {});
   // Applies records ahead of the cursor (the priority lane) without moving
   // it. Records at or below the cursor, and (uuid, version)s already held,
   // are skipped; an older version never replaces a newer one. Returns how
@@ -76,11 +75,11 @@ class Replica {
   // once `interrupt` (asked every 64 rows, may be empty) says something more
   // urgent waits. Returns whether any remain. Queries are right before,
   // during and after: they check pending records on their own columns.
-  // With kRollBack, an interrupt rolls the slice back instead (as for
-  // ApplyUntil): the batch resumes where the slice began.
+  // `roll_back` as for ApplyUntil: a slice rolled back leaves the batch
+  // where the slice began.
   common::Result<bool> IndexCountries(std::chrono::steady_clock::time_point deadline,
                                       const std::function<bool()>& interrupt = {},
-                                      OnInterrupt on_interrupt = OnInterrupt::kCommit);
+                                      const std::function<bool()>& roll_back = {});
   // The last IndexCountries() slice was rolled back for an interrupt.
   bool countries_preempted() const { return countries_preempted_; }
   // How many records wait for their record_countries and record_dates rows.
@@ -134,7 +133,7 @@ class Replica {
   common::Status LoadCountryBatch();
   common::Result<bool> IndexCountrySlice(std::chrono::steady_clock::time_point deadline,
                                          const std::function<bool()>& interrupt,
-                                         OnInterrupt on_interrupt);
+                                         const std::function<bool()>& roll_back);
   // The version of a record held in `records` when another one arrives.
   struct Held {
     int64_t gseq;
@@ -185,6 +184,9 @@ class Replica {
   std::optional<CountryBatch> country_batch_;
   int64_t countries_pending_hint_ = 0;
   bool countries_preempted_ = false;
+  // gseqs the apply transaction under way added to country_batch_->retired:
+  // taken out again if it rolls back.
+  std::vector<int64_t> retired_in_slice_;
   Observer observer_;
   std::string epoch_;
   int64_t cursor_ = 0;

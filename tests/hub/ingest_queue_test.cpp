@@ -101,6 +101,25 @@ TEST_CASE("WireFrame::CarriesPriority takes a frame that says \"bulk\" at its wo
   CHECK(WireFrame::DeclaredLane("").empty());
 }
 
+TEST_CASE("IngestQueue queues a frame that says \"bulk\" as bulk, and finds the urgent one behind",
+          "[hub][ingest]") {
+  Pair p;
+  std::vector<std::string> encoded;
+  for (const auto& r : {Seizure(1), Alert("urgent")}) encoded.push_back(MsgpackJson::Encode(r));
+  const std::string declared = WireFrame::EncodePublish(encoded, /*bulk_only=*/true);
+  const std::string urgent = WireFrame::EncodePublish(encoded, /*bulk_only=*/false);
+  p.Send(declared);
+  p.Send(urgent);
+  p.TakeIn(2);
+  auto first = p.queue.NextPriority();
+  REQUIRE(first.has_value());
+  CHECK(Body(*first) == urgent);
+  auto bulk = p.queue.NextBulk();
+  REQUIRE(bulk.has_value());
+  CHECK(Body(*bulk) == declared);
+  CHECK(p.queue.empty());
+}
+
 TEST_CASE("IngestQueue puts frames carrying urgent alerts ahead of bulk", "[hub][ingest]") {
   Pair p;
   const std::string bulk1 = Publish({Seizure(1), Seizure(2)});

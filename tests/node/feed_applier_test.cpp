@@ -195,6 +195,19 @@ TEST_CASE("An urgent alert rolls the slice in progress back, and the next cut sl
   CHECK(Alerts(f.db) == 3);
 }
 
+TEST_CASE("A slice cut by a doorbell ring, with no urgent alert waiting, commits what it applied",
+          "[node][applier]") {
+  Fixture f;
+  f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));
+  int asked = 0;
+  auto n = f.applier.ApplySlice(Clock::time_point::max(), [&] { return ++asked >= 2; });
+  REQUIRE(n.ok());
+  CHECK(*n == 16);  // asked every 8 records
+  CHECK_FALSE(f.applier.preempted());
+  CHECK(f.replica.cursor() == 16);
+  CHECK(CountRows(f.db, "records") == 16);
+}
+
 TEST_CASE("A range may hold fewer records than gseqs (the others are not for this node)",
           "[node][applier]") {
   Fixture f;

@@ -370,17 +370,17 @@ TEST_CASE("An urgent alert rolls a country slice back, and the batch resumes whe
   // A slice cut on its second question, rolled back: nothing written.
   int asked = 0;
   auto more = replica.IndexCountries(
-      later, [&] { return ++asked >= 2; }, Replica::OnInterrupt::kRollBack);
+      later, [&] { return ++asked >= 2; }, [] { return true; });
   REQUIRE(more.ok());
   CHECK(*more);
   CHECK(asked == 2);
   CHECK(replica.countries_preempted());
   CHECK(Count(db, "record_countries") == 0);
   CHECK(Count(db, "countries_pending") == 500);
-  // The same cut with kCommit keeps what it wrote.
+  // The same cut without a rollback keeps what it wrote.
   asked = 0;
   more = replica.IndexCountries(
-      later, [&] { return ++asked >= 2; }, Replica::OnInterrupt::kCommit);
+      later, [&] { return ++asked >= 2; }, [] { return false; });
   REQUIRE(more.ok());
   CHECK_FALSE(replica.countries_preempted());
   const int64_t written = Count(db, "record_countries");
@@ -424,6 +424,36 @@ TEST_CASE("A country batch cut into slices writes no rows for records replaced o
     REQUIRE(n.ok());
     return n->value_or(-1);
   };
+
+  SECTION("a replacement rolled back for an urgent alert leaves the old version indexed") {
+    // The amendment of the batch's last record, then eight more: the slice
+    // is cut on its first question (after 8 records) and rolled back.
+    json v2 = records[199];
+    v2["version"] = 2;
+    v2["gseq"] = 201;
+    v2["departure"] = "JP";
+    std::vector<json> slice = {v2};
+    for (const json& r : TwoCountrySeizures(8)) {
+      json fresh = r;
+      fresh["uuid"] = Uuid7::Generate();
+      fresh["gseq"] = 201 + static_cast<int64_t>(slice.size());
+      slice.push_back(fresh);
+    }
+    auto used = replica.ApplyUntil(
+        Packed(slice), 209, std::chrono::steady_clock::now() + std::chrono::hours(1),
+        [] { return true; }, [] { return true; });
+    REQUIRE(used.ok());
+    CHECK(*used == 0);
+    CHECK(replica.cursor() == 200);
+    // The old version was never replaced: the batch under way writes its
+    // rows too, and nothing is left for another batch.
+    auto rest = replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1));
+    REQUIRE(rest.ok());
+    CHECK_FALSE(*rest);
+    CHECK(orphans() == 0);
+    CHECK(Count(db, "countries_pending") == 0);
+    CHECK(Count(db, "record_countries") == 400);
+  }
 
   SECTION("a record replaced mid-batch keeps only its new version's rows") {
     for (int i = 0; i < 200; i += 7) {
