@@ -17,6 +17,26 @@ struct StringSink {
   void write(const char* data, size_t size) { bytes.append(data, size); }
 };
 
+// {t: type, <`extra_pairs` pairs that `extra` packs>, records: [...]} around
+// records already encoded as msgpack: RECORDS and PUBLISH.
+template <typename Extra>
+std::string RecordsFrame(std::string_view type, uint32_t extra_pairs,
+                         const std::vector<std::string>& record_msgpacks, Extra extra) {
+  size_t size = 64;
+  for (const auto& r : record_msgpacks) size += r.size();
+  StringSink buf;
+  buf.bytes.reserve(size);
+  msgpack::packer<StringSink> pk(buf);
+  pk.pack_map(2 + extra_pairs);
+  MsgpackJson::PackStr(pk, "t");
+  MsgpackJson::PackStr(pk, type);
+  extra(pk);
+  MsgpackJson::PackStr(pk, "records");
+  pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
+  for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());
+  return std::move(buf.bytes);
+}
+
 // Reads a frame's top-level keys up to its first array or map value (a
 // PUBLISH's records), and stops at "lane".
 class LanePeek : public msgpack::null_visitor {
@@ -122,42 +142,21 @@ std::string WireFrame::EncodeFeed(std::string_view type, std::string_view epoch,
 std::string WireFrame::EncodeRecords(std::string_view type,
                                      const std::vector<std::string>& record_msgpacks,
                                      int64_t request_id) {
-  size_t size = 64;
-  for (const auto& r : record_msgpacks) size += r.size();
-  StringSink buf;
-  buf.bytes.reserve(size);
-  msgpack::packer<StringSink> pk(buf);
-  pk.pack_map(request_id >= 0 ? 3 : 2);
-  MsgpackJson::PackStr(pk, "t");
-  MsgpackJson::PackStr(pk, type);
-  if (request_id >= 0) {
+  const bool with_id = request_id >= 0;
+  return RecordsFrame(type, with_id ? 1 : 0, record_msgpacks, [&](auto& pk) {
+    if (!with_id) return;
     MsgpackJson::PackStr(pk, "id");
     pk.pack_int64(request_id);
-  }
-  MsgpackJson::PackStr(pk, "records");
-  pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
-  for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());
-  return std::move(buf.bytes);
+  });
 }
 
 std::string WireFrame::EncodePublish(const std::vector<std::string>& record_msgpacks,
                                      bool bulk_only) {
-  size_t size = 64;
-  for (const auto& r : record_msgpacks) size += r.size();
-  StringSink buf;
-  buf.bytes.reserve(size);
-  msgpack::packer<StringSink> pk(buf);
-  pk.pack_map(bulk_only ? 3 : 2);
-  MsgpackJson::PackStr(pk, "t");
-  MsgpackJson::PackStr(pk, frame::kPublish);
-  if (bulk_only) {
+  return RecordsFrame(frame::kPublish, bulk_only ? 1 : 0, record_msgpacks, [&](auto& pk) {
+    if (!bulk_only) return;
     MsgpackJson::PackStr(pk, "lane");
     MsgpackJson::PackStr(pk, "bulk");
-  }
-  MsgpackJson::PackStr(pk, "records");
-  pk.pack_array(static_cast<uint32_t>(record_msgpacks.size()));
-  for (const auto& r : record_msgpacks) buf.write(r.data(), r.size());
-  return std::move(buf.bytes);
+  });
 }
 
 Result<nlohmann::json> WireFrame::Decode(std::string_view bytes) {
