@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "common/state_file.h"
 #include "common/store_health.h"
 #include "common/wal_checkpointer.h"
+#include "common/wal_syncer.h"
 #include "common/wire_frame.h"
 #include "hub/admin_queue.h"
 #include "hub/audit_trail.h"
@@ -70,9 +72,10 @@ class HubLoop {
   // `cluster`: this hub's Raft member, or nullptr for a single hub.
   HubLoop(common::Database* db, HubConfig config, AuditTrail* audit, zmq::socket_t* router,
           zmq::socket_t* xpub, std::string feed_endpoint, std::string feed_bound,
-          HubCluster* cluster = nullptr)
+          HubCluster* cluster = nullptr, common::WalSyncer* syncer = nullptr)
       : db_(db),
         cluster_(cluster),
+        syncer_(cluster ? nullptr : syncer),
         config_(std::move(config)),
         audit_(audit),
         journal_(db),
@@ -113,12 +116,15 @@ class HubLoop {
     spdlog::info("hub serving: epoch {}, head {}, {} registered nodes", journal_.epoch(),
                  journal_.head(), registry_.nodes().size());
     // A cluster member also waits on its Raft loop (timers, peers, disk).
+    // A single hub waits on its log syncer instead (bulk commits made durable).
+    const int third = cluster_ ? cluster_->backend_fd() : syncer_ ? syncer_->fd() : -1;
     zmq::pollitem_t items[] = {{router_->handle(), 0, ZMQ_POLLIN, 0},
                                {xpub_->handle(), 0, ZMQ_POLLIN, 0},
-                               {nullptr, cluster_ ? cluster_->backend_fd() : -1, ZMQ_POLLIN, 0}};
-    const int n_items = cluster_ ? 3 : 2;
+                               {nullptr, third, ZMQ_POLLIN, 0}};
+    const int n_items = third >= 0 ? 3 : 2;
     auto next_heartbeat = Clock::now();
     while (!stop) {
+      if (!release_error_.ok()) return release_error_;
       // While hub.db fails, ingest waits in its socket for the next try.
       const bool may_commit = store_.MayTry(Clock::now());
       try {
@@ -135,6 +141,9 @@ class HubLoop {
         cluster_->RunOnce(std::chrono::milliseconds(0));
         // Newly the leader, with every earlier entry applied: its head.
         if (cluster_->TakeReady()) ReloadJournal();
+      } else if (syncer_ && (items[2].revents & ZMQ_POLLIN)) {
+        syncer_->Clear();
+        CEN_RETURN_IF_ERROR(ReleaseDurable(/*all=*/false));
       }
       if (items[1].revents & ZMQ_POLLIN) {
         for (const std::string& topic : grants_.Drain(kMaxDrain)) {
@@ -147,6 +156,11 @@ class HubLoop {
         Heartbeat();
         next_heartbeat = Clock::now() + kHeartbeatEvery;
       }
+    }
+    // Bulk commits still waiting for the disk: synced, acked and fanned out.
+    if (syncer_ && !held_.empty()) {
+      CEN_RETURN_IF_ERROR(syncer_->Wait(syncer_->Request()));
+      CEN_RETURN_IF_ERROR(ReleaseDurable(/*all=*/false));
     }
     FlushNodeStates();
     FlushAudit();
@@ -405,10 +419,17 @@ class HubLoop {
     if (rv != 0) fail(std::move(notes), rv);
   }
 
+  // A priority commit is durable when it returns (PRAGMA synchronous=FULL),
+  // and so is every commit before it in hub.db's log. A bulk commit only
+  // writes the log (synchronous=NORMAL): the syncer's thread makes it
+  // durable while this loop goes on, and its ACKs, fan-out and head wait
+  // for that (held_, ReleaseDurable). So an urgent alert no longer waits
+  // behind a bulk commit's fsync, and the next bulk batch is read meanwhile.
   void CommitAndAck(GroupCommit& batch, bool priority) {
     if (cluster_) return ProposeAndAck(batch, priority);
     const auto started = Clock::now();
-    auto replies = batch.Commit();
+    const bool defer = syncer_ != nullptr && !priority && batch.records() > 0;
+    auto replies = defer ? CommitUnsynced(batch) : batch.Commit();
     if (batch.records() > 0) {
       spdlog::debug(
           "group commit: {} records from {} PUBLISH frames in {} us", batch.records(),
@@ -423,8 +444,49 @@ class HubLoop {
       return;
     }
     if (batch.records() > 0 && store_.Succeeded()) WriteStateFile();
+    if (defer) {
+      held_.push_back(
+          {syncer_->Request(), journal_.written(), std::move(batch), std::move(*replies)});
+      return;
+    }
+    // Durable, and with it every bulk commit written before.
+    if (!ReleaseDurable(/*all=*/true).ok()) return;
     for (const GroupCommit::Reply& r : *replies) SendTo(r.routing_id, r.frame);
     fanout_.Commit(journal_.epoch(), batch.candidates(), batch.outcomes());
+  }
+
+  // batch.Commit() without waiting for the disk; the journal's head stays
+  // where it is until ReleaseDurable().
+  common::Result<std::vector<GroupCommit::Reply>> CommitUnsynced(GroupCommit& batch) {
+    CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
+    journal_.set_defer_head(true);
+    auto replies = batch.Commit();
+    journal_.set_defer_head(false);
+    CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
+    return replies;
+  }
+
+  // Acks and fans out the held bulk commits that are durable, oldest first:
+  // those the syncer has synced, or all of them once a synchronous commit
+  // after them returned. A failed sync is final: nothing held can be called
+  // durable any more, so the hub stops (its log says why) and the nodes
+  // offer those records again to the next run.
+  common::Status ReleaseDurable(bool all) {
+    if (const common::Status failed = syncer_ ? syncer_->status() : common::Status::Ok();
+        !failed.ok()) {
+      spdlog::error("{}; {} commits not acknowledged", failed.message(), held_.size());
+      release_error_ = failed;
+      return failed;
+    }
+    const uint64_t done = syncer_ ? syncer_->done() : 0;
+    while (!held_.empty() && (all || held_.front().ticket <= done)) {
+      Held& h = held_.front();
+      journal_.MarkDurable(h.upto);
+      for (const GroupCommit::Reply& r : h.replies) SendTo(r.routing_id, r.frame);
+      fanout_.Commit(journal_.epoch(), h.batch.candidates(), h.batch.outcomes());
+      held_.pop_front();
+    }
+    return common::Status::Ok();
   }
 
   // The frame's bytes are handed to ZeroMQ without a copy: the message holds
@@ -490,6 +552,7 @@ class HubLoop {
       return;
     }
     LogOperatorCancels(*pending, outcomes);
+    if (!ReleaseDurable(/*all=*/true).ok()) return;  // the bulk before them first
     fanout_.Commit(journal_.epoch(), candidates, outcomes);
   }
 
@@ -709,6 +772,7 @@ class HubLoop {
 
   common::Database* db_;            // not owned
   HubCluster* cluster_;             // not owned; nullptr for a single hub
+  common::WalSyncer* syncer_;       // not owned; nullptr: every commit waits for the disk
   bool cancels_in_flight_ = false;  // a cluster leader's operator cancels, proposed
   HubConfig config_;
   AuditTrail* audit_;  // not owned; shared with the ZAP thread
@@ -725,6 +789,15 @@ class HubLoop {
   FeedFanout fanout_;
   FetchServer fetch_;
   std::exception_ptr yield_error_;  // thrown by YieldToPriority, rethrown by DrainIngest
+  // A bulk commit written, not yet durable: what it owes once it is.
+  struct Held {
+    uint64_t ticket;  // the syncer's
+    int64_t upto;     // its last gseq
+    GroupCommit batch;
+    std::vector<GroupCommit::Reply> replies;
+  };
+  std::deque<Held> held_;
+  common::Status release_error_;  // a failed sync, which ends Serve()
   common::StoreHealth store_{"hub.db"};
   std::optional<common::StateFile> state_file_;
 };
@@ -776,8 +849,15 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
       if (!started.ok()) return started.status();
       cluster = std::move(*started);
     }
+    // A single hub's bulk commits are made durable by a thread of their own.
+    std::unique_ptr<common::WalSyncer> syncer;
+    if (!cluster) {
+      auto started = common::WalSyncer::Start(db->path());
+      if (!started.ok()) return started.status();
+      syncer = std::move(*started);
+    }
     HubLoop loop(&*db, *config, &audit, &router, &xpub, feed, xpub.get(zmq::sockopt::last_endpoint),
-                 cluster.get());
+                 cluster.get(), syncer.get());
     CEN_RETURN_IF_ERROR(loop.Init(data_dir_));
     const common::Status served = loop.Serve(stop);
     // Raft stops while the loop still lives: proposals in flight fail into it.

@@ -1,5 +1,6 @@
 #include "hub/journal.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/clock.h"
@@ -87,8 +88,11 @@ common::Status Journal::Load() {
   auto head = db_->QueryInt("SELECT max(gseq) FROM journal");
   if (!head.ok()) return head.status();
   head_ = head->value_or(0);
+  written_ = head_;
   return common::Status::Ok();
 }
+
+void Journal::MarkDurable(int64_t upto) { head_ = std::max(head_, std::min(upto, written_)); }
 
 std::string Journal::Link(std::string_view previous, int64_t gseq, std::string_view uuid,
                           int64_t version, std::string_view origin, std::string_view kind,
@@ -127,7 +131,7 @@ common::Status Journal::Append(
   last_chain.Reset();
 
   const std::string received_at = at.empty() ? common::Clock::NowRfc3339() : std::string(at);
-  int64_t next = head_ + 1;
+  int64_t next = written_ + 1;
   auto& find_uuid = stmts_[kFindUuid];
   auto& find_ref = stmts_[kFindRef];
   auto& insert = stmts_[kInsert];
@@ -252,7 +256,8 @@ common::Status Journal::Append(
   }
   if (before_commit) CEN_RETURN_IF_ERROR(before_commit(*outcomes));
   CEN_RETURN_IF_ERROR(tx->Commit());
-  head_ = next - 1;
+  written_ = next - 1;
+  if (!defer_head_) head_ = written_;
   return common::Status::Ok();
 }
 
@@ -412,7 +417,8 @@ common::Result<int64_t> Journal::ReadWith(common::Statement& read, int64_t from,
       read.Reset();
       return row.status();
     }
-    if (!*row) break;
+    // Appended but not yet durable: not to be seen (set_defer_head).
+    if (!*row || read.ColumnInt(0) > head_) break;
     Stored s{read.ColumnInt(0), read.ColumnText(1), read.ColumnText(2), read.ColumnBlob(3)};
     last = s.gseq;
     visit(s);

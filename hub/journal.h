@@ -7,6 +7,12 @@
 //   std::vector<Journal::Outcome> out;
 //   CEN_RETURN_IF_ERROR(journal.Append(candidates, &out));  // durable on return
 //
+// A writer that commits without waiting for the disk (the hub's bulk
+// commits, synced by a WalSyncer) holds the head back: after
+// set_defer_head(true) an append moves only written(); head(), Read() and
+// ReadPriority() stop before it until MarkDurable() says it is on disk. So
+// nothing is acknowledged, fanned out or fetched before it is durable.
+//
 // Not thread-safe: owned by the hub's main thread.
 #pragma once
 
@@ -88,7 +94,16 @@ class Journal {
   // Reads the epoch and the head. Call once before anything else.
   common::Status Load();
   const std::string& epoch() const { return epoch_; }
+  // The last durable gseq: what readers see.
   int64_t head() const { return head_; }
+  // The last gseq appended, durable or not (>= head()).
+  int64_t written() const { return written_; }
+  // Appends from now on leave head() where it is (true), or move it with
+  // their commit (false, the default: their commit was durable, and so is
+  // every commit before it in the same log).
+  void set_defer_head(bool defer) { defer_head_ = defer; }
+  // Everything up to `upto` is durable (never beyond written()).
+  void MarkDurable(int64_t upto);
 
   // Appends in one transaction; `outcomes` gets one entry per candidate, in
   // order. A (uuid, version) already journaled is a duplicate; a uuid that
@@ -105,7 +120,7 @@ class Journal {
   // then embeds the record, "validation": "accepted", under "accepted" and
   // reaches the NCP and the record's own scope. Decisions from anyone else,
   // on an older version or on a record already accepted are rejected.
-  // On error nothing is appended and head() is unchanged.
+  // On error nothing is appended and head() and written() are unchanged.
   // `before_commit`, when given, runs inside the same transaction once the
   // outcomes are known (the hub writes its audit entries there: no second
   // fsync); its error aborts the whole append.
@@ -123,8 +138,8 @@ class Journal {
                           std::string_view ref, std::string_view scope,
                           std::string_view received_at, std::string_view body);
 
-  // Reads records with gseq >= from, at most `max` of them, calling `visit`
-  // for each. Returns the last gseq read (from - 1 when none).
+  // Reads records with from <= gseq <= head(), at most `max` of them, calling
+  // `visit` for each. Returns the last gseq read (from - 1 when none).
   common::Result<int64_t> Read(int64_t from, int max,
                                const std::function<void(const Stored&)>& visit);
   // Read() of the priority lanes only (urgent and high alerts): a node that
@@ -163,6 +178,8 @@ class Journal {
   common::Database* db_;  // not owned
   std::string epoch_;
   int64_t head_ = 0;
+  int64_t written_ = 0;
+  bool defer_head_ = false;
   bool prepared_ = false;
   std::vector<common::Statement> stmts_;  // see Prepare() for the order
   Visibility visibility_;

@@ -87,6 +87,52 @@ TEST_CASE("Journal assigns gapless gseq across batches", "[hub][journal]") {
   }
 }
 
+TEST_CASE("Journal holds its head back for appends not yet durable", "[hub][journal]") {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  (void)Append(journal, {{"n1", Seizure("R1", Uuid7::Generate())}});
+
+  // A bulk commit written without waiting for the disk.
+  journal.set_defer_head(true);
+  auto held = Append(journal, {{"n1", Seizure("R2", Uuid7::Generate())},
+                               {"n1", Seizure("R3", Uuid7::Generate())}});
+  journal.set_defer_head(false);
+  CHECK(held[1].gseq == 3);
+  CHECK(journal.written() == 3);
+  CHECK(journal.head() == 1);
+  // Readers (FETCH) stop before what may still be lost.
+  std::vector<int64_t> read;
+  auto last = journal.Read(1, 100, [&](const Journal::Stored& s) { read.push_back(s.gseq); });
+  REQUIRE(last.ok());
+  CHECK(*last == 1);
+  CHECK(read == std::vector<int64_t>{1});
+
+  SECTION("MarkDurable moves the head, never past what was written") {
+    journal.MarkDurable(2);
+    CHECK(journal.head() == 2);
+    journal.MarkDurable(9);
+    CHECK(journal.head() == 3);
+    journal.MarkDurable(1);
+    CHECK(journal.head() == 3);
+  }
+  SECTION("a durable append after them carries the head past them too") {
+    auto next = Append(journal, {{"n1", Seizure("R4", Uuid7::Generate())}});
+    CHECK(next[0].gseq == 4);
+    CHECK(journal.head() == 4);
+    read.clear();
+    REQUIRE(journal.Read(1, 100, [&](const Journal::Stored& s) { read.push_back(s.gseq); }).ok());
+    CHECK(read == std::vector<int64_t>{1, 2, 3, 4});
+  }
+  SECTION("a reopened journal starts from what the table holds") {
+    Journal reopened(&db);
+    RequireOk(reopened.Load());
+    CHECK(reopened.head() == 3);
+    CHECK(reopened.written() == 3);
+  }
+}
+
 TEST_CASE("Journal survives a reopen with the same head and epoch", "[hub][journal]") {
   TempDir tmp;
   std::string epoch;
