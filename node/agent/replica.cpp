@@ -260,7 +260,12 @@ common::Result<size_t> Replica::ApplyEarly(const std::vector<common::MsgpackMap>
     CEN_RETURN_IF_ERROR(ApplyOne(**st, rec, gseq, &applied));
     if (applied) ++applied_now;
   }
+  const auto committing = std::chrono::steady_clock::now();
   CEN_RETURN_IF_ERROR(tx->Commit());
+  spdlog::debug("early apply: {} records, commit took {} us", applied_now,
+                std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - committing)
+                    .count());
   return applied_now;
 }
 
@@ -548,7 +553,14 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
                                                 const std::function<bool()>& roll_back) {
   // Read (outside the write lock: only this connection writes the replica)
   // before the slice's transaction, whose time then goes to writing.
-  if (!country_batch_) CEN_RETURN_IF_ERROR(LoadCountryBatch());
+  if (!country_batch_) {
+    const auto loading = std::chrono::steady_clock::now();
+    CEN_RETURN_IF_ERROR(LoadCountryBatch());
+    spdlog::debug("country batch: {} records read in {} ms", country_batch_->gseqs.size(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - loading)
+                      .count());
+  }
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CountryBatch& b = *country_batch_;
@@ -591,7 +603,13 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
     countries_preempted_ = true;
     return true;
   }
+  const auto committing = std::chrono::steady_clock::now();
   CEN_RETURN_IF_ERROR(tx->Commit());
+  const auto commit_took = std::chrono::steady_clock::now() - committing;
+  if (commit_took >= std::chrono::milliseconds(5)) {
+    spdlog::debug("country slice: {} rows, commit took {} ms", work,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(commit_took).count());
+  }
   if (b.next_row < b.rows.size() || b.next_date < b.dates.size() || b.next_gseq < b.gseqs.size())
     return true;
   country_batch_.reset();

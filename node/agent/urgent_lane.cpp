@@ -16,6 +16,7 @@ void UrgentLane::Receive() {
   for (int i = 0; i < kMaxPerReceive; ++i) {
     std::optional<zmq::message_t> body = feed_.receive();
     if (!body) break;
+    spdlog::debug("priority feed: a message of {} bytes read", body->size());
     if (reader_->OnPriority(body->to_string_view()) == FeedReader::Seen::kGranted)
       fetches_->RequestPriority(replica_->cursor() + 1);
   }

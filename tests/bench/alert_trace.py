@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Where each loaded urgent alert of a cen_alert_bench run spent its time.
+
+Run the bench with debug logs and keep its work directory:
+
+    CEN_LOG_LEVEL=debug build/dev/tests/bench/cen_alert_bench --bulk 1000000 \
+        --alerts 100 --keep
+    tests/bench/alert_trace.py /tmp/cen-alert-bench-XXXXXX
+
+For every alert submitted after the idle ones (ref BENCH-URGENT-<n>, n above
+--idle), it prints, in ms after the hub's received_at (the start of the hub's
+priority commit): when that commit ended (hub.err "group commit: 1 records"),
+when WATCH read the alert off its priority feed ("priority feed: a message"),
+and when WATCH had applied it ("applied ahead of the backlog"); then the
+medians. Log times have millisecond resolution, from the same clock.
+"""
+import argparse
+import bisect
+import datetime
+import sqlite3
+import statistics
+
+
+def when(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "")).timestamp()
+
+
+def log_times(path, needle):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return [when(line[:23]) for line in f if needle in line]
+
+
+def after(times, t):
+    i = bisect.bisect_left(times, t)
+    return times[i] if i < len(times) else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("workdir", help="a cen_alert_bench --keep work directory")
+    ap.add_argument("--idle", type=int, default=100,
+                    help="alerts up to this number were the idle ones (--alerts)")
+    args = ap.parse_args()
+    db = sqlite3.connect(f"file:{args.workdir}/WATCH/node.db?mode=ro", uri=True)
+    alerts = sorted((int(ref.rsplit("-", 1)[1]), when(at)) for ref, at in db.execute(
+        "SELECT ref, received_at FROM records WHERE ref LIKE 'BENCH-URGENT-%'"))
+    committed = log_times(f"{args.workdir}/hub.err", "group commit: 1 records")
+    read = log_times(f"{args.workdir}/WATCH.err", "priority feed: a message")
+    applied = log_times(f"{args.workdir}/WATCH.err", "applied ahead of the backlog")
+    rows = []
+    for n, received in alerts:
+        if n <= args.idle:
+            continue
+        c = after(committed, received)
+        r = after(read, c - 0.0005) if c else None
+        a = after(applied, r - 0.0005) if r else None
+        if None in (c, r, a):
+            continue
+        rows.append((n, (c - received) * 1000, (r - received) * 1000, (a - received) * 1000))
+    print("alert  hub commit ended  WATCH read it  WATCH applied it   (ms after received_at)")
+    for n, c, r, a in rows:
+        print(f"{n:5d}  {c:16.0f}  {r:13.0f}  {a:16.0f}")
+    if rows:
+        print(f"median {statistics.median(x[1] for x in rows):16.1f}  "
+              f"{statistics.median(x[2] for x in rows):13.1f}  "
+              f"{statistics.median(x[3] for x in rows):16.1f}   n={len(rows)}")
+
+
+if __name__ == "__main__":
+    main()
