@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace cen::common {
 
@@ -13,6 +14,18 @@ Result<std::unique_ptr<WalSyncer>> WalSyncer::Start(const std::string& db_path) 
   const std::string wal_path = db_path + "-wal";
   const int wal_fd = ::open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (wal_fd < 0) return Unavailable(wal_path + ": " + std::strerror(errno));
+  // The log's directory entry, made durable once: SQLite syncs the
+  // directory only at its own first fsync of a new log, which a bulk
+  // commit no longer makes.
+  const std::filesystem::path dir = std::filesystem::path(wal_path).parent_path();
+  const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_CLOEXEC);
+  if (dir_fd < 0 || ::fsync(dir_fd) != 0) {
+    const int err = errno;
+    if (dir_fd >= 0) ::close(dir_fd);
+    ::close(wal_fd);
+    return Unavailable("cannot sync the directory of " + wal_path + ": " + std::strerror(err));
+  }
+  ::close(dir_fd);
   const int event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (event_fd < 0) {
     const int err = errno;

@@ -13,8 +13,11 @@
 // fdatasync() of any descriptor of a file writes that file's dirty pages
 // out, so a descriptor of its own is enough; SQLite keeps the log file in
 // place while a connection is open (a checkpoint rewinds it, never deletes
-// it). A failed fdatasync is final (status()): after one, Linux may have
-// dropped the pages it could not write, so no later sync proves them durable.
+// it). Start() fsyncs the log's directory once, so its entry is durable too.
+// Rewinding the log after a checkpoint is safe as long as the checkpointing
+// connection syncs (WalCheckpointer's runs at SQLite's default FULL: the log
+// before copying, the database after). A failed fdatasync is final (status()): after one, Linux may
+// have dropped the pages it could not write, so no later sync proves them durable.
 //
 // Thread-safe.
 #pragma once

@@ -444,26 +444,45 @@ class HubLoop {
       return;
     }
     if (batch.records() > 0 && store_.Succeeded()) WriteStateFile();
-    if (defer) {
+    // A synchronous commit that journaled a record fsynced the log, and so
+    // made every commit written before it durable. One that journaled
+    // nothing synced nothing, and its DUP answers may name gseqs still
+    // held: it waits its turn behind them.
+    const bool synced = !defer && JournaledAny(batch.outcomes());
+    if (defer || (!synced && !held_.empty())) {
       held_.push_back(
           {syncer_->Request(), journal_.written(), std::move(batch), std::move(*replies)});
       return;
     }
-    // Durable, and with it every bulk commit written before.
-    if (!ReleaseDurable(/*all=*/true).ok()) return;
+    if (synced && !ReleaseDurable(/*all=*/true).ok()) return;
     for (const GroupCommit::Reply& r : *replies) SendTo(r.routing_id, r.frame);
     fanout_.Commit(journal_.epoch(), batch.candidates(), batch.outcomes());
   }
 
+  static bool JournaledAny(const std::vector<Journal::Outcome>& outcomes) {
+    return std::any_of(outcomes.begin(), outcomes.end(), [](const Journal::Outcome& o) {
+      return o.verdict == Journal::Verdict::kNew;
+    });
+  }
+
   // batch.Commit() without waiting for the disk; the journal's head stays
-  // where it is until ReleaseDurable().
+  // where it is until ReleaseDurable(). Whatever happens, the connection is
+  // FULL again afterwards, or the hub stops: every later commit on it (a
+  // priority commit, audit and node states) counts on its own fsync.
   common::Result<std::vector<GroupCommit::Reply>> CommitUnsynced(GroupCommit& batch) {
     CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
     journal_.set_defer_head(true);
-    auto replies = batch.Commit();
-    journal_.set_defer_head(false);
-    CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
-    return replies;
+    struct Restore {
+      HubLoop* loop;
+      ~Restore() {
+        loop->journal_.set_defer_head(false);
+        if (const common::Status s = loop->db_->Exec("PRAGMA synchronous=FULL"); !s.ok()) {
+          spdlog::error("hub.db: cannot go back to synchronous=FULL: {}", s.message());
+          loop->release_error_ = s;
+        }
+      }
+    } restore{this};
+    return batch.Commit();
   }
 
   // Acks and fans out the held bulk commits that are durable, oldest first:
@@ -552,7 +571,8 @@ class HubLoop {
       return;
     }
     LogOperatorCancels(*pending, outcomes);
-    if (!ReleaseDurable(/*all=*/true).ok()) return;  // the bulk before them first
+    // Fsynced with them, the bulk commits before them go out first.
+    if (JournaledAny(outcomes) && !ReleaseDurable(/*all=*/true).ok()) return;
     fanout_.Commit(journal_.epoch(), candidates, outcomes);
   }
 

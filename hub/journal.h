@@ -138,8 +138,10 @@ class Journal {
                           std::string_view ref, std::string_view scope,
                           std::string_view received_at, std::string_view body);
 
-  // Reads records with from <= gseq <= head(), at most `max` of them, calling
-  // `visit` for each. Returns the last gseq read (from - 1 when none).
+  // Reads records with gseq >= from, at most `max` of them, calling `visit`
+  // for each; never one this journal appended that is not yet durable
+  // (between head() and written()). Returns the last gseq read (from - 1
+  // when none).
   common::Result<int64_t> Read(int64_t from, int max,
                                const std::function<void(const Stored&)>& visit);
   // Read() of the priority lanes only (urgent and high alerts): a node that

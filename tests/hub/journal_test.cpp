@@ -96,8 +96,10 @@ TEST_CASE("Journal holds its head back for appends not yet durable", "[hub][jour
 
   // A bulk commit written without waiting for the disk.
   journal.set_defer_head(true);
-  auto held = Append(journal, {{"n1", Seizure("R2", Uuid7::Generate())},
-                               {"n1", Seizure("R3", Uuid7::Generate())}});
+  json alert = cen::test::WireAlert("A3", Uuid7::Generate());
+  alert["scope"] = "global";
+  alert["handling"] = "H0";
+  auto held = Append(journal, {{"n1", Seizure("R2", Uuid7::Generate())}, {"n1", alert}});
   journal.set_defer_head(false);
   CHECK(held[1].gseq == 3);
   CHECK(journal.written() == 3);
@@ -108,6 +110,12 @@ TEST_CASE("Journal holds its head back for appends not yet durable", "[hub][jour
   REQUIRE(last.ok());
   CHECK(*last == 1);
   CHECK(read == std::vector<int64_t>{1});
+
+  std::vector<int64_t> priority;
+  REQUIRE(
+      journal.ReadPriority(1, 100, [&](const Journal::Stored& s) { priority.push_back(s.gseq); })
+          .ok());
+  CHECK(priority.empty());
 
   SECTION("MarkDurable moves the head, never past what was written") {
     journal.MarkDurable(2);
@@ -121,6 +129,20 @@ TEST_CASE("Journal holds its head back for appends not yet durable", "[hub][jour
     auto next = Append(journal, {{"n1", Seizure("R4", Uuid7::Generate())}});
     CHECK(next[0].gseq == 4);
     CHECK(journal.head() == 4);
+    read.clear();
+    REQUIRE(journal.Read(1, 100, [&](const Journal::Stored& s) { read.push_back(s.gseq); }).ok());
+    CHECK(read == std::vector<int64_t>{1, 2, 3, 4});
+    REQUIRE(
+        journal.ReadPriority(1, 100, [&](const Journal::Stored& s) { priority.push_back(s.gseq); })
+            .ok());
+    CHECK(priority == std::vector<int64_t>{3});  // the urgent alert, now durable
+  }
+  SECTION("rows another connection journaled are read as before") {
+    Journal other(&db);  // a cluster's state machine writes through its own
+    RequireOk(other.Load());
+    auto theirs = Append(other, {{"n1", Seizure("R5", Uuid7::Generate())}});
+    CHECK(theirs[0].gseq == 4);
+    journal.MarkDurable(3);
     read.clear();
     REQUIRE(journal.Read(1, 100, [&](const Journal::Stored& s) { read.push_back(s.gseq); }).ok());
     CHECK(read == std::vector<int64_t>{1, 2, 3, 4});
