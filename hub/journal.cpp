@@ -421,8 +421,9 @@ common::Result<int64_t> Journal::ReadWith(common::Statement& read, int64_t from,
     // Appended here but not yet durable: not to be seen (set_defer_head).
     // Rows beyond written() were journaled by another connection (a
     // cluster's state machine) and are read as before.
-    if (const int64_t g = read.ColumnInt(0); g > head_ && g <= written_) break;
-    Stored s{read.ColumnInt(0), read.ColumnText(1), read.ColumnText(2), read.ColumnBlob(3)};
+    const int64_t gseq = read.ColumnInt(0);
+    if (gseq > head_ && gseq <= written_) break;
+    Stored s{gseq, read.ColumnText(1), read.ColumnText(2), read.ColumnBlob(3)};
     last = s.gseq;
     visit(s);
   }

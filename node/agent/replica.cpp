@@ -55,6 +55,21 @@ constexpr const char* kCountryColumns =
     "r.reporting_country, r.departure, r.transit, r.destination, IFNULL(r.commodity, ''), "
     "IFNULL(r.event_date, '')";
 
+// Commits `tx`. Nothing cuts into a commit: an urgent alert arriving
+// meanwhile waits for it, so one of `at_least` or longer is logged (debug)
+// as "<what>: <count> <unit>, commit took N us".
+common::Status CommitTraced(common::Transaction& tx, std::string_view what, size_t count,
+                            std::string_view unit, std::chrono::microseconds at_least) {
+  const auto committing = std::chrono::steady_clock::now();
+  CEN_RETURN_IF_ERROR(tx.Commit());
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - committing);
+  if (took >= at_least)
+    spdlog::debug("{}: {} {}, commit took {} us", what, count, unit, took.count());
+  return common::Status::Ok();
+}
+constexpr std::chrono::microseconds kSlowCommit{5000};
+
 }  // namespace
 
 // The statements Apply runs for each record, prepared once per batch.
@@ -234,15 +249,7 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<common::MsgpackMap>
   }
   const int64_t target = cut ? last : std::max(last, new_cursor);
   CEN_RETURN_IF_ERROR((*st)->cursor.Bind(1, target).Run());
-  const auto committing = std::chrono::steady_clock::now();
-  CEN_RETURN_IF_ERROR(tx->Commit());
-  // Nothing cuts into a commit: an urgent alert arriving meanwhile waits for
-  // it (CEN_LOG_LEVEL=debug shows how long).
-  const auto commit_took = std::chrono::steady_clock::now() - committing;
-  if (commit_took >= std::chrono::milliseconds(5)) {
-    spdlog::debug("apply slice: {} records, commit took {} ms", used,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(commit_took).count());
-  }
+  CEN_RETURN_IF_ERROR(CommitTraced(*tx, "apply slice", used, "records", kSlowCommit));
   cursor_ = target;
   return used;
 }
@@ -260,12 +267,7 @@ common::Result<size_t> Replica::ApplyEarly(const std::vector<common::MsgpackMap>
     CEN_RETURN_IF_ERROR(ApplyOne(**st, rec, gseq, &applied));
     if (applied) ++applied_now;
   }
-  const auto committing = std::chrono::steady_clock::now();
-  CEN_RETURN_IF_ERROR(tx->Commit());
-  spdlog::debug("early apply: {} records, commit took {} us", applied_now,
-                std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - committing)
-                    .count());
+  CEN_RETURN_IF_ERROR(CommitTraced(*tx, "early apply", applied_now, "records", {}));
   return applied_now;
 }
 
@@ -603,13 +605,7 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
     countries_preempted_ = true;
     return true;
   }
-  const auto committing = std::chrono::steady_clock::now();
-  CEN_RETURN_IF_ERROR(tx->Commit());
-  const auto commit_took = std::chrono::steady_clock::now() - committing;
-  if (commit_took >= std::chrono::milliseconds(5)) {
-    spdlog::debug("country slice: {} rows, commit took {} ms", work,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(commit_took).count());
-  }
+  CEN_RETURN_IF_ERROR(CommitTraced(*tx, "country slice", work, "rows", kSlowCommit));
   if (b.next_row < b.rows.size() || b.next_date < b.dates.size() || b.next_gseq < b.gseqs.size())
     return true;
   country_batch_.reset();
