@@ -19,11 +19,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_set>
 #include <vector>
 
 #include "common/msgpack_map.h"
 #include "common/sqlite_db.h"
+#include "node/agent/sorted_runs.h"
 
 namespace cen::node {
 
@@ -109,14 +111,29 @@ class Replica {
     std::string event_date;
     int64_t record_id;
   };
-  // The batch IndexCountries works through: its record_countries rows and
-  // then its record_dates rows, each sorted by key, then its records'
-  // countries_pending rows to delete.
+  struct CountryOrder {
+    bool operator()(const CountryRow& a, const CountryRow& b) const {
+      return std::tie(a.country, a.commodity, a.event_date, a.role, a.record_id) <
+             std::tie(b.country, b.commodity, b.event_date, b.role, b.record_id);
+    }
+  };
+  struct DateOrder {
+    bool operator()(const DateRow& a, const DateRow& b) const {
+      return std::tie(a.commodity, a.event_date, a.record_id) <
+             std::tie(b.commodity, b.event_date, b.record_id);
+    }
+  };
+  // The batch IndexCountries works through: its records are read a chunk at
+  // a time (ReadCountryBatch), then its record_countries rows and its
+  // record_dates rows are written, each in key order, then its records'
+  // countries_pending rows are deleted.
   struct CountryBatch {
-    std::vector<CountryRow> rows;
-    size_t next_row = 0;
-    std::vector<DateRow> dates;
-    size_t next_date = 0;
+    bool read = false;       // every record of the batch has been read
+    int64_t read_after = 0;  // the last gseq read
+    std::chrono::steady_clock::duration reading{};
+    int chunks = 0;
+    SortedRuns<CountryRow, CountryOrder> rows;
+    SortedRuns<DateRow, DateOrder> dates;
     std::vector<int64_t> gseqs;
     size_t next_gseq = 0;
     // Records of the batch replaced since it was read (Retire): their rows
@@ -130,7 +147,11 @@ class Replica {
                              std::vector<CountryRow>* out);
   // The record_dates row of record `gseq`, from the same six columns.
   static DateRow DateRowOf(common::Statement& stmt, int first, int64_t gseq);
-  common::Status LoadCountryBatch();
+  // Reads the batch's next records, a chunk at a time, until it holds them
+  // all, `deadline` passes or `interrupt` says so (asked after each chunk:
+  // each call reads one at least).
+  common::Status ReadCountryBatch(std::chrono::steady_clock::time_point deadline,
+                                  const std::function<bool()>& interrupt);
   common::Result<bool> IndexCountrySlice(std::chrono::steady_clock::time_point deadline,
                                          const std::function<bool()>& interrupt,
                                          const std::function<bool()>& roll_back);

@@ -360,6 +360,41 @@ TEST_CASE("An urgent alert waiting ends a country slice early, the batch goes on
   CHECK(Count(db, "countries_pending") == 0);
 }
 
+TEST_CASE("A country batch is read a chunk at a time: an urgent alert waits for one chunk",
+          "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  // 2,500 records: three chunks of reading (1,024 records each) before any row is written.
+  RequireOk(replica.Apply(Packed(TwoCountrySeizures(2500)), 2500));
+  const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  int calls = 0;
+  int asked = 0;
+  bool more = true;
+  while (more && Count(db, "record_countries") == 0) {
+    ++calls;
+    auto step = replica.IndexCountries(later, [&] { return ++asked > 0; });
+    REQUIRE(step.ok());
+    more = *step;
+    CHECK(Count(db, "countries_pending") == 2500);
+  }
+  // Each of the first two calls read one chunk and heard the interrupt; the
+  // third read the rest and wrote its first rows (a slice does 64 rows
+  // before it asks).
+  CHECK(calls == 3);
+  CHECK(asked == 3);
+  CHECK(more);
+  for (int i = 0; i < 1000 && more; ++i) {
+    auto step = replica.IndexCountries(later);
+    REQUIRE(step.ok());
+    more = *step;
+  }
+  CHECK_FALSE(more);
+  CHECK(Count(db, "record_countries") == 5000);
+  CHECK(Count(db, "record_dates") == 2500);
+  CHECK(Count(db, "countries_pending") == 0);
+}
+
 TEST_CASE("An urgent alert rolls a country slice back, and the batch resumes where it began",
           "[node][replica]") {
   TempDir tmp;
