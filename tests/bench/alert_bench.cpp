@@ -49,8 +49,8 @@ void WriteExport(const fs::path& path, int count, std::mt19937& rng) {
       "Гашиш в запасном колесе грузовика, выявлен при досмотре",
       "Cigarrillos ocultos en muebles desmontados declarados como madera",
       "Cannabis dans un double fond de valise, contrôle à l'aéroport",
-      "Heroin in the false bottom of a suitcase, checked after a profile hit at the airport, "
-      "passenger travelling from Bangkok with a connection in Istanbul",
+      ("Heroin in the false bottom of a suitcase, checked after a profile hit at the airport, "
+       "passenger travelling from Bangkok with a connection in Istanbul"),
       "Pangolin scales declared as fish maw in a consignment of frozen seafood",
       "偽造ブランド品の時計、宅配便の小包で発見"};
   std::ofstream out(path, std::ios::binary);
@@ -98,8 +98,13 @@ class AlertProbe {
     const auto r =
         cen::e2e::RunToCompletion({CEN_NODE_BIN, "submit", "--data", cluster_.node_dirs[1], "-"},
                                   line, std::chrono::seconds(60), scratch_);
-    const auto submitted = SteadyClock::now();
-    const long long submitted_wall = cen::common::Clock::NowMillis();
+    // The moment `submit` exited, as the wait for it saw it (not after its
+    // output was read).
+    const auto submitted = r.ended_at;
+    const long long submitted_wall =
+        cen::common::Clock::NowMillis() -
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - submitted)
+            .count();
     if (!r.exit_code || *r.exit_code != 0) {
       std::cerr << "bench: submit failed: " << r.err << "\n";
       return std::nullopt;

@@ -40,6 +40,8 @@ def main():
     ap.add_argument("workdir", help="a cen_alert_bench --keep work directory")
     ap.add_argument("--idle", type=int, default=100,
                     help="alerts up to this number were the idle ones (--alerts)")
+    ap.add_argument("--idle-only", action="store_true",
+                    help="trace the idle alerts instead of the loaded ones")
     args = ap.parse_args()
     db = sqlite3.connect(f"file:{args.workdir}/WATCH/node.db?mode=ro", uri=True)
     alerts = sorted((int(ref.rsplit("-", 1)[1]), when(at)) for ref, at in db.execute(
@@ -49,7 +51,7 @@ def main():
     applied = log_times(f"{args.workdir}/WATCH.err", "applied ahead of the backlog")
     rows = []
     for n, received in alerts:
-        if n <= args.idle:
+        if (n <= args.idle) != args.idle_only:
             continue
         c = after(committed, received)
         r = after(read, c - 0.0005) if c else None

@@ -81,6 +81,8 @@ struct RunResult {
   std::string out;
   std::string err;
   std::string command;  // the command line, for messages
+  // When the wait for the child ended: its exit, within a scheduler's wake-up.
+  std::chrono::steady_clock::time_point ended_at;
 };
 
 // Runs argv to completion with `stdin_text` as its stdin. Output files are kept
