@@ -10,7 +10,7 @@
 
 namespace cen::common {
 
-Result<std::unique_ptr<WalSyncer>> WalSyncer::Start(const std::string& db_path) {
+Result<std::unique_ptr<WalSyncer>> WalSyncer::Start(const std::string& db_path, SyncFn sync) {
   const std::string wal_path = db_path + "-wal";
   const int wal_fd = ::open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (wal_fd < 0) return Unavailable(wal_path + ": " + std::strerror(errno));
@@ -32,7 +32,7 @@ Result<std::unique_ptr<WalSyncer>> WalSyncer::Start(const std::string& db_path) 
     ::close(wal_fd);
     return Internal(std::string("eventfd: ") + std::strerror(err));
   }
-  std::unique_ptr<WalSyncer> s(new WalSyncer(wal_path, wal_fd, event_fd));
+  std::unique_ptr<WalSyncer> s(new WalSyncer(wal_path, wal_fd, event_fd, std::move(sync)));
   s->thread_ = std::thread([raw = s.get()] { raw->Loop(); });
   return s;
 }
@@ -83,7 +83,7 @@ void WalSyncer::Loop() {
     // one fdatasync started now covers them all.
     const uint64_t target = requested_;
     lock.unlock();
-    const int rc = ::fdatasync(wal_fd_);
+    const int rc = sync_ ? sync_(wal_fd_) : ::fdatasync(wal_fd_);
     const int err = errno;
     lock.lock();
     if (rc == 0) {

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,9 +37,13 @@ namespace cen::common {
 
 class WalSyncer {
  public:
+  // How the log is made durable: returns 0, or -1 with errno set. Empty:
+  // fdatasync(2). Tests pass one that waits, or fails.
+  using SyncFn = std::function<int(int fd)>;
+
   // Opens `db_path`-wal (it must exist: the database is in WAL mode and was
   // read once) and starts the thread.
-  static Result<std::unique_ptr<WalSyncer>> Start(const std::string& db_path);
+  static Result<std::unique_ptr<WalSyncer>> Start(const std::string& db_path, SyncFn sync = {});
   ~WalSyncer();
   WalSyncer(const WalSyncer&) = delete;
   WalSyncer& operator=(const WalSyncer&) = delete;
@@ -56,13 +61,17 @@ class WalSyncer {
   Status status() const;
 
  private:
-  WalSyncer(std::string wal_path, int wal_fd, int event_fd)
-      : wal_path_(std::move(wal_path)), wal_fd_(wal_fd), event_fd_(event_fd) {}
+  WalSyncer(std::string wal_path, int wal_fd, int event_fd, SyncFn sync)
+      : wal_path_(std::move(wal_path)),
+        wal_fd_(wal_fd),
+        event_fd_(event_fd),
+        sync_(std::move(sync)) {}
   void Loop();
 
   const std::string wal_path_;
   const int wal_fd_;
   const int event_fd_;
+  const SyncFn sync_;
   mutable std::mutex mu_;
   std::condition_variable wake_;  // a request came, or stop
   std::condition_variable synced_;

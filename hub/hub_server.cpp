@@ -872,7 +872,7 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
     // A single hub's bulk commits are made durable by a thread of their own.
     std::unique_ptr<common::WalSyncer> syncer;
     if (!cluster) {
-      auto started = common::WalSyncer::Start(db->path());
+      auto started = common::WalSyncer::Start(db->path(), options_.wal_sync);
       if (!started.ok()) return started.status();
       syncer = std::move(*started);
     }

@@ -17,16 +17,24 @@
 #include <string>
 
 #include "common/status.h"
+#include "common/wal_syncer.h"
 
 namespace cen::hub {
 
 class HubServer {
  public:
-  explicit HubServer(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  struct Options {
+    // How a single hub makes hub.db's log durable after bulk commits (empty:
+    // fdatasync). Tests hold it back or make it fail.
+    common::WalSyncer::SyncFn wal_sync;
+  };
+  explicit HubServer(std::string data_dir, Options options = {})
+      : data_dir_(std::move(data_dir)), options_(std::move(options)) {}
   common::Status Run(const std::atomic<bool>& stop);
 
  private:
   std::string data_dir_;
+  Options options_;
 };
 
 }  // namespace cen::hub

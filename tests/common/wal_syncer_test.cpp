@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <string>
 
 #include "common/sqlite_db.h"
@@ -64,4 +65,34 @@ TEST_CASE("WalSyncer refuses a database without a write-ahead log", "[common][sq
   REQUIRE_FALSE(syncer.ok());
   CHECK(syncer.status().code() == StatusCode::kUnavailable);
   CHECK(syncer.status().message().find("none.db-wal") != std::string::npos);
+}
+
+TEST_CASE("WalSyncer: a failed sync is final, named, and wakes whoever waits", "[common][sqlite]") {
+  TempDir tmp;
+  const std::string path = tmp.File("w.db");
+  auto db = Database::Open(path, Database::Mode::kReadWriteCreate);
+  REQUIRE(db.ok());
+  RequireOk(db->Exec("PRAGMA synchronous=NORMAL"));
+  RequireOk(db->Exec("CREATE TABLE t(x)"));
+  int syncs = 0;
+  auto syncer = WalSyncer::Start(path, [&syncs](int) {
+    ++syncs;
+    errno = EIO;
+    return -1;
+  });
+  REQUIRE(syncer.ok());
+  WalSyncer& s = **syncer;
+  RequireOk(db->Exec("INSERT INTO t VALUES (1)"));
+  const uint64_t ticket = s.Request();
+  const auto failed = s.Wait(ticket);
+  CHECK(failed.code() == StatusCode::kUnavailable);
+  CHECK_THAT(failed.message(), Catch::Contains(path + "-wal"));
+  CHECK(Readable(s.fd(), 30000));  // the loop hears of it as of a sync
+  CHECK(s.done() < ticket);
+  // Nothing later is ever called durable: the pages may be gone.
+  const uint64_t later = s.Request();
+  CHECK(s.Wait(later).code() == StatusCode::kUnavailable);
+  CHECK(s.done() < later);
+  CHECK(s.status().code() == StatusCode::kUnavailable);
+  CHECK(syncs == 1);
 }

@@ -35,6 +35,7 @@
 #include "hub/hub_commands.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
+#include "hub/hub_server.h"
 #include "tests/test_support/keys.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
@@ -84,7 +85,8 @@ class PortHolder {
 };
 
 // A hub made by `cen-hub init` in a temporary directory, run by
-// HubCommands::Run on its own thread until the object is destroyed.
+// HubServer::Run (what `cen-hub run` calls) on its own thread until the object
+// is destroyed.
 class TestHub {
  public:
   TestHub() : data_dir_(tmp_.File("hub")) {
@@ -121,9 +123,12 @@ class TestHub {
     return keys;
   }
 
-  void Start() {
+  // As `cen-hub run` does; `options` as HubServer takes them.
+  void Start(hub::HubServer::Options options = {}) {
     stop_ = false;
-    thread_ = std::thread([this] { result_ = HubCommands::Run(data_dir_, stop_); });
+    thread_ = std::thread([this, options = std::move(options)] {
+      result_ = hub::HubServer(data_dir_, options).Run(stop_);
+    });
   }
   Status Stop() {
     stop_ = true;
