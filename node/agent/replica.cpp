@@ -576,7 +576,9 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
   if (!country_batch_) country_batch_ = CountryBatch{};
   if (!country_batch_->read) {
     CEN_RETURN_IF_ERROR(ReadCountryBatch(deadline, interrupt));
-    if (!country_batch_->read) return true;
+    // Read in part, or read and something more urgent waits: the writing
+    // starts next time.
+    if (!country_batch_->read || (interrupt && interrupt())) return true;
   }
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();

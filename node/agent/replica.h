@@ -71,12 +71,14 @@ class Replica {
   // many were applied now.
   common::Result<size_t> ApplyEarly(const std::vector<common::MsgpackMap>& records);
   // Writes the record_countries and record_dates rows of the records applied
-  // since the last batch (countries_pending, the oldest 50,000 at most), sorted by key so
-  // that each page is written about once per batch instead of once per
-  // record, in transactions that end at `deadline` (each does some work) or
-  // once `interrupt` (asked every 64 rows, may be empty) says something more
-  // urgent waits. Returns whether any remain. Queries are right before,
-  // during and after: they check pending records on their own columns.
+  // since the last batch (countries_pending: up to 50,000 read in gseq order,
+  // 1,024 at a time; a record applied meanwhile below the last gseq read
+  // waits for the next batch), sorted by key so that each page is written
+  // about once per batch instead of once per record, in transactions that
+  // end at `deadline` (each call does some work: a chunk read, or rows
+  // written) or once `interrupt` (asked after each chunk read and every 64
+  // rows written, may be empty) says something more urgent waits. Returns whether any remain.
+  // Queries are right before, during and after: they check pending records on their own columns.
   // `roll_back` as for ApplyUntil: a slice rolled back leaves the batch
   // where the slice began.
   common::Result<bool> IndexCountries(std::chrono::steady_clock::time_point deadline,

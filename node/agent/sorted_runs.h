@@ -13,6 +13,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <vector>
 
@@ -50,8 +51,10 @@ class SortedRuns {
   }
 
   Mark mark() const { return next_; }
-  // Every row taken since `mark` was made is to be taken again.
+  // Every row taken since `mark` was made is to be taken again. `mark` must
+  // be from after the last Add().
   void Rewind(const Mark& mark) {
+    assert(mark.size() == next_.size());
     next_ = mark;
     heap_.clear();
     for (size_t run = 0; run < runs_.size(); ++run) {

@@ -209,8 +209,10 @@ std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
       continue;
     }
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+    // Each poll is bounded all the same: some older kernels could miss the
+    // wake-up (a race between a pidfd's poll and the exit).
     pollfd exited{pidfd.get(), POLLIN, 0};
-    (void)::poll(&exited, 1, static_cast<int>(std::min<int64_t>(left, 60000)));
+    (void)::poll(&exited, 1, static_cast<int>(std::min<int64_t>(left, 10)));
   }
   return exit_code_;
 }

@@ -378,11 +378,11 @@ TEST_CASE("A country batch is read a chunk at a time: an urgent alert waits for 
     more = *step;
     CHECK(Count(db, "countries_pending") == 2500);
   }
-  // Each of the first two calls read one chunk and heard the interrupt; the
-  // third read the rest and wrote its first rows (a slice does 64 rows
-  // before it asks).
-  CHECK(calls == 3);
-  CHECK(asked == 3);
+  // Each of the first three calls read one chunk and heard the interrupt
+  // (the third read the rest, then asked before writing); the fourth wrote
+  // the first rows (a slice does 64 rows before it asks).
+  CHECK(calls == 4);
+  CHECK(asked == 4);
   CHECK(more);
   for (int i = 0; i < 1000 && more; ++i) {
     auto step = replica.IndexCountries(later);
@@ -393,6 +393,66 @@ TEST_CASE("A country batch is read a chunk at a time: an urgent alert waits for 
   CHECK(Count(db, "record_countries") == 5000);
   CHECK(Count(db, "record_dates") == 2500);
   CHECK(Count(db, "countries_pending") == 0);
+}
+
+TEST_CASE("Records replaced or applied between two chunks of a country batch are indexed once",
+          "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  const std::vector<json> records = TwoCountrySeizures(1500);
+  RequireOk(replica.Apply(Packed(records), 1500));
+  // Gseqs from `first` on, each a record of its own.
+  auto fresh = [](int n, int64_t first) {
+    std::vector<json> out;
+    for (json r : TwoCountrySeizures(n)) {
+      r["uuid"] = Uuid7::Generate();
+      r["gseq"] = first + static_cast<int64_t>(out.size());
+      out.push_back(r);
+    }
+    return out;
+  };
+  // An urgent record far ahead of the cursor, applied early.
+  RequireOk(replica.ApplyEarly(Packed(fresh(1, 3000))).status());
+  const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  auto step = [&](const std::function<bool()>& interrupt) {
+    auto more = replica.IndexCountries(later, interrupt);
+    REQUIRE(more.ok());
+    return *more;
+  };
+  auto urgent = [] { return true; };
+  CHECK(step(urgent));  // gseqs 1-1024 read, nothing written
+  CHECK(Count(db, "record_countries") == 0);
+  // Between two chunks: gseq 10, already read, is replaced (its new version
+  // at 1501), and more records come in.
+  json v2 = records[9];
+  v2["version"] = 2;
+  v2["gseq"] = 1501;
+  v2["departure"] = "JP";
+  std::vector<json> next = {v2};
+  for (const json& r : fresh(499, 1502)) next.push_back(r);
+  RequireOk(replica.Apply(Packed(next), 2000));
+  CHECK(step(urgent));  // 1025-2000 and 3000 read: the whole batch
+  // Applied now, below the last gseq read (3000): left for the next batch.
+  RequireOk(replica.Apply(Packed(fresh(200, 2001)), 2200));
+  bool more = true;
+  for (int i = 0; i < 1000 && more; ++i) more = step({});
+  CHECK_FALSE(more);
+  CHECK(Count(db, "countries_pending") == 0);
+  auto n = [&](const std::string& sql) {
+    auto v = db.QueryInt(sql);
+    REQUIRE(v.ok());
+    return v->value_or(-1);
+  };
+  // Two rows per record held (reporting and departure), none for what was replaced.
+  CHECK(n("SELECT count(*) FROM records") == 2200);
+  CHECK(Count(db, "record_countries") == 4400);
+  CHECK(Count(db, "record_dates") == 2200);
+  CHECK(n("SELECT count(*) FROM record_countries WHERE record_id NOT IN (SELECT gseq FROM "
+          "records)") == 0);
+  CHECK(n("SELECT count(*) FROM record_countries WHERE record_id = 10") == 0);
+  CHECK(n("SELECT count(*) FROM record_countries WHERE record_id = 1501 AND role = 'departure' "
+          "AND country = 'JP'") == 1);
 }
 
 TEST_CASE("An urgent alert rolls a country slice back, and the batch resumes where it began",
