@@ -510,10 +510,11 @@ Replica::DateRow Replica::DateRowOf(common::Statement& stmt, int first, int64_t 
 
 common::Status Replica::ReadCountryBatch(std::chrono::steady_clock::time_point deadline,
                                          const std::function<bool()>& interrupt) {
-  // The oldest 50,000 pending records (about 160,000 rows) make a batch. Read
-  // and sorted in one go they held the agent's loop, urgent alerts included,
-  // for 100-500 ms under load; a chunk takes a few ms, and each is sorted as
-  // it comes (SortedRuns merges them as they are written).
+  // Up to 50,000 pending records (about 160,000 rows), read in gseq order,
+  // make a batch; one applied meanwhile below the last gseq read waits for
+  // the next. Read and sorted in one go they held the agent's loop, urgent
+  // alerts included, for 100-500 ms under load; a chunk takes a few ms, and
+  // each is sorted as it comes (SortedRuns merges them as they are written).
   constexpr int64_t kBatchRecords = 50000;
   constexpr int64_t kChunkRecords = 1024;
   CountryBatch& b = *country_batch_;
