@@ -526,7 +526,8 @@ common::Status Replica::ReadCountryBatch(std::chrono::steady_clock::time_point d
   while (!b.read) {
     const int64_t want =
         std::min(kChunkRecords, kBatchRecords - static_cast<int64_t>(b.gseqs.size()));
-    stmt->Bind(1, b.read_after).Bind(2, want);
+    // Read on after the last gseq read (gseqs are read in ascending order).
+    stmt->Bind(1, b.gseqs.empty() ? int64_t{0} : b.gseqs.back()).Bind(2, want);
     std::vector<CountryRow> rows;
     std::vector<DateRow> dates;
     int64_t got = 0;
@@ -538,7 +539,6 @@ common::Status Replica::ReadCountryBatch(std::chrono::steady_clock::time_point d
       AddCountryRows(*stmt, 1, gseq, &rows);
       dates.push_back(DateRowOf(*stmt, 1, gseq));
       b.gseqs.push_back(gseq);
-      b.read_after = gseq;
       ++got;
     }
     stmt->Reset();

@@ -77,8 +77,9 @@ class Replica {
   // about once per batch instead of once per record, in transactions that
   // end at `deadline` (each call does some work: a chunk read, or rows
   // written) or once `interrupt` (asked after each chunk read and every 64
-  // rows written, may be empty) says something more urgent waits. Returns whether any remain.
-  // Queries are right before, during and after: they check pending records on their own columns.
+  // rows written, may be empty) says something more urgent waits. Returns
+  // whether any remain. Queries are right before, during and after: they
+  // check pending records on their own columns.
   // `roll_back` as for ApplyUntil: a slice rolled back leaves the batch
   // where the slice began.
   common::Result<bool> IndexCountries(std::chrono::steady_clock::time_point deadline,
@@ -130,8 +131,7 @@ class Replica {
   // record_dates rows are written, each in key order, then its records'
   // countries_pending rows are deleted.
   struct CountryBatch {
-    bool read = false;       // every record of the batch has been read
-    int64_t read_after = 0;  // the last gseq read
+    bool read = false;  // every record of the batch has been read
     std::chrono::steady_clock::duration reading{};
     int chunks = 0;
     SortedRuns<CountryRow, CountryOrder> rows;
