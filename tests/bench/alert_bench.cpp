@@ -11,6 +11,9 @@
 // `cen-hub run`, on loopback with CURVE. For each loaded sample the bench also
 // prints how far WATCH's replica cursor was behind the alert when it became
 // visible: the backlog the alert overtook.
+#include <pthread.h>
+#include <sched.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -77,15 +80,47 @@ struct Sample {
   double from_start_ms = 0;  // submit started -> visible: the whole path, submit included
   double to_hub_ms = 0;      // submit exit -> the hub's received_at (wall clock, same machine)
   int64_t backlog = 0;       // gseqs between WATCH's cursor and the alert when it became visible
+  double visible_wall_ms =
+      0;  // when the poll saw it, wall clock (ms since the epoch, µs precision)
+};
+
+// While it lives, the calling thread runs at real-time priority (SCHED_FIFO),
+// so the bench's own clock readings are not delayed by the load it measures:
+// at normal priority, on this 2-core machine with four busy processes, the
+// poll that looks for the alert woke a median 8.6 ms (up to 37 ms) after WATCH
+// had committed it, and the wait for `submit` saw its exit late as well.
+// Children forked meanwhile start at normal priority (SCHED_RESET_ON_FORK);
+// the thread sleeps between polls, and the kernel caps real-time CPU anyway.
+class RealtimeObserver {
+ public:
+  explicit RealtimeObserver(bool wanted) {
+    if (!wanted) return;
+    sched_param param{};
+    param.sched_priority = 10;
+    engaged_ =
+        ::pthread_setschedparam(::pthread_self(), SCHED_FIFO | SCHED_RESET_ON_FORK, &param) == 0;
+  }
+  ~RealtimeObserver() {
+    if (!engaged_) return;
+    sched_param param{};
+    (void)::pthread_setschedparam(::pthread_self(), SCHED_OTHER, &param);
+  }
+  RealtimeObserver(const RealtimeObserver&) = delete;
+  RealtimeObserver& operator=(const RealtimeObserver&) = delete;
+  bool engaged() const { return engaged_; }
+
+ private:
+  bool engaged_ = false;
 };
 
 class AlertProbe {
  public:
-  AlertProbe(const cen::bench::BenchCluster& cluster, fs::path scratch)
-      : cluster_(cluster), scratch_(std::move(scratch)) {}
+  AlertProbe(const cen::bench::BenchCluster& cluster, fs::path scratch, bool realtime)
+      : cluster_(cluster), scratch_(std::move(scratch)), realtime_(realtime) {}
 
   // Submits urgent alert `n` at ALERT and waits until WATCH's replica holds it.
   std::optional<Sample> Measure(int n) {
+    const RealtimeObserver observer(realtime_);
     const std::string line =
         nlohmann::json{{"kind", "alert"},
                        {"ref", "BENCH-URGENT-" + std::to_string(n)},
@@ -119,6 +154,9 @@ class AlertProbe {
       auto row = seen->Bind(1, uuid).Step();
       if (row.ok() && *row) {
         const auto visible = SteadyClock::now();
+        const double visible_wall_ms = std::chrono::duration<double, std::milli>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count();
         const int64_t gseq = seen->ColumnInt(0);
         const int64_t journaled =
             cen::common::RecordValidator::TimestampMillis(seen->ColumnText(1)).value_or(-1);
@@ -126,9 +164,13 @@ class AlertProbe {
         auto c = cursor->Step();
         const int64_t at = c.ok() && *c ? cursor->ColumnInt(0) : 0;
         cursor->Reset();
-        return Sample{Seconds(submitted, visible) * 1000, Seconds(started, visible) * 1000,
-                      journaled < 0 ? 0.0 : static_cast<double>(journaled - submitted_wall),
-                      std::max<int64_t>(0, gseq - at)};
+        const Sample sample{Seconds(submitted, visible) * 1000, Seconds(started, visible) * 1000,
+                            journaled < 0 ? 0.0 : static_cast<double>(journaled - submitted_wall),
+                            std::max<int64_t>(0, gseq - at), visible_wall_ms};
+        // One line per alert, for tests/bench/alert_trace.py.
+        std::ofstream(scratch_.parent_path() / "samples.csv", std::ios::app)
+            << n << "," << sample.latency_ms << "," << std::fixed << sample.visible_wall_ms << "\n";
+        return sample;
       }
       seen->Reset();
       std::this_thread::sleep_for(std::chrono::microseconds(500));
@@ -140,6 +182,7 @@ class AlertProbe {
  private:
   const cen::bench::BenchCluster& cluster_;
   fs::path scratch_;
+  bool realtime_;
 };
 
 double Percentile(std::vector<double> v, double p) {
@@ -186,6 +229,10 @@ int main(int argc, char** argv) {
   app.add_option("--alerts", alerts, "Urgent alerts measured idle, and again under load")
       ->capture_default_str();
   app.add_flag("--keep", keep, "Keep the work directory (logs, databases) afterwards");
+  bool normal_observer = false;
+  app.add_flag("--normal-observer", normal_observer,
+               "Time submit's exit and poll for the alert at normal priority, where the load "
+               "delays the bench's own wake-ups (default: real-time priority, if permitted)");
   CLI11_PARSE(app, argc, argv);
 
   std::mt19937 rng(7);
@@ -205,7 +252,16 @@ int main(int argc, char** argv) {
     procs.emplace_back(
         cluster.ids[i],
         std::vector<std::string>{CEN_NODE_BIN, "run", "--data", cluster.node_dirs[i]}, dir);
-  AlertProbe probe(cluster, scratch);
+  {
+    const RealtimeObserver trial(!normal_observer);
+    if (trial.engaged())
+      std::cout << "observer  real-time priority (SCHED_FIFO) while it times an alert\n";
+    else
+      std::cout << "observer  normal priority"
+                << (normal_observer ? "" : " (SCHED_FIFO refused: run as root for truer figures)")
+                << ": the load delays its wake-ups, so loaded latencies read long\n";
+  }
+  AlertProbe probe(cluster, scratch, !normal_observer);
   int n = 0;
 
   // Idle: the baseline.

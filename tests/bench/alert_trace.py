@@ -11,8 +11,10 @@ For every alert submitted after the idle ones (ref BENCH-URGENT-<n>, n above
 --idle), it prints, in ms after the hub's received_at (the start of the hub's
 priority commit): when that commit ended (hub.err "group commit: 1 records"),
 when WATCH read the alert off its priority feed ("priority feed: a message"),
-and when WATCH had applied it ("applied ahead of the backlog"); then the
-medians. Log times have millisecond resolution, from the same clock.
+when WATCH had applied it ("applied ahead of the backlog") and when the
+bench's poll saw it (samples.csv, one line per alert: n, latency in ms, wall
+time in ms); then the medians. Log times have millisecond resolution, from
+the same clock.
 """
 import argparse
 import bisect
@@ -49,6 +51,14 @@ def main():
     committed = log_times(f"{args.workdir}/hub.err", "group commit: 1 records")
     read = log_times(f"{args.workdir}/WATCH.err", "priority feed: a message")
     applied = log_times(f"{args.workdir}/WATCH.err", "applied ahead of the backlog")
+    seen = {}  # n -> when the bench's poll saw the alert (samples.csv, newer benches)
+    try:
+        with open(f"{args.workdir}/samples.csv", encoding="utf-8") as f:
+            for line in f:
+                n, _, wall_ms = line.strip().split(",")
+                seen[int(n)] = float(wall_ms) / 1000
+    except FileNotFoundError:
+        pass
     rows = []
     for n, received in alerts:
         if (n <= args.idle) != args.idle_only:
@@ -58,14 +68,17 @@ def main():
         a = after(applied, r - 0.0005) if r else None
         if None in (c, r, a):
             continue
-        rows.append((n, (c - received) * 1000, (r - received) * 1000, (a - received) * 1000))
-    print("alert  hub commit ended  WATCH read it  WATCH applied it   (ms after received_at)")
-    for n, c, r, a in rows:
-        print(f"{n:5d}  {c:16.0f}  {r:13.0f}  {a:16.0f}")
+        s = (seen[n] - received) * 1000 if n in seen else float("nan")
+        rows.append((n, (c - received) * 1000, (r - received) * 1000, (a - received) * 1000, s))
+    print("alert  hub commit ended  WATCH read it  WATCH applied it  bench saw it"
+          "   (ms after received_at)")
+    for n, c, r, a, s in rows:
+        print(f"{n:5d}  {c:16.0f}  {r:13.0f}  {a:16.0f}  {s:12.1f}")
     if rows:
         print(f"median {statistics.median(x[1] for x in rows):16.1f}  "
               f"{statistics.median(x[2] for x in rows):13.1f}  "
-              f"{statistics.median(x[3] for x in rows):16.1f}   n={len(rows)}")
+              f"{statistics.median(x[3] for x in rows):16.1f}  "
+              f"{statistics.median(x[4] for x in rows):12.1f}   n={len(rows)}")
 
 
 if __name__ == "__main__":
