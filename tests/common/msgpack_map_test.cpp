@@ -1,5 +1,6 @@
 #include "common/msgpack_map.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -190,13 +191,16 @@ TEST_CASE("MsgpackMap takes the last of a repeated key, as the JSON tree does",
 TEST_CASE("The records of a frame outlive the frame they came in", "[common][msgpack_map]") {
   std::vector<MsgpackMap> records;
   {
-    const std::string bytes = cen::common::WireFrame::EncodeRecords(
+    std::string bytes = cen::common::WireFrame::EncodeRecords(
         "RECORDS", {MsgpackJson::Encode(cen::test::WireSeizure("S-1", "u-1")),
                     MsgpackJson::Encode(cen::test::WireSeizure("S-2", "u-2"))});
     auto frame = MsgpackMap::Decode(bytes);
     REQUIRE(frame.ok());
     CHECK(frame->Text("t") == "RECORDS");
     records = frame->Maps("records");
+    // The strings are read in place, but not in the caller's buffer: a
+    // message buffer is reused or freed once its frame is decoded.
+    std::fill(bytes.begin(), bytes.end(), '\0');
   }
   REQUIRE(records.size() == 2);
   CHECK(records[1].Text("ref") == "S-2");
