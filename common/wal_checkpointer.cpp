@@ -8,10 +8,11 @@
 namespace cen::common {
 
 Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& db_path,
-                                                                std::chrono::milliseconds every) {
+                                                                std::chrono::milliseconds every,
+                                                                int64_t limit_frames) {
   auto db = Database::Open(db_path, Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
-  std::unique_ptr<WalCheckpointer> c(new WalCheckpointer(db_path, every));
+  std::unique_ptr<WalCheckpointer> c(new WalCheckpointer(db_path, every, limit_frames));
   c->thread_ =
       std::thread([raw = c.get(), conn = std::move(*db)]() mutable { raw->Loop(std::move(conn)); });
   return c;
@@ -26,10 +27,52 @@ WalCheckpointer::~WalCheckpointer() {
   if (thread_.joinable()) thread_.join();
 }
 
+void WalCheckpointer::WatchWriter(Database& writer) {
+  sqlite3_wal_hook(
+      writer.handle(),
+      [](void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
+        static_cast<WalCheckpointer*>(self)->log_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
+}
+
+bool WalCheckpointer::CatchingUp(TimePoint now) {
+  if (catching_up_) {
+    // A checkpoint that began before the writer's last commit may end
+    // complete without its frames: it must also have seen as many frames.
+    const bool copied = complete_ > complete_mark_ && copied_frames_ >= frames_mark_;
+    if (!copied && now - catch_up_since_ < kMaxCatchUp) return true;
+    catching_up_ = false;
+    if (copied) {
+      log_frames_ = 0;  // the next commit starts the log again and says so
+    } else {
+      next_catch_up_ = now + kRetryAfter;
+      spdlog::debug("checkpoint of {} did not catch up with its log in {} ms", db_path_,
+                    kMaxCatchUp.count());
+    }
+    return false;
+  }
+  if (now < next_catch_up_ || log_frames_ < limit_frames_) return false;
+  catching_up_ = true;
+  complete_mark_ = complete_;
+  frames_mark_ = log_frames_;
+  catch_up_since_ = now;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    run_now_ = true;
+  }
+  wake_.notify_all();
+  return true;
+}
+
 void WalCheckpointer::Loop(Database db) {
   bool failing = false;
   std::unique_lock<std::mutex> lock(mu_);
-  while (!wake_.wait_for(lock, every_, [this] { return stop_; })) {
+  while (true) {
+    wake_.wait_for(lock, every_, [this] { return stop_ || run_now_; });
+    if (stop_) break;
+    run_now_ = false;
     lock.unlock();
     int log_frames = 0;
     int copied = 0;
@@ -38,7 +81,10 @@ void WalCheckpointer::Loop(Database db) {
     if (rc == SQLITE_OK) {
       if (failing) spdlog::info("checkpoints of {} work again", db_path_);
       failing = false;
-      if (log_frames >= 0 && copied == log_frames) ++complete_;
+      if (log_frames >= 0 && copied == log_frames) {
+        copied_frames_ = log_frames;  // before complete_: CatchingUp reads them in that order
+        ++complete_;
+      }
     } else if (rc != SQLITE_BUSY && !failing) {  // logged once, not once per attempt
       spdlog::warn("checkpoint of {} failed: {}; retrying", db_path_, sqlite3_errmsg(db.handle()));
       failing = true;

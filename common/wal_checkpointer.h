@@ -9,7 +9,19 @@
 //   CEN_RETURN_IF_ERROR(db.Exec("PRAGMA wal_autocheckpoint=0"));
 //   auto checkpointer = WalCheckpointer::Start(db.path());  // stops when destroyed
 //
-// Thread-safe: the thread owns its own connection.
+// A writer that never pauses (a replica applying a long export) would grow
+// the log without end: a PASSIVE checkpoint copies only the frames committed
+// before it began, and SQLite starts the log again from its beginning only
+// when a write transaction begins after everything was copied. Measured: a
+// replica's log grew to 325 MB while applying 300,000 records. So the writer
+// lets the checkpointer count the log (WatchWriter) and asks between two of
+// its transactions whether to wait (CatchingUp):
+//
+//   checkpointer->WatchWriter(db);
+//   if (!checkpointer->CatchingUp(now)) ApplyBulkSlice();  // small urgent ones may go on
+//
+// Thread-safe: the thread owns its own connection. WatchWriter and
+// CatchingUp are called from the writer's thread only.
 #pragma once
 
 #include <atomic>
@@ -26,26 +38,54 @@ namespace cen::common {
 
 class WalCheckpointer {
  public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+  // 16,384 frames: 64 MiB of 4 KiB pages.
+  static constexpr int64_t kDefaultLimitFrames = 16384;
+  // A catch-up that takes longer (a reader holds back the frames it reads)
+  // is given up, and tried again after kRetryAfter.
+  static constexpr auto kMaxCatchUp = std::chrono::milliseconds(500);
+  static constexpr auto kRetryAfter = std::chrono::seconds(2);
+
   static Result<std::unique_ptr<WalCheckpointer>> Start(
-      const std::string& db_path, std::chrono::milliseconds every = std::chrono::milliseconds(200));
+      const std::string& db_path, std::chrono::milliseconds every = std::chrono::milliseconds(200),
+      int64_t limit_frames = kDefaultLimitFrames);
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
   // Checkpoints run so far that copied everything the log held.
   int64_t complete() const { return complete_; }
+  // Frames in the log after `writer`'s last commit (through SQLite's WAL
+  // hook, which this replaces: the writer's wal_autocheckpoint must be 0).
+  void WatchWriter(class Database& writer);
+  int64_t log_frames() const { return log_frames_; }
+  // True while the writer should start no bulk transaction: the log has
+  // reached the limit and no checkpoint has copied all of it since the
+  // writer was first told so. The checkpoint is run at once, not at the
+  // next tick; the writer's next transaction then starts the log again.
+  bool CatchingUp(TimePoint now);
 
  private:
-  WalCheckpointer(std::string db_path, std::chrono::milliseconds every)
-      : db_path_(std::move(db_path)), every_(every) {}
+  WalCheckpointer(std::string db_path, std::chrono::milliseconds every, int64_t limit_frames)
+      : db_path_(std::move(db_path)), every_(every), limit_frames_(limit_frames) {}
   void Loop(class Database db);
 
   std::string db_path_;
   std::chrono::milliseconds every_;
+  int64_t limit_frames_;
   std::mutex mu_;
   std::condition_variable wake_;
-  bool stop_ = false;  // guarded by mu_
+  bool stop_ = false;     // guarded by mu_
+  bool run_now_ = false;  // guarded by mu_
   std::atomic<int64_t> complete_{0};
+  std::atomic<int64_t> log_frames_{0};
+  std::atomic<int64_t> copied_frames_{0};  // the log's frames at the last complete checkpoint
+  // The writer's side (its thread only).
+  bool catching_up_ = false;
+  int64_t complete_mark_ = 0;  // complete_ when the catch-up began
+  int64_t frames_mark_ = 0;    // log_frames_ then
+  TimePoint catch_up_since_{};
+  TimePoint next_catch_up_{};
   std::thread thread_;
 };
 

@@ -55,6 +55,8 @@ constexpr auto kDrainBudget = std::chrono::milliseconds(5);
 // a 40 ms slice's 17 ms (p90 31 ms), and the agents' CPU per record stayed
 // the same (cen_pipeline_bench --records 60000: 237 us for the three either way).
 constexpr auto kApplySlice = std::chrono::milliseconds(40);
+// How often a loop held for a checkpoint's catch-up looks again.
+constexpr auto kCatchUpPoll = std::chrono::milliseconds(5);
 // Records applied before record_countries is written during a catch-up.
 constexpr int64_t kCountryBatchAt = 50000;
 constexpr auto kAckTimeout = std::chrono::seconds(15);
@@ -74,9 +76,11 @@ constexpr auto kTryNextHubAfter = std::chrono::seconds(2);
 
 class AgentLoop {
  public:
-  AgentLoop(std::string data_dir, common::Database* db, NodeConfig config, common::CurveKeys keys)
+  AgentLoop(std::string data_dir, common::Database* db, common::WalCheckpointer* checkpointer,
+            NodeConfig config, common::CurveKeys keys)
       : data_dir_(std::move(data_dir)),
         db_(db),
+        checkpointer_(checkpointer),
         config_(std::move(config)),
         keys_(std::move(keys)),
         outbox_(db),
@@ -143,7 +147,7 @@ class AgentLoop {
             (((due <= now || countries_more_) && !held) || applier_.priority_waiting() > 0) &&
             may_write;
         auto wait = std::chrono::milliseconds(50);
-        const auto next = held ? std::max(countries_more_ ? now : due, urgent_.held_until()) : due;
+        const auto next = held ? std::max(countries_more_ ? now : due, HeldUntil(now)) : due;
         if (may_write && next < now + wait)
           wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(next, now) - now);
         zmq::poll(items.data(), items.size(), busy ? std::chrono::milliseconds(0) : wait);
@@ -468,9 +472,18 @@ class AgentLoop {
     return ApplyPriorityLane();
   }
 
-  // `submit` knocked and has not rung its commit yet: no bulk transaction
-  // (apply, country batch, history scan) starts meanwhile.
-  bool BulkHeld() const { return urgent_.Held(SteadyClock::now()); }
+  // No bulk transaction (apply, country batch, history scan) starts while
+  // `submit` knocked and has not rung its commit yet, nor while the
+  // checkpointer catches up with a log that grew past its limit (the next
+  // transaction then starts the log again; urgent alerts still go in).
+  bool BulkHeld() {
+    const auto now = SteadyClock::now();
+    return urgent_.Held(now) || checkpointer_->CatchingUp(now);
+  }
+  // When a held loop looks again: the knock's end, or soon for a checkpoint.
+  SteadyClock::time_point HeldUntil(SteadyClock::time_point now) const {
+    return std::max(urgent_.held_until(), now + kCatchUpPoll);
+  }
 
   // Receipts the tracker queued go out with the next send.
   void NoteReceipts() {
@@ -584,6 +597,7 @@ class AgentLoop {
   std::string data_dir_;
   std::optional<AgentDoorbell> bell_;
   common::Database* db_;
+  common::WalCheckpointer* checkpointer_;  // not owned
   NodeConfig config_;
   common::CurveKeys keys_;
   Outbox outbox_;
@@ -648,10 +662,17 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
   auto checkpointer = common::WalCheckpointer::Start(db->path());
   if (!checkpointer.ok()) return checkpointer.status();
+  // The bulk work pauses whenever the log passes 64 MiB until a checkpoint
+  // copied all of it, so the log starts again from its beginning; a
+  // restarted log's file is cut back to 64 MiB. Without it, applying an
+  // export grew the log without end (325 MB at 300,000 records), and every
+  // page read searched a growing log index.
+  (*checkpointer)->WatchWriter(*db);
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit=67108864"));
   // `cen-node drop` holds the write lock for a whole file (about a minute for
   // a million rows here): the agent waits for it rather than fail.
   db->SetBusyTimeout(static_cast<int>(kDropLockWait.count()));
-  AgentLoop loop(data_dir_, &*db, std::move(*config), std::move(*keys));
+  AgentLoop loop(data_dir_, &*db, checkpointer->get(), std::move(*config), std::move(*keys));
   return loop.Run(stop);
 }
 

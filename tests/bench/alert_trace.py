@@ -44,6 +44,10 @@ def main():
                     help="alerts up to this number were the idle ones (--alerts)")
     ap.add_argument("--idle-only", action="store_true",
                     help="trace the idle alerts instead of the loaded ones")
+    ap.add_argument("--in-the-way", action="store_true",
+                    help="also list, per alert, WATCH's timed steps and commits that ended "
+                         "between the hub's commit and WATCH reading the alert (debug lines "
+                         "with 'took')")
     args = ap.parse_args()
     db = sqlite3.connect(f"file:{args.workdir}/WATCH/node.db?mode=ro", uri=True)
     alerts = sorted((int(ref.rsplit("-", 1)[1]), when(at)) for ref, at in db.execute(
@@ -51,6 +55,10 @@ def main():
     committed = log_times(f"{args.workdir}/hub.err", "group commit: 1 records")
     read = log_times(f"{args.workdir}/WATCH.err", "priority feed: a message")
     applied = log_times(f"{args.workdir}/WATCH.err", "applied ahead of the backlog")
+    with open(f"{args.workdir}/WATCH.err", encoding="utf-8", errors="replace") as f:
+        timed = [(when(line[:23]), line[24:].strip()) for line in f if "took" in line]
+    timed_at = [t for t, _ in timed]
+    in_the_way = {}  # n -> WATCH's timed lines between the hub's commit and WATCH's read
     seen = {}  # n -> when the bench's poll saw the alert (samples.csv, newer benches)
     try:
         with open(f"{args.workdir}/samples.csv", encoding="utf-8") as f:
@@ -69,11 +77,16 @@ def main():
         if None in (c, r, a):
             continue
         s = (seen[n] - received) * 1000 if n in seen else float("nan")
+        lo, hi = bisect.bisect_left(timed_at, c - 0.0005), bisect.bisect_right(timed_at, r)
+        in_the_way[n] = [text for _, text in timed[lo:hi]]
         rows.append((n, (c - received) * 1000, (r - received) * 1000, (a - received) * 1000, s))
     print("alert  hub commit ended  WATCH read it  WATCH applied it  bench saw it"
           "   (ms after received_at)")
     for n, c, r, a, s in rows:
         print(f"{n:5d}  {c:16.0f}  {r:13.0f}  {a:16.0f}  {s:12.1f}")
+        if args.in_the_way:
+            for text in in_the_way[n]:
+                print(f"       in the way: {text}")
     if rows:
         print(f"median {statistics.median(x[1] for x in rows):16.1f}  "
               f"{statistics.median(x[2] for x in rows):13.1f}  "

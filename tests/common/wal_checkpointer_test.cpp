@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <string>
 #include <thread>
 
 #include "common/sqlite_db.h"
@@ -44,4 +46,100 @@ TEST_CASE("WalCheckpointer copies the log back while the writer keeps writing",
   REQUIRE(n.ok());
   CHECK(n->value_or(0) == 2000);
   checkpointer->reset();  // stops and joins
+}
+
+namespace {
+
+// A writer's database with one table, and a checkpointer that runs no tick
+// during the test (only a catch-up runs a checkpoint) and counts its log,
+// with a limit of 200 frames.
+struct WatchedLog {
+  TempDir tmp;
+  std::string path = tmp.File("w.db");
+  Database db = Open(path);
+  std::unique_ptr<WalCheckpointer> checkpointer = Start(path, db);
+
+  static Database Open(const std::string& path) {
+    auto db = Database::Open(path, Database::Mode::kReadWriteCreate);
+    REQUIRE(db.ok());
+    RequireOk(db->Exec("PRAGMA wal_autocheckpoint=0"));
+    RequireOk(db->Exec("CREATE TABLE t(x BLOB)"));
+    return std::move(*db);
+  }
+  static std::unique_ptr<WalCheckpointer> Start(const std::string& path, Database& db) {
+    auto c = WalCheckpointer::Start(path, std::chrono::hours(1), /*limit_frames=*/200);
+    REQUIRE(c.ok());
+    (*c)->WatchWriter(db);
+    return std::move(*c);
+  }
+};
+
+// One transaction of `rows` rows of 4000 random bytes (a page or so each).
+void WriteRows(Database& db, int rows) {
+  auto tx = db.Begin();
+  REQUIRE(tx.ok());
+  RequireOk(db.Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+                    std::to_string(rows) + ") INSERT INTO t SELECT randomblob(4000) FROM n"));
+  RequireOk(tx->Commit());
+}
+
+}  // namespace
+
+TEST_CASE("A writer that waits while the checkpointer catches up starts the log again",
+          "[common][sqlite]") {
+  WatchedLog log;
+  Database* db = &log.db;
+  WalCheckpointer& c = *log.checkpointer;
+  const auto now = std::chrono::steady_clock::now();
+
+  WriteRows(*db, 100);
+  const int64_t small = c.log_frames();
+  CHECK(small > 100);
+  CHECK(small < 200);
+  CHECK_FALSE(c.CatchingUp(now));  // below the limit: no pause
+
+  WriteRows(*db, 150);
+  const int64_t grown = c.log_frames();
+  CHECK(grown >= 200);
+  REQUIRE(c.CatchingUp(now));  // the writer waits...
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (c.complete() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(c.complete() == 1);      // ...for a checkpoint run at once, which copies everything
+  CHECK_FALSE(c.CatchingUp(now));  // and then goes on
+
+  // The next transaction writes from the log's beginning: the log holds its
+  // frames alone, not the 250 rows before it.
+  WriteRows(*db, 10);
+  CHECK(c.log_frames() < 50);
+  auto n = db->QueryInt("SELECT count(*) FROM t");
+  REQUIRE(n.ok());
+  CHECK(n->value_or(0) == 260);
+}
+
+TEST_CASE("A catch-up a reader holds back is given up, and not tried again at once",
+          "[common][sqlite]") {
+  WatchedLog log;
+  Database* db = &log.db;
+  WalCheckpointer& c = *log.checkpointer;
+  WriteRows(*db, 100);
+
+  // A reader in the middle of a read transaction: a checkpoint cannot copy
+  // the frames written after its snapshot.
+  auto reader = Database::Open(log.path, Database::Mode::kReadOnly);
+  REQUIRE(reader.ok());
+  RequireOk(reader->Exec("BEGIN"));
+  REQUIRE(reader->QueryInt("SELECT count(*) FROM t").ok());
+  WriteRows(*db, 150);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(c.CatchingUp(t0));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(c.CatchingUp(t0 + std::chrono::milliseconds(100)));  // still waiting
+  // Past kMaxCatchUp the writer goes on, and is not held again before kRetryAfter.
+  const auto late = t0 + WalCheckpointer::kMaxCatchUp;
+  CHECK_FALSE(c.CatchingUp(late));
+  CHECK_FALSE(c.CatchingUp(late + std::chrono::milliseconds(10)));
+  CHECK(c.CatchingUp(late + WalCheckpointer::kRetryAfter));
+  RequireOk(reader->Exec("COMMIT"));
 }
