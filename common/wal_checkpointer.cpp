@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "common/sqlite_db.h"
 
 namespace cen::common {
@@ -41,10 +43,17 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
   if (catching_up_) {
     // A checkpoint that began before the writer's last commit may end
     // complete without its frames: it must also have seen as many frames.
-    const bool copied = complete_ > complete_mark_ && copied_frames_ >= frames_mark_;
+    // A log that started again meanwhile (an urgent alert's commit after
+    // the copy) needs nothing more.
+    const bool copied = (complete_ > complete_mark_ && copied_frames_ >= frames_mark_) ||
+                        log_frames_ < frames_mark_;
     if (!copied && now - catch_up_since_ < kMaxCatchUp) return true;
     catching_up_ = false;
+    // Not again at once: a reader whose snapshot predates the copy keeps
+    // the log from starting again, and the writer must not wait for a
+    // checkpoint after every transaction meanwhile.
     if (copied) {
+      next_catch_up_ = now + kAfterCopy;
       log_frames_ = 0;  // the next commit starts the log again and says so
     } else {
       next_catch_up_ = now + kRetryAfter;
@@ -69,8 +78,11 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
 void WalCheckpointer::Loop(Database db) {
   bool failing = false;
   std::unique_lock<std::mutex> lock(mu_);
+  // After SQLITE_BUSY (another connection, a `submit` say, checkpoints just
+  // then) it tries again soon: a writer may be waiting for this checkpoint.
+  std::chrono::milliseconds wait = every_;
   while (true) {
-    wake_.wait_for(lock, every_, [this] { return stop_ || run_now_; });
+    wake_.wait_for(lock, wait, [this] { return stop_ || run_now_; });
     if (stop_) break;
     run_now_ = false;
     lock.unlock();
@@ -78,6 +90,7 @@ void WalCheckpointer::Loop(Database db) {
     int copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                              &log_frames, &copied);
+    wait = rc == SQLITE_BUSY ? std::min(every_, kBusyRetry) : every_;
     if (rc == SQLITE_OK) {
       if (failing) spdlog::info("checkpoints of {} work again", db_path_);
       failing = false;

@@ -482,6 +482,7 @@ class AgentLoop {
   }
   // When a held loop looks again: the knock's end, or soon for a checkpoint.
   SteadyClock::time_point HeldUntil(SteadyClock::time_point now) const {
+    if (!checkpointer_->catching_up()) return urgent_.held_until();
     return std::max(urgent_.held_until(), now + kCatchUpPoll);
   }
 

@@ -103,7 +103,10 @@ class RealtimeObserver {
   ~RealtimeObserver() {
     if (!engaged_) return;
     sched_param param{};
-    (void)::pthread_setschedparam(::pthread_self(), SCHED_OTHER, &param);
+    // Keeping SCHED_RESET_ON_FORK: without privilege (RLIMIT_RTPRIO) the
+    // flag cannot be cleared, and the whole call would fail.
+    if (::pthread_setschedparam(::pthread_self(), SCHED_OTHER | SCHED_RESET_ON_FORK, &param) != 0)
+      std::cerr << "bench: cannot leave real-time priority\n";
   }
   RealtimeObserver(const RealtimeObserver&) = delete;
   RealtimeObserver& operator=(const RealtimeObserver&) = delete;

@@ -55,8 +55,15 @@ def main():
     committed = log_times(f"{args.workdir}/hub.err", "group commit: 1 records")
     read = log_times(f"{args.workdir}/WATCH.err", "priority feed: a message")
     applied = log_times(f"{args.workdir}/WATCH.err", "applied ahead of the backlog")
-    with open(f"{args.workdir}/WATCH.err", encoding="utf-8", errors="replace") as f:
-        timed = [(when(line[:23]), line[24:].strip()) for line in f if "took" in line]
+    timed = []  # WATCH's debug lines that time a step or a commit, for --in-the-way
+    if args.in_the_way:
+        with open(f"{args.workdir}/WATCH.err", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if "took" in line:
+                    try:
+                        timed.append((when(line[:23]), line[24:].strip()))
+                    except ValueError:
+                        pass  # not a log line
     timed_at = [t for t, _ in timed]
     in_the_way = {}  # n -> WATCH's timed lines between the hub's commit and WATCH's read
     seen = {}  # n -> when the bench's poll saw the alert (samples.csv, newer benches)
@@ -91,7 +98,8 @@ def main():
         print(f"median {statistics.median(x[1] for x in rows):16.1f}  "
               f"{statistics.median(x[2] for x in rows):13.1f}  "
               f"{statistics.median(x[3] for x in rows):16.1f}  "
-              f"{statistics.median(x[4] for x in rows):12.1f}   n={len(rows)}")
+              f"{statistics.median([x[4] for x in rows if x[4] == x[4]] or [float('nan')]):12.1f}"
+              f"   n={len(rows)}")
 
 
 if __name__ == "__main__":

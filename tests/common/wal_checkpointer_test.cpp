@@ -50,15 +50,16 @@ TEST_CASE("WalCheckpointer copies the log back while the writer keeps writing",
 
 namespace {
 
-// A writer's database with one table, and a checkpointer that runs no tick
-// during the test (only a catch-up runs a checkpoint) and counts its log,
-// with a limit of 200 frames.
+// A writer's database with one table, and a checkpointer that counts its
+// log, with a limit of 200 frames and a tick of `every` (by default none
+// during the test: only a catch-up runs a checkpoint).
 struct WatchedLog {
-  TempDir tmp;
-  std::string path = tmp.File("w.db");
-  Database db = Open(path);
-  std::unique_ptr<WalCheckpointer> checkpointer = Start(path, db);
-
+  explicit WatchedLog(std::chrono::milliseconds every = std::chrono::hours(1)) {
+    auto c = WalCheckpointer::Start(path, every, /*limit_frames=*/200);
+    REQUIRE(c.ok());
+    checkpointer = std::move(*c);
+    checkpointer->WatchWriter(db);
+  }
   static Database Open(const std::string& path) {
     auto db = Database::Open(path, Database::Mode::kReadWriteCreate);
     REQUIRE(db.ok());
@@ -66,12 +67,18 @@ struct WatchedLog {
     RequireOk(db->Exec("CREATE TABLE t(x BLOB)"));
     return std::move(*db);
   }
-  static std::unique_ptr<WalCheckpointer> Start(const std::string& path, Database& db) {
-    auto c = WalCheckpointer::Start(path, std::chrono::hours(1), /*limit_frames=*/200);
-    REQUIRE(c.ok());
-    (*c)->WatchWriter(db);
-    return std::move(*c);
+  // Waits until `n` checkpoints copied everything.
+  void AwaitComplete(int64_t n) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (checkpointer->complete() < n && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    REQUIRE(checkpointer->complete() >= n);
   }
+
+  TempDir tmp;
+  std::string path = tmp.File("w.db");
+  Database db = Open(path);
+  std::unique_ptr<WalCheckpointer> checkpointer;
 };
 
 // One transaction of `rows` rows of 4000 random bytes (a page or so each).
@@ -102,10 +109,8 @@ TEST_CASE("A writer that waits while the checkpointer catches up starts the log 
   const int64_t grown = c.log_frames();
   CHECK(grown >= 200);
   REQUIRE(c.CatchingUp(now));  // the writer waits...
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (c.complete() == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  REQUIRE(c.complete() == 1);      // ...for a checkpoint run at once, which copies everything
+  log.AwaitComplete(1);        // ...for a checkpoint run at once, which copies everything
+  CHECK(c.complete() == 1);
   CHECK_FALSE(c.CatchingUp(now));  // and then goes on
 
   // The next transaction writes from the log's beginning: the log holds its
@@ -142,4 +147,20 @@ TEST_CASE("A catch-up a reader holds back is given up, and not tried again at on
   CHECK_FALSE(c.CatchingUp(late + std::chrono::milliseconds(10)));
   CHECK(c.CatchingUp(late + WalCheckpointer::kRetryAfter));
   RequireOk(reader->Exec("COMMIT"));
+}
+
+TEST_CASE("A log that started again after the copy ends the catch-up, whatever a later tick saw",
+          "[common][sqlite]") {
+  WatchedLog log(std::chrono::milliseconds(20));
+  WalCheckpointer& c = *log.checkpointer;
+  WriteRows(log.db, 250);
+  const auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(c.CatchingUp(t0));
+  log.AwaitComplete(c.complete() + 1);
+  // An urgent alert's commit (the writer's, between two of its loop's
+  // looks) starts the log again; a tick then copies a log of a few frames.
+  WriteRows(log.db, 5);
+  CHECK(c.log_frames() < 50);
+  log.AwaitComplete(c.complete() + 1);
+  CHECK_FALSE(c.CatchingUp(t0 + std::chrono::milliseconds(1)));  // not held until kMaxCatchUp
 }
