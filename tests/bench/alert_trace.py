@@ -19,6 +19,7 @@ the same clock.
 import argparse
 import bisect
 import datetime
+import math
 import sqlite3
 import statistics
 
@@ -84,8 +85,9 @@ def main():
         if None in (c, r, a):
             continue
         s = (seen[n] - received) * 1000 if n in seen else float("nan")
-        lo, hi = bisect.bisect_left(timed_at, c - 0.0005), bisect.bisect_right(timed_at, r)
-        in_the_way[n] = [text for _, text in timed[lo:hi]]
+        if args.in_the_way:
+            lo, hi = bisect.bisect_left(timed_at, c - 0.0005), bisect.bisect_right(timed_at, r)
+            in_the_way[n] = [text for _, text in timed[lo:hi]]
         rows.append((n, (c - received) * 1000, (r - received) * 1000, (a - received) * 1000, s))
     print("alert  hub commit ended  WATCH read it  WATCH applied it  bench saw it"
           "   (ms after received_at)")
@@ -98,7 +100,7 @@ def main():
         print(f"median {statistics.median(x[1] for x in rows):16.1f}  "
               f"{statistics.median(x[2] for x in rows):13.1f}  "
               f"{statistics.median(x[3] for x in rows):16.1f}  "
-              f"{statistics.median([x[4] for x in rows if x[4] == x[4]] or [float('nan')]):12.1f}"
+              f"{statistics.median([x[4] for x in rows if not math.isnan(x[4])] or [math.nan]):12.1f}"
               f"   n={len(rows)}")
 
 
