@@ -33,7 +33,9 @@ void WalCheckpointer::WatchWriter(Database& writer) {
   sqlite3_wal_hook(
       writer.handle(),
       [](void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
-        static_cast<WalCheckpointer*>(self)->log_frames_ = frames;
+        auto* c = static_cast<WalCheckpointer*>(self);
+        if (frames < c->frames_at_copy_) c->restarted_ = true;  // written from the beginning
+        c->log_frames_ = frames;
         return SQLITE_OK;
       },
       this);
@@ -54,15 +56,23 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
     // checkpoint after every transaction meanwhile.
     if (copied) {
       next_catch_up_ = now + kAfterCopy;
-      log_frames_ = 0;  // the next commit starts the log again and says so
+      // The next commit says whether the log starts again, and how long it
+      // is; a log that started again already (below the mark) has.
+      restarted_ = log_frames_ < frames_mark_;
+      frames_at_copy_ = log_frames_.load();
+      log_frames_ = 0;
     } else {
+      restarted_ = false;
+      frames_at_copy_ = 0;  // kRetryAfter stands
       next_catch_up_ = now + kRetryAfter;
       spdlog::debug("checkpoint of {} did not catch up with its log in {} ms", db_path_,
                     kMaxCatchUp.count());
     }
     return false;
   }
-  if (now < next_catch_up_ || log_frames_ < limit_frames_) return false;
+  // After a copy, a log that started again and reached the limit anew is
+  // caught up at once; one that could not start again waits kAfterCopy.
+  if (log_frames_ < limit_frames_ || (now < next_catch_up_ && !restarted_)) return false;
   catching_up_ = true;
   complete_mark_ = complete_;
   frames_mark_ = log_frames_;

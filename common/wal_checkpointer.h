@@ -71,8 +71,8 @@ class WalCheckpointer {
   // reached the limit and no checkpoint has copied all of it since the
   // writer was first told so. The checkpoint is run at once, not at the
   // next tick; the writer's next transaction then starts the log again.
-  // After a catch-up the next one waits kAfterCopy, or kRetryAfter when it
-  // was given up.
+  // After a catch-up the next one waits kAfterCopy (unless the log started
+  // again meanwhile), or kRetryAfter when it was given up.
   bool CatchingUp(TimePoint now);
   // A catch-up is under way (the writer's thread only).
   bool catching_up() const { return catching_up_; }
@@ -92,6 +92,9 @@ class WalCheckpointer {
   std::atomic<int64_t> complete_{0};
   std::atomic<int64_t> log_frames_{0};
   std::atomic<int64_t> copied_frames_{0};  // the log's frames at the last complete checkpoint
+  // A commit wrote the log from its beginning since the last catch-up copied it.
+  std::atomic<bool> restarted_{false};
+  std::atomic<int64_t> frames_at_copy_{0};  // the log's frames when it was copied
   // The writer's side (its thread only).
   bool catching_up_ = false;
   int64_t complete_mark_ = 0;  // complete_ when the catch-up began

@@ -116,3 +116,35 @@ TEST_CASE("hub.toml's cluster table is refused naming the field at fault",
   CHECK(read.status().code() == StatusCode::kInvalidInput);
   CHECK_THAT(read.status().message(), Catch::Contains("hub.toml: [cluster]: " + field));
 }
+
+TEST_CASE("hub.toml bounds hub.db's log in MiB, naming the field when it is wrong",
+          "[hub][config]") {
+  TempDir dir;
+  HubConfig c;
+  CHECK(c.max_log_mib == 64);
+  c.max_log_mib = 8;
+  RequireOk(c.Save(dir.path()));
+  auto read = HubConfig::Load(dir.path());
+  REQUIRE(read.ok());
+  CHECK(read->max_log_mib == 8);
+
+  std::string text;
+  std::string field;
+  SECTION("zero") {
+    text = "max_log_mib = 0\n";
+    field = "max_log_mib: must be 1 to 65536 (MiB), got 0";
+  }
+  SECTION("beyond 64 GiB") {
+    text = "max_log_mib = 65537\n";
+    field = "max_log_mib: must be 1 to 65536 (MiB), got 65537";
+  }
+  SECTION("a string") {
+    text = "max_log_mib = \"64M\"\n";
+    field = "max_log_mib: must be an integer (MiB)";
+  }
+  std::ofstream(dir.path() + "/hub.toml") << "hub_id = \"hub\"\n" << text;
+  auto bad = HubConfig::Load(dir.path());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == StatusCode::kInvalidInput);
+  CHECK_THAT(bad.status().message(), Catch::Contains("hub.toml: " + field));
+}

@@ -149,8 +149,10 @@ TEST_CASE("IngestQueue holds a bounded bulk backlog and never peeks an untrusted
   for (int i = 0; i < 5; ++i) p.Send(Publish({Seizure(i)}));
   p.TakeIn(3);  // the bound: the other two wait in the socket
   CHECK(p.queue.bulk_waiting() == 3);
+  CHECK(p.queue.bulk_full());
   CHECK(p.queue.Intake() == 0);
   (void)p.queue.NextBulk();
+  CHECK_FALSE(p.queue.bulk_full());
   p.TakeIn(1);
   CHECK(p.queue.bulk_waiting() == 3);
 
