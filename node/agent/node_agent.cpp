@@ -143,11 +143,11 @@ class AgentLoop {
         const bool may_write = store_.MayTry(now);
         const auto due = applier_.DueAt();
         const bool held = BulkHeld();
+        const bool countries = countries_more_ && CountriesMayGoOn();
         const bool busy =
-            (((due <= now || countries_more_) && !held) || applier_.priority_waiting() > 0) &&
-            may_write;
+            (((due <= now || countries) && !held) || applier_.priority_waiting() > 0) && may_write;
         auto wait = std::chrono::milliseconds(50);
-        const auto next = held ? std::max(countries_more_ ? now : due, HeldUntil(now)) : due;
+        const auto next = held ? std::max(countries ? now : due, HeldUntil(now)) : due;
         if (may_write && next < now + wait)
           wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(next, now) - now);
         zmq::poll(items.data(), items.size(), busy ? std::chrono::milliseconds(0) : wait);
@@ -454,12 +454,20 @@ class AgentLoop {
   // or every kCountryBatchAt records during a long catch-up (queries check
   // the records not yet in it on their columns, which gets slower as they
   // pile up).
-  common::Status IndexCountries() {
+  // The country and date batch would write now, holds aside: records are
+  // pending, and no records wait to be applied (they go first) unless the
+  // pending ones are many. A batch under way that may not go on leaves the
+  // loop waiting for the apply, not spinning: measured, 10,000 idle turns
+  // a second, each asking the priority feed's socket seven times.
+  bool CountriesMayGoOn() {
     const int64_t pending = replica_.countries_pending_hint();
+    return pending > 0 && !(applier_.Ready() && pending < kCountryBatchAt);
+  }
+
+  common::Status IndexCountries() {
     // Nothing pending (also after a Reset mid-batch): nothing under way.
-    if (pending == 0) countries_more_ = false;
-    if (pending == 0 || (applier_.Ready() && pending < kCountryBatchAt) || BulkHeld())
-      return common::Status::Ok();
+    if (replica_.countries_pending_hint() == 0) countries_more_ = false;
+    if (!CountriesMayGoOn() || BulkHeld()) return common::Status::Ok();
     // Rolled back for an urgent alert, as an apply slice is, but never two
     // slices in a row: the batch always moves on.
     const bool may_preempt = !replica_.countries_preempted();
