@@ -301,10 +301,12 @@ class AgentLoop {
       // A frame no check foresaw (or a socket error while answering it)
       // refuses that frame, never the agent.
       try {
-        // FETCH answers are read in place; the few other frames as trees.
+        // FETCH answers and ACKs are read in place; the few other frames as trees.
         const std::string_view type = m->TextOr("t", "");
         if (type == frame::kRecords) {
           fetches_.OnRecords(*m);
+        } else if (type == frame::kAck) {
+          CEN_RETURN_IF_ERROR(sender_.OnAckFrame(*m));
         } else if (type == frame::kUpto) {
           // The priority lane's answer is applied at once, ahead of the backlog.
           if (fetches_.OnUpto(*m, SteadyClock::now()) == FetchPlanner::Answer::kPriority)
@@ -322,7 +324,6 @@ class AgentLoop {
 
   common::Status HandleHubFrame(json& f) {
     const std::string type = WireFrame::Type(f);
-    if (type == frame::kAck) return sender_.OnAckFrame(f);
     if (type == frame::kWelcome) return OnWelcome(f);
     if (type == frame::kPong) {
       if (auto h = WireFrame::GetInt(f, "head"); h.ok()) fetches_.NoteHead(*h);

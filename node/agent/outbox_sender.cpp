@@ -92,26 +92,18 @@ void OutboxSender::Forget() {
   dirty_ = true;
 }
 
-common::Status OutboxSender::OnAckFrame(nlohmann::json& frame) {
-  using common::WireFrame;
-  auto acks = WireFrame::TakeArray(frame, "acks");
-  if (!acks.ok()) return common::Status::Ok();
+common::Status OutboxSender::OnAckFrame(const common::MsgpackMap& frame) {
+  // Read in place, as the feed is: an ACK of 256 records is no JSON tree.
   std::vector<Outbox::Ack> done;
-  for (const auto& a : *acks) {
-    if (!a.is_object()) continue;
-    Outbox::Ack ack{WireFrame::StringOr(a, "uuid", ""), WireFrame::IntOr(a, "version", 0), false, 0,
-                    ""};
-    const std::string verdict = WireFrame::StringOr(a, "status", "");
+  for (const common::MsgpackMap& a : frame.Maps("acks")) {
+    Outbox::Ack ack{std::string(a.TextOr("uuid", "")), a.IntOr("version", 0), false, 0, ""};
+    const std::string_view verdict = a.TextOr("status", "");
     if (verdict == "NEW" || verdict == "DUP") {
       ack.accepted = true;
-      ack.gseq = WireFrame::IntOr(a, "gseq", 0);
-      if (const auto audience = a.find("audience"); audience != a.end() && audience->is_array()) {
-        for (const auto& office : *audience) {
-          if (office.is_string()) ack.audience.push_back(office.get<std::string>());
-        }
-      }
+      ack.gseq = a.IntOr("gseq", 0);
+      for (const std::string_view office : a.Texts("audience")) ack.audience.emplace_back(office);
     } else {
-      ack.reason = WireFrame::StringOr(a, "reason", "rejected by the hub");
+      ack.reason = std::string(a.TextOr("reason", "rejected by the hub"));
       spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);
     }
     done.push_back(std::move(ack));

@@ -17,11 +17,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "common/msgpack_map.h"
 #include "common/status.h"
 #include "node/store/outbox.h"
 
@@ -47,7 +47,7 @@ class OutboxSender {
   // their gseq and, for an own alert, its audience), anything else rejected
   // with the hub's reason (logged). Entries that are not objects are
   // skipped; a frame without "acks" settles nothing.
-  common::Status OnAckFrame(nlohmann::json& frame);
+  common::Status OnAckFrame(const common::MsgpackMap& frame);
   // Forgets what is in flight: everything unsettled is offered again.
   void Forget();
   // Records are in flight and no ACK came for `timeout`.

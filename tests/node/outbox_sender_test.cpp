@@ -210,14 +210,20 @@ TEST_CASE("OutboxSender settles an ACK frame verdict by verdict", "[node][sender
   const auto& q = *queued;
   json ack = {{"t", "ACK"},
               {"acks",
-               {{{"uuid", q[0].uuid}, {"version", 1}, {"status", "NEW"}, {"gseq", 7}},
+               {{{"uuid", q[0].uuid},
+                 {"version", 1},
+                 {"status", "NEW"},
+                 {"gseq", 7},
+                 {"audience", {"AF", "AS", 5}}},
                 {{"uuid", q[1].uuid}, {"version", 1}, {"status", "DUP"}, {"gseq", 3}},
                 {{"uuid", q[2].uuid},
                  {"version", 1},
                  {"status", "REJECTED"},
                  {"reason", "unit: must be one of KGM"}},
                 "not an object"}}};
-  RequireOk(sender.OnAckFrame(ack));
+  auto ack_frame = cen::common::MsgpackMap::FromJson(ack);
+  REQUIRE(ack_frame.ok());
+  RequireOk(sender.OnAckFrame(*ack_frame));
   CHECK(sender.in_flight() == 1);  // S-3 is still waiting for its verdict
   auto size = outbox.Size();
   RequireOk(size.status());
@@ -234,8 +240,16 @@ TEST_CASE("OutboxSender settles an ACK frame verdict by verdict", "[node][sender
   CHECK(rows == std::vector<std::string>{"S-0 accepted 7 ", "S-1 accepted 3 ",
                                          "S-2 rejected -1 unit: must be one of KGM",
                                          "S-3 queued -1 "});
+  // The offices an accepted record goes to (strings only) are kept.
+  auto offices = db.Prepare("SELECT group_concat(office, ' ') FROM alert_audience WHERE alert = ?");
+  RequireOk(offices.status());
+  offices->Bind(1, q[0].uuid);
+  REQUIRE(*offices->Step());
+  CHECK(offices->ColumnText(0) == "AF AS");
 
   json empty = {{"t", "ACK"}};  // no "acks": nothing settled, nothing fails
-  RequireOk(sender.OnAckFrame(empty));
+  auto empty_frame = cen::common::MsgpackMap::FromJson(empty);
+  REQUIRE(empty_frame.ok());
+  RequireOk(sender.OnAckFrame(*empty_frame));
   CHECK(sender.in_flight() == 1);
 }
