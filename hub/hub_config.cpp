@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/curve_keys.h"
+#include "common/log_limit.h"
 
 namespace cen::hub {
 
@@ -19,13 +20,9 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
     c.ingest_port = t["ingest_port"].value_or(c.ingest_port);
     c.feed_port = t["feed_port"].value_or(c.feed_port);
     c.max_message_bytes = t["max_message_bytes"].value_or(c.max_message_bytes);
-    if (const toml::node_view limit = t["max_log_mib"]) {
-      if (!limit.is_integer())
-        return common::InvalidInput(path + ": max_log_mib: must be an integer (MiB)");
-      c.max_log_mib = limit.value_or(c.max_log_mib);
-    }
-    if (const common::Status s = c.Check(); !s.ok())
-      return common::InvalidInput(path + ": " + s.message());
+    auto log_limit = common::LogLimit::Read(t);
+    if (!log_limit.ok()) return common::InvalidInput(path + ": " + log_limit.status().message());
+    c.max_log_mib = *log_limit;
     if (const toml::table* cluster = t["cluster"].as_table()) {
       c.cluster_member = (*cluster)["member"].value_or(int64_t{0});
       c.snapshot_every = (*cluster)["snapshot_every"].value_or(c.snapshot_every);
@@ -107,13 +104,6 @@ const ClusterMemberConfig& HubConfig::self() const {
     if (m.id == cluster_member) return m;
   }
   return cluster_members.front();  // unreachable once CheckCluster() passed
-}
-
-common::Status HubConfig::Check() const {
-  if (max_log_mib < 1 || max_log_mib > 65536)
-    return common::InvalidInput("max_log_mib: must be 1 to 65536 (MiB), got " +
-                                std::to_string(max_log_mib));
-  return common::Status::Ok();
 }
 
 common::Status HubConfig::CheckCluster() const {

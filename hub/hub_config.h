@@ -31,7 +31,7 @@ struct HubConfig {
   int64_t max_message_bytes = 16 * 1024 * 1024;
   // How large hub.db's write-ahead log may grow, in MiB, before the hub
   // commits no bulk records until a checkpoint has copied all of it (urgent
-  // alerts still go in); the file is cut back to this size. 1 to 65536.
+  // alerts still go in); the file is cut back to this size (common::LogLimit).
   int64_t max_log_mib = 64;
   // A member of a hub cluster (the [cluster] table): its Raft id, and every
   // member (itself included). 0: a single hub, no Raft.
@@ -47,8 +47,6 @@ struct HubConfig {
   int64_t log_kept = 256;
 
   bool clustered() const { return cluster_member != 0; }
-  // Whether the top-level fields make sense; the message names the field.
-  common::Status Check() const;
   // Whether the [cluster] table makes sense; the message names the field.
   common::Status CheckCluster() const;
   // This member's entry (REQUIRES: clustered() and Load() accepted it).

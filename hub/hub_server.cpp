@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/instance_lock.h"
+#include "common/log_limit.h"
 #include "common/priority_lane.h"
 #include "common/record_validator.h"
 #include "common/socket_options.h"
@@ -867,10 +868,10 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
   // The log is bounded (HubLoop::BulkHeld), and cut back to the bound when
   // it starts again.
-  const int64_t log_limit_bytes = config->max_log_mib * 1024 * 1024;
-  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit=" + std::to_string(log_limit_bytes)));
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit=" +
+                               std::to_string(common::LogLimit::Bytes(config->max_log_mib))));
   auto checkpointer = common::WalCheckpointer::Start(db->path(), std::chrono::milliseconds(200),
-                                                     log_limit_bytes / 4096);
+                                                     common::LogLimit::Frames(config->max_log_mib));
   if (!checkpointer.ok()) return checkpointer.status();
   if (!config->clustered()) (*checkpointer)->WatchWriter(*db);
 

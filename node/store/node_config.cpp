@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/curve_keys.h"
+#include "common/log_limit.h"
 
 namespace cen::node {
 
@@ -26,6 +27,9 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     c.drop_dir = t["drop_dir"].value_or(std::string());
     c.on_alert = t["on_alert"].value_or(std::string());
     c.on_hit = t["on_hit"].value_or(std::string());
+    auto log_limit = common::LogLimit::Read(t);
+    if (!log_limit.ok()) return common::InvalidInput(path + ": " + log_limit.status().message());
+    c.max_log_mib = *log_limit;
     if (const toml::array* others = t["other_hubs"].as_array()) {
       for (const toml::node& n : *others) {
         const toml::table* h = n.as_table();
@@ -58,8 +62,9 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
 common::Status NodeConfig::Save(const std::string& data_dir) const {
   const std::string path = data_dir + "/node.toml";
   std::ofstream out(path);
-  toml::table t{{"node_id", node_id}, {"hub", hub_endpoint}, {"hub_key", hub_key},
-                {"region", region},   {"window", window},    {"batch", batch}};
+  toml::table t{{"node_id", node_id},        {"hub", hub_endpoint}, {"hub_key", hub_key},
+                {"region", region},          {"window", window},    {"batch", batch},
+                {"max_log_mib", max_log_mib}};
   if (!drop_dir.empty()) t.insert("drop_dir", drop_dir);
   if (!on_alert.empty()) t.insert("on_alert", on_alert);
   if (!on_hit.empty()) t.insert("on_hit", on_hit);

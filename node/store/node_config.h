@@ -23,8 +23,11 @@ struct NodeConfig {
   // the agent goes to whichever member leads.
   std::vector<HubAddress> other_hubs;
   std::string region;
-  int window = 16384;    // records in flight, not yet acked
-  int batch = 256;       // records per PUBLISH frame (the hub commits about this many at once)
+  int window = 16384;  // records in flight, not yet acked
+  int batch = 256;     // records per PUBLISH frame (the hub commits about this many at once)
+  // How large node.db's write-ahead log may grow before the agent's bulk
+  // work (apply, country batches) waits for a checkpoint (common::LogLimit).
+  int64_t max_log_mib = 64;
   std::string drop_dir;  // the agent's drop folder (see DropFolder); "" for none.
                          // In node.toml a relative path is below the data directory.
   std::string on_alert;  // hook: shell command run with each new alert as JSON on stdin

@@ -384,6 +384,37 @@ TEST_CASE("node.toml keeps a hub cluster's other members", "[node][config][clust
   }
 }
 
+TEST_CASE("node.toml bounds node.db's log in MiB, naming the field when it is wrong",
+          "[node][config]") {
+  TempDir tmp;
+  NodeConfig written;
+  written.node_id = "RILO-WE";
+  written.hub_endpoint = "tcp://10.0.0.1:7701";
+  CHECK(written.max_log_mib == 64);
+  written.max_log_mib = 2;
+  RequireOk(written.Save(tmp.path()));
+  auto read = NodeConfig::Load(tmp.path());
+  REQUIRE(read.ok());
+  CHECK(read->max_log_mib == 2);
+
+  std::string value;
+  std::string message;
+  SECTION("zero") {
+    value = "0";
+    message = "node.toml: max_log_mib: must be 1 to 65536 (MiB), got 0";
+  }
+  SECTION("a float") {
+    value = "1.5";
+    message = "node.toml: max_log_mib: must be an integer (MiB)";
+  }
+  std::ofstream(tmp.File("node.toml"))
+      << "node_id = 'n'\nhub = 'tcp://h:1'\nmax_log_mib = " << value << "\n";
+  auto bad = NodeConfig::Load(tmp.path());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == StatusCode::kInvalidInput);
+  CHECK_THAT(bad.status().message(), Catch::Contains(message));
+}
+
 TEST_CASE("NodeConfig and NodeSchema report a directory that is not a node's", "[node][config]") {
   TempDir tmp;
   SECTION("no node.toml") {
