@@ -51,9 +51,13 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
                         log_frames_ < frames_mark_;
     if (!copied && now - catch_up_since_ < kMaxCatchUp) return true;
     catching_up_ = false;
-    // Not again at once: a reader whose snapshot predates the copy keeps
-    // the log from starting again, and the writer must not wait for a
-    // checkpoint after every transaction meanwhile.
+    // Not again at once, unless the log starts again (the WAL hook sees a
+    // commit's frames below the count at the copy): a reader whose snapshot
+    // predates the copy keeps the log from starting again, and the writer
+    // must not wait for a checkpoint after every transaction meanwhile. (A
+    // first commit after the copy larger than the whole log copied is not
+    // seen as a restart: the 250 ms wait then stands. A bound smaller than
+    // one transaction makes every transaction wait for a checkpoint.)
     if (copied) {
       next_catch_up_ = now + kAfterCopy;
       // The next commit says whether the log starts again, and how long it

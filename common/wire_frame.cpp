@@ -38,10 +38,11 @@ std::string RecordsFrame(std::string_view type, uint32_t extra_pairs,
 }
 
 // Reads a frame's top-level keys up to its first array or map value (a
-// PUBLISH's records), and stops at "lane".
-class LanePeek : public msgpack::null_visitor {
+// PUBLISH's records), and stops at the string value of `wanted`.
+class KeyPeek : public msgpack::null_visitor {
  public:
-  std::string_view lane;
+  explicit KeyPeek(std::string_view wanted) : wanted_(wanted) {}
+  std::string_view value;
 
   bool start_map(uint32_t /*pairs*/) { return ++depth_ == 1; }
   bool start_array(uint32_t /*items*/) { return false; }
@@ -60,12 +61,13 @@ class LanePeek : public msgpack::null_visitor {
       key_ = s;
       return true;
     }
-    if (key_ != "lane") return true;
-    lane = s;
+    if (key_ != wanted_) return true;
+    value = s;
     return false;  // read no further
   }
 
  private:
+  std::string_view wanted_;
   int depth_ = 0;
   bool in_key_ = false;
   std::string_view key_;
@@ -73,16 +75,22 @@ class LanePeek : public msgpack::null_visitor {
 
 }  // namespace
 
-std::string_view WireFrame::DeclaredLane(std::string_view bytes) {
-  LanePeek peek;
+std::string_view WireFrame::DeclaredKey(std::string_view bytes, std::string_view key) {
+  KeyPeek peek(key);
   try {
     size_t offset = 0;
     (void)msgpack::parse(bytes.data(), bytes.size(), offset, peek);
   } catch (const std::exception&) {
     return {};
   }
-  return peek.lane;
+  return peek.value;
 }
+
+std::string_view WireFrame::DeclaredLane(std::string_view bytes) {
+  return DeclaredKey(bytes, "lane");
+}
+
+std::string_view WireFrame::DeclaredType(std::string_view bytes) { return DeclaredKey(bytes, "t"); }
 
 bool WireFrame::CarriesPriority(std::string_view bytes) {
   if (DeclaredLane(bytes) == "bulk") return false;

@@ -109,12 +109,16 @@ class WireFrame {
   // The top-level "lane" of a frame, when it comes before any array or map
   // value; "" otherwise. Reads only that far.
   static std::string_view DeclaredLane(std::string_view bytes);
+  // The top-level "t" of a frame, read the same way: "" when it comes after
+  // an array or map value (or is no string).
+  static std::string_view DeclaredType(std::string_view bytes);
 
   // Moves the array out of `frame` (records are large; a copy would cost as
   // much as decoding them).
   static Result<nlohmann::json> TakeArray(nlohmann::json& frame, std::string_view key);
 
  private:
+  static std::string_view DeclaredKey(std::string_view bytes, std::string_view key);
   // {t, epoch, [first, last,] records} around encoded records (BATCH, PRIORITY).
   static std::string EncodeFeed(std::string_view type, std::string_view epoch,
                                 std::optional<std::pair<int64_t, int64_t>> range,

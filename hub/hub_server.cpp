@@ -218,7 +218,7 @@ class HubLoop {
     RefreshRegistries();  // a revoke or re-key applies from the next message on
     ingest_.Intake();
     CommitPriority();
-    if (BulkHeld()) return;
+    if (BulkHeld()) return AnswerReadsAhead();
     GroupCommit bulk = NewBatch();
     // After a failed commit, nothing more until the back-off has passed.
     const size_t max_records = cluster_ ? kMaxClusterCommitRecords : kMaxCommitRecords;
@@ -273,6 +273,20 @@ class HubLoop {
       spdlog::debug("bulk commits wait: hub.db's log holds {} frames", checkpointer_->log_frames());
     bulk_held_ = held;
     return held;
+  }
+
+  // While bulk commits wait, the frames at the front of the bulk queue that
+  // journal nothing (FETCH, HELLO, PING) are still answered, in order: a
+  // node catching up does not wait for the checkpoint.
+  void AnswerReadsAhead() {
+    GroupCommit none = NewBatch();
+    while (const IngestQueue::Message* front = ingest_.FrontBulk()) {
+      const std::string_view type =
+          front->size() == 2 ? WireFrame::DeclaredType(front->back().to_string_view()) : "";
+      if (type != frame::kFetch && type != frame::kHello && type != frame::kPing) return;
+      auto message = ingest_.NextBulk();
+      Handle(*message, &none, /*yields=*/false);
+    }
   }
 
   GroupCommit NewBatch() {

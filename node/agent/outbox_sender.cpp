@@ -94,6 +94,9 @@ void OutboxSender::Forget() {
 
 common::Status OutboxSender::OnAckFrame(const common::MsgpackMap& frame) {
   // Read in place, as the feed is: an ACK of 256 records is no JSON tree.
+  // Without an array of verdicts it settles nothing and is no answer.
+  const msgpack::object* acks = frame.Find("acks");
+  if (acks == nullptr || acks->type != msgpack::type::ARRAY) return common::Status::Ok();
   std::vector<Outbox::Ack> done;
   for (const common::MsgpackMap& a : frame.Maps("acks")) {
     Outbox::Ack ack{std::string(a.TextOr("uuid", "")), a.IntOr("version", 0), false, 0, ""};

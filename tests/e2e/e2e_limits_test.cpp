@@ -92,10 +92,11 @@ TEST_CASE("The hub's write-ahead log stays near max_log_mib while records flow",
   sampler.join();
   cluster.RequireConverged(accepted, cluster.node_ids());
   // The limit, plus what the commits written meanwhile add before the
-  // loop next looks (a bulk commit of at most 256 records, priority ones).
-  // Measured: 1.24 MB; without the bound, 15.9 MB.
+  // loop next looks (a bulk commit of at most 256 records, priority ones),
+  // with room for a catch-up that a reader's snapshot (this test's polls
+  // of hub.db) delays. Measured: 1.24 MB; without the bound, 15.9 MB.
   INFO("hub.db-wal reached " << largest << " bytes");
-  CHECK(largest <= std::uintmax_t{3} << 20);
+  CHECK(largest <= std::uintmax_t{8} << 20);
 }
 
 }  // namespace cen::e2e

@@ -101,6 +101,23 @@ TEST_CASE("WireFrame::CarriesPriority takes a frame that says \"bulk\" at its wo
   CHECK(WireFrame::DeclaredLane("").empty());
 }
 
+TEST_CASE("WireFrame::DeclaredType reads a frame's type without its records", "[hub][ingest]") {
+  // What the hub answers while its bulk commits wait for a checkpoint.
+  CHECK(WireFrame::DeclaredType(WireFrame::Encode({{"t", frame::kFetch}, {"from", 7}})) ==
+        frame::kFetch);
+  CHECK(WireFrame::DeclaredType(WireFrame::Encode({{"t", frame::kPing}, {"outbox", 0}})) ==
+        frame::kPing);
+  std::vector<std::string> encoded = {MsgpackJson::Encode(Seizure(1))};
+  CHECK(WireFrame::DeclaredType(WireFrame::EncodePublish(encoded, /*bulk_only=*/true)) ==
+        frame::kPublish);
+  // After the records, or not a string: unknown, so taken for a write.
+  CHECK(WireFrame::DeclaredType(
+            WireFrame::Encode({{"records", json::array({Seizure(2)})}, {"t", frame::kFetch}}))
+            .empty());
+  CHECK(WireFrame::DeclaredType(WireFrame::Encode({{"t", 5}})).empty());
+  CHECK(WireFrame::DeclaredType("\xc1").empty());
+}
+
 TEST_CASE("IngestQueue queues a frame that says \"bulk\" as bulk, and finds the urgent one behind",
           "[hub][ingest]") {
   Pair p;

@@ -247,9 +247,15 @@ TEST_CASE("OutboxSender settles an ACK frame verdict by verdict", "[node][sender
   REQUIRE(*offices->Step());
   CHECK(offices->ColumnText(0) == "AF AS");
 
-  json empty = {{"t", "ACK"}};  // no "acks": nothing settled, nothing fails
-  auto empty_frame = cen::common::MsgpackMap::FromJson(empty);
-  REQUIRE(empty_frame.ok());
-  RequireOk(sender.OnAckFrame(*empty_frame));
-  CHECK(sender.in_flight() == 1);
+  // No "acks" array: nothing settled, nothing fails, and it is no answer
+  // (the ACK timeout still runs).
+  const auto overdue_at = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  REQUIRE(sender.AckOverdue(overdue_at, std::chrono::minutes(30)));
+  for (const json& empty : {json{{"t", "ACK"}}, json{{"t", "ACK"}, {"acks", "none"}}}) {
+    auto empty_frame = cen::common::MsgpackMap::FromJson(empty);
+    REQUIRE(empty_frame.ok());
+    RequireOk(sender.OnAckFrame(*empty_frame));
+    CHECK(sender.in_flight() == 1);
+    CHECK(sender.AckOverdue(overdue_at, std::chrono::minutes(30)));
+  }
 }
