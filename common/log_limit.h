@@ -4,7 +4,7 @@
 //
 //   auto mib = LogLimit::Read(table);                  // 64 when the key is absent
 //   if (!mib.ok()) return InvalidInput(path + ": " + mib.status().message());
-//   WalCheckpointer::Start(db.path(), every, LogLimit::Frames(*mib));
+//   WalCheckpointer::StartBounded(db, *mib);  // LogLimit::Frames and Bytes inside
 #pragma once
 
 #include <toml++/toml.h>

@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <string>
 
+#include "common/log_limit.h"
 #include "common/sqlite_db.h"
 
 namespace cen::common {
@@ -17,6 +19,18 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::strin
   std::unique_ptr<WalCheckpointer> c(new WalCheckpointer(db_path, every, limit_frames));
   c->thread_ =
       std::thread([raw = c.get(), conn = std::move(*db)]() mutable { raw->Loop(std::move(conn)); });
+  return c;
+}
+
+Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::StartBounded(Database& writer,
+                                                                       int64_t limit_mib) {
+  // Before WatchWriter: this pragma installs SQLite's own WAL hook.
+  CEN_RETURN_IF_ERROR(writer.Exec("PRAGMA wal_autocheckpoint=0"));
+  CEN_RETURN_IF_ERROR(
+      writer.Exec("PRAGMA journal_size_limit=" + std::to_string(LogLimit::Bytes(limit_mib))));
+  auto c = Start(writer.path(), std::chrono::milliseconds(200), LogLimit::Frames(limit_mib));
+  if (!c.ok()) return c.status();
+  (*c)->WatchWriter(writer);
   return c;
 }
 
@@ -63,7 +77,7 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
       // The next commit says whether the log starts again, and how long it
       // is; a log that started again already (below the mark) has.
       restarted_ = log_frames_ < frames_mark_;
-      frames_at_copy_ = log_frames_.load();
+      frames_at_copy_ = log_frames_;
       log_frames_ = 0;
     } else {
       restarted_ = false;

@@ -23,6 +23,8 @@
 //   checkpointer->WatchWriter(db);
 //   if (!checkpointer->CatchingUp(now)) ApplyBulkSlice();  // small urgent ones may go on
 //
+// StartBounded(db, max_log_mib) does all of that set-up for a daemon.
+//
 // Thread-safe: the thread owns its own connection. WatchWriter and
 // CatchingUp are called from the writer's thread only.
 #pragma once
@@ -57,6 +59,11 @@ class WalCheckpointer {
   static Result<std::unique_ptr<WalCheckpointer>> Start(
       const std::string& db_path, std::chrono::milliseconds every = std::chrono::milliseconds(200),
       int64_t limit_frames = kDefaultLimitFrames);
+  // Start() for `writer` with its log bounded at `limit_mib` (LogLimit):
+  // turns the writer's automatic checkpoint off, counts its log
+  // (WatchWriter), and has a restarted log's file cut back to the bound.
+  static Result<std::unique_ptr<WalCheckpointer>> StartBounded(class Database& writer,
+                                                               int64_t limit_mib);
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
@@ -92,10 +99,10 @@ class WalCheckpointer {
   std::atomic<int64_t> complete_{0};
   std::atomic<int64_t> log_frames_{0};
   std::atomic<int64_t> copied_frames_{0};  // the log's frames at the last complete checkpoint
+  // The writer's side (its thread only; the WAL hook runs there too).
   // A commit wrote the log from its beginning since the last catch-up copied it.
-  std::atomic<bool> restarted_{false};
-  std::atomic<int64_t> frames_at_copy_{0};  // the log's frames when it was copied
-  // The writer's side (its thread only).
+  bool restarted_ = false;
+  int64_t frames_at_copy_ = 0;  // the log's frames when it was copied
   bool catching_up_ = false;
   int64_t complete_mark_ = 0;  // complete_ when the catch-up began
   int64_t frames_mark_ = 0;    // log_frames_ then

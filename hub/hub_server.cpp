@@ -16,7 +16,6 @@
 #include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/instance_lock.h"
-#include "common/log_limit.h"
 #include "common/priority_lane.h"
 #include "common/record_validator.h"
 #include "common/socket_options.h"
@@ -878,16 +877,13 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
   // Checkpoints on a thread of their own, never inside a commit that an
-  // urgent alert waits for.
+  // urgent alert waits for. A single hub's log is bounded (HubLoop::BulkHeld);
+  // a cluster member's writes are Raft entries applied as they come.
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
-  // The log is bounded (HubLoop::BulkHeld), and cut back to the bound when
-  // it starts again.
-  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit=" +
-                               std::to_string(common::LogLimit::Bytes(config->max_log_mib))));
-  auto checkpointer = common::WalCheckpointer::Start(db->path(), std::chrono::milliseconds(200),
-                                                     common::LogLimit::Frames(config->max_log_mib));
+  auto checkpointer = config->clustered()
+                          ? common::WalCheckpointer::Start(db->path())
+                          : common::WalCheckpointer::StartBounded(*db, config->max_log_mib);
   if (!checkpointer.ok()) return checkpointer.status();
-  if (!config->clustered()) (*checkpointer)->WatchWriter(*db);
 
   AuditTrail audit;  // outlives the ZAP thread and the loop that use it
   zmq::context_t ctx;

@@ -13,7 +13,6 @@
 #include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/instance_lock.h"
-#include "common/log_limit.h"
 #include "common/socket_options.h"
 #include "common/state_file.h"
 #include "common/store_health.h"
@@ -669,19 +668,13 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   // 17,507-18,175 records/s and 63-66 us of CPU each, against 14,951 and 76.
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-262144"));
   // Checkpoints run on a thread of their own: inside an apply slice they
-  // held the loop (and an urgent alert) for 50-150 ms.
-  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
-  auto checkpointer = common::WalCheckpointer::Start(db->path(), std::chrono::milliseconds(200),
-                                                     common::LogLimit::Frames(config->max_log_mib));
-  if (!checkpointer.ok()) return checkpointer.status();
-  // The bulk work pauses whenever the log passes max_log_mib (default 64)
-  // until a checkpoint copied all of it, so the log starts again from its
-  // beginning; a restarted log's file is cut back to that size. Without it,
-  // applying an export grew the log without end (325 MB at 300,000
+  // held the loop (and an urgent alert) for 50-150 ms. The bulk work pauses
+  // whenever the log passes max_log_mib (default 64) until a checkpoint
+  // copied all of it, so the log starts again from its beginning. Without
+  // it, applying an export grew the log without end (325 MB at 300,000
   // records), and every page read searched a growing log index.
-  (*checkpointer)->WatchWriter(*db);
-  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit=" +
-                               std::to_string(common::LogLimit::Bytes(config->max_log_mib))));
+  auto checkpointer = common::WalCheckpointer::StartBounded(*db, config->max_log_mib);
+  if (!checkpointer.ok()) return checkpointer.status();
   // `cen-node drop` holds the write lock for a whole file (about a minute for
   // a million rows here): the agent waits for it rather than fail.
   db->SetBusyTimeout(static_cast<int>(kDropLockWait.count()));
