@@ -2,10 +2,12 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
 
+#include "common/msgpack_json.h"
 #include "tests/test_support/sample_records.h"
 
 using cen::common::JsonText;
@@ -105,4 +107,33 @@ TEST_CASE("JsonText writes a record's document as nlohmann did", "[common][json_
   CHECK(JsonText::Compact(json::object()) == "{}");
   CHECK(JsonText::Compact(json::array()) == "[]");
   CHECK(JsonText::Compact(json("a\x01z")) == "\"a\\u0001z\"");
+}
+
+TEST_CASE("JsonText writes any double as nlohmann's dump does, from a tree and from msgpack",
+          "[common][json_text]") {
+  // Every class of double: random bit patterns (subnormals, huge and tiny
+  // exponents, NaNs and infinities among them), integral values (".0"
+  // appended) and the decimals quantities are typed with.
+  std::mt19937_64 rng(20261203);
+  for (int i = 0; i < 20000; ++i) {
+    double d = 0;
+    if (i % 3 == 0) {
+      const uint64_t bits = rng();
+      std::memcpy(&d, &bits, sizeof d);
+    } else if (i % 3 == 1) {
+      d = static_cast<double>(static_cast<int64_t>(rng() % 2000001) - 1000000);
+    } else {
+      d = static_cast<double>(rng() % 1000000) / 1000.0;
+    }
+    const json v = json::object({{"quantity", d}});
+    INFO(Nlohmann(v));
+    REQUIRE(JsonText::Compact(v) == Nlohmann(v));
+    // As a float64 on the wire (MsgpackJson packs an integral double as an
+    // integer, which the line above covers).
+    msgpack::sbuffer packed;
+    msgpack::packer<msgpack::sbuffer>(packed).pack_map(1).pack(std::string("quantity"));
+    cen::common::MsgpackJson::PackFloat64(packed, d);
+    const msgpack::object_handle handle = msgpack::unpack(packed.data(), packed.size());
+    REQUIRE(JsonText::Compact(handle.get()) == Nlohmann(v));
+  }
 }
