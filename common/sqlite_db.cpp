@@ -17,6 +17,14 @@ Statement& Statement::Bind(int index, std::string_view text) {
                       SQLITE_TRANSIENT, SQLITE_UTF8);
   return *this;
 }
+Statement& Statement::BindView(int index, std::string_view text) {
+  sqlite3_bind_text64(stmt_.get(), index, text.data() != nullptr ? text.data() : "", text.size(),
+                      SQLITE_STATIC, SQLITE_UTF8);
+  return *this;
+}
+Statement& Statement::BindViewOrNull(int index, std::optional<std::string_view> text) {
+  return text ? BindView(index, *text) : BindNull(index);
+}
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
   sqlite3_bind_blob64(stmt_.get(), index, bytes.data() != nullptr ? bytes.data() : "", bytes.size(),
                       SQLITE_TRANSIENT);

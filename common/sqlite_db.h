@@ -41,6 +41,14 @@ class Statement {
   Statement& Bind(int index, const std::string& text) {
     return Bind(index, std::string_view(text));
   }
+  // Binds `text` without a copy (SQLITE_STATIC): it must stay valid until
+  // the statement's Run() or Reset(), which unbind it, and every parameter
+  // bound this way must be bound again before the next run. Bind() copies
+  // each text into a buffer SQLite mallocs and frees again: on the
+  // replica's inserts (about 25 texts a record) that was 4 % of the agent.
+  Statement& BindView(int index, std::string_view text);
+  // BindView, or NULL for nullopt.
+  Statement& BindViewOrNull(int index, std::optional<std::string_view> text);
   Statement& BindBlob(int index, std::string_view bytes);
   Statement& BindNull(int index);
 

@@ -314,8 +314,8 @@ common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& r
   const std::string_view received_at = rec.TextOr("received_at", "");
   const std::string_view kind = rec.TextOr("kind", "");
   auto keep_in_history = [&]() -> common::Status {
-    st.insert_history.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, origin);
-    CEN_RETURN_IF_ERROR(st.insert_history.Bind(5, received_at).Bind(6, doc).Run());
+    st.insert_history.Bind(1, gseq).BindView(2, uuid).Bind(3, version).BindView(4, origin);
+    CEN_RETURN_IF_ERROR(st.insert_history.BindView(5, received_at).BindView(6, doc).Run());
     *applied = db_->Changes() == 1;
     return common::Status::Ok();
   };
@@ -413,17 +413,19 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
   const std::string_view kind = rec.TextOr("kind", "");
   // Transit countries in route order: the strings of the "transit" array.
   const std::vector<std::string_view> transit = rec.Texts("transit");
+  // The texts are views into `rec` and `doc`, bound without a copy: both
+  // outlive each statement's Run(). Only the joined transit is copied.
   common::Statement& in = st.insert_record;
-  in.Bind(1, gseq).Bind(2, uuid).Bind(3, version).Bind(4, kind).Bind(5, origin);
-  in.Bind(6, rec.TextOr("ref", "")).Bind(7, rec.TextOr("scope", "global"));
-  in.Bind(8, rec.TextOr("handling", "H0")).Bind(9, received_at);
-  BindOptional(in, 10, EventDate(rec, kind));
-  BindOptional(in, 11, rec.Text("commodity"));
-  BindOptional(in, 12, rec.Text("reporting_country"));
-  BindOptional(in, 13, rec.Text("departure"));
-  BindOptional(in, 14, rec.Text("destination"));
+  in.Bind(1, gseq).BindView(2, uuid).Bind(3, version).BindView(4, kind).BindView(5, origin);
+  in.BindView(6, rec.TextOr("ref", "")).BindView(7, rec.TextOr("scope", "global"));
+  in.BindView(8, rec.TextOr("handling", "H0")).BindView(9, received_at);
+  in.BindViewOrNull(10, EventDate(rec, kind));
+  in.BindViewOrNull(11, rec.Text("commodity"));
+  in.BindViewOrNull(12, rec.Text("reporting_country"));
+  in.BindViewOrNull(13, rec.Text("departure"));
+  in.BindViewOrNull(14, rec.Text("destination"));
   BindOptional(in, 15, transit.empty() ? std::nullopt : std::optional(Join(transit, ';')));
-  BindOptional(in, 16, rec.Text("hs_code"));
+  in.BindViewOrNull(16, rec.Text("hs_code"));
   if (auto m = rec.Int("transport_mode")) {
     in.Bind(17, *m);
   } else {
@@ -434,8 +436,8 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
   } else {
     in.BindNull(18);
   }
-  BindOptional(in, 19, rec.Text("unit"));
-  BindOptional(in, 20, rec.Text("priority"));
+  in.BindViewOrNull(19, rec.Text("unit"));
+  in.BindViewOrNull(20, rec.Text("priority"));
   // Out of queries until its RILO accepts it (an accepted record says so);
   // returned already when its return was applied first.
   std::optional<std::string_view> validation;
@@ -446,9 +448,9 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
     if (!returned.ok()) return returned.status();
     validation = was_returned ? "returned" : "pending";
   }
-  BindOptional(in, 21, validation);
+  in.BindViewOrNull(21, validation);
   CEN_RETURN_IF_ERROR(in.Run());
-  CEN_RETURN_IF_ERROR(st.insert_document.Bind(1, gseq).Bind(2, doc).Run());
+  CEN_RETURN_IF_ERROR(st.insert_document.Bind(1, gseq).BindView(2, doc).Run());
 
   // Its record_countries and record_dates rows come with the next batch
   // (IndexCountries).
@@ -457,7 +459,7 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
   st.insert_text.Bind(1, gseq);
   int column = 2;
   for (const std::string_view field : TextFields())
-    BindOptional(st.insert_text, column++, rec.Text(field));
+    st.insert_text.BindViewOrNull(column++, rec.Text(field));
   return st.insert_text.Run();
 }
 

@@ -125,6 +125,25 @@ TEST_CASE("An empty text binds as '', never as NULL, whatever its pointer", "[co
   }
 }
 
+TEST_CASE("A text bound as a view is stored whole, and a run lets go of it", "[common][sqlite]") {
+  TempDir tmp;
+  Database db = OpenWithTable(tmp);
+  auto insert = db.Prepare("INSERT INTO t(a, b) VALUES (?, ?)");
+  REQUIRE(insert.ok());
+  {
+    std::string text = "Героин в двойном дне чемодана";
+    RequireOk(insert->Bind(1, 1).BindView(2, std::string_view(text).substr(0, 12)).Run());
+    text.assign(text.size(), 'x');  // the run copied what it stored
+  }
+  RequireOk(insert->Bind(1, 2).BindViewOrNull(2, std::nullopt).Run());
+  RequireOk(insert->Bind(1, 3).BindViewOrNull(2, std::string_view()).Run());
+  auto read = db.Prepare("SELECT ifnull(b, 'NULL') FROM t ORDER BY a");
+  REQUIRE(read.ok());
+  std::vector<std::string> got;
+  while (*read->Step()) got.push_back(read->ColumnText(0));
+  CHECK(got == std::vector<std::string>{"Героин", "NULL", ""});
+}
+
 TEST_CASE("Statement is reused across binds and rows", "[common][sqlite]") {
   TempDir tmp;
   Database db = OpenWithTable(tmp);
