@@ -194,14 +194,17 @@ std::string MsgpackJson::Encode(const nlohmann::json& value) {
 }
 
 Result<msgpack::object_handle> MsgpackJson::Unpack(std::string_view bytes,
-                                                   const DecodeLimits& limits) {
+                                                   const DecodeLimits& limits, bool in_place) {
   if (bytes.empty()) return Corruption("empty msgpack frame");
   try {
     std::size_t offset = 0;
     const msgpack::unpack_limit limit(limits.max_array, limits.max_map, limits.max_str,
                                       /*bin=*/0, /*ext=*/0, limits.max_depth);
-    msgpack::object_handle oh =
-        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
+    // msgpack-c asks this for every string: true leaves it in `bytes`.
+    const msgpack::unpack_reference_func refer = [](msgpack::type::object_type, std::size_t,
+                                                    void*) { return true; };
+    msgpack::object_handle oh = msgpack::unpack(bytes.data(), bytes.size(), offset,
+                                                in_place ? refer : nullptr, nullptr, limit);
     if (offset != bytes.size()) return Corruption("trailing bytes after msgpack value");
     CEN_RETURN_IF_ERROR(Check(oh.get()));
     return oh;

@@ -35,9 +35,12 @@ class MsgpackJson {
   // bytes, binary/ext values and non-string map keys.
   static Result<nlohmann::json> Decode(std::string_view bytes, const DecodeLimits& limits = {});
   // Unpacks and checks as Decode does, without building a JSON tree: for
-  // readers that take a few fields (MsgpackMap).
+  // readers that take a few fields (MsgpackMap). Strings are copied into
+  // the handle's zone, unless `in_place`: then they point into `bytes`,
+  // which must outlive the handle.
   static Result<msgpack::object_handle> Unpack(std::string_view bytes,
-                                               const DecodeLimits& limits = {});
+                                               const DecodeLimits& limits = {},
+                                               bool in_place = false);
   // The JSON tree of a value Unpack accepted.
   static nlohmann::json ToJson(const msgpack::object& value);
   // Packs a value Unpack accepted as Pack packs its JSON tree: maps sorted

@@ -20,6 +20,33 @@ Result<MsgpackMap> MsgpackMap::Decode(std::string_view bytes, const DecodeLimits
   return MsgpackMap(std::move(handle), map);
 }
 
+template <typename Bytes>
+Result<MsgpackMap> MsgpackMap::DecodeKeeping(Bytes bytes, const DecodeLimits& limits) {
+  // The bytes and the objects pointing into them live and die together.
+  struct Owned {
+    Bytes bytes;
+    msgpack::object_handle handle;
+  };
+  auto owned = std::make_shared<Owned>();
+  owned->bytes = std::move(bytes);
+  const std::string_view view(
+      static_cast<const char*>(static_cast<const void*>(owned->bytes.data())), owned->bytes.size());
+  auto oh = MsgpackJson::Unpack(view, limits, /*in_place=*/true);
+  if (!oh.ok()) return oh.status();
+  if (oh->get().type != msgpack::type::MAP) return Corruption(std::string(kNotAMap));
+  owned->handle = std::move(*oh);
+  const msgpack::object* map = &owned->handle.get();
+  return MsgpackMap(std::shared_ptr<const msgpack::object_handle>(owned, &owned->handle), map);
+}
+
+Result<MsgpackMap> MsgpackMap::DecodeOwned(std::string bytes, const DecodeLimits& limits) {
+  return DecodeKeeping(std::move(bytes), limits);
+}
+
+Result<MsgpackMap> MsgpackMap::DecodeOwned(zmq::message_t message, const DecodeLimits& limits) {
+  return DecodeKeeping(std::move(message), limits);
+}
+
 Result<MsgpackMap> MsgpackMap::FromJson(const nlohmann::json& object) {
   if (!object.is_object()) return InvalidInput("a record is a JSON object");
   return Decode(MsgpackJson::Encode(object),

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <zmq.hpp>
 
 #include "common/msgpack_json.h"
 #include "common/status.h"
@@ -31,6 +32,13 @@ class MsgpackMap {
   // Unpacks `bytes` under `limits` and checks them as MsgpackJson::Decode
   // does; fails unless they hold one map.
   static Result<MsgpackMap> Decode(std::string_view bytes, const DecodeLimits& limits = {});
+  // Decode, keeping `bytes`: the map's strings point into them instead of
+  // being copied one by one into fresh memory (the agent's feed frames:
+  // that copying, and the page faults of its memory, were most of the
+  // decode's cost).
+  static Result<MsgpackMap> DecodeOwned(std::string bytes, const DecodeLimits& limits = {});
+  // The same, keeping a message as it came off the socket (no copy).
+  static Result<MsgpackMap> DecodeOwned(zmq::message_t message, const DecodeLimits& limits = {});
   // Decode()'s message for well-formed bytes that hold another value.
   static constexpr std::string_view kNotAMap = "msgpack value is not a map";
   // The map of a JSON object (tests, and records a person typed); fails as
@@ -86,6 +94,11 @@ class MsgpackMap {
  private:
   MsgpackMap(std::shared_ptr<const msgpack::object_handle> handle, const msgpack::object* map)
       : handle_(std::move(handle)), map_(map) {}
+
+  // DecodeOwned: `bytes` (a std::string or a zmq::message_t) kept with the
+  // objects that point into them.
+  template <typename Bytes>
+  static Result<MsgpackMap> DecodeKeeping(Bytes bytes, const DecodeLimits& limits);
 
   std::shared_ptr<const msgpack::object_handle> handle_;  // owns the zone map_ lives in
   const msgpack::object* map_;

@@ -10,9 +10,8 @@ namespace cen::node {
 namespace frame = common::frame;
 using common::MsgpackMap;
 
-FeedReader::Seen FeedReader::OnBulk(std::string_view bytes,
-                                    std::chrono::steady_clock::time_point now) {
-  auto f = MsgpackMap::Decode(bytes);
+FeedReader::Seen FeedReader::OnBulk(std::string bytes, std::chrono::steady_clock::time_point now) {
+  auto f = MsgpackMap::DecodeOwned(std::move(bytes));
   if (!f.ok()) return Seen::kNothing;
   const std::string_view type = f->TextOr("t", "");
   if (type == frame::kHead) {
@@ -41,8 +40,8 @@ FeedReader::Seen FeedReader::OnBulk(std::string_view bytes,
   return Seen::kBatch;
 }
 
-FeedReader::Seen FeedReader::OnPriority(std::string_view bytes) {
-  auto f = MsgpackMap::Decode(bytes);
+FeedReader::Seen FeedReader::OnPriority(std::string bytes) {
+  auto f = MsgpackMap::DecodeOwned(std::move(bytes));
   if (!f.ok() || f->TextOr("epoch", "") != replica_->epoch()) return Seen::kNothing;
   const std::string_view type = f->TextOr("t", "");
   if (type == frame::kHead) return Seen::kGranted;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 #include "node/agent/feed_applier.h"
@@ -36,12 +37,13 @@ class FeedReader {
   FeedReader(FeedApplier* applier, FetchPlanner* fetches, const Replica* replica)
       : applier_(applier), fetches_(fetches), replica_(replica) {}
 
-  // One message of the node's feed topic (BATCH, HEAD).
-  Seen OnBulk(std::string_view bytes, std::chrono::steady_clock::time_point now);
+  // One message of the node's feed topic (BATCH, HEAD). The records keep
+  // `bytes` (their strings point into them).
+  Seen OnBulk(std::string bytes, std::chrono::steady_clock::time_point now);
   // One message of its priority topic (PRIORITY, HEAD). What the hub
   // journaled between the priority FETCH after WELCOME and the grant was
   // published to nobody: on kGranted, fetch the priority lane once more.
-  Seen OnPriority(std::string_view bytes);
+  Seen OnPriority(std::string bytes);
 
  private:
   FeedApplier* applier_;    // not owned

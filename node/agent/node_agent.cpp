@@ -292,7 +292,7 @@ class AgentLoop {
       if (i > 0 && urgent_.UrgentNow()) CEN_RETURN_IF_ERROR(ApplyPriorityLane());
       std::optional<zmq::message_t> msg = link_.Receive();
       if (!msg) break;
-      auto m = common::MsgpackMap::Decode(msg->to_string_view());
+      auto m = common::MsgpackMap::DecodeOwned(std::move(*msg));
       if (!m.ok() || !m->Text("t")) {
         spdlog::warn("bad frame from the hub: {}",
                      m.ok() ? "no string \"t\" naming its type" : m.status().message());
@@ -409,8 +409,7 @@ class AgentLoop {
       if (i > 0 && urgent_.UrgentNow()) CEN_RETURN_IF_ERROR(ApplyPriorityLane());
       auto body = link_.ReceiveFeed(HubLink::Feed::kBulk);
       if (!body) break;
-      if (reader_.OnBulk(body->to_string_view(), SteadyClock::now()) ==
-          FeedReader::Seen::kOtherEpoch)
+      if (reader_.OnBulk(body->to_string(), SteadyClock::now()) == FeedReader::Seen::kOtherEpoch)
         SendHello();  // a different hub answers at this address; WELCOME decides
     }
     fetches_.RequestIfBehind(SteadyClock::now());

@@ -19,6 +19,11 @@ using nlohmann::json;
 
 namespace {
 
+// Decode, or DecodeOwned (the strings left in the frame's bytes) of a copy.
+cen::common::Result<MsgpackMap> DecodeEither(const std::string& bytes, bool owned) {
+  return owned ? MsgpackMap::DecodeOwned(bytes) : MsgpackMap::Decode(bytes);
+}
+
 std::string Nlohmann(const json& v) {
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -189,12 +194,14 @@ TEST_CASE("MsgpackMap takes the last of a repeated key, as the JSON tree does",
 }
 
 TEST_CASE("The records of a frame outlive the frame they came in", "[common][msgpack_map]") {
+  const bool owned = GENERATE(false, true);
+  INFO((owned ? "DecodeOwned" : "Decode"));
   std::vector<MsgpackMap> records;
   {
     std::string bytes = cen::common::WireFrame::EncodeRecords(
         "RECORDS", {MsgpackJson::Encode(cen::test::WireSeizure("S-1", "u-1")),
                     MsgpackJson::Encode(cen::test::WireSeizure("S-2", "u-2"))});
-    auto frame = MsgpackMap::Decode(bytes);
+    auto frame = DecodeEither(bytes, owned);
     REQUIRE(frame.ok());
     CHECK(frame->Text("t") == "RECORDS");
     records = frame->Maps("records");
@@ -209,8 +216,10 @@ TEST_CASE("The records of a frame outlive the frame they came in", "[common][msg
 
 TEST_CASE("MsgpackMap refuses what MsgpackJson refuses, and anything but a map",
           "[common][msgpack_map]") {
-  auto refused = [](const std::string& bytes) {
-    auto map = MsgpackMap::Decode(bytes);
+  const bool owned = GENERATE(false, true);
+  INFO((owned ? "DecodeOwned" : "Decode"));
+  auto refused = [&](const std::string& bytes) {
+    auto map = DecodeEither(bytes, owned);
     REQUIRE_FALSE(map.ok());
     return map.status().message();
   };
