@@ -100,7 +100,9 @@ class MsgpackMap {
   template <typename Bytes>
   static Result<MsgpackMap> DecodeKeeping(Bytes bytes, const DecodeLimits& limits);
 
-  std::shared_ptr<const msgpack::object_handle> handle_;  // owns the zone map_ lives in
+  // Owns the zone map_ lives in, and for DecodeOwned the bytes its strings
+  // point into (a record of a FETCH answer keeps the whole message alive).
+  std::shared_ptr<const msgpack::object_handle> handle_;
   const msgpack::object* map_;
 };
 

@@ -42,8 +42,9 @@ class Statement {
     return Bind(index, std::string_view(text));
   }
   // Binds `text` without a copy (SQLITE_STATIC): it must stay valid until
-  // the statement's Run() or Reset(), which unbind it, and every parameter
-  // bound this way must be bound again before the next run. Bind() copies
+  // the statement's Run() or Reset(), which unbind it (a parameter not
+  // bound again is NULL); Step() does not, so a caller that steps, or
+  // returns between binding and Run(), must Reset() first. Bind() copies
   // each text into a buffer SQLite mallocs and frees again: on the
   // replica's inserts (about 25 texts a record) that was 4 % of the agent.
   Statement& BindView(int index, std::string_view text);

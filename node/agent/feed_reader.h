@@ -16,7 +16,9 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <zmq.hpp>
 
+#include "common/msgpack_map.h"
 #include "node/agent/feed_applier.h"
 #include "node/agent/fetch_planner.h"
 #include "node/agent/replica.h"
@@ -38,14 +40,21 @@ class FeedReader {
       : applier_(applier), fetches_(fetches), replica_(replica) {}
 
   // One message of the node's feed topic (BATCH, HEAD). The records keep
-  // `bytes` (their strings point into them).
+  // the message (their strings point into it): the socket's message is
+  // moved in, not copied; the std::string form is for tests.
+  Seen OnBulk(zmq::message_t message, std::chrono::steady_clock::time_point now);
   Seen OnBulk(std::string bytes, std::chrono::steady_clock::time_point now);
   // One message of its priority topic (PRIORITY, HEAD). What the hub
   // journaled between the priority FETCH after WELCOME and the grant was
   // published to nobody: on kGranted, fetch the priority lane once more.
+  Seen OnPriority(zmq::message_t message);
   Seen OnPriority(std::string bytes);
 
  private:
+  Seen OnBulkFrame(const common::Result<common::MsgpackMap>& f,
+                   std::chrono::steady_clock::time_point now);
+  Seen OnPriorityFrame(const common::Result<common::MsgpackMap>& f);
+
   FeedApplier* applier_;    // not owned
   FetchPlanner* fetches_;   // not owned
   const Replica* replica_;  // not owned

@@ -409,7 +409,7 @@ class AgentLoop {
       if (i > 0 && urgent_.UrgentNow()) CEN_RETURN_IF_ERROR(ApplyPriorityLane());
       auto body = link_.ReceiveFeed(HubLink::Feed::kBulk);
       if (!body) break;
-      if (reader_.OnBulk(body->to_string(), SteadyClock::now()) == FeedReader::Seen::kOtherEpoch)
+      if (reader_.OnBulk(std::move(*body), SteadyClock::now()) == FeedReader::Seen::kOtherEpoch)
         SendHello();  // a different hub answers at this address; WELCOME decides
     }
     fetches_.RequestIfBehind(SteadyClock::now());

@@ -445,7 +445,10 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
     auto returned = st.find_return.Bind(1, uuid).Bind(2, version).Step();
     const bool was_returned = returned.ok() && *returned;
     st.find_return.Reset();
-    if (!returned.ok()) return returned.status();
+    if (!returned.ok()) {
+      in.Reset();  // lets go of the views bound above
+      return returned.status();
+    }
     validation = was_returned ? "returned" : "pending";
   }
   in.BindViewOrNull(21, validation);

@@ -17,7 +17,7 @@ void UrgentLane::Receive() {
     std::optional<zmq::message_t> body = feed_.receive();
     if (!body) break;
     spdlog::debug("priority feed: a message of {} bytes read", body->size());
-    if (reader_->OnPriority(body->to_string()) == FeedReader::Seen::kGranted)
+    if (reader_->OnPriority(std::move(*body)) == FeedReader::Seen::kGranted)
       fetches_->RequestPriority(replica_->cursor() + 1);
   }
 }

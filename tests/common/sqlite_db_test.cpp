@@ -137,11 +137,17 @@ TEST_CASE("A text bound as a view is stored whole, and a run lets go of it", "[c
   }
   RequireOk(insert->Bind(1, 2).BindViewOrNull(2, std::nullopt).Run());
   RequireOk(insert->Bind(1, 3).BindViewOrNull(2, std::string_view()).Run());
+  {
+    const std::string text = "bound, run, not bound again";
+    RequireOk(insert->Bind(1, 4).BindView(2, text).Run());
+  }
+  RequireOk(insert->Bind(1, 5).Run());  // the view went with the run: NULL
   auto read = db.Prepare("SELECT ifnull(b, 'NULL') FROM t ORDER BY a");
   REQUIRE(read.ok());
   std::vector<std::string> got;
   while (*read->Step()) got.push_back(read->ColumnText(0));
-  CHECK(got == std::vector<std::string>{"Героин", "NULL", ""});
+  CHECK(got ==
+        std::vector<std::string>{"Героин", "NULL", "", "bound, run, not bound again", "NULL"});
 }
 
 TEST_CASE("Statement is reused across binds and rows", "[common][sqlite]") {
