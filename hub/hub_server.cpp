@@ -879,7 +879,8 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   // Checkpoints on a thread of their own, never inside a commit that an
   // urgent alert waits for. A single hub's log is bounded (HubLoop::BulkHeld);
   // a cluster member's writes are Raft entries applied as they come.
-  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
+  // (StartBounded turns SQLite's own checkpoints off itself.)
+  if (config->clustered()) CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
   auto checkpointer = config->clustered()
                           ? common::WalCheckpointer::Start(db->path())
                           : common::WalCheckpointer::StartBounded(*db, config->max_log_mib);

@@ -12,15 +12,7 @@ using common::MsgpackMap;
 
 FeedReader::Seen FeedReader::OnBulk(zmq::message_t message,
                                     std::chrono::steady_clock::time_point now) {
-  return OnBulkFrame(MsgpackMap::DecodeOwned(std::move(message)), now);
-}
-
-FeedReader::Seen FeedReader::OnBulk(std::string bytes, std::chrono::steady_clock::time_point now) {
-  return OnBulkFrame(MsgpackMap::DecodeOwned(std::move(bytes)), now);
-}
-
-FeedReader::Seen FeedReader::OnBulkFrame(const common::Result<MsgpackMap>& f,
-                                         std::chrono::steady_clock::time_point now) {
+  auto f = MsgpackMap::DecodeOwned(std::move(message));
   if (!f.ok()) return Seen::kNothing;
   const std::string_view type = f->TextOr("t", "");
   if (type == frame::kHead) {
@@ -50,14 +42,7 @@ FeedReader::Seen FeedReader::OnBulkFrame(const common::Result<MsgpackMap>& f,
 }
 
 FeedReader::Seen FeedReader::OnPriority(zmq::message_t message) {
-  return OnPriorityFrame(MsgpackMap::DecodeOwned(std::move(message)));
-}
-
-FeedReader::Seen FeedReader::OnPriority(std::string bytes) {
-  return OnPriorityFrame(MsgpackMap::DecodeOwned(std::move(bytes)));
-}
-
-FeedReader::Seen FeedReader::OnPriorityFrame(const common::Result<MsgpackMap>& f) {
+  auto f = MsgpackMap::DecodeOwned(std::move(message));
   if (!f.ok() || f->TextOr("epoch", "") != replica_->epoch()) return Seen::kNothing;
   const std::string_view type = f->TextOr("t", "");
   if (type == frame::kHead) return Seen::kGranted;

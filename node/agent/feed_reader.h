@@ -18,7 +18,6 @@
 #include <string_view>
 #include <zmq.hpp>
 
-#include "common/msgpack_map.h"
 #include "node/agent/feed_applier.h"
 #include "node/agent/fetch_planner.h"
 #include "node/agent/replica.h"
@@ -41,20 +40,18 @@ class FeedReader {
 
   // One message of the node's feed topic (BATCH, HEAD). The records keep
   // the message (their strings point into it): the socket's message is
-  // moved in, not copied; the std::string form is for tests.
+  // moved in, not copied. The std::string forms (tests) copy theirs in.
   Seen OnBulk(zmq::message_t message, std::chrono::steady_clock::time_point now);
-  Seen OnBulk(std::string bytes, std::chrono::steady_clock::time_point now);
+  Seen OnBulk(const std::string& bytes, std::chrono::steady_clock::time_point now) {
+    return OnBulk(zmq::message_t(bytes), now);
+  }
   // One message of its priority topic (PRIORITY, HEAD). What the hub
   // journaled between the priority FETCH after WELCOME and the grant was
   // published to nobody: on kGranted, fetch the priority lane once more.
   Seen OnPriority(zmq::message_t message);
-  Seen OnPriority(std::string bytes);
+  Seen OnPriority(const std::string& bytes) { return OnPriority(zmq::message_t(bytes)); }
 
  private:
-  Seen OnBulkFrame(const common::Result<common::MsgpackMap>& f,
-                   std::chrono::steady_clock::time_point now);
-  Seen OnPriorityFrame(const common::Result<common::MsgpackMap>& f);
-
   FeedApplier* applier_;    // not owned
   FetchPlanner* fetches_;   // not owned
   const Replica* replica_;  // not owned
