@@ -56,6 +56,7 @@ common::Status AlertTracker::OnApplied(const common::MsgpackMap& record) {
   // never built.
   std::optional<json> tree;
   if (record.TextOr("kind", "") == "alert") {
+    noted_alert_ = true;
     tree = record.ToJson();
     CEN_RETURN_IF_ERROR(OnAlert(*tree));
   }
@@ -187,6 +188,7 @@ common::Status AlertTracker::Refresh() {
 
   auto book = AlertBook::Load(*db_, common::Clock::NowMillis());
   if (!book.ok()) return book.status();
+  ++reloads_;
   indicators_.clear();
   for (const AlertBook::Alert& a : book->alerts()) {
     if (a.state != AlertBook::State::kActive) continue;

@@ -428,7 +428,11 @@ class AgentLoop {
     const auto started = SteadyClock::now();
     if (!store_.MayTry(started)) return common::Status::Ok();  // kept in memory meanwhile
     auto applied = applier_.ApplyPriority();
-    if (!applied.ok()) return applied.status();
+    if (!applied.ok()) {
+      tracker_.RolledBack();
+      return applied.status();
+    }
+    tracker_.Committed();
     NoteStoreWorks();
     NoteReceipts();
     if (*applied > 0) {
@@ -509,7 +513,11 @@ class AgentLoop {
     auto applied = applier_.ApplySlice(started + kApplySlice, urgent_.Interrupt());
     // Rolled back (for an urgent alert, or because it failed): what the
     // tracker noted in memory during it is read again.
-    if (!applied.ok() || applier_.preempted()) tracker_.RolledBack();
+    if (!applied.ok() || applier_.preempted()) {
+      tracker_.RolledBack();
+    } else {
+      tracker_.Committed();
+    }
     if (!applied.ok()) return applied.status();
     NoteStoreWorks();
     NoteReceipts();

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/msgpack_json.h"
 #include "common/uuid7.h"
+#include "node/agent/feed_applier.h"
 #include "node/agent/replica.h"
 #include "node/query/alert_book.h"
 #include "node/store/outbox.h"
@@ -21,6 +22,7 @@ using cen::common::Database;
 using cen::common::Uuid7;
 using cen::node::AlertBook;
 using cen::node::AlertTracker;
+using cen::node::FeedApplier;
 using cen::node::Outbox;
 using cen::node::Replica;
 using cen::test::CountRows;
@@ -40,14 +42,20 @@ struct Node {
     replica.set_observer([this](const cen::common::MsgpackMap& r) { return tracker.OnApplied(r); });
   }
 
-  // Applies `record` from `origin` at the next gseq, in order.
-  std::string Apply(json record, const std::string& origin) {
+  // `record` as the hub sends it: from `origin`, journaled at `at`.
+  static json Journaled(json record, const std::string& origin, int64_t at) {
     if (!record.contains("uuid")) record["uuid"] = Uuid7::Generate();
     record["version"] = record.value("version", 1);
     record["origin"] = origin;
-    record["gseq"] = ++gseq;
+    record["gseq"] = at;
     record["received_at"] = cen::common::Clock::NowRfc3339();
     record["scope"] = record.value("scope", "global");
+    return record;
+  }
+
+  // Applies `record` from `origin` at the next gseq, in order.
+  std::string Apply(json record, const std::string& origin) {
+    record = Journaled(std::move(record), origin, ++gseq);
     RequireOk(replica.Apply(Packed({record}), gseq));
     return record["uuid"];
   }
@@ -353,4 +361,67 @@ TEST_CASE("An older version arriving after a newer one changes nothing the track
   CHECK(CountRows(node.db, "hook_events") == events);
   node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
   CHECK(node.Hits() == std::vector<std::string>{alert + " containers CSQU3054383"});
+}
+
+TEST_CASE(
+    "A slice rolled back for an urgent alert makes the tracker read the alerts again only "
+    "when it applied an alert",
+    "[node][alert_tracker]") {
+  Node node;
+  node.Apply(Alert("EU-1", kIndicators), "EU");
+  node.tracker.Committed();
+  FeedApplier applier(&node.replica);
+  int64_t urgent_gseq = 1000000;  // the priority lane runs ahead of the backlog
+  // Buffers `records` after the cursor and applies a slice of them that an
+  // urgent alert, arriving on the slice's third question, rolls back; then
+  // applies the alert ahead of them, as the agent does.
+  auto cut_slice = [&](std::vector<json> records) {
+    const int64_t first = node.gseq + 1;
+    std::vector<json> journaled;
+    for (json& r : records) journaled.push_back(Node::Journaled(std::move(r), "AF", ++node.gseq));
+    applier.AddRange(first, node.gseq, Packed(journaled));
+    int asked = 0;
+    auto n = applier.ApplySlice(std::chrono::steady_clock::time_point::max(), [&] {
+      if (++asked < 3) return false;
+      ++urgent_gseq;
+      applier.AddPriority(Packed({Node::Journaled(
+          Alert("URGENT-" + std::to_string(urgent_gseq), kIndicators), "EU", urgent_gseq)}));
+      return true;
+    });
+    REQUIRE(n.ok());
+    REQUIRE(applier.preempted());
+    node.tracker.RolledBack();
+    REQUIRE(applier.ApplyPriority().ok());
+    node.tracker.Committed();
+  };
+  std::vector<json> seizures;
+  for (int i = 0; i < 40; ++i)
+    seizures.push_back(Seizure("AF-" + std::to_string(i), json::object()));
+  const int64_t reloads = node.tracker.reloads();
+
+  SECTION("a slice of seizures only: the alerts in force stand") {
+    cut_slice(seizures);
+    CHECK(node.tracker.reloads() == reloads);
+    // And they still match: the rolled-back seizures, applied again, and a
+    // matching one after them.
+    RequireOk(applier.ApplySlice(std::chrono::steady_clock::time_point::max()).status());
+    node.tracker.Committed();
+    node.Apply(Seizure("AF-HIT", {{"containers", {"CSQU3054383"}}}), "AF");
+    CHECK(node.Hits().size() == 2);  // EU-1 and the urgent alert
+    CHECK(node.tracker.reloads() == reloads);
+  }
+  SECTION("a slice that applied an alert: they are read again, without that alert") {
+    const std::string rolled_back = Uuid7::Generate();
+    seizures.insert(
+        seizures.begin(),
+        Alert("EU-2", {{"uuid", rolled_back}, {"indicators", {{"vessel_imo", {"9321483"}}}}}));
+    const int64_t first = node.gseq + 1;
+    cut_slice(seizures);
+    CHECK(node.tracker.reloads() == reloads + 1);  // when the urgent alert was applied
+    // EU-2 is not in force: a seizure of its vessel applied in its place
+    // (only a test does that) hits nothing.
+    node.gseq = first - 1;
+    node.Apply(Seizure("AF-VESSEL", {{"vessel_imo", "9321483"}}), "AF");
+    CHECK(node.Hits().empty());
+  }
 }
