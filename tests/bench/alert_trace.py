@@ -9,7 +9,10 @@ Run the bench with debug logs and keep its work directory:
 
 For every alert submitted after the idle ones (ref BENCH-URGENT-<n>, n above
 --idle), it prints, in ms after the hub's received_at (the start of the hub's
-priority commit): when that commit ended (hub.err "group commit: 1 records"),
+priority commit): when `submit` exited (samples.csv) and when ALERT's agent
+sent the alert ("alert(s) sent"), both before it and often in that order
+reversed (the agent sends on the doorbell's ring while `submit` is still
+exiting); when that commit ended (hub.err "group commit: 1 records"),
 when WATCH read the alert off its priority feed ("priority feed: a message"),
 when WATCH had applied it ("applied ahead of the backlog") and when the
 bench's poll saw it (samples.csv, one line per alert: n, latency in ms, wall
@@ -46,9 +49,10 @@ def main():
     ap.add_argument("--idle-only", action="store_true",
                     help="trace the idle alerts instead of the loaded ones")
     ap.add_argument("--in-the-way", action="store_true",
-                    help="also list, per alert, WATCH's timed steps and commits that ended "
-                         "between the hub's commit and WATCH reading the alert (debug lines "
-                         "with 'took')")
+                    help="also list, per alert, the hub's bulk commits that ended between "
+                         "ALERT sending the alert and the hub taking it in, and WATCH's timed "
+                         "steps and commits that ended between the hub's commit and WATCH "
+                         "reading the alert (debug lines with 'took')")
     args = ap.parse_args()
     db = sqlite3.connect(f"file:{args.workdir}/WATCH/node.db?mode=ro", uri=True)
     alerts = sorted((int(ref.rsplit("-", 1)[1]), when(at)) for ref, at in db.execute(
@@ -56,6 +60,13 @@ def main():
     committed = log_times(f"{args.workdir}/hub.err", "group commit: 1 records")
     read = log_times(f"{args.workdir}/WATCH.err", "priority feed: a message")
     applied = log_times(f"{args.workdir}/WATCH.err", "applied ahead of the backlog")
+    sent = log_times(f"{args.workdir}/ALERT.err", "alert(s) sent")
+    bulk = []  # the hub's bulk commits, for --in-the-way
+    if args.in_the_way:
+        with open(f"{args.workdir}/hub.err", encoding="utf-8", errors="replace") as f:
+            bulk = [(when(line[:23]), line[24:].strip()) for line in f
+                    if "group commit:" in line and "group commit: 1 records" not in line]
+    bulk_at = [t for t, _ in bulk]
     timed = []  # WATCH's debug lines that time a step or a commit, for --in-the-way
     if args.in_the_way:
         with open(f"{args.workdir}/WATCH.err", encoding="utf-8", errors="replace") as f:
@@ -68,11 +79,13 @@ def main():
     timed_at = [t for t, _ in timed]
     in_the_way = {}  # n -> WATCH's timed lines between the hub's commit and WATCH's read
     seen = {}  # n -> when the bench's poll saw the alert (samples.csv, newer benches)
+    exited = {}  # n -> when `submit` exited: seen minus the latency the bench measured
     try:
         with open(f"{args.workdir}/samples.csv", encoding="utf-8") as f:
             for line in f:
-                n, _, wall_ms = line.strip().split(",")
+                n, latency_ms, wall_ms = line.strip().split(",")
                 seen[int(n)] = float(wall_ms) / 1000
+                exited[int(n)] = seen[int(n)] - float(latency_ms) / 1000
     except FileNotFoundError:
         pass
     rows = []
@@ -84,24 +97,36 @@ def main():
         a = after(applied, r - 0.0005) if r else None
         if None in (c, r, a):
             continue
-        s = (seen[n] - received) * 1000 if n in seen else float("nan")
+        s = (seen[n] - received) * 1000 if n in seen else math.nan
+        e = (exited[n] - received) * 1000 if n in exited else math.nan
+        # The last send ALERT logged up to the hub's stamp (log times are
+        # whole milliseconds).
+        i = bisect.bisect_right(sent, received + 0.001)
+        o = (sent[i - 1] - received) * 1000 if i > 0 else math.nan
         if args.in_the_way:
             lo, hi = bisect.bisect_left(timed_at, c - 0.0005), bisect.bisect_right(timed_at, r)
             in_the_way[n] = [text for _, text in timed[lo:hi]]
-        rows.append((n, (c - received) * 1000, (r - received) * 1000, (a - received) * 1000, s))
-    print("alert  hub commit ended  WATCH read it  WATCH applied it  bench saw it"
-          "   (ms after received_at)")
-    for n, c, r, a, s in rows:
-        print(f"{n:5d}  {c:16.0f}  {r:13.0f}  {a:16.0f}  {s:12.1f}")
+            if i > 0:
+                lo = bisect.bisect_left(bulk_at, sent[i - 1])
+                hi = bisect.bisect_right(bulk_at, received)
+                in_the_way[n] = ["hub: " + text for _, text in bulk[lo:hi]] + in_the_way[n]
+        rows.append((n, e, o, (c - received) * 1000, (r - received) * 1000,
+                     (a - received) * 1000, s))
+    print("alert  submit exited  ALERT sent  hub commit ended  WATCH read it  WATCH applied it"
+          "  bench saw it   (ms after received_at)")
+    for n, e, o, c, r, a, s in rows:
+        print(f"{n:5d}  {e:13.1f}  {o:10.0f}  {c:16.0f}  {r:13.0f}  {a:16.0f}  {s:12.1f}")
         if args.in_the_way:
             for text in in_the_way[n]:
                 print(f"       in the way: {text}")
+
+    def median(k):
+        values = [x[k] for x in rows if not math.isnan(x[k])]
+        return statistics.median(values) if values else math.nan
+
     if rows:
-        print(f"median {statistics.median(x[1] for x in rows):16.1f}  "
-              f"{statistics.median(x[2] for x in rows):13.1f}  "
-              f"{statistics.median(x[3] for x in rows):16.1f}  "
-              f"{statistics.median([x[4] for x in rows if not math.isnan(x[4])] or [math.nan]):12.1f}"
-              f"   n={len(rows)}")
+        print(f"median {median(1):13.1f}  {median(2):10.1f}  {median(3):16.1f}  "
+              f"{median(4):13.1f}  {median(5):16.1f}  {median(6):12.1f}   n={len(rows)}")
 
 
 if __name__ == "__main__":
