@@ -65,6 +65,11 @@ constexpr size_t kMaxClusterCommitRecords = 1024;
 // priority frames that arrived every this many records.
 constexpr size_t kYieldEvery = 64;
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
+// A loop step this long is logged (debug): the hub takes priority frames in
+// between steps and every kYieldEvery records of a bulk frame, not inside a
+// step, so it may have held an urgent alert back (tests/bench/alert_trace.py
+// lists these).
+constexpr auto kSlowStep = std::chrono::milliseconds(5);
 // While the checkpointer catches up with a log past its limit, the loop
 // looks again this often (a checkpoint ends without a message to wake it).
 constexpr auto kCatchUpPoll = std::chrono::milliseconds(5);
@@ -154,7 +159,7 @@ class HubLoop {
         if (cluster_->TakeReady()) ReloadJournal();
       } else if (syncer_ && (items[2].revents & ZMQ_POLLIN)) {
         syncer_->Clear();
-        CEN_RETURN_IF_ERROR(ReleaseDurable(/*all=*/false));
+        CEN_RETURN_IF_ERROR(Timed("release", [&] { return ReleaseDurable(/*all=*/false); }));
       }
       if (items[1].revents & ZMQ_POLLIN) {
         for (const std::string& topic : grants_.Drain(kMaxDrain)) {
@@ -182,6 +187,22 @@ class HubLoop {
   }
 
  private:
+  // step(), and a debug line when it took kSlowStep or more.
+  template <typename Step>
+  auto Timed(const char* name, Step step) -> decltype(step()) {
+    struct Note {
+      const char* name;
+      Clock::time_point started;
+      ~Note() {
+        const auto took = Clock::now() - started;
+        if (took >= kSlowStep)
+          spdlog::debug("loop step '{}' took {} ms", name,
+                        std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+      }
+    } note{name, Clock::now()};
+    return step();
+  }
+
   void SendTo(const std::string& routing_id, const std::string& bytes) {
     try {
       // Never send a body whose routing-id part did not go: it would be taken
@@ -355,7 +376,7 @@ class HubLoop {
     if (type == frame::kHello) {
       HandleHello(rid, *info, f);
     } else if (type == frame::kFetch) {
-      HandleFetch(rid, *info, f);
+      Timed("fetch", [&] { HandleFetch(rid, *info, f); });
     } else if (type == frame::kPing) {
       if (const common::Status s = NoteNode(*node, f); !s.ok()) {
         Refuse(rid, *node, "bad_frame", s.message());

@@ -49,8 +49,9 @@ def main():
     ap.add_argument("--idle-only", action="store_true",
                     help="trace the idle alerts instead of the loaded ones")
     ap.add_argument("--in-the-way", action="store_true",
-                    help="also list, per alert, the hub's bulk commits that ended between "
-                         "ALERT sending the alert and the hub taking it in, and WATCH's timed "
+                    help="also list, per alert, the hub's bulk commits and slow loop steps "
+                         "that ended between ALERT sending the alert and the hub taking it in, "
+                         "and WATCH's timed "
                          "steps and commits that ended between the hub's commit and WATCH "
                          "reading the alert (debug lines with 'took')")
     args = ap.parse_args()
@@ -65,7 +66,8 @@ def main():
     if args.in_the_way:
         with open(f"{args.workdir}/hub.err", encoding="utf-8", errors="replace") as f:
             bulk = [(when(line[:23]), line[24:].strip()) for line in f
-                    if "group commit:" in line and "group commit: 1 records" not in line]
+                    if ("group commit:" in line and "group commit: 1 records" not in line)
+                    or "loop step" in line]
     bulk_at = [t for t, _ in bulk]
     timed = []  # WATCH's debug lines that time a step or a commit, for --in-the-way
     if args.in_the_way:
