@@ -514,7 +514,9 @@ class HubLoop {
           {syncer_->Request(), journal_.written(), std::move(batch), std::move(*replies)});
       return;
     }
-    if (synced && !ReleaseDurable(/*all=*/true).ok()) return;
+    // The bulk commits held for the disk go first (acks, fan-out), before
+    // this commit's own: a wait an urgent alert may see.
+    if (synced && !Timed("release-all", [&] { return ReleaseDurable(/*all=*/true); }).ok()) return;
     for (const GroupCommit::Reply& r : *replies) SendTo(r.routing_id, r.frame);
     fanout_.Commit(journal_.epoch(), batch.candidates(), batch.outcomes());
   }

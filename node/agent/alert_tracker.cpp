@@ -186,6 +186,8 @@ common::Status AlertTracker::Refresh() {
     return common::Status::Ok();
   }
 
+  // Inside the caller's transaction: what it read stands only if that commits.
+  noted_alert_ = true;
   auto book = AlertBook::Load(*db_, common::Clock::NowMillis());
   if (!book.ok()) return book.status();
   ++reloads_;

@@ -51,14 +51,18 @@ class AlertTracker {
 
   // The transaction OnApplied() ran in was committed: what it noted stands.
   void Committed() { noted_alert_ = false; }
-  // It was rolled back. When it applied an alert, the alerts in force noted
-  // in memory are read again from the database before the next match; a
-  // transaction of other records changed nothing kept in memory. (Reading
-  // them all again after every bulk slice cut short for an urgent alert
-  // cost that alert 1-2 ms of CPU, 2-6 ms under load, in cen_alert_bench.)
+  // It was rolled back (or failed, or threw). When it applied an alert, or
+  // read the alerts in force again (its own uncommitted rows included), they
+  // are read again from the database before the next match; a transaction
+  // of other records changed nothing kept in memory. (Reading them all again
+  // after every bulk slice cut short for an urgent alert cost that alert
+  // 0.5-2.2 ms of CPU in cen_alert_bench, growing with the alerts held.)
   void RolledBack() {
     if (std::exchange(noted_alert_, false)) stale_ = true;
   }
+  // The replica was emptied (rebuilt under another epoch): the alerts in
+  // force are read again before the next match.
+  void Forget() { stale_ = true; }
   // How many times the alerts in force and the watches were read again.
   int64_t reloads() const { return reloads_; }
 
@@ -104,7 +108,8 @@ class AlertTracker {
   Outbox* outbox_;  // not owned
   Hooks hooks_;
   bool stale_ = true;
-  bool noted_alert_ = false;  // an alert applied since Committed() or RolledBack()
+  // An alert applied, or the alerts read again, since Committed() or RolledBack().
+  bool noted_alert_ = false;
   int64_t reloads_ = 0;
   bool queued_ = false;  // alerts changed since Refresh()
   std::chrono::steady_clock::time_point refreshed_at_;

@@ -74,6 +74,24 @@ constexpr auto kFeedWatchdog = std::chrono::seconds(5);
 // frozen, or not the leader and naming none) makes way for the next one.
 constexpr auto kTryNextHubAfter = std::chrono::seconds(2);
 
+// Tells the tracker how the apply transaction its observer ran in ended:
+// rolled back unless `committed` was set, also when the apply threw (the loop
+// goes on after an exception, and the transaction was rolled back).
+struct TransactionEnd {
+  explicit TransactionEnd(AlertTracker* t) : tracker(t) {}
+  ~TransactionEnd() {
+    if (committed) {
+      tracker->Committed();
+    } else {
+      tracker->RolledBack();
+    }
+  }
+  TransactionEnd(const TransactionEnd&) = delete;
+  TransactionEnd& operator=(const TransactionEnd&) = delete;
+  AlertTracker* tracker;
+  bool committed = false;
+};
+
 class AgentLoop {
  public:
   AgentLoop(std::string data_dir, common::Database* db, common::WalCheckpointer* checkpointer,
@@ -385,7 +403,14 @@ class AgentLoop {
       spdlog::warn("the hub knows this node's key as '{}', not '{}' as node.toml says", node_id,
                    config_.node_id);
     }
-    CEN_RETURN_IF_ERROR(reconciler_.OnWelcome(*epoch, *head));
+    // A replica rebuilt from nothing (another hub, or one restored from an
+    // older copy) no longer holds the alerts the tracker keeps in force.
+    const int64_t cursor = replica_.cursor();
+    const std::string replica_epoch = replica_.epoch();
+    const common::Status reconciled = reconciler_.OnWelcome(*epoch, *head);
+    if (!reconciled.ok() || replica_.cursor() < cursor || replica_.epoch() != replica_epoch)
+      tracker_.Forget();
+    CEN_RETURN_IF_ERROR(reconciled);
     sender_.Forget();
     fetches_.Connected(*head);
     link_.Authorized();
@@ -427,12 +452,10 @@ class AgentLoop {
     if (applier_.priority_waiting() == 0) return common::Status::Ok();
     const auto started = SteadyClock::now();
     if (!store_.MayTry(started)) return common::Status::Ok();  // kept in memory meanwhile
+    TransactionEnd end(&tracker_);
     auto applied = applier_.ApplyPriority();
-    if (!applied.ok()) {
-      tracker_.RolledBack();
-      return applied.status();
-    }
-    tracker_.Committed();
+    if (!applied.ok()) return applied.status();
+    end.committed = true;
     NoteStoreWorks();
     NoteReceipts();
     if (*applied > 0) {
@@ -510,14 +533,11 @@ class AgentLoop {
     if (!store_.MayTry(started)) return common::Status::Ok();
     // The slice ends early when an urgent alert comes in on the priority
     // feed, or when `submit` rings (it may have queued one to send).
+    TransactionEnd end(&tracker_);
     auto applied = applier_.ApplySlice(started + kApplySlice, urgent_.Interrupt());
     // Rolled back (for an urgent alert, or because it failed): what the
     // tracker noted in memory during it is read again.
-    if (!applied.ok() || applier_.preempted()) {
-      tracker_.RolledBack();
-    } else {
-      tracker_.Committed();
-    }
+    end.committed = applied.ok() && !applier_.preempted();
     if (!applied.ok()) return applied.status();
     NoteStoreWorks();
     NoteReceipts();

@@ -12,12 +12,12 @@ For every alert submitted after the idle ones (ref BENCH-URGENT-<n>, n above
 priority commit): when `submit` exited (samples.csv) and when ALERT's agent
 sent the alert ("alert(s) sent"), both before it and often in that order
 reversed (the agent sends on the doorbell's ring while `submit` is still
-exiting); when that commit ended (hub.err "group commit: 1 records"),
-when WATCH read the alert off its priority feed ("priority feed: a message"),
-when WATCH had applied it ("applied ahead of the backlog") and when the
-bench's poll saw it (samples.csv, one line per alert: n, latency in ms, wall
-time in ms); then the medians. Log times have millisecond resolution, from
-the same clock.
+exiting); when that commit ended (hub.err: the "group commit" line after
+"priority commit"), when WATCH read the alert off its priority feed
+("priority feed: a message"), when WATCH had applied it ("applied ahead of
+the backlog") and when the bench's poll saw it (samples.csv, one line per
+alert: n, latency in ms, wall time in ms); then the medians. Log times have
+millisecond resolution, from the same clock.
 """
 import argparse
 import bisect
@@ -58,17 +58,28 @@ def main():
     db = sqlite3.connect(f"file:{args.workdir}/WATCH/node.db?mode=ro", uri=True)
     alerts = sorted((int(ref.rsplit("-", 1)[1]), when(at)) for ref, at in db.execute(
         "SELECT ref, received_at FROM records WHERE ref LIKE 'BENCH-URGENT-%'"))
-    committed = log_times(f"{args.workdir}/hub.err", "group commit: 1 records")
+    # The hub logs "priority commit: ..." before a priority commit and
+    # "group commit: ..." after every commit: the one after a "priority
+    # commit" line ends that commit, the others are bulk commits.
+    committed = []
+    bulk = []  # the hub's bulk commits and slow loop steps, for --in-the-way
+    with open(f"{args.workdir}/hub.err", encoding="utf-8", errors="replace") as f:
+        priority_next = False
+        for line in f:
+            if "priority commit:" in line:
+                priority_next = True
+            elif "group commit:" in line:
+                if priority_next:
+                    committed.append(when(line[:23]))
+                else:
+                    bulk.append((when(line[:23]), line[24:].strip()))
+                priority_next = False
+            elif "loop step" in line:
+                bulk.append((when(line[:23]), line[24:].strip()))
+    bulk_at = [t for t, _ in bulk]
     read = log_times(f"{args.workdir}/WATCH.err", "priority feed: a message")
     applied = log_times(f"{args.workdir}/WATCH.err", "applied ahead of the backlog")
     sent = log_times(f"{args.workdir}/ALERT.err", "alert(s) sent")
-    bulk = []  # the hub's bulk commits, for --in-the-way
-    if args.in_the_way:
-        with open(f"{args.workdir}/hub.err", encoding="utf-8", errors="replace") as f:
-            bulk = [(when(line[:23]), line[24:].strip()) for line in f
-                    if ("group commit:" in line and "group commit: 1 records" not in line)
-                    or "loop step" in line]
-    bulk_at = [t for t, _ in bulk]
     timed = []  # WATCH's debug lines that time a step or a commit, for --in-the-way
     if args.in_the_way:
         with open(f"{args.workdir}/WATCH.err", encoding="utf-8", errors="replace") as f:

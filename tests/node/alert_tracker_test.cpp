@@ -1,5 +1,6 @@
 #include "node/agent/alert_tracker.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -131,6 +132,38 @@ const json kIndicators = {{"indicators",
                             {"companies", {"Frutas del Pacifico"}},
                             {"routes", json::array({json::array({"EC", "NL"})})},
                             {"hs_codes", {"293972"}}}}};
+
+// Seizures AF-0.. that no indicator of kIndicators matches.
+std::vector<json> Seizures(int count) {
+  std::vector<json> out;
+  for (int i = 0; i < count; ++i) out.push_back(Seizure("AF-" + std::to_string(i), json::object()));
+  return out;
+}
+
+// Buffers `records` (from AF) after the node's cursor and applies a slice of
+// them that an urgent alert with kIndicators, arriving on the slice's third
+// question, rolls back; then applies that alert ahead of them, telling the
+// tracker how each transaction ended, as the agent does.
+void CutSlice(Node* node, FeedApplier* applier, std::vector<json> records) {
+  static int64_t urgent_gseq = 1000000;  // the priority lane runs ahead of the backlog
+  const int64_t first = node->gseq + 1;
+  std::vector<json> journaled;
+  for (json& r : records) journaled.push_back(Node::Journaled(std::move(r), "AF", ++node->gseq));
+  applier->AddRange(first, node->gseq, Packed(journaled));
+  int asked = 0;
+  auto n = applier->ApplySlice(std::chrono::steady_clock::time_point::max(), [&] {
+    if (++asked < 3) return false;
+    ++urgent_gseq;
+    applier->AddPriority(Packed({Node::Journaled(
+        Alert("URGENT-" + std::to_string(urgent_gseq), kIndicators), "EU", urgent_gseq)}));
+    return true;
+  });
+  REQUIRE(n.ok());
+  REQUIRE(applier->preempted());
+  node->tracker.RolledBack();
+  REQUIRE(applier->ApplyPriority().ok());
+  node->tracker.Committed();
+}
 
 }  // namespace
 
@@ -371,36 +404,11 @@ TEST_CASE(
   node.Apply(Alert("EU-1", kIndicators), "EU");
   node.tracker.Committed();
   FeedApplier applier(&node.replica);
-  int64_t urgent_gseq = 1000000;  // the priority lane runs ahead of the backlog
-  // Buffers `records` after the cursor and applies a slice of them that an
-  // urgent alert, arriving on the slice's third question, rolls back; then
-  // applies the alert ahead of them, as the agent does.
-  auto cut_slice = [&](std::vector<json> records) {
-    const int64_t first = node.gseq + 1;
-    std::vector<json> journaled;
-    for (json& r : records) journaled.push_back(Node::Journaled(std::move(r), "AF", ++node.gseq));
-    applier.AddRange(first, node.gseq, Packed(journaled));
-    int asked = 0;
-    auto n = applier.ApplySlice(std::chrono::steady_clock::time_point::max(), [&] {
-      if (++asked < 3) return false;
-      ++urgent_gseq;
-      applier.AddPriority(Packed({Node::Journaled(
-          Alert("URGENT-" + std::to_string(urgent_gseq), kIndicators), "EU", urgent_gseq)}));
-      return true;
-    });
-    REQUIRE(n.ok());
-    REQUIRE(applier.preempted());
-    node.tracker.RolledBack();
-    REQUIRE(applier.ApplyPriority().ok());
-    node.tracker.Committed();
-  };
-  std::vector<json> seizures;
-  for (int i = 0; i < 40; ++i)
-    seizures.push_back(Seizure("AF-" + std::to_string(i), json::object()));
+  std::vector<json> records = Seizures(40);
   const int64_t reloads = node.tracker.reloads();
 
   SECTION("a slice of seizures only: the alerts in force stand") {
-    cut_slice(seizures);
+    CutSlice(&node, &applier, records);
     CHECK(node.tracker.reloads() == reloads);
     // And they still match: the rolled-back seizures, applied again, and a
     // matching one after them.
@@ -411,12 +419,9 @@ TEST_CASE(
     CHECK(node.tracker.reloads() == reloads);
   }
   SECTION("a slice that applied an alert: they are read again, without that alert") {
-    const std::string rolled_back = Uuid7::Generate();
-    seizures.insert(
-        seizures.begin(),
-        Alert("EU-2", {{"uuid", rolled_back}, {"indicators", {{"vessel_imo", {"9321483"}}}}}));
+    records.insert(records.begin(), Alert("EU-2", {{"indicators", {{"vessel_imo", {"9321483"}}}}}));
     const int64_t first = node.gseq + 1;
-    cut_slice(seizures);
+    CutSlice(&node, &applier, records);
     CHECK(node.tracker.reloads() == reloads + 1);  // when the urgent alert was applied
     // EU-2 is not in force: a seizure of its vessel applied in its place
     // (only a test does that) hits nothing.
@@ -424,4 +429,45 @@ TEST_CASE(
     node.Apply(Seizure("AF-VESSEL", {{"vessel_imo", "9321483"}}), "AF");
     CHECK(node.Hits().empty());
   }
+}
+
+TEST_CASE("A rolled-back slice in which the tracker read the alerts again makes it read them again",
+          "[node][alert_tracker]") {
+  Node node;
+  const std::string alert = node.Apply(Alert("EU-1", kIndicators), "EU");
+  node.tracker.Committed();
+  // An analyst adds a watch (another connection, as cen-query does): the
+  // next record applied reads the alerts in force again.
+  {
+    auto other = Database::Open(node.db.path(), Database::Mode::kReadWrite);
+    REQUIRE(other.ok());
+    RequireOk(other->Exec(
+        "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
+        "('tobacco', '{\"commodities\":[\"tobacco\"]}', '2026-11-30T10:00:00Z', 'analyst')"));
+  }
+  // First in the slice, EU-1's version 2 arrives waiting for validation: it
+  // takes the place of version 1 and is out of force until accepted. So the
+  // alerts read again in the slice lack EU-1; then the slice is rolled back.
+  FeedApplier applier(&node.replica);
+  std::vector<json> records = Seizures(40);
+  json pending = Alert("EU-1", kIndicators);
+  pending.update({{"uuid", alert}, {"version", 2}, {"validation", "pending"}});
+  records.insert(records.begin(), pending);
+  const int64_t first = node.gseq + 1;
+  CutSlice(&node, &applier, records);
+  // Version 1 is in force again, and its container is matched.
+  node.gseq = first - 1;  // in the place of the rolled-back records (only a test does that)
+  node.Apply(Seizure("AF-CONTAINER", {{"containers", {"CSQU3054383"}}}), "AF");
+  const std::vector<std::string> hits = node.Hits();
+  CHECK(std::count(hits.begin(), hits.end(), alert + " containers CSQU3054383") == 1);
+}
+
+TEST_CASE("A replica rebuilt from nothing leaves no alert in force", "[node][alert_tracker]") {
+  Node node;
+  node.Apply(Alert("EU-1", kIndicators), "EU");
+  RequireOk(node.replica.Reset("epoch-2"));
+  node.tracker.Forget();  // as the agent does after a WELCOME that rebuilt the replica
+  node.gseq = 0;
+  node.Apply(Seizure("AF-CONTAINER", {{"containers", {"CSQU3054383"}}}), "AF");
+  CHECK(node.Hits().empty());
 }
