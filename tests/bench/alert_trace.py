@@ -51,9 +51,8 @@ def main():
     ap.add_argument("--in-the-way", action="store_true",
                     help="also list, per alert, the hub's bulk commits and slow loop steps "
                          "that ended between ALERT sending the alert and the hub taking it in, "
-                         "and WATCH's timed "
-                         "steps and commits that ended between the hub's commit and WATCH "
-                         "reading the alert (debug lines with 'took')")
+                         "and WATCH's timed steps and commits that ended between the hub's "
+                         "commit and WATCH reading the alert (debug lines with 'took')")
     args = ap.parse_args()
     db = sqlite3.connect(f"file:{args.workdir}/WATCH/node.db?mode=ro", uri=True)
     alerts = sorted((int(ref.rsplit("-", 1)[1]), when(at)) for ref, at in db.execute(

@@ -145,15 +145,15 @@ std::vector<json> Seizures(int count) {
 // question, rolls back; then applies that alert ahead of them, telling the
 // tracker how each transaction ended, as the agent does.
 void CutSlice(Node* node, FeedApplier* applier, std::vector<json> records) {
-  static int64_t urgent_gseq = 1000000;  // the priority lane runs ahead of the backlog
   const int64_t first = node->gseq + 1;
   std::vector<json> journaled;
   for (json& r : records) journaled.push_back(Node::Journaled(std::move(r), "AF", ++node->gseq));
   applier->AddRange(first, node->gseq, Packed(journaled));
+  // The priority lane runs ahead of the backlog.
+  const int64_t urgent_gseq = node->gseq + 1000000;
   int asked = 0;
   auto n = applier->ApplySlice(std::chrono::steady_clock::time_point::max(), [&] {
     if (++asked < 3) return false;
-    ++urgent_gseq;
     applier->AddPriority(Packed({Node::Journaled(
         Alert("URGENT-" + std::to_string(urgent_gseq), kIndicators), "EU", urgent_gseq)}));
     return true;
