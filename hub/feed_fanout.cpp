@@ -13,8 +13,8 @@ constexpr size_t kMaxFrameBytes = common::frame::kMaxRecordBytesPerFrame;
 
 }  // namespace
 
-void FeedFanout::Commit(std::string_view epoch, const std::vector<Journal::Candidate>& candidates,
-                        const std::vector<Journal::Outcome>& outcomes) const {
+void FeedFanout::Commit(std::string_view epoch, std::span<const Journal::Candidate> candidates,
+                        std::span<const Journal::Outcome> outcomes) const {
   std::vector<size_t> fresh;  // indexes of new records, in gseq order
   for (size_t i = 0; i < outcomes.size(); ++i) {
     if (outcomes[i].verdict == Journal::Verdict::kNew) fresh.push_back(i);
@@ -46,8 +46,8 @@ void FeedFanout::Commit(std::string_view epoch, const std::vector<Journal::Candi
   }
 }
 
-void FeedFanout::Priority(std::string_view epoch, const std::vector<Journal::Candidate>& candidates,
-                          const std::vector<Journal::Outcome>& outcomes,
+void FeedFanout::Priority(std::string_view epoch, std::span<const Journal::Candidate> candidates,
+                          std::span<const Journal::Outcome> outcomes,
                           const std::vector<size_t>& fresh) const {
   std::vector<size_t> lane;
   for (size_t i : fresh) {
@@ -68,8 +68,8 @@ void FeedFanout::Priority(std::string_view epoch, const std::vector<Journal::Can
 }
 
 void FeedFanout::ForEachNode(
-    const std::vector<Journal::Candidate>& candidates,
-    const std::vector<Journal::Outcome>& outcomes, const std::vector<size_t>& among,
+    std::span<const Journal::Candidate> candidates, std::span<const Journal::Outcome> outcomes,
+    const std::vector<size_t>& among,
     const std::function<std::string(const std::vector<std::string_view>&)>& encode,
     const std::function<void(const std::string& id, const Frame&)>& send) const {
   // The sets seen so far and their frames: few (scopes are coarse), so a

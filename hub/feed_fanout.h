@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,21 +38,20 @@ class FeedFanout {
       : registry_(registry), policy_(policy), publish_(std::move(publish)) {}
 
   // `outcomes[i]` is the journal's verdict on `candidates[i]`; only kNew ones go out.
-  void Commit(std::string_view epoch, const std::vector<Journal::Candidate>& candidates,
-              const std::vector<Journal::Outcome>& outcomes) const;
+  void Commit(std::string_view epoch, std::span<const Journal::Candidate> candidates,
+              std::span<const Journal::Outcome> outcomes) const;
   // A HEAD with the journal's head on every active node's feed topic.
   void Heads(std::string_view epoch, int64_t head) const;
   // The HEAD frame itself (also sent when a subscription is granted).
   static std::string HeadFrame(std::string_view epoch, int64_t head);
 
  private:
-  void Priority(std::string_view epoch, const std::vector<Journal::Candidate>& candidates,
-                const std::vector<Journal::Outcome>& outcomes,
-                const std::vector<size_t>& fresh) const;
+  void Priority(std::string_view epoch, std::span<const Journal::Candidate> candidates,
+                std::span<const Journal::Outcome> outcomes, const std::vector<size_t>& fresh) const;
   // For each active node, the indexes among `among` of the records it may
   // see, and `encode(those records)`, called once per distinct set.
-  void ForEachNode(const std::vector<Journal::Candidate>& candidates,
-                   const std::vector<Journal::Outcome>& outcomes, const std::vector<size_t>& among,
+  void ForEachNode(std::span<const Journal::Candidate> candidates,
+                   std::span<const Journal::Outcome> outcomes, const std::vector<size_t>& among,
                    const std::function<std::string(const std::vector<std::string_view>&)>& encode,
                    const std::function<void(const std::string& id, const Frame&)>& send) const;
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <iterator>
 #include <map>
 #include <utility>
 
@@ -51,31 +52,42 @@ common::Status GroupCommit::Add(const std::string& routing_id, const std::string
 }
 
 common::Result<std::vector<GroupCommit::Reply>> GroupCommit::Commit() {
-  outcomes_.clear();
+  auto part = CommitPart(nullptr);
+  if (!part.ok()) return part.status();
+  return Replies();
+}
+
+common::Result<GroupCommit::Part> GroupCommit::CommitPart(const std::function<bool()>& cut) {
   const std::string at = common::Clock::NowRfc3339();
+  const size_t begin = outcomes_.size();
   if (candidates_.empty()) {
     // Rejections only: written with the next flush.
     NoteOutcomes(candidates_, outcomes_, RejectedByNode(), at, parts_.audit);
-  } else {
-    // The audit entries go into the journal's transaction: no second fsync.
-    // Those of this commit are written directly, so a rollback takes them
-    // back with it; the ones queued before are queued again (Settle).
-    const common::Status s = parts_.journal->Append(
-        candidates_, &outcomes_,
-        [&](const std::vector<Journal::Outcome>& done) {
-          CEN_RETURN_IF_ERROR(parts_.audit->WritePending(*parts_.db));
-          AuditTrail accepted;
-          NoteOutcomes(candidates_, done, RejectedByNode(), at, &accepted);
-          return accepted.WritePending(*parts_.db);
-        },
-        at);
-    parts_.audit->Settle(s.ok());
-    if (!s.ok()) {
-      outcomes_.clear();
-      return s;
-    }
+    finished_ = true;
+    return Part{};
   }
-  return Replies();
+  // The audit entries go into the journal's transaction: no second fsync.
+  // Those of this part are written directly, so a rollback takes them back
+  // with it; the ones queued before are queued again (Settle). The records
+  // the validator refused are counted with the last part.
+  const std::span<Journal::Candidate> rest = std::span(candidates_).subspan(begin);
+  std::vector<Journal::Outcome> journaled;
+  const common::Status s = parts_.journal->Append(
+      rest, &journaled,
+      [&](const std::vector<Journal::Outcome>& done) {
+        CEN_RETURN_IF_ERROR(parts_.audit->WritePending(*parts_.db));
+        AuditTrail accepted;
+        const bool last = done.size() == rest.size();
+        NoteOutcomes(rest.first(done.size()), done,
+                     last ? RejectedByNode() : std::map<std::string, int64_t>{}, at, &accepted);
+        return accepted.WritePending(*parts_.db);
+      },
+      at, cut);
+  parts_.audit->Settle(s.ok());
+  if (!s.ok()) return s;
+  std::move(journaled.begin(), journaled.end(), std::back_inserter(outcomes_));
+  finished_ = outcomes_.size() == candidates_.size();
+  return Part{begin, outcomes_.size()};
 }
 
 std::string GroupCommit::Entry(const std::vector<ClusterCommand::AuditNote>& audit) const {
@@ -85,6 +97,7 @@ std::string GroupCommit::Entry(const std::vector<ClusterCommand::AuditNote>& aud
 
 std::vector<GroupCommit::Reply> GroupCommit::Applied(std::vector<Journal::Outcome> outcomes) {
   outcomes_ = std::move(outcomes);
+  finished_ = true;
   return Replies();
 }
 
@@ -133,8 +146,8 @@ std::map<std::string, int64_t> GroupCommit::RejectedByNode() const {
   return rejected;
 }
 
-void GroupCommit::NoteOutcomes(const std::vector<Journal::Candidate>& candidates,
-                               const std::vector<Journal::Outcome>& outcomes,
+void GroupCommit::NoteOutcomes(std::span<const Journal::Candidate> candidates,
+                               std::span<const Journal::Outcome> outcomes,
                                const std::map<std::string, int64_t>& rejected,
                                const std::string& at, AuditTrail* to) {
   struct Tally {

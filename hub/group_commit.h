@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,23 @@ class GroupCommit {
   // and no entry is lost (queued again); nothing may be acked.
   common::Result<std::vector<Reply>> Commit();
 
+  // The records [begin, end) of candidates() that one transaction journaled.
+  struct Part {
+    size_t begin = 0;
+    size_t end = 0;
+  };
+  // Commit() in parts, so that an urgent alert need not wait for a whole
+  // bulk batch: journals the records not journaled yet in one transaction,
+  // which ends early where `cut` says so (Journal::Append asks it every
+  // Journal::kCutEvery records). Call it again until done(), then send
+  // Replies(). On error this part journaled nothing and no audit entry is
+  // lost; the parts before it stay journaled, so their records are
+  // duplicates once the frames are handled again.
+  common::Result<Part> CommitPart(const std::function<bool()>& cut);
+  bool done() const { return finished_; }
+  // The ACK of each PUBLISH, once done() (or after Applied()).
+  std::vector<Reply> Replies() const;
+
   // In a hub cluster the batch is journaled by Raft instead (Commit() is not
   // called): Entry() is the command to propose, with the audit entries
   // `audit` taken from the hub's queue; once the command is applied,
@@ -87,12 +105,12 @@ class GroupCommit {
   // validator refused before the journal saw them) and one "decision" entry
   // per decision journaled or refused. A cluster member derives the same
   // entries from the same Raft command.
-  static void NoteOutcomes(const std::vector<Journal::Candidate>& candidates,
-                           const std::vector<Journal::Outcome>& outcomes,
+  static void NoteOutcomes(std::span<const Journal::Candidate> candidates,
+                           std::span<const Journal::Outcome> outcomes,
                            const std::map<std::string, int64_t>& rejected, const std::string& at,
                            AuditTrail* to);
 
-  // After Commit(): what the feed fans out.
+  // After Commit() (or each CommitPart()): what the feed fans out.
   const std::vector<Journal::Candidate>& candidates() const { return candidates_; }
   const std::vector<Journal::Outcome>& outcomes() const { return outcomes_; }
 
@@ -113,12 +131,11 @@ class GroupCommit {
   // How many records of each publishing node the validator refused.
   std::map<std::string, int64_t> RejectedByNode() const;
   nlohmann::json AckOf(const Publish::Slot& slot) const;
-  // The ACK of each PUBLISH, from outcomes_.
-  std::vector<Reply> Replies() const;
 
   Parts parts_;
   std::vector<Journal::Candidate> candidates_;
-  std::vector<Journal::Outcome> outcomes_;
+  std::vector<Journal::Outcome> outcomes_;  // of the candidates journaled so far, in order
+  bool finished_ = false;
   std::vector<Publish> publishes_;
   std::vector<IngestQueue::Message> received_;
 };

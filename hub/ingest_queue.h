@@ -59,6 +59,7 @@ class IngestQueue {
   void Requeue(std::vector<Message> messages, bool priority);
   bool empty() const { return priority_.empty() && bulk_.empty(); }
   size_t bulk_waiting() const { return bulk_.size(); }
+  bool priority_waiting() const { return !priority_.empty(); }
   // The bulk message NextBulk() would return, or nullptr.
   const Message* FrontBulk() const { return bulk_.empty() ? nullptr : &bulk_.front(); }
   // Intake() takes nothing more until bulk messages are taken out.

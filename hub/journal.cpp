@@ -112,9 +112,9 @@ std::string Journal::Link(std::string_view previous, int64_t gseq, std::string_v
 }
 
 common::Status Journal::Append(
-    std::vector<Candidate>& candidates, std::vector<Outcome>* outcomes,
+    std::span<Candidate> candidates, std::vector<Outcome>* outcomes,
     const std::function<common::Status(const std::vector<Outcome>&)>& before_commit,
-    std::string_view at) {
+    std::string_view at, const std::function<bool()>& cut) {
   outcomes->clear();
   outcomes->reserve(candidates.size());
   auto tx = db_->Begin();
@@ -137,6 +137,8 @@ common::Status Journal::Append(
   auto& insert = stmts_[kInsert];
 
   for (auto& c : candidates) {
+    const size_t done = outcomes->size();
+    if (cut && done > 0 && done % kCutEvery == 0 && cut()) break;
     const std::string uuid(c.Text("uuid"));
     const int64_t version = c.record.IntOr("version", 0);
     const std::string kind(c.Text("kind"));

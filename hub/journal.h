@@ -20,6 +20,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -127,10 +128,16 @@ class Journal {
   // Each row's `chain` links it to the previous one (HashChain, JournalLink).
   // Every row of the append is received at `received_at` (RFC 3339; empty:
   // now): a cluster member journals a Raft command at the leader's time.
+  // `cut`, when given, is asked after every kCutEvery candidates whether to
+  // stop there: if it says so, the append commits what it has (running
+  // `before_commit` on those outcomes) and `outcomes` is shorter than
+  // `candidates`; the caller appends the rest later (the hub commits an
+  // urgent alert in between).
   common::Status Append(
-      std::vector<Candidate>& candidates, std::vector<Outcome>* outcomes,
+      std::span<Candidate> candidates, std::vector<Outcome>* outcomes,
       const std::function<common::Status(const std::vector<Outcome>&)>& before_commit = nullptr,
-      std::string_view received_at = {});
+      std::string_view received_at = {}, const std::function<bool()>& cut = nullptr);
+  static constexpr size_t kCutEvery = 16;
 
   // The chain link of a journal row (cen-hub verify recomputes it).
   static std::string Link(std::string_view previous, int64_t gseq, std::string_view uuid,

@@ -189,3 +189,86 @@ TEST_CASE("GroupCommit acks nothing when the commit fails and keeps what came in
   CHECK(acks[0].second[0]["gseq"] == 1);
   CHECK(f.AuditDetails("connect").size() == 1);
 }
+
+TEST_CASE("GroupCommit ends a bulk commit early for an urgent alert, which lands in between",
+          "[hub][ingest]") {
+  Fixture f;
+  GroupCommit bulk = f.Batch();
+  std::vector<json> records;
+  for (int i = 0; i < 40; ++i) records.push_back(Seizure("S-" + std::to_string(i)));
+  json invalid = Seizure("S-bad");
+  invalid["seizure_date"] = "2026-13-45";
+  records.push_back(invalid);
+  json publish = Publish(records);
+  RequireOk(bulk.Add("rid-eu", "eu", InPlace(publish)));
+
+  // The journal asks after every kCutEvery records; an urgent frame is
+  // "waiting" at the first question only.
+  int asked = 0;
+  auto part = bulk.CommitPart([&] { return ++asked == 1; });
+  RequireOk(part.status());
+  CHECK(part->begin == 0);
+  CHECK(part->end == Journal::kCutEvery);
+  CHECK_FALSE(bulk.done());
+  CHECK(f.journal.written() == static_cast<int64_t>(Journal::kCutEvery));
+
+  // The urgent alert is committed between the parts.
+  GroupCommit urgent = f.Batch();
+  json alert = Publish({cen::test::WireAlert("A-1", Uuid7::Generate())});
+  RequireOk(urgent.Add("rid-af", "af", InPlace(alert)));
+  const auto urgent_ack = f.Commit(urgent);
+  CHECK(urgent_ack[0].second[0]["gseq"] == Journal::kCutEvery + 1);
+
+  part = bulk.CommitPart([&] { return ++asked == 1; });
+  RequireOk(part.status());
+  CHECK(part->begin == Journal::kCutEvery);
+  CHECK(part->end == 40);
+  REQUIRE(bulk.done());
+  // One ACK for the frame, every slot in it, the gseqs skipping the alert's.
+  const auto replies = bulk.Replies();
+  REQUIRE(replies.size() == 1);
+  auto ack = WireFrame::Decode(replies[0].frame);
+  RequireOk(ack.status());
+  const json& acks = (*ack)["acks"];
+  REQUIRE(acks.size() == 41);
+  CHECK(acks[Journal::kCutEvery - 1]["gseq"] == Journal::kCutEvery);
+  CHECK(acks[Journal::kCutEvery]["gseq"] == Journal::kCutEvery + 2);
+  CHECK(acks[39]["gseq"] == 41);
+  CHECK(acks[40]["status"] == "REJECTED");
+  // Each part is a commit of its own in the audit trail; the record the
+  // validator refused is counted once.
+  CHECK(f.AuditDetails("accepted") ==
+        std::vector<std::string>{"eu: 16 new (gseq 1..16), 0 duplicate, 0 rejected",
+                                 "af: 1 new (gseq 17..17), 0 duplicate, 0 rejected",
+                                 "eu: 24 new (gseq 18..41), 0 duplicate, 1 rejected"});
+}
+
+TEST_CASE("GroupCommit in parts: a part that fails leaves the parts before it journaled",
+          "[hub][ingest]") {
+  Fixture f;
+  std::vector<json> records;
+  for (int i = 0; i < 20; ++i) records.push_back(Seizure("S-" + std::to_string(i)));
+  json publish = Publish(records);
+  GroupCommit bulk = f.Batch();
+  RequireOk(bulk.Add("rid", "eu", InPlace(publish)));
+  bulk.Keep({});
+  RequireOk(bulk.CommitPart([] { return true; }).status());
+  RequireOk(f.db.Exec("PRAGMA query_only=1"));  // as on a full disk
+  CHECK_FALSE(bulk.CommitPart(nullptr).ok());
+  CHECK_FALSE(bulk.done());
+  CHECK(bulk.outcomes().size() == Journal::kCutEvery);
+  CHECK(bulk.TakeReceived().size() == 1);  // handled again at the next try
+
+  // The next try: the first part's records are duplicates with their gseqs,
+  // the rest new, each once.
+  RequireOk(f.db.Exec("PRAGMA query_only=0"));
+  GroupCommit retry = f.Batch();
+  RequireOk(retry.Add("rid", "eu", InPlace(publish)));
+  const auto acks = f.Commit(retry);
+  REQUIRE(acks[0].second.size() == 20);
+  for (size_t i = 0; i < 20; ++i) {
+    CHECK(acks[0].second[i]["gseq"] == i + 1);
+    CHECK(acks[0].second[i]["status"] == (i < Journal::kCutEvery ? "DUP" : "NEW"));
+  }
+  CHECK(f.journal.written() == 20);
+}
