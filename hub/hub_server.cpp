@@ -528,7 +528,7 @@ class HubLoop {
   // is journaled (the journal asks every Journal::kCutEvery records). Then
   // that transaction ends there, the priority frames are committed, and the
   // rest of the batch follows in a transaction of its own. An urgent alert
-  // so waits for ~16 records, not for the 256 of a bulk commit (4-28 ms
+  // so waits for a few records, not for the 256 of a bulk commit (4-28 ms
   // under load). Each part is held until the syncer has made it durable;
   // the frames' ACKs go with the last part.
   void CommitInParts(GroupCommit& whole) {

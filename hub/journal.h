@@ -137,7 +137,7 @@ class Journal {
       std::span<Candidate> candidates, std::vector<Outcome>* outcomes,
       const std::function<common::Status(const std::vector<Outcome>&)>& before_commit = nullptr,
       std::string_view received_at = {}, const std::function<bool()>& cut = nullptr);
-  static constexpr size_t kCutEvery = 16;
+  static constexpr size_t kCutEvery = 8;
 
   // The chain link of a journal row (cen-hub verify recomputes it).
   static std::string Link(std::string_view previous, int64_t gseq, std::string_view uuid,
