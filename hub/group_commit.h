@@ -11,7 +11,8 @@
 //
 // A record the validator refuses is rejected in its ACK slot without reaching
 // the journal; the journal may reject or find a duplicate among the rest.
-// Each publishing node gets one "accepted" audit entry per commit.
+// Each publishing node gets one "accepted" audit entry per commit (per
+// part, when CommitPart() commits a batch in parts).
 //
 // Not thread-safe: owned by the hub's thread for one commit.
 #pragma once
@@ -86,8 +87,9 @@ class GroupCommit {
   // which ends early where `cut` says so (Journal::Append asks it every
   // Journal::kCutEvery records). Call it again until done(), then send
   // Replies(). On error this part journaled nothing and no audit entry is
-  // lost; the parts before it stay journaled, so their records are
-  // duplicates once the frames are handled again.
+  // lost; the parts before it stay journaled, and CommitPart() goes on
+  // where it stopped when called again. Each part gets its own "accepted"
+  // audit entries; the validator's refusals are counted with the last.
   common::Result<Part> CommitPart(const std::function<bool()>& cut);
   bool done() const { return finished_; }
   // The ACK of each PUBLISH, once done() (or after Applied()).

@@ -67,9 +67,10 @@ constexpr size_t kMaxClusterCommitRecords = 1024;
 constexpr size_t kYieldEvery = 64;
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
 // A loop step this long is logged (debug): the hub takes priority frames in
-// between steps and every kYieldEvery records of a bulk frame, not inside a
-// step, so it may have held an urgent alert back (tests/bench/alert_trace.py
-// lists these).
+// between steps, every kYieldEvery records of a bulk frame it validates and
+// every Journal::kCutEvery records it journals, not inside other steps, so
+// it may have held an urgent alert back (tests/bench/alert_trace.py lists
+// these).
 constexpr auto kSlowStep = std::chrono::milliseconds(5);
 // While the checkpointer catches up with a log past its limit, the loop
 // looks again this often (a checkpoint ends without a message to wake it).
@@ -145,8 +146,9 @@ class HubLoop {
       const bool held = BulkHeld();
       try {
         items[0].events = may_commit && !(held && ingest_.bulk_full()) ? ZMQ_POLLIN : 0;
-        auto wait = std::chrono::milliseconds(ingest_.empty() || !may_commit ? 100 : 0);
-        if (held && may_commit && !ingest_.empty()) wait = kCatchUpPoll;
+        const bool idle = ingest_.empty() && !unfinished_;
+        auto wait = std::chrono::milliseconds(idle || !may_commit ? 100 : 0);
+        if (held && may_commit && !idle) wait = kCatchUpPoll;
         if (cluster_) wait = std::min(wait, cluster_->backend_timeout());
         zmq::poll(items, n_items, wait);
       } catch (const zmq::error_t& e) {
@@ -168,7 +170,8 @@ class HubLoop {
                               FeedFanout::HeadFrame(journal_.epoch(), journal_.head())));
         }
       }
-      if (may_commit && ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty())) DrainIngest();
+      if (may_commit && ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty() || unfinished_))
+        DrainIngest();
       if (Clock::now() >= next_heartbeat) {
         Heartbeat();
         next_heartbeat = Clock::now() + kHeartbeatEvery;
@@ -240,6 +243,14 @@ class HubLoop {
     ingest_.Intake();
     CommitPriority();
     if (BulkHeld()) return AnswerReadsAhead();
+    // A batch partly journaled when a commit failed goes on where it
+    // stopped, before any other bulk frame.
+    if (unfinished_) {
+      if (store_.MayTry(Clock::now()) && !Stopping())
+        CommitInParts(std::exchange(unfinished_, nullptr));
+      if (yield_error_) std::rethrow_exception(std::exchange(yield_error_, nullptr));
+      return;
+    }
     GroupCommit bulk = NewBatch();
     // After a failed commit, nothing more until the back-off has passed.
     const size_t max_records = cluster_ ? kMaxClusterCommitRecords : kMaxCommitRecords;
@@ -253,7 +264,7 @@ class HubLoop {
     if (bulk.empty()) return;
     // A priority commit failed meanwhile (a full disk): the bulk waits for
     // the next try too, behind the priority frames queued again.
-    if (!store_.MayTry(Clock::now())) {
+    if (!store_.MayTry(Clock::now()) || Stopping()) {
       ingest_.Requeue(bulk.TakeReceived(), /*priority=*/false);
       return;
     }
@@ -275,7 +286,7 @@ class HubLoop {
   }
 
   void CommitPriority() {
-    if (!store_.MayTry(Clock::now())) return;  // after the back-off
+    if (!store_.MayTry(Clock::now()) || Stopping()) return;  // after the back-off
     GroupCommit priority = NewBatch();
     while (auto message = ingest_.NextPriority()) Handle(*message, &priority, /*yields=*/false);
     if (priority.empty()) return;
@@ -489,7 +500,8 @@ class HubLoop {
   // behind a bulk commit's fsync, and the next bulk batch is read meanwhile.
   void CommitAndAck(GroupCommit& batch, bool priority) {
     if (cluster_) return ProposeAndAck(batch, priority);
-    if (syncer_ != nullptr && !priority && batch.records() > 0) return CommitInParts(batch);
+    if (syncer_ != nullptr && !priority && batch.records() > 0)
+      return CommitInParts(std::make_shared<GroupCommit>(std::move(batch)));
     const auto started = Clock::now();
     auto replies = batch.Commit();
     NoteCommit(batch.records(), batch.publishes(), started, /*cut=*/false);
@@ -530,9 +542,10 @@ class HubLoop {
   // rest of the batch follows in a transaction of its own. An urgent alert
   // so waits for a few records, not for the 256 of a bulk commit (4-28 ms
   // under load). Each part is held until the syncer has made it durable;
-  // the frames' ACKs go with the last part.
-  void CommitInParts(GroupCommit& whole) {
-    auto batch = std::make_shared<GroupCommit>(std::move(whole));
+  // the frames' ACKs go with the last part. A batch that fails part-way
+  // (a full disk) is kept as it is (unfinished_) and goes on where it
+  // stopped at the next try: its records are journaled and acked once.
+  void CommitInParts(std::shared_ptr<GroupCommit> batch) {
     const auto cut = [this] { return PriorityWaiting(); };
     do {
       const auto started = Clock::now();
@@ -541,26 +554,34 @@ class HubLoop {
       NoteCommit(batch->outcomes().size() - before, batch->publishes(), started,
                  /*cut=*/part.ok() && !batch->done());
       if (!part.ok()) {
-        // Nothing more was journaled. The frames are handled again at the
-        // next try: the records of the parts before are duplicates then,
-        // acked with their gseqs (and fanned out once, from held_).
+        // Nothing more was journaled. A batch not begun is handled again
+        // from its frames at the next try.
         store_.Failed(part.status(), Clock::now());
-        ingest_.Requeue(batch->TakeReceived(), /*priority=*/false);
+        if (batch->outcomes().empty()) {
+          ingest_.Requeue(batch->TakeReceived(), /*priority=*/false);
+        } else {
+          unfinished_ = std::move(batch);
+        }
         WriteStateFile();
         return;
       }
       if (store_.Succeeded()) WriteStateFile();
       held_.push_back({syncer_->Request(), journal_.written(), batch, *part,
                        batch->done() ? batch->Replies() : std::vector<GroupCommit::Reply>{}});
-      if (batch->done()) return;
+      // Stopping: the hub ends without acking what is held (its log says why).
+      if (batch->done() || Stopping()) return;
       YieldToPriority();
       // A priority commit failed (a full disk): the rest waits for the next try.
-      if (!store_.MayTry(Clock::now()) || yield_error_) {
-        ingest_.Requeue(batch->TakeReceived(), /*priority=*/false);
+      if (!store_.MayTry(Clock::now()) || yield_error_ || Stopping()) {
+        unfinished_ = std::move(batch);
         return;
       }
     } while (true);
   }
+
+  // A failed sync, or a connection that could not go back to
+  // synchronous=FULL: nothing more is committed or acked, and Serve() ends.
+  bool Stopping() const { return !release_error_.ok(); }
 
   // Whether a priority frame waits, after taking in what arrived. An
   // exception there is kept for DrainIngest, like YieldToPriority's; the
@@ -618,6 +639,7 @@ class HubLoop {
   // durable any more, so the hub stops (its log says why) and the nodes
   // offer those records again to the next run.
   common::Status ReleaseDurable(bool all) {
+    if (Stopping()) return release_error_;
     if (const common::Status failed = syncer_ ? syncer_->status() : common::Status::Ok();
         !failed.ok()) {
       spdlog::error("{}; {} commits not acknowledged", failed.message(), held_.size());
@@ -949,7 +971,8 @@ class HubLoop {
     std::vector<GroupCommit::Reply> replies;  // the batch's ACKs, with its last part
   };
   std::deque<Held> held_;
-  common::Status release_error_;  // a failed sync, which ends Serve()
+  std::shared_ptr<GroupCommit> unfinished_;  // a bulk batch a failed commit stopped part-way
+  common::Status release_error_;             // a failed sync, which ends Serve()
   common::StoreHealth store_{"hub.db"};
   std::optional<common::StateFile> state_file_;
 };
