@@ -4,11 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
-#include <span>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -34,6 +32,7 @@
 #include "hub/fetch_server.h"
 #include "hub/group_commit.h"
 #include "hub/group_registry.h"
+#include "hub/held_commits.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 #include "hub/ingest_queue.h"
@@ -105,7 +104,10 @@ class HubLoop {
                 [this](const std::string& topic, const FeedFanout::Frame& bytes) {
                   SendFeed(topic, bytes);
                 }),
-        fetch_(&journal_, &policy_) {}
+        fetch_(&journal_, &policy_),
+        held_(&journal_, &fanout_, [this](const std::string& routing_id, const std::string& bytes) {
+          SendTo(routing_id, bytes);
+        }) {}
 
   common::Status Init(const std::string& data_dir) {
     if (auto file = common::StateFile::Create(data_dir + "/hub.state"); file.ok()) {
@@ -519,11 +521,11 @@ class HubLoop {
     // turn behind them.
     if (!JournaledAny(batch.outcomes()) && !held_.empty()) {
       const size_t records = batch.records();
-      held_.push_back({syncer_->Request(),
-                       journal_.written(),
-                       std::make_shared<GroupCommit>(std::move(batch)),
-                       {0, records},
-                       std::move(*replies)});
+      held_.Hold({syncer_->Request(),
+                  journal_.written(),
+                  std::make_shared<GroupCommit>(std::move(batch)),
+                  {0, records},
+                  std::move(*replies)});
       return;
     }
     // The bulk commits held for the disk go first (acks, fan-out), before
@@ -566,8 +568,8 @@ class HubLoop {
         return;
       }
       if (store_.Succeeded()) WriteStateFile();
-      held_.push_back({syncer_->Request(), journal_.written(), batch, *part,
-                       batch->done() ? batch->Replies() : std::vector<GroupCommit::Reply>{}});
+      held_.Hold({syncer_->Request(), journal_.written(), batch, *part,
+                  batch->done() ? batch->Replies() : std::vector<GroupCommit::Reply>{}});
       // Stopping: the hub ends without acking what is held (its log says why).
       if (batch->done() || Stopping()) return;
       YieldToPriority();
@@ -646,15 +648,10 @@ class HubLoop {
       release_error_ = failed;
       return failed;
     }
-    const uint64_t done = syncer_ ? syncer_->done() : 0;
-    while (!held_.empty() && (all || held_.front().ticket <= done)) {
-      Held& h = held_.front();
-      journal_.MarkDurable(h.upto);
-      for (const GroupCommit::Reply& r : h.replies) SendTo(r.routing_id, r.frame);
-      const size_t n = h.part.end - h.part.begin;
-      fanout_.Commit(journal_.epoch(), std::span(h.batch->candidates()).subspan(h.part.begin, n),
-                     std::span(h.batch->outcomes()).subspan(h.part.begin, n));
-      held_.pop_front();
+    if (all) {
+      held_.ReleaseAll();
+    } else {
+      held_.Release(syncer_ ? syncer_->done() : 0);
     }
     return common::Status::Ok();
   }
@@ -961,16 +958,8 @@ class HubLoop {
   IngestQueue ingest_;
   FeedFanout fanout_;
   FetchServer fetch_;
-  std::exception_ptr yield_error_;  // thrown by YieldToPriority, rethrown by DrainIngest
-  // A bulk commit written, not yet durable: what it owes once it is.
-  struct Held {
-    uint64_t ticket;  // the syncer's
-    int64_t upto;     // its last gseq
-    std::shared_ptr<const GroupCommit> batch;
-    GroupCommit::Part part;                   // the records this commit journaled (fanned out)
-    std::vector<GroupCommit::Reply> replies;  // the batch's ACKs, with its last part
-  };
-  std::deque<Held> held_;
+  std::exception_ptr yield_error_;           // thrown by YieldToPriority, rethrown by DrainIngest
+  HeldCommits held_;                         // bulk commits written, not yet durable
   std::shared_ptr<GroupCommit> unfinished_;  // a bulk batch a failed commit stopped part-way
   common::Status release_error_;             // a failed sync, which ends Serve()
   common::StoreHealth store_{"hub.db"};

@@ -1,0 +1,142 @@
+#include "hub/held_commits.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "common/uuid7.h"
+#include "common/wire_frame.h"
+#include "hub/group_registry.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/keys.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Uuid7;
+using cen::common::WireFrame;
+using cen::hub::AuditTrail;
+using cen::hub::FeedFanout;
+using cen::hub::GroupCommit;
+using cen::hub::GroupRegistry;
+using cen::hub::HeldCommits;
+using cen::hub::Journal;
+using cen::hub::NodeRegistry;
+using cen::hub::ScopePolicy;
+using cen::test::RequireOk;
+using nlohmann::json;
+namespace frame = cen::common::frame;
+
+namespace {
+
+// A real hub.db and journal, the feed and the replies as a node would get them.
+struct Fixture {
+  cen::test::TempDir tmp;
+  cen::common::Database db = cen::test::CreateHubDb(tmp);
+  Journal journal{&db};
+  NodeRegistry registry{&db};
+  GroupRegistry groups{&db};
+  ScopePolicy policy{&groups};
+  cen::common::RecordValidator validator{cen::common::KeyPolicy::kKeepUnknown};
+  AuditTrail audit;
+  std::vector<json> feed;     // eu's bulk feed, in order
+  std::vector<json> replies;  // the ACK frames sent, in order
+  FeedFanout fanout{&registry, &policy,
+                    [this](const std::string& topic, const FeedFanout::Frame& bytes) {
+                      if (topic != WireFrame::FeedTopic("eu")) return;
+                      auto f = WireFrame::Decode(*bytes);
+                      REQUIRE(f.ok());
+                      feed.push_back(*f);
+                    }};
+  HeldCommits held{&journal, &fanout, [this](const std::string&, const std::string& bytes) {
+                     auto f = WireFrame::Decode(bytes);
+                     REQUIRE(f.ok());
+                     replies.push_back(*f);
+                   }};
+  Fixture() {
+    RequireOk(journal.Load());
+    RequireOk(registry.Refresh());
+    for (const char* id : {"eu", "af"})
+      RequireOk(registry.Allow({id, cen::test::NewPublicKey(), ""}));
+    RequireOk(groups.Refresh());
+    journal.set_defer_head(true);  // as the hub's bulk commits are written
+  }
+  std::shared_ptr<GroupCommit> Batch(const std::string& node, int records) {
+    auto batch = std::make_shared<GroupCommit>(
+        GroupCommit::Parts{&journal, &audit, &validator, &policy, &registry, &db});
+    std::vector<json> list;
+    for (int i = 0; i < records; ++i)
+      list.push_back(cen::test::WireSeizure(node + "-" + std::to_string(i), Uuid7::Generate()));
+    auto frame =
+        WireFrame::DecodeInPlace(WireFrame::Encode({{"t", frame::kPublish}, {"records", list}}));
+    REQUIRE(frame.ok());
+    RequireOk(batch->Add("rid-" + node, node, *frame));
+    return batch;
+  }
+  // The gseq range of each BATCH on eu's feed.
+  std::vector<std::pair<int64_t, int64_t>> Ranges() const {
+    std::vector<std::pair<int64_t, int64_t>> out;
+    for (const json& f : feed) {
+      if (WireFrame::Type(f) == frame::kBatch) out.emplace_back(f["first"], f["last"]);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("HeldCommits releases a batch journaled in parts part by part, its ACK with the last",
+          "[hub][ingest]") {
+  Fixture f;
+  auto bulk = f.Batch("eu", 20);
+  bool first_ask = true;
+  auto first = bulk->CommitPart([&] { return std::exchange(first_ask, false); });
+  RequireOk(first.status());
+  f.held.Hold({1, f.journal.written(), bulk, *first, {}});
+  // The rest in a second part (another office's commit could come between).
+  auto second = bulk->CommitPart(nullptr);
+  RequireOk(second.status());
+  REQUIRE(bulk->done());
+  f.held.Hold({2, f.journal.written(), bulk, *second, bulk->Replies()});
+  CHECK(f.held.size() == 2);
+  // Nothing is owed before the syncer says so: no head, no ACK, no feed.
+  CHECK(f.journal.head() == 0);
+  f.held.Release(0);
+  CHECK(f.feed.empty());
+  CHECK(f.replies.empty());
+
+  // The first part synced: its gseqs on the feed and in the head, no ACK yet.
+  f.held.Release(1);
+  CHECK(f.journal.head() == static_cast<int64_t>(Journal::kCutEvery));
+  CHECK(f.Ranges() == std::vector<std::pair<int64_t, int64_t>>{{1, Journal::kCutEvery}});
+  CHECK(f.replies.empty());
+
+  // The second: the rest of the range, then one ACK with every slot.
+  f.held.Release(2);
+  CHECK(f.journal.head() == 20);
+  CHECK(f.Ranges() == std::vector<std::pair<int64_t, int64_t>>{{1, Journal::kCutEvery},
+                                                               {Journal::kCutEvery + 1, 20}});
+  REQUIRE(f.replies.size() == 1);
+  CHECK(f.replies[0]["acks"].size() == 20);
+  CHECK(f.replies[0]["acks"][19]["gseq"] == 20);
+  CHECK(f.held.empty());
+}
+
+TEST_CASE("HeldCommits releases everything, oldest first, after a commit that synced the log",
+          "[hub][ingest]") {
+  Fixture f;
+  auto a = f.Batch("eu", 3);
+  RequireOk(a->CommitPart(nullptr).status());
+  f.held.Hold({7, f.journal.written(), a, {0, 3}, a->Replies()});
+  auto b = f.Batch("af", 2);
+  RequireOk(b->CommitPart(nullptr).status());
+  f.held.Hold({8, f.journal.written(), b, {0, 2}, b->Replies()});
+  f.held.Release(6);
+  CHECK(f.replies.empty());
+  f.held.ReleaseAll();
+  CHECK(f.journal.head() == 5);
+  CHECK(f.Ranges() == std::vector<std::pair<int64_t, int64_t>>{{1, 3}, {4, 5}});
+  REQUIRE(f.replies.size() == 2);
+  CHECK(f.replies[0]["acks"][0]["gseq"] == 1);  // eu's first
+  CHECK(f.replies[1]["acks"][0]["gseq"] == 4);
+}
