@@ -13,13 +13,23 @@ constexpr size_t kMaxFrameBytes = common::frame::kMaxRecordBytesPerFrame;
 
 }  // namespace
 
-void FeedFanout::Commit(std::string_view epoch, std::span<const Journal::Candidate> candidates,
-                        std::span<const Journal::Outcome> outcomes) const {
-  std::vector<size_t> fresh;  // indexes of new records, in gseq order
+std::vector<size_t> FeedFanout::Fresh(std::span<const Journal::Outcome> outcomes) {
+  std::vector<size_t> fresh;
   for (size_t i = 0; i < outcomes.size(); ++i) {
     if (outcomes[i].verdict == Journal::Verdict::kNew) fresh.push_back(i);
   }
-  Priority(epoch, candidates, outcomes, fresh);
+  return fresh;
+}
+
+void FeedFanout::Commit(std::string_view epoch, std::span<const Journal::Candidate> candidates,
+                        std::span<const Journal::Outcome> outcomes) const {
+  Priority(epoch, candidates, outcomes);
+  Batches(epoch, candidates, outcomes);
+}
+
+void FeedFanout::Batches(std::string_view epoch, std::span<const Journal::Candidate> candidates,
+                         std::span<const Journal::Outcome> outcomes) const {
+  const std::vector<size_t> fresh = Fresh(outcomes);
   size_t begin = 0;
   while (begin < fresh.size()) {
     size_t end = begin;
@@ -47,10 +57,9 @@ void FeedFanout::Commit(std::string_view epoch, std::span<const Journal::Candida
 }
 
 void FeedFanout::Priority(std::string_view epoch, std::span<const Journal::Candidate> candidates,
-                          std::span<const Journal::Outcome> outcomes,
-                          const std::vector<size_t>& fresh) const {
+                          std::span<const Journal::Outcome> outcomes) const {
   std::vector<size_t> lane;
-  for (size_t i : fresh) {
+  for (size_t i : Fresh(outcomes)) {
     if (outcomes[i].lane != common::Lane::kBulk) lane.push_back(i);
   }
   if (lane.empty()) return;

@@ -37,17 +37,27 @@ class FeedFanout {
   FeedFanout(const NodeRegistry* registry, const ScopePolicy* policy, PublishFn publish)
       : registry_(registry), policy_(policy), publish_(std::move(publish)) {}
 
-  // `outcomes[i]` is the journal's verdict on `candidates[i]`; only kNew ones go out.
+  // `outcomes[i]` is the journal's verdict on `candidates[i]`; only kNew ones
+  // go out: Priority(), then Batches().
   void Commit(std::string_view epoch, std::span<const Journal::Candidate> candidates,
               std::span<const Journal::Outcome> outcomes) const;
+  // The commit's urgent and high alerts on each node's priority topic
+  // (PRIORITY), urgent first. They may go ahead of bulk commits fanned out
+  // later: a node applies them ahead of its cursor.
+  void Priority(std::string_view epoch, std::span<const Journal::Candidate> candidates,
+                std::span<const Journal::Outcome> outcomes) const;
+  // The commit's gseqs on each node's bulk topic (BATCH), in order: after
+  // the BATCHes of every commit journaled before it.
+  void Batches(std::string_view epoch, std::span<const Journal::Candidate> candidates,
+               std::span<const Journal::Outcome> outcomes) const;
   // A HEAD with the journal's head on every active node's feed topic.
   void Heads(std::string_view epoch, int64_t head) const;
   // The HEAD frame itself (also sent when a subscription is granted).
   static std::string HeadFrame(std::string_view epoch, int64_t head);
 
  private:
-  void Priority(std::string_view epoch, std::span<const Journal::Candidate> candidates,
-                std::span<const Journal::Outcome> outcomes, const std::vector<size_t>& fresh) const;
+  // The indexes of the new records, in gseq order.
+  static std::vector<size_t> Fresh(std::span<const Journal::Outcome> outcomes);
   // For each active node, the indexes among `among` of the records it may
   // see, and `encode(those records)`, called once per distinct set.
   void ForEachNode(std::span<const Journal::Candidate> candidates,

@@ -64,7 +64,9 @@ class GroupCommit {
   common::Status Add(const std::string& routing_id, const std::string& node,
                      const common::MsgpackMap& frame, const std::function<void()>& yield = {},
                      size_t yield_every = 64);
-  // The message a frame came in, queued again by the caller if Commit() fails.
+  // The message a frame came in, queued again by the caller if Commit() (or
+  // the first CommitPart()) fails; a batch partly journaled is taken on
+  // where it stopped instead.
   void Keep(IngestQueue::Message received) { received_.push_back(std::move(received)); }
   std::vector<IngestQueue::Message> TakeReceived() { return std::move(received_); }
 

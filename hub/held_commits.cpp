@@ -4,6 +4,14 @@
 
 namespace cen::hub {
 
+void HeldCommits::HoldPart(uint64_t ticket, int64_t upto, std::shared_ptr<const GroupCommit> batch,
+                           GroupCommit::Part part) {
+  const bool last = batch->done() && part.end == batch->records();
+  std::vector<GroupCommit::Reply> replies =
+      last ? batch->Replies() : std::vector<GroupCommit::Reply>{};
+  Hold({ticket, upto, std::move(batch), part, std::move(replies)});
+}
+
 void HeldCommits::ReleaseWhile(const std::function<bool(const Held&)>& durable) {
   while (!held_.empty() && durable(held_.front())) {
     const Held& h = held_.front();

@@ -42,6 +42,10 @@ class HeldCommits {
 
   // REQUIRES: `held` was written after every commit held before it.
   void Hold(Held held) { held_.push_back(std::move(held)); }
+  // One part of `batch` (GroupCommit::CommitPart), written as `ticket`
+  // asks; the batch's ACKs go with the part that finished it.
+  void HoldPart(uint64_t ticket, int64_t upto, std::shared_ptr<const GroupCommit> batch,
+                GroupCommit::Part part);
   // Releases, oldest first, the commits whose ticket is at most `synced`.
   void Release(uint64_t synced) {
     ReleaseWhile([&](const Held& h) { return h.ticket <= synced; });

@@ -174,10 +174,19 @@ class HubLoop {
       }
       if (may_commit && ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty() || unfinished_))
         DrainIngest();
+      // Nothing more is written (node states, audit, operator cancels):
+      // hub.db's connection may no longer fsync its commits.
+      if (Stopping()) return release_error_;
       if (Clock::now() >= next_heartbeat) {
         Heartbeat();
         next_heartbeat = Clock::now() + kHeartbeatEvery;
       }
+    }
+    if (unfinished_) {
+      spdlog::warn(
+          "{} records of a bulk batch stopped part-way are not acknowledged; their "
+          "nodes offer them again (those journaled are acked DUP)",
+          unfinished_->records());
     }
     // Bulk commits still waiting for the disk: synced, acked and fanned out.
     if (syncer_ && !held_.empty()) {
@@ -528,13 +537,20 @@ class HubLoop {
                   std::move(*replies)});
       return;
     }
-    // The bulk commits held for the disk go first (acks, fan-out), before
-    // this commit's own: a wait an urgent alert may see.
-    if (JournaledAny(batch.outcomes()) &&
-        !Timed("release-all", [&] { return ReleaseDurable(/*all=*/true); }).ok())
-      return;
+    if (!JournaledAny(batch.outcomes())) {
+      for (const GroupCommit::Reply& r : *replies) SendTo(r.routing_id, r.frame);
+      return fanout_.Commit(journal_.epoch(), batch.candidates(), batch.outcomes());
+    }
+    // This commit fsynced the log, and with it every bulk commit held before
+    // it (unless a sync failed: then nothing more is acked, and the hub
+    // stops). Its urgent and high alerts go out first: the offices do not
+    // wait for the held commits' acks and fan-out. Then those, then its own
+    // ACKs and BATCH: ACKs and each node's bulk feed stay in gseq order.
+    if (!SyncHealthy().ok()) return;
+    fanout_.Priority(journal_.epoch(), batch.candidates(), batch.outcomes());
+    Timed("release-all", [&] { held_.ReleaseAll(); });
     for (const GroupCommit::Reply& r : *replies) SendTo(r.routing_id, r.frame);
-    fanout_.Commit(journal_.epoch(), batch.candidates(), batch.outcomes());
+    fanout_.Batches(journal_.epoch(), batch.candidates(), batch.outcomes());
   }
 
   // A bulk batch, journaled without waiting for the disk, in as few
@@ -568,8 +584,7 @@ class HubLoop {
         return;
       }
       if (store_.Succeeded()) WriteStateFile();
-      held_.Hold({syncer_->Request(), journal_.written(), batch, *part,
-                  batch->done() ? batch->Replies() : std::vector<GroupCommit::Reply>{}});
+      held_.HoldPart(syncer_->Request(), journal_.written(), batch, *part);
       // Stopping: the hub ends without acking what is held (its log says why).
       if (batch->done() || Stopping()) return;
       YieldToPriority();
@@ -641,17 +656,23 @@ class HubLoop {
   // durable any more, so the hub stops (its log says why) and the nodes
   // offer those records again to the next run.
   common::Status ReleaseDurable(bool all) {
+    CEN_RETURN_IF_ERROR(SyncHealthy());
+    if (all) {
+      held_.ReleaseAll();
+    } else {
+      held_.Release(syncer_ ? syncer_->done() : 0);
+    }
+    return common::Status::Ok();
+  }
+
+  // Not Stopping(), and no sync has failed (one that has makes it so).
+  common::Status SyncHealthy() {
     if (Stopping()) return release_error_;
     if (const common::Status failed = syncer_ ? syncer_->status() : common::Status::Ok();
         !failed.ok()) {
       spdlog::error("{}; {} commits not acknowledged", failed.message(), held_.size());
       release_error_ = failed;
       return failed;
-    }
-    if (all) {
-      held_.ReleaseAll();
-    } else {
-      held_.Release(syncer_ ? syncer_->done() : 0);
     }
     return common::Status::Ok();
   }

@@ -1,7 +1,9 @@
 #include "hub/held_commits.h"
 
 #include <catch2/catch.hpp>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/uuid7.h"
@@ -92,12 +94,12 @@ TEST_CASE("HeldCommits releases a batch journaled in parts part by part, its ACK
   bool first_ask = true;
   auto first = bulk->CommitPart([&] { return std::exchange(first_ask, false); });
   RequireOk(first.status());
-  f.held.Hold({1, f.journal.written(), bulk, *first, {}});
+  f.held.HoldPart(1, f.journal.written(), bulk, *first);
   // The rest in a second part (another office's commit could come between).
   auto second = bulk->CommitPart(nullptr);
   RequireOk(second.status());
   REQUIRE(bulk->done());
-  f.held.Hold({2, f.journal.written(), bulk, *second, bulk->Replies()});
+  f.held.HoldPart(2, f.journal.written(), bulk, *second);
   CHECK(f.held.size() == 2);
   // Nothing is owed before the syncer says so: no head, no ACK, no feed.
   CHECK(f.journal.head() == 0);

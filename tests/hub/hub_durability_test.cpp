@@ -27,9 +27,11 @@ using cen::common::StatusCode;
 using cen::common::Uuid7;
 using cen::common::WireFrame;
 using cen::hub::HubServer;
+using cen::test::FeedClient;
 using cen::test::IngestClient;
 using cen::test::Show;
 using cen::test::TestHub;
+using cen::test::Topic;
 using nlohmann::json;
 namespace frame = cen::common::frame;
 using namespace std::chrono_literals;
@@ -210,6 +212,36 @@ TEST_CASE_METHOD(HeldLog,
   REQUIRE(fetched.size() == 2);
   CHECK(fetched[0]["uuid"] == bulk["uuid"]);
   CHECK(fetched[1]["uuid"] == alert["uuid"]);
+}
+
+TEST_CASE_METHOD(HeldLog,
+                 "HubServer puts an urgent alert on the feed before the bulk commit it releases",
+                 "[hub][server][durability]") {
+  FeedClient feed(ctx, hub, n1, {Topic("n1"), WireFrame::PriorityTopic("n1")});
+  const auto granted = feed.Receive();  // the HEAD sent with the grant
+  REQUIRE(granted.has_value());
+  REQUIRE(WireFrame::Type(granted->frame) == frame::kHead);
+  const json bulk = PublishHeld();
+  const json alert = Urgent("U1");
+  SendPublish(*client, {alert});
+  // The offices get the alert first; the bulk feed stays in gseq order.
+  const auto first = feed.ReceiveBatch();
+  REQUIRE(first.has_value());
+  CHECK(first->topic == WireFrame::PriorityTopic("n1"));
+  CHECK(first->frame["records"][0]["uuid"] == alert["uuid"]);
+  const auto second = feed.ReceiveBatch();
+  REQUIRE(second.has_value());
+  CHECK(second->topic == Topic("n1"));
+  CHECK(second->frame["last"] == 1);
+  CHECK(second->frame["records"][0]["uuid"] == bulk["uuid"]);
+  const auto third = feed.ReceiveBatch();
+  REQUIRE(third.has_value());
+  CHECK(third->topic == Topic("n1"));
+  CHECK(third->frame["first"] == 2);
+  CHECK(third->frame["records"][0]["uuid"] == alert["uuid"]);
+  // Its ACKs stay in gseq order too.
+  CHECK(AckedStatus(client->Expect(frame::kAck), bulk) == "NEW");
+  CHECK(AckedStatus(client->Expect(frame::kAck), alert) == "NEW");
 }
 
 TEST_CASE_METHOD(HeldLog, "HubServer stops on a failed log sync without acknowledging what it held",

@@ -51,58 +51,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using cen::test::FeedClient;
 using cen::test::IngestClient;
 using cen::test::PortHolder;
 using cen::test::Show;
 using cen::test::TestHub;
 using cen::test::Topic;
-
-// A node's feed connection: a CURVE SUB on the hub's XPUB.
-class FeedClient {
- public:
-  FeedClient(zmq::context_t& ctx, const TestHub& hub, const CurveKeys& keys,
-             const std::vector<std::string>& topics)
-      : socket_(ctx, zmq::socket_type::sub) {
-    SocketOptions::CurveClient(socket_, hub.public_key(), keys.public_key(), keys.secret_key());
-    for (const auto& t : topics) socket_.set(zmq::sockopt::subscribe, t);
-    socket_.connect(hub.FeedEndpoint());
-  }
-  struct Message {
-    std::string topic;
-    json frame;
-  };
-  std::optional<Message> Receive(std::chrono::milliseconds timeout = 5000ms) {
-    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 1, timeout);
-    if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
-    zmq::message_t topic;
-    zmq::message_t body;
-    REQUIRE(socket_.recv(topic, zmq::recv_flags::none));
-    REQUIRE(topic.more());
-    REQUIRE(socket_.recv(body, zmq::recv_flags::none));
-    auto f = WireFrame::Decode(body.to_string_view());
-    REQUIRE(f.ok());
-    return Message{topic.to_string(), *f};
-  }
-  // The next message that is not a heartbeat.
-  std::optional<Message> ReceiveBatch(std::chrono::milliseconds timeout = 5000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::nullopt;
-      auto m = Receive(left);
-      if (!m) return std::nullopt;
-      topics_seen_.push_back(m->topic);
-      if (WireFrame::Type(m->frame) != frame::kHead) return m;
-    }
-  }
-  const std::vector<std::string>& topics_seen() const { return topics_seen_; }
-
- private:
-  zmq::socket_t socket_;
-  std::vector<std::string> topics_seen_;
-};
 
 // The README's sample seizure, ready for the wire.
 json Seizure(const std::string& ref) { return WireSeizure(ref, Uuid7::Generate()); }
