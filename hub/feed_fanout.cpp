@@ -13,14 +13,6 @@ constexpr size_t kMaxFrameBytes = common::frame::kMaxRecordBytesPerFrame;
 
 }  // namespace
 
-std::vector<size_t> FeedFanout::Fresh(std::span<const Journal::Outcome> outcomes) {
-  std::vector<size_t> fresh;
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    if (outcomes[i].verdict == Journal::Verdict::kNew) fresh.push_back(i);
-  }
-  return fresh;
-}
-
 void FeedFanout::Commit(std::string_view epoch, std::span<const Journal::Candidate> candidates,
                         std::span<const Journal::Outcome> outcomes) const {
   Priority(epoch, candidates, outcomes);
@@ -29,7 +21,10 @@ void FeedFanout::Commit(std::string_view epoch, std::span<const Journal::Candida
 
 void FeedFanout::Batches(std::string_view epoch, std::span<const Journal::Candidate> candidates,
                          std::span<const Journal::Outcome> outcomes) const {
-  const std::vector<size_t> fresh = Fresh(outcomes);
+  std::vector<size_t> fresh;  // indexes of new records, in gseq order
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    if (outcomes[i].verdict == Journal::Verdict::kNew) fresh.push_back(i);
+  }
   size_t begin = 0;
   while (begin < fresh.size()) {
     size_t end = begin;
@@ -59,8 +54,9 @@ void FeedFanout::Batches(std::string_view epoch, std::span<const Journal::Candid
 void FeedFanout::Priority(std::string_view epoch, std::span<const Journal::Candidate> candidates,
                           std::span<const Journal::Outcome> outcomes) const {
   std::vector<size_t> lane;
-  for (size_t i : Fresh(outcomes)) {
-    if (outcomes[i].lane != common::Lane::kBulk) lane.push_back(i);
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    if (outcomes[i].verdict == Journal::Verdict::kNew && outcomes[i].lane != common::Lane::kBulk)
+      lane.push_back(i);
   }
   if (lane.empty()) return;
   // Urgent before high; each lane in gseq order.

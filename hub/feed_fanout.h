@@ -56,8 +56,6 @@ class FeedFanout {
   static std::string HeadFrame(std::string_view epoch, int64_t head);
 
  private:
-  // The indexes of the new records, in gseq order.
-  static std::vector<size_t> Fresh(std::span<const Journal::Outcome> outcomes);
   // For each active node, the indexes among `among` of the records it may
   // see, and `encode(those records)`, called once per distinct set.
   void ForEachNode(std::span<const Journal::Candidate> candidates,

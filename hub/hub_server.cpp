@@ -528,7 +528,8 @@ class HubLoop {
     // commit written before it durable. One that journaled nothing synced
     // nothing, and its DUP answers may name gseqs still held: it waits its
     // turn behind them.
-    if (!JournaledAny(batch.outcomes()) && !held_.empty()) {
+    const bool synced = JournaledAny(batch.outcomes());
+    if (!synced && !held_.empty()) {
       const size_t records = batch.records();
       held_.Hold({syncer_->Request(),
                   journal_.written(),
@@ -537,7 +538,7 @@ class HubLoop {
                   std::move(*replies)});
       return;
     }
-    if (!JournaledAny(batch.outcomes())) {
+    if (!synced) {
       for (const GroupCommit::Reply& r : *replies) SendTo(r.routing_id, r.frame);
       return fanout_.Commit(journal_.epoch(), batch.candidates(), batch.outcomes());
     }

@@ -6,22 +6,15 @@
 
 #include "common/uuid7.h"
 #include "common/wire_frame.h"
-#include "hub/group_registry.h"
-#include "tests/test_support/databases.h"
-#include "tests/test_support/keys.h"
+#include "tests/hub/group_commit_fixture.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
-#include "tests/test_support/temp_dir.h"
 
-using cen::common::RecordValidator;
 using cen::common::Uuid7;
 using cen::common::WireFrame;
 using cen::hub::AuditTrail;
 using cen::hub::GroupCommit;
-using cen::hub::GroupRegistry;
 using cen::hub::Journal;
-using cen::hub::NodeRegistry;
-using cen::hub::ScopePolicy;
 using cen::test::RequireOk;
 using nlohmann::json;
 namespace frame = cen::common::frame;
@@ -36,25 +29,8 @@ cen::common::MsgpackMap InPlace(const json& frame) {
 }
 
 // A real hub.db with three registered offices.
-struct Fixture {
-  cen::test::TempDir tmp;
-  cen::common::Database db = cen::test::CreateHubDb(tmp);
-  Journal journal{&db};
-  NodeRegistry registry{&db};
-  GroupRegistry groups{&db};
-  ScopePolicy policy{&groups};
-  RecordValidator validator{cen::common::KeyPolicy::kKeepUnknown};
-  AuditTrail audit;
-  Fixture() {
-    RequireOk(journal.Load());
-    RequireOk(registry.Refresh());
-    for (const char* id : {"eu", "af", "ap"})
-      RequireOk(registry.Allow({id, cen::test::NewPublicKey(), ""}));
-    RequireOk(groups.Refresh());
-  }
-  GroupCommit Batch() {
-    return GroupCommit({&journal, &audit, &validator, &policy, &registry, &db});
-  }
+struct Fixture : cen::test::GroupCommitFixture {
+  GroupCommit Batch() { return GroupCommit(Parts()); }
   // The ACKs of one committed batch of PUBLISH frames, by routing id.
   std::vector<std::pair<std::string, json>> Commit(GroupCommit& batch) {
     auto replies = batch.Commit();

@@ -8,23 +8,16 @@
 
 #include "common/uuid7.h"
 #include "common/wire_frame.h"
-#include "hub/group_registry.h"
-#include "tests/test_support/databases.h"
-#include "tests/test_support/keys.h"
+#include "tests/hub/group_commit_fixture.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
-#include "tests/test_support/temp_dir.h"
 
 using cen::common::Uuid7;
 using cen::common::WireFrame;
-using cen::hub::AuditTrail;
 using cen::hub::FeedFanout;
 using cen::hub::GroupCommit;
-using cen::hub::GroupRegistry;
 using cen::hub::HeldCommits;
 using cen::hub::Journal;
-using cen::hub::NodeRegistry;
-using cen::hub::ScopePolicy;
 using cen::test::RequireOk;
 using nlohmann::json;
 namespace frame = cen::common::frame;
@@ -32,15 +25,7 @@ namespace frame = cen::common::frame;
 namespace {
 
 // A real hub.db and journal, the feed and the replies as a node would get them.
-struct Fixture {
-  cen::test::TempDir tmp;
-  cen::common::Database db = cen::test::CreateHubDb(tmp);
-  Journal journal{&db};
-  NodeRegistry registry{&db};
-  GroupRegistry groups{&db};
-  ScopePolicy policy{&groups};
-  cen::common::RecordValidator validator{cen::common::KeyPolicy::kKeepUnknown};
-  AuditTrail audit;
+struct Fixture : cen::test::GroupCommitFixture {
   std::vector<json> feed;     // eu's bulk feed, in order
   std::vector<json> replies;  // the ACK frames sent, in order
   FeedFanout fanout{&registry, &policy,
@@ -55,17 +40,9 @@ struct Fixture {
                      REQUIRE(f.ok());
                      replies.push_back(*f);
                    }};
-  Fixture() {
-    RequireOk(journal.Load());
-    RequireOk(registry.Refresh());
-    for (const char* id : {"eu", "af"})
-      RequireOk(registry.Allow({id, cen::test::NewPublicKey(), ""}));
-    RequireOk(groups.Refresh());
-    journal.set_defer_head(true);  // as the hub's bulk commits are written
-  }
+  Fixture() { journal.set_defer_head(true); }  // as the hub's bulk commits are written
   std::shared_ptr<GroupCommit> Batch(const std::string& node, int records) {
-    auto batch = std::make_shared<GroupCommit>(
-        GroupCommit::Parts{&journal, &audit, &validator, &policy, &registry, &db});
+    auto batch = std::make_shared<GroupCommit>(Parts());
     std::vector<json> list;
     for (int i = 0; i < records; ++i)
       list.push_back(cen::test::WireSeizure(node + "-" + std::to_string(i), Uuid7::Generate()));
