@@ -187,4 +187,14 @@ void GroupCommit::NoteOutcomes(std::span<const Journal::Candidate> candidates,
   }
 }
 
+void GroupCommit::LogCommit(size_t records, size_t publishes,
+                            std::chrono::steady_clock::time_point started, bool cut) {
+  if (records == 0) return;
+  spdlog::debug("group commit: {} records from {} PUBLISH frames in {} us{}", records, publishes,
+                std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count(),
+                cut ? " (cut short: priority frames wait)" : "");
+}
+
 }  // namespace cen::hub

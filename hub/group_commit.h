@@ -17,6 +17,7 @@
 // Not thread-safe: owned by the hub's thread for one commit.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -113,6 +114,11 @@ class GroupCommit {
                            std::span<const Journal::Outcome> outcomes,
                            const std::map<std::string, int64_t>& rejected, const std::string& at,
                            AuditTrail* to);
+
+  // The debug line of a commit that journaled `records` (none: no line).
+  // tests/bench/alert_trace.py reads these lines: keep their shape.
+  static void LogCommit(size_t records, size_t publishes,
+                        std::chrono::steady_clock::time_point started, bool cut);
 
   // After Commit() (or each CommitPart()): what the feed fans out.
   const std::vector<Journal::Candidate>& candidates() const { return candidates_; }

@@ -25,6 +25,7 @@
 #include "common/wire_frame.h"
 #include "hub/admin_queue.h"
 #include "hub/audit_trail.h"
+#include "hub/bulk_committer.h"
 #include "hub/cluster/cluster_command.h"
 #include "hub/cluster/hub_cluster.h"
 #include "hub/feed_fanout.h"
@@ -105,9 +106,24 @@ class HubLoop {
                   SendFeed(topic, bytes);
                 }),
         fetch_(&journal_, &policy_),
-        held_(&journal_, &fanout_, [this](const std::string& routing_id, const std::string& bytes) {
-          SendTo(routing_id, bytes);
-        }) {}
+        held_(&journal_, &fanout_,
+              [this](const std::string& routing_id, const std::string& bytes) {
+                SendTo(routing_id, bytes);
+              }),
+        bulk_(db, &journal_, &held_, syncer_, &store_,
+              {.priority_waiting = [this] { return PriorityWaiting(); },
+               .yield =
+                   [this] {
+                     YieldToPriority();
+                     return !yield_error_;
+                   },
+               .stopping = [this] { return Stopping(); },
+               .stop = [this](const common::Status& s) { release_error_ = s; },
+               .requeue =
+                   [this](std::vector<IngestQueue::Message> messages) {
+                     ingest_.Requeue(std::move(messages), /*priority=*/false);
+                   },
+               .store_changed = [this] { WriteStateFile(); }}) {}
 
   common::Status Init(const std::string& data_dir) {
     if (auto file = common::StateFile::Create(data_dir + "/hub.state"); file.ok()) {
@@ -148,7 +164,7 @@ class HubLoop {
       const bool held = BulkHeld();
       try {
         items[0].events = may_commit && !(held && ingest_.bulk_full()) ? ZMQ_POLLIN : 0;
-        const bool idle = ingest_.empty() && !unfinished_;
+        const bool idle = ingest_.empty() && !bulk_.unfinished();
         auto wait = std::chrono::milliseconds(idle || !may_commit ? 100 : 0);
         if (held && may_commit && !idle) wait = kCatchUpPoll;
         if (cluster_) wait = std::min(wait, cluster_->backend_timeout());
@@ -172,7 +188,7 @@ class HubLoop {
                               FeedFanout::HeadFrame(journal_.epoch(), journal_.head())));
         }
       }
-      if (may_commit && ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty() || unfinished_))
+      if (may_commit && ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty() || bulk_.unfinished()))
         DrainIngest();
       // Nothing more is written (node states, audit, operator cancels):
       // hub.db's connection may no longer fsync its commits.
@@ -182,11 +198,11 @@ class HubLoop {
         next_heartbeat = Clock::now() + kHeartbeatEvery;
       }
     }
-    if (unfinished_) {
+    if (bulk_.unfinished()) {
       spdlog::warn(
           "{} records of a bulk batch stopped part-way are not acknowledged; their "
           "nodes offer them again (those journaled are acked DUP)",
-          unfinished_->records());
+          bulk_.unfinished_records());
     }
     // Bulk commits still waiting for the disk: synced, acked and fanned out.
     if (syncer_ && !held_.empty()) {
@@ -256,9 +272,8 @@ class HubLoop {
     if (BulkHeld()) return AnswerReadsAhead();
     // A batch partly journaled when a commit failed goes on where it
     // stopped, before any other bulk frame.
-    if (unfinished_) {
-      if (store_.MayTry(Clock::now()) && !Stopping())
-        CommitInParts(std::exchange(unfinished_, nullptr));
+    if (bulk_.unfinished()) {
+      if (store_.MayTry(Clock::now()) && !Stopping()) bulk_.Resume();
       if (yield_error_) std::rethrow_exception(std::exchange(yield_error_, nullptr));
       return;
     }
@@ -512,10 +527,10 @@ class HubLoop {
   void CommitAndAck(GroupCommit& batch, bool priority) {
     if (cluster_) return ProposeAndAck(batch, priority);
     if (syncer_ != nullptr && !priority && batch.records() > 0)
-      return CommitInParts(std::make_shared<GroupCommit>(std::move(batch)));
+      return bulk_.Commit(std::make_shared<GroupCommit>(std::move(batch)));
     const auto started = Clock::now();
     auto replies = batch.Commit();
-    NoteCommit(batch.records(), batch.publishes(), started, /*cut=*/false);
+    GroupCommit::LogCommit(batch.records(), batch.publishes(), started, /*cut=*/false);
     if (!replies.ok()) {
       // Nothing was acked; the frames are committed at the next try.
       store_.Failed(replies.status(), Clock::now());
@@ -554,49 +569,6 @@ class HubLoop {
     fanout_.Batches(journal_.epoch(), batch.candidates(), batch.outcomes());
   }
 
-  // A bulk batch, journaled without waiting for the disk, in as few
-  // transactions as it can: one, unless a priority frame comes in while it
-  // is journaled (the journal asks every Journal::kCutEvery records). Then
-  // that transaction ends there, the priority frames are committed, and the
-  // rest of the batch follows in a transaction of its own. An urgent alert
-  // so waits for a few records, not for the 256 of a bulk commit (4-28 ms
-  // under load). Each part is held until the syncer has made it durable;
-  // the frames' ACKs go with the last part. A batch that fails part-way
-  // (a full disk) is kept as it is (unfinished_) and goes on where it
-  // stopped at the next try: its records are journaled and acked once.
-  void CommitInParts(std::shared_ptr<GroupCommit> batch) {
-    const auto cut = [this] { return PriorityWaiting(); };
-    do {
-      const auto started = Clock::now();
-      const size_t before = batch->outcomes().size();
-      auto part = CommitUnsynced(*batch, cut);
-      NoteCommit(batch->outcomes().size() - before, batch->publishes(), started,
-                 /*cut=*/part.ok() && !batch->done());
-      if (!part.ok()) {
-        // Nothing more was journaled. A batch not begun is handled again
-        // from its frames at the next try.
-        store_.Failed(part.status(), Clock::now());
-        if (batch->outcomes().empty()) {
-          ingest_.Requeue(batch->TakeReceived(), /*priority=*/false);
-        } else {
-          unfinished_ = std::move(batch);
-        }
-        WriteStateFile();
-        return;
-      }
-      if (store_.Succeeded()) WriteStateFile();
-      held_.HoldPart(syncer_->Request(), journal_.written(), batch, *part);
-      // Stopping: the hub ends without acking what is held (its log says why).
-      if (batch->done() || Stopping()) return;
-      YieldToPriority();
-      // A priority commit failed (a full disk): the rest waits for the next try.
-      if (!store_.MayTry(Clock::now()) || yield_error_ || Stopping()) {
-        unfinished_ = std::move(batch);
-        return;
-      }
-    } while (true);
-  }
-
   // A failed sync, or a connection that could not go back to
   // synchronous=FULL: nothing more is committed or acked, and Serve() ends.
   bool Stopping() const { return !release_error_.ok(); }
@@ -614,41 +586,10 @@ class HubLoop {
     return ingest_.priority_waiting();
   }
 
-  // tests/bench/alert_trace.py reads these lines: keep their shape.
-  static void NoteCommit(size_t records, size_t publishes, Clock::time_point started, bool cut) {
-    if (records == 0) return;
-    spdlog::debug(
-        "group commit: {} records from {} PUBLISH frames in {} us{}", records, publishes,
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count(),
-        cut ? " (cut short: priority frames wait)" : "");
-  }
-
   static bool JournaledAny(const std::vector<Journal::Outcome>& outcomes) {
     return std::any_of(outcomes.begin(), outcomes.end(), [](const Journal::Outcome& o) {
       return o.verdict == Journal::Verdict::kNew;
     });
-  }
-
-  // One part of batch.CommitPart() without waiting for the disk; the
-  // journal's head stays where it is until ReleaseDurable(). Whatever
-  // happens, the connection is FULL again afterwards, or the hub stops:
-  // every later commit on it (a priority commit, audit and node states)
-  // counts on its own fsync.
-  common::Result<GroupCommit::Part> CommitUnsynced(GroupCommit& batch,
-                                                   const std::function<bool()>& cut) {
-    CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
-    journal_.set_defer_head(true);
-    struct Restore {
-      HubLoop* loop;
-      ~Restore() {
-        loop->journal_.set_defer_head(false);
-        if (const common::Status s = loop->db_->Exec("PRAGMA synchronous=FULL"); !s.ok()) {
-          spdlog::error("hub.db: cannot go back to synchronous=FULL: {}", s.message());
-          loop->release_error_ = s;
-        }
-      }
-    } restore{this};
-    return batch.CommitPart(cut);
   }
 
   // Acks and fans out the held bulk commits that are durable, oldest first:
@@ -980,11 +921,11 @@ class HubLoop {
   IngestQueue ingest_;
   FeedFanout fanout_;
   FetchServer fetch_;
-  std::exception_ptr yield_error_;           // thrown by YieldToPriority, rethrown by DrainIngest
-  HeldCommits held_;                         // bulk commits written, not yet durable
-  std::shared_ptr<GroupCommit> unfinished_;  // a bulk batch a failed commit stopped part-way
-  common::Status release_error_;             // a failed sync, which ends Serve()
+  std::exception_ptr yield_error_;  // thrown by YieldToPriority, rethrown by DrainIngest
+  HeldCommits held_;                // bulk commits written, not yet durable
+  common::Status release_error_;    // a failed sync, which ends Serve()
   common::StoreHealth store_{"hub.db"};
+  BulkCommitter bulk_;  // bulk batches journaled in parts
   std::optional<common::StateFile> state_file_;
 };
 

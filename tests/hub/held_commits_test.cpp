@@ -8,7 +8,7 @@
 
 #include "common/uuid7.h"
 #include "common/wire_frame.h"
-#include "tests/hub/group_commit_fixture.h"
+#include "tests/hub/held_commits_fixture.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 
@@ -22,47 +22,7 @@ using cen::test::RequireOk;
 using nlohmann::json;
 namespace frame = cen::common::frame;
 
-namespace {
-
-// A real hub.db and journal, the feed and the replies as a node would get them.
-struct Fixture : cen::test::GroupCommitFixture {
-  std::vector<json> feed;     // eu's bulk feed, in order
-  std::vector<json> replies;  // the ACK frames sent, in order
-  FeedFanout fanout{&registry, &policy,
-                    [this](const std::string& topic, const FeedFanout::Frame& bytes) {
-                      if (topic != WireFrame::FeedTopic("eu")) return;
-                      auto f = WireFrame::Decode(*bytes);
-                      REQUIRE(f.ok());
-                      feed.push_back(*f);
-                    }};
-  HeldCommits held{&journal, &fanout, [this](const std::string&, const std::string& bytes) {
-                     auto f = WireFrame::Decode(bytes);
-                     REQUIRE(f.ok());
-                     replies.push_back(*f);
-                   }};
-  Fixture() { journal.set_defer_head(true); }  // as the hub's bulk commits are written
-  std::shared_ptr<GroupCommit> Batch(const std::string& node, int records) {
-    auto batch = std::make_shared<GroupCommit>(Parts());
-    std::vector<json> list;
-    for (int i = 0; i < records; ++i)
-      list.push_back(cen::test::WireSeizure(node + "-" + std::to_string(i), Uuid7::Generate()));
-    auto frame =
-        WireFrame::DecodeInPlace(WireFrame::Encode({{"t", frame::kPublish}, {"records", list}}));
-    REQUIRE(frame.ok());
-    RequireOk(batch->Add("rid-" + node, node, *frame));
-    return batch;
-  }
-  // The gseq range of each BATCH on eu's feed.
-  std::vector<std::pair<int64_t, int64_t>> Ranges() const {
-    std::vector<std::pair<int64_t, int64_t>> out;
-    for (const json& f : feed) {
-      if (WireFrame::Type(f) == frame::kBatch) out.emplace_back(f["first"], f["last"]);
-    }
-    return out;
-  }
-};
-
-}  // namespace
+using Fixture = cen::test::HeldCommitsFixture;
 
 TEST_CASE("HeldCommits releases a batch journaled in parts part by part, its ACK with the last",
           "[hub][ingest]") {
