@@ -53,10 +53,37 @@ Result<MsgpackMap> MsgpackMap::FromJson(const nlohmann::json& object) {
                 DecodeLimits{64, SIZE_MAX >> 1, SIZE_MAX >> 1, SIZE_MAX >> 1});
 }
 
+bool MsgpackMap::KeysAscending(const msgpack::object& map) {
+  const msgpack::object_kv* kv = map.via.map.ptr;
+  for (uint32_t i = 0; i < map.via.map.size; ++i) {
+    if (kv[i].key.type != msgpack::type::STR) return false;
+    if (i > 0 && !(View(kv[i - 1].key) < View(kv[i].key))) return false;
+  }
+  return true;
+}
+
 const msgpack::object* MsgpackMap::Find(std::string_view key) const {
-  const msgpack::object* found = nullptr;
   const msgpack::object_kv* kv = map_->via.map.ptr;
-  for (uint32_t i = 0; i < map_->via.map.size; ++i) {
+  const uint32_t size = map_->via.map.size;
+  if (ascending_) {
+    // About 30 fields are read of each record the replica applies: five
+    // comparisons each instead of one per key.
+    uint32_t low = 0;
+    uint32_t high = size;
+    while (low < high) {
+      const uint32_t mid = low + (high - low) / 2;
+      const int order = View(kv[mid].key).compare(key);
+      if (order == 0) return &kv[mid].val;
+      if (order < 0) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    return nullptr;
+  }
+  const msgpack::object* found = nullptr;
+  for (uint32_t i = 0; i < size; ++i) {
     if (kv[i].key.via.str.size == key.size() && View(kv[i].key) == key) found = &kv[i].val;
   }
   return found;

@@ -98,6 +98,43 @@ TEST_CASE("JsonText writes what nlohmann's dump writes, escapes and broken UTF-8
   }
 }
 
+TEST_CASE("JsonText writes any string as nlohmann's dump does, wherever its special bytes fall",
+          "[common][json_text]") {
+  // Strings of 0-40 bytes drawn from plain ASCII, escapes, every UTF-8
+  // length and broken sequences, so each falls at every place of an
+  // eight-byte word (the bytes are looked at eight at a time).
+  const std::string bits[] = {"a",
+                              "Z",
+                              " ",
+                              "~",
+                              "\x7f",
+                              "\"",
+                              "\\",
+                              "\n",
+                              "\x01",
+                              "\x1f",
+                              "\xC3\xA9",
+                              "\xD0\xB6",
+                              "\xE5\x81\xBD",
+                              "\xF0\x9F\x9A\xA2",
+                              "\xC3",
+                              "\x80",
+                              "\xED\xA0\x80",
+                              "\xF5",
+                              std::string(1, '\0')};
+  std::mt19937 rng(20261203);
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const size_t length = rng() % 41;
+    // Mostly plain text, as records are: a special byte one time in four.
+    while (text.size() < length)
+      text += rng() % 4 == 0 ? bits[rng() % std::size(bits)] : bits[rng() % 4];
+    INFO(Nlohmann(json(text)));
+    REQUIRE(JsonText::Compact(json(text)) == Nlohmann(json(text)));
+    REQUIRE(JsonText::Compact(json{{text, text}}) == Nlohmann(json{{text, text}}));
+  }
+}
+
 TEST_CASE("JsonText writes a record's document as nlohmann did", "[common][json_text]") {
   json seizure = cen::test::WireSeizure("S-1", "0192f5c4-8a3e-7b1c-9d2e-3f4a5b6c7d8e");
   seizure["description"] = "Cannabis dans un double fond de valise, \"contrôle\"\n à l'aéroport";

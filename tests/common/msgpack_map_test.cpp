@@ -205,6 +205,29 @@ TEST_CASE("MsgpackMap takes the last of a repeated key, as the JSON tree does",
   CHECK(map->ToJsonText() == R"({"kind":"seizure","ref":"last"})");
 }
 
+TEST_CASE("MsgpackMap finds every key, whether the keys come sorted or not",
+          "[common][msgpack_map]") {
+  // Sorted as the hub packs a record (found by halves), and reversed.
+  std::vector<std::string> keys = {"",    "a",       "commodity", "commodity_x", "gseq",    "kind",
+                                   "ref", "transit", "version",   "zz",          "\xD0\xB1"};
+  const bool reversed = GENERATE(false, true);
+  if (reversed) std::reverse(keys.begin(), keys.end());
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_map(static_cast<uint32_t>(keys.size()));
+  for (const std::string& k : keys) {
+    pk.pack(k);
+    pk.pack("value of " + k);
+  }
+  auto map = MsgpackMap::Decode(std::string_view(buf.data(), buf.size()));
+  REQUIRE(map.ok());
+  for (const std::string& k : keys) CHECK(map->Text(k) == "value of " + k);
+  for (const char* absent :
+       {"0", "b", "commod", "commodity_", "commodityz", "gseqq", "zzz", "~", "\xD0", "\xD0\xB2"})
+    CHECK_FALSE(map->Contains(absent));
+  CHECK(map->ToJsonText().starts_with(R"({"":"value of ","a":"value of a","commodity":)"));
+}
+
 TEST_CASE("The records of a frame outlive the frame they came in", "[common][msgpack_map]") {
   const Decoder how = GENERATE(Decoder::kDecode, Decoder::kOwnedString, Decoder::kOwnedMessage);
   INFO("decoder " << static_cast<int>(how));
