@@ -19,10 +19,10 @@
 // Not thread-safe: owned by the hub's thread.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "common/sqlite_db.h"

@@ -108,10 +108,17 @@ std::vector<int64_t> Join(std::vector<int64_t> a, const std::vector<int64_t>& b)
 TEST_CASE("BulkCommitter journals a batch in one transaction when no priority frame waits",
           "[hub][ingest]") {
   Fixture f;
+  f.journal.set_defer_head(false);  // as the hub's journal is between its commits
   f.bulk.Commit(f.Batch("eu", 20));
   CHECK(f.yields == 0);
   CHECK_FALSE(f.bulk.unfinished());
   CHECK(f.held.size() == 1);
+  // Written, not durable: the head stays until the part is released, and
+  // the connection is back to synchronous=FULL for the commits after it.
+  CHECK(f.journal.written() == 20);
+  CHECK(f.journal.head() == 0);
+  CHECK(f.db.QueryInt("PRAGMA synchronous")->value_or(-1) == 2);  // FULL
+  CHECK_FALSE(f.stopped);
   CHECK(f.AckedGseqs() == Range(1, 20));
   CHECK(f.Ranges() == std::vector<std::pair<int64_t, int64_t>>{{1, 20}});
 }
@@ -123,7 +130,11 @@ TEST_CASE("BulkCommitter lets an urgent alert in between two parts of a bulk bat
   f.priority_waiting = [&] { return alert_waits; };
   int64_t alert_gseq = 0;
   f.yield = [&] {
+    // Between the parts the journal's head moves with a commit again: the
+    // priority commit is durable when it returns.
+    CHECK(f.db.QueryInt("PRAGMA synchronous")->value_or(-1) == 2);
     alert_gseq = f.CommitUrgentAlert();
+    CHECK(f.journal.head() == kCut + 1);
     alert_waits = false;
     return true;
   };
@@ -149,6 +160,7 @@ TEST_CASE("BulkCommitter finishes a batch that stopped part-way at the next try,
       f.store.Failed(cen::common::Internal("disk full"), StoreHealth::Clock::now());
     };
   }
+  // (In the hub this one ends Serve(): DrainIngest rethrows the exception.)
   SECTION("the yield went wrong (an exception the loop rethrows)") {
     f.yield = [] { return false; };
     trouble = [] {};
