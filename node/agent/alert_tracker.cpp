@@ -234,9 +234,11 @@ common::Status AlertTracker::OnRecord(const common::MsgpackMap& packed, std::opt
     return **tree;
   };
   const bool seizure = packed.TextOr("kind", "") == "seizure";
-  if (seizure) {
+  if (seizure && !indicators_.empty()) {
+    // Read in place once for every alert in force: no tree unless one hits.
+    const IndicatorMatcher::Seizure fields(packed);
     for (const auto& [uuid, alert] : indicators_) {
-      for (const IndicatorHit& hit : alert.matcher.Match(record())) {
+      for (const IndicatorHit& hit : alert.matcher.Match(fields)) {
         CEN_RETURN_IF_ERROR(Hit(alert.alert, alert.origin, record(), hit.indicator, hit.value));
       }
     }

@@ -135,28 +135,11 @@ bool ContainsWords(std::u32string_view text, std::u32string_view pattern) {
   return false;
 }
 
-// The seizure's countries in route order: departure, transit, destination.
-std::vector<std::string> Itinerary(const json& seizure) {
-  std::vector<std::string> itinerary;
-  if (const std::string* departure = StringField(seizure, "departure")) {
-    itinerary.push_back(*departure);
-  }
-  if (const json* transit = ArrayField(seizure, "transit")) {
-    for (const json& country : *transit) {
-      if (country.is_string()) itinerary.push_back(country.get<std::string>());
-    }
-  }
-  if (const std::string* destination = StringField(seizure, "destination")) {
-    itinerary.push_back(*destination);
-  }
-  return itinerary;
-}
-
 // The route's countries occur in `itinerary` in order, not necessarily adjacent.
-bool FollowsRoute(const std::vector<std::string>& itinerary,
+bool FollowsRoute(const std::vector<std::string_view>& itinerary,
                   const std::vector<std::string>& route) {
   size_t next = 0;
-  for (const std::string& country : itinerary) {
+  for (const std::string_view country : itinerary) {
     if (next < route.size() && country == route[next]) ++next;
   }
   return next == route.size();
@@ -231,35 +214,85 @@ bool IndicatorMatcher::empty() const {
          hs_codes_.empty();
 }
 
-std::vector<IndicatorHit> IndicatorMatcher::Match(const json& seizure) const {
-  std::vector<IndicatorHit> hits;
-  if (!seizure.is_object() || empty()) return hits;
-  if (const auto kind = seizure.find("kind"); kind != seizure.end() && *kind != "seizure") {
-    return hits;
-  }
+// The text fields company names are looked for in.
+constexpr const char* kTextFields[] = {"description", "conveyance", "concealment", "location"};
 
-  if (!containers_.empty()) {
-    const std::vector<std::string> seized = DistinctStrings(ArrayField(seizure, "containers"));
-    for (const std::string& container : containers_) {
-      if (std::find(seized.begin(), seized.end(), container) != seized.end()) {
-        hits.push_back({"containers", container});
+IndicatorMatcher::Seizure::Seizure(const json& record) {
+  if (!record.is_object()) return;
+  if (const auto kind = record.find("kind"); kind != record.end() && *kind != "seizure") return;
+  seizure_ = true;
+  if (const json* containers = ArrayField(record, "containers")) {
+    for (const json& item : *containers) {
+      if (!item.is_string()) continue;
+      const std::string_view text = item.get_ref<const std::string&>();
+      if (!text.empty() &&
+          std::find(containers_.begin(), containers_.end(), text) == containers_.end()) {
+        containers_.push_back(text);
       }
     }
   }
+  if (const std::string* imo = StringField(record, "vessel_imo")) vessel_imo_ = *imo;
+  if (const std::string* code = StringField(record, "hs_code")) hs_code_ = *code;
+  if (const std::string* departure = StringField(record, "departure"))
+    itinerary_.push_back(*departure);
+  if (const json* transit = ArrayField(record, "transit")) {
+    for (const json& country : *transit) {
+      if (country.is_string()) itinerary_.push_back(country.get_ref<const std::string&>());
+    }
+  }
+  if (const std::string* destination = StringField(record, "destination"))
+    itinerary_.push_back(*destination);
+  for (const char* field : kTextFields) {
+    if (const std::string* text = StringField(record, field)) texts_.push_back(*text);
+  }
+}
 
-  if (const std::string* imo = StringField(seizure, "vessel_imo")) {
+IndicatorMatcher::Seizure::Seizure(const common::MsgpackMap& record) {
+  if (record.Contains("kind") && record.Text("kind") != std::string_view("seizure")) return;
+  seizure_ = true;
+  for (const std::string_view text : record.Texts("containers")) {
+    if (!text.empty() &&
+        std::find(containers_.begin(), containers_.end(), text) == containers_.end()) {
+      containers_.push_back(text);
+    }
+  }
+  vessel_imo_ = record.Text("vessel_imo");
+  hs_code_ = record.Text("hs_code");
+  if (auto departure = record.Text("departure")) itinerary_.push_back(*departure);
+  for (const std::string_view country : record.Texts("transit")) itinerary_.push_back(country);
+  if (auto destination = record.Text("destination")) itinerary_.push_back(*destination);
+  for (const char* field : kTextFields) {
+    if (auto text = record.Text(field)) texts_.push_back(*text);
+  }
+}
+
+const std::vector<std::u32string>& IndicatorMatcher::Seizure::Folded() const {
+  if (!folded_) {
+    folded_.emplace();
+    for (const std::string_view text : texts_) folded_->push_back(Normalize(text));
+  }
+  return *folded_;
+}
+
+std::vector<IndicatorHit> IndicatorMatcher::Match(const Seizure& seizure) const {
+  std::vector<IndicatorHit> hits;
+  if (!seizure.seizure_ || empty()) return hits;
+
+  for (const std::string& container : containers_) {
+    if (std::find(seizure.containers_.begin(), seizure.containers_.end(), container) !=
+        seizure.containers_.end()) {
+      hits.push_back({"containers", container});
+    }
+  }
+
+  if (seizure.vessel_imo_) {
     for (const std::string& wanted : imos_) {
-      if (wanted == *imo) hits.push_back({"vessel_imo", wanted});
+      if (wanted == *seizure.vessel_imo_) hits.push_back({"vessel_imo", wanted});
     }
   }
 
   if (!companies_.empty()) {
-    std::vector<std::u32string> texts;
-    for (const char* field : {"description", "conveyance", "concealment", "location"}) {
-      if (const std::string* text = StringField(seizure, field)) {
-        texts.push_back(Normalize(*text));
-      }
-    }
+    const std::vector<std::u32string>& texts = seizure.Folded();
     for (const Company& company : companies_) {
       const bool found = std::any_of(texts.begin(), texts.end(), [&](const std::u32string& text) {
         return ContainsWords(text, company.pattern);
@@ -268,16 +301,13 @@ std::vector<IndicatorHit> IndicatorMatcher::Match(const json& seizure) const {
     }
   }
 
-  if (!routes_.empty()) {
-    const std::vector<std::string> itinerary = Itinerary(seizure);
-    for (const auto& route : routes_) {
-      if (FollowsRoute(itinerary, route)) hits.push_back({"routes", JoinRoute(route)});
-    }
+  for (const auto& route : routes_) {
+    if (FollowsRoute(seizure.itinerary_, route)) hits.push_back({"routes", JoinRoute(route)});
   }
 
-  if (const std::string* code = StringField(seizure, "hs_code"); code && IsHsCode(*code)) {
+  if (seizure.hs_code_ && IsHsCode(*seizure.hs_code_)) {
     for (const std::string& wanted : hs_codes_) {
-      if (HsCodesMatch(wanted, *code)) hits.push_back({"hs_codes", wanted});
+      if (HsCodesMatch(wanted, *seizure.hs_code_)) hits.push_back({"hs_codes", wanted});
     }
   }
   return hits;

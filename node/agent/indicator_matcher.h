@@ -36,12 +36,16 @@
 // alert's own `kind` is not checked.
 //
 // Thread-safe: immutable after construction, so const methods may be called
-// from several threads at once.
+// from several threads at once (each with a Seizure of its own).
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "common/msgpack_map.h"
 
 namespace cen::node {
 
@@ -57,6 +61,31 @@ struct IndicatorHit {
 
 class IndicatorMatcher {
  public:
+  // What the indicators look at in one record, read once and shared by
+  // every alert's matcher: from a JSON tree (a history scan) or in place
+  // from the msgpack the hub sent (every record the agent applies), so a
+  // seizure needs no tree, and its texts are folded once, not per alert.
+  // Views into the record, which must outlive it. Not thread-safe (the
+  // folded texts are made on first use).
+  class Seizure {
+   public:
+    explicit Seizure(const nlohmann::json& record);
+    explicit Seizure(const common::MsgpackMap& record);
+
+   private:
+    friend class IndicatorMatcher;
+    // description, conveyance, concealment, location: folded, on first use.
+    const std::vector<std::u32string>& Folded() const;
+
+    bool seizure_ = false;                      // a map whose kind is absent or "seizure"
+    std::vector<std::string_view> containers_;  // non-empty, distinct, in order
+    std::optional<std::string_view> vessel_imo_;
+    std::optional<std::string_view> hs_code_;
+    std::vector<std::string_view> itinerary_;  // departure, transit..., destination
+    std::vector<std::string_view> texts_;      // the four texts present
+    mutable std::optional<std::vector<std::u32string>> folded_;
+  };
+
   // Reads alert["indicators"]. Unknown keys, values of a wrong type and
   // duplicate values are ignored. Never throws on any JSON input.
   explicit IndicatorMatcher(const nlohmann::json& alert);
@@ -68,7 +97,10 @@ class IndicatorMatcher {
   // (containers, vessel_imo, companies, routes, hs_codes; within one, in the
   // alert's order), each (indicator, value) at most once. Never throws on any
   // JSON input.
-  [[nodiscard]] std::vector<IndicatorHit> Match(const nlohmann::json& seizure) const;
+  [[nodiscard]] std::vector<IndicatorHit> Match(const nlohmann::json& seizure) const {
+    return Match(Seizure(seizure));
+  }
+  [[nodiscard]] std::vector<IndicatorHit> Match(const Seizure& seizure) const;
 
   // Distinct literal strings for an SQL prefilter `instr(doc, ?)` over records
   // stored as nlohmann's dump(-1, ' ', false, replace): when NeedlesComplete(),

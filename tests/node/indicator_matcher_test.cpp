@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/msgpack_map.h"
 #include "tests/test_support/sample_records.h"
 
 namespace cen::node {
@@ -47,13 +48,25 @@ struct Case {
   Hits expected;
 };
 
+// The hits of `seizure` read as a JSON tree; the same must come of it read
+// in place from msgpack, as the agent reads what it applies (when it packs:
+// a map with valid UTF-8).
+Hits MatchBothWays(const IndicatorMatcher& matcher, const json& seizure) {
+  Hits hits;
+  REQUIRE_NOTHROW(hits = matcher.Match(seizure));
+  if (auto packed = cen::common::MsgpackMap::FromJson(seizure); packed.ok()) {
+    Hits in_place;
+    REQUIRE_NOTHROW(in_place = matcher.Match(IndicatorMatcher::Seizure(*packed)));
+    CHECK(in_place == hits);
+  }
+  return hits;
+}
+
 void CheckCases(const IndicatorMatcher& matcher, const std::vector<Case>& cases) {
   for (const Case& c : cases) {
     const json seizure = Seizure(c.fields);
     INFO(c.name << ": " << seizure.dump());
-    Hits hits;
-    REQUIRE_NOTHROW(hits = matcher.Match(seizure));
-    CHECK(hits == c.expected);
+    CHECK(MatchBothWays(matcher, seizure) == c.expected);
   }
 }
 
@@ -210,11 +223,11 @@ TEST_CASE("IndicatorMatcher reports hits in indicator order, each once",
                                 {"transit", {"NL", "EC"}},
                                 {"destination", "NL"},
                                 {"hs_code", "29397200"}});
-  CHECK(matcher.Match(seizure) == Hits{{"containers", "CSQU3054383"},
-                                       {"vessel_imo", "9074729"},
-                                       {"companies", "Acme"},
-                                       {"routes", "EC>NL"},
-                                       {"hs_codes", "293972"}});
+  CHECK(MatchBothWays(matcher, seizure) == Hits{{"containers", "CSQU3054383"},
+                                                {"vessel_imo", "9074729"},
+                                                {"companies", "Acme"},
+                                                {"routes", "EC>NL"},
+                                                {"hs_codes", "293972"}});
 }
 
 TEST_CASE("IndicatorMatcher without indicators matches nothing", "[node][indicator_matcher]") {
@@ -227,8 +240,8 @@ TEST_CASE("IndicatorMatcher without indicators matches nothing", "[node][indicat
     CHECK(matcher.empty());
     CHECK(matcher.Needles().empty());
     CHECK(matcher.NeedlesComplete());
-    CHECK(matcher.Match(Seizure({{"containers", {"CSQU3054383"}}, {"description", "--"}})) ==
-          Hits{});
+    CHECK(MatchBothWays(matcher, Seizure({{"containers", {"CSQU3054383"}},
+                                          {"description", "--"}})) == Hits{});
   }
 }
 
@@ -265,7 +278,7 @@ TEST_CASE("IndicatorMatcher never throws on malformed shapes", "[node][indicator
       REQUIRE_NOTHROW(IndicatorMatcher(alert));
       const IndicatorMatcher matcher(alert);
       CHECK(matcher.empty());
-      CHECK(matcher.Match(seizure) == Hits{});
+      CHECK(MatchBothWays(matcher, seizure) == Hits{});
     }
   }
 
@@ -274,8 +287,9 @@ TEST_CASE("IndicatorMatcher never throws on malformed shapes", "[node][indicator
         Alert({{"containers", {1, "CSQU3054383"}},
                {"routes", json::array({json::array({"EC", 1}), json::array({"EC", "NL"})})}}));
     CHECK_FALSE(matcher.empty());
-    CHECK(matcher.Match(Seizure(
-              {{"containers", {"CSQU3054383"}}, {"departure", "EC"}, {"destination", "NL"}})) ==
+    CHECK(MatchBothWays(matcher, Seizure({{"containers", {"CSQU3054383"}},
+                                          {"departure", "EC"},
+                                          {"destination", "NL"}})) ==
           Hits{{"containers", "CSQU3054383"}, {"routes", "EC>NL"}});
   }
 
@@ -313,9 +327,7 @@ TEST_CASE("IndicatorMatcher never throws on malformed shapes", "[node][indicator
     static_assert(std::size(seizures) == std::size(expected));
     for (size_t i = 0; i < std::size(seizures); ++i) {
       INFO(seizures[i].dump(-1, ' ', false, json::error_handler_t::replace));
-      Hits hits;
-      REQUIRE_NOTHROW(hits = matcher.Match(seizures[i]));
-      CHECK(hits == expected[i]);
+      CHECK(MatchBothWays(matcher, seizures[i]) == expected[i]);
     }
   }
 }
