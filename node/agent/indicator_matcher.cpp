@@ -5,6 +5,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/msgpack_map.h"
 #include "common/utf8.h"
 
 namespace cen::node {
@@ -223,12 +224,7 @@ IndicatorMatcher::Seizure::Seizure(const json& record) {
   seizure_ = true;
   if (const json* containers = ArrayField(record, "containers")) {
     for (const json& item : *containers) {
-      if (!item.is_string()) continue;
-      const std::string_view text = item.get_ref<const std::string&>();
-      if (!text.empty() &&
-          std::find(containers_.begin(), containers_.end(), text) == containers_.end()) {
-        containers_.push_back(text);
-      }
+      if (item.is_string()) containers_.push_back(item.get_ref<const std::string&>());
     }
   }
   if (const std::string* imo = StringField(record, "vessel_imo")) vessel_imo_ = *imo;
@@ -250,12 +246,8 @@ IndicatorMatcher::Seizure::Seizure(const json& record) {
 IndicatorMatcher::Seizure::Seizure(const common::MsgpackMap& record) {
   if (record.Contains("kind") && record.Text("kind") != std::string_view("seizure")) return;
   seizure_ = true;
-  for (const std::string_view text : record.Texts("containers")) {
-    if (!text.empty() &&
-        std::find(containers_.begin(), containers_.end(), text) == containers_.end()) {
-      containers_.push_back(text);
-    }
-  }
+  // Each of an alert's containers (distinct, not empty) is looked for.
+  containers_ = record.Texts("containers");
   vessel_imo_ = record.Text("vessel_imo");
   hs_code_ = record.Text("hs_code");
   if (auto departure = record.Text("departure")) itinerary_.push_back(*departure);
@@ -268,8 +260,9 @@ IndicatorMatcher::Seizure::Seizure(const common::MsgpackMap& record) {
 
 const std::vector<std::u32string>& IndicatorMatcher::Seizure::Folded() const {
   if (!folded_) {
-    folded_.emplace();
-    for (const std::string_view text : texts_) folded_->push_back(Normalize(text));
+    std::vector<std::u32string> folded;  // kept only when whole
+    for (const std::string_view text : texts_) folded.push_back(Normalize(text));
+    folded_ = std::move(folded);
   }
   return *folded_;
 }

@@ -71,6 +71,9 @@ class IndicatorMatcher {
    public:
     explicit Seizure(const nlohmann::json& record);
     explicit Seizure(const common::MsgpackMap& record);
+    // Its views would outlive the record.
+    explicit Seizure(nlohmann::json&& record) = delete;
+    explicit Seizure(common::MsgpackMap&& record) = delete;
 
    private:
     friend class IndicatorMatcher;
@@ -78,7 +81,7 @@ class IndicatorMatcher {
     const std::vector<std::u32string>& Folded() const;
 
     bool seizure_ = false;                      // a map whose kind is absent or "seizure"
-    std::vector<std::string_view> containers_;  // non-empty, distinct, in order
+    std::vector<std::string_view> containers_;  // strings, in order
     std::optional<std::string_view> vessel_imo_;
     std::optional<std::string_view> hs_code_;
     std::vector<std::string_view> itinerary_;  // departure, transit..., destination

@@ -49,8 +49,8 @@ struct Case {
 };
 
 // The hits of `seizure` read as a JSON tree; the same must come of it read
-// in place from msgpack, as the agent reads what it applies (when it packs:
-// a map with valid UTF-8).
+// in place from msgpack, as the agent reads what it applies (any object
+// packs, broken UTF-8 included).
 Hits MatchBothWays(const IndicatorMatcher& matcher, const json& seizure) {
   Hits hits;
   REQUIRE_NOTHROW(hits = matcher.Match(seizure));
@@ -388,4 +388,52 @@ TEST_CASE("IndicatorMatcher needles are incomplete when the alert names a compan
   const json seizure = Seizure({{"description", "ACME TRADING"}});
   CHECK(matcher.Match(seizure) == Hits{{"companies", "Acme Trading"}});
   CHECK_FALSE(AnyNeedleIn(matcher, seizure.dump()));
+}
+
+TEST_CASE("IndicatorMatcher: one seizure read in place serves every alert in force",
+          "[node][indicator_matcher]") {
+  const IndicatorMatcher acme(Alert({{"companies", {"Acme Trading"}}}));
+  const IndicatorMatcher both(
+      Alert({{"companies", {"frutas del pacifico", "acme"}}, {"containers", {"CSQU3054383"}}}));
+  const IndicatorMatcher route(Alert({{"routes", Routes({{"EC", "NL"}})}}));
+  auto packed =
+      cen::common::MsgpackMap::FromJson(Seizure({{"description", "shipped by ACME trading, Quito"},
+                                                 {"location", "FRUTAS  DEL\tPACÍFICO"},
+                                                 {"containers", {"", "CSQU3054383", "CSQU3054383"}},
+                                                 {"departure", "EC"},
+                                                 {"transit", {"", "PA"}},
+                                                 {"destination", "NL"}}));
+  REQUIRE(packed.ok());
+  const IndicatorMatcher::Seizure seizure(*packed);
+  // The texts are folded for the first matcher naming a company and kept.
+  CHECK(acme.Match(seizure) == Hits{{"companies", "Acme Trading"}});
+  CHECK(both.Match(seizure) ==
+        Hits{{"containers", "CSQU3054383"}, {"companies", "acme"}});  // not PACÍFICO: an accent
+  CHECK(route.Match(seizure) == Hits{{"routes", "EC>NL"}});
+  CHECK(acme.Match(seizure) == Hits{{"companies", "Acme Trading"}});
+}
+
+TEST_CASE("IndicatorMatcher reads a repeated key in place as the JSON tree does: the last",
+          "[node][indicator_matcher]") {
+  // Not as the hub packs records (sorted, each key once), so searched in full.
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_map(5);
+  pk.pack(std::string("kind"));
+  pk.pack(std::string("alert"));
+  pk.pack(std::string("containers"));
+  pk.pack(std::vector<std::string>{"CSQU3054383"});
+  pk.pack(std::string("kind"));
+  pk.pack(std::string("seizure"));
+  pk.pack(std::string("hs_code"));
+  pk.pack(std::string("29397200"));
+  pk.pack(std::string("containers"));
+  pk.pack(std::vector<std::string>{"MSKU1234565"});
+  auto packed = cen::common::MsgpackMap::Decode(std::string_view(buf.data(), buf.size()));
+  REQUIRE(packed.ok());
+  const IndicatorMatcher matcher(
+      Alert({{"containers", {"CSQU3054383", "MSKU1234565"}}, {"hs_codes", {"293972"}}}));
+  const Hits expected{{"containers", "MSKU1234565"}, {"hs_codes", "293972"}};
+  CHECK(matcher.Match(IndicatorMatcher::Seizure(*packed)) == expected);
+  CHECK(matcher.Match(packed->ToJson()) == expected);
 }
