@@ -217,10 +217,8 @@ void JsonText::Append(const msgpack::object& value, std::string* out) {
         out->push_back(':');
         Append(kv[i].val, out);
       };
-      bool ascending = true;
-      for (uint32_t i = 1; i < size && ascending; ++i) ascending = key(i - 1) < key(i);
       out->push_back('{');
-      if (ascending) {
+      if (KeysAscending(value)) {
         // Maps written from a tree (every record the hub journals) are in
         // that order already, each key once: written as they are.
         for (uint32_t i = 0; i < size; ++i) member(i, i == 0);
@@ -243,6 +241,18 @@ void JsonText::Append(const msgpack::object& value, std::string* out) {
       *out += "null";
       return;
   }
+}
+
+bool JsonText::KeysAscending(const msgpack::object& map) {
+  const msgpack::object_kv* kv = map.via.map.ptr;
+  auto key = [kv](uint32_t i) {
+    return std::string_view(kv[i].key.via.str.ptr, kv[i].key.via.str.size);
+  };
+  for (uint32_t i = 0; i < map.via.map.size; ++i) {
+    if (kv[i].key.type != msgpack::type::STR) return false;
+    if (i > 0 && !(key(i - 1) < key(i))) return false;
+  }
+  return true;
 }
 
 std::string JsonText::Compact(const msgpack::object& value) {

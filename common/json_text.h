@@ -29,6 +29,10 @@ class JsonText {
   // writes (keys sorted, of a repeated key the last).
   static std::string Compact(const msgpack::object& value);
   static void Append(const msgpack::object& value, std::string* out);
+  // Whether every key of `map` (a MAP) is a string greater than the one
+  // before, so none repeats: the tree's order already, as RecordEdits::Pack
+  // writes every record the hub journals.
+  static bool KeysAscending(const msgpack::object& map);
 };
 
 }  // namespace cen::common

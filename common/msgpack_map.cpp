@@ -53,15 +53,6 @@ Result<MsgpackMap> MsgpackMap::FromJson(const nlohmann::json& object) {
                 DecodeLimits{64, SIZE_MAX >> 1, SIZE_MAX >> 1, SIZE_MAX >> 1});
 }
 
-bool MsgpackMap::KeysAscending(const msgpack::object& map) {
-  const msgpack::object_kv* kv = map.via.map.ptr;
-  for (uint32_t i = 0; i < map.via.map.size; ++i) {
-    if (kv[i].key.type != msgpack::type::STR) return false;
-    if (i > 0 && !(View(kv[i - 1].key) < View(kv[i].key))) return false;
-  }
-  return true;
-}
-
 const msgpack::object* MsgpackMap::Find(std::string_view key) const {
   const msgpack::object_kv* kv = map_->via.map.ptr;
   const uint32_t size = map_->via.map.size;

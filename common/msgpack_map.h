@@ -22,6 +22,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "common/json_text.h"
 #include "common/msgpack_json.h"
 #include "common/status.h"
 
@@ -93,11 +94,7 @@ class MsgpackMap {
 
  private:
   MsgpackMap(std::shared_ptr<const msgpack::object_handle> handle, const msgpack::object* map)
-      : handle_(std::move(handle)), map_(map), ascending_(KeysAscending(*map)) {}
-
-  // Whether every key of `map` is a string and each is greater than the one
-  // before (so none repeats): then Find() searches by halves.
-  static bool KeysAscending(const msgpack::object& map);
+      : handle_(std::move(handle)), map_(map), ascending_(JsonText::KeysAscending(*map)) {}
 
   // DecodeOwned: `bytes` (a std::string or a zmq::message_t) kept with the
   // objects that point into them.
@@ -108,7 +105,7 @@ class MsgpackMap {
   // point into (a record of a FETCH answer keeps the whole message alive).
   std::shared_ptr<const msgpack::object_handle> handle_;
   const msgpack::object* map_;
-  // Records as the hub journals them are packed so (RecordEdits::Pack); a
+  // Keys in order (JsonText::KeysAscending): Find() searches by halves; a
   // map that is not is searched from end to end, its last repeat winning.
   bool ascending_;
 };
