@@ -58,7 +58,7 @@ constexpr auto kApplySlice = std::chrono::milliseconds(40);
 // How often a loop held for a checkpoint's catch-up looks again.
 constexpr auto kCatchUpPoll = std::chrono::milliseconds(5);
 // Records applied before record_countries is written during a catch-up.
-constexpr int64_t kCountryBatchAt = 50000;
+constexpr int64_t kCountryBatchAt = Replica::kCountryBatchRecords;
 constexpr auto kAckTimeout = std::chrono::seconds(15);
 constexpr auto kPingEvery = std::chrono::seconds(1);
 constexpr auto kHelloEvery = std::chrono::milliseconds(200);

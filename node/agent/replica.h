@@ -26,6 +26,7 @@
 #include "common/msgpack_map.h"
 #include "common/sqlite_db.h"
 #include "node/agent/sorted_runs.h"
+#include "node/agent/string_pool.h"
 
 namespace cen::node {
 
@@ -38,6 +39,16 @@ class Replica {
   using Observer = std::function<common::Status(const common::MsgpackMap& record)>;
 
   explicit Replica(common::Database* db) : db_(db) {}
+
+  // Records per IndexCountries batch, and how many pending records make the
+  // agent write a batch in the middle of a catch-up. Larger batches write
+  // each page of record_countries fewer times per record; the batch's rows
+  // are held in memory (about 40 B each, 3.2 per record, their texts
+  // interned), and queries check up to this many pending records on their
+  // columns. Measured with cen_replica_bench --country-batch: README.
+  static constexpr int64_t kCountryBatchRecords = 200000;
+  // A different batch size (benches and tests).
+  void set_country_batch_records(int64_t records) { country_batch_records_ = records; }
   void set_observer(Observer observer) { observer_ = std::move(observer); }
 
   common::Status Load();
@@ -71,8 +82,8 @@ class Replica {
   // many were applied now.
   common::Result<size_t> ApplyEarly(const std::vector<common::MsgpackMap>& records);
   // Writes the record_countries and record_dates rows of the records applied
-  // since the last batch (countries_pending: up to 50,000 read in gseq order,
-  // 1,024 at a time; a record applied meanwhile below the last gseq read
+  // since the last batch (countries_pending: up to kCountryBatchRecords read
+  // in gseq order, 1,024 at a time; a record applied meanwhile below the last gseq read
   // waits for the next batch), sorted by key so that each page is written
   // about once per batch instead of once per record, in transactions that
   // end at `deadline` (each call does some work: a chunk read, or rows
@@ -100,30 +111,44 @@ class Replica {
 
  private:
   struct Statements;
-  // One row of record_countries, in the key's order of fields.
+  // A record_countries row's role; the values sort as their names do, as
+  // the table's key sorts them.
+  enum class Role : uint8_t { kDeparture, kDestination, kReporting, kTransit };
+  static std::string_view RoleName(Role role);
+  // One row of record_countries, in the key's order of fields. Its texts are
+  // interned in the StringPool of the batch (or Held) that made it: a batch
+  // holds hundreds of thousands of rows naming a few hundred countries,
+  // commodities and dates.
   struct CountryRow {
-    std::string country;
-    std::string commodity;
-    std::string event_date;
-    std::string role;
+    const std::string* country;
+    const std::string* commodity;
+    const std::string* event_date;
+    Role role;
     int64_t record_id;
   };
   // One row of record_dates, in the key's order of fields.
   struct DateRow {
-    std::string commodity;
-    std::string event_date;
+    const std::string* commodity;
+    const std::string* event_date;
     int64_t record_id;
   };
+  // Interned texts of one pool: the same pointer is the same text.
+  static int Compare(const std::string* a, const std::string* b) {
+    return a == b ? 0 : a->compare(*b);
+  }
   struct CountryOrder {
     bool operator()(const CountryRow& a, const CountryRow& b) const {
-      return std::tie(a.country, a.commodity, a.event_date, a.role, a.record_id) <
-             std::tie(b.country, b.commodity, b.event_date, b.role, b.record_id);
+      if (int c = Compare(a.country, b.country)) return c < 0;
+      if (int c = Compare(a.commodity, b.commodity)) return c < 0;
+      if (int c = Compare(a.event_date, b.event_date)) return c < 0;
+      return std::tie(a.role, a.record_id) < std::tie(b.role, b.record_id);
     }
   };
   struct DateOrder {
     bool operator()(const DateRow& a, const DateRow& b) const {
-      return std::tie(a.commodity, a.event_date, a.record_id) <
-             std::tie(b.commodity, b.event_date, b.record_id);
+      if (int c = Compare(a.commodity, b.commodity)) return c < 0;
+      if (int c = Compare(a.event_date, b.event_date)) return c < 0;
+      return a.record_id < b.record_id;
     }
   };
   // The batch IndexCountries works through: its records are read a chunk at
@@ -131,7 +156,8 @@ class Replica {
   // record_dates rows are written, each in key order, then its records'
   // countries_pending rows are deleted.
   struct CountryBatch {
-    bool read = false;  // every record of the batch has been read
+    bool read = false;   // every record of the batch has been read
+    StringPool strings;  // the texts of rows and dates
     std::chrono::steady_clock::duration reading{};
     int chunks = 0;
     SortedRuns<CountryRow, CountryOrder> rows;
@@ -143,12 +169,11 @@ class Replica {
     std::unordered_set<int64_t> retired;
   };
   // Appends the record_countries rows of record `gseq`, from the six columns
-  // of kCountryColumns (replica.cpp) that `stmt` returns from `first` on:
-  // the one place those rows are worked out, for writing and for deleting.
-  static void AddCountryRows(common::Statement& stmt, int first, int64_t gseq,
-                             std::vector<CountryRow>* out);
-  // The record_dates row of record `gseq`, from the same six columns.
-  static DateRow DateRowOf(common::Statement& stmt, int first, int64_t gseq);
+  // of kCountryColumns (replica.cpp) that `stmt` returns from `first` on,
+  // with their texts in `strings`, and returns its record_dates row: the one
+  // place those rows are worked out, for writing and for deleting.
+  static DateRow AddCountryRows(common::Statement& stmt, int first, int64_t gseq,
+                                StringPool* strings, std::vector<CountryRow>* out);
   // Reads the batch's next records, a chunk at a time, until it holds them
   // all, `deadline` passes or `interrupt` says so (asked after each chunk:
   // each call reads one at least).
@@ -162,6 +187,7 @@ class Replica {
     int64_t gseq;
     int64_t version;
     std::string doc;
+    StringPool strings;                 // the texts of `countries` and `date`
     std::vector<CountryRow> countries;  // its record_countries rows (maybe not written yet)
     DateRow date;                       // its record_dates row (maybe not written yet)
     std::string validation;             // "pending", "returned", or "" (validated or none needed)
@@ -206,6 +232,7 @@ class Replica {
   std::shared_ptr<Statements> statements_;
   std::optional<CountryBatch> country_batch_;
   int64_t countries_pending_hint_ = 0;
+  int64_t country_batch_records_ = kCountryBatchRecords;
   bool countries_preempted_ = false;
   // gseqs the apply transaction under way added to country_batch_->retired:
   // taken out again if it rolls back.

@@ -40,6 +40,15 @@ double CpuSeconds(pid_t pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+double PeakRssMiB(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // in kB
+  }
+  return 0;
+}
+
 BenchCluster BenchCluster::Init(const std::filesystem::path& dir,
                                 const std::vector<std::string>& ids) {
   BenchCluster cluster;

@@ -27,5 +27,7 @@ struct BenchCluster {
 int FreePort();
 // User + system CPU seconds a live process has used, from /proc/PID/stat.
 double CpuSeconds(pid_t pid);
+// A live process's peak resident set in MiB (VmHWM in /proc/PID/status), 0 if unknown.
+double PeakRssMiB(pid_t pid);
 
 }  // namespace cen::bench

@@ -162,8 +162,9 @@ Figures BaselineReplica(const fs::path& dir, const std::string& hub_dir, int64_t
       docs.push_back(std::move(*doc));
     }
     Check(replica.Apply(docs, c.gseqs.back()), "apply");
-    // What the agent does once 50,000 records wait for their country rows.
-    if (replica.countries_pending_hint() >= 50000) index_countries();
+    // What the agent does once a batch's worth of records wait for their country rows.
+    if (replica.countries_pending_hint() >= cen::node::Replica::kCountryBatchRecords)
+      index_countries();
   });
   // The rest of the country index, as the agent does once idle: timed too.
   const double c0 = cen::bench::SelfCpuSeconds();
@@ -328,6 +329,7 @@ int main(int argc, char** argv) {
   double fresh_cpu = 0;
   double hub_cpu = 0;
   double fresh_cpu_indexed = 0;
+  double fresh_rss_mib = 0;
   {
     auto last_print = t0;
     int64_t last_cursor = 0;
@@ -344,6 +346,7 @@ int main(int argc, char** argv) {
       if (complete_at &&
           QueryIn(NodeDb(fresh_dir), "SELECT count(*) FROM countries_pending") == 0) {
         fresh_cpu_indexed = cen::bench::CpuSeconds(fresh.pid());
+        fresh_rss_mib = cen::bench::PeakRssMiB(fresh.pid());
         indexed_at = Seconds(t0, SteadyClock::now());
         break;
       }
@@ -386,6 +389,8 @@ int main(int argc, char** argv) {
       "cursor reached the head; agent %.2f s (%.1f us/record) with its country index\n",
       fresh_cpu, fresh_cpu * 1e6 / n, hub_cpu, hub_cpu * 1e6 / n, fresh_cpu_indexed,
       fresh_cpu_indexed * 1e6 / n);
+  std::printf("memory    agent peak RSS %.0f MiB over the catch-up and its country index\n",
+              fresh_rss_mib);
 
   std::printf(
       "journal   FRESH sent %lld receipts (one per alert) that the hub journaled "

@@ -72,7 +72,7 @@ void Generate(const std::string& dir, int64_t n) {
     if (batch.size() == 20000 || g == n) {
       Check(replica.Apply(batch, g), "apply");
       batch.clear();
-      while (replica.countries_pending_hint() >= 50000 ||
+      while (replica.countries_pending_hint() >= cen::node::Replica::kCountryBatchRecords ||
              (g == n && replica.countries_pending_hint() > 0)) {
         auto more = replica.IndexCountries(SteadyClock::now() + std::chrono::seconds(1));
         Check(more.status(), "index countries");

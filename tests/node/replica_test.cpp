@@ -395,6 +395,47 @@ TEST_CASE("A country batch is read a chunk at a time: an urgent alert waits for 
   CHECK(Count(db, "countries_pending") == 0);
 }
 
+TEST_CASE("A country batch holds at most its size in records in gseq order, the rest waits",
+          "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  replica.set_country_batch_records(1000);
+  // 2,345 records: two whole batches of 1,000 and one of 345, each written
+  // in groups of rows (and a last partial group) before the next is read.
+  RequireOk(replica.Apply(Packed(TwoCountrySeizures(2345)), 2345));
+  const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  auto batch = [&] {
+    auto more = replica.IndexCountries(later);
+    REQUIRE(more.ok());
+    return *more;
+  };
+  auto n = [&](const std::string& sql) {
+    auto v = db.QueryInt(sql);
+    REQUIRE(v.ok());
+    return v->value_or(-1);
+  };
+  CHECK(batch());
+  CHECK(Count(db, "record_countries") == 2000);
+  CHECK(Count(db, "record_dates") == 1000);
+  CHECK(n("SELECT max(record_id) FROM record_countries") == 1000);
+  CHECK(n("SELECT min(gseq) FROM countries_pending") == 1001);
+  CHECK(replica.countries_pending_hint() == 1345);
+  CHECK(batch());
+  CHECK(n("SELECT max(record_id) FROM record_dates") == 2000);
+  CHECK_FALSE(batch());
+  CHECK(Count(db, "record_countries") == 4690);
+  CHECK(Count(db, "record_dates") == 2345);
+  CHECK(Count(db, "countries_pending") == 0);
+  // Every row is the one its record's columns make.
+  CHECK(
+      n("SELECT count(*) FROM records r JOIN record_countries c ON c.record_id = r.gseq "
+        "AND ((c.role = 'reporting' AND c.country = r.reporting_country) OR "
+        "(c.role = 'departure' AND c.country = r.departure)) "
+        "AND c.commodity = IFNULL(r.commodity, '') AND c.event_date = IFNULL(r.event_date, '')") ==
+      4690);
+}
+
 TEST_CASE("Records replaced or applied between two chunks of a country batch are indexed once",
           "[node][replica]") {
   TempDir tmp;
