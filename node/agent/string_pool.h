@@ -19,6 +19,13 @@ namespace cen::node {
 
 class StringPool {
  public:
+  StringPool() = default;
+  // A copy's strings would be other strings than those pointed at.
+  StringPool(const StringPool&) = delete;
+  StringPool& operator=(const StringPool&) = delete;
+  StringPool(StringPool&&) noexcept = default;
+  StringPool& operator=(StringPool&&) noexcept = default;
+
   const std::string* Intern(std::string_view text) {
     auto found = strings_.find(text);
     if (found == strings_.end()) found = strings_.emplace(text).first;
