@@ -159,7 +159,8 @@ struct Replica::Statements {
           &delete_pending, &delete_country,   &insert_text,     &delete_text,
           &cursor,         &upsert_receipt,   &upsert_link,     &insert_country,
           &insert_date,    &delete_date,      &insert_decision, &mark_returned,
-          &find_return,    &insert_countries, &insert_dates,    &delete_pendings})
+          &find_return,    &insert_countries, &insert_dates,    &delete_pendings,
+          &insert_pendings})
       s->Reset();
   }
 
