@@ -86,15 +86,14 @@ std::string Repeated(std::string_view item, size_t n) {
 }
 
 // Takes the next rows of `runs`, at most kGroupRows, into `out`, leaving out
-// those of records replaced since the batch was read. Take()'s rows stay put
-// until the runs' next Add(), which comes only with the next batch.
+// those of records replaced since the batch was read.
 template <typename Row, typename Order>
 void TakeGroup(SortedRuns<Row, Order>& runs, const std::unordered_set<int64_t>& retired,
-               std::vector<const Row*>* out) {
+               std::vector<Row>* out) {
   out->clear();
   while (out->size() < kGroupRows && !runs.empty()) {
     const Row& row = runs.Take();
-    if (!retired.contains(row.record_id)) out->push_back(&row);
+    if (!retired.contains(row.record_id)) out->push_back(row);
   }
 }
 
@@ -103,17 +102,17 @@ void TakeGroup(SortedRuns<Row, Order>& runs, const std::unordered_set<int64_t>& 
 // row) binds a row's parameters from `first` on.
 template <typename Row, typename Bind>
 common::Status WriteRows(common::Statement& group, common::Statement& one, int columns,
-                         std::span<const Row* const> rows, Bind&& bind) {
+                         std::span<const Row> rows, Bind&& bind) {
   if (rows.size() == kGroupRows) {
     int first = 1;
-    for (const Row* row : rows) {
-      bind(group, first, *row);
+    for (const Row& row : rows) {
+      bind(group, first, row);
       first += columns;
     }
     return group.Run();
   }
-  for (const Row* row : rows) {
-    bind(one, 1, *row);
+  for (const Row& row : rows) {
+    bind(one, 1, row);
     CEN_RETURN_IF_ERROR(one.Run());
   }
   return common::Status::Ok();
@@ -344,13 +343,11 @@ common::Result<size_t> Replica::ApplyEarly(const std::vector<common::MsgpackMap>
 }
 
 common::Status Replica::ListPending(Statements& st) {
-  std::vector<const int64_t*> group;
-  for (size_t i = 0; i < unlisted_.size(); i += kGroupRows) {
-    group.clear();
-    for (size_t j = i; j < std::min(unlisted_.size(), i + kGroupRows); ++j)
-      group.push_back(&unlisted_[j]);
+  const std::span<const int64_t> all(unlisted_);
+  for (size_t i = 0; i < all.size(); i += kGroupRows) {
     CEN_RETURN_IF_ERROR(WriteRows<int64_t>(
-        st.insert_pendings, st.insert_pending, 1, group,
+        st.insert_pendings, st.insert_pending, 1,
+        all.subspan(i, std::min(kGroupRows, all.size() - i)),
         [](common::Statement& stmt, int at, const int64_t& gseq) { stmt.Bind(at, gseq); }));
   }
   unlisted_.clear();
@@ -711,9 +708,9 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
   const auto first_row = b.rows.mark();
   const auto first_date = b.dates.mark();
   const size_t first_gseq = b.next_gseq;
-  std::vector<const CountryRow*> countries;
-  std::vector<const DateRow*> dates;
-  std::vector<const int64_t*> gseqs;
+  std::vector<CountryRow> countries;
+  std::vector<DateRow> dates;
+  std::vector<int64_t> gseqs;
   while (!b.rows.empty() && more_time()) {
     TakeGroup(b.rows, b.retired, &countries);
     // Interned texts stay put until the batch ends: bound without a copy.
@@ -738,8 +735,8 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
   while (b.rows.empty() && b.dates.empty() && b.next_gseq < b.gseqs.size() && more_time()) {
     gseqs.clear();
     while (gseqs.size() < kGroupRows && b.next_gseq < b.gseqs.size()) {
-      const int64_t& gseq = b.gseqs[b.next_gseq++];
-      if (!b.retired.contains(gseq)) gseqs.push_back(&gseq);
+      const int64_t gseq = b.gseqs[b.next_gseq++];
+      if (!b.retired.contains(gseq)) gseqs.push_back(gseq);
     }
     CEN_RETURN_IF_ERROR(WriteRows<int64_t>(
         (*st)->delete_pendings, (*st)->delete_pending, 1, gseqs,

@@ -17,6 +17,7 @@ using cen::node::Replica;
 using cen::test::CountRows;
 using cen::test::CreateNodeDb;
 using cen::test::Packed;
+using cen::test::QueryNumber;
 using cen::test::ReopenNodeDb;
 using cen::test::RequireOk;
 using cen::test::TempDir;
@@ -51,6 +52,23 @@ Replica Loaded(Database& db) {
   Replica replica(&db);
   RequireOk(replica.Load());
   return replica;
+}
+
+// Applies `records` seizures (two country rows each) and cuts the first
+// country slice on its second question, rolled back: nothing is written and
+// every record stays pending.
+void CutAndRollBack(Database& db, Replica& replica, int records) {
+  RequireOk(replica.Apply(Packed(TwoCountrySeizures(records)), records));
+  int asked = 0;
+  auto more = replica.IndexCountries(
+      std::chrono::steady_clock::now() + std::chrono::hours(1), [&] { return ++asked >= 2; },
+      [] { return true; });
+  REQUIRE(more.ok());
+  CHECK(*more);
+  CHECK(asked == 2);
+  CHECK(replica.countries_preempted());
+  CHECK(Count(db, "record_countries") == 0);
+  CHECK(Count(db, "countries_pending") == records);
 }
 
 }  // namespace
@@ -423,32 +441,30 @@ TEST_CASE("A country batch holds at most its size in records in gseq order, the 
     REQUIRE(more.ok());
     return *more;
   };
-  auto n = [&](const std::string& sql) {
-    auto v = db.QueryInt(sql);
-    REQUIRE(v.ok());
-    return v->value_or(-1);
-  };
   CHECK(batch());
   CHECK(Count(db, "record_dates") == 1000);
-  CHECK(n("SELECT max(record_id) FROM record_countries") == 1000);
-  CHECK(n("SELECT min(gseq) FROM countries_pending") == 1001);
+  CHECK(QueryNumber(db, "SELECT max(record_id) FROM record_countries") == 1000);
+  CHECK(QueryNumber(db, "SELECT min(gseq) FROM countries_pending") == 1001);
   CHECK(replica.countries_pending_hint() == 1345);
   CHECK(batch());
-  CHECK(n("SELECT max(record_id) FROM record_dates") == 2000);
+  CHECK(QueryNumber(db, "SELECT max(record_id) FROM record_dates") == 2000);
   CHECK_FALSE(batch());
   CHECK(Count(db, "record_countries") == rows);
   CHECK(Count(db, "record_dates") == 2345);
   CHECK(Count(db, "countries_pending") == 0);
   // Every row is the one its record's columns make.
-  CHECK(n("SELECT count(*) FROM records r JOIN record_countries c ON c.record_id = r.gseq "
-          "AND ((c.role = 'reporting' AND c.country = r.reporting_country) OR "
-          "(c.role = 'departure' AND c.country = r.departure) OR "
-          "(c.role = 'destination' AND c.country = r.destination) OR "
-          "(c.role = 'transit' AND instr(';' || r.transit || ';', ';' || c.country || ';') > 0)) "
-          "AND c.commodity = r.commodity AND c.event_date = r.event_date") == rows);
-  CHECK(n("SELECT count(*) FROM records r JOIN record_dates d ON d.record_id = r.gseq "
-          "AND d.commodity = r.commodity AND d.event_date = r.event_date") == 2345);
-  CHECK(n("SELECT count(DISTINCT event_date) FROM record_dates") > 100);
+  CHECK(QueryNumber(
+            db,
+            "SELECT count(*) FROM records r JOIN record_countries c ON c.record_id = r.gseq "
+            "AND ((c.role = 'reporting' AND c.country = r.reporting_country) OR "
+            "(c.role = 'departure' AND c.country = r.departure) OR "
+            "(c.role = 'destination' AND c.country = r.destination) OR "
+            "(c.role = 'transit' AND instr(';' || r.transit || ';', ';' || c.country || ';') > 0)) "
+            "AND c.commodity = r.commodity AND c.event_date = r.event_date") == rows);
+  CHECK(QueryNumber(db,
+                    "SELECT count(*) FROM records r JOIN record_dates d ON d.record_id = r.gseq "
+                    "AND d.commodity = r.commodity AND d.event_date = r.event_date") == 2345);
+  CHECK(QueryNumber(db, "SELECT count(DISTINCT event_date) FROM record_dates") > 100);
 }
 
 TEST_CASE("A country slice rolled back after its rows and dates resumes where it began",
@@ -458,19 +474,9 @@ TEST_CASE("A country slice rolled back after its rows and dates resumes where it
   Replica replica = Loaded(db);
   // 30 records: 60 rows and 30 dates are written before the slice asks
   // (every 64 rows); it asks first before deleting the countries_pending rows.
-  RequireOk(replica.Apply(Packed(TwoCountrySeizures(30)), 30));
-  const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
-  int asked = 0;
-  auto more = replica.IndexCountries(
-      later, [&] { return ++asked >= 2; }, [] { return true; });
-  REQUIRE(more.ok());
-  CHECK(*more);
-  CHECK(asked == 2);
-  CHECK(replica.countries_preempted());
-  CHECK(Count(db, "record_countries") == 0);
+  CutAndRollBack(db, replica, 30);
   CHECK(Count(db, "record_dates") == 0);
-  CHECK(Count(db, "countries_pending") == 30);
-  more = replica.IndexCountries(later);
+  auto more = replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1));
   REQUIRE(more.ok());
   CHECK_FALSE(*more);
   CHECK(Count(db, "record_countries") == 60);
@@ -505,9 +511,7 @@ TEST_CASE("A record replaced in the transaction that applied it leaves nothing p
   CHECK_FALSE(*more);
   CHECK(Count(db, "countries_pending") == 0);
   CHECK(Count(db, "record_countries") == 2 * (between + 1));
-  auto n = db.QueryInt("SELECT count(*) FROM record_countries WHERE record_id = 1");
-  REQUIRE(n.ok());
-  CHECK(**n == 0);
+  CHECK(QueryNumber(db, "SELECT count(*) FROM record_countries WHERE record_id = 1") == 0);
 }
 
 TEST_CASE("Records replaced or applied between two chunks of a country batch are indexed once",
@@ -554,20 +558,19 @@ TEST_CASE("Records replaced or applied between two chunks of a country batch are
   for (int i = 0; i < 1000 && more; ++i) more = step({});
   CHECK_FALSE(more);
   CHECK(Count(db, "countries_pending") == 0);
-  auto n = [&](const std::string& sql) {
-    auto v = db.QueryInt(sql);
-    REQUIRE(v.ok());
-    return v->value_or(-1);
-  };
   // Two rows per record held (reporting and departure), none for what was replaced.
-  CHECK(n("SELECT count(*) FROM records") == 2200);
+  CHECK(QueryNumber(db, "SELECT count(*) FROM records") == 2200);
   CHECK(Count(db, "record_countries") == 4400);
   CHECK(Count(db, "record_dates") == 2200);
-  CHECK(n("SELECT count(*) FROM record_countries WHERE record_id NOT IN (SELECT gseq FROM "
-          "records)") == 0);
-  CHECK(n("SELECT count(*) FROM record_countries WHERE record_id = 10") == 0);
-  CHECK(n("SELECT count(*) FROM record_countries WHERE record_id = 1501 AND role = 'departure' "
-          "AND country = 'JP'") == 1);
+  CHECK(
+      QueryNumber(db,
+                  "SELECT count(*) FROM record_countries WHERE record_id NOT IN (SELECT gseq FROM "
+                  "records)") == 0);
+  CHECK(QueryNumber(db, "SELECT count(*) FROM record_countries WHERE record_id = 10") == 0);
+  CHECK(QueryNumber(
+            db,
+            "SELECT count(*) FROM record_countries WHERE record_id = 1501 AND role = 'departure' "
+            "AND country = 'JP'") == 1);
 }
 
 TEST_CASE("An urgent alert rolls a country slice back, and the batch resumes where it began",
@@ -575,21 +578,12 @@ TEST_CASE("An urgent alert rolls a country slice back, and the batch resumes whe
   TempDir tmp;
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
-  RequireOk(replica.Apply(Packed(TwoCountrySeizures(500)), 500));
-  const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
   // A slice cut on its second question, rolled back: nothing written.
+  CutAndRollBack(db, replica, 500);
+  const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  // The same cut without a rollback keeps what it wrote.
   int asked = 0;
   auto more = replica.IndexCountries(
-      later, [&] { return ++asked >= 2; }, [] { return true; });
-  REQUIRE(more.ok());
-  CHECK(*more);
-  CHECK(asked == 2);
-  CHECK(replica.countries_preempted());
-  CHECK(Count(db, "record_countries") == 0);
-  CHECK(Count(db, "countries_pending") == 500);
-  // The same cut without a rollback keeps what it wrote.
-  asked = 0;
-  more = replica.IndexCountries(
       later, [&] { return ++asked >= 2; }, [] { return false; });
   REQUIRE(more.ok());
   CHECK_FALSE(replica.countries_preempted());

@@ -54,11 +54,16 @@ inline common::Database ReopenNodeDb(const TempDir& dir) {
   return std::move(*db);
 }
 
-// The number of rows in `table`, or -1 if the count came back NULL.
-inline int64_t CountRows(common::Database& db, const std::string& table) {
-  auto n = db.QueryInt("SELECT count(*) FROM " + table);
+// The integer `sql` selects, or -1 if it came back NULL or with no row.
+inline int64_t QueryNumber(common::Database& db, const std::string& sql) {
+  auto n = db.QueryInt(sql);
   REQUIRE(n.ok());
   return n->value_or(-1);
+}
+
+// The number of rows in `table`, or -1 if the count came back NULL.
+inline int64_t CountRows(common::Database& db, const std::string& table) {
+  return QueryNumber(db, "SELECT count(*) FROM " + table);
 }
 
 // A hub.db's journal as "gseq uuid received_at CHAIN" rows, in gseq order:
