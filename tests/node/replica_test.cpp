@@ -467,6 +467,28 @@ TEST_CASE("A country batch holds at most its size in records in gseq order, the 
   CHECK(QueryNumber(db, "SELECT count(DISTINCT event_date) FROM record_dates") > 100);
 }
 
+TEST_CASE("A country batch whose size is lowered part-way ends at the records it has read",
+          "[node][replica]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  replica.set_country_batch_records(2000);
+  RequireOk(replica.Apply(Packed(TwoCountrySeizures(2500)), 2500));
+  const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  // One chunk (1,024 records) read, then an urgent alert: nothing written.
+  auto more = replica.IndexCountries(later, [] { return true; });
+  REQUIRE(more.ok());
+  CHECK(*more);
+  CHECK(Count(db, "record_dates") == 0);
+  // Lowered below what was read: the batch reads no more and writes those.
+  replica.set_country_batch_records(500);
+  more = replica.IndexCountries(later);
+  REQUIRE(more.ok());
+  CHECK(*more);
+  CHECK(Count(db, "record_dates") == 1024);
+  CHECK(Count(db, "countries_pending") == 1476);
+}
+
 TEST_CASE("A country slice rolled back after its rows and dates resumes where it began",
           "[node][replica]") {
   TempDir tmp;
