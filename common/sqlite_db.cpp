@@ -110,6 +110,8 @@ Result<Database> Database::Open(const std::string& path, Mode mode, int busy_tim
   // One Database per thread (sqlite_db.h): SQLite's per-connection mutex,
   // taken on every step and column read, guards nothing here (5% of a scan).
   flags |= SQLITE_OPEN_NOMUTEX;
+  // ATTACH may name a file: URI (text.db is attached read-only that way).
+  flags |= SQLITE_OPEN_URI;
   // SQLite's memory statistics take a global mutex on every malloc and free
   // (5% of the agents' CPU); nothing here reads them. Must precede
   // sqlite3_initialize(), which the first open runs.
@@ -197,6 +199,11 @@ Result<Statement*> Database::Cached(std::string_view sql) {
 
 Result<Transaction> Database::Begin() {
   CEN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  return Transaction(this);
+}
+
+Result<Transaction> Database::BeginDeferred() {
+  CEN_RETURN_IF_ERROR(Exec("BEGIN DEFERRED"));
   return Transaction(this);
 }
 

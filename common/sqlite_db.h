@@ -77,7 +77,8 @@ class Statement {
 
 class Database;
 
-// A BEGIN IMMEDIATE transaction that rolls back unless Commit() succeeded.
+// A transaction (Database::Begin, BeginDeferred) that rolls back unless
+// Commit() succeeded.
 class Transaction {
  public:
   explicit Transaction(Database* db) : db_(db) {}
@@ -127,6 +128,11 @@ class Database {
   Result<Statement*> Cached(std::string_view sql);
   // Begins an IMMEDIATE transaction (takes the write lock at once); check ok().
   Result<Transaction> Begin();
+  // Begins a DEFERRED transaction: each file's lock is taken as it is first
+  // read or written. BEGIN IMMEDIATE takes the write lock of every attached
+  // file that is not read-only; a connection that writes one file and reads
+  // another (TextIndexer) begins this way.
+  Result<Transaction> BeginDeferred();
   // A single integer from a query such as "SELECT count(*) FROM t", or nullopt
   // when it returned no row or NULL.
   Result<std::optional<int64_t>> QueryInt(std::string_view sql);

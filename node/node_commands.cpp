@@ -265,7 +265,7 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
   if (!config.ok()) return config.status();
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
-  CEN_RETURN_IF_ERROR(filter.CheckText(*db));
+  CEN_RETURN_IF_ERROR(filter.PrepareText(*db));
 
   // What waits for this node's decision, as its replica holds it.
   auto queue = PendingQueue::List(*db, filter, config->node_id, 0);

@@ -219,7 +219,21 @@ common::Status AlertTracker::Refresh() {
       spdlog::warn("watch {} is left out: {}", stmt->ColumnText(0), match.status().message());
       continue;
     }
-    watches_.push_back({stmt->ColumnText(0), std::move(condition), std::move(*match)});
+    if (!filter->text.empty()) {
+      if (!text_matcher_) {
+        auto opened = RecordTextMatcher::Open();
+        if (!opened.ok()) return opened.status();
+        text_matcher_.emplace(std::move(*opened));
+      }
+      // A syntax error leaves the watch out instead of failing every apply.
+      if (auto parsed = text_matcher_->Matches(filter->text); !parsed.ok()) {
+        spdlog::warn("watch {} is left out: --text: {}", stmt->ColumnText(0),
+                     parsed.status().message());
+        continue;
+      }
+    }
+    watches_.push_back(
+        {stmt->ColumnText(0), std::move(condition), std::move(*match), filter->text});
   }
   watches_seen_ = watches_now;
   refreshed_at_ = now;
@@ -244,14 +258,22 @@ common::Status AlertTracker::OnRecord(const common::MsgpackMap& packed, std::opt
     }
   }
   const std::string_view uuid = packed.TextOr("uuid", "");
+  bool text_loaded = false;
   for (Watch& watch : watches_) {
     watch.match.Bind(1, uuid);
     watch.condition.BindTo(watch.match, 2);
     auto row = watch.match.Step();
     watch.match.Reset();
     if (!row.ok()) return row.status();
-    if (*row)
-      CEN_RETURN_IF_ERROR(Hit("watch:" + watch.name, node_id_, record(), "watch", watch.name));
+    if (!*row) continue;
+    if (!watch.text.empty()) {
+      if (!text_loaded) CEN_RETURN_IF_ERROR(text_matcher_->Load(packed));
+      text_loaded = true;
+      auto text = text_matcher_->Matches(watch.text);
+      if (!text.ok()) return text.status();
+      if (!*text) continue;
+    }
+    CEN_RETURN_IF_ERROR(Hit("watch:" + watch.name, node_id_, record(), "watch", watch.name));
   }
   return common::Status::Ok();
 }

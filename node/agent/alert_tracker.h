@@ -27,6 +27,7 @@
 #include "common/msgpack_map.h"
 #include "common/sqlite_db.h"
 #include "node/agent/indicator_matcher.h"
+#include "node/agent/record_text_matcher.h"
 #include "node/query/query_filter.h"
 #include "node/store/outbox.h"
 
@@ -80,6 +81,7 @@ class AlertTracker {
     std::string name;
     SqlCondition condition;
     common::Statement match;  // does record ?1 match: prepared once per Refresh()
+    std::string text;         // its --text, matched by text_matcher_ (or empty)
   };
   struct Indicators {
     std::string alert;  // the original alert's uuid
@@ -117,6 +119,9 @@ class AlertTracker {
   std::string watches_seen_;                      // names and dates of the watches loaded
   std::map<std::string, Indicators> indicators_;  // alerts in force, by uuid
   std::vector<Watch> watches_;
+  // The text of the record being checked, for watches with --text (opened
+  // with the first such watch).
+  std::optional<RecordTextMatcher> text_matcher_;
 };
 
 }  // namespace cen::node

@@ -29,6 +29,7 @@
 #include "node/agent/outbox_sender.h"
 #include "node/agent/replica.h"
 #include "node/agent/replica_reconciler.h"
+#include "node/agent/text_indexer.h"
 #include "node/agent/urgent_lane.h"
 #include "node/drops/drop_folder.h"
 #include "node/store/node_config.h"
@@ -55,6 +56,10 @@ constexpr auto kDrainBudget = std::chrono::milliseconds(5);
 // a 40 ms slice's 17 ms (p90 31 ms), and the agents' CPU per record stayed
 // the same (cen_pipeline_bench --records 60000: 237 us for the three either way).
 constexpr auto kApplySlice = std::chrono::milliseconds(40);
+// How far text.db may fall behind the cursor before the bulk apply waits for
+// it (TextIndexer): two of its transactions. A --text query then reads and
+// tokenises at most this many records' text on its own (about 0.2 s).
+constexpr int64_t kTextLagLimit = 2 * TextIndexer::kBatchRecords;
 // How often a loop held for a checkpoint's catch-up looks again.
 constexpr auto kCatchUpPoll = std::chrono::milliseconds(5);
 // Records applied before record_countries is written during a catch-up.
@@ -95,10 +100,11 @@ struct TransactionEnd {
 class AgentLoop {
  public:
   AgentLoop(std::string data_dir, common::Database* db, common::WalCheckpointer* checkpointer,
-            NodeConfig config, common::CurveKeys keys)
+            const TextIndexer* text, NodeConfig config, common::CurveKeys keys)
       : data_dir_(std::move(data_dir)),
         db_(db),
         checkpointer_(checkpointer),
+        text_(text),
         config_(std::move(config)),
         keys_(std::move(keys)),
         outbox_(db),
@@ -510,14 +516,19 @@ class AgentLoop {
   // No bulk transaction (apply, country batch, history scan) starts while
   // `submit` knocked and has not rung its commit yet, nor while the
   // checkpointer catches up with a log that grew past its limit (the next
-  // transaction then starts the log again; urgent alerts still go in).
+  // transaction then starts the log again; urgent alerts still go in), nor
+  // while the full-text index is kTextLagLimit records behind the cursor.
   bool BulkHeld() {
     const auto now = SteadyClock::now();
-    return urgent_.Held(now) || checkpointer_->CatchingUp(now);
+    return urgent_.Held(now) || checkpointer_->CatchingUp(now) || TextBehind();
   }
-  // When a held loop looks again: the knock's end, or soon for a checkpoint.
+  // A query with --text matches the records above text.db's reach in a
+  // table of its own, filled as it starts: its cost grows with the lag.
+  bool TextBehind() const { return replica_.cursor() - text_->reach() > kTextLagLimit; }
+  // When a held loop looks again: the knock's end, or soon for a checkpoint
+  // or the full-text index.
   SteadyClock::time_point HeldUntil(SteadyClock::time_point now) const {
-    if (!checkpointer_->catching_up()) return urgent_.held_until();
+    if (!checkpointer_->catching_up() && !TextBehind()) return urgent_.held_until();
     return std::max(urgent_.held_until(), now + kCatchUpPoll);
   }
 
@@ -635,6 +646,7 @@ class AgentLoop {
   std::optional<AgentDoorbell> bell_;
   common::Database* db_;
   common::WalCheckpointer* checkpointer_;  // not owned
+  const TextIndexer* text_;                // not owned
   NodeConfig config_;
   common::CurveKeys keys_;
   Outbox outbox_;
@@ -705,7 +717,12 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   // `cen-node drop` holds the write lock for a whole file (about a minute for
   // a million rows here): the agent waits for it rather than fail.
   db->SetBusyTimeout(static_cast<int>(kDropLockWait.count()));
-  AgentLoop loop(data_dir_, &*db, checkpointer->get(), std::move(*config), std::move(*keys));
+  // The full-text index is written behind the apply, on the other core.
+  auto text = TextIndexer::Open(data_dir_);
+  if (!text.ok()) return text.status();
+  (*text)->Start();
+  AgentLoop loop(data_dir_, &*db, checkpointer->get(), text->get(), std::move(*config),
+                 std::move(*keys));
   return loop.Run(stop);
 }
 

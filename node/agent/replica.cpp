@@ -6,19 +6,9 @@
 #include <span>
 #include <tuple>
 
-#include "common/record_fields.h"
-
 namespace cen::node {
 
-using nlohmann::json;
-
 namespace {
-
-std::optional<std::string> Text(const json& rec, std::string_view key) {
-  auto it = rec.find(key);
-  if (it == rec.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
 
 void BindOptional(common::Statement& s, int index, std::optional<std::string_view> v) {
   if (v) {
@@ -44,10 +34,6 @@ std::optional<std::string_view> EventDate(const common::MsgpackMap& rec, std::st
   if (date && date->size() >= 10) return date->substr(0, 10);
   return std::nullopt;
 }
-
-// The free-text columns of records_fts, in order: the field table's
-// searched fields (node_schema_test checks that they match).
-std::span<const std::string_view> TextFields() { return common::RecordFields::Searched(); }
 
 // The columns of `records` that make a record's record_countries rows, in
 // this order, for SELECT lists.
@@ -132,8 +118,6 @@ struct Replica::Statements {
   common::Statement insert_pending;
   common::Statement delete_pending;
   common::Statement delete_country;
-  common::Statement insert_text;
-  common::Statement delete_text;
   common::Statement cursor;
   common::Statement upsert_receipt;
   common::Statement upsert_link;
@@ -152,21 +136,36 @@ struct Replica::Statements {
   // Every statement ready to bind again (a failed step may have left one
   // part-way).
   void ResetAll() {
-    for (common::Statement* s :
-         {&find,           &insert_record,    &insert_document, &retire,
-          &delete_record,  &delete_document,  &insert_history,  &insert_pending,
-          &delete_pending, &delete_country,   &insert_text,     &delete_text,
-          &cursor,         &upsert_receipt,   &upsert_link,     &insert_country,
-          &insert_date,    &delete_date,      &insert_decision, &mark_returned,
-          &find_return,    &insert_countries, &insert_dates,    &delete_pendings,
-          &insert_pendings})
+    for (common::Statement* s : {&find,
+                                 &insert_record,
+                                 &insert_document,
+                                 &retire,
+                                 &delete_record,
+                                 &delete_document,
+                                 &insert_history,
+                                 &insert_pending,
+                                 &delete_pending,
+                                 &delete_country,
+                                 &cursor,
+                                 &upsert_receipt,
+                                 &upsert_link,
+                                 &insert_country,
+                                 &insert_date,
+                                 &delete_date,
+                                 &insert_decision,
+                                 &mark_returned,
+                                 &find_return,
+                                 &insert_countries,
+                                 &insert_dates,
+                                 &delete_pendings,
+                                 &insert_pendings})
       s->Reset();
   }
 
   static common::Result<Statements> Prepare(common::Database& db) {
     const std::string sql[] = {
-        std::string("SELECT r.gseq, r.version, d.doc, ") + kCountryColumns +
-            ", r.validation FROM records r JOIN documents d ON d.gseq = r.gseq WHERE r.uuid = ?",
+        std::string("SELECT r.gseq, r.version, ") + kCountryColumns +
+            ", r.validation FROM records r WHERE r.uuid = ?",
         "INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
         "received_at, event_date, commodity, reporting_country, departure, destination, transit, "
         "hs_code, transport_mode, quantity, unit, priority, validation) "
@@ -183,10 +182,6 @@ struct Replica::Statements {
         "DELETE FROM countries_pending WHERE gseq = ?",
         "DELETE FROM record_countries "
         "WHERE country = ? AND commodity = ? AND event_date = ? AND role = ? AND record_id = ?",
-        "INSERT INTO records_fts(rowid, description, location, concealment, title, body) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        "INSERT INTO records_fts(records_fts, rowid, description, location, concealment, title, "
-        "body) VALUES ('delete', ?, ?, ?, ?, ?, ?)",
         "UPDATE cursor SET gseq=? WHERE id=1",
         "INSERT INTO receipts(uuid, version, gseq, alert, office, action, at, by, note, "
         "hit_record, hit_indicator, hit_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -229,12 +224,12 @@ struct Replica::Statements {
       if (!stmt.ok()) return stmt.status();
       p.push_back(std::move(*stmt));
     }
-    return Statements{
-        std::move(p[0]),  std::move(p[1]),  std::move(p[2]),  std::move(p[3]),  std::move(p[4]),
-        std::move(p[5]),  std::move(p[6]),  std::move(p[7]),  std::move(p[8]),  std::move(p[9]),
-        std::move(p[10]), std::move(p[11]), std::move(p[12]), std::move(p[13]), std::move(p[14]),
-        std::move(p[15]), std::move(p[16]), std::move(p[17]), std::move(p[18]), std::move(p[19]),
-        std::move(p[20]), std::move(p[21]), std::move(p[22]), std::move(p[23]), std::move(p[24])};
+    return Statements{std::move(p[0]),  std::move(p[1]),  std::move(p[2]),  std::move(p[3]),
+                      std::move(p[4]),  std::move(p[5]),  std::move(p[6]),  std::move(p[7]),
+                      std::move(p[8]),  std::move(p[9]),  std::move(p[10]), std::move(p[11]),
+                      std::move(p[12]), std::move(p[13]), std::move(p[14]), std::move(p[15]),
+                      std::move(p[16]), std::move(p[17]), std::move(p[18]), std::move(p[19]),
+                      std::move(p[20]), std::move(p[21]), std::move(p[22])};
   }
 };
 
@@ -414,9 +409,8 @@ common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& r
     held.emplace();
     held->gseq = st.find.ColumnInt(0);
     held->version = st.find.ColumnInt(1);
-    held->doc = st.find.ColumnText(2);
-    held->validation = st.find.ColumnText(9);
-    held->date = AddCountryRows(st.find, 3, held->gseq, &held->strings, &held->countries);
+    held->validation = st.find.ColumnText(8);
+    held->date = AddCountryRows(st.find, 2, held->gseq, &held->strings, &held->countries);
   }
   st.find.Reset();
   // The same version, accepted, takes the place of its pending self (at the
@@ -448,15 +442,8 @@ common::Status Replica::Retire(Statements& st, const Held& held, bool keep_in_hi
   }
   st.delete_date.BindView(1, *held.date.commodity).BindView(2, *held.date.event_date);
   CEN_RETURN_IF_ERROR(st.delete_date.Bind(3, held.date.record_id).Run());
-  const json old = json::parse(held.doc, nullptr, false);
-  if (old.is_object()) {
-    // A contentless full-text table forgets a row only when told its text.
-    st.delete_text.Bind(1, held.gseq);
-    int column = 2;
-    for (const std::string_view field : TextFields())
-      BindOptional(st.delete_text, column++, Text(old, field));
-    CEN_RETURN_IF_ERROR(st.delete_text.Run());
-  }
+  // Its terms in text.db stay under its old gseq, which no record has any
+  // more: no query matches them (node/store/text_db.h).
   // Not yet listed (applied in this transaction): it never will be.
   if (auto it = std::find(unlisted_.begin(), unlisted_.end(), held.gseq); it != unlisted_.end()) {
     unlisted_.erase(it);
@@ -551,11 +538,8 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
   unlisted_.push_back(gseq);
   if (unlisted_.size() == kGroupRows) CEN_RETURN_IF_ERROR(ListPending(st));
   ++countries_pending_hint_;
-  st.insert_text.Bind(1, gseq);
-  int column = 2;
-  for (const std::string_view field : TextFields())
-    st.insert_text.BindViewOrNull(column++, rec.Text(field));
-  return st.insert_text.Run();
+  // Its full text is indexed behind the apply, in text.db (TextIndexer).
+  return common::Status::Ok();
 }
 
 common::Status Replica::Reset(const std::string& epoch) {
@@ -565,10 +549,11 @@ common::Status Replica::Reset(const std::string& epoch) {
       db_->Exec("DELETE FROM records; DELETE FROM documents; DELETE FROM version_history; "
                 "DELETE FROM countries_pending; DELETE "
                 "FROM record_countries; DELETE FROM record_dates; "
-                "INSERT INTO records_fts(records_fts) VALUES ('delete-all'); "
                 "DELETE FROM receipts; DELETE FROM alert_links; DELETE FROM hit_scans; "
                 "DELETE FROM decisions;"));
-  auto stmt = db_->Prepare("UPDATE cursor SET epoch=?, gseq=0 WHERE id=1");
+  // A new generation: text.db's terms belong to the records just deleted,
+  // whose gseqs the hub will give to others (TextIndexer empties it).
+  auto stmt = db_->Prepare("UPDATE cursor SET epoch=?, gseq=0, generation=generation+1 WHERE id=1");
   if (!stmt.ok()) return stmt.status();
   CEN_RETURN_IF_ERROR(stmt->Bind(1, epoch).Run());
   CEN_RETURN_IF_ERROR(tx->Commit());

@@ -189,7 +189,6 @@ class Replica {
   struct Held {
     int64_t gseq;
     int64_t version;
-    std::string doc;
     StringPool strings;                 // the texts of `countries` and `date`
     std::vector<CountryRow> countries;  // its record_countries rows (maybe not written yet)
     DateRow date;                       // its record_dates row (maybe not written yet)
@@ -210,11 +209,13 @@ class Replica {
   common::Status ApplyDecision(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
                                bool* applied);
   // Moves the version held to version_history (unless a validated copy of
-  // the same version replaces it) and removes its countries and free text,
-  // before another version takes its place.
+  // the same version replaces it) and removes its countries, before another
+  // version takes its place (its full text in text.db is left: no record
+  // has its gseq any more).
   common::Status Retire(Statements& st, const Held& held, bool keep_in_history);
-  // Inserts the latest version into `records` and indexes its countries and
-  // free text under its gseq.
+  // Inserts the latest version into `records` and `documents`, its
+  // countries to follow in a batch (IndexCountries) and its full text
+  // behind the apply (TextIndexer, node/agent/text_indexer.h).
   common::Status Insert(Statements& st, const common::MsgpackMap& rec, std::string_view uuid,
                         int64_t version, int64_t gseq, std::string_view origin,
                         std::string_view received_at, const std::string& doc);

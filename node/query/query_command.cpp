@@ -67,7 +67,7 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
   }
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadOnly);
   if (!db.ok()) return db.status();
-  CEN_RETURN_IF_ERROR(o.filter.CheckText(*db));
+  CEN_RETURN_IF_ERROR(o.filter.PrepareText(*db));
   CEN_RETURN_IF_ERROR(o.filter.NoteUnvalidated(*db));
   common::Result<QueryOutcome> outcome = QueryOutcome{};
   switch (verb) {

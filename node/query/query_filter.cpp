@@ -6,6 +6,7 @@
 
 #include "common/code_lists.h"
 #include "common/messages.h"
+#include "node/store/text_db.h"
 
 namespace cen::node {
 
@@ -363,12 +364,22 @@ SqlCondition QueryFilter::Build(bool one_record) const {
   AddIn(c, "r.unit", units);
   AddIn(c, "r.handling", handlings);
   AddIn(c, "r.priority", priorities);
-  if (!text.empty()) {
-    AddClause(
-        c, one_record
-               ? "EXISTS (SELECT 1 FROM records_fts WHERE rowid = r.gseq AND records_fts MATCH ?)"
-               : "r.gseq IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)");
-    c.values.emplace_back(text);
+  // One record's text is matched by its caller (RecordTextMatcher).
+  if (!text.empty() && !one_record) {
+    // text.db answers up to its reach, the TEMP table of PrepareText()
+    // above it.
+    std::vector<std::string> sources;
+    if (text_indexed_) {
+      sources.push_back(std::string("SELECT rowid FROM ") + TextDb::kSchema +
+                        ".records_fts WHERE records_fts MATCH ? AND rowid <= ?");
+      c.values.emplace_back(text);
+      c.values.emplace_back(text_reach_);
+    }
+    if (text_pending_ > 0 || !text_indexed_) {
+      sources.push_back("SELECT rowid FROM temp.pending_text WHERE pending_text MATCH ?");
+      c.values.emplace_back(text);
+    }
+    AddClause(c, "r.gseq IN (" + Join(sources, " UNION ALL ") + ")");
   }
   if (since_gseq > 0) {
     AddClause(c, "r.gseq > ?");
@@ -379,9 +390,28 @@ SqlCondition QueryFilter::Build(bool one_record) const {
   return c;
 }
 
-common::Status QueryFilter::CheckText(common::Database& db) const {
+common::Status QueryFilter::PrepareText(common::Database& db) {
   if (text.empty()) return common::Status::Ok();
-  auto probe = db.Prepare("SELECT rowid FROM records_fts WHERE records_fts MATCH ? LIMIT 1");
+  auto attached = TextDb::AttachForReading(db, TextDb::DataDirOf(db.path()));
+  if (!attached.ok()) return attached.status();
+  auto reach = TextDb::Reach(db);
+  if (!reach.ok()) return reach.status();
+  // The records text.db has not reached yet (just applied, or all of them
+  // when there is no text.db), matched in a TEMP table of their own.
+  CEN_RETURN_IF_ERROR(db.Exec(
+      "DROP TABLE IF EXISTS temp.pending_text; CREATE VIRTUAL TABLE temp.pending_text USING fts5(" +
+      TextDb::FtsDefinition() + ")"));
+  auto fill = db.Prepare("INSERT INTO temp.pending_text(rowid, " + TextDb::FtsColumns() +
+                         ") SELECT d.gseq, " + TextDb::TextColumnsSql() +
+                         " FROM documents d WHERE d.gseq > ?");
+  if (!fill.ok()) return fill.status();
+  CEN_RETURN_IF_ERROR(fill->Bind(1, *reach).Run());
+  text_pending_ = db.Changes();
+  text_indexed_ = *attached;
+  text_reach_ = *reach;
+
+  // A syntax error is the user's, said in words that teach the syntax.
+  auto probe = db.Prepare("SELECT rowid FROM temp.pending_text WHERE pending_text MATCH ? LIMIT 1");
   if (!probe.ok()) return probe.status();
   probe->Bind(1, text);
   auto row = probe->Step();

@@ -75,7 +75,8 @@ struct QueryFilter {
   SqlCondition Condition() const;
   // The same condition for a query about one record `r` (watch lists, run
   // for every record applied): its subqueries look up r's own rows instead
-  // of listing every matching record first.
+  // of listing every matching record first. Without --text: the caller
+  // matches the record's text itself (RecordTextMatcher).
   SqlCondition ConditionForOneRecord() const;
 
   // When the filter is one country flag plus, at most, commodities and dates,
@@ -87,9 +88,14 @@ struct QueryFilter {
   // record_countries was last written (countries_pending).
   std::optional<SqlCondition> CountryOnlyPendingCondition() const;
 
-  // Checks the --text query against the replica's full-text index: a syntax
-  // error is a UsageError naming --text and saying what the syntax is.
-  common::Status CheckText(common::Database& db) const;
+  // Readies --text for Condition() on `db` (node.db): attaches the
+  // full-text index (text.db, read-only), notes how far it reaches, and
+  // copies the text of the records above its reach (applied since the
+  // agent's TextIndexer last wrote it: none once it has caught up, at most
+  // about 20,000 while the agent catches up) into a TEMP table to match
+  // them there. A syntax error in the query is a UsageError naming --text
+  // and saying what the syntax is. Call once before Condition().
+  common::Status PrepareText(common::Database& db);
 
  private:
   // Countries named by region, expanded by Check(); kept per flag.
@@ -99,6 +105,11 @@ struct QueryFilter {
   };
   std::vector<CountryFlag> country_flags_;
   bool hide_unvalidated_ = false;  // NoteUnvalidated() found some to hide
+  // PrepareText(): text.db is attached, reaches this gseq, and this many
+  // records above it are in temp.pending_text.
+  bool text_indexed_ = false;
+  int64_t text_reach_ = 0;
+  int64_t text_pending_ = 0;
 
   // One country flag plus, at most, commodities and dates.
   bool CountryOnly() const;

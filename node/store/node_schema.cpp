@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/clock.h"
+#include "node/store/text_db.h"
 
 namespace cen::node {
 namespace {
@@ -79,15 +80,7 @@ CREATE TABLE record_dates(
 CREATE TABLE countries_pending(
   gseq INTEGER PRIMARY KEY  -- records.gseq
 );
--- Full text of the latest version, rowid = records.gseq. Contentless: the
--- text is in documents.doc, not copied here; a new version removes the old
--- terms with FTS5's 'delete' command and the old document's text. unicode61
--- with remove_diacritics 2 folds case (Latin and Cyrillic) and accents.
--- Prefix queries (word*) scan the term index: no prefix index is kept.
-CREATE VIRTUAL TABLE records_fts USING fts5(
-  description, location, concealment, title, body,
-  content = '', tokenize = "unicode61 remove_diacritics 2"
-);
+-- The full text of the records is indexed in text.db (node/store/text_db.h).
 -- Every version applied that is not the latest in `records`: versions an
 -- amendment superseded, an older version arriving after a newer one (the
 -- priority lane), and receipts (their fields are in `receipts`). Each
@@ -235,9 +228,10 @@ CREATE TABLE alerts_noticed(
   PRIMARY KEY (uuid, version)
 ) WITHOUT ROWID;
 CREATE TABLE cursor(
-  id    INTEGER PRIMARY KEY CHECK (id = 1),
-  epoch TEXT    NOT NULL DEFAULT '',
-  gseq  INTEGER NOT NULL DEFAULT 0
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch      TEXT    NOT NULL DEFAULT '',
+  gseq       INTEGER NOT NULL DEFAULT 0,
+  generation INTEGER NOT NULL DEFAULT 0  -- counts replica resets: text.db indexes one
 );
 INSERT INTO cursor(id) VALUES (1);
 CREATE TABLE agent_state(
@@ -309,8 +303,8 @@ common::Status MigrateReplicaFrom4(common::Database& db, const std::string& path
               "DELETE FROM receipts; DELETE FROM alert_links; UPDATE cursor SET gseq = 0;"));
   CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
   CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
-  CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value = '" + std::to_string(NodeSchema::kVersion) +
-                              "' WHERE key = 'node_schema'"));
+  // The shape of schema 7; the step to 8 follows (MigrateReplicaFrom7).
+  CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value = '7' WHERE key = 'node_schema'"));
   CEN_RETURN_IF_ERROR(tx->Commit());
   spdlog::warn(
       "{}: replica schema 4 upgraded to {}: its {} record(s) will be fetched again from the hub; "
@@ -344,6 +338,34 @@ common::Status MigrateReplicaFrom5(common::Database& db, const std::string& path
   return common::Status::Ok();
 }
 
+// Schema 7 kept the full-text index in node.db, written by the apply. It
+// moves to text.db (node/store/text_db.h), which the agent's TextIndexer
+// fills from `documents` in the background; until it has, queries read the
+// text of the records it has not reached from `documents`. node.db's cursor
+// gets the generation that text.db is written for.
+common::Status MigrateReplicaFrom7(common::Database& db, const std::string& path) {
+  auto tx = db.Begin();
+  if (!tx.ok()) return tx.status();
+  auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  if (!version.ok()) return version.status();
+  if (version->value_or(0) != 7) return tx->Commit();
+  auto records = db.QueryInt("SELECT count(*) FROM records");
+  if (!records.ok()) return records.status();
+  // text.db first: should this transaction fail, an empty text.db waits
+  // for the next try, and nothing reads it before schema 8.
+  CEN_RETURN_IF_ERROR(TextDb::Create(TextDb::DataDirOf(path)));
+  CEN_RETURN_IF_ERROR(
+      db.Exec("DROP TABLE IF EXISTS records_fts; "
+              "ALTER TABLE cursor ADD COLUMN generation INTEGER NOT NULL DEFAULT 0; "
+              "UPDATE meta SET value = '8' WHERE key = 'node_schema';"));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  spdlog::info(
+      "{}: replica schema 7 upgraded to 8 in place: the full-text index moves to text.db and "
+      "is rebuilt there in the background ({} record(s))",
+      path, records->value_or(0));
+  return common::Status::Ok();
+}
+
 }  // namespace
 
 common::Status NodeSchema::Create(common::Database& db, const std::string& node_id) {
@@ -358,6 +380,8 @@ common::Status NodeSchema::Create(common::Database& db, const std::string& node_
   CEN_RETURN_IF_ERROR(ins->Bind(1, "node_schema").Bind(2, std::to_string(kVersion)).Run());
   CEN_RETURN_IF_ERROR(ins->Bind(1, "node_id").Bind(2, node_id).Run());
   CEN_RETURN_IF_ERROR(ins->Bind(1, "created_at").Bind(2, common::Clock::NowRfc3339()).Run());
+  // Empty, beside it: the agent's TextIndexer writes it.
+  CEN_RETURN_IF_ERROR(TextDb::Create(TextDb::DataDirOf(db.path())));
   return tx->Commit();
 }
 
@@ -389,6 +413,7 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
     if (**v == 4) CEN_RETURN_IF_ERROR(MigrateReplicaFrom4(*db, path));
     if (**v == 5) CEN_RETURN_IF_ERROR(MigrateReplicaFrom5(*db, path));
     CEN_RETURN_IF_ERROR(MigrateReplicaFrom6(*db, path));
+    CEN_RETURN_IF_ERROR(MigrateReplicaFrom7(*db, path));
     v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
     if (!v.ok()) return v.status();
     if (v->value_or(0) != kVersion)

@@ -15,13 +15,14 @@
 //    the clock runs from its start until its cursor (node.db `cursor.gseq`,
 //    read read-only) reaches N. Printed: records/s, the agent's and the hub's
 //    CPU microseconds per record over the catch-up (/proc/PID/stat), and the
-//    time until the agent's country index has caught up as well. (FRESH
-//    answers each alert with a receipt, which the hub journals beyond N
+//    time until the agent's country and full-text indexes have caught up as
+//    well. (FRESH answers each alert with a receipt, which the hub journals beyond N
 //    meanwhile: part of the hub's and agent's work, not of the count.)
 // 3. Baselines, once every process is stopped, from the journal's own msgpack
 //    bodies of gseq 1..N (hub.db, read-only: the bytes a FETCH answer
 //    carries), in transactions of 4096 records: (a) Replica::Apply (decode +
-//    apply, then the country index, as replica_bench) into a fresh node.db,
+//    apply, then the country index, as replica_bench, and the full-text
+//    index after each transaction, on the same thread) into a fresh node.db,
 //    (b) a plain (gseq INTEGER PRIMARY KEY, uuid TEXT, body BLOB) table. Only
 //    the decode and the writes are timed, not the reads from hub.db.
 #include <sys/resource.h>
@@ -40,8 +41,10 @@
 #include "common/msgpack_map.h"
 #include "common/sqlite_db.h"
 #include "node/agent/replica.h"
+#include "node/agent/text_indexer.h"
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
+#include "node/store/text_db.h"
 #include "tests/bench/bench_cluster.h"
 #include "tests/bench/bench_support.h"
 #include "tests/bench/realistic_records.h"
@@ -146,6 +149,8 @@ Figures BaselineReplica(const fs::path& dir, const std::string& hub_dir, int64_t
   Check(db->Exec("PRAGMA synchronous=NORMAL"), "pragma");
   cen::node::Replica replica(&*db);
   Check(replica.Load(), "load");
+  auto text = cen::node::TextIndexer::Open(node_dir.string());
+  Check(text.status(), "open text.db");
   auto index_countries = [&] {
     while (true) {
       auto more = replica.IndexCountries(SteadyClock::now() + std::chrono::milliseconds(100));
@@ -162,6 +167,9 @@ Figures BaselineReplica(const fs::path& dir, const std::string& hub_dir, int64_t
       docs.push_back(std::move(*doc));
     }
     Check(replica.Apply(docs, c.gseqs.back()), "apply");
+    // The full text, which the agent indexes on a thread of its own: here
+    // on this one, so this figure is the whole work on one core.
+    Check((*text)->IndexAll(), "index text");
     // What the agent does once a batch's worth of records wait for their country rows.
     if (replica.countries_pending_hint() >= cen::node::Replica::kCountryBatchRecords)
       index_countries();
@@ -325,7 +333,7 @@ int main(int argc, char** argv) {
   cen::e2e::Process& fresh = procs.back();
   std::optional<double> first_at;     // cursor > 0
   std::optional<double> complete_at;  // cursor == head
-  std::optional<double> indexed_at;   // and no countries_pending
+  std::optional<double> indexed_at;   // and no countries_pending, text.db at the head
   double fresh_cpu = 0;
   double hub_cpu = 0;
   double fresh_cpu_indexed = 0;
@@ -344,7 +352,8 @@ int main(int argc, char** argv) {
         complete_at = t;
       }
       if (complete_at &&
-          QueryIn(NodeDb(fresh_dir), "SELECT count(*) FROM countries_pending") == 0) {
+          QueryIn(NodeDb(fresh_dir), "SELECT count(*) FROM countries_pending") == 0 &&
+          QueryIn(cen::node::TextDb::Path(fresh_dir), "SELECT gseq FROM text_state") >= head) {
         fresh_cpu_indexed = cen::bench::CpuSeconds(fresh.pid());
         fresh_rss_mib = cen::bench::PeakRssMiB(fresh.pid());
         indexed_at = Seconds(t0, SteadyClock::now());
@@ -382,14 +391,15 @@ int main(int argc, char** argv) {
       "applied after %.2f s; %.0f records/s from there)\n",
       static_cast<long long>(head), *complete_at, catchup_rate, first_at.value_or(0),
       n / (*complete_at - first_at.value_or(0)));
-  std::printf("catch-up  country index complete as well after %.2f s: %.0f records/s\n",
-              *indexed_at, n / *indexed_at);
+  std::printf(
+      "catch-up  country and full-text indexes complete as well after %.2f s: %.0f records/s\n",
+      *indexed_at, n / *indexed_at);
   std::printf(
       "cpu       agent %.2f s (%.1f us/record), hub %.2f s (%.1f us/record) until the "
-      "cursor reached the head; agent %.2f s (%.1f us/record) with its country index\n",
+      "cursor reached the head; agent %.2f s (%.1f us/record) with its indexes\n",
       fresh_cpu, fresh_cpu * 1e6 / n, hub_cpu, hub_cpu * 1e6 / n, fresh_cpu_indexed,
       fresh_cpu_indexed * 1e6 / n);
-  std::printf("memory    agent peak RSS %.0f MiB over the catch-up and its country index\n",
+  std::printf("memory    agent peak RSS %.0f MiB over the catch-up and its indexes\n",
               fresh_rss_mib);
 
   std::printf(
@@ -401,7 +411,8 @@ int main(int argc, char** argv) {
   const Figures replica = BaselineReplica(dir, cluster.hub_dir, head);
   const Figures plain = BaselinePlain(dir, cluster.hub_dir, head);
   std::printf(
-      "baseline  Replica::Apply in-process (decode + apply + country index), %zu/tx: "
+      "baseline  Replica::Apply in-process (decode + apply + country and full-text indexes, one "
+      "thread), %zu/tx: "
       "%.0f records/s, %.1f us CPU/record\n",
       kBatch, replica.rate, replica.cpu_us);
   std::printf(

@@ -307,6 +307,46 @@ TEST_CASE("Watch lists turn matching records into hits", "[node][alert_tracker]"
   }
 }
 
+TEST_CASE("A watch list with --text matches each record's own words as it is applied",
+          "[node][alert_tracker]") {
+  // The record is not in text.db yet when the watch looks at it: the words
+  // are matched on the record itself (RecordTextMatcher).
+  Node node;
+  RequireOk(
+      node.db.Exec("INSERT INTO watches(name, filter, created_at, created_by) VALUES "
+                   "('reefer-th', '{\"text\":\"\\\"reefer container\\\" OR тайник*\","
+                   "\"reporting_countries\":[\"TH\"]}', '2026-11-30T10:00:00Z', 'analyst')"));
+  const std::string phrase =
+      node.Apply(Seizure("AF-1", {{"reporting_country", "TH"},
+                                  {"description", "Cocaine in a REEFER container of bananas"}}),
+                 "AF");
+  node.Apply(Seizure("AF-2", {{"reporting_country", "TH"},
+                              {"description", "reefer lorry; container seal broken"}}),
+             "AF");
+  node.Apply(Seizure("AF-3", {{"reporting_country", "FR"},
+                              {"description", "Cocaine in a reefer container"}}),
+             "AF");
+  const std::string prefix = node.Apply(
+      Seizure("AF-4", {{"reporting_country", "TH"}, {"concealment", "Тайники в полу"}}), "AF");
+  auto records = [&] {
+    auto stmt =
+        node.db.Prepare("SELECT record FROM hits WHERE source = 'watch:reefer-th' ORDER BY id");
+    REQUIRE(stmt.ok());
+    std::vector<std::string> out;
+    while (*stmt->Step()) out.push_back(stmt->ColumnText(0));
+    return out;
+  };
+  CHECK(records() == std::vector<std::string>{phrase, prefix});
+
+  SECTION("a watch whose words are not a valid query is left out, not fatal") {
+    RequireOk(node.db.Exec(
+        "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
+        "('broken', '{\"text\":\"\\\"unclosed\"}', '2026-11-30T10:00:00Z', 'analyst')"));
+    node.Apply(Seizure("AF-5", {{"reporting_country", "TH"}, {"title", "reefer container"}}), "AF");
+    CHECK(node.Hits().size() == 3);
+  }
+}
+
 TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]") {
   Node node;
   const int64_t now = cen::common::Clock::NowMillis();

@@ -1,16 +1,19 @@
 #include "node/store/node_schema.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "common/record_fields.h"
 #include "node/agent/hook_runner.h"
 #include "node/agent/replica.h"
+#include "node/store/text_db.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
+#include "tests/test_support/text_search.h"
 
 using cen::common::Database;
 using cen::node::NodeSchema;
@@ -51,11 +54,40 @@ void MakeSchema4(const TempDir& tmp) {
       "INSERT INTO watches VALUES ('w', '{}', '2026-01-01T00:00:00Z', 'ana');"));
 }
 
-// Takes out of a node.db of this schema what schema 7 added.
-constexpr const char* kBackToSchema6 =
+// Takes out of a node.db of this schema what schema 8 changed: its
+// full-text index back in node.db (empty), no replica generation.
+#define CEN_BACK_TO_SCHEMA_7                                                                \
+  "CREATE VIRTUAL TABLE records_fts USING fts5(description, location, concealment, title, " \
+  "body, content = '', tokenize = \"unicode61 remove_diacritics 2\"); "                     \
+  "ALTER TABLE cursor DROP COLUMN generation; "                                             \
+  "UPDATE meta SET value = '7' WHERE key = 'node_schema' AND value = '8';"
+constexpr const char* kBackToSchema7 = CEN_BACK_TO_SCHEMA_7;
+// ... and what schema 7 added.
+constexpr const char* kBackToSchema6 = CEN_BACK_TO_SCHEMA_7
     "DROP INDEX records_unvalidated; DROP TABLE decisions; "
     "ALTER TABLE records DROP COLUMN validation; "
     "UPDATE meta SET value = '6' WHERE key = 'node_schema' AND value = '7';";
+
+// The replica of a fresh node.db, following hub epoch E1.
+cen::node::Replica ReplicaOfE1(Database& db) {
+  cen::node::Replica replica(&db);
+  RequireOk(replica.Load());
+  RequireOk(replica.SetEpoch("E1"));
+  return replica;
+}
+
+// Seizure number n (ref Rn, a uuid ending in n), as a node hands it in.
+nlohmann::json SeizureNumber(int n) {
+  return cen::test::WireSeizure("R" + std::to_string(n),
+                                "0190a0b0-0000-7000-8000-00000000000" + std::to_string(n));
+}
+
+// Whether node.db itself has a table or index `name`.
+bool HasTable(Database& db, const std::string& name) {
+  auto n = db.QueryInt("SELECT count(*) FROM main.sqlite_schema WHERE name = '" + name + "'");
+  REQUIRE(n.ok());
+  return n->value_or(0) > 0;
+}
 
 }  // namespace
 
@@ -84,7 +116,8 @@ TEST_CASE("A schema 4 node.db is upgraded by the agent: replica emptied, the res
     CHECK(**version == NodeSchema::kVersion);
     CHECK(CountRows(*db, "records") == 0);
     CHECK(CountRows(*db, "record_versions") == 0);
-    CHECK(CountRows(*db, "records_fts") == 0);
+    CHECK_FALSE(HasTable(*db, "records_fts"));  // in text.db now
+    CHECK(std::filesystem::exists(cen::node::TextDb::Path(tmp.path())));
     CHECK(CountRows(*db, "own_records") == 1);
     CHECK(CountRows(*db, "outbox") == 1);
     CHECK(CountRows(*db, "query_audit") == 1);
@@ -101,9 +134,9 @@ TEST_CASE("A schema 4 node.db is upgraded by the agent: replica emptied, the res
     const auto rec = cen::test::AsStored(seizure, 7, "H0");
     RequireOk(replica.Apply(Packed({rec}), 7));
     CHECK(CountRows(*db, "records") == 1);
-    auto hits = db->QueryInt("SELECT count(*) FROM records_fts WHERE records_fts MATCH 'cocaine'");
-    REQUIRE(hits.ok());
-    CHECK(**hits == 1);
+    CHECK(cen::test::TextMatches(*db, "cocaine") == 1);
+    CHECK(cen::test::IndexText(tmp) == 7);
+    CHECK(cen::test::TextMatches(*db, "cocaine") == 1);
 
     // Opening again finds the current schema: nothing is rebuilt twice.
     db = NodeSchema::OpenForAgent(tmp.path());
@@ -120,11 +153,9 @@ TEST_CASE("A schema 5 node.db is upgraded in place: record_dates written, nothin
     // batch, turned back into what schema 5 was: the two indexes, no
     // record_dates (and nothing of schema 7).
     auto db = cen::test::CreateNodeDb(tmp);
-    cen::node::Replica replica(&db);
-    RequireOk(replica.Load());
-    RequireOk(replica.SetEpoch("E1"));
-    auto a = cen::test::WireSeizure("R1", "0190a0b0-0000-7000-8000-000000000001");
-    auto b = cen::test::WireSeizure("R2", "0190a0b0-0000-7000-8000-000000000002");
+    cen::node::Replica replica = ReplicaOfE1(db);
+    auto a = SeizureNumber(1);
+    auto b = SeizureNumber(2);
     b["commodity"] = "tobacco";
     RequireOk(replica.Apply(Packed({cen::test::AsStored(a, 1)}), 1));
     RequireOk(
@@ -168,13 +199,8 @@ TEST_CASE("A schema 6 node.db is upgraded in place: records keep, validation add
   TempDir tmp;
   {
     auto db = cen::test::CreateNodeDb(tmp);
-    cen::node::Replica replica(&db);
-    RequireOk(replica.Load());
-    RequireOk(replica.SetEpoch("E1"));
-    RequireOk(replica.Apply(
-        Packed({cen::test::AsStored(
-            cen::test::WireSeizure("R1", "0190a0b0-0000-7000-8000-000000000001"), 1)}),
-        1));
+    cen::node::Replica replica = ReplicaOfE1(db);
+    RequireOk(replica.Apply(Packed({cen::test::AsStored(SeizureNumber(1), 1)}), 1));
     RequireOk(db.Exec(kBackToSchema6));
   }
   auto refused = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
@@ -199,11 +225,60 @@ TEST_CASE("A schema 6 node.db is upgraded in place: records keep, validation add
 TEST_CASE("The replica's full-text columns are the field table's searched fields",
           "[node][schema]") {
   TempDir tmp;
-  Database db = cen::test::CreateNodeDb(tmp);
-  auto stmt = db.Prepare("SELECT name FROM pragma_table_info('records_fts') ORDER BY cid");
+  cen::test::CreateNodeDb(tmp);
+  auto db = Database::Open(cen::node::TextDb::Path(tmp.path()), Database::Mode::kReadOnly);
+  REQUIRE(db.ok());
+  auto stmt = db->Prepare("SELECT name FROM pragma_table_info('records_fts') ORDER BY cid");
   RequireOk(stmt.status());
   std::vector<std::string> columns;
   while (*stmt->Step()) columns.push_back(stmt->ColumnText(0));
   const auto searched = cen::common::RecordFields::Searched();
   CHECK(columns == std::vector<std::string>(searched.begin(), searched.end()));
+}
+
+TEST_CASE("A schema 7 node.db is upgraded in place: its full text moves to text.db",
+          "[node][schema]") {
+  TempDir tmp;
+  {
+    // Two records, the second amended; the full-text index back in
+    // node.db (as schema 7 kept it), no text.db.
+    auto db = cen::test::CreateNodeDb(tmp);
+    cen::node::Replica replica = ReplicaOfE1(db);
+    auto a = SeizureNumber(1);
+    a["description"] = "cocaine in bananas";
+    auto b = SeizureNumber(2);
+    b["description"] = "cigarettes in furniture";
+    auto b2 = SeizureNumber(2);
+    b2["version"] = 2;
+    b2["description"] = "cigarettes in machinery";
+    RequireOk(replica.Apply(
+        Packed({cen::test::AsStored(a, 1), cen::test::AsStored(b, 2), cen::test::AsStored(b2, 3)}),
+        3));
+    RequireOk(db.Exec(kBackToSchema7));
+    CHECK(HasTable(db, "records_fts"));
+  }
+  std::filesystem::remove(cen::node::TextDb::Path(tmp.path()));
+  auto refused = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("schema version 7"));
+
+  auto db = NodeSchema::OpenForAgent(tmp.path());
+  REQUIRE(db.ok());
+  auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  REQUIRE(version.ok());
+  CHECK(**version == NodeSchema::kVersion);
+  CHECK_FALSE(HasTable(*db, "records_fts"));
+  CHECK(CountRows(*db, "records") == 2);  // the replica stays
+  // Searchable before the agent has indexed anything, and after.
+  CHECK(cen::test::TextMatches(*db, "cocaine") == 1);
+  CHECK(cen::test::TextMatches(*db, "cigarettes") == 1);
+  CHECK(cen::test::TextMatches(*db, "furniture") == 0);
+  CHECK(cen::test::IndexText(tmp) == 3);
+  CHECK(cen::test::TextMatches(*db, "cocaine") == 1);
+  CHECK(cen::test::TextMatches(*db, "cigarettes") == 1);
+  CHECK(cen::test::TextMatches(*db, "machinery") == 1);
+  CHECK(cen::test::TextMatches(*db, "furniture") == 0);
+  cen::node::Replica replica(&*db);
+  RequireOk(replica.Load());
+  CHECK(replica.cursor() == 3);
 }

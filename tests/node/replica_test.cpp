@@ -9,6 +9,7 @@
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
+#include "tests/test_support/text_search.h"
 
 using cen::common::Database;
 using cen::common::Status;
@@ -16,11 +17,13 @@ using cen::common::Uuid7;
 using cen::node::Replica;
 using cen::test::CountRows;
 using cen::test::CreateNodeDb;
+using cen::test::IndexText;
 using cen::test::Packed;
 using cen::test::QueryNumber;
 using cen::test::ReopenNodeDb;
 using cen::test::RequireOk;
 using cen::test::TempDir;
+using cen::test::TextMatches;
 using cen::test::WireSeizure;
 using nlohmann::json;
 
@@ -270,14 +273,21 @@ TEST_CASE("Replica::ApplyEarly shows a record before the cursor reaches it", "[n
   CHECK(*applied == 1);
   CHECK(replica.cursor() == 0);  // the cursor still means "everything up to here"
   CHECK(Count(db, "records") == 1);
-  CHECK(Count(db, "records_fts") == 1);
+  // Searchable at once, though text.db reaches only up to the cursor.
+  CHECK(IndexText(tmp) == 0);
+  auto early = db.QueryInt("SELECT count(*) FROM records WHERE gseq = 5");
+  REQUIRE(early.ok());
+  CHECK(early->value_or(0) == 1);
+  CHECK(TextMatches(db, "x") == 1);
 
   // The in-order stream reaches gseq 5: the urgent record is not applied twice.
   RequireOk(replica.Apply(Packed({Stored(bulk, 1, 4), Stored(urgent, 1, 5)}), 6));
   CHECK(replica.cursor() == 6);
   CHECK(Count(db, "records") == 2);
   CHECK(Count(db, "record_versions") == 2);
-  CHECK(Count(db, "records_fts") == 2);
+  CHECK(TextMatches(db, "x") == 2);
+  CHECK(IndexText(tmp) == 6);
+  CHECK(TextMatches(db, "x") == 2);  // each once: indexed, none above the reach
 
   // Behind the cursor there is nothing to apply early.
   applied = replica.ApplyEarly(Packed({Stored(Uuid7::Generate(), 1, 3)}));
@@ -318,12 +328,7 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
   v1["departure"] = "CO";
   v1["transit"] = json::array({"PA", "PA"});  // a route may pass a country twice
   RequireOk(replica.Apply(Packed({v1}), 1));
-  auto matches = [&](const std::string& words) {
-    auto n =
-        db.QueryInt("SELECT count(*) FROM records_fts WHERE records_fts MATCH '" + words + "'");
-    REQUIRE(n.ok());
-    return n->value_or(-1);
-  };
+  auto matches = [&](const std::string& words) { return TextMatches(db, words); };
   auto countries = [&] {
     auto stmt = db.Prepare(
         "SELECT group_concat(role || ':' || country, ' ') FROM "
@@ -333,6 +338,8 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
     REQUIRE(row.ok());
     return stmt->ColumnText(0);
   };
+  CHECK(matches("reefer") == 1);
+  CHECK(IndexText(tmp) == 1);  // v1's words are in text.db now
   CHECK(matches("reefer") == 1);
   auto index = [&] {
     auto more = replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1));
@@ -349,6 +356,10 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
   v2["departure"] = "EC";
   RequireOk(replica.Apply(Packed({v2}), 2));
   index();
+  // v1's words stay in text.db under gseq 1, which no record has any more.
+  CHECK(matches("reefer") == 0);
+  CHECK(matches("heroin") == 1);
+  CHECK(IndexText(tmp) == 2);
   CHECK(matches("reefer") == 0);
   CHECK(matches("heroin") == 1);
   CHECK(countries() == "departure:EC reporting:FR");
@@ -842,12 +853,16 @@ TEST_CASE("Replica keeps an NCP's record pending, returned, then accepted in its
   REQUIRE(history.ok());
   CHECK(history->value_or(0) == 0);
   // Its full text is indexed under the new gseq only.
-  auto stmt = db.Prepare("SELECT rowid FROM records_fts WHERE records_fts MATCH ?");
-  REQUIRE(stmt.ok());
-  stmt->Bind(1, v2["description"].get<std::string>().substr(0, 7));
-  std::vector<int64_t> rowids;
-  while (*stmt->Step()) rowids.push_back(stmt->ColumnInt(0));
-  CHECK(rowids == std::vector<int64_t>{4});
+  const std::string words = v2["description"].get<std::string>().substr(0, 7);
+  CHECK(TextMatches(db, words) == 1);
+  IndexText(tmp);
+  CHECK(TextMatches(db, words) == 1);
+  auto rowids = db.Prepare("SELECT rowid FROM text_index.records_fts WHERE records_fts MATCH ?");
+  REQUIRE(rowids.ok());
+  rowids->Bind(1, words);
+  std::vector<int64_t> indexed;
+  while (*rowids->Step()) indexed.push_back(rowids->ColumnInt(0));
+  CHECK(indexed == std::vector<int64_t>{4});
 
   // Applied again (a fetch overlapping the feed): nothing changes.
   RequireOk(replica.Apply(Packed({accepted}), 4));

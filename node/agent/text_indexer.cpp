@@ -1,0 +1,127 @@
+#include "node/agent/text_indexer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "node/store/node_schema.h"
+#include "node/store/text_db.h"
+
+namespace cen::node {
+
+common::Result<std::unique_ptr<TextIndexer>> TextIndexer::Open(const std::string& data_dir) {
+  auto db =
+      common::Database::Open(TextDb::Path(data_dir), common::Database::Mode::kReadWriteCreate);
+  if (!db.ok()) return db.status();
+  // Rebuilt from node.db after a crash of the machine: durable at
+  // checkpoints is enough.
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));
+  CEN_RETURN_IF_ERROR(TextDb::CreateTables(*db));
+  CEN_RETURN_IF_ERROR(db->Exec("ATTACH DATABASE " +
+                               TextDb::ReadOnlyUriSql(NodeSchema::DbPath(data_dir)) + " AS node"));
+  std::unique_ptr<TextIndexer> indexer(new TextIndexer(std::move(*db), data_dir));
+  return indexer;
+}
+
+TextIndexer::~TextIndexer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+common::Result<int64_t> TextIndexer::IndexSome(int64_t max_records) {
+  // Deferred: node.db is only read (a snapshot, which the apply does not
+  // wait for); text.db's write lock is taken at the first write.
+  auto tx = db_.BeginDeferred();
+  if (!tx.ok()) return tx.status();
+  auto state = db_.Cached(
+      "SELECT c.generation, c.gseq, t.generation, t.gseq FROM node.cursor c, main.text_state t "
+      "WHERE c.id = 1 AND t.id = 1");
+  if (!state.ok()) return state.status();
+  auto row = (*state)->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return common::Corruption(data_dir_ + ": no replica cursor or text_state row");
+  const int64_t generation = (*state)->ColumnInt(0);
+  const int64_t cursor = (*state)->ColumnInt(1);
+  const int64_t indexed_generation = (*state)->ColumnInt(2);
+  int64_t reach = (*state)->ColumnInt(3);
+  (*state)->Reset();
+
+  if (indexed_generation != generation || reach > cursor) {
+    // Another replica's gseqs (reset since): none of its terms may stay.
+    CEN_RETURN_IF_ERROR(
+        db_.Exec("INSERT INTO main.records_fts(records_fts) VALUES ('delete-all')"));
+    auto restart = db_.Cached("UPDATE main.text_state SET generation = ?, gseq = 0 WHERE id = 1");
+    if (!restart.ok()) return restart.status();
+    CEN_RETURN_IF_ERROR((*restart)->Bind(1, generation).Run());
+    spdlog::info("full-text index emptied: the replica was reset (generation {})", generation);
+    reach = 0;
+  }
+  if (reach == cursor) {
+    CEN_RETURN_IF_ERROR(tx->Commit());
+    reach_ = reach;
+    return int64_t{0};
+  }
+  // The last gseq of this transaction: the max_records-th record above the
+  // reach, or the cursor when fewer wait.
+  auto last = db_.Cached(
+      "SELECT gseq FROM node.documents WHERE gseq > ? AND gseq <= ? ORDER BY gseq "
+      "LIMIT 1 OFFSET ?");
+  if (!last.ok()) return last.status();
+  (*last)->Bind(1, reach).Bind(2, cursor).Bind(3, std::max<int64_t>(max_records, 1) - 1);
+  auto found = (*last)->Step();
+  if (!found.ok()) return found.status();
+  const int64_t upto = *found ? (*last)->ColumnInt(0) : cursor;
+  (*last)->Reset();
+
+  auto insert = db_.Cached("INSERT INTO main.records_fts(rowid, " + TextDb::FtsColumns() +
+                           ") SELECT d.gseq, " + TextDb::TextColumnsSql() +
+                           " FROM node.documents d WHERE d.gseq > ? AND d.gseq <= ?");
+  if (!insert.ok()) return insert.status();
+  CEN_RETURN_IF_ERROR((*insert)->Bind(1, reach).Bind(2, upto).Run());
+  const int64_t indexed = db_.Changes();
+  auto advance = db_.Cached("UPDATE main.text_state SET gseq = ? WHERE id = 1");
+  if (!advance.ok()) return advance.status();
+  CEN_RETURN_IF_ERROR((*advance)->Bind(1, upto).Run());
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  reach_ = upto;
+  return indexed;
+}
+
+common::Status TextIndexer::IndexAll() {
+  while (true) {
+    auto n = IndexSome();
+    if (!n.ok()) return n.status();
+    if (*n == 0) return common::Status::Ok();
+  }
+}
+
+void TextIndexer::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void TextIndexer::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    auto n = IndexSome();
+    if (!n.ok()) {
+      if (!failing_)  // once, not once per attempt
+        spdlog::warn("full-text index of {}: {}; trying again every {} s", data_dir_,
+                     n.status().message(), kRetryAfter.count());
+      failing_ = true;
+    } else if (failing_) {
+      spdlog::info("full-text index of {} is written again", data_dir_);
+      failing_ = false;
+    }
+    lock.lock();
+    if (!n.ok()) {
+      wake_.wait_for(lock, kRetryAfter, [this] { return stop_; });
+    } else if (*n == 0) {
+      wake_.wait_for(lock, kIdlePoll, [this] { return stop_; });
+    }
+  }
+}
+
+}  // namespace cen::node

@@ -1,0 +1,128 @@
+#include "node/store/text_db.h"
+
+#include <filesystem>
+
+#include "common/record_fields.h"
+
+namespace cen::node {
+namespace {
+
+// `path` as the path of a file: URI (RFC 3986 characters that would end
+// or change it escaped).
+std::string FileUri(const std::string& path) {
+  std::string out = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      constexpr char kHex[] = "0123456789ABCDEF";
+      const auto byte = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Quoted(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+common::Result<bool> Attached(common::Database& db) {
+  auto n = db.QueryInt(std::string("SELECT count(*) FROM pragma_database_list WHERE name = '") +
+                       TextDb::kSchema + "'");
+  if (!n.ok()) return n.status();
+  return n->value_or(0) > 0;
+}
+
+}  // namespace
+
+std::string TextDb::DataDirOf(const std::string& node_db_path) {
+  return std::filesystem::path(node_db_path).parent_path().string();
+}
+
+std::string TextDb::ReadOnlyUriSql(const std::string& path) {
+  return Quoted(FileUri(path) + "?mode=ro");
+}
+
+std::string TextDb::FtsColumns() {
+  std::string columns;
+  for (const std::string_view field : common::RecordFields::Searched()) {
+    if (!columns.empty()) columns += ", ";
+    columns += field;
+  }
+  return columns;
+}
+
+std::string TextDb::FtsDefinition() {
+  // No prefix indexes: a prefix query (word*) scans the term index.
+  return FtsColumns() + ", content = '', " + kTokenize;
+}
+
+std::string TextDb::TextColumnsSql() {
+  std::string out;
+  for (const std::string_view field : common::RecordFields::Searched()) {
+    const std::string path = "'$." + std::string(field) + "'";
+    if (!out.empty()) out += ", ";
+    out += "CASE json_type(d.doc, " + path + ") WHEN 'text' THEN json_extract(d.doc, " + path +
+           ") END";
+  }
+  return out;
+}
+
+common::Status TextDb::CreateTables(common::Database& db, std::string_view schema) {
+  const std::string s(schema);
+  // Contentless: the text is in node.db's `documents`, not copied here.
+  return db.Exec("CREATE VIRTUAL TABLE IF NOT EXISTS " + s + ".records_fts USING fts5(" +
+                 FtsDefinition() +
+                 ");"
+                 "CREATE TABLE IF NOT EXISTS " +
+                 s +
+                 ".text_state("
+                 "  id         INTEGER PRIMARY KEY CHECK (id = 1),"
+                 "  generation INTEGER NOT NULL DEFAULT 0,"
+                 "  gseq       INTEGER NOT NULL DEFAULT 0"
+                 ");"
+                 "INSERT OR IGNORE INTO " +
+                 s + ".text_state(id) VALUES (1);");
+}
+
+common::Status TextDb::Create(const std::string& data_dir) {
+  auto db = common::Database::Open(Path(data_dir), common::Database::Mode::kReadWriteCreate);
+  if (!db.ok()) return db.status();
+  auto tx = db->Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(CreateTables(*db));
+  return tx->Commit();
+}
+
+common::Result<bool> TextDb::AttachForReading(common::Database& db, const std::string& data_dir) {
+  auto attached = Attached(db);
+  if (!attached.ok()) return attached.status();
+  if (*attached) return true;
+  const std::string path = Path(data_dir);
+  if (!std::filesystem::exists(path)) return false;
+  CEN_RETURN_IF_ERROR(db.Exec("ATTACH DATABASE " + ReadOnlyUriSql(path) + " AS " + kSchema));
+  // As node.db's readers: its pages mapped, not copied through read().
+  CEN_RETURN_IF_ERROR(db.Exec(std::string("PRAGMA ") + kSchema + ".mmap_size=4294967296"));
+  return true;
+}
+
+common::Result<int64_t> TextDb::Reach(common::Database& db) {
+  auto attached = Attached(db);
+  if (!attached.ok()) return attached.status();
+  if (!*attached) return int64_t{0};
+  auto reach = db.QueryInt(std::string("SELECT CASE WHEN t.generation = c.generation THEN t.gseq "
+                                       "ELSE 0 END FROM ") +
+                           kSchema + ".text_state t, main.cursor c WHERE t.id = 1 AND c.id = 1");
+  if (!reach.ok()) return reach.status();
+  return reach->value_or(0);
+}
+
+}  // namespace cen::node

@@ -1,0 +1,173 @@
+#include "node/agent/text_indexer.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/uuid7.h"
+#include "node/agent/replica.h"
+#include "node/store/text_db.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+#include "tests/test_support/text_search.h"
+
+using cen::common::Database;
+using cen::common::Uuid7;
+using cen::node::Replica;
+using cen::node::TextIndexer;
+using cen::test::CreateNodeDb;
+using cen::test::Packed;
+using cen::test::QueryNumber;
+using cen::test::RequireOk;
+using cen::test::TempDir;
+using cen::test::TextMatches;
+using nlohmann::json;
+
+namespace {
+
+// A seizure at `gseq` whose description is `words`.
+json Described(int64_t gseq, const std::string& words) {
+  json r = cen::test::AsStored(
+      cen::test::WireSeizure("R" + std::to_string(gseq), Uuid7::Generate()), gseq, "H0");
+  r["description"] = words;
+  return r;
+}
+
+// Records 1..n: "cargo wordI" each, so every one has a word of its own.
+std::vector<json> Numbered(int n, int first = 1) {
+  std::vector<json> out;
+  for (int g = first; g < first + n; ++g)
+    out.push_back(Described(g, "cargo word" + std::to_string(g)));
+  return out;
+}
+
+// A fresh node's node.db and replica, and an indexer for its text.db.
+struct Node {
+  Node() {
+    RequireOk(replica.Load());
+    auto opened = TextIndexer::Open(tmp.path());
+    REQUIRE(opened.ok());
+    indexer = std::move(*opened);
+  }
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica{&db};
+  std::unique_ptr<TextIndexer> indexer;
+};
+
+// Rows in text.db's index (its docsize table has one per record indexed).
+int64_t Indexed(const TempDir& tmp) {
+  auto db = Database::Open(cen::node::TextDb::Path(tmp.path()), Database::Mode::kReadOnly);
+  REQUIRE(db.ok());
+  return QueryNumber(*db, "SELECT count(*) FROM records_fts_docsize");
+}
+
+}  // namespace
+
+TEST_CASE("TextIndexer indexes up to the cursor, a batch at a time, and queries see the rest",
+          "[node][text_indexer]") {
+  Node node;
+  auto& [tmp, db, replica, indexer] = node;
+  RequireOk(replica.Apply(Packed(Numbered(10)), 10));
+  // An urgent record beyond the cursor (the priority lane).
+  const json early = Described(15, "cargo early");
+  RequireOk(replica.ApplyEarly(Packed({early})).status());
+
+  auto n = indexer->IndexSome(4);
+  REQUIRE(n.ok());
+  CHECK(*n == 4);
+  CHECK(indexer->reach() == 4);
+  // Half in text.db, half read from documents by the query: all found,
+  // each once.
+  CHECK(TextMatches(db, "cargo") == 11);
+  CHECK(TextMatches(db, "word3") == 1);
+  CHECK(TextMatches(db, "word9") == 1);
+  CHECK(TextMatches(db, "early") == 1);
+
+  RequireOk(indexer->IndexAll());
+  CHECK(indexer->reach() == 10);  // the cursor: the early record waits for it
+  CHECK(Indexed(tmp) == 10);
+  CHECK(TextMatches(db, "cargo") == 11);
+  CHECK(TextMatches(db, "early") == 1);
+
+  // The cursor passes the early record: it is indexed once.
+  std::vector<json> rest = Numbered(4, 11);
+  rest.push_back(early);  // the in-order copy of what the lane applied
+  RequireOk(replica.Apply(Packed(rest), 15));
+  RequireOk(indexer->IndexAll());
+  CHECK(indexer->reach() == 15);
+  CHECK(Indexed(tmp) == 15);
+  CHECK(TextMatches(db, "cargo") == 15);
+  n = indexer->IndexSome();
+  REQUIRE(n.ok());
+  CHECK(*n == 0);
+}
+
+TEST_CASE("TextIndexer goes on after a restart where its last transaction ended",
+          "[node][text_indexer]") {
+  Node node;
+  auto& [tmp, db, replica, indexer] = node;
+  RequireOk(replica.Apply(Packed(Numbered(9)), 9));
+  REQUIRE(indexer->IndexSome(5).ok());
+  indexer.reset();  // the agent stops (or is killed) here
+  auto again = TextIndexer::Open(tmp.path());
+  REQUIRE(again.ok());
+  RequireOk((*again)->IndexAll());
+  CHECK((*again)->reach() == 9);
+  CHECK(Indexed(tmp) == 9);  // none twice
+  CHECK(TextMatches(db, "cargo") == 9);
+}
+
+TEST_CASE("A replica reset empties text.db: no word of the old records matches a new one",
+          "[node][text_indexer]") {
+  Node node;
+  auto& [tmp, db, replica, indexer] = node;
+  RequireOk(replica.SetEpoch("E1"));
+  RequireOk(replica.Apply(Packed({Described(1, "heroin"), Described(2, "heroin")}), 2));
+  RequireOk(indexer->IndexAll());
+  CHECK(TextMatches(db, "heroin") == 2);
+
+  // The hub was restored from an older copy under the same epoch: the
+  // replica starts over, and gseqs 1 and 2 are other records now.
+  RequireOk(replica.Reset("E1"));
+  RequireOk(replica.Apply(Packed({Described(1, "tobacco"), Described(2, "ivory")}), 2));
+  // Before the indexer has run: text.db's terms are of another generation.
+  CHECK(TextMatches(db, "heroin") == 0);
+  CHECK(TextMatches(db, "tobacco") == 1);
+  RequireOk(indexer->IndexAll());
+  CHECK(indexer->reach() == 2);
+  CHECK(Indexed(tmp) == 2);
+  CHECK(TextMatches(db, "heroin") == 0);
+  CHECK(TextMatches(db, "ivory") == 1);
+}
+
+TEST_CASE("TextIndexer's thread follows the apply", "[node][text_indexer]") {
+  Node node;
+  auto& [tmp, db, replica, indexer] = node;
+  indexer->Start();
+  RequireOk(replica.Apply(Packed(Numbered(300)), 300));
+  RequireOk(replica.Apply(Packed(Numbered(200, 301)), 500));
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (indexer->reach() < 500 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(indexer->reach() == 500);
+  CHECK_FALSE(indexer->failing());
+  CHECK(TextMatches(db, "word250") == 1);
+  CHECK(TextMatches(db, "cargo") == 500);
+}
+
+TEST_CASE("A --text query without text.db finds every record from documents",
+          "[node][text_indexer]") {
+  Node node;
+  auto& [tmp, db, replica, indexer] = node;
+  RequireOk(replica.Apply(Packed(Numbered(3)), 3));
+  std::filesystem::remove(cen::node::TextDb::Path(tmp.path()));
+  auto reopened = cen::node::NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
+  REQUIRE(reopened.ok());
+  CHECK(TextMatches(*reopened, "cargo") == 3);
+  CHECK(TextMatches(*reopened, "word2") == 1);
+}
