@@ -39,7 +39,16 @@ class TextIndexer {
   // The thread looks for newly applied records this often when it has
   // caught up.
   static constexpr std::chrono::milliseconds kIdlePoll{25};
+  // After a transaction of fewer than kGroupRecords records (records that
+  // trickle in), the thread waits kGroupDelay for more: each transaction
+  // writes a segment that FTS5 merges into larger ones later, so a segment
+  // per few records cost the agents' CPU on a live feed. A --text query
+  // reads what it has not reached from documents meanwhile.
+  static constexpr int64_t kGroupRecords = 1024;
+  static constexpr std::chrono::milliseconds kGroupDelay{250};
   static constexpr std::chrono::seconds kRetryAfter{1};
+  // The thread's nice value: it yields a busy core to the apply's thread.
+  static constexpr int kNice = 10;
 
   // Opens (creating when missing) text.db in `data_dir`, whose node.db
   // exists.
