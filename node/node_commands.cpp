@@ -32,6 +32,7 @@
 #include "node/store/node_config.h"
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
+#include "node/store/text_db.h"
 
 namespace cen::node {
 
@@ -359,6 +360,19 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   CEN_RETURN_IF_ERROR(replica.Load());
   auto records = replica.Count();
   if (!records.ok()) return records.status();
+  // Records the agent's full-text index (text.db) has not reached yet:
+  // --text reads them from documents meanwhile.
+  auto text_attached = TextDb::AttachForReading(*db, o.data_dir);
+  if (!text_attached.ok()) return text_attached.status();
+  auto text_reach = TextDb::Reach(*db);
+  if (!text_reach.ok()) return text_reach.status();
+  auto text_behind_stmt = db->Prepare("SELECT count(*) FROM documents WHERE gseq > ?");
+  if (!text_behind_stmt.ok()) return text_behind_stmt.status();
+  text_behind_stmt->Bind(1, *text_reach);
+  auto text_row = text_behind_stmt->Step();
+  if (!text_row.ok()) return text_row.status();
+  const int64_t text_behind = text_behind_stmt->ColumnInt(0);
+  text_behind_stmt->Reset();
   auto outbox = db->QueryInt("SELECT count(*) FROM outbox");
   auto rejected = db->QueryInt("SELECT count(*) FROM own_records WHERE status='rejected'");
   if (!outbox.ok()) return outbox.status();
@@ -395,6 +409,8 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
                        {"replica_gseq", replica.cursor()},
                        {"hub_head", agent->hub_head},
                        {"records", *records},
+                       {"text_indexed_to", *text_reach},
+                       {"text_behind", text_behind},
                        {"epoch", replica.epoch()},
                        {"updated_at", agent->updated_at},
                        {"detail", agent->detail},
@@ -420,6 +436,13 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
       << Messages::Format("{} record(s), gseq {} of {}", *records, replica.cursor(),
                           agent->hub_head)
       << "\n";
+  if (text_behind > 0) {
+    out << Messages::Label("full text", kLabel)
+        << Messages::Format(
+               "{} record(s) not in the full-text index yet (--text reads them directly)",
+               text_behind)
+        << "\n";
+  }
   if (own_pending > 0) {
     out << Messages::Label("pending", kLabel)
         << Messages::Format("{} record(s) of this office wait for the RILO's decision", own_pending)

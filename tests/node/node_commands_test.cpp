@@ -13,6 +13,8 @@
 #include "common/utf8.h"
 #include "common/uuid7.h"
 #include "node/agent/agent_status.h"
+#include "node/agent/replica.h"
+#include "node/agent/text_indexer.h"
 #include "node/store/node_config.h"
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
@@ -291,6 +293,44 @@ TEST_CASE("cen-node init makes a node data directory", "[node][commands]") {
       CHECK_FALSE(std::filesystem::exists(c.options.data_dir));
     }
   }
+}
+
+TEST_CASE("cen-node status says how many records the full-text index has not reached",
+          "[node][commands]") {
+  TestNode node;
+  {
+    auto db = NodeSchema::Open(node.data_dir(), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    cen::node::Replica replica(&*db);
+    RequireOk(replica.Load());
+    std::vector<json> records;
+    for (int g = 1; g <= 3; ++g)
+      records.push_back(cen::test::AsStored(
+          cen::test::WireSeizure("R" + std::to_string(g), Uuid7::Generate()), g));
+    RequireOk(replica.Apply(cen::test::Packed(records), 3));
+  }
+  cen::node::NodeStatusOptions o;
+  o.data_dir = node.data_dir();
+  o.json = true;
+  auto status = [&] {
+    std::ostringstream out;
+    RequireOk(NodeCommands::Status(o, out));
+    return out.str();
+  };
+  json before = json::parse(status());
+  CHECK(before["text_behind"] == 3);
+  CHECK(before["text_indexed_to"] == 0);
+  o.json = false;
+  CHECK_THAT(status(), Catch::Contains("3 record(s) not in the full-text index yet"));
+
+  auto indexer = cen::node::TextIndexer::Open(node.data_dir());
+  REQUIRE(indexer.ok());
+  RequireOk((*indexer)->IndexAll());
+  CHECK_THAT(status(), !Catch::Contains("full-text"));
+  o.json = true;
+  json after = json::parse(status());
+  CHECK(after["text_behind"] == 0);
+  CHECK(after["text_indexed_to"] == 3);
 }
 
 TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node][commands]") {
