@@ -35,6 +35,7 @@
 #include "node/store/node_config.h"
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
+#include "node/store/text_db.h"
 
 namespace cen::node {
 namespace {
@@ -524,7 +525,12 @@ class AgentLoop {
   }
   // A query with --text matches the records above text.db's reach in a
   // table of its own, filled as it starts: its cost grows with the lag.
-  bool TextBehind() const { return replica_.cursor() - text_->reach() > kTextLagLimit; }
+  // A failing indexer (a full disk, a broken text.db) holds nothing: the
+  // replica goes on, and queries read more from documents meanwhile.
+  bool TextBehind() const {
+    return text_ != nullptr && !text_->failing() &&
+           replica_.cursor() - text_->reach() > kTextLagLimit;
+  }
   // When a held loop looks again: the knock's end, or soon for a checkpoint
   // or the full-text index.
   SteadyClock::time_point HeldUntil(SteadyClock::time_point now) const {
@@ -646,7 +652,7 @@ class AgentLoop {
   std::optional<AgentDoorbell> bell_;
   common::Database* db_;
   common::WalCheckpointer* checkpointer_;  // not owned
-  const TextIndexer* text_;                // not owned
+  const TextIndexer* text_;                // not owned; null without text.db
   NodeConfig config_;
   common::CurveKeys keys_;
   Outbox outbox_;
@@ -718,11 +724,17 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   // a million rows here): the agent waits for it rather than fail.
   db->SetBusyTimeout(static_cast<int>(kDropLockWait.count()));
   // The full-text index is written behind the apply, on the other core.
+  // Without it (text.db cannot be opened) the agent still runs: --text
+  // reads every record from documents, and `cen-node status` says how many.
   auto text = TextIndexer::Open(data_dir_);
-  if (!text.ok()) return text.status();
-  (*text)->Start();
-  AgentLoop loop(data_dir_, &*db, checkpointer->get(), text->get(), std::move(*config),
-                 std::move(*keys));
+  if (text.ok()) {
+    (*text)->Start();
+  } else {
+    spdlog::warn("no full-text index this run ({}); delete {} and restart the agent to rebuild it",
+                 text.status().message(), TextDb::Path(data_dir_));
+  }
+  AgentLoop loop(data_dir_, &*db, checkpointer->get(), text.ok() ? text->get() : nullptr,
+                 std::move(*config), std::move(*keys));
   return loop.Run(stop);
 }
 

@@ -89,12 +89,17 @@ struct QueryFilter {
   std::optional<SqlCondition> CountryOnlyPendingCondition() const;
 
   // Readies --text for Condition() on `db` (node.db): attaches the
-  // full-text index (text.db, read-only), notes how far it reaches, and
-  // copies the text of the records above its reach (applied since the
-  // agent's TextIndexer last wrote it: none once it has caught up, at most
-  // about 20,000 while the agent catches up) into a TEMP table to match
-  // them there. A syntax error in the query is a UsageError naming --text
-  // and saying what the syntax is. Call once before Condition().
+  // full-text index (text.db, read-only) unless it is attached already
+  // (ATTACH cannot run inside a transaction: a caller that reads in one
+  // attaches first, TextDb::AttachForReading), notes how far it reaches,
+  // and copies the text of the records above its reach into a TEMP table to
+  // match them there. Those are the records applied since the agent's
+  // TextIndexer last wrote: a few hundred milliseconds' worth once it has
+  // caught up, up to 16,384 while the agent catches up, but every record
+  // it has not reached while the agent is stopped part-way through a
+  // rebuild, when its indexer fails, or without text.db. A syntax error in
+  // the query is a UsageError naming --text and saying what the syntax is.
+  // Call once before Condition(), in the read transaction of the query.
   common::Status PrepareText(common::Database& db);
 
  private:

@@ -17,7 +17,7 @@ constexpr const char* kReplicaTables = R"sql(
 -- fields analysts filter and group on as real columns. Narrow on purpose:
 -- counts and stats scan it; the document is in `documents`.
 CREATE TABLE records(
-  gseq              INTEGER PRIMARY KEY,  -- gseq of the latest version; record_countries and records_fts point here
+  gseq              INTEGER PRIMARY KEY,  -- gseq of the latest version; record_countries and text.db's records_fts point here
   uuid              TEXT    NOT NULL UNIQUE,
   version           INTEGER NOT NULL,
   kind              TEXT    NOT NULL,

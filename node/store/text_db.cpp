@@ -118,8 +118,10 @@ common::Result<int64_t> TextDb::Reach(common::Database& db) {
   auto attached = Attached(db);
   if (!attached.ok()) return attached.status();
   if (!*attached) return int64_t{0};
-  auto reach = db.QueryInt(std::string("SELECT CASE WHEN t.generation = c.generation THEN t.gseq "
-                                       "ELSE 0 END FROM ") +
+  // As the indexer judges it: written for this generation, and not beyond
+  // the cursor (a text.db left beside a node.db made again).
+  auto reach = db.QueryInt(std::string("SELECT CASE WHEN t.generation = c.generation AND t.gseq "
+                                       "<= c.gseq THEN t.gseq ELSE 0 END FROM ") +
                            kSchema + ".text_state t, main.cursor c WHERE t.id = 1 AND c.id = 1");
   if (!reach.ok()) return reach.status();
   return reach->value_or(0);

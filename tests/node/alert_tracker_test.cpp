@@ -315,7 +315,8 @@ TEST_CASE("A watch list with --text matches each record's own words as it is app
   RequireOk(
       node.db.Exec("INSERT INTO watches(name, filter, created_at, created_by) VALUES "
                    "('reefer-th', '{\"text\":\"\\\"reefer container\\\" OR тайник*\","
-                   "\"reporting_countries\":[\"TH\"]}', '2026-11-30T10:00:00Z', 'analyst')"));
+                   "\"reporting_countries\":[\"TH\"]}', '2026-11-30T10:00:00Z', 'analyst'), "
+                   "('bananas', '{\"text\":\"bananas\"}', '2026-11-30T10:00:00Z', 'analyst')"));
   const std::string phrase =
       node.Apply(Seizure("AF-1", {{"reporting_country", "TH"},
                                   {"description", "Cocaine in a REEFER container of bananas"}}),
@@ -337,13 +338,17 @@ TEST_CASE("A watch list with --text matches each record's own words as it is app
     return out;
   };
   CHECK(records() == std::vector<std::string>{phrase, prefix});
+  // Two watches with words look at the same record's text.
+  auto bananas = node.db.QueryInt("SELECT count(*) FROM hits WHERE source = 'watch:bananas'");
+  REQUIRE(bananas.ok());
+  CHECK(bananas->value_or(0) == 1);
 
   SECTION("a watch whose words are not a valid query is left out, not fatal") {
     RequireOk(node.db.Exec(
         "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
         "('broken', '{\"text\":\"\\\"unclosed\"}', '2026-11-30T10:00:00Z', 'analyst')"));
     node.Apply(Seizure("AF-5", {{"reporting_country", "TH"}, {"title", "reefer container"}}), "AF");
-    CHECK(node.Hits().size() == 3);
+    CHECK(node.Hits().size() == 4);
   }
 }
 
