@@ -267,12 +267,9 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   // What waits for this node's decision, as its replica holds it, read in
-  // one snapshot with the text PrepareText copies (ATTACH first: not inside
-  // a transaction).
-  if (!filter.text.empty()) CEN_RETURN_IF_ERROR(TextDb::AttachForReading(*db, o.data_dir).status());
-  auto snapshot = db->BeginDeferred();
+  // one snapshot (--text's copied text included).
+  auto snapshot = filter.BeginQuery(*db);
   if (!snapshot.ok()) return snapshot.status();
-  CEN_RETURN_IF_ERROR(filter.PrepareText(*db));
   auto queue = PendingQueue::List(*db, filter, config->node_id, 0);
   if (!queue.ok()) return queue.status();
   CEN_RETURN_IF_ERROR(snapshot->Commit());

@@ -11,30 +11,31 @@ common::Result<RecordTextMatcher> RecordTextMatcher::Open() {
   // With its content, unlike text.db's: a plain DELETE empties it.
   CEN_RETURN_IF_ERROR(db->Exec("CREATE VIRTUAL TABLE one_text USING fts5(" + TextDb::FtsColumns() +
                                ", " + TextDb::kTokenize + ")"));
-  return RecordTextMatcher(std::move(*db));
+  std::string values;
+  for (size_t i = 0; i < common::RecordFields::Searched().size(); ++i) values += ", ?";
+  auto clear = db->Prepare("DELETE FROM one_text");
+  if (!clear.ok()) return clear.status();
+  auto insert = db->Prepare("INSERT INTO one_text(rowid, " + TextDb::FtsColumns() + ") VALUES (1" +
+                            values + ")");
+  if (!insert.ok()) return insert.status();
+  auto match = db->Prepare("SELECT 1 FROM one_text WHERE one_text MATCH ?");
+  if (!match.ok()) return match.status();
+  return RecordTextMatcher(std::move(*db), std::move(*clear), std::move(*insert),
+                           std::move(*match));
 }
 
 common::Status RecordTextMatcher::Load(const common::MsgpackMap& record) {
-  auto clear = db_.Cached("DELETE FROM one_text");
-  if (!clear.ok()) return clear.status();
-  CEN_RETURN_IF_ERROR((*clear)->Run());
-  std::string values;
-  for (size_t i = 0; i < common::RecordFields::Searched().size(); ++i) values += ", ?";
-  auto insert = db_.Cached("INSERT INTO one_text(rowid, " + TextDb::FtsColumns() + ") VALUES (1" +
-                           values + ")");
-  if (!insert.ok()) return insert.status();
+  CEN_RETURN_IF_ERROR(clear_.Run());
   int column = 1;
   for (const std::string_view field : common::RecordFields::Searched())
-    (*insert)->BindViewOrNull(column++, record.Text(field));
-  return (*insert)->Run();
+    insert_.BindViewOrNull(column++, record.Text(field));
+  return insert_.Run();
 }
 
 common::Result<bool> RecordTextMatcher::Matches(const std::string& query) {
-  auto match = db_.Cached("SELECT 1 FROM one_text WHERE one_text MATCH ?");
-  if (!match.ok()) return match.status();
-  (*match)->Bind(1, query);
-  auto row = (*match)->Step();
-  (*match)->Reset();
+  match_.Bind(1, query);
+  auto row = match_.Step();
+  match_.Reset();
   return row;
 }
 

@@ -29,8 +29,18 @@ class RecordTextMatcher {
   common::Result<bool> Matches(const std::string& query);
 
  private:
-  explicit RecordTextMatcher(common::Database db) : db_(std::move(db)) {}
+  RecordTextMatcher(common::Database db, common::Statement clear, common::Statement insert,
+                    common::Statement match)
+      : db_(std::move(db)),
+        clear_(std::move(clear)),
+        insert_(std::move(insert)),
+        match_(std::move(match)) {}
   common::Database db_;
+  // Prepared once (Load runs for every record applied while a watch has
+  // --text).
+  common::Statement clear_;
+  common::Statement insert_;
+  common::Statement match_;
 };
 
 }  // namespace cen::node

@@ -11,7 +11,6 @@
 #include "node/query/record_stats.h"
 #include "node/query/watch_list.h"
 #include "node/store/node_schema.h"
-#include "node/store/text_db.h"
 
 namespace cen::node {
 
@@ -68,14 +67,9 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
   }
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadOnly);
   if (!db.ok()) return db.status();
-  // One snapshot from here to the end: the text of the records above
-  // text.db's reach, copied by PrepareText, and the records the query then
-  // reads are of the same moment (ATTACH comes first: not inside one).
-  if (!o.filter.text.empty())
-    CEN_RETURN_IF_ERROR(TextDb::AttachForReading(*db, o.data_dir).status());
-  auto snapshot = db->BeginDeferred();
+  // One snapshot from here to the end, --text's copied text included.
+  auto snapshot = o.filter.BeginQuery(*db);
   if (!snapshot.ok()) return snapshot.status();
-  CEN_RETURN_IF_ERROR(o.filter.PrepareText(*db));
   CEN_RETURN_IF_ERROR(o.filter.NoteUnvalidated(*db));
   common::Result<QueryOutcome> outcome = QueryOutcome{};
   switch (verb) {

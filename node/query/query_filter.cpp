@@ -390,6 +390,17 @@ SqlCondition QueryFilter::Build(bool one_record) const {
   return c;
 }
 
+common::Result<common::Transaction> QueryFilter::BeginQuery(common::Database& db) {
+  if (!text.empty()) {
+    auto attached = TextDb::AttachForReading(db, TextDb::DataDirOf(db.path()));
+    if (!attached.ok()) return attached.status();
+  }
+  auto snapshot = db.BeginDeferred();
+  if (!snapshot.ok()) return snapshot.status();
+  CEN_RETURN_IF_ERROR(PrepareText(db));
+  return snapshot;
+}
+
 common::Status QueryFilter::PrepareText(common::Database& db) {
   if (text.empty()) return common::Status::Ok();
   auto attached = TextDb::AttachForReading(db, TextDb::DataDirOf(db.path()));

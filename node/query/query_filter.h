@@ -90,8 +90,8 @@ struct QueryFilter {
 
   // Readies --text for Condition() on `db` (node.db): attaches the
   // full-text index (text.db, read-only) unless it is attached already
-  // (ATTACH cannot run inside a transaction: a caller that reads in one
-  // attaches first, TextDb::AttachForReading), notes how far it reaches,
+  // (ATTACH cannot run inside a transaction: BeginQuery attaches it first),
+  // notes how far it reaches,
   // and copies the text of the records above its reach into a TEMP table to
   // match them there. Those are the records applied since the agent's
   // TextIndexer last wrote: a few hundred milliseconds' worth once it has
@@ -101,6 +101,11 @@ struct QueryFilter {
   // the query is a UsageError naming --text and saying what the syntax is.
   // Call once before Condition(), in the read transaction of the query.
   common::Status PrepareText(common::Database& db);
+  // Begins a query's read transaction on `db` (node.db) and readies --text
+  // in it: text.db attached first (not possible inside a transaction), then
+  // PrepareText(). The text it copies and the records the query then reads
+  // are of one moment. Commit (or drop) the transaction when done.
+  common::Result<common::Transaction> BeginQuery(common::Database& db);
 
  private:
   // Countries named by region, expanded by Check(); kept per flag.

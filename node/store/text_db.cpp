@@ -76,21 +76,16 @@ std::string TextDb::TextColumnsSql() {
   return out;
 }
 
-common::Status TextDb::CreateTables(common::Database& db, std::string_view schema) {
-  const std::string s(schema);
+common::Status TextDb::CreateTables(common::Database& db) {
   // Contentless: the text is in node.db's `documents`, not copied here.
-  return db.Exec("CREATE VIRTUAL TABLE IF NOT EXISTS " + s + ".records_fts USING fts5(" +
-                 FtsDefinition() +
+  return db.Exec("CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5(" + FtsDefinition() +
                  ");"
-                 "CREATE TABLE IF NOT EXISTS " +
-                 s +
-                 ".text_state("
+                 "CREATE TABLE IF NOT EXISTS text_state("
                  "  id         INTEGER PRIMARY KEY CHECK (id = 1),"
                  "  generation INTEGER NOT NULL DEFAULT 0,"
                  "  gseq       INTEGER NOT NULL DEFAULT 0"
                  ");"
-                 "INSERT OR IGNORE INTO " +
-                 s + ".text_state(id) VALUES (1);");
+                 "INSERT OR IGNORE INTO text_state(id) VALUES (1);");
 }
 
 common::Status TextDb::Create(const std::string& data_dir) {

@@ -38,8 +38,8 @@ class TextDb {
   // The data directory of the node.db at `node_db_path`.
   static std::string DataDirOf(const std::string& node_db_path);
 
-  // Creates text.db's tables in `schema` of `db` where they are missing.
-  static common::Status CreateTables(common::Database& db, std::string_view schema = "main");
+  // Creates text.db's tables in `db` (text.db) where they are missing.
+  static common::Status CreateTables(common::Database& db);
   // Creates text.db in `data_dir` with its tables (nothing when it exists).
   static common::Status Create(const std::string& data_dir);
   // Attaches text.db to `db` read-only (a write transaction of `db` never
