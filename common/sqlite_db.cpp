@@ -229,4 +229,13 @@ int64_t Database::DataVersion() {
   return version;
 }
 
+int64_t Database::Reprepares() const {
+  int64_t total = 0;
+  for (sqlite3_stmt* stmt = sqlite3_next_stmt(db_.get(), nullptr); stmt != nullptr;
+       stmt = sqlite3_next_stmt(db_.get(), stmt)) {
+    total += sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
+  }
+  return total;
+}
+
 }  // namespace cen::common

@@ -140,6 +140,12 @@ class Database {
   int Changes() const;
   // PRAGMA data_version: changes when another connection commits.
   int64_t DataVersion();
+  // How many times the statements open on this connection were compiled
+  // again. A statement whose plan depends on a bound value (a parameter
+  // compared with the column of a partial index's WHERE, say `kind = ?`
+  // beside `... WHERE kind = 'receipt'`) is compiled again at every new
+  // binding: tests hold the hot paths to zero.
+  int64_t Reprepares() const;
   sqlite3* handle() const { return db_.get(); }
   const std::string& path() const { return path_; }
 

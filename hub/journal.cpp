@@ -30,7 +30,10 @@ enum StmtIndex {
 
 constexpr const char* kSql[kStmtCount] = {
     "SELECT version, gseq, origin FROM journal WHERE uuid=?",
-    "SELECT uuid FROM journal WHERE origin=? AND kind=? AND ref=? LIMIT 1",
+    // `+?`: a bare `kind=?` would be weighed against journal_receipts' WHERE
+    // kind = 'receipt' with each bound value, compiling the statement again
+    // at every record (about a tenth of the hub's CPU in a bulk flow).
+    "SELECT uuid FROM journal WHERE origin=? AND kind=+? AND ref=? LIMIT 1",
     "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body, chain, "
     "lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "SELECT gseq, origin, scope, body FROM journal WHERE gseq >= ? ORDER BY gseq LIMIT ?",

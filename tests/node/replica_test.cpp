@@ -922,3 +922,48 @@ TEST_CASE("Nothing reacts to a pending record, a return applied first still mark
   CHECK(Validation(db, uuid) == "validated");
   CHECK(observed == std::vector<std::string>{uuid});  // the acceptance, once
 }
+
+TEST_CASE("Replica compiles its statements once, whatever records it applies", "[node][replica]") {
+  // A statement whose plan hangs on a bound value is compiled again at every
+  // binding: the apply is the agent's hot path.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  std::vector<json> first;
+  auto batch = [&](int64_t from) {
+    std::vector<json> out;
+    for (int64_t gseq = from; gseq < from + 6; ++gseq) {
+      json r = Stored(Uuid7::Generate(), 1, gseq);
+      r["reporting_country"] = gseq % 2 == 0 ? "NL" : "EC";
+      r["departure"] = gseq % 3 == 0 ? "CO" : "BR";
+      if (gseq % 3 == 1) {
+        r = cen::test::AsStored(cen::test::WireAlert("A-" + std::to_string(gseq), Uuid7::Generate(),
+                                                     1, gseq % 2 == 0 ? "urgent" : "normal"),
+                                gseq);
+      }
+      out.push_back(r);
+    }
+    return out;
+  };
+  auto index_countries = [&] {
+    auto more = replica.IndexCountries(
+        std::chrono::steady_clock::now() + std::chrono::hours(1), [] { return false; },
+        [] { return true; });
+    REQUIRE(more.ok());
+  };
+  first = batch(1);
+  RequireOk(replica.Apply(Packed(first), 6));
+  index_countries();
+  const int64_t compiled = db.Reprepares();
+
+  std::vector<json> second = batch(7);
+  json amended = first[0];  // a new version of a record applied before
+  amended["version"] = 2;
+  amended["gseq"] = 13;
+  second.push_back(amended);
+  RequireOk(replica.ApplyEarly(Packed({batch(14)[1]})).status());
+  RequireOk(replica.Apply(Packed(second), 13));
+  index_countries();
+  CHECK(Count(db, "records") == 13);
+  CHECK(db.Reprepares() == compiled);
+}
