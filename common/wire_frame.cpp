@@ -158,6 +158,41 @@ std::string WireFrame::EncodeRecords(std::string_view type,
   });
 }
 
+std::string WireFrame::EncodeAck(const std::vector<AckEntry>& acks) {
+  StringSink buf;
+  buf.bytes.reserve(16 + 64 * acks.size());
+  msgpack::packer<StringSink> pk(buf);
+  pk.pack_map(2);
+  MsgpackJson::PackStr(pk, "acks");
+  pk.pack_array(static_cast<uint32_t>(acks.size()));
+  for (const AckEntry& a : acks) {
+    // The keys in ascending order, as a JSON object packs them.
+    pk.pack_map(3 + (a.audience != nullptr ? 1 : 0) + (a.gseq ? 1 : 0) + (a.reason ? 1 : 0));
+    if (a.audience != nullptr) {
+      MsgpackJson::PackStr(pk, "audience");
+      pk.pack_array(static_cast<uint32_t>(a.audience->size()));
+      for (const std::string& id : *a.audience) MsgpackJson::PackStr(pk, id);
+    }
+    if (a.gseq) {
+      MsgpackJson::PackStr(pk, "gseq");
+      pk.pack_int64(*a.gseq);
+    }
+    if (a.reason) {
+      MsgpackJson::PackStr(pk, "reason");
+      MsgpackJson::PackStr(pk, *a.reason);
+    }
+    MsgpackJson::PackStr(pk, "status");
+    MsgpackJson::PackStr(pk, a.status);
+    MsgpackJson::PackStr(pk, "uuid");
+    MsgpackJson::PackStr(pk, a.uuid);
+    MsgpackJson::PackStr(pk, "version");
+    pk.pack_int64(a.version);
+  }
+  MsgpackJson::PackStr(pk, "t");
+  MsgpackJson::PackStr(pk, frame::kAck);
+  return std::move(buf.bytes);
+}
+
 std::string WireFrame::EncodePublish(const std::vector<std::string>& record_msgpacks,
                                      bool bulk_only) {
   return RecordsFrame(frame::kPublish, bulk_only ? 1 : 0, record_msgpacks, [&](auto& pk) {

@@ -103,35 +103,40 @@ std::vector<GroupCommit::Reply> GroupCommit::Applied(std::vector<Journal::Outcom
 
 std::vector<GroupCommit::Reply> GroupCommit::Replies() const {
   std::vector<Reply> replies;
+  std::vector<WireFrame::AckEntry> acks;
+  std::deque<std::vector<std::string>> audiences;  // what the entries point to
   for (const Publish& p : publishes_) {
-    json acks = json::array();
-    for (const auto& slot : p.slots) acks.push_back(AckOf(slot));
-    replies.push_back({p.routing_id, WireFrame::Encode({{"t", frame::kAck}, {"acks", acks}})});
+    acks.clear();
+    for (const auto& slot : p.slots) acks.push_back(AckOf(slot, &audiences));
+    replies.push_back({p.routing_id, WireFrame::EncodeAck(acks)});
   }
   return replies;
 }
 
-json GroupCommit::AckOf(const Publish::Slot& slot) const {
-  json a = {{"uuid", slot.uuid}, {"version", slot.version}};
+WireFrame::AckEntry GroupCommit::AckOf(const Publish::Slot& slot,
+                                       std::deque<std::vector<std::string>>* audiences) const {
+  WireFrame::AckEntry a;
+  a.uuid = slot.uuid;
+  a.version = slot.version;
   if (slot.candidate < 0) {
-    a["status"] = "REJECTED";
-    a["reason"] = slot.reason;
+    a.status = "REJECTED";
+    a.reason = slot.reason;
     return a;
   }
   const auto i = static_cast<size_t>(slot.candidate);
   const Journal::Outcome& o = outcomes_[i];
   if (o.verdict == Journal::Verdict::kRejected) {
-    a["status"] = "REJECTED";
-    a["reason"] = o.reason;
+    a.status = "REJECTED";
+    a.reason = o.reason;
     return a;
   }
-  a["status"] = o.verdict == Journal::Verdict::kNew ? "NEW" : "DUP";
-  a["gseq"] = o.gseq;
+  a.status = o.verdict == Journal::Verdict::kNew ? "NEW" : "DUP";
+  a.gseq = o.gseq;
   const Journal::Candidate& c = candidates_[i];
   if (c.Text("kind") == "alert" && c.Text("msg_type") == "alert") {
     // Who should receive it: the origin's `cen-query receipts` lists them.
-    a["audience"] =
-        parts_.policy->Audience(*parts_.registry, std::string(c.Text("scope", "global")), c.origin);
+    a.audience = &audiences->emplace_back(parts_.policy->Audience(
+        *parts_.registry, std::string(c.Text("scope", "global")), c.origin));
   }
   return a;
 }

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -30,6 +31,7 @@
 #include "common/record_validator.h"
 #include "common/sqlite_db.h"
 #include "common/status.h"
+#include "common/wire_frame.h"
 #include "hub/audit_trail.h"
 #include "hub/cluster/cluster_command.h"
 #include "hub/ingest_queue.h"
@@ -140,7 +142,9 @@ class GroupCommit {
   };
   // How many records of each publishing node the validator refused.
   std::map<std::string, int64_t> RejectedByNode() const;
-  nlohmann::json AckOf(const Publish::Slot& slot) const;
+  // The ACK entry of one record; an alert's audience is kept in `audiences`.
+  common::WireFrame::AckEntry AckOf(const Publish::Slot& slot,
+                                    std::deque<std::vector<std::string>>* audiences) const;
 
   Parts parts_;
   std::vector<Journal::Candidate> candidates_;

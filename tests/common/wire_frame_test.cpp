@@ -1,6 +1,7 @@
 #include "common/wire_frame.h"
 
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,47 @@ TEST_CASE("WireFrame::EncodePriority is the PRIORITY frame PROTOCOL.md shows", "
   REQUIRE(records->size() == 1);
   CHECK((*records)[0] == r1);
   CHECK(WireFrame::PriorityTopic("RILO-WE") == "P:RILO-WE/");
+}
+
+TEST_CASE("WireFrame::EncodeAck packs every kind of entry as the JSON frame would",
+          "[common][wire]") {
+  // The hub's ACKs were JSON trees encoded; a client may compare or log the
+  // bytes, and docs/PROTOCOL.md describes that frame: byte for byte the same.
+  const std::vector<std::string> audience = {"RILO-EE", "RILO-WE", "NCP-ÉCOLE"};
+  const std::vector<std::string> nobody;
+  using Entry = WireFrame::AckEntry;
+  auto entry = [](std::string_view uuid, int64_t version, std::string_view status,
+                  std::optional<int64_t> gseq, std::optional<std::string_view> reason,
+                  const std::vector<std::string>* to) {
+    Entry e;
+    e.uuid = uuid;
+    e.version = version;
+    e.status = status;
+    e.gseq = gseq;
+    e.reason = reason;
+    e.audience = to;
+    return e;
+  };
+  const std::vector<Entry> acks = {
+      entry("0192f1d4-0000-7000-8000-000000000001", 1, "NEW", 7, std::nullopt, nullptr),
+      entry("0192f1d4-0000-7000-8000-000000000002", 3, "DUP", int64_t{1} << 40, std::nullopt,
+            nullptr),
+      entry("", 0, "REJECTED", std::nullopt, "unit: must be one of C62, KGM", nullptr),
+      entry("a", int64_t{1} << 62, "NEW", 70000, std::nullopt, &audience),
+      entry("b", 2, "DUP", 128, std::nullopt, &nobody),
+  };
+  json as_json = json::array();
+  for (const Entry& a : acks) {
+    json e = {{"uuid", a.uuid}, {"version", a.version}, {"status", a.status}};
+    if (a.gseq) e["gseq"] = *a.gseq;
+    if (a.reason) e["reason"] = *a.reason;
+    if (a.audience != nullptr) e["audience"] = *a.audience;
+    as_json.push_back(e);
+  }
+  const std::string expected = WireFrame::Encode({{"t", frame::kAck}, {"acks", as_json}});
+  CHECK(WireFrame::EncodeAck(acks) == expected);
+  CHECK(WireFrame::EncodeAck({}) ==
+        WireFrame::Encode({{"t", frame::kAck}, {"acks", json::array()}}));
 }
 
 TEST_CASE("WireFrame::EncodePublish is the bulk PUBLISH PROTOCOL.md shows", "[common][wire]") {
