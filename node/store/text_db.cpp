@@ -85,7 +85,11 @@ common::Status TextDb::CreateTables(common::Database& db) {
                  "  generation INTEGER NOT NULL DEFAULT 0,"
                  "  gseq       INTEGER NOT NULL DEFAULT 0"
                  ");"
-                 "INSERT OR IGNORE INTO text_state(id) VALUES (1);");
+                 "INSERT OR IGNORE INTO text_state(id) VALUES (1);"
+                 // FTS5 merges 16 segments of a level instead of 4: each
+                 // record's terms are written again on half as many levels
+                 // (cen_replica_bench: 6.1 -> 4.4 us CPU per record).
+                 "INSERT INTO records_fts(records_fts, rank) VALUES('automerge', 16);");
 }
 
 common::Status TextDb::Create(const std::string& data_dir) {
