@@ -354,7 +354,10 @@ SqlCondition QueryFilter::Build(bool one_record) const {
   if (!hs_prefixes.empty()) {
     std::vector<std::string> clauses;
     for (const std::string& prefix : hs_prefixes) {
-      clauses.push_back("r.hs_code GLOB ?");
+      // `+?`: SQLite's LIKE/GLOB analysis would tie the plan to the bound
+      // pattern and compile a watch's statement again at every applied
+      // record (no index holds hs_code, so no plan is lost).
+      clauses.push_back("r.hs_code GLOB +?");
       c.values.emplace_back(prefix + "*");
     }
     // Values were appended in clause order, after those of earlier clauses.

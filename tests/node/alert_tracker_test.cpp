@@ -307,6 +307,29 @@ TEST_CASE("Watch lists turn matching records into hits", "[node][alert_tracker]"
   }
 }
 
+TEST_CASE("Watch lists are matched without compiling a statement again per record",
+          "[node][alert_tracker]") {
+  // A statement whose plan hangs on a bound value (a GLOB pattern, say) is
+  // compiled again at every binding: watches run for every applied record.
+  Node node;
+  RequireOk(node.db.Exec(
+      "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
+      "('cigarettes', '{\"hs_prefixes\":[\"2402\"]}', '2026-11-30T10:00:00Z', 'analyst'), "
+      "('cites-nl', '{\"commodities\":[\"cites\"],\"reporting_countries\":[\"NL\"]}', "
+      "'2026-11-30T10:00:00Z', 'analyst')"));
+  node.Apply(Seizure("AF-0", {{"hs_code", "240220"}}), "AF");
+  const int64_t compiled = node.db.Reprepares();
+  for (int i = 1; i <= 6; ++i) {
+    node.Apply(
+        Seizure("AF-" + std::to_string(i), {{"hs_code", i % 2 == 0 ? "240220" : "030389"},
+                                            {"commodity", i % 3 == 0 ? "cites" : "tobacco"},
+                                            {"reporting_country", i % 2 == 0 ? "NL" : "TH"}}),
+        "AF");
+  }
+  CHECK(node.Hits().size() == 5);  // AF-0, 2, 4, 6 by HS code; AF-6 as CITES in NL
+  CHECK(node.db.Reprepares() == compiled);
+}
+
 TEST_CASE("A watch list with --text matches each record's own words as it is applied",
           "[node][alert_tracker]") {
   // The record is not in text.db yet when the watch looks at it: the words
