@@ -28,6 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 constexpr auto kAlertTimeout = std::chrono::seconds(60);
 constexpr auto kConvergeTimeout = std::chrono::seconds(240);
+// More records than an agent buffers ahead of its cursor (50,000).
+constexpr int kBeyondBuffer = 60000;
 
 int ExportRows() {
   const char* rows = std::getenv("CEN_E2E_EXPORT_ROWS");
@@ -117,8 +119,8 @@ void DropExport(Cluster& cluster, int& exported, int count) {
   exported += count;
   cluster.WaitUntil(
       [&](std::string& observed) {
-        const std::int64_t journaled =
-            cluster.HubQuery("SELECT count(*) FROM journal WHERE ref LIKE 'EXP-%'");
+        const std::int64_t journaled = cluster.HubQuery(
+            "SELECT count(*) FROM journal WHERE origin = 'BULK' AND kind = 'seizure'");
         observed = "hub journal holds " + std::to_string(journaled) + " exported seizures";
         return journaled == exported;
       },
@@ -151,13 +153,20 @@ struct WatchSnapshot {
   std::int64_t version = -1;
 };
 
+// The hub's head: read before an alert is sent, what WATCH must not have
+// applied yet when the alert shows.
+std::int64_t HubHead(Cluster& cluster) { return cluster.HubQuery("SELECT max(gseq) FROM journal"); }
+
 // Waits until `uuid` (version `version`) is applied at WATCH and CHECKs that
-// it was there while WATCH's cursor was still below its gseq: it overtook the
-// backlog. The replica is read directly, cursor and record in one snapshot,
-// every 2 ms: a spawned `cen-query` and `cen-node status` take long enough
-// for a fast machine to apply the rest of the backlog between them. Then an
-// analyst's `cen-query` shows that version.
-void RequireOvertook(Cluster& cluster, const std::string& uuid, std::int64_t version) {
+// it was there while WATCH's cursor was still below `head_before`, the hub's
+// head before the alert was sent: it overtook records journaled before it
+// (an alert applied early a moment before its own bulk range would not
+// show that). The replica is read directly, cursor and record in one
+// snapshot, every 2 ms: a spawned `cen-query` and `cen-node status` take
+// long enough for a fast machine to apply the rest of the backlog between
+// them. Then an analyst's `cen-query` shows that version.
+void RequireOvertook(Cluster& cluster, const std::string& uuid, std::int64_t version,
+                     std::int64_t head_before) {
   auto db = common::Database::Open((cluster.node_dir("WATCH") / "node.db").string(),
                                    common::Database::Mode::kReadOnly);
   REQUIRE(db.ok());
@@ -168,18 +177,18 @@ void RequireOvertook(Cluster& cluster, const std::string& uuid, std::int64_t ver
   WatchSnapshot seen;
   const auto deadline = std::chrono::steady_clock::now() + kAlertTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    read->Reset();  // clears the binding too
     auto row = read->Bind(1, uuid).Step();
-    if (row.ok() && *row) {
-      seen = {read->ColumnInt(0), read->ColumnInt(1), read->ColumnInt(2)};
-      if (seen.version == version) break;
-    }
+    if (row.ok() && *row) seen = {read->ColumnInt(0), read->ColumnInt(1), read->ColumnInt(2)};
+    read->Reset();  // ends the read snapshot (and clears the binding)
+    if (seen.version == version) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   INFO("alert " << uuid << " v" << version << ": WATCH holds v" << seen.version << " at gseq "
-                << seen.gseq << ", its cursor " << seen.cursor);
+                << seen.gseq << ", its cursor " << seen.cursor << "; the hub's head before it "
+                << head_before);
   REQUIRE(seen.version == version);
-  CHECK(seen.cursor < seen.gseq);
+  CHECK(seen.cursor < head_before);
+  CHECK(head_before < seen.gseq);
   const nlohmann::json shown = FindAlert(cluster, "WATCH", uuid);
   CHECK(IntField(shown, "version") == version);
 }
@@ -206,32 +215,39 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
   AcceptedRecords alerts;
   {
     // 1. An urgent alert into a busy network.
+    std::int64_t head = HubHead(cluster);
     auto uuids = cluster.Submit("ALERT", {UrgentAlert(1, "First sighting.")}, alerts);
-    RequireOvertook(cluster, uuids[0], 1);
+    RequireOvertook(cluster, uuids[0], 1, head);
 
     // 2. The hub killed mid-flow; the alert is submitted while it is down.
-    EnsureBacklog(cluster, exported, backlog, refill);
+    // WATCH goes on applying what it holds in memory meanwhile (up to
+    // 50,000 records ahead of its cursor, FetchPlanner's max_buffered), so
+    // its backlog must be larger for the alert to overtake anything.
+    EnsureBacklog(cluster, exported, kBeyondBuffer, kBeyondBuffer);
+    head = HubHead(cluster);
     cluster.KillHub();
     uuids = cluster.Submit("ALERT", {UrgentAlert(2, "Submitted while the hub was down.")}, alerts);
     cluster.StartHub();
-    RequireOvertook(cluster, uuids[0], 1);
+    RequireOvertook(cluster, uuids[0], 1, head);
 
     // 3. WATCH's agent killed; the alert arrives while it is down and is
     // fetched through the priority lane when it comes back.
     EnsureBacklog(cluster, exported, backlog, refill);
+    head = HubHead(cluster);
     cluster.KillNode("WATCH");
     uuids = cluster.Submit("ALERT", {UrgentAlert(3, "Sent while WATCH was down.")}, alerts);
     cluster.StartNode("WATCH");
-    RequireOvertook(cluster, uuids[0], 1);
+    RequireOvertook(cluster, uuids[0], 1, head);
 
     // 4. An alert and its amendment in quick succession: the newer version
     // stays, whatever order the lanes bring them in.
     EnsureBacklog(cluster, exported, backlog, refill);
+    head = HubHead(cluster);
     uuids = cluster.Submit("ALERT", {UrgentAlert(4, "Initial text.")}, alerts);
     const auto amended = cluster.Submit(
         "ALERT", {UrgentAlert(4, "Amended: vessel changed to MSC Example.")}, alerts);
     REQUIRE(amended[0] == uuids[0]);
-    RequireOvertook(cluster, uuids[0], 2);
+    RequireOvertook(cluster, uuids[0], 2, head);
   }
 
   // 5. A normal alert travels in the bulk lane, behind WATCH's backlog; its
@@ -258,6 +274,7 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
         return observed.back() == '1';
       },
       kAlertTimeout, "the normal alert journaled");
+  const std::int64_t head_before_changes = HubHead(cluster);
   cluster.StartNode("WATCH");
   const auto changes = cluster.Submit("ALERT",
                                       {nlohmann::json{{"kind", "alert"},
@@ -277,7 +294,7 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
                                                       {"references", {normal}}}
                                            .dump()},
                                       life_cycle);
-  RequireOvertook(cluster, changes[1], 1);
+  RequireOvertook(cluster, changes[1], 1, head_before_changes);
 
   // Everything converges: the whole export and each alert once, everywhere.
   // The export, four alerts, one amendment, and the normal alert's life cycle.
