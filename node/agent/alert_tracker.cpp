@@ -317,16 +317,19 @@ common::Result<std::string> AlertTracker::RootOf(const std::string& message) {
 
 common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_point deadline) {
   while (std::chrono::steady_clock::now() < deadline) {
-    auto next =
-        db_->Prepare("SELECT alert, next_id, last_id FROM hit_scans ORDER BY rowid LIMIT 1");
+    // Asked at every idle turn of the agent's loop: prepared once.
+    auto next = db_->Cached("SELECT alert, next_id, last_id FROM hit_scans ORDER BY rowid LIMIT 1");
     if (!next.ok()) return next.status();
-    auto row = next->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return false;
-    const std::string message = next->ColumnText(0);
-    const int64_t from = next->ColumnInt(1);
-    const int64_t last = next->ColumnInt(2);
-    next->Reset();
+    auto row = (*next)->Step();
+    if (!row.ok() || !*row) {
+      (*next)->Reset();
+      if (!row.ok()) return row.status();
+      return false;
+    }
+    const std::string message = (*next)->ColumnText(0);
+    const int64_t from = (*next)->ColumnInt(1);
+    const int64_t last = (*next)->ColumnInt(2);
+    (*next)->Reset();
 
     auto tx = db_->Begin();
     if (!tx.ok()) return tx.status();

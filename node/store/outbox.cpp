@@ -154,30 +154,34 @@ void Outbox::AbortQueue() {
 }
 
 common::Result<std::vector<Outbox::Entry>> Outbox::Pending(int64_t after_seq, int max) {
-  auto stmt = db_->Prepare(
+  // Asked at every pump of the sender: prepared once.
+  auto stmt = db_->Cached(
       "SELECT o.seq, o.uuid, o.version, r.body, o.lane FROM outbox AS o "
       "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
       "WHERE o.seq > ? ORDER BY o.seq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, after_seq).Bind(2, max);
-  return ReadEntries(*stmt);
+  (*stmt)->Bind(1, after_seq).Bind(2, max);
+  return ReadEntries(**stmt);
 }
 
 common::Result<std::vector<Outbox::Entry>> Outbox::PendingPriority(int max) {
-  auto stmt = db_->Prepare(
+  auto stmt = db_->Cached(
       "SELECT o.seq, o.uuid, o.version, r.body, o.lane FROM outbox AS o "
       "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
       "WHERE o.lane > 0 ORDER BY o.lane DESC, o.seq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, max);
-  return ReadEntries(*stmt);
+  (*stmt)->Bind(1, max);
+  return ReadEntries(**stmt);
 }
 
 common::Result<std::vector<Outbox::Entry>> Outbox::ReadEntries(common::Statement& stmt) {
   std::vector<Entry> out;
   while (true) {
     auto row = stmt.Step();
-    if (!row.ok()) return row.status();
+    if (!row.ok()) {
+      stmt.Reset();
+      return row.status();
+    }
     if (!*row) break;
     out.push_back({stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnInt(2), stmt.ColumnBlob(3),
                    static_cast<int>(stmt.ColumnInt(4))});
@@ -188,25 +192,26 @@ common::Result<std::vector<Outbox::Entry>> Outbox::ReadEntries(common::Statement
 common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
-  auto del = db_->Prepare("DELETE FROM outbox WHERE uuid=? AND version=?");
-  auto upd =
-      db_->Prepare("UPDATE own_records SET status=?, gseq=?, reason=? WHERE uuid=? AND version=?");
-  auto audience = db_->Prepare("INSERT OR IGNORE INTO alert_audience(alert, office) VALUES (?, ?)");
+  // Once per ACK frame: prepared once.
+  auto del = db_->Cached("DELETE FROM outbox WHERE uuid=? AND version=?");
   if (!del.ok()) return del.status();
+  auto upd =
+      db_->Cached("UPDATE own_records SET status=?, gseq=?, reason=? WHERE uuid=? AND version=?");
   if (!upd.ok()) return upd.status();
+  auto audience = db_->Cached("INSERT OR IGNORE INTO alert_audience(alert, office) VALUES (?, ?)");
   if (!audience.ok()) return audience.status();
   for (const auto& a : acks) {
     for (const std::string& office : a.audience) {
-      CEN_RETURN_IF_ERROR(audience->Bind(1, a.uuid).Bind(2, office).Run());
+      CEN_RETURN_IF_ERROR((*audience)->Bind(1, a.uuid).Bind(2, office).Run());
     }
-    CEN_RETURN_IF_ERROR(del->Bind(1, a.uuid).Bind(2, a.version).Run());
-    upd->Bind(1, a.accepted ? "accepted" : "rejected");
+    CEN_RETURN_IF_ERROR((*del)->Bind(1, a.uuid).Bind(2, a.version).Run());
+    (*upd)->Bind(1, a.accepted ? "accepted" : "rejected");
     if (a.accepted) {
-      upd->Bind(2, a.gseq).BindNull(3);
+      (*upd)->Bind(2, a.gseq).BindNull(3);
     } else {
-      upd->BindNull(2).Bind(3, a.reason);
+      (*upd)->BindNull(2).Bind(3, a.reason);
     }
-    CEN_RETURN_IF_ERROR(upd->Bind(4, a.uuid).Bind(5, a.version).Run());
+    CEN_RETURN_IF_ERROR((*upd)->Bind(4, a.uuid).Bind(5, a.version).Run());
   }
   return tx->Commit();
 }
