@@ -85,20 +85,23 @@ void AuditTrail::Settle(bool committed) {
 }
 
 common::Status AuditTrail::Insert(common::Database& db, const std::vector<Entry>& entries) {
-  auto last = db.Prepare("SELECT id, chain FROM audit ORDER BY id DESC LIMIT 1");
+  // At every group commit of the hub: prepared once per connection.
+  auto last = db.Cached("SELECT id, chain FROM audit ORDER BY id DESC LIMIT 1");
   if (!last.ok()) return last.status();
-  auto row = last->Step();
+  auto row = (*last)->Step();
+  const bool found = row.ok() && *row;
+  int64_t id = found ? (*last)->ColumnInt(0) : 0;
+  std::string chain = found ? (*last)->ColumnBlob(1) : HashChain::Genesis();
+  (*last)->Reset();
   if (!row.ok()) return row.status();
-  int64_t id = *row ? last->ColumnInt(0) : 0;
-  std::string chain = *row ? last->ColumnBlob(1) : HashChain::Genesis();
   auto insert =
-      db.Prepare("INSERT INTO audit(id, at, event, node, detail, chain) VALUES (?, ?, ?, ?, ?, ?)");
+      db.Cached("INSERT INTO audit(id, at, event, node, detail, chain) VALUES (?, ?, ?, ?, ?, ?)");
   if (!insert.ok()) return insert.status();
   for (const Entry& e : entries) {
     ++id;
     chain = Link(chain, id, e.at, e.event, e.node, e.detail);
-    insert->Bind(1, id).Bind(2, e.at).Bind(3, e.event).Bind(4, e.node).Bind(5, e.detail);
-    CEN_RETURN_IF_ERROR(insert->BindBlob(6, chain).Run());
+    (*insert)->Bind(1, id).Bind(2, e.at).Bind(3, e.event).Bind(4, e.node).Bind(5, e.detail);
+    CEN_RETURN_IF_ERROR((*insert)->BindBlob(6, chain).Run());
   }
   return common::Status::Ok();
 }
