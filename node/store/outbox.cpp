@@ -186,6 +186,7 @@ common::Result<std::vector<Outbox::Entry>> Outbox::ReadEntries(common::Statement
     out.push_back({stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnInt(2), stmt.ColumnBlob(3),
                    static_cast<int>(stmt.ColumnInt(4))});
   }
+  stmt.Reset();  // a cached statement: ready for the next pump
   return out;
 }
 
