@@ -167,8 +167,8 @@ std::string WireFrame::EncodeAck(const std::vector<AckEntry>& acks) {
   pk.pack_array(static_cast<uint32_t>(acks.size()));
   for (const AckEntry& a : acks) {
     // The keys in ascending order, as a JSON object packs them.
-    pk.pack_map(3 + (a.audience != nullptr ? 1 : 0) + (a.gseq ? 1 : 0) + (a.reason ? 1 : 0));
-    if (a.audience != nullptr) {
+    pk.pack_map(3 + (a.audience ? 1 : 0) + (a.gseq ? 1 : 0) + (a.reason ? 1 : 0));
+    if (a.audience) {
       MsgpackJson::PackStr(pk, "audience");
       pk.pack_array(static_cast<uint32_t>(a.audience->size()));
       for (const std::string& id : *a.audience) MsgpackJson::PackStr(pk, id);

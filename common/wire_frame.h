@@ -79,14 +79,14 @@ class WireFrame {
                                    const std::vector<std::string>& record_msgpacks,
                                    int64_t request_id = -1);
   // One entry of an ACK (docs/PROTOCOL.md, ACK). Views: what they name must
-  // outlive EncodeAck.
+  // outlive EncodeAck; the audience (alerts only) is held.
   struct AckEntry {
     std::string_view uuid;
     int64_t version = 0;
-    std::string_view status;                             // NEW, DUP or REJECTED
-    std::optional<int64_t> gseq;                         // NEW and DUP
-    std::optional<std::string_view> reason;              // REJECTED
-    const std::vector<std::string>* audience = nullptr;  // an original alert's
+    std::string_view status;                           // NEW, DUP or REJECTED
+    std::optional<int64_t> gseq;                       // NEW and DUP
+    std::optional<std::string_view> reason;            // REJECTED
+    std::optional<std::vector<std::string>> audience;  // an original alert's
   };
   // An ACK {acks, t} packed directly, byte for byte what Encode() makes of
   // the same frame as JSON (keys in ascending order): the hub answers every

@@ -104,17 +104,15 @@ std::vector<GroupCommit::Reply> GroupCommit::Applied(std::vector<Journal::Outcom
 std::vector<GroupCommit::Reply> GroupCommit::Replies() const {
   std::vector<Reply> replies;
   std::vector<WireFrame::AckEntry> acks;
-  std::deque<std::vector<std::string>> audiences;  // what the entries point to
   for (const Publish& p : publishes_) {
     acks.clear();
-    for (const auto& slot : p.slots) acks.push_back(AckOf(slot, &audiences));
+    for (const auto& slot : p.slots) acks.push_back(AckOf(slot));
     replies.push_back({p.routing_id, WireFrame::EncodeAck(acks)});
   }
   return replies;
 }
 
-WireFrame::AckEntry GroupCommit::AckOf(const Publish::Slot& slot,
-                                       std::deque<std::vector<std::string>>* audiences) const {
+WireFrame::AckEntry GroupCommit::AckOf(const Publish::Slot& slot) const {
   WireFrame::AckEntry a;
   a.uuid = slot.uuid;
   a.version = slot.version;
@@ -135,8 +133,8 @@ WireFrame::AckEntry GroupCommit::AckOf(const Publish::Slot& slot,
   const Journal::Candidate& c = candidates_[i];
   if (c.Text("kind") == "alert" && c.Text("msg_type") == "alert") {
     // Who should receive it: the origin's `cen-query receipts` lists them.
-    a.audience = &audiences->emplace_back(parts_.policy->Audience(
-        *parts_.registry, std::string(c.Text("scope", "global")), c.origin));
+    a.audience =
+        parts_.policy->Audience(*parts_.registry, std::string(c.Text("scope", "global")), c.origin);
   }
   return a;
 }

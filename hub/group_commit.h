@@ -19,7 +19,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -142,9 +141,7 @@ class GroupCommit {
   };
   // How many records of each publishing node the validator refused.
   std::map<std::string, int64_t> RejectedByNode() const;
-  // The ACK entry of one record; an alert's audience is kept in `audiences`.
-  common::WireFrame::AckEntry AckOf(const Publish::Slot& slot,
-                                    std::deque<std::vector<std::string>>* audiences) const;
+  common::WireFrame::AckEntry AckOf(const Publish::Slot& slot) const;
 
   Parts parts_;
   std::vector<Journal::Candidate> candidates_;

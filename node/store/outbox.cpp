@@ -7,6 +7,14 @@
 #include "node/store/nominal_details.h"
 
 namespace cen::node {
+namespace {
+
+// An outbox entry with its record's body: what Pending and PendingPriority read.
+constexpr const char* kEntries =
+    "SELECT o.seq, o.uuid, o.version, r.body, o.lane FROM outbox AS o "
+    "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version ";
+
+}  // namespace
 
 using nlohmann::json;
 
@@ -155,20 +163,17 @@ void Outbox::AbortQueue() {
 
 common::Result<std::vector<Outbox::Entry>> Outbox::Pending(int64_t after_seq, int max) {
   // Asked at every pump of the sender: prepared once.
-  auto stmt = db_->Cached(
-      "SELECT o.seq, o.uuid, o.version, r.body, o.lane FROM outbox AS o "
-      "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
-      "WHERE o.seq > ? ORDER BY o.seq LIMIT ?");
+  static const std::string sql = std::string(kEntries) + "WHERE o.seq > ? ORDER BY o.seq LIMIT ?";
+  auto stmt = db_->Cached(sql);
   if (!stmt.ok()) return stmt.status();
   (*stmt)->Bind(1, after_seq).Bind(2, max);
   return ReadEntries(**stmt);
 }
 
 common::Result<std::vector<Outbox::Entry>> Outbox::PendingPriority(int max) {
-  auto stmt = db_->Cached(
-      "SELECT o.seq, o.uuid, o.version, r.body, o.lane FROM outbox AS o "
-      "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version "
-      "WHERE o.lane > 0 ORDER BY o.lane DESC, o.seq LIMIT ?");
+  static const std::string sql =
+      std::string(kEntries) + "WHERE o.lane > 0 ORDER BY o.lane DESC, o.seq LIMIT ?";
+  auto stmt = db_->Cached(sql);
   if (!stmt.ok()) return stmt.status();
   (*stmt)->Bind(1, max);
   return ReadEntries(**stmt);

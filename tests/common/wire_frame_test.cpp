@@ -131,7 +131,7 @@ TEST_CASE("WireFrame::EncodeAck packs every kind of entry as the JSON frame woul
   using Entry = WireFrame::AckEntry;
   auto entry = [](std::string_view uuid, int64_t version, std::string_view status,
                   std::optional<int64_t> gseq, std::optional<std::string_view> reason,
-                  const std::vector<std::string>* to) {
+                  std::optional<std::vector<std::string>> to) {
     Entry e;
     e.uuid = uuid;
     e.version = version;
@@ -142,19 +142,19 @@ TEST_CASE("WireFrame::EncodeAck packs every kind of entry as the JSON frame woul
     return e;
   };
   const std::vector<Entry> acks = {
-      entry("0192f1d4-0000-7000-8000-000000000001", 1, "NEW", 7, std::nullopt, nullptr),
+      entry("0192f1d4-0000-7000-8000-000000000001", 1, "NEW", 7, std::nullopt, std::nullopt),
       entry("0192f1d4-0000-7000-8000-000000000002", 3, "DUP", int64_t{1} << 40, std::nullopt,
-            nullptr),
-      entry("", 0, "REJECTED", std::nullopt, "unit: must be one of C62, KGM", nullptr),
-      entry("a", int64_t{1} << 62, "NEW", 70000, std::nullopt, &audience),
-      entry("b", 2, "DUP", 128, std::nullopt, &nobody),
+            std::nullopt),
+      entry("", 0, "REJECTED", std::nullopt, "unit: must be one of C62, KGM", std::nullopt),
+      entry("a", int64_t{1} << 62, "NEW", 70000, std::nullopt, audience),
+      entry("b", 2, "DUP", 128, std::nullopt, nobody),
   };
   json as_json = json::array();
   for (const Entry& a : acks) {
     json e = {{"uuid", a.uuid}, {"version", a.version}, {"status", a.status}};
     if (a.gseq) e["gseq"] = *a.gseq;
     if (a.reason) e["reason"] = *a.reason;
-    if (a.audience != nullptr) e["audience"] = *a.audience;
+    if (a.audience) e["audience"] = *a.audience;
     as_json.push_back(e);
   }
   const std::string expected = WireFrame::Encode({{"t", frame::kAck}, {"acks", as_json}});

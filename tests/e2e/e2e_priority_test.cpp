@@ -127,10 +127,14 @@ void DropExport(Cluster& cluster, int& exported, int count) {
       kConvergeTimeout, "the export at the hub");
 }
 
+// The hub's head: read before an alert is sent, what WATCH must not have
+// applied yet when the alert shows.
+std::int64_t HubHead(Cluster& cluster) { return cluster.HubQuery("SELECT max(gseq) FROM journal"); }
+
 // Whether WATCH's replica is at least `backlog` records behind the hub's head.
 bool HasBacklog(Cluster& cluster, std::int64_t backlog) {
   const std::int64_t cursor = IntField(cluster.Status("WATCH"), "replica_gseq");
-  return cluster.HubQuery("SELECT max(gseq) FROM journal") - cursor >= backlog;
+  return HubHead(cluster) - cursor >= backlog;
 }
 
 // An alert shows it overtook only if WATCH still has a backlog when it comes.
@@ -152,10 +156,6 @@ struct WatchSnapshot {
   std::int64_t gseq = -1;
   std::int64_t version = -1;
 };
-
-// The hub's head: read before an alert is sent, what WATCH must not have
-// applied yet when the alert shows.
-std::int64_t HubHead(Cluster& cluster) { return cluster.HubQuery("SELECT max(gseq) FROM journal"); }
 
 // Waits until `uuid` (version `version`) is applied at WATCH and CHECKs that
 // it was there while WATCH's cursor was still below `head_before`, the hub's
