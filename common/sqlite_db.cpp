@@ -229,13 +229,17 @@ int64_t Database::DataVersion() {
   return version;
 }
 
-int64_t Database::Reprepares() const {
+int64_t Database::StatementStatus(int counter) const {
   int64_t total = 0;
   for (sqlite3_stmt* stmt = sqlite3_next_stmt(db_.get(), nullptr); stmt != nullptr;
        stmt = sqlite3_next_stmt(db_.get(), stmt)) {
-    total += sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
+    total += sqlite3_stmt_status(stmt, counter, 0);
   }
   return total;
 }
+
+int64_t Database::Reprepares() const { return StatementStatus(SQLITE_STMTSTATUS_REPREPARE); }
+
+int64_t Database::StatementRuns() const { return StatementStatus(SQLITE_STMTSTATUS_RUN); }
 
 }  // namespace cen::common

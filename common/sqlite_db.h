@@ -146,6 +146,10 @@ class Database {
   // beside `... WHERE kind = 'receipt'`) is compiled again at every new
   // binding: tests hold the hot paths to zero.
   int64_t Reprepares() const;
+  // How many times the statements open on this connection ran (a run is
+  // one or more steps followed by a reset). Tests use it to check that a
+  // path that should not read reads nothing.
+  int64_t StatementRuns() const;
   sqlite3* handle() const { return db_.get(); }
   const std::string& path() const { return path_; }
 
@@ -158,6 +162,8 @@ class Database {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  // A SQLITE_STMTSTATUS_ counter summed over the open statements.
+  int64_t StatementStatus(int counter) const;
   // Declared first: released after the connection closes.
   std::shared_ptr<void> held_;
   std::unique_ptr<sqlite3, Closer> db_;

@@ -98,6 +98,7 @@ common::Status AlertTracker::OnAlert(const json& alert) {
         "ON CONFLICT(alert) DO UPDATE SET next_id = 0, last_id = excluded.last_id");
     if (!scan.ok()) return scan.status();
     CEN_RETURN_IF_ERROR(scan->Bind(1, uuid).Bind(2, last->value_or(0)).Run());
+    scans_pending_ = true;
   }
 
   // Once per (uuid, version), even when a rebuilt replica applies it again.
@@ -316,6 +317,7 @@ common::Result<std::string> AlertTracker::RootOf(const std::string& message) {
 }
 
 common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_point deadline) {
+  if (!scans_pending_) return false;
   while (std::chrono::steady_clock::now() < deadline) {
     // Asked at every idle turn of the agent's loop: prepared once.
     auto next = db_->Cached("SELECT alert, next_id, last_id FROM hit_scans ORDER BY rowid LIMIT 1");
@@ -324,6 +326,7 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
     if (!row.ok() || !*row) {
       (*next)->Reset();
       if (!row.ok()) return row.status();
+      scans_pending_ = false;
       return false;
     }
     const std::string message = (*next)->ColumnText(0);

@@ -47,7 +47,8 @@ class AlertTracker {
 
   // Matches alerts queued for a history scan against the records held, in
   // slices of a few thousand rows, each in its own transaction, until
-  // `deadline`. Returns true while work remains.
+  // `deadline`. Returns true while work remains. Reads nothing while no
+  // scan was queued since the last one ended.
   common::Result<bool> ScanHistory(std::chrono::steady_clock::time_point deadline);
 
   // The transaction OnApplied() ran in was committed: what it noted stands.
@@ -114,6 +115,10 @@ class AlertTracker {
   bool noted_alert_ = false;
   int64_t reloads_ = 0;
   bool queued_ = false;  // alerts changed since Refresh()
+  // hit_scans may hold a row: at start, and whenever an alert asked for a
+  // scan (this connection alone writes hit_scans). ScanHistory reads
+  // node.db only then: the loop asks at every idle turn.
+  bool scans_pending_ = true;
   std::chrono::steady_clock::time_point refreshed_at_;
   int64_t data_version_ = -1;                     // PRAGMA data_version when the watches were read
   std::string watches_seen_;                      // names and dates of the watches loaded
