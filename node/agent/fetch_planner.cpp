@@ -1,5 +1,7 @@
 #include "node/agent/fetch_planner.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -84,7 +86,11 @@ FetchPlanner::Answer FetchPlanner::OnUpto(const common::MsgpackMap& frame, Clock
   // Catching up: the next slice is asked for at once, from where this one
   // ends, while the backlog has room. Feed batches at the head (live
   // records, this node's own receipts) lie beyond a gap and do not count.
-  more_ = head_ > applier_->ChainEnd();
+  // Feed batches that continue this answer mean it caught up with the live
+  // feed: what the hub journaled since is on its way there (a feed that
+  // then falls silent is fetched from after feed_silence).
+  const int64_t chain_end = applier_->ChainEnd();
+  more_ = head_ > chain_end && chain_end <= *upto;
   MoreIfRoom(now);
   return Answer::kBulk;
 }
@@ -128,6 +134,8 @@ void FetchPlanner::RequestIfBehind(Clock::time_point now, bool at_once) {
           {{"t", frame::kFetch}, {"id", id}, {"from", from}, {"max", limits_.fetch_max}}))) {
     fetch_ = Bulk{id, from, now, {}};
     behind_since_.reset();
+    spdlog::debug("FETCH {} from gseq {} (head {}, {} records buffered)", id, from, head_,
+                  applier_->buffered_records());
   }
 }
 

@@ -152,6 +152,32 @@ TEST_CASE("FetchPlanner catches up slice after slice from where the last answer 
   CHECK(f.Taken().empty());
 }
 
+TEST_CASE("FetchPlanner leaves to the live feed what follows an answer the feed continues",
+          "[node][fetch]") {
+  // Records journaled while the answer travelled come on the feed: fetching
+  // them as well read every live record twice (cen_pipeline_bench: after the
+  // first FETCH each agent chased the feed with FETCHes to the end of the run).
+  Fixture f;
+  f.Connect(100);
+  std::vector<json> fetches = f.Taken();
+  REQUIRE(fetches.size() == 2);
+  REQUIRE(IsBulkFetch(fetches[1], 1));
+  // The feed meanwhile: 101..150 arrived; the hub's head is at 160 when it
+  // answers, 151..160 on their way.
+  f.applier.AddRange(101, 150, Packed(Seizures(Span(101, 150))));
+  f.planner.NoteFeed(f.t0);
+  CHECK(f.Reply(fetches[1], Span(1, 100), 100, 160, f.t0) == Answer::kBulk);
+  CHECK(f.Taken().empty());
+  f.ApplyAll();
+  CHECK(f.replica.cursor() == 150);
+
+  // A feed that falls silent is not waited for beyond feed_silence.
+  f.planner.RequestIfBehind(f.t0 + milliseconds(500));
+  CHECK(f.Taken().empty());
+  f.planner.RequestIfBehind(f.t0 + milliseconds(1000));
+  CHECK(IsBulkFetch(f.OneSent(), 151));
+}
+
 TEST_CASE("FetchPlanner repairs a hole after the grace period, not before", "[node][fetch]") {
   Fixture f;
   f.Connect(0);
