@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.h"
+#include "common/core_yield.h"
 #include "common/curve_keys.h"
 #include "common/instance_lock.h"
 #include "common/priority_lane.h"
@@ -577,6 +578,9 @@ class HubLoop {
   // exception there is kept for DrainIngest, like YieldToPriority's; the
   // commit in progress ends meanwhile.
   bool PriorityWaiting() {
+    // Asked every few records of a bulk commit: the core goes to whatever
+    // waits for one first (libzmq's I/O thread with a priority frame, say).
+    common::YieldCore();
     try {
       ingest_.Intake();
     } catch (...) {

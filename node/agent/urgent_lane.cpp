@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/core_yield.h"
+
 namespace cen::node {
 
 void UrgentLane::OnRing(const AgentDoorbell::Heard& heard, TimePoint now) {
@@ -34,7 +36,13 @@ bool UrgentLane::UrgentNow() {
 }
 
 std::function<bool()> UrgentLane::Interrupt() {
-  return [this] { return UrgentNow() || (bell_ != nullptr && bell_->Rung()); };
+  return [this] {
+    // Asked every few records of a bulk slice: the core goes to whatever
+    // waits for one first (this agent's I/O thread with a priority frame,
+    // the hub's thread, another office's loop).
+    common::YieldCore();
+    return UrgentNow() || (bell_ != nullptr && bell_->Rung());
+  };
 }
 
 }  // namespace cen::node

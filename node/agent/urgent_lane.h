@@ -77,6 +77,7 @@ class UrgentLane {
   // two steps of its loop.
   bool UrgentNow();
   // What a bulk slice calls between records: true when it must end now.
+  // It gives the core away first (common::YieldCore).
   // High alerts and receipts are read in but wait for the slice to end:
   // cutting every slice short for them made the bulk lane commit a few dozen
   // records at a time whenever alerts flowed.
