@@ -578,9 +578,14 @@ class HubLoop {
   // exception there is kept for DrainIngest, like YieldToPriority's; the
   // commit in progress ends meanwhile.
   bool PriorityWaiting() {
-    // Asked every few records of a bulk commit: the core goes to whatever
-    // waits for one first (libzmq's I/O thread with a priority frame, say).
+    if (TakeInPriority()) return true;
+    // Asked every few records of a bulk commit: when nothing waits, the core
+    // goes to whatever waits for one (libzmq's I/O thread with a priority
+    // frame, say), then what came in meanwhile is looked at once more.
     common::YieldCore();
+    return TakeInPriority();
+  }
+  bool TakeInPriority() {
     try {
       ingest_.Intake();
     } catch (...) {

@@ -116,7 +116,8 @@ class AlertTracker {
   int64_t reloads_ = 0;
   bool queued_ = false;  // alerts changed since Refresh()
   // hit_scans may hold a row: at start, and whenever an alert asked for a
-  // scan (this connection alone writes hit_scans). ScanHistory reads
+  // scan (only this connection adds hit_scans rows; a replica reset and a
+  // migration only delete them). ScanHistory reads
   // node.db only then: the loop asks at every idle turn.
   bool scans_pending_ = true;
   std::chrono::steady_clock::time_point refreshed_at_;

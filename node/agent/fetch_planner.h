@@ -102,7 +102,7 @@ class FetchPlanner {
   // the feed has been silent for feed_silence; at once when `at_once`.
   void RequestIfBehind(Clock::time_point now, bool at_once = false);
   // After an apply slice: the next catch-up FETCH, if the last answer ended
-  // below the head and the applier has room for more.
+  // below the head, no feed batch continued it, and the applier has room.
   void MoreIfRoom(Clock::time_point now);
   // Gives up a FETCH unanswered for fetch_timeout.
   void Tick(Clock::time_point now);
@@ -130,7 +130,8 @@ class FetchPlanner {
   int64_t last_id_ = 0;  // FETCH ids: 1, 2, 3, ... for the life of the process
   std::optional<Bulk> fetch_;
   std::optional<int64_t> priority_id_;
-  bool more_ = false;  // an answer ended below the head: ask for the next
+  // An answer ended below the head and no feed batch continued it: ask for the next.
+  bool more_ = false;
   Clock::time_point last_feed_{};
   std::optional<Clock::time_point> behind_since_;
 };

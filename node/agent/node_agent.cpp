@@ -83,7 +83,7 @@ constexpr auto kUrgentLookEvery = std::chrono::microseconds(200);
 // How often the sender asks node.db whether another process queued records
 // (PRAGMA data_version, a read transaction: two file locks). `submit` and
 // `drop` ring the doorbell, which needs no asking; without a doorbell they
-// are noticed within this.
+// are noticed within this and the loop's longest wait (50 ms each).
 constexpr auto kOutboxLookEvery = std::chrono::milliseconds(50);
 // The hub sends a HEAD on each node's feed every second.
 constexpr auto kFeedWatchdog = std::chrono::seconds(5);
@@ -152,7 +152,7 @@ class AgentLoop {
       bell_.emplace(std::move(*bell));
       urgent_.set_bell(&*bell_);
     } else {
-      spdlog::warn("no doorbell ({}): records handed in are noticed within 50 ms instead",
+      spdlog::warn("no doorbell ({}): records handed in are noticed within 100 ms instead",
                    bell.status().message());
     }
     if (drop_folder_) {
@@ -238,7 +238,9 @@ class AgentLoop {
   // Guard(step()), and a debug line when the step held the loop long enough
   // to delay an urgent alert (CEN_LOG_LEVEL=debug traces where time goes).
   // After the step, an urgent alert that came in on the priority feed
-  // meanwhile is applied at once, not after the rest of the loop's turn.
+  // meanwhile is applied at once, not after the rest of the loop's turn,
+  // when the feed was last looked at kUrgentLookEvery ago or more (a step
+  // that long looks; shorter ones leave it to the next look).
   template <typename Step>
   void Timed(const char* name, Step step) {
     const auto started = SteadyClock::now();

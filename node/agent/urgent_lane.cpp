@@ -37,11 +37,14 @@ bool UrgentLane::UrgentNow() {
 
 std::function<bool()> UrgentLane::Interrupt() {
   return [this] {
+    const auto waiting = [this] { return UrgentNow() || (bell_ != nullptr && bell_->Rung()); };
+    if (waiting()) return true;
     // Asked every few records of a bulk slice: the core goes to whatever
-    // waits for one first (this agent's I/O thread with a priority frame,
-    // the hub's thread, another office's loop).
+    // waits for one (this agent's I/O thread with a priority frame, the
+    // hub's thread, another office's loop), then what came in meanwhile is
+    // looked at once more.
     common::YieldCore();
-    return UrgentNow() || (bell_ != nullptr && bell_->Rung());
+    return waiting();
   };
 }
 
