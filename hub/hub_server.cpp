@@ -13,7 +13,6 @@
 #include <zmq.hpp>
 
 #include "common/clock.h"
-#include "common/core_yield.h"
 #include "common/curve_keys.h"
 #include "common/instance_lock.h"
 #include "common/priority_lane.h"
@@ -578,14 +577,6 @@ class HubLoop {
   // exception there is kept for DrainIngest, like YieldToPriority's; the
   // commit in progress ends meanwhile.
   bool PriorityWaiting() {
-    if (TakeInPriority()) return true;
-    // Asked every few records of a bulk commit: when nothing waits, the core
-    // goes to whatever waits for one (libzmq's I/O thread with a priority
-    // frame, say), then what came in meanwhile is looked at once more.
-    common::YieldCore();
-    return TakeInPriority();
-  }
-  bool TakeInPriority() {
     try {
       ingest_.Intake();
     } catch (...) {

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/core_yield.h"
-
 namespace cen::node {
 
 void UrgentLane::OnRing(const AgentDoorbell::Heard& heard, TimePoint now) {
@@ -36,16 +34,7 @@ bool UrgentLane::UrgentNow() {
 }
 
 std::function<bool()> UrgentLane::Interrupt() {
-  return [this] {
-    const auto waiting = [this] { return UrgentNow() || (bell_ != nullptr && bell_->Rung()); };
-    if (waiting()) return true;
-    // Asked every few records of a bulk slice: the core goes to whatever
-    // waits for one (this agent's I/O thread with a priority frame, the
-    // hub's thread, another office's loop), then what came in meanwhile is
-    // looked at once more.
-    common::YieldCore();
-    return waiting();
-  };
+  return [this] { return UrgentNow() || (bell_ != nullptr && bell_->Rung()); };
 }
 
 }  // namespace cen::node

@@ -77,8 +77,6 @@ class UrgentLane {
   // steps of its loop (at most every 200 us) and every 8 records of a slice.
   bool UrgentNow();
   // What a bulk slice calls between records: true when it must end now.
-  // When nothing waits, it gives the core away (common::YieldCore) and
-  // looks once more: what came in meanwhile ends the slice at once.
   // High alerts and receipts are read in but wait for the slice to end:
   // cutting every slice short for them made the bulk lane commit a few dozen
   // records at a time whenever alerts flowed.
