@@ -117,8 +117,8 @@ class AlertTracker {
   bool queued_ = false;  // alerts changed since Refresh()
   // hit_scans may hold a row: at start, and whenever an alert asked for a
   // scan (only this connection adds hit_scans rows; a replica reset and a
-  // migration only delete them). ScanHistory reads
-  // node.db only then: the loop asks at every idle turn.
+  // migration only delete them). ScanHistory reads node.db only then: the
+  // loop asks at every idle turn.
   bool scans_pending_ = true;
   std::chrono::steady_clock::time_point refreshed_at_;
   int64_t data_version_ = -1;                     // PRAGMA data_version when the watches were read

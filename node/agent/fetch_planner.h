@@ -13,10 +13,10 @@
 // (FeedApplier::ChainEnd), so one answer never repeats what is buffered.
 // While an answer ends below the hub's head, and no feed batch continues it,
 // the next FETCH goes out as soon as it arrives (catching up), as long as the
-// applier has room. A hole (feed
-// batches beyond a gap) is fetched after a grace period, and a head beyond
-// everything the feed brought once the feed has been silent a while. Every
-// decision takes the time it is made at, so tests need no clock.
+// applier has room. A hole (feed batches beyond a gap) is fetched after a
+// grace period, and a head beyond everything the feed brought once the feed
+// has been silent a while. Every decision takes the time it is made at, so
+// tests need no clock.
 //
 // Not thread-safe: owned by the agent's thread.
 #pragma once

@@ -87,6 +87,15 @@ struct Fixture {
 
   // The FETCHes sent since the last call.
   std::vector<json> Taken() { return std::exchange(sent, {}); }
+  // WELCOME with the hub at `head`, beyond the cursor: the priority lane's
+  // FETCH and the first bulk FETCH go out. Returns the bulk one.
+  json ConnectBehind(int64_t head) {
+    Connect(head);
+    std::vector<json> fetches = Taken();
+    REQUIRE(fetches.size() == 2);
+    return fetches[1];
+  }
+
   // The one FETCH sent since the last call.
   json OneSent() {
     std::vector<json> taken = Taken();
@@ -158,15 +167,13 @@ TEST_CASE("FetchPlanner leaves to the live feed what follows an answer the feed 
   // them as well read every live record twice (cen_pipeline_bench: after the
   // first FETCH each agent chased the feed with FETCHes to the end of the run).
   Fixture f;
-  f.Connect(100);
-  std::vector<json> fetches = f.Taken();
-  REQUIRE(fetches.size() == 2);
-  REQUIRE(IsBulkFetch(fetches[1], 1));
+  const json fetch = f.ConnectBehind(100);
+  REQUIRE(IsBulkFetch(fetch, 1));
   // The feed meanwhile: 101..150 arrived; the hub's head is at 160 when it
   // answers, 151..160 on their way.
   f.applier.AddRange(101, 150, Packed(Seizures(Span(101, 150))));
   f.planner.NoteFeed(f.t0);
-  CHECK(f.Reply(fetches[1], Span(1, 100), 100, 160, f.t0) == Answer::kBulk);
+  CHECK(f.Reply(fetch, Span(1, 100), 100, 160, f.t0) == Answer::kBulk);
   CHECK(f.Taken().empty());
   f.ApplyAll();
   CHECK(f.replica.cursor() == 150);
@@ -220,10 +227,7 @@ TEST_CASE("FetchPlanner waits for a silent feed before fetching past a head it h
 TEST_CASE("FetchPlanner gives up an unanswered FETCH and ignores its late answer",
           "[node][fetch]") {
   Fixture f;
-  f.Connect(10);
-  std::vector<json> fetches = f.Taken();
-  REQUIRE(fetches.size() == 2);
-  const json abandoned = fetches[1];
+  const json abandoned = f.ConnectBehind(10);
   f.planner.Tick(f.t0 + milliseconds(10000));
   CHECK(f.planner.fetch_outstanding());
   f.planner.Tick(f.t0 + milliseconds(10001));
