@@ -391,8 +391,11 @@ common::Status HubCommands::Restore(const std::string& data_dir, const std::stri
   return common::Status::Ok();
 }
 
-common::Status HubCommands::Run(const std::string& data_dir, const std::atomic<bool>& stop) {
-  HubServer server(data_dir);
+common::Status HubCommands::Run(const std::string& data_dir, const std::atomic<bool>& stop,
+                                int rt_priority) {
+  HubServer::Options options;
+  options.rt_priority = rt_priority;
+  HubServer server(data_dir, options);
   return server.Run(stop);
 }
 

@@ -108,7 +108,9 @@ class HubCommands {
   // with the hub stopped; prints what the nodes will do.
   static common::Status Restore(const std::string& data_dir, const std::string& from,
                                 std::ostream& out);
-  static common::Status Run(const std::string& data_dir, const std::atomic<bool>& stop);
+  // `rt_priority` >= 0 overrides hub.toml's.
+  static common::Status Run(const std::string& data_dir, const std::atomic<bool>& stop,
+                            int rt_priority = -1);
   static common::Status Status(const StatusOptions& o, std::ostream& out);
   // Cancels an alert of any office, as the hub operator (journaled by the
   // running hub as a cancel of origin hub-operator, audited).

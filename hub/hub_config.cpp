@@ -23,6 +23,9 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
     auto log_limit = common::LogLimit::Read(t);
     if (!log_limit.ok()) return common::InvalidInput(path + ": " + log_limit.status().message());
     c.max_log_mib = *log_limit;
+    c.rt_priority = t["rt_priority"].value_or(c.rt_priority);
+    if (c.rt_priority < 0 || c.rt_priority > 99)
+      return common::InvalidInput(path + ": rt_priority: must be 0 (none) to 99");
     if (const toml::table* cluster = t["cluster"].as_table()) {
       c.cluster_member = (*cluster)["member"].value_or(int64_t{0});
       c.snapshot_every = (*cluster)["snapshot_every"].value_or(c.snapshot_every);
@@ -61,7 +64,8 @@ common::Status HubConfig::Save(const std::string& data_dir) const {
                 {"ingest_port", ingest_port},
                 {"feed_port", feed_port},
                 {"max_message_bytes", max_message_bytes},
-                {"max_log_mib", max_log_mib}};
+                {"max_log_mib", max_log_mib},
+                {"rt_priority", rt_priority}};
   if (clustered()) {
     toml::array members;
     for (const ClusterMemberConfig& m : cluster_members) {

@@ -33,6 +33,11 @@ struct HubConfig {
   // commits no bulk records until a checkpoint has copied all of it (urgent
   // alerts still go in); the file is cut back to this size (common::LogLimit).
   int64_t max_log_mib = 64;
+  // The SCHED_FIFO priority of the thread that watches the ingest socket
+  // and lends it to the hub's loop until an urgent alert is journaled and
+  // fanned out, and of the sockets' I/O thread (common::UrgentWatch); 0:
+  // none. Needs CAP_SYS_NICE or RLIMIT_RTPRIO.
+  int rt_priority = 1;
   // A member of a hub cluster (the [cluster] table): its Raft id, and every
   // member (itself included). 0: a single hub, no Raft.
   int64_t cluster_member = 0;

@@ -1,5 +1,6 @@
 #include "hub/hub_server.h"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include "common/socket_options.h"
 #include "common/state_file.h"
 #include "common/store_health.h"
+#include "common/urgent_watch.h"
 #include "common/wal_checkpointer.h"
 #include "common/wal_syncer.h"
 #include "common/wire_frame.h"
@@ -65,6 +67,8 @@ constexpr size_t kMaxClusterCommitRecords = 1024;
 // While it validates a bulk PUBLISH frame, the hub takes in and commits the
 // priority frames that arrived every this many records.
 constexpr size_t kYieldEvery = 64;
+// With a watcher a yield without a knock is an atomic load.
+constexpr size_t kWatchedYieldEvery = 8;
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
 // A loop step this long is logged (debug): the hub takes priority frames in
 // between steps, every kYieldEvery records of a bulk frame it validates and
@@ -85,8 +89,9 @@ class HubLoop {
   HubLoop(common::Database* db, HubConfig config, AuditTrail* audit, zmq::socket_t* router,
           zmq::socket_t* xpub, std::string feed_endpoint, std::string feed_bound,
           HubCluster* cluster = nullptr, common::WalSyncer* syncer = nullptr,
-          common::WalCheckpointer* checkpointer = nullptr)
+          common::WalCheckpointer* checkpointer = nullptr, common::UrgentWatch* watch = nullptr)
       : db_(db),
+        watch_(watch),
         cluster_(cluster),
         syncer_(cluster ? nullptr : syncer),
         checkpointer_(cluster ? nullptr : checkpointer),
@@ -168,7 +173,9 @@ class HubLoop {
         auto wait = std::chrono::milliseconds(idle || !may_commit ? 100 : 0);
         if (held && may_commit && !idle) wait = kCatchUpPoll;
         if (cluster_) wait = std::min(wait, cluster_->backend_timeout());
+        if (watch_) watch_->Sleep();
         zmq::poll(items, n_items, wait);
+        if (watch_) watch_->Wake();
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("poll: ") + e.what());
@@ -188,8 +195,11 @@ class HubLoop {
                               FeedFanout::HeadFrame(journal_.epoch(), journal_.head())));
         }
       }
-      if (may_commit && ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty() || bulk_.unfinished()))
+      if (may_commit &&
+          ((items[0].revents & ZMQ_POLLIN) || !ingest_.empty() || bulk_.unfinished())) {
         DrainIngest();
+        if (watch_) AnswerKnock();
+      }
       // Nothing more is written (node states, audit, operator cancels):
       // hub.db's connection may no longer fsync its commits.
       if (Stopping()) return release_error_;
@@ -303,6 +313,7 @@ class HubLoop {
   // there is not the bulk frame's fault: it is kept and rethrown once that
   // frame is handled (DrainIngest), so it ends the loop as it always did.
   void YieldToPriority() {
+    if (watch_) return AnswerKnock();
     try {
       ingest_.Intake();
       CommitPriority();
@@ -407,7 +418,8 @@ class HubLoop {
     if (type == frame::kPublish) {
       std::function<void()> yield;
       if (yields) yield = [this] { YieldToPriority(); };
-      const common::Status s = batch->Add(rid, *node, *decoded, yield, kYieldEvery);
+      const common::Status s =
+          batch->Add(rid, *node, *decoded, yield, watch_ ? kWatchedYieldEvery : kYieldEvery);
       if (!s.ok()) Refuse(rid, *node, "bad_frame", s.message());
       return;
     }
@@ -577,13 +589,40 @@ class HubLoop {
   // exception there is kept for DrainIngest, like YieldToPriority's; the
   // commit in progress ends meanwhile.
   bool PriorityWaiting() {
+    if (watch_ && !watch_->knocked()) {
+      watch_->Looked();  // the watcher may wait for its mutex: handed over
+      return ingest_.priority_waiting();
+    }
     try {
       ingest_.Intake();
+      if (watch_) {
+        (void)router_->get(zmq::sockopt::events);  // news read: the socket polls quiet
+        if (!ingest_.priority_waiting()) watch_->Looked();
+      }
     } catch (...) {
       if (!yield_error_) yield_error_ = std::current_exception();
       return true;
     }
     return ingest_.priority_waiting();
+  }
+
+  // With a watcher (common::UrgentWatch), which knocks when the ingest
+  // socket has news: the news is taken in and a priority frame among it
+  // committed, the socket's commands read so it polls quiet, and the
+  // watcher's borrowed priority handed back. Without a knock, nothing: an
+  // atomic load, so bulk work asks every kWatchedYieldEvery records.
+  void AnswerKnock() {
+    if (!watch_->attention()) return;
+    if (watch_->knocked()) {
+      try {
+        ingest_.Intake();
+        (void)router_->get(zmq::sockopt::events);
+        CommitPriority();
+      } catch (...) {
+        if (!yield_error_) yield_error_ = std::current_exception();
+      }
+    }
+    watch_->Looked();
   }
 
   static bool JournaledAny(const std::vector<Journal::Outcome>& outcomes) {
@@ -902,6 +941,7 @@ class HubLoop {
   }
 
   common::Database* db_;                   // not owned
+  common::UrgentWatch* watch_;             // not owned; may be null
   HubCluster* cluster_;                    // not owned; nullptr for a single hub
   common::WalSyncer* syncer_;              // not owned; nullptr: every commit waits for the disk
   common::WalCheckpointer* checkpointer_;  // not owned; nullptr: the log is not bounded
@@ -953,7 +993,30 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   if (!checkpointer.ok()) return checkpointer.status();
 
   AuditTrail audit;  // outlives the ZAP thread and the loop that use it
+  const int rt_priority = options_.rt_priority >= 0 ? options_.rt_priority : config->rt_priority;
+  std::optional<common::UrgentWatch> watch;
+  try {
+    watch.emplace(rt_priority);
+  } catch (const std::exception& e) {
+    spdlog::warn("no urgent-alert watcher ({}): the loop looks for urgent alerts on its own",
+                 e.what());
+  }
   zmq::context_t ctx;
+  if (watch && rt_priority > 0 && watch->realtime_refused().empty()) {
+    // The I/O thread, which takes an alert off the wire and sends it out on
+    // the feed, runs at the same priority (set before it starts, with the
+    // first socket; libzmq aborts if the system refuses).
+    ctx.set(zmq::ctxopt::thread_sched_policy, SCHED_FIFO);
+    ctx.set(zmq::ctxopt::thread_priority, rt_priority);
+    spdlog::info("urgent lane: real-time priority {} lent while an urgent alert is taken in",
+                 rt_priority);
+  } else if (watch && rt_priority > 0) {
+    spdlog::warn(
+        "urgent lane: real-time priority {} refused ({}); on a machine busy with bulk work an "
+        "urgent alert may wait for a core. Allow it with CAP_SYS_NICE or RLIMIT_RTPRIO "
+        "(systemd: LimitRTPRIO={}), or set rt_priority = 0 in hub.toml",
+        rt_priority, watch->realtime_refused(), rt_priority);
+  }
   ZapHandler zap(&ctx, data_dir_, config->hub_id, &audit);
   CEN_RETURN_IF_ERROR(zap.Start());  // before any CURVE socket binds
   try {
@@ -987,8 +1050,9 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
       if (!started.ok()) return started.status();
       syncer = std::move(*started);
     }
+    if (watch) watch->Watch({router.get(zmq::sockopt::fd)});
     HubLoop loop(&*db, *config, &audit, &router, &xpub, feed, xpub.get(zmq::sockopt::last_endpoint),
-                 cluster.get(), syncer.get(), checkpointer->get());
+                 cluster.get(), syncer.get(), checkpointer->get(), watch ? &*watch : nullptr);
     CEN_RETURN_IF_ERROR(loop.Init(data_dir_));
     const common::Status served = loop.Serve(stop);
     // Raft stops while the loop still lives: proposals in flight fail into it.

@@ -27,8 +27,10 @@ class HubServer {
     // How a single hub makes hub.db's log durable after bulk commits (empty:
     // fdatasync). Tests hold it back or make it fail.
     common::WalSyncer::SyncFn wal_sync;
+    int rt_priority = -1;  // overrides hub.toml's rt_priority when >= 0
   };
-  explicit HubServer(std::string data_dir, Options options = {})
+  explicit HubServer(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  HubServer(std::string data_dir, Options options)
       : data_dir_(std::move(data_dir)), options_(std::move(options)) {}
   common::Status Run(const std::atomic<bool>& stop);
 

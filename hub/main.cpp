@@ -220,6 +220,16 @@ int main(int argc, char** argv) {
   auto* run_cmd =
       app.add_subcommand("run", Messages::Tr("Run the hub in the foreground until SIGINT/SIGTERM"));
   run_cmd->add_option("--data", run_dir, Messages::Tr("Hub data directory"))->required();
+  int rt_priority = -1;
+  run_cmd
+      ->add_option(
+          "--rt-priority", rt_priority,
+          Messages::Tr("Real-time (SCHED_FIFO) priority lent to the hub while it takes in an "
+                       "urgent alert, so a machine busy with bulk work journals and fans it out "
+                       "at once; 0 turns it off (overrides rt_priority in hub.toml, default 1). "
+                       "Needs CAP_SYS_NICE or RLIMIT_RTPRIO (systemd: LimitRTPRIO=1); "
+                       "without either the hub says so once and runs without it"))
+      ->check(CLI::Range(0, 99));
 
   cen::hub::StatusOptions status;
   auto* status_cmd = app.add_subcommand(
@@ -274,7 +284,7 @@ int main(int argc, char** argv) {
     auto config = cen::hub::HubConfig::Load(run_dir);
     cen::common::Logging::Init(config.ok() ? config->hub_id : "hub");
     const auto& stop = cen::common::Signals::InstallStopHandlers();
-    return Finish(cen::hub::HubCommands::Run(run_dir, stop));
+    return Finish(cen::hub::HubCommands::Run(run_dir, stop, rt_priority));
   }
   return 2;
 }

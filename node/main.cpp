@@ -89,6 +89,15 @@ int main(int argc, char** argv) {
       Messages::Tr("Shell command run for each new hit (a record matching an alert's "
                    "indicators or a watch list), with the hit as JSON on stdin (overrides "
                    "on_hit in node.toml)"));
+  run_cmd
+      ->add_option(
+          "--rt-priority", run.rt_priority,
+          Messages::Tr("Real-time (SCHED_FIFO) priority lent to the agent while it takes in an "
+                       "urgent alert or a submit, so a machine busy with bulk work runs it at "
+                       "once; 0 turns it off (overrides rt_priority in node.toml, default 1). "
+                       "Needs CAP_SYS_NICE or RLIMIT_RTPRIO (systemd: LimitRTPRIO=1); "
+                       "without either the agent says so once and runs without it"))
+      ->check(CLI::Range(0, 99));
 
   cen::node::SubmitOptions submit;
   auto* submit_cmd = app.add_subcommand(

@@ -90,7 +90,7 @@ common::Status NodeCommands::RotateKey(const std::string& data_dir, std::ostream
 }
 
 common::Status NodeCommands::Run(const RunOptions& o, const std::atomic<bool>& stop) {
-  NodeAgent agent(o.data_dir, {o.drop_dir, o.on_alert, o.on_hit});
+  NodeAgent agent(o.data_dir, {o.drop_dir, o.on_alert, o.on_hit, o.rt_priority});
   return agent.Run(stop);
 }
 

@@ -29,6 +29,7 @@ struct RunOptions {
   std::string drop_dir;  // overrides node.toml's drop_dir when set
   std::string on_alert;  // overrides node.toml's on_alert when set
   std::string on_hit;    // overrides node.toml's on_hit when set
+  int rt_priority = -1;  // overrides node.toml's rt_priority when >= 0
 };
 
 struct AckOptions {

@@ -57,6 +57,7 @@ void HubLink::Close() {
   dealer_.reset();
   bulk_.reset();  // made again at the next Subscribe()
   priority_.reset();
+  ++priority_generation_;
   feed_port_ = 0;
 }
 
@@ -131,6 +132,7 @@ void HubLink::Subscribe(const std::string& node_id, int feed_port) {
   // The priority lane has a connection of its own, so its alerts never
   // queue behind the feed's backlog in a socket buffer.
   priority_.emplace(*ctx_, zmq::socket_type::sub);
+  ++priority_generation_;
   common::SocketOptions::CurveClient(*priority_, settings_.hub_key, settings_.public_key,
                                      settings_.secret_key);
   priority_->set(zmq::sockopt::subscribe, priority_topic_);
@@ -146,6 +148,7 @@ void HubLink::Resubscribe() {
   if (!bulk_) return;
   bulk_.reset();
   priority_.reset();
+  ++priority_generation_;
   Subscribe(std::string(node_id_), feed_port_);
 }
 
@@ -167,6 +170,11 @@ std::optional<zmq::message_t> HubLink::ReceiveFeed(Feed feed) {
     if (feed == Feed::kBulk) last_feed_at_ = Clock::now();
     return body;
   }
+}
+
+int HubLink::PriorityFd() {
+  if (!priority_) return -1;
+  return priority_->get(zmq::sockopt::fd);
 }
 
 bool HubLink::PriorityWaiting() {

@@ -89,6 +89,11 @@ class HubLink {
   // A message waits on the priority feed (cheap: no system call when the
   // socket has nothing new). An apply slice in progress asks it to end early.
   bool PriorityWaiting();
+  // The priority SUB's ZMQ_FD (readable when the socket has news; reading
+  // it is the socket's business, polling it is anyone's), or -1 when not
+  // subscribed. It changes when priority_generation() does.
+  int PriorityFd();
+  int priority_generation() const { return priority_generation_; }
   // The hub sends a HEAD on every node's feed each second, so a feed silent
   // for `limit` has lost its subscription. (When the hub reopens its feed,
   // after a revoke or a key change, the SUBs reconnect and subscribe again;
@@ -116,6 +121,7 @@ class HubLink {
   std::chrono::milliseconds auth_backoff_ = kFirstAuthBackoff;
   std::optional<zmq::socket_t> bulk_;
   std::optional<zmq::socket_t> priority_;
+  int priority_generation_ = 0;  // counts each priority_ made or dropped
   std::string bulk_topic_;
   std::string priority_topic_;
   int feed_port_ = 0;

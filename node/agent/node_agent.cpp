@@ -1,5 +1,6 @@
 #include "node/agent/node_agent.h"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <zmq.h>
@@ -16,6 +17,7 @@
 #include "common/socket_options.h"
 #include "common/state_file.h"
 #include "common/store_health.h"
+#include "common/urgent_watch.h"
 #include "common/wal_checkpointer.h"
 #include "common/wire_frame.h"
 #include "node/agent/agent_doorbell.h"
@@ -80,6 +82,9 @@ constexpr auto kSlowStep = std::chrono::milliseconds(20);
 // cen_pipeline_bench, the loop turning about a thousand times a second. A
 // bulk slice asks every 8 records, about as often.
 constexpr auto kUrgentLookEvery = std::chrono::microseconds(200);
+// With a watcher (common::UrgentWatch), which knocks when the priority feed
+// or the doorbell has news, the looks are only a safety net.
+constexpr auto kUrgentLookWatched = std::chrono::milliseconds(2);
 // How often the sender asks node.db whether another process queued records
 // (PRAGMA data_version, a read transaction: two file locks). `submit` and
 // `drop` ring the doorbell, which needs no asking; without a doorbell they
@@ -155,6 +160,7 @@ class AgentLoop {
       spdlog::warn("no doorbell ({}): records handed in are noticed within 100 ms instead",
                    bell.status().message());
     }
+    StartWatch();
     if (drop_folder_) {
       CEN_RETURN_IF_ERROR(drop_folder_->Prepare());
       spdlog::info("drop folder: {}", drop_folder_->dir());
@@ -170,6 +176,10 @@ class AgentLoop {
       // The DEALER, its monitor, the feed SUBs once subscribed, the doorbell.
       std::vector<zmq::pollitem_t> items = link_.PollItems();
       const bool feeds = items.size() == 4;
+      if (watch_ && link_.priority_generation() != watched_generation_) {
+        watched_generation_ = link_.priority_generation();
+        watch_->Watch({bell_ ? bell_->fd() : -1, link_.PriorityFd()});
+      }
       items.push_back({nullptr, bell_ ? bell_->fd() : -1, ZMQ_POLLIN, 0});
       try {
         // With a backlog due the loop only peeks at its sockets; records
@@ -186,7 +196,9 @@ class AgentLoop {
         const auto next = held ? std::max(countries ? now : due, HeldUntil(now)) : due;
         if (may_write && next < now + wait)
           wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(next, now) - now);
+        if (watch_) watch_->Sleep();
         zmq::poll(items.data(), items.size(), busy ? std::chrono::milliseconds(0) : wait);
+        if (watch_) watch_->Wake();
         urgent_looked_ = SteadyClock::now();  // the poll looked at the priority feed
         // The priority lane first, then the feed: a WELCOME handled below may
         // replace the SUB sockets this poll set names.
@@ -194,14 +206,9 @@ class AgentLoop {
         // never ends the agent: Guard() notes it and the steps back off.
         if (feeds && (items[3].revents & ZMQ_POLLIN))
           Timed("priority", [&] { return DrainPriority(); });
-        if (items.back().revents & ZMQ_POLLIN) {  // submit or drop queued records
-          urgent_.OnRing(bell_->Clear(), SteadyClock::now());
-          sender_.MarkDirty();
-          // Sent now, before the next apply slice: that slice no longer
-          // hears this ring (an urgent alert would wait for all of it). After
-          // the priority lane: a drop's ring sends a whole window of bulk.
-          if (store_.healthy()) Timed("send", [&] { return SendOutbox(); });
-        }
+        if (items.back().revents & ZMQ_POLLIN) HearBell();  // submit or drop queued records
+        // The poll read both watched sockets' news: a knock is answered.
+        if (watch_) watch_->Looked();
         if (feeds && (items[2].revents & ZMQ_POLLIN) && store_.healthy())
           Timed("feed", [&] { return DrainFeed(); });
         if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
@@ -212,6 +219,7 @@ class AgentLoop {
         if (!applier_.Ready() && store_.MayTry(SteadyClock::now()) && !BulkHeld())
           Timed("scan", [&] { return ScanHistory(); });
         if (store_.MayTry(SteadyClock::now())) Timed("countries", [&] { return IndexCountries(); });
+        LookForUrgent();
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("zmq: ") + e.what());
@@ -242,18 +250,81 @@ class AgentLoop {
   // when the feed was last looked at kUrgentLookEvery ago or more (a step
   // that long looks; shorter ones leave it to the next look).
   template <typename Step>
-  void Timed(const char* name, Step step) {
+  void Timed(const char* name, Step step, bool look = true) {
     const auto started = SteadyClock::now();
     Guard(step());
-    const auto ended = SteadyClock::now();
-    const auto took = ended - started;
+    const auto took = SteadyClock::now() - started;
     if (took >= kSlowStep) {
       spdlog::debug("loop step '{}' took {} ms", name,
                     std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
     }
-    if (ended - urgent_looked_ < kUrgentLookEvery) return;
-    urgent_looked_ = ended;
+    if (look) LookForUrgent();
+  }
+
+  // Between two pieces of work: what the watcher knocked for is answered
+  // (an urgent alert applied, records `submit` handed in sent), which also
+  // gives its borrowed priority back. Without a knock (or a watcher) the
+  // priority feed is looked at every kUrgentLookEvery (kUrgentLookWatched).
+  void LookForUrgent() {
+    const auto now = SteadyClock::now();
+    if (watch_ && watch_->attention()) {
+      if (watch_->knocked()) {
+        urgent_looked_ = now;
+        if (urgent_.UrgentNow()) Guard(ApplyPriorityLane());
+        if (bell_->Rung()) HearBell();
+      }
+      watch_->Looked();
+      return;
+    }
+    if (now - urgent_looked_ < (watch_ ? kUrgentLookWatched : kUrgentLookEvery)) return;
+    urgent_looked_ = now;
     if (urgent_.UrgentNow()) Guard(ApplyPriorityLane());
+  }
+
+  // `submit` or `drop` rang the doorbell: records were handed in (or are
+  // about to be: bulk work makes way for the write lock). They are sent
+  // now, before the next apply slice: that slice no longer hears this ring
+  // (an urgent alert would wait for all of it). After the priority lane: a
+  // drop's ring sends a whole window of bulk.
+  void HearBell() {
+    urgent_.OnRing(bell_->Clear(), SteadyClock::now());
+    sender_.MarkDirty();
+    if (store_.healthy())
+      Timed(
+          "send", [&] { return SendOutbox(); }, /*look=*/false);
+  }
+
+  // The watcher of the priority feed and the doorbell (common::UrgentWatch),
+  // at node.toml's rt_priority; the loop runs without one if it cannot start.
+  void StartWatch() {
+    if (!bell_) return;  // nothing rings: the loop looks on its own
+    try {
+      watch_.emplace(config_.rt_priority);
+    } catch (const std::exception& e) {
+      spdlog::warn("no urgent-alert watcher ({}): the loop looks for urgent alerts on its own",
+                   e.what());
+      return;
+    }
+    urgent_.set_watch(&*watch_);
+    if (config_.rt_priority > 0 && watch_->realtime_refused().empty()) {
+      // The context's I/O thread, which takes an alert off the wire and
+      // wakes the watcher, runs at the same priority (set before it starts,
+      // with the first socket; libzmq aborts if the system refuses).
+      ctx_.set(zmq::ctxopt::thread_sched_policy, SCHED_FIFO);
+      ctx_.set(zmq::ctxopt::thread_priority, config_.rt_priority);
+    }
+    if (config_.rt_priority == 0) {
+      spdlog::info("urgent lane: no real-time priority (rt_priority = 0)");
+    } else if (!watch_->realtime_refused().empty()) {
+      spdlog::warn(
+          "urgent lane: real-time priority {} refused ({}); on a machine busy with bulk work an "
+          "urgent alert may wait for a core at each step. Allow it with CAP_SYS_NICE or "
+          "RLIMIT_RTPRIO (systemd: LimitRTPRIO={}), or set rt_priority = 0 in node.toml",
+          config_.rt_priority, watch_->realtime_refused(), config_.rt_priority);
+    } else {
+      spdlog::info("urgent lane: real-time priority {} lent while an urgent alert is taken in",
+                   config_.rt_priority);
+    }
   }
 
   // After node.db failed: acknowledgements may not have been recorded, so
@@ -331,7 +402,7 @@ class AgentLoop {
     const auto until = SteadyClock::now() + kDrainBudget;
     for (int i = 0; i < kMaxDrainPerTurn && SteadyClock::now() < until; ++i) {
       // A FETCH answer takes a few ms to read: an urgent alert goes first.
-      if (i > 0 && urgent_.UrgentNow()) CEN_RETURN_IF_ERROR(ApplyPriorityLane());
+      if (i > 0) LookForUrgent();
       std::optional<zmq::message_t> msg = link_.Receive();
       if (!msg) break;
       auto m = common::MsgpackMap::DecodeOwned(std::move(*msg));
@@ -455,7 +526,7 @@ class AgentLoop {
     for (int i = 0; i < kMaxDrainPerTurn && applier_.buffered_records() < max_buffered &&
                     SteadyClock::now() < until;
          ++i) {
-      if (i > 0 && urgent_.UrgentNow()) CEN_RETURN_IF_ERROR(ApplyPriorityLane());
+      if (i > 0) LookForUrgent();
       auto body = link_.ReceiveFeed(HubLink::Feed::kBulk);
       if (!body) break;
       if (reader_.OnBulk(std::move(*body), SteadyClock::now()) == FeedReader::Seen::kOtherEpoch)
@@ -690,8 +761,10 @@ class AgentLoop {
   SteadyClock::time_point last_state_file_write_{};
 
   int64_t outbox_data_version_ = -1;
-  SteadyClock::time_point outbox_looked_{};  // data_version last read
-  SteadyClock::time_point urgent_looked_{};  // the priority feed last looked at
+  SteadyClock::time_point outbox_looked_{};   // data_version last read
+  SteadyClock::time_point urgent_looked_{};   // the priority feed last looked at
+  std::optional<common::UrgentWatch> watch_;  // after bell_: it watches the bell's socket
+  int watched_generation_ = -1;               // the priority socket watch_ watches
 
   FeedApplier applier_;
   FetchPlanner fetches_;
@@ -723,6 +796,7 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   if (!overrides_.drop_dir.empty()) config->drop_dir = overrides_.drop_dir;
   if (!overrides_.on_alert.empty()) config->on_alert = overrides_.on_alert;
   if (!overrides_.on_hit.empty()) config->on_hit = overrides_.on_hit;
+  if (overrides_.rt_priority >= 0) config->rt_priority = overrides_.rt_priority;
   auto keys = common::CurveKeys::Load(data_dir_);
   if (!keys.ok()) return keys.status();
   auto lock = common::InstanceLock::Acquire(data_dir_, common::InstanceLock::kAgent);

@@ -28,8 +28,10 @@ class NodeAgent {
     std::string drop_dir;
     std::string on_alert;
     std::string on_hit;
+    int rt_priority = -1;  // overrides node.toml's rt_priority when >= 0
   };
-  explicit NodeAgent(std::string data_dir, Overrides overrides = {})
+  explicit NodeAgent(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  NodeAgent(std::string data_dir, Overrides overrides)
       : data_dir_(std::move(data_dir)), overrides_(std::move(overrides)) {}
   common::Status Run(const std::atomic<bool>& stop);
 

@@ -34,7 +34,14 @@ bool UrgentLane::UrgentNow() {
 }
 
 std::function<bool()> UrgentLane::Interrupt() {
-  return [this] { return UrgentNow() || (bell_ != nullptr && bell_->Rung()); };
+  if (watch_ == nullptr)
+    return [this] { return UrgentNow() || (bell_ != nullptr && bell_->Rung()); };
+  return [this] {
+    if (!watch_->attention()) return applier_->urgent_waiting();
+    const bool end = watch_->knocked() && (UrgentNow() || (bell_ != nullptr && bell_->Rung()));
+    if (!end) watch_->Looked();
+    return end || applier_->urgent_waiting();
+  };
 }
 
 }  // namespace cen::node

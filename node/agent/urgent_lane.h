@@ -22,6 +22,7 @@
 #include <optional>
 #include <zmq.hpp>
 
+#include "common/urgent_watch.h"
 #include "node/agent/agent_doorbell.h"
 #include "node/agent/feed_applier.h"
 #include "node/agent/feed_reader.h"
@@ -58,6 +59,9 @@ class UrgentLane {
 
   // The doorbell, once the agent listens on it.
   void set_bell(const AgentDoorbell* bell) { bell_ = bell; }
+  // The watcher of the priority feed and the doorbell, once the agent runs
+  // one: a bulk slice then asks its sockets only when it knocked.
+  void set_watch(common::UrgentWatch* watch) { watch_ = watch; }
 
   // The doorbell rang: `heard` is what AgentDoorbell::Clear() read. A ring
   // before writing holds bulk work for kKnockHold; the ring after the commit
@@ -79,15 +83,19 @@ class UrgentLane {
   // What a bulk slice calls between records: true when it must end now.
   // High alerts and receipts are read in but wait for the slice to end:
   // cutting every slice short for them made the bulk lane commit a few dozen
-  // records at a time whenever alerts flowed.
+  // records at a time whenever alerts flowed. With a watch, the sockets are
+  // asked only when it knocked (an atomic load otherwise); a knock that ends
+  // nothing is answered at once, so the slice does not go on at the
+  // watcher's borrowed priority.
   std::function<bool()> Interrupt();
 
  private:
-  FeedReader* reader_;         // not owned
-  FetchPlanner* fetches_;      // not owned
-  FeedApplier* applier_;       // not owned
-  const Replica* replica_;     // not owned
-  const AgentDoorbell* bell_;  // not owned; may be null
+  FeedReader* reader_;                    // not owned
+  FetchPlanner* fetches_;                 // not owned
+  FeedApplier* applier_;                  // not owned
+  const Replica* replica_;                // not owned
+  const AgentDoorbell* bell_;             // not owned; may be null
+  common::UrgentWatch* watch_ = nullptr;  // not owned; may be null
   Feed feed_;
   TimePoint held_until_{};
 };

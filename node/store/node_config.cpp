@@ -27,6 +27,7 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     c.drop_dir = t["drop_dir"].value_or(std::string());
     c.on_alert = t["on_alert"].value_or(std::string());
     c.on_hit = t["on_hit"].value_or(std::string());
+    c.rt_priority = t["rt_priority"].value_or(c.rt_priority);
     auto log_limit = common::LogLimit::Read(t);
     if (!log_limit.ok()) return common::InvalidInput(path + ": " + log_limit.status().message());
     c.max_log_mib = *log_limit;
@@ -56,15 +57,17 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     return common::InvalidInput(path + ": hub: must be tcp://HOST:PORT");
   if (c.window < 1 || c.batch < 1)
     return common::InvalidInput(path + ": window, batch: must be >= 1");
+  if (c.rt_priority < 0 || c.rt_priority > 99)
+    return common::InvalidInput(path + ": rt_priority: must be 0 (none) to 99");
   return c;
 }
 
 common::Status NodeConfig::Save(const std::string& data_dir) const {
   const std::string path = data_dir + "/node.toml";
   std::ofstream out(path);
-  toml::table t{{"node_id", node_id},        {"hub", hub_endpoint}, {"hub_key", hub_key},
-                {"region", region},          {"window", window},    {"batch", batch},
-                {"max_log_mib", max_log_mib}};
+  toml::table t{{"node_id", node_id},         {"hub", hub_endpoint},       {"hub_key", hub_key},
+                {"region", region},           {"window", window},          {"batch", batch},
+                {"max_log_mib", max_log_mib}, {"rt_priority", rt_priority}};
   if (!drop_dir.empty()) t.insert("drop_dir", drop_dir);
   if (!on_alert.empty()) t.insert("on_alert", on_alert);
   if (!on_hit.empty()) t.insert("on_hit", on_hit);

@@ -32,6 +32,10 @@ struct NodeConfig {
                          // In node.toml a relative path is below the data directory.
   std::string on_alert;  // hook: shell command run with each new alert as JSON on stdin
   std::string on_hit;    // hook: shell command run with each new hit as JSON on stdin
+  // The SCHED_FIFO priority of the thread that watches for urgent alerts
+  // and lends it to the agent's loop until the alert is applied
+  // (common::UrgentWatch); 0: none. Needs CAP_SYS_NICE or RLIMIT_RTPRIO.
+  int rt_priority = 1;
 
   static common::Result<NodeConfig> Load(const std::string& data_dir);
   common::Status Save(const std::string& data_dir) const;

@@ -187,8 +187,9 @@ TEST_CASE("UrgentLane ends a slice when submit rings, and asks for the lane when
   }
 }
 
-TEST_CASE("UrgentLane reads the priority feed between loop steps and says when an urgent alert waits",
-          "[node][priority]") {
+TEST_CASE(
+    "UrgentLane reads the priority feed between loop steps and says when an urgent alert waits",
+    "[node][priority]") {
   Fixture f;
   CHECK_FALSE(f.lane.UrgentNow());  // nothing on the feed
   std::string high;
@@ -206,4 +207,47 @@ TEST_CASE("UrgentLane reads the priority feed between loop steps and says when a
   CHECK(f.Held(high) == 1);
   CHECK(f.Held(urgent) == 1);
   CHECK_FALSE(f.lane.UrgentNow());
+}
+
+TEST_CASE("UrgentLane with a watch asks the feed only when it knocked, and ends the slice then",
+          "[node][priority]") {
+  Fixture f;
+  cen::common::UrgentWatch watch(0);
+  f.lane.set_watch(&watch);
+  watch.Watch({f.feed.get(zmq::sockopt::fd)});
+  // The socket's news read, its pipe found empty: the next message knocks.
+  zmq::message_t none;
+  REQUIRE_FALSE(f.feed.recv(none, zmq::recv_flags::dontwait));
+  f.Backlog(400);
+  auto knocked = [&] {
+    for (int i = 0; i < 500 && !watch.knocked(); ++i) std::this_thread::sleep_for(10ms);
+    return watch.knocked();
+  };
+  SECTION("an urgent alert: the slice ends at the knock") {
+    std::string urgent;
+    f.SendAlert(Alert(900, "urgent", &urgent));
+    REQUIRE(knocked());
+    auto applied =
+        f.applier.ApplySlice(std::chrono::steady_clock::time_point::max(), f.lane.Interrupt());
+    RequireOk(applied.status());
+    CHECK(*applied < 400);
+    CHECK(f.applier.urgent_waiting());
+  }
+  SECTION("a high alert: read in at the knock, which is answered; the slice goes on") {
+    std::string high;
+    f.SendAlert(Alert(500, "high", &high));
+    REQUIRE(knocked());
+    auto applied =
+        f.applier.ApplySlice(std::chrono::steady_clock::time_point::max(), f.lane.Interrupt());
+    RequireOk(applied.status());
+    CHECK(*applied == 400);
+    CHECK(f.applier.priority_waiting() == 1);
+    CHECK_FALSE(watch.knocked());
+  }
+  SECTION("no knock, no look: a slice applies everything") {
+    auto applied =
+        f.applier.ApplySlice(std::chrono::steady_clock::time_point::max(), f.lane.Interrupt());
+    RequireOk(applied.status());
+    CHECK(*applied == 400);
+  }
 }
