@@ -232,6 +232,11 @@ int main(int argc, char** argv) {
   app.add_option("--alerts", alerts, "Urgent alerts measured idle, and again under load")
       ->capture_default_str();
   app.add_flag("--keep", keep, "Keep the work directory (logs, databases) afterwards");
+  int rt_priority = -1;
+  app.add_option("--rt-priority", rt_priority,
+                 "The daemons' --rt-priority (default: theirs, 1; 0: none, to measure the "
+                 "urgent lane without the priority its watcher lends)")
+      ->check(CLI::Range(0, 99));
   bool normal_observer = false;
   app.add_flag("--normal-observer", normal_observer,
                "Time submit's exit and poll for the alert at normal priority, where the load "
@@ -248,13 +253,12 @@ int main(int argc, char** argv) {
   const fs::path scratch = dir / "runs";
   fs::create_directories(scratch);
 
+  if (rt_priority >= 0) std::cout << "daemons   --rt-priority " << rt_priority << "\n";
   std::vector<cen::e2e::Process> procs;
-  procs.emplace_back("hub", std::vector<std::string>{CEN_HUB_BIN, "run", "--data", cluster.hub_dir},
-                     dir);
+  procs.emplace_back("hub", cen::bench::RunArgs(CEN_HUB_BIN, cluster.hub_dir, rt_priority), dir);
   for (size_t i = 0; i < cluster.ids.size(); ++i)
-    procs.emplace_back(
-        cluster.ids[i],
-        std::vector<std::string>{CEN_NODE_BIN, "run", "--data", cluster.node_dirs[i]}, dir);
+    procs.emplace_back(cluster.ids[i],
+                       cen::bench::RunArgs(CEN_NODE_BIN, cluster.node_dirs[i], rt_priority), dir);
   {
     const RealtimeObserver trial(!normal_observer);
     if (trial.engaged())

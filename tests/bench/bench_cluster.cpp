@@ -75,4 +75,13 @@ BenchCluster BenchCluster::Init(const std::filesystem::path& dir,
   return cluster;
 }
 
+std::vector<std::string> RunArgs(const std::string& bin, const std::string& data, int rt_priority) {
+  std::vector<std::string> args{bin, "run", "--data", data};
+  if (rt_priority >= 0) {
+    args.emplace_back("--rt-priority");
+    args.push_back(std::to_string(rt_priority));
+  }
+  return args;
+}
+
 }  // namespace cen::bench

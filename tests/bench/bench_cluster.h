@@ -23,6 +23,11 @@ struct BenchCluster {
   static BenchCluster Init(const std::filesystem::path& dir, const std::vector<std::string>& ids);
 };
 
+// `BIN run --data DATA`, with `--rt-priority N` when `rt_priority` >= 0 (a
+// benchmark's own --rt-priority, to measure the daemons without the
+// real-time priority their urgent-alert watcher lends).
+std::vector<std::string> RunArgs(const std::string& bin, const std::string& data, int rt_priority);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
 // User + system CPU seconds a live process has used, from /proc/PID/stat.

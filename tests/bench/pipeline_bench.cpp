@@ -183,6 +183,10 @@ int main(int argc, char** argv) {
                "nats-server)")
       ->capture_default_str();
   app.add_flag("--keep", keep, "Keep the work directory (logs, databases) afterwards");
+  int rt_priority = -1;
+  app.add_option("--rt-priority", rt_priority,
+                 "The daemons' --rt-priority (default: theirs, 1; 0: none)")
+      ->check(CLI::Range(0, 99));
   CLI11_PARSE(app, argc, argv);
 
   char tmpl[] = "/tmp/cen-bench-XXXXXX";
@@ -233,11 +237,10 @@ int main(int argc, char** argv) {
   // The pipeline, as processes.
   std::vector<cen::e2e::Process> procs;
   const auto t0 = SteadyClock::now();
-  procs.emplace_back("hub", std::vector<std::string>{CEN_HUB_BIN, "run", "--data", cluster.hub_dir},
-                     dir);
+  procs.emplace_back("hub", cen::bench::RunArgs(CEN_HUB_BIN, cluster.hub_dir, rt_priority), dir);
   for (const auto& id : ids)
-    procs.emplace_back(
-        id, std::vector<std::string>{CEN_NODE_BIN, "run", "--data", (dir / id).string()}, dir);
+    procs.emplace_back(id, cen::bench::RunArgs(CEN_NODE_BIN, (dir / id).string(), rt_priority),
+                       dir);
   std::optional<double> acked_at;
   std::optional<double> complete_at;
   std::optional<double> text_at;  // and every text.db reaches every record
