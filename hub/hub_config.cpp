@@ -23,9 +23,10 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
     auto log_limit = common::LogLimit::Read(t);
     if (!log_limit.ok()) return common::InvalidInput(path + ": " + log_limit.status().message());
     c.max_log_mib = *log_limit;
-    c.rt_priority = t["rt_priority"].value_or(c.rt_priority);
-    if (c.rt_priority < 0 || c.rt_priority > 99)
-      return common::InvalidInput(path + ": rt_priority: must be 0 (none) to 99");
+    auto rt_priority = common::RtPriority::Read(t);
+    if (!rt_priority.ok())
+      return common::InvalidInput(path + ": " + rt_priority.status().message());
+    c.rt_priority = *rt_priority;
     if (const toml::table* cluster = t["cluster"].as_table()) {
       c.cluster_member = (*cluster)["member"].value_or(int64_t{0});
       c.snapshot_every = (*cluster)["snapshot_every"].value_or(c.snapshot_every);

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/rt_priority.h"
 #include "common/status.h"
 
 namespace cen::hub {
@@ -37,7 +38,7 @@ struct HubConfig {
   // and lends it to the hub's loop until an urgent alert is journaled and
   // fanned out, and of the sockets' I/O thread (common::UrgentWatch); 0:
   // none. Needs CAP_SYS_NICE or RLIMIT_RTPRIO.
-  int rt_priority = 1;
+  int rt_priority = common::RtPriority::kDefault;
   // A member of a hub cluster (the [cluster] table): its Raft id, and every
   // member (itself included). 0: a single hub, no Raft.
   int64_t cluster_member = 0;

@@ -27,7 +27,10 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     c.drop_dir = t["drop_dir"].value_or(std::string());
     c.on_alert = t["on_alert"].value_or(std::string());
     c.on_hit = t["on_hit"].value_or(std::string());
-    c.rt_priority = t["rt_priority"].value_or(c.rt_priority);
+    auto rt_priority = common::RtPriority::Read(t);
+    if (!rt_priority.ok())
+      return common::InvalidInput(path + ": " + rt_priority.status().message());
+    c.rt_priority = *rt_priority;
     auto log_limit = common::LogLimit::Read(t);
     if (!log_limit.ok()) return common::InvalidInput(path + ": " + log_limit.status().message());
     c.max_log_mib = *log_limit;
@@ -57,8 +60,6 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     return common::InvalidInput(path + ": hub: must be tcp://HOST:PORT");
   if (c.window < 1 || c.batch < 1)
     return common::InvalidInput(path + ": window, batch: must be >= 1");
-  if (c.rt_priority < 0 || c.rt_priority > 99)
-    return common::InvalidInput(path + ": rt_priority: must be 0 (none) to 99");
   return c;
 }
 

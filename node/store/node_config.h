@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/rt_priority.h"
 #include "common/status.h"
 
 namespace cen::node {
@@ -35,7 +36,7 @@ struct NodeConfig {
   // The SCHED_FIFO priority of the thread that watches for urgent alerts
   // and lends it to the agent's loop until the alert is applied
   // (common::UrgentWatch); 0: none. Needs CAP_SYS_NICE or RLIMIT_RTPRIO.
-  int rt_priority = 1;
+  int rt_priority = common::RtPriority::kDefault;
 
   static common::Result<NodeConfig> Load(const std::string& data_dir);
   common::Status Save(const std::string& data_dir) const;

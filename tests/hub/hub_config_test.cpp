@@ -148,3 +148,22 @@ TEST_CASE("hub.toml bounds hub.db's log in MiB, naming the field when it is wron
   CHECK(bad.status().code() == StatusCode::kInvalidInput);
   CHECK_THAT(bad.status().message(), Catch::Contains("hub.toml: " + field));
 }
+
+TEST_CASE("hub.toml sets the urgent lane's real-time priority, naming the field when it is wrong",
+          "[hub][config]") {
+  TempDir dir;
+  HubConfig c;
+  CHECK(c.rt_priority == 1);
+  c.rt_priority = 5;
+  RequireOk(c.Save(dir.path()));
+  auto read = HubConfig::Load(dir.path());
+  REQUIRE(read.ok());
+  CHECK(read->rt_priority == 5);
+
+  std::ofstream(dir.path() + "/hub.toml") << "hub_id = \"hub\"\nrt_priority = 1.5\n";
+  auto bad = HubConfig::Load(dir.path());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == StatusCode::kInvalidInput);
+  CHECK_THAT(bad.status().message(),
+             Catch::Contains("hub.toml: rt_priority: must be an integer from 0 (none) to 99"));
+}

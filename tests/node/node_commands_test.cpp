@@ -424,6 +424,15 @@ TEST_CASE("node.toml keeps a hub cluster's other members", "[node][config][clust
   }
 }
 
+// Load()'s error for a node.toml that sets `line` besides node_id and hub.
+static cen::common::Status RefusedNodeToml(const TempDir& tmp, const std::string& line) {
+  std::ofstream(tmp.File("node.toml")) << "node_id = 'n'\nhub = 'tcp://h:1'\n" << line << "\n";
+  auto bad = NodeConfig::Load(tmp.path());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == StatusCode::kInvalidInput);
+  return bad.status();
+}
+
 TEST_CASE("node.toml bounds node.db's log in MiB, naming the field when it is wrong",
           "[node][config]") {
   TempDir tmp;
@@ -447,12 +456,7 @@ TEST_CASE("node.toml bounds node.db's log in MiB, naming the field when it is wr
     value = "1.5";
     message = "node.toml: max_log_mib: must be an integer (MiB)";
   }
-  std::ofstream(tmp.File("node.toml"))
-      << "node_id = 'n'\nhub = 'tcp://h:1'\nmax_log_mib = " << value << "\n";
-  auto bad = NodeConfig::Load(tmp.path());
-  REQUIRE_FALSE(bad.ok());
-  CHECK(bad.status().code() == StatusCode::kInvalidInput);
-  CHECK_THAT(bad.status().message(), Catch::Contains(message));
+  CHECK_THAT(RefusedNodeToml(tmp, "max_log_mib = " + value).message(), Catch::Contains(message));
 }
 
 TEST_CASE("NodeConfig and NodeSchema report a directory that is not a node's", "[node][config]") {
@@ -503,4 +507,34 @@ TEST_CASE("The agent's hub link state is stored by name and read back", "[node][
   CHECK(cen::node::NameOf(HubState::kUnauthorized) == "unauthorized");
   // A state only a newer agent knows reads as stopped.
   CHECK(cen::node::HubStateNamed("draining") == HubState::kStopped);
+}
+
+TEST_CASE("node.toml sets the urgent lane's real-time priority, naming the field when it is wrong",
+          "[node][config]") {
+  TempDir tmp;
+  NodeConfig written;
+  written.node_id = "RILO-WE";
+  written.hub_endpoint = "tcp://10.0.0.1:7701";
+  CHECK(written.rt_priority == 1);
+  written.rt_priority = 0;
+  RequireOk(written.Save(tmp.path()));
+  auto read = NodeConfig::Load(tmp.path());
+  REQUIRE(read.ok());
+  CHECK(read->rt_priority == 0);
+
+  std::string value;
+  std::string message;
+  SECTION("beyond Linux's range") {
+    value = "100";
+    message = "node.toml: rt_priority: must be an integer from 0 (none) to 99, got 100";
+  }
+  SECTION("negative") {
+    value = "-1";
+    message = "node.toml: rt_priority: must be an integer from 0 (none) to 99, got -1";
+  }
+  SECTION("a word") {
+    value = "'high'";
+    message = "node.toml: rt_priority: must be an integer from 0 (none) to 99";
+  }
+  CHECK_THAT(RefusedNodeToml(tmp, "rt_priority = " + value).message(), Catch::Contains(message));
 }
