@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <system_error>
 
@@ -20,6 +22,43 @@ void CloseAll(std::vector<int>* fds) {
 }
 
 }  // namespace
+
+std::unique_ptr<UrgentWatch> UrgentWatch::StartFor(const std::string& config, int rt_priority) {
+  if (rt_priority == 0) {
+    spdlog::info("urgent lane: no real-time priority (rt_priority = 0 in {})", config);
+    return nullptr;
+  }
+  std::unique_ptr<UrgentWatch> watch;
+  try {
+    watch = std::make_unique<UrgentWatch>(rt_priority);
+  } catch (const std::exception& e) {
+    spdlog::warn("urgent lane: no watcher ({}); the loop looks for urgent alerts on its own",
+                 e.what());
+    return nullptr;
+  }
+  if (!watch->realtime_refused().empty()) {
+    spdlog::warn(
+        "urgent lane: real-time priority {} refused ({}); on a machine busy with bulk work an "
+        "urgent alert may wait for a core at each step. Allow it with CAP_SYS_NICE or "
+        "RLIMIT_RTPRIO (systemd: LimitRTPRIO={}), or set rt_priority = 0 in {}",
+        rt_priority, watch->realtime_refused(), rt_priority, config);
+    return nullptr;
+  }
+  spdlog::info("urgent lane: real-time priority {} lent while an urgent alert is taken in",
+               rt_priority);
+  return watch;
+}
+
+bool UrgentWatch::TryWatch(const std::vector<int>& fds) {
+  try {
+    Watch(fds);
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::warn("urgent lane: no watcher ({}); the loop looks for urgent alerts on its own",
+                 e.what());
+    return false;
+  }
+}
 
 UrgentWatch::UrgentWatch(int rt_priority) : rt_priority_(rt_priority) {
   pthread_mutexattr_t attr;
@@ -37,7 +76,14 @@ UrgentWatch::UrgentWatch(int rt_priority) : rt_priority_(rt_priority) {
   }
   pthread_mutex_lock(&mutex_);
   held_ = true;
-  thread_ = std::thread([this] { Run(); });
+  try {
+    thread_ = std::thread([this] { Run(); });
+  } catch (...) {
+    pthread_mutex_unlock(&mutex_);
+    pthread_mutex_destroy(&mutex_);
+    ::close(control_fd_);
+    throw;
+  }
   if (rt_priority_ > 0) {
     sched_param param{};
     param.sched_priority = rt_priority_;
@@ -148,9 +194,17 @@ void UrgentWatch::Run() {
     std::erase(fds_, -1);
     if (!readable) continue;
     state_.fetch_or(kKnock | kWaiting, std::memory_order_acq_rel);
-    pthread_mutex_lock(&mutex_);  // the owner runs at this thread's priority meanwhile
+    // The owner runs at this thread's priority meanwhile, for kMaxLend at
+    // most: whatever it does before it looks (a step with no check in it),
+    // it never holds a core at a real-time priority for longer.
+    timespec until{};
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += kMaxLend.count() * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    const bool taken = pthread_mutex_timedlock(&mutex_, &until) == 0;
     state_.fetch_and(~kWaiting, std::memory_order_acq_rel);
-    pthread_mutex_unlock(&mutex_);
+    if (taken) pthread_mutex_unlock(&mutex_);
     // Until the owner has read what came: the descriptor stays readable
     // until then, and this thread must not spin on it.
     for (int s = state_.load(std::memory_order_acquire); (s & kKnock) && !stop_;

@@ -6,7 +6,8 @@
 // the owner holds a priority-inheritance mutex while it works, the watcher
 // waits on that mutex, so the kernel runs the owner at the watcher's
 // SCHED_FIFO priority, ahead of the bulk work of every process on the
-// machine, until it hands the mutex over (Looked) or sleeps (Sleep).
+// machine, until it hands the mutex over (Looked) or sleeps (Sleep), for
+// kMaxLend at most.
 //
 // Why: on a machine whose cores are all busy with bulk work (three agents and
 // a hub on two cores while an export flows), an urgent alert otherwise waits
@@ -31,6 +32,8 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -40,8 +43,16 @@ namespace cen::common {
 
 class UrgentWatch {
  public:
+  // A daemon's watcher at `rt_priority` (its `config` file's rt_priority),
+  // or none: when it is 0, when the system refuses a real-time priority (a
+  // watcher without one is no better than the loop's own looks), or when
+  // the thread cannot start. Logs which, once. The calling thread becomes
+  // the owner.
+  static std::unique_ptr<UrgentWatch> StartFor(const std::string& config, int rt_priority);
+
   // `rt_priority`: the watcher's SCHED_FIFO priority (1-99); 0: none. The
-  // calling thread becomes the owner.
+  // calling thread becomes the owner. Throws std::system_error when the
+  // thread, its mutex or its eventfd cannot be made.
   explicit UrgentWatch(int rt_priority);
   ~UrgentWatch();
   UrgentWatch(const UrgentWatch&) = delete;
@@ -49,7 +60,10 @@ class UrgentWatch {
 
   // Replaces the descriptors watched for POLLIN. They are duplicated: the
   // caller may close its own (a socket replaced) at any time.
+  // Throws std::system_error when a descriptor cannot be duplicated.
   void Watch(const std::vector<int>& fds);
+  // Watch(), or false after logging why the daemon goes on without a watcher.
+  bool TryWatch(const std::vector<int>& fds);
 
   // Something came or the watcher waits: knocked() or Looked() is due.
   bool attention() const { return state_.load(std::memory_order_relaxed) != 0; }
@@ -68,6 +82,9 @@ class UrgentWatch {
   // asked for); else why the system refused it.
   const std::string& realtime_refused() const { return refused_; }
   int rt_priority() const { return rt_priority_; }
+
+  // The longest the owner runs at the borrowed priority per knock.
+  static constexpr std::chrono::milliseconds kMaxLend{20};
 
  private:
   static constexpr int kKnock = 1;    // a descriptor became readable

@@ -175,7 +175,12 @@ class HubLoop {
         if (cluster_) wait = std::min(wait, cluster_->backend_timeout());
         if (watch_) watch_->Sleep();
         zmq::poll(items, n_items, wait);
-        if (watch_) watch_->Wake();
+        if (watch_) {
+          watch_->Wake();
+          // An urgent frame first, and the borrowed priority handed back
+          // before the releases, fan-outs and heartbeats below.
+          AnswerKnock();
+        }
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("poll: ") + e.what());
@@ -313,7 +318,6 @@ class HubLoop {
   // there is not the bulk frame's fault: it is kept and rethrown once that
   // frame is handled (DrainIngest), so it ends the loop as it always did.
   void YieldToPriority() {
-    if (watch_) return AnswerKnock();
     try {
       ingest_.Intake();
       CommitPriority();
@@ -417,7 +421,8 @@ class HubLoop {
     const std::string type(decoded->TextOr("t", ""));
     if (type == frame::kPublish) {
       std::function<void()> yield;
-      if (yields) yield = [this] { YieldToPriority(); };
+      // With a watcher, inside a frame: only when it knocked (an atomic load).
+      if (yields) yield = [this] { watch_ ? AnswerKnock() : YieldToPriority(); };
       const common::Status s =
           batch->Add(rid, *node, *decoded, yield, watch_ ? kWatchedYieldEvery : kYieldEvery);
       if (!s.ok()) Refuse(rid, *node, "bad_frame", s.message());
@@ -594,9 +599,10 @@ class HubLoop {
       return ingest_.priority_waiting();
     }
     try {
-      ingest_.Intake();
-      if (watch_) {
-        (void)router_->get(zmq::sockopt::events);  // news read: the socket polls quiet
+      if (!watch_) {
+        ingest_.Intake();
+      } else {
+        TakeInAll();
         if (!ingest_.priority_waiting()) watch_->Looked();
       }
     } catch (...) {
@@ -615,14 +621,22 @@ class HubLoop {
     if (!watch_->attention()) return;
     if (watch_->knocked()) {
       try {
-        ingest_.Intake();
-        (void)router_->get(zmq::sockopt::events);
+        TakeInAll();
         CommitPriority();
       } catch (...) {
         if (!yield_error_) yield_error_ = std::current_exception();
       }
     }
     watch_->Looked();
+  }
+
+  // Everything waiting on the ROUTER (Intake stops at each priority frame;
+  // a full bulk queue leaves the rest in the socket), then the socket's
+  // commands read: it polls quiet, so the next frame knocks again.
+  void TakeInAll() {
+    while (ingest_.Intake() > 0) {
+    }
+    (void)router_->get(zmq::sockopt::events);
   }
 
   static bool JournaledAny(const std::vector<Journal::Outcome>& outcomes) {
@@ -994,28 +1008,15 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
 
   AuditTrail audit;  // outlives the ZAP thread and the loop that use it
   const int rt_priority = options_.rt_priority >= 0 ? options_.rt_priority : config->rt_priority;
-  std::optional<common::UrgentWatch> watch;
-  try {
-    watch.emplace(rt_priority);
-  } catch (const std::exception& e) {
-    spdlog::warn("no urgent-alert watcher ({}): the loop looks for urgent alerts on its own",
-                 e.what());
-  }
+  std::unique_ptr<common::UrgentWatch> watch =
+      common::UrgentWatch::StartFor(data_dir_ + "/hub.toml", rt_priority);
   zmq::context_t ctx;
-  if (watch && rt_priority > 0 && watch->realtime_refused().empty()) {
+  if (watch) {
     // The I/O thread, which takes an alert off the wire and sends it out on
     // the feed, runs at the same priority (set before it starts, with the
     // first socket; libzmq aborts if the system refuses).
     ctx.set(zmq::ctxopt::thread_sched_policy, SCHED_FIFO);
     ctx.set(zmq::ctxopt::thread_priority, rt_priority);
-    spdlog::info("urgent lane: real-time priority {} lent while an urgent alert is taken in",
-                 rt_priority);
-  } else if (watch && rt_priority > 0) {
-    spdlog::warn(
-        "urgent lane: real-time priority {} refused ({}); on a machine busy with bulk work an "
-        "urgent alert may wait for a core. Allow it with CAP_SYS_NICE or RLIMIT_RTPRIO "
-        "(systemd: LimitRTPRIO={}), or set rt_priority = 0 in hub.toml",
-        rt_priority, watch->realtime_refused(), rt_priority);
   }
   ZapHandler zap(&ctx, data_dir_, config->hub_id, &audit);
   CEN_RETURN_IF_ERROR(zap.Start());  // before any CURVE socket binds
@@ -1050,9 +1051,9 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
       if (!started.ok()) return started.status();
       syncer = std::move(*started);
     }
-    if (watch) watch->Watch({router.get(zmq::sockopt::fd)});
+    if (watch && !watch->TryWatch({router.get(zmq::sockopt::fd)})) watch.reset();
     HubLoop loop(&*db, *config, &audit, &router, &xpub, feed, xpub.get(zmq::sockopt::last_endpoint),
-                 cluster.get(), syncer.get(), checkpointer->get(), watch ? &*watch : nullptr);
+                 cluster.get(), syncer.get(), checkpointer->get(), watch.get());
     CEN_RETURN_IF_ERROR(loop.Init(data_dir_));
     const common::Status served = loop.Serve(stop);
     // Raft stops while the loop still lives: proposals in flight fail into it.

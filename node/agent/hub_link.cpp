@@ -174,7 +174,11 @@ std::optional<zmq::message_t> HubLink::ReceiveFeed(Feed feed) {
 
 int HubLink::PriorityFd() {
   if (!priority_) return -1;
-  return priority_->get(zmq::sockopt::fd);
+  try {
+    return priority_->get(zmq::sockopt::fd);
+  } catch (const zmq::error_t&) {
+    return -1;  // the loop meets the socket's trouble again
+  }
 }
 
 bool HubLink::PriorityWaiting() {

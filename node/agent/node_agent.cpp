@@ -176,15 +176,13 @@ class AgentLoop {
       // The DEALER, its monitor, the feed SUBs once subscribed, the doorbell.
       std::vector<zmq::pollitem_t> items = link_.PollItems();
       const bool feeds = items.size() == 4;
-      if (watch_ && link_.priority_generation() != watched_generation_) {
-        watched_generation_ = link_.priority_generation();
-        watch_->Watch({bell_ ? bell_->fd() : -1, link_.PriorityFd()});
-      }
+
       items.push_back({nullptr, bell_ ? bell_->fd() : -1, ZMQ_POLLIN, 0});
       try {
         // With a backlog due the loop only peeks at its sockets; records
         // gathering for the next bulk transaction are waited for.
         // A node.db that fails backs off: no spinning meanwhile.
+        Rewatch();
         const auto now = SteadyClock::now();
         const bool may_write = store_.MayTry(now);
         const auto due = applier_.DueAt();
@@ -268,12 +266,12 @@ class AgentLoop {
   void LookForUrgent() {
     const auto now = SteadyClock::now();
     if (watch_ && watch_->attention()) {
-      if (watch_->knocked()) {
-        urgent_looked_ = now;
-        if (urgent_.UrgentNow()) Guard(ApplyPriorityLane());
-        if (bell_->Rung()) HearBell();
-      }
-      watch_->Looked();
+      if (!watch_->knocked()) return watch_->Looked();  // the watcher waits: handed over
+      urgent_looked_ = now;
+      if (urgent_.UrgentNow()) Guard(ApplyPriorityLane());
+      if (bell_->Rung()) return HearBell();  // it answers the knock
+      // More than one Receive() reads waits: the knock stays for the next look.
+      if (urgent_.FeedDrained()) watch_->Looked();
       return;
     }
     if (now - urgent_looked_ < (watch_ ? kUrgentLookWatched : kUrgentLookEvery)) return;
@@ -289,42 +287,35 @@ class AgentLoop {
   void HearBell() {
     urgent_.OnRing(bell_->Clear(), SteadyClock::now());
     sender_.MarkDirty();
+    // What the watcher knocked for is read; a drop's window of bulk is sent
+    // without the priority it lends.
+    if (watch_ && urgent_.FeedDrained()) watch_->Looked();
     if (store_.healthy())
       Timed(
           "send", [&] { return SendOutbox(); }, /*look=*/false);
   }
 
   // The watcher of the priority feed and the doorbell (common::UrgentWatch),
-  // at node.toml's rt_priority; the loop runs without one if it cannot start.
+  // at node.toml's rt_priority; without one the loop looks on its own.
   void StartWatch() {
     if (!bell_) return;  // nothing rings: the loop looks on its own
-    try {
-      watch_.emplace(config_.rt_priority);
-    } catch (const std::exception& e) {
-      spdlog::warn("no urgent-alert watcher ({}): the loop looks for urgent alerts on its own",
-                   e.what());
-      return;
-    }
-    urgent_.set_watch(&*watch_);
-    if (config_.rt_priority > 0 && watch_->realtime_refused().empty()) {
-      // The context's I/O thread, which takes an alert off the wire and
-      // wakes the watcher, runs at the same priority (set before it starts,
-      // with the first socket; libzmq aborts if the system refuses).
-      ctx_.set(zmq::ctxopt::thread_sched_policy, SCHED_FIFO);
-      ctx_.set(zmq::ctxopt::thread_priority, config_.rt_priority);
-    }
-    if (config_.rt_priority == 0) {
-      spdlog::info("urgent lane: no real-time priority (rt_priority = 0)");
-    } else if (!watch_->realtime_refused().empty()) {
-      spdlog::warn(
-          "urgent lane: real-time priority {} refused ({}); on a machine busy with bulk work an "
-          "urgent alert may wait for a core at each step. Allow it with CAP_SYS_NICE or "
-          "RLIMIT_RTPRIO (systemd: LimitRTPRIO={}), or set rt_priority = 0 in node.toml",
-          config_.rt_priority, watch_->realtime_refused(), config_.rt_priority);
-    } else {
-      spdlog::info("urgent lane: real-time priority {} lent while an urgent alert is taken in",
-                   config_.rt_priority);
-    }
+    watch_ = common::UrgentWatch::StartFor(data_dir_ + "/node.toml", config_.rt_priority);
+    if (!watch_) return;
+    urgent_.set_watch(watch_.get());
+    // The context's I/O thread, which takes an alert off the wire and wakes
+    // the watcher, runs at the same priority (set before it starts, with
+    // the first socket; libzmq aborts if the system refuses).
+    ctx_.set(zmq::ctxopt::thread_sched_policy, SCHED_FIFO);
+    ctx_.set(zmq::ctxopt::thread_priority, config_.rt_priority);
+  }
+
+  // The watched sockets: the doorbell and the priority SUB of the moment.
+  void Rewatch() {
+    if (!watch_ || link_.priority_generation() == watched_generation_) return;
+    watched_generation_ = link_.priority_generation();
+    if (watch_->TryWatch({bell_->fd(), link_.PriorityFd()})) return;
+    urgent_.set_watch(nullptr);
+    watch_.reset();
   }
 
   // After node.db failed: acknowledgements may not have been recorded, so
@@ -761,10 +752,10 @@ class AgentLoop {
   SteadyClock::time_point last_state_file_write_{};
 
   int64_t outbox_data_version_ = -1;
-  SteadyClock::time_point outbox_looked_{};   // data_version last read
-  SteadyClock::time_point urgent_looked_{};   // the priority feed last looked at
-  std::optional<common::UrgentWatch> watch_;  // after bell_: it watches the bell's socket
-  int watched_generation_ = -1;               // the priority socket watch_ watches
+  SteadyClock::time_point outbox_looked_{};     // data_version last read
+  SteadyClock::time_point urgent_looked_{};     // the priority feed last looked at
+  std::unique_ptr<common::UrgentWatch> watch_;  // after bell_: it watches the bell's socket
+  int watched_generation_ = -1;                 // the priority socket watch_ watches
 
   FeedApplier applier_;
   FetchPlanner fetches_;

@@ -33,13 +33,22 @@ bool UrgentLane::UrgentNow() {
   return applier_->urgent_waiting();
 }
 
+bool UrgentLane::FeedDrained() {
+  try {
+    return !feed_.waiting();
+  } catch (const zmq::error_t& e) {
+    spdlog::warn("priority feed: {}", e.what());
+    return true;
+  }
+}
+
 std::function<bool()> UrgentLane::Interrupt() {
   if (watch_ == nullptr)
     return [this] { return UrgentNow() || (bell_ != nullptr && bell_->Rung()); };
   return [this] {
     if (!watch_->attention()) return applier_->urgent_waiting();
     const bool end = watch_->knocked() && (UrgentNow() || (bell_ != nullptr && bell_->Rung()));
-    if (!end) watch_->Looked();
+    if (!end && FeedDrained()) watch_->Looked();
     return end || applier_->urgent_waiting();
   };
 }

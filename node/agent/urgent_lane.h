@@ -80,6 +80,9 @@ class UrgentLane {
   // record waits in the applier's lane. Cheap: the agent asks between the
   // steps of its loop (at most every 200 us) and every 8 records of a slice.
   bool UrgentNow();
+  // Nothing more waits on the priority feed (a Receive() reads at most
+  // kMaxPerReceive): the watcher's knock is answered.
+  bool FeedDrained();
   // What a bulk slice calls between records: true when it must end now.
   // High alerts and receipts are read in but wait for the slice to end:
   // cutting every slice short for them made the bulk lane commit a few dozen

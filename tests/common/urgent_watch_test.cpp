@@ -132,3 +132,23 @@ TEST_CASE("UrgentWatch lends its real-time priority to the owner until the owner
   REQUIRE(LookUntilQuiet(watch));
   CHECK(KernelPriority() == normal);
 }
+
+TEST_CASE("UrgentWatch lends its priority for a bounded time to an owner that never looks",
+          "[common][urgent]") {
+  const int normal = KernelPriority();
+  Pipe a;
+  UrgentWatch watch(1);
+  if (!watch.realtime_refused().empty()) {
+    WARN("no real-time priority here (" << watch.realtime_refused() << ")");
+    return;
+  }
+  watch.Watch({a.fds[0]});
+  a.Write();
+  REQUIRE(Within5s([&] { return KernelPriority() < 0; }));
+  // A step with no check in it (a whole drop file imported) runs on: after
+  // kMaxLend the watcher stops waiting and the owner is back to normal.
+  REQUIRE(Within5s([&] { return KernelPriority() == normal; }));
+  CHECK(watch.knocked());  // the knock is still there to be answered
+  a.Drain();
+  REQUIRE(LookUntilQuiet(watch));
+}
