@@ -213,9 +213,9 @@ const Cluster::Node& Cluster::FindNode(std::string_view id) const {
 
 void Cluster::StartHub() {
   REQUIRE_FALSE((hub_ && hub_->Running()));
-  hub_ = std::make_unique<Process>(
-      "hub." + std::to_string(++hub_runs_),
-      std::vector<std::string>{CEN_HUB_BIN, "run", "--data", hub_dir().string()}, logs_);
+  std::vector<std::string> args{CEN_HUB_BIN, "run", "--data", hub_dir().string()};
+  args.insert(args.end(), run_args_.begin(), run_args_.end());
+  hub_ = std::make_unique<Process>("hub." + std::to_string(++hub_runs_), std::move(args), logs_);
 }
 
 void Cluster::KillHub() {
@@ -369,7 +369,17 @@ void Cluster::ThawMember(int i) {
 
 std::string Cluster::MemberLog(int i) const {
   const std::string name = i == 0 ? "hub." : "hub-" + std::to_string(i) + ".";
-  const int runs = i == 0 ? hub_runs_ : members_.at(static_cast<size_t>(i - 1)).runs;
+  return Logs(name, i == 0 ? hub_runs_ : members_.at(static_cast<size_t>(i - 1)).runs);
+}
+
+std::string Cluster::NodeLog(std::string_view id) const {
+  for (const Node& node : nodes_) {
+    if (node.spec.id == id) return Logs("node-" + node.spec.id + ".", node.runs);
+  }
+  return "";
+}
+
+std::string Cluster::Logs(const std::string& name, int runs) const {
   std::string log;
   for (int run = 1; run <= runs; ++run) {
     for (const char* stream : {".out", ".err"})
@@ -417,9 +427,10 @@ int Cluster::WaitForLeader(std::chrono::seconds timeout, int not_this) {
 void Cluster::StartNode(std::string_view id) {
   Node& node = FindNode(id);
   REQUIRE_FALSE((node.agent && node.agent->Running()));
-  node.agent = std::make_unique<Process>(
-      "node-" + node.spec.id + "." + std::to_string(++node.runs),
-      std::vector<std::string>{CEN_NODE_BIN, "run", "--data", node_dir(id).string()}, logs_);
+  std::vector<std::string> args{CEN_NODE_BIN, "run", "--data", node_dir(id).string()};
+  args.insert(args.end(), run_args_.begin(), run_args_.end());
+  node.agent = std::make_unique<Process>("node-" + node.spec.id + "." + std::to_string(++node.runs),
+                                         std::move(args), logs_);
 }
 
 void Cluster::KillNode(std::string_view id) {

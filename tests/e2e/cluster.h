@@ -66,6 +66,10 @@ class Cluster {
   // Ids in the order given to the constructor.
   std::vector<std::string> node_ids() const;
 
+  // Arguments added to every `cen-hub run` and `cen-node run` from now on
+  // (e.g. {"--rt-priority", "0"}).
+  void set_run_args(std::vector<std::string> args) { run_args_ = std::move(args); }
+
   // `cen-hub run`. REQUIRES: the hub is not running.
   void StartHub();
   // SIGKILL, then reap.
@@ -112,6 +116,8 @@ class Cluster {
   int WaitForLeader(std::chrono::seconds timeout, int not_this = -1);
   // Everything member `i` logged, over all its runs.
   std::string MemberLog(int i) const;
+  // Everything node `id`'s agents wrote, every run.
+  std::string NodeLog(std::string_view id) const;
   // A member's `cen-hub status --json`.
   nlohmann::json MemberStatus(int i);
   // The member whose hub.db HubStatus(), HubQuery() and the convergence
@@ -219,7 +225,10 @@ class Cluster {
   std::vector<int> NewPorts(int count);
   std::string hub_key_;
   std::unique_ptr<Process> hub_;
+  // What `name`1.out/.err .. `name``runs`.out/.err hold.
+  std::string Logs(const std::string& name, int runs) const;
   int hub_runs_ = 0;
+  std::vector<std::string> run_args_;  // set_run_args()
   std::vector<Node> nodes_;
   // Members 1.. of a hub cluster (member 0 is hub_).
   struct Member {

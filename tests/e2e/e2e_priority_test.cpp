@@ -348,4 +348,24 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
                          "'delivered:%' AND origin = 'WATCH'") == 4);
 }
 
+TEST_CASE("Without a real-time priority an urgent alert still overtakes the export",
+          "[e2e][priority]") {
+  // rt_priority 0: no watcher thread; the loops look for urgent alerts on
+  // their own, as on a machine that grants no real-time priority.
+  Cluster cluster({{"BULK", "EU"}, {"ALERT", "AF"}, {"WATCH", "AS"}});
+  cluster.set_run_args({"--rt-priority", "0"});
+  cluster.StartHub();
+  cluster.StartNode("BULK");
+  cluster.StartNode("ALERT");
+  int exported = 0;
+  DropExport(cluster, exported, ExportRows());
+  cluster.StartNode("WATCH");
+  EnsureBacklog(cluster, exported, std::min(20000, ExportRows() / 4), ExportRows() / 2);
+  AcceptedRecords alerts;
+  const std::int64_t head = HubHead(cluster);
+  const auto uuids = cluster.Submit("ALERT", {UrgentAlert(1, "No watcher here.")}, alerts);
+  RequireOvertook(cluster, uuids[0], 1, head);
+  CHECK_THAT(cluster.NodeLog("WATCH"), Catch::Contains("urgent lane: no real-time priority"));
+}
+
 }  // namespace cen::e2e
