@@ -19,6 +19,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "common/status.h"
@@ -120,6 +121,14 @@ class FeedApplier {
 
   Replica* replica_;                 // not owned
   std::map<int64_t, Range> ranges_;  // first gseq -> range
+  uint64_t ranges_changed_ = 0;      // counts each change of ranges_
+  // ReadyChain()'s last answer, for that ranges_ and cursor.
+  struct ChainOf {
+    uint64_t changed;
+    int64_t cursor;
+    Chain chain;
+  };
+  std::optional<ChainOf> chain_of_;
   size_t buffered_records_ = 0;
   std::vector<common::MsgpackMap> priority_;
   bool urgent_waiting_ = false;
