@@ -62,8 +62,11 @@ common::Status OutboxSender::Pump(const SendFn& send) {
 }
 
 common::Status OutboxSender::PumpPriority(const SendFn& send) {
+  if (!priority_dirty_) return common::Status::Ok();
   auto entries = outbox_->PendingPriority(kPrioritySendMax);
   if (!entries.ok()) return entries.status();
+  // A full read may have left more behind; the rest waits for a settled one.
+  priority_dirty_ = false;
   std::vector<std::string> bodies;
   std::vector<std::string> keys;
   for (const auto& e : *entries) {
@@ -72,15 +75,25 @@ common::Status OutboxSender::PumpPriority(const SendFn& send) {
     bodies.push_back(e.body);
     keys.push_back(std::move(key));
   }
-  if (bodies.empty() || !send(common::WireFrame::EncodePublish(bodies, /*bulk_only=*/false)))
-    return common::Status::Ok();  // nothing, or would block: next time
-  for (auto& key : keys) NoteSent(std::move(key));
+  if (bodies.empty()) return common::Status::Ok();
+  if (!send(common::WireFrame::EncodePublish(bodies, /*bulk_only=*/false))) {
+    priority_dirty_ = true;  // would block: next time
+    return common::Status::Ok();
+  }
+  for (auto& key : keys) {
+    priority_in_flight_.insert(key);
+    NoteSent(std::move(key));
+  }
   spdlog::debug("priority lane: {} alert(s) sent", bodies.size());
   return common::Status::Ok();
 }
 
 common::Status OutboxSender::OnAcks(const std::vector<Outbox::Ack>& acks) {
-  for (const auto& a : acks) in_flight_.erase(Key(a.uuid, a.version));
+  for (const auto& a : acks) {
+    const std::string key = Key(a.uuid, a.version);
+    in_flight_.erase(key);
+    if (priority_in_flight_.erase(key) > 0) priority_dirty_ = true;
+  }
   last_ack_ = Clock::now();
   dirty_ = true;
   return outbox_->Acknowledge(acks);
@@ -88,8 +101,9 @@ common::Status OutboxSender::OnAcks(const std::vector<Outbox::Ack>& acks) {
 
 void OutboxSender::Forget() {
   in_flight_.clear();
+  priority_in_flight_.clear();
   last_sent_seq_ = 0;
-  dirty_ = true;
+  dirty_ = priority_dirty_ = true;
 }
 
 common::Status OutboxSender::OnAckFrame(const common::MsgpackMap& frame) {

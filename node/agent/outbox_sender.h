@@ -38,7 +38,7 @@ class OutboxSender {
       : outbox_(outbox), window_(window), batch_(batch) {}
 
   // The outbox may hold records not offered yet.
-  void MarkDirty() { dirty_ = true; }
+  void MarkDirty() { dirty_ = priority_dirty_ = true; }
   // Sends what the priority lane holds, then bulk while the window has room.
   common::Status Pump(const SendFn& send);
   // Settles the hub's verdicts in the outbox (durably) and frees the window.
@@ -66,6 +66,12 @@ class OutboxSender {
   std::unordered_set<std::string> in_flight_;  // "uuid#version" sent, not settled
   int64_t last_sent_seq_ = 0;                  // bulk sent up to this outbox seq
   bool dirty_ = true;
+  // The priority lane may hold something not offered yet: records were
+  // queued (MarkDirty), a priority record was settled (the lane reads at
+  // most kPrioritySendMax), or it was not all sent. An ACK of bulk alone
+  // leaves it: the lane was read on every ACK frame (6 % of an agent's CPU).
+  bool priority_dirty_ = true;
+  std::unordered_set<std::string> priority_in_flight_;  // the keys PumpPriority sent
   Clock::time_point last_ack_{};
 };
 

@@ -259,3 +259,36 @@ TEST_CASE("OutboxSender settles an ACK frame verdict by verdict", "[node][sender
     CHECK(sender.AckOverdue(overdue_at, std::chrono::minutes(30)));
   }
 }
+
+TEST_CASE("OutboxSender reads the priority lane again only when it may hold something new",
+          "[node][sender]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  RequireOk(outbox.Enqueue(Seizures(0, 20)).status());
+  RequireOk(outbox.Enqueue({Queued(cen::test::SampleAlert("A-high", "high"))}).status());
+  OutboxSender sender(&outbox, /*window=*/8, /*batch=*/4);
+  Wire wire;
+  RequireOk(sender.Pump(wire.Fn()));
+  CHECK(sender.in_flight() == 8);  // the window counts the alert too
+
+  // ACKs of bulk free the window: the bulk is read, the priority lane (its
+  // one alert still in flight) is not. It was read on every ACK frame: 6 %
+  // of an agent's CPU in cen_pipeline_bench.
+  auto pending = outbox.Pending(0, 4);
+  REQUIRE(pending.ok());
+  std::vector<Outbox::Ack> acks;
+  for (const auto& e : *pending) acks.push_back({e.uuid, e.version, true, 1, ""});
+  RequireOk(sender.OnAcks(acks));
+  const int64_t before = db.StatementRuns();
+  RequireOk(sender.Pump(wire.Fn()));
+  CHECK(db.StatementRuns() - before == 1);  // Pending: the next bulk
+  CHECK(sender.in_flight() == 8);           // the window counts the alert too
+
+  // Queued records (the doorbell, a receipt) and settled priority records
+  // make it read the lane again.
+  RequireOk(outbox.Enqueue({Queued(cen::test::SampleAlert("A-urgent", "urgent"))}).status());
+  sender.MarkDirty();
+  RequireOk(sender.Pump(wire.Fn()));
+  CHECK(wire.frames.back() == std::vector<std::string>{"A-urgent"});
+}
