@@ -88,15 +88,10 @@ bool FeedApplier::Ready() {
 }
 
 FeedApplier::Chain FeedApplier::ReadyChain() {
-  DropApplied();
-  const int64_t cursor = replica_->cursor();
-  // The loop asks several times a turn (DueAt, ChainEnd), and the buffer
-  // holds up to a few hundred ranges: walking them each time was 5 % of an
-  // agent's CPU in cen_pipeline_bench.
-  if (chain_of_ && chain_of_->changed == ranges_changed_ && chain_of_->cursor == cursor)
-    return chain_of_->chain;
+  Answers& answers = Current();
+  if (answers.chain) return *answers.chain;
   Chain chain;
-  chain.end = cursor;
+  chain.end = answers.cursor;
   for (const auto& [first, range] : ranges_) {
     if (first > chain.end + 1) break;
     // Only the records beyond what earlier ranges cover (a feed BATCH and a
@@ -110,7 +105,7 @@ FeedApplier::Chain FeedApplier::ReadyChain() {
     chain.oldest = std::min(chain.oldest, range.arrived);
     chain.end = std::max(chain.end, range.last);
   }
-  chain_of_ = ChainOf{ranges_changed_, cursor, chain};
+  answers.chain = chain;
   return chain;
 }
 
@@ -125,10 +120,20 @@ FeedApplier::Deadline FeedApplier::DueAt() {
 }
 
 int64_t FeedApplier::Covered() {
-  DropApplied();
-  int64_t covered = replica_->cursor();
+  Answers& answers = Current();
+  if (answers.covered) return *answers.covered;
+  int64_t covered = answers.cursor;
   for (const auto& [first, range] : ranges_) covered = std::max(covered, range.last);
+  answers.covered = covered;
   return covered;
+}
+
+FeedApplier::Answers& FeedApplier::Current() {
+  DropApplied();
+  const int64_t cursor = replica_->cursor();
+  if (answers_.changed != ranges_changed_ || answers_.cursor != cursor)
+    answers_ = Answers{ranges_changed_, cursor, std::nullopt, std::nullopt};
+  return answers_;
 }
 
 common::Result<size_t> FeedApplier::ApplySlice(Deadline deadline,
