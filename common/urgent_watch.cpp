@@ -25,7 +25,7 @@ void CloseAll(std::vector<int>* fds) {
 
 std::unique_ptr<UrgentWatch> UrgentWatch::StartFor(const std::string& config, int rt_priority) {
   if (rt_priority == 0) {
-    spdlog::info("urgent lane: no real-time priority (rt_priority = 0 in {})", config);
+    spdlog::info("urgent lane: no real-time priority (rt_priority 0: {} or --rt-priority)", config);
     return nullptr;
   }
   std::unique_ptr<UrgentWatch> watch;
