@@ -176,7 +176,6 @@ class AgentLoop {
       // The DEALER, its monitor, the feed SUBs once subscribed, the doorbell.
       std::vector<zmq::pollitem_t> items = link_.PollItems();
       const bool feeds = items.size() == 4;
-
       items.push_back({nullptr, bell_ ? bell_->fd() : -1, ZMQ_POLLIN, 0});
       // With the buffer full DrainFeed reads nothing: polled for the feed,
       // the loop turned 50,000-70,000 times a second while the apply was
@@ -251,10 +250,9 @@ class AgentLoop {
 
   // Guard(step()), and a debug line when the step held the loop long enough
   // to delay an urgent alert (CEN_LOG_LEVEL=debug traces where time goes).
-  // After the step, an urgent alert that came in on the priority feed
-  // meanwhile is applied at once, not after the rest of the loop's turn,
-  // when the feed was last looked at kUrgentLookEvery ago or more (a step
-  // that long looks; shorter ones leave it to the next look).
+  // After the step (unless `look` is false), LookForUrgent(): an urgent
+  // alert that came in meanwhile is applied at once, not after the rest of
+  // the loop's turn.
   template <typename Step>
   void Timed(const char* name, Step step, bool look = true) {
     const auto started = SteadyClock::now();
