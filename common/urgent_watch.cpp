@@ -60,7 +60,7 @@ bool UrgentWatch::TryWatch(const std::vector<int>& fds) {
   }
 }
 
-UrgentWatch::UrgentWatch(int rt_priority) : rt_priority_(rt_priority) {
+UrgentWatch::UrgentWatch(int rt_priority) {
   pthread_mutexattr_t attr;
   pthread_mutexattr_init(&attr);
   pthread_mutexattr_setprotocol(&attr, PTHREAD_PRIO_INHERIT);
@@ -84,9 +84,9 @@ UrgentWatch::UrgentWatch(int rt_priority) : rt_priority_(rt_priority) {
     ::close(control_fd_);
     throw;
   }
-  if (rt_priority_ > 0) {
+  if (rt_priority > 0) {
     sched_param param{};
-    param.sched_priority = rt_priority_;
+    param.sched_priority = rt_priority;
     if (const int e = pthread_setschedparam(thread_.native_handle(), SCHED_FIFO, &param); e != 0)
       refused_ = std::strerror(e);
   }

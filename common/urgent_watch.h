@@ -81,7 +81,6 @@ class UrgentWatch {
   // Empty when the watcher runs at its real-time priority (or none was
   // asked for); else why the system refused it.
   const std::string& realtime_refused() const { return refused_; }
-  int rt_priority() const { return rt_priority_; }
 
   // The longest the owner runs at the borrowed priority per knock.
   static constexpr std::chrono::milliseconds kMaxLend{20};
@@ -93,7 +92,6 @@ class UrgentWatch {
   void Run();
   void HandOver();
 
-  const int rt_priority_;
   pthread_mutex_t mutex_;  // priority inheritance; the owner's while it works
   bool held_ = false;      // the owner holds mutex_
   std::atomic<int> state_{0};

@@ -48,6 +48,15 @@ bool LookUntilQuiet(UrgentWatch& watch) {
   });
 }
 
+// Whether the system granted the watcher its real-time priority (root,
+// CAP_SYS_NICE, RLIMIT_RTPRIO); a test of the lending has nothing to see
+// without it, and says so.
+bool RealtimeHere(const UrgentWatch& watch) {
+  if (watch.realtime_refused().empty()) return true;
+  WARN("no real-time priority here (" << watch.realtime_refused() << "): only the knock");
+  return false;
+}
+
 // The calling thread's scheduling priority as the kernel applies it (field
 // 18 of /proc/thread-self/stat): 20 at nice 0, negative at a real-time
 // priority, also one lent through a priority-inheritance mutex.
@@ -108,10 +117,7 @@ TEST_CASE("UrgentWatch lends its real-time priority to the owner until the owner
   const int normal = KernelPriority();
   Pipe a;
   UrgentWatch watch(1);
-  if (!watch.realtime_refused().empty()) {
-    WARN("no real-time priority here (" << watch.realtime_refused() << "): only the knock");
-    return;
-  }
+  if (!RealtimeHere(watch)) return;
   watch.Watch({a.fds[0]});
   a.Write();
   REQUIRE(Within5s([&] { return watch.knocked(); }));
@@ -138,10 +144,7 @@ TEST_CASE("UrgentWatch lends its priority for a bounded time to an owner that ne
   const int normal = KernelPriority();
   Pipe a;
   UrgentWatch watch(1);
-  if (!watch.realtime_refused().empty()) {
-    WARN("no real-time priority here (" << watch.realtime_refused() << ")");
-    return;
-  }
+  if (!RealtimeHere(watch)) return;
   watch.Watch({a.fds[0]});
   a.Write();
   REQUIRE(Within5s([&] { return KernelPriority() < 0; }));
