@@ -214,3 +214,49 @@ TEST_CASE("A text.db that reaches beyond the replica's cursor is not trusted",
   CHECK(TextMatches(db, "heroin") == 0);
   CHECK(TextMatches(db, "tobacco") == 1);
 }
+
+TEST_CASE("A text.db written under an older definition is rebuilt under the current one",
+          "[node][text_indexer]") {
+  // Until 2026-12-05 records_fts kept FTS5's per-row token counts (the
+  // %_docsize table), which no query reads.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica(&db);
+  RequireOk(replica.Load());
+  RequireOk(replica.Apply(Packed(Numbered(5)), 5));
+  {
+    std::filesystem::remove(cen::node::TextDb::Path(tmp.path()));
+    auto old =
+        Database::Open(cen::node::TextDb::Path(tmp.path()), Database::Mode::kReadWriteCreate);
+    REQUIRE(old.ok());
+    RequireOk(old->Exec("CREATE VIRTUAL TABLE records_fts USING fts5(" +
+                        cen::node::TextDb::FtsColumns() + ", content = '', " +
+                        cen::node::TextDb::kTokenize +
+                        ");"
+                        "CREATE TABLE text_state(id INTEGER PRIMARY KEY CHECK (id = 1),"
+                        "  generation INTEGER NOT NULL DEFAULT 0, gseq INTEGER NOT NULL DEFAULT 0);"
+                        "INSERT INTO text_state(id, gseq) VALUES (1, 3);"
+                        "INSERT INTO records_fts(rowid, description) VALUES (1, 'cargo word1'), "
+                        "(2, 'cargo word2'), (3, 'cargo word3');"));
+  }
+  CHECK(TextMatches(db, "cargo") == 5);
+
+  auto opened = TextIndexer::Open(tmp.path());
+  REQUIRE(opened.ok());
+  // The old index is gone: nothing is indexed yet, every record is still found.
+  {
+    auto text = Database::Open(cen::node::TextDb::Path(tmp.path()), Database::Mode::kReadOnly);
+    REQUIRE(text.ok());
+    CHECK(QueryNumber(*text, "SELECT gseq FROM text_state") == 0);
+    CHECK(QueryNumber(*text,
+                      "SELECT count(*) FROM sqlite_master WHERE name = "
+                      "'records_fts_docsize'") == 0);
+  }
+  CHECK(TextMatches(db, "cargo") == 5);
+  CHECK(TextMatches(db, "word2") == 1);
+  RequireOk((*opened)->IndexAll());
+  CHECK((*opened)->reach() == 5);
+  CHECK(Indexed(tmp) == 5);  // each once
+  CHECK(TextMatches(db, "cargo") == 5);
+  CHECK(TextMatches(db, "word2") == 1);
+}
