@@ -376,7 +376,7 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   const int64_t text_behind = text_behind_stmt->ColumnInt(0);
   text_behind_stmt->Reset();
   auto outbox = db->QueryInt("SELECT count(*) FROM outbox");
-  auto rejected = db->QueryInt("SELECT count(*) FROM own_records WHERE status='rejected'");
+  auto rejected = db->QueryInt("SELECT count(*) FROM own_acks WHERE NOT accepted");
   if (!outbox.ok()) return outbox.status();
   if (!rejected.ok()) return rejected.status();
   const bool running = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kAgent);

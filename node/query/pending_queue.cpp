@@ -130,7 +130,7 @@ common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(common::Data
       "SELECT r.gseq, r.uuid, r.version, r.kind, r.origin, r.ref, r.received_at, r.validation, "
       "d.doc, (SELECT reason FROM decisions WHERE record = r.uuid AND record_version = r.version "
       "AND decision = 'return' ORDER BY gseq DESC LIMIT 1), "
-      "(SELECT substr(o.ref, 1, instr(o.ref, ':') - 1) FROM own_records o "
+      "(SELECT substr(o.ref, 1, instr(o.ref, ':') - 1) FROM own_status o "
       "WHERE o.kind = 'decision' AND o.status != 'rejected' "
       "AND o.ref IN ('accept:' || r.uuid || ':' || r.version, "
       "'return:' || r.uuid || ':' || r.version) ORDER BY o.queued_at DESC LIMIT 1) "

@@ -108,6 +108,27 @@ CREATE VIEW latest AS
   SELECT r.*, d.doc FROM records r JOIN documents d ON d.gseq = r.gseq;
 )sql";
 
+// The hub's verdict on each own version (schema 9): a narrow row written at
+// its ACK. Until schema 8 the verdict was three columns of own_records, and
+// writing it rewrote the whole row, body and all (a third of an ACK's cost).
+constexpr const char* kOwnAcksSql = R"sql(
+CREATE TABLE own_acks(
+  uuid     TEXT    NOT NULL,
+  version  INTEGER NOT NULL,
+  accepted INTEGER NOT NULL,  -- 1: NEW or DUP; 0: REJECTED
+  gseq     INTEGER,           -- accepted: the hub's gseq
+  reason   TEXT,              -- rejected: the hub's reason
+  PRIMARY KEY (uuid, version)
+) WITHOUT ROWID;
+-- Each own version with the hub's verdict: queued, accepted or rejected.
+CREATE VIEW own_status AS
+  SELECT o.uuid, o.version, o.kind, o.ref, o.queued_at,
+         CASE WHEN a.accepted IS NULL THEN 'queued' WHEN a.accepted THEN 'accepted'
+              ELSE 'rejected' END AS status,
+         a.gseq, a.reason
+    FROM own_records o LEFT JOIN own_acks a ON a.uuid = o.uuid AND a.version = o.version;
+)sql";
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE meta(
   key   TEXT PRIMARY KEY,
@@ -121,10 +142,7 @@ CREATE TABLE own_records(
   ref       TEXT    NOT NULL,
   body      BLOB    NOT NULL,  -- the record as sent to the hub (msgpack); also spots amendments
   queued_at TEXT    NOT NULL,
-  status    TEXT    NOT NULL DEFAULT 'queued',  -- queued | accepted | rejected
   lane      INTEGER NOT NULL DEFAULT 0,  -- 2 urgent alert, 1 high alert, 0 everything else
-  gseq      INTEGER,
-  reason    TEXT,
   PRIMARY KEY (uuid, version)
 );
 CREATE INDEX own_records_natural_key ON own_records(kind, ref, version);
@@ -366,12 +384,40 @@ common::Status MigrateReplicaFrom7(common::Database& db, const std::string& path
   return common::Status::Ok();
 }
 
+// Schema 8 kept the hub's verdict (status, gseq, reason) in own_records:
+// moved to own_acks, read together through the view own_status.
+common::Status MigrateOwnFrom8(common::Database& db, const std::string& path) {
+  auto tx = db.Begin();
+  if (!tx.ok()) return tx.status();
+  auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  if (!version.ok()) return version.status();
+  if (version->value_or(0) != 8) return tx->Commit();
+  CEN_RETURN_IF_ERROR(db.Exec(kOwnAcksSql));
+  CEN_RETURN_IF_ERROR(
+      db.Exec("INSERT INTO own_acks(uuid, version, accepted, gseq, reason) "
+              "SELECT uuid, version, status = 'accepted', gseq, reason FROM own_records "
+              "WHERE status != 'queued' ORDER BY uuid, version"));
+  const int64_t verdicts = db.Changes();
+  CEN_RETURN_IF_ERROR(
+      db.Exec("ALTER TABLE own_records DROP COLUMN reason; "
+              "ALTER TABLE own_records DROP COLUMN gseq; "
+              "ALTER TABLE own_records DROP COLUMN status; "
+              "UPDATE meta SET value = '9' WHERE key = 'node_schema';"));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  spdlog::info(
+      "{}: node schema 8 upgraded to 9 in place: the hub's verdicts on own records move to "
+      "own_acks ({} verdict(s); read them through the view own_status)",
+      path, verdicts);
+  return common::Status::Ok();
+}
+
 }  // namespace
 
 common::Status NodeSchema::Create(common::Database& db, const std::string& node_id) {
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(db.Exec(kSchema));
+  CEN_RETURN_IF_ERROR(db.Exec(kOwnAcksSql));
   CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
   CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
   CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kHookEventsSql));
@@ -414,6 +460,7 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
     if (**v == 5) CEN_RETURN_IF_ERROR(MigrateReplicaFrom5(*db, path));
     CEN_RETURN_IF_ERROR(MigrateReplicaFrom6(*db, path));
     CEN_RETURN_IF_ERROR(MigrateReplicaFrom7(*db, path));
+    CEN_RETURN_IF_ERROR(MigrateOwnFrom8(*db, path));
     v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
     if (!v.ok()) return v.status();
     if (v->value_or(0) != kVersion)

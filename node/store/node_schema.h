@@ -9,7 +9,7 @@ namespace cen::node {
 
 class NodeSchema {
  public:
-  static constexpr int kVersion = 8;
+  static constexpr int kVersion = 9;
   // The hooks' durable queue (HookRunner, node/agent/hook_runner.h). A row leaves
   // 'pending' only once its outcome is known; no row is ever 'running'.
   static constexpr const char* kHookEventsSql = R"sql(
@@ -27,7 +27,7 @@ CREATE INDEX hook_events_pending ON hook_events(id) WHERE state = 'pending';
   static common::Status Create(common::Database& db, const std::string& node_id);
   // Opens an existing node.db, checking it is a cenhub node database. A
   // missing directory or a foreign file gets a message naming the directory.
-  // A file of schema 4 to 7 is refused ("start the agent once").
+  // A file of schema 4 to 8 is refused ("start the agent once").
   static common::Result<common::Database> Open(const std::string& data_dir,
                                                common::Database::Mode mode);
   // Open() for `cen-node run`, holding agent.lock: a schema-4 replica is
@@ -35,7 +35,8 @@ CREATE INDEX hook_events_pending ON hook_events(id) WHERE state = 'pending';
   // only this node has are kept) with a log line saying so; a schema-5 one is
   // upgraded in place (record_dates written from `records`), then to 7
   // (records.validation, decisions), then to 8 (the full-text index moves
-  // to text.db, rebuilt there by the agent's TextIndexer).
+  // to text.db, rebuilt there by the agent's TextIndexer), then to 9 (the
+  // hub's verdicts on own records move from own_records to own_acks).
   static common::Result<common::Database> OpenForAgent(const std::string& data_dir);
   static std::string DbPath(const std::string& data_dir) { return data_dir + "/node.db"; }
 

@@ -201,8 +201,11 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
   // Once per ACK frame: prepared once.
   auto del = db_->Cached("DELETE FROM outbox WHERE uuid=? AND version=?");
   if (!del.ok()) return del.status();
-  auto upd =
-      db_->Cached("UPDATE own_records SET status=?, gseq=?, reason=? WHERE uuid=? AND version=?");
+  // A narrow row of its own: the own_records row (body and all) is not
+  // written again.
+  auto upd = db_->Cached(
+      "INSERT OR REPLACE INTO own_acks(accepted, gseq, reason, uuid, version) "
+      "VALUES (?, ?, ?, ?, ?)");
   if (!upd.ok()) return upd.status();
   auto audience = db_->Cached("INSERT OR IGNORE INTO alert_audience(alert, office) VALUES (?, ?)");
   if (!audience.ok()) return audience.status();
@@ -211,7 +214,7 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
       CEN_RETURN_IF_ERROR((*audience)->Bind(1, a.uuid).Bind(2, office).Run());
     }
     CEN_RETURN_IF_ERROR((*del)->Bind(1, a.uuid).Bind(2, a.version).Run());
-    (*upd)->Bind(1, a.accepted ? "accepted" : "rejected");
+    (*upd)->Bind(1, a.accepted ? 1 : 0);
     if (a.accepted) {
       (*upd)->Bind(2, a.gseq).BindNull(3);
     } else {
@@ -225,13 +228,12 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
 common::Result<int64_t> Outbox::RequeueAll() {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
-  CEN_RETURN_IF_ERROR(
-      db_->Exec("INSERT OR IGNORE INTO outbox(uuid, version, lane) SELECT uuid, version, lane "
-                "FROM own_records WHERE status != 'rejected' ORDER BY queued_at, uuid, version"));
+  CEN_RETURN_IF_ERROR(db_->Exec(
+      "INSERT OR IGNORE INTO outbox(uuid, version, lane) SELECT o.uuid, o.version, o.lane "
+      "FROM own_records o WHERE NOT EXISTS (SELECT 1 FROM own_acks a WHERE a.uuid = o.uuid "
+      "AND a.version = o.version AND NOT a.accepted) ORDER BY o.queued_at, o.uuid, o.version"));
   const int64_t n = db_->Changes();
-  CEN_RETURN_IF_ERROR(
-      db_->Exec("UPDATE own_records SET status='queued', gseq=NULL "
-                "WHERE status='accepted'"));
+  CEN_RETURN_IF_ERROR(db_->Exec("DELETE FROM own_acks WHERE accepted"));
   CEN_RETURN_IF_ERROR(tx->Commit());
   return n;
 }
@@ -240,15 +242,15 @@ common::Result<int64_t> Outbox::RequeueAbove(int64_t head) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   auto ins = db_->Prepare(
-      "INSERT OR IGNORE INTO outbox(uuid, version, lane) SELECT uuid, version, lane "
-      "FROM own_records WHERE status = 'accepted' AND gseq > ? ORDER BY gseq");
-  auto upd = db_->Prepare(
-      "UPDATE own_records SET status='queued', gseq=NULL WHERE status='accepted' AND gseq > ?");
+      "INSERT OR IGNORE INTO outbox(uuid, version, lane) SELECT o.uuid, o.version, o.lane "
+      "FROM own_acks a JOIN own_records o ON o.uuid = a.uuid AND o.version = a.version "
+      "WHERE a.accepted AND a.gseq > ? ORDER BY a.gseq");
+  auto del = db_->Prepare("DELETE FROM own_acks WHERE accepted AND gseq > ?");
   if (!ins.ok()) return ins.status();
-  if (!upd.ok()) return upd.status();
+  if (!del.ok()) return del.status();
   CEN_RETURN_IF_ERROR(ins->Bind(1, head).Run());
   const int64_t n = db_->Changes();
-  CEN_RETURN_IF_ERROR(upd->Bind(1, head).Run());
+  CEN_RETURN_IF_ERROR(del->Bind(1, head).Run());
   CEN_RETURN_IF_ERROR(tx->Commit());
   return n;
 }

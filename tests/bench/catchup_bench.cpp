@@ -293,10 +293,10 @@ int main(int argc, char** argv) {
       if (outbox == 0 && head >= records) break;
       if (outbox == 0 && head >= 0) {
         const int64_t rejected =
-            QueryIn(NodeDb(src_dir), "SELECT count(*) FROM own_records WHERE status='rejected'");
+            QueryIn(NodeDb(src_dir), "SELECT count(*) FROM own_acks WHERE NOT accepted");
         if (rejected > 0)
           GiveUp("the hub refused " + std::to_string(rejected) +
-                     " records (own_records.reason in SRC's node.db)",
+                     " records (own_status.reason in SRC's node.db)",
                  procs, dir);
       }
       if (!hub.Running() || !procs[1].Running()) GiveUp("a process ended during setup", procs, dir);

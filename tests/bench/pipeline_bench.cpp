@@ -305,7 +305,7 @@ int main(int argc, char** argv) {
       acked_at = t;
       // A record the hub refused never reaches a replica: say so now.
       for (const auto& id : ids)
-        rejected += CountIn(dir / id, "SELECT count(*) FROM own_records WHERE status='rejected'");
+        rejected += CountIn(dir / id, "SELECT count(*) FROM own_acks WHERE NOT accepted");
       if (rejected != 0) break;
     }
     if (!complete_at && complete) complete_at = t;
@@ -319,7 +319,7 @@ int main(int argc, char** argv) {
   for (auto& p : procs) (void)p.Wait(std::chrono::seconds(10));
   if (rejected != 0) {
     std::cerr << "bench: the hub refused " << rejected
-              << " records (own_records.reason in each node.db); logs in " << dir << "\n";
+              << " records (own_status.reason in each node.db); logs in " << dir << "\n";
     return 1;
   }
   if (!acked_at || !complete_at || !text_at) {

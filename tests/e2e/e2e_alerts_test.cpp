@@ -119,7 +119,7 @@ std::string RejectReason(Cluster& cluster, std::string_view id, const std::strin
   auto db = common::Database::Open((cluster.node_dir(id) / "node.db").string(),
                                    common::Database::Mode::kReadOnly);
   REQUIRE(db.ok());
-  auto stmt = db->Prepare("SELECT coalesce(reason, '') FROM own_records WHERE ref = ?");
+  auto stmt = db->Prepare("SELECT coalesce(reason, '') FROM own_status WHERE ref = ?");
   REQUIRE(stmt.ok());
   auto row = stmt->Bind(1, ref).Step();
   REQUIRE(row.ok());

@@ -8,6 +8,7 @@
 #include "common/record_fields.h"
 #include "node/agent/hook_runner.h"
 #include "node/agent/replica.h"
+#include "node/store/outbox.h"
 #include "node/store/text_db.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/sample_records.h"
@@ -54,9 +55,19 @@ void MakeSchema4(const TempDir& tmp) {
       "INSERT INTO watches VALUES ('w', '{}', '2026-01-01T00:00:00Z', 'ana');"));
 }
 
-// Takes out of a node.db of this schema what schema 8 changed: its
-// full-text index back in node.db (empty), no replica generation.
+// Takes out of a node.db of this schema what schema 9 changed: the hub's
+// verdicts back in own_records (each own version queued).
+#define CEN_BACK_TO_SCHEMA_8                                                   \
+  "DROP VIEW own_status; DROP TABLE own_acks; "                                \
+  "ALTER TABLE own_records ADD COLUMN status TEXT NOT NULL DEFAULT 'queued'; " \
+  "ALTER TABLE own_records ADD COLUMN gseq INTEGER; "                          \
+  "ALTER TABLE own_records ADD COLUMN reason TEXT; "                           \
+  "UPDATE meta SET value = '8' WHERE key = 'node_schema' AND value = '9';"
+constexpr const char* kBackToSchema8 = CEN_BACK_TO_SCHEMA_8;
+// ... and what schema 8 changed: its full-text index back in node.db
+// (empty), no replica generation.
 #define CEN_BACK_TO_SCHEMA_7                                                                \
+  CEN_BACK_TO_SCHEMA_8                                                                      \
   "CREATE VIRTUAL TABLE records_fts USING fts5(description, location, concealment, title, " \
   "body, content = '', tokenize = \"unicode61 remove_diacritics 2\"); "                     \
   "ALTER TABLE cursor DROP COLUMN generation; "                                             \
@@ -281,4 +292,54 @@ TEST_CASE("A schema 7 node.db is upgraded in place: its full text moves to text.
   cen::node::Replica replica(&*db);
   RequireOk(replica.Load());
   CHECK(replica.cursor() == 3);
+}
+
+TEST_CASE("A schema 8 node.db is upgraded in place: the hub's verdicts move to own_acks",
+          "[node][schema]") {
+  TempDir tmp;
+  {
+    // Three own versions as schema 8 kept them: one accepted, one rejected,
+    // one still queued in the outbox.
+    auto db = cen::test::CreateNodeDb(tmp);
+    RequireOk(db.Exec(kBackToSchema8));
+    RequireOk(db.Exec(
+        "INSERT INTO own_records(uuid, version, kind, ref, body, queued_at, status, gseq, reason) "
+        "VALUES ('u-a', 1, 'seizure', 'A-1', x'80', '2026-01-01T00:00:00Z', 'accepted', 7, NULL),"
+        "       ('u-r', 1, 'seizure', 'R-1', x'80', '2026-01-01T00:00:01Z', 'rejected', NULL, "
+        "        'ref taken'),"
+        "       ('u-q', 1, 'seizure', 'Q-1', x'80', '2026-01-01T00:00:02Z', 'queued', NULL, NULL);"
+        "INSERT INTO outbox(uuid, version) VALUES ('u-q', 1);"));
+  }
+  auto refused = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("schema version 8"));
+
+  auto db = NodeSchema::OpenForAgent(tmp.path());
+  REQUIRE(db.ok());
+  auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  REQUIRE(version.ok());
+  CHECK(**version == NodeSchema::kVersion);
+  auto stmt = db->Prepare(
+      "SELECT uuid || ' ' || status || ' ' || coalesce(gseq, '-') || ' ' || coalesce(reason, '-') "
+      "FROM own_status ORDER BY uuid");
+  REQUIRE(stmt.ok());
+  std::vector<std::string> rows;
+  for (auto row = stmt->Step(); row.ok() && *row; row = stmt->Step())
+    rows.push_back(stmt->ColumnText(0));
+  CHECK(rows ==
+        std::vector<std::string>{"u-a accepted 7 -", "u-q queued - -", "u-r rejected - ref taken"});
+  CHECK(CountRows(*db, "own_acks") == 2);
+  CHECK(CountRows(*db, "outbox") == 1);
+  // own_records keeps the bodies only.
+  CHECK(db->QueryInt("SELECT count(*) FROM pragma_table_info('own_records') WHERE name IN "
+                     "('status', 'gseq', 'reason')")
+            ->value_or(-1) == 0);
+  // The agent goes on from there: a hub restored from before gseq 7 gets
+  // the accepted version again; the rejected one stays rejected.
+  cen::node::Outbox outbox(&*db);
+  auto again = outbox.RequeueAbove(6);
+  REQUIRE(again.ok());
+  CHECK(*again == 1);
+  CHECK(CountRows(*db, "outbox") == 2);
+  CHECK(CountRows(*db, "own_acks") == 1);
 }

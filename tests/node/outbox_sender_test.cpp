@@ -229,7 +229,7 @@ TEST_CASE("OutboxSender settles an ACK frame verdict by verdict", "[node][sender
   RequireOk(size.status());
   CHECK(*size == 1);
   auto stmt = db.Prepare(
-      "SELECT ref, status, coalesce(gseq, -1), coalesce(reason, '') FROM own_records "
+      "SELECT ref, status, coalesce(gseq, -1), coalesce(reason, '') FROM own_status "
       "ORDER BY ref");
   RequireOk(stmt.status());
   std::vector<std::string> rows;

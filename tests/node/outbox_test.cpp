@@ -246,7 +246,7 @@ TEST_CASE("Outbox Pending, Acknowledge, RequeueAll and Size", "[node][outbox]") 
                                 {queued[1].uuid, 1, false, 0, "unit: must be one of KGM"}}));
   CHECK(Size(outbox) == 3);
   auto stmt = db.Prepare(
-      "SELECT status, coalesce(gseq, -1), coalesce(reason, '') FROM own_records WHERE uuid = ?");
+      "SELECT status, coalesce(gseq, -1), coalesce(reason, '') FROM own_status WHERE uuid = ?");
   REQUIRE(stmt.ok());
   stmt->Bind(1, queued[0].uuid);
   REQUIRE(*stmt->Step());
@@ -303,7 +303,7 @@ TEST_CASE("Outbox::RequeueAbove offers again what a restored hub lost", "[node][
   const auto pending = Pending(outbox);
   REQUIRE(pending.size() == 1);
   CHECK(pending[0].uuid == queued[2].uuid);
-  auto status = db.Prepare("SELECT status FROM own_records WHERE uuid = ?");
+  auto status = db.Prepare("SELECT status FROM own_status WHERE uuid = ?");
   REQUIRE(status.ok());
   for (const auto& [index, expected] : {std::pair{0, "accepted"}, std::pair{1, "accepted"},
                                         std::pair{2, "queued"}, std::pair{3, "rejected"}}) {
