@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/record_fields.h"
 #include "node/store/node_schema.h"
 #include "node/store/text_db.h"
 
@@ -80,12 +81,45 @@ common::Result<int64_t> TextIndexer::IndexSome(int64_t max_records) {
   const int64_t upto = *found ? (*last)->ColumnInt(0) : cursor;
   (*last)->Reset();
 
+  // Each document's searched fields read here in one pass (SearchedText),
+  // not by two SQLite JSON functions a field; one row inserted at a time
+  // (a single-row INSERT opens no statement savepoint, so FTS5 keeps
+  // gathering the transaction's terms into one segment).
+  auto docs =
+      db_.Cached("SELECT gseq, doc FROM node.documents WHERE gseq > ? AND gseq <= ? ORDER BY gseq");
+  if (!docs.ok()) return docs.status();
+  std::string values = "?";
+  for (size_t i = 0; i < common::RecordFields::Searched().size(); ++i) values += ", ?";
   auto insert = db_.Cached("INSERT INTO main.records_fts(rowid, " + TextDb::FtsColumns() +
-                           ") SELECT d.gseq, " + TextDb::TextColumnsSql() +
-                           " FROM node.documents d WHERE d.gseq > ? AND d.gseq <= ?");
+                           ") VALUES (" + values + ")");
   if (!insert.ok()) return insert.status();
-  CEN_RETURN_IF_ERROR((*insert)->Bind(1, reach).Bind(2, upto).Run());
-  const int64_t indexed = db_.Changes();
+  (*docs)->Bind(1, reach).Bind(2, upto);
+  int64_t indexed = 0;
+  while (true) {
+    auto doc = (*docs)->Step();
+    if (!doc.ok()) {
+      (*docs)->Reset();
+      return doc.status();
+    }
+    if (!*doc) break;
+    const int64_t gseq = (*docs)->ColumnInt(0);
+    auto fields = text_.Read((*docs)->ColumnView(1));
+    if (!fields.ok()) {
+      (*docs)->Reset();
+      return common::Corruption(data_dir_ + "/node.db: the document of gseq " +
+                                std::to_string(gseq) + ": " + fields.status().message());
+    }
+    (*insert)->Bind(1, gseq);
+    for (size_t i = 0; i < fields->size(); ++i)
+      (*insert)->BindViewOrNull(static_cast<int>(2 + i), (*fields)[i]);
+    const common::Status inserted = (*insert)->Run();
+    if (!inserted.ok()) {
+      (*docs)->Reset();
+      return inserted;
+    }
+    ++indexed;
+  }
+  (*docs)->Reset();
   auto advance = db_.Cached("UPDATE main.text_state SET gseq = ? WHERE id = 1");
   if (!advance.ok()) return advance.status();
   CEN_RETURN_IF_ERROR((*advance)->Bind(1, upto).Run());

@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "common/sqlite_db.h"
+#include "node/agent/searched_text.h"
 
 namespace cen::node {
 
@@ -79,6 +80,7 @@ class TextIndexer {
   void Loop();
 
   common::Database db_;  // text.db; node.db attached as "node"
+  SearchedText text_;    // what each document gives the index
   std::string data_dir_;
   std::atomic<int64_t> reach_{0};
   std::atomic<bool> failing_{false};
