@@ -25,8 +25,9 @@ class LogLimit {
   // what it must be (an integer from 1 to kMaxMib).
   static Result<int64_t> Read(const toml::table& table);
   static Status Check(int64_t mib);
-  // In SQLite's default 4 KiB pages (one log frame each).
-  static int64_t Frames(int64_t mib) { return mib * 256; }
+  // In log frames of one page each, for a database of `page_size` bytes a
+  // page (16 KiB for files made since 2026-12-05, 4 KiB before).
+  static int64_t Frames(int64_t mib, int64_t page_size) { return Bytes(mib) / page_size; }
   static int64_t Bytes(int64_t mib) { return mib * 1024 * 1024; }
 };
 

@@ -128,6 +128,12 @@ Result<Database> Database::Open(const std::string& path, Mode mode, int busy_tim
   db.SetBusyTimeout(busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 0);
   if (mode != Mode::kReadOnly) {
+    // 16 KiB pages for a file made now (a file that has pages keeps its
+    // size): a quarter of the WAL frames, B-tree splits and pwrite calls of
+    // 4 KiB pages for the same rows. cen_replica_bench: 15.3-17.2 -> 13.1-13.4
+    // us CPU per applied record; cen_drop_bench: 84k -> 165k rows/s; the
+    // query bench's figures unchanged or better.
+    if (mode == Mode::kReadWriteCreate) CEN_RETURN_IF_ERROR(db.Exec("PRAGMA page_size=16384"));
     CEN_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
   }
   CEN_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON"));

@@ -28,7 +28,10 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::StartBounded(Database&
   CEN_RETURN_IF_ERROR(writer.Exec("PRAGMA wal_autocheckpoint=0"));
   CEN_RETURN_IF_ERROR(
       writer.Exec("PRAGMA journal_size_limit=" + std::to_string(LogLimit::Bytes(limit_mib))));
-  auto c = Start(writer.path(), std::chrono::milliseconds(200), LogLimit::Frames(limit_mib));
+  auto page_size = writer.QueryInt("PRAGMA page_size");
+  if (!page_size.ok()) return page_size.status();
+  auto c = Start(writer.path(), std::chrono::milliseconds(200),
+                 LogLimit::Frames(limit_mib, page_size->value_or(4096)));
   if (!c.ok()) return c.status();
   (*c)->WatchWriter(writer);
   return c;

@@ -44,7 +44,7 @@ namespace cen::common {
 class WalCheckpointer {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
-  // 16,384 frames: 64 MiB of 4 KiB pages.
+  // 16,384 frames: 64 MiB of 4 KiB pages, 256 MiB of 16 KiB ones.
   static constexpr int64_t kDefaultLimitFrames = 16384;
   // A catch-up that takes longer (a reader holds back the frames it reads)
   // is given up, and tried again after kRetryAfter.
@@ -74,6 +74,8 @@ class WalCheckpointer {
   // hook, which this replaces: the writer's wal_autocheckpoint must be 0).
   void WatchWriter(class Database& writer);
   int64_t log_frames() const { return log_frames_; }
+  // The log's bound in frames (pages of the database's own size).
+  int64_t limit_frames() const { return limit_frames_; }
   // True while the writer should start no bulk transaction: the log has
   // reached the limit and no checkpoint has copied all of it since the
   // writer was first told so. The checkpoint is run at once, not at the

@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 // Pages copied per backup step, and the size from which progress is shown.
 constexpr int kPagesPerStep = 1024;
-constexpr int kProgressFromPages = 25600;  // 100 MiB of 4 KiB pages
+constexpr int64_t kProgressFromBytes = int64_t{100} << 20;  // 100 MiB
 
 common::Status Sync(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -86,6 +86,8 @@ common::Status CopyPages(common::Database& src, common::Database& dst, std::ostr
   if (backup == nullptr)
     return common::Internal(what + ": cannot copy " + src.path() + " into " + dst.path() + ": " +
                             sqlite3_errmsg(dst.handle()));
+  auto page_size = src.QueryInt("PRAGMA page_size");
+  const int64_t page_bytes = page_size.ok() ? page_size->value_or(4096) : 4096;
   int rc = SQLITE_OK;
   int shown = 0;  // tenths of the whole shown so far
   int waits = 0;
@@ -93,7 +95,8 @@ common::Status CopyPages(common::Database& src, common::Database& dst, std::ostr
     rc = sqlite3_backup_step(backup, kPagesPerStep);
     const int total = sqlite3_backup_pagecount(backup);
     const int done = total - sqlite3_backup_remaining(backup);
-    if (progress != nullptr && total >= kProgressFromPages && done * 10 / total > shown) {
+    if (progress != nullptr && total * page_bytes >= kProgressFromBytes &&
+        done * 10 / total > shown) {
       shown = done * 10 / total;
       *progress << what << ": " << shown * 10 << "% (" << done << " of " << total << " pages)\n"
                 << std::flush;

@@ -280,6 +280,29 @@ TEST_CASE("Database::Open refuses what it cannot use", "[common][sqlite]") {
   }
 }
 
+TEST_CASE("A new database has 16 KiB pages, one made before keeps its own", "[common][sqlite]") {
+  TempDir tmp;
+  {
+    Database db = OpenWithTable(tmp);
+    CHECK(db.QueryInt("PRAGMA page_size")->value_or(0) == 16384);
+  }
+  // A file made with SQLite's default 4 KiB pages (any cenhub database
+  // before 2026-12-05) is read and written as it is.
+  {
+    auto made = Database::Open(tmp.File("old.db"), Database::Mode::kReadWriteCreate);
+    REQUIRE(made.ok());
+    RequireOk(
+        made->Exec("PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM; "
+                   "PRAGMA journal_mode=WAL; CREATE TABLE t(a INTEGER, b TEXT); "
+                   "INSERT INTO t VALUES (1, 'x')"));
+    CHECK(made->QueryInt("PRAGMA page_size")->value_or(0) == 4096);
+  }
+  Database again = OpenDb(tmp.File("old.db"), Database::Mode::kReadWriteCreate);
+  CHECK(again.QueryInt("PRAGMA page_size")->value_or(0) == 4096);
+  RequireOk(again.Exec("INSERT INTO t VALUES (2, 'y')"));
+  CHECK(again.QueryInt("SELECT count(*) FROM t")->value_or(0) == 2);
+}
+
 TEST_CASE("Two connections: one writer waits, the other sees commits", "[common][sqlite]") {
   TempDir tmp;
   Database first = OpenWithTable(tmp);

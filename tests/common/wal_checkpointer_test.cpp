@@ -81,12 +81,15 @@ struct WatchedLog {
   std::unique_ptr<WalCheckpointer> checkpointer;
 };
 
-// One transaction of `rows` rows of 4000 random bytes (a page or so each).
+// One transaction of `rows` rows of random bytes, a page or so each (of the
+// database's own page size).
 void WriteRows(Database& db, int rows) {
+  const int64_t row_bytes = db.QueryInt("PRAGMA page_size")->value_or(4096) - 96;
   auto tx = db.Begin();
   REQUIRE(tx.ok());
   RequireOk(db.Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-                    std::to_string(rows) + ") INSERT INTO t SELECT randomblob(4000) FROM n"));
+                    std::to_string(rows) + ") INSERT INTO t SELECT randomblob(" +
+                    std::to_string(row_bytes) + ") FROM n"));
   RequireOk(tx->Commit());
 }
 
@@ -194,5 +197,26 @@ TEST_CASE("A log that started again and reached the limit anew is caught up at o
     CHECK_FALSE(c.CatchingUp(t0 + std::chrono::milliseconds(1)));
     CHECK(c.CatchingUp(t0 + WalCheckpointer::kAfterCopy));
     RequireOk(reader->Exec("COMMIT"));
+  }
+}
+
+TEST_CASE("A log bounded in MiB is counted in the database's own pages", "[common][sqlite]") {
+  TempDir tmp;
+  for (const int64_t page : {int64_t{4096}, int64_t{16384}}) {
+    INFO("page size " << page);
+    const std::string path = tmp.File("p" + std::to_string(page) + ".db");
+    {
+      auto made = Database::Open(path, Database::Mode::kReadWriteCreate);
+      REQUIRE(made.ok());
+      RequireOk(made->Exec("PRAGMA journal_mode=DELETE; PRAGMA page_size=" + std::to_string(page) +
+                           "; VACUUM; PRAGMA journal_mode=WAL"));
+    }
+    auto db = Database::Open(path, Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    REQUIRE(db->QueryInt("PRAGMA page_size")->value_or(0) == page);
+    auto c = WalCheckpointer::StartBounded(*db, 8);
+    REQUIRE(c.ok());
+    // 8 MiB of log: 2048 pages of 4 KiB, 512 of 16 KiB.
+    CHECK((*c)->limit_frames() == 8 * 1024 * 1024 / page);
   }
 }
