@@ -233,6 +233,23 @@ common::Status HubStateMachine::Restore(std::string_view snapshot) {
                               std::to_string(index));
   }
 
+  // SQLite copies no pages into a WAL file of another page size. Every
+  // member's hub.db is a copy of one cluster's (cen-hub join), so the sizes
+  // agree; should they not, say so rather than fail in the copy.
+  int snapshot_page = 0;
+  if (sqlite3_prepare_v2(mem.get(), "PRAGMA page_size", -1, &check, nullptr) == SQLITE_OK &&
+      sqlite3_step(check) == SQLITE_ROW) {
+    snapshot_page = sqlite3_column_int(check, 0);
+  }
+  sqlite3_finalize(check);
+  auto own_page = db_.QueryInt("PRAGMA page_size");
+  if (!own_page.ok()) return own_page.status();
+  if (snapshot_page != own_page->value_or(0)) {
+    return common::Corruption("snapshot: its pages are " + std::to_string(snapshot_page) +
+                              " bytes, hub.db's " + std::to_string(own_page->value_or(0)) +
+                              "; copy the leader's hub.db into this member (cen-hub cluster add, "
+                              "cen-hub join)");
+  }
   sqlite3_backup* copy = sqlite3_backup_init(db_.handle(), "main", mem.get(), "main");
   if (copy == nullptr) return db_.Error("restore a snapshot into hub.db");
   const int stepped = sqlite3_backup_step(copy, -1);

@@ -1,6 +1,6 @@
 // The searched fields of a record's document (node.db `documents.doc`, the
-// JSON text the replica writes), read in one pass without a tree: what the
-// full-text indexer (TextIndexer) puts into text.db.
+// JSON text the replica writes), read in one parse: what the full-text
+// indexer (TextIndexer) puts into text.db.
 //
 // Until 2026-12-05 the indexer asked SQLite for them, two JSON functions a
 // field (json_type, json_extract), and that was more than half of the
@@ -9,15 +9,14 @@
 //
 //   SearchedText text;
 //   auto fields = text.Read(doc);   // one per RecordFields::Searched()
-//   if (fields.ok() && (*fields)[0]) ... (*fields)[0] is the description
+//   if (fields.ok() && (**fields)[0]) ... (**fields)[0] is the description
 //
-// A view stays valid until the next Read. Not thread-safe (one per thread).
+// The fields and their views stay valid until the next Read. Not
+// thread-safe (one per thread).
 #pragma once
 
-#include <simdjson.h>
-
+#include <memory>
 #include <optional>
-#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,16 +29,20 @@ class SearchedText {
   using Fields = std::vector<std::optional<std::string_view>>;
 
   SearchedText();
+  ~SearchedText();
+  SearchedText(const SearchedText&) = delete;
+  SearchedText& operator=(const SearchedText&) = delete;
 
   // The value of each searched field, in RecordFields::Searched() order, with
   // JSON escapes decoded; nullopt for a field that is absent or not a string
-  // (as SQLite's json_type would have left it out). An error for text that
-  // is not a JSON object.
-  common::Result<Fields> Read(std::string_view doc);
+  // (as SQLite's json_type would have left it out; of a key written twice,
+  // the first, as json_extract reads it). An error for text that is not one
+  // JSON object.
+  common::Result<const Fields*> Read(std::string_view doc);
 
  private:
-  simdjson::dom::parser parser_;
-  std::string padded_;  // the document, copied with simdjson's padding after it
+  class Parser;  // simdjson's, kept out of this header
+  std::unique_ptr<Parser> parser_;
   Fields fields_;
 };
 

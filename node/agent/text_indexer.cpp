@@ -110,8 +110,8 @@ common::Result<int64_t> TextIndexer::IndexSome(int64_t max_records) {
                                 std::to_string(gseq) + ": " + fields.status().message());
     }
     (*insert)->Bind(1, gseq);
-    for (size_t i = 0; i < fields->size(); ++i)
-      (*insert)->BindViewOrNull(static_cast<int>(2 + i), (*fields)[i]);
+    for (size_t i = 0; i < (*fields)->size(); ++i)
+      (*insert)->BindViewOrNull(static_cast<int>(2 + i), (**fields)[i]);
     const common::Status inserted = (*insert)->Run();
     if (!inserted.ok()) {
       (*docs)->Reset();

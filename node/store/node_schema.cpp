@@ -108,6 +108,22 @@ CREATE VIEW latest AS
   SELECT r.*, d.doc FROM records r JOIN documents d ON d.gseq = r.gseq;
 )sql";
 
+// Every version of a record this node's users handed in (submit, drops);
+// the hub's verdict on each is in own_acks (schema 9).
+constexpr const char* kOwnRecordsSql = R"sql(
+CREATE TABLE own_records(
+  uuid      TEXT    NOT NULL,
+  version   INTEGER NOT NULL,
+  kind      TEXT    NOT NULL,
+  ref       TEXT    NOT NULL,
+  body      BLOB    NOT NULL,  -- the record as sent to the hub (msgpack); also spots amendments
+  queued_at TEXT    NOT NULL,
+  lane      INTEGER NOT NULL DEFAULT 0,  -- 2 urgent alert, 1 high alert, 0 everything else
+  PRIMARY KEY (uuid, version)
+);
+CREATE INDEX own_records_natural_key ON own_records(kind, ref, version);
+)sql";
+
 // The hub's verdict on each own version (schema 9): a narrow row written at
 // its ACK. Until schema 8 the verdict was three columns of own_records, and
 // writing it rewrote the whole row, body and all (a third of an ACK's cost).
@@ -134,18 +150,6 @@ CREATE TABLE meta(
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
--- Every version of a record this node's users handed in (submit, drops).
-CREATE TABLE own_records(
-  uuid      TEXT    NOT NULL,
-  version   INTEGER NOT NULL,
-  kind      TEXT    NOT NULL,
-  ref       TEXT    NOT NULL,
-  body      BLOB    NOT NULL,  -- the record as sent to the hub (msgpack); also spots amendments
-  queued_at TEXT    NOT NULL,
-  lane      INTEGER NOT NULL DEFAULT 0,  -- 2 urgent alert, 1 high alert, 0 everything else
-  PRIMARY KEY (uuid, version)
-);
-CREATE INDEX own_records_natural_key ON own_records(kind, ref, version);
 -- Nominal details of offenders in this node's own records: local only, never
 -- sent (stripped from the record before it is encoded for the hub).
 CREATE TABLE offender_nominal(
@@ -392,17 +396,23 @@ common::Status MigrateOwnFrom8(common::Database& db, const std::string& path) {
   auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
   if (!version.ok()) return version.status();
   if (version->value_or(0) != 8) return tx->Commit();
+  // own_records is written once, without the three columns (three DROP
+  // COLUMNs would rewrite every row, bodies and all, three times).
+  CEN_RETURN_IF_ERROR(db.Exec(
+      "ALTER TABLE own_records RENAME TO own_records_8; DROP INDEX own_records_natural_key;"));
+  CEN_RETURN_IF_ERROR(db.Exec(kOwnRecordsSql));
   CEN_RETURN_IF_ERROR(db.Exec(kOwnAcksSql));
   CEN_RETURN_IF_ERROR(
+      db.Exec("INSERT INTO own_records(uuid, version, kind, ref, body, queued_at, lane) "
+              "SELECT uuid, version, kind, ref, body, queued_at, lane FROM own_records_8 "
+              "ORDER BY rowid"));
+  CEN_RETURN_IF_ERROR(
       db.Exec("INSERT INTO own_acks(uuid, version, accepted, gseq, reason) "
-              "SELECT uuid, version, status = 'accepted', gseq, reason FROM own_records "
+              "SELECT uuid, version, status = 'accepted', gseq, reason FROM own_records_8 "
               "WHERE status != 'queued' ORDER BY uuid, version"));
   const int64_t verdicts = db.Changes();
   CEN_RETURN_IF_ERROR(
-      db.Exec("ALTER TABLE own_records DROP COLUMN reason; "
-              "ALTER TABLE own_records DROP COLUMN gseq; "
-              "ALTER TABLE own_records DROP COLUMN status; "
-              "UPDATE meta SET value = '9' WHERE key = 'node_schema';"));
+      db.Exec("DROP TABLE own_records_8; UPDATE meta SET value = '9' WHERE key = 'node_schema';"));
   CEN_RETURN_IF_ERROR(tx->Commit());
   spdlog::info(
       "{}: node schema 8 upgraded to 9 in place: the hub's verdicts on own records move to "
@@ -417,6 +427,7 @@ common::Status NodeSchema::Create(common::Database& db, const std::string& node_
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(db.Exec(kSchema));
+  CEN_RETURN_IF_ERROR(db.Exec(kOwnRecordsSql));
   CEN_RETURN_IF_ERROR(db.Exec(kOwnAcksSql));
   CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
   CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));

@@ -203,10 +203,10 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
   if (!del.ok()) return del.status();
   // A narrow row of its own: the own_records row (body and all) is not
   // written again.
-  auto upd = db_->Cached(
+  auto verdict = db_->Cached(
       "INSERT OR REPLACE INTO own_acks(accepted, gseq, reason, uuid, version) "
       "VALUES (?, ?, ?, ?, ?)");
-  if (!upd.ok()) return upd.status();
+  if (!verdict.ok()) return verdict.status();
   auto audience = db_->Cached("INSERT OR IGNORE INTO alert_audience(alert, office) VALUES (?, ?)");
   if (!audience.ok()) return audience.status();
   for (const auto& a : acks) {
@@ -214,13 +214,13 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
       CEN_RETURN_IF_ERROR((*audience)->Bind(1, a.uuid).Bind(2, office).Run());
     }
     CEN_RETURN_IF_ERROR((*del)->Bind(1, a.uuid).Bind(2, a.version).Run());
-    (*upd)->Bind(1, a.accepted ? 1 : 0);
+    (*verdict)->Bind(1, a.accepted ? 1 : 0);
     if (a.accepted) {
-      (*upd)->Bind(2, a.gseq).BindNull(3);
+      (*verdict)->Bind(2, a.gseq).BindNull(3);
     } else {
-      (*upd)->BindNull(2).Bind(3, a.reason);
+      (*verdict)->BindNull(2).Bind(3, a.reason);
     }
-    CEN_RETURN_IF_ERROR((*upd)->Bind(4, a.uuid).Bind(5, a.version).Run());
+    CEN_RETURN_IF_ERROR((*verdict)->Bind(4, a.uuid).Bind(5, a.version).Run());
   }
   return tx->Commit();
 }

@@ -85,16 +85,13 @@ common::Status TextDb::CreateTables(common::Database& db) {
   // token counts, %_docsize, which no query reads) is dropped: the indexer
   // then starts again from gseq 0, and until it has caught up a --text query
   // reads the text it has not reached from `documents`.
-  bool outdated = false;
-  {
-    auto stmt = db.Prepare("SELECT sql FROM sqlite_master WHERE name = 'records_fts'");
-    if (!stmt.ok()) return stmt.status();
-    auto row = stmt->Step();
-    if (!row.ok()) return row.status();
-    outdated = *row && stmt->ColumnText(0) !=
-                           "CREATE VIRTUAL TABLE records_fts USING fts5(" + FtsDefinition() + ")";
-  }  // the statement ends here: a table is not dropped under a running one
-  if (outdated) {
+  // Told by the table FTS5 keeps those counts in, not by comparing the
+  // CREATE text SQLite stored: a text that reads differently would rebuild
+  // the index at every start.
+  auto outdated =
+      db.QueryInt("SELECT count(*) FROM sqlite_master WHERE name = 'records_fts_docsize'");
+  if (!outdated.ok()) return outdated.status();
+  if (outdated->value_or(0) > 0) {
     // One savepoint (it nests in a caller's transaction): a crash never
     // leaves a reach without the index it counted.
     const common::Status redefined = db.Exec(

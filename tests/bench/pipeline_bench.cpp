@@ -136,8 +136,8 @@ int64_t CountIn(const fs::path& node_dir, const char* sql, const char* file = "n
 // How far one node has come, read every 20 ms while the pipeline runs. The
 // connections stay open and each poll reads one row where it can: the JetStream
 // peer's consumers note their own end in-process, so the clock on cenhub must
-// not pay for counting (three count(*) over a growing replica and reopening
-// each database every poll took ~7 % of this 2-core machine). Each answer is
+// not pay for counting (two count(*) per node over a growing replica and
+// its outbox, each database reopened every poll, took ~7 % of this 2-core machine). Each answer is
 // still what a reader of the files sees; a count(*) confirms the end.
 class NodeProbe {
  public:

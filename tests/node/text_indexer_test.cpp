@@ -132,6 +132,12 @@ TEST_CASE("TextIndexer goes on after a restart where its last transaction ended"
   indexer.reset();  // the agent stops (or is killed) here
   auto again = TextIndexer::Open(tmp.path());
   REQUIRE(again.ok());
+  {
+    // Opened again, an index of the current definition is kept as it is.
+    auto text = Database::Open(cen::node::TextDb::Path(tmp.path()), Database::Mode::kReadOnly);
+    REQUIRE(text.ok());
+    CHECK(QueryNumber(*text, "SELECT gseq FROM text_state") == 5);
+  }
   RequireOk((*again)->IndexAll());
   CHECK((*again)->reach() == 9);
   CHECK(Indexed(tmp) == 9);  // none twice, none skipped
