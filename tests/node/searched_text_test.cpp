@@ -26,8 +26,8 @@ std::string FieldOf(const SearchedText::Fields* fields_read, std::string_view na
 TEST_CASE("SearchedText reads each searched field of a document, escapes decoded",
           "[node][text_indexer]") {
   SearchedText text;
-  // Keys in any order, nested values and lists skipped, a nested
-  // "description" not taken for the record's own.
+  // Nested values and lists skipped: a nested "description" is not taken
+  // for the record's own.
   auto fields = text.Read(
       R"({"body":"","concealment":"Tablas \"huecas\"\nde madera","description":"Cocaína en )"
       R"(bananas \u00e9t\u00e9 \ud83d\ude00","offenders":[{"description":"nested"}],)"
