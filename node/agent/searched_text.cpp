@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -37,12 +38,12 @@ common::Result<const SearchedText::Fields*> SearchedText::Read(std::string_view 
   simdjson::dom::object object;
   if (parsed.get_object().get(object) != simdjson::SUCCESS)
     return common::Corruption("a document is not a JSON object");
-  std::vector<bool> seen(searched.size(), false);
+  uint32_t seen = 0;  // bit i: searched[i] met (RecordFields has fewer than 32)
   for (const auto [key, value] : object) {
     for (size_t i = 0; i < searched.size(); ++i) {
       if (key != searched[i]) continue;
-      if (!seen[i]) {
-        seen[i] = true;
+      if ((seen & (1u << i)) == 0) {
+        seen |= 1u << i;
         std::string_view text;
         if (value.get_string().get(text) == simdjson::SUCCESS) fields_[i] = text;
       }

@@ -137,8 +137,9 @@ int64_t CountIn(const fs::path& node_dir, const char* sql, const char* file = "n
 // connections stay open and each poll reads one row where it can: the JetStream
 // peer's consumers note their own end in-process, so the clock on cenhub must
 // not pay for counting (two count(*) per node over a growing replica and
-// its outbox, each database reopened every poll, took ~7 % of this 2-core machine). Each answer is
-// still what a reader of the files sees; a count(*) confirms the end.
+// its outbox, each database reopened every poll, took ~7 % of this 2-core
+// machine). Each answer is still what a reader of the files sees; a count(*)
+// confirms the end.
 class NodeProbe {
  public:
   explicit NodeProbe(const fs::path& node_dir) : dir_(node_dir) {}

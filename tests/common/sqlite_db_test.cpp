@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/test_support/page_size.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
@@ -291,10 +292,8 @@ TEST_CASE("A new database has 16 KiB pages, one made before keeps its own", "[co
   {
     auto made = Database::Open(tmp.File("old.db"), Database::Mode::kReadWriteCreate);
     REQUIRE(made.ok());
-    RequireOk(
-        made->Exec("PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM; "
-                   "PRAGMA journal_mode=WAL; CREATE TABLE t(a INTEGER, b TEXT); "
-                   "INSERT INTO t VALUES (1, 'x')"));
+    cen::test::SetPageSize(*made, 4096);
+    RequireOk(made->Exec("CREATE TABLE t(a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'x')"));
     CHECK(made->QueryInt("PRAGMA page_size")->value_or(0) == 4096);
   }
   Database again = OpenDb(tmp.File("old.db"), Database::Mode::kReadWriteCreate);
@@ -339,9 +338,8 @@ TEST_CASE("A writer that waits gets in between another's back-to-back transactio
     // of 12 runs then got 4 of 5). The agent checkpoints on a thread of its
     // own instead; see the closing note of 2026-12-05.
     Database db = OpenDb(tmp.File("t.db"));
-    RequireOk(
-        db.Exec("PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM; "
-                "PRAGMA journal_mode=WAL; CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)"));
+    cen::test::SetPageSize(db, 4096);
+    RequireOk(db.Exec("CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)"));
   }
   std::atomic<bool> stop{false};
   std::atomic<int> busy_failures{0};

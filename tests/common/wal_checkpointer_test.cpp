@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/sqlite_db.h"
+#include "tests/test_support/page_size.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
@@ -67,9 +68,7 @@ struct WatchedLog {
     // below stay small logs that a tick copies in a few ms (a 20 ms tick
     // copying a log of 16 KiB pages could still be running when the next
     // transaction begins, which then cannot start the log again).
-    RequireOk(
-        db->Exec("PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM; "
-                 "PRAGMA journal_mode=WAL"));
+    cen::test::SetPageSize(*db, 4096);
     RequireOk(db->Exec("PRAGMA wal_autocheckpoint=0"));
     RequireOk(db->Exec("CREATE TABLE t(x BLOB)"));
     return std::move(*db);
@@ -215,8 +214,7 @@ TEST_CASE("A log bounded in MiB is counted in the database's own pages", "[commo
     {
       auto made = Database::Open(path, Database::Mode::kReadWriteCreate);
       REQUIRE(made.ok());
-      RequireOk(made->Exec("PRAGMA journal_mode=DELETE; PRAGMA page_size=" + std::to_string(page) +
-                           "; VACUUM; PRAGMA journal_mode=WAL"));
+      cen::test::SetPageSize(*made, page);
     }
     auto db = Database::Open(path, Database::Mode::kReadWrite);
     REQUIRE(db.ok());
