@@ -101,6 +101,8 @@ class Replica {
                                       const std::function<bool()>& roll_back = {});
   // The last IndexCountries() slice was rolled back for an interrupt.
   bool countries_preempted() const { return countries_preempted_; }
+  // A country batch has been begun and not finished.
+  bool country_batch_under_way() const { return country_batch_.has_value(); }
   // How many records wait for their record_countries and record_dates rows.
   common::Result<int64_t> CountriesPending();
   // The same, kept in memory (counted up by the apply, read again after each

@@ -15,7 +15,8 @@
 //    `cen-node submit` does), durable (synchronous=FULL).
 // 3. Pipeline: the hub and three agents start as real processes on loopback
 //    with CURVE; the clock runs until every outbox is acked and until every
-//    replica holds every record.
+//    replica holds every record; the agents' CPU is read once their
+//    full-text and country indexes hold every record too.
 // 4. Peers (JetStreamPeer): a real nats-server with JetStream file storage;
 //    one publisher per node, one consumer per replica applying each fetched
 //    batch in one transaction, (a) into cenhub's previous replica schema
@@ -157,6 +158,11 @@ class NodeProbe {
   // Whether text.db's reach covers `total` records.
   bool TextReaches(int64_t total) { return Int("text.db", "SELECT gseq FROM text_state") >= total; }
 
+  // Whether every record's record_countries and record_dates rows are written.
+  bool CountriesWritten() {
+    return Int("node.db", "SELECT NOT EXISTS (SELECT 1 FROM countries_pending)") == 1;
+  }
+
  private:
   int64_t Int(const std::string& file, const char* sql) {
     std::optional<Database>& db = file == "node.db" ? node_ : text_;
@@ -285,7 +291,8 @@ int main(int argc, char** argv) {
                        dir);
   std::optional<double> acked_at;
   std::optional<double> complete_at;
-  std::optional<double> text_at;  // and every text.db reaches every record
+  std::optional<double> text_at;     // and every text.db reaches every record
+  std::optional<double> indexed_at;  // and every country index holds every record
   int64_t rejected = 0;
   std::vector<NodeProbe> probes;
   for (const auto& id : ids) probes.emplace_back(dir / id);
@@ -298,9 +305,14 @@ int main(int argc, char** argv) {
                                    [&](NodeProbe& p) { return p.ReplicaHolds(total); });
     // Every record is found by --text from then on (what text.db has not
     // reached a query reads from documents); the agents' CPU is read once
-    // their full-text indexers have caught up too, so it holds all the work.
+    // their full-text indexers (and country batches) have caught up too, so
+    // it holds all the work.
     const bool text = complete && std::all_of(probes.begin(), probes.end(),
                                               [&](NodeProbe& p) { return p.TextReaches(total); });
+    // The same for the country and date index, written in batches once the
+    // stream rests (queries check what it lacks on the records' columns).
+    const bool indexed = text && std::all_of(probes.begin(), probes.end(),
+                                             [](NodeProbe& p) { return p.CountriesWritten(); });
     const double t = Seconds(t0, SteadyClock::now());
     if (!acked_at && acked) {
       acked_at = t;
@@ -311,7 +323,8 @@ int main(int argc, char** argv) {
     }
     if (!complete_at && complete) complete_at = t;
     if (!text_at && text) text_at = t;
-    if (acked_at && complete_at && text_at) break;
+    if (!indexed_at && indexed) indexed_at = t;
+    if (acked_at && complete_at && text_at && indexed_at) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::vector<double> cpu;
@@ -323,7 +336,7 @@ int main(int argc, char** argv) {
               << " records (own_status.reason in each node.db); logs in " << dir << "\n";
     return 1;
   }
-  if (!acked_at || !complete_at || !text_at) {
+  if (!acked_at || !complete_at || !text_at || !indexed_at) {
     std::cerr << "bench: the pipeline did not finish within 600 s; logs in " << dir << "\n";
     return 1;
   }
@@ -333,7 +346,9 @@ int main(int argc, char** argv) {
   std::cout << "pipeline  every replica complete (" << nodes << " x " << total << " rows) in "
             << *complete_at << " s: " << static_cast<long>(e2e_rate) << " records/s end to end\n";
   std::cout << "pipeline  every full-text index (text.db) caught up as well in " << *text_at
-            << " s; the CPU below is read then\n";
+            << " s\n";
+  std::cout << "pipeline  every country index (record_countries, record_dates) written as well in "
+            << *indexed_at << " s; the CPU below is read then\n";
   double node_cpu = 0;
   for (size_t i = 1; i < cpu.size(); ++i) node_cpu += cpu[i];
   std::cout << "cpu       hub " << cpu[0] << " s, " << nodes << " agents " << node_cpu
