@@ -152,6 +152,7 @@ common::Status Journal::Append(
     // also sees rows inserted earlier in this transaction, so a resend racing
     // its original within one batch is a duplicate too.
     find_uuid.Bind(1, uuid);
+    bool earlier = false;  // a version of this uuid is journaled already
     while (out.verdict == Verdict::kNew) {
       auto row = find_uuid.Step();
       if (!row.ok()) {
@@ -159,6 +160,7 @@ common::Status Journal::Append(
         return row.status();
       }
       if (!*row) break;
+      earlier = true;
       if (find_uuid.ColumnText(2) != c.origin) {
         out.verdict = Verdict::kRejected;
         out.reason = "uuid: belongs to a record of node " + find_uuid.ColumnText(2) +
@@ -210,8 +212,10 @@ common::Status Journal::Append(
     const std::string rilo =
         validated_kind && validator_of_ ? validator_of_(c.origin) : std::string();
     // A new version leaves an undecided older one without a decision to
-    // wait for, whatever the origin's role is now.
-    if (validated_kind) CEN_RETURN_IF_ERROR(stmts_[kSupersede].Bind(1, uuid).Run());
+    // wait for, whatever the origin's role is now. A first version has none
+    // (a validation row comes with its journal row): most records, and the
+    // UPDATE was about 4 % of the hub's CPU in a bulk flow.
+    if (validated_kind && earlier) CEN_RETURN_IF_ERROR(stmts_[kSupersede].Bind(1, uuid).Run());
     if (!rilo.empty()) {
       // Pending: the RILO sees it (and the origin its own) until it decides.
       CEN_RETURN_IF_ERROR(stmts_[kInsertValidation]
