@@ -601,15 +601,27 @@ nlohmann::json Cluster::HubStatus() {
                      "cen-hub status --json");
 }
 
-std::int64_t Cluster::HubQuery(const std::string& sql) const {
-  auto db = common::Database::Open((member_dir(reference_member_) / "hub.db").string(),
-                                   common::Database::Mode::kReadOnly);
-  INFO("hub.db: " << (db.ok() ? std::string() : db.status().ToString()));
+namespace {
+
+// The one integer `sql` reads from the database at `path`, opened read-only.
+std::int64_t QueryFile(const std::filesystem::path& path, const std::string& sql) {
+  auto db = common::Database::Open(path.string(), common::Database::Mode::kReadOnly);
+  INFO(path.string() << ": " << (db.ok() ? std::string() : db.status().ToString()));
   REQUIRE(db.ok());
   auto n = db->QueryInt(sql);
   INFO(sql << ": " << (n.ok() ? std::string() : n.status().ToString()));
   REQUIRE(n.ok());
   return n->value_or(0);
+}
+
+}  // namespace
+
+std::int64_t Cluster::HubQuery(const std::string& sql) const {
+  return QueryFile(member_dir(reference_member_) / "hub.db", sql);
+}
+
+std::int64_t Cluster::NodeQuery(std::string_view id, const std::string& sql) const {
+  return QueryFile(node_dir(id) / "node.db", sql);
 }
 
 // ---- waiting and checking

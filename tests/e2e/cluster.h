@@ -163,6 +163,8 @@ class Cluster {
   // One integer from hub.db, read-only, e.g. "SELECT count(*) FROM audit";
   // 0 for NULL.
   std::int64_t HubQuery(const std::string& sql) const;
+  // The same on node `id`'s node.db (read-only).
+  std::int64_t NodeQuery(std::string_view id, const std::string& sql) const;
 
   // Polls `done` every 100 ms until it returns true. `done` describes what it
   // saw in `observed`. FAILs after `timeout` with `what`, the last observation

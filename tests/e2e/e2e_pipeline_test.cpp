@@ -102,6 +102,23 @@ TEST_CASE("Three regions converge on the same records", "[e2e][pipeline]") {
         return settled == ids.size();
       },
       kConvergeTimeout, "cen-hub status --json shows lag 0 and outbox 0 for every node");
+  // Once the flow rests, each agent writes its records' country and date
+  // rows, which country, commodity and date questions read instead of every
+  // record's columns.
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        bool indexed = true;
+        for (const auto& id : ids) {
+          const std::int64_t pending =
+              cluster.NodeQuery(id, "SELECT count(*) FROM countries_pending");
+          const std::int64_t dated = cluster.NodeQuery(id, "SELECT count(*) FROM record_dates");
+          observed += id + ": " + std::to_string(pending) + " pending, " + std::to_string(dated) +
+                      " in record_dates\n";
+          indexed = indexed && pending == 0 && dated == static_cast<std::int64_t>(accepted.size());
+        }
+        return indexed;
+      },
+      kConvergeTimeout, "every replica's country and date index holds every record");
 
   // Every process leaves cleanly on SIGTERM; the replicas stay readable offline.
   cluster.StopAll();
