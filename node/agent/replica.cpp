@@ -437,11 +437,11 @@ common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& r
 common::Status Replica::Retire(Statements& st, const Held& held, bool keep_in_history) {
   if (keep_in_history) CEN_RETURN_IF_ERROR(st.retire.Bind(1, held.gseq).Run());
   for (const CountryRow& r : held.countries) {
-    st.delete_country.BindView(1, *r.country).BindView(2, *r.commodity);
-    st.delete_country.BindView(3, *r.event_date).BindView(4, RoleName(r.role));
+    st.delete_country.BindView(1, r.country->text).BindView(2, r.commodity->text);
+    st.delete_country.BindView(3, r.event_date->text).BindView(4, RoleName(r.role));
     CEN_RETURN_IF_ERROR(st.delete_country.Bind(5, r.record_id).Run());
   }
-  st.delete_date.BindView(1, *held.date.commodity).BindView(2, *held.date.event_date);
+  st.delete_date.BindView(1, held.date.commodity->text).BindView(2, held.date.event_date->text);
   CEN_RETURN_IF_ERROR(st.delete_date.Bind(3, held.date.record_id).Run());
   // Its terms in text.db stay under its old gseq, which no record has any
   // more: no query matches them (node/store/text_db.h).
@@ -581,8 +581,8 @@ std::string_view Replica::RoleName(Role role) {
 
 Replica::DateRow Replica::AddCountryRows(common::Statement& stmt, int first, int64_t gseq,
                                          StringPool* strings, std::vector<CountryRow>* out) {
-  const std::string* commodity = strings->Intern(stmt.ColumnView(first + 4));
-  const std::string* date = strings->Intern(stmt.ColumnView(first + 5));
+  const StringPool::Text* commodity = strings->Intern(stmt.ColumnView(first + 4));
+  const StringPool::Text* date = strings->Intern(stmt.ColumnView(first + 5));
   auto add = [&](Role role, std::string_view country) {
     out->push_back({strings->Intern(country), commodity, date, role, gseq});
   };
@@ -703,19 +703,20 @@ common::Result<bool> Replica::IndexCountrySlice(std::chrono::steady_clock::time_
     CEN_RETURN_IF_ERROR(WriteRows<CountryRow>(
         (*st)->insert_countries, (*st)->insert_country, 5, countries,
         [](common::Statement& stmt, int i, const CountryRow& r) {
-          stmt.BindView(i, *r.country).BindView(i + 1, *r.commodity);
-          stmt.BindView(i + 2, *r.event_date).BindView(i + 3, RoleName(r.role));
+          stmt.BindView(i, r.country->text).BindView(i + 1, r.commodity->text);
+          stmt.BindView(i + 2, r.event_date->text).BindView(i + 3, RoleName(r.role));
           stmt.Bind(i + 4, r.record_id);
         }));
     work += countries.size();
   }
   while (b.rows.empty() && !b.dates.empty() && more_time()) {
     TakeGroup(b.dates, b.retired, &dates);
-    CEN_RETURN_IF_ERROR(WriteRows<DateRow>(
-        (*st)->insert_dates, (*st)->insert_date, 3, dates,
-        [](common::Statement& stmt, int i, const DateRow& r) {
-          stmt.BindView(i, *r.commodity).BindView(i + 1, *r.event_date).Bind(i + 2, r.record_id);
-        }));
+    CEN_RETURN_IF_ERROR(WriteRows<DateRow>((*st)->insert_dates, (*st)->insert_date, 3, dates,
+                                           [](common::Statement& stmt, int i, const DateRow& r) {
+                                             stmt.BindView(i, r.commodity->text)
+                                                 .BindView(i + 1, r.event_date->text)
+                                                 .Bind(i + 2, r.record_id);
+                                           }));
     work += dates.size();
   }
   while (b.rows.empty() && b.dates.empty() && b.next_gseq < b.gseqs.size() && more_time()) {

@@ -125,21 +125,21 @@ class Replica {
   // holds hundreds of thousands of rows naming a few hundred countries,
   // commodities and dates.
   struct CountryRow {
-    const std::string* country;
-    const std::string* commodity;
-    const std::string* event_date;
+    const StringPool::Text* country;
+    const StringPool::Text* commodity;
+    const StringPool::Text* event_date;
     Role role;
     int64_t record_id;
   };
   // One row of record_dates, in the key's order of fields.
   struct DateRow {
-    const std::string* commodity;
-    const std::string* event_date;
+    const StringPool::Text* commodity;
+    const StringPool::Text* event_date;
     int64_t record_id;
   };
-  // Interned texts of one pool: the same pointer is the same text.
-  static int Compare(const std::string* a, const std::string* b) {
-    return a == b ? 0 : a->compare(*b);
+  // Interned texts of one pool, in the order of their bytes (their ranks).
+  static int Compare(const StringPool::Text* a, const StringPool::Text* b) {
+    return StringPool::Compare(a, b);
   }
   struct CountryOrder {
     bool operator()(const CountryRow& a, const CountryRow& b) const {
