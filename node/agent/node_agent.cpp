@@ -68,7 +68,9 @@ constexpr auto kCatchUpPoll = std::chrono::milliseconds(5);
 // Records applied before record_countries is written during a catch-up.
 constexpr int64_t kCountryBatchAt = Replica::kCountryBatchRecords;
 // How long the bulk apply must have rested before a smaller country batch
-// starts, or the oldest pending record have waited. "Nothing waits right
+// starts, or (when no records wait to be applied) how long records have
+// waited for one since they began to or since the last batch ended, so that
+// a trickle that never rests is indexed too. "Nothing waits right
 // now" came between two frames of a stream: batches of a few thousand
 // records, each rewriting pages of both indexes (cen_pipeline_bench, 120,000
 // records, 2 alternating rounds: the three agents spent 1.49 and 1.49 s on
@@ -588,7 +590,6 @@ class AgentLoop {
   // that may not go on leaves the loop waiting for the apply, not spinning:
   // measured, 10,000 idle turns a second, each asking the priority feed's
   // socket seven times.
-  // A trickle that never rests waits kCountriesMaxWait at most.
   bool CountriesMayGoOn() {
     const int64_t pending = replica_.countries_pending_hint();
     const auto now = SteadyClock::now();
