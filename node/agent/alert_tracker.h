@@ -121,8 +121,9 @@ class AlertTracker {
   // loop asks at every idle turn.
   bool scans_pending_ = true;
   std::chrono::steady_clock::time_point refreshed_at_;
-  int64_t data_version_ = -1;                     // PRAGMA data_version when the watches were read
-  std::string watches_seen_;                      // names and dates of the watches loaded
+  int64_t data_version_ = -1;     // PRAGMA data_version when the watches were read
+  uint64_t version_read_in_ = 0;  // the write transaction data_version_ was last checked in
+  std::string watches_seen_;      // names and dates of the watches loaded
   std::map<std::string, Indicators> indicators_;  // alerts in force, by uuid
   std::vector<Watch> watches_;
   // The text of the record being checked, for watches with --text (opened

@@ -82,6 +82,44 @@ TEST_CASE("Transaction rolls back unless committed", "[common][sqlite]") {
   }
 }
 
+TEST_CASE("Database::WriteTransaction names each IMMEDIATE transaction while it lasts",
+          "[common][sqlite]") {
+  // What a cached PRAGMA data_version may be trusted for: within one such
+  // transaction no other connection commits.
+  TempDir tmp;
+  Database db = OpenWithTable(tmp);
+  CHECK(db.WriteTransaction() == 0);
+  uint64_t first = 0;
+  {
+    auto tx = db.Begin();
+    REQUIRE(tx.ok());
+    first = db.WriteTransaction();
+    CHECK(first != 0);
+    RequireOk(db.Exec("INSERT INTO t(a, b) VALUES (1, 'x')"));
+    CHECK(db.WriteTransaction() == first);
+    RequireOk(tx->Commit());
+  }
+  CHECK(db.WriteTransaction() == 0);
+  {
+    auto tx = db.Begin();  // rolled back
+    REQUIRE(tx.ok());
+    CHECK(db.WriteTransaction() != 0);
+    CHECK(db.WriteTransaction() != first);
+  }
+  CHECK(db.WriteTransaction() == 0);
+  {
+    auto tx = db.BeginDeferred();  // another connection may commit before it writes
+    REQUIRE(tx.ok());
+    CHECK(db.WriteTransaction() == 0);
+  }
+  // A transaction SQLite ended on its own (here, by a ROLLBACK run as SQL)
+  // is no longer under way.
+  auto tx = db.Begin();
+  REQUIRE(tx.ok());
+  RequireOk(db.Exec("ROLLBACK"));
+  CHECK(db.WriteTransaction() == 0);
+}
+
 TEST_CASE("Database::QueryInt answers a single integer", "[common][sqlite]") {
   TempDir tmp;
   Database db = OpenWithTable(tmp);

@@ -1,5 +1,7 @@
 #include "node/agent/alert_tracker.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -96,6 +98,15 @@ struct Node {
     return out;
   }
 
+  // An analyst adds the watch "tobacco" through another connection, as
+  // cen-query does.
+  void WatchTobaccoFromAnotherConnection() {
+    auto other = Database::Open(db.path(), Database::Mode::kReadWrite);
+    REQUIRE(other.ok());
+    RequireOk(other->Exec(
+        "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
+        "('tobacco', '{\"commodities\":[\"tobacco\"]}', '2026-11-30T10:00:00Z', 'analyst')"));
+  }
   void ScanAll() {
     for (int i = 0; i < 100; ++i) {
       auto more = tracker.ScanHistory(std::chrono::steady_clock::now() + std::chrono::seconds(1));
@@ -330,6 +341,44 @@ TEST_CASE("Watch lists turn matching records into hits", "[node][alert_tracker]"
   }
 }
 
+TEST_CASE(
+    "A watch added between two transactions counts from the next, data_version read once in each",
+    "[node][alert_tracker]") {
+  Node node;
+  node.Apply(Seizure("AF-0", {{"commodity", "tobacco"}}), "AF");
+  node.tracker.Committed();
+  node.WatchTobaccoFromAnotherConnection();
+  // Each PRAGMA data_version this connection runs, counted as SQLite starts it.
+  int pragmas = 0;
+  sqlite3_trace_v2(
+      node.db.handle(), SQLITE_TRACE_STMT,
+      [](unsigned, void* counter, void* stmt, void*) -> int {
+        const char* sql = sqlite3_sql(static_cast<sqlite3_stmt*>(stmt));
+        if (sql != nullptr && std::string_view(sql).find("data_version") != std::string_view::npos)
+          ++*static_cast<int*>(counter);
+        return 0;
+      },
+      &pragmas);
+  // One transaction of five records, each a match: the first sees the watch,
+  // and data_version is read once in it, not once per record (within an
+  // IMMEDIATE transaction no other connection commits).
+  std::vector<json> batch;
+  for (int i = 1; i <= 5; ++i) {
+    batch.push_back(Node::Journaled(Seizure("AF-" + std::to_string(i), {{"commodity", "tobacco"}}),
+                                    "AF", node.gseq + i));
+  }
+  RequireOk(node.replica.Apply(Packed(batch), node.gseq + 5));
+  node.gseq += 5;
+  node.tracker.Committed();
+  CHECK(node.Hits().size() == 5);
+  CHECK(pragmas == 1);
+  // The next transaction reads it again.
+  node.Apply(Seizure("AF-6", {{"commodity", "tobacco"}}), "AF");
+  CHECK(pragmas == 2);
+  CHECK(node.Hits().size() == 6);
+  sqlite3_trace_v2(node.db.handle(), 0, nullptr, nullptr);
+}
+
 TEST_CASE("Watch lists are matched without compiling a statement again per record",
           "[node][alert_tracker]") {
   // A statement whose plan hangs on a bound value (a GLOB pattern, say) is
@@ -527,15 +576,9 @@ TEST_CASE("A rolled-back slice in which the tracker read the alerts again makes 
   Node node;
   const std::string alert = node.Apply(Alert("EU-1", kIndicators), "EU");
   node.tracker.Committed();
-  // An analyst adds a watch (another connection, as cen-query does): the
-  // next record applied reads the alerts in force again.
-  {
-    auto other = Database::Open(node.db.path(), Database::Mode::kReadWrite);
-    REQUIRE(other.ok());
-    RequireOk(other->Exec(
-        "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
-        "('tobacco', '{\"commodities\":[\"tobacco\"]}', '2026-11-30T10:00:00Z', 'analyst')"));
-  }
+  // An analyst adds a watch: the next record applied reads the alerts in
+  // force again.
+  node.WatchTobaccoFromAnotherConnection();
   // First in the slice, EU-1's version 2 arrives waiting for validation: it
   // takes the place of version 1 and is out of force until accepted. So the
   // alerts read again in the slice lack EU-1; then the slice is rolled back.
