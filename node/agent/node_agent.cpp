@@ -580,10 +580,11 @@ class AgentLoop {
   }
 
   // Writes record_countries and record_dates rows in sorted batches: once
-  // the bulk apply has rested kCountriesAfterRest (or the oldest pending
-  // record waited kCountriesMaxWait), or every kCountryBatchAt records
-  // during a long stream or catch-up (queries check the records not yet in
-  // it on their columns, which gets slower as they pile up).
+  // the bulk apply has rested kCountriesAfterRest (or, with nothing to
+  // apply, records have waited kCountriesMaxWait since they began to or the
+  // last batch ended), or every kCountryBatchAt records during a long
+  // stream or catch-up (queries check the records not yet in it on their
+  // columns, which gets slower as they pile up).
   // The country and date batch would write now, holds aside: records are
   // pending, and no records wait to be applied (they go first) and none
   // came for a while, unless the pending ones are many. A batch under way
