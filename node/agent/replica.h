@@ -137,22 +137,19 @@ class Replica {
     const StringPool::Text* event_date;
     int64_t record_id;
   };
-  // Interned texts of one pool, in the order of their bytes (their ranks).
-  static int Compare(const StringPool::Text* a, const StringPool::Text* b) {
-    return StringPool::Compare(a, b);
-  }
+  // Texts of one pool compare by rank (StringPool): the order of their bytes.
   struct CountryOrder {
     bool operator()(const CountryRow& a, const CountryRow& b) const {
-      if (int c = Compare(a.country, b.country)) return c < 0;
-      if (int c = Compare(a.commodity, b.commodity)) return c < 0;
-      if (int c = Compare(a.event_date, b.event_date)) return c < 0;
+      if (int c = StringPool::Compare(a.country, b.country)) return c < 0;
+      if (int c = StringPool::Compare(a.commodity, b.commodity)) return c < 0;
+      if (int c = StringPool::Compare(a.event_date, b.event_date)) return c < 0;
       return std::tie(a.role, a.record_id) < std::tie(b.role, b.record_id);
     }
   };
   struct DateOrder {
     bool operator()(const DateRow& a, const DateRow& b) const {
-      if (int c = Compare(a.commodity, b.commodity)) return c < 0;
-      if (int c = Compare(a.event_date, b.event_date)) return c < 0;
+      if (int c = StringPool::Compare(a.commodity, b.commodity)) return c < 0;
+      if (int c = StringPool::Compare(a.event_date, b.event_date)) return c < 0;
       return a.record_id < b.record_id;
     }
   };

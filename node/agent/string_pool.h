@@ -14,7 +14,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -57,9 +56,6 @@ class StringPool {
     bool operator()(const Text& a, std::string_view b) const { return a.text < b; }
     bool operator()(std::string_view a, const Text& b) const { return a < b.text; }
   };
-  struct Hash {
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
 
   // Gives every text a rank again, evenly spaced, in text order.
   void Renumber();
@@ -68,7 +64,7 @@ class StringPool {
   std::set<Text, ByText> texts_;
   // Each text by its bytes (views into texts_): one hash per lookup instead
   // of a path of string comparisons down the set.
-  std::unordered_map<std::string_view, const Text*, Hash> index_;
+  std::unordered_map<std::string_view, const Text*> index_;
   int renumbered_ = 0;
 };
 
