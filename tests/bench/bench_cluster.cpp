@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <thread>
 
 #include "hub/hub_commands.h"
 #include "node/node_commands.h"
@@ -24,6 +25,22 @@ int FreePort() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
+}
+
+bool WaitUntilListening(int port, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  while (true) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const bool accepted = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (accepted) return true;
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 double CpuSeconds(pid_t pid) {
@@ -60,6 +77,8 @@ BenchCluster BenchCluster::Init(const std::filesystem::path& dir,
   CheckOk(hub::HubCommands::Init(hub_init, sink), "hub init");
   const std::string hub_key = sink.str().substr(0, 40);
   cluster.hub_dir = hub_init.data_dir;
+  cluster.ingest_port = hub_init.ingest_port;
+  cluster.feed_port = hub_init.feed_port;
   cluster.ids = ids;
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::string& id = ids[i];

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@ struct BenchCluster {
   std::string hub_dir;
   std::vector<std::string> ids;
   std::vector<std::string> node_dirs;  // in the order of ids
+  int ingest_port = 0;                 // the hub's, on 127.0.0.1
+  int feed_port = 0;
 
   static BenchCluster Init(const std::filesystem::path& dir, const std::vector<std::string>& ids);
 };
@@ -28,6 +31,9 @@ struct BenchCluster {
 // real-time priority their urgent-alert watcher lends).
 std::vector<std::string> RunArgs(const std::string& bin, const std::string& data, int rt_priority);
 
+// Waits until something accepts TCP connections on 127.0.0.1:`port` (a
+// started hub has bound it), trying every 5 ms; false after `timeout`.
+bool WaitUntilListening(int port, std::chrono::milliseconds timeout);
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
 // User + system CPU seconds a live process has used, from /proc/PID/stat.
