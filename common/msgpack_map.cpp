@@ -53,32 +53,7 @@ Result<MsgpackMap> MsgpackMap::FromJson(const nlohmann::json& object) {
                 DecodeLimits{64, SIZE_MAX >> 1, SIZE_MAX >> 1, SIZE_MAX >> 1});
 }
 
-const msgpack::object* MsgpackMap::Find(std::string_view key) const {
-  const msgpack::object_kv* kv = map_->via.map.ptr;
-  const uint32_t size = map_->via.map.size;
-  if (ascending_) {
-    // About 30 fields are read of each record the replica applies: five
-    // comparisons each instead of one per key.
-    uint32_t low = 0;
-    uint32_t high = size;
-    while (low < high) {
-      const uint32_t mid = low + (high - low) / 2;
-      const int order = View(kv[mid].key).compare(key);
-      if (order == 0) return &kv[mid].val;
-      if (order < 0) {
-        low = mid + 1;
-      } else {
-        high = mid;
-      }
-    }
-    return nullptr;
-  }
-  const msgpack::object* found = nullptr;
-  for (uint32_t i = 0; i < size; ++i) {
-    if (kv[i].key.via.str.size == key.size() && View(kv[i].key) == key) found = &kv[i].val;
-  }
-  return found;
-}
+const msgpack::object* MsgpackMap::Find(std::string_view key) const { return keys_.Find(key); }
 
 std::optional<std::string_view> MsgpackMap::Text(std::string_view key) const {
   const msgpack::object* v = Find(key);

@@ -24,6 +24,7 @@
 
 #include "common/json_text.h"
 #include "common/msgpack_json.h"
+#include "common/msgpack_key_index.h"
 #include "common/status.h"
 
 namespace cen::common {
@@ -94,7 +95,7 @@ class MsgpackMap {
 
  private:
   MsgpackMap(std::shared_ptr<const msgpack::object_handle> handle, const msgpack::object* map)
-      : handle_(std::move(handle)), map_(map), ascending_(JsonText::KeysAscending(*map)) {}
+      : handle_(std::move(handle)), map_(map), keys_(*map) {}
 
   // DecodeOwned: `bytes` (a std::string or a zmq::message_t) kept with the
   // objects that point into them.
@@ -105,9 +106,8 @@ class MsgpackMap {
   // point into (a record of a FETCH answer keeps the whole message alive).
   std::shared_ptr<const msgpack::object_handle> handle_;
   const msgpack::object* map_;
-  // Keys in order (JsonText::KeysAscending): Find() searches by halves; a
-  // map that is not is searched from end to end, its last repeat winning.
-  bool ascending_;
+  // Find() hashes the key instead of searching the map.
+  MsgpackKeyIndex keys_;
 };
 
 }  // namespace cen::common

@@ -13,6 +13,7 @@
 #include "common/msgpack_json.h"
 #include "common/msgpack_map.h"
 #include "common/record_validator.h"
+#include "tests/test_support/sample_records.h"
 
 using cen::common::FieldError;
 using cen::common::KeyPolicy;
@@ -223,19 +224,6 @@ TEST_CASE("The hub's fields replace whatever a node sent under their names", "[c
 
 namespace {
 
-// `record` packed with its top-level keys in the order given (a JSON tree
-// would sort them), nested values packed as they are.
-std::string PackInOrder(const std::vector<std::pair<std::string, json>>& members) {
-  msgpack::sbuffer buf;
-  msgpack::packer<msgpack::sbuffer> pk(buf);
-  pk.pack_map(static_cast<uint32_t>(members.size()));
-  for (const auto& [key, value] : members) {
-    pk.pack(key);
-    MsgpackJson::Pack(buf, value);
-  }
-  return std::string(buf.data(), buf.size());
-}
-
 std::vector<FieldError> CheckInPlace(const RecordValidator& v, const std::string& bytes) {
   auto map = MsgpackJson::Unpack(bytes);
   REQUIRE(map.ok());
@@ -255,7 +243,7 @@ TEST_CASE("Errors come in the same order whatever order a node packed the keys i
   for (const auto& [key, value] : seizure.items()) members.emplace_back(key, value);
   members.emplace_back("aa_unknown", 2);
   members.emplace_back("offenders", json::parse(R"([{"address": "Y", "name": "X"}])"));
-  std::string bytes = PackInOrder(members);
+  std::string bytes = cen::test::PackInOrder(members);
   // The offender's keys as {"name", "address"}: swapped by hand.
   const std::string sorted = MsgpackJson::Encode(json{{"address", "Y"}, {"name", "X"}});
   msgpack::sbuffer swapped;
@@ -294,7 +282,7 @@ TEST_CASE("A value hidden by a repeated key is not checked, as in the JSON tree"
   const json seizure = FullSeizure();
   for (const auto& [key, value] : seizure.items()) members.emplace_back(key, value);
   members.emplace_back("extra", MsgpackJson::ToJson(extra.get()));  // {"a": "ok"}
-  std::string bytes = PackInOrder(members);
+  std::string bytes = cen::test::PackInOrder(members);
   // Put the hidden pair back in front of the kept one, by hand.
   const std::string kept = MsgpackJson::Encode(json{{"a", "ok"}});
   const auto at = bytes.rfind(kept);

@@ -11,11 +11,26 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "common/msgpack_json.h"
 #include "common/msgpack_map.h"
 
 namespace cen::test {
+
+// A map packed with its top-level keys in the order given, repeats and all
+// (a JSON tree would sort them and keep one of each); values as they are.
+inline std::string PackInOrder(const std::vector<std::pair<std::string, nlohmann::json>>& members) {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_map(static_cast<uint32_t>(members.size()));
+  for (const auto& [key, value] : members) {
+    pk.pack(key);
+    common::MsgpackJson::Pack(buf, value);
+  }
+  return std::string(buf.data(), buf.size());
+}
 
 // Records as the agent receives them (msgpack, read in place), from JSON.
 inline std::vector<common::MsgpackMap> Packed(const std::vector<nlohmann::json>& records) {
