@@ -168,14 +168,6 @@ void AppendInteger(Int v, TextSink& out) {
   out.Put(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
 }
 
-// Keys compared as std::string compares them (bytes, unsigned), the first
-// byte inline: consecutive keys of a record nearly always differ there.
-bool KeyLess(std::string_view a, std::string_view b) {
-  if (!a.empty() && !b.empty() && a[0] != b[0])
-    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
-  return a < b;
-}
-
 void Write(const json& value, TextSink& out) {
   switch (value.type()) {
     case json::value_t::null:
@@ -310,7 +302,7 @@ bool JsonText::KeysAscending(const msgpack::object& map) {
   };
   for (uint32_t i = 0; i < map.via.map.size; ++i) {
     if (kv[i].key.type != msgpack::type::STR) return false;
-    if (i > 0 && !KeyLess(key(i - 1), key(i))) return false;
+    if (i > 0 && !JsonText::KeyLess(key(i - 1), key(i))) return false;
   }
   return true;
 }

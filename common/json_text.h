@@ -16,6 +16,7 @@
 #include <msgpack.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace cen::common {
 
@@ -33,6 +34,13 @@ class JsonText {
   // before, so none repeats: the tree's order already, as RecordEdits::Pack
   // writes every record the hub journals.
   static bool KeysAscending(const msgpack::object& map);
+  // a < b as std::string orders them (bytes, unsigned), the first byte
+  // compared inline: a record's consecutive keys nearly always differ there.
+  static bool KeyLess(std::string_view a, std::string_view b) {
+    if (!a.empty() && !b.empty() && a[0] != b[0])
+      return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+    return a < b;
+  }
 };
 
 }  // namespace cen::common

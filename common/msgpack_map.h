@@ -74,11 +74,18 @@ class MsgpackMap {
   static std::vector<std::pair<std::string_view, const msgpack::object*>> Members(
       const msgpack::object& map);
   // Sorts (key, value) pairs by key as std::string orders them (as the JSON
-  // tree does) and keeps, of a repeated key, the pair that came last.
+  // tree does) and keeps, of a repeated key, the pair that came last. A
+  // record's keys come in order with edits after them: the leading run in
+  // order is kept as it is, the rest sorted and merged into it.
   template <typename Value>
   static void SortKeepingLast(std::vector<std::pair<std::string_view, Value>>& pairs) {
-    std::stable_sort(pairs.begin(), pairs.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto less = [](const auto& a, const auto& b) { return JsonText::KeyLess(a.first, b.first); };
+    size_t run = pairs.empty() ? 0 : 1;
+    while (run < pairs.size() && less(pairs[run - 1], pairs[run])) ++run;
+    const auto middle = pairs.begin() + static_cast<std::ptrdiff_t>(run);
+    // Both stable: of equal keys, the one that came first stays first.
+    std::stable_sort(middle, pairs.end(), less);
+    std::inplace_merge(pairs.begin(), middle, pairs.end(), less);
     size_t kept = 0;
     for (size_t i = 0; i < pairs.size(); ++i) {
       if (i + 1 < pairs.size() && pairs[i + 1].first == pairs[i].first) continue;

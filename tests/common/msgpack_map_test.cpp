@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -299,4 +300,28 @@ TEST_CASE("MsgpackMap refuses what MsgpackJson refuses, and anything but a map",
   CHECK(refused(std::string(buf.data(), buf.size())) == "msgpack map key is not a string");
   const std::string whole = MsgpackJson::Encode({{"ref", "S-1"}});
   CHECK(refused(whole.substr(0, whole.size() - 1)) == "truncated msgpack value");
+}
+
+TEST_CASE("SortKeepingLast orders keys as std::string does and keeps a repeated key's last pair",
+          "[common][msgpack_map]") {
+  // Runs in order followed by anything (a record's keys, then its edits),
+  // repeats within and across both parts, empty keys and bytes above 0x7f.
+  const std::string keys[] = {"", "a", "ab", "b", "kind", "title", "\xC3\xA9t\xC3\xA9", "z"};
+  std::mt19937 rng(20261205);
+  for (int i = 0; i < 5000; ++i) {
+    std::vector<std::pair<std::string_view, int>> pairs;
+    const size_t in_order = rng() % 6;
+    for (size_t k = 0; k < std::size(keys) && pairs.size() < in_order; ++k) {
+      if (rng() % 2 == 0) pairs.emplace_back(keys[k], static_cast<int>(pairs.size()));
+    }
+    const size_t more = rng() % 6;
+    for (size_t k = 0; k < more; ++k)
+      pairs.emplace_back(keys[rng() % std::size(keys)], static_cast<int>(pairs.size()));
+    std::map<std::string, int> expected;  // std::string order; the last assignment wins
+    for (const auto& [key, value] : pairs) expected[std::string(key)] = value;
+    MsgpackMap::SortKeepingLast(pairs);
+    std::vector<std::pair<std::string, int>> got;
+    for (const auto& [key, value] : pairs) got.emplace_back(std::string(key), value);
+    REQUIRE(got == std::vector<std::pair<std::string, int>>(expected.begin(), expected.end()));
+  }
 }
