@@ -242,6 +242,7 @@ int main(int argc, char** argv) {
                "Time submit's exit and poll for the alert at normal priority, where the load "
                "delays the bench's own wake-ups (default: real-time priority, if permitted)");
   CLI11_PARSE(app, argc, argv);
+  cen::bench::FlushDirtyPages();  // what earlier benchmarks left unwritten
 
   std::mt19937 rng(7);
   char tmpl[] = "/tmp/cen-alert-bench-XXXXXX";

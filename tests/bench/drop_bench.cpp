@@ -211,6 +211,7 @@ ChildRun Drop(const fs::path& node, const fs::path& csv, const fs::path& work,
   std::vector<std::string> args{CEN_NODE_BIN, "drop", "--data", node.string(), "--json"};
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back(csv.string());
+  cen::bench::FlushDirtyPages();  // the previous run's gigabyte, written out before this one
   ChildRun run = RunChild(args, work / "drop.out");
   if (run.exit_code != 0) {
     std::cerr << "bench: cen-node drop exited " << run.exit_code << ": " << run.out << "\n";
@@ -237,6 +238,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--keep", keep, "Keep the work directory afterwards");
   CLI11_PARSE(app, argc, argv);
+  cen::bench::FlushDirtyPages();  // what earlier benchmarks left unwritten
   if (small > rows) small = rows;
 
   char tmpl[] = "/tmp/cen-drop-bench-XXXXXX";

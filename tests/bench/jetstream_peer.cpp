@@ -443,6 +443,7 @@ PeerRun JetStreamPeer::Run(Sink sink, const std::vector<std::string>& ids,
                          &published[i]);
   }
   ready.wait();
+  FlushDirtyPages();  // what cenhub's run or the previous sink left unwritten
   const double server_cpu0 = CpuSeconds(server_->pid());
   const double process_cpu0 = ProcessCpuSeconds();
   const SteadyClock::time_point t0 = SteadyClock::now();

@@ -237,6 +237,7 @@ int main(int argc, char** argv) {
                  "The daemons' --rt-priority (default: theirs, 1; 0: none)")
       ->check(CLI::Range(0, 99));
   CLI11_PARSE(app, argc, argv);
+  cen::bench::FlushDirtyPages();  // what earlier benchmarks left unwritten
 
   char tmpl[] = "/tmp/cen-bench-XXXXXX";
   const fs::path dir = ::mkdtemp(tmpl);
@@ -288,6 +289,7 @@ int main(int argc, char** argv) {
   // binds its ports find them closed and libzmq tries again only after
   // 100-200 ms (reconnect_ivl plus its jitter), a wait no running system has.
   std::vector<cen::e2e::Process> procs;
+  cen::bench::FlushDirtyPages();  // the baselines' files, written out before the clock
   procs.emplace_back("hub", cen::bench::RunArgs(CEN_HUB_BIN, cluster.hub_dir, rt_priority), dir);
   if (!cen::bench::WaitUntilListening(cluster.ingest_port, std::chrono::seconds(30)) ||
       !cen::bench::WaitUntilListening(cluster.feed_port, std::chrono::seconds(30))) {

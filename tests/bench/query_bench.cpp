@@ -29,6 +29,7 @@
 #include "node/agent/text_indexer.h"
 #include "node/query/query_command.h"
 #include "node/store/node_schema.h"
+#include "tests/bench/bench_support.h"
 #include "tests/bench/realistic_records.h"
 
 namespace {
@@ -154,6 +155,7 @@ int main(int argc, char** argv) {
   app.add_flag("--reuse", reuse, "Measure the replica already in --data");
   app.add_option("--repeats", repeats, "Measured runs per query")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  cen::bench::FlushDirtyPages();  // what earlier benchmarks left unwritten
   const bool temporary = dir.empty();
   if (temporary) dir = (fs::temp_directory_path() / "cen-query-bench").string();
   if (!reuse) {

@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--keep", keep, "Keep the work directory afterwards");
   CLI11_PARSE(app, argc, argv);
+  cen::bench::FlushDirtyPages();  // what earlier benchmarks left unwritten
   if (batch == 0) batch = 1;
 
   char tmpl[] = "/tmp/cen-replica-bench-XXXXXX";
