@@ -40,7 +40,7 @@ const msgpack::object* MsgpackKeyIndex::Find(std::string_view key) const {
 uint32_t MsgpackKeyIndex::Slot(std::string_view key) {
   if (key.empty()) return 0;
   // Length and three of the bytes: the record's field names (common/
-  // record_fields.h) spread over the 64 slots with at most three alike.
+  // record_fields.h) spread over the 128 slots with at most three alike.
   const auto byte = [&](size_t i) {
     return static_cast<uint32_t>(static_cast<unsigned char>(key[i]));
   };

@@ -21,9 +21,11 @@ namespace cen::common {
 
 class MsgpackKeyIndex {
  public:
-  // At most 62 % of the slots taken: probes stay short.
-  static constexpr uint32_t kSlots = 64;
-  static constexpr uint32_t kMaxKeys = 40;
+  // At most 62 % of the slots taken: probes stay short. A record has 42
+  // top-level fields at most (an accepted seizure with every field), and a
+  // node may add keys the hub does not know.
+  static constexpr uint32_t kSlots = 128;
+  static constexpr uint32_t kMaxKeys = 80;
 
   // `map` must be a MAP object. Keys that are not strings are left out.
   explicit MsgpackKeyIndex(const msgpack::object& map);

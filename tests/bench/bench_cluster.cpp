@@ -35,6 +35,7 @@ bool WaitUntilListening(int port, std::chrono::milliseconds timeout) {
   a.sin_port = htons(static_cast<uint16_t>(port));
   while (true) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
     const bool accepted = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     ::close(fd);
     if (accepted) return true;
