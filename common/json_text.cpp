@@ -33,6 +33,9 @@ class TextSink {
     data_[size_++] = c;
   }
   void Put(std::string_view s) {
+    // An empty msgpack string has no bytes at all (a null pointer), which
+    // memcpy may not be given even for none.
+    if (s.empty()) return;
     if (s.size() > room_ - size_) [[unlikely]]
       Grow(s.size());
     std::memcpy(data_ + size_, s.data(), s.size());
