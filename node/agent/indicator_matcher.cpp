@@ -155,6 +155,20 @@ std::string JoinRoute(const std::vector<std::string>& route) {
   return out;
 }
 
+// An index key: its kind letter and its value.
+std::string Key(char kind, std::string_view value) {
+  std::string key(1, kind);
+  key += value;
+  return key;
+}
+
+// A word key: the folded code points' bytes as they lie in memory (both
+// sides build them here, so they only need to agree with each other).
+std::string WordKey(std::u32string_view word) {
+  return Key('w', std::string_view(reinterpret_cast<const char*>(word.data()),
+                                   word.size() * sizeof(char32_t)));
+}
+
 void AddDistinct(std::vector<std::string>& list, std::string value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
 }
@@ -265,6 +279,49 @@ const std::vector<std::u32string>& IndicatorMatcher::Seizure::Folded() const {
     folded_ = std::move(folded);
   }
   return *folded_;
+}
+
+std::vector<std::string> IndicatorMatcher::Seizure::Keys(bool words) const {
+  std::vector<std::string> keys;
+  if (!seizure_) return keys;
+  for (const std::string_view container : containers_) keys.push_back(Key('c', container));
+  if (vessel_imo_) keys.push_back(Key('i', *vessel_imo_));
+  if (hs_code_ && IsHsCode(*hs_code_)) keys.push_back(Key('h', hs_code_->substr(0, kMinHsDigits)));
+  for (const std::string_view country : itinerary_) keys.push_back(Key('r', country));
+  if (words) {
+    for (const std::u32string& text : Folded()) {
+      for (size_t at = 0; at < text.size();) {
+        if (!IsWordChar(text[at])) {
+          ++at;
+          continue;
+        }
+        size_t end = at;
+        while (end < text.size() && IsWordChar(text[end])) ++end;
+        keys.push_back(WordKey(std::u32string_view(text).substr(at, end - at)));
+        at = end;
+      }
+    }
+  }
+  return keys;
+}
+
+std::vector<std::string> IndicatorMatcher::Keys() const {
+  std::vector<std::string> keys;
+  for (const std::string& container : containers_) keys.push_back(Key('c', container));
+  for (const std::string& imo : imos_) keys.push_back(Key('i', imo));
+  for (const std::string& code : hs_codes_) keys.push_back(Key('h', code.substr(0, kMinHsDigits)));
+  for (const auto& route : routes_) keys.push_back(Key('r', route.front()));
+  for (const Company& company : companies_) {
+    // Not empty: a pattern without a word character is not kept.
+    const std::u32string_view pattern = company.pattern;
+    const auto first = std::find_if(pattern.begin(), pattern.end(), IsWordChar);
+    const auto last = std::find_if_not(first, pattern.end(), IsWordChar);
+    keys.push_back(WordKey(pattern.substr(static_cast<size_t>(first - pattern.begin()),
+                                          static_cast<size_t>(last - first))));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
 }
 
 std::vector<IndicatorHit> IndicatorMatcher::Match(const Seizure& seizure) const {

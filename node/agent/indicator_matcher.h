@@ -75,6 +75,12 @@ class IndicatorMatcher {
     explicit Seizure(nlohmann::json&& record) = delete;
     explicit Seizure(common::MsgpackMap&& record) = delete;
 
+    // What an index of alerts is asked with (IndicatorMatcher::Keys): its
+    // containers, IMO number, HS code's first six digits and itinerary
+    // countries, and, when `words`, every run of word characters of its
+    // folded texts. Empty for a record that is no seizure.
+    [[nodiscard]] std::vector<std::string> Keys(bool words) const;
+
    private:
     friend class IndicatorMatcher;
     // description, conveyance, concealment, location: folded, on first use.
@@ -104,6 +110,18 @@ class IndicatorMatcher {
     return Match(Seizure(seizure));
   }
   [[nodiscard]] std::vector<IndicatorHit> Match(const Seizure& seizure) const;
+
+  // Keys that index this alert by what a hit needs: Match() finds a hit only
+  // when the seizure's Seizure::Keys(true) share one of them. Each is a
+  // letter and a value: "c" a container, "i" an IMO number, "h" the first
+  // six digits of an HS code (of two codes one is a prefix of the other only
+  // if both start so), "r" the first country of a route (it must be in the
+  // itinerary), "w" the first run of word characters of a company name,
+  // folded (an occurrence starts and ends outside a word, so that run is a
+  // whole run of the text, folded the same way). Empty when empty().
+  [[nodiscard]] std::vector<std::string> Keys() const;
+  // Whether Keys() has a word ("w") key: a seizure's words are worth reading.
+  [[nodiscard]] bool HasWordKeys() const { return !companies_.empty(); }
 
   // Distinct literal strings for an SQL prefilter `instr(doc, ?)` over records
   // stored as nlohmann's dump(-1, ' ', false, replace): when NeedlesComplete(),

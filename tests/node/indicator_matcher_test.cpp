@@ -6,6 +6,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -436,4 +437,71 @@ TEST_CASE("IndicatorMatcher reads a repeated key in place as the JSON tree does:
   const Hits expected{{"containers", "MSKU1234565"}, {"hs_codes", "293972"}};
   CHECK(matcher.Match(IndicatorMatcher::Seizure(*packed)) == expected);
   CHECK(matcher.Match(packed->ToJson()) == expected);
+}
+
+TEST_CASE("IndicatorMatcher keys: every seizure an alert matches shares a key with it",
+          "[node][indicator_matcher]") {
+  // Alerts and seizures drawn from small vocabularies, so that most pairs
+  // hit: names in any case, with punctuation, accents, Cyrillic, Greek,
+  // no-break spaces and words glued to others; HS codes of every length
+  // and prefix relation; routes over five countries.
+  const std::vector<std::string> containers = {"CSQU3054383", "MSCU1234566", "TGHU9876542"};
+  const std::vector<std::string> imos = {"9074729", "9321483"};
+  const std::vector<std::string> codes = {"080390",     "08039010", "0803901000", "293972",
+                                          "2939720010", "293971",   "0803",       "12345678901"};
+  const std::vector<std::string> countries = {"EC", "PA", "NL", "ES", "FR"};
+  const std::vector<std::string> names = {
+      "Acme Trading", "ACME",    "(Acme) Ltd.",    "Frutas del Sur SA", "Éclat Export", "ÉCLAT",
+      "ООО Ромашка",  "Ромашка", "Δέλτα Shipping", "X-Ray Logistics",   "-- Omega --",  "Sur"};
+  const std::vector<std::string> words = {
+      "acme",  "ACME",      "Acme,", "(Acme)", "Trading", "trading", "Ltd.", "frutas", "DEL",
+      "sur",   "SA",        "éclat", "Éclat",  "export",  "ромашка", "ООО",  "ΔΈΛΤΑ",  "shipping",
+      "x-ray", "logistics", "omega", "acmes",  "sure",    "\u00a0",  "--"};
+  std::mt19937 rng(20261205);
+  auto pick = [&](const std::vector<std::string>& from) { return from[rng() % from.size()]; };
+  auto some = [&](const std::vector<std::string>& from, size_t most) {
+    json out = json::array();
+    for (size_t n = rng() % (most + 1); n > 0; --n) out.push_back(pick(from));
+    return out;
+  };
+  auto text = [&] {
+    std::string out;
+    for (size_t n = rng() % 8; n > 0; --n) {
+      out += pick(words);
+      out += rng() % 4 == 0 ? "" : rng() % 3 == 0 ? "  " : " ";
+    }
+    return out;
+  };
+  int matched = 0;
+  for (int i = 0; i < 3000; ++i) {
+    json routes = json::array();
+    for (size_t n = rng() % 3; n > 0; --n) routes.push_back(some(countries, 3));
+    const IndicatorMatcher matcher(Alert({{"containers", some(containers, 2)},
+                                          {"vessel_imo", some(imos, 1)},
+                                          {"companies", some(names, 2)},
+                                          {"routes", routes},
+                                          {"hs_codes", some(codes, 2)}}));
+    const std::vector<std::string> alert_keys = matcher.Keys();
+    CHECK(alert_keys.empty() == matcher.empty());
+    json fields = {{"containers", some(containers, 2)},
+                   {"transit", some(countries, 2)},
+                   {"description", text()},
+                   {"location", text()},
+                   {"concealment", text()},
+                   {"conveyance", text()}};
+    if (rng() % 2 == 0) fields["vessel_imo"] = pick(imos);
+    if (rng() % 2 == 0) fields["hs_code"] = pick(codes);
+    if (rng() % 2 == 0) fields["departure"] = pick(countries);
+    if (rng() % 2 == 0) fields["destination"] = pick(countries);
+    const json seizure = Seizure(fields);
+    const IndicatorMatcher::Seizure read(seizure);
+    if (matcher.Match(read).empty()) continue;
+    ++matched;
+    const std::vector<std::string> seizure_keys = read.Keys(/*words=*/true);
+    INFO(seizure.dump() << " against " << i);
+    CHECK(std::any_of(seizure_keys.begin(), seizure_keys.end(), [&](const std::string& key) {
+      return std::binary_search(alert_keys.begin(), alert_keys.end(), key);
+    }));
+  }
+  CHECK(matched > 1000);  // the vocabularies hit often enough to test anything
 }
