@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/clock.h"
 #include "common/record_validator.h"
 #include "common/uuid7.h"
@@ -154,6 +156,7 @@ common::Status AlertTracker::Track(const json& alert) {
     return common::Status::Ok();
   }
   indicators_.erase(uuid);
+  by_key_stale_ = true;
   const auto expires = common::RecordValidator::TimestampMillis(
       common::WireFrame::StringOr(alert, "expires_at", ""));
   if (expires && *expires <= common::Clock::NowMillis()) return common::Status::Ok();
@@ -203,6 +206,7 @@ common::Status AlertTracker::Refresh() {
   if (!book.ok()) return book.status();
   ++reloads_;
   indicators_.clear();
+  by_key_stale_ = true;
   for (const AlertBook::Alert& a : book->alerts()) {
     if (a.state != AlertBook::State::kActive) continue;
     IndicatorMatcher matcher(a.current);
@@ -261,11 +265,11 @@ common::Status AlertTracker::OnRecord(const common::MsgpackMap& packed, std::opt
   };
   const bool seizure = packed.TextOr("kind", "") == "seizure";
   if (seizure && !indicators_.empty()) {
-    // Read in place once for every alert in force: no tree unless one hits.
+    // Read in place once for every alert it may hit: no tree unless one hits.
     const IndicatorMatcher::Seizure fields(packed);
-    for (const auto& [uuid, alert] : indicators_) {
-      for (const IndicatorHit& hit : alert.matcher.Match(fields)) {
-        CEN_RETURN_IF_ERROR(Hit(alert.alert, alert.origin, record(), hit.indicator, hit.value));
+    for (const Indicators* alert : Candidates(fields)) {
+      for (const IndicatorHit& hit : alert->matcher.Match(fields)) {
+        CEN_RETURN_IF_ERROR(Hit(alert->alert, alert->origin, record(), hit.indicator, hit.value));
       }
     }
   }
@@ -288,6 +292,29 @@ common::Status AlertTracker::OnRecord(const common::MsgpackMap& packed, std::opt
     CEN_RETURN_IF_ERROR(Hit("watch:" + watch.name, node_id_, record(), "watch", watch.name));
   }
   return common::Status::Ok();
+}
+
+std::vector<const AlertTracker::Indicators*> AlertTracker::Candidates(
+    const IndicatorMatcher::Seizure& seizure) {
+  if (by_key_stale_) {
+    by_key_.clear();
+    word_keys_ = false;
+    for (const auto& [uuid, alert] : indicators_) {
+      for (std::string& key : alert.matcher.Keys()) by_key_[std::move(key)].push_back(&alert);
+      word_keys_ = word_keys_ || alert.matcher.HasWordKeys();
+    }
+    by_key_stale_ = false;
+  }
+  std::vector<const Indicators*> found;
+  for (const std::string& key : seizure.Keys(word_keys_)) {
+    if (auto it = by_key_.find(key); it != by_key_.end())
+      found.insert(found.end(), it->second.begin(), it->second.end());
+  }
+  // The order a scan of indicators_ gave (by uuid), each alert once.
+  std::sort(found.begin(), found.end(),
+            [](const Indicators* a, const Indicators* b) { return a->alert < b->alert; });
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  return found;
 }
 
 common::Status AlertTracker::Hit(const std::string& source, const std::string& alert_origin,
