@@ -169,6 +169,22 @@ std::string WordKey(std::u32string_view word) {
                                    word.size() * sizeof(char32_t)));
 }
 
+// Calls f(run) for each maximal run of word characters of `text`, in order,
+// until f returns false.
+template <typename F>
+void ForEachWordRun(std::u32string_view text, F f) {
+  for (size_t at = 0; at < text.size();) {
+    if (!IsWordChar(text[at])) {
+      ++at;
+      continue;
+    }
+    size_t end = at;
+    while (end < text.size() && IsWordChar(text[end])) ++end;
+    if (!f(text.substr(at, end - at))) return;
+    at = end;
+  }
+}
+
 void AddDistinct(std::vector<std::string>& list, std::string value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
 }
@@ -290,16 +306,10 @@ std::vector<std::string> IndicatorMatcher::Seizure::Keys(bool words) const {
   for (const std::string_view country : itinerary_) keys.push_back(Key('r', country));
   if (words) {
     for (const std::u32string& text : Folded()) {
-      for (size_t at = 0; at < text.size();) {
-        if (!IsWordChar(text[at])) {
-          ++at;
-          continue;
-        }
-        size_t end = at;
-        while (end < text.size() && IsWordChar(text[end])) ++end;
-        keys.push_back(WordKey(std::u32string_view(text).substr(at, end - at)));
-        at = end;
-      }
+      ForEachWordRun(text, [&](std::u32string_view run) {
+        keys.push_back(WordKey(run));
+        return true;
+      });
     }
   }
   return keys;
@@ -312,12 +322,11 @@ std::vector<std::string> IndicatorMatcher::Keys() const {
   for (const std::string& code : hs_codes_) keys.push_back(Key('h', code.substr(0, kMinHsDigits)));
   for (const auto& route : routes_) keys.push_back(Key('r', route.front()));
   for (const Company& company : companies_) {
-    // Not empty: a pattern without a word character is not kept.
-    const std::u32string_view pattern = company.pattern;
-    const auto first = std::find_if(pattern.begin(), pattern.end(), IsWordChar);
-    const auto last = std::find_if_not(first, pattern.end(), IsWordChar);
-    keys.push_back(WordKey(pattern.substr(static_cast<size_t>(first - pattern.begin()),
-                                          static_cast<size_t>(last - first))));
+    // Its first run (a pattern without a word character is not kept).
+    ForEachWordRun(company.pattern, [&](std::u32string_view run) {
+      keys.push_back(WordKey(run));
+      return false;
+    });
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());

@@ -31,6 +31,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -301,6 +302,13 @@ int main(int argc, char** argv) {
   // The hub's start-up is left out of its CPU, as the peer leaves out its
   // server's: the agents start with the clock.
   const double hub_cpu0 = cen::bench::CpuSeconds(procs.front().pid());
+  // Each daemon's CPU so far, the hub's first (from when it listened).
+  auto read_cpu = [&] {
+    std::vector<double> cpu;
+    for (auto& p : procs) cpu.push_back(cen::bench::CpuSeconds(p.pid()));
+    cpu.front() -= hub_cpu0;
+    return cpu;
+  };
   for (const auto& id : ids)
     procs.emplace_back(id, cen::bench::RunArgs(CEN_NODE_BIN, (dir / id).string(), rt_priority),
                        dir);
@@ -339,17 +347,14 @@ int main(int argc, char** argv) {
     }
     if (!complete_at && complete) {
       complete_at = t;
-      for (auto& p : procs) cpu_at_complete.push_back(cen::bench::CpuSeconds(p.pid()));
-      cpu_at_complete.front() -= hub_cpu0;
+      cpu_at_complete = read_cpu();
     }
     if (!text_at && text) text_at = t;
     if (!indexed_at && indexed) indexed_at = t;
     if (acked_at && complete_at && text_at && indexed_at) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  std::vector<double> cpu;
-  for (auto& p : procs) cpu.push_back(cen::bench::CpuSeconds(p.pid()));
-  cpu.front() -= hub_cpu0;
+  const std::vector<double> cpu = read_cpu();
   for (auto& p : procs) p.Signal(SIGTERM);
   for (auto& p : procs) (void)p.Wait(std::chrono::seconds(10));
   if (rejected != 0) {
@@ -370,19 +375,17 @@ int main(int argc, char** argv) {
             << " s\n";
   std::cout << "pipeline  every country index (record_countries, record_dates) written as well in "
             << *indexed_at << " s; the CPU below is read then\n";
-  double node_cpu = 0;
-  for (size_t i = 1; i < cpu.size(); ++i) node_cpu += cpu[i];
-  std::cout << "cpu       hub " << cpu[0] << " s, " << nodes << " agents " << node_cpu
-            << " s: " << static_cast<long>((cpu[0] + node_cpu) * 1e6 / total)
-            << " us of CPU per record (hub " << static_cast<long>(cpu[0] * 1e6 / total)
-            << ", agents " << static_cast<long>(node_cpu * 1e6 / total) << "); this machine has "
+  const auto agents_s = [](const std::vector<double>& of) {
+    return std::accumulate(of.begin() + 1, of.end(), 0.0);
+  };
+  const auto us = [&](double seconds) { return static_cast<long>(seconds * 1e6 / total); };
+  std::cout << "cpu       hub " << cpu[0] << " s, " << nodes << " agents " << agents_s(cpu)
+            << " s: " << us(cpu[0] + agents_s(cpu)) << " us of CPU per record (hub " << us(cpu[0])
+            << ", agents " << us(agents_s(cpu)) << "); this machine has "
             << std::thread::hardware_concurrency() << " cores\n";
-  double node_cpu_complete = 0;
-  for (size_t i = 1; i < cpu_at_complete.size(); ++i) node_cpu_complete += cpu_at_complete[i];
   std::cout << "cpu       of that, up to every replica complete: "
-            << static_cast<long>((cpu_at_complete[0] + node_cpu_complete) * 1e6 / total)
-            << " us per record (hub " << static_cast<long>(cpu_at_complete[0] * 1e6 / total)
-            << ", agents " << static_cast<long>(node_cpu_complete * 1e6 / total)
+            << us(cpu_at_complete[0] + agents_s(cpu_at_complete)) << " us per record (hub "
+            << us(cpu_at_complete[0]) << ", agents " << us(agents_s(cpu_at_complete))
             << "): the work the end-to-end rate waits for\n";
   std::cout << "ratio     end-to-end / raw replica inserts = " << e2e_rate / raw_replica
             << "; end-to-end / raw journal inserts = " << e2e_rate / raw_journal << "\n";
