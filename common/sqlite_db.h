@@ -99,6 +99,8 @@ class Database {
   // Opens `path` with WAL, foreign keys on, and a busy timeout so a second
   // process waits rather than fails.
   static Result<Database> Open(const std::string& path, Mode mode, int busy_timeout_ms = 10000);
+  // The page size Open gives a new file (SQLite's default is 4 KiB).
+  static constexpr int64_t kPageBytes = 16384;
 
   Database(Database&&) noexcept = default;
   // Closes this connection as the destructor does (statements, connection,
@@ -139,6 +141,11 @@ class Database {
   // A single integer from a query such as "SELECT count(*) FROM t", or nullopt
   // when it returned no row or NULL.
   Result<std::optional<int64_t>> QueryInt(std::string_view sql);
+  // A single text the same way ("PRAGMA journal_mode", say).
+  Result<std::optional<std::string>> QueryText(std::string_view sql);
+  // `text` as a SQL string literal ('it''s'), for the statements that take
+  // no parameters (ATTACH, PRAGMA).
+  static std::string Literal(std::string_view text);
   int64_t LastInsertRowId() const;
   int Changes() const;
   // PRAGMA data_version: changes when another connection commits.

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/page_size_upgrade.h"
 #include "common/record_fields.h"
 #include "node/store/node_schema.h"
 #include "node/store/text_db.h"
@@ -17,6 +18,9 @@ common::Result<std::unique_ptr<TextIndexer>> TextIndexer::Open(const std::string
   auto db =
       common::Database::Open(TextDb::Path(data_dir), common::Database::Mode::kReadWriteCreate);
   if (!db.ok()) return db.status();
+  // Made before 2026-12-05: 16 KiB pages from now on, as a new text.db has.
+  auto rewritten = common::PageSizeUpgrade::Run(*db);
+  if (!rewritten.ok()) return rewritten.status();
   // Rebuilt from node.db after a crash of the machine: durable at
   // checkpoints is enough.
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/clock.h"
+#include "common/page_size_upgrade.h"
 #include "node/store/text_db.h"
 
 namespace cen::node {
@@ -464,6 +465,12 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
   auto v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
   if (!v.ok() || !v->has_value())
     return common::Corruption(path + " is not a cenhub node database");
+  if (upgrade) {
+    // A node.db made before 2026-12-05 gets the 16 KiB pages of a new one
+    // (applies and drops write it as fast as a new node's), once.
+    auto rewritten = common::PageSizeUpgrade::Run(*db);
+    if (!rewritten.ok()) return rewritten.status();
+  }
   if (upgrade && **v >= 4 && **v < kVersion) {
     // Schema 4 is rebuilt in the current shape; 5 and 6 are upgraded a step
     // at a time.

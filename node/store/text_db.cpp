@@ -27,15 +27,6 @@ std::string FileUri(const std::string& path) {
   return out;
 }
 
-std::string Quoted(std::string_view text) {
-  std::string out = "'";
-  for (const char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
 common::Result<bool> Attached(common::Database& db) {
   auto n = db.QueryInt(std::string("SELECT count(*) FROM pragma_database_list WHERE name = '") +
                        TextDb::kSchema + "'");
@@ -50,7 +41,7 @@ std::string TextDb::DataDirOf(const std::string& node_db_path) {
 }
 
 std::string TextDb::ReadOnlyUriSql(const std::string& path) {
-  return Quoted(FileUri(path) + "?mode=ro");
+  return common::Database::Literal(FileUri(path) + "?mode=ro");
 }
 
 std::string TextDb::FtsColumns() {

@@ -11,6 +11,7 @@
 #include "node/store/outbox.h"
 #include "node/store/text_db.h"
 #include "tests/test_support/databases.h"
+#include "tests/test_support/page_size.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
@@ -342,4 +343,45 @@ TEST_CASE("A schema 8 node.db is upgraded in place: the hub's verdicts move to o
   CHECK(*again == 1);
   CHECK(CountRows(*db, "outbox") == 2);
   CHECK(CountRows(*db, "own_acks") == 1);
+}
+
+TEST_CASE("A node.db of 4 KiB pages gets 16 KiB pages when the agent opens it, nothing lost",
+          "[node][schema]") {
+  TempDir tmp;
+  std::string replica_before;
+  {
+    auto db = cen::test::CreateNodeDb(tmp);
+    cen::node::Replica replica(&db);
+    RequireOk(replica.Load());
+    std::vector<nlohmann::json> records;
+    for (int g = 1; g <= 40; ++g)
+      records.push_back(cen::test::AsStored(
+          cen::test::WireSeizure("R" + std::to_string(g), "u-" + std::to_string(g)), g, "H0"));
+    RequireOk(replica.Apply(Packed(records), 40));
+    RequireOk(
+        db.Exec("INSERT INTO own_records(uuid, version, kind, ref, body, queued_at) "
+                "  VALUES ('u-own', 1, 'seizure', 'MINE-1', x'80', '2026-01-01T00:00:00Z');"
+                "INSERT INTO outbox(uuid, version) VALUES ('u-own', 1);"));
+    // As every node.db made before 2026-12-05.
+    cen::test::SetPageSize(db, 4096);
+    REQUIRE(db.QueryInt("PRAGMA page_size")->value_or(0) == 4096);
+    replica_before =
+        db.QueryText("SELECT group_concat(gseq || d.doc) FROM documents d")->value_or("");
+  }
+  // cen-query and the other commands read it as it is.
+  {
+    auto reader = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
+    REQUIRE(reader.ok());
+    CHECK(reader->QueryInt("PRAGMA page_size")->value_or(0) == 4096);
+  }
+  auto db = NodeSchema::OpenForAgent(tmp.path());
+  REQUIRE(db.ok());
+  CHECK(db->QueryInt("PRAGMA page_size")->value_or(0) == Database::kPageBytes);
+  CHECK(db->QueryText("PRAGMA journal_mode")->value_or("") == "wal");
+  CHECK(db->QueryText("PRAGMA integrity_check")->value_or("") == "ok");
+  CHECK(CountRows(*db, "records") == 40);
+  CHECK(db->QueryText("SELECT group_concat(gseq || d.doc) FROM documents d")->value_or("") ==
+        replica_before);
+  CHECK(CountRows(*db, "outbox") == 1);
+  CHECK(CountRows(*db, "own_records") == 1);
 }

@@ -11,6 +11,7 @@
 #include "node/agent/replica.h"
 #include "node/store/text_db.h"
 #include "tests/test_support/databases.h"
+#include "tests/test_support/page_size.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
@@ -265,4 +266,31 @@ TEST_CASE("A text.db written under an older definition is rebuilt under the curr
   CHECK(Indexed(tmp) == 5);  // each once
   CHECK(TextMatches(db, "cargo") == 5);
   CHECK(TextMatches(db, "word2") == 1);
+}
+
+TEST_CASE("A text.db of 4 KiB pages gets 16 KiB pages when the agent opens it, its index kept",
+          "[node][text_indexer]") {
+  Node node;
+  auto& [tmp, db, replica, indexer] = node;
+  RequireOk(replica.Apply(Packed(Numbered(9)), 9));
+  REQUIRE(indexer->IndexSome(5).ok());
+  indexer.reset();
+  {
+    // As every text.db made before 2026-12-05.
+    auto text = Database::Open(cen::node::TextDb::Path(tmp.path()), Database::Mode::kReadWrite);
+    REQUIRE(text.ok());
+    cen::test::SetPageSize(*text, 4096);
+  }
+  auto again = TextIndexer::Open(tmp.path());
+  REQUIRE(again.ok());
+  {
+    auto text = Database::Open(cen::node::TextDb::Path(tmp.path()), Database::Mode::kReadOnly);
+    REQUIRE(text.ok());
+    CHECK(QueryNumber(*text, "PRAGMA page_size") == Database::kPageBytes);
+    CHECK(QueryNumber(*text, "SELECT gseq FROM text_state") == 5);
+  }
+  RequireOk((*again)->IndexAll());
+  CHECK(Indexed(tmp) == 9);  // the five indexed before kept, none twice
+  CHECK(TextMatches(db, "cargo") == 9);
+  CHECK(TextMatches(db, "word4") == 1);
 }
