@@ -833,6 +833,12 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   // the index pages its random inserts touch. Catching up 1M records:
   // 17,507-18,175 records/s and 63-66 us of CPU each, against 14,951 and 76.
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-262144"));
+  // The full-text index is written behind the apply, on the other core.
+  // Without it (text.db cannot be opened) the agent still runs: --text
+  // reads every record from documents, and `cen-node status` says how many.
+  // Opened before any other thread runs: it may rewrite an old text.db with
+  // larger pages (common/page_size_upgrade.h).
+  auto text = TextIndexer::Open(data_dir_);
   // Checkpoints run on a thread of their own: inside an apply slice they
   // held the loop (and an urgent alert) for 50-150 ms. The bulk work pauses
   // whenever the log passes max_log_mib (default 64) until a checkpoint
@@ -844,10 +850,6 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   // `cen-node drop` holds the write lock for a whole file (about a minute for
   // a million rows here): the agent waits for it rather than fail.
   db->SetBusyTimeout(static_cast<int>(kDropLockWait.count()));
-  // The full-text index is written behind the apply, on the other core.
-  // Without it (text.db cannot be opened) the agent still runs: --text
-  // reads every record from documents, and `cen-node status` says how many.
-  auto text = TextIndexer::Open(data_dir_);
   if (text.ok()) {
     (*text)->Start();
   } else {

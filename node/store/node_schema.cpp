@@ -448,6 +448,19 @@ common::Result<common::Database> NodeSchema::Open(const std::string& data_dir,
   return OpenAs(data_dir, mode, /*upgrade=*/false);
 }
 
+namespace {
+
+// A node.db made before 2026-12-05 gets the 16 KiB pages of a new one
+// (applies and drops then write it as fast as a new node's), once, after its
+// schema is current (a migration's leftovers are not copied).
+common::Result<common::Database> WithLargePages(common::Database db) {
+  auto rewritten = common::PageSizeUpgrade::Run(db);
+  if (!rewritten.ok()) return rewritten.status();
+  return db;
+}
+
+}  // namespace
+
 common::Result<common::Database> NodeSchema::OpenForAgent(const std::string& data_dir) {
   return OpenAs(data_dir, common::Database::Mode::kReadWrite, /*upgrade=*/true);
 }
@@ -465,12 +478,6 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
   auto v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
   if (!v.ok() || !v->has_value())
     return common::Corruption(path + " is not a cenhub node database");
-  if (upgrade) {
-    // A node.db made before 2026-12-05 gets the 16 KiB pages of a new one
-    // (applies and drops write it as fast as a new node's), once.
-    auto rewritten = common::PageSizeUpgrade::Run(*db);
-    if (!rewritten.ok()) return rewritten.status();
-  }
   if (upgrade && **v >= 4 && **v < kVersion) {
     // Schema 4 is rebuilt in the current shape; 5 and 6 are upgraded a step
     // at a time.
@@ -485,7 +492,7 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
       return common::Corruption(path + " was upgraded to schema version " +
                                 std::to_string(v->value_or(0)) + ", not " +
                                 std::to_string(kVersion));
-    return db;
+    return WithLargePages(std::move(*db));
   }
   if (**v >= 4 && **v < kVersion)
     return common::Corruption(path + " has schema version " + std::to_string(**v) +
@@ -494,6 +501,7 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
   if (**v != kVersion)
     return common::Corruption(path + " has schema version " + std::to_string(**v) +
                               "; this program reads version " + std::to_string(kVersion));
+  if (upgrade) return WithLargePages(std::move(*db));
   return db;
 }
 

@@ -43,7 +43,9 @@ std::string Text(Database& db, const std::string& sql) {
 }
 
 // Every row, in one text: equal before and after means nothing changed.
-std::string Rows(Database& db) { return Text(db, "SELECT group_concat(a || ':' || b) FROM t"); }
+std::string Rows(Database& db) {
+  return Text(db, "SELECT group_concat(a || ':' || b) FROM (SELECT a, b FROM t ORDER BY a)");
+}
 
 }  // namespace
 
@@ -51,6 +53,7 @@ TEST_CASE("A database of 4 KiB pages is written again with 16 KiB pages, every r
           "[common][sqlite]") {
   TempDir tmp;
   Database db = MakeOld(tmp);
+  RequireOk(db.Exec("PRAGMA synchronous=NORMAL"));  // as the agent has it
   const std::string before = Rows(db);
   auto rewritten = PageSizeUpgrade::Run(db);
   REQUIRE(rewritten.ok());
@@ -59,6 +62,10 @@ TEST_CASE("A database of 4 KiB pages is written again with 16 KiB pages, every r
   CHECK(Text(db, "PRAGMA journal_mode") == "wal");
   CHECK(Text(db, "PRAGMA integrity_check") == "ok");
   CHECK(Rows(db) == before);
+  // The settings it borrowed are back: the copy's directory (unset) and the
+  // connection's sync level.
+  CHECK(db.QueryText("PRAGMA temp_store_directory")->value_or("") == "");
+  CHECK(Int(db, "PRAGMA synchronous") == 1);
   // Written as before, and another process opens it with its new pages.
   RequireOk(db.Exec("INSERT INTO t VALUES (5000, 'after')"));
   auto other = Database::Open(tmp.File("old.db"), Database::Mode::kReadOnly);
@@ -76,26 +83,21 @@ TEST_CASE("A database another process has open keeps its 4 KiB pages until the n
   TempDir tmp;
   Database db = MakeOld(tmp);
   const std::string before = Rows(db);
-  // A cen-query reading: SQLite lets no one leave WAL mode meanwhile.
-  auto reader = Database::Open(tmp.File("old.db"), Database::Mode::kReadOnly);
-  REQUIRE(reader.ok());
-  CHECK(Int(*reader, "SELECT count(*) FROM t") == 3000);
-  db.SetBusyTimeout(50);
-  auto rewritten = PageSizeUpgrade::Run(db);
-  REQUIRE(rewritten.ok());
-  CHECK_FALSE(*rewritten);
-  CHECK(Int(db, "PRAGMA page_size") == 4096);
-  CHECK(Text(db, "PRAGMA journal_mode") == "wal");
-  RequireOk(db.Exec("INSERT INTO t VALUES (5000, 'after')"));
-  CHECK(Int(*reader, "SELECT count(*) FROM t") == 3001);
-  CHECK(Rows(*reader) == before + ",5000:after");
-  // The reader gone, the next start rewrites it.
   {
-    auto elsewhere = Database::Open(tmp.File("other.db"), Database::Mode::kReadWriteCreate);
-    REQUIRE(elsewhere.ok());
-    *reader = std::move(*elsewhere);  // closes the reader of old.db
+    // A cen-query reading: SQLite lets no one leave WAL mode meanwhile.
+    auto reader = Database::Open(tmp.File("old.db"), Database::Mode::kReadOnly);
+    REQUIRE(reader.ok());
+    CHECK(Int(*reader, "SELECT count(*) FROM t") == 3000);
+    auto rewritten = PageSizeUpgrade::Run(db);
+    REQUIRE(rewritten.ok());
+    CHECK_FALSE(*rewritten);
+    CHECK(Int(db, "PRAGMA page_size") == 4096);
+    CHECK(Text(db, "PRAGMA journal_mode") == "wal");
+    RequireOk(db.Exec("INSERT INTO t VALUES (5000, 'after')"));
+    CHECK(Int(*reader, "SELECT count(*) FROM t") == 3001);
+    CHECK(Rows(*reader) == before + ",5000:after");
   }
-  db.SetBusyTimeout(10000);
+  // The reader gone, the next start rewrites it.
   auto later = PageSizeUpgrade::Run(db);
   REQUIRE(later.ok());
   CHECK(*later);
@@ -125,9 +127,22 @@ TEST_CASE("A database with 16 KiB pages is left as it is", "[common][sqlite]") {
   RequireOk(
       db->Exec("CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT); INSERT INTO t VALUES (1, 'x')"));
   const int64_t pages = Int(*db, "PRAGMA page_count");
-  auto rewritten = PageSizeUpgrade::Run(*db, /*available_bytes=*/0);
+  auto rewritten = PageSizeUpgrade::Run(*db);
   REQUIRE(rewritten.ok());
   CHECK_FALSE(*rewritten);
   CHECK(Int(*db, "PRAGMA page_size") == Database::kPageBytes);
   CHECK(Int(*db, "PRAGMA page_count") == pages);
+}
+
+TEST_CASE("A page size upgrade inside a transaction is refused, the file untouched",
+          "[common][sqlite]") {
+  TempDir tmp;
+  Database db = MakeOld(tmp);
+  auto tx = db.Begin();
+  REQUIRE(tx.ok());
+  auto rewritten = PageSizeUpgrade::Run(db);
+  CHECK_FALSE(rewritten.ok());
+  RequireOk(tx->Commit());
+  CHECK(Int(db, "PRAGMA page_size") == 4096);
+  CHECK(Text(db, "PRAGMA journal_mode") == "wal");
 }

@@ -365,8 +365,10 @@ TEST_CASE("A node.db of 4 KiB pages gets 16 KiB pages when the agent opens it, n
     // As every node.db made before 2026-12-05.
     cen::test::SetPageSize(db, 4096);
     REQUIRE(db.QueryInt("PRAGMA page_size")->value_or(0) == 4096);
-    replica_before =
-        db.QueryText("SELECT group_concat(gseq || d.doc) FROM documents d")->value_or("");
+    replica_before = db.QueryText(
+                           "SELECT group_concat(gseq || doc) FROM (SELECT gseq, doc FROM documents "
+                           "ORDER BY gseq)")
+                         ->value_or("");
   }
   // cen-query and the other commands read it as it is.
   {
@@ -380,8 +382,10 @@ TEST_CASE("A node.db of 4 KiB pages gets 16 KiB pages when the agent opens it, n
   CHECK(db->QueryText("PRAGMA journal_mode")->value_or("") == "wal");
   CHECK(db->QueryText("PRAGMA integrity_check")->value_or("") == "ok");
   CHECK(CountRows(*db, "records") == 40);
-  CHECK(db->QueryText("SELECT group_concat(gseq || d.doc) FROM documents d")->value_or("") ==
-        replica_before);
+  CHECK(
+      db->QueryText(
+            "SELECT group_concat(gseq || doc) FROM (SELECT gseq, doc FROM documents ORDER BY gseq)")
+          ->value_or("") == replica_before);
   CHECK(CountRows(*db, "outbox") == 1);
   CHECK(CountRows(*db, "own_records") == 1);
 }
