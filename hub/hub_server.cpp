@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/instance_lock.h"
+#include "common/page_size_upgrade.h"
 #include "common/priority_lane.h"
 #include "common/record_validator.h"
 #include "common/socket_options.h"
@@ -995,6 +996,14 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   if (!lock.ok()) return lock.status();
   auto db = HubSchema::Open(data_dir_);
   if (!db.ok()) return db.status();
+  // A single hub's hub.db made before 2026-12-05 gets the 16 KiB pages of a
+  // new one, once, before any thread of the hub uses SQLite. A cluster
+  // member keeps its pages: its peers' snapshots are restored into it page
+  // by page, which SQLite does only between files of one page size.
+  if (!config->clustered()) {
+    auto rewritten = common::PageSizeUpgrade::Run(*db);
+    if (!rewritten.ok()) return rewritten.status();
+  }
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
   // Checkpoints on a thread of their own, never inside a commit that an
   // urgent alert waits for. A single hub's log is bounded (HubLoop::BulkHeld);

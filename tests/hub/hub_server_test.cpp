@@ -28,6 +28,7 @@
 #include "hub/hub_schema.h"
 #include "tests/hub/test_hub.h"
 #include "tests/test_support/keys.h"
+#include "tests/test_support/page_size.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
@@ -155,6 +156,38 @@ TEST_CASE("HubServer acks a published record after it is journaled", "[hub][serv
   const json next = fresh.Publish({Seizure("R3")})[0];
   CHECK(next["status"] == "NEW");
   CHECK(next["gseq"] == 4);
+}
+
+TEST_CASE("A single hub gives an old hub.db 16 KiB pages when it starts, its journal kept",
+          "[hub][server]") {
+  TestHub hub;
+  const CurveKeys n1 = hub.Register("n1", "EU");
+  const json first = Seizure("R1");
+  {
+    hub.Start();
+    zmq::context_t ctx;
+    IngestClient client(ctx, hub, n1);
+    (void)client.Hello();
+    const json acks = client.Publish({first, Seizure("R2")});
+    CHECK(acks[1]["gseq"] == 2);
+    RequireOk(hub.Stop());
+  }
+  {
+    // As every hub.db made before 2026-12-05.
+    auto db = Database::Open(hub.DbPath(), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    cen::test::SetPageSize(*db, 4096);
+  }
+  REQUIRE(hub.Query("PRAGMA page_size") == 4096);
+  hub.Start();
+  zmq::context_t ctx;
+  IngestClient client(ctx, hub, n1);
+  CHECK(client.Hello()["head"] == 2);
+  CHECK(client.Publish({first})[0]["status"] == "DUP");
+  CHECK(client.Publish({Seizure("R3")})[0]["gseq"] == 3);
+  RequireOk(hub.Stop());
+  CHECK(hub.Query("PRAGMA page_size") == Database::kPageBytes);
+  CHECK(hub.Query("SELECT count(*) FROM journal") == 3);
 }
 
 TEST_CASE("HubServer rejects an invalid record with a reason naming the field", "[hub][server]") {

@@ -136,6 +136,8 @@ class TestHub {
     return result_;
   }
 
+  std::string DbPath() const { return cen::hub::HubSchema::DbPath(data_dir_); }
+
   // Counts rows of hub.db through a connection of its own.
   int64_t Query(const std::string& sql) const {
     auto db = cen::hub::HubSchema::OpenReadOnly(data_dir_);
