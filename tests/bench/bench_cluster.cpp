@@ -27,7 +27,8 @@ int FreePort() {
   return ntohs(a.sin_port);
 }
 
-bool WaitUntilListening(int port, std::chrono::milliseconds timeout) {
+bool WaitUntilListening(int port, std::chrono::milliseconds timeout,
+                        const std::function<bool()>& alive) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -39,7 +40,7 @@ bool WaitUntilListening(int port, std::chrono::milliseconds timeout) {
     const bool accepted = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     ::close(fd);
     if (accepted) return true;
-    if (std::chrono::steady_clock::now() > until) return false;
+    if (std::chrono::steady_clock::now() > until || !alive()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,10 @@ struct BenchCluster {
 std::vector<std::string> RunArgs(const std::string& bin, const std::string& data, int rt_priority);
 
 // Waits until something accepts TCP connections on 127.0.0.1:`port` (a
-// started hub has bound it), trying every 5 ms; false after `timeout`.
-bool WaitUntilListening(int port, std::chrono::milliseconds timeout);
+// started hub has bound it), trying every 5 ms; false after `timeout`, or
+// as soon as `alive` says the process that should listen has exited.
+bool WaitUntilListening(int port, std::chrono::milliseconds timeout,
+                        const std::function<bool()>& alive);
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
 // User + system CPU seconds a live process has used, from /proc/PID/stat.

@@ -293,9 +293,11 @@ int main(int argc, char** argv) {
   std::vector<cen::e2e::Process> procs;
   cen::bench::FlushDirtyPages();  // the baselines' files, written out before the clock
   procs.emplace_back("hub", cen::bench::RunArgs(CEN_HUB_BIN, cluster.hub_dir, rt_priority), dir);
-  if (!cen::bench::WaitUntilListening(cluster.ingest_port, std::chrono::seconds(30)) ||
-      !cen::bench::WaitUntilListening(cluster.feed_port, std::chrono::seconds(30))) {
-    std::cerr << "bench: the hub did not listen within 30 s; logs in " << dir << "\n";
+  auto hub_running = [&] { return procs.front().Running(); };
+  if (!cen::bench::WaitUntilListening(cluster.ingest_port, std::chrono::seconds(30), hub_running) ||
+      !cen::bench::WaitUntilListening(cluster.feed_port, std::chrono::seconds(30), hub_running)) {
+    std::cerr << "bench: the hub " << (hub_running() ? "did not listen within 30 s" : "exited")
+              << "; logs in " << dir << "\n";
     return 1;
   }
   const auto t0 = SteadyClock::now();
