@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <functional>
+#include <string>
 
 #include "common/clock.h"
 #include "common/page_size_upgrade.h"
@@ -289,19 +291,43 @@ CREATE TABLE decisions(
 CREATE INDEX decisions_record ON decisions(record, record_version);
 )sql";
 
-// Schema 6 had no validation: records gets its column, decisions its table.
-common::Status MigrateReplicaFrom6(common::Database& db, const std::string& path) {
+// What a step of the upgrade says once committed: a warning when the node
+// must fetch again, otherwise news.
+struct StepDone {
+  bool warn = false;
+  std::string line;
+};
+
+// Runs `step` in one transaction when node.db has schema `from`, read again
+// under the write lock (another process may have upgraded it), then sets
+// schema `to` and logs the step's line, prefixed with `path`.
+common::Status UpgradeStep(common::Database& db, const std::string& path, int from, int to,
+                           const std::function<common::Result<StepDone>()>& step) {
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
   auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
   if (!version.ok()) return version.status();
-  if (version->value_or(0) != 6) return tx->Commit();
-  CEN_RETURN_IF_ERROR(db.Exec("ALTER TABLE records ADD COLUMN validation TEXT;"));
-  CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
-  CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value = '7' WHERE key = 'node_schema'"));
+  if (version->value_or(0) != from) return tx->Commit();
+  auto done = step();
+  if (!done.ok()) return done.status();
+  CEN_RETURN_IF_ERROR(
+      db.Exec("UPDATE meta SET value = '" + std::to_string(to) + "' WHERE key = 'node_schema'"));
   CEN_RETURN_IF_ERROR(tx->Commit());
-  spdlog::info("{}: replica schema 6 upgraded to 7 in place (validation of NCP records)", path);
+  if (done->warn) {
+    spdlog::warn("{}: {}", path, done->line);
+  } else {
+    spdlog::info("{}: {}", path, done->line);
+  }
   return common::Status::Ok();
+}
+
+// Schema 6 had no validation: records gets its column, decisions its table.
+common::Status MigrateReplicaFrom6(common::Database& db, const std::string& path) {
+  return UpgradeStep(db, path, 6, 7, [&]() -> common::Result<StepDone> {
+    CEN_RETURN_IF_ERROR(db.Exec("ALTER TABLE records ADD COLUMN validation TEXT;"));
+    CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
+    return StepDone{false, "replica schema 6 upgraded to 7 in place (validation of NCP records)"};
+  });
 }
 
 // Schema 4 kept every version in record_versions under a second (uuid,
@@ -310,30 +336,23 @@ common::Status MigrateReplicaFrom6(common::Database& db, const std::string& path
 // id instead of gseq. Its replica is dropped and fetched again from the hub
 // (cursor 0, same epoch); what only this node has is kept: own records,
 // outbox, nominal details, query audit, watch lists, hits, alerts already
-// receipted, alert audiences.
+// receipted, alert audiences. It gets the shape of schema 7; the steps to 8
+// and 9 follow.
 common::Status MigrateReplicaFrom4(common::Database& db, const std::string& path) {
-  auto tx = db.Begin();
-  if (!tx.ok()) return tx.status();
-  // Read again under the write lock: another process may have upgraded it.
-  auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
-  if (!version.ok()) return version.status();
-  if (version->value_or(0) != 4) return tx->Commit();
-  auto records = db.QueryInt("SELECT count(*) FROM records");
-  if (!records.ok()) return records.status();
-  CEN_RETURN_IF_ERROR(
-      db.Exec("DROP VIEW latest; DROP TABLE records_fts; DROP TABLE record_countries; "
-              "DROP TABLE record_versions; DROP TABLE records; DELETE FROM hit_scans; "
-              "DELETE FROM receipts; DELETE FROM alert_links; UPDATE cursor SET gseq = 0;"));
-  CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
-  CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
-  // The shape of schema 7; the step to 8 follows (MigrateReplicaFrom7).
-  CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value = '7' WHERE key = 'node_schema'"));
-  CEN_RETURN_IF_ERROR(tx->Commit());
-  spdlog::warn(
-      "{}: replica schema 4 upgraded to {}: its {} record(s) will be fetched again from the hub; "
-      "the outbox, own records, audit trail, watch lists and hits are kept",
-      path, NodeSchema::kVersion, records->value_or(0));
-  return common::Status::Ok();
+  return UpgradeStep(db, path, 4, 7, [&]() -> common::Result<StepDone> {
+    auto records = db.QueryInt("SELECT count(*) FROM records");
+    if (!records.ok()) return records.status();
+    CEN_RETURN_IF_ERROR(
+        db.Exec("DROP VIEW latest; DROP TABLE records_fts; DROP TABLE record_countries; "
+                "DROP TABLE record_versions; DROP TABLE records; DELETE FROM hit_scans; "
+                "DELETE FROM receipts; DELETE FROM alert_links; UPDATE cursor SET gseq = 0;"));
+    CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
+    CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
+    return StepDone{true, "replica schema 4 upgraded to " + std::to_string(NodeSchema::kVersion) +
+                              ": its " + std::to_string(records->value_or(0)) +
+                              " record(s) will be fetched again from the hub; the outbox, own "
+                              "records, audit trail, watch lists and hits are kept"};
+  });
 }
 
 // Schema 5 indexed records on (commodity, event_date) and (event_date);
@@ -341,24 +360,18 @@ common::Status MigrateReplicaFrom4(common::Database& db, const std::string& path
 // place: the two indexes go, record_dates is filled from `records` (the
 // records still in countries_pending get their rows with the next batch).
 common::Status MigrateReplicaFrom5(common::Database& db, const std::string& path) {
-  auto tx = db.Begin();
-  if (!tx.ok()) return tx.status();
-  auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
-  if (!version.ok()) return version.status();
-  if (version->value_or(0) != 5) return tx->Commit();
-  CEN_RETURN_IF_ERROR(db.Exec(
-      "DROP INDEX IF EXISTS records_commodity_date; DROP INDEX IF EXISTS records_date; "
-      "CREATE TABLE record_dates(commodity TEXT NOT NULL, event_date TEXT NOT NULL, "
-      "record_id INTEGER NOT NULL, PRIMARY KEY (commodity, event_date, record_id)) WITHOUT ROWID; "
-      "INSERT INTO record_dates(commodity, event_date, record_id) "
-      "SELECT IFNULL(commodity, ''), IFNULL(event_date, ''), gseq FROM records "
-      "WHERE gseq NOT IN (SELECT gseq FROM countries_pending) ORDER BY 1, 2, 3;"));
-  const int64_t rows = db.Changes();
-  CEN_RETURN_IF_ERROR(db.Exec("UPDATE meta SET value = '6' WHERE key = 'node_schema'"));
-  CEN_RETURN_IF_ERROR(tx->Commit());
-  spdlog::info("{}: replica schema 5 upgraded to 6 in place ({} record_dates rows written)", path,
-               rows);
-  return common::Status::Ok();
+  return UpgradeStep(db, path, 5, 6, [&]() -> common::Result<StepDone> {
+    CEN_RETURN_IF_ERROR(db.Exec(
+        "DROP INDEX IF EXISTS records_commodity_date; DROP INDEX IF EXISTS records_date; "
+        "CREATE TABLE record_dates(commodity TEXT NOT NULL, event_date TEXT NOT NULL, "
+        "record_id INTEGER NOT NULL, PRIMARY KEY (commodity, event_date, record_id)) WITHOUT "
+        "ROWID; "
+        "INSERT INTO record_dates(commodity, event_date, record_id) "
+        "SELECT IFNULL(commodity, ''), IFNULL(event_date, ''), gseq FROM records "
+        "WHERE gseq NOT IN (SELECT gseq FROM countries_pending) ORDER BY 1, 2, 3;"));
+    return StepDone{false, "replica schema 5 upgraded to 6 in place (" +
+                               std::to_string(db.Changes()) + " record_dates rows written)"};
+  });
 }
 
 // Schema 7 kept the full-text index in node.db, written by the apply. It
@@ -367,59 +380,48 @@ common::Status MigrateReplicaFrom5(common::Database& db, const std::string& path
 // text of the records it has not reached from `documents`. node.db's cursor
 // gets the generation that text.db is written for.
 common::Status MigrateReplicaFrom7(common::Database& db, const std::string& path) {
-  auto tx = db.Begin();
-  if (!tx.ok()) return tx.status();
-  auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
-  if (!version.ok()) return version.status();
-  if (version->value_or(0) != 7) return tx->Commit();
-  auto records = db.QueryInt("SELECT count(*) FROM records");
-  if (!records.ok()) return records.status();
-  // text.db first: should this transaction fail, an empty text.db waits
-  // for the next try, and nothing reads it before schema 8.
-  CEN_RETURN_IF_ERROR(TextDb::Create(TextDb::DataDirOf(path)));
-  CEN_RETURN_IF_ERROR(
-      db.Exec("DROP TABLE IF EXISTS records_fts; "
-              "ALTER TABLE cursor ADD COLUMN generation INTEGER NOT NULL DEFAULT 0; "
-              "UPDATE meta SET value = '8' WHERE key = 'node_schema';"));
-  CEN_RETURN_IF_ERROR(tx->Commit());
-  spdlog::info(
-      "{}: replica schema 7 upgraded to 8 in place: the full-text index moves to text.db and "
-      "is rebuilt there in the background ({} record(s))",
-      path, records->value_or(0));
-  return common::Status::Ok();
+  return UpgradeStep(db, path, 7, 8, [&]() -> common::Result<StepDone> {
+    auto records = db.QueryInt("SELECT count(*) FROM records");
+    if (!records.ok()) return records.status();
+    // text.db first: should this transaction fail, an empty text.db waits
+    // for the next try, and nothing reads it before schema 8.
+    CEN_RETURN_IF_ERROR(TextDb::Create(TextDb::DataDirOf(path)));
+    CEN_RETURN_IF_ERROR(
+        db.Exec("DROP TABLE IF EXISTS records_fts; "
+                "ALTER TABLE cursor ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;"));
+    return StepDone{false,
+                    "replica schema 7 upgraded to 8 in place: the full-text index moves to "
+                    "text.db and is rebuilt there in the background (" +
+                        std::to_string(records->value_or(0)) + " record(s))"};
+  });
 }
 
 // Schema 8 kept the hub's verdict (status, gseq, reason) in own_records:
 // moved to own_acks, read together through the view own_status.
 common::Status MigrateOwnFrom8(common::Database& db, const std::string& path) {
-  auto tx = db.Begin();
-  if (!tx.ok()) return tx.status();
-  auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
-  if (!version.ok()) return version.status();
-  if (version->value_or(0) != 8) return tx->Commit();
-  // own_records is written once, without the three columns (three DROP
-  // COLUMNs would rewrite every row, bodies and all, three times).
-  CEN_RETURN_IF_ERROR(db.Exec(
-      "ALTER TABLE own_records RENAME TO own_records_8; DROP INDEX own_records_natural_key;"));
-  CEN_RETURN_IF_ERROR(db.Exec(kOwnRecordsSql));
-  CEN_RETURN_IF_ERROR(db.Exec(kOwnAcksSql));
-  CEN_RETURN_IF_ERROR(
-      db.Exec("INSERT INTO own_records(uuid, version, kind, ref, body, queued_at, lane) "
-              "SELECT uuid, version, kind, ref, body, queued_at, lane FROM own_records_8 "
-              "ORDER BY rowid"));
-  CEN_RETURN_IF_ERROR(
-      db.Exec("INSERT INTO own_acks(uuid, version, accepted, gseq, reason) "
-              "SELECT uuid, version, status = 'accepted', gseq, reason FROM own_records_8 "
-              "WHERE status != 'queued' ORDER BY uuid, version"));
-  const int64_t verdicts = db.Changes();
-  CEN_RETURN_IF_ERROR(
-      db.Exec("DROP TABLE own_records_8; UPDATE meta SET value = '9' WHERE key = 'node_schema';"));
-  CEN_RETURN_IF_ERROR(tx->Commit());
-  spdlog::info(
-      "{}: node schema 8 upgraded to 9 in place: the hub's verdicts on own records move to "
-      "own_acks ({} verdict(s); read them through the view own_status)",
-      path, verdicts);
-  return common::Status::Ok();
+  return UpgradeStep(db, path, 8, 9, [&]() -> common::Result<StepDone> {
+    // own_records is written once, without the three columns (three DROP
+    // COLUMNs would rewrite every row, bodies and all, three times).
+    CEN_RETURN_IF_ERROR(db.Exec(
+        "ALTER TABLE own_records RENAME TO own_records_8; DROP INDEX own_records_natural_key;"));
+    CEN_RETURN_IF_ERROR(db.Exec(kOwnRecordsSql));
+    CEN_RETURN_IF_ERROR(db.Exec(kOwnAcksSql));
+    CEN_RETURN_IF_ERROR(
+        db.Exec("INSERT INTO own_records(uuid, version, kind, ref, body, queued_at, lane) "
+                "SELECT uuid, version, kind, ref, body, queued_at, lane FROM own_records_8 "
+                "ORDER BY rowid"));
+    CEN_RETURN_IF_ERROR(
+        db.Exec("INSERT INTO own_acks(uuid, version, accepted, gseq, reason) "
+                "SELECT uuid, version, status = 'accepted', gseq, reason FROM own_records_8 "
+                "WHERE status != 'queued' ORDER BY uuid, version"));
+    const int64_t verdicts = db.Changes();
+    CEN_RETURN_IF_ERROR(db.Exec("DROP TABLE own_records_8;"));
+    return StepDone{false,
+                    "node schema 8 upgraded to 9 in place: the hub's verdicts on own records "
+                    "move to own_acks (" +
+                        std::to_string(verdicts) +
+                        " verdict(s); read them through the view own_status)"};
+  });
 }
 
 }  // namespace
