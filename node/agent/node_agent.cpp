@@ -23,6 +23,7 @@
 #include "node/agent/agent_doorbell.h"
 #include "node/agent/agent_status.h"
 #include "node/agent/alert_tracker.h"
+#include "node/agent/country_batch_timing.h"
 #include "node/agent/feed_applier.h"
 #include "node/agent/feed_reader.h"
 #include "node/agent/fetch_planner.h"
@@ -65,18 +66,6 @@ constexpr auto kApplySlice = std::chrono::milliseconds(40);
 constexpr int64_t kTextLagLimit = 2 * TextIndexer::kBatchRecords;
 // How often a loop held for a checkpoint's catch-up looks again.
 constexpr auto kCatchUpPoll = std::chrono::milliseconds(5);
-// Records applied before record_countries is written during a catch-up.
-constexpr int64_t kCountryBatchAt = Replica::kCountryBatchRecords;
-// How long the bulk apply must have rested before a smaller country batch
-// starts, or (when no records wait to be applied) how long records have
-// waited for one since they began to or since the last batch ended, so that
-// a trickle that never rests is indexed too. "Nothing waits right
-// now" came between two frames of a stream: batches of a few thousand
-// records, each rewriting pages of both indexes (cen_pipeline_bench, 120,000
-// records, 2 alternating rounds: the three agents spent 1.49 and 1.49 s on
-// country batches, 1.16 and 1.21 s with one batch after the stream).
-constexpr auto kCountriesAfterRest = std::chrono::seconds(1);
-constexpr auto kCountriesMaxWait = std::chrono::seconds(10);
 constexpr auto kAckTimeout = std::chrono::seconds(15);
 constexpr auto kPingEvery = std::chrono::seconds(1);
 constexpr auto kHelloEvery = std::chrono::milliseconds(200);
@@ -579,29 +568,13 @@ class AgentLoop {
     return common::Status::Ok();
   }
 
-  // Writes record_countries and record_dates rows in sorted batches: once
-  // the bulk apply has rested kCountriesAfterRest (or, with nothing to
-  // apply, records have waited kCountriesMaxWait since they began to or the
-  // last batch ended), or every kCountryBatchAt records during a long
-  // stream or catch-up (queries check the records not yet in it on their
-  // columns, which gets slower as they pile up).
-  // The country and date batch would write now, holds aside: records are
-  // pending, and no records wait to be applied (they go first) and none
-  // came for a while, unless the pending ones are many. A batch under way
-  // that may not go on leaves the loop waiting for the apply, not spinning:
-  // measured, 10,000 idle turns a second, each asking the priority feed's
-  // socket seven times.
+  // Writes record_countries and record_dates rows in sorted batches when
+  // CountryBatchTiming says so. A batch under way that may not go on leaves
+  // the loop waiting for the apply, not spinning: measured, 10,000 idle
+  // turns a second, each asking the priority feed's socket seven times.
   bool CountriesMayGoOn() {
-    const int64_t pending = replica_.countries_pending_hint();
-    const auto now = SteadyClock::now();
-    if (pending <= 0) {
-      pending_since_.reset();
-      return false;
-    }
-    if (!pending_since_) pending_since_ = now;
-    if (pending >= kCountryBatchAt) return true;
-    if (applier_.Ready()) return false;
-    return now - last_applied_ >= kCountriesAfterRest || now - *pending_since_ >= kCountriesMaxWait;
+    return countries_timing_.MayGoOn(replica_.countries_pending_hint(), applier_.Ready(),
+                                     SteadyClock::now());
   }
 
   common::Status IndexCountries() {
@@ -615,7 +588,7 @@ class AgentLoop {
                                         [&] { return may_preempt && applier_.urgent_waiting(); });
     if (!more.ok()) return more.status();
     // What was applied while a batch ran waits from its end on.
-    if (!replica_.country_batch_under_way()) pending_since_.reset();
+    if (!replica_.country_batch_under_way()) countries_timing_.NoteBatchEnded();
     countries_more_ = *more;
     NoteStoreWorks();
     // High alerts the slice read from the priority feed: applied now.
@@ -664,7 +637,7 @@ class AgentLoop {
     // tracker noted in memory during it is read again.
     end.committed = applied.ok() && !applier_.preempted();
     if (!applied.ok()) return applied.status();
-    if (*applied > 0) last_applied_ = SteadyClock::now();
+    if (*applied > 0) countries_timing_.NoteApplied(SteadyClock::now());
     NoteStoreWorks();
     NoteReceipts();
     fetches_.MoreIfRoom(SteadyClock::now());
@@ -791,10 +764,8 @@ class AgentLoop {
   FetchPlanner fetches_;
   FeedReader reader_;
   ReplicaReconciler reconciler_;
-  bool countries_more_ = false;             // IndexCountries has a batch under way
-  SteadyClock::time_point last_applied_{};  // the bulk apply's last records
-  // Since when records have been waiting for their country rows.
-  std::optional<SteadyClock::time_point> pending_since_;
+  bool countries_more_ = false;  // IndexCountries has a batch under way
+  CountryBatchTiming countries_timing_{Replica::kCountryBatchRecords};
   OutboxSender sender_;
   HookRunner hooks_;
   AlertTracker tracker_;
