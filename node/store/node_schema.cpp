@@ -361,14 +361,14 @@ common::Status MigrateReplicaFrom4(common::Database& db, const std::string& path
 // records still in countries_pending get their rows with the next batch).
 common::Status MigrateReplicaFrom5(common::Database& db, const std::string& path) {
   return UpgradeStep(db, path, 5, 6, [&]() -> common::Result<StepDone> {
-    CEN_RETURN_IF_ERROR(db.Exec(
-        "DROP INDEX IF EXISTS records_commodity_date; DROP INDEX IF EXISTS records_date; "
-        "CREATE TABLE record_dates(commodity TEXT NOT NULL, event_date TEXT NOT NULL, "
-        "record_id INTEGER NOT NULL, PRIMARY KEY (commodity, event_date, record_id)) WITHOUT "
-        "ROWID; "
-        "INSERT INTO record_dates(commodity, event_date, record_id) "
-        "SELECT IFNULL(commodity, ''), IFNULL(event_date, ''), gseq FROM records "
-        "WHERE gseq NOT IN (SELECT gseq FROM countries_pending) ORDER BY 1, 2, 3;"));
+    CEN_RETURN_IF_ERROR(
+        db.Exec("DROP INDEX IF EXISTS records_commodity_date; DROP INDEX IF EXISTS records_date; "
+                "CREATE TABLE record_dates(commodity TEXT NOT NULL, event_date TEXT NOT NULL, "
+                "record_id INTEGER NOT NULL, PRIMARY KEY (commodity, event_date, record_id)) "
+                "WITHOUT ROWID; "
+                "INSERT INTO record_dates(commodity, event_date, record_id) "
+                "SELECT IFNULL(commodity, ''), IFNULL(event_date, ''), gseq FROM records "
+                "WHERE gseq NOT IN (SELECT gseq FROM countries_pending) ORDER BY 1, 2, 3;"));
     return StepDone{false, "replica schema 5 upgraded to 6 in place (" +
                                std::to_string(db.Changes()) + " record_dates rows written)"};
   });

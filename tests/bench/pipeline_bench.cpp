@@ -296,7 +296,10 @@ int main(int argc, char** argv) {
   auto hub_running = [&] { return procs.front().Running(); };
   if (!cen::bench::WaitUntilListening(cluster.ingest_port, std::chrono::seconds(30), hub_running) ||
       !cen::bench::WaitUntilListening(cluster.feed_port, std::chrono::seconds(30), hub_running)) {
-    std::cerr << "bench: the hub " << (hub_running() ? "did not listen within 30 s" : "exited")
+    std::cerr << "bench: the hub "
+              << (hub_running() ? "did not listen within 30 s"
+                                : "exited (code " +
+                                      std::to_string(procs.front().exit_code().value_or(-1)) + ")")
               << "; logs in " << dir << "\n";
     return 1;
   }
