@@ -4,6 +4,7 @@
 // the ratios can be quoted.
 //
 //   cen_pipeline_bench --records 100000          # --no-peers skips JetStream
+//   cen_pipeline_bench --records 60000 --rounds 3  # medians of three rounds
 //
 // Every record is a realistic one (tests/bench/realistic_records.h: seven
 // languages, skewed countries and commodities, about 5% alerts); node k
@@ -23,6 +24,7 @@
 //    one publisher per node, one consumer per replica applying each fetched
 //    batch in one transaction, (a) into cenhub's previous replica schema
 //    (schema 4, Schema4Replica), (b) into a plain (gseq, uuid, body) table.
+// With --rounds N, steps 2-4 run N times on fresh files, then the medians.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -216,52 +218,27 @@ double PrintPeer(const char* what, const cen::bench::PeerRun& run, int64_t total
   return rate;
 }
 
-}  // namespace
+// One run of cenhub's pipeline; the CPU figures are the daemons', the hub's first.
+struct CenhubRun {
+  size_t json_bytes = 0;  // of the records as submitted
+  double fill_s = 0;      // filling the outboxes
+  double acked_s = 0;
+  double complete_s = 0;
+  double text_s = 0;
+  double indexed_s = 0;
+  std::vector<double> cpu;              // once every index holds every record
+  std::vector<double> cpu_at_complete;  // what the end-to-end rate paid for
+};
 
-int main(int argc, char** argv) {
-  CLI::App app{
-      "cenhub pipeline benchmark: 3 nodes -> hub -> 3 replicas, beside raw SQLite and "
-      "NATS JetStream"};
-  int records = 100000;
-  int nodes = 3;
-  bool keep = false;
-  bool peers = true;
-  app.add_option("--records", records, "Records in all (split across the nodes)")
-      ->capture_default_str();
-  app.add_option("--nodes", nodes, "Node agents")->capture_default_str();
-  app.add_flag("--peers,!--no-peers", peers,
-               "Also run the NATS JetStream peers on the same records (on by default; needs "
-               "nats-server)")
-      ->capture_default_str();
-  app.add_flag("--keep", keep, "Keep the work directory (logs, databases) afterwards");
-  int rt_priority = -1;
-  app.add_option("--rt-priority", rt_priority,
-                 "The daemons' --rt-priority (default: theirs, 1; 0: none)")
-      ->check(CLI::Range(0, 99));
-  CLI11_PARSE(app, argc, argv);
-  cen::bench::FlushDirtyPages();  // what earlier benchmarks left unwritten
-
-  char tmpl[] = "/tmp/cen-bench-XXXXXX";
-  const fs::path dir = ::mkdtemp(tmpl);
-  std::cout << "cenhub pipeline benchmark: " << records << " realistic records from " << nodes
-            << " nodes, every replica gets every record; work dir " << dir << "\n";
-
-  const double raw_replica = BaselineReplicaInserts(dir, records);
-  const double raw_journal = BaselineJournalInserts(dir, records);
-  std::cout << "baseline  raw SQLite, replica schema (records + documents), 1000/tx, NORMAL:       "
-            << static_cast<long>(raw_replica) << " rows/s\n";
-  std::cout << "baseline  raw SQLite, hub journal schema, 1000/tx, synchronous=FULL:            "
-            << static_cast<long>(raw_journal) << " rows/s\n";
-
-  std::vector<std::string> ids;
-  for (int i = 0; i < nodes; ++i) ids.push_back("N" + std::to_string(i + 1));
+// Runs the pipeline in `dir` (a fresh cluster: steps 2 and 3 above); nullopt,
+// with the reason on stderr, when it failed.
+std::optional<CenhubRun> RunCenhub(const fs::path& dir, const std::vector<std::string>& ids,
+                                   int per_node, int rt_priority) {
+  CenhubRun run;
   const cen::bench::BenchCluster cluster = cen::bench::BenchCluster::Init(dir, ids);
+  const int total = per_node * static_cast<int>(ids.size());
 
   // Outbox fill, as `cen-node submit` does it.
-  const int per_node = records / nodes;
-  const int total = per_node * nodes;
-  double fill_s = 0;
-  size_t json_bytes = 0;
   for (size_t k = 0; k < ids.size(); ++k) {
     const std::string& id = ids[k];
     auto db = cen::node::NodeSchema::Open((dir / id).string(), Database::Mode::kReadWrite);
@@ -273,18 +250,14 @@ int main(int argc, char** argv) {
       std::vector<json> batch;
       for (int j = i; j < std::min(per_node, i + 5000); ++j) {
         batch.push_back(gen.Submitted(id + "-", j));
-        json_bytes += batch.back().dump().size();
+        run.json_bytes += batch.back().dump().size();
       }
       const auto f0 = SteadyClock::now();
       auto q = outbox.Enqueue(std::move(batch));
       Check(q.status(), "enqueue");
-      fill_s += Seconds(f0, SteadyClock::now());
+      run.fill_s += Seconds(f0, SteadyClock::now());
     }
   }
-  std::cout << "records   " << total << " in all, " << json_bytes / static_cast<size_t>(total)
-            << " B of JSON on average as submitted\n";
-  std::cout << "submit    outbox enqueue (validated fields, msgpack, durable):                 "
-            << static_cast<long>(total / fill_s) << " records/s\n";
 
   // The pipeline, as processes. The clock starts once the hub listens, as
   // the peer's starts once its server runs: agents started before the hub
@@ -301,7 +274,7 @@ int main(int argc, char** argv) {
                                 : "exited (code " +
                                       std::to_string(procs.front().exit_code().value_or(-1)) + ")")
               << "; logs in " << dir << "\n";
-    return 1;
+    return std::nullopt;
   }
   const auto t0 = SteadyClock::now();
   // The hub's start-up is left out of its CPU, as the peer leaves out its
@@ -319,9 +292,8 @@ int main(int argc, char** argv) {
                        dir);
   std::optional<double> acked_at;
   std::optional<double> complete_at;
-  std::vector<double> cpu_at_complete;  // what the end-to-end rate paid for
-  std::optional<double> text_at;        // and every text.db reaches every record
-  std::optional<double> indexed_at;     // and every country index holds every record
+  std::optional<double> text_at;     // and every text.db reaches every record
+  std::optional<double> indexed_at;  // and every country index holds every record
   int64_t rejected = 0;
   std::vector<NodeProbe> probes;
   for (const auto& id : ids) probes.emplace_back(dir / id);
@@ -352,71 +324,179 @@ int main(int argc, char** argv) {
     }
     if (!complete_at && complete) {
       complete_at = t;
-      cpu_at_complete = read_cpu();
+      run.cpu_at_complete = read_cpu();
     }
     if (!text_at && text) text_at = t;
     if (!indexed_at && indexed) indexed_at = t;
     if (acked_at && complete_at && text_at && indexed_at) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  const std::vector<double> cpu = read_cpu();
+  run.cpu = read_cpu();
   for (auto& p : procs) p.Signal(SIGTERM);
   for (auto& p : procs) (void)p.Wait(std::chrono::seconds(10));
   if (rejected != 0) {
     std::cerr << "bench: the hub refused " << rejected
               << " records (own_status.reason in each node.db); logs in " << dir << "\n";
-    return 1;
+    return std::nullopt;
   }
   if (!acked_at || !complete_at || !text_at || !indexed_at) {
     std::cerr << "bench: the pipeline did not finish within 600 s; logs in " << dir << "\n";
-    return 1;
+    return std::nullopt;
   }
-  const double e2e_rate = total / *complete_at;
-  std::cout << "pipeline  all " << total << " records acked by the hub (fsync'd) in " << *acked_at
-            << " s: " << static_cast<long>(total / *acked_at) << " records/s\n";
+  run.acked_s = *acked_at;
+  run.complete_s = *complete_at;
+  run.text_s = *text_at;
+  run.indexed_s = *indexed_at;
+  return run;
+}
+
+// Prints one run of cenhub's pipeline; returns its end-to-end records/s.
+double PrintCenhub(const CenhubRun& run, int total, size_t nodes, double raw_replica,
+                   double raw_journal) {
+  std::cout << "records   " << total << " in all, " << run.json_bytes / static_cast<size_t>(total)
+            << " B of JSON on average as submitted\n";
+  std::cout << "submit    outbox enqueue (validated fields, msgpack, durable):                 "
+            << static_cast<long>(total / run.fill_s) << " records/s\n";
+  const double e2e_rate = total / run.complete_s;
+  std::cout << "pipeline  all " << total << " records acked by the hub (fsync'd) in " << run.acked_s
+            << " s: " << static_cast<long>(total / run.acked_s) << " records/s\n";
   std::cout << "pipeline  every replica complete (" << nodes << " x " << total << " rows) in "
-            << *complete_at << " s: " << static_cast<long>(e2e_rate) << " records/s end to end\n";
-  std::cout << "pipeline  every full-text index (text.db) caught up as well in " << *text_at
+            << run.complete_s << " s: " << static_cast<long>(e2e_rate) << " records/s end to end\n";
+  std::cout << "pipeline  every full-text index (text.db) caught up as well in " << run.text_s
             << " s\n";
   std::cout << "pipeline  every country index (record_countries, record_dates) written as well in "
-            << *indexed_at << " s; the CPU below is read then\n";
+            << run.indexed_s << " s; the CPU below is read then\n";
   const auto agents_s = [](const std::vector<double>& of) {
     return std::accumulate(of.begin() + 1, of.end(), 0.0);
   };
   const auto us = [&](double seconds) { return static_cast<long>(seconds * 1e6 / total); };
+  const std::vector<double>& cpu = run.cpu;
+  const std::vector<double>& at = run.cpu_at_complete;
   std::cout << "cpu       hub " << cpu[0] << " s, " << nodes << " agents " << agents_s(cpu)
             << " s: " << us(cpu[0] + agents_s(cpu)) << " us of CPU per record (hub " << us(cpu[0])
             << ", agents " << us(agents_s(cpu)) << "); this machine has "
             << std::thread::hardware_concurrency() << " cores\n";
-  std::cout << "cpu       of that, up to every replica complete: "
-            << us(cpu_at_complete[0] + agents_s(cpu_at_complete)) << " us per record (hub "
-            << us(cpu_at_complete[0]) << ", agents " << us(agents_s(cpu_at_complete))
+  std::cout << "cpu       of that, up to every replica complete: " << us(at[0] + agents_s(at))
+            << " us per record (hub " << us(at[0]) << ", agents " << us(agents_s(at))
             << "): the work the end-to-end rate waits for\n";
   std::cout << "ratio     end-to-end / raw replica inserts = " << e2e_rate / raw_replica
             << "; end-to-end / raw journal inserts = " << e2e_rate / raw_journal << "\n";
+  return e2e_rate;
+}
 
-  if (!peers) {
-    std::cout << "peer      skipped (--no-peers)\n";
-  } else if (const std::optional<std::string> server = cen::bench::JetStreamPeer::FindServer();
-             !server) {
-    std::cout << "peer      skipped: nats-server is not on PATH (scripts/setup installs it)\n";
-  } else {
-    // Prepared before the clock, as cenhub's outboxes are filled before its clock.
-    const auto messages = PeerMessages(ids, per_node);
-    cen::bench::JetStreamPeer peer(*server, dir);
-    const double schema4_rate =
-        PrintPeer("JetStream + SQLite consumers, schema-4 replica apply",
-                  peer.Run(cen::bench::JetStreamPeer::Sink::kSchema4Replica, ids, messages), total,
-                  ids.size());
-    const double plain_rate = PrintPeer(
-        "JetStream + SQLite consumers, plain (gseq, uuid, body) table",
-        peer.Run(cen::bench::JetStreamPeer::Sink::kPlainTable, ids, messages), total, ids.size());
-    std::cout << "ratio     cenhub end-to-end / JetStream + schema-4 consumers = "
-              << e2e_rate / schema4_rate
-              << "; cenhub end-to-end / JetStream + plain-table consumers = "
-              << e2e_rate / plain_rate << "\n";
-    std::cout << "note      JetStream file storage does not fsync each message by default "
-                 "(nats-server 2.9 syncs every 2 min); the cenhub hub fsyncs each commit\n";
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "cenhub pipeline benchmark: 3 nodes -> hub -> 3 replicas, beside raw SQLite and "
+      "NATS JetStream"};
+  int records = 100000;
+  int nodes = 3;
+  int rounds = 1;
+  bool keep = false;
+  bool peers = true;
+  app.add_option("--records", records, "Records in all (split across the nodes)")
+      ->capture_default_str();
+  app.add_option("--nodes", nodes, "Node agents")->capture_default_str();
+  app.add_option("--rounds", rounds,
+                 "Runs of cenhub and its peers, one after the other, each on fresh files; with "
+                 "more than one, each round's figures, then the medians and the median of the "
+                 "rounds' ratios (this machine's speed moves by 10 % within minutes)")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
+  app.add_flag("--peers,!--no-peers", peers,
+               "Also run the NATS JetStream peers on the same records (on by default; needs "
+               "nats-server)")
+      ->capture_default_str();
+  app.add_flag("--keep", keep, "Keep the work directory (logs, databases) afterwards");
+  int rt_priority = -1;
+  app.add_option("--rt-priority", rt_priority,
+                 "The daemons' --rt-priority (default: theirs, 1; 0: none)")
+      ->check(CLI::Range(0, 99));
+  CLI11_PARSE(app, argc, argv);
+  cen::bench::FlushDirtyPages();  // what earlier benchmarks left unwritten
+
+  char tmpl[] = "/tmp/cen-bench-XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  std::cout << "cenhub pipeline benchmark: " << records << " realistic records from " << nodes
+            << " nodes, every replica gets every record; work dir " << dir << "\n";
+
+  const double raw_replica = BaselineReplicaInserts(dir, records);
+  const double raw_journal = BaselineJournalInserts(dir, records);
+  std::cout << "baseline  raw SQLite, replica schema (records + documents), 1000/tx, NORMAL:       "
+            << static_cast<long>(raw_replica) << " rows/s\n";
+  std::cout << "baseline  raw SQLite, hub journal schema, 1000/tx, synchronous=FULL:            "
+            << static_cast<long>(raw_journal) << " rows/s\n";
+
+  std::vector<std::string> ids;
+  for (int i = 0; i < nodes; ++i) ids.push_back("N" + std::to_string(i + 1));
+  const int per_node = records / nodes;
+  const int total = per_node * nodes;
+  const std::optional<std::string> server =
+      peers ? cen::bench::JetStreamPeer::FindServer() : std::nullopt;
+  // Prepared before any clock, as cenhub's outboxes are filled before its clock.
+  const auto messages =
+      server ? PeerMessages(ids, per_node) : std::vector<std::vector<cen::bench::PeerMessage>>();
+
+  std::vector<double> cenhub_rates;
+  std::vector<double> schema4_rates;
+  std::vector<double> plain_rates;
+  std::vector<double> schema4_ratios;
+  std::vector<double> plain_ratios;
+  for (int round = 1; round <= rounds; ++round) {
+    const fs::path round_dir = rounds == 1 ? dir : dir / ("round-" + std::to_string(round));
+    fs::create_directories(round_dir);
+    if (rounds > 1) std::cout << "round     " << round << " of " << rounds << "\n";
+    const std::optional<CenhubRun> run = RunCenhub(round_dir, ids, per_node, rt_priority);
+    if (!run) return 1;
+    const double e2e_rate = PrintCenhub(*run, total, ids.size(), raw_replica, raw_journal);
+    cenhub_rates.push_back(e2e_rate);
+
+    if (!peers) {
+      std::cout << "peer      skipped (--no-peers)\n";
+    } else if (!server) {
+      std::cout << "peer      skipped: nats-server is not on PATH (scripts/setup installs it)\n";
+    } else {
+      cen::bench::JetStreamPeer peer(*server, round_dir);
+      const double schema4_rate =
+          PrintPeer("JetStream + SQLite consumers, schema-4 replica apply",
+                    peer.Run(cen::bench::JetStreamPeer::Sink::kSchema4Replica, ids, messages),
+                    total, ids.size());
+      const double plain_rate = PrintPeer(
+          "JetStream + SQLite consumers, plain (gseq, uuid, body) table",
+          peer.Run(cen::bench::JetStreamPeer::Sink::kPlainTable, ids, messages), total, ids.size());
+      std::cout << "ratio     cenhub end-to-end / JetStream + schema-4 consumers = "
+                << e2e_rate / schema4_rate
+                << "; cenhub end-to-end / JetStream + plain-table consumers = "
+                << e2e_rate / plain_rate << "\n";
+      std::cout << "note      JetStream file storage does not fsync each message by default "
+                   "(nats-server 2.9 syncs every 2 min); the cenhub hub fsyncs each commit\n";
+      schema4_rates.push_back(schema4_rate);
+      plain_rates.push_back(plain_rate);
+      schema4_ratios.push_back(e2e_rate / schema4_rate);
+      plain_ratios.push_back(e2e_rate / plain_rate);
+    }
+    // A round's files go once it is measured (a 60,000-record round leaves
+    // about 1 GB), unless asked to keep them.
+    if (rounds > 1 && !keep) fs::remove_all(round_dir);
+  }
+
+  if (rounds > 1) {
+    std::cout << "median    of " << rounds << " rounds: cenhub "
+              << static_cast<long>(Median(cenhub_rates)) << " records/s end to end";
+    if (!schema4_rates.empty()) {
+      std::cout << "; JetStream + schema-4 consumers " << static_cast<long>(Median(schema4_rates))
+                << "/s, + plain table " << static_cast<long>(Median(plain_rates))
+                << "/s; the rounds' ratios, median: " << Median(schema4_ratios)
+                << " (schema-4) and " << Median(plain_ratios) << " (plain table)";
+    }
+    std::cout << "\n";
   }
 
   if (keep) {
