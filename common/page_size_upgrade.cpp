@@ -30,10 +30,10 @@ Result<bool> PageSizeUpgrade::Run(Database& db, std::optional<uint64_t> availabl
     return Internal(path + ": page size upgrade inside a transaction");
   auto page = db.QueryInt("PRAGMA page_size");
   if (!page.ok()) return page.status();
+  const int64_t old_page = page->value_or(Database::kPageBytes);
+  if (old_page >= Database::kPageBytes) return false;  // every start but one: one query
   auto pages = db.QueryInt("PRAGMA page_count");
   if (!pages.ok()) return pages.status();
-  const int64_t old_page = page->value_or(Database::kPageBytes);
-  if (old_page >= Database::kPageBytes) return false;
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   const uint64_t bytes =
       static_cast<uint64_t>(old_page) * static_cast<uint64_t>(pages->value_or(0));
@@ -61,7 +61,7 @@ Result<bool> PageSizeUpgrade::Run(Database& db, std::optional<uint64_t> availabl
 
   // Only a file outside WAL mode changes its page size, and only with no
   // other connection on it: SQLite refuses (busy, at once) while a reader
-  // has it open.
+  // has it open, and the file stays in WAL mode.
   const auto started = std::chrono::steady_clock::now();
   auto left = PragmaText(db, "PRAGMA journal_mode=DELETE");
   if (!left.ok() || *left != "delete") {
@@ -69,8 +69,6 @@ Result<bool> PageSizeUpgrade::Run(Database& db, std::optional<uint64_t> availabl
         "{}: keeps its {} KiB pages this time: another process has it open ({}); tried again "
         "at the next start",
         path, old_page / 1024, left.ok() ? "still in " + *left + " mode" : left.status().message());
-    auto back = PragmaText(db, "PRAGMA journal_mode=WAL");
-    if (!back.ok()) return back.status();
     return false;
   }
   spdlog::info(

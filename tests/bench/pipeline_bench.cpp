@@ -264,7 +264,7 @@ std::optional<CenhubRun> RunCenhub(const fs::path& dir, const std::vector<std::s
   // binds its ports find them closed and libzmq tries again only after
   // 100-200 ms (reconnect_ivl plus its jitter), a wait no running system has.
   std::vector<cen::e2e::Process> procs;
-  cen::bench::FlushDirtyPages();  // the baselines' files, written out before the clock
+  cen::bench::FlushDirtyPages();  // the fill (and earlier rounds), written out before the clock
   procs.emplace_back("hub", cen::bench::RunArgs(CEN_HUB_BIN, cluster.hub_dir, rt_priority), dir);
   auto hub_running = [&] { return procs.front().Running(); };
   if (!cen::bench::WaitUntilListening(cluster.ingest_port, std::chrono::seconds(30), hub_running) ||

@@ -84,6 +84,14 @@ int64_t Indexed(const TempDir& tmp) {
   return static_cast<int64_t>(rows);
 }
 
+// Nine records applied, five of them indexed, then the agent stops (or is
+// killed): the indexer is gone.
+void StopAfterFiveOfNine(Node& node) {
+  RequireOk(node.replica.Apply(Packed(Numbered(9)), 9));
+  REQUIRE(node.indexer->IndexSome(5).ok());
+  node.indexer.reset();
+}
+
 }  // namespace
 
 TEST_CASE("TextIndexer indexes up to the cursor, a batch at a time, and queries see the rest",
@@ -128,9 +136,7 @@ TEST_CASE("TextIndexer goes on after a restart where its last transaction ended"
           "[node][text_indexer]") {
   Node node;
   auto& [tmp, db, replica, indexer] = node;
-  RequireOk(replica.Apply(Packed(Numbered(9)), 9));
-  REQUIRE(indexer->IndexSome(5).ok());
-  indexer.reset();  // the agent stops (or is killed) here
+  StopAfterFiveOfNine(node);
   auto again = TextIndexer::Open(tmp.path());
   REQUIRE(again.ok());
   {
@@ -272,9 +278,7 @@ TEST_CASE("A text.db of 4 KiB pages gets 16 KiB pages when the agent opens it, i
           "[node][text_indexer]") {
   Node node;
   auto& [tmp, db, replica, indexer] = node;
-  RequireOk(replica.Apply(Packed(Numbered(9)), 9));
-  REQUIRE(indexer->IndexSome(5).ok());
-  indexer.reset();
+  StopAfterFiveOfNine(node);
   {
     // As every text.db made before 2026-12-05.
     auto text = Database::Open(cen::node::TextDb::Path(tmp.path()), Database::Mode::kReadWrite);
