@@ -1,8 +1,11 @@
 // cen-hub: parses arguments and calls cen::hub::HubCommands.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "common/help_language.h"
+#include "common/huge_page_heap.h"
 #include "common/logging.h"
 #include "common/messages.h"
 #include "common/signals.h"
@@ -279,10 +282,13 @@ int main(int argc, char** argv) {
   if (*rotate_cmd) return Finish(cen::hub::HubCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
     // A daemon logs in English, for the operators who grep its log, and
-    // its hooks get the environment it was given.
+    // its hooks get the environment it was given. Its heap gets huge
+    // pages first (a restart of this process, before anything is open).
+    const std::string heap_note = cen::common::HugePageHeap::Restart(argv);
     (void)Messages::Use("en");
     auto config = cen::hub::HubConfig::Load(run_dir);
     cen::common::Logging::Init(config.ok() ? config->hub_id : "hub");
+    if (!heap_note.empty()) spdlog::warn("{}", heap_note);
     const auto& stop = cen::common::Signals::InstallStopHandlers();
     return Finish(cen::hub::HubCommands::Run(run_dir, stop, rt_priority));
   }

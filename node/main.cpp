@@ -1,8 +1,11 @@
 // cen-node: parses arguments and calls cen::node::NodeCommands.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "common/help_language.h"
+#include "common/huge_page_heap.h"
 #include "common/logging.h"
 #include "common/messages.h"
 #include "common/signals.h"
@@ -239,10 +242,13 @@ int main(int argc, char** argv) {
   if (*rotate_cmd) return Finish(cen::node::NodeCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
     // A daemon logs in English, for the operators who grep its log, and
-    // its hooks get the environment it was given.
+    // its hooks get the environment it was given. Its heap gets huge
+    // pages first (a restart of this process, before anything is open).
+    const std::string heap_note = cen::common::HugePageHeap::Restart(argv);
     (void)Messages::Use("en");
     auto config = cen::node::NodeConfig::Load(run.data_dir);
     cen::common::Logging::Init(config.ok() ? config->node_id : "node");
+    if (!heap_note.empty()) spdlog::warn("{}", heap_note);
     const auto& stop = cen::common::Signals::InstallStopHandlers();
     return Finish(cen::node::NodeCommands::Run(run, stop));
   }

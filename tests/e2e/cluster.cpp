@@ -433,6 +433,17 @@ void Cluster::StartNode(std::string_view id) {
                                          std::move(args), logs_);
 }
 
+pid_t Cluster::hub_pid() const {
+  REQUIRE(hub_);
+  return hub_->pid();
+}
+
+pid_t Cluster::node_pid(std::string_view id) const {
+  const Node& node = FindNode(id);
+  REQUIRE(node.agent);
+  return node.agent->pid();
+}
+
 void Cluster::KillNode(std::string_view id) {
   Node& node = FindNode(id);
   REQUIRE(node.agent);

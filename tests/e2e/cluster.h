@@ -19,6 +19,8 @@
 // is kept, and its path and the tails of every log are printed to stderr.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -126,6 +128,9 @@ class Cluster {
 
   // The same for `cen-node run` of node `id`.
   void StartNode(std::string_view id);
+  // The pid of the running hub (member 0) and of node `id`'s running agent.
+  pid_t hub_pid() const;
+  pid_t node_pid(std::string_view id) const;
   void KillNode(std::string_view id);
   void StopNode(std::string_view id);
   void RestartNode(std::string_view id);

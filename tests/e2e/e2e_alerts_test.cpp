@@ -10,8 +10,10 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -414,6 +416,67 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
     CHECK(cluster.HubQuery("SELECT count(*) FROM journal WHERE kind = 'receipt' AND origin = 'AS' "
                            "AND ref LIKE '%" +
                            private_alert + "'") == 0);
+  }
+}
+
+namespace {
+
+// /proc/PID/environ: the environment the process was started with.
+std::map<std::string, std::string> StartEnvironment(pid_t pid) {
+  std::map<std::string, std::string> env;
+  std::istringstream in(ReadAll("/proc/" + std::to_string(pid) + "/environ"));
+  std::string entry;
+  while (std::getline(in, entry, '\0')) {
+    const size_t eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return env;
+}
+
+std::string Comm(pid_t pid) {
+  std::string name = ReadAll("/proc/" + std::to_string(pid) + "/comm");
+  while (!name.empty() && name.back() == '\n') name.pop_back();
+  return name;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "The daemons run with huge pages for their heap, their hooks with the environment as given",
+    "[e2e][alerts]") {
+  Cluster cluster({{"EU", "EU"}, {"AS", "AS"}});
+  const fs::path env_log = cluster.dir() / "as-hook-env.txt";
+  AppendConfig(cluster.node_dir("AS"),
+               "on_alert = \"cat > /dev/null; env > '" + env_log.string() + "'\"");
+  cluster.StartAll();
+  cluster.Submit("EU", {Line(Alert("EU-A-ENV", "Reefers"))});
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = ReadAll(env_log);
+        return observed.find("CEN_HOOK=") != std::string::npos;
+      },
+      kTimeout, "AS's alert hook");
+
+  // Started once more by themselves (same pid, same name), with glibc's
+  // malloc tunables set.
+  const char* given = std::getenv("GLIBC_TUNABLES");
+  for (const pid_t pid : {cluster.hub_pid(), cluster.node_pid("AS")}) {
+    INFO("pid " << pid);
+    const auto env = StartEnvironment(pid);
+    CHECK_THAT(Comm(pid), Catch::Matchers::StartsWith("cen-"));
+    if (given == nullptr) {
+      REQUIRE(env.count("GLIBC_TUNABLES") == 1);
+      CHECK_THAT(env.at("GLIBC_TUNABLES"), Catch::Matchers::Contains("glibc.malloc.hugetlb=1"));
+      CHECK(env.at("CEN_GIVEN_GLIBC_TUNABLES") == "-");
+    }
+  }
+  // The hook's environment is the agent's as it was given.
+  const std::string hook_env = ReadAll(env_log);
+  CHECK(hook_env.find("CEN_GIVEN_GLIBC_TUNABLES") == std::string::npos);
+  if (given == nullptr) {
+    CHECK(hook_env.find("GLIBC_TUNABLES") == std::string::npos);
+  } else {
+    CHECK(hook_env.find("GLIBC_TUNABLES=" + std::string(given) + "\n") != std::string::npos);
   }
 }
 
