@@ -232,6 +232,9 @@ int main(int argc, char** argv) {
   if (*submit_cmd)
     return Finish(cen::node::NodeCommands::Submit(submit, std::cin, std::cout, std::cerr));
   if (*drop_cmd) {
+    // A bulk import: huge pages for its heap too (see run below).
+    const std::string heap_note = cen::common::HugePageHeap::Restart(argv);
+    if (!heap_note.empty()) std::cerr << "cen-node: " << heap_note << "\n";
     drop.progress = cen::node::DropProgress::IsTerminal(2);
     return Finish(cen::node::NodeCommands::Drop(drop, std::cin, std::cout, std::cerr));
   }

@@ -222,6 +222,7 @@ void Report(const char* label, const std::vector<Sample>& samples) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cen::bench::UseDaemonHeap(argv);
   CLI::App app{
       "cenhub urgent-alert latency: submit at one office -> visible in another's replica, idle "
       "and behind a national export flowing from a third office"};

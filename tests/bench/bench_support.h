@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
+#include "common/huge_page_heap.h"
 #include "common/status.h"
 
 namespace cen::bench {
@@ -37,6 +39,14 @@ inline double SelfCpuSeconds() {
 // just after other benchmarks took 116 us of CPU per record (agents' system
 // time 0.8-0.9 s each), 77 after a sync (0.2-0.3 s).
 inline void FlushDirtyPages() { ::sync(); }
+
+// First in main(): this process gets the heap cenhub's daemons give
+// themselves (common/huge_page_heap.h), so the raw SQLite baselines and the
+// peers measured in it gain from huge pages as cenhub's code does.
+inline void UseDaemonHeap(char** argv) {
+  const std::string note = common::HugePageHeap::Restart(argv);
+  if (!note.empty()) std::cerr << "bench: " << note << "\n";
+}
 
 // A benchmark cannot go on after a failed step: print it and exit 1.
 inline void CheckOk(const common::Status& s, const char* what) {

@@ -221,6 +221,7 @@ void StopAll(std::vector<cen::e2e::Process>& procs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cen::bench::UseDaemonHeap(argv);
   CLI::App app{
       "cenhub catch-up benchmark: a fresh node replicates a journal of N records, beside "
       "Replica::Apply and raw SQLite"};

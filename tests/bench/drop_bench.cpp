@@ -229,6 +229,7 @@ void Report(const std::string& what, int64_t rows, const ChildRun& run) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cen::bench::UseDaemonHeap(argv);
   CLI::App app{"cenhub data drop benchmark: cen-node drop on a generated CSV, beside raw SQLite"};
   int64_t rows = 1000000;
   int64_t small = 100000;

@@ -256,6 +256,7 @@ void Report(const char* what, const Run& run) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cen::bench::UseDaemonHeap(argv);
   CLI::App app{"Single hub against a three-hub Raft cluster: throughput, ACK latency, failover"};
   int records = 30000;
   int batch = 256;

@@ -38,7 +38,6 @@
 #include <sstream>
 #include <thread>
 
-#include "common/huge_page_heap.h"
 #include "common/msgpack_json.h"
 #include "common/sqlite_db.h"
 #include "common/uuid7.h"
@@ -394,10 +393,8 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // The peers' consumers and the raw baselines in this process get the heap
-  // the daemons give themselves (huge pages), so no side gains from it alone.
-  const std::string heap_note = cen::common::HugePageHeap::Restart(argv);
-  if (!heap_note.empty()) std::cerr << "bench: " << heap_note << "\n";
+  // The peers' consumers get the heap the daemons give themselves.
+  cen::bench::UseDaemonHeap(argv);
   CLI::App app{
       "cenhub pipeline benchmark: 3 nodes -> hub -> 3 replicas, beside raw SQLite and "
       "NATS JetStream"};

@@ -136,6 +136,7 @@ void MeasureDecode(const std::vector<std::string>& bodies) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cen::bench::UseDaemonHeap(argv);
   CLI::App app{"cenhub replica write benchmark: Replica::Apply beside a plain table"};
   size_t records = 200000;
   size_t batch = 4096;
