@@ -42,7 +42,8 @@ inline void FlushDirtyPages() { ::sync(); }
 
 // First in main(): this process gets the heap cenhub's daemons give
 // themselves (common/huge_page_heap.h), so the raw SQLite baselines and the
-// peers measured in it gain from huge pages as cenhub's code does.
+// peers measured in it gain from huge pages as cenhub's code does. Not in
+// cen_query_bench: cen-query, a short command, keeps glibc's defaults.
 inline void UseDaemonHeap(char** argv) {
   const std::string note = common::HugePageHeap::Restart(argv);
   if (!note.empty()) std::cerr << "bench: " << note << "\n";

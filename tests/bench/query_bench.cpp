@@ -143,7 +143,6 @@ Timing MeasureRaw(cen::common::Database& db, const std::string& sql,
 }  // namespace
 
 int main(int argc, char** argv) {
-  cen::bench::UseDaemonHeap(argv);
   CLI::App app{"cen_query_bench: cen-query answer times on a generated replica"};
   int64_t records = 1000000;
   std::string dir;
