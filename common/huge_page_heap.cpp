@@ -1,11 +1,12 @@
 #include "common/huge_page_heap.h"
 
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <string_view>
+#include <filesystem>
 
 namespace cen::common {
 namespace {
@@ -30,10 +31,10 @@ bool Names(std::string_view tunables, std::string_view name) {
   return false;
 }
 
-// Puts GLIBC_TUNABLES back as `given` said it was.
-void PutBack(const std::string& given) {
-  if (!given.empty() && given[0] == '=') {
-    setenv(kVariable, given.c_str() + 1, 1);
+// Puts GLIBC_TUNABLES back as `given` and drops the marker.
+void PutBack(const std::optional<std::string>& given) {
+  if (given) {
+    setenv(kVariable, given->c_str(), 1);
   } else {
     unsetenv(kVariable);
   }
@@ -55,30 +56,59 @@ std::optional<std::string> HugePageHeap::TunablesFor(const std::optional<std::st
   return out;
 }
 
+std::string HugePageHeap::Marker(pid_t pid, const std::optional<std::string>& given) {
+  return std::to_string(pid) + (given ? "=" + *given : std::string("-"));
+}
+
+std::optional<std::optional<std::string>> HugePageHeap::Given(std::string_view marker, pid_t pid) {
+  const std::string prefix = std::to_string(pid);
+  if (!marker.starts_with(prefix)) return std::nullopt;
+  marker.remove_prefix(prefix.size());
+  if (marker == "-") return std::optional<std::string>();
+  if (!marker.starts_with('=')) return std::nullopt;
+  return std::optional<std::string>(std::string(marker.substr(1)));
+}
+
 std::string HugePageHeap::Restart(char** argv) {
-  if (const auto given = Env(kGivenVariable)) {
-    // The new image: glibc has read the tunables already.
-    PutBack(*given);
-    return "";
+  if (const auto marker = Env(kGivenVariable)) {
+    const auto given = Given(*marker, getpid());
+    // Not ours (copied from another process's environment): ignored.
+    unsetenv(kGivenVariable);
+    if (given) {
+      // The new image: glibc has read the tunables already.
+      PutBack(*given);
+      return "";
+    }
   }
+  if (getauxval(AT_SECURE) != 0)
+    return "malloc keeps 4 KiB pages: glibc ignores GLIBC_TUNABLES for a program with extra "
+           "privileges (setuid or file capabilities)";
+  // Under valgrind the new image would run outside it.
+  if (const char* preload = std::getenv("LD_PRELOAD");
+      preload != nullptr && std::strstr(preload, "vgpreload") != nullptr)
+    return "";
   const auto now = Env(kVariable);
   const auto tunables = TunablesFor(now);
   if (!tunables) return "";  // the operator's own choice
-  setenv(kGivenVariable, now ? ("=" + *now).c_str() : "-", 1);
-  setenv(kVariable, tunables->c_str(), 1);
   // The file's own path, not /proc/self/exe: the process is named after it
   // (ps, pgrep, top show "cen-node", not "exe").
   char path[4096];
   const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-  int error = ENAMETOOLONG;
-  if (n < 0) {
-    error = errno;
-  } else if (static_cast<size_t>(n) < sizeof(path) - 1) {
-    path[n] = '\0';
-    execv(path, argv);
-    error = errno;
+  if (n < 0 || static_cast<size_t>(n) >= sizeof(path) - 1)
+    return "malloc keeps 4 KiB pages: /proc/self/exe cannot be read";
+  path[n] = '\0';
+  // Started through the dynamic loader (ld-linux ./cen-node): it would run
+  // the arguments as a program.
+  if (std::filesystem::path(path).filename().string().starts_with("ld-")) return "";
+  if (setenv(kGivenVariable, Marker(getpid(), now).c_str(), 1) != 0 ||
+      setenv(kVariable, tunables->c_str(), 1) != 0) {
+    const int error = errno;
+    PutBack(now);
+    return std::string("malloc keeps 4 KiB pages: ") + std::strerror(error);
   }
-  PutBack(now ? "=" + *now : "-");
+  execv(path, argv);
+  const int error = errno;
+  PutBack(now);
   return std::string("malloc keeps 4 KiB pages: could not start again with GLIBC_TUNABLES (") +
          std::strerror(error) + ")";
 }

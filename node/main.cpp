@@ -245,10 +245,11 @@ int main(int argc, char** argv) {
   if (*rotate_cmd) return Finish(cen::node::NodeCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
     // A daemon logs in English, for the operators who grep its log, and
-    // its hooks get the environment it was given. Its heap gets huge
-    // pages first (a restart of this process, before anything is open).
-    const std::string heap_note = cen::common::HugePageHeap::Restart(argv);
+    // its hooks get the environment it was given (LANGUAGE put back). Its
+    // heap gets huge pages (a restart of this process, before anything is
+    // open, with that environment).
     (void)Messages::Use("en");
+    const std::string heap_note = cen::common::HugePageHeap::Restart(argv);
     auto config = cen::node::NodeConfig::Load(run.data_dir);
     cen::common::Logging::Init(config.ok() ? config->node_id : "node");
     if (!heap_note.empty()) spdlog::warn("{}", heap_note);

@@ -32,5 +32,24 @@ TEST_CASE("HugePageHeap leaves every tunable the operator named as it is", "[hug
         "glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864");
 }
 
+TEST_CASE("HugePageHeap's marker gives back what GLIBC_TUNABLES was, to its own process only",
+          "[huge_pages]") {
+  for (const std::optional<std::string>& given :
+       {std::optional<std::string>(), std::optional<std::string>(""),
+        std::optional<std::string>("glibc.malloc.arena_max=2:glibc.mem.tagging=1")}) {
+    INFO((given ? "\"" + *given + "\"" : std::string("unset")));
+    const std::string marker = HugePageHeap::Marker(4242, given);
+    const auto back = HugePageHeap::Given(marker, 4242);
+    REQUIRE(back.has_value());
+    CHECK(*back == given);
+    // Another process's marker (an environment copied from it) is no
+    // answer: 42 is a prefix of 4242, 424 is not its whole pid.
+    CHECK_FALSE(HugePageHeap::Given(marker, 42).has_value());
+    CHECK_FALSE(HugePageHeap::Given(marker, 424).has_value());
+  }
+  CHECK_FALSE(HugePageHeap::Given("", 4242).has_value());
+  CHECK_FALSE(HugePageHeap::Given("4242", 4242).has_value());
+}
+
 }  // namespace
 }  // namespace cen::common
