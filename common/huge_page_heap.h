@@ -22,7 +22,8 @@
 // glibc.malloc.hugetlb in GLIBC_TUNABLES (=0 keeps 4 KiB pages; every other
 // tunable named there keeps its value too), a program glibc runs in secure
 // mode (setuid, file capabilities: it ignores GLIBC_TUNABLES then), and
-// one run under valgrind (the new image would run outside it).
+// a run under valgrind (the new image would run outside it) or through
+// the dynamic loader (ld-linux ./cen-node).
 #pragma once
 
 #include <sys/types.h>
