@@ -45,8 +45,8 @@ void WriteExport(const fs::path& path, int first, int count) {
       "Гашиш в запасном колесе грузовика, партия ",
       "Cigarrillos ocultos en muebles desmontados, lote ",
       "Cannabis dans un double fond de valise, lot ",
-      "Heroin in the false bottom of a suitcase, checked at the airport after a profile hit, "
-      "lot "};
+      ("Heroin in the false bottom of a suitcase, checked at the airport after a profile hit, "
+       "lot ")};
   std::ofstream out(path, std::ios::binary);
   out << "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit\n";
   for (int i = first; i < first + count; ++i) {
