@@ -59,6 +59,10 @@ class MsgpackJson {
     pk.pack_str(static_cast<uint32_t>(text.size()));
     pk.pack_str_body(text.data(), static_cast<uint32_t>(text.size()));
   }
+  // The text of a STR object, in place. REQUIRES: str.type == STR.
+  static std::string_view TextOf(const msgpack::object& str) {
+    return {str.via.str.ptr, str.via.str.size};
+  }
   // A STR object viewing `text` (which must outlive it).
   static msgpack::object StrView(std::string_view text) {
     msgpack::object o;

@@ -3,13 +3,9 @@
 #include <algorithm>
 
 #include "common/json_text.h"
+#include "common/msgpack_json.h"
 
 namespace cen::common {
-namespace {
-
-std::string_view View(const msgpack::object& o) { return {o.via.str.ptr, o.via.str.size}; }
-
-}  // namespace
 
 Result<MsgpackMap> MsgpackMap::Decode(std::string_view bytes, const DecodeLimits& limits) {
   auto oh = MsgpackJson::Unpack(bytes, limits);
@@ -58,7 +54,7 @@ const msgpack::object* MsgpackMap::Find(std::string_view key) const { return key
 std::optional<std::string_view> MsgpackMap::Text(std::string_view key) const {
   const msgpack::object* v = Find(key);
   if (v == nullptr || v->type != msgpack::type::STR) return std::nullopt;
-  return View(*v);
+  return MsgpackJson::TextOf(*v);
 }
 
 std::optional<int64_t> MsgpackMap::Int(std::string_view key) const {
@@ -92,7 +88,8 @@ std::vector<std::string_view> MsgpackMap::Texts(std::string_view key) const {
   const msgpack::object* v = Find(key);
   if (v == nullptr || v->type != msgpack::type::ARRAY) return out;
   for (uint32_t i = 0; i < v->via.array.size; ++i) {
-    if (v->via.array.ptr[i].type == msgpack::type::STR) out.push_back(View(v->via.array.ptr[i]));
+    if (v->via.array.ptr[i].type == msgpack::type::STR)
+      out.push_back(MsgpackJson::TextOf(v->via.array.ptr[i]));
   }
   return out;
 }

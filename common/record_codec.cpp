@@ -15,13 +15,13 @@ using Packer = msgpack::packer<msgpack::sbuffer>;
 using Indicated = std::optional<Indicators>;
 
 template <typename S>
-using Member = std::variant<Text S::*, Integer S::*, OptionalNumber S::*, TextList S::*,
-                            RouteList S::*, OffenderList S::*, Indicated S::*>;
+using FieldMember = std::variant<Text S::*, Integer S::*, OptionalNumber S::*, TextList S::*,
+                                 RouteList S::*, OffenderList S::*, Indicated S::*>;
 
 template <typename S>
 struct Slot {
   std::string_view name;
-  Member<S> member;
+  FieldMember<S> member;
 };
 
 // The members, in the order of their rows in RecordFields (checked below).
@@ -103,8 +103,6 @@ static_assert(FollowsTable(kSeizureSlots, FieldGroup::kSeizure));
 static_assert(FollowsTable(kAlertSlots, FieldGroup::kAlert));
 static_assert(FollowsTable(kIndicatorSlots, FieldGroup::kIndicator));
 
-std::string_view Str(const msgpack::object& o) { return {o.via.str.ptr, o.via.str.size}; }
-
 void PackStr(Packer& pk, std::string_view text) { MsgpackJson::PackStr(pk, text); }
 
 // `o` as it was given, to keep raw: every float as float64 (msgpack-c would
@@ -164,7 +162,7 @@ void ReadStruct(const msgpack::object& map, std::span<const Slot<S>> slots, S& o
 
 bool Read(const msgpack::object& o, Text& out) {
   if (o.type != msgpack::type::STR) return false;
-  out.emplace(Str(o));
+  out.emplace(MsgpackJson::TextOf(o));
   return true;
 }
 
@@ -202,7 +200,8 @@ bool AllText(const msgpack::object& o) {
 std::vector<std::string> Texts(const msgpack::object& o) {
   std::vector<std::string> out;
   out.reserve(o.via.array.size);
-  for (uint32_t i = 0; i < o.via.array.size; ++i) out.emplace_back(Str(o.via.array.ptr[i]));
+  for (uint32_t i = 0; i < o.via.array.size; ++i)
+    out.emplace_back(MsgpackJson::TextOf(o.via.array.ptr[i]));
   return out;
 }
 
@@ -589,7 +588,7 @@ Record RecordCodec::Decode(const msgpack::object& map) {
   const auto members = MsgpackMap::Members(map);
   std::string_view kind;
   for (const auto& [key, value] : members) {
-    if (key == "kind" && value->type == msgpack::type::STR) kind = Str(*value);
+    if (key == "kind" && value->type == msgpack::type::STR) kind = MsgpackJson::TextOf(*value);
   }
   if (kind == "seizure") record.seizure.emplace();
   if (kind == "alert") record.alert.emplace();

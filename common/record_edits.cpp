@@ -2,14 +2,13 @@
 
 #include <algorithm>
 
+#include "common/msgpack_json.h"
 #include "common/record_codec.h"
 
 namespace cen::common {
 namespace {
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
-
-std::string_view Str(const msgpack::object& o) { return {o.via.str.ptr, o.via.str.size}; }
 
 void PackValue(msgpack::sbuffer& buf, const RecordEdits::Value& v) {
   Packer pk(buf);
@@ -104,7 +103,8 @@ std::string RecordEdits::Pack(const msgpack::object& record,
   top.reserve(record.via.map.size + fields.size() + extra.size());
   for (uint32_t i = 0; i < record.via.map.size; ++i) {
     const auto& kv = record.via.map.ptr[i];
-    if (kv.key.type == msgpack::type::STR) top.emplace_back(Str(kv.key), Source{&kv.val, nullptr});
+    if (kv.key.type == msgpack::type::STR)
+      top.emplace_back(MsgpackJson::TextOf(kv.key), Source{&kv.val, nullptr});
   }
   for (const auto& [name, value] : fields) top.emplace_back(name, Source{nullptr, &value});
   for (const auto& [name, value] : extra) top.emplace_back(name, Source{nullptr, &value});

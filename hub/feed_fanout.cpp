@@ -9,7 +9,6 @@ namespace {
 
 using common::WireFrame;
 constexpr size_t kGseqsPerBatch = 1000;
-constexpr size_t kMaxFrameBytes = common::frame::kMaxRecordBytesPerFrame;
 
 }  // namespace
 
@@ -30,7 +29,8 @@ void FeedFanout::Batches(std::string_view epoch, std::span<const Journal::Candid
     size_t end = begin;
     size_t bytes = 0;
     while (end < fresh.size() && end - begin < kGseqsPerBatch &&
-           (end == begin || bytes + outcomes[fresh[end]].body.size() <= kMaxFrameBytes)) {
+           (end == begin ||
+            bytes + outcomes[fresh[end]].body.size() <= common::frame::kMaxRecordBytesPerFrame)) {
       bytes += outcomes[fresh[end]].body.size();
       ++end;
     }

@@ -11,7 +11,6 @@ namespace {
 using common::WireFrame;
 namespace frame = common::frame;
 constexpr size_t kRecordsPerFrame = 500;
-constexpr size_t kMaxFrameBytes = frame::kMaxRecordBytesPerFrame;
 
 }  // namespace
 
@@ -44,7 +43,8 @@ common::Status FetchServer::Answer(const NodeInfo& node, const nlohmann::json& f
   auto visit = [&](const Journal::Stored& s) {
     ++rows;
     if (!policy_->MaySee(node, s.scope, s.origin)) return;
-    if (!batch.empty() && batch_bytes + s.body.size() > kMaxFrameBytes) flush();
+    if (!batch.empty() && batch_bytes + s.body.size() > common::frame::kMaxRecordBytesPerFrame)
+      flush();
     batch_bytes += s.body.size();
     batch.push_back(s.body);
     if (batch.size() == kRecordsPerFrame) flush();

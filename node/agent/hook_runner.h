@@ -107,6 +107,7 @@ class HookRunner {
   common::Result<int64_t> Pending() const;
 
  private:
+  class OwnedFd;
   struct Child;
   struct Outcome;
   struct DueEvent {
