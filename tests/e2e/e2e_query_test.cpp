@@ -63,8 +63,10 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
   cluster.Submit("WE", records, accepted);
   cluster.WaitForConvergence(accepted, {"WE", "ECE"}, kConvergeTimeout);
   const std::string data = cluster.node_dir("ECE").string();
+  // Every question below reads the one converged replica (a SECTION each
+  // would build and feed the cluster again, once per section).
 
-  SECTION("kilograms per year bound for Europe since 2019, and their routes") {
+  {  // kilograms per year bound for Europe since 2019, and their routes
     const RunResult stats = cluster.RunQuery({"--data", data, "stats", "--hs", "2939.72",
                                               "--destination", "Europe", "--from", "2019", "--unit",
                                               "KGM", "--period", "year", "--format", "json"});
@@ -83,7 +85,7 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     CHECK_THAT(routes.out, Catch::Contains("EC → NL → PL → RU") &&
                                Catch::Contains("CO → PA → ES") && Catch::Contains("4 group(s)"));
   }
-  SECTION("count, Cyrillic text and audit") {
+  {  // count, Cyrillic text and audit
     const RunResult count = cluster.RunQuery({"--data", data, "--text", "КОКАИН", "--count"});
     REQUIRE(count.exit_code == 0);
     CHECK(count.out == "1\n");
@@ -97,7 +99,7 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     CHECK(last["arguments"] == json::array({"--data", data, "--text", "КОКАИН", "--count"}));
     CHECK_FALSE(last["os_user"].get<std::string>().empty());
   }
-  SECTION("in the analyst's language: tables, country names and help; json and csv unchanged") {
+  {  // in the analyst's language: tables, country names and help; json and csv unchanged
     const std::vector<std::string> table = {"--data", data, "--format", "table", "--sort", "date"};
     const std::vector<std::string> by_destination = {"--data",      data,       "stats", "--by",
                                                      "destination", "--format", "table"};
@@ -188,7 +190,7 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
             cluster.RunQueryIn({"LANG=C.UTF-8"}, stats).out);
     }
   }
-  SECTION("bad values exit 2 naming the flag; a missing directory is explained") {
+  {  // bad values exit 2 naming the flag; a missing directory is explained
     const RunResult commodity = cluster.RunQuery({"--data", data, "--commodity", "cocaine"});
     CHECK(commodity.exit_code == 2);
     CHECK_THAT(commodity.err, Catch::Contains("--commodity: 'cocaine' is not one of drugs"));
