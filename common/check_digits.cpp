@@ -1,10 +1,9 @@
 #include "common/check_digits.h"
 
+#include "common/utf8.h"
+
 namespace cen::common {
 namespace {
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
 
 // ISO 6346 letter values: A = 10, then counting up and skipping the multiples
 // of 11 (B = 12, L = 23, V = 34).
@@ -16,12 +15,12 @@ constexpr int kLetterValues[26] = {10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 2
 bool CheckDigits::IsValidIso6346(std::string_view container) {
   if (container.size() != 11) return false;
   for (size_t i = 0; i < 4; ++i) {
-    if (!IsUpper(container[i])) return false;
+    if (!Utf8::IsAsciiUpper(container[i])) return false;
   }
   const char category = container[3];
   if (category != 'U' && category != 'J' && category != 'Z') return false;
   for (size_t i = 4; i < 11; ++i) {
-    if (!IsDigit(container[i])) return false;
+    if (!Utf8::IsAsciiDigit(container[i])) return false;
   }
   // Each of the first ten characters is weighted by 2^position; the sum
   // modulo 11 is the check digit, and a remainder of 10 is written 0.
@@ -40,7 +39,7 @@ std::optional<std::string> CheckDigits::NormalizeImo(std::string_view text) {
   }
   if (text.size() != 7) return std::nullopt;
   for (const char c : text) {
-    if (!IsDigit(c)) return std::nullopt;
+    if (!Utf8::IsAsciiDigit(c)) return std::nullopt;
   }
   // The first six digits weighted 7, 6, ..., 2; the last digit of the sum is
   // the check digit.

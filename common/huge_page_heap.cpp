@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* kVariable = "GLIBC_TUNABLES";
 
-std::optional<std::string> Env(const char* name) {
+std::optional<std::string> EnvIfSet(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr) return std::nullopt;
   return std::string(value);
@@ -70,7 +70,7 @@ std::optional<std::optional<std::string>> HugePageHeap::Given(std::string_view m
 }
 
 std::string HugePageHeap::Restart(char** argv) {
-  if (const auto marker = Env(kGivenVariable)) {
+  if (const auto marker = EnvIfSet(kGivenVariable)) {
     const auto given = Given(*marker, getpid());
     // Not ours (copied from another process's environment): ignored.
     unsetenv(kGivenVariable);
@@ -87,7 +87,7 @@ std::string HugePageHeap::Restart(char** argv) {
   if (const char* preload = std::getenv("LD_PRELOAD");
       preload != nullptr && std::strstr(preload, "vgpreload") != nullptr)
     return "";
-  const auto now = Env(kVariable);
+  const auto now = EnvIfSet(kVariable);
   const auto tunables = TunablesFor(now);
   if (!tunables) return "";  // the operator's own choice
   // The file's own path, not /proc/self/exe: the process is named after it

@@ -83,16 +83,14 @@ std::string Join(std::span<const std::string_view> list) {
   return out;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
-
 bool IsControl(char c) {
   const auto byte = static_cast<unsigned char>(c);
   return byte < 0x20 || byte == 0x7F;
 }
 
-bool AllDigits(std::string_view text) { return std::all_of(text.begin(), text.end(), IsDigit); }
+bool AllDigits(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), Utf8::IsAsciiDigit);
+}
 
 // Days since 1970-01-01 in the proleptic Gregorian calendar (Howard
 // Hinnant's days_from_civil).
@@ -167,7 +165,7 @@ std::optional<Instant> ParseRfc3339(std::string_view text) {
     ++pos;
     const size_t first = pos;
     int64_t scale = 100'000'000;
-    for (; pos < text.size() && IsDigit(text[pos]); ++pos) {
+    for (; pos < text.size() && Utf8::IsAsciiDigit(text[pos]); ++pos) {
       instant.nanos += (text[pos] - '0') * scale;
       scale /= 10;
     }
@@ -193,7 +191,8 @@ std::optional<Instant> ParseRfc3339(std::string_view text) {
 }
 
 bool IsScopeNameChar(char c) {
-  return IsUpper(c) || IsLower(c) || IsDigit(c) || c == '_' || c == '-';
+  return Utf8::IsAsciiUpper(c) || Utf8::IsAsciiLower(c) || Utf8::IsAsciiDigit(c) || c == '_' ||
+         c == '-';
 }
 
 bool IsNodeIdChar(char c) { return IsScopeNameChar(c) || c == '.'; }
@@ -484,7 +483,7 @@ class Checker {
       if (CodeLists::IsCountry(code)) return;
       std::string upper(code);
       for (char& c : upper) {
-        if (IsLower(c)) c = static_cast<char>(c - 'a' + 'A');
+        if (Utf8::IsAsciiLower(c)) c = static_cast<char>(c - 'a' + 'A');
       }
       if (CodeLists::IsCountry(upper)) {
         Fail(field, N_("must be upper case: {}"), upper);
@@ -504,8 +503,8 @@ class Checker {
       const std::string_view text = Str(value);
       if (CheckDigits::IsValidIso6346(text)) return;
       const bool shape_ok = text.size() == 11 &&
-                            std::all_of(text.begin(), text.begin() + 4, IsUpper) &&
-                            std::all_of(text.begin() + 4, text.end(), IsDigit);
+                            std::all_of(text.begin(), text.begin() + 4, Utf8::IsAsciiUpper) &&
+                            std::all_of(text.begin() + 4, text.end(), Utf8::IsAsciiDigit);
       if (shape_ok) {
         Fail(field, N_("wrong ISO 6346 check digit or category (U, J or Z) in {}"), text);
         return;
@@ -750,7 +749,9 @@ class Checker {
   void CheckLocode(const V& value) {
     if (IsString(value)) {
       const std::string_view code = Str(value);
-      const auto is_place_char = [](char c) { return IsUpper(c) || (c >= '2' && c <= '9'); };
+      const auto is_place_char = [](char c) {
+        return Utf8::IsAsciiUpper(c) || (c >= '2' && c <= '9');
+      };
       if (code.size() == 5 && std::all_of(code.begin() + 2, code.end(), is_place_char)) {
         if (CodeLists::IsCountry(std::string_view(code).substr(0, 2))) return;
         Fail("locode", N_("{} is not an ISO 3166-1 country"), code.substr(0, 2));

@@ -16,6 +16,12 @@ namespace cen::common {
 
 class Utf8 {
  public:
+  // ASCII classes, whatever the C locale says (std::isdigit and friends
+  // follow it): codes, dates and container numbers are ASCII.
+  static constexpr bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+  static constexpr bool IsAsciiUpper(char c) { return c >= 'A' && c <= 'Z'; }
+  static constexpr bool IsAsciiLower(char c) { return c >= 'a' && c <= 'z'; }
+
   // The number of code points in `text`, or nullopt when it is not
   // well-formed UTF-8.
   static std::optional<size_t> CountCodePoints(std::string_view text);

@@ -43,8 +43,7 @@ common::Status FetchServer::Answer(const NodeInfo& node, const nlohmann::json& f
   auto visit = [&](const Journal::Stored& s) {
     ++rows;
     if (!policy_->MaySee(node, s.scope, s.origin)) return;
-    if (!batch.empty() && batch_bytes + s.body.size() > common::frame::kMaxRecordBytesPerFrame)
-      flush();
+    if (!batch.empty() && batch_bytes + s.body.size() > frame::kMaxRecordBytesPerFrame) flush();
     batch_bytes += s.body.size();
     batch.push_back(s.body);
     if (batch.size() == kRecordsPerFrame) flush();

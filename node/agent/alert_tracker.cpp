@@ -20,7 +20,7 @@ namespace {
 // Alerts in force change with time too (expires_at): re-read them this often.
 constexpr auto kRefreshEvery = std::chrono::seconds(30);
 // Records per history-scan transaction.
-constexpr int64_t kScanSlice = 500;
+constexpr int64_t kScanRecordsPerSlice = 500;
 
 // What a hook and a hit receipt say about the record that matched.
 json Summary(const json& rec) {
@@ -381,7 +381,7 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
     if (!root.ok()) return root.status();
     const auto found = indicators_.find(*root);
     const Indicators* alert = found == indicators_.end() ? nullptr : &found->second;
-    const int64_t to = std::min(last, from + kScanSlice - 1);
+    const int64_t to = std::min(last, from + kScanRecordsPerSlice - 1);
     if (alert != nullptr && from <= last) {
       std::string sql =
           "SELECT d.doc FROM records r JOIN documents d ON d.gseq = r.gseq "

@@ -72,7 +72,7 @@ constexpr auto kHelloEvery = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
 constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
-constexpr auto kScanSlice = std::chrono::milliseconds(10);
+constexpr auto kScanTimeSlice = std::chrono::milliseconds(10);
 // A loop step this long is logged (debug): it could delay an urgent alert.
 constexpr auto kSlowStep = std::chrono::milliseconds(20);
 // How often the priority feed is looked at between the loop's steps (the
@@ -562,7 +562,7 @@ class AgentLoop {
   // Matches new alerts against the records already held, when nothing
   // else waits.
   common::Status ScanHistory() {
-    auto more = tracker_.ScanHistory(SteadyClock::now() + kScanSlice);
+    auto more = tracker_.ScanHistory(SteadyClock::now() + kScanTimeSlice);
     if (!more.ok()) return more.status();
     NoteReceipts();
     return common::Status::Ok();

@@ -148,7 +148,7 @@ CREATE VIEW own_status AS
     FROM own_records o LEFT JOIN own_acks a ON a.uuid = o.uuid AND a.version = o.version;
 )sql";
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kNodeSchemaSql = R"sql(
 CREATE TABLE meta(
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -429,7 +429,7 @@ common::Status MigrateOwnFrom8(common::Database& db, const std::string& path) {
 common::Status NodeSchema::Create(common::Database& db, const std::string& node_id) {
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
-  CEN_RETURN_IF_ERROR(db.Exec(kSchema));
+  CEN_RETURN_IF_ERROR(db.Exec(kNodeSchemaSql));
   CEN_RETURN_IF_ERROR(db.Exec(kOwnRecordsSql));
   CEN_RETURN_IF_ERROR(db.Exec(kOwnAcksSql));
   CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
