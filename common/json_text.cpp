@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/msgpack_json.h"
+
 namespace cen::common {
 namespace {
 
@@ -237,7 +239,7 @@ void Write(const msgpack::object& value, TextSink& out) {
       AppendFloat(value.via.f64, out);
       return;
     case msgpack::type::STR:
-      AppendString(std::string_view(value.via.str.ptr, value.via.str.size), out);
+      AppendString(MsgpackJson::TextOf(value), out);
       return;
     case msgpack::type::ARRAY:
       out.Put('[');

@@ -126,7 +126,7 @@ std::vector<std::pair<std::string_view, const msgpack::object*>> MsgpackMap::Mem
   for (uint32_t i = 0; i < map.via.map.size; ++i) {
     const auto& kv = map.via.map.ptr[i];
     if (kv.key.type == msgpack::type::STR)
-      members.emplace_back(std::string_view(kv.key.via.str.ptr, kv.key.via.str.size), &kv.val);
+      members.emplace_back(MsgpackJson::TextOf(kv.key), &kv.val);
   }
   SortKeepingLast(members);
   return members;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <msgpack.hpp>
 
+#include "common/msgpack_json.h"
 #include "common/record_codec.h"
 
 namespace cen::common {
@@ -19,7 +20,7 @@ std::optional<std::string_view> Record::OtherText(std::string_view name) const {
       raw.data(), raw.size(), [](msgpack::type::object_type, std::size_t, void*) { return true; });
   const msgpack::object& value = handle.get();
   if (value.type != msgpack::type::STR) return std::nullopt;
-  return std::string_view(value.via.str.ptr, value.via.str.size);
+  return MsgpackJson::TextOf(value);
 }
 
 }  // namespace cen::common

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/code_lists.h"
 #include "common/messages.h"
+#include "common/msgpack_json.h"
 #include "common/msgpack_key_index.h"
 #include "common/msgpack_map.h"
 #include "common/record_codec.h"
@@ -231,7 +232,7 @@ bool IsString(const json& v) { return v.is_string(); }
 bool IsString(const Packed& v) { return v.type == msgpack::type::STR; }
 // REQUIRES: IsString(v).
 std::string_view Str(const json& v) { return v.get_ref<const std::string&>(); }
-std::string_view Str(const Packed& v) { return {v.via.str.ptr, v.via.str.size}; }
+std::string_view Str(const Packed& v) { return MsgpackJson::TextOf(v); }
 bool IsText(const json& v, std::string_view text) { return IsString(v) && Str(v) == text; }
 bool IsText(const Packed& v, std::string_view text) { return IsString(v) && Str(v) == text; }
 bool IsArray(const json& v) { return v.is_array(); }

@@ -3,24 +3,20 @@
 #include <algorithm>
 
 #include "common/clock.h"
+#include "common/utf8.h"
 
 namespace cen::hub {
-namespace {
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-}  // namespace
-
 bool GroupRegistry::IsValidName(std::string_view name) {
   return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_' || c == '-';
+    return common::Utf8::IsAsciiUpper(c) || common::Utf8::IsAsciiLower(c) ||
+           common::Utf8::IsAsciiDigit(c) || c == '_' || c == '-';
   });
 }
 
 bool GroupRegistry::IsValidDate(std::string_view d) {
   if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
   for (const size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!IsDigit(d[i])) return false;
+    if (!common::Utf8::IsAsciiDigit(d[i])) return false;
   }
   const int month = (d[5] - '0') * 10 + (d[6] - '0');
   const int day = (d[8] - '0') * 10 + (d[9] - '0');

@@ -55,7 +55,7 @@ std::vector<std::string> DistinctStrings(const json* array) {
 
 bool IsHsCode(std::string_view code) {
   return code.size() >= kMinHsDigits && code.size() <= kMaxHsDigits &&
-         std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+         std::all_of(code.begin(), code.end(), common::Utf8::IsAsciiDigit);
 }
 
 // REQUIRES: both are HS codes (so the shorter has at least 6 digits).

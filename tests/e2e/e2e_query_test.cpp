@@ -63,9 +63,9 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
   cluster.Submit("WE", records, accepted);
   cluster.WaitForConvergence(accepted, {"WE", "ECE"}, kConvergeTimeout);
   const std::string data = cluster.node_dir("ECE").string();
+
   // Every question below reads the one converged replica (a SECTION each
   // would build and feed the cluster again, once per section).
-
   {  // kilograms per year bound for Europe since 2019, and their routes
     const RunResult stats = cluster.RunQuery({"--data", data, "stats", "--hs", "2939.72",
                                               "--destination", "Europe", "--from", "2019", "--unit",
