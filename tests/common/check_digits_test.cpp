@@ -7,11 +7,11 @@
 using cen::common::CheckDigits;
 
 TEST_CASE("ISO 6346 container numbers are checked by their check digit", "[common][check_digits]") {
-  struct Case {
+  struct CheckDigitsCase {
     const char* text;
     bool valid;
   };
-  const Case cases[] = {
+  const CheckDigitsCase cases[] = {
       {"CSQU3054383", true},   // the example of ISO 6346 itself
       {"CSQU3054384", false},  // same, wrong check digit
       {"MSCU1234566", true},
@@ -32,7 +32,7 @@ TEST_CASE("ISO 6346 container numbers are checked by their check digit", "[commo
       {"1SQU3054383", false},
       {"", false},
   };
-  for (const Case& c : cases) {
+  for (const CheckDigitsCase& c : cases) {
     INFO(c.text);
     CHECK(CheckDigits::IsValidIso6346(c.text) == c.valid);
   }
@@ -49,11 +49,11 @@ TEST_CASE("A check digit of 10 is written 0 in ISO 6346", "[common][check_digits
 }
 
 TEST_CASE("IMO numbers are checked and normalised to seven digits", "[common][check_digits]") {
-  struct Case {
+  struct CheckDigitsCase {
     const char* text;
     std::optional<std::string> digits;
   };
-  const Case cases[] = {
+  const CheckDigitsCase cases[] = {
       {"9074729", "9074729"},         {"IMO 9074729", "9074729"},    {"IMO9074729", "9074729"},
       {"9176187", "9176187"},         {"IMO 9312341", "9312341"},    {"1000007", "1000007"},
       {"9074728", std::nullopt},                                      // wrong check digit
@@ -63,7 +63,7 @@ TEST_CASE("IMO numbers are checked and normalised to seven digits", "[common][ch
       {"9074729 ", std::nullopt},     {"907472", std::nullopt},      {"90747290", std::nullopt},
       {"90747a9", std::nullopt},      {"IMO", std::nullopt},         {"", std::nullopt},
   };
-  for (const Case& c : cases) {
+  for (const CheckDigitsCase& c : cases) {
     INFO(c.text);
     CHECK(CheckDigits::NormalizeImo(c.text) == c.digits);
     CHECK(CheckDigits::IsValidImo(c.text) == c.digits.has_value());

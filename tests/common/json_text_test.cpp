@@ -15,7 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string Nlohmann(const json& v) {
+std::string JsonTextNlohmann(const json& v) {
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -93,8 +93,8 @@ TEST_CASE("JsonText writes what nlohmann's dump writes, escapes and broken UTF-8
   std::mt19937 rng(20261130);
   for (int i = 0; i < 5000; ++i) {
     const json v = RandomValue(rng, 0);
-    INFO(Nlohmann(v));
-    REQUIRE(JsonText::Compact(v) == Nlohmann(v));
+    INFO(JsonTextNlohmann(v));
+    REQUIRE(JsonText::Compact(v) == JsonTextNlohmann(v));
   }
 }
 
@@ -130,9 +130,9 @@ TEST_CASE("JsonText writes any string as nlohmann's dump does, wherever its spec
     // Mostly plain text, as records are: a special byte one time in four.
     while (text.size() < length)
       text += rng() % 4 == 0 ? bits[rng() % std::size(bits)] : bits[rng() % 4];
-    INFO(Nlohmann(json(text)));
-    REQUIRE(JsonText::Compact(json(text)) == Nlohmann(json(text)));
-    REQUIRE(JsonText::Compact(json{{text, text}}) == Nlohmann(json{{text, text}}));
+    INFO(JsonTextNlohmann(json(text)));
+    REQUIRE(JsonText::Compact(json(text)) == JsonTextNlohmann(json(text)));
+    REQUIRE(JsonText::Compact(json{{text, text}}) == JsonTextNlohmann(json{{text, text}}));
   }
 }
 
@@ -141,7 +141,7 @@ TEST_CASE("JsonText writes a record's document as nlohmann did", "[common][json_
   seizure["description"] = "Cannabis dans un double fond de valise, \"contrôle\"\n à l'aéroport";
   seizure["quantity"] = 12.5;
   seizure["offenders"] = json::array({{{"nationality", "NL"}, {"age", 34}}});
-  CHECK(JsonText::Compact(seizure) == Nlohmann(seizure));
+  CHECK(JsonText::Compact(seizure) == JsonTextNlohmann(seizure));
   CHECK(JsonText::Compact(json::object()) == "{}");
   CHECK(JsonText::Compact(json::array()) == "[]");
   CHECK(JsonText::Compact(json("a\x01z")) == "\"a\\u0001z\"");
@@ -164,14 +164,14 @@ TEST_CASE("JsonText writes any double as nlohmann's dump does, from a tree and f
       d = static_cast<double>(rng() % 1000000) / 1000.0;
     }
     const json v = json::object({{"quantity", d}});
-    INFO(Nlohmann(v));
-    REQUIRE(JsonText::Compact(v) == Nlohmann(v));
+    INFO(JsonTextNlohmann(v));
+    REQUIRE(JsonText::Compact(v) == JsonTextNlohmann(v));
     // As a float64 on the wire (MsgpackJson packs an integral double as an
     // integer, which the line above covers).
     msgpack::sbuffer packed;
     msgpack::packer<msgpack::sbuffer>(packed).pack_map(1).pack(std::string("quantity"));
     cen::common::MsgpackJson::PackFloat64(packed, d);
     const msgpack::object_handle handle = msgpack::unpack(packed.data(), packed.size());
-    REQUIRE(JsonText::Compact(handle.get()) == Nlohmann(v));
+    REQUIRE(JsonText::Compact(handle.get()) == JsonTextNlohmann(v));
   }
 }

@@ -64,13 +64,13 @@ TEST_CASE("MsgpackJson round-trips what a record holds", "[common][msgpack]") {
 }
 
 TEST_CASE("MsgpackJson keeps integers and floats apart", "[common][msgpack]") {
-  struct Case {
+  struct MsgpackJsonCase {
     const char* text;
     bool is_float;  // after the round trip
   };
   // PROTOCOL.md §4: msgpack-c writes a double with an integral value as an
   // integer (850.0 goes out as 850); the value is kept, the type is not.
-  const Case cases[] = {
+  const MsgpackJsonCase cases[] = {
       {"1", false},      {"-1", false},  {"0", false},    {"1.0", false},
       {"-850.0", false}, {"-0.5", true}, {"412.5", true}, {"1e300", true},
   };

@@ -37,7 +37,7 @@ cen::common::Result<MsgpackMap> DecodeWith(const std::string& bytes, Decoder how
   }
 }
 
-std::string Nlohmann(const json& v) {
+std::string MsgpackMapNlohmann(const json& v) {
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -131,8 +131,8 @@ TEST_CASE("A msgpack map's JSON text is the tree's text: sorted keys, the last o
     auto map = MsgpackMap::Decode(bytes);
     REQUIRE(tree.ok() == map.ok());
     if (!map.ok()) continue;
-    INFO(Nlohmann(*tree));
-    REQUIRE(map->ToJsonText() == Nlohmann(*tree));
+    INFO(MsgpackMapNlohmann(*tree));
+    REQUIRE(map->ToJsonText() == MsgpackMapNlohmann(*tree));
     REQUIRE(map->ToJsonText() == JsonText::Compact(*tree));
     REQUIRE(map->ToJson() == *tree);
     ++compared;

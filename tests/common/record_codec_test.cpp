@@ -23,7 +23,7 @@ namespace {
 
 // A seizure with every field of the table set, personal details and a key
 // no version of cenhub knows.
-json FullSeizure() {
+json RecordCodecFullSeizure() {
   return json::parse(R"({
     "kind": "seizure", "ref": "FR-2026-0001", "uuid": "0190f1e2-7c3a-7d4e-9b2a-1c2d3e4f5a6b",
     "version": 3, "origin": "RILO-WE", "gseq": 1234567, "received_at": "2026-03-14T10:00:00.250Z",
@@ -44,7 +44,7 @@ json FullSeizure() {
   })");
 }
 
-json FullAlert() {
+json RecordCodecFullAlert() {
   return json::parse(R"({
     "kind": "alert", "ref": "ALERT-7", "uuid": "0190f1e2-7c3a-7d4e-9b2a-1c2d3e4f5a6c",
     "version": 1, "scope": "global", "handling": "H0", "source_eval": "A", "info_eval": 1,
@@ -75,13 +75,13 @@ Record FromText(const std::string& text) {
 
 TEST_CASE("RecordCodec: every field of a seizure and an alert survives msgpack byte for byte",
           "[common][record]") {
-  for (const json& original : {FullSeizure(), FullAlert()}) {
+  for (const json& original : {RecordCodecFullSeizure(), RecordCodecFullAlert()}) {
     const std::string bytes = MsgpackJson::Encode(original);
     const Record rec = DecodeBytes(bytes);
     CHECK(RecordCodec::Encode(rec) == bytes);
     CHECK(DecodeBytes(RecordCodec::Encode(rec)) == rec);
   }
-  const Record seizure = DecodeBytes(MsgpackJson::Encode(FullSeizure()));
+  const Record seizure = DecodeBytes(MsgpackJson::Encode(RecordCodecFullSeizure()));
   REQUIRE(seizure.seizure);
   CHECK_FALSE(seizure.alert);
   CHECK(seizure.envelope.version == 3);
@@ -100,7 +100,7 @@ TEST_CASE("RecordCodec: every field of a seizure and an alert survives msgpack b
   REQUIRE(seizure.others.size() == 1);
   CHECK(seizure.others[0].name == "x_future");
 
-  const Record alert = DecodeBytes(MsgpackJson::Encode(FullAlert()));
+  const Record alert = DecodeBytes(MsgpackJson::Encode(RecordCodecFullAlert()));
   REQUIRE(alert.alert);
   CHECK(alert.alert->priority == "urgent");
   CHECK(alert.alert->references == std::vector<std::string>{"ALERT-6"});
@@ -114,7 +114,7 @@ TEST_CASE("RecordCodec: every field of a seizure and an alert survives msgpack b
 }
 
 TEST_CASE("RecordCodec: a view of the record is the record, with no encoding", "[common][record]") {
-  for (const json& original : {FullSeizure(), FullAlert()}) {
+  for (const json& original : {RecordCodecFullSeizure(), RecordCodecFullAlert()}) {
     const Record rec = DecodeBytes(MsgpackJson::Encode(original));
     msgpack::zone zone;
     const msgpack::object view = RecordCodec::View(rec, zone);
@@ -162,8 +162,8 @@ TEST_CASE("RecordCodec: a value of the wrong type is kept raw, for the validator
 TEST_CASE("RecordCodec: JSON text gives the bytes its JSON tree gives, without building one",
           "[common][record]") {
   const std::string texts[] = {
-      FullSeizure().dump(),
-      FullAlert().dump(2),
+      RecordCodecFullSeizure().dump(),
+      RecordCodecFullAlert().dump(2),
       R"({"kind":"seizure","ref":"A","ref":"B","quantity":1.0,"lat":-0.0,"value":-12})",
       R"({"kind":"alert","indicators":{"routes":[["EC"],[]],"routes":[["FR","ES"]]},"n":[[],{}]})",
       R"({"kind":"seizure","description":"tab\t quote\" snow ❄ 𝄞 \u00e9","x":{"z":1,"a":{"y":2,"b":3}}})",
@@ -219,7 +219,7 @@ TEST_CASE("RecordCodec: the members are the field table's rows", "[common][recor
 }
 
 TEST_CASE("RecordCodec: Set, Erase and room left for uuid and version", "[common][record]") {
-  json original = FullSeizure();
+  json original = RecordCodecFullSeizure();
   Record rec = DecodeBytes(MsgpackJson::Encode(original));
 
   RecordCodec::Set(rec, "quantity", msgpack::object(int64_t{7}));

@@ -25,7 +25,7 @@ using nlohmann::json;
 
 namespace {
 
-json FullSeizure() {
+json RecordEditsFullSeizure() {
   return json::parse(R"({
     "kind": "seizure", "ref": "FR-2026-0042", "uuid": "0190f2c1-1234-7abc-8def-0123456789ab",
     "version": 2, "seizure_date": "2026-03-14", "reporting_country": "FR", "commodity": "drugs",
@@ -39,7 +39,7 @@ json FullSeizure() {
     "lang": "fr", "source_eval": "B", "info_eval": 2, "handling": "H1"})");
 }
 
-json FullAlert() {
+json RecordEditsFullAlert() {
   return json::parse(R"({
     "kind": "alert", "ref": "ALERT-7", "uuid": "0190f2c1-1234-7abc-8def-0123456789ac",
     "version": 1, "title": "Bananas from Guayaquil", "body": "Check reefer containers.",
@@ -126,10 +126,10 @@ void Agree(const json& record) {
 }  // namespace
 
 TEST_CASE("Validation in place agrees with the JSON tree on whole records", "[common][record]") {
-  for (const json& r : {FullSeizure(), FullAlert(), FullReceipt()}) Agree(r);
+  for (const json& r : {RecordEditsFullSeizure(), RecordEditsFullAlert(), FullReceipt()}) Agree(r);
   // Valid and rewritten: defaults filled in, IMO numbers to seven digits.
   const RecordValidator wire(KeyPolicy::kKeepUnknown, "2026-11-30");
-  const json alert = FullAlert();
+  const json alert = RecordEditsFullAlert();
   const std::string bytes = MsgpackJson::Encode(alert);
   auto map = MsgpackMap::Decode(bytes);
   REQUIRE(map.ok());
@@ -146,7 +146,7 @@ TEST_CASE("Validation in place agrees with the JSON tree on whole records", "[co
 TEST_CASE("Validation in place agrees with the JSON tree on every one-field mutation",
           "[common][record]") {
   size_t cases = 0;
-  for (const json& base : {FullSeizure(), FullAlert(), FullReceipt()}) {
+  for (const json& base : {RecordEditsFullSeizure(), RecordEditsFullAlert(), FullReceipt()}) {
     for (const auto& [key, unused] : base.items()) {
       json removed = base;
       removed.erase(key);
@@ -177,7 +177,7 @@ TEST_CASE("A record read in place keeps a repeated key's last value, as the JSON
           "[common][record]") {
   // {"kind": "alert", ..., "priority": "soon", "priority": "urgent"}, packed by hand:
   // only the last value is valid.
-  json alert = FullAlert();
+  json alert = RecordEditsFullAlert();
   alert.erase("priority");
   msgpack::sbuffer buf;
   msgpack::packer<msgpack::sbuffer> pk(buf);
@@ -208,7 +208,7 @@ TEST_CASE("A record read in place keeps a repeated key's last value, as the JSON
 }
 
 TEST_CASE("The hub's fields replace whatever a node sent under their names", "[common][record]") {
-  json seizure = FullSeizure();
+  json seizure = RecordEditsFullSeizure();
   seizure["origin"] = "forged";
   seizure["gseq"] = 1;
   const std::string bytes = MsgpackJson::Encode(seizure);
@@ -237,7 +237,7 @@ TEST_CASE("Errors come in the same order whatever order a node packed the keys i
           "[common][record]") {
   // Keys out of order on the wire, at the top and inside an offender.
   std::vector<std::pair<std::string, json>> members;
-  json seizure = FullSeizure();
+  json seizure = RecordEditsFullSeizure();
   seizure.erase("offenders");
   members.emplace_back("zz_unknown", 1);
   for (const auto& [key, value] : seizure.items()) members.emplace_back(key, value);
@@ -279,7 +279,7 @@ TEST_CASE("A value hidden by a repeated key is not checked, as in the JSON tree"
   pk.pack(std::string("ok"));
   msgpack::object_handle extra = msgpack::unpack(nested.data(), nested.size());
   std::vector<std::pair<std::string, json>> members;
-  const json seizure = FullSeizure();
+  const json seizure = RecordEditsFullSeizure();
   for (const auto& [key, value] : seizure.items()) members.emplace_back(key, value);
   members.emplace_back("extra", MsgpackJson::ToJson(extra.get()));  // {"a": "ok"}
   std::string bytes = cen::test::PackInOrder(members);

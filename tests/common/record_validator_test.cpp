@@ -27,7 +27,7 @@ json MinimalSeizure() {
 }
 
 // A seizure with every field set to a valid value.
-json FullSeizure() {
+json RecordValidatorFullSeizure() {
   return json::parse(R"({
     "kind": "seizure", "ref": "NL-RTM-2026-0042",
     "uuid": "0190f2c1-1234-7abc-8def-0123456789ab",
@@ -54,7 +54,7 @@ json MinimalAlert() {
   })");
 }
 
-json FullAlert() {
+json RecordValidatorFullAlert() {
   return json::parse(R"({
     "kind": "alert", "ref": "RILO-WE-2026-018",
     "uuid": "0190f2c1-1234-7abc-8def-0123456789ac",
@@ -136,7 +136,7 @@ TEST_CASE("A valid seizure passes and gets the defaults", "[common][validator]")
 }
 
 TEST_CASE("A seizure with every field passes and keeps its values", "[common][validator]") {
-  json record = FullSeizure();
+  json record = RecordValidatorFullSeizure();
   const json before = record;
   const std::vector<FieldError> errors = Validate(record);
   INFO(Describe(errors));
@@ -165,7 +165,7 @@ TEST_CASE("A valid alert passes and gets the defaults", "[common][validator]") {
 }
 
 TEST_CASE("An alert with every field passes", "[common][validator]") {
-  json record = FullAlert();
+  json record = RecordValidatorFullAlert();
   const std::vector<FieldError> errors = Validate(record);
   INFO(Describe(errors));
   CHECK(errors.empty());
@@ -174,7 +174,8 @@ TEST_CASE("An alert with every field passes", "[common][validator]") {
 }
 
 TEST_CASE("Validation is idempotent", "[common][validator]") {
-  for (json record : {FullSeizure(), MinimalSeizure(), FullAlert(), MinimalAlert()}) {
+  for (json record : {RecordValidatorFullSeizure(), MinimalSeizure(), RecordValidatorFullAlert(),
+                      MinimalAlert()}) {
     REQUIRE(Validate(record).empty());
     const json once = record;
     REQUIRE(Validate(record).empty());
@@ -183,7 +184,7 @@ TEST_CASE("Validation is idempotent", "[common][validator]") {
 }
 
 TEST_CASE("Valid variants of seizure fields pass", "[common][validator]") {
-  const json base = FullSeizure();
+  const json base = RecordValidatorFullSeizure();
   ExpectValid(base, "scope global", {{"scope", "global"}});
   ExpectValid(base, "scope group", {{"scope", "group:op-pangolin_2026"}});
   ExpectValid(base, "scope one node", {{"scope", "nodes:nl-rtm"}});
@@ -219,7 +220,7 @@ TEST_CASE("Valid variants of seizure fields pass", "[common][validator]") {
 
 TEST_CASE("The vessel IMO number is normalised to seven digits", "[common][validator]") {
   for (const json& imo : {json("IMO 9074729"), json("IMO9074729"), json(9074729)}) {
-    json record = FullSeizure();
+    json record = RecordValidatorFullSeizure();
     record["vessel_imo"] = imo;
     INFO(imo.dump());
     CHECK(Validate(record).empty());
@@ -285,7 +286,7 @@ TEST_CASE("Each envelope rule refuses a bad value by field name", "[common][vali
       {"lang unknown", {{"lang", "xx"}}, "lang", "ISO 639-1"},
   };
   SECTION("on a seizure") {
-    for (const FailCase& c : cases) ExpectOneError(FullSeizure(), c);
+    for (const FailCase& c : cases) ExpectOneError(RecordValidatorFullSeizure(), c);
   }
   SECTION("on an alert") {
     for (const FailCase& c : cases) ExpectOneError(MinimalAlert(), c);
@@ -459,7 +460,7 @@ TEST_CASE("Each seizure rule refuses a bad value by field name", "[common][valid
       {"msg_type on a seizure", {{"msg_type", "alert"}}, "msg_type", "unknown field for a seizure"},
       {"unknown key", {{"colour", "blue"}}, "colour", "unknown field"},
   };
-  for (const FailCase& c : cases) ExpectOneError(FullSeizure(), c);
+  for (const FailCase& c : cases) ExpectOneError(RecordValidatorFullSeizure(), c);
 }
 
 TEST_CASE("Each alert rule refuses a bad value by field name", "[common][validator]") {
@@ -557,11 +558,11 @@ TEST_CASE("Each alert rule refuses a bad value by field name", "[common][validat
       {"seizure field on an alert", {{"quantity", 5}}, "quantity", "unknown field for an alert"},
       {"unknown key", {{"severity", 3}}, "severity", "unknown field"},
   };
-  for (const FailCase& c : cases) ExpectOneError(FullAlert(), c);
+  for (const FailCase& c : cases) ExpectOneError(RecordValidatorFullAlert(), c);
 }
 
 TEST_CASE("Valid variants of alert fields pass", "[common][validator]") {
-  const json base = FullAlert();
+  const json base = RecordValidatorFullAlert();
   ExpectValid(base, "cancel with references", {{"msg_type", "cancel"}});
   ExpectValid(base, "alert with references", {{"msg_type", "alert"}});
   ExpectValid(base, "default msg_type without references",
@@ -584,20 +585,20 @@ TEST_CASE("Valid variants of alert fields pass", "[common][validator]") {
 TEST_CASE("Text lengths count Unicode code points, not bytes", "[common][validator]") {
   const std::string de = "\xd0\xb4";  // U+0434 CYRILLIC SMALL LETTER DE, two bytes
   SECTION("4000 Cyrillic letters (8000 bytes) fit a description") {
-    json record = FullSeizure();
+    json record = RecordValidatorFullSeizure();
     record["description"] = Repeat(de, 4000);
     REQUIRE(record["description"].get<std::string>().size() == 8000);
     CHECK(Validate(record).empty());
   }
   SECTION("4001 Cyrillic letters do not") {
-    json record = FullSeizure();
+    json record = RecordValidatorFullSeizure();
     record["description"] = Repeat(de, 4001);
     const std::vector<FieldError> errors = Validate(record);
     REQUIRE(errors.size() == 1);
     CHECK(errors[0] == FieldError{"description", "must be at most 4000 characters (has 4001)"});
   }
   SECTION("four-byte characters count once") {
-    json record = FullSeizure();
+    json record = RecordValidatorFullSeizure();
     record["location"] = Repeat("\xf0\x9f\x9a\xa2", 200);  // U+1F6A2 SHIP
     CHECK(Validate(record).empty());
     record["location"] = Repeat("\xf0\x9f\x9a\xa2", 201);
@@ -621,13 +622,13 @@ TEST_CASE("Text that is not valid UTF-8 is refused", "[common][validator]") {
   };
   for (const auto& [name, text] : cases) {
     INFO(name);
-    json record = FullSeizure();
+    json record = RecordValidatorFullSeizure();
     record["description"] = text;
     const std::vector<FieldError> errors = Validate(record);
     REQUIRE(errors.size() == 1);
     CHECK(errors[0] == FieldError{"description", "must be valid UTF-8"});
   }
-  json alert = FullAlert();
+  json alert = RecordValidatorFullAlert();
   alert["title"] = std::string("Alert \xff");
   const std::vector<FieldError> errors = Validate(alert);
   REQUIRE(errors.size() == 1);
@@ -665,7 +666,7 @@ TEST_CASE("Errors come in field order, unknown keys last by name", "[common][val
 }
 
 TEST_CASE("Without a valid kind only the envelope is checked", "[common][validator]") {
-  json record = FullSeizure();
+  json record = RecordValidatorFullSeizure();
   record["kind"] = "Seizure";
   record["ref"] = "";
   const std::vector<FieldError> errors = Validate(record);
@@ -676,7 +677,7 @@ TEST_CASE("Without a valid kind only the envelope is checked", "[common][validat
 
 TEST_CASE("Records on the wire keep unknown keys and need uuid and version",
           "[common][validator]") {
-  json wire = FullSeizure();
+  json wire = RecordValidatorFullSeizure();
   wire["version"] = 2;
   wire["origin"] = "nl-rtm";
   wire["gseq"] = 1234;
@@ -732,7 +733,7 @@ TEST_CASE("Records on the wire keep unknown keys and need uuid and version",
     for (const FailCase& c : cases) ExpectOneError(wire, c, KeyPolicy::kKeepUnknown);
   }
   SECTION("unknown indicator keys are kept on the wire") {
-    json alert = FullAlert();
+    json alert = RecordValidatorFullAlert();
     alert["version"] = 1;
     alert["indicators"]["ports"] = {"NLRTM"};
     CHECK(Validate(alert, KeyPolicy::kKeepUnknown).empty());
@@ -776,7 +777,7 @@ TEST_CASE("Values of the wrong JSON type never throw", "[common][validator]") {
       json::object(),
       json::object({{"a", json::array()}}),
   };
-  for (const json& base : {FullSeizure(), FullAlert()}) {
+  for (const json& base : {RecordValidatorFullSeizure(), RecordValidatorFullAlert()}) {
     for (const auto& [key, unused] : base.items()) {
       for (const json& odd : odd_values) {
         json record = base;
@@ -789,13 +790,13 @@ TEST_CASE("Values of the wrong JSON type never throw", "[common][validator]") {
   }
   // And inside the nested objects.
   for (const json& odd : odd_values) {
-    json seizure = FullSeizure();
+    json seizure = RecordValidatorFullSeizure();
     seizure["offenders"] = {{{"nationality", odd}, {"gender", odd}, {"age", odd}}};
     seizure["containers"] = {odd};
     seizure["transit"] = {odd};
     INFO(odd.dump());
     CHECK_NOTHROW(Validate(seizure));
-    json alert = FullAlert();
+    json alert = RecordValidatorFullAlert();
     alert["references"] = {odd};
     alert["indicators"] = {{"containers", {odd}},
                            {"vessel_imo", {odd}},
@@ -807,7 +808,7 @@ TEST_CASE("Values of the wrong JSON type never throw", "[common][validator]") {
 }
 
 TEST_CASE("RecordValidator takes nominal offender details from users only", "[common][validator]") {
-  json base = FullSeizure();
+  json base = RecordValidatorFullSeizure();
   const json nominal = {{"offenders",
                          {{{"nationality", "NL"},
                            {"nominal",

@@ -82,11 +82,11 @@ TEST_CASE("Uuid7 ids are unique across threads", "[common][uuid7]") {
 }
 
 TEST_CASE("Uuid7::IsCanonical accepts only lowercase 8-4-4-4-12 hex", "[common][uuid7]") {
-  struct Case {
+  struct Uuid7Case {
     const char* text;
     bool canonical;
   };
-  const Case cases[] = {
+  const Uuid7Case cases[] = {
       {"0190f2c1-1234-7abc-8def-0123456789ab", true},
       {"00000000-0000-4000-8000-000000000000", true},    // any version
       {"0190F2C1-1234-7ABC-8DEF-0123456789AB", false},   // uppercase

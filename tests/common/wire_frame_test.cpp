@@ -35,11 +35,11 @@ TEST_CASE("WireFrame round-trips a frame and keeps unknown keys", "[common][wire
 }
 
 TEST_CASE("WireFrame::Decode refuses what is not a frame", "[common][wire]") {
-  struct Case {
+  struct WireFrameCase {
     const char* name;
     std::string bytes;
   };
-  const Case cases[] = {
+  const WireFrameCase cases[] = {
       {"an array", WireFrame::Encode(json::array({"t", "HELLO"}))},
       {"a string", WireFrame::Encode("HELLO")},
       {"an integer", WireFrame::Encode(7)},
@@ -228,11 +228,11 @@ TEST_CASE("WireFrame typed reads name the key at fault", "[common][wire]") {
   CHECK(*WireFrame::GetInt(f, "max") == 5);
   CHECK(*WireFrame::GetString(f, "name") == "n1");
 
-  struct Case {
+  struct WireFrameCase {
     const char* key;
     cen::common::Status status;
   };
-  const Case cases[] = {
+  const WireFrameCase cases[] = {
       {"from", WireFrame::GetInt(f, "from").status()},      // wrong type
       {"absent", WireFrame::GetInt(f, "absent").status()},  // missing
       {"max", WireFrame::GetString(f, "max").status()},     // wrong type
@@ -260,12 +260,12 @@ TEST_CASE("WireFrame::IntOr and StringOr never throw on a peer's mistyped keys",
   CHECK(WireFrame::IntOr(f, "n", -1) == 7);
   CHECK(WireFrame::StringOr(f, "s", "-") == "text");
 
-  struct Case {
+  struct WireFrameCase {
     const char* name;
     json object;
     const char* key;
   };
-  const Case cases[] = {
+  const WireFrameCase cases[] = {
       {"string where an integer is expected", f, "proto"},
       {"float where an integer is expected", f, "f"},
       {"missing key", f, "absent"},

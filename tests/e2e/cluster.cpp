@@ -21,6 +21,7 @@
 
 #include "common/sqlite_db.h"
 #include "tests/e2e/failure_listener.h"
+#include "tests/test_support/files.h"
 #include "tests/test_support/ports.h"
 
 namespace cen::e2e {
@@ -88,13 +89,6 @@ std::int64_t IntField(const nlohmann::json& object, const char* key) {
 std::string StringField(const nlohmann::json& object, const char* key) {
   if (!object.is_object() || !object.contains(key) || !object[key].is_string()) return "";
   return object[key].get<std::string>();
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -383,7 +377,7 @@ std::string Cluster::Logs(const std::string& name, int runs) const {
   std::string log;
   for (int run = 1; run <= runs; ++run) {
     for (const char* stream : {".out", ".err"})
-      log += ReadFile(logs_ / (name + std::to_string(run) + stream));
+      log += cen::test::ReadFile(logs_ / (name + std::to_string(run) + stream));
   }
   return log;
 }
@@ -724,7 +718,7 @@ std::string Cluster::LogTails(std::size_t lines) const {
   std::sort(files.begin(), files.end());
   std::ostringstream text;
   for (const auto& file : files) {
-    const std::string content = ReadFile(file);
+    const std::string content = cen::test::ReadFile(file);
     if (content.empty()) continue;
     text << "--- " << file.string() << " (last " << lines << " lines)\n"
          << LastLines(content, lines);

@@ -28,11 +28,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-constexpr auto kTimeout = std::chrono::seconds(60);
+constexpr auto kAlertsTimeout = std::chrono::seconds(60);
 
 std::string Line(const json& record) { return record.dump(); }
 
-json Seizure(const std::string& ref, const json& extra) {
+json AlertsSeizure(const std::string& ref, const json& extra) {
   json s = {{"kind", "seizure"},
             {"ref", ref},
             {"seizure_date", "2026-10-02"},
@@ -45,7 +45,8 @@ json Seizure(const std::string& ref, const json& extra) {
   return s;
 }
 
-json Alert(const std::string& ref, const std::string& title, const json& extra = json::object()) {
+json AlertsAlert(const std::string& ref, const std::string& title,
+                 const json& extra = json::object()) {
   json a = {{"kind", "alert"},
             {"ref", ref},
             {"title", title},
@@ -55,7 +56,7 @@ json Alert(const std::string& ref, const std::string& title, const json& extra =
   return a;
 }
 
-std::vector<json> JsonLines(const std::string& text) {
+std::vector<json> AlertsJsonLines(const std::string& text) {
   std::vector<json> out;
   std::istringstream in(text);
   std::string line;
@@ -70,7 +71,7 @@ std::vector<json> QueryJson(Cluster& cluster, std::string_view id, std::vector<s
   const RunResult r = cluster.RunQuery(args);
   INFO(r.command << "\n" << r.err);
   REQUIRE(r.exit_code == 0);
-  return JsonLines(r.out);
+  return AlertsJsonLines(r.out);
 }
 
 std::string ReadAll(const fs::path& path) {
@@ -103,7 +104,7 @@ std::map<std::string, json> Receipts(Cluster& cluster, const std::string& uuid) 
   const RunResult r = cluster.RunQuery(
       {"--data", cluster.node_dir("EU").string(), "--format", "json", "receipts", uuid});
   if (r.exit_code != 0) return out;
-  for (json& line : JsonLines(r.out)) out[line.value("office", "")] = line;
+  for (json& line : AlertsJsonLines(r.out)) out[line.value("office", "")] = line;
   return out;
 }
 
@@ -146,16 +147,17 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
   cluster.StartAll();
 
   // History: AF seized a container before anyone raised an alert about it.
-  const auto old = cluster.Submit("AF", {Line(Seizure("AF-OLD-1", {{"containers", {"CSQU3054383"}},
-                                                                   {"departure", "EC"},
-                                                                   {"destination", "NL"}}))});
+  const auto old = cluster.Submit(
+      "AF", {Line(AlertsSeizure(
+                "AF-OLD-1",
+                {{"containers", {"CSQU3054383"}}, {"departure", "EC"}, {"destination", "NL"}}))});
   cluster.WaitUntil(
       [&](std::string& observed) {
         const auto n = QueryJson(cluster, "AS", {}).size();
         observed = "AS holds " + std::to_string(n);
         return n == 1;
       },
-      kTimeout, "AF's seizure at AS");
+      kAlertsTimeout, "AF's seizure at AS");
 
   const json indicators = {{"containers", {"CSQU3054383"}},
                            {"vessel_imo", {"9074729"}},
@@ -163,7 +165,8 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
                            {"routes", json::array({json::array({"EC", "NL"})})},
                            {"hs_codes", {"293972"}}};
   const std::string alert = cluster.Submit(
-      "EU", {Line(Alert("EU-A-1", "Reefers from Guayaquil", {{"indicators", indicators}}))})[0];
+      "EU",
+      {Line(AlertsAlert("EU-A-1", "Reefers from Guayaquil", {{"indicators", indicators}}))})[0];
 
   SECTION("delivered, hooks run, history hits reported to the origin") {
     cluster.WaitUntil(
@@ -173,7 +176,7 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
           return receipts.size() == 2 && !receipts.at("AF").value("delivered_at", "").empty() &&
                  !receipts.at("AS").value("delivered_at", "").empty();
         },
-        kTimeout, "delivery receipts from AF and AS at EU");
+        kAlertsTimeout, "delivery receipts from AF and AS at EU");
     // The old seizure matched container and route, at both receiving offices.
     cluster.WaitUntil(
         [&](std::string& observed) {
@@ -183,27 +186,27 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
                  HasHit(hits, alert, old[0], "routes", "AS") &&
                  HasHit(hits, alert, old[0], "containers", "AS");
         },
-        kTimeout, "hit receipts from AF and AS for AF's old seizure");
+        kAlertsTimeout, "hit receipts from AF and AS for AF's old seizure");
     CHECK(HasHit(QueryJson(cluster, "AS", {"hits"}), alert, old[0], "containers"));
 
     // The hooks: AS got the alert and its hits on stdin, one JSON per line.
     cluster.WaitUntil(
         [&](std::string& observed) {
           observed = ReadAll(alert_log) + ReadAll(hit_log);
-          const auto alerts = JsonLines(ReadAll(alert_log));
-          const auto hits = JsonLines(ReadAll(hit_log));
+          const auto alerts = AlertsJsonLines(ReadAll(alert_log));
+          const auto hits = AlertsJsonLines(ReadAll(hit_log));
           return alerts.size() == 1 && alerts[0].value("uuid", "") == alert && hits.size() >= 2;
         },
-        kTimeout, "AS's hooks");
-    for (const json& hit : JsonLines(ReadAll(hit_log))) {
+        kAlertsTimeout, "AS's hooks");
+    for (const json& hit : AlertsJsonLines(ReadAll(hit_log))) {
       CHECK(hit.value("alert", "") == alert);
       CHECK(hit["record"].value("uuid", "") == old[0]);
     }
 
     // A new seizure elsewhere matches the vessel and the company.
     const auto seized = cluster.Submit(
-        "AS",
-        {Line(Seizure("AS-NEW-1", {{"vessel_imo", "IMO 9074729"},
+        "AS", {Line(AlertsSeizure("AS-NEW-1",
+                                  {{"vessel_imo", "IMO 9074729"},
                                    {"reporting_country", "TH"},
                                    {"description", "Shipped by FRUTAS DEL PACIFICO, Quito"}}))});
     cluster.WaitUntil(
@@ -213,7 +216,7 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
           return HasHit(hits, alert, seized[0], "vessel_imo", "AF") &&
                  HasHit(hits, alert, seized[0], "companies", "AS");
         },
-        kTimeout, "hits of the new seizure reported to EU");
+        kAlertsTimeout, "hits of the new seizure reported to EU");
 
     // An action receipt, with the agent of AS stopped (queued, sent later).
     cluster.StopNode("AS");
@@ -229,7 +232,7 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
           observed = json(receipts).dump();
           return receipts.count("AS") == 1 && receipts.at("AS").value("action", "") == "no-trace";
         },
-        kTimeout, "AS's action receipt at EU");
+        kAlertsTimeout, "AS's action receipt at EU");
     const json as = Receipts(cluster, alert).at("AS");
     CHECK(as.value("by", "") == "officer-7");
     CHECK(as.value("note", "") == "container not landed");
@@ -257,11 +260,11 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
           observed = ListedAlert(cluster, "AS", alert, false).dump();
           return !ListedAlert(cluster, "AS", alert, false).is_null();
         },
-        kTimeout, "the alert active at AS");
+        kAlertsTimeout, "the alert active at AS");
     const std::string update = cluster.Submit(
-        "EU",
-        {Line(Alert("EU-A-1-U1", "Reefers from Guayaquil and Manta",
-                    {{"msg_type", "update"}, {"references", {alert}}, {"priority", "high"}}))})[0];
+        "EU", {Line(AlertsAlert(
+                  "EU-A-1-U1", "Reefers from Guayaquil and Manta",
+                  {{"msg_type", "update"}, {"references", {alert}}, {"priority", "high"}}))})[0];
     cluster.WaitUntil(
         [&](std::string& observed) {
           const json a = ListedAlert(cluster, "AS", alert, false);
@@ -269,23 +272,23 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
           return !a.is_null() &&
                  a["alert"].value("title", "") == "Reefers from Guayaquil and Manta";
         },
-        kTimeout, "the update in force at AS");
+        kAlertsTimeout, "the update in force at AS");
     CHECK(ListedAlert(cluster, "AS", alert, false)["alert"].value("priority", "") == "high");
 
     // AF may not cancel EU's alert; an update cannot be referenced either.
-    const auto forged =
-        cluster.Submit("AF", {Line(Alert("AF-CANCEL", "Cancel EU's alert",
-                                         {{"msg_type", "cancel"}, {"references", {alert}}}))});
-    const auto chained =
-        cluster.Submit("EU", {Line(Alert("EU-A-1-U2", "Update of an update",
-                                         {{"msg_type", "update"}, {"references", {update}}}))});
+    const auto forged = cluster.Submit(
+        "AF", {Line(AlertsAlert("AF-CANCEL", "Cancel EU's alert",
+                                {{"msg_type", "cancel"}, {"references", {alert}}}))});
+    const auto chained = cluster.Submit(
+        "EU", {Line(AlertsAlert("EU-A-1-U2", "Update of an update",
+                                {{"msg_type", "update"}, {"references", {update}}}))});
     cluster.WaitUntil(
         [&](std::string& observed) {
           observed = cluster.Status("AF").dump() + cluster.Status("EU").dump();
           return cluster.Status("AF").value("rejected", -1) == 1 &&
                  cluster.Status("EU").value("rejected", -1) == 1;
         },
-        kTimeout, "the hub's answers");
+        kAlertsTimeout, "the hub's answers");
     CHECK(cluster.HubQuery("SELECT count(*) FROM journal WHERE ref = 'AF-CANCEL'") == 0);
     CHECK(cluster.HubQuery("SELECT count(*) FROM journal WHERE ref = 'EU-A-1-U2'") == 0);
     CHECK_THAT(RejectReason(cluster, "AF", "AF-CANCEL"),
@@ -293,15 +296,15 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
     CHECK_THAT(RejectReason(cluster, "EU", "EU-A-1-U2"),
                Catch::Contains("is itself an update; name the original alert"));
 
-    cluster.Submit("EU", {Line(Alert("EU-A-1-C", "Cancelled: seized in Antwerp",
-                                     {{"msg_type", "cancel"}, {"references", {alert}}}))});
+    cluster.Submit("EU", {Line(AlertsAlert("EU-A-1-C", "Cancelled: seized in Antwerp",
+                                           {{"msg_type", "cancel"}, {"references", {alert}}}))});
     cluster.WaitUntil(
         [&](std::string& observed) {
           observed = ListedAlert(cluster, "AS", alert, true).dump();
           return ListedAlert(cluster, "AS", alert, false).is_null() &&
                  ListedState(cluster, "AS", alert) == "cancelled";
         },
-        kTimeout, "the alert cancelled at AS");
+        kAlertsTimeout, "the alert cancelled at AS");
     const RunResult show = cluster.RunQuery(
         {"--data", cluster.node_dir("AS").string(), "--format", "table", "show", alert});
     CHECK(show.out.find("Life cycle (cancelled)") != std::string::npos);
@@ -309,29 +312,29 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
 
     // Expired on arrival: never in the active list, marked with --all.
     const std::string expired =
-        cluster.Submit("EU", {Line(Alert("EU-A-OLD", "Old alert",
-                                         {{"priority", "normal"},
-                                          {"issued_at", "2026-01-01T08:00:00Z"},
-                                          {"expires_at", "2026-01-02T08:00:00+01:00"}}))})[0];
+        cluster.Submit("EU", {Line(AlertsAlert("EU-A-OLD", "Old alert",
+                                               {{"priority", "normal"},
+                                                {"issued_at", "2026-01-01T08:00:00Z"},
+                                                {"expires_at", "2026-01-02T08:00:00+01:00"}}))})[0];
     cluster.WaitUntil(
         [&](std::string& observed) {
           observed = ListedAlert(cluster, "AS", expired, true).dump();
           return ListedState(cluster, "AS", expired) == "expired";
         },
-        kTimeout, "the expired alert at AS");
+        kAlertsTimeout, "the expired alert at AS");
     CHECK(ListedAlert(cluster, "AS", expired, false).is_null());
   }
 
   SECTION("the hub operator cancels an alert of any office, audited") {
     // Scoped to AF: the operator's cancel must still reach EU, the origin.
-    const std::string narrow =
-        cluster.Submit("EU", {Line(Alert("EU-A-AF2", "For AF only", {{"scope", "nodes:AF"}}))})[0];
+    const std::string narrow = cluster.Submit(
+        "EU", {Line(AlertsAlert("EU-A-AF2", "For AF only", {{"scope", "nodes:AF"}}))})[0];
     cluster.WaitUntil(
         [&](std::string& observed) {
           observed = ListedAlert(cluster, "AF", narrow, false).dump();
           return !ListedAlert(cluster, "AF", narrow, false).is_null();
         },
-        kTimeout, "the narrow alert at AF");
+        kAlertsTimeout, "the narrow alert at AF");
     const RunResult cancel = cluster.RunHub({"cancel-alert", "--data", cluster.hub_dir().string(),
                                              narrow, "--reason", "issued in error"});
     INFO(cancel.out << cancel.err);
@@ -342,7 +345,7 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
             observed = ListedAlert(cluster, id, narrow, true).dump();
             return ListedState(cluster, id, narrow) == "cancelled";
           },
-          kTimeout, "the operator's cancel at " + id);
+          kAlertsTimeout, "the operator's cancel at " + id);
     }
     CHECK(cluster.HubQuery("SELECT count(*) FROM audit WHERE event = 'admin' AND detail LIKE "
                            "'alert " +
@@ -367,28 +370,30 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
     CHECK(cluster.RunQuery({"--data", cluster.node_dir("AS").string(), "watch", "add", "empty"})
               .exit_code == 2);
     const auto seized = cluster.Submit(
-        "AF", {Line(Seizure("AF-CIG-1", {{"commodity", "tobacco"},
+        "AF",
+        {Line(AlertsSeizure("AF-CIG-1", {{"commodity", "tobacco"},
                                          {"reporting_country", "TH"},
                                          {"description", "Cigarettes in furniture"}})),
-               Line(Seizure("AF-CIG-2", {{"commodity", "tobacco"}, {"reporting_country", "FR"}}))});
+         Line(AlertsSeizure("AF-CIG-2", {{"commodity", "tobacco"}, {"reporting_country", "FR"}}))});
     cluster.WaitUntil(
         [&](std::string& observed) {
           const auto hits = QueryJson(cluster, "AS", {"hits"});
           observed = json(hits).dump();
           return HasHit(hits, "watch:tobacco-th", seized[0], "watch");
         },
-        kTimeout, "the watch hit at AS");
+        kAlertsTimeout, "the watch hit at AS");
     CHECK_FALSE(HasHit(QueryJson(cluster, "AS", {"hits"}), "watch:tobacco-th", seized[1], "watch"));
     const auto watches = QueryJson(cluster, "AS", {"watch", "list"});
     REQUIRE(watches.size() == 1);
     CHECK(watches[0].value("hits", -1) == 1);
 
     // An alert for AF alone: AS never sees it, so never sends a receipt.
-    const std::string private_alert =
-        cluster.Submit("EU", {Line(Alert("EU-A-AF", "For AF only", {{"scope", "nodes:AF"}}))})[0];
+    const std::string private_alert = cluster.Submit(
+        "EU", {Line(AlertsAlert("EU-A-AF", "For AF only", {{"scope", "nodes:AF"}}))})[0];
     // An urgent alert while AS is down: the hub names AS as not reached.
     cluster.StopNode("AS");
-    const std::string late = cluster.Submit("EU", {Line(Alert("EU-A-2", "While AS was down"))})[0];
+    const std::string late =
+        cluster.Submit("EU", {Line(AlertsAlert("EU-A-2", "While AS was down"))})[0];
     cluster.WaitUntil(
         [&](std::string& observed) {
           const json status = cluster.HubStatus();
@@ -400,7 +405,7 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
           }
           return af_delivered && as_waiting;
         },
-        kTimeout, "cen-hub status: AS has not received the urgent alert, AF has");
+        kAlertsTimeout, "cen-hub status: AS has not received the urgent alert, AF has");
     const RunResult text = cluster.RunHub({"status", "--data", cluster.hub_dir().string()});
     CHECK(text.out.find("not yet received") != std::string::npos);
     cluster.StartNode("AS");
@@ -410,7 +415,7 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
           observed = status.dump();
           return status.value("undelivered_urgent", json::array()).empty();
         },
-        kTimeout, "every urgent alert received");
+        kAlertsTimeout, "every urgent alert received");
     const auto receipts = Receipts(cluster, private_alert);
     CHECK(receipts.size() == 1);
     CHECK(receipts.count("AF") == 1);
@@ -460,13 +465,13 @@ TEST_CASE(
                                            ".tmp' && mv '" + env_log.string() + ".tmp' '" +
                                            env_log.string() + "'\"");
   cluster.StartAll();
-  cluster.Submit("EU", {Line(Alert("EU-A-ENV", "Reefers"))});
+  cluster.Submit("EU", {Line(AlertsAlert("EU-A-ENV", "Reefers"))});
   cluster.WaitUntil(
       [&](std::string& observed) {
         observed = ReadAll(env_log);
         return !observed.empty();
       },
-      kTimeout, "AS's alert hook");
+      kAlertsTimeout, "AS's alert hook");
 
   // Started once more by themselves (same pid, same name), with glibc's
   // malloc tunables added to what was given; the marker names the pid.

@@ -16,7 +16,7 @@
 namespace cen::e2e {
 namespace {
 
-constexpr auto kConvergeTimeout = std::chrono::seconds(90);
+constexpr auto kBackupConvergeTimeout = std::chrono::seconds(90);
 
 std::string HubEpoch(Cluster& cluster) { return cluster.HubStatus().value("epoch", ""); }
 
@@ -33,7 +33,7 @@ TEST_CASE("A hub restored from a backup gets back every record journaled after i
   AcceptedRecords accepted;
   cluster.Submit("EU", MakeRecords("EU", 0, 40), accepted);
   cluster.Submit("AF", MakeRecords("AF", 0, 40), accepted);
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kBackupConvergeTimeout);
   const std::int64_t head_at_backup = cluster.HubQuery("SELECT max(gseq) FROM journal");
 
   // Taken while the hub runs.
@@ -49,7 +49,7 @@ TEST_CASE("A hub restored from a backup gets back every record journaled after i
   // from hub.db, the nodes still hold them.
   cluster.Submit("EU", MakeRecords("EU", 40, 30), accepted);
   cluster.Submit("AF", MakeRecords("AF", 40, 30), accepted);
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kBackupConvergeTimeout);
   REQUIRE(cluster.HubQuery("SELECT max(gseq) FROM journal") > head_at_backup);
 
   // A running hub is not restored over.
@@ -85,7 +85,7 @@ TEST_CASE("A hub restored from a backup gets back every record journaled after i
           observed = status.dump();
           return status.value("outbox", std::int64_t{-1}) == 0;
         },
-        kConvergeTimeout, "AF's outbox acknowledged by the restored hub");
+        kBackupConvergeTimeout, "AF's outbox acknowledged by the restored hub");
   }
   // Queued in EU's outbox while its agent is down.
   cluster.Submit("EU", MakeRecords("EU", 70, 10), accepted);
@@ -93,7 +93,7 @@ TEST_CASE("A hub restored from a backup gets back every record journaled after i
 
   // Every replica rebuilt under the new epoch, every record once, the
   // journal dense: one entry per accepted version and receipt.
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kBackupConvergeTimeout);
   cluster.RequireConverged(accepted, ids);
   for (const auto& id : ids) CHECK(cluster.Status(id).value("epoch", std::string()) == new_epoch);
   const RunResult verified = cluster.RunHub({"verify", "--data", hub});

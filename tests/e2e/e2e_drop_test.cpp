@@ -18,7 +18,7 @@ namespace cen::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr auto kTimeout = std::chrono::seconds(60);
+constexpr auto kDropTimeout = std::chrono::seconds(60);
 
 std::string ReadText(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -58,7 +58,7 @@ void WaitForRefs(Cluster& cluster, std::string_view id, const std::string& prefi
         observed = std::string(id) + " holds " + std::to_string(n) + " " + prefix + " records";
         return n == count;
       },
-      kTimeout, std::to_string(count) + " " + prefix + " records at " + std::string(id));
+      kDropTimeout, std::to_string(count) + " " + prefix + " records at " + std::string(id));
 }
 
 nlohmann::json DropJson(Cluster& cluster, std::string_view id, const fs::path& file) {
@@ -120,7 +120,7 @@ TEST_CASE("The drop folder takes files renamed in while the agent runs", "[e2e][
         observed = "no " + (drops / "done").string() + " yet";
         return fs::is_directory(drops / "done");
       },
-      kTimeout, "the agent creates its drop folder");
+      kDropTimeout, "the agent creates its drop folder");
 
   // A file being written under a temporary name is never read half-way: while
   // it is half-written, a complete file dropped beside it is taken and it is not.
@@ -135,7 +135,7 @@ TEST_CASE("The drop folder takes files renamed in while the agent runs", "[e2e][
           observed = "marker.csv not in done/";
           return fs::exists(drops / "done" / "marker.csv");
         },
-        kTimeout, "the agent takes marker.csv");
+        kDropTimeout, "the agent takes marker.csv");
     CHECK(fs::exists(drops / "cases.csv.part"));
     part << csv.substr(csv.size() / 2);
   }
@@ -154,7 +154,7 @@ TEST_CASE("The drop folder takes files renamed in while the agent runs", "[e2e][
         return fs::exists(drops / "done" / "cases.csv") &&
                fs::exists(drops / "failed" / "bad.csv.errors");
       },
-      kTimeout, "the agent files both drops");
+      kDropTimeout, "the agent files both drops");
   CHECK(fs::exists(drops / "failed" / "bad.csv"));
   CHECK_THAT(ReadText(drops / "failed" / "bad.csv.errors"),
              Catch::Contains("bad.csv:3:7: quantity: must be a number greater than 0"));

@@ -21,7 +21,7 @@ namespace cen::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr auto kTimeout = std::chrono::seconds(90);
+constexpr auto kFullDiskTimeout = std::chrono::seconds(90);
 
 // Moves `dir` (and what it holds) onto a tmpfs of `megabytes`; undone when
 // destroyed (lazily: the daemons may still hold files there).
@@ -87,7 +87,7 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
   cluster.StartAll();
   AcceptedRecords accepted;
   cluster.Submit("SENDER", MakeRecords("SENDER", 0, 200), accepted);
-  cluster.WaitForConvergence(accepted, {"SENDER", "TIGHT"}, kTimeout);
+  cluster.WaitForConvergence(accepted, {"SENDER", "TIGHT"}, kFullDiskTimeout);
 
   // TIGHT's disk fills while records keep coming to it.
   node_disk.Fill();
@@ -110,7 +110,7 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
         observed += "\n" + human.out;
         return human.out.find("PROBLEM") != std::string::npos;
       },
-      kTimeout, "TIGHT reporting its full disk, in JSON and in text");
+      kFullDiskTimeout, "TIGHT reporting its full disk, in JSON and in text");
 
   // Then the hub's: nothing more is acknowledged, and it says why.
   hub_disk.Fill();
@@ -125,7 +125,7 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
         observed = "hub: " + StoreProblem(status);
         return StoreProblem(status).find("full") != std::string::npos;
       },
-      kTimeout, "the hub reporting its full disk");
+      kFullDiskTimeout, "the hub reporting its full disk");
   // Whatever the hub acknowledged is in its journal (ack after commit).
   CHECK(cluster.HubQuery("SELECT max(gseq) FROM journal") >= head_when_full);
 
@@ -133,7 +133,7 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
   node_disk.Free();
   hub_disk.Free();
   cluster.Submit("SENDER", MakeRecords("SENDER", next, 50), accepted);
-  cluster.WaitForConvergence(accepted, {"SENDER", "TIGHT"}, kTimeout);
+  cluster.WaitForConvergence(accepted, {"SENDER", "TIGHT"}, kFullDiskTimeout);
   cluster.RequireConverged(accepted, {"SENDER", "TIGHT"});
   cluster.WaitUntil(
       [&](std::string& observed) {
@@ -142,7 +142,7 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
         observed = "TIGHT: '" + node + "', hub: '" + hub + "'";
         return node.empty() && hub.empty();
       },
-      kTimeout, "both problems cleared");
+      kFullDiskTimeout, "both problems cleared");
 }
 
 }  // namespace cen::e2e

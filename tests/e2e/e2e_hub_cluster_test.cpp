@@ -26,7 +26,7 @@
 namespace cen::e2e {
 namespace {
 
-constexpr auto kTimeout = std::chrono::seconds(60);
+constexpr auto kHubClusterTimeout = std::chrono::seconds(60);
 constexpr int kMembers = 3;
 
 // A member's journal as "gseq uuid received_at chain" rows.
@@ -52,7 +52,7 @@ void WaitForSameJournals(Cluster& cluster, const std::vector<int>& members, size
         }
         return same;
       },
-      kTimeout, "the same journal on every member");
+      kHubClusterTimeout, "the same journal on every member");
 }
 
 void WaitForSameJournals(Cluster& cluster, int members, size_t count) {
@@ -75,7 +75,7 @@ void WaitOnEveryMember(
           observed = "member " + std::to_string(i) + ": ";
           return holds(*db, observed);
         },
-        kTimeout, what + " on every member");
+        kHubClusterTimeout, what + " on every member");
   }
 }
 
@@ -101,9 +101,9 @@ int StartCluster(Cluster& cluster, AcceptedRecords& accepted, int first, int sna
   for (int i = 0; i < kMembers; ++i) cluster.StartMember(i);
   for (const std::string& id : cluster.node_ids()) cluster.StartNode(id);
   cluster.Submit("EU", MakeRecords("EU", 0, first), accepted);
-  const int leader = cluster.WaitForLeader(kTimeout);
+  const int leader = cluster.WaitForLeader(kHubClusterTimeout);
   cluster.UseMemberForHubChecks(leader);
-  cluster.WaitForConvergence(accepted, cluster.node_ids(), kTimeout);
+  cluster.WaitForConvergence(accepted, cluster.node_ids(), kHubClusterTimeout);
   return leader;
 }
 
@@ -120,18 +120,18 @@ TEST_CASE("A hub cluster survives its leader's death and freeze, nothing is lost
   cluster.Submit("EU", MakeRecords("EU", 40, 60), accepted);
   cluster.Submit("AF", MakeRecords("AF", 0, 60), accepted);
   cluster.KillMember(first_leader);
-  const int second_leader = cluster.WaitForLeader(kTimeout, first_leader);
+  const int second_leader = cluster.WaitForLeader(kHubClusterTimeout, first_leader);
   cluster.UseMemberForHubChecks(second_leader);
   cluster.Submit("AF", MakeRecords("AF", 60, 40), accepted);
-  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
 
   // The leader freezes (SIGSTOP): the others elect another; the frozen one,
   // thawed, finds itself a follower and acks nothing of its own.
   cluster.StartMember(first_leader);
   cluster.FreezeMember(second_leader);
   cluster.Submit("EU", MakeRecords("EU", 100, 30), accepted);
-  cluster.UseMemberForHubChecks(cluster.WaitForLeader(kTimeout, second_leader));
-  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  cluster.UseMemberForHubChecks(cluster.WaitForLeader(kHubClusterTimeout, second_leader));
+  cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
   cluster.ThawMember(second_leader);
   {
     // At once, before it hears of the new term, a node publishes to it
@@ -148,7 +148,7 @@ TEST_CASE("A hub cluster survives its leader's death and freeze, nothing is lost
     CHECK(cluster.HubQuery("SELECT count(*) FROM journal WHERE ref = 'THAWED-1'") == 0);
   }
   cluster.Submit("AF", MakeRecords("AF", 100, 20), accepted);
-  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
 
   // Every member: one journal, gseq dense, both chains verified.
   const auto rows = static_cast<size_t>(cluster.HubQuery("SELECT count(*) FROM journal"));
@@ -185,7 +185,7 @@ TEST_CASE(
   for (; batches < 40; ++batches) {
     const std::string id = ids[static_cast<size_t>(batches % 2)];
     cluster.Submit(id, MakeRecords(id, 20 + 5 * batches, 5), accepted);
-    cluster.WaitForConvergence(accepted, ids, kTimeout);
+    cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
     if (cluster.MemberStatus(leader)["cluster"].value("applied_index", int64_t{0}) > had + 24)
       break;
   }
@@ -213,7 +213,7 @@ TEST_CASE(
         }
         return true;
       },
-      kTimeout, "every member reachable and 0 behind in the leader's status");
+      kHubClusterTimeout, "every member reachable and 0 behind in the leader's status");
   const RunResult status =
       cluster.RunHub({"status", "--data", cluster.member_dir(leader).string()});
   CHECK_THAT(status.out, Catch::Contains("member " + std::to_string(follower + 1) + " (voter, "));
@@ -262,9 +262,9 @@ TEST_CASE(
         }
         return refusing == kMembers;
       },
-      kTimeout, "every member refusing the outsider's key");
+      kHubClusterTimeout, "every member refusing the outsider's key");
   cluster.Submit("EU", MakeRecords("EU", 500, 10), accepted);
-  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
   const nlohmann::json after = cluster.MemberStatus(leader)["cluster"];
   CHECK(after.value("role", "") == "leader");
   CHECK(after.value("term", int64_t{0}) == term);
@@ -320,7 +320,7 @@ TEST_CASE("A dead member is replaced by a new one, which then counts toward the 
   const int other = (leader + 2) % kMembers;
   cluster.KillMember(dead);
   cluster.Submit("AF", MakeRecords("AF", 0, 30), accepted);
-  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
 
   // The operator sets up a new machine and swaps it in, with the commands
   // cen-hub --help gives.
@@ -355,18 +355,18 @@ TEST_CASE("A dead member is replaced by a new one, which then counts toward the 
         std::sort(expected.begin(), expected.end());
         return voters == expected && members.size() == 3;
       },
-      kTimeout, "members: the two left and the new one, all voters, none behind");
+      kHubClusterTimeout, "members: the two left and the new one, all voters, none behind");
 
   // The new member counts: the leader dies, and the two left (one of them
   // new) elect a leader that takes records.
   cluster.Submit("EU", MakeRecords("EU", 30, 20), accepted);
-  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
   cluster.KillMember(leader);
-  const int next = cluster.WaitForLeader(kTimeout, leader);
+  const int next = cluster.WaitForLeader(kHubClusterTimeout, leader);
   CHECK((next == other || next == fresh.index));
   cluster.UseMemberForHubChecks(next);
   cluster.Submit("AF", MakeRecords("AF", 30, 20), accepted);
-  cluster.WaitForConvergence(accepted, ids, kTimeout);
+  cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
 
   const auto rows = static_cast<size_t>(cluster.HubQuery("SELECT count(*) FROM journal"));
   WaitForSameJournals(cluster, {other, fresh.index}, rows);

@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr auto kConvergeTimeout = std::chrono::seconds(60);
+constexpr auto kNominalConvergeTimeout = std::chrono::seconds(60);
 const char* const kName = "Jan Pieter de Vries-Oostenbrug";
 const char* const kDocument = "NXQ8816523";
 
@@ -55,7 +55,7 @@ TEST_CASE("nominal offender details never leave the node that entered them", "[e
   REQUIRE(uuids.size() == 1);
   // What the replicas should hold: the record without its nominal details.
   accepted.begin()->second.submitted["offenders"][0].erase("nominal");
-  cluster.WaitForConvergence(accepted, {"WE", "ECE"}, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, {"WE", "ECE"}, kNominalConvergeTimeout);
   cluster.RequireConverged(accepted, {"WE", "ECE"});
   cluster.StopAll();
 

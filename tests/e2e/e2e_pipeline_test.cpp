@@ -21,7 +21,7 @@
 namespace cen::e2e {
 namespace {
 
-constexpr auto kConvergeTimeout = std::chrono::seconds(60);
+constexpr auto kPipelineConvergeTimeout = std::chrono::seconds(60);
 constexpr int kBatchSize = 50;
 constexpr int kBatches = 4;  // 200 records per node
 constexpr int kKillAttempts = 5;
@@ -63,7 +63,7 @@ void WaitForOutboxesDrained(Cluster& cluster, const std::vector<std::string>& id
         }
         return drained;
       },
-      kConvergeTimeout, what);
+      kPipelineConvergeTimeout, what);
 }
 
 void SubmitBatch(Cluster& cluster, std::string_view id, int batch, AcceptedRecords& accepted) {
@@ -83,7 +83,7 @@ TEST_CASE("Three regions converge on the same records", "[e2e][pipeline]") {
   }
   REQUIRE(accepted.size() == ids.size() * kBatches * kBatchSize);
 
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
   cluster.RequireConverged(accepted, ids);
   for (const auto& id : ids) {
     INFO("cen-query --kind alert on " << id);
@@ -101,7 +101,7 @@ TEST_CASE("Three regions converge on the same records", "[e2e][pipeline]") {
         }
         return settled == ids.size();
       },
-      kConvergeTimeout, "cen-hub status --json shows lag 0 and outbox 0 for every node");
+      kPipelineConvergeTimeout, "cen-hub status --json shows lag 0 and outbox 0 for every node");
   // Once the flow rests, each agent writes its records' country and date
   // rows, which country, commodity and date questions read instead of every
   // record's columns.
@@ -118,7 +118,7 @@ TEST_CASE("Three regions converge on the same records", "[e2e][pipeline]") {
         }
         return indexed;
       },
-      kConvergeTimeout, "every replica's country and date index holds every record");
+      kPipelineConvergeTimeout, "every replica's country and date index holds every record");
 
   // Every process leaves cleanly on SIGTERM; the replicas stay readable offline.
   cluster.StopAll();
@@ -157,7 +157,7 @@ TEST_CASE("Records survive the hub being killed mid-stream", "[e2e][pipeline][cr
   cluster.StartHub();
   for (const auto& id : ids) SubmitBatch(cluster, id, batch, accepted);
 
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
   cluster.RequireConverged(accepted, ids);
   for (const auto& id : ids) CHECK(Outbox(cluster, id) == 0);
 }
@@ -197,7 +197,7 @@ TEST_CASE("Records survive a node agent being killed mid-stream", "[e2e][pipelin
   cluster.StartNode(victim);
   for (const auto& id : ids) SubmitBatch(cluster, id, batch, accepted);
 
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
   cluster.RequireConverged(accepted, ids);
 }
 
@@ -213,7 +213,7 @@ TEST_CASE("A node agent killed while catching up resumes without gaps or duplica
   int batch = 0;
   for (const auto& id : ids) SubmitBatch(cluster, id, batch, accepted);
   ++batch;
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
   cluster.StopNode(victim);
 
   bool landed_mid_catch_up = false;
@@ -235,7 +235,7 @@ TEST_CASE("A node agent killed while catching up resumes without gaps or duplica
 
   SubmitBatch(cluster, victim, batch, accepted);  // queued offline
   cluster.StartNode(victim);
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
   cluster.RequireConverged(accepted, ids);
 }
 
@@ -248,7 +248,7 @@ TEST_CASE("A stopped node agent catches up when started again", "[e2e][pipeline]
 
   AcceptedRecords accepted;
   for (const auto& id : ids) SubmitBatch(cluster, id, 0, accepted);
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
 
   cluster.StopNode(sleeper);
   {
@@ -271,7 +271,7 @@ TEST_CASE("A stopped node agent catches up when started again", "[e2e][pipeline]
   cluster.StartNode(sleeper);
   for (const auto& id : ids) SubmitBatch(cluster, id, 3, accepted);
 
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
   cluster.RequireConverged(accepted, ids);
 }
 
@@ -317,7 +317,7 @@ TEST_CASE("Amendments reach every replica as the latest version exactly once",
   cluster.StartNode("EU");
 
   CHECK(accepted.size() == ids.size() * count);
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
   cluster.RequireConverged(accepted, ids);
 }
 
@@ -336,13 +336,13 @@ TEST_CASE("The hub refuses a node whose key it does not know", "[e2e][pipeline][
         observed = status.dump();
         return status.value("hub_state", "") == "unauthorized";
       },
-      kConvergeTimeout, "XX reports hub_state \"unauthorized\"");
+      kPipelineConvergeTimeout, "XX reports hub_state \"unauthorized\"");
 
   AcceptedRecords accepted;
   for (int batch = 0; batch < 2; ++batch) {
     for (const auto& id : allowed) SubmitBatch(cluster, id, batch, accepted);
   }
-  cluster.WaitForConvergence(accepted, allowed, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, allowed, kPipelineConvergeTimeout);
   // Also proves that none of XX's records reached EU's or AF's replica.
   cluster.RequireConverged(accepted, allowed);
 
@@ -372,12 +372,12 @@ TEST_CASE("A node allowed while the hub runs delivers its outbox and catches up"
         observed = HubState(cluster, "XX");
         return observed == "unauthorized";
       },
-      kConvergeTimeout, "XX reports hub_state \"unauthorized\"");
+      kPipelineConvergeTimeout, "XX reports hub_state \"unauthorized\"");
 
   cluster.Allow("XX");  // the hub is running
   for (const auto& id : ids) SubmitBatch(cluster, id, 1, accepted);
 
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
   cluster.RequireConverged(accepted, ids);
 }
 
@@ -389,7 +389,7 @@ TEST_CASE("Only the origin node amends its records", "[e2e][pipeline][auth]") {
   AcceptedRecords accepted;
   const std::vector<std::string> eu_uuids =
       cluster.Submit("EU", MakeRecords("EU", 0, 10), accepted);
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
 
   // AF claims EU's uuid for a record of its own. The user may pick a uuid, so
   // the node queues it; the hub must refuse it, since the uuid belongs to EU.
@@ -403,12 +403,12 @@ TEST_CASE("Only the origin node amends its records", "[e2e][pipeline][auth]") {
         observed = status.dump();
         return status.value("outbox", -1) == 0;
       },
-      kConvergeTimeout, "the hub answered AF's record (outbox 0)");
+      kPipelineConvergeTimeout, "the hub answered AF's record (outbox 0)");
   CHECK(cluster.Status("AF").value("rejected", -1) == 1);
 
   // Everyone goes on publishing; EU's record is untouched everywhere.
   for (const auto& id : ids) SubmitBatch(cluster, id, 1, accepted);
-  cluster.WaitForConvergence(accepted, ids, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, ids, kPipelineConvergeTimeout);
   cluster.RequireConverged(accepted, ids);
 }
 

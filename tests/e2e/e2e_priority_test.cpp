@@ -27,7 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr auto kAlertTimeout = std::chrono::seconds(60);
-constexpr auto kConvergeTimeout = std::chrono::seconds(240);
+constexpr auto kPriorityConvergeTimeout = std::chrono::seconds(240);
 // More records than an agent buffers ahead of its cursor (50,000).
 constexpr int kBeyondBuffer = 60000;
 
@@ -67,7 +67,7 @@ std::string UrgentAlert(int n, std::string_view body) {
       .dump();
 }
 
-std::vector<nlohmann::json> JsonLines(const std::string& text) {
+std::vector<nlohmann::json> PriorityJsonLines(const std::string& text) {
   std::vector<nlohmann::json> out;
   std::istringstream in(text);
   std::string line;
@@ -77,7 +77,7 @@ std::vector<nlohmann::json> JsonLines(const std::string& text) {
   return out;
 }
 
-std::int64_t IntField(const nlohmann::json& object, const char* key) {
+std::int64_t PriorityIntField(const nlohmann::json& object, const char* key) {
   return object.contains(key) && object[key].is_number_integer() ? object[key].get<std::int64_t>()
                                                                  : -1;
 }
@@ -124,7 +124,7 @@ void DropExport(Cluster& cluster, int& exported, int count) {
         observed = "hub journal holds " + std::to_string(journaled) + " exported seizures";
         return journaled == exported;
       },
-      kConvergeTimeout, "the export at the hub");
+      kPriorityConvergeTimeout, "the export at the hub");
 }
 
 // The hub's head: read before an alert is sent, what WATCH must not have
@@ -133,7 +133,7 @@ std::int64_t HubHead(Cluster& cluster) { return cluster.HubQuery("SELECT max(gse
 
 // Whether WATCH's replica is at least `backlog` records behind the hub's head.
 bool HasBacklog(Cluster& cluster, std::int64_t backlog) {
-  const std::int64_t cursor = IntField(cluster.Status("WATCH"), "replica_gseq");
+  const std::int64_t cursor = PriorityIntField(cluster.Status("WATCH"), "replica_gseq");
   return HubHead(cluster) - cursor >= backlog;
 }
 
@@ -190,7 +190,7 @@ void RequireOvertook(Cluster& cluster, const std::string& uuid, std::int64_t ver
   CHECK(seen.cursor < head_before);
   CHECK(head_before < seen.gseq);
   const nlohmann::json shown = FindAlert(cluster, "WATCH", uuid);
-  CHECK(IntField(shown, "version") == version);
+  CHECK(PriorityIntField(shown, "version") == version);
 }
 
 }  // namespace
@@ -309,14 +309,14 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
                                         "SELECT count(*) FROM journal WHERE kind != 'receipt'"));
         for (const std::string id : {"BULK", "ALERT", "WATCH"}) {
           const nlohmann::json status = cluster.Status(id);
-          const std::int64_t cursor = IntField(status, "replica_gseq");
+          const std::int64_t cursor = PriorityIntField(status, "replica_gseq");
           observed += ", " + id + " at " + std::to_string(cursor) + " outbox " +
-                      std::to_string(IntField(status, "outbox"));
-          done = done && cursor == head && IntField(status, "outbox") == 0;
+                      std::to_string(PriorityIntField(status, "outbox"));
+          done = done && cursor == head && PriorityIntField(status, "outbox") == 0;
         }
         return done;
       },
-      kConvergeTimeout, "every replica at the hub's head");
+      kPriorityConvergeTimeout, "every replica at the hub's head");
   for (const std::string id : {"ALERT", "WATCH"}) {
     CHECK(CountFrom(cluster, id, "BULK") == exported);
   }
@@ -325,7 +325,7 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
       const nlohmann::json alert = FindAlert(cluster, id, uuid);
       INFO(id << " " << uuid);
       REQUIRE_FALSE(alert.is_null());
-      CHECK(IntField(alert, "version") == accepted.version);
+      CHECK(PriorityIntField(alert, "version") == accepted.version);
       CHECK(alert.value("body", "") == accepted.submitted.value("body", ""));
     }
   }
@@ -335,7 +335,7 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
   bool listed = false;
   const RunResult all = cluster.RunQuery(
       {"--data", cluster.node_dir("WATCH").string(), "--format", "json", "alerts", "--all"});
-  for (const auto& line : JsonLines(all.out)) {
+  for (const auto& line : PriorityJsonLines(all.out)) {
     if (line.value("uuid", "") != normal) continue;
     listed = true;
     CHECK(line.value("state", "") == "cancelled");

@@ -15,11 +15,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr auto kConvergeTimeout = std::chrono::seconds(60);
+constexpr auto kQueryConvergeTimeout = std::chrono::seconds(60);
 
-std::string Seizure(const std::string& ref, const std::string& date, const std::string& dep,
-                    std::vector<std::string> transit, const std::string& dest, double kg,
-                    const std::string& description) {
+std::string QuerySeizure(const std::string& ref, const std::string& date, const std::string& dep,
+                         std::vector<std::string> transit, const std::string& dest, double kg,
+                         const std::string& description) {
   json r = {{"kind", "seizure"},    {"ref", ref},
             {"seizure_date", date}, {"reporting_country", dest},
             {"commodity", "drugs"}, {"description", description},
@@ -37,7 +37,7 @@ size_t Column(const std::string& line, const std::string& needle) {
   return cen::common::Utf8::DisplayWidth(std::string_view(line).substr(0, at));
 }
 
-std::vector<std::string> Lines(const std::string& text) {
+std::vector<std::string> QueryLines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
@@ -52,16 +52,16 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
   Cluster cluster({{"WE", "EU"}, {"ECE", "EU"}});
   cluster.StartAll();
   const std::vector<std::string> records = {
-      Seizure("S1", "2019-03-02", "CO", {}, "NL", 120, "Cocaine in banana boxes"),
-      Seizure("S2", "2019-11-20", "CO", {"PA"}, "ES", 80, "Cocaína en contenedor"),
-      Seizure("S3", "2020-05-10", "EC", {}, "BE", 200, "Cocaine in pineapples"),
-      Seizure("S4", "2020-07-01", "EC", {"NL", "PL"}, "RU", 50, "Кокаин в коробках"),
-      Seizure("S5", "2018-12-31", "CO", {}, "NL", 5, "Cocaine before the period"),
-      Seizure("S6", "2021-01-05", "MX", {}, "US", 10, "Cocaine bound elsewhere"),
+      QuerySeizure("S1", "2019-03-02", "CO", {}, "NL", 120, "Cocaine in banana boxes"),
+      QuerySeizure("S2", "2019-11-20", "CO", {"PA"}, "ES", 80, "Cocaína en contenedor"),
+      QuerySeizure("S3", "2020-05-10", "EC", {}, "BE", 200, "Cocaine in pineapples"),
+      QuerySeizure("S4", "2020-07-01", "EC", {"NL", "PL"}, "RU", 50, "Кокаин в коробках"),
+      QuerySeizure("S5", "2018-12-31", "CO", {}, "NL", 5, "Cocaine before the period"),
+      QuerySeizure("S6", "2021-01-05", "MX", {}, "US", 10, "Cocaine bound elsewhere"),
   };
   AcceptedRecords accepted;
   cluster.Submit("WE", records, accepted);
-  cluster.WaitForConvergence(accepted, {"WE", "ECE"}, kConvergeTimeout);
+  cluster.WaitForConvergence(accepted, {"WE", "ECE"}, kQueryConvergeTimeout);
   const std::string data = cluster.node_dir("ECE").string();
 
   // Every question below reads the one converged replica (a SECTION each
@@ -71,7 +71,7 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
                                               "--destination", "Europe", "--from", "2019", "--unit",
                                               "KGM", "--period", "year", "--format", "json"});
     REQUIRE(stats.exit_code == 0);
-    const auto rows = Lines(stats.out);
+    const auto rows = QueryLines(stats.out);
     REQUIRE(rows.size() == 2);
     CHECK(json::parse(rows[0]) ==
           json{{"year", "2019"}, {"records", 2}, {"quantity", {{"KGM", 200.0}}}});
@@ -91,7 +91,7 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     CHECK(count.out == "1\n");
     const RunResult audit = cluster.RunQuery({"--data", data, "audit", "--format", "json"});
     REQUIRE(audit.exit_code == 0);
-    const auto entries = Lines(audit.out);
+    const auto entries = QueryLines(audit.out);
     REQUIRE(entries.size() >= 1);
     const json last = json::parse(entries[0]);
     CHECK(last["command"] == "search");
@@ -148,7 +148,7 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     // Columns line up by display width: after a Cyrillic header the next
     // column starts where its cells do.
     const RunResult ru = cluster.RunQueryIn({"LANG=ru_RU.UTF-8"}, table);
-    const auto lines = Lines(ru.out);
+    const auto lines = QueryLines(ru.out);
     REQUIRE(lines.size() >= 2);
     CHECK(Column(lines[0], "ВИД") == Column(lines[1], "seizure"));
     CHECK(Column(lines[0], "ТОВАР") == Column(lines[1], "drugs"));

@@ -16,7 +16,7 @@
 namespace cen::e2e {
 namespace {
 
-std::string Seizure(const std::string& ref, const std::string& scope) {
+std::string ScopeSeizure(const std::string& ref, const std::string& scope) {
   return nlohmann::json{{"kind", "seizure"},
                         {"ref", ref},
                         {"scope", scope},
@@ -29,7 +29,7 @@ std::string Seizure(const std::string& ref, const std::string& scope) {
       .dump();
 }
 
-std::set<std::string> Refs(Cluster& cluster, const std::string& id) {
+std::set<std::string> ScopeRefs(Cluster& cluster, const std::string& id) {
   std::set<std::string> refs;
   for (const auto& r : cluster.Query(id)) refs.insert(r.value("ref", ""));
   return refs;
@@ -67,7 +67,7 @@ TEST_CASE("Each node receives exactly the records its scope allows, ids sharing 
     for (int i = 0; i < 200; ++i) {
       const std::string& scope = scopes[static_cast<size_t>(i) % scopes.size()];
       const std::string ref = "AP-" + std::to_string(round) + "-" + std::to_string(i);
-      lines.push_back(Seizure(ref, scope));
+      lines.push_back(ScopeSeizure(ref, scope));
       expected["RILO-AP"].insert(ref);
       if (scope == "global" || scope == "nodes:RILO-A") expected["RILO-A"].insert(ref);
       if (scope == "global" || scope == "nodes:RILO-B,RILO-AP") expected["RILO-B"].insert(ref);
@@ -77,13 +77,13 @@ TEST_CASE("Each node receives exactly the records its scope allows, ids sharing 
   WaitAllCaughtUp(cluster, 600);
   for (const auto& id : cluster.node_ids()) {
     INFO("replica of " << id);
-    CHECK(Refs(cluster, id) == expected[id]);
+    CHECK(ScopeRefs(cluster, id) == expected[id]);
   }
 
   // Catch-up by FETCH: RILO-A is stopped while RILO-B publishes.
   cluster.StopNode("RILO-A");
-  cluster.Submit("RILO-B", {Seizure("B-R", "region:AF"), Seizure("B-N", "nodes:RILO-A"),
-                            Seizure("B-G", "global")});
+  cluster.Submit("RILO-B", {ScopeSeizure("B-R", "region:AF"), ScopeSeizure("B-N", "nodes:RILO-A"),
+                            ScopeSeizure("B-G", "global")});
   cluster.StartNode("RILO-A");
   WaitAllCaughtUp(cluster, 603);
   expected["RILO-A"].insert({"B-N", "B-G"});
@@ -91,7 +91,7 @@ TEST_CASE("Each node receives exactly the records its scope allows, ids sharing 
   expected["RILO-B"].insert({"B-R", "B-N", "B-G"});
   for (const auto& id : cluster.node_ids()) {
     INFO("replica of " << id);
-    CHECK(Refs(cluster, id) == expected[id]);
+    CHECK(ScopeRefs(cluster, id) == expected[id]);
   }
 }
 
@@ -131,7 +131,7 @@ TEST_CASE("A group-scoped record reaches the group's members only, and others se
   std::vector<std::string> lines;
   for (int i = 0; i < 30; ++i) {
     const std::string scope = i % 3 == 0 ? "global" : i % 3 == 1 ? "group:OP-TIDE" : "group:OLD-OP";
-    lines.push_back(Seizure("G-" + std::to_string(i), scope));
+    lines.push_back(ScopeSeizure("G-" + std::to_string(i), scope));
   }
   cluster.Submit("EU", lines);
   WaitAllCaughtUp(cluster, 30);  // AS, which sees a third, reaches the head: no gap held it
@@ -145,13 +145,13 @@ TEST_CASE("A group-scoped record reaches the group's members only, and others se
   }
   for (const auto& id : cluster.node_ids()) {
     INFO("replica of " << id);
-    CHECK(Refs(cluster, id) == expected[id]);
+    CHECK(ScopeRefs(cluster, id) == expected[id]);
   }
 
   // A member removed gets nothing new of the group, also by FETCH after a restart.
   group({"remove", "OP-TIDE", "AF"});
   cluster.StopNode("AF");
-  cluster.Submit("EU", {Seizure("G-LATE", "group:OP-TIDE"), Seizure("G-END", "global")});
+  cluster.Submit("EU", {ScopeSeizure("G-LATE", "group:OP-TIDE"), ScopeSeizure("G-END", "global")});
   cluster.StartNode("AF");
   WaitAllCaughtUp(cluster, 32);
   expected["EU"].insert({"G-LATE", "G-END"});
@@ -159,7 +159,7 @@ TEST_CASE("A group-scoped record reaches the group's members only, and others se
   expected["AS"].insert("G-END");
   for (const auto& id : cluster.node_ids()) {
     INFO("replica of " << id);
-    CHECK(Refs(cluster, id) == expected[id]);
+    CHECK(ScopeRefs(cluster, id) == expected[id]);
   }
   CHECK(cluster.HubQuery("SELECT count(*) FROM audit WHERE event = 'admin' AND "
                          "detail LIKE 'group%'") == 6);

@@ -23,7 +23,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string Seizure(const std::string& ref, double quantity) {
+std::string ValidationSeizure(const std::string& ref, double quantity) {
   return json{{"kind", "seizure"},
               {"ref", ref},
               {"seizure_date", "2026-03-14"},
@@ -35,7 +35,7 @@ std::string Seizure(const std::string& ref, double quantity) {
       .dump();
 }
 
-std::vector<json> Lines(const std::string& text) {
+std::vector<json> ValidationLines(const std::string& text) {
   std::vector<json> out;
   size_t start = 0;
   while (start < text.size()) {
@@ -52,7 +52,7 @@ std::vector<json> Pending(Cluster& cluster, const std::string& id) {
   const RunResult r =
       cluster.RunQuery({"--data", cluster.node_dir(id).string(), "pending", "--format", "json"});
   REQUIRE(r.exit_code == 0);
-  return Lines(r.out);
+  return ValidationLines(r.out);
 }
 
 // ref -> the record as `cen-query --format json` (validated records only) shows it.
@@ -66,7 +66,7 @@ std::map<std::string, json> Visible(Cluster& cluster, const std::string& id) {
   return out;
 }
 
-std::set<std::string> Refs(const std::vector<json>& entries) {
+std::set<std::string> ValidationRefs(const std::vector<json>& entries) {
   std::set<std::string> refs;
   for (const json& e : entries) refs.insert(e.value("ref", ""));
   return refs;
@@ -115,16 +115,19 @@ TEST_CASE("An NCP's records wait at its RILO until accepted, then reach their sc
   }
   cluster.StartAll();
 
-  const std::vector<std::string> uuids = cluster.Submit(
-      "NCP-FR", {Seizure("FR-1", 12.5), Seizure("FR-2", 3.0), Seizure("FR-3", 40.0)});
+  const std::vector<std::string> uuids =
+      cluster.Submit("NCP-FR", {ValidationSeizure("FR-1", 12.5), ValidationSeizure("FR-2", 3.0),
+                                ValidationSeizure("FR-3", 40.0)});
   REQUIRE(uuids.size() == 3);
   // A RILO's own record needs no decision.
-  cluster.Submit("RILO-WE", {Seizure("WE-1", 7.0)});
+  cluster.Submit("RILO-WE", {ValidationSeizure("WE-1", 7.0)});
   WaitCaughtUp(cluster);
 
   // Pending: at the RILO and the NCP, in `pending` only; nowhere else at all.
-  CHECK(Refs(Pending(cluster, "RILO-WE")) == std::set<std::string>{"FR-1", "FR-2", "FR-3"});
-  CHECK(Refs(Pending(cluster, "NCP-FR")) == std::set<std::string>{"FR-1", "FR-2", "FR-3"});
+  CHECK(ValidationRefs(Pending(cluster, "RILO-WE")) ==
+        std::set<std::string>{"FR-1", "FR-2", "FR-3"});
+  CHECK(ValidationRefs(Pending(cluster, "NCP-FR")) ==
+        std::set<std::string>{"FR-1", "FR-2", "FR-3"});
   CHECK(Pending(cluster, "RILO-AP").empty());
   CHECK(Visible(cluster, "RILO-AP").count("FR-1") == 0);
   CHECK(Visible(cluster, "RILO-AP").count("WE-1") == 1);
@@ -223,11 +226,11 @@ TEST_CASE("An NCP's records wait at its RILO until accepted, then reach their sc
   }
 
   // The NCP amends FR-2: pending again, then accepted in its new version.
-  cluster.Submit("NCP-FR", {Seizure("FR-2", 0.003)});
+  cluster.Submit("NCP-FR", {ValidationSeizure("FR-2", 0.003)});
   WaitCaughtUp(cluster);
   {
     const auto queue = Pending(cluster, "RILO-WE");
-    CHECK(Refs(queue) == std::set<std::string>{"FR-2", "FR-3"});
+    CHECK(ValidationRefs(queue) == std::set<std::string>{"FR-2", "FR-3"});
     for (const json& e : queue) {
       if (e["ref"] == "FR-2") CHECK(e["state"] == "pending");
       if (e["ref"] == "FR-2") CHECK(e["version"] == 2);

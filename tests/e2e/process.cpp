@@ -18,6 +18,8 @@
 #include <thread>
 #include <utility>
 
+#include "tests/test_support/files.h"
+
 extern char** environ;
 
 namespace cen::e2e {
@@ -54,13 +56,6 @@ std::optional<int> DecodeWaitStatus(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return std::nullopt;
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Runs in the forked child: only async-signal-safe calls until exec.
@@ -225,8 +220,8 @@ std::optional<int> Process::Kill() {
   return exit_code_;
 }
 
-std::string Process::StdoutText() const { return ReadFile(stdout_path_); }
-std::string Process::StderrText() const { return ReadFile(stderr_path_); }
+std::string Process::StdoutText() const { return cen::test::ReadFile(stdout_path_); }
+std::string Process::StderrText() const { return cen::test::ReadFile(stderr_path_); }
 
 std::string Process::Tail(std::size_t lines) const {
   std::ostringstream text;

@@ -28,8 +28,8 @@ using nlohmann::json;
 
 namespace {
 
-json Alert(const std::string& ref, const std::string& uuid, const std::string& priority,
-           const json& extra = json::object()) {
+json AlertDeliveryAlert(const std::string& ref, const std::string& uuid,
+                        const std::string& priority, const json& extra = json::object()) {
   json a = cen::test::WireAlert(ref, uuid, 1, priority);
   a["scope"] = "global";
   a["handling"] = "H0";
@@ -38,7 +38,7 @@ json Alert(const std::string& ref, const std::string& uuid, const std::string& p
   return a;
 }
 
-json Receipt(const std::string& alert, const std::string& action) {
+json AlertDeliveryReceipt(const std::string& alert, const std::string& action) {
   return {{"kind", "receipt"},
           {"ref", action + ":" + alert},
           {"uuid", Uuid7::Generate()},
@@ -72,29 +72,30 @@ TEST_CASE("cen-hub status names the offices an urgent alert in force has not rea
   const std::string high = Uuid7::Generate();
   const std::string cancelled = Uuid7::Generate();
   const std::string expired = Uuid7::Generate();
-  std::vector<Journal::Candidate> batch = {{"EU", Alert("U-1", urgent, "urgent")},
-                                           {"EU", Alert("H-1", high, "high")},
-                                           {"EU", Alert("U-2", cancelled, "urgent")},
-                                           {"EU", Alert("U-3", expired, "urgent",
-                                                        {{"issued_at", "2026-01-01T00:00:00Z"},
-                                                         {"expires_at", "2026-01-02T00:00:00Z"}})}};
+  std::vector<Journal::Candidate> batch = {
+      {"EU", AlertDeliveryAlert("U-1", urgent, "urgent")},
+      {"EU", AlertDeliveryAlert("H-1", high, "high")},
+      {"EU", AlertDeliveryAlert("U-2", cancelled, "urgent")},
+      {"EU", AlertDeliveryAlert(
+                 "U-3", expired, "urgent",
+                 {{"issued_at", "2026-01-01T00:00:00Z"}, {"expires_at", "2026-01-02T00:00:00Z"}})}};
   std::vector<Journal::Outcome> out;
   RequireOk(journal.Append(batch, &out));
   CHECK(Pairs(db) == std::vector<std::string>{"AF " + urgent, "AF " + cancelled, "AS " + urgent,
                                               "AS " + cancelled});
 
   std::vector<Journal::Candidate> more = {
-      {"AF", Receipt(urgent, "delivered")},
-      {"AS", Receipt(urgent, "seen")},  // an action receipt says it arrived too
-      {"EU", Alert("U-2-C", Uuid7::Generate(), "normal",
-                   {{"msg_type", "cancel"}, {"references", {cancelled}}})}};
+      {"AF", AlertDeliveryReceipt(urgent, "delivered")},
+      {"AS", AlertDeliveryReceipt(urgent, "seen")},  // an action receipt says it arrived too
+      {"EU", AlertDeliveryAlert("U-2-C", Uuid7::Generate(), "normal",
+                                {{"msg_type", "cancel"}, {"references", {cancelled}}})}};
   RequireOk(journal.Append(more, &out));
   for (const auto& o : out) CHECK(o.verdict == Journal::Verdict::kNew);
   CHECK(Pairs(db).empty());
 
   SECTION("a revoked office is not waited for") {
     const std::string another = Uuid7::Generate();
-    std::vector<Journal::Candidate> one = {{"EU", Alert("U-4", another, "urgent")}};
+    std::vector<Journal::Candidate> one = {{"EU", AlertDeliveryAlert("U-4", another, "urgent")}};
     RequireOk(journal.Append(one, &out));
     RequireOk(registry.Revoke("AS"));
     CHECK(Pairs(db) == std::vector<std::string>{"AF " + another});

@@ -39,7 +39,7 @@ constexpr int64_t kCut = static_cast<int64_t>(Journal::kCutEvery);
 
 // A real hub.db, journal, syncer and held commits; the hub loop's side is
 // what each test makes it: when a priority frame waits, what a yield does.
-struct Fixture : cen::test::HeldCommitsFixture {
+struct BulkCommitterFixture : cen::test::HeldCommitsFixture {
   StoreHealth store{"hub.db"};
   std::unique_ptr<WalSyncer> syncer = StartSyncer(db);
   std::function<bool()> priority_waiting = [] { return false; };
@@ -107,7 +107,7 @@ std::vector<int64_t> Join(std::vector<int64_t> a, const std::vector<int64_t>& b)
 
 TEST_CASE("BulkCommitter journals a batch in one transaction when no priority frame waits",
           "[hub][ingest]") {
-  Fixture f;
+  BulkCommitterFixture f;
   f.journal.set_defer_head(false);  // as the hub's journal is between its commits
   f.bulk.Commit(f.Batch("eu", 20));
   CHECK(f.yields == 0);
@@ -125,7 +125,7 @@ TEST_CASE("BulkCommitter journals a batch in one transaction when no priority fr
 
 TEST_CASE("BulkCommitter lets an urgent alert in between two parts of a bulk batch",
           "[hub][ingest]") {
-  Fixture f;
+  BulkCommitterFixture f;
   bool alert_waits = true;
   f.priority_waiting = [&] { return alert_waits; };
   int64_t alert_gseq = 0;
@@ -148,7 +148,7 @@ TEST_CASE("BulkCommitter lets an urgent alert in between two parts of a bulk bat
 
 TEST_CASE("BulkCommitter finishes a batch that stopped part-way at the next try, each record once",
           "[hub][ingest]") {
-  Fixture f;
+  BulkCommitterFixture f;
   f.priority_waiting = [] { return true; };  // every part ends after kCutEvery records
   std::function<void()> trouble;
 
@@ -190,7 +190,7 @@ TEST_CASE("BulkCommitter finishes a batch that stopped part-way at the next try,
 
 TEST_CASE("BulkCommitter sends a batch of which nothing was journaled back to the queue",
           "[hub][ingest]") {
-  Fixture f;
+  BulkCommitterFixture f;
   RequireOk(f.db.Exec("PRAGMA query_only=1"));  // every write fails, as on a full disk
   f.bulk.Commit(f.Batch("eu", 5));
   CHECK_FALSE(f.bulk.unfinished());
@@ -207,7 +207,7 @@ TEST_CASE("BulkCommitter sends a batch of which nothing was journaled back to th
 }
 
 TEST_CASE("BulkCommitter commits nothing more once the hub stops", "[hub][ingest]") {
-  Fixture f;
+  BulkCommitterFixture f;
   f.priority_waiting = [] { return true; };
   f.yield = [&] {
     f.stopping = true;  // a sync failed meanwhile
@@ -218,7 +218,7 @@ TEST_CASE("BulkCommitter commits nothing more once the hub stops", "[hub][ingest
   CHECK(f.journal.written() == kCut);
 
   // Stopping already when a part ends: no yield, no further part.
-  Fixture g;
+  BulkCommitterFixture g;
   g.priority_waiting = [] { return true; };
   g.stopping = true;
   g.bulk.Commit(g.Batch("eu", 3 * kCut));

@@ -49,15 +49,16 @@ using cen::test::RequireOk;
 using cen::test::TempDir;
 using cen::test::WireSeizure;
 using nlohmann::json;
-using Verdict = Journal::Verdict;
+using ClusterVerdict = Journal::Verdict;
 
 namespace {
 
 constexpr unsigned kAll = RAFT_FIXTURE_MAX_SERVERS;  // step_until_applied: every member
 
 // A validated seizure from `origin`, as the leader's validator leaves it.
-Journal::Candidate Seizure(const std::string& origin, const std::string& ref,
-                           const std::string& uuid = Uuid7::Generate(), int64_t version = 1) {
+Journal::Candidate ClusterSeizure(const std::string& origin, const std::string& ref,
+                                  const std::string& uuid = Uuid7::Generate(),
+                                  int64_t version = 1) {
   return {origin, cen::test::HubSeizure(ref, uuid, version)};
 }
 
@@ -269,24 +270,26 @@ TEST_CASE("A Raft entry is framed to a multiple of 8 bytes and unframed whole", 
 TEST_CASE("Three members journal the same commands identically", "[hub][cluster]") {
   Cluster cluster;
   const std::string uuid = Uuid7::Generate();
-  auto first = cluster.Commit(JournalCommand(
-      "2026-12-01T10:00:00.000Z", {Seizure("RILO-WE", "WE-1", uuid), Seizure("RILO-AP", "AP-1")},
-      {{"2026-12-01T09:59:59.000Z", "connect", "RILO-WE", "from 10.0.0.7"}}));
+  auto first = cluster.Commit(
+      JournalCommand("2026-12-01T10:00:00.000Z",
+                     {ClusterSeizure("RILO-WE", "WE-1", uuid), ClusterSeizure("RILO-AP", "AP-1")},
+                     {{"2026-12-01T09:59:59.000Z", "connect", "RILO-WE", "from 10.0.0.7"}}));
   REQUIRE(first.size() == 2);
-  CHECK(first[0].verdict == Verdict::kNew);
+  CHECK(first[0].verdict == ClusterVerdict::kNew);
   CHECK(first[0].gseq == 1);
   CHECK(first[1].gseq == 2);
 
   // The same record again is a duplicate; its uuid from another origin is
   // rejected: every member decides alike.
-  auto second = cluster.Commit(JournalCommand(
-      "2026-12-01T10:00:05.000Z", {Seizure("RILO-WE", "WE-1", uuid),
-                                   Seizure("RILO-AP", "AP-X", uuid), Seizure("RILO-AP", "AP-2")}));
+  auto second = cluster.Commit(
+      JournalCommand("2026-12-01T10:00:05.000Z",
+                     {ClusterSeizure("RILO-WE", "WE-1", uuid),
+                      ClusterSeizure("RILO-AP", "AP-X", uuid), ClusterSeizure("RILO-AP", "AP-2")}));
   REQUIRE(second.size() == 3);
-  CHECK(second[0].verdict == Verdict::kDuplicate);
+  CHECK(second[0].verdict == ClusterVerdict::kDuplicate);
   CHECK(second[0].gseq == 1);
-  CHECK(second[1].verdict == Verdict::kRejected);
-  CHECK(second[2].verdict == Verdict::kNew);
+  CHECK(second[1].verdict == ClusterVerdict::kRejected);
+  CHECK(second[2].verdict == ClusterVerdict::kNew);
   CHECK(second[2].gseq == 3);
 
   cluster.RequireIdentical();
@@ -305,14 +308,15 @@ TEST_CASE("Three members journal the same commands identically", "[hub][cluster]
 
 TEST_CASE("A new leader journals on after the leader dies, gseq dense", "[hub][cluster]") {
   Cluster cluster;
-  cluster.Commit(JournalCommand("2026-12-01T10:00:00.000Z", {Seizure("RILO-WE", "WE-1")}));
+  cluster.Commit(JournalCommand("2026-12-01T10:00:00.000Z", {ClusterSeizure("RILO-WE", "WE-1")}));
   const unsigned old_leader = cluster.LeaderIndex();
   raft_fixture_kill(cluster.fixture(), old_leader);
   REQUIRE(raft_fixture_step_until_has_no_leader(cluster.fixture(), 10000));
   const unsigned leader = cluster.LeaderIndex();
   CHECK(leader != old_leader);
-  auto outcomes = cluster.Commit(JournalCommand(
-      "2026-12-01T10:00:09.000Z", {Seizure("RILO-AP", "AP-1"), Seizure("RILO-AP", "AP-2")}));
+  auto outcomes = cluster.Commit(
+      JournalCommand("2026-12-01T10:00:09.000Z",
+                     {ClusterSeizure("RILO-AP", "AP-1"), ClusterSeizure("RILO-AP", "AP-2")}));
   CHECK(outcomes[0].gseq == 2);
   CHECK(outcomes[1].gseq == 3);
 
@@ -326,7 +330,7 @@ TEST_CASE("A new leader journals on after the leader dies, gseq dense", "[hub][c
 
 TEST_CASE("A leader cut off from the majority journals nothing", "[hub][cluster]") {
   Cluster cluster;
-  cluster.Commit(JournalCommand("2026-12-01T10:00:00.000Z", {Seizure("RILO-WE", "WE-1")}));
+  cluster.Commit(JournalCommand("2026-12-01T10:00:00.000Z", {ClusterSeizure("RILO-WE", "WE-1")}));
   const unsigned cut = cluster.LeaderIndex();
   for (unsigned i = 0; i < cluster.size(); ++i) {
     if (i == cut) continue;
@@ -335,7 +339,7 @@ TEST_CASE("A leader cut off from the majority journals nothing", "[hub][cluster]
   }
   // It still believes it leads: what it is given is never committed.
   auto stranded = cluster.Propose(
-      cut, JournalCommand("2026-12-01T10:00:01.000Z", {Seizure("RILO-WE", "WE-LOST")}));
+      cut, JournalCommand("2026-12-01T10:00:01.000Z", {ClusterSeizure("RILO-WE", "WE-LOST")}));
   // The majority elects another leader and journals gseq 2 for its own record.
   REQUIRE(raft_fixture_step_until(
       cluster.fixture(),
@@ -352,7 +356,7 @@ TEST_CASE("A leader cut off from the majority journals nothing", "[hub][cluster]
     if (i != cut && raft_state(cluster.member(i)) == RAFT_LEADER) leader = i;
   }
   auto kept = cluster.Propose(
-      leader, JournalCommand("2026-12-01T10:00:02.000Z", {Seizure("RILO-AP", "AP-KEPT")}));
+      leader, JournalCommand("2026-12-01T10:00:02.000Z", {ClusterSeizure("RILO-AP", "AP-KEPT")}));
   const raft_index index = raft_last_index(cluster.member(leader));
   REQUIRE(raft_fixture_step_until(
       cluster.fixture(),
@@ -394,7 +398,7 @@ TEST_CASE("A member that was down catches up from a snapshot", "[hub][cluster]")
   raft_fixture_kill(cluster.fixture(), down);
   for (int i = 0; i < 12; ++i) {
     cluster.Commit(JournalCommand("2026-12-01T10:00:" + std::to_string(10 + i) + ".000Z",
-                                  {Seizure("RILO-WE", "WE-" + std::to_string(i))}));
+                                  {ClusterSeizure("RILO-WE", "WE-" + std::to_string(i))}));
   }
   // The leader's log no longer holds the first entries: only a snapshot can
   // bring the member back.
@@ -409,8 +413,10 @@ TEST_CASE("A member that was down catches up from a snapshot", "[hub][cluster]")
 TEST_CASE("A restarted member does not apply an entry twice", "[hub][cluster]") {
   TempDir dir;
   { Database db = CreateHubDb(dir); }
-  const std::string one = JournalCommand("2026-12-01T10:00:00.000Z", {Seizure("RILO-WE", "WE-1")});
-  const std::string two = JournalCommand("2026-12-01T10:00:01.000Z", {Seizure("RILO-WE", "WE-2")});
+  const std::string one =
+      JournalCommand("2026-12-01T10:00:00.000Z", {ClusterSeizure("RILO-WE", "WE-1")});
+  const std::string two =
+      JournalCommand("2026-12-01T10:00:01.000Z", {ClusterSeizure("RILO-WE", "WE-2")});
   {
     auto machine = HubStateMachine::Open(dir.path());
     REQUIRE(machine.ok());
@@ -450,7 +456,7 @@ TEST_CASE("Restore takes a snapshot that is ahead, keeps a hub.db that is", "[hu
   REQUIRE(b.ok());
   for (uint64_t i = 1; i <= 3; ++i) {
     REQUIRE((*a)->Apply(i, JournalCommand("2026-12-01T10:00:0" + std::to_string(i) + ".000Z",
-                                          {Seizure("RILO-WE", "WE-" + std::to_string(i))}))
+                                          {ClusterSeizure("RILO-WE", "WE-" + std::to_string(i))}))
                 .ok());
   }
   auto snapshot = (*a)->Snapshot();
@@ -461,8 +467,8 @@ TEST_CASE("Restore takes a snapshot that is ahead, keeps a hub.db that is", "[hu
   CHECK((*b)->journal().head() == 3);
   CHECK(JournalRows((*b)->db()) == JournalRows((*a)->db()));
   // It journals on from there as the others do.
-  auto next =
-      (*b)->Apply(4, JournalCommand("2026-12-01T10:00:04.000Z", {Seizure("RILO-AP", "AP-1")}));
+  auto next = (*b)->Apply(
+      4, JournalCommand("2026-12-01T10:00:04.000Z", {ClusterSeizure("RILO-AP", "AP-1")}));
   REQUIRE(next.ok());
   CHECK((*next)->outcomes[0].gseq == 4);
 
@@ -523,13 +529,13 @@ TEST_CASE("A member decides a group's expiry by the day the leader received the 
       2, JournalCommand("2025-12-31T23:00:00.000Z", {{"AS", receipt("delivered:1")}}));
   REQUIRE(in_force.ok());
   REQUIRE((*in_force)->outcomes.size() == 1);
-  CHECK((*in_force)->outcomes[0].verdict == Verdict::kNew);
+  CHECK((*in_force)->outcomes[0].verdict == ClusterVerdict::kNew);
   // Received the day after the expiry: X no longer lets AS see the alert.
   auto expired = (*machine)->Apply(
       3, JournalCommand("2026-01-02T08:00:00.000Z", {{"AS", receipt("delivered:2")}}));
   REQUIRE(expired.ok());
   REQUIRE((*expired)->outcomes.size() == 1);
-  CHECK((*expired)->outcomes[0].verdict == Verdict::kRejected);
+  CHECK((*expired)->outcomes[0].verdict == ClusterVerdict::kRejected);
 }
 
 TEST_CASE("Registry changes go through the Raft log and every member makes them alike",

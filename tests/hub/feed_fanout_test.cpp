@@ -52,7 +52,7 @@ void Add(std::vector<Journal::Candidate>& candidates, std::vector<Journal::Outco
   outcomes.push_back(std::move(o));
 }
 
-struct Fixture {
+struct FeedFanoutFixture {
   cen::test::TempDir tmp;
   cen::common::Database db = cen::test::CreateHubDb(tmp);
   NodeRegistry registry{&db};
@@ -65,7 +65,7 @@ struct Fixture {
                       REQUIRE(f.ok());
                       sent.push_back({topic, *f, bytes});
                     }};
-  Fixture() {
+  FeedFanoutFixture() {
     RequireOk(registry.Allow({"eu", cen::test::NewPublicKey(), "EU"}));
     RequireOk(registry.Allow({"af", cen::test::NewPublicKey(), "AF"}));
     RequireOk(registry.Allow({"gone", cen::test::NewPublicKey(), "EU"}));
@@ -80,21 +80,24 @@ struct Fixture {
   }
 };
 
-json Seizure(int i) { return cen::test::WireSeizure("S" + std::to_string(i), Uuid7::Generate()); }
-json Alert(const std::string& ref, const std::string& priority) {
+json FeedFanoutSeizure(int i) {
+  return cen::test::WireSeizure("S" + std::to_string(i), Uuid7::Generate());
+}
+json FeedFanoutAlert(const std::string& ref, const std::string& priority) {
   return cen::test::WireAlert(ref, Uuid7::Generate(), 1, priority);
 }
 
 }  // namespace
 
 TEST_CASE("FeedFanout covers every new gseq for each node, with what it may see", "[hub][feed]") {
-  Fixture f;
+  FeedFanoutFixture f;
   std::vector<Journal::Candidate> c;
   std::vector<Journal::Outcome> o;
-  Add(c, o, Seizure(1), "eu", 11);
-  Add(c, o, Seizure(2), "eu", 12, "region:EU");
-  Add(c, o, Seizure(3), "af", 0, "global", Journal::Verdict::kDuplicate);  // not new: never sent
-  Add(c, o, Seizure(4), "af", 13);
+  Add(c, o, FeedFanoutSeizure(1), "eu", 11);
+  Add(c, o, FeedFanoutSeizure(2), "eu", 12, "region:EU");
+  Add(c, o, FeedFanoutSeizure(3), "af", 0, "global",
+      Journal::Verdict::kDuplicate);  // not new: never sent
+  Add(c, o, FeedFanoutSeizure(4), "af", 13);
   f.fanout.Commit("e1", c, o);
 
   const auto eu = f.On(WireFrame::FeedTopic("eu"));
@@ -114,14 +117,14 @@ TEST_CASE("FeedFanout covers every new gseq for each node, with what it may see"
 
 TEST_CASE("FeedFanout sends urgent then high alerts on the priority topic before the BATCH",
           "[hub][feed][priority]") {
-  Fixture f;
+  FeedFanoutFixture f;
   std::vector<Journal::Candidate> c;
   std::vector<Journal::Outcome> o;
-  Add(c, o, Seizure(1), "eu", 1);
-  Add(c, o, Alert("H", "high"), "eu", 2);
-  Add(c, o, Alert("N", "normal"), "eu", 3);
-  Add(c, o, Alert("U", "urgent"), "eu", 4);
-  Add(c, o, Alert("U-EU", "urgent"), "eu", 5, "region:EU");
+  Add(c, o, FeedFanoutSeizure(1), "eu", 1);
+  Add(c, o, FeedFanoutAlert("H", "high"), "eu", 2);
+  Add(c, o, FeedFanoutAlert("N", "normal"), "eu", 3);
+  Add(c, o, FeedFanoutAlert("U", "urgent"), "eu", 4);
+  Add(c, o, FeedFanoutAlert("U-EU", "urgent"), "eu", 5, "region:EU");
   f.fanout.Commit("e1", c, o);
 
   REQUIRE(f.sent.size() >= 2);
@@ -143,10 +146,10 @@ TEST_CASE("FeedFanout sends urgent then high alerts on the priority topic before
 }
 
 TEST_CASE("FeedFanout splits a large commit into BATCHes of 1000 gseqs", "[hub][feed]") {
-  Fixture f;
+  FeedFanoutFixture f;
   std::vector<Journal::Candidate> c;
   std::vector<Journal::Outcome> o;
-  for (int i = 1; i <= 2500; ++i) Add(c, o, Seizure(i), "eu", i);
+  for (int i = 1; i <= 2500; ++i) Add(c, o, FeedFanoutSeizure(i), "eu", i);
   f.fanout.Commit("e1", c, o);
   const auto eu = f.On(WireFrame::FeedTopic("eu"));
   REQUIRE(eu.size() == 3);
@@ -161,11 +164,11 @@ TEST_CASE("FeedFanout splits a large commit into BATCHes of 1000 gseqs", "[hub][
 
 TEST_CASE("FeedFanout encodes one frame for the nodes that may see the same records",
           "[hub][feed]") {
-  Fixture f;
+  FeedFanoutFixture f;
   std::vector<Journal::Candidate> c;
   std::vector<Journal::Outcome> o;
-  Add(c, o, Seizure(1), "eu", 1);
-  Add(c, o, Seizure(2), "af", 2);
+  Add(c, o, FeedFanoutSeizure(1), "eu", 1);
+  Add(c, o, FeedFanoutSeizure(2), "af", 2);
   f.fanout.Commit("e1", c, o);
   const auto eu = f.On(WireFrame::FeedTopic("eu"));
   const auto af = f.On(WireFrame::FeedTopic("af"));
@@ -178,8 +181,8 @@ TEST_CASE("FeedFanout encodes one frame for the nodes that may see the same reco
   f.sent.clear();
   c.clear();
   o.clear();
-  Add(c, o, Seizure(3), "eu", 3, "region:EU");
-  Add(c, o, Seizure(4), "af", 4);
+  Add(c, o, FeedFanoutSeizure(3), "eu", 3, "region:EU");
+  Add(c, o, FeedFanoutSeizure(4), "af", 4);
   f.fanout.Commit("e1", c, o);
   const auto eu2 = f.On(WireFrame::FeedTopic("eu"));
   const auto af2 = f.On(WireFrame::FeedTopic("af"));

@@ -27,7 +27,7 @@ namespace frame = cen::common::frame;
 
 namespace {
 
-struct Fixture {
+struct FetchServerFixture {
   cen::test::TempDir tmp;
   cen::common::Database db = cen::test::CreateHubDb(tmp);
   Journal journal{&db};
@@ -35,7 +35,7 @@ struct Fixture {
   ScopePolicy policy{&groups};
   FetchServer fetch{&journal, &policy};
   NodeInfo af{"af", cen::test::NewPublicKey(), "AF", false};
-  Fixture() { RequireOk(journal.Load()); }
+  FetchServerFixture() { RequireOk(journal.Load()); }
 
   void Append(std::vector<json> records) {
     std::vector<Journal::Candidate> candidates;
@@ -55,7 +55,7 @@ struct Fixture {
   }
 };
 
-json Seizure(int i, const std::string& scope = "global") {
+json FetchServerSeizure(int i, const std::string& scope = "global") {
   json r = cen::test::WireSeizure("S" + std::to_string(i), Uuid7::Generate());
   r["scope"] = scope;
   return r;
@@ -64,8 +64,8 @@ json Seizure(int i, const std::string& scope = "global") {
 }  // namespace
 
 TEST_CASE("FetchServer sends what the node may see and accounts for the rest", "[hub][fetch]") {
-  Fixture f;
-  f.Append({Seizure(1), Seizure(2, "region:EU"), Seizure(3)});
+  FetchServerFixture f;
+  f.Append({FetchServerSeizure(1), FetchServerSeizure(2, "region:EU"), FetchServerSeizure(3)});
   auto frames = f.Ask({{"t", frame::kFetch}, {"id", 9}, {"from", 1}, {"max", 10}});
   REQUIRE(frames.size() == 2);
   CHECK(WireFrame::Type(frames[0]) == frame::kRecords);
@@ -83,9 +83,9 @@ TEST_CASE("FetchServer sends what the node may see and accounts for the rest", "
 }
 
 TEST_CASE("FetchServer splits RECORDS at 500 and scans at most max gseqs", "[hub][fetch]") {
-  Fixture f;
+  FetchServerFixture f;
   std::vector<json> many;
-  for (int i = 0; i < 1200; ++i) many.push_back(Seizure(i));
+  for (int i = 0; i < 1200; ++i) many.push_back(FetchServerSeizure(i));
   f.Append(std::move(many));
   auto frames = f.Ask({{"t", frame::kFetch}, {"from", 1}, {"max", 1100}});
   REQUIRE(frames.size() == 4);  // 500 + 500 + 100, then UPTO
@@ -94,8 +94,9 @@ TEST_CASE("FetchServer splits RECORDS at 500 and scans at most max gseqs", "[hub
 }
 
 TEST_CASE("FetchServer's priority lane and refusals", "[hub][fetch][priority]") {
-  Fixture f;
-  f.Append({Seizure(1), cen::test::WireAlert("U", Uuid7::Generate(), 1, "urgent"), Seizure(2)});
+  FetchServerFixture f;
+  f.Append({FetchServerSeizure(1), cen::test::WireAlert("U", Uuid7::Generate(), 1, "urgent"),
+            FetchServerSeizure(2)});
   auto frames = f.Ask({{"t", frame::kFetch}, {"from", 1}, {"max", 10}, {"lane", "priority"}});
   REQUIRE(frames.size() == 2);
   REQUIRE(frames[0]["records"].size() == 1);

@@ -29,7 +29,7 @@ cen::common::MsgpackMap InPlace(const json& frame) {
 }
 
 // A real hub.db with three registered offices.
-struct Fixture : cen::test::GroupCommitFixture {
+struct GroupCommitFixture : cen::test::GroupCommitFixture {
   GroupCommit Batch() { return GroupCommit(Parts()); }
   // The ACKs of one committed batch of PUBLISH frames, by routing id.
   std::vector<std::pair<std::string, json>> Commit(GroupCommit& batch) {
@@ -54,23 +54,25 @@ struct Fixture : cen::test::GroupCommitFixture {
   }
 };
 
-json Publish(std::vector<json> records) {
+json GroupCommitPublish(std::vector<json> records) {
   return {{"t", frame::kPublish}, {"records", std::move(records)}};
 }
 
-json Seizure(const std::string& ref) { return cen::test::WireSeizure(ref, Uuid7::Generate()); }
+json GroupCommitSeizure(const std::string& ref) {
+  return cen::test::WireSeizure(ref, Uuid7::Generate());
+}
 
 }  // namespace
 
 TEST_CASE("GroupCommit acks each PUBLISH slot by slot once its records are durable",
           "[hub][ingest]") {
-  Fixture f;
+  GroupCommitFixture f;
   GroupCommit batch = f.Batch();
-  json invalid = Seizure("S-2");
+  json invalid = GroupCommitSeizure("S-2");
   invalid["seizure_date"] = "2026-13-45";
-  const json first = Seizure("S-1");
-  json from_eu = Publish({first, invalid});
-  json from_af = Publish({Seizure("S-3")});
+  const json first = GroupCommitSeizure("S-1");
+  json from_eu = GroupCommitPublish({first, invalid});
+  json from_af = GroupCommitPublish({GroupCommitSeizure("S-3")});
   RequireOk(batch.Add("rid-eu", "eu", InPlace(from_eu)));
   RequireOk(batch.Add("rid-af", "af", InPlace(from_af)));
   CHECK(batch.publishes() == 2);
@@ -100,7 +102,7 @@ TEST_CASE("GroupCommit acks each PUBLISH slot by slot once its records are durab
 
   SECTION("a record sent again is acked DUP with the gseq it has") {
     GroupCommit again = f.Batch();
-    json resend = Publish({first});
+    json resend = GroupCommitPublish({first});
     RequireOk(again.Add("rid-eu2", "eu", InPlace(resend)));
     const auto dup = f.Commit(again);
     CHECK(dup[0].second[0]["status"] == "DUP");
@@ -110,9 +112,10 @@ TEST_CASE("GroupCommit acks each PUBLISH slot by slot once its records are durab
 }
 
 TEST_CASE("GroupCommit names an alert's audience in its ACK", "[hub][ingest]") {
-  Fixture f;
+  GroupCommitFixture f;
   GroupCommit batch = f.Batch();
-  json publish = Publish({cen::test::WireAlert("A-1", Uuid7::Generate()), Seizure("S-1")});
+  json publish = GroupCommitPublish(
+      {cen::test::WireAlert("A-1", Uuid7::Generate()), GroupCommitSeizure("S-1")});
   RequireOk(batch.Add("rid", "eu", InPlace(publish)));
   const auto acks = f.Commit(batch);
   REQUIRE(acks[0].second.size() == 2);
@@ -121,7 +124,7 @@ TEST_CASE("GroupCommit names an alert's audience in its ACK", "[hub][ingest]") {
 }
 
 TEST_CASE("GroupCommit refuses a PUBLISH without records and adds nothing", "[hub][ingest]") {
-  Fixture f;
+  GroupCommitFixture f;
   GroupCommit batch = f.Batch();
   json broken = {{"t", frame::kPublish}, {"records", "not a list"}};
   const auto s = batch.Add("rid", "eu", InPlace(broken));
@@ -131,11 +134,11 @@ TEST_CASE("GroupCommit refuses a PUBLISH without records and adds nothing", "[hu
 }
 
 TEST_CASE("GroupCommit lets priority work in every few records of a bulk frame", "[hub][ingest]") {
-  Fixture f;
+  GroupCommitFixture f;
   GroupCommit batch = f.Batch();
   std::vector<json> records;
-  for (int i = 0; i < 10; ++i) records.push_back(Seizure("S-" + std::to_string(i)));
-  json publish = Publish(records);
+  for (int i = 0; i < 10; ++i) records.push_back(GroupCommitSeizure("S-" + std::to_string(i)));
+  json publish = GroupCommitPublish(records);
   int yields = 0;
   RequireOk(batch.Add(
       "rid", "eu", InPlace(publish), [&] { ++yields; }, 4));
@@ -144,10 +147,10 @@ TEST_CASE("GroupCommit lets priority work in every few records of a bulk frame",
 
 TEST_CASE("GroupCommit acks nothing when the commit fails and keeps what came in",
           "[hub][ingest]") {
-  Fixture f;
+  GroupCommitFixture f;
   f.audit.Note(AuditTrail::kConnect, "eu", "queued before the commit");
   GroupCommit batch = f.Batch();
-  json publish = Publish({Seizure("S-1")});
+  json publish = GroupCommitPublish({GroupCommitSeizure("S-1")});
   RequireOk(batch.Add("rid", "eu", InPlace(publish)));
   batch.Keep({});                               // the message the frame came in
   RequireOk(f.db.Exec("PRAGMA query_only=1"));  // every write fails, as on a full disk
@@ -159,7 +162,7 @@ TEST_CASE("GroupCommit acks nothing when the commit fails and keeps what came in
 
   RequireOk(f.db.Exec("PRAGMA query_only=0"));
   GroupCommit retry = f.Batch();
-  json again = Publish({Seizure("S-2")});
+  json again = GroupCommitPublish({GroupCommitSeizure("S-2")});
   RequireOk(retry.Add("rid", "eu", InPlace(again)));
   const auto acks = f.Commit(retry);
   CHECK(acks[0].second[0]["gseq"] == 1);
@@ -168,14 +171,14 @@ TEST_CASE("GroupCommit acks nothing when the commit fails and keeps what came in
 
 TEST_CASE("GroupCommit ends a bulk commit early for an urgent alert, which lands in between",
           "[hub][ingest]") {
-  Fixture f;
+  GroupCommitFixture f;
   GroupCommit bulk = f.Batch();
   std::vector<json> records;
-  for (int i = 0; i < 40; ++i) records.push_back(Seizure("S-" + std::to_string(i)));
-  json invalid = Seizure("S-bad");
+  for (int i = 0; i < 40; ++i) records.push_back(GroupCommitSeizure("S-" + std::to_string(i)));
+  json invalid = GroupCommitSeizure("S-bad");
   invalid["seizure_date"] = "2026-13-45";
   records.push_back(invalid);
-  json publish = Publish(records);
+  json publish = GroupCommitPublish(records);
   RequireOk(bulk.Add("rid-eu", "eu", InPlace(publish)));
 
   // The journal asks after every kCutEvery records; an urgent frame is
@@ -190,7 +193,7 @@ TEST_CASE("GroupCommit ends a bulk commit early for an urgent alert, which lands
 
   // The urgent alert is committed between the parts.
   GroupCommit urgent = f.Batch();
-  json alert = Publish({cen::test::WireAlert("A-1", Uuid7::Generate())});
+  json alert = GroupCommitPublish({cen::test::WireAlert("A-1", Uuid7::Generate())});
   RequireOk(urgent.Add("rid-af", "af", InPlace(alert)));
   const auto urgent_ack = f.Commit(urgent);
   CHECK(urgent_ack[0].second[0]["gseq"] == Journal::kCutEvery + 1);
@@ -225,10 +228,10 @@ TEST_CASE("GroupCommit ends a bulk commit early for an urgent alert, which lands
 
 TEST_CASE("GroupCommit in parts: a part that fails goes on where it stopped at the next try",
           "[hub][ingest]") {
-  Fixture f;
+  GroupCommitFixture f;
   std::vector<json> records;
-  for (int i = 0; i < 20; ++i) records.push_back(Seizure("S-" + std::to_string(i)));
-  json publish = Publish(records);
+  for (int i = 0; i < 20; ++i) records.push_back(GroupCommitSeizure("S-" + std::to_string(i)));
+  json publish = GroupCommitPublish(records);
   GroupCommit bulk = f.Batch();
   RequireOk(bulk.Add("rid", "eu", InPlace(publish)));
   RequireOk(bulk.CommitPart([] { return true; }).status());

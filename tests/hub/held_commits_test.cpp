@@ -22,11 +22,11 @@ using cen::test::RequireOk;
 using nlohmann::json;
 namespace frame = cen::common::frame;
 
-using Fixture = cen::test::HeldCommitsFixture;
+using HeldCommitsFixture = cen::test::HeldCommitsFixture;
 
 TEST_CASE("HeldCommits releases a batch journaled in parts part by part, its ACK with the last",
           "[hub][ingest]") {
-  Fixture f;
+  HeldCommitsFixture f;
   auto bulk = f.Batch("eu", 20);
   bool first_ask = true;
   auto first = bulk->CommitPart([&] { return std::exchange(first_ask, false); });
@@ -63,7 +63,7 @@ TEST_CASE("HeldCommits releases a batch journaled in parts part by part, its ACK
 
 TEST_CASE("HeldCommits releases everything, oldest first, after a commit that synced the log",
           "[hub][ingest]") {
-  Fixture f;
+  HeldCommitsFixture f;
   auto a = f.Batch("eu", 3);
   RequireOk(a->CommitPart(nullptr).status());
   f.held.Hold({7, f.journal.written(), a, {0, 3}, a->Replies()});

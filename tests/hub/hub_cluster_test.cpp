@@ -33,7 +33,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // Journal rows and chain links of a member's hub.db, for comparison.
-std::vector<std::string> Journal(const TestHub& hub) {
+std::vector<std::string> MemberJournal(const TestHub& hub) {
   auto db = cen::hub::HubSchema::OpenReadOnly(hub.data_dir());
   REQUIRE(db.ok());
   return cen::test::JournalLinks(*db);
@@ -140,7 +140,7 @@ TEST_CASE("A hub cluster acks after Raft commit and every member journals alike"
   std::vector<std::string> rows[3];
   do {
     std::this_thread::sleep_for(100ms);
-    for (size_t i = 0; i < 3; ++i) rows[i] = Journal(cluster.hub(i));
+    for (size_t i = 0; i < 3; ++i) rows[i] = MemberJournal(cluster.hub(i));
   } while ((rows[0].size() < 12 || rows[1] != rows[0] || rows[2] != rows[0]) &&
            std::chrono::steady_clock::now() < deadline);
   CHECK(rows[0].size() == 12);

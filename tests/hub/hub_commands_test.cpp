@@ -98,7 +98,7 @@ TEST_CASE("cen-hub init makes a hub data directory", "[hub][commands]") {
 
 TEST_CASE("cen-hub init refuses bad options before touching the disk", "[hub][commands]") {
   TempDir tmp;
-  struct Case {
+  struct HubCommandsCase {
     const char* name;
     InitOptions options;
   };
@@ -112,11 +112,11 @@ TEST_CASE("cen-hub init refuses bad options before touching the disk", "[hub][co
   bad_id.hub_id = "hub one";
   InitOptions empty_id = Init(tmp);
   empty_id.hub_id = "";
-  const Case cases[] = {{"same ports", same_ports},
-                        {"port over 65535", bad_port},
-                        {"port 0", zero_port},
-                        {"id with a space", bad_id},
-                        {"empty id", empty_id}};
+  const HubCommandsCase cases[] = {{"same ports", same_ports},
+                                   {"port over 65535", bad_port},
+                                   {"port 0", zero_port},
+                                   {"id with a space", bad_id},
+                                   {"empty id", empty_id}};
   for (const auto& c : cases) {
     INFO(c.name);
     std::ostringstream out;
@@ -185,13 +185,13 @@ TEST_CASE("cen-hub allow refuses what it cannot register", "[hub][commands]") {
   const std::string key = NewPublicKey();
   RequireOk(HubCommands::Allow(Allow(tmp, "n1", key), out));
 
-  struct Case {
+  struct HubCommandsCase {
     const char* name;
     AllowOptions options;
     StatusCode code;
     const char* mentions;
   };
-  const Case cases[] = {
+  const HubCommandsCase cases[] = {
       {"bad node id", Allow(tmp, "n 1", NewPublicKey()), StatusCode::kUsage, "--node"},
       {"too long a node id", Allow(tmp, std::string(65, 'a'), NewPublicKey()), StatusCode::kUsage,
        "--node"},

@@ -99,7 +99,9 @@ class SyncGate {
   std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
-json Seizure(const std::string& ref) { return cen::test::WireSeizure(ref, Uuid7::Generate()); }
+json HubDurabilitySeizure(const std::string& ref) {
+  return cen::test::WireSeizure(ref, Uuid7::Generate());
+}
 json Urgent(const std::string& ref) { return cen::test::WireAlert(ref, Uuid7::Generate()); }
 
 // A PUBLISH of `records`, sent without waiting for its ACK.
@@ -138,7 +140,7 @@ class HeldLog {
   // Publishes a seizure in a bulk commit that the hub holds (it asked for
   // the sync the gate keeps back) and returns it.
   json PublishHeld() {
-    const json record = Seizure("R1");
+    const json record = HubDurabilitySeizure("R1");
     SendPublish(*client, {record});
     REQUIRE(gate.Asked(10s));
     return record;

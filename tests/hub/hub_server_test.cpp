@@ -60,7 +60,7 @@ using cen::test::TestHub;
 using cen::test::Topic;
 
 // The README's sample seizure, ready for the wire.
-json Seizure(const std::string& ref) { return WireSeizure(ref, Uuid7::Generate()); }
+json HubServerSeizure(const std::string& ref) { return WireSeizure(ref, Uuid7::Generate()); }
 
 json WithScope(json record, const std::string& scope) {
   record["scope"] = scope;
@@ -116,7 +116,7 @@ TEST_CASE("HubServer acks a published record after it is journaled", "[hub][serv
   IngestClient client(ctx, hub, n1);
   (void)client.Hello();
 
-  const json record = Seizure("R1");
+  const json record = HubServerSeizure("R1");
   const json first = client.Publish({record})[0];
   CHECK(first["status"] == "NEW");
   CHECK(first["gseq"] == 1);
@@ -132,7 +132,7 @@ TEST_CASE("HubServer acks a published record after it is journaled", "[hub][serv
   CHECK(hub.Query("SELECT count(*) FROM journal") == 1);
 
   // The same record twice in one frame.
-  const json twin = Seizure("R2");
+  const json twin = HubServerSeizure("R2");
   const json acks = client.Publish({twin, twin});
   CHECK(acks[0]["status"] == "NEW");
   CHECK(acks[0]["gseq"] == 2);
@@ -153,7 +153,7 @@ TEST_CASE("HubServer acks a published record after it is journaled", "[hub][serv
   IngestClient fresh(ctx, hub, n1);
   CHECK(fresh.Hello()["head"] == 3);
   CHECK(fresh.Publish({record})[0]["status"] == "DUP");
-  const json next = fresh.Publish({Seizure("R3")})[0];
+  const json next = fresh.Publish({HubServerSeizure("R3")})[0];
   CHECK(next["status"] == "NEW");
   CHECK(next["gseq"] == 4);
 }
@@ -162,13 +162,13 @@ TEST_CASE("A single hub gives an old hub.db 16 KiB pages when it starts, its jou
           "[hub][server]") {
   TestHub hub;
   const CurveKeys n1 = hub.Register("n1", "EU");
-  const json first = Seizure("R1");
+  const json first = HubServerSeizure("R1");
   {
     hub.Start();
     zmq::context_t ctx;
     IngestClient client(ctx, hub, n1);
     (void)client.Hello();
-    const json acks = client.Publish({first, Seizure("R2")});
+    const json acks = client.Publish({first, HubServerSeizure("R2")});
     CHECK(acks[1]["gseq"] == 2);
     RequireOk(hub.Stop());
   }
@@ -184,7 +184,7 @@ TEST_CASE("A single hub gives an old hub.db 16 KiB pages when it starts, its jou
   IngestClient client(ctx, hub, n1);
   CHECK(client.Hello()["head"] == 2);
   CHECK(client.Publish({first})[0]["status"] == "DUP");
-  CHECK(client.Publish({Seizure("R3")})[0]["gseq"] == 3);
+  CHECK(client.Publish({HubServerSeizure("R3")})[0]["gseq"] == 3);
   RequireOk(hub.Stop());
   CHECK(hub.Query("PRAGMA page_size") == Database::kPageBytes);
   CHECK(hub.Query("SELECT count(*) FROM journal") == 3);
@@ -198,38 +198,38 @@ TEST_CASE("HubServer rejects an invalid record with a reason naming the field", 
   IngestClient client(ctx, hub, n1);
   (void)client.Hello();
 
-  struct Case {
+  struct HubServerCase {
     const char* field;
     json record;
   };
-  std::vector<Case> cases;
+  std::vector<HubServerCase> cases;
   {
-    json r = Seizure("BAD-UNIT");
+    json r = HubServerSeizure("BAD-UNIT");
     r["unit"] = "XYZ";
     cases.push_back({"unit", r});
   }
   {
-    json r = Seizure("NO-DATE");
+    json r = HubServerSeizure("NO-DATE");
     r.erase("seizure_date");
     cases.push_back({"seizure_date", r});
   }
   {
-    json r = Seizure("BAD-UUID");
+    json r = HubServerSeizure("BAD-UUID");
     r["uuid"] = "not-a-uuid";
     cases.push_back({"uuid", r});
   }
   {
-    json r = Seizure("BAD-VERSION");
+    json r = HubServerSeizure("BAD-VERSION");
     r["version"] = 0;
     cases.push_back({"version", r});
   }
   {
-    json r = Seizure("BAD-SCOPE");
+    json r = HubServerSeizure("BAD-SCOPE");
     r["scope"] = "everyone";
     cases.push_back({"scope", r});
   }
   {
-    json r = Seizure("BAD-TEXT");
+    json r = HubServerSeizure("BAD-TEXT");
     r["description"] = std::string("\xff\xfe", 2);
     cases.push_back({"description", r});
   }
@@ -237,7 +237,7 @@ TEST_CASE("HubServer rejects an invalid record with a reason naming the field", 
 
   std::vector<json> records;
   for (const auto& c : cases) records.push_back(c.record);
-  records.push_back(Seizure("GOOD"));  // valid records in the same frame still go in
+  records.push_back(HubServerSeizure("GOOD"));  // valid records in the same frame still go in
   const json acks = client.Publish(records);
   for (size_t i = 0; i < cases.size(); ++i) {
     INFO(cases[i].field << ": " << Show(acks[i]));
@@ -264,11 +264,11 @@ TEST_CASE("HubServer rejects a record with text that is not UTF-8 in a key it do
   IngestClient client(ctx, hub, n1);
   (void)client.Hello();
 
-  json odd = Seizure("ODD-TEXT");
+  json odd = HubServerSeizure("ODD-TEXT");
   odd["x-note"] = std::string("\xff\xfe") + " not UTF-8";
-  json nested = Seizure("ODD-NESTED");
+  json nested = HubServerSeizure("ODD-NESTED");
   nested["x-extra"] = {{"list", json::array({"fine", std::string("\xc0\xaf")})}};
-  const json acks = client.Publish({odd, nested, Seizure("GOOD-TEXT")});
+  const json acks = client.Publish({odd, nested, HubServerSeizure("GOOD-TEXT")});
   INFO(Show(acks));
   CHECK(acks[0]["status"] == "REJECTED");
   CHECK_THAT(acks[0]["reason"].get<std::string>(), Catch::Contains("x-note: must be valid UTF-8"));
@@ -287,12 +287,12 @@ TEST_CASE("HubServer answers a malformed frame with ERROR and keeps the connecti
   IngestClient client(ctx, hub, n1);
   (void)client.Hello();
 
-  struct Case {
+  struct HubServerCase {
     const char* name;
     std::string bytes;
     const char* reason_mentions;
   };
-  const Case cases[] = {
+  const HubServerCase cases[] = {
       {"garbage bytes", std::string("\xc1\xff garbage \x00\x01", 13), ""},
       {"truncated msgpack", WireFrame::Encode({{"t", "HELLO"}}).substr(0, 3), ""},
       {"not a map", WireFrame::Encode(json::array({1, 2})), "map"},
@@ -315,7 +315,7 @@ TEST_CASE("HubServer answers a malformed frame with ERROR and keeps the connecti
   CHECK(client.Expect(frame::kError)["code"] == "bad_frame");
   // Still served, and nothing reached the journal.
   (void)client.Hello();
-  const json ack = client.Publish({Seizure("AFTER")})[0];
+  const json ack = client.Publish({HubServerSeizure("AFTER")})[0];
   CHECK(ack["status"] == "NEW");
   CHECK(ack["gseq"] == 1);
 }
@@ -333,7 +333,7 @@ TEST_CASE("HubServer does not answer a key it does not know", "[hub][server][zap
   IngestClient stranger(ctx, hub, *stranger_keys);
   stranger.Send({{"t", frame::kHello}, {"proto", frame::kProtocolVersion}});
   stranger.SendBytes(
-      WireFrame::EncodeRecords(frame::kPublish, {MsgpackJson::Encode(Seizure("S"))}));
+      WireFrame::EncodeRecords(frame::kPublish, {MsgpackJson::Encode(HubServerSeizure("S"))}));
   CHECK_FALSE(stranger.Receive(700ms).has_value());
   CHECK(hub.Query("SELECT count(*) FROM journal") == 0);
 
@@ -361,7 +361,7 @@ TEST_CASE("HubServer FETCH sends only what the node may see, UPTO covers the res
   (void)c3.Hello();
 
   // n1 publishes a record for region XX, claiming n2 as its origin.
-  json restricted = WithScope(Seizure("A"), "region:XX");
+  json restricted = WithScope(HubServerSeizure("A"), "region:XX");
   restricted["origin"] = "n2";
   REQUIRE(c1.Publish({restricted})[0]["gseq"] == 1);
 
@@ -374,7 +374,7 @@ TEST_CASE("HubServer FETCH sends only what the node may see, UPTO covers the res
     CHECK(upto["epoch"] == hub.Epoch());
   }
 
-  const json global = Seizure("B");
+  const json global = HubServerSeizure("B");
   REQUIRE(c1.Publish({global})[0]["gseq"] == 2);
 
   {  // a node outside the scope gets the global record only
@@ -419,7 +419,7 @@ TEST_CASE("HubServer FETCH sends only what the node may see, UPTO covers the res
     CHECK(upto["from"] == 10);
   }
   {  // a hidden record at the end of a window still moves UPTO
-    REQUIRE(c1.Publish({WithScope(Seizure("C"), "nodes:n3")})[0]["gseq"] == 3);
+    REQUIRE(c1.Publish({WithScope(HubServerSeizure("C"), "nodes:n3")})[0]["gseq"] == 3);
     auto [records, upto] = c2.Fetch(3, 100);
     CHECK(records.empty());
     CHECK(upto["upto"] == 3);
@@ -450,8 +450,8 @@ TEST_CASE("HubServer feed: each node's BATCH holds only the records it may see",
     CHECK(head->frame["epoch"] == hub.Epoch());
   }
 
-  const json only_n1 = WithScope(Seizure("A"), "nodes:n1");
-  const json global = Seizure("B");
+  const json only_n1 = WithScope(HubServerSeizure("A"), "nodes:n1");
+  const json global = HubServerSeizure("B");
   const json acks = c1.Publish({only_n1, global});
   REQUIRE(acks[0]["gseq"] == 1);
   REQUIRE(acks[1]["gseq"] == 2);
@@ -484,7 +484,7 @@ TEST_CASE("HubServer feed: each node's BATCH holds only the records it may see",
   for (const auto& topic : feed1.topics_seen()) CHECK(topic == Topic("n1"));
 
   // The next commit continues where this one ended.
-  REQUIRE(c1.Publish({Seizure("C")})[0]["gseq"] == 3);
+  REQUIRE(c1.Publish({HubServerSeizure("C")})[0]["gseq"] == 3);
   auto next = feed2.ReceiveBatch();
   REQUIRE(next.has_value());
   CHECK(next->frame["first"] == 3);
@@ -509,7 +509,7 @@ TEST_CASE("HubServer feed: a node that reconnects gets its topic again", "[hub][
   auto head = second_run.Receive();
   REQUIRE(head.has_value());
   CHECK(WireFrame::Type(head->frame) == frame::kHead);
-  REQUIRE(c1.Publish({Seizure("A")})[0]["gseq"] == 1);
+  REQUIRE(c1.Publish({HubServerSeizure("A")})[0]["gseq"] == 1);
   auto batch = second_run.ReceiveBatch();
   REQUIRE(batch.has_value());
   CHECK(batch->topic == Topic("n1"));
@@ -533,7 +533,7 @@ TEST_CASE("HubServer feed: a node whose id prefixes another's gets none of its r
   IngestClient c3(ctx, hub, n3);
   (void)c3.Hello();
 
-  const json secret = WithScope(Seizure("XX-ONLY"), "region:XX");
+  const json secret = WithScope(HubServerSeizure("XX-ONLY"), "region:XX");
   REQUIRE(c3.Publish({secret})[0]["gseq"] == 1);
 
   // Collect what reaches n1's socket for a moment.
@@ -573,7 +573,7 @@ TEST_CASE("HubServer reports why it cannot start", "[hub][server]") {
 
 namespace {
 
-json Alert(const std::string& ref, const std::string& priority) {
+json HubServerAlert(const std::string& ref, const std::string& priority) {
   return cen::test::WireAlert(ref, Uuid7::Generate(), 1, priority);
 }
 
@@ -600,8 +600,8 @@ TEST_CASE(
   int warmup = 0;
   bool granted = false;
   while (!granted && warmup < 50) {
-    REQUIRE(alerter.Publish({Alert("A-0-" + std::to_string(warmup++), "urgent")})[0]["status"] ==
-            "NEW");
+    REQUIRE(alerter.Publish({HubServerAlert("A-0-" + std::to_string(warmup++),
+                                            "urgent")})[0]["status"] == "NEW");
     granted = lane.ReceiveBatch(100ms).has_value();
   }
   REQUIRE(granted);
@@ -615,11 +615,12 @@ TEST_CASE(
   for (int f = 0; f < kFrames; ++f) {
     std::vector<std::string> encoded;
     for (int i = 0; i < kPerFrame; ++i)
-      encoded.push_back(MsgpackJson::Encode(Seizure("S-" + std::to_string(f * kPerFrame + i))));
+      encoded.push_back(
+          MsgpackJson::Encode(HubServerSeizure("S-" + std::to_string(f * kPerFrame + i))));
     bulk.SendBytes(WireFrame::EncodeRecords(frame::kPublish, encoded));
   }
-  const json urgent = Alert("A-1", "urgent");
-  const json restricted = WithScope(Alert("A-2", "high"), "nodes:alerter");
+  const json urgent = HubServerAlert("A-1", "urgent");
+  const json restricted = WithScope(HubServerAlert("A-2", "high"), "nodes:alerter");
   const json acks = alerter.Publish({urgent, restricted});
   REQUIRE(acks[0]["status"] == "NEW");
   const int64_t gseq = acks[0]["gseq"].get<int64_t>();
@@ -657,9 +658,10 @@ TEST_CASE("HubServer FETCH of the priority lane returns urgent and high alerts o
   zmq::context_t ctx;
   IngestClient client(ctx, hub, n1);
   (void)client.Hello();
-  const json high = Alert("H", "high");
-  const json urgent = Alert("U", "urgent");
-  (void)client.Publish({Seizure("S1"), high, Alert("N", "normal"), Seizure("S2"), urgent});
+  const json high = HubServerAlert("H", "high");
+  const json urgent = HubServerAlert("U", "urgent");
+  (void)client.Publish({HubServerSeizure("S1"), high, HubServerAlert("N", "normal"),
+                        HubServerSeizure("S2"), urgent});
 
   client.Send({{"t", frame::kFetch}, {"id", 7}, {"from", 1}, {"max", 100}, {"lane", "priority"}});
   json records = client.Expect(frame::kRecords);

@@ -21,14 +21,16 @@ namespace frame = cen::common::frame;
 
 namespace {
 
-std::string Publish(const std::vector<json>& records) {
+std::string IngestQueuePublish(const std::vector<json>& records) {
   std::vector<std::string> encoded;
   for (const auto& r : records) encoded.push_back(MsgpackJson::Encode(r));
   return WireFrame::EncodeRecords(frame::kPublish, encoded);
 }
 
-json Seizure(int i) { return cen::test::WireSeizure("S-" + std::to_string(i), Uuid7::Generate()); }
-json Alert(const std::string& priority) {
+json IngestQueueSeizure(int i) {
+  return cen::test::WireSeizure("S-" + std::to_string(i), Uuid7::Generate());
+}
+json IngestQueueAlert(const std::string& priority) {
   return cen::test::WireAlert("A-" + priority, Uuid7::Generate(), 1, priority);
 }
 
@@ -39,8 +41,10 @@ struct Pair {
   zmq::socket_t dealer{ctx, zmq::socket_type::dealer};
   bool allow_peek = true;
   // Room for about three one-seizure PUBLISH frames in the bulk queue.
-  IngestQueue queue{&router, [this](zmq::message_t&) { return allow_peek; },
-                    3 * (Publish({Seizure(0)}).size() + 5 + IngestQueue::kMessageOverhead) - 10};
+  IngestQueue queue{
+      &router, [this](zmq::message_t&) { return allow_peek; },
+      3 * (IngestQueuePublish({IngestQueueSeizure(0)}).size() + 5 + IngestQueue::kMessageOverhead) -
+          10};
   Pair() {
     router.bind("inproc://ingest");
     dealer.connect("inproc://ingest");
@@ -62,14 +66,17 @@ std::string Body(IngestQueue::Message& m) { return m.back().to_string(); }
 }  // namespace
 
 TEST_CASE("WireFrame::CarriesPriority spots urgent and high alerts in a PUBLISH", "[hub][ingest]") {
-  CHECK(WireFrame::CarriesPriority(Publish({Seizure(1), Alert("urgent")})));
-  CHECK(WireFrame::CarriesPriority(Publish({Alert("high")})));
-  CHECK_FALSE(WireFrame::CarriesPriority(Publish({Seizure(1), Alert("normal")})));
-  CHECK_FALSE(WireFrame::CarriesPriority(Publish({})));
-  // Another frame type, broken bytes, a record that is not a map: never.
+  CHECK(WireFrame::CarriesPriority(
+      IngestQueuePublish({IngestQueueSeizure(1), IngestQueueAlert("urgent")})));
+  CHECK(WireFrame::CarriesPriority(IngestQueuePublish({IngestQueueAlert("high")})));
   CHECK_FALSE(WireFrame::CarriesPriority(
-      WireFrame::EncodeRecords(frame::kRecords, {MsgpackJson::Encode(Alert("urgent"))})));
-  CHECK_FALSE(WireFrame::CarriesPriority(Publish({Alert("urgent")}).substr(0, 40)));
+      IngestQueuePublish({IngestQueueSeizure(1), IngestQueueAlert("normal")})));
+  CHECK_FALSE(WireFrame::CarriesPriority(IngestQueuePublish({})));
+  // Another frame type, broken bytes, a record that is not a map: never.
+  CHECK_FALSE(WireFrame::CarriesPriority(WireFrame::EncodeRecords(
+      frame::kRecords, {MsgpackJson::Encode(IngestQueueAlert("urgent"))})));
+  CHECK_FALSE(
+      WireFrame::CarriesPriority(IngestQueuePublish({IngestQueueAlert("urgent")}).substr(0, 40)));
   CHECK_FALSE(WireFrame::CarriesPriority("\xc1"));
   CHECK_FALSE(WireFrame::CarriesPriority(WireFrame::Encode(
       {{"t", frame::kPublish}, {"records", json::array({1, "x", json::array()})}})));
@@ -78,7 +85,8 @@ TEST_CASE("WireFrame::CarriesPriority spots urgent and high alerts in a PUBLISH"
 TEST_CASE("WireFrame::CarriesPriority takes a frame that says \"bulk\" at its word",
           "[hub][ingest]") {
   std::vector<std::string> encoded;
-  for (const auto& r : {Seizure(1), Alert("urgent")}) encoded.push_back(MsgpackJson::Encode(r));
+  for (const auto& r : {IngestQueueSeizure(1), IngestQueueAlert("urgent")})
+    encoded.push_back(MsgpackJson::Encode(r));
   const std::string declared = WireFrame::EncodePublish(encoded, /*bulk_only=*/true);
   CHECK(WireFrame::DeclaredLane(declared) == "bulk");
   // Its records are not read: a sender can only lose priority by the claim.
@@ -87,8 +95,9 @@ TEST_CASE("WireFrame::CarriesPriority takes a frame that says \"bulk\" at its wo
   CHECK(WireFrame::DeclaredLane(plain).empty());
   CHECK(WireFrame::CarriesPriority(plain));
   // Only a top-level string before the records counts.
-  const json after = {
-      {"t", frame::kPublish}, {"records", json::array({Alert("urgent")})}, {"zlane", "x"}};
+  const json after = {{"t", frame::kPublish},
+                      {"records", json::array({IngestQueueAlert("urgent")})},
+                      {"zlane", "x"}};
   CHECK(WireFrame::DeclaredLane(WireFrame::Encode(after)).empty());
   CHECK(
       WireFrame::DeclaredLane(
@@ -107,13 +116,14 @@ TEST_CASE("WireFrame::DeclaredType reads a frame's type without its records", "[
         frame::kFetch);
   CHECK(WireFrame::DeclaredType(WireFrame::Encode({{"t", frame::kPing}, {"outbox", 0}})) ==
         frame::kPing);
-  std::vector<std::string> encoded = {MsgpackJson::Encode(Seizure(1))};
+  std::vector<std::string> encoded = {MsgpackJson::Encode(IngestQueueSeizure(1))};
   CHECK(WireFrame::DeclaredType(WireFrame::EncodePublish(encoded, /*bulk_only=*/true)) ==
         frame::kPublish);
   // After the records, or not a string: unknown, so taken for a write.
-  CHECK(WireFrame::DeclaredType(
-            WireFrame::Encode({{"records", json::array({Seizure(2)})}, {"t", frame::kFetch}}))
-            .empty());
+  CHECK(
+      WireFrame::DeclaredType(WireFrame::Encode({{"records", json::array({IngestQueueSeizure(2)})},
+                                                 {"t", frame::kFetch}}))
+          .empty());
   CHECK(WireFrame::DeclaredType(WireFrame::Encode({{"t", 5}})).empty());
   CHECK(WireFrame::DeclaredType("\xc1").empty());
 }
@@ -122,7 +132,8 @@ TEST_CASE("IngestQueue queues a frame that says \"bulk\" as bulk, and finds the 
           "[hub][ingest]") {
   Pair p;
   std::vector<std::string> encoded;
-  for (const auto& r : {Seizure(1), Alert("urgent")}) encoded.push_back(MsgpackJson::Encode(r));
+  for (const auto& r : {IngestQueueSeizure(1), IngestQueueAlert("urgent")})
+    encoded.push_back(MsgpackJson::Encode(r));
   const std::string declared = WireFrame::EncodePublish(encoded, /*bulk_only=*/true);
   const std::string urgent = WireFrame::EncodePublish(encoded, /*bulk_only=*/false);
   p.Send(declared);
@@ -139,9 +150,10 @@ TEST_CASE("IngestQueue queues a frame that says \"bulk\" as bulk, and finds the 
 
 TEST_CASE("IngestQueue puts frames carrying urgent alerts ahead of bulk", "[hub][ingest]") {
   Pair p;
-  const std::string bulk1 = Publish({Seizure(1), Seizure(2)});
+  const std::string bulk1 = IngestQueuePublish({IngestQueueSeizure(1), IngestQueueSeizure(2)});
   const std::string hello = WireFrame::Encode({{"t", frame::kHello}, {"proto", 1}});
-  const std::string urgent = Publish({Seizure(3), Alert("urgent")});
+  const std::string urgent =
+      IngestQueuePublish({IngestQueueSeizure(3), IngestQueueAlert("urgent")});
   p.Send(bulk1);
   p.Send(hello);
   p.Send(urgent);
@@ -163,7 +175,7 @@ TEST_CASE("IngestQueue puts frames carrying urgent alerts ahead of bulk", "[hub]
 TEST_CASE("IngestQueue holds a bounded bulk backlog and never peeks an untrusted sender",
           "[hub][ingest]") {
   Pair p;
-  for (int i = 0; i < 5; ++i) p.Send(Publish({Seizure(i)}));
+  for (int i = 0; i < 5; ++i) p.Send(IngestQueuePublish({IngestQueueSeizure(i)}));
   p.TakeIn(3);  // the bound: the other two wait in the socket
   CHECK(p.queue.bulk_waiting() == 3);
   CHECK(p.queue.bulk_full());
@@ -179,7 +191,7 @@ TEST_CASE("IngestQueue holds a bounded bulk backlog and never peeks an untrusted
   while (p.queue.NextBulk()) {
   }
   p.allow_peek = false;  // e.g. a revoked node: its bytes are not parsed
-  p.Send(Publish({Alert("urgent")}));
+  p.Send(IngestQueuePublish({IngestQueueAlert("urgent")}));
   p.TakeIn(1);
   CHECK_FALSE(p.queue.NextPriority().has_value());
   CHECK(p.queue.NextBulk().has_value());
@@ -198,8 +210,9 @@ TEST_CASE("IngestQueue finds an urgent frame behind more bulk frames than a node
   dealer.connect("inproc://ingest-window");
   IngestQueue queue{&router, [](zmq::message_t&) { return true; }};
   const int frames = 100;
-  for (int i = 0; i < frames; ++i) (void)dealer.send(zmq::buffer(Publish({Seizure(i)})));
-  const std::string urgent = Publish({Alert("urgent")});
+  for (int i = 0; i < frames; ++i)
+    (void)dealer.send(zmq::buffer(IngestQueuePublish({IngestQueueSeizure(i)})));
+  const std::string urgent = IngestQueuePublish({IngestQueueAlert("urgent")});
   (void)dealer.send(zmq::buffer(urgent));
   size_t taken = 0;
   for (int i = 0; i < 200 && taken < frames + 1; ++i) {
@@ -215,9 +228,9 @@ TEST_CASE("IngestQueue finds an urgent frame behind more bulk frames than a node
 
 TEST_CASE("IngestQueue::Intake returns once it has queued a priority frame", "[hub][ingest]") {
   Pair p;
-  const std::string urgent = Publish({Alert("urgent")});
+  const std::string urgent = IngestQueuePublish({IngestQueueAlert("urgent")});
   p.Send(urgent);
-  for (int i = 0; i < 2; ++i) p.Send(Publish({Seizure(i)}));
+  for (int i = 0; i < 2; ++i) p.Send(IngestQueuePublish({IngestQueueSeizure(i)}));
   p.TakeIn(1);  // the urgent frame alone: the hub commits it before reading on
   CHECK(p.queue.bulk_waiting() == 0);
   auto first = p.queue.NextPriority();
@@ -230,9 +243,9 @@ TEST_CASE("IngestQueue::Intake returns once it has queued a priority frame", "[h
 TEST_CASE("IngestQueue takes back messages whose commit failed, in front and in order",
           "[hub][ingest]") {
   Pair p;
-  const std::string a = Publish({Seizure(1)});
-  const std::string b = Publish({Seizure(2)});
-  const std::string c = Publish({Seizure(3)});
+  const std::string a = IngestQueuePublish({IngestQueueSeizure(1)});
+  const std::string b = IngestQueuePublish({IngestQueueSeizure(2)});
+  const std::string c = IngestQueuePublish({IngestQueueSeizure(3)});
   p.Send(a);
   p.Send(b);
   p.Send(c);

@@ -24,12 +24,12 @@ using cen::test::ReopenHubDb;
 using cen::test::RequireOk;
 using cen::test::TempDir;
 using nlohmann::json;
-using Verdict = Journal::Verdict;
+using JournalVerdict = Journal::Verdict;
 
 namespace {
 
 // A validated seizure as the hub's validator leaves it.
-json Seizure(const std::string& ref, const std::string& uuid, int64_t version = 1) {
+json JournalSeizure(const std::string& ref, const std::string& uuid, int64_t version = 1) {
   return cen::test::HubSeizure(ref, uuid, version);
 }
 
@@ -59,23 +59,23 @@ TEST_CASE("Journal assigns gapless gseq across batches", "[hub][journal]") {
   CHECK(journal.epoch().size() == 16);
 
   const std::string taken = Uuid7::Generate();
-  auto first = Append(journal, {{"n1", Seizure("R1", taken)},
-                                {"n1", Seizure("R2", Uuid7::Generate())},
-                                {"n1", Seizure("R3", Uuid7::Generate())}});
+  auto first = Append(journal, {{"n1", JournalSeizure("R1", taken)},
+                                {"n1", JournalSeizure("R2", Uuid7::Generate())},
+                                {"n1", JournalSeizure("R3", Uuid7::Generate())}});
   for (size_t i = 0; i < first.size(); ++i) {
-    CHECK(first[i].verdict == Verdict::kNew);
+    CHECK(first[i].verdict == JournalVerdict::kNew);
     CHECK(first[i].gseq == static_cast<int64_t>(i + 1));
   }
   CHECK(journal.head() == 3);
 
   // A rejected record between two new ones takes no gseq.
-  auto second = Append(journal, {{"n1", Seizure("R4", Uuid7::Generate())},
-                                 {"n2", Seizure("R9", taken, 2)},
-                                 {"n1", Seizure("R5", Uuid7::Generate())}});
-  CHECK(second[0].verdict == Verdict::kNew);
+  auto second = Append(journal, {{"n1", JournalSeizure("R4", Uuid7::Generate())},
+                                 {"n2", JournalSeizure("R9", taken, 2)},
+                                 {"n1", JournalSeizure("R5", Uuid7::Generate())}});
+  CHECK(second[0].verdict == JournalVerdict::kNew);
   CHECK(second[0].gseq == 4);
-  CHECK(second[1].verdict == Verdict::kRejected);
-  CHECK(second[2].verdict == Verdict::kNew);
+  CHECK(second[1].verdict == JournalVerdict::kRejected);
+  CHECK(second[2].verdict == JournalVerdict::kNew);
   CHECK(second[2].gseq == 5);
   CHECK(journal.head() == 5);
   CHECK(GseqsInTable(db) == std::vector<int64_t>{1, 2, 3, 4, 5});
@@ -92,14 +92,14 @@ TEST_CASE("Journal holds its head back for appends not yet durable", "[hub][jour
   Database db = CreateHubDb(tmp);
   Journal journal(&db);
   RequireOk(journal.Load());
-  (void)Append(journal, {{"n1", Seizure("R1", Uuid7::Generate())}});
+  (void)Append(journal, {{"n1", JournalSeizure("R1", Uuid7::Generate())}});
 
   // A bulk commit written without waiting for the disk.
   journal.set_defer_head(true);
   json alert = cen::test::WireAlert("A3", Uuid7::Generate());
   alert["scope"] = "global";
   alert["handling"] = "H0";
-  auto held = Append(journal, {{"n1", Seizure("R2", Uuid7::Generate())}, {"n1", alert}});
+  auto held = Append(journal, {{"n1", JournalSeizure("R2", Uuid7::Generate())}, {"n1", alert}});
   journal.set_defer_head(false);
   CHECK(held[1].gseq == 3);
   CHECK(journal.written() == 3);
@@ -126,7 +126,7 @@ TEST_CASE("Journal holds its head back for appends not yet durable", "[hub][jour
     CHECK(journal.head() == 3);
   }
   SECTION("a durable append after them carries the head past them too") {
-    auto next = Append(journal, {{"n1", Seizure("R4", Uuid7::Generate())}});
+    auto next = Append(journal, {{"n1", JournalSeizure("R4", Uuid7::Generate())}});
     CHECK(next[0].gseq == 4);
     CHECK(journal.head() == 4);
     read.clear();
@@ -140,7 +140,7 @@ TEST_CASE("Journal holds its head back for appends not yet durable", "[hub][jour
   SECTION("rows another connection journaled are read as before") {
     Journal other(&db);  // a cluster's state machine writes through its own
     RequireOk(other.Load());
-    auto theirs = Append(other, {{"n1", Seizure("R5", Uuid7::Generate())}});
+    auto theirs = Append(other, {{"n1", JournalSeizure("R5", Uuid7::Generate())}});
     CHECK(theirs[0].gseq == 4);
     journal.MarkDurable(3);
     read.clear();
@@ -163,8 +163,8 @@ TEST_CASE("Journal survives a reopen with the same head and epoch", "[hub][journ
     Journal journal(&db);
     RequireOk(journal.Load());
     epoch = journal.epoch();
-    (void)Append(journal, {{"n1", Seizure("R1", Uuid7::Generate())},
-                           {"n1", Seizure("R2", Uuid7::Generate())}});
+    (void)Append(journal, {{"n1", JournalSeizure("R1", Uuid7::Generate())},
+                           {"n1", JournalSeizure("R2", Uuid7::Generate())}});
     CHECK(journal.head() == 2);
   }
   Database db = ReopenHubDb(tmp);
@@ -172,7 +172,7 @@ TEST_CASE("Journal survives a reopen with the same head and epoch", "[hub][journ
   RequireOk(journal.Load());
   CHECK(journal.head() == 2);
   CHECK(journal.epoch() == epoch);
-  auto next = Append(journal, {{"n1", Seizure("R3", Uuid7::Generate())}});
+  auto next = Append(journal, {{"n1", JournalSeizure("R3", Uuid7::Generate())}});
   CHECK(next[0].gseq == 3);
 
   SECTION("two hubs get different epochs") {
@@ -192,21 +192,21 @@ TEST_CASE("Journal answers a resent record as a duplicate with its gseq", "[hub]
   const std::string uuid = Uuid7::Generate();
 
   SECTION("in a later batch") {
-    (void)Append(journal, {{"n1", Seizure("R0", Uuid7::Generate())}});
-    auto first = Append(journal, {{"n1", Seizure("R1", uuid)}});
-    REQUIRE(first[0].verdict == Verdict::kNew);
+    (void)Append(journal, {{"n1", JournalSeizure("R0", Uuid7::Generate())}});
+    auto first = Append(journal, {{"n1", JournalSeizure("R1", uuid)}});
+    REQUIRE(first[0].verdict == JournalVerdict::kNew);
     CHECK(first[0].gseq == 2);
-    auto again = Append(journal, {{"n1", Seizure("R1", uuid)}});
-    CHECK(again[0].verdict == Verdict::kDuplicate);
+    auto again = Append(journal, {{"n1", JournalSeizure("R1", uuid)}});
+    CHECK(again[0].verdict == JournalVerdict::kDuplicate);
     CHECK(again[0].gseq == 2);
     CHECK(journal.head() == 2);
   }
   SECTION("within one batch") {
-    auto outcomes = Append(journal, {{"n1", Seizure("R1", uuid)},
-                                     {"n1", Seizure("R2", Uuid7::Generate())},
-                                     {"n1", Seizure("R1", uuid)}});
-    CHECK(outcomes[0].verdict == Verdict::kNew);
-    CHECK(outcomes[2].verdict == Verdict::kDuplicate);
+    auto outcomes = Append(journal, {{"n1", JournalSeizure("R1", uuid)},
+                                     {"n1", JournalSeizure("R2", Uuid7::Generate())},
+                                     {"n1", JournalSeizure("R1", uuid)}});
+    CHECK(outcomes[0].verdict == JournalVerdict::kNew);
+    CHECK(outcomes[2].verdict == JournalVerdict::kDuplicate);
     CHECK(outcomes[2].gseq == outcomes[0].gseq);
     CHECK(journal.head() == 2);
   }
@@ -219,45 +219,45 @@ TEST_CASE("Journal refuses records that would take over another's identity", "[h
   Journal journal(&db);
   RequireOk(journal.Load());
   const std::string uuid = Uuid7::Generate();
-  (void)Append(journal, {{"n1", Seizure("R1", uuid)}});
+  (void)Append(journal, {{"n1", JournalSeizure("R1", uuid)}});
 
   SECTION("another origin amending a uuid") {
-    auto out = Append(journal, {{"n2", Seizure("R1", uuid, 2)}});
-    CHECK(out[0].verdict == Verdict::kRejected);
+    auto out = Append(journal, {{"n2", JournalSeizure("R1", uuid, 2)}});
+    CHECK(out[0].verdict == JournalVerdict::kRejected);
     CHECK_THAT(out[0].reason, Catch::StartsWith("uuid:"));
     CHECK(journal.head() == 1);
   }
   SECTION("the same origin reusing a ref for another uuid") {
-    auto out = Append(journal, {{"n1", Seizure("R1", Uuid7::Generate())}});
-    CHECK(out[0].verdict == Verdict::kRejected);
+    auto out = Append(journal, {{"n1", JournalSeizure("R1", Uuid7::Generate())}});
+    CHECK(out[0].verdict == JournalVerdict::kRejected);
     CHECK_THAT(out[0].reason, Catch::StartsWith("ref:"));
     CHECK_THAT(out[0].reason, Catch::Contains(uuid));
     CHECK(journal.head() == 1);
   }
   SECTION("another origin may use the same ref: refs are per origin") {
-    auto out = Append(journal, {{"n2", Seizure("R1", Uuid7::Generate())}});
-    CHECK(out[0].verdict == Verdict::kNew);
+    auto out = Append(journal, {{"n2", JournalSeizure("R1", Uuid7::Generate())}});
+    CHECK(out[0].verdict == JournalVerdict::kNew);
   }
   SECTION("the same ref under another kind is another case") {
-    json alert = Seizure("R1", Uuid7::Generate());
+    json alert = JournalSeizure("R1", Uuid7::Generate());
     alert["kind"] = "alert";
     auto out = Append(journal, {{"n1", alert}});
-    CHECK(out[0].verdict == Verdict::kNew);
+    CHECK(out[0].verdict == JournalVerdict::kNew);
   }
   SECTION("an amendment by the origin is new") {
-    auto out = Append(journal, {{"n1", Seizure("R1", uuid, 2)}});
-    CHECK(out[0].verdict == Verdict::kNew);
+    auto out = Append(journal, {{"n1", JournalSeizure("R1", uuid, 2)}});
+    CHECK(out[0].verdict == JournalVerdict::kNew);
     CHECK(out[0].gseq == 2);
   }
   SECTION("conflicts inside one batch are caught too") {
     const std::string fresh = Uuid7::Generate();
-    auto out = Append(journal, {{"n1", Seizure("R7", fresh)},
-                                {"n2", Seizure("R8", fresh, 2)},
-                                {"n1", Seizure("R7", Uuid7::Generate())}});
-    CHECK(out[0].verdict == Verdict::kNew);
-    CHECK(out[1].verdict == Verdict::kRejected);
+    auto out = Append(journal, {{"n1", JournalSeizure("R7", fresh)},
+                                {"n2", JournalSeizure("R8", fresh, 2)},
+                                {"n1", JournalSeizure("R7", Uuid7::Generate())}});
+    CHECK(out[0].verdict == JournalVerdict::kNew);
+    CHECK(out[1].verdict == JournalVerdict::kRejected);
     CHECK_THAT(out[1].reason, Catch::StartsWith("uuid:"));
-    CHECK(out[2].verdict == Verdict::kRejected);
+    CHECK(out[2].verdict == JournalVerdict::kRejected);
     CHECK_THAT(out[2].reason, Catch::StartsWith("ref:"));
     CHECK(journal.head() == 2);
   }
@@ -274,12 +274,12 @@ TEST_CASE("Journal rejects another origin resending an existing uuid and version
   Journal journal(&db);
   RequireOk(journal.Load());
   const std::string uuid = Uuid7::Generate();
-  (void)Append(journal, {{"n1", Seizure("R1", uuid)}});
+  (void)Append(journal, {{"n1", JournalSeizure("R1", uuid)}});
 
-  json other = Seizure("N2-CASE", uuid);
+  json other = JournalSeizure("N2-CASE", uuid);
   other["description"] = "a different case of node n2";
   auto out = Append(journal, {{"n2", other}});
-  CHECK(out[0].verdict == Verdict::kRejected);
+  CHECK(out[0].verdict == JournalVerdict::kRejected);
   CHECK_THAT(out[0].reason, Catch::StartsWith("uuid:"));
   CHECK(out[0].gseq == 0);  // n2 learns nothing of n1's record
 }
@@ -291,12 +291,12 @@ TEST_CASE("Journal rejects another origin's uuid and version within one batch", 
   Journal journal(&db);
   RequireOk(journal.Load());
   const std::string uuid = Uuid7::Generate();
-  json other = Seizure("N2-CASE", uuid);
+  json other = JournalSeizure("N2-CASE", uuid);
   other["description"] = "a different case of node n2";
 
-  auto out = Append(journal, {{"n1", Seizure("R1", uuid)}, {"n2", other}});
-  CHECK(out[0].verdict == Verdict::kNew);
-  CHECK(out[1].verdict == Verdict::kRejected);
+  auto out = Append(journal, {{"n1", JournalSeizure("R1", uuid)}, {"n2", other}});
+  CHECK(out[0].verdict == JournalVerdict::kNew);
+  CHECK(out[1].verdict == JournalVerdict::kRejected);
   CHECK_THAT(out[1].reason, Catch::StartsWith("uuid:"));
   CHECK(out[1].gseq == 0);
 }
@@ -307,14 +307,14 @@ TEST_CASE("Journal stores the hub's envelope fields, origin from the candidate",
   Journal journal(&db);
   RequireOk(journal.Load());
 
-  json claimed = Seizure("R1", Uuid7::Generate());
+  json claimed = JournalSeizure("R1", Uuid7::Generate());
   claimed["origin"] = "n2";                         // a node claiming to be another
   claimed["gseq"] = 999;                            // and choosing its own gseq
   claimed["received_at"] = "1999-01-01T00:00:00Z";  // and time
   claimed["scope"] = "region:XX";
   claimed["x-unknown"] = {{"kept", true}};
   auto out = Append(journal, {{"n1", claimed}});
-  REQUIRE(out[0].verdict == Verdict::kNew);
+  REQUIRE(out[0].verdict == JournalVerdict::kNew);
   CHECK(out[0].scope == "region:XX");
 
   auto body = MsgpackJson::Decode(out[0].body);
@@ -341,7 +341,7 @@ TEST_CASE("Journal stores the hub's envelope fields, origin from the candidate",
   CHECK(origin_column->ColumnText(0) == "n1");
 
   SECTION("a record without a scope is global") {
-    json plain = Seizure("R2", Uuid7::Generate());
+    json plain = JournalSeizure("R2", Uuid7::Generate());
     plain.erase("scope");
     auto next = Append(journal, {{"n1", plain}});
     CHECK(next[0].scope == "global");
@@ -355,16 +355,16 @@ TEST_CASE("Journal::Read returns records in gseq order from a point", "[hub][jou
   RequireOk(journal.Load());
   std::vector<Journal::Candidate> batch;
   for (int i = 1; i <= 5; ++i)
-    batch.push_back({"n1", Seizure("R" + std::to_string(i), Uuid7::Generate())});
+    batch.push_back({"n1", JournalSeizure("R" + std::to_string(i), Uuid7::Generate())});
   (void)Append(journal, batch);
 
-  struct Case {
+  struct JournalCase {
     int64_t from;
     int max;
     std::vector<int64_t> gseqs;
     int64_t last;
   };
-  const Case cases[] = {
+  const JournalCase cases[] = {
       {1, 100, {1, 2, 3, 4, 5}, 5},
       {2, 2, {2, 3}, 3},
       {5, 10, {5}, 5},
@@ -398,7 +398,7 @@ TEST_CASE("Journal appends nothing when the database is busy", "[hub][journal]")
   Database other = ReopenHubDb(tmp);
   auto lock = other.Begin();  // another writer holds the lock
   REQUIRE(lock.ok());
-  std::vector<Journal::Candidate> batch = {{"n1", Seizure("R1", Uuid7::Generate())}};
+  std::vector<Journal::Candidate> batch = {{"n1", JournalSeizure("R1", Uuid7::Generate())}};
   std::vector<Journal::Outcome> outcomes;
   const Status s = journal.Append(batch, &outcomes);
   CHECK(s.code() == StatusCode::kUnavailable);
@@ -413,8 +413,8 @@ TEST_CASE("Journal appends nothing when the database is busy", "[hub][journal]")
 
 namespace {
 
-json Alert(const std::string& ref, const std::string& uuid, const std::string& msg_type = "alert",
-           const json& references = nullptr) {
+json JournalAlert(const std::string& ref, const std::string& uuid,
+                  const std::string& msg_type = "alert", const json& references = nullptr) {
   json record = cen::test::WireAlert(ref, uuid);
   record["scope"] = "global";
   record["handling"] = "H0";
@@ -423,8 +423,8 @@ json Alert(const std::string& ref, const std::string& uuid, const std::string& m
   return record;
 }
 
-json Receipt(const std::string& alert, const std::string& alert_origin,
-             const std::string& action = "delivered") {
+json JournalReceipt(const std::string& alert, const std::string& alert_origin,
+                    const std::string& action = "delivered") {
   return {{"kind", "receipt"},
           {"ref", action + ":" + alert},
           {"uuid", Uuid7::Generate()},
@@ -446,50 +446,52 @@ TEST_CASE("An update or cancel must name an original alert of its own origin",
   RequireOk(journal.Load());
   const std::string alert = Uuid7::Generate();
   const std::string update = Uuid7::Generate();
-  REQUIRE(Append(journal, {{"EU", Alert("A-1", alert)}})[0].verdict == Verdict::kNew);
+  REQUIRE(Append(journal, {{"EU", JournalAlert("A-1", alert)}})[0].verdict == JournalVerdict::kNew);
 
   SECTION("the origin updates and cancels") {
     const auto out =
-        Append(journal, {{"EU", Alert("A-1-U", update, "update", {alert})},
-                         {"EU", Alert("A-1-C", Uuid7::Generate(), "cancel", {alert})}});
-    CHECK(out[0].verdict == Verdict::kNew);
-    CHECK(out[1].verdict == Verdict::kNew);
+        Append(journal, {{"EU", JournalAlert("A-1-U", update, "update", {alert})},
+                         {"EU", JournalAlert("A-1-C", Uuid7::Generate(), "cancel", {alert})}});
+    CHECK(out[0].verdict == JournalVerdict::kNew);
+    CHECK(out[1].verdict == JournalVerdict::kNew);
   }
   SECTION("another office may not") {
-    const auto out = Append(journal, {{"AF", Alert("X-C", Uuid7::Generate(), "cancel", {alert})}});
-    CHECK(out[0].verdict == Verdict::kRejected);
+    const auto out =
+        Append(journal, {{"AF", JournalAlert("X-C", Uuid7::Generate(), "cancel", {alert})}});
+    CHECK(out[0].verdict == JournalVerdict::kRejected);
     CHECK(out[0].reason ==
           "references[0]: alert " + alert + " belongs to node EU; only its origin may cancel it");
   }
   SECTION("an alert the node may not see is answered as missing") {
     const std::string hidden = Uuid7::Generate();
-    json narrow = Alert("A-2", hidden);
+    json narrow = JournalAlert("A-2", hidden);
     narrow["scope"] = "nodes:EU";
     Append(journal, {{"EU", narrow}});
-    const auto out = Append(journal, {{"AF", Alert("X-C", Uuid7::Generate(), "cancel", {hidden})}});
+    const auto out =
+        Append(journal, {{"AF", JournalAlert("X-C", Uuid7::Generate(), "cancel", {hidden})}});
     CHECK(out[0].reason == "references[0]: no alert " + hidden + " in the journal");
   }
   SECTION("the hub operator may cancel any alert, not update it") {
-    const auto out =
-        Append(journal, {{"hub-operator", Alert("OP-C", Uuid7::Generate(), "cancel", {alert})},
-                         {"hub-operator", Alert("OP-U", Uuid7::Generate(), "update", {alert})}});
-    CHECK(out[0].verdict == Verdict::kNew);
-    CHECK(out[1].verdict == Verdict::kRejected);
+    const auto out = Append(
+        journal, {{"hub-operator", JournalAlert("OP-C", Uuid7::Generate(), "cancel", {alert})},
+                  {"hub-operator", JournalAlert("OP-U", Uuid7::Generate(), "update", {alert})}});
+    CHECK(out[0].verdict == JournalVerdict::kNew);
+    CHECK(out[1].verdict == JournalVerdict::kRejected);
   }
   SECTION("an unknown alert, a seizure, or an update are refused as targets") {
     const std::string seizure = Uuid7::Generate();
     const std::string unknown = Uuid7::Generate();
-    Append(journal,
-           {{"EU", Seizure("S-1", seizure)}, {"EU", Alert("A-1-U", update, "update", {alert})}});
+    Append(journal, {{"EU", JournalSeizure("S-1", seizure)},
+                     {"EU", JournalAlert("A-1-U", update, "update", {alert})}});
     const auto out =
-        Append(journal, {{"EU", Alert("U-2", Uuid7::Generate(), "update", {alert, unknown})},
-                         {"EU", Alert("U-3", Uuid7::Generate(), "update", {seizure})},
-                         {"EU", Alert("U-4", Uuid7::Generate(), "cancel", {update})}});
+        Append(journal, {{"EU", JournalAlert("U-2", Uuid7::Generate(), "update", {alert, unknown})},
+                         {"EU", JournalAlert("U-3", Uuid7::Generate(), "update", {seizure})},
+                         {"EU", JournalAlert("U-4", Uuid7::Generate(), "cancel", {update})}});
     CHECK(out[0].reason == "references[1]: no alert " + unknown + " in the journal");
     CHECK(out[1].reason == "references[0]: no alert " + seizure + " in the journal");
     CHECK(out[2].reason ==
           "references[0]: " + update + " is itself an update; name the original alert");
-    for (const auto& o : out) CHECK(o.verdict == Verdict::kRejected);
+    for (const auto& o : out) CHECK(o.verdict == JournalVerdict::kRejected);
   }
 }
 
@@ -502,48 +504,48 @@ TEST_CASE("A receipt goes to the alert's origin, from a node that may see the al
   RequireOk(journal.Load());
   const std::string global = Uuid7::Generate();
   const std::string private_to_af = Uuid7::Generate();
-  json hidden = Alert("A-2", private_to_af);
+  json hidden = JournalAlert("A-2", private_to_af);
   hidden["scope"] = "nodes:AF";
   journal.set_visibility(
       [](std::string_view node, std::string_view scope, std::string_view origin) {
         return node == origin || scope == "global" || (scope == "nodes:AF" && node == "AF");
       });
-  Append(journal, {{"EU", Alert("A-1", global)}, {"EU", hidden}});
+  Append(journal, {{"EU", JournalAlert("A-1", global)}, {"EU", hidden}});
 
   SECTION("delivered and acted on") {
-    const auto out = Append(
-        journal, {{"AS", Receipt(global, "EU")}, {"AF", Receipt(private_to_af, "EU", "seen")}});
-    CHECK(out[0].verdict == Verdict::kNew);
-    CHECK(out[1].verdict == Verdict::kNew);
+    const auto out = Append(journal, {{"AS", JournalReceipt(global, "EU")},
+                                      {"AF", JournalReceipt(private_to_af, "EU", "seen")}});
+    CHECK(out[0].verdict == JournalVerdict::kNew);
+    CHECK(out[1].verdict == JournalVerdict::kNew);
   }
   SECTION("no receipt without visibility, and the same answer as for no alert at all") {
     const std::string unknown = Uuid7::Generate();
-    const auto out =
-        Append(journal, {{"AS", Receipt(private_to_af, "EU")}, {"AS", Receipt(unknown, "EU")}});
-    CHECK(out[0].verdict == Verdict::kRejected);
+    const auto out = Append(journal, {{"AS", JournalReceipt(private_to_af, "EU")},
+                                      {"AS", JournalReceipt(unknown, "EU")}});
+    CHECK(out[0].verdict == JournalVerdict::kRejected);
     CHECK(out[0].reason == "alert: no alert " + private_to_af + " that this node may see");
     CHECK(out[1].reason == "alert: no alert " + unknown + " that this node may see");
   }
   SECTION("scoped to the origin alone") {
-    json wide = Receipt(global, "EU");
+    json wide = JournalReceipt(global, "EU");
     wide["scope"] = "global";
-    json elsewhere = Receipt(global, "AF");
+    json elsewhere = JournalReceipt(global, "AF");
     const auto out = Append(journal, {{"AS", wide}, {"AS", elsewhere}});
     CHECK(out[0].reason == "scope: a receipt goes to the alert's origin alone: must be nodes:EU");
-    CHECK(out[1].verdict == Verdict::kRejected);
+    CHECK(out[1].verdict == JournalVerdict::kRejected);
   }
   SECTION("a hit names a record the node may see") {
     const std::string seizure = Uuid7::Generate();
-    json af_only = Seizure("S-AF", seizure);
+    json af_only = JournalSeizure("S-AF", seizure);
     af_only["scope"] = "nodes:AF";
     Append(journal, {{"EU", af_only}});
-    json hit = Receipt(global, "EU", "hit");
+    json hit = JournalReceipt(global, "EU", "hit");
     hit["ref"] = "hit:" + Uuid7::Generate();
     hit["hit"] = {{"record", seizure}, {"indicator", "containers"}, {"value", "CSQU3054383"}};
     CHECK(Append(journal, {{"AS", hit}})[0].reason ==
           "hit.record: no record " + seizure + " that this node may see");
     hit["uuid"] = Uuid7::Generate();
-    CHECK(Append(journal, {{"AF", hit}})[0].verdict == Verdict::kNew);
+    CHECK(Append(journal, {{"AF", hit}})[0].verdict == JournalVerdict::kNew);
   }
 }
 
@@ -558,7 +560,7 @@ TEST_CASE("Journal compiles its statements once, whatever records it appends", "
     std::vector<Journal::Candidate> out;
     for (int i = first; i < first + 4; ++i) {
       const std::string origin = i % 2 == 0 ? "n1" : "n2";
-      out.push_back({origin, Seizure("R" + std::to_string(i), Uuid7::Generate())});
+      out.push_back({origin, JournalSeizure("R" + std::to_string(i), Uuid7::Generate())});
       json alert = cen::test::WireAlert("A" + std::to_string(i), Uuid7::Generate(), 1,
                                         i % 2 == 0 ? "urgent" : "normal");
       alert["scope"] = "global";
@@ -570,6 +572,6 @@ TEST_CASE("Journal compiles its statements once, whatever records it appends", "
   Append(journal, batch(0));
   const int64_t compiled = db.Reprepares();
   auto out = Append(journal, batch(10));
-  for (const auto& o : out) CHECK(o.verdict == Verdict::kNew);
+  for (const auto& o : out) CHECK(o.verdict == JournalVerdict::kNew);
   CHECK(db.Reprepares() == compiled);
 }

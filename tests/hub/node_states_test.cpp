@@ -15,12 +15,12 @@ using nlohmann::json;
 
 namespace {
 
-struct Fixture {
+struct NodeStatesFixture {
   cen::test::TempDir tmp;
   cen::common::Database db = cen::test::CreateHubDb(tmp);
   NodeRegistry registry{&db};
   NodeStates states;
-  Fixture() {
+  NodeStatesFixture() {
     RequireOk(registry.Refresh());
     RequireOk(registry.Allow({"eu", cen::test::NewPublicKey(), "EU"}));
   }
@@ -38,7 +38,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("NodeStates writes what a node last said of itself at the next flush", "[hub][nodes]") {
-  Fixture f;
+  NodeStatesFixture f;
   RequireOk(f.states.Note("eu", {{"t", "HELLO"}, {"replica_gseq", 10}, {"outbox", 3}}, "T1"));
   RequireOk(f.states.Note("eu", {{"t", "PING"}, {"replica_gseq", 12}}, "T2"));
   CHECK(f.states.dirty() == 1);
@@ -48,7 +48,7 @@ TEST_CASE("NodeStates writes what a node last said of itself at the next flush",
 }
 
 TEST_CASE("NodeStates refuses a counter that is not an integer of 0 or more", "[hub][nodes]") {
-  Fixture f;
+  NodeStatesFixture f;
   RequireOk(f.states.Note("eu", {{"t", "PING"}, {"replica_gseq", 5}, {"outbox", 0}}, "T1"));
   RequireOk(f.states.Flush(f.registry));
   for (const json& bad :
@@ -64,7 +64,7 @@ TEST_CASE("NodeStates refuses a counter that is not an integer of 0 or more", "[
 }
 
 TEST_CASE("NodeStates keeps what it could not write for the next flush", "[hub][nodes]") {
-  Fixture f;
+  NodeStatesFixture f;
   RequireOk(f.states.Note("eu", {{"t", "PING"}, {"replica_gseq", 8}}, "T1"));
   RequireOk(f.db.Exec("PRAGMA query_only=1"));
   CHECK_FALSE(f.states.Flush(f.registry).ok());

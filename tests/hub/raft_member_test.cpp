@@ -37,7 +37,7 @@ using cen::test::FreeLoopbackPorts;
 using cen::test::JournalLinks;
 using cen::test::TempDir;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -101,8 +101,8 @@ class LiveCluster {
   // Runs every live member's loop in turns until `done` or `timeout`.
   bool RunUntil(const std::function<bool()>& done,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-    const auto end = Clock::now() + timeout;
-    while (Clock::now() < end) {
+    const auto end = SteadyClock::now() + timeout;
+    while (SteadyClock::now() < end) {
       for (auto& m : members_) {
         if (m) m->RunOnce(std::chrono::milliseconds(1));
       }

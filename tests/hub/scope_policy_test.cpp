@@ -34,13 +34,13 @@ TEST_CASE("ScopePolicy decides who sees a record", "[hub][scope]") {
   const NodeInfo nowhere{"n-none", "KEY3", ""};
   const NodeInfo euro{"n-euro", "KEY4", "EUROPE"};
 
-  struct Case {
+  struct ScopePolicyCase {
     const char* scope;
     const NodeInfo* node;
     const char* origin;
     bool may_see;
   };
-  const Case cases[] = {
+  const ScopePolicyCase cases[] = {
       // global: every registered node
       {"global", &eu, "other", true},
       {"global", &nowhere, "other", true},

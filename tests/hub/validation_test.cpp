@@ -31,11 +31,11 @@ using cen::test::CreateHubDb;
 using cen::test::RequireOk;
 using cen::test::TempDir;
 using nlohmann::json;
-using Verdict = Journal::Verdict;
+using ValidationVerdict = Journal::Verdict;
 
 namespace {
 
-json Seizure(const std::string& ref, const std::string& uuid, int64_t version = 1) {
+json ValidationSeizure(const std::string& ref, const std::string& uuid, int64_t version = 1) {
   return cen::test::HubSeizure(ref, uuid, version, "region:AS");
 }
 
@@ -107,8 +107,8 @@ TEST_CASE("An NCP's record is journaled pending, seen by its RILO and itself onl
           "[hub][validation]") {
   Hub hub;
   const std::string uuid = Uuid7::Generate();
-  const auto pending = hub.Append("NCP-FR", Seizure("FR-1", uuid));
-  REQUIRE(pending.verdict == Verdict::kNew);
+  const auto pending = hub.Append("NCP-FR", ValidationSeizure("FR-1", uuid));
+  REQUIRE(pending.verdict == ValidationVerdict::kNew);
   CHECK(pending.scope == "nodes:RILO-WE");
   const json body = *MsgpackJson::Decode(pending.body);
   CHECK(body["validation"] == "pending");
@@ -120,7 +120,7 @@ TEST_CASE("An NCP's record is journaled pending, seen by its RILO and itself onl
   CHECK(StateOf(hub.db, pending.gseq) == "pending");
 
   // A RILO's own record is journaled as before.
-  const auto own = hub.Append("RILO-WE", Seizure("WE-1", Uuid7::Generate()));
+  const auto own = hub.Append("RILO-WE", ValidationSeizure("WE-1", Uuid7::Generate()));
   CHECK(own.scope == "region:AS");
   CHECK_FALSE(MsgpackJson::Decode(own.body)->contains("validation"));
 }
@@ -128,11 +128,11 @@ TEST_CASE("An NCP's record is journaled pending, seen by its RILO and itself onl
 TEST_CASE("Only the NCP's RILO decides, on the latest version, once", "[hub][validation]") {
   Hub hub;
   const std::string uuid = Uuid7::Generate();
-  const auto v1 = hub.Append("NCP-FR", Seizure("FR-1", uuid));
+  const auto v1 = hub.Append("NCP-FR", ValidationSeizure("FR-1", uuid));
 
   auto reason = [&](const std::string& node, const json& decision) {
     const auto o = hub.Append(node, decision);
-    CHECK(o.verdict == Verdict::kRejected);
+    CHECK(o.verdict == ValidationVerdict::kRejected);
     return o.reason;
   };
   // Another RILO, the NCP itself, an unknown record: the same answer.
@@ -150,7 +150,7 @@ TEST_CASE("Only the NCP's RILO decides, on the latest version, once", "[hub][val
   // Returned with a reason: to the NCP (and its RILO, the decision's origin).
   const json return_v1 = Decision("return", uuid, 1);
   const auto returned = hub.Append("RILO-WE", return_v1);
-  REQUIRE(returned.verdict == Verdict::kNew);
+  REQUIRE(returned.verdict == ValidationVerdict::kNew);
   CHECK(returned.scope == "nodes:NCP-FR");
   CHECK(StateOf(hub.db, v1.gseq) == "returned");
   // Returned again (the same decision amended, as the outbox sends it).
@@ -160,14 +160,14 @@ TEST_CASE("Only the NCP's RILO decides, on the latest version, once", "[hub][val
   CHECK(reason("RILO-WE", again).find("already returned") != std::string::npos);
 
   // The amendment is pending again; a decision on the old version is refused.
-  const auto v2 = hub.Append("NCP-FR", Seizure("FR-1", uuid, 2));
+  const auto v2 = hub.Append("NCP-FR", ValidationSeizure("FR-1", uuid, 2));
   CHECK(StateOf(hub.db, v1.gseq) == "superseded");
   CHECK(StateOf(hub.db, v2.gseq) == "pending");
   CHECK(reason("RILO-WE", Decision("accept", uuid, 1)) ==
         "record_version: 1 is not the latest version of " + uuid + " (2); decide on the latest");
 
   const auto accepted = hub.Append("RILO-WE", Decision("accept", uuid, 2));
-  REQUIRE(accepted.verdict == Verdict::kNew);
+  REQUIRE(accepted.verdict == ValidationVerdict::kNew);
   CHECK(StateOf(hub.db, v2.gseq) == "accepted");
   CHECK(accepted.scope == "also:NCP-FR;region:AS");
   CHECK(hub.MaySee("RILO-AP", accepted, "RILO-WE"));  // the scope it asked for
@@ -203,7 +203,7 @@ TEST_CASE("Receipts for an NCP's alert are taken from the offices its acceptance
                 {"body", "Reefer containers"},
                 {"issued_at", "2026-03-15T09:00:00Z"}};
   const auto pending = hub.Append("NCP-FR", alert);
-  REQUIRE(pending.verdict == Verdict::kNew);
+  REQUIRE(pending.verdict == ValidationVerdict::kNew);
   CHECK(pending.lane == cen::common::Lane::kUrgent);
   const json receipt = {{"kind", "receipt"},
                         {"uuid", Uuid7::Generate()},
@@ -215,13 +215,13 @@ TEST_CASE("Receipts for an NCP's alert are taken from the offices its acceptance
                         {"action", "delivered"},
                         {"at", "2026-03-15T09:01:00Z"}};
   // While pending, RILO-AP has not received it: no receipt from it.
-  CHECK(hub.Append("RILO-AP", receipt).verdict == Verdict::kRejected);
+  CHECK(hub.Append("RILO-AP", receipt).verdict == ValidationVerdict::kRejected);
   const auto accepted = hub.Append("RILO-WE", Decision("accept", alert["uuid"], 1));
-  REQUIRE(accepted.verdict == Verdict::kNew);
+  REQUIRE(accepted.verdict == ValidationVerdict::kNew);
   CHECK(accepted.lane == cen::common::Lane::kUrgent);  // the alert's lane
   json again = receipt;
   again["uuid"] = Uuid7::Generate();
-  CHECK(hub.Append("RILO-AP", again).verdict == Verdict::kNew);
+  CHECK(hub.Append("RILO-AP", again).verdict == ValidationVerdict::kNew);
 }
 
 TEST_CASE("No hit on a record its RILO has not accepted, no decision on a superseded version",
@@ -239,9 +239,9 @@ TEST_CASE("No hit on a record its RILO has not accepted, no decision on a supers
                                  {"priority", "normal"},
                                  {"title", "Containers"},
                                  {"body", "Check CSQU3054383"}})
-              .verdict == Verdict::kNew);
+              .verdict == ValidationVerdict::kNew);
   const std::string seizure = Uuid7::Generate();
-  hub.Append("NCP-FR", Seizure("FR-1", seizure));
+  hub.Append("NCP-FR", ValidationSeizure("FR-1", seizure));
   auto hit = [&] {
     return json{{"kind", "receipt"},
                 {"uuid", Uuid7::Generate()},
@@ -257,20 +257,20 @@ TEST_CASE("No hit on a record its RILO has not accepted, no decision on a supers
   // The RILO and the NCP hold the pending seizure, yet neither may report it.
   for (const char* node : {"RILO-WE", "NCP-FR"}) {
     const auto refused = hub.Append(node, hit());
-    CHECK(refused.verdict == Verdict::kRejected);
+    CHECK(refused.verdict == ValidationVerdict::kRejected);
     CHECK(refused.reason == "hit.record: no record " + seizure + " that this node may see");
   }
-  REQUIRE(hub.Append("RILO-WE", Decision("accept", seizure, 1)).verdict == Verdict::kNew);
-  CHECK(hub.Append("RILO-WE", hit()).verdict == Verdict::kNew);
+  REQUIRE(hub.Append("RILO-WE", Decision("accept", seizure, 1)).verdict == ValidationVerdict::kNew);
+  CHECK(hub.Append("RILO-WE", hit()).verdict == ValidationVerdict::kNew);
 
   // NCP-FR becomes a RILO; its next version supersedes the undecided one.
   const std::string other = Uuid7::Generate();
-  hub.Append("NCP-FR", Seizure("FR-2", other));
+  hub.Append("NCP-FR", ValidationSeizure("FR-2", other));
   RequireOk(hub.registry.SetRole("NCP-FR", NodeRole::kRilo, ""));
-  const auto direct = hub.Append("NCP-FR", Seizure("FR-2", other, 2));
+  const auto direct = hub.Append("NCP-FR", ValidationSeizure("FR-2", other, 2));
   CHECK(direct.scope == "region:AS");
   const auto stale = hub.Append("RILO-WE", Decision("accept", other, 1));
-  CHECK(stale.verdict == Verdict::kRejected);
+  CHECK(stale.verdict == ValidationVerdict::kRejected);
   CHECK(stale.reason.find("a newer version was journaled since") != std::string::npos);
 }
 
@@ -296,7 +296,7 @@ TEST_CASE("Roles: an NCP needs an active RILO, a RILO with NCPs stays one", "[hu
   CHECK(hub.registry.ValidatorOf("NCP-FR").empty());
   // A RILO with records still to decide stays a RILO.
   RequireOk(hub.registry.SetRole("NCP-FR", NodeRole::kNcp, "RILO-WE"));
-  hub.Append("NCP-FR", Seizure("FR-9", Uuid7::Generate()));
+  hub.Append("NCP-FR", ValidationSeizure("FR-9", Uuid7::Generate()));
   RequireOk(hub.registry.SetRole("NCP-FR", NodeRole::kNcp, "RILO-AP"));  // its NCP may move
   const auto busy = hub.registry.SetRole("RILO-WE", NodeRole::kNcp, "RILO-AP");
   CHECK(busy.code() == StatusCode::kInvalidInput);

@@ -38,8 +38,8 @@ using nlohmann::json;
 namespace {
 
 // A node "AS" whose replica reacts through an AlertTracker, as the agent wires it.
-struct Node {
-  explicit Node(AlertTracker::Hooks hooks = {true, true})
+struct AlertTrackerNode {
+  explicit AlertTrackerNode(AlertTracker::Hooks hooks = {true, true})
       : db(CreateNodeDb(tmp, "AS")), outbox(&db), replica(&db), tracker(&db, "AS", &outbox, hooks) {
     RequireOk(replica.Load());
     replica.set_observer([this](const cen::common::MsgpackMap& r) { return tracker.OnApplied(r); });
@@ -124,13 +124,13 @@ struct Node {
   int64_t gseq = 0;
 };
 
-json Seizure(const std::string& ref, const json& extra) {
+json AlertTrackerSeizure(const std::string& ref, const json& extra) {
   json s = cen::test::SampleSeizure(ref);
   s.update(extra);
   return s;
 }
 
-json Alert(const std::string& ref, const json& extra = json::object()) {
+json AlertTrackerAlert(const std::string& ref, const json& extra = json::object()) {
   json a = cen::test::SampleAlert(ref);
   a["msg_type"] = "alert";
   a.update(extra);
@@ -145,9 +145,10 @@ const json kIndicators = {{"indicators",
                             {"hs_codes", {"293972"}}}}};
 
 // Seizures AF-0.. that no indicator of kIndicators matches.
-std::vector<json> Seizures(int count) {
+std::vector<json> AlertTrackerSeizures(int count) {
   std::vector<json> out;
-  for (int i = 0; i < count; ++i) out.push_back(Seizure("AF-" + std::to_string(i), json::object()));
+  for (int i = 0; i < count; ++i)
+    out.push_back(AlertTrackerSeizure("AF-" + std::to_string(i), json::object()));
   return out;
 }
 
@@ -155,18 +156,20 @@ std::vector<json> Seizures(int count) {
 // them that an urgent alert with kIndicators, arriving on the slice's third
 // question, rolls back; then applies that alert ahead of them, telling the
 // tracker how each transaction ended, as the agent does.
-void CutSlice(Node* node, FeedApplier* applier, std::vector<json> records) {
+void CutSlice(AlertTrackerNode* node, FeedApplier* applier, std::vector<json> records) {
   const int64_t first = node->gseq + 1;
   std::vector<json> journaled;
-  for (json& r : records) journaled.push_back(Node::Journaled(std::move(r), "AF", ++node->gseq));
+  for (json& r : records)
+    journaled.push_back(AlertTrackerNode::Journaled(std::move(r), "AF", ++node->gseq));
   applier->AddRange(first, node->gseq, Packed(journaled));
   // The priority lane runs ahead of the backlog.
   const int64_t urgent_gseq = node->gseq + 1000000;
   int asked = 0;
   auto n = applier->ApplySlice(std::chrono::steady_clock::time_point::max(), [&] {
     if (++asked < 3) return false;
-    applier->AddPriority(Packed({Node::Journaled(
-        Alert("URGENT-" + std::to_string(urgent_gseq), kIndicators), "EU", urgent_gseq)}));
+    applier->AddPriority(Packed({AlertTrackerNode::Journaled(
+        AlertTrackerAlert("URGENT-" + std::to_string(urgent_gseq), kIndicators), "EU",
+        urgent_gseq)}));
     return true;
   });
   REQUIRE(n.ok());
@@ -180,8 +183,8 @@ void CutSlice(Node* node, FeedApplier* applier, std::vector<json> records) {
 
 TEST_CASE("An alert from another office is receipted once, through the outbox",
           "[node][alert_tracker]") {
-  Node node;
-  const std::string alert = node.Apply(Alert("EU-1"), "EU");
+  AlertTrackerNode node;
+  const std::string alert = node.Apply(AlertTrackerAlert("EU-1"), "EU");
   auto queued = node.Queued();
   REQUIRE(queued.size() == 1);
   CHECK(queued[0]["kind"] == "receipt");
@@ -194,7 +197,7 @@ TEST_CASE("An alert from another office is receipted once, through the outbox",
   CHECK(CountRows(node.db, "hook_events") == 1);
 
   SECTION("an amendment is a new alert event but not a second delivery") {
-    json amended = Alert("EU-1", {{"uuid", alert}, {"version", 2}});
+    json amended = AlertTrackerAlert("EU-1", {{"uuid", alert}, {"version", 2}});
     node.Apply(amended, "EU");
     CHECK(node.Queued().size() == 1);
     CHECK(CountRows(node.db, "hook_events") == 2);
@@ -202,21 +205,21 @@ TEST_CASE("An alert from another office is receipted once, through the outbox",
   SECTION("a rebuilt replica applies it again without a second reaction") {
     RequireOk(node.replica.Reset("e2"));
     node.gseq = 0;
-    node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");
+    node.Apply(AlertTrackerAlert("EU-1", {{"uuid", alert}}), "EU");
     CHECK(node.Queued().size() == 1);
     CHECK(CountRows(node.db, "hook_events") == 1);
   }
   SECTION("an own alert gets no receipt and no hook") {
-    node.Apply(Alert("AS-1"), "AS");
+    node.Apply(AlertTrackerAlert("AS-1"), "AS");
     CHECK(node.Queued().size() == 1);
     CHECK(CountRows(node.db, "hook_events") == 1);
   }
 }
 
 TEST_CASE("Hooks are queued only when a command is configured", "[node][alert_tracker]") {
-  Node node({false, false});
-  const std::string alert = node.Apply(Alert("EU-1", kIndicators), "EU");
-  node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
+  AlertTrackerNode node({false, false});
+  const std::string alert = node.Apply(AlertTrackerAlert("EU-1", kIndicators), "EU");
+  node.Apply(AlertTrackerSeizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
   CHECK(node.Hits().size() == 1);
   CHECK(CountRows(node.db, "hook_events") == 0);
   CHECK(node.Queued().size() == 2);  // delivered, and the hit
@@ -225,15 +228,18 @@ TEST_CASE("Hooks are queued only when a command is configured", "[node][alert_tr
 
 TEST_CASE("Seizures applied after an alert are matched on every indicator",
           "[node][alert_tracker]") {
-  Node node;
-  const std::string alert = node.Apply(Alert("EU-1", kIndicators), "EU");
-  node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
-  node.Apply(Seizure("AF-2", {{"vessel_imo", "9074729"}}), "AF");
-  node.Apply(Seizure("AF-3", {{"description", "shipped by FRUTAS DEL PACIFICO S.A."}}), "AF");
-  node.Apply(Seizure("AF-4", {{"departure", "EC"}, {"transit", {"PA"}}, {"destination", "NL"}}),
+  AlertTrackerNode node;
+  const std::string alert = node.Apply(AlertTrackerAlert("EU-1", kIndicators), "EU");
+  node.Apply(AlertTrackerSeizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
+  node.Apply(AlertTrackerSeizure("AF-2", {{"vessel_imo", "9074729"}}), "AF");
+  node.Apply(AlertTrackerSeizure("AF-3", {{"description", "shipped by FRUTAS DEL PACIFICO S.A."}}),
              "AF");
-  node.Apply(Seizure("AF-5", {{"hs_code", "29397200"}}), "AF");
-  node.Apply(Seizure("AF-6", {{"hs_code", "24022000"}, {"departure", "NL"}, {"destination", "EC"}}),
+  node.Apply(AlertTrackerSeizure("AF-4",
+                                 {{"departure", "EC"}, {"transit", {"PA"}}, {"destination", "NL"}}),
+             "AF");
+  node.Apply(AlertTrackerSeizure("AF-5", {{"hs_code", "29397200"}}), "AF");
+  node.Apply(AlertTrackerSeizure(
+                 "AF-6", {{"hs_code", "24022000"}, {"departure", "NL"}, {"destination", "EC"}}),
              "AF");
   CHECK(node.Hits() ==
         std::vector<std::string>{alert + " containers CSQU3054383", alert + " vessel_imo 9074729",
@@ -254,24 +260,24 @@ TEST_CASE("Seizures applied after an alert are matched on every indicator",
     const auto before = node.Hits().size();
     auto stmt = node.db.Prepare("SELECT uuid FROM records WHERE ref = 'AF-1'");
     REQUIRE(*stmt->Step());
-    node.Apply(Seizure("AF-1", {{"uuid", stmt->ColumnText(0)},
-                                {"version", 2},
-                                {"containers", {"CSQU3054383"}},
-                                {"quantity", 2}}),
+    node.Apply(AlertTrackerSeizure("AF-1", {{"uuid", stmt->ColumnText(0)},
+                                            {"version", 2},
+                                            {"containers", {"CSQU3054383"}},
+                                            {"quantity", 2}}),
                "AF");
     CHECK(node.Hits().size() == before);
   }
 }
 
 TEST_CASE("A new alert is matched against the records already held", "[node][alert_tracker]") {
-  Node node;
+  AlertTrackerNode node;
   for (int i = 0; i < 30; ++i) {
-    node.Apply(
-        Seizure("OLD-" + std::to_string(i), {{"hs_code", i % 10 == 0 ? "29397200" : "24022000"}}),
-        "AF");
+    node.Apply(AlertTrackerSeizure("OLD-" + std::to_string(i),
+                                   {{"hs_code", i % 10 == 0 ? "29397200" : "24022000"}}),
+               "AF");
   }
-  node.Apply(Seizure("OLD-C", {{"containers", {"CSQU3054383"}}}), "AF");
-  const std::string alert = node.Apply(Alert("EU-1", kIndicators), "EU");
+  node.Apply(AlertTrackerSeizure("OLD-C", {{"containers", {"CSQU3054383"}}}), "AF");
+  const std::string alert = node.Apply(AlertTrackerAlert("EU-1", kIndicators), "EU");
   CHECK(node.Hits().empty());  // found by the scan, not inside the apply
   node.ScanAll();
   CHECK(node.Hits().size() == 4);  // three HS code matches and the container
@@ -280,8 +286,9 @@ TEST_CASE("A new alert is matched against the records already held", "[node][ale
   CHECK(node.Hits().size() == 4);
 
   SECTION("a cancelled alert is not scanned") {
-    const std::string other = node.Apply(Alert("EU-2", kIndicators), "EU");
-    node.Apply(Alert("EU-2-C", {{"msg_type", "cancel"}, {"references", {other}}}), "EU");
+    const std::string other = node.Apply(AlertTrackerAlert("EU-2", kIndicators), "EU");
+    node.Apply(AlertTrackerAlert("EU-2-C", {{"msg_type", "cancel"}, {"references", {other}}}),
+               "EU");
     node.ScanAll();
     CHECK(node.Hits().size() == 4);
   }
@@ -293,8 +300,8 @@ TEST_CASE("Asking for a history scan with none pending reads nothing from node.d
   // The agent asks at every idle turn of its loop (about a thousand a
   // second while records flow): each read would begin and end a read
   // transaction, two file locks.
-  Node node;
-  node.Apply(Seizure("OLD-C", {{"containers", {"CSQU3054383"}}}), "AF");
+  AlertTrackerNode node;
+  node.Apply(AlertTrackerSeizure("OLD-C", {{"containers", {"CSQU3054383"}}}), "AF");
   node.ScanAll();
   const int64_t runs = node.db.StatementRuns();
   for (int i = 0; i < 5; ++i) {
@@ -306,29 +313,32 @@ TEST_CASE("Asking for a history scan with none pending reads nothing from node.d
   CHECK(node.db.StatementRuns() == runs);
 
   // A new alert makes it look again, and finds the record held.
-  node.Apply(Alert("EU-1", kIndicators), "EU");
+  node.Apply(AlertTrackerAlert("EU-1", kIndicators), "EU");
   node.ScanAll();
   CHECK(node.Hits().size() == 1);
 }
 
 TEST_CASE("An own alert's hits stay local, receipts go only to other offices",
           "[node][alert_tracker]") {
-  Node node;
-  node.Apply(Alert("AS-1", kIndicators), "AS");
-  node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
+  AlertTrackerNode node;
+  node.Apply(AlertTrackerAlert("AS-1", kIndicators), "AS");
+  node.Apply(AlertTrackerSeizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
   CHECK(node.Hits().size() == 1);
   CHECK(node.Queued().empty());
 }
 
 TEST_CASE("Watch lists turn matching records into hits", "[node][alert_tracker]") {
-  Node node;
+  AlertTrackerNode node;
   RequireOk(node.db.Exec(
       "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
       "('tobacco-th', '{\"commodities\":[\"tobacco\"],\"reporting_countries\":[\"TH\"]}', "
       "'2026-11-30T10:00:00Z', 'analyst')"));
-  node.Apply(Seizure("AF-1", {{"commodity", "tobacco"}, {"reporting_country", "TH"}}), "AF");
-  node.Apply(Seizure("AF-2", {{"commodity", "tobacco"}, {"reporting_country", "FR"}}), "AF");
-  node.Apply(Seizure("AF-3", {{"commodity", "drugs"}, {"reporting_country", "TH"}}), "AF");
+  node.Apply(AlertTrackerSeizure("AF-1", {{"commodity", "tobacco"}, {"reporting_country", "TH"}}),
+             "AF");
+  node.Apply(AlertTrackerSeizure("AF-2", {{"commodity", "tobacco"}, {"reporting_country", "FR"}}),
+             "AF");
+  node.Apply(AlertTrackerSeizure("AF-3", {{"commodity", "drugs"}, {"reporting_country", "TH"}}),
+             "AF");
   CHECK(node.Hits() == std::vector<std::string>{"watch:tobacco-th watch tobacco-th"});
   CHECK(node.Queued().empty());  // a watch is this office's own business
 
@@ -336,7 +346,8 @@ TEST_CASE("Watch lists turn matching records into hits", "[node][alert_tracker]"
     RequireOk(
         node.db.Exec("INSERT INTO watches(name, filter, created_at, created_by) VALUES "
                      "('broken', '{\"kinds\":[\"ships\"]}', '2026-11-30T10:00:00Z', 'analyst')"));
-    node.Apply(Seizure("AF-4", {{"commodity", "tobacco"}, {"reporting_country", "TH"}}), "AF");
+    node.Apply(AlertTrackerSeizure("AF-4", {{"commodity", "tobacco"}, {"reporting_country", "TH"}}),
+               "AF");
     CHECK(node.Hits().size() == 2);
   }
 }
@@ -344,8 +355,8 @@ TEST_CASE("Watch lists turn matching records into hits", "[node][alert_tracker]"
 TEST_CASE(
     "A watch added between two transactions counts from the next, data_version read once in each",
     "[node][alert_tracker]") {
-  Node node;
-  node.Apply(Seizure("AF-0", {{"commodity", "tobacco"}}), "AF");
+  AlertTrackerNode node;
+  node.Apply(AlertTrackerSeizure("AF-0", {{"commodity", "tobacco"}}), "AF");
   node.tracker.Committed();
   node.WatchTobaccoFromAnotherConnection();
   // Each PRAGMA data_version this connection runs, counted as SQLite starts it.
@@ -364,8 +375,9 @@ TEST_CASE(
   // IMMEDIATE transaction no other connection commits).
   std::vector<json> batch;
   for (int i = 1; i <= 5; ++i) {
-    batch.push_back(Node::Journaled(Seizure("AF-" + std::to_string(i), {{"commodity", "tobacco"}}),
-                                    "AF", node.gseq + i));
+    batch.push_back(AlertTrackerNode::Journaled(
+        AlertTrackerSeizure("AF-" + std::to_string(i), {{"commodity", "tobacco"}}), "AF",
+        node.gseq + i));
   }
   RequireOk(node.replica.Apply(Packed(batch), node.gseq + 5));
   node.gseq += 5;
@@ -373,7 +385,7 @@ TEST_CASE(
   CHECK(node.Hits().size() == 5);
   CHECK(pragmas == 1);
   // The next transaction reads it again.
-  node.Apply(Seizure("AF-6", {{"commodity", "tobacco"}}), "AF");
+  node.Apply(AlertTrackerSeizure("AF-6", {{"commodity", "tobacco"}}), "AF");
   CHECK(pragmas == 2);
   CHECK(node.Hits().size() == 6);
   sqlite3_trace_v2(node.db.handle(), 0, nullptr, nullptr);
@@ -383,20 +395,20 @@ TEST_CASE("Watch lists are matched without compiling a statement again per recor
           "[node][alert_tracker]") {
   // A statement whose plan hangs on a bound value (a GLOB pattern, say) is
   // compiled again at every binding: watches run for every applied record.
-  Node node;
+  AlertTrackerNode node;
   RequireOk(node.db.Exec(
       "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
       "('cigarettes', '{\"hs_prefixes\":[\"2402\"]}', '2026-11-30T10:00:00Z', 'analyst'), "
       "('cites-nl', '{\"commodities\":[\"cites\"],\"reporting_countries\":[\"NL\"]}', "
       "'2026-11-30T10:00:00Z', 'analyst')"));
-  node.Apply(Seizure("AF-0", {{"hs_code", "240220"}}), "AF");
+  node.Apply(AlertTrackerSeizure("AF-0", {{"hs_code", "240220"}}), "AF");
   const int64_t compiled = node.db.Reprepares();
   for (int i = 1; i <= 6; ++i) {
-    node.Apply(
-        Seizure("AF-" + std::to_string(i), {{"hs_code", i % 2 == 0 ? "240220" : "030389"},
-                                            {"commodity", i % 3 == 0 ? "cites" : "tobacco"},
-                                            {"reporting_country", i % 2 == 0 ? "NL" : "TH"}}),
-        "AF");
+    node.Apply(AlertTrackerSeizure("AF-" + std::to_string(i),
+                                   {{"hs_code", i % 2 == 0 ? "240220" : "030389"},
+                                    {"commodity", i % 3 == 0 ? "cites" : "tobacco"},
+                                    {"reporting_country", i % 2 == 0 ? "NL" : "TH"}}),
+               "AF");
   }
   CHECK(node.Hits().size() == 5);  // AF-0, 2, 4, 6 by HS code; AF-6 as CITES in NL
   CHECK(node.db.Reprepares() == compiled);
@@ -406,24 +418,25 @@ TEST_CASE("A watch list with --text matches each record's own words as it is app
           "[node][alert_tracker]") {
   // The record is not in text.db yet when the watch looks at it: the words
   // are matched on the record itself (RecordTextMatcher).
-  Node node;
+  AlertTrackerNode node;
   RequireOk(
       node.db.Exec("INSERT INTO watches(name, filter, created_at, created_by) VALUES "
                    "('reefer-th', '{\"text\":\"\\\"reefer container\\\" OR тайник*\","
                    "\"reporting_countries\":[\"TH\"]}', '2026-11-30T10:00:00Z', 'analyst'), "
                    "('bananas', '{\"text\":\"bananas\"}', '2026-11-30T10:00:00Z', 'analyst')"));
-  const std::string phrase =
-      node.Apply(Seizure("AF-1", {{"reporting_country", "TH"},
-                                  {"description", "Cocaine in a REEFER container of bananas"}}),
-                 "AF");
-  node.Apply(Seizure("AF-2", {{"reporting_country", "TH"},
-                              {"description", "reefer lorry; container seal broken"}}),
+  const std::string phrase = node.Apply(
+      AlertTrackerSeizure("AF-1", {{"reporting_country", "TH"},
+                                   {"description", "Cocaine in a REEFER container of bananas"}}),
+      "AF");
+  node.Apply(AlertTrackerSeizure("AF-2", {{"reporting_country", "TH"},
+                                          {"description", "reefer lorry; container seal broken"}}),
              "AF");
-  node.Apply(Seizure("AF-3", {{"reporting_country", "FR"},
-                              {"description", "Cocaine in a reefer container"}}),
+  node.Apply(AlertTrackerSeizure("AF-3", {{"reporting_country", "FR"},
+                                          {"description", "Cocaine in a reefer container"}}),
              "AF");
   const std::string prefix = node.Apply(
-      Seizure("AF-4", {{"reporting_country", "TH"}, {"concealment", "Тайники в полу"}}), "AF");
+      AlertTrackerSeizure("AF-4", {{"reporting_country", "TH"}, {"concealment", "Тайники в полу"}}),
+      "AF");
   auto records = [&] {
     auto stmt =
         node.db.Prepare("SELECT record FROM hits WHERE source = 'watch:reefer-th' ORDER BY id");
@@ -442,30 +455,32 @@ TEST_CASE("A watch list with --text matches each record's own words as it is app
     RequireOk(node.db.Exec(
         "INSERT INTO watches(name, filter, created_at, created_by) VALUES "
         "('broken', '{\"text\":\"\\\"unclosed\"}', '2026-11-30T10:00:00Z', 'analyst')"));
-    node.Apply(Seizure("AF-5", {{"reporting_country", "TH"}, {"title", "reefer container"}}), "AF");
+    node.Apply(
+        AlertTrackerSeizure("AF-5", {{"reporting_country", "TH"}, {"title", "reefer container"}}),
+        "AF");
     CHECK(node.Hits().size() == 4);
   }
 }
 
 TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]") {
-  Node node;
+  AlertTrackerNode node;
   const int64_t now = cen::common::Clock::NowMillis();
-  const std::string a = node.Apply(Alert("EU-1", {{"priority", "normal"}}), "EU");
-  const std::string b = node.Apply(Alert("EU-2", {{"priority", "high"}}), "EU");
-  const std::string c = node.Apply(Alert("EU-3", {{"priority", "normal"}}), "EU");
-  node.Apply(Alert("EU-1-U", {{"msg_type", "update"},
-                              {"references", {a}},
-                              {"title", "New title"},
-                              {"priority", "urgent"}}),
+  const std::string a = node.Apply(AlertTrackerAlert("EU-1", {{"priority", "normal"}}), "EU");
+  const std::string b = node.Apply(AlertTrackerAlert("EU-2", {{"priority", "high"}}), "EU");
+  const std::string c = node.Apply(AlertTrackerAlert("EU-3", {{"priority", "normal"}}), "EU");
+  node.Apply(AlertTrackerAlert("EU-1-U", {{"msg_type", "update"},
+                                          {"references", {a}},
+                                          {"title", "New title"},
+                                          {"priority", "urgent"}}),
              "EU");
-  node.Apply(Alert("EU-2-C", {{"msg_type", "cancel"}, {"references", {b}}}), "EU");
-  node.Apply(Alert("EU-3-U", {{"msg_type", "update"},
-                              {"references", {c}},
-                              {"issued_at", "2026-01-01T00:00:00Z"},
-                              {"expires_at", "2026-01-02T00:00:00Z"}}),
+  node.Apply(AlertTrackerAlert("EU-2-C", {{"msg_type", "cancel"}, {"references", {b}}}), "EU");
+  node.Apply(AlertTrackerAlert("EU-3-U", {{"msg_type", "update"},
+                                          {"references", {c}},
+                                          {"issued_at", "2026-01-01T00:00:00Z"},
+                                          {"expires_at", "2026-01-02T00:00:00Z"}}),
              "EU");
   // From another office: ignored.
-  node.Apply(Alert("AF-C", {{"msg_type", "cancel"}, {"references", {a}}}), "AF");
+  node.Apply(AlertTrackerAlert("AF-C", {{"msg_type", "cancel"}, {"references", {a}}}), "AF");
 
   auto book = AlertBook::Load(node.db, now);
   REQUIRE(book.ok());
@@ -481,8 +496,9 @@ TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]"
 
   SECTION("a cancel applied before its alert (the priority lane) is in force when it arrives") {
     const std::string late = Uuid7::Generate();
-    node.ApplyEarly(Alert("EU-9-C", {{"msg_type", "cancel"}, {"references", {late}}}), "EU", 100);
-    node.Apply(Alert("EU-9", {{"uuid", late}}), "EU");
+    node.ApplyEarly(AlertTrackerAlert("EU-9-C", {{"msg_type", "cancel"}, {"references", {late}}}),
+                    "EU", 100);
+    node.Apply(AlertTrackerAlert("EU-9", {{"uuid", late}}), "EU");
     auto again = AlertBook::Load(node.db, now);
     REQUIRE(again.ok());
     CHECK(again->Find(late)->state == AlertBook::State::kCancelled);
@@ -491,32 +507,33 @@ TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]"
 
 TEST_CASE("An alert already ended when it arrives gets no receipt and no hook",
           "[node][alert_tracker]") {
-  Node node;
-  node.Apply(Alert("EU-OLD",
-                   {{"issued_at", "2026-01-01T00:00:00Z"}, {"expires_at", "2026-01-02T00:00:00Z"}}),
+  AlertTrackerNode node;
+  node.Apply(AlertTrackerAlert("EU-OLD", {{"issued_at", "2026-01-01T00:00:00Z"},
+                                          {"expires_at", "2026-01-02T00:00:00Z"}}),
              "EU");
   CHECK(node.Queued().empty());
   CHECK(CountRows(node.db, "hook_events") == 0);
 }
 
 TEST_CASE("Changes that overtook their alert count when it arrives", "[node][alert_tracker]") {
-  Node node;
-  node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
+  AlertTrackerNode node;
+  node.Apply(AlertTrackerSeizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
   const std::string alert = Uuid7::Generate();
 
   SECTION("an update with indicators: the history is matched once the alert is there") {
-    json update = Alert("EU-1-U", {{"msg_type", "update"}, {"references", {alert}}});
+    json update = AlertTrackerAlert("EU-1-U", {{"msg_type", "update"}, {"references", {alert}}});
     update.update(kIndicators);
     node.ApplyEarly(update, "EU", 100);
     node.ScanAll();  // the alert is not there yet: nothing to match
-    node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");  // no indicators of its own
+    node.Apply(AlertTrackerAlert("EU-1", {{"uuid", alert}}), "EU");  // no indicators of its own
     node.ScanAll();
     CHECK(node.Hits() == std::vector<std::string>{alert + " containers CSQU3054383"});
   }
   SECTION("a cancel: no receipt, no hook for a cancelled alert") {
-    node.ApplyEarly(Alert("EU-1-C", {{"msg_type", "cancel"}, {"references", {alert}}}), "EU", 100);
+    node.ApplyEarly(AlertTrackerAlert("EU-1-C", {{"msg_type", "cancel"}, {"references", {alert}}}),
+                    "EU", 100);
     const auto events = CountRows(node.db, "hook_events");  // the cancel's own
-    node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");
+    node.Apply(AlertTrackerAlert("EU-1", {{"uuid", alert}}), "EU");
     CHECK(node.Queued().empty());
     CHECK(CountRows(node.db, "hook_events") == events);
   }
@@ -524,15 +541,15 @@ TEST_CASE("Changes that overtook their alert count when it arrives", "[node][ale
 
 TEST_CASE("An older version arriving after a newer one changes nothing the tracker keeps",
           "[node][alert_tracker]") {
-  Node node;
+  AlertTrackerNode node;
   const std::string alert = Uuid7::Generate();
-  json v2 = Alert("EU-1", {{"uuid", alert}, {"version", 2}});
+  json v2 = AlertTrackerAlert("EU-1", {{"uuid", alert}, {"version", 2}});
   v2.update(kIndicators);
   node.ApplyEarly(v2, "EU", 50);
   const auto events = CountRows(node.db, "hook_events");
-  node.Apply(Alert("EU-1", {{"uuid", alert}}), "EU");  // v1, no indicators, late
+  node.Apply(AlertTrackerAlert("EU-1", {{"uuid", alert}}), "EU");  // v1, no indicators, late
   CHECK(CountRows(node.db, "hook_events") == events);
-  node.Apply(Seizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
+  node.Apply(AlertTrackerSeizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
   CHECK(node.Hits() == std::vector<std::string>{alert + " containers CSQU3054383"});
 }
 
@@ -540,11 +557,11 @@ TEST_CASE(
     "A slice rolled back for an urgent alert makes the tracker read the alerts again only "
     "when it applied an alert",
     "[node][alert_tracker]") {
-  Node node;
-  node.Apply(Alert("EU-1", kIndicators), "EU");
+  AlertTrackerNode node;
+  node.Apply(AlertTrackerAlert("EU-1", kIndicators), "EU");
   node.tracker.Committed();
   FeedApplier applier(&node.replica);
-  std::vector<json> records = Seizures(40);
+  std::vector<json> records = AlertTrackerSeizures(40);
   const int64_t reloads = node.tracker.reloads();
 
   SECTION("a slice of seizures only: the alerts in force stand") {
@@ -554,27 +571,28 @@ TEST_CASE(
     // matching one after them.
     RequireOk(applier.ApplySlice(std::chrono::steady_clock::time_point::max()).status());
     node.tracker.Committed();
-    node.Apply(Seizure("AF-HIT", {{"containers", {"CSQU3054383"}}}), "AF");
+    node.Apply(AlertTrackerSeizure("AF-HIT", {{"containers", {"CSQU3054383"}}}), "AF");
     CHECK(node.Hits().size() == 2);  // EU-1 and the urgent alert
     CHECK(node.tracker.reloads() == reloads);
   }
   SECTION("a slice that applied an alert: they are read again, without that alert") {
-    records.insert(records.begin(), Alert("EU-2", {{"indicators", {{"vessel_imo", {"9321483"}}}}}));
+    records.insert(records.begin(),
+                   AlertTrackerAlert("EU-2", {{"indicators", {{"vessel_imo", {"9321483"}}}}}));
     const int64_t first = node.gseq + 1;
     CutSlice(&node, &applier, records);
     CHECK(node.tracker.reloads() == reloads + 1);  // when the urgent alert was applied
     // EU-2 is not in force: a seizure of its vessel applied in its place
     // (only a test does that) hits nothing.
     node.gseq = first - 1;
-    node.Apply(Seizure("AF-VESSEL", {{"vessel_imo", "9321483"}}), "AF");
+    node.Apply(AlertTrackerSeizure("AF-VESSEL", {{"vessel_imo", "9321483"}}), "AF");
     CHECK(node.Hits().empty());
   }
 }
 
 TEST_CASE("A rolled-back slice in which the tracker read the alerts again makes it read them again",
           "[node][alert_tracker]") {
-  Node node;
-  const std::string alert = node.Apply(Alert("EU-1", kIndicators), "EU");
+  AlertTrackerNode node;
+  const std::string alert = node.Apply(AlertTrackerAlert("EU-1", kIndicators), "EU");
   node.tracker.Committed();
   // An analyst adds a watch: the next record applied reads the alerts in
   // force again.
@@ -583,25 +601,25 @@ TEST_CASE("A rolled-back slice in which the tracker read the alerts again makes 
   // takes the place of version 1 and is out of force until accepted. So the
   // alerts read again in the slice lack EU-1; then the slice is rolled back.
   FeedApplier applier(&node.replica);
-  std::vector<json> records = Seizures(40);
-  json pending = Alert("EU-1", kIndicators);
+  std::vector<json> records = AlertTrackerSeizures(40);
+  json pending = AlertTrackerAlert("EU-1", kIndicators);
   pending.update({{"uuid", alert}, {"version", 2}, {"validation", "pending"}});
   records.insert(records.begin(), pending);
   const int64_t first = node.gseq + 1;
   CutSlice(&node, &applier, records);
   // Version 1 is in force again, and its container is matched.
   node.gseq = first - 1;  // in the place of the rolled-back records (only a test does that)
-  node.Apply(Seizure("AF-CONTAINER", {{"containers", {"CSQU3054383"}}}), "AF");
+  node.Apply(AlertTrackerSeizure("AF-CONTAINER", {{"containers", {"CSQU3054383"}}}), "AF");
   const std::vector<std::string> hits = node.Hits();
   CHECK(std::count(hits.begin(), hits.end(), alert + " containers CSQU3054383") == 1);
 }
 
 TEST_CASE("A replica rebuilt from nothing leaves no alert in force", "[node][alert_tracker]") {
-  Node node;
-  node.Apply(Alert("EU-1", kIndicators), "EU");
+  AlertTrackerNode node;
+  node.Apply(AlertTrackerAlert("EU-1", kIndicators), "EU");
   RequireOk(node.replica.Reset("epoch-2"));
   node.tracker.Forget();  // as the agent does after a WELCOME that rebuilt the replica
   node.gseq = 0;
-  node.Apply(Seizure("AF-CONTAINER", {{"containers", {"CSQU3054383"}}}), "AF");
+  node.Apply(AlertTrackerSeizure("AF-CONTAINER", {{"containers", {"CSQU3054383"}}}), "AF");
   CHECK(node.Hits().empty());
 }

@@ -58,13 +58,13 @@ TEST_CASE("CsvReader reads RFC 4180 rows", "[node][csv]") {
 }
 
 TEST_CASE("CsvReader names the line and column of bad quoting and resumes", "[node][csv]") {
-  struct Case {
+  struct CsvReaderCase {
     std::string text;
     int64_t line;
     size_t column;
     std::string reason;
   };
-  const Case cases[] = {
+  const CsvReaderCase cases[] = {
       {"a,b\n1,2\nx,5\" pipe\nnext,row\n", 3, 2, "quote inside an unquoted field"},
       {"a,b\n\"q\"x,2\nnext,row\n", 2, 1, "text after the closing quote"},
   };

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tests/test_support/databases.h"
+#include "tests/test_support/files.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::Database;
@@ -25,13 +26,6 @@ constexpr const char* kGood =
 
 void WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -85,7 +79,7 @@ TEST_CASE("The drop folder imports complete files and files them away", "[node][
     REQUIRE(*folder.PollOnce());
     CHECK(fs::exists(dir / "failed" / "bad.csv"));
     CHECK_FALSE(fs::exists(dir / "bad.csv"));
-    const std::string errors = ReadFile(dir / "failed" / "bad.csv.errors");
+    const std::string errors = cen::test::ReadFile(dir / "failed" / "bad.csv.errors");
     CHECK_THAT(errors, Catch::Contains("bad.csv:4:7: quantity: must be a number greater than 0"));
     CHECK_THAT(errors, Catch::Contains("nothing was imported"));
     CHECK(CountRows(db, "outbox") == 0);
@@ -94,6 +88,7 @@ TEST_CASE("The drop folder imports complete files and files them away", "[node][
   SECTION("a file of unknown format goes to failed/") {
     WriteFile(dir / "notes.txt", "hello\n");
     REQUIRE(*folder.PollOnce());
-    CHECK_THAT(ReadFile(dir / "failed" / "notes.txt.errors"), Catch::Contains("name it .csv"));
+    CHECK_THAT(cen::test::ReadFile(dir / "failed" / "notes.txt.errors"),
+               Catch::Contains("name it .csv"));
   }
 }

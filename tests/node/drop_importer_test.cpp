@@ -36,7 +36,7 @@ std::string Row(const std::string& ref, const std::string& quantity = "12.5",
 }
 
 // A node.db and a folder for drop files.
-struct Fixture {
+struct DropImporterFixture {
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   std::string errors;  // what the last Drop() wrote to its error stream
@@ -88,7 +88,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("A CSV drop queues every row once, a re-drop changes nothing", "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   const std::string text = std::string(kHeader) + Row("FR-1") + Row("FR-2") + Row("FR-3");
   DropSummary first = f.Drop("cases.csv", text);
   INFO(f.errors);
@@ -107,7 +107,7 @@ TEST_CASE("A CSV drop queues every row once, a re-drop changes nothing", "[node]
 }
 
 TEST_CASE("A changed row becomes the next version of its record", "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   REQUIRE(f.Drop("a.csv", std::string(kHeader) + Row("FR-1") + Row("FR-2")).status.ok());
   DropSummary s = f.Drop("b.csv", std::string(kHeader) + Row("FR-1", "13") + Row("FR-2"));
   REQUIRE(s.status.ok());
@@ -122,7 +122,7 @@ TEST_CASE("A changed row becomes the next version of its record", "[node][drop]"
 }
 
 TEST_CASE("One invalid row and nothing of the file is imported", "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   const std::string text =
       std::string(kHeader) + Row("FR-1") + Row("FR-2", "-4") + Row("FR-3") + Row("FR-4", "2", "");
   DropSummary s = f.Drop("bad.csv", text);
@@ -138,7 +138,7 @@ TEST_CASE("One invalid row and nothing of the file is imported", "[node][drop]")
 
 TEST_CASE("A partial drop imports the valid rows and writes the rest to FILE.rejects.csv",
           "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   const std::string text = std::string(kHeader) + Row("FR-1") + Row("FR-2", "lots") + Row("FR-3");
   DropSettings settings;
   settings.partial = true;
@@ -158,7 +158,7 @@ TEST_CASE("A partial drop imports the valid rows and writes the rest to FILE.rej
 }
 
 TEST_CASE("A dry run counts and imports nothing", "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   REQUIRE(f.Drop("a.csv", std::string(kHeader) + Row("FR-1")).status.ok());
   DropSettings settings;
   settings.dry_run = true;
@@ -171,13 +171,13 @@ TEST_CASE("A dry run counts and imports nothing", "[node][drop]") {
 }
 
 TEST_CASE("Malformed CSV is reported with its line and column", "[node][drop]") {
-  Fixture f;
-  struct Case {
+  DropImporterFixture f;
+  struct DropImporterCase {
     const char* what;
     std::string text;
     std::string expected;  // after "PATH:"
   };
-  const Case cases[] = {
+  const DropImporterCase cases[] = {
       {"bad quoting",
        std::string(kHeader) + Row("FR-1") + "seizure,FR-2,2026-03-14,FR,drugs,5\" pipe,1,KGM\n",
        "3:6: description: quote inside an unquoted field"},
@@ -203,7 +203,7 @@ TEST_CASE("Malformed CSV is reported with its line and column", "[node][drop]") 
 }
 
 TEST_CASE("A UTF-8 byte order mark and Cyrillic text are accepted", "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   DropSummary s = f.Drop("ru.csv", "\xEF\xBB\xBF" + std::string(kHeader) +
                                        "seizure,RU-1,2026-03-14,RU,drugs,\"Героин в грузе "
                                        "бананов, тайник в полу\",5,KGM\n");
@@ -213,13 +213,13 @@ TEST_CASE("A UTF-8 byte order mark and Cyrillic text are accepted", "[node][drop
 }
 
 TEST_CASE("Every record rule is reported on the line of the row", "[node][drop]") {
-  struct Case {
+  struct DropImporterCase {
     std::string column;
     std::string value;
     std::string expected;  // "field: reason" start
   };
   // Each row puts one bad value into an otherwise valid seizure, on line 3.
-  const Case cases[] = {
+  const DropImporterCase cases[] = {
       {"seizure_date", "14/03/2026", "seizure_date: must be a calendar date"},
       {"seizure_date", "2099-01-01", "seizure_date: must not be after tomorrow"},
       {"reporting_country", "fr", "reporting_country: must be upper case: FR"},
@@ -249,7 +249,7 @@ TEST_CASE("Every record rule is reported on the line of the row", "[node][drop]"
       {"unit", "KGM"}};
   for (const auto& c : cases) {
     INFO(c.column << " = " << c.value);
-    Fixture f;
+    DropImporterFixture f;
     std::string header = "ref";
     std::string good = "FR-1";
     std::string bad = "FR-2";
@@ -275,7 +275,7 @@ TEST_CASE("Every record rule is reported on the line of the row", "[node][drop]"
 }
 
 TEST_CASE("CSV list, offender and indicator columns become JSON arrays", "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   const nlohmann::json record = f.DropTemplateRecord("seizure");
   CHECK(record["transit"] == nlohmann::json({"PA", "ES"}));
   CHECK(record["offenders"] ==
@@ -293,7 +293,7 @@ TEST_CASE("CSV list, offender and indicator columns become JSON arrays", "[node]
 }
 
 TEST_CASE("NDJSON drops follow the same rules", "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   const std::string good =
       R"({"kind":"seizure","ref":"N-1","seizure_date":"2026-03-14","reporting_country":"FR",)"
       R"("commodity":"drugs","description":"x","quantity":1,"unit":"KGM"})";
@@ -317,7 +317,7 @@ TEST_CASE("A record's stored bytes are its JSON tree's, read from CSV or NDJSON 
   using cen::common::MsgpackJson;
   for (const std::string kind : {"seizure", "alert"}) {
     CAPTURE(kind);
-    Fixture csv;
+    DropImporterFixture csv;
     nlohmann::json record = csv.DropTemplateRecord(kind);
     const std::string body = csv.Body(record["ref"]);
     CHECK(MsgpackJson::Encode(record) == body);  // canonical: sorted keys, smallest integers
@@ -331,7 +331,7 @@ TEST_CASE("A record's stored bytes are its JSON tree's, read from CSV or NDJSON 
       line += nlohmann::json(it.key()).dump() + ":" + it.value().dump();
     }
     line += "}\n";
-    Fixture ndjson;
+    DropImporterFixture ndjson;
     DropSummary s = ndjson.Drop("same.ndjson", line);
     INFO(ndjson.errors);
     REQUIRE(s.status.ok());
@@ -346,7 +346,7 @@ TEST_CASE("A record's stored bytes are its JSON tree's, read from CSV or NDJSON 
 TEST_CASE("A huge whole number stays a float that the hub accepts, 4.0 is no integer",
           "[node][drop]") {
   using cen::common::MsgpackJson;
-  Fixture f;
+  DropImporterFixture f;
   // msgpack-c packs a whole double as an integer: 1e19 became an integer
   // beyond the signed 64-bit range, whose PUBLISH frame the hub refuses whole.
   DropSummary csv = f.Drop("huge.csv", std::string(kHeader) + Row("HUGE-1", "1e19"));
@@ -381,7 +381,7 @@ TEST_CASE("A huge whole number stays a float that the hub accepts, 4.0 is no int
 
 TEST_CASE("An integer beyond the signed 64-bit range is refused, never wrapped, naming its field",
           "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   const std::string line =
       R"({"kind":"seizure","ref":"BIG-1","seizure_date":"2026-03-14","reporting_country":"FR",)"
       R"("commodity":"drugs","description":"x","quantity":9223372036854775813,"unit":"KGM"})";
@@ -394,7 +394,7 @@ TEST_CASE("An integer beyond the signed 64-bit range is refused, never wrapped, 
 }
 
 TEST_CASE("A ref keeps its uuid: a drop naming another uuid for it is refused", "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   REQUIRE(f.Drop("a.csv", std::string(kHeader) + Row("FR-1")).status.ok());
   DropSummary s = f.Drop("b.csv",
                          "kind,ref,uuid,seizure_date,reporting_country,commodity,"
@@ -414,7 +414,7 @@ TEST_CASE("The format comes from the extension, or is refused", "[node][drop]") 
 }
 
 TEST_CASE("A file of many batches keeps its rows in order, refusals included", "[node][drop]") {
-  Fixture f;
+  DropImporterFixture f;
   std::string text = kHeader;
   for (int i = 0; i < 6000; ++i) {
     text += Row("FR-" + std::to_string(i), i % 2500 == 1234 ? "0" : "1");

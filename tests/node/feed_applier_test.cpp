@@ -26,20 +26,23 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-json Stored(json record, int64_t gseq) { return cen::test::AsStored(std::move(record), gseq); }
+json FeedApplierStored(json record, int64_t gseq) {
+  return cen::test::AsStored(std::move(record), gseq);
+}
 
-json Seizure(int64_t gseq) {
-  return Stored(cen::test::WireSeizure("S-" + std::to_string(gseq), Uuid7::Generate()), gseq);
+json FeedApplierSeizure(int64_t gseq) {
+  return FeedApplierStored(cen::test::WireSeizure("S-" + std::to_string(gseq), Uuid7::Generate()),
+                           gseq);
 }
 
 json Urgent(int64_t gseq, const std::string& uuid, int64_t version = 1) {
-  return Stored(cen::test::WireAlert("A-" + uuid.substr(0, 8), uuid, version), gseq);
+  return FeedApplierStored(cen::test::WireAlert("A-" + uuid.substr(0, 8), uuid, version), gseq);
 }
 
 // Seizures for gseqs first..last, every one visible.
-std::vector<json> Seizures(int64_t first, int64_t last) {
+std::vector<json> FeedApplierSeizures(int64_t first, int64_t last) {
   std::vector<json> out;
-  for (int64_t g = first; g <= last; ++g) out.push_back(Seizure(g));
+  for (int64_t g = first; g <= last; ++g) out.push_back(FeedApplierSeizure(g));
   return out;
 }
 
@@ -49,20 +52,20 @@ int64_t Alerts(Database& db) {
   return n->value_or(0);
 }
 
-struct Fixture {
+struct FeedApplierFixture {
   TempDir tmp;
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica{&db};
   FeedApplier applier{&replica};
-  Fixture() { RequireOk(replica.Load()); }
+  FeedApplierFixture() { RequireOk(replica.Load()); }
 };
 
 }  // namespace
 
 TEST_CASE("FeedApplier applies ranges in gseq order and waits at a hole", "[node][applier]") {
-  Fixture f;
-  f.applier.AddRange(11, 20, Packed(Seizures(11, 20)));  // arrived before 1..10
-  CHECK(f.applier.ChainEnd() < f.applier.Covered());     // gseqs 1..10 missing
+  FeedApplierFixture f;
+  f.applier.AddRange(11, 20, Packed(FeedApplierSeizures(11, 20)));  // arrived before 1..10
+  CHECK(f.applier.ChainEnd() < f.applier.Covered());                // gseqs 1..10 missing
   CHECK_FALSE(f.applier.Ready());
   auto n = f.applier.ApplySlice(Clock::time_point::max());
   REQUIRE(n.ok());
@@ -71,7 +74,7 @@ TEST_CASE("FeedApplier applies ranges in gseq order and waits at a hole", "[node
   CHECK(f.applier.Covered() == 20);
 
   // The hole is filled (a FETCH answer overlapping what the feed brought).
-  f.applier.AddRange(1, 15, Packed(Seizures(1, 15)));
+  f.applier.AddRange(1, 15, Packed(FeedApplierSeizures(1, 15)));
   CHECK(f.applier.Ready());
   n = f.applier.ApplySlice(Clock::time_point::max());
   REQUIRE(n.ok());
@@ -86,28 +89,28 @@ TEST_CASE("The chain from the cursor ends at the first gap, whatever lies beyond
   // A catch-up: FETCH answers bring the past while the feed brings live
   // records at the hub's head. The next FETCH must start where the answers
   // end, not wait because the live batch lies beyond the head it knows.
-  Fixture f;
+  FeedApplierFixture f;
   CHECK(f.applier.ChainEnd() == 0);
-  f.applier.AddRange(101, 103, Packed(Seizures(101, 103)));  // live, from the feed
+  f.applier.AddRange(101, 103, Packed(FeedApplierSeizures(101, 103)));  // live, from the feed
   CHECK(f.applier.ChainEnd() == 0);
   CHECK(f.applier.Covered() == 103);
-  f.applier.AddRange(1, 40, Packed(Seizures(1, 40)));  // the first FETCH answer
+  f.applier.AddRange(1, 40, Packed(FeedApplierSeizures(1, 40)));  // the first FETCH answer
   CHECK(f.applier.ChainEnd() == 40);
-  f.applier.AddRange(41, 60, Packed(Seizures(41, 60)));  // the next, before any apply
+  f.applier.AddRange(41, 60, Packed(FeedApplierSeizures(41, 60)));  // the next, before any apply
   CHECK(f.applier.ChainEnd() == 60);
   auto n = f.applier.ApplySlice(Clock::time_point::max());
   REQUIRE(n.ok());
   CHECK(f.replica.cursor() == 60);
   CHECK(f.applier.ChainEnd() == 60);  // the cursor itself once the chain is applied
-  f.applier.AddRange(61, 100, Packed(Seizures(61, 100)));
+  f.applier.AddRange(61, 100, Packed(FeedApplierSeizures(61, 100)));
   CHECK(f.applier.ChainEnd() == 103);  // the gap is filled: the live batch continues it
 }
 
 TEST_CASE("Ranges beyond a restored hub's head are forgotten, the rest kept", "[node][applier]") {
-  Fixture f;
-  f.applier.AddRange(1, 40, Packed(Seizures(1, 40)));
-  f.applier.AddRange(41, 60, Packed(Seizures(41, 60)));
-  f.applier.AddRange(61, 80, Packed(Seizures(61, 80)));
+  FeedApplierFixture f;
+  f.applier.AddRange(1, 40, Packed(FeedApplierSeizures(1, 40)));
+  f.applier.AddRange(41, 60, Packed(FeedApplierSeizures(41, 60)));
+  f.applier.AddRange(61, 80, Packed(FeedApplierSeizures(61, 80)));
   f.applier.DropBeyond(50);  // the hub came back from a copy whose head is 50
   CHECK(f.applier.ChainEnd() == 40);
   CHECK(f.applier.Covered() == 40);
@@ -119,8 +122,8 @@ TEST_CASE("Ranges beyond a restored hub's head are forgotten, the rest kept", "[
 
 TEST_CASE("An urgent alert waiting ends the slice in progress, the rest follows",
           "[node][applier]") {
-  Fixture f;
-  f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));
+  FeedApplierFixture f;
+  f.applier.AddRange(1, 1000, Packed(FeedApplierSeizures(1, 1000)));
   // No deadline: only the interrupt ends this slice. It says "urgent" on its
   // third question, as the agent's does once a PRIORITY frame is in.
   int asked = 0;
@@ -146,8 +149,8 @@ TEST_CASE("An urgent alert waiting ends the slice in progress, the rest follows"
 
 TEST_CASE("An urgent alert rolls the slice in progress back, and the next cut slice commits",
           "[node][applier]") {
-  Fixture f;
-  f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));
+  FeedApplierFixture f;
+  f.applier.AddRange(1, 1000, Packed(FeedApplierSeizures(1, 1000)));
   int64_t alert_gseq = 2000;
   auto urgent_on = [&](int question, int* asked) {
     return [&f, &alert_gseq, question, asked] {
@@ -197,8 +200,8 @@ TEST_CASE("An urgent alert rolls the slice in progress back, and the next cut sl
 
 TEST_CASE("A slice cut by a doorbell ring, with no urgent alert waiting, commits what it applied",
           "[node][applier]") {
-  Fixture f;
-  f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));
+  FeedApplierFixture f;
+  f.applier.AddRange(1, 1000, Packed(FeedApplierSeizures(1, 1000)));
   int asked = 0;
   auto n = f.applier.ApplySlice(Clock::time_point::max(), [&] { return ++asked >= 2; });
   REQUIRE(n.ok());
@@ -210,8 +213,8 @@ TEST_CASE("A slice cut by a doorbell ring, with no urgent alert waiting, commits
 
 TEST_CASE("A range may hold fewer records than gseqs (the others are not for this node)",
           "[node][applier]") {
-  Fixture f;
-  std::vector<json> visible = {Seizure(3), Seizure(7)};
+  FeedApplierFixture f;
+  std::vector<json> visible = {FeedApplierSeizure(3), FeedApplierSeizure(7)};
   f.applier.AddRange(1, 10, Packed(visible));
   RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
   CHECK(f.replica.cursor() == 10);
@@ -219,8 +222,8 @@ TEST_CASE("A range may hold fewer records than gseqs (the others are not for thi
 }
 
 TEST_CASE("FeedApplier cuts the backlog into slices and keeps the rest", "[node][applier]") {
-  Fixture f;
-  f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));
+  FeedApplierFixture f;
+  f.applier.AddRange(1, 1000, Packed(FeedApplierSeizures(1, 1000)));
   size_t slices = 0;
   while (f.applier.Ready()) {
     // A deadline already past: one record per slice, the cursor right behind it.
@@ -231,7 +234,7 @@ TEST_CASE("FeedApplier cuts the backlog into slices and keeps the rest", "[node]
     if (slices == 3) CHECK(f.replica.cursor() == 3);
     if (slices == 3) CHECK(f.applier.buffered_records() == 997);
     if (slices == 3)
-      f.applier.AddRange(1, 1000, Packed(Seizures(1, 1000)));  // the same range again
+      f.applier.AddRange(1, 1000, Packed(FeedApplierSeizures(1, 1000)));  // the same range again
     if (slices >= 5) break;
   }
   CHECK(f.replica.cursor() == 5);
@@ -242,11 +245,11 @@ TEST_CASE("FeedApplier cuts the backlog into slices and keeps the rest", "[node]
 
 TEST_CASE("The priority lane applies an urgent alert before the backlog ahead of it",
           "[node][applier]") {
-  Fixture f;
+  FeedApplierFixture f;
   const std::string uuid = Uuid7::Generate();
   // A backlog of 500 seizures, then the urgent alert at gseq 501 (in the
   // feed's BATCH too, as the hub sends it both ways).
-  std::vector<json> backlog = Seizures(1, 500);
+  std::vector<json> backlog = FeedApplierSeizures(1, 500);
   backlog.push_back(Urgent(501, uuid));
   f.applier.AddRange(1, 501, Packed(backlog));
   f.applier.AddPriority(Packed({Urgent(501, uuid)}));
@@ -265,14 +268,14 @@ TEST_CASE("The priority lane applies an urgent alert before the backlog ahead of
 }
 
 TEST_CASE("An update and a cancel applied early stay the current state", "[node][applier]") {
-  Fixture f;
+  FeedApplierFixture f;
   const std::string uuid = Uuid7::Generate();
   json cancel = Urgent(30, uuid, 3);
   cancel["msg_type"] = "cancel";
   f.applier.AddPriority(Packed({cancel, Urgent(20, uuid, 2)}));  // out of order
   RequireOk(f.applier.ApplyPriority().status());
   // The in-order stream brings versions 1, 2 and 3 later.
-  std::vector<json> stream = Seizures(1, 9);
+  std::vector<json> stream = FeedApplierSeizures(1, 9);
   stream.push_back(Urgent(10, uuid, 1));
   stream.push_back(Urgent(20, uuid, 2));
   stream.push_back(cancel);
@@ -285,8 +288,8 @@ TEST_CASE("An update and a cancel applied early stay the current state", "[node]
 }
 
 TEST_CASE("Priority records behind the cursor are ignored", "[node][applier]") {
-  Fixture f;
-  f.applier.AddRange(1, 10, Packed(Seizures(1, 10)));
+  FeedApplierFixture f;
+  f.applier.AddRange(1, 10, Packed(FeedApplierSeizures(1, 10)));
   RequireOk(f.applier.ApplySlice(Clock::time_point::max()).status());
   f.applier.AddPriority(Packed({Urgent(5, Uuid7::Generate())}));
   CHECK(f.applier.priority_waiting() == 0);
@@ -298,9 +301,9 @@ TEST_CASE("Priority records behind the cursor are ignored", "[node][applier]") {
 
 TEST_CASE("The bulk lane gathers records into larger transactions, for a bounded time",
           "[node][applier]") {
-  Fixture f;
+  FeedApplierFixture f;
   const auto before = Clock::now();
-  f.applier.AddRange(1, 10, Packed(Seizures(1, 10)));
+  f.applier.AddRange(1, 10, Packed(FeedApplierSeizures(1, 10)));
   const auto now = Clock::now();
   CHECK(f.applier.Ready());
   // Ten fresh records wait for more, at most kGroupDelay.
@@ -311,15 +314,15 @@ TEST_CASE("The bulk lane gathers records into larger transactions, for a bounded
 
   // A full transaction's worth is due at once.
   f.applier.AddRange(11, 10 + FeedApplier::kGroupRecords,
-                     Packed(Seizures(11, 10 + FeedApplier::kGroupRecords)));
+                     Packed(FeedApplierSeizures(11, 10 + FeedApplier::kGroupRecords)));
   CHECK(f.applier.Due(Clock::now()));
 
   // Overlapping ranges (a feed BATCH and a FETCH answer) count each record
   // once.
   // Asked as of a time before they arrived, so that only the count can make
   // them due (a slow machine, or a sanitizer, may take kGroupDelay here).
-  Fixture h;
-  const auto seizures = Seizures(1, FeedApplier::kGroupRecords - 1);
+  FeedApplierFixture h;
+  const auto seizures = FeedApplierSeizures(1, FeedApplier::kGroupRecords - 1);
   const auto added = Clock::now();
   h.applier.AddRange(1, FeedApplier::kGroupRecords - 1, Packed(seizures));
   h.applier.AddRange(2, FeedApplier::kGroupRecords - 1,
@@ -327,16 +330,16 @@ TEST_CASE("The bulk lane gathers records into larger transactions, for a bounded
   CHECK_FALSE(h.applier.Due(added));
 
   // Records beyond a hole are not ready, so never due.
-  Fixture g;
-  g.applier.AddRange(5, 10, Packed(Seizures(5, 10)));
+  FeedApplierFixture g;
+  g.applier.AddRange(5, 10, Packed(FeedApplierSeizures(5, 10)));
   CHECK_FALSE(g.applier.Due(Clock::now() + std::chrono::hours(1)));
   CHECK(g.applier.DueAt() == Clock::time_point::max());
 }
 
 TEST_CASE("Only an urgent alert counts as worth cutting a bulk slice for", "[node][applier]") {
-  Fixture f;
+  FeedApplierFixture f;
   f.applier.AddPriority(
-      Packed({Stored(cen::test::WireAlert("A-1", Uuid7::Generate(), 1, "high"), 3)}));
+      Packed({FeedApplierStored(cen::test::WireAlert("A-1", Uuid7::Generate(), 1, "high"), 3)}));
   CHECK(f.applier.priority_waiting() == 1);
   CHECK_FALSE(f.applier.urgent_waiting());
   f.applier.AddPriority(Packed({Urgent(4, Uuid7::Generate())}));

@@ -24,7 +24,7 @@ namespace frame = cen::common::frame;
 
 namespace {
 
-json Seizure(int64_t gseq) {
+json FeedReaderSeizure(int64_t gseq) {
   return cen::test::AsStored(cen::test::WireSeizure("S-" + std::to_string(gseq), Uuid7::Generate()),
                              gseq);
 }
@@ -32,7 +32,7 @@ json Seizure(int64_t gseq) {
 std::string Batch(const std::string& epoch, int64_t first, int64_t last,
                   const std::vector<int64_t>& gseqs) {
   json records = json::array();
-  for (int64_t g : gseqs) records.push_back(Seizure(g));
+  for (int64_t g : gseqs) records.push_back(FeedReaderSeizure(g));
   return WireFrame::Encode({{"t", frame::kBatch},
                             {"epoch", epoch},
                             {"first", first},
@@ -42,7 +42,7 @@ std::string Batch(const std::string& epoch, int64_t first, int64_t last,
 
 // A real replica at epoch E1, its applier and fetch planner (never connected:
 // it only takes note of heads here).
-struct Fixture {
+struct FeedReaderFixture {
   cen::test::TempDir tmp;
   cen::common::Database db = cen::test::CreateNodeDb(tmp, "n2");
   Replica replica{&db};
@@ -50,7 +50,7 @@ struct Fixture {
   FetchPlanner fetches{&applier, &replica, [](const std::string&) { return true; }};
   FeedReader reader{&applier, &fetches, &replica};
   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();
-  Fixture() {
+  FeedReaderFixture() {
     RequireOk(replica.Load());
     RequireOk(replica.SetEpoch("E1"));
   }
@@ -59,7 +59,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("FeedReader hands a BATCH's records in its range to the applier", "[node][feed]") {
-  Fixture f;
+  FeedReaderFixture f;
   // gseq 3 is withheld from this node (a SKIP); 9 lies outside the range.
   CHECK(f.reader.OnBulk(Batch("E1", 1, 4, {1, 2, 4, 9}), f.now) == Seen::kBatch);
   CHECK(f.applier.buffered_records() == 3);
@@ -74,7 +74,7 @@ TEST_CASE("FeedReader hands a BATCH's records in its range to the applier", "[no
 }
 
 TEST_CASE("FeedReader tells a heartbeat, another hub and garbage apart", "[node][feed]") {
-  Fixture f;
+  FeedReaderFixture f;
   CHECK(f.reader.OnBulk(WireFrame::Encode({{"t", frame::kHead}, {"epoch", "E1"}, {"head", 70}}),
                         f.now) == Seen::kHead);
   CHECK(f.fetches.head() == 70);
@@ -96,7 +96,7 @@ TEST_CASE("FeedReader tells a heartbeat, another hub and garbage apart", "[node]
 }
 
 TEST_CASE("FeedReader puts priority alerts in the lane and notices the grant", "[node][feed]") {
-  Fixture f;
+  FeedReaderFixture f;
   const json alert = cen::test::AsStored(cen::test::WireAlert("A-1", Uuid7::Generate()), 12);
   CHECK(f.reader.OnPriority(WireFrame::Encode(
             {{"t", frame::kPriority}, {"epoch", "E1"}, {"records", {alert}}})) == Seen::kPriority);

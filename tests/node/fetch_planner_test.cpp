@@ -31,18 +31,18 @@ using Answer = FetchPlanner::Answer;
 
 namespace {
 
-json Seizure(int64_t gseq) {
+json FetchPlannerSeizure(int64_t gseq) {
   return cen::test::AsStored(cen::test::WireSeizure("S-" + std::to_string(gseq), Uuid7::Generate()),
                              gseq);
 }
 
-std::vector<json> Seizures(const std::vector<int64_t>& gseqs) {
+std::vector<json> FetchPlannerSeizures(const std::vector<int64_t>& gseqs) {
   std::vector<json> out;
-  for (int64_t g : gseqs) out.push_back(Seizure(g));
+  for (int64_t g : gseqs) out.push_back(FetchPlannerSeizure(g));
   return out;
 }
 
-std::vector<int64_t> Span(int64_t first, int64_t last) {
+std::vector<int64_t> FetchPlannerSpan(int64_t first, int64_t last) {
   std::vector<int64_t> out;
   for (int64_t g = first; g <= last; ++g) out.push_back(g);
   return out;
@@ -55,7 +55,7 @@ MsgpackMap Frame(const json& f) {
 }
 
 // A real replica on a real node.db, and every frame the planner sent.
-struct Fixture {
+struct FetchPlannerFixture {
   TempDir tmp;
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica{&db};
@@ -65,7 +65,7 @@ struct Fixture {
   FetchPlanner planner;
   FetchPlanner::Clock::time_point t0 = FetchPlanner::Clock::now();
 
-  explicit Fixture(FetchPlanner::Limits limits = {})
+  explicit FetchPlannerFixture(FetchPlanner::Limits limits = {})
       : planner(
             &applier, &replica,
             [this](const std::string& bytes) {
@@ -107,7 +107,8 @@ struct Fixture {
   Answer Reply(const json& fetch, const std::vector<int64_t>& gseqs, int64_t upto, int64_t head,
                FetchPlanner::Clock::time_point at) {
     const int64_t id = fetch.at("id");
-    planner.OnRecords(Frame({{"t", "RECORDS"}, {"id", id}, {"records", Seizures(gseqs)}}));
+    planner.OnRecords(
+        Frame({{"t", "RECORDS"}, {"id", id}, {"records", FetchPlannerSeizures(gseqs)}}));
     return planner.OnUpto(Frame({{"t", "UPTO"},
                                  {"id", id},
                                  {"from", fetch.at("from")},
@@ -131,7 +132,7 @@ TEST_CASE("FetchPlanner catches up slice after slice from where the last answer 
           "[node][fetch]") {
   FetchPlanner::Limits limits;
   limits.fetch_max = 10;
-  Fixture f(limits);
+  FetchPlannerFixture f(limits);
   f.Connect(30);
   std::vector<json> fetches = f.Taken();
   REQUIRE(fetches.size() == 2);
@@ -141,19 +142,19 @@ TEST_CASE("FetchPlanner catches up slice after slice from where the last answer 
   CHECK(fetches[1].value("max", -1) == 10);
 
   // The next FETCH goes out as the answer arrives, before anything is applied.
-  CHECK(f.Reply(fetches[1], Span(1, 10), 10, 30, f.t0) == Answer::kBulk);
+  CHECK(f.Reply(fetches[1], FetchPlannerSpan(1, 10), 10, 30, f.t0) == Answer::kBulk);
   json fetch = f.OneSent();
   REQUIRE(IsBulkFetch(fetch, 11));
 
   // Live records at the head (this node's own receipts, say) lie beyond a
   // gap: the catch-up goes on from the end of the chain, not from them.
-  f.applier.AddRange(29, 30, Packed(Seizures({29, 30})));
-  CHECK(f.Reply(fetch, Span(11, 20), 20, 30, f.t0) == Answer::kBulk);
+  f.applier.AddRange(29, 30, Packed(FetchPlannerSeizures({29, 30})));
+  CHECK(f.Reply(fetch, FetchPlannerSpan(11, 20), 20, 30, f.t0) == Answer::kBulk);
   fetch = f.OneSent();
   REQUIRE(IsBulkFetch(fetch, 21));
 
   // This answer joins the chain to the live records: nothing more to ask.
-  CHECK(f.Reply(fetch, Span(21, 28), 28, 30, f.t0) == Answer::kBulk);
+  CHECK(f.Reply(fetch, FetchPlannerSpan(21, 28), 28, 30, f.t0) == Answer::kBulk);
   CHECK(f.Taken().empty());
   f.ApplyAll();
   CHECK(f.replica.cursor() == 30);
@@ -166,14 +167,14 @@ TEST_CASE("FetchPlanner leaves to the live feed what follows an answer the feed 
   // Records journaled while the answer travelled come on the feed: fetching
   // them as well read every live record twice (cen_pipeline_bench: after the
   // first FETCH each agent chased the feed with FETCHes to the end of the run).
-  Fixture f;
+  FetchPlannerFixture f;
   const json fetch = f.ConnectBehind(100);
   REQUIRE(IsBulkFetch(fetch, 1));
   // The feed meanwhile: 101..150 arrived; the hub's head is at 160 when it
   // answers, 151..160 on their way.
-  f.applier.AddRange(101, 150, Packed(Seizures(Span(101, 150))));
+  f.applier.AddRange(101, 150, Packed(FetchPlannerSeizures(FetchPlannerSpan(101, 150))));
   f.planner.NoteFeed(f.t0);
-  CHECK(f.Reply(fetch, Span(1, 100), 100, 160, f.t0) == Answer::kBulk);
+  CHECK(f.Reply(fetch, FetchPlannerSpan(1, 100), 100, 160, f.t0) == Answer::kBulk);
   CHECK(f.Taken().empty());
   f.ApplyAll();
   CHECK(f.replica.cursor() == 150);
@@ -186,11 +187,11 @@ TEST_CASE("FetchPlanner leaves to the live feed what follows an answer the feed 
 }
 
 TEST_CASE("FetchPlanner repairs a hole after the grace period, not before", "[node][fetch]") {
-  Fixture f;
+  FetchPlannerFixture f;
   f.Connect(0);
   REQUIRE(f.Taken().size() == 1);  // the priority lane only: nothing is behind
   // A feed batch beyond a gap: gseqs 1..4 never arrived.
-  f.applier.AddRange(5, 8, Packed(Seizures(Span(5, 8))));
+  f.applier.AddRange(5, 8, Packed(FetchPlannerSeizures(FetchPlannerSpan(5, 8))));
   f.planner.NoteHead(8);
   f.planner.NoteFeed(f.t0);
   f.planner.RequestIfBehind(f.t0);
@@ -203,14 +204,14 @@ TEST_CASE("FetchPlanner repairs a hole after the grace period, not before", "[no
   // One FETCH at a time.
   f.planner.RequestIfBehind(f.t0 + milliseconds(900));
   CHECK(f.Taken().empty());
-  CHECK(f.Reply(fetch, Span(1, 4), 4, 8, f.t0) == Answer::kBulk);
+  CHECK(f.Reply(fetch, FetchPlannerSpan(1, 4), 4, 8, f.t0) == Answer::kBulk);
   f.ApplyAll();
   CHECK(f.replica.cursor() == 8);
 }
 
 TEST_CASE("FetchPlanner waits for a silent feed before fetching past a head it heard of",
           "[node][fetch]") {
-  Fixture f;
+  FetchPlannerFixture f;
   f.Connect(0);
   f.Taken();
   f.planner.NoteFeed(f.t0);
@@ -226,7 +227,7 @@ TEST_CASE("FetchPlanner waits for a silent feed before fetching past a head it h
 
 TEST_CASE("FetchPlanner gives up an unanswered FETCH and ignores its late answer",
           "[node][fetch]") {
-  Fixture f;
+  FetchPlannerFixture f;
   const json abandoned = f.ConnectBehind(10);
   f.planner.Tick(f.t0 + milliseconds(10000));
   CHECK(f.planner.fetch_outstanding());
@@ -240,15 +241,15 @@ TEST_CASE("FetchPlanner gives up an unanswered FETCH and ignores its late answer
   REQUIRE(IsBulkFetch(retry, 1));
   CHECK(retry.at("id") != abandoned.at("id"));
 
-  CHECK(f.Reply(abandoned, Span(1, 10), 10, 10, later) == Answer::kNone);
+  CHECK(f.Reply(abandoned, FetchPlannerSpan(1, 10), 10, 10, later) == Answer::kNone);
   CHECK(f.applier.buffered_records() == 0);
-  CHECK(f.Reply(retry, Span(1, 10), 10, 10, later) == Answer::kBulk);
+  CHECK(f.Reply(retry, FetchPlannerSpan(1, 10), 10, 10, later) == Answer::kBulk);
   CHECK(f.applier.buffered_records() == 10);
 }
 
 TEST_CASE("FetchPlanner keeps only an answer's records in gseq order within its span",
           "[node][fetch]") {
-  Fixture f;
+  FetchPlannerFixture f;
   f.Connect(10);
   const json fetch = f.Taken().at(1);
   CHECK(f.Reply(fetch, {1, 2, 2, 5, 4, 12}, 10, 10, f.t0) == Answer::kBulk);
@@ -264,13 +265,13 @@ TEST_CASE("FetchPlanner fetches no further ahead of the cursor than its limit", 
   FetchPlanner::Limits limits;
   limits.fetch_max = 10;
   limits.max_fetch_ahead = 20;
-  Fixture f(limits);
+  FetchPlannerFixture f(limits);
   f.Connect(100);
   json fetch = f.Taken().at(1);
-  CHECK(f.Reply(fetch, Span(1, 10), 10, 100, f.t0) == Answer::kBulk);
+  CHECK(f.Reply(fetch, FetchPlannerSpan(1, 10), 10, 100, f.t0) == Answer::kBulk);
   fetch = f.Taken().at(0);
   REQUIRE(IsBulkFetch(fetch, 11));
-  CHECK(f.Reply(fetch, Span(11, 20), 20, 100, f.t0) == Answer::kBulk);
+  CHECK(f.Reply(fetch, FetchPlannerSpan(11, 20), 20, 100, f.t0) == Answer::kBulk);
   CHECK(f.Taken().empty());  // 21 would be 21 gseqs ahead of the cursor
   f.planner.RequestIfBehind(f.t0 + std::chrono::seconds(5));
   CHECK(f.Taken().empty());
@@ -282,7 +283,7 @@ TEST_CASE("FetchPlanner fetches no further ahead of the cursor than its limit", 
 
 TEST_CASE("FetchPlanner asks for the priority lane until an answer reaches the head",
           "[node][fetch]") {
-  Fixture f;
+  FetchPlannerFixture f;
   f.Connect(50);
   const json lane = f.Taken().at(0);
   REQUIRE(lane.value("lane", "") == "priority");
@@ -312,7 +313,7 @@ TEST_CASE("FetchPlanner asks for the priority lane until an answer reaches the h
 }
 
 TEST_CASE("FetchPlanner asks nothing while the hub is away or the link refuses", "[node][fetch]") {
-  Fixture f;
+  FetchPlannerFixture f;
   f.Connect(10);
   REQUIRE(f.Taken().size() == 2);
   f.planner.Disconnected();

@@ -12,6 +12,7 @@
 
 #include "common/sqlite_db.h"
 #include "node/store/node_schema.h"
+#include "tests/test_support/files.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
@@ -33,7 +34,7 @@ Database OpenNodeDb(const TempDir& tmp) {
   return std::move(*db);
 }
 
-int64_t Enqueue(Database& db, std::string_view hook, const json& event) {
+int64_t HookRunnerEnqueue(Database& db, std::string_view hook, const json& event) {
   RequireOk(HookRunner::Enqueue(db, hook, event));
   return db.LastInsertRowId();
 }
@@ -81,13 +82,6 @@ EventRow RowOf(Database& db, int64_t id) {
           select->ColumnIsNull(2) ? std::nullopt : std::optional(select->ColumnText(2))};
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string Quoted(const std::string& path) { return "'" + path + "'"; }
 
 // SIGPIPE at its default (fatal) disposition for the test's duration.
@@ -119,14 +113,16 @@ TEST_CASE("HookRunner passes each event as one JSON line on stdin, in order",
   const json hit = {{"indicator", "container MSCU1234565"}};
   const json second = {{"uuid", "a2"}, {"place", "Zürich"}};
   const json third = {{"uuid", "a3"}};
-  const int64_t ids[] = {Enqueue(db, HookRunner::kAlert, first), Enqueue(db, HookRunner::kHit, hit),
-                         Enqueue(db, HookRunner::kAlert, second),
-                         Enqueue(db, HookRunner::kAlert, third)};
+  const int64_t ids[] = {HookRunnerEnqueue(db, HookRunner::kAlert, first),
+                         HookRunnerEnqueue(db, HookRunner::kHit, hit),
+                         HookRunnerEnqueue(db, HookRunner::kAlert, second),
+                         HookRunnerEnqueue(db, HookRunner::kAlert, third)};
   CHECK(PendingOf(runner) == 4);
 
   PollUntilIdle(runner);
-  CHECK(ReadFile(alerts) == first.dump() + "\n" + second.dump() + "\n" + third.dump() + "\n");
-  CHECK(ReadFile(hits) == "hit " + hit.dump() + "\n");
+  CHECK(cen::test::ReadFile(alerts) ==
+        first.dump() + "\n" + second.dump() + "\n" + third.dump() + "\n");
+  CHECK(cen::test::ReadFile(hits) == "hit " + hit.dump() + "\n");
   for (const int64_t id : ids) {
     const EventRow row = RowOf(db, id);
     CHECK(row.state == "done");
@@ -137,13 +133,13 @@ TEST_CASE("HookRunner passes each event as one JSON line on stdin, in order",
 
 TEST_CASE("HookRunner retries a failing hook, gives up after max_attempts, runs the next events",
           "[node][hook_runner]") {
-  struct Case {
+  struct HookRunnerCase {
     std::string fail;      // what the hook does with the failing event
     std::string expected;  // in last_error
   };
-  const Case c = GENERATE(Case{"exit 3", "exit status 3"},
-                          Case{"exec /nonexistent/cen-hook", "exit status 127"},
-                          Case{"kill -9 $$", "killed by signal 9"});
+  const HookRunnerCase c = GENERATE(HookRunnerCase{"exit 3", "exit status 3"},
+                                    HookRunnerCase{"exec /nonexistent/cen-hook", "exit status 127"},
+                                    HookRunnerCase{"kill -9 $$", "killed by signal 9"});
   INFO(c.fail);
   TempDir tmp;
   Database db = OpenNodeDb(tmp);
@@ -152,9 +148,9 @@ TEST_CASE("HookRunner retries a failing hook, gives up after max_attempts, runs 
                            ";; esac; printf '%s\\n' \"$line\" >> " + Quoted(out);
   HookRunner runner(&db, {hook, ""}, {.max_attempts = 3, .first_backoff = 10ms, .max_running = 1});
 
-  const int64_t bad = Enqueue(db, HookRunner::kAlert, {{"fail", true}});
+  const int64_t bad = HookRunnerEnqueue(db, HookRunner::kAlert, {{"fail", true}});
   const json good_event = {{"uuid", "a2"}};
-  const int64_t good = Enqueue(db, HookRunner::kAlert, good_event);
+  const int64_t good = HookRunnerEnqueue(db, HookRunner::kAlert, good_event);
   PollUntilIdle(runner);
 
   const EventRow failed = RowOf(db, bad);
@@ -163,7 +159,7 @@ TEST_CASE("HookRunner retries a failing hook, gives up after max_attempts, runs 
   REQUIRE(failed.last_error.has_value());
   CHECK_THAT(*failed.last_error, Catch::Contains(c.expected));
   CHECK(RowOf(db, good).state == "done");
-  CHECK(ReadFile(out) == good_event.dump() + "\n");
+  CHECK(cen::test::ReadFile(out) == good_event.dump() + "\n");
 }
 
 TEST_CASE("HookRunner ends done when a retry succeeds", "[node][hook_runner]") {
@@ -177,14 +173,14 @@ TEST_CASE("HookRunner ends done when a retry succeeds", "[node][hook_runner]") {
                     {.first_backoff = 10ms});
 
   const json event = {{"indicator", "seal 0042"}};
-  const int64_t id = Enqueue(db, HookRunner::kHit, event);
+  const int64_t id = HookRunnerEnqueue(db, HookRunner::kHit, event);
   PollUntilIdle(runner);
 
   const EventRow row = RowOf(db, id);
   CHECK(row.state == "done");
   CHECK(row.attempts == 2);
   CHECK(row.last_error == std::optional<std::string>("exit status 1"));  // the failure stays noted
-  CHECK(ReadFile(out) == event.dump() + "\n");
+  CHECK(cen::test::ReadFile(out) == event.dump() + "\n");
 }
 
 TEST_CASE("HookRunner kills a hook past its timeout without blocking the agent",
@@ -194,7 +190,7 @@ TEST_CASE("HookRunner kills a hook past its timeout without blocking the agent",
   HookRunner runner(&db, {"sleep 30", ""},
                     {.max_attempts = 2, .timeout = 200ms, .first_backoff = 10ms});
 
-  const int64_t id = Enqueue(db, HookRunner::kAlert, {{"uuid", "slow"}});
+  const int64_t id = HookRunnerEnqueue(db, HookRunner::kAlert, {{"uuid", "slow"}});
   const auto start = SteadyClock::now();
   PollUntilIdle(runner);  // REQUIREs every Poll to return within 1 s
   CHECK(SteadyClock::now() - start < 5s);
@@ -216,7 +212,8 @@ TEST_CASE("HookRunner survives a hook that does not read a payload larger than t
   Database db = OpenNodeDb(tmp);
   HookRunner runner(&db, {command, ""}, {});
 
-  const int64_t id = Enqueue(db, HookRunner::kAlert, {{"blob", std::string(200 * 1024, 'x')}});
+  const int64_t id =
+      HookRunnerEnqueue(db, HookRunner::kAlert, {{"blob", std::string(200 * 1024, 'x')}});
   PollUntilIdle(runner);  // REQUIREs every Poll to return within 1 s
   const EventRow row = RowOf(db, id);
   CHECK(row.state == "done");
@@ -229,8 +226,8 @@ TEST_CASE("HookRunner events survive a restart of the agent", "[node][hook_runne
   const std::string out = tmp.File("out.ndjson");
   const json first = {{"uuid", "a1"}};
   const json second = {{"uuid", "a2"}};
-  const int64_t ids[] = {Enqueue(db, HookRunner::kAlert, first),
-                         Enqueue(db, HookRunner::kAlert, second)};
+  const int64_t ids[] = {HookRunnerEnqueue(db, HookRunner::kAlert, first),
+                         HookRunnerEnqueue(db, HookRunner::kAlert, second)};
 
   SECTION("stopped before the hooks started") {
     HookRunner stopped(&db, {"cat >> " + Quoted(out), ""}, {});
@@ -249,7 +246,7 @@ TEST_CASE("HookRunner events survive a restart of the agent", "[node][hook_runne
   HookRunner restarted(&db, {"cat >> " + Quoted(out), ""}, {.max_running = 1});
   CHECK(PendingOf(restarted) == 2);
   PollUntilIdle(restarted);
-  CHECK(ReadFile(out) == first.dump() + "\n" + second.dump() + "\n");
+  CHECK(cen::test::ReadFile(out) == first.dump() + "\n" + second.dump() + "\n");
   for (const int64_t id : ids) {
     const EventRow row = RowOf(db, id);
     CHECK(row.state == "done");
@@ -266,7 +263,7 @@ TEST_CASE("HookRunner wants only the hooks that have a command", "[node][hook_ru
   CHECK_FALSE(runner.Wants("query"));
 
   // An event queued for a hook configured no more waits, unrun.
-  Enqueue(db, HookRunner::kHit, {{"indicator", "x"}});
+  HookRunnerEnqueue(db, HookRunner::kHit, {{"indicator", "x"}});
   for (int i = 0; i < 3; ++i) {
     RequireOk(runner.Poll(SteadyClock::now()));
     std::this_thread::sleep_for(10ms);

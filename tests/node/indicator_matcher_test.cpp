@@ -28,13 +28,13 @@ namespace {
 
 using Hits = std::vector<IndicatorHit>;
 
-json Alert(const json& indicators) {
+json IndicatorMatcherAlert(const json& indicators) {
   return {{"kind", "alert"}, {"ref", "A1"},          {"title", "t"},
           {"body", "b"},     {"priority", "urgent"}, {"indicators", indicators}};
 }
 
 // The sample seizure plus `fields`.
-json Seizure(const json& fields) {
+json IndicatorMatcherSeizure(const json& fields) {
   json seizure = cen::test::SampleSeizure("S1");
   for (const auto& [key, value] : fields.items()) seizure[key] = value;
   return seizure;
@@ -43,7 +43,7 @@ json Seizure(const json& fields) {
 // Routes as a JSON array of arrays: a braced list of pairs would make an object.
 json Routes(const std::vector<std::vector<std::string>>& routes) { return json(routes); }
 
-struct Case {
+struct IndicatorMatcherCase {
   std::string name;
   json fields;  // of the seizure
   Hits expected;
@@ -63,9 +63,9 @@ Hits MatchBothWays(const IndicatorMatcher& matcher, const json& seizure) {
   return hits;
 }
 
-void CheckCases(const IndicatorMatcher& matcher, const std::vector<Case>& cases) {
-  for (const Case& c : cases) {
-    const json seizure = Seizure(c.fields);
+void CheckCases(const IndicatorMatcher& matcher, const std::vector<IndicatorMatcherCase>& cases) {
+  for (const IndicatorMatcherCase& c : cases) {
+    const json seizure = IndicatorMatcherSeizure(c.fields);
     INFO(c.name << ": " << seizure.dump());
     CHECK(MatchBothWays(matcher, seizure) == c.expected);
   }
@@ -79,7 +79,8 @@ bool AnyNeedleIn(const IndicatorMatcher& matcher, const std::string& text) {
 }  // namespace
 
 TEST_CASE("IndicatorMatcher matches containers exactly", "[node][indicator_matcher]") {
-  const IndicatorMatcher matcher(Alert({{"containers", {"CSQU3054383", "MSCU1234566"}}}));
+  const IndicatorMatcher matcher(
+      IndicatorMatcherAlert({{"containers", {"CSQU3054383", "MSCU1234566"}}}));
   const Hits csqu = {{"containers", "CSQU3054383"}};
   CheckCases(matcher, {
                           {"same number", {{"containers", {"CSQU3054383"}}}, csqu},
@@ -98,7 +99,7 @@ TEST_CASE("IndicatorMatcher matches containers exactly", "[node][indicator_match
 }
 
 TEST_CASE("IndicatorMatcher matches the vessel IMO number exactly", "[node][indicator_matcher]") {
-  const IndicatorMatcher matcher(Alert({{"vessel_imo", {"9074729"}}}));
+  const IndicatorMatcher matcher(IndicatorMatcherAlert({{"vessel_imo", {"9074729"}}}));
   CheckCases(matcher, {
                           {"same IMO", {{"vessel_imo", "9074729"}}, {{"vessel_imo", "9074729"}}},
                           {"different IMO", {{"vessel_imo", "9176187"}}, {}},
@@ -111,7 +112,7 @@ TEST_CASE("IndicatorMatcher matches the vessel IMO number exactly", "[node][indi
 
 TEST_CASE("IndicatorMatcher matches HS codes when one is a prefix of the other",
           "[node][indicator_matcher]") {
-  const IndicatorMatcher matcher(Alert({{"hs_codes", {"293972", "0803901000"}}}));
+  const IndicatorMatcher matcher(IndicatorMatcherAlert({{"hs_codes", {"293972", "0803901000"}}}));
   CheckCases(
       matcher,
       {
@@ -130,8 +131,8 @@ TEST_CASE("IndicatorMatcher matches HS codes when one is a prefix of the other",
 
 TEST_CASE("IndicatorMatcher finds company names as whole words in any case",
           "[node][indicator_matcher]") {
-  const IndicatorMatcher matcher(
-      Alert({{"companies", {"Acme Trading", "Société Générale Fruits", "Frutas S.A."}}}));
+  const IndicatorMatcher matcher(IndicatorMatcherAlert(
+      {{"companies", {"Acme Trading", "Société Générale Fruits", "Frutas S.A."}}}));
   const Hits acme = {{"companies", "Acme Trading"}};
   CheckCases(matcher,
              {
@@ -167,7 +168,7 @@ TEST_CASE("IndicatorMatcher finds company names as whole words in any case",
 }
 
 TEST_CASE("IndicatorMatcher folds Greek and Cyrillic capitals", "[node][indicator_matcher]") {
-  const IndicatorMatcher matcher(Alert({{"companies", {"ООО Ромашка", "Ωμέγα"}}}));
+  const IndicatorMatcher matcher(IndicatorMatcherAlert({{"companies", {"ООО Ромашка", "Ωμέγα"}}}));
   CheckCases(matcher,
              {
                  {"Cyrillic", {{"description", "ооо РОМАШКА"}}, {{"companies", "ООО Ромашка"}}},
@@ -178,7 +179,8 @@ TEST_CASE("IndicatorMatcher folds Greek and Cyrillic capitals", "[node][indicato
 
 TEST_CASE("IndicatorMatcher matches routes in order, transit in between allowed",
           "[node][indicator_matcher]") {
-  const IndicatorMatcher matcher(Alert({{"routes", Routes({{"EC", "NL"}, {"CO", "ES", "DE"}})}}));
+  const IndicatorMatcher matcher(
+      IndicatorMatcherAlert({{"routes", Routes({{"EC", "NL"}, {"CO", "ES", "DE"}})}}));
   const Hits ec_nl = {{"routes", "EC>NL"}};
   const Hits co_es_de = {{"routes", "CO>ES>DE"}};
   CheckCases(
@@ -211,19 +213,20 @@ TEST_CASE("IndicatorMatcher matches routes in order, transit in between allowed"
 
 TEST_CASE("IndicatorMatcher reports hits in indicator order, each once",
           "[node][indicator_matcher]") {
-  const IndicatorMatcher matcher(Alert({{"hs_codes", {"293972", "293972"}},
-                                        {"routes", Routes({{"EC", "NL"}, {"EC", "NL"}})},
-                                        {"companies", {"Acme", "Acme"}},
-                                        {"vessel_imo", {"9074729", "9074729"}},
-                                        {"containers", {"CSQU3054383", "CSQU3054383"}}}));
-  const json seizure = Seizure({{"containers", {"CSQU3054383", "CSQU3054383"}},
-                                {"vessel_imo", "9074729"},
-                                {"description", "acme, then Acme again"},
-                                {"location", "ACME"},
-                                {"departure", "EC"},
-                                {"transit", {"NL", "EC"}},
-                                {"destination", "NL"},
-                                {"hs_code", "29397200"}});
+  const IndicatorMatcher matcher(
+      IndicatorMatcherAlert({{"hs_codes", {"293972", "293972"}},
+                             {"routes", Routes({{"EC", "NL"}, {"EC", "NL"}})},
+                             {"companies", {"Acme", "Acme"}},
+                             {"vessel_imo", {"9074729", "9074729"}},
+                             {"containers", {"CSQU3054383", "CSQU3054383"}}}));
+  const json seizure = IndicatorMatcherSeizure({{"containers", {"CSQU3054383", "CSQU3054383"}},
+                                                {"vessel_imo", "9074729"},
+                                                {"description", "acme, then Acme again"},
+                                                {"location", "ACME"},
+                                                {"departure", "EC"},
+                                                {"transit", {"NL", "EC"}},
+                                                {"destination", "NL"},
+                                                {"hs_code", "29397200"}});
   CHECK(MatchBothWays(matcher, seizure) == Hits{{"containers", "CSQU3054383"},
                                                 {"vessel_imo", "9074729"},
                                                 {"companies", "Acme"},
@@ -232,17 +235,18 @@ TEST_CASE("IndicatorMatcher reports hits in indicator order, each once",
 }
 
 TEST_CASE("IndicatorMatcher without indicators matches nothing", "[node][indicator_matcher]") {
-  json alert = Alert(json::object());
+  json alert = IndicatorMatcherAlert(json::object());
   alert.erase("indicators");
-  for (const json& a : {alert, Alert(json::object()),
-                        Alert({{"containers", json::array()}, {"companies", {"", "  ", "--"}}})}) {
+  for (const json& a :
+       {alert, IndicatorMatcherAlert(json::object()),
+        IndicatorMatcherAlert({{"containers", json::array()}, {"companies", {"", "  ", "--"}}})}) {
     INFO(a.dump());
     const IndicatorMatcher matcher(a);
     CHECK(matcher.empty());
     CHECK(matcher.Needles().empty());
     CHECK(matcher.NeedlesComplete());
-    CHECK(MatchBothWays(matcher, Seizure({{"containers", {"CSQU3054383"}},
-                                          {"description", "--"}})) == Hits{});
+    CHECK(MatchBothWays(matcher, IndicatorMatcherSeizure({{"containers", {"CSQU3054383"}},
+                                                          {"description", "--"}})) == Hits{});
   }
 }
 
@@ -253,27 +257,28 @@ TEST_CASE("IndicatorMatcher never throws on malformed shapes", "[node][indicator
         json::array({1, 2}),
         json("indicators"),
         json(42),
-        Alert(nullptr),
-        Alert("CSQU3054383"),
-        Alert(json::array({"CSQU3054383"})),
-        Alert(7),
-        Alert({{"containers", "CSQU3054383"}, {"vessel_imo", 9074729}, {"companies", 1}}),
-        Alert({{"containers", {1, nullptr, json::object(), json::array()}},
-               {"vessel_imo", {9074729}},
-               {"companies", {json::array({"Acme"}), 3.5}},
-               {"routes", json::array({"EC", "NL"})},
-               {"hs_codes", {293972, "29", "2939.72", "29397200001", "ABCDEF"}},
-               {"unknown", {"CSQU3054383"}}}),
-        Alert({{"routes", json::array({json::array({"EC"}), json::array({"EC", 1}),
-                                       json::array({"EC", nullptr}), json::array({"EC", ""}),
-                                       json::object()})}}),
+        IndicatorMatcherAlert(nullptr),
+        IndicatorMatcherAlert("CSQU3054383"),
+        IndicatorMatcherAlert(json::array({"CSQU3054383"})),
+        IndicatorMatcherAlert(7),
+        IndicatorMatcherAlert(
+            {{"containers", "CSQU3054383"}, {"vessel_imo", 9074729}, {"companies", 1}}),
+        IndicatorMatcherAlert({{"containers", {1, nullptr, json::object(), json::array()}},
+                               {"vessel_imo", {9074729}},
+                               {"companies", {json::array({"Acme"}), 3.5}},
+                               {"routes", json::array({"EC", "NL"})},
+                               {"hs_codes", {293972, "29", "2939.72", "29397200001", "ABCDEF"}},
+                               {"unknown", {"CSQU3054383"}}}),
+        IndicatorMatcherAlert({{"routes", json::array({json::array({"EC"}), json::array({"EC", 1}),
+                                                       json::array({"EC", nullptr}),
+                                                       json::array({"EC", ""}), json::object()})}}),
     };
-    const json seizure = Seizure({{"containers", {"CSQU3054383"}},
-                                  {"vessel_imo", "9074729"},
-                                  {"description", "Acme"},
-                                  {"departure", "EC"},
-                                  {"destination", "NL"},
-                                  {"hs_code", "29397200"}});
+    const json seizure = IndicatorMatcherSeizure({{"containers", {"CSQU3054383"}},
+                                                  {"vessel_imo", "9074729"},
+                                                  {"description", "Acme"},
+                                                  {"departure", "EC"},
+                                                  {"destination", "NL"},
+                                                  {"hs_code", "29397200"}});
     for (const json& alert : alerts) {
       INFO(alert.dump());
       REQUIRE_NOTHROW(IndicatorMatcher(alert));
@@ -284,22 +289,22 @@ TEST_CASE("IndicatorMatcher never throws on malformed shapes", "[node][indicator
   }
 
   SECTION("usable values beside unusable ones are kept") {
-    const IndicatorMatcher matcher(
-        Alert({{"containers", {1, "CSQU3054383"}},
-               {"routes", json::array({json::array({"EC", 1}), json::array({"EC", "NL"})})}}));
+    const IndicatorMatcher matcher(IndicatorMatcherAlert(
+        {{"containers", {1, "CSQU3054383"}},
+         {"routes", json::array({json::array({"EC", 1}), json::array({"EC", "NL"})})}}));
     CHECK_FALSE(matcher.empty());
-    CHECK(MatchBothWays(matcher, Seizure({{"containers", {"CSQU3054383"}},
-                                          {"departure", "EC"},
-                                          {"destination", "NL"}})) ==
+    CHECK(MatchBothWays(matcher, IndicatorMatcherSeizure({{"containers", {"CSQU3054383"}},
+                                                          {"departure", "EC"},
+                                                          {"destination", "NL"}})) ==
           Hits{{"containers", "CSQU3054383"}, {"routes", "EC>NL"}});
   }
 
   SECTION("seizures") {
-    const IndicatorMatcher matcher(Alert({{"containers", {"CSQU3054383"}},
-                                          {"vessel_imo", {"9074729"}},
-                                          {"companies", {"Acme"}},
-                                          {"routes", Routes({{"EC", "NL"}})},
-                                          {"hs_codes", {"293972"}}}));
+    const IndicatorMatcher matcher(IndicatorMatcherAlert({{"containers", {"CSQU3054383"}},
+                                                          {"vessel_imo", {"9074729"}},
+                                                          {"companies", {"Acme"}},
+                                                          {"routes", Routes({{"EC", "NL"}})},
+                                                          {"hs_codes", {"293972"}}}));
     const json seizures[] = {
         json(),
         json::array({"CSQU3054383"}),
@@ -336,10 +341,10 @@ TEST_CASE("IndicatorMatcher never throws on malformed shapes", "[node][indicator
 TEST_CASE("IndicatorMatcher needles are in the JSON text of every match",
           "[node][indicator_matcher]") {
   const IndicatorMatcher matcher(
-      Alert({{"containers", {"CSQU3054383", "MSCU1234566"}},
-             {"vessel_imo", {"9074729"}},
-             {"routes", Routes({{"EC", "NL"}, {"CO", "ES", "DE"}, {"EC", "BE"}})},
-             {"hs_codes", {"293972", "0803901000"}}}));
+      IndicatorMatcherAlert({{"containers", {"CSQU3054383", "MSCU1234566"}},
+                             {"vessel_imo", {"9074729"}},
+                             {"routes", Routes({{"EC", "NL"}, {"CO", "ES", "DE"}, {"EC", "BE"}})},
+                             {"hs_codes", {"293972", "0803901000"}}}));
   REQUIRE(matcher.NeedlesComplete());
   CHECK(matcher.Needles() == std::vector<std::string>{"\"CSQU3054383\"", "\"MSCU1234566\"",
                                                       "\"9074729\"", "\"EC\"", "\"CO\"", "\"293972",
@@ -358,7 +363,7 @@ TEST_CASE("IndicatorMatcher needles are in the JSON text of every match",
       {{"hs_code", "0803901000"}, {"description", "quote \" and \\ and é"}},
   };
   for (const json& fields : matching) {
-    const json seizure = Seizure(fields);
+    const json seizure = IndicatorMatcherSeizure(fields);
     INFO(seizure.dump());
     REQUIRE_FALSE(matcher.Match(seizure).empty());
     CHECK(AnyNeedleIn(matcher, seizure.dump()));
@@ -366,15 +371,16 @@ TEST_CASE("IndicatorMatcher needles are in the JSON text of every match",
   }
 
   // A seizure with none of the needles cannot match.
-  const json unrelated = Seizure({{"containers", {"TGHU9876542"}}, {"hs_code", "29397100"}});
+  const json unrelated =
+      IndicatorMatcherSeizure({{"containers", {"TGHU9876542"}}, {"hs_code", "29397100"}});
   CHECK_FALSE(AnyNeedleIn(matcher, unrelated.dump()));
   CHECK(matcher.Match(unrelated) == Hits{});
 }
 
 TEST_CASE("IndicatorMatcher needles escape what JSON escapes", "[node][indicator_matcher]") {
-  const IndicatorMatcher matcher(Alert({{"containers", {"AB\"C\\D"}}}));
+  const IndicatorMatcher matcher(IndicatorMatcherAlert({{"containers", {"AB\"C\\D"}}}));
   REQUIRE(matcher.Needles() == std::vector<std::string>{R"("AB\"C\\D")"});
-  const json seizure = Seizure({{"containers", {"AB\"C\\D"}}});
+  const json seizure = IndicatorMatcherSeizure({{"containers", {"AB\"C\\D"}}});
   REQUIRE(matcher.Match(seizure) == Hits{{"containers", "AB\"C\\D"}});
   CHECK(AnyNeedleIn(matcher, seizure.dump()));
 }
@@ -382,28 +388,28 @@ TEST_CASE("IndicatorMatcher needles escape what JSON escapes", "[node][indicator
 TEST_CASE("IndicatorMatcher needles are incomplete when the alert names a company",
           "[node][indicator_matcher]") {
   const IndicatorMatcher matcher(
-      Alert({{"containers", {"CSQU3054383"}}, {"companies", {"Acme Trading"}}}));
+      IndicatorMatcherAlert({{"containers", {"CSQU3054383"}}, {"companies", {"Acme Trading"}}}));
   CHECK_FALSE(matcher.NeedlesComplete());
   CHECK(matcher.Needles() == std::vector<std::string>{"\"CSQU3054383\""});
   // Why: this match holds no needle.
-  const json seizure = Seizure({{"description", "ACME TRADING"}});
+  const json seizure = IndicatorMatcherSeizure({{"description", "ACME TRADING"}});
   CHECK(matcher.Match(seizure) == Hits{{"companies", "Acme Trading"}});
   CHECK_FALSE(AnyNeedleIn(matcher, seizure.dump()));
 }
 
 TEST_CASE("IndicatorMatcher: one seizure read in place serves every alert in force",
           "[node][indicator_matcher]") {
-  const IndicatorMatcher acme(Alert({{"companies", {"Acme Trading"}}}));
-  const IndicatorMatcher both(
-      Alert({{"companies", {"frutas del pacifico", "acme"}}, {"containers", {"CSQU3054383"}}}));
-  const IndicatorMatcher route(Alert({{"routes", Routes({{"EC", "NL"}})}}));
-  auto packed =
-      cen::common::MsgpackMap::FromJson(Seizure({{"description", "shipped by ACME trading, Quito"},
-                                                 {"location", "FRUTAS  DEL\tPACÍFICO"},
-                                                 {"containers", {"", "CSQU3054383", "CSQU3054383"}},
-                                                 {"departure", "EC"},
-                                                 {"transit", {"", "PA"}},
-                                                 {"destination", "NL"}}));
+  const IndicatorMatcher acme(IndicatorMatcherAlert({{"companies", {"Acme Trading"}}}));
+  const IndicatorMatcher both(IndicatorMatcherAlert(
+      {{"companies", {"frutas del pacifico", "acme"}}, {"containers", {"CSQU3054383"}}}));
+  const IndicatorMatcher route(IndicatorMatcherAlert({{"routes", Routes({{"EC", "NL"}})}}));
+  auto packed = cen::common::MsgpackMap::FromJson(
+      IndicatorMatcherSeizure({{"description", "shipped by ACME trading, Quito"},
+                               {"location", "FRUTAS  DEL\tPACÍFICO"},
+                               {"containers", {"", "CSQU3054383", "CSQU3054383"}},
+                               {"departure", "EC"},
+                               {"transit", {"", "PA"}},
+                               {"destination", "NL"}}));
   REQUIRE(packed.ok());
   const IndicatorMatcher::Seizure seizure(*packed);
   // The texts are folded for the first matcher naming a company and kept.
@@ -432,8 +438,8 @@ TEST_CASE("IndicatorMatcher reads a repeated key in place as the JSON tree does:
   pk.pack(std::vector<std::string>{"MSKU1234565"});
   auto packed = cen::common::MsgpackMap::Decode(std::string_view(buf.data(), buf.size()));
   REQUIRE(packed.ok());
-  const IndicatorMatcher matcher(
-      Alert({{"containers", {"CSQU3054383", "MSKU1234565"}}, {"hs_codes", {"293972"}}}));
+  const IndicatorMatcher matcher(IndicatorMatcherAlert(
+      {{"containers", {"CSQU3054383", "MSKU1234565"}}, {"hs_codes", {"293972"}}}));
   const Hits expected{{"containers", "MSKU1234565"}, {"hs_codes", "293972"}};
   CHECK(matcher.Match(IndicatorMatcher::Seizure(*packed)) == expected);
   CHECK(matcher.Match(packed->ToJson()) == expected);
@@ -476,11 +482,11 @@ TEST_CASE("IndicatorMatcher keys: every seizure an alert matches shares a key wi
   for (int i = 0; i < 3000; ++i) {
     json routes = json::array();
     for (size_t n = rng() % 3; n > 0; --n) routes.push_back(some(countries, 3));
-    const IndicatorMatcher matcher(Alert({{"containers", some(containers, 2)},
-                                          {"vessel_imo", some(imos, 1)},
-                                          {"companies", some(names, 2)},
-                                          {"routes", routes},
-                                          {"hs_codes", some(codes, 2)}}));
+    const IndicatorMatcher matcher(IndicatorMatcherAlert({{"containers", some(containers, 2)},
+                                                          {"vessel_imo", some(imos, 1)},
+                                                          {"companies", some(names, 2)},
+                                                          {"routes", routes},
+                                                          {"hs_codes", some(codes, 2)}}));
     const std::vector<std::string> alert_keys = matcher.Keys();
     CHECK(alert_keys.empty() == matcher.empty());
     json fields = {{"containers", some(containers, 2)},
@@ -493,7 +499,7 @@ TEST_CASE("IndicatorMatcher keys: every seizure an alert matches shares a key wi
     if (rng() % 2 == 0) fields["hs_code"] = pick(codes);
     if (rng() % 2 == 0) fields["departure"] = pick(countries);
     if (rng() % 2 == 0) fields["destination"] = pick(countries);
-    const json seizure = Seizure(fields);
+    const json seizure = IndicatorMatcherSeizure(fields);
     const IndicatorMatcher::Seizure read(seizure);
     if (matcher.Match(read).empty()) continue;
     ++matched;

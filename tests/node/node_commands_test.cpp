@@ -261,7 +261,7 @@ TEST_CASE("cen-node init makes a node data directory", "[node][commands]") {
     CHECK(NodeCommands::Init(o, out).code() == StatusCode::kAlreadyExists);
   }
   SECTION("bad options are usage errors") {
-    struct Case {
+    struct NodeCommandsCase {
       const char* name;
       NodeInitOptions options;
     };
@@ -281,11 +281,11 @@ TEST_CASE("cen-node init makes a node data directory", "[node][commands]") {
     bad_key.hub_key = "junk";
     NodeInitOptions bad_region = good;
     bad_region.region = "E/U";
-    const Case cases[] = {{"id", bad_id},
-                          {"endpoint without tcp://", bad_endpoint},
-                          {"endpoint without port", no_port},
-                          {"hub key", bad_key},
-                          {"region", bad_region}};
+    const NodeCommandsCase cases[] = {{"id", bad_id},
+                                      {"endpoint without tcp://", bad_endpoint},
+                                      {"endpoint without port", no_port},
+                                      {"hub key", bad_key},
+                                      {"region", bad_region}};
     for (const auto& c : cases) {
       INFO(c.name);
       std::ostringstream out;

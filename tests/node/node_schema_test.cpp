@@ -11,6 +11,7 @@
 #include "node/store/outbox.h"
 #include "node/store/text_db.h"
 #include "tests/test_support/databases.h"
+#include "tests/test_support/files.h"
 #include "tests/test_support/page_size.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
@@ -26,20 +27,12 @@ using cen::test::TempDir;
 
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // A node.db as schema 4 left it: a replica of one record at cursor (E1, 7),
 // one record of its own still in the outbox, an audit entry and a watch list.
 void MakeSchema4(const TempDir& tmp) {
   auto db = Database::Open(NodeSchema::DbPath(tmp.path()), Database::Mode::kReadWriteCreate);
   REQUIRE(db.ok());
-  RequireOk(db->Exec(ReadFile(std::string(CEN_TEST_DATA_DIR) + "/node_schema_v4.sql")));
+  RequireOk(db->Exec(cen::test::ReadFile(std::string(CEN_TEST_DATA_DIR) + "/node_schema_v4.sql")));
   RequireOk(db->Exec(cen::node::NodeSchema::kHookEventsSql));
   RequireOk(db->Exec(
       "INSERT INTO meta VALUES ('node_schema', '4'), ('node_id', 'n1'), ('created_at', 'x');"

@@ -28,7 +28,7 @@ json Queued(json record) {
   return record;
 }
 
-std::vector<json> Seizures(int first, int count) {
+std::vector<json> OutboxSenderSeizures(int first, int count) {
   std::vector<json> out;
   for (int i = first; i < first + count; ++i)
     out.push_back(Queued(cen::test::SampleSeizure("S-" + std::to_string(i))));
@@ -76,7 +76,7 @@ TEST_CASE("OutboxSender keeps at most a window in flight, in frames of a batch",
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  RequireOk(outbox.Enqueue(Seizures(0, 25)).status());
+  RequireOk(outbox.Enqueue(OutboxSenderSeizures(0, 25)).status());
   OutboxSender sender(&outbox, /*window=*/10, /*batch=*/4);
   Wire wire;
   RequireOk(sender.Pump(wire.Fn()));
@@ -104,7 +104,7 @@ TEST_CASE("OutboxSender sends urgent alerts before queued bulk, outside the wind
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  RequireOk(outbox.Enqueue(Seizures(0, 20)).status());
+  RequireOk(outbox.Enqueue(OutboxSenderSeizures(0, 20)).status());
   OutboxSender sender(&outbox, /*window=*/8, /*batch=*/8);
   Wire wire;
   RequireOk(sender.Pump(wire.Fn()));  // the window is full of bulk
@@ -122,7 +122,7 @@ TEST_CASE("OutboxSender sends urgent alerts before queued bulk, outside the wind
 
   // Once the window opens the bulk goes on without the alerts again.
   RequireOk(sender.OnAcks(AckAll(outbox)));
-  RequireOk(outbox.Enqueue(Seizures(100, 1)).status());
+  RequireOk(outbox.Enqueue(OutboxSenderSeizures(100, 1)).status());
   sender.MarkDirty();
   RequireOk(sender.Pump(wire.Fn()));
   size_t alerts = 0;
@@ -136,9 +136,9 @@ TEST_CASE("OutboxSender says \"bulk\" on a PUBLISH only when no urgent or high a
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  RequireOk(outbox.Enqueue(Seizures(0, 4)).status());
+  RequireOk(outbox.Enqueue(OutboxSenderSeizures(0, 4)).status());
   RequireOk(outbox.Enqueue({Queued(cen::test::SampleAlert("A-urgent", "urgent"))}).status());
-  RequireOk(outbox.Enqueue(Seizures(10, 4)).status());
+  RequireOk(outbox.Enqueue(OutboxSenderSeizures(10, 4)).status());
   OutboxSender sender(&outbox, /*window=*/64, /*batch=*/4);
   Wire wire;
   RequireOk(sender.Pump(wire.Fn()));
@@ -154,7 +154,7 @@ TEST_CASE("OutboxSender says \"bulk\" on a PUBLISH only when no urgent or high a
   TempDir tmp2;
   Database db2 = CreateNodeDb(tmp2);
   Outbox outbox2(&db2);
-  RequireOk(outbox2.Enqueue(Seizures(0, 2)).status());
+  RequireOk(outbox2.Enqueue(OutboxSenderSeizures(0, 2)).status());
   RequireOk(outbox2.Enqueue({Queued(cen::test::SampleAlert("A-high", "high"))}).status());
   OutboxSender sender2(&outbox2, /*window=*/64, /*batch=*/8);
   Wire wire2;
@@ -175,7 +175,7 @@ TEST_CASE("OutboxSender offers everything unsettled again after Forget", "[node]
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  RequireOk(outbox.Enqueue(Seizures(0, 5)).status());
+  RequireOk(outbox.Enqueue(OutboxSenderSeizures(0, 5)).status());
   OutboxSender sender(&outbox, 100, 100);
   Wire wire;
   wire.open = false;  // would block: nothing counts as sent
@@ -201,7 +201,7 @@ TEST_CASE("OutboxSender settles an ACK frame verdict by verdict", "[node][sender
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  auto queued = outbox.Enqueue(Seizures(0, 4));
+  auto queued = outbox.Enqueue(OutboxSenderSeizures(0, 4));
   RequireOk(queued.status());
   OutboxSender sender(&outbox, /*window=*/10, /*batch=*/10);
   Wire wire;
@@ -265,7 +265,7 @@ TEST_CASE("OutboxSender reads the priority lane again only when it may hold some
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  RequireOk(outbox.Enqueue(Seizures(0, 20)).status());
+  RequireOk(outbox.Enqueue(OutboxSenderSeizures(0, 20)).status());
   RequireOk(outbox.Enqueue({Queued(cen::test::SampleAlert("A-high", "high"))}).status());
   OutboxSender sender(&outbox, /*window=*/8, /*batch=*/4);
   Wire wire;

@@ -26,7 +26,7 @@ using Disposition = Outbox::Disposition;
 namespace {
 
 // A seizure as a user hands it in, with the defaults the validator fills.
-json Seizure(const std::string& ref, double quantity = 1) {
+json OutboxSeizure(const std::string& ref, double quantity = 1) {
   return cen::test::ValidatedSeizure(ref, quantity);
 }
 
@@ -35,7 +35,7 @@ json WithUuid(json record, const std::string& uuid) {
   return record;
 }
 
-std::vector<Outbox::Queued> Enqueue(Outbox& outbox, std::vector<json> records) {
+std::vector<Outbox::Queued> OutboxEnqueue(Outbox& outbox, std::vector<json> records) {
   auto queued = outbox.Enqueue(std::move(records));
   INFO((queued.ok() ? std::string() : queued.status().ToString()));
   REQUIRE(queued.ok());
@@ -63,7 +63,7 @@ TEST_CASE("Outbox::Enqueue queues a new record as version 1", "[node][outbox]") 
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
 
-  const auto queued = Enqueue(outbox, {Seizure("R1")});
+  const auto queued = OutboxEnqueue(outbox, {OutboxSeizure("R1")});
   REQUIRE(queued.size() == 1);
   CHECK(queued[0].disposition == Disposition::kNew);
   CHECK(queued[0].version == 1);
@@ -77,14 +77,14 @@ TEST_CASE("Outbox::Enqueue queues a new record as version 1", "[node][outbox]") 
   CHECK(pending[0].version == 1);
   auto body = MsgpackJson::Decode(pending[0].body);
   REQUIRE(body.ok());
-  json expected = Seizure("R1");
+  json expected = OutboxSeizure("R1");
   expected["uuid"] = queued[0].uuid;
   expected["version"] = 1;
   CHECK(*body == expected);  // what goes to the hub: the record, its uuid and version
 
   SECTION("a uuid the user gives for a new ref is kept") {
     const std::string uuid = Uuid7::Generate();
-    const auto given = Enqueue(outbox, {WithUuid(Seizure("R2"), uuid)});
+    const auto given = OutboxEnqueue(outbox, {WithUuid(OutboxSeizure("R2"), uuid)});
     CHECK(given[0].disposition == Disposition::kNew);
     CHECK(given[0].uuid == uuid);
     CHECK(given[0].version == 1);
@@ -95,11 +95,11 @@ TEST_CASE("Outbox leaves a record handed in again unchanged", "[node][outbox]") 
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  const auto first = Enqueue(outbox, {Seizure("R1")});
+  const auto first = OutboxEnqueue(outbox, {OutboxSeizure("R1")});
   const std::string uuid = first[0].uuid;
 
   SECTION("same content") {
-    const auto again = Enqueue(outbox, {Seizure("R1")});
+    const auto again = OutboxEnqueue(outbox, {OutboxSeizure("R1")});
     CHECK(again[0].disposition == Disposition::kUnchanged);
     CHECK(again[0].uuid == uuid);
     CHECK(again[0].version == 1);
@@ -110,18 +110,18 @@ TEST_CASE("Outbox leaves a record handed in again unchanged", "[node][outbox]") 
       "scope": "global", "quantity": 1.0, "description": "x", "commodity": "drugs",
       "reporting_country": "FR", "seizure_date": "2026-03-14", "ref": "R1", "kind": "seizure"
     })");
-    const auto again = Enqueue(outbox, {reordered});
+    const auto again = OutboxEnqueue(outbox, {reordered});
     CHECK(again[0].disposition == Disposition::kUnchanged);
   }
   SECTION("same content with its own uuid") {
-    const auto again = Enqueue(outbox, {WithUuid(Seizure("R1"), uuid)});
+    const auto again = OutboxEnqueue(outbox, {WithUuid(OutboxSeizure("R1"), uuid)});
     CHECK(again[0].disposition == Disposition::kUnchanged);
     CHECK(again[0].uuid == uuid);
   }
   SECTION("after the hub acknowledged it") {
     RequireOk(outbox.Acknowledge({{uuid, 1, true, 7, ""}}));
     CHECK(Size(outbox) == 0);
-    const auto again = Enqueue(outbox, {Seizure("R1")});
+    const auto again = OutboxEnqueue(outbox, {OutboxSeizure("R1")});
     CHECK(again[0].disposition == Disposition::kUnchanged);
     CHECK(Size(outbox) == 0);  // nothing to send again
   }
@@ -133,14 +133,14 @@ TEST_CASE("Outbox turns changed content into a new version of the same record", 
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  const std::string uuid = Enqueue(outbox, {Seizure("R1", 1)})[0].uuid;
+  const std::string uuid = OutboxEnqueue(outbox, {OutboxSeizure("R1", 1)})[0].uuid;
 
-  const auto amended = Enqueue(outbox, {Seizure("R1", 2)});
+  const auto amended = OutboxEnqueue(outbox, {OutboxSeizure("R1", 2)});
   CHECK(amended[0].disposition == Disposition::kAmended);
   CHECK(amended[0].uuid == uuid);
   CHECK(amended[0].version == 2);
 
-  const auto third = Enqueue(outbox, {WithUuid(Seizure("R1", 3), uuid)});
+  const auto third = OutboxEnqueue(outbox, {WithUuid(OutboxSeizure("R1", 3), uuid)});
   CHECK(third[0].disposition == Disposition::kAmended);
   CHECK(third[0].version == 3);
 
@@ -156,16 +156,16 @@ TEST_CASE("Outbox turns changed content into a new version of the same record", 
   }
 
   SECTION("the same ref twice in one batch: the second is an amendment of the first") {
-    const auto batch = Enqueue(outbox, {Seizure("R9", 1), Seizure("R9", 5)});
+    const auto batch = OutboxEnqueue(outbox, {OutboxSeizure("R9", 1), OutboxSeizure("R9", 5)});
     CHECK(batch[0].disposition == Disposition::kNew);
     CHECK(batch[1].disposition == Disposition::kAmended);
     CHECK(batch[1].uuid == batch[0].uuid);
     CHECK(batch[1].version == 2);
   }
   SECTION("the same ref under another kind is another record") {
-    json alert = Seizure("R1", 1);
+    json alert = OutboxSeizure("R1", 1);
     alert["kind"] = "alert";
-    const auto other = Enqueue(outbox, {alert});
+    const auto other = OutboxEnqueue(outbox, {alert});
     CHECK(other[0].disposition == Disposition::kNew);
     CHECK(other[0].uuid != uuid);
   }
@@ -175,17 +175,17 @@ TEST_CASE("Outbox refuses a uuid that contradicts the record's ref", "[node][out
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  const std::string uuid_r1 = Enqueue(outbox, {Seizure("R1")})[0].uuid;
+  const std::string uuid_r1 = OutboxEnqueue(outbox, {OutboxSeizure("R1")})[0].uuid;
 
   SECTION("the ref already has another uuid") {
-    auto result = outbox.Enqueue({WithUuid(Seizure("R1", 2), Uuid7::Generate())});
+    auto result = outbox.Enqueue({WithUuid(OutboxSeizure("R1", 2), Uuid7::Generate())});
     REQUIRE_FALSE(result.ok());
     CHECK(result.status().code() == StatusCode::kInvalidInput);
     CHECK_THAT(result.status().message(), Catch::StartsWith("record 1: uuid:"));
     CHECK_THAT(result.status().message(), Catch::Contains(uuid_r1));
   }
   SECTION("the uuid already belongs to another ref") {
-    auto result = outbox.Enqueue({WithUuid(Seizure("R2"), uuid_r1)});
+    auto result = outbox.Enqueue({WithUuid(OutboxSeizure("R2"), uuid_r1)});
     REQUIRE_FALSE(result.ok());
     CHECK(result.status().code() == StatusCode::kInvalidInput);
     CHECK_THAT(result.status().message(), Catch::StartsWith("record 1: uuid:"));
@@ -199,11 +199,11 @@ TEST_CASE("Outbox queues all records or none", "[node][outbox]") {
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  const std::string uuid_r1 = Enqueue(outbox, {Seizure("R1")})[0].uuid;
+  const std::string uuid_r1 = OutboxEnqueue(outbox, {OutboxSeizure("R1")})[0].uuid;
 
   // Record 3 of 3 reuses R1's uuid for another ref.
-  auto result =
-      outbox.Enqueue({Seizure("R10"), Seizure("R1", 2), WithUuid(Seizure("R12"), uuid_r1)});
+  auto result = outbox.Enqueue(
+      {OutboxSeizure("R10"), OutboxSeizure("R1", 2), WithUuid(OutboxSeizure("R12"), uuid_r1)});
   REQUIRE_FALSE(result.ok());
   CHECK(result.status().code() == StatusCode::kInvalidInput);
   CHECK_THAT(result.status().message(), Catch::StartsWith("record 3: uuid:"));
@@ -214,7 +214,7 @@ TEST_CASE("Outbox queues all records or none", "[node][outbox]") {
   CHECK(pending[0].version == 1);
 
   // The same records without the bad one go in as if nothing had happened.
-  const auto ok = Enqueue(outbox, {Seizure("R10"), Seizure("R1", 2)});
+  const auto ok = OutboxEnqueue(outbox, {OutboxSeizure("R10"), OutboxSeizure("R1", 2)});
   CHECK(ok[0].disposition == Disposition::kNew);
   CHECK(ok[1].disposition == Disposition::kAmended);
   CHECK(ok[1].version == 2);
@@ -226,7 +226,8 @@ TEST_CASE("Outbox Pending, Acknowledge, RequeueAll and Size", "[node][outbox]") 
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
   const auto queued =
-      Enqueue(outbox, {Seizure("R1"), Seizure("R2"), Seizure("R3"), Seizure("R4"), Seizure("R5")});
+      OutboxEnqueue(outbox, {OutboxSeizure("R1"), OutboxSeizure("R2"), OutboxSeizure("R3"),
+                             OutboxSeizure("R4"), OutboxSeizure("R5")});
   CHECK(Size(outbox) == 5);
 
   // Pending pages through the outbox in order.
@@ -288,7 +289,8 @@ TEST_CASE("Outbox::RequeueAbove offers again what a restored hub lost", "[node][
   TempDir tmp;
   Database db = CreateNodeDb(tmp);
   Outbox outbox(&db);
-  const auto queued = Enqueue(outbox, {Seizure("R1"), Seizure("R2"), Seizure("R3"), Seizure("R4")});
+  const auto queued = OutboxEnqueue(
+      outbox, {OutboxSeizure("R1"), OutboxSeizure("R2"), OutboxSeizure("R3"), OutboxSeizure("R4")});
   // The old hub accepted R1..R3 at gseq 5, 10 and 15 and rejected R4.
   RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, true, 5, ""},
                                 {queued[1].uuid, 1, true, 10, ""},
@@ -331,8 +333,8 @@ TEST_CASE("Outbox::PendingPriority puts urgent alerts before high ones, bulk nev
     record["handling"] = "H0";
     return record;
   };
-  Enqueue(outbox, {Seizure("S1"), alert("A-high", "high"), Seizure("S2"),
-                   alert("A-normal", "normal"), alert("A-urgent", "urgent")});
+  OutboxEnqueue(outbox, {OutboxSeizure("S1"), alert("A-high", "high"), OutboxSeizure("S2"),
+                         alert("A-normal", "normal"), alert("A-urgent", "urgent")});
 
   auto priority = outbox.PendingPriority(10);
   REQUIRE(priority.ok());

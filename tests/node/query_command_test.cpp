@@ -116,12 +116,12 @@ TEST_CASE("cen-query filters match the hand-checked fixture counts", "[node][que
   INFO((indexed ? "record_countries written" : "countries pending"));
   if (indexed) cen::test::IndexFixtureCountries(tmp);
   const QueryOptions base = Options(tmp);
-  struct Case {
+  struct QueryCommandCase {
     const char* name;
     void (*set)(QueryOptions&);
     int64_t expected;
   };
-  const Case cases[] = {
+  const QueryCommandCase cases[] = {
       {"no filter", [](QueryOptions&) {}, 12},
       {"--kind seizure", [](QueryOptions& o) { o.filter.kinds = {"seizure"}; }, 10},
       {"--kind alert", [](QueryOptions& o) { o.filter.kinds = {"alert"}; }, 2},
@@ -212,7 +212,7 @@ TEST_CASE("cen-query filters match the hand-checked fixture counts", "[node][que
        },
        1},
   };
-  for (const Case& c : cases) {
+  for (const QueryCommandCase& c : cases) {
     SECTION(c.name) {
       QueryOptions o = base;
       c.set(o);
@@ -549,11 +549,11 @@ TEST_CASE("cen-query refuses bad flag values naming the flag, and foreign direct
           "[node][query]") {
   TempDir tmp;
   FillFixtureReplica(tmp);
-  struct Case {
+  struct QueryCommandCase {
     const char* flag;
     void (*set)(QueryOptions&);
   };
-  const Case cases[] = {
+  const QueryCommandCase cases[] = {
       {"--commodity", [](QueryOptions& o) { o.filter.commodities = {"cocaine"}; }},
       {"--from", [](QueryOptions& o) { o.filter.from = "2019-13-01"; }},
       {"--to", [](QueryOptions& o) { o.filter.to = "2019-02-30"; }},
@@ -573,7 +573,7 @@ TEST_CASE("cen-query refuses bad flag values naming the flag, and foreign direct
          o.filter.to = "2020";
        }},
   };
-  for (const Case& c : cases) {
+  for (const QueryCommandCase& c : cases) {
     QueryOptions o = Options(tmp);
     c.set(o);
     const Run r = Query(QueryVerb::kSearch, o);

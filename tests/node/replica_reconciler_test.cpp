@@ -23,20 +23,20 @@ using nlohmann::json;
 
 namespace {
 
-json Stored(int64_t gseq) {
+json ReplicaReconcilerStored(int64_t gseq) {
   return cen::test::AsStored(cen::test::WireSeizure("S-" + std::to_string(gseq), Uuid7::Generate()),
                              gseq);
 }
 
-std::vector<json> Span(int64_t first, int64_t last) {
+std::vector<json> ReplicaReconcilerSpan(int64_t first, int64_t last) {
   std::vector<json> out;
-  for (int64_t g = first; g <= last; ++g) out.push_back(Stored(g));
+  for (int64_t g = first; g <= last; ++g) out.push_back(ReplicaReconcilerStored(g));
   return out;
 }
 
 // A node at epoch E1 whose replica holds gseqs 1..10, with two own records
 // the hub acked at gseq 5 and 9 and one still queued.
-struct Fixture {
+struct ReplicaReconcilerFixture {
   cen::test::TempDir tmp;
   cen::common::Database db = cen::test::CreateNodeDb(tmp, "n2");
   Replica replica{&db};
@@ -44,10 +44,10 @@ struct Fixture {
   FeedApplier applier{&replica};
   ReplicaReconciler reconciler{&replica, &outbox, &applier};
 
-  Fixture() {
+  ReplicaReconcilerFixture() {
     RequireOk(replica.Load());
     RequireOk(reconciler.OnWelcome("E1", 0));
-    applier.AddRange(1, 10, Packed(Span(1, 10)));
+    applier.AddRange(1, 10, Packed(ReplicaReconcilerSpan(1, 10)));
     RequireOk(applier.ApplySlice(std::chrono::steady_clock::time_point::max()).status());
     REQUIRE(replica.cursor() == 10);
     auto queued =
@@ -68,8 +68,9 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("ReplicaReconciler keeps the replica of the same hub", "[node][welcome]") {
-  Fixture f;
-  f.applier.AddRange(14, 16, Packed(Span(14, 16)));  // fed by the hub before the reconnect
+  ReplicaReconcilerFixture f;
+  f.applier.AddRange(14, 16,
+                     Packed(ReplicaReconcilerSpan(14, 16)));  // fed by the hub before the reconnect
   RequireOk(f.reconciler.OnWelcome("E1", 20));
   CHECK(f.replica.epoch() == "E1");
   CHECK(f.replica.cursor() == 10);
@@ -80,8 +81,8 @@ TEST_CASE("ReplicaReconciler keeps the replica of the same hub", "[node][welcome
 
 TEST_CASE("ReplicaReconciler offers again what a hub restored from an older copy lost",
           "[node][welcome]") {
-  Fixture f;
-  f.applier.AddRange(14, 16, Packed(Span(14, 16)));
+  ReplicaReconcilerFixture f;
+  f.applier.AddRange(14, 16, Packed(ReplicaReconcilerSpan(14, 16)));
   // The restored hub's head is 8, below the replica's cursor: its gseqs 9
   // and beyond are other records than this replica holds.
   SECTION("a head below the cursor rebuilds the replica") {
@@ -102,8 +103,8 @@ TEST_CASE("ReplicaReconciler offers again what a hub restored from an older copy
 }
 
 TEST_CASE("ReplicaReconciler rebuilds for a hub of another epoch", "[node][welcome]") {
-  Fixture f;
-  f.applier.AddRange(11, 12, Packed(Span(11, 12)));
+  ReplicaReconcilerFixture f;
+  f.applier.AddRange(11, 12, Packed(ReplicaReconcilerSpan(11, 12)));
   RequireOk(f.reconciler.OnWelcome("E2", 40));
   CHECK(f.replica.epoch() == "E2");
   CHECK(f.replica.cursor() == 0);

@@ -30,7 +30,7 @@ using nlohmann::json;
 namespace {
 
 // A record as the hub stores and sends it.
-json Stored(const std::string& uuid, int64_t version, int64_t gseq, double quantity = 1) {
+json ReplicaStored(const std::string& uuid, int64_t version, int64_t gseq, double quantity = 1) {
   return cen::test::AsStored(WireSeizure("R-" + uuid.substr(0, 8), uuid, version, quantity), gseq,
                              "H2");
 }
@@ -43,7 +43,7 @@ std::vector<json> TwoCountrySeizures(int n) {
   const char* kCountries[] = {"NL", "ES", "BE", "DE", "FR", "CO", "EC", "BR", "PA", "IT"};
   std::vector<json> records;
   for (int i = 0; i < n; ++i) {
-    json r = Stored(Uuid7::Generate(), 1, i + 1);
+    json r = ReplicaStored(Uuid7::Generate(), 1, i + 1);
     r["reporting_country"] = kCountries[i % 10];
     r["departure"] = kCountries[(i / 10) % 10];
     records.push_back(r);
@@ -83,8 +83,8 @@ TEST_CASE("Replica::Apply is idempotent", "[node][replica]") {
   CHECK(replica.cursor() == 0);
   CHECK(replica.epoch().empty());
 
-  const json a = Stored(Uuid7::Generate(), 1, 1);
-  const json b = Stored(Uuid7::Generate(), 1, 2);
+  const json a = ReplicaStored(Uuid7::Generate(), 1, 1);
+  const json b = ReplicaStored(Uuid7::Generate(), 1, 2);
   RequireOk(replica.Apply(Packed({a}), 1));
   RequireOk(replica.Apply(Packed({a}), 1));        // the same record again (feed and fetch)
   RequireOk(replica.Apply(Packed({a, b, b}), 2));  // overlapping and repeated in one batch
@@ -108,8 +108,8 @@ TEST_CASE("Replica keeps the highest version and every version applied", "[node]
   Replica replica = Loaded(db);
   const std::string uuid = Uuid7::Generate();
 
-  RequireOk(replica.Apply(Packed({Stored(uuid, 1, 1, 10)}), 1));
-  RequireOk(replica.Apply(Packed({Stored(uuid, 2, 2, 20)}), 2));
+  RequireOk(replica.Apply(Packed({ReplicaStored(uuid, 1, 1, 10)}), 1));
+  RequireOk(replica.Apply(Packed({ReplicaStored(uuid, 2, 2, 20)}), 2));
   CHECK(Count(db, "records") == 1);
   CHECK(Count(db, "record_versions") == 2);
 
@@ -128,7 +128,8 @@ TEST_CASE("Replica keeps the highest version and every version applied", "[node]
   SECTION("an older version arriving later does not replace the newer one") {
     // A hub restored from backup may journal a re-offered version 1 after 2.
     const std::string other = Uuid7::Generate();
-    RequireOk(replica.Apply(Packed({Stored(other, 2, 3, 7), Stored(other, 1, 4, 3)}), 4));
+    RequireOk(
+        replica.Apply(Packed({ReplicaStored(other, 2, 3, 7), ReplicaStored(other, 1, 4, 3)}), 4));
     row->Bind(1, other);
     REQUIRE(*row->Step());
     CHECK(row->ColumnInt(0) == 2);
@@ -137,7 +138,7 @@ TEST_CASE("Replica keeps the highest version and every version applied", "[node]
     CHECK(Count(db, "record_versions") == 4);
   }
   SECTION("a version already applied under another gseq is not applied twice") {
-    RequireOk(replica.Apply(Packed({Stored(uuid, 1, 3, 99)}), 3));
+    RequireOk(replica.Apply(Packed({ReplicaStored(uuid, 1, 3, 99)}), 3));
     CHECK(Count(db, "record_versions") == 2);
     row->Bind(1, uuid);
     REQUIRE(*row->Step());
@@ -163,7 +164,7 @@ TEST_CASE("Replica fills the analyst columns", "[node][replica]") {
                 {"received_at", "2026-11-28T03:00:00.000Z"},
                 {"scope", "region:EU"},
                 {"handling", "H1"}};
-  RequireOk(replica.Apply(Packed({Stored(uuid, 1, 1, 412.5), alert}), 2));
+  RequireOk(replica.Apply(Packed({ReplicaStored(uuid, 1, 1, 412.5), alert}), 2));
 
   auto s = db.Prepare(
       "SELECT kind, origin, ref, scope, handling, event_date, commodity, reporting_country, "
@@ -196,12 +197,12 @@ TEST_CASE("Replica cursor moves to new_cursor even without records", "[node][rep
     Replica replica = Loaded(db);
     RequireOk(replica.Apply(Packed({}), 5));  // gseq 1..5 were SKIPs: nothing this node may see
     CHECK(replica.cursor() == 5);
-    RequireOk(replica.Apply(Packed({Stored(Uuid7::Generate(), 1, 7)}), 9));
+    RequireOk(replica.Apply(Packed({ReplicaStored(Uuid7::Generate(), 1, 7)}), 9));
     CHECK(replica.cursor() == 9);
     RequireOk(replica.Apply(Packed({}), 3));  // never backwards
     CHECK(replica.cursor() == 9);
-    RequireOk(
-        replica.Apply(Packed({Stored(Uuid7::Generate(), 1, 12)}), 10));  // the record's gseq wins
+    RequireOk(replica.Apply(Packed({ReplicaStored(Uuid7::Generate(), 1, 12)}),
+                            10));  // the record's gseq wins
     CHECK(replica.cursor() == 12);
   }
   Database db = ReopenNodeDb(tmp);
@@ -215,8 +216,8 @@ TEST_CASE("Replica::Reset forgets every record and starts over", "[node][replica
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   RequireOk(replica.SetEpoch("epoch-one"));
-  RequireOk(
-      replica.Apply(Packed({Stored(Uuid7::Generate(), 1, 1), Stored(Uuid7::Generate(), 1, 2)}), 2));
+  RequireOk(replica.Apply(
+      Packed({ReplicaStored(Uuid7::Generate(), 1, 1), ReplicaStored(Uuid7::Generate(), 1, 2)}), 2));
   CHECK(Count(db, "records") == 2);
 
   RequireOk(replica.Reset("epoch-two"));
@@ -230,7 +231,7 @@ TEST_CASE("Replica::Reset forgets every record and starts over", "[node][replica
   CHECK(reloaded.epoch() == "epoch-two");
 
   // The new hub's gseq 1 is applied, not mistaken for the old one.
-  const json fresh = Stored(Uuid7::Generate(), 1, 1);
+  const json fresh = ReplicaStored(Uuid7::Generate(), 1, 1);
   RequireOk(reloaded.Apply(Packed({fresh}), 1));
   CHECK(Count(db, "records") == 1);
 }
@@ -242,9 +243,9 @@ TEST_CASE("Replica::Apply survives a relayed record whose text is not UTF-8", "[
   TempDir tmp;
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
-  json odd = Stored(Uuid7::Generate(), 1, 1);
+  json odd = ReplicaStored(Uuid7::Generate(), 1, 1);
   odd["x-note"] = std::string("\xff\xfe") + " not UTF-8";
-  const json next = Stored(Uuid7::Generate(), 1, 2);
+  const json next = ReplicaStored(Uuid7::Generate(), 1, 2);
 
   Status s;
   CHECK_NOTHROW(s = replica.Apply(Packed({odd, next}), 2));
@@ -268,7 +269,7 @@ TEST_CASE("Replica::ApplyEarly shows a record before the cursor reaches it", "[n
   const std::string bulk = Uuid7::Generate();
   const std::string urgent = Uuid7::Generate();
 
-  auto applied = replica.ApplyEarly(Packed({Stored(urgent, 1, 5)}));
+  auto applied = replica.ApplyEarly(Packed({ReplicaStored(urgent, 1, 5)}));
   REQUIRE(applied.ok());
   CHECK(*applied == 1);
   CHECK(replica.cursor() == 0);  // the cursor still means "everything up to here"
@@ -281,7 +282,7 @@ TEST_CASE("Replica::ApplyEarly shows a record before the cursor reaches it", "[n
   CHECK(TextMatches(db, "x") == 1);
 
   // The in-order stream reaches gseq 5: the urgent record is not applied twice.
-  RequireOk(replica.Apply(Packed({Stored(bulk, 1, 4), Stored(urgent, 1, 5)}), 6));
+  RequireOk(replica.Apply(Packed({ReplicaStored(bulk, 1, 4), ReplicaStored(urgent, 1, 5)}), 6));
   CHECK(replica.cursor() == 6);
   CHECK(Count(db, "records") == 2);
   CHECK(Count(db, "record_versions") == 2);
@@ -290,7 +291,7 @@ TEST_CASE("Replica::ApplyEarly shows a record before the cursor reaches it", "[n
   CHECK(TextMatches(db, "x") == 2);  // now from text.db alone
 
   // Behind the cursor there is nothing to apply early.
-  applied = replica.ApplyEarly(Packed({Stored(Uuid7::Generate(), 1, 3)}));
+  applied = replica.ApplyEarly(Packed({ReplicaStored(Uuid7::Generate(), 1, 3)}));
   REQUIRE(applied.ok());
   CHECK(*applied == 0);
   CHECK(Count(db, "records") == 2);
@@ -302,9 +303,9 @@ TEST_CASE("An amendment applied early is never undone by the older version", "[n
   Replica replica = Loaded(db);
   const std::string uuid = Uuid7::Generate();
 
-  RequireOk(replica.ApplyEarly(Packed({Stored(uuid, 2, 9, 20)})).status());
+  RequireOk(replica.ApplyEarly(Packed({ReplicaStored(uuid, 2, 9, 20)})).status());
   // Version 1 (gseq 3) arrives late, in order.
-  RequireOk(replica.Apply(Packed({Stored(uuid, 1, 3, 10)}), 3));
+  RequireOk(replica.Apply(Packed({ReplicaStored(uuid, 1, 3, 10)}), 3));
   auto q = db.QueryInt("SELECT version FROM records WHERE uuid='" + uuid + "'");
   REQUIRE(q.ok());
   CHECK(q->value_or(0) == 2);
@@ -312,7 +313,7 @@ TEST_CASE("An amendment applied early is never undone by the older version", "[n
   REQUIRE(quantity.ok());
   CHECK(quantity->value_or(0) == 20);
   CHECK(Count(db, "record_versions") == 2);  // both versions kept in the history
-  RequireOk(replica.Apply(Packed({Stored(uuid, 2, 9, 20)}), 9));
+  RequireOk(replica.Apply(Packed({ReplicaStored(uuid, 2, 9, 20)}), 9));
   CHECK(Count(db, "record_versions") == 2);
   CHECK(replica.cursor() == 9);
 }
@@ -323,7 +324,7 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   const std::string uuid = Uuid7::Generate();
-  json v1 = Stored(uuid, 1, 1);
+  json v1 = ReplicaStored(uuid, 1, 1);
   v1["description"] = "cocaine in a reefer container";
   v1["departure"] = "CO";
   v1["transit"] = json::array({"PA", "PA"});  // a route may pass a country twice
@@ -351,7 +352,7 @@ TEST_CASE("A new version replaces the old one's words and countries in the searc
   CHECK(Count(db, "countries_pending") == 0);
   CHECK(Count(db, "record_countries") == 3);  // reporting FR, departure CO, transit PA
 
-  json v2 = Stored(uuid, 2, 2);
+  json v2 = ReplicaStored(uuid, 2, 2);
   v2["description"] = "heroin in machinery";
   v2["departure"] = "EC";
   RequireOk(replica.Apply(Packed({v2}), 2));
@@ -734,7 +735,7 @@ TEST_CASE("A country batch cut into slices writes no rows for records replaced o
   }
   SECTION("a reset mid-batch forgets the batch") {
     RequireOk(replica.Reset("E2"));
-    RequireOk(replica.Apply(Packed({Stored(Uuid7::Generate(), 1, 1)}), 1));
+    RequireOk(replica.Apply(Packed({ReplicaStored(Uuid7::Generate(), 1, 1)}), 1));
     finish();
     CHECK(orphans() == 0);
     CHECK(Count(db, "record_countries") == 1);  // the new record's reporting country
@@ -748,7 +749,7 @@ TEST_CASE("Replica::ApplyUntil stops at its deadline and moves the cursor that f
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   std::vector<json> records;
-  for (int64_t g = 1; g <= 10; ++g) records.push_back(Stored(Uuid7::Generate(), 1, g * 2));
+  for (int64_t g = 1; g <= 10; ++g) records.push_back(ReplicaStored(Uuid7::Generate(), 1, g * 2));
 
   // A deadline already past: one record, and the cursor at its gseq.
   auto used = replica.ApplyUntil(Packed(records), 25, std::chrono::steady_clock::now());
@@ -771,7 +772,7 @@ namespace {
 
 // An NCP's record as the hub sends it while it waits for its RILO.
 json PendingSeizure(const std::string& uuid, int64_t version, int64_t gseq, double quantity) {
-  json r = Stored(uuid, version, gseq, quantity);
+  json r = ReplicaStored(uuid, version, gseq, quantity);
   r["origin"] = "NCP-FR";
   r["validation"] = "pending";
   r["rilo"] = "RILO-WE";
@@ -933,7 +934,7 @@ TEST_CASE("Replica compiles its statements once, whatever records it applies", "
   auto batch = [&](int64_t from) {
     std::vector<json> out;
     for (int64_t gseq = from; gseq < from + 6; ++gseq) {
-      json r = Stored(Uuid7::Generate(), 1, gseq);
+      json r = ReplicaStored(Uuid7::Generate(), 1, gseq);
       r["reporting_country"] = gseq % 2 == 0 ? "NL" : "EC";
       r["departure"] = gseq % 3 == 0 ? "CO" : "BR";
       if (gseq % 3 == 1) {

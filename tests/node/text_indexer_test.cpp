@@ -48,8 +48,8 @@ std::vector<json> Numbered(int n, int first = 1) {
 }
 
 // A fresh node's node.db and replica, and an indexer for its text.db.
-struct Node {
-  Node() {
+struct TextIndexerNode {
+  TextIndexerNode() {
     RequireOk(replica.Load());
     auto opened = TextIndexer::Open(tmp.path());
     REQUIRE(opened.ok());
@@ -86,7 +86,7 @@ int64_t Indexed(const TempDir& tmp) {
 
 // Nine records applied, five of them indexed, then the agent stops (or is
 // killed): the indexer is gone.
-void StopAfterFiveOfNine(Node& node) {
+void StopAfterFiveOfNine(TextIndexerNode& node) {
   RequireOk(node.replica.Apply(Packed(Numbered(9)), 9));
   REQUIRE(node.indexer->IndexSome(5).ok());
   node.indexer.reset();
@@ -96,7 +96,7 @@ void StopAfterFiveOfNine(Node& node) {
 
 TEST_CASE("TextIndexer indexes up to the cursor, a batch at a time, and queries see the rest",
           "[node][text_indexer]") {
-  Node node;
+  TextIndexerNode node;
   auto& [tmp, db, replica, indexer] = node;
   RequireOk(replica.Apply(Packed(Numbered(10)), 10));
   // An urgent record beyond the cursor (the priority lane).
@@ -134,7 +134,7 @@ TEST_CASE("TextIndexer indexes up to the cursor, a batch at a time, and queries 
 
 TEST_CASE("TextIndexer goes on after a restart where its last transaction ended",
           "[node][text_indexer]") {
-  Node node;
+  TextIndexerNode node;
   auto& [tmp, db, replica, indexer] = node;
   StopAfterFiveOfNine(node);
   auto again = TextIndexer::Open(tmp.path());
@@ -153,7 +153,7 @@ TEST_CASE("TextIndexer goes on after a restart where its last transaction ended"
 
 TEST_CASE("A replica reset empties text.db: no word of the old records matches a new one",
           "[node][text_indexer]") {
-  Node node;
+  TextIndexerNode node;
   auto& [tmp, db, replica, indexer] = node;
   RequireOk(replica.SetEpoch("E1"));
   RequireOk(replica.Apply(Packed({Described(1, "heroin"), Described(2, "heroin")}), 2));
@@ -175,7 +175,7 @@ TEST_CASE("A replica reset empties text.db: no word of the old records matches a
 }
 
 TEST_CASE("TextIndexer's thread follows the apply", "[node][text_indexer]") {
-  Node node;
+  TextIndexerNode node;
   auto& [tmp, db, replica, indexer] = node;
   indexer->Start();
   RequireOk(replica.Apply(Packed(Numbered(300)), 300));
@@ -191,7 +191,7 @@ TEST_CASE("TextIndexer's thread follows the apply", "[node][text_indexer]") {
 
 TEST_CASE("A --text query without text.db finds every record from documents",
           "[node][text_indexer]") {
-  Node node;
+  TextIndexerNode node;
   auto& [tmp, db, replica, indexer] = node;
   RequireOk(replica.Apply(Packed(Numbered(3)), 3));
   std::filesystem::remove(cen::node::TextDb::Path(tmp.path()));
@@ -276,7 +276,7 @@ TEST_CASE("A text.db written under an older definition is rebuilt under the curr
 
 TEST_CASE("A text.db of 4 KiB pages gets 16 KiB pages when the agent opens it, its index kept",
           "[node][text_indexer]") {
-  Node node;
+  TextIndexerNode node;
   auto& [tmp, db, replica, indexer] = node;
   StopAfterFiveOfNine(node);
   {

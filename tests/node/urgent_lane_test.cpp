@@ -32,7 +32,7 @@ namespace {
 
 // A real replica at epoch E1 with its applier, reader and fetch planner, and
 // the priority feed as a real ZeroMQ socket pair: the test sends on `hub`.
-struct Fixture {
+struct UrgentLaneFixture {
   cen::test::TempDir tmp;
   cen::common::Database db = cen::test::CreateNodeDb(tmp, "n2");
   Replica replica{&db};
@@ -59,7 +59,7 @@ struct Fixture {
                    [this] { return (feed.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0; }}};
   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();
 
-  Fixture() {
+  UrgentLaneFixture() {
     RequireOk(replica.Load());
     RequireOk(replica.SetEpoch("E1"));
     feed.bind("inproc://priority");
@@ -95,7 +95,7 @@ struct Fixture {
   }
 };
 
-json Alert(int64_t gseq, const std::string& priority, std::string* uuid) {
+json UrgentLaneAlert(int64_t gseq, const std::string& priority, std::string* uuid) {
   *uuid = Uuid7::Generate();
   return cen::test::AsStored(cen::test::WireAlert("A-" + std::to_string(gseq), *uuid, 1, priority),
                              gseq);
@@ -105,7 +105,7 @@ json Alert(int64_t gseq, const std::string& priority, std::string* uuid) {
 
 TEST_CASE("UrgentLane holds bulk work while submit waits for the write lock, at most 50 ms",
           "[node][priority]") {
-  Fixture f;
+  UrgentLaneFixture f;
   const auto t0 = f.now;
   CHECK_FALSE(f.lane.Held(t0));
   f.lane.OnRing({.queued = false, .waiting = true}, t0);  // submit knocked: about to write
@@ -124,10 +124,10 @@ TEST_CASE("UrgentLane holds bulk work while submit waits for the write lock, at 
 
 TEST_CASE("UrgentLane cuts a bulk slice short for an urgent alert, which is applied first",
           "[node][priority]") {
-  Fixture f;
+  UrgentLaneFixture f;
   f.Backlog(400);
   std::string urgent;
-  f.SendAlert(Alert(900, "urgent", &urgent));
+  f.SendAlert(UrgentLaneAlert(900, "urgent", &urgent));
   f.Arrived();
 
   // The slice asks between records; the alert on the feed ends it.
@@ -147,10 +147,10 @@ TEST_CASE("UrgentLane cuts a bulk slice short for an urgent alert, which is appl
 
 TEST_CASE("UrgentLane lets a slice finish for a high alert, read in meanwhile",
           "[node][priority]") {
-  Fixture f;
+  UrgentLaneFixture f;
   f.Backlog(100);
   std::string high;
-  f.SendAlert(Alert(500, "high", &high));
+  f.SendAlert(UrgentLaneAlert(500, "high", &high));
   f.Arrived();
   auto applied =
       f.applier.ApplySlice(std::chrono::steady_clock::time_point::max(), f.lane.Interrupt());
@@ -163,7 +163,7 @@ TEST_CASE("UrgentLane lets a slice finish for a high alert, read in meanwhile",
 
 TEST_CASE("UrgentLane ends a slice when submit rings, and asks for the lane when granted",
           "[node][priority]") {
-  Fixture f;
+  UrgentLaneFixture f;
   SECTION("a ring: submit may have queued an urgent alert to send") {
     auto bell = AgentDoorbell::Listen(f.tmp.path());
     REQUIRE(bell.ok());
@@ -190,16 +190,16 @@ TEST_CASE("UrgentLane ends a slice when submit rings, and asks for the lane when
 TEST_CASE(
     "UrgentLane reads the priority feed between loop steps and says when an urgent alert waits",
     "[node][priority]") {
-  Fixture f;
+  UrgentLaneFixture f;
   CHECK_FALSE(f.lane.UrgentNow());  // nothing on the feed
   std::string high;
-  f.SendAlert(Alert(5, "high", &high));
+  f.SendAlert(UrgentLaneAlert(5, "high", &high));
   f.Arrived();
   // A high alert is read in but does not call for the urgent path.
   CHECK_FALSE(f.lane.UrgentNow());
   CHECK(f.applier.priority_waiting() == 1);
   std::string urgent;
-  f.SendAlert(Alert(6, "urgent", &urgent));
+  f.SendAlert(UrgentLaneAlert(6, "urgent", &urgent));
   f.Arrived();
   CHECK(f.lane.UrgentNow());
   CHECK(f.applier.priority_waiting() == 2);
@@ -211,7 +211,7 @@ TEST_CASE(
 
 TEST_CASE("UrgentLane with a watch asks the feed only when it knocked, and ends the slice then",
           "[node][priority]") {
-  Fixture f;
+  UrgentLaneFixture f;
   cen::common::UrgentWatch watch(0);
   f.lane.set_watch(&watch);
   watch.Watch({f.feed.get(zmq::sockopt::fd)});
@@ -225,7 +225,7 @@ TEST_CASE("UrgentLane with a watch asks the feed only when it knocked, and ends 
   };
   SECTION("an urgent alert: the slice ends at the knock") {
     std::string urgent;
-    f.SendAlert(Alert(900, "urgent", &urgent));
+    f.SendAlert(UrgentLaneAlert(900, "urgent", &urgent));
     REQUIRE(knocked());
     auto applied =
         f.applier.ApplySlice(std::chrono::steady_clock::time_point::max(), f.lane.Interrupt());
@@ -235,7 +235,7 @@ TEST_CASE("UrgentLane with a watch asks the feed only when it knocked, and ends 
   }
   SECTION("a high alert: read in at the knock, which is answered; the slice goes on") {
     std::string high;
-    f.SendAlert(Alert(500, "high", &high));
+    f.SendAlert(UrgentLaneAlert(500, "high", &high));
     REQUIRE(knocked());
     auto applied =
         f.applier.ApplySlice(std::chrono::steady_clock::time_point::max(), f.lane.Interrupt());
