@@ -1,6 +1,8 @@
 #include "node/query/query_command.h"
 
+#include <optional>
 #include <ostream>
+#include <utility>
 
 #include "common/messages.h"
 #include "node/query/alert_queries.h"
@@ -9,6 +11,7 @@
 #include "node/query/record_search.h"
 #include "node/query/record_show.h"
 #include "node/query/record_stats.h"
+#include "node/query/shared_snapshot.h"
 #include "node/query/watch_list.h"
 #include "node/store/node_schema.h"
 
@@ -67,9 +70,21 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
   }
   auto db = NodeSchema::Open(o.data_dir, common::Database::Mode::kReadOnly);
   if (!db.ok()) return db.status();
-  // One snapshot from here to the end, --text's copied text included.
-  auto snapshot = o.filter.BeginQuery(*db);
-  if (!snapshot.ok()) return snapshot.status();
+  // One snapshot from here to the end, --text's copied text included. stats
+  // and routes read theirs through a second connection too, to split their
+  // scan between two threads (--text's copied text is on the first alone).
+  std::optional<common::Transaction> snapshot;
+  std::optional<SharedSnapshot> shared;
+  if ((verb == QueryVerb::kStats || verb == QueryVerb::kRoutes) && o.filter.text.empty()) {
+    auto begun = SharedSnapshot::Begin(*db, o.data_dir);
+    if (!begun.ok()) return begun.status();
+    shared.emplace(std::move(*begun));
+  } else {
+    auto begun = o.filter.BeginQuery(*db);
+    if (!begun.ok()) return begun.status();
+    snapshot.emplace(std::move(*begun));
+  }
+  common::Database* second = shared ? shared->second() : nullptr;
   CEN_RETURN_IF_ERROR(o.filter.NoteUnvalidated(*db));
   common::Result<QueryOutcome> outcome = QueryOutcome{};
   switch (verb) {
@@ -103,10 +118,10 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       CEN_RETURN_IF_ERROR(WatchList::Remove(o.data_dir, o.watch_name, out));
       break;
     case QueryVerb::kStats:
-      outcome = RecordStats::Groups(*db, o, out);
+      outcome = RecordStats::Groups(*db, o, out, second);
       break;
     case QueryVerb::kRoutes:
-      outcome = RecordStats::Routes(*db, o, out);
+      outcome = RecordStats::Routes(*db, o, out, second);
       break;
     case QueryVerb::kAudit:
       outcome = QueryAudit::List(*db, o, out, *entry);
@@ -116,7 +131,7 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       break;
   }
   if (!outcome.ok()) return outcome.status();
-  CEN_RETURN_IF_ERROR(snapshot->Commit());
+  CEN_RETURN_IF_ERROR(shared ? shared->Commit() : snapshot->Commit());
   out.flush();
   const common::Status audited = QueryAudit::Finish(o.data_dir, *entry, *outcome);
   if (!audited.ok()) {

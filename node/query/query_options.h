@@ -35,13 +35,17 @@ struct QueryOptions {
   bool count = false;  // search: print only the number of matches
   int64_t limit = -1;  // -1 = default (100 table rows, else all); 0 = all
   int64_t offset = 0;
-  std::string sort;                    // "field[,-field]"; default gseq
-  bool include_restricted = false;     // export H2/H3 records as json/csv
-  std::string uuid;                    // show: a uuid or a unique prefix of 8+ characters
-  std::vector<std::string> by;         // stats: group fields
-  std::string period;                  // stats: "", month or year
-  bool chart = false;                  // stats: bar chart of one grouping
-  int64_t top = 0;                     // stats (per period) and routes: 0 = default
+  std::string sort;                 // "field[,-field]"; default gseq
+  bool include_restricted = false;  // export H2/H3 records as json/csv
+  std::string uuid;                 // show: a uuid or a unique prefix of 8+ characters
+  std::vector<std::string> by;      // stats: group fields
+  std::string period;               // stats: "", month or year
+  bool chart = false;               // stats: bar chart of one grouping
+  int64_t top = 0;                  // stats (per period) and routes: 0 = default
+  // stats, routes: from this many records (by gseq range) the scan is split
+  // between two threads, when QueryCommand could open a second connection on
+  // its snapshot (SharedSnapshot). Below it, starting a thread costs more.
+  int64_t split_scan_from = 100000;
   bool all = false;                    // alerts: cancelled and expired ones too
   std::string watch_name;              // watch add / remove
   int64_t pending_days = 7;            // pending: records older than this are flagged
@@ -54,6 +58,7 @@ struct QueryOptions {
 struct QueryOutcome {
   int64_t results = 0;     // records (search, show) or groups (stats, routes) printed
   int64_t restricted = 0;  // H2/H3 records exported as json or csv
+  int64_t scans = 0;       // stats, routes: threads the records were read by (1 or 2)
 };
 
 }  // namespace cen::node

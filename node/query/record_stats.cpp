@@ -3,11 +3,15 @@
 #include <spdlog/fmt/fmt.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <set>
+#include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "common/csv_writer.h"
 #include "common/messages.h"
@@ -60,22 +64,111 @@ struct Group {
   std::map<std::string, double, std::less<>> quantity;
 };
 
-// Scans the filtered records once and folds them into one Group per key, in
-// first-seen order. Aggregating in a hash map here instead of SQL's GROUP BY
-// spares SQLite a sort of every matching row (measured: 4x faster on a
-// million records).
-common::Result<std::vector<Group>> Collect(common::Database& db, const QueryOptions& o,
-                                           const std::vector<std::string>& keys,
-                                           const std::string& extra_where) {
-  const SqlCondition where = o.filter.Condition();
+// A sum of doubles with Neumaier's compensation: what each addition loses to
+// rounding is kept and added back at the end. Thirty quantities of 0.1 kg
+// then add up to 3.0, not 3.0000000000000013, and a scan split in two halves
+// gives the total one scan gives.
+class Sum {
+ public:
+  void Add(double x) {
+    const double total = total_ + x;
+    lost_ += std::abs(total_) >= std::abs(x) ? (total_ - total) + x : (x - total) + total_;
+    total_ = total;
+  }
+  void Add(const Sum& other) {
+    Add(other.total_);
+    lost_ += other.lost_;
+  }
+  double value() const { return total_ + lost_; }
+
+ private:
+  double total_ = 0;
+  double lost_ = 0;
+};
+
+// The groups of one scan in first-seen order, found by their key values
+// joined with a unit separator (no code value contains it), and the sums of
+// their quantities per unit.
+struct Tally {
+  std::vector<Group> groups;
+  std::vector<std::map<std::string, Sum, std::less<>>> sums;  // by group, then unit
+  std::unordered_map<std::string, size_t> index;
+
+  static std::string Joined(const std::vector<std::string>& key) {
+    std::string joined;
+    for (const std::string& part : key) (joined += part) += '\x1f';
+    return joined;
+  }
+
+  // Adds `other`'s groups (a later part of the same scan) to these.
+  void Merge(Tally&& other) {
+    for (size_t i = 0; i < other.groups.size(); ++i) {
+      auto [it, added] = index.emplace(Joined(other.groups[i].key), groups.size());
+      if (added) {
+        groups.push_back(std::move(other.groups[i]));
+        sums.push_back(std::move(other.sums[i]));
+        continue;
+      }
+      groups[it->second].records += other.groups[i].records;
+      for (const auto& [unit, sum] : other.sums[i]) sums[it->second][unit].Add(sum);
+    }
+  }
+
+  // The groups with their quantities.
+  std::vector<Group> Finish() && {
+    for (size_t i = 0; i < groups.size(); ++i) {
+      for (const auto& [unit, sum] : sums[i]) groups[i].quantity[unit] = sum.value();
+    }
+    return std::move(groups);
+  }
+};
+
+// The statement of a stats or routes scan: the key columns, unit and
+// quantity of the filtered records (with gseq BETWEEN two more parameters
+// when `ranged`).
+std::string ScanSql(const SqlCondition& where, const std::vector<std::string>& keys,
+                    const std::string& extra_where, bool ranged) {
   std::string select;
   for (const std::string& key : keys) select += "coalesce(" + key + ", ''), ";
-  auto stmt = db.Prepare("SELECT " + select + "r.unit, r.quantity FROM records r WHERE " +
-                         where.sql + extra_where);
+  return "SELECT " + select + "r.unit, r.quantity FROM records r WHERE " + where.sql + extra_where +
+         (ranged ? " AND r.gseq BETWEEN ? AND ?" : "");
+}
+
+// True when SQLite reads `sql` (a ScanSql) through every row of records, in
+// gseq order: a filter on the records' own columns, or none. A filter that
+// goes through an index or a subquery (countries, dates, text) is left
+// whole: ranges of gseq would take the plan away from it.
+common::Result<bool> ScansEveryRecord(common::Database& db, const std::string& sql) {
+  auto plan = db.Prepare("EXPLAIN QUERY PLAN " + sql);
+  if (!plan.ok()) return plan.status();
+  bool every = false;
+  while (true) {
+    auto row = plan->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return every;
+    const std::string_view detail = plan->ColumnView(3);
+    if (detail == "SCAN r") {
+      every = true;
+    } else if (detail.find(" r ") != std::string_view::npos || detail.ends_with(" r")) {
+      return false;  // records read another way too
+    }
+  }
+}
+
+// Scans the filtered records once (those with gseq in `range` alone, when
+// given) and folds them into one Group per key. Aggregating in a hash map
+// here instead of SQL's GROUP BY spares SQLite a sort of every matching row
+// (measured: 4x faster on a million records).
+common::Result<Tally> CollectRange(common::Database& db, const QueryOptions& o,
+                                   const std::vector<std::string>& keys,
+                                   const std::string& extra_where,
+                                   std::optional<std::pair<int64_t, int64_t>> range) {
+  const SqlCondition where = o.filter.Condition();
+  auto stmt = db.Prepare(ScanSql(where, keys, extra_where, range.has_value()));
   if (!stmt.ok()) return stmt.status();
-  where.BindTo(*stmt, 1);
-  std::vector<Group> groups;
-  std::unordered_map<std::string, size_t> index;
+  const int next = where.BindTo(*stmt, 1);
+  if (range) stmt->Bind(next, range->first).Bind(next + 1, range->second);
+  Tally tally;
   const int n = static_cast<int>(keys.size());
   std::string joined;
   while (true) {
@@ -85,25 +178,70 @@ common::Result<std::vector<Group>> Collect(common::Database& db, const QueryOpti
     joined.clear();
     for (int i = 0; i < n; ++i) {
       joined += stmt->ColumnView(i);
-      joined += '\x1f';  // unit separator: no code value contains it
+      joined += '\x1f';
     }
-    auto it = index.find(joined);
-    if (it == index.end()) {
+    auto it = tally.index.find(joined);
+    if (it == tally.index.end()) {
       std::vector<std::string> key;
       for (int i = 0; i < n; ++i) key.emplace_back(stmt->ColumnView(i));
-      it = index.emplace(joined, groups.size()).first;
-      groups.push_back({std::move(key), 0, {}});
+      it = tally.index.emplace(joined, tally.groups.size()).first;
+      tally.groups.push_back({std::move(key), 0, {}});
+      tally.sums.emplace_back();
     }
-    Group& g = groups[it->second];
-    ++g.records;
+    ++tally.groups[it->second].records;
     if (!stmt->ColumnIsNull(n) && !stmt->ColumnIsNull(n + 1)) {
+      auto& sums = tally.sums[it->second];
       const std::string_view unit = stmt->ColumnView(n);
-      auto q = g.quantity.find(unit);
-      if (q == g.quantity.end()) q = g.quantity.emplace(std::string(unit), 0.0).first;
-      q->second += stmt->ColumnDouble(n + 1);
+      auto q = sums.find(unit);
+      if (q == sums.end()) q = sums.emplace(std::string(unit), Sum()).first;
+      q->second.Add(stmt->ColumnDouble(n + 1));
     }
   }
-  return groups;
+  return tally;
+}
+
+// The filtered records folded into groups. With `second` (a connection on
+// db's snapshot), a scan of every record and enough of them, the older half
+// of the gseq range is scanned on a thread of its own through `second` while
+// this thread scans the newer half: the scan is most of a stats run (SQLite
+// decoding rows, the grouping), and a node has two cores.
+common::Result<std::vector<Group>> Collect(common::Database& db, common::Database* second,
+                                           const QueryOptions& o,
+                                           const std::vector<std::string>& keys,
+                                           const std::string& extra_where, int64_t& scans) {
+  scans = 1;
+  int64_t lo = 0;
+  int64_t hi = -1;
+  if (second != nullptr && std::thread::hardware_concurrency() >= 2) {
+    auto every = ScansEveryRecord(db, ScanSql(o.filter.Condition(), keys, extra_where, false));
+    if (!every.ok()) return every.status();
+    auto range = db.Prepare("SELECT min(gseq), max(gseq) FROM records");
+    if (!range.ok()) return range.status();
+    auto row = range->Step();
+    if (!row.ok()) return row.status();
+    if (*every && *row && !range->ColumnIsNull(0)) {
+      lo = range->ColumnInt(0);
+      hi = range->ColumnInt(1);
+    }
+  }
+  if (hi - lo + 1 < std::max<int64_t>(o.split_scan_from, 2)) {
+    auto all = CollectRange(db, o, keys, extra_where, std::nullopt);
+    if (!all.ok()) return all.status();
+    return std::move(*all).Finish();
+  }
+  const int64_t middle = lo + (hi - lo) / 2;
+  std::optional<common::Result<Tally>> older;
+  std::thread worker([&] {
+    older.emplace(CollectRange(*second, o, keys, extra_where, std::pair{lo, middle}));
+  });
+  auto newer = CollectRange(db, o, keys, extra_where, std::pair{middle + 1, hi});
+  worker.join();
+  if (!older->ok()) return older->status();
+  if (!newer.ok()) return newer.status();
+  scans = 2;
+  Tally all = std::move(**older);
+  all.Merge(std::move(*newer));
+  return std::move(all).Finish();
 }
 
 std::set<std::string> UnitsOf(const std::vector<Group>& groups) {
@@ -199,7 +337,7 @@ std::string RecordStats::GroupFieldNames() {
 }
 
 common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const QueryOptions& o,
-                                                 std::ostream& out) {
+                                                 std::ostream& out, common::Database* second) {
   if (o.by.empty() && o.period.empty())
     return common::UsageError(
         Messages::Tr("stats: give --by FIELD[,FIELD] and/or --period month|year"));
@@ -229,7 +367,8 @@ common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const Que
         Messages::Tr("--chart draws one grouping: give one --by field or --period alone"));
   if (o.top < 0) return common::UsageError(Messages::Tr("--top: must be 1 or more"));
 
-  auto groups = Collect(db, o, keys, "");
+  int64_t scans = 0;
+  auto groups = Collect(db, second, o, keys, "", scans);
   if (!groups.ok()) return groups.status();
   // Most records first; with a period, periods in order and most records first
   // within each, --top applying per period.
@@ -252,14 +391,15 @@ common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const Que
   } else {
     Print(out, o, titles, *groups);
   }
-  return QueryOutcome{static_cast<int64_t>(groups->size()), 0};
+  return QueryOutcome{static_cast<int64_t>(groups->size()), 0, scans};
 }
 
 common::Result<QueryOutcome> RecordStats::Routes(common::Database& db, const QueryOptions& o,
-                                                 std::ostream& out) {
+                                                 std::ostream& out, common::Database* second) {
   if (o.top < 0) return common::UsageError(Messages::Tr("--top: must be 1 or more"));
-  auto groups = Collect(db, o, {"r.departure", "r.transit", "r.destination"},
-                        " AND (r.departure IS NOT NULL OR r.destination IS NOT NULL)");
+  int64_t scans = 0;
+  auto groups = Collect(db, second, o, {"r.departure", "r.transit", "r.destination"},
+                        " AND (r.departure IS NOT NULL OR r.destination IS NOT NULL)", scans);
   if (!groups.ok()) return groups.status();
   std::stable_sort(groups->begin(), groups->end(), [](const Group& a, const Group& b) {
     if (a.records != b.records) return a.records > b.records;
@@ -280,7 +420,7 @@ common::Result<QueryOutcome> RecordStats::Routes(common::Database& db, const Que
   } else {
     Print(out, o, {"route", "departure", "transit", "destination"}, routes);
   }
-  return QueryOutcome{static_cast<int64_t>(routes.size()), 0};
+  return QueryOutcome{static_cast<int64_t>(routes.size()), 0, scans};
 }
 
 }  // namespace cen::node

@@ -15,10 +15,12 @@ namespace cen::node {
 class RecordStats {
  public:
   // REQUIRES: o.filter.Check() succeeded and o.format is table, json or csv.
+  // `second`, when given, reads db's snapshot (SharedSnapshot): a scan of at
+  // least o.split_scan_from records is then split between two threads.
   static common::Result<QueryOutcome> Groups(common::Database& db, const QueryOptions& o,
-                                             std::ostream& out);
+                                             std::ostream& out, common::Database* second = nullptr);
   static common::Result<QueryOutcome> Routes(common::Database& db, const QueryOptions& o,
-                                             std::ostream& out);
+                                             std::ostream& out, common::Database* second = nullptr);
   // The field names --by accepts, for --help.
   static std::string GroupFieldNames();
 };

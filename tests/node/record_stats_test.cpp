@@ -1,0 +1,191 @@
+#include "node/query/record_stats.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "node/agent/replica.h"
+#include "node/query/shared_snapshot.h"
+#include "node/store/node_schema.h"
+#include "tests/test_support/databases.h"
+#include "tests/test_support/query_fixture.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
+
+using cen::common::Database;
+using cen::node::NodeSchema;
+using cen::node::QueryOptions;
+using cen::node::RecordStats;
+using cen::node::SharedSnapshot;
+using cen::test::RequireOk;
+using cen::test::TempDir;
+
+namespace {
+
+Database OpenForQuery(const TempDir& tmp) {
+  auto db = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
+  RequireOk(db.status());
+  return std::move(*db);
+}
+
+// What stats (or routes) prints for `o`, and through how many scans.
+struct StatsAnswer {
+  std::string out;
+  int64_t scans = 0;
+};
+
+StatsAnswer Answer(const TempDir& tmp, const QueryOptions& o, bool routes, bool split) {
+  Database db = OpenForQuery(tmp);
+  auto snapshot = SharedSnapshot::Begin(db, tmp.path());
+  RequireOk(snapshot.status());
+  REQUIRE(snapshot->second() != nullptr);  // nothing holds node.db's write lock
+  std::ostringstream out;
+  auto outcome = routes ? RecordStats::Routes(db, o, out, split ? snapshot->second() : nullptr)
+                        : RecordStats::Groups(db, o, out, split ? snapshot->second() : nullptr);
+  RequireOk(outcome.status());
+  RequireOk(snapshot->Commit());
+  return {out.str(), outcome->scans};
+}
+
+QueryOptions StatsOptions(const TempDir& tmp, const std::string& format) {
+  QueryOptions o;
+  o.data_dir = tmp.path();
+  o.format = format;
+  o.split_scan_from = 0;  // the fixture's 12 records are split too
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("stats and routes split between two connections print what one scan prints",
+          "[node][query][stats]") {
+  TempDir tmp;
+  cen::test::FillFixtureReplica(tmp);
+
+  // Each with a value its answer shows and the scans it takes split: a filter
+  // on the records' own columns (or none) reads every record, in two halves;
+  // one through record_countries is left whole.
+  std::vector<QueryOptions> questions;
+  std::vector<std::string> shown;
+  std::vector<int64_t> split_scans;
+  QueryOptions by_year = StatsOptions(tmp, "json");
+  by_year.by = {"commodity", "reporting_country"};
+  by_year.period = "year";
+  questions.push_back(by_year);
+  shown.push_back(R"("year":"2021")");
+  split_scans.push_back(2);
+  QueryOptions csv_units = StatsOptions(tmp, "csv");
+  csv_units.by = {"commodity"};  // groups of both halves, two units (KGM, H87)
+  csv_units.filter.handlings = {"H0", "H1", "H2"};
+  questions.push_back(csv_units);
+  shown.push_back("quantity_H87");
+  split_scans.push_back(2);
+  QueryOptions europe = StatsOptions(tmp, "table");
+  europe.filter.destinations = {"Europe"};
+  europe.by = {"transit"};
+  questions.push_back(europe);
+  shown.push_back("NL;PL");
+  split_scans.push_back(1);
+  for (QueryOptions& o : questions) RequireOk(o.filter.Check());
+
+  for (size_t i = 0; i < questions.size(); ++i) {
+    const QueryOptions& o = questions[i];
+    INFO("stats --by " << o.by.front() << " --format " << o.format);
+    const StatsAnswer one = Answer(tmp, o, /*routes=*/false, /*split=*/false);
+    const StatsAnswer two = Answer(tmp, o, /*routes=*/false, /*split=*/true);
+    CHECK(one.scans == 1);
+    CHECK(two.scans == split_scans[i]);
+    CHECK(two.out == one.out);
+    CHECK(one.out.find(shown[i]) != std::string::npos);
+  }
+  const StatsAnswer one = Answer(tmp, questions[0], /*routes=*/true, /*split=*/false);
+  const StatsAnswer two = Answer(tmp, questions[0], /*routes=*/true, /*split=*/true);
+  CHECK(two.scans == 2);
+  CHECK(two.out == one.out);
+  CHECK(one.out.find("CO → PA → ES") != std::string::npos);
+
+  // Below split_scan_from records the second connection is not used.
+  QueryOptions small = by_year;
+  small.split_scan_from = 1000;
+  CHECK(Answer(tmp, small, /*routes=*/false, /*split=*/true).scans == 1);
+}
+
+TEST_CASE("SharedSnapshot: both connections read the snapshot they began with",
+          "[node][query][stats]") {
+  TempDir tmp;
+  cen::test::FillFixtureReplica(tmp);
+  Database db = OpenForQuery(tmp);
+  auto snapshot = SharedSnapshot::Begin(db, tmp.path());
+  RequireOk(snapshot.status());
+  REQUIRE(snapshot->second() != nullptr);
+
+  // A commit after Begin is seen by neither connection.
+  auto writer = cen::test::ReopenNodeDb(tmp);
+  RequireOk(writer.Exec("DELETE FROM records WHERE kind = 'alert'"));
+  for (Database* reader : {&db, snapshot->second()}) {
+    auto records = reader->QueryInt("SELECT count(*) FROM records");
+    RequireOk(records.status());
+    CHECK(**records == 12);
+  }
+  RequireOk(snapshot->Commit());
+  auto now = db.QueryInt("SELECT count(*) FROM records");
+  RequireOk(now.status());
+  CHECK(**now == 10);
+}
+
+TEST_CASE("SharedSnapshot does not wait for a writer: the scan then runs on one connection",
+          "[node][query][stats]") {
+  TempDir tmp;
+  cen::test::FillFixtureReplica(tmp);
+  auto writer = cen::test::ReopenNodeDb(tmp);
+  RequireOk(writer.Exec("BEGIN IMMEDIATE"));  // the agent in the middle of a slice, say
+
+  Database db = OpenForQuery(tmp);
+  const auto started = std::chrono::steady_clock::now();
+  auto snapshot = SharedSnapshot::Begin(db, tmp.path());
+  RequireOk(snapshot.status());
+  CHECK(snapshot->second() == nullptr);
+  // Database::Open's busy timeout is 10 s: Begin did not wait for it.
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+
+  QueryOptions o = StatsOptions(tmp, "json");
+  o.by = {"commodity"};
+  RequireOk(o.filter.Check());
+  std::ostringstream out;
+  auto outcome = RecordStats::Groups(db, o, out, snapshot->second());
+  RequireOk(outcome.status());
+  CHECK(outcome->scans == 1);
+  CHECK(outcome->results == 3);  // drugs, tobacco, cites
+  RequireOk(snapshot->Commit());
+  RequireOk(writer.Exec("ROLLBACK"));
+}
+
+TEST_CASE("stats adds quantities without the rounding error of each addition",
+          "[node][query][stats]") {
+  // Thirty seizures of 0.1 kg: one double added to the next gives
+  // 3.0000000000000013, and a scan split in two halves another last digit.
+  TempDir tmp;
+  {
+    auto db = cen::test::CreateNodeDb(tmp);
+    cen::node::Replica replica(&db);
+    RequireOk(replica.Load());
+    std::vector<nlohmann::json> records;
+    for (int n = 1; n <= 30; ++n) {
+      nlohmann::json r =
+          cen::test::FixtureSeizure(n, "2024-05-01", "NL", "drugs", "CO", {}, "NL", "293972", 1,
+                                    0.1, "KGM", "H0", "RILO-WE", "Cocaine in a suitcase");
+      r["gseq"] = n;
+      records.push_back(r);
+    }
+    RequireOk(replica.Apply(cen::test::Packed(records), 30));
+  }
+  QueryOptions o = StatsOptions(tmp, "json");
+  o.by = {"commodity"};
+  RequireOk(o.filter.Check());
+  const std::string expected = R"({"commodity":"drugs","quantity":{"KGM":3.0},"records":30})"
+                               "\n";
+  CHECK(Answer(tmp, o, /*routes=*/false, /*split=*/false).out == expected);
+  CHECK(Answer(tmp, o, /*routes=*/false, /*split=*/true).out == expected);
+}
