@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 #include <set>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -79,7 +80,9 @@ class Sum {
     Add(other.total_);
     lost_ += other.lost_;
   }
-  double value() const { return total_ + lost_; }
+  // A total beyond the largest double stays infinite (what is lost to
+  // rounding would be infinite too, and add up to NaN).
+  double value() const { return std::isfinite(total_) ? total_ + lost_ : total_; }
 
  private:
   double total_ = 0;
@@ -138,9 +141,12 @@ std::string ScanSql(const SqlCondition& where, const std::vector<std::string>& k
 // gseq order: a filter on the records' own columns, or none. A filter that
 // goes through an index or a subquery (countries, dates, text) is left
 // whole: ranges of gseq would take the plan away from it.
-common::Result<bool> ScansEveryRecord(common::Database& db, const std::string& sql) {
+common::Result<bool> ScansEveryRecord(common::Database& db, const std::string& sql,
+                                      const SqlCondition& where) {
   auto plan = db.Prepare("EXPLAIN QUERY PLAN " + sql);
   if (!plan.ok()) return plan.status();
+  // Bound as the scan will be: a value can open a partial index (kind = 'alert').
+  where.BindTo(*plan, 1);
   bool every = false;
   while (true) {
     auto row = plan->Step();
@@ -213,7 +219,8 @@ common::Result<std::vector<Group>> Collect(common::Database& db, common::Databas
   int64_t lo = 0;
   int64_t hi = -1;
   if (second != nullptr && std::thread::hardware_concurrency() >= 2) {
-    auto every = ScansEveryRecord(db, ScanSql(o.filter.Condition(), keys, extra_where, false));
+    const SqlCondition where = o.filter.Condition();
+    auto every = ScansEveryRecord(db, ScanSql(where, keys, extra_where, false), where);
     if (!every.ok()) return every.status();
     auto range = db.Prepare("SELECT min(gseq), max(gseq) FROM records");
     if (!range.ok()) return range.status();
@@ -231,9 +238,16 @@ common::Result<std::vector<Group>> Collect(common::Database& db, common::Databas
   }
   const int64_t middle = lo + (hi - lo) / 2;
   std::optional<common::Result<Tally>> older;
-  std::thread worker([&] {
-    older.emplace(CollectRange(*second, o, keys, extra_where, std::pair{lo, middle}));
-  });
+  std::thread worker;
+  try {
+    worker = std::thread([&] {
+      older.emplace(CollectRange(*second, o, keys, extra_where, std::pair{lo, middle}));
+    });
+  } catch (const std::system_error&) {  // no thread to be had (a process limit): one scan
+    auto all = CollectRange(db, o, keys, extra_where, std::nullopt);
+    if (!all.ok()) return all.status();
+    return std::move(*all).Finish();
+  }
   auto newer = CollectRange(db, o, keys, extra_where, std::pair{middle + 1, hi});
   worker.join();
   if (!older->ok()) return older->status();

@@ -24,20 +24,21 @@ using cen::test::TempDir;
 
 namespace {
 
-Database OpenForQuery(const TempDir& tmp) {
+Database RecordStatsDb(const TempDir& tmp) {
   auto db = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
   RequireOk(db.status());
   return std::move(*db);
 }
 
 // What stats (or routes) prints for `o`, and through how many scans.
-struct StatsAnswer {
+struct RecordStatsAnswer {
   std::string out;
   int64_t scans = 0;
 };
 
-StatsAnswer Answer(const TempDir& tmp, const QueryOptions& o, bool routes, bool split) {
-  Database db = OpenForQuery(tmp);
+RecordStatsAnswer RecordStatsRun(const TempDir& tmp, const QueryOptions& o, bool routes,
+                                 bool split) {
+  Database db = RecordStatsDb(tmp);
   auto snapshot = SharedSnapshot::Begin(db, tmp.path());
   RequireOk(snapshot.status());
   REQUIRE(snapshot->second() != nullptr);  // nothing holds node.db's write lock
@@ -49,7 +50,7 @@ StatsAnswer Answer(const TempDir& tmp, const QueryOptions& o, bool routes, bool 
   return {out.str(), outcome->scans};
 }
 
-QueryOptions StatsOptions(const TempDir& tmp, const std::string& format) {
+QueryOptions RecordStatsOptions(const TempDir& tmp, const std::string& format) {
   QueryOptions o;
   o.data_dir = tmp.path();
   o.format = format;
@@ -70,19 +71,19 @@ TEST_CASE("stats and routes split between two connections print what one scan pr
   std::vector<QueryOptions> questions;
   std::vector<std::string> shown;
   std::vector<int64_t> split_scans;
-  QueryOptions by_year = StatsOptions(tmp, "json");
+  QueryOptions by_year = RecordStatsOptions(tmp, "json");
   by_year.by = {"commodity", "reporting_country"};
   by_year.period = "year";
   questions.push_back(by_year);
   shown.push_back(R"("year":"2021")");
   split_scans.push_back(2);
-  QueryOptions csv_units = StatsOptions(tmp, "csv");
+  QueryOptions csv_units = RecordStatsOptions(tmp, "csv");
   csv_units.by = {"commodity"};  // groups of both halves, two units (KGM, H87)
   csv_units.filter.handlings = {"H0", "H1", "H2"};
   questions.push_back(csv_units);
   shown.push_back("quantity_H87");
   split_scans.push_back(2);
-  QueryOptions europe = StatsOptions(tmp, "table");
+  QueryOptions europe = RecordStatsOptions(tmp, "table");
   europe.filter.destinations = {"Europe"};
   europe.by = {"transit"};
   questions.push_back(europe);
@@ -93,15 +94,15 @@ TEST_CASE("stats and routes split between two connections print what one scan pr
   for (size_t i = 0; i < questions.size(); ++i) {
     const QueryOptions& o = questions[i];
     INFO("stats --by " << o.by.front() << " --format " << o.format);
-    const StatsAnswer one = Answer(tmp, o, /*routes=*/false, /*split=*/false);
-    const StatsAnswer two = Answer(tmp, o, /*routes=*/false, /*split=*/true);
+    const RecordStatsAnswer one = RecordStatsRun(tmp, o, /*routes=*/false, /*split=*/false);
+    const RecordStatsAnswer two = RecordStatsRun(tmp, o, /*routes=*/false, /*split=*/true);
     CHECK(one.scans == 1);
     CHECK(two.scans == split_scans[i]);
     CHECK(two.out == one.out);
     CHECK(one.out.find(shown[i]) != std::string::npos);
   }
-  const StatsAnswer one = Answer(tmp, questions[0], /*routes=*/true, /*split=*/false);
-  const StatsAnswer two = Answer(tmp, questions[0], /*routes=*/true, /*split=*/true);
+  const RecordStatsAnswer one = RecordStatsRun(tmp, questions[0], /*routes=*/true, /*split=*/false);
+  const RecordStatsAnswer two = RecordStatsRun(tmp, questions[0], /*routes=*/true, /*split=*/true);
   CHECK(two.scans == 2);
   CHECK(two.out == one.out);
   CHECK(one.out.find("CO → PA → ES") != std::string::npos);
@@ -109,14 +110,14 @@ TEST_CASE("stats and routes split between two connections print what one scan pr
   // Below split_scan_from records the second connection is not used.
   QueryOptions small = by_year;
   small.split_scan_from = 1000;
-  CHECK(Answer(tmp, small, /*routes=*/false, /*split=*/true).scans == 1);
+  CHECK(RecordStatsRun(tmp, small, /*routes=*/false, /*split=*/true).scans == 1);
 }
 
 TEST_CASE("SharedSnapshot: both connections read the snapshot they began with",
           "[node][query][stats]") {
   TempDir tmp;
   cen::test::FillFixtureReplica(tmp);
-  Database db = OpenForQuery(tmp);
+  Database db = RecordStatsDb(tmp);
   auto snapshot = SharedSnapshot::Begin(db, tmp.path());
   RequireOk(snapshot.status());
   REQUIRE(snapshot->second() != nullptr);
@@ -142,7 +143,7 @@ TEST_CASE("SharedSnapshot does not wait for a writer: the scan then runs on one 
   auto writer = cen::test::ReopenNodeDb(tmp);
   RequireOk(writer.Exec("BEGIN IMMEDIATE"));  // the agent in the middle of a slice, say
 
-  Database db = OpenForQuery(tmp);
+  Database db = RecordStatsDb(tmp);
   const auto started = std::chrono::steady_clock::now();
   auto snapshot = SharedSnapshot::Begin(db, tmp.path());
   RequireOk(snapshot.status());
@@ -150,7 +151,7 @@ TEST_CASE("SharedSnapshot does not wait for a writer: the scan then runs on one 
   // Database::Open's busy timeout is 10 s: Begin did not wait for it.
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
 
-  QueryOptions o = StatsOptions(tmp, "json");
+  QueryOptions o = RecordStatsOptions(tmp, "json");
   o.by = {"commodity"};
   RequireOk(o.filter.Check());
   std::ostringstream out;
@@ -162,30 +163,48 @@ TEST_CASE("SharedSnapshot does not wait for a writer: the scan then runs on one 
   RequireOk(writer.Exec("ROLLBACK"));
 }
 
+// A replica of seizures of drugs, one per quantity in kilograms.
+void FillQuantities(const TempDir& tmp, const std::vector<double>& kilograms) {
+  auto db = cen::test::CreateNodeDb(tmp);
+  cen::node::Replica replica(&db);
+  RequireOk(replica.Load());
+  std::vector<nlohmann::json> records;
+  for (size_t i = 0; i < kilograms.size(); ++i) {
+    const int n = static_cast<int>(i) + 1;
+    nlohmann::json r =
+        cen::test::FixtureSeizure(n, "2024-05-01", "NL", "drugs", "CO", {}, "NL", "293972", 1,
+                                  kilograms[i], "KGM", "H0", "RILO-WE", "Cocaine in a suitcase");
+    r["gseq"] = n;
+    records.push_back(r);
+  }
+  RequireOk(replica.Apply(cen::test::Packed(records), static_cast<int64_t>(records.size())));
+}
+
 TEST_CASE("stats adds quantities without the rounding error of each addition",
           "[node][query][stats]") {
   // Thirty seizures of 0.1 kg: one double added to the next gives
   // 3.0000000000000013, and a scan split in two halves another last digit.
   TempDir tmp;
-  {
-    auto db = cen::test::CreateNodeDb(tmp);
-    cen::node::Replica replica(&db);
-    RequireOk(replica.Load());
-    std::vector<nlohmann::json> records;
-    for (int n = 1; n <= 30; ++n) {
-      nlohmann::json r =
-          cen::test::FixtureSeizure(n, "2024-05-01", "NL", "drugs", "CO", {}, "NL", "293972", 1,
-                                    0.1, "KGM", "H0", "RILO-WE", "Cocaine in a suitcase");
-      r["gseq"] = n;
-      records.push_back(r);
-    }
-    RequireOk(replica.Apply(cen::test::Packed(records), 30));
-  }
-  QueryOptions o = StatsOptions(tmp, "json");
+  FillQuantities(tmp, std::vector<double>(30, 0.1));
+  QueryOptions o = RecordStatsOptions(tmp, "json");
   o.by = {"commodity"};
   RequireOk(o.filter.Check());
   const std::string expected = R"({"commodity":"drugs","quantity":{"KGM":3.0},"records":30})"
                                "\n";
-  CHECK(Answer(tmp, o, /*routes=*/false, /*split=*/false).out == expected);
-  CHECK(Answer(tmp, o, /*routes=*/false, /*split=*/true).out == expected);
+  CHECK(RecordStatsRun(tmp, o, /*routes=*/false, /*split=*/false).out == expected);
+  const RecordStatsAnswer split = RecordStatsRun(tmp, o, /*routes=*/false, /*split=*/true);
+  CHECK(split.scans == 2);
+  CHECK(split.out == expected);
+}
+
+TEST_CASE("stats prints a total beyond the largest number as infinite, not as NaN",
+          "[node][query][stats]") {
+  TempDir tmp;
+  FillQuantities(tmp, {1e308, 1e308});  // each valid; their sum is no double
+  QueryOptions o = RecordStatsOptions(tmp, "table");
+  o.by = {"commodity"};
+  RequireOk(o.filter.Check());
+  const std::string out = RecordStatsRun(tmp, o, /*routes=*/false, /*split=*/false).out;
+  CHECK(out.find("nan") == std::string::npos);
+  CHECK(out.find("inf") != std::string::npos);
 }
