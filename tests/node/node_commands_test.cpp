@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ using cen::common::Status;
 using cen::common::StatusCode;
 using cen::common::Uuid7;
 using cen::node::AgentStatus;
+using cen::node::DropOptions;
 using cen::node::NodeCommands;
 using cen::node::NodeConfig;
 using cen::node::NodeInitOptions;
@@ -537,4 +539,45 @@ TEST_CASE("node.toml sets the urgent lane's real-time priority, naming the field
     message = "node.toml: rt_priority: must be an integer from 0 (none) to 99";
   }
   CHECK_THAT(RefusedNodeToml(tmp, "rt_priority = " + value).message(), Catch::Contains(message));
+}
+
+TEST_CASE("cen-node drop leaves copying its log into node.db to a running agent", "[node][drop]") {
+  TestNode node;
+  // 40,000 rows: a log past SQLite's automatic checkpoint (1,000 pages of
+  // 16 KiB), which node.db grows by when it is copied.
+  std::string csv = "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit\n";
+  for (int i = 0; i < 40000; ++i) {
+    csv += "seizure,FR-" + std::to_string(i) +
+           ",2026-03-14,FR,drugs,Cocaine in banana boxes at the port of Le Havre,12.5,KGM\n";
+  }
+  const std::string file = node.tmp().File("export.csv");
+  std::ofstream(file) << csv;
+  const std::string db_path = NodeSchema::DbPath(node.data_dir());
+  // An open connection, as a running agent holds: the drop's is then not
+  // the last to close (which would copy the log whoever runs).
+  auto open = NodeSchema::Open(node.data_dir(), Database::Mode::kReadOnly);
+  RequireOk(open.status());
+  const auto size_before = std::filesystem::file_size(db_path);
+
+  DropOptions o;
+  o.data_dir = node.data_dir();
+  o.files = {file};
+  std::ostringstream out;
+  std::ostringstream err;
+  SECTION("with the agent running, the drop ends once its log is durable") {
+    auto agent =
+        cen::common::InstanceLock::Acquire(node.data_dir(), cen::common::InstanceLock::kAgent);
+    RequireOk(agent.status());
+    RequireOk(NodeCommands::Drop(o, std::cin, out, err));
+    CHECK(std::filesystem::file_size(db_path) == size_before);
+    CHECK(std::filesystem::file_size(db_path + "-wal") > 16 * 1048576);
+  }
+  SECTION("with no agent, the drop copies its log itself") {
+    RequireOk(NodeCommands::Drop(o, std::cin, out, err));
+    CHECK(std::filesystem::file_size(db_path) > size_before + 16 * 1048576);
+  }
+  // Either way every row is queued and readable.
+  auto queued = open->QueryInt("SELECT count(*) FROM own_records");
+  RequireOk(queued.status());
+  CHECK(**queued == 40000);
 }
