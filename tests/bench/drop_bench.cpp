@@ -11,7 +11,10 @@
 //    alone, (b) of msgpack bodies into own_records + outbox, as a drop writes.
 // 3. Runs the real `cen-node drop` binary on each file in a fresh node, then
 //    again on the big file (every row unchanged), and --dry-run; each as a
-//    child process, whose peak RSS wait4() reports.
+//    child process, whose peak RSS wait4() reports. Then the big file once
+//    more into a node whose agent (`cen-node run`) runs, as at an office:
+//    its checkpointer, not the drop, copies the log into node.db; beside it
+//    the raw inserts with their log left to a checkpointer too.
 // 4. Acknowledges every version the big drop queued, as the agent does when
 //    the hub's ACK frames come, beside the raw outbox DELETEs alone.
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,6 +37,7 @@
 #include <vector>
 
 #include "common/curve_keys.h"
+#include "common/instance_lock.h"
 #include "common/msgpack_json.h"
 #include "common/sqlite_db.h"
 #include "common/uuid7.h"
@@ -41,6 +46,7 @@
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
 #include "tests/bench/bench_support.h"
+#include "tests/e2e/process.h"
 
 extern char** environ;
 
@@ -95,12 +101,15 @@ std::string InitNode(const fs::path& dir) {
 
 // Raw SQLite: `rows` msgpack bodies into own_records and their keys into the
 // outbox, as a drop stores them (or the outbox alone), with a drop's page
-// cache, one transaction, synchronous=FULL.
-double RawInserts(const fs::path& dir, int64_t rows, bool own_records) {
+// cache, one transaction, synchronous=FULL; timed until the commit, which
+// copies the log into the database (SQLite's automatic checkpoint) unless
+// `leave_log` (as a drop leaves it to a running agent's checkpointer).
+double RawInserts(const fs::path& dir, int64_t rows, bool own_records, bool leave_log = false) {
   auto db = cen::node::NodeSchema::Open(InitNode(dir), Database::Mode::kReadWrite);
   CheckOk(db.status(), "open");
   CheckOk(db->Exec("PRAGMA synchronous=FULL"), "pragma");
   CheckOk(db->Exec(cen::node::DropImporter::kCachePragma), "pragma");
+  if (leave_log) CheckOk(db->Exec("PRAGMA wal_autocheckpoint=0"), "pragma");
   // One record's JSON content and body, reused: SQLite's cost does not depend on the bytes.
   json rec = {
       {"kind", "seizure"},          {"ref", "BENCH-0"},      {"seizure_date", "2026-03-14"},
@@ -220,6 +229,38 @@ ChildRun Drop(const fs::path& node, const fs::path& csv, const fs::path& work,
   return run;
 }
 
+// A drop of `csv` into `node` while its agent runs (`cen-node run`; its hub
+// is not there, which changes nothing for a drop). `copied` is set to the
+// seconds from the drop's end until the agent's checkpointer has copied the
+// log into node.db (node.db reaching `full_db_bytes`, 95 % of what a node
+// holds after the same drop with no agent), or -1 after 120 s.
+ChildRun DropBesideAgent(const fs::path& node, const fs::path& csv, const fs::path& work,
+                         uintmax_t full_db_bytes, double& copied) {
+  cen::e2e::Process agent("agent", {CEN_NODE_BIN, "run", "--data", node.string()}, work);
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
+  while (!cen::common::InstanceLock::IsHeld(node.string(), cen::common::InstanceLock::kAgent)) {
+    if (!agent.Running() || SteadyClock::now() > deadline) {
+      std::cerr << "bench: the agent did not start\n" << agent.Tail(20);
+      std::exit(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ChildRun run = Drop(node, csv, work);
+  const auto ended = SteadyClock::now();
+  copied = -1;
+  const fs::path db = node / "node.db";
+  while (SteadyClock::now() - ended < std::chrono::seconds(120)) {
+    if (fs::file_size(db) >= full_db_bytes) {
+      copied = SecondsBetween(ended, SteadyClock::now());
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  agent.Signal(SIGTERM);
+  if (!agent.Wait(std::chrono::seconds(60))) agent.Kill();
+  return run;
+}
+
 void Report(const std::string& what, int64_t rows, const ChildRun& run) {
   std::cout << what << static_cast<long>(static_cast<double>(rows) / run.seconds) << " rows/s ("
             << run.seconds << " s), peak RSS " << run.max_rss_kb / 1024 << " MiB; " << run.out
@@ -271,6 +312,20 @@ int main(int argc, char** argv) {
          Drop(big_node, big_csv, dir));
   std::cout << "ratio     drop / raw own_records+outbox inserts = "
             << static_cast<double>(rows) / big.seconds / raw_both << "\n";
+
+  const double raw_left = RawInserts(dir / "raw-left", rows, true, /*leave_log=*/true);
+  std::cout << "baseline  raw SQLite, own_records + outbox INSERTs, 1 tx, synchronous=FULL, log "
+            << "left to a checkpointer: " << static_cast<long>(raw_left) << " rows/s\n";
+  double copied = 0;
+  const ChildRun beside =
+      DropBesideAgent(InitNode(dir / "node-agent"), big_csv, dir,
+                      fs::file_size(fs::path(big_node) / "node.db") * 95 / 100, copied);
+  Report("drop      " + std::to_string(rows) + " rows, new, agent running: ", rows, beside);
+  std::cout << "          the agent's checkpointer had copied the log into node.db "
+            << (copied < 0 ? std::string("not within 120") : std::to_string(copied))
+            << " s after the drop ended\n";
+  std::cout << "ratio     drop beside the agent / raw inserts with the log left = "
+            << static_cast<double>(rows) / beside.seconds / raw_left << "\n";
   // The hub's verdicts on what the big drop queued, 32 to a frame.
   constexpr int kAckFrame = 32;
   const double raw_ack = AckCpuPerRecord(dir / "raw-both", kAckFrame, /*raw=*/true);
