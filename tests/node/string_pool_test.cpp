@@ -24,7 +24,7 @@ void RequireRanksInTextOrder(const std::vector<const StringPool::Text*>& texts) 
 }
 
 std::string Date(int day) {
-  char buf[16];
+  char buf[48];  // room for any int, as -Wformat-truncation asks
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", 2015 + day / 336, 1 + day / 28 % 12,
                 1 + day % 28);
   return buf;
