@@ -1,11 +1,14 @@
 #include "node/node_commands.h"
 
 #include <spdlog/fmt/fmt.h>
+#include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/clock.h"
 #include "common/curve_keys.h"
@@ -39,6 +42,30 @@ namespace cen::node {
 using common::Messages;
 
 using nlohmann::json;
+
+namespace {
+
+// Before a drop beside a running agent begins a file: what an earlier
+// drop's log still holds is copied into node.db first (by the agent's
+// checkpointer, which may be at it, or here), so that SQLite starts the log
+// again from its beginning instead of appending this file to the last (files
+// dropped one after the other would pile up one log of them all). Gives up
+// after kWaitForCopy (a reader's old snapshot can hold frames back): the
+// file is then appended, as before.
+void CopyEarlierLog(common::Database& db) {
+  constexpr auto kWaitForCopy = std::chrono::seconds(5);
+  const auto deadline = std::chrono::steady_clock::now() + kWaitForCopy;
+  while (true) {
+    int log = 0;
+    int copied = 0;
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if ((rc == SQLITE_OK && copied >= log) || std::chrono::steady_clock::now() > deadline) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace
 
 common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
@@ -121,14 +148,15 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
   // With an agent running, its checkpointer thread copies each file's log
   // into node.db in the background, as it does for its own writes and its
   // drop folder's: the drop ends once its log is durable (on a million rows,
-  // a second sooner). Without one, each file's commit copies the log here,
-  // so that files dropped in a row do not pile up a log of them all.
-  if (common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kAgent))
-    CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
+  // 2-3 s sooner). Without one, each file's commit copies the log
+  // here, and the last connection to close copies what is left.
+  const bool beside_agent = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kAgent);
+  if (beside_agent) CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
   DropImporter importer(&*db, settings);
   DropProgress progress(err, o.progress);
   common::Status result;
   for (const auto& file : o.files) {
+    if (beside_agent) CopyEarlierLog(*db);
     DropSummary summary = importer.ImportFile(file, in, err, &progress);
     if (o.json) {
       out << summary.ToJson().dump() << "\n";
