@@ -1,7 +1,14 @@
 #include "common/instance_lock.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <optional>
+#include <string>
+#include <thread>
 #include <utility>
 
 #include "tests/test_support/temp_dir.h"
@@ -57,4 +64,23 @@ TEST_CASE("InstanceLock reports a directory it cannot use", "[common][lock]") {
   REQUIRE_FALSE(lock.ok());
   CHECK(lock.status().code() == StatusCode::kInternal);
   CHECK_FALSE(InstanceLock::IsHeld(tmp.File("missing"), InstanceLock::kAgent));
+}
+
+TEST_CASE("An agent starting while another command asks IsHeld still takes its lock",
+          "[common][lock]") {
+  // IsHeld takes the lock shared for an instant: `cen-node drop` asks it, and
+  // an agent starting in that instant must not conclude another one runs.
+  TempDir tmp;
+  REQUIRE(InstanceLock::Acquire(tmp.path(), InstanceLock::kAgent).ok());  // makes the file
+  const std::string path = tmp.path() + "/" + InstanceLock::kAgent.file;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_SH | LOCK_NB) == 0);  // a probe, caught in its instant
+  std::thread prober([fd] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ::close(fd);
+  });
+  auto lock = InstanceLock::Acquire(tmp.path(), InstanceLock::kAgent);
+  prober.join();
+  CHECK(lock.ok());
 }
