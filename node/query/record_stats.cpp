@@ -216,26 +216,25 @@ common::Result<std::vector<Group>> Collect(common::Database& db, common::Databas
                                            const std::vector<std::string>& keys,
                                            const std::string& extra_where, int64_t& scans) {
   scans = 1;
-  int64_t lo = 0;
-  int64_t hi = -1;
-  if (second != nullptr && std::thread::hardware_concurrency() >= 2) {
-    const SqlCondition where = o.filter.Condition();
-    auto every = ScansEveryRecord(db, ScanSql(where, keys, extra_where, false), where);
-    if (!every.ok()) return every.status();
-    auto range = db.Prepare("SELECT min(gseq), max(gseq) FROM records");
-    if (!range.ok()) return range.status();
-    auto row = range->Step();
-    if (!row.ok()) return row.status();
-    if (*every && *row && !range->ColumnIsNull(0)) {
-      lo = range->ColumnInt(0);
-      hi = range->ColumnInt(1);
-    }
-  }
-  if (hi - lo + 1 < std::max<int64_t>(o.split_scan_from, 2)) {
+  const auto one_scan = [&]() -> common::Result<std::vector<Group>> {
     auto all = CollectRange(db, o, keys, extra_where, std::nullopt);
     if (!all.ok()) return all.status();
     return std::move(*all).Finish();
-  }
+  };
+  if (second == nullptr || std::thread::hardware_concurrency() < 2) return one_scan();
+  auto range = db.Prepare("SELECT min(gseq), max(gseq) FROM records");
+  if (!range.ok()) return range.status();
+  auto row = range->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || range->ColumnIsNull(0)) return one_scan();
+  const int64_t lo = range->ColumnInt(0);
+  const int64_t hi = range->ColumnInt(1);
+  if (hi - lo + 1 < std::max<int64_t>(o.split_scan_from, 2)) return one_scan();
+  const SqlCondition where = o.filter.Condition();
+  auto every = ScansEveryRecord(db, ScanSql(where, keys, extra_where, false), where);
+  if (!every.ok()) return every.status();
+  if (!*every) return one_scan();
+
   const int64_t middle = lo + (hi - lo) / 2;
   std::optional<common::Result<Tally>> older;
   std::thread worker;
@@ -243,10 +242,8 @@ common::Result<std::vector<Group>> Collect(common::Database& db, common::Databas
     worker = std::thread([&] {
       older.emplace(CollectRange(*second, o, keys, extra_where, std::pair{lo, middle}));
     });
-  } catch (const std::system_error&) {  // no thread to be had (a process limit): one scan
-    auto all = CollectRange(db, o, keys, extra_where, std::nullopt);
-    if (!all.ok()) return all.status();
-    return std::move(*all).Finish();
+  } catch (const std::system_error&) {  // no thread to be had (a process limit)
+    return one_scan();
   }
   auto newer = CollectRange(db, o, keys, extra_where, std::pair{middle + 1, hi});
   worker.join();
