@@ -1,6 +1,7 @@
 #include "common/msgpack_key_index.h"
 
 #include "common/msgpack_json.h"
+#include "common/record_fields.h"
 
 namespace cen::common {
 
@@ -35,14 +36,7 @@ const msgpack::object* MsgpackKeyIndex::Find(std::string_view key) const {
 }
 
 uint32_t MsgpackKeyIndex::Slot(std::string_view key) {
-  if (key.empty()) return 0;
-  // Length and three of the bytes: the record's field names (common/
-  // record_fields.h) spread over the 128 slots with at most three alike.
-  const auto byte = [&](size_t i) {
-    return static_cast<uint32_t>(static_cast<unsigned char>(key[i]));
-  };
-  const auto size = static_cast<uint32_t>(key.size());
-  return (size * 31 + byte(0) * 7 + byte(key.size() - 1) * 3 + byte(key.size() / 2)) % kSlots;
+  return RecordFields::NameHash(key) % kSlots;
 }
 
 }  // namespace cen::common

@@ -7,16 +7,47 @@ namespace {
 
 constexpr size_t kGroups = 7;
 
+// Every field name with the groups that have it, in open addressing over
+// twice as many slots as names, hashed as MsgpackKeyIndex hashes keys
+// (RecordFields::NameHash): a lookup is a few loads and one
+// comparison (std::unordered_map's hash and modulo took as long as the linear
+// search it replaced saved).
+class NameGroups {
+ public:
+  void Add(std::string_view name, uint32_t bit) {
+    uint32_t s = Slot(name);
+    while (!names_[s].empty() && names_[s] != name) s = (s + 1) % kSlots;
+    names_[s] = name;
+    bits_[s] |= bit;
+  }
+  uint32_t Find(std::string_view name) const {
+    if (name.empty()) return 0;
+    for (uint32_t s = Slot(name); !names_[s].empty(); s = (s + 1) % kSlots) {
+      if (names_[s] == name) return bits_[s];
+    }
+    return 0;
+  }
+
+ private:
+  static constexpr uint32_t kSlots = 256;
+  static_assert(RecordFields::All().size() <= kSlots / 2);
+  static uint32_t Slot(std::string_view name) { return RecordFields::NameHash(name) % kSlots; }
+  std::array<std::string_view, kSlots> names_{};
+  std::array<uint32_t, kSlots> bits_{};
+};
+
 struct Index {
   std::array<std::vector<FieldSpec>, kGroups> rows;
   std::array<std::vector<std::string_view>, kGroups> names;
   std::vector<std::string_view> searched;
+  NameGroups groups_of;
   Index() {
     for (const FieldSpec& f : RecordFields::All()) {
       const auto g = static_cast<size_t>(f.group);
       rows[g].push_back(f);
       names[g].push_back(f.name);
       if (f.searched) searched.push_back(f.name);
+      groups_of.Add(f.name, RecordFields::Bit(f.group));
     }
   }
 };
@@ -35,6 +66,8 @@ std::span<const FieldSpec> RecordFields::Of(FieldGroup group) {
 std::span<const std::string_view> RecordFields::Names(FieldGroup group) {
   return TheIndex().names[static_cast<size_t>(group)];
 }
+
+uint32_t RecordFields::GroupsOf(std::string_view name) { return TheIndex().groups_of.Find(name); }
 
 std::string RecordFields::CsvColumn(const FieldSpec& field) {
   if (field.group == FieldGroup::kIndicator) return "indicators." + std::string(field.name);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -149,6 +150,23 @@ class RecordFields {
   static std::span<const FieldSpec> Of(FieldGroup group);
   // Their names.
   static std::span<const std::string_view> Names(FieldGroup group);
+  // A cheap hash of a field name for small open-addressing tables (taken
+  // modulo their size): the length and three of the bytes, which spread the
+  // table's names over 128 slots with at most three alike. 0 for "".
+  static constexpr uint32_t NameHash(std::string_view name) {
+    if (name.empty()) return 0;
+    const auto byte = [&](size_t i) {
+      return static_cast<uint32_t>(static_cast<unsigned char>(name[i]));
+    };
+    const auto size = static_cast<uint32_t>(name.size());
+    return size * 31 + byte(0) * 7 + byte(name.size() - 1) * 3 + byte(name.size() / 2);
+  }
+  // A group as a bit of GroupsOf()'s answer.
+  static constexpr uint32_t Bit(FieldGroup group) { return 1u << static_cast<unsigned>(group); }
+  // The groups that have a field called `name`, as Bit()s; 0 when none has.
+  // One hash lookup: the validator asks it of every key of every record (a
+  // search through the groups' names was a fifth of its time).
+  static uint32_t GroupsOf(std::string_view name);
   // The longest text `name` (a top-level field) may hold; 0 when it is not
   // free text or not in the table.
   static constexpr size_t MaxChars(std::string_view name) {

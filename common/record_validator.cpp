@@ -415,13 +415,12 @@ class Checker {
     }
   }
 
-  // Whether a top-level key is none of `known`'s: a look through the keys
-  // as they come, without sorting them.
-  bool AnyKeyBeyond(std::initializer_list<std::span<const std::string_view>> known) {
+  // Whether a top-level key is in none of the groups `known` (RecordFields::
+  // Bit()s): a look through the keys as they come, without sorting them.
+  bool AnyKeyBeyond(uint32_t known) {
     bool beyond = false;
     auto check = [&](std::string_view key) {
-      beyond = beyond || std::none_of(known.begin(), known.end(),
-                                      [&](const auto& names) { return Contains(names, key); });
+      beyond = beyond || (RecordFields::GroupsOf(key) & known) == 0;
     };
     if constexpr (std::is_same_v<V, Packed>) {
       for (uint32_t i = 0; i < record_.via.map.size && !beyond; ++i) {
@@ -967,7 +966,7 @@ class Checker {
     }
     if (policy_ == KeyPolicy::kRefuseUnknown) {
       ForEachMember(indicators, [&](std::string_view key, const V&) {
-        if (!Contains(RecordFields::Names(FieldGroup::kIndicator), key)) {
+        if ((RecordFields::GroupsOf(key) & RecordFields::Bit(FieldGroup::kIndicator)) == 0) {
           Fail("indicators." + Utf8::Printable(key), N_("unknown field"));
         }
       });
@@ -975,31 +974,33 @@ class Checker {
   }
 
   void CheckUnknownKeys(Kind kind) {
-    using Fields = std::span<const std::string_view>;
-    const Fields envelope = RecordFields::Names(FieldGroup::kEnvelope);
-    const Fields own = RecordFields::Names(kind == Kind::kSeizure   ? FieldGroup::kSeizure
-                                           : kind == Kind::kAlert   ? FieldGroup::kAlert
-                                           : kind == Kind::kReceipt ? FieldGroup::kReceipt
-                                                                    : FieldGroup::kDecision);
-    const Fields other =
-        RecordFields::Names(kind == Kind::kSeizure ? FieldGroup::kAlert : FieldGroup::kSeizure);
-    // Refused on their own (Run()), with what sets them.
-    const Fields hub_set = RecordFields::Names(FieldGroup::kValidation);
+    using G = FieldGroup;
+    const auto bit = RecordFields::Bit;
+    const G own = kind == Kind::kSeizure   ? G::kSeizure
+                  : kind == Kind::kAlert   ? G::kAlert
+                  : kind == Kind::kReceipt ? G::kReceipt
+                                           : G::kDecision;
+    const uint32_t other = bit(kind == Kind::kSeizure ? G::kAlert : G::kSeizure);
+    // The hub-set ones are refused on their own (Run()), with what sets them.
+    const uint32_t known = bit(G::kEnvelope) | bit(own) | bit(G::kValidation);
+    const auto is_known = [&](std::string_view key) {
+      return (RecordFields::GroupsOf(key) & known) != 0;
+    };
     // Nearly every record has none: the keys are sorted (the JSON tree's
     // order, which the errors follow) only for one that has.
-    if (!AnyKeyBeyond({envelope, own, hub_set})) return;
+    if (!AnyKeyBeyond(known)) return;
     if (policy_ == KeyPolicy::kKeepUnknown) {
       // Kept and relayed to every replica in scope, which stores records as
       // JSON: text JSON cannot carry is refused here, naming the key.
       ForEachMember(record_, [&](std::string_view key, const V& value) {
-        if (Contains(envelope, key) || Contains(own, key) || Contains(hub_set, key)) return;
+        if (is_known(key)) return;
         if (!AllTextIsUtf8(value)) Fail(Utf8::Printable(key), N_("must be valid UTF-8"));
       });
       return;
     }
     ForEachMember(record_, [&](std::string_view key, const V&) {
-      if (Contains(envelope, key) || Contains(own, key) || Contains(hub_set, key)) return;
-      if (Contains(other, key)) {
+      if (is_known(key)) return;
+      if ((RecordFields::GroupsOf(key) & other) != 0) {
         Fail(std::string(key), kind == Kind::kSeizure ? N_("unknown field for a seizure")
                                                       : N_("unknown field for an alert"));
       } else {

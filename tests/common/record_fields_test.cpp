@@ -74,3 +74,32 @@ TEST_CASE("RecordFields: the validator knows exactly the table's keys", "[common
   CHECK(errors[1].field == "seizure_date");
   CHECK(errors[1].reason == "unknown field for an alert");
 }
+
+TEST_CASE("RecordFields: GroupsOf answers what a search of every group's names answers",
+          "[common][fields]") {
+  const FieldGroup groups[] = {
+      FieldGroup::kEnvelope,  FieldGroup::kSeizure,  FieldGroup::kAlert,     FieldGroup::kReceipt,
+      FieldGroup::kIndicator, FieldGroup::kDecision, FieldGroup::kValidation};
+  const auto searched = [&](std::string_view name) {
+    uint32_t bits = 0;
+    for (const FieldGroup g : groups) {
+      for (const std::string_view n : RecordFields::Names(g)) {
+        if (n == name) bits |= RecordFields::Bit(g);
+      }
+    }
+    return bits;
+  };
+  for (const FieldSpec& f : RecordFields::All()) {
+    CAPTURE(f.name);
+    CHECK((RecordFields::GroupsOf(f.name) & RecordFields::Bit(f.group)) != 0);
+    CHECK(RecordFields::GroupsOf(f.name) == searched(f.name));
+  }
+  // A field of seizures and alerts alike is in both groups.
+  CHECK(RecordFields::GroupsOf("commodity") ==
+        (RecordFields::Bit(FieldGroup::kSeizure) | RecordFields::Bit(FieldGroup::kAlert)));
+  // Names in no group, exact spelling only.
+  for (const std::string_view other : {"colour", "", "Kind", "kind ", "commodit"}) {
+    CAPTURE(other);
+    CHECK(RecordFields::GroupsOf(other) == 0);
+  }
+}
