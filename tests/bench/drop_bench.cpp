@@ -29,9 +29,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -268,7 +270,13 @@ ChildRun RunChild(const std::vector<std::string>& args, const fs::path& out_path
   }
   posix_spawn_file_actions_destroy(&actions);
   int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
+  while (true) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) {
+      std::cerr << "bench: lost " << args[0] << " (waitpid: " << std::strerror(errno) << ")\n";
+      std::exit(1);
+    }
     // A zombie has no VmHWM line: the last reading while it ran stays.
     run.max_rss_kb = std::max(run.max_rss_kb, PeakRssKb(pid));
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
