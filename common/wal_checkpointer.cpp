@@ -106,6 +106,15 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
   return true;
 }
 
+WalCheckpointer::Passive WalCheckpointer::CheckpointPassive(Database& db) {
+  Passive done;
+  int copied = 0;
+  done.rc = sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                      &done.log_frames, &copied);
+  done.copied_all = done.rc == SQLITE_OK && done.log_frames >= 0 && copied == done.log_frames;
+  return done;
+}
+
 void WalCheckpointer::Loop(Database db) {
   bool failing = false;
   std::unique_lock<std::mutex> lock(mu_);
@@ -117,16 +126,14 @@ void WalCheckpointer::Loop(Database db) {
     if (stop_) break;
     run_now_ = false;
     lock.unlock();
-    int log_frames = 0;
-    int copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                             &log_frames, &copied);
+    const Passive done = CheckpointPassive(db);
+    const int rc = done.rc;
     wait = rc == SQLITE_BUSY ? std::min(every_, kBusyRetry) : every_;
     if (rc == SQLITE_OK) {
       if (failing) spdlog::info("checkpoints of {} work again", db_path_);
       failing = false;
-      if (log_frames >= 0 && copied == log_frames) {
-        copied_frames_ = log_frames;  // before complete_: CatchingUp reads them in that order
+      if (done.copied_all) {
+        copied_frames_ = done.log_frames;  // before complete_: CatchingUp reads them in that order
         ++complete_;
       }
     } else if (rc != SQLITE_BUSY && !failing) {  // logged once, not once per attempt

@@ -68,6 +68,16 @@ class WalCheckpointer {
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
+  // One passive checkpoint of `db`'s log (never waits for a reader or the
+  // writer): SQLite's result code, the log's frames (-1 when the database is
+  // not in WAL mode) and whether it copied all of them.
+  struct Passive {
+    int rc = 0;
+    int log_frames = -1;
+    bool copied_all = false;
+  };
+  static Passive CheckpointPassive(class Database& db);
+
   // Checkpoints run so far that copied everything the log held.
   int64_t complete() const { return complete_; }
   // Frames in the log after `writer`'s last commit (through SQLite's WAL

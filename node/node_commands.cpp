@@ -20,6 +20,7 @@
 #include "common/record_validator.h"
 #include "common/state_file.h"
 #include "common/utf8.h"
+#include "common/wal_checkpointer.h"
 #include "node/agent/agent_doorbell.h"
 #include "node/agent/agent_status.h"
 #include "node/agent/alert_tracker.h"
@@ -56,11 +57,9 @@ void CopyEarlierLog(common::Database& db) {
   constexpr auto kWaitForCopy = std::chrono::seconds(5);
   const auto deadline = std::chrono::steady_clock::now() + kWaitForCopy;
   while (true) {
-    int log = 0;
-    int copied = 0;
-    const int rc =
-        sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    if ((rc == SQLITE_OK && copied >= log) || std::chrono::steady_clock::now() > deadline) return;
+    const auto done = common::WalCheckpointer::CheckpointPassive(db);
+    const bool no_log = done.rc == SQLITE_OK && done.log_frames < 0;
+    if (done.copied_all || no_log || std::chrono::steady_clock::now() > deadline) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

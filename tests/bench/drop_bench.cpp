@@ -176,16 +176,13 @@ double RawInserts(const fs::path& dir, int64_t rows, bool own_records, bool leav
   auto tx = db->Begin();
   CheckOk(tx.status(), "begin");
   for (int64_t i = 0; i < rows; ++i) {
-    const RawRow row = given != nullptr ? RawRow{}
-                                        : RawRow{cen::common::Uuid7::Generate(), "seizure",
-                                                 "BENCH-" + std::to_string(i), ""};
-    const RawRow& r = given != nullptr ? (*given)[static_cast<size_t>(i)] : row;
+    RawRow made;  // the generated record under new keys (its body is `body`)
+    if (given == nullptr)
+      made = {cen::common::Uuid7::Generate(), "seizure", "BENCH-" + std::to_string(i), ""};
+    const RawRow& r = given != nullptr ? (*given)[static_cast<size_t>(i)] : made;
     if (own_records) {
-      CheckOk(own->Bind(1, r.uuid)
-                  .Bind(2, r.kind)
-                  .Bind(3, r.ref)
-                  .BindBlob(4, given != nullptr ? r.body : body)
-                  .Run(),
+      const std::string& row_body = given != nullptr ? r.body : body;
+      CheckOk(own->Bind(1, r.uuid).Bind(2, r.kind).Bind(3, r.ref).BindBlob(4, row_body).Run(),
               "insert");
     }
     CheckOk(out->Bind(1, r.uuid).Run(), "insert");
