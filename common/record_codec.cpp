@@ -1,12 +1,18 @@
 #include "common/record_codec.h"
 
 #include <algorithm>
+#include <array>
+#include <cassert>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "common/json_text.h"
 #include "common/msgpack_json.h"
 #include "common/msgpack_map.h"
+#include "common/record_fields.h"
 
 namespace cen::common {
 namespace {
@@ -145,12 +151,159 @@ bool IsCanonicalScalar(const std::string& raw) {
   return !container && first != 0xca && first != 0xcb;
 }
 
+// One struct's slot table in key order, and its slots found by name with one
+// hash probe: built once per struct (each has one table). A record's
+// members were found by a search through the envelope's, then the kind's
+// names (a fifth of a drop row's decode), and written sorted by a stable
+// sort of every pair (most of its encoding).
+template <typename S>
+class SlotOrder {
+ public:
+  explicit SlotOrder(std::span<const Slot<S>> slots) : slots_(slots) {
+    for (const Slot<S>& slot : slots) sorted_.push_back(&slot);
+    std::sort(sorted_.begin(), sorted_.end(), [](const Slot<S>* a, const Slot<S>* b) {
+      return JsonText::KeyLess(a->name, b->name);
+    });
+    for (size_t i = 0; i < slots.size(); ++i) {
+      size_t h = RecordFields::NameHash(slots[i].name) % kSize;
+      while (index_[h] != 0) h = (h + 1) % kSize;
+      index_[h] = static_cast<uint8_t>(i + 1);
+    }
+  }
+  const Slot<S>* Find(std::string_view name) const {
+    for (size_t h = RecordFields::NameHash(name) % kSize; index_[h] != 0; h = (h + 1) % kSize) {
+      const Slot<S>& slot = slots_[index_[h] - 1];
+      if (slot.name == name) return &slot;
+    }
+    return nullptr;
+  }
+  bool Of(std::span<const Slot<S>> slots) const { return slots.data() == slots_.data(); }
+  std::span<const Slot<S>* const> sorted() const { return sorted_; }
+
+ private:
+  static constexpr size_t kSize = 64;  // more than twice the largest table's rows
+  std::span<const Slot<S>> slots_;
+  std::vector<const Slot<S>*> sorted_;
+  std::array<uint8_t, kSize> index_{};
+};
+
+template <typename S>
+const SlotOrder<S>& OrderOf(std::span<const Slot<S>> slots) {
+  static const SlotOrder<S> order(slots);
+  assert(order.Of(slots));  // one table per struct
+  return order;
+}
+
 template <typename S>
 const Slot<S>* FindSlot(std::span<const Slot<S>> slots, std::string_view name) {
-  for (const Slot<S>& slot : slots) {
-    if (slot.name == name) return &slot;
+  return OrderOf(slots).Find(name);
+}
+
+// A record's typed members in key order: the envelope's merged with its
+// kind's, so that its pairs come as one sorted run (no merge of runs).
+class TypedOrder {
+ public:
+  struct Entry {
+    std::string_view name;
+    FieldGroup group;  // kEnvelope, kSeizure or kAlert
+    size_t index;      // in that group's slots
+  };
+  // The order for a record with a seizure, with an alert, or with neither.
+  static std::span<const Entry> Of(bool seizure, bool alert) {
+    static const TypedOrder kNeither(false, false), kSeizure(true, false), kAlert(false, true);
+    assert(!(seizure && alert));
+    return (seizure ? kSeizure : alert ? kAlert : kNeither).entries_;
   }
-  return nullptr;
+  // Calls f(name, member) for each entry's member of `record` (Record or
+  // const Record).
+  template <typename R, typename F>
+  static void Visit(R& record, const Entry& e, F f) {
+    switch (e.group) {
+      case FieldGroup::kSeizure:
+        return Call(*record.seizure, kSeizureSlots[e.index], f);
+      case FieldGroup::kAlert:
+        return Call(*record.alert, kAlertSlots[e.index], f);
+      default:
+        return Call(record.envelope, kEnvelopeSlots[e.index], f);
+    }
+  }
+
+ private:
+  TypedOrder(bool seizure, bool alert) {
+    for (size_t i = 0; i < std::size(kEnvelopeSlots); ++i)
+      entries_.push_back({kEnvelopeSlots[i].name, FieldGroup::kEnvelope, i});
+    if (seizure) {
+      for (size_t i = 0; i < std::size(kSeizureSlots); ++i)
+        entries_.push_back({kSeizureSlots[i].name, FieldGroup::kSeizure, i});
+    }
+    if (alert) {
+      for (size_t i = 0; i < std::size(kAlertSlots); ++i)
+        entries_.push_back({kAlertSlots[i].name, FieldGroup::kAlert, i});
+    }
+    std::sort(entries_.begin(), entries_.end(),
+              [](const Entry& a, const Entry& b) { return JsonText::KeyLess(a.name, b.name); });
+  }
+  template <typename S, typename F>
+  static void Call(S& s, const Slot<std::remove_const_t<S>>& slot, F& f) {
+    std::visit([&](auto member) { f(slot.name, s.*member); }, slot.member);
+  }
+
+  std::vector<Entry> entries_;
+};
+
+// Merges runs of (name, value) pairs, each sorted by name, into `order` (the
+// pairs' indices): sorted by name as std::string orders them, one pair per
+// name, of a repeated name the one gathered last (the last run's, the last
+// in its run). `starts` are the runs' first indices, ascending.
+constexpr size_t kMaxRuns = 8;
+
+template <typename Pair>
+void MergeRuns(std::span<const Pair> pairs, std::span<const size_t> starts,
+               std::vector<size_t>& order) {
+  assert(starts.size() <= kMaxRuns);
+  std::array<size_t, kMaxRuns> head{};
+  std::array<size_t, kMaxRuns> end{};
+  size_t runs = 0;  // those that hold pairs
+  for (size_t r = 0; r < starts.size() && r < kMaxRuns; ++r) {
+    const size_t stop = r + 1 < starts.size() ? starts[r + 1] : pairs.size();
+    if (starts[r] == stop) continue;
+    head[runs] = starts[r];
+    end[runs++] = stop;
+  }
+  order.clear();
+  if (runs == 1) {  // the common case: typed members alone
+    for (size_t i = head[0]; i < end[0]; ++i) {
+      if (i + 1 < end[0] && pairs[i + 1].first == pairs[i].first) continue;
+      order.push_back(i);
+    }
+    return;
+  }
+  while (true) {
+    size_t least = kMaxRuns;
+    for (size_t r = 0; r < runs; ++r) {
+      if (head[r] < end[r] &&
+          (least == kMaxRuns || JsonText::KeyLess(pairs[head[r]].first, pairs[head[least]].first)))
+        least = r;
+    }
+    if (least == kMaxRuns) return;
+    const std::string_view key = pairs[head[least]].first;
+    size_t chosen = 0;
+    for (size_t r = least; r < runs; ++r) {
+      while (head[r] < end[r] && pairs[head[r]].first == key) chosen = head[r]++;
+    }
+    order.push_back(chosen);
+  }
+}
+
+// Sorts the pairs from `start` on by name, keeping the order of equal names
+// (raw fields are kept sorted already: Decode() and Set() leave them so).
+template <typename Pair>
+void SortRun(std::vector<Pair>& pairs, size_t start) {
+  const auto less = [](const Pair& a, const Pair& b) {
+    return JsonText::KeyLess(a.first, b.first);
+  };
+  const auto from = pairs.begin() + static_cast<std::ptrdiff_t>(start);
+  if (!std::is_sorted(from, pairs.end(), less)) std::stable_sort(from, pairs.end(), less);
 }
 
 // ---- msgpack -> members. Each Read() leaves `out` unset and answers false
@@ -285,25 +438,51 @@ void Write(Buffer& buf, const std::vector<std::vector<std::string>>& routes) {
 void Write(Buffer& buf, const std::vector<Offender>& offenders);
 void Write(Buffer& buf, const Indicators& indicators);
 
-// The pairs of one map, gathered, then written sorted by key (a repeated
-// key's last pair kept).
+// The pairs of one map, gathered in runs sorted by key (each struct's slots
+// in key order, then its raw fields, then the pairs left), then written in
+// key order (a repeated key's last pair kept) by merging the runs.
 class MapWriter {
  public:
+  MapWriter() {
+    pairs_.reserve(48);
+    order_.reserve(48);
+  }
   template <typename S>
   void Add(const S& s, std::span<const Slot<S>> slots) {
-    for (const Slot<S>& slot : slots) {
+    StartRun();
+    for (const Slot<S>* slot : OrderOf(slots).sorted()) {
       std::visit(
           [&](auto member) {
             const auto& field = s.*member;
             if (!field) return;
             const size_t at = values_.size();
             Write(values_, *field);
-            pairs_.push_back({slot.name, Part{at, values_.size() - at, nullptr}});
+            pairs_.push_back({slot->name, Part{at, values_.size() - at, nullptr}});
           },
-          slot.member);
+          slot->member);
+    }
+  }
+  // The envelope's and the kind's set members: one run.
+  void AddTyped(const Record& record) {
+    StartRun();
+    if (record.seizure && record.alert) {  // never made by Decode(): both as runs
+      Add<Envelope>(record.envelope, kEnvelopeSlots);
+      Add<Seizure>(*record.seizure, kSeizureSlots);
+      Add<Alert>(*record.alert, kAlertSlots);
+      return;
+    }
+    for (const TypedOrder::Entry& e :
+         TypedOrder::Of(record.seizure.has_value(), record.alert.has_value())) {
+      TypedOrder::Visit(record, e, [&](std::string_view name, const auto& field) {
+        if (!field) return;
+        const size_t at = values_.size();
+        Write(values_, *field);
+        pairs_.push_back({name, Part{at, values_.size() - at, nullptr}});
+      });
     }
   }
   void Add(const RawFields& raw) {
+    StartRun();
     for (const RawField& f : raw) {
       if (IsCanonicalScalar(f.msgpack)) {
         pairs_.push_back({f.name, Part{0, 0, &f.msgpack}});
@@ -314,22 +493,29 @@ class MapWriter {
       MsgpackJson::PackCanonical(values_, handle.get());
       pairs_.push_back({f.name, Part{at, values_.size() - at, nullptr}});
     }
+    SortRun(pairs_, starts_[runs_ - 1]);
   }
-  // Counts a pair named `name` in the header and writes nothing for it.
-  void Leave(std::string_view name) { pairs_.push_back({name, Part{0, 0, nullptr, true}}); }
+  // Counts a pair for each of `names` in the header and writes nothing for
+  // them.
+  void Leave(std::span<const std::string_view> names) {
+    StartRun();
+    for (const std::string_view name : names) pairs_.push_back({name, Part{0, 0, nullptr, true}});
+    SortRun(pairs_, starts_[runs_ - 1]);
+  }
 
   // Writes the map to `out`; the offset in `out` of each pair left (in the
   // order of `left`) goes to `at`.
   void WriteTo(Buffer& out, std::span<const std::string_view> left = {},
                std::vector<size_t>* at = nullptr) {
-    MsgpackMap::SortKeepingLast(pairs_);
+    MergeRuns<std::pair<std::string_view, Part>>(pairs_, std::span(starts_.data(), runs_), order_);
     Packer pk(out);
-    pk.pack_map(static_cast<uint32_t>(pairs_.size()));
+    pk.pack_map(static_cast<uint32_t>(order_.size()));
     if (at != nullptr) at->assign(left.size(), 0);
-    for (const auto& [name, part] : pairs_) {
+    for (const size_t i : order_) {
+      const auto& [name, part] = pairs_[i];
       if (part.room) {
-        const size_t i = std::find(left.begin(), left.end(), name) - left.begin();
-        if (at != nullptr && i < left.size()) (*at)[i] = out.size();
+        const size_t gap = std::find(left.begin(), left.end(), name) - left.begin();
+        if (at != nullptr && gap < left.size()) (*at)[gap] = out.size();
         continue;
       }
       PackStr(pk, name);
@@ -348,8 +534,16 @@ class MapWriter {
     const std::string* raw = nullptr;
     bool room = false;
   };
+  void StartRun() {
+    assert(runs_ < starts_.size());
+    starts_[runs_++] = pairs_.size();
+  }
+
   Buffer values_{512};
   std::vector<std::pair<std::string_view, Part>> pairs_;
+  std::array<size_t, kMaxRuns> starts_{};  // where each run begins in pairs_
+  size_t runs_ = 0;
+  std::vector<size_t> order_;  // WriteTo's merge
 };
 
 void Write(Buffer& buf, const std::vector<Offender>& offenders) {
@@ -371,9 +565,7 @@ void Write(Buffer& buf, const Indicators& indicators) {
 
 MapWriter TopLevel(const Record& record) {
   MapWriter map;
-  map.Add<Envelope>(record.envelope, kEnvelopeSlots);
-  if (record.seizure) map.Add<Seizure>(*record.seizure, kSeizureSlots);
-  if (record.alert) map.Add<Alert>(*record.alert, kAlertSlots);
+  map.AddTyped(record);
   map.Add(record.others);
   return map;
 }
@@ -402,17 +594,27 @@ class Viewer {
   }
   msgpack::object Of(const Offender& offender) const {
     return Map(offender.others,
-               [&](auto add) { AddSlots<Offender>(offender, kOffenderSlots, add); });
+               [&](auto& add) { AddSlots<Offender>(offender, kOffenderSlots, add); });
   }
   msgpack::object Of(const Indicators& indicators) const {
     return Map(indicators.others,
-               [&](auto add) { AddSlots<Indicators>(indicators, kIndicatorSlots, add); });
+               [&](auto& add) { AddSlots<Indicators>(indicators, kIndicatorSlots, add); });
   }
   msgpack::object Of(const Record& record) const {
-    return Map(record.others, [&](auto add) {
-      AddSlots<Envelope>(record.envelope, kEnvelopeSlots, add);
-      if (record.seizure) AddSlots<Seizure>(*record.seizure, kSeizureSlots, add);
-      if (record.alert) AddSlots<Alert>(*record.alert, kAlertSlots, add);
+    return Map(record.others, [&](auto& add) {
+      if (record.seizure && record.alert) {  // never made by Decode(): both as runs
+        AddSlots<Envelope>(record.envelope, kEnvelopeSlots, add);
+        AddSlots<Seizure>(*record.seizure, kSeizureSlots, add);
+        AddSlots<Alert>(*record.alert, kAlertSlots, add);
+        return;
+      }
+      add.Run();
+      for (const TypedOrder::Entry& e :
+           TypedOrder::Of(record.seizure.has_value(), record.alert.has_value())) {
+        TypedOrder::Visit(record, e, [&](std::string_view name, const auto& field) {
+          if (field) add(name, Of(*field));
+        });
+      }
     });
   }
 
@@ -422,34 +624,62 @@ class Viewer {
     return static_cast<T*>(zone_.allocate_align(sizeof(T) * std::max<size_t>(n, 1), alignof(T)));
   }
 
+  // Adds the set members of `s` in key order: one sorted run.
   template <typename S, typename Add>
-  void AddSlots(const S& s, std::span<const Slot<S>> slots, Add add) const {
-    for (const Slot<S>& slot : slots) {
+  void AddSlots(const S& s, std::span<const Slot<S>> slots, Add& add) const {
+    add.Run();
+    for (const Slot<S>* slot : OrderOf(slots).sorted()) {
       std::visit(
           [&](auto member) {
-            if (const auto& field = s.*member) add(slot.name, Of(*field));
+            if (const auto& field = s.*member) add(slot->name, Of(*field));
           },
-          slot.member);
+          slot->member);
     }
   }
 
-  // A map of the typed pairs `typed` adds, then the raw ones.
+  // Gathers a map's pairs in runs sorted by key.
+  class Pairs {
+   public:
+    void Run() {
+      assert(runs_ < starts_.size());
+      starts_[runs_++] = pairs.size();
+    }
+    void operator()(std::string_view name, msgpack::object value) {
+      pairs.emplace_back(name, value);
+    }
+    std::span<const size_t> starts() const { return std::span(starts_.data(), runs_); }
+
+    std::vector<std::pair<std::string_view, msgpack::object>> pairs;
+
+   private:
+    std::array<size_t, kMaxRuns> starts_{};
+    size_t runs_ = 0;
+  };
+
+  // A map of the typed pairs `typed` adds, then the raw ones, in key order
+  // (the validator then reads it without sorting it: MsgpackMap::Members).
   template <typename Typed>
   msgpack::object Map(const RawFields& raw, Typed typed) const {
-    std::vector<msgpack::object_kv> pairs;
-    const auto add = [&](std::string_view name, msgpack::object value) {
-      pairs.push_back({MsgpackJson::StrView(name), value});
-    };
+    Pairs add;
+    std::vector<std::pair<std::string_view, msgpack::object>>& pairs = add.pairs;
+    pairs.reserve(48);
     typed(add);
+    add.Run();
     for (const RawField& f : raw) {
       std::size_t offset = 0;
       add(f.name, msgpack::unpack(zone_, f.msgpack.data(), f.msgpack.size(), offset));
     }
+    SortRun(pairs, add.starts().back());
+    std::vector<size_t> order;
+    order.reserve(pairs.size());
+    MergeRuns<std::pair<std::string_view, msgpack::object>>(pairs, add.starts(), order);
     msgpack::object o;
     o.type = msgpack::type::MAP;
-    o.via.map.size = static_cast<uint32_t>(pairs.size());
-    o.via.map.ptr = Allocate<msgpack::object_kv>(pairs.size());
-    std::copy(pairs.begin(), pairs.end(), o.via.map.ptr);
+    o.via.map.size = static_cast<uint32_t>(order.size());
+    o.via.map.ptr = Allocate<msgpack::object_kv>(order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      o.via.map.ptr[i] = {MsgpackJson::StrView(pairs[order[i]].first), pairs[order[i]].second};
+    }
     return o;
   }
 
@@ -616,7 +846,7 @@ std::string RecordCodec::EncodeLeavingRoom(const Record& record,
                                            std::span<const std::string_view> gaps,
                                            std::vector<size_t>& at) {
   MapWriter map = TopLevel(record);
-  for (const std::string_view name : gaps) map.Leave(name);
+  map.Leave(gaps);
   Buffer out(1024);
   map.WriteTo(out, gaps, &at);
   return std::string(out.data(), out.size());

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/csv_writer.h"
+#include "common/json_text.h"
 #include "common/msgpack_json.h"
 #include "common/record_codec.h"
 #include "common/record_fields.h"
@@ -98,6 +99,29 @@ bool CsvRecordReader::Start(std::vector<DropIssue>& issues) {
           DropIssue::Of(csv_.line(), 0, std::string(required), N_("required column missing")));
     }
   }
+  // The order the row's map is written in: top-level names sorted (the
+  // indicators.NAME columns as one "indicators"), each map's keys sorted.
+  std::vector<std::pair<std::string_view, size_t>> top;
+  bool indicators = false;
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const std::string_view name = columns_[i].name;
+    if (name.starts_with(kIndicatorsPrefix)) {
+      indicator_order_.push_back(i);
+      indicators = true;
+    } else {
+      top.emplace_back(name, i);
+    }
+  }
+  if (indicators) top.emplace_back("indicators", kIndicators);
+  const auto by_name = [](const auto& a, const auto& b) {
+    return common::JsonText::KeyLess(a.first, b.first);
+  };
+  std::stable_sort(top.begin(), top.end(), by_name);
+  for (const auto& [name, column] : top) top_order_.push_back(column);
+  std::stable_sort(indicator_order_.begin(), indicator_order_.end(), [&](size_t a, size_t b) {
+    return common::JsonText::KeyLess(columns_[a].name, columns_[b].name);
+  });
+  values_.resize(columns_.size());
   return issues.size() == before;
 }
 
@@ -213,23 +237,29 @@ bool CsvRecordReader::Next(common::Record& record, std::vector<DropIssue>& issue
     zone_.clear();
     fields_.clear();
     indicators_.clear();
+    // Converted in column order (a row's issues come in that order), then
+    // laid out in key order.
     for (size_t i = 0; i < cells.size(); ++i) {
-      if (cells[i].empty()) continue;
-      const std::optional<msgpack::object> value = Convert(i, cells[i], issues);
-      if (!value) continue;
-      const std::string_view name = columns_[i].name;
-      if (name.starts_with(kIndicatorsPrefix)) {
-        indicators_.push_back({Text(name.substr(kIndicatorsPrefix.size())), *value});
-      } else {
-        fields_.push_back({Text(name), *value});
+      values_[i].reset();
+      if (!cells[i].empty()) values_[i] = Convert(i, cells[i], issues);
+    }
+    for (const size_t i : indicator_order_) {
+      if (values_[i]) {
+        const std::string_view name = columns_[i].name;
+        indicators_.push_back({Text(name.substr(kIndicatorsPrefix.size())), *values_[i]});
       }
     }
-    if (!indicators_.empty()) {
-      msgpack::object map;
-      map.type = msgpack::type::MAP;
-      map.via.map.size = static_cast<uint32_t>(indicators_.size());
-      map.via.map.ptr = indicators_.data();
-      fields_.push_back({Text("indicators"), map});
+    for (const size_t i : top_order_) {
+      if (i == kIndicators) {
+        if (indicators_.empty()) continue;
+        msgpack::object map;
+        map.type = msgpack::type::MAP;
+        map.via.map.size = static_cast<uint32_t>(indicators_.size());
+        map.via.map.ptr = indicators_.data();
+        fields_.push_back({Text("indicators"), map});
+      } else if (values_[i]) {
+        fields_.push_back({Text(columns_[i].name), *values_[i]});
+      }
     }
     msgpack::object row_map;
     row_map.type = msgpack::type::MAP;

@@ -60,6 +60,14 @@ class CsvRecordReader : public DropRecordReader {
   std::vector<msgpack::object_kv> indicators_;
   std::vector<std::string> header_;
   std::vector<Column> columns_;
+  // The row as a map is written in key order (Start() sorts the columns by
+  // name once), so reading it back (MsgpackMap::Members, RecordCodec::Decode)
+  // sorts nothing: kIndicators stands for the "indicators" map of the
+  // indicators.NAME columns.
+  static constexpr size_t kIndicators = static_cast<size_t>(-1);
+  std::vector<size_t> top_order_;                       // column indices and kIndicators
+  std::vector<size_t> indicator_order_;                 // the indicators.NAME columns
+  std::vector<std::optional<msgpack::object>> values_;  // the row's, by column
 };
 
 }  // namespace cen::node

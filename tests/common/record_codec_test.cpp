@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/json_text.h"
 #include "common/msgpack_json.h"
 #include "common/msgpack_map.h"
 #include "common/record_fields.h"
@@ -63,6 +64,19 @@ Record DecodeBytes(const std::string& bytes) {
   auto map = MsgpackMap::Decode(bytes);
   REQUIRE(map.ok());
   return RecordCodec::Decode(map->object());
+}
+
+// `packed` (EncodeLeavingRoom's bytes) with the pairs of `original`'s uuid
+// and version written at the offsets it left for them.
+std::string WithUuidAndVersion(const std::string& packed, size_t uuid_at, size_t version_at,
+                               const json& original) {
+  REQUIRE(uuid_at <= version_at);  // "uuid" < "version"
+  const std::string uuid_pair =
+      MsgpackJson::Encode("uuid").append(MsgpackJson::Encode(original["uuid"]));
+  const std::string version_pair =
+      MsgpackJson::Encode("version").append(MsgpackJson::Encode(original["version"]));
+  return packed.substr(0, uuid_at) + uuid_pair + packed.substr(uuid_at, version_at - uuid_at) +
+         version_pair + packed.substr(version_at);
 }
 
 Record FromText(const std::string& text) {
@@ -243,15 +257,7 @@ TEST_CASE("RecordCodec: Set, Erase and room left for uuid and version", "[common
   std::vector<size_t> at;
   const std::string packed = RecordCodec::EncodeLeavingRoom(rec, gaps, at);
   REQUIRE(at.size() == 2);
-  REQUIRE(at[0] <= at[1]);  // "uuid" < "version"
-  const std::string uuid_pair =
-      MsgpackJson::Encode("uuid").append(MsgpackJson::Encode(original["uuid"]));
-  const std::string version_pair =
-      MsgpackJson::Encode("version").append(MsgpackJson::Encode(original["version"]));
-  const std::string whole = packed.substr(0, at[0]) + uuid_pair +
-                            packed.substr(at[0], at[1] - at[0]) + version_pair +
-                            packed.substr(at[1]);
-  CHECK(whole == MsgpackJson::Encode(original));
+  CHECK(WithUuidAndVersion(packed, at[0], at[1], original) == MsgpackJson::Encode(original));
 
   // A new kind moves the fields to the members of that kind.
   RecordCodec::Set(rec, "kind", msgpack::object(std::string_view("alert")));
@@ -276,5 +282,44 @@ TEST_CASE("RecordValidator on a typed record fills in and rewrites what it does 
     REQUIRE(validator.Validate(tree).empty());  // the tree, filled in place
     REQUIRE(validator.Validate(rec).empty());
     CHECK(RecordCodec::Encode(rec) == MsgpackJson::Encode(tree));
+  }
+}
+
+TEST_CASE("RecordCodec: unknown and wrong-typed keys anywhere in the key order keep the bytes",
+          "[common][record]") {
+  // Keys nobody knows sort before, between and after the typed ones; typed
+  // names hold values of the wrong type (kept raw); nested maps too.
+  json seizure = RecordCodecFullSeizure();
+  seizure["a_first"] = 1;
+  seizure["kindling"] = {{"z", 1}, {"a", 2}};
+  seizure["quantity"] = "twelve";  // a number's name, a string: raw
+  seizure["transit"] = {"PA", 7};  // a list's name, not all text: raw
+  seizure["zz_last"] = nullptr;
+  seizure["offenders"][1]["zeta"] = true;
+  json alert = RecordCodecFullAlert();
+  alert["indicators"]["a_new"] = {1, 2};
+  alert["msg_typf"] = "between msg_type and offenders";
+  alert["title"] = 5;
+  for (const json& original : {seizure, alert}) {
+    CAPTURE(original.dump());
+    const std::string bytes = MsgpackJson::Encode(original);
+    const Record rec = DecodeBytes(bytes);
+    CHECK(RecordCodec::Encode(rec) == bytes);
+
+    // The view holds the same pairs, in key order, each key once.
+    msgpack::zone zone;
+    const msgpack::object view = RecordCodec::View(rec, zone);
+    CHECK(cen::common::JsonText::KeysAscending(view));
+    CHECK(MsgpackJson::ToJson(view) == original);
+
+    // Room left for uuid and version lands where their pairs belong.
+    Record without = rec;
+    RecordCodec::Erase(without, "uuid");
+    RecordCodec::Erase(without, "version");
+    const std::string_view gaps[] = {"version", "uuid"};  // in any order
+    std::vector<size_t> at;
+    const std::string packed = RecordCodec::EncodeLeavingRoom(without, gaps, at);
+    REQUIRE(at.size() == 2);
+    CHECK(WithUuidAndVersion(packed, at[1], at[0], original) == bytes);
   }
 }
