@@ -2,7 +2,9 @@
 // table, NDJSON or CSV, or only their number (--count).
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
+#include <vector>
 
 #include "common/sqlite_db.h"
 #include "node/query/query_options.h"
@@ -16,6 +18,11 @@ class RecordSearch {
   // a note on `err` says how many were withheld.
   static common::Result<QueryOutcome> Run(common::Database& db, const QueryOptions& o,
                                           std::ostream& out, std::ostream& err);
+
+  // Puts `ids` (gseqs, >= 1) in ascending order, each once: how a country
+  // filter's matches, a record once per role that names the country, are
+  // counted and listed.
+  static void AscendingOnce(std::vector<int64_t>& ids);
 };
 
 }  // namespace cen::node
