@@ -183,6 +183,10 @@ TEST_CASE("RecordCodec: JSON text gives the bytes its JSON tree gives, without b
       R"({"kind":"seizure","description":"tab\t quote\" snow ❄ 𝄞 \u00e9","x":{"z":1,"a":{"y":2,"b":3}}})",
       R"({"kind":"seizure","quantity":1e300,"gseq":9223372036854775807,"version":-9223372036854775808})",
       R"({})",
+      // What the two parsers (simdjson, then nlohmann's SAX) might read apart.
+      R"({"a":-0,"b":0.1e-400,"c":1E2,"d":"\u0000 \ud83d\ude00","e":true,"f":null,"g":false,"h":4.0})",
+      "\xEF\xBB\xBF{\"kind\":\"seizure\"}",  // a byte order mark
+      R"({"a":[],"b":{},"c":[[[{"d":[1,-1,255,256,65536,4294967296,-4294967297]}]]]})",
   };
   for (const std::string& text : texts) {
     CAPTURE(text);
@@ -200,7 +204,8 @@ TEST_CASE("RecordCodec: JSON text that is no record says why, naming the field",
     return std::get<RecordCodec::JsonError>(result);
   };
   CHECK(problem(R"({"kind": "seizure",)").problem == Problem::kNotJson);
-  CHECK(problem("{\"kind\": \"\xff\"}").problem == Problem::kNotJson);  // not UTF-8
+  CHECK(problem("{\"kind\": \"\xff\"}").problem == Problem::kNotJson);   // not UTF-8
+  CHECK(problem(R"({"kind": "\ud800"})").problem == Problem::kNotJson);  // half a surrogate pair
   CHECK(problem(R"({"a":1} {"b":2})").problem == Problem::kNotJson);
   CHECK(problem(R"([{"kind":"seizure"}])").problem == Problem::kNotAnObject);
   CHECK(problem(R"("seizure")").problem == Problem::kNotAnObject);
