@@ -4,12 +4,13 @@
 
 #include <algorithm>
 #include <array>
-#include <cassert>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <type_traits>
 
 #include "common/json_text.h"
 #include "common/msgpack_json.h"
@@ -153,21 +154,31 @@ bool IsCanonicalScalar(const std::string& raw) {
   return !container && first != 0xca && first != 0xcb;
 }
 
-// One struct's slot table in key order, and its slots found by name with one
-// hash probe: built once per struct (each has one table). A record's
-// members were found by a search through the envelope's, then the kind's
-// names (a fifth of a drop row's decode), and written sorted by a stable
-// sort of every pair (most of its encoding).
+// Each struct's one slot table.
+template <typename S>
+constexpr std::span<const Slot<S>> TableOf() {
+  if constexpr (std::is_same_v<S, Envelope>) return kEnvelopeSlots;
+  if constexpr (std::is_same_v<S, Seizure>) return kSeizureSlots;
+  if constexpr (std::is_same_v<S, Alert>) return kAlertSlots;
+  if constexpr (std::is_same_v<S, Indicators>) return kIndicatorSlots;
+  if constexpr (std::is_same_v<S, Offender>) return kOffenderSlots;
+}
+
+// One struct's slot table in key order, and its slots found by name through
+// a small hash table (RecordFields::NameHash, linear probing): built once
+// per struct. A record's members were found by a search through the
+// envelope's, then the kind's names (a fifth of a drop row's decode), and
+// written sorted by a stable sort of every pair (most of its encoding).
 template <typename S>
 class SlotOrder {
  public:
-  explicit SlotOrder(std::span<const Slot<S>> slots) : slots_(slots) {
-    for (const Slot<S>& slot : slots) sorted_.push_back(&slot);
-    std::sort(sorted_.begin(), sorted_.end(), [](const Slot<S>* a, const Slot<S>* b) {
+  SlotOrder() : slots_(TableOf<S>()) {
+    for (const Slot<S>& slot : slots_) sorted_.push_back(&slot);
+    std::stable_sort(sorted_.begin(), sorted_.end(), [](const Slot<S>* a, const Slot<S>* b) {
       return JsonText::KeyLess(a->name, b->name);
     });
-    for (size_t i = 0; i < slots.size(); ++i) {
-      size_t h = RecordFields::NameHash(slots[i].name) % kSize;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      size_t h = RecordFields::NameHash(slots_[i].name) % kSize;
       while (index_[h] != 0) h = (h + 1) % kSize;
       index_[h] = static_cast<uint8_t>(i + 1);
     }
@@ -179,20 +190,27 @@ class SlotOrder {
     }
     return nullptr;
   }
-  bool Of(std::span<const Slot<S>> slots) const { return slots.data() == slots_.data(); }
   std::span<const Slot<S>* const> sorted() const { return sorted_; }
 
+  // At most half full, so that a probe always meets an empty slot soon.
+  static constexpr size_t kSize = 64;
+
  private:
-  static constexpr size_t kSize = 64;  // more than twice the largest table's rows
   std::span<const Slot<S>> slots_;
   std::vector<const Slot<S>*> sorted_;
   std::array<uint8_t, kSize> index_{};
 };
+static_assert(std::size(kEnvelopeSlots) <= SlotOrder<Envelope>::kSize / 2);
+static_assert(std::size(kSeizureSlots) <= SlotOrder<Seizure>::kSize / 2);
+static_assert(std::size(kAlertSlots) <= SlotOrder<Alert>::kSize / 2);
 
+// The order and lookup of `slots`, which must be its struct's one table
+// (TableOf): anything else is a programming error, stopped here rather than
+// answered from another table.
 template <typename S>
 const SlotOrder<S>& OrderOf(std::span<const Slot<S>> slots) {
-  static const SlotOrder<S> order(slots);
-  assert(order.Of(slots));  // one table per struct
+  static const SlotOrder<S> order;
+  if (slots.data() != TableOf<S>().data() || slots.size() != TableOf<S>().size()) std::abort();
   return order;
 }
 
@@ -200,6 +218,20 @@ template <typename S>
 const Slot<S>* FindSlot(std::span<const Slot<S>> slots, std::string_view name) {
   return OrderOf(slots).Find(name);
 }
+
+// Whether no name is in both tables: a record's typed members are one run
+// in key order only if the envelope's names and a kind's never meet.
+template <typename A, typename B>
+constexpr bool Disjoint(std::span<const Slot<A>> a, std::span<const Slot<B>> b) {
+  for (const Slot<A>& x : a) {
+    for (const Slot<B>& y : b) {
+      if (x.name == y.name) return false;
+    }
+  }
+  return true;
+}
+static_assert(Disjoint<Envelope, Seizure>(kEnvelopeSlots, kSeizureSlots));
+static_assert(Disjoint<Envelope, Alert>(kEnvelopeSlots, kAlertSlots));
 
 // A record's typed members in key order: the envelope's merged with its
 // kind's, so that its pairs come as one sorted run (no merge of runs).
@@ -210,10 +242,10 @@ class TypedOrder {
     FieldGroup group;  // kEnvelope, kSeizure or kAlert
     size_t index;      // in that group's slots
   };
-  // The order for a record with a seizure, with an alert, or with neither.
+  // The order for a record with a seizure, with an alert, or with neither
+  // (never both: the callers write both as runs of their own).
   static std::span<const Entry> Of(bool seizure, bool alert) {
     static const TypedOrder kNeither(false, false), kSeizure(true, false), kAlert(false, true);
-    assert(!(seizure && alert));
     return (seizure ? kSeizure : alert ? kAlert : kNeither).entries_;
   }
   // Calls f(name, member) for each entry's member of `record` (Record or
@@ -242,8 +274,9 @@ class TypedOrder {
       for (size_t i = 0; i < std::size(kAlertSlots); ++i)
         entries_.push_back({kAlertSlots[i].name, FieldGroup::kAlert, i});
     }
-    std::sort(entries_.begin(), entries_.end(),
-              [](const Entry& a, const Entry& b) { return JsonText::KeyLess(a.name, b.name); });
+    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      return JsonText::KeyLess(a.name, b.name);
+    });
   }
   template <typename S, typename F>
   static void Call(S& s, const Slot<std::remove_const_t<S>>& slot, F& f) {
@@ -253,20 +286,59 @@ class TypedOrder {
   std::vector<Entry> entries_;
 };
 
+constexpr size_t kMaxRuns = 8;
+
+// Sorts the pairs from `start` on by name, keeping the order of equal names
+// (raw fields are kept sorted already: Decode() and Set() leave them so).
+template <typename Pair>
+void SortRun(std::vector<Pair>& pairs, size_t start) {
+  const auto less = [](const Pair& a, const Pair& b) {
+    return JsonText::KeyLess(a.first, b.first);
+  };
+  const auto from = pairs.begin() + static_cast<std::ptrdiff_t>(start);
+  if (!std::is_sorted(from, pairs.end(), less)) std::stable_sort(from, pairs.end(), less);
+}
+
+// Where each run of a map's pairs begins. A writer starts at most six runs
+// (an empty typed run and the three structs' of a record holding a seizure
+// and an alert, its raw fields, the room left); past kMaxRuns the pairs join
+// the last run, which is then sorted as one (stably: a repeated name's last
+// pair still wins).
+class RunStarts {
+ public:
+  void Start(size_t at) {
+    if (count_ < kMaxRuns) {
+      starts_[count_++] = at;
+    } else {
+      folded_ = true;
+    }
+  }
+  // Where the run under way begins.
+  size_t last() const { return starts_[count_ - 1]; }
+  // The runs, each sorted, for MergeRuns.
+  template <typename Pair>
+  std::span<const size_t> Sorted(std::vector<Pair>& pairs) {
+    if (folded_) SortRun(pairs, last());
+    return std::span(starts_.data(), count_);
+  }
+
+ private:
+  std::array<size_t, kMaxRuns> starts_{};
+  size_t count_ = 0;
+  bool folded_ = false;
+};
+
 // Merges runs of (name, value) pairs, each sorted by name, into `order` (the
 // pairs' indices): sorted by name as std::string orders them, one pair per
 // name, of a repeated name the one gathered last (the last run's, the last
 // in its run). `starts` are the runs' first indices, ascending.
-constexpr size_t kMaxRuns = 8;
-
 template <typename Pair>
 void MergeRuns(std::span<const Pair> pairs, std::span<const size_t> starts,
                std::vector<size_t>& order) {
-  assert(starts.size() <= kMaxRuns);
   std::array<size_t, kMaxRuns> head{};
   std::array<size_t, kMaxRuns> end{};
-  size_t runs = 0;  // those that hold pairs
-  for (size_t r = 0; r < starts.size() && r < kMaxRuns; ++r) {
+  size_t runs = 0;                                              // those that hold pairs
+  for (size_t r = 0; r < starts.size() && r < kMaxRuns; ++r) {  // never more (RunStarts)
     const size_t stop = r + 1 < starts.size() ? starts[r + 1] : pairs.size();
     if (starts[r] == stop) continue;
     head[runs] = starts[r];
@@ -295,17 +367,6 @@ void MergeRuns(std::span<const Pair> pairs, std::span<const size_t> starts,
     }
     order.push_back(chosen);
   }
-}
-
-// Sorts the pairs from `start` on by name, keeping the order of equal names
-// (raw fields are kept sorted already: Decode() and Set() leave them so).
-template <typename Pair>
-void SortRun(std::vector<Pair>& pairs, size_t start) {
-  const auto less = [](const Pair& a, const Pair& b) {
-    return JsonText::KeyLess(a.first, b.first);
-  };
-  const auto from = pairs.begin() + static_cast<std::ptrdiff_t>(start);
-  if (!std::is_sorted(from, pairs.end(), less)) std::stable_sort(from, pairs.end(), less);
 }
 
 // ---- msgpack -> members. Each Read() leaves `out` unset and answers false
@@ -495,21 +556,21 @@ class MapWriter {
       MsgpackJson::PackCanonical(values_, handle.get());
       pairs_.push_back({f.name, Part{at, values_.size() - at, nullptr}});
     }
-    SortRun(pairs_, starts_[runs_ - 1]);
+    SortRun(pairs_, runs_.last());
   }
   // Counts a pair for each of `names` in the header and writes nothing for
   // them.
   void Leave(std::span<const std::string_view> names) {
     StartRun();
     for (const std::string_view name : names) pairs_.push_back({name, Part{0, 0, nullptr, true}});
-    SortRun(pairs_, starts_[runs_ - 1]);
+    SortRun(pairs_, runs_.last());
   }
 
   // Writes the map to `out`; the offset in `out` of each pair left (in the
   // order of `left`) goes to `at`.
   void WriteTo(Buffer& out, std::span<const std::string_view> left = {},
                std::vector<size_t>* at = nullptr) {
-    MergeRuns<std::pair<std::string_view, Part>>(pairs_, std::span(starts_.data(), runs_), order_);
+    MergeRuns<std::pair<std::string_view, Part>>(pairs_, runs_.Sorted(pairs_), order_);
     Packer pk(out);
     pk.pack_map(static_cast<uint32_t>(order_.size()));
     if (at != nullptr) at->assign(left.size(), 0);
@@ -536,15 +597,11 @@ class MapWriter {
     const std::string* raw = nullptr;
     bool room = false;
   };
-  void StartRun() {
-    assert(runs_ < starts_.size());
-    starts_[runs_++] = pairs_.size();
-  }
+  void StartRun() { runs_.Start(pairs_.size()); }
 
   Buffer values_{512};
   std::vector<std::pair<std::string_view, Part>> pairs_;
-  std::array<size_t, kMaxRuns> starts_{};  // where each run begins in pairs_
-  size_t runs_ = 0;
+  RunStarts runs_;
   std::vector<size_t> order_;  // WriteTo's merge
 };
 
@@ -642,20 +699,17 @@ class Viewer {
   // Gathers a map's pairs in runs sorted by key.
   class Pairs {
    public:
-    void Run() {
-      assert(runs_ < starts_.size());
-      starts_[runs_++] = pairs.size();
-    }
+    void Run() { runs_.Start(pairs.size()); }
     void operator()(std::string_view name, msgpack::object value) {
       pairs.emplace_back(name, value);
     }
-    std::span<const size_t> starts() const { return std::span(starts_.data(), runs_); }
+    size_t last() const { return runs_.last(); }
+    std::span<const size_t> Sorted() { return runs_.Sorted(pairs); }
 
     std::vector<std::pair<std::string_view, msgpack::object>> pairs;
 
    private:
-    std::array<size_t, kMaxRuns> starts_{};
-    size_t runs_ = 0;
+    RunStarts runs_;
   };
 
   // A map of the typed pairs `typed` adds, then the raw ones, in key order
@@ -671,10 +725,10 @@ class Viewer {
       std::size_t offset = 0;
       add(f.name, msgpack::unpack(zone_, f.msgpack.data(), f.msgpack.size(), offset));
     }
-    SortRun(pairs, add.starts().back());
+    SortRun(pairs, add.last());
     std::vector<size_t> order;
     order.reserve(pairs.size());
-    MergeRuns<std::pair<std::string_view, msgpack::object>>(pairs, add.starts(), order);
+    MergeRuns<std::pair<std::string_view, msgpack::object>>(pairs, add.Sorted(), order);
     msgpack::object o;
     o.type = msgpack::type::MAP;
     o.via.map.size = static_cast<uint32_t>(order.size());
@@ -813,12 +867,14 @@ class JsonToMsgpack {
   bool beyond_int64_ = false;
 };
 
-// JSON text -> msgpack through simdjson's parser: the same bytes
-// JsonToMsgpack writes, at a fraction of its cost (the SAX parser was half
-// of an NDJSON drop's reading thread: 48,700 of 109,000 instructions a
-// record). False for anything simdjson refuses and for an integer beyond the
-// signed 64-bit range: JsonToMsgpack then reads the text again and says
-// what is wrong (the fuzz target ndjson_drop checks that both agree).
+// JSON text -> msgpack through simdjson's parser: the values JsonToMsgpack
+// writes (its maps and arrays with 32-bit counts, these with the smallest),
+// at a fraction of its cost (the SAX parser was half of an NDJSON drop's
+// reading thread: 48,700 of 109,000 instructions a record). False for
+// anything simdjson refuses and for an integer beyond the signed 64-bit
+// range: JsonToMsgpack then reads the text again and says what is wrong
+// (FromJsonTextBySax; the fuzz target ndjson_drop checks that both answer
+// alike).
 class FastJsonToMsgpack {
  public:
   static bool Convert(std::string_view text, Buffer& out) {
@@ -828,6 +884,10 @@ class FastJsonToMsgpack {
 
  private:
   bool Run(std::string_view text, Buffer& out) {
+    // simdjson's buffers grow to the longest text read and stay: a line
+    // longer than any record (the longest free text is 16,000 code points)
+    // goes the other way, which holds half its size at most.
+    if (text.size() > kMaxBytes) return false;
     // A padded copy, kept between lines: simdjson reads past the text's end.
     padded_.assign(text.data(), text.size());
     padded_.append(simdjson::SIMDJSON_PADDING, '\0');
@@ -839,6 +899,7 @@ class FastJsonToMsgpack {
     return Write(doc, pk, out);
   }
 
+  static constexpr size_t kMaxBytes = 1 << 20;
   // The most items simdjson counts exactly in an array or object.
   static constexpr size_t kCountLimit = 0xFFFFFF;
 
@@ -884,7 +945,7 @@ class FastJsonToMsgpack {
     return false;
   }
 
-  simdjson::dom::parser parser_;
+  simdjson::dom::parser parser_{kMaxBytes};
   std::string padded_;
 };
 
@@ -973,9 +1034,13 @@ std::variant<Record, RecordCodec::JsonError> RecordCodec::FromJsonText(std::stri
   if (FastJsonToMsgpack::Convert(text, bytes)) {
     auto handle = MsgpackJson::Unpack(std::string_view(bytes.data(), bytes.size()));
     if (handle.ok()) return Decode(handle->get());
-    // Beyond a decoding limit: the path below says which.
+    // Beyond a decoding limit: the SAX path says which.
   }
-  bytes.clear();
+  return FromJsonTextBySax(text);
+}
+
+std::variant<Record, RecordCodec::JsonError> RecordCodec::FromJsonTextBySax(std::string_view text) {
+  Buffer bytes(1024);
   JsonToMsgpack events(bytes);
   const bool parsed = nlohmann::json::sax_parse(text, &events);
   if (events.beyond_int64()) {

@@ -14,7 +14,8 @@
 // is x for canonical x. The members are bound to the rows of RecordFields;
 // a compile-time check keeps the two lists one.
 //
-// Thread-safe (no state).
+// Thread-safe: its tables are built once, read-only after; FromJsonText keeps
+// a parser per thread (up to 1 MiB of text, reused for each line).
 #pragma once
 
 #include <msgpack.hpp>
@@ -37,8 +38,9 @@ class RecordCodec {
   static std::string Encode(const Record& record);
   // The record as a msgpack MAP object, without encoding it: its strings
   // point into `record`, which must outlive the view (and not change);
-  // lists, maps and raw values are allocated in `zone`. Its pairs are in no
-  // particular order (MsgpackMap::Members sorts them).
+  // lists, maps and raw values are allocated in `zone`. Its pairs are in key
+  // order, each key once, at every level (so MsgpackMap::Members has nothing
+  // to sort).
   static msgpack::object View(const Record& record, msgpack::zone& zone);
   // Encode() with room left for top-level pairs named `gaps` (names the
   // record does not hold), counted in the map's header: `at[i]` is the offset
@@ -65,8 +67,13 @@ class RecordCodec {
     std::string field;   // the top-level key it was found under ("" when none)
     std::string detail;  // in English
   };
-  // Reads one JSON object, with no tree in between.
+  // Reads one JSON object, with no tree in between: parsed by simdjson, or,
+  // for whatever simdjson refuses or an integer beyond int64, by
+  // FromJsonTextBySax, which says what is wrong.
   static std::variant<Record, JsonError> FromJsonText(std::string_view text);
+  // The same through nlohmann's SAX parser alone: the reference
+  // FromJsonText answers alike (the fuzz target ndjson_drop checks it).
+  static std::variant<Record, JsonError> FromJsonTextBySax(std::string_view text);
 
   // The members bound to the rows of `group` (envelope, seizure, alert,
   // indicator), in the table's order: for the test that the table drives the

@@ -5,7 +5,7 @@
 //
 //   NdjsonRecordReader reader(in);
 //
-// Not thread-safe; no global state.
+// Not thread-safe; no global state (RecordCodec keeps a JSON parser per thread).
 #pragma once
 
 #include <istream>

@@ -328,3 +328,84 @@ TEST_CASE("RecordCodec: unknown and wrong-typed keys anywhere in the key order k
     CHECK(WithUuidAndVersion(packed, at[1], at[0], original) == bytes);
   }
 }
+
+TEST_CASE("RecordCodec: a name held twice keeps the pair gathered last, as the sort did",
+          "[common][record]") {
+  const json original = RecordCodecFullSeizure();
+  const auto raw = [](std::string name, const json& value) {
+    return cen::common::RawField{std::move(name), MsgpackJson::Encode(value)};
+  };
+
+  // Typed and raw under one name (Set and Decode never make it; a hand-made
+  // record can): the raw pair comes after the typed ones and wins.
+  Record both = DecodeBytes(MsgpackJson::Encode(original));
+  both.others.push_back(raw("ref", 5));
+  json expected = original;
+  expected["ref"] = 5;
+  CHECK(RecordCodec::Encode(both) == MsgpackJson::Encode(expected));
+  msgpack::zone zone;
+  CHECK(MsgpackJson::ToJson(RecordCodec::View(both, zone)) == expected);
+
+  // A seizure's and an alert's members at once: the alert's "commodity" was
+  // gathered last.
+  Record kinds = DecodeBytes(MsgpackJson::Encode(original));
+  kinds.alert.emplace();
+  kinds.alert->commodity = "tobacco";
+  kinds.alert->title = "Both";
+  expected = original;
+  expected["commodity"] = "tobacco";
+  expected["title"] = "Both";
+  CHECK(RecordCodec::Encode(kinds) == MsgpackJson::Encode(expected));
+  CHECK(MsgpackJson::ToJson(RecordCodec::View(kinds, zone)) == expected);
+
+  // Room left for a name a raw pair holds: the room wins (the outbox clears
+  // the typed uuid and version only).
+  Record stale = DecodeBytes(MsgpackJson::Encode(original));
+  RecordCodec::Erase(stale, "uuid");
+  RecordCodec::Erase(stale, "version");
+  stale.others.push_back(raw("uuid", 5));
+  const std::string_view gaps[] = {"uuid", "version"};
+  std::vector<size_t> at;
+  const std::string packed = RecordCodec::EncodeLeavingRoom(stale, gaps, at);
+  REQUIRE(at.size() == 2);
+  CHECK(WithUuidAndVersion(packed, at[0], at[1], original) == MsgpackJson::Encode(original));
+}
+
+TEST_CASE("RecordCodec: simdjson's reading answers as the SAX parser's, refusals included",
+          "[common][record]") {
+  std::vector<std::string> texts = {
+      RecordCodecFullSeizure().dump(),
+      RecordCodecFullAlert().dump(2),
+      R"({"a":-0,"b":0.1e-400,"c":1E2,"d":"\u0000 \ud83d\ude00","e":true,"f":null,"g":4.0})",
+      R"({"quantity":1e400})",                // simdjson refuses; the SAX parser reads inf
+      R"({"a":"\udc00"})",                    // half a surrogate pair
+      R"({"version":18446744073709551615})",  // beyond int64
+      R"({"version":-9223372036854775809})",  // below it
+      R"({"kind":"seizure",})",               // not JSON
+      R"([{"kind":"seizure"}])",              // not an object
+      "\xEF\xBB\xBF{\"kind\":\"seizure\"}",   // a byte order mark
+      "{\"kind\":\"seizure\"}\n",             // a line end
+      "{\"kind\": \"\xff\"}",                 // not UTF-8
+  };
+  std::string deep = R"({"x":)";  // deeper than simdjson's 1,024 levels
+  for (int i = 0; i < 1100; ++i) deep += "[";
+  for (int i = 0; i < 1100; ++i) deep += "]";
+  texts.push_back(deep + "}");
+  // Longer than simdjson is given (1 MiB): read by the SAX parser alone.
+  texts.push_back(R"({"kind":"seizure","description":")" + std::string(2 << 20, 'x') + R"("})");
+  for (const std::string& text : texts) {
+    CAPTURE(text.substr(0, 80));
+    const auto fast = RecordCodec::FromJsonText(text);
+    const auto sax = RecordCodec::FromJsonTextBySax(text);
+    REQUIRE(fast.index() == sax.index());
+    if (const auto* rec = std::get_if<Record>(&fast)) {
+      CHECK(*rec == std::get<Record>(sax));
+    } else {
+      const auto& a = std::get<RecordCodec::JsonError>(fast);
+      const auto& b = std::get<RecordCodec::JsonError>(sax);
+      CHECK(a.problem == b.problem);
+      CHECK(a.field == b.field);
+      CHECK(a.detail == b.detail);
+    }
+  }
+}

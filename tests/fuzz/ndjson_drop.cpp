@@ -1,6 +1,7 @@
 // Fuzz target: the NDJSON drop parser (NdjsonRecordReader over an in-memory
 // buffer, also what `cen-node submit` reads) and the validation of each line;
-// each line read with no JSON tree (RecordCodec) must agree with its tree.
+// each line read with no JSON tree (RecordCodec) must agree with its tree,
+// and simdjson's reading with the SAX parser's.
 #include <algorithm>
 #include <sstream>
 #include <string>
@@ -27,6 +28,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view line = text.substr(from, end - from);
     from = end + 1;
     const auto typed = RecordCodec::FromJsonText(line);
+    // simdjson, falling back to the SAX parser, answers as the SAX parser
+    // alone: the same record, or the same refusal in the same words.
+    const auto by_sax = RecordCodec::FromJsonTextBySax(line);
+    if (typed.index() != by_sax.index()) __builtin_trap();
+    if (const auto* record = std::get_if<cen::common::Record>(&typed)) {
+      if (!(*record == std::get<cen::common::Record>(by_sax))) __builtin_trap();
+    } else {
+      const auto& a = std::get<RecordCodec::JsonError>(typed);
+      const auto& b = std::get<RecordCodec::JsonError>(by_sax);
+      if (a.problem != b.problem || a.field != b.field || a.detail != b.detail) __builtin_trap();
+    }
     const nlohmann::json tree = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (const auto* record = std::get_if<cen::common::Record>(&typed)) {
       if (!tree.is_object() || RecordCodec::Encode(*record) != MsgpackJson::Encode(tree))
