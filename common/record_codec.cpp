@@ -1,7 +1,5 @@
 #include "common/record_codec.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdlib>
@@ -12,6 +10,7 @@
 #include <type_traits>
 
 #include "common/json_text.h"
+#include "common/json_to_msgpack.h"
 #include "common/msgpack_json.h"
 #include "common/msgpack_map.h"
 #include "common/record_fields.h"
@@ -770,184 +769,6 @@ void Clear(S& s, const Slot<S>& slot) {
   std::visit([&](auto member) { (s.*member).reset(); }, slot.member);
 }
 
-// ---- JSON text -> msgpack, event by event (no tree). Maps and arrays are
-// written with 32-bit counts patched at their end; the bytes are then
-// unpacked, checked and read into a Record.
-class JsonToMsgpack {
- public:
-  using json = nlohmann::json;
-  explicit JsonToMsgpack(Buffer& out) : out_(out), pk_(out) {}
-
-  bool null() {
-    Item();
-    pk_.pack_nil();
-    return true;
-  }
-  bool boolean(bool b) {
-    Item();
-    b ? pk_.pack_true() : pk_.pack_false();
-    return true;
-  }
-  bool number_integer(json::number_integer_t v) {
-    Item();
-    pk_.pack_int64(v);
-    return true;
-  }
-  bool number_unsigned(json::number_unsigned_t v) {
-    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      beyond_int64_ = true;
-      return false;
-    }
-    Item();
-    pk_.pack_uint64(v);
-    return true;
-  }
-  bool number_float(json::number_float_t v, const std::string& text) {
-    if (text.find_first_of(".eE") == std::string::npos) {  // an integer beyond even 64 bits
-      beyond_int64_ = true;
-      return false;
-    }
-    Item();
-    MsgpackJson::PackFloat64(out_, v);  // as given: 4.0 is no integer
-    return true;
-  }
-  bool string(std::string& s) {
-    Item();
-    PackStr(pk_, s);
-    return true;
-  }
-  bool binary(json::binary_t&) { return false; }  // never in JSON text
-  bool start_object(std::size_t) { return Open('\xdf'); }
-  bool key(std::string& k) {
-    ++open_.back().count;
-    if (open_.size() == 1) top_key_ = k;
-    PackStr(pk_, k);
-    return true;
-  }
-  bool end_object() { return Close(); }
-  bool start_array(std::size_t) { return Open('\xdd'); }
-  bool end_array() { return Close(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-    return false;
-  }
-
-  bool beyond_int64() const { return beyond_int64_; }
-  const std::string& top_key() const { return top_key_; }
-
- private:
-  struct Container {
-    size_t at;  // offset of the 32-bit count
-    uint32_t count = 0;
-    bool array;
-  };
-  void Item() {
-    if (!open_.empty() && open_.back().array) ++open_.back().count;
-  }
-  bool Open(char marker) {
-    Item();
-    out_.write(&marker, 1);
-    open_.push_back({out_.size(), 0, marker == '\xdd'});
-    out_.write("\0\0\0\0", 4);
-    return true;
-  }
-  bool Close() {
-    const uint32_t n = open_.back().count;
-    const char be[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
-                        static_cast<char>(n >> 8), static_cast<char>(n)};
-    std::memcpy(out_.data() + open_.back().at, be, 4);
-    open_.pop_back();
-    return true;
-  }
-
-  Buffer& out_;
-  Packer pk_;
-  std::vector<Container> open_;
-  std::string top_key_;
-  bool beyond_int64_ = false;
-};
-
-// JSON text -> msgpack through simdjson's parser: the values JsonToMsgpack
-// writes (its maps and arrays with 32-bit counts, these with the smallest),
-// at a fraction of its cost (the SAX parser was half of an NDJSON drop's
-// reading thread: 48,700 of 109,000 instructions a record). False for
-// anything simdjson refuses and for an integer beyond the signed 64-bit
-// range: JsonToMsgpack then reads the text again and says what is wrong
-// (FromJsonTextBySax; the fuzz target ndjson_drop checks that both answer
-// alike).
-class FastJsonToMsgpack {
- public:
-  static bool Convert(std::string_view text, Buffer& out) {
-    thread_local FastJsonToMsgpack converter;
-    return converter.Run(text, out);
-  }
-
- private:
-  bool Run(std::string_view text, Buffer& out) {
-    // simdjson's buffers grow to the longest text read and stay: a line
-    // longer than any record (the longest free text is 16,000 code points)
-    // goes the other way, which holds half its size at most.
-    if (text.size() > kMaxBytes) return false;
-    // A padded copy, kept between lines: simdjson reads past the text's end.
-    padded_.assign(text.data(), text.size());
-    padded_.append(simdjson::SIMDJSON_PADDING, '\0');
-    simdjson::dom::element doc;
-    if (parser_.parse(padded_.data(), text.size(), false).get(doc) != simdjson::SUCCESS)
-      return false;
-    if (doc.type() != simdjson::dom::element_type::OBJECT) return false;
-    Packer pk(out);
-    return Write(doc, pk, out);
-  }
-
-  static constexpr size_t kMaxBytes = 1 << 20;
-  // The most items simdjson counts exactly in an array or object.
-  static constexpr size_t kCountLimit = 0xFFFFFF;
-
-  static bool Write(const simdjson::dom::element& e, Packer& pk, Buffer& out) {
-    switch (e.type()) {
-      case simdjson::dom::element_type::OBJECT: {
-        const simdjson::dom::object object(e);
-        if (object.size() >= kCountLimit) return false;
-        pk.pack_map(static_cast<uint32_t>(object.size()));
-        for (const simdjson::dom::key_value_pair field : object) {
-          PackStr(pk, field.key);
-          if (!Write(field.value, pk, out)) return false;
-        }
-        return true;
-      }
-      case simdjson::dom::element_type::ARRAY: {
-        const simdjson::dom::array array(e);
-        if (array.size() >= kCountLimit) return false;
-        pk.pack_array(static_cast<uint32_t>(array.size()));
-        for (const simdjson::dom::element item : array) {
-          if (!Write(item, pk, out)) return false;
-        }
-        return true;
-      }
-      case simdjson::dom::element_type::INT64:
-        pk.pack_int64(int64_t(e));
-        return true;
-      case simdjson::dom::element_type::UINT64:  // beyond int64: the slow path refuses it
-        return false;
-      case simdjson::dom::element_type::DOUBLE:
-        MsgpackJson::PackFloat64(out, double(e));  // as given: 4.0 is no integer
-        return true;
-      case simdjson::dom::element_type::STRING:
-        PackStr(pk, std::string_view(e));
-        return true;
-      case simdjson::dom::element_type::BOOL:
-        bool(e) ? pk.pack_true() : pk.pack_false();
-        return true;
-      case simdjson::dom::element_type::NULL_VALUE:
-        pk.pack_nil();
-        return true;
-    }
-    return false;
-  }
-
-  simdjson::dom::parser parser_{kMaxBytes};
-  std::string padded_;
-};
-
 }  // namespace
 
 Record RecordCodec::Decode(const msgpack::object& map) {
@@ -1030,7 +851,7 @@ bool RecordCodec::Has(const Record& record, std::string_view name) {
 
 std::variant<Record, RecordCodec::JsonError> RecordCodec::FromJsonText(std::string_view text) {
   Buffer bytes(1024);
-  if (FastJsonToMsgpack::Convert(text, bytes)) {
+  if (JsonToMsgpack::BySimdjson(text, bytes)) {
     auto handle = MsgpackJson::Unpack(std::string_view(bytes.data(), bytes.size()));
     if (handle.ok()) return Decode(handle->get());
     // Beyond a decoding limit: the SAX path says which.
@@ -1040,14 +861,13 @@ std::variant<Record, RecordCodec::JsonError> RecordCodec::FromJsonText(std::stri
 
 std::variant<Record, RecordCodec::JsonError> RecordCodec::FromJsonTextBySax(std::string_view text) {
   Buffer bytes(1024);
-  JsonToMsgpack events(bytes);
-  const bool parsed = nlohmann::json::sax_parse(text, &events);
-  if (events.beyond_int64()) {
-    return JsonError{JsonProblem::kBeyondInt64, events.top_key(),
+  const JsonToMsgpack::SaxResult read = JsonToMsgpack::BySax(text, bytes);
+  if (read.beyond_int64) {
+    return JsonError{JsonProblem::kBeyondInt64, read.top_key,
                      "an integer beyond the signed 64-bit range (-9223372036854775808 to "
                      "9223372036854775807)"};
   }
-  if (!parsed) return JsonError{JsonProblem::kNotJson, "", "not valid JSON (or not UTF-8)"};
+  if (!read.parsed) return JsonError{JsonProblem::kNotJson, "", "not valid JSON (or not UTF-8)"};
   if (bytes.size() == 0 || bytes.data()[0] != '\xdf') {
     return JsonError{JsonProblem::kNotAnObject, "", "must be a JSON object"};
   }
