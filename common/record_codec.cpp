@@ -162,59 +162,65 @@ constexpr std::span<const Slot<S>> TableOf() {
   if constexpr (std::is_same_v<S, Offender>) return kOffenderSlots;
 }
 
-// One struct's slot table in key order, and its slots found by name through
-// a small hash table (RecordFields::NameHash, linear probing): built once
-// per struct. A record's members were found by a search through the
-// envelope's, then the kind's names (a fifth of a drop row's decode), and
-// written sorted by a stable sort of every pair (most of its encoding).
+// One struct's slot table in key order: built once per struct. A record's
+// members were written sorted by a stable sort of every pair (most of its
+// encoding).
 template <typename S>
 class SlotOrder {
  public:
-  SlotOrder() : slots_(TableOf<S>()) {
-    for (const Slot<S>& slot : slots_) sorted_.push_back(&slot);
+  SlotOrder() {
+    for (const Slot<S>& slot : TableOf<S>()) sorted_.push_back(&slot);
     std::stable_sort(sorted_.begin(), sorted_.end(), [](const Slot<S>* a, const Slot<S>* b) {
       return JsonText::KeyLess(a->name, b->name);
     });
-    for (size_t i = 0; i < slots_.size(); ++i) {
-      size_t h = RecordFields::NameHash(slots_[i].name) % kSize;
-      while (index_[h] != 0) h = (h + 1) % kSize;
-      index_[h] = static_cast<uint8_t>(i + 1);
-    }
   }
-  const Slot<S>* Find(std::string_view name) const {
-    for (size_t h = RecordFields::NameHash(name) % kSize; index_[h] != 0; h = (h + 1) % kSize) {
-      const Slot<S>& slot = slots_[index_[h] - 1];
+  std::span<const Slot<S>* const> sorted() const { return sorted_; }
+
+ private:
+  std::vector<const Slot<S>*> sorted_;
+};
+
+// `slots` must be its struct's one table (TableOf): anything else is a
+// programming error, stopped here rather than answered from another table.
+template <typename S>
+void RequireTable(std::span<const Slot<S>> slots) {
+  if (slots.data() != TableOf<S>().data() || slots.size() != TableOf<S>().size()) std::abort();
+}
+
+template <typename S>
+const SlotOrder<S>& OrderOf(std::span<const Slot<S>> slots) {
+  static const SlotOrder<S> order;
+  RequireTable(slots);
+  return order;
+}
+
+// The field table's group a struct's slots follow (FollowsTable above);
+// none for an offender, whose three slots are not table rows.
+template <typename S>
+constexpr std::optional<FieldGroup> GroupOf() {
+  if constexpr (std::is_same_v<S, Envelope>) return FieldGroup::kEnvelope;
+  if constexpr (std::is_same_v<S, Seizure>) return FieldGroup::kSeizure;
+  if constexpr (std::is_same_v<S, Alert>) return FieldGroup::kAlert;
+  if constexpr (std::is_same_v<S, Indicators>) return FieldGroup::kIndicator;
+  return std::nullopt;
+}
+
+// The slot of `slots` (its struct's one table) named `name`, or nullptr:
+// by the field table's one lookup (RecordFields::PositionIn) where the
+// slots follow the table. A search through the envelope's, then the kind's
+// names was a fifth of a drop row's decode.
+template <typename S>
+const Slot<S>* FindSlot(std::span<const Slot<S>> slots, std::string_view name) {
+  RequireTable(slots);
+  if constexpr (constexpr std::optional<FieldGroup> group = GroupOf<S>(); group.has_value()) {
+    const std::optional<size_t> at = RecordFields::PositionIn(*group, name);
+    return at && *at < slots.size() ? &slots[*at] : nullptr;
+  } else {
+    for (const Slot<S>& slot : slots) {
       if (slot.name == name) return &slot;
     }
     return nullptr;
   }
-  std::span<const Slot<S>* const> sorted() const { return sorted_; }
-
-  // At most half full, so that a probe always meets an empty slot soon.
-  static constexpr size_t kSize = 64;
-
- private:
-  std::span<const Slot<S>> slots_;
-  std::vector<const Slot<S>*> sorted_;
-  std::array<uint8_t, kSize> index_{};
-};
-static_assert(std::size(kEnvelopeSlots) <= SlotOrder<Envelope>::kSize / 2);
-static_assert(std::size(kSeizureSlots) <= SlotOrder<Seizure>::kSize / 2);
-static_assert(std::size(kAlertSlots) <= SlotOrder<Alert>::kSize / 2);
-
-// The order and lookup of `slots`, which must be its struct's one table
-// (TableOf): anything else is a programming error, stopped here rather than
-// answered from another table.
-template <typename S>
-const SlotOrder<S>& OrderOf(std::span<const Slot<S>> slots) {
-  static const SlotOrder<S> order;
-  if (slots.data() != TableOf<S>().data() || slots.size() != TableOf<S>().size()) std::abort();
-  return order;
-}
-
-template <typename S>
-const Slot<S>* FindSlot(std::span<const Slot<S>> slots, std::string_view name) {
-  return OrderOf(slots).Find(name);
 }
 
 // Whether no name is in both tables: a record's typed members are one run

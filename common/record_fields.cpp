@@ -1,6 +1,7 @@
 #include "common/record_fields.h"
 
 #include <array>
+#include <optional>
 
 namespace cen::common {
 namespace {
@@ -14,26 +15,39 @@ constexpr size_t kGroups = 7;
 // search it replaced saved).
 class NameGroups {
  public:
-  void Add(std::string_view name, uint32_t bit) {
+  // `name` is row `position` of `group`.
+  void Add(std::string_view name, FieldGroup group, size_t position) {
     uint32_t s = Slot(name);
     while (!names_[s].empty() && names_[s] != name) s = (s + 1) % kSlots;
     names_[s] = name;
-    bits_[s] |= bit;
+    bits_[s] |= RecordFields::Bit(group);
+    positions_[s][static_cast<size_t>(group)] = static_cast<uint8_t>(position);
   }
   uint32_t Find(std::string_view name) const {
-    if (name.empty()) return 0;
-    for (uint32_t s = Slot(name); !names_[s].empty(); s = (s + 1) % kSlots) {
-      if (names_[s] == name) return bits_[s];
-    }
-    return 0;
+    const uint32_t s = At(name);
+    return s == kSlots ? 0 : bits_[s];
+  }
+  std::optional<size_t> PositionIn(FieldGroup group, std::string_view name) const {
+    const uint32_t s = At(name);
+    if (s == kSlots || (bits_[s] & RecordFields::Bit(group)) == 0) return std::nullopt;
+    return positions_[s][static_cast<size_t>(group)];
   }
 
  private:
   static constexpr uint32_t kSlots = 256;
   static_assert(RecordFields::All().size() <= kSlots / 2);
   static uint32_t Slot(std::string_view name) { return RecordFields::NameHash(name) % kSlots; }
+  // The slot holding `name`, or kSlots.
+  uint32_t At(std::string_view name) const {
+    if (name.empty()) return kSlots;
+    for (uint32_t s = Slot(name); !names_[s].empty(); s = (s + 1) % kSlots) {
+      if (names_[s] == name) return s;
+    }
+    return kSlots;
+  }
   std::array<std::string_view, kSlots> names_{};
   std::array<uint32_t, kSlots> bits_{};
+  std::array<std::array<uint8_t, kGroups>, kSlots> positions_{};
 };
 
 struct Index {
@@ -44,10 +58,10 @@ struct Index {
   Index() {
     for (const FieldSpec& f : RecordFields::All()) {
       const auto g = static_cast<size_t>(f.group);
+      groups_of.Add(f.name, f.group, rows[g].size());
       rows[g].push_back(f);
       names[g].push_back(f.name);
       if (f.searched) searched.push_back(f.name);
-      groups_of.Add(f.name, RecordFields::Bit(f.group));
     }
   }
 };
@@ -68,6 +82,10 @@ std::span<const std::string_view> RecordFields::Names(FieldGroup group) {
 }
 
 uint32_t RecordFields::GroupsOf(std::string_view name) { return TheIndex().groups_of.Find(name); }
+
+std::optional<size_t> RecordFields::PositionIn(FieldGroup group, std::string_view name) {
+  return TheIndex().groups_of.PositionIn(group, name);
+}
 
 std::string RecordFields::CsvColumn(const FieldSpec& field) {
   if (field.group == FieldGroup::kIndicator) return "indicators." + std::string(field.name);

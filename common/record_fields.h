@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -167,6 +168,10 @@ class RecordFields {
   // One hash lookup: the validator asks it of every key of every record (a
   // search through the groups' names was a fifth of its time).
   static uint32_t GroupsOf(std::string_view name);
+  // Which row of `group` (counted in Of(group)) `name` is; nullopt when
+  // the group has no such field. The same one lookup (RecordCodec finds a
+  // record's typed members by it).
+  static std::optional<size_t> PositionIn(FieldGroup group, std::string_view name);
   // The longest text `name` (a top-level field) may hold; 0 when it is not
   // free text or not in the table.
   static constexpr size_t MaxChars(std::string_view name) {

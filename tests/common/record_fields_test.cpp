@@ -103,3 +103,23 @@ TEST_CASE("RecordFields: GroupsOf answers what a search of every group's names a
     CHECK(RecordFields::GroupsOf(other) == 0);
   }
 }
+
+TEST_CASE("RecordFields::PositionIn: a field's row within its group, by one lookup",
+          "[common][fields]") {
+  for (const FieldGroup group :
+       {FieldGroup::kEnvelope, FieldGroup::kSeizure, FieldGroup::kAlert, FieldGroup::kReceipt,
+        FieldGroup::kIndicator, FieldGroup::kDecision, FieldGroup::kValidation}) {
+    const auto rows = RecordFields::Of(group);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      CAPTURE(rows[i].name);
+      CHECK(RecordFields::PositionIn(group, rows[i].name) == i);
+    }
+  }
+  // "commodity" is a row of both kinds, at its own place in each.
+  CHECK(RecordFields::PositionIn(FieldGroup::kSeizure, "commodity") == 2u);
+  CHECK(RecordFields::PositionIn(FieldGroup::kAlert, "commodity") == 7u);
+  CHECK_FALSE(RecordFields::PositionIn(FieldGroup::kEnvelope, "commodity"));
+  CHECK_FALSE(RecordFields::PositionIn(FieldGroup::kSeizure, "title"));
+  CHECK_FALSE(RecordFields::PositionIn(FieldGroup::kSeizure, "commodities"));
+  CHECK_FALSE(RecordFields::PositionIn(FieldGroup::kSeizure, ""));
+}
