@@ -68,6 +68,7 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
                         log_frames_ < frames_mark_;
     if (!copied && now - catch_up_since_ < kMaxCatchUp) return true;
     catching_up_ = false;
+    wanted_ = false;
     // Not again at once, unless the log starts again (the WAL hook sees a
     // commit's frames below the count at the copy): a reader whose snapshot
     // predates the copy keeps the log from starting again, and the writer
@@ -98,6 +99,7 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
   complete_mark_ = complete_;
   frames_mark_ = log_frames_;
   catch_up_since_ = now;
+  wanted_ = true;
   {
     std::lock_guard<std::mutex> lock(mu_);
     run_now_ = true;
@@ -120,15 +122,24 @@ void WalCheckpointer::Loop(Database db) {
   std::unique_lock<std::mutex> lock(mu_);
   // After SQLITE_BUSY (another connection, a `submit` say, checkpoints just
   // then) it tries again soon: a writer may be waiting for this checkpoint.
+  // So it does while a catch-up is wanted and a reader's snapshot kept the
+  // checkpoint from copying everything: readers of a daemon's database (an
+  // operator's query, `cen-query`) read for moments, and the writer gives
+  // the catch-up up after kMaxCatchUp.
   std::chrono::milliseconds wait = every_;
+  TimePoint retry_until{};  // kMaxCatchUp after the writer asked
   while (true) {
     wake_.wait_for(lock, wait, [this] { return stop_ || run_now_; });
     if (stop_) break;
+    if (run_now_) retry_until = std::chrono::steady_clock::now() + kMaxCatchUp;
     run_now_ = false;
     lock.unlock();
     const Passive done = CheckpointPassive(db);
     const int rc = done.rc;
-    wait = rc == SQLITE_BUSY ? std::min(every_, kBusyRetry) : every_;
+    const bool held_back = rc == SQLITE_OK && !done.copied_all && wanted_ &&
+                           std::chrono::steady_clock::now() < retry_until;
+    const bool again = rc == SQLITE_BUSY || held_back;
+    wait = again ? std::min(every_, kBusyRetry) : every_;
     if (rc == SQLITE_OK) {
       if (failing) spdlog::info("checkpoints of {} work again", db_path_);
       failing = false;

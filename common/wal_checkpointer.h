@@ -108,6 +108,9 @@ class WalCheckpointer {
   std::condition_variable wake_;
   bool stop_ = false;     // guarded by mu_
   bool run_now_ = false;  // guarded by mu_
+  // The writer waits for a checkpoint that copies everything: one that a
+  // reader held back is tried again every kBusyRetry, not at the next tick.
+  std::atomic<bool> wanted_{false};
   std::atomic<int64_t> complete_{0};
   std::atomic<int64_t> log_frames_{0};
   std::atomic<int64_t> copied_frames_{0};  // the log's frames at the last complete checkpoint
