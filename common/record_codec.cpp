@@ -317,6 +317,10 @@ class RunStarts {
       folded_ = true;
     }
   }
+  void Clear() {
+    count_ = 0;
+    folded_ = false;
+  }
   // Where the run under way begins.
   size_t last() const { return starts_[count_ - 1]; }
   // The runs, each sorted, for MergeRuns.
@@ -514,6 +518,13 @@ class MapWriter {
     pairs_.reserve(48);
     order_.reserve(48);
   }
+  // Empty again, its buffers kept.
+  void Clear() {
+    values_.clear();
+    pairs_.clear();
+    runs_.Clear();
+    order_.clear();
+  }
   template <typename S>
   void Add(const S& s, std::span<const Slot<S>> slots) {
     StartRun();
@@ -626,8 +637,18 @@ void Write(Buffer& buf, const Indicators& indicators) {
   map.WriteTo(buf);
 }
 
-MapWriter TopLevel(const Record& record) {
-  MapWriter map;
+// The thread's output buffer, emptied, its capacity kept.
+Buffer& Output() {
+  thread_local Buffer out(4096);
+  out.clear();
+  return out;
+}
+
+// A record's map, in a writer the thread keeps (its buffers are reused:
+// a drop encodes a million records). Valid until the thread's next call.
+MapWriter& TopLevel(const Record& record) {
+  thread_local MapWriter map;
+  map.Clear();
   map.AddTyped(record);
   map.Add(record.others);
   return map;
@@ -797,7 +818,7 @@ Record RecordCodec::Decode(const msgpack::object& map) {
 }
 
 std::string RecordCodec::Encode(const Record& record) {
-  Buffer out(1024);
+  Buffer& out = Output();
   TopLevel(record).WriteTo(out);
   return std::string(out.data(), out.size());
 }
@@ -809,9 +830,9 @@ msgpack::object RecordCodec::View(const Record& record, msgpack::zone& zone) {
 std::string RecordCodec::EncodeLeavingRoom(const Record& record,
                                            std::span<const std::string_view> gaps,
                                            std::vector<size_t>& at) {
-  MapWriter map = TopLevel(record);
+  MapWriter& map = TopLevel(record);
   map.Leave(gaps);
-  Buffer out(1024);
+  Buffer& out = Output();
   map.WriteTo(out, gaps, &at);
   return std::string(out.data(), out.size());
 }
