@@ -21,6 +21,7 @@
 #include "common/state_file.h"
 #include "common/utf8.h"
 #include "common/wal_checkpointer.h"
+#include "common/write_behind.h"
 #include "node/agent/agent_doorbell.h"
 #include "node/agent/agent_status.h"
 #include "node/agent/alert_tracker.h"
@@ -151,6 +152,9 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
   // here, and the last connection to close copies what is left.
   const bool beside_agent = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kAgent);
   if (beside_agent) CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
+  // Each file is one transaction; its log is written out while the rows are
+  // read, so the commit's fsync (and the checkpoint's) wait for the tail.
+  const auto write_behind = o.dry_run ? nullptr : common::WriteBehind::ForDatabase(db->path());
   DropImporter importer(&*db, settings);
   DropProgress progress(err, o.progress);
   common::Status result;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/clock.h"
+#include "common/write_behind.h"
 #include "node/drops/drop_importer.h"
 
 namespace cen::node {
@@ -68,7 +69,11 @@ common::Result<bool> DropFolder::PollOnce() {
   // done/ means durable; the agent's own settings come back after the import.
   CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
   CEN_RETURN_IF_ERROR(db_->Exec(DropImporter::kCachePragma));
-  DropSummary summary = importer.ImportFile(first->string(), no_stdin, errors);
+  DropSummary summary = [&] {
+    // The file is one transaction: its log goes out as it is written.
+    const auto behind = common::WriteBehind::ForDatabase(db_->path());
+    return importer.ImportFile(first->string(), no_stdin, errors);
+  }();
   CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
   CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA cache_size=-2000"));  // SQLite's default
   const common::StatusCode code = summary.status.code();
