@@ -31,6 +31,7 @@ WriteBehind::~WriteBehind() {
 void WriteBehind::Close(File& f) {
   if (f.fd >= 0) ::close(f.fd);
   f.fd = -1;
+  f.device = 0;
   f.inode = 0;
 }
 
@@ -40,7 +41,9 @@ bool WriteBehind::Ready(File& f) {
     Close(f);  // gone: its blocks are freed once no descriptor holds them
     return false;
   }
-  if (f.fd >= 0 && f.inode == static_cast<uint64_t>(now.st_ino)) return true;
+  if (f.fd >= 0 && f.device == static_cast<uint64_t>(now.st_dev) &&
+      f.inode == static_cast<uint64_t>(now.st_ino))
+    return true;
   Close(f);
   f.fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (f.fd < 0) return false;
@@ -49,6 +52,7 @@ bool WriteBehind::Ready(File& f) {
     Close(f);
     return false;
   }
+  f.device = static_cast<uint64_t>(opened.st_dev);
   f.inode = static_cast<uint64_t>(opened.st_ino);
   return true;
 }

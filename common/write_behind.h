@@ -2,16 +2,21 @@
 // still writing them, so that the commit's fsync waits for the last few
 // megabytes alone. Linux leaves written pages in memory until 10 % of RAM
 // is dirty or they are 30 s old: a `cen-node drop` of a million rows wrote
-// its 800 MB log, then waited 1.36 s in the commit's fdatasync of it and
-// 0.68 s in the checkpoint's fdatasync of node.db, with the disk idle
-// while the rows were read (strace -T, 2026-12-06). From a thread of its
-// own, every `every`, it asks for writeback of each named file
-// (sync_file_range(SYNC_FILE_RANGE_WRITE): it starts the writes and waits
-// for none); durability still comes from SQLite's own syncs.
+// its 800 MB log, then waited 1.1-1.4 s in the commit's fdatasync of it,
+// with the disk idle while the rows were read (strace -T, 2026-12-06). From
+// a thread of its own, every `every`, it asks for writeback of each named
+// file (sync_file_range(SYNC_FILE_RANGE_WRITE): it starts the writes and
+// waits for none); durability still comes from SQLite's own syncs.
 //
-//   auto behind = WriteBehind::ForDatabase(db.path());  // its log and the file
+//   auto behind = WriteBehind::ForDatabase(db.path());  // its log
 //   ... one long transaction ...       // its commit's fsync is short
 //   behind.reset();                    // stops, closes its descriptors
+//
+// Never name a database file itself while a connection of this process has
+// it open: closing any descriptor of a file drops every POSIX lock the
+// process holds on it, SQLite's included (its SHARED lock, without which
+// the next connection to close deletes the log under this one). SQLite
+// locks no log file (-wal).
 //
 // A file that does not exist yet is looked for again at each pass; one
 // replaced by another (a new inode at the path) is opened anew, so the
@@ -38,10 +43,10 @@ class WriteBehind {
 
   static std::unique_ptr<WriteBehind> Start(std::vector<std::string> paths,
                                             std::chrono::milliseconds every = kEvery);
-  // For a SQLite database in WAL mode: its log and the file a checkpoint
-  // copies the log into.
+  // For a SQLite database in WAL mode: its log (not the database file,
+  // whose locks a descriptor of ours would drop when closed).
   static std::unique_ptr<WriteBehind> ForDatabase(const std::string& db_path) {
-    return Start({db_path + "-wal", db_path});
+    return Start({db_path + "-wal"});
   }
   ~WriteBehind();  // stops the thread and closes every descriptor
   WriteBehind(const WriteBehind&) = delete;
@@ -54,6 +59,7 @@ class WriteBehind {
   struct File {
     std::string path;
     int fd = -1;
+    uint64_t device = 0;
     uint64_t inode = 0;
   };
   WriteBehind(std::vector<std::string> paths, std::chrono::milliseconds every);

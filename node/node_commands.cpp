@@ -153,7 +153,7 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
   const bool beside_agent = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kAgent);
   if (beside_agent) CEN_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=0"));
   // Each file is one transaction; its log is written out while the rows are
-  // read, so the commit's fsync (and the checkpoint's) wait for the tail.
+  // read, so the commit's fsync waits for the tail.
   const auto write_behind = o.dry_run ? nullptr : common::WriteBehind::ForDatabase(db->path());
   DropImporter importer(&*db, settings);
   DropProgress progress(err, o.progress);
