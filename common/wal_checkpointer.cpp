@@ -127,11 +127,15 @@ void WalCheckpointer::Loop(Database db) {
   // operator's query, `cen-query`) read for moments, and the writer gives
   // the catch-up up after kMaxCatchUp.
   std::chrono::milliseconds wait = every_;
-  TimePoint retry_until{};  // kMaxCatchUp after the writer asked
+  // Retries end when the writer stops waiting (wanted_), or at the latest
+  // this long after it asked: a writer with nothing more to write does not
+  // look again, and a reader may hold its snapshot for minutes.
+  constexpr auto kRetryFor = 4 * kMaxCatchUp;
+  TimePoint retry_until{};
   while (true) {
     wake_.wait_for(lock, wait, [this] { return stop_ || run_now_; });
     if (stop_) break;
-    if (run_now_) retry_until = std::chrono::steady_clock::now() + kMaxCatchUp;
+    if (run_now_) retry_until = std::chrono::steady_clock::now() + kRetryFor;
     run_now_ = false;
     lock.unlock();
     const Passive done = CheckpointPassive(db);
