@@ -31,6 +31,21 @@ TEST_CASE("HashChain links are length-prefixed and depend on the previous link",
   CHECK(HashChain::Hex(std::string("\x00\xff\x10", 3)) == "00ff10");
 }
 
+// The link's bytes are a format: hub.db files written by earlier builds
+// must still verify. BLAKE2b-256 of the fields, each after its length as
+// 8 bytes big-endian (python3: hashlib.blake2b(data, digest_size=32)).
+TEST_CASE("A HashChain link is BLAKE2b-256 of its length-prefixed fields", "[hub][audit]") {
+  std::string bytes;
+  for (int round = 0; round < 3; ++round)
+    for (int b = 0; b < 256; ++b) bytes.push_back(static_cast<char>(b));
+  const std::string link = HashChain(HashChain::Genesis())
+                               .Add(int64_t{7})
+                               .Add("uuid-\xc3\xbc")  // "uuid-ü" in UTF-8
+                               .Add(bytes)
+                               .Finish();
+  CHECK(HashChain::Hex(link) == "ab77e9c530f76e90a0fef1ea4d69c3efd94b68e50e3d88279b490d769540676b");
+}
+
 TEST_CASE("AuditTrail writes notes from any thread as a chain cen-hub verify accepts",
           "[hub][audit]") {
   TempDir tmp;
