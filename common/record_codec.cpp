@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -152,15 +151,36 @@ bool IsCanonicalScalar(const std::string& raw) {
   return !container && first != 0xca && first != 0xcb;
 }
 
-// Each struct's one slot table.
+// Each struct's one slot table, and the field table's group its slots
+// follow (FollowsTable above); none for an offender, whose three slots are
+// not table rows.
 template <typename S>
-constexpr std::span<const Slot<S>> TableOf() {
-  if constexpr (std::is_same_v<S, Envelope>) return kEnvelopeSlots;
-  if constexpr (std::is_same_v<S, Seizure>) return kSeizureSlots;
-  if constexpr (std::is_same_v<S, Alert>) return kAlertSlots;
-  if constexpr (std::is_same_v<S, Indicators>) return kIndicatorSlots;
-  if constexpr (std::is_same_v<S, Offender>) return kOffenderSlots;
-}
+struct SlotsOf;
+template <>
+struct SlotsOf<Envelope> {
+  static constexpr std::span<const Slot<Envelope>> table{kEnvelopeSlots};
+  static constexpr std::optional<FieldGroup> group = FieldGroup::kEnvelope;
+};
+template <>
+struct SlotsOf<Seizure> {
+  static constexpr std::span<const Slot<Seizure>> table{kSeizureSlots};
+  static constexpr std::optional<FieldGroup> group = FieldGroup::kSeizure;
+};
+template <>
+struct SlotsOf<Alert> {
+  static constexpr std::span<const Slot<Alert>> table{kAlertSlots};
+  static constexpr std::optional<FieldGroup> group = FieldGroup::kAlert;
+};
+template <>
+struct SlotsOf<Indicators> {
+  static constexpr std::span<const Slot<Indicators>> table{kIndicatorSlots};
+  static constexpr std::optional<FieldGroup> group = FieldGroup::kIndicator;
+};
+template <>
+struct SlotsOf<Offender> {
+  static constexpr std::span<const Slot<Offender>> table{kOffenderSlots};
+  static constexpr std::optional<FieldGroup> group = std::nullopt;
+};
 
 // One struct's slot table in key order: built once per struct. A record's
 // members were written sorted by a stable sort of every pair (most of its
@@ -169,7 +189,7 @@ template <typename S>
 class SlotOrder {
  public:
   SlotOrder() {
-    for (const Slot<S>& slot : TableOf<S>()) sorted_.push_back(&slot);
+    for (const Slot<S>& slot : SlotsOf<S>::table) sorted_.push_back(&slot);
     std::stable_sort(sorted_.begin(), sorted_.end(), [](const Slot<S>* a, const Slot<S>* b) {
       return JsonText::KeyLess(a->name, b->name);
     });
@@ -180,40 +200,21 @@ class SlotOrder {
   std::vector<const Slot<S>*> sorted_;
 };
 
-// `slots` must be its struct's one table (TableOf): anything else is a
-// programming error, stopped here rather than answered from another table.
 template <typename S>
-void RequireTable(std::span<const Slot<S>> slots) {
-  if (slots.data() != TableOf<S>().data() || slots.size() != TableOf<S>().size()) std::abort();
-}
-
-template <typename S>
-const SlotOrder<S>& OrderOf(std::span<const Slot<S>> slots) {
+const SlotOrder<S>& OrderOf() {
   static const SlotOrder<S> order;
-  RequireTable(slots);
   return order;
 }
 
-// The field table's group a struct's slots follow (FollowsTable above);
-// none for an offender, whose three slots are not table rows.
+// The slot of S named `name`, or nullptr: by the field table's one lookup
+// (RecordFields::PositionIn) where the slots follow the table. A search
+// through the envelope's, then the kind's names was a fifth of a drop row's
+// decode.
 template <typename S>
-constexpr std::optional<FieldGroup> GroupOf() {
-  if constexpr (std::is_same_v<S, Envelope>) return FieldGroup::kEnvelope;
-  if constexpr (std::is_same_v<S, Seizure>) return FieldGroup::kSeizure;
-  if constexpr (std::is_same_v<S, Alert>) return FieldGroup::kAlert;
-  if constexpr (std::is_same_v<S, Indicators>) return FieldGroup::kIndicator;
-  return std::nullopt;
-}
-
-// The slot of `slots` (its struct's one table) named `name`, or nullptr:
-// by the field table's one lookup (RecordFields::PositionIn) where the
-// slots follow the table. A search through the envelope's, then the kind's
-// names was a fifth of a drop row's decode.
-template <typename S>
-const Slot<S>* FindSlot(std::span<const Slot<S>> slots, std::string_view name) {
-  RequireTable(slots);
-  if constexpr (constexpr std::optional<FieldGroup> group = GroupOf<S>(); group.has_value()) {
-    const std::optional<size_t> at = RecordFields::PositionIn(*group, name);
+const Slot<S>* FindSlot(std::string_view name) {
+  constexpr std::span<const Slot<S>> slots = SlotsOf<S>::table;
+  if constexpr (SlotsOf<S>::group.has_value()) {
+    const std::optional<size_t> at = RecordFields::PositionIn(*SlotsOf<S>::group, name);
     return at && *at < slots.size() ? &slots[*at] : nullptr;
   } else {
     for (const Slot<S>& slot : slots) {
@@ -381,8 +382,7 @@ void MergeRuns(std::span<const Pair> pairs, std::span<const size_t> starts,
 // when the value has another type (the caller then keeps it raw).
 
 template <typename S>
-void ReadStruct(const msgpack::object& map, std::span<const Slot<S>> slots, S& out,
-                RawFields& others);
+void ReadStruct(const msgpack::object& map, S& out, RawFields& others);
 
 bool Read(const msgpack::object& o, Text& out) {
   if (o.type != msgpack::type::STR) return false;
@@ -453,7 +453,7 @@ bool Read(const msgpack::object& o, OffenderList& out) {
   out.emplace(o.via.array.size);
   for (uint32_t i = 0; i < o.via.array.size; ++i) {
     Offender& offender = (*out)[i];
-    ReadStruct<Offender>(o.via.array.ptr[i], kOffenderSlots, offender, offender.others);
+    ReadStruct<Offender>(o.via.array.ptr[i], offender, offender.others);
   }
   return true;
 }
@@ -461,7 +461,7 @@ bool Read(const msgpack::object& o, OffenderList& out) {
 bool Read(const msgpack::object& o, Indicated& out) {
   if (o.type != msgpack::type::MAP) return false;
   out.emplace();
-  ReadStruct<Indicators>(o, kIndicatorSlots, *out, out->others);
+  ReadStruct<Indicators>(o, *out, out->others);
   return true;
 }
 
@@ -471,10 +471,9 @@ bool ReadSlot(const msgpack::object& value, const Slot<S>& slot, S& out) {
 }
 
 template <typename S>
-void ReadStruct(const msgpack::object& map, std::span<const Slot<S>> slots, S& out,
-                RawFields& others) {
+void ReadStruct(const msgpack::object& map, S& out, RawFields& others) {
   for (const auto& [key, value] : MsgpackMap::Members(map)) {
-    const Slot<S>* slot = FindSlot(slots, key);
+    const Slot<S>* slot = FindSlot<S>(key);
     if (slot == nullptr || !ReadSlot(*value, *slot, out)) {
       others.push_back({std::string(key), Exact(*value)});
     }
@@ -526,9 +525,9 @@ class MapWriter {
     order_.clear();
   }
   template <typename S>
-  void Add(const S& s, std::span<const Slot<S>> slots) {
+  void Add(const S& s) {
     StartRun();
-    for (const Slot<S>* slot : OrderOf(slots).sorted()) {
+    for (const Slot<S>* slot : OrderOf<S>().sorted()) {
       std::visit(
           [&](auto member) {
             const auto& field = s.*member;
@@ -544,9 +543,9 @@ class MapWriter {
   void AddTyped(const Record& record) {
     StartRun();
     if (record.seizure && record.alert) {  // never made by Decode(): both as runs
-      Add<Envelope>(record.envelope, kEnvelopeSlots);
-      Add<Seizure>(*record.seizure, kSeizureSlots);
-      Add<Alert>(*record.alert, kAlertSlots);
+      Add<Envelope>(record.envelope);
+      Add<Seizure>(*record.seizure);
+      Add<Alert>(*record.alert);
       return;
     }
     for (const TypedOrder::Entry& e :
@@ -624,7 +623,7 @@ void Write(Buffer& buf, const std::vector<Offender>& offenders) {
   Packer(buf).pack_array(static_cast<uint32_t>(offenders.size()));
   for (const Offender& o : offenders) {
     MapWriter map;
-    map.Add<Offender>(o, kOffenderSlots);
+    map.Add<Offender>(o);
     map.Add(o.others);
     map.WriteTo(buf);
   }
@@ -632,7 +631,7 @@ void Write(Buffer& buf, const std::vector<Offender>& offenders) {
 
 void Write(Buffer& buf, const Indicators& indicators) {
   MapWriter map;
-  map.Add<Indicators>(indicators, kIndicatorSlots);
+  map.Add<Indicators>(indicators);
   map.Add(indicators.others);
   map.WriteTo(buf);
 }
@@ -677,19 +676,17 @@ class Viewer {
     return o;
   }
   msgpack::object Of(const Offender& offender) const {
-    return Map(offender.others,
-               [&](auto& add) { AddSlots<Offender>(offender, kOffenderSlots, add); });
+    return Map(offender.others, [&](auto& add) { AddSlots<Offender>(offender, add); });
   }
   msgpack::object Of(const Indicators& indicators) const {
-    return Map(indicators.others,
-               [&](auto& add) { AddSlots<Indicators>(indicators, kIndicatorSlots, add); });
+    return Map(indicators.others, [&](auto& add) { AddSlots<Indicators>(indicators, add); });
   }
   msgpack::object Of(const Record& record) const {
     return Map(record.others, [&](auto& add) {
       if (record.seizure && record.alert) {  // never made by Decode(): both as runs
-        AddSlots<Envelope>(record.envelope, kEnvelopeSlots, add);
-        AddSlots<Seizure>(*record.seizure, kSeizureSlots, add);
-        AddSlots<Alert>(*record.alert, kAlertSlots, add);
+        AddSlots<Envelope>(record.envelope, add);
+        AddSlots<Seizure>(*record.seizure, add);
+        AddSlots<Alert>(*record.alert, add);
         return;
       }
       add.Run();
@@ -710,9 +707,9 @@ class Viewer {
 
   // Adds the set members of `s` in key order: one sorted run.
   template <typename S, typename Add>
-  void AddSlots(const S& s, std::span<const Slot<S>> slots, Add& add) const {
+  void AddSlots(const S& s, Add& add) const {
     add.Run();
-    for (const Slot<S>* slot : OrderOf(slots).sorted()) {
+    for (const Slot<S>* slot : OrderOf<S>().sorted()) {
       std::visit(
           [&](auto member) {
             if (const auto& field = s.*member) add(slot->name, Of(*field));
@@ -772,18 +769,18 @@ class Viewer {
 // has none, as for a key of another kind or an unknown key.
 template <typename R, typename F>
 bool OnMember(R& record, std::string_view name, F f) {
-  if (const auto* slot = FindSlot<Envelope>(kEnvelopeSlots, name)) {
+  if (const auto* slot = FindSlot<Envelope>(name)) {
     f(record.envelope, *slot);
     return true;
   }
   if (record.seizure) {
-    if (const auto* slot = FindSlot<Seizure>(kSeizureSlots, name)) {
+    if (const auto* slot = FindSlot<Seizure>(name)) {
       f(*record.seizure, *slot);
       return true;
     }
   }
   if (record.alert) {
-    if (const auto* slot = FindSlot<Alert>(kAlertSlots, name)) {
+    if (const auto* slot = FindSlot<Alert>(name)) {
       f(*record.alert, *slot);
       return true;
     }
