@@ -1064,6 +1064,7 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
     HubLoop loop(&*db, *config, &audit, &router, &xpub, feed, xpub.get(zmq::sockopt::last_endpoint),
                  cluster.get(), syncer.get(), checkpointer->get(), watch.get());
     CEN_RETURN_IF_ERROR(loop.Init(data_dir_));
+    if (options_.serving) options_.serving();
     const common::Status served = loop.Serve(stop);
     // Raft stops while the loop still lives: proposals in flight fail into it.
     cluster.reset();

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "common/status.h"
@@ -28,6 +29,10 @@ class HubServer {
     // fdatasync). Tests hold it back or make it fail.
     common::WalSyncer::SyncFn wal_sync;
     int rt_priority = -1;  // overrides hub.toml's rt_priority when >= 0
+    // Called once, when the hub listens on every port hub.toml names (and a
+    // cluster member on its Raft endpoint) and starts serving; a program
+    // embedding the hub waits for it rather than for a fixed time.
+    std::function<void()> serving;
   };
   explicit HubServer(std::string data_dir) : data_dir_(std::move(data_dir)) {}
   HubServer(std::string data_dir, Options options)

@@ -227,11 +227,7 @@ void Cluster::RestartHub() {
 
 // ---- hub cluster
 
-std::vector<int> Cluster::NewPorts(int count) {
-  std::vector<int> ports = test::FreeLoopbackPorts(count, ports_named_);
-  ports_named_.insert(ports.begin(), ports.end());
-  return ports;
-}
+std::vector<int> Cluster::NewPorts(int count) { return test::FreeLoopbackPorts(count); }
 
 std::filesystem::path Cluster::member_dir(int i) const {
   return i == 0 ? hub_dir() : dir() / ("hub-" + std::to_string(i));

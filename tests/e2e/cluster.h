@@ -29,7 +29,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -224,11 +223,7 @@ class Cluster {
   std::filesystem::path runs_;
   int ingest_port_ = 0;
   int feed_port_ = 0;
-  // Every port this cluster named for a hub: a stopped hub's ports are not
-  // free for another (a member got the first hub's feed port while it was
-  // stopped to become member 0, and could not listen).
-  std::set<int> ports_named_;
-  // Free loopback ports never named before in this cluster.
+  // Free loopback ports never handed out before in this process.
   std::vector<int> NewPorts(int count);
   std::string hub_key_;
   std::unique_ptr<Process> hub_;

@@ -43,20 +43,12 @@ std::vector<std::string> MemberJournal(const TestHub& hub) {
 class ThreeHubs {
  public:
   ThreeHubs() : hubs_(NewHubs()), node_keys_(hubs_[0]->Register("RILO-WE", "WE")) {
-    const std::vector<int> raft_ports = FreeLoopbackPorts(3);
-    std::vector<ClusterMemberConfig> members;
-    for (size_t i = 0; i < 3; ++i) {
-      members.push_back({static_cast<int64_t>(i + 1),
-                         "tcp://127.0.0.1:" + std::to_string(raft_ports[i]),
-                         hubs_[i]->IngestEndpoint(), hubs_[i]->public_key()});
-    }
-    for (size_t i = 0; i < 3; ++i) {
-      if (i > 0) hubs_[i]->CopyDbFrom(*hubs_[0]);
-      hubs_[i]->Configure([&](HubConfig& c) {
-        c.cluster_member = static_cast<int64_t>(i + 1);
-        c.cluster_members = members;
-      });
-      hubs_[i]->Start();
+    // Another process may take a port named in every member's hub.toml
+    // before its member binds it: then three new members choose again.
+    for (int attempt = 1; !StartAll(); ++attempt) {
+      REQUIRE(attempt < 5);
+      hubs_ = NewHubs();
+      node_keys_ = hubs_[0]->Register("RILO-WE", "WE");
     }
   }
 
@@ -89,6 +81,33 @@ class ThreeHubs {
   }
 
  private:
+  // Names every member in each member's hub.toml and starts them; false
+  // when a port was taken.
+  bool StartAll() {
+    const std::vector<int> raft_ports = FreeLoopbackPorts(3);
+    std::vector<ClusterMemberConfig> members;
+    for (size_t i = 0; i < 3; ++i) {
+      members.push_back({static_cast<int64_t>(i + 1),
+                         "tcp://127.0.0.1:" + std::to_string(raft_ports[i]),
+                         hubs_[i]->IngestEndpoint(), hubs_[i]->public_key()});
+    }
+    for (size_t i = 0; i < 3; ++i) {
+      if (i > 0) hubs_[i]->CopyDbFrom(*hubs_[0]);
+      hubs_[i]->Configure([&](HubConfig& c) {
+        c.cluster_member = static_cast<int64_t>(i + 1);
+        c.cluster_members = members;
+      });
+      hubs_[i]->Start();
+      if (hubs_[i]->serving()) continue;
+      const std::string why = hubs_[i]->Stop().message();
+      if (!hubs_[i]->PortTaken()) FAIL("member " << i + 1 << " did not serve: " << why);
+      WARN("member " << i + 1 << ": " << why << "; the members choose their ports again");
+      for (auto& hub : hubs_) (void)hub->Stop();
+      return false;
+    }
+    return true;
+  }
+
   static std::vector<std::unique_ptr<TestHub>> NewHubs() {
     std::vector<std::unique_ptr<TestHub>> hubs;
     for (int i = 0; i < 3; ++i) hubs.push_back(std::make_unique<TestHub>());

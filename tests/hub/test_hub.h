@@ -18,8 +18,10 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -37,6 +39,7 @@
 #include "hub/hub_schema.h"
 #include "hub/hub_server.h"
 #include "tests/test_support/keys.h"
+#include "tests/test_support/ports.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
@@ -90,10 +93,9 @@ class PortHolder {
 class TestHub {
  public:
   TestHub() : data_dir_(tmp_.File("hub")) {
-    PortHolder ingest;
-    PortHolder feed;
-    ingest_port_ = ingest.port();
-    feed_port_ = feed.port();
+    const std::vector<int> ports = FreeLoopbackPorts(2);
+    ingest_port_ = ports[0];
+    feed_port_ = ports[1];
     cen::hub::InitOptions o;
     o.data_dir = data_dir_;
     o.bind = "127.0.0.1";
@@ -123,17 +125,37 @@ class TestHub {
     return keys;
   }
 
-  // As `cen-hub run` does; `options` as HubServer takes them.
+  // As `cen-hub run` does, `options` as HubServer takes them; returns once
+  // the hub serves, or once Run ended (Stop() says why). Another process may
+  // take a port between its choice and the bind: a single hub then chooses
+  // its ports again (a cluster member's are named in its peers' hub.toml:
+  // ThreeHubs chooses them all again).
   void Start(hub::HubServer::Options options = {}) {
-    stop_ = false;
-    thread_ = std::thread([this, options = std::move(options)] {
-      result_ = hub::HubServer(data_dir_, options).Run(stop_);
-    });
+    for (int attempt = 1;; ++attempt) {
+      Launch(options);
+      if (serving_ || attempt == 5 || !PortTaken()) return;
+      auto config = hub::HubConfig::Load(data_dir_);
+      REQUIRE(config.ok());
+      if (config->clustered() || config->ingest_port != ingest_port_ ||
+          config->feed_port != feed_port_)
+        return;
+      WARN("a port of this hub was taken before it listened: " << result_.message());
+      (void)Stop();
+      ChooseNewPorts();
+    }
   }
   Status Stop() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
     return result_;
+  }
+  // Did Start() see the hub serve?
+  bool serving() const { return serving_; }
+  // Did Run end because a port it names (ingest, feed, Raft) was taken?
+  bool PortTaken() const {
+    const std::string& why = result_.message();
+    return !serving_ && (why.find("cannot listen") != std::string::npos ||
+                         why.find("cannot bind the cluster endpoint") != std::string::npos);
   }
 
   std::string DbPath() const { return cen::hub::HubSchema::DbPath(data_dir_); }
@@ -177,13 +199,52 @@ class TestHub {
   std::string FeedEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(feed_port_); }
 
  private:
+  // Gives the (stopped) hub new ingest and feed ports in hub.toml.
+  void ChooseNewPorts() {
+    const std::vector<int> ports = FreeLoopbackPorts(2);
+    ingest_port_ = ports[0];
+    feed_port_ = ports[1];
+    Configure([&](hub::HubConfig& c) {
+      c.ingest_port = ingest_port_;
+      c.feed_port = feed_port_;
+    });
+  }
+  // Runs the hub on a thread of its own until it serves or Run ends.
+  void Launch(hub::HubServer::Options options) {
+    stop_ = false;
+    serving_ = ended_ = false;
+    result_ = Status::Ok();
+    std::function<void()> serving = std::move(options.serving);
+    options.serving = [this, serving] {
+      if (serving) serving();
+      const std::lock_guard<std::mutex> lock(mutex_);
+      serving_ = true;
+      changed_.notify_all();
+    };
+    thread_ = std::thread([this, options = std::move(options)] {
+      Status result = hub::HubServer(data_dir_, options).Run(stop_);
+      const std::lock_guard<std::mutex> lock(mutex_);
+      result_ = std::move(result);
+      ended_ = true;
+      changed_.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(mutex_);
+    const bool started = changed_.wait_for(lock, 60s, [this] { return serving_ || ended_; });
+    INFO("the hub in " << data_dir_ << " neither served nor ended within 60 s");
+    REQUIRE(started);
+  }
+
   TempDir tmp_;
   std::string data_dir_;
   int ingest_port_ = 0;
   int feed_port_ = 0;
   std::string public_key_;
   std::atomic<bool> stop_{false};
-  Status result_;
+  Status result_;  // Run's, once it ended (guarded by mutex_ until then)
+  bool serving_ = false;
+  bool ended_ = false;
+  std::mutex mutex_;
+  std::condition_variable changed_;
   std::thread thread_;
 };
 

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -18,12 +19,30 @@
 
 namespace cen::test {
 
-// Free TCP ports on 127.0.0.1, distinct from each other and from `avoid`
-// (ports named already for a process that is stopped just now, whose port
-// the kernel may hand out again): all sockets stay bound until every port is
-// read. Another process may take one before the hub binds it; on loopback in
-// a test run that is rare enough.
-inline std::vector<int> FreeLoopbackPorts(int count, const std::set<int>& avoid = {}) {
+// Ports this process has handed out: a test names a port (in hub.toml, a
+// Raft configuration) well before the server that binds it starts, and
+// meanwhile the kernel may hand the released port out again; so no port is
+// handed out twice in one process. (An e2e cluster member once got the feed
+// port of a hub stopped to become member 0, and could not listen; a Raft
+// endpoint could likewise meet another hub's ingest port.)
+struct HandedOutPorts {
+  std::mutex mutex;
+  std::set<int> ports;
+  static HandedOutPorts& Get() {
+    static HandedOutPorts handed_out;
+    return handed_out;
+  }
+};
+
+// Free TCP ports on 127.0.0.1, distinct from each other and from every port
+// this process handed out before: all sockets stay bound until every port is
+// read, and a port skipped stays bound too, so the kernel does not offer it
+// again.
+// Another process may still take one before the server binds it: TestHub
+// then chooses again.
+inline std::vector<int> FreeLoopbackPorts(int count) {
+  HandedOutPorts& handed_out = HandedOutPorts::Get();
+  const std::lock_guard<std::mutex> lock(handed_out.mutex);
   std::vector<int> fds;
   std::vector<int> ports;
   std::string error;
@@ -44,10 +63,11 @@ inline std::vector<int> FreeLoopbackPorts(int count, const std::set<int>& avoid 
       error = std::string("bind 127.0.0.1:0: ") + std::strerror(errno);
       break;
     }
-    // A port to avoid stays bound (never handed out twice) and is skipped.
-    if (!avoid.contains(ntohs(addr.sin_port))) ports.push_back(ntohs(addr.sin_port));
+    const int port = ntohs(addr.sin_port);
+    if (!handed_out.ports.contains(port)) ports.push_back(port);
   }
   for (const int fd : fds) ::close(fd);
+  handed_out.ports.insert(ports.begin(), ports.end());
   if (!error.empty()) throw std::runtime_error(error);
   return ports;
 }
