@@ -737,6 +737,7 @@ common::Status HubCommands::Join(const std::string& data_dir, const std::string&
   joined.cluster_join = true;
   joined.snapshot_every = bundle->snapshot_every;
   joined.log_kept = bundle->log_kept;
+  joined.election_timeout_ms = bundle->election_timeout_ms;
   if (const common::Status s = joined.Save(data_dir); !s.ok()) {
     std::filesystem::remove(target + ".join", ec);
     (void)own->Save(data_dir);

@@ -31,6 +31,7 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
       c.cluster_member = (*cluster)["member"].value_or(int64_t{0});
       c.snapshot_every = (*cluster)["snapshot_every"].value_or(c.snapshot_every);
       c.log_kept = (*cluster)["log_kept"].value_or(c.log_kept);
+      c.election_timeout_ms = (*cluster)["election_timeout_ms"].value_or(c.election_timeout_ms);
       c.cluster_join = (*cluster)["join"].value_or(false);
       if (const toml::array* members = (*cluster)["members"].as_array()) {
         for (const toml::node& n : *members) {
@@ -76,6 +77,7 @@ common::Status HubConfig::Save(const std::string& data_dir) const {
     t.insert("cluster", toml::table{{"member", cluster_member},
                                     {"snapshot_every", snapshot_every},
                                     {"log_kept", log_kept},
+                                    {"election_timeout_ms", election_timeout_ms},
                                     {"join", cluster_join},
                                     {"members", members}});
   }
@@ -117,6 +119,8 @@ common::Status HubConfig::CheckCluster() const {
     return common::InvalidInput("snapshot_every: must be 2 to 1000000 entries");
   if (log_kept < 0 || log_kept > 1000000)
     return common::InvalidInput("log_kept: must be 0 to 1000000 entries");
+  if (election_timeout_ms < 200 || election_timeout_ms > 60000)
+    return common::InvalidInput("election_timeout_ms: must be 200 to 60000 milliseconds");
   std::set<int64_t> ids;
   std::set<std::string> keys;
   bool self_listed = false;

@@ -51,6 +51,10 @@ struct HubConfig {
   // one of its own; it waits, with an empty log, for the leader.
   bool cluster_join = false;
   int64_t log_kept = 256;
+  // Raft's election timeout: a follower that hears nothing from the leader
+  // this long starts an election (libraft waits one to two of them). Longer
+  // on slow or distant links, at the cost of a slower failover.
+  int64_t election_timeout_ms = 500;
 
   bool clustered() const { return cluster_member != 0; }
   // Whether the [cluster] table makes sense; the message names the field.

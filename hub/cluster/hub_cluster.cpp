@@ -23,10 +23,11 @@ common::Result<std::unique_ptr<HubCluster>> HubCluster::Start(const std::string&
   std::unique_ptr<HubCluster> cluster(new HubCluster(config, std::move(*machine)));
 
   RaftMember::Options options{raft_dir, static_cast<raft_id>(config.cluster_member), {}, keys};
-  // A new leader within about a second of the last one's death (libraft
-  // waits between one and two election timeouts), heartbeats well inside it.
-  options.election_timeout_ms = 500;
-  options.heartbeat_timeout_ms = 100;
+  // By default a new leader within about a second of the last one's death
+  // (libraft waits between one and two election timeouts); heartbeats five
+  // to a timeout.
+  options.election_timeout_ms = static_cast<unsigned>(config.election_timeout_ms);
+  options.heartbeat_timeout_ms = static_cast<unsigned>(config.election_timeout_ms / 5);
   options.snapshot_threshold = static_cast<unsigned>(config.snapshot_every);
   options.snapshot_trailing = static_cast<unsigned>(config.log_kept);
   for (const ClusterMemberConfig& m : config.cluster_members)

@@ -96,6 +96,9 @@ class ThreeHubs {
       hubs_[i]->Configure([&](HubConfig& c) {
         c.cluster_member = static_cast<int64_t>(i + 1);
         c.cluster_members = members;
+        // Three hubs in one test process on a loaded machine: a stall of
+        // half a second must not start an election nobody asked for.
+        c.election_timeout_ms = 2000;
       });
       hubs_[i]->Start();
       if (hubs_[i]->serving()) continue;

@@ -533,6 +533,7 @@ TEST_CASE("join puts the cluster's hub.db and table in place", "[hub][config][cl
   joiner.cluster_member = 4;
   joiner.cluster_join = true;
   joiner.snapshot_every = 64;
+  joiner.election_timeout_ms = 2000;
   joiner.cluster_members = {{1, "tcp://10.0.0.1:7703", "tcp://10.0.0.1:7701", NewPublicKey()},
                             {4, "tcp://10.0.0.4:7703", "tcp://10.0.0.4:17701", keys->public_key()}};
   RequireOk(joiner.Save(bundle));
@@ -544,6 +545,7 @@ TEST_CASE("join puts the cluster's hub.db and table in place", "[hub][config][cl
   CHECK(config->cluster_member == 4);
   CHECK(config->cluster_join);
   CHECK(config->snapshot_every == 64);
+  CHECK(config->election_timeout_ms == 2000);
   CHECK(config->cluster_members.size() == 2);
   CHECK(config->ingest_port == 17701);  // its own settings kept
   auto epoch = [](const std::string& dir) {

@@ -45,16 +45,19 @@ TEST_CASE("hub.toml keeps a cluster member's table", "[hub][config][cluster]") {
   CHECK(read->cluster_members[2].key == written.cluster_members[2].key);
   CHECK(read->snapshot_every == 1024);
   CHECK(read->log_kept == 256);
+  CHECK(read->election_timeout_ms == 500);
 
-  SECTION("snapshot settings") {
+  SECTION("snapshot and election settings") {
     HubConfig small = written;
     small.snapshot_every = 16;
     small.log_kept = 4;
+    small.election_timeout_ms = 3000;
     RequireOk(small.Save(dir.path()));
     auto again = HubConfig::Load(dir.path());
     REQUIRE(again.ok());
     CHECK(again->snapshot_every == 16);
     CHECK(again->log_kept == 4);
+    CHECK(again->election_timeout_ms == 3000);
   }
 
   SECTION("a single hub has no table") {
@@ -105,6 +108,10 @@ TEST_CASE("hub.toml's cluster table is refused naming the field at fault",
   SECTION("a log that keeps less than nothing") {
     c.log_kept = -1;
     field = "log_kept";
+  }
+  SECTION("an election timeout shorter than a heartbeat could travel") {
+    c.election_timeout_ms = 50;
+    field = "election_timeout_ms: must be 200 to 60000 milliseconds";
   }
   SECTION("a key that is not one") {
     c.cluster_members[1].key = "not-a-key";
