@@ -397,7 +397,9 @@ TEST_CASE("A writer that waits gets in between another's back-to-back transactio
     }
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  Database waiting = OpenDb(tmp.File("t.db"), Database::Mode::kReadWrite, /*busy_timeout_ms=*/3000);
+  // `cen-node submit`'s own timeout: 10 s.
+  Database waiting = OpenDb(tmp.File("t.db"), Database::Mode::kReadWrite,
+                            /*busy_timeout_ms=*/10000);
   int got = 0;
   for (int i = 0; i < 5; ++i) {
     auto tx = waiting.Begin();

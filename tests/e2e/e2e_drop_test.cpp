@@ -106,7 +106,14 @@ TEST_CASE("Real CBP seizure statistics dropped at one node reach another", "[e2e
   const nlohmann::json again = DropJson(cluster, "US", drop);
   CHECK(again["new"] == 0);
   CHECK(again["unchanged"] == source_rows);
-  CHECK(cluster.Status("US")["outbox"] == 0);
+  // US's outbox empties as the hub's acks come in.
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json status = cluster.Status("US");
+        observed = "US: " + status.dump();
+        return status["outbox"] == 0;
+      },
+      kDropTimeout, "an empty outbox at US");
   CHECK(cluster.HubStatus()["head"] == source_rows);
 }
 

@@ -209,7 +209,7 @@ TEST_CASE("Urgent alerts overtake a national export at every office, exactly onc
   DropExport(cluster, exported, rows);
   cluster.StartNode("WATCH");
   // The export flows into WATCH, which has all of it to apply.
-  const std::int64_t backlog = std::min(20000, rows / 4);
+  const std::int64_t backlog = std::min(20000, rows / 2);
   const int refill = rows / 2;
 
   AcceptedRecords alerts;
@@ -360,7 +360,7 @@ TEST_CASE("Without a real-time priority an urgent alert still overtakes the expo
   int exported = 0;
   DropExport(cluster, exported, ExportRows());
   cluster.StartNode("WATCH");
-  EnsureBacklog(cluster, exported, std::min(20000, ExportRows() / 4), ExportRows() / 2);
+  EnsureBacklog(cluster, exported, std::min(20000, ExportRows() / 2), ExportRows() / 2);
   AcceptedRecords alerts;
   const std::int64_t head = HubHead(cluster);
   const auto uuids = cluster.Submit("ALERT", {UrgentAlert(1, "No watcher here.")}, alerts);

@@ -77,8 +77,11 @@ class LiveCluster {
 
   RaftMember::Options OptionsFor(unsigned i) const {
     RaftMember::Options o{dirs_[i]->path() + "/raft", peers_[i].id, peers_, keys_[i]};
-    o.election_timeout_ms = 300;
-    o.heartbeat_timeout_ms = 50;
+    // The members share the test's thread: a stall of the whole process (a
+    // loaded machine, ASAN) longer than the election timeout starts an
+    // election nobody asked for, so leave room for one of a second.
+    o.election_timeout_ms = 1000;
+    o.heartbeat_timeout_ms = 100;
     o.snapshot_threshold = 8;
     o.snapshot_trailing = 2;
     return o;

@@ -629,6 +629,11 @@ TEST_CASE("cen-query reads while the agent writes, and never writes the replica"
       ++batches;
     }
   });
+  // The queries start once the writer is writing (a starved thread may not
+  // have begun by the time 30 queries are done).
+  const auto writing_by = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (batches == 0 && std::chrono::steady_clock::now() < writing_by)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   int64_t last = 0;
   for (int i = 0; i < 30; ++i) {
     QueryOptions o = Options(tmp);
