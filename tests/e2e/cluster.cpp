@@ -210,6 +210,21 @@ void Cluster::StartHub() {
   std::vector<std::string> args{CEN_HUB_BIN, "run", "--data", hub_dir().string()};
   args.insert(args.end(), run_args_.begin(), run_args_.end());
   hub_ = std::make_unique<Process>("hub." + std::to_string(++hub_runs_), std::move(args), logs_);
+  WaitServing(*hub_);
+}
+
+// A node's first HELLO has a few seconds: under a sanitizer on a loaded
+// machine, a hub's start alone can take a good part of them.
+void Cluster::WaitServing(Process& hub) {
+  WaitUntil(
+      [&](std::string& observed) {
+        const std::string log =
+            cen::test::ReadFile(hub.stdout_path()) + cen::test::ReadFile(hub.stderr_path());
+        observed = "the last lines of " + hub.name() +
+                   "'s log: " + log.substr(log.size() > 400 ? log.size() - 400 : 0);
+        return log.find("hub serving") != std::string::npos;
+      },
+      std::chrono::seconds(60), hub.name() + " serving");
 }
 
 void Cluster::KillHub() {
@@ -338,6 +353,7 @@ void Cluster::StartMember(int i) {
   m.hub = std::make_unique<Process>(
       "hub-" + std::to_string(i) + "." + std::to_string(++m.runs),
       std::vector<std::string>{CEN_HUB_BIN, "run", "--data", m.dir.string()}, logs_);
+  WaitServing(*m.hub);
 }
 
 void Cluster::KillMember(int i) {

@@ -223,6 +223,8 @@ class Cluster {
   std::filesystem::path runs_;
   int ingest_port_ = 0;
   int feed_port_ = 0;
+  // Waits until `hub` logs that it serves (it listens on its ports).
+  void WaitServing(Process& hub);
   // Free loopback ports never handed out before in this process.
   std::vector<int> NewPorts(int count);
   std::string hub_key_;
