@@ -205,6 +205,15 @@ TEST_CASE("A region-scoped record never crosses another region's sockets", "[e2e
     }
   };
   listen(feed, std::chrono::seconds(3));
+  // Both records journaled (a slow agent may still hold them), so the FETCH
+  // below has them to send, or to hold back.
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const std::int64_t n = cluster.HubQuery("SELECT count(*) FROM journal");
+        observed = std::to_string(n) + " records in the hub's journal";
+        return n >= 2;
+      },
+      std::chrono::seconds(60), "both records at the hub");
   RawClient ingest = RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), *keys);
   const auto welcome = ingest.Hello();
   REQUIRE(welcome);
