@@ -60,13 +60,19 @@ void WalCheckpointer::WatchWriter(Database& writer) {
 
 bool WalCheckpointer::CatchingUp(TimePoint now) {
   if (catching_up_) {
+    // The checkpoint begun after the writer asked has not ended: it is
+    // copying (or has yet to start), not held back by a reader. (Read before
+    // complete_, which the thread writes first: one that ended complete
+    // is then seen as such.)
+    const bool first_under_way = ended_ <= begun_mark_;
     // A checkpoint that began before the writer's last commit may end
     // complete without its frames: it must also have seen as many frames.
     // A log that started again meanwhile (an urgent alert's commit after
     // the copy) needs nothing more.
     const bool copied = (complete_ > complete_mark_ && copied_frames_ >= frames_mark_) ||
                         log_frames_ < frames_mark_;
-    if (!copied && now - catch_up_since_ < kMaxCatchUp) return true;
+    const auto waited = now - catch_up_since_;
+    if (!copied && (waited < kMaxCatchUp || (first_under_way && waited < kMaxCopy))) return true;
     catching_up_ = false;
     wanted_ = false;
     // Not again at once, unless the log starts again (the WAL hook sees a
@@ -88,7 +94,7 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
       frames_at_copy_ = 0;  // kRetryAfter stands
       next_catch_up_ = now + kRetryAfter;
       spdlog::debug("checkpoint of {} did not catch up with its log in {} ms", db_path_,
-                    kMaxCatchUp.count());
+                    std::chrono::duration_cast<std::chrono::milliseconds>(waited).count());
     }
     return false;
   }
@@ -98,6 +104,7 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
   catching_up_ = true;
   complete_mark_ = complete_;
   frames_mark_ = log_frames_;
+  begun_mark_ = begun_;
   catch_up_since_ = now;
   wanted_ = true;
   {
@@ -138,6 +145,7 @@ void WalCheckpointer::Loop(Database db) {
     if (run_now_) retry_until = std::chrono::steady_clock::now() + kRetryFor;
     run_now_ = false;
     lock.unlock();
+    ++begun_;
     const Passive done = CheckpointPassive(db);
     const int rc = done.rc;
     const bool held_back = rc == SQLITE_OK && !done.copied_all && wanted_ &&
@@ -155,6 +163,7 @@ void WalCheckpointer::Loop(Database db) {
       spdlog::warn("checkpoint of {} failed: {}; retrying", db_path_, sqlite3_errmsg(db.handle()));
       failing = true;
     }
+    ++ended_;  // after complete_: CatchingUp reads ended_ first
     lock.lock();
   }
 }

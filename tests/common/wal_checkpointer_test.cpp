@@ -9,6 +9,7 @@
 
 #include "common/sqlite_db.h"
 #include "tests/test_support/page_size.h"
+#include "tests/test_support/slow_sync_vfs.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
@@ -183,6 +184,31 @@ TEST_CASE("A catch-up a reader held back copies the log as soon as the reader le
   CHECK_FALSE(c.CatchingUp(t0 + std::chrono::milliseconds(1)));  // copied: the writer goes on
   WriteRows(log.db, 10);
   CHECK(c.log_frames() < 50);  // from the log's beginning
+}
+
+// On a loaded disk the sync that ends a checkpoint alone can take longer than
+// kMaxCatchUp: the writer then gave the catch-up up while the copy was still
+// under way, and wrote on unbounded for kRetryAfter (the e2e test of a hub's
+// 1 MiB log allows 8 MiB: two seconds of records at full speed pass it).
+TEST_CASE("A catch-up waits for a checkpoint that is still copying, however slow the disk",
+          "[common][sqlite]") {
+  cen::test::SlowSyncVfs slow;
+  WatchedLog log;  // on the slow disk; no tick during the test
+  WalCheckpointer& c = *log.checkpointer;
+  WriteRows(log.db, 250);
+  slow.set_delay(WalCheckpointer::kMaxCatchUp + std::chrono::seconds(3));
+  const int syncs = cen::test::SlowSyncVfs::syncs();
+
+  REQUIRE(c.CatchingUp(std::chrono::steady_clock::now()));
+  std::this_thread::sleep_for(WalCheckpointer::kMaxCatchUp + std::chrono::milliseconds(100));
+  CHECK(c.complete() == 0);                               // its sync is not done
+  CHECK(c.CatchingUp(std::chrono::steady_clock::now()));  // the writer still waits
+  log.AwaitComplete(1);
+  CHECK(cen::test::SlowSyncVfs::syncs() > syncs);
+  CHECK_FALSE(c.CatchingUp(std::chrono::steady_clock::now()));  // copied: it goes on
+  WriteRows(log.db, 10);
+  CHECK(c.log_frames() < 50);                    // from the log's beginning
+  slow.set_delay(std::chrono::milliseconds(0));  // for the checkpoint at close
 }
 
 TEST_CASE("A log that started again after the copy ends the catch-up, whatever a later tick saw",
