@@ -60,11 +60,11 @@ void WalCheckpointer::WatchWriter(Database& writer) {
 
 bool WalCheckpointer::CatchingUp(TimePoint now) {
   if (catching_up_) {
-    // The checkpoint begun after the writer asked has not ended: it is
-    // copying (or has yet to start), not held back by a reader. (Read before
-    // complete_, which the thread writes first: one that ended complete
-    // is then seen as such.)
-    const bool first_under_way = ended_ <= begun_mark_;
+    // The checkpoint begun after the writer asked has not ended, and no
+    // reader held one back since: it is copying (or has yet to start). (Read
+    // before complete_, which the thread writes first: one that ended
+    // complete is then seen as such.)
+    const bool first_under_way = ended_ <= begun_mark_ && held_back_ == held_back_mark_;
     // A checkpoint that began before the writer's last commit may end
     // complete without its frames: it must also have seen as many frames.
     // A log that started again meanwhile (an urgent alert's commit after
@@ -105,6 +105,7 @@ bool WalCheckpointer::CatchingUp(TimePoint now) {
   complete_mark_ = complete_;
   frames_mark_ = log_frames_;
   begun_mark_ = begun_;
+  held_back_mark_ = held_back_;
   catch_up_since_ = now;
   wanted_ = true;
   {
@@ -163,7 +164,8 @@ void WalCheckpointer::Loop(Database db) {
       spdlog::warn("checkpoint of {} failed: {}; retrying", db_path_, sqlite3_errmsg(db.handle()));
       failing = true;
     }
-    ++ended_;  // after complete_: CatchingUp reads ended_ first
+    if (rc == SQLITE_OK && !done.copied_all) ++held_back_;
+    ++ended_;  // after complete_ and held_back_: CatchingUp reads ended_ first
     lock.lock();
   }
 }

@@ -48,11 +48,13 @@ class WalCheckpointer {
   static constexpr int64_t kDefaultLimitFrames = 16384;
   // A catch-up that takes longer (a reader holds back the frames it reads)
   // is given up, and tried again after kRetryAfter. The first checkpoint
-  // run for it is waited for even longer, up to kMaxCopy: on a loaded disk
-  // its sync alone can outlast kMaxCatchUp, and a writer that went on then
-  // wrote an unbounded log for kRetryAfter.
+  // run for it is waited for even longer, up to kMaxCopy, unless a reader
+  // held one back meanwhile: on a loaded disk its sync alone can outlast
+  // kMaxCatchUp, and a writer that went on then wrote an unbounded log for
+  // kRetryAfter. (Half a node's FETCH timeout: a FETCH queued behind a held
+  // PUBLISH at the hub is still answered in time.)
   static constexpr auto kMaxCatchUp = std::chrono::milliseconds(500);
-  static constexpr auto kMaxCopy = std::chrono::seconds(10);
+  static constexpr auto kMaxCopy = std::chrono::seconds(5);
   static constexpr auto kRetryAfter = std::chrono::seconds(2);
   // After a catch-up that copied everything: a log that could not start
   // again (a reader's snapshot) grows by about 10 MB in this time on an
@@ -84,6 +86,8 @@ class WalCheckpointer {
 
   // Checkpoints run so far that copied everything the log held.
   int64_t complete() const { return complete_; }
+  // Checkpoints run so far, whatever they copied.
+  int64_t ended() const { return ended_; }
   // Frames in the log after `writer`'s last commit (through SQLite's WAL
   // hook, which this replaces: the writer's wal_autocheckpoint must be 0).
   void WatchWriter(class Database& writer);
@@ -118,17 +122,20 @@ class WalCheckpointer {
   std::atomic<int64_t> complete_{0};
   std::atomic<int64_t> log_frames_{0};
   std::atomic<int64_t> copied_frames_{0};  // the log's frames at the last complete checkpoint
-  // Checkpoints begun and ended so far (one at a time, on the thread).
+  // Checkpoints begun and ended so far (one at a time, on the thread), and
+  // those of them a reader held back.
   std::atomic<int64_t> begun_{0};
   std::atomic<int64_t> ended_{0};
+  std::atomic<int64_t> held_back_{0};
   // The writer's side (its thread only; the WAL hook runs there too).
   // A commit wrote the log from its beginning since the last catch-up copied it.
   bool restarted_ = false;
   int64_t frames_at_copy_ = 0;  // the log's frames when it was copied
   bool catching_up_ = false;
-  int64_t complete_mark_ = 0;  // complete_ when the catch-up began
-  int64_t frames_mark_ = 0;    // log_frames_ then
-  int64_t begun_mark_ = 0;     // begun_ then: the catch-up's own checkpoint is the next
+  int64_t complete_mark_ = 0;   // complete_ when the catch-up began
+  int64_t frames_mark_ = 0;     // log_frames_ then
+  int64_t begun_mark_ = 0;      // begun_ then: the catch-up's own checkpoint is the next
+  int64_t held_back_mark_ = 0;  // held_back_ then
   TimePoint catch_up_since_{};
   TimePoint next_catch_up_{};
   std::thread thread_;

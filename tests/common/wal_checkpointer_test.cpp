@@ -148,9 +148,16 @@ TEST_CASE("A catch-up a reader holds back is given up, and not tried again at on
   WriteRows(*db, 150);
 
   const auto t0 = std::chrono::steady_clock::now();
+  const int64_t ended = c.ended();
   REQUIRE(c.CatchingUp(t0));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   CHECK(c.CatchingUp(t0 + std::chrono::milliseconds(100)));  // still waiting
+  // Its checkpoint ended, held back (a slow sync is waited for: see below).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (c.ended() == ended && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(c.ended() > ended);
+  CHECK(c.complete() == 0);
   // Past kMaxCatchUp the writer goes on, and is not held again before kRetryAfter.
   const auto late = t0 + WalCheckpointer::kMaxCatchUp;
   CHECK_FALSE(c.CatchingUp(late));
@@ -190,10 +197,16 @@ TEST_CASE("A catch-up a reader held back copies the log as soon as the reader le
 // kMaxCatchUp: the writer then gave the catch-up up while the copy was still
 // under way, and wrote on unbounded for kRetryAfter (the e2e test of a hub's
 // 1 MiB log allows 8 MiB: two seconds of records at full speed pass it).
+// The sync here takes 3.5 s, within kMaxCopy.
 TEST_CASE("A catch-up waits for a checkpoint that is still copying, however slow the disk",
           "[common][sqlite]") {
   cen::test::SlowSyncVfs slow;
   WatchedLog log;  // on the slow disk; no tick during the test
+  // Syncs are quick again for the checkpoints at close, whatever happens.
+  struct QuickAtClose {
+    cen::test::SlowSyncVfs& slow;
+    ~QuickAtClose() { slow.set_delay(std::chrono::milliseconds(0)); }
+  } quick_at_close{slow};
   WalCheckpointer& c = *log.checkpointer;
   WriteRows(log.db, 250);
   slow.set_delay(WalCheckpointer::kMaxCatchUp + std::chrono::seconds(3));
@@ -207,8 +220,7 @@ TEST_CASE("A catch-up waits for a checkpoint that is still copying, however slow
   CHECK(cen::test::SlowSyncVfs::syncs() > syncs);
   CHECK_FALSE(c.CatchingUp(std::chrono::steady_clock::now()));  // copied: it goes on
   WriteRows(log.db, 10);
-  CHECK(c.log_frames() < 50);                    // from the log's beginning
-  slow.set_delay(std::chrono::milliseconds(0));  // for the checkpoint at close
+  CHECK(c.log_frames() < 50);  // from the log's beginning
 }
 
 TEST_CASE("A log that started again after the copy ends the catch-up, whatever a later tick saw",

@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <thread>
 
 namespace cen::test {
@@ -26,6 +27,9 @@ class SlowSyncVfs {
   SlowSyncVfs() {
     Real() = sqlite3_vfs_find(nullptr);
     REQUIRE(Real() != nullptr);
+    // Its files' methods are forwarded as version 3 (shared memory, mmap):
+    // the "unix" VFS's are; the dot-file and flock variants' are not.
+    REQUIRE(std::string(Real()->zName) == "unix");
     Delay() = 0;
     Syncs() = 0;
     vfs_ = *Real();
