@@ -31,7 +31,11 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
       c.cluster_member = (*cluster)["member"].value_or(int64_t{0});
       c.snapshot_every = (*cluster)["snapshot_every"].value_or(c.snapshot_every);
       c.log_kept = (*cluster)["log_kept"].value_or(c.log_kept);
-      c.election_timeout_ms = (*cluster)["election_timeout_ms"].value_or(c.election_timeout_ms);
+      const toml::node_view<const toml::node> election = (*cluster)["election_timeout_ms"];
+      if (election && !election.is_integer())
+        return common::InvalidInput(path +
+                                    ": election_timeout_ms: must be an integer (milliseconds)");
+      c.election_timeout_ms = election.value_or(c.election_timeout_ms);
       c.cluster_join = (*cluster)["join"].value_or(false);
       if (const toml::array* members = (*cluster)["members"].as_array()) {
         for (const toml::node& n : *members) {

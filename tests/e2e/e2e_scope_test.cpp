@@ -196,6 +196,17 @@ TEST_CASE("A region-scoped record never crosses another region's sockets", "[e2e
   };
   cluster.Submit("RILO-EU", {record("S-EU", "region:EU", secret), record("S-G", "global", shared)});
 
+  // Both records journaled (a slow agent may still hold them): the feed has
+  // sent what it sends of them (its socket subscribed before the submit),
+  // and the FETCH below has them to send, or to hold back.
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const std::int64_t n =
+            cluster.HubQuery("SELECT count(*) FROM journal WHERE ref IN ('S-EU', 'S-G')");
+        observed = std::to_string(n) + " of the two records in the hub's journal";
+        return n == 2;
+      },
+      std::chrono::seconds(60), "both records at the hub");
   // The feed also carries a heartbeat every second: listen for a bounded time.
   std::string received;
   auto listen = [&](RawClient& client, std::chrono::seconds period) {
@@ -205,15 +216,6 @@ TEST_CASE("A region-scoped record never crosses another region's sockets", "[e2e
     }
   };
   listen(feed, std::chrono::seconds(3));
-  // Both records journaled (a slow agent may still hold them), so the FETCH
-  // below has them to send, or to hold back.
-  cluster.WaitUntil(
-      [&](std::string& observed) {
-        const std::int64_t n = cluster.HubQuery("SELECT count(*) FROM journal");
-        observed = std::to_string(n) + " records in the hub's journal";
-        return n >= 2;
-      },
-      std::chrono::seconds(60), "both records at the hub");
   RawClient ingest = RawClient::Curve(cluster.ingest_endpoint(), cluster.hub_key(), *keys);
   const auto welcome = ingest.Hello();
   REQUIRE(welcome);

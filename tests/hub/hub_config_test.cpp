@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "tests/test_support/keys.h"
@@ -173,4 +174,24 @@ TEST_CASE("hub.toml sets the urgent lane's real-time priority, naming the field 
   CHECK(bad.status().code() == StatusCode::kInvalidInput);
   CHECK_THAT(bad.status().message(),
              Catch::Contains("hub.toml: rt_priority: must be an integer from 0 (none) to 99"));
+}
+
+TEST_CASE("hub.toml's election timeout must be a whole number of milliseconds",
+          "[hub][config][cluster]") {
+  TempDir dir;
+  RequireOk(ThreeMembers().Save(dir.path()));
+  std::string toml;
+  {
+    std::ifstream in(dir.path() + "/hub.toml");
+    toml.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto at = toml.find("election_timeout_ms = 500");
+  REQUIRE(at != std::string::npos);
+  toml.replace(at, std::string("election_timeout_ms = 500").size(), "election_timeout_ms = \"2s\"");
+  std::ofstream(dir.path() + "/hub.toml") << toml;
+  auto bad = HubConfig::Load(dir.path());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == StatusCode::kInvalidInput);
+  CHECK_THAT(bad.status().message(),
+             Catch::Contains("hub.toml: election_timeout_ms: must be an integer (milliseconds)"));
 }

@@ -126,19 +126,22 @@ class TestHub {
   }
 
   // As `cen-hub run` does, `options` as HubServer takes them; returns once
-  // the hub serves, or once Run ended (Stop() says why). Another process may
-  // take a port between its choice and the bind: a single hub then chooses
-  // its ports again (a cluster member's are named in its peers' hub.toml:
-  // ThreeHubs chooses them all again).
+  // the hub serves. Another process may take a port between its choice and
+  // the bind: a single hub then chooses its ports again; a cluster member's
+  // are named in its peers' hub.toml, so Start returns with serving() false
+  // and the caller chooses them all again (ThreeHubs). A hub that cannot
+  // start for another reason fails the test with Run's reason.
   void Start(hub::HubServer::Options options = {}) {
     for (int attempt = 1;; ++attempt) {
       Launch(options);
-      if (serving_ || attempt == 5 || !PortTaken()) return;
+      if (serving_) return;
       auto config = hub::HubConfig::Load(data_dir_);
       REQUIRE(config.ok());
-      if (config->clustered() || config->ingest_port != ingest_port_ ||
-          config->feed_port != feed_port_)
-        return;
+      const bool own_ports = !config->clustered() && config->ingest_port == ingest_port_ &&
+                             config->feed_port == feed_port_;
+      if (PortTaken() && config->clustered()) return;
+      if (!PortTaken() || !own_ports || attempt == 5)
+        FAIL("the hub in " << data_dir_ << " did not start: " << Stop().message());
       WARN("a port of this hub was taken before it listened: " << result_.message());
       (void)Stop();
       ChooseNewPorts();

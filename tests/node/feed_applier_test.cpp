@@ -306,9 +306,9 @@ TEST_CASE("The bulk lane gathers records into larger transactions, for a bounded
   f.applier.AddRange(1, 10, Packed(FeedApplierSeizures(1, 10)));
   const auto now = Clock::now();
   CHECK(f.applier.Ready());
-  // Ten fresh records wait for more, at most kGroupDelay (asked as of before
-  // they arrived: a stalled AddRange may itself take kGroupDelay).
-  CHECK_FALSE(f.applier.Due(before));
+  // Ten fresh records wait for more, at most kGroupDelay (unless AddRange
+  // itself stalled that long: a loaded machine, a sanitizer).
+  if (now - before < FeedApplier::kGroupDelay) CHECK_FALSE(f.applier.Due(now));
   CHECK(f.applier.DueAt() >= before + FeedApplier::kGroupDelay);
   CHECK(f.applier.DueAt() <= now + FeedApplier::kGroupDelay);
   CHECK(f.applier.Due(now + FeedApplier::kGroupDelay));
