@@ -104,10 +104,6 @@ constexpr bool FollowsTable(const Slot<S> (&slots)[N], FieldGroup group) {
   }
   return i == N;
 }
-static_assert(FollowsTable(kEnvelopeSlots, FieldGroup::kEnvelope));
-static_assert(FollowsTable(kSeizureSlots, FieldGroup::kSeizure));
-static_assert(FollowsTable(kAlertSlots, FieldGroup::kAlert));
-static_assert(FollowsTable(kIndicatorSlots, FieldGroup::kIndicator));
 
 void PackStr(Packer& pk, std::string_view text) { MsgpackJson::PackStr(pk, text); }
 
@@ -152,35 +148,27 @@ bool IsCanonicalScalar(const std::string& raw) {
 }
 
 // Each struct's one slot table, and the field table's group its slots
-// follow (FollowsTable above); none for an offender, whose three slots are
-// not table rows.
+// follow (checked here at compile time); none for an offender, whose three
+// slots are not table rows.
+template <typename S, const auto& kSlots, FieldGroup... kGroup>
+struct SlotTable {
+  static_assert(sizeof...(kGroup) <= 1);
+  static_assert((FollowsTable(kSlots, kGroup) && ...));
+  static constexpr std::span<const Slot<S>> table{kSlots};
+  static constexpr std::optional<FieldGroup> group{kGroup...};
+};
 template <typename S>
 struct SlotsOf;
 template <>
-struct SlotsOf<Envelope> {
-  static constexpr std::span<const Slot<Envelope>> table{kEnvelopeSlots};
-  static constexpr std::optional<FieldGroup> group = FieldGroup::kEnvelope;
-};
+struct SlotsOf<Envelope> : SlotTable<Envelope, kEnvelopeSlots, FieldGroup::kEnvelope> {};
 template <>
-struct SlotsOf<Seizure> {
-  static constexpr std::span<const Slot<Seizure>> table{kSeizureSlots};
-  static constexpr std::optional<FieldGroup> group = FieldGroup::kSeizure;
-};
+struct SlotsOf<Seizure> : SlotTable<Seizure, kSeizureSlots, FieldGroup::kSeizure> {};
 template <>
-struct SlotsOf<Alert> {
-  static constexpr std::span<const Slot<Alert>> table{kAlertSlots};
-  static constexpr std::optional<FieldGroup> group = FieldGroup::kAlert;
-};
+struct SlotsOf<Alert> : SlotTable<Alert, kAlertSlots, FieldGroup::kAlert> {};
 template <>
-struct SlotsOf<Indicators> {
-  static constexpr std::span<const Slot<Indicators>> table{kIndicatorSlots};
-  static constexpr std::optional<FieldGroup> group = FieldGroup::kIndicator;
-};
+struct SlotsOf<Indicators> : SlotTable<Indicators, kIndicatorSlots, FieldGroup::kIndicator> {};
 template <>
-struct SlotsOf<Offender> {
-  static constexpr std::span<const Slot<Offender>> table{kOffenderSlots};
-  static constexpr std::optional<FieldGroup> group = std::nullopt;
-};
+struct SlotsOf<Offender> : SlotTable<Offender, kOffenderSlots> {};
 
 // One struct's slot table in key order: built once per struct. A record's
 // members were written sorted by a stable sort of every pair (most of its

@@ -149,9 +149,9 @@ void WalCheckpointer::Loop(Database db) {
     ++begun_;
     const Passive done = CheckpointPassive(db);
     const int rc = done.rc;
-    const bool held_back = rc == SQLITE_OK && !done.copied_all && wanted_ &&
-                           std::chrono::steady_clock::now() < retry_until;
-    const bool again = rc == SQLITE_BUSY || held_back;
+    const bool held_back = rc == SQLITE_OK && !done.copied_all;
+    const bool again = rc == SQLITE_BUSY ||
+                       (held_back && wanted_ && std::chrono::steady_clock::now() < retry_until);
     wait = again ? std::min(every_, kBusyRetry) : every_;
     if (rc == SQLITE_OK) {
       if (failing) spdlog::info("checkpoints of {} work again", db_path_);
@@ -159,12 +159,13 @@ void WalCheckpointer::Loop(Database db) {
       if (done.copied_all) {
         copied_frames_ = done.log_frames;  // before complete_: CatchingUp reads them in that order
         ++complete_;
+      } else {
+        ++held_back_;
       }
     } else if (rc != SQLITE_BUSY && !failing) {  // logged once, not once per attempt
       spdlog::warn("checkpoint of {} failed: {}; retrying", db_path_, sqlite3_errmsg(db.handle()));
       failing = true;
     }
-    if (rc == SQLITE_OK && !done.copied_all) ++held_back_;
     ++ended_;  // after complete_ and held_back_: CatchingUp reads ended_ first
     lock.lock();
   }

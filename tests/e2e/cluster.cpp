@@ -128,7 +128,7 @@ Cluster::Cluster(std::vector<NodeSpec> nodes) : logs_(dir() / "logs"), runs_(dir
   unsetenv("LANGUAGE");
   std::filesystem::create_directories(logs_);
   std::filesystem::create_directories(runs_);
-  const std::vector<int> ports = NewPorts(2);
+  const std::vector<int> ports = test::FreeLoopbackPorts(2);
   ingest_port_ = ports[0];
   feed_port_ = ports[1];
 
@@ -242,15 +242,13 @@ void Cluster::RestartHub() {
 
 // ---- hub cluster
 
-std::vector<int> Cluster::NewPorts(int count) { return test::FreeLoopbackPorts(count); }
-
 std::filesystem::path Cluster::member_dir(int i) const {
   return i == 0 ? hub_dir() : dir() / ("hub-" + std::to_string(i));
 }
 
 void Cluster::MakeHubCluster(int members, int snapshot_every) {
   REQUIRE_FALSE(hub_);
-  const std::vector<int> ports = NewPorts(3 * members);
+  const std::vector<int> ports = test::FreeLoopbackPorts(3 * members);
   // Member 0 keeps its ports; the others get two new ones; every member a Raft port.
   std::string table = "\n[cluster]\nmember = MEMBER\n";
   if (snapshot_every > 0)
@@ -310,7 +308,7 @@ common::CurveKeys Cluster::node_keys(std::string_view id) const {
 Cluster::NewMember Cluster::PrepareMember() {
   NewMember m;
   m.index = static_cast<int>(members_.size()) + 1;
-  const std::vector<int> ports = NewPorts(3);
+  const std::vector<int> ports = test::FreeLoopbackPorts(3);
   const std::string d = member_dir(m.index).string();
   const RunResult init =
       RunHub({"init", "--data", d, "--bind", "127.0.0.1", "--ingest-port", std::to_string(ports[0]),
@@ -326,7 +324,7 @@ Cluster::NewMember Cluster::PrepareMember() {
 std::filesystem::path Cluster::MakeOutsider() {
   REQUIRE_FALSE(cluster_members_.empty());
   const std::filesystem::path d = dir() / "outsider";
-  const std::vector<int> ports = NewPorts(3);
+  const std::vector<int> ports = test::FreeLoopbackPorts(3);
   const RunResult init =
       RunHub({"init", "--data", d.string(), "--bind", "127.0.0.1", "--ingest-port",
               std::to_string(ports[0]), "--feed-port", std::to_string(ports[1])});

@@ -225,8 +225,6 @@ class Cluster {
   int feed_port_ = 0;
   // Waits until `hub` logs that it serves (it listens on its ports).
   void WaitServing(Process& hub);
-  // Free loopback ports never handed out before in this process.
-  std::vector<int> NewPorts(int count);
   std::string hub_key_;
   std::unique_ptr<Process> hub_;
   // What `name`1.out/.err .. `name``runs`.out/.err hold.

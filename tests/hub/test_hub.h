@@ -154,12 +154,6 @@ class TestHub {
   }
   // Did Start() see the hub serve?
   bool serving() const { return serving_; }
-  // Did Run end because a port it names (ingest, feed, Raft) was taken?
-  bool PortTaken() const {
-    const std::string& why = result_.message();
-    return !serving_ && (why.find("cannot listen") != std::string::npos ||
-                         why.find("cannot bind the cluster endpoint") != std::string::npos);
-  }
 
   std::string DbPath() const { return cen::hub::HubSchema::DbPath(data_dir_); }
 
@@ -202,6 +196,12 @@ class TestHub {
   std::string FeedEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(feed_port_); }
 
  private:
+  // Did Run end because a port it names (ingest, feed, Raft) was taken?
+  bool PortTaken() const {
+    const std::string& why = result_.message();
+    return !serving_ && (why.find("cannot listen") != std::string::npos ||
+                         why.find("cannot bind the cluster endpoint") != std::string::npos);
+  }
   // Gives the (stopped) hub new ingest and feed ports in hub.toml.
   void ChooseNewPorts() {
     const std::vector<int> ports = FreeLoopbackPorts(2);

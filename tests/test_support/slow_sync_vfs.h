@@ -25,29 +25,29 @@ namespace cen::test {
 class SlowSyncVfs {
  public:
   SlowSyncVfs() {
-    Real() = sqlite3_vfs_find(nullptr);
-    REQUIRE(Real() != nullptr);
+    real_ = sqlite3_vfs_find(nullptr);
+    REQUIRE(real_ != nullptr);
     // Its files' methods are forwarded as version 3 (shared memory, mmap):
     // the "unix" VFS's are; the dot-file and flock variants' are not.
-    REQUIRE(std::string(Real()->zName) == "unix");
-    Delay() = 0;
-    Syncs() = 0;
-    vfs_ = *Real();
+    REQUIRE(std::string(real_->zName) == "unix");
+    delay_ms_ = 0;
+    syncs_ = 0;
+    vfs_ = *real_;
     vfs_.zName = "cen-test-slow-sync";
-    vfs_.szOsFile = static_cast<int>(sizeof(File)) + Real()->szOsFile;
+    vfs_.szOsFile = static_cast<int>(sizeof(File)) + real_->szOsFile;
     vfs_.xOpen = &OpenFile;
     REQUIRE(sqlite3_vfs_register(&vfs_, /*makeDflt=*/1) == SQLITE_OK);
   }
   ~SlowSyncVfs() {
     sqlite3_vfs_unregister(&vfs_);
-    sqlite3_vfs_register(Real(), /*makeDflt=*/1);
+    sqlite3_vfs_register(real_, /*makeDflt=*/1);
   }
   SlowSyncVfs(const SlowSyncVfs&) = delete;
   SlowSyncVfs& operator=(const SlowSyncVfs&) = delete;
 
-  void set_delay(std::chrono::milliseconds delay) { Delay() = delay.count(); }
+  void set_delay(std::chrono::milliseconds delay) { delay_ms_ = delay.count(); }
   // Syncs of a main database file so far.
-  static int syncs() { return Syncs(); }
+  static int syncs() { return syncs_; }
 
  private:
   // Ours first, then the default VFS's file (szOsFile covers both).
@@ -57,18 +57,10 @@ class SlowSyncVfs {
     bool main_db;
   };
 
-  static sqlite3_vfs*& Real() {
-    static sqlite3_vfs* real = nullptr;
-    return real;
-  }
-  static std::atomic<int64_t>& Delay() {  // milliseconds
-    static std::atomic<int64_t> delay{0};
-    return delay;
-  }
-  static std::atomic<int>& Syncs() {
-    static std::atomic<int> syncs{0};
-    return syncs;
-  }
+  // One SlowSyncVfs at a time: SQLite's callbacks reach these.
+  static inline sqlite3_vfs* real_ = nullptr;       // the default VFS it wraps
+  static inline std::atomic<int64_t> delay_ms_{0};  // set_delay()
+  static inline std::atomic<int> syncs_{0};
   static sqlite3_file* RealOf(sqlite3_file* f) { return reinterpret_cast<File*>(f)->real; }
 
   static int OpenFile(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* f, int flags,
@@ -76,7 +68,7 @@ class SlowSyncVfs {
     auto* file = reinterpret_cast<File*>(f);
     file->real = reinterpret_cast<sqlite3_file*>(file + 1);
     file->main_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;
-    const int rc = Real()->xOpen(Real(), name, file->real, flags, out_flags);
+    const int rc = real_->xOpen(real_, name, file->real, flags, out_flags);
     // A file the default VFS could not open has no methods: nor has ours.
     file->base.pMethods = file->real->pMethods != nullptr ? &Methods() : nullptr;
     return rc;
@@ -84,8 +76,8 @@ class SlowSyncVfs {
 
   static int Sync(sqlite3_file* f, int flags) {
     if (reinterpret_cast<File*>(f)->main_db) {
-      ++Syncs();
-      std::this_thread::sleep_for(std::chrono::milliseconds(Delay().load()));
+      ++syncs_;
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
     }
     return RealOf(f)->pMethods->xSync(RealOf(f), flags);
   }
