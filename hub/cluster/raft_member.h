@@ -100,6 +100,9 @@ class RaftMember {
   raft_id leader_id() const;
   std::string leader_address() const;  // its Raft endpoint
   uint64_t term() const;
+  // The timeouts libraft runs with (Options' election and heartbeat timeouts).
+  unsigned election_timeout_ms() const { return raft_.election_timeout; }
+  unsigned heartbeat_timeout_ms() const { return raft_.heartbeat_timeout; }
   uint64_t commit_index() const;
   uint64_t last_applied() const;
   // The leader's view of each member of the configuration: the last entry

@@ -1,6 +1,8 @@
 // Three cen-hub members of one cluster, run in the test's process over real
 // CURVE sockets on 127.0.0.1 (ingest for the node, Raft between members),
 // each with its own hub.db and Raft log.
+#include "hub/cluster/hub_cluster.h"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
@@ -15,6 +17,8 @@
 #include "tests/test_support/databases.h"
 #include "tests/test_support/ports.h"
 #include "tests/test_support/sample_records.h"
+#include "tests/test_support/status_matchers.h"
+#include "tests/test_support/temp_dir.h"
 
 using cen::common::CurveKeys;
 using cen::common::Uuid7;
@@ -171,4 +175,23 @@ TEST_CASE("A hub cluster acks after Raft commit and every member journals alike"
   CHECK(rows[1] == rows[0]);
   CHECK(rows[2] == rows[0]);
   for (size_t i = 0; i < 3; ++i) cen::test::RequireOk(cluster.hub(i).Stop());
+}
+
+TEST_CASE("hub.toml's election timeout is the one libraft runs with, heartbeats a fifth of it",
+          "[hub][cluster]") {
+  const int timeout_ms = GENERATE(200, 1500, 60000);
+  cen::test::TempDir dir;
+  { auto db = cen::test::CreateHubDb(dir); }
+  auto keys = CurveKeys::Generate();
+  REQUIRE(keys.ok());
+  HubConfig config;
+  config.cluster_member = 1;
+  config.cluster_members = {{1, "tcp://127.0.0.1:" + std::to_string(FreeLoopbackPorts(1)[0]),
+                             "tcp://127.0.0.1:1", keys->public_key()}};
+  config.election_timeout_ms = timeout_ms;
+  const std::atomic<bool> stop{false};
+  auto cluster = cen::hub::HubCluster::Start(dir.path(), config, *keys, &stop);
+  cen::test::RequireOk(cluster.status());
+  CHECK((*cluster)->member().election_timeout_ms() == static_cast<unsigned>(timeout_ms));
+  CHECK((*cluster)->member().heartbeat_timeout_ms() == static_cast<unsigned>(timeout_ms / 5));
 }
