@@ -50,9 +50,9 @@ void ValidatedRows::Produce() {
       if (more) {
         row.line = reader_.line();
         Validate(record, row);
-        if (keep_rejects_ && (!row.issues.empty() || record.Has("uuid"))) {
-          row.reject_prefix = reader_.RejectPrefix();
-        }
+        // Any row may be refused: by a check, or by the outbox (a uuid its
+        // ref does not have, a ref an earlier row gave other content).
+        if (keep_rejects_) row.reject_prefix = reader_.RejectPrefix();
         if (row.issues.empty()) row.record.emplace(std::move(record));
         batch.push_back(std::move(row));
       }

@@ -38,8 +38,7 @@ struct ValidatedRow {
   std::optional<OutboxRecord> record;
   std::vector<DropIssue> issues;  // what is wrong with the row
   // The row as FILE.rejects.csv writes it, up to its reason column: kept
-  // (with keep_rejects) for a row with issues, or one that names its uuid
-  // (the outbox may still refuse it).
+  // for every row with keep_rejects (the outbox may refuse a valid row).
   std::string reject_prefix;
 };
 

@@ -48,14 +48,20 @@ common::Status Outbox::BeginQueue() {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(JoinTransaction());
+  // Rows inserted from here on have greater rowids: this queue's own.
+  auto last = db_->QueryInt("SELECT max(rowid) FROM own_records");
+  if (!last.ok()) return last.status();
+  queue_start_rowid_ = last->value_or(0);
   tx_.emplace(std::move(*tx));
   return common::Status::Ok();
 }
 
 common::Status Outbox::JoinTransaction() {
   statements_.reset();
+  queue_start_rowid_.reset();
+  unchanged_refs_.Clear();
   auto latest = db_->Cached(
-      "SELECT uuid, version, body FROM own_records WHERE kind=? AND ref=? "
+      "SELECT uuid, version, body, rowid FROM own_records WHERE kind=? AND ref=? "
       "ORDER BY version DESC LIMIT 1");
   auto uuid_ref = db_->Cached("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
   auto ins_own = db_->Cached(
@@ -89,11 +95,13 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
   }
   Queued q{given_uuid, 1, Disposition::kNew};
   std::string previous_body;
+  bool queued_here = false;  // by an earlier record of this queue
   if (*row) {
     q.uuid = st.latest.ColumnText(0);
     q.version = st.latest.ColumnInt(1);
     q.disposition = Disposition::kAmended;
     previous_body = st.latest.ColumnBlob(2);
+    queued_here = queue_start_rowid_ && st.latest.ColumnInt(3) > *queue_start_rowid_;
   }
   st.latest.Reset();
   if (q.disposition == Disposition::kAmended) {
@@ -102,11 +110,21 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
                                   "' already belongs to record " + q.uuid);
     // The same content is the same body under the latest version's key
     // (msgpack of a JSON object with sorted keys is canonical).
+    const bool in_queue = queue_start_rowid_.has_value();
+    const uint64_t key = in_queue ? FingerprintSet::Of(kind, ref) : 0;
     if (rec.Body(q.uuid, q.version) == previous_body) {
       // Shared content unchanged; the local details may still be new.
       CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, rec.nominal()));
+      if (in_queue) unchanged_refs_.Insert(key);
       return Queued{q.uuid, q.version, Disposition::kUnchanged};
     }
+    // Two contents for one record in one file: each import would make the
+    // second amend the first (or the version held), and every later import
+    // of the file amend again.
+    if (queued_here || (in_queue && unchanged_refs_.Contains(key)))
+      return common::InvalidInput(std::string(label) + ": ref: '" + ref +
+                                  "' is on an earlier row of this file with other content; a "
+                                  "file holds one version of each record");
     ++q.version;
   } else if (q.uuid.empty()) {
     q.uuid = common::Uuid7::Generate();

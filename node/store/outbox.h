@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/sqlite_db.h"
+#include "node/store/fingerprint_set.h"
 #include "node/store/outbox_record.h"
 
 namespace cen::node {
@@ -59,7 +60,8 @@ class Outbox {
 
   // Queues validated records (canonical fields, defaults filled) in one
   // transaction: all or nothing. A record's own `uuid`, if any, must agree
-  // with the uuid its ref already has. Errors are kInvalidInput
+  // with the uuid its ref already has, and a ref queued earlier in the same
+  // queue comes again only with the same content (kUnchanged). Errors are kInvalidInput
   // "LABEL: field: reason", LABEL being labels[i] (e.g. "FILE:LINE") or, when
   // no labels are given, "record N" (N counted from 1).
   common::Result<std::vector<Queued>> Enqueue(std::vector<nlohmann::json> records,
@@ -116,6 +118,14 @@ class Outbox {
   // While a queue is open (BeginQueue() until CommitQueue()/AbortQueue()).
   std::optional<Statements> statements_;
   std::optional<common::Transaction> tx_;
+  // The greatest own_records rowid before BeginQueue(): a row above it was
+  // queued by this queue (none for JoinTransaction() alone: the agent's
+  // receipts may amend each other in one apply).
+  std::optional<int64_t> queue_start_rowid_;
+  // The (kind, ref) of each record this queue found unchanged: a later one
+  // of the same queue with other content is refused too (16 bytes a record
+  // at most: 16 MiB for a re-drop of a million unchanged rows).
+  FingerprintSet unchanged_refs_;
   std::string queued_at_;
 };
 

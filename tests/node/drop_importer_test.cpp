@@ -406,6 +406,55 @@ TEST_CASE("A ref keeps its uuid: a drop naming another uuid for it is refused", 
   CHECK(CountRows(f.db, "own_records") == 1);
 }
 
+TEST_CASE("A ref twice in one file with other content is refused: a re-drop never amends itself",
+          "[node][drop]") {
+  // Imported, the second row amended the first, and every later drop of the
+  // file amended both again: the hub got two new versions a drop.
+  DropImporterFixture f;
+  const std::string text = std::string(kHeader) + Row("FR-1") + Row("FR-2") + Row("FR-1", "2");
+  DropSummary s = f.Drop("twice.csv", text);
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK_FALSE(s.imported);
+  CHECK(s.rejected == 1);
+  CHECK_THAT(f.errors, Catch::Contains(f.tmp.File("twice.csv") +
+                                       ":4:2: ref: 'FR-1' is on an earlier row of this file "
+                                       "with other content"));
+  CHECK(CountRows(f.db, "own_records") == 0);
+  CHECK(f.Outbox() == 0);
+
+  SECTION("--partial imports the first row and refuses the other") {
+    DropSettings partial;
+    partial.partial = true;
+    DropSummary p = f.Drop("twice.csv", text, partial);
+    CHECK(p.imported);
+    CHECK(p.added == 2);
+    CHECK(p.rejected == 1);
+    DropSummary again = f.Drop("twice.csv", text, partial);
+    CHECK(again.added == 0);
+    CHECK(again.amended == 0);
+    CHECK(again.unchanged == 2);
+    CHECK(CountRows(f.db, "own_records") == 2);
+  }
+  SECTION("the same row twice is the same record, unchanged, and imported") {
+    const std::string same = std::string(kHeader) + Row("FR-1") + Row("FR-1");
+    DropSummary first = f.Drop("same.csv", same);
+    INFO(f.errors);
+    REQUIRE(first.status.ok());
+    CHECK(first.added == 1);
+    CHECK(first.unchanged == 1);
+    DropSummary again = f.Drop("same.csv", same);
+    REQUIRE(again.status.ok());
+    CHECK(again.unchanged == 2);
+    CHECK(CountRows(f.db, "own_records") == 1);
+  }
+  SECTION("a later file may amend it") {
+    REQUIRE(f.Drop("a.csv", std::string(kHeader) + Row("FR-1")).status.ok());
+    DropSummary b = f.Drop("b.csv", std::string(kHeader) + Row("FR-1", "2"));
+    REQUIRE(b.status.ok());
+    CHECK(b.amended == 1);
+  }
+}
+
 TEST_CASE("The format comes from the extension, or is refused", "[node][drop]") {
   CHECK(*DropImporter::FormatOf("x.csv") == DropFormat::kCsv);
   CHECK(*DropImporter::FormatOf("x.ndjson") == DropFormat::kNdjson);
@@ -419,25 +468,27 @@ TEST_CASE("A file of many batches keeps its rows in order, refusals included", "
   for (int i = 0; i < 6000; ++i) {
     text += Row("FR-" + std::to_string(i), i % 2500 == 1234 ? "0" : "1");
   }
-  text += "seizure,FR-7,2026-03-14,FR,drugs,x,1,KGM\n";  // an amendment of line 9
+  text += "seizure,FR-7,2026-03-14,FR,drugs,x,1,KGM\n";  // line 9's ref, other content
   DropSettings settings;
   settings.partial = true;
   DropSummary s = f.Drop("many.csv", text, settings);
   CHECK(s.rows == 6001);
   CHECK(s.added == 5998);
-  CHECK(s.amended == 1);
-  CHECK(s.rejected == 2);
-  CHECK(f.Outbox() == 5999);
+  CHECK(s.amended == 0);
+  CHECK(s.rejected == 3);
+  CHECK(f.Outbox() == 5998);
   const std::string path = f.tmp.File("many.csv");
   CHECK_THAT(f.errors, Catch::Contains(path + ":1236:7: quantity") &&
-                           Catch::Contains(path + ":3736:7: quantity"));
+                           Catch::Contains(path + ":3736:7: quantity") &&
+                           Catch::Contains(path + ":6002:2: ref: 'FR-7'"));
   std::ifstream in(path + ".rejects.csv");
   std::string line;
   std::vector<std::string> lines;
   while (std::getline(in, line)) lines.push_back(line);
-  REQUIRE(lines.size() == 3);
+  REQUIRE(lines.size() == 4);
   CHECK_THAT(lines[1], Catch::StartsWith("seizure,FR-1234,"));
   CHECK_THAT(lines[2], Catch::StartsWith("seizure,FR-3734,"));
+  CHECK_THAT(lines[3], Catch::StartsWith("seizure,FR-7,"));
 
   DropSettings ndjson;
   ndjson.partial = true;

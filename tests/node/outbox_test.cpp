@@ -155,12 +155,28 @@ TEST_CASE("Outbox turns changed content into a new version of the same record", 
     CHECK((*body)["version"] == static_cast<int64_t>(i + 1));
   }
 
-  SECTION("the same ref twice in one batch: the second is an amendment of the first") {
-    const auto batch = OutboxEnqueue(outbox, {OutboxSeizure("R9", 1), OutboxSeizure("R9", 5)});
+  SECTION("the same ref twice in one batch with other content is refused, nothing queued") {
+    // As an amendment of the first, every later submit of the batch made
+    // two more versions.
+    const int64_t before = Size(outbox);
+    auto batch = outbox.Enqueue({OutboxSeizure("R9", 1), OutboxSeizure("R9", 5)});
+    REQUIRE_FALSE(batch.ok());
+    CHECK(batch.status().code() == StatusCode::kInvalidInput);
+    CHECK_THAT(batch.status().message(),
+               Catch::StartsWith("record 2: ref: 'R9' is on an earlier row of this file"));
+    CHECK(Size(outbox) == before);
+    // Also when the first is the version held already (unchanged).
+    batch = outbox.Enqueue({OutboxSeizure("R1", 1), OutboxSeizure("R1", 5)});
+    REQUIRE_FALSE(batch.ok());
+    CHECK_THAT(batch.status().message(), Catch::StartsWith("record 2: ref: 'R1'"));
+    CHECK(Size(outbox) == before);
+  }
+  SECTION("the same ref twice in one batch with the same content is one record") {
+    const auto batch = OutboxEnqueue(outbox, {OutboxSeizure("R9", 1), OutboxSeizure("R9", 1)});
     CHECK(batch[0].disposition == Disposition::kNew);
-    CHECK(batch[1].disposition == Disposition::kAmended);
+    CHECK(batch[1].disposition == Disposition::kUnchanged);
     CHECK(batch[1].uuid == batch[0].uuid);
-    CHECK(batch[1].version == 2);
+    CHECK(batch[1].version == 1);
   }
   SECTION("the same ref under another kind is another record") {
     json alert = OutboxSeizure("R1", 1);
