@@ -60,18 +60,28 @@ common::Status Outbox::JoinTransaction() {
   statements_.reset();
   queue_start_rowid_.reset();
   unchanged_refs_.Clear();
+  // The version queued last for (kind, ref): by rowid, as a ref whose every
+  // version the hub refused gets a new uuid (whose version 1 is not the
+  // refused uuid's last).
   auto latest = db_->Cached(
       "SELECT uuid, version, body, rowid FROM own_records WHERE kind=? AND ref=? "
-      "ORDER BY version DESC LIMIT 1");
+      "ORDER BY rowid DESC LIMIT 1");
   auto uuid_ref = db_->Cached("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
+  auto live = db_->Cached(
+      "SELECT 1 FROM own_records o WHERE o.uuid=? AND NOT EXISTS (SELECT 1 FROM own_acks a "
+      "WHERE a.uuid=o.uuid AND a.version=o.version AND NOT a.accepted) LIMIT 1");
+  auto foreign = db_->Cached(
+      "SELECT origin FROM (SELECT origin FROM records WHERE uuid=?1 UNION ALL "
+      "SELECT origin FROM version_history WHERE uuid=?1) "
+      "WHERE origin IS NOT (SELECT value FROM meta WHERE key='node_id') LIMIT 1");
   auto ins_own = db_->Cached(
       "INSERT INTO own_records(uuid, version, kind, ref, body, queued_at, lane) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)");
   auto ins_out = db_->Cached("INSERT INTO outbox(uuid, version, lane) VALUES (?, ?, ?)");
-  for (auto* s : {&latest, &uuid_ref, &ins_own, &ins_out}) {
+  for (auto* s : {&latest, &uuid_ref, &live, &foreign, &ins_own, &ins_out}) {
     if (!s->ok()) return s->status();
   }
-  statements_.emplace(Statements{**latest, **uuid_ref, **ins_own, **ins_out});
+  statements_.emplace(Statements{**latest, **uuid_ref, **live, **foreign, **ins_own, **ins_out});
   queued_at_ = common::Clock::NowRfc3339();
   return common::Status::Ok();
 }
@@ -94,50 +104,61 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
     return row.status();
   }
   Queued q{given_uuid, 1, Disposition::kNew};
-  std::string previous_body;
-  bool queued_here = false;  // by an earlier record of this queue
   if (*row) {
-    q.uuid = st.latest.ColumnText(0);
-    q.version = st.latest.ColumnInt(1);
-    q.disposition = Disposition::kAmended;
-    previous_body = st.latest.ColumnBlob(2);
-    queued_here = queue_start_rowid_ && st.latest.ColumnInt(3) > *queue_start_rowid_;
-  }
-  st.latest.Reset();
-  if (q.disposition == Disposition::kAmended) {
-    if (!given_uuid.empty() && given_uuid != q.uuid)
-      return common::InvalidInput(std::string(label) + ": uuid: ref '" + ref +
-                                  "' already belongs to record " + q.uuid);
-    // The same content is the same body under the latest version's key
-    // (msgpack of a JSON object with sorted keys is canonical).
-    const bool in_queue = queue_start_rowid_.has_value();
-    const uint64_t key = in_queue ? FingerprintSet::Of(kind, ref) : 0;
-    if (rec.Body(q.uuid, q.version) == previous_body) {
-      // Shared content unchanged; the local details may still be new.
-      CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, rec.nominal()));
-      if (in_queue) unchanged_refs_.Insert(key);
-      return Queued{q.uuid, q.version, Disposition::kUnchanged};
+    const std::string held_uuid = st.latest.ColumnText(0);
+    const int64_t held_version = st.latest.ColumnInt(1);
+    const std::string previous_body = st.latest.ColumnBlob(2);
+    // Queued by an earlier record of this queue.
+    const bool queued_here = queue_start_rowid_ && st.latest.ColumnInt(3) > *queue_start_rowid_;
+    st.latest.Reset();
+    // Whether the hub refused every version of the record held: it was never
+    // journaled, and its next version would be refused again (a uuid of
+    // another node's record), so the ref starts a new record.
+    auto refused_whole = [&]() -> common::Result<bool> {
+      auto alive = st.live.Bind(1, held_uuid).Step();
+      st.live.Reset();
+      if (!alive.ok()) return alive.status();
+      return !*alive;
+    };
+    if (!given_uuid.empty() && given_uuid != held_uuid) {
+      auto refused = refused_whole();
+      if (!refused.ok()) return refused.status();
+      if (!*refused)
+        return common::InvalidInput(std::string(label) + ": uuid: ref '" + ref +
+                                    "' already belongs to record " + held_uuid);
+    } else {
+      const bool in_queue = queue_start_rowid_.has_value();
+      const uint64_t key = in_queue ? FingerprintSet::Of(kind, ref) : 0;
+      // The same content is the same body under the latest version's key
+      // (msgpack of a JSON object with sorted keys is canonical).
+      if (rec.Body(held_uuid, held_version) == previous_body) {
+        // Shared content unchanged; the local details may still be new.
+        CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, held_uuid, held_version, rec.nominal()));
+        if (in_queue) unchanged_refs_.Insert(key);
+        return Queued{held_uuid, held_version, Disposition::kUnchanged};
+      }
+      // Two contents for one record in one file: each import would make the
+      // second amend the first (or the version held), and every later import
+      // of the file amend again.
+      if (queued_here || (in_queue && unchanged_refs_.Contains(key)))
+        return common::InvalidInput(std::string(label) + ": ref: '" + ref +
+                                    "' is on an earlier row of this file with other content; a "
+                                    "file holds one version of each record");
+      auto refused = refused_whole();
+      if (!refused.ok()) return refused.status();
+      // A row naming the refused uuid amends it all the same.
+      if (!*refused || given_uuid == held_uuid)
+        q = Queued{held_uuid, held_version + 1, Disposition::kAmended};
     }
-    // Two contents for one record in one file: each import would make the
-    // second amend the first (or the version held), and every later import
-    // of the file amend again.
-    if (queued_here || (in_queue && unchanged_refs_.Contains(key)))
-      return common::InvalidInput(std::string(label) + ": ref: '" + ref +
-                                  "' is on an earlier row of this file with other content; a "
-                                  "file holds one version of each record");
-    ++q.version;
-  } else if (q.uuid.empty()) {
-    q.uuid = common::Uuid7::Generate();
   } else {
-    st.uuid_ref.Bind(1, q.uuid);
-    auto used = st.uuid_ref.Step();
-    const bool taken = used.ok() && *used;
-    const std::string other = taken ? st.uuid_ref.ColumnText(1) : "";
-    st.uuid_ref.Reset();
-    if (!used.ok()) return used.status();
-    if (taken)
-      return common::InvalidInput(std::string(label) +
-                                  ": uuid: already used by the record with ref '" + other + "'");
+    st.latest.Reset();
+  }
+  if (q.disposition == Disposition::kNew) {
+    if (q.uuid.empty()) {
+      q.uuid = common::Uuid7::Generate();
+    } else {
+      CEN_RETURN_IF_ERROR(CheckNewUuid(st, q.uuid, label));
+    }
   }
   const std::string body = rec.Body(q.uuid, q.version);
   const int64_t lane = static_cast<int64_t>(rec.lane());
@@ -148,6 +169,28 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
   CEN_RETURN_IF_ERROR(RaiseReferenced(rec.raises(), lane));
   CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, q.uuid, q.version, rec.nominal()));
   return q;
+}
+
+common::Status Outbox::CheckNewUuid(Statements& st, const std::string& uuid,
+                                    std::string_view label) {
+  auto used = st.uuid_ref.Bind(1, uuid).Step();
+  const std::string other = used.ok() && *used ? st.uuid_ref.ColumnText(1) : "";
+  st.uuid_ref.Reset();
+  if (!used.ok()) return used.status();
+  if (*used)
+    return common::InvalidInput(std::string(label) +
+                                ": uuid: already used by the record with ref '" + other + "'");
+  // The hub would refuse it: only the origin node amends its records.
+  auto theirs = st.foreign.Bind(1, uuid).Step();
+  const std::string origin = theirs.ok() && *theirs ? st.foreign.ColumnText(0) : "";
+  st.foreign.Reset();
+  if (!theirs.ok()) return theirs.status();
+  if (*theirs)
+    return common::InvalidInput(std::string(label) + ": uuid: belongs to a record of node " +
+                                origin +
+                                " (in this node's replica); only the origin node "
+                                "amends its records");
+  return common::Status::Ok();
 }
 
 // An urgent update or cancel must not reach the hub before the alert it

@@ -105,13 +105,18 @@ class Outbox {
   // Kept by the connection (Database::Cached): a drop or the agent's
   // receipts join many transactions.
   struct Statements {
-    common::Statement& latest;    // the newest version of (kind, ref)
+    common::Statement& latest;    // the version of (kind, ref) queued last
     common::Statement& uuid_ref;  // the (kind, ref) a uuid belongs to
+    common::Statement& live;      // a version of a uuid the hub did not refuse
+    common::Statement& foreign;   // another node's origin of a uuid in the replica
     common::Statement& ins_own;
     common::Statement& ins_out;
   };
 
   common::Result<std::vector<Entry>> ReadEntries(common::Statement& stmt);
+  // A uuid a record names for its first version: refused when another ref
+  // has it, or when the replica holds it from another node.
+  common::Status CheckNewUuid(Statements& st, const std::string& uuid, std::string_view label);
   common::Status RaiseReferenced(const std::vector<std::string>& alerts, int64_t lane);
 
   common::Database* db_;  // not owned

@@ -10,7 +10,9 @@
 
 #include "common/msgpack_json.h"
 #include "node/drops/drop_template.h"
+#include "node/store/outbox.h"
 #include "tests/test_support/databases.h"
+#include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::Database;
@@ -453,6 +455,73 @@ TEST_CASE("A ref twice in one file with other content is refused: a re-drop neve
     REQUIRE(b.status.ok());
     CHECK(b.amended == 1);
   }
+}
+
+TEST_CASE("A uuid of another node's record, held in the replica, is refused at the drop",
+          "[node][drop]") {
+  // The hub refused it (only the origin node amends its records), and the
+  // ref stayed with that uuid.
+  DropImporterFixture f;
+  const std::string theirs = "01890a5d-ac96-774b-bcce-b302099a8057";
+  cen::test::RequireOk(
+      f.db.Exec("INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
+                "received_at) VALUES (7, '" +
+                theirs +
+                "', 1, 'seizure', 'RILO-WE', 'FR-2026-0102', 'global', 'H1', "
+                "'2026-03-14T10:00:00.000Z')"));
+  const std::string header =
+      "kind,ref,uuid,seizure_date,reporting_country,commodity,description,quantity,unit\n";
+  DropSummary s = f.Drop("hijack.csv",
+                         header + "seizure,HIJACK-1," + theirs + ",2026-03-14,FR,drugs,x,2,KGM\n");
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(f.errors, Catch::Contains(f.tmp.File("hijack.csv") +
+                                       ":2:3: uuid: belongs to a record of node RILO-WE"));
+  CHECK(CountRows(f.db, "own_records") == 0);
+  CHECK(f.Outbox() == 0);
+}
+
+TEST_CASE("A ref whose every version the hub refused starts a new record when given again",
+          "[node][drop]") {
+  DropImporterFixture f;
+  REQUIRE(f.Drop("a.csv", std::string(kHeader) + Row("FR-1") + Row("FR-2")).status.ok());
+  auto uuid_of = [&](const std::string& ref) {
+    auto stmt = f.db.Prepare("SELECT uuid FROM own_records WHERE ref=? ORDER BY rowid DESC");
+    REQUIRE(stmt.ok());
+    stmt->Bind(1, ref);
+    REQUIRE(*stmt->Step());
+    return stmt->ColumnText(0);
+  };
+  const std::string refused = uuid_of("FR-1");
+  cen::node::Outbox outbox(&f.db);
+  cen::test::RequireOk(
+      outbox.Acknowledge({{refused, 1, false, 0, "uuid: belongs to a record of node RILO-WE"},
+                          {uuid_of("FR-2"), 1, true, 42, ""}}));
+
+  // The same content again: unchanged, nothing sent again.
+  DropSummary same = f.Drop("a.csv", std::string(kHeader) + Row("FR-1") + Row("FR-2"));
+  REQUIRE(same.status.ok());
+  CHECK(same.unchanged == 2);
+  CHECK(f.Outbox() == 0);
+
+  // Corrected: a new record with a new uuid (the hub never journaled the
+  // refused one), not version 2 of the refused uuid, which the hub would
+  // refuse again; FR-2, accepted, is amended as before.
+  DropSummary fixed = f.Drop("b.csv", std::string(kHeader) + Row("FR-1", "3") + Row("FR-2", "4"));
+  INFO(f.errors);
+  REQUIRE(fixed.status.ok());
+  CHECK(fixed.added == 1);
+  CHECK(fixed.amended == 1);
+  const std::string renewed = uuid_of("FR-1");
+  CHECK(renewed != refused);
+  auto version = f.db.QueryInt("SELECT version FROM outbox WHERE uuid='" + renewed + "'");
+  REQUIRE(version.ok());
+  CHECK(version->value_or(0) == 1);
+
+  // And dropped again, the corrected file changes nothing.
+  DropSummary again = f.Drop("b.csv", std::string(kHeader) + Row("FR-1", "3") + Row("FR-2", "4"));
+  REQUIRE(again.status.ok());
+  CHECK(again.unchanged == 2);
+  CHECK(f.Outbox() == 2);
 }
 
 TEST_CASE("The format comes from the extension, or is refused", "[node][drop]") {
