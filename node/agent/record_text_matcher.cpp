@@ -2,6 +2,7 @@
 
 #include "common/record_fields.h"
 #include "node/store/text_db.h"
+#include "node/store/text_query.h"
 
 namespace cen::node {
 
@@ -33,7 +34,7 @@ common::Status RecordTextMatcher::Load(const common::MsgpackMap& record) {
 }
 
 common::Result<bool> RecordTextMatcher::Matches(const std::string& query) {
-  match_.Bind(1, query);
+  match_.Bind(1, TextQuery::ToMatch(query));
   auto row = match_.Step();
   match_.Reset();
   return row;

@@ -7,6 +7,7 @@
 #include "common/code_lists.h"
 #include "common/messages.h"
 #include "node/store/text_db.h"
+#include "node/store/text_query.h"
 
 namespace cen::node {
 
@@ -375,12 +376,12 @@ SqlCondition QueryFilter::Build(bool one_record) const {
     if (text_indexed_) {
       sources.push_back(std::string("SELECT rowid FROM ") + TextDb::kSchema +
                         ".records_fts WHERE records_fts MATCH ? AND rowid <= ?");
-      c.values.emplace_back(text);
+      c.values.emplace_back(TextQuery::ToMatch(text));
       c.values.emplace_back(text_reach_);
     }
     if (text_pending_ > 0 || !text_indexed_) {
       sources.push_back("SELECT rowid FROM temp.pending_text WHERE pending_text MATCH ?");
-      c.values.emplace_back(text);
+      c.values.emplace_back(TextQuery::ToMatch(text));
     }
     AddClause(c, "r.gseq IN (" + Join(sources, " UNION ALL ") + ")");
   }
@@ -427,7 +428,7 @@ common::Status QueryFilter::PrepareText(common::Database& db) {
   // A syntax error is the user's, said in words that teach the syntax.
   auto probe = db.Prepare("SELECT rowid FROM temp.pending_text WHERE pending_text MATCH ? LIMIT 1");
   if (!probe.ok()) return probe.status();
-  probe->Bind(1, text);
+  probe->Bind(1, TextQuery::ToMatch(text));
   auto row = probe->Step();
   if (row.ok()) return common::Status::Ok();
   std::string reason = row.status().message();

@@ -189,6 +189,14 @@ TEST_CASE("cen-query filters match the hand-checked fixture counts", "[node][que
        0},
       {"--text concealment", [](QueryOptions& o) { o.filter.text = "false bottom"; }, 1},
       {"--text alert body", [](QueryOptions& o) { o.filter.text = "guayaquil"; }, 1},
+      // A word with a hyphen or a slash is searched as written (FTS5 alone
+      // read "rip-off" as a column filter: "no such column: off").
+      {"--text rip-off", [](QueryOptions& o) { o.filter.text = "rip-off"; }, 1},
+      {"--text Rip-on/rip-off", [](QueryOptions& o) { o.filter.text = "Rip-on/rip-off"; }, 1},
+      {"--text rip-of* (prefix)", [](QueryOptions& o) { o.filter.text = "rip-of*"; }, 1},
+      {"--text off-rip (order kept)", [](QueryOptions& o) { o.filter.text = "off-rip"; }, 0},
+      {"--text with OR and a phrase",
+       [](QueryOptions& o) { o.filter.text = "\"banana boxes\" OR (rip-off antwerp)"; }, 2},
       {"drugs + Europe + since 2019",
        [](QueryOptions& o) {
          o.filter.commodities = {"drugs"};

@@ -1,0 +1,29 @@
+#include "node/store/text_query.h"
+
+#include <catch2/catch.hpp>
+
+using cen::node::TextQuery;
+
+TEST_CASE("--text keeps FTS5's syntax and searches other words as written", "[node][query]") {
+  // FTS5's own syntax, unchanged.
+  CHECK(TextQuery::ToMatch("cocaine") == "cocaine");
+  CHECK(TextQuery::ToMatch("сигарет* кокаин") == "сигарет* кокаин");
+  CHECK(TextQuery::ToMatch("\"banana boxes\" OR (coffee NOT tea)") ==
+        "\"banana boxes\" OR (coffee NOT tea)");
+  CHECK(TextQuery::ToMatch("\"banana box\"*") == "\"banana box\"*");
+  CHECK(TextQuery::ToMatch("NEAR(banana boxes, 5)") == "NEAR(banana boxes, 5)");
+  CHECK(TextQuery::ToMatch("concealment: tyres") == "concealment: tyres");
+  CHECK(TextQuery::ToMatch("-{title body}: reefer") == "-{title body}: reefer");
+  CHECK(TextQuery::ToMatch("^cocaine one + two") == "^cocaine one + two");
+  CHECK(TextQuery::ToMatch("\"say \"\"x-ray\"\"\"") == "\"say \"\"x-ray\"\"\"");
+  // A word FTS5 would not read as one word: a phrase of its parts.
+  CHECK(TextQuery::ToMatch("x-ray") == "\"x-ray\"");
+  CHECK(TextQuery::ToMatch("Rip-on/rip-off via") == "\"Rip-on/rip-off\" via");
+  CHECK(TextQuery::ToMatch("Saint-Denis*") == "\"Saint-Denis\"*");
+  CHECK(TextQuery::ToMatch("^co-op") == "^\"co-op\"");
+  CHECK(TextQuery::ToMatch("(x-ray OR scanner) d'Ivoire") == "(\"x-ray\" OR scanner) \"d'Ivoire\"");
+  CHECK(TextQuery::ToMatch("2939.72") == "\"2939.72\"");
+  // What is not a query stays FTS5's to refuse (an unclosed phrase, AND alone).
+  CHECK(TextQuery::ToMatch("\"open") == "\"open");
+  CHECK(TextQuery::ToMatch("AND") == "AND");
+}
