@@ -43,6 +43,16 @@ msgpack::object Number(std::string_view text, bool integer_only) {
   return Text(text);
 }
 
+// Whether `text` is a whole number beyond the signed 64-bit range: refused
+// as NDJSON refuses it, not read as text that "must be a number".
+bool BeyondInt64(std::string_view text) {
+  if (text.find_first_of(".eE") != std::string_view::npos) return false;
+  int64_t value = 0;
+  const char* const end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc::result_out_of_range && p == end;
+}
+
 // Calls item(text) for each non-empty, trimmed item between `separator`s.
 template <typename Item>
 void Split(std::string_view text, char separator, Item item) {
@@ -169,6 +179,13 @@ std::optional<msgpack::object> CsvRecordReader::Convert(size_t column, const std
       return Text(Trim(cell));
     case CsvCell::kNumber:
     case CsvCell::kInteger:
+      if (BeyondInt64(Trim(cell))) {
+        issues.push_back(
+            DropIssue::Of(csv_.line(), column + 1, c.name,
+                          N_("an integer beyond the signed 64-bit range (-9223372036854775808 to "
+                             "9223372036854775807)")));
+        return std::nullopt;
+      }
       return Number(Trim(cell), c.type == CsvCell::kInteger);
     case CsvCell::kList:
       Split(cell, ';', [&](std::string_view item) { items.push_back(Text(item)); });

@@ -393,6 +393,26 @@ TEST_CASE("An integer beyond the signed 64-bit range is refused, never wrapped, 
                                        ":1: quantity: an integer beyond the signed 64-bit range"));
   CHECK(f.Outbox() == 0);
   CHECK(CountRows(f.db, "own_records") == 0);
+
+  // A CSV cell says the same, where it said "must be a number greater than 0".
+  const std::string csv_header =
+      "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit,value,"
+      "currency,transport_mode\n";
+  s = f.Drop("big.csv",
+             csv_header + "seizure,BIG-2,2026-03-14,FR,drugs,x,9223372036854775808,KGM,,,\n" +
+                 "seizure,BIG-3,2026-03-14,FR,drugs,x,1,KGM,99999999999999999999,EUR,\n" +
+                 "seizure,BIG-4,2026-03-14,FR,drugs,x,1,KGM,,,-9223372036854775809\n");
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  const std::string path = f.tmp.File("big.csv");
+  CHECK_THAT(f.errors,
+             Catch::Contains(path + ":2:7: quantity: an integer beyond the signed 64-bit range"));
+  CHECK_THAT(f.errors,
+             Catch::Contains(path + ":3:9: value: an integer beyond the signed 64-bit range"));
+  CHECK_THAT(f.errors,
+             Catch::Contains(path + ":4:11: transport_mode: an integer beyond the signed 64-bit "
+                                    "range"));
+  CHECK_THAT(f.errors, !Catch::Contains("must be a number"));
+  CHECK(f.Outbox() == 0);
 }
 
 TEST_CASE("A ref keeps its uuid: a drop naming another uuid for it is refused", "[node][drop]") {
