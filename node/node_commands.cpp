@@ -47,6 +47,9 @@ using nlohmann::json;
 
 namespace {
 
+// Refused versions `cen-node status` lists (newest first); --json has as many.
+constexpr int64_t kRefusalsShown = 20;
+
 // Before a drop beside a running agent begins a file: what an earlier
 // drop's log still holds is copied into node.db first (by the agent's
 // checkpointer, which may be at it, or here), so that SQLite starts the log
@@ -417,6 +420,27 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   auto rejected = db->QueryInt("SELECT count(*) FROM own_acks WHERE NOT accepted");
   if (!outbox.ok()) return outbox.status();
   if (!rejected.ok()) return rejected.status();
+  // The refusals not corrected yet (no later version of their ref queued),
+  // newest first: what the hub said is not only in the agent's log.
+  auto refused = db->Prepare(
+      "SELECT o.kind, o.ref, o.uuid, o.version, a.reason FROM own_acks a JOIN own_records o "
+      "ON o.uuid = a.uuid AND o.version = a.version WHERE NOT a.accepted AND o.rowid = "
+      "(SELECT max(x.rowid) FROM own_records x WHERE x.kind = o.kind AND x.ref = o.ref) "
+      "ORDER BY o.rowid DESC LIMIT ?");
+  if (!refused.ok()) return refused.status();
+  refused->Bind(1, kRefusalsShown);
+  json refusals = json::array();
+  while (true) {
+    auto row = refused->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    refusals.push_back({{"kind", refused->ColumnText(0)},
+                        {"ref", refused->ColumnText(1)},
+                        {"uuid", refused->ColumnText(2)},
+                        {"version", refused->ColumnInt(3)},
+                        {"reason", refused->ColumnText(4)}});
+  }
+  refused->Reset();
   const bool running = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kAgent);
   const std::string hub_state(NameOf(running ? agent->hub_state : HubState::kStopped));
   // What the agent could not write into node.db (a full disk) it says in agent.state.
@@ -446,6 +470,7 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
                        {"hub_state", hub_state},
                        {"outbox", outbox->value_or(0)},
                        {"rejected", rejected->value_or(0)},
+                       {"rejected_uncorrected", refusals},
                        {"replica_gseq", replica.cursor()},
                        {"hub_head", agent->hub_head},
                        {"records", *records},
@@ -471,8 +496,15 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
     out << Messages::Label("detail", kLabel) << agent->detail << "\n";
   out << Messages::Label("outbox", kLabel)
       << Messages::Format("{} record(s) waiting for the hub", outbox->value_or(0)) << "\n"
-      << Messages::Label("rejected", kLabel) << rejected->value_or(0) << "\n"
-      << Messages::Label("replica", kLabel)
+      << Messages::Label("rejected", kLabel) << rejected->value_or(0) << "\n";
+  for (const json& r : refusals) {
+    out << Messages::Label("rejected", kLabel)
+        << Messages::Format("{} {} v{} ({}): {}", r["kind"].get<std::string>(),
+                            r["ref"].get<std::string>(), r["version"].get<int64_t>(),
+                            r["uuid"].get<std::string>(), r["reason"].get<std::string>())
+        << "\n";
+  }
+  out << Messages::Label("replica", kLabel)
       << Messages::Format("{} record(s), gseq {} of {}", *records, replica.cursor(),
                           agent->hub_head)
       << "\n";

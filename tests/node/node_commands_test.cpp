@@ -335,6 +335,48 @@ TEST_CASE("cen-node status says how many records the full-text index has not rea
   CHECK(after["text_indexed_to"] == 3);
 }
 
+TEST_CASE("cen-node status lists the records the hub refused, with its reasons, until corrected",
+          "[node][commands]") {
+  // They were a count; the reason was in the agent's log alone.
+  TestNode node;
+  RequireOk(node.Submit(SeizureLine("R1") + SeizureLine("R2")));
+  std::vector<std::string> uuids = node.OutLines();
+  REQUIRE(uuids.size() == 2);
+  {
+    auto db = NodeSchema::Open(node.data_dir(), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    cen::node::Outbox outbox(&*db);
+    RequireOk(
+        outbox.Acknowledge({{uuids[0], 1, false, 0, "uuid: belongs to a record of node RILO-AF"},
+                            {uuids[1], 1, true, 7, ""}}));
+  }
+  cen::node::NodeStatusOptions o;
+  o.data_dir = node.data_dir();
+  auto status = [&] {
+    o.json = true;
+    std::ostringstream out;
+    RequireOk(NodeCommands::Status(o, out));
+    return json::parse(out.str());
+  };
+  json s = status();
+  CHECK(s["rejected"] == 1);
+  REQUIRE(s["rejected_uncorrected"].size() == 1);
+  CHECK(s["rejected_uncorrected"][0]["ref"] == "R1");
+  CHECK(s["rejected_uncorrected"][0]["uuid"] == uuids[0]);
+  CHECK(s["rejected_uncorrected"][0]["reason"] == "uuid: belongs to a record of node RILO-AF");
+  o.json = false;
+  std::ostringstream text;
+  RequireOk(NodeCommands::Status(o, text));
+  CHECK_THAT(text.str(), Catch::Contains("seizure R1 v1 (" + uuids[0] +
+                                         "): uuid: belongs to a record of node RILO-AF"));
+
+  // Corrected (a new version of R1 queued): no longer listed, still counted.
+  RequireOk(node.Submit(SeizureLine("R1", {{"quantity", 3}})));
+  s = status();
+  CHECK(s["rejected"] == 1);
+  CHECK(s["rejected_uncorrected"].empty());
+}
+
 TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node][commands]") {
   TestNode node;
   RequireOk(node.Submit(SeizureLine("R1")));
