@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <limits>
 
 #include "common/help_language.h"
 #include "common/messages.h"
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
          "--limit", o.limit,
          Messages::Tr(
              "At most N records or entries (0 = all; default: 100 in a table, all otherwise)"))
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()))
       ->group(out);
   app.add_option("--offset", o.offset, Messages::Tr("Skip the first N"))->group(out);
   app.add_option(

@@ -163,6 +163,9 @@ common::Result<int64_t> CountRestricted(common::Database& db, const QueryFilter&
 common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const QueryOptions& o,
                                                std::ostream& out, std::ostream& err) {
   QueryOutcome outcome;
+  // Checked with --count too, which sorts nothing: a bad flag is never ignored.
+  auto order = OrderBy(o.sort);
+  if (!order.ok()) return order.status();
   if (o.count) {
     auto n = Count(db, o.filter, "");
     if (!n.ok()) return n.status();
@@ -170,8 +173,6 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     outcome.results = *n;
     return outcome;
   }
-  auto order = OrderBy(o.sort);
-  if (!order.ok()) return order.status();
 
   const bool table = o.format == "table";
   const bool withhold = !table && !o.include_restricted;

@@ -199,6 +199,10 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     CHECK_THAT(date.err, Catch::Contains("--from"));
     const RunResult flag = cluster.RunQuery({"--data", data, "--colour", "red"});
     CHECK(flag.exit_code == 2);
+    // -1 read as "no --limit given" (all, in json) where 0 means all.
+    const RunResult limit = cluster.RunQuery({"--data", data, "--limit", "-1"});
+    CHECK(limit.exit_code == 2);
+    CHECK_THAT(limit.err, Catch::Contains("--limit"));
     const RunResult missing = cluster.RunQuery({"--data", data + "-nowhere"});
     CHECK(missing.exit_code == 1);
     CHECK_THAT(missing.err, Catch::Contains("cen-node init"));

@@ -322,6 +322,14 @@ TEST_CASE("cen-query json is one parseable record per line, sorted and paged", "
   REQUIRE(by_date.size() == 10);
   CHECK(by_date.front()["ref"] == "S7");
   CHECK(by_date.back()["ref"] == "S10");
+
+  // A field that is not one is refused with --count too (it printed a count).
+  o.sort = "bogus";
+  o.count = GENERATE(false, true);
+  const Run bogus = Query(QueryVerb::kSearch, o);
+  CHECK(bogus.status.code() == StatusCode::kUsage);
+  CHECK_THAT(bogus.status.message(), Catch::Contains("--sort: 'bogus' is not one of"));
+  CHECK(bogus.out.empty());
 }
 
 TEST_CASE("cen-query csv is RFC 4180 a real CSV reader parses back", "[node][query]") {
