@@ -11,6 +11,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
 
 #include "common/messages.h"
 
@@ -34,6 +38,41 @@ inline void SpeakHelpInSubcommands(CLI::App& app) {
     if (CLI::Option* help = sub->get_help_ptr()) help->group(Messages::Tr("Options"));
     SpeakHelpInSubcommands(*sub);
   }
+}
+
+// The exit code for a failed parse, after CLI11's message; but for a word
+// that names no command (`cen-node frobnicate`), where CLI11 says only "A
+// subcommand is required", the word and the commands there are.
+inline int ExitOnParseError(CLI::App& app, const CLI::ParseError& e) {
+  const std::vector<std::string> extra = app.remaining(/*recurse=*/true);
+  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !extra.empty() &&
+      !extra.front().starts_with("-")) {
+    // The deepest command given: the unknown word stands where its
+    // subcommand should.
+    const CLI::App* at = &app;
+    for (bool deeper = true; deeper;) {
+      deeper = false;
+      for (const CLI::App* sub : at->get_subcommands()) {
+        at = sub;
+        deeper = true;
+        break;
+      }
+    }
+    std::string commands;
+    for (const CLI::App* sub : at->get_subcommands({})) {
+      if (!commands.empty()) commands += ", ";
+      commands += sub->get_name();
+    }
+    if (!commands.empty()) {
+      std::cerr << std::filesystem::path(app.get_name()).filename().string() << ": "
+                << Messages::Format("'{}' is not a command; the commands are: {}", extra.front(),
+                                    commands)
+                << "\n";
+      return 2;
+    }
+  }
+  const int code = app.exit(e);
+  return code == 0 ? 0 : 2;
 }
 
 }  // namespace cen::common

@@ -224,8 +224,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    return cen::common::ExitOnParseError(app, e);
   }
 
   if (*init_cmd) return Finish(cen::node::NodeCommands::Init(init, std::cout));

@@ -140,6 +140,17 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     const RunResult hub_help = cluster.RunHub({"--lang", "ru", "--help"});
     CHECK_THAT(hub_help.out,
                Catch::Contains("Подкоманды:") && Catch::Contains("Отменить ориентировку"));
+    // A word that is no command is named, with the commands there are
+    // (CLI11 alone said "A subcommand is required").
+    const RunResult unknown_node = cluster.RunNode({"frobnicate"});
+    CHECK(unknown_node.exit_code == 2);
+    CHECK_THAT(unknown_node.err,
+               Catch::Contains("cen-node: 'frobnicate' is not a command; the commands are: init, "
+                               "run, submit"));
+    const RunResult unknown_group = cluster.RunHub({"group", "frobnicate"});
+    CHECK(unknown_group.exit_code == 2);
+    CHECK_THAT(unknown_group.err, Catch::Contains("'frobnicate' is not a command; the commands "
+                                                  "are: create, add, remove, list"));
     // A subcommand's page: its options and its help line, under one heading.
     const RunResult init_help = cluster.RunNode({"--lang", "ru", "init", "--help"});
     CHECK_THAT(init_help.out, Catch::Contains("Создаваемый каталог данных") &&
