@@ -142,7 +142,10 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
   std::vector<DropIssue> issues;
   if (!reader.Start(issues)) {
     for (const auto& issue : issues) report(issue);
-    return finish(common::InvalidInput(name + ": cannot read the file; nothing was imported"));
+    // The first reason, as --json and a drop folder's FILE.errors keep it.
+    const std::string why =
+        issues.empty() ? name + ": no record can be read from it" : issues.front().Text(name);
+    return finish(common::InvalidInput(why + "; nothing was imported"));
   }
   if (progress != nullptr) progress->Start(total_bytes);
   if (settings_.partial && rejects_path.empty() && !settings_.dry_run) {

@@ -200,6 +200,13 @@ TEST_CASE("Malformed CSV is reported with its line and column", "[node][drop]") 
     DropSummary s = f.Drop("m.csv", c.text);
     CHECK(s.status.code() == StatusCode::kInvalidInput);
     CHECK_THAT(f.errors, Catch::Contains(f.tmp.File("m.csv") + ":" + c.expected));
+    // What --json and a drop folder's FILE.errors keep: the reason, not
+    // "cannot read the file" (which it could).
+    CHECK_THAT(s.status.message(), !Catch::Contains("cannot read"));
+    if (s.rows == 0) {
+      CHECK_THAT(s.status.message(), Catch::Contains(f.tmp.File("m.csv") + ":" + c.expected) &&
+                                         Catch::EndsWith("; nothing was imported"));
+    }
     CHECK(f.Outbox() == 0);
   }
 }
