@@ -4,7 +4,7 @@
 
 using cen::node::TextQuery;
 
-TEST_CASE("--text keeps FTS5's syntax and searches other words as written", "[node][query]") {
+TEST_CASE("A --text query keeps FTS5's syntax and searches other words as written", "[node][query]") {
   // FTS5's own syntax, unchanged.
   CHECK(TextQuery::ToMatch("cocaine") == "cocaine");
   CHECK(TextQuery::ToMatch("сигарет* кокаин") == "сигарет* кокаин");
