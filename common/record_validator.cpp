@@ -533,12 +533,14 @@ class Checker {
 
   void HsCode(const std::string& field, const V& value) {
     if (!IsString(value)) {
-      Fail(field, N_("must be a string of 6 to 10 digits"));
+      Fail(field, N_("must be a string of 6 to 10 digits, like 293972 (HS 2939.72 written without "
+                     "its dot)"));
       return;
     }
     const std::string_view code = Str(value);
     if (code.size() < 6 || code.size() > 10 || !AllDigits(code)) {
-      Fail(field, N_("must be a string of 6 to 10 digits"));
+      Fail(field, N_("must be a string of 6 to 10 digits, like 293972 (HS 2939.72 written without "
+                     "its dot)"));
     } else if (!CodeLists::IsHsSubheading(std::string_view(code).substr(0, 6))) {
       Fail(field, N_("{} is not a Harmonized System subheading"), code.substr(0, 6));
     }

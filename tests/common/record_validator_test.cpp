@@ -364,7 +364,7 @@ TEST_CASE("Each seizure rule refuses a bad value by field name", "[common][valid
       {"unit lower case", {{"unit", "kgm"}}, "unit", "KGM"},
       {"hs_code too short", {{"hs_code", "0901"}}, "hs_code", "6 to 10 digits"},
       {"hs_code too long", {{"hs_code", "09011100000"}}, "hs_code", "6 to 10 digits"},
-      {"hs_code with a dot", {{"hs_code", "0901.11"}}, "hs_code", "6 to 10 digits"},
+      {"hs_code with a dot", {{"hs_code", "0901.11"}}, "hs_code", "like 293972 (HS 2939.72 written without its dot)"},
       {"hs_code a number", {{"hs_code", 90111}}, "hs_code", "string of 6 to 10 digits"},
       {"hs_code not a subheading",
        {{"hs_code", "999999"}},

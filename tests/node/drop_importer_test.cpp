@@ -296,9 +296,13 @@ TEST_CASE("CSV list, offender and indicator columns become JSON arrays", "[node]
         "Cocaine in 12 packages hidden in banana boxes, \"Premium\" brand");
   CHECK_FALSE(record.contains("handling_note"));  // an empty cell leaves the field out
 
-  const nlohmann::json indicators = f.DropTemplateRecord("alert")["indicators"];
+  const nlohmann::json alert = f.DropTemplateRecord("alert");
+  const nlohmann::json& indicators = alert["indicators"];
   CHECK(indicators["routes"] == nlohmann::json::parse(R"([["EC","PA","ES","FR"]])"));
   CHECK(indicators["companies"] == nlohmann::json({"Example Fruit Export SA"}));
+  // The example alert stays in force: a fixed expires_at had passed by the
+  // time users dropped it, and it showed only under `alerts --all`.
+  CHECK_FALSE(alert.contains("expires_at"));
 }
 
 TEST_CASE("NDJSON drops follow the same rules", "[node][drop]") {
