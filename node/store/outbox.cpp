@@ -60,12 +60,11 @@ common::Status Outbox::JoinTransaction() {
   statements_.reset();
   queue_start_rowid_.reset();
   unchanged_refs_.Clear();
-  // The version queued last for (kind, ref): by rowid, as a ref whose every
-  // version the hub refused gets a new uuid (whose version 1 is not the
-  // refused uuid's last).
-  auto latest = db_->Cached(
-      "SELECT uuid, version, body, rowid FROM own_records WHERE kind=? AND ref=? "
-      "ORDER BY rowid DESC LIMIT 1");
+  // The versions of (kind, ref); the one queued last has the greatest rowid
+  // (a ref whose every version the hub refused gets a new uuid, whose
+  // version 1 is not the refused uuid's last).
+  auto latest =
+      db_->Cached("SELECT uuid, version, body, rowid FROM own_records WHERE kind=? AND ref=?");
   auto uuid_ref = db_->Cached("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
   auto live = db_->Cached(
       "SELECT 1 FROM own_records o WHERE o.uuid=? AND NOT EXISTS (SELECT 1 FROM own_acks a "
@@ -97,20 +96,36 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
   const std::string& ref = rec.ref();
   const std::string& given_uuid = rec.given_uuid();
 
+  // Every version of (kind, ref), few: the one queued last is the one with
+  // the greatest rowid (no ORDER BY: a sorter opened for every record).
+  struct Held {
+    std::string uuid;
+    int64_t version = 0;
+    std::string body;
+    int64_t rowid = 0;
+  };
+  std::optional<Held> held;
   st.latest.Bind(1, kind).Bind(2, ref);
-  auto row = st.latest.Step();
-  if (!row.ok()) {
-    st.latest.Reset();
-    return row.status();
+  while (true) {
+    auto row = st.latest.Step();
+    if (!row.ok()) {
+      st.latest.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    const int64_t rowid = st.latest.ColumnInt(3);
+    if (!held || rowid > held->rowid) {
+      held = Held{st.latest.ColumnText(0), st.latest.ColumnInt(1), st.latest.ColumnBlob(2), rowid};
+    }
   }
+  st.latest.Reset();
   Queued q{given_uuid, 1, Disposition::kNew};
-  if (*row) {
-    const std::string held_uuid = st.latest.ColumnText(0);
-    const int64_t held_version = st.latest.ColumnInt(1);
-    const std::string previous_body = st.latest.ColumnBlob(2);
+  if (held) {
+    const std::string& held_uuid = held->uuid;
+    const int64_t held_version = held->version;
+    const std::string& previous_body = held->body;
     // Queued by an earlier record of this queue.
-    const bool queued_here = queue_start_rowid_ && st.latest.ColumnInt(3) > *queue_start_rowid_;
-    st.latest.Reset();
+    const bool queued_here = queue_start_rowid_ && held->rowid > *queue_start_rowid_;
     // Whether the hub refused every version of the record held: it was never
     // journaled, and its next version would be refused again (a uuid of
     // another node's record), so the ref starts a new record.
@@ -150,8 +165,6 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
       if (!*refused || given_uuid == held_uuid)
         q = Queued{held_uuid, held_version + 1, Disposition::kAmended};
     }
-  } else {
-    st.latest.Reset();
   }
   if (q.disposition == Disposition::kNew) {
     if (q.uuid.empty()) {
