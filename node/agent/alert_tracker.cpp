@@ -128,6 +128,23 @@ common::Status AlertTracker::OnAlert(const json& alert) {
     (*cancelled)->Reset();
     if (!c.ok()) return c.status();
     if (*c) return common::Status::Ok();
+  } else {
+    // An update or another cancel of an alert cancelled already: the hub
+    // journals them (it keeps no list of ended alerts), but the alert is no
+    // longer in force and nobody is paged for it.
+    auto cancelled = db_->Cached(
+        "SELECT 1 FROM alert_links WHERE target = ? AND msg_type = 'cancel' AND uuid != ? LIMIT 1");
+    if (!cancelled.ok()) return cancelled.status();
+    const auto references = alert.find("references");
+    if (references != alert.end() && references->is_array()) {
+      for (const json& target : *references) {
+        if (!target.is_string()) continue;
+        auto c = (*cancelled)->Bind(1, target.get<std::string>()).Bind(2, uuid).Step();
+        (*cancelled)->Reset();
+        if (!c.ok()) return c.status();
+        if (*c) return common::Status::Ok();
+      }
+    }
   }
   // Updates and cancels are delivered as part of their alert's story: the
   // receipt is for the alert itself.

@@ -515,6 +515,31 @@ TEST_CASE("An alert already ended when it arrives gets no receipt and no hook",
   CHECK(CountRows(node.db, "hook_events") == 0);
 }
 
+TEST_CASE("An update or a second cancel of a cancelled alert pages nobody",
+          "[node][alert_tracker]") {
+  // The hub journals them (it keeps no list of ended alerts); each ran the
+  // --on-alert hook, as news, for an alert no longer in force.
+  AlertTrackerNode node;
+  const std::string alert = node.Apply(AlertTrackerAlert("EU-1"), "EU");
+  const auto after_alert = CountRows(node.db, "hook_events");
+  REQUIRE(after_alert == 1);
+  node.Apply(AlertTrackerAlert("EU-1-C", {{"msg_type", "cancel"}, {"references", {alert}}}), "EU");
+  CHECK(CountRows(node.db, "hook_events") == after_alert + 1);  // the cancel is news
+
+  node.Apply(AlertTrackerAlert("EU-1-U", {{"msg_type", "update"}, {"references", {alert}}}), "EU");
+  node.Apply(AlertTrackerAlert("EU-1-C2", {{"msg_type", "cancel"}, {"references", {alert}}}),
+             "HUB");
+  CHECK(CountRows(node.db, "hook_events") == after_alert + 1);
+
+  SECTION("an update of an alert in force still pages") {
+    const std::string other = node.Apply(AlertTrackerAlert("EU-2"), "EU");
+    const auto before = CountRows(node.db, "hook_events");
+    node.Apply(AlertTrackerAlert("EU-2-U", {{"msg_type", "update"}, {"references", {other}}}),
+               "EU");
+    CHECK(CountRows(node.db, "hook_events") == before + 1);
+  }
+}
+
 TEST_CASE("Changes that overtook their alert count when it arrives", "[node][alert_tracker]") {
   AlertTrackerNode node;
   node.Apply(AlertTrackerSeizure("AF-1", {{"containers", {"CSQU3054383"}}}), "AF");
