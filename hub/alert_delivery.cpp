@@ -37,7 +37,10 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
   auto urgent = db.Prepare(
       std::string("SELECT j.uuid, j.version, j.origin, ") + Journal::kReachSql +
       ", j.body, j.received_at FROM journal j LEFT JOIN validations v ON v.gseq = j.gseq "
-      "WHERE j.lane = 2 AND j.gseq > 0 AND j.kind = 'alert' ORDER BY j.gseq");
+      "WHERE j.lane = 2 AND j.gseq > 0 AND j.kind = 'alert' "
+      // An NCP's alert in force is an accepted one: pending, returned or
+      // superseded by a newer version, it is in force nowhere.
+      "AND (v.state IS NULL OR v.state = 'accepted') ORDER BY j.gseq");
   if (!urgent.ok()) return urgent.status();
   std::map<std::string, Alert> alerts;
   while (true) {

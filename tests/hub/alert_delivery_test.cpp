@@ -101,3 +101,26 @@ TEST_CASE("cen-hub status names the offices an urgent alert in force has not rea
     CHECK(Pairs(db) == std::vector<std::string>{"AF " + another});
   }
 }
+
+TEST_CASE("An NCP's urgent alert waiting for its RILO is not undelivered",
+          "[hub][alert_delivery]") {
+  // The RILO held it in its pending queue, and cen-hub status listed it
+  // under "urgent alerts not yet received": a delivery failure that was none.
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  NodeRegistry registry(&db);
+  for (const char* id : {"EU", "AF", "NCP-C"}) RequireOk(registry.Allow({id, NewPublicKey(), id}));
+  RequireOk(registry.SetRole("NCP-C", cen::hub::NodeRole::kNcp, "EU"));
+  Journal journal(&db);
+  journal.set_validator_of(
+      [](std::string_view origin) { return origin == "NCP-C" ? std::string("EU") : ""; });
+  RequireOk(journal.Load());
+  const std::string pending = Uuid7::Generate();
+  std::vector<Journal::Candidate> batch = {
+      {"NCP-C", AlertDeliveryAlert("C-U-1", pending, "urgent")}};
+  std::vector<Journal::Outcome> out;
+  RequireOk(journal.Append(batch, &out));
+  REQUIRE(out[0].verdict == Journal::Verdict::kNew);
+  REQUIRE(out[0].scope == "nodes:EU");
+  CHECK(Pairs(db).empty());
+}
