@@ -408,7 +408,8 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   // The tree: each RILO, then its NCPs.
   auto stmt = db->Prepare(
       "SELECT id, coalesce(region,''), coalesce(last_seen,''), replica_gseq, outbox, pubkey, "
-      "role, coalesce(rilo, '') FROM nodes ORDER BY coalesce(rilo, id), rilo IS NOT NULL, id");
+      "role, coalesce(rilo, ''), coalesce(revoked_at, '') FROM nodes "
+      "ORDER BY coalesce(rilo, id), rilo IS NOT NULL, id");
   if (!stmt.ok()) return stmt.status();
   auto epoch = db->Prepare("SELECT value FROM meta WHERE key='epoch'");
   if (!epoch.ok()) return epoch.status();
@@ -464,7 +465,8 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                      {"replica_gseq", stmt->ColumnInt(3)},
                      {"lag", h - stmt->ColumnInt(3)},
                      {"outbox", stmt->ColumnInt(4)},
-                     {"key", stmt->ColumnText(5)}});
+                     {"key", stmt->ColumnText(5)},
+                     {"revoked_at", stmt->ColumnText(8)}});
   }
   // What the running hub could not write into hub.db (a full disk) it says in hub.state.
   std::string store_problem;
@@ -490,8 +492,11 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                        {"title", u.title},
                        {"received_at", u.received_at}});
   }
+  // A stopped hub's figures are the last it wrote: say so.
+  const bool running = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kHub);
   if (o.json) {
     out << nlohmann::json{{"epoch", epoch_text},
+                          {"running", running},
                           {"undelivered_urgent", waiting},
                           {"head", h},
                           {"nodes", nodes},
@@ -504,6 +509,12 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     return common::Status::Ok();
   }
   out << Messages::Format("hub epoch {}, head gseq {}", epoch_text, h) << "\n";
+  if (!running) {
+    out << Messages::Tr(
+               "the hub is not running: each node's figures are the last it reported before "
+               "the hub stopped")
+        << "\n";
+  }
   if (!store_problem.empty()) {
     out << Messages::Format(
                "PROBLEM (as of {}): {}; nothing is acknowledged until it is "
@@ -542,7 +553,7 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   // Ids and regions whole (up to 64 characters): a script greps for them.
   common::TextTable table({{N_("NODE"), 64},
                            {N_("REGION"), 64},
-                           {N_("LAST SEEN"), 24},
+                           {N_("LAST SEEN"), 32},
                            {N_("REPLICA"), 12, Align::kRight},
                            {N_("LAG"), 10, Align::kRight},
                            {N_("OUTBOX"), 10, Align::kRight},
@@ -551,6 +562,7 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   std::string oldest;
   for (const auto& n : nodes) {
     const std::string seen = n["last_seen"].get<std::string>();
+    const std::string revoked = n["revoked_at"].get<std::string>();
     const bool ncp = n["role"] == "ncp";
     const int64_t old_pending = n["pending_old"].get<int64_t>();
     old_total += old_pending;
@@ -562,7 +574,10 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     if (old_pending > 0) pending_cell += " (" + std::to_string(old_pending) + " old)";
     // An NCP under its RILO, indented: the id stays whole for grep.
     table.AddRow({ncp ? "  " + n["id"].get<std::string>() : n["id"].get<std::string>(),
-                  n["region"].get<std::string>(), seen.empty() ? Messages::Tr("never") : seen,
+                  n["region"].get<std::string>(),
+                  !revoked.empty() ? Messages::Format("revoked {}", revoked)
+                  : seen.empty()   ? Messages::Tr("never")
+                                   : seen,
                   std::to_string(n["replica_gseq"].get<int64_t>()),
                   std::to_string(n["lag"].get<int64_t>()),
                   std::to_string(n["outbox"].get<int64_t>()), pending_cell});

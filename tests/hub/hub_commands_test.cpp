@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/curve_keys.h"
+#include "common/instance_lock.h"
 #include "common/messages.h"
 #include "common/sqlite_db.h"
 #include "hub/hub_config.h"
@@ -331,6 +332,42 @@ TEST_CASE("HubSchema refuses a hub.db of another schema version, saying what to 
   REQUIRE_FALSE(db.ok());
   CHECK_THAT(db.status().message(),
              Catch::Contains("schema version 1") && Catch::Contains("cen-hub init"));
+}
+
+TEST_CASE("cen-hub status says which nodes are revoked and whether the hub runs",
+          "[hub][commands]") {
+  // A revoked node was a row like any other, and a stopped hub's last
+  // figures read as live ones.
+  TempDir tmp;
+  std::ostringstream ignored;
+  RequireOk(HubCommands::Init(Init(tmp), ignored));
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", NewPublicKey(), "EU"), ignored));
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-cis", NewPublicKey(), "CIS"), ignored));
+  RequireOk(HubCommands::Revoke({tmp.File("hub"), "rilo-cis"}, ignored));
+  cen::hub::StatusOptions so;
+  so.data_dir = tmp.File("hub");
+  so.json = true;
+  auto status = [&] {
+    std::ostringstream out;
+    RequireOk(HubCommands::Status(so, out));
+    return out.str();
+  };
+  json s = json::parse(status());
+  CHECK(s["running"] == false);
+  REQUIRE(s["nodes"].size() == 2);
+  CHECK(s["nodes"][0]["id"] == "rilo-cis");
+  CHECK_FALSE(s["nodes"][0]["revoked_at"].get<std::string>().empty());
+  CHECK(s["nodes"][1]["revoked_at"] == "");
+  so.json = false;
+  const std::string text = status();
+  CHECK_THAT(text, Catch::Contains("the hub is not running"));
+  CHECK_THAT(text, Catch::Contains("revoked " + s["nodes"][0]["revoked_at"].get<std::string>()));
+
+  auto lock = cen::common::InstanceLock::Acquire(tmp.File("hub"), cen::common::InstanceLock::kHub);
+  REQUIRE(lock.ok());
+  CHECK_THAT(status(), !Catch::Contains("not running"));
+  so.json = true;
+  CHECK(json::parse(status())["running"] == true);
 }
 
 TEST_CASE("cen-hub allow --role and set-role make an NCP, status shows the tree",
