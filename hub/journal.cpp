@@ -348,6 +348,36 @@ common::Result<std::string> Journal::CheckDecision(const Candidate& c, Decision*
   return std::string();
 }
 
+common::Result<std::optional<int64_t>> Journal::CancelOf(common::Database& db,
+                                                         const std::string& alert,
+                                                         const std::string& origin) {
+  auto stmt =
+      db.Cached("SELECT gseq, body FROM journal WHERE origin = ? AND kind = 'alert' ORDER BY gseq");
+  if (!stmt.ok()) return stmt.status();
+  for (const std::string_view who : {std::string_view(origin), common::NodeId::kHubOperator}) {
+    (*stmt)->Bind(1, who);
+    while (true) {
+      auto row = (*stmt)->Step();
+      if (!row.ok()) {
+        (*stmt)->Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      auto rec = common::MsgpackMap::Decode((*stmt)->ColumnBlob(1));
+      if (!rec.ok() || rec->TextOr("msg_type", "") != "cancel") continue;
+      for (const std::string_view target : rec->Texts("references")) {
+        if (target == alert) {
+          const int64_t gseq = (*stmt)->ColumnInt(0);
+          (*stmt)->Reset();
+          return std::optional<int64_t>(gseq);
+        }
+      }
+    }
+    (*stmt)->Reset();
+  }
+  return std::optional<int64_t>();
+}
+
 common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
   const std::string kind(c.Text("kind"));
   const std::string msg_type(c.Text("msg_type"));
@@ -372,6 +402,14 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
       if ((*target)->msg_type != "alert") {
         return field + ": " + uuid + " is itself an " + (*target)->msg_type +
                "; name the original alert";
+      }
+      // An alert that has ended is news to nobody: an update would page
+      // every office in its scope again.
+      auto ended = CancelOf(*db_, uuid, (*target)->origin);
+      if (!ended.ok()) return ended.status();
+      if (*ended) {
+        return field + ": alert " + uuid + " was cancelled (gseq " + std::to_string(**ended) +
+               "); it is no longer in force";
       }
     }
     return std::string();

@@ -87,6 +87,14 @@ class Journal {
 
   explicit Journal(common::Database* db) : db_(db) {}
 
+  // The gseq of the cancel that ended `alert` (whose origin is `origin`):
+  // one journaled by that origin or by the hub operator; nullopt while the
+  // alert is in force. Reads the alerts of those two (few, by the
+  // journal_natural_key index).
+  static common::Result<std::optional<int64_t>> CancelOf(common::Database& db,
+                                                         const std::string& alert,
+                                                         const std::string& origin);
+
   // Default: a node sees global records and its own only.
   void set_visibility(Visibility visibility) { visibility_ = std::move(visibility); }
   // Default: no record needs validation.

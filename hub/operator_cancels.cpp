@@ -63,6 +63,22 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
                               common::WireFrame::StringOr(*record, "msg_type", "") +
                               "; name the original alert");
   }
+  auto ended = Journal::CancelOf(*db, alert, common::WireFrame::StringOr(*record, "origin", ""));
+  if (!ended.ok()) return ended.status();
+  if (*ended) {
+    return common::AlreadyExists("alert " + alert + " was cancelled (gseq " +
+                                 std::to_string(**ended) + "); nothing to do");
+  }
+  auto queued = db->Prepare(
+      "SELECT os_user, at FROM operator_cancels WHERE alert = ? AND done_at IS NULL LIMIT 1");
+  if (!queued.ok()) return queued.status();
+  auto waiting = queued->Bind(1, alert).Step();
+  if (!waiting.ok()) return waiting.status();
+  if (*waiting) {
+    return common::AlreadyExists("a cancel of alert " + alert + " is queued already (asked by " +
+                                 queued->ColumnText(0) + " at " + queued->ColumnText(1) + ")");
+  }
+  queued->Reset();
   auto insert =
       db->Prepare("INSERT INTO operator_cancels(at, os_user, alert, reason) VALUES (?, ?, ?, ?)");
   if (!insert.ok()) return insert.status();

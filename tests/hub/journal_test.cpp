@@ -495,6 +495,43 @@ TEST_CASE("An update or cancel must name an original alert of its own origin",
   }
 }
 
+TEST_CASE("A cancelled alert can be neither updated nor cancelled again",
+          "[hub][journal][alerts]") {
+  // Journaled, an update after the cancel paged every office again, and
+  // cen-hub cancel-alert twice sent two cancels.
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  const std::string alert = Uuid7::Generate();
+  const std::string other = Uuid7::Generate();
+  REQUIRE(Append(journal, {{"EU", JournalAlert("A-1", alert)}, {"EU", JournalAlert("A-2", other)}})
+              .back()
+              .verdict == JournalVerdict::kNew);
+  CHECK(Journal::CancelOf(db, alert, "EU")->has_value() == false);
+  const std::string by = GENERATE(std::string("EU"), std::string("hub-operator"));
+  INFO("cancelled by " << by);
+  const auto cancel =
+      Append(journal, {{by, JournalAlert("C-1", Uuid7::Generate(), "cancel", {alert})}});
+  REQUIRE(cancel[0].verdict == JournalVerdict::kNew);
+  const auto cancelled_at = Journal::CancelOf(db, alert, "EU");
+  REQUIRE(cancelled_at.ok());
+  CHECK(*cancelled_at == cancel[0].gseq);
+
+  const auto out =
+      Append(journal, {{"EU", JournalAlert("A-1-U", Uuid7::Generate(), "update", {alert})},
+                       {"EU", JournalAlert("A-1-C", Uuid7::Generate(), "cancel", {alert})},
+                       {"hub-operator", JournalAlert("OP-C", Uuid7::Generate(), "cancel", {alert})},
+                       {"EU", JournalAlert("A-2-U", Uuid7::Generate(), "update", {other})}});
+  const std::string reason = "references[0]: alert " + alert + " was cancelled (gseq " +
+                             std::to_string(cancel[0].gseq) + "); it is no longer in force";
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(out[i].verdict == JournalVerdict::kRejected);
+    CHECK(out[i].reason == reason);
+  }
+  CHECK(out[3].verdict == JournalVerdict::kNew);  // another alert, in force
+}
+
 TEST_CASE("A receipt goes to the alert's origin, from a node that may see the alert",
           "[hub][journal][alerts]") {
   TempDir tmp;

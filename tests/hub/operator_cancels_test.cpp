@@ -4,6 +4,7 @@
 #include "hub/operator_cancels.h"
 
 #include <catch2/catch.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -76,4 +77,49 @@ TEST_CASE("An operator cancel waits for its alert to be journaled, a week at mos
     REQUIRE(outcomes.size() == 1);
     CHECK(outcomes[0].verdict == Journal::Verdict::kRejected);
   }
+}
+
+TEST_CASE("cen-hub cancel-alert refuses an alert cancelled already", "[hub][cancels]") {
+  TempDir tmp;
+  Database db = cen::test::CreateHubDb(tmp);
+  const std::string alert = Uuid7::Generate();
+  nlohmann::json record = cen::test::WireAlert("A-1", alert);
+  record["scope"] = "global";
+  record["handling"] = "H0";
+  record["msg_type"] = "alert";
+  nlohmann::json cancel = cen::test::WireAlert("A-1-C", Uuid7::Generate());
+  cancel["scope"] = "global";
+  cancel["handling"] = "H0";
+  cancel["msg_type"] = "cancel";
+  cancel["references"] = {alert};
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  std::vector<Journal::Outcome> outcomes;
+  std::vector<Journal::Candidate> batch;
+  batch.emplace_back("n1", record);
+  batch.emplace_back("n1", cancel);
+  RequireOk(journal.Append(batch, &outcomes));
+  INFO(outcomes[1].reason);
+  REQUIRE(outcomes[1].verdict == Journal::Verdict::kNew);
+
+  std::ostringstream out;
+  const auto s = OperatorCancels::Request(tmp.path(), alert, "sent in error", out);
+  CHECK(s.code() == cen::common::StatusCode::kAlreadyExists);
+  CHECK_THAT(s.message(), Catch::Contains("alert " + alert + " was cancelled (gseq " +
+                                          std::to_string(outcomes[1].gseq) + ")"));
+  CHECK(cen::test::CountRows(db, "operator_cancels") == 0);
+
+  // An alert in force: one cancel queued, a second refused until the hub
+  // has journaled the first (it would refuse it then).
+  const std::string other = Uuid7::Generate();
+  record["uuid"] = other;
+  record["ref"] = "A-2";
+  batch.clear();
+  batch.emplace_back("n1", record);
+  RequireOk(journal.Append(batch, &outcomes));
+  RequireOk(OperatorCancels::Request(tmp.path(), other, "sent in error", out));
+  const auto again = OperatorCancels::Request(tmp.path(), other, "again", out);
+  CHECK(again.code() == cen::common::StatusCode::kAlreadyExists);
+  CHECK_THAT(again.message(), Catch::Contains("a cancel of alert " + other + " is queued already"));
+  CHECK(cen::test::CountRows(db, "operator_cancels") == 1);
 }
