@@ -161,6 +161,9 @@ common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(common::Data
     e.record = json::parse(stmt->ColumnText(8), nullptr, false);
     e.reason = stmt->ColumnText(9);
     e.queued = stmt->ColumnText(10);
+    // A return the replica has applied is no longer waiting: the record's
+    // own state says it (an acceptance takes the record off this list).
+    if (e.queued == "return" && e.state == "returned") e.queued.clear();
     if (!e.record.is_object()) e.record = json::object();
     e.rilo = Text(e.record, "rilo");
     out.push_back(std::move(e));

@@ -33,7 +33,9 @@ class PendingQueue {
     std::string state;   // "pending" or "returned"
     std::string rilo;    // who decides
     std::string reason;  // of the latest return of this version
-    std::string queued;  // "accept" or "return": decided at this node, not yet journaled
+    // "accept" or "return": decided at this node, and not yet applied to its
+    // replica (the record still pending here).
+    std::string queued;
     nlohmann::json record;
     std::vector<std::string> warnings;  // in the reader's language (Check())
   };

@@ -223,6 +223,13 @@ TEST_CASE("An NCP's records wait at its RILO until accepted, then reach their sc
       CHECK(e["reason"] == "quantity is in grams, not kilograms");
     }
     CHECK(returned_seen);
+    // At the RILO the return is journaled and applied: returned, no longer
+    // "return queued" (it said so for as long as the record was listed).
+    for (const json& e : Pending(cluster, "RILO-WE")) {
+      if (e["ref"] != "FR-2") continue;
+      CHECK(e["state"] == "returned");
+      CHECK(e["queued"] == "");
+    }
   }
 
   // The NCP amends FR-2: pending again, then accepted in its new version.
