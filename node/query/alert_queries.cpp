@@ -86,8 +86,14 @@ common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Databas
   return offices;
 }
 
-common::Result<int64_t> LocalHits(common::Database& db, const std::string& alert) {
-  auto n = db.Prepare("SELECT count(*) FROM hits WHERE source = ?");
+// The matches of `alert`'s indicators: each (record, indicator, value) once,
+// whether this node found it, another office reported it, or both.
+common::Result<int64_t> Matches(common::Database& db, const std::string& alert) {
+  auto n = db.Prepare(
+      std::string("SELECT count(*) FROM (SELECT record, indicator, value FROM hits WHERE source = "
+                  "?1 UNION SELECT hit_record, hit_indicator, hit_value FROM receipts WHERE "
+                  "alert = ?1 AND action = 'hit' AND ") +
+      kOthers + ")");
   if (!n.ok()) return n.status();
   auto row = n->Bind(1, alert).Step();
   if (!row.ok()) return row.status();
@@ -131,14 +137,13 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
     if (o.limit > 0 && outcome.results >= o.limit) break;
     auto offices = ReceiptsOf(db, a.uuid);
     if (!offices.ok()) return offices.status();
-    auto hits = LocalHits(db, a.uuid);
+    auto hits = Matches(db, a.uuid);
     if (!hits.ok()) return hits.status();
     int64_t received = 0, acted = 0, audience = 0;
     for (const auto& [office, r] : *offices) {
       ++audience;
       if (!r.delivered_at.empty()) ++received;
       if (!r.action.empty()) ++acted;
-      *hits += r.hits;
     }
     const std::string issued = a.Text("issued_at");
     const auto issued_ms = common::RecordValidator::TimestampMillis(issued);

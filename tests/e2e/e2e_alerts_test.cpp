@@ -16,6 +16,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -217,6 +218,22 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
                  HasHit(hits, alert, seized[0], "companies", "AS");
         },
         kAlertsTimeout, "hits of the new seizure reported to EU");
+    // At the origin, `alerts` counts each match once, whoever found it (EU's
+    // own replica and the offices that reported it: it counted each finding).
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          std::set<std::string> matches;
+          for (const json& h : QueryJson(cluster, "EU", {"hits"})) {
+            if (h.value("source", "") != alert) continue;
+            matches.insert(h.value("record", "") + " " + h.value("indicator", "") + " " +
+                           h.value("value", ""));
+          }
+          const json listed = ListedAlert(cluster, "EU", alert, true);
+          observed = std::to_string(matches.size()) + " matches; " + listed.dump();
+          return listed.is_object() &&
+                 listed.value("hits", int64_t{-1}) == static_cast<int64_t>(matches.size());
+        },
+        kAlertsTimeout, "EU's alerts to count each match once");
 
     // An action receipt, with the agent of AS stopped (queued, sent later).
     cluster.StopNode("AS");
