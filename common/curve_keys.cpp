@@ -81,6 +81,15 @@ Result<CurveKeys> CurveKeys::Load(const std::string& dir) {
 Result<CurveKeys> CurveKeys::Rotate(const std::string& dir) {
   auto current = Load(dir);
   if (!current.ok()) return current.status();
+  // The pair an earlier rotation kept may be the one still in use (the
+  // daemon loads its key at start): never overwritten.
+  if (std::filesystem::exists(dir + "/curve.sec.old") ||
+      std::filesystem::exists(dir + "/curve.pub.old")) {
+    return AlreadyExists(dir +
+                         "/curve.sec.old holds the key pair of an earlier rotation, which may "
+                         "still be in use; once the new key is in use everywhere, remove "
+                         "curve.sec.old and curve.pub.old, then rotate again");
+  }
   auto fresh = Generate();
   if (!fresh.ok()) return fresh.status();
   std::error_code ec;

@@ -22,8 +22,9 @@ class CurveKeys {
   // Writes curve.pub and curve.sec (0600) in `dir`; refuses to overwrite.
   Status Save(const std::string& dir) const;
   // Key rotation: renames curve.sec and curve.pub in `dir` to curve.sec.old
-  // and curve.pub.old (replacing older ones), then writes a new pair. The
-  // current pair must load (Load's checks). Returns the new keys.
+  // and curve.pub.old, then writes a new pair; refused (kAlreadyExists) while an
+  // earlier rotation's .old pair is there. The current pair must load
+  // (Load's checks). Returns the new keys.
   static Result<CurveKeys> Rotate(const std::string& dir);
   // Reads both files; fails with kPermission when curve.sec is readable by
   // group or others or owned by another user, saying how to fix it.

@@ -157,3 +157,26 @@ TEST_CASE("CurveKeys::ParsePublicKey takes Z85 text or a key file", "[common][cu
     CHECK_THAT(parsed.status().message(), Catch::Contains("junk.pub"));
   }
 }
+
+TEST_CASE("A second key rotation never overwrites the pair an earlier one kept", "[common][keys]") {
+  // Run twice before a restart, it replaced curve.*.old (the pair still in
+  // use) with the never-used pair of the first rotation.
+  TempDir tmp;
+  auto first = CurveKeys::Generate();
+  REQUIRE(first.ok());
+  RequireOk(first->Save(tmp.path()));
+  auto second = CurveKeys::Rotate(tmp.path());
+  REQUIRE(second.ok());
+  const auto again = CurveKeys::Rotate(tmp.path());
+  CHECK(again.status().code() == StatusCode::kAlreadyExists);
+  CHECK_THAT(again.status().message(),
+             Catch::Contains("curve.sec.old") && Catch::Contains("remove curve.sec.old"));
+  // Both pairs as they were.
+  auto now = CurveKeys::Load(tmp.path());
+  REQUIRE(now.ok());
+  CHECK(now->public_key() == second->public_key());
+  std::ifstream old_pub(tmp.File("curve.pub.old"));
+  std::string old_key;
+  old_pub >> old_key;
+  CHECK(old_key == first->public_key());
+}
