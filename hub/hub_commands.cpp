@@ -174,6 +174,15 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   }
   auto key = common::CurveKeys::ParsePublicKey(o.key);
   if (!key.ok()) return key.status();
+  // A revoked key is often a stolen one.
+  if (auto known = ReadNode(o.data_dir, o.node_id);
+      known.ok() && known->revoked && known->pubkey == *key && !o.same_key) {
+    return common::InvalidInput(
+        Messages::Format("key: this is the key node {} was revoked with; give it a new key "
+                         "(cen-node rotate-key), or "
+                         "--same-key if the revocation was a mistake",
+                         o.node_id));
+  }
   AdminChange change{AdminChange::Op::kAllow, o.node_id, *key, o.region};
   if (role.has_value()) {
     change.role = std::string(NodeRegistry::RoleName(*role));

@@ -28,6 +28,9 @@ struct AllowOptions {
   std::string role =
       {};  // "rilo", "ncp", or empty: a new node is a RILO, a known one keeps its role
   std::string rilo = {};  // role ncp: the RILO that validates its records
+  // Admit a revoked node again with the key it was revoked with (the
+  // revocation was a mistake); without it only a new key lifts it.
+  bool same_key = false;
 };
 
 struct RoleOptions {

@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
                                      "node) or ncp (records wait for its RILO)"));
   allow_cmd->add_option("--rilo", allow.rilo,
                         Messages::Tr("With --role ncp: the RILO that validates its records"));
+  allow_cmd->add_flag("--same-key", allow.same_key,
+                      Messages::Tr("Admit a revoked node again with the key it was revoked with "
+                                   "(the revocation was a mistake; a stolen key needs a new one)"));
 
   cen::hub::RoleOptions role;
   auto* role_cmd = app.add_subcommand(

@@ -370,6 +370,44 @@ TEST_CASE("cen-hub status says which nodes are revoked and whether the hub runs"
   CHECK(json::parse(status())["running"] == true);
 }
 
+TEST_CASE("cen-hub allow admits a revoked node with its old key only when told to",
+          "[hub][commands]") {
+  // A revoked key is often a stolen one: allow lifted the revocation with it
+  // as silently as with a new key.
+  TempDir tmp;
+  std::ostringstream out;
+  RequireOk(HubCommands::Init(Init(tmp), out));
+  const std::string old_key = NewPublicKey();
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", old_key, "EU"), out));
+  RequireOk(HubCommands::Revoke({tmp.File("hub"), "rilo-weu"}, out));
+
+  AllowOptions again = Allow(tmp, "rilo-weu", old_key, "EU");
+  const Status refused = HubCommands::Allow(again, out);
+  CHECK(refused.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(refused.message(), Catch::Contains("this is the key node rilo-weu was revoked with") &&
+                                    Catch::Contains("--same-key"));
+  auto node = [&] {
+    auto db = cen::hub::HubSchema::OpenReadOnly(tmp.File("hub"));
+    REQUIRE(db.ok());
+    cen::hub::NodeRegistry registry(&*db);
+    RequireOk(registry.Refresh());
+    return *registry.Find("rilo-weu");
+  };
+  CHECK(node().revoked);
+
+  SECTION("--same-key: the revocation was a mistake") {
+    again.same_key = true;
+    std::ostringstream text;
+    RequireOk(HubCommands::Allow(again, text));
+    CHECK_FALSE(node().revoked);
+    CHECK_THAT(text.str(), Catch::Contains("lifted its revocation"));
+  }
+  SECTION("a new key needs no flag") {
+    RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", NewPublicKey(), "EU"), out));
+    CHECK_FALSE(node().revoked);
+  }
+}
+
 TEST_CASE("cen-hub allow --role and set-role make an NCP, status shows the tree",
           "[hub][commands][validation]") {
   TempDir tmp;
