@@ -350,9 +350,13 @@ common::Result<std::string> Journal::CheckDecision(const Candidate& c, Decision*
 
 common::Result<std::optional<int64_t>> Journal::CancelOf(common::Database& db,
                                                          const std::string& alert,
-                                                         const std::string& origin) {
-  auto stmt =
-      db.Cached("SELECT gseq, body FROM journal WHERE origin = ? AND kind = 'alert' ORDER BY gseq");
+                                                         const std::string& origin,
+                                                         std::string_view besides) {
+  // An NCP's cancel ends its alert once its RILO accepted it: pending,
+  // returned or superseded by its amendment, it is in force nowhere.
+  auto stmt = db.Cached(
+      "SELECT j.gseq, j.body, j.uuid FROM journal j LEFT JOIN validations v ON v.gseq = j.gseq "
+      "WHERE j.origin = ? AND j.kind = 'alert' AND (v.state IS NULL OR v.state = 'accepted')");
   if (!stmt.ok()) return stmt.status();
   for (const std::string_view who : {std::string_view(origin), common::NodeId::kHubOperator}) {
     (*stmt)->Bind(1, who);
@@ -363,6 +367,7 @@ common::Result<std::optional<int64_t>> Journal::CancelOf(common::Database& db,
         return row.status();
       }
       if (!*row) break;
+      if ((*stmt)->ColumnText(2) == besides) continue;  // an earlier version of the asker
       auto rec = common::MsgpackMap::Decode((*stmt)->ColumnBlob(1));
       if (!rec.ok() || rec->TextOr("msg_type", "") != "cancel") continue;
       for (const std::string_view target : rec->Texts("references")) {
@@ -405,7 +410,7 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
       }
       // An alert that has ended is news to nobody: an update would page
       // every office in its scope again.
-      auto ended = CancelOf(*db_, uuid, (*target)->origin);
+      auto ended = CancelOf(*db_, uuid, (*target)->origin, c.Text("uuid"));
       if (!ended.ok()) return ended.status();
       if (*ended) {
         return field + ": alert " + uuid + " was cancelled (gseq " + std::to_string(**ended) +

@@ -87,13 +87,15 @@ class Journal {
 
   explicit Journal(common::Database* db) : db_(db) {}
 
-  // The gseq of the cancel that ended `alert` (whose origin is `origin`):
-  // one journaled by that origin or by the hub operator; nullopt while the
-  // alert is in force. Reads the alerts of those two (few, by the
-  // journal_natural_key index).
+  // The gseq of a cancel that ended `alert` (whose origin is `origin`): one
+  // journaled by that origin or by the hub operator, accepted by its RILO
+  // when it needs one, and not a version of the record `besides` (a cancel
+  // amending itself); nullopt while the alert is in force. Reads the alerts
+  // of those two (few, by the journal_natural_key index).
   static common::Result<std::optional<int64_t>> CancelOf(common::Database& db,
                                                          const std::string& alert,
-                                                         const std::string& origin);
+                                                         const std::string& origin,
+                                                         std::string_view besides = {});
 
   // Default: a node sees global records and its own only.
   void set_visibility(Visibility visibility) { visibility_ = std::move(visibility); }

@@ -511,8 +511,8 @@ TEST_CASE("A cancelled alert can be neither updated nor cancelled again",
   CHECK(Journal::CancelOf(db, alert, "EU")->has_value() == false);
   const std::string by = GENERATE(std::string("EU"), std::string("hub-operator"));
   INFO("cancelled by " << by);
-  const auto cancel =
-      Append(journal, {{by, JournalAlert("C-1", Uuid7::Generate(), "cancel", {alert})}});
+  const std::string cancel_uuid = Uuid7::Generate();
+  const auto cancel = Append(journal, {{by, JournalAlert("C-1", cancel_uuid, "cancel", {alert})}});
   REQUIRE(cancel[0].verdict == JournalVerdict::kNew);
   const auto cancelled_at = Journal::CancelOf(db, alert, "EU");
   REQUIRE(cancelled_at.ok());
@@ -530,6 +530,32 @@ TEST_CASE("A cancelled alert can be neither updated nor cancelled again",
     CHECK(out[i].reason == reason);
   }
   CHECK(out[3].verdict == JournalVerdict::kNew);  // another alert, in force
+
+  // A cancel amends itself (a second version of the same cancel).
+  json amended = JournalAlert("C-1", cancel_uuid, "cancel", {alert});
+  amended["version"] = 2;
+  amended["body"] = "the reason, corrected";
+  CHECK(Append(journal, {{by, amended}})[0].verdict == JournalVerdict::kNew);
+}
+
+TEST_CASE("An NCP's cancel waiting for its RILO ends nothing yet", "[hub][journal][alerts]") {
+  // Returned by the RILO, it had to be amended; counted as ending the alert,
+  // its amendment and every later update were refused.
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  journal.set_validator_of(
+      [](std::string_view origin) { return origin == "NCP-C" ? std::string("EU") : ""; });
+  RequireOk(journal.Load());
+  const std::string alert = Uuid7::Generate();
+  REQUIRE(Append(journal, {{"NCP-C", JournalAlert("A-1", alert)}})[0].verdict ==
+          JournalVerdict::kNew);
+  REQUIRE(
+      Append(journal, {{"NCP-C", JournalAlert("A-1-C", Uuid7::Generate(), "cancel", {alert})}})[0]
+          .verdict == JournalVerdict::kNew);
+  CHECK_FALSE(Journal::CancelOf(db, alert, "NCP-C")->has_value());
+  CHECK(Append(journal, {{"NCP-C", JournalAlert("A-1-U", Uuid7::Generate(), "update", {alert})}})[0]
+            .verdict == JournalVerdict::kNew);
 }
 
 TEST_CASE("A receipt goes to the alert's origin, from a node that may see the alert",
