@@ -231,6 +231,18 @@ common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
     return common::UsageError(Messages::Format("--node: '{}' is not a node id", o.node_id));
   auto effect = MakeChange(o.data_dir, AdminChange{AdminChange::Op::kRevoke, o.node_id});
   if (!effect.ok()) return effect.status();
+  // A stolen key is cut off at once, RILO or not; but its NCPs' records now
+  // wait for decisions nobody can make: say so, and what to do.
+  std::string ncps;
+  if (auto db = HubSchema::OpenReadOnly(o.data_dir); db.ok()) {
+    NodeRegistry registry(&*db);
+    if (registry.Refresh().ok()) {
+      for (const auto& [id, n] : registry.nodes()) {
+        if (n.role == NodeRole::kNcp && n.rilo == o.node_id && !n.revoked)
+          ncps += (ncps.empty() ? "" : ", ") + id;
+      }
+    }
+  }
   out << Messages::Format(
              "revoked node {}: a running hub refuses its key, its open connections and its feed "
              "within a second",
@@ -240,6 +252,13 @@ common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
              "to admit it again (with a new key): cen-hub allow --data {} --node {} --key NEW_KEY",
              o.data_dir, o.node_id)
       << "\n";
+  if (!ncps.empty()) {
+    out << Messages::Format(
+               "WARNING: {} is the RILO of {}: their records wait for its decisions until it is "
+               "allowed again or they get another RILO (cen-hub set-role)",
+               o.node_id, ncps)
+        << "\n";
+  }
   return common::Status::Ok();
 }
 

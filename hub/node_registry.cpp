@@ -95,17 +95,6 @@ common::Status NodeRegistry::SetRole(const std::string& id, NodeRole role,
 }
 
 common::Status NodeRegistry::Revoke(const std::string& id, const std::string& at) {
-  // Its NCPs' records would wait for decisions nobody can make.
-  CEN_RETURN_IF_ERROR(Refresh());
-  std::string ncps;
-  for (const auto& [other, n] : nodes_) {
-    if (n.role == NodeRole::kNcp && n.rilo == id && !n.revoked)
-      ncps += (ncps.empty() ? "" : ", ") + other;
-  }
-  if (!ncps.empty())
-    return common::InvalidInput(common::Messages::Format(
-        "node: node '{}' is the RILO of {}; give them another RILO first (cen-hub set-role)", id,
-        ncps));
   auto stmt = db_->Prepare("UPDATE nodes SET revoked_at=coalesce(revoked_at, ?) WHERE id=?");
   if (!stmt.ok()) return stmt.status();
   CEN_RETURN_IF_ERROR(

@@ -408,6 +408,27 @@ TEST_CASE("cen-hub allow admits a revoked node with its old key only when told t
   }
 }
 
+TEST_CASE("cen-hub revoke cuts a RILO off at once and names the NCPs left waiting",
+          "[hub][commands]") {
+  // Revoked silently, its NCPs' records waited for nobody, and nothing said
+  // why; refusing would keep a stolen RILO key working: a warning instead.
+  TempDir tmp;
+  std::ostringstream ignored;
+  RequireOk(HubCommands::Init(Init(tmp), ignored));
+  RequireOk(HubCommands::Allow(Allow(tmp, "RILO-A", NewPublicKey(), "EU"), ignored));
+  AllowOptions ncp = Allow(tmp, "NCP-C", NewPublicKey(), "EU");
+  ncp.role = "ncp";
+  ncp.rilo = "RILO-A";
+  RequireOk(HubCommands::Allow(ncp, ignored));
+  std::ostringstream out;
+  RequireOk(HubCommands::Revoke({tmp.File("hub"), "RILO-A"}, out));
+  CHECK_THAT(out.str(), Catch::Contains("WARNING: RILO-A is the RILO of NCP-C") &&
+                            Catch::Contains("cen-hub set-role"));
+  std::ostringstream again;
+  RequireOk(HubCommands::Revoke({tmp.File("hub"), "NCP-C"}, again));
+  CHECK_THAT(again.str(), !Catch::Contains("WARNING"));
+}
+
 TEST_CASE("cen-hub allow --role and set-role make an NCP, status shows the tree",
           "[hub][commands][validation]") {
   TempDir tmp;

@@ -15,7 +15,6 @@ using cen::common::StatusCode;
 using cen::hub::HubSchema;
 using cen::hub::NodeInfo;
 using cen::hub::NodeRegistry;
-using cen::hub::NodeRole;
 using cen::test::CreateHubDb;
 using cen::test::NewPublicKey;
 using cen::test::RequireOk;
@@ -142,28 +141,4 @@ TEST_CASE("NodeRegistry revokes a node, and allow admits it again", "[hub][regis
   REQUIRE(registry.FindActive("n1") != nullptr);
   CHECK(registry.FindActive("n1")->pubkey == fresh);
   CHECK_FALSE(registry.FindByKey(key).has_value());  // the old key is gone
-}
-
-TEST_CASE("NodeRegistry refuses to revoke a RILO whose NCPs still count on it", "[hub][registry]") {
-  // Revoked with an NCP beneath, the NCP's records waited for a RILO that
-  // could decide nothing, and nothing said so (set-role guarded this, not
-  // revoke).
-  TempDir tmp;
-  Database db = CreateHubDb(tmp);
-  NodeRegistry registry(&db);
-  RequireOk(registry.Allow({"RILO-A", NewPublicKey(), "EU"}));
-  RequireOk(registry.Allow({"RILO-B", NewPublicKey(), "EU"}));
-  RequireOk(registry.Allow({"NCP-C", NewPublicKey(), "EU"}));
-  RequireOk(registry.SetRole("NCP-C", NodeRole::kNcp, "RILO-A"));
-  const Status s = registry.Revoke("RILO-A");
-  CHECK(s.code() == StatusCode::kInvalidInput);
-  CHECK_THAT(s.message(), Catch::Contains("node 'RILO-A' is the RILO of NCP-C"));
-  CHECK_FALSE(registry.Find("RILO-A")->revoked);
-
-  RequireOk(registry.SetRole("NCP-C", NodeRole::kNcp, "RILO-B"));
-  RequireOk(registry.Revoke("RILO-A"));
-  CHECK(registry.Find("RILO-A")->revoked);
-  // A revoked NCP does not hold its RILO back.
-  RequireOk(registry.Revoke("NCP-C"));
-  RequireOk(registry.Revoke("RILO-B"));
 }
