@@ -60,11 +60,12 @@ common::Status Outbox::JoinTransaction() {
   statements_.reset();
   queue_start_rowid_.reset();
   unchanged_refs_.Clear();
-  // The versions of (kind, ref); the one queued last has the greatest rowid
-  // (a ref whose every version the hub refused gets a new uuid, whose
-  // version 1 is not the refused uuid's last).
-  auto latest =
-      db_->Cached("SELECT uuid, version, body, rowid FROM own_records WHERE kind=? AND ref=?");
+  // The version of (kind, ref) queued last: the greatest rowid (a ref whose
+  // every version the hub refused gets a new uuid, whose version 1 is not
+  // the refused uuid's last).
+  auto latest = db_->Cached(
+      "SELECT uuid, version, body, rowid FROM own_records WHERE rowid = "
+      "(SELECT max(rowid) FROM own_records WHERE kind = ?1 AND ref = ?2)");
   auto uuid_ref = db_->Cached("SELECT kind, ref FROM own_records WHERE uuid=? LIMIT 1");
   auto live = db_->Cached(
       "SELECT 1 FROM own_records o WHERE o.uuid=? AND NOT EXISTS (SELECT 1 FROM own_acks a "
@@ -96,8 +97,8 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
   const std::string& ref = rec.ref();
   const std::string& given_uuid = rec.given_uuid();
 
-  // Every version of (kind, ref), few: the one queued last is the one with
-  // the greatest rowid (no ORDER BY: a sorter opened for every record).
+  // The version of (kind, ref) queued last: the greatest rowid, read from
+  // the natural-key index, then its one row.
   struct Held {
     std::string uuid;
     int64_t version = 0;
@@ -106,17 +107,14 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
   };
   std::optional<Held> held;
   st.latest.Bind(1, kind).Bind(2, ref);
-  while (true) {
-    auto row = st.latest.Step();
-    if (!row.ok()) {
-      st.latest.Reset();
-      return row.status();
-    }
-    if (!*row) break;
-    const int64_t rowid = st.latest.ColumnInt(3);
-    if (!held || rowid > held->rowid) {
-      held = Held{st.latest.ColumnText(0), st.latest.ColumnInt(1), st.latest.ColumnBlob(2), rowid};
-    }
+  auto row = st.latest.Step();
+  if (!row.ok()) {
+    st.latest.Reset();
+    return row.status();
+  }
+  if (*row) {
+    held = Held{st.latest.ColumnText(0), st.latest.ColumnInt(1), st.latest.ColumnBlob(2),
+                st.latest.ColumnInt(3)};
   }
   st.latest.Reset();
   Queued q{given_uuid, 1, Disposition::kNew};

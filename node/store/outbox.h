@@ -105,7 +105,7 @@ class Outbox {
   // Kept by the connection (Database::Cached): a drop or the agent's
   // receipts join many transactions.
   struct Statements {
-    common::Statement& latest;    // the versions of (kind, ref), with their rowids
+    common::Statement& latest;    // the version of (kind, ref) queued last
     common::Statement& uuid_ref;  // the (kind, ref) a uuid belongs to
     common::Statement& live;      // a version of a uuid the hub did not refuse
     common::Statement& foreign;   // another node's origin of a uuid in the replica
