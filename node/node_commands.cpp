@@ -367,7 +367,8 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
               {"record", e->uuid},
               {"record_version", e->version}};
     if (!o.accept) d["reason"] = o.reason;
-    // Made again (after the hub refused it), it is a new version of it.
+    // Made again after the hub refused every version of it: a new record
+    // (a new uuid, Outbox::Queue); after an accepted one, its next version.
     d["decided_at"] = common::Clock::NowRfc3339();
     decisions.push_back(std::move(d));
     labels.push_back(e->uuid);

@@ -1,15 +1,14 @@
 #include "node/store/text_query.h"
 
 #include <algorithm>
+#include <vector>
+
+#include "common/record_fields.h"
 
 namespace cen::node {
 namespace {
 
 bool Blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-// Ends a word: FTS5 reads these as syntax on their own (the comma of
-// NEAR(a b, 5)).
-bool Boundary(char c) { return Blank(c) || c == '(' || c == ')' || c == '"' || c == ','; }
 
 // A character FTS5 takes as part of a bareword: ASCII letters and digits,
 // '_', the substitute character, and every byte of a non-ASCII character.
@@ -19,29 +18,58 @@ bool Bareword(char c) {
          c == '_' || c == '\x1a';
 }
 
+// Whether `word` (with its ':') is a column filter: `col:` (whatever col),
+// `col:term` or `-col:term` of a searched column, or `b}:` ending a set.
+bool ColumnFilter(std::string_view word) {
+  const size_t colon = word.find(':');
+  // `col: term`, an unknown column included (FTS5 names it).
+  if (colon + 1 == word.size()) return true;
+  std::string_view head = word.substr(0, colon);
+  if (head.starts_with('-')) head.remove_prefix(1);
+  if (head.starts_with('{') || head.ends_with('}') || head.empty()) return true;
+  const auto& searched = common::RecordFields::Searched();
+  return std::find(searched.begin(), searched.end(), head) != searched.end();
+}
+
 }  // namespace
 
 std::string TextQuery::Word(std::string_view word) {
   // Operators, phrase joins and column filters are the analyst's syntax.
-  if (word == "AND" || word == "OR" || word == "NOT" || word == "NEAR" || word == "+" ||
-      word.find_first_of(":{}") != std::string_view::npos) {
+  if (word == "AND" || word == "OR" || word == "NOT" || word == "NEAR" || word == "+") {
     return std::string(word);
   }
+  if (const size_t colon = word.find(':'); colon != std::string_view::npos && ColumnFilter(word)) {
+    // The term after `col:` is a word like any other.
+    const std::string_view term = word.substr(colon + 1);
+    return std::string(word.substr(0, colon + 1)) + (term.empty() ? "" : Word(term));
+  }
+  // A column set: {title body}: or -{title body}:
+  if (word.starts_with('{') || word.starts_with("-{")) return std::string(word);
   std::string_view core = word;
   const bool initial = core.starts_with('^');  // ^word: the column's first token
   if (initial) core.remove_prefix(1);
   const bool prefix = core.ends_with('*');
   if (prefix) core.remove_suffix(1);
-  if (core.empty() || std::all_of(core.begin(), core.end(), Bareword)) return std::string(word);
+  // Words as FTS5 reads them, and punctuation alone (no word to search for:
+  // FTS5's refusal, with its hint, says more than a phrase of nothing).
+  if (std::all_of(core.begin(), core.end(), Bareword) ||
+      std::none_of(core.begin(), core.end(), Bareword)) {
+    return std::string(word);
+  }
   return std::string(initial ? "^" : "") + '"' + std::string(core) + '"' + (prefix ? "*" : "");
 }
 
 std::string TextQuery::ToMatch(std::string_view typed) {
   std::string out;
   out.reserve(typed.size() + 8);
+  // For each open parenthesis, whether it opened a NEAR group, where a comma
+  // comes before the distance.
+  std::vector<bool> groups;
+  bool after_near = false;
   size_t i = 0;
   while (i < typed.size()) {
     const char c = typed[i];
+    const bool in_near = !groups.empty() && groups.back();
     if (c == '"') {
       // A phrase as typed, "" standing for a quote inside it; one left
       // open is FTS5's to refuse.
@@ -57,25 +85,33 @@ std::string TextQuery::ToMatch(std::string_view typed) {
         }
         ++end;
       }
-      // A prefix star right after the phrase belongs to it.
+      if (!out.empty() && out.back() == '"') out += ' ';  // "a""b" would be one phrase
       out.append(typed.substr(i, end - i));
       i = end;
+      after_near = false;
       continue;
     }
-    if (Boundary(c)) {
+    if (Blank(c) || c == '(' || c == ')' || (c == ',' && in_near)) {
+      if (c == '(') groups.push_back(after_near);
+      if (c == ')' && !groups.empty()) groups.pop_back();
       out += c;
       ++i;
+      if (!Blank(c)) after_near = false;
       continue;
     }
     size_t end = i;
-    while (end < typed.size() && !Boundary(typed[end])) ++end;
+    while (end < typed.size() && !Blank(typed[end]) && typed[end] != '(' && typed[end] != ')' &&
+           typed[end] != '"' && !(typed[end] == ',' && in_near)) {
+      ++end;
+    }
     const std::string_view word = typed.substr(i, end - i);
-    // A star after a phrase ("a b"*) is not a word.
     if (word == "*" && !out.empty() && out.back() == '"') {
-      out += '*';
+      out += '*';  // a prefix phrase: "a b"*
     } else {
+      if (!out.empty() && out.back() == '"') out += ' ';  // "a b"x-ray: two terms
       out += Word(word);
     }
+    after_near = word == "NEAR";
     i = end;
   }
   return out;

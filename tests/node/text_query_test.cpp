@@ -4,7 +4,8 @@
 
 using cen::node::TextQuery;
 
-TEST_CASE("A --text query keeps FTS5's syntax and searches other words as written", "[node][query]") {
+TEST_CASE("A --text query keeps FTS5's syntax and searches other words as written",
+          "[node][query]") {
   // FTS5's own syntax, unchanged.
   CHECK(TextQuery::ToMatch("cocaine") == "cocaine");
   CHECK(TextQuery::ToMatch("сигарет* кокаин") == "сигарет* кокаин");
@@ -23,7 +24,18 @@ TEST_CASE("A --text query keeps FTS5's syntax and searches other words as writte
   CHECK(TextQuery::ToMatch("^co-op") == "^\"co-op\"");
   CHECK(TextQuery::ToMatch("(x-ray OR scanner) d'Ivoire") == "(\"x-ray\" OR scanner) \"d'Ivoire\"");
   CHECK(TextQuery::ToMatch("2939.72") == "\"2939.72\"");
-  // What is not a query stays FTS5's to refuse (an unclosed phrase, AND alone).
+  // A comma is NEAR's alone; a colon a column filter's only with a column.
+  CHECK(TextQuery::ToMatch("1,000 kg") == "\"1,000\" kg");
+  CHECK(TextQuery::ToMatch("ref:FR-1") == "\"ref:FR-1\"");
+  CHECK(TextQuery::ToMatch("description:x-ray") == "description:\"x-ray\"");
+  CHECK(TextQuery::ToMatch("NEAR(a b, 5) 1,000") == "NEAR(a b, 5) \"1,000\"");
+  // A word right after a phrase is another term, not part of it.
+  CHECK(TextQuery::ToMatch("\"a b\"x-ray") == "\"a b\" \"x-ray\"");
+  CHECK(TextQuery::ToMatch("\"a b\"\"c\"") == "\"a b\"\"c\"");  // one phrase: a b"c
+  // What is not a query stays FTS5's to refuse (an unclosed phrase, AND
+  // alone, punctuation alone: never a phrase of nothing, which matches
+  // nothing without a word).
   CHECK(TextQuery::ToMatch("\"open") == "\"open");
   CHECK(TextQuery::ToMatch("AND") == "AND");
+  CHECK(TextQuery::ToMatch("cocaine AND /") == "cocaine AND /");
 }
