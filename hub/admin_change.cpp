@@ -54,10 +54,14 @@ common::Result<AdminChange::Effect> AdminChange::Apply(common::Database& db, Nod
     case Op::kSetRole:
       CEN_RETURN_IF_ERROR(ChangeRole(db, registry, node, role, rilo, at));
       return effect;  // audited by ChangeRole
-    case Op::kRevoke:
+    case Op::kRevoke: {
+      CEN_RETURN_IF_ERROR(registry.Refresh());
+      const NodeInfo* before = registry.Find(node);
+      effect.was_revoked = before != nullptr && before->revoked;
       CEN_RETURN_IF_ERROR(registry.Revoke(node, at));
-      effect.detail = "revoke";
+      effect.detail = effect.was_revoked ? "revoke (revoked already)" : "revoke";
       break;
+    }
     case Op::kGroupCreate:
       CEN_RETURN_IF_ERROR(groups.Create(group, expires, at));
       effect.detail = "group create " + group + (expires.empty() ? "" : " expires " + expires);

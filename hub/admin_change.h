@@ -50,7 +50,7 @@ struct AdminChange {
   // What Apply() did, for the operator's message.
   struct Effect {
     bool rekeyed = false;      // kAllow: the node had another key
-    bool was_revoked = false;  // kAllow: a revocation was lifted
+    bool was_revoked = false;  // kAllow: a revocation was lifted; kRevoke: revoked already
     std::string detail;        // as audited
   };
 

@@ -231,6 +231,10 @@ common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
     return common::UsageError(Messages::Format("--node: '{}' is not a node id", o.node_id));
   auto effect = MakeChange(o.data_dir, AdminChange{AdminChange::Op::kRevoke, o.node_id});
   if (!effect.ok()) return effect.status();
+  if (effect->was_revoked) {
+    out << Messages::Format("node {} was revoked already; nothing changed", o.node_id) << "\n";
+    return common::Status::Ok();
+  }
   // A stolen key is cut off at once, RILO or not; but its NCPs' records now
   // wait for decisions nobody can make: say so, and what to do.
   std::string ncps;

@@ -427,6 +427,10 @@ TEST_CASE("cen-hub revoke cuts a RILO off at once and names the NCPs left waitin
   std::ostringstream again;
   RequireOk(HubCommands::Revoke({tmp.File("hub"), "NCP-C"}, again));
   CHECK_THAT(again.str(), !Catch::Contains("WARNING"));
+  // Revoked twice: said so (it answered as the first time).
+  std::ostringstream twice;
+  RequireOk(HubCommands::Revoke({tmp.File("hub"), "NCP-C"}, twice));
+  CHECK(twice.str() == "node NCP-C was revoked already; nothing changed\n");
 }
 
 TEST_CASE("cen-hub allow --role and set-role make an NCP, status shows the tree",
