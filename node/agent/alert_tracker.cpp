@@ -130,8 +130,8 @@ common::Status AlertTracker::OnAlert(const json& alert) {
     if (*c) return common::Status::Ok();
   } else {
     // An update or another cancel of an alert cancelled already: the hub
-    // journals them (it keeps no list of ended alerts), but the alert is no
-    // longer in force and nobody is paged for it.
+    // refuses them now (Journal::CancelOf), but journals written before did
+    // not; the alert is no longer in force and nobody is paged for it.
     auto cancelled = db_->Cached(
         "SELECT 1 FROM alert_links WHERE target = ? AND msg_type = 'cancel' AND uuid != ? LIMIT 1");
     if (!cancelled.ok()) return cancelled.status();
