@@ -50,14 +50,7 @@ inline int ExitOnParseError(CLI::App& app, const CLI::ParseError& e) {
     // The deepest command given: the unknown word stands where its
     // subcommand should.
     const CLI::App* at = &app;
-    for (bool deeper = true; deeper;) {
-      deeper = false;
-      for (const CLI::App* sub : at->get_subcommands()) {
-        at = sub;
-        deeper = true;
-        break;
-      }
-    }
+    while (!at->get_subcommands().empty()) at = at->get_subcommands().front();
     std::string commands;
     for (const CLI::App* sub : at->get_subcommands({})) {
       if (!commands.empty()) commands += ", ";

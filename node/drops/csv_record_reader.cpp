@@ -180,10 +180,7 @@ std::optional<msgpack::object> CsvRecordReader::Convert(size_t column, const std
     case CsvCell::kNumber:
     case CsvCell::kInteger:
       if (BeyondInt64(Trim(cell))) {
-        issues.push_back(
-            DropIssue::Of(csv_.line(), column + 1, c.name,
-                          N_("an integer beyond the signed 64-bit range (-9223372036854775808 to "
-                             "9223372036854775807)")));
+        issues.push_back(DropIssue::Of(csv_.line(), column + 1, c.name, DropIssue::kBeyondInt64));
         return std::nullopt;
       }
       return Number(Trim(cell), c.type == CsvCell::kInteger);

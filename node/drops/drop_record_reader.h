@@ -28,6 +28,10 @@ struct DropIssue {
   std::string reason;          // in English: --json, FILE.rejects.csv
   std::string localized = {};  // the reason in the reader's language; "": as `reason`
 
+  // An integer cell or member beyond int64, in CSV and NDJSON alike.
+  static constexpr const char* kBeyondInt64 =
+      N_("an integer beyond the signed 64-bit range (-9223372036854775808 to 9223372036854775807)");
+
   // An issue whose reason is `msgid` (a catalogue message, "{}" filled by
   // `args`): in English and in the reader's language.
   template <typename... Args>

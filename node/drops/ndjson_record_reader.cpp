@@ -29,10 +29,7 @@ bool NdjsonRecordReader::Next(common::Record& record, std::vector<DropIssue>& is
         issues.push_back({lines_.line(), 0, "(record)", e.detail});
         break;
       case RecordCodec::JsonProblem::kBeyondInt64:
-        issues.push_back(
-            DropIssue::Of(lines_.line(), 0, field,
-                          N_("an integer beyond the signed 64-bit range (-9223372036854775808 to "
-                             "9223372036854775807)")));
+        issues.push_back(DropIssue::Of(lines_.line(), 0, field, DropIssue::kBeyondInt64));
         break;
       case RecordCodec::JsonProblem::kTooLarge:
         issues.push_back({lines_.line(), 0, field, e.detail});
