@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/instance_lock.h"
+#include "hub/journal.h"
 
 namespace cen::hub {
 namespace {
@@ -47,6 +48,19 @@ CREATE TABLE validations(
 );
 CREATE INDEX validations_uuid ON validations(uuid, version);
 CREATE INDEX validations_open ON validations(rilo, gseq) WHERE state IN ('pending', 'returned');
+)sql";
+
+// The alerts each journaled cancel names (schema 7), written in the
+// journal's transactions: whether an alert was cancelled is one probe, not a
+// decode of every alert of its origin.
+constexpr const char* kAlertCancelsSql = R"sql(
+CREATE TABLE alert_cancels(
+  target TEXT    NOT NULL,  -- a uuid from the cancel's references
+  gseq   INTEGER NOT NULL,  -- the cancel's journal row
+  uuid   TEXT    NOT NULL,  -- the cancel's uuid
+  origin TEXT    NOT NULL,  -- who cancelled: the alert's origin or hub-operator
+  PRIMARY KEY (target, gseq)
+) WITHOUT ROWID;
 )sql";
 
 constexpr const char* kSchema = R"sql(
@@ -161,11 +175,20 @@ common::Status HubSchema::Upgrade(common::Database& db) {
     CEN_RETURN_IF_ERROR(db.Exec(kValidationsSql));
   }
   // 5 -> 6: the registry changes asked of a cluster member.
-  CEN_RETURN_IF_ERROR(db.Exec(kAdminRequestsSql));
+  if (from <= 5) CEN_RETURN_IF_ERROR(db.Exec(kAdminRequestsSql));
+  // 6 -> 7: the alerts each cancel names, from the journal's cancels.
+  int64_t cancels = 0;
+  if (from <= 6) {
+    CEN_RETURN_IF_ERROR(db.Exec(kAlertCancelsSql));
+    auto indexed = Journal::IndexCancels(db);
+    if (!indexed.ok()) return indexed.status();
+    cancels = *indexed;
+  }
   CEN_RETURN_IF_ERROR(
       db.Exec("UPDATE meta SET value='" + std::to_string(kVersion) + "' WHERE key='hub_schema'"));
   CEN_RETURN_IF_ERROR(tx->Commit());
-  spdlog::info("{}: hub schema {} upgraded to {} in place", db.path(), from, kVersion);
+  spdlog::info("{}: hub schema {} upgraded to {} in place ({} cancel(s) of alerts indexed)",
+               db.path(), from, kVersion, cancels);
   return common::Status::Ok();
 }
 
@@ -173,7 +196,7 @@ common::Status HubSchema::Check(common::Database& db) {
   auto v = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
   if (!v.ok() || !v->has_value())
     return common::Corruption(db.path() + " is not a cenhub hub database");
-  if (**v == 4 || **v == 5)
+  if (**v >= 4 && **v < HubSchema::kVersion)
     return common::Corruption(db.path() + " has schema version " + std::to_string(**v) +
                               "; start the hub (cen-hub run) once to upgrade it to " +
                               std::to_string(HubSchema::kVersion) + " in place");
@@ -192,6 +215,7 @@ common::Status HubSchema::Create(common::Database& db) {
   CEN_RETURN_IF_ERROR(db.Exec(kSchema));
   CEN_RETURN_IF_ERROR(db.Exec(kValidationsSql));
   CEN_RETURN_IF_ERROR(db.Exec(kAdminRequestsSql));
+  CEN_RETURN_IF_ERROR(db.Exec(kAlertCancelsSql));
   auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
   if (!ins.ok()) return ins.status();
   CEN_RETURN_IF_ERROR(ins->Bind(1, "hub_schema").Bind(2, std::to_string(kVersion)).Run());

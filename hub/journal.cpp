@@ -25,6 +25,7 @@ enum StmtIndex {
   kInsertValidation,
   kSupersede,
   kDecide,
+  kInsertCancel,
   kStmtCount
 };
 
@@ -48,7 +49,19 @@ constexpr const char* kSql[kStmtCount] = {
     "INSERT INTO validations(gseq, uuid, version, origin, rilo, scope) VALUES (?, ?, ?, ?, ?, ?)",
     "UPDATE validations SET state='superseded' WHERE uuid=? AND state IN ('pending', 'returned')",
     "UPDATE validations SET state=?, decided_gseq=?, decided_at=?, reason=? WHERE gseq=?",
+    "INSERT OR IGNORE INTO alert_cancels(target, gseq, uuid, origin) VALUES (?, ?, ?, ?)",
 };
+
+// A cancel's alert_cancels rows, one per alert it names; nothing for any
+// other record.
+common::Status NoteCancel(common::Statement& insert, const common::MsgpackMap& record, int64_t gseq,
+                          std::string_view uuid, std::string_view origin) {
+  if (record.TextOr("kind", "") != "alert" || record.TextOr("msg_type", "") != "cancel")
+    return common::Status::Ok();
+  for (const std::string_view target : record.Texts("references"))
+    CEN_RETURN_IF_ERROR(insert.Bind(1, target).Bind(2, gseq).Bind(3, uuid).Bind(4, origin).Run());
+  return common::Status::Ok();
+}
 
 // A statement's single row, read by `read`; nullopt when it has none. The
 // statement is reset either way.
@@ -260,6 +273,7 @@ common::Status Journal::Append(
     insert.Bind(6, ref).Bind(7, out.scope).Bind(8, received_at).BindBlob(9, out.body);
     insert.BindBlob(10, chain).Bind(11, static_cast<int64_t>(out.lane));
     CEN_RETURN_IF_ERROR(insert.Run());
+    CEN_RETURN_IF_ERROR(NoteCancel(stmts_[kInsertCancel], c.record, next, uuid, c.origin));
     ++next;
     outcomes->push_back(std::move(out));
   }
@@ -355,32 +369,34 @@ common::Result<std::optional<int64_t>> Journal::CancelOf(common::Database& db,
   // An NCP's cancel ends its alert once its RILO accepted it: pending,
   // returned or superseded by its amendment, it is in force nowhere.
   auto stmt = db.Cached(
-      "SELECT j.gseq, j.body, j.uuid FROM journal j LEFT JOIN validations v ON v.gseq = j.gseq "
-      "WHERE j.origin = ? AND j.kind = 'alert' AND (v.state IS NULL OR v.state = 'accepted')");
+      "SELECT c.gseq FROM alert_cancels c LEFT JOIN validations v ON v.gseq = c.gseq "
+      "WHERE c.target = ? AND c.origin IN (?, ?) AND c.uuid != ? "
+      "AND (v.state IS NULL OR v.state = 'accepted') ORDER BY c.gseq LIMIT 1");
   if (!stmt.ok()) return stmt.status();
-  for (const std::string_view who : {std::string_view(origin), common::NodeId::kHubOperator}) {
-    (*stmt)->Bind(1, who);
-    while (true) {
-      auto row = (*stmt)->Step();
-      if (!row.ok()) {
-        (*stmt)->Reset();
-        return row.status();
-      }
-      if (!*row) break;
-      if ((*stmt)->ColumnText(2) == besides) continue;  // an earlier version of the asker
-      auto rec = common::MsgpackMap::Decode((*stmt)->ColumnBlob(1));
-      if (!rec.ok() || rec->TextOr("msg_type", "") != "cancel") continue;
-      for (const std::string_view target : rec->Texts("references")) {
-        if (target == alert) {
-          const int64_t gseq = (*stmt)->ColumnInt(0);
-          (*stmt)->Reset();
-          return std::optional<int64_t>(gseq);
-        }
-      }
-    }
-    (*stmt)->Reset();
+  (*stmt)->Bind(1, alert).Bind(2, origin).Bind(3, common::NodeId::kHubOperator).Bind(4, besides);
+  return StepOne(**stmt, [](common::Statement& st) { return st.ColumnInt(0); });
+}
+
+common::Result<int64_t> Journal::IndexCancels(common::Database& db) {
+  auto read = db.Prepare("SELECT gseq, uuid, origin, body FROM journal WHERE kind = 'alert'");
+  if (!read.ok()) return read.status();
+  auto insert = db.Prepare(kSql[kInsertCancel]);
+  if (!insert.ok()) return insert.status();
+  int64_t cancels = 0;
+  while (true) {
+    auto row = read->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    auto record = common::MsgpackMap::Decode(read->ColumnBlob(3));
+    if (!record.ok())
+      return common::Corruption("journal row " + std::to_string(read->ColumnInt(0)) + ": " +
+                                record.status().message());
+    if (record->TextOr("msg_type", "") != "cancel") continue;
+    CEN_RETURN_IF_ERROR(
+        NoteCancel(*insert, *record, read->ColumnInt(0), read->ColumnText(1), read->ColumnText(2)));
+    ++cancels;
   }
-  return std::optional<int64_t>();
+  return cancels;
 }
 
 common::Result<std::string> Journal::CheckTargets(const Candidate& c) {

@@ -90,12 +90,16 @@ class Journal {
   // The gseq of a cancel that ended `alert` (whose origin is `origin`): one
   // journaled by that origin or by the hub operator, accepted by its RILO
   // when it needs one, and not a version of the record `besides` (a cancel
-  // amending itself); nullopt while the alert is in force. Reads the alerts
-  // of those two (few, by the journal_natural_key index).
+  // amending itself); nullopt while the alert is in force. One probe of
+  // alert_cancels.
   static common::Result<std::optional<int64_t>> CancelOf(common::Database& db,
                                                          const std::string& alert,
                                                          const std::string& origin,
                                                          std::string_view besides = {});
+
+  // Writes the alert_cancels rows of every cancel in the journal (the
+  // upgrade to hub schema 7); the number of cancels.
+  static common::Result<int64_t> IndexCancels(common::Database& db);
 
   // Default: a node sees global records and its own only.
   void set_visibility(Visibility visibility) { visibility_ = std::move(visibility); }

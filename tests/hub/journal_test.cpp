@@ -538,6 +538,62 @@ TEST_CASE("A cancelled alert can be neither updated nor cancelled again",
   CHECK(Append(journal, {{by, amended}})[0].verdict == JournalVerdict::kNew);
 }
 
+TEST_CASE(
+    "Each cancel journaled is one alert_cancels row per alert it names; an upgrade "
+    "from schema 6 writes them from the journal",
+    "[hub][journal][alerts]") {
+  // CancelOf decoded every alert of the origin at each update or cancel,
+  // inside the group commit: an office with ten thousand alerts paid
+  // ten thousand decodes for each. Now one probe of alert_cancels.
+  TempDir tmp;
+  const std::string first = Uuid7::Generate();
+  const std::string second = Uuid7::Generate();
+  const std::string cancel_uuid = Uuid7::Generate();
+  int64_t cancel_gseq = 0;
+  {
+    Database db = CreateHubDb(tmp);
+    Journal journal(&db);
+    RequireOk(journal.Load());
+    std::vector<Journal::Candidate> batch;
+    for (int i = 0; i < 50; ++i)  // alerts in force, of the same origin
+      batch.emplace_back("EU", JournalAlert("OTHER-" + std::to_string(i), Uuid7::Generate()));
+    batch.emplace_back("EU", JournalAlert("A-1", first));
+    batch.emplace_back("EU", JournalAlert("A-2", second));
+    Append(journal, std::move(batch));
+    const auto cancel =
+        Append(journal, {{"EU", JournalAlert("C-1", cancel_uuid, "cancel", {first, second})}});
+    REQUIRE(cancel[0].verdict == JournalVerdict::kNew);
+    cancel_gseq = cancel[0].gseq;
+    auto rows = db.QueryInt("SELECT count(*) FROM alert_cancels WHERE uuid = '" + cancel_uuid +
+                            "' AND gseq = " + std::to_string(cancel_gseq) +
+                            " AND origin = 'EU' AND target IN ('" + first + "', '" + second + "')");
+    REQUIRE(rows.ok());
+    CHECK(**rows == 2);
+    auto all = db.QueryInt("SELECT count(*) FROM alert_cancels");
+    REQUIRE(all.ok());
+    CHECK(**all == 2);  // alerts and updates add none
+    // Back to schema 6, as a hub.db written before it.
+    RequireOk(
+        db.Exec("DROP TABLE alert_cancels; UPDATE meta SET value = '6' WHERE key = "
+                "'hub_schema'"));
+  }
+  Database db = ReopenHubDb(tmp);  // the hub's read-write open upgrades it
+  auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
+  REQUIRE(version.ok());
+  CHECK(**version == HubSchema::kVersion);
+  for (const std::string& alert : {first, second}) {
+    const auto ended = Journal::CancelOf(db, alert, "EU");
+    REQUIRE(ended.ok());
+    CHECK(*ended == cancel_gseq);
+  }
+  // The cancel amending itself is not refused by its own earlier version.
+  CHECK_FALSE(Journal::CancelOf(db, first, "EU", cancel_uuid)->has_value());
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  CHECK(Append(journal, {{"EU", JournalAlert("A-1-U", Uuid7::Generate(), "update", {first})}})[0]
+            .verdict == JournalVerdict::kRejected);
+}
+
 TEST_CASE("An NCP's cancel waiting for its RILO ends nothing yet", "[hub][journal][alerts]") {
   // Returned by the RILO, it had to be amended; counted as ending the alert,
   // its amendment and every later update were refused.
