@@ -136,7 +136,8 @@ int main(int argc, char** argv) {
       "alerts",
       Messages::Tr(
           "Alerts in force, most urgent and newest first: priority, age, expiry, receipts and "
-          "hits. Updates are applied; cancelled and expired alerts are left out unless --all"));
+          "hits. Updates are applied; cancelled and expired alerts are left out unless --all. "
+          "Filter with --priority and --origin"));
   alerts->add_flag("--all", o.all,
                    Messages::Tr("Also cancelled and expired alerts, marked in STATE"));
   auto* receipts = app.add_subcommand(

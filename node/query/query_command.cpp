@@ -1,5 +1,6 @@
 #include "node/query/query_command.h"
 
+#include <algorithm>
 #include <optional>
 #include <ostream>
 #include <utility>
@@ -47,6 +48,37 @@ const char* QueryCommand::Name(QueryVerb verb) {
   return "?";
 }
 
+common::Status QueryCommand::CheckFlagsRead(QueryVerb verb, const QueryOptions& o) {
+  // Filters: every one for the verbs that select records; alerts picks by
+  // priority and origin alone (the alert book applies updates, so the other
+  // fields of its first version would mislead); the rest read none.
+  std::vector<std::string> given = o.filter.GivenFlags();
+  std::vector<std::string> read;
+  switch (verb) {
+    case QueryVerb::kSearch:
+    case QueryVerb::kStats:
+    case QueryVerb::kRoutes:
+    case QueryVerb::kWatchAdd:
+    case QueryVerb::kPending:
+      read = given;
+      break;
+    case QueryVerb::kAlerts:
+      read = {"--priority", "--origin"};
+      break;
+    default:
+      break;
+  }
+  if (o.count) given.emplace_back("--count");
+  if (!o.sort.empty()) given.emplace_back("--sort");
+  if (verb == QueryVerb::kSearch) read.insert(read.end(), {"--count", "--sort"});
+  for (const std::string& flag : given) {
+    if (std::find(read.begin(), read.end(), flag) != read.end()) continue;
+    return common::UsageError(common::Messages::Format(
+        "{}: not read by cen-query {}, which would ignore it", flag, Name(verb)));
+  }
+  return common::Status::Ok();
+}
+
 common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& out,
                                  std::ostream& err) {
   if (o.format.empty()) o.format = o.terminal ? "table" : "json";
@@ -57,6 +89,7 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
     return common::UsageError(common::Messages::Format("{}: must be 0 or more", "--offset"));
   if (o.limit < -1)
     return common::UsageError(common::Messages::Tr("--limit: must be 0 (all) or more"));
+  CEN_RETURN_IF_ERROR(CheckFlagsRead(verb, o));
   CEN_RETURN_IF_ERROR(o.filter.Check());
 
   // Who asked what is on record before anything is read or shown; if it

@@ -26,6 +26,10 @@ class QueryCommand {
   static common::Status Run(QueryVerb verb, QueryOptions o, std::ostream& out, std::ostream& err);
 
   static const char* Name(QueryVerb verb);
+  // UsageError naming the first flag given that `verb` does not read (a
+  // filter to alerts other than --priority and --origin, --count to stats):
+  // ignored, it would make the answer look like what was asked.
+  static common::Status CheckFlagsRead(QueryVerb verb, const QueryOptions& o);
 };
 
 }  // namespace cen::node

@@ -439,6 +439,32 @@ common::Status QueryFilter::PrepareText(common::Database& db) {
                        text, reason));
 }
 
+std::vector<std::string> QueryFilter::GivenFlags() const {
+  std::vector<std::string> given;
+  auto put = [&](const char* flag, bool present) {
+    if (present) given.emplace_back(flag);
+  };
+  put("--kind", !kinds.empty());
+  put("--commodity", !commodities.empty());
+  put("--country", !countries.empty());
+  put("--reporting-country", !reporting_countries.empty());
+  put("--departure", !departures.empty());
+  put("--destination", !destinations.empty());
+  put("--transit", !transits.empty());
+  put("--from", !from.empty());
+  put("--to", !to.empty());
+  put("--origin", !origins.empty());
+  put("--hs", !hs_prefixes.empty());
+  put("--transport-mode", !transport_modes.empty());
+  put("--unit", !units.empty());
+  put("--handling", !handlings.empty());
+  put("--priority", !priorities.empty());
+  put("--text", !text.empty());
+  put("--since-gseq", since_gseq != 0);
+  put("--include-pending", include_pending);
+  return given;
+}
+
 nlohmann::json QueryFilter::ToJson() const {
   nlohmann::json out = nlohmann::json::object();
   auto put = [&](const char* key, const auto& value) {

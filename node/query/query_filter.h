@@ -64,6 +64,8 @@ struct QueryFilter {
   // The flags as JSON (a watch list keeps them so), and back. FromJson()
   // leaves Check() to the caller.
   nlohmann::json ToJson() const;
+  // The filter flags given (--kind, --text, ...), in the order of --help.
+  std::vector<std::string> GivenFlags() const;
   static common::Result<QueryFilter> FromJson(const nlohmann::json& flags);
 
   // Checks every value and normalises it in place (country regions become

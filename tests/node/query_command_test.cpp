@@ -624,6 +624,61 @@ TEST_CASE("cen-query refuses bad flag values naming the flag, and foreign direct
   CHECK_THAT(f.status.message(), Catch::Contains(tmp.File("foreign")));
 }
 
+TEST_CASE("A flag the subcommand does not read is refused, naming it, not ignored",
+          "[node][query]") {
+  // `alerts --commodity tobacco` listed the drug alerts as the answer, and
+  // `alerts --count` the listing.
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  struct QueryCommandCase {
+    QueryVerb verb;
+    const char* flag;
+    void (*set)(QueryOptions&);
+  };
+  const QueryCommandCase refused[] = {
+      {QueryVerb::kAlerts, "--commodity",
+       [](QueryOptions& o) { o.filter.commodities = {"tobacco"}; }},
+      {QueryVerb::kAlerts, "--text", [](QueryOptions& o) { o.filter.text = "zzzz"; }},
+      {QueryVerb::kAlerts, "--from", [](QueryOptions& o) { o.filter.from = "2026"; }},
+      {QueryVerb::kAlerts, "--count", [](QueryOptions& o) { o.count = true; }},
+      {QueryVerb::kAlerts, "--sort", [](QueryOptions& o) { o.sort = "date"; }},
+      {QueryVerb::kHits, "--commodity", [](QueryOptions& o) { o.filter.commodities = {"drugs"}; }},
+      {QueryVerb::kHits, "--count", [](QueryOptions& o) { o.count = true; }},
+      {QueryVerb::kStats, "--count",
+       [](QueryOptions& o) {
+         o.count = true;
+         o.by = {"commodity"};
+       }},
+      {QueryVerb::kAudit, "--origin", [](QueryOptions& o) { o.filter.origins = {"EU"}; }},
+      {QueryVerb::kShow, "--kind",
+       [](QueryOptions& o) {
+         o.filter.kinds = {"alert"};
+         o.uuid = FixtureUuid(1);
+       }},
+  };
+  for (const QueryCommandCase& c : refused) {
+    QueryOptions o = Options(tmp);
+    c.set(o);
+    const Run r = Query(c.verb, o);
+    INFO(QueryCommand::Name(c.verb) << " " << c.flag << ": " << r.status.ToString());
+    CHECK(r.status.code() == StatusCode::kUsage);
+    CHECK_THAT(r.status.message(),
+               Catch::StartsWith(std::string(c.flag) + ": not read by cen-query " +
+                                 QueryCommand::Name(c.verb)));
+    CHECK(r.out.empty());
+  }
+  // What each does read still works.
+  QueryOptions alerts = Options(tmp);
+  alerts.filter.priorities = {"urgent"};
+  alerts.filter.origins = {"EU"};
+  alerts.all = true;
+  CHECK(Query(QueryVerb::kAlerts, alerts).status.ok());
+  QueryOptions stats = Options(tmp);
+  stats.by = {"commodity"};
+  stats.filter.commodities = {"drugs"};
+  CHECK(Query(QueryVerb::kStats, stats).status.ok());
+}
+
 TEST_CASE("cen-query reads while the agent writes, and never writes the replica", "[node][query]") {
   TempDir tmp;
   FillFixtureReplica(tmp);
