@@ -1,6 +1,7 @@
 #include "node/agent/record_text_matcher.h"
 
 #include "common/record_fields.h"
+#include "node/store/fts_text.h"
 #include "node/store/text_db.h"
 #include "node/store/text_query.h"
 
@@ -28,8 +29,14 @@ common::Result<RecordTextMatcher> RecordTextMatcher::Open() {
 common::Status RecordTextMatcher::Load(const common::MsgpackMap& record) {
   CEN_RETURN_IF_ERROR(clear_.Run());
   int column = 1;
-  for (const std::string_view field : common::RecordFields::Searched())
-    insert_.BindViewOrNull(column++, record.Text(field));
+  for (const std::string_view field : common::RecordFields::Searched()) {
+    const std::optional<std::string_view> text = record.Text(field);
+    if (std::optional<std::string> split = text ? FtsText::Split(*text) : std::nullopt) {
+      insert_.Bind(column++, *split);  // copied
+    } else {
+      insert_.BindViewOrNull(column++, text);
+    }
+  }
   return insert_.Run();
 }
 

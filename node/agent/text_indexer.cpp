@@ -9,6 +9,7 @@
 
 #include "common/page_size_upgrade.h"
 #include "common/record_fields.h"
+#include "node/store/fts_text.h"
 #include "node/store/node_schema.h"
 #include "node/store/text_db.h"
 
@@ -114,8 +115,15 @@ common::Result<int64_t> TextIndexer::IndexSome(int64_t max_records) {
                                 std::to_string(gseq) + ": " + fields.status().message());
     }
     (*insert)->Bind(1, gseq);
-    for (size_t i = 0; i < (*fields)->size(); ++i)
-      (*insert)->BindViewOrNull(static_cast<int>(2 + i), (**fields)[i]);
+    for (size_t i = 0; i < (*fields)->size(); ++i) {
+      const std::optional<std::string_view> field = (**fields)[i];
+      std::optional<std::string> split = field ? FtsText::Split(*field) : std::nullopt;
+      if (split) {
+        (*insert)->Bind(static_cast<int>(2 + i), *split);  // copied
+      } else {
+        (*insert)->BindViewOrNull(static_cast<int>(2 + i), field);
+      }
+    }
     const common::Status inserted = (*insert)->Run();
     if (!inserted.ok()) {
       (*docs)->Reset();

@@ -6,6 +6,7 @@
 
 #include "common/code_lists.h"
 #include "common/messages.h"
+#include "node/store/fts_text.h"
 #include "node/store/text_db.h"
 #include "node/store/text_query.h"
 
@@ -413,6 +414,7 @@ common::Status QueryFilter::PrepareText(common::Database& db) {
   if (!reach.ok()) return reach.status();
   // The records text.db has not reached yet (just applied, or all of them
   // when there is no text.db), matched in a TEMP table of their own.
+  CEN_RETURN_IF_ERROR(FtsText::Register(db));  // TextColumnsSql splits ideographs
   CEN_RETURN_IF_ERROR(db.Exec(
       "DROP TABLE IF EXISTS temp.pending_text; CREATE VIRTUAL TABLE temp.pending_text USING fts5(" +
       TextDb::FtsDefinition() + ")"));

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/record_fields.h"
+#include "node/store/fts_text.h"
 
 namespace cen::node {
 namespace {
@@ -65,8 +66,8 @@ std::string TextDb::TextColumnsSql() {
   for (const std::string_view field : common::RecordFields::Searched()) {
     const std::string path = "'$." + std::string(field) + "'";
     if (!out.empty()) out += ", ";
-    out += "CASE json_type(d.doc, " + path + ") WHEN 'text' THEN json_extract(d.doc, " + path +
-           ") END";
+    out += "cen_fts_text(CASE json_type(d.doc, " + path +
+           ") WHEN 'text' THEN json_extract(d.doc, " + path + ") END)";
   }
   return out;
 }
@@ -79,8 +80,13 @@ common::Status TextDb::CreateTables(common::Database& db) {
   // Told by the table FTS5 keeps those counts in, not by comparing the
   // CREATE text SQLite stored: a text that reads differently would rebuild
   // the index at every start.
-  auto outdated =
-      db.QueryInt("SELECT count(*) FROM sqlite_master WHERE name = 'records_fts_docsize'");
+  // Since 2026-12-06 also by PRAGMA user_version (FtsText::kDefinition): an
+  // index written before split no Chinese or Japanese text into words.
+  auto outdated = db.QueryInt(
+      "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'records_fts_docsize') + "
+      "((SELECT count(*) FROM sqlite_master WHERE name = 'records_fts') > 0 AND "
+      "(SELECT user_version FROM pragma_user_version) < " +
+      std::to_string(FtsText::kDefinition) + ")");
   if (!outdated.ok()) return outdated.status();
   if (outdated->value_or(0) > 0) {
     // One savepoint (it nests in a caller's transaction): a crash never
@@ -109,7 +115,9 @@ common::Status TextDb::CreateTables(common::Database& db) {
                  // FTS5 merges 16 segments of a level instead of 4: each
                  // record's terms are written again on half as many levels
                  // (cen_replica_bench: 6.1 -> 4.4 us CPU per record).
-                 "INSERT INTO records_fts(records_fts, rank) VALUES('automerge', 16);");
+                 "INSERT INTO records_fts(records_fts, rank) VALUES('automerge', 16);"
+                 "PRAGMA user_version = " +
+                 std::to_string(FtsText::kDefinition) + ";");
 }
 
 common::Status TextDb::Create(const std::string& data_dir) {
@@ -138,7 +146,12 @@ common::Result<int64_t> TextDb::Reach(common::Database& db) {
   if (!attached.ok()) return attached.status();
   if (!*attached) return int64_t{0};
   // As the indexer judges it: written for this generation, and not beyond
-  // the cursor (a text.db left beside a node.db made again).
+  // the cursor (a text.db left beside a node.db made again), under this
+  // definition (an agent not yet started again since an upgrade: none of it).
+  // (pragma_user_version reads main's whatever schema it is named in.)
+  auto definition = db.QueryInt(std::string("PRAGMA ") + kSchema + ".user_version");
+  if (!definition.ok()) return definition.status();
+  if (definition->value_or(0) < FtsText::kDefinition) return int64_t{0};
   auto reach = db.QueryInt(std::string("SELECT CASE WHEN t.generation = c.generation AND t.gseq "
                                        "<= c.gseq THEN t.gseq ELSE 0 END FROM ") +
                            kSchema + ".text_state t, main.cursor c WHERE t.id = 1 AND c.id = 1");

@@ -1,9 +1,11 @@
 #include "node/store/text_query.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "common/record_fields.h"
+#include "node/store/fts_text.h"
 
 namespace cen::node {
 namespace {
@@ -50,6 +52,11 @@ std::string TextQuery::Word(std::string_view word) {
   if (initial) core.remove_prefix(1);
   const bool prefix = core.ends_with('*');
   if (prefix) core.remove_suffix(1);
+  // Chinese or Japanese: the phrase of its characters, as text.db holds
+  // them (FtsText), so a word inside a longer run is found.
+  if (std::optional<std::string> split = FtsText::Split(core)) {
+    return std::string(initial ? "^" : "") + '"' + *split + '"' + (prefix ? "*" : "");
+  }
   // Words as FTS5 reads them, and punctuation alone (no word to search for:
   // FTS5's refusal, with its hint, says more than a phrase of nothing).
   if (std::all_of(core.begin(), core.end(), Bareword) ||
@@ -86,7 +93,8 @@ std::string TextQuery::ToMatch(std::string_view typed) {
         ++end;
       }
       if (!out.empty() && out.back() == '"') out += ' ';  // "a""b" would be one phrase
-      out.append(typed.substr(i, end - i));
+      const std::string_view phrase = typed.substr(i, end - i);
+      out.append(FtsText::Split(phrase).value_or(std::string(phrase)));
       i = end;
       after_near = false;
       continue;

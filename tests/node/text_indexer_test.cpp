@@ -7,7 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/msgpack_map.h"
 #include "common/uuid7.h"
+#include "node/agent/record_text_matcher.h"
 #include "node/agent/replica.h"
 #include "node/store/text_db.h"
 #include "tests/test_support/databases.h"
@@ -272,6 +274,58 @@ TEST_CASE("A text.db written under an older definition is rebuilt under the curr
   CHECK(Indexed(tmp) == 5);  // each once
   CHECK(TextMatches(db, "cargo") == 5);
   CHECK(TextMatches(db, "word2") == 1);
+}
+
+TEST_CASE("A word inside Chinese or Japanese text is found, indexed or not yet, and by a watch",
+          "[node][text_indexer]") {
+  // unicode61 read a run of ideographs as one word: --text 香烟 found no
+  // record described 集装箱内藏有香烟走私, and a watch on it never fired.
+  TextIndexerNode node;
+  auto& [tmp, db, replica, indexer] = node;
+  const json chinese = Described(1, "集装箱内藏有香烟走私");
+  const json japanese = Described(2, "コンテナに隠された覚醒剤 LED灯");
+  RequireOk(replica.Apply(Packed({chinese, japanese, Described(3, "cargo of cigarettes")}), 3));
+  struct Expected {
+    const char* query;
+    int64_t records;
+  };
+  const Expected expected[] = {
+      {"香烟", 1},          {"集装箱", 1},           {"集装*", 1},
+      {"烟香", 0},          {"\"香烟 走私\"", 1},    {"香烟 OR 覚醒剤", 2},
+      {"覚醒剤", 1},        {"コンテナ", 1},         {"LED灯", 1},
+      {"led", 1},           {"description:香烟", 1}, {"cigarettes", 1},
+      {"香烟 NOT 走私", 0},
+  };
+  for (const bool indexed : {false, true}) {
+    if (indexed) RequireOk(indexer->IndexAll());
+    for (const Expected& e : expected) {
+      INFO((indexed ? "from text.db: " : "from the documents: ") << e.query);
+      CHECK(TextMatches(db, e.query) == e.records);
+    }
+  }
+  auto matcher = cen::node::RecordTextMatcher::Open();
+  REQUIRE(matcher.ok());
+  auto record = cen::common::MsgpackMap::FromJson(chinese);
+  REQUIRE(record.ok());
+  RequireOk(matcher->Load(*record));
+  CHECK(*matcher->Matches("香烟") == true);
+  CHECK(*matcher->Matches("烟香") == false);
+
+  // A text.db written before (its user_version 0) is built again: until
+  // then no query trusts it.
+  indexer.reset();
+  {
+    auto text = Database::Open(cen::node::TextDb::Path(tmp.path()), Database::Mode::kReadWrite);
+    REQUIRE(text.ok());
+    RequireOk(text->Exec("PRAGMA user_version = 0"));
+  }
+  CHECK(TextMatches(db, "香烟") == 1);  // read from the documents
+  auto opened = TextIndexer::Open(tmp.path());
+  REQUIRE(opened.ok());
+  CHECK((*opened)->reach() == 0);
+  RequireOk((*opened)->IndexAll());
+  CHECK(Indexed(tmp) == 3);
+  CHECK(TextMatches(db, "香烟") == 1);
 }
 
 TEST_CASE("A text.db of 4 KiB pages gets 16 KiB pages when the agent opens it, its index kept",

@@ -39,3 +39,14 @@ TEST_CASE("A --text query keeps FTS5's syntax and searches other words as writte
   CHECK(TextQuery::ToMatch("AND") == "AND");
   CHECK(TextQuery::ToMatch("cocaine AND /") == "cocaine AND /");
 }
+
+TEST_CASE("Chinese and Japanese in a --text query become the phrase of their characters",
+          "[node][query]") {
+  // As text.db holds them (FtsText): each ideograph and kana a word.
+  CHECK(TextQuery::ToMatch("香烟") == "\" 香  烟 \"");
+  CHECK(TextQuery::ToMatch("集装*") == "\" 集  装 \"*");
+  CHECK(TextQuery::ToMatch("LED灯 OR cargo") == "\"LED 灯 \" OR cargo");
+  CHECK(TextQuery::ToMatch("\"香烟 走私\"") == "\" 香  烟   走  私 \"");
+  CHECK(TextQuery::ToMatch("title:香烟") == "title:\" 香  烟 \"");
+  CHECK(TextQuery::ToMatch("кокаин 香烟") == "кокаин \" 香  烟 \"");
+}
