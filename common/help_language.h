@@ -40,6 +40,25 @@ inline void SpeakHelpInSubcommands(CLI::App& app) {
   }
 }
 
+// `--text --count`: CLI11 takes `--count` as the text, and the run answers
+// a question nobody asked (0 records, exit 0); `--text ''` was every record.
+// Every option of `app` and its subcommands that takes a value refuses an
+// empty one and one that starts with "--". Not for a tool whose values may
+// (a Z85 key can begin with "--").
+inline void RequireValues(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    if (opt->get_positional() || opt->get_type_size_min() == 0) continue;
+    opt->check(CLI::Validator(
+        [](std::string& value) {
+          if (value.empty()) return std::string(Messages::Tr("needs a value"));
+          if (!value.starts_with("--")) return std::string();
+          return Messages::Format("needs a value; '{}' is the next flag", value);
+        },
+        "", "a value"));
+  }
+  for (CLI::App* sub : app.get_subcommands({})) RequireValues(*sub);
+}
+
 // The exit code for a failed parse, after CLI11's message; but for a word
 // that names no command (`cen-node frobnicate`), where CLI11 says only "A
 // subcommand is required", the word and the commands there are.

@@ -178,6 +178,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   cen::common::SpeakHelpInSubcommands(app);
+  cen::common::RequireValues(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

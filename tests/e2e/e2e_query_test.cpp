@@ -184,6 +184,18 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
       CHECK(translated.exit_code == 2);
       CHECK_THAT(translated.err, Catch::Contains(words));
     }
+    // A flag where a value should be was taken as the value: `--text
+    // --count` listed "0 record(s)" and exited 0; `--text ''` was everything.
+    for (const std::vector<std::string>& swallowed :
+         {std::vector<std::string>{"--data", data, "--text", "--count"},
+          std::vector<std::string>{"--data", data, "--origin", "--count", "--format", "table"},
+          std::vector<std::string>{"--data", data, "--text", "", "--count"}}) {
+      const RunResult r = cluster.RunQueryIn({"LANG=C.UTF-8"}, swallowed);
+      INFO(r.command << "\n" << r.out << r.err);
+      CHECK(r.exit_code == 2);
+      CHECK(r.out.empty());
+      CHECK_THAT(r.err, Catch::Contains(swallowed[2] + ": needs a value"));
+    }
     const RunResult no_record =
         cluster.RunQueryIn({}, {"--data", data, "--lang", "ru", "show", "0190ffff-ffff"});
     CHECK(no_record.exit_code != 0);
