@@ -31,9 +31,11 @@ using nlohmann::json;
 constexpr int64_t kDefaultTopRoutes = 20;
 constexpr size_t kChartWidth = 50;
 
-// A --by field whose values are one ISO 3166-1 code (transit holds a list).
+// A --by field whose values are one ISO 3166-1 code (transit's list is
+// counted per country).
 bool IsCountryField(std::string_view field) {
-  return field == "reporting_country" || field == "departure" || field == "destination";
+  return field == "reporting_country" || field == "departure" || field == "destination" ||
+         field == "transit";
 }
 
 // --by names and the SQL expressions they group on.
@@ -165,9 +167,11 @@ common::Result<bool> ScansEveryRecord(common::Database& db, const std::string& s
 // given) and folds them into one Group per key. Aggregating in a hash map
 // here instead of SQL's GROUP BY spares SQLite a sort of every matching row
 // (measured: 4x faster on a million records).
+// The key at `list_key` (transit: `NL;PL`) is a list: a record counts once
+// in the group of each of its elements.
 common::Result<Tally> CollectRange(common::Database& db, const QueryOptions& o,
                                    const std::vector<std::string>& keys,
-                                   const std::string& extra_where,
+                                   const std::string& extra_where, int list_key,
                                    std::optional<std::pair<int64_t, int64_t>> range) {
   const SqlCondition where = o.filter.Condition();
   auto stmt = db.Prepare(ScanSql(where, keys, extra_where, range.has_value()));
@@ -177,21 +181,17 @@ common::Result<Tally> CollectRange(common::Database& db, const QueryOptions& o,
   Tally tally;
   const int n = static_cast<int>(keys.size());
   std::string joined;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  std::vector<std::string_view> values(n);
+  const auto fold = [&] {
     joined.clear();
-    for (int i = 0; i < n; ++i) {
-      joined += stmt->ColumnView(i);
+    for (const std::string_view value : values) {
+      joined += value;
       joined += '\x1f';
     }
     auto it = tally.index.find(joined);
     if (it == tally.index.end()) {
-      std::vector<std::string> key;
-      for (int i = 0; i < n; ++i) key.emplace_back(stmt->ColumnView(i));
       it = tally.index.emplace(joined, tally.groups.size()).first;
-      tally.groups.push_back({std::move(key), 0, {}});
+      tally.groups.push_back({std::vector<std::string>(values.begin(), values.end()), 0, {}});
       tally.sums.emplace_back();
     }
     ++tally.groups[it->second].records;
@@ -201,6 +201,23 @@ common::Result<Tally> CollectRange(common::Database& db, const QueryOptions& o,
       auto q = sums.find(unit);
       if (q == sums.end()) q = sums.emplace(std::string(unit), Sum()).first;
       q->second.Add(stmt->ColumnDouble(n + 1));
+    }
+  };
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    for (int i = 0; i < n; ++i) values[i] = stmt->ColumnView(i);
+    if (list_key < 0 || values[list_key].find(';') == std::string_view::npos) {
+      fold();
+      continue;
+    }
+    const std::string_view list = values[list_key];
+    for (size_t begin = 0; begin <= list.size();) {
+      const size_t end = std::min(list.find(';', begin), list.size());
+      values[list_key] = list.substr(begin, end - begin);
+      if (!values[list_key].empty()) fold();
+      begin = end + 1;
     }
   }
   return tally;
@@ -214,10 +231,11 @@ common::Result<Tally> CollectRange(common::Database& db, const QueryOptions& o,
 common::Result<std::vector<Group>> Collect(common::Database& db, common::Database* second,
                                            const QueryOptions& o,
                                            const std::vector<std::string>& keys,
-                                           const std::string& extra_where, int64_t& scans) {
+                                           const std::string& extra_where, int list_key,
+                                           int64_t& scans) {
   scans = 1;
   const auto one_scan = [&]() -> common::Result<std::vector<Group>> {
-    auto all = CollectRange(db, o, keys, extra_where, std::nullopt);
+    auto all = CollectRange(db, o, keys, extra_where, list_key, std::nullopt);
     if (!all.ok()) return all.status();
     return std::move(*all).Finish();
   };
@@ -239,12 +257,12 @@ common::Result<std::vector<Group>> Collect(common::Database& db, common::Databas
   std::thread worker;
   try {
     worker = std::thread([&] {
-      older.emplace(CollectRange(*second, o, keys, extra_where, std::pair{lo, middle}));
+      older.emplace(CollectRange(*second, o, keys, extra_where, list_key, std::pair{lo, middle}));
     });
   } catch (const std::system_error&) {  // no thread to be had (a process limit)
     return one_scan();
   }
-  auto newer = CollectRange(db, o, keys, extra_where, std::pair{middle + 1, hi});
+  auto newer = CollectRange(db, o, keys, extra_where, list_key, std::pair{middle + 1, hi});
   worker.join();
   if (!older->ok()) return older->status();
   if (!newer.ok()) return newer.status();
@@ -378,7 +396,11 @@ common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const Que
   if (o.top < 0) return common::UsageError(Messages::Tr("--top: must be 1 or more"));
 
   int64_t scans = 0;
-  auto groups = Collect(db, second, o, keys, "", scans);
+  // A record with two transit countries is in the group of each, as
+  // --transit finds it by either.
+  const auto transit = std::find(titles.begin(), titles.end(), "transit");
+  const int list_key = transit == titles.end() ? -1 : static_cast<int>(transit - titles.begin());
+  auto groups = Collect(db, second, o, keys, "", list_key, scans);
   if (!groups.ok()) return groups.status();
   // Most records first; with a period, periods in order and most records first
   // within each, --top applying per period.
@@ -409,7 +431,7 @@ common::Result<QueryOutcome> RecordStats::Routes(common::Database& db, const Que
   if (o.top < 0) return common::UsageError(Messages::Tr("--top: must be 1 or more"));
   int64_t scans = 0;
   auto groups = Collect(db, second, o, {"r.departure", "r.transit", "r.destination"},
-                        " AND (r.departure IS NOT NULL OR r.destination IS NOT NULL)", scans);
+                        " AND (r.departure IS NOT NULL OR r.destination IS NOT NULL)", -1, scans);
   if (!groups.ok()) return groups.status();
   std::stable_sort(groups->begin(), groups->end(), [](const Group& a, const Group& b) {
     if (a.records != b.records) return a.records > b.records;
