@@ -33,6 +33,27 @@ bool ColumnFilter(std::string_view word) {
   return std::find(searched.begin(), searched.end(), head) != searched.end();
 }
 
+// `-word` as a search engine reads it: without that word. Not a column
+// filter (-col:term, -{a b}:) and not a number (-20).
+bool Excluded(std::string_view word) {
+  if (word.size() < 2 || word[0] != '-' || word[1] == '-' || word[1] == '{') return false;
+  if (word.find(':') != std::string_view::npos && ColumnFilter(word)) return false;
+  const char next = word[1];
+  return Bareword(next) && !(next >= '0' && next <= '9');
+}
+
+// Whether the query so far ends with a term NOT can follow.
+bool Follows(std::string_view out) {
+  while (!out.empty() && Blank(out.back())) out.remove_suffix(1);
+  if (out.empty() || out.back() == '(') return false;
+  for (const std::string_view op : {"AND", "OR", "NOT", "NEAR"}) {
+    if (out.ends_with(op) &&
+        (out.size() == op.size() || !Bareword(out[out.size() - op.size() - 1])))
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string TextQuery::Word(std::string_view word) {
@@ -115,6 +136,10 @@ std::string TextQuery::ToMatch(std::string_view typed) {
     const std::string_view word = typed.substr(i, end - i);
     if (word == "*" && !out.empty() && out.back() == '"') {
       out += '*';  // a prefix phrase: "a b"*
+    } else if (Excluded(word) && Follows(out)) {
+      // A search engine's -word: FTS5 would search for the word itself.
+      out += "NOT ";
+      out += Word(word.substr(1));
     } else {
       if (!out.empty() && out.back() == '"') out += ' ';  // "a b"x-ray: two terms
       out += Word(word);

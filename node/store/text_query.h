@@ -4,8 +4,10 @@
 // that a word FTS5 would not read as one word (x-ray, Saint-Denis,
 // rip-on/rip-off, 2939.72) is searched as written, as the phrase of its
 // parts, where FTS5 alone reads "x-ray" as a column filter ("no such
-// column: ray") and stops at a slash or a dot.
+// column: ray") and stops at a slash or a dot. A search engine's `-word`
+// after a term means NOT word (FTS5 alone searched for the word itself).
 //
+//   TextQuery::ToMatch("cocaine -banana")   // "cocaine NOT banana"
 //   TextQuery::ToMatch("x-ray scanner*")    // "\"x-ray\" scanner*"
 //   TextQuery::ToMatch("Saint-Denis*")      // "\"Saint-Denis\"*"
 #pragma once

@@ -50,3 +50,17 @@ TEST_CASE("Chinese and Japanese in a --text query become the phrase of their cha
   CHECK(TextQuery::ToMatch("title:香烟") == "title:\" 香  烟 \"");
   CHECK(TextQuery::ToMatch("кокаин 香烟") == "кокаин \" 香  烟 \"");
 }
+
+TEST_CASE("A search engine's -word after a term excludes the word", "[node][query]") {
+  // `cocaine -banana` found the banana record: FTS5 read the word itself.
+  CHECK(TextQuery::ToMatch("cocaine -banana") == "cocaine NOT banana");
+  CHECK(TextQuery::ToMatch("\"false bottom\" -x-ray") == "\"false bottom\" NOT \"x-ray\"");
+  CHECK(TextQuery::ToMatch("(a OR b) -c") == "(a OR b) NOT c");
+  // Nothing before it, an operator before it, a number or a column filter:
+  // as before.
+  CHECK(TextQuery::ToMatch("-banana") == "\"-banana\"");
+  CHECK(TextQuery::ToMatch("cocaine OR -banana") == "cocaine OR \"-banana\"");
+  CHECK(TextQuery::ToMatch("below -20") == "below \"-20\"");
+  CHECK(TextQuery::ToMatch("reefer -{title body}: x") == "reefer -{title body}: x");
+  CHECK(TextQuery::ToMatch("reefer -title:x") == "reefer -title:x");
+}
