@@ -641,6 +641,36 @@ TEST_CASE("cen-query refuses bad flag values naming the flag, and foreign direct
   CHECK_THAT(f.status.message(), Catch::Contains(tmp.File("foreign")));
 }
 
+TEST_CASE("Code flags take any letter case, as country flags do", "[node][query]") {
+  // --reporting-country nl was taken, --unit kgm and --commodity DRUGS refused.
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  QueryOptions lower = Options(tmp);
+  lower.filter.units = {"kgm"};
+  lower.filter.commodities = {"DRUGS"};
+  lower.filter.handlings = {"h0"};
+  lower.filter.kinds = {"Seizure"};
+  lower.filter.reporting_countries = {"nl"};
+  QueryOptions canonical = Options(tmp);
+  canonical.filter.units = {"KGM"};
+  canonical.filter.commodities = {"drugs"};
+  canonical.filter.handlings = {"H0"};
+  canonical.filter.kinds = {"seizure"};
+  canonical.filter.reporting_countries = {"NL"};
+  CHECK(CountOf(lower) == CountOf(canonical));
+  CHECK(CountOf(canonical) == 2);  // S1, S7
+  QueryOptions urgent = Options(tmp);
+  urgent.filter.priorities = {"URGENT"};
+  CHECK(CountOf(urgent) == 1);  // A2
+  // Kept as codes are written, for a watch list's filter.
+  RequireOk(lower.filter.Check());
+  CHECK(lower.filter.ToJson() == json{{"units", {"KGM"}},
+                                      {"commodities", {"drugs"}},
+                                      {"handlings", {"H0"}},
+                                      {"kinds", {"seizure"}},
+                                      {"reporting_countries", {"NL"}}});
+}
+
 TEST_CASE("A flag the subcommand does not read is refused, naming it, not ignored",
           "[node][query]") {
   // `alerts --commodity tobacco` listed the drug alerts as the answer, and
