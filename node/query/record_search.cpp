@@ -289,8 +289,9 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     if (!n.ok()) return n.status();
     if (*n > 0)
       err << "cen-query: " << *n << (cap > 0 && *n >= cap ? " or more" : "")
-          << " H2/H3 (restricted) record(s) withheld from this export; add "
-             "--include-restricted to export them (the export is written to the audit trail)\n";
+          << " H2/H3 (restricted) record(s) among the matches left out of exports (this one "
+             "lists the others only); add --include-restricted to export them (the export is "
+             "written to the audit trail)\n";
   }
   return outcome;
 }
