@@ -116,9 +116,15 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
     const auto expires = common::RecordValidator::TimestampMillis(a.Text("expires_at"));
     if (expires && *expires <= now_millis) a.state = State::kExpired;
   }
-  std::sort(book.alerts_.begin(), book.alerts_.end(), [](const Alert& x, const Alert& y) {
-    return std::make_tuple(x.state != State::kActive, x.rank(), -x.gseq) <
-           std::make_tuple(y.state != State::kActive, y.rank(), -y.gseq);
+  // Newest by issued_at, as AGE counts: an urgent alert travels ahead of
+  // others in its office's outbox, so the journal's order is not the issue
+  // order.
+  const auto issued = [](const Alert& a) {
+    return common::RecordValidator::TimestampMillis(a.Text("issued_at")).value_or(0);
+  };
+  std::sort(book.alerts_.begin(), book.alerts_.end(), [&](const Alert& x, const Alert& y) {
+    return std::make_tuple(x.state != State::kActive, x.rank(), -issued(x), -x.gseq) <
+           std::make_tuple(y.state != State::kActive, y.rank(), -issued(y), -y.gseq);
   });
   std::sort(book.roots_.begin(), book.roots_.end());
   return book;

@@ -42,7 +42,7 @@ class AlertBook {
 
   static common::Result<AlertBook> Load(common::Database& db, int64_t now_millis);
 
-  // Alerts in force first; then most urgent, then newest first.
+  // Alerts in force first; then most urgent, then newest (issued_at) first.
   const std::vector<Alert>& alerts() const { return alerts_; }
   const Alert* Find(const std::string& uuid) const;
   // The alert `wanted` names: its uuid, a unique prefix of it, or the uuid of

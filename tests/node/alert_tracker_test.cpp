@@ -505,6 +505,24 @@ TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]"
   }
 }
 
+TEST_CASE("AlertBook lists alerts of one priority newest issued first, whatever the gseq order",
+          "[node][alert_book]") {
+  // An urgent alert overtakes the office's other records (the urgent lane):
+  // listed by gseq, the one issued 35 days ago came above yesterday's.
+  AlertTrackerNode node;
+  const std::string yesterday = node.Apply(
+      AlertTrackerAlert("EU-NEW", {{"priority", "urgent"}, {"issued_at", "2026-12-05T10:00:00Z"}}),
+      "EU");
+  const std::string older = node.Apply(
+      AlertTrackerAlert("EU-OLD", {{"priority", "urgent"}, {"issued_at", "2026-11-01T09:00:00Z"}}),
+      "EU");
+  auto book = AlertBook::Load(node.db, cen::common::Clock::NowMillis());
+  REQUIRE(book.ok());
+  REQUIRE(book->alerts().size() == 2);
+  CHECK(book->alerts()[0].uuid == yesterday);
+  CHECK(book->alerts()[1].uuid == older);
+}
+
 TEST_CASE("An alert already ended when it arrives gets no receipt and no hook",
           "[node][alert_tracker]") {
   AlertTrackerNode node;
