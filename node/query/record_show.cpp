@@ -57,15 +57,25 @@ common::Result<std::string> RecordShow::Resolve(common::Database& db, const std:
   std::string lower = wanted;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  auto stmt = db.Prepare("SELECT uuid FROM records WHERE uuid >= ?1 AND uuid < ?1 || 'g' LIMIT 2");
+  constexpr int kNamed = 5;  // candidates named when a prefix is ambiguous
+  auto stmt = db.Prepare(
+      "SELECT uuid, ref, origin FROM records WHERE uuid >= ?1 AND uuid < ?1 || 'g' ORDER BY uuid "
+      "LIMIT ?2");
   if (!stmt.ok()) return stmt.status();
-  stmt->Bind(1, lower);
+  stmt->Bind(1, lower).Bind(2, kNamed + 1);
   std::vector<std::string> found;
+  std::string candidates;
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
     found.push_back(stmt->ColumnText(0));
+    if (found.size() > kNamed) {
+      candidates += ", ...";
+    } else {
+      candidates += (found.size() > 1 ? ", " : "") + stmt->ColumnText(0) + " (" +
+                    stmt->ColumnText(1) + ", " + stmt->ColumnText(2) + ")";
+    }
   }
   if (found.empty())
     return common::NotFound(
@@ -74,7 +84,9 @@ common::Result<std::string> RecordShow::Resolve(common::Database& db, const std:
                          wanted));
   if (found.size() > 1)
     return common::UsageError(
-        Messages::Format("UUID: '{}' matches several records; give more of it", wanted));
+        Messages::Format("UUID: '{}' matches several records: {}; give more of it (records "
+                         "made in the same millisecond share their first 13 characters)",
+                         wanted, candidates));
   return found[0];
 }
 

@@ -500,7 +500,11 @@ TEST_CASE("cen-query show prints every field and the version history", "[node][q
   CHECK(shown["versions"][1]["changed"] == json::array({"description", "quantity"}));
 
   o.uuid = FixtureUuid(12).substr(0, 35);  // a prefix of S10, A1 and A2
-  CHECK(Query(QueryVerb::kShow, o).status.code() == StatusCode::kUsage);
+  const Run several = Query(QueryVerb::kShow, o);
+  CHECK(several.status.code() == StatusCode::kUsage);
+  // The candidates, so the analyst can pick one.
+  CHECK_THAT(several.status.message(), Catch::Contains(FixtureUuid(10) + " (S10, RILO-AP)") &&
+                                           Catch::Contains(FixtureUuid(12) + " (A2, RILO-ECE)"));
   o.uuid = "0190a0";  // too short to name one record
   CHECK(Query(QueryVerb::kShow, o).status.code() == StatusCode::kUsage);
 
