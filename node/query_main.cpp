@@ -64,6 +64,17 @@ size_t TerminalWidth() {
   return 120;
 }
 
+// A count flag's check: CLI11's NonNegativeNumber names the largest double.
+CLI::Validator NotNegative() {
+  return CLI::Validator(
+      [](std::string& value) {
+        return value.starts_with("-")
+                   ? std::string(cen::common::Messages::Tr("must be 0 (all) or more"))
+                   : std::string();
+      },
+      "", "not negative");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -124,12 +135,17 @@ int main(int argc, char** argv) {
                     Messages::Tr("Also group by month or year of the record's date"));
   stats->add_flag("--chart", o.chart,
                   Messages::Tr("Draw a bar chart (one grouping: one --by field or --period)"));
-  stats->add_option("--top", o.top,
-                    Messages::Tr("Only the N largest groups (per period with --period)"));
+  stats
+      ->add_option("--top", o.top,
+                   Messages::Tr("Only the N largest groups (per period with --period)"))
+      ->check(NotNegative());
   auto* routes = app.add_subcommand(
       "routes",
       Messages::Tr("The most frequent departure → transit → destination paths, with counts"));
-  routes->add_option("--top", o.top, Messages::Tr("Only the N most frequent routes (default 20)"));
+  routes
+      ->add_option("--top", o.top,
+                   Messages::Tr("Only the N most frequent routes (default 20; 0 = all)"))
+      ->check(NotNegative());
   auto* audit =
       app.add_subcommand("audit", Messages::Tr("The node's trail of cen-query runs, newest first"));
   auto* alerts = app.add_subcommand(

@@ -41,7 +41,7 @@ struct QueryOptions {
   std::vector<std::string> by;      // stats: group fields
   std::string period;               // stats: "", month or year
   bool chart = false;               // stats: bar chart of one grouping
-  int64_t top = 0;                  // stats (per period) and routes: 0 = default
+  int64_t top = -1;                 // stats (per period), routes: -1 not given, 0 all
   // stats, routes: from this many records (by gseq range) the scan is split
   // between two threads, when QueryCommand could open a second connection on
   // its snapshot (SharedSnapshot). Below it, starting a thread costs more.

@@ -393,8 +393,6 @@ common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const Que
   if (o.chart && titles.size() != 1)
     return common::UsageError(
         Messages::Tr("--chart draws one grouping: give one --by field or --period alone"));
-  if (o.top < 0) return common::UsageError(Messages::Tr("--top: must be 1 or more"));
-
   int64_t scans = 0;
   // A record with two transit countries is in the group of each, as
   // --transit finds it by either.
@@ -428,7 +426,6 @@ common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const Que
 
 common::Result<QueryOutcome> RecordStats::Routes(common::Database& db, const QueryOptions& o,
                                                  std::ostream& out, common::Database* second) {
-  if (o.top < 0) return common::UsageError(Messages::Tr("--top: must be 1 or more"));
   int64_t scans = 0;
   auto groups = Collect(db, second, o, {"r.departure", "r.transit", "r.destination"},
                         " AND (r.departure IS NOT NULL OR r.destination IS NOT NULL)", -1, scans);
@@ -437,8 +434,9 @@ common::Result<QueryOutcome> RecordStats::Routes(common::Database& db, const Que
     if (a.records != b.records) return a.records > b.records;
     return a.key < b.key;
   });
-  const auto top = static_cast<size_t>(o.top > 0 ? o.top : kDefaultTopRoutes);
-  if (groups->size() > top) groups->resize(top);
+  // Not given: the 20 most frequent; 0: all of them (as --limit 0).
+  const int64_t top = o.top < 0 ? kDefaultTopRoutes : o.top;
+  if (top > 0 && groups->size() > static_cast<size_t>(top)) groups->resize(top);
   std::vector<Group> routes;
   for (const Group& g : *groups) {
     Group route = g;

@@ -543,6 +543,12 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     CHECK_THAT(names,
                Catch::UnorderedEquals(std::vector<std::string>{
                    "CO → NL", "CO → PA → ES", "EC → BE", "EC → NL → PL → RU", "CO → ES → NL"}));
+    // --top 0 is all of them, as --limit 0 (it was the default 20, silently).
+    QueryOptions top = o;
+    top.top = 1;
+    CHECK(JsonLines(Query(QueryVerb::kRoutes, top).out).size() == 1);
+    top.top = 0;
+    CHECK(JsonLines(Query(QueryVerb::kRoutes, top).out).size() == 5);
   }
   SECTION("by transit: a record in the group of each of its transit countries") {
     // Grouped by the whole list (NL;PL), PL's group said 1 where --transit PL
