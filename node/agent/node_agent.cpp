@@ -179,8 +179,11 @@ class AgentLoop {
       // With the buffer full DrainFeed reads nothing: polled for the feed,
       // the loop turned 50,000-70,000 times a second while the apply was
       // held (a checkpoint, the full-text index) with the feed readable.
-      // Unread, the feed is not silent: no FETCH for it.
-      if (feeds && applier_.buffered_records() >= fetches_.limits().max_buffered) {
+      // Unread, the feed is not silent: no FETCH for it. So with node.db
+      // refusing writes (a full disk): the feed is not drained then, and
+      // polled for, it spun the loop at a whole core.
+      if (feeds &&
+          (applier_.buffered_records() >= fetches_.limits().max_buffered || !store_.healthy())) {
         items[2].events = 0;
         fetches_.NoteFeed(SteadyClock::now());
       }

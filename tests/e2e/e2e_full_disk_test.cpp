@@ -6,12 +6,15 @@
 // once there is space again. Needs root for mount(2); without it the case
 // says so and does nothing.
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/e2e/cluster.h"
@@ -111,6 +114,37 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
         return human.out.find("PROBLEM") != std::string::npos;
       },
       kFullDiskTimeout, "TIGHT reporting its full disk, in JSON and in text");
+
+  // Backing off is not spinning: with the feed readable and node.db
+  // refusing writes, the agent's loop polled the unread feed without end
+  // (97 % of a core, on a machine of two, while its operator frees space).
+  {
+    const pid_t pid = cluster.node_pid("TIGHT");
+    const auto cpu_seconds = [pid] {
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string line;
+      std::getline(stat, line);
+      std::istringstream fields(line.substr(line.rfind(')') + 2));
+      std::string field;
+      double ticks = 0;
+      for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i >= 14) ticks += std::stod(field);  // utime, stime
+      }
+      return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    };
+    const double cpu_before = cpu_seconds();
+    const auto wall_before = std::chrono::steady_clock::now();
+    for (int i = 0; i < 4; ++i) {
+      cluster.Submit("SENDER", MakeRecords("SENDER", next, 50), accepted);
+      next += 50;
+      std::this_thread::sleep_for(std::chrono::milliseconds(750));
+    }
+    const double cpu = cpu_seconds() - cpu_before;
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+    INFO("TIGHT's agent used " << cpu << " s of CPU in " << wall << " s");
+    CHECK(cpu < 0.5 * wall);
+  }
 
   // Then the hub's: nothing more is acknowledged, and it says why.
   hub_disk.Fill();
