@@ -136,6 +136,9 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     summary.status = std::move(status);
+    // Nothing committed is nothing new (a dry run says what would be).
+    if (!summary.imported && !summary.dry_run)
+      summary.added = summary.amended = summary.unchanged = 0;
     return summary;
   };
 
@@ -239,6 +242,11 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
   }
   if (common::Status committed = outbox.CommitQueue(); !committed.ok()) return finish(committed);
   summary.imported = true;
+  if (settings_.partial && summary.rejected == 0 && !rejects_path.empty()) {
+    // An earlier run's refusals, all imported now: its list would mislead.
+    std::error_code ec;
+    std::filesystem::remove(rejects_path, ec);
+  }
   if (summary.rejected > 0) {
     return finish(common::InvalidInput(std::to_string(summary.rejected) + " row(s) of " + name +
                                        " refused, written to " + rejects_path +

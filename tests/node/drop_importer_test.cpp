@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -157,6 +158,43 @@ TEST_CASE("A partial drop imports the valid rows and writes the rest to FILE.rej
         "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit,reason\r\n"
         "seizure,FR-2,2026-03-14,FR,drugs,Cocaine in banana boxes,lots,KGM,"
         "quantity: must be a number greater than 0\r\n");
+}
+
+TEST_CASE("A drop whose commit fails counts nothing as new", "[node][drop]") {
+  // On a full disk it said "2,000 new ...; nothing imported" (--json "new":
+  // 3000): a script adding up `new` counted records that do not exist.
+  DropImporterFixture f;
+  std::string text = kHeader;
+  for (int i = 0; i < 2000; ++i) text += Row("FULL-" + std::to_string(i));
+  auto pages = f.db.QueryInt("PRAGMA page_count");
+  REQUIRE(pages.ok());
+  // SQLite's own "database or disk is full" once the file would grow.
+  REQUIRE(f.db.Exec("PRAGMA max_page_count = " + std::to_string(**pages + 2)).ok());
+  DropSummary s = f.Drop("full.csv", text);
+  INFO(s.status.ToString());
+  CHECK_FALSE(s.status.ok());
+  CHECK_THAT(s.status.message(), Catch::Contains("full"));
+  CHECK_FALSE(s.imported);
+  CHECK(s.added == 0);  // of the rows read until the disk refused one
+  CHECK(s.ToJson()["new"] == 0);
+  CHECK_THAT(s.Line(), Catch::Contains(" rows: 0 new") && Catch::Contains("nothing imported"));
+  CHECK(f.Outbox() == 0);
+}
+
+TEST_CASE("A partial drop with nothing refused removes the rejects file of an earlier run",
+          "[node][drop]") {
+  // The rows fixed and dropped again, FILE.rejects.csv still listed the row
+  // now imported.
+  DropImporterFixture f;
+  DropSettings settings;
+  settings.partial = true;
+  REQUIRE(f.Drop("fix.csv", std::string(kHeader) + Row("FR-1") + Row("FR-2", "lots"), settings)
+              .imported);
+  REQUIRE(std::filesystem::exists(f.tmp.File("fix.csv.rejects.csv")));
+  DropSummary fixed = f.Drop("fix.csv", std::string(kHeader) + Row("FR-1") + Row("FR-2"), settings);
+  REQUIRE(fixed.status.ok());
+  CHECK(fixed.added == 1);
+  CHECK_FALSE(std::filesystem::exists(f.tmp.File("fix.csv.rejects.csv")));
 }
 
 TEST_CASE("A dry run counts and imports nothing", "[node][drop]") {
