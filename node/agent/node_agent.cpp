@@ -138,7 +138,7 @@ class AgentLoop {
         urgent_(&reader_, &fetches_, &applier_, &replica_, nullptr,
                 {[this] { return link_.ReceiveFeed(HubLink::Feed::kPriority); },
                  [this] { return link_.PriorityWaiting(); }}) {
-    if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_);
+    if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_, DropFolder::kSettle);
     hubs_.push_back({config_.hub_endpoint, config_.hub_key});
     for (const HubAddress& other : config_.other_hubs) hubs_.push_back(other);
     replica_.set_observer(
@@ -335,8 +335,10 @@ class AgentLoop {
   // agent.state, for `cen-node status` when node.db cannot take a status row.
   void WriteStateFile() {
     if (!state_file_) return;
+    std::string problem = store_.cause();
+    if (problem.empty() && drop_folder_) problem = drop_folder_->problem();
     const json state = {{"hub_state", NameOf(status_.hub_state)},
-                        {"store", store_.cause()},
+                        {"store", problem},
                         {"updated_at", common::Clock::NowRfc3339()},
                         {"replica_gseq", replica_.cursor()},
                         {"priority_waiting", applier_.priority_waiting()}};
@@ -669,10 +671,12 @@ class AgentLoop {
     if (!drop_folder_ || now - last_drop_poll_ < kDropPollEvery) return;
     last_drop_poll_ = now;
     auto handled = drop_folder_->PollOnce();
+    // Our own commit does not change data_version; a file imported but not
+    // moved (its folder gone) has its records queued too.
+    sender_.MarkDirty();
     if (!handled.ok()) {
       spdlog::warn("drop folder: {}", handled.status().message());
     } else if (*handled) {
-      sender_.MarkDirty();  // our own commit does not change data_version
       last_drop_poll_ = SteadyClock::time_point{};
     }
   }
@@ -713,7 +717,8 @@ class AgentLoop {
       fetches_.RequestIfBehind(now);
     }
     status_.hub_head = fetches_.head();
-    const std::string problem = store_.cause();
+    std::string problem = store_.cause();
+    if (problem.empty() && drop_folder_) problem = drop_folder_->problem();
     if (!problem.empty()) {
       status_.detail = problem;
       shown_problem_ = problem;

@@ -21,10 +21,26 @@ constexpr size_t kMaxErrorLines = 1000;  // lines written to FILE.errors
 
 bool IsCandidate(const fs::directory_entry& entry) {
   const std::string name = entry.path().filename().string();
-  if (name.empty() || name.front() == '.') return false;
+  if (name.empty() || name.front() == '.' || name == "done" || name == "failed") return false;
   if (name.ends_with(".tmp") || name.ends_with(".part")) return false;
   std::error_code ec;
-  return entry.is_regular_file(ec);
+  return !entry.is_symlink(ec) && entry.is_regular_file(ec);
+}
+
+// What tells a file that changed: its size and when it was last written.
+struct Stamp {
+  std::uintmax_t size = 0;
+  fs::file_time_type written{};
+  bool operator==(const Stamp&) const = default;
+};
+
+std::optional<Stamp> StampOf(const fs::path& path) {
+  std::error_code ec;
+  Stamp stamp{fs::file_size(path, ec), {}};
+  if (ec) return std::nullopt;
+  stamp.written = fs::last_write_time(path, ec);
+  if (ec) return std::nullopt;
+  return stamp;
 }
 
 // `dir`/`name`, or `dir`/`name`.<time> when that is taken.
@@ -48,19 +64,31 @@ common::Status DropFolder::Prepare() {
 }
 
 common::Result<bool> DropFolder::PollOnce() {
+  const auto now = common::StoreHealth::Clock::now();
+  if (!health_.MayTry(now)) return false;
   std::error_code ec;
   std::optional<fs::path> first;
+  std::optional<Stamp> stamp;
   int seen = 0;
+  const auto settled_before = fs::file_time_type::clock::now() - settle_;
   for (fs::directory_iterator it(dir_, ec), end; !ec && it != end && seen < kMaxEntries;
        it.increment(ec), ++seen) {
-    if (IsCandidate(*it) && (!first || it->path().filename() < first->filename())) {
-      first = it->path();
-    }
+    if (!IsCandidate(*it) || (first && it->path().filename() >= first->filename())) continue;
+    std::optional<Stamp> candidate = StampOf(it->path());
+    if (!candidate || candidate->written > settled_before) continue;  // still being written
+    first = it->path();
+    stamp = candidate;
   }
   if (ec) return common::Unavailable("cannot read the drop folder " + dir_ + ": " + ec.message());
   if (!first) return false;
-
+  // Not the file's fault: it waits where it is, tried again with back-off.
   const std::string name = first->filename().string();
+  const auto held_back = [&](const common::Status& status) {
+    health_.Failed(common::Status(status.code(), name + ": " + status.message()), now);
+    return false;
+  };
+  if (common::Status made = Prepare(); !made.ok()) return held_back(made);
+
   std::ostringstream errors;
   std::istringstream no_stdin;
   DropSettings settings;
@@ -80,9 +108,15 @@ common::Result<bool> DropFolder::PollOnce() {
   const bool file_at_fault = code == common::StatusCode::kInvalidInput ||
                              code == common::StatusCode::kUsage ||
                              code == common::StatusCode::kNotFound;
-  if (!summary.status.ok() && !file_at_fault) {
-    spdlog::warn("drop folder: {}: {}; will try again", name, summary.status.message());
-    return summary.status;
+  if (!summary.status.ok() && !file_at_fault) return held_back(summary.status);
+  if (StampOf(*first) != stamp) {
+    // Written to while it was read: what it held is in (or was refused),
+    // the rest comes with the next look, once it has been still.
+    spdlog::warn(
+        "drop folder: {} changed while it was imported; imported again once it is still "
+        "(copy into a hidden name, then rename it into the folder)",
+        name);
+    return false;
   }
 
   const fs::path folder = summary.status.ok() ? fs::path(dir_) / "done" : fs::path(dir_) / "failed";
@@ -90,10 +124,13 @@ common::Result<bool> DropFolder::PollOnce() {
   if (!summary.status.ok()) {
     std::ofstream report(target.string() + ".errors", std::ios::trunc);
     report << errors.str() << summary.status.message() << "\n" << summary.Line() << "\n";
-    if (!report) return common::Internal("cannot write " + target.string() + ".errors");
+    if (!report) return held_back(common::Internal("cannot write " + target.string() + ".errors"));
   }
   fs::rename(*first, target, ec);
-  if (ec) return common::Internal("cannot move " + first->string() + ": " + ec.message());
+  if (ec)
+    return held_back(
+        common::Internal("cannot move it to " + target.string() + ": " + ec.message()));
+  health_.Succeeded();
   if (summary.status.ok()) {
     spdlog::info("drop folder: {}", summary.Line());
   } else {

@@ -8,7 +8,17 @@
 // into place (rename(2) is atomic within one file system):
 //   cp export.csv DIR/.export.csv && mv DIR/.export.csv DIR/export.csv
 // Ignored: names starting with '.', names ending in .tmp or .part, anything
-// that is not a regular file, and the done/ and failed/ folders.
+// that is not a regular file (a symbolic link too: its target may still be
+// being written), and the names done and failed. A file written less than
+// `settle` ago waits (a writer copying straight into the final name), and
+// one that changed while it was imported stays where it is and is imported
+// again (its rows imported so far are then unchanged). done/ and failed/
+// are made again when missing.
+//
+// A failure that is not the file's (node.db full or locked, a folder that
+// cannot be made or written) leaves the file in place; it is logged once,
+// said by problem() (for cen-node status), and tried again with back-off
+// (1 s doubling to 10 s), not at every poll.
 //
 //   DropFolder folder(dir, &db);
 //   CEN_RETURN_IF_ERROR(folder.Prepare());
@@ -18,29 +28,40 @@
 // imports at most one file. Not thread-safe.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "common/sqlite_db.h"
 #include "common/status.h"
+#include "common/store_health.h"
 
 namespace cen::node {
 
 class DropFolder {
  public:
-  DropFolder(std::string dir, common::Database* db) : dir_(std::move(dir)), db_(db) {}
+  // The agent passes kSettle; 0 takes a file as soon as it is there.
+  static constexpr std::chrono::milliseconds kSettle{1000};
+  DropFolder(std::string dir, common::Database* db,
+             std::chrono::milliseconds settle = std::chrono::milliseconds(0))
+      : dir_(std::move(dir)), db_(db), settle_(settle) {}
 
   // Creates DIR, DIR/done and DIR/failed when missing.
   common::Status Prepare();
   // Imports the first complete file by name, if any. True when one was
-  // handled (moved to done/ or failed/). An error other than the file's own
-  // (node.db busy, a full disk) leaves the file in place, to be tried again.
+  // handled (moved to done/ or failed/). A failure other than the file's own
+  // is not returned: see problem(). An error: the folder cannot be read.
   common::Result<bool> PollOnce();
 
+  // "drop folder: big.csv: sqlite: database or disk is full (since ...)"
+  // while a failure not the file's own holds a file back; "" otherwise.
+  std::string problem() const { return health_.cause(); }
   const std::string& dir() const { return dir_; }
 
  private:
   std::string dir_;
   common::Database* db_;  // not owned
+  std::chrono::milliseconds settle_;
+  common::StoreHealth health_{"drop folder"};
 };
 
 }  // namespace cen::node

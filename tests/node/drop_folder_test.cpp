@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "tests/test_support/databases.h"
 #include "tests/test_support/files.h"
@@ -91,4 +92,100 @@ TEST_CASE("The drop folder imports complete files and files them away", "[node][
     CHECK_THAT(cen::test::ReadFile(dir / "failed" / "notes.txt.errors"),
                Catch::Contains("name it .csv"));
   }
+}
+
+TEST_CASE("The drop folder makes done/ and failed/ again when they were removed",
+          "[node][drop_folder]") {
+  // With done/ removed (an operator's clean-up) the agent imported the file
+  // again and again ("cannot move ...: No such file or directory", twice a
+  // second) and its records never left: the sender waits for a file handled.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  const fs::path dir = tmp.File("drops");
+  DropFolder folder(dir.string(), &db);
+  REQUIRE(folder.Prepare().ok());
+  fs::remove_all(dir / "done");
+  fs::remove_all(dir / "failed");
+  WriteFile(dir / "a.csv", kGood);
+  WriteFile(dir / "b.csv", "kind,ref\nseizure\n");
+  auto first = folder.PollOnce();
+  REQUIRE(first.ok());
+  CHECK(*first);
+  CHECK(fs::exists(dir / "done" / "a.csv"));
+  CHECK(CountRows(db, "outbox") == 2);
+  auto second = folder.PollOnce();
+  REQUIRE(second.ok());
+  CHECK(*second);
+  CHECK(fs::exists(dir / "failed" / "b.csv.errors"));
+  CHECK(folder.problem().empty());
+  // A file named like one of them is no drop.
+  WriteFile(dir / "done.csv", kGood);
+  fs::remove_all(dir / "done");
+  WriteFile(dir / "done", kGood);
+  auto blocked = folder.PollOnce();
+  REQUIRE(blocked.ok());
+  CHECK_FALSE(*blocked);
+  CHECK_THAT(folder.problem(), Catch::Contains("done"));
+  CHECK(fs::exists(dir / "done.csv"));  // left where it was, nothing lost
+}
+
+TEST_CASE("The drop folder passes over symbolic links and files written a moment ago",
+          "[node][drop_folder]") {
+  // A link was followed: its target could still be being written. A file
+  // written straight into the folder was imported from its first flush, the
+  // rest of it lost.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  const fs::path dir = tmp.File("drops");
+  DropFolder folder(dir.string(), &db, std::chrono::milliseconds(800));
+  REQUIRE(folder.Prepare().ok());
+  WriteFile(tmp.File("elsewhere.csv"), kGood);
+  fs::create_symlink(tmp.File("elsewhere.csv"), dir / "link.csv");
+  WriteFile(dir / "fresh.csv", kGood);
+  auto polled = folder.PollOnce();
+  REQUIRE(polled.ok());
+  CHECK_FALSE(*polled);
+  CHECK(CountRows(db, "outbox") == 0);
+  // Once it has been still long enough it is taken; the link never is.
+  fs::last_write_time(dir / "fresh.csv",
+                      fs::file_time_type::clock::now() - std::chrono::seconds(2));
+  polled = folder.PollOnce();
+  REQUIRE(polled.ok());
+  CHECK(*polled);
+  CHECK(fs::exists(dir / "done" / "fresh.csv"));
+  CHECK_FALSE(*folder.PollOnce());
+  CHECK(fs::is_symlink(dir / "link.csv"));
+}
+
+TEST_CASE("A drop-folder file node.db cannot take is tried again with back-off, said once",
+          "[node][drop_folder]") {
+  // On a full disk the file was validated again and logged twice every half
+  // second, without end, and cen-node status said nothing.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  const fs::path dir = tmp.File("drops");
+  DropFolder folder(dir.string(), &db);
+  REQUIRE(folder.Prepare().ok());
+  std::string big = "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit\n";
+  for (int i = 0; i < 2000; ++i)
+    big += "seizure,FULL-" + std::to_string(i) + ",2026-03-14,FR,drugs,x,1,KGM\n";
+  WriteFile(dir / "big.csv", big);
+  auto pages = db.QueryInt("PRAGMA page_count");
+  REQUIRE(pages.ok());
+  REQUIRE(db.Exec("PRAGMA max_page_count = " + std::to_string(**pages + 2)).ok());
+  auto failed = folder.PollOnce();
+  REQUIRE(failed.ok());  // the agent goes on
+  CHECK_FALSE(*failed);
+  CHECK_THAT(folder.problem(), Catch::Contains("big.csv") && Catch::Contains("full"));
+  CHECK(fs::exists(dir / "big.csv"));
+  // Backing off: not tried again at once.
+  REQUIRE(db.Exec("PRAGMA max_page_count = 1073741823").ok());
+  CHECK_FALSE(*folder.PollOnce());
+  CHECK(CountRows(db, "outbox") == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto again = folder.PollOnce();
+  REQUIRE(again.ok());
+  CHECK(*again);
+  CHECK(CountRows(db, "outbox") == 2000);
+  CHECK(folder.problem().empty());
 }
