@@ -29,6 +29,18 @@ void WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+// A node.db and its drop folder, made.
+struct DropFolderNode {
+  explicit DropFolderNode(std::chrono::milliseconds settle = std::chrono::milliseconds(0))
+      : folder(dir.string(), &db, settle) {
+    REQUIRE(folder.Prepare().ok());
+  }
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  fs::path dir = tmp.File("drops");
+  DropFolder folder;
+};
+
 }  // namespace
 
 TEST_CASE("The drop folder imports complete files and files them away", "[node][drop_folder]") {
@@ -99,11 +111,8 @@ TEST_CASE("The drop folder makes done/ and failed/ again when they were removed"
   // With done/ removed (an operator's clean-up) the agent imported the file
   // again and again ("cannot move ...: No such file or directory", twice a
   // second) and its records never left: the sender waits for a file handled.
-  TempDir tmp;
-  Database db = CreateNodeDb(tmp);
-  const fs::path dir = tmp.File("drops");
-  DropFolder folder(dir.string(), &db);
-  REQUIRE(folder.Prepare().ok());
+  DropFolderNode node;
+  auto& [tmp, db, dir, folder] = node;
   fs::remove_all(dir / "done");
   fs::remove_all(dir / "failed");
   WriteFile(dir / "a.csv", kGood);
@@ -134,11 +143,8 @@ TEST_CASE("The drop folder passes over symbolic links and files written a moment
   // A link was followed: its target could still be being written. A file
   // written straight into the folder was imported from its first flush, the
   // rest of it lost.
-  TempDir tmp;
-  Database db = CreateNodeDb(tmp);
-  const fs::path dir = tmp.File("drops");
-  DropFolder folder(dir.string(), &db, std::chrono::milliseconds(800));
-  REQUIRE(folder.Prepare().ok());
+  DropFolderNode node(std::chrono::milliseconds(800));
+  auto& [tmp, db, dir, folder] = node;
   WriteFile(tmp.File("elsewhere.csv"), kGood);
   fs::create_symlink(tmp.File("elsewhere.csv"), dir / "link.csv");
   WriteFile(dir / "fresh.csv", kGood);
@@ -161,11 +167,8 @@ TEST_CASE("A drop-folder file node.db cannot take is tried again with back-off, 
           "[node][drop_folder]") {
   // On a full disk the file was validated again and logged twice every half
   // second, without end, and cen-node status said nothing.
-  TempDir tmp;
-  Database db = CreateNodeDb(tmp);
-  const fs::path dir = tmp.File("drops");
-  DropFolder folder(dir.string(), &db);
-  REQUIRE(folder.Prepare().ok());
+  DropFolderNode node;
+  auto& [tmp, db, dir, folder] = node;
   std::string big = "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit\n";
   for (int i = 0; i < 2000; ++i)
     big += "seizure,FULL-" + std::to_string(i) + ",2026-03-14,FR,drugs,x,1,KGM\n";
