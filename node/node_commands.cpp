@@ -487,8 +487,18 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   }
   constexpr size_t kLabel = 12;
   out << Messages::Label("node", kLabel) << config->node_id << "\n"
-      << Messages::Label("hub", kLabel) << config->hub_endpoint << " ("
-      << Messages::Tr(hub_state.c_str()) << ")\n";
+      << Messages::Label("hub", kLabel) << config->hub_endpoint;
+  if (running) {
+    out << " (" << Messages::Tr(hub_state.c_str()) << ")\n";
+  } else {
+    // Not the hub's state: nobody here talks to it.
+    out << "\n"
+        << Messages::Label("agent", kLabel)
+        << Messages::Format(
+               "not running: nothing is sent or received; start it with cen-node run --data {}",
+               o.data_dir)
+        << "\n";
+  }
   if (!store_problem.empty()) {
     out << Messages::Label("PROBLEM", kLabel) << store_problem
         << Messages::Tr("; the agent keeps running and retries") << "\n";
@@ -506,8 +516,11 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
         << "\n";
   }
   out << Messages::Label("replica", kLabel)
-      << Messages::Format("{} record(s), gseq {} of {}", *records, replica.cursor(),
-                          agent->hub_head)
+      << (agent->hub_head > 0
+              ? Messages::Format("{} record(s), gseq {} of {}", *records, replica.cursor(),
+                                 agent->hub_head)
+              : Messages::Format("{} record(s), gseq {} (the hub's head is not known yet)",
+                                 *records, replica.cursor()))
       << "\n";
   if (text_behind > 0) {
     out << Messages::Label("full text", kLabel)

@@ -392,6 +392,19 @@ TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node
   CHECK(status["agent_running"] == false);
   CHECK(status["hub_state"] == "stopped");
   CHECK(status["replica_gseq"] == 0);
+  {
+    // In words it said only "hub tcp://... (stopped)": an operator went to
+    // restart the hub. And "gseq 0 of 0" before any hub was heard of.
+    cen::node::NodeStatusOptions words = o;
+    words.json = false;
+    std::ostringstream text;
+    RequireOk(NodeCommands::Status(words, text));
+    CHECK_THAT(text.str(), Catch::Contains("agent       not running: nothing is sent or "
+                                           "received; start it with cen-node run --data " +
+                                           node.data_dir()));
+    CHECK_THAT(text.str(), !Catch::Contains("(stopped)"));
+    CHECK_THAT(text.str(), Catch::Contains("gseq 0 (the hub's head is not known yet)"));
+  }
 
   // An agent holds the lock and said it is connected.
   auto lock =
