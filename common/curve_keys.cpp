@@ -83,8 +83,9 @@ Result<CurveKeys> CurveKeys::Rotate(const std::string& dir) {
   if (!current.ok()) return current.status();
   // The pair an earlier rotation kept may be the one still in use (the
   // daemon loads its key at start): never overwritten.
-  if (std::filesystem::exists(dir + "/curve.sec.old") ||
-      std::filesystem::exists(dir + "/curve.pub.old")) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir + "/curve.sec.old", ec) ||
+      std::filesystem::exists(dir + "/curve.pub.old", ec)) {
     return AlreadyExists(dir +
                          "/curve.sec.old holds the key pair of an earlier rotation, which may "
                          "still be in use; once the new key is in use everywhere, remove "
@@ -92,7 +93,6 @@ Result<CurveKeys> CurveKeys::Rotate(const std::string& dir) {
   }
   auto fresh = Generate();
   if (!fresh.ok()) return fresh.status();
-  std::error_code ec;
   for (const char* name : {"/curve.sec", "/curve.pub"}) {
     std::filesystem::rename(dir + name, dir + name + ".old", ec);
     if (ec) return Internal("cannot rename " + dir + name + ": " + ec.message());
@@ -113,9 +113,11 @@ Result<std::string> CurveKeys::ParsePublicKey(std::string_view text_or_path) {
   const std::string path(text_or_path);
   if (std::filesystem::path(path).filename() == "curve.sec")
     return InvalidInput("key: " + path + " is a secret key; give the public key (curve.pub)");
-  if (std::filesystem::is_regular_file(path)) return ReadKeyFile(path);
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) return ReadKeyFile(path);
   return InvalidInput("key: '" + path +
-                      "' is neither a 40-character Z85 public key nor a readable key file");
+                      "' is neither a 40-character Z85 public key nor a readable key file" +
+                      (ec ? " (" + ec.message() + ")" : std::string()));
 }
 
 }  // namespace cen::common

@@ -23,7 +23,7 @@ int Finish(const cen::common::Status& s) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int Main(int argc, char** argv) {
   using cen::common::Messages;
   // The language first: --help speaks it too.
   if (const cen::common::Status s = Messages::UseFromCommandLine(argc, argv); !s.ok()) {
@@ -256,4 +256,15 @@ int main(int argc, char** argv) {
     return Finish(cen::node::NodeCommands::Run(run, stop));
   }
   return 2;
+}
+
+// What no check foresaw (a file system refusing to say what a path is, for
+// one) ends the command with its message and exit 1, not an abort.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "cen-node: " << e.what() << "\n";
+    return 1;
+  }
 }

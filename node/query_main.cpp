@@ -77,7 +77,7 @@ CLI::Validator NotNegative() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int Main(int argc, char** argv) {
   using cen::common::Messages;
   // The language first: --help speaks it too.
   if (const cen::common::Status s = Messages::UseFromCommandLine(argc, argv); !s.ok()) {
@@ -219,4 +219,15 @@ int main(int argc, char** argv) {
   const cen::common::Status s = cen::node::QueryCommand::Run(verb, o, std::cout, std::cerr);
   if (!s.ok()) std::cerr << "cen-query: " << s.message() << "\n";
   return s.ExitCode();
+}
+
+// What no check foresaw (a file system refusing to say what a path is, for
+// one) ends the command with its message and exit 1, not an abort.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "cen-query: " << e.what() << "\n";
+    return 1;
+  }
 }

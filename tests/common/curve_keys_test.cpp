@@ -133,6 +133,10 @@ TEST_CASE("CurveKeys::ParsePublicKey takes Z85 text or a key file", "[common][cu
         std::string(40, '#'),  // Z85 characters, value over 32 bits
         tmp.File("does-not-exist.pub"),
         tmp.path(),  // a directory
+        // A path the file system refuses to look at (here: a name too long;
+        // for an operator, a directory they may not read) threw, and
+        // cen-node init and cen-hub allow aborted with exit 134.
+        tmp.File(std::string(300, 'k')) + "/curve.pub",
     };
     for (const auto& junk : junk_cases) {
       INFO("'" << junk << "'");
