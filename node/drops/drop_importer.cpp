@@ -161,7 +161,6 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
   const bool keep_rejects = settings_.partial && !settings_.dry_run;
   Outbox outbox(db_);
   if (common::Status begun = outbox.BeginQueue(); !begun.ok()) return finish(begun);
-  bool queueing = true;  // false once an all-or-nothing file has an invalid row
   std::ofstream rejects;
   std::string label;
   ValidatedRows rows(reader, validator, keep_rejects);
@@ -169,7 +168,10 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
   while (rows.NextBatch(batch)) {
     for (ValidatedRow& row : batch) {
       ++summary.rows;
-      if (row.issues.empty() && queueing) {
+      // Valid rows are queued also after an invalid one in an all-or-nothing
+      // file (which commits nothing): the queue's own checks (a ref given
+      // twice) report their problems too.
+      if (row.issues.empty()) {
         label = name + ":" + std::to_string(row.line);
         auto queued = outbox.Queue(*row.record, label);
         if (queued.ok()) {
@@ -199,10 +201,6 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
         if (!reasons.empty()) reasons += "; ";
         reasons += issue.field + ": " + issue.reason;
       }
-      if (!settings_.partial && queueing) {
-        outbox.AbortQueue();  // nothing from this file will be imported: free the lock now
-        queueing = false;
-      }
       if (keep_rejects) {
         if (!rejects.is_open()) {
           rejects.open(rejects_path, std::ios::binary | std::ios::trunc);
@@ -226,6 +224,7 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
   }
 
   if (summary.rejected > 0 && !settings_.partial) {
+    outbox.AbortQueue();
     summary.added = summary.amended = summary.unchanged = 0;
     return finish(common::InvalidInput(std::to_string(summary.rejected) + " invalid row(s) in " +
                                        name + "; nothing was imported"));
