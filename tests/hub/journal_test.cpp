@@ -539,7 +539,7 @@ TEST_CASE("A cancelled alert can be neither updated nor cancelled again",
 }
 
 TEST_CASE(
-    "Each cancel journaled is one alert_cancels row per alert it names; an upgrade "
+    "Each cancel journaled is one alert_cancels row per alert it names, and an upgrade "
     "from schema 6 writes them from the journal",
     "[hub][journal][alerts]") {
   // CancelOf decoded every alert of the origin at each update or cancel,
