@@ -83,8 +83,15 @@ class Sum {
     lost_ += other.lost_;
   }
   // A total beyond the largest double stays infinite (what is lost to
-  // rounding would be infinite too, and add up to NaN).
-  double value() const { return std::isfinite(total_) ? total_ + lost_ : total_; }
+  // rounding would be infinite too, and add up to NaN). Below a billion it
+  // is rounded to a millionth: 1.1 + 2.2 kg is 3.3, not the
+  // 3.3000000000000003 that the two doubles sum to (an analyst's CSV showed
+  // 1311.0900000000001 LTR); a quantity is no finer than that.
+  double value() const {
+    if (!std::isfinite(total_)) return total_;
+    const double v = total_ + lost_;
+    return std::abs(v) < 1e9 ? std::round(v * 1e6) / 1e6 : v;
+  }
 
  private:
   double total_ = 0;

@@ -197,6 +197,19 @@ TEST_CASE("stats adds quantities without the rounding error of each addition",
   CHECK(split.out == expected);
 }
 
+TEST_CASE("stats totals carry no digits of binary noise", "[node][query][stats]") {
+  // The doubles 1.1 and 2.2 sum to 3.3000000000000003, exactly so: json
+  // and csv showed such totals (1311.0900000000001 LTR).
+  TempDir tmp;
+  FillQuantities(tmp, {1.1, 2.2});
+  QueryOptions o = RecordStatsOptions(tmp, "json");
+  o.by = {"commodity"};
+  RequireOk(o.filter.Check());
+  CHECK(RecordStatsRun(tmp, o, /*routes=*/false, /*split=*/false).out ==
+        R"({"commodity":"drugs","quantity":{"KGM":3.3},"records":2})"
+        "\n");
+}
+
 TEST_CASE("stats prints a total beyond the largest number as infinite, not as NaN",
           "[node][query][stats]") {
   TempDir tmp;
