@@ -1,5 +1,10 @@
 #include "node/query/filter_flags.h"
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <string>
+
 #include "common/messages.h"
 
 namespace cen::node {
@@ -28,8 +33,32 @@ void FilterFlags::Add(CLI::App& app, QueryFilter& f) {
   list("--origin", f.origins, Messages::Tr("Node id that published the record"));
   list("--hs", f.hs_prefixes, Messages::Tr("Harmonized System code prefix: 29, 2939, 2939.72"));
   app.add_option("--transport-mode", f.transport_modes,
-                 Messages::Tr("UN/ECE Rec 19: 1 sea, 2 rail, 3 road, 4 air, 5 post, ..."))
+                 Messages::Tr("UN/ECE Rec 19 code or name: 1 sea, 2 rail, 3 road, 4 air, 5 post, "
+                              "6 multimodal, 7 fixed, 8 inland"))
       ->delimiter(',')
+      ->transform(CLI::Validator(
+          [](std::string& value) {
+            // The names of the codes, as an analyst says them.
+            static const std::map<std::string, std::string, std::less<>> kNames = {
+                {"sea", "1"},   {"maritime", "1"}, {"rail", "2"},   {"road", "3"},
+                {"air", "4"},   {"post", "5"},     {"mail", "5"},   {"multimodal", "6"},
+                {"fixed", "7"}, {"pipeline", "7"}, {"inland", "8"}, {"inland-water", "8"}};
+            std::string lower = value;
+            for (char& c : lower)
+              c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (const auto it = kNames.find(lower); it != kNames.end()) {
+              value = it->second;
+              return std::string();
+            }
+            if (!value.empty() && std::all_of(value.begin(), value.end(),
+                                              [](unsigned char c) { return std::isdigit(c) != 0; }))
+              return std::string();  // a code: QueryFilter::Check says whether it is one
+            return Messages::Format(
+                "'{}' is not a transport mode: 1 sea, 2 rail, 3 road, 4 air, 5 post, 6 "
+                "multimodal, 7 fixed, 8 inland (a code or its name)",
+                value);
+          },
+          "", "transport mode"))
       ->group(group);
   list("--unit", f.units, Messages::Tr("UN/ECE Rec 20 unit: KGM, GRM, LTR, H87 (pieces), ..."));
   list("--handling", f.handlings, Messages::Tr("H0, H1, H2 or H3"));

@@ -196,6 +196,18 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
       CHECK(r.out.empty());
       CHECK_THAT(r.err, Catch::Contains(swallowed[2] + ": needs a value"));
     }
+    // A transport mode by its name, as an analyst says it: "sea" got CLI11's
+    // "Could not convert: --transport-mode = sea".
+    const RunResult by_name = cluster.RunQueryIn(
+        {"LANG=C.UTF-8"}, {"--data", data, "--transport-mode", "Sea", "--count"});
+    const RunResult by_code =
+        cluster.RunQueryIn({"LANG=C.UTF-8"}, {"--data", data, "--transport-mode", "1", "--count"});
+    CHECK(by_name.exit_code == 0);
+    CHECK(by_name.out == by_code.out);
+    const RunResult boat =
+        cluster.RunQueryIn({"LANG=C.UTF-8"}, {"--data", data, "--transport-mode", "boat"});
+    CHECK(boat.exit_code == 2);
+    CHECK_THAT(boat.err, Catch::Contains("'boat' is not a transport mode: 1 sea"));
     const RunResult no_record =
         cluster.RunQueryIn({}, {"--data", data, "--lang", "ru", "show", "0190ffff-ffff"});
     CHECK(no_record.exit_code != 0);
