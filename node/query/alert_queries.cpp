@@ -232,8 +232,14 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
   out << "alert " << a.uuid << " [" << a.Text("priority") << "] " << a.Text("title") << " ("
       << AlertBook::Name(a.state) << ", from " << a.origin << ")\n";
   if (offices->empty()) {
-    out << "no receipts: receipts go to the office that raised the alert (" << a.origin
-        << "), and the hub has not told it who the alert reaches yet\n";
+    auto self = db.QueryText("SELECT value FROM meta WHERE key = 'node_id'");
+    if (!self.ok()) return self.status();
+    if (self->value_or("") != a.origin) {
+      out << "no receipts here: receipts go to the office that raised the alert (" << a.origin
+          << ") alone; run this query there\n";
+    } else {
+      out << "no receipts yet: the hub has not told this office who the alert reaches\n";
+    }
     return outcome;
   }
   TextTable table({{N_("OFFICE"), 16},

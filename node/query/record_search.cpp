@@ -287,11 +287,16 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     const int64_t cap = limit > 0 ? limit + o.offset : 0;
     auto n = CountRestricted(db, o.filter, restricted, cap);
     if (!n.ok()) return n.status();
-    if (*n > 0)
-      err << "cen-query: " << *n << (cap > 0 && *n >= cap ? " or more" : "")
-          << " H2/H3 (restricted) record(s) among the matches left out of exports (this one "
-             "lists the others only); add --include-restricted to export them (the export is "
-             "written to the audit trail)\n";
+    if (*n > 0) {
+      const std::string count = std::to_string(*n);
+      err << "cen-query: "
+          << Messages::Format(
+                 "{} H2/H3 (restricted) record(s) among the matches left out of exports (this one "
+                 "lists the others only); add --include-restricted to export them (the export is "
+                 "written to the audit trail)",
+                 cap > 0 && *n >= cap ? Messages::Format("{} or more", count) : count)
+          << "\n";
+    }
   }
   return outcome;
 }

@@ -651,6 +651,20 @@ TEST_CASE("cen-query refuses bad flag values naming the flag, and foreign direct
   CHECK_THAT(f.status.message(), Catch::Contains(tmp.File("foreign")));
 }
 
+TEST_CASE("receipts at an office that did not raise the alert says they go to its origin",
+          "[node][query]") {
+  // It said the hub had not told this office who the alert reaches: receipts
+  // never come here, whatever the hub says.
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  QueryOptions o = Options(tmp, "table");
+  o.uuid = FixtureUuid(11);  // A1, raised by RILO-WE; this node is n1
+  const Run r = Query(QueryVerb::kReceipts, o);
+  RequireOk(r.status);
+  CHECK_THAT(r.out, Catch::Contains("no receipts here: receipts go to the office that raised the "
+                                    "alert (RILO-WE) alone"));
+}
+
 TEST_CASE("Code flags take any letter case, as country flags do", "[node][query]") {
   // --reporting-country nl was taken, --unit kgm and --commodity DRUGS refused.
   TempDir tmp;
