@@ -199,7 +199,8 @@ common::Status HubSchema::Check(common::Database& db) {
   if (**v >= 4 && **v < HubSchema::kVersion)
     return common::Corruption(db.path() + " has schema version " + std::to_string(**v) +
                               "; start the hub (cen-hub run) once to upgrade it to " +
-                              std::to_string(HubSchema::kVersion) + " in place");
+                              std::to_string(HubSchema::kVersion) +
+                              " in place (a hub running the earlier cen-hub: restart it)");
   if (**v != HubSchema::kVersion)
     return common::Corruption(
         db.path() + " has schema version " + std::to_string(**v) + ", this cen-hub reads version " +

@@ -499,7 +499,8 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
   if (**v >= 4 && **v < kVersion)
     return common::Corruption(path + " has schema version " + std::to_string(**v) +
                               "; start the agent (cen-node run --data " + data_dir +
-                              ") once to upgrade it to " + std::to_string(kVersion));
+                              ") once to upgrade it to " + std::to_string(kVersion) +
+                              " (an agent running the earlier cen-node: restart it)");
   if (**v != kVersion)
     return common::Corruption(path + " has schema version " + std::to_string(**v) +
                               "; this program reads version " + std::to_string(kVersion));
