@@ -72,7 +72,19 @@ std::string RecordFormat::Summary(const json& r) {
   } else if (handling == "H2") {
     out += "[H2] ";
   }
-  if (text("kind") == "alert") return out + "[" + text("priority") + "] " + text("title");
+  if (text("kind") == "alert") {
+    // An update or a cancel is a record of its own: said so, with the
+    // priority it sets if any (cen-query alerts shows each alert with its
+    // updates applied).
+    const std::string type = text("msg_type");
+    if (type == "update" || type == "cancel") {
+      out += "[" + type + "]";
+      if (const std::string p = text("priority"); !p.empty()) out += " [" + p + "]";
+      const std::string what = text("title").empty() ? text("body") : text("title");
+      return what.empty() ? out : out + " " + what;
+    }
+    return out + "[" + text("priority") + "] " + text("title");
+  }
   out += text("description");
   if (const std::string c = text("concealment"); !c.empty()) out += " (" + c + ")";
   return out;
