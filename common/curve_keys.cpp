@@ -84,8 +84,13 @@ Result<CurveKeys> CurveKeys::Rotate(const std::string& dir) {
   // The pair an earlier rotation kept may be the one still in use (the
   // daemon loads its key at start): never overwritten.
   std::error_code ec;
-  if (std::filesystem::exists(dir + "/curve.sec.old", ec) ||
-      std::filesystem::exists(dir + "/curve.pub.old", ec)) {
+  bool kept = false;
+  for (const char* name : {"/curve.sec.old", "/curve.pub.old"}) {
+    kept = kept || std::filesystem::exists(dir + name, ec);
+    // A path that cannot be looked at may hold that pair: never overwritten.
+    if (ec) return Internal("cannot tell whether " + dir + name + " exists: " + ec.message());
+  }
+  if (kept) {
     return AlreadyExists(dir +
                          "/curve.sec.old holds the key pair of an earlier rotation, which may "
                          "still be in use; once the new key is in use everywhere, remove "

@@ -134,7 +134,7 @@ CREATE TABLE audit(
 // Opens hub.db holding the store lock shared for the connection's life (a
 // restore takes it alone), and checks it is a hub database of this schema.
 common::Result<common::Database> OpenLocked(const std::string& data_dir,
-                                            common::Database::Mode mode) {
+                                            common::Database::Mode mode, bool upgrade) {
   auto lock = common::InstanceLock::AcquireShared(data_dir, common::InstanceLock::kHubStore);
   if (!lock.ok()) {
     if (lock.status().code() != common::StatusCode::kUnavailable) return lock.status();
@@ -144,7 +144,7 @@ common::Result<common::Database> OpenLocked(const std::string& data_dir,
   auto db = common::Database::Open(HubSchema::DbPath(data_dir), mode);
   if (!db.ok()) return db.status();
   db->Hold(std::make_shared<common::InstanceLock>(std::move(*lock)));
-  if (mode == common::Database::Mode::kReadWrite) CEN_RETURN_IF_ERROR(HubSchema::Upgrade(*db));
+  if (upgrade) CEN_RETURN_IF_ERROR(HubSchema::Upgrade(*db));
   CEN_RETURN_IF_ERROR(HubSchema::Check(*db));
   return db;
 }
@@ -225,20 +225,21 @@ common::Status HubSchema::Create(common::Database& db) {
   return tx->Commit();
 }
 
-common::Result<common::Database> HubSchema::Open(const std::string& data_dir) {
+common::Result<common::Database> HubSchema::Open(const std::string& data_dir, bool as_hub) {
   const std::string path = DbPath(data_dir);
   if (!std::filesystem::exists(path))
     return common::NotFound(data_dir +
                             " is not a hub data directory (no hub.db); run: cen-hub init --data " +
                             data_dir);
-  return OpenLocked(data_dir, common::Database::Mode::kReadWrite);
+  return OpenLocked(data_dir, common::Database::Mode::kReadWrite,
+                    as_hub || !common::InstanceLock::IsHeld(data_dir, common::InstanceLock::kHub));
 }
 
 common::Result<common::Database> HubSchema::OpenReadOnly(const std::string& data_dir) {
   const std::string path = DbPath(data_dir);
   if (!std::filesystem::exists(path))
     return common::NotFound(data_dir + " is not a hub data directory (no hub.db)");
-  return OpenLocked(data_dir, common::Database::Mode::kReadOnly);
+  return OpenLocked(data_dir, common::Database::Mode::kReadOnly, false);
 }
 
 }  // namespace cen::hub

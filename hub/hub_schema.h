@@ -16,7 +16,11 @@ class HubSchema {
   // Creates every table in a new hub.db and a random hub epoch.
   static common::Status Create(common::Database& db);
   // Opens an existing hub.db read-write, checking it is a cenhub hub database.
-  static common::Result<common::Database> Open(const std::string& data_dir);
+  // An older schema is upgraded in place, but not under a running hub that
+  // another process is (`as_hub`: the caller is `cen-hub run`, holding
+  // hub.lock): an earlier cen-hub still running would go on writing the
+  // older schema's tables only (a cancel without its alert_cancels rows).
+  static common::Result<common::Database> Open(const std::string& data_dir, bool as_hub = false);
   // Opens read-only (status commands).
   static common::Result<common::Database> OpenReadOnly(const std::string& data_dir);
   // Upgrades a hub.db of schema 4, 5 or 6 in place (a read-write Open does it);

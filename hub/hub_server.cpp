@@ -994,7 +994,7 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   // One hub per data directory; `cen-hub restore` checks it too.
   auto lock = common::InstanceLock::Acquire(data_dir_, common::InstanceLock::kHub);
   if (!lock.ok()) return lock.status();
-  auto db = HubSchema::Open(data_dir_);
+  auto db = HubSchema::Open(data_dir_, /*as_hub=*/true);
   if (!db.ok()) return db.status();
   // A single hub's hub.db made before 2026-12-05 gets the 16 KiB pages of a
   // new one, once, before any thread of the hub uses SQLite. A cluster

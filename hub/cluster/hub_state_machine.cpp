@@ -53,7 +53,7 @@ HubStateMachine::HubStateMachine(common::Database db)
 
 common::Result<std::unique_ptr<HubStateMachine>> HubStateMachine::Open(
     const std::string& data_dir) {
-  auto db = HubSchema::Open(data_dir);
+  auto db = HubSchema::Open(data_dir, /*as_hub=*/true);  // inside cen-hub run
   if (!db.ok()) return db.status();
   // The Raft log is what makes an entry durable (on a majority, before it is
   // applied). A commit hub.db loses in a crash takes raft_applied back with

@@ -1,6 +1,8 @@
 #include "node/drops/drop_importer.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -97,13 +99,17 @@ DropSummary DropImporter::ImportFile(const std::string& path, std::istream& stdi
   if (!is_stdin) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {
-      failed.status = common::NotFound("cannot read " + path + ": no such file");
+      failed.status =
+          common::NotFound("cannot read " + path + ": " + (ec ? ec.message() : "no such file"));
       return failed;
     }
     size = std::filesystem::file_size(path, ec);
+    errno = 0;
     file.open(path, std::ios::binary);
     if (!file) {
-      failed.status = common::NotFound("cannot read " + path);
+      // The reason (Permission denied), as open(2) gave it.
+      failed.status = common::NotFound(
+          "cannot read " + path + (errno != 0 ? ": " + std::string(std::strerror(errno)) : ""));
       return failed;
     }
   }

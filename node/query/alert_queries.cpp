@@ -171,7 +171,11 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
     }
     const int64_t since = issued_ms.value_or(received_ms.value_or(now));
     table.AddRow({a.Text("priority"), AlertBook::Name(a.state), Span(now - since),
-                  expires_ms ? Span(now - *expires_ms) : "-",
+                  // Past: "673d ago", beside a future "in 2d" (a bare 673d read as
+                  // time left).
+                  !expires_ms         ? std::string("-")
+                  : *expires_ms > now ? Span(now - *expires_ms)
+                                      : Span(now - *expires_ms) + " ago",
                   audience > 0 ? std::to_string(received) + "/" + std::to_string(audience) : "-",
                   audience > 0 ? std::to_string(acted) : "-", std::to_string(*hits), a.origin,
                   a.uuid, a.Text("title")});

@@ -58,9 +58,14 @@ common::Status QueryCommand::CheckFlagsRead(QueryVerb verb, const QueryOptions& 
     case QueryVerb::kSearch:
     case QueryVerb::kStats:
     case QueryVerb::kRoutes:
-    case QueryVerb::kWatchAdd:
     case QueryVerb::kPending:
       read = given;
+      break;
+    case QueryVerb::kWatchAdd:
+      // A watch matches records as they are applied; NCP records pending
+      // at a RILO are not among them (a watch keeps no --include-pending).
+      read = given;
+      std::erase(read, std::string("--include-pending"));
       break;
     case QueryVerb::kAlerts:
       read = {"--priority", "--origin"};

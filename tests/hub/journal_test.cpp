@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/instance_lock.h"
 #include "common/msgpack_json.h"
 #include "common/uuid7.h"
 #include "hub/hub_schema.h"
@@ -577,7 +578,18 @@ TEST_CASE(
         db.Exec("DROP TABLE alert_cancels; UPDATE meta SET value = '6' WHERE key = "
                 "'hub_schema'"));
   }
-  Database db = ReopenHubDb(tmp);  // the hub's read-write open upgrades it
+  {
+    // Not under a hub that runs (an earlier cen-hub, after the binaries were
+    // replaced): it would go on journaling cancels without their rows, and
+    // the upgrade, done once, would never index them.
+    auto running = cen::common::InstanceLock::Acquire(tmp.path(), cen::common::InstanceLock::kHub);
+    REQUIRE(running.ok());
+    auto refused = HubSchema::Open(tmp.path());
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.status().message(),
+               Catch::Contains("schema version 6") && Catch::Contains("restart it"));
+  }
+  Database db = ReopenHubDb(tmp);  // once no hub runs, a read-write open upgrades it
   auto version = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
   REQUIRE(version.ok());
   CHECK(**version == HubSchema::kVersion);

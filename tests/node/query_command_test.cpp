@@ -721,6 +721,11 @@ TEST_CASE("A flag the subcommand does not read is refused, naming it, not ignore
          o.by = {"commodity"};
        }},
       {QueryVerb::kAudit, "--origin", [](QueryOptions& o) { o.filter.origins = {"EU"}; }},
+      {QueryVerb::kWatchAdd, "--include-pending",
+       [](QueryOptions& o) {
+         o.watch_name = "w";
+         o.filter.include_pending = true;
+       }},
       {QueryVerb::kShow, "--kind",
        [](QueryOptions& o) {
          o.filter.kinds = {"alert"};
