@@ -42,16 +42,28 @@ bool Excluded(std::string_view word) {
   return Bareword(next) && !(next >= '0' && next <= '9');
 }
 
-// Whether the query so far ends with a term NOT can follow.
-bool Follows(std::string_view out) {
+bool Operator(std::string_view word) {
+  return word == "AND" || word == "OR" || word == "NOT" || word == "NEAR" || word == "+";
+}
+
+// Whether the query so far ends with an operator (an excluded word there
+// would leave it without its right side).
+bool AfterOperator(std::string_view out) {
   while (!out.empty() && Blank(out.back())) out.remove_suffix(1);
-  if (out.empty() || out.back() == '(') return false;
-  for (const std::string_view op : {"AND", "OR", "NOT", "NEAR"}) {
-    if (out.ends_with(op) &&
-        (out.size() == op.size() || !Bareword(out[out.size() - op.size() - 1])))
-      return false;
-  }
-  return true;
+  size_t start = out.size();
+  while (start > 0 && !Blank(out[start - 1]) && out[start - 1] != '(' && out[start - 1] != ')')
+    --start;
+  return Operator(out.substr(start));
+}
+
+// Whether the word after typed[end] is an operator (it would lose its left side).
+bool BeforeOperator(std::string_view typed, size_t end) {
+  while (end < typed.size() && Blank(typed[end])) ++end;
+  size_t stop = end;
+  while (stop < typed.size() && !Blank(typed[stop]) && typed[stop] != '(' && typed[stop] != ')' &&
+         typed[stop] != '"')
+    ++stop;
+  return Operator(typed.substr(end, stop - end));
 }
 
 }  // namespace
@@ -94,6 +106,12 @@ std::string TextQuery::ToMatch(std::string_view typed) {
   // comes before the distance.
   std::vector<bool> groups;
   bool after_near = false;
+  // A search engine's -word at the top level: FTS5 would search for the
+  // word itself. It binds looser than the words around it (FTS5 reads
+  // "a NOT b c" as a NOT (b AND c)), so the excluded words go last:
+  // (the rest) NOT b NOT c.
+  std::vector<std::string> excluded;
+  std::string as_typed;  // the same words, searched as written, if nothing else is
   size_t i = 0;
   while (i < typed.size()) {
     const char c = typed[i];
@@ -136,10 +154,10 @@ std::string TextQuery::ToMatch(std::string_view typed) {
     const std::string_view word = typed.substr(i, end - i);
     if (word == "*" && !out.empty() && out.back() == '"') {
       out += '*';  // a prefix phrase: "a b"*
-    } else if (Excluded(word) && Follows(out)) {
-      // A search engine's -word: FTS5 would search for the word itself.
-      out += "NOT ";
-      out += Word(word.substr(1));
+    } else if (groups.empty() && Excluded(word) && !AfterOperator(out) &&
+               !BeforeOperator(typed, end)) {
+      excluded.push_back(Word(word.substr(1)));
+      as_typed += (as_typed.empty() ? "" : " ") + Word(word);
     } else {
       if (!out.empty() && out.back() == '"') out += ' ';  // "a b"x-ray: two terms
       out += Word(word);
@@ -147,6 +165,12 @@ std::string TextQuery::ToMatch(std::string_view typed) {
     after_near = word == "NEAR";
     i = end;
   }
+  if (excluded.empty()) return out;
+  while (!out.empty() && Blank(out.back())) out.pop_back();
+  while (!out.empty() && Blank(out.front())) out.erase(0, 1);
+  if (out.empty()) return as_typed;  // nothing to exclude from
+  out = "(" + out + ")";
+  for (const std::string& word : excluded) out += " NOT " + word;
   return out;
 }
 

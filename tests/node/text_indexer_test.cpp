@@ -290,11 +290,24 @@ TEST_CASE("A word inside Chinese or Japanese text is found, indexed or not yet, 
     int64_t records;
   };
   const Expected expected[] = {
-      {"香烟", 1},          {"集装箱", 1},           {"集装*", 1},
-      {"烟香", 0},          {"\"香烟 走私\"", 1},    {"香烟 OR 覚醒剤", 2},
-      {"覚醒剤", 1},        {"コンテナ", 1},         {"LED灯", 1},
-      {"led", 1},           {"description:香烟", 1}, {"cigarettes", 1},
+      {"香烟", 1},
+      {"集装箱", 1},
+      {"集装*", 1},
+      {"烟香", 0},
+      {"\"香烟 走私\"", 1},
+      {"香烟 OR 覚醒剤", 2},
+      {"覚醒剤", 1},
+      {"コンテナ", 1},
+      {"LED灯", 1},
+      {"led", 1},
+      {"description:香烟", 1},
+      {"cigarettes", 1},
       {"香烟 NOT 走私", 0},
+      // A search engine's -word: without it, whatever words surround it.
+      {"cargo -cigarettes", 0},
+      {"cargo -香烟", 1},
+      {"cargo -cigarettes banana", 0},
+      {"-走私 集装箱", 0},
   };
   for (const bool indexed : {false, true}) {
     if (indexed) RequireOk(indexer->IndexAll());

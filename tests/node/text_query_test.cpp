@@ -51,15 +51,21 @@ TEST_CASE("Chinese and Japanese in a --text query become the phrase of their cha
   CHECK(TextQuery::ToMatch("кокаин 香烟") == "кокаин \" 香  烟 \"");
 }
 
-TEST_CASE("A search engine's -word after a term excludes the word", "[node][query]") {
+TEST_CASE("A search engine's -word excludes the word from what the rest finds", "[node][query]") {
   // `cocaine -banana` found the banana record: FTS5 read the word itself.
-  CHECK(TextQuery::ToMatch("cocaine -banana") == "cocaine NOT banana");
-  CHECK(TextQuery::ToMatch("\"false bottom\" -x-ray") == "\"false bottom\" NOT \"x-ray\"");
-  CHECK(TextQuery::ToMatch("(a OR b) -c") == "(a OR b) NOT c");
-  // Nothing before it, an operator before it, a number or a column filter:
-  // as before.
+  CHECK(TextQuery::ToMatch("cocaine -banana") == "(cocaine) NOT banana");
+  CHECK(TextQuery::ToMatch("\"false bottom\" -x-ray") == "(\"false bottom\") NOT \"x-ray\"");
+  CHECK(TextQuery::ToMatch("(a OR b) -c") == "((a OR b)) NOT c");
+  // NOT binds looser than the words around it in FTS5: "a NOT b c" is
+  // a NOT (b AND c), so the excluded words go last, whatever follows them.
+  CHECK(TextQuery::ToMatch("cocaine -banana container") == "(cocaine  container) NOT banana");
+  CHECK(TextQuery::ToMatch("-banana cocaine -boxes") == "(cocaine) NOT banana NOT boxes");
+  // Nothing else to search, an operator beside it, inside a group, a number
+  // or a column filter: as written, as before.
   CHECK(TextQuery::ToMatch("-banana") == "\"-banana\"");
   CHECK(TextQuery::ToMatch("cocaine OR -banana") == "cocaine OR \"-banana\"");
+  CHECK(TextQuery::ToMatch("-banana OR cocaine") == "\"-banana\" OR cocaine");
+  CHECK(TextQuery::ToMatch("NEAR(a -b)") == "NEAR(a \"-b\")");
   CHECK(TextQuery::ToMatch("below -20") == "below \"-20\"");
   CHECK(TextQuery::ToMatch("reefer -{title body}: x") == "reefer -{title body}: x");
   CHECK(TextQuery::ToMatch("reefer -title:x") == "reefer -title:x");
