@@ -27,12 +27,7 @@ bool IsCandidate(const fs::directory_entry& entry) {
   return !entry.is_symlink(ec) && entry.is_regular_file(ec);
 }
 
-// What tells a file that changed: its size and when it was last written.
-struct Stamp {
-  std::uintmax_t size = 0;
-  fs::file_time_type written{};
-  bool operator==(const Stamp&) const = default;
-};
+using Stamp = DropFolder::Stamp;
 
 std::optional<Stamp> StampOf(const fs::path& path) {
   std::error_code ec;
@@ -66,28 +61,45 @@ common::Status DropFolder::Prepare() {
 common::Result<bool> DropFolder::PollOnce() {
   const auto now = common::StoreHealth::Clock::now();
   if (!health_.MayTry(now)) return false;
+  // The folder and its subfolders, made again when removed.
+  if (common::Status made = Prepare(); !made.ok()) {
+    health_.Failed(made, now);
+    return false;
+  }
   std::error_code ec;
   std::optional<fs::path> first;
-  std::optional<Stamp> stamp;
   int seen = 0;
-  const auto settled_before = fs::file_time_type::clock::now() - settle_;
   for (fs::directory_iterator it(dir_, ec), end; !ec && it != end && seen < kMaxEntries;
        it.increment(ec), ++seen) {
-    if (!IsCandidate(*it) || (first && it->path().filename() >= first->filename())) continue;
-    std::optional<Stamp> candidate = StampOf(it->path());
-    if (!candidate || candidate->written > settled_before) continue;  // still being written
-    first = it->path();
-    stamp = candidate;
+    if (IsCandidate(*it) && (!first || it->path().filename() < first->filename()))
+      first = it->path();
   }
   if (ec) return common::Unavailable("cannot read the drop folder " + dir_ + ": " + ec.message());
-  if (!first) return false;
-  // Not the file's fault: it waits where it is, tried again with back-off.
+  if (!first) {
+    health_.Succeeded();  // what was held back is gone
+    return false;
+  }
+  // The first by name waits until it is still: written to longer ago than
+  // settle_, or seen unchanged for that long (a time stamp in the future,
+  // from a clock ahead of this one). Later names wait behind it: they may
+  // amend what it holds.
   const std::string name = first->filename().string();
+  const std::optional<Stamp> stamp = StampOf(*first);
+  if (!stamp) return false;
+  const bool same = name == watched_ && stamp == watched_stamp_;
+  if (!same) {
+    watched_ = name;
+    watched_stamp_ = *stamp;
+    watched_since_ = now;
+  }
+  if (stamp->written > fs::file_time_type::clock::now() - settle_ &&
+      !(same && now - watched_since_ >= settle_))
+    return false;
+  // Not the file's fault: it waits where it is, tried again with back-off.
   const auto held_back = [&](const common::Status& status) {
     health_.Failed(common::Status(status.code(), name + ": " + status.message()), now);
     return false;
   };
-  if (common::Status made = Prepare(); !made.ok()) return held_back(made);
 
   std::ostringstream errors;
   std::istringstream no_stdin;

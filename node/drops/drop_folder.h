@@ -9,8 +9,10 @@
 //   cp export.csv DIR/.export.csv && mv DIR/.export.csv DIR/export.csv
 // Ignored: names starting with '.', names ending in .tmp or .part, anything
 // that is not a regular file (a symbolic link too: its target may still be
-// being written), and the names done and failed. A file written less than
-// `settle` ago waits (a writer copying straight into the final name), and
+// being written), and the names done and failed. The first file by name
+// written less than `settle` ago waits (a writer copying straight into the
+// final name), and the files after it with it; one whose time stamp is in the
+// future is taken once unchanged for `settle`; and
 // one that changed while it was imported stays where it is and is imported
 // again (its rows imported so far are then unchanged). done/ and failed/
 // are made again when missing.
@@ -29,6 +31,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "common/sqlite_db.h"
@@ -52,6 +56,13 @@ class DropFolder {
   // is not returned: see problem(). An error: the folder cannot be read.
   common::Result<bool> PollOnce();
 
+  // What tells a file that changed: its size and when it was last written.
+  struct Stamp {
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type written{};
+    bool operator==(const Stamp&) const = default;
+  };
+
   // "drop folder: big.csv: sqlite: database or disk is full (since ...)"
   // while a failure not the file's own holds a file back; "" otherwise.
   std::string problem() const { return health_.cause(); }
@@ -62,6 +73,10 @@ class DropFolder {
   common::Database* db_;  // not owned
   std::chrono::milliseconds settle_;
   common::StoreHealth health_{"drop folder"};
+  // The first file by name, as last seen, and since when it is unchanged.
+  std::string watched_;
+  Stamp watched_stamp_;
+  common::StoreHealth::Clock::time_point watched_since_{};
 };
 
 }  // namespace cen::node

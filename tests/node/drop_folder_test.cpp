@@ -136,6 +136,12 @@ TEST_CASE("The drop folder makes done/ and failed/ again when they were removed"
   CHECK_FALSE(*blocked);
   CHECK_THAT(folder.problem(), Catch::Contains("done"));
   CHECK(fs::exists(dir / "done.csv"));  // left where it was, nothing lost
+  // The operator takes the file away: nothing is held back any more.
+  fs::remove(dir / "done");
+  fs::remove(dir / "done.csv");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the back-off
+  CHECK_FALSE(*folder.PollOnce());
+  CHECK(folder.problem().empty());
 }
 
 TEST_CASE("The drop folder passes over symbolic links and files written a moment ago",
@@ -161,6 +167,29 @@ TEST_CASE("The drop folder passes over symbolic links and files written a moment
   CHECK(fs::exists(dir / "done" / "fresh.csv"));
   CHECK_FALSE(*folder.PollOnce());
   CHECK(fs::is_symlink(dir / "link.csv"));
+
+  // A later name waits behind an earlier one still written to (it may
+  // amend what that one holds).
+  const auto old = fs::file_time_type::clock::now() - std::chrono::seconds(5);
+  WriteFile(dir / "b.csv", kGood);
+  fs::last_write_time(dir / "b.csv", old);
+  WriteFile(dir / "a.csv", kGood);
+  CHECK_FALSE(*folder.PollOnce());
+  CHECK(fs::exists(dir / "b.csv"));
+  fs::last_write_time(dir / "a.csv", old);
+  CHECK(*folder.PollOnce());
+  CHECK(fs::exists(dir / "done" / "a.csv"));
+  CHECK(*folder.PollOnce());
+  CHECK(fs::exists(dir / "done" / "b.csv"));
+
+  // A time stamp in the future (a clock ahead of this one): taken once it
+  // has stayed the same for the settling time, not never.
+  WriteFile(dir / "c.csv", kGood);
+  fs::last_write_time(dir / "c.csv", fs::file_time_type::clock::now() + std::chrono::hours(1));
+  CHECK_FALSE(*folder.PollOnce());
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  CHECK(*folder.PollOnce());
+  CHECK(fs::exists(dir / "done" / "c.csv"));
 }
 
 TEST_CASE("A drop-folder file node.db cannot take is tried again with back-off, said once",
