@@ -161,6 +161,13 @@ int main(int argc, char** argv) {
   if (!reuse) {
     fs::remove_all(dir);
     Generate(dir, records);
+  } else {
+    // As the agent does when it starts: a text.db of an earlier definition
+    // (ideographs not split, before 2026-12-06) is built again, and the
+    // index is brought up to the cursor; no query trusts an older one.
+    auto text = cen::node::TextIndexer::Open(dir);
+    Check(text.status(), "open text.db");
+    Check((*text)->IndexAll(), "index text");
   }
   if (generate_only) return 0;
 
