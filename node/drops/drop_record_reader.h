@@ -17,6 +17,7 @@
 
 #include "common/messages.h"
 #include "common/record.h"
+#include "common/utf8.h"
 
 namespace cen::node {
 
@@ -43,10 +44,17 @@ struct DropIssue {
 
   // "FILE:LINE[:COLUMN]: field: reason", the form every drop message takes,
   // for a person.
+  // Control bytes and malformed UTF-8 (in a file name, a header cell) are
+  // escaped, and a part longer than kShownWidth columns (a reason quoting a
+  // 32 KiB cell) is cut: a terminal and a log take the line as text.
+  static constexpr size_t kShownWidth = 300;
   std::string Text(std::string_view file) const {
-    std::string text = std::string(file) + ":" + std::to_string(line);
+    const auto shown = [](std::string_view part) {
+      return common::Utf8::FitWidth(common::Utf8::Printable(part), kShownWidth);
+    };
+    std::string text = shown(file) + ":" + std::to_string(line);
     if (column > 0) text += ":" + std::to_string(column);
-    return text + ": " + field + ": " + (localized.empty() ? reason : localized);
+    return text + ": " + shown(field) + ": " + shown(localized.empty() ? reason : localized);
   }
 };
 

@@ -183,6 +183,23 @@ TEST_CASE("Every problem of a file is reported, a ref given twice among them, dr
   }
 }
 
+TEST_CASE("A drop's messages show control bytes escaped and a huge cell cut", "[node][drop]") {
+  // A NUL-prefixed header cell went out raw (grep then took the agent's log
+  // for a binary file), and a 32 KiB cell was printed whole.
+  DropImporterFixture f;
+  std::string header = kHeader;
+  header.insert(header.size() - 1, std::string(",\0national_id", 13));
+  DropSummary s = f.Drop("nul.csv", header + Row("N-1") + "\n");
+  CHECK_FALSE(s.imported);
+  CHECK(f.errors.find('\0') == std::string::npos);
+  CHECK_THAT(f.errors, Catch::Contains("\\u0000national_id"));
+  DropSummary big = f.Drop("big.csv", std::string(kHeader) + "seizure,B-1,2026-03-14,FR," +
+                                          std::string(40000, 'd') + ",x,1,KGM\n");
+  CHECK_FALSE(big.imported);
+  CHECK_THAT(f.errors, Catch::Contains("commodity:"));
+  CHECK(f.errors.size() < 2000);
+}
+
 TEST_CASE("A drop whose commit fails counts nothing as new", "[node][drop]") {
   // On a full disk it said "2,000 new ...; nothing imported" (--json "new":
   // 3000): a script adding up `new` counted records that do not exist.
