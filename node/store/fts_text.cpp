@@ -37,25 +37,36 @@ void SqlSplit(sqlite3_context* context, int, sqlite3_value** argv) {
 }  // namespace
 
 std::optional<std::string> FtsText::Split(std::string_view text) {
-  // Every ideograph is three or four bytes from lead byte 0xE3 up: text
-  // without such a byte (Latin, Cyrillic, Arabic) is passed over in one scan.
+  // Every ideograph is three or four bytes from lead byte 0xE3 up, ẞ starts
+  // with 0xE1 and ß with 0xC3: text without such a byte (English, Cyrillic,
+  // Arabic) is passed over in one scan, other Latin text from its first
+  // letter of the Latin-1 block.
+  const auto lead = [](char byte) {
+    const auto b = static_cast<unsigned char>(byte);
+    return b == 0xC3 || b >= 0xE1;
+  };
   size_t i = 0;
-  while (i < text.size() && static_cast<unsigned char>(text[i]) < 0xE3) ++i;
+  while (i < text.size() && !lead(text[i])) ++i;
   if (i == text.size()) return std::nullopt;
   std::string out;
   bool any = false;
   size_t copied = 0;
+  const auto replace = [&](size_t at, size_t length, std::string_view with) {
+    if (!any) out.reserve(text.size() + text.size() / 2);
+    any = true;
+    out.append(text.substr(copied, at - copied));
+    out.append(with);
+    copied = at + length;
+  };
   while (i < text.size()) {
     uint32_t c = 0;
     const size_t length = std::max<size_t>(common::Utf8::Decode(text, i, &c), 1);
     if (length > 1 && Ideograph(c)) {
-      if (!any) out.reserve(text.size() + text.size() / 2);
-      any = true;
-      out.append(text.substr(copied, i - copied));
-      out += ' ';
-      out.append(text.substr(i, length));
-      out += ' ';
-      copied = i + length;
+      replace(i, length, " " + std::string(text.substr(i, length)) + " ");
+    } else if (c == 0xDF || c == 0x1E9E) {
+      // German writes ß as ss without the letter (Strasse); unicode61 folds
+      // case and accents, not this.
+      replace(i, length, "ss");
     }
     i += length;
   }

@@ -4,7 +4,8 @@
 // word inside it (香烟) was never found, by --text or by a watch list. Here
 // each ideograph and kana becomes a word of its own, in the text indexed and
 // in the query (TextQuery makes 香烟 the phrase "香 烟": the two characters,
-// next to each other). Other scripts pass unchanged.
+// next to each other). German's ß (and ẞ) becomes ss, as a German writes it
+// without the letter (Straße, Strasse). Other text passes unchanged.
 //
 //   FtsText::Split("LED灯 x")         // "LED 灯  x"
 //   FtsText::Split("cocaine")         // nullopt: nothing to split
@@ -22,12 +23,12 @@ namespace cen::node {
 class FtsText {
  public:
   // The definition of the index this code writes and reads (text.db's
-  // PRAGMA user_version): 1, ideographs split. An index of another
-  // definition is built again.
-  static constexpr int kDefinition = 1;
+  // PRAGMA user_version): 1, ideographs split; 2, ß as ss too. An index of
+  // another definition is built again.
+  static constexpr int kDefinition = 2;
 
-  // `text` with a space before and after each CJK ideograph or kana;
-  // nullopt when it has none (the text is indexed as it is).
+  // `text` with a space before and after each CJK ideograph or kana, and ss
+  // for ß; nullopt when it has none (the text is indexed as it is).
   static std::optional<std::string> Split(std::string_view text);
   // Registers cen_fts_text(text) on `db`: Split's result, or the text
   // itself (NULL stays NULL).

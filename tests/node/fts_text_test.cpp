@@ -19,6 +19,9 @@ TEST_CASE("FtsText makes each ideograph and kana a word and leaves other text al
   CHECK_FALSE(FtsText::Split("담배 밀수").has_value());
   CHECK_FALSE(FtsText::Split("「」。").has_value());
   CHECK_FALSE(FtsText::Split("").has_value());
+  // ß and ẞ are ss, as German writes them without the letter.
+  CHECK(FtsText::Split("Straße STRAẞE") == std::optional<std::string>("Strasse STRAssE"));
+  CHECK_FALSE(FtsText::Split("Müller café").has_value());
   // Bytes that are not UTF-8 are copied as they are.
   CHECK(FtsText::Split("\xE3\x81 香") == std::optional<std::string>("\xE3\x81  香 "));
 
