@@ -59,6 +59,14 @@ std::optional<std::string> FtsText::Split(std::string_view text) {
     copied = at + length;
   };
   while (i < text.size()) {
+    // Only the bytes that may start ß, ẞ or an ideograph are decoded: other
+    // Latin text stays a byte scan.
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0xC3 || (b > 0xC3 && b < 0xE1) ||
+        (b == 0xC3 && (i + 1 == text.size() || static_cast<unsigned char>(text[i + 1]) != 0x9F))) {
+      ++i;
+      continue;
+    }
     uint32_t c = 0;
     const size_t length = std::max<size_t>(common::Utf8::Decode(text, i, &c), 1);
     if (length > 1 && Ideograph(c)) {
