@@ -87,4 +87,17 @@ inline int ExitOnParseError(CLI::App& app, const CLI::ParseError& e) {
   return code == 0 ? 0 : 2;
 }
 
+// A tool's main(): `run` (its parsing and its command), where what no check
+// foresaw (a file system refusing to say what a path is, for one) ends the
+// command with its message and exit 1, not an abort.
+template <typename Run>
+int ExitOnException(const char* tool, Run run) {
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    std::cerr << tool << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
 }  // namespace cen::common

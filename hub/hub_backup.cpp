@@ -187,7 +187,7 @@ common::Result<std::optional<int64_t>> CarryOperatorCancels(const std::string& r
   auto old = common::Database::Open(replaced, common::Database::Mode::kReadOnly);
   if (!old.ok()) return std::optional<int64_t>();
   // operator_cancels is the same in every schema an upgrade starts from.
-  auto schema = old->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
+  auto schema = HubSchema::Version(*old);
   if (!schema.ok() || !schema->has_value() || **schema < 4 || **schema > HubSchema::kVersion)
     return std::optional<int64_t>();
   auto read = old->Prepare("SELECT at, os_user, alert, reason FROM operator_cancels ORDER BY id");

@@ -240,12 +240,7 @@ common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
   std::string ncps;
   if (auto db = HubSchema::OpenReadOnly(o.data_dir); db.ok()) {
     NodeRegistry registry(&*db);
-    if (registry.Refresh().ok()) {
-      for (const auto& [id, n] : registry.nodes()) {
-        if (n.role == NodeRole::kNcp && n.rilo == o.node_id && !n.revoked)
-          ncps += (ncps.empty() ? "" : ", ") + id;
-      }
-    }
+    if (registry.Refresh().ok()) ncps = registry.NcpsOf(o.node_id, /*active_only=*/true);
   }
   out << Messages::Format(
              "revoked node {}: a running hub refuses its key, its open connections and its feed "

@@ -163,7 +163,7 @@ common::Status HubSchema::Upgrade(common::Database& db) {
   auto tx = db.Begin();
   if (!tx.ok()) return tx.status();
   // Read under the write lock: another process may have upgraded it.
-  auto v = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
+  auto v = Version(db);
   if (!v.ok() || !v->has_value() || **v < 4 || **v >= kVersion) return tx->Commit();
   const int64_t from = **v;
   if (from == 4) {
@@ -192,8 +192,12 @@ common::Status HubSchema::Upgrade(common::Database& db) {
   return common::Status::Ok();
 }
 
+common::Result<std::optional<int64_t>> HubSchema::Version(common::Database& db) {
+  return db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
+}
+
 common::Status HubSchema::Check(common::Database& db) {
-  auto v = db.QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='hub_schema'");
+  auto v = Version(db);
   if (!v.ok() || !v->has_value())
     return common::Corruption(db.path() + " is not a cenhub hub database");
   if (**v >= 4 && **v < HubSchema::kVersion)

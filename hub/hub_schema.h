@@ -26,6 +26,8 @@ class HubSchema {
   // Upgrades a hub.db of schema 4, 5 or 6 in place (a read-write Open does it);
   // any other version is left for Check to judge.
   static common::Status Upgrade(common::Database& db);
+  // meta.hub_schema of `db`; nullopt when it has none.
+  static common::Result<std::optional<int64_t>> Version(common::Database& db);
   // Fails with kCorruption unless `db` is a cenhub hub database of kVersion.
   static common::Status Check(common::Database& db);
   // A new random hub epoch (16 hex digits).

@@ -298,13 +298,6 @@ static int Main(int argc, char** argv) {
   return 2;
 }
 
-// What no check foresaw (a file system refusing to say what a path is, for
-// one) ends the command with its message and exit 1, not an abort.
 int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "cen-hub: " << e.what() << "\n";
-    return 1;
-  }
+  return cen::common::ExitOnException("cen-hub", [&] { return Main(argc, argv); });
 }

@@ -63,11 +63,7 @@ common::Status NodeRegistry::SetRole(const std::string& id, NodeRole role,
     if (r->role != NodeRole::kRilo)
       return common::InvalidInput(
           common::Messages::Format("rilo: node '{}' is an NCP, not a RILO", rilo));
-    std::string ncps;
-    for (const auto& [other, n] : nodes_) {
-      if (n.role == NodeRole::kNcp && n.rilo == id) ncps += (ncps.empty() ? "" : ", ") + other;
-    }
-    if (!ncps.empty())
+    if (const std::string ncps = NcpsOf(id, false); !ncps.empty())
       return common::InvalidInput(common::Messages::Format(
           "role: node '{}' is the RILO of {}; give them another RILO first", id, ncps));
     // Records journaled for it to decide stay its to decide.
@@ -136,6 +132,15 @@ std::optional<NodeInfo> NodeRegistry::FindByKey(const std::string& z85) const {
     if (n.pubkey == z85) return n;
   }
   return std::nullopt;
+}
+
+std::string NodeRegistry::NcpsOf(const std::string& rilo, bool active_only) const {
+  std::string ncps;
+  for (const auto& [id, n] : nodes_) {
+    if (n.role == NodeRole::kNcp && n.rilo == rilo && !(active_only && n.revoked))
+      ncps += (ncps.empty() ? "" : ", ") + id;
+  }
+  return ncps;
 }
 
 const NodeInfo* NodeRegistry::Find(const std::string& id) const {

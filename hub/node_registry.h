@@ -62,6 +62,9 @@ class NodeRegistry {
   // Registered and not revoked, else nullptr.
   const NodeInfo* FindActive(const std::string& id) const;
   const std::map<std::string, NodeInfo>& nodes() const { return nodes_; }
+  // The NCPs whose RILO is `rilo` ("A, B"; "" for none), revoked ones too
+  // unless `active_only`.
+  std::string NcpsOf(const std::string& rilo, bool active_only) const;
   // Changes each time Refresh() or a write re-reads the table.
   int64_t generation() const { return generation_; }
 

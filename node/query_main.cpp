@@ -221,13 +221,6 @@ static int Main(int argc, char** argv) {
   return s.ExitCode();
 }
 
-// What no check foresaw (a file system refusing to say what a path is, for
-// one) ends the command with its message and exit 1, not an abort.
 int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "cen-query: " << e.what() << "\n";
-    return 1;
-  }
+  return cen::common::ExitOnException("cen-query", [&] { return Main(argc, argv); });
 }

@@ -332,13 +332,19 @@ class AgentLoop {
     if (store_.Succeeded()) ForgetInFlight();
   }
 
+  // What node.db, or a drop-folder file it could not take, says is wrong;
+  // "" while both work.
+  std::string Problem() const {
+    std::string problem = store_.cause();
+    if (problem.empty() && drop_folder_) problem = drop_folder_->problem();
+    return problem;
+  }
+
   // agent.state, for `cen-node status` when node.db cannot take a status row.
   void WriteStateFile() {
     if (!state_file_) return;
-    std::string problem = store_.cause();
-    if (problem.empty() && drop_folder_) problem = drop_folder_->problem();
     const json state = {{"hub_state", NameOf(status_.hub_state)},
-                        {"store", problem},
+                        {"store", Problem()},
                         {"updated_at", common::Clock::NowRfc3339()},
                         {"replica_gseq", replica_.cursor()},
                         {"priority_waiting", applier_.priority_waiting()}};
@@ -717,8 +723,7 @@ class AgentLoop {
       fetches_.RequestIfBehind(now);
     }
     status_.hub_head = fetches_.head();
-    std::string problem = store_.cause();
-    if (problem.empty() && drop_folder_) problem = drop_folder_->problem();
+    const std::string problem = Problem();
     if (!problem.empty()) {
       status_.detail = problem;
       shown_problem_ = problem;

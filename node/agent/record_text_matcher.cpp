@@ -29,14 +29,8 @@ common::Result<RecordTextMatcher> RecordTextMatcher::Open() {
 common::Status RecordTextMatcher::Load(const common::MsgpackMap& record) {
   CEN_RETURN_IF_ERROR(clear_.Run());
   int column = 1;
-  for (const std::string_view field : common::RecordFields::Searched()) {
-    const std::optional<std::string_view> text = record.Text(field);
-    if (std::optional<std::string> split = text ? FtsText::Split(*text) : std::nullopt) {
-      insert_.Bind(column++, *split);  // copied
-    } else {
-      insert_.BindViewOrNull(column++, text);
-    }
-  }
+  for (const std::string_view field : common::RecordFields::Searched())
+    FtsText::Bind(insert_, column++, record.Text(field));
   return insert_.Run();
 }
 

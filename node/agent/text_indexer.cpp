@@ -115,15 +115,8 @@ common::Result<int64_t> TextIndexer::IndexSome(int64_t max_records) {
                                 std::to_string(gseq) + ": " + fields.status().message());
     }
     (*insert)->Bind(1, gseq);
-    for (size_t i = 0; i < (*fields)->size(); ++i) {
-      const std::optional<std::string_view> field = (**fields)[i];
-      std::optional<std::string> split = field ? FtsText::Split(*field) : std::nullopt;
-      if (split) {
-        (*insert)->Bind(static_cast<int>(2 + i), *split);  // copied
-      } else {
-        (*insert)->BindViewOrNull(static_cast<int>(2 + i), field);
-      }
-    }
+    for (size_t i = 0; i < (*fields)->size(); ++i)
+      FtsText::Bind(**insert, static_cast<int>(2 + i), (**fields)[i]);
     const common::Status inserted = (*insert)->Run();
     if (!inserted.ok()) {
       (*docs)->Reset();

@@ -81,15 +81,10 @@ std::string DayOf(const std::string& value, bool end) {
 // in the spelling of `allowed`.
 template <typename List>
 common::Status OneOf(const char* flag, std::vector<std::string>& values, const List& allowed) {
-  const auto same = [](std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-      return std::tolower(static_cast<unsigned char>(x)) ==
-             std::tolower(static_cast<unsigned char>(y));
-    });
-  };
   for (std::string& v : values) {
-    const auto it =
-        std::find_if(allowed.begin(), allowed.end(), [&](const auto& a) { return same(a, v); });
+    const std::string wanted = Lower(v);
+    const auto it = std::find_if(allowed.begin(), allowed.end(),
+                                 [&](const auto& a) { return Lower(a) == wanted; });
     if (it == allowed.end())
       return common::UsageError(
           Messages::Format("{}: '{}' is not one of {}", flag, v, Join(allowed, ", ")));
@@ -197,9 +192,7 @@ common::Status QueryFilter::Check() {
     for (std::string& value : *f.values) {
       const std::vector<std::string> codes = CountriesNamed(value);
       // A code as codes are written (a watch list shows `TH`, not `th`).
-      if (value.size() == 2 && codes.size() == 1)
-        std::transform(value.begin(), value.end(), value.begin(),
-                       [](unsigned char c) { return std::toupper(c); });
+      if (value.size() == 2 && codes.size() == 1) value = codes.front();
       if (codes.empty())
         return common::UsageError(Messages::Format(
             "{}: '{}' is neither an ISO 3166-1 alpha-2 country code (like NL) nor a UN M49 "

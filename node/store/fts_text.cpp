@@ -37,17 +37,7 @@ void SqlSplit(sqlite3_context* context, int, sqlite3_value** argv) {
 }  // namespace
 
 std::optional<std::string> FtsText::Split(std::string_view text) {
-  // Every ideograph is three or four bytes from lead byte 0xE3 up, ẞ starts
-  // with 0xE1 and ß with 0xC3: text without such a byte (English, Cyrillic,
-  // Arabic) is passed over in one scan, other Latin text from its first
-  // letter of the Latin-1 block.
-  const auto lead = [](char byte) {
-    const auto b = static_cast<unsigned char>(byte);
-    return b == 0xC3 || b >= 0xE1;
-  };
   size_t i = 0;
-  while (i < text.size() && !lead(text[i])) ++i;
-  if (i == text.size()) return std::nullopt;
   std::string out;
   bool any = false;
   size_t copied = 0;
@@ -59,8 +49,9 @@ std::optional<std::string> FtsText::Split(std::string_view text) {
     copied = at + length;
   };
   while (i < text.size()) {
-    // Only the bytes that may start ß, ẞ or an ideograph are decoded: other
-    // Latin text stays a byte scan.
+    // Only the bytes that may start ß (0xC3 0x9F), ẞ (0xE1 ...) or an
+    // ideograph (three or four bytes from 0xE3 up) are decoded: other text
+    // (English, accented Latin, Cyrillic, Arabic) stays a byte scan.
     const auto b = static_cast<unsigned char>(text[i]);
     if (b < 0xC3 || (b > 0xC3 && b < 0xE1) ||
         (b == 0xC3 && (i + 1 == text.size() || static_cast<unsigned char>(text[i + 1]) != 0x9F))) {
@@ -81,6 +72,14 @@ std::optional<std::string> FtsText::Split(std::string_view text) {
   if (!any) return std::nullopt;
   out.append(text.substr(copied));
   return out;
+}
+
+void FtsText::Bind(common::Statement& statement, int column, std::optional<std::string_view> text) {
+  if (std::optional<std::string> split = text ? Split(*text) : std::nullopt) {
+    statement.Bind(column, *split);  // copied
+  } else {
+    statement.BindViewOrNull(column, text);  // the caller's text, kept until the statement runs
+  }
 }
 
 common::Status FtsText::Register(common::Database& db) {

@@ -30,6 +30,10 @@ class FtsText {
   // `text` with a space before and after each CJK ideograph or kana, and ss
   // for ß; nullopt when it has none (the text is indexed as it is).
   static std::optional<std::string> Split(std::string_view text);
+  // Binds `text` as the index holds it to `column` of `statement`: Split's
+  // copy, or a view of `text` itself (which must outlive the statement's
+  // run); NULL for nullopt.
+  static void Bind(common::Statement& statement, int column, std::optional<std::string_view> text);
   // Registers cen_fts_text(text) on `db`: Split's result, or the text
   // itself (NULL stays NULL).
   static common::Status Register(common::Database& db);
