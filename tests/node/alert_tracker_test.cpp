@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "node/agent/feed_applier.h"
 #include "node/agent/replica.h"
 #include "node/query/alert_book.h"
+#include "node/query/alert_queries.h"
 #include "node/store/outbox.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/sample_records.h"
@@ -521,6 +523,27 @@ TEST_CASE("AlertBook lists alerts of one priority newest issued first, whatever 
   REQUIRE(book->alerts().size() == 2);
   CHECK(book->alerts()[0].uuid == yesterday);
   CHECK(book->alerts()[1].uuid == older);
+}
+
+TEST_CASE("alerts --all says a past expiry is ago, beside a future one's in",
+          "[node][alert_book]") {
+  // A bare "673d" for an alert expired 673 days ago read as time left.
+  AlertTrackerNode node;
+  node.Apply(AlertTrackerAlert("EU-OLD", {{"issued_at", "2026-01-01T00:00:00Z"},
+                                          {"expires_at", "2026-01-02T00:00:00Z"}}),
+             "EU");
+  node.Apply(AlertTrackerAlert("EU-NEW", {{"issued_at", "2026-12-01T00:00:00Z"},
+                                          {"expires_at", "2099-01-01T00:00:00Z"}}),
+             "EU");
+  cen::node::QueryOptions o;
+  o.format = "table";
+  o.all = true;
+  o.width = 200;
+  std::ostringstream out;
+  auto listed = cen::node::AlertQueries::Alerts(node.db, o, out);
+  REQUIRE(listed.ok());
+  CHECK_THAT(out.str(), Catch::Matches(R"((.|\n)*expired +[0-9]+d +[0-9]+d ago(.|\n)*)"));
+  CHECK_THAT(out.str(), Catch::Matches(R"((.|\n)*active +[0-9]+d +in [0-9]+d(.|\n)*)"));
 }
 
 TEST_CASE("An alert already ended when it arrives gets no receipt and no hook",
