@@ -62,7 +62,9 @@ void FilterFlags::Add(CLI::App& app, QueryFilter& f) {
       ->group(group);
   list("--unit", f.units, Messages::Tr("UN/ECE Rec 20 unit: KGM, GRM, LTR, H87 (pieces), ..."));
   list("--handling", f.handlings, Messages::Tr("H0, H1, H2 or H3"));
-  list("--priority", f.priorities, Messages::Tr("Alerts: urgent, high or normal"));
+  list("--priority", f.priorities,
+       Messages::Tr("Alerts: urgent, high or normal, as each message gives it (an update is a "
+                    "record of its own; cen-query alerts applies updates)"));
   app.add_option("--text", f.text,
                  Messages::Tr("Full text over description, location, concealment, title and body"))
       ->group(group);
