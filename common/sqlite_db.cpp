@@ -165,11 +165,28 @@ int RetryEveryMillisecond(void* timeout_ms, int tries) {
   return 1;
 }
 
+constexpr int kBusyHookEvery = 5;  // tries (about a millisecond each) between two calls
+
 }  // namespace
+
+// RetryEveryMillisecond with a call every kBusyHookEvery tries.
+int Database::RetryWithHook(void* wait, int tries) {
+  const auto* busy = static_cast<const BusyWait*>(wait);
+  if (tries >= busy->timeout_ms) return 0;
+  if (tries % kBusyHookEvery == 0) busy->while_waiting();
+  sqlite3_sleep(1);
+  return 1;
+}
+
+void Database::SetBusyTimeout(int timeout_ms, std::function<void()> while_waiting) {
+  busy_ = std::make_unique<BusyWait>(BusyWait{timeout_ms, std::move(while_waiting)});
+  sqlite3_busy_handler(db_.get(), RetryWithHook, busy_.get());
+}
 
 void Database::SetBusyTimeout(int timeout_ms) {
   sqlite3_busy_handler(db_.get(), RetryEveryMillisecond,
                        reinterpret_cast<void*>(static_cast<intptr_t>(timeout_ms)));
+  busy_.reset();
 }
 
 Status Database::Error(std::string_view what) const {

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -111,6 +112,7 @@ class Database {
       db_.reset();
       held_.reset();
       held_ = std::move(other.held_);
+      busy_ = std::move(other.busy_);
       db_ = std::move(other.db_);
       path_ = std::move(other.path_);
       cached_ = std::move(other.cached_);
@@ -123,6 +125,10 @@ class Database {
   // How long a statement waits for another connection's lock before it
   // fails with kUnavailable; it tries again every millisecond meanwhile.
   void SetBusyTimeout(int timeout_ms);
+  // The same, and `while_waiting` is called about every 5 ms of a wait (the
+  // agent, stopped by a drop file's lock, claims it for an alert that came
+  // in meanwhile: node/store/urgent_claim.h).
+  void SetBusyTimeout(int timeout_ms, std::function<void()> while_waiting);
   Status Exec(const std::string& sql);
   Result<Statement> Prepare(std::string_view sql);
   // The statement for `sql` prepared once and kept by this connection,
@@ -178,8 +184,16 @@ class Database {
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   // A SQLITE_STMTSTATUS_ counter summed over the open statements.
   int64_t StatementStatus(int counter) const;
+  // What SetBusyTimeout(ms, while_waiting) handed SQLite (stays put when
+  // the Database moves).
+  struct BusyWait {
+    int timeout_ms;
+    std::function<void()> while_waiting;
+  };
+  static int RetryWithHook(void* wait, int tries);
   // Declared first: released after the connection closes.
   std::shared_ptr<void> held_;
+  std::unique_ptr<BusyWait> busy_;
   std::unique_ptr<sqlite3, Closer> db_;
   std::string path_;
   // Declared after db_: finalized before the connection closes.

@@ -38,6 +38,7 @@
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
 #include "node/store/text_db.h"
+#include "node/store/urgent_claim.h"
 
 namespace cen::node {
 
@@ -158,6 +159,10 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
   // Each file is one transaction; its log is written out while the rows are
   // read, so the commit's fsync waits for the tail.
   const auto write_behind = o.dry_run ? nullptr : common::WriteBehind::ForDatabase(db->path());
+  // An urgent or high alert written meanwhile (the agent's, submit's) goes
+  // first: a file gives way to it and is read again.
+  UrgentClaim give_way(o.data_dir);
+  settings.give_way = &give_way;
   DropImporter importer(&*db, settings);
   DropProgress progress(err, o.progress);
   common::Status result;
@@ -230,7 +235,14 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   // and starts none for a moment, so this write (an urgent alert, often)
   // does not wait for the write lock behind a slice of the backlog.
   AgentDoorbell::Ring(o.data_dir, AgentDoorbell::Bell::kAboutToWrite);
+  // An alert of the priority lane does not wait for a drop file either: the
+  // file gives way (DropImporter) while this claim is held.
+  UrgentClaim claim(o.data_dir);
+  if (std::any_of(records.begin(), records.end(),
+                  [](const OutboxRecord& r) { return r.lane() != common::Lane::kBulk; }))
+    claim.Hold();
   auto queued = outbox.EnqueueReady(std::move(records), labels);
+  claim.Release();
   if (!queued.ok()) {
     if (queued.status().code() != common::StatusCode::kInvalidInput) return queued.status();
     err << queued.status().message() << "\n";  // "FILE:LINE: field: reason"

@@ -24,6 +24,7 @@
 #include "node/agent/agent_status.h"
 #include "node/agent/alert_tracker.h"
 #include "node/agent/country_batch_timing.h"
+#include "node/agent/drop_folder_thread.h"
 #include "node/agent/feed_applier.h"
 #include "node/agent/feed_reader.h"
 #include "node/agent/fetch_planner.h"
@@ -34,11 +35,11 @@
 #include "node/agent/replica_reconciler.h"
 #include "node/agent/text_indexer.h"
 #include "node/agent/urgent_lane.h"
-#include "node/drops/drop_folder.h"
 #include "node/store/node_config.h"
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
 #include "node/store/text_db.h"
+#include "node/store/urgent_claim.h"
 
 namespace cen::node {
 namespace {
@@ -70,7 +71,6 @@ constexpr auto kAckTimeout = std::chrono::seconds(15);
 constexpr auto kPingEvery = std::chrono::seconds(1);
 constexpr auto kHelloEvery = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
-constexpr auto kDropPollEvery = std::chrono::milliseconds(500);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
 constexpr auto kScanTimeSlice = std::chrono::milliseconds(10);
 // A loop step this long is logged (debug): it could delay an urgent alert.
@@ -138,7 +138,11 @@ class AgentLoop {
         urgent_(&reader_, &fetches_, &applier_, &replica_, nullptr,
                 {[this] { return link_.ReceiveFeed(HubLink::Feed::kPriority); },
                  [this] { return link_.PriorityWaiting(); }}) {
-    if (!config_.drop_dir.empty()) drop_folder_.emplace(config_.drop_dir, db_, DropFolder::kSettle);
+    // `cen-node drop` holds the write lock for a whole file (about ten
+    // seconds for a million rows here): the agent waits for it rather than
+    // fail, and claims it for an alert of the priority lane that comes in
+    // meanwhile, so the file gives way (it is read again afterwards).
+    db_->SetBusyTimeout(static_cast<int>(kDropLockWait.count()), [this] { OnLockBusy(); });
     hubs_.push_back({config_.hub_endpoint, config_.hub_key});
     for (const HubAddress& other : config_.other_hubs) hubs_.push_back(other);
     replica_.set_observer(
@@ -160,8 +164,10 @@ class AgentLoop {
                    bell.status().message());
     }
     StartWatch();
-    if (drop_folder_) {
-      CEN_RETURN_IF_ERROR(drop_folder_->Prepare());
+    if (!config_.drop_dir.empty()) {
+      auto folder = DropFolderThread::Start(config_.drop_dir, data_dir_);
+      if (!folder.ok()) return folder.status();
+      drop_folder_ = std::move(*folder);
       spdlog::info("drop folder: {}", drop_folder_->dir());
     }
     CEN_RETURN_IF_ERROR(link_.Open());
@@ -227,6 +233,9 @@ class AgentLoop {
           Timed("scan", [&] { return ScanHistory(); });
         if (store_.MayTry(SteadyClock::now())) Timed("countries", [&] { return IndexCountries(); });
         LookForUrgent();
+        // Claimed while a write waited for a drop file (OnLockBusy) and not
+        // needed any more.
+        if (applier_.priority_waiting() == 0) claim_.Release();
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("zmq: ") + e.what());
@@ -236,6 +245,7 @@ class AgentLoop {
         spdlog::error("agent loop: {}", e.what());
       }
     }
+    drop_folder_.reset();  // a file under way rolls back and stays
     link_.Close();
     status_.hub_state = HubState::kStopped;
     (void)status_.Write(*db_);
@@ -550,12 +560,23 @@ class AgentLoop {
     return ApplyPriorityLane();
   }
 
+  // A write of this loop waits for node.db's lock (a drop file holds it):
+  // an alert of the priority lane waiting on the feed or in the applier
+  // claims the lock, and the file gives way (UrgentClaim). The write then
+  // goes on, and the loop applies the alert next.
+  void OnLockBusy() {
+    if (applier_.priority_waiting() > 0 || link_.PriorityWaiting()) claim_.Hold();
+  }
+
   common::Status ApplyPriorityLane() {
     if (applier_.priority_waiting() == 0) return common::Status::Ok();
     const auto started = SteadyClock::now();
     if (!store_.MayTry(started)) return common::Status::Ok();  // kept in memory meanwhile
     TransactionEnd end(&tracker_);
+    // A drop file importing now gives way (rolls back) within milliseconds.
+    claim_.Hold();
     auto applied = applier_.ApplyPriority();
+    claim_.Release();
     if (!applied.ok()) return applied.status();
     end.committed = true;
     NoteStoreWorks();
@@ -671,24 +692,7 @@ class AgentLoop {
     return sender_.Pump([this](const std::string& frame) { return Send(frame); });
   }
 
-  // Imports at most one file from the drop folder every kDropPollEvery, or at
-  // once after a file was handled (a folder of many files drains file by file).
-  void PollDropFolder(SteadyClock::time_point now) {
-    if (!drop_folder_ || now - last_drop_poll_ < kDropPollEvery) return;
-    last_drop_poll_ = now;
-    auto handled = drop_folder_->PollOnce();
-    // Our own commit does not change data_version; a file imported but not
-    // moved (its folder gone) has its records queued too.
-    sender_.MarkDirty();
-    if (!handled.ok()) {
-      spdlog::warn("drop folder: {}", handled.status().message());
-    } else if (*handled) {
-      last_drop_poll_ = SteadyClock::time_point{};
-    }
-  }
-
   common::Status Tick() {
-    PollDropFolder(SteadyClock::now());
     const auto now = SteadyClock::now();
     const bool connected = status_.hub_state == HubState::kConnected;
     if (connected) hub_since_ = now;
@@ -792,8 +796,9 @@ class AgentLoop {
   SteadyClock::time_point hub_since_{};
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point last_status_write_{};
-  std::optional<DropFolder> drop_folder_;
-  SteadyClock::time_point last_drop_poll_{};
+  std::unique_ptr<DropFolderThread> drop_folder_;
+  // node.db's write lock claimed for the priority lane (see OnLockBusy).
+  UrgentClaim claim_{data_dir_};
 };
 
 }  // namespace
@@ -831,9 +836,6 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   // records), and every page read searched a growing log index.
   auto checkpointer = common::WalCheckpointer::StartBounded(*db, config->max_log_mib);
   if (!checkpointer.ok()) return checkpointer.status();
-  // `cen-node drop` holds the write lock for a whole file (about a minute for
-  // a million rows here): the agent waits for it rather than fail.
-  db->SetBusyTimeout(static_cast<int>(kDropLockWait.count()));
   if (text.ok()) {
     (*text)->Start();
   } else {

@@ -101,10 +101,13 @@ common::Result<bool> DropFolder::PollOnce() {
     return false;
   };
 
+  spdlog::info("drop folder: importing {} ({} bytes)", name, stamp->size);
   std::ostringstream errors;
   std::istringstream no_stdin;
   DropSettings settings;
   settings.max_errors = kMaxErrorLines;
+  settings.give_way = give_way_;
+  settings.stop = stop_;
   DropImporter importer(db_, settings);
   // done/ means durable; the agent's own settings come back after the import.
   CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
@@ -116,6 +119,13 @@ common::Result<bool> DropFolder::PollOnce() {
   }();
   CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
   CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA cache_size=-2000"));  // SQLite's default
+  if (importer.gave_way() > 0) {
+    spdlog::info(
+        "drop folder: {} gave way {} time(s) to an urgent or high alert and was read again", name,
+        importer.gave_way());
+  }
+  // Stopped (the agent ends): the file stays for the next run.
+  if (!summary.status.ok() && stop_ != nullptr && stop_->load()) return false;
   const common::StatusCode code = summary.status.code();
   const bool file_at_fault = code == common::StatusCode::kInvalidInput ||
                              code == common::StatusCode::kUsage ||

@@ -30,6 +30,7 @@
 // imports at most one file. Not thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -38,6 +39,7 @@
 #include "common/sqlite_db.h"
 #include "common/status.h"
 #include "common/store_health.h"
+#include "node/store/urgent_claim.h"
 
 namespace cen::node {
 
@@ -48,6 +50,13 @@ class DropFolder {
   DropFolder(std::string dir, common::Database* db,
              std::chrono::milliseconds settle = std::chrono::milliseconds(0))
       : dir_(std::move(dir)), db_(db), settle_(settle) {}
+
+  // A file under way gives way to `claim`'s claimants (DropImporter), and
+  // rolls back once `stop` is set (either may be null).
+  void set_give_way(UrgentClaim* claim, const std::atomic<bool>* stop) {
+    give_way_ = claim;
+    stop_ = stop;
+  }
 
   // Creates DIR, DIR/done and DIR/failed when missing.
   common::Status Prepare();
@@ -73,6 +82,8 @@ class DropFolder {
   common::Database* db_;  // not owned
   std::chrono::milliseconds settle_;
   common::StoreHealth health_{"drop folder"};
+  UrgentClaim* give_way_ = nullptr;          // not owned
+  const std::atomic<bool>* stop_ = nullptr;  // not owned
   // The first file by name, as last seen, and since when it is unchanged.
   std::string watched_;
   Stamp watched_stamp_;

@@ -1,5 +1,6 @@
 #include "node/drops/drop_importer.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -94,45 +95,84 @@ DropSummary DropImporter::ImportFile(const std::string& path, std::istream& stdi
     }
     format = *by_name;
   }
-  std::ifstream file;
-  uint64_t size = 0;
-  if (!is_stdin) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-      failed.status =
-          common::NotFound("cannot read " + path + ": " + (ec ? ec.message() : "no such file"));
-      return failed;
+  gave_way_ = 0;
+  // An alert's claim of node.db's write lock: this file rolls back, waits
+  // until the alert is written, and is read again from its start (the
+  // problems shown already are not shown again).
+  const bool may_give_way = settings_.give_way != nullptr && !is_stdin && !settings_.dry_run;
+  size_t shown = 0;
+  const auto started = std::chrono::steady_clock::now();
+  while (true) {
+    std::ifstream file;
+    uint64_t size = 0;
+    if (!is_stdin) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec)) {
+        failed.status =
+            common::NotFound("cannot read " + path + ": " + (ec ? ec.message() : "no such file"));
+        return failed;
+      }
+      size = std::filesystem::file_size(path, ec);
+      errno = 0;
+      file.open(path, std::ios::binary);
+      if (!file) {
+        // The reason (Permission denied), as open(2) gave it.
+        failed.status = common::NotFound(
+            "cannot read " + path + (errno != 0 ? ": " + std::string(std::strerror(errno)) : ""));
+        return failed;
+      }
     }
-    size = std::filesystem::file_size(path, ec);
-    errno = 0;
-    file.open(path, std::ios::binary);
-    if (!file) {
-      // The reason (Permission denied), as open(2) gave it.
-      failed.status = common::NotFound(
-          "cannot read " + path + (errno != 0 ? ": " + std::string(std::strerror(errno)) : ""));
-      return failed;
+    std::istream& in = is_stdin ? stdin_stream : file;
+    std::unique_ptr<DropRecordReader> reader;
+    if (format == DropFormat::kCsv) {
+      reader = std::make_unique<CsvRecordReader>(in);
+    } else {
+      reader = std::make_unique<NdjsonRecordReader>(in);
     }
+    bool gave_way = false;
+    DropSummary summary =
+        ImportOnce(*reader, failed.file, is_stdin ? "" : path + ".rejects.csv", err, progress, size,
+                   may_give_way && gave_way_ < kMaxGiveWays, shown, gave_way);
+    if (!gave_way) {
+      // Its rate counts every reading of the file.
+      if (gave_way_ > 0)
+        summary.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      return summary;
+    }
+    gave_way_.fetch_add(1);
+    shown = std::max(shown, summary.shown);
+    err << common::Messages::Format(
+               "{}: an urgent or high alert needs node.db: the file gave way at row {} and is "
+               "read again from its start",
+               failed.file, DropProgress::Grouped(summary.rows))
+        << std::endl;
+    // The claimant writes one alert; should it hold on (a stuck process), the
+    // file goes on after this and holds the lock to its end next time.
+    settings_.give_way->WaitFree(kGiveWayWait);
   }
-  std::istream& in = is_stdin ? stdin_stream : file;
-  std::unique_ptr<DropRecordReader> reader;
-  if (format == DropFormat::kCsv) {
-    reader = std::make_unique<CsvRecordReader>(in);
-  } else {
-    reader = std::make_unique<NdjsonRecordReader>(in);
-  }
-  return Import(*reader, failed.file, is_stdin ? "" : path + ".rejects.csv", err, progress, size);
 }
 
 DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& name,
                                  const std::string& rejects_path, std::ostream& err,
                                  DropProgress* progress, uint64_t total_bytes) {
+  bool gave_way = false;
+  return ImportOnce(reader, name, rejects_path, err, progress, total_bytes, false, 0, gave_way);
+}
+
+DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string& name,
+                                     const std::string& rejects_path, std::ostream& err,
+                                     DropProgress* progress, uint64_t total_bytes,
+                                     bool may_give_way, size_t skip_problems, bool& gave_way) {
   const auto started = std::chrono::steady_clock::now();
   DropSummary summary;
   summary.file = name;
   summary.dry_run = settings_.dry_run;
   size_t problems = 0;
   const auto report = [&](const DropIssue& issue) {
-    if (problems++ < settings_.max_errors) err << issue.Text(name) << "\n";
+    if (problems >= skip_problems && problems < settings_.max_errors)
+      err << issue.Text(name) << "\n";
+    ++problems;
   };
   const auto finish = [&](common::Status status) {
     if (progress != nullptr) progress->Finish();
@@ -223,6 +263,17 @@ DropSummary DropImporter::Import(DropRecordReader& reader, const std::string& na
       }
     }
     if (progress != nullptr) progress->Update(summary.rows, rows.bytes_read());
+    if (settings_.stop != nullptr && settings_.stop->load()) {
+      outbox.AbortQueue();
+      return finish(common::Unavailable("stopped before its end; nothing was imported"));
+    }
+    if (may_give_way && settings_.give_way->OthersHold()) {
+      outbox.AbortQueue();
+      gave_way = true;
+      if (progress != nullptr) progress->Finish();
+      summary.shown = std::min(problems, settings_.max_errors);
+      return summary;
+    }
   }
   if (common::Status read = rows.status(); !read.ok()) {
     outbox.AbortQueue();

@@ -18,6 +18,8 @@
 // is promised to someone. Not thread-safe.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <iosfwd>
 #include <nlohmann/json.hpp>
@@ -27,6 +29,7 @@
 
 #include "common/sqlite_db.h"
 #include "common/status.h"
+#include "node/store/urgent_claim.h"
 
 namespace cen::node {
 
@@ -40,6 +43,12 @@ struct DropSettings {
   bool dry_run = false;
   std::optional<DropFormat> format;  // unset: from the file name's extension
   size_t max_errors = 100;           // problem lines written per file; the rest are counted
+  // Claims of node.db's write lock to give way to (an urgent or high alert
+  // waits); null: none. Not for standard input, which cannot be read again.
+  UrgentClaim* give_way = nullptr;
+  // Set: the file rolls back at its next batch of rows (kUnavailable
+  // "stopped"); the agent stopping its drop folder. Null: never.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct DropSummary {
@@ -53,6 +62,7 @@ struct DropSummary {
   bool dry_run = false;
   double seconds = 0;
   std::string rejects_file;  // with --partial, when rows were refused
+  size_t shown = 0;          // problem lines written to the error stream
   common::Status status;     // not ok: the file, or some rows, were refused
 
   // "FILE: 120 rows: 118 new, 2 amended, 0 unchanged, 0 rejected (9,120 rows/s)".
@@ -72,6 +82,12 @@ class DropImporter {
   // The format of `path`: .csv is CSV; .ndjson, .jsonl and .json are NDJSON.
   static common::Result<DropFormat> FormatOf(std::string_view path);
 
+  // How many times one file gives way to an alert's claim (and is read again
+  // from its start); after that it holds the write lock to its end.
+  static constexpr int kMaxGiveWays = 4;
+  // How long a file that gave way waits for the alert to be written.
+  static constexpr std::chrono::milliseconds kGiveWayWait{10000};
+
   // Imports `path` ("-": `stdin_stream`, named <stdin>). Problems go to `err`.
   DropSummary ImportFile(const std::string& path, std::istream& stdin_stream, std::ostream& err,
                          DropProgress* progress = nullptr);
@@ -81,9 +97,20 @@ class DropImporter {
                      const std::string& rejects_path, std::ostream& err, DropProgress* progress,
                      uint64_t total_bytes = 0);
 
+  // Times the last ImportFile() gave way and read its file again (may be
+  // asked from another thread while it runs).
+  int gave_way() const { return gave_way_.load(); }
+
  private:
+  // Import() of a file that may give way: true when it did (rolled back).
+  DropSummary ImportOnce(DropRecordReader& reader, const std::string& name,
+                         const std::string& rejects_path, std::ostream& err, DropProgress* progress,
+                         uint64_t total_bytes, bool may_give_way, size_t skip_problems,
+                         bool& gave_way);
+
   common::Database* db_;  // not owned
   DropSettings settings_;
+  std::atomic<int> gave_way_{0};
 };
 
 }  // namespace cen::node

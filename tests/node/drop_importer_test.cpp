@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -684,4 +686,55 @@ TEST_CASE("A file of many batches keeps its rows in order, refusals included", "
   std::getline(u, line);
   CHECK_THAT(line, Catch::StartsWith("1,\"{\"\"kind\"\"") &&
                        Catch::Contains(",uuid: ref 'FR-1' already belongs to record"));
+}
+
+TEST_CASE("A drop file gives way to an alert's claim of node.db and imports every row once",
+          "[drop]") {
+  DropImporterFixture f;
+  std::string csv = kHeader;
+  constexpr int kRows = 3000;  // several batches of validated rows
+  for (int i = 0; i < kRows; ++i) csv += i == 3 ? Row("R-3", "0") : Row("R-" + std::to_string(i));
+  const std::string path = f.Write("big.csv", csv);
+
+  cen::node::UrgentClaim alert(f.tmp.path());  // `submit` or the agent, with an alert
+  alert.Hold();
+  cen::node::UrgentClaim look(f.tmp.path());
+  DropSettings settings;
+  settings.partial = true;
+  settings.give_way = &look;
+  DropImporter importer(&f.db, settings);
+  std::ostringstream err;
+  DropSummary summary;
+  std::thread drop([&] {
+    std::istringstream no_stdin;
+    summary = importer.ImportFile(path, no_stdin, err);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (importer.gave_way() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  const bool gave_way = importer.gave_way() == 1;
+  if (gave_way) {
+    // The file rolled back and waits: the alert's writer gets the lock now,
+    // and finds none of the file's rows.
+    auto other = Database::Open(f.tmp.File("node.db"), Database::Mode::kReadWrite, 0);
+    REQUIRE(other.ok());
+    REQUIRE(other->Exec("BEGIN IMMEDIATE").ok());
+    CHECK(CountRows(*other, "own_records") == 0);
+    REQUIRE(other->Exec("COMMIT").ok());
+  }
+  alert.Release();
+  drop.join();
+  REQUIRE(gave_way);
+  INFO(err.str());
+  REQUIRE(summary.status.code() == StatusCode::kInvalidInput);  // one row refused (--partial)
+  CHECK(summary.imported);
+  CHECK(summary.added == kRows - 1);
+  CHECK(summary.rejected == 1);
+  CHECK(f.Outbox() == kRows - 1);
+  CHECK(CountRows(f.db, "own_records") == kRows - 1);
+  // The refused row is told once, and the reading again is said.
+  const std::string text = err.str();
+  CHECK(text.find("big.csv:5:7: quantity") != std::string::npos);
+  CHECK(text.find("big.csv:5:7: quantity") == text.rfind("big.csv:5:7: quantity"));
+  CHECK_THAT(text, Catch::Contains("gave way at row 512"));
 }
