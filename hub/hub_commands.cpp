@@ -192,10 +192,13 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   if (!effect.ok()) return effect.status();
   const bool rekeyed = effect->rekeyed;
   const bool was_revoked = effect->was_revoked;
-  out << (o.region.empty() ? Messages::Format("allowed node {}", o.node_id)
-                           : Messages::Format("allowed node {} in region {}", o.node_id, o.region))
+  // Without --region the node keeps the region it has.
+  auto now = ReadNode(o.data_dir, o.node_id);
+  const std::string region = now.ok() ? now->region : o.region;
+  out << (region.empty() ? Messages::Format("allowed node {}", o.node_id)
+                         : Messages::Format("allowed node {} in region {}", o.node_id, region))
       << "\n";
-  if (auto n = ReadNode(o.data_dir, o.node_id); n.ok()) out << RoleLine(*n) << "\n";
+  if (now.ok()) out << RoleLine(*now) << "\n";
   if (rekeyed)
     out << Messages::Tr(
                "replaced its key: the old key is refused from now on, also on open connections")

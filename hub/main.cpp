@@ -74,7 +74,9 @@ static int Main(int argc, char** argv) {
   allow_cmd->add_option("--node", allow.node_id, Messages::Tr("Node id, e.g. RILO-WE"))->required();
   allow_cmd->add_option("--key", allow.key, Messages::Tr("Node public key: Z85 text or a key file"))
       ->required();
-  allow_cmd->add_option("--region", allow.region, Messages::Tr("Region code the node belongs to"));
+  allow_cmd->add_option(
+      "--region", allow.region,
+      Messages::Tr("Region code the node belongs to (left out: a registered node keeps its own)"));
   allow_cmd->add_option("--role", allow.role,
                         Messages::Tr("rilo (records need no validation; the default for a new "
                                      "node) or ncp (records wait for its RILO)"));

@@ -8,8 +8,8 @@ namespace cen::hub {
 common::Status NodeRegistry::Allow(const NodeInfo& node, const std::string& at) {
   auto stmt = db_->Prepare(
       "INSERT INTO nodes(id, pubkey, region, added_at) VALUES (?, ?, ?, ?) "
-      "ON CONFLICT(id) DO UPDATE SET pubkey=excluded.pubkey, region=excluded.region, "
-      "revoked_at=NULL");
+      "ON CONFLICT(id) DO UPDATE SET pubkey=excluded.pubkey, "
+      "region=coalesce(excluded.region, region), revoked_at=NULL");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, node.id).Bind(2, node.pubkey);
   if (node.region.empty()) {

@@ -33,7 +33,8 @@ class NodeRegistry {
  public:
   explicit NodeRegistry(common::Database* db) : db_(db) {}
 
-  // Registers a node, or updates its key and region when the id exists (the
+  // Registers a node, or updates its key (and its region, when one is given:
+  // an empty one keeps the node's) when the id exists (the
   // old key is refused from then on) and lifts a revocation.
   // REQUIRES: id and key already validated. `at` (RFC 3339) stamps it;
   // empty: now (a cluster member passes the time the leader gave).

@@ -408,6 +408,27 @@ TEST_CASE("cen-hub allow admits a revoked node with its old key only when told t
   }
 }
 
+TEST_CASE("cen-hub allow without --region keeps the region a node has", "[hub][commands]") {
+  // A new key given with allow alone (as revoke's hint and rotate-key show
+  // it) removed the region: records scoped region:EU never reached the node.
+  TempDir tmp;
+  std::ostringstream ignored;
+  RequireOk(HubCommands::Init(Init(tmp), ignored));
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", NewPublicKey(), "EU"), ignored));
+  std::ostringstream out;
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", NewPublicKey(), ""), out));
+  auto db = cen::hub::HubSchema::OpenReadOnly(tmp.File("hub"));
+  REQUIRE(db.ok());
+  cen::hub::NodeRegistry registry(&*db);
+  RequireOk(registry.Refresh());
+  CHECK(registry.Find("rilo-weu")->region == "EU");
+  CHECK_THAT(out.str(), Catch::Contains("allowed node rilo-weu in region EU"));
+  // Another region replaces it.
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", NewPublicKey(), "AF"), ignored));
+  RequireOk(registry.Refresh());
+  CHECK(registry.Find("rilo-weu")->region == "AF");
+}
+
 TEST_CASE("cen-hub revoke cuts a RILO off at once and names the NCPs left waiting",
           "[hub][commands]") {
   // Revoked silently, its NCPs' records waited for nobody, and nothing said
