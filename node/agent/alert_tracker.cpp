@@ -113,7 +113,18 @@ common::Status AlertTracker::OnAlert(const json& alert) {
   auto notice = db_->Cached("INSERT OR IGNORE INTO alerts_noticed(uuid, version) VALUES (?, ?)");
   if (!notice.ok()) return notice.status();
   CEN_RETURN_IF_ERROR((*notice)->Bind(1, uuid).Bind(2, version).Run());
-  if (db_->Changes() == 0 || origin == node_id_) return common::Status::Ok();
+  const bool noticed_before = db_->Changes() == 0;
+  if (origin == node_id_) return common::Status::Ok();
+  if (noticed_before) {
+    // A rebuilt replica (a hub restored from backup) applies it again: the
+    // receipts the hub refused while it did not hold the alert go again.
+    if (msg_type == "alert") {
+      auto again = outbox_->RequeueRefusedReceipts(uuid);
+      if (!again.ok()) return again.status();
+      if (*again > 0) queued_ = true;
+    }
+    return common::Status::Ok();
+  }
 
   // An alert already ended when it arrives (an office catching up on the
   // history) is not news: no receipt, no hook.

@@ -327,6 +327,28 @@ common::Result<int64_t> Outbox::RequeueAbove(int64_t head) {
   return n;
 }
 
+common::Result<int64_t> Outbox::RequeueRefusedReceipts(const std::string& alert) {
+  // By the natural key (kind, ref): ACTION:ALERT (AlertTracker::Receipt).
+  constexpr const char* kRefused =
+      "FROM own_records o JOIN own_acks a ON a.uuid = o.uuid AND a.version = o.version "
+      "WHERE o.kind = 'receipt' AND o.ref IN ('delivered:' || ?1, 'seen:' || ?1, "
+      "'actioned:' || ?1, 'no-trace:' || ?1) AND NOT a.accepted "
+      "AND a.reason LIKE 'alert: no alert %'";
+  auto ins = db_->Cached(std::string("INSERT OR IGNORE INTO outbox(uuid, version, lane) "
+                                     "SELECT o.uuid, o.version, o.lane ") +
+                         kRefused + " ORDER BY o.rowid");
+  if (!ins.ok()) return ins.status();
+  CEN_RETURN_IF_ERROR((*ins)->Bind(1, alert).Run());
+  const int64_t n = db_->Changes();
+  if (n == 0) return n;
+  auto del = db_->Cached(std::string("DELETE FROM own_acks WHERE (uuid, version) IN "
+                                     "(SELECT o.uuid, o.version ") +
+                         kRefused + ")");
+  if (!del.ok()) return del.status();
+  CEN_RETURN_IF_ERROR((*del)->Bind(1, alert).Run());
+  return n;
+}
+
 common::Result<int64_t> Outbox::Size() {
   auto n = db_->QueryInt("SELECT count(*) FROM outbox");
   if (!n.ok()) return n.status();

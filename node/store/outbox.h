@@ -99,6 +99,13 @@ class Outbox {
   // Puts back own record versions acked with a gseq beyond `head` (a hub
   // restored from an older copy lost them). Returns how many.
   common::Result<int64_t> RequeueAbove(int64_t head);
+  // Puts back this node's delivery and action receipts for `alert` that the
+  // hub refused because it did not hold the alert ("alert: no alert ..."):
+  // a hub restored from an older copy, offered them before the alert's
+  // office offered the alert again. Called by the apply (in its
+  // transaction) once the alert is in the replica, so the hub holds it now.
+  // Returns how many.
+  common::Result<int64_t> RequeueRefusedReceipts(const std::string& alert);
   common::Result<int64_t> Size();
 
  private:

@@ -102,4 +102,64 @@ TEST_CASE("A hub restored from a backup gets back every record journaled after i
   CHECK(cluster.HubQuery("SELECT count(*) FROM audit WHERE detail LIKE 'restore from %'") == 1);
 }
 
+TEST_CASE("Receipts for an alert journaled after a backup come back after the restore",
+          "[e2e][backup][alerts]") {
+  // The offices offered their delivery receipts again at once; the hub
+  // refused each (no such alert) while the alert's own office had not yet
+  // offered the alert again, and the refusal was final: the restored hub
+  // said for ever that no office had received it.
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}, {"AS", "AS"}});
+  const std::string hub = cluster.hub_dir().string();
+  const std::string backup = (cluster.dir() / "hub-backup.db").string();
+  cluster.StartAll();
+  const RunResult taken = cluster.RunHub({"backup", "--data", hub, "--to", backup});
+  REQUIRE(taken.exit_code == 0);
+
+  const std::string alert =
+      cluster.Submit("EU", {nlohmann::json{{"kind", "alert"},
+                                           {"ref", "EU-URG-1"},
+                                           {"title", "Fertiliser bags with explosive precursors"},
+                                           {"body", "Inspect bags declared as urea."},
+                                           {"priority", "urgent"}}
+                                .dump()})[0];
+  const std::string receipts =
+      "SELECT count(DISTINCT origin) FROM journal WHERE kind = 'receipt' AND ref LIKE "
+      "'delivered:%' AND origin IN ('AF', 'AS')";
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = std::to_string(cluster.HubQuery(receipts)) + " of 2 delivery receipts";
+        return cluster.HubQuery(receipts) == 2;
+      },
+      kBackupConvergeTimeout, "the delivery receipts before the restore");
+
+  // EU comes back last: the others offer their receipts before it offers the alert.
+  cluster.StopNode("EU");
+  cluster.StopHub();
+  const RunResult restored = cluster.RunHub({"restore", "--data", hub, "--from", backup});
+  INFO(restored.out << restored.err);
+  REQUIRE(restored.exit_code == 0);
+  cluster.StartHub();
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json af = cluster.Status("AF"), as = cluster.Status("AS");
+        observed = af.dump() + as.dump();
+        return af.value("outbox", std::int64_t{-1}) == 0 &&
+               as.value("outbox", std::int64_t{-1}) == 0 &&
+               af.value("epoch", std::string()) == as.value("epoch", std::string());
+      },
+      kBackupConvergeTimeout, "AF and AS offered their own records to the restored hub");
+  cluster.StartNode("EU");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = std::to_string(cluster.HubQuery(receipts)) + " of 2 delivery receipts, alert " +
+                   std::to_string(cluster.HubQuery("SELECT count(*) FROM journal WHERE uuid = '" +
+                                                   alert + "'"));
+        return cluster.HubQuery(receipts) == 2;
+      },
+      kBackupConvergeTimeout, "the delivery receipts after the restore");
+  const nlohmann::json status = cluster.HubStatus();
+  INFO(status.dump());
+  CHECK(status.dump().find(alert) == std::string::npos);  // no office left "not received"
+}
+
 }  // namespace cen::e2e
