@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "common/clock.h"
+#include "common/instance_lock.h"
 #include "common/msgpack_json.h"
 #include "common/node_id.h"
 #include "common/os_user.h"
@@ -88,9 +89,11 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
                           .Bind(4, reason)
                           .Run());
   out << "cancel of alert " << alert << " (" << common::WireFrame::StringOr(*record, "title", "")
-      << ", from " << common::WireFrame::StringOr(*record, "origin", "")
-      << ") queued; the running hub journals it within a second and every office in its "
-         "scope sees it cancelled\n";
+      << ", from " << common::WireFrame::StringOr(*record, "origin", "") << ") queued; "
+      << (common::InstanceLock::IsHeld(data_dir, common::InstanceLock::kHub)
+              ? "the running hub journals it within a second"
+              : "no hub runs on " + data_dir + ": it is journaled when cen-hub run starts,")
+      << " and every office in its scope sees it cancelled\n";
   return common::Status::Ok();
 }
 

@@ -111,8 +111,10 @@ common::Status NodeCommands::RotateKey(const std::string& data_dir, std::ostream
       << Messages::Tr(
              "new key pair written; the old one is kept as curve.sec.old and curve.pub.old.")
       << "\n"
-      << Messages::Tr("The hub operator runs:") << "\n  cen-hub allow --data HUB_DIR --node "
-      << config->node_id << " --key " << keys->public_key()
+      << Messages::Tr("The hub operator runs:")
+      << "\n  cen-hub allow --data HUB_DIR --node "
+      // Quoted: a Z85 key holds < > & ( ), never a single quote.
+      << config->node_id << " --key '" << keys->public_key() << "'"
       << (config->region.empty() ? "" : " --region " + config->region) << "\n"
       << Messages::Tr(
              "then restart cen-node run; the outbox waits until the hub knows the new key.")

@@ -118,6 +118,9 @@ TEST_CASE("cen-hub cancel-alert refuses an alert cancelled already", "[hub][canc
   batch.emplace_back("n1", record);
   RequireOk(journal.Append(batch, &outcomes));
   RequireOk(OperatorCancels::Request(tmp.path(), other, "sent in error", out));
+  // No hub runs on this directory: it says when the cancel goes out.
+  CHECK_THAT(out.str(), Catch::Contains("no hub runs on " + tmp.path()) &&
+                            Catch::Contains("journaled when cen-hub run starts"));
   const auto again = OperatorCancels::Request(tmp.path(), other, "again", out);
   CHECK(again.code() == cen::common::StatusCode::kAlreadyExists);
   CHECK_THAT(again.message(), Catch::Contains("a cancel of alert " + other + " is queued already"));
