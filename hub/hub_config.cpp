@@ -7,6 +7,7 @@
 
 #include "common/curve_keys.h"
 #include "common/log_limit.h"
+#include "common/toml_field.h"
 
 namespace cen::hub {
 
@@ -15,11 +16,26 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
   HubConfig c;
   try {
     const toml::table t = toml::parse_file(path);
-    c.hub_id = t["hub_id"].value_or(c.hub_id);
-    c.bind = t["bind"].value_or(c.bind);
-    c.ingest_port = t["ingest_port"].value_or(c.ingest_port);
-    c.feed_port = t["feed_port"].value_or(c.feed_port);
-    c.max_message_bytes = t["max_message_bytes"].value_or(c.max_message_bytes);
+    // Each setting strictly: a wrong type or range is refused, named.
+    const auto refused = [&](const common::Status& s) {
+      return common::InvalidInput(path + ": " + s.message());
+    };
+    auto hub_id = common::TomlField::Text(t, "hub_id", c.hub_id);
+    if (!hub_id.ok()) return refused(hub_id.status());
+    c.hub_id = *hub_id;
+    auto bind = common::TomlField::Text(t, "bind", c.bind);
+    if (!bind.ok()) return refused(bind.status());
+    c.bind = *bind;
+    auto ingest = common::TomlField::Int(t, "ingest_port", c.ingest_port, 1, 65535);
+    if (!ingest.ok()) return refused(ingest.status());
+    c.ingest_port = static_cast<int>(*ingest);
+    auto feed = common::TomlField::Int(t, "feed_port", c.feed_port, 1, 65535);
+    if (!feed.ok()) return refused(feed.status());
+    c.feed_port = static_cast<int>(*feed);
+    auto message =
+        common::TomlField::Int(t, "max_message_bytes", c.max_message_bytes, 1024, int64_t{1} << 31);
+    if (!message.ok()) return refused(message.status());
+    c.max_message_bytes = *message;
     auto log_limit = common::LogLimit::Read(t);
     if (!log_limit.ok()) return common::InvalidInput(path + ": " + log_limit.status().message());
     c.max_log_mib = *log_limit;

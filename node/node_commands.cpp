@@ -19,6 +19,7 @@
 #include "common/os_user.h"
 #include "common/record_validator.h"
 #include "common/state_file.h"
+#include "common/toml_field.h"
 #include "common/utf8.h"
 #include "common/wal_checkpointer.h"
 #include "common/write_behind.h"
@@ -77,9 +78,9 @@ common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
         "--id: '{}' is not a node id (letters, digits, _ - ., at most 64)", o.node_id));
   if (!o.region.empty() && !common::NodeId::IsValid(o.region))
     return common::UsageError(Messages::Format("--region: '{}' is not a region code", o.region));
-  if (o.hub_endpoint.rfind("tcp://", 0) != 0 || o.hub_endpoint.rfind(':') <= 6)
-    return common::UsageError(
-        Messages::Format("--hub: '{}' must look like tcp://HOST:PORT", o.hub_endpoint));
+  if (!common::TomlField::CheckEndpoint("--hub", o.hub_endpoint).ok())
+    return common::UsageError(Messages::Format(
+        "--hub: '{}' must look like tcp://HOST:PORT, with a port from 1 to 65535", o.hub_endpoint));
   auto hub_key = common::CurveKeys::ParsePublicKey(o.hub_key);
   if (!hub_key.ok())
     return common::UsageError(Messages::Format("--hub-key: {}", hub_key.status().message()));

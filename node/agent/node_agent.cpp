@@ -1,6 +1,7 @@
 #include "node/agent/node_agent.h"
 
 #include <sched.h>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <zmq.h>
@@ -72,6 +73,7 @@ constexpr auto kPingEvery = std::chrono::seconds(1);
 constexpr auto kHelloEvery = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
+constexpr auto kHubErrorLogEvery = std::chrono::seconds(60);
 constexpr auto kScanTimeSlice = std::chrono::milliseconds(10);
 // A loop step this long is logged (debug): it could delay an urgent alert.
 constexpr auto kSlowStep = std::chrono::milliseconds(20);
@@ -461,7 +463,22 @@ class AgentLoop {
       const std::string code = WireFrame::StringOr(f, "code", "");
       const std::string reason = WireFrame::StringOr(f, "reason", "");
       if (code == "not_leader") return GoToLeader(f);
-      spdlog::warn("hub error: {} {}", code, reason);
+      // Every frame of a revoked node gets one: said once a minute, with
+      // how many more came meanwhile (a log line five times a second was
+      // all a revoked node's log held).
+      const auto now = SteadyClock::now();
+      const std::string said = code + " " + reason;
+      if (said != last_hub_error_ || now - hub_error_logged_ >= kHubErrorLogEvery) {
+        spdlog::warn("hub error: {}{}", said,
+                     hub_errors_unsaid_ == 0
+                         ? ""
+                         : fmt::format(" ({} more since the last line)", hub_errors_unsaid_));
+        last_hub_error_ = said;
+        hub_error_logged_ = now;
+        hub_errors_unsaid_ = 0;
+      } else {
+        ++hub_errors_unsaid_;
+      }
       if (code == "unauthorized") SetState(HubState::kUnauthorized, reason);
     }
     return common::Status::Ok();
@@ -797,6 +814,10 @@ class AgentLoop {
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point last_status_write_{};
   std::unique_ptr<DropFolderThread> drop_folder_;
+  // The hub's last ERROR logged, when, and how many came since unlogged.
+  std::string last_hub_error_;
+  SteadyClock::time_point hub_error_logged_{};
+  int64_t hub_errors_unsaid_ = 0;
   // node.db's write lock claimed for the priority lane (see OnLockBusy).
   UrgentClaim claim_{data_dir_};
 };
@@ -810,6 +831,7 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   if (!overrides_.on_alert.empty()) config->on_alert = overrides_.on_alert;
   if (!overrides_.on_hit.empty()) config->on_hit = overrides_.on_hit;
   if (overrides_.rt_priority >= 0) config->rt_priority = overrides_.rt_priority;
+  CEN_RETURN_IF_ERROR(config->CheckHubKey(data_dir_));
   auto keys = common::CurveKeys::Load(data_dir_);
   if (!keys.ok()) return keys.status();
   auto lock = common::InstanceLock::Acquire(data_dir_, common::InstanceLock::kAgent);

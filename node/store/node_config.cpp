@@ -6,6 +6,7 @@
 
 #include "common/curve_keys.h"
 #include "common/log_limit.h"
+#include "common/toml_field.h"
 
 namespace cen::node {
 
@@ -18,15 +19,27 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
   NodeConfig c;
   try {
     const toml::table t = toml::parse_file(path);
-    c.node_id = t["node_id"].value_or(std::string());
-    c.hub_endpoint = t["hub"].value_or(std::string());
-    c.hub_key = t["hub_key"].value_or(std::string());
-    c.region = t["region"].value_or(std::string());
-    c.window = t["window"].value_or(c.window);
-    c.batch = t["batch"].value_or(c.batch);
-    c.drop_dir = t["drop_dir"].value_or(std::string());
-    c.on_alert = t["on_alert"].value_or(std::string());
-    c.on_hit = t["on_hit"].value_or(std::string());
+    // Each setting strictly: a wrong type or range is refused, named.
+    const auto refused = [&](const common::Status& s) {
+      return common::InvalidInput(path + ": " + s.message());
+    };
+    for (auto [key, field] : {std::pair{"node_id", &c.node_id},
+                              {"hub", &c.hub_endpoint},
+                              {"hub_key", &c.hub_key},
+                              {"region", &c.region},
+                              {"drop_dir", &c.drop_dir},
+                              {"on_alert", &c.on_alert},
+                              {"on_hit", &c.on_hit}}) {
+      auto text = common::TomlField::Text(t, key, "");
+      if (!text.ok()) return refused(text.status());
+      *field = *text;
+    }
+    auto window = common::TomlField::Int(t, "window", c.window, 1, 1 << 20);
+    if (!window.ok()) return refused(window.status());
+    c.window = static_cast<int>(*window);
+    auto batch = common::TomlField::Int(t, "batch", c.batch, 1, 1 << 20);
+    if (!batch.ok()) return refused(batch.status());
+    c.batch = static_cast<int>(*batch);
     auto rt_priority = common::RtPriority::Read(t);
     if (!rt_priority.ok())
       return common::InvalidInput(path + ": " + rt_priority.status().message());
@@ -42,7 +55,8 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
           a.endpoint = (*h)["hub"].value_or(std::string());
           a.key = (*h)["hub_key"].value_or(std::string());
         }
-        if (a.endpoint.rfind("tcp://", 0) != 0 || !common::CurveKeys::IsZ85Key(a.key)) {
+        if (!common::TomlField::CheckEndpoint("hub", a.endpoint).ok() ||
+            !common::CurveKeys::IsZ85Key(a.key)) {
           return common::InvalidInput(path + ": other_hubs[" + std::to_string(c.other_hubs.size()) +
                                       "]: needs hub = \"tcp://HOST:PORT\" and its hub_key");
         }
@@ -56,11 +70,17 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
                                 std::string(e.description()));
   }
   if (c.node_id.empty()) return common::InvalidInput(path + ": node_id: required");
-  if (c.hub_endpoint.rfind("tcp://", 0) != 0)
-    return common::InvalidInput(path + ": hub: must be tcp://HOST:PORT");
-  if (c.window < 1 || c.batch < 1)
-    return common::InvalidInput(path + ": window, batch: must be >= 1");
+  if (const common::Status s = common::TomlField::CheckEndpoint("hub", c.hub_endpoint); !s.ok())
+    return common::InvalidInput(path + ": " + s.message());
+
   return c;
+}
+
+common::Status NodeConfig::CheckHubKey(const std::string& data_dir) const {
+  if (common::CurveKeys::IsZ85Key(hub_key)) return common::Status::Ok();
+  return common::InvalidInput(data_dir +
+                              "/node.toml: hub_key: must be the hub's public key, 40 characters "
+                              "of Z85 (cen-hub init printed it; it is the hub's curve.pub)");
 }
 
 common::Status NodeConfig::Save(const std::string& data_dir) const {

@@ -39,6 +39,8 @@ struct NodeConfig {
   int rt_priority = common::RtPriority::kDefault;
 
   static common::Result<NodeConfig> Load(const std::string& data_dir);
+  // hub_key is a Z85 public key (the agent needs it; queries and submits do not).
+  common::Status CheckHubKey(const std::string& data_dir) const;
   common::Status Save(const std::string& data_dir) const;
   // tcp://HOST:<feed_port>, from the ingest endpoint's host.
   std::string FeedEndpoint(int feed_port) const;

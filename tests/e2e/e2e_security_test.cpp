@@ -121,6 +121,14 @@ TEST_CASE("A revoked node is cut off at once: nothing more reaches it, its PUBLI
       30s, "the refused handshake of AS audited");
   CHECK(cluster.HubQuery("SELECT count(*) FROM nodes WHERE id = 'AS' AND revoked_at IS NOT NULL") ==
         1);
+  // Each of its frames got an ERROR; its log says so once a minute, not
+  // once a frame (it held nothing else).
+  const std::string log = cluster.NodeLog("AS");
+  std::size_t said = 0;
+  for (std::size_t at = log.find("hub error: unauthorized"); at != std::string::npos;
+       at = log.find("hub error: unauthorized", at + 1))
+    ++said;
+  CHECK(said == 1);
 }
 
 TEST_CASE("The hub takes a record's origin from the key, never from the payload",

@@ -195,3 +195,36 @@ TEST_CASE("hub.toml's election timeout must be a whole number of milliseconds",
   CHECK_THAT(bad.status().message(),
              Catch::Contains("hub.toml: election_timeout_ms: must be an integer (milliseconds)"));
 }
+
+TEST_CASE("hub.toml refuses a port of the wrong type or out of range, naming it", "[hub][config]") {
+  // A quoted port was ignored (the hub listened on the default) and 70000
+  // wrapped into 4464 while the log said 70000.
+  TempDir dir;
+  const auto with = [&](const std::string& line) {
+    std::ofstream(dir.File("hub.toml")) << "hub_id = 'hub'\n" << line << "\n";
+    return HubConfig::Load(dir.path());
+  };
+  SECTION("a quoted number") {
+    auto c = with("ingest_port = \"abc\"");
+    REQUIRE(c.status().code() == StatusCode::kInvalidInput);
+    CHECK_THAT(c.status().message(),
+               Catch::Contains("hub.toml: ingest_port: must be an integer from 1 to 65535 (it is "
+                               "\"abc\")"));
+  }
+  SECTION("beyond 65535") {
+    auto c = with("feed_port = 70000");
+    REQUIRE(c.status().code() == StatusCode::kInvalidInput);
+    CHECK_THAT(c.status().message(), Catch::Contains("feed_port: must be an integer from 1 to "
+                                                     "65535 (it is 70000)"));
+  }
+  SECTION("a name that is not text") {
+    auto c = with("bind = 127");
+    REQUIRE(c.status().code() == StatusCode::kInvalidInput);
+    CHECK_THAT(c.status().message(), Catch::Contains("bind: must be text in quotes (it is 127)"));
+  }
+  SECTION("in range") {
+    auto c = with("ingest_port = 27001");
+    RequireOk(c.status());
+    CHECK(c->ingest_port == 27001);
+  }
+}

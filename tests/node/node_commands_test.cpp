@@ -516,6 +516,30 @@ TEST_CASE("node.toml bounds node.db's log in MiB, naming the field when it is wr
   CHECK_THAT(RefusedNodeToml(tmp, "max_log_mib = " + value).message(), Catch::Contains(message));
 }
 
+TEST_CASE("node.toml refuses a setting of the wrong type or range, naming it", "[node][config]") {
+  // window = "big" was ignored silently; a port of 99999 left the agent
+  // connecting for ever.
+  TempDir tmp;
+  CHECK_THAT(RefusedNodeToml(tmp, "window = 'big'").message(),
+             Catch::Contains("node.toml: window: must be an integer from 1 to 1048576 (it is "
+                             "\"big\")"));
+  CHECK_THAT(RefusedNodeToml(tmp, "batch = 0").message(),
+             Catch::Contains("batch: must be an integer from 1 to 1048576 (it is 0)"));
+  CHECK_THAT(RefusedNodeToml(tmp, "region = 7").message(),
+             Catch::Contains("region: must be text in quotes (it is 7)"));
+  std::ofstream(tmp.File("node.toml")) << "node_id = 'n'\nhub = 'tcp://h:99999'\n";
+  auto port = NodeConfig::Load(tmp.path());
+  CHECK_THAT(port.status().message(),
+             Catch::Contains("hub: must be tcp://HOST:PORT with a port from 1 to 65535 (it is "
+                             "'tcp://h:99999')"));
+  // The agent's hub key: a wrong one is named as such, not as the endpoint.
+  std::ofstream(tmp.File("node.toml")) << "node_id = 'n'\nhub = 'tcp://h:7701'\nhub_key = 'xyz'\n";
+  auto loaded = NodeConfig::Load(tmp.path());
+  REQUIRE(loaded.ok());
+  CHECK_THAT(loaded->CheckHubKey(tmp.path()).message(),
+             Catch::Contains("node.toml: hub_key: must be the hub's public key"));
+}
+
 TEST_CASE("NodeConfig and NodeSchema report a directory that is not a node's", "[node][config]") {
   TempDir tmp;
   SECTION("no node.toml") {

@@ -1,0 +1,67 @@
+#include "common/toml_field.h"
+
+#include <charconv>
+#include <sstream>
+
+namespace cen::common {
+
+namespace {
+
+// The value as the file gives it, for the error: "abc", 70000, true.
+std::string Shown(const toml::node& node) {
+  std::ostringstream out;
+  node.visit([&](const auto& v) {
+    if constexpr (toml::is_string<decltype(v)>) {
+      out << '"' << v.get() << '"';
+    } else {
+      out << v;
+    }
+  });
+  return out.str();
+}
+
+}  // namespace
+
+Result<int64_t> TomlField::Int(const toml::table& table, std::string_view key, int64_t fallback,
+                               int64_t min, int64_t max) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return fallback;
+  const auto* value = node->as_integer();
+  if (value == nullptr || value->get() < min || value->get() > max) {
+    return InvalidInput(std::string(key) + ": must be an integer from " + std::to_string(min) +
+                        " to " + std::to_string(max) + " (it is " + Shown(*node) + ")");
+  }
+  return value->get();
+}
+
+Result<std::string> TomlField::Text(const toml::table& table, std::string_view key,
+                                    std::string fallback) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return fallback;
+  const auto* value = node->as_string();
+  if (value == nullptr)
+    return InvalidInput(std::string(key) + ": must be text in quotes (it is " + Shown(*node) + ")");
+  return value->get();
+}
+
+Status TomlField::CheckEndpoint(std::string_view what, std::string_view endpoint) {
+  const size_t colon = endpoint.rfind(':');
+  int port = 0;
+  const bool shaped = endpoint.starts_with("tcp://") && colon != std::string_view::npos &&
+                      colon > 6 && colon + 1 < endpoint.size();
+  if (shaped) {
+    const char* first = endpoint.data() + colon + 1;
+    const char* last = endpoint.data() + endpoint.size();
+    const auto [end, ec] = std::from_chars(first, last, port);
+    if (ec != std::errc() || end != last || port < 1 || port > 65535) port = 0;
+  }
+  if (port == 0) {
+    return InvalidInput(std::string(what) +
+                        ": must be tcp://HOST:PORT with a port from 1 to "
+                        "65535 (it is '" +
+                        std::string(endpoint) + "')");
+  }
+  return Status::Ok();
+}
+
+}  // namespace cen::common

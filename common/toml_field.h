@@ -1,0 +1,32 @@
+// One setting of hub.toml or node.toml, read strictly: its default when the
+// key is absent, an error naming the key when it holds another type or a
+// number out of range. (toml++'s value_or() gave the default for a quoted
+// number and let 70000 wrap into a 16-bit port: a hub listened on 4464.)
+//
+//   auto port = TomlField::Int(table, "ingest_port", 7701, 1, 65535);
+//   if (!port.ok()) return InvalidInput(path + ": " + port.status().message());
+//   // "ingest_port: must be an integer from 1 to 65535 (it is "abc")"
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace cen::common {
+
+class TomlField {
+ public:
+  static Result<int64_t> Int(const toml::table& table, std::string_view key, int64_t fallback,
+                             int64_t min, int64_t max);
+  static Result<std::string> Text(const toml::table& table, std::string_view key,
+                                  std::string fallback);
+  // A ZeroMQ TCP endpoint, tcp://HOST:PORT with a port from 1 to 65535
+  // (`what` names it in the error: "hub", "--hub").
+  static Status CheckEndpoint(std::string_view what, std::string_view endpoint);
+};
+
+}  // namespace cen::common
