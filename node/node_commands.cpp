@@ -4,7 +4,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -198,8 +201,17 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   std::istream* src = &in;
   const std::string name = o.file == "-" ? "<stdin>" : o.file;
   if (o.file != "-") {
-    file.open(o.file);
-    if (!file) return common::NotFound(Messages::Format("cannot read {}", o.file));
+    // The reason, as open(2) gives it; a directory opens but reads nothing.
+    std::error_code ec;
+    errno = 0;
+    if (std::filesystem::is_directory(o.file, ec)) {
+      errno = EISDIR;
+    } else {
+      file.open(o.file);
+    }
+    if (!file.is_open())
+      return common::NotFound(Messages::Format("cannot read {}", o.file) +
+                              (errno != 0 ? ": " + std::string(std::strerror(errno)) : ""));
     src = &file;
   }
   const common::RecordValidator validator(common::KeyPolicy::kRefuseUnknown);

@@ -103,26 +103,36 @@ common::Result<bool> DropFolder::PollOnce() {
 
   spdlog::info("drop folder: importing {} ({} bytes)", name, stamp->size);
   std::ostringstream errors;
-  std::istringstream no_stdin;
-  DropSettings settings;
-  settings.max_errors = kMaxErrorLines;
-  settings.give_way = give_way_;
-  settings.stop = stop_;
-  DropImporter importer(db_, settings);
-  // done/ means durable; the agent's own settings come back after the import.
-  CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
-  CEN_RETURN_IF_ERROR(db_->Exec(DropImporter::kCachePragma));
-  DropSummary summary = [&] {
-    // The file is one transaction: its log goes out as it is written.
-    const auto behind = common::WriteBehind::ForDatabase(db_->path());
-    return importer.ImportFile(first->string(), no_stdin, errors);
-  }();
-  CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
-  CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA cache_size=-2000"));  // SQLite's default
-  if (importer.gave_way() > 0) {
-    spdlog::info(
-        "drop folder: {} gave way {} time(s) to an urgent or high alert and was read again", name,
-        importer.gave_way());
+  DropSummary summary;
+  summary.file = first->string();
+  if (!DropImporter::FormatOf(name).ok()) {
+    // The name tells the format (the folder has no --format).
+    summary.status = common::UsageError(
+        name +
+        ": cannot tell the format from the name; rename it to .csv or .ndjson and drop it "
+        "again");
+  } else {
+    std::istringstream no_stdin;
+    DropSettings settings;
+    settings.max_errors = kMaxErrorLines;
+    settings.give_way = give_way_;
+    settings.stop = stop_;
+    DropImporter importer(db_, settings);
+    // done/ means durable; the connection's own settings come back after.
+    CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=FULL"));
+    CEN_RETURN_IF_ERROR(db_->Exec(DropImporter::kCachePragma));
+    {
+      // The file is one transaction: its log goes out as it is written.
+      const auto behind = common::WriteBehind::ForDatabase(db_->path());
+      summary = importer.ImportFile(first->string(), no_stdin, errors);
+    }
+    CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
+    CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA cache_size=-2000"));  // SQLite's default
+    if (importer.gave_way() > 0) {
+      spdlog::info(
+          "drop folder: {} gave way {} time(s) to an urgent or high alert and was read again", name,
+          importer.gave_way());
+    }
   }
   // Stopped (the agent ends): the file stays for the next run.
   if (!summary.status.ok() && stop_ != nullptr && stop_->load()) return false;

@@ -162,6 +162,23 @@ TEST_CASE("cen-node submit explains a refused field in the reader's language",
   CHECK(node.OutboxSize() == 0);
 }
 
+TEST_CASE("cen-node submit says why it cannot read a file", "[node][submit]") {
+  // "cannot read X" gave no reason, and a directory was "X: no records".
+  TestNode node;
+  std::ostringstream out, err;
+  std::istringstream in;
+  SubmitOptions o;
+  o.data_dir = node.data_dir();
+  o.file = node.data_dir() + "/missing.ndjson";
+  const Status missing = NodeCommands::Submit(o, in, out, err);
+  CHECK(missing.code() == StatusCode::kNotFound);
+  CHECK(missing.message() == "cannot read " + o.file + ": No such file or directory");
+  o.file = node.data_dir();
+  const Status directory = NodeCommands::Submit(o, in, out, err);
+  CHECK(directory.message() == "cannot read " + o.file + ": Is a directory");
+  CHECK(node.OutboxSize() == 0);
+}
+
 TEST_CASE("cen-node submit refuses an invalid line and queues nothing", "[node][submit]") {
   TestNode node;
 
