@@ -374,6 +374,24 @@ class AgentLoop {
     if (!detail.empty() || state == HubState::kConnected) status_.detail = detail;
   }
 
+  // What to do about a key the hub refused (ZAP said no). After
+  // `cen-node rotate-key` this agent still runs with the key it started
+  // with: the operator allowing the new one does not help until a restart.
+  bool KeyReplacedOnDisk() const {
+    auto on_disk = common::CurveKeys::Load(data_dir_);
+    return on_disk.ok() && on_disk->public_key() != keys_.public_key();
+  }
+  std::string RefusedKeyAdvice() const {
+    if (KeyReplacedOnDisk()) {
+      return "the hub refused the key this agent started with; " + data_dir_ +
+             " holds a new one (cen-node rotate-key): restart cen-node run once the hub "
+             "operator has allowed it";
+    }
+    return "the hub does not know this node's key (or it was revoked); ask the hub operator "
+           "to run cen-hub allow with it (cen-node init printed it; it is " +
+           data_dir_ + "/curve.pub)";
+  }
+
   bool Send(const std::string& bytes) { return link_.Send(bytes); }
 
   void ForgetInFlight() {
@@ -389,14 +407,19 @@ class AgentLoop {
           SendHello();
           break;
         case HubLink::Event::kUnauthorized:
-          SetState(HubState::kUnauthorized, "the hub refused this node's key (status " +
-                                                std::to_string(h.value) +
-                                                "); ask the hub operator to run cen-hub allow");
+          SetState(HubState::kUnauthorized, RefusedKeyAdvice());
           ForgetInFlight();
           break;
-        case HubLink::Event::kHandshakeFailed:
-          SetState(HubState::kConnecting, "handshake with the hub failed; check --hub-key");
+        case HubLink::Event::kHandshakeFailed: {
+          const std::string why = "the handshake with the hub failed: is hub_key in " + data_dir_ +
+                                  "/node.toml the hub's public key (its curve.pub)?";
+          // Said in the log too, once until a WELCOME (the state stays
+          // `connecting`, which SetState logs once).
+          if (!handshake_failure_logged_) spdlog::warn("hub link: {}", why);
+          handshake_failure_logged_ = true;
+          SetState(HubState::kConnecting, why);
           break;
+        }
         case HubLink::Event::kDisconnected:
           if (status_.hub_state == HubState::kConnected)
             SetState(HubState::kConnecting, "connection lost");
@@ -479,7 +502,8 @@ class AgentLoop {
       } else {
         ++hub_errors_unsaid_;
       }
-      if (code == "unauthorized") SetState(HubState::kUnauthorized, reason);
+      if (code == "unauthorized")
+        SetState(HubState::kUnauthorized, KeyReplacedOnDisk() ? RefusedKeyAdvice() : reason);
     }
     return common::Status::Ok();
   }
@@ -520,6 +544,7 @@ class AgentLoop {
   common::Status OnWelcome(const json& f) {
     // It writes node.db; while that fails, the HELLO is repeated after the back-off.
     if (!store_.MayTry(SteadyClock::now())) return common::Status::Ok();
+    handshake_failure_logged_ = false;
     auto epoch = WireFrame::GetString(f, "epoch");
     auto head = WireFrame::GetInt(f, "head");
     auto feed_port = WireFrame::GetInt(f, "feed_port");
@@ -814,6 +839,8 @@ class AgentLoop {
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point last_status_write_{};
   std::unique_ptr<DropFolderThread> drop_folder_;
+  // A failed CURVE handshake was logged since the last WELCOME.
+  bool handshake_failure_logged_ = false;
   // The hub's last ERROR logged, when, and how many came since unlogged.
   std::string last_hub_error_;
   SteadyClock::time_point hub_error_logged_{};

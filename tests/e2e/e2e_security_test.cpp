@@ -378,6 +378,8 @@ TEST_CASE("A node replaces its key without losing its outbox, and the old key is
         return s.value("hub_state", "") == "unauthorized" && s.value("outbox", -1) == 15;
       },
       30s, "EU refused with its new key, outbox intact");
+  CHECK_THAT(cluster.Status("EU").value("detail", ""),
+             Catch::Contains("ask the hub operator to run cen-hub allow"));
 
   r = cluster.RunHub({"allow", "--data", cluster.hub_dir().string(), "--node", "EU", "--key",
                       new_keys.public_key(), "--region", "EU"});
@@ -399,6 +401,32 @@ TEST_CASE("A node replaces its key without losing its outbox, and the old key is
   while (old_feed.ReceivedWithin(0ms)) {
   }
   CHECK_FALSE(old_feed.ReceivedWithin(2500ms));
+
+  // Rotated again while the agent runs, and allowed: the running agent still
+  // holds the key it started with, so it is refused, and told to restart
+  // (it said "ask the hub operator to run cen-hub allow", which was done).
+  std::filesystem::remove(cluster.node_dir("EU") / "curve.sec.old");
+  std::filesystem::remove(cluster.node_dir("EU") / "curve.pub.old");
+  RequireExit(cluster.RunNode({"rotate-key", "--data", cluster.node_dir("EU").string()}), 0);
+  RequireExit(cluster.RunHub({"allow", "--data", cluster.hub_dir().string(), "--node", "EU",
+                              "--key", cluster.node_keys("EU").public_key()}),
+              0);
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const auto s = cluster.Status("EU");
+        observed = s.dump();
+        return s.value("hub_state", "") == "unauthorized";
+      },
+      30s, "EU's running agent refused with the key it started with");
+  CHECK_THAT(cluster.Status("EU").value("detail", ""), Catch::Contains("restart cen-node run"));
+  cluster.RestartNode("EU");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const auto s = cluster.Status("EU");
+        observed = s.dump();
+        return s.value("hub_state", "") == "connected";
+      },
+      30s, "EU connected again after its restart");
 }
 
 }  // namespace cen::e2e
