@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 #include <zmq.hpp>
@@ -1040,11 +1041,16 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
     xpub.set(zmq::sockopt::sndhwm, 200000);
     const std::string ingest = "tcp://" + config->bind + ":" + std::to_string(config->ingest_port);
     const std::string feed = "tcp://" + config->bind + ":" + std::to_string(config->feed_port);
-    try {
-      router.bind(ingest);
-      xpub.bind(feed);
-    } catch (const zmq::error_t& e) {
-      return common::Unavailable("cannot listen on " + ingest + " and " + feed + ": " + e.what());
+    // Each bound on its own: the error names the one that failed, and the
+    // setting that chooses it.
+    for (auto [socket, endpoint, key] :
+         {std::tuple{&router, &ingest, "ingest_port"}, {&xpub, &feed, "feed_port"}}) {
+      try {
+        socket->bind(*endpoint);
+      } catch (const zmq::error_t& e) {
+        return common::Unavailable("cannot listen on " + *endpoint + " (" + key + " in " +
+                                   data_dir_ + "/hub.toml): " + e.what());
+      }
     }
     spdlog::info("listening: ingest {}, feed {}", ingest, feed);
     std::unique_ptr<HubCluster> cluster;

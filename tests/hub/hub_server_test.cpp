@@ -689,3 +689,29 @@ TEST_CASE("HubServer FETCH of the priority lane returns urgent and high alerts o
     CHECK(client.Expect(frame::kError)["code"] == "bad_frame");
   }
 }
+
+TEST_CASE("A hub that cannot listen names the port taken and its setting", "[hub][server]") {
+  // "cannot listen on tcp://...:27800 and tcp://...:27801" named both when
+  // one was taken, and not the setting to change.
+  cen::test::TestHub hub;
+  zmq::context_t ctx;
+  zmq::socket_t squatter(ctx, zmq::socket_type::pull);
+  squatter.bind("tcp://127.0.0.1:" + std::to_string(hub.feed_port()));
+  std::atomic<bool> stop{false};
+  std::atomic<bool> ended{false};
+  Status result;
+  std::thread run([&] {
+    result = cen::hub::HubServer(hub.data_dir(), {}).Run(stop);
+    ended = true;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!ended && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  stop = true;
+  run.join();
+  REQUIRE(result.code() == StatusCode::kUnavailable);
+  CHECK_THAT(result.message(),
+             Catch::Contains("cannot listen on tcp://127.0.0.1:" + std::to_string(hub.feed_port()) +
+                             " (feed_port in " + hub.data_dir() + "/hub.toml)"));
+  CHECK_THAT(result.message(), !Catch::Contains(std::to_string(hub.ingest_port())));
+}

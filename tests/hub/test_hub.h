@@ -192,6 +192,7 @@ class TestHub {
   const std::string& data_dir() const { return data_dir_; }
   const std::string& public_key() const { return public_key_; }
   int feed_port() const { return feed_port_; }
+  int ingest_port() const { return ingest_port_; }
   std::string IngestEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(ingest_port_); }
   std::string FeedEndpoint() const { return "tcp://127.0.0.1:" + std::to_string(feed_port_); }
 
