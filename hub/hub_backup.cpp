@@ -65,7 +65,7 @@ std::string DirOf(const std::string& path) {
 // Removes `path` and the -wal and -shm files SQLite may have left beside it.
 void RemoveDatabaseFiles(const std::string& path) {
   std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ec);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ec);
 }
 
 // Opens a database file that is being written for `what`: rollback journal,
@@ -316,9 +316,18 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
   const std::string restoring = target + ".restoring";
   RemoveDatabaseFiles(restoring);  // left by a restore that failed: only restore makes it
   CEN_RETURN_IF_ERROR(CreatePrivate(restoring));
-  auto fail = [&](common::Status status) {
+  auto fail = [&](const common::Status& status) {
     RemoveDatabaseFiles(restoring);
-    return status;
+    // Said of the file given, not of the copy being made of it.
+    std::string why = status.message();
+    for (const std::string& copy : {from + ": " + restoring, restoring}) {
+      for (size_t at = why.find(copy); at != std::string::npos;
+           at = why.find(copy, at + from.size()))
+        why.replace(at, copy.size(), from);
+    }
+    if (why.ends_with("is not a cenhub hub database"))
+      why += " (restore takes a file cen-hub backup made)";
+    return common::Status(status.code(), why);
   };
   {
     auto source = common::Database::Open(from, common::Database::Mode::kReadOnly);
@@ -386,6 +395,8 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
     *kept_as = target + ".before-restore-" + stamp;
     std::error_code ec;
     fs::create_hard_link(target, *kept_as, ec);
+    // Private as every copy of the journal (a hub.db made before 2026-12-06 was 0644).
+    if (!ec) fs::permissions(*kept_as, fs::perms::owner_read | fs::perms::owner_write, ec);
     if (ec) {
       const std::string why = ec.message();
       kept_as->clear();

@@ -233,6 +233,11 @@ TEST_CASE("Restore puts the backup in place under a new epoch and keeps the hub.
     }
   }
   REQUIRE(fs::exists(dir + "/hub.db-wal"));
+  // cen-hub init makes hub.db private; one made before was 0644.
+  const fs::perms others = fs::perms::group_all | fs::perms::others_all;
+  CHECK((fs::status(dir + "/hub.db").permissions() & others) == fs::perms::none);
+  fs::permissions(dir + "/hub.db", fs::perms::group_read | fs::perms::others_read,
+                  fs::perm_options::add);
 
   std::string kept_as;
   auto restored = HubBackup::Restore(dir, tmp.File("copy.db"), &kept_as);
@@ -265,6 +270,8 @@ TEST_CASE("Restore puts the backup in place under a new epoch and keeps the hub.
   // The replaced hub.db is kept whole, the records in its WAL included.
   REQUIRE_FALSE(kept_as.empty());
   CHECK(kept_as.find("/hub.db.before-restore-") != std::string::npos);
+  // Private, as hub.db and its backups are (it was 0644).
+  CHECK((fs::status(kept_as).permissions() & others) == fs::perms::none);
   Database kept = OpenReadOnly(kept_as);
   CHECK(Int(kept, "SELECT count(*) FROM journal") == 80);
   CHECK(Epoch(kept) == old_epoch);
@@ -320,7 +327,8 @@ TEST_CASE("Restore refuses what is not an intact backup, or a running hub, and c
     auto other = Database::Open(path, Database::Mode::kReadWriteCreate);
     REQUIRE(other.ok());
     RequireOk(other->Exec("CREATE TABLE t(x)"));
-    expect = "is not a cenhub hub database";
+    // Named as given (it named the copy, hub.db.restoring).
+    expect = path + " is not a cenhub hub database (restore takes a file cen-hub backup made)";
   }
   SECTION("a backup whose journal was changed afterwards") {
     path = tmp.File("tampered.db");
@@ -373,7 +381,8 @@ TEST_CASE("Restore refuses what is not an intact backup, or a running hub, and c
   CHECK(Int(*db, "SELECT count(*) FROM journal") == 20);
   for (const auto& entry : fs::directory_iterator(dir))
     CHECK(entry.path().filename().string().find("before-restore") == std::string::npos);
-  CHECK_FALSE(fs::exists(dir + "/hub.db.restoring"));
+  for (const char* left : {"", "-wal", "-shm", "-journal"})
+    CHECK_FALSE(fs::exists(dir + "/hub.db.restoring" + left));
 }
 
 TEST_CASE("No cen-hub command opens hub.db while a restore replaces it", "[hub][backup]") {
