@@ -19,4 +19,12 @@ Status DataDir::CreateFresh(const std::string& dir, const std::string& store_fil
   return Status::Ok();
 }
 
+Status DataDir::MakePrivate(const std::string& file) {
+  std::error_code ec;
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  if (ec) return Internal("cannot make " + file + " private: " + ec.message());
+  return Status::Ok();
+}
+
 }  // namespace cen::common

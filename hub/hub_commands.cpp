@@ -151,13 +151,8 @@ common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
                                    common::Database::Mode::kReadWriteCreate);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(HubSchema::Create(*db));
-  // The journal is for the hub's user alone (SQLite makes it 0644 by umask),
-  // as its backups are; its -wal and -shm take its mode.
-  std::error_code ec;
-  std::filesystem::permissions(
-      HubSchema::DbPath(o.data_dir),
-      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
-  if (ec) return common::Internal("cannot make hub.db private: " + ec.message());
+  // For the hub's user alone, as its backups are.
+  CEN_RETURN_IF_ERROR(common::DataDir::MakePrivate(HubSchema::DbPath(o.data_dir)));
   out << keys->public_key() << "\n";
   return common::Status::Ok();
 }

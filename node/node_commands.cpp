@@ -102,6 +102,10 @@ common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
                                    common::Database::Mode::kReadWriteCreate);
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(NodeSchema::Create(*db, o.node_id));
+  // Case data (nominal details among it) for the node's user alone.
+  CEN_RETURN_IF_ERROR(common::DataDir::MakePrivate(NodeSchema::DbPath(o.data_dir)));
+  if (std::filesystem::exists(TextDb::Path(o.data_dir)))
+    CEN_RETURN_IF_ERROR(common::DataDir::MakePrivate(TextDb::Path(o.data_dir)));
   out << keys->public_key() << "\n";
   return common::Status::Ok();
 }

@@ -269,6 +269,13 @@ TEST_CASE("cen-node init makes a node data directory", "[node][commands]") {
   auto keys = CurveKeys::Load(node.data_dir());
   REQUIRE(keys.ok());
   CHECK(node.public_key() == keys->public_key() + "\n");
+  // Case data for the node's user alone (SQLite made them 0644).
+  for (const char* file : {"node.db", "text.db"}) {
+    INFO(file);
+    const auto mode = std::filesystem::status(node.data_dir() + "/" + file).permissions();
+    CHECK((mode & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+          std::filesystem::perms::none);
+  }
 
   SECTION("a second init refuses to overwrite the node") {
     NodeInitOptions o;
