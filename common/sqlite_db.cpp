@@ -173,12 +173,12 @@ constexpr int kBusyHookEvery = 5;  // tries (about a millisecond each) between t
 int Database::RetryWithHook(void* wait, int tries) {
   const auto* busy = static_cast<const BusyWait*>(wait);
   if (tries >= busy->timeout_ms) return 0;
-  if (tries % kBusyHookEvery == 0) busy->while_waiting();
+  if (tries % kBusyHookEvery == 0 && !busy->while_waiting()) return 0;
   sqlite3_sleep(1);
   return 1;
 }
 
-void Database::SetBusyTimeout(int timeout_ms, std::function<void()> while_waiting) {
+void Database::SetBusyTimeout(int timeout_ms, std::function<bool()> while_waiting) {
   busy_ = std::make_unique<BusyWait>(BusyWait{timeout_ms, std::move(while_waiting)});
   sqlite3_busy_handler(db_.get(), RetryWithHook, busy_.get());
 }

@@ -127,8 +127,9 @@ class Database {
   void SetBusyTimeout(int timeout_ms);
   // The same, and `while_waiting` is called about every 5 ms of a wait (the
   // agent, stopped by a drop file's lock, claims it for an alert that came
-  // in meanwhile: node/store/urgent_claim.h).
-  void SetBusyTimeout(int timeout_ms, std::function<void()> while_waiting);
+  // in meanwhile: node/store/urgent_claim.h); false from it ends the wait
+  // (the statement fails as busy: a thread told to stop).
+  void SetBusyTimeout(int timeout_ms, std::function<bool()> while_waiting);
   Status Exec(const std::string& sql);
   Result<Statement> Prepare(std::string_view sql);
   // The statement for `sql` prepared once and kept by this connection,
@@ -188,7 +189,7 @@ class Database {
   // the Database moves).
   struct BusyWait {
     int timeout_ms;
-    std::function<void()> while_waiting;
+    std::function<bool()> while_waiting;
   };
   static int RetryWithHook(void* wait, int tries);
   // Declared first: released after the connection closes.

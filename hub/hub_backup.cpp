@@ -316,19 +316,21 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
   const std::string restoring = target + ".restoring";
   RemoveDatabaseFiles(restoring);  // left by a restore that failed: only restore makes it
   CEN_RETURN_IF_ERROR(CreatePrivate(restoring));
-  auto fail = [&](const common::Status& status) {
+  auto fail = [&](common::Status status) {
     RemoveDatabaseFiles(restoring);
-    // Said of the file given, not of the copy being made of it.
+    return status;
+  };
+  // What the checks of the copy found is said of the file given.
+  auto refuse = [&](const common::Status& status) {
     std::string why = status.message();
-    for (const std::string& copy : {from + ": " + restoring, restoring}) {
-      for (size_t at = why.find(copy); at != std::string::npos;
-           at = why.find(copy, at + from.size()))
-        why.replace(at, copy.size(), from);
-    }
+    if (const std::string copy = from + ": " + restoring; why.starts_with(copy))
+      why = from + why.substr(copy.size());
+    if (why.starts_with(restoring)) why = from + why.substr(restoring.size());
     if (why.ends_with("is not a cenhub hub database"))
       why += " (restore takes a file cen-hub backup made)";
-    return common::Status(status.code(), why);
+    return fail(common::Status(status.code(), why));
   };
+
   {
     auto source = common::Database::Open(from, common::Database::Mode::kReadOnly);
     if (!source.ok()) return fail(source.status());
@@ -344,9 +346,9 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
     if (!copy.ok()) return fail(copy.status());
     // A backup of an older schema is brought up to this one first.
     if (auto st = HubSchema::Upgrade(*copy); !st.ok())
-      return fail(common::Corruption(from + ": " + st.message()));
+      return refuse(common::Corruption(from + ": " + st.message()));
     auto inspected = Inspect(*copy, from);
-    if (!inspected.ok()) return fail(inspected.status());
+    if (!inspected.ok()) return refuse(inspected.status());
     checked = *inspected;
     auto rewrite = [&]() -> common::Status {
       auto tx = copy->Begin();
@@ -396,7 +398,11 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
     std::error_code ec;
     fs::create_hard_link(target, *kept_as, ec);
     // Private as every copy of the journal (a hub.db made before 2026-12-06 was 0644).
-    if (!ec) fs::permissions(*kept_as, fs::perms::owner_read | fs::perms::owner_write, ec);
+    if (!ec) {
+      fs::permissions(*kept_as, fs::perms::owner_read | fs::perms::owner_write, ec);
+      std::error_code gone;
+      if (ec) fs::remove(*kept_as, gone);
+    }
     if (ec) {
       const std::string why = ec.message();
       kept_as->clear();

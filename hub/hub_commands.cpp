@@ -314,7 +314,9 @@ common::Status HubCommands::Verify(const std::string& data_dir, std::ostream& ou
     const std::string shown = head.empty() ? Messages::Tr("(empty)") : head;
     out << (broken.empty()
                 ? Messages::Format("{}: {} rows, chain intact, head {}", table, rows, shown)
-                : Messages::Format("{}: {} rows, BROKEN at {}", table, rows, broken))
+                // Not the table's size: the check ends at the break.
+                : Messages::Format("{}: BROKEN at {} (checked up to there: {} rows)", table, broken,
+                                   rows))
         << "\n";
   };
   line("journal", report->journal_rows, report->journal_head, report->journal_break);

@@ -159,6 +159,9 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
   CEN_RETURN_IF_ERROR(db->Exec(DropImporter::kCachePragma));
+  // Another file (the agent's drop folder) may hold the write lock for its
+  // whole import, and take it first again after giving way to an alert.
+  db->SetBusyTimeout(DropImporter::kLockWaitMillis);
   // With an agent running, its checkpointer thread copies each file's log
   // into node.db in the background, as it does for its own writes and its
   // drop folder's: the drop ends once its log is durable (on a million rows,
@@ -254,11 +257,11 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   // and starts none for a moment, so this write (an urgent alert, often)
   // does not wait for the write lock behind a slice of the backlog.
   AgentDoorbell::Ring(o.data_dir, AgentDoorbell::Bell::kAboutToWrite);
-  // An alert of the priority lane does not wait for a drop file either: the
-  // file gives way (DropImporter) while this claim is held.
+  // An urgent alert does not wait for a drop file either: the file gives
+  // way (DropImporter) while this claim is held.
   UrgentClaim claim(o.data_dir);
   if (std::any_of(records.begin(), records.end(),
-                  [](const OutboxRecord& r) { return r.lane() != common::Lane::kBulk; }))
+                  [](const OutboxRecord& r) { return r.lane() == common::Lane::kUrgent; }))
     claim.Hold();
   auto queued = outbox.EnqueueReady(std::move(records), labels);
   claim.Release();
@@ -547,7 +550,8 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
         << "\n";
   }
   out << Messages::Label("replica", kLabel)
-      << (agent->hub_head > 0
+      // A connected agent had the head in its WELCOME: 0 is a hub with no record yet.
+      << (agent->hub_head > 0 || (running && agent->hub_state == HubState::kConnected)
               ? Messages::Format("{} record(s), gseq {} of {}", *records, replica.cursor(),
                                  agent->hub_head)
               : Messages::Format("{} record(s), gseq {} (the hub's head is not known yet)",

@@ -5,6 +5,7 @@
 #include "common/sqlite_db.h"
 #include "node/agent/agent_doorbell.h"
 #include "node/drops/drop_folder.h"
+#include "node/drops/drop_importer.h"
 #include "node/store/node_schema.h"
 #include "node/store/urgent_claim.h"
 
@@ -13,7 +14,7 @@ namespace cen::node {
 namespace {
 // The agent's transactions are short (an apply slice, about 40 ms); a
 // `cen-node drop` beside it may hold the lock for a whole file.
-constexpr int kLockWaitMillis = 300000;
+constexpr int kLockWaitMillis = DropImporter::kLockWaitMillis;
 }  // namespace
 
 common::Result<std::unique_ptr<DropFolderThread>> DropFolderThread::Start(std::string dir,
@@ -44,6 +45,12 @@ void DropFolderThread::Loop() {
     problem_ = "drop folder: " + db.status().message();
     return;
   }
+  // Waits for the lock as the agent does, but not past a stop.
+  db->SetBusyTimeout(kLockWaitMillis, [this] { return !stop_.load(); });
+  // The agent's checkpointer thread copies the log, as for `cen-node drop`
+  // beside it: no checkpoint at this connection's commits.
+  if (auto st = db->Exec("PRAGMA wal_autocheckpoint=0"); !st.ok())
+    spdlog::warn("drop folder: {}", st.message());
   UrgentClaim give_way(data_dir_);
   DropFolder folder(dir_, &*db, DropFolder::kSettle);
   folder.set_give_way(&give_way, &stop_);

@@ -1,7 +1,6 @@
 #include "node/agent/node_agent.h"
 
 #include <sched.h>
-#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <zmq.h>
@@ -144,7 +143,10 @@ class AgentLoop {
     // seconds for a million rows here): the agent waits for it rather than
     // fail, and claims it for an alert of the priority lane that comes in
     // meanwhile, so the file gives way (it is read again afterwards).
-    db_->SetBusyTimeout(static_cast<int>(kDropLockWait.count()), [this] { OnLockBusy(); });
+    db_->SetBusyTimeout(static_cast<int>(kDropLockWait.count()), [this] {
+      OnLockBusy();
+      return true;
+    });
     hubs_.push_back({config_.hub_endpoint, config_.hub_key});
     for (const HubAddress& other : config_.other_hubs) hubs_.push_back(other);
     replica_.set_observer(
@@ -235,9 +237,9 @@ class AgentLoop {
           Timed("scan", [&] { return ScanHistory(); });
         if (store_.MayTry(SteadyClock::now())) Timed("countries", [&] { return IndexCountries(); });
         LookForUrgent();
-        // Claimed while a write waited for a drop file (OnLockBusy) and not
-        // needed any more.
-        if (applier_.priority_waiting() == 0) claim_.Release();
+        // Claimed while a write waited for a drop file (OnLockBusy): the turn
+        // applied the alert, or cannot now (node.db backs off); never kept.
+        claim_.Release();
       } catch (const zmq::error_t& e) {
         if (e.num() == EINTR) continue;
         return common::Internal(std::string("zmq: ") + e.what());
@@ -245,8 +247,10 @@ class AgentLoop {
         // Input no check foresaw must not end the agent; what it held back is
         // fetched again.
         spdlog::error("agent loop: {}", e.what());
+        claim_.Release();
       }
     }
+    claim_.Release();
     drop_folder_.reset();  // a file under way rolls back and stays
     link_.Close();
     status_.hub_state = HubState::kStopped;
@@ -491,16 +495,22 @@ class AgentLoop {
       // all a revoked node's log held).
       const auto now = SteadyClock::now();
       const std::string said = code + " " + reason;
-      if (said != last_hub_error_ || now - hub_error_logged_ >= kHubErrorLogEvery) {
-        spdlog::warn("hub error: {}{}", said,
-                     hub_errors_unsaid_ == 0
-                         ? ""
-                         : fmt::format(" ({} more since the last line)", hub_errors_unsaid_));
+      if (said == last_hub_error_ && now - hub_error_logged_ < kHubErrorLogEvery) {
+        ++hub_errors_unsaid_;
+      } else {
+        if (said == last_hub_error_ && hub_errors_unsaid_ > 0) {
+          spdlog::warn("hub error: {} ({} more times since its last line)", said,
+                       hub_errors_unsaid_ + 1);
+        } else {
+          if (hub_errors_unsaid_ > 0) {
+            spdlog::warn("hub error: {} ({} more times since its last line)", last_hub_error_,
+                         hub_errors_unsaid_);
+          }
+          spdlog::warn("hub error: {}", said);
+        }
         last_hub_error_ = said;
         hub_error_logged_ = now;
         hub_errors_unsaid_ = 0;
-      } else {
-        ++hub_errors_unsaid_;
       }
       if (code == "unauthorized")
         SetState(HubState::kUnauthorized, KeyReplacedOnDisk() ? RefusedKeyAdvice() : reason);
@@ -607,7 +617,11 @@ class AgentLoop {
   // claims the lock, and the file gives way (UrgentClaim). The write then
   // goes on, and the loop applies the alert next.
   void OnLockBusy() {
-    if (applier_.priority_waiting() > 0 || link_.PriorityWaiting()) claim_.Hold();
+    // Urgent alerts alone: receipts and high alerts come by the dozen (every
+    // office's receipts for an alert this office sent) and would use up a
+    // file's give-ways. UrgentNow() reads what waits on the priority feed,
+    // as an apply slice's interrupt does.
+    if (applier_.urgent_waiting() || urgent_.UrgentNow()) claim_.Hold();
   }
 
   common::Status ApplyPriorityLane() {
@@ -615,8 +629,9 @@ class AgentLoop {
     const auto started = SteadyClock::now();
     if (!store_.MayTry(started)) return common::Status::Ok();  // kept in memory meanwhile
     TransactionEnd end(&tracker_);
-    // A drop file importing now gives way (rolls back) within milliseconds.
-    claim_.Hold();
+    // A drop file importing now gives way (rolls back) within milliseconds
+    // to an urgent alert.
+    if (applier_.urgent_waiting()) claim_.Hold();
     auto applied = applier_.ApplyPriority();
     claim_.Release();
     if (!applied.ok()) return applied.status();

@@ -99,7 +99,7 @@ DropSummary DropImporter::ImportFile(const std::string& path, std::istream& stdi
   // An alert's claim of node.db's write lock: this file rolls back, waits
   // until the alert is written, and is read again from its start (the
   // problems shown already are not shown again).
-  const bool may_give_way = settings_.give_way != nullptr && !is_stdin && !settings_.dry_run;
+  const bool may_give_way = settings_.give_way != nullptr && !is_stdin;
   size_t shown = 0;
   const auto started = std::chrono::steady_clock::now();
   while (true) {
@@ -143,13 +143,18 @@ DropSummary DropImporter::ImportFile(const std::string& path, std::istream& stdi
     gave_way_.fetch_add(1);
     shown = std::max(shown, summary.shown);
     err << common::Messages::Format(
-               "{}: an urgent or high alert needs node.db: the file gave way at row {} and is "
-               "read again from its start",
+               "{}: an urgent alert needs node.db: the file gave way at row {} and is read "
+               "again from its start",
                failed.file, DropProgress::Grouped(summary.rows))
         << std::endl;
     // The claimant writes one alert; should it hold on (a stuck process), the
-    // file goes on after this and holds the lock to its end next time.
-    settings_.give_way->WaitFree(kGiveWayWait);
+    // file goes on after this and holds the lock to its end next time. A
+    // stop ends the wait.
+    const auto until = std::chrono::steady_clock::now() + kGiveWayWait;
+    while (!settings_.give_way->WaitFree(std::chrono::milliseconds(50)) &&
+           std::chrono::steady_clock::now() < until) {
+      if (settings_.stop != nullptr && settings_.stop->load()) break;
+    }
   }
 }
 

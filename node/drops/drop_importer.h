@@ -43,8 +43,8 @@ struct DropSettings {
   bool dry_run = false;
   std::optional<DropFormat> format;  // unset: from the file name's extension
   size_t max_errors = 100;           // problem lines written per file; the rest are counted
-  // Claims of node.db's write lock to give way to (an urgent or high alert
-  // waits); null: none. Not for standard input, which cannot be read again.
+  // Claims of node.db's write lock to give way to (an urgent alert waits);
+  // null: none. Not for standard input, which cannot be read again.
   UrgentClaim* give_way = nullptr;
   // Set: the file rolls back at its next batch of rows (kUnavailable
   // "stopped"); the agent stopping its drop folder. Null: never.
@@ -87,6 +87,9 @@ class DropImporter {
   static constexpr int kMaxGiveWays = 4;
   // How long a file that gave way waits for the alert to be written.
   static constexpr std::chrono::milliseconds kGiveWayWait{10000};
+  // How long an import waits for node.db's write lock: another file (a
+  // `cen-node drop` beside the agent's drop folder) holds it for its whole import.
+  static constexpr int kLockWaitMillis = 300000;
 
   // Imports `path` ("-": `stdin_stream`, named <stdin>). Problems go to `err`.
   DropSummary ImportFile(const std::string& path, std::istream& stdin_stream, std::ostream& err,

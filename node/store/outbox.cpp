@@ -285,6 +285,9 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
     for (const std::string& office : a.audience) {
       CEN_RETURN_IF_ERROR((*audience)->Bind(1, a.uuid).Bind(2, office).Run());
     }
+    auto again = OfferAgain(a);
+    if (!again.ok()) return again.status();
+    if (*again) continue;
     CEN_RETURN_IF_ERROR((*del)->Bind(1, a.uuid).Bind(2, a.version).Run());
     (*verdict)->Bind(1, a.accepted ? 1 : 0);
     if (a.accepted) {
@@ -295,6 +298,32 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
     CEN_RETURN_IF_ERROR((*verdict)->Bind(4, a.uuid).Bind(5, a.version).Run());
   }
   return tx->Commit();
+}
+
+common::Result<bool> Outbox::OfferAgain(const Ack& a) {
+  // "alert: no alert UUID that this node may see" (hub/journal.cpp).
+  constexpr std::string_view kNoAlert = "alert: no alert ";
+  if (a.accepted || !a.reason.starts_with(kNoAlert)) return false;
+  const std::string alert =
+      a.reason.substr(kNoAlert.size(), a.reason.find(' ', kNoAlert.size()) - kNoAlert.size());
+  if (offered_again_.count({a.uuid, a.version}) > 0) return false;  // once: no loop
+  auto held = db_->Cached("SELECT 1 FROM records WHERE uuid = ?");
+  if (!held.ok()) return held.status();
+  auto row = (*held)->Bind(1, alert).Step();
+  (*held)->Reset();
+  if (!row.ok()) return row.status();
+  if (!*row) return false;
+  // At the end of the outbox (a new seq), so the sender reads it again.
+  auto out = db_->Cached("DELETE FROM outbox WHERE uuid = ? AND version = ?");
+  if (!out.ok()) return out.status();
+  CEN_RETURN_IF_ERROR((*out)->Bind(1, a.uuid).Bind(2, a.version).Run());
+  auto in = db_->Cached(
+      "INSERT INTO outbox(uuid, version, lane) SELECT uuid, version, lane FROM own_records "
+      "WHERE uuid = ? AND version = ?");
+  if (!in.ok()) return in.status();
+  CEN_RETURN_IF_ERROR((*in)->Bind(1, a.uuid).Bind(2, a.version).Run());
+  offered_again_.insert({a.uuid, a.version});
+  return true;
 }
 
 common::Result<int64_t> Outbox::RequeueAll() {

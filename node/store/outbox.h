@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,7 +92,11 @@ class Outbox {
   // Up to `max` entries of the priority lanes (urgent and high alerts),
   // urgent first, then oldest first: the agent sends them before any bulk.
   common::Result<std::vector<Entry>> PendingPriority(int max);
-  // Removes acknowledged entries and records the hub's verdicts.
+  // Removes acknowledged entries and records the hub's verdicts. A receipt
+  // refused because the hub did not hold its alert ("alert: no alert ...")
+  // while this replica holds it goes back to the end of the outbox instead,
+  // once: after a hub restore the alert's office may offer the alert in the
+  // same commit as this receipt, after it.
   common::Status Acknowledge(const std::vector<Ack>& acks);
   // Puts every own record version back into the outbox (a hub restored from
   // backup must regain them). Returns how many were queued again.
@@ -125,6 +130,8 @@ class Outbox {
   // has it, or when the replica holds it from another node.
   common::Status CheckNewUuid(Statements& st, const std::string& uuid, std::string_view label);
   common::Status RaiseReferenced(const std::vector<std::string>& alerts, int64_t lane);
+  // Acknowledge()'s exception: true when `a` went back to the outbox.
+  common::Result<bool> OfferAgain(const Ack& a);
 
   common::Database* db_;  // not owned
   // While a queue is open (BeginQueue() until CommitQueue()/AbortQueue()).
@@ -139,6 +146,8 @@ class Outbox {
   // at most: 16 MiB for a re-drop of a million unchanged rows).
   FingerprintSet unchanged_refs_;
   std::string queued_at_;
+  // The versions OfferAgain() put back, each once for this Outbox's life.
+  std::set<std::pair<std::string, int64_t>> offered_again_;
 };
 
 }  // namespace cen::node

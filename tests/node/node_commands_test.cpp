@@ -461,6 +461,21 @@ TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node
     CHECK_THAT(text.str(), Catch::Contains("rilo-weu"));
     CHECK_THAT(text.str(), Catch::Contains("1 record(s) waiting"));
   }
+  SECTION("connected to a hub that holds no record yet: its head is known, 0") {
+    // "the hub's head is not known yet" stayed for as long as the network
+    // was new.
+    auto db = NodeSchema::Open(node.data_dir(), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    AgentStatus agent;
+    agent.hub_state = cen::node::HubState::kConnected;
+    agent.hub_head = 0;
+    RequireOk(agent.Write(*db));
+    o.json = false;
+    std::ostringstream text;
+    RequireOk(NodeCommands::Status(o, text));
+    CHECK_THAT(text.str(), Catch::Contains("0 record(s), gseq 0 of 0"));
+    CHECK_THAT(text.str(), !Catch::Contains("not known yet"));
+  }
   SECTION("the text form in Russian, labels aligned by display width") {
     o.json = false;
     RequireOk(cen::common::Messages::Use("ru"));

@@ -390,3 +390,40 @@ TEST_CASE("An urgent update takes the alert it references along into its lane",
   CHECK((*pending)[1].uuid == (*queued)[0].uuid);
   CHECK(db.QueryInt("SELECT lane FROM own_records WHERE ref = 'A-1'")->value_or(-1) == 2);
 }
+
+TEST_CASE("A receipt refused for an alert this replica holds goes back to the outbox, once",
+          "[node][outbox]") {
+  // After a hub restore an office's receipt and the alert's own office's
+  // alert may reach the hub in one commit, the receipt first: refused, and
+  // the refusal was final although the alert was journaled just after.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  const std::string alert = Uuid7::Generate();
+  const json receipt = {{"kind", "receipt"},     {"alert", alert},
+                        {"action", "delivered"}, {"at", "2026-12-06T10:00:00.000Z"},
+                        {"scope", "nodes:EU"},   {"ref", "delivered:" + alert}};
+  const auto queued = OutboxEnqueue(outbox, {receipt});
+  const std::string refusal = "alert: no alert " + alert + " that this node may see";
+  SECTION("the alert is not in this replica: the refusal stands") {
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, refusal}}));
+    CHECK(Size(outbox) == 0);
+    CHECK(CountRows(db, "own_acks") == 1);
+  }
+  SECTION("the alert is in this replica: offered again at the outbox's end, once") {
+    RequireOk(
+        db.Exec("INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
+                "received_at) VALUES (9, '" +
+                alert + "', 1, 'alert', 'EU', 'A-1', 'global', 'H0', '2026-12-06T10:00:00.000Z')"));
+    const int64_t seq = Pending(outbox)[0].seq;
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, refusal}}));
+    const auto again = Pending(outbox);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].seq > seq);
+    CHECK(CountRows(db, "own_acks") == 0);
+    // Refused again: no loop, the refusal is recorded.
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, refusal}}));
+    CHECK(Size(outbox) == 0);
+    CHECK(CountRows(db, "own_acks") == 1);
+  }
+}
