@@ -295,8 +295,8 @@ TEST_CASE("cen-hub verify names the first tampered or missing journal and audit 
   };
   const Tamper tampers[] = {
       {"a journal row changed", "UPDATE journal SET scope = 'global', ref = 'X' WHERE gseq = 4",
-       "journal: BROKEN at journal gseq 4: stored hash does not match (checked up to there: 4 "
-       "rows)"},
+       "journal: BROKEN at journal gseq 4: stored hash does not match its content and the row "
+       "before it (checked up to there: 4 rows)"},
       {"a journal body changed", "UPDATE journal SET body = body || x'00' WHERE gseq = 9",
        "BROKEN at journal gseq 9:"},
       {"a journal row deleted", "DELETE FROM journal WHERE gseq = 7",
