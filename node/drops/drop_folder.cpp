@@ -129,9 +129,8 @@ common::Result<bool> DropFolder::PollOnce() {
     CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA synchronous=NORMAL"));
     CEN_RETURN_IF_ERROR(db_->Exec("PRAGMA cache_size=-2000"));  // SQLite's default
     if (importer.gave_way() > 0) {
-      spdlog::info(
-          "drop folder: {} gave way {} time(s) to an urgent or high alert and was read again", name,
-          importer.gave_way());
+      spdlog::info("drop folder: {} gave way {} time(s) to an urgent alert and was read again",
+                   name, importer.gave_way());
     }
   }
   // Stopped (the agent ends): the file stays for the next run.
