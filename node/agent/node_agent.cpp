@@ -619,9 +619,16 @@ class AgentLoop {
   void OnLockBusy() {
     // Urgent alerts alone: receipts and high alerts come by the dozen (every
     // office's receipts for an alert this office sent) and would use up a
-    // file's give-ways. UrgentNow() reads what waits on the priority feed,
-    // as an apply slice's interrupt does.
-    if (applier_.urgent_waiting() || urgent_.UrgentNow()) claim_.Hold();
+    // file's give-ways. UrgentNow() reads what waits on the priority feed
+    // (memory and sockets only, no SQL), as an apply slice's interrupt does;
+    // but not while the lane itself is being applied, whose records must not
+    // change under it: then a message waiting on the feed claims unread.
+    if (applier_.urgent_waiting()) return claim_.Hold();
+    if (applying_priority_) {
+      if (link_.PriorityWaiting()) claim_.Hold();
+      return;
+    }
+    if (urgent_.UrgentNow()) claim_.Hold();
   }
 
   common::Status ApplyPriorityLane() {
@@ -632,7 +639,15 @@ class AgentLoop {
     // A drop file importing now gives way (rolls back) within milliseconds
     // to an urgent alert.
     if (applier_.urgent_waiting()) claim_.Hold();
-    auto applied = applier_.ApplyPriority();
+    auto applied = [&] {
+      // Cleared also if the apply throws.
+      struct Applying {
+        bool& flag;
+        ~Applying() { flag = false; }
+      } applying{applying_priority_};
+      applying_priority_ = true;
+      return applier_.ApplyPriority();
+    }();
     claim_.Release();
     if (!applied.ok()) return applied.status();
     end.committed = true;
@@ -854,6 +869,8 @@ class AgentLoop {
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point last_status_write_{};
   std::unique_ptr<DropFolderThread> drop_folder_;
+  // ApplyPriorityLane() is applying the lane (OnLockBusy must not add to it).
+  bool applying_priority_ = false;
   // A failed CURVE handshake was logged since the last WELCOME.
   bool handshake_failure_logged_ = false;
   // The hub's last ERROR logged, when, and how many came since unlogged.
