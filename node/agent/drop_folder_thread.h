@@ -1,9 +1,10 @@
 // The agent's drop folder on a thread of its own, with its own connection to
 // node.db. A file is one transaction of up to about ten seconds (a million
 // rows): on the agent's thread it held everything else the agent does (the
-// priority feed, the hub link, the apply); here the agent goes on, and the
-// file gives way to an alert of the priority lane the agent claims node.db's
-// write lock for (node/store/urgent_claim.h). Like `cen-node drop`, it rings
+// priority feed, the hub link); here the agent's thread is free (its writes
+// to node.db still wait for the file), and the file gives way to an urgent
+// alert the agent claims node.db's write lock for
+// (node/store/urgent_claim.h). Like `cen-node drop`, it rings
 // the agent's doorbell after each import, so the records are sent at once.
 //
 //   auto folder = DropFolderThread::Start(dir, data_dir);

@@ -141,8 +141,8 @@ class AgentLoop {
                  [this] { return link_.PriorityWaiting(); }}) {
     // `cen-node drop` holds the write lock for a whole file (about ten
     // seconds for a million rows here): the agent waits for it rather than
-    // fail, and claims it for an alert of the priority lane that comes in
-    // meanwhile, so the file gives way (it is read again afterwards).
+    // fail, and claims it for an urgent alert that comes in meanwhile, so
+    // the file gives way (it is read again afterwards).
     db_->SetBusyTimeout(static_cast<int>(kDropLockWait.count()), [this] {
       OnLockBusy();
       return true;
@@ -613,9 +613,9 @@ class AgentLoop {
   }
 
   // A write of this loop waits for node.db's lock (a drop file holds it):
-  // an alert of the priority lane waiting on the feed or in the applier
-  // claims the lock, and the file gives way (UrgentClaim). The write then
-  // goes on, and the loop applies the alert next.
+  // an urgent alert waiting on the feed or in the applier claims the lock,
+  // and the file gives way (UrgentClaim). The write then goes on, and the
+  // loop applies the alert next.
   void OnLockBusy() {
     // Urgent alerts alone: receipts and high alerts come by the dozen (every
     // office's receipts for an alert this office sent) and would use up a

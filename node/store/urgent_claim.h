@@ -1,8 +1,8 @@
-// node.db's write lock for an urgent or high alert, before a whole drop file.
+// node.db's write lock for an urgent alert, before a whole drop file.
 // A drop file is one transaction (all or nothing) that holds node.db's write
 // lock for as long as it is read: about 10 s for a million rows. A writer with
-// an alert of the priority lane (the agent applying one from the hub,
-// `cen-node submit` queueing one) claims the lock first; an import sees the
+// an urgent alert (the agent applying one from the hub, `cen-node submit`
+// queueing one) claims the lock first; an import sees the
 // claim within a few milliseconds, rolls its transaction back, waits until no
 // one claims, and reads the file again from its start (DropImporter). The
 // claim is a shared flock on DATA/urgent.claim: any number of claimants, and
