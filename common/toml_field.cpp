@@ -1,7 +1,9 @@
 #include "common/toml_field.h"
 
-#include <charconv>
 #include <sstream>
+#include <utility>
+
+#include "common/tcp_endpoint.h"
 
 namespace cen::common {
 
@@ -44,24 +46,18 @@ Result<std::string> TomlField::Text(const toml::table& table, std::string_view k
   return value->get();
 }
 
-Status TomlField::CheckEndpoint(std::string_view what, std::string_view endpoint) {
-  const size_t colon = endpoint.rfind(':');
-  int port = 0;
-  const bool shaped = endpoint.starts_with("tcp://") && colon != std::string_view::npos &&
-                      colon > 6 && colon + 1 < endpoint.size();
-  if (shaped) {
-    const char* first = endpoint.data() + colon + 1;
-    const char* last = endpoint.data() + endpoint.size();
-    const auto [end, ec] = std::from_chars(first, last, port);
-    if (ec != std::errc() || end != last || port < 1 || port > 65535) port = 0;
-  }
-  if (port == 0) {
-    return InvalidInput(std::string(what) +
-                        ": must be tcp://HOST:PORT with a port from 1 to "
-                        "65535 (it is '" +
-                        std::string(endpoint) + "')");
-  }
+Status TomlField::Read(const toml::table& table, std::string_view key, std::string& field) {
+  auto value = Text(table, key, field);
+  if (!value.ok()) return value.status();
+  field = std::move(*value);
   return Status::Ok();
+}
+
+Status TomlField::CheckEndpoint(std::string_view what, std::string_view endpoint) {
+  if (IsTcpEndpoint(endpoint)) return Status::Ok();
+  return InvalidInput(std::string(what) +
+                      ": must be tcp://HOST:PORT with a port from 1 to 65535 (it is '" +
+                      std::string(endpoint) + "')");
 }
 
 }  // namespace cen::common

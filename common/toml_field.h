@@ -6,6 +6,7 @@
 //   auto port = TomlField::Int(table, "ingest_port", 7701, 1, 65535);
 //   if (!port.ok()) return InvalidInput(path + ": " + port.status().message());
 //   // "ingest_port: must be an integer from 1 to 65535 (it is "abc")"
+//   Status read = TomlField::Read(table, "ingest_port", config.ingest_port, 1, 65535);
 #pragma once
 
 #include <toml++/toml.h>
@@ -24,6 +25,16 @@ class TomlField {
                              int64_t min, int64_t max);
   static Result<std::string> Text(const toml::table& table, std::string_view key,
                                   std::string fallback);
+  // Int() and Text() into `field`, whose value is the default: a setting a call.
+  template <typename T>
+  static Status Read(const toml::table& table, std::string_view key, T& field, int64_t min,
+                     int64_t max) {
+    auto value = Int(table, key, field, min, max);
+    if (!value.ok()) return value.status();
+    field = static_cast<T>(*value);
+    return Status::Ok();
+  }
+  static Status Read(const toml::table& table, std::string_view key, std::string& field);
   // A ZeroMQ TCP endpoint, tcp://HOST:PORT with a port from 1 to 65535
   // (`what` names it in the error: "hub", "--hub").
   static Status CheckEndpoint(std::string_view what, std::string_view endpoint);

@@ -15,6 +15,7 @@
 #include "common/messages.h"
 #include "common/node_id.h"
 #include "common/state_file.h"
+#include "common/tcp_endpoint.h"
 #include "common/text_table.h"
 #include "hub/admin_change.h"
 #include "hub/admin_queue.h"
@@ -121,9 +122,10 @@ common::Status HubCommands::Init(const InitOptions& o, std::ostream& out) {
   const std::string advertise =
       !o.advertise.empty() ? o.advertise : "tcp://" + o.bind + ":" + std::to_string(o.ingest_port);
   if (!o.cluster_raft.empty()) {
-    if (!IsTcpEndpoint(o.cluster_raft) || o.cluster_raft.find("0.0.0.0") != std::string::npos)
+    if (!common::IsTcpEndpoint(o.cluster_raft) ||
+        o.cluster_raft.find("0.0.0.0") != std::string::npos)
       return common::UsageError(Messages::Tr("--cluster: must be tcp://HOST:PORT"));
-    if (!IsTcpEndpoint(advertise) || advertise.find("0.0.0.0") != std::string::npos)
+    if (!common::IsTcpEndpoint(advertise) || advertise.find("0.0.0.0") != std::string::npos)
       return common::UsageError(
           Messages::Tr("--advertise: must be tcp://HOST:PORT, a host the nodes reach (--bind "
                        "0.0.0.0 needs it)"));
@@ -653,7 +655,7 @@ common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream&
                                        std::ostream& progress) {
   if (o.member < 1) return common::UsageError(Messages::Tr("--member: must be an id >= 1"));
   for (const auto& [flag, endpoint] : {std::pair{"--raft", o.raft}, {"--ingest", o.ingest}}) {
-    if (!IsTcpEndpoint(endpoint))
+    if (!common::IsTcpEndpoint(endpoint))
       return common::UsageError(Messages::Format("{}: must be tcp://HOST:PORT", flag));
   }
   auto key = common::CurveKeys::ParsePublicKey(o.key);

@@ -7,6 +7,7 @@
 
 #include "common/curve_keys.h"
 #include "common/log_limit.h"
+#include "common/tcp_endpoint.h"
 #include "common/toml_field.h"
 
 namespace cen::hub {
@@ -17,25 +18,14 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
   try {
     const toml::table t = toml::parse_file(path);
     // Each setting strictly: a wrong type or range is refused, named.
-    const auto refused = [&](const common::Status& s) {
-      return common::InvalidInput(path + ": " + s.message());
-    };
-    auto hub_id = common::TomlField::Text(t, "hub_id", c.hub_id);
-    if (!hub_id.ok()) return refused(hub_id.status());
-    c.hub_id = *hub_id;
-    auto bind = common::TomlField::Text(t, "bind", c.bind);
-    if (!bind.ok()) return refused(bind.status());
-    c.bind = *bind;
-    auto ingest = common::TomlField::Int(t, "ingest_port", c.ingest_port, 1, 65535);
-    if (!ingest.ok()) return refused(ingest.status());
-    c.ingest_port = static_cast<int>(*ingest);
-    auto feed = common::TomlField::Int(t, "feed_port", c.feed_port, 1, 65535);
-    if (!feed.ok()) return refused(feed.status());
-    c.feed_port = static_cast<int>(*feed);
-    auto message =
-        common::TomlField::Int(t, "max_message_bytes", c.max_message_bytes, 1024, int64_t{1} << 31);
-    if (!message.ok()) return refused(message.status());
-    c.max_message_bytes = *message;
+    using common::TomlField;
+    for (const common::Status& read :
+         {TomlField::Read(t, "hub_id", c.hub_id), TomlField::Read(t, "bind", c.bind),
+          TomlField::Read(t, "ingest_port", c.ingest_port, 1, 65535),
+          TomlField::Read(t, "feed_port", c.feed_port, 1, 65535),
+          TomlField::Read(t, "max_message_bytes", c.max_message_bytes, 1024, int64_t{1} << 31)}) {
+      if (!read.ok()) return common::InvalidInput(path + ": " + read.message());
+    }
     auto log_limit = common::LogLimit::Read(t);
     if (!log_limit.ok()) return common::InvalidInput(path + ": " + log_limit.status().message());
     c.max_log_mib = *log_limit;
@@ -109,23 +99,6 @@ common::Status HubConfig::Save(const std::string& data_dir) const {
 
 namespace cen::hub {
 
-bool IsTcpEndpoint(std::string_view endpoint) {
-  constexpr std::string_view kScheme = "tcp://";
-  if (endpoint.substr(0, kScheme.size()) != kScheme) return false;
-  const std::string_view rest = endpoint.substr(kScheme.size());
-  const size_t colon = rest.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size()) return false;
-  for (char c : rest) {
-    if (static_cast<unsigned char>(c) <= ' ' || static_cast<unsigned char>(c) >= 0x7f) return false;
-  }
-  int port = 0;
-  for (char c : rest.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) return false;
-    port = port * 10 + (c - '0');
-  }
-  return port >= 1 && port <= 65535;
-}
-
 const ClusterMemberConfig& HubConfig::self() const {
   for (const ClusterMemberConfig& m : cluster_members) {
     if (m.id == cluster_member) return m;
@@ -150,9 +123,9 @@ common::Status HubConfig::CheckCluster() const {
     if (m.id < 1) return common::InvalidInput(where + ".id: must be >= 1");
     if (!ids.insert(m.id).second)
       return common::InvalidInput(where + ".id: " + std::to_string(m.id) + " is listed twice");
-    if (!IsTcpEndpoint(m.raft))
+    if (!common::IsTcpEndpoint(m.raft))
       return common::InvalidInput(where + ".raft: must be tcp://HOST:PORT");
-    if (!IsTcpEndpoint(m.ingest))
+    if (!common::IsTcpEndpoint(m.ingest))
       return common::InvalidInput(where + ".ingest: must be tcp://HOST:PORT");
     if (!common::CurveKeys::IsZ85Key(m.key))
       return common::InvalidInput(where +

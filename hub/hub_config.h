@@ -19,10 +19,6 @@ struct ClusterMemberConfig {
   std::string key;     // its CURVE public key (Z85): its curve.pub
 };
 
-// tcp://HOST:PORT with a host and a port 1..65535, and no blank anywhere
-// (a cluster's configuration joins endpoints and keys with blanks).
-bool IsTcpEndpoint(std::string_view endpoint);
-
 struct HubConfig {
   std::string hub_id = "hub";
   std::string bind = "127.0.0.1";

@@ -11,12 +11,6 @@
 
 namespace cen::node {
 
-namespace {
-// The agent's transactions are short (an apply slice, about 40 ms); a
-// `cen-node drop` beside it may hold the lock for a whole file.
-constexpr int kLockWaitMillis = DropImporter::kLockWaitMillis;
-}  // namespace
-
 common::Result<std::unique_ptr<DropFolderThread>> DropFolderThread::Start(std::string dir,
                                                                           std::string data_dir) {
   CEN_RETURN_IF_ERROR(DropFolder(dir, nullptr).Prepare());
@@ -37,16 +31,17 @@ std::string DropFolderThread::problem() const {
 }
 
 void DropFolderThread::Loop() {
-  auto db = common::Database::Open(NodeSchema::DbPath(data_dir_),
-                                   common::Database::Mode::kReadWrite, kLockWaitMillis);
+  auto db =
+      common::Database::Open(NodeSchema::DbPath(data_dir_), common::Database::Mode::kReadWrite);
   if (!db.ok()) {
     spdlog::error("drop folder: {}; no file is imported this run", db.status().message());
     std::lock_guard<std::mutex> lock(mu_);
     problem_ = "drop folder: " + db.status().message();
     return;
   }
-  // Waits for the lock as the agent does, but not past a stop.
-  db->SetBusyTimeout(kLockWaitMillis, [this] { return !stop_.load(); });
+  // Waits for the lock as the agent does (a `cen-node drop` beside it may
+  // hold it for a whole file), but not past a stop.
+  db->SetBusyTimeout(DropImporter::kLockWaitMillis, [this] { return !stop_.load(); });
   // The agent's checkpointer thread copies the log, as for `cen-node drop`
   // beside it: no checkpoint at this connection's commits.
   if (auto st = db->Exec("PRAGMA wal_autocheckpoint=0"); !st.ok())

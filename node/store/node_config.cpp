@@ -20,26 +20,16 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
   try {
     const toml::table t = toml::parse_file(path);
     // Each setting strictly: a wrong type or range is refused, named.
-    const auto refused = [&](const common::Status& s) {
-      return common::InvalidInput(path + ": " + s.message());
-    };
-    for (auto [key, field] : {std::pair{"node_id", &c.node_id},
-                              {"hub", &c.hub_endpoint},
-                              {"hub_key", &c.hub_key},
-                              {"region", &c.region},
-                              {"drop_dir", &c.drop_dir},
-                              {"on_alert", &c.on_alert},
-                              {"on_hit", &c.on_hit}}) {
-      auto text = common::TomlField::Text(t, key, "");
-      if (!text.ok()) return refused(text.status());
-      *field = *text;
+    using common::TomlField;
+    for (const common::Status& read :
+         {TomlField::Read(t, "node_id", c.node_id), TomlField::Read(t, "hub", c.hub_endpoint),
+          TomlField::Read(t, "hub_key", c.hub_key), TomlField::Read(t, "region", c.region),
+          TomlField::Read(t, "drop_dir", c.drop_dir), TomlField::Read(t, "on_alert", c.on_alert),
+          TomlField::Read(t, "on_hit", c.on_hit),
+          TomlField::Read(t, "window", c.window, 1, 1 << 20),
+          TomlField::Read(t, "batch", c.batch, 1, 1 << 20)}) {
+      if (!read.ok()) return common::InvalidInput(path + ": " + read.message());
     }
-    auto window = common::TomlField::Int(t, "window", c.window, 1, 1 << 20);
-    if (!window.ok()) return refused(window.status());
-    c.window = static_cast<int>(*window);
-    auto batch = common::TomlField::Int(t, "batch", c.batch, 1, 1 << 20);
-    if (!batch.ok()) return refused(batch.status());
-    c.batch = static_cast<int>(*batch);
     auto rt_priority = common::RtPriority::Read(t);
     if (!rt_priority.ok())
       return common::InvalidInput(path + ": " + rt_priority.status().message());

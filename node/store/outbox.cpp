@@ -1,6 +1,7 @@
 #include "node/store/outbox.h"
 
 #include <cassert>
+#include <string_view>
 
 #include "common/clock.h"
 #include "common/uuid7.h"
@@ -10,6 +11,10 @@ namespace cen::node {
 namespace {
 
 // An outbox entry with its record's body: what Pending and PendingPriority read.
+// The hub's refusal of a receipt whose alert it does not hold (hub/journal.cpp):
+// "alert: no alert UUID that this node may see".
+constexpr std::string_view kNoAlert = "alert: no alert ";
+
 constexpr const char* kEntries =
     "SELECT o.seq, o.uuid, o.version, r.body, o.lane FROM outbox AS o "
     "JOIN own_records AS r ON r.uuid = o.uuid AND r.version = o.version ";
@@ -301,8 +306,6 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
 }
 
 common::Result<bool> Outbox::OfferAgain(const Ack& a) {
-  // "alert: no alert UUID that this node may see" (hub/journal.cpp).
-  constexpr std::string_view kNoAlert = "alert: no alert ";
   if (a.accepted || !a.reason.starts_with(kNoAlert)) return false;
   const std::string alert =
       a.reason.substr(kNoAlert.size(), a.reason.find(' ', kNoAlert.size()) - kNoAlert.size());
@@ -361,20 +364,19 @@ common::Result<int64_t> Outbox::RequeueRefusedReceipts(const std::string& alert)
   constexpr const char* kRefused =
       "FROM own_records o JOIN own_acks a ON a.uuid = o.uuid AND a.version = o.version "
       "WHERE o.kind = 'receipt' AND o.ref IN ('delivered:' || ?1, 'seen:' || ?1, "
-      "'actioned:' || ?1, 'no-trace:' || ?1) AND NOT a.accepted "
-      "AND a.reason LIKE 'alert: no alert %'";
+      "'actioned:' || ?1, 'no-trace:' || ?1) AND NOT a.accepted AND a.reason LIKE ?2 || '%'";
   auto ins = db_->Cached(std::string("INSERT OR IGNORE INTO outbox(uuid, version, lane) "
                                      "SELECT o.uuid, o.version, o.lane ") +
                          kRefused + " ORDER BY o.rowid");
   if (!ins.ok()) return ins.status();
-  CEN_RETURN_IF_ERROR((*ins)->Bind(1, alert).Run());
+  CEN_RETURN_IF_ERROR((*ins)->Bind(1, alert).Bind(2, kNoAlert).Run());
   const int64_t n = db_->Changes();
   if (n == 0) return n;
   auto del = db_->Cached(std::string("DELETE FROM own_acks WHERE (uuid, version) IN "
                                      "(SELECT o.uuid, o.version ") +
                          kRefused + ")");
   if (!del.ok()) return del.status();
-  CEN_RETURN_IF_ERROR((*del)->Bind(1, alert).Run());
+  CEN_RETURN_IF_ERROR((*del)->Bind(1, alert).Bind(2, kNoAlert).Run());
   return n;
 }
 

@@ -641,6 +641,17 @@ std::int64_t Cluster::NodeQuery(std::string_view id, const std::string& sql) con
 
 // ---- waiting and checking
 
+void Cluster::WaitForHubState(std::string_view id, std::string_view state,
+                              std::chrono::seconds timeout) {
+  WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json status = Status(id);
+        observed = status.dump();
+        return status.value("hub_state", "") == state;
+      },
+      timeout, std::string(id) + " reports hub_state \"" + std::string(state) + "\"");
+}
+
 void Cluster::WaitUntil(const std::function<bool(std::string& observed)>& done,
                         std::chrono::seconds timeout, std::string_view what) {
   const auto start = std::chrono::steady_clock::now();

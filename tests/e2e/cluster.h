@@ -175,6 +175,8 @@ class Cluster {
   // and the log tails; also FAILs early when a started process has died.
   void WaitUntil(const std::function<bool(std::string& observed)>& done,
                  std::chrono::seconds timeout, std::string_view what);
+  // Waits until node `id`'s agent reports hub_state `state` (cen-node status).
+  void WaitForHubState(std::string_view id, std::string_view state, std::chrono::seconds timeout);
 
   // Waits until each node in `ids` is connected, has an empty outbox, and holds
   // accepted.size() records, with its replica cursor and the hub's head at the

@@ -330,13 +330,7 @@ TEST_CASE("The hub refuses a node whose key it does not know", "[e2e][pipeline][
   AcceptedRecords stranger_records;
   const int stranger_count = 20;
   cluster.Submit(stranger, MakeRecords(stranger, 0, stranger_count), stranger_records);
-  cluster.WaitUntil(
-      [&](std::string& observed) {
-        const nlohmann::json status = cluster.Status(stranger);
-        observed = status.dump();
-        return status.value("hub_state", "") == "unauthorized";
-      },
-      kPipelineConvergeTimeout, "XX reports hub_state \"unauthorized\"");
+  cluster.WaitForHubState(stranger, "unauthorized", kPipelineConvergeTimeout);
 
   AcceptedRecords accepted;
   for (int batch = 0; batch < 2; ++batch) {
@@ -367,12 +361,7 @@ TEST_CASE("A node allowed while the hub runs delivers its outbox and catches up"
   AcceptedRecords accepted;
   cluster.Submit("XX", MakeRecords("XX", 0, kBatchSize), accepted);
   for (const auto& id : {"EU", "AF"}) SubmitBatch(cluster, id, 0, accepted);
-  cluster.WaitUntil(
-      [&](std::string& observed) {
-        observed = HubState(cluster, "XX");
-        return observed == "unauthorized";
-      },
-      kPipelineConvergeTimeout, "XX reports hub_state \"unauthorized\"");
+  cluster.WaitForHubState("XX", "unauthorized", kPipelineConvergeTimeout);
 
   cluster.Allow("XX");  // the hub is running
   for (const auto& id : ids) SubmitBatch(cluster, id, 1, accepted);

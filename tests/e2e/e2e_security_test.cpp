@@ -58,13 +58,7 @@ TEST_CASE("A revoked node is cut off at once: nothing more reaches it, its PUBLI
       cluster.RunHub({"revoke", "--data", cluster.hub_dir().string(), "--node", "AS"});
   RequireExit(revoke, 0);
   // Its open connection is refused from its next frame (a PING within a second).
-  cluster.WaitUntil(
-      [&](std::string& observed) {
-        const auto s = cluster.Status("AS");
-        observed = s.dump();
-        return s.value("hub_state", "") == "unauthorized";
-      },
-      30s, "AS's agent told it is unauthorized");
+  cluster.WaitForHubState("AS", "unauthorized", 30s);
 
   // The hub dropped every feed connection to cut AS off; the others come
   // back on the feed (not only through FETCH): their agents subscribe anew.
@@ -412,22 +406,10 @@ TEST_CASE("A node replaces its key without losing its outbox, and the old key is
   RequireExit(cluster.RunHub({"allow", "--data", cluster.hub_dir().string(), "--node", "EU",
                               "--key", cluster.node_keys("EU").public_key()}),
               0);
-  cluster.WaitUntil(
-      [&](std::string& observed) {
-        const auto s = cluster.Status("EU");
-        observed = s.dump();
-        return s.value("hub_state", "") == "unauthorized";
-      },
-      30s, "EU's running agent refused with the key it started with");
+  cluster.WaitForHubState("EU", "unauthorized", 30s);  // the key it started with
   CHECK_THAT(cluster.Status("EU").value("detail", ""), Catch::Contains("restart cen-node run"));
   cluster.RestartNode("EU");
-  cluster.WaitUntil(
-      [&](std::string& observed) {
-        const auto s = cluster.Status("EU");
-        observed = s.dump();
-        return s.value("hub_state", "") == "connected";
-      },
-      30s, "EU connected again after its restart");
+  cluster.WaitForHubState("EU", "connected", 30s);
 }
 
 }  // namespace cen::e2e
