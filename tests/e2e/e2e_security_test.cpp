@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -410,6 +412,41 @@ TEST_CASE("A node replaces its key without losing its outbox, and the old key is
   CHECK_THAT(cluster.Status("EU").value("detail", ""), Catch::Contains("restart cen-node run"));
   cluster.RestartNode("EU");
   cluster.WaitForHubState("EU", "connected", 30s);
+}
+
+}  // namespace cen::e2e
+
+namespace cen::e2e {
+
+TEST_CASE("An agent given the wrong hub key says so, naming node.toml's hub_key, in its log too",
+          "[e2e][security]") {
+  // The failed handshake showed only in status, naming an init flag
+  // (--hub-key); the log said "connection lost".
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
+  const std::filesystem::path toml = cluster.node_dir("EU") / "node.toml";
+  std::string text;
+  {
+    std::ifstream in(toml);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto other = common::CurveKeys::Generate();
+  REQUIRE(other.ok());
+  const size_t at = text.find(cluster.hub_key());
+  REQUIRE(at != std::string::npos);
+  text.replace(at, cluster.hub_key().size(), other->public_key());
+  std::ofstream(toml, std::ios::trunc) << text;
+
+  cluster.StartHub();
+  cluster.StartNode("EU");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = cluster.Status("EU").value("detail", "");
+        return observed.find("the handshake with the hub failed") != std::string::npos;
+      },
+      30s, "EU's agent reports the failed handshake");
+  CHECK_THAT(cluster.Status("EU").value("detail", ""), Catch::Contains("node.toml the hub's"));
+  CHECK_THAT(cluster.NodeLog("EU"),
+             Catch::Contains("hub link: the handshake with the hub failed: is hub_key in"));
 }
 
 }  // namespace cen::e2e
