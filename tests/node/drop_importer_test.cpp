@@ -738,3 +738,33 @@ TEST_CASE("A drop file gives way to an alert's claim of node.db and imports ever
   CHECK(text.find("big.csv:5:7: quantity") == text.rfind("big.csv:5:7: quantity"));
   CHECK_THAT(text, Catch::Contains("gave way at row 512"));
 }
+
+TEST_CASE("A dry run gives way to an alert's claim too (it holds the write lock as well)",
+          "[drop]") {
+  DropImporterFixture f;
+  std::string csv = kHeader;
+  for (int i = 0; i < 2000; ++i) csv += Row("D-" + std::to_string(i));
+  const std::string path = f.Write("dry.csv", csv);
+  cen::node::UrgentClaim alert(f.tmp.path());
+  alert.Hold();
+  cen::node::UrgentClaim look(f.tmp.path());
+  DropSettings settings;
+  settings.dry_run = true;
+  settings.give_way = &look;
+  DropImporter importer(&f.db, settings);
+  std::ostringstream err;
+  DropSummary summary;
+  std::thread drop([&] {
+    std::istringstream no_stdin;
+    summary = importer.ImportFile(path, no_stdin, err);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (importer.gave_way() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  alert.Release();
+  drop.join();
+  CHECK(importer.gave_way() == 1);
+  REQUIRE(summary.status.ok());
+  CHECK(summary.added == 2000);  // what it would add, counted once
+  CHECK(f.Outbox() == 0);
+}
