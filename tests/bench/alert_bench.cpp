@@ -11,6 +11,11 @@
 // `cen-hub run`, on loopback with CURVE. For each loaded sample the bench also
 // prints how far WATCH's replica cursor was behind the alert when it became
 // visible: the backlog the alert overtook.
+//
+// Last, --local-alerts more alerts reach WATCH while WATCH itself imports an
+// export of --local-rows rows with `cen-node drop` (one file per alert, the
+// alert submitted 0.3-1 s into it): a file is one transaction holding WATCH's
+// node.db write lock, and the alert must not wait for its end.
 #include <pthread.h>
 #include <sched.h>
 
@@ -42,8 +47,10 @@ using cen::common::Database;
 using SteadyClock = cen::bench::SteadyClock;
 constexpr auto Seconds = cen::bench::SecondsBetween;
 
-// A CSV export of `count` seizures, varied in country, date, language and length.
-void WriteExport(const fs::path& path, int count, std::mt19937& rng) {
+// A CSV export of `count` seizures, varied in country, date, language and
+// length, their refs `ref_prefix`0, 1, ...
+void WriteExport(const fs::path& path, int count, std::mt19937& rng,
+                 const std::string& ref_prefix = "EXP-") {
   static const char* kCountries[] = {"FR", "RU", "ES", "NL", "EC", "NG", "TH", "BR", "DE", "KZ",
                                      "CN", "US", "MA", "TR", "IN", "CO", "PE", "ZA", "JP", "PL"};
   static const char* kCommodities[] = {"drugs", "tobacco", "cites", "currency", "ipr", "weapons"};
@@ -61,7 +68,7 @@ void WriteExport(const fs::path& path, int count, std::mt19937& rng) {
   for (int i = 0; i < count; ++i) {
     const int month = 1 + static_cast<int>(rng() % 12);
     const int day = 1 + static_cast<int>(rng() % 28);
-    out << "seizure,EXP-" << i << "," << 2014 + static_cast<int>(rng() % 12) << "-"
+    out << "seizure," << ref_prefix << i << "," << 2014 + static_cast<int>(rng() % 12) << "-"
         << (month < 10 ? "0" : "") << month << "-" << (day < 10 ? "0" : "") << day << ","
         << kCountries[rng() % 20] << "," << kCommodities[rng() % 6] << ",\"" << kTexts[rng() % 7]
         << ", lot " << i << "\"," << 1 + rng() % 5000 << ",KGM\n";
@@ -238,6 +245,14 @@ int main(int argc, char** argv) {
                  "The daemons' --rt-priority (default: theirs, 1; 0: none, to measure the "
                  "urgent lane without the priority its watcher lends)")
       ->check(CLI::Range(0, 99));
+  int local_rows = 200000;
+  int local_alerts = 10;
+  app.add_option("--local-rows", local_rows,
+                 "Rows in each export WATCH imports itself while an alert reaches it (0: skip)")
+      ->capture_default_str();
+  app.add_option("--local-alerts", local_alerts,
+                 "Alerts measured at WATCH during its own imports, one file each")
+      ->capture_default_str();
   bool normal_observer = false;
   app.add_flag("--normal-observer", normal_observer,
                "Time submit's exit and poll for the alert at normal priority, where the load "
@@ -311,6 +326,46 @@ int main(int argc, char** argv) {
          Seconds(flow0, SteadyClock::now()) < 3600)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const double flow_s = Seconds(flow0, SteadyClock::now());
+
+  // At WATCH during its own import: one file per alert, each drained through
+  // the hub before the next so the samples see the same load.
+  std::vector<Sample> local;
+  int gave_way = 0;
+  int overtook = 0;  // alerts visible while the file's import still ran
+  double local_drop_s = 0;
+  for (int i = 0; local_rows > 0 && i < local_alerts; ++i) {
+    const fs::path file = dir / ("local-" + std::to_string(i) + ".csv");
+    WriteExport(file, local_rows, rng, "LOCAL-" + std::to_string(i) + "-");
+    const auto l0 = SteadyClock::now();
+    cen::e2e::Process importing(
+        "local-drop-" + std::to_string(i),
+        {CEN_NODE_BIN, "drop", "--data", cluster.node_dirs[2], file.string()}, scratch);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 700));
+    const bool under_way = importing.Running();
+    const auto s = probe.Measure(n++);
+    const bool still_importing = importing.Running();
+    const auto code = importing.Wait(std::chrono::seconds(1800));
+    local_drop_s += Seconds(l0, SteadyClock::now());
+    if (!code || *code != 0) {
+      std::cerr << "bench: drop at WATCH failed: " << importing.StderrText() << "\n";
+      return 1;
+    }
+    const std::string told = importing.StderrText();
+    for (size_t at = told.find("gave way"); at != std::string::npos;
+         at = told.find("gave way", at + 1))
+      ++gave_way;
+    if (s && under_way) {
+      local.push_back(*s);
+      if (still_importing) ++overtook;
+    } else if (s) {
+      std::cout << "note      WATCH's file " << i << " was imported before its alert was sent\n";
+    }
+    fs::remove(file);
+    const auto drain0 = SteadyClock::now();
+    while (QueryInt(watch_db, "SELECT count(*) FROM outbox") != 0 &&
+           Seconds(drain0, SteadyClock::now()) < 600)
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   for (auto& p : procs) p.Signal(SIGTERM);
   for (auto& p : procs) (void)p.Wait(std::chrono::seconds(10));
 
@@ -343,6 +398,18 @@ int main(int argc, char** argv) {
             << "; loaded p99 <= 250 ms: "
             << (!loaded_ms.empty() && Percentile(loaded_ms, 99) <= 250 ? "met" : "MISSED")
             << "; loaded median <= 3x idle median: " << (ratio <= 3 ? "met" : "MISSED") << "\n";
+  if (!local.empty()) {
+    Report("own drop  submit exit -> visible at WATCH, importing a file itself:", local);
+    std::vector<double> local_ms;
+    for (const auto& s : local) local_ms.push_back(s.latency_ms);
+    std::cout << "own drop  " << local.size() << " files of " << local_rows << " rows, "
+              << static_cast<long>(static_cast<double>(local_rows) *
+                                   static_cast<double>(local.size()) / local_drop_s)
+              << " rows/s each import's whole time; alert visible before the file's commit: "
+              << overtook << " of " << local.size() << "; the files gave way " << gave_way
+              << " times; ratio p50 / idle p50 = "
+              << Percentile(local_ms, 50) / std::max(0.001, Percentile(idle_ms, 50)) << "\n";
+  }
   if (loaded.size() < static_cast<size_t>(alerts))
     std::cout << "note      only " << loaded.size()
               << " loaded samples: the backlog was applied before more could be taken\n";
