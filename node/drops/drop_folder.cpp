@@ -134,7 +134,13 @@ common::Result<bool> DropFolder::PollOnce() {
     }
   }
   // Stopped (the agent ends): the file stays for the next run.
-  if (!summary.status.ok() && stop_ != nullptr && stop_->load()) return false;
+  if (!summary.status.ok() && stop_ != nullptr && stop_->load()) {
+    spdlog::info(
+        "drop folder: {}: stopped before its end; nothing of it is kept, it is imported again "
+        "on the next run",
+        name);
+    return false;
+  }
   const common::StatusCode code = summary.status.code();
   const bool file_at_fault = code == common::StatusCode::kInvalidInput ||
                              code == common::StatusCode::kUsage ||

@@ -169,6 +169,55 @@ TEST_CASE("The drop folder takes files renamed in while the agent runs", "[e2e][
   CHECK(CountRefs(cluster, "AF", "EU-BAD") == 0);
 }
 
+TEST_CASE(
+    "An agent stopped while its drop folder imports a file keeps none of it until the next run",
+    "[e2e][drop][offline]") {
+  // A file is one transaction: a stop rolls it back, the file stays in the
+  // folder (not in done/ or failed/), and the next run imports it whole.
+  constexpr int kRows = 200000;
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
+  const fs::path drops = cluster.node_dir("EU") / "drops";
+  std::ofstream(cluster.node_dir("EU") / "node.toml", std::ios::app) << "drop_dir = \"drops\"\n";
+  cluster.StartAll();
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = "no " + (drops / "done").string() + " yet";
+        return fs::is_directory(drops / "done");
+      },
+      kDropTimeout, "the agent creates its drop folder");
+  std::ofstream(drops / ".big.csv", std::ios::binary) << SeizureCsv("EU-BIG", kRows);
+  fs::rename(drops / ".big.csv", drops / "big.csv");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = "EU has not logged the import's start";
+        return cluster.NodeLog("EU").find("drop folder: importing big.csv") != std::string::npos;
+      },
+      kDropTimeout, "the import starts");
+
+  cluster.StopNode("EU");  // SIGTERM; fails the test unless it exits 0 within 15 s
+  CHECK_THAT(cluster.NodeLog("EU"),
+             Catch::Contains("drop folder: big.csv: stopped before its end; nothing of it is "
+                             "kept, it is imported again on the next run"));
+  CHECK(fs::exists(drops / "big.csv"));
+  CHECK_FALSE(fs::exists(drops / "done" / "big.csv"));
+  CHECK_FALSE(fs::exists(drops / "failed" / "big.csv"));
+  CHECK(cluster.NodeQuery("EU", "SELECT count(*) FROM own_records WHERE ref LIKE 'EU-BIG-%'") == 0);
+  CHECK(cluster.NodeQuery("EU", "SELECT count(*) FROM outbox") == 0);
+
+  cluster.StartNode("EU");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = "big.csv not in done/";
+        return fs::exists(drops / "done" / "big.csv");
+      },
+      kDropTimeout, "the next run imports big.csv");
+  CHECK(cluster.NodeQuery("EU",
+                          "SELECT count(DISTINCT ref) FROM own_records WHERE ref LIKE "
+                          "'EU-BIG-%'") == kRows);
+  CHECK(cluster.NodeQuery("EU", "SELECT count(*) FROM own_records WHERE ref LIKE 'EU-BIG-%'") ==
+        kRows);
+}
+
 TEST_CASE("Drops made while the agent or the hub is down arrive once both run",
           "[e2e][drop][offline]") {
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
