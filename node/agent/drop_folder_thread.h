@@ -38,6 +38,10 @@ class DropFolderThread {
   // Stops the thread; a file under way rolls back and stays in the folder.
   ~DropFolderThread();
 
+  // Asks the thread to stop without waiting for it (any thread): a file under
+  // way rolls back within a batch of rows, freeing node.db's write lock.
+  void RequestStop() { stop_ = true; }
+
   // What holds a file back (DropFolder::problem()), "" when nothing does.
   std::string problem() const;
   const std::string& dir() const { return dir_; }

@@ -72,6 +72,8 @@ constexpr auto kPingEvery = std::chrono::seconds(1);
 constexpr auto kHelloEvery = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
+// Once stopping: long enough for the drop folder's file to roll back.
+constexpr auto kStopLockWait = std::chrono::seconds(2);
 constexpr auto kHubErrorLogEvery = std::chrono::seconds(60);
 constexpr auto kScanTimeSlice = std::chrono::milliseconds(10);
 // A loop step this long is logged (debug): it could delay an urgent alert.
@@ -143,10 +145,7 @@ class AgentLoop {
     // seconds for a million rows here): the agent waits for it rather than
     // fail, and claims it for an urgent alert that comes in meanwhile, so
     // the file gives way (it is read again afterwards).
-    db_->SetBusyTimeout(static_cast<int>(kDropLockWait.count()), [this] {
-      OnLockBusy();
-      return true;
-    });
+    db_->SetBusyTimeout(static_cast<int>(kDropLockWait.count()), [this] { return OnLockBusy(); });
     hubs_.push_back({config_.hub_endpoint, config_.hub_key});
     for (const HubAddress& other : config_.other_hubs) hubs_.push_back(other);
     replica_.set_observer(
@@ -154,6 +153,7 @@ class AgentLoop {
   }
 
   common::Status Run(const std::atomic<bool>& stop) {
+    stop_ = &stop;
     CEN_RETURN_IF_ERROR(replica_.Load());
     if (auto file = common::StateFile::Create(data_dir_ + "/agent.state"); file.ok()) {
       state_file_.emplace(std::move(*file));
@@ -616,7 +616,23 @@ class AgentLoop {
   // an urgent alert waiting on the feed or in the applier claims the lock,
   // and the file gives way (UrgentClaim). The write then goes on, and the
   // loop applies the alert next.
-  void OnLockBusy() {
+  // SQLite's busy handler while a write waits for node.db's lock; false ends
+  // the wait (the write fails as busy).
+  bool OnLockBusy() {
+    if (stop_ != nullptr && stop_->load()) {
+      // The agent is stopping: its drop folder's file rolls back at once;
+      // any other writer (`cen-node drop`) is not waited for long: the
+      // write is done again by the next run, as after a crash.
+      if (drop_folder_) drop_folder_->RequestStop();
+      const auto now = SteadyClock::now();
+      if (!stop_seen_) stop_seen_ = now;
+      return now - *stop_seen_ < kStopLockWait;
+    }
+    ClaimIfUrgent();
+    return true;
+  }
+
+  void ClaimIfUrgent() {
     // Urgent alerts alone: receipts and high alerts come by the dozen (every
     // office's receipts for an alert this office sent) and would use up a
     // file's give-ways. UrgentNow() reads what waits on the priority feed
@@ -869,6 +885,8 @@ class AgentLoop {
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point last_status_write_{};
   std::unique_ptr<DropFolderThread> drop_folder_;
+  const std::atomic<bool>* stop_ = nullptr;           // Run()'s
+  std::optional<SteadyClock::time_point> stop_seen_;  // by OnLockBusy()
   // ApplyPriorityLane() is applying the lane (OnLockBusy must not add to it).
   bool applying_priority_ = false;
   // A failed CURVE handshake was logged since the last WELCOME.

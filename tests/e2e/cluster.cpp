@@ -641,6 +641,21 @@ std::int64_t Cluster::NodeQuery(std::string_view id, const std::string& sql) con
 
 // ---- waiting and checking
 
+std::filesystem::path Cluster::UseDropFolder(std::string_view id) {
+  std::ofstream(node_dir(id) / "node.toml", std::ios::app) << "drop_dir = \"drops\"\n";
+  return node_dir(id) / "drops";
+}
+
+void Cluster::WaitForDropFolder(std::string_view id, std::chrono::seconds timeout) {
+  const std::filesystem::path done = node_dir(id) / "drops" / "done";
+  WaitUntil(
+      [&](std::string& observed) {
+        observed = "no " + done.string() + " yet";
+        return std::filesystem::is_directory(done);
+      },
+      timeout, std::string(id) + "'s agent creates its drop folder");
+}
+
 void Cluster::WaitForHubState(std::string_view id, std::string_view state,
                               std::chrono::seconds timeout) {
   WaitUntil(

@@ -175,6 +175,11 @@ class Cluster {
   // and the log tails; also FAILs early when a started process has died.
   void WaitUntil(const std::function<bool(std::string& observed)>& done,
                  std::chrono::seconds timeout, std::string_view what);
+  // Gives node `id` a drop folder (`drop_dir = "drops"` in its node.toml;
+  // before its agent starts) and returns the folder's path.
+  std::filesystem::path UseDropFolder(std::string_view id);
+  // Waits until node `id`'s running agent has made its drop folder.
+  void WaitForDropFolder(std::string_view id, std::chrono::seconds timeout);
   // Waits until node `id`'s agent reports hub_state `state` (cen-node status).
   void WaitForHubState(std::string_view id, std::string_view state, std::chrono::seconds timeout);
 

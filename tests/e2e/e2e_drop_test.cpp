@@ -119,15 +119,9 @@ TEST_CASE("Real CBP seizure statistics dropped at one node reach another", "[e2e
 
 TEST_CASE("The drop folder takes files renamed in while the agent runs", "[e2e][drop]") {
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
-  const fs::path drops = cluster.node_dir("EU") / "drops";
-  std::ofstream(cluster.node_dir("EU") / "node.toml", std::ios::app) << "drop_dir = \"drops\"\n";
+  const fs::path drops = cluster.UseDropFolder("EU");
   cluster.StartAll();
-  cluster.WaitUntil(
-      [&](std::string& observed) {
-        observed = "no " + (drops / "done").string() + " yet";
-        return fs::is_directory(drops / "done");
-      },
-      kDropTimeout, "the agent creates its drop folder");
+  cluster.WaitForDropFolder("EU", kDropTimeout);
 
   // A file being written under a temporary name is never read half-way: while
   // it is half-written, a complete file dropped beside it is taken and it is not.
@@ -176,15 +170,9 @@ TEST_CASE(
   // folder (not in done/ or failed/), and the next run imports it whole.
   constexpr int kRows = 200000;
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
-  const fs::path drops = cluster.node_dir("EU") / "drops";
-  std::ofstream(cluster.node_dir("EU") / "node.toml", std::ios::app) << "drop_dir = \"drops\"\n";
+  const fs::path drops = cluster.UseDropFolder("EU");
   cluster.StartAll();
-  cluster.WaitUntil(
-      [&](std::string& observed) {
-        observed = "no " + (drops / "done").string() + " yet";
-        return fs::is_directory(drops / "done");
-      },
-      kDropTimeout, "the agent creates its drop folder");
+  cluster.WaitForDropFolder("EU", kDropTimeout);
   std::ofstream(drops / ".big.csv", std::ios::binary) << SeizureCsv("EU-BIG", kRows);
   fs::rename(drops / ".big.csv", drops / "big.csv");
   cluster.WaitUntil(
@@ -194,6 +182,17 @@ TEST_CASE(
       },
       kDropTimeout, "the import starts");
 
+  // A record from AF that EU's agent must write meanwhile: its write waits
+  // for the file's lock when the stop comes.
+  cluster.Submit("AF", {R"({"kind":"seizure","ref":"AF-1","seizure_date":"2026-03-14",)"
+                        R"("reporting_country":"NG","commodity":"drugs","description":"x",)"
+                        R"("quantity":1,"unit":"KGM"})"});
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = "hub head " + cluster.HubStatus().dump();
+        return cluster.HubStatus().value("head", 0) >= 1;
+      },
+      kDropTimeout, "AF's record journaled");
   cluster.StopNode("EU");  // SIGTERM; fails the test unless it exits 0 within 15 s
   CHECK_THAT(cluster.NodeLog("EU"),
              Catch::Contains("drop folder: big.csv: stopped before its end; nothing of it is "

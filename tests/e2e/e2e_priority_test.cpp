@@ -375,15 +375,9 @@ TEST_CASE("An urgent alert does not wait for the drop file its office is importi
   // the file, read again, imports every row once.
   constexpr int kRows = 200000;
   Cluster cluster({{"DROPS", "EU"}, {"ALERT", "AF"}});
-  const fs::path drops = cluster.node_dir("DROPS") / "drops";
-  std::ofstream(cluster.node_dir("DROPS") / "node.toml", std::ios::app) << "drop_dir = \"drops\"\n";
+  const fs::path drops = cluster.UseDropFolder("DROPS");
   cluster.StartAll();
-  cluster.WaitUntil(
-      [&](std::string& observed) {
-        observed = "no " + (drops / "done").string() + " yet";
-        return fs::is_directory(drops / "done");
-      },
-      kAlertTimeout, "the agent creates its drop folder");
+  cluster.WaitForDropFolder("DROPS", kAlertTimeout);
   WriteExport(drops / ".export.csv", 0, kRows);
   fs::rename(drops / ".export.csv", drops / "export.csv");
   cluster.WaitUntil(
