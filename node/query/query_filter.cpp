@@ -440,12 +440,12 @@ common::Status QueryFilter::PrepareText(common::Database& db) {
   probe->Bind(1, TextQuery::ToMatch(text));
   auto row = probe->Step();
   if (row.ok()) return common::Status::Ok();
-  std::string reason = row.status().message();
-  if (reason.rfind("sqlite: ", 0) == 0) reason.erase(0, 8);
+  std::string_view reason = row.status().message();
+  if (reason.starts_with("sqlite: ")) reason.remove_prefix(8);
   return common::UsageError(
       Messages::Format("--text: '{}': {}; write words (all must match), \"an exact phrase\", a "
                        "prefix*, or OR / NOT between words",
-                       text, reason));
+                       text, TextQuery::Explain(reason)));
 }
 
 std::vector<std::string> QueryFilter::GivenFlags() const {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/messages.h"
 #include "common/record_fields.h"
 #include "node/store/fts_text.h"
 
@@ -172,6 +173,37 @@ std::string TextQuery::ToMatch(std::string_view typed) {
   out = "(" + out + ")";
   for (const std::string& word : excluded) out += " NOT " + word;
   return out;
+}
+
+std::string TextQuery::Explain(std::string_view reason) {
+  using common::Messages;
+  // Between the quotes of `prefix"X"`, when `reason` is that.
+  const auto quoted = [&](std::string_view prefix) -> std::optional<std::string> {
+    if (!reason.starts_with(prefix) || !reason.ends_with('"')) return std::nullopt;
+    return std::string(reason.substr(prefix.size(), reason.size() - prefix.size() - 1));
+  };
+  if (const auto near = quoted("fts5: syntax error near \"")) {
+    if (near->empty())
+      return Messages::Tr(
+          "it ends too early: an OR, NOT, AND, a bracket or a field: needs what follows it");
+    return Messages::Format("cannot read it at {}: OR, NOT and AND go between two words", *near);
+  }
+  if (reason == "unterminated string") return Messages::Tr("a quotation mark is not closed");
+  if (reason.starts_with("no such column: ")) {
+    std::string fields;
+    for (const std::string_view field : common::RecordFields::Searched()) {
+      if (!fields.empty()) fields += ", ";
+      fields += field;
+    }
+    return Messages::Format("{}: no such field to search in (field: word, with one of {})",
+                            reason.substr(16), fields);
+  }
+  if (const auto got = quoted("expected integer, got \""))
+    return Messages::Format("NEAR(...)'s distance is a number of words, not {}", *got);
+  if (reason.starts_with("unknown special query"))
+    return Messages::Tr("a * needs the start of a word before it, as in tobacc*");
+  if (reason.starts_with("fts5: ")) return std::string(reason.substr(6));
+  return std::string(reason);
 }
 
 }  // namespace cen::node

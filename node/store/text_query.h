@@ -10,6 +10,7 @@
 //   TextQuery::ToMatch("cocaine -banana")   // "cocaine NOT banana"
 //   TextQuery::ToMatch("x-ray scanner*")    // "\"x-ray\" scanner*"
 //   TextQuery::ToMatch("Saint-Denis*")      // "\"Saint-Denis\"*"
+//   TextQuery::Explain("fts5: syntax error near \"\"")  // "it ends too early: ..."
 #pragma once
 
 #include <string>
@@ -20,6 +21,9 @@ namespace cen::node {
 class TextQuery {
  public:
   static std::string ToMatch(std::string_view typed);
+  // SQLite's reason for refusing a MATCH, in the analyst's words (translated);
+  // a reason it does not know stays SQLite's, without its "fts5: " prefix.
+  static std::string Explain(std::string_view sqlite_reason);
 
  private:
   // One run of text between blanks, parentheses and quoted phrases.

@@ -651,6 +651,32 @@ TEST_CASE("cen-query refuses bad flag values naming the flag, and foreign direct
   CHECK_THAT(f.status.message(), Catch::Contains(tmp.File("foreign")));
 }
 
+TEST_CASE("A --text the full-text engine cannot read is explained in the analyst's words",
+          "[node][query]") {
+  // It said "fts5: syntax error near \"\"" and the like: the engine's words.
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  const std::pair<const char*, const char*> cases[] = {
+      {"cocaine OR", "it ends too early"},
+      {"(reefer", "it ends too early"},
+      {"AND", "cannot read it at AND"},
+      {"\"banana boxes", "a quotation mark is not closed"},
+      {"weight: 5", "weight: no such field to search in (field: word, with one of description, "},
+      {"NEAR(banana boxes, x)", "NEAR(...)'s distance is a number of words, not x"},
+      {"*", "a * needs the start of a word before it"},
+  };
+  for (const auto& [text, explained] : cases) {
+    QueryOptions o = Options(tmp);
+    o.filter.text = text;
+    const Run r = Query(QueryVerb::kSearch, o);
+    INFO(text << ": " << r.status.ToString());
+    CHECK(r.status.code() == StatusCode::kUsage);
+    CHECK_THAT(r.status.message(),
+               Catch::StartsWith(std::string("--text: '") + text + "': " + explained));
+    CHECK_THAT(r.status.message(), !Catch::Contains("fts5") && !Catch::Contains("sqlite"));
+  }
+}
+
 TEST_CASE("receipts at an office that did not raise the alert says they go to its origin",
           "[node][query]") {
   // It said the hub had not told this office who the alert reaches: receipts
