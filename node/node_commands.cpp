@@ -189,7 +189,9 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
     }
     out.flush();
     if (summary.status.ok() && !o.dry_run) AgentDoorbell::Ring(o.data_dir);
-    if (!summary.status.ok()) {
+    if (!summary.status.ok() && o.files.size() == 1) {
+      result = summary.status;  // said once, last
+    } else if (!summary.status.ok()) {
       err << "cen-node: " << summary.status.message() << "\n";
       // The worst outcome decides the exit code: a failure (1) over bad input (2).
       if (result.ok() || summary.status.ExitCode() == 1) {

@@ -195,8 +195,9 @@ DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string
 
   std::vector<DropIssue> issues;
   if (!reader.Start(issues)) {
-    for (const auto& issue : issues) report(issue);
-    // The first reason, as --json and a drop folder's FILE.errors keep it.
+    // The first reason is the status (what --json and a drop folder's
+    // FILE.errors keep, and cen-node prints last): not shown twice.
+    for (size_t i = 1; i < issues.size(); ++i) report(issues[i]);
     const std::string why =
         issues.empty() ? name + ": no record can be read from it" : issues.front().Text(name);
     return finish(common::InvalidInput(why + "; nothing was imported"));
