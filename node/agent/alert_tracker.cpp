@@ -21,6 +21,9 @@ namespace {
 constexpr auto kRefreshEvery = std::chrono::seconds(30);
 // Records per history-scan transaction.
 constexpr int64_t kScanRecordsPerSlice = 500;
+// An alert with more literal needles than this is matched against every
+// seizure of a slice, without asking SQL to look for the needles first.
+constexpr size_t kMaxPrefilterNeedles = 64;
 
 // What a hook and a hit receipt say about the record that matched.
 json Summary(const json& rec) {
@@ -415,7 +418,11 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
           "SELECT d.doc FROM records r JOIN documents d ON d.gseq = r.gseq "
           "WHERE r.kind = 'seizure' AND r.validation IS NULL AND r.gseq BETWEEN ? AND ?";
       const auto& needles = alert->matcher.Needles();
-      if (alert->matcher.NeedlesComplete()) {
+      // One OR term per needle: SQLite refuses an expression deeper than
+      // 1000, and the terms cost as much as matching each record below.
+      const bool prefilter =
+          alert->matcher.NeedlesComplete() && needles.size() <= kMaxPrefilterNeedles;
+      if (prefilter) {
         sql += " AND (0";
         for (size_t i = 0; i < needles.size(); ++i) sql += " OR instr(d.doc, ?) > 0";
         sql += ")";
@@ -423,7 +430,7 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
       auto scan = db_->Prepare(sql);
       if (!scan.ok()) return scan.status();
       scan->Bind(1, from).Bind(2, to);
-      if (alert->matcher.NeedlesComplete()) {
+      if (prefilter) {
         int index = 3;
         for (const std::string& needle : needles) scan->Bind(index++, needle);
       }

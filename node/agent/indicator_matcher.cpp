@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "common/msgpack_map.h"
@@ -40,15 +42,16 @@ const json* ArrayField(const json& object, const char* key) {
 }
 
 // The non-empty strings of an array, in order, without repeats.
+// In the order given; a set, not a search of the list (an alert may name
+// 100,000 containers: quadratic, that took seconds at every Refresh()).
 std::vector<std::string> DistinctStrings(const json* array) {
   std::vector<std::string> out;
   if (array == nullptr) return out;
+  std::unordered_set<std::string_view> seen;
   for (const json& item : *array) {
     if (!item.is_string()) continue;
     const auto& text = item.get_ref<const std::string&>();
-    if (!text.empty() && std::find(out.begin(), out.end(), text) == out.end()) {
-      out.push_back(text);
-    }
+    if (!text.empty() && seen.insert(text).second) out.push_back(text);
   }
   return out;
 }
@@ -185,8 +188,9 @@ void ForEachWordRun(std::u32string_view text, F f) {
   }
 }
 
-void AddDistinct(std::vector<std::string>& list, std::string value) {
-  if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
+void AddDistinct(std::vector<std::string>& list, std::unordered_set<std::string>& seen,
+                 std::string value) {
+  if (seen.insert(value).second) list.push_back(std::move(value));
 }
 
 }  // namespace
@@ -209,6 +213,7 @@ IndicatorMatcher::IndicatorMatcher(const json& alert) {
   }
 
   if (const json* routes = ArrayField(indicators, "routes")) {
+    std::set<std::vector<std::string>> seen_routes;
     for (const json& route : *routes) {
       // A route with a non-string or empty country is unusable rather than
       // silently shorter.
@@ -221,9 +226,7 @@ IndicatorMatcher::IndicatorMatcher(const json& alert) {
       }
       std::vector<std::string> countries;
       for (const json& country : route) countries.push_back(country.get<std::string>());
-      if (std::find(routes_.begin(), routes_.end(), countries) == routes_.end()) {
-        routes_.push_back(std::move(countries));
-      }
+      if (seen_routes.insert(countries).second) routes_.push_back(std::move(countries));
     }
   }
 
@@ -231,12 +234,14 @@ IndicatorMatcher::IndicatorMatcher(const json& alert) {
     if (IsHsCode(code)) hs_codes_.push_back(std::move(code));
   }
 
-  for (const std::string& container : containers_) AddDistinct(needles_, AsJsonText(container));
-  for (const std::string& imo : imos_) AddDistinct(needles_, AsJsonText(imo));
-  for (const auto& route : routes_) AddDistinct(needles_, AsJsonText(route.front()));
+  std::unordered_set<std::string> seen;
+  for (const std::string& container : containers_)
+    AddDistinct(needles_, seen, AsJsonText(container));
+  for (const std::string& imo : imos_) AddDistinct(needles_, seen, AsJsonText(imo));
+  for (const auto& route : routes_) AddDistinct(needles_, seen, AsJsonText(route.front()));
   // Whichever of the two codes is the prefix, the seizure's starts with these.
   for (const std::string& code : hs_codes_) {
-    AddDistinct(needles_, "\"" + code.substr(0, kMinHsDigits));
+    AddDistinct(needles_, seen, "\"" + code.substr(0, kMinHsDigits));
   }
 }
 
