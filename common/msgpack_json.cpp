@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "common/grouped_number.h"
 #include "common/msgpack_map.h"
 #include "common/utf8.h"
 
@@ -193,6 +194,15 @@ std::string MsgpackJson::Encode(const nlohmann::json& value) {
   return std::string(buf.data(), buf.size());
 }
 
+namespace {
+
+// A decoding limit broken, in words (for JSON text as well as msgpack).
+Status OverLimit(const char* what, size_t limit, const char* unit) {
+  return Corruption(what + GroupedNumber(static_cast<int64_t>(limit)) + unit + " (PROTOCOL.md §7)");
+}
+
+}  // namespace
+
 Result<msgpack::object_handle> MsgpackJson::Unpack(std::string_view bytes,
                                                    const DecodeLimits& limits, bool in_place) {
   if (bytes.empty()) return Corruption("empty msgpack frame");
@@ -210,6 +220,14 @@ Result<msgpack::object_handle> MsgpackJson::Unpack(std::string_view bytes,
     return oh;
   } catch (const msgpack::insufficient_bytes&) {
     return Corruption("truncated msgpack value");
+  } catch (const msgpack::array_size_overflow&) {
+    return OverLimit("an array of more than ", limits.max_array, " elements");
+  } catch (const msgpack::map_size_overflow&) {
+    return OverLimit("an object of more than ", limits.max_map, " keys");
+  } catch (const msgpack::str_size_overflow&) {
+    return OverLimit("a text of more than ", limits.max_str, " bytes");
+  } catch (const msgpack::depth_size_overflow&) {
+    return OverLimit("a nesting depth of more than ", limits.max_depth, " levels");
   } catch (const std::exception& e) {
     return Corruption(std::string("malformed msgpack: ") + e.what());
   }

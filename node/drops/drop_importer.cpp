@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/csv_writer.h"
+#include "common/grouped_number.h"
 #include "common/messages.h"
 #include "common/record_validator.h"
 #include "node/drops/csv_record_reader.h"
@@ -39,7 +40,7 @@ DropIssue FromOutbox(const std::string& message, const std::string& label, int64
 }  // namespace
 
 std::string DropSummary::Line() const {
-  const auto Grouped = DropProgress::Grouped;
+  const auto Grouped = common::GroupedNumber;
   using common::Messages;
   std::string text = Messages::Format(
       rows == 1 ? N_("{}: {} row: {} new, {} amended, {} unchanged, {} rejected")
@@ -145,7 +146,7 @@ DropSummary DropImporter::ImportFile(const std::string& path, std::istream& stdi
     err << common::Messages::Format(
                "{}: an urgent alert needs node.db: the file gave way at row {} and is read "
                "again from its start",
-               failed.file, DropProgress::Grouped(summary.rows))
+               failed.file, common::GroupedNumber(summary.rows))
         << std::endl;
     // The claimant writes one alert; should it hold on (a stuck process), the
     // file goes on after this and holds the lock to its end next time. A

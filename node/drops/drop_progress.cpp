@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <string>
 
+#include "common/grouped_number.h"
+
 namespace cen::node {
 namespace {
 
@@ -13,17 +15,6 @@ constexpr auto kRedrawEvery = std::chrono::milliseconds(200);
 constexpr int kBarWidth = 20;
 
 }  // namespace
-
-std::string DropProgress::Grouped(int64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    const size_t left = digits.size() - i;
-    if (i > 0 && left % 3 == 0 && digits[i - 1] != '-') out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 bool DropProgress::IsTerminal(int fd) { return ::isatty(fd) == 1; }
 
@@ -55,7 +46,8 @@ void DropProgress::Update(int64_t rows, uint64_t bytes) {
       line += "  ETA " + std::to_string(eta) + " s";
     }
   }
-  line += "  " + Grouped(rows) + " rows  " + Grouped(static_cast<int64_t>(rate)) + " rows/s";
+  line += "  " + common::GroupedNumber(rows) + " rows  " +
+          common::GroupedNumber(static_cast<int64_t>(rate)) + " rows/s";
   line += "\x1b[K";  // erase the rest of a longer previous line
   out_ << line << std::flush;
   visible_ = true;

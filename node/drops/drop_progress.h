@@ -23,8 +23,6 @@ class DropProgress {
   DropProgress(std::ostream& out, bool enabled) : out_(out), enabled_(enabled) {}
 
   static bool IsTerminal(int fd);
-  // 1234567 -> "1,234,567", for figures a person reads.
-  static std::string Grouped(int64_t n);
 
   // Starts a file of `total_bytes` (0 when unknown, e.g. standard input).
   void Start(uint64_t total_bytes);

@@ -4,11 +4,17 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/grouped_number.h"
 #include "common/uuid7.h"
+#include "common/wire_frame.h"
 #include "node/store/nominal_details.h"
 
 namespace cen::node {
+
 namespace {
+
+// What one PUBLISH carries at most (a larger record would go alone).
+constexpr size_t kMaxRecordBytes = common::frame::kMaxRecordBytesPerFrame;
 
 // An outbox entry with its record's body: what Pending and PendingPriority read.
 // The hub's refusal of a receipt whose alert it does not hold (hub/journal.cpp):
@@ -177,6 +183,14 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
     }
   }
   const std::string body = rec.Body(q.uuid, q.version);
+  // A larger record went alone in a PUBLISH the hub may not take (over its
+  // max_message_bytes, 16 MiB by default, libzmq closes the connection with
+  // no ERROR): it and the outbox behind it never went out.
+  if (body.size() > kMaxRecordBytes)
+    return common::InvalidInput(
+        std::string(label) +
+        ": (record): " + common::GroupedNumber(static_cast<int64_t>(body.size())) +
+        " bytes encoded; the hub takes at most 4 MiB (4,194,304 bytes) a record: split it");
   const int64_t lane = static_cast<int64_t>(rec.lane());
   st.ins_own.Bind(1, q.uuid).Bind(2, q.version).Bind(3, kind).Bind(4, ref).BindBlob(5, body);
   st.ins_own.Bind(6, queued_at_).Bind(7, lane);

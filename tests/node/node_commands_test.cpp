@@ -215,6 +215,33 @@ TEST_CASE("cen-node submit refuses an invalid line and queues nothing", "[node][
     CHECK(node.OutboxSize() == 1);  // R7 was not queued either
     CHECK(node.OutLines().empty());
   }
+  SECTION("a record larger than the hub takes") {
+    // It was queued, then closed the connection at every send (no ERROR
+    // from the hub): that record and the outbox behind it never went out.
+    json alert = cen::test::SampleAlert("BIG");
+    alert["indicators"] = {{"companies", json::array()}};
+    for (int i = 0; i < 30000; ++i)
+      alert["indicators"]["companies"].push_back("Compañía de Transportes Marítimos del Pacífico " +
+                                                 std::string(100, 'x') + std::to_string(i));
+    const Status s = node.Submit(SeizureLine("R1") + alert.dump() + "\n");
+    CHECK(s.code() == StatusCode::kInvalidInput);
+    CHECK_THAT(node.err(), Catch::Contains("<stdin>:2: (record): 4,") &&
+                               Catch::Contains("bytes encoded; the hub takes at most 4 MiB "
+                                               "(4,194,304 bytes) a record: split it"));
+    CHECK(node.OutboxSize() == 0);
+  }
+  SECTION("an array longer than the protocol takes") {
+    json alert = cen::test::SampleAlert("LONG");
+    alert["indicators"] = {{"hs_codes", json::array()}};
+    for (int i = 0; i < 100001; ++i) alert["indicators"]["hs_codes"].push_back("293972");
+    const Status s = node.Submit(alert.dump() + "\n");
+    CHECK(s.code() == StatusCode::kInvalidInput);
+    // It said "malformed msgpack: array size overflow" of a JSON line.
+    CHECK_THAT(node.err(), Catch::Contains("<stdin>:1: ") &&
+                               Catch::Contains("an array of more than 100,000 elements") &&
+                               !Catch::Contains("msgpack"));
+    CHECK(node.OutboxSize() == 0);
+  }
   SECTION("nothing to submit") {
     const Status s = node.Submit("\n   \n");
     CHECK(s.code() == StatusCode::kInvalidInput);
