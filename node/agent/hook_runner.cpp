@@ -22,7 +22,8 @@ namespace {
 
 constexpr std::string_view kSelectDue =
     "SELECT id, hook, payload, attempts FROM hook_events"
-    " WHERE state = 'pending' AND next_at <= ?1 AND hook IN (?2, ?3) ORDER BY id LIMIT ?4";
+    " WHERE state = 'pending' AND next_at <= ?1 AND hook IN (?2, ?3)"
+    " ORDER BY hook <> 'alert', id LIMIT ?4";
 constexpr std::string_view kUpdate =
     "UPDATE hook_events SET attempts = ?1, state = ?2, next_at = ?3,"
     " last_error = COALESCE(?4, last_error) WHERE id = ?5";
@@ -388,8 +389,14 @@ common::Status HookRunner::StartDue(Clock::time_point now) {
     due.push_back(DueEvent{id, s.ColumnText(1), s.ColumnText(2), static_cast<int>(s.ColumnInt(3))});
   }
   s.Reset();
+  // Alerts first, and hits never take the last slot: hanging --on-hit
+  // hooks (each up to `timeout`, retried) do not keep an alert's waiting.
+  size_t hits = static_cast<size_t>(std::count_if(children_.begin(), children_.end(),
+                                                  [](const Child& c) { return c.hook == kHit; }));
   for (const auto& event : due) {
     if (children_.size() >= max_running) break;
+    if (event.hook == kHit && max_running > 1 && hits + 1 >= max_running) continue;
+    if (event.hook == kHit) ++hits;
     const common::Status started = Start(event, now);
     if (!started.ok()) Finish(event.id, event.hook, event.attempts + 1, started.message());
   }

@@ -68,7 +68,7 @@ class HookRunner {
     std::chrono::milliseconds timeout{30000};       // per attempt, then SIGKILL
     std::chrono::milliseconds first_backoff{1000};  // before the 2nd attempt
     std::chrono::milliseconds max_backoff{60000};   // the doubling stops here
-    int max_running = 2;                            // hooks running at once
+    int max_running = 2;  // hooks running at once; hit hooks never take the last one
   };
 
   // Queues `event` for `hook` (kAlert or kHit; kInvalidInput otherwise). One

@@ -204,6 +204,22 @@ TEST_CASE("HookRunner kills a hook past its timeout without blocking the agent",
   CHECK_THAT(*row.last_error, Catch::Contains("timed out after 200 ms"));
 }
 
+TEST_CASE("HookRunner runs an alert's hook while hit hooks hang in every other slot",
+          "[node][hook_runner]") {
+  // Two hanging --on-hit hooks held both slots: an urgent alert's --on-alert
+  // waited 3 min 48 s (30 s timeouts, retried) in a user trial.
+  TempDir tmp;
+  Database db = OpenNodeDb(tmp);
+  const std::string alerts = tmp.File("alerts.txt");
+  HookRunner runner(&db, {"cat >> " + alerts, "sleep 120"}, {.timeout = 120s});
+  for (int i = 0; i < 3; ++i) HookRunnerEnqueue(db, HookRunner::kHit, {{"hit", i}});
+  PollUntil(runner, [&] { return runner.Running() >= 1; });
+  const int64_t alert = HookRunnerEnqueue(db, HookRunner::kAlert, {{"uuid", "urgent-1"}});
+  PollUntil(runner, [&] { return RowOf(db, alert).state == "done"; });
+  CHECK_THAT(cen::test::ReadFile(alerts), Catch::Contains("urgent-1"));
+  CHECK(runner.Running() <= 2);
+}
+
 TEST_CASE("HookRunner survives a hook that does not read a payload larger than the pipe",
           "[node][hook_runner]") {
   const std::string command =
