@@ -1,5 +1,7 @@
 #include "common/toml_field.h"
 
+#include <algorithm>
+#include <limits>
 #include <sstream>
 #include <utility>
 
@@ -30,8 +32,11 @@ Result<int64_t> TomlField::Int(const toml::table& table, std::string_view key, i
   if (node == nullptr) return fallback;
   const auto* value = node->as_integer();
   if (value == nullptr || value->get() < min || value->get() > max) {
-    return InvalidInput(std::string(key) + ": must be an integer from " + std::to_string(min) +
-                        " to " + std::to_string(max) + " (it is " + Shown(*node) + ")");
+    const bool any =
+        min <= -std::numeric_limits<int64_t>::max() && max == std::numeric_limits<int64_t>::max();
+    return InvalidInput(std::string(key) + ": must be an integer" +
+                        (any ? "" : " from " + std::to_string(min) + " to " + std::to_string(max)) +
+                        " (it is " + Shown(*node) + ")");
   }
   return value->get();
 }
@@ -50,6 +55,31 @@ Status TomlField::Read(const toml::table& table, std::string_view key, std::stri
   auto value = Text(table, key, field);
   if (!value.ok()) return value.status();
   field = std::move(*value);
+  return Status::Ok();
+}
+
+Status TomlField::Read(const toml::table& table, std::string_view key, bool& field) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return Status::Ok();
+  const auto* value = node->as_boolean();
+  if (value == nullptr)
+    return InvalidInput(std::string(key) + ": must be true or false (it is " + Shown(*node) + ")");
+  field = value->get();
+  return Status::Ok();
+}
+
+Status TomlField::CheckKnown(const toml::table& table,
+                             std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : table) {
+    if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
+    std::string settings;
+    for (const std::string_view k : known) {
+      if (!settings.empty()) settings += ", ";
+      settings += k;
+    }
+    return InvalidInput(std::string(key.str()) + ": not a setting (the settings here: " + settings +
+                        ")");
+  }
   return Status::Ok();
 }
 

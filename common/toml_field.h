@@ -7,11 +7,14 @@
 //   if (!port.ok()) return InvalidInput(path + ": " + port.status().message());
 //   // "ingest_port: must be an integer from 1 to 65535 (it is "abc")"
 //   Status read = TomlField::Read(table, "ingest_port", config.ingest_port, 1, 65535);
+//   Status known = TomlField::CheckKnown(table, {"hub_id", "bind", "ingest_port"});
+//   // "bogus_key: not a setting (the settings here: hub_id, bind, ingest_port)"
 #pragma once
 
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -35,6 +38,10 @@ class TomlField {
     return Status::Ok();
   }
   static Status Read(const toml::table& table, std::string_view key, std::string& field);
+  static Status Read(const toml::table& table, std::string_view key, bool& field);
+  // A key of `table` that is not in `known`: a misspelled setting would be
+  // ignored (a failover list left out, silently).
+  static Status CheckKnown(const toml::table& table, std::initializer_list<std::string_view> known);
   // A ZeroMQ TCP endpoint, tcp://HOST:PORT with a port from 1 to 65535
   // (`what` names it in the error: "hub", "--hub").
   static Status CheckEndpoint(std::string_view what, std::string_view endpoint);

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <fstream>
+#include <limits>
 #include <set>
 
 #include "common/curve_keys.h"
@@ -20,7 +21,9 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
     // Each setting strictly: a wrong type or range is refused, named.
     using common::TomlField;
     for (const common::Status& read :
-         {TomlField::Read(t, "hub_id", c.hub_id), TomlField::Read(t, "bind", c.bind),
+         {TomlField::CheckKnown(t, {"hub_id", "bind", "ingest_port", "feed_port",
+                                    "max_message_bytes", "max_log_mib", "rt_priority", "cluster"}),
+          TomlField::Read(t, "hub_id", c.hub_id), TomlField::Read(t, "bind", c.bind),
           TomlField::Read(t, "ingest_port", c.ingest_port, 1, 65535),
           TomlField::Read(t, "feed_port", c.feed_port, 1, 65535),
           TomlField::Read(t, "max_message_bytes", c.max_message_bytes, 1024, int64_t{1} << 31)}) {
@@ -33,23 +36,46 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
     if (!rt_priority.ok())
       return common::InvalidInput(path + ": " + rt_priority.status().message());
     c.rt_priority = *rt_priority;
+    if (const toml::node* section = t.get("cluster"); section && !section->is_table())
+      return common::InvalidInput(path + ": cluster: must be a [cluster] table");
     if (const toml::table* cluster = t["cluster"].as_table()) {
-      c.cluster_member = (*cluster)["member"].value_or(int64_t{0});
-      c.snapshot_every = (*cluster)["snapshot_every"].value_or(c.snapshot_every);
-      c.log_kept = (*cluster)["log_kept"].value_or(c.log_kept);
+      // Types here; ranges in CheckCluster(), which words them.
+      constexpr int64_t kAny = std::numeric_limits<int64_t>::max();
+      for (const common::Status& read :
+           {TomlField::CheckKnown(*cluster, {"member", "snapshot_every", "log_kept",
+                                             "election_timeout_ms", "join", "members"}),
+            TomlField::Read(*cluster, "member", c.cluster_member, -kAny, kAny),
+            TomlField::Read(*cluster, "snapshot_every", c.snapshot_every, -kAny, kAny),
+            TomlField::Read(*cluster, "log_kept", c.log_kept, -kAny, kAny),
+            TomlField::Read(*cluster, "join", c.cluster_join)}) {
+        if (!read.ok()) return common::InvalidInput(path + ": [cluster]: " + read.message());
+      }
       const toml::node_view<const toml::node> election = (*cluster)["election_timeout_ms"];
       if (election && !election.is_integer())
         return common::InvalidInput(path +
                                     ": election_timeout_ms: must be an integer (milliseconds)");
       c.election_timeout_ms = election.value_or(c.election_timeout_ms);
-      c.cluster_join = (*cluster)["join"].value_or(false);
-      if (const toml::array* members = (*cluster)["members"].as_array()) {
-        for (const toml::node& n : *members) {
-          const toml::table* m = n.as_table();
-          if (m == nullptr) continue;
-          c.cluster_members.push_back(
-              {(*m)["id"].value_or(int64_t{0}), (*m)["raft"].value_or(std::string()),
-               (*m)["ingest"].value_or(std::string()), (*m)["key"].value_or(std::string())});
+      const toml::node* members = cluster->get("members");
+      if (members != nullptr &&
+          !(members->is_array() && (members->as_array()->empty() || members->is_array_of_tables())))
+        return common::InvalidInput(path +
+                                    ": [cluster]: members: must be [[cluster.members]] tables");
+      if (members != nullptr) {
+        for (const toml::node& n : *members->as_array()) {
+          const toml::table& m = *n.as_table();
+          ClusterMemberConfig member;
+          const std::string where =
+              "[cluster]: members[" + std::to_string(c.cluster_members.size()) + "]";
+          for (const common::Status& read :
+               {TomlField::CheckKnown(m, {"id", "raft", "ingest", "key"}),
+                TomlField::Read(m, "id", member.id, -kAny, kAny),
+                TomlField::Read(m, "raft", member.raft),
+                TomlField::Read(m, "ingest", member.ingest),
+                TomlField::Read(m, "key", member.key)}) {
+            if (!read.ok())
+              return common::InvalidInput(path + ": " + where + ": " + read.message());
+          }
+          c.cluster_members.push_back(std::move(member));
         }
       }
       if (const common::Status s = c.CheckCluster(); !s.ok())

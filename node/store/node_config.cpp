@@ -22,7 +22,10 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     // Each setting strictly: a wrong type or range is refused, named.
     using common::TomlField;
     for (const common::Status& read :
-         {TomlField::Read(t, "node_id", c.node_id), TomlField::Read(t, "hub", c.hub_endpoint),
+         {TomlField::CheckKnown(
+              t, {"node_id", "hub", "hub_key", "region", "drop_dir", "on_alert", "on_hit", "window",
+                  "batch", "max_log_mib", "rt_priority", "other_hubs"}),
+          TomlField::Read(t, "node_id", c.node_id), TomlField::Read(t, "hub", c.hub_endpoint),
           TomlField::Read(t, "hub_key", c.hub_key), TomlField::Read(t, "region", c.region),
           TomlField::Read(t, "drop_dir", c.drop_dir), TomlField::Read(t, "on_alert", c.on_alert),
           TomlField::Read(t, "on_hit", c.on_hit),
@@ -37,13 +40,21 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     auto log_limit = common::LogLimit::Read(t);
     if (!log_limit.ok()) return common::InvalidInput(path + ": " + log_limit.status().message());
     c.max_log_mib = *log_limit;
-    if (const toml::array* others = t["other_hubs"].as_array()) {
-      for (const toml::node& n : *others) {
-        const toml::table* h = n.as_table();
+    const toml::node* others = t.get("other_hubs");
+    if (others != nullptr &&
+        !(others->is_array() && (others->as_array()->empty() || others->is_array_of_tables())))
+      return common::InvalidInput(path +
+                                  ": other_hubs: must be [[other_hubs]] tables, each with hub = "
+                                  "\"tcp://HOST:PORT\" and its hub_key");
+    if (others != nullptr) {
+      for (const toml::node& n : *others->as_array()) {
+        const toml::table& h = *n.as_table();
         HubAddress a;
-        if (h != nullptr) {
-          a.endpoint = (*h)["hub"].value_or(std::string());
-          a.key = (*h)["hub_key"].value_or(std::string());
+        const std::string where = "other_hubs[" + std::to_string(c.other_hubs.size()) + "]";
+        for (const common::Status& read :
+             {TomlField::CheckKnown(h, {"hub", "hub_key"}), TomlField::Read(h, "hub", a.endpoint),
+              TomlField::Read(h, "hub_key", a.key)}) {
+          if (!read.ok()) return common::InvalidInput(path + ": " + where + ": " + read.message());
         }
         if (!common::TomlField::CheckEndpoint("hub", a.endpoint).ok() ||
             !common::CurveKeys::IsZ85Key(a.key)) {

@@ -228,3 +228,20 @@ TEST_CASE("hub.toml refuses a port of the wrong type or out of range, naming it"
     CHECK(c->ingest_port == 27001);
   }
 }
+
+TEST_CASE("hub.toml refuses a misspelled setting, naming it and the settings there",
+          "[hub][config]") {
+  // bogus_key = 3 and election_timout_ms = 5000 (a typo) were ignored.
+  TempDir dir;
+  std::ofstream(dir.File("hub.toml")) << "hub_id = 'hub'\nbogus_key = 3\n";
+  CHECK_THAT(HubConfig::Load(dir.path()).status().message(),
+             Catch::Contains("hub.toml: bogus_key: not a setting (the settings here: hub_id, "));
+  std::ofstream(dir.File("hub.toml")) << "hub_id = 'hub'\n[cluster]\nmember = 1\n"
+                                         "election_timout_ms = 5000\n";
+  CHECK_THAT(HubConfig::Load(dir.path()).status().message(),
+             Catch::Contains("hub.toml: [cluster]: election_timout_ms: not a setting (the "
+                             "settings here: member, snapshot_every,"));
+  std::ofstream(dir.File("hub.toml")) << "hub_id = 'hub'\n[cluster]\nmember = '1'\n";
+  CHECK_THAT(HubConfig::Load(dir.path()).status().message(),
+             Catch::Contains("hub.toml: [cluster]: member: must be an integer"));
+}

@@ -606,6 +606,22 @@ TEST_CASE("node.toml refuses a setting of the wrong type or range, naming it", "
              Catch::Contains("node.toml: hub_key: must be the hub's public key"));
 }
 
+TEST_CASE("node.toml refuses a misspelled setting, naming it and the settings there",
+          "[node][config]") {
+  // other_hub = [...] (a typo) and other_hubs = "tcp://..." (not a list) were
+  // ignored: the office ran with no failover, silently (user trial).
+  TempDir tmp;
+  CHECK_THAT(RefusedNodeToml(tmp, "[[other_hub]]\nhub = 'tcp://h2:7701'").message(),
+             Catch::Contains("node.toml: other_hub: not a setting (the settings here: node_id, "
+                             "hub, hub_key,") &&
+                 Catch::Contains("other_hubs)"));
+  CHECK_THAT(RefusedNodeToml(tmp, "other_hubs = 'tcp://h2:7701'").message(),
+             Catch::Contains("node.toml: other_hubs: must be [[other_hubs]] tables"));
+  CHECK_THAT(RefusedNodeToml(tmp, "[[other_hubs]]\nhub = 'tcp://h2:7701'\nkey = 'k'").message(),
+             Catch::Contains("node.toml: other_hubs[0]: key: not a setting (the settings here: "
+                             "hub, hub_key)"));
+}
+
 TEST_CASE("NodeConfig and NodeSchema report a directory that is not a node's", "[node][config]") {
   TempDir tmp;
   SECTION("no node.toml") {
