@@ -140,7 +140,10 @@ common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
         {"kind", "alert"},
         {"uuid", common::Uuid7::Generate()},
         {"version", 1},
-        {"ref", "operator-cancel-" + std::to_string(p.id)},
+        // Named by the alert, not the request's id: each member of a hub
+        // cluster numbers its own requests from 1, and the second member's
+        // first cancel was refused ("ref ... is already used").
+        {"ref", "operator-cancel-" + p.alert},
         {"msg_type", "cancel"},
         {"references", {p.alert}},
         {"title", "Cancelled by the hub operator"},

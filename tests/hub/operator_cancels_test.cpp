@@ -126,3 +126,49 @@ TEST_CASE("cen-hub cancel-alert refuses an alert cancelled already", "[hub][canc
   CHECK_THAT(again.message(), Catch::Contains("a cancel of alert " + other + " is queued already"));
   CHECK(cen::test::CountRows(db, "operator_cancels") == 1);
 }
+
+TEST_CASE("Operator cancels asked on two cluster members do not collide", "[hub][cancels]") {
+  // Each member numbers the requests made on it from 1: the cancel's ref
+  // was "operator-cancel-<that number>", so the second member's first cancel
+  // was refused ("ref ... is already used") and its alert stayed in force.
+  TempDir tmp;
+  Database db = cen::test::CreateHubDb(tmp);
+  const RecordValidator validator(cen::common::KeyPolicy::kKeepUnknown);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  std::vector<std::string> alerts;
+  std::vector<Journal::Candidate> batch;
+  for (const char* ref : {"A-1", "A-2"}) {
+    alerts.push_back(Uuid7::Generate());
+    nlohmann::json record = cen::test::WireAlert(ref, alerts.back());
+    record["scope"] = "global";
+    record["handling"] = "H0";
+    record["msg_type"] = "alert";
+    batch.emplace_back("n1", record);
+  }
+  std::vector<Journal::Outcome> outcomes;
+  RequireOk(journal.Append(batch, &outcomes));
+
+  const auto cancel_on_a_member = [&](const std::string& alert) {
+    // A member's own request table, where this request is its first.
+    RequireOk(db.Exec("DELETE FROM operator_cancels"));
+    auto queue = db.Prepare(
+        "INSERT INTO operator_cancels(id, at, os_user, alert, reason) VALUES (1, ?, 'op', ?, "
+        "'sent in error')");
+    REQUIRE(queue.ok());
+    RequireOk(queue->Bind(1, Clock::NowRfc3339()).Bind(2, alert).Run());
+    auto taken = OperatorCancels::Take(db, validator, Clock::NowMillis());
+    REQUIRE(taken.ok());
+    REQUIRE(taken->size() == 1);
+    std::vector<Journal::Candidate> cancels{*(*taken)[0].cancel};
+    std::vector<Journal::Outcome> done;
+    RequireOk(journal.Append(cancels, &done));
+    REQUIRE(done.size() == 1);
+    return done[0];
+  };
+  const Journal::Outcome first = cancel_on_a_member(alerts[0]);
+  CHECK(first.verdict == Journal::Verdict::kNew);
+  const Journal::Outcome second = cancel_on_a_member(alerts[1]);
+  INFO(second.reason);
+  CHECK(second.verdict == Journal::Verdict::kNew);
+}
