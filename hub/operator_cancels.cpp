@@ -10,6 +10,7 @@
 #include "common/uuid7.h"
 #include "common/wire_frame.h"
 #include "hub/audit_trail.h"
+#include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 
 namespace cen::hub {
@@ -94,6 +95,14 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
               ? "the running hub journals it within a second"
               : "no hub runs on " + data_dir + ": it is journaled when cen-hub run starts,")
       << " and every office in its scope sees it cancelled\n";
+  // A cluster member takes its own requests only while it leads.
+  if (auto config = HubConfig::Load(data_dir); config.ok() && config->clustered()) {
+    out << "this is member " << config->cluster_member
+        << " of a hub cluster: it journals the cancel only while it leads; if it does not lead "
+           "now (cen-hub status --data "
+        << data_dir << " names the leader), run cen-hub cancel-alert on the leader's data "
+        << "directory as well, or the cancel waits for this member to lead\n";
+  }
   return common::Status::Ok();
 }
 

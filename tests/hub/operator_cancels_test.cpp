@@ -11,8 +11,10 @@
 #include "common/clock.h"
 #include "common/record_validator.h"
 #include "common/uuid7.h"
+#include "hub/hub_config.h"
 #include "hub/journal.h"
 #include "tests/test_support/databases.h"
+#include "tests/test_support/keys.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
@@ -171,4 +173,37 @@ TEST_CASE("Operator cancels asked on two cluster members do not collide", "[hub]
   const Journal::Outcome second = cancel_on_a_member(alerts[1]);
   INFO(second.reason);
   CHECK(second.verdict == Journal::Verdict::kNew);
+}
+
+TEST_CASE(
+    "cen-hub cancel-alert on a cluster member says it journals the cancel only while it leads",
+    "[hub][cancels][cluster]") {
+  // It said "the running hub journals it within a second" on a follower,
+  // where nothing happened (user trial).
+  TempDir tmp;
+  Database db = cen::test::CreateHubDb(tmp);
+  cen::hub::HubConfig config;
+  config.cluster_member = 2;
+  for (int64_t id = 1; id <= 3; ++id) {
+    config.cluster_members.push_back({id, "tcp://10.0.0." + std::to_string(id) + ":7703",
+                                      "tcp://10.0.0." + std::to_string(id) + ":7701",
+                                      cen::test::NewKeys().public_key()});
+  }
+  RequireOk(config.Save(tmp.path()));
+  const std::string alert = Uuid7::Generate();
+  nlohmann::json record = cen::test::WireAlert("A-1", alert);
+  record["scope"] = "global";
+  record["handling"] = "H0";
+  record["msg_type"] = "alert";
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  std::vector<Journal::Outcome> outcomes;
+  std::vector<Journal::Candidate> batch;
+  batch.emplace_back("n1", record);
+  RequireOk(journal.Append(batch, &outcomes));
+
+  std::ostringstream out;
+  RequireOk(OperatorCancels::Request(tmp.path(), alert, "sent in error", out));
+  CHECK_THAT(out.str(), Catch::Contains("this is member 2 of a hub cluster: it journals the "
+                                        "cancel only while it leads"));
 }
