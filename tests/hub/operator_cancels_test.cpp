@@ -28,6 +28,31 @@ using cen::hub::OperatorCancels;
 using cen::test::RequireOk;
 using cen::test::TempDir;
 
+namespace {
+
+// Alert `uuid` of node n1 as the hub journals an original alert.
+nlohmann::json OriginalAlert(const std::string& ref, const std::string& uuid) {
+  nlohmann::json record = cen::test::WireAlert(ref, uuid);
+  record["scope"] = "global";
+  record["handling"] = "H0";
+  record["msg_type"] = "alert";
+  return record;
+}
+
+// `records` of node n1 journaled in one batch; the journal's outcomes.
+std::vector<Journal::Outcome> JournalFromN1(Database& db,
+                                            const std::vector<nlohmann::json>& records) {
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  std::vector<Journal::Candidate> batch;
+  for (const nlohmann::json& record : records) batch.emplace_back("n1", record);
+  std::vector<Journal::Outcome> outcomes;
+  RequireOk(journal.Append(batch, &outcomes));
+  return outcomes;
+}
+
+}  // namespace
+
 TEST_CASE("An operator cancel waits for its alert to be journaled, a week at most",
           "[hub][cancels]") {
   TempDir tmp;
@@ -47,15 +72,7 @@ TEST_CASE("An operator cancel waits for its alert to be journaled, a week at mos
   CHECK(before->empty());  // the alert is not in the journal yet: it waits
 
   SECTION("its alert arrives: the cancel is taken, referencing it") {
-    nlohmann::json record = cen::test::WireAlert("A-1", alert);
-    record["scope"] = "global";
-    record["handling"] = "H0";
-    Journal journal(&db);
-    RequireOk(journal.Load());
-    std::vector<Journal::Outcome> outcomes;
-    std::vector<Journal::Candidate> batch;
-    batch.emplace_back("n1", record);
-    RequireOk(journal.Append(batch, &outcomes));
+    (void)JournalFromN1(db, {OriginalAlert("A-1", alert)});
     auto after = OperatorCancels::Take(db, validator, now + 2000);
     REQUIRE(after.ok());
     REQUIRE(after->size() == 1);
@@ -136,20 +153,8 @@ TEST_CASE("Operator cancels asked on two cluster members do not collide", "[hub]
   TempDir tmp;
   Database db = cen::test::CreateHubDb(tmp);
   const RecordValidator validator(cen::common::KeyPolicy::kKeepUnknown);
-  Journal journal(&db);
-  RequireOk(journal.Load());
-  std::vector<std::string> alerts;
-  std::vector<Journal::Candidate> batch;
-  for (const char* ref : {"A-1", "A-2"}) {
-    alerts.push_back(Uuid7::Generate());
-    nlohmann::json record = cen::test::WireAlert(ref, alerts.back());
-    record["scope"] = "global";
-    record["handling"] = "H0";
-    record["msg_type"] = "alert";
-    batch.emplace_back("n1", record);
-  }
-  std::vector<Journal::Outcome> outcomes;
-  RequireOk(journal.Append(batch, &outcomes));
+  const std::vector<std::string> alerts{Uuid7::Generate(), Uuid7::Generate()};
+  (void)JournalFromN1(db, {OriginalAlert("A-1", alerts[0]), OriginalAlert("A-2", alerts[1])});
 
   const auto cancel_on_a_member = [&](const std::string& alert) {
     // A member's own request table, where this request is its first.
@@ -162,6 +167,8 @@ TEST_CASE("Operator cancels asked on two cluster members do not collide", "[hub]
     auto taken = OperatorCancels::Take(db, validator, Clock::NowMillis());
     REQUIRE(taken.ok());
     REQUIRE(taken->size() == 1);
+    Journal journal(&db);
+    RequireOk(journal.Load());
     std::vector<Journal::Candidate> cancels{*(*taken)[0].cancel};
     std::vector<Journal::Outcome> done;
     RequireOk(journal.Append(cancels, &done));
@@ -191,16 +198,7 @@ TEST_CASE(
   }
   RequireOk(config.Save(tmp.path()));
   const std::string alert = Uuid7::Generate();
-  nlohmann::json record = cen::test::WireAlert("A-1", alert);
-  record["scope"] = "global";
-  record["handling"] = "H0";
-  record["msg_type"] = "alert";
-  Journal journal(&db);
-  RequireOk(journal.Load());
-  std::vector<Journal::Outcome> outcomes;
-  std::vector<Journal::Candidate> batch;
-  batch.emplace_back("n1", record);
-  RequireOk(journal.Append(batch, &outcomes));
+  (void)JournalFromN1(db, {OriginalAlert("A-1", alert)});
 
   std::ostringstream out;
   RequireOk(OperatorCancels::Request(tmp.path(), alert, "sent in error", out));
