@@ -868,6 +868,12 @@ class HubLoop {
       if (same) return finish(0, "");  // asked again: it is added
       if (m.peer.public_key == change.key)
         return finish(0, "member " + std::to_string(m.peer.id) + " has that key already");
+      if (m.peer.id != target && m.peer.address == change.raft)
+        return finish(0, "member " + std::to_string(m.peer.id) + " has that --raft endpoint (" +
+                             change.raft + ") already");
+      if (m.peer.id != target && m.peer.ingest == change.ingest)
+        return finish(0, "member " + std::to_string(m.peer.id) + " has that --ingest endpoint (" +
+                             change.ingest + ") already");
     }
     int rv = 0;
     if (change.op == AdminChange::Op::kMemberAdd) {
@@ -881,11 +887,40 @@ class HubLoop {
       if (target == cluster_->member().id())
         return finish(0, "member " + std::to_string(target) +
                              " leads: stop it, and remove it on the leader the others elect");
+      if (const std::string why = NoMajorityWithout(target); !why.empty()) return finish(0, why);
       rv = cluster_->RemoveMember(target, [finish](int status) { finish(status, ""); });
     }
     if (rv != 0) return finish(rv, "");
     spdlog::info("cluster: {} of member {} proposed",
                  change.op == AdminChange::Op::kMemberAdd ? "addition" : "removal", target);
+  }
+
+  // Why removing `target` would leave the voters left without a majority
+  // that answers (the leader and those heard from within an election
+  // timeout): the cluster would serve nothing until a member came back.
+  // "" when the removal leaves one.
+  std::string NoMajorityWithout(raft_id target) const {
+    std::vector<raft_id> voters;
+    for (const RaftMember::Member& m : cluster_->member().members()) {
+      if (m.role == RAFT_VOTER && m.peer.id != target) voters.push_back(m.peer.id);
+    }
+    std::vector<raft_id> answering;
+    for (const RaftMember::Progress& p : cluster_->member().progress()) {
+      const bool self = p.id == cluster_->member().id();
+      if ((self || p.recent) && p.id != target &&
+          std::find(voters.begin(), voters.end(), p.id) != voters.end())
+        answering.push_back(p.id);
+    }
+    if (answering.size() * 2 > voters.size()) return "";
+    std::string silent;
+    for (const raft_id v : voters) {
+      if (std::find(answering.begin(), answering.end(), v) != answering.end()) continue;
+      silent += (silent.empty() ? "" : ", ") + std::to_string(v);
+    }
+    return "removing member " + std::to_string(target) + " would leave " +
+           std::to_string(voters.size()) + " voter(s) of which " +
+           std::to_string(answering.size()) + " answer(s) (not heard from: member " + silent +
+           "): no majority, the cluster would stop; start the silent member(s) first";
   }
 
   void Heartbeat() {

@@ -376,4 +376,46 @@ TEST_CASE("A dead member is replaced by a new one, which then counts toward the 
   cluster.RequireConverged(accepted, ids);
 }
 
+TEST_CASE("cluster add and remove refuse a change that would break the cluster", "[e2e][cluster]") {
+  // A member added on another's endpoint was accepted, and removing a live
+  // member while another was down left no majority: nothing was served
+  // until the dead one came back (user trial).
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
+  AcceptedRecords accepted;
+  const int leader = StartCluster(cluster, accepted, 10);
+  const std::string leader_dir = cluster.member_dir(leader).string();
+  const int dead = (leader + 1) % kMembers;
+  const int live = (leader + 2) % kMembers;
+
+  const Cluster::NewMember fresh = cluster.PrepareMember();
+  const RunResult reused =
+      cluster.RunHub({"cluster", "add", "--data", leader_dir, "--member", "4", "--raft", fresh.raft,
+                      "--ingest", cluster.member_ingest(live), "--key", fresh.key, "--to",
+                      (cluster.dir() / "member-4").string()});
+  INFO(reused.command << "\n" << reused.out << reused.err);
+  CHECK(reused.exit_code != 0);
+  CHECK_THAT(reused.out + reused.err,
+             Catch::Contains("member " + std::to_string(live + 1) + " has that --ingest endpoint"));
+
+  cluster.KillMember(dead);
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json members = cluster.MemberStatus(leader)["cluster"]["members"];
+        observed = members.dump();
+        for (const auto& m : members) {
+          if (m.value("member", int64_t{0}) == dead + 1) return !m.value("reachable", true);
+        }
+        return false;
+      },
+      kHubClusterTimeout, "the leader no longer hears from the dead member");
+  const RunResult removal = cluster.RunHub(
+      {"cluster", "remove", "--data", leader_dir, "--member", std::to_string(live + 1)});
+  INFO(removal.command << "\n" << removal.out << removal.err);
+  CHECK(removal.exit_code != 0);
+  CHECK_THAT(removal.out + removal.err, Catch::Contains("no majority"));
+  // Still serving with its two live members.
+  cluster.Submit("AF", MakeRecords("AF", 0, 5), accepted);
+  cluster.WaitForConvergence(accepted, cluster.node_ids(), kHubClusterTimeout);
+}
+
 }  // namespace cen::e2e
