@@ -1025,6 +1025,16 @@ class HubLoop {
 common::Status HubServer::Run(const std::atomic<bool>& stop) {
   auto config = HubConfig::Load(data_dir_);
   if (!config.ok()) return config.status();
+  // A leader sends the nodes to its ingest endpoint in [cluster]: listening
+  // elsewhere, it cut every office off (user trial).
+  if (config->clustered()) {
+    const std::string& advertised = config->self().ingest;
+    if (advertised.substr(advertised.rfind(':') + 1) != std::to_string(config->ingest_port))
+      return common::InvalidInput(
+          data_dir_ + "/hub.toml: ingest_port is " + std::to_string(config->ingest_port) +
+          " but this member's ingest in [cluster] members is " + advertised +
+          ", where nodes are sent when it leads: make the two agree");
+  }
   auto keys = common::CurveKeys::Load(data_dir_);
   if (!keys.ok()) return keys.status();
   // One hub per data directory; `cen-hub restore` checks it too.

@@ -22,6 +22,7 @@
 #include "tests/e2e/records.h"
 #include "tests/e2e/replica_check.h"
 #include "tests/test_support/databases.h"
+#include "tests/test_support/files.h"
 
 namespace cen::e2e {
 namespace {
@@ -416,6 +417,27 @@ TEST_CASE("cluster add and remove refuse a change that would break the cluster",
   // Still serving with its two live members.
   cluster.Submit("AF", MakeRecords("AF", 0, 5), accepted);
   cluster.WaitForConvergence(accepted, cluster.node_ids(), kHubClusterTimeout);
+}
+
+TEST_CASE(
+    "A cluster member whose ingest_port is not its ingest in the cluster table does not start",
+    "[e2e][cluster]") {
+  // It started, led, and sent every node to the port in [cluster], where
+  // nothing listened: every office was cut off (user trial).
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
+  cluster.MakeHubCluster(kMembers);
+  const std::filesystem::path toml = cluster.member_dir(1) / "hub.toml";
+  std::string text = test::ReadFile(toml);
+  const size_t at = text.find("ingest_port = ");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, text.find('\n', at) - at, "ingest_port = 1");
+  std::ofstream(toml) << text;
+  const RunResult run = cluster.RunHub({"run", "--data", cluster.member_dir(1).string()});
+  INFO(run.command << "\n" << run.out << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Catch::Contains("hub.toml: ingest_port is 1 but this member's ingest in "
+                                      "[cluster] members is " +
+                                      cluster.member_ingest(1)));
 }
 
 }  // namespace cen::e2e
