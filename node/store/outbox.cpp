@@ -182,6 +182,7 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
       CEN_RETURN_IF_ERROR(CheckNewUuid(st, q.uuid, label));
     }
   }
+  CEN_RETURN_IF_ERROR(CheckChanged(rec.changes(), label));
   const std::string body = rec.Body(q.uuid, q.version);
   // A larger record went alone in a PUBLISH the hub may not take (over its
   // max_message_bytes, 16 MiB by default, libzmq closes the connection with
@@ -227,6 +228,41 @@ common::Status Outbox::CheckNewUuid(Statements& st, const std::string& uuid,
 // references (the hub would refuse it: no such alert yet). When that alert
 // still waits in the outbox in a lower lane, it moves up to this lane, ahead
 // in send order (same lane, earlier seq).
+common::Status Outbox::CheckChanged(const std::vector<std::string>& alerts,
+                                    std::string_view label) {
+  // The hub refuses an update or cancel of an alert that is not its
+  // origin's; refused there, it only showed in cen-node status afterwards.
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    const std::string field = std::string(label) + ": references[" + std::to_string(i) + "]: ";
+    auto own = db_->Cached("SELECT 1 FROM own_records WHERE uuid = ? AND kind = 'alert' LIMIT 1");
+    if (!own.ok()) return own.status();
+    auto mine = (*own)->Bind(1, alerts[i]).Step();
+    (*own)->Reset();
+    if (!mine.ok()) return mine.status();
+    if (*mine) continue;
+    auto theirs = db_->Cached(
+        "SELECT origin FROM records WHERE uuid = ?1 AND origin IS NOT (SELECT value FROM meta "
+        "WHERE key = 'node_id')");
+    if (!theirs.ok()) return theirs.status();
+    auto row = (*theirs)->Bind(1, alerts[i]).Step();
+    const std::string origin = row.ok() && *row ? (*theirs)->ColumnText(0) : "";
+    (*theirs)->Reset();
+    if (!row.ok()) return row.status();
+    if (*row)
+      return common::InvalidInput(field + alerts[i] + " is an alert of node " + origin +
+                                  "; only its origin updates or cancels it");
+    auto held = db_->Cached("SELECT 1 FROM records WHERE uuid = ?");
+    if (!held.ok()) return held.status();
+    auto replica = (*held)->Bind(1, alerts[i]).Step();
+    (*held)->Reset();
+    if (!replica.ok()) return replica.status();
+    if (!*replica)
+      return common::InvalidInput(field + "no alert " + alerts[i] +
+                                  " of this node; an update or cancel names its own alert's uuid");
+  }
+  return common::Status::Ok();
+}
+
 common::Status Outbox::RaiseReferenced(const std::vector<std::string>& alerts, int64_t lane) {
   if (alerts.empty()) return common::Status::Ok();
   for (const char* sql : {"UPDATE outbox SET lane = ?1 WHERE uuid = ?2 AND lane < ?1",

@@ -129,6 +129,8 @@ class Outbox {
   // A uuid a record names for its first version: refused when another ref
   // has it, or when the replica holds it from another node.
   common::Status CheckNewUuid(Statements& st, const std::string& uuid, std::string_view label);
+  // Refuses an update or cancel of an alert that is not this node's own.
+  common::Status CheckChanged(const std::vector<std::string>& alerts, std::string_view label);
   common::Status RaiseReferenced(const std::vector<std::string>& alerts, int64_t lane);
   // Acknowledge()'s exception: true when `a` went back to the outbox.
   common::Result<bool> OfferAgain(const Ack& a);

@@ -34,9 +34,10 @@ OutboxRecord::OutboxRecord(common::Record record) {
   const common::Alert* alert = record.alert ? &*record.alert : nullptr;
   lane_ = common::PriorityLane::Of(kind_, alert ? alert->priority.value_or("") : "",
                                    record.OtherText("action").value_or(""));
-  if (lane_ != common::Lane::kBulk && alert != nullptr &&
-      (alert->msg_type == "update" || alert->msg_type == "cancel") && alert->references) {
-    raises_ = *alert->references;
+  if (alert != nullptr && (alert->msg_type == "update" || alert->msg_type == "cancel") &&
+      alert->references) {
+    changes_ = *alert->references;
+    if (lane_ != common::Lane::kBulk) raises_ = changes_;
   }
   const std::string_view gaps[] = {kUuid, kVersion};
   std::vector<size_t> at;

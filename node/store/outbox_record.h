@@ -42,6 +42,9 @@ class OutboxRecord {
   // An urgent or high update or cancel: the alerts (uuids) it references,
   // which must reach the hub before it and so move up to its lane.
   const std::vector<std::string>& raises() const { return raises_; }
+  // An alert's update or cancel: the alerts (uuids) it references, which
+  // only their origin may change.
+  const std::vector<std::string>& changes() const { return changes_; }
   // The body to store and send for (uuid, version).
   std::string Body(std::string_view uuid, int64_t version) const;
 
@@ -52,6 +55,7 @@ class OutboxRecord {
   nlohmann::json nominal_;
   common::Lane lane_ = common::Lane::kBulk;
   std::vector<std::string> raises_;
+  std::vector<std::string> changes_;
   // The encoded record without uuid and version, and where their pairs go
   // (map keys are in byte order: "uuid" at uuid_at_, "version" at version_at_).
   std::string packed_;

@@ -249,6 +249,45 @@ TEST_CASE("cen-node submit refuses an invalid line and queues nothing", "[node][
   }
 }
 
+TEST_CASE("cen-node submit refuses an update or cancel of an alert that is not the office's own",
+          "[node][submit]") {
+  // They were queued, refused by the hub, and only cen-node status said so
+  // afterwards (user trial).
+  TestNode node;
+  const std::string theirs = Uuid7::Generate();
+  {
+    auto db = NodeSchema::Open(node.data_dir(), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    cen::node::Replica replica(&*db);
+    RequireOk(replica.Load());
+    json alert = cen::test::AsStored(cen::test::WireAlert("N1-A", theirs), 1);
+    alert["msg_type"] = "alert";
+    RequireOk(replica.Apply(cen::test::Packed({alert}), 1));
+  }
+  const auto change = [](const std::string& ref, const std::string& type, const std::string& of) {
+    json record = cen::test::SampleAlert(ref);
+    record["msg_type"] = type;
+    record["references"] = {of};
+    return record.dump() + "\n";
+  };
+  Status s = node.Submit(change("C-1", "cancel", theirs));
+  CHECK(s.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(node.err(), Catch::Contains("<stdin>:1: references[0]: " + theirs +
+                                         " is an alert of node n1; only its origin updates or "
+                                         "cancels it"));
+  const std::string unknown = Uuid7::Generate();
+  s = node.Submit(change("U-1", "update", unknown));
+  CHECK(s.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(node.err(),
+             Catch::Contains("<stdin>:1: references[0]: no alert " + unknown + " of this node"));
+  CHECK(node.OutboxSize() == 0);
+  // Its own alert: queued.
+  RequireOk(node.Submit(cen::test::SampleAlert("MINE").dump() + "\n"));
+  const std::string mine = node.OutLines().at(0);
+  RequireOk(node.Submit(change("MINE-C", "cancel", mine)));
+  CHECK(node.OutboxSize() == 2);
+}
+
 TEST_CASE("cen-node submit refuses an integer beyond 64 bits and a line that is no object",
           "[node][submit]") {
   TestNode node;
