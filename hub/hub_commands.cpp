@@ -279,6 +279,7 @@ common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
   if (!o.expires.empty() && !GroupRegistry::IsValidDate(o.expires))
     return common::UsageError(
         Messages::Format("--expires: '{}' is not a date YYYY-MM-DD", o.expires));
+
   auto db = HubSchema::Open(o.data_dir);
   if (!db.ok()) return db.status();
   GroupRegistry groups(&*db);
@@ -303,6 +304,14 @@ common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
   if (!effect.ok()) return effect.status();
   const std::string& detail = effect->detail;
   out << Messages::Format("{}: done", detail + (o.node_id.empty() ? "" : " " + o.node_id)) << "\n";
+  // Made all the same (an expired group is kept, like any other), but in
+  // force for nobody: said, where it said only "done" (user trial).
+  if (o.action == Action::kCreate && !o.expires.empty() && o.expires < common::Clock::TodayUtc())
+    out << Messages::Format(
+               "note: --expires {} has passed: a group is in force through its --expires day "
+               "(UTC), today is {}; records scoped to it reach only their origin",
+               o.expires, common::Clock::TodayUtc())
+        << "\n";
   return common::Status::Ok();
 }
 

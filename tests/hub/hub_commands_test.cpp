@@ -293,9 +293,13 @@ TEST_CASE("cen-hub revoke, group, verify and rotate-key", "[hub][commands]") {
           StatusCode::kUsage);
     CHECK(HubCommands::Group({Action::kCreate, dir, "OP-2", "", "2030-02-30x"}, text).code() ==
           StatusCode::kUsage);
+    // A day already past made a group in force for nobody, "done" (user trial).
+    std::ostringstream past;
+    RequireOk(HubCommands::Group({Action::kCreate, dir, "OLD", "", "2020-01-01"}, past));
+    CHECK_THAT(past.str(), Catch::Contains("note: --expires 2020-01-01 has passed"));
     std::ostringstream list;
     RequireOk(HubCommands::Group({Action::kList, dir, "", "", ""}, list));
-    CHECK(list.str() == "OP-1 (expires 2030-01-01): n1\n");
+    CHECK(list.str() == "OLD (expires 2020-01-01):\nOP-1 (expires 2030-01-01): n1\n");
   }
   SECTION("verify and the audit rows of the commands") {
     std::ostringstream text;
