@@ -116,11 +116,13 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
     const auto expires = common::RecordValidator::TimestampMillis(a.Text("expires_at"));
     if (expires && *expires <= now_millis) a.state = State::kExpired;
   }
-  // Newest by issued_at, as AGE counts: an urgent alert travels ahead of
-  // others in its office's outbox, so the journal's order is not the issue
-  // order.
+  // Newest by issued_at (received_at when it has none), as AGE counts: an
+  // urgent alert travels ahead of others in its office's outbox, so the
+  // journal's order is not the issue order. (Without the fallback an alert
+  // with no issued_at ranked as issued in 1970, below older ones.)
   const auto issued = [](const Alert& a) {
-    return common::RecordValidator::TimestampMillis(a.Text("issued_at")).value_or(0);
+    const auto at = common::RecordValidator::TimestampMillis(a.Text("issued_at"));
+    return at ? *at : common::RecordValidator::TimestampMillis(a.received_at).value_or(0);
   };
   std::sort(book.alerts_.begin(), book.alerts_.end(), [&](const Alert& x, const Alert& y) {
     return std::make_tuple(x.state != State::kActive, x.rank(), -issued(x), -x.gseq) <

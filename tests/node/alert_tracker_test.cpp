@@ -557,6 +557,16 @@ TEST_CASE("AlertBook lists alerts of one priority newest issued first, whatever 
   REQUIRE(book->alerts().size() == 2);
   CHECK(book->alerts()[0].uuid == yesterday);
   CHECK(book->alerts()[1].uuid == older);
+
+  SECTION("an alert without issued_at counts from when the hub received it") {
+    // It ranked as issued in 1970: below one issued 9 hours earlier (user trial).
+    const std::string unstamped =
+        node.Apply(AlertTrackerAlert("EU-NOW", {{"priority", "urgent"}}), "EU");
+    auto again = AlertBook::Load(node.db, cen::common::Clock::NowMillis());
+    REQUIRE(again.ok());
+    REQUIRE(again->alerts().size() == 3);
+    CHECK(again->alerts()[0].uuid == unstamped);
+  }
 }
 
 TEST_CASE("alerts --all says a past expiry is ago, beside a future one's in",
