@@ -20,10 +20,15 @@ extern char** environ;  // NOLINT: POSIX declares it nowhere else
 namespace cen::node {
 namespace {
 
-constexpr std::string_view kSelectDue =
+// One hook's due events in id order: alerts through hook_events_alerts
+// (a backlog of pending hits is not read past to find them), hits through
+// hook_events_pending.
+constexpr std::string_view kSelectDueAlerts =
     "SELECT id, hook, payload, attempts FROM hook_events"
-    " WHERE state = 'pending' AND next_at <= ?1 AND hook IN (?2, ?3)"
-    " ORDER BY hook <> 'alert', id LIMIT ?4";
+    " WHERE state = 'pending' AND hook = 'alert' AND next_at <= ?1 ORDER BY id LIMIT ?2";
+constexpr std::string_view kSelectDueHits =
+    "SELECT id, hook, payload, attempts FROM hook_events"
+    " WHERE state = 'pending' AND hook = 'hit' AND next_at <= ?1 ORDER BY id LIMIT ?2";
 constexpr std::string_view kUpdate =
     "UPDATE hook_events SET attempts = ?1, state = ?2, next_at = ?3,"
     " last_error = COALESCE(?4, last_error) WHERE id = ?5";
@@ -364,41 +369,46 @@ common::Status HookRunner::WarnAboutUnconfigured() {
 
 common::Status HookRunner::StartDue(Clock::time_point now) {
   const auto max_running = static_cast<size_t>(options_.max_running);
-  if (children_.size() >= max_running) return common::Status::Ok();
-  if (commands_.on_alert.empty() && commands_.on_hit.empty()) return common::Status::Ok();
-  auto select = Cached(select_due_, kSelectDue);
-  if (!select.ok()) return select.status();
-  common::Statement& s = **select;
-  // Events running or with an outcome not yet recorded are still pending:
-  // ask for enough rows to find max_running others.
-  const auto limit = static_cast<int64_t>(max_running + unsettled_.size());
-  s.Bind(1, static_cast<int64_t>(common::Clock::NowMillis()))
-      .Bind(2, commands_.on_alert.empty() ? std::string_view() : kAlert)
-      .Bind(3, commands_.on_hit.empty() ? std::string_view() : kHit)
-      .Bind(4, limit);
-  std::vector<DueEvent> due;
-  for (;;) {
-    auto row = s.Step();
-    if (!row.ok()) {
-      s.Reset();
-      return row.status();
+  // Alerts first, and hits never take the last slot (with two or more): a
+  // hanging --on-hit command (up to `timeout` an attempt, retried) does not
+  // keep an alert's hook waiting.
+  const auto hits_running = [&] {
+    return static_cast<size_t>(std::count_if(children_.begin(), children_.end(),
+                                             [](const Child& c) { return c.hook == kHit; }));
+  };
+  const auto may_start = [&](std::string_view hook) {
+    if (children_.size() >= max_running) return false;
+    return hook == kAlert || max_running == 1 || hits_running() + 1 < max_running;
+  };
+  for (const std::string_view hook : {kAlert, kHit}) {
+    if (CommandOf(hook).empty() || !may_start(hook)) continue;
+    std::optional<common::Statement>& slot = hook == kAlert ? select_alerts_ : select_hits_;
+    auto select = Cached(slot, hook == kAlert ? kSelectDueAlerts : kSelectDueHits);
+    if (!select.ok()) return select.status();
+    common::Statement& s = **select;
+    // Events running or with an outcome not yet recorded are still pending:
+    // ask for enough rows to find max_running others.
+    s.Bind(1, static_cast<int64_t>(common::Clock::NowMillis()))
+        .Bind(2, static_cast<int64_t>(max_running + unsettled_.size()));
+    std::vector<DueEvent> due;
+    for (;;) {
+      auto row = s.Step();
+      if (!row.ok()) {
+        s.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      const int64_t id = s.ColumnInt(0);
+      if (Busy(id)) continue;
+      due.push_back(
+          DueEvent{id, s.ColumnText(1), s.ColumnText(2), static_cast<int>(s.ColumnInt(3))});
     }
-    if (!*row) break;
-    const int64_t id = s.ColumnInt(0);
-    if (Busy(id)) continue;
-    due.push_back(DueEvent{id, s.ColumnText(1), s.ColumnText(2), static_cast<int>(s.ColumnInt(3))});
-  }
-  s.Reset();
-  // Alerts first, and hits never take the last slot: hanging --on-hit
-  // hooks (each up to `timeout`, retried) do not keep an alert's waiting.
-  size_t hits = static_cast<size_t>(std::count_if(children_.begin(), children_.end(),
-                                                  [](const Child& c) { return c.hook == kHit; }));
-  for (const auto& event : due) {
-    if (children_.size() >= max_running) break;
-    if (event.hook == kHit && max_running > 1 && hits + 1 >= max_running) continue;
-    if (event.hook == kHit) ++hits;
-    const common::Status started = Start(event, now);
-    if (!started.ok()) Finish(event.id, event.hook, event.attempts + 1, started.message());
+    s.Reset();
+    for (const auto& event : due) {
+      if (!may_start(event.hook)) break;
+      const common::Status started = Start(event, now);
+      if (!started.ok()) Finish(event.id, event.hook, event.attempts + 1, started.message());
+    }
   }
   return common::Status::Ok();
 }

@@ -68,7 +68,7 @@ class HookRunner {
     std::chrono::milliseconds timeout{30000};       // per attempt, then SIGKILL
     std::chrono::milliseconds first_backoff{1000};  // before the 2nd attempt
     std::chrono::milliseconds max_backoff{60000};   // the doubling stops here
-    int max_running = 2;  // hooks running at once; hit hooks never take the last one
+    int max_running = 2;  // hooks running at once; with 2 or more, hits never take the last
   };
 
   // Queues `event` for `hook` (kAlert or kHit; kInvalidInput otherwise). One
@@ -134,7 +134,8 @@ class HookRunner {
   Options options_;
   std::vector<Child> children_;
   std::vector<Outcome> unsettled_;  // outcomes not yet written to hook_events
-  std::optional<common::Statement> select_due_;
+  std::optional<common::Statement> select_alerts_;
+  std::optional<common::Statement> select_hits_;
   std::optional<common::Statement> update_;
   bool warned_unconfigured_ = false;
 };

@@ -24,6 +24,11 @@ CREATE TABLE hook_events(
 );
 CREATE INDEX hook_events_pending ON hook_events(id) WHERE state = 'pending';
 )sql";
+  // Pending alert events, found without reading past a backlog of hits
+  // (HookRunner; made by the agent on a node.db older than it).
+  static constexpr const char* kHookAlertsIndexSql =
+      "CREATE INDEX IF NOT EXISTS hook_events_alerts ON hook_events(id) "
+      "WHERE state = 'pending' AND hook = 'alert'";
   static common::Status Create(common::Database& db, const std::string& node_id);
   // Opens an existing node.db, checking it is a cenhub node database. A
   // missing directory or a foreign file gets a message naming the directory.
