@@ -114,6 +114,18 @@ void RaftMember::RunOnce(std::chrono::milliseconds timeout) {
   ::poll(&p, 1, static_cast<int>(wait.count()));
   uv_run(&loop_, UV_RUN_NOWAIT);
   SyncMembers();
+  NoteContacts();
+}
+
+void RaftMember::NoteContacts() {
+  if (!is_leader() || raft_.leader_state.progress == nullptr) {
+    heard_.clear();
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  for (unsigned i = 0; i < raft_.configuration.n; ++i) {
+    if (raft_.leader_state.progress[i].recent_recv) heard_[raft_.configuration.servers[i].id] = now;
+  }
 }
 
 int RaftMember::backend_fd() const { return uv_backend_fd(&loop_); }
@@ -224,8 +236,17 @@ std::vector<RaftMember::Progress> RaftMember::progress() const {
     const raft_progress& p = raft_.leader_state.progress[i];
     const raft_id id = raft_.configuration.servers[i].id;
     // The leader's own entry is not kept up to date: it holds what it stored.
-    members.push_back(
-        {id, id == raft_.id ? raft_.last_stored : p.match_index, id == raft_.id || p.recent_recv});
+    // libraft clears recent_recv for every member once per election timeout,
+    // so a live follower read as not heard from until its next reply (status
+    // flickered; cluster remove refused now and then): heard within two
+    // election timeouts (at least a second) is heard from.
+    const auto heard = heard_.find(id);
+    const auto window = std::max(std::chrono::milliseconds(1000),
+                                 std::chrono::milliseconds(2 * raft_.election_timeout));
+    const bool recent =
+        id == raft_.id || p.recent_recv ||
+        (heard != heard_.end() && std::chrono::steady_clock::now() - heard->second < window);
+    members.push_back({id, id == raft_.id ? raft_.last_stored : p.match_index, recent});
   }
   return members;
 }

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -126,6 +127,8 @@ class RaftMember {
   std::pair<raft_id, const char*> Leader() const;
   // Gives the transport the configuration's members when it changed.
   void SyncMembers();
+  // The leader: notes when it last heard from each member (progress()).
+  void NoteContacts();
   // One membership change in flight: libraft's request and what to call.
   struct Change {
     raft_change req{};
@@ -137,7 +140,8 @@ class RaftMember {
   void Forget(Change* change);
 
   Options options_;
-  HubStateMachine* machine_;  // not owned
+  HubStateMachine* machine_;                                        // not owned
+  std::map<raft_id, std::chrono::steady_clock::time_point> heard_;  // NoteContacts()
   uv_loop_t loop_{};
   bool loop_open_ = false;
   std::unique_ptr<CurveTransport> transport_;
