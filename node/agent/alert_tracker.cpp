@@ -412,11 +412,12 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
     if (!root.ok()) return root.status();
     const auto found = indicators_.find(*root);
     const Indicators* alert = found == indicators_.end() ? nullptr : &found->second;
-    const int64_t to = std::min(last, from + kScanRecordsPerSlice - 1);
+    int64_t to = std::min(last, from + kScanRecordsPerSlice - 1);
     if (alert != nullptr && from <= last) {
       std::string sql =
-          "SELECT d.doc FROM records r JOIN documents d ON d.gseq = r.gseq "
-          "WHERE r.kind = 'seizure' AND r.validation IS NULL AND r.gseq BETWEEN ? AND ?";
+          "SELECT d.doc, r.gseq FROM records r JOIN documents d ON d.gseq = r.gseq "
+          "WHERE r.kind = 'seizure' AND r.validation IS NULL AND r.gseq BETWEEN ? AND ? "
+          "ORDER BY r.gseq";
       const auto& needles = alert->matcher.Needles();
       // One OR term per needle: SQLite refuses an expression deeper than
       // 1000, and the terms cost as much as matching each record below.
@@ -441,6 +442,13 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
         const json record = json::parse(scan->ColumnText(0), nullptr, false);
         for (const IndicatorHit& hit : alert->matcher.Match(record)) {
           CEN_RETURN_IF_ERROR(Hit(alert->alert, alert->origin, record, hit.indicator, hit.value));
+        }
+        // Past the deadline the slice ends at this record: an alert with a
+        // long list of companies costs milliseconds a record, and the
+        // agent's loop (an urgent alert) waits for the slice.
+        if (std::chrono::steady_clock::now() >= deadline) {
+          to = std::min(to, scan->ColumnInt(1));
+          break;
         }
       }
     }

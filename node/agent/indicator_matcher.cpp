@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <set>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -202,6 +203,7 @@ IndicatorMatcher::IndicatorMatcher(const json& alert) {
   const json& indicators = *it;
 
   containers_ = DistinctStrings(ArrayField(indicators, "containers"));
+  for (size_t i = 0; i < containers_.size(); ++i) container_index_.emplace(containers_[i], i);
   imos_ = DistinctStrings(ArrayField(indicators, "vessel_imo"));
 
   for (std::string& name : DistinctStrings(ArrayField(indicators, "companies"))) {
@@ -342,12 +344,17 @@ std::vector<IndicatorHit> IndicatorMatcher::Match(const Seizure& seizure) const 
   std::vector<IndicatorHit> hits;
   if (!seizure.seizure_ || empty()) return hits;
 
-  for (const std::string& container : containers_) {
-    if (std::find(seizure.containers_.begin(), seizure.containers_.end(), container) !=
-        seizure.containers_.end()) {
-      hits.push_back({"containers", container});
-    }
+  // The seizure's few containers looked up among the alert's (up to
+  // 100,000: compared one by one, a history slice of 500 seizures took 284
+  // ms), hits in the alert's order.
+  std::vector<size_t> matched;
+  for (const std::string_view container : seizure.containers_) {
+    const auto at = container_index_.find(std::string(container));
+    if (at != container_index_.end()) matched.push_back(at->second);
   }
+  std::sort(matched.begin(), matched.end());
+  matched.erase(std::unique(matched.begin(), matched.end()), matched.end());
+  for (const size_t i : matched) hits.push_back({"containers", containers_[i]});
 
   if (seizure.vessel_imo_) {
     for (const std::string& wanted : imos_) {

@@ -43,6 +43,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/msgpack_map.h"
@@ -144,6 +145,7 @@ class IndicatorMatcher {
   };
 
   std::vector<std::string> containers_;
+  std::unordered_map<std::string, size_t> container_index_;  // container -> its place
   std::vector<std::string> imos_;
   std::vector<Company> companies_;
   std::vector<std::vector<std::string>> routes_;  // each of 2 or more countries
