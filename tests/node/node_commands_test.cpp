@@ -275,17 +275,14 @@ TEST_CASE("cen-node submit refuses an update or cancel of an alert that is not t
   CHECK_THAT(node.err(), Catch::Contains("<stdin>:1: references[0]: " + theirs +
                                          " is an alert of node n1; only its origin updates or "
                                          "cancels it"));
-  const std::string unknown = Uuid7::Generate();
-  s = node.Submit(change("U-1", "update", unknown));
-  CHECK(s.code() == StatusCode::kInvalidInput);
-  CHECK_THAT(node.err(),
-             Catch::Contains("<stdin>:1: references[0]: no alert " + unknown + " of this node"));
   CHECK(node.OutboxSize() == 0);
-  // Its own alert: queued.
+  // Its own alert: queued. One it does not hold is left to the hub (a node
+  // set up again may cancel its alert while its replica catches up).
   RequireOk(node.Submit(cen::test::SampleAlert("MINE").dump() + "\n"));
   const std::string mine = node.OutLines().at(0);
   RequireOk(node.Submit(change("MINE-C", "cancel", mine)));
-  CHECK(node.OutboxSize() == 2);
+  RequireOk(node.Submit(change("U-1", "update", Uuid7::Generate())));
+  CHECK(node.OutboxSize() == 3);
 }
 
 TEST_CASE("cen-node submit refuses an integer beyond 64 bits and a line that is no object",
