@@ -868,12 +868,17 @@ class HubLoop {
       if (same) return finish(0, "");  // asked again: it is added
       if (m.peer.public_key == change.key)
         return finish(0, "member " + std::to_string(m.peer.id) + " has that key already");
-      if (m.peer.id != target && m.peer.address == change.raft)
-        return finish(0, "member " + std::to_string(m.peer.id) + " has that --raft endpoint (" +
-                             change.raft + ") already");
-      if (m.peer.id != target && m.peer.ingest == change.ingest)
-        return finish(0, "member " + std::to_string(m.peer.id) + " has that --ingest endpoint (" +
-                             change.ingest + ") already");
+      for (const auto& [flag, taken] :
+           {std::pair{"--raft", m.peer.address == change.raft ? change.raft : ""},
+            std::pair{"--ingest", m.peer.ingest == change.ingest ? change.ingest : ""}}) {
+        if (m.peer.id == target || taken.empty()) continue;
+        const std::string other = std::to_string(m.peer.id);
+        return finish(0, "member " + other + " has that " + flag + " endpoint (" + taken +
+                             ") already; if member " + other +
+                             "'s machine is the one being replaced, remove it first (cen-hub "
+                             "cluster remove --member " +
+                             other + ")");
+      }
     }
     int rv = 0;
     if (change.op == AdminChange::Op::kMemberAdd) {
@@ -1026,14 +1031,20 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   auto config = HubConfig::Load(data_dir_);
   if (!config.ok()) return config.status();
   // A leader sends the nodes to its ingest endpoint in [cluster]: listening
-  // elsewhere, it cut every office off (user trial).
+  // elsewhere, it cut every office off (user trial). Behind a port mapping
+  // (--advertise through NAT) the two may differ: said, and refused only on
+  // a loopback endpoint, where no mapping can be.
   if (config->clustered()) {
     const std::string& advertised = config->self().ingest;
-    if (advertised.substr(advertised.rfind(':') + 1) != std::to_string(config->ingest_port))
-      return common::InvalidInput(
-          data_dir_ + "/hub.toml: ingest_port is " + std::to_string(config->ingest_port) +
-          " but this member's ingest in [cluster] members is " + advertised +
-          ", where nodes are sent when it leads: make the two agree");
+    if (advertised.substr(advertised.rfind(':') + 1) != std::to_string(config->ingest_port)) {
+      const std::string why = data_dir_ + "/hub.toml: ingest_port is " +
+                              std::to_string(config->ingest_port) +
+                              " but this member's ingest in [cluster] members is " + advertised +
+                              ", where nodes are sent when it leads";
+      if (advertised.starts_with("tcp://127.") || advertised.starts_with("tcp://localhost:"))
+        return common::InvalidInput(why + ": make the two agree");
+      spdlog::warn("{}: unless a port mapping joins the two, no office reaches this member", why);
+    }
   }
   auto keys = common::CurveKeys::Load(data_dir_);
   if (!keys.ok()) return keys.status();

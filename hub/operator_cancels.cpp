@@ -90,11 +90,7 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
                           .Bind(4, reason)
                           .Run());
   out << "cancel of alert " << alert << " (" << common::WireFrame::StringOr(*record, "title", "")
-      << ", from " << common::WireFrame::StringOr(*record, "origin", "") << ") queued; "
-      << (common::InstanceLock::IsHeld(data_dir, common::InstanceLock::kHub)
-              ? "the running hub journals it within a second"
-              : "no hub runs on " + data_dir + ": it is journaled when cen-hub run starts,")
-      << " and every office in its scope sees it cancelled\n";
+      << ", from " << common::WireFrame::StringOr(*record, "origin", "") << ") queued; ";
   // A cluster member takes its own requests only while it leads.
   if (auto config = HubConfig::Load(data_dir); config.ok() && config->clustered()) {
     out << "this is member " << config->cluster_member
@@ -102,7 +98,12 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
            "now (cen-hub status --data "
         << data_dir << " names the leader), run cen-hub cancel-alert on the leader's data "
         << "directory as well, or the cancel waits for this member to lead\n";
+    return common::Status::Ok();
   }
+  out << (common::InstanceLock::IsHeld(data_dir, common::InstanceLock::kHub)
+              ? "the running hub journals it within a second"
+              : "no hub runs on " + data_dir + ": it is journaled when cen-hub run starts,")
+      << " and every office in its scope sees it cancelled\n";
   return common::Status::Ok();
 }
 
