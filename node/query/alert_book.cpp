@@ -141,14 +141,29 @@ const AlertBook::Alert* AlertBook::Find(const std::string& uuid) const {
 
 common::Result<const AlertBook::Alert*> AlertBook::Named(const std::string& wanted) const {
   const Alert* found = nullptr;
+  // Named like RecordShow's: uuids made in one second share a long prefix,
+  // and "names more than one alert" left the analyst guessing which.
+  constexpr size_t kNamed = 5;
+  std::vector<const Alert*> matches;
   for (const Alert& a : alerts_) {
-    if (wanted.empty() || a.uuid.rfind(wanted, 0) != 0) continue;
-    if (found != nullptr) {
-      return common::UsageError(
-          Messages::Format("UUID: {} names more than one alert; give more of it", wanted));
-    }
-    found = &a;
+    if (!wanted.empty() && a.uuid.rfind(wanted, 0) == 0) matches.push_back(&a);
   }
+  if (matches.size() > 1) {
+    std::string candidates;
+    for (size_t i = 0; i < matches.size() && i <= kNamed; ++i) {
+      if (i == kNamed) {
+        candidates += ", ...";
+        break;
+      }
+      candidates += (i > 0 ? ", " : "") + matches[i]->uuid + " (" + matches[i]->Text("ref") + ", " +
+                    matches[i]->origin + ")";
+    }
+    return common::UsageError(
+        Messages::Format("UUID: '{}' matches several alerts: {}; give more of it (alerts made in "
+                         "the same millisecond share their first 13 characters)",
+                         wanted, candidates));
+  }
+  if (matches.size() == 1) found = matches[0];
   if (found == nullptr) {
     if (const std::optional<std::string> root = RootOf(wanted)) found = Find(*root);
   }

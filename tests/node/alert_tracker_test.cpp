@@ -569,6 +569,27 @@ TEST_CASE("AlertBook lists alerts of one priority newest issued first, whatever 
   }
 }
 
+TEST_CASE("AlertBook names the alerts an ambiguous uuid prefix matches", "[node][alert_book]") {
+  // "UUID: 01a24ca7 names more than one alert" (a user trial): uuids made in
+  // one second share their first 13 characters, so 8 rarely name one alert.
+  AlertTrackerNode node;
+  const std::string first = node.Apply(AlertTrackerAlert("EU-ONE"), "EU");
+  const std::string second = node.Apply(AlertTrackerAlert("EU-TWO"), "EU");
+  size_t shared = 0;
+  while (shared < first.size() && first[shared] == second[shared]) ++shared;
+  REQUIRE(shared >= 8);
+  auto book = AlertBook::Load(node.db, cen::common::Clock::NowMillis());
+  REQUIRE(book.ok());
+  auto named = book->Named(first.substr(0, 8));
+  REQUIRE_FALSE(named.ok());
+  CHECK(named.status().code() == cen::common::StatusCode::kUsage);
+  CHECK_THAT(named.status().message(),
+             Catch::Contains(first + " (EU-ONE, EU)") && Catch::Contains(second + " (EU-TWO, EU)"));
+  auto one = book->Named(second.substr(0, shared + 1));
+  REQUIRE(one.ok());
+  CHECK((*one)->uuid == second);
+}
+
 TEST_CASE("alerts --all says a past expiry is ago, beside a future one's in",
           "[node][alert_book]") {
   // A bare "673d" for an alert expired 673 days ago read as time left.
