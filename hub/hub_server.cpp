@@ -901,8 +901,9 @@ class HubLoop {
   }
 
   // Why removing `target` would leave the voters left without a majority
-  // that answers (the leader and those heard from within an election
-  // timeout): the cluster would serve nothing until a member came back.
+  // that answers (the leader and those heard from within two election
+  // timeouts, RaftMember::progress()): the cluster would serve nothing until
+  // a member came back.
   // "" when the removal leaves one.
   std::string NoMajorityWithout(raft_id target) const {
     std::vector<raft_id> voters;
