@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -693,6 +694,31 @@ TEST_CASE("A file of many batches keeps its rows in order, refusals included", "
                        Catch::Contains(",uuid: ref 'FR-1' already belongs to record"));
 }
 
+// Imports `path` on a thread while another writer (an alert's) holds its
+// urgent claim; `while_given_way` runs once the file has given way (the claim
+// still held), then the claim goes and the import finishes. Returns how many
+// times the file gave way.
+static int ImportAgainstClaim(DropImporterFixture& f, const std::string& path,
+                              DropSettings settings, DropSummary& summary, std::ostringstream& err,
+                              const std::function<void()>& while_given_way = {}) {
+  cen::node::UrgentClaim alert(f.tmp.path());  // `submit` or the agent, with an alert
+  alert.Hold();
+  cen::node::UrgentClaim look(f.tmp.path());
+  settings.give_way = &look;
+  DropImporter importer(&f.db, settings);
+  std::thread drop([&] {
+    std::istringstream no_stdin;
+    summary = importer.ImportFile(path, no_stdin, err);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (importer.gave_way() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  if (importer.gave_way() == 1 && while_given_way) while_given_way();
+  alert.Release();
+  drop.join();
+  return importer.gave_way();
+}
+
 TEST_CASE("A drop file gives way to an alert's claim of node.db and imports every row once",
           "[drop]") {
   DropImporterFixture f;
@@ -701,24 +727,11 @@ TEST_CASE("A drop file gives way to an alert's claim of node.db and imports ever
   for (int i = 0; i < kRows; ++i) csv += i == 3 ? Row("R-3", "0") : Row("R-" + std::to_string(i));
   const std::string path = f.Write("big.csv", csv);
 
-  cen::node::UrgentClaim alert(f.tmp.path());  // `submit` or the agent, with an alert
-  alert.Hold();
-  cen::node::UrgentClaim look(f.tmp.path());
   DropSettings settings;
   settings.partial = true;
-  settings.give_way = &look;
-  DropImporter importer(&f.db, settings);
   std::ostringstream err;
   DropSummary summary;
-  std::thread drop([&] {
-    std::istringstream no_stdin;
-    summary = importer.ImportFile(path, no_stdin, err);
-  });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (importer.gave_way() == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::yield();
-  const bool gave_way = importer.gave_way() == 1;
-  if (gave_way) {
+  const int gave_way = ImportAgainstClaim(f, path, settings, summary, err, [&] {
     // The file rolled back and waits: the alert's writer gets the lock now,
     // and finds none of the file's rows.
     auto other = Database::Open(f.tmp.File("node.db"), Database::Mode::kReadWrite, 0);
@@ -726,10 +739,8 @@ TEST_CASE("A drop file gives way to an alert's claim of node.db and imports ever
     REQUIRE(other->Exec("BEGIN IMMEDIATE").ok());
     CHECK(CountRows(*other, "own_records") == 0);
     REQUIRE(other->Exec("COMMIT").ok());
-  }
-  alert.Release();
-  drop.join();
-  REQUIRE(gave_way);
+  });
+  REQUIRE(gave_way == 1);
   INFO(err.str());
   REQUIRE(summary.status.code() == StatusCode::kInvalidInput);  // one row refused (--partial)
   CHECK(summary.imported);
@@ -750,25 +761,11 @@ TEST_CASE("A dry run gives way to an alert's claim too (it holds the write lock 
   std::string csv = kHeader;
   for (int i = 0; i < 2000; ++i) csv += Row("D-" + std::to_string(i));
   const std::string path = f.Write("dry.csv", csv);
-  cen::node::UrgentClaim alert(f.tmp.path());
-  alert.Hold();
-  cen::node::UrgentClaim look(f.tmp.path());
   DropSettings settings;
   settings.dry_run = true;
-  settings.give_way = &look;
-  DropImporter importer(&f.db, settings);
   std::ostringstream err;
   DropSummary summary;
-  std::thread drop([&] {
-    std::istringstream no_stdin;
-    summary = importer.ImportFile(path, no_stdin, err);
-  });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (importer.gave_way() == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::yield();
-  alert.Release();
-  drop.join();
-  CHECK(importer.gave_way() == 1);
+  CHECK(ImportAgainstClaim(f, path, settings, summary, err) == 1);
   REQUIRE(summary.status.ok());
   CHECK(summary.added == 2000);  // what it would add, counted once
   CHECK(f.Outbox() == 0);
