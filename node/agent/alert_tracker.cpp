@@ -56,14 +56,14 @@ json AlertTracker::Receipt(const std::string& alert, const std::string& alert_or
   return r;
 }
 
-common::Status AlertTracker::OnApplied(const common::MsgpackMap& record) {
+common::Status AlertTracker::OnApplied(const common::MsgpackMap& record, bool in_order) {
   // Most records are seizures no indicator or watch matches: their tree is
   // never built.
   std::optional<json> tree;
   if (record.TextOr("kind", "") == "alert") {
     noted_alert_ = true;
     tree = record.ToJson();
-    CEN_RETURN_IF_ERROR(OnAlert(*tree));
+    CEN_RETURN_IF_ERROR(OnAlert(*tree, in_order));
   }
   return OnRecord(record, &tree);
 }
@@ -77,7 +77,7 @@ common::Status AlertTracker::Queue(json receipt) {
   return common::Status::Ok();
 }
 
-common::Status AlertTracker::OnAlert(const json& alert) {
+common::Status AlertTracker::OnAlert(const json& alert, bool in_order) {
   const std::string uuid = common::WireFrame::StringOr(alert, "uuid", "");
   const std::string origin = common::WireFrame::StringOr(alert, "origin", "");
   const std::string msg_type = common::WireFrame::StringOr(alert, "msg_type", "");
@@ -129,43 +129,123 @@ common::Status AlertTracker::OnAlert(const json& alert) {
     return common::Status::Ok();
   }
 
-  // An alert already ended when it arrives (an office catching up on the
-  // history) is not news: no receipt, no hook.
-  if (msg_type == "alert") {
+  // Updates and cancels are delivered as part of their alert's story: the
+  // receipt is for the alert itself.
+  const bool deliver = first_version && msg_type == "alert";
+  if (!deliver && !hooks_.on_alert) return common::Status::Ok();
+  // Decided when the transaction ends (OnCursor), or later while more of
+  // the journal is still to come: applied in order short of the hub's head,
+  // or ahead of the cursor while the priority lane fetches what this node
+  // missed. A cancel may be in it, later in the same transaction too, and an
+  // office catching up on the history is not told old news.
+  const int64_t gseq = common::WireFrame::IntOr(alert, "gseq", 0);
+  auto hold = db_->Cached(
+      "INSERT OR REPLACE INTO alerts_held(gseq, release_at, early, deliver, payload) "
+      "VALUES (?, ?, ?, ?, ?)");
+  if (!hold.ok()) return hold.status();
+  CEN_RETURN_IF_ERROR((*hold)
+                          ->Bind(1, gseq)
+                          .Bind(2, std::max(hub_head_, gseq))
+                          .Bind(3, in_order ? 0 : 1)
+                          .Bind(4, deliver ? 1 : 0)
+                          .Bind(5, alert.dump())
+                          .Run());
+  held_ = true;
+  return common::Status::Ok();
+}
+
+common::Result<bool> AlertTracker::OldNews(const json& alert) {
+  const std::string uuid = common::WireFrame::StringOr(alert, "uuid", "");
+  if (common::WireFrame::StringOr(alert, "msg_type", "") == "alert") {
+    // Expired, or cancelled by a cancel applied before it.
     const auto expires = common::RecordValidator::TimestampMillis(
         common::WireFrame::StringOr(alert, "expires_at", ""));
-    if (expires && *expires <= common::Clock::NowMillis()) return common::Status::Ok();
+    if (expires && *expires <= common::Clock::NowMillis()) return true;
     auto cancelled =
         db_->Cached("SELECT 1 FROM alert_links WHERE target = ? AND msg_type = 'cancel' LIMIT 1");
     if (!cancelled.ok()) return cancelled.status();
     auto c = (*cancelled)->Bind(1, uuid).Step();
     (*cancelled)->Reset();
     if (!c.ok()) return c.status();
-    if (*c) return common::Status::Ok();
-  } else {
-    // An update or another cancel of an alert cancelled already: the hub
-    // refuses them now (Journal::CancelOf), but journals written before did
-    // not; the alert is no longer in force and nobody is paged for it.
-    auto cancelled = db_->Cached(
-        "SELECT 1 FROM alert_links WHERE target = ? AND msg_type = 'cancel' AND uuid != ? LIMIT 1");
-    if (!cancelled.ok()) return cancelled.status();
-    const auto references = alert.find("references");
-    if (references != alert.end() && references->is_array()) {
-      for (const json& target : *references) {
-        if (!target.is_string()) continue;
-        auto c = (*cancelled)->Bind(1, target.get<std::string>()).Bind(2, uuid).Step();
-        (*cancelled)->Reset();
-        if (!c.ok()) return c.status();
-        if (*c) return common::Status::Ok();
-      }
-    }
+    return *c;
   }
-  // Updates and cancels are delivered as part of their alert's story: the
-  // receipt is for the alert itself.
-  if (first_version && msg_type == "alert") {
-    CEN_RETURN_IF_ERROR(Queue(Receipt(uuid, origin, "delivered")));
+  // An update or another cancel of an alert cancelled already: the hub
+  // refuses them now (Journal::CancelOf), but journals written before did
+  // not; the alert is no longer in force and nobody is paged for it. Nor for
+  // a change of an alert this node learned of only once it had ended.
+  auto cancelled = db_->Cached(
+      "SELECT 1 FROM alert_links WHERE target = ?1 AND msg_type = 'cancel' AND uuid != ?2 "
+      "UNION ALL SELECT 1 FROM alerts_unannounced WHERE uuid = ?1 LIMIT 1");
+  if (!cancelled.ok()) return cancelled.status();
+  const auto references = alert.find("references");
+  if (references == alert.end() || !references->is_array()) return false;
+  for (const json& target : *references) {
+    if (!target.is_string()) continue;
+    auto c = (*cancelled)->Bind(1, target.get<std::string>()).Bind(2, uuid).Step();
+    (*cancelled)->Reset();
+    if (!c.ok()) return c.status();
+    if (*c) return true;
+  }
+  return false;
+}
+
+common::Status AlertTracker::Announce(const json& alert, bool deliver) {
+  auto old = OldNews(alert);
+  if (!old.ok()) return old.status();
+  const std::string uuid = common::WireFrame::StringOr(alert, "uuid", "");
+  const bool original = common::WireFrame::StringOr(alert, "msg_type", "") == "alert";
+  if (*old) {
+    if (original) {
+      auto unannounced = db_->Cached("INSERT OR IGNORE INTO alerts_unannounced(uuid) VALUES (?)");
+      if (!unannounced.ok()) return unannounced.status();
+      CEN_RETURN_IF_ERROR((*unannounced)->Bind(1, uuid).Run());
+    }
+    spdlog::info("alerts: {} {} ({}): {} had ended when this node applied it: no receipt, no hook",
+                 common::WireFrame::StringOr(alert, "msg_type", ""), uuid,
+                 common::WireFrame::StringOr(alert, "ref", ""), original ? "it" : "its alert");
+    return common::Status::Ok();
+  }
+  if (deliver) {
+    CEN_RETURN_IF_ERROR(
+        Queue(Receipt(uuid, common::WireFrame::StringOr(alert, "origin", ""), "delivered")));
   }
   if (hooks_.on_alert) CEN_RETURN_IF_ERROR(HookRunner::Enqueue(*db_, HookRunner::kAlert, alert));
+  return common::Status::Ok();
+}
+
+common::Status AlertTracker::OnCursor(int64_t cursor) {
+  if (!held_) return common::Status::Ok();
+  // Due once the replica reaches the head known when it was applied, or the
+  // hub's head now (a hub restored from an older copy has a shorter journal);
+  // what the priority lane applied early, once its fetch is over.
+  const bool caught_up = hub_head_ > 0 && cursor >= hub_head_;
+  auto due = db_->Cached(
+      "SELECT gseq, deliver, payload FROM alerts_held "
+      "WHERE release_at <= ?1 OR ?2 OR (early AND ?3) ORDER BY gseq");
+  if (!due.ok()) return due.status();
+  (*due)->Bind(1, cursor).Bind(2, caught_up ? 1 : 0).Bind(3, priority_catch_up_ ? 0 : 1);
+  std::vector<std::pair<int64_t, std::pair<bool, std::string>>> rows;
+  while (true) {
+    auto row = (*due)->Step();
+    if (!row.ok()) {
+      (*due)->Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    rows.push_back({(*due)->ColumnInt(0), {(*due)->ColumnInt(1) != 0, (*due)->ColumnText(2)}});
+  }
+  (*due)->Reset();
+  auto done = db_->Cached("DELETE FROM alerts_held WHERE gseq = ?");
+  if (!done.ok()) return done.status();
+  // In gseq order: an alert is decided before its updates and cancels.
+  for (const auto& [gseq, held] : rows) {
+    const json alert = json::parse(held.second, nullptr, /*allow_exceptions=*/false);
+    if (alert.is_object()) CEN_RETURN_IF_ERROR(Announce(alert, held.first));
+    CEN_RETURN_IF_ERROR((*done)->Bind(1, gseq).Run());
+  }
+  auto left = db_->QueryInt("SELECT count(*) FROM alerts_held");
+  if (!left.ok()) return left.status();
+  held_ = left->value_or(0) > 0;
   return common::Status::Ok();
 }
 

@@ -1,7 +1,8 @@
 // Reacts to what the replica applies, inside the same transaction, so that
 // nothing it owes is lost to a crash:
 //  - an alert from another office: a delivery receipt to the alert's origin
-//    (through the outbox, like any record) and an `alert` hook event;
+//    (through the outbox, like any record) and an `alert` hook event, unless
+//    it has ended (an office catching up waits for the hub's head first);
 //  - an alert with indicators: a history scan queued (ScanHistory matches it
 //    against the seizures already held, a slice at a time);
 //  - a seizure: matched against every alert in force and every watch list;
@@ -9,7 +10,11 @@
 //    alert of another office, a hit receipt to that office.
 //
 //   AlertTracker tracker(&db, node_id, &outbox, {.on_alert = true, .on_hit = false});
-//   replica.set_observer([&](const MsgpackMap& r) { return tracker.OnApplied(r); });
+//   replica.set_observer([&](const MsgpackMap& r, bool in_order) {
+//     return tracker.OnApplied(r, in_order);
+//   });
+//   replica.set_cursor_observer([&](int64_t cursor) { return tracker.OnCursor(cursor); });
+//   ... before each apply: tracker.set_hub_head(head);
 //   ... every loop turn: auto more = tracker.ScanHistory(deadline);
 //
 // Not thread-safe: owned by the agent's thread.
@@ -44,7 +49,25 @@ class AlertTracker {
   AlertTracker(common::Database* db, std::string node_id, Outbox* outbox, Hooks hooks);
 
   // The replica's observer (Replica::Observer): runs inside its transaction.
-  common::Status OnApplied(const common::MsgpackMap& record);
+  // An alert of another office applied in order while the hub's head is
+  // beyond it (the office is catching up) owes its delivery receipt and hook
+  // only once the replica reaches that head, and one applied ahead of the
+  // cursor during the priority catch-up, once that is over: one ended by
+  // then (a cancel later in the journal) is old news and pages nobody
+  // (PROTOCOL.md 4.2). What waits is in node.db (alerts_held), written in
+  // the same transaction.
+  common::Status OnApplied(const common::MsgpackMap& record, bool in_order);
+  // The replica's cursor observer (Replica::CursorObserver), at the end of
+  // every apply transaction: the alerts held that are due now are receipted
+  // and hooked, unless they have ended.
+  common::Status OnCursor(int64_t cursor);
+  // What this node knows of the hub now, before each apply: its head (0: not
+  // known), and whether the priority lane is still fetching the urgent and
+  // high records this node missed (FETCH lane "priority", PROTOCOL.md 6.7).
+  void set_hub_head(int64_t head, bool priority_catch_up = false) {
+    hub_head_ = head;
+    priority_catch_up_ = priority_catch_up;
+  }
 
   // Matches alerts queued for a history scan against the records held, in
   // slices of a few thousand rows, each in its own transaction, until
@@ -62,6 +85,7 @@ class AlertTracker {
   // 0.5-2.2 ms of CPU in cen_alert_bench, growing with the alerts held.)
   void RolledBack() {
     if (std::exchange(noted_alert_, false)) stale_ = true;
+    held_ = true;  // alerts_held rows it released are back
   }
   // The replica was emptied (rebuilt under another epoch): the alerts in
   // force are read again before the next match.
@@ -91,7 +115,13 @@ class AlertTracker {
     IndicatorMatcher matcher;
   };
 
-  common::Status OnAlert(const nlohmann::json& record);
+  common::Status OnAlert(const nlohmann::json& record, bool in_order);
+  // Whether the alert message (an alert, update or cancel) is old news now:
+  // its alert expired, was cancelled, or ended before this node heard of it.
+  common::Result<bool> OldNews(const nlohmann::json& alert);
+  // The delivery receipt (when `deliver`) and hook an alert message owes,
+  // unless it is old news.
+  common::Status Announce(const nlohmann::json& alert, bool deliver);
   // The alerts in force a seizure may hit: those sharing one of its keys
   // (IndicatorMatcher::Keys), in indicators_'s order.
   std::vector<const Indicators*> Candidates(const IndicatorMatcher::Seizure& seizure);
@@ -119,6 +149,10 @@ class AlertTracker {
   bool noted_alert_ = false;
   int64_t reloads_ = 0;
   bool queued_ = false;  // alerts changed since Refresh()
+  int64_t hub_head_ = 0;
+  bool priority_catch_up_ = false;
+  // alerts_held may hold a row (at start, and once OnAlert held one).
+  bool held_ = true;
   // hit_scans may hold a row: at start, and whenever an alert asked for a
   // scan (only this connection adds hit_scans rows; a replica reset and a
   // migration only delete them). ScanHistory reads node.db only then: the

@@ -148,8 +148,10 @@ class AgentLoop {
     db_->SetBusyTimeout(static_cast<int>(kDropLockWait.count()), [this] { return OnLockBusy(); });
     hubs_.push_back({config_.hub_endpoint, config_.hub_key});
     for (const HubAddress& other : config_.other_hubs) hubs_.push_back(other);
-    replica_.set_observer(
-        [this](const common::MsgpackMap& record) { return tracker_.OnApplied(record); });
+    replica_.set_observer([this](const common::MsgpackMap& record, bool in_order) {
+      return tracker_.OnApplied(record, in_order);
+    });
+    replica_.set_cursor_observer([this](int64_t cursor) { return tracker_.OnCursor(cursor); });
   }
 
   common::Status Run(const std::atomic<bool>& stop) {
@@ -647,11 +649,19 @@ class AgentLoop {
     if (urgent_.UrgentNow()) claim_.Hold();
   }
 
+  // What the hub holds beyond the replica, for the alerts an apply is about
+  // to page for: applied short of it, they wait for it (AlertTracker).
+  void TellTrackerHead() {
+    tracker_.set_hub_head(std::max(fetches_.head(), applier_.Covered()),
+                          fetches_.priority_outstanding());
+  }
+
   common::Status ApplyPriorityLane() {
     if (applier_.priority_waiting() == 0) return common::Status::Ok();
     const auto started = SteadyClock::now();
     if (!store_.MayTry(started)) return common::Status::Ok();  // kept in memory meanwhile
     TransactionEnd end(&tracker_);
+    TellTrackerHead();
     // A drop file importing now gives way (rolls back) within milliseconds
     // to an urgent alert.
     if (applier_.urgent_waiting()) claim_.Hold();
@@ -752,6 +762,7 @@ class AgentLoop {
     // The slice ends early when an urgent alert comes in on the priority
     // feed, or when `submit` rings (it may have queued one to send).
     TransactionEnd end(&tracker_);
+    TellTrackerHead();
     auto applied = applier_.ApplySlice(started + kApplySlice, urgent_.Interrupt());
     // Rolled back (for an urgent alert, or because it failed): what the
     // tracker noted in memory during it is read again.

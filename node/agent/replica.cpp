@@ -281,6 +281,7 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<common::MsgpackMap>
   int64_t last = cursor_;
   size_t used = 0;
   bool cut = false;
+  in_order_ = true;
   const int64_t pending_before = countries_pending_hint_;
   retired_in_slice_.clear();
   unlisted_.clear();
@@ -314,6 +315,7 @@ common::Result<size_t> Replica::ApplyUntil(const std::vector<common::MsgpackMap>
   const int64_t target = cut ? last : std::max(last, new_cursor);
   CEN_RETURN_IF_ERROR(ListPending(**st));
   CEN_RETURN_IF_ERROR((*st)->cursor.Bind(1, target).Run());
+  if (cursor_observer_) CEN_RETURN_IF_ERROR(cursor_observer_(target));
   CEN_RETURN_IF_ERROR(CommitTraced(*tx, "apply slice", used, "records", kSlowCommit));
   cursor_ = target;
   return used;
@@ -326,6 +328,7 @@ common::Result<size_t> Replica::ApplyEarly(const std::vector<common::MsgpackMap>
   if (!st.ok()) return st.status();
   size_t applied_now = 0;
   unlisted_.clear();
+  in_order_ = false;
   for (const common::MsgpackMap& rec : records) {
     const int64_t gseq = rec.IntOr("gseq", 0);
     if (gseq <= cursor_) continue;
@@ -334,6 +337,7 @@ common::Result<size_t> Replica::ApplyEarly(const std::vector<common::MsgpackMap>
     if (applied) ++applied_now;
   }
   CEN_RETURN_IF_ERROR(ListPending(**st));
+  if (cursor_observer_) CEN_RETURN_IF_ERROR(cursor_observer_(cursor_));
   CEN_RETURN_IF_ERROR(CommitTraced(*tx, "early apply", applied_now, "records", {}));
   return applied_now;
 }
@@ -438,7 +442,7 @@ common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& r
   // to it yet (alert links, hooks, receipts, hits); its acceptance will.
   if (rec.TextOr("validation", "") == "pending") return common::Status::Ok();
   if (kind == "alert") CEN_RETURN_IF_ERROR(LinkAlert(st, rec, uuid, gseq));
-  return observer_ ? observer_(rec) : common::Status::Ok();
+  return observer_ ? observer_(rec, in_order_) : common::Status::Ok();
 }
 
 common::Status Replica::Retire(Statements& st, const Held& held, bool keep_in_history) {

@@ -36,8 +36,12 @@ class Replica {
   // Runs inside the applying transaction for every alert or seizure version
   // newly applied that is now the latest (not for receipts, a version already
   // held, or an older one arriving late); its error rolls the whole
-  // transaction back.
-  using Observer = std::function<common::Status(const common::MsgpackMap& record)>;
+  // transaction back. `in_order`: applied by the in-order apply (Apply,
+  // ApplyUntil), not ahead of the cursor (ApplyEarly, the priority lane).
+  using Observer = std::function<common::Status(const common::MsgpackMap& record, bool in_order)>;
+  // Runs inside every apply transaction (in order or early) just before its
+  // commit, with the cursor it leaves; its error rolls it back.
+  using CursorObserver = std::function<common::Status(int64_t cursor)>;
 
   explicit Replica(common::Database* db) : db_(db) {}
 
@@ -53,6 +57,7 @@ class Replica {
     country_batch_records_ = std::max<int64_t>(records, 1);
   }
   void set_observer(Observer observer) { observer_ = std::move(observer); }
+  void set_cursor_observer(CursorObserver observer) { cursor_observer_ = std::move(observer); }
 
   common::Status Load();
   const std::string& epoch() const { return epoch_; }
@@ -249,6 +254,8 @@ class Replica {
   // countries_pending rows are not written yet (ListPending).
   std::vector<int64_t> unlisted_;
   Observer observer_;
+  CursorObserver cursor_observer_;
+  bool in_order_ = false;  // what ApplyUntil or ApplyEarly applies now: for observer_
   std::string epoch_;
   int64_t cursor_ = 0;
 };

@@ -436,6 +436,7 @@ common::Status NodeSchema::Create(common::Database& db, const std::string& node_
   CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
   CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kHookEventsSql));
   CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kHookAlertsIndexSql));
+  CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kAlertsHeldSql));
   auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
   if (!ins.ok()) return ins.status();
   CEN_RETURN_IF_ERROR(ins->Bind(1, "node_schema").Bind(2, std::to_string(kVersion)).Run());
@@ -467,8 +468,10 @@ common::Result<common::Database> WithLargePages(common::Database db) {
 common::Result<common::Database> NodeSchema::OpenForAgent(const std::string& data_dir) {
   auto db = OpenAs(data_dir, common::Database::Mode::kReadWrite, /*upgrade=*/true);
   if (!db.ok()) return db;
-  // A node.db made before the index (2026-12-06): made once, in moments.
+  // A node.db made before the index and the tables (2026-12-06): made once,
+  // in moments.
   CEN_RETURN_IF_ERROR(db->Exec(kHookAlertsIndexSql));
+  CEN_RETURN_IF_ERROR(db->Exec(kAlertsHeldSql));
   return db;
 }
 

@@ -29,6 +29,29 @@ CREATE INDEX hook_events_pending ON hook_events(id) WHERE state = 'pending';
   static constexpr const char* kHookAlertsIndexSql =
       "CREATE INDEX IF NOT EXISTS hook_events_alerts ON hook_events(id) "
       "WHERE state = 'pending' AND hook = 'alert'";
+  // What an office catching up owes for alerts (AlertTracker): made by the
+  // agent on a node.db older than them (2026-12-06).
+  static constexpr const char* kAlertsHeldSql = R"sql(
+-- Alerts, updates and cancels of other offices applied while this node was
+-- behind the hub: their delivery receipt and hook wait until the replica
+-- reaches `release_at`, the hub's head when they were applied (or the hub's
+-- head now), so that one ended meanwhile (a cancel later in the journal)
+-- pages nobody (docs/PROTOCOL.md 4.2). Those the priority lane applied
+-- ahead of the cursor while it fetched what the node missed (`early`) are
+-- due as soon as that fetch has reached the hub's head.
+CREATE TABLE IF NOT EXISTS alerts_held(
+  gseq       INTEGER PRIMARY KEY,  -- the alert message's
+  release_at INTEGER NOT NULL,     -- the hub's head when it was applied
+  early      INTEGER NOT NULL,     -- 1: applied ahead of the cursor
+  deliver    INTEGER NOT NULL,     -- 1: a delivered receipt is owed
+  payload    TEXT    NOT NULL      -- the message as JSON: the hook's event
+);
+-- Alerts this node learned of only once they had ended: their later updates
+-- and cancels page nobody either.
+CREATE TABLE IF NOT EXISTS alerts_unannounced(
+  uuid TEXT PRIMARY KEY
+) WITHOUT ROWID;
+)sql";
   static common::Status Create(common::Database& db, const std::string& node_id);
   // Opens an existing node.db, checking it is a cenhub node database. A
   // missing directory or a foreign file gets a message naming the directory.

@@ -7,6 +7,7 @@
 // (a cancel of another office's alert, a reference to an update) and
 // `cen-hub status` naming an office that has not received an urgent alert.
 // Every wait polls with a deadline; no sleep synchronises anything.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -444,6 +445,81 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
                            "AND ref LIKE '%" +
                            private_alert + "'") == 0);
   }
+}
+
+TEST_CASE("An office back from an outage is paged only for the alerts still in force",
+          "[e2e][alerts]") {
+  // PROTOCOL.md 4.2: an office catching up on the history is not told old
+  // news. The agent applies in gseq order (urgent alerts ahead, through the
+  // priority lane's fetch), so it met each alert before the cancel that
+  // ended it, and paged for both.
+  Cluster cluster({{"EU", "EU"}, {"AS", "AS"}});
+  const fs::path alert_log = cluster.dir() / "as-alerts.ndjson";
+  AppendConfig(cluster.node_dir("AS"), "on_alert = \"cat >> '" + alert_log.string() + "'\"");
+  cluster.StartAll();
+  cluster.WaitForHubState("AS", "connected", kAlertsTimeout);
+  cluster.StopNode("AS");
+
+  const std::string urgent = cluster.Submit(
+      "EU", {Line(AlertsAlert("EU-U-OLD", "Urgent, cancelled while AS was away"))})[0];
+  const std::string normal =
+      cluster.Submit("EU", {Line(AlertsAlert("EU-N-OLD", "Normal, cancelled while AS was away",
+                                             {{"priority", "normal"}}))})[0];
+  std::vector<std::string> seizures;
+  for (int i = 0; i < 20; ++i)
+    seizures.push_back(Line(AlertsSeizure("EU-S-" + std::to_string(i), json::object())));
+  cluster.Submit("EU", seizures);
+  cluster.Submit(
+      "EU", {Line(AlertsAlert("EU-U-OLD-C", "Cancelled",
+                              {{"msg_type", "cancel"}, {"references", {urgent}}})),
+             Line(AlertsAlert(
+                 "EU-N-OLD-C", "Cancelled",
+                 {{"msg_type", "cancel"}, {"references", {normal}}, {"priority", "normal"}}))});
+  const std::string urgent_live =
+      cluster.Submit("EU", {Line(AlertsAlert("EU-U-LIVE", "Urgent, in force"))})[0];
+  const std::string normal_live = cluster.Submit(
+      "EU", {Line(AlertsAlert("EU-N-LIVE", "Normal, in force", {{"priority", "normal"}}))})[0];
+  // Every one journaled before AS comes back.
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const int64_t n = cluster.HubQuery("SELECT count(*) FROM journal WHERE origin = 'EU'");
+        observed = std::to_string(n) + " of EU's records journaled";
+        return n == 26;
+      },
+      kAlertsTimeout, "EU's records at the hub");
+
+  cluster.StartNode("AS");
+  // The hook runs alerts in the order they were decided: once both alerts in
+  // force are there, the old ones were decided too.
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = ReadAll(alert_log);
+        std::set<std::string> refs;
+        for (const json& a : AlertsJsonLines(observed)) refs.insert(a.value("ref", ""));
+        return refs.count("EU-U-LIVE") == 1 && refs.count("EU-N-LIVE") == 1;
+      },
+      kAlertsTimeout, "AS's hook for the two alerts in force");
+  std::vector<std::string> paged;
+  for (const json& a : AlertsJsonLines(ReadAll(alert_log))) paged.push_back(a.value("ref", ""));
+  std::sort(paged.begin(), paged.end());
+  CHECK(paged == std::vector<std::string>{"EU-N-LIVE", "EU-U-LIVE"});
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const auto u = Receipts(cluster, urgent_live);
+        const auto n = Receipts(cluster, normal_live);
+        observed = json(u).dump() + " " + json(n).dump();
+        return u.count("AS") == 1 && !u.at("AS").value("delivered_at", "").empty() &&
+               n.count("AS") == 1 && !n.at("AS").value("delivered_at", "").empty();
+      },
+      kAlertsTimeout, "AS's delivery receipts for the alerts in force at EU");
+  // EU expects AS's receipt for each (the audience), and none came.
+  for (const std::string& ended : {urgent, normal}) {
+    const auto receipts = Receipts(cluster, ended);
+    REQUIRE(receipts.count("AS") == 1);
+    CHECK(receipts.at("AS").value("delivered_at", "") == "");
+    CHECK(receipts.at("AS").value("action", "") == "");
+  }
+  CHECK(cluster.NodeLog("AS").find("had ended when this node applied it") != std::string::npos);
 }
 
 namespace {

@@ -44,7 +44,10 @@ struct AlertTrackerNode {
   explicit AlertTrackerNode(AlertTracker::Hooks hooks = {true, true})
       : db(CreateNodeDb(tmp, "AS")), outbox(&db), replica(&db), tracker(&db, "AS", &outbox, hooks) {
     RequireOk(replica.Load());
-    replica.set_observer([this](const cen::common::MsgpackMap& r) { return tracker.OnApplied(r); });
+    replica.set_observer([this](const cen::common::MsgpackMap& r, bool in_order) {
+      return tracker.OnApplied(r, in_order);
+    });
+    replica.set_cursor_observer([this](int64_t cursor) { return tracker.OnCursor(cursor); });
   }
 
   // `record` as the hub sends it: from `origin`, journaled at `at`.
@@ -619,6 +622,104 @@ TEST_CASE("An alert already ended when it arrives gets no receipt and no hook",
              "EU");
   CHECK(node.Queued().empty());
   CHECK(CountRows(node.db, "hook_events") == 0);
+}
+
+// The refs of the alerts whose hook events are queued, in queue order.
+std::vector<std::string> HookedRefs(Database& db) {
+  auto stmt = db.Prepare("SELECT payload FROM hook_events WHERE hook = 'alert' ORDER BY id");
+  REQUIRE(stmt.ok());
+  std::vector<std::string> out;
+  while (*stmt->Step()) out.push_back(json::parse(stmt->ColumnText(0)).value("ref", ""));
+  return out;
+}
+
+TEST_CASE("An office catching up is not paged for an alert cancelled later in the journal",
+          "[node][alert_tracker]") {
+  // PROTOCOL.md section 4.2: an office catching up on the history is not told
+  // old news. Applying in gseq order, the alert comes before its cancel.
+  AlertTrackerNode node;
+  node.tracker.set_hub_head(node.gseq + 5);  // the hub holds five records this node lacks
+  const std::string ended = node.Apply(AlertTrackerAlert("EU-OLD"), "EU");
+  node.Apply(AlertTrackerSeizure("AF-1", json::object()), "AF");
+  node.Apply(AlertTrackerAlert("EU-OLD-C", {{"msg_type", "cancel"}, {"references", {ended}}}),
+             "EU");
+  const std::string live = node.Apply(AlertTrackerAlert("EU-NEW"), "EU");
+  CHECK(HookedRefs(node.db).empty());  // not yet: the hub has more, a cancel may follow
+  CHECK(node.Queued().empty());
+
+  SECTION("once the replica reaches the hub's head, only the alert still in force pages") {
+    node.Apply(AlertTrackerSeizure("AF-2", json::object()), "AF");
+    CHECK(HookedRefs(node.db) == std::vector<std::string>{"EU-NEW"});
+    const auto queued = node.Queued();
+    REQUIRE(queued.size() == 1);
+    CHECK(queued[0]["action"] == "delivered");
+    CHECK(queued[0]["alert"] == live);
+  }
+  SECTION("what waits is kept across a restart of the agent") {
+    AlertTracker restarted(&node.db, "AS", &node.outbox, {true, true});
+    restarted.set_hub_head(node.gseq + 1);
+    node.replica.set_observer([&](const cen::common::MsgpackMap& r, bool in_order) {
+      return restarted.OnApplied(r, in_order);
+    });
+    node.replica.set_cursor_observer([&](int64_t cursor) { return restarted.OnCursor(cursor); });
+    node.Apply(AlertTrackerSeizure("AF-2", json::object()), "AF");
+    CHECK(HookedRefs(node.db) == std::vector<std::string>{"EU-NEW"});
+    CHECK(node.Queued().size() == 1);
+  }
+  SECTION("a later update of the ended alert pages nobody either") {
+    node.tracker.set_hub_head(node.gseq + 2);
+    node.Apply(AlertTrackerAlert("EU-OLD-U", {{"msg_type", "update"}, {"references", {ended}}}),
+               "EU");
+    node.Apply(AlertTrackerSeizure("AF-2", json::object()), "AF");
+    CHECK(HookedRefs(node.db) == std::vector<std::string>{"EU-NEW"});
+  }
+}
+
+TEST_CASE("An urgent alert from the priority lane pages at once while the office catches up",
+          "[node][alert_tracker]") {
+  AlertTrackerNode node;
+  node.tracker.set_hub_head(1000);
+  node.ApplyEarly(AlertTrackerAlert("EU-NOW"), "EU", 999);
+  CHECK(HookedRefs(node.db) == std::vector<std::string>{"EU-NOW"});
+  CHECK(node.Queued().size() == 1);
+}
+
+TEST_CASE(
+    "The urgent alerts an office missed page it once the priority lane has fetched them all, "
+    "unless cancelled",
+    "[node][alert_tracker]") {
+  // After a WELCOME the agent fetches the urgent and high records it missed
+  // ahead of its cursor (FETCH lane "priority"): an alert and its cancel may
+  // come in one answer, or in two.
+  AlertTrackerNode node;
+  node.tracker.set_hub_head(1000, /*priority_catch_up=*/true);
+  const std::string ended = Uuid7::Generate();
+  node.ApplyEarly(AlertTrackerAlert("EU-OLD", {{"uuid", ended}}), "EU", 10);
+  node.ApplyEarly(AlertTrackerAlert("EU-NEW"), "EU", 20);
+  CHECK(HookedRefs(node.db).empty());
+  node.ApplyEarly(AlertTrackerAlert("EU-OLD-C", {{"msg_type", "cancel"}, {"references", {ended}}}),
+                  "EU", 30);
+  CHECK(HookedRefs(node.db).empty());
+  CHECK(node.Queued().empty());
+
+  // The last answer reached the hub's head: the next transaction pages.
+  node.tracker.set_hub_head(1000, /*priority_catch_up=*/false);
+  node.ApplyEarly(AlertTrackerAlert("EU-LIVE"), "EU", 1001);
+  CHECK(HookedRefs(node.db) == std::vector<std::string>{"EU-NEW", "EU-LIVE"});
+  CHECK(node.Queued().size() == 2);
+}
+
+TEST_CASE("An alert and its cancel applied in one transaction page nobody",
+          "[node][alert_tracker]") {
+  AlertTrackerNode node;
+  const std::string alert = Uuid7::Generate();
+  json a = AlertTrackerNode::Journaled(AlertTrackerAlert("EU-1", {{"uuid", alert}}), "EU", 1);
+  json c = AlertTrackerNode::Journaled(
+      AlertTrackerAlert("EU-1-C", {{"msg_type", "cancel"}, {"references", {alert}}}), "EU", 2);
+  node.gseq = 2;
+  RequireOk(node.replica.Apply(Packed({a, c}), 2));
+  CHECK(HookedRefs(node.db).empty());
+  CHECK(node.Queued().empty());
 }
 
 TEST_CASE("An update or a second cancel of a cancelled alert pages nobody",

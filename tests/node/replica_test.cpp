@@ -717,7 +717,7 @@ TEST_CASE("A country batch cut into slices writes no rows for records replaced o
   }
   SECTION("a replacement rolled back mid-batch leaves the old version's rows to be written") {
     replica.set_observer(
-        [](const cen::common::MsgpackMap&) { return cen::common::Internal("disk on fire"); });
+        [](const cen::common::MsgpackMap&, bool) { return cen::common::Internal("disk on fire"); });
     json v2 = records[100];
     v2["version"] = 2;
     v2["gseq"] = 201;
@@ -903,7 +903,7 @@ TEST_CASE("Nothing reacts to a pending record, a return applied first still mark
   Database db = CreateNodeDb(tmp, "RILO-WE");
   Replica replica = Loaded(db);
   std::vector<std::string> observed;
-  replica.set_observer([&](const cen::common::MsgpackMap& rec) {
+  replica.set_observer([&](const cen::common::MsgpackMap& rec, bool) {
     observed.emplace_back(rec.TextOr("uuid", ""));
     return Status::Ok();
   });
