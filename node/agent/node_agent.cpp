@@ -97,6 +97,11 @@ constexpr auto kFeedWatchdog = std::chrono::seconds(5);
 // A hub cluster member that has not welcomed the node this long (dead,
 // frozen, or not the leader and naming none) makes way for the next one.
 constexpr auto kTryNextHubAfter = std::chrono::seconds(2);
+// A hub that answers nothing this long while connected (a PING goes every
+// second) is stuck: a cluster member whose apply waits for disk space holds
+// its whole loop, while its connections stay up and the others elect
+// another leader. The next member is tried; a single hub is waited for.
+constexpr auto kHubSilentAfter = std::chrono::seconds(5);
 
 // Tells the tracker how the apply transaction its observer ran in ended:
 // rolled back unless `committed` was set, also when the apply threw (the loop
@@ -453,6 +458,7 @@ class AgentLoop {
       if (i > 0) LookForUrgent();
       std::optional<zmq::message_t> msg = link_.Receive();
       if (!msg) break;
+      HeardFromHub();
       auto m = common::MsgpackMap::DecodeOwned(std::move(*msg));
       if (!m.ok() || !m->Text("t")) {
         spdlog::warn("bad frame from the hub: {}",
@@ -518,6 +524,11 @@ class AgentLoop {
         SetState(HubState::kUnauthorized, KeyReplacedOnDisk() ? RefusedKeyAdvice() : reason);
     }
     return common::Status::Ok();
+  }
+
+  void HeardFromHub() {
+    last_heard_ = SteadyClock::now();
+    if (std::exchange(silence_said_, false)) spdlog::info("hub link: the hub answers again");
   }
 
   // A hub cluster member that does not lead names the leader, when one is
@@ -801,6 +812,16 @@ class AgentLoop {
                                  "no answer from " + hubs_[current_hub_].endpoint));
     }
     if (!connected && now - last_hello_ >= kHelloEvery) SendHello();
+    if (connected && now - last_heard_ >= kHubSilentAfter) {
+      const std::string silent =
+          "no answer from " + hubs_[current_hub_].endpoint + " for " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::seconds>(now - last_heard_).count()) +
+          " s";
+      if (hubs_.size() > 1) return UseHub((current_hub_ + 1) % hubs_.size(), silent);
+      if (!silence_said_) spdlog::warn("hub link: {}; waiting for it", silent);
+      silence_said_ = true;
+    }
     if (connected) {
       if (link_.FeedSilent(now, kFeedWatchdog)) {
         spdlog::warn("no feed message (not even a HEAD) for {} s; subscribing again",
@@ -893,6 +914,8 @@ class AgentLoop {
   std::vector<HubAddress> hubs_;
   size_t current_hub_ = 0;
   SteadyClock::time_point hub_since_{};
+  SteadyClock::time_point last_heard_{};  // the last frame from the hub
+  bool silence_said_ = false;             // "no answer from" logged for a single hub
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point last_status_write_{};
   std::unique_ptr<DropFolderThread> drop_folder_;

@@ -5,7 +5,6 @@
 // they did not make durable, and deliver every accepted record exactly once
 // once there is space again. Needs root for mount(2); without it the case
 // says so and does nothing.
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -19,58 +18,13 @@
 
 #include "tests/e2e/cluster.h"
 #include "tests/e2e/records.h"
+#include "tests/e2e/small_disk.h"
 
 namespace cen::e2e {
 namespace {
 
 namespace fs = std::filesystem;
 constexpr auto kFullDiskTimeout = std::chrono::seconds(90);
-
-// Moves `dir` (and what it holds) onto a tmpfs of `megabytes`; undone when
-// destroyed (lazily: the daemons may still hold files there).
-class SmallDisk {
- public:
-  SmallDisk(fs::path dir, int megabytes) : dir_(std::move(dir)), disk_(dir_.string() + ".disk") {
-    fs::create_directories(disk_);
-    if (::mount("tmpfs", disk_.c_str(), "tmpfs", 0,
-                ("size=" + std::to_string(megabytes) + "m").c_str()) != 0)
-      return;
-    fs::copy(dir_, disk_, fs::copy_options::recursive);
-    if (::mount(disk_.c_str(), dir_.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-      ::umount2(disk_.c_str(), MNT_DETACH);
-      return;
-    }
-    mounted_ = true;
-  }
-  ~SmallDisk() {
-    if (!mounted_) return;
-    ::umount2(dir_.c_str(), MNT_DETACH);
-    ::umount2(disk_.c_str(), MNT_DETACH);
-  }
-  SmallDisk(const SmallDisk&) = delete;
-  SmallDisk& operator=(const SmallDisk&) = delete;
-
-  bool mounted() const { return mounted_; }
-  // Writes a file until the disk refuses another byte.
-  void Fill() {
-    std::FILE* f = std::fopen((dir_ / "filler").c_str(), "wb");
-    REQUIRE(f != nullptr);
-    std::setvbuf(f, nullptr, _IONBF, 0);
-    const std::string block(1 << 20, 'f');
-    while (std::fwrite(block.data(), 1, block.size(), f) == block.size()) {
-    }
-    while (std::fwrite(block.data(), 1, 512, f) == 512) {
-    }
-    std::fclose(f);
-    CHECK(fs::space(dir_).available < 4096);
-  }
-  void Free() { fs::remove(dir_ / "filler"); }
-
- private:
-  fs::path dir_;
-  fs::path disk_;
-  bool mounted_ = false;
-};
 
 std::string StoreProblem(const nlohmann::json& status) {
   return status.value("store_problem", std::string());

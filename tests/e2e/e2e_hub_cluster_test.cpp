@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "tests/e2e/raw_client.h"
 #include "tests/e2e/records.h"
 #include "tests/e2e/replica_check.h"
+#include "tests/e2e/small_disk.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/files.h"
 
@@ -94,18 +96,35 @@ RunResult RequireRun(Cluster& cluster, const std::vector<std::string>& args) {
   return r;
 }
 
-// Starts `kMembers` members and both agents, submits EU's first `first`
-// records and waits until every replica holds them; returns the leader,
-// whose hub.db the hub checks read from then on.
-int StartCluster(Cluster& cluster, AcceptedRecords& accepted, int first, int snapshot_every = 0) {
-  cluster.MakeHubCluster(kMembers, snapshot_every);
-  for (int i = 0; i < kMembers; ++i) cluster.StartMember(i);
+// Starts `members` of a cluster made already and both agents, submits EU's
+// first `first` records and waits until every replica holds them; returns
+// the leader, whose hub.db the hub checks read from then on.
+int StartMembers(Cluster& cluster, AcceptedRecords& accepted, int first,
+                 const std::vector<int>& members) {
+  for (int i : members) cluster.StartMember(i);
   for (const std::string& id : cluster.node_ids()) cluster.StartNode(id);
   cluster.Submit("EU", MakeRecords("EU", 0, first), accepted);
   const int leader = cluster.WaitForLeader(kHubClusterTimeout);
   cluster.UseMemberForHubChecks(leader);
   cluster.WaitForConvergence(accepted, cluster.node_ids(), kHubClusterTimeout);
   return leader;
+}
+
+// StartMembers() of a new cluster of `kMembers`, all of them.
+int StartCluster(Cluster& cluster, AcceptedRecords& accepted, int first, int snapshot_every = 0) {
+  cluster.MakeHubCluster(kMembers, snapshot_every);
+  return StartMembers(cluster, accepted, first, {0, 1, 2});
+}
+
+// Frees `disk`, the disk of `member`, and waits until every member holds the
+// same journal again, EU's records 40-79 included, and `member`'s verifies.
+void FreeAndCatchUp(Cluster& cluster, SmallDisk& disk, int member, AcceptedRecords& accepted) {
+  disk.Free();
+  cluster.Submit("EU", MakeRecords("EU", 40, 40), accepted);
+  cluster.WaitForConvergence(accepted, cluster.node_ids(), kHubClusterTimeout);
+  const auto rows = static_cast<size_t>(cluster.HubQuery("SELECT count(*) FROM journal"));
+  WaitForSameJournals(cluster, kMembers, rows);
+  RequireVerified(cluster, member);
 }
 
 }  // namespace
@@ -438,6 +457,77 @@ TEST_CASE(
   CHECK_THAT(run.err, Catch::Contains("hub.toml: ingest_port is 1 but this member's ingest in "
                                       "[cluster] members is " +
                                       cluster.member_ingest(1)));
+}
+
+TEST_CASE("A cluster member on a full disk says so and catches up once space is freed",
+          "[e2e][cluster][disk]") {
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
+  const std::vector<std::string> ids = cluster.node_ids();
+  cluster.MakeHubCluster(kMembers, /*snapshot_every=*/16);
+  // Member 2 on a small disk, started once the other two have a leader: a
+  // follower.
+  SmallDisk disk(cluster.member_dir(2), 64);
+  if (!disk.mounted()) {
+    WARN("cannot mount a tmpfs here (needs root): the full-disk case is not exercised");
+    return;
+  }
+  AcceptedRecords accepted;
+  StartMembers(cluster, accepted, 40, {0, 1});
+  cluster.StartMember(2);
+  WaitForSameJournals(cluster, kMembers,
+                      static_cast<size_t>(cluster.HubQuery("SELECT count(*) FROM journal")));
+
+  // Its disk fills, and stays full (what a checkpoint frees is taken again),
+  // while records flow: the other two go on.
+  disk.Fill();
+  int next = 0;
+  int polls = 0;
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        disk.Fill();
+        if (polls++ % 10 == 0) {  // about a second apart
+          cluster.Submit("AF", MakeRecords("AF", next, 2000), accepted);
+          next += 2000;
+        }
+        observed = cluster.MemberLog(2);
+        return next >= 12000 && observed.find("disk is full") != std::string::npos;
+      },
+      kHubClusterTimeout, "member 2 saying its disk is full");
+  cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
+
+  // Space again: it catches up without a restart.
+  FreeAndCatchUp(cluster, disk, 2, accepted);
+}
+
+TEST_CASE("A cluster leader on a full disk hands over, and the offices follow the new one",
+          "[e2e][cluster][disk]") {
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
+  const std::vector<std::string> ids = cluster.node_ids();
+  cluster.MakeHubCluster(kMembers, /*snapshot_every=*/16);
+  std::vector<std::unique_ptr<SmallDisk>> disks;
+  for (int i = 0; i < kMembers; ++i) {
+    disks.push_back(std::make_unique<SmallDisk>(cluster.member_dir(i), 64));
+    if (!disks.back()->mounted()) {
+      WARN("cannot mount a tmpfs here (needs root): the full-disk case is not exercised");
+      return;
+    }
+  }
+  AcceptedRecords accepted;
+  const int leader = StartMembers(cluster, accepted, 40, {0, 1, 2});
+
+  // The leader's disk fills while records flow.
+  SmallDisk& full = *disks[static_cast<size_t>(leader)];
+  full.Fill();
+  for (int i = 0; i < 5; ++i) {
+    cluster.Submit("AF", MakeRecords("AF", i * 200, 200), accepted);
+    full.Fill();  // what a checkpoint frees is taken again
+  }
+  const int new_leader = cluster.WaitForLeader(kHubClusterTimeout, leader);
+  cluster.UseMemberForHubChecks(new_leader);
+  cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
+
+  // Space again: the old leader catches up as a follower.
+  FreeAndCatchUp(cluster, full, leader, accepted);
 }
 
 }  // namespace cen::e2e
