@@ -480,11 +480,17 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   refused->Reset();
   const bool running = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kAgent);
   const std::string hub_state(NameOf(running ? agent->hub_state : HubState::kStopped));
-  // What the agent could not write into node.db (a full disk) it says in agent.state.
+  // What the agent could not write into node.db (a full disk) it says in
+  // agent.state, and which hub it uses (in a cluster, the member it found
+  // leading, not always the one node.toml names first).
   std::string store_problem;
-  if (auto state = common::StateFile::Read(o.data_dir + "/agent.state");
-      running && state.ok() && state->contains("store") && (*state)["store"].is_string())
-    store_problem = (*state)["store"].get<std::string>();
+  std::string hub_in_use = config->hub_endpoint;
+  if (auto state = common::StateFile::Read(o.data_dir + "/agent.state"); running && state.ok()) {
+    if (state->contains("store") && (*state)["store"].is_string())
+      store_problem = (*state)["store"].get<std::string>();
+    if (state->contains("hub") && (*state)["hub"].is_string())
+      hub_in_use = (*state)["hub"].get<std::string>();
+  }
   // NCP records that wait for a RILO: this node's own (an NCP), returned
   // ones with their reason; or those this node decides (a RILO).
   auto queue = PendingQueue::List(*db, QueryFilter{}, "", 0);
@@ -503,6 +509,7 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
                        {"returned", returned},
                        {"to_decide", to_decide},
                        {"hub", config->hub_endpoint},
+                       {"hub_in_use", hub_in_use},
                        {"agent_running", running},
                        {"hub_state", hub_state},
                        {"outbox", outbox->value_or(0)},
@@ -523,9 +530,12 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   }
   constexpr size_t kLabel = 12;
   out << Messages::Label("node", kLabel) << config->node_id << "\n"
-      << Messages::Label("hub", kLabel) << config->hub_endpoint;
+      << Messages::Label("hub", kLabel) << hub_in_use;
   if (running) {
-    out << " (" << Messages::Tr(hub_state.c_str()) << ")\n";
+    out << " (" << Messages::Tr(hub_state.c_str());
+    if (hub_in_use != config->hub_endpoint)
+      out << Messages::Format("; node.toml names {} first", config->hub_endpoint);
+    out << ")\n";
   } else {
     // Not the hub's state: nobody here talks to it.
     out << "\n"

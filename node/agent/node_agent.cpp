@@ -367,6 +367,7 @@ class AgentLoop {
   void WriteStateFile() {
     if (!state_file_) return;
     const json state = {{"hub_state", NameOf(status_.hub_state)},
+                        {"hub", hubs_[current_hub_].endpoint},  // in a cluster: the member in use
                         {"store", Problem()},
                         {"updated_at", common::Clock::NowRfc3339()},
                         {"replica_gseq", replica_.cursor()},

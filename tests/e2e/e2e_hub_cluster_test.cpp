@@ -525,6 +525,22 @@ TEST_CASE("A cluster leader on a full disk hands over, and the offices follow th
   const int new_leader = cluster.WaitForLeader(kHubClusterTimeout, leader);
   cluster.UseMemberForHubChecks(new_leader);
   cluster.WaitForConvergence(accepted, ids, kHubClusterTimeout);
+  // cen-node status names the member in use, not only node.toml's first.
+  for (const std::string& id : ids) {
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          const nlohmann::json status = cluster.Status(id);
+          observed = status.dump();
+          return status.value("hub_in_use", "") == cluster.member_ingest(new_leader);
+        },
+        kHubClusterTimeout, id + "'s status naming the new leader");
+  }
+  if (cluster.member_ingest(new_leader) != cluster.ingest_endpoint()) {
+    const RunResult text = cluster.RunNode({"status", "--data", cluster.node_dir("EU").string()});
+    CHECK_THAT(text.out,
+               Catch::Contains(cluster.member_ingest(new_leader) + " (connected; " +
+                               "node.toml names " + cluster.ingest_endpoint() + " first)"));
+  }
 
   // Space again: the old leader catches up as a follower.
   FreeAndCatchUp(cluster, full, leader, accepted);
