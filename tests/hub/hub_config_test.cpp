@@ -46,7 +46,7 @@ TEST_CASE("hub.toml keeps a cluster member's table", "[hub][config][cluster]") {
   CHECK(read->cluster_members[2].key == written.cluster_members[2].key);
   CHECK(read->snapshot_every == 1024);
   CHECK(read->log_kept == 256);
-  CHECK(read->election_timeout_ms == 500);
+  CHECK(read->election_timeout_ms == 750);
 
   SECTION("snapshot and election settings") {
     HubConfig small = written;
@@ -185,9 +185,9 @@ TEST_CASE("hub.toml's election timeout must be a whole number of milliseconds",
     std::ifstream in(dir.path() + "/hub.toml");
     toml.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  const auto at = toml.find("election_timeout_ms = 500");
+  const auto at = toml.find("election_timeout_ms = 750");
   REQUIRE(at != std::string::npos);
-  toml.replace(at, std::string("election_timeout_ms = 500").size(), "election_timeout_ms = \"2s\"");
+  toml.replace(at, std::string("election_timeout_ms = 750").size(), "election_timeout_ms = \"2s\"");
   std::ofstream(dir.path() + "/hub.toml") << toml;
   auto bad = HubConfig::Load(dir.path());
   REQUIRE_FALSE(bad.ok());
