@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <clocale>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -68,6 +69,18 @@ std::string MessagesLocale() {
 }
 
 }  // namespace
+
+std::optional<std::string> Messages::MissingCatalogue(std::string_view language) {
+  if (language == "en") return std::nullopt;
+  const std::string dir = LocaleDir();
+  std::error_code ec;
+  const std::filesystem::path mo =
+      std::filesystem::path(dir) / language / "LC_MESSAGES" / (std::string(kDomain) + ".mo");
+  if (std::filesystem::exists(mo, ec)) return std::nullopt;
+  return "no '" + std::string(language) + "' translations in " + dir +
+         " (they go beside the binaries, in ../share/locale or ../locale: cmake --install puts "
+         "them there; or set CEN_LOCALEDIR): messages stay in English";
+}
 
 std::string Messages::LanguageOf(std::string_view locale) {
   if (locale == "C" || locale == "POSIX" || locale.starts_with("C.")) return "en";
@@ -134,6 +147,13 @@ Status Messages::Use(std::string_view lang) {
   // libc's messages (strerror) in UTF-8 whatever LC_CTYPE says.
   bind_textdomain_codeset("libc", "UTF-8");
   const std::string dir = LocaleDir();
+  // Binaries copied without their catalogues would speak English without a
+  // word: said once, on stderr (stdout stays the command's).
+  static bool missing_said = false;
+  if (const auto missing = MissingCatalogue(language); missing && !missing_said) {
+    missing_said = true;
+    std::fprintf(stderr, "cenhub: %s\n", missing->c_str());
+  }
   bindtextdomain(kDomain, dir.c_str());
   bind_textdomain_codeset(kDomain, "UTF-8");
   bind_textdomain_codeset(kCountries, "UTF-8");

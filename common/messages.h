@@ -26,6 +26,7 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -85,6 +86,11 @@ class Messages {
   // The language a locale name ("ru_RU.UTF-8", "fr", "C") or a --lang value
   // names, when supported; "" when not (C and POSIX name English).
   static std::string LanguageOf(std::string_view locale);
+  // Why `language` ("ru") will not be spoken: its catalogue is not where
+  // the binaries look (CEN_LOCALEDIR, ../locale, ../share/locale beside the
+  // executable, /usr/share/locale); nullopt when it is, and for English.
+  // Use() says it once on stderr.
+  static std::optional<std::string> MissingCatalogue(std::string_view language);
 };
 
 }  // namespace cen::common

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/test_support/temp_dir.h"
+
 using cen::common::Messages;
 using cen::common::StatusCode;
 
@@ -94,4 +96,20 @@ TEST_CASE("English puts LANGUAGE back as the process started", "[common][message
   REQUIRE(std::getenv("LANGUAGE") != nullptr);
   CHECK(std::string(std::getenv("LANGUAGE")) == "pt:en");
   unsetenv("LANGUAGE");
+}
+
+TEST_CASE("Messages says when a language's catalogue is not beside the binaries",
+          "[common][messages]") {
+  // The build tree's catalogues (locale/, beside the test binary's parent).
+  CHECK_FALSE(Messages::MissingCatalogue("ru").has_value());
+  CHECK_FALSE(Messages::MissingCatalogue("en").has_value());
+  // Binaries copied alone (a trial put them in a directory of their own):
+  // every message stayed English, and nothing said why.
+  cen::test::TempDir empty;
+  setenv("CEN_LOCALEDIR", empty.path().c_str(), 1);
+  const auto missing = Messages::MissingCatalogue("ru");
+  unsetenv("CEN_LOCALEDIR");
+  REQUIRE(missing.has_value());
+  CHECK_THAT(*missing, Catch::Contains("no 'ru' translations in " + empty.path()));
+  CHECK_THAT(*missing, Catch::Contains("CEN_LOCALEDIR"));
 }
