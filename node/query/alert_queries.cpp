@@ -12,6 +12,7 @@
 #include "common/record_validator.h"
 #include "common/text_table.h"
 #include "node/query/alert_book.h"
+#include "node/query/record_format.h"
 
 namespace cen::node {
 
@@ -107,7 +108,7 @@ bool Wanted(const std::vector<std::string>& allowed, const std::string& value) {
 }  // namespace
 
 common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const QueryOptions& o,
-                                                  std::ostream& out) {
+                                                  std::ostream& out, std::ostream& err) {
   const int64_t now = common::Clock::NowMillis();
   auto book = AlertBook::Load(db, now);
   if (!book.ok()) return book.status();
@@ -129,10 +130,17 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
   }
   QueryOutcome outcome;
   int64_t skipped = 0;
+  int64_t withheld = 0;
+  const bool exporting = o.format != "table";
   for (const AlertBook::Alert& a : book->alerts()) {
     if (!o.all && a.state != AlertBook::State::kActive) continue;
     if (!Wanted(o.filter.priorities, a.Text("priority")) || !Wanted(o.filter.origins, a.origin))
       continue;
+    const bool restricted = RecordFormat::Restricted(a.Text("handling"));
+    if (exporting && restricted && !o.include_restricted) {
+      ++withheld;
+      continue;
+    }
     if (skipped++ < o.offset) continue;
     if (o.limit > 0 && outcome.results >= o.limit) break;
     auto offices = ReceiptsOf(db, a.uuid);
@@ -150,6 +158,7 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
     const auto received_ms = common::RecordValidator::TimestampMillis(a.received_at);
     const auto expires_ms = common::RecordValidator::TimestampMillis(a.Text("expires_at"));
     ++outcome.results;
+    if (exporting && restricted) ++outcome.restricted;
     if (o.format == "json") {
       out << json{{"uuid", a.uuid},       {"state", AlertBook::Name(a.state)},
                   {"origin", a.origin},   {"received_at", a.received_at},
@@ -178,8 +187,9 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
                                       : Span(now - *expires_ms) + " ago",
                   audience > 0 ? std::to_string(received) + "/" + std::to_string(audience) : "-",
                   audience > 0 ? std::to_string(acted) : "-", std::to_string(*hits), a.origin,
-                  a.uuid, a.Text("title")});
+                  a.uuid, RecordFormat::HandlingMark(a.current) + a.Text("title")});
   }
+  if (withheld > 0) RecordFormat::NoteWithheld(err, std::to_string(withheld));
   if (o.format == "table") {
     if (table.rows() == 0) {
       out << common::Messages::Tr(o.all ? "no alerts in the replica"

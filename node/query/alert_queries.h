@@ -1,7 +1,7 @@
 // The analyst's view of alerts in the replica (`cen-query alerts`, `receipts`,
 // `hits`, and the life cycle part of `show` for an alert).
 //
-//   auto outcome = AlertQueries::Alerts(db, options, std::cout);  // active ones
+//   auto outcome = AlertQueries::Alerts(db, options, std::cout, std::cerr);  // active ones
 //   auto outcome = AlertQueries::Receipts(db, options, std::cout); // o.uuid
 //
 // Receipts reach only the office that raised an alert, so `receipts` and the
@@ -20,9 +20,10 @@ namespace cen::node {
 class AlertQueries {
  public:
   // Alerts in force, most urgent then newest first; o.all adds cancelled and
-  // expired ones, marked. Filters on priority and origin apply.
+  // expired ones, marked. Filters on priority and origin apply. H2/H3 alerts
+  // are left out of json and csv unless o.include_restricted (said on `err`).
   static common::Result<QueryOutcome> Alerts(common::Database& db, const QueryOptions& o,
-                                             std::ostream& out);
+                                             std::ostream& out, std::ostream& err);
   // Every office an own alert went to: delivered when, acted how, by whom,
   // hits reported; and the offices without a receipt yet.
   static common::Result<QueryOutcome> Receipts(common::Database& db, const QueryOptions& o,

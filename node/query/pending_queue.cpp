@@ -182,15 +182,25 @@ common::Status PendingQueue::Check(common::Database& db, std::vector<Entry>& ent
 }
 
 common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const QueryOptions& o,
-                                               std::ostream& out) {
+                                               std::ostream& out, std::ostream& err) {
   if (o.pending_days < 0)
     return common::UsageError(Messages::Format("{}: must be 0 or more", "--pending-days"));
   const int64_t limit = o.limit < 0 ? (o.format == "table" ? 100 : 0) : o.limit;
   auto queue = List(db, o.filter, "", limit);
   if (!queue.ok()) return queue.status();
+  QueryOutcome outcome;
+  if (o.format != "table") {
+    const size_t before = queue->size();
+    std::erase_if(*queue, [&](const Entry& e) {
+      const bool restricted = RecordFormat::Restricted(e.record.value("handling", ""));
+      if (restricted && o.include_restricted) ++outcome.restricted;
+      return restricted && !o.include_restricted;
+    });
+    if (queue->size() < before)
+      RecordFormat::NoteWithheld(err, std::to_string(before - queue->size()));
+  }
   CEN_RETURN_IF_ERROR(Check(db, *queue));
   const int64_t now = common::Clock::NowMillis();
-  QueryOutcome outcome;
   outcome.results = static_cast<int64_t>(queue->size());
   if (o.format == "json") {
     for (const Entry& e : *queue) {

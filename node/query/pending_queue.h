@@ -50,9 +50,11 @@ class PendingQueue {
   // them pay for it.
   static common::Status Check(common::Database& db, std::vector<Entry>& entries);
   // `cen-query pending`: the queue as a table (age, state, checks, reason;
-  // records older than o.pending_days flagged), NDJSON or CSV.
+  // records older than o.pending_days flagged), NDJSON or CSV; H2/H3 records
+  // are left out of NDJSON and CSV unless o.include_restricted (said on
+  // `err`).
   static common::Result<QueryOutcome> Run(common::Database& db, const QueryOptions& o,
-                                          std::ostream& out);
+                                          std::ostream& out, std::ostream& err);
   // The route of a record, departure, transit and destination, when it
   // passes through a country twice: that country; "" otherwise.
   static std::string RepeatedCountry(const nlohmann::json& record);

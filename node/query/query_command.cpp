@@ -138,7 +138,7 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       }
       break;
     case QueryVerb::kAlerts:
-      outcome = AlertQueries::Alerts(*db, o, out);
+      outcome = AlertQueries::Alerts(*db, o, out, err);
       break;
     case QueryVerb::kReceipts:
       outcome = AlertQueries::Receipts(*db, o, out);
@@ -165,7 +165,7 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       outcome = QueryAudit::List(*db, o, out, *entry);
       break;
     case QueryVerb::kPending:
-      outcome = PendingQueue::Run(*db, o, out);
+      outcome = PendingQueue::Run(*db, o, out, err);
       break;
   }
   if (!outcome.ok()) return outcome.status();

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/messages.h"
 #include "common/record_fields.h"
 
 namespace cen::node {
@@ -60,18 +61,31 @@ std::string RecordFormat::CsvCell(const json& record, std::string_view field) {
   return scalar(v);
 }
 
+std::string RecordFormat::HandlingMark(const json& r) {
+  const auto handling = r.find("handling");
+  if (handling == r.end() || !handling->is_string()) return "";
+  if (*handling == "H2") return "[H2] ";
+  if (*handling != "H3") return "";
+  const auto note = r.find("handling_note");
+  return "[H3: " + (note != r.end() && note->is_string() ? note->get<std::string>() : "") + "] ";
+}
+
+void RecordFormat::NoteWithheld(std::ostream& err, const std::string& count) {
+  err << "cen-query: "
+      << common::Messages::Format(
+             "{} H2/H3 (restricted) record(s) among the matches left out of exports (this one "
+             "lists the others only); add --include-restricted to export them (the export is "
+             "written to the audit trail)",
+             count)
+      << "\n";
+}
+
 std::string RecordFormat::Summary(const json& r) {
   auto text = [&](const char* key) {
     auto it = r.find(key);
     return it != r.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
-  std::string out;
-  const std::string handling = text("handling");
-  if (handling == "H3") {
-    out += "[H3: " + text("handling_note") + "] ";
-  } else if (handling == "H2") {
-    out += "[H2] ";
-  }
+  std::string out = HandlingMark(r);
   if (text("kind") == "alert") {
     // An update or a cancel is a record of its own: said so, with the
     // priority it sets if any (cen-query alerts shows each alert with its

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,15 @@ class RecordFormat {
   // One line for a table: "[H3: note] " when restricted, then for a seizure
   // its description and concealment, for an alert "[priority] title".
   static std::string Summary(const nlohmann::json& record);
+  // "[H3: note] ", "[H2] " or "" by the record's handling.
+  static std::string HandlingMark(const nlohmann::json& record);
+
+  // H2 and H3 records leave a node in a json or csv export only with
+  // --include-restricted (tables are read, not exported).
+  static bool Restricted(std::string_view handling) { return handling == "H2" || handling == "H3"; }
+  // Says on `err` that `count` ("2", "5 or more") H2/H3 records were left out
+  // of an export, and how to include them.
+  static void NoteWithheld(std::ostream& err, const std::string& count);
   // "CO → ES; PT → NL" style: departure → transit... → destination, "?" for an
   // unknown end; "" when neither end is known. `transit` is ';'-joined.
   static std::string Route(std::string_view departure, std::string_view transit,

@@ -63,9 +63,6 @@ common::Result<std::string> OrderBy(const std::string& sort) {
   return order + "r.gseq";
 }
 
-// H2 and H3 records leave a node in an export only with --include-restricted.
-bool Restricted(std::string_view handling) { return handling == "H2" || handling == "H3"; }
-
 }  // namespace
 
 // Ids close together (a filter's matches among a replica's gseqs: 43,068
@@ -205,7 +202,7 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     }
     ++outcome.results;
     const std::string handling = stmt.ColumnText(3);
-    if (!table && Restricted(handling)) ++outcome.restricted;
+    if (!table && RecordFormat::Restricted(handling)) ++outcome.restricted;
     const std::string doc = stmt.ColumnText(11);
     if (o.format == "json") {
       out << doc << "\n";
@@ -245,7 +242,7 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
       if (!table && limit > 0 && outcome.results == limit) break;
       auto row = stmt->Bind(1, id).Step();
       if (!row.ok()) return row.status();
-      const bool shown = *row && !(withhold && Restricted(stmt->ColumnText(3)));
+      const bool shown = *row && !(withhold && RecordFormat::Restricted(stmt->ColumnText(3)));
       const bool go_on = !shown || skipped++ < o.offset || emit(*stmt);
       stmt->Reset();
       if (!go_on) break;
@@ -289,13 +286,8 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     if (!n.ok()) return n.status();
     if (*n > 0) {
       const std::string count = std::to_string(*n);
-      err << "cen-query: "
-          << Messages::Format(
-                 "{} H2/H3 (restricted) record(s) among the matches left out of exports (this one "
-                 "lists the others only); add --include-restricted to export them (the export is "
-                 "written to the audit trail)",
-                 cap > 0 && *n >= cap ? Messages::Format("{} or more", count) : count)
-          << "\n";
+      RecordFormat::NoteWithheld(
+          err, cap > 0 && *n >= cap ? Messages::Format("{} or more", count) : count);
     }
   }
   return outcome;

@@ -608,7 +608,7 @@ TEST_CASE("alerts --all says a past expiry is ago, beside a future one's in",
   o.all = true;
   o.width = 200;
   std::ostringstream out;
-  auto listed = cen::node::AlertQueries::Alerts(node.db, o, out);
+  auto listed = cen::node::AlertQueries::Alerts(node.db, o, out, out);
   REQUIRE(listed.ok());
   CHECK_THAT(out.str(), Catch::Matches(R"((.|\n)*expired +[0-9]+d +[0-9]+d ago(.|\n)*)"));
   CHECK_THAT(out.str(), Catch::Matches(R"((.|\n)*active +[0-9]+d +in [0-9]+d(.|\n)*)"));

@@ -479,6 +479,69 @@ TEST_CASE("cen-query withholds H2/H3 from exports unless --include-restricted", 
   }
 }
 
+TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --include-restricted",
+          "[node][query][validation]") {
+  // A user trial: both printed an H3 record whole as json, and the audit
+  // trail counted no restricted record.
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  {
+    auto db = cen::test::ReopenNodeDb(tmp);
+    cen::node::Replica replica(&db);
+    RequireOk(replica.Load());
+    json alert = {{"kind", "alert"},
+                  {"ref", "A3"},
+                  {"uuid", FixtureUuid(301)},
+                  {"version", 1},
+                  {"origin", "RILO-ECE"},
+                  {"received_at", "2026-11-28T03:00:00.000Z"},
+                  {"scope", "global"},
+                  {"handling", "H3"},
+                  {"handling_note", "eyes only"},
+                  {"title", "Operation Pholidota"},
+                  {"priority", "urgent"},
+                  {"msg_type", "alert"},
+                  {"issued_at", "2026-11-28T03:00:00Z"},
+                  {"gseq", replica.cursor() + 1}};
+    json pending = cen::test::FixtureSeizure(302, "2024-02-01", "FR", "tobacco", "", {}, "NL",
+                                             "240220", 3, 2, "GRM", "H3", "NCP-FR", "cigarettes");
+    pending["validation"] = "pending";
+    pending["rilo"] = "RILO-WE";
+    pending["gseq"] = replica.cursor() + 2;
+    RequireOk(replica.Apply(Packed({alert, pending}), replica.cursor() + 2));
+  }
+  for (const QueryVerb verb : {QueryVerb::kAlerts, QueryVerb::kPending}) {
+    QueryOptions o = Options(tmp, "json");
+    o.all = true;
+    const Run plain = Query(verb, o);
+    RequireOk(plain.status);
+    CHECK(plain.out.find("Pholidota") == std::string::npos);
+    CHECK_THAT(plain.err, Catch::Contains("1 H2/H3") && Catch::Contains("--include-restricted"));
+    o.format = "csv";
+    const Run csv = Query(verb, o);
+    RequireOk(csv.status);
+    CHECK(csv.out.find("Pholidota") == std::string::npos);
+    CHECK(csv.out.find(verb == QueryVerb::kAlerts ? FixtureUuid(301) : FixtureUuid(302)) ==
+          std::string::npos);
+
+    o.format = "json";
+    o.include_restricted = true;
+    o.arguments = {"--include-restricted"};
+    const Run all = Query(verb, o);
+    RequireOk(all.status);
+    CHECK(all.out.find("Pholidota") != std::string::npos);
+    CHECK(all.err.empty());
+    const auto entries = JsonLines(Query(QueryVerb::kAudit, Options(tmp, "json")).out);
+    REQUIRE_FALSE(entries.empty());
+    CHECK(entries[0]["restricted"] == 1);
+  }
+  // A table is read, not exported: the alert is there, marked.
+  QueryOptions table = Options(tmp, "table");
+  table.width = 200;
+  CHECK_THAT(Query(QueryVerb::kAlerts, table).out,
+             Catch::Contains("[H3: eyes only] Operation Pholidota"));
+}
+
 TEST_CASE("cen-query show prints every field and the version history", "[node][query]") {
   TempDir tmp;
   FillFixtureReplica(tmp);
