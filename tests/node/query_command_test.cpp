@@ -245,16 +245,10 @@ TEST_CASE("A date filter finds a record whose commodity code this build does not
   // alone must still find the record, before and after its batch.
   TempDir tmp;
   FillFixtureReplica(tmp);
-  {
-    auto db = cen::test::ReopenNodeDb(tmp);
-    cen::node::Replica replica(&db);
-    RequireOk(replica.Load());
-    json seizure = cen::test::WireSeizure("NEW-CODE", "0190a0b0-0000-7000-8000-0000000000ff");
-    seizure["commodity"] = "zz-newer-code";
-    seizure["seizure_date"] = "2031-05-05";
-    RequireOk(replica.Apply(Packed({cen::test::AsStored(seizure, replica.cursor() + 1)}),
-                            replica.cursor() + 1));
-  }
+  json seizure = cen::test::WireSeizure("NEW-CODE", "0190a0b0-0000-7000-8000-0000000000ff");
+  seizure["commodity"] = "zz-newer-code";
+  seizure["seizure_date"] = "2031-05-05";
+  cen::test::ApplyAfterFixture(tmp, {cen::test::AsStored(seizure, 0)});
   QueryOptions o = Options(tmp);
   o.filter.from = "2031";
   CHECK(CountOf(o) == 1);  // pending: its own columns
@@ -485,31 +479,24 @@ TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --inc
   // trail counted no restricted record.
   TempDir tmp;
   FillFixtureReplica(tmp);
-  {
-    auto db = cen::test::ReopenNodeDb(tmp);
-    cen::node::Replica replica(&db);
-    RequireOk(replica.Load());
-    json alert = {{"kind", "alert"},
-                  {"ref", "A3"},
-                  {"uuid", FixtureUuid(301)},
-                  {"version", 1},
-                  {"origin", "RILO-ECE"},
-                  {"received_at", "2026-11-28T03:00:00.000Z"},
-                  {"scope", "global"},
-                  {"handling", "H3"},
-                  {"handling_note", "eyes only"},
-                  {"title", "Operation Pholidota"},
-                  {"priority", "urgent"},
-                  {"msg_type", "alert"},
-                  {"issued_at", "2026-11-28T03:00:00Z"},
-                  {"gseq", replica.cursor() + 1}};
-    json pending = cen::test::FixtureSeizure(302, "2024-02-01", "FR", "tobacco", "", {}, "NL",
-                                             "240220", 3, 2, "GRM", "H3", "NCP-FR", "cigarettes");
-    pending["validation"] = "pending";
-    pending["rilo"] = "RILO-WE";
-    pending["gseq"] = replica.cursor() + 2;
-    RequireOk(replica.Apply(Packed({alert, pending}), replica.cursor() + 2));
-  }
+  json alert = {{"kind", "alert"},
+                {"ref", "A3"},
+                {"uuid", FixtureUuid(301)},
+                {"version", 1},
+                {"origin", "RILO-ECE"},
+                {"received_at", "2026-11-28T03:00:00.000Z"},
+                {"scope", "global"},
+                {"handling", "H3"},
+                {"handling_note", "eyes only"},
+                {"title", "Operation Pholidota"},
+                {"priority", "urgent"},
+                {"msg_type", "alert"},
+                {"issued_at", "2026-11-28T03:00:00Z"}};
+  json pending = cen::test::FixtureSeizure(302, "2024-02-01", "FR", "tobacco", "", {}, "NL",
+                                           "240220", 3, 2, "GRM", "H3", "NCP-FR", "cigarettes");
+  pending["validation"] = "pending";
+  pending["rilo"] = "RILO-WE";
+  cen::test::ApplyAfterFixture(tmp, {alert, pending});
   for (const QueryVerb verb : {QueryVerb::kAlerts, QueryVerb::kPending}) {
     QueryOptions o = Options(tmp, "json");
     o.all = true;

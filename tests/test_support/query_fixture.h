@@ -129,6 +129,17 @@ inline void FillFixtureReplica(const TempDir& tmp) {
   RequireOk(replica.Apply(Packed(records), static_cast<int64_t>(records.size())));
 }
 
+// Applies `records` to the replica of `tmp` in order, each at the next gseq
+// after what it holds.
+inline void ApplyAfterFixture(const TempDir& tmp, std::vector<nlohmann::json> records) {
+  auto db = ReopenNodeDb(tmp);
+  node::Replica replica(&db);
+  RequireOk(replica.Load());
+  int64_t gseq = replica.cursor();
+  for (nlohmann::json& r : records) r["gseq"] = ++gseq;
+  RequireOk(replica.Apply(Packed(records), gseq));
+}
+
 // Writes the fixture's record_countries rows, as the agent does when idle.
 inline void IndexFixtureCountries(const TempDir& tmp) {
   auto db = ReopenNodeDb(tmp);
