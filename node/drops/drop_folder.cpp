@@ -1,7 +1,11 @@
 #include "node/drops/drop_folder.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -36,6 +40,28 @@ std::optional<Stamp> StampOf(const fs::path& path) {
   stamp.written = fs::last_write_time(path, ec);
   if (ec) return std::nullopt;
   return stamp;
+}
+
+// Whether another process holds `path` open for writing: the kernel refuses
+// a read lease then (fcntl F_SETLEASE, EAGAIN), however long the writer has
+// paused. Not known (false) where a lease is not allowed (a file of another
+// owner without CAP_LEASE, a network file system): the timing rule decides
+// alone. A lease held is given back at once; a writer opening the file in
+// between breaks it with SIGWINCH (ignored), not SIGIO (which would end the
+// agent).
+bool OpenForWriting(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  bool writing = false;
+  if (::fcntl(fd, F_SETSIG, SIGWINCH) == 0) {
+    if (::fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+      ::fcntl(fd, F_SETLEASE, F_UNLCK);
+    } else {
+      writing = errno == EAGAIN;
+    }
+  }
+  ::close(fd);
+  return writing;
 }
 
 // `dir`/`name`, or `dir`/`name`.<time> when that is taken.
@@ -95,6 +121,18 @@ common::Result<bool> DropFolder::PollOnce() {
   if (stamp->written > fs::file_time_type::clock::now() - settle_ &&
       !(same && now - watched_since_ >= settle_))
     return false;
+  // Copied straight into the folder by a writer that pauses: still open.
+  if (OpenForWriting(*first)) {
+    if (open_said_ != name) {
+      spdlog::info(
+          "drop folder: {} is still open for writing; waiting (copy into a hidden name, then "
+          "rename it into the folder)",
+          name);
+    }
+    open_said_ = name;
+    return false;
+  }
+  open_said_.clear();
   // Not the file's fault: it waits where it is, tried again with back-off.
   const auto held_back = [&](const common::Status& status) {
     health_.Failed(common::Status(status.code(), name + ": " + status.message()), now);
@@ -146,7 +184,7 @@ common::Result<bool> DropFolder::PollOnce() {
                              code == common::StatusCode::kUsage ||
                              code == common::StatusCode::kNotFound;
   if (!summary.status.ok() && !file_at_fault) return held_back(summary.status);
-  if (StampOf(*first) != stamp) {
+  if (StampOf(*first) != stamp || OpenForWriting(*first)) {
     // Written to while it was read: what it held is in (or was refused),
     // the rest comes with the next look, once it has been still.
     spdlog::warn(

@@ -88,6 +88,7 @@ class DropFolder {
   std::string watched_;
   Stamp watched_stamp_;
   common::StoreHealth::Clock::time_point watched_since_{};
+  std::string open_said_;  // the file said to be open for writing, once
 };
 
 }  // namespace cen::node

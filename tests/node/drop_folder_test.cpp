@@ -107,6 +107,29 @@ TEST_CASE("The drop folder imports complete files and files them away", "[node][
   }
 }
 
+TEST_CASE("The drop folder waits for a file still open for writing, however long it pauses",
+          "[node][drop_folder]") {
+  // A user trial: a writer copying straight into the folder paused 2.5 s
+  // between rows; the file looked still and complete, its first half was
+  // imported and moved to done/, and the rest went on into done/ unread.
+  DropFolderNode node;  // settle 0: only the open writer holds it back
+  std::ofstream writer(node.dir / "slow.csv", std::ios::binary);
+  writer << kGood << std::flush;
+  auto handled = node.folder.PollOnce();
+  REQUIRE(handled.ok());
+  CHECK_FALSE(*handled);
+  CHECK(fs::exists(node.dir / "slow.csv"));
+  CHECK(CountRows(node.db, "outbox") == 0);
+
+  writer << "seizure,FR-3,2026-03-14,FR,drugs,z,3,KGM\n";
+  writer.close();
+  handled = node.folder.PollOnce();
+  REQUIRE(handled.ok());
+  CHECK(*handled);
+  CHECK(fs::exists(node.dir / "done" / "slow.csv"));
+  CHECK(CountRows(node.db, "outbox") == 3);
+}
+
 TEST_CASE("The drop folder makes done/ and failed/ again when they were removed",
           "[node][drop_folder]") {
   // With done/ removed (an operator's clean-up) the agent imported the file
