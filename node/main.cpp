@@ -116,6 +116,10 @@ static int Main(int argc, char** argv) {
       ->required();
   submit_cmd->add_option("file", submit.file, Messages::Tr("NDJSON file, or - for standard input"))
       ->capture_default_str();
+  submit_cmd->add_flag(
+      "--lower-handling", submit.lower_handling,
+      Messages::Tr("Let an amendment lower a record's handling code (H2 to H0, say); without it "
+                   "such a row is refused, naming the record and its handling"));
 
   cen::node::AckOptions ack;
   auto* ack_cmd = app.add_subcommand(
@@ -200,6 +204,10 @@ static int Main(int argc, char** argv) {
       Messages::Tr("Import the valid rows; write the others to FILE.rejects.csv (exit 2)"));
   drop_cmd->add_flag("--dry-run", drop.dry_run,
                      Messages::Tr("Validate and count only; import nothing"));
+  drop_cmd->add_flag(
+      "--lower-handling", drop.lower_handling,
+      Messages::Tr("Let an amendment lower a record's handling code (H2 to H0, say); without it "
+                   "such a row is refused, naming the record and its handling"));
   drop_cmd->add_flag("--json", drop.json, Messages::Tr("Print one JSON summary object per file"));
   drop_cmd
       ->add_option(

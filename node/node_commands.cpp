@@ -144,6 +144,7 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
   DropSettings settings;
   settings.partial = o.partial;
   settings.dry_run = o.dry_run;
+  settings.lower_handling = o.lower_handling;
   if (o.format == "csv") {
     settings.format = DropFormat::kCsv;
   } else if (o.format == "ndjson") {
@@ -255,6 +256,7 @@ common::Status NodeCommands::Submit(const SubmitOptions& o, std::istream& in, st
   if (!db.ok()) return db.status();
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
   Outbox outbox(&*db);
+  outbox.set_lower_handling(o.lower_handling);
   // A knock first: a running agent ends the bulk transaction it may be in
   // and starts none for a moment, so this write (an urgent alert, often)
   // does not wait for the write lock behind a slice of the backlog.

@@ -21,7 +21,8 @@ struct NodeInitOptions {
 
 struct SubmitOptions {
   std::string data_dir;
-  std::string file = "-";  // NDJSON; "-" is standard input
+  std::string file = "-";       // NDJSON; "-" is standard input
+  bool lower_handling = false;  // an amendment may lower a record's handling
 };
 
 struct RunOptions {
@@ -58,8 +59,9 @@ struct DropOptions {
   bool partial = false;
   bool dry_run = false;
   bool json = false;
-  bool progress = false;      // draw a progress bar on `err` (a terminal)
-  std::string template_kind;  // "seizure" or "alert": print a CSV template instead
+  bool lower_handling = false;  // an amendment may lower a record's handling
+  bool progress = false;        // draw a progress bar on `err` (a terminal)
+  std::string template_kind;    // "seizure" or "alert": print a CSV template instead
 };
 
 struct NodeStatusOptions {

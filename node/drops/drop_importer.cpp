@@ -213,6 +213,7 @@ DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string
                                           common::Clock::TodayUtc());
   const bool keep_rejects = settings_.partial && !settings_.dry_run;
   Outbox outbox(db_);
+  outbox.set_lower_handling(settings_.lower_handling);
   if (common::Status begun = outbox.BeginQueue(); !begun.ok()) return finish(begun);
   std::ofstream rejects;
   std::string label;

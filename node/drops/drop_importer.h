@@ -49,6 +49,9 @@ struct DropSettings {
   // Set: the file rolls back at its next batch of rows (kUnavailable
   // "stopped"); the agent stopping its drop folder. Null: never.
   const std::atomic<bool>* stop = nullptr;
+  // An amendment may lower a record's handling (H2 to H0); otherwise that
+  // row is refused (`--lower-handling`).
+  bool lower_handling = false;
 };
 
 struct DropSummary {

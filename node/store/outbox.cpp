@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/grouped_number.h"
+#include "common/msgpack_map.h"
 #include "common/uuid7.h"
 #include "common/wire_frame.h"
 #include "node/store/nominal_details.h"
@@ -97,6 +98,21 @@ common::Status Outbox::JoinTransaction() {
   return common::Status::Ok();
 }
 
+common::Status Outbox::CheckHandling(const OutboxRecord& rec, std::string_view previous_body,
+                                     int64_t previous_version, std::string_view label) const {
+  if (lower_handling_ || rec.handling().empty()) return common::Status::Ok();
+  auto previous = common::MsgpackMap::Decode(previous_body);
+  if (!previous.ok()) return common::Status::Ok();  // a body this node wrote: always a map
+  const std::string_view was = previous->TextOr("handling", "");
+  // "H0" < "H1" < "H2" < "H3" as text.
+  if (was.empty() || rec.handling() >= was) return common::Status::Ok();
+  return common::InvalidInput(std::string(label) + ": handling: " + rec.handling() +
+                              " would lower " + rec.ref() + " from " + std::string(was) +
+                              " (version " + std::to_string(previous_version) +
+                              "): give handling " + std::string(was) +
+                              " to keep it, or --lower-handling to lower it on purpose");
+}
+
 common::Result<Outbox::Queued> Outbox::Queue(json record, std::string_view label) {
   return Queue(OutboxRecord(std::move(record)), label);
 }
@@ -171,8 +187,10 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
       auto refused = refused_whole();
       if (!refused.ok()) return refused.status();
       // A row naming the refused uuid amends it all the same.
-      if (!*refused || given_uuid == held_uuid)
+      if (!*refused || given_uuid == held_uuid) {
         q = Queued{held_uuid, held_version + 1, Disposition::kAmended};
+        CEN_RETURN_IF_ERROR(CheckHandling(rec, previous_body, held_version, label));
+      }
     }
   }
   if (q.disposition == Disposition::kNew) {

@@ -59,6 +59,11 @@ class Outbox {
 
   explicit Outbox(common::Database* db) : db_(db) {}
 
+  // Whether Queue() may amend a record with a lower handling code than the
+  // version it amends (H2 to H0): refused by default, the row named, as a
+  // file without a handling column would declassify the records it amends.
+  void set_lower_handling(bool allowed) { lower_handling_ = allowed; }
+
   // Queues validated records (canonical fields, defaults filled) in one
   // transaction: all or nothing. A record's own `uuid`, if any, must agree
   // with the uuid its ref already has, and a ref queued earlier in the same
@@ -131,10 +136,15 @@ class Outbox {
   common::Status CheckNewUuid(Statements& st, const std::string& uuid, std::string_view label);
   // Refuses an update or cancel of an alert that is not this node's own.
   common::Status CheckChanged(const std::vector<std::string>& alerts, std::string_view label);
+  // Refuses an amendment lowering the handling of `previous_body` (the
+  // version it amends) unless set_lower_handling(true).
+  common::Status CheckHandling(const OutboxRecord& rec, std::string_view previous_body,
+                               int64_t previous_version, std::string_view label) const;
   common::Status RaiseReferenced(const std::vector<std::string>& alerts, int64_t lane);
   // Acknowledge()'s exception: true when `a` went back to the outbox.
   common::Result<bool> OfferAgain(const Ack& a);
 
+  bool lower_handling_ = false;
   common::Database* db_;  // not owned
   // While a queue is open (BeginQueue() until CommitQueue()/AbortQueue()).
   std::optional<Statements> statements_;

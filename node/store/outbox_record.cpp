@@ -29,6 +29,7 @@ OutboxRecord::OutboxRecord(common::Record record) {
   envelope.version.reset();
   kind_ = envelope.kind.value_or("");
   ref_ = envelope.ref.value_or("");
+  handling_ = envelope.handling.value_or("");
   // Names and document numbers never reach the body that goes to the hub.
   nominal_ = NominalDetails::Strip(record);
   const common::Alert* alert = record.alert ? &*record.alert : nullptr;

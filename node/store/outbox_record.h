@@ -45,6 +45,8 @@ class OutboxRecord {
   // An alert's update or cancel: the alerts (uuids) it references, which
   // only their origin may change.
   const std::vector<std::string>& changes() const { return changes_; }
+  // Its handling code ("H0" to "H3"; "" when it has none: receipts, decisions).
+  const std::string& handling() const { return handling_; }
   // The body to store and send for (uuid, version).
   std::string Body(std::string_view uuid, int64_t version) const;
 
@@ -56,6 +58,7 @@ class OutboxRecord {
   common::Lane lane_ = common::Lane::kBulk;
   std::vector<std::string> raises_;
   std::vector<std::string> changes_;
+  std::string handling_;
   // The encoded record without uuid and version, and where their pairs go
   // (map keys are in byte order: "uuid" at uuid_at_, "version" at version_at_).
   std::string packed_;

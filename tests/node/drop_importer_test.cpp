@@ -127,6 +127,41 @@ TEST_CASE("A changed row becomes the next version of its record", "[node][drop]"
   CHECK(**latest == 2);
 }
 
+TEST_CASE("An amendment lowers a record's handling only when asked to", "[node][drop]") {
+  // A user trial: a national export without the handling column amended an
+  // H2 record, which took the default H0 and reached every office
+  // declassified, without a word.
+  DropImporterFixture f;
+  const std::string h2_header =
+      "kind,ref,seizure_date,reporting_country,commodity,description,quantity,unit,handling\n";
+  REQUIRE(f.Drop("a.csv", h2_header + "seizure,FR-1,2026-03-14,FR,drugs,x,12,KGM,H2\n" +
+                              "seizure,FR-2,2026-03-14,FR,drugs,y,5,KGM,H0\n")
+              .status.ok());
+  const std::string amended =
+      std::string(kHeader) + Row("FR-1", "13", "x") + Row("FR-2", "6", "y");  // no handling
+  DropSummary refused = f.Drop("b.csv", amended);
+  CHECK(refused.status.code() == cen::common::StatusCode::kInvalidInput);
+  CHECK_THAT(f.errors, Catch::Contains("b.csv:2") && Catch::Contains("handling: H0 would lower") &&
+                           Catch::Contains("from H2") && Catch::Contains("--lower-handling"));
+  CHECK(CountRows(f.db, "own_records") == 2);  // nothing of the file
+
+  SECTION("the same handling given keeps it") {
+    DropSummary kept =
+        f.Drop("c.csv", h2_header + "seizure,FR-1,2026-03-14,FR,drugs,x,13,KGM,H2\n");
+    INFO(f.errors);
+    CHECK(kept.status.ok());
+    CHECK(kept.amended == 1);
+  }
+  SECTION("--lower-handling lowers it on purpose") {
+    DropSettings lower;
+    lower.lower_handling = true;
+    DropSummary lowered = f.Drop("b.csv", amended, lower);
+    INFO(f.errors);
+    CHECK(lowered.status.ok());
+    CHECK(lowered.amended == 2);
+  }
+}
+
 TEST_CASE("One invalid row and nothing of the file is imported", "[node][drop]") {
   DropImporterFixture f;
   const std::string text =

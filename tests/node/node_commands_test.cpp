@@ -62,9 +62,10 @@ class TestNode {
   }
 
   // Runs `cen-node submit` on `ndjson` given on standard input.
-  Status Submit(const std::string& ndjson) {
+  Status Submit(const std::string& ndjson, bool lower_handling = false) {
     SubmitOptions o;
     o.data_dir = data_dir_;
+    o.lower_handling = lower_handling;
     std::istringstream in(ndjson);
     out_.str("");
     err_.str("");
@@ -799,4 +800,20 @@ TEST_CASE("cen-node drop leaves copying its log into node.db to a running agent"
   auto queued = open->QueryInt("SELECT count(DISTINCT ref) FROM own_records");
   RequireOk(queued.status());
   CHECK(**queued == 12000);
+}
+
+TEST_CASE("cen-node submit refuses an amendment lowering a record's handling unless asked",
+          "[node][commands]") {
+  TestNode node;
+  json h2 = SampleSeizure("FR-H2");
+  h2["handling"] = "H2";
+  RequireOk(node.Submit(h2.dump() + "\n"));
+  json lower = SampleSeizure("FR-H2");
+  lower["quantity"] = 99;  // handling left out: H0
+  const Status refused = node.Submit(lower.dump() + "\n");
+  CHECK(refused.code() == cen::common::StatusCode::kInvalidInput);
+  CHECK_THAT(node.err(), Catch::Contains("handling: H0 would lower FR-H2 from H2 (version 1)"));
+  CHECK(node.OutboxSize() == 1);
+  RequireOk(node.Submit(lower.dump() + "\n", /*lower_handling=*/true));
+  CHECK(node.OutboxSize() == 2);
 }
