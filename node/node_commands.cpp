@@ -41,6 +41,7 @@
 #include "node/store/node_config.h"
 #include "node/store/node_schema.h"
 #include "node/store/outbox.h"
+#include "node/store/outbox_record.h"
 #include "node/store/text_db.h"
 #include "node/store/urgent_claim.h"
 
@@ -349,7 +350,9 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
   // one snapshot (--text's copied text included).
   auto snapshot = filter.BeginQuery(*db);
   if (!snapshot.ok()) return snapshot.status();
-  auto queue = PendingQueue::List(*db, filter, config->node_id, 0);
+  // Without their documents: a RILO clearing 224,000 records held 1.27 GB
+  // of parsed records for uuids and versions (a user trial).
+  auto queue = PendingQueue::List(*db, filter, config->node_id, 0, /*with_records=*/false);
   if (!queue.ok()) return queue.status();
   CEN_RETURN_IF_ERROR(snapshot->Commit());
   std::vector<const PendingQueue::Entry*> chosen;
@@ -381,13 +384,21 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
   }
 
   if (o.dry_run || chosen.empty()) {
-    CEN_RETURN_IF_ERROR(PendingQueue::Check(*db, *queue));
-    for (const auto* e : chosen) {
-      out << Messages::Format(o.accept ? N_("would accept {} version {} of {} ({}, {})")
-                                       : N_("would return {} version {} of {} ({}, {})"),
-                              e->uuid, e->version, e->origin, e->kind, e->received_at);
-      if (!e->warnings.empty()) out << "  " << Messages::Format("checks: {}", e->warnings.front());
-      out << "\n";
+    // The checks read each record's document, a thousand at a time.
+    constexpr size_t kChecked = 1000;
+    for (size_t at = 0; at < chosen.size(); at += kChecked) {
+      std::vector<PendingQueue::Entry> part;
+      for (size_t i = at; i < std::min(chosen.size(), at + kChecked); ++i)
+        part.push_back(*chosen[i]);
+      CEN_RETURN_IF_ERROR(PendingQueue::ReadRecords(*db, part));
+      CEN_RETURN_IF_ERROR(PendingQueue::Check(*db, part));
+      for (const PendingQueue::Entry& e : part) {
+        out << Messages::Format(o.accept ? N_("would accept {} version {} of {} ({}, {})")
+                                         : N_("would return {} version {} of {} ({}, {})"),
+                                e.uuid, e.version, e.origin, e.kind, e.received_at);
+        if (!e.warnings.empty()) out << "  " << Messages::Format("checks: {}", e.warnings.front());
+        out << "\n";
+      }
     }
     out << Messages::Format(o.accept ? N_("{} record(s) would be accepted; nothing was queued")
                                      : N_("{} record(s) would be returned; nothing was queued"),
@@ -395,8 +406,11 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
         << "\n";
     return common::Status::Ok();
   }
-  std::vector<json> decisions;
-  std::vector<std::string> labels;
+  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
+  // One transaction, each decision queued as it is made (not all held first).
+  Outbox outbox(&*db);
+  CEN_RETURN_IF_ERROR(outbox.BeginQueue());
+  std::string lines;
   for (const auto* e : chosen) {
     json d = {{"kind", "decision"},
               {"ref", std::string(verb) + ":" + e->uuid + ":" + std::to_string(e->version)},
@@ -408,19 +422,18 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
     // Made again after the hub refused every version of it: a new record
     // (a new uuid, Outbox::Queue); after an accepted one, its next version.
     d["decided_at"] = common::Clock::NowRfc3339();
-    decisions.push_back(std::move(d));
-    labels.push_back(e->uuid);
+    auto queued = outbox.Queue(OutboxRecord(d), e->uuid);
+    if (!queued.ok()) {
+      outbox.AbortQueue();
+      return queued.status();
+    }
+    lines += Messages::Format(o.accept ? N_("accept {} version {}") : N_("return {} version {}"),
+                              e->uuid, e->version) +
+             "\n";
   }
-  CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
-  Outbox outbox(&*db);
-  auto queued = outbox.Enqueue(std::move(decisions), labels);
-  if (!queued.ok()) return queued.status();
+  CEN_RETURN_IF_ERROR(outbox.CommitQueue());
   AgentDoorbell::Ring(o.data_dir);
-  for (const auto* e : chosen) {
-    out << Messages::Format(o.accept ? N_("accept {} version {}") : N_("return {} version {}"),
-                            e->uuid, e->version)
-        << "\n";
-  }
+  out << lines;
   out << Messages::Format(o.accept
                               ? N_("{} decision(s) queued for the hub: each record reaches its "
                                    "scope once the hub journals the decision")

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "common/clock.h"
 #include "common/record_validator.h"
@@ -139,17 +140,29 @@ common::Status AlertTracker::OnAlert(const json& alert, bool in_order) {
   // missed. A cancel may be in it, later in the same transaction too, and an
   // office catching up on the history is not told old news.
   const int64_t gseq = common::WireFrame::IntOr(alert, "gseq", 0);
+  // Keyed by (uuid, version): gseqs start again under a new epoch.
   auto hold = db_->Cached(
-      "INSERT OR REPLACE INTO alerts_held(gseq, release_at, early, deliver, payload) "
-      "VALUES (?, ?, ?, ?, ?)");
+      "INSERT OR REPLACE INTO alerts_held(uuid, version, gseq, release_at, early, deliver, "
+      "payload) VALUES (?, ?, ?, ?, ?, ?, ?)");
   if (!hold.ok()) return hold.status();
+  const int64_t release_at = std::max(hub_head_, gseq);
   CEN_RETURN_IF_ERROR((*hold)
-                          ->Bind(1, gseq)
-                          .Bind(2, std::max(hub_head_, gseq))
-                          .Bind(3, in_order ? 0 : 1)
-                          .Bind(4, deliver ? 1 : 0)
-                          .Bind(5, alert.dump())
+                          ->Bind(1, uuid)
+                          .Bind(2, version)
+                          .Bind(3, gseq)
+                          .Bind(4, release_at)
+                          .Bind(5, in_order ? 0 : 1)
+                          .Bind(6, deliver ? 1 : 0)
+                          // An apply never throws: invalid UTF-8 (which the hub refuses) replaced.
+                          .Bind(7, alert.dump(-1, ' ', false, json::error_handler_t::replace))
                           .Run());
+  if (held_known_) {
+    if (in_order) {
+      min_release_ = std::min(min_release_, release_at);
+    } else {
+      ++early_held_;
+    }
+  }
   held_ = true;
   return common::Status::Ok();
 }
@@ -215,16 +228,28 @@ common::Status AlertTracker::Announce(const json& alert, bool deliver) {
 
 common::Status AlertTracker::OnCursor(int64_t cursor) {
   if (!held_) return common::Status::Ok();
+  if (!held_known_) CEN_RETURN_IF_ERROR(CountHeld());
   // Due once the replica reaches the head known when it was applied, or the
   // hub's head now (a hub restored from an older copy has a shorter journal);
   // what the priority lane applied early, once its fetch is over.
   const bool caught_up = hub_head_ > 0 && cursor >= hub_head_;
+  const bool early_due = !priority_catch_up_ && early_held_ > 0;
+  if (!caught_up && !early_due && cursor < min_release_) return common::Status::Ok();
+  // A bounded part per transaction: an urgent alert waits for its commit.
+  constexpr int kDecidedPerTransaction = 256;
   auto due = db_->Cached(
-      "SELECT gseq, deliver, payload FROM alerts_held "
-      "WHERE release_at <= ?1 OR ?2 OR (early AND ?3) ORDER BY gseq");
+      "SELECT uuid, version, deliver, payload FROM alerts_held "
+      "WHERE release_at <= ?1 OR ?2 OR (early AND ?3) ORDER BY gseq LIMIT ?4");
   if (!due.ok()) return due.status();
-  (*due)->Bind(1, cursor).Bind(2, caught_up ? 1 : 0).Bind(3, priority_catch_up_ ? 0 : 1);
-  std::vector<std::pair<int64_t, std::pair<bool, std::string>>> rows;
+  (*due)->Bind(1, cursor).Bind(2, caught_up ? 1 : 0).Bind(3, early_due ? 1 : 0);
+  (*due)->Bind(4, kDecidedPerTransaction);
+  struct Due {
+    std::string uuid;
+    int64_t version;
+    bool deliver;
+    json alert;
+  };
+  std::vector<Due> rows;
   while (true) {
     auto row = (*due)->Step();
     if (!row.ok()) {
@@ -232,20 +257,60 @@ common::Status AlertTracker::OnCursor(int64_t cursor) {
       return row.status();
     }
     if (!*row) break;
-    rows.push_back({(*due)->ColumnInt(0), {(*due)->ColumnInt(1) != 0, (*due)->ColumnText(2)}});
+    rows.push_back({(*due)->ColumnText(0), (*due)->ColumnInt(1), (*due)->ColumnInt(2) != 0,
+                    json::parse((*due)->ColumnText(3), nullptr, /*allow_exceptions=*/false)});
   }
   (*due)->Reset();
-  auto done = db_->Cached("DELETE FROM alerts_held WHERE gseq = ?");
+  auto done = db_->Cached("DELETE FROM alerts_held WHERE uuid = ? AND version = ?");
   if (!done.ok()) return done.status();
+  auto target_waits = db_->Cached(
+      "SELECT 1 FROM alerts_held WHERE uuid = ?1 "
+      "UNION ALL SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM records WHERE uuid = ?1) LIMIT 1");
+  if (!target_waits.ok()) return target_waits.status();
   // In gseq order: an alert is decided before its updates and cancels.
-  for (const auto& [gseq, held] : rows) {
-    const json alert = json::parse(held.second, nullptr, /*allow_exceptions=*/false);
-    if (alert.is_object()) CEN_RETURN_IF_ERROR(Announce(alert, held.first));
-    CEN_RETURN_IF_ERROR((*done)->Bind(1, gseq).Run());
+  for (const Due& d : rows) {
+    if (!d.alert.is_object()) {
+      CEN_RETURN_IF_ERROR((*done)->Bind(1, d.uuid).Bind(2, d.version).Run());
+      continue;
+    }
+    // An update or cancel the priority lane brought ahead of its alert (or
+    // of the alert's own decision) waits for it: the alert may be old news,
+    // and so then is the change. Not once caught up: the alert is not coming.
+    bool waits = false;
+    const auto references = d.alert.find("references");
+    if (!caught_up && common::WireFrame::StringOr(d.alert, "msg_type", "alert") != "alert" &&
+        references != d.alert.end() && references->is_array()) {
+      for (const json& target : *references) {
+        if (!target.is_string() || waits) continue;
+        auto w = (*target_waits)->Bind(1, target.get<std::string>()).Step();
+        (*target_waits)->Reset();
+        if (!w.ok()) return w.status();
+        waits = *w;
+      }
+    }
+    if (waits) continue;
+    CEN_RETURN_IF_ERROR(Announce(d.alert, d.deliver));
+    CEN_RETURN_IF_ERROR((*done)->Bind(1, d.uuid).Bind(2, d.version).Run());
   }
-  auto left = db_->QueryInt("SELECT count(*) FROM alerts_held");
-  if (!left.ok()) return left.status();
-  held_ = left->value_or(0) > 0;
+  return CountHeld();
+}
+
+common::Status AlertTracker::CountHeld() {
+  auto stmt = db_->Cached(
+      "SELECT count(*), coalesce(sum(early), 0), min(CASE WHEN early THEN NULL ELSE release_at "
+      "END) FROM alerts_held");
+  if (!stmt.ok()) return stmt.status();
+  auto row = (*stmt)->Step();
+  if (!row.ok()) {
+    (*stmt)->Reset();
+    return row.status();
+  }
+  held_ = (*stmt)->ColumnInt(0) > 0;
+  early_held_ = (*stmt)->ColumnInt(1);
+  min_release_ =
+      (*stmt)->ColumnIsNull(2) ? std::numeric_limits<int64_t>::max() : (*stmt)->ColumnInt(2);
+  (*stmt)->Reset();
+  held_known_ = true;
   return common::Status::Ok();
 }
 

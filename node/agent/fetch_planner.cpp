@@ -16,6 +16,7 @@ void FetchPlanner::Connected(int64_t head) {
   Forget();
   head_ = head;
   connected_ = true;
+  priority_caught_up_ = false;
 }
 
 void FetchPlanner::CatchUp(Clock::time_point now) {
@@ -35,6 +36,8 @@ void FetchPlanner::Forget() {
 
 void FetchPlanner::RequestPriority(int64_t from) {
   if (!connected_) return;
+  priority_from_ = from;
+  priority_started_ = Clock::now();
   const int64_t id = ++last_id_;
   if (send_(WireFrame::Encode({{"t", frame::kFetch},
                                {"id", id},
@@ -64,7 +67,11 @@ FetchPlanner::Answer FetchPlanner::OnUpto(const common::MsgpackMap& frame, Clock
     if (head) NoteHead(*head);
     // A hub that does not know the lane answered with everything: stop.
     const bool lane = frame.TextOr("lane", "") == frame::kPriorityLane;
-    if (lane && *upto < head_) RequestPriority(*upto + 1);  // more than one answer
+    if (lane && *upto < head_) {
+      RequestPriority(*upto + 1);  // more than one answer
+    } else {
+      priority_caught_up_ = true;
+    }
     return Answer::kPriority;
   }
   if (!upto || !fetch_ || id != fetch_->id) return Answer::kNone;
@@ -141,6 +148,10 @@ void FetchPlanner::RequestIfBehind(Clock::time_point now, bool at_once) {
 
 void FetchPlanner::Tick(Clock::time_point now) {
   if (fetch_ && now - fetch_->started > limits_.fetch_timeout) fetch_.reset();
+  // Forgotten (an ACK timeout), refused (ERROR) or lost: asked again.
+  if (connected_ && !priority_caught_up_ &&
+      (!priority_id_ || now - priority_started_ > limits_.fetch_timeout))
+    RequestPriority(std::max(priority_from_, replica_->cursor() + 1));
 }
 
 }  // namespace cen::node

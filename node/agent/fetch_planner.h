@@ -104,12 +104,18 @@ class FetchPlanner {
   // After an apply slice: the next catch-up FETCH, if the last answer ended
   // below the head, no feed batch continued it, and the applier has room.
   void MoreIfRoom(Clock::time_point now);
-  // Gives up a FETCH unanswered for fetch_timeout.
+  // Gives up a FETCH unanswered for fetch_timeout; asks again for the
+  // priority lane's catch-up while it has not reached the head and no
+  // answer is awaited (or none came for fetch_timeout).
   void Tick(Clock::time_point now);
 
   const Limits& limits() const { return limits_; }
   bool fetch_outstanding() const { return fetch_.has_value(); }
   bool priority_outstanding() const { return priority_id_.has_value(); }
+  // From each WELCOME until the priority lane's fetch of what this node
+  // missed has reached the hub's head (an UPTO at or past it): alerts the
+  // lane applies meanwhile may be old news (AlertTracker).
+  bool priority_catching_up() const { return !priority_caught_up_; }
 
  private:
   struct Bulk {
@@ -130,6 +136,9 @@ class FetchPlanner {
   int64_t last_id_ = 0;  // FETCH ids: 1, 2, 3, ... for the life of the process
   std::optional<Bulk> fetch_;
   std::optional<int64_t> priority_id_;
+  bool priority_caught_up_ = false;
+  int64_t priority_from_ = 0;             // of the last priority FETCH
+  Clock::time_point priority_started_{};  // when it was sent
   // An answer ended below the head and no feed batch continued it: ask for the next.
   bool more_ = false;
   Clock::time_point last_feed_{};

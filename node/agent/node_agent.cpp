@@ -97,11 +97,15 @@ constexpr auto kFeedWatchdog = std::chrono::seconds(5);
 // A hub cluster member that has not welcomed the node this long (dead,
 // frozen, or not the leader and naming none) makes way for the next one.
 constexpr auto kTryNextHubAfter = std::chrono::seconds(2);
-// A hub that answers nothing this long while connected (a PING goes every
-// second) is stuck: a cluster member whose apply waits for disk space holds
-// its whole loop, while its connections stay up and the others elect
-// another leader. The next member is tried; a single hub is waited for.
+// A hub that sends nothing this long while connected (no PONG, no ACK, no
+// feed message), with this many PINGs sent meanwhile (one a second), is
+// stuck: a cluster member whose apply waits for disk space holds its whole
+// loop, while its connections stay up and the others elect another leader.
+// The next member is tried; a single hub is waited for. Counted in PINGs
+// sent, not time alone: an agent whose own loop waited (node.db's lock
+// behind a drop file) sent none and read nothing meanwhile.
 constexpr auto kHubSilentAfter = std::chrono::seconds(5);
+constexpr int kHubSilentPings = 5;
 
 // Tells the tracker how the apply transaction its observer ran in ended:
 // rolled back unless `committed` was set, also when the apply threw (the loop
@@ -529,6 +533,7 @@ class AgentLoop {
 
   void HeardFromHub() {
     last_heard_ = SteadyClock::now();
+    pings_unanswered_ = 0;
     if (std::exchange(silence_said_, false)) spdlog::info("hub link: the hub answers again");
   }
 
@@ -555,6 +560,7 @@ class AgentLoop {
   // offered again there (a record journaled meanwhile is answered DUP).
   common::Status UseHub(size_t index, const std::string& why) {
     current_hub_ = index;
+    pings_unanswered_ = 0;
     hub_since_ = SteadyClock::now();
     ForgetInFlight();
     SetState(HubState::kConnecting, "trying " + hubs_[index].endpoint + " (" + why + ")");
@@ -612,6 +618,7 @@ class AgentLoop {
       if (i > 0) LookForUrgent();
       auto body = link_.ReceiveFeed(HubLink::Feed::kBulk);
       if (!body) break;
+      HeardFromHub();  // a stuck hub sends no HEAD either
       if (reader_.OnBulk(std::move(*body), SteadyClock::now()) == FeedReader::Seen::kOtherEpoch)
         SendHello();  // a different hub answers at this address; WELCOME decides
     }
@@ -665,7 +672,7 @@ class AgentLoop {
   // to page for: applied short of it, they wait for it (AlertTracker).
   void TellTrackerHead() {
     tracker_.set_hub_head(std::max(fetches_.head(), applier_.Covered()),
-                          fetches_.priority_outstanding());
+                          fetches_.priority_catching_up());
   }
 
   common::Status ApplyPriorityLane() {
@@ -813,7 +820,7 @@ class AgentLoop {
                                  "no answer from " + hubs_[current_hub_].endpoint));
     }
     if (!connected && now - last_hello_ >= kHelloEvery) SendHello();
-    if (connected && now - last_heard_ >= kHubSilentAfter) {
+    if (connected && pings_unanswered_ >= kHubSilentPings && now - last_heard_ >= kHubSilentAfter) {
       const std::string silent =
           "no answer from " + hubs_[current_hub_].endpoint + " for " +
           std::to_string(
@@ -841,6 +848,7 @@ class AgentLoop {
                                 {"replica_gseq", replica_.cursor()},
                                 {"outbox", size.ok() ? *size : 0}}));
         last_ping_ = now;
+        ++pings_unanswered_;
       }
       // While node.db fails, acknowledgements could not be recorded: nothing
       // is sent until it works again.
@@ -917,6 +925,7 @@ class AgentLoop {
   SteadyClock::time_point hub_since_{};
   SteadyClock::time_point last_heard_{};  // the last frame from the hub
   bool silence_said_ = false;             // "no answer from" logged for a single hub
+  int pings_unanswered_ = 0;              // PINGs sent since the last frame from the hub
   SteadyClock::time_point last_ping_{};
   SteadyClock::time_point last_status_write_{};
   std::unique_ptr<DropFolderThread> drop_folder_;

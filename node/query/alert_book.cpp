@@ -17,6 +17,14 @@ using nlohmann::json;
 
 namespace {
 
+// Keeps the most restrictive handling of `doc` (an alert message) in `a`.
+void NoteHandling(AlertBook::Alert& a, const json& doc) {
+  const std::string handling = common::WireFrame::StringOr(doc, "handling", "H0");
+  if (handling > a.handling && handling.size() == 2 && handling[0] == 'H') a.handling = handling;
+  const std::string note = common::WireFrame::StringOr(doc, "handling_note", "");
+  if (!note.empty()) a.handling_note = note;
+}
+
 // What an update may change.
 constexpr const char* kUpdatable[] = {"title",       "body",       "priority", "expires_at",
                                       "commodity",   "indicators", "handling", "handling_note",
@@ -83,6 +91,7 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
     a.gseq = m.gseq;
     a.received_at = m.received_at;
     a.current = std::move(m.doc);
+    NoteHandling(a, a.current);
     book.alerts_.push_back(std::move(a));
   }
   // Updates and cancels in gseq order; one from another origin than the
@@ -101,6 +110,7 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
       if (a.origin != m.origin && !by_operator) continue;
       a.chain.push_back(m.uuid);
       book.roots_.emplace_back(m.uuid, a.uuid);
+      NoteHandling(a, m.doc);
       if (common::WireFrame::StringOr(m.doc, "msg_type", "") == "cancel") {
         a.state = State::kCancelled;
         a.cancelled_by = m.uuid;

@@ -35,6 +35,12 @@ class AlertBook {
     std::vector<std::string> chain;  // update and cancel uuids, in gseq order
     State state = State::kActive;
     std::string cancelled_by;  // the cancel's uuid
+    // The most restrictive handling the alert or any of its updates and
+    // cancels carries ("H3" over "H2" over ...), and the H3 note seen last:
+    // an update that leaves handling out (H0 by default) does not make an
+    // H3 alert exportable.
+    std::string handling = "H0";
+    std::string handling_note;
     // urgent 0, high 1, normal 2: for sorting
     int rank() const;
     std::string Text(const char* field) const;

@@ -136,13 +136,13 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
     if (!o.all && a.state != AlertBook::State::kActive) continue;
     if (!Wanted(o.filter.priorities, a.Text("priority")) || !Wanted(o.filter.origins, a.origin))
       continue;
-    const bool restricted = RecordFormat::Restricted(a.Text("handling"));
+    const bool restricted = RecordFormat::Restricted(a.handling);
     if (exporting && restricted && !o.include_restricted) {
-      ++withheld;
+      ++withheld;  // all of them: alerts are few
       continue;
     }
     if (skipped++ < o.offset) continue;
-    if (o.limit > 0 && outcome.results >= o.limit) break;
+    if (o.limit > 0 && outcome.results >= o.limit) continue;
     auto offices = ReceiptsOf(db, a.uuid);
     if (!offices.ok()) return offices.status();
     auto hits = Matches(db, a.uuid);
@@ -187,7 +187,10 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
                                       : Span(now - *expires_ms) + " ago",
                   audience > 0 ? std::to_string(received) + "/" + std::to_string(audience) : "-",
                   audience > 0 ? std::to_string(acted) : "-", std::to_string(*hits), a.origin,
-                  a.uuid, RecordFormat::HandlingMark(a.current) + a.Text("title")});
+                  a.uuid,
+                  RecordFormat::HandlingMark(
+                      json{{"handling", a.handling}, {"handling_note", a.handling_note}}) +
+                      a.Text("title")});
   }
   if (withheld > 0) RecordFormat::NoteWithheld(err, std::to_string(withheld));
   if (o.format == "table") {

@@ -119,16 +119,16 @@ std::string PendingQueue::RepeatedCountry(const json& record) {
   return "";
 }
 
-common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(common::Database& db,
-                                                                    const QueryFilter& filter,
-                                                                    const std::string& rilo,
-                                                                    int64_t limit) {
+common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(
+    common::Database& db, const QueryFilter& filter, const std::string& rilo, int64_t limit,
+    bool with_records, Handling handling) {
   QueryFilter all = filter;
   all.include_pending = true;
   const SqlCondition where = all.Condition();
   std::string sql =
-      "SELECT r.gseq, r.uuid, r.version, r.kind, r.origin, r.ref, r.received_at, r.validation, "
-      "d.doc, (SELECT reason FROM decisions WHERE record = r.uuid AND record_version = r.version "
+      "SELECT r.gseq, r.uuid, r.version, r.kind, r.origin, r.ref, r.received_at, r.validation, " +
+      std::string(with_records ? "d.doc" : "NULL") +
+      ", (SELECT reason FROM decisions WHERE record = r.uuid AND record_version = r.version "
       "AND decision = 'return' ORDER BY gseq DESC LIMIT 1), "
       "(SELECT substr(o.ref, 1, instr(o.ref, ':') - 1) FROM own_status o "
       "WHERE o.kind = 'decision' AND o.status != 'rejected' "
@@ -138,6 +138,8 @@ common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(common::Data
       "WHERE r.validation IS NOT NULL AND " +
       where.sql;
   if (!rilo.empty()) sql += " AND json_extract(d.doc, '$.rilo') = ?";
+  if (handling == Handling::kUnrestricted) sql += " AND r.handling NOT IN ('H2', 'H3')";
+  if (handling == Handling::kRestricted) sql += " AND r.handling IN ('H2', 'H3')";
   sql += " ORDER BY r.received_at, r.gseq";
   if (limit > 0) sql += " LIMIT " + std::to_string(limit);
   auto stmt = db.Prepare(sql);
@@ -158,7 +160,7 @@ common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(common::Data
     e.ref = stmt->ColumnText(5);
     e.received_at = stmt->ColumnText(6);
     e.state = stmt->ColumnText(7);
-    e.record = json::parse(stmt->ColumnText(8), nullptr, false);
+    if (with_records) e.record = json::parse(stmt->ColumnText(8), nullptr, false);
     e.reason = stmt->ColumnText(9);
     e.queued = stmt->ColumnText(10);
     // A return the replica has applied is no longer waiting: the record's
@@ -169,6 +171,20 @@ common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(common::Data
     out.push_back(std::move(e));
   }
   return out;
+}
+
+common::Status PendingQueue::ReadRecords(common::Database& db, std::vector<Entry>& entries) {
+  auto stmt = db.Prepare("SELECT doc FROM documents WHERE gseq = ?");
+  if (!stmt.ok()) return stmt.status();
+  for (Entry& e : entries) {
+    auto row = stmt->Bind(1, e.gseq).Step();
+    if (!row.ok()) return row.status();
+    e.record = *row ? json::parse(stmt->ColumnText(0), nullptr, false) : json::object();
+    stmt->Reset();
+    if (!e.record.is_object()) e.record = json::object();
+    e.rilo = Text(e.record, "rilo");
+  }
+  return common::Status::Ok();
 }
 
 common::Status PendingQueue::Check(common::Database& db, std::vector<Entry>& entries) {
@@ -186,18 +202,19 @@ common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const Query
   if (o.pending_days < 0)
     return common::UsageError(Messages::Format("{}: must be 0 or more", "--pending-days"));
   const int64_t limit = o.limit < 0 ? (o.format == "table" ? 100 : 0) : o.limit;
-  auto queue = List(db, o.filter, "", limit);
+  // H2/H3 records leave in an export only with --include-restricted.
+  const bool withhold = o.format != "table" && !o.include_restricted;
+  auto queue =
+      List(db, o.filter, "", limit, true, withhold ? Handling::kUnrestricted : Handling::kAny);
   if (!queue.ok()) return queue.status();
   QueryOutcome outcome;
-  if (o.format != "table") {
-    const size_t before = queue->size();
-    std::erase_if(*queue, [&](const Entry& e) {
-      const bool restricted = RecordFormat::Restricted(e.record.value("handling", ""));
-      if (restricted && o.include_restricted) ++outcome.restricted;
-      return restricted && !o.include_restricted;
-    });
-    if (queue->size() < before)
-      RecordFormat::NoteWithheld(err, std::to_string(before - queue->size()));
+  if (withhold) {
+    auto withheld = List(db, o.filter, "", 0, false, Handling::kRestricted);
+    if (!withheld.ok()) return withheld.status();
+    if (!withheld->empty()) RecordFormat::NoteWithheld(err, std::to_string(withheld->size()));
+  } else if (o.format != "table") {
+    for (const Entry& e : *queue)
+      if (RecordFormat::Restricted(e.record.value("handling", ""))) ++outcome.restricted;
   }
   CEN_RETURN_IF_ERROR(Check(db, *queue));
   const int64_t now = common::Clock::NowMillis();

@@ -42,9 +42,16 @@ class PendingQueue {
 
   // Oldest first, at most `limit` (0: all). `filter`'s conditions apply; its
   // include_pending is implied. `rilo` non-empty: only the records that RILO
-  // decides.
+  // decides. Without `with_records`, each entry's record (and rilo) is left
+  // empty: a long queue then takes a few hundred bytes an entry.
+  // Which records by their handling code: every one, or H0/H1 only, or H2/H3 only.
+  enum class Handling { kAny, kUnrestricted, kRestricted };
   static common::Result<std::vector<Entry>> List(common::Database& db, const QueryFilter& filter,
-                                                 const std::string& rilo, int64_t limit);
+                                                 const std::string& rilo, int64_t limit,
+                                                 bool with_records = true,
+                                                 Handling handling = Handling::kAny);
+  // Reads the record of each entry listed without it (List(..., false)).
+  static common::Status ReadRecords(common::Database& db, std::vector<Entry>& entries);
   // Fills in each entry's warnings: the quantity check reads what the
   // replica holds for each commodity and unit, so only callers that show
   // them pay for it.

@@ -40,12 +40,15 @@ CREATE INDEX hook_events_pending ON hook_events(id) WHERE state = 'pending';
 -- ahead of the cursor while it fetched what the node missed (`early`) are
 -- due as soon as that fetch has reached the hub's head.
 CREATE TABLE IF NOT EXISTS alerts_held(
-  gseq       INTEGER PRIMARY KEY,  -- the alert message's
+  uuid       TEXT    NOT NULL,     -- the alert message's (uuid, version)
+  version    INTEGER NOT NULL,
+  gseq       INTEGER NOT NULL,     -- decided in this order: an alert before its changes
   release_at INTEGER NOT NULL,     -- the hub's head when it was applied
   early      INTEGER NOT NULL,     -- 1: applied ahead of the cursor
   deliver    INTEGER NOT NULL,     -- 1: a delivered receipt is owed
-  payload    TEXT    NOT NULL      -- the message as JSON: the hook's event
-);
+  payload    TEXT    NOT NULL,     -- the message as JSON: the hook's event
+  PRIMARY KEY (uuid, version)
+) WITHOUT ROWID;
 -- Alerts this node learned of only once they had ended: their later updates
 -- and cancels page nobody either.
 CREATE TABLE IF NOT EXISTS alerts_unannounced(

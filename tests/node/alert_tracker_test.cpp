@@ -709,6 +709,29 @@ TEST_CASE(
   CHECK(node.Queued().size() == 2);
 }
 
+TEST_CASE("A cancel the priority lane brings ahead of its alert waits for the alert's decision",
+          "[node][alert_tracker]") {
+  // A normal alert, its urgent cancel: the cancel is applied early, while the
+  // alert waits for the journal after it. Decided alone, the cancel paged
+  // for an alert this office never heard of (the review of this change).
+  AlertTrackerNode node;
+  node.tracker.set_hub_head(4);
+  const std::string alert =
+      node.Apply(AlertTrackerAlert("EU-N", {{"priority", "normal"}}), "EU");  // gseq 1
+  const json cancel = AlertTrackerNode::Journaled(
+      AlertTrackerAlert("EU-N-C", {{"msg_type", "cancel"}, {"references", {alert}}}), "EU", 3);
+  auto early = node.replica.ApplyEarly(Packed({cancel}));
+  REQUIRE(early.ok());
+  CHECK(HookedRefs(node.db).empty());
+  node.Apply(AlertTrackerSeizure("AF-1", json::object()), "AF");  // gseq 2
+  RequireOk(node.replica.Apply(Packed({cancel}), 3));
+  node.gseq = 3;
+  node.Apply(AlertTrackerSeizure("AF-2", json::object()), "AF");  // gseq 4: the head
+  CHECK(HookedRefs(node.db).empty());
+  CHECK(node.Queued().empty());
+  CHECK(CountRows(node.db, "alerts_held") == 0);
+}
+
 TEST_CASE("An alert and its cancel applied in one transaction page nobody",
           "[node][alert_tracker]") {
   AlertTrackerNode node;

@@ -234,6 +234,9 @@ TEST_CASE("FetchPlanner gives up an unanswered FETCH and ignores its late answer
   f.planner.Tick(f.t0 + milliseconds(10001));
   CHECK_FALSE(f.planner.fetch_outstanding());
 
+  // The priority lane's FETCH, unanswered as long, is asked again.
+  const json priority_again = f.OneSent();
+  CHECK(priority_again.value("lane", "") == "priority");
   const auto later = f.t0 + milliseconds(10001);
   f.planner.RequestIfBehind(later);
   f.planner.RequestIfBehind(later + milliseconds(300));
@@ -309,6 +312,24 @@ TEST_CASE("FetchPlanner asks for the priority lane until an answer reaches the h
     CHECK(f.planner.OnUpto(Frame({{"t", "UPTO"}, {"id", id}, {"upto", 30}, {"head", 50}}), f.t0) ==
           Answer::kPriority);
     CHECK(f.Taken().empty());
+    CHECK_FALSE(f.planner.priority_catching_up());
+  }
+  SECTION("the catch-up is over only once an answer reaches the head, whatever is forgotten") {
+    CHECK(f.planner.priority_catching_up());
+    // The link is lost before the answer: no FETCH outstanding, not over.
+    f.planner.Disconnected();
+    CHECK_FALSE(f.planner.priority_outstanding());
+    CHECK(f.planner.priority_catching_up());
+    f.Connect(50);
+    const json again = f.Taken().at(0);
+    REQUIRE(again.value("lane", "") == "priority");
+    CHECK(f.planner.OnUpto(Frame({{"t", "UPTO"},
+                                  {"id", again.at("id")},
+                                  {"upto", 50},
+                                  {"head", 50},
+                                  {"lane", "priority"}}),
+                           f.t0) == Answer::kPriority);
+    CHECK_FALSE(f.planner.priority_catching_up());
   }
 }
 

@@ -522,6 +522,25 @@ TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --inc
     REQUIRE_FALSE(entries.empty());
     CHECK(entries[0]["restricted"] == 1);
   }
+  // An update that leaves handling out (H0 by default) does not make the H3
+  // alert exportable (the review of this change).
+  json update = {{"kind", "alert"},
+                 {"ref", "A3-U"},
+                 {"uuid", FixtureUuid(303)},
+                 {"version", 1},
+                 {"origin", "RILO-ECE"},
+                 {"received_at", "2026-11-29T03:00:00.000Z"},
+                 {"scope", "global"},
+                 {"handling", "H0"},
+                 {"title", "Operation Pholidota, extended"},
+                 {"priority", "urgent"},
+                 {"msg_type", "update"},
+                 {"references", {FixtureUuid(301)}},
+                 {"expires_at", "2099-01-01T00:00:00Z"}};
+  cen::test::ApplyAfterFixture(tmp, {update});
+  QueryOptions after = Options(tmp, "json");
+  after.all = true;
+  CHECK(Query(QueryVerb::kAlerts, after).out.find("Pholidota") == std::string::npos);
   // A table is read, not exported: the alert is there, marked.
   QueryOptions table = Options(tmp, "table");
   table.width = 200;
