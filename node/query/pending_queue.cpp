@@ -204,9 +204,12 @@ common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const Query
   const int64_t limit = o.limit < 0 ? (o.format == "table" ? 100 : 0) : o.limit;
   // H2/H3 records leave in an export only with --include-restricted.
   const bool withhold = o.format != "table" && !o.include_restricted;
-  auto queue =
-      List(db, o.filter, "", limit, true, withhold ? Handling::kUnrestricted : Handling::kAny);
+  // One more than the limit tells a table that more wait.
+  auto queue = List(db, o.filter, "", limit > 0 ? limit + 1 : 0, true,
+                    withhold ? Handling::kUnrestricted : Handling::kAny);
   if (!queue.ok()) return queue.status();
+  const bool more = limit > 0 && static_cast<int64_t>(queue->size()) > limit;
+  if (more) queue->pop_back();
   QueryOutcome outcome;
   if (withhold) {
     auto withheld = List(db, o.filter, "", 0, false, Handling::kRestricted);
@@ -285,6 +288,11 @@ common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const Query
     table.AddRow({e.uuid, e.origin, age_cell, state, RecordFormat::Summary(e.record), notes});
   }
   table.Print(out, o.width);
+  if (more) {
+    out << Messages::Format("the first {} record(s) of the queue shown; --limit 0 lists them all",
+                            limit)
+        << "\n";
+  }
   if (old > 0) {
     out << Messages::Format("{} record(s) pending for more than {} day(s) (marked !)", old,
                             o.pending_days)

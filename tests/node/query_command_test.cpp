@@ -1025,4 +1025,10 @@ TEST_CASE("Queries leave NCP records out until accepted, pending lists them with
   table.pending_days = 0;
   const Run flagged = Query(QueryVerb::kPending, table);
   CHECK(flagged.out.find("2 record(s) pending for more than 0 day(s)") != std::string::npos);
+  CHECK(flagged.out.find("queue shown") == std::string::npos);
+  // A table cut at its limit says so (a trial read 100 rows of 122,946 as the queue).
+  table.limit = 1;
+  const Run first = Query(QueryVerb::kPending, table);
+  CHECK_THAT(first.out,
+             Catch::Contains("the first 1 record(s) of the queue shown; --limit 0 lists them all"));
 }
