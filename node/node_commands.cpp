@@ -472,12 +472,17 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   auto rejected = db->QueryInt("SELECT count(*) FROM own_acks WHERE NOT accepted");
   if (!outbox.ok()) return outbox.status();
   if (!rejected.ok()) return rejected.status();
-  // The refusals not corrected yet (no later version of their ref queued),
-  // newest first: what the hub said is not only in the agent's log.
+  // The refusals not corrected yet (no later version of their ref queued;
+  // for a RILO's decision, whose ref names the version decided on, no later
+  // decision on the same record), newest first: what the hub said is not
+  // only in the agent's log.
   auto refused = db->Prepare(
       "SELECT o.kind, o.ref, o.uuid, o.version, a.reason FROM own_acks a JOIN own_records o "
       "ON o.uuid = a.uuid AND o.version = a.version WHERE NOT a.accepted AND o.rowid = "
       "(SELECT max(x.rowid) FROM own_records x WHERE x.kind = o.kind AND x.ref = o.ref) "
+      "AND NOT (o.kind = 'decision' AND EXISTS (SELECT 1 FROM own_records y "
+      "WHERE y.kind = 'decision' AND y.rowid > o.rowid "
+      "AND substr(y.ref, instr(y.ref, ':') + 1, 36) = substr(o.ref, instr(o.ref, ':') + 1, 36))) "
       "ORDER BY o.rowid DESC LIMIT ?");
   if (!refused.ok()) return refused.status();
   refused->Bind(1, kRefusalsShown);

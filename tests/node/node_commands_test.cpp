@@ -463,6 +463,36 @@ TEST_CASE("cen-node status lists the records the hub refused, with its reasons, 
   s = status();
   CHECK(s["rejected"] == 1);
   CHECK(s["rejected_uncorrected"].empty());
+
+  SECTION("a RILO's refused decision is corrected by a later decision on the same record") {
+    // A trial: an acceptance of an out-of-date version, refused, stayed
+    // listed after the next version was accepted (each decision has a ref of
+    // its own, so no later version of that ref ever came).
+    const std::string record = cen::common::Uuid7::Generate();
+    auto decision = [&](int64_t version) {
+      return json{{"kind", "decision"},
+                  {"ref", "accept:" + record + ":" + std::to_string(version)},
+                  {"scope", "nodes:NCP-FR"},
+                  {"decision", "accept"},
+                  {"record", record},
+                  {"record_version", version},
+                  {"decided_at", "2026-12-06T10:00:00.000Z"}};
+    };
+    auto db = NodeSchema::Open(node.data_dir(), Database::Mode::kReadWrite);
+    REQUIRE(db.ok());
+    cen::node::Outbox outbox(&*db);
+    auto first = outbox.Enqueue({decision(1)}, {"first"});
+    REQUIRE(first.ok());
+    RequireOk(
+        outbox.Acknowledge({{(*first)[0].uuid, 1, false, 0,
+                             "record_version: 1 is not the latest (2): decide on the latest"}}));
+    s = status();
+    REQUIRE(s["rejected_uncorrected"].size() == 1);
+    CHECK(s["rejected_uncorrected"][0]["kind"] == "decision");
+    RequireOk(outbox.Enqueue({decision(2)}, {"second"}).status());
+    s = status();
+    CHECK(s["rejected_uncorrected"].empty());
+  }
 }
 
 TEST_CASE("cen-node status reports the outbox and whether an agent runs", "[node][commands]") {
