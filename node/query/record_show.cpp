@@ -163,12 +163,27 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
   std::vector<std::string> keys = RecordFormat::CsvColumns({text("kind", "")});
   for (const auto& [key, value] : latest.items())
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  // An NCP's record says "pending" as it was sent; the replica knows whether
+  // its RILO returned it since, and why.
+  std::string validation;
+  if (latest.contains("validation")) {
+    auto state = db.Prepare(
+        "SELECT r.validation, (SELECT rilo || ': ' || coalesce(reason, '') FROM decisions "
+        "WHERE record = r.uuid AND record_version = r.version AND decision = 'return' "
+        "ORDER BY gseq DESC LIMIT 1) FROM records r WHERE r.uuid = ?");
+    if (!state.ok()) return state.status();
+    auto row = state->Bind(1, *uuid).Step();
+    if (!row.ok()) return row.status();
+    if (*row && state->ColumnText(0) == "returned")
+      validation = "returned by " + state->ColumnText(1);
+  }
   for (const std::string& key : keys) {
     if (!latest.contains(key)) continue;
     const json& value = latest[key];
-    const std::string shown = value.is_string()
-                                  ? value.get<std::string>()
-                                  : value.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string shown = value.is_string()
+                            ? value.get<std::string>()
+                            : value.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (key == "validation" && !validation.empty()) shown = validation;
     out << key << std::string(key_width + 2 - key.size(), ' ') << shown << "\n";
   }
   auto nominal = NominalDetails::Load(db, *uuid);

@@ -1026,6 +1026,23 @@ TEST_CASE("Queries leave NCP records out until accepted, pending lists them with
   const Run flagged = Query(QueryVerb::kPending, table);
   CHECK(flagged.out.find("2 record(s) pending for more than 0 day(s)") != std::string::npos);
   CHECK(flagged.out.find("queue shown") == std::string::npos);
+  // show of a returned record says so, and why (it said "pending", as sent).
+  json back = {{"kind", "decision"},
+               {"uuid", FixtureUuid(401)},
+               {"version", 1},
+               {"record", FixtureUuid(201)},
+               {"record_version", 1},
+               {"decision", "return"},
+               {"reason", "quantity in grams? give kilograms"},
+               {"origin", "RILO-WE"},
+               {"rilo", "RILO-WE"},
+               {"received_at", "2026-11-28T03:00:00.000Z"},
+               {"scope", "nodes:NCP-FR"}};
+  cen::test::ApplyAfterFixture(tmp, {back});
+  QueryOptions shown = Options(tmp, "table");
+  shown.uuid = FixtureUuid(201);
+  CHECK_THAT(Query(QueryVerb::kShow, shown).out,
+             Catch::Contains("returned by RILO-WE: quantity in grams? give kilograms"));
   // A table cut at its limit says so (a trial read 100 rows of 122,946 as the queue).
   table.limit = 1;
   const Run first = Query(QueryVerb::kPending, table);
