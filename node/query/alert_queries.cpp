@@ -126,7 +126,7 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
     common::CsvWriter::WriteRow(
         out,
         std::vector<std::string>{"uuid", "priority", "state", "origin", "issued_at", "expires_at",
-                                 "received", "audience", "acted", "hits", "title"});
+                                 "received", "audience", "acted", "hits", "title", "handling"});
   }
   QueryOutcome outcome;
   int64_t skipped = 0;
@@ -175,7 +175,7 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
           out, std::vector<std::string>{
                    a.uuid, a.Text("priority"), AlertBook::Name(a.state), a.origin, issued,
                    a.Text("expires_at"), std::to_string(received), std::to_string(audience),
-                   std::to_string(acted), std::to_string(*hits), a.Text("title")});
+                   std::to_string(acted), std::to_string(*hits), a.Text("title"), a.handling});
       continue;
     }
     const int64_t since = issued_ms.value_or(received_ms.value_or(now));

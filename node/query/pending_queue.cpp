@@ -240,7 +240,7 @@ common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const Query
   if (o.format == "csv") {
     const std::vector<std::string> header = {"uuid", "version",     "kind",     "origin",
                                              "ref",  "received_at", "age_days", "state",
-                                             "rilo", "reason",      "warnings"};
+                                             "rilo", "reason",      "warnings", "handling"};
     common::CsvWriter::WriteRow(out, header);
     for (const Entry& e : *queue) {
       std::string warnings;
@@ -255,7 +255,8 @@ common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const Query
                                             e.state,
                                             e.rilo,
                                             e.reason,
-                                            warnings};
+                                            warnings,
+                                            e.record.value("handling", "")};
       common::CsvWriter::WriteRow(out, row);
     }
     return outcome;
