@@ -82,7 +82,7 @@ common::Status Journal::Prepare() {
   if (prepared_) return common::Status::Ok();
   const std::string find_target =
       std::string("SELECT j.origin, j.kind, ") + kReachSql +
-      ", j.body, v.state IN ('pending', 'returned', 'superseded') FROM journal j "
+      ", j.body, v.state IN ('pending', 'returned', 'superseded'), j.lane FROM journal j "
       "LEFT JOIN validations v ON v.gseq = j.gseq WHERE j.uuid=? ORDER BY j.version DESC";
   for (const char* sql : kSql) {
     auto stmt = db_->Prepare(sql != nullptr ? sql : find_target.c_str());
@@ -203,8 +203,9 @@ common::Status Journal::Append(
     find_ref.Reset();
     Decision decision;
     const bool deciding = kind == "decision";
+    common::Lane targets_lane = common::Lane::kBulk;
     if (out.verdict == Verdict::kNew) {
-      auto reason = deciding ? CheckDecision(c, &decision) : CheckTargets(c);
+      auto reason = deciding ? CheckDecision(c, &decision) : CheckTargets(c, &targets_lane);
       if (!reason.ok()) return reason.status();
       if (!reason->empty()) {
         out.verdict = Verdict::kRejected;
@@ -218,7 +219,7 @@ common::Status Journal::Append(
 
     out.gseq = next;
     out.scope = c.Text("scope", "global");
-    out.lane = common::PriorityLane::Of(c.record);
+    out.lane = std::max(common::PriorityLane::Of(c.record), targets_lane);
     std::vector<common::RecordEdits::Field> hub_fields = {
         {"origin", c.origin}, {"gseq", next}, {"received_at", received_at}};
     const bool validated_kind = kind == "seizure" || kind == "alert";
@@ -310,8 +311,9 @@ common::Result<std::optional<Journal::Target>> Journal::FindTarget(const std::st
     }
     if (!*row) break;
     if (!MaySee(node, find.ColumnText(2), find.ColumnText(0))) continue;
-    target = Target{
-        find.ColumnText(0), find.ColumnText(1), find.ColumnText(2), {}, find.ColumnInt(4) != 0};
+    target = Target{find.ColumnText(0),     find.ColumnText(1),
+                    find.ColumnText(2),     {},
+                    find.ColumnInt(4) != 0, static_cast<common::Lane>(find.ColumnInt(5))};
     auto stored = common::MsgpackMap::Decode(find.ColumnBlob(3));
     if (stored.ok()) target->msg_type = stored->TextOr("msg_type", "");
   }
@@ -399,7 +401,7 @@ common::Result<int64_t> Journal::IndexCancels(common::Database& db) {
   return cancels;
 }
 
-common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
+common::Result<std::string> Journal::CheckTargets(const Candidate& c, common::Lane* lane) {
   const std::string kind(c.Text("kind"));
   const std::string msg_type(c.Text("msg_type"));
   if (kind == "alert" && (msg_type == "update" || msg_type == "cancel")) {
@@ -424,6 +426,10 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c) {
         return field + ": " + uuid + " is itself an " + (*target)->msg_type +
                "; name the original alert";
       }
+      // News of an urgent alert is urgent: a change travels in its alert's
+      // lane when that is higher, so an office catching up meets a cancel in
+      // the priority lane's fetch with the alert it ends (PROTOCOL.md 6.7).
+      *lane = std::max(*lane, (*target)->lane);
       // An alert that has ended is news to nobody: an update would page
       // every office in its scope again.
       auto ended = CancelOf(*db_, uuid, (*target)->origin, c.Text("uuid"));

@@ -175,10 +175,12 @@ class Journal {
   common::Status Prepare();
   // The reason to reject `c` for what it names (references, receipts), or
   // "" when it names only what it may.
-  common::Result<std::string> CheckTargets(const Candidate& c);
+  // `*lane` is raised to the highest lane of an update's or cancel's alerts.
+  common::Result<std::string> CheckTargets(const Candidate& c, common::Lane* lane);
   struct Target {
     std::string origin, kind, scope, msg_type;
-    bool unvalidated = false;  // an NCP's version not accepted (yet)
+    bool unvalidated = false;                 // an NCP's version not accepted (yet)
+    common::Lane lane = common::Lane::kBulk;  // the lane it was journaled in
   };
   // The newest version of `uuid` that `node` may see (an accepted NCP
   // record is seen by its scope), or nullopt.

@@ -469,9 +469,12 @@ TEST_CASE("An office back from an outage is paged only for the alerts still in f
   for (int i = 0; i < 20; ++i)
     seizures.push_back(Line(AlertsSeizure("EU-S-" + std::to_string(i), json::object())));
   cluster.Submit("EU", seizures);
+  // The urgent alert's cancel at normal priority: the hub journals it in its
+  // alert's lane, so the priority lane's fetch brings both.
   cluster.Submit(
-      "EU", {Line(AlertsAlert("EU-U-OLD-C", "Cancelled",
-                              {{"msg_type", "cancel"}, {"references", {urgent}}})),
+      "EU", {Line(AlertsAlert(
+                 "EU-U-OLD-C", "Cancelled",
+                 {{"msg_type", "cancel"}, {"references", {urgent}}, {"priority", "normal"}})),
              Line(AlertsAlert(
                  "EU-N-OLD-C", "Cancelled",
                  {{"msg_type", "cancel"}, {"references", {normal}}, {"priority", "normal"}}))});

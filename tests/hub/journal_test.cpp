@@ -496,6 +496,34 @@ TEST_CASE("An update or cancel must name an original alert of its own origin",
   }
 }
 
+TEST_CASE("An update or cancel travels in its alert's lane when that is higher",
+          "[hub][journal][alerts]") {
+  // A normal-priority cancel of an urgent alert went in the bulk lane: an
+  // office catching up met the alert in the priority lane's fetch, paged
+  // for it, and learnt of the cancel with the bulk catch-up only.
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  Journal journal(&db);
+  RequireOk(journal.Load());
+  const std::string urgent = Uuid7::Generate();
+  const std::string normal = Uuid7::Generate();
+  json quiet = JournalAlert("A-2", normal);
+  quiet["priority"] = "normal";
+  Append(journal, {{"EU", JournalAlert("A-1", urgent)}, {"EU", quiet}});
+  json cancel = JournalAlert("A-1-C", Uuid7::Generate(), "cancel", {urgent});
+  cancel["priority"] = "normal";
+  json update = JournalAlert("A-2-U", Uuid7::Generate(), "update", {normal});
+  update["priority"] = "normal";
+  const auto out = Append(journal, {{"EU", cancel}, {"EU", update}});
+  CHECK(out[0].lane == cen::common::Lane::kUrgent);
+  CHECK(out[1].lane == cen::common::Lane::kBulk);
+  auto lanes = db.Prepare("SELECT ref, lane FROM journal ORDER BY gseq");
+  REQUIRE(lanes.ok());
+  std::vector<std::string> rows;
+  while (*lanes->Step()) rows.push_back(lanes->ColumnText(0) + " " + lanes->ColumnText(1));
+  CHECK(rows == std::vector<std::string>{"A-1 2", "A-2 0", "A-1-C 2", "A-2-U 0"});
+}
+
 TEST_CASE("A cancelled alert can be neither updated nor cancelled again",
           "[hub][journal][alerts]") {
   // Journaled, an update after the cancel paged every office again, and
