@@ -71,8 +71,12 @@ std::string MessagesLocale() {
 }  // namespace
 
 std::optional<std::string> Messages::MissingCatalogue(std::string_view language) {
+  return MissingCatalogueIn(LocaleDir(), language);
+}
+
+std::optional<std::string> Messages::MissingCatalogueIn(const std::string& dir,
+                                                        std::string_view language) {
   if (language == "en") return std::nullopt;
-  const std::string dir = LocaleDir();
   std::error_code ec;
   const std::filesystem::path mo =
       std::filesystem::path(dir) / language / "LC_MESSAGES" / (std::string(kDomain) + ".mo");
@@ -150,7 +154,7 @@ Status Messages::Use(std::string_view lang) {
   // Binaries copied without their catalogues would speak English without a
   // word: said once, on stderr (stdout stays the command's).
   static bool missing_said = false;
-  if (const auto missing = MissingCatalogue(language); missing && !missing_said) {
+  if (const auto missing = MissingCatalogueIn(dir, language); missing && !missing_said) {
     missing_said = true;
     std::fprintf(stderr, "cenhub: %s\n", missing->c_str());
   }

@@ -91,6 +91,11 @@ class Messages {
   // executable, /usr/share/locale); nullopt when it is, and for English.
   // Use() says it once on stderr.
   static std::optional<std::string> MissingCatalogue(std::string_view language);
+
+ private:
+  // MissingCatalogue() for catalogues looked for in `dir`.
+  static std::optional<std::string> MissingCatalogueIn(const std::string& dir,
+                                                       std::string_view language);
 };
 
 }  // namespace cen::common

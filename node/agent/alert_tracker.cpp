@@ -157,13 +157,13 @@ common::Status AlertTracker::OnAlert(const json& alert, bool in_order) {
                           .Bind(7, alert.dump(-1, ' ', false, json::error_handler_t::replace))
                           .Run());
   if (held_known_) {
+    ++held_count_;
     if (in_order) {
       min_release_ = std::min(min_release_, release_at);
     } else {
       ++early_held_;
     }
   }
-  held_ = true;
   return common::Status::Ok();
 }
 
@@ -227,8 +227,8 @@ common::Status AlertTracker::Announce(const json& alert, bool deliver) {
 }
 
 common::Status AlertTracker::OnCursor(int64_t cursor) {
-  if (!held_) return common::Status::Ok();
   if (!held_known_) CEN_RETURN_IF_ERROR(CountHeld());
+  if (held_count_ == 0) return common::Status::Ok();
   // Due once the replica reaches the head known when it was applied, or the
   // hub's head now (a hub restored from an older copy has a shorter journal);
   // what the priority lane applied early, once its fetch is over.
@@ -305,7 +305,7 @@ common::Status AlertTracker::CountHeld() {
     (*stmt)->Reset();
     return row.status();
   }
-  held_ = (*stmt)->ColumnInt(0) > 0;
+  held_count_ = (*stmt)->ColumnInt(0);
   early_held_ = (*stmt)->ColumnInt(1);
   min_release_ =
       (*stmt)->ColumnIsNull(2) ? std::numeric_limits<int64_t>::max() : (*stmt)->ColumnInt(2);

@@ -85,8 +85,7 @@ class AlertTracker {
   // 0.5-2.2 ms of CPU in cen_alert_bench, growing with the alerts held.)
   void RolledBack() {
     if (std::exchange(noted_alert_, false)) stale_ = true;
-    held_ = true;  // alerts_held rows it released are back: counted again
-    held_known_ = false;
+    held_known_ = false;  // alerts_held rows it released are back: counted again
   }
   // The replica was emptied (rebuilt under another epoch): the alerts in
   // force are read again before the next match.
@@ -150,17 +149,17 @@ class AlertTracker {
   bool noted_alert_ = false;
   int64_t reloads_ = 0;
   bool queued_ = false;  // alerts changed since Refresh()
-  // Reads held_, early_held_ and min_release_ from alerts_held.
+  // Reads held_count_, early_held_ and min_release_ from alerts_held.
   common::Status CountHeld();
 
   int64_t hub_head_ = 0;
   bool priority_catch_up_ = false;
-  // alerts_held may hold a row (at start, and once OnAlert held one); when
-  // held_known_, how many of its rows the priority lane applied early and
-  // the least release_at of the others, so that a transaction with nothing
-  // due reads nothing.
-  bool held_ = true;
+  // When held_known_ (read at the first transaction, again after a
+  // rollback): how many rows alerts_held has, how many of them the priority
+  // lane applied early, and the least release_at of the others, so that a
+  // transaction with nothing due reads nothing.
   bool held_known_ = false;
+  int64_t held_count_ = 0;
   int64_t early_held_ = 0;
   int64_t min_release_ = 0;
   // hit_scans may hold a row: at start, and whenever an alert asked for a

@@ -188,9 +188,7 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
                   audience > 0 ? std::to_string(received) + "/" + std::to_string(audience) : "-",
                   audience > 0 ? std::to_string(acted) : "-", std::to_string(*hits), a.origin,
                   a.uuid,
-                  RecordFormat::HandlingMark(
-                      json{{"handling", a.handling}, {"handling_note", a.handling_note}}) +
-                      a.Text("title")});
+                  RecordFormat::HandlingMark(a.handling, a.handling_note) + a.Text("title")});
   }
   if (withheld > 0) RecordFormat::NoteWithheld(err, std::to_string(withheld));
   if (o.format == "table") {

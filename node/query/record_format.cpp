@@ -5,6 +5,7 @@
 
 #include "common/messages.h"
 #include "common/record_fields.h"
+#include "common/wire_frame.h"
 
 namespace cen::node {
 
@@ -62,12 +63,14 @@ std::string RecordFormat::CsvCell(const json& record, std::string_view field) {
 }
 
 std::string RecordFormat::HandlingMark(const json& r) {
-  const auto handling = r.find("handling");
-  if (handling == r.end() || !handling->is_string()) return "";
-  if (*handling == "H2") return "[H2] ";
-  if (*handling != "H3") return "";
-  const auto note = r.find("handling_note");
-  return "[H3: " + (note != r.end() && note->is_string() ? note->get<std::string>() : "") + "] ";
+  return HandlingMark(common::WireFrame::StringOr(r, "handling", ""),
+                      common::WireFrame::StringOr(r, "handling_note", ""));
+}
+
+std::string RecordFormat::HandlingMark(std::string_view handling, std::string_view note) {
+  if (handling == "H2") return "[H2] ";
+  if (handling != "H3") return "";
+  return "[H3: " + std::string(note) + "] ";
 }
 
 void RecordFormat::NoteWithheld(std::ostream& err, const std::string& count) {

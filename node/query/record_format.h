@@ -26,6 +26,7 @@ class RecordFormat {
   static std::string Summary(const nlohmann::json& record);
   // "[H3: note] ", "[H2] " or "" by the record's handling.
   static std::string HandlingMark(const nlohmann::json& record);
+  static std::string HandlingMark(std::string_view handling, std::string_view note);
 
   // H2 and H3 records leave a node in a json or csv export only with
   // --include-restricted (tables are read, not exported).

@@ -122,7 +122,7 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
     return it != latest.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
   };
   const std::string handling = text("handling", "H0");
-  const bool restricted = handling == "H2" || handling == "H3";
+  const bool restricted = RecordFormat::Restricted(handling);
   QueryOutcome outcome{1, 0};
 
   json history = json::array();
