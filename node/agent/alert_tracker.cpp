@@ -405,7 +405,10 @@ common::Status AlertTracker::Refresh() {
     }
     SqlCondition condition = filter->ConditionForOneRecord();
     auto match =
-        db_->Prepare("SELECT 1 FROM records r WHERE r.uuid = ? AND (" + condition.sql + ")");
+        // The version in force: an amendment waiting for its RILO beside it
+        // is no hit until accepted.
+        db_->Prepare("SELECT 1 FROM records r WHERE r.uuid = ? AND r.validation IS NULL AND (" +
+                     condition.sql + ")");
     if (!match.ok()) {
       spdlog::warn("watch {} is left out: {}", stmt->ColumnText(0), match.status().message());
       continue;

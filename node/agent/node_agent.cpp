@@ -166,6 +166,13 @@ class AgentLoop {
   common::Status Run(const std::atomic<bool>& stop) {
     stop_ = &stop;
     CEN_RETURN_IF_ERROR(replica_.Load());
+    auto restored = replica_.RestoreVersionsInForce();
+    if (!restored.ok()) return restored.status();
+    if (*restored > 0)
+      spdlog::info(
+          "replica: {} accepted version(s) back in queries beside the amendment waiting for its "
+          "RILO (a node.db of schema 9 had replaced them)",
+          *restored);
     if (auto file = common::StateFile::Create(data_dir_ + "/agent.state"); file.ok()) {
       state_file_.emplace(std::move(*file));
     } else {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <tuple>
 
@@ -342,6 +343,48 @@ common::Result<size_t> Replica::ApplyEarly(const std::vector<common::MsgpackMap>
   return applied_now;
 }
 
+common::Result<int64_t> Replica::RestoreVersionsInForce() {
+  // For each version waiting with none in force beside it: the newest
+  // version before it that was in force (accepted, or from an office whose
+  // records need no decision), if the history has one.
+  auto found = db_->Prepare(
+      "SELECT h.gseq, h.doc FROM records w JOIN version_history h ON h.uuid = w.uuid "
+      "WHERE w.validation IS NOT NULL "
+      "AND NOT EXISTS (SELECT 1 FROM records f WHERE f.uuid = w.uuid AND f.validation IS NULL) "
+      "AND h.version = (SELECT max(m.version) FROM version_history m WHERE m.uuid = w.uuid "
+      "AND m.version < w.version "
+      "AND coalesce(json_extract(m.doc, '$.validation'), 'accepted') = 'accepted')");
+  if (!found.ok()) return found.status();
+  std::vector<std::pair<int64_t, std::string>> versions;
+  while (true) {
+    auto row = found->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    versions.emplace_back(found->ColumnInt(0), found->ColumnText(1));
+  }
+  found->Reset();
+  if (versions.empty()) return 0;
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  auto st = Prepared();
+  if (!st.ok()) return st.status();
+  auto out_of_history = db_->Prepare("DELETE FROM version_history WHERE gseq = ?");
+  if (!out_of_history.ok()) return out_of_history.status();
+  unlisted_.clear();
+  for (const auto& [gseq, doc] : versions) {
+    auto rec = common::MsgpackMap::FromJson(nlohmann::json::parse(doc, nullptr, false));
+    if (!rec.ok())
+      return common::Corruption(db_->path() + ": version_history row " + std::to_string(gseq) +
+                                ": " + rec.status().message());
+    CEN_RETURN_IF_ERROR(Insert(**st, *rec, rec->TextOr("uuid", ""), rec->IntOr("version", 0), gseq,
+                               rec->TextOr("origin", ""), rec->TextOr("received_at", ""), doc));
+    CEN_RETURN_IF_ERROR(out_of_history->Bind(1, gseq).Run());
+  }
+  CEN_RETURN_IF_ERROR(ListPending(**st));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  return static_cast<int64_t>(versions.size());
+}
+
 common::Status Replica::ListPending(Statements& st) {
   const std::span<const int64_t> all(unlisted_);
   for (size_t i = 0; i < all.size(); i += kGroupRows) {
@@ -414,28 +457,48 @@ common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& r
     return *applied ? KeepReceipt(st, rec, uuid, version, gseq, origin) : common::Status::Ok();
   }
 
-  auto found = st.find.Bind(1, uuid).Step();
-  if (!found.ok()) return found.status();
-  std::optional<Held> held;
-  if (*found) {
-    held.emplace();
-    held->gseq = st.find.ColumnInt(0);
-    held->version = st.find.ColumnInt(1);
-    held->validation = st.find.ColumnText(8);
-    held->date = AddCountryRows(st.find, 2, held->gseq, &held->strings, &held->countries);
+  // A record has up to two rows: the version in force (validation NULL)
+  // and, at an NCP and its RILO, a version waiting beside it for the RILO's
+  // decision (pending or returned): until accepted, an amendment leaves the
+  // accepted version where analysts find it.
+  std::optional<Held> in_force;
+  std::optional<Held> waiting;
+  st.find.Bind(1, uuid);
+  while (true) {
+    auto found = st.find.Step();
+    if (!found.ok()) return found.status();
+    if (!*found) break;
+    const std::string validation = st.find.ColumnText(8);
+    Held& held = (validation.empty() ? in_force : waiting).emplace();
+    held.gseq = st.find.ColumnInt(0);
+    held.version = st.find.ColumnInt(1);
+    held.validation = validation;
+    held.date = AddCountryRows(st.find, 2, held.gseq, &held.strings, &held.countries);
   }
   st.find.Reset();
-  // The same version, accepted, takes the place of its pending self (at the
-  // RILO and at the NCP), and is not kept twice in the history.
-  const bool validates = held && held->version == version && !held->validation.empty() &&
-                         rec.TextOr("validation", "") == "accepted";
   // Already held (the feed and a fetch overlap, or the priority lane applied
-  // it early): nothing more to do.
-  if (held && held->version == version && !validates) return common::Status::Ok();
-  // An older version arriving after a newer one (the priority lane) is kept
-  // in the history only: nothing reacts to it.
-  if (held && held->version > version) return keep_in_history();
-  if (held) CEN_RETURN_IF_ERROR(Retire(st, *held, /*keep_in_history=*/!validates));
+  // it early): nothing more to do. An older version arriving after a newer
+  // one (the priority lane) is kept in the history only: nothing reacts to it.
+  auto held_already = [&](const std::optional<Held>& held) {
+    return held && held->version >= version;
+  };
+  auto as_held = [&](const Held& held) {
+    return held.version == version ? common::Status::Ok() : keep_in_history();
+  };
+  if (held_already(in_force)) return as_held(*in_force);
+  if (rec.TextOr("validation", "") == "pending") {
+    // A pending copy of a version accepted already changes nothing (above);
+    // a newer amendment takes the place of the one waiting.
+    if (held_already(waiting)) return as_held(*waiting);
+    if (waiting) CEN_RETURN_IF_ERROR(Retire(st, *waiting, /*keep_in_history=*/true));
+  } else {
+    // The version waiting, accepted now, takes the place of the version in
+    // force (and is not kept twice in the history); one older than this
+    // version was superseded by it. One newer keeps waiting.
+    if (waiting && waiting->version <= version)
+      CEN_RETURN_IF_ERROR(Retire(st, *waiting, /*keep_in_history=*/waiting->version < version));
+    if (in_force) CEN_RETURN_IF_ERROR(Retire(st, *in_force, /*keep_in_history=*/true));
+  }
   *applied = true;
   CEN_RETURN_IF_ERROR(Insert(st, rec, uuid, version, gseq, origin, received_at, document()));
   // A record waiting for its RILO has not reached its scope: nothing reacts
@@ -773,7 +836,10 @@ common::Status Replica::SetEpoch(const std::string& epoch) {
 }
 
 common::Result<int64_t> Replica::Count() {
-  auto n = db_->QueryInt("SELECT count(*) FROM records");
+  auto n = db_->QueryInt(
+      "SELECT (SELECT count(*) FROM records) - (SELECT count(*) FROM records w "
+      "WHERE w.validation IS NOT NULL AND EXISTS (SELECT 1 FROM records f "
+      "WHERE f.uuid = w.uuid AND f.validation IS NULL))");
   if (!n.ok()) return n.status();
   return n->value_or(0);
 }

@@ -60,6 +60,12 @@ class Replica {
   void set_cursor_observer(CursorObserver observer) { cursor_observer_ = std::move(observer); }
 
   common::Status Load();
+  // Until schema 10 (2026-12-07) an NCP's amendment waiting for its RILO
+  // took the place of the version in force, which went to version_history:
+  // puts each such version back into `records` beside it (its countries
+  // indexed with the next batch). Returns how many; run by the agent as it
+  // starts (finds nothing once done).
+  common::Result<int64_t> RestoreVersionsInForce();
   const std::string& epoch() const { return epoch_; }
   int64_t cursor() const { return cursor_; }
 
@@ -117,6 +123,8 @@ class Replica {
   common::Status Reset(const std::string& epoch);
   // Adopts the epoch of the first hub this node meets.
   common::Status SetEpoch(const std::string& epoch);
+  // Records held: the versions in force, and amendments waiting for an
+  // NCP's RILO that have none beside them.
   common::Result<int64_t> Count();
 
  private:

@@ -282,16 +282,17 @@ common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const Quer
                                                 std::ostream& out) {
   // Found here, then reported by other offices for this node's alerts.
   auto stmt = db.Prepare(
-      std::string("SELECT h.at, '' AS office, h.source, h.indicator, h.value, h.record, "
-                  "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
-                  "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
-                  "FROM hits h LEFT JOIN records r ON r.uuid = h.record "
-                  "UNION ALL "
-                  "SELECT c.at, c.office, c.alert, c.hit_indicator, c.hit_value, c.hit_record, "
-                  "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
-                  "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
-                  "FROM receipts c LEFT JOIN records r ON r.uuid = c.hit_record "
-                  "WHERE c.action = 'hit' AND c.") +
+      std::string(
+          "SELECT h.at, '' AS office, h.source, h.indicator, h.value, h.record, "
+          "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
+          "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
+          "FROM hits h LEFT JOIN records r ON r.uuid = h.record AND r.validation IS NULL "
+          "UNION ALL "
+          "SELECT c.at, c.office, c.alert, c.hit_indicator, c.hit_value, c.hit_record, "
+          "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
+          "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
+          "FROM receipts c LEFT JOIN records r ON r.uuid = c.hit_record AND r.validation IS NULL "
+          "WHERE c.action = 'hit' AND c.") +
       kOthers + " ORDER BY 1 DESC");
   if (!stmt.ok()) return stmt.status();
   auto book = AlertBook::Load(db, common::Clock::NowMillis());

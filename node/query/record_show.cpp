@@ -59,8 +59,8 @@ common::Result<std::string> RecordShow::Resolve(common::Database& db, const std:
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   constexpr int kNamed = 5;  // candidates named when a prefix is ambiguous
   auto stmt = db.Prepare(
-      "SELECT uuid, ref, origin FROM records WHERE uuid >= ?1 AND uuid < ?1 || 'g' ORDER BY uuid "
-      "LIMIT ?2");
+      "SELECT uuid, min(ref), min(origin) FROM records WHERE uuid >= ?1 AND uuid < ?1 || 'g' "
+      "GROUP BY uuid ORDER BY uuid LIMIT ?2");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, lower).Bind(2, kNamed + 1);
   std::vector<std::string> found;
@@ -164,18 +164,27 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
   for (const auto& [key, value] : latest.items())
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
   // An NCP's record says "pending" as it was sent; the replica knows whether
-  // its RILO returned it since, and why.
+  // its RILO returned it since, and why, and which version stays in force
+  // meanwhile (an amendment's).
   std::string validation;
   if (latest.contains("validation")) {
     auto state = db.Prepare(
         "SELECT r.validation, (SELECT rilo || ': ' || coalesce(reason, '') FROM decisions "
         "WHERE record = r.uuid AND record_version = r.version AND decision = 'return' "
-        "ORDER BY gseq DESC LIMIT 1) FROM records r WHERE r.uuid = ?");
+        "ORDER BY gseq DESC LIMIT 1), (SELECT f.version FROM records f WHERE f.uuid = r.uuid "
+        "AND f.validation IS NULL) FROM records r WHERE r.uuid = ? AND r.validation IS NOT NULL");
     if (!state.ok()) return state.status();
     auto row = state->Bind(1, *uuid).Step();
     if (!row.ok()) return row.status();
-    if (*row && state->ColumnText(0) == "returned")
-      validation = "returned by " + state->ColumnText(1);
+    if (*row) {
+      if (state->ColumnText(0) == "returned")
+        validation = Messages::Format("returned by {}", state->ColumnText(1));
+      if (!state->ColumnIsNull(2)) {
+        validation = Messages::Format(
+            "{} (version {} stays in force until the RILO accepts this one)",
+            validation.empty() ? text("validation", "pending") : validation, state->ColumnInt(2));
+      }
+    }
   }
   for (const std::string& key : keys) {
     if (!latest.contains(key)) continue;

@@ -13,15 +13,16 @@
 namespace cen::node {
 namespace {
 
-// The replica's own tables: what an older schema's replica is rebuilt into.
-constexpr const char* kReplicaTables = R"sql(
--- The replica: one row per record, its latest version, keyed by that
+// `records` and its indexes; with kReplicaTables and kRecordViewsSql, what
+// an older schema's replica is rebuilt into.
+constexpr const char* kRecordsSql = R"sql(
+-- The replica: one row per record, its version in force, keyed by that
 -- version's gseq so that "newest first" is the table's own order, with the
 -- fields analysts filter and group on as real columns. Narrow on purpose:
 -- counts and stats scan it; the document is in `documents`.
 CREATE TABLE records(
-  gseq              INTEGER PRIMARY KEY,  -- gseq of the latest version; record_countries and text.db's records_fts point here
-  uuid              TEXT    NOT NULL UNIQUE,
+  gseq              INTEGER PRIMARY KEY,  -- gseq of the version; record_countries and text.db's records_fts point here
+  uuid              TEXT    NOT NULL,
   version           INTEGER NOT NULL,
   kind              TEXT    NOT NULL,
   origin            TEXT    NOT NULL,
@@ -40,17 +41,27 @@ CREATE TABLE records(
   quantity          REAL,
   unit              TEXT,
   priority          TEXT,
-  validation        TEXT    -- an NCP's record: 'pending' or 'returned' until its RILO accepts it
+  validation        TEXT    -- an NCP's version waiting for its RILO: 'pending' or 'returned'; NULL in force
 );
+-- A record's row, and at an NCP and its RILO a second one while an amendment
+-- waits for the RILO's decision (pending or returned): the version in force
+-- stays in queries until the amendment is accepted.
+CREATE UNIQUE INDEX records_uuid ON records(uuid, validation IS NOT NULL);
+-- Alerts are few among a million seizures: cen-query alerts reads these alone.
+CREATE INDEX records_alerts ON records(kind) WHERE kind = 'alert';
+CREATE INDEX records_origin ON records(origin);
+-- Only a RILO and its NCPs ever hold versions waiting: few, found at once.
+CREATE INDEX records_unvalidated ON records(validation) WHERE validation IS NOT NULL;
+)sql";
+
+// The replica's other tables.
+constexpr const char* kReplicaTables = R"sql(
 -- The document of each record's latest version (JSON text), by records.gseq:
 -- appended in gseq order, read for the page of a listing, `show` and alerts.
 CREATE TABLE documents(
   gseq INTEGER PRIMARY KEY,
   doc  TEXT    NOT NULL
 );
--- Alerts are few among a million seizures: cen-query alerts reads these alone.
-CREATE INDEX records_alerts ON records(kind) WHERE kind = 'alert';
-CREATE INDEX records_origin ON records(origin);
 -- Every country a record names, one row per role (reporting, departure,
 -- transit, destination), with the commodity and date copied so that
 -- "commodity + country + period" is one range scan of the key alone. The key
@@ -98,6 +109,10 @@ CREATE TABLE version_history(
   doc         TEXT    NOT NULL
 );
 CREATE UNIQUE INDEX version_history_uuid ON version_history(uuid, version);
+)sql";
+
+// Views over `records` for SQL by hand and `cen-query show`.
+constexpr const char* kRecordViewsSql = R"sql(
 -- Every version applied, keyed by gseq: the latest in records, the others in
 -- version_history. For SQL by hand and `cen-query show`.
 CREATE VIEW record_versions AS
@@ -105,8 +120,9 @@ CREATE VIEW record_versions AS
     FROM records r JOIN documents d ON d.gseq = r.gseq
   UNION ALL
   SELECT gseq, uuid, version, origin, received_at, doc FROM version_history;
--- The latest version of every record with its document (kept for SQL by
--- hand written against schema 4): SELECT ref, json_extract(doc, '$.concealment') FROM latest
+-- The rows of `records` with their documents (kept for SQL by hand written
+-- against schema 4; add WHERE validation IS NULL for the versions in force):
+-- SELECT ref, json_extract(doc, '$.concealment') FROM latest
 CREATE VIEW latest AS
   SELECT r.*, d.doc FROM records r JOIN documents d ON d.gseq = r.gseq;
 )sql";
@@ -269,11 +285,9 @@ CREATE TABLE agent_state(
 INSERT INTO agent_state(id) VALUES (1);
 )sql";
 
-// What schema 7 added: the validation of NCPs' records by their RILO. Only
-// a RILO and its NCPs ever hold unvalidated records: few, found by the
-// partial index.
+// What schema 7 added: the validation of NCPs' records by their RILO (and
+// the column records.validation, with its index records_unvalidated).
 constexpr const char* kValidationSql = R"sql(
-CREATE INDEX records_unvalidated ON records(validation) WHERE validation IS NOT NULL;
 -- Decisions of RILOs on NCPs' records this node may see: its own, or its
 -- NCPs' (the accepted record itself goes into `records`).
 CREATE TABLE decisions(
@@ -324,7 +338,9 @@ common::Status UpgradeStep(common::Database& db, const std::string& path, int fr
 // Schema 6 had no validation: records gets its column, decisions its table.
 common::Status MigrateReplicaFrom6(common::Database& db, const std::string& path) {
   return UpgradeStep(db, path, 6, 7, [&]() -> common::Result<StepDone> {
-    CEN_RETURN_IF_ERROR(db.Exec("ALTER TABLE records ADD COLUMN validation TEXT;"));
+    CEN_RETURN_IF_ERROR(
+        db.Exec("ALTER TABLE records ADD COLUMN validation TEXT; CREATE INDEX records_unvalidated "
+                "ON records(validation) WHERE validation IS NOT NULL;"));
     CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
     return StepDone{false, "replica schema 6 upgraded to 7 in place (validation of NCP records)"};
   });
@@ -336,8 +352,8 @@ common::Status MigrateReplicaFrom6(common::Database& db, const std::string& path
 // id instead of gseq. Its replica is dropped and fetched again from the hub
 // (cursor 0, same epoch); what only this node has is kept: own records,
 // outbox, nominal details, query audit, watch lists, hits, alerts already
-// receipted, alert audiences. It gets the shape of schema 7; the steps to 8
-// and 9 follow.
+// receipted, alert audiences. It gets the shape of schema 7 (`records` as
+// in 10); the steps to 8, 9 and 10 follow.
 common::Status MigrateReplicaFrom4(common::Database& db, const std::string& path) {
   return UpgradeStep(db, path, 4, 7, [&]() -> common::Result<StepDone> {
     auto records = db.QueryInt("SELECT count(*) FROM records");
@@ -346,7 +362,9 @@ common::Status MigrateReplicaFrom4(common::Database& db, const std::string& path
         db.Exec("DROP VIEW latest; DROP TABLE records_fts; DROP TABLE record_countries; "
                 "DROP TABLE record_versions; DROP TABLE records; DELETE FROM hit_scans; "
                 "DELETE FROM receipts; DELETE FROM alert_links; UPDATE cursor SET gseq = 0;"));
+    CEN_RETURN_IF_ERROR(db.Exec(kRecordsSql));
     CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
+    CEN_RETURN_IF_ERROR(db.Exec(kRecordViewsSql));
     CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
     return StepDone{true, "replica schema 4 upgraded to " + std::to_string(NodeSchema::kVersion) +
                               ": its " + std::to_string(records->value_or(0)) +
@@ -424,6 +442,35 @@ common::Status MigrateOwnFrom8(common::Database& db, const std::string& path) {
   });
 }
 
+// Schema 9 held one row per record in `records` (uuid UNIQUE): an NCP's
+// amendment waiting for its RILO took the place of the version in force,
+// which left the RILO's and the NCP's queries until the amendment was
+// accepted, for good if it was returned. The table is written again
+// without the constraint, under records_uuid (uuid, waiting or not). The
+// versions in force that such amendments replaced come back from
+// version_history when the agent starts (Replica::RestoreVersionsInForce).
+common::Status MigrateRecordsFrom9(common::Database& db, const std::string& path) {
+  return UpgradeStep(db, path, 9, 10, [&]() -> common::Result<StepDone> {
+    constexpr const char* kColumns =
+        "gseq, uuid, version, kind, origin, ref, scope, handling, received_at, event_date, "
+        "commodity, reporting_country, departure, destination, transit, hs_code, "
+        "transport_mode, quantity, unit, priority, validation";
+    CEN_RETURN_IF_ERROR(db.Exec(
+        "DROP VIEW record_versions; DROP VIEW latest; ALTER TABLE records RENAME TO records_9; "
+        "DROP INDEX records_alerts; DROP INDEX records_origin; DROP INDEX records_unvalidated; "
+        "DROP INDEX IF EXISTS records_uuid;"));  // a schema-4 replica rebuilt in shape 10
+    CEN_RETURN_IF_ERROR(db.Exec(kRecordsSql));
+    CEN_RETURN_IF_ERROR(db.Exec(std::string("INSERT INTO records(") + kColumns + ") SELECT " +
+                                kColumns + " FROM records_9 ORDER BY gseq;"));
+    const int64_t rows = db.Changes();
+    CEN_RETURN_IF_ERROR(db.Exec("DROP TABLE records_9;"));
+    CEN_RETURN_IF_ERROR(db.Exec(kRecordViewsSql));
+    return StepDone{false, "replica schema 9 upgraded to 10 in place (" + std::to_string(rows) +
+                               " record(s) written again: an amendment waiting for its RILO "
+                               "now stays beside the version in force)"};
+  });
+}
+
 }  // namespace
 
 common::Status NodeSchema::Create(common::Database& db, const std::string& node_id) {
@@ -432,7 +479,9 @@ common::Status NodeSchema::Create(common::Database& db, const std::string& node_
   CEN_RETURN_IF_ERROR(db.Exec(kNodeSchemaSql));
   CEN_RETURN_IF_ERROR(db.Exec(kOwnRecordsSql));
   CEN_RETURN_IF_ERROR(db.Exec(kOwnAcksSql));
+  CEN_RETURN_IF_ERROR(db.Exec(kRecordsSql));
   CEN_RETURN_IF_ERROR(db.Exec(kReplicaTables));
+  CEN_RETURN_IF_ERROR(db.Exec(kRecordViewsSql));
   CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
   CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kHookEventsSql));
   CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kHookAlertsIndexSql));
@@ -496,6 +545,7 @@ common::Result<common::Database> NodeSchema::OpenAs(const std::string& data_dir,
     CEN_RETURN_IF_ERROR(MigrateReplicaFrom6(*db, path));
     CEN_RETURN_IF_ERROR(MigrateReplicaFrom7(*db, path));
     CEN_RETURN_IF_ERROR(MigrateOwnFrom8(*db, path));
+    CEN_RETURN_IF_ERROR(MigrateRecordsFrom9(*db, path));
     v = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
     if (!v.ok()) return v.status();
     if (v->value_or(0) != kVersion)

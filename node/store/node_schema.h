@@ -9,7 +9,7 @@ namespace cen::node {
 
 class NodeSchema {
  public:
-  static constexpr int kVersion = 9;
+  static constexpr int kVersion = 10;
   // The hooks' durable queue (HookRunner, node/agent/hook_runner.h). A row leaves
   // 'pending' only once its outcome is known; no row is ever 'running'.
   static constexpr const char* kHookEventsSql = R"sql(
@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS alerts_unannounced(
   static common::Status Create(common::Database& db, const std::string& node_id);
   // Opens an existing node.db, checking it is a cenhub node database. A
   // missing directory or a foreign file gets a message naming the directory.
-  // A file of schema 4 to 8 is refused ("start the agent once").
+  // A file of schema 4 to 9 is refused ("start the agent once").
   static common::Result<common::Database> Open(const std::string& data_dir,
                                                common::Database::Mode mode);
   // Open() for `cen-node run`, holding agent.lock: a schema-4 replica is
@@ -67,7 +67,9 @@ CREATE TABLE IF NOT EXISTS alerts_unannounced(
   // upgraded in place (record_dates written from `records`), then to 7
   // (records.validation, decisions), then to 8 (the full-text index moves
   // to text.db, rebuilt there by the agent's TextIndexer), then to 9 (the
-  // hub's verdicts on own records move from own_records to own_acks).
+  // hub's verdicts on own records move from own_records to own_acks), then
+  // to 10 (`records` holds an amendment waiting for its RILO beside the
+  // version in force).
   static common::Result<common::Database> OpenForAgent(const std::string& data_dir);
   static std::string DbPath(const std::string& data_dir) { return data_dir + "/node.db"; }
 

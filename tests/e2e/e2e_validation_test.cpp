@@ -279,6 +279,39 @@ TEST_CASE("An NCP's records wait at its RILO until accepted, then reach their sc
   CHECK(cluster.HubQuery("SELECT count(*) FROM validations WHERE state = 'accepted'") == 3);
   CHECK(cluster.HubQuery("SELECT count(*) FROM audit WHERE event = 'decision' AND detail LIKE "
                          "'accept %'") == 3);
+
+  // An amendment of an accepted record waits beside it: every office keeps
+  // finding the accepted version (a trial saw it vanish from the RILO's and
+  // the NCP's queries) until the RILO accepts the amendment.
+  auto count = [&](const std::string& id) {
+    const RunResult r = cluster.RunQuery({"--data", cluster.node_dir(id).string(), "--count"});
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  auto in_force = [&](const std::string& quantity_seen) {
+    for (const std::string id : {"RILO-WE", "NCP-FR", "RILO-AP"}) {
+      INFO("replica of " << id);
+      const auto visible = Visible(cluster, id);
+      REQUIRE(visible.count("FR-1") == 1);
+      CHECK(visible.at("FR-1")["quantity"].dump() == quantity_seen);
+      CHECK(count(id) == "4\n");
+    }
+  };
+  cluster.Submit("NCP-FR", {ValidationSeizure("FR-1", 125.0)});
+  WaitCaughtUp(cluster);
+  in_force("12.5");
+  CHECK(ValidationRefs(Pending(cluster, "RILO-WE")) == std::set<std::string>{"FR-1"});
+  REQUIRE(cluster.RunNode({"return", "--data", rilo, uuids[0], "--reason", "125 kg? check"})
+              .exit_code == 0);
+  WaitCaughtUp(cluster);
+  in_force("12.5");
+  cluster.Submit("NCP-FR", {ValidationSeizure("FR-1", 12.6)});
+  WaitCaughtUp(cluster);
+  REQUIRE(cluster.RunNode({"accept", "--data", rilo, uuids[0]}).exit_code == 0);
+  WaitCaughtUp(cluster);
+  in_force("12.6");
+  CHECK(Pending(cluster, "RILO-WE").empty());
+
   const RunResult verify = cluster.RunHub({"verify", "--data", hub});
   CHECK(verify.exit_code == 0);
 }

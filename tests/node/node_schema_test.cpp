@@ -22,6 +22,7 @@ using cen::common::Database;
 using cen::node::NodeSchema;
 using cen::test::CountRows;
 using cen::test::Packed;
+using cen::test::QueryNumber;
 using cen::test::RequireOk;
 using cen::test::TempDir;
 
@@ -49,9 +50,31 @@ void MakeSchema4(const TempDir& tmp) {
       "INSERT INTO watches VALUES ('w', '{}', '2026-01-01T00:00:00Z', 'ana');"));
 }
 
-// Takes out of a node.db of this schema what schema 9 changed: the hub's
-// verdicts back in own_records (each own version queued).
+// Takes out of a node.db of this schema what schema 10 changed: one row per
+// uuid in `records` again (no records_uuid).
+#define CEN_BACK_TO_SCHEMA_9                                                                  \
+  "DROP VIEW record_versions; DROP VIEW latest; ALTER TABLE records RENAME TO records_10; "   \
+  "CREATE TABLE records(gseq INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, "                \
+  "version INTEGER NOT NULL, kind TEXT NOT NULL, origin TEXT NOT NULL, ref TEXT NOT NULL, "   \
+  "scope TEXT NOT NULL, handling TEXT NOT NULL, received_at TEXT NOT NULL, event_date TEXT, " \
+  "commodity TEXT, reporting_country TEXT, departure TEXT, destination TEXT, transit TEXT, "  \
+  "hs_code TEXT, transport_mode INTEGER, quantity REAL, unit TEXT, priority TEXT, "           \
+  "validation TEXT); "                                                                        \
+  "INSERT INTO records SELECT * FROM records_10; DROP TABLE records_10; "                     \
+  "CREATE INDEX records_alerts ON records(kind) WHERE kind = 'alert'; "                       \
+  "CREATE INDEX records_origin ON records(origin); "                                          \
+  "CREATE INDEX records_unvalidated ON records(validation) WHERE validation IS NOT NULL; "    \
+  "CREATE VIEW record_versions AS SELECT r.gseq, r.uuid, r.version, r.origin, "               \
+  "r.received_at, d.doc FROM records r JOIN documents d ON d.gseq = r.gseq UNION ALL "        \
+  "SELECT gseq, uuid, version, origin, received_at, doc FROM version_history; "               \
+  "CREATE VIEW latest AS SELECT r.*, d.doc FROM records r JOIN documents d "                  \
+  "ON d.gseq = r.gseq; "                                                                      \
+  "UPDATE meta SET value = '9' WHERE key = 'node_schema' AND value = '10';"
+constexpr const char* kBackToSchema9 = CEN_BACK_TO_SCHEMA_9;
+// ... and what schema 9 changed: the hub's verdicts back in own_records
+// (each own version queued).
 #define CEN_BACK_TO_SCHEMA_8                                                   \
+  CEN_BACK_TO_SCHEMA_9                                                         \
   "DROP VIEW own_status; DROP TABLE own_acks; "                                \
   "ALTER TABLE own_records ADD COLUMN status TEXT NOT NULL DEFAULT 'queued'; " \
   "ALTER TABLE own_records ADD COLUMN gseq INTEGER; "                          \
@@ -115,7 +138,7 @@ TEST_CASE("A schema 4 node.db is upgraded by the agent: replica emptied, the res
   }
   SECTION("the agent rebuilds the replica and keeps the outbox") {
     auto db = NodeSchema::OpenForAgent(tmp.path());
-    REQUIRE(db.ok());
+    RequireOk(db.status());
     auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
     REQUIRE(version.ok());
     CHECK(**version == NodeSchema::kVersion);
@@ -381,4 +404,83 @@ TEST_CASE("A node.db of 4 KiB pages gets 16 KiB pages when the agent opens it, n
           ->value_or("") == replica_before);
   CHECK(CountRows(*db, "outbox") == 1);
   CHECK(CountRows(*db, "own_records") == 1);
+}
+
+namespace {
+
+// NCP-FR's seizure R<n> version `version` at `gseq`, as the hub sends it
+// to the NCP and its RILO while the RILO decides.
+nlohmann::json Waiting(int n, int64_t version, int64_t gseq, const std::string& description) {
+  nlohmann::json r = cen::test::AsStored(SeizureNumber(n), gseq);
+  r["version"] = version;
+  r["origin"] = "NCP-FR";
+  r["validation"] = "pending";
+  r["rilo"] = "RILO-WE";
+  r["description"] = description;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("A schema 9 node.db is upgraded in place: accepted versions an amendment hid come back",
+          "[node][schema][validation]") {
+  TempDir tmp;
+  {
+    // R1 accepted in version 1, then amended (version 2 waits); R2 returned
+    // in version 1, then amended (version 2 waits: nothing was in force).
+    auto db = cen::test::CreateNodeDb(tmp, "RILO-WE");
+    cen::node::Replica replica = ReplicaOfE1(db);
+    const auto r1 = Waiting(1, 1, 1, "cigarettes in a van");
+    const auto r2 = Waiting(2, 1, 3, "cigars in a boat");
+    RequireOk(replica.Apply(
+        Packed({r1, cen::test::RiloDecision(r1, "accept", 2), r2,
+                cen::test::RiloDecision(r2, "return", 4), Waiting(1, 2, 5, "cigarettes in a lorry"),
+                Waiting(2, 2, 6, "cigars in a yacht")}),
+        6));
+    RequireOk(
+        replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1)).status());
+    CHECK(cen::test::IndexText(tmp) == 6);
+    // What schema 9 made of it: R1's accepted version in the history only.
+    RequireOk(
+        db.Exec("INSERT INTO version_history(gseq, uuid, version, origin, received_at, doc) "
+                "SELECT r.gseq, r.uuid, r.version, r.origin, r.received_at, d.doc FROM records r "
+                "JOIN documents d ON d.gseq = r.gseq WHERE r.gseq = 2; "
+                "DELETE FROM records WHERE gseq = 2; DELETE FROM documents WHERE gseq = 2; "
+                "DELETE FROM record_countries WHERE record_id = 2; "
+                "DELETE FROM record_dates WHERE record_id = 2;"));
+    RequireOk(db.Exec(kBackToSchema9));
+  }
+  auto refused = NodeSchema::Open(tmp.path(), Database::Mode::kReadOnly);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("schema version 9"));
+
+  auto db = NodeSchema::OpenForAgent(tmp.path());
+  RequireOk(db.status());
+  auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
+  REQUIRE(version.ok());
+  CHECK(**version == NodeSchema::kVersion);
+  CHECK(CountRows(*db, "records") == 2);  // both amendments, waiting
+  cen::node::Replica replica(&*db);
+  RequireOk(replica.Load());
+  auto restored = replica.RestoreVersionsInForce();
+  RequireOk(restored.status());
+  CHECK(*restored == 1);
+  CHECK(QueryNumber(*db, "SELECT gseq FROM records WHERE validation IS NULL") == 2);
+  CHECK(QueryNumber(*db, "SELECT count(*) FROM version_history WHERE gseq = 2") == 0);
+  auto count = replica.Count();
+  RequireOk(count.status());
+  CHECK(*count == 2);  // R1 (in force, its amendment beside it) and R2 (waiting)
+  // Found by its words (indexed before schema 9 hid it) and its countries.
+  CHECK(cen::test::TextMatches(*db, "van") == 1);
+  RequireOk(
+      replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1)).status());
+  CHECK(QueryNumber(*db, "SELECT count(*) FROM record_dates WHERE record_id = 2") == 1);
+  // Once done, there is nothing more to restore.
+  restored = replica.RestoreVersionsInForce();
+  RequireOk(restored.status());
+  CHECK(*restored == 0);
+  // The upgraded table takes an amendment beside the version in force.
+  RequireOk(replica.Apply(Packed({Waiting(1, 3, 7, "cigarettes in a bus")}), 7));
+  CHECK(QueryNumber(*db, "SELECT version FROM records WHERE validation IS NULL AND uuid = '" +
+                             SeizureNumber(1)["uuid"].get<std::string>() + "'") == 1);
 }

@@ -36,6 +36,7 @@ using cen::test::FillFixtureReplica;
 using cen::test::FixtureUuid;
 using cen::test::Packed;
 using cen::test::RequireOk;
+using cen::test::RiloDecision;
 using cen::test::TempDir;
 using nlohmann::json;
 
@@ -1052,4 +1053,95 @@ TEST_CASE("Queries leave NCP records out until accepted, pending lists them with
   const Run first = Query(QueryVerb::kPending, table);
   CHECK_THAT(first.out,
              Catch::Contains("the first 1 record(s) of the queue shown; --limit 0 lists them all"));
+}
+
+namespace {
+
+// S301 of NCP-FR, version `version`, as the hub sends it while RILO-WE decides.
+json AmendedSeizure(int version, double quantity, const std::string& destination) {
+  json r =
+      cen::test::FixtureSeizure(301, "2024-03-01", "FR", "tobacco", "", {}, destination, "240220",
+                                3, quantity, "KGM", "H0", "NCP-FR", "cigarettes in a van");
+  r["version"] = version;
+  r["validation"] = "pending";
+  r["rilo"] = "RILO-WE";
+  return r;
+}
+
+// The versions of S301 a json listing of `o` shows.
+std::vector<int64_t> S301Versions(const QueryOptions& o) {
+  const Run r = Query(QueryVerb::kSearch, o);
+  REQUIRE(r.status.ok());
+  std::vector<int64_t> versions;
+  for (const json& rec : JsonLines(r.out))
+    if (rec["ref"] == "S301") versions.push_back(rec["version"].get<int64_t>());
+  return versions;
+}
+
+}  // namespace
+
+TEST_CASE("An accepted record stays in every query while its amendment waits for the RILO",
+          "[node][query][validation]") {
+  // A trial at a RILO: an NCP amended an accepted seizure, and the seizure
+  // left the RILO's and the NCP's listings, counts and stats until the
+  // amendment was accepted (for good, had it been returned).
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  const QueryOptions o = Options(tmp);
+  const json v1 = AmendedSeizure(1, 120, "NL");
+  cen::test::ApplyAfterFixture(tmp, {v1, RiloDecision(v1, "accept", 0)});
+  const int64_t accepted = CountOf(o);
+  QueryOptions nl = o;
+  nl.filter.destinations = {"NL"};
+  QueryOptions de = o;
+  de.filter.destinations = {"DE"};
+  QueryOptions with = o;
+  with.filter.include_pending = true;
+  CHECK(S301Versions(nl) == std::vector<int64_t>{1});
+
+  const json v2 = AmendedSeizure(2, 12, "DE");
+  cen::test::ApplyAfterFixture(tmp, {v2});
+  for (bool indexed : {false, true}) {
+    INFO((indexed ? "record_countries written" : "countries pending"));
+    if (indexed) cen::test::IndexFixtureCountries(tmp);
+    CHECK(CountOf(o) == accepted);
+    CHECK(S301Versions(nl) == std::vector<int64_t>{1});  // as accepted, by its own values
+    CHECK(S301Versions(de).empty());
+    CHECK(CountOf(with) == accepted + 1);  // the amendment beside it
+    const std::vector<json> queue = JsonLines(Query(QueryVerb::kPending, o).out);
+    REQUIRE(queue.size() == 1);
+    CHECK(queue[0]["ref"] == "S301");
+    CHECK(queue[0]["version"] == 2);
+    CHECK(queue[0]["state"] == "pending");
+  }
+
+  // Returned: version 1 stays where it was; the amendment says why.
+  cen::test::ApplyAfterFixture(tmp, {RiloDecision(v2, "return", 0, "which van?")});
+  CHECK(CountOf(o) == accepted);
+  CHECK(S301Versions(nl) == std::vector<int64_t>{1});
+  {
+    const std::vector<json> queue = JsonLines(Query(QueryVerb::kPending, o).out);
+    REQUIRE(queue.size() == 1);
+    CHECK(queue[0]["version"] == 2);
+    CHECK(queue[0]["state"] == "returned");
+    QueryOptions shown = Options(tmp, "table");
+    shown.uuid = FixtureUuid(301);
+    CHECK_THAT(Query(QueryVerb::kShow, shown).out,
+               Catch::Contains("returned by RILO-WE: which van? (version 1 stays in force until "
+                               "the RILO accepts this one)"));
+  }
+
+  // Amended again and accepted: the new version takes the place of both.
+  const json v3 = AmendedSeizure(3, 12.5, "DE");
+  cen::test::ApplyAfterFixture(tmp, {v3});
+  CHECK(S301Versions(nl) == std::vector<int64_t>{1});
+  cen::test::ApplyAfterFixture(tmp, {RiloDecision(v3, "accept", 0)});
+  CHECK(CountOf(o) == accepted);
+  CHECK(CountOf(with) == accepted);
+  CHECK(S301Versions(nl).empty());
+  CHECK(S301Versions(de) == std::vector<int64_t>{3});
+  CHECK(JsonLines(Query(QueryVerb::kPending, o).out).empty());
+  cen::test::IndexFixtureCountries(tmp);
+  CHECK(S301Versions(nl).empty());
+  CHECK(S301Versions(de) == std::vector<int64_t>{3});
 }

@@ -22,6 +22,7 @@ using cen::test::Packed;
 using cen::test::QueryNumber;
 using cen::test::ReopenNodeDb;
 using cen::test::RequireOk;
+using cen::test::RiloDecision;
 using cen::test::TempDir;
 using cen::test::TextMatches;
 using cen::test::WireSeizure;
@@ -779,33 +780,6 @@ json PendingSeizure(const std::string& uuid, int64_t version, int64_t gseq, doub
   return r;
 }
 
-// The RILO's decision on it, as journaled at `gseq`; an acceptance carries
-// `record` accepted.
-json DecisionOn(const json& record, const std::string& decision, int64_t gseq) {
-  json d = {{"kind", "decision"},
-            {"uuid", Uuid7::Generate()},
-            {"version", 1},
-            {"ref", decision + ":" + record["uuid"].get<std::string>()},
-            {"scope", "nodes:NCP-FR"},
-            {"handling", "H0"},
-            {"decision", decision},
-            {"record", record["uuid"]},
-            {"record_version", record["version"]},
-            {"origin", "RILO-WE"},
-            {"gseq", gseq},
-            {"received_at", "2026-11-29T10:00:00.000Z"}};
-  if (decision == "return") d["reason"] = "quantity in grams";
-  if (decision == "accept") {
-    json accepted = record;
-    accepted["validation"] = "accepted";
-    accepted["validated_by"] = "RILO-WE";
-    accepted["validated_at"] = "2026-11-29T10:00:00.000Z";
-    accepted["gseq"] = gseq;
-    d["accepted"] = accepted;
-  }
-  return d;
-}
-
 std::string Validation(Database& db, const std::string& uuid) {
   auto stmt = db.Prepare("SELECT IFNULL(validation, 'validated') FROM records WHERE uuid = ?");
   REQUIRE(stmt.ok());
@@ -827,7 +801,7 @@ TEST_CASE("Replica keeps an NCP's record pending, returned, then accepted in its
   RequireOk(replica.Apply(Packed({v1}), 1));
   CHECK(Validation(db, uuid) == "pending");
 
-  const json returned = DecisionOn(v1, "return", 2);
+  const json returned = RiloDecision(v1, "return", 2);
   RequireOk(replica.Apply(Packed({returned, returned}), 2));  // applied once
   CHECK(Validation(db, uuid) == "returned");
   CHECK(Count(db, "decisions") == 1);
@@ -837,7 +811,7 @@ TEST_CASE("Replica keeps an NCP's record pending, returned, then accepted in its
   CHECK(Validation(db, uuid) == "pending");
 
   CHECK(IndexText(tmp) == 3);  // the pending copy's words are in text.db, under gseq 3
-  const json accepted = DecisionOn(v2, "accept", 4);
+  const json accepted = RiloDecision(v2, "accept", 4);
   RequireOk(replica.Apply(Packed({accepted}), 4));
   CHECK(Validation(db, uuid) == "validated");
   CHECK(Count(db, "records") == 1);
@@ -882,16 +856,16 @@ TEST_CASE("Replica applies an acceptance it never saw pending, and never an olde
   // The office in the record's scope sees only the acceptances.
   const json v1 = PendingSeizure(uuid, 1, 1, 5);
   const json v2 = PendingSeizure(uuid, 2, 3, 6);
-  RequireOk(replica.Apply(Packed({DecisionOn(v1, "accept", 2)}), 2));
+  RequireOk(replica.Apply(Packed({RiloDecision(v1, "accept", 2)}), 2));
   CHECK(Validation(db, uuid) == "validated");
-  RequireOk(replica.Apply(Packed({DecisionOn(v2, "accept", 4)}), 4));
+  RequireOk(replica.Apply(Packed({RiloDecision(v2, "accept", 4)}), 4));
   auto version = db.QueryInt("SELECT version FROM records WHERE uuid = '" + uuid + "'");
   REQUIRE(version.ok());
   CHECK(version->value_or(0) == 2);
   // An acceptance of version 1 arriving late (the priority lane) changes nothing.
   Replica early(&db);
   RequireOk(early.Load());
-  auto applied = early.ApplyEarly(Packed({DecisionOn(v1, "accept", 5)}));
+  auto applied = early.ApplyEarly(Packed({RiloDecision(v1, "accept", 5)}));
   REQUIRE(applied.ok());
   version = db.QueryInt("SELECT version FROM records WHERE uuid = '" + uuid + "'");
   CHECK(version->value_or(0) == 2);
@@ -910,16 +884,16 @@ TEST_CASE("Nothing reacts to a pending record, a return applied first still mark
   const std::string uuid = Uuid7::Generate();
   const json v1 = PendingSeizure(uuid, 1, 2, 3);
   // The return overtook the record (the priority lane): applied first.
-  auto early = replica.ApplyEarly(Packed({DecisionOn(v1, "return", 3)}));
+  auto early = replica.ApplyEarly(Packed({RiloDecision(v1, "return", 3)}));
   REQUIRE(early.ok());
   RequireOk(replica.Apply(Packed({v1}), 2));
   CHECK(Validation(db, uuid) == "returned");
-  RequireOk(replica.Apply(Packed({DecisionOn(v1, "return", 3)}), 3));
+  RequireOk(replica.Apply(Packed({RiloDecision(v1, "return", 3)}), 3));
   CHECK(Validation(db, uuid) == "returned");
   CHECK(observed.empty());  // no hook, receipt or hit for what is not accepted
 
   const json v2 = PendingSeizure(uuid, 2, 4, 3);
-  RequireOk(replica.Apply(Packed({v2, DecisionOn(v2, "accept", 5)}), 5));
+  RequireOk(replica.Apply(Packed({v2, RiloDecision(v2, "accept", 5)}), 5));
   CHECK(Validation(db, uuid) == "validated");
   CHECK(observed == std::vector<std::string>{uuid});  // the acceptance, once
 }

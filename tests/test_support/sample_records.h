@@ -16,6 +16,7 @@
 
 #include "common/msgpack_json.h"
 #include "common/msgpack_map.h"
+#include "common/uuid7.h"
 
 namespace cen::test {
 
@@ -110,6 +111,34 @@ inline nlohmann::json AsStored(nlohmann::json record, int64_t gseq,
   record["gseq"] = gseq;
   record["received_at"] = "2026-11-28T03:00:00.000Z";
   return record;
+}
+
+// RILO-WE's decision on NCP-FR's `record`, as the hub journals it at
+// `gseq`: an acceptance carries the record accepted, a return `reason`.
+inline nlohmann::json RiloDecision(const nlohmann::json& record, const std::string& decision,
+                                   int64_t gseq, const std::string& reason = "quantity in grams") {
+  nlohmann::json d = {{"kind", "decision"},
+                      {"uuid", common::Uuid7::Generate()},
+                      {"version", 1},
+                      {"ref", decision + ":" + record["uuid"].get<std::string>()},
+                      {"scope", "nodes:NCP-FR"},
+                      {"handling", "H0"},
+                      {"decision", decision},
+                      {"record", record["uuid"]},
+                      {"record_version", record["version"]},
+                      {"origin", "RILO-WE"},
+                      {"gseq", gseq},
+                      {"received_at", "2026-11-29T10:00:00.000Z"}};
+  if (decision == "return") d["reason"] = reason;
+  if (decision == "accept") {
+    nlohmann::json accepted = record;
+    accepted["validation"] = "accepted";
+    accepted["validated_by"] = "RILO-WE";
+    accepted["validated_at"] = "2026-11-29T10:00:00.000Z";
+    accepted["gseq"] = gseq;
+    d["accepted"] = accepted;
+  }
+  return d;
 }
 
 }  // namespace cen::test
