@@ -393,9 +393,9 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
       CEN_RETURN_IF_ERROR(PendingQueue::ReadRecords(*db, part));
       CEN_RETURN_IF_ERROR(PendingQueue::Check(*db, part));
       for (const PendingQueue::Entry& e : part) {
-        out << Messages::Format(o.accept ? N_("would accept {} version {} of {} ({}, {})")
-                                         : N_("would return {} version {} of {} ({}, {})"),
-                                e.uuid, e.version, e.origin, e.kind, e.received_at);
+        out << Messages::Format(o.accept ? N_("would accept {} version {} of {} ({} {}, {})")
+                                         : N_("would return {} version {} of {} ({} {}, {})"),
+                                e.uuid, e.version, e.origin, e.kind, e.ref, e.received_at);
         if (!e.warnings.empty()) out << "  " << Messages::Format("checks: {}", e.warnings.front());
         out << "\n";
       }
@@ -427,8 +427,9 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
       outbox.AbortQueue();
       return queued.status();
     }
-    lines += Messages::Format(o.accept ? N_("accept {} version {}") : N_("return {} version {}"),
-                              e->uuid, e->version) +
+    lines += Messages::Format(
+                 o.accept ? N_("accept {} version {} ({})") : N_("return {} version {} ({})"),
+                 e->uuid, e->version, e->ref) +
              "\n";
   }
   CEN_RETURN_IF_ERROR(outbox.CommitQueue());

@@ -201,6 +201,13 @@ common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const Query
                                                std::ostream& out, std::ostream& err) {
   if (o.pending_days < 0)
     return common::UsageError(Messages::Format("{}: must be 0 or more", "--pending-days"));
+  if (o.count) {
+    // How many wait, H2 and H3 included (a number exports no record).
+    auto all = List(db, o.filter, "", 0, false, Handling::kAny);
+    if (!all.ok()) return all.status();
+    out << all->size() << "\n";
+    return QueryOutcome{static_cast<int64_t>(all->size()), 0};
+  }
   const int64_t limit = o.limit < 0 ? (o.format == "table" ? 100 : 0) : o.limit;
   // H2/H3 records leave in an export only with --include-restricted.
   const bool withhold = o.format != "table" && !o.include_restricted;

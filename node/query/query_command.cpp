@@ -76,6 +76,7 @@ common::Status QueryCommand::CheckFlagsRead(QueryVerb verb, const QueryOptions& 
   if (o.count) given.emplace_back("--count");
   if (!o.sort.empty()) given.emplace_back("--sort");
   if (verb == QueryVerb::kSearch) read.insert(read.end(), {"--count", "--sort"});
+  if (verb == QueryVerb::kPending) read.emplace_back("--count");
   for (const std::string& flag : given) {
     if (std::find(read.begin(), read.end(), flag) != read.end()) continue;
     return common::UsageError(common::Messages::Format(

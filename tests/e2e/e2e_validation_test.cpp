@@ -192,6 +192,7 @@ TEST_CASE("An NCP's records wait at its RILO until accepted, then reach their sc
     INFO(dry.out << dry.err);
     REQUIRE(dry.exit_code == 0);
     CHECK(dry.out.find("3 record(s) would be accepted") != std::string::npos);
+    CHECK(dry.out.find("(seizure FR-1, ") != std::string::npos);  // each by its ref too
     CHECK(cluster.Status("RILO-WE").value("outbox", -1) == 0);
   }
 

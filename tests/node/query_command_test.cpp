@@ -1025,6 +1025,12 @@ TEST_CASE("Queries leave NCP records out until accepted, pending lists them with
   QueryOptions only = o;
   only.filter.destinations = {"NL"};
   CHECK(JsonLines(Query(QueryVerb::kPending, only).out).size() == 1);
+  // Counted (a trial was told --count is not read by pending).
+  QueryOptions counted = o;
+  counted.count = true;
+  CHECK(Query(QueryVerb::kPending, counted).out == "2\n");
+  counted.filter.destinations = {"NL"};
+  CHECK(Query(QueryVerb::kPending, counted).out == "1\n");
   // Old ones are flagged.
   QueryOptions table = Options(tmp, "table");
   table.pending_days = 0;
