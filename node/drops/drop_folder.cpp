@@ -197,8 +197,18 @@ common::Result<bool> DropFolder::PollOnce() {
   const fs::path folder = summary.status.ok() ? fs::path(dir_) / "done" : fs::path(dir_) / "failed";
   const fs::path target = FreeTarget(folder, name);
   if (!summary.status.ok()) {
+    // Every line names the file where it now is, failed/NAME, to open beside it.
+    auto moved = [&](std::string text) {
+      const std::string from = first->string();
+      for (size_t at = text.find(from); at != std::string::npos;
+           at = text.find(from, at + target.string().size()))
+        text.replace(at, from.size(), target.string());
+      return text;
+    };
+    summary.file = target.string();
     std::ofstream report(target.string() + ".errors", std::ios::trunc);
-    report << errors.str() << summary.status.message() << "\n" << summary.Line() << "\n";
+    report << moved(errors.str()) << moved(summary.status.message()) << "\n"
+           << summary.Line() << "\n";
     if (!report) return held_back(common::Internal("cannot write " + target.string() + ".errors"));
   }
   fs::rename(*first, target, ec);

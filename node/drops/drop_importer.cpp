@@ -42,10 +42,18 @@ DropIssue FromOutbox(const std::string& message, const std::string& label, int64
 std::string DropSummary::Line() const {
   const auto Grouped = common::GroupedNumber;
   using common::Messages;
-  std::string text = Messages::Format(
-      rows == 1 ? N_("{}: {} row: {} new, {} amended, {} unchanged, {} rejected")
-                : N_("{}: {} rows: {} new, {} amended, {} unchanged, {} rejected"),
-      file, Grouped(rows), Grouped(added), Grouped(amended), Grouped(unchanged), Grouped(rejected));
+  // Nothing imported (rows refused, no --partial): the valid rows are
+  // neither new nor amended, they are valid; the counts add up to the rows.
+  const bool refused = !imported && !dry_run;
+  std::string text =
+      refused ? Messages::Format(rows == 1 ? N_("{}: {} row: {} valid, {} rejected")
+                                           : N_("{}: {} rows: {} valid, {} rejected"),
+                                 file, Grouped(rows), Grouped(rows - rejected), Grouped(rejected))
+              : Messages::Format(
+                    rows == 1 ? N_("{}: {} row: {} new, {} amended, {} unchanged, {} rejected")
+                              : N_("{}: {} rows: {} new, {} amended, {} unchanged, {} rejected"),
+                    file, Grouped(rows), Grouped(added), Grouped(amended), Grouped(unchanged),
+                    Grouped(rejected));
   if (seconds > 0 && rows > 0) {
     text +=
         " " + Messages::Format("({} rows/s)",
@@ -62,9 +70,10 @@ std::string DropSummary::Line() const {
 }
 
 json DropSummary::ToJson() const {
-  json out = {{"file", file},         {"rows", rows},           {"new", added},
-              {"amended", amended},   {"unchanged", unchanged}, {"rejected", rejected},
-              {"imported", imported}, {"dry_run", dry_run},     {"seconds", seconds}};
+  json out = {{"file", file},         {"rows", rows},         {"valid", rows - rejected},
+              {"new", added},         {"amended", amended},   {"unchanged", unchanged},
+              {"rejected", rejected}, {"imported", imported}, {"dry_run", dry_run},
+              {"seconds", seconds}};
   if (!rejects_file.empty()) out["rejects_file"] = rejects_file;
   if (!status.ok()) out["error"] = status.message();
   return out;
