@@ -102,6 +102,30 @@ common::Result<NodeInfo> ReadNode(const std::string& data_dir, const std::string
   return *n;
 }
 
+// A region another node has that `region` matches but for letter case: a
+// typo that would withhold that region's records from the node, unnoticed
+// (region codes are compared exactly). "" when there is none.
+common::Result<std::string> RegionDifferingInCase(const std::string& data_dir,
+                                                  const std::string& node_id,
+                                                  const std::string& region) {
+  auto db = HubSchema::OpenReadOnly(data_dir);
+  if (!db.ok()) return db.status();
+  NodeRegistry registry(&*db);
+  CEN_RETURN_IF_ERROR(registry.Refresh());
+  auto folded = [](std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return text;
+  };
+  std::string other;
+  for (const auto& [id, node] : registry.nodes()) {
+    if (id == node_id) continue;
+    if (node.region == region) return std::string();  // a region in use as given
+    if (!node.region.empty() && folded(node.region) == folded(region)) other = node.region;
+  }
+  return other;
+}
+
 std::string RoleLine(const NodeInfo& n) {
   if (n.role == NodeRole::kNcp)
     return Messages::Format("node {} is an NCP: its records wait for the decision of RILO {}", n.id,
@@ -176,6 +200,15 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   } else if (!o.rilo.empty()) {
     return common::UsageError(Messages::Tr("--rilo: goes with --role ncp"));
   }
+  if (!o.region.empty()) {
+    auto other = RegionDifferingInCase(o.data_dir, o.node_id, o.region);
+    if (!other.ok()) return other.status();
+    if (!other->empty())
+      return common::UsageError(Messages::Format(
+          "--region: '{}' is not region '{}' that other nodes have: region codes are compared "
+          "exactly, and this node would not receive the records of region {}; give --region {}",
+          o.region, *other, *other, *other));
+  }
   auto key = common::CurveKeys::ParsePublicKey(o.key);
   if (!key.ok()) return key.status();
   // A revoked key is often a stolen one.
@@ -187,6 +220,7 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
                          "--same-key if the revocation was a mistake",
                          o.node_id));
   }
+  auto before = ReadNode(o.data_dir, o.node_id);
   AdminChange change{AdminChange::Op::kAllow, o.node_id, *key, o.region};
   if (role.has_value()) {
     change.role = std::string(NodeRegistry::RoleName(*role));
@@ -202,6 +236,13 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   out << (region.empty() ? Messages::Format("allowed node {}", o.node_id)
                          : Messages::Format("allowed node {} in region {}", o.node_id, region))
       << "\n";
+  if (before.ok() && !region.empty() && before->region != region) {
+    out << Messages::Format(
+               "moved from region '{}': its agent fetches the journal again within a second (or "
+               "once it connects) and applies the records of region {} journaled before",
+               before->region, region)
+        << "\n";
+  }
   if (now.ok()) out << RoleLine(*now) << "\n";
   if (rekeyed)
     out << Messages::Tr(

@@ -440,7 +440,10 @@ class HubLoop {
         Refuse(rid, *node, "bad_frame", s.message());
         return;
       }
-      SendTo(rid, WireFrame::Encode({{"t", frame::kPong}, {"head", journal_.head()}}));
+      // The region too: a node the operator moved says HELLO again, and the
+      // WELCOME makes it fetch the records of its new region (PROTOCOL 6.6).
+      SendTo(rid, WireFrame::Encode(
+                      {{"t", frame::kPong}, {"head", journal_.head()}, {"region", info->region}}));
     } else {
       Refuse(rid, *node, "bad_frame", "unknown frame type '" + type.substr(0, 64) + "'");
     }

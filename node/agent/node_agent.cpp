@@ -506,6 +506,15 @@ class AgentLoop {
     if (type == frame::kWelcome) return OnWelcome(f);
     if (type == frame::kPong) {
       if (auto h = WireFrame::GetInt(f, "head"); h.ok()) fetches_.NoteHead(*h);
+      // Moved to another region by the hub operator: the WELCOME to a new
+      // HELLO fetches what the new region holds (ReplicaReconciler).
+      const std::string region = WireFrame::StringOr(f, "region", welcomed_region_);
+      if (region != welcomed_region_ && !hello_for_region_) {
+        spdlog::info("the hub now places this node in region '{}' (was '{}'); saying HELLO again",
+                     region, welcomed_region_);
+        hello_for_region_ = true;
+        SendHello();
+      }
     } else if (type == frame::kError) {
       const std::string code = WireFrame::StringOr(f, "code", "");
       const std::string reason = WireFrame::StringOr(f, "reason", "");
@@ -598,10 +607,13 @@ class AgentLoop {
     // older copy) no longer holds the alerts the tracker keeps in force.
     const int64_t cursor = replica_.cursor();
     const std::string replica_epoch = replica_.epoch();
-    const common::Status reconciled = reconciler_.OnWelcome(*epoch, *head);
+    const std::string region = WireFrame::StringOr(f, "region", "");
+    const common::Status reconciled = reconciler_.OnWelcome(*epoch, *head, region);
     if (!reconciled.ok() || replica_.cursor() < cursor || replica_.epoch() != replica_epoch)
       tracker_.Forget();
     CEN_RETURN_IF_ERROR(reconciled);
+    welcomed_region_ = region;
+    hello_for_region_ = false;
     sender_.Forget();
     fetches_.Connected(*head);
     link_.Authorized();
@@ -917,7 +929,9 @@ class AgentLoop {
   FetchPlanner fetches_;
   FeedReader reader_;
   ReplicaReconciler reconciler_;
-  bool countries_more_ = false;  // IndexCountries has a batch under way
+  std::string welcomed_region_;    // the region of the last WELCOME
+  bool hello_for_region_ = false;  // a HELLO went for a region a PONG named
+  bool countries_more_ = false;    // IndexCountries has a batch under way
   CountryBatchTiming countries_timing_{Replica::kCountryBatchRecords};
   OutboxSender sender_;
   HookRunner hooks_;

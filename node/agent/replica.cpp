@@ -639,6 +639,29 @@ common::Status Replica::Reset(const std::string& epoch) {
   return common::Status::Ok();
 }
 
+common::Result<std::optional<std::string>> Replica::KnownRegion() {
+  return db_->QueryText("SELECT value FROM meta WHERE key = 'hub_region'");
+}
+
+common::Status Replica::SetKnownRegion(const std::string& region) {
+  auto stmt = db_->Prepare(
+      "INSERT INTO meta(key, value) VALUES ('hub_region', ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Bind(1, region).Run();
+}
+
+common::Status Replica::Rewind(const std::string& region) {
+  auto tx = db_->Begin();
+  if (!tx.ok()) return tx.status();
+  CEN_RETURN_IF_ERROR(db_->Exec("UPDATE cursor SET gseq = 0 WHERE id = 1"));
+  CEN_RETURN_IF_ERROR(SetKnownRegion(region));
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  cursor_ = 0;
+  country_batch_.reset();
+  return common::Status::Ok();
+}
+
 std::string_view Replica::RoleName(Role role) {
   switch (role) {
     case Role::kDeparture:

@@ -121,6 +121,16 @@ class Replica {
   int64_t countries_pending_hint() const { return countries_pending_hint_; }
   // Forgets every replicated record and starts over under `epoch`.
   common::Status Reset(const std::string& epoch);
+  // The region the hub last said this node is in (WELCOME; "" for none);
+  // nullopt before the first WELCOME that said it.
+  common::Result<std::optional<std::string>> KnownRegion();
+  common::Status SetKnownRegion(const std::string& region);
+  // The node moved to `region`: the records of its new region journaled
+  // before are in no feed or FETCH to come. Takes the cursor back to 0,
+  // keeping every record, and remembers `region`, in one transaction: the
+  // journal is fetched again and applied (what is held already is skipped),
+  // text.db indexed again behind it.
+  common::Status Rewind(const std::string& region);
   // Adopts the epoch of the first hub this node meets.
   common::Status SetEpoch(const std::string& epoch);
   // Records held: the versions in force, and amendments waiting for an

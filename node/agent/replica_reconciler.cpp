@@ -4,7 +4,8 @@
 
 namespace cen::node {
 
-common::Status ReplicaReconciler::OnWelcome(const std::string& epoch, int64_t head) {
+common::Status ReplicaReconciler::OnWelcome(const std::string& epoch, int64_t head,
+                                            const std::string& region) {
   if (replica_->epoch().empty()) {
     CEN_RETURN_IF_ERROR(replica_->SetEpoch(epoch));
   } else if (epoch != replica_->epoch() || head < replica_->cursor()) {
@@ -19,6 +20,21 @@ common::Status ReplicaReconciler::OnWelcome(const std::string& epoch, int64_t he
     spdlog::info("{} own record versions queued again", *requeued);
     applier_->Clear();
     CEN_RETURN_IF_ERROR(replica_->Reset(epoch));
+  }
+  auto known = replica_->KnownRegion();
+  if (!known.ok()) return known.status();
+  if (!*known || replica_->cursor() == 0 || region.empty()) {
+    // The first region heard of, a replica fetched from the start anyway,
+    // or none (a node that left its region sees less, nothing more).
+    if (*known != region) CEN_RETURN_IF_ERROR(replica_->SetKnownRegion(region));
+  } else if (**known != region) {
+    spdlog::warn(
+        "the hub moved this node from region '{}' to region '{}': fetching the journal again "
+        "from its start for the records of region {} journaled before (the records held stay "
+        "in queries and are not applied twice)",
+        **known, region, region);
+    applier_->Clear();
+    CEN_RETURN_IF_ERROR(replica_->Rewind(region));
   }
   auto lost = outbox_->RequeueAbove(head);
   if (!lost.ok()) return lost.status();

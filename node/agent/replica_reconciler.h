@@ -4,10 +4,13 @@
 // from nothing and every own record is offered again. Own records acked
 // beyond the head were lost with a hub restored from an older copy: offered
 // again. Feed ranges buffered beyond the head came from a hub that had more
-// than this one: dropped, to be fetched again.
+// than this one: dropped, to be fetched again. A node the hub moved to
+// another region fetches the journal again from its start, keeping its
+// records (Replica::Rewind): the records of its new region journaled before
+// come in no feed.
 //
 //   ReplicaReconciler reconciler(&replica, &outbox, &applier);
-//   CEN_RETURN_IF_ERROR(reconciler.OnWelcome(epoch, head));
+//   CEN_RETURN_IF_ERROR(reconciler.OnWelcome(epoch, head, region));
 //
 // Each step can be repeated: if one fails (a full disk), the next WELCOME
 // finds the same difference and runs them again.
@@ -30,7 +33,7 @@ class ReplicaReconciler {
   ReplicaReconciler(Replica* replica, Outbox* outbox, FeedApplier* applier)
       : replica_(replica), outbox_(outbox), applier_(applier) {}
 
-  common::Status OnWelcome(const std::string& epoch, int64_t head);
+  common::Status OnWelcome(const std::string& epoch, int64_t head, const std::string& region);
 
  private:
   Replica* replica_;      // not owned

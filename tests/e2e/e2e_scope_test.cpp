@@ -229,3 +229,48 @@ TEST_CASE("A region-scoped record never crosses another region's sockets", "[e2e
 }
 
 }  // namespace cen::e2e
+
+namespace cen::e2e {
+
+// A trial: the operator re-registered an office with "--region eu" where
+// its region is EU; the office silently missed the region's records, and
+// set back to EU (agent restarted, even) never got them.
+TEST_CASE("An office moved to another region gets the records its new region holds",
+          "[e2e][scope]") {
+  Cluster cluster({{"RILO-WE", "EU"}, {"DE-BER", "AS"}, {"RILO-AP", "AS"}});
+  const std::string hub = cluster.hub_dir().string();
+  const std::string key = (cluster.node_dir("DE-BER") / "curve.pub").string();
+  cluster.StartAll();
+  cluster.Submit("RILO-WE", {ScopeSeizure("EU-1", "region:EU"), ScopeSeizure("EU-2", "region:EU")});
+  cluster.Submit("RILO-AP", {ScopeSeizure("AS-1", "region:AS")});
+  WaitAllCaughtUp(cluster, 3);
+  REQUIRE(ScopeRefs(cluster, "DE-BER") == std::set<std::string>{"AS-1"});
+
+  // A region differing in letter case only from one in use is refused.
+  {
+    const RunResult r = cluster.RunHub(
+        {"allow", "--data", hub, "--node", "DE-BER", "--key", key, "--region", "eu"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("give --region EU") != std::string::npos);
+  }
+  // Moved while its agent runs: it learns it from the hub's next PONG.
+  const RunResult moved = cluster.RunHub(
+      {"allow", "--data", hub, "--node", "DE-BER", "--key", key, "--region", "EU"});
+  INFO(moved.out << moved.err);
+  REQUIRE(moved.exit_code == 0);
+  CHECK(moved.out.find("moved from region 'AS'") != std::string::npos);
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const std::set<std::string> refs = ScopeRefs(cluster, "DE-BER");
+        observed.clear();
+        for (const std::string& ref : refs) observed += ref + " ";
+        return refs == std::set<std::string>{"AS-1", "EU-1", "EU-2"};
+      },
+      std::chrono::seconds(30), "DE-BER holds the EU records journaled before its move");
+  cluster.Submit("RILO-WE", {ScopeSeizure("EU-3", "region:EU")});
+  WaitAllCaughtUp(cluster, 4);
+  CHECK(ScopeRefs(cluster, "DE-BER") == std::set<std::string>{"AS-1", "EU-1", "EU-2", "EU-3"});
+  CHECK(cluster.RunQuery({"--data", cluster.node_dir("DE-BER").string(), "--count"}).out == "4\n");
+}
+
+}  // namespace cen::e2e

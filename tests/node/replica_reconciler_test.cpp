@@ -44,10 +44,12 @@ struct ReplicaReconcilerFixture {
   FeedApplier applier{&replica};
   ReplicaReconciler reconciler{&replica, &outbox, &applier};
 
+  std::vector<json> held = ReplicaReconcilerSpan(1, 10);
+
   ReplicaReconcilerFixture() {
     RequireOk(replica.Load());
-    RequireOk(reconciler.OnWelcome("E1", 0));
-    applier.AddRange(1, 10, Packed(ReplicaReconcilerSpan(1, 10)));
+    RequireOk(reconciler.OnWelcome("E1", 0, "EU"));
+    applier.AddRange(1, 10, Packed(held));
     RequireOk(applier.ApplySlice(std::chrono::steady_clock::time_point::max()).status());
     REQUIRE(replica.cursor() == 10);
     auto queued =
@@ -71,7 +73,7 @@ TEST_CASE("ReplicaReconciler keeps the replica of the same hub", "[node][welcome
   ReplicaReconcilerFixture f;
   f.applier.AddRange(14, 16,
                      Packed(ReplicaReconcilerSpan(14, 16)));  // fed by the hub before the reconnect
-  RequireOk(f.reconciler.OnWelcome("E1", 20));
+  RequireOk(f.reconciler.OnWelcome("E1", 20, "EU"));
   CHECK(f.replica.epoch() == "E1");
   CHECK(f.replica.cursor() == 10);
   CHECK(CountRows(f.db, "records") == 10);
@@ -86,7 +88,7 @@ TEST_CASE("ReplicaReconciler offers again what a hub restored from an older copy
   // The restored hub's head is 8, below the replica's cursor: its gseqs 9
   // and beyond are other records than this replica holds.
   SECTION("a head below the cursor rebuilds the replica") {
-    RequireOk(f.reconciler.OnWelcome("E1", 8));
+    RequireOk(f.reconciler.OnWelcome("E1", 8, "EU"));
     CHECK(f.replica.cursor() == 0);
     CHECK(CountRows(f.db, "records") == 0);
     CHECK(f.Queued() == 3);  // both acked records go back
@@ -95,7 +97,7 @@ TEST_CASE("ReplicaReconciler offers again what a hub restored from an older copy
   // Head 12 >= cursor 10, so the replica stays; buffered ranges beyond the
   // head came from the hub that had more, and are fetched again.
   SECTION("a head at or above the cursor keeps the replica, drops what lies beyond") {
-    RequireOk(f.reconciler.OnWelcome("E1", 12));
+    RequireOk(f.reconciler.OnWelcome("E1", 12, "EU"));
     CHECK(f.replica.cursor() == 10);
     CHECK(f.Queued() == 1);  // gseqs 5 and 9 are still at the hub
     CHECK(f.applier.buffered_records() == 0);
@@ -105,13 +107,63 @@ TEST_CASE("ReplicaReconciler offers again what a hub restored from an older copy
 TEST_CASE("ReplicaReconciler rebuilds for a hub of another epoch", "[node][welcome]") {
   ReplicaReconcilerFixture f;
   f.applier.AddRange(11, 12, Packed(ReplicaReconcilerSpan(11, 12)));
-  RequireOk(f.reconciler.OnWelcome("E2", 40));
+  RequireOk(f.reconciler.OnWelcome("E2", 40, "EU"));
   CHECK(f.replica.epoch() == "E2");
   CHECK(f.replica.cursor() == 0);
   CHECK(CountRows(f.db, "records") == 0);
   CHECK(f.Queued() == 3);
   CHECK(f.applier.buffered_records() == 0);
   // The next WELCOME of that hub changes nothing more.
-  RequireOk(f.reconciler.OnWelcome("E2", 40));
+  RequireOk(f.reconciler.OnWelcome("E2", 40, "EU"));
   CHECK(f.Queued() == 3);
+}
+
+TEST_CASE("A node moved to another region fetches the journal again, keeping its records",
+          "[node][welcome]") {
+  // A trial: an office re-registered in region "eu" instead of "EU" missed
+  // the region's records, and set back to EU it never got them (the records
+  // journaled meanwhile come in no feed, and its cursor had passed them).
+  ReplicaReconcilerFixture f;
+  auto known = [&] {
+    auto region = f.replica.KnownRegion();
+    RequireOk(region.status());
+    return region->value_or("(none)");
+  };
+  CHECK(known() == "EU");
+  f.applier.AddRange(11, 12, Packed(ReplicaReconcilerSpan(11, 12)));
+  RequireOk(f.reconciler.OnWelcome("E1", 20, "AS"));
+  CHECK(known() == "AS");
+  CHECK(f.replica.cursor() == 0);
+  CHECK(CountRows(f.db, "records") == 10);  // still in queries meanwhile
+  CHECK(f.Queued() == 1);                   // the outbox as it was
+  CHECK(f.applier.buffered_records() == 0);
+  // Fetched again: what is held is not applied twice; the new region's
+  // records journaled before (gseq 11 and 12 here) come in.
+  std::vector<json> again = f.held;
+  for (const json& r : ReplicaReconcilerSpan(11, 12)) again.push_back(r);
+  f.applier.AddRange(1, 12, Packed(again));
+  RequireOk(f.applier.ApplySlice(std::chrono::steady_clock::time_point::max()).status());
+  CHECK(f.replica.cursor() == 12);
+  CHECK(CountRows(f.db, "records") == 12);
+  CHECK(CountRows(f.db, "version_history") == 0);
+
+  // The same region again, or none (a node that leaves a region sees less):
+  // the cursor stays.
+  RequireOk(f.reconciler.OnWelcome("E1", 20, "AS"));
+  CHECK(f.replica.cursor() == 12);
+  RequireOk(f.reconciler.OnWelcome("E1", 20, ""));
+  CHECK(f.replica.cursor() == 12);
+  CHECK(known() == "");
+}
+
+TEST_CASE("A node that heard of no region before takes the first one without fetching again",
+          "[node][welcome]") {
+  // A node.db from before the region was kept (2026-12-07), or a new node.
+  ReplicaReconcilerFixture f;
+  RequireOk(f.db.Exec("DELETE FROM meta WHERE key = 'hub_region'"));
+  RequireOk(f.reconciler.OnWelcome("E1", 20, "AS"));
+  CHECK(f.replica.cursor() == 10);
+  auto region = f.replica.KnownRegion();
+  RequireOk(region.status());
+  CHECK(region->value_or("") == "AS");
 }
