@@ -14,6 +14,7 @@
 #include "common/instance_lock.h"
 #include "common/messages.h"
 #include "common/node_id.h"
+#include "common/record_validator.h"
 #include "common/state_file.h"
 #include "common/tcp_endpoint.h"
 #include "common/text_table.h"
@@ -125,6 +126,9 @@ common::Result<std::string> RegionDifferingInCase(const std::string& data_dir,
   }
   return other;
 }
+
+// A running hub writes hub.state every second (HubServer::Heartbeat).
+constexpr int64_t kStalledAfterSeconds = 10;
 
 std::string RoleLine(const NodeInfo& n) {
   if (n.role == NodeRole::kNcp)
@@ -580,6 +584,14 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   }
   // A stopped hub's figures are the last it wrote: say so.
   const bool running = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kHub);
+  // A running hub writes hub.state every second: one that has not for
+  // longer is stuck (a frozen process, a disk that hangs), and so is every
+  // figure below (a trial froze a hub: the table showed every office at lag 0).
+  int64_t stalled_s = 0;
+  if (const auto at = common::RecordValidator::TimestampMillis(state_at); running && at) {
+    const int64_t age_s = (common::Clock::NowMillis() - *at) / 1000;
+    if (age_s >= kStalledAfterSeconds) stalled_s = age_s;
+  }
   if (o.json) {
     out << nlohmann::json{{"epoch", epoch_text},
                           {"running", running},
@@ -589,6 +601,7 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                           {"pending_days", o.pending_days},
                           {"store_problem", store_problem},
                           {"state_at", state_at},
+                          {"stalled_s", stalled_s},
                           {"cluster", cluster}}
                .dump()
         << "\n";
@@ -599,6 +612,13 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     out << Messages::Tr(
                "the hub is not running: each node's figures are the last it reported before "
                "the hub stopped")
+        << "\n";
+  }
+  if (stalled_s > 0) {
+    out << Messages::Format(
+               "PROBLEM: the running hub has not written hub.state for {} s (last at {}): it is "
+               "stuck or frozen, its offices get no answer, and the figures below are as of then",
+               stalled_s, state_at)
         << "\n";
   }
   if (!store_problem.empty()) {

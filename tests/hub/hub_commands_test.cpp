@@ -9,10 +9,12 @@
 #include <sstream>
 #include <string>
 
+#include "common/clock.h"
 #include "common/curve_keys.h"
 #include "common/instance_lock.h"
 #include "common/messages.h"
 #include "common/sqlite_db.h"
+#include "common/state_file.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 #include "tests/test_support/keys.h"
@@ -372,6 +374,19 @@ TEST_CASE("cen-hub status says which nodes are revoked and whether the hub runs"
   CHECK_THAT(status(), !Catch::Contains("not running"));
   so.json = true;
   CHECK(json::parse(status())["running"] == true);
+  CHECK(json::parse(status())["stalled_s"] == 0);
+
+  // A running hub that stopped writing hub.state (a trial froze one with
+  // SIGSTOP: every office showed lag 0, nothing said it was stuck).
+  auto state = cen::common::StateFile::Create(tmp.File("hub") + "/hub.state");
+  REQUIRE(state.ok());
+  RequireOk(state->Write({{"store", ""}, {"head", 0}, {"updated_at", "2026-01-01T00:00:00.000Z"}}));
+  CHECK(json::parse(status())["stalled_s"] > 10);
+  so.json = false;
+  CHECK_THAT(status(), Catch::Contains("PROBLEM: the running hub has not written hub.state for "));
+  RequireOk(
+      state->Write({{"store", ""}, {"head", 0}, {"updated_at", cen::common::Clock::NowRfc3339()}}));
+  CHECK_THAT(status(), !Catch::Contains("PROBLEM"));
 }
 
 TEST_CASE("cen-hub allow admits a revoked node with its old key only when told to",
