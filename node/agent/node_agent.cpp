@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 #include <zmq.hpp>
 
@@ -97,6 +99,9 @@ constexpr auto kFeedWatchdog = std::chrono::seconds(5);
 // A hub cluster member that has not welcomed the node this long (dead,
 // frozen, or not the leader and naming none) makes way for the next one.
 constexpr auto kTryNextHubAfter = std::chrono::seconds(2);
+// Connecting this long without a WELCOME, and no handshake failure to tell
+// why: said in the log and `cen-node status`.
+constexpr auto kUnansweredAfter = std::chrono::seconds(10);
 // A hub that sends nothing this long while connected (no PONG, no ACK, no
 // feed message), with this many PINGs sent meanwhile (one a second), is
 // stuck: a cluster member whose apply waits for disk space holds its whole
@@ -194,6 +199,7 @@ class AgentLoop {
     }
     CEN_RETURN_IF_ERROR(link_.Open());
     hub_since_ = SteadyClock::now();
+    answered_ = hub_since_;
     spdlog::info("agent started: hub {}, replica at gseq {} (epoch {})", config_.hub_endpoint,
                  replica_.cursor(), replica_.epoch().empty() ? "none yet" : replica_.epoch());
     SetState(HubState::kConnecting, "");
@@ -434,8 +440,19 @@ class AgentLoop {
           ForgetInFlight();
           break;
         case HubLink::Event::kHandshakeFailed: {
-          const std::string why = "the handshake with the hub failed: is hub_key in " + data_dir_ +
-                                  "/node.toml the hub's public key (its curve.pub)?";
+          // A wrong key, the feed port named instead of the ingest one (a
+          // trial), or a link that drops mid-handshake: the transport does
+          // not tell them apart. An endpoint and key that worked before in
+          // this run point at the link.
+          const std::string& endpoint = hubs_[current_hub_].endpoint;
+          const std::string why =
+              welcomed_at_.count(endpoint) > 0
+                  ? "the handshake with " + endpoint +
+                        " failed; it answered this key before: the link likely dropped during "
+                        "the handshake (trying again)"
+                  : "the handshake with " + endpoint + " failed: is `hub` in " + data_dir_ +
+                        "/node.toml the hub's ingest endpoint (not its feed port), and hub_key "
+                        "its public key (its curve.pub)?";
           // Said in the log too, once until a WELCOME (the state stays
           // `connecting`, which SetState logs once).
           if (!handshake_failure_logged_) spdlog::warn("hub link: {}", why);
@@ -614,6 +631,9 @@ class AgentLoop {
     CEN_RETURN_IF_ERROR(reconciled);
     welcomed_region_ = region;
     hello_for_region_ = false;
+    welcomed_at_.insert(hubs_[current_hub_].endpoint);
+    answered_ = SteadyClock::now();
+    unanswered_said_ = false;
     sender_.Forget();
     fetches_.Connected(*head);
     link_.Authorized();
@@ -839,6 +859,23 @@ class AgentLoop {
                                  "no answer from " + hubs_[current_hub_].endpoint));
     }
     if (!connected && now - last_hello_ >= kHelloEvery) SendHello();
+    if (connected) answered_ = now;
+    if (!connected && status_.hub_state != HubState::kUnauthorized && !handshake_failure_logged_ &&
+        !unanswered_said_ && now - answered_ >= kUnansweredAfter) {
+      // Nothing listening, a host that does not resolve, a firewall: the
+      // transport says nothing at all (a trial saw only "connecting").
+      std::string tried;
+      for (const HubAddress& h : hubs_) tried += (tried.empty() ? "" : ", ") + h.endpoint;
+      const std::string why =
+          "no hub has answered for " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::seconds>(now - answered_).count()) +
+          " s (" + tried + "): is it running, and is `hub` in " + data_dir_ +
+          "/node.toml its ingest endpoint (host and port)?";
+      spdlog::warn("hub link: {}", why);
+      SetState(HubState::kConnecting, why);
+      unanswered_said_ = true;
+    }
     if (connected && pings_unanswered_ >= kHubSilentPings && now - last_heard_ >= kHubSilentAfter) {
       const std::string silent =
           "no answer from " + hubs_[current_hub_].endpoint + " for " +
@@ -929,9 +966,12 @@ class AgentLoop {
   FetchPlanner fetches_;
   FeedReader reader_;
   ReplicaReconciler reconciler_;
-  std::string welcomed_region_;    // the region of the last WELCOME
-  bool hello_for_region_ = false;  // a HELLO went for a region a PONG named
-  bool countries_more_ = false;    // IndexCountries has a batch under way
+  std::string welcomed_region_;         // the region of the last WELCOME
+  std::set<std::string> welcomed_at_;   // endpoints a WELCOME came from in this run
+  SteadyClock::time_point answered_{};  // connected last, or started
+  bool unanswered_said_ = false;        // "no hub has answered" said since
+  bool hello_for_region_ = false;       // a HELLO went for a region a PONG named
+  bool countries_more_ = false;         // IndexCountries has a batch under way
   CountryBatchTiming countries_timing_{Replica::kCountryBatchRecords};
   OutboxSender sender_;
   HookRunner hooks_;

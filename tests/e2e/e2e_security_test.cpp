@@ -441,12 +441,51 @@ TEST_CASE("An agent given the wrong hub key says so, naming node.toml's hub_key,
   cluster.WaitUntil(
       [&](std::string& observed) {
         observed = cluster.Status("EU").value("detail", "");
-        return observed.find("the handshake with the hub failed") != std::string::npos;
+        return observed.find("the handshake with " + cluster.ingest_endpoint() + " failed") !=
+               std::string::npos;
       },
       30s, "EU's agent reports the failed handshake");
-  CHECK_THAT(cluster.Status("EU").value("detail", ""), Catch::Contains("node.toml the hub's"));
+  CHECK_THAT(cluster.Status("EU").value("detail", ""),
+             Catch::Contains("node.toml the hub's ingest endpoint (not its feed port), and "
+                             "hub_key its public key"));
   CHECK_THAT(cluster.NodeLog("EU"),
-             Catch::Contains("hub link: the handshake with the hub failed: is hub_key in"));
+             Catch::Contains("hub link: the handshake with " + cluster.ingest_endpoint() +
+                             " failed: is `hub` in"));
+}
+
+// A trial: node.toml naming the hub's feed port (an easy slip) was blamed on
+// hub_key alone, and a port where nothing listens said nothing at all.
+TEST_CASE("An agent pointed at the feed port, or where no hub listens, says what to check",
+          "[e2e][security]") {
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}});
+  auto point_at = [&](const std::string& id, const std::string& endpoint) {
+    const std::filesystem::path toml = cluster.node_dir(id) / "node.toml";
+    std::string text;
+    {
+      std::ifstream in(toml);
+      text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    const size_t at = text.find(cluster.ingest_endpoint());
+    REQUIRE(at != std::string::npos);
+    text.replace(at, cluster.ingest_endpoint().size(), endpoint);
+    std::ofstream(toml, std::ios::trunc) << text;
+  };
+  point_at("EU", cluster.feed_endpoint());
+  point_at("AF", "tcp://127.0.0.1:1");  // nothing listens on port 1
+  cluster.StartHub();
+  cluster.StartNode("EU");
+  cluster.StartNode("AF");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = cluster.Status("EU").value("detail", "") + " | " +
+                   cluster.Status("AF").value("detail", "");
+        return observed.find("(not its feed port)") != std::string::npos &&
+               observed.find("no hub has answered for") != std::string::npos;
+      },
+      30s, "EU names the feed port, AF says no hub answers");
+  CHECK_THAT(cluster.Status("AF").value("detail", ""),
+             Catch::Contains("(tcp://127.0.0.1:1): is it running"));
+  CHECK_THAT(cluster.NodeLog("AF"), Catch::Contains("hub link: no hub has answered for"));
 }
 
 }  // namespace cen::e2e
