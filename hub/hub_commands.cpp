@@ -215,6 +215,15 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   }
   auto key = common::CurveKeys::ParsePublicKey(o.key);
   if (!key.ok()) return key.status();
+  // The hub's own curve.pub beside the node's in the operator's folder (a
+  // trial registered it as a node's key, exit 0).
+  if (auto hub_keys = common::CurveKeys::Load(o.data_dir);
+      hub_keys.ok() && hub_keys->public_key() == *key) {
+    return common::InvalidInput(Messages::Format(
+        "key: this is the hub's own public key ({}/curve.pub); give the key the node printed at "
+        "cen-node init (its curve.pub)",
+        o.data_dir));
+  }
   // A revoked key is often a stolen one.
   if (auto known = ReadNode(o.data_dir, o.node_id);
       known.ok() && known->revoked && known->pubkey == *key && !o.same_key) {

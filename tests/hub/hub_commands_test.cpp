@@ -186,7 +186,7 @@ TEST_CASE("cen-hub allow refuses what it cannot register", "[hub][commands]") {
   std::ostringstream out;
   RequireOk(HubCommands::Init(Init(tmp), out));
   const std::string key = NewPublicKey();
-  RequireOk(HubCommands::Allow(Allow(tmp, "n1", key), out));
+  RequireOk(HubCommands::Allow(Allow(tmp, "n1", key, "EU"), out));
 
   struct HubCommandsCase {
     const char* name;
@@ -201,6 +201,10 @@ TEST_CASE("cen-hub allow refuses what it cannot register", "[hub][commands]") {
       {"bad region", Allow(tmp, "n2", NewPublicKey(), "E U"), StatusCode::kUsage, "--region"},
       {"junk key", Allow(tmp, "n2", "not-a-key"), StatusCode::kInvalidInput, "key"},
       {"a key another node has", Allow(tmp, "n2", key), StatusCode::kAlreadyExists, "key"},
+      {"the hub's own key", Allow(tmp, "n2", tmp.File("hub") + "/curve.pub"),
+       StatusCode::kInvalidInput, "the hub's own public key"},
+      {"a region in use but for letter case", Allow(tmp, "n2", NewPublicKey(), "eu"),
+       StatusCode::kUsage, "give --region EU"},
   };
   for (const auto& c : cases) {
     INFO(c.name);
@@ -442,10 +446,13 @@ TEST_CASE("cen-hub allow without --region keeps the region a node has", "[hub][c
   RequireOk(registry.Refresh());
   CHECK(registry.Find("rilo-weu")->region == "EU");
   CHECK_THAT(out.str(), Catch::Contains("allowed node rilo-weu in region EU"));
-  // Another region replaces it.
-  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", NewPublicKey(), "AF"), ignored));
+  // Another region replaces it, and the operator is told what that does.
+  std::ostringstream moved;
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", NewPublicKey(), "AF"), moved));
   RequireOk(registry.Refresh());
   CHECK(registry.Find("rilo-weu")->region == "AF");
+  CHECK_THAT(moved.str(), Catch::Contains("moved from region 'EU': its agent fetches the journal "
+                                          "again"));
 }
 
 TEST_CASE("cen-hub revoke cuts a RILO off at once and names the NCPs left waiting",
