@@ -233,6 +233,19 @@ bool IsString(const Packed& v) { return v.type == msgpack::type::STR; }
 // REQUIRES: IsString(v).
 std::string_view Str(const json& v) { return v.get_ref<const std::string&>(); }
 std::string_view Str(const Packed& v) { return MsgpackJson::TextOf(v); }
+
+// "1,5" for 1.5 (a national export in a comma-decimal locale): the same
+// text with a point, or "" when it is not digits, one comma, digits.
+std::string WithDecimalPoint(std::string_view text) {
+  const size_t comma = text.find(',');
+  if (comma == std::string_view::npos || comma == 0 || comma + 1 == text.size()) return "";
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i != comma && (text[i] < '0' || text[i] > '9')) return "";
+  }
+  std::string out(text);
+  out[comma] = '.';
+  return out;
+}
 bool IsText(const json& v, std::string_view text) { return IsString(v) && Str(v) == text; }
 bool IsText(const Packed& v, std::string_view text) { return IsString(v) && Str(v) == text; }
 bool IsArray(const json& v) { return v.is_array(); }
@@ -679,7 +692,12 @@ class Checker {
     }
     if (const V* quantity = Required("quantity")) {
       const std::optional<double> number = AsNumber(*quantity);
-      if (!number || *number <= 0) Fail("quantity", N_("must be a number greater than 0"));
+      if (const std::string point = IsString(*quantity) ? WithDecimalPoint(Str(*quantity)) : "";
+          !point.empty()) {
+        Fail("quantity", N_("'{}' has a decimal comma: write {}"), Str(*quantity), point);
+      } else if (!number || *number <= 0) {
+        Fail("quantity", N_("must be a number greater than 0"));
+      }
     }
     if (const V* unit = Required("unit")) {
       if (!IsString(*unit) || !CodeLists::IsUnit(Str(*unit))) {
@@ -732,7 +750,12 @@ class Checker {
     }
     if (const V* value = Find("value")) {
       const std::optional<double> number = AsNumber(*value);
-      if (!number || *number < 0) Fail("value", N_("must be a number, 0 or more"));
+      if (const std::string point = IsString(*value) ? WithDecimalPoint(Str(*value)) : "";
+          !point.empty()) {
+        Fail("value", N_("'{}' has a decimal comma: write {}"), Str(*value), point);
+      } else if (!number || *number < 0) {
+        Fail("value", N_("must be a number, 0 or more"));
+      }
     }
     Pair("value", "currency");
     if (const V* currency = Find("currency")) {
