@@ -1,6 +1,8 @@
 #include "common/toml_field.h"
 
 #include <algorithm>
+#include <cctype>
+#include <fstream>
 #include <limits>
 #include <sstream>
 #include <utility>
@@ -88,6 +90,32 @@ Status TomlField::CheckEndpoint(std::string_view what, std::string_view endpoint
   return InvalidInput(std::string(what) +
                       ": must be tcp://HOST:PORT with a port from 1 to 65535 (it is '" +
                       std::string(endpoint) + "')");
+}
+
+Status TomlField::ParseError(const std::string& path, const toml::parse_error& error) {
+  const auto line_no = static_cast<size_t>(error.source().begin.line);
+  std::string message =
+      path + ":" + std::to_string(line_no) + ": " + std::string(error.description());
+  std::ifstream in(path);
+  std::string line;
+  for (size_t n = 1; n <= line_no && std::getline(in, line); ++n) {
+  }
+  const size_t eq = line.find('=');
+  if (eq != std::string::npos) {
+    const size_t at = line.find_first_not_of(" \t", eq + 1);
+    const std::string_view value =
+        at == std::string::npos ? std::string_view() : std::string_view(line).substr(at);
+    const bool bare_text = !value.empty() && std::isalpha(static_cast<unsigned char>(value[0])) &&
+                           !value.starts_with("true") && !value.starts_with("false") &&
+                           !value.starts_with("inf") && !value.starts_with("nan");
+    if (bare_text) {
+      std::string key(line.substr(0, eq));
+      key.erase(key.find_last_not_of(" \t") + 1);
+      key.erase(0, key.find_first_not_of(" \t"));
+      message += " (a text value needs double quotes: " + key + " = \"...\")";
+    }
+  }
+  return InvalidInput(message);
 }
 
 }  // namespace cen::common

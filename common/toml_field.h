@@ -45,6 +45,10 @@ class TomlField {
   // A ZeroMQ TCP endpoint, tcp://HOST:PORT with a port from 1 to 65535
   // (`what` names it in the error: "hub", "--hub").
   static Status CheckEndpoint(std::string_view what, std::string_view endpoint);
+  // toml++'s refusal of the file at `path` as "PATH:LINE: what", with a hint
+  // when that line's value is text without quotes (`hub = tcp://...` read
+  // as a misspelled boolean: "expected 'true', saw 'tc'").
+  static Status ParseError(const std::string& path, const toml::parse_error& error);
 };
 
 }  // namespace cen::common

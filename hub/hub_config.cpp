@@ -87,8 +87,7 @@ common::Result<HubConfig> HubConfig::Load(const std::string& data_dir) {
           data_dir + " is not a hub data directory (no hub.toml); run: cen-hub init --data " +
           data_dir);
     }
-    return common::InvalidInput(path + ":" + std::to_string(e.source().begin.line) + ": " +
-                                std::string(e.description()));
+    return common::TomlField::ParseError(path, e);
   }
   return c;
 }

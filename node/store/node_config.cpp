@@ -67,8 +67,7 @@ common::Result<NodeConfig> NodeConfig::Load(const std::string& data_dir) {
     // A relative drop folder lives in the data directory, wherever the agent starts.
     if (!c.drop_dir.empty() && c.drop_dir.front() != '/') c.drop_dir = data_dir + "/" + c.drop_dir;
   } catch (const toml::parse_error& e) {
-    return common::InvalidInput(path + ":" + std::to_string(e.source().begin.line) + ": " +
-                                std::string(e.description()));
+    return common::TomlField::ParseError(path, e);
   }
   if (c.node_id.empty()) return common::InvalidInput(path + ": node_id: required");
   if (const common::Status s = common::TomlField::CheckEndpoint("hub", c.hub_endpoint); !s.ok())

@@ -660,6 +660,13 @@ TEST_CASE("node.toml refuses a setting of the wrong type or range, naming it", "
              Catch::Contains("batch: must be an integer from 1 to 1048576 (it is 0)"));
   CHECK_THAT(RefusedNodeToml(tmp, "region = 7").message(),
              Catch::Contains("region: must be text in quotes (it is 7)"));
+  // Text without quotes: toml++ reads a misspelled boolean (a trial: "Error
+  // while parsing boolean: expected 'true', saw 'tc'").
+  std::ofstream(tmp.File("node.toml")) << "node_id = 'n'\nhub = tcp://h:7701\n";
+  auto bare = NodeConfig::Load(tmp.path());
+  CHECK_THAT(bare.status().message(),
+             Catch::Contains("node.toml:2: ") &&
+                 Catch::Contains("(a text value needs double quotes: hub = \"...\")"));
   std::ofstream(tmp.File("node.toml")) << "node_id = 'n'\nhub = 'tcp://h:99999'\n";
   auto port = NodeConfig::Load(tmp.path());
   CHECK_THAT(port.status().message(),
