@@ -38,3 +38,33 @@ TEST_CASE("StoreHealth backs off after a failure and resets on success", "[commo
   health.Failed(Internal("x"), t);
   CHECK_FALSE(health.MayTry(t + 900ms));  // back to the first back-off
 }
+
+TEST_CASE("StoreHealth says a flapping store once, and keeps saying it until it settles",
+          "[common][health]") {
+  // A full disk lets a status row through and refuses an apply: the trial's
+  // log held 24 failures and as many "writable again" in 25 s, and status
+  // flipped between PROBLEM and nothing.
+  StoreHealth health("node.db");
+  const auto full = Internal("sqlite: database or disk is full (in: COMMIT)");
+  auto t = StoreHealth::Clock::now();
+  health.Failed(full, t);
+  const std::string first = health.cause();
+  CHECK(health.Succeeded(t + 1s));  // the status row went through
+  CHECK(health.cause().empty());
+  health.Failed(full, t + 2s);     // a relapse: the same cause within kSettle
+  CHECK(health.cause() == first);  // since the first failure
+  for (int i = 0; i < 20; ++i) {
+    t += 1s;
+    health.Succeeded(t + 3s);
+    CHECK_THAT(health.cause(), Catch::Contains("database or disk is full") &&
+                                   Catch::Contains("some writes go through"));
+    health.Failed(full, t + 3s);
+  }
+  CHECK_FALSE(health.healthy());
+  // Other causes are news at once.
+  health.Failed(Internal("disk I/O error"), t + 4s);
+  CHECK_THAT(health.cause(), Catch::Contains("disk I/O error"));
+  // Worked since: healthy, and once it has for kSettle, settled.
+  CHECK(health.Succeeded(t + 5s));
+  CHECK(health.healthy());
+}
