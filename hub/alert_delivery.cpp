@@ -20,6 +20,7 @@ struct Alert {
   std::string origin, scope, title, received_at;
   int64_t version = 0;
   bool expired = false;
+  std::vector<std::string> targets;  // an update's: the alerts it changes
 };
 
 }  // namespace
@@ -33,7 +34,9 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
   const ScopePolicy policy(&groups);
 
   // Urgent alerts are the priority lane's lane 2 (journal_lane index); the
-  // latest version of each decides its title, scope and expiry.
+  // latest version of each decides its title, scope and expiry. An urgent
+  // update (an alert escalated to urgent: the trial's "DE-A-001 is now
+  // urgent") must reach every office too: its own delivered receipt says so.
   auto urgent = db.Prepare(
       std::string("SELECT j.uuid, j.version, j.origin, ") + Journal::kReachSql +
       ", j.body, j.received_at FROM journal j LEFT JOIN validations v ON v.gseq = j.gseq "
@@ -48,7 +51,9 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
     if (!row.ok()) return row.status();
     if (!*row) break;
     auto rec = common::MsgpackJson::Decode(urgent->ColumnBlob(4));
-    if (!rec.ok() || common::WireFrame::StringOr(*rec, "msg_type", "") != "alert") continue;
+    if (!rec.ok()) continue;
+    const std::string msg_type = common::WireFrame::StringOr(*rec, "msg_type", "");
+    if (msg_type != "alert" && msg_type != "update") continue;
     Alert& a = alerts[urgent->ColumnText(0)];
     if (urgent->ColumnInt(1) < a.version) continue;
     a = Alert{urgent->ColumnText(2),
@@ -56,7 +61,12 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
               common::WireFrame::StringOr(*rec, "title", ""),
               urgent->ColumnText(5),
               urgent->ColumnInt(1),
-              false};
+              false,
+              {}};
+    if (msg_type == "update") {
+      for (const auto& ref : rec->value("references", nlohmann::json::array()))
+        if (ref.is_string()) a.targets.push_back(ref.get<std::string>());
+    }
     const auto expires = common::RecordValidator::TimestampMillis(
         common::WireFrame::StringOr(*rec, "expires_at", ""));
     a.expired = expires && *expires <= now_millis;
@@ -70,6 +80,7 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
   std::set<std::string> origins;
   for (const auto& [uuid, a] : alerts) origins.insert(a.origin);
   origins.insert(std::string(common::NodeId::kHubOperator));
+  std::set<std::string> cancelled;
   for (const std::string& origin : origins) {
     by_origin->Bind(1, origin);
     while (true) {
@@ -79,11 +90,18 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
       auto rec = common::MsgpackJson::Decode(by_origin->ColumnBlob(0));
       if (!rec.ok() || common::WireFrame::StringOr(*rec, "msg_type", "") != "cancel") continue;
       for (const auto& ref : rec->value("references", nlohmann::json::array())) {
-        if (ref.is_string()) alerts.erase(ref.get<std::string>());
+        if (ref.is_string()) cancelled.insert(ref.get<std::string>());
       }
     }
     by_origin->Reset();
   }
+  // A cancelled alert, and an escalation of one, are in force nowhere.
+  std::erase_if(alerts, [&](const auto& entry) {
+    const auto& [uuid, a] = entry;
+    return cancelled.contains(uuid) ||
+           std::any_of(a.targets.begin(), a.targets.end(),
+                       [&](const std::string& t) { return cancelled.contains(t); });
+  });
 
   auto receipts = db.Prepare(
       "SELECT DISTINCT origin FROM journal WHERE kind = 'receipt' AND ref IN "

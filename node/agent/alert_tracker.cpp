@@ -131,8 +131,12 @@ common::Status AlertTracker::OnAlert(const json& alert, bool in_order) {
   }
 
   // Updates and cancels are delivered as part of their alert's story: the
-  // receipt is for the alert itself.
-  const bool deliver = first_version && msg_type == "alert";
+  // receipt is for the alert itself. An urgent update (an alert escalated
+  // to urgent among them) gets its own: the hub waits for it from every
+  // office as for an urgent alert (cen-hub status).
+  const bool escalation =
+      msg_type == "update" && common::WireFrame::StringOr(alert, "priority", "") == "urgent";
+  const bool deliver = first_version && (msg_type == "alert" || escalation);
   if (!deliver && !hooks_.on_alert) return common::Status::Ok();
   // Decided when the transaction ends (OnCursor), or later while more of
   // the journal is still to come: applied in order short of the hub's head,

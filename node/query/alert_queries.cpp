@@ -275,6 +275,32 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
   table.Print(out, o.width);
   out << (waiting == 0 ? "every office has received it\n"
                        : std::to_string(waiting) + " office(s) have not received it yet\n");
+  // An urgent update (an escalation to urgent among them) has a delivered
+  // receipt of its own (a trial read "every office has received it" of an
+  // alert whose escalation had reached nobody).
+  auto escalations = db.Prepare(
+      "SELECT l.uuid, r.received_at FROM alert_links l JOIN records r ON r.uuid = l.uuid "
+      "AND r.validation IS NULL WHERE l.target = ? AND l.msg_type = 'update' "
+      "AND r.priority = 'urgent' ORDER BY l.gseq");
+  if (!escalations.ok()) return escalations.status();
+  escalations->Bind(1, a.uuid);
+  while (true) {
+    auto row = escalations->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    auto received = ReceiptsOf(db, escalations->ColumnText(0));
+    if (!received.ok()) return received.status();
+    std::string missing;
+    for (const auto& [office, r] : *offices) {
+      const auto it = received->find(office);
+      if (it == received->end() || it->second.delivered_at.empty())
+        missing += (missing.empty() ? "" : ", ") + office;
+    }
+    out << "urgent update " << escalations->ColumnText(0) << " ("
+        << escalations->ColumnText(1) << "): "
+        << (missing.empty() ? "every office has received it" : "not received yet by " + missing)
+        << "\n";
+  }
   return outcome;
 }
 

@@ -318,6 +318,26 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
     CHECK_THAT(RejectReason(cluster, "EU", "EU-A-1-U2"),
                Catch::Contains("is itself an update; name the original alert"));
 
+    // Escalated to urgent: every office receipts the update itself, and the
+    // origin and the hub wait for each (a trial read "every office has
+    // received it" of an escalation that had reached none).
+    const std::string escalation = cluster.Submit(
+        "EU", {Line(AlertsAlert(
+                  "EU-A-1-U3", "Urgent now: the reefer lands tonight",
+                  {{"msg_type", "update"}, {"references", {alert}}, {"priority", "urgent"}}))})[0];
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          observed = cluster
+                         .RunQuery({"--data", cluster.node_dir("EU").string(), "--format", "table",
+                                    "receipts", alert})
+                         .out;
+          return observed.find("urgent update " + escalation) != std::string::npos &&
+                 observed.find("): every office has received it") != std::string::npos;
+        },
+        kAlertsTimeout, "every office's receipt for the escalation");
+    CHECK(cluster.HubQuery("SELECT count(DISTINCT origin) FROM journal WHERE ref = 'delivered:" +
+                           escalation + "'") == 2);
+
     cluster.Submit("EU", {Line(AlertsAlert("EU-A-1-C", "Cancelled: seized in Antwerp",
                                            {{"msg_type", "cancel"}, {"references", {alert}}}))});
     cluster.WaitUntil(

@@ -58,16 +58,27 @@ std::vector<std::string> Pairs(Database& db) {
   return out;
 }
 
+// A hub.db with offices EU, AF and AS (each its own region), journal loaded.
+struct DeliveryHub {
+  TempDir tmp;
+  Database db = CreateHubDb(tmp);
+  NodeRegistry registry{&db};
+  Journal journal{&db};
+
+  DeliveryHub() {
+    for (const char* id : {"EU", "AF", "AS"}) RequireOk(registry.Allow({id, NewPublicKey(), id}));
+    RequireOk(journal.Load());
+  }
+};
+
 }  // namespace
 
 TEST_CASE("cen-hub status names the offices an urgent alert in force has not reached",
           "[hub][alert_delivery]") {
-  TempDir tmp;
-  Database db = CreateHubDb(tmp);
-  NodeRegistry registry(&db);
-  for (const char* id : {"EU", "AF", "AS"}) RequireOk(registry.Allow({id, NewPublicKey(), id}));
-  Journal journal(&db);
-  RequireOk(journal.Load());
+  DeliveryHub hub;
+  Database& db = hub.db;
+  NodeRegistry& registry = hub.registry;
+  Journal& journal = hub.journal;
   const std::string urgent = Uuid7::Generate();
   const std::string high = Uuid7::Generate();
   const std::string cancelled = Uuid7::Generate();
@@ -122,5 +133,39 @@ TEST_CASE("An NCP's urgent alert waiting for its RILO is not undelivered",
   RequireOk(journal.Append(batch, &out));
   REQUIRE(out[0].verdict == Journal::Verdict::kNew);
   REQUIRE(out[0].scope == "nodes:EU");
+  CHECK(Pairs(db).empty());
+}
+
+TEST_CASE("An alert escalated to urgent is undelivered until its update reaches every office",
+          "[hub][alert_delivery]") {
+  // A trial: cen-hub status said "every urgent alert in force has reached
+  // every office" of a high alert made urgent by an update that had reached
+  // none (the receipts were the alert's).
+  DeliveryHub hub;
+  Database& db = hub.db;
+  Journal& journal = hub.journal;
+  const std::string high = Uuid7::Generate();
+  const std::string escalation = Uuid7::Generate();
+  std::vector<Journal::Outcome> out;
+  std::vector<Journal::Candidate> first = {{"EU", AlertDeliveryAlert("H-1", high, "high")},
+                                           {"AF", AlertDeliveryReceipt(high, "delivered")},
+                                           {"AS", AlertDeliveryReceipt(high, "delivered")}};
+  RequireOk(journal.Append(first, &out));
+  CHECK(Pairs(db).empty());  // a high alert is not waited for
+  std::vector<Journal::Candidate> escalate = {
+      {"EU", AlertDeliveryAlert("H-1-U", escalation, "urgent",
+                                {{"msg_type", "update"}, {"references", {high}}})}};
+  RequireOk(journal.Append(escalate, &out));
+  REQUIRE(out.at(0).verdict == Journal::Verdict::kNew);
+  CHECK(Pairs(db) == std::vector<std::string>{"AF " + escalation, "AS " + escalation});
+  std::vector<Journal::Candidate> received = {
+      {"AF", AlertDeliveryReceipt(escalation, "delivered")}};
+  RequireOk(journal.Append(received, &out));
+  CHECK(Pairs(db) == std::vector<std::string>{"AS " + escalation});
+  // Cancelled, the alert and its escalation are in force nowhere.
+  std::vector<Journal::Candidate> cancel = {
+      {"EU", AlertDeliveryAlert("H-1-C", Uuid7::Generate(), "normal",
+                                {{"msg_type", "cancel"}, {"references", {high}}})}};
+  RequireOk(journal.Append(cancel, &out));
   CHECK(Pairs(db).empty());
 }

@@ -221,6 +221,28 @@ TEST_CASE("An alert from another office is receipted once, through the outbox",
   }
 }
 
+TEST_CASE("An alert escalated to urgent by an update is receipted again, for the update",
+          "[node][alert_tracker]") {
+  // A trial: the hub and the origin said an urgent escalation had reached
+  // every office while it had reached none (the receipts were the alert's).
+  AlertTrackerNode node;
+  const std::string alert = node.Apply(AlertTrackerAlert("EU-1", {{"priority", "high"}}), "EU");
+  REQUIRE(node.Queued().size() == 1);
+  node.Apply(AlertTrackerAlert(
+                 "EU-1-U", {{"msg_type", "update"}, {"references", {alert}}, {"priority", "high"}}),
+             "EU");
+  CHECK(node.Queued().size() == 1);  // an update of the same priority is the alert's story
+  const std::string escalation = node.Apply(
+      AlertTrackerAlert("EU-1-URGENT",
+                        {{"msg_type", "update"}, {"references", {alert}}, {"priority", "urgent"}}),
+      "EU");
+  const auto queued = node.Queued();
+  REQUIRE(queued.size() == 2);
+  CHECK(queued[1]["action"] == "delivered");
+  CHECK(queued[1]["alert"] == escalation);
+  CHECK(queued[1]["ref"] == "delivered:" + escalation);
+}
+
 TEST_CASE("Hooks are queued only when a command is configured", "[node][alert_tracker]") {
   AlertTrackerNode node({false, false});
   const std::string alert = node.Apply(AlertTrackerAlert("EU-1", kIndicators), "EU");
