@@ -568,8 +568,7 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
     if (alert != nullptr && from <= last) {
       std::string sql =
           "SELECT d.doc, r.gseq FROM records r JOIN documents d ON d.gseq = r.gseq "
-          "WHERE r.kind = 'seizure' AND r.validation IS NULL AND r.gseq BETWEEN ? AND ? "
-          "ORDER BY r.gseq";
+          "WHERE r.kind = 'seizure' AND r.validation IS NULL AND r.gseq BETWEEN ? AND ?";
       const auto& needles = alert->matcher.Needles();
       // One OR term per needle: SQLite refuses an expression deeper than
       // 1000, and the terms cost as much as matching each record below.
@@ -580,6 +579,10 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
         for (size_t i = 0; i < needles.size(); ++i) sql += " OR instr(d.doc, ?) > 0";
         sql += ")";
       }
+      // In gseq order: a slice cut at its deadline resumes after the last
+      // record it matched (after ORDER BY, the prefilter above sorted the
+      // rows by "matches or not", and a cut skipped the matches).
+      sql += " ORDER BY r.gseq";
       auto scan = db_->Prepare(sql);
       if (!scan.ok()) return scan.status();
       scan->Bind(1, from).Bind(2, to);

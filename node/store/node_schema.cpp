@@ -465,9 +465,22 @@ common::Status MigrateRecordsFrom9(common::Database& db, const std::string& path
     const int64_t rows = db.Changes();
     CEN_RETURN_IF_ERROR(db.Exec("DROP TABLE records_9;"));
     CEN_RETURN_IF_ERROR(db.Exec(kRecordViewsSql));
+    // Before 2026-12-07 a history scan cut short by its deadline skipped
+    // matches (AlertTracker::ScanHistory sorted by "matches or not"): every
+    // alert and update held is matched against the history again, in the
+    // background; hits already found are not found twice.
+    CEN_RETURN_IF_ERROR(
+        db.Exec("INSERT INTO hit_scans(alert, next_id, last_id) SELECT uuid, 0, "
+                "(SELECT coalesce(max(gseq), 0) FROM records) FROM records "
+                "WHERE kind = 'alert' AND validation IS NULL "
+                "ON CONFLICT(alert) DO UPDATE SET next_id = 0, last_id = excluded.last_id;"));
+    const int64_t alerts = db.Changes();
     return StepDone{false, "replica schema 9 upgraded to 10 in place (" + std::to_string(rows) +
                                " record(s) written again: an amendment waiting for its RILO "
-                               "now stays beside the version in force)"};
+                               "now stays beside the version in force; " +
+                               std::to_string(alerts) +
+                               " alert(s) matched against the history again for the hits an "
+                               "earlier scan skipped)"};
   });
 }
 

@@ -435,11 +435,13 @@ TEST_CASE("A schema 9 node.db is upgraded in place: accepted versions an amendme
     RequireOk(replica.Apply(
         Packed({r1, cen::test::RiloDecision(r1, "accept", 2), r2,
                 cen::test::RiloDecision(r2, "return", 4), Waiting(1, 2, 5, "cigarettes in a lorry"),
-                Waiting(2, 2, 6, "cigars in a yacht")}),
-        6));
+                Waiting(2, 2, 6, "cigars in a yacht"),
+                cen::test::AsStored(cen::test::SampleAlert("A-1"), 7)}),
+        7));
     RequireOk(
         replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1)).status());
-    CHECK(cen::test::IndexText(tmp) == 6);
+    CHECK(cen::test::IndexText(tmp) == 7);
+    RequireOk(db.Exec("DELETE FROM hit_scans"));  // its scan done long ago
     // What schema 9 made of it: R1's accepted version in the history only.
     RequireOk(
         db.Exec("INSERT INTO version_history(gseq, uuid, version, origin, received_at, doc) "
@@ -459,7 +461,10 @@ TEST_CASE("A schema 9 node.db is upgraded in place: accepted versions an amendme
   auto version = db->QueryInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='node_schema'");
   REQUIRE(version.ok());
   CHECK(**version == NodeSchema::kVersion);
-  CHECK(CountRows(*db, "records") == 2);  // both amendments, waiting
+  CHECK(CountRows(*db, "records") == 3);  // both amendments, waiting, and the alert
+  // The alert is matched against the history again (a scan cut short by
+  // its deadline skipped matches before).
+  CHECK(QueryNumber(*db, "SELECT count(*) FROM hit_scans WHERE next_id = 0 AND last_id = 7") == 1);
   cen::node::Replica replica(&*db);
   RequireOk(replica.Load());
   auto restored = replica.RestoreVersionsInForce();
@@ -469,7 +474,7 @@ TEST_CASE("A schema 9 node.db is upgraded in place: accepted versions an amendme
   CHECK(QueryNumber(*db, "SELECT count(*) FROM version_history WHERE gseq = 2") == 0);
   auto count = replica.Count();
   RequireOk(count.status());
-  CHECK(*count == 2);  // R1 (in force, its amendment beside it) and R2 (waiting)
+  CHECK(*count == 3);  // R1 (in force, its amendment beside it), R2 (waiting), the alert
   // Found by its words (indexed before schema 9 hid it) and its countries.
   CHECK(cen::test::TextMatches(*db, "van") == 1);
   RequireOk(
@@ -480,7 +485,7 @@ TEST_CASE("A schema 9 node.db is upgraded in place: accepted versions an amendme
   RequireOk(restored.status());
   CHECK(*restored == 0);
   // The upgraded table takes an amendment beside the version in force.
-  RequireOk(replica.Apply(Packed({Waiting(1, 3, 7, "cigarettes in a bus")}), 7));
+  RequireOk(replica.Apply(Packed({Waiting(1, 3, 8, "cigarettes in a bus")}), 8));
   CHECK(QueryNumber(*db, "SELECT version FROM records WHERE validation IS NULL AND uuid = '" +
                              SeizureNumber(1)["uuid"].get<std::string>() + "'") == 1);
 }
