@@ -328,7 +328,7 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
   if (!o.uuids.empty() && o.all_pending)
     return common::UsageError(
         Messages::Tr("--all-pending: give either UUIDs or --all-pending, not both"));
-  if (!o.accept && o.reason.empty())
+  if (!o.accept && o.reason.find_first_not_of(" \t\r\n") == std::string::npos)
     return common::UsageError(Messages::Tr("--reason: required: tell the NCP what to correct"));
   if (o.accept && !o.reason.empty())
     return common::UsageError(

@@ -44,7 +44,8 @@ std::string DropSummary::Line() const {
   using common::Messages;
   // Nothing imported (rows refused, no --partial): the valid rows are
   // neither new nor amended, they are valid; the counts add up to the rows.
-  const bool refused = !imported && !dry_run;
+  const bool refused =
+      !imported && (!dry_run || (rejected > 0 && added + amended + unchanged == 0));
   std::string text =
       refused ? Messages::Format(rows == 1 ? N_("{}: {} row: {} valid, {} rejected")
                                            : N_("{}: {} rows: {} valid, {} rejected"),

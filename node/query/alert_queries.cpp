@@ -296,8 +296,8 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
       if (it == received->end() || it->second.delivered_at.empty())
         missing += (missing.empty() ? "" : ", ") + office;
     }
-    out << "urgent update " << escalations->ColumnText(0) << " ("
-        << escalations->ColumnText(1) << "): "
+    out << "urgent update " << escalations->ColumnText(0) << " (" << escalations->ColumnText(1)
+        << "): "
         << (missing.empty() ? "every office has received it" : "not received yet by " + missing)
         << "\n";
   }

@@ -72,7 +72,8 @@ void FilterFlags::Add(CLI::App& app, QueryFilter& f) {
                  Messages::Tr("Only records replicated after this gseq"))
       ->group(group);
   app.add_flag("--include-pending", f.include_pending,
-               Messages::Tr("Also NCP records their RILO has not accepted yet (pending, returned)"))
+               Messages::Tr("Also NCP records their RILO has not accepted yet (pending, returned); "
+                            "an amended record once, in its newest version"))
       ->group(group);
 }
 

@@ -74,6 +74,11 @@ common::Status QueryCommand::CheckFlagsRead(QueryVerb verb, const QueryOptions& 
       break;
   }
   if (o.count) given.emplace_back("--count");
+  // stats and routes have --top (a trial's --limit 2 printed nine groups).
+  if (verb == QueryVerb::kStats || verb == QueryVerb::kRoutes) {
+    if (o.limit >= 0) given.emplace_back("--limit");
+    if (o.offset > 0) given.emplace_back("--offset");
+  }
   if (!o.sort.empty()) given.emplace_back("--sort");
   if (verb == QueryVerb::kSearch) read.insert(read.end(), {"--count", "--sort"});
   if (verb == QueryVerb::kPending) read.emplace_back("--count");

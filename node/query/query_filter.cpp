@@ -301,17 +301,18 @@ common::Status QueryFilter::NoteUnvalidated(common::Database& db) {
   // The partial index records_unvalidated answers at once.
   auto any = db.QueryInt("SELECT 1 FROM records WHERE validation IS NOT NULL LIMIT 1");
   if (!any.ok()) return any.status();
-  hide_unvalidated_ = !include_pending && any->has_value();
+  any_unvalidated_ = any->has_value();
+  hide_unvalidated_ = !include_pending && any_unvalidated_;
   return common::Status::Ok();
 }
 
 bool QueryFilter::CountryOnly() const {
-  // record_countries holds unvalidated records too: those are hidden on
-  // `records` (rare: a RILO or an NCP with records waiting).
+  // record_countries holds unvalidated records too: those are hidden, or
+  // the version in force beside them is, on `records` (rare: a RILO or an
+  // NCP with records waiting).
   const bool others = !kinds.empty() || !origins.empty() || !hs_prefixes.empty() ||
                       !transport_modes.empty() || !units.empty() || !handlings.empty() ||
-                      !priorities.empty() || !text.empty() || since_gseq > 0 ||
-                      (hide_unvalidated_ && !include_pending);
+                      !priorities.empty() || !text.empty() || since_gseq > 0 || any_unvalidated_;
   return !others && country_flags_.size() == 1;
 }
 
@@ -398,6 +399,14 @@ SqlCondition QueryFilter::Build(bool one_record) const {
     c.values.emplace_back(since_gseq);
   }
   if (hide_unvalidated_ && !include_pending && !one_record) AddClause(c, "r.validation IS NULL");
+  // With --include-pending each record once, in its newest version: an
+  // amendment waiting for its RILO instead of the version in force beside
+  // it (a trial counted one seizure twice, its quantity too, in stats).
+  if (any_unvalidated_ && include_pending && !one_record) {
+    AddClause(c,
+              "(r.validation IS NOT NULL OR NOT EXISTS (SELECT 1 FROM records w "
+              "WHERE w.uuid = r.uuid AND w.validation IS NOT NULL))");
+  }
   if (c.sql.empty()) c.sql = "1";
   return c;
 }

@@ -117,6 +117,7 @@ struct QueryFilter {
   };
   std::vector<CountryFlag> country_flags_;
   bool hide_unvalidated_ = false;  // NoteUnvalidated() found some to hide
+  bool any_unvalidated_ = false;   // NoteUnvalidated() found some
   // PrepareText(): text.db is attached, reaches this gseq, and this many
   // records above it are in temp.pending_text.
   bool text_indexed_ = false;

@@ -190,7 +190,7 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
   // The columns a listing shows, and the document.
   const std::string columns_sql =
       "SELECT r.uuid, r.kind, r.origin, r.handling, r.event_date, r.commodity, r.quantity, "
-      "r.unit, r.departure, r.transit, r.destination, d.doc ";
+      "r.unit, r.departure, r.transit, r.destination, d.doc, r.validation ";
   const std::vector<std::string> columns = RecordFormat::CsvColumns(o.filter.kinds);
   if (o.format == "csv") common::CsvWriter::WriteRow(out, columns);
   bool more = false;
@@ -204,11 +204,19 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     const std::string handling = stmt.ColumnText(3);
     if (!table && RecordFormat::Restricted(handling)) ++outcome.restricted;
     const std::string doc = stmt.ColumnText(11);
-    if (o.format == "json") {
+    // An NCP's record says "pending" as it was sent; the replica knows it
+    // was returned since (--include-pending: a trial's export said pending).
+    const std::string state = stmt.ColumnText(12);
+    if (o.format == "json" && state != "returned") {
       out << doc << "\n";
       return true;
     }
-    const json r = json::parse(doc, nullptr, false);
+    json r = json::parse(doc, nullptr, false);
+    if (state == "returned" && r.is_object()) r["validation"] = state;
+    if (o.format == "json") {
+      out << r.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+      return true;
+    }
     if (o.format == "csv") {
       std::vector<std::string> cells;
       for (const std::string& c : columns) cells.push_back(RecordFormat::CsvCell(r, c));
@@ -221,7 +229,11 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
     t.AddRow({stmt.ColumnText(0), stmt.ColumnText(4), stmt.ColumnText(1), stmt.ColumnText(2),
               handling, stmt.ColumnText(5), quantity,
               RecordFormat::Route(stmt.ColumnText(8), stmt.ColumnText(9), stmt.ColumnText(10)),
-              RecordFormat::Summary(r)});
+              state.empty()
+                  ? RecordFormat::Summary(r)
+                  : std::string("[") +
+                        Messages::Tr(state == "returned" ? N_("returned") : N_("pending")) + "] " +
+                        RecordFormat::Summary(r)});
     return true;
   };
 

@@ -184,6 +184,13 @@ TEST_CASE("An NCP's records wait at its RILO until accepted, then reach their sc
                          "'refused: accept %'") == 2);
   // And the local commands refuse what this node may not decide.
   CHECK(cluster.RunNode({"accept", "--data", ncp, uuids[0]}).exit_code == 2);
+  // A reason of spaces tells the NCP nothing (a trial's was journaled).
+  {
+    const RunResult blank =
+        cluster.RunNode({"return", "--data", rilo, uuids[1], "--reason", "   "});
+    CHECK(blank.exit_code == 2);
+    CHECK(blank.err.find("--reason: required") != std::string::npos);
+  }
 
   // Bulk accept, dry run first: it shows the three and queues nothing.
   {

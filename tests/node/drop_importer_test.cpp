@@ -292,6 +292,13 @@ TEST_CASE("A dry run counts and imports nothing", "[node][drop]") {
   CHECK(s.added == 1);
   CHECK_FALSE(s.imported);
   CHECK(CountRows(f.db, "own_records") == 1);
+  // With a bad row it says how many are valid (a trial read "13 rows: 0
+  // new, 0 amended, 0 unchanged, 11 rejected; dry run").
+  DropSummary bad =
+      f.Drop("c.csv", std::string(kHeader) + Row("FR-7") + Row("FR-8", "-1"), settings);
+  CHECK_FALSE(bad.status.ok());
+  CHECK_THAT(bad.Line(), Catch::Contains("c.csv: 2 rows: 1 valid, 1 rejected") &&
+                             Catch::Contains("dry run, nothing imported"));
 }
 
 TEST_CASE("Malformed CSV is reported with its line and column", "[node][drop]") {

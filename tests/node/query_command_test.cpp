@@ -821,6 +821,14 @@ TEST_CASE("A flag the subcommand does not read is refused, naming it, not ignore
          o.by = {"commodity"};
        }},
       {QueryVerb::kAudit, "--origin", [](QueryOptions& o) { o.filter.origins = {"EU"}; }},
+      // stats and routes keep the largest groups with --top (a trial's
+      // `stats --limit 2` printed nine groups).
+      {QueryVerb::kStats, "--limit",
+       [](QueryOptions& o) {
+         o.limit = 2;
+         o.by = {"commodity"};
+       }},
+      {QueryVerb::kRoutes, "--limit", [](QueryOptions& o) { o.limit = 5; }},
       {QueryVerb::kWatchAdd, "--include-pending",
        [](QueryOptions& o) {
          o.watch_name = "w";
@@ -1113,7 +1121,15 @@ TEST_CASE("An accepted record stays in every query while its amendment waits for
     CHECK(CountOf(o) == accepted);
     CHECK(S301Versions(nl) == std::vector<int64_t>{1});  // as accepted, by its own values
     CHECK(S301Versions(de).empty());
-    CHECK(CountOf(with) == accepted + 1);  // the amendment beside it
+    // --include-pending: each record once, in its newest version (a trial
+    // counted it twice, and its quantity twice in stats).
+    CHECK(CountOf(with) == accepted);
+    QueryOptions with_de = de;
+    with_de.filter.include_pending = true;
+    CHECK(S301Versions(with_de) == std::vector<int64_t>{2});
+    QueryOptions with_nl = nl;
+    with_nl.filter.include_pending = true;
+    CHECK(S301Versions(with_nl).empty());
     const std::vector<json> queue = JsonLines(Query(QueryVerb::kPending, o).out);
     REQUIRE(queue.size() == 1);
     CHECK(queue[0]["ref"] == "S301");
@@ -1125,6 +1141,20 @@ TEST_CASE("An accepted record stays in every query while its amendment waits for
   cen::test::ApplyAfterFixture(tmp, {RiloDecision(v2, "return", 0, "which van?")});
   CHECK(CountOf(o) == accepted);
   CHECK(S301Versions(nl) == std::vector<int64_t>{1});
+  {
+    // Exported with --include-pending as returned, not as sent ("pending").
+    QueryOptions returned = de;
+    returned.filter.include_pending = true;
+    bool seen = false;
+    for (const json& rec : JsonLines(Query(QueryVerb::kSearch, returned).out)) {
+      if (rec["ref"] != "S301") continue;
+      seen = true;
+      CHECK(rec["validation"] == "returned");
+    }
+    CHECK(seen);
+    returned.format = "table";
+    CHECK_THAT(Query(QueryVerb::kSearch, returned).out, Catch::Contains("[returned] "));
+  }
   {
     const std::vector<json> queue = JsonLines(Query(QueryVerb::kPending, o).out);
     REQUIRE(queue.size() == 1);
