@@ -305,19 +305,23 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
 }
 
 common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const QueryOptions& o,
-                                                std::ostream& out) {
+                                                std::ostream& out, std::ostream& err) {
   // Found here, then reported by other offices for this node's alerts.
   auto stmt = db.Prepare(
       std::string(
           "SELECT h.at, '' AS office, h.source, h.indicator, h.value, h.record, "
           "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
-          "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
+          "       coalesce(r.event_date, ''), coalesce(r.reporting_country, ''), "
+          "       coalesce(r.handling, ''), coalesce(json_extract(d.doc, '$.handling_note'), '') "
           "FROM hits h LEFT JOIN records r ON r.uuid = h.record AND r.validation IS NULL "
+          "LEFT JOIN documents d ON d.gseq = r.gseq "
           "UNION ALL "
           "SELECT c.at, c.office, c.alert, c.hit_indicator, c.hit_value, c.hit_record, "
           "       coalesce(r.kind, ''), coalesce(r.ref, ''), coalesce(r.origin, ''), "
-          "       coalesce(r.event_date, ''), coalesce(r.reporting_country, '') "
+          "       coalesce(r.event_date, ''), coalesce(r.reporting_country, ''), "
+          "       coalesce(r.handling, ''), coalesce(json_extract(d.doc, '$.handling_note'), '') "
           "FROM receipts c LEFT JOIN records r ON r.uuid = c.hit_record AND r.validation IS NULL "
+          "LEFT JOIN documents d ON d.gseq = r.gseq "
           "WHERE c.action = 'hit' AND c.") +
       kOthers + " ORDER BY 1 DESC");
   if (!stmt.ok()) return stmt.status();
@@ -336,16 +340,26 @@ common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const Quer
   }
   QueryOutcome outcome;
   int64_t skipped = 0;
+  int64_t withheld = 0;
   const int64_t limit = o.limit < 0 ? (o.format == "table" ? 100 : 0) : o.limit;
+  // A hit names its record (ref, date, country): an export of one on an H2
+  // or H3 record is one of the record (a trial's hits json carried an H3's).
+  const bool withhold = o.format != "table" && !o.include_restricted;
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
+    const std::string handling = stmt->ColumnText(11);
+    if (withhold && RecordFormat::Restricted(handling)) {
+      ++withheld;
+      continue;
+    }
     if (skipped++ < o.offset) continue;
     if (limit > 0 && outcome.results >= limit) break;
     std::vector<std::string> cells;
     for (int i = 0; i < 11; ++i) cells.push_back(stmt->ColumnText(i));
     ++outcome.results;
+    if (o.format != "table" && RecordFormat::Restricted(handling)) ++outcome.restricted;
     if (o.format == "csv") {
       common::CsvWriter::WriteRow(out, cells);
       continue;
@@ -371,6 +385,7 @@ common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const Quer
     if (const AlertBook::Alert* a = book->Find(source)) source = a->Text("title");
     std::string record = cells[5];
     if (!cells[7].empty()) record = cells[7] + " " + cells[10] + " " + cells[9] + " " + cells[5];
+    record = RecordFormat::HandlingMark(handling, stmt->ColumnText(12)) + record;
     table.AddRow(
         {cells[0], cells[1].empty() ? "this node" : cells[1], source, cells[3], cells[4], record});
   }
@@ -381,6 +396,7 @@ common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const Quer
       table.Print(out, o.width);
     }
   }
+  if (withheld > 0) RecordFormat::NoteWithheld(err, std::to_string(withheld));
   return outcome;
 }
 

@@ -29,9 +29,11 @@ class AlertQueries {
   static common::Result<QueryOutcome> Receipts(common::Database& db, const QueryOptions& o,
                                                std::ostream& out);
   // Hits found at this node (alert indicators and watch lists) and hits other
-  // offices reported for this node's alerts, newest first.
+  // offices reported for this node's alerts, newest first. A hit on an H2 or
+  // H3 record is marked in the table and left out of json and csv unless
+  // --include-restricted (said on `err`).
   static common::Result<QueryOutcome> Hits(common::Database& db, const QueryOptions& o,
-                                           std::ostream& out);
+                                           std::ostream& out, std::ostream& err);
   // For `show`: the alert's life cycle (alert, updates, cancel) and receipts,
   // as table text. Prints nothing for a record that is not an alert.
   static common::Status Chain(common::Database& db, const std::string& uuid, std::ostream& out);

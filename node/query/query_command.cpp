@@ -150,7 +150,7 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       outcome = AlertQueries::Receipts(*db, o, out);
       break;
     case QueryVerb::kHits:
-      outcome = AlertQueries::Hits(*db, o, out);
+      outcome = AlertQueries::Hits(*db, o, out, err);
       break;
     case QueryVerb::kWatchAdd:
       CEN_RETURN_IF_ERROR(WatchList::Add(o.data_dir, o.watch_name, o.filter, out));

@@ -474,6 +474,32 @@ TEST_CASE("cen-query withholds H2/H3 from exports unless --include-restricted", 
   }
 }
 
+TEST_CASE("cen-query hits marks H2/H3 records and withholds them from exports", "[node][query]") {
+  // A trial: a watch's hit on an H3 seizure showed unmarked in the table and
+  // whole (ref, date, country) in hits --format json.
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  {
+    auto db = cen::test::ReopenNodeDb(tmp);
+    RequireOk(
+        db.Exec("INSERT INTO hits(at, source, record, indicator, value) VALUES "
+                "('2026-11-29T10:00:00Z', 'watch:w', '" +
+                FixtureUuid(9) + "', 'watch', 'w'), ('2026-11-29T10:00:01Z', 'watch:w', '" +
+                FixtureUuid(1) + "', 'watch', 'w')"));
+  }
+  QueryOptions o = Options(tmp);
+  const Run exported = Query(QueryVerb::kHits, o);
+  REQUIRE(exported.status.ok());
+  const std::vector<json> lines = JsonLines(exported.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["ref"] == "S1");
+  CHECK_THAT(exported.err, Catch::Contains("1 H2/H3"));
+  o.include_restricted = true;
+  CHECK(JsonLines(Query(QueryVerb::kHits, o).out).size() == 2);
+  QueryOptions table = Options(tmp, "table");
+  CHECK_THAT(Query(QueryVerb::kHits, table).out, Catch::Contains("[H3: ") && Catch::Contains("S9"));
+}
+
 TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --include-restricted",
           "[node][query][validation]") {
   // A user trial: both printed an H3 record whole as json, and the audit
