@@ -380,7 +380,9 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
     if (!o.accept && found[0]->state == "returned")
       return common::UsageError(
           Messages::Format("UUID: {} is already returned; its NCP amends it", found[0]->uuid));
-    chosen.push_back(found[0]);
+    // Named twice (a uuid and its prefix): decided once.
+    if (std::find(chosen.begin(), chosen.end(), found[0]) == chosen.end())
+      chosen.push_back(found[0]);
   }
 
   if (o.dry_run || chosen.empty()) {

@@ -192,6 +192,12 @@ static int Main(int argc, char** argv) {
       ->add_option("--pending-days", o.pending_days,
                    Messages::Tr("Flag records pending for longer than this many days"))
       ->capture_default_str();
+  // The filters are cen-query's own, given before or after the subcommand
+  // (a trial found `pending --help` listing --pending-days alone).
+  pending->footer(
+      Messages::Tr("Every cen-query filter applies (cen-query --help lists them), with --count, "
+                   "--limit and --format; e.g. cen-query --data D pending --origin NCP-FR "
+                   "--commodity tobacco --count"));
 
   cen::common::SpeakHelpInSubcommands(app);
   cen::common::RequireValues(app);
