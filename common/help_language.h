@@ -11,9 +11,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/messages.h"
@@ -59,13 +61,85 @@ inline void RequireValues(CLI::App& app) {
   for (CLI::App* sub : app.get_subcommands({})) RequireValues(*sub);
 }
 
+// How many single-character edits turn `a` into `b` (Levenshtein).
+inline size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The --flag of `at` or of the commands above it nearest to `word`, within
+// two edits; "" when none is.
+inline std::string NearestFlag(const CLI::App& at, std::string_view word) {
+  std::string best;
+  size_t best_distance = 3;
+  for (const CLI::App* app = &at; app != nullptr; app = app->get_parent()) {
+    for (const CLI::Option* option : app->get_options()) {
+      for (const std::string& name : option->get_lnames()) {
+        const size_t distance = EditDistance(word, "--" + name);
+        if (distance < best_distance) {
+          best_distance = distance;
+          best = "--" + name;
+        }
+      }
+    }
+  }
+  return best;
+}
+
 // The exit code for a failed parse, after CLI11's message; but for a word
 // that names no command (`cen-node frobnicate`), where CLI11 says only "A
-// subcommand is required", the word and the commands there are.
+// subcommand is required", the word and the commands there are; and for a
+// flag no command has (`--dta`), where CLI11 said "--data is required" or
+// "The following arguments were not expected: drugs --comodity", the flag,
+// the command, and the flag meant.
 inline int ExitOnParseError(CLI::App& app, const CLI::ParseError& e) {
   const std::vector<std::string> extra = app.remaining(/*recurse=*/true);
-  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !extra.empty() &&
-      !extra.front().starts_with("-")) {
+  const bool required = dynamic_cast<const CLI::RequiredError*>(&e) != nullptr;
+  const bool extras = dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr;
+  if (required || extras) {
+    const CLI::App* at = &app;
+    while (!at->get_subcommands().empty()) at = at->get_subcommands().front();
+    std::string command = at->get_name();
+    for (const CLI::App* up = at->get_parent(); up != nullptr; up = up->get_parent())
+      command = up->get_name() + " " + command;
+    command = std::filesystem::path(command).filename().string();
+    // A word near a command's name is that command mistyped (`stat` for
+    // `stats`): said first, its flags would be blamed otherwise.
+    for (const std::string& word : extra) {
+      if (word.starts_with("-")) continue;
+      for (const CLI::App* sub : at->get_subcommands({})) {
+        if (EditDistance(word, sub->get_name()) > 2) continue;
+        std::cerr << command << ": "
+                  << Messages::Format("'{}' is not a command; did you mean {}?", word,
+                                      sub->get_name())
+                  << "\n";
+        return 2;
+      }
+    }
+    for (const std::string& word : extra) {
+      if (!word.starts_with("--") || word.size() < 3) continue;
+      const std::string flag = word.substr(0, word.find('='));
+      const std::string meant = NearestFlag(*at, flag);
+      std::cerr << command << ": "
+                << (meant.empty() ? Messages::Format("{}: not a flag of {} (--help lists them)",
+                                                     flag, command)
+                                  : Messages::Format("{}: not a flag of {}; did you mean {}?", flag,
+                                                     command, meant))
+                << "\n";
+      return 2;
+    }
+  }
+  if ((required || extras) && !extra.empty() && !extra.front().starts_with("-")) {
     // The deepest command given: the unknown word stands where its
     // subcommand should.
     const CLI::App* at = &app;

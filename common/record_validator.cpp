@@ -411,6 +411,19 @@ class Checker {
   // `msgid` (a message of the catalogue, its "{}" filled by `args`) is the
   // reason: in English in the error, and in the reader's language through
   // FieldError::Localized().
+  // "1,5" says 1.5; "1,500" may be 1500 written with a thousands separator.
+  void DecimalComma(const char* field, std::string_view text, const std::string& point) {
+    if (text.size() - text.find(',') - 1 == 3) {
+      std::string digits(text);
+      digits.erase(digits.find(','), 1);
+      Fail(field,
+           N_("'{}' is not a number: write {} (no thousands separator) or {} (a decimal point)"),
+           text, digits, point);
+    } else {
+      Fail(field, N_("'{}' has a decimal comma: write {}"), text, point);
+    }
+  }
+
   template <typename... Args>
   void Fail(std::string field, const char* msgid, const Args&... args) {
     errors_.push_back({std::move(field),
@@ -694,7 +707,7 @@ class Checker {
       const std::optional<double> number = AsNumber(*quantity);
       if (const std::string point = IsString(*quantity) ? WithDecimalPoint(Str(*quantity)) : "";
           !point.empty()) {
-        Fail("quantity", N_("'{}' has a decimal comma: write {}"), Str(*quantity), point);
+        DecimalComma("quantity", Str(*quantity), point);
       } else if (!number || *number <= 0) {
         Fail("quantity", N_("must be a number greater than 0"));
       }
@@ -752,7 +765,7 @@ class Checker {
       const std::optional<double> number = AsNumber(*value);
       if (const std::string point = IsString(*value) ? WithDecimalPoint(Str(*value)) : "";
           !point.empty()) {
-        Fail("value", N_("'{}' has a decimal comma: write {}"), Str(*value), point);
+        DecimalComma("value", Str(*value), point);
       } else if (!number || *number < 0) {
         Fail("value", N_("must be a number, 0 or more"));
       }

@@ -56,6 +56,15 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
     if (msg_type != "alert" && msg_type != "update") continue;
     Alert& a = alerts[urgent->ColumnText(0)];
     if (urgent->ColumnInt(1) < a.version) continue;
+    // An update takes its alert's lane; it is urgent news (and gets a
+    // delivered receipt of its own, AlertTracker) only when its own
+    // priority, in its latest version, is urgent.
+    if (msg_type == "update" && common::WireFrame::StringOr(*rec, "priority", "") != "urgent") {
+      a = Alert{};
+      a.version = urgent->ColumnInt(1);
+      a.expired = true;  // in force, but not waited for
+      continue;
+    }
     a = Alert{urgent->ColumnText(2),
               urgent->ColumnText(3),
               common::WireFrame::StringOr(*rec, "title", ""),
@@ -70,6 +79,25 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
     const auto expires = common::RecordValidator::TimestampMillis(
         common::WireFrame::StringOr(*rec, "expires_at", ""));
     a.expired = expires && *expires <= now_millis;
+  }
+  // An update whose alert has expired is in force nowhere (the alert may be
+  // of any lane: read its latest version).
+  auto target_body = db.Prepare(
+      "SELECT body FROM journal WHERE uuid = ? AND kind = 'alert' ORDER BY version DESC "
+      "LIMIT 1");
+  if (!target_body.ok()) return target_body.status();
+  for (auto& [uuid, a] : alerts) {
+    for (const std::string& target : a.targets) {
+      auto row = target_body->Bind(1, target).Step();
+      if (!row.ok()) return row.status();
+      if (*row) {
+        auto body = common::MsgpackJson::Decode(target_body->ColumnBlob(0));
+        const auto expires = common::RecordValidator::TimestampMillis(
+            body.ok() ? common::WireFrame::StringOr(*body, "expires_at", "") : "");
+        if (expires && *expires <= now_millis) a.expired = true;
+      }
+      target_body->Reset();
+    }
   }
   if (alerts.empty()) return std::vector<Undelivered>{};
 

@@ -570,6 +570,7 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   // What the running hub could not write into hub.db (a full disk) it says in hub.state.
   std::string store_problem;
   std::string state_at;
+  bool starting = false;   // the hub has the lock and is opening hub.db
   nlohmann::json cluster;  // a cluster member's last view of the cluster
   if (auto state = common::StateFile::Read(o.data_dir + "/hub.state"); state.ok()) {
     auto text = [&](const char* key) {
@@ -578,6 +579,7 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     };
     store_problem = text("store");
     state_at = text("updated_at");
+    starting = state->value("starting", false);
     if (state->contains("cluster") && (*state)["cluster"].is_object())
       cluster = (*state)["cluster"];
   }
@@ -597,7 +599,8 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   // longer is stuck (a frozen process, a disk that hangs), and so is every
   // figure below (a trial froze a hub: the table showed every office at lag 0).
   int64_t stalled_s = 0;
-  if (const auto at = common::RecordValidator::TimestampMillis(state_at); running && at) {
+  if (const auto at = common::RecordValidator::TimestampMillis(state_at);
+      running && at && !starting) {
     const int64_t age_s = (common::Clock::NowMillis() - *at) / 1000;
     if (age_s >= kStalledAfterSeconds) stalled_s = age_s;
   }
@@ -611,6 +614,7 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                           {"store_problem", store_problem},
                           {"state_at", state_at},
                           {"stalled_s", stalled_s},
+                          {"starting", running && starting},
                           {"cluster", cluster}}
                .dump()
         << "\n";
@@ -622,6 +626,9 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                "the hub is not running: each node's figures are the last it reported before "
                "the hub stopped")
         << "\n";
+  }
+  if (running && starting) {
+    out << Messages::Format("the hub is starting (since {}): opening hub.db", state_at) << "\n";
   }
   if (stalled_s > 0) {
     out << Messages::Format(

@@ -1055,6 +1055,12 @@ common::Status HubServer::Run(const std::atomic<bool>& stop) {
   // One hub per data directory; `cen-hub restore` checks it too.
   auto lock = common::InstanceLock::Acquire(data_dir_, common::InstanceLock::kHub);
   if (!lock.ok()) return lock.status();
+  // Until the loop writes it every second: starting (opening and upgrading
+  // hub.db may take a while), not stuck (cen-hub status).
+  if (auto starting = common::StateFile::Create(data_dir_ + "/hub.state"); starting.ok()) {
+    (void)starting->Write(
+        {{"starting", true}, {"store", ""}, {"updated_at", common::Clock::NowRfc3339()}});
+  }
   auto db = HubSchema::Open(data_dir_, /*as_hub=*/true);
   if (!db.ok()) return db.status();
   // A single hub's hub.db made before 2026-12-05 gets the 16 KiB pages of a

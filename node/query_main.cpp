@@ -204,8 +204,7 @@ static int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    return cen::common::ExitOnParseError(app, e);
   }
   cen::node::QueryVerb verb = cen::node::QueryVerb::kSearch;
   if (show->parsed()) verb = cen::node::QueryVerb::kShow;

@@ -136,7 +136,17 @@ common::Status AlertTracker::OnAlert(const json& alert, bool in_order) {
   // office as for an urgent alert (cen-hub status).
   const bool escalation =
       msg_type == "update" && common::WireFrame::StringOr(alert, "priority", "") == "urgent";
-  const bool deliver = first_version && (msg_type == "alert" || escalation);
+  bool deliver = first_version && msg_type == "alert";
+  if (escalation) {
+    // Its first urgent version (an update made urgent by an amendment too):
+    // once, as the hub waits for one (AlertDelivery).
+    auto sent = db_->Cached("SELECT 1 FROM own_records WHERE kind = 'receipt' AND ref = ? LIMIT 1");
+    if (!sent.ok()) return sent.status();
+    auto receipted = (*sent)->Bind(1, "delivered:" + uuid).Step();
+    (*sent)->Reset();
+    if (!receipted.ok()) return receipted.status();
+    deliver = !*receipted;
+  }
   if (!deliver && !hooks_.on_alert) return common::Status::Ok();
   // Decided when the transaction ends (OnCursor), or later while more of
   // the journal is still to come: applied in order short of the hub's head,

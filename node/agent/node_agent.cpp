@@ -102,6 +102,8 @@ constexpr auto kTryNextHubAfter = std::chrono::seconds(2);
 // Connecting this long without a WELCOME, and no handshake failure to tell
 // why: said in the log and `cen-node status`.
 constexpr auto kUnansweredAfter = std::chrono::seconds(10);
+// A PONG naming another region than the last WELCOME: HELLO again this often.
+constexpr auto kRegionHelloEvery = std::chrono::seconds(5);
 // A hub that sends nothing this long while connected (no PONG, no ACK, no
 // feed message), with this many PINGs sent meanwhile (one a second), is
 // stuck: a cluster member whose apply waits for disk space holds its whole
@@ -525,11 +527,14 @@ class AgentLoop {
       if (auto h = WireFrame::GetInt(f, "head"); h.ok()) fetches_.NoteHead(*h);
       // Moved to another region by the hub operator: the WELCOME to a new
       // HELLO fetches what the new region holds (ReplicaReconciler).
+      // Again every 5 s while no WELCOME has taken it in (one may come
+      // while node.db backs off, and be dropped).
       const std::string region = WireFrame::StringOr(f, "region", welcomed_region_);
-      if (region != welcomed_region_ && !hello_for_region_) {
+      const auto now = SteadyClock::now();
+      if (region != welcomed_region_ && now - region_hello_at_ >= kRegionHelloEvery) {
         spdlog::info("the hub now places this node in region '{}' (was '{}'); saying HELLO again",
                      region, welcomed_region_);
-        hello_for_region_ = true;
+        region_hello_at_ = now;
         SendHello();
       }
     } else if (type == frame::kError) {
@@ -630,7 +635,7 @@ class AgentLoop {
       tracker_.Forget();
     CEN_RETURN_IF_ERROR(reconciled);
     welcomed_region_ = region;
-    hello_for_region_ = false;
+    region_hello_at_ = {};
     welcomed_at_.insert(hubs_[current_hub_].endpoint);
     answered_ = SteadyClock::now();
     unanswered_said_ = false;
@@ -861,7 +866,7 @@ class AgentLoop {
     if (!connected && now - last_hello_ >= kHelloEvery) SendHello();
     if (connected) answered_ = now;
     if (!connected && status_.hub_state != HubState::kUnauthorized && !handshake_failure_logged_ &&
-        !unanswered_said_ && now - answered_ >= kUnansweredAfter) {
+        !unanswered_said_ && now - std::max(answered_, last_heard_) >= kUnansweredAfter) {
       // Nothing listening, a host that does not resolve, a firewall: the
       // transport says nothing at all (a trial saw only "connecting").
       std::string tried;
@@ -966,12 +971,12 @@ class AgentLoop {
   FetchPlanner fetches_;
   FeedReader reader_;
   ReplicaReconciler reconciler_;
-  std::string welcomed_region_;         // the region of the last WELCOME
-  std::set<std::string> welcomed_at_;   // endpoints a WELCOME came from in this run
-  SteadyClock::time_point answered_{};  // connected last, or started
-  bool unanswered_said_ = false;        // "no hub has answered" said since
-  bool hello_for_region_ = false;       // a HELLO went for a region a PONG named
-  bool countries_more_ = false;         // IndexCountries has a batch under way
+  std::string welcomed_region_;                // the region of the last WELCOME
+  std::set<std::string> welcomed_at_;          // endpoints a WELCOME came from in this run
+  SteadyClock::time_point answered_{};         // connected last, or started
+  bool unanswered_said_ = false;               // "no hub has answered" said since
+  SteadyClock::time_point region_hello_at_{};  // a HELLO went for a region a PONG named
+  bool countries_more_ = false;                // IndexCountries has a batch under way
   CountryBatchTiming countries_timing_{Replica::kCountryBatchRecords};
   OutboxSender sender_;
   HookRunner hooks_;

@@ -381,6 +381,11 @@ common::Result<int64_t> Replica::RestoreVersionsInForce() {
     CEN_RETURN_IF_ERROR(out_of_history->Bind(1, gseq).Run());
   }
   CEN_RETURN_IF_ERROR(ListPending(**st));
+  // Their words may be gone from text.db (rebuilt since schema 9 hid them),
+  // and text.db's reach is past their gseqs: a new generation indexes it
+  // all again (the TextIndexer, behind the apply; --text reads documents
+  // meanwhile).
+  CEN_RETURN_IF_ERROR(db_->Exec("UPDATE cursor SET generation = generation + 1 WHERE id = 1"));
   CEN_RETURN_IF_ERROR(tx->Commit());
   return static_cast<int64_t>(versions.size());
 }
@@ -498,6 +503,13 @@ common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& r
     if (waiting && waiting->version <= version)
       CEN_RETURN_IF_ERROR(Retire(st, *waiting, /*keep_in_history=*/waiting->version < version));
     if (in_force) CEN_RETURN_IF_ERROR(Retire(st, *in_force, /*keep_in_history=*/true));
+    // Accepted after a newer amendment overtook it (the priority lane): its
+    // pending copy went to the history then; the accepted one takes its place.
+    if (waiting && waiting->version > version) {
+      auto dropped = db_->Cached("DELETE FROM version_history WHERE uuid = ? AND version = ?");
+      if (!dropped.ok()) return dropped.status();
+      CEN_RETURN_IF_ERROR((*dropped)->Bind(1, uuid).Bind(2, version).Run());
+    }
   }
   *applied = true;
   CEN_RETURN_IF_ERROR(Insert(st, rec, uuid, version, gseq, origin, received_at, document()));

@@ -470,9 +470,11 @@ common::Status MigrateRecordsFrom9(common::Database& db, const std::string& path
     // alert and update held is matched against the history again, in the
     // background; hits already found are not found twice.
     CEN_RETURN_IF_ERROR(
-        db.Exec("INSERT INTO hit_scans(alert, next_id, last_id) SELECT uuid, 0, "
-                "(SELECT coalesce(max(gseq), 0) FROM records) FROM records "
-                "WHERE kind = 'alert' AND validation IS NULL "
+        db.Exec("INSERT INTO hit_scans(alert, next_id, last_id) SELECT r.uuid, 0, "
+                "(SELECT coalesce(max(gseq), 0) FROM records) FROM records r "
+                "JOIN documents d ON d.gseq = r.gseq WHERE r.kind = 'alert' "
+                "AND r.validation IS NULL AND coalesce(json_extract(d.doc, '$.msg_type'), 'alert') "
+                "= 'alert' "
                 "ON CONFLICT(alert) DO UPDATE SET next_id = 0, last_id = excluded.last_id;"));
     const int64_t alerts = db.Changes();
     return StepDone{false, "replica schema 9 upgraded to 10 in place (" + std::to_string(rows) +

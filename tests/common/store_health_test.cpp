@@ -64,7 +64,18 @@ TEST_CASE("StoreHealth says a flapping store once, and keeps saying it until it 
   // Other causes are news at once.
   health.Failed(Internal("disk I/O error"), t + 4s);
   CHECK_THAT(health.cause(), Catch::Contains("disk I/O error"));
-  // Worked since: healthy, and once it has for kSettle, settled.
+  // Worked since: healthy.
   CHECK(health.Succeeded(t + 5s));
   CHECK(health.healthy());
+
+  // Flapping again, then working for kSettle: settled, status clear.
+  StoreHealth again("node.db");
+  const auto u = StoreHealth::Clock::now();
+  again.Failed(full, u);
+  CHECK(again.Succeeded(u + 1s));
+  again.Failed(full, u + 2s);
+  CHECK(again.Succeeded(u + 3s));
+  CHECK_FALSE(again.cause().empty());  // still flapping
+  CHECK_FALSE(again.Succeeded(u + 2s + StoreHealth::kSettle));
+  CHECK(again.cause().empty());
 }

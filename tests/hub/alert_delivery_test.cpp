@@ -169,3 +169,35 @@ TEST_CASE("An alert escalated to urgent is undelivered until its update reaches 
   RequireOk(journal.Append(cancel, &out));
   CHECK(Pairs(db).empty());
 }
+
+TEST_CASE("Only an update that is urgent itself is waited for, and not once its alert expired",
+          "[hub][alert_delivery]") {
+  // A review: an update takes its alert's lane, so every update of an urgent
+  // alert (a de-escalation to high too) was waited for, and agents receipt
+  // only the urgent ones: those offices stayed "not reached" for good.
+  DeliveryHub hub;
+  Database& db = hub.db;
+  Journal& journal = hub.journal;
+  const std::string urgent = Uuid7::Generate();
+  const std::string lowered = Uuid7::Generate();
+  std::vector<Journal::Outcome> out;
+  std::vector<Journal::Candidate> first = {
+      {"EU", AlertDeliveryAlert("U-1", urgent, "urgent")},
+      {"AF", AlertDeliveryReceipt(urgent, "delivered")},
+      {"AS", AlertDeliveryReceipt(urgent, "delivered")},
+      {"EU", AlertDeliveryAlert("U-1-U", lowered, "high",
+                                {{"msg_type", "update"}, {"references", {urgent}}})}};
+  RequireOk(journal.Append(first, &out));
+  CHECK(Pairs(db).empty());
+
+  // An urgent update of an alert that has expired is in force nowhere.
+  const std::string old = Uuid7::Generate();
+  std::vector<Journal::Candidate> expired = {
+      {"EU", AlertDeliveryAlert(
+                 "H-OLD", old, "high",
+                 {{"issued_at", "2026-01-01T00:00:00Z"}, {"expires_at", "2026-01-02T00:00:00Z"}})},
+      {"EU", AlertDeliveryAlert("H-OLD-U", Uuid7::Generate(), "urgent",
+                                {{"msg_type", "update"}, {"references", {old}}})}};
+  RequireOk(journal.Append(expired, &out));
+  CHECK(Pairs(db).empty());
+}

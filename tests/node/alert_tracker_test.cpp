@@ -241,6 +241,25 @@ TEST_CASE("An alert escalated to urgent by an update is receipted again, for the
   CHECK(queued[1]["action"] == "delivered");
   CHECK(queued[1]["alert"] == escalation);
   CHECK(queued[1]["ref"] == "delivered:" + escalation);
+
+  SECTION("an update made urgent by its amendment is receipted once") {
+    const std::string update = node.Apply(
+        AlertTrackerAlert(
+            "EU-1-U2", {{"msg_type", "update"}, {"references", {alert}}, {"priority", "normal"}}),
+        "EU");
+    CHECK(node.Queued().size() == 2);
+    json urgent_now = AlertTrackerAlert("EU-1-U2", {{"msg_type", "update"},
+                                                    {"references", {alert}},
+                                                    {"priority", "urgent"},
+                                                    {"uuid", update},
+                                                    {"version", 2}});
+    node.Apply(urgent_now, "EU");
+    REQUIRE(node.Queued().size() == 3);
+    CHECK(node.Queued()[2]["ref"] == "delivered:" + update);
+    urgent_now["version"] = 3;
+    node.Apply(urgent_now, "EU");
+    CHECK(node.Queued().size() == 3);
+  }
 }
 
 TEST_CASE("Hooks are queued only when a command is configured", "[node][alert_tracker]") {

@@ -898,6 +898,26 @@ TEST_CASE("Nothing reacts to a pending record, a return applied first still mark
   CHECK(observed == std::vector<std::string>{uuid});  // the acceptance, once
 }
 
+TEST_CASE("An acceptance overtaken by a newer amendment is kept once in the history",
+          "[node][replica][validation]") {
+  // A review: v3 (an urgent lane) applied early moved the pending v2 to the
+  // history; v2 accepted then came in order: version 2 was listed twice, and
+  // retiring it later kept the pending copy instead of the accepted one.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "RILO-WE");
+  Replica replica = Loaded(db);
+  const std::string uuid = Uuid7::Generate();
+  const json v2 = PendingSeizure(uuid, 2, 1, 3);
+  RequireOk(replica.Apply(Packed({v2}), 1));
+  auto early = replica.ApplyEarly(Packed({PendingSeizure(uuid, 3, 5, 4)}));
+  REQUIRE(early.ok());
+  RequireOk(replica.Apply(Packed({RiloDecision(v2, "accept", 2)}), 2));
+  CHECK(QueryNumber(db, "SELECT count(*) FROM record_versions WHERE uuid = '" + uuid +
+                            "' AND version = 2") == 1);
+  CHECK(QueryNumber(db, "SELECT version FROM records WHERE validation IS NULL") == 2);
+  CHECK(Validation(db, uuid) != "absent");
+}
+
 TEST_CASE("Replica compiles its statements once, whatever records it applies", "[node][replica]") {
   // A statement whose plan hangs on a bound value is compiled again at every
   // binding: the apply is the agent's hot path.
