@@ -371,14 +371,19 @@ common::Result<int64_t> Replica::RestoreVersionsInForce() {
   auto out_of_history = db_->Prepare("DELETE FROM version_history WHERE gseq = ?");
   if (!out_of_history.ok()) return out_of_history.status();
   unlisted_.clear();
+  int64_t restored = 0;
   for (const auto& [gseq, doc] : versions) {
     auto rec = common::MsgpackMap::FromJson(nlohmann::json::parse(doc, nullptr, false));
-    if (!rec.ok())
-      return common::Corruption(db_->path() + ": version_history row " + std::to_string(gseq) +
-                                ": " + rec.status().message());
+    if (!rec.ok()) {
+      // The agent starts all the same: this one version stays in the history.
+      spdlog::warn("{}: version_history row {} cannot be read back ({}); left in the history",
+                   db_->path(), gseq, rec.status().message());
+      continue;
+    }
     CEN_RETURN_IF_ERROR(Insert(**st, *rec, rec->TextOr("uuid", ""), rec->IntOr("version", 0), gseq,
                                rec->TextOr("origin", ""), rec->TextOr("received_at", ""), doc));
     CEN_RETURN_IF_ERROR(out_of_history->Bind(1, gseq).Run());
+    ++restored;
   }
   CEN_RETURN_IF_ERROR(ListPending(**st));
   // Their words may be gone from text.db (rebuilt since schema 9 hid them),
@@ -387,7 +392,7 @@ common::Result<int64_t> Replica::RestoreVersionsInForce() {
   // meanwhile).
   CEN_RETURN_IF_ERROR(db_->Exec("UPDATE cursor SET generation = generation + 1 WHERE id = 1"));
   CEN_RETURN_IF_ERROR(tx->Commit());
-  return static_cast<int64_t>(versions.size());
+  return restored;
 }
 
 common::Status Replica::ListPending(Statements& st) {
