@@ -224,16 +224,16 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
         "cen-node init (its curve.pub)",
         o.data_dir));
   }
+  // The node as registered before this change, if it is.
+  const auto before = ReadNode(o.data_dir, o.node_id);
   // A revoked key is often a stolen one.
-  if (auto known = ReadNode(o.data_dir, o.node_id);
-      known.ok() && known->revoked && known->pubkey == *key && !o.same_key) {
+  if (before.ok() && before->revoked && before->pubkey == *key && !o.same_key) {
     return common::InvalidInput(
         Messages::Format("key: this is the key node {} was revoked with; give it a new key "
                          "(cen-node rotate-key), or "
                          "--same-key if the revocation was a mistake",
                          o.node_id));
   }
-  auto before = ReadNode(o.data_dir, o.node_id);
   AdminChange change{AdminChange::Op::kAllow, o.node_id, *key, o.region};
   if (role.has_value()) {
     change.role = std::string(NodeRegistry::RoleName(*role));
