@@ -391,6 +391,16 @@ TEST_CASE("cen-hub status says which nodes are revoked and whether the hub runs"
   RequireOk(
       state->Write({{"store", ""}, {"head", 0}, {"updated_at", cen::common::Clock::NowRfc3339()}}));
   CHECK_THAT(status(), !Catch::Contains("PROBLEM"));
+
+  // A hub still opening hub.db (its loop not yet writing hub.state) is
+  // starting, not stuck (a review: status called it frozen).
+  RequireOk(state->Write(
+      {{"starting", true}, {"store", ""}, {"updated_at", "2026-01-01T00:00:00.000Z"}}));
+  CHECK_THAT(status(), !Catch::Contains("PROBLEM") &&
+                           Catch::Contains("the hub is starting (since 2026-01-01T00:00:00.000Z)"));
+  so.json = true;
+  CHECK(json::parse(status())["starting"] == true);
+  CHECK(json::parse(status())["stalled_s"] == 0);
 }
 
 TEST_CASE("cen-hub allow admits a revoked node with its old key only when told to",
