@@ -119,4 +119,12 @@ bool GroupRegistry::IsMember(std::string_view name, std::string_view node) const
   return it != active_.end() && it->second.find(node) != it->second.end();
 }
 
+std::vector<std::string> GroupRegistry::GroupsOf(std::string_view node) const {
+  std::vector<std::string> out;
+  for (const auto& [name, members] : active_) {
+    if (members.find(node) != members.end()) out.push_back(name);
+  }
+  return out;
+}
+
 }  // namespace cen::hub

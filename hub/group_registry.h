@@ -58,6 +58,9 @@ class GroupRegistry {
   void Invalidate() { loaded_version_ = -1; }
   // True when `node` is a member of group `name` and the group has not expired.
   bool IsMember(std::string_view name, std::string_view node) const;
+  // The groups in force that `node` is a member of, by name (WELCOME and
+  // PONG say them: an agent added to a group fetches what it holds).
+  std::vector<std::string> GroupsOf(std::string_view node) const;
 
  private:
   common::Status RequireGroup(const std::string& name);

@@ -440,10 +440,13 @@ class HubLoop {
         Refuse(rid, *node, "bad_frame", s.message());
         return;
       }
-      // The region too: a node the operator moved says HELLO again, and the
-      // WELCOME makes it fetch the records of its new region (PROTOCOL 6.6).
-      SendTo(rid, WireFrame::Encode(
-                      {{"t", frame::kPong}, {"head", journal_.head()}, {"region", info->region}}));
+      // Its region and groups too: a node the operator moved, or added to a
+      // group, says HELLO again, and the WELCOME makes it fetch the records
+      // it may see now (PROTOCOL 6.5).
+      SendTo(rid, WireFrame::Encode({{"t", frame::kPong},
+                                     {"head", journal_.head()},
+                                     {"region", info->region},
+                                     {"groups", groups_.GroupsOf(info->id)}}));
     } else {
       Refuse(rid, *node, "bad_frame", "unknown frame type '" + type.substr(0, 64) + "'");
     }
@@ -469,6 +472,7 @@ class HubLoop {
                                    {"proto", frame::kProtocolVersion},
                                    {"node", info.id},
                                    {"region", info.region},
+                                   {"groups", groups_.GroupsOf(info.id)},
                                    {"epoch", journal_.epoch()},
                                    {"head", journal_.head()},
                                    {"feed_port", config_.feed_port}}));

@@ -114,8 +114,13 @@ static int Main(int argc, char** argv) {
                            Messages::Tr("Last day (UTC) members receive its records, YYYY-MM-DD"));
   auto* group_add =
       group_cmd->add_subcommand("add", Messages::Tr("Add a registered node to a group"));
+  group_add->footer(Messages::Tr(
+      "Within seconds the node's agent fetches the group's records journaled before it joined, "
+      "keeping what it holds."));
   auto* group_remove =
       group_cmd->add_subcommand("remove", Messages::Tr("Remove a node from a group"));
+  group_remove->footer(Messages::Tr(
+      "The node receives no more of the group's records; it keeps those it received."));
   for (auto* cmd : {group_add, group_remove}) {
     cmd->add_option("NAME", group.name, Messages::Tr("Group name"))->required();
     cmd->add_option("NODE", group.node_id, Messages::Tr("Node id"))->required();

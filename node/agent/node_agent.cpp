@@ -102,7 +102,8 @@ constexpr auto kTryNextHubAfter = std::chrono::seconds(2);
 // Connecting this long without a WELCOME, and no handshake failure to tell
 // why: said in the log and `cen-node status`.
 constexpr auto kUnansweredAfter = std::chrono::seconds(10);
-// A PONG naming another region than the last WELCOME: HELLO again this often.
+// A PONG naming another region or other groups than the last WELCOME: HELLO
+// again this often.
 constexpr auto kRegionHelloEvery = std::chrono::seconds(5);
 // A hub that sends nothing this long while connected (no PONG, no ACK, no
 // feed message), with this many PINGs sent meanwhile (one a second), is
@@ -113,6 +114,20 @@ constexpr auto kRegionHelloEvery = std::chrono::seconds(5);
 // behind a drop file) sent none and read nothing meanwhile.
 constexpr auto kHubSilentAfter = std::chrono::seconds(5);
 constexpr int kHubSilentPings = 5;
+
+// The group names a WELCOME or PONG says this node is a member of, joined
+// with ','; nullopt from a hub that does not say them.
+std::optional<std::string> GroupsSaid(const json& f) {
+  auto it = f.find("groups");
+  if (it == f.end() || !it->is_array()) return std::nullopt;
+  std::string joined;
+  for (const json& name : *it) {
+    if (!name.is_string()) continue;
+    if (!joined.empty()) joined += ',';
+    joined += name.get<std::string>();
+  }
+  return joined;
+}
 
 // Tells the tracker how the apply transaction its observer ran in ended:
 // rolled back unless `committed` was set, also when the apply threw (the loop
@@ -525,15 +540,19 @@ class AgentLoop {
     if (type == frame::kWelcome) return OnWelcome(f);
     if (type == frame::kPong) {
       if (auto h = WireFrame::GetInt(f, "head"); h.ok()) fetches_.NoteHead(*h);
-      // Moved to another region by the hub operator: the WELCOME to a new
-      // HELLO fetches what the new region holds (ReplicaReconciler).
-      // Again every 5 s while no WELCOME has taken it in (one may come
-      // while node.db backs off, and be dropped).
+      // Moved to another region or added to a group by the hub operator:
+      // the WELCOME to a new HELLO fetches what it may see now
+      // (ReplicaReconciler). Again every 5 s while no WELCOME has taken it
+      // in (one may come while node.db backs off, and be dropped).
       const std::string region = WireFrame::StringOr(f, "region", welcomed_region_);
+      const std::string groups = GroupsSaid(f).value_or(welcomed_groups_);
       const auto now = SteadyClock::now();
-      if (region != welcomed_region_ && now - region_hello_at_ >= kRegionHelloEvery) {
-        spdlog::info("the hub now places this node in region '{}' (was '{}'); saying HELLO again",
-                     region, welcomed_region_);
+      if ((region != welcomed_region_ || groups != welcomed_groups_) &&
+          now - region_hello_at_ >= kRegionHelloEvery) {
+        spdlog::info(
+            "the hub now places this node in region '{}' and groups '{}' (were '{}' and '{}'); "
+            "saying HELLO again",
+            region, groups, welcomed_region_, welcomed_groups_);
         region_hello_at_ = now;
         SendHello();
       }
@@ -630,11 +649,13 @@ class AgentLoop {
     const int64_t cursor = replica_.cursor();
     const std::string replica_epoch = replica_.epoch();
     const std::string region = WireFrame::StringOr(f, "region", "");
-    const common::Status reconciled = reconciler_.OnWelcome(*epoch, *head, region);
+    const std::optional<std::string> groups = GroupsSaid(f);
+    const common::Status reconciled = reconciler_.OnWelcome(*epoch, *head, region, groups);
     if (!reconciled.ok() || replica_.cursor() < cursor || replica_.epoch() != replica_epoch)
       tracker_.Forget();
     CEN_RETURN_IF_ERROR(reconciled);
     welcomed_region_ = region;
+    welcomed_groups_ = groups.value_or("");
     region_hello_at_ = {};
     welcomed_at_.insert(hubs_[current_hub_].endpoint);
     answered_ = SteadyClock::now();
@@ -972,6 +993,7 @@ class AgentLoop {
   FeedReader reader_;
   ReplicaReconciler reconciler_;
   std::string welcomed_region_;                // the region of the last WELCOME
+  std::string welcomed_groups_;                // its groups, joined with ','
   std::set<std::string> welcomed_at_;          // endpoints a WELCOME came from in this run
   SteadyClock::time_point answered_{};         // connected last, or started
   bool unanswered_said_ = false;               // "no hub has answered" said since

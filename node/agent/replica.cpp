@@ -105,6 +105,15 @@ common::Status WriteRows(common::Statement& group, common::Statement& one, int c
   return common::Status::Ok();
 }
 
+// Sets meta's `key` to `value`.
+common::Status SetMeta(common::Database& db, const char* key, const std::string& value) {
+  auto stmt = db.Prepare(
+      "INSERT INTO meta(key, value) VALUES (?, ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Bind(1, key).Bind(2, value).Run();
+}
+
 }  // namespace
 
 // The statements Apply runs for each record, prepared once per batch.
@@ -661,18 +670,23 @@ common::Result<std::optional<std::string>> Replica::KnownRegion() {
 }
 
 common::Status Replica::SetKnownRegion(const std::string& region) {
-  auto stmt = db_->Prepare(
-      "INSERT INTO meta(key, value) VALUES ('hub_region', ?) "
-      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  if (!stmt.ok()) return stmt.status();
-  return stmt->Bind(1, region).Run();
+  return SetMeta(*db_, "hub_region", region);
 }
 
-common::Status Replica::Rewind(const std::string& region) {
+common::Result<std::optional<std::string>> Replica::KnownGroups() {
+  return db_->QueryText("SELECT value FROM meta WHERE key = 'hub_groups'");
+}
+
+common::Status Replica::SetKnownGroups(const std::string& groups) {
+  return SetMeta(*db_, "hub_groups", groups);
+}
+
+common::Status Replica::Rewind(const std::string& region, const std::string& groups) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(db_->Exec("UPDATE cursor SET gseq = 0 WHERE id = 1"));
   CEN_RETURN_IF_ERROR(SetKnownRegion(region));
+  CEN_RETURN_IF_ERROR(SetKnownGroups(groups));
   CEN_RETURN_IF_ERROR(tx->Commit());
   cursor_ = 0;
   country_batch_.reset();

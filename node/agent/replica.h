@@ -125,12 +125,17 @@ class Replica {
   // nullopt before the first WELCOME that said it.
   common::Result<std::optional<std::string>> KnownRegion();
   common::Status SetKnownRegion(const std::string& region);
-  // The node moved to `region`: the records of its new region journaled
-  // before are in no feed or FETCH to come. Takes the cursor back to 0,
-  // keeping every record, and remembers `region`, in one transaction: the
-  // journal is fetched again and applied (what is held already is skipped),
-  // text.db indexed again behind it.
-  common::Status Rewind(const std::string& region);
+  // The groups in force the hub last said this node is a member of (WELCOME:
+  // names joined with ',' in the hub's order, "" for none); nullopt before
+  // the first WELCOME that said them.
+  common::Result<std::optional<std::string>> KnownGroups();
+  common::Status SetKnownGroups(const std::string& groups);
+  // The node moved to `region`, or joined a group: records it may see now
+  // that were journaled before are in no feed or FETCH to come. Takes the
+  // cursor back to 0, keeping every record, and remembers `region` and
+  // `groups`, in one transaction: the journal is fetched again and applied
+  // (what is held already is skipped), text.db indexed again behind it.
+  common::Status Rewind(const std::string& region, const std::string& groups);
   // Adopts the epoch of the first hub this node meets.
   common::Status SetEpoch(const std::string& epoch);
   // Records held: the versions in force, and amendments waiting for an

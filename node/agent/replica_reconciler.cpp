@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace cen::node {
 
 common::Status ReplicaReconciler::OnWelcome(const std::string& epoch, int64_t head,
-                                            const std::string& region) {
+                                            const std::string& region,
+                                            const std::optional<std::string>& groups) {
   if (replica_->epoch().empty()) {
     CEN_RETURN_IF_ERROR(replica_->SetEpoch(epoch));
   } else if (epoch != replica_->epoch() || head < replica_->cursor()) {
@@ -23,24 +26,60 @@ common::Status ReplicaReconciler::OnWelcome(const std::string& epoch, int64_t he
   }
   auto known = replica_->KnownRegion();
   if (!known.ok()) return known.status();
-  if (!*known || replica_->cursor() == 0 || region.empty()) {
-    // The first region heard of, a replica fetched from the start anyway,
-    // or none (a node that left its region sees less, nothing more).
-    if (*known != region) CEN_RETURN_IF_ERROR(replica_->SetKnownRegion(region));
-  } else if (**known != region) {
+  auto known_groups = replica_->KnownGroups();
+  if (!known_groups.ok()) return known_groups.status();
+  // The first region or groups heard of (a new node, or a node.db from
+  // before the hub said them) are only remembered, as is anything heard by
+  // a replica fetched from the start anyway. A node that left its region or
+  // a group sees less from now on, nothing more.
+  const bool fetched_from_start = replica_->cursor() == 0;
+  const bool moved = *known && !fetched_from_start && !region.empty() && **known != region;
+  const std::vector<std::string> joined = groups && *known_groups && !fetched_from_start
+                                              ? Joined(**known_groups, *groups)
+                                              : std::vector<std::string>{};
+  const std::string groups_now = groups.value_or(known_groups->value_or(""));
+  if (moved || !joined.empty()) {
+    std::string why;
+    if (moved) why = "moved this node from region '" + **known + "' to region '" + region + "'";
+    for (const std::string& name : joined)
+      why += (why.empty() ? "added this node to group '" : ", added it to group '") + name + "'";
     spdlog::warn(
-        "the hub moved this node from region '{}' to region '{}': fetching the journal again "
-        "from its start for the records of region {} journaled before (the records held stay "
-        "in queries and are not applied twice)",
-        **known, region, region);
+        "the hub {}: fetching the journal again from its start for the records it may see now "
+        "that were journaled before (the records held stay in queries and are not applied "
+        "twice)",
+        why);
     applier_->Clear();
-    CEN_RETURN_IF_ERROR(replica_->Rewind(region));
+    CEN_RETURN_IF_ERROR(replica_->Rewind(region, groups_now));
+  } else {
+    if (*known != region) CEN_RETURN_IF_ERROR(replica_->SetKnownRegion(region));
+    if (groups && *known_groups != *groups) CEN_RETURN_IF_ERROR(replica_->SetKnownGroups(*groups));
   }
   auto lost = outbox_->RequeueAbove(head);
   if (!lost.ok()) return lost.status();
   if (*lost > 0) spdlog::warn("{} acked records are missing at the hub; sending them again", *lost);
   applier_->DropBeyond(head);
   return common::Status::Ok();
+}
+
+std::vector<std::string> ReplicaReconciler::Joined(const std::string& before,
+                                                   const std::string& now) {
+  auto names = [](const std::string& joined) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < joined.size()) {
+      const size_t comma = joined.find(',', start);
+      const size_t end = comma == std::string::npos ? joined.size() : comma;
+      if (end > start) out.push_back(joined.substr(start, end - start));
+      start = end + 1;
+    }
+    return out;
+  };
+  const std::vector<std::string> had = names(before);
+  std::vector<std::string> out;
+  for (std::string& name : names(now)) {
+    if (std::find(had.begin(), had.end(), name) == had.end()) out.push_back(std::move(name));
+  }
+  return out;
 }
 
 }  // namespace cen::node

@@ -5,12 +5,12 @@
 // beyond the head were lost with a hub restored from an older copy: offered
 // again. Feed ranges buffered beyond the head came from a hub that had more
 // than this one: dropped, to be fetched again. A node the hub moved to
-// another region fetches the journal again from its start, keeping its
-// records (Replica::Rewind): the records of its new region journaled before
-// come in no feed.
+// another region, or added to a group, fetches the journal again from its
+// start, keeping its records (Replica::Rewind): the records it may see now
+// that were journaled before come in no feed.
 //
 //   ReplicaReconciler reconciler(&replica, &outbox, &applier);
-//   CEN_RETURN_IF_ERROR(reconciler.OnWelcome(epoch, head, region));
+//   CEN_RETURN_IF_ERROR(reconciler.OnWelcome(epoch, head, region, groups));
 //
 // Each step can be repeated: if one fails (a full disk), the next WELCOME
 // finds the same difference and runs them again.
@@ -19,7 +19,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "node/agent/feed_applier.h"
@@ -33,7 +35,13 @@ class ReplicaReconciler {
   ReplicaReconciler(Replica* replica, Outbox* outbox, FeedApplier* applier)
       : replica_(replica), outbox_(outbox), applier_(applier) {}
 
-  common::Status OnWelcome(const std::string& epoch, int64_t head, const std::string& region);
+  // `groups`: the WELCOME's group names joined with ','; nullopt from a hub
+  // that does not say them.
+  common::Status OnWelcome(const std::string& epoch, int64_t head, const std::string& region,
+                           const std::optional<std::string>& groups = std::nullopt);
+
+  // The names in `now` (joined with ',') that are not in `before`.
+  static std::vector<std::string> Joined(const std::string& before, const std::string& now);
 
  private:
   Replica* replica_;      // not owned

@@ -35,6 +35,16 @@ std::set<std::string> ScopeRefs(Cluster& cluster, const std::string& id) {
   return refs;
 }
 
+// Runs `cen-hub group ARGS --data HUB`, which must succeed; returns its output.
+std::string RunGroup(Cluster& cluster, std::vector<std::string> args) {
+  args.insert(args.begin(), "group");
+  args.insert(args.end(), {"--data", cluster.hub_dir().string()});
+  const RunResult r = cluster.RunHub(args);
+  INFO(r.command << "\n" << r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
 void WaitAllCaughtUp(Cluster& cluster, int64_t head) {
   cluster.WaitUntil(
       [&](std::string& observed) {
@@ -106,14 +116,7 @@ TEST_CASE("A group-scoped record reaches the group's members only, and others se
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}, {"AS", "AS"}});
   cluster.StartAll();
   const std::string hub = cluster.hub_dir().string();
-  auto group = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), "group");
-    args.insert(args.end(), {"--data", hub});
-    const RunResult r = cluster.RunHub(args);
-    INFO(r.command << "\n" << r.out << r.err);
-    REQUIRE(r.exit_code == 0);
-    return r.out;
-  };
+  auto group = [&](std::vector<std::string> args) { return RunGroup(cluster, std::move(args)); };
   group({"create", "OP-TIDE"});
   group({"add", "OP-TIDE", "AF"});
   group({"create", "OLD-OP", "--expires", "2020-06-30"});
@@ -254,8 +257,8 @@ TEST_CASE("An office moved to another region gets the records its new region hol
     CHECK(r.err.find("give --region EU") != std::string::npos);
   }
   // Moved while its agent runs: it learns it from the hub's next PONG.
-  const RunResult moved = cluster.RunHub(
-      {"allow", "--data", hub, "--node", "DE-BER", "--key", key, "--region", "EU"});
+  const RunResult moved =
+      cluster.RunHub({"allow", "--data", hub, "--node", "DE-BER", "--key", key, "--region", "EU"});
   INFO(moved.out << moved.err);
   REQUIRE(moved.exit_code == 0);
   CHECK(moved.out.find("moved from region 'AS'") != std::string::npos);
@@ -271,6 +274,51 @@ TEST_CASE("An office moved to another region gets the records its new region hol
   WaitAllCaughtUp(cluster, 4);
   CHECK(ScopeRefs(cluster, "DE-BER") == std::set<std::string>{"AS-1", "EU-1", "EU-2", "EU-3"});
   CHECK(cluster.RunQuery({"--data", cluster.node_dir("DE-BER").string(), "--count"}).out == "4\n");
+}
+
+}  // namespace cen::e2e
+
+namespace cen::e2e {
+
+// An operation's group grows as offices join it: a new member expects the
+// operation's records so far, not only those journaled after it joined.
+TEST_CASE("An office added to a group gets the group's records journaled before",
+          "[e2e][scope][group]") {
+  Cluster cluster({{"EU", "EU"}, {"AF", "AF"}, {"AS", "AS"}});
+  cluster.StartAll();
+  auto group = [&](std::vector<std::string> args) { return RunGroup(cluster, std::move(args)); };
+  group({"create", "OP-TIDE"});
+  group({"add", "OP-TIDE", "AF"});
+  cluster.Submit("EU", {ScopeSeizure("T-1", "group:OP-TIDE"), ScopeSeizure("T-2", "group:OP-TIDE"),
+                        ScopeSeizure("W-1", "global")});
+  WaitAllCaughtUp(cluster, 3);
+  REQUIRE(ScopeRefs(cluster, "AS") == std::set<std::string>{"W-1"});
+
+  // Added while its agent runs: it learns it from the hub's next PONG.
+  group({"add", "OP-TIDE", "AS"});
+  auto holds = [&](const std::string& id, const std::set<std::string>& refs,
+                   const std::string& what) {
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          const std::set<std::string> held = ScopeRefs(cluster, id);
+          observed.clear();
+          for (const std::string& ref : held) observed += ref + " ";
+          return held == refs;
+        },
+        std::chrono::seconds(30), what);
+  };
+  holds("AS", {"W-1", "T-1", "T-2"}, "AS holds the group's records journaled before it joined");
+
+  // Out of the group and back, stopped meanwhile: what the group got while
+  // AS was out comes too.
+  group({"remove", "OP-TIDE", "AS"});
+  cluster.StopNode("AS");
+  cluster.Submit("EU", {ScopeSeizure("T-3", "group:OP-TIDE")});
+  group({"add", "OP-TIDE", "AS"});
+  cluster.StartNode("AS");
+  holds("AS", {"W-1", "T-1", "T-2", "T-3"}, "AS holds what the group got while it was out");
+  CHECK(ScopeRefs(cluster, "AF") == std::set<std::string>{"W-1", "T-1", "T-2", "T-3"});
+  CHECK(cluster.RunQuery({"--data", cluster.node_dir("AS").string(), "--count"}).out == "4\n");
 }
 
 }  // namespace cen::e2e

@@ -56,6 +56,13 @@ TEST_CASE("GroupRegistry keeps members of groups in force", "[hub][groups]") {
   CHECK((*list)[0].name == "OP-1");
   CHECK((*list)[0].members == std::vector<std::string>{"n2"});
   CHECK((*list)[1].expires == "2001-02-03");
+
+  // What WELCOME and PONG tell a node: the groups in force it belongs to.
+  RequireOk(cli.Create("OP-0", ""));
+  RequireOk(cli.Add("OP-0", "n2"));
+  RequireOk(groups.Refresh());
+  CHECK(groups.GroupsOf("n2") == std::vector<std::string>{"OP-0", "OP-1"});
+  CHECK(groups.GroupsOf("n1").empty());
 }
 
 TEST_CASE("GroupRegistry checks names and dates", "[hub][groups]") {

@@ -60,6 +60,20 @@ struct ReplicaReconcilerFixture {
         {{(*queued)[0].uuid, 1, true, 5, ""}, {(*queued)[1].uuid, 1, true, 9, ""}}));
     REQUIRE(Queued() == 1);
   }
+  // The journal fetched again from 1 after a Rewind: the records held, then
+  // gseqs 11 and 12, which the node may see now.
+  void FetchedAgain() {
+    std::vector<json> again = held;
+    for (const json& r : ReplicaReconcilerSpan(11, 12)) again.push_back(r);
+    applier.AddRange(1, 12, Packed(again));
+    RequireOk(applier.ApplySlice(std::chrono::steady_clock::time_point::max()).status());
+  }
+  // What the replica last heard from the hub (KnownRegion, KnownGroups).
+  std::string Known(cen::common::Result<std::optional<std::string>> (Replica::*heard)()) {
+    auto value = (replica.*heard)();
+    RequireOk(value.status());
+    return value->value_or("(none)");
+  }
   int64_t Queued() {
     auto n = outbox.Size();
     RequireOk(n.status());
@@ -124,11 +138,7 @@ TEST_CASE("A node moved to another region fetches the journal again, keeping its
   // the region's records, and set back to EU it never got them (the records
   // journaled meanwhile come in no feed, and its cursor had passed them).
   ReplicaReconcilerFixture f;
-  auto known = [&] {
-    auto region = f.replica.KnownRegion();
-    RequireOk(region.status());
-    return region->value_or("(none)");
-  };
+  auto known = [&] { return f.Known(&Replica::KnownRegion); };
   CHECK(known() == "EU");
   f.applier.AddRange(11, 12, Packed(ReplicaReconcilerSpan(11, 12)));
   RequireOk(f.reconciler.OnWelcome("E1", 20, "AS"));
@@ -139,10 +149,7 @@ TEST_CASE("A node moved to another region fetches the journal again, keeping its
   CHECK(f.applier.buffered_records() == 0);
   // Fetched again: what is held is not applied twice; the new region's
   // records journaled before (gseq 11 and 12 here) come in.
-  std::vector<json> again = f.held;
-  for (const json& r : ReplicaReconcilerSpan(11, 12)) again.push_back(r);
-  f.applier.AddRange(1, 12, Packed(again));
-  RequireOk(f.applier.ApplySlice(std::chrono::steady_clock::time_point::max()).status());
+  f.FetchedAgain();
   CHECK(f.replica.cursor() == 12);
   CHECK(CountRows(f.db, "records") == 12);
   CHECK(CountRows(f.db, "version_history") == 0);
@@ -166,4 +173,52 @@ TEST_CASE("A node that heard of no region before takes the first one without fet
   auto region = f.replica.KnownRegion();
   RequireOk(region.status());
   CHECK(region->value_or("") == "AS");
+}
+
+TEST_CASE("A node added to a group fetches the journal again, keeping its records",
+          "[node][welcome]") {
+  // An office joining an operation's group expects the group's records so
+  // far: they were journaled before, behind its cursor.
+  ReplicaReconcilerFixture f;
+  auto known = [&] { return f.Known(&Replica::KnownGroups); };
+  CHECK(known() == "(none)");  // the fixture's hub said no groups
+  RequireOk(f.reconciler.OnWelcome("E1", 20, "EU", std::string("OP-TIDE")));
+  CHECK(known() == "OP-TIDE");  // the first heard of: only remembered
+  CHECK(f.replica.cursor() == 10);
+
+  f.applier.AddRange(11, 12, Packed(ReplicaReconcilerSpan(11, 12)));
+  RequireOk(f.reconciler.OnWelcome("E1", 20, "EU", std::string("OP-REEF,OP-TIDE")));
+  CHECK(known() == "OP-REEF,OP-TIDE");
+  CHECK(f.replica.cursor() == 0);
+  CHECK(CountRows(f.db, "records") == 10);  // still in queries meanwhile
+  CHECK(f.Queued() == 1);
+  CHECK(f.applier.buffered_records() == 0);
+  CHECK(f.Known(&Replica::KnownRegion) == "EU");
+
+  f.FetchedAgain();
+  CHECK(f.replica.cursor() == 12);
+  CHECK(CountRows(f.db, "records") == 12);
+
+  // The same groups again, fewer (a node that leaves a group sees less), or
+  // a hub that does not say them: the cursor stays.
+  RequireOk(f.reconciler.OnWelcome("E1", 20, "EU", std::string("OP-REEF,OP-TIDE")));
+  CHECK(f.replica.cursor() == 12);
+  RequireOk(f.reconciler.OnWelcome("E1", 20, "EU", std::string("OP-REEF")));
+  CHECK(f.replica.cursor() == 12);
+  CHECK(known() == "OP-REEF");
+  RequireOk(f.reconciler.OnWelcome("E1", 20, "EU"));
+  CHECK(f.replica.cursor() == 12);
+  CHECK(known() == "OP-REEF");
+  // Back into a group it left: what the group got meanwhile comes too.
+  RequireOk(f.reconciler.OnWelcome("E1", 20, "EU", std::string("OP-REEF,OP-TIDE")));
+  CHECK(f.replica.cursor() == 0);
+}
+
+TEST_CASE("ReplicaReconciler::Joined names the groups a node joined", "[node][welcome]") {
+  using V = std::vector<std::string>;
+  CHECK(ReplicaReconciler::Joined("", "") == V{});
+  CHECK(ReplicaReconciler::Joined("", "A") == V{"A"});
+  CHECK(ReplicaReconciler::Joined("A,B", "B") == V{});
+  CHECK(ReplicaReconciler::Joined("A,B", "A,B,C") == V{"C"});
+  CHECK(ReplicaReconciler::Joined("AB", "A,B") == V{"A", "B"});
 }
