@@ -33,4 +33,20 @@ std::string Clock::TodayUtc() {
   return buf;
 }
 
+std::string Clock::Span(long long millis) {
+  const bool future = millis < 0;
+  const long long s = (future ? -millis : millis) / 1000;
+  std::string text;
+  if (s < 60) {
+    text = std::to_string(s) + "s";
+  } else if (s < 3600) {
+    text = std::to_string(s / 60) + "m";
+  } else if (s < 86400) {
+    text = std::to_string(s / 3600) + "h";
+  } else {
+    text = std::to_string(s / 86400) + "d";
+  }
+  return future ? "in " + text : text;
+}
+
 }  // namespace cen::common

@@ -15,6 +15,9 @@ class Clock {
   static std::string TodayUtc();
   // Unix time in milliseconds.
   static long long NowMillis();
+  // "45s", "12m", "3h", "9d": a span of `millis` in its largest whole unit;
+  // a negative span reads "in 2d" (how long until).
+  static std::string Span(long long millis);
 };
 
 }  // namespace cen::common

@@ -129,6 +129,9 @@ common::Result<std::string> RegionDifferingInCase(const std::string& data_dir,
 
 // A running hub writes hub.state every second (HubServer::Heartbeat).
 constexpr int64_t kStalledAfterSeconds = 10;
+// A connected agent PINGs once a second, and the hub writes what it said
+// once a second: an office silent this long is not connected.
+constexpr int64_t kSilentAfterSeconds = 10;
 
 std::string RoleLine(const NodeInfo& n) {
   if (n.role == NodeRole::kNcp)
@@ -595,13 +598,27 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   }
   // A stopped hub's figures are the last it wrote: say so.
   const bool running = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kHub);
+  // So are an office's while it is not connected (a trial read an offline
+  // office's OUTBOX 0 and "gseq X of X" as current).
+  const int64_t now_ms = common::Clock::NowMillis();
+  int64_t silent_offices = 0;
+  for (auto& n : nodes) {
+    int64_t silent_s = 0;
+    const auto seen = common::RecordValidator::TimestampMillis(n["last_seen"].get<std::string>());
+    if (running && seen && n["revoked_at"].get<std::string>().empty()) {
+      const int64_t age_s = (now_ms - *seen) / 1000;
+      if (age_s >= kSilentAfterSeconds) silent_s = age_s;
+    }
+    n["silent_s"] = silent_s;
+    if (silent_s > 0) ++silent_offices;
+  }
   // A running hub writes hub.state every second: one that has not for
   // longer is stuck (a frozen process, a disk that hangs), and so is every
   // figure below (a trial froze a hub: the table showed every office at lag 0).
   int64_t stalled_s = 0;
   if (const auto at = common::RecordValidator::TimestampMillis(state_at);
       running && at && !starting) {
-    const int64_t age_s = (common::Clock::NowMillis() - *at) / 1000;
+    const int64_t age_s = (now_ms - *at) / 1000;
     if (age_s >= kStalledAfterSeconds) stalled_s = age_s;
   }
   if (o.json) {
@@ -675,7 +692,7 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   // Ids and regions whole (up to 64 characters): a script greps for them.
   common::TextTable table({{N_("NODE"), 64},
                            {N_("REGION"), 64},
-                           {N_("LAST SEEN"), 32},
+                           {N_("LAST SEEN"), 40},
                            {N_("REPLICA"), 12, Align::kRight},
                            {N_("LAG"), 10, Align::kRight},
                            {N_("OUTBOX"), 10, Align::kRight},
@@ -699,12 +716,29 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                   n["region"].get<std::string>(),
                   !revoked.empty() ? Messages::Format("revoked {}", revoked)
                   : seen.empty()   ? Messages::Tr("never")
-                                   : seen,
+                  : n["silent_s"] > 0
+                      ? Messages::Format("{} ({} ago)", seen,
+                                         common::Clock::Span(n["silent_s"].get<int64_t>() * 1000))
+                      : seen,
                   std::to_string(n["replica_gseq"].get<int64_t>()),
                   std::to_string(n["lag"].get<int64_t>()),
                   std::to_string(n["outbox"].get<int64_t>()), pending_cell});
   }
   table.Print(out, 130);
+  if (silent_offices > 0 && cluster.is_object() && cluster.value("role", "") == "follower") {
+    out << Messages::Format(
+               "{} office(s) not connected to this member: offices connect to the leader, run "
+               "cen-hub status there; their REPLICA, LAG and OUTBOX here are as of their last "
+               "contact with this member",
+               silent_offices)
+        << "\n";
+  } else if (silent_offices > 0) {
+    out << Messages::Format(
+               "{} office(s) not connected (silent for {} s or more): their REPLICA, LAG and "
+               "OUTBOX are as of their last contact",
+               silent_offices, kSilentAfterSeconds)
+        << "\n";
+  }
   if (old_total > 0) {
     out << Messages::Format(
                "{} NCP record(s) pending for more than {} day(s), the oldest since {}: see "

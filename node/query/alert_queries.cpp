@@ -21,23 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-// "45s", "12m", "3h", "9d": how long ago (or, negative, how long until).
-std::string Span(int64_t millis) {
-  const bool future = millis < 0;
-  int64_t s = (future ? -millis : millis) / 1000;
-  std::string text;
-  if (s < 60) {
-    text = std::to_string(s) + "s";
-  } else if (s < 3600) {
-    text = std::to_string(s / 60) + "m";
-  } else if (s < 86400) {
-    text = std::to_string(s / 3600) + "h";
-  } else {
-    text = std::to_string(s / 86400) + "d";
-  }
-  return future ? "in " + text : text;
-}
-
 // What the receipts of one alert say, office by office.
 struct OfficeReceipts {
   std::string delivered_at;  // the earliest receipt of any kind
@@ -179,12 +162,12 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
       continue;
     }
     const int64_t since = issued_ms.value_or(received_ms.value_or(now));
-    table.AddRow({a.Text("priority"), AlertBook::Name(a.state), Span(now - since),
+    table.AddRow({a.Text("priority"), AlertBook::Name(a.state), common::Clock::Span(now - since),
                   // Past: "673d ago", beside a future "in 2d" (a bare 673d read as
                   // time left).
                   !expires_ms         ? std::string("-")
-                  : *expires_ms > now ? Span(now - *expires_ms)
-                                      : Span(now - *expires_ms) + " ago",
+                  : *expires_ms > now ? common::Clock::Span(now - *expires_ms)
+                                      : common::Clock::Span(now - *expires_ms) + " ago",
                   audience > 0 ? std::to_string(received) + "/" + std::to_string(audience) : "-",
                   audience > 0 ? std::to_string(acted) : "-", std::to_string(*hits), a.origin,
                   a.uuid,

@@ -403,6 +403,46 @@ TEST_CASE("cen-hub status says which nodes are revoked and whether the hub runs"
   CHECK(json::parse(status())["stalled_s"] == 0);
 }
 
+TEST_CASE("cen-hub status marks the offices that are not connected", "[hub][commands]") {
+  // A trial read an offline office's OUTBOX 0 and "gseq X of X" as current:
+  // its figures are as of its last contact, with records queued since.
+  TempDir tmp;
+  std::ostringstream ignored;
+  RequireOk(HubCommands::Init(Init(tmp), ignored));
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", NewPublicKey(), "EU"), ignored));
+  RequireOk(HubCommands::Allow(Allow(tmp, "rilo-wca", NewPublicKey(), "AF"), ignored));
+  {
+    auto db = HubSchema::Open(tmp.File("hub"));
+    REQUIRE(db.ok());
+    auto seen = db->Prepare("UPDATE nodes SET last_seen = ?, outbox = 0 WHERE id = ?");
+    REQUIRE(seen.ok());
+    RequireOk(seen->Bind(1, "2026-01-01T00:00:00.000Z").Bind(2, "rilo-weu").Run());
+    seen->Reset();
+    RequireOk(seen->Bind(1, cen::common::Clock::NowRfc3339()).Bind(2, "rilo-wca").Run());
+  }
+  cen::hub::StatusOptions so;
+  so.data_dir = tmp.File("hub");
+  auto status = [&] {
+    std::ostringstream out;
+    RequireOk(HubCommands::Status(so, out));
+    return out.str();
+  };
+  // A stopped hub says so once for every office.
+  CHECK_THAT(status(), !Catch::Contains("not connected"));
+  auto lock = cen::common::InstanceLock::Acquire(tmp.File("hub"), cen::common::InstanceLock::kHub);
+  REQUIRE(lock.ok());
+  const std::string text = status();
+  CHECK_THAT(text, Catch::Contains("2026-01-01T00:00:00.000Z (") && Catch::Contains("d ago)") &&
+                       Catch::Contains("1 office(s) not connected (silent for 10 s or more): their "
+                                       "REPLICA, LAG and OUTBOX are as of their last contact"));
+  so.json = true;
+  const json s = json::parse(status());
+  REQUIRE(s["nodes"].size() == 2);
+  CHECK(s["nodes"][0]["id"] == "rilo-wca");
+  CHECK(s["nodes"][0]["silent_s"] == 0);
+  CHECK(s["nodes"][1]["silent_s"] > 86400);
+}
+
 TEST_CASE("cen-hub allow admits a revoked node with its old key only when told to",
           "[hub][commands]") {
   // A revoked key is often a stolen one: allow lifted the revocation with it
