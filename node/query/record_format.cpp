@@ -109,7 +109,7 @@ std::string RecordFormat::Summary(const json& r) {
 
 std::string RecordFormat::Route(std::string_view departure, std::string_view transit,
                                 std::string_view destination) {
-  if (departure.empty() && destination.empty()) return "";
+  if (departure.empty() && transit.empty() && destination.empty()) return "";
   std::string out(departure.empty() ? "?" : departure);
   size_t start = 0;
   while (start < transit.size()) {

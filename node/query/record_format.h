@@ -35,7 +35,7 @@ class RecordFormat {
   // of an export, and how to include them.
   static void NoteWithheld(std::ostream& err, const std::string& count);
   // "CO → ES; PT → NL" style: departure → transit... → destination, "?" for an
-  // unknown end; "" when neither end is known. `transit` is ';'-joined.
+  // unknown end; "" when no country of the path is known. `transit` is ';'-joined.
   static std::string Route(std::string_view departure, std::string_view transit,
                            std::string_view destination);
   // 1234.5 → "1,234.5"; at most three decimals, none when whole.

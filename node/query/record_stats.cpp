@@ -435,7 +435,9 @@ common::Result<QueryOutcome> RecordStats::Routes(common::Database& db, const Que
                                                  std::ostream& out, common::Database* second) {
   int64_t scans = 0;
   auto groups = Collect(db, second, o, {"r.departure", "r.transit", "r.destination"},
-                        " AND (r.departure IS NOT NULL OR r.destination IS NOT NULL)", -1, scans);
+                        " AND (r.departure IS NOT NULL OR r.transit IS NOT NULL OR "
+                        "r.destination IS NOT NULL)",
+                        -1, scans);
   if (!groups.ok()) return groups.status();
   std::stable_sort(groups->begin(), groups->end(), [](const Group& a, const Group& b) {
     if (a.records != b.records) return a.records > b.records;

@@ -615,6 +615,28 @@ TEST_CASE("cen-query show prints every field and the version history", "[node][q
   CHECK(Query(QueryVerb::kShow, o).status.code() == StatusCode::kUsage);
 }
 
+TEST_CASE("cen-query routes counts a path known by its transit countries alone", "[node][query]") {
+  // A trial: --transit MY --count said 16, routes --transit MY said 0 groups
+  // (records naming no departure and no destination were left out).
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  auto transit_only =
+      cen::test::FixtureSeizure(20, "2024-04-04", "MY", "cites", "", {"MY", "SG"}, "", "050790", 1,
+                                40, "KGM", "H0", "RILO-AP", "pangolin scales");
+  transit_only.erase("departure");
+  transit_only.erase("destination");
+  cen::test::ApplyAfterFixture(tmp, {transit_only});
+  QueryOptions o = Options(tmp, "json");
+  o.filter.transits = {"MY"};
+  o.count = true;
+  CHECK(Query(QueryVerb::kSearch, o).out == "1\n");
+  o.count = false;
+  const auto lines = JsonLines(Query(QueryVerb::kRoutes, o).out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["route"] == "? → MY → SG → ?");
+  CHECK(lines[0]["records"] == 1);
+}
+
 TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per year",
           "[node][query]") {
   TempDir tmp;
