@@ -146,8 +146,9 @@ common::Result<bool> CsvReader::Next() {
       case State::kQuoted:
         if (c == '"') {
           state = State::kAfterQuote;
-        } else {  // '\n' inside quotes
+        } else {  // '\n' inside quotes: CR LF read as LF, as a CRLF file's row ends are
           ++line_;
+          if (!field->empty() && field->back() == '\r') field->pop_back();
           field->push_back(c);
         }
         break;
