@@ -861,11 +861,54 @@ bool RecordCodec::Has(const Record& record, std::string_view name) {
                             [&](const RawField& f) { return f.name == name; });
 }
 
+namespace {
+
+// The first key an object (a MAP, at any depth below `o`) names twice: a
+// JSON tree keeps the last value, silently (a trial's export said
+// "quantity":3,"quantity":30 and 30 was stored).
+std::optional<std::string_view> RepeatedKey(const msgpack::object& o) {
+  if (o.type == msgpack::type::ARRAY) {
+    for (uint32_t i = 0; i < o.via.array.size; ++i) {
+      if (auto key = RepeatedKey(o.via.array.ptr[i])) return key;
+    }
+    return std::nullopt;
+  }
+  if (o.type != msgpack::type::MAP) return std::nullopt;
+  std::vector<std::string_view> keys;
+  keys.reserve(o.via.map.size);
+  for (uint32_t i = 0; i < o.via.map.size; ++i) {
+    const msgpack::object_kv& kv = o.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR) keys.push_back(MsgpackJson::TextOf(kv.key));
+    if (auto key = RepeatedKey(kv.val)) return key;
+  }
+  std::sort(keys.begin(), keys.end());
+  if (auto it = std::adjacent_find(keys.begin(), keys.end()); it != keys.end()) return *it;
+  return std::nullopt;
+}
+
+// Decode()s a record read from JSON text, unless an object in it names a
+// key twice.
+std::variant<Record, RecordCodec::JsonError> DecodeJson(const msgpack::object& map) {
+  for (uint32_t i = 0; i < map.via.map.size; ++i) {
+    const msgpack::object_kv& kv = map.via.map.ptr[i];
+    if (auto key = RepeatedKey(kv.val)) {
+      return RecordCodec::JsonError{RecordCodec::JsonProblem::kRepeatedKey,
+                                    std::string(MsgpackJson::TextOf(kv.key)), std::string(*key)};
+    }
+  }
+  if (auto key = RepeatedKey(map)) {
+    return RecordCodec::JsonError{RecordCodec::JsonProblem::kRepeatedKey, std::string(*key), ""};
+  }
+  return RecordCodec::Decode(map);
+}
+
+}  // namespace
+
 std::variant<Record, RecordCodec::JsonError> RecordCodec::FromJsonText(std::string_view text) {
   Buffer bytes(1024);
   if (JsonToMsgpack::BySimdjson(text, bytes)) {
     auto handle = MsgpackJson::Unpack(std::string_view(bytes.data(), bytes.size()));
-    if (handle.ok()) return Decode(handle->get());
+    if (handle.ok()) return DecodeJson(handle->get());
     // Beyond a decoding limit: the SAX path says which.
   }
   return FromJsonTextBySax(text);
@@ -887,7 +930,7 @@ std::variant<Record, RecordCodec::JsonError> RecordCodec::FromJsonTextBySax(std:
   if (!handle.ok()) {
     return JsonError{JsonProblem::kTooLarge, "", handle.status().message()};
   }
-  return Decode(handle->get());
+  return DecodeJson(handle->get());
 }
 
 std::vector<std::string_view> RecordCodec::BoundNames(FieldGroup group) {

@@ -61,6 +61,8 @@ class RecordCodec {
     kNotAnObject,  // JSON, but not an object
     kBeyondInt64,  // an integer beyond the signed 64-bit range, at `field`
     kTooLarge,     // nesting, a list or a text beyond MsgpackJson's limits
+    kRepeatedKey,  // an object names a key twice: `field` itself ("" detail), or that key
+                   // (`detail`) in an object under `field`
   };
   struct JsonError {
     JsonProblem problem;

@@ -34,6 +34,15 @@ bool NdjsonRecordReader::Next(common::Record& record, std::vector<DropIssue>& is
       case RecordCodec::JsonProblem::kTooLarge:
         issues.push_back({lines_.line(), 0, field, e.detail});
         break;
+      case RecordCodec::JsonProblem::kRepeatedKey:
+        issues.push_back(
+            e.detail.empty()
+                ? DropIssue::Of(lines_.line(), 0, field,
+                                N_("given twice in one record (which value is meant?)"))
+                : DropIssue::Of(lines_.line(), 0, field,
+                                N_("'{}' given twice in one object (which value is meant?)"),
+                                e.detail));
+        break;
     }
     return true;
   }

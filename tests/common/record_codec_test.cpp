@@ -178,8 +178,8 @@ TEST_CASE("RecordCodec: JSON text gives the bytes its JSON tree gives, without b
   const std::string texts[] = {
       RecordCodecFullSeizure().dump(),
       RecordCodecFullAlert().dump(2),
-      R"({"kind":"seizure","ref":"A","ref":"B","quantity":1.0,"lat":-0.0,"value":-12})",
-      R"({"kind":"alert","indicators":{"routes":[["EC"],[]],"routes":[["FR","ES"]]},"n":[[],{}]})",
+      R"({"kind":"seizure","ref":"A","quantity":1.0,"lat":-0.0,"value":-12})",
+      R"({"kind":"alert","indicators":{"routes":[["FR","ES"]]},"n":[[],{}]})",
       R"({"kind":"seizure","description":"tab\t quote\" snow ❄ 𝄞 \u00e9","x":{"z":1,"a":{"y":2,"b":3}}})",
       R"({"kind":"seizure","quantity":1e300,"gseq":9223372036854775807,"version":-9223372036854775808})",
       R"({})",
@@ -225,6 +225,25 @@ TEST_CASE("RecordCodec: JSON text that is no record says why, naming the field",
   CHECK(too_deep.problem == Problem::kTooLarge);
   CHECK(too_deep.field.empty());  // the limit names no key; the detail says which
   CHECK(too_deep.detail.find("depth") != std::string::npos);
+  // A key given twice (a JSON tree keeps the last value, silently), at the
+  // top or inside an object, is named; the same key in two objects is not.
+  const auto twice = problem(R"({"kind":"seizure","quantity":3,"unit":"KGM","quantity":30})");
+  CHECK(twice.problem == Problem::kRepeatedKey);
+  CHECK(twice.field == "quantity");
+  CHECK(twice.detail.empty());
+  const auto inside =
+      problem(R"({"kind":"alert","indicators":{"containers":["MSCU1234565"],"containers":[]}})");
+  CHECK(inside.problem == Problem::kRepeatedKey);
+  CHECK(inside.field == "indicators");
+  CHECK(inside.detail == "containers");
+  CHECK(problem(R"({"offenders":[{"age":30},{"age":31,"age":32}]})").field == "offenders");
+  // Until 2026-12-07 these were read as their JSON trees read them, the last
+  // value kept.
+  CHECK(problem(R"({"kind":"seizure","ref":"A","ref":"B","quantity":1.0})").field == "ref");
+  CHECK(problem(R"({"kind":"alert","indicators":{"routes":[["EC"],[]],"routes":[["FR","ES"]]}})")
+            .detail == "routes");
+  CHECK(std::holds_alternative<cen::common::Record>(
+      RecordCodec::FromJsonText(R"({"kind":"seizure","offenders":[{"age":30},{"age":31}]})")));
 }
 
 TEST_CASE("RecordCodec: the members are the field table's rows", "[common][record][fields]") {

@@ -525,6 +525,21 @@ TEST_CASE("A huge whole number stays a float that the hub accepts, 4.0 is no int
   CHECK_THAT(f.errors, Catch::Contains(":1: offenders[0].age: must be"));
 }
 
+TEST_CASE("An NDJSON record naming a key twice is refused, naming the key", "[node][drop]") {
+  // A trial: "quantity":3,"quantity":30 was stored as 30, exit 0, where a
+  // CSV with two quantity columns is refused.
+  DropImporterFixture f;
+  const std::string line =
+      R"({"kind":"seizure","ref":"DUP-1","seizure_date":"2026-03-14","reporting_country":"FR",)"
+      R"("commodity":"drugs","description":"x","quantity":3,"quantity":30,"unit":"KGM"})";
+  DropSummary s = f.Drop("dup.ndjson", line + "\n");
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(f.errors,
+             Catch::Contains(f.tmp.File("dup.ndjson") + ":1: quantity: given twice in one record"));
+  CHECK(f.Outbox() == 0);
+  CHECK(CountRows(f.db, "own_records") == 0);
+}
+
 TEST_CASE("An integer beyond the signed 64-bit range is refused, never wrapped, naming its field",
           "[node][drop]") {
   DropImporterFixture f;
