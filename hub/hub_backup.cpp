@@ -359,6 +359,10 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
         checked.cancels_carried = *carried;
       }
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "epoch", new_epoch));
+      // A cluster member's backup says which Raft entries it had applied: of
+      // a log this directory does not have (a new cluster's entries would be
+      // taken for those and skipped).
+      CEN_RETURN_IF_ERROR(copy->Exec("DELETE FROM meta WHERE key = 'raft_applied'"));
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_at", common::Clock::NowRfc3339()));
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_from", fs::absolute(from).string()));
       CEN_RETURN_IF_ERROR(AuditTrail::Record(

@@ -436,8 +436,23 @@ common::Status HubCommands::Backup(const std::string& data_dir, const std::strin
       << Messages::Format("  audit:   {} entries, chain head {}", copy->audit_rows,
                           head_or_empty(copy->audit_head))
       << "\n"
-      << Messages::Format("  epoch {}; both hash chains checked", copy->epoch) << "\n"
-      << Messages::Format(
+      << Messages::Format("  epoch {}; both hash chains checked", copy->epoch) << "\n";
+  auto config = HubConfig::Load(data_dir);
+  if (config.ok() && config->clustered()) {
+    // A member is never restored (it gets its state from the others): the
+    // copy brings back a cluster lost whole (a trial was told to restore
+    // here, and refused).
+    out << Messages::Format(
+               "to bring back the cluster from it should every member be lost: cen-hub init "
+               "--cluster in a new directory, then, before its first run, cen-hub restore --data "
+               "NEW_DIRECTORY --from {}",
+               to)
+        << "\n"
+        << Messages::Tr("not audited: a member's audit trail changes only through the Raft log")
+        << "\n";
+    return common::Status::Ok();
+  }
+  out << Messages::Format(
              "to restore it, with the hub stopped: cen-hub restore --data {} --from {}", data_dir,
              to)
       << "\n";
@@ -451,10 +466,25 @@ common::Status HubCommands::Backup(const std::string& data_dir, const std::strin
 
 common::Status HubCommands::Restore(const std::string& data_dir, const std::string& from,
                                     std::ostream& out) {
-  CEN_RETURN_IF_ERROR(RefuseOnClusterMember(
-      data_dir,
-      "a member gets its state from the others: remove it (cen-hub cluster remove) and "
-      "add one from a new directory (cen-hub cluster add, cen-hub join)"));
+  // A member gets its state from the others; the first member of a new
+  // cluster, which has never run, may take it from a backup (a cluster
+  // lost whole: a trial found no way back to a cluster).
+  bool new_cluster = false;
+  if (auto config = HubConfig::Load(data_dir); config.ok() && config->clustered()) {
+    std::error_code ec;
+    const bool never_ran = !std::filesystem::exists(data_dir + "/raft", ec) ||
+                           std::filesystem::is_empty(data_dir + "/raft", ec);
+    if (config->cluster_join || config->cluster_members.size() != 1 || !never_ran) {
+      return common::UsageError(
+          data_dir +
+          " is a hub cluster member: a member gets its state from the others: remove it (cen-hub "
+          "cluster remove) and add one from a new directory (cen-hub cluster add, cen-hub join); "
+          "a cluster lost whole comes back from a backup into a new cluster of one that has "
+          "never run (cen-hub init --cluster in a new directory, restore there, run it, then "
+          "add members)");
+    }
+    new_cluster = true;
+  }
   std::string kept_as;
   auto restored = HubBackup::Restore(data_dir, from, &kept_as);
   if (!restored.ok()) return restored.status();
@@ -490,6 +520,12 @@ common::Status HubCommands::Restore(const std::string& data_dir, const std::stri
              "admitted since, revoke again any node revoked since")
       << "\n"
       << Messages::Format("then start the hub: cen-hub run --data {}", data_dir) << "\n";
+  if (new_cluster) {
+    out << Messages::Tr(
+               "this is the first member of a new cluster: once it runs, add the others (cen-hub "
+               "cluster add, cen-hub join), and give every node the members' new keys")
+        << "\n";
+  }
   return common::Status::Ok();
 }
 
@@ -852,7 +888,10 @@ common::Status HubCommands::Join(const std::string& data_dir, const std::string&
   if (!own.ok()) return own.status();
   if (own->clustered())
     return common::UsageError(Messages::Format(
-        "--data: {} is a cluster member already ([cluster] in hub.toml)", data_dir));
+        "--data: {} is a cluster member already ([cluster] in hub.toml); a member taken out "
+        "(cen-hub cluster remove) does not come back with its old directory: make a new one "
+        "(cen-hub init), add it with its new key (cen-hub cluster add) and join from that",
+        data_dir));
   auto bundle = HubConfig::Load(from);
   if (!bundle.ok()) return bundle.status();
   if (!bundle->clustered() || !bundle->cluster_join)

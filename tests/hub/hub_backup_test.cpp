@@ -397,3 +397,50 @@ TEST_CASE("No cen-hub command opens hub.db while a restore replaces it", "[hub][
     CHECK_THAT(db.status().message(), Catch::Contains("a cen-hub restore is replacing hub.db"));
   }
 }
+
+TEST_CASE("A cluster lost whole comes back from a backup into a new cluster of one",
+          "[hub][backup][cluster]") {
+  // A trial lost every member: restore refused on a new cluster member, a
+  // single hub could not become one, and a hub.toml edited by hand took the
+  // backup's raft_applied for its own (entries skipped as applied).
+  TempDir tmp;
+  const auto [dir, epoch] = HubWithBackup(tmp, 40, tmp.File("member.db"));
+  {
+    // A member's backup: hub.db says which Raft entries it had applied.
+    auto copy = Database::Open(tmp.File("member.db"), Database::Mode::kReadWrite);
+    REQUIRE(copy.ok());
+    RequireOk(copy->Exec("INSERT INTO meta(key, value) VALUES ('raft_applied', '181')"));
+  }
+  cen::hub::InitOptions o;
+  o.data_dir = tmp.File("new-cluster");
+  o.ingest_port = 17721;
+  o.feed_port = 17722;
+  o.cluster_raft = "tcp://127.0.0.1:17723";
+  std::ostringstream ignored;
+  RequireOk(HubCommands::Init(o, ignored));
+
+  // A member's backup says how to bring the cluster back with it (it said
+  // to restore the member, which restore refuses).
+  std::ostringstream said;
+  RequireOk(HubCommands::Backup(o.data_dir, tmp.File("new-member.db"), said, said));
+  CHECK_THAT(said.str(), Catch::Contains("cen-hub init --cluster in a new directory") &&
+                             Catch::Contains("not audited: a member's audit trail") &&
+                             !Catch::Contains("to restore it, with the hub stopped") &&
+                             !Catch::Contains("warning"));
+
+  std::ostringstream out;
+  RequireOk(HubCommands::Restore(o.data_dir, tmp.File("member.db"), out));
+  CHECK_THAT(out.str(), Catch::Contains("this is the first member of a new cluster"));
+  auto db = HubSchema::Open(o.data_dir);
+  REQUIRE(db.ok());
+  CHECK(Int(*db, "SELECT max(gseq) FROM journal") == 40);
+  CHECK(Int(*db, "SELECT count(*) FROM meta WHERE key = 'raft_applied'") == 0);
+  CHECK(Epoch(*db) != epoch);
+
+  // Once it has run (a Raft log), or as a member that joined, it refuses.
+  fs::create_directory(o.data_dir + "/raft");
+  std::ofstream(o.data_dir + "/raft/metadata1") << "x";
+  const auto refused = HubCommands::Restore(o.data_dir, tmp.File("member.db"), out);
+  CHECK(refused.code() == StatusCode::kUsage);
+  CHECK_THAT(refused.message(), Catch::Contains("a new cluster of one that has never run"));
+}
