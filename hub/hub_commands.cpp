@@ -637,16 +637,20 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   // So are an office's while it is not connected (a trial read an offline
   // office's OUTBOX 0 and "gseq X of X" as current).
   const int64_t now_ms = common::Clock::NowMillis();
+  // On a follower, offices never seen too: they connect to the leader (a
+  // trial read "never" and the whole journal as LAG for offices caught up).
+  const bool follower = cluster.is_object() && cluster.value("role", "") == "follower";
   int64_t silent_offices = 0;
   for (auto& n : nodes) {
     int64_t silent_s = 0;
     const auto seen = common::RecordValidator::TimestampMillis(n["last_seen"].get<std::string>());
-    if (running && seen && n["revoked_at"].get<std::string>().empty()) {
+    const bool revoked = !n["revoked_at"].get<std::string>().empty();
+    if (running && seen && !revoked) {
       const int64_t age_s = (now_ms - *seen) / 1000;
       if (age_s >= kSilentAfterSeconds) silent_s = age_s;
     }
     n["silent_s"] = silent_s;
-    if (silent_s > 0) ++silent_offices;
+    if (silent_s > 0 || (running && follower && !seen && !revoked)) ++silent_offices;
   }
   // A running hub writes hub.state every second: one that has not for
   // longer is stuck (a frozen process, a disk that hangs), and so is every
@@ -699,12 +703,15 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   }
   if (cluster.is_object() && cluster.contains("member")) {
     const bool leads = cluster.value("role", "") == "leader";
+    // A member just started knows no leader yet ("leader: member 0", a trial).
+    const int64_t leader = cluster.value("leader", int64_t{0});
     out << Messages::Format(
-               "cluster member {}: {} (leader: member {}), term {}, commit index {}, applied {} "
-               "(as of {})",
+               "cluster member {}: {} ({}), term {}, commit index {}, applied {} (as of {})",
                cluster.value("member", 0), Messages::Tr(leads ? N_("leader") : N_("follower")),
-               cluster.value("leader", 0), cluster.value("term", 0),
-               cluster.value("commit_index", 0), cluster.value("applied_index", 0), state_at)
+               leader == 0 ? Messages::Tr("no leader known")
+                           : Messages::Format("leader: member {}", leader),
+               cluster.value("term", 0), cluster.value("commit_index", 0),
+               cluster.value("applied_index", 0), state_at)
         << "\n";
     // The leader's view: how many entries each member lacks.
     if (cluster.contains("members") && cluster["members"].is_array()) {
@@ -761,7 +768,7 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                   std::to_string(n["outbox"].get<int64_t>()), pending_cell});
   }
   table.Print(out, 130);
-  if (silent_offices > 0 && cluster.is_object() && cluster.value("role", "") == "follower") {
+  if (silent_offices > 0 && follower) {
     out << Messages::Format(
                "{} office(s) not connected to this member: offices connect to the leader, run "
                "cen-hub status there; their REPLICA, LAG and OUTBOX here are as of their last "

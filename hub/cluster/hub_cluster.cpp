@@ -36,13 +36,25 @@ common::Result<std::unique_ptr<HubCluster>> HubCluster::Start(const std::string&
   auto member = RaftMember::Start(std::move(options), cluster->machine_.get());
   if (!member.ok()) return member.status();
   cluster->member_ = std::move(*member);
-  spdlog::info("cluster member {} of {}: Raft on {}, log in {}", config.cluster_member,
-               config.cluster_members.size(), config.self().raft, raft_dir);
+  // hub.toml names the members of the cluster this member was made or
+  // joined with; the Raft configuration, those of now (a trial read "member
+  // 2 of 2" in a cluster of three).
+  spdlog::info("cluster member {}: Raft on {}, log in {}; {} member(s) in the configuration",
+               config.cluster_member, config.self().raft, raft_dir,
+               cluster->member_->members().size());
   return cluster;
 }
 
 bool HubCluster::Serving() {
   if (!member_->is_leader()) {
+    // A trial: a leader deposed during a catch-up said nothing of it.
+    if (ready_term_ != 0) {
+      const raft_id leader = member_->leader_id();
+      spdlog::warn("cluster member {} no longer leads (term {}); {}: its nodes go to the leader",
+                   config_.cluster_member, member_->term(),
+                   leader == 0 ? std::string("no leader known yet")
+                               : "member " + std::to_string(leader) + " leads");
+    }
     ready_term_ = 0;
     return false;
   }

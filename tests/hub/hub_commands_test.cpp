@@ -441,6 +441,20 @@ TEST_CASE("cen-hub status marks the offices that are not connected", "[hub][comm
   CHECK(s["nodes"][0]["id"] == "rilo-wca");
   CHECK(s["nodes"][0]["silent_s"] == 0);
   CHECK(s["nodes"][1]["silent_s"] > 86400);
+
+  // On a follower, offices go to the leader: never seen here is no news
+  // (a trial read "never" and the whole journal as LAG for offices caught up).
+  auto state = cen::common::StateFile::Create(tmp.File("hub") + "/hub.state");
+  REQUIRE(state.ok());
+  RequireOk(state->Write({{"store", ""},
+                          {"updated_at", cen::common::Clock::NowRfc3339()},
+                          {"cluster", {{"member", 2}, {"role", "follower"}, {"leader", 0}}}}));
+  so.json = false;
+  const std::string on_follower = status();
+  CHECK_THAT(on_follower,
+             Catch::Contains("cluster member 2: follower (no leader known)") &&
+                 Catch::Contains("1 office(s) not connected to this member: offices connect to "
+                                 "the leader, run cen-hub status there"));
 }
 
 TEST_CASE("cen-hub allow admits a revoked node with its old key only when told to",
