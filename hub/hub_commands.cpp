@@ -833,6 +833,10 @@ common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream&
   const bool made = !std::filesystem::exists(o.to, ec);
   std::filesystem::create_directories(o.to, ec);
   if (ec) return common::Internal("cannot make " + o.to + ": " + ec.message());
+  // It gets a whole copy of hub.db, H3 records included: its owner's alone
+  // (a trial found it 0755).
+  std::filesystem::permissions(o.to, std::filesystem::perms::owner_all, ec);
+  if (ec) return common::Internal("cannot make " + o.to + " private: " + ec.message());
   AdminChange change;
   change.op = AdminChange::Op::kMemberAdd;
   change.member = o.member;
@@ -970,6 +974,11 @@ common::Status HubCommands::Join(const std::string& data_dir, const std::string&
              "{} is member {} of the cluster now; start it with cen-hub run --data {}: it "
              "receives the log from the leader and votes once it has caught up",
              data_dir, self.id, data_dir)
+      << "\n"
+      << Messages::Format(
+             "{} holds a whole copy of the journal: delete it, and the copy on the leader's "
+             "machine, once this member runs",
+             from)
       << "\n";
   return common::Status::Ok();
 }

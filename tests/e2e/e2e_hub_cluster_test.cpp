@@ -356,8 +356,12 @@ TEST_CASE("A dead member is replaced by a new one, which then counts toward the 
              {"cluster", "add", "--data", leader_dir, "--member", "4", "--raft", fresh.raft,
               "--ingest", fresh.ingest, "--key", fresh.key, "--to", bundle + "-again"});
   CHECK(std::filesystem::exists(bundle + "-again/hub.toml"));
-  RequireRun(cluster,
-             {"join", "--data", cluster.member_dir(fresh.index).string(), "--from", bundle});
+  // A whole copy of hub.db: its owner's alone, and to be deleted once used.
+  CHECK((std::filesystem::status(bundle).permissions() & std::filesystem::perms::all) ==
+        std::filesystem::perms::owner_all);
+  const RunResult joined = RequireRun(
+      cluster, {"join", "--data", cluster.member_dir(fresh.index).string(), "--from", bundle});
+  CHECK_THAT(joined.out, Catch::Contains("holds a whole copy of the journal: delete it"));
   cluster.StartMember(fresh.index);
   RequireRun(cluster,
              {"cluster", "remove", "--data", leader_dir, "--member", std::to_string(dead + 1)});
