@@ -315,16 +315,20 @@ DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string
     if (!rejects) return finish(common::Internal("cannot write " + rejects_path));
   }
   if (common::Status committed = outbox.CommitQueue(); !committed.ok()) return finish(committed);
-  summary.imported = true;
+  // With every row refused, nothing was (a trial's cron job read "imported":
+  // true for a file of 1,219 refused rows).
+  const int64_t valid = summary.added + summary.amended + summary.unchanged;
+  summary.imported = valid > 0 || summary.rejected == 0;
   if (settings_.partial && summary.rejected == 0 && !rejects_path.empty()) {
     // An earlier run's refusals, all imported now: its list would mislead.
     std::error_code ec;
     std::filesystem::remove(rejects_path, ec);
   }
   if (summary.rejected > 0) {
-    return finish(common::InvalidInput(std::to_string(summary.rejected) + " row(s) of " + name +
-                                       " refused, written to " + rejects_path +
-                                       "; the other rows were imported"));
+    return finish(common::InvalidInput(
+        std::to_string(summary.rejected) + " row(s) of " + name + " refused, written to " +
+        rejects_path +
+        (valid > 0 ? "; the other rows were imported" : "; every row was, nothing was imported")));
   }
   return finish(common::Status::Ok());
 }

@@ -203,6 +203,23 @@ TEST_CASE("A partial drop imports the valid rows and writes the rest to FILE.rej
         "quantity: must be a number greater than 0\r\n");
 }
 
+TEST_CASE("A partial drop whose every row is refused says nothing was imported", "[node][drop]") {
+  // A trial's cron job read "imported": true and "the other rows were
+  // imported" for a file of 1,219 refused rows.
+  DropImporterFixture f;
+  const std::string text = std::string(kHeader) + Row("FR-1", "lots") + Row("FR-2", "0");
+  DropSettings settings;
+  settings.partial = true;
+  DropSummary s = f.Drop("none.csv", text, settings);
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK_FALSE(s.imported);
+  CHECK(s.ToJson()["imported"] == false);
+  CHECK(s.rejected == 2);
+  CHECK_THAT(s.status.message(), Catch::Contains("every row was, nothing was imported") &&
+                                     !Catch::Contains("the other rows were imported"));
+  CHECK(f.Outbox() == 0);
+}
+
 TEST_CASE("Every problem of a file is reported, a ref given twice among them, dry run or not",
           "[node][drop]") {
   // After the first invalid row the rest was only validated: a ref given
