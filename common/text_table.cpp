@@ -28,8 +28,11 @@ void TextTable::Print(std::ostream& out, size_t total_width) const {
     const size_t title = Utf8::DisplayWidth(columns_[c].title);
     size_t w = title;
     for (const auto& row : rows_) w = std::max(w, Utf8::DisplayWidth(row[c]));
-    // A cap never cuts the title (a translation may be longer than the cap).
-    if (columns_[c].max_width > 0) w = std::min(w, std::max(columns_[c].max_width, title));
+    // A cap never cuts the title (a translation may be longer than the cap),
+    // nor a right-aligned cell: a number cut short is another number (a
+    // trial read 466… hits for 46,648).
+    if (columns_[c].max_width > 0 && columns_[c].align != Align::kRight)
+      w = std::min(w, std::max(columns_[c].max_width, title));
     widths[c] = w;
     if (columns_[c].max_width > 0) fixed += w + 2;
   }

@@ -22,7 +22,8 @@ class TextTable {
   enum class Align { kLeft, kRight };
   struct Column {
     std::string title;
-    size_t max_width;  // 0 = whatever the terminal width leaves
+    size_t max_width;  // 0 = whatever the terminal width leaves; a kRight column
+                       // (numbers) is never cut: as wide as its widest cell
     Align align = Align::kLeft;
   };
 

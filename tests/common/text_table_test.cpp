@@ -20,3 +20,14 @@ TEST_CASE("TextTable never cuts a title, only cells, at a column's cap", "[commo
   // The cell is cut at the title's width (10 columns), not at 5.
   CHECK(row.rfind("123456789…  x", 0) == 0);
 }
+
+TEST_CASE("TextTable never cuts a right-aligned number", "[common][table]") {
+  // A trial read "466…" hits in English where French, with a longer title,
+  // showed 46648.
+  TextTable t({{"HITS", 4, TextTable::Align::kRight}, {"NOTE", 0}});
+  t.AddRow({"46648", "x"});
+  t.AddRow({"7", "y"});
+  std::ostringstream out;
+  t.Print(out, 80);
+  CHECK(out.str() == " HITS  NOTE\n46648  x\n    7  y\n");
+}
