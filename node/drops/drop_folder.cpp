@@ -64,12 +64,18 @@ bool OpenForWriting(const fs::path& path) {
   return writing;
 }
 
-// `dir`/`name`, or `dir`/`name`.<time> when that is taken.
+// `dir`/`name`, or, when that is taken, `dir`/STEM.<time>.EXT: the time
+// without colons, the extension kept (a trial's failed/x.csv.<time> could
+// not be dropped again without a rename).
 fs::path FreeTarget(const fs::path& dir, const std::string& name) {
   fs::path target = dir / name;
   std::error_code ec;
-  if (fs::exists(target, ec)) target = dir / (name + "." + common::Clock::NowRfc3339());
-  return target;
+  if (!fs::exists(target, ec)) return target;
+  std::string stamp = common::Clock::NowRfc3339();
+  for (char& c : stamp)
+    if (c == ':') c = '-';
+  const fs::path path(name);
+  return dir / (path.stem().string() + "." + stamp + path.extension().string());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "node/drops/drop_importer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -81,8 +82,10 @@ json DropSummary::ToJson() const {
 }
 
 common::Result<DropFormat> DropImporter::FormatOf(std::string_view path) {
-  const std::string ext = std::filesystem::path(path).extension().string();
-  if (ext == ".csv" || ext == ".CSV") return DropFormat::kCsv;
+  // In any letter case: exports from Windows come as .CSV, .Csv, .JSON.
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".csv") return DropFormat::kCsv;
   if (ext == ".ndjson" || ext == ".jsonl" || ext == ".json") return DropFormat::kNdjson;
   return common::UsageError(std::string(path) +
                             ": cannot tell the format from the name; name it .csv or .ndjson, "

@@ -725,6 +725,10 @@ TEST_CASE("The format comes from the extension, or is refused", "[node][drop]") 
   CHECK(*DropImporter::FormatOf("x.ndjson") == DropFormat::kNdjson);
   CHECK(*DropImporter::FormatOf("x.jsonl") == DropFormat::kNdjson);
   CHECK(DropImporter::FormatOf("x.xlsx").status().code() == StatusCode::kUsage);
+  // In any letter case (a trial: .CSV read, .Csv, .NDJSON and .JSON refused).
+  CHECK(*DropImporter::FormatOf("x.Csv") == DropFormat::kCsv);
+  CHECK(*DropImporter::FormatOf("x.NDJSON") == DropFormat::kNdjson);
+  CHECK(*DropImporter::FormatOf("x.JSON") == DropFormat::kNdjson);
 }
 
 TEST_CASE("A file of many batches keeps its rows in order, refusals included", "[node][drop]") {
