@@ -73,6 +73,7 @@ common::Result<bool> CsvReader::Next() {
                   common::Messages::Format(kNeverClosed, quote_line)};
         return common::InvalidInput(error_.reason);
       }
+      unterminated_line_ = row_line_;
       return true;  // the last row had no line end
     }
     const char* const begin = buffer_.data() + pos_;

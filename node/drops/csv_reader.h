@@ -54,6 +54,9 @@ class CsvReader {
   const Error& error() const { return error_; }
   // Bytes consumed from the stream so far (for progress).
   uint64_t bytes_read() const { return consumed_; }
+  // The line of the input's last row when it had no line end (a file cut
+  // short ends so, and so do many whole ones); 0 otherwise.
+  int64_t unterminated_line() const { return unterminated_line_; }
 
  private:
   bool Fill();
@@ -77,6 +80,7 @@ class CsvReader {
   uint64_t consumed_ = 0;
   int64_t line_ = 1;  // line of the next byte
   int64_t row_line_ = 0;
+  int64_t unterminated_line_ = 0;
   std::vector<std::string> fields_;  // storage reused across rows
   size_t count_ = 0;
   size_t row_bytes_ = 0;

@@ -38,6 +38,7 @@ class CsvRecordReader : public DropRecordReader {
   size_t ColumnOf(std::string_view field) const override;
   uint64_t bytes_read() const override { return csv_.bytes_read(); }
   bool has_columns() const override { return true; }
+  int64_t unterminated_line() const override { return csv_.unterminated_line(); }
   void WriteRejectHeader(std::ostream& out) const override;
   std::string RejectPrefix() const override;
 

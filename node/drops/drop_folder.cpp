@@ -224,6 +224,7 @@ common::Result<bool> DropFolder::PollOnce() {
   health_.Succeeded();
   if (summary.status.ok()) {
     spdlog::info("drop folder: {}", summary.Line());
+    for (const std::string& warning : summary.warnings) spdlog::warn("drop folder: {}", warning);
   } else {
     spdlog::warn("drop folder: {}: {}; see {}.errors", name, summary.status.message(),
                  target.string());

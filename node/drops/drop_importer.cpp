@@ -77,6 +77,7 @@ json DropSummary::ToJson() const {
               {"rejected", rejected}, {"imported", imported}, {"dry_run", dry_run},
               {"seconds", seconds}};
   if (!rejects_file.empty()) out["rejects_file"] = rejects_file;
+  if (!warnings.empty()) out["warnings"] = warnings;
   if (!status.ok()) out["error"] = status.message();
   return out;
 }
@@ -295,6 +296,16 @@ DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string
       summary.shown = std::min(problems, settings_.max_errors);
       return summary;
     }
+  }
+  // A trial's export cut short inside its last cell: 31.87 kg stored as 31,
+  // exit 0. Nothing in the bytes tells a cut cell from a whole one.
+  if (const int64_t line = reader.unterminated_line(); line > 0 && rows.status().ok()) {
+    summary.warnings.push_back(
+        DropIssue::Of(line, 0, "(row)",
+                      N_("warning: the file's last line has no line end; if the file was cut "
+                         "short, its last value was cut too: check that row"))
+            .Text(name));
+    err << summary.warnings.back() << "\n";
   }
   if (common::Status read = rows.status(); !read.ok()) {
     outbox.AbortQueue();

@@ -67,6 +67,9 @@ struct DropSummary {
   std::string rejects_file;  // with --partial, when rows were refused
   size_t shown = 0;          // problem lines written to the error stream
   common::Status status;     // not ok: the file, or some rows, were refused
+  // What was imported but may not be what the file's author meant
+  // ("FILE:LINE: warning: ..."); in --json as "warnings" when there are any.
+  std::vector<std::string> warnings;
 
   // "FILE: 120 rows: 118 new, 2 amended, 0 unchanged, 0 rejected (9,120 rows/s)".
   std::string Line() const;

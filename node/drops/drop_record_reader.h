@@ -77,6 +77,10 @@ class DropRecordReader {
   virtual uint64_t bytes_read() const = 0;
   // True when fields sit in columns (CSV), so a field can be missing from all rows.
   virtual bool has_columns() const { return false; }
+  // The line of the last row read when the input ended inside it, with no
+  // line end after it (a CSV cut short keeps a cut last cell that still
+  // reads); 0 when none. An NDJSON line cut short is no JSON: refused.
+  virtual int64_t unterminated_line() const { return 0; }
 
   // The rejects file (--partial): a header whose last column is `reason`,
   // then each refused row as it was read, with its reasons in that column.

@@ -203,6 +203,30 @@ TEST_CASE("A partial drop imports the valid rows and writes the rest to FILE.rej
         "quantity: must be a number greater than 0\r\n");
 }
 
+TEST_CASE("A CSV whose last line has no line end is imported with a warning naming it",
+          "[node][drop]") {
+  // A trial's export was cut short inside its last cell: 31.87 was stored
+  // as 31, exit 0, and nothing said so. A cut cell reads as a whole one; a
+  // last line without its line end is the one trace.
+  DropImporterFixture f;
+  std::string text = std::string(kHeader) + Row("FR-1") + Row("FR-2");
+  text.pop_back();  // "...,KGM" without its line end
+  DropSummary s = f.Drop("cut.csv", text);
+  RequireOk(s.status);
+  CHECK(s.added == 2);
+  REQUIRE(s.warnings.size() == 1);
+  CHECK_THAT(s.warnings[0],
+             Catch::Contains(f.tmp.File("cut.csv") + ":3: (row): warning: the "
+                                                     "file's last line has no line end"));
+  CHECK_THAT(f.errors, Catch::Contains("last line has no line end"));
+  CHECK(s.ToJson()["warnings"].size() == 1);
+  // With its line end, nothing to say.
+  DropSummary whole = f.Drop("whole.csv", std::string(kHeader) + Row("FR-3"));
+  RequireOk(whole.status);
+  CHECK(whole.warnings.empty());
+  CHECK_FALSE(whole.ToJson().contains("warnings"));
+}
+
 TEST_CASE("A partial drop whose every row is refused says nothing was imported", "[node][drop]") {
   // A trial's cron job read "imported": true and "the other rows were
   // imported" for a file of 1,219 refused rows.
