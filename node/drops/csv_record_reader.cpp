@@ -135,6 +135,17 @@ bool CsvRecordReader::Start(std::vector<DropIssue>& issues) {
   return issues.size() == before;
 }
 
+std::vector<std::string> CsvRecordReader::unstated_fields() const {
+  std::vector<std::string> out;
+  for (const common::FieldSpec& f : common::RecordFields::All()) {
+    if (f.csv == common::CsvCell::kNone) continue;
+    std::string column = common::RecordFields::CsvColumn(f);
+    if (ColumnOf(column) == 0 && std::find(out.begin(), out.end(), column) == out.end())
+      out.push_back(std::move(column));
+  }
+  return out;
+}
+
 size_t CsvRecordReader::ColumnOf(std::string_view field) const {
   std::string_view name = field.substr(0, field.find('['));
   for (int attempt = 0; attempt < 2; ++attempt) {

@@ -39,6 +39,7 @@ class CsvRecordReader : public DropRecordReader {
   uint64_t bytes_read() const override { return csv_.bytes_read(); }
   bool has_columns() const override { return true; }
   int64_t unterminated_line() const override { return csv_.unterminated_line(); }
+  std::vector<std::string> unstated_fields() const override;
   void WriteRejectHeader(std::ostream& out) const override;
   std::string RejectPrefix() const override;
 

@@ -228,6 +228,7 @@ DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string
   const bool keep_rejects = settings_.partial && !settings_.dry_run;
   Outbox outbox(db_);
   outbox.set_lower_handling(settings_.lower_handling);
+  outbox.set_unstated_fields(reader.unstated_fields());
   if (common::Status begun = outbox.BeginQueue(); !begun.ok()) return finish(begun);
   std::ofstream rejects;
   std::string label;

@@ -81,6 +81,10 @@ class DropRecordReader {
   // line end after it (a CSV cut short keeps a cut last cell that still
   // reads); 0 when none. An NDJSON line cut short is no JSON: refused.
   virtual int64_t unterminated_line() const { return 0; }
+  // The fields the input has no column for, after Start() (CSV: canonical
+  // columns its header leaves out); empty when each record names its own
+  // (NDJSON: a key left out is that record's word).
+  virtual std::vector<std::string> unstated_fields() const { return {}; }
 
   // The rejects file (--partial): a header whose last column is `reason`,
   // then each refused row as it was read, with its reasons in that column.

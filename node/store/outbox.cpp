@@ -113,6 +113,36 @@ common::Status Outbox::CheckHandling(const OutboxRecord& rec, std::string_view p
                               " to keep it, or --lower-handling to lower it on purpose");
 }
 
+common::Status Outbox::CheckUnstated(std::string_view body, std::string_view previous_body,
+                                     const std::string& ref, int64_t previous_version,
+                                     std::string_view label) const {
+  if (unstated_.empty()) return common::Status::Ok();
+  auto previous = common::MsgpackMap::Decode(previous_body);
+  auto now = common::MsgpackMap::Decode(body);
+  if (!previous.ok() || !now.ok()) return common::Status::Ok();  // bodies this node wrote
+  // The value of `field` in `map`: "indicators.NAME" inside the indicators map.
+  const auto value = [](const common::MsgpackMap& map,
+                        std::string_view field) -> const msgpack::object* {
+    constexpr std::string_view kIndicators = "indicators.";
+    if (!field.starts_with(kIndicators)) return map.Find(field);
+    const auto indicators = map.Map("indicators");
+    return indicators ? indicators->Find(field.substr(kIndicators.size())) : nullptr;
+  };
+  for (const std::string& field : unstated_) {
+    if (field == "handling") continue;  // CheckHandling's, with --lower-handling
+    const msgpack::object* was = value(*previous, field);
+    if (was == nullptr) continue;
+    const msgpack::object* is = value(*now, field);
+    if (is != nullptr && *is == *was) continue;
+    return common::InvalidInput(
+        std::string(label) + ": " + field + ": the file has no " + field + " column, and " + ref +
+        " (version " + std::to_string(previous_version) + ") has " +
+        (is == nullptr ? "one this row would remove" : "another value this row would replace") +
+        ": add the column with the value to keep (an empty cell removes it)");
+  }
+  return common::Status::Ok();
+}
+
 common::Result<Outbox::Queued> Outbox::Queue(json record, std::string_view label) {
   return Queue(OutboxRecord(std::move(record)), label);
 }
@@ -171,7 +201,8 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
       const uint64_t key = in_queue ? FingerprintSet::Of(kind, ref) : 0;
       // The same content is the same body under the latest version's key
       // (msgpack of a JSON object with sorted keys is canonical).
-      if (rec.Body(held_uuid, held_version) == previous_body) {
+      const std::string same_key_body = rec.Body(held_uuid, held_version);
+      if (same_key_body == previous_body) {
         // Shared content unchanged; the local details may still be new.
         CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, held_uuid, held_version, rec.nominal()));
         if (in_queue) unchanged_refs_.Insert(key);
@@ -190,6 +221,7 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
       if (!*refused || given_uuid == held_uuid) {
         q = Queued{held_uuid, held_version + 1, Disposition::kAmended};
         CEN_RETURN_IF_ERROR(CheckHandling(rec, previous_body, held_version, label));
+        CEN_RETURN_IF_ERROR(CheckUnstated(same_key_body, previous_body, ref, held_version, label));
       }
     }
   }

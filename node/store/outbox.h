@@ -63,6 +63,12 @@ class Outbox {
   // version it amends (H2 to H0): refused by default, the row named, as a
   // file without a handling column would declassify the records it amends.
   void set_lower_handling(bool allowed) { lower_handling_ = allowed; }
+  // Fields the source has no column for (a CSV drop: "hs_code",
+  // "indicators.routes"): an amendment that would change or remove such a
+  // field of the version it amends is refused. The file does not say the
+  // field, it does not mean to change it (a trial's export without its
+  // hs_code column took the HS code off 3,276 records, exit 0).
+  void set_unstated_fields(std::vector<std::string> fields) { unstated_ = std::move(fields); }
 
   // Queues validated records (canonical fields, defaults filled) in one
   // transaction: all or nothing. A record's own `uuid`, if any, must agree
@@ -140,11 +146,17 @@ class Outbox {
   // version it amends) unless set_lower_handling(true).
   common::Status CheckHandling(const OutboxRecord& rec, std::string_view previous_body,
                                int64_t previous_version, std::string_view label) const;
+  // Refuses an amendment (`body`) changing a field of unstated_ that
+  // `previous_body` has.
+  common::Status CheckUnstated(std::string_view body, std::string_view previous_body,
+                               const std::string& ref, int64_t previous_version,
+                               std::string_view label) const;
   common::Status RaiseReferenced(const std::vector<std::string>& alerts, int64_t lane);
   // Acknowledge()'s exception: true when `a` went back to the outbox.
   common::Result<bool> OfferAgain(const Ack& a);
 
   bool lower_handling_ = false;
+  std::vector<std::string> unstated_;
   common::Database* db_;  // not owned
   // While a queue is open (BeginQueue() until CommitQueue()/AbortQueue()).
   std::optional<Statements> statements_;

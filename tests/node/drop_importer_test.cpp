@@ -227,6 +227,43 @@ TEST_CASE("A CSV whose last line has no line end is imported with a warning nami
   CHECK_FALSE(whole.ToJson().contains("warnings"));
 }
 
+TEST_CASE("An export without a column for a field may not change it in the records it amends", "[node][drop]") {
+  // A trial dropped an export without its hs_code column: 3,276 records
+  // amended, their HS codes gone, exit 0. A file that has no column for a
+  // field does not say it: such a row is refused, naming the field.
+  DropImporterFixture f;
+  const std::string with_hs =
+      std::string(kHeader).insert(std::string(kHeader).size() - 1, ",hs_code");
+  RequireOk(f.Drop("full.csv", with_hs + "seizure,FR-1,2026-03-14,FR,drugs,x,12.5,KGM,293972\n"
+                                         "seizure,FR-2,2026-03-14,FR,drugs,y,3,KGM,\n")
+                .status);
+  REQUIRE(f.Outbox() == 2);
+
+  // Without the column: FR-1 would lose its HS code, FR-2 has none to lose.
+  DropSummary s =
+      f.Drop("nohs.csv", std::string(kHeader) + Row("FR-1", "12.5", "x") + Row("FR-2", "4", "y"));
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(f.errors, Catch::Contains(f.tmp.File("nohs.csv") +
+                                       ":2: hs_code: the file has no hs_code column, and FR-1 "
+                                       "(version 1) has one this row would remove"));
+  CHECK_THAT(f.errors, !Catch::Contains("FR-2"));
+  CHECK(f.Outbox() == 2);
+
+  // The column given, an empty cell removes the code on purpose.
+  s = f.Drop("cleared.csv", with_hs + "seizure,FR-1,2026-03-14,FR,drugs,x,12.5,KGM,\n");
+  RequireOk(s.status);
+  CHECK(s.amended == 1);
+  // A field with a default (lang en) is kept as well: a value it had is not
+  // replaced by the default.
+  RequireOk(
+      f.Drop("lang.csv", std::string(kHeader).insert(std::string(kHeader).size() - 1, ",lang") +
+                             "seizure,FR-3,2026-03-14,FR,drugs,z,1,KGM,fr\n")
+          .status);
+  s = f.Drop("nolang.csv", std::string(kHeader) + Row("FR-3", "2", "z"));
+  CHECK_THAT(f.errors, Catch::Contains("lang: the file has no lang column, and FR-3 (version 1) "
+                                       "has another value this row would replace"));
+}
+
 TEST_CASE("A partial drop whose every row is refused says nothing was imported", "[node][drop]") {
   // A trial's cron job read "imported": true and "the other rows were
   // imported" for a file of 1,219 refused rows.
