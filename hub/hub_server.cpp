@@ -722,13 +722,13 @@ class HubLoop {
     for (const auto& p : *pending) {
       candidates.push_back(*p.cancel);
       // The origin sees its own records; this cancel is the operator's, so a
-      // narrow scope names the alert's origin and audience explicitly.
+      // narrow scope names the alert's origin beside the alert's scope: an
+      // office that may see the alert later (added to its group, moved to
+      // its region) sees its cancel too (a trial: the list of the offices
+      // in scope then left a member added later with the alert in force).
       if (p.alert_scope != "global" && !p.alert_origin.empty()) {
-        std::string scope = "nodes:" + p.alert_origin;
-        for (const std::string& id : policy_.Audience(registry_, p.alert_scope, p.alert_origin)) {
-          scope += "," + id;
-        }
-        candidates.back().edits.fields.emplace_back("scope", scope);
+        candidates.back().edits.fields.emplace_back(
+            "scope", ScopePolicy::Also(p.alert_origin, p.alert_scope));
       }
     }
     if (cluster_) return ProposeOperatorCancels(std::move(*pending), std::move(candidates));

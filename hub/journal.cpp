@@ -354,6 +354,16 @@ common::Result<std::string> Journal::CheckDecision(const Candidate& c, Decision*
            " is already returned; the NCP amends it";
   if (c.Text("scope") != "nodes:" + r.origin)
     return "scope: a decision goes to the record's origin: must be nodes:" + r.origin;
+  if (accept) {
+    // An alert cancelled while it waited (by the hub operator: the cancel
+    // reached the NCP and its RILO alone) would reach its scope in force
+    // (a trial: offices paged for an alert cancelled as sent in error).
+    auto cancelled = CancelOf(*db_, record, r.origin, "");
+    if (!cancelled.ok()) return cancelled.status();
+    if (*cancelled)
+      return "record: alert " + record + " was cancelled (gseq " + std::to_string(**cancelled) +
+             ") while it waited: it cannot be accepted; return it";
+  }
   auto body = StepOne(stmts_[kReadBody].Bind(1, r.gseq),
                       [](common::Statement& st) { return st.ColumnBlob(0); });
   if (!body.ok()) return body.status();

@@ -392,6 +392,42 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
     CHECK(cluster.HubQuery("SELECT count(*) FROM audit WHERE event = 'admin' AND detail LIKE "
                            "'alert " +
                            narrow + " cancelled by %issued in error'") == 1);
+
+    // An office added to the alert's group later gets the alert and its
+    // cancel (a trial: the cancel named the offices in scope then, and the
+    // new member was paged for an alert in force).
+    const std::string hub = cluster.hub_dir().string();
+    for (std::vector<std::string> args :
+         std::vector<std::vector<std::string>>{{"group", "create", "OP-REEF", "--data", hub},
+                                               {"group", "add", "OP-REEF", "AF", "--data", hub}}) {
+      const RunResult r = cluster.RunHub(args);
+      INFO(r.out << r.err);
+      REQUIRE(r.exit_code == 0);
+    }
+    const std::string grouped = cluster.Submit(
+        "EU", {Line(AlertsAlert("EU-A-OP", "For OP-REEF", {{"scope", "group:OP-REEF"}}))})[0];
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          observed = ListedAlert(cluster, "AF", grouped, false).dump();
+          return !ListedAlert(cluster, "AF", grouped, false).is_null();
+        },
+        kAlertsTimeout, "the group's alert at AF");
+    REQUIRE(cluster.RunHub({"cancel-alert", "--data", hub, grouped, "--reason", "sent in error"})
+                .exit_code == 0);
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          observed = ListedAlert(cluster, "AF", grouped, true).dump();
+          return ListedState(cluster, "AF", grouped) == "cancelled";
+        },
+        kAlertsTimeout, "the operator's cancel at AF");
+    REQUIRE(cluster.RunHub({"group", "add", "OP-REEF", "AS", "--data", hub}).exit_code == 0);
+    cluster.WaitUntil(
+        [&](std::string& observed) {
+          observed = ListedAlert(cluster, "AS", grouped, true).dump();
+          return ListedState(cluster, "AS", grouped) == "cancelled";
+        },
+        kAlertsTimeout, "the group's alert and its cancel at AS, added to the group later");
+    CHECK(ListedAlert(cluster, "AS", grouped, false).is_null());
     // Not an alert, and no office may call itself the operator.
     CHECK(
         cluster

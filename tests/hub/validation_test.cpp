@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/msgpack_json.h"
+#include "common/node_id.h"
 #include "common/uuid7.h"
 #include "hub/group_registry.h"
 #include "hub/journal.h"
@@ -301,4 +302,42 @@ TEST_CASE("Roles: an NCP needs an active RILO, a RILO with NCPs stays one", "[hu
   const auto busy = hub.registry.SetRole("RILO-WE", NodeRole::kNcp, "RILO-AP");
   CHECK(busy.code() == StatusCode::kInvalidInput);
   CHECK(busy.message().find("still has 1 NCP record(s) to decide") != std::string::npos);
+}
+
+TEST_CASE("An alert cancelled while it waits for its RILO cannot be accepted",
+          "[hub][validation][cancels]") {
+  // A trial: the hub operator cancelled an NCP's urgent alert while it was
+  // pending (the cancel reached the NCP and its RILO alone); the RILO then
+  // accepted it and every other office was paged for it, in force.
+  Hub hub;
+  const std::string alert = Uuid7::Generate();
+  json record = cen::test::WireAlert("FR-A-1", alert);
+  record["scope"] = "global";
+  record["handling"] = "H0";
+  record["msg_type"] = "alert";
+  const Journal::Outcome pending = hub.Append("NCP-FR", record);
+  REQUIRE(pending.verdict == ValidationVerdict::kNew);
+  json cancel = {{"kind", "alert"},
+                 {"uuid", Uuid7::Generate()},
+                 {"version", 1},
+                 {"ref", "operator-cancel-" + alert},
+                 {"msg_type", "cancel"},
+                 {"references", {alert}},
+                 {"title", "Cancelled by the hub operator"},
+                 {"body", "sent in error"},
+                 {"priority", "urgent"},
+                 {"scope", "nodes:RILO-WE"},
+                 {"handling", "H0"}};
+  const Journal::Outcome cancelled =
+      hub.Append(std::string(cen::common::NodeId::kHubOperator), cancel);
+  REQUIRE(cancelled.verdict == ValidationVerdict::kNew);
+
+  const Journal::Outcome accepted = hub.Append("RILO-WE", Decision("accept", alert, 1));
+  CHECK(accepted.verdict == ValidationVerdict::kRejected);
+  CHECK_THAT(accepted.reason,
+             Catch::Contains("was cancelled (gseq " + std::to_string(cancelled.gseq) +
+                             ") while it waited: it cannot be accepted"));
+  CHECK(StateOf(hub.db, pending.gseq) == "pending");
+  // A return still closes it.
+  CHECK(hub.Append("RILO-WE", Decision("return", alert, 1)).verdict == ValidationVerdict::kNew);
 }
