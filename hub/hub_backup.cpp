@@ -363,6 +363,11 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
       // a log this directory does not have (a new cluster's entries would be
       // taken for those and skipped).
       CEN_RETURN_IF_ERROR(copy->Exec("DELETE FROM meta WHERE key = 'raft_applied'"));
+      // Operator changes not yet made when the copy was taken: their
+      // commands are long gone, and a member added or removed then would be
+      // proposed to whatever cluster runs this copy (the registry is as the
+      // backup left it: the restore says to allow or revoke again).
+      CEN_RETURN_IF_ERROR(copy->Exec("DELETE FROM admin_requests WHERE done_at IS NULL"));
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_at", common::Clock::NowRfc3339()));
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_from", fs::absolute(from).string()));
       CEN_RETURN_IF_ERROR(AuditTrail::Record(

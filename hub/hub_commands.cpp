@@ -471,9 +471,20 @@ common::Status HubCommands::Restore(const std::string& data_dir, const std::stri
   // lost whole: a trial found no way back to a cluster).
   bool new_cluster = false;
   if (auto config = HubConfig::Load(data_dir); config.ok() && config->clustered()) {
+    // Never ran: no Raft log, and a hub.db that has journaled and applied
+    // nothing. Member 1 of any cluster keeps a hub.toml naming itself alone:
+    // one of a live cluster that lost its Raft log must not start a second
+    // cluster under its id (a review).
     std::error_code ec;
-    const bool never_ran = !std::filesystem::exists(data_dir + "/raft", ec) ||
-                           std::filesystem::is_empty(data_dir + "/raft", ec);
+    bool never_ran = !std::filesystem::exists(data_dir + "/raft", ec) ||
+                     std::filesystem::is_empty(data_dir + "/raft", ec);
+    if (auto db = HubSchema::OpenReadOnly(data_dir); never_ran && db.ok()) {
+      auto rows = db->QueryInt("SELECT count(*) FROM journal");
+      auto applied = db->QueryInt("SELECT count(*) FROM meta WHERE key = 'raft_applied'");
+      never_ran = rows.ok() && applied.ok() && rows->value_or(0) == 0 && applied->value_or(0) == 0;
+    } else {
+      never_ran = false;
+    }
     if (config->cluster_join || config->cluster_members.size() != 1 || !never_ran) {
       return common::UsageError(
           data_dir +
@@ -634,32 +645,38 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   }
   // A stopped hub's figures are the last it wrote: say so.
   const bool running = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kHub);
-  // So are an office's while it is not connected (a trial read an offline
-  // office's OUTBOX 0 and "gseq X of X" as current).
-  const int64_t now_ms = common::Clock::NowMillis();
-  // On a follower, offices never seen too: they connect to the leader (a
-  // trial read "never" and the whole journal as LAG for offices caught up).
-  const bool follower = cluster.is_object() && cluster.value("role", "") == "follower";
-  int64_t silent_offices = 0;
-  for (auto& n : nodes) {
-    int64_t silent_s = 0;
-    const auto seen = common::RecordValidator::TimestampMillis(n["last_seen"].get<std::string>());
-    const bool revoked = !n["revoked_at"].get<std::string>().empty();
-    if (running && seen && !revoked) {
-      const int64_t age_s = (now_ms - *seen) / 1000;
-      if (age_s >= kSilentAfterSeconds) silent_s = age_s;
-    }
-    n["silent_s"] = silent_s;
-    if (silent_s > 0 || (running && follower && !seen && !revoked)) ++silent_offices;
-  }
   // A running hub writes hub.state every second: one that has not for
   // longer is stuck (a frozen process, a disk that hangs), and so is every
   // figure below (a trial froze a hub: the table showed every office at lag 0).
+  const int64_t now_ms = common::Clock::NowMillis();
   int64_t stalled_s = 0;
   if (const auto at = common::RecordValidator::TimestampMillis(state_at);
       running && at && !starting) {
     const int64_t age_s = (now_ms - *at) / 1000;
     if (age_s >= kStalledAfterSeconds) stalled_s = age_s;
+  }
+  // An office's figures are as of its last contact: one silent for 10 s is
+  // not connected, and marked (a trial read an offline office's OUTBOX 0 and
+  // "gseq X of X" as current). On a follower, offices never seen too: they
+  // connect to the leader (a trial read "never" and the whole journal as LAG
+  // for offices caught up). Not while the hub cannot write hub.db or is
+  // stuck: then no office's last contact moves (said above the table).
+  const bool follower = cluster.is_object() && cluster.value("role", "") == "follower";
+  const bool contacts_written = running && store_problem.empty() && stalled_s == 0;
+  int64_t silent_offices = 0;
+  for (auto& n : nodes) {
+    int64_t silent_s = 0;
+    const auto seen = common::RecordValidator::TimestampMillis(n["last_seen"].get<std::string>());
+    const bool revoked = !n["revoked_at"].get<std::string>().empty();
+    if (contacts_written && seen && !revoked) {
+      const int64_t age_s = (now_ms - *seen) / 1000;
+      if (age_s >= kSilentAfterSeconds) silent_s = age_s;
+    }
+    // A script tells them apart as the table does.
+    const bool away = silent_s > 0 || (contacts_written && follower && !seen && !revoked);
+    n["silent_s"] = silent_s;
+    n["connected"] = contacts_written && !revoked && !away && seen.has_value();
+    if (away) ++silent_offices;
   }
   if (o.json) {
     out << nlohmann::json{{"epoch", epoch_text},

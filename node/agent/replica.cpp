@@ -681,12 +681,13 @@ common::Status Replica::SetKnownGroups(const std::string& groups) {
   return SetMeta(*db_, "hub_groups", groups);
 }
 
-common::Status Replica::Rewind(const std::string& region, const std::string& groups) {
+common::Status Replica::Rewind(const std::string& region,
+                               const std::optional<std::string>& groups) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(db_->Exec("UPDATE cursor SET gseq = 0 WHERE id = 1"));
   CEN_RETURN_IF_ERROR(SetKnownRegion(region));
-  CEN_RETURN_IF_ERROR(SetKnownGroups(groups));
+  if (groups) CEN_RETURN_IF_ERROR(SetKnownGroups(*groups));
   CEN_RETURN_IF_ERROR(tx->Commit());
   cursor_ = 0;
   country_batch_.reset();

@@ -133,9 +133,10 @@ class Replica {
   // The node moved to `region`, or joined a group: records it may see now
   // that were journaled before are in no feed or FETCH to come. Takes the
   // cursor back to 0, keeping every record, and remembers `region` and
-  // `groups`, in one transaction: the journal is fetched again and applied
-  // (what is held already is skipped), text.db indexed again behind it.
-  common::Status Rewind(const std::string& region, const std::string& groups);
+  // `groups` (nullopt: none heard of yet, left so), in one transaction: the
+  // journal is fetched again and applied (what is held already is skipped),
+  // text.db indexed again behind it.
+  common::Status Rewind(const std::string& region, const std::optional<std::string>& groups);
   // Adopts the epoch of the first hub this node meets.
   common::Status SetEpoch(const std::string& epoch);
   // Records held: the versions in force, and amendments waiting for an

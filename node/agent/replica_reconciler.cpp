@@ -37,7 +37,8 @@ common::Status ReplicaReconciler::OnWelcome(const std::string& epoch, int64_t he
   const std::vector<std::string> joined = groups && *known_groups && !fetched_from_start
                                               ? Joined(**known_groups, *groups)
                                               : std::vector<std::string>{};
-  const std::string groups_now = groups.value_or(known_groups->value_or(""));
+  // A hub that does not say them leaves them as heard before, or unknown.
+  const std::optional<std::string> groups_now = groups ? groups : *known_groups;
   if (moved || !joined.empty()) {
     std::string why;
     if (moved) why = "moved this node from region '" + **known + "' to region '" + region + "'";

@@ -20,6 +20,7 @@
 #include "common/uuid7.h"
 #include "hub/chain_verifier.h"
 #include "hub/hub_commands.h"
+#include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 #include "hub/journal.h"
 #include "tests/test_support/sample_records.h"
@@ -410,6 +411,11 @@ TEST_CASE("A cluster lost whole comes back from a backup into a new cluster of o
     auto copy = Database::Open(tmp.File("member.db"), Database::Mode::kReadWrite);
     REQUIRE(copy.ok());
     RequireOk(copy->Exec("INSERT INTO meta(key, value) VALUES ('raft_applied', '181')"));
+    // A member added on the old cluster, its command waiting when the copy
+    // was taken: no cluster running this copy may propose it.
+    RequireOk(copy->Exec(
+        "INSERT INTO admin_requests(member, at, os_user, change) VALUES (1, "
+        "'2026-12-07T00:00:00.000Z', 'op', '{\"op\":\"member-add\",\"member\":2}')"));
   }
   cen::hub::InitOptions o;
   o.data_dir = tmp.File("new-cluster");
@@ -435,12 +441,29 @@ TEST_CASE("A cluster lost whole comes back from a backup into a new cluster of o
   REQUIRE(db.ok());
   CHECK(Int(*db, "SELECT max(gseq) FROM journal") == 40);
   CHECK(Int(*db, "SELECT count(*) FROM meta WHERE key = 'raft_applied'") == 0);
+  CHECK(Int(*db, "SELECT count(*) FROM admin_requests WHERE done_at IS NULL") == 0);
   CHECK(Epoch(*db) != epoch);
 
-  // Once it has run (a Raft log), or as a member that joined, it refuses.
+  // Once it has run (a Raft log), or has a journal (member 1 of a live
+  // cluster, whose hub.toml names itself alone, that lost its Raft log:
+  // it must not start a second cluster), or joined a cluster, it refuses.
+  const auto refuses = [&] {
+    const auto refused = HubCommands::Restore(o.data_dir, tmp.File("member.db"), out);
+    CHECK(refused.code() == StatusCode::kUsage);
+    CHECK_THAT(refused.message(), Catch::Contains("a new cluster of one that has never run"));
+  };
+  refuses();  // no Raft log, but the journal restored above
   fs::create_directory(o.data_dir + "/raft");
   std::ofstream(o.data_dir + "/raft/metadata1") << "x";
-  const auto refused = HubCommands::Restore(o.data_dir, tmp.File("member.db"), out);
+  refuses();
+  cen::hub::InitOptions j = o;
+  j.data_dir = tmp.File("joined");
+  j.cluster_raft = "tcp://127.0.0.1:17733";
+  RequireOk(HubCommands::Init(j, ignored));
+  auto joined = cen::hub::HubConfig::Load(j.data_dir);
+  REQUIRE(joined.ok());
+  joined->cluster_join = true;
+  RequireOk(joined->Save(j.data_dir));
+  const auto refused = HubCommands::Restore(j.data_dir, tmp.File("member.db"), out);
   CHECK(refused.code() == StatusCode::kUsage);
-  CHECK_THAT(refused.message(), Catch::Contains("a new cluster of one that has never run"));
 }

@@ -440,7 +440,9 @@ TEST_CASE("cen-hub status marks the offices that are not connected", "[hub][comm
   REQUIRE(s["nodes"].size() == 2);
   CHECK(s["nodes"][0]["id"] == "rilo-wca");
   CHECK(s["nodes"][0]["silent_s"] == 0);
+  CHECK(s["nodes"][0]["connected"] == true);
   CHECK(s["nodes"][1]["silent_s"] > 86400);
+  CHECK(s["nodes"][1]["connected"] == false);
 
   // On a follower, offices go to the leader: never seen here is no news
   // (a trial read "never" and the whole journal as LAG for offices caught up).
@@ -455,6 +457,12 @@ TEST_CASE("cen-hub status marks the offices that are not connected", "[hub][comm
              Catch::Contains("cluster member 2: follower (no leader known)") &&
                  Catch::Contains("1 office(s) not connected to this member: offices connect to "
                                  "the leader, run cen-hub status there"));
+
+  // A hub that cannot write hub.db moves no office's last contact: none is
+  // called not connected for it (a review).
+  RequireOk(state->Write(
+      {{"store", "database or disk is full"}, {"updated_at", cen::common::Clock::NowRfc3339()}}));
+  CHECK_THAT(status(), Catch::Contains("PROBLEM") && !Catch::Contains("not connected"));
 }
 
 TEST_CASE("cen-hub allow admits a revoked node with its old key only when told to",

@@ -144,6 +144,9 @@ TEST_CASE("A node moved to another region fetches the journal again, keeping its
   RequireOk(f.reconciler.OnWelcome("E1", 20, "AS"));
   CHECK(known() == "AS");
   CHECK(f.replica.cursor() == 0);
+  // A hub that says no groups leaves them unheard of: the first it says
+  // later are only remembered (not taken for a group joined).
+  CHECK(f.Known(&Replica::KnownGroups) == "(none)");
   CHECK(CountRows(f.db, "records") == 10);  // still in queries meanwhile
   CHECK(f.Queued() == 1);                   // the outbox as it was
   CHECK(f.applier.buffered_records() == 0);
