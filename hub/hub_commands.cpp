@@ -853,7 +853,13 @@ common::Status HubCommands::ClusterAdd(const ClusterAddOptions& o, std::ostream&
   // It gets a whole copy of hub.db, H3 records included: its owner's alone
   // (a trial found it 0755).
   std::filesystem::permissions(o.to, std::filesystem::perms::owner_all, ec);
-  if (ec) return common::Internal("cannot make " + o.to + " private: " + ec.message());
+  if (ec) {
+    const std::string why = ec.message();
+    if (made) std::filesystem::remove(o.to, ec);
+    return common::Internal("cannot make " + o.to + " private (" + why +
+                            "; a file system without Unix permissions, like a FAT USB stick?): "
+                            "give a local directory, and copy it from there");
+  }
   AdminChange change;
   change.op = AdminChange::Op::kMemberAdd;
   change.member = o.member;

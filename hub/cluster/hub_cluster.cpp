@@ -39,23 +39,27 @@ common::Result<std::unique_ptr<HubCluster>> HubCluster::Start(const std::string&
   // hub.toml names the members of the cluster this member was made or
   // joined with; the Raft configuration, those of now (a trial read "member
   // 2 of 2" in a cluster of three).
-  spdlog::info("cluster member {}: Raft on {}, log in {}; {} member(s) in the configuration",
-               config.cluster_member, config.self().raft, raft_dir,
-               cluster->member_->members().size());
+  const size_t members = cluster->member_->members().size();
+  spdlog::info("cluster member {}: Raft on {}, log in {}; {}", config.cluster_member,
+               config.self().raft, raft_dir,
+               members == 0 ? std::string("the configuration comes from the leader")
+                            : std::to_string(members) + " member(s) in the configuration");
   return cluster;
 }
 
 bool HubCluster::Serving() {
   if (!member_->is_leader()) {
-    // A trial: a leader deposed during a catch-up said nothing of it.
-    if (ready_term_ != 0) {
+    // A trial: a leader deposed during a catch-up (its barrier pending) said
+    // nothing of it.
+    if (ready_term_ != 0 || barrier_term_ != 0) {
       const raft_id leader = member_->leader_id();
-      spdlog::warn("cluster member {} no longer leads (term {}); {}: its nodes go to the leader",
-                   config_.cluster_member, member_->term(),
-                   leader == 0 ? std::string("no leader known yet")
-                               : "member " + std::to_string(leader) + " leads");
+      spdlog::warn("cluster member {} no longer leads (term {}); {}", config_.cluster_member,
+                   member_->term(),
+                   leader == 0 ? std::string("no leader known yet: its nodes try the others")
+                               : "member " + std::to_string(leader) + " leads: its nodes go there");
     }
     ready_term_ = 0;
+    barrier_term_ = 0;
     return false;
   }
   const uint64_t term = member_->term();

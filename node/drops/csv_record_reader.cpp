@@ -82,6 +82,7 @@ bool CsvRecordReader::Start(std::vector<DropIssue>& issues) {
   const size_t before = issues.size();
   const auto cells = csv_.fields();
   header_.assign(cells.begin(), cells.end());
+  header_line_ = csv_.line();
   for (size_t i = 0; i < header_.size(); ++i) {
     const std::string name(Trim(header_[i]));
     const auto fields = common::RecordFields::All();

@@ -38,7 +38,10 @@ class CsvRecordReader : public DropRecordReader {
   size_t ColumnOf(std::string_view field) const override;
   uint64_t bytes_read() const override { return csv_.bytes_read(); }
   bool has_columns() const override { return true; }
-  int64_t unterminated_line() const override { return csv_.unterminated_line(); }
+  // A data row's: a header without its line end cuts no value.
+  int64_t unterminated_line() const override {
+    return csv_.unterminated_line() > header_line_ ? csv_.unterminated_line() : 0;
+  }
   std::vector<std::string> unstated_fields() const override;
   void WriteRejectHeader(std::ostream& out) const override;
   std::string RejectPrefix() const override;
@@ -61,6 +64,7 @@ class CsvRecordReader : public DropRecordReader {
   std::vector<msgpack::object_kv> fields_;
   std::vector<msgpack::object_kv> indicators_;
   std::vector<std::string> header_;
+  int64_t header_line_ = 0;  // the line the header is on (Start)
   std::vector<Column> columns_;
   // The row as a map is written in key order (Start() sorts the columns by
   // name once), so reading it back (MsgpackMap::Members, RecordCodec::Decode)

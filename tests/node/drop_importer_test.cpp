@@ -220,14 +220,19 @@ TEST_CASE("A CSV whose last line has no line end is imported with a warning nami
                                                      "file's last line has no line end"));
   CHECK_THAT(f.errors, Catch::Contains("last line has no line end"));
   CHECK(s.ToJson()["warnings"].size() == 1);
-  // With its line end, nothing to say.
+  // With its line end, nothing to say; nor of a header alone without one
+  // (no value to cut).
   DropSummary whole = f.Drop("whole.csv", std::string(kHeader) + Row("FR-3"));
   RequireOk(whole.status);
   CHECK(whole.warnings.empty());
   CHECK_FALSE(whole.ToJson().contains("warnings"));
+  std::string header_only = kHeader;
+  header_only.pop_back();
+  CHECK(f.Drop("header.csv", header_only).warnings.empty());
 }
 
-TEST_CASE("An export without a column for a field may not change it in the records it amends", "[node][drop]") {
+TEST_CASE("An export without a column for a field may not change it in the records it amends",
+          "[node][drop]") {
   // A trial dropped an export without its hs_code column: 3,276 records
   // amended, their HS codes gone, exit 0. A file that has no column for a
   // field does not say it: such a row is refused, naming the field.
