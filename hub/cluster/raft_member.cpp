@@ -88,16 +88,41 @@ common::Status RaftMember::Init() {
   return common::Status::Ok();
 }
 
+void RaftMember::OnRaftClosed(struct raft* r) {
+  static_cast<RaftMember*>(r->data)->raft_closed_ = true;
+  // libraft 0.15 (Debian 12) may run its I/O's close callback, which freed
+  // these, a second time: its uvMaybeFireCloseCb does not forget the
+  // callback once called, and the last of its closing work to end calls it
+  // again (a trial's cluster member died in "double free" on 7 of 14
+  // stops). Forgotten here, a second call frees nothing and lands here again.
+  r->address = nullptr;
+  r->configuration.servers = nullptr;
+  r->configuration.n = 0;
+  r->log.entries = nullptr;
+  r->log.refs = nullptr;
+  r->log.size = r->log.front = r->log.back = r->log.refs_size = 0;
+}
+
 RaftMember::~RaftMember() {
   if (raft_open_) {
-    bool closed = false;
-    raft_.data = &closed;
-    raft_close(&raft_, [](struct raft* r) { *static_cast<bool*>(r->data) = true; });
-    while (!closed) uv_run(&loop_, UV_RUN_ONCE);
+    raft_.data = this;
+    raft_close(&raft_, &RaftMember::OnRaftClosed);
+    while (!raft_closed_) uv_run(&loop_, UV_RUN_ONCE);
   }
-  if (io_open_) raft_uv_close(&io_);
   if (!raft_open_ && transport_) transport_->CloseUnused();  // libraft never closed it
   if (submit_open_) uv_close(reinterpret_cast<uv_handle_t*>(&submit_async_), nullptr);
+  if (loop_open_) {
+    // The rest of libraft's closing work ends before raft_uv_close frees
+    // what it reads (the second call above comes from it). Bounded: a
+    // handle left open must not hold the hub's exit.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (uv_loop_alive(&loop_) && std::chrono::steady_clock::now() < until) {
+      pollfd p{uv_backend_fd(&loop_), POLLIN, 0};
+      ::poll(&p, 1, std::max(0, std::min(uv_backend_timeout(&loop_), 20)));
+      uv_run(&loop_, UV_RUN_NOWAIT);
+    }
+  }
+  if (io_open_) raft_uv_close(&io_);
   if (loop_open_) {
     uv_run(&loop_, UV_RUN_DEFAULT);  // the close callbacks
     uv_loop_close(&loop_);

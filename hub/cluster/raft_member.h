@@ -123,6 +123,9 @@ class RaftMember {
   RaftMember(Options options, HubStateMachine* machine);
   common::Status Init();
   static void OnSubmit(uv_async_t* handle);
+  // raft_close's callback: sets raft_closed_ and makes a second call of
+  // libraft's own close work free nothing (raft_member.cpp).
+  static void OnRaftClosed(struct raft* r);
   // raft_leader(): the leader's id and address (0 and nullptr when none).
   std::pair<raft_id, const char*> Leader() const;
   // Gives the transport the configuration's members when it changed.
@@ -151,6 +154,7 @@ class RaftMember {
   bool raft_open_ = false;
   uv_async_t submit_async_{};
   bool submit_open_ = false;
+  bool raft_closed_ = false;  // raft_close's callback has run
   std::mutex mu_;
   std::deque<std::pair<std::string, Done>> submitted_;  // guarded by mu_
   raft_index synced_configuration_ = 0;                 // the configuration the transport has
