@@ -112,8 +112,12 @@ common::Result<bool> CsvReader::Next() {
           ++line_;
           return true;
         } else if (c == '\r') {
-          // CR LF ends the row; a lone CR stays in the field.
-          if ((pos_ < end_ || Fill()) && buffer_[pos_] == '\n') continue;
+          // CR LF ends the row; a lone CR stays in the field, but for one
+          // that ends the input: a CRLF file without its last LF (a trial's
+          // last cell went out as "hidden in sacks\r").
+          const bool more = pos_ < end_ || Fill();
+          if (more && buffer_[pos_] == '\n') continue;
+          if (!more) return true;
           if (state == State::kAfterQuote) {
             auto s = Fail(N_("text after the closing quote of a field"));
             SkipRestOfLine();

@@ -45,6 +45,9 @@ TEST_CASE("CsvReader reads RFC 4180 rows", "[node][csv]") {
     // record with a line break in its description (and back again with LF).
     CHECK(ReadAll("a,b\r\n\"two\r\nlines\",x\r\n") == Rows{{"a", "b"}, {"two\nlines", "x"}});
     CHECK(ReadAll("a\n\"lone\rCR\"\n") == Rows{{"a"}, {"lone\rCR"}});
+    // A CRLF file that ends in CR without its LF: the CR is no part of the cell.
+    CHECK(ReadAll("a,b\r\nx,in sacks\r") == Rows{{"a", "b"}, {"x", "in sacks"}});
+    CHECK(ReadAll("a,b\r\nx,\"in sacks\"\r") == Rows{{"a", "b"}, {"x", "in sacks"}});
   }
   SECTION("a UTF-8 byte order mark at the start is skipped") {
     CHECK(ReadAll("\xEF\xBB\xBFkind,ref\nseizure,R1\n") ==
