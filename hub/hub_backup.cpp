@@ -190,6 +190,10 @@ common::Result<std::optional<int64_t>> CarryOperatorCancels(const std::string& r
   auto schema = HubSchema::Version(*old);
   if (!schema.ok() || !schema->has_value() || **schema < 4 || **schema > HubSchema::kVersion)
     return std::optional<int64_t>();
+  // A hub.db that never journaled (cen-hub init on a new machine, the hub
+  // lost) knows none: "0 carried" read as "none made" (a trial).
+  auto journaled = old->QueryInt("SELECT count(*) FROM journal");
+  if (!journaled.ok() || journaled->value_or(0) == 0) return std::optional<int64_t>();
   auto read = old->Prepare("SELECT at, os_user, alert, reason FROM operator_cancels ORDER BY id");
   if (!read.ok()) return std::optional<int64_t>();
   auto known =

@@ -522,8 +522,10 @@ common::Status HubCommands::Restore(const std::string& data_dir, const std::stri
         << "\n";
   } else {
     out << Messages::Tr(
-               "no readable hub.db was replaced: alert cancels made with cen-hub cancel-alert "
-               "after the backup must be made again")
+               "no hub.db with a journal was replaced (a new directory, or one unreadable): alert "
+               "cancels made with cen-hub cancel-alert after the backup are not known here and "
+               "must be made again; the offices hold them: cen-query alerts --all at an office "
+               "shows the alerts cancelled")
         << "\n";
   }
   out << Messages::Tr(
