@@ -128,19 +128,31 @@ common::Status Outbox::CheckUnstated(std::string_view body, std::string_view pre
     const auto indicators = map.Map("indicators");
     return indicators ? indicators->Find(field.substr(kIndicators.size())) : nullptr;
   };
+  // Every such field at once (a trial added one column a run, three runs).
+  std::string first;
+  bool removed = false;
+  std::string others;
   for (const std::string& field : unstated_) {
     if (field == "handling") continue;  // CheckHandling's, with --lower-handling
     const msgpack::object* was = value(*previous, field);
     if (was == nullptr) continue;
     const msgpack::object* is = value(*now, field);
     if (is != nullptr && *is == *was) continue;
-    return common::InvalidInput(
-        std::string(label) + ": " + field + ": the file has no " + field + " column, and " + ref +
-        " (version " + std::to_string(previous_version) + ") has " +
-        (is == nullptr ? "one this row would remove" : "another value this row would replace") +
-        ": add the column with the value to keep (an empty cell removes it)");
+    if (first.empty()) {
+      first = field;
+      removed = is == nullptr;
+    } else {
+      others += (others.empty() ? "" : ", ") + field;
+    }
   }
-  return common::Status::Ok();
+  if (first.empty()) return common::Status::Ok();
+  return common::InvalidInput(
+      std::string(label) + ": " + first + ": the file has no " + first + " column, and " + ref +
+      " (version " + std::to_string(previous_version) + ") has " +
+      (removed ? "one this row would remove" : "another value this row would replace") +
+      (others.empty() ? "" : "; nor columns for " + others + ", which it would change too") +
+      ": add each column with the value to keep (an empty cell removes a value, or gives the "
+      "field its default)");
 }
 
 common::Result<Outbox::Queued> Outbox::Queue(json record, std::string_view label) {

@@ -267,6 +267,14 @@ TEST_CASE("An export without a column for a field may not change it in the recor
   s = f.Drop("nolang.csv", std::string(kHeader) + Row("FR-3", "2", "z"));
   CHECK_THAT(f.errors, Catch::Contains("lang: the file has no lang column, and FR-3 (version 1) "
                                        "has another value this row would replace"));
+  // Every such field in one message (a trial added one column a run).
+  RequireOk(f.Drop("both.csv",
+                   std::string(kHeader).insert(std::string(kHeader).size() - 1, ",hs_code,lang") +
+                       "seizure,FR-4,2026-03-14,FR,drugs,w,1,KGM,293972,fr\n")
+                .status);
+  f.Drop("neither.csv", std::string(kHeader) + Row("FR-4", "2", "w"));
+  CHECK_THAT(f.errors, Catch::Contains(":2: lang: the file has no lang column") &&
+                           Catch::Contains("; nor columns for hs_code, which it would change too"));
 }
 
 TEST_CASE("A partial drop whose every row is refused says nothing was imported", "[node][drop]") {
