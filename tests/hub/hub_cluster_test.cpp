@@ -177,6 +177,19 @@ TEST_CASE("A hub cluster acks after Raft commit and every member journals alike"
   for (size_t i = 0; i < 3; ++i) cen::test::RequireOk(cluster.hub(i).Stop());
 }
 
+namespace {
+
+// hub.toml of member 1 of a cluster of one, its Raft on a free loopback port.
+HubConfig ClusterOfOne(const CurveKeys& keys) {
+  HubConfig config;
+  config.cluster_member = 1;
+  config.cluster_members = {{1, "tcp://127.0.0.1:" + std::to_string(FreeLoopbackPorts(1)[0]),
+                             "tcp://127.0.0.1:1", keys.public_key()}};
+  return config;
+}
+
+}  // namespace
+
 TEST_CASE("hub.toml's election timeout is the one libraft runs with, heartbeats a fifth of it",
           "[hub][cluster]") {
   const int timeout_ms = GENERATE(200, 1500, 60000);
@@ -184,10 +197,7 @@ TEST_CASE("hub.toml's election timeout is the one libraft runs with, heartbeats 
   { auto db = cen::test::CreateHubDb(dir); }
   auto keys = CurveKeys::Generate();
   REQUIRE(keys.ok());
-  HubConfig config;
-  config.cluster_member = 1;
-  config.cluster_members = {{1, "tcp://127.0.0.1:" + std::to_string(FreeLoopbackPorts(1)[0]),
-                             "tcp://127.0.0.1:1", keys->public_key()}};
+  HubConfig config = ClusterOfOne(*keys);
   config.election_timeout_ms = timeout_ms;
   const std::atomic<bool> stop{false};
   auto cluster = cen::hub::HubCluster::Start(dir.path(), config, *keys, &stop);
@@ -205,10 +215,7 @@ TEST_CASE("A cluster member stops cleanly, run after run", "[hub][cluster]") {
   { auto db = cen::test::CreateHubDb(dir); }
   auto keys = CurveKeys::Generate();
   REQUIRE(keys.ok());
-  HubConfig config;
-  config.cluster_member = 1;
-  config.cluster_members = {{1, "tcp://127.0.0.1:" + std::to_string(FreeLoopbackPorts(1)[0]),
-                             "tcp://127.0.0.1:1", keys->public_key()}};
+  HubConfig config = ClusterOfOne(*keys);
   const std::atomic<bool> stop{false};
   for (int run = 0; run < 30; ++run) {
     INFO("run " << run);
