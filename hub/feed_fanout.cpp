@@ -40,7 +40,7 @@ void FeedFanout::Batches(std::string_view epoch, std::span<const Journal::Candid
                                   fresh.begin() + static_cast<std::ptrdiff_t>(end));
     // Sent even when empty: the range still covers the gseqs withheld.
     ForEachNode(
-        candidates, outcomes, run,
+        candidates, outcomes, run, /*withdrawals=*/true,
         [&](const std::vector<std::string_view>& visible) {
           return WireFrame::EncodeBatch(epoch, first, last, visible);
         },
@@ -62,8 +62,9 @@ void FeedFanout::Priority(std::string_view epoch, std::span<const Journal::Candi
   // Urgent before high; each lane in gseq order.
   std::stable_sort(lane.begin(), lane.end(),
                    [&](size_t a, size_t b) { return outcomes[a].lane > outcomes[b].lane; });
+  // Withdrawals go in gseq order only (FetchServer says why).
   ForEachNode(
-      candidates, outcomes, lane,
+      candidates, outcomes, lane, /*withdrawals=*/false,
       [&](const std::vector<std::string_view>& visible) {
         return visible.empty() ? std::string() : WireFrame::EncodePriority(epoch, visible);
       },
@@ -74,25 +75,50 @@ void FeedFanout::Priority(std::string_view epoch, std::span<const Journal::Candi
 
 void FeedFanout::ForEachNode(
     std::span<const Journal::Candidate> candidates, std::span<const Journal::Outcome> outcomes,
-    const std::vector<size_t>& among,
+    const std::vector<size_t>& among, bool withdrawals,
     const std::function<std::string(const std::vector<std::string_view>&)>& encode,
     const std::function<void(const std::string& id, const Frame&)>& send) const {
+  // What a node gets of outcome i: i itself, or i + kWithdrawn for its
+  // withdrawal (ReachHistory).
+  const size_t kWithdrawn = outcomes.size();
+  std::vector<std::string> withdrawal_bodies(withdrawals ? outcomes.size() : 0);
   // The sets seen so far and their frames: few (scopes are coarse), so a
   // linear search.
   std::vector<std::pair<std::vector<size_t>, Frame>> encoded;
   std::vector<size_t> visible;
   for (const auto& [id, node] : registry_->nodes()) {
     if (node.revoked) continue;
+    const ReachHistory::MaySee may_see = [&](std::string_view scope, std::string_view origin) {
+      return policy_->MaySee(node, scope, origin);
+    };
     visible.clear();
     for (size_t i : among) {
-      if (policy_->MaySee(node, outcomes[i].scope, candidates[i].origin)) visible.push_back(i);
+      switch (
+          reaches_->ServeTo(outcomes[i].gseq, outcomes[i].scope, candidates[i].origin, may_see)) {
+        case ReachHistory::Serve::kRow:
+          visible.push_back(i);
+          break;
+        case ReachHistory::Serve::kWithdrawal:
+          if (withdrawals) visible.push_back(i + kWithdrawn);
+          break;
+        case ReachHistory::Serve::kNothing:
+          break;
+      }
     }
     auto same = std::find_if(encoded.begin(), encoded.end(),
                              [&](const auto& e) { return e.first == visible; });
     if (same == encoded.end()) {
       std::vector<std::string_view> bodies;
       bodies.reserve(visible.size());
-      for (size_t i : visible) bodies.push_back(outcomes[i].body);
+      for (size_t i : visible) {
+        if (i < kWithdrawn) {
+          bodies.push_back(outcomes[i].body);
+          continue;
+        }
+        std::string& body = withdrawal_bodies[i - kWithdrawn];
+        if (body.empty()) body = reaches_->Withdrawal(outcomes[i - kWithdrawn].gseq);
+        bodies.push_back(body);
+      }
       encoded.emplace_back(visible, std::make_shared<const std::string>(encode(bodies)));
       same = encoded.end() - 1;
     }

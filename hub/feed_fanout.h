@@ -6,7 +6,7 @@
 // Nodes that may see the same records get the same frame: it is encoded once
 // and shared, not copied per node (most records are global).
 //
-//   FeedFanout fanout(&registry, &policy, [&](const std::string& topic,
+//   FeedFanout fanout(&registry, &policy, &journal.reaches(), [&](const std::string& topic,
 //                                             const FeedFanout::Frame& bytes) { Send(topic, bytes);
 //                                             });
 //   fanout.Commit(epoch, candidates, outcomes);  // after the journal commit
@@ -34,8 +34,10 @@ class FeedFanout {
   using Frame = std::shared_ptr<const std::string>;
   using PublishFn = std::function<void(const std::string& topic, const Frame& bytes)>;
 
-  FeedFanout(const NodeRegistry* registry, const ScopePolicy* policy, PublishFn publish)
-      : registry_(registry), policy_(policy), publish_(std::move(publish)) {}
+  // `reaches`: the journal's (Journal::reaches()), read at each commit.
+  FeedFanout(const NodeRegistry* registry, const ScopePolicy* policy, const ReachHistory* reaches,
+             PublishFn publish)
+      : registry_(registry), policy_(policy), reaches_(reaches), publish_(std::move(publish)) {}
 
   // `outcomes[i]` is the journal's verdict on `candidates[i]`; only kNew ones
   // go out: Priority(), then Batches().
@@ -56,15 +58,18 @@ class FeedFanout {
   static std::string HeadFrame(std::string_view epoch, int64_t head);
 
  private:
-  // For each active node, the indexes among `among` of the records it may
-  // see, and `encode(those records)`, called once per distinct set.
+  // For each active node, what it gets of the records among `among` (each
+  // as ReachHistory::ServeTo says; withdrawals only when `withdrawals`), and
+  // `encode(those bodies)`, called once per distinct set.
   void ForEachNode(std::span<const Journal::Candidate> candidates,
                    std::span<const Journal::Outcome> outcomes, const std::vector<size_t>& among,
+                   bool withdrawals,
                    const std::function<std::string(const std::vector<std::string_view>&)>& encode,
                    const std::function<void(const std::string& id, const Frame&)>& send) const;
 
   const NodeRegistry* registry_;  // not owned
   const ScopePolicy* policy_;     // not owned
+  const ReachHistory* reaches_;   // not owned
   PublishFn publish_;
 };
 

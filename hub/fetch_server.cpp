@@ -40,12 +40,29 @@ common::Status FetchServer::Answer(const NodeInfo& node, const nlohmann::json& f
     batch.clear();
     batch_bytes = 0;
   };
+  const ReachHistory& reaches = journal_->reaches();
+  const ReachHistory::MaySee may_see = [&](std::string_view scope, std::string_view origin) {
+    return policy_->MaySee(node, scope, origin);
+  };
   auto visit = [&](const Journal::Stored& s) {
     ++rows;
-    if (!policy_->MaySee(node, s.scope, s.origin)) return;
-    if (!batch.empty() && batch_bytes + s.body.size() > frame::kMaxRecordBytesPerFrame) flush();
-    batch_bytes += s.body.size();
-    batch.push_back(s.body);
+    std::string body;
+    switch (reaches.ServeTo(s.gseq, s.scope, s.origin, may_see)) {
+      case ReachHistory::Serve::kNothing:
+        return;
+      case ReachHistory::Serve::kWithdrawal:
+        // In gseq order only: applied ahead of the cursor, a withdrawal
+        // could be followed by the wider version it takes back.
+        if (priority_only) return;
+        body = reaches.Withdrawal(s.gseq);
+        break;
+      case ReachHistory::Serve::kRow:
+        body = s.body;
+        break;
+    }
+    if (!batch.empty() && batch_bytes + body.size() > frame::kMaxRecordBytesPerFrame) flush();
+    batch_bytes += body.size();
+    batch.push_back(std::move(body));
     if (batch.size() == kRecordsPerFrame) flush();
   };
   auto last = priority_only ? journal_->ReadPriority(start, limit, visit)

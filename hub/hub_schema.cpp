@@ -184,11 +184,21 @@ common::Status HubSchema::Upgrade(common::Database& db) {
     if (!indexed.ok()) return indexed.status();
     cancels = *indexed;
   }
+  // 7 -> 8: the records whose versions reach different offices.
+  int64_t narrowed = 0;
+  if (from <= 7) {
+    CEN_RETURN_IF_ERROR(db.Exec(ReachHistory::kTableSql));
+    auto indexed = ReachHistory::IndexAll(db);
+    if (!indexed.ok()) return indexed.status();
+    narrowed = *indexed;
+  }
   CEN_RETURN_IF_ERROR(
       db.Exec("UPDATE meta SET value='" + std::to_string(kVersion) + "' WHERE key='hub_schema'"));
   CEN_RETURN_IF_ERROR(tx->Commit());
-  spdlog::info("{}: hub schema {} upgraded to {} in place ({} cancel(s) of alerts indexed)",
-               db.path(), from, kVersion, cancels);
+  spdlog::info(
+      "{}: hub schema {} upgraded to {} in place ({} cancel(s) of alerts indexed, {} record(s) "
+      "whose versions reach different offices)",
+      db.path(), from, kVersion, cancels, narrowed);
   return common::Status::Ok();
 }
 
@@ -221,6 +231,7 @@ common::Status HubSchema::Create(common::Database& db) {
   CEN_RETURN_IF_ERROR(db.Exec(kValidationsSql));
   CEN_RETURN_IF_ERROR(db.Exec(kAdminRequestsSql));
   CEN_RETURN_IF_ERROR(db.Exec(kAlertCancelsSql));
+  CEN_RETURN_IF_ERROR(db.Exec(ReachHistory::kTableSql));
   auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
   if (!ins.ok()) return ins.status();
   CEN_RETURN_IF_ERROR(ins->Bind(1, "hub_schema").Bind(2, std::to_string(kVersion)).Run());

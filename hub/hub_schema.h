@@ -11,8 +11,8 @@ class HubSchema {
  public:
   // 2: audit, groups, group_members, nodes.revoked_at, journal.chain.
   // 5: nodes.role and nodes.rilo, validations. 6: admin_requests.
-  // 7: alert_cancels.
-  static constexpr int kVersion = 7;
+  // 7: alert_cancels. 8: reach_changes.
+  static constexpr int kVersion = 8;
   // Creates every table in a new hub.db and a random hub epoch.
   static common::Status Create(common::Database& db);
   // Opens an existing hub.db read-write, checking it is a cenhub hub database.
@@ -23,7 +23,7 @@ class HubSchema {
   static common::Result<common::Database> Open(const std::string& data_dir, bool as_hub = false);
   // Opens read-only (status commands).
   static common::Result<common::Database> OpenReadOnly(const std::string& data_dir);
-  // Upgrades a hub.db of schema 4, 5 or 6 in place (a read-write Open does it);
+  // Upgrades a hub.db of schema 4 to 7 in place (a read-write Open does it);
   // any other version is left for Check to judge.
   static common::Status Upgrade(common::Database& db);
   // meta.hub_schema of `db`; nullopt when it has none.

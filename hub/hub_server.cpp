@@ -108,7 +108,7 @@ class HubLoop {
         xpub_(xpub),
         grants_(xpub, std::move(feed_endpoint), std::move(feed_bound), &registry_, audit),
         ingest_(router, [this](zmq::message_t& last) { return MayPeek(last); }),
-        fanout_(&registry_, &policy_,
+        fanout_(&registry_, &policy_, &journal_.reaches(),
                 [this](const std::string& topic, const FeedFanout::Frame& bytes) {
                   SendFeed(topic, bytes);
                 }),

@@ -105,7 +105,7 @@ common::Status Journal::Load() {
   if (!head.ok()) return head.status();
   head_ = head->value_or(0);
   written_ = head_;
-  return common::Status::Ok();
+  return reaches_.Refresh(*db_);
 }
 
 void Journal::MarkDurable(int64_t upto) { head_ = std::max(head_, std::min(upto, written_)); }
@@ -275,6 +275,13 @@ common::Status Journal::Append(
     insert.BindBlob(10, chain).Bind(11, static_cast<int64_t>(out.lane));
     CEN_RETURN_IF_ERROR(insert.Run());
     CEN_RETURN_IF_ERROR(NoteCancel(stmts_[kInsertCancel], c.record, next, uuid, c.origin));
+    // An amendment in force, or an acceptance, may reach other offices than
+    // the versions before it (ReachHistory).
+    if (validated_kind && rilo.empty() && earlier) {
+      CEN_RETURN_IF_ERROR(ReachHistory::Note(*db_, uuid));
+    } else if (deciding && decision.accept) {
+      CEN_RETURN_IF_ERROR(ReachHistory::Note(*db_, c.Text("record")));
+    }
     ++next;
     outcomes->push_back(std::move(out));
   }
@@ -282,7 +289,7 @@ common::Status Journal::Append(
   CEN_RETURN_IF_ERROR(tx->Commit());
   written_ = next - 1;
   if (!defer_head_) head_ = written_;
-  return common::Status::Ok();
+  return reaches_.Refresh(*db_);
 }
 
 Journal::Candidate::Candidate(std::string node, const nlohmann::json& json_record)

@@ -29,6 +29,7 @@
 #include "common/priority_lane.h"
 #include "common/record_edits.h"
 #include "common/sqlite_db.h"
+#include "hub/reach_history.h"
 
 namespace cen::hub {
 
@@ -106,8 +107,13 @@ class Journal {
   // Default: no record needs validation.
   void set_validator_of(ValidatorOf validator_of) { validator_of_ = std::move(validator_of); }
 
-  // Reads the epoch and the head. Call once before anything else.
+  // Reads the epoch, the head and the records whose versions' reach
+  // differs. Call once before anything else (a cluster member again after
+  // its state machine journaled).
   common::Status Load();
+  // The records whose versions reach different offices, as of the last
+  // Append() or Load(): what the feed and FETCH serve of their rows.
+  const ReachHistory& reaches() const { return reaches_; }
   const std::string& epoch() const { return epoch_; }
   // The last durable gseq: what readers see.
   int64_t head() const { return head_; }
@@ -209,6 +215,7 @@ class Journal {
   std::vector<common::Statement> stmts_;  // see Prepare() for the order
   Visibility visibility_;
   ValidatorOf validator_of_;
+  ReachHistory reaches_;
 };
 
 }  // namespace cen::hub

@@ -87,8 +87,9 @@ class AlertTracker {
     if (std::exchange(noted_alert_, false)) stale_ = true;
     held_known_ = false;  // alerts_held rows it released are back: counted again
   }
-  // The replica was emptied (rebuilt under another epoch): the alerts in
-  // force are read again before the next match.
+  // The replica was emptied (rebuilt under another epoch), or a record
+  // withdrawn from it (its scope narrowed): the alerts in force are read
+  // again before the next match.
   void Forget() { stale_ = true; }
   // How many times the alerts in force and the watches were read again.
   int64_t reloads() const { return reloads_; }

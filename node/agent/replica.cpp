@@ -419,8 +419,69 @@ common::Status Replica::ListPending(Statements& st) {
 common::Status Replica::ApplyOne(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
                                  bool* applied) {
   *applied = false;
-  if (rec.TextOr("kind", "") == "decision") return ApplyDecision(st, rec, gseq, applied);
+  const std::string_view kind = rec.TextOr("kind", "");
+  if (kind == "decision") return ApplyDecision(st, rec, gseq, applied);
+  if (kind == "withdrawal") return ApplyWithdrawal(st, rec, applied);
   return ApplyVersion(st, rec, gseq, applied);
+}
+
+common::Status Replica::FindHeld(Statements& st, std::string_view uuid,
+                                 std::optional<Held>* in_force, std::optional<Held>* waiting) {
+  st.find.Bind(1, uuid);
+  while (true) {
+    auto found = st.find.Step();
+    if (!found.ok()) {
+      st.find.Reset();
+      return found.status();
+    }
+    if (!*found) break;
+    const std::string validation = st.find.ColumnText(8);
+    Held& held = (validation.empty() ? *in_force : *waiting).emplace();
+    held.gseq = st.find.ColumnInt(0);
+    held.version = st.find.ColumnInt(1);
+    held.validation = validation;
+    held.date = AddCountryRows(st.find, 2, held.gseq, &held.strings, &held.countries);
+  }
+  st.find.Reset();
+  return common::Status::Ok();
+}
+
+common::Status Replica::ApplyWithdrawal(Statements& st, const common::MsgpackMap& rec,
+                                        bool* applied) {
+  const std::string uuid(rec.TextOr("uuid", ""));
+  const int64_t version = rec.IntOr("version", 0);
+  std::optional<Held> in_force;
+  std::optional<Held> waiting;
+  CEN_RETURN_IF_ERROR(FindHeld(st, uuid, &in_force, &waiting));
+  // A newer version this node may see came first (the priority lane).
+  if (in_force && in_force->version >= version) return common::Status::Ok();
+  int64_t removed = 0;
+  if (in_force) {
+    CEN_RETURN_IF_ERROR(Retire(st, *in_force, /*keep_in_history=*/false));
+    ++removed;
+  }
+  if (waiting && waiting->version < version) {
+    CEN_RETURN_IF_ERROR(Retire(st, *waiting, /*keep_in_history=*/false));
+    ++removed;
+  }
+  for (const char* sql : {"DELETE FROM version_history WHERE uuid = ?1 AND version < ?2",
+                          "DELETE FROM alert_links WHERE uuid = ?1",
+                          "DELETE FROM hits WHERE record = ?1 OR source = ?1",
+                          "DELETE FROM hit_scans WHERE alert = ?1"}) {
+    auto stmt = db_->Cached(sql);
+    if (!stmt.ok()) return stmt.status();
+    (*stmt)->Bind(1, uuid);
+    if (std::string_view(sql).find("?2") != std::string_view::npos) (*stmt)->Bind(2, version);
+    CEN_RETURN_IF_ERROR((*stmt)->Run());
+    removed += db_->Changes();
+  }
+  if (removed == 0) return common::Status::Ok();
+  *applied = true;
+  spdlog::info(
+      "replica: record {} withdrawn: its version {} is scoped to offices this node is not among; "
+      "no version of it is held any more",
+      uuid, version);
+  return withdrawal_observer_ ? withdrawal_observer_(uuid) : common::Status::Ok();
 }
 
 common::Status Replica::ApplyDecision(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
@@ -482,19 +543,7 @@ common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& r
   // accepted version where analysts find it.
   std::optional<Held> in_force;
   std::optional<Held> waiting;
-  st.find.Bind(1, uuid);
-  while (true) {
-    auto found = st.find.Step();
-    if (!found.ok()) return found.status();
-    if (!*found) break;
-    const std::string validation = st.find.ColumnText(8);
-    Held& held = (validation.empty() ? in_force : waiting).emplace();
-    held.gseq = st.find.ColumnInt(0);
-    held.version = st.find.ColumnInt(1);
-    held.validation = validation;
-    held.date = AddCountryRows(st.find, 2, held.gseq, &held.strings, &held.countries);
-  }
-  st.find.Reset();
+  CEN_RETURN_IF_ERROR(FindHeld(st, uuid, &in_force, &waiting));
   // Already held (the feed and a fetch overlap, or the priority lane applied
   // it early): nothing more to do. An older version arriving after a newer
   // one (the priority lane) is kept in the history only: nothing reacts to it.

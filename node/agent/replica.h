@@ -42,6 +42,9 @@ class Replica {
   // Runs inside every apply transaction (in order or early) just before its
   // commit, with the cursor it leaves; its error rolls it back.
   using CursorObserver = std::function<common::Status(int64_t cursor)>;
+  // Runs inside the applying transaction when a withdrawal took a record
+  // (`uuid`) out of the replica; its error rolls the transaction back.
+  using WithdrawalObserver = std::function<common::Status(std::string_view uuid)>;
 
   explicit Replica(common::Database* db) : db_(db) {}
 
@@ -58,6 +61,9 @@ class Replica {
   }
   void set_observer(Observer observer) { observer_ = std::move(observer); }
   void set_cursor_observer(CursorObserver observer) { cursor_observer_ = std::move(observer); }
+  void set_withdrawal_observer(WithdrawalObserver observer) {
+    withdrawal_observer_ = std::move(observer);
+  }
 
   common::Status Load();
   // Until schema 10 (2026-12-07) an NCP's amendment waiting for its RILO
@@ -232,6 +238,16 @@ class Replica {
   // the same version inside its RILO's decision and replaces it.
   common::Status ApplyVersion(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
                               bool* applied);
+  // A withdrawal (kind "withdrawal", PROTOCOL.md §6.10): a version this node
+  // may not see took the record's place, its scope narrowed. Every version
+  // held older than `version` goes (records, documents, version_history,
+  // countries), with the alert links and hits that name it; a newer version
+  // held (applied early) stays.
+  common::Status ApplyWithdrawal(Statements& st, const common::MsgpackMap& rec, bool* applied);
+  // The versions of `uuid` held: the one in force and one waiting for an
+  // NCP's RILO (ApplyVersion).
+  common::Status FindHeld(Statements& st, std::string_view uuid, std::optional<Held>* in_force,
+                          std::optional<Held>* waiting);
   // A RILO's decision: kept in `decisions`; a return marks the record
   // returned, an acceptance applies the record it carries under `gseq`.
   common::Status ApplyDecision(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
@@ -279,6 +295,7 @@ class Replica {
   std::vector<int64_t> unlisted_;
   Observer observer_;
   CursorObserver cursor_observer_;
+  WithdrawalObserver withdrawal_observer_;
   bool in_order_ = false;  // what ApplyUntil or ApplyEarly applies now: for observer_
   std::string epoch_;
   int64_t cursor_ = 0;

@@ -45,6 +45,19 @@ std::string RunGroup(Cluster& cluster, std::vector<std::string> args) {
   return r.out;
 }
 
+// Waits until node `id`'s replica holds exactly the records `refs`.
+void WaitHolds(Cluster& cluster, const std::string& id, const std::set<std::string>& refs,
+               const std::string& what) {
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const std::set<std::string> held = ScopeRefs(cluster, id);
+        observed.clear();
+        for (const std::string& ref : held) observed += ref + " ";
+        return held == refs;
+      },
+      std::chrono::seconds(30), what);
+}
+
 void WaitAllCaughtUp(Cluster& cluster, int64_t head) {
   cluster.WaitUntil(
       [&](std::string& observed) {
@@ -297,16 +310,7 @@ TEST_CASE("An office added to a group gets the group's records journaled before"
   // Added while its agent runs: it learns it from the hub's next PONG.
   group({"add", "OP-TIDE", "AS"});
   auto holds = [&](const std::string& id, const std::set<std::string>& refs,
-                   const std::string& what) {
-    cluster.WaitUntil(
-        [&](std::string& observed) {
-          const std::set<std::string> held = ScopeRefs(cluster, id);
-          observed.clear();
-          for (const std::string& ref : held) observed += ref + " ";
-          return held == refs;
-        },
-        std::chrono::seconds(30), what);
-  };
+                   const std::string& what) { WaitHolds(cluster, id, refs, what); };
   holds("AS", {"W-1", "T-1", "T-2"}, "AS holds the group's records journaled before it joined");
 
   // Out of the group and back: what the group got while AS was out, which
@@ -337,6 +341,77 @@ TEST_CASE("An office added to a group gets the group's records journaled before"
   holds("AF", {"W-1", "W-2", "W-3", "T-1", "T-2", "T-3", "T-4"},
         "AF, added while stopped, holds what the group got while it was out");
   CHECK(cluster.RunQuery({"--data", cluster.node_dir("AS").string(), "--count"}).out == "7\n");
+}
+
+}  // namespace cen::e2e
+
+namespace cen::e2e {
+
+// A record first shared with everyone, then amended to one region (a case
+// found to concern EU offices only): the offices outside no longer hold any
+// version of it, whether they were running, stopped or registered after.
+TEST_CASE("An amendment that narrows a record's scope takes it back from the offices outside",
+          "[e2e][scope]") {
+  Cluster cluster({{"RILO-WE", "EU"},
+                   {"DE-BER", "EU"},
+                   {"RILO-AP", "AS"},
+                   {"RILO-ESA", "AF"},
+                   {"JP-TYO", "AS", /*authorized=*/false}});
+  cluster.StartHub();
+  for (const char* id : {"RILO-WE", "DE-BER", "RILO-AP", "RILO-ESA"}) cluster.StartNode(id);
+  auto holds = [&](const std::string& id, const std::set<std::string>& refs,
+                   const std::string& what) { WaitHolds(cluster, id, refs, what); };
+  auto seizure = [](const std::string& scope, const std::string& description) {
+    nlohmann::json record = nlohmann::json::parse(ScopeSeizure("N-1", scope));
+    record["description"] = description;
+    return record.dump();
+  };
+  const std::string uuid = cluster.Submit(
+      "RILO-WE", {seizure("global", "shared with every office"), ScopeSeizure("W-1", "global")})[0];
+  for (const char* id : {"DE-BER", "RILO-AP", "RILO-ESA"})
+    holds(id, {"N-1", "W-1"}, std::string(id) + " holds N-1 as first sent");
+
+  // Narrowed while RILO-ESA runs (the feed) and RILO-AP is stopped (FETCH).
+  cluster.StopNode("RILO-AP");
+  cluster.Submit("RILO-WE", {seizure("region:EU", "Sospechoso: EU offices only")});
+  auto holds_nothing_of = [&](const std::string& id) {
+    INFO(id);
+    const std::string where = " WHERE uuid = '" + uuid + "'";
+    CHECK(cluster.NodeQuery(id, "SELECT count(*) FROM records" + where) == 0);
+    CHECK(cluster.NodeQuery(id, "SELECT count(*) FROM version_history" + where) == 0);
+    CHECK(cluster.NodeQuery(id,
+                            "SELECT count(*) FROM documents WHERE doc LIKE '%every office%' "
+                            "OR doc LIKE '%Sospechoso%'") == 0);
+  };
+  holds("RILO-ESA", {"W-1"}, "RILO-ESA no longer holds N-1");
+  holds_nothing_of("RILO-ESA");
+  cluster.StartNode("RILO-AP");
+  holds("RILO-AP", {"W-1"}, "RILO-AP, stopped meanwhile, no longer holds N-1");
+  holds_nothing_of("RILO-AP");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed.clear();
+        for (const auto& r : cluster.Query("DE-BER")) {
+          if (r.value("ref", "") != "N-1") continue;
+          observed = "version " + std::to_string(r.value("version", 0));
+          return r.value("version", 0) == 2;
+        }
+        return false;
+      },
+      std::chrono::seconds(30), "DE-BER holds version 2 of N-1");
+
+  // An office registered after the narrowing never gets the wider version.
+  cluster.Allow("JP-TYO");
+  cluster.StartNode("JP-TYO");
+  holds("JP-TYO", {"W-1"}, "JP-TYO holds W-1 and nothing of N-1");
+  holds_nothing_of("JP-TYO");
+
+  // Shared with everyone again: every office holds the newest version.
+  cluster.Submit("RILO-WE", {seizure("global", "shared again")});
+  for (const char* id : {"RILO-AP", "RILO-ESA", "JP-TYO"})
+    holds(id, {"N-1", "W-1"}, std::string(id) + " holds N-1 again");
+  CHECK(cluster.NodeQuery("JP-TYO",
+                          "SELECT max(version) FROM records WHERE uuid = '" + uuid + "'") == 3);
 }
 
 }  // namespace cen::e2e

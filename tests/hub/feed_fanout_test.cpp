@@ -22,6 +22,7 @@ using cen::hub::FeedFanout;
 using cen::hub::GroupRegistry;
 using cen::hub::Journal;
 using cen::hub::NodeRegistry;
+using cen::hub::ReachHistory;
 using cen::hub::ScopePolicy;
 using cen::test::RequireOk;
 using nlohmann::json;
@@ -58,8 +59,9 @@ struct FeedFanoutFixture {
   NodeRegistry registry{&db};
   GroupRegistry groups{&db};
   ScopePolicy policy{&groups};
+  ReachHistory reaches;  // none: every row is served as its scope says
   std::vector<Sent> sent;
-  FeedFanout fanout{&registry, &policy,
+  FeedFanout fanout{&registry, &policy, &reaches,
                     [this](const std::string& topic, const FeedFanout::Frame& bytes) {
                       auto f = WireFrame::Decode(*bytes);
                       REQUIRE(f.ok());

@@ -24,7 +24,7 @@ namespace cen::test {
 struct HeldCommitsFixture : GroupCommitFixture {
   std::vector<nlohmann::json> feed;     // eu's bulk feed, in order
   std::vector<nlohmann::json> replies;  // the ACK frames sent, in order
-  hub::FeedFanout fanout{&registry, &policy,
+  hub::FeedFanout fanout{&registry, &policy, &journal.reaches(),
                          [this](const std::string& topic, const hub::FeedFanout::Frame& bytes) {
                            if (topic != common::WireFrame::FeedTopic("eu")) return;
                            auto f = common::WireFrame::Decode(*bytes);

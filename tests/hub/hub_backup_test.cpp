@@ -229,7 +229,8 @@ TEST_CASE("Restore puts the backup in place under a new epoch and keeps the hub.
     // all the same (they were not, for a schema-6 hub.db).
     if (GENERATE(false, true)) {
       RequireOk(
-          db->Exec("DROP TABLE alert_cancels; UPDATE meta SET value = '6' WHERE key = "
+          db->Exec("DROP TABLE alert_cancels; DROP TABLE reach_changes; UPDATE meta SET value = "
+                   "'6' WHERE key = "
                    "'hub_schema'"));
     }
   }
@@ -413,9 +414,9 @@ TEST_CASE("A cluster lost whole comes back from a backup into a new cluster of o
     RequireOk(copy->Exec("INSERT INTO meta(key, value) VALUES ('raft_applied', '181')"));
     // A member added on the old cluster, its command waiting when the copy
     // was taken: no cluster running this copy may propose it.
-    RequireOk(copy->Exec(
-        "INSERT INTO admin_requests(member, at, os_user, change) VALUES (1, "
-        "'2026-12-07T00:00:00.000Z', 'op', '{\"op\":\"member-add\",\"member\":2}')"));
+    RequireOk(
+        copy->Exec("INSERT INTO admin_requests(member, at, os_user, change) VALUES (1, "
+                   "'2026-12-07T00:00:00.000Z', 'op', '{\"op\":\"member-add\",\"member\":2}')"));
   }
   cen::hub::InitOptions o;
   o.data_dir = tmp.File("new-cluster");

@@ -624,7 +624,8 @@ TEST_CASE("A hub.db of schema 4 or 5 is upgraded in place: every node a RILO", "
     auto db = Database::Open(HubSchema::DbPath(init.data_dir), Database::Mode::kReadWrite);
     REQUIRE(db.ok());
     RequireOk(
-        db->Exec("DROP TABLE admin_requests; DROP TABLE alert_cancels; UPDATE meta SET value = "
+        db->Exec("DROP TABLE admin_requests; DROP TABLE alert_cancels; DROP TABLE reach_changes; "
+                 "UPDATE meta SET value = "
                  "'5' WHERE key = 'hub_schema'"));
     if (from == 4) {
       RequireOk(

@@ -603,7 +603,8 @@ TEST_CASE(
     CHECK(**all == 2);  // alerts and updates add none
     // Back to schema 6, as a hub.db written before it.
     RequireOk(
-        db.Exec("DROP TABLE alert_cancels; UPDATE meta SET value = '6' WHERE key = "
+        db.Exec("DROP TABLE alert_cancels; DROP TABLE reach_changes; UPDATE meta SET value = '6' "
+                "WHERE key = "
                 "'hub_schema'"));
   }
   {

@@ -12,6 +12,7 @@
 #include "hub/journal.h"
 #include "hub/node_registry.h"
 #include "hub/scope_policy.h"
+#include "tests/hub/validation_hub_fixture.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/keys.h"
 #include "tests/test_support/sample_records.h"
@@ -33,65 +34,14 @@ using cen::test::RequireOk;
 using cen::test::TempDir;
 using nlohmann::json;
 using ValidationVerdict = Journal::Verdict;
+using Hub = cen::test::ValidationHub;
+using cen::test::Decision;
 
 namespace {
 
 json ValidationSeizure(const std::string& ref, const std::string& uuid, int64_t version = 1) {
   return cen::test::HubSeizure(ref, uuid, version, "region:AS");
 }
-
-json Decision(const std::string& decision, const std::string& record, int64_t version,
-              const std::string& ncp = "NCP-FR") {
-  json d = {{"kind", "decision"},
-            {"uuid", Uuid7::Generate()},
-            {"version", 1},
-            {"ref", decision + ":" + record + ":" + std::to_string(version)},
-            {"scope", "nodes:" + ncp},
-            {"decision", decision},
-            {"record", record},
-            {"record_version", version},
-            {"handling", "H0"}};
-  if (decision == "return") d["reason"] = "quantity in grams";
-  return d;
-}
-
-// A hub.db with RILO-WE, its NCP NCP-FR, another RILO RILO-AP (region AS),
-// and a journal that asks the registry who validates whom.
-struct Hub {
-  TempDir tmp;
-  Database db = CreateHubDb(tmp);
-  NodeRegistry registry{&db};
-  GroupRegistry groups{&db};
-  ScopePolicy policy{&groups};
-  Journal journal{&db};
-
-  Hub() {
-    RequireOk(registry.Allow({"RILO-WE", cen::test::NewPublicKey(), "EU"}));
-    RequireOk(registry.Allow({"NCP-FR", cen::test::NewPublicKey(), "EU"}));
-    RequireOk(registry.Allow({"RILO-AP", cen::test::NewPublicKey(), "AS"}));
-    RequireOk(registry.SetRole("NCP-FR", NodeRole::kNcp, "RILO-WE"));
-    journal.set_visibility(
-        [this](std::string_view node, std::string_view scope, std::string_view origin) {
-          const NodeInfo* info = registry.FindActive(std::string(node));
-          return info != nullptr && policy.MaySee(*info, scope, origin);
-        });
-    journal.set_validator_of(
-        [this](std::string_view origin) { return registry.ValidatorOf(origin); });
-    RequireOk(journal.Load());
-  }
-
-  Journal::Outcome Append(const std::string& origin, const json& record) {
-    std::vector<Journal::Candidate> batch = {{origin, record}};
-    std::vector<Journal::Outcome> outcomes;
-    RequireOk(journal.Append(batch, &outcomes));
-    REQUIRE(outcomes.size() == 1);
-    return outcomes[0];
-  }
-
-  bool MaySee(const std::string& node, const Journal::Outcome& o, const std::string& origin) {
-    return policy.MaySee(*registry.Find(node), o.scope, origin);
-  }
-};
 
 std::string StateOf(Database& db, int64_t gseq) {
   auto stmt = db.Prepare("SELECT state FROM validations WHERE gseq = ?");

@@ -962,3 +962,52 @@ TEST_CASE("Replica compiles its statements once, whatever records it applies", "
   CHECK(Count(db, "records") == 13);
   CHECK(db.Reprepares() == compiled);
 }
+
+TEST_CASE("A withdrawal takes every older version of a record out of the replica",
+          "[node][replica][scope]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  std::vector<std::string> withdrawn;
+  replica.set_withdrawal_observer([&](std::string_view uuid) {
+    withdrawn.emplace_back(uuid);
+    return Status::Ok();
+  });
+  const std::string narrowed = Uuid7::Generate();
+  const std::string kept = Uuid7::Generate();
+  RequireOk(replica.Apply(Packed({ReplicaStored(narrowed, 1, 1), ReplicaStored(kept, 1, 2),
+                                  ReplicaStored(narrowed, 2, 3)}),
+                          3));
+  auto more = replica.IndexCountries(std::chrono::steady_clock::now() + std::chrono::hours(1));
+  REQUIRE(more.ok());
+  const int64_t kept_countries = Count(db, "record_countries") / 2;
+  REQUIRE(kept_countries > 0);
+  auto withdrawal = [](const std::string& uuid, int64_t version, int64_t gseq) {
+    return json{{"kind", "withdrawal"}, {"uuid", uuid},
+                {"version", version},   {"gseq", gseq},
+                {"origin", "RILO-WE"},  {"received_at", "2026-12-07T08:00:00.000Z"}};
+  };
+  RequireOk(replica.Apply(Packed({withdrawal(narrowed, 3, 5)}), 5));
+  const std::string of = " WHERE uuid = '" + narrowed + "'";
+  CHECK(QueryNumber(db, "SELECT count(*) FROM records" + of) == 0);
+  CHECK(QueryNumber(db, "SELECT count(*) FROM version_history" + of) == 0);
+  CHECK(QueryNumber(db, "SELECT count(*) FROM record_countries WHERE record_id IN (1, 3)") == 0);
+  CHECK(Count(db, "record_countries") == kept_countries);
+  CHECK(Count(db, "documents") == 1);
+  CHECK(replica.cursor() == 5);
+  CHECK(withdrawn == std::vector<std::string>{narrowed});
+  auto held = replica.Count();
+  REQUIRE(held.ok());
+  CHECK(*held == 1);
+
+  // Met again after a rewind (the journal fetched again): nothing to do.
+  RequireOk(replica.Rewind("EU", std::nullopt));
+  RequireOk(replica.Apply(Packed({withdrawal(narrowed, 3, 5)}), 5));
+  CHECK(withdrawn.size() == 1);
+
+  // A newer version applied early (the priority lane) stays.
+  RequireOk(replica.ApplyEarly(Packed({ReplicaStored(kept, 4, 9)})).status());
+  RequireOk(replica.Apply(Packed({withdrawal(kept, 3, 7)}), 7));
+  CHECK(QueryNumber(db, "SELECT version FROM records WHERE uuid = '" + kept + "'") == 4);
+  CHECK(withdrawn.size() == 1);
+}

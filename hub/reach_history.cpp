@@ -1,0 +1,150 @@
+#include "hub/reach_history.h"
+
+#include <algorithm>
+#include <msgpack.hpp>
+
+namespace cen::hub {
+namespace {
+
+// The versions of a record in force, in gseq order: its own seizure or alert
+// rows that waited for no RILO, and the acceptances of an NCP's versions.
+constexpr const char* kInForceSql =
+    "SELECT j.gseq, j.version, j.origin, j.scope, j.origin, j.received_at FROM journal j "
+    "WHERE j.uuid = ?1 AND j.kind IN ('seizure', 'alert') "
+    "AND NOT EXISTS (SELECT 1 FROM validations v WHERE v.gseq = j.gseq) "
+    "UNION ALL "
+    "SELECT j.gseq, v.version, v.origin, j.scope, j.origin, j.received_at FROM validations v "
+    "JOIN journal j ON j.gseq = v.decided_gseq WHERE v.uuid = ?1 AND v.state = 'accepted' "
+    "ORDER BY 1";
+
+}  // namespace
+
+common::Status ReachHistory::Note(common::Database& db, std::string_view record) {
+  auto in_force = db.Cached(kInForceSql);
+  if (!in_force.ok()) return in_force.status();
+  common::Statement& read = **in_force;
+  read.Bind(1, record);
+  std::vector<Version> versions;
+  while (true) {
+    auto row = read.Step();
+    if (!row.ok()) {
+      read.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    versions.push_back({read.ColumnInt(0), std::string(record), read.ColumnInt(1),
+                        read.ColumnText(2), read.ColumnText(3), read.ColumnText(4),
+                        read.ColumnText(5)});
+  }
+  read.Reset();
+  if (versions.size() < 2) return common::Status::Ok();
+  const bool differs = std::any_of(versions.begin(), versions.end(), [&](const Version& v) {
+    return v.scope != versions.front().scope || v.origin != versions.front().origin;
+  });
+  if (!differs) {
+    auto kept = db.Cached("SELECT 1 FROM reach_changes WHERE record = ? LIMIT 1");
+    if (!kept.ok()) return kept.status();
+    auto row = (*kept)->Bind(1, record).Step();
+    (*kept)->Reset();
+    if (!row.ok()) return row.status();
+    if (!*row) return common::Status::Ok();
+  }
+  auto insert = db.Cached(
+      "INSERT OR IGNORE INTO reach_changes(gseq, record, version, author, scope, origin, "
+      "received_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (!insert.ok()) return insert.status();
+  for (const Version& v : versions) {
+    common::Statement& in = **insert;
+    in.Bind(1, v.gseq).Bind(2, v.record).Bind(3, v.version).Bind(4, v.author);
+    CEN_RETURN_IF_ERROR(in.Bind(5, v.scope).Bind(6, v.origin).Bind(7, v.received_at).Run());
+  }
+  return common::Status::Ok();
+}
+
+common::Result<int64_t> ReachHistory::IndexAll(common::Database& db) {
+  // Only a record journaled more than once can have versions of differing
+  // reach (an NCP's: a pending row and an acceptance per version).
+  auto amended = db.Prepare("SELECT uuid FROM journal GROUP BY uuid HAVING count(*) > 1");
+  if (!amended.ok()) return amended.status();
+  std::vector<std::string> uuids;
+  while (true) {
+    auto row = amended->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    uuids.push_back(amended->ColumnText(0));
+  }
+  for (const std::string& uuid : uuids) CEN_RETURN_IF_ERROR(Note(db, uuid));
+  auto records = db.QueryInt("SELECT count(DISTINCT record) FROM reach_changes");
+  if (!records.ok()) return records.status();
+  return records->value_or(0);
+}
+
+common::Status ReachHistory::Refresh(common::Database& db) {
+  auto read = db.Cached(
+      "SELECT id, gseq, record, version, author, scope, origin, received_at FROM reach_changes "
+      "WHERE id > ? ORDER BY id");
+  if (!read.ok()) return read.status();
+  common::Statement& st = **read;
+  st.Bind(1, last_id_);
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) {
+      st.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    last_id_ = st.ColumnInt(0);
+    Version v{st.ColumnInt(1),  st.ColumnText(2), st.ColumnInt(3), st.ColumnText(4),
+              st.ColumnText(5), st.ColumnText(6), st.ColumnText(7)};
+    if (!records_by_gseq_.emplace(v.gseq, v.record).second) continue;
+    std::vector<Version>& versions = versions_[v.record];
+    auto at = std::upper_bound(versions.begin(), versions.end(), v.gseq,
+                               [](int64_t gseq, const Version& o) { return gseq < o.gseq; });
+    versions.insert(at, std::move(v));
+  }
+  st.Reset();
+  return common::Status::Ok();
+}
+
+ReachHistory::Serve ReachHistory::ServeTo(int64_t gseq, std::string_view scope,
+                                          std::string_view origin, const MaySee& may_see) const {
+  const auto kept = records_by_gseq_.find(gseq);
+  if (kept == records_by_gseq_.end()) return may_see(scope, origin) ? Serve::kRow : Serve::kNothing;
+  const std::vector<Version>& versions = versions_.at(kept->second);
+  if (may_see(scope, origin)) {
+    // A version superseded by one the office may not see is not for it.
+    const Version& newest = versions.back();
+    return may_see(newest.scope, newest.origin) ? Serve::kRow : Serve::kNothing;
+  }
+  for (const Version& v : versions) {
+    if (v.gseq >= gseq) break;
+    if (may_see(v.scope, v.origin)) return Serve::kWithdrawal;
+  }
+  return Serve::kNothing;
+}
+
+std::string ReachHistory::Withdrawal(int64_t gseq) const {
+  const auto kept = records_by_gseq_.find(gseq);
+  if (kept == records_by_gseq_.end()) return {};
+  const std::vector<Version>& versions = versions_.at(kept->second);
+  const auto v = std::find_if(versions.begin(), versions.end(),
+                              [&](const Version& o) { return o.gseq == gseq; });
+  msgpack::sbuffer out;
+  msgpack::packer<msgpack::sbuffer> pk(out);
+  auto text = [&](std::string_view key, std::string_view value) {
+    pk.pack(key);
+    pk.pack(value);
+  };
+  pk.pack_map(6);
+  text("kind", "withdrawal");
+  text("uuid", v->record);
+  pk.pack(std::string_view("version"));
+  pk.pack(v->version);
+  pk.pack(std::string_view("gseq"));
+  pk.pack(v->gseq);
+  text("origin", v->author);
+  text("received_at", v->received_at);
+  return std::string(out.data(), out.size());
+}
+
+}  // namespace cen::hub

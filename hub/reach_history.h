@@ -1,0 +1,102 @@
+// Records whose versions reached different offices: an amendment that
+// narrows a record's scope (global, then region:EU) must take the record
+// back from the offices that held the wider version, and an office that
+// comes later must never be served that version. The hub's one answer,
+// used by the feed and by FETCH alike.
+//
+// A version is "in force" from the journal row that brings it to its scope:
+// a seizure's or alert's own row, or for an NCP's record the RILO's
+// acceptance (the pending row reaches the NCP and its RILO alone, who see
+// every version). Only records with versions of differing reach are kept
+// (table reach_changes, written in the journal's transactions; a few rows
+// in memory): every other journal row is served as its scope says.
+//
+// For such a record's row, an office is served
+//   the row itself     when it may see the row and the record's newest version;
+//   a withdrawal       when it may not see the row but may see an earlier
+//                      version: {"kind": "withdrawal", "uuid", "version",
+//                      "gseq", "origin", "received_at"} (PROTOCOL.md §6.10),
+//                      after which it holds no version older than "version";
+//   nothing            otherwise (a version superseded by one it may not see).
+//
+//   ReachHistory reaches;
+//   CEN_RETURN_IF_ERROR(ReachHistory::Note(db, uuid));  // in the journal's transaction
+//   CEN_RETURN_IF_ERROR(reaches.Refresh(db));               // after its commit
+//   switch (reaches.ServeTo(gseq, scope, origin, may_see)) { ... }
+//
+// Not thread-safe: owned by the Journal of the hub's thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/sqlite_db.h"
+#include "common/status.h"
+
+namespace cen::hub {
+
+class ReachHistory {
+ public:
+  static constexpr const char* kTableSql = R"sql(
+CREATE TABLE reach_changes(
+  id          INTEGER PRIMARY KEY,      -- the order rows were written in (Refresh)
+  gseq        INTEGER NOT NULL UNIQUE,  -- the journal row that brings the version in force
+  record      TEXT    NOT NULL,         -- the record's uuid
+  version     INTEGER NOT NULL,
+  author      TEXT    NOT NULL,         -- the record's origin
+  scope       TEXT    NOT NULL,         -- the journal row's scope
+  origin      TEXT    NOT NULL,         -- the journal row's origin (an acceptance: the RILO)
+  received_at TEXT    NOT NULL
+);
+CREATE INDEX reach_changes_record ON reach_changes(record);
+)sql";
+
+  // A journal row that brings a version of a record in force.
+  struct Version {
+    int64_t gseq = 0;
+    std::string record;  // uuid
+    int64_t version = 0;
+    std::string author;  // the record's origin
+    std::string scope;   // the row's
+    std::string origin;  // the row's
+    std::string received_at;
+  };
+
+  // Inside the journal's transaction, after it wrote a row that brings a
+  // version of `record` in force: when the record is kept already, or its
+  // versions in force (read from the journal and validations, that row
+  // included) reach different offices, writes reach_changes rows for each.
+  static common::Status Note(common::Database& db, std::string_view record);
+  // Writes the reach_changes rows of every record in the journal whose
+  // versions' reach differs (the upgrade to hub schema 8); how many records.
+  static common::Result<int64_t> IndexAll(common::Database& db);
+
+  // Reads the rows written since the last call (by this connection or
+  // another: a cluster's state machine).
+  common::Status Refresh(common::Database& db);
+
+  // Whether an office may see a journal row of (scope, origin).
+  using MaySee = std::function<bool(std::string_view scope, std::string_view origin)>;
+  enum class Serve { kRow, kWithdrawal, kNothing };
+  // What an office gets of journal row `gseq`, whose own scope and origin
+  // are `scope` and `origin` (see above).
+  Serve ServeTo(int64_t gseq, std::string_view scope, std::string_view origin,
+                const MaySee& may_see) const;
+  // The withdrawal sent for row `gseq` (msgpack); "" when it is not kept.
+  std::string Withdrawal(int64_t gseq) const;
+  // How many records are kept (logs, tests).
+  size_t records() const { return versions_.size(); }
+
+ private:
+  int64_t last_id_ = 0;
+  // record uuid -> its versions in force, in gseq order
+  std::unordered_map<std::string, std::vector<Version>> versions_;
+  std::unordered_map<int64_t, std::string> records_by_gseq_;
+};
+
+}  // namespace cen::hub

@@ -1,0 +1,155 @@
+// Records whose amendments narrow their scope, on a real hub.db: what the
+// feed and FETCH serve each office of their rows (ReachHistory, read by the
+// journal), for a RILO's own records, an NCP's accepted ones, a cluster
+// member's second connection and a hub.db upgraded from schema 7.
+#include "hub/reach_history.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "common/msgpack_json.h"
+#include "common/uuid7.h"
+#include "hub/fetch_server.h"
+#include "hub/hub_schema.h"
+#include "tests/hub/validation_hub_fixture.h"
+#include "tests/test_support/sample_records.h"
+
+using cen::common::MsgpackJson;
+using cen::common::Uuid7;
+using cen::hub::FetchServer;
+using cen::hub::Journal;
+using cen::hub::ReachHistory;
+using cen::test::Decision;
+using cen::test::HubSeizure;
+using cen::test::RequireOk;
+using Serve = ReachHistory::Serve;
+
+namespace {
+
+struct ReachHub : cen::test::ValidationHub {
+  // What `node` gets of row `o` (of origin `origin`) by the journal's history.
+  Serve ServeTo(const std::string& node, const Journal::Outcome& o,
+                const std::string& origin = "RILO-WE") const {
+    return ServeWith(journal.reaches(), node, o, origin);
+  }
+  Serve ServeWith(const ReachHistory& reaches, const std::string& node, const Journal::Outcome& o,
+                  const std::string& origin) const {
+    const cen::hub::NodeInfo* info = registry.Find(node);
+    REQUIRE(info != nullptr);
+    return reaches.ServeTo(o.gseq, o.scope, origin,
+                           [&](std::string_view scope, std::string_view from) {
+                             return policy.MaySee(*info, scope, from);
+                           });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A record amended to a narrower scope is withdrawn from the offices outside it",
+          "[hub][journal][scope]") {
+  ReachHub hub;
+  const std::string uuid = Uuid7::Generate();
+  const auto v1 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 1, "global"));
+  const auto other = hub.Append("RILO-WE", HubSeizure("WE-2", Uuid7::Generate(), 1, "global"));
+  // An amendment that keeps the scope changes nothing.
+  const auto v2 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 2, "global"));
+  CHECK(hub.journal.reaches().records() == 0);
+  CHECK(hub.ServeTo("RILO-AP", v1) == Serve::kRow);
+
+  const auto v3 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 3, "region:EU"));
+  REQUIRE(v3.verdict == Journal::Verdict::kNew);
+  CHECK(hub.journal.reaches().records() == 1);
+  // Outside EU: no version again, and a withdrawal where version 3 stands.
+  CHECK(hub.ServeTo("RILO-AP", v1) == Serve::kNothing);
+  CHECK(hub.ServeTo("RILO-AP", v2) == Serve::kNothing);
+  CHECK(hub.ServeTo("RILO-AP", v3) == Serve::kWithdrawal);
+  CHECK(hub.ServeTo("RILO-AP", other) == Serve::kRow);
+  // Inside: every version as before.
+  for (const auto* o : {&v1, &v2, &v3}) CHECK(hub.ServeTo("NCP-FR", *o) == Serve::kRow);
+
+  const nlohmann::json withdrawal = *MsgpackJson::Decode(hub.journal.reaches().Withdrawal(v3.gseq));
+  CHECK(withdrawal == nlohmann::json{{"kind", "withdrawal"},
+                                     {"uuid", uuid},
+                                     {"version", 3},
+                                     {"gseq", v3.gseq},
+                                     {"origin", "RILO-WE"},
+                                     {"received_at", withdrawal["received_at"]}});
+  CHECK(withdrawal["received_at"].get<std::string>().size() == 24);
+  CHECK(hub.journal.reaches().Withdrawal(other.gseq).empty());
+
+  // FETCH from the start: RILO-AP gets WE-2 and the withdrawal only.
+  FetchServer fetch(&hub.journal, &hub.policy);
+  std::vector<nlohmann::json> served;
+  RequireOk(fetch.Answer(*hub.registry.Find("RILO-AP"), {{"t", "FETCH"}, {"from", 1}, {"max", 100}},
+                         [&](const std::string& bytes) {
+                           auto frame = cen::common::WireFrame::Decode(bytes);
+                           REQUIRE(frame.ok());
+                           if ((*frame)["t"] != "RECORDS") return;
+                           for (const auto& r : (*frame)["records"]) served.push_back(r);
+                         }));
+  REQUIRE(served.size() == 2);
+  CHECK(served[0]["ref"] == "WE-2");
+  CHECK(served[1]["kind"] == "withdrawal");
+  CHECK(served[1]["version"] == 3);
+
+  // Widened again: the versions RILO-AP may see are its again.
+  const auto v4 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 4, "global"));
+  CHECK(hub.ServeTo("RILO-AP", v1) == Serve::kRow);
+  CHECK(hub.ServeTo("RILO-AP", v3) == Serve::kWithdrawal);
+  CHECK(hub.ServeTo("RILO-AP", v4) == Serve::kRow);
+
+  // A cluster member's hub thread reads what its state machine journaled
+  // on another connection when it loads the journal again.
+  cen::common::Database second = cen::test::ReopenHubDb(hub.tmp);
+  Journal reader(&second);
+  RequireOk(reader.Load());
+  CHECK(reader.reaches().records() == 1);
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v3, "RILO-WE") == Serve::kWithdrawal);
+  const auto v5 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 5, "nodes:NCP-FR"));
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v4, "RILO-WE") == Serve::kRow);
+  RequireOk(reader.Load());
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v4, "RILO-WE") == Serve::kNothing);
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v5, "RILO-WE") == Serve::kWithdrawal);
+}
+
+TEST_CASE("An NCP's record accepted with a narrower scope is withdrawn at the acceptance",
+          "[hub][journal][scope][validation]") {
+  ReachHub hub;
+  const std::string uuid = Uuid7::Generate();
+  const auto p1 = hub.Append("NCP-FR", HubSeizure("FR-1", uuid, 1, "global"));
+  const auto a1 = hub.Append("RILO-WE", Decision("accept", uuid, 1));
+  REQUIRE(a1.verdict == Journal::Verdict::kNew);
+  CHECK(hub.ServeTo("RILO-AP", a1) == Serve::kRow);
+  // The amendment waiting for RILO-WE changes nothing at RILO-AP yet.
+  const auto p2 = hub.Append("NCP-FR", HubSeizure("FR-1", uuid, 2, "region:EU"));
+  CHECK(hub.ServeTo("RILO-AP", a1) == Serve::kRow);
+  CHECK(hub.ServeTo("RILO-AP", p2, "NCP-FR") == Serve::kNothing);
+  const auto a2 = hub.Append("RILO-WE", Decision("accept", uuid, 2));
+  REQUIRE(a2.verdict == Journal::Verdict::kNew);
+  CHECK(hub.ServeTo("RILO-AP", a1) == Serve::kNothing);
+  CHECK(hub.ServeTo("RILO-AP", a2) == Serve::kWithdrawal);
+  const nlohmann::json withdrawal = *MsgpackJson::Decode(hub.journal.reaches().Withdrawal(a2.gseq));
+  CHECK(withdrawal["uuid"] == uuid);
+  CHECK(withdrawal["version"] == 2);
+  CHECK(withdrawal["origin"] == "NCP-FR");  // the record's, not the RILO's
+  // The NCP and its RILO see every version, pending rows as before.
+  for (const auto* o : {&p1, &p2}) CHECK(hub.ServeTo("RILO-WE", *o, "NCP-FR") == Serve::kRow);
+  for (const auto* o : {&a1, &a2}) CHECK(hub.ServeTo("NCP-FR", *o) == Serve::kRow);
+}
+
+TEST_CASE("A hub.db of schema 7 is upgraded with the records narrowed before",
+          "[hub][journal][scope]") {
+  ReachHub hub;
+  const std::string uuid = Uuid7::Generate();
+  const auto v1 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 1, "global"));
+  const auto v2 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 2, "region:EU"));
+  hub.Append("RILO-WE", HubSeizure("WE-2", Uuid7::Generate(), 1, "global"));
+  RequireOk(hub.db.Exec(
+      "DROP TABLE reach_changes; UPDATE meta SET value = '7' WHERE key = 'hub_schema'"));
+  cen::common::Database upgraded = cen::test::ReopenHubDb(hub.tmp);
+  CHECK(cen::test::QueryNumber(upgraded, "SELECT count(*) FROM reach_changes") == 2);
+  Journal reader(&upgraded);
+  RequireOk(reader.Load());
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v1, "RILO-WE") == Serve::kNothing);
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v2, "RILO-WE") == Serve::kWithdrawal);
+}
