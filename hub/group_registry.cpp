@@ -81,7 +81,7 @@ common::Status GroupRegistry::Remove(const std::string& name, const std::string&
 
 common::Result<std::vector<GroupInfo>> GroupRegistry::List() {
   auto stmt = db_->Prepare(
-      "SELECT g.name, coalesce(g.expires, ''), m.node FROM groups AS g "
+      "SELECT g.name, coalesce(g.expires, ''), m.node, m.added_at FROM groups AS g "
       "LEFT JOIN group_members AS m ON m.group_name = g.name ORDER BY g.name, m.node");
   if (!stmt.ok()) return stmt.status();
   std::vector<GroupInfo> groups;
@@ -91,8 +91,10 @@ common::Result<std::vector<GroupInfo>> GroupRegistry::List() {
     if (!*row) break;
     const std::string name = stmt->ColumnText(0);
     if (groups.empty() || groups.back().name != name)
-      groups.push_back({name, stmt->ColumnText(1), {}});
-    if (!stmt->ColumnIsNull(2)) groups.back().members.push_back(stmt->ColumnText(2));
+      groups.push_back({name, stmt->ColumnText(1), {}, {}});
+    if (stmt->ColumnIsNull(2)) continue;
+    groups.back().members.push_back(stmt->ColumnText(2));
+    groups.back().added_at.push_back(stmt->ColumnText(3));
   }
   return groups;
 }
@@ -107,7 +109,8 @@ common::Status GroupRegistry::Refresh(std::string_view day) {
   for (auto& g : *groups) {
     // ISO dates compare as text.
     if (!g.expires.empty() && g.expires < today) continue;
-    active_[g.name].insert(g.members.begin(), g.members.end());
+    auto& members = active_[g.name];
+    for (size_t i = 0; i < g.members.size(); ++i) members[g.members[i]] = g.added_at[i];
   }
   loaded_version_ = version;
   loaded_date_ = today;
@@ -123,6 +126,14 @@ std::vector<std::string> GroupRegistry::GroupsOf(std::string_view node) const {
   std::vector<std::string> out;
   for (const auto& [name, members] : active_) {
     if (members.find(node) != members.end()) out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<std::string> GroupRegistry::GroupsSince(std::string_view node) const {
+  std::vector<std::string> out;
+  for (const auto& [name, members] : active_) {
+    if (auto it = members.find(node); it != members.end()) out.push_back(it->second);
   }
   return out;
 }

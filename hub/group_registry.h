@@ -26,6 +26,7 @@ struct GroupInfo {
   std::string name;
   std::string expires;  // YYYY-MM-DD, or empty: no expiry
   std::vector<std::string> members;
+  std::vector<std::string> added_at;  // when each member was added (RFC 3339), same order
 };
 
 class GroupRegistry {
@@ -61,6 +62,10 @@ class GroupRegistry {
   // The groups in force that `node` is a member of, by name (WELCOME and
   // PONG say them: an agent added to a group fetches what it holds).
   std::vector<std::string> GroupsOf(std::string_view node) const;
+  // When `node` was added to each of GroupsOf(node), in the same order: a
+  // node taken out of a group and added again between two PONGs learns it
+  // joined again (records the group got meanwhile were withheld from it).
+  std::vector<std::string> GroupsSince(std::string_view node) const;
 
  private:
   common::Status RequireGroup(const std::string& name);
@@ -68,8 +73,8 @@ class GroupRegistry {
   common::Database* db_;  // not owned
   int64_t loaded_version_ = -1;
   std::string loaded_date_;
-  // Groups in force only: name -> members.
-  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> active_;
+  // Groups in force only: name -> member -> when it was added.
+  std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> active_;
 };
 
 }  // namespace cen::hub

@@ -446,7 +446,8 @@ class HubLoop {
       SendTo(rid, WireFrame::Encode({{"t", frame::kPong},
                                      {"head", journal_.head()},
                                      {"region", info->region},
-                                     {"groups", groups_.GroupsOf(info->id)}}));
+                                     {"groups", groups_.GroupsOf(info->id)},
+                                     {"groups_since", groups_.GroupsSince(info->id)}}));
     } else {
       Refuse(rid, *node, "bad_frame", "unknown frame type '" + type.substr(0, 64) + "'");
     }
@@ -473,6 +474,7 @@ class HubLoop {
                                    {"node", info.id},
                                    {"region", info.region},
                                    {"groups", groups_.GroupsOf(info.id)},
+                                   {"groups_since", groups_.GroupsSince(info.id)},
                                    {"epoch", journal_.epoch()},
                                    {"head", journal_.head()},
                                    {"feed_port", config_.feed_port}}));

@@ -115,16 +115,22 @@ constexpr auto kRegionHelloEvery = std::chrono::seconds(5);
 constexpr auto kHubSilentAfter = std::chrono::seconds(5);
 constexpr int kHubSilentPings = 5;
 
-// The group names a WELCOME or PONG says this node is a member of, joined
-// with ','; nullopt from a hub that does not say them.
+// The groups a WELCOME or PONG says this node is a member of, joined with
+// ',', each as NAME@SINCE when the hub says since when (`groups_since`; a
+// membership ended and begun again is another one), else as NAME; nullopt
+// from a hub that does not say them.
 std::optional<std::string> GroupsSaid(const json& f) {
   auto it = f.find("groups");
   if (it == f.end() || !it->is_array()) return std::nullopt;
+  auto since = f.find("groups_since");
+  const bool dated = since != f.end() && since->is_array() && since->size() == it->size();
   std::string joined;
-  for (const json& name : *it) {
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& name = (*it)[i];
     if (!name.is_string()) continue;
     if (!joined.empty()) joined += ',';
     joined += name.get<std::string>();
+    if (dated && (*since)[i].is_string()) joined += '@' + (*since)[i].get<std::string>();
   }
   return joined;
 }

@@ -76,9 +76,15 @@ std::vector<std::string> ReplicaReconciler::Joined(const std::string& before,
     return out;
   };
   const std::vector<std::string> had = names(before);
+  auto held = [&](std::string_view group) {
+    return std::find(had.begin(), had.end(), group) != had.end();
+  };
   std::vector<std::string> out;
-  for (std::string& name : names(now)) {
-    if (std::find(had.begin(), had.end(), name) == had.end()) out.push_back(std::move(name));
+  for (const std::string& group : names(now)) {
+    // NAME@SINCE: a membership; held as such, or as the bare NAME a hub that
+    // did not say since when gave (the same membership, heard of before).
+    const std::string name = group.substr(0, group.find('@'));
+    if (!held(group) && !held(name)) out.push_back(name);
   }
   return out;
 }

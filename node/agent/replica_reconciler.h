@@ -35,12 +35,16 @@ class ReplicaReconciler {
   ReplicaReconciler(Replica* replica, Outbox* outbox, FeedApplier* applier)
       : replica_(replica), outbox_(outbox), applier_(applier) {}
 
-  // `groups`: the WELCOME's group names joined with ','; nullopt from a hub
-  // that does not say them.
+  // `groups`: the WELCOME's groups joined with ',' (NAME@SINCE, or NAME
+  // from a hub that does not say since when); nullopt from a hub that does
+  // not say them.
   common::Status OnWelcome(const std::string& epoch, int64_t head, const std::string& region,
                            const std::optional<std::string>& groups = std::nullopt);
 
-  // The names in `now` (joined with ',') that are not in `before`.
+  // The names of the groups in `now` (joined with ',') that are not in
+  // `before`: memberships begun since (NAME@SINCE with another SINCE is
+  // one; a bare NAME in `before` is the same membership, heard of before
+  // the hub said since when).
   static std::vector<std::string> Joined(const std::string& before, const std::string& now);
 
  private:

@@ -63,6 +63,15 @@ TEST_CASE("GroupRegistry keeps members of groups in force", "[hub][groups]") {
   RequireOk(groups.Refresh());
   CHECK(groups.GroupsOf("n2") == std::vector<std::string>{"OP-0", "OP-1"});
   CHECK(groups.GroupsOf("n1").empty());
+  // And since when: taken out and added again, a membership is a new one
+  // (records the group got meanwhile were withheld from the node).
+  RequireOk(cli.Remove("OP-1", "n2"));
+  RequireOk(cli.Add("OP-1", "n2", "2026-12-07T08:00:00.123Z"));
+  RequireOk(groups.Refresh());
+  const std::vector<std::string> since = groups.GroupsSince("n2");
+  REQUIRE(since.size() == 2);
+  CHECK(since[1] == "2026-12-07T08:00:00.123Z");
+  CHECK(since[0].size() == 24);
 }
 
 TEST_CASE("GroupRegistry checks names and dates", "[hub][groups]") {

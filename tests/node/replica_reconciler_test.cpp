@@ -224,4 +224,15 @@ TEST_CASE("ReplicaReconciler::Joined names the groups a node joined", "[node][we
   CHECK(ReplicaReconciler::Joined("A,B", "B") == V{});
   CHECK(ReplicaReconciler::Joined("A,B", "A,B,C") == V{"C"});
   CHECK(ReplicaReconciler::Joined("AB", "A,B") == V{"A", "B"});
+  // With the time each membership began (WELCOME and PONG `groups_since`):
+  // a group left and joined again between two PONGs is joined again.
+  CHECK(ReplicaReconciler::Joined("A@2026-12-07T08:00:00.000Z,B@2026-12-01T00:00:00.000Z",
+                                  "A@2026-12-07T08:00:00.400Z,B@2026-12-01T00:00:00.000Z") ==
+        V{"A"});
+  CHECK(ReplicaReconciler::Joined("A@2026-12-01T00:00:00.000Z",
+                                  "A@2026-12-01T00:00:00.000Z,C@2026-12-07T08:00:00.000Z") ==
+        V{"C"});
+  // Names heard before the hub said since when: the same groups, no rewind.
+  CHECK(ReplicaReconciler::Joined("A,B", "A@2026-12-01T00:00:00.000Z,B@2026-12-01T00:00:00.000Z") ==
+        V{});
 }
