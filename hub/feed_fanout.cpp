@@ -82,6 +82,15 @@ void FeedFanout::ForEachNode(
   // withdrawal (ReachHistory).
   const size_t kWithdrawn = outcomes.size();
   std::vector<std::string> withdrawal_bodies(withdrawals ? outcomes.size() : 0);
+  // The alerts each update or cancel names, while some record is kept.
+  std::vector<std::vector<std::string_view>> follows(outcomes.size());
+  if (!reaches_->empty()) {
+    for (size_t i : among) {
+      const common::MsgpackMap& r = candidates[i].record;
+      if (candidates[i].Text("kind") == "alert" && r.TextOr("msg_type", "alert") != "alert")
+        follows[i] = r.Texts("references");
+    }
+  }
   // The sets seen so far and their frames: few (scopes are coarse), so a
   // linear search.
   std::vector<std::pair<std::vector<size_t>, Frame>> encoded;
@@ -93,8 +102,8 @@ void FeedFanout::ForEachNode(
     };
     visible.clear();
     for (size_t i : among) {
-      switch (
-          reaches_->ServeTo(outcomes[i].gseq, outcomes[i].scope, candidates[i].origin, may_see)) {
+      switch (reaches_->ServeTo(outcomes[i].gseq, outcomes[i].scope, candidates[i].origin, may_see,
+                                follows[i])) {
         case ReachHistory::Serve::kRow:
           visible.push_back(i);
           break;
@@ -116,7 +125,11 @@ void FeedFanout::ForEachNode(
           continue;
         }
         std::string& body = withdrawal_bodies[i - kWithdrawn];
-        if (body.empty()) body = reaches_->Withdrawal(outcomes[i - kWithdrawn].gseq);
+        if (body.empty()) {
+          const size_t o = i - kWithdrawn;
+          body = reaches_->Withdrawal(outcomes[o].gseq, candidates[o].Text("uuid"),
+                                      candidates[o].record.IntOr("version", 0));
+        }
         bodies.push_back(body);
       }
       encoded.emplace_back(visible, std::make_shared<const std::string>(encode(bodies)));

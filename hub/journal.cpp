@@ -1,5 +1,7 @@
 #include "hub/journal.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -37,9 +39,11 @@ constexpr const char* kSql[kStmtCount] = {
     "SELECT uuid FROM journal WHERE origin=? AND kind=+? AND ref=? LIMIT 1",
     "INSERT INTO journal(gseq, uuid, version, origin, kind, ref, scope, received_at, body, chain, "
     "lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "SELECT gseq, origin, scope, body FROM journal WHERE gseq >= ? ORDER BY gseq LIMIT ?",
+    "SELECT gseq, origin, scope, body, uuid, version, kind FROM journal WHERE gseq >= ? "
+    "ORDER BY gseq LIMIT ?",
     "SELECT chain FROM journal ORDER BY gseq DESC LIMIT 1",
-    "SELECT gseq, origin, scope, body FROM journal WHERE lane > 0 AND gseq >= ? "
+    "SELECT gseq, origin, scope, body, uuid, version, kind FROM journal WHERE lane > 0 AND gseq >= "
+    "? "
     "ORDER BY gseq LIMIT ?",
     // Newest first; an accepted NCP record is seen by the RILO and its scope.
     nullptr,  // kFindTarget, made from kReachSql in Prepare()
@@ -105,7 +109,7 @@ common::Status Journal::Load() {
   if (!head.ok()) return head.status();
   head_ = head->value_or(0);
   written_ = head_;
-  return reaches_.Refresh(*db_);
+  return reaches_.Refresh(*db_, /*all=*/true);
 }
 
 void Journal::MarkDurable(int64_t upto) { head_ = std::max(head_, std::min(upto, written_)); }
@@ -289,7 +293,11 @@ common::Status Journal::Append(
   CEN_RETURN_IF_ERROR(tx->Commit());
   written_ = next - 1;
   if (!defer_head_) head_ = written_;
-  return reaches_.Refresh(*db_);
+  // Committed whatever follows: a failed read leaves the history as it was
+  // until the next Append() or Load() reads it (it reads from where it is).
+  if (const common::Status s = reaches_.Refresh(*db_); !s.ok())
+    spdlog::error("journal: reading reach_changes after a commit: {}", s.message());
+  return common::Status::Ok();
 }
 
 Journal::Candidate::Candidate(std::string node, const nlohmann::json& json_record)
@@ -514,7 +522,13 @@ common::Result<int64_t> Journal::ReadWith(common::Statement& read, int64_t from,
     // cluster's state machine) and are read as before.
     const int64_t gseq = read.ColumnInt(0);
     if (gseq > head_ && gseq <= written_) break;
-    Stored s{gseq, read.ColumnText(1), read.ColumnText(2), read.ColumnBlob(3)};
+    Stored s{gseq,
+             read.ColumnText(1),
+             read.ColumnText(2),
+             read.ColumnBlob(3),
+             read.ColumnText(4),
+             read.ColumnInt(5),
+             read.ColumnText(6)};
     last = s.gseq;
     visit(s);
   }

@@ -69,6 +69,9 @@ class Journal {
     std::string origin;
     std::string scope;
     std::string body;
+    std::string uuid;
+    int64_t version;
+    std::string kind;
   };
 
   // Whether `node` may see a record of `scope` published by `origin`

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <msgpack.hpp>
+#include <tuple>
 
 namespace cen::hub {
 namespace {
@@ -9,11 +10,11 @@ namespace {
 // The versions of a record in force, in gseq order: its own seizure or alert
 // rows that waited for no RILO, and the acceptances of an NCP's versions.
 constexpr const char* kInForceSql =
-    "SELECT j.gseq, j.version, j.origin, j.scope, j.origin, j.received_at FROM journal j "
+    "SELECT j.gseq, j.version, j.scope, j.origin FROM journal j "
     "WHERE j.uuid = ?1 AND j.kind IN ('seizure', 'alert') "
     "AND NOT EXISTS (SELECT 1 FROM validations v WHERE v.gseq = j.gseq) "
     "UNION ALL "
-    "SELECT j.gseq, v.version, v.origin, j.scope, j.origin, j.received_at FROM validations v "
+    "SELECT j.gseq, v.version, j.scope, j.origin FROM validations v "
     "JOIN journal j ON j.gseq = v.decided_gseq WHERE v.uuid = ?1 AND v.state = 'accepted' "
     "ORDER BY 1";
 
@@ -33,8 +34,7 @@ common::Status ReachHistory::Note(common::Database& db, std::string_view record)
     }
     if (!*row) break;
     versions.push_back({read.ColumnInt(0), std::string(record), read.ColumnInt(1),
-                        read.ColumnText(2), read.ColumnText(3), read.ColumnText(4),
-                        read.ColumnText(5)});
+                        read.ColumnText(2), read.ColumnText(3)});
   }
   read.Reset();
   if (versions.size() < 2) return common::Status::Ok();
@@ -50,13 +50,13 @@ common::Status ReachHistory::Note(common::Database& db, std::string_view record)
     if (!*row) return common::Status::Ok();
   }
   auto insert = db.Cached(
-      "INSERT OR IGNORE INTO reach_changes(gseq, record, version, author, scope, origin, "
-      "received_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "INSERT OR IGNORE INTO reach_changes(gseq, record, version, scope, origin) "
+      "VALUES (?, ?, ?, ?, ?)");
   if (!insert.ok()) return insert.status();
   for (const Version& v : versions) {
     common::Statement& in = **insert;
-    in.Bind(1, v.gseq).Bind(2, v.record).Bind(3, v.version).Bind(4, v.author);
-    CEN_RETURN_IF_ERROR(in.Bind(5, v.scope).Bind(6, v.origin).Bind(7, v.received_at).Run());
+    in.Bind(1, v.gseq).Bind(2, v.record).Bind(3, v.version);
+    CEN_RETURN_IF_ERROR(in.Bind(4, v.scope).Bind(5, v.origin).Run());
   }
   return common::Status::Ok();
 }
@@ -64,7 +64,9 @@ common::Status ReachHistory::Note(common::Database& db, std::string_view record)
 common::Result<int64_t> ReachHistory::IndexAll(common::Database& db) {
   // Only a record journaled more than once can have versions of differing
   // reach (an NCP's: a pending row and an acceptance per version).
-  auto amended = db.Prepare("SELECT uuid FROM journal GROUP BY uuid HAVING count(*) > 1");
+  auto amended = db.Prepare(
+      "SELECT uuid FROM journal WHERE kind IN ('seizure', 'alert') GROUP BY uuid "
+      "HAVING count(*) > 1");
   if (!amended.ok()) return amended.status();
   std::vector<std::string> uuids;
   while (true) {
@@ -79,9 +81,14 @@ common::Result<int64_t> ReachHistory::IndexAll(common::Database& db) {
   return records->value_or(0);
 }
 
-common::Status ReachHistory::Refresh(common::Database& db) {
+common::Status ReachHistory::Refresh(common::Database& db, bool all) {
+  if (all) {
+    last_id_ = 0;
+    versions_.clear();
+    records_by_gseq_.clear();
+  }
   auto read = db.Cached(
-      "SELECT id, gseq, record, version, author, scope, origin, received_at FROM reach_changes "
+      "SELECT id, gseq, record, version, scope, origin FROM reach_changes "
       "WHERE id > ? ORDER BY id");
   if (!read.ok()) return read.status();
   common::Statement& st = **read;
@@ -94,12 +101,14 @@ common::Status ReachHistory::Refresh(common::Database& db) {
     }
     if (!*row) break;
     last_id_ = st.ColumnInt(0);
-    Version v{st.ColumnInt(1),  st.ColumnText(2), st.ColumnInt(3), st.ColumnText(4),
-              st.ColumnText(5), st.ColumnText(6), st.ColumnText(7)};
+    Version v{st.ColumnInt(1), st.ColumnText(2), st.ColumnInt(3), st.ColumnText(4),
+              st.ColumnText(5)};
     if (!records_by_gseq_.emplace(v.gseq, v.record).second) continue;
     std::vector<Version>& versions = versions_[v.record];
-    auto at = std::upper_bound(versions.begin(), versions.end(), v.gseq,
-                               [](int64_t gseq, const Version& o) { return gseq < o.gseq; });
+    auto at = std::upper_bound(versions.begin(), versions.end(), v,
+                               [](const Version& a, const Version& b) {
+                                 return std::tie(a.version, a.gseq) < std::tie(b.version, b.gseq);
+                               });
     versions.insert(at, std::move(v));
   }
   st.Reset();
@@ -107,43 +116,60 @@ common::Status ReachHistory::Refresh(common::Database& db) {
 }
 
 ReachHistory::Serve ReachHistory::ServeTo(int64_t gseq, std::string_view scope,
-                                          std::string_view origin, const MaySee& may_see) const {
-  const auto kept = records_by_gseq_.find(gseq);
-  if (kept == records_by_gseq_.end()) return may_see(scope, origin) ? Serve::kRow : Serve::kNothing;
-  const std::vector<Version>& versions = versions_.at(kept->second);
-  if (may_see(scope, origin)) {
-    // A version superseded by one the office may not see is not for it.
-    const Version& newest = versions.back();
-    return may_see(newest.scope, newest.origin) ? Serve::kRow : Serve::kNothing;
+                                          std::string_view origin, const MaySee& may_see,
+                                          std::span<const std::string_view> follows) const {
+  if (!may_see(scope, origin)) {
+    // Whether it held an earlier version cannot be told from who it may see
+    // now: an office moved out of a region, or taken out of a group, held
+    // versions it may no longer see (a trial: such an office kept a record
+    // narrowed after its move). So every office that may not see this
+    // version of a kept record is told; one that never held it learns its
+    // uuid only.
+    return records_by_gseq_.count(gseq) != 0 ? Serve::kWithdrawal : Serve::kNothing;
   }
-  for (const Version& v : versions) {
-    if (v.gseq >= gseq) break;
-    if (may_see(v.scope, v.origin)) return Serve::kWithdrawal;
+  if (const auto kept = records_by_gseq_.find(gseq); kept != records_by_gseq_.end()) {
+    const std::vector<Version>& versions = versions_.at(kept->second);
+    const auto row = std::find_if(versions.begin(), versions.end(),
+                                  [&](const Version& v) { return v.gseq == gseq; });
+    // A version superseded by one the office may not see is not for it,
+    // even when a later one widens the record again (it may have been
+    // narrowed for what this version says). By version, not gseq: an
+    // urgent amendment can be journaled before the version it amends.
+    for (const Version& v : versions) {
+      if (v.version > row->version && !may_see(v.scope, v.origin)) return Serve::kNothing;
+    }
   }
-  return Serve::kNothing;
+  for (std::string_view alert : follows) {
+    const auto kept = versions_.find(std::string(alert));
+    if (kept == versions_.end()) continue;
+    const Version& newest = kept->second.back();
+    if (!may_see(newest.scope, newest.origin)) return Serve::kWithdrawal;
+  }
+  return Serve::kRow;
 }
 
-std::string ReachHistory::Withdrawal(int64_t gseq) const {
-  const auto kept = records_by_gseq_.find(gseq);
-  if (kept == records_by_gseq_.end()) return {};
-  const std::vector<Version>& versions = versions_.at(kept->second);
-  const auto v = std::find_if(versions.begin(), versions.end(),
-                              [&](const Version& o) { return o.gseq == gseq; });
+std::string ReachHistory::Withdrawal(int64_t gseq, std::string_view uuid, int64_t version) const {
+  std::string record(uuid);
+  if (const auto kept = records_by_gseq_.find(gseq); kept != records_by_gseq_.end()) {
+    const std::vector<Version>& versions = versions_.at(kept->second);
+    const auto v = std::find_if(versions.begin(), versions.end(),
+                                [&](const Version& o) { return o.gseq == gseq; });
+    record = v->record;
+    version = v->version;
+  }
+  // Nothing more than the replica needs: it also goes to offices that
+  // never held the record.
   msgpack::sbuffer out;
   msgpack::packer<msgpack::sbuffer> pk(out);
-  auto text = [&](std::string_view key, std::string_view value) {
-    pk.pack(key);
-    pk.pack(value);
-  };
-  pk.pack_map(6);
-  text("kind", "withdrawal");
-  text("uuid", v->record);
+  pk.pack_map(4);
+  pk.pack(std::string_view("kind"));
+  pk.pack(std::string_view("withdrawal"));
+  pk.pack(std::string_view("uuid"));
+  pk.pack(record);
   pk.pack(std::string_view("version"));
-  pk.pack(v->version);
+  pk.pack(version);
   pk.pack(std::string_view("gseq"));
-  pk.pack(v->gseq);
-  text("origin", v->author);
-  text("received_at", v->received_at);
+  pk.pack(gseq);
   return std::string(out.data(), out.size());
 }
 

@@ -12,12 +12,21 @@
 // in memory): every other journal row is served as its scope says.
 //
 // For such a record's row, an office is served
-//   the row itself     when it may see the row and the record's newest version;
-//   a withdrawal       when it may not see the row but may see an earlier
-//                      version: {"kind": "withdrawal", "uuid", "version",
-//                      "gseq", "origin", "received_at"} (PROTOCOL.md §6.10),
-//                      after which it holds no version older than "version";
-//   nothing            otherwise (a version superseded by one it may not see).
+//   a withdrawal       when it may not see the row: {"kind": "withdrawal",
+//                      "uuid", "version", "gseq"} (PROTOCOL.md §6.10), after
+//                      which it holds no version older than "version". Who
+//                      held an earlier version cannot be told from who may
+//                      see it now (an office moved out of its region did), so
+//                      every such office is told;
+//   nothing            when it may not see a higher version in force (the
+//                      version was superseded, or a later one narrowed the
+//                      record: it is not served again, even once a yet later
+//                      version widens it, and whatever order the versions
+//                      were journaled in);
+//   the row itself     otherwise.
+// An update or cancel of an alert (its `references`) is no more than the
+// alert: where the office may not see the newest version of an alert it
+// names that is kept here, it gets the update's withdrawal instead.
 //
 //   ReachHistory reaches;
 //   CEN_RETURN_IF_ERROR(ReachHistory::Note(db, uuid));  // in the journal's transaction
@@ -30,6 +39,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -48,10 +58,8 @@ CREATE TABLE reach_changes(
   gseq        INTEGER NOT NULL UNIQUE,  -- the journal row that brings the version in force
   record      TEXT    NOT NULL,         -- the record's uuid
   version     INTEGER NOT NULL,
-  author      TEXT    NOT NULL,         -- the record's origin
   scope       TEXT    NOT NULL,         -- the journal row's scope
-  origin      TEXT    NOT NULL,         -- the journal row's origin (an acceptance: the RILO)
-  received_at TEXT    NOT NULL
+  origin      TEXT    NOT NULL          -- the journal row's origin (an acceptance: the RILO)
 );
 CREATE INDEX reach_changes_record ON reach_changes(record);
 )sql";
@@ -61,10 +69,8 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
     int64_t gseq = 0;
     std::string record;  // uuid
     int64_t version = 0;
-    std::string author;  // the record's origin
     std::string scope;   // the row's
     std::string origin;  // the row's
-    std::string received_at;
   };
 
   // Inside the journal's transaction, after it wrote a row that brings a
@@ -76,25 +82,32 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
   // versions' reach differs (the upgrade to hub schema 8); how many records.
   static common::Result<int64_t> IndexAll(common::Database& db);
 
-  // Reads the rows written since the last call (by this connection or
-  // another: a cluster's state machine).
-  common::Status Refresh(common::Database& db);
+  // Reads the rows written since the last call (Append), or every row again
+  // (`all`: Load, which a cluster member also calls after its state machine
+  // journaled, or installed a snapshot whose rows are numbered otherwise).
+  common::Status Refresh(common::Database& db, bool all = false);
 
   // Whether an office may see a journal row of (scope, origin).
   using MaySee = std::function<bool(std::string_view scope, std::string_view origin)>;
   enum class Serve { kRow, kWithdrawal, kNothing };
   // What an office gets of journal row `gseq`, whose own scope and origin
-  // are `scope` and `origin` (see above).
+  // are `scope` and `origin`, and which is an update or cancel of the alerts
+  // `follows` (empty for any other row); see above.
   Serve ServeTo(int64_t gseq, std::string_view scope, std::string_view origin,
-                const MaySee& may_see) const;
-  // The withdrawal sent for row `gseq` (msgpack); "" when it is not kept.
-  std::string Withdrawal(int64_t gseq) const;
+                const MaySee& may_see, std::span<const std::string_view> follows = {}) const;
+  // Whether any record is kept: a row that names alerts (`follows`) need
+  // only be read for them when one is.
+  bool empty() const { return versions_.empty(); }
+  // The withdrawal sent in place of row `gseq`, a version of record `uuid`
+  // (msgpack); for an acceptance of an NCP's version the record and version
+  // are the ones kept, not the decision's.
+  std::string Withdrawal(int64_t gseq, std::string_view uuid, int64_t version) const;
   // How many records are kept (logs, tests).
   size_t records() const { return versions_.size(); }
 
  private:
   int64_t last_id_ = 0;
-  // record uuid -> its versions in force, in gseq order
+  // record uuid -> its versions in force, by version (then gseq)
   std::unordered_map<std::string, std::vector<Version>> versions_;
   std::unordered_map<int64_t, std::string> records_by_gseq_;
 };

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <tuple>
@@ -450,38 +451,86 @@ common::Status Replica::ApplyWithdrawal(Statements& st, const common::MsgpackMap
                                         bool* applied) {
   const std::string uuid(rec.TextOr("uuid", ""));
   const int64_t version = rec.IntOr("version", 0);
+  bool gone = false;
+  auto removed = Withdraw(st, uuid, version, &gone);
+  if (!removed.ok()) return removed.status();
+  if (*removed == 0) return common::Status::Ok();
+  *applied = true;
+  if (gone) {
+    spdlog::info(
+        "replica: record {} withdrawn: its version {} reaches offices this node is not among (or "
+        "is about an alert that does); no version of it is held any more",
+        uuid, version);
+  } else {
+    spdlog::info(
+        "replica: record {}: versions up to {} withdrawn from its history (a later version this "
+        "node may see is held)",
+        uuid, version);
+  }
+  return withdrawal_observer_ ? withdrawal_observer_(uuid) : common::Status::Ok();
+}
+
+common::Result<int64_t> Replica::Withdraw(Statements& st, const std::string& uuid, int64_t version,
+                                          bool* gone_out) {
   std::optional<Held> in_force;
   std::optional<Held> waiting;
   CEN_RETURN_IF_ERROR(FindHeld(st, uuid, &in_force, &waiting));
-  // A newer version this node may see came first (the priority lane).
-  if (in_force && in_force->version >= version) return common::Status::Ok();
   int64_t removed = 0;
-  if (in_force) {
+  // A newer version this node may see that came first (the priority lane)
+  // stays; the older ones in its history go all the same.
+  if (in_force && in_force->version <= version) {
     CEN_RETURN_IF_ERROR(Retire(st, *in_force, /*keep_in_history=*/false));
     ++removed;
   }
-  if (waiting && waiting->version < version) {
+  if (waiting && waiting->version <= version) {
     CEN_RETURN_IF_ERROR(Retire(st, *waiting, /*keep_in_history=*/false));
     ++removed;
   }
-  for (const char* sql : {"DELETE FROM version_history WHERE uuid = ?1 AND version < ?2",
-                          "DELETE FROM alert_links WHERE uuid = ?1",
+  const bool gone = !(in_force && in_force->version > version);
+  *gone_out = gone;
+  // The updates and cancels of an alert withdrawn go with it (their text is
+  // about it, and a cancel without its alert is nothing).
+  std::vector<std::string> linked;
+  if (gone) {
+    auto links = db_->Cached("SELECT DISTINCT uuid FROM alert_links WHERE target = ?1");
+    if (!links.ok()) return links.status();
+    (*links)->Bind(1, uuid);
+    while (true) {
+      auto row = (*links)->Step();
+      if (!row.ok()) {
+        (*links)->Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      linked.push_back((*links)->ColumnText(0));
+    }
+    (*links)->Reset();
+  }
+  for (const char* sql : {"DELETE FROM version_history WHERE uuid = ?1 AND version <= ?2",
+                          "DELETE FROM alert_links WHERE uuid = ?1 OR target = ?1",
                           "DELETE FROM hits WHERE record = ?1 OR source = ?1",
-                          "DELETE FROM hit_scans WHERE alert = ?1"}) {
+                          "DELETE FROM hit_scans WHERE alert = ?1",
+                          // Hook events hold the alert or the record as JSON
+                          // text (a trial: a hook retried after the withdrawal
+                          // delivered the withdrawn alert).
+                          "DELETE FROM hook_events WHERE instr(payload, ?1) > 0"}) {
+    const std::string_view text(sql);
+    // What names the record, only when no version of it stays.
+    if (!gone && text.find("?2") == std::string_view::npos) continue;
     auto stmt = db_->Cached(sql);
     if (!stmt.ok()) return stmt.status();
     (*stmt)->Bind(1, uuid);
-    if (std::string_view(sql).find("?2") != std::string_view::npos) (*stmt)->Bind(2, version);
+    if (text.find("?2") != std::string_view::npos) (*stmt)->Bind(2, version);
     CEN_RETURN_IF_ERROR((*stmt)->Run());
     removed += db_->Changes();
   }
-  if (removed == 0) return common::Status::Ok();
-  *applied = true;
-  spdlog::info(
-      "replica: record {} withdrawn: its version {} is scoped to offices this node is not among; "
-      "no version of it is held any more",
-      uuid, version);
-  return withdrawal_observer_ ? withdrawal_observer_(uuid) : common::Status::Ok();
+  for (const std::string& update : linked) {
+    bool update_gone = false;
+    auto more = Withdraw(st, update, std::numeric_limits<int64_t>::max(), &update_gone);
+    if (!more.ok()) return more.status();
+    removed += *more;
+  }
+  return removed;
 }
 
 common::Status Replica::ApplyDecision(Statements& st, const common::MsgpackMap& rec, int64_t gseq,

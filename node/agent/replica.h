@@ -239,11 +239,18 @@ class Replica {
   common::Status ApplyVersion(Statements& st, const common::MsgpackMap& rec, int64_t gseq,
                               bool* applied);
   // A withdrawal (kind "withdrawal", PROTOCOL.md §6.10): a version this node
-  // may not see took the record's place, its scope narrowed. Every version
-  // held older than `version` goes (records, documents, version_history,
-  // countries), with the alert links and hits that name it; a newer version
-  // held (applied early) stays.
+  // may not see took the record's place, its scope narrowed (or an update
+  // or cancel of an alert it may no longer see). Every version held up to
+  // `version` goes (records, documents, version_history,
+  // countries) and, unless a newer version held (applied early) stays, the
+  // alert links, hits and hook events (done or not) that name it, and the
+  // updates and cancels of an alert.
   common::Status ApplyWithdrawal(Statements& st, const common::MsgpackMap& rec, bool* applied);
+  // Takes out every version of `uuid` up to `version` (ApplyWithdrawal), and
+  // when none stays (*gone), what names it and the updates and cancels
+  // linked to it (an alert's). Returns how many rows went.
+  common::Result<int64_t> Withdraw(Statements& st, const std::string& uuid, int64_t version,
+                                   bool* gone);
   // The versions of `uuid` held: the one in force and one waiting for an
   // NCP's RILO (ApplyVersion).
   common::Status FindHeld(Statements& st, std::string_view uuid, std::optional<Held>* in_force,

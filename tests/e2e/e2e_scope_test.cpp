@@ -12,6 +12,7 @@
 #include "common/wire_frame.h"
 #include "tests/e2e/cluster.h"
 #include "tests/e2e/raw_client.h"
+#include "tests/test_support/sample_records.h"
 
 namespace cen::e2e {
 namespace {
@@ -52,7 +53,9 @@ void WaitHolds(Cluster& cluster, const std::string& id, const std::set<std::stri
       [&](std::string& observed) {
         const std::set<std::string> held = ScopeRefs(cluster, id);
         observed.clear();
-        for (const std::string& ref : held) observed += ref + " ";
+        for (const auto& r : cluster.Query(id))
+          observed += r.value("ref", "") + "/v" + std::to_string(r.value("version", 0)) + "/g" +
+                      std::to_string(r.value("gseq", 0)) + "/" + r.value("uuid", "") + " ";
         return held == refs;
       },
       std::chrono::seconds(30), what);
@@ -412,6 +415,44 @@ TEST_CASE("An amendment that narrows a record's scope takes it back from the off
     holds(id, {"N-1", "W-1"}, std::string(id) + " holds N-1 again");
   CHECK(cluster.NodeQuery("JP-TYO",
                           "SELECT max(version) FROM records WHERE uuid = '" + uuid + "'") == 3);
+
+  // An alert and its update, shared with everyone; the alert narrowed:
+  // the update (its text is about the alert) goes with it.
+  const std::string alert =
+      cluster.Submit("RILO-WE", {cen::test::SampleAlert("A-1", "high").dump()})[0];
+  nlohmann::json update = cen::test::SampleAlert("A-1-U", "high");
+  update["msg_type"] = "update";
+  update["references"] = {alert};
+  update["body"] = "Crew member ONYXHIDDEN identified.";
+  cluster.Submit("RILO-WE", {update.dump()});
+  holds("RILO-ESA", {"N-1", "W-1", "A-1", "A-1-U"}, "RILO-ESA holds the alert and its update");
+  nlohmann::json narrowed_alert = cen::test::SampleAlert("A-1", "high");
+  narrowed_alert["scope"] = "region:EU";
+  narrowed_alert["body"] = "EU offices only.";
+  cluster.Submit("RILO-WE", {narrowed_alert.dump()});
+  holds("RILO-ESA", {"N-1", "W-1"}, "RILO-ESA no longer holds the alert or its update");
+  holds("DE-BER", {"N-1", "W-1", "A-1", "A-1-U"}, "DE-BER, in EU, holds both");
+
+  // An office moved out of a record's region held it; narrowed after the
+  // move, the record is taken back there too.
+  cluster.Submit("RILO-WE", {ScopeSeizure("M-1", "region:EU")});
+  holds("DE-BER", {"N-1", "W-1", "A-1", "A-1-U", "M-1"}, "DE-BER holds M-1");
+  const RunResult moved =
+      cluster.RunHub({"allow", "--data", cluster.hub_dir().string(), "--node", "DE-BER", "--key",
+                      (cluster.node_dir("DE-BER") / "curve.pub").string(), "--region", "AF"});
+  REQUIRE(moved.exit_code == 0);
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const int64_t heard = cluster.NodeQuery(
+            "DE-BER", "SELECT count(*) FROM meta WHERE key = 'hub_region' AND value = 'AF'");
+        observed = heard == 1 ? "in AF" : "not told yet";
+        return heard == 1;
+      },
+      std::chrono::seconds(30), "DE-BER has heard it is in AF");
+  nlohmann::json private_m1 = nlohmann::json::parse(ScopeSeizure("M-1", "nodes:RILO-WE"));
+  private_m1["description"] = "for RILO-WE alone";
+  cluster.Submit("RILO-WE", {private_m1.dump()});
+  holds("DE-BER", {"N-1", "W-1"}, "DE-BER, moved out of EU, no longer holds M-1");
 }
 
 }  // namespace cen::e2e

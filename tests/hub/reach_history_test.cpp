@@ -67,15 +67,10 @@ TEST_CASE("A record amended to a narrower scope is withdrawn from the offices ou
   // Inside: every version as before.
   for (const auto* o : {&v1, &v2, &v3}) CHECK(hub.ServeTo("NCP-FR", *o) == Serve::kRow);
 
-  const nlohmann::json withdrawal = *MsgpackJson::Decode(hub.journal.reaches().Withdrawal(v3.gseq));
-  CHECK(withdrawal == nlohmann::json{{"kind", "withdrawal"},
-                                     {"uuid", uuid},
-                                     {"version", 3},
-                                     {"gseq", v3.gseq},
-                                     {"origin", "RILO-WE"},
-                                     {"received_at", withdrawal["received_at"]}});
-  CHECK(withdrawal["received_at"].get<std::string>().size() == 24);
-  CHECK(hub.journal.reaches().Withdrawal(other.gseq).empty());
+  const nlohmann::json withdrawal =
+      *MsgpackJson::Decode(hub.journal.reaches().Withdrawal(v3.gseq, uuid, 3));
+  CHECK(withdrawal ==
+        nlohmann::json{{"kind", "withdrawal"}, {"uuid", uuid}, {"version", 3}, {"gseq", v3.gseq}});
 
   // FETCH from the start: RILO-AP gets WE-2 and the withdrawal only.
   FetchServer fetch(&hub.journal, &hub.policy);
@@ -92,9 +87,10 @@ TEST_CASE("A record amended to a narrower scope is withdrawn from the offices ou
   CHECK(served[1]["kind"] == "withdrawal");
   CHECK(served[1]["version"] == 3);
 
-  // Widened again: the versions RILO-AP may see are its again.
+  // Widened again (redacted): RILO-AP gets the newest version, never the
+  // ones before the narrowing (they may say what it was narrowed for).
   const auto v4 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 4, "global"));
-  CHECK(hub.ServeTo("RILO-AP", v1) == Serve::kRow);
+  CHECK(hub.ServeTo("RILO-AP", v1) == Serve::kNothing);
   CHECK(hub.ServeTo("RILO-AP", v3) == Serve::kWithdrawal);
   CHECK(hub.ServeTo("RILO-AP", v4) == Serve::kRow);
 
@@ -110,6 +106,75 @@ TEST_CASE("A record amended to a narrower scope is withdrawn from the offices ou
   RequireOk(reader.Load());
   CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v4, "RILO-WE") == Serve::kNothing);
   CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v5, "RILO-WE") == Serve::kWithdrawal);
+}
+
+TEST_CASE("A narrowing amendment journaled before the version it amends still withdraws it",
+          "[hub][journal][scope]") {
+  // The office's outbox sends the priority lane first: an urgent version 2
+  // can reach the hub before the bulk version 1 it amends.
+  ReachHub hub;
+  const std::string uuid = Uuid7::Generate();
+  const auto v2 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 2, "region:EU"));
+  const auto v1 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 1, "global"));
+  REQUIRE(v1.verdict == Journal::Verdict::kNew);
+  REQUIRE(v1.gseq > v2.gseq);
+  CHECK(hub.ServeTo("RILO-AP", v1) == Serve::kNothing);
+  CHECK(hub.ServeTo("RILO-AP", v2) == Serve::kWithdrawal);
+  CHECK(hub.ServeTo("NCP-FR", v1) == Serve::kRow);  // kept in its history
+  CHECK(hub.ServeTo("NCP-FR", v2) == Serve::kRow);
+}
+
+TEST_CASE("An update of a narrowed alert goes no further than the alert",
+          "[hub][journal][scope][alerts]") {
+  ReachHub hub;
+  const std::string alert = Uuid7::Generate();
+  auto alert_json = [&](int64_t version, const std::string& scope) {
+    nlohmann::json a = cen::test::WireAlert("WE-A1", alert, version);
+    a["scope"] = scope;
+    a["handling"] = "H0";
+    a["msg_type"] = "alert";
+    return a;
+  };
+  hub.Append("RILO-WE", alert_json(1, "global"));
+  nlohmann::json update = cen::test::WireAlert("WE-A1-U1", Uuid7::Generate(), 1);
+  update["scope"] = "global";
+  update["handling"] = "H0";
+  update["msg_type"] = "update";
+  update["references"] = {alert};
+  const auto u1 = hub.Append("RILO-WE", update);
+  REQUIRE(u1.verdict == Journal::Verdict::kNew);
+  const std::vector<std::string_view> follows = {alert};
+  auto serve = [&](const std::string& node, const Journal::Outcome& o) {
+    const cen::hub::NodeInfo* info = hub.registry.Find(node);
+    return hub.journal.reaches().ServeTo(
+        o.gseq, o.scope, "RILO-WE",
+        [&](std::string_view scope, std::string_view from) {
+          return hub.policy.MaySee(*info, scope, from);
+        },
+        follows);
+  };
+  CHECK(serve("RILO-AP", u1) == Serve::kRow);
+  hub.Append("RILO-WE", alert_json(2, "region:EU"));
+  CHECK(serve("RILO-AP", u1) == Serve::kWithdrawal);
+  CHECK(serve("NCP-FR", u1) == Serve::kRow);
+  const nlohmann::json withdrawal = *MsgpackJson::Decode(
+      hub.journal.reaches().Withdrawal(u1.gseq, update["uuid"].get<std::string>(), 1));
+  CHECK(withdrawal["uuid"] == update["uuid"]);
+}
+
+TEST_CASE("An office moved out of a record's region is told when the record is narrowed",
+          "[hub][journal][scope]") {
+  // RILO-AP (region AS) held version 1, scoped to AS, then moved to EU: it
+  // may see no version now, and must still learn of version 2.
+  ReachHub hub;
+  const std::string uuid = Uuid7::Generate();
+  const auto v1 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 1, "region:AS"));
+  RequireOk(hub.registry.Allow({"RILO-AP", hub.registry.Find("RILO-AP")->pubkey, "EU"}));
+  const auto v2 = hub.Append("RILO-WE", HubSeizure("WE-1", uuid, 2, "nodes:NCP-FR"));
+  CHECK(hub.ServeTo("RILO-AP", v1) == Serve::kWithdrawal);
+  CHECK(hub.ServeTo("RILO-AP", v2) == Serve::kWithdrawal);
+  CHECK(hub.ServeTo("NCP-FR", v1) == Serve::kWithdrawal);  // never held it: learns the uuid
+  CHECK(hub.ServeTo("NCP-FR", v2) == Serve::kRow);
 }
 
 TEST_CASE("An NCP's record accepted with a narrower scope is withdrawn at the acceptance",
@@ -128,10 +193,11 @@ TEST_CASE("An NCP's record accepted with a narrower scope is withdrawn at the ac
   REQUIRE(a2.verdict == Journal::Verdict::kNew);
   CHECK(hub.ServeTo("RILO-AP", a1) == Serve::kNothing);
   CHECK(hub.ServeTo("RILO-AP", a2) == Serve::kWithdrawal);
-  const nlohmann::json withdrawal = *MsgpackJson::Decode(hub.journal.reaches().Withdrawal(a2.gseq));
+  // For the record and version accepted, not the decision's.
+  const nlohmann::json withdrawal =
+      *MsgpackJson::Decode(hub.journal.reaches().Withdrawal(a2.gseq, "decision-uuid", 1));
   CHECK(withdrawal["uuid"] == uuid);
   CHECK(withdrawal["version"] == 2);
-  CHECK(withdrawal["origin"] == "NCP-FR");  // the record's, not the RILO's
   // The NCP and its RILO see every version, pending rows as before.
   for (const auto* o : {&p1, &p2}) CHECK(hub.ServeTo("RILO-WE", *o, "NCP-FR") == Serve::kRow);
   for (const auto* o : {&a1, &a2}) CHECK(hub.ServeTo("NCP-FR", *o) == Serve::kRow);

@@ -983,11 +983,14 @@ TEST_CASE("A withdrawal takes every older version of a record out of the replica
   const int64_t kept_countries = Count(db, "record_countries") / 2;
   REQUIRE(kept_countries > 0);
   auto withdrawal = [](const std::string& uuid, int64_t version, int64_t gseq) {
-    return json{{"kind", "withdrawal"}, {"uuid", uuid},
-                {"version", version},   {"gseq", gseq},
-                {"origin", "RILO-WE"},  {"received_at", "2026-12-07T08:00:00.000Z"}};
+    return json{{"kind", "withdrawal"}, {"uuid", uuid}, {"version", version}, {"gseq", gseq}};
   };
+  // Its hook events, delivered or waiting, hold its text too.
+  RequireOk(db.Exec("INSERT INTO hook_events(hook, payload, state) VALUES ('alert', '{\"uuid\":\"" +
+                    narrowed + "\"}', 'done'), ('hit', '{\"record\":{\"uuid\":\"" + narrowed +
+                    "\"}}', 'pending'), ('alert', '{\"uuid\":\"" + kept + "\"}', 'pending')"));
   RequireOk(replica.Apply(Packed({withdrawal(narrowed, 3, 5)}), 5));
+  CHECK(Count(db, "hook_events") == 1);
   const std::string of = " WHERE uuid = '" + narrowed + "'";
   CHECK(QueryNumber(db, "SELECT count(*) FROM records" + of) == 0);
   CHECK(QueryNumber(db, "SELECT count(*) FROM version_history" + of) == 0);
@@ -1005,9 +1008,34 @@ TEST_CASE("A withdrawal takes every older version of a record out of the replica
   RequireOk(replica.Apply(Packed({withdrawal(narrowed, 3, 5)}), 5));
   CHECK(withdrawn.size() == 1);
 
-  // A newer version applied early (the priority lane) stays.
+  // A newer version applied early (the priority lane) stays; the versions
+  // before the withdrawn one go from its history all the same.
   RequireOk(replica.ApplyEarly(Packed({ReplicaStored(kept, 4, 9)})).status());
+  CHECK(QueryNumber(db, "SELECT count(*) FROM version_history WHERE uuid = '" + kept + "'") == 1);
   RequireOk(replica.Apply(Packed({withdrawal(kept, 3, 7)}), 7));
   CHECK(QueryNumber(db, "SELECT version FROM records WHERE uuid = '" + kept + "'") == 4);
-  CHECK(withdrawn.size() == 1);
+  CHECK(QueryNumber(db, "SELECT count(*) FROM version_history WHERE uuid = '" + kept + "'") == 0);
+  CHECK(withdrawn.size() == 2);
+}
+
+TEST_CASE("An alert withdrawn takes its updates and cancels with it", "[node][replica][scope]") {
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  const std::string alert = Uuid7::Generate();
+  const std::string update = Uuid7::Generate();
+  const std::string other = Uuid7::Generate();
+  json a = cen::test::AsStored(cen::test::WireAlert("A-1", alert, 1, "high"), 1, "H0");
+  json u = cen::test::AsStored(cen::test::WireAlert("A-1-U", update, 1, "high"), 2, "H0");
+  u["msg_type"] = "update";
+  u["references"] = {alert};
+  json o = cen::test::AsStored(cen::test::WireAlert("B-1", other, 1, "high"), 3, "H0");
+  RequireOk(replica.Apply(Packed({a, u, o}), 3));
+  REQUIRE(Count(db, "alert_links") == 1);
+  RequireOk(replica.Apply(
+      Packed({json{{"kind", "withdrawal"}, {"uuid", alert}, {"version", 2}, {"gseq", 4}}}), 4));
+  CHECK(QueryNumber(db, "SELECT count(*) FROM records WHERE uuid IN ('" + alert + "', '" + update +
+                            "')") == 0);
+  CHECK(Count(db, "alert_links") == 0);
+  CHECK(QueryNumber(db, "SELECT count(*) FROM records WHERE uuid = '" + other + "'") == 1);
 }
