@@ -118,7 +118,12 @@ common::Status OutboxSender::OnAckFrame(const common::MsgpackMap& frame) {
     if (verdict == "NEW" || verdict == "DUP") {
       ack.accepted = true;
       ack.gseq = a.IntOr("gseq", 0);
-      for (const std::string_view office : a.Texts("audience")) ack.audience.emplace_back(office);
+      if (const msgpack::object* audience = a.Find("audience");
+          audience != nullptr && audience->type == msgpack::type::ARRAY) {
+        ack.audience.emplace();
+        for (const std::string_view office : a.Texts("audience"))
+          ack.audience->emplace_back(office);
+      }
     } else {
       ack.reason = std::string(a.TextOr("reason", "rejected by the hub"));
       spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);

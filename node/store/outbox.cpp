@@ -380,6 +380,24 @@ common::Result<std::vector<Outbox::Entry>> Outbox::ReadEntries(common::Statement
   return out;
 }
 
+common::Result<bool> Outbox::ReplaceAudience(const Ack& ack) {
+  // An amendment may change who the alert goes to (a narrowed scope: the
+  // offices outside are no longer waited for). An ACK of an older version
+  // than one acked before (a resend) changes nothing.
+  auto newest = db_->Cached("SELECT max(version) FROM own_acks WHERE uuid = ? AND accepted = 1");
+  if (!newest.ok()) return newest.status();
+  auto row = (*newest)->Bind(1, ack.uuid).Step();
+  const bool older =
+      row.ok() && *row && !(*newest)->ColumnIsNull(0) && (*newest)->ColumnInt(0) > ack.version;
+  (*newest)->Reset();
+  if (!row.ok()) return row.status();
+  if (older) return false;
+  auto forget = db_->Cached("DELETE FROM alert_audience WHERE alert = ?");
+  if (!forget.ok()) return forget.status();
+  CEN_RETURN_IF_ERROR((*forget)->Bind(1, ack.uuid).Run());
+  return true;
+}
+
 common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
   auto tx = db_->Begin();
   if (!tx.ok()) return tx.status();
@@ -395,8 +413,12 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
   auto audience = db_->Cached("INSERT OR IGNORE INTO alert_audience(alert, office) VALUES (?, ?)");
   if (!audience.ok()) return audience.status();
   for (const auto& a : acks) {
-    for (const std::string& office : a.audience) {
-      CEN_RETURN_IF_ERROR((*audience)->Bind(1, a.uuid).Bind(2, office).Run());
+    auto replaced = a.audience ? ReplaceAudience(a) : common::Result<bool>(false);
+    if (!replaced.ok()) return replaced.status();
+    if (*replaced) {
+      for (const std::string& office : *a.audience) {
+        CEN_RETURN_IF_ERROR((*audience)->Bind(1, a.uuid).Bind(2, office).Run());
+      }
     }
     auto again = OfferAgain(a);
     if (!again.ok()) return again.status();

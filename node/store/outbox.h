@@ -53,8 +53,9 @@ class Outbox {
     bool accepted;  // NEW or DUP
     int64_t gseq;
     std::string reason;  // when rejected
-    // An own alert (msg_type alert): the offices the hub says it goes to.
-    std::vector<std::string> audience = {};
+    // An own alert (msg_type alert): the offices the hub says it goes to
+    // (none: not an alert, or a hub that does not say).
+    std::optional<std::vector<std::string>> audience = std::nullopt;
   };
 
   explicit Outbox(common::Database* db) : db_(db) {}
@@ -125,6 +126,10 @@ class Outbox {
   common::Result<int64_t> Size();
 
  private:
+  // Forgets the audience of `ack`'s alert, for its own to be written
+  // (true), unless a higher version of it was acked before (false: it is
+  // not written).
+  common::Result<bool> ReplaceAudience(const Ack& ack);
   // Kept by the connection (Database::Cached): a drop or the agent's
   // receipts join many transactions.
   struct Statements {

@@ -427,3 +427,33 @@ TEST_CASE("A receipt refused for an alert this replica holds goes back to the ou
     CHECK(CountRows(db, "own_acks") == 1);
   }
 }
+
+TEST_CASE("An own alert's audience is the one its newest version was acked with",
+          "[node][outbox][alerts]") {
+  // A trial: an alert narrowed to EU still listed the Asian office as "not
+  // received yet" at its origin, which it never will be.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  const std::string alert = Uuid7::Generate();
+  auto audience = [&] {
+    auto q = db.Prepare(
+        "SELECT coalesce(group_concat(office, ' '), '') FROM (SELECT office FROM alert_audience "
+        "WHERE alert = ? ORDER BY office)");
+    REQUIRE(q.ok());
+    q->Bind(1, alert);
+    REQUIRE(*q->Step());
+    return q->ColumnText(0);
+  };
+  using Offices = std::vector<std::string>;
+  RequireOk(outbox.Acknowledge({{alert, 1, true, 5, "", Offices{"AF", "AS", "DE"}}}));
+  CHECK(audience() == "AF AS DE");
+  RequireOk(outbox.Acknowledge({{alert, 2, true, 9, "", Offices{"DE"}}}));
+  CHECK(audience() == "DE");
+  // Version 1 acked again (a resend): the newer audience stays.
+  RequireOk(outbox.Acknowledge({{alert, 1, true, 5, "", Offices{"AF", "AS", "DE"}}}));
+  CHECK(audience() == "DE");
+  // Narrowed to the origin alone: nobody is waited for.
+  RequireOk(outbox.Acknowledge({{alert, 3, true, 12, "", Offices{}}}));
+  CHECK(audience() == "");
+}
