@@ -8,6 +8,9 @@
 #include <span>
 #include <tuple>
 
+#include "common/clock.h"
+#include "node/store/node_schema.h"
+
 namespace cen::node {
 
 namespace {
@@ -268,7 +271,8 @@ common::Status Replica::Load() {
   auto pending = CountriesPending();
   if (!pending.ok()) return pending.status();
   countries_pending_hint_ = *pending;
-  return common::Status::Ok();
+  // A node.db from before withdrawals (its agent makes it too).
+  return db_->Exec(NodeSchema::kWithdrawalsSql);
 }
 
 common::Status Replica::Apply(const std::vector<common::MsgpackMap>& records, int64_t new_cursor) {
@@ -452,7 +456,7 @@ common::Status Replica::ApplyWithdrawal(Statements& st, const common::MsgpackMap
   const std::string uuid(rec.TextOr("uuid", ""));
   const int64_t version = rec.IntOr("version", 0);
   bool gone = false;
-  auto removed = Withdraw(st, uuid, version, &gone);
+  auto removed = Withdraw(st, uuid, version, rec.IntOr("gseq", 0), &gone);
   if (!removed.ok()) return removed.status();
   if (*removed == 0) return common::Status::Ok();
   *applied = true;
@@ -471,7 +475,7 @@ common::Status Replica::ApplyWithdrawal(Statements& st, const common::MsgpackMap
 }
 
 common::Result<int64_t> Replica::Withdraw(Statements& st, const std::string& uuid, int64_t version,
-                                          bool* gone_out) {
+                                          int64_t gseq, bool* gone_out) {
   std::optional<Held> in_force;
   std::optional<Held> waiting;
   CEN_RETURN_IF_ERROR(FindHeld(st, uuid, &in_force, &waiting));
@@ -488,6 +492,14 @@ common::Result<int64_t> Replica::Withdraw(Statements& st, const std::string& uui
   }
   const bool gone = !(in_force && in_force->version > version);
   *gone_out = gone;
+  // `cen-query show` says why it is not here any more.
+  if (gone && removed > 0) {
+    auto note = db_->Cached(
+        "INSERT OR REPLACE INTO withdrawals(uuid, version, gseq, at) VALUES (?, ?, ?, ?)");
+    if (!note.ok()) return note.status();
+    (*note)->Bind(1, uuid).Bind(2, version).Bind(3, gseq).Bind(4, common::Clock::NowRfc3339());
+    CEN_RETURN_IF_ERROR((*note)->Run());
+  }
   // The updates and cancels of an alert withdrawn go with it (their text is
   // about it, and a cancel without its alert is nothing).
   std::vector<std::string> linked;
@@ -526,7 +538,7 @@ common::Result<int64_t> Replica::Withdraw(Statements& st, const std::string& uui
   }
   for (const std::string& update : linked) {
     bool update_gone = false;
-    auto more = Withdraw(st, update, std::numeric_limits<int64_t>::max(), &update_gone);
+    auto more = Withdraw(st, update, std::numeric_limits<int64_t>::max(), gseq, &update_gone);
     if (!more.ok()) return more.status();
     removed += *more;
   }
@@ -746,6 +758,7 @@ common::Status Replica::Reset(const std::string& epoch) {
   if (!tx.ok()) return tx.status();
   CEN_RETURN_IF_ERROR(
       db_->Exec("DELETE FROM records; DELETE FROM documents; DELETE FROM version_history; "
+                "DELETE FROM withdrawals; "
                 "DELETE FROM countries_pending; DELETE "
                 "FROM record_countries; DELETE FROM record_dates; "
                 "DELETE FROM receipts; DELETE FROM alert_links; DELETE FROM hit_scans; "

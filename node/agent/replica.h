@@ -249,8 +249,9 @@ class Replica {
   // Takes out every version of `uuid` up to `version` (ApplyWithdrawal), and
   // when none stays (*gone), what names it and the updates and cancels
   // linked to it (an alert's). Returns how many rows went.
+  // A record gone is noted in `withdrawals` (under `gseq`, the withdrawal's).
   common::Result<int64_t> Withdraw(Statements& st, const std::string& uuid, int64_t version,
-                                   bool* gone);
+                                   int64_t gseq, bool* gone);
   // The versions of `uuid` held: the one in force and one waiting for an
   // NCP's RILO (ApplyVersion).
   common::Status FindHeld(Statements& st, std::string_view uuid, std::optional<Held>* in_force,

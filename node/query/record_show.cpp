@@ -77,11 +77,27 @@ common::Result<std::string> RecordShow::Resolve(common::Database& db, const std:
                     stmt->ColumnText(1) + ", " + stmt->ColumnText(2) + ")";
     }
   }
-  if (found.empty())
+  if (found.empty()) {
+    // Withdrawn (PROTOCOL.md §6.10): the analyst held it, and is told why it
+    // is gone. A node.db whose agent has not made the table knows of none.
+    auto withdrawn = db.Prepare(
+        "SELECT uuid, version, at FROM withdrawals WHERE uuid >= ?1 AND uuid < ?1 || 'g' "
+        "ORDER BY uuid LIMIT 2");
+    if (withdrawn.ok()) {
+      withdrawn->Bind(1, lower);
+      auto row = withdrawn->Step();
+      if (row.ok() && *row) {
+        return common::NotFound(Messages::Format(
+            "record {} was withdrawn from this replica at {}: its version {} reaches offices this "
+            "node is not among (its origin narrowed its scope); no version of it is held here",
+            withdrawn->ColumnText(0), withdrawn->ColumnText(2), withdrawn->ColumnInt(1)));
+      }
+    }
     return common::NotFound(
         Messages::Format("no record {} in this replica (it may not exist, not be replicated yet, "
                          "or be outside this node's scopes)",
                          wanted));
+  }
   if (found.size() > 1)
     return common::UsageError(
         Messages::Format("UUID: '{}' matches several records: {}; give more of it (records "

@@ -500,6 +500,7 @@ common::Status NodeSchema::Create(common::Database& db, const std::string& node_
   CEN_RETURN_IF_ERROR(db.Exec(kValidationSql));
   CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kHookEventsSql));
   CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kHookAlertsIndexSql));
+  CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kWithdrawalsSql));
   CEN_RETURN_IF_ERROR(db.Exec(NodeSchema::kAlertsHeldSql));
   auto ins = db.Prepare("INSERT INTO meta(key, value) VALUES (?, ?)");
   if (!ins.ok()) return ins.status();
@@ -536,6 +537,7 @@ common::Result<common::Database> NodeSchema::OpenForAgent(const std::string& dat
   // in moments.
   CEN_RETURN_IF_ERROR(db->Exec(kHookAlertsIndexSql));
   CEN_RETURN_IF_ERROR(db->Exec(kAlertsHeldSql));
+  CEN_RETURN_IF_ERROR(db->Exec(kWithdrawalsSql));
   return db;
 }
 

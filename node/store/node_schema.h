@@ -29,6 +29,19 @@ CREATE INDEX hook_events_pending ON hook_events(id) WHERE state = 'pending';
   static constexpr const char* kHookAlertsIndexSql =
       "CREATE INDEX IF NOT EXISTS hook_events_alerts ON hook_events(id) "
       "WHERE state = 'pending' AND hook = 'alert'";
+  // Records withdrawn from the replica (Replica, PROTOCOL.md §6.10): made by
+  // the agent on a node.db older than it (2026-12-07).
+  static constexpr const char* kWithdrawalsSql = R"sql(
+-- Records withdrawn from this replica: a version of theirs reaches offices
+-- this node is not among (their scope was narrowed). `cen-query show` says
+-- so instead of "no record".
+CREATE TABLE IF NOT EXISTS withdrawals(
+  uuid    TEXT    PRIMARY KEY,
+  version INTEGER NOT NULL,  -- the version this node may not see
+  gseq    INTEGER NOT NULL,  -- of the withdrawal
+  at      TEXT    NOT NULL   -- when this node applied it (RFC 3339, UTC)
+) WITHOUT ROWID;
+)sql";
   // What an office catching up owes for alerts (AlertTracker): made by the
   // agent on a node.db older than them (2026-12-06).
   static constexpr const char* kAlertsHeldSql = R"sql(

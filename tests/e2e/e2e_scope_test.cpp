@@ -388,6 +388,15 @@ TEST_CASE("An amendment that narrows a record's scope takes it back from the off
   };
   holds("RILO-ESA", {"W-1"}, "RILO-ESA no longer holds N-1");
   holds_nothing_of("RILO-ESA");
+  {
+    // The analyst who had it open is told why it is gone.
+    const RunResult shown =
+        cluster.RunQuery({"--data", cluster.node_dir("RILO-ESA").string(), "show", uuid});
+    CHECK(shown.exit_code != 0);
+    CHECK(shown.err.find("was withdrawn from this replica") != std::string::npos);
+    CHECK(shown.err.find("its version 2 reaches offices this node is not among") !=
+          std::string::npos);
+  }
   cluster.StartNode("RILO-AP");
   holds("RILO-AP", {"W-1"}, "RILO-AP, stopped meanwhile, no longer holds N-1");
   holds_nothing_of("RILO-AP");

@@ -991,6 +991,8 @@ TEST_CASE("A withdrawal takes every older version of a record out of the replica
                     "\"}}', 'pending'), ('alert', '{\"uuid\":\"" + kept + "\"}', 'pending')"));
   RequireOk(replica.Apply(Packed({withdrawal(narrowed, 3, 5)}), 5));
   CHECK(Count(db, "hook_events") == 1);
+  // Noted, for `cen-query show` to say why it is gone.
+  CHECK(QueryNumber(db, "SELECT version FROM withdrawals WHERE uuid = '" + narrowed + "'") == 3);
   const std::string of = " WHERE uuid = '" + narrowed + "'";
   CHECK(QueryNumber(db, "SELECT count(*) FROM records" + of) == 0);
   CHECK(QueryNumber(db, "SELECT count(*) FROM version_history" + of) == 0);
