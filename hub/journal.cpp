@@ -286,6 +286,12 @@ common::Status Journal::Append(
     } else if (deciding && decision.accept) {
       CEN_RETURN_IF_ERROR(ReachHistory::Note(*db_, c.Text("record")));
     }
+    // An update or cancel goes no further than the alerts it names: they are
+    // kept for it (a trial: an EU alert's global update reached Asia).
+    if (kind == "alert" && c.Text("msg_type", "alert") != "alert") {
+      for (std::string_view alert : c.record.Texts("references"))
+        CEN_RETURN_IF_ERROR(ReachHistory::Note(*db_, alert, /*followed=*/true));
+    }
     ++next;
     outcomes->push_back(std::move(out));
   }

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <msgpack.hpp>
+#include <set>
 #include <tuple>
+
+#include "common/msgpack_map.h"
 
 namespace cen::hub {
 namespace {
@@ -20,7 +23,7 @@ constexpr const char* kInForceSql =
 
 }  // namespace
 
-common::Status ReachHistory::Note(common::Database& db, std::string_view record) {
+common::Status ReachHistory::Note(common::Database& db, std::string_view record, bool followed) {
   auto in_force = db.Cached(kInForceSql);
   if (!in_force.ok()) return in_force.status();
   common::Statement& read = **in_force;
@@ -37,11 +40,11 @@ common::Status ReachHistory::Note(common::Database& db, std::string_view record)
                         read.ColumnText(2), read.ColumnText(3)});
   }
   read.Reset();
-  if (versions.size() < 2) return common::Status::Ok();
+  if (versions.empty() || (versions.size() < 2 && !followed)) return common::Status::Ok();
   const bool differs = std::any_of(versions.begin(), versions.end(), [&](const Version& v) {
     return v.scope != versions.front().scope || v.origin != versions.front().origin;
   });
-  if (!differs) {
+  if (!differs && !followed) {
     auto kept = db.Cached("SELECT 1 FROM reach_changes WHERE record = ? LIMIT 1");
     if (!kept.ok()) return kept.status();
     auto row = (*kept)->Bind(1, record).Step();
@@ -76,6 +79,19 @@ common::Result<int64_t> ReachHistory::IndexAll(common::Database& db) {
     uuids.push_back(amended->ColumnText(0));
   }
   for (const std::string& uuid : uuids) CEN_RETURN_IF_ERROR(Note(db, uuid));
+  // Every alert an update or cancel names (one decode of each alert).
+  auto alerts = db.Prepare("SELECT body FROM journal WHERE kind = 'alert'");
+  if (!alerts.ok()) return alerts.status();
+  std::set<std::string> named;
+  while (true) {
+    auto row = alerts->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    auto body = common::MsgpackMap::Decode(alerts->ColumnBlob(0));
+    if (!body.ok() || body->TextOr("msg_type", "alert") == "alert") continue;
+    for (std::string_view target : body->Texts("references")) named.emplace(target);
+  }
+  for (const std::string& alert : named) CEN_RETURN_IF_ERROR(Note(db, alert, /*followed=*/true));
   auto records = db.QueryInt("SELECT count(DISTINCT record) FROM reach_changes");
   if (!records.ok()) return records.status();
   return records->value_or(0);
@@ -86,6 +102,7 @@ common::Status ReachHistory::Refresh(common::Database& db, bool all) {
     last_id_ = 0;
     versions_.clear();
     records_by_gseq_.clear();
+    changed_.clear();
   }
   auto read = db.Cached(
       "SELECT id, gseq, record, version, scope, origin FROM reach_changes "
@@ -104,7 +121,11 @@ common::Status ReachHistory::Refresh(common::Database& db, bool all) {
     Version v{st.ColumnInt(1), st.ColumnText(2), st.ColumnInt(3), st.ColumnText(4),
               st.ColumnText(5)};
     if (!records_by_gseq_.emplace(v.gseq, v.record).second) continue;
-    std::vector<Version>& versions = versions_[v.record];
+    const std::string record = v.record;
+    std::vector<Version>& versions = versions_[record];
+    if (std::any_of(versions.begin(), versions.end(),
+                    [&](const Version& o) { return o.scope != v.scope || o.origin != v.origin; }))
+      changed_.insert(record);
     auto at = std::upper_bound(versions.begin(), versions.end(), v,
                                [](const Version& a, const Version& b) {
                                  return std::tie(a.version, a.gseq) < std::tie(b.version, b.gseq);
@@ -118,16 +139,20 @@ common::Status ReachHistory::Refresh(common::Database& db, bool all) {
 ReachHistory::Serve ReachHistory::ServeTo(int64_t gseq, std::string_view scope,
                                           std::string_view origin, const MaySee& may_see,
                                           std::span<const std::string_view> follows) const {
+  // Only a record whose versions reach different offices is served by its
+  // versions; one kept because updates name it, as its scope says.
+  const auto kept = records_by_gseq_.find(gseq);
+  const bool narrowed = kept != records_by_gseq_.end() && changed_.count(kept->second) != 0;
   if (!may_see(scope, origin)) {
     // Whether it held an earlier version cannot be told from who it may see
     // now: an office moved out of a region, or taken out of a group, held
     // versions it may no longer see (a trial: such an office kept a record
     // narrowed after its move). So every office that may not see this
-    // version of a kept record is told; one that never held it learns its
-    // uuid only.
-    return records_by_gseq_.count(gseq) != 0 ? Serve::kWithdrawal : Serve::kNothing;
+    // version of a narrowed record is told; one that never held it learns
+    // its uuid only.
+    return narrowed ? Serve::kWithdrawal : Serve::kNothing;
   }
-  if (const auto kept = records_by_gseq_.find(gseq); kept != records_by_gseq_.end()) {
+  if (narrowed) {
     const std::vector<Version>& versions = versions_.at(kept->second);
     const auto row = std::find_if(versions.begin(), versions.end(),
                                   [&](const Version& v) { return v.gseq == gseq; });
@@ -140,9 +165,9 @@ ReachHistory::Serve ReachHistory::ServeTo(int64_t gseq, std::string_view scope,
     }
   }
   for (std::string_view alert : follows) {
-    const auto kept = versions_.find(std::string(alert));
-    if (kept == versions_.end()) continue;
-    const Version& newest = kept->second.back();
+    const auto named = versions_.find(std::string(alert));
+    if (named == versions_.end()) continue;
+    const Version& newest = named->second.back();
     if (!may_see(newest.scope, newest.origin)) return Serve::kWithdrawal;
   }
   return Serve::kRow;

@@ -26,7 +26,9 @@
 //   the row itself     otherwise.
 // An update or cancel of an alert (its `references`) is no more than the
 // alert: where the office may not see the newest version of an alert it
-// names that is kept here, it gets the update's withdrawal instead.
+// names, it gets the update's withdrawal instead. So every alert an update
+// or cancel names is kept too (rows written by Note(..., followed)), and
+// served as its own scope says unless its versions' reach differs.
 //
 //   ReachHistory reaches;
 //   CEN_RETURN_IF_ERROR(ReachHistory::Note(db, uuid));  // in the journal's transaction
@@ -43,6 +45,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/sqlite_db.h"
@@ -77,7 +80,10 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
   // version of `record` in force: when the record is kept already, or its
   // versions in force (read from the journal and validations, that row
   // included) reach different offices, writes reach_changes rows for each.
-  static common::Status Note(common::Database& db, std::string_view record);
+  // `followed`: `record` is an alert an update or cancel names; its
+  // versions are kept whatever their reach (an update goes no further than
+  // its alert, ServeTo), the alert itself served as its scope says.
+  static common::Status Note(common::Database& db, std::string_view record, bool followed = false);
   // Writes the reach_changes rows of every record in the journal whose
   // versions' reach differs (the upgrade to hub schema 8); how many records.
   static common::Result<int64_t> IndexAll(common::Database& db);
@@ -110,6 +116,9 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
   // record uuid -> its versions in force, by version (then gseq)
   std::unordered_map<std::string, std::vector<Version>> versions_;
   std::unordered_map<int64_t, std::string> records_by_gseq_;
+  // Records among versions_ whose versions reach different offices (the
+  // others are alerts kept for the updates that name them).
+  std::unordered_set<std::string> changed_;
 };
 
 }  // namespace cen::hub

@@ -32,9 +32,9 @@ struct OfficeReceipts {
 // records): they say nothing about who received its alerts.
 constexpr const char* kOthers = "office != (SELECT value FROM meta WHERE key = 'node_id')";
 
-common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Database& db,
-                                                                 const std::string& alert) {
-  std::map<std::string, OfficeReceipts> offices;
+// The offices the hub last said `alert` goes to (its newest version's ACK).
+common::Result<std::set<std::string>> AudienceOf(common::Database& db, const std::string& alert) {
+  std::set<std::string> offices;
   auto audience = db.Prepare("SELECT office FROM alert_audience WHERE alert = ?");
   if (!audience.ok()) return audience.status();
   audience->Bind(1, alert);
@@ -42,8 +42,17 @@ common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Databas
     auto row = audience->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    offices[audience->ColumnText(0)];
+    offices.insert(audience->ColumnText(0));
   }
+  return offices;
+}
+
+common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Database& db,
+                                                                 const std::string& alert) {
+  std::map<std::string, OfficeReceipts> offices;
+  auto audience = AudienceOf(db, alert);
+  if (!audience.ok()) return audience.status();
+  for (const std::string& office : *audience) offices[office];
   auto receipts = db.Prepare(
       std::string("SELECT office, action, at, coalesce(by, ''), coalesce(note, '') FROM receipts "
                   "WHERE alert = ? AND ") +
@@ -258,6 +267,8 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
   table.Print(out, o.width);
   out << (waiting == 0 ? "every office has received it\n"
                        : std::to_string(waiting) + " office(s) have not received it yet\n");
+  auto audience = AudienceOf(db, a.uuid);
+  if (!audience.ok()) return audience.status();
   // An urgent update (an escalation to urgent among them) has a delivered
   // receipt of its own (a trial read "every office has received it" of an
   // alert whose escalation had reached nobody).
@@ -275,6 +286,9 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
     if (!received.ok()) return received.status();
     std::string missing;
     for (const auto& [office, r] : *offices) {
+      // An office the alert no longer goes to (narrowed since) gets no
+      // update of it either.
+      if (!audience->empty() && !audience->contains(office)) continue;
       const auto it = received->find(office);
       if (it == received->end() || it->second.delivered_at.empty())
         missing += (missing.empty() ? "" : ", ") + office;

@@ -201,3 +201,27 @@ TEST_CASE("Only an update that is urgent itself is waited for, and not once its 
   RequireOk(journal.Append(expired, &out));
   CHECK(Pairs(db).empty());
 }
+
+TEST_CASE("An urgent update of an alert is waited for only where the alert's newest version goes",
+          "[hub][alert_delivery][scope]") {
+  // A trial: cen-hub status listed AF and AS for an urgent update of an
+  // alert scoped to EU and AF, then narrowed to EU (in the high lane): they
+  // may receive neither.
+  DeliveryHub hub;
+  Journal& journal = hub.journal;
+  const std::string alert = Uuid7::Generate();
+  const std::string update = Uuid7::Generate();
+  std::vector<Journal::Outcome> out;
+  std::vector<Journal::Candidate> first = {
+      {"EU", AlertDeliveryAlert("R-1", alert, "urgent", {{"scope", "nodes:EU,AF"}})},
+      {"EU", AlertDeliveryAlert("R-1-U", update, "urgent",
+                                {{"msg_type", "update"}, {"references", {alert}}})}};
+  RequireOk(journal.Append(first, &out));
+  CHECK(Pairs(hub.db) == std::vector<std::string>{"AF " + alert, "AF " + update});
+  json narrowed = AlertDeliveryAlert("R-1", alert, "high", {{"scope", "nodes:EU"}});
+  narrowed["version"] = 2;
+  std::vector<Journal::Candidate> second = {{"EU", narrowed}};
+  RequireOk(journal.Append(second, &out));
+  REQUIRE(out.at(0).verdict == Journal::Verdict::kNew);
+  CHECK(Pairs(hub.db).empty());
+}

@@ -162,6 +162,43 @@ TEST_CASE("An update of a narrowed alert goes no further than the alert",
   CHECK(withdrawal["uuid"] == update["uuid"]);
 }
 
+TEST_CASE("An update of an alert scoped to one region from the start goes no further",
+          "[hub][journal][scope][alerts]") {
+  // A trial: an EU alert's update with the default scope (global) reached
+  // Asia, text and all, and ran its hooks there.
+  ReachHub hub;
+  const std::string alert = Uuid7::Generate();
+  nlohmann::json a = cen::test::WireAlert("WE-A2", alert, 1);
+  a["scope"] = "region:EU";
+  a["handling"] = "H0";
+  a["msg_type"] = "alert";
+  const auto a1 = hub.Append("RILO-WE", a);
+  nlohmann::json update = cen::test::WireAlert("WE-A2-U1", Uuid7::Generate(), 1);
+  update["scope"] = "global";
+  update["handling"] = "H0";
+  update["msg_type"] = "update";
+  update["references"] = {alert};
+  const auto u1 = hub.Append("RILO-WE", update);
+  REQUIRE(u1.verdict == Journal::Verdict::kNew);
+  const std::vector<std::string_view> follows = {alert};
+  auto serve = [&](const std::string& node, const Journal::Outcome& o,
+                   std::span<const std::string_view> names) {
+    const cen::hub::NodeInfo* info = hub.registry.Find(node);
+    return hub.journal.reaches().ServeTo(
+        o.gseq, o.scope, "RILO-WE",
+        [&](std::string_view scope, std::string_view from) {
+          return hub.policy.MaySee(*info, scope, from);
+        },
+        names);
+  };
+  CHECK(serve("RILO-AP", u1, follows) == Serve::kWithdrawal);
+  CHECK(serve("NCP-FR", u1, follows) == Serve::kRow);
+  // The alert itself is served as its scope says: no withdrawal for an
+  // office that never could see it (it would learn the uuid).
+  CHECK(serve("RILO-AP", a1, {}) == Serve::kNothing);
+  CHECK(serve("NCP-FR", a1, {}) == Serve::kRow);
+}
+
 TEST_CASE("An office moved out of a record's region is told when the record is narrowed",
           "[hub][journal][scope]") {
   // RILO-AP (region AS) held version 1, scoped to AS, then moved to EU: it
