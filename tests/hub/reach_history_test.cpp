@@ -33,13 +33,20 @@ struct ReachHub : cen::test::ValidationHub {
     return ServeWith(journal.reaches(), node, o, origin);
   }
   Serve ServeWith(const ReachHistory& reaches, const std::string& node, const Journal::Outcome& o,
-                  const std::string& origin) const {
+                  const std::string& origin, std::span<const std::string_view> follows = {}) const {
     const cen::hub::NodeInfo* info = registry.Find(node);
     REQUIRE(info != nullptr);
-    return reaches.ServeTo(o.gseq, o.scope, origin,
-                           [&](std::string_view scope, std::string_view from) {
-                             return policy.MaySee(*info, scope, from);
-                           });
+    return reaches.ServeTo(
+        o.gseq, o.scope, origin,
+        [&](std::string_view scope, std::string_view from) {
+          return policy.MaySee(*info, scope, from);
+        },
+        follows);
+  }
+  // The same for an update or cancel of the alerts `follows`.
+  Serve ServeUpdate(const std::string& node, const Journal::Outcome& o,
+                    std::span<const std::string_view> follows) const {
+    return ServeWith(journal.reaches(), node, o, "RILO-WE", follows);
   }
 };
 
@@ -144,19 +151,10 @@ TEST_CASE("An update of a narrowed alert goes no further than the alert",
   const auto u1 = hub.Append("RILO-WE", update);
   REQUIRE(u1.verdict == Journal::Verdict::kNew);
   const std::vector<std::string_view> follows = {alert};
-  auto serve = [&](const std::string& node, const Journal::Outcome& o) {
-    const cen::hub::NodeInfo* info = hub.registry.Find(node);
-    return hub.journal.reaches().ServeTo(
-        o.gseq, o.scope, "RILO-WE",
-        [&](std::string_view scope, std::string_view from) {
-          return hub.policy.MaySee(*info, scope, from);
-        },
-        follows);
-  };
-  CHECK(serve("RILO-AP", u1) == Serve::kRow);
+  CHECK(hub.ServeUpdate("RILO-AP", u1, follows) == Serve::kRow);
   hub.Append("RILO-WE", alert_json(2, "region:EU"));
-  CHECK(serve("RILO-AP", u1) == Serve::kWithdrawal);
-  CHECK(serve("NCP-FR", u1) == Serve::kRow);
+  CHECK(hub.ServeUpdate("RILO-AP", u1, follows) == Serve::kWithdrawal);
+  CHECK(hub.ServeUpdate("NCP-FR", u1, follows) == Serve::kRow);
   const nlohmann::json withdrawal = *MsgpackJson::Decode(
       hub.journal.reaches().Withdrawal(u1.gseq, update["uuid"].get<std::string>(), 1));
   CHECK(withdrawal["uuid"] == update["uuid"]);
@@ -181,22 +179,12 @@ TEST_CASE("An update of an alert scoped to one region from the start goes no fur
   const auto u1 = hub.Append("RILO-WE", update);
   REQUIRE(u1.verdict == Journal::Verdict::kNew);
   const std::vector<std::string_view> follows = {alert};
-  auto serve = [&](const std::string& node, const Journal::Outcome& o,
-                   std::span<const std::string_view> names) {
-    const cen::hub::NodeInfo* info = hub.registry.Find(node);
-    return hub.journal.reaches().ServeTo(
-        o.gseq, o.scope, "RILO-WE",
-        [&](std::string_view scope, std::string_view from) {
-          return hub.policy.MaySee(*info, scope, from);
-        },
-        names);
-  };
-  CHECK(serve("RILO-AP", u1, follows) == Serve::kWithdrawal);
-  CHECK(serve("NCP-FR", u1, follows) == Serve::kRow);
+  CHECK(hub.ServeUpdate("RILO-AP", u1, follows) == Serve::kWithdrawal);
+  CHECK(hub.ServeUpdate("NCP-FR", u1, follows) == Serve::kRow);
   // The alert itself is served as its scope says: no withdrawal for an
   // office that never could see it (it would learn the uuid).
-  CHECK(serve("RILO-AP", a1, {}) == Serve::kNothing);
-  CHECK(serve("NCP-FR", a1, {}) == Serve::kRow);
+  CHECK(hub.ServeTo("RILO-AP", a1) == Serve::kNothing);
+  CHECK(hub.ServeTo("NCP-FR", a1) == Serve::kRow);
 }
 
 TEST_CASE("An office moved out of a record's region is told when the record is narrowed",
