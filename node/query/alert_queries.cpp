@@ -26,6 +26,9 @@ struct OfficeReceipts {
   std::string delivered_at;  // the earliest receipt of any kind
   std::string action, action_at, by, note;
   int64_t hits = 0;
+  // What its hits matched (record, indicator, value): an office that lost
+  // the alert (withdrawn) and got it back reports a hit again.
+  std::set<std::string> hit_keys;
 };
 
 // This node's own receipts come back to it too (an origin sees its own
@@ -54,7 +57,9 @@ common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Databas
   if (!audience.ok()) return audience.status();
   for (const std::string& office : *audience) offices[office];
   auto receipts = db.Prepare(
-      std::string("SELECT office, action, at, coalesce(by, ''), coalesce(note, '') FROM receipts "
+      std::string("SELECT office, action, at, coalesce(by, ''), coalesce(note, ''), "
+                  "coalesce(hit_record, '') || ' ' || coalesce(hit_indicator, '') || ' ' || "
+                  "coalesce(hit_value, '') FROM receipts "
                   "WHERE alert = ? AND ") +
       kOthers + " ORDER BY at");
   if (!receipts.ok()) return receipts.status();
@@ -68,7 +73,7 @@ common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Databas
     const std::string at = receipts->ColumnText(2);
     if (r.delivered_at.empty() || at < r.delivered_at) r.delivered_at = at;
     if (action == "hit") {
-      ++r.hits;
+      if (r.hit_keys.insert(receipts->ColumnText(5)).second) ++r.hits;
     } else if (action != "delivered") {
       r.action = action;
       r.action_at = at;

@@ -1229,3 +1229,44 @@ TEST_CASE("An accepted record stays in every query while its amendment waits for
   CHECK(S301Versions(nl).empty());
   CHECK(S301Versions(de) == std::vector<int64_t>{3});
 }
+
+TEST_CASE("receipts counts a hit an office reported again once", "[node][query][alerts]") {
+  // A trial: an office that lost an alert (withdrawn) and got it back found
+  // the same seizure again and sent a second hit receipt: HITS 2 for one.
+  TempDir tmp;
+  {
+    auto db = cen::test::CreateNodeDb(tmp, "EU");
+    cen::node::Replica replica(&db);
+    RequireOk(replica.Load());
+    const std::string alert = cen::common::Uuid7::Generate();
+    json a = cen::test::AsStored(cen::test::WireAlert("EU-A", alert, 1, "high"), 1, "H0");
+    a["origin"] = "EU";
+    auto hit = [&](int64_t gseq, const std::string& value) {
+      return json{{"kind", "receipt"},
+                  {"uuid", cen::common::Uuid7::Generate()},
+                  {"version", 1},
+                  {"ref", "hit:" + alert + ":" + std::to_string(gseq)},
+                  {"scope", "nodes:EU"},
+                  {"origin", "AS"},
+                  {"gseq", gseq},
+                  {"received_at", "2026-12-07T08:00:00.000Z"},
+                  {"alert", alert},
+                  {"action", "hit"},
+                  {"at", "2026-12-07T08:00:00Z"},
+                  {"hit", {{"record", "r-1"}, {"indicator", "containers"}, {"value", value}}}};
+    };
+    RequireOk(replica.Apply(
+        Packed({a, hit(2, "MSKU1234565"), hit(3, "MSKU1234565"), hit(4, "TGHU7654321")}), 4));
+  }
+  QueryOptions o = Options(tmp);
+  o.uuid = "";
+  auto listed = Query(QueryVerb::kAlerts, o);
+  RequireOk(listed.status);
+  const json alert_row = json::parse(listed.out.substr(0, listed.out.find('\n')));
+  o.uuid = alert_row.value("uuid", "");
+  const Run r = Query(QueryVerb::kReceipts, o);
+  RequireOk(r.status);
+  INFO(r.out);
+  CHECK(r.out.find("\"hits\":2") != std::string::npos);
+  CHECK(r.out.find("\"hits\":3") == std::string::npos);
+}
