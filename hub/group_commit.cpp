@@ -34,7 +34,17 @@ common::Status GroupCommit::Add(const std::string& routing_id, const std::string
       slot.version = map->IntOr("version", 0);
     }
     common::RecordEdits edits;
-    const auto errors = parts_.validator->Validate(rec, &edits);
+    auto errors = parts_.validator->Validate(rec, &edits);
+    if (errors.empty() && map) {
+      const std::string_view scope = edits.TextOr(*map, "scope", "global");
+      std::string problem = parts_.policy->Unreachable(*parts_.registry, scope);
+      // Once a batch: a group or an office made a moment ago by cen-hub.
+      if (!problem.empty() && parts_.reread && !std::exchange(reread_, true)) {
+        parts_.reread();
+        problem = parts_.policy->Unreachable(*parts_.registry, scope);
+      }
+      if (!problem.empty()) errors.push_back({"scope", problem});
+    }
     if (errors.empty() && map) {
       slot.candidate = static_cast<int>(candidates_.size());
       candidates_.emplace_back(node, std::move(*map), std::move(edits));

@@ -50,6 +50,10 @@ class GroupCommit {
     const ScopePolicy* policy;     // an alert's audience, for its ACK
     const NodeRegistry* registry;  // the nodes that audience is drawn from
     common::Database* db;          // where the audit entries are written
+    // Reads the registry and the groups again from hub.db (a record whose
+    // scope reaches nobody may name a group or office just made by another
+    // process); empty: never.
+    std::function<void()> reread = nullptr;
   };
   // A reply to send once Commit() succeeded.
   struct Reply {
@@ -144,6 +148,7 @@ class GroupCommit {
   common::WireFrame::AckEntry AckOf(const Publish::Slot& slot) const;
 
   Parts parts_;
+  bool reread_ = false;  // parts_.reread ran for this batch
   std::vector<Journal::Candidate> candidates_;
   std::vector<Journal::Outcome> outcomes_;  // of the candidates journaled so far, in order
   bool finished_ = false;

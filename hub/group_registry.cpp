@@ -106,7 +106,9 @@ common::Status GroupRegistry::Refresh(std::string_view day) {
   auto groups = List();
   if (!groups.ok()) return groups.status();
   active_.clear();
+  known_.clear();
   for (auto& g : *groups) {
+    known_.insert(g.name);
     // ISO dates compare as text.
     if (!g.expires.empty() && g.expires < today) continue;
     auto& members = active_[g.name];

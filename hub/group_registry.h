@@ -57,6 +57,8 @@ class GroupRegistry {
   // The next Refresh() reads the table again (after this connection itself
   // replaced the database, which PRAGMA data_version does not report).
   void Invalidate() { loaded_version_ = -1; }
+  // True when a group `name` was created, expired or not.
+  bool Exists(std::string_view name) const { return known_.find(name) != known_.end(); }
   // True when `node` is a member of group `name` and the group has not expired.
   bool IsMember(std::string_view name, std::string_view node) const;
   // The groups in force that `node` is a member of, by name (WELCOME and
@@ -73,6 +75,7 @@ class GroupRegistry {
   common::Database* db_;  // not owned
   int64_t loaded_version_ = -1;
   std::string loaded_date_;
+  std::set<std::string, std::less<>> known_;  // every group's name
   // Groups in force only: name -> member -> when it was added.
   std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> active_;
 };

@@ -366,7 +366,11 @@ class HubLoop {
   }
 
   GroupCommit NewBatch() {
-    return GroupCommit({&journal_, audit_, &validator_, &policy_, &registry_, db_});
+    return GroupCommit({&journal_, audit_, &validator_, &policy_, &registry_, db_, [this] {
+                          registry_.Invalidate();
+                          groups_.Invalidate();
+                          RefreshRegistries();
+                        }});
   }
 
   // `yields`: bulk work, which makes way for priority frames as it goes.

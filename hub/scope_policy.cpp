@@ -1,5 +1,8 @@
 #include "hub/scope_policy.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace cen::hub {
 
 bool ScopePolicy::MaySee(const NodeInfo& node, std::string_view scope,
@@ -38,6 +41,43 @@ std::optional<std::pair<std::string_view, std::string_view>> ScopePolicy::SplitA
 
 std::string ScopePolicy::Also(std::string_view node, std::string_view scope) {
   return "also:" + std::string(node) + ";" + std::string(scope);
+}
+
+std::string ScopePolicy::Unreachable(const NodeRegistry& registry, std::string_view scope) const {
+  const std::string alone = "; the record would reach its origin alone";
+  if (scope.rfind("region:", 0) == 0) {
+    const std::string_view region = scope.substr(7);
+    std::string other_case;
+    for (const auto& [id, node] : registry.nodes()) {
+      if (node.region == region) return "";
+      if (node.region.size() == region.size() &&
+          std::equal(region.begin(), region.end(), node.region.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) ==
+                   std::tolower(static_cast<unsigned char>(b));
+          }))
+        other_case = node.region;
+    }
+    return "no office is registered in region '" + std::string(region) + "'" +
+           (other_case.empty() ? ""
+                               : " (regions differ in letter case: region:" + other_case + "?)") +
+           alone;
+  }
+  if (scope.rfind("group:", 0) == 0) {
+    const std::string_view name = scope.substr(6);
+    if (groups_->Exists(name)) return "";
+    return "no group '" + std::string(name) + "' was created (cen-hub group list)" + alone;
+  }
+  if (scope.rfind("nodes:", 0) == 0) {
+    std::string_view list = scope.substr(6);
+    while (!list.empty()) {
+      const size_t comma = list.find(',');
+      const std::string id(list.substr(0, comma));
+      if (registry.Find(id) == nullptr) return "no office '" + id + "' is registered" + alone;
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  return "";
 }
 
 std::vector<std::string> ScopePolicy::Audience(const NodeRegistry& registry, std::string_view scope,

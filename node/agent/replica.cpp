@@ -462,8 +462,8 @@ common::Status Replica::ApplyWithdrawal(Statements& st, const common::MsgpackMap
   *applied = true;
   if (gone) {
     spdlog::info(
-        "replica: record {} withdrawn: its version {} reaches offices this node is not among (or "
-        "is about an alert that does); no version of it is held any more",
+        "replica: record {} withdrawn by the hub (its version {} is not for this office: its "
+        "scope, or its alert's, was narrowed); no version of it is held any more",
         uuid, version);
   } else {
     spdlog::info(

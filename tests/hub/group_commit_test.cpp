@@ -264,3 +264,46 @@ TEST_CASE("GroupCommit in parts: a part that fails goes on where it stopped at t
                                      std::to_string(Journal::kCutEvery + 1) +
                                      "..20), 0 duplicate, 0 rejected"});
 }
+
+TEST_CASE("GroupCommit refuses a record whose scope names no office, region or group there is",
+          "[hub][ingest][scope]") {
+  // A trial: an amendment to group:JIONT (for JOINT) or region:eu (for EU)
+  // was journaled and took the record back from every office.
+  GroupCommitFixture f;
+  RequireOk(f.registry.Allow({"eu", f.registry.Find("eu")->pubkey, "EU"}));
+  // A group made a moment ago by another process (cen-hub group create).
+  cen::common::Database other = cen::test::ReopenHubDb(f.tmp);
+  cen::hub::GroupRegistry cli(&other);
+  RequireOk(cli.Create("OP-TIDE", ""));
+  GroupCommit::Parts parts = f.Parts();
+  int rereads = 0;
+  parts.reread = [&] {
+    ++rereads;
+    f.groups.Invalidate();
+    RequireOk(f.groups.Refresh());
+  };
+  GroupCommit batch(parts);
+  auto scoped = [](const std::string& ref, const std::string& scope) {
+    json r = GroupCommitSeizure(ref);
+    r["scope"] = scope;
+    return r;
+  };
+  json publish = GroupCommitPublish({scoped("S-1", "region:eu"), scoped("S-2", "group:JIONT"),
+                                     scoped("S-3", "nodes:eu,nobody"), scoped("S-4", "region:EU"),
+                                     scoped("S-5", "group:OP-TIDE"), scoped("S-6", "nodes:af")});
+  RequireOk(batch.Add("rid-eu", "eu", InPlace(publish)));
+  const auto acks = f.Commit(batch);
+  REQUIRE(acks.size() == 1);
+  const json& a = acks[0].second;
+  REQUIRE(a.size() == 6);
+  CHECK(a[0]["status"] == "REJECTED");
+  CHECK_THAT(
+      a[0]["reason"].get<std::string>(),
+      Catch::Contains("no office is registered in region 'eu'") && Catch::Contains("region:EU?"));
+  CHECK(a[1]["status"] == "REJECTED");
+  CHECK_THAT(a[1]["reason"].get<std::string>(), Catch::Contains("no group 'JIONT' was created"));
+  CHECK(a[2]["status"] == "REJECTED");
+  CHECK_THAT(a[2]["reason"].get<std::string>(), Catch::Contains("no office 'nobody'"));
+  for (int i = 3; i < 6; ++i) CHECK(a[i]["status"] == "NEW");
+  CHECK(rereads == 1);  // once a batch
+}
