@@ -167,7 +167,8 @@ std::string WireFrame::EncodeAck(const std::vector<AckEntry>& acks) {
   pk.pack_array(static_cast<uint32_t>(acks.size()));
   for (const AckEntry& a : acks) {
     // The keys in ascending order, as a JSON object packs them.
-    pk.pack_map(3 + (a.audience ? 1 : 0) + (a.gseq ? 1 : 0) + (a.reason ? 1 : 0));
+    pk.pack_map(3 + (a.audience ? 1 : 0) + (a.gseq ? 1 : 0) + (a.reason ? 1 : 0) +
+                (a.warning ? 1 : 0));
     if (a.audience) {
       MsgpackJson::PackStr(pk, "audience");
       pk.pack_array(static_cast<uint32_t>(a.audience->size()));
@@ -187,6 +188,10 @@ std::string WireFrame::EncodeAck(const std::vector<AckEntry>& acks) {
     MsgpackJson::PackStr(pk, a.uuid);
     MsgpackJson::PackStr(pk, "version");
     pk.pack_int64(a.version);
+    if (a.warning) {
+      MsgpackJson::PackStr(pk, "warning");
+      MsgpackJson::PackStr(pk, *a.warning);
+    }
   }
   MsgpackJson::PackStr(pk, "t");
   MsgpackJson::PackStr(pk, frame::kAck);

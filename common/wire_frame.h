@@ -87,6 +87,7 @@ class WireFrame {
     std::optional<int64_t> gseq;                       // NEW and DUP
     std::optional<std::string_view> reason;            // REJECTED
     std::optional<std::vector<std::string>> audience;  // an original alert's
+    std::optional<std::string_view> warning;           // NEW: what the origin should know
   };
   // An ACK {acks, t} packed directly, byte for byte what Encode() makes of
   // the same frame as JSON (keys in ascending order): the hub answers every

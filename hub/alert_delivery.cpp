@@ -141,7 +141,10 @@ common::Result<std::vector<AlertDelivery::Undelivered>> AlertDelivery::Undeliver
   // alert's update, which they may never receive).
   auto newest = db.Prepare(std::string("SELECT j.origin, ") + Journal::kReachSql +
                            " FROM journal j LEFT JOIN validations v ON v.gseq = j.gseq "
-                           "WHERE j.uuid = ? AND j.kind = 'alert' ORDER BY j.version DESC LIMIT 1");
+                           "WHERE j.uuid = ? AND j.kind = 'alert' "
+                           // An NCP's version waiting or returned is in force nowhere.
+                           "AND (v.state IS NULL OR v.state = 'accepted') "
+                           "ORDER BY j.version DESC LIMIT 1");
   if (!newest.ok()) return newest.status();
   for (auto& [uuid, a] : alerts) {
     std::vector<std::string> named = a.targets;

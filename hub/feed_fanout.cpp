@@ -83,14 +83,9 @@ void FeedFanout::ForEachNode(
   const size_t kWithdrawn = outcomes.size();
   std::vector<std::string> withdrawal_bodies(withdrawals ? outcomes.size() : 0);
   // The alerts each update or cancel names, while some record is kept.
-  std::vector<std::vector<std::string_view>> follows(outcomes.size());
-  if (!reaches_->empty()) {
-    for (size_t i : among) {
-      const common::MsgpackMap& r = candidates[i].record;
-      if (candidates[i].Text("kind") == "alert" && r.TextOr("msg_type", "alert") != "alert")
-        follows[i] = r.Texts("references");
-    }
-  }
+  std::vector<ReachHistory::Named> named(outcomes.size());
+  for (size_t i : among)
+    reaches_->ReadNamed(candidates[i].Text("kind"), outcomes[i].body, &named[i]);
   // The sets seen so far and their frames: few (scopes are coarse), so a
   // linear search.
   std::vector<std::pair<std::vector<size_t>, Frame>> encoded;
@@ -103,7 +98,7 @@ void FeedFanout::ForEachNode(
     visible.clear();
     for (size_t i : among) {
       switch (reaches_->ServeTo(outcomes[i].gseq, outcomes[i].scope, candidates[i].origin, may_see,
-                                follows[i])) {
+                                named[i].alerts)) {
         case ReachHistory::Serve::kRow:
           visible.push_back(i);
           break;
@@ -127,8 +122,10 @@ void FeedFanout::ForEachNode(
         std::string& body = withdrawal_bodies[i - kWithdrawn];
         if (body.empty()) {
           const size_t o = i - kWithdrawn;
-          body = reaches_->Withdrawal(outcomes[o].gseq, candidates[o].Text("uuid"),
-                                      candidates[o].record.IntOr("version", 0));
+          body = named[o].uuid.empty()
+                     ? reaches_->Withdrawal(outcomes[o].gseq, candidates[o].Text("uuid"),
+                                            candidates[o].record.IntOr("version", 0))
+                     : reaches_->Withdrawal(outcomes[o].gseq, named[o].uuid, named[o].version);
         }
         bodies.push_back(body);
       }

@@ -49,25 +49,19 @@ common::Status FetchServer::Answer(const NodeInfo& node, const nlohmann::json& f
   auto visit = [&](const Journal::Stored& s) {
     ++rows;
     // An update or cancel is no more than the alerts it names: read them
-    // only while some record is kept (a narrowed alert among them).
-    std::optional<common::MsgpackMap> alert;
-    std::vector<std::string_view> follows;
-    if (s.kind == "alert" && !reaches.empty()) {
-      auto decoded = common::MsgpackMap::Decode(s.body);
-      if (decoded.ok()) {
-        alert.emplace(std::move(*decoded));
-        if (alert->TextOr("msg_type", "alert") != "alert") follows = alert->Texts("references");
-      }
-    }
+    // only while some record is kept.
+    ReachHistory::Named named;
+    reaches.ReadNamed(s.kind, s.body, &named);
     std::string body;
-    switch (reaches.ServeTo(s.gseq, s.scope, s.origin, may_see, follows)) {
+    switch (reaches.ServeTo(s.gseq, s.scope, s.origin, may_see, named.alerts)) {
       case ReachHistory::Serve::kNothing:
         return;
       case ReachHistory::Serve::kWithdrawal:
         // In gseq order only: applied ahead of the cursor, a withdrawal
         // could be followed by the wider version it takes back.
         if (priority_only) return;
-        body = reaches.Withdrawal(s.gseq, s.uuid, s.version);
+        body = named.uuid.empty() ? reaches.Withdrawal(s.gseq, s.uuid, s.version)
+                                  : reaches.Withdrawal(s.gseq, named.uuid, named.version);
         break;
       case ReachHistory::Serve::kRow:
         body = s.body;

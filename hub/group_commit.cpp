@@ -43,7 +43,13 @@ common::Status GroupCommit::Add(const std::string& routing_id, const std::string
         parts_.reread();
         problem = parts_.policy->Unreachable(*parts_.registry, scope);
       }
-      if (!problem.empty()) errors.push_back({"scope", problem});
+      // Journaled all the same (a record re-offered to a hub restored from
+      // an older copy may name what its registry does not hold yet, and a
+      // refusal would lose it for good): its ACK tells the origin.
+      if (!problem.empty()) {
+        slot.warning = "scope: " + problem;
+        spdlog::warn("record {} from {}: {}", slot.uuid, node, slot.warning);
+      }
     }
     if (errors.empty() && map) {
       slot.candidate = static_cast<int>(candidates_.size());
@@ -140,6 +146,7 @@ WireFrame::AckEntry GroupCommit::AckOf(const Publish::Slot& slot) const {
   }
   a.status = o.verdict == Journal::Verdict::kNew ? "NEW" : "DUP";
   a.gseq = o.gseq;
+  if (!slot.warning.empty()) a.warning = slot.warning;
   const Journal::Candidate& c = candidates_[i];
   if (c.Text("kind") == "alert" && c.Text("msg_type") == "alert") {
     // Who should receive it: the origin's `cen-query receipts` lists them.

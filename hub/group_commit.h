@@ -138,8 +138,9 @@ class GroupCommit {
     struct Slot {
       std::string uuid;
       int64_t version = 0;
-      int candidate = -1;  // index into candidates_, or -1
-      std::string reason;  // rejection when candidate == -1
+      int candidate = -1;   // index into candidates_, or -1
+      std::string reason;   // rejection when candidate == -1
+      std::string warning;  // journaled, but its scope reaches no office it names
     };
     std::vector<Slot> slots;
   };

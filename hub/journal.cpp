@@ -109,7 +109,7 @@ common::Status Journal::Load() {
   if (!head.ok()) return head.status();
   head_ = head->value_or(0);
   written_ = head_;
-  return reaches_.Refresh(*db_, /*all=*/true);
+  return reaches_.Refresh(*db_, /*check=*/true);
 }
 
 void Journal::MarkDurable(int64_t upto) { head_ = std::max(head_, std::min(upto, written_)); }

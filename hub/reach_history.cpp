@@ -97,13 +97,39 @@ common::Result<int64_t> ReachHistory::IndexAll(common::Database& db) {
   return records->value_or(0);
 }
 
-common::Status ReachHistory::Refresh(common::Database& db, bool all) {
-  if (all) {
-    last_id_ = 0;
-    versions_.clear();
-    records_by_gseq_.clear();
-    changed_.clear();
+common::Status ReachHistory::Refresh(common::Database& db, bool check) {
+  CEN_RETURN_IF_ERROR(ReadFrom(db));
+  if (!check) return common::Status::Ok();
+  auto rows = db.QueryInt("SELECT count(*) FROM reach_changes");
+  if (!rows.ok()) return rows.status();
+  if (rows->value_or(0) == static_cast<int64_t>(records_by_gseq_.size()))
+    return common::Status::Ok();
+  last_id_ = 0;
+  versions_.clear();
+  records_by_gseq_.clear();
+  changed_.clear();
+  return ReadFrom(db);
+}
+
+void ReachHistory::ReadNamed(std::string_view kind, std::string_view body, Named* named) const {
+  if (versions_.empty() || (kind != "alert" && kind != "decision")) return;
+  auto decoded = common::MsgpackMap::Decode(body);
+  if (!decoded.ok()) return;
+  named->body.emplace(std::move(*decoded));
+  const common::MsgpackMap* record = &*named->body;
+  if (kind == "decision") {
+    named->accepted = named->body->Map("accepted");
+    if (!named->accepted) return;
+    record = &*named->accepted;
   }
+  if (record->TextOr("kind", "") != "alert" || record->TextOr("msg_type", "alert") == "alert")
+    return;
+  named->alerts = record->Texts("references");
+  named->uuid = record->TextOr("uuid", "");
+  named->version = record->IntOr("version", 0);
+}
+
+common::Status ReachHistory::ReadFrom(common::Database& db) {
   auto read = db.Cached(
       "SELECT id, gseq, record, version, scope, origin FROM reach_changes "
       "WHERE id > ? ORDER BY id");

@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -48,6 +49,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/msgpack_map.h"
 #include "common/sqlite_db.h"
 #include "common/status.h"
 
@@ -88,10 +90,11 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
   // versions' reach differs (the upgrade to hub schema 8); how many records.
   static common::Result<int64_t> IndexAll(common::Database& db);
 
-  // Reads the rows written since the last call (Append), or every row again
-  // (`all`: Load, which a cluster member also calls after its state machine
-  // journaled, or installed a snapshot whose rows are numbered otherwise).
-  common::Status Refresh(common::Database& db, bool all = false);
+  // Reads the rows written since the last call (Append). `check` (Load, which
+  // a cluster member also calls after its state machine journaled): then
+  // counts the table's rows, and reads every row again when they are not
+  // the ones held (a snapshot installed numbers rows otherwise).
+  common::Status Refresh(common::Database& db, bool check = false);
 
   // Whether an office may see a journal row of (scope, origin).
   using MaySee = std::function<bool(std::string_view scope, std::string_view origin)>;
@@ -108,10 +111,26 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
   // (msgpack); for an acceptance of an NCP's version the record and version
   // are the ones kept, not the decision's.
   std::string Withdrawal(int64_t gseq, std::string_view uuid, int64_t version) const;
+  // What a journal row names for ServeTo: the alerts an update or cancel
+  // names (an alert row's, or the update an NCP's RILO accepted: a decision
+  // row's "accepted"), and the uuid and version its withdrawal names. Read
+  // from the row's stored body; the views point into `body` and `accepted`.
+  struct Named {
+    std::optional<common::MsgpackMap> body;
+    std::optional<common::MsgpackMap> accepted;
+    std::vector<std::string_view> alerts;
+    std::string_view uuid;
+    int64_t version = 0;
+  };
+  // Fills `named` (left empty for any other row, or while nothing is kept).
+  void ReadNamed(std::string_view kind, std::string_view body, Named* named) const;
   // How many records are kept (logs, tests).
   size_t records() const { return versions_.size(); }
 
  private:
+  // Reads the rows after last_id_.
+  common::Status ReadFrom(common::Database& db);
+
   int64_t last_id_ = 0;
   // record uuid -> its versions in force, by version (then gseq)
   std::unordered_map<std::string, std::vector<Version>> versions_;

@@ -69,13 +69,21 @@ std::string ScopePolicy::Unreachable(const NodeRegistry& registry, std::string_v
   }
   if (scope.rfind("nodes:", 0) == 0) {
     std::string_view list = scope.substr(6);
+    std::string unknown;
+    bool any_known = false;
     while (!list.empty()) {
       const size_t comma = list.find(',');
       const std::string id(list.substr(0, comma));
-      if (registry.Find(id) == nullptr) return "no office '" + id + "' is registered" + alone;
+      if (registry.Find(id) == nullptr) {
+        unknown += (unknown.empty() ? "'" : ", '") + id + "'";
+      } else {
+        any_known = true;
+      }
       if (comma == std::string_view::npos) break;
       list.remove_prefix(comma + 1);
     }
+    if (unknown.empty()) return "";
+    return "no office " + unknown + " is registered" + (any_known ? "" : alone);
   }
   return "";
 }

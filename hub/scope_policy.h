@@ -36,11 +36,11 @@ class ScopePolicy {
   static std::optional<std::pair<std::string_view, std::string_view>> SplitAlso(
       std::string_view scope);
   static std::string Also(std::string_view node, std::string_view scope);
-  // Why a record of `scope` sent by a node would reach no office the scope
-  // names ("" when it may): a region no office is registered in (with the
-  // region differing in letter case only, when one is), a group never
-  // created, a node id not registered. A typo in a narrowing amendment
-  // would otherwise take the record back from every office (a trial).
+  // What in `scope` names no office there is ("" when nothing): a region no
+  // office is registered in (with the region differing in letter case only,
+  // when one is), a group never created, node ids not registered. The hub
+  // journals such a record and warns its origin in the ACK: a typo in a
+  // narrowing amendment takes the record back from every office (a trial).
   std::string Unreachable(const NodeRegistry& registry, std::string_view scope) const;
   // The offices a record reaches besides its origin: every registered node
   // that is not revoked and may see it, by id.

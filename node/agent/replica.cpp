@@ -271,7 +271,8 @@ common::Status Replica::Load() {
   auto pending = CountriesPending();
   if (!pending.ok()) return pending.status();
   countries_pending_hint_ = *pending;
-  // A node.db from before withdrawals (its agent makes it too).
+  // A node.db from before these tables (its agent makes them too).
+  CEN_RETURN_IF_ERROR(db_->Exec(NodeSchema::kAlertsHeldSql));
   return db_->Exec(NodeSchema::kWithdrawalsSql);
 }
 
@@ -490,6 +491,7 @@ common::Result<int64_t> Replica::Withdraw(Statements& st, const std::string& uui
     CEN_RETURN_IF_ERROR(Retire(st, *waiting, /*keep_in_history=*/false));
     ++removed;
   }
+  const bool held = in_force || waiting;
   const bool gone = !(in_force && in_force->version > version);
   *gone_out = gone;
   // `cen-query show` says why it is not here any more.
@@ -525,14 +527,19 @@ common::Result<int64_t> Replica::Withdraw(Statements& st, const std::string& uui
                           // Hook events hold the alert or the record as JSON
                           // text (a trial: a hook retried after the withdrawal
                           // delivered the withdrawn alert).
-                          "DELETE FROM hook_events WHERE instr(payload, ?1) > 0"}) {
+                          "DELETE FROM hook_events WHERE instr(payload, ?1) > 0",
+                          // A hook and receipt owed once caught up (AlertTracker).
+                          "DELETE FROM alerts_held WHERE uuid = ?1 AND version <= ?2"}) {
     const std::string_view text(sql);
-    // What names the record, only when no version of it stays.
-    if (!gone && text.find("?2") == std::string_view::npos) continue;
+    const bool per_version = text.find("?2") != std::string_view::npos;
+    // What names the record, only when no version of it stays; hits and
+    // hook events (scans of their tables) only when it was held here.
+    if (!gone && !per_version) continue;
+    if (!held && !per_version && text.find("alert_links") == std::string_view::npos) continue;
     auto stmt = db_->Cached(sql);
     if (!stmt.ok()) return stmt.status();
     (*stmt)->Bind(1, uuid);
-    if (text.find("?2") != std::string_view::npos) (*stmt)->Bind(2, version);
+    if (per_version) (*stmt)->Bind(2, version);
     CEN_RETURN_IF_ERROR((*stmt)->Run());
     removed += db_->Changes();
   }

@@ -116,9 +116,6 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
         a.cancelled_by = m.uuid;
         continue;
       }
-      // An amendment of the alert journaled after the update is the
-      // origin's newest word: the update changes nothing over it.
-      if (m.gseq < a.gseq) continue;
       for (const char* field : kUpdatable) {
         if (const auto v = m.doc.find(field); v != m.doc.end()) a.current[field] = *v;
       }

@@ -244,3 +244,36 @@ TEST_CASE("A hub.db of schema 7 is upgraded with the records narrowed before",
   CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v1, "RILO-WE") == Serve::kNothing);
   CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v2, "RILO-WE") == Serve::kWithdrawal);
 }
+
+TEST_CASE("An NCP's update its RILO accepts goes no further than the alert",
+          "[hub][journal][scope][validation][alerts]") {
+  // A review: an accepted update reaches offices in a decision row (kind
+  // decision, the update under "accepted"), which carried no references.
+  ReachHub hub;
+  const std::string alert = Uuid7::Generate();
+  nlohmann::json a = cen::test::WireAlert("FR-A1", alert, 1);
+  a["scope"] = "region:EU";
+  a["handling"] = "H0";
+  a["msg_type"] = "alert";
+  hub.Append("NCP-FR", a);
+  REQUIRE(hub.Append("RILO-WE", Decision("accept", alert, 1)).verdict == Journal::Verdict::kNew);
+  const std::string update = Uuid7::Generate();
+  nlohmann::json u = cen::test::WireAlert("FR-A1-U1", update, 1);
+  u["scope"] = "global";
+  u["handling"] = "H0";
+  u["msg_type"] = "update";
+  u["references"] = {alert};
+  hub.Append("NCP-FR", u);
+  const auto accepted = hub.Append("RILO-WE", Decision("accept", update, 1));
+  REQUIRE(accepted.verdict == Journal::Verdict::kNew);
+  ReachHistory::Named named;
+  hub.journal.reaches().ReadNamed("decision", accepted.body, &named);
+  REQUIRE(named.alerts.size() == 1);
+  CHECK(named.alerts[0] == alert);
+  CHECK(named.uuid == update);
+  CHECK(hub.ServeUpdate("RILO-AP", accepted, named.alerts) == Serve::kWithdrawal);
+  CHECK(hub.ServeUpdate("RILO-WE", accepted, named.alerts) == Serve::kRow);
+  const nlohmann::json withdrawal = *MsgpackJson::Decode(
+      hub.journal.reaches().Withdrawal(accepted.gseq, named.uuid, named.version));
+  CHECK(withdrawal["uuid"] == update);  // the update's, not the decision's
+}

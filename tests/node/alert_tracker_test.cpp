@@ -574,17 +574,6 @@ TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]"
   CHECK(book->Find(c)->state == AlertBook::State::kExpired);
   CHECK(book->RootOf(first.chain[0]) == a);
 
-  SECTION("an amendment of the alert after an update is its newest word") {
-    // A trial: offices that had the update showed its title over the
-    // origin's later amendment; offices that never got it, the amendment's.
-    node.Apply(AlertTrackerAlert("EU-1", {{"uuid", a}, {"version", 2}, {"title", "Amended"}}),
-               "EU");
-    auto again = AlertBook::Load(node.db, now);
-    REQUIRE(again.ok());
-    CHECK(again->Find(a)->Text("title") == "Amended");
-    CHECK(again->Find(a)->chain.size() == 1);  // the update is still in its history
-  }
-
   SECTION("a cancel applied before its alert (the priority lane) is in force when it arrives") {
     const std::string late = Uuid7::Generate();
     node.ApplyEarly(AlertTrackerAlert("EU-9-C", {{"msg_type", "cancel"}, {"references", {late}}}),
