@@ -90,8 +90,9 @@ void FeedFanout::ForEachNode(
   // linear search.
   std::vector<std::pair<std::vector<size_t>, Frame>> encoded;
   std::vector<size_t> visible;
-  for (const auto& [id, node] : registry_->nodes()) {
-    if (node.revoked) continue;
+  for (const auto& [id, info] : registry_->nodes()) {
+    if (info.revoked) continue;
+    const NodeInfo& node = info;  // a lambda captures no structured binding (clang 14)
     const ReachHistory::MaySee may_see = [&](std::string_view scope, std::string_view origin) {
       return policy_->MaySee(node, scope, origin);
     };

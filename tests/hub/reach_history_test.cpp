@@ -9,6 +9,7 @@
 
 #include "common/msgpack_json.h"
 #include "common/uuid7.h"
+#include "common/wire_frame.h"
 #include "hub/fetch_server.h"
 #include "hub/hub_schema.h"
 #include "tests/hub/validation_hub_fixture.h"
