@@ -82,10 +82,16 @@ void FeedFanout::ForEachNode(
   // withdrawal (ReachHistory).
   const size_t kWithdrawn = outcomes.size();
   std::vector<std::string> withdrawal_bodies(withdrawals ? outcomes.size() : 0);
-  // The alerts each update or cancel names, while some record is kept.
-  std::vector<ReachHistory::Named> named(outcomes.size());
-  for (size_t i : among)
+  // The alerts each update or cancel names, while some record is kept
+  // (nothing is read, or allocated, otherwise).
+  std::vector<ReachHistory::Named> named(reaches_->empty() ? 0 : outcomes.size());
+  for (size_t i : among) {
+    if (named.empty()) break;
     reaches_->ReadNamed(candidates[i].Text("kind"), outcomes[i].body, &named[i]);
+  }
+  const auto alerts_named = [&](size_t i) {
+    return named.empty() ? std::span<const std::string_view>() : named[i].alerts;
+  };
   // The sets seen so far and their frames: few (scopes are coarse), so a
   // linear search.
   std::vector<std::pair<std::vector<size_t>, Frame>> encoded;
@@ -99,7 +105,7 @@ void FeedFanout::ForEachNode(
     visible.clear();
     for (size_t i : among) {
       switch (reaches_->ServeTo(outcomes[i].gseq, outcomes[i].scope, candidates[i].origin, may_see,
-                                named[i].alerts)) {
+                                alerts_named(i))) {
         case ReachHistory::Serve::kRow:
           visible.push_back(i);
           break;
@@ -123,7 +129,7 @@ void FeedFanout::ForEachNode(
         std::string& body = withdrawal_bodies[i - kWithdrawn];
         if (body.empty()) {
           const size_t o = i - kWithdrawn;
-          body = named[o].uuid.empty()
+          body = named.empty() || named[o].uuid.empty()
                      ? reaches_->Withdrawal(outcomes[o].gseq, candidates[o].Text("uuid"),
                                             candidates[o].record.IntOr("version", 0))
                      : reaches_->Withdrawal(outcomes[o].gseq, named[o].uuid, named[o].version);

@@ -27,6 +27,18 @@ using Serve = ReachHistory::Serve;
 
 namespace {
 
+// An alert (or, with `alert`, an update of it) as the hub's validator
+// leaves it.
+nlohmann::json ReachAlert(const std::string& ref, const std::string& uuid, int64_t version,
+                          const std::string& scope, const std::string& alert = "") {
+  nlohmann::json a = cen::test::WireAlert(ref, uuid, version);
+  a["scope"] = scope;
+  a["handling"] = "H0";
+  a["msg_type"] = alert.empty() ? "alert" : "update";
+  if (!alert.empty()) a["references"] = {alert};
+  return a;
+}
+
 struct ReachHub : cen::test::ValidationHub {
   // What `node` gets of row `o` (of origin `origin`) by the journal's history.
   Serve ServeTo(const std::string& node, const Journal::Outcome& o,
@@ -137,18 +149,10 @@ TEST_CASE("An update of a narrowed alert goes no further than the alert",
   ReachHub hub;
   const std::string alert = Uuid7::Generate();
   auto alert_json = [&](int64_t version, const std::string& scope) {
-    nlohmann::json a = cen::test::WireAlert("WE-A1", alert, version);
-    a["scope"] = scope;
-    a["handling"] = "H0";
-    a["msg_type"] = "alert";
-    return a;
+    return ReachAlert("WE-A1", alert, version, scope);
   };
   hub.Append("RILO-WE", alert_json(1, "global"));
-  nlohmann::json update = cen::test::WireAlert("WE-A1-U1", Uuid7::Generate(), 1);
-  update["scope"] = "global";
-  update["handling"] = "H0";
-  update["msg_type"] = "update";
-  update["references"] = {alert};
+  const nlohmann::json update = ReachAlert("WE-A1-U1", Uuid7::Generate(), 1, "global", alert);
   const auto u1 = hub.Append("RILO-WE", update);
   REQUIRE(u1.verdict == Journal::Verdict::kNew);
   const std::vector<std::string_view> follows = {alert};
@@ -167,16 +171,8 @@ TEST_CASE("An update of an alert scoped to one region from the start goes no fur
   // Asia, text and all, and ran its hooks there.
   ReachHub hub;
   const std::string alert = Uuid7::Generate();
-  nlohmann::json a = cen::test::WireAlert("WE-A2", alert, 1);
-  a["scope"] = "region:EU";
-  a["handling"] = "H0";
-  a["msg_type"] = "alert";
-  const auto a1 = hub.Append("RILO-WE", a);
-  nlohmann::json update = cen::test::WireAlert("WE-A2-U1", Uuid7::Generate(), 1);
-  update["scope"] = "global";
-  update["handling"] = "H0";
-  update["msg_type"] = "update";
-  update["references"] = {alert};
+  const auto a1 = hub.Append("RILO-WE", ReachAlert("WE-A2", alert, 1, "region:EU"));
+  const nlohmann::json update = ReachAlert("WE-A2-U1", Uuid7::Generate(), 1, "global", alert);
   const auto u1 = hub.Append("RILO-WE", update);
   REQUIRE(u1.verdict == Journal::Verdict::kNew);
   const std::vector<std::string_view> follows = {alert};
@@ -252,18 +248,10 @@ TEST_CASE("An NCP's update its RILO accepts goes no further than the alert",
   // decision, the update under "accepted"), which carried no references.
   ReachHub hub;
   const std::string alert = Uuid7::Generate();
-  nlohmann::json a = cen::test::WireAlert("FR-A1", alert, 1);
-  a["scope"] = "region:EU";
-  a["handling"] = "H0";
-  a["msg_type"] = "alert";
-  hub.Append("NCP-FR", a);
+  hub.Append("NCP-FR", ReachAlert("FR-A1", alert, 1, "region:EU"));
   REQUIRE(hub.Append("RILO-WE", Decision("accept", alert, 1)).verdict == Journal::Verdict::kNew);
   const std::string update = Uuid7::Generate();
-  nlohmann::json u = cen::test::WireAlert("FR-A1-U1", update, 1);
-  u["scope"] = "global";
-  u["handling"] = "H0";
-  u["msg_type"] = "update";
-  u["references"] = {alert};
+  const nlohmann::json u = ReachAlert("FR-A1-U1", update, 1, "global", alert);
   hub.Append("NCP-FR", u);
   const auto accepted = hub.Append("RILO-WE", Decision("accept", update, 1));
   REQUIRE(accepted.verdict == Journal::Verdict::kNew);
