@@ -989,8 +989,14 @@ TEST_CASE("A withdrawal takes every older version of a record out of the replica
   RequireOk(db.Exec("INSERT INTO hook_events(hook, payload, state) VALUES ('alert', '{\"uuid\":\"" +
                     narrowed + "\"}', 'done'), ('hit', '{\"record\":{\"uuid\":\"" + narrowed +
                     "\"}}', 'pending'), ('alert', '{\"uuid\":\"" + kept + "\"}', 'pending')"));
+  // So does a hook and receipt owed once the office has caught up.
+  RequireOk(
+      db.Exec("INSERT INTO alerts_held(uuid, version, gseq, release_at, early, deliver, "
+              "payload) VALUES ('" +
+              narrowed + "', 2, 3, 9, 0, 1, '{}')"));
   RequireOk(replica.Apply(Packed({withdrawal(narrowed, 3, 5)}), 5));
   CHECK(Count(db, "hook_events") == 1);
+  CHECK(Count(db, "alerts_held") == 0);
   // Noted, for `cen-query show` to say why it is gone.
   CHECK(QueryNumber(db, "SELECT version FROM withdrawals WHERE uuid = '" + narrowed + "'") == 3);
   const std::string of = " WHERE uuid = '" + narrowed + "'";
