@@ -877,6 +877,12 @@ class Checker {
     } else if (msg_type != "alert") {
       Fail("references", N_("required when msg_type is {}"), msg_type);
     }
+    // Set by the sending node (PROTOCOL.md §4.1): the version of each alert
+    // an update or cancel was written against. Not for a person to type.
+    if (const V* versions = Find("alert_versions");
+        versions != nullptr && policy_ == KeyPolicy::kKeepUnknown) {
+      CheckAlertVersions(*versions, msg_type);
+    }
 
     const std::optional<Instant> issued = Timestamp("issued_at");
     const std::optional<Instant> expires = Timestamp("expires_at");
@@ -886,6 +892,28 @@ class Checker {
       OneOf("commodity", *commodity, CodeLists::Commodities());
     }
     if (const V* indicators = Find("indicators")) CheckIndicators(*indicators);
+  }
+
+  void CheckAlertVersions(const V& versions, const std::string& msg_type) {
+    if (msg_type == "alert" || !IsObject(versions)) {
+      Fail("alert_versions", N_("must be a map from alert uuids in references to versions, in an "
+                                "update or cancel"));
+      return;
+    }
+    const V* references = Find("references");
+    ForEachMember(versions, [&](std::string_view uuid, const V& version) {
+      const std::string field = "alert_versions." + Utf8::Printable(uuid);
+      bool named = false;
+      if (references != nullptr && IsArray(*references)) {
+        for (size_t i = 0; i < Size(*references); ++i) {
+          const V& ref = At(*references, i);
+          if (IsString(ref) && Str(ref) == uuid) named = true;
+        }
+      }
+      if (!named) Fail(field, N_("names an alert references does not"));
+      IntegerIn(field, version, 1, std::numeric_limits<int64_t>::max(),
+                N_("must be an integer, 1 or more"));
+    });
   }
 
   // A receipt (PROTOCOL.md §4.2) only ever comes from a node: the hub checks

@@ -30,6 +30,20 @@ constexpr const char* kUpdatable[] = {"title",       "body",       "priority", "
                                       "commodity",   "indicators", "handling", "handling_note",
                                       "source_eval", "info_eval"};
 
+// Whether update `doc` says it was written against a version of alert `a`
+// older than the one in force (`alert_versions`; an update that does not
+// say counts in gseq order).
+bool WrittenBefore(const json& doc, const AlertBook::Alert& a) {
+  const auto versions = doc.find("alert_versions");
+  if (versions == doc.end() || !versions->is_object()) return false;
+  const auto against = versions->find(a.uuid);
+  const auto in_force = a.current.find("version");
+  if (against == versions->end() || !against->is_number_integer() || in_force == a.current.end() ||
+      !in_force->is_number_integer())
+    return false;
+  return against->get<int64_t>() < in_force->get<int64_t>();
+}
+
 struct Message {
   std::string uuid, origin, received_at;
   int64_t gseq;
@@ -116,6 +130,11 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
         a.cancelled_by = m.uuid;
         continue;
       }
+      // Written against an older version of the alert than the one in
+      // force: the origin amended the alert after it, and the amendment is
+      // its newest word (gseq is not the order the origin wrote them in: an
+      // urgent message overtakes a bulk one).
+      if (WrittenBefore(m.doc, a)) continue;
       for (const char* field : kUpdatable) {
         if (const auto v = m.doc.find(field); v != m.doc.end()) a.current[field] = *v;
       }

@@ -2,8 +2,10 @@
 // messages themselves (OASIS CAP): an original alert (msg_type "alert"),
 // then updates and a cancel that reference it by uuid. An update's fields
 // (title, body, priority, expires_at, commodity, indicators) replace the
-// alert's, in gseq order; a cancel ends it; an expires_at in the past ends
-// it too, with no message at all.
+// alert's, in gseq order, unless it was written against an older version
+// of the alert than the one in force (its `alert_versions`: the origin
+// amended the alert since); a cancel ends it; an expires_at in the past
+// ends it too, with no message at all.
 //
 //   auto book = AlertBook::Load(db, Clock::NowMillis());
 //   for (const AlertBook::Alert& a : book->alerts()) if (a.state == State::kActive) ...

@@ -1,6 +1,9 @@
 #include "node/store/outbox.h"
 
 #include <cassert>
+#include <map>
+#include <msgpack.hpp>
+#include <sstream>
 #include <string_view>
 
 #include "common/clock.h"
@@ -212,8 +215,23 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
       const bool in_queue = queue_start_rowid_.has_value();
       const uint64_t key = in_queue ? FingerprintSet::Of(kind, ref) : 0;
       // The same content is the same body under the latest version's key
-      // (msgpack of a JSON object with sorted keys is canonical).
-      const std::string same_key_body = rec.Body(held_uuid, held_version);
+      // (msgpack of a JSON object with sorted keys is canonical); an update
+      // is the same under the alert versions its last version named (an
+      // alert amended since does not make a file dropped again new).
+      std::string same_key_body;
+      if (rec.wants_alert_versions()) {
+        auto previous = common::MsgpackMap::Decode(previous_body);
+        const msgpack::object* named = previous.ok() ? previous->Find("alert_versions") : nullptr;
+        if (named != nullptr) {
+          std::stringstream packed;
+          msgpack::pack(packed, *named);
+          same_key_body = rec.Body(held_uuid, held_version, packed.str());
+        } else {
+          same_key_body = rec.Body(held_uuid, held_version);
+        }
+      } else {
+        same_key_body = rec.Body(held_uuid, held_version);
+      }
       if (same_key_body == previous_body) {
         // Shared content unchanged; the local details may still be new.
         CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, held_uuid, held_version, rec.nominal()));
@@ -245,7 +263,14 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
     }
   }
   CEN_RETURN_IF_ERROR(CheckChanged(rec.changes(), label));
-  const std::string body = rec.Body(q.uuid, q.version);
+  std::optional<std::string> versions;
+  if (rec.wants_alert_versions()) {
+    auto named = AlertVersions(rec.changes());
+    if (!named.ok()) return named.status();
+    versions = std::move(*named);
+  }
+  const std::string body =
+      versions ? rec.Body(q.uuid, q.version, *versions) : rec.Body(q.uuid, q.version);
   // A larger record went alone in a PUBLISH the hub may not take (over its
   // max_message_bytes, 16 MiB by default, libzmq closes the connection with
   // no ERROR): it and the outbox behind it never went out.
@@ -284,6 +309,29 @@ common::Status Outbox::CheckNewUuid(Statements& st, const std::string& uuid,
                                 " (in this node's replica); only the origin node "
                                 "amends its records");
   return common::Status::Ok();
+}
+
+common::Result<std::optional<std::string>> Outbox::AlertVersions(
+    const std::vector<std::string>& alerts) {
+  // What this node handed in, else (a node.db rebuilt) what its replica
+  // holds of its own.
+  auto latest = db_->Cached(
+      "SELECT max(v) FROM (SELECT max(version) AS v FROM own_records WHERE uuid = ?1 AND kind = "
+      "'alert' UNION ALL SELECT max(version) FROM records WHERE uuid = ?1 AND kind = 'alert')");
+  if (!latest.ok()) return latest.status();
+  std::map<std::string, int64_t> versions;  // sorted: canonical msgpack
+  for (const std::string& alert : alerts) {
+    auto row = (*latest)->Bind(1, alert).Step();
+    const bool known = row.ok() && *row && !(*latest)->ColumnIsNull(0);
+    const int64_t version = known ? (*latest)->ColumnInt(0) : 0;
+    (*latest)->Reset();
+    if (!row.ok()) return row.status();
+    if (known) versions[alert] = version;
+  }
+  if (versions.empty()) return std::optional<std::string>();
+  std::stringstream packed;
+  msgpack::pack(packed, versions);
+  return std::optional<std::string>(packed.str());
 }
 
 // An urgent update or cancel must not reach the hub before the alert it

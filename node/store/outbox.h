@@ -145,6 +145,11 @@ class Outbox {
   // A uuid a record names for its first version: refused when another ref
   // has it, or when the replica holds it from another node.
   common::Status CheckNewUuid(Statements& st, const std::string& uuid, std::string_view label);
+  // The versions of `alerts` (this node's own) that an update or cancel
+  // handed in now is written against: msgpack of a map uuid -> version, the
+  // latest version of each this node handed in (else holds in its replica);
+  // nullopt when it knows none of them.
+  common::Result<std::optional<std::string>> AlertVersions(const std::vector<std::string>& alerts);
   // Refuses an update or cancel of an alert that is not this node's own.
   common::Status CheckChanged(const std::vector<std::string>& alerts, std::string_view label);
   // Refuses an amendment lowering the handling of `previous_body` (the

@@ -1,5 +1,6 @@
 #include "node/store/outbox_record.h"
 
+#include <cassert>
 #include <msgpack.hpp>
 
 #include "common/msgpack_json.h"
@@ -13,6 +14,7 @@ using nlohmann::json;
 
 constexpr std::string_view kUuid = "uuid";
 constexpr std::string_view kVersion = "version";
+constexpr std::string_view kAlertVersions = "alert_versions";
 
 // A msgpack::packer stream that appends to a string.
 struct Appender {
@@ -39,6 +41,7 @@ OutboxRecord::OutboxRecord(common::Record record) {
       alert->references) {
     changes_ = *alert->references;
     if (lane_ != common::Lane::kBulk) raises_ = changes_;
+    if (!common::RecordCodec::Has(record, kAlertVersions)) change_ = record;
   }
   const std::string_view gaps[] = {kUuid, kVersion};
   std::vector<size_t> at;
@@ -53,6 +56,16 @@ OutboxRecord::OutboxRecord(const json& record)
         const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
         return common::RecordCodec::Decode(handle.get());
       }()) {}
+
+std::string OutboxRecord::Body(std::string_view uuid, int64_t version,
+                               std::string_view versions) const {
+  assert(change_);
+  common::Record stamped = *change_;
+  const msgpack::object_handle handle = msgpack::unpack(versions.data(), versions.size());
+  common::RecordCodec::Set(stamped, kAlertVersions, handle.get());
+  OutboxRecord with(std::move(stamped));
+  return with.Body(uuid, version);
+}
 
 std::string OutboxRecord::Body(std::string_view uuid, int64_t version) const {
   std::string body;

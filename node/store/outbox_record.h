@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,12 @@ class OutboxRecord {
   const std::string& handling() const { return handling_; }
   // The body to store and send for (uuid, version).
   std::string Body(std::string_view uuid, int64_t version) const;
+  // An update or cancel that does not say which version of each alert it was
+  // written against (`alert_versions`, PROTOCOL.md §4.1): the outbox says it.
+  bool wants_alert_versions() const { return change_.has_value(); }
+  // Body() with `alert_versions` set to `versions` (msgpack: a map of alert
+  // uuid to version). REQUIRES: wants_alert_versions().
+  std::string Body(std::string_view uuid, int64_t version, std::string_view versions) const;
 
  private:
   std::string kind_;
@@ -59,6 +66,9 @@ class OutboxRecord {
   std::vector<std::string> raises_;
   std::vector<std::string> changes_;
   std::string handling_;
+  // An update or cancel without alert_versions: the record, encoded again
+  // with them (few records: alerts' changes).
+  std::optional<common::Record> change_;
   // The encoded record without uuid and version, and where their pairs go
   // (map keys are in byte order: "uuid" at uuid_at_, "version" at version_at_).
   std::string packed_;

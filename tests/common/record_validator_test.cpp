@@ -760,6 +760,33 @@ TEST_CASE("Records on the wire keep unknown keys and need uuid and version",
   }
 }
 
+TEST_CASE("alert_versions names versions of the alerts an update references",
+          "[common][validator]") {
+  // Set by the sending node (PROTOCOL.md §4.1); the hub checks its shape.
+  const std::string alert = "0190f2c1-1234-7abc-8def-0123456789ab";
+  json update = RecordValidatorFullAlert();
+  update["version"] = 1;
+  update["uuid"] = "0190f2c1-1234-7abc-8def-0123456789ac";
+  update["msg_type"] = "update";
+  update["references"] = {alert};
+  update["alert_versions"] = {{alert, 3}};
+  CHECK(Validate(update, KeyPolicy::kKeepUnknown).empty());
+  const std::vector<FailCase> cases = {
+      {"not a map", {{"alert_versions", {3}}}, "alert_versions", "map from alert uuids"},
+      {"an alert references does not name",
+       {{"alert_versions", {{"0190f2c1-1234-7abc-8def-0123456789ff", 3}}}},
+       "alert_versions.0190f2c1-1234-7abc-8def-0123456789ff",
+       "references does not"},
+      {"version 0", {{"alert_versions", {{alert, 0}}}}, "alert_versions." + alert, "1 or more"},
+      {"version 2^63",
+       {{"alert_versions", {{alert, uint64_t{1} << 63}}}},
+       "alert_versions." + alert,
+       "1 or more"},
+      {"in an alert", {{"msg_type", "alert"}}, "alert_versions", "in an update or cancel"},
+  };
+  for (const FailCase& c : cases) ExpectOneError(update, c, KeyPolicy::kKeepUnknown);
+}
+
 TEST_CASE("Unprintable unknown keys are shown escaped", "[common][validator]") {
   json record = MinimalSeizure();
   record["bad\nkey"] = 1;

@@ -503,6 +503,48 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
   }
 }
 
+TEST_CASE("Every office shows an alert's amendment written after an update, in or out of its scope",
+          "[e2e][alerts]") {
+  // A trial: after an alert, its update scoped to the origin's region and
+  // the origin's amendment of the alert, the offices that had the update
+  // showed its title and the others the amendment's: one alert, two
+  // current texts. The update says which version it was written against.
+  Cluster cluster({{"EU", "EU"}, {"FR", "EU"}, {"AS", "AS"}});
+  cluster.StartAll();
+  const json alert = AlertsAlert("EU-A-AM", "First title", {{"priority", "high"}});
+  const std::string uuid = cluster.Submit("EU", {Line(alert)})[0];
+  cluster.Submit("EU", {Line(AlertsAlert("EU-A-AM-U", "Updated title",
+                                         {{"priority", "high"},
+                                          {"msg_type", "update"},
+                                          {"references", {uuid}},
+                                          {"scope", "region:EU"}}))});
+  auto title_at = [&](std::string_view id, int64_t version, std::string& observed) {
+    const json a = ListedAlert(cluster, id, uuid, true);
+    if (!a.is_object()) {
+      observed = "not listed";
+      return std::string();
+    }
+    observed = "version " + std::to_string(a["alert"].value("version", 0)) + ", title " +
+               a["alert"].value("title", "") + ", " + std::to_string(a["updates"].size()) +
+               " update(s)";
+    return a["alert"].value("version", 0) == version ? a["alert"].value("title", "")
+                                                     : std::string();
+  };
+  cluster.WaitUntil(
+      [&](std::string& observed) { return title_at("FR", 1, observed) == "Updated title"; },
+      kAlertsTimeout, "FR shows the update");
+  json amended = alert;
+  amended["title"] = "Amended title";
+  cluster.Submit("EU", {Line(amended)});
+  for (const char* id : {"AS", "FR", "EU"}) {
+    cluster.WaitUntil([&](std::string& observed) { return !title_at(id, 2, observed).empty(); },
+                      kAlertsTimeout, std::string(id) + " holds the amendment");
+    std::string observed;
+    INFO(id);
+    CHECK(title_at(id, 2, observed) == "Amended title");
+  }
+}
+
 TEST_CASE("An office back from an outage is paged only for the alerts still in force",
           "[e2e][alerts]") {
   // PROTOCOL.md 4.2: an office catching up on the history is not told old

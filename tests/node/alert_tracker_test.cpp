@@ -574,6 +574,52 @@ TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]"
   CHECK(book->Find(c)->state == AlertBook::State::kExpired);
   CHECK(book->RootOf(first.chain[0]) == a);
 
+  SECTION("an amendment of the alert written after an update is its newest word") {
+    // A trial: offices that had the update showed its title over the
+    // origin's later amendment; offices that never got it, the amendment's.
+    // The update says it was written against version 1 (its origin's outbox
+    // stamps alert_versions); version 2 came after it. One that does not say
+    // (an older node's) counts in gseq order, as before.
+    const std::string d = node.Apply(AlertTrackerAlert("EU-5"), "EU");
+    node.Apply(AlertTrackerAlert("EU-5-U", {{"msg_type", "update"},
+                                            {"references", {d}},
+                                            {"alert_versions", {{d, 1}}},
+                                            {"title", "Second title"}}),
+               "EU");
+    node.Apply(AlertTrackerAlert("EU-5", {{"uuid", d}, {"version", 2}, {"title", "Amended"}}),
+               "EU");
+    auto again = AlertBook::Load(node.db, now);
+    REQUIRE(again.ok());
+    CHECK(again->Find(d)->Text("title") == "Amended");
+    CHECK(again->Find(d)->chain.size() == 1);  // the update stays in its history
+    CHECK(again->Find(a)->Text("title") == "New title");
+
+    node.Apply(AlertTrackerAlert("EU-1", {{"uuid", a}, {"version", 2}, {"title", "Amended"}}),
+               "EU");
+    auto unstamped = AlertBook::Load(node.db, now);
+    REQUIRE(unstamped.ok());
+    CHECK(unstamped->Find(a)->Text("title") == "New title");
+  }
+
+  SECTION("an update written against the amendment counts, whatever the gseq order") {
+    // An urgent update overtakes the bulk amendment it was written after:
+    // journaled first, it must not be taken for an older word.
+    const std::string d = node.Apply(AlertTrackerAlert("EU-5"), "EU");
+    node.Apply(AlertTrackerAlert("EU-5-U", {{"msg_type", "update"},
+                                            {"references", {d}},
+                                            {"alert_versions", {{d, 2}}},
+                                            {"title", "Written after the amendment"}}),
+               "EU");
+    auto before = AlertBook::Load(node.db, now);
+    REQUIRE(before.ok());
+    CHECK(before->Find(d)->Text("title") == "Written after the amendment");
+    node.Apply(AlertTrackerAlert("EU-5", {{"uuid", d}, {"version", 2}, {"title", "Amended"}}),
+               "EU");
+    auto again = AlertBook::Load(node.db, now);
+    REQUIRE(again.ok());
+    CHECK(again->Find(d)->Text("title") == "Written after the amendment");
+  }
+
   SECTION("a cancel applied before its alert (the priority lane) is in force when it arrives") {
     const std::string late = Uuid7::Generate();
     node.ApplyEarly(AlertTrackerAlert("EU-9-C", {{"msg_type", "cancel"}, {"references", {late}}}),

@@ -391,6 +391,51 @@ TEST_CASE("An urgent update takes the alert it references along into its lane",
   CHECK(db.QueryInt("SELECT lane FROM own_records WHERE ref = 'A-1'")->value_or(-1) == 2);
 }
 
+TEST_CASE("An update says which version of its alert it was written against",
+          "[node][outbox][alert_versions]") {
+  // Replicas take an alert's amendment written after an update for the
+  // alert's newest word (AlertBook), whatever order the hub journaled them
+  // in: only the origin's outbox knows the order they were written in.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  const std::string alert =
+      OutboxEnqueue(outbox, {cen::test::SampleAlert("A-1", "normal")})[0].uuid;
+  json update = cen::test::SampleAlert("A-1-U", "high");
+  update["msg_type"] = "update";
+  update["references"] = {alert};
+  auto versions_of = [&](const std::string& ref) {
+    auto body = db.QueryText("SELECT hex(body) FROM own_records WHERE ref = '" + ref +
+                             "' ORDER BY version DESC LIMIT 1");
+    REQUIRE(body.ok());
+    REQUIRE(body->has_value());
+    std::string bytes;
+    for (size_t i = 0; i + 1 < (*body)->size(); i += 2)
+      bytes += static_cast<char>(std::stoi((*body)->substr(i, 2), nullptr, 16));
+    auto decoded = MsgpackJson::Decode(bytes);
+    REQUIRE(decoded.ok());
+    return decoded->value("alert_versions", json());
+  };
+  const auto first = OutboxEnqueue(outbox, {update});
+  CHECK(first[0].disposition == Disposition::kNew);
+  CHECK(versions_of("A-1-U") == json{{alert, 1}});
+
+  // The origin amends the alert; the same update handed in again (a file
+  // dropped again) is the same update, not a newer word than the amendment.
+  json amended = cen::test::SampleAlert("A-1", "normal");
+  amended["title"] = "Amended";
+  CHECK(OutboxEnqueue(outbox, {amended})[0].version == 2);
+  const auto again = OutboxEnqueue(outbox, {update});
+  CHECK(again[0].disposition == Disposition::kUnchanged);
+  CHECK(versions_of("A-1-U") == json{{alert, 1}});
+
+  // Changed, it is written against the amendment.
+  update["title"] = "Written after the amendment";
+  const auto changed = OutboxEnqueue(outbox, {update});
+  CHECK(changed[0].disposition == Disposition::kAmended);
+  CHECK(versions_of("A-1-U") == json{{alert, 2}});
+}
+
 TEST_CASE("A receipt refused for an alert this replica holds goes back to the outbox, once",
           "[node][outbox]") {
   // After a hub restore an office's receipt and the alert's own office's
