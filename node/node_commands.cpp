@@ -478,29 +478,42 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   // The refusals not corrected yet (no later version of their ref queued;
   // for a RILO's decision, whose ref names the version decided on, no later
   // decision on the same record), newest first: what the hub said is not
-  // only in the agent's log.
-  auto refused = db->Prepare(
+  // only in the agent's log. The same for records journaled with a warning
+  // (a scope that reaches no office but the origin's).
+  auto verdicts = db->Prepare(
       "SELECT o.kind, o.ref, o.uuid, o.version, a.reason FROM own_acks a JOIN own_records o "
-      "ON o.uuid = a.uuid AND o.version = a.version WHERE NOT a.accepted AND o.rowid = "
-      "(SELECT max(x.rowid) FROM own_records x WHERE x.kind = o.kind AND x.ref = o.ref) "
-      "AND NOT (o.kind = 'decision' AND EXISTS (SELECT 1 FROM own_records y "
+      "ON o.uuid = a.uuid AND o.version = a.version WHERE a.accepted = ? AND a.reason IS NOT NULL "
+      "AND o.rowid = (SELECT max(x.rowid) FROM own_records x WHERE x.kind = o.kind AND x.ref = "
+      "o.ref) AND NOT (o.kind = 'decision' AND EXISTS (SELECT 1 FROM own_records y "
       "WHERE y.kind = 'decision' AND y.rowid > o.rowid "
       "AND substr(y.ref, instr(y.ref, ':') + 1, 36) = substr(o.ref, instr(o.ref, ':') + 1, 36))) "
       "ORDER BY o.rowid DESC LIMIT ?");
+  if (!verdicts.ok()) return verdicts.status();
+  auto uncorrected = [&](bool accepted) -> common::Result<json> {
+    verdicts->Bind(1, accepted ? 1 : 0).Bind(2, kRefusalsShown);
+    json listed = json::array();
+    while (true) {
+      auto row = verdicts->Step();
+      if (!row.ok()) {
+        verdicts->Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      listed.push_back({{"kind", verdicts->ColumnText(0)},
+                     {"ref", verdicts->ColumnText(1)},
+                     {"uuid", verdicts->ColumnText(2)},
+                     {"version", verdicts->ColumnInt(3)},
+                     {accepted ? "warning" : "reason", verdicts->ColumnText(4)}});
+    }
+    verdicts->Reset();
+    return listed;
+  };
+  auto refused = uncorrected(false);
   if (!refused.ok()) return refused.status();
-  refused->Bind(1, kRefusalsShown);
-  json refusals = json::array();
-  while (true) {
-    auto row = refused->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    refusals.push_back({{"kind", refused->ColumnText(0)},
-                        {"ref", refused->ColumnText(1)},
-                        {"uuid", refused->ColumnText(2)},
-                        {"version", refused->ColumnInt(3)},
-                        {"reason", refused->ColumnText(4)}});
-  }
-  refused->Reset();
+  const json refusals = std::move(*refused);
+  auto warned = uncorrected(true);
+  if (!warned.ok()) return warned.status();
+  const json warnings = std::move(*warned);
   const bool running = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kAgent);
   const std::string hub_state(NameOf(running ? agent->hub_state : HubState::kStopped));
   // What the agent could not write into node.db (a full disk) it says in
@@ -538,6 +551,7 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
                        {"outbox", outbox->value_or(0)},
                        {"rejected", rejected->value_or(0)},
                        {"rejected_uncorrected", refusals},
+                       {"warnings", warnings},
                        {"replica_gseq", replica.cursor()},
                        {"hub_head", agent->hub_head},
                        {"records", *records},
@@ -582,6 +596,14 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
         << Messages::Format("{} {} v{} ({}): {}", r["kind"].get<std::string>(),
                             r["ref"].get<std::string>(), r["version"].get<int64_t>(),
                             r["uuid"].get<std::string>(), r["reason"].get<std::string>())
+        << "\n";
+  }
+  for (const json& w : warnings) {
+    out << Messages::Label("warning", kLabel)
+        << Messages::Format("{} {} v{} ({}) was journaled with a warning: {}",
+                            w["kind"].get<std::string>(), w["ref"].get<std::string>(),
+                            w["version"].get<int64_t>(), w["uuid"].get<std::string>(),
+                            w["warning"].get<std::string>())
         << "\n";
   }
   out << Messages::Label("replica", kLabel)

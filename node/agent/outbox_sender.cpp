@@ -118,9 +118,11 @@ common::Status OutboxSender::OnAckFrame(const common::MsgpackMap& frame) {
     if (verdict == "NEW" || verdict == "DUP") {
       ack.accepted = true;
       ack.gseq = a.IntOr("gseq", 0);
-      if (const auto warning = a.Text("warning"))
+      if (const auto warning = a.Text("warning")) {
         spdlog::warn("the hub journaled record {} v{} with a warning: {}", ack.uuid, ack.version,
                      *warning);
+        ack.reason = std::string(*warning);  // kept for cen-node status
+      }
       if (const msgpack::object* audience = a.Find("audience");
           audience != nullptr && audience->type == msgpack::type::ARRAY) {
         ack.audience.emplace();

@@ -152,7 +152,7 @@ CREATE TABLE own_acks(
   version  INTEGER NOT NULL,
   accepted INTEGER NOT NULL,  -- 1: NEW or DUP; 0: REJECTED
   gseq     INTEGER,           -- accepted: the hub's gseq
-  reason   TEXT,              -- rejected: the hub's reason
+  reason   TEXT,              -- rejected: the hub's reason; accepted: its warning, if any
   PRIMARY KEY (uuid, version)
 ) WITHOUT ROWID;
 -- Each own version with the hub's verdict: queued, accepted or rejected.

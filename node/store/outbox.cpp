@@ -474,7 +474,12 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
     CEN_RETURN_IF_ERROR((*del)->Bind(1, a.uuid).Bind(2, a.version).Run());
     (*verdict)->Bind(1, a.accepted ? 1 : 0);
     if (a.accepted) {
-      (*verdict)->Bind(2, a.gseq).BindNull(3);
+      (*verdict)->Bind(2, a.gseq);
+      if (a.reason.empty()) {
+        (*verdict)->BindNull(3);
+      } else {
+        (*verdict)->Bind(3, a.reason);  // the hub's warning
+      }
     } else {
       (*verdict)->BindNull(2).Bind(3, a.reason);
     }

@@ -52,7 +52,7 @@ class Outbox {
     int64_t version;
     bool accepted;  // NEW or DUP
     int64_t gseq;
-    std::string reason;  // when rejected
+    std::string reason;  // when rejected; when accepted, the hub's warning ("" for none)
     // An own alert (msg_type alert): the offices the hub says it goes to
     // (none: not an alert, or a hub that does not say).
     std::optional<std::vector<std::string>> audience = std::nullopt;

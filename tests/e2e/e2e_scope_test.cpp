@@ -353,6 +353,44 @@ namespace cen::e2e {
 // A record first shared with everyone, then amended to one region (a case
 // found to concern EU offices only): the offices outside no longer hold any
 // version of it, whether they were running, stopped or registered after.
+TEST_CASE("A record journaled with a scope warning says so in cen-node status until amended",
+          "[e2e][scope]") {
+  // A trial: region:eu (regions are EU here) reached its origin alone, and
+  // the hub's warning was only in the agent's log.
+  Cluster cluster({{"EU-1", "EU"}, {"EU-2", "EU"}});
+  cluster.StartAll();
+  const std::string uuid = cluster.Submit("EU-1", {ScopeSeizure("W-1", "region:eu")})[0];
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json s = cluster.Status("EU-1");
+        observed = s.value("warnings", nlohmann::json::array()).dump();
+        return s.value("outbox", 1) == 0 && !s.value("warnings", nlohmann::json::array()).empty();
+      },
+      std::chrono::seconds(30), "EU-1's status names the warning");
+  const nlohmann::json warnings = cluster.Status("EU-1")["warnings"];
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].value("ref", "") == "W-1");
+  CHECK(warnings[0].value("uuid", "") == uuid);
+  CHECK_THAT(
+      warnings[0].value("warning", ""),
+      Catch::Contains("no office is registered in region 'eu'") && Catch::Contains("region:EU?"));
+  const RunResult text = cluster.RunNode({"status", "--data", cluster.node_dir("EU-1").string()});
+  REQUIRE(text.exit_code == 0);
+  CHECK_THAT(text.out,
+             Catch::Contains("seizure W-1 v1 (" + uuid + ") was journaled with a warning"));
+
+  // Amended to the region meant: the warning is no longer the record's word.
+  cluster.Submit("EU-1", {ScopeSeizure("W-1", "region:EU")});
+  WaitHolds(cluster, "EU-2", {"W-1"}, "EU-2 holds W-1");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json s = cluster.Status("EU-1");
+        observed = s.value("warnings", nlohmann::json::array()).dump();
+        return s.value("outbox", 1) == 0 && s.value("warnings", nlohmann::json::array()).empty();
+      },
+      std::chrono::seconds(30), "EU-1's status no longer names a warning");
+}
+
 TEST_CASE("An amendment that narrows a record's scope takes it back from the offices outside",
           "[e2e][scope]") {
   Cluster cluster({{"RILO-WE", "EU"},
