@@ -100,11 +100,21 @@ common::Result<int64_t> ReachHistory::IndexAll(common::Database& db) {
 common::Status ReachHistory::Refresh(common::Database& db, bool check) {
   CEN_RETURN_IF_ERROR(ReadFrom(db));
   if (!check) return common::Status::Ok();
-  auto rows = db.QueryInt("SELECT count(*) FROM reach_changes");
-  if (!rows.ok()) return rows.status();
-  if (rows->value_or(0) == static_cast<int64_t>(records_by_gseq_.size()))
+  // The rows held are the table's when they are as many, end at the same
+  // id and name the same gseqs (by their sum): a snapshot installed may
+  // hold as many rows under the same ids for other records.
+  auto held = db.Prepare(
+      "SELECT count(*), coalesce(max(id), 0), coalesce(sum(gseq), 0) FROM "
+      "reach_changes");
+  if (!held.ok()) return held.status();
+  auto row = held->Step();
+  // sum() fails on an overflow: then the rows are read again.
+  if (row.ok() && *row && held->ColumnInt(0) == static_cast<int64_t>(records_by_gseq_.size()) &&
+      held->ColumnInt(1) == last_id_ && held->ColumnInt(2) == gseq_sum_)
     return common::Status::Ok();
+  held->Reset();
   last_id_ = 0;
+  gseq_sum_ = 0;
   versions_.clear();
   records_by_gseq_.clear();
   changed_.clear();
@@ -147,6 +157,7 @@ common::Status ReachHistory::ReadFrom(common::Database& db) {
     Version v{st.ColumnInt(1), st.ColumnText(2), st.ColumnInt(3), st.ColumnText(4),
               st.ColumnText(5)};
     if (!records_by_gseq_.emplace(v.gseq, v.record).second) continue;
+    gseq_sum_ = static_cast<int64_t>(static_cast<uint64_t>(gseq_sum_) + v.gseq);
     const std::string record = v.record;
     std::vector<Version>& versions = versions_[record];
     if (std::any_of(versions.begin(), versions.end(),

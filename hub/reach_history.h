@@ -92,8 +92,9 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
 
   // Reads the rows written since the last call (Append). `check` (Load, which
   // a cluster member also calls after its state machine journaled): then
-  // counts the table's rows, and reads every row again when they are not
-  // the ones held (a snapshot installed numbers rows otherwise).
+  // compares the table's rows (count, last id, sum of gseqs) with those
+  // held, and reads every row again when they differ (a snapshot installed
+  // numbers rows otherwise).
   common::Status Refresh(common::Database& db, bool check = false);
 
   // Whether an office may see a journal row of (scope, origin).
@@ -132,6 +133,7 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
   common::Status ReadFrom(common::Database& db);
 
   int64_t last_id_ = 0;
+  int64_t gseq_sum_ = 0;  // of the rows read: Refresh(check) compares it with the table's
   // record uuid -> its versions in force, by version (then gseq)
   std::unordered_map<std::string, std::vector<Version>> versions_;
   std::unordered_map<int64_t, std::string> records_by_gseq_;

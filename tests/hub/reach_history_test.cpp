@@ -128,6 +128,38 @@ TEST_CASE("A record amended to a narrower scope is withdrawn from the offices ou
   CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v5, "RILO-WE") == Serve::kWithdrawal);
 }
 
+TEST_CASE("A reach history loaded again reads every row when the table was replaced",
+          "[hub][journal][scope]") {
+  // A cluster member installing a snapshot gets the leader's reach_changes
+  // whole: as many rows under the same ids as it held, for other records,
+  // must not leave it serving by the rows it held before.
+  ReachHub hub;
+  const std::string a = Uuid7::Generate();
+  const std::string b = Uuid7::Generate();
+  const auto a1 = hub.Append("RILO-WE", HubSeizure("WE-A", a, 1, "global"));
+  const auto a2 = hub.Append("RILO-WE", HubSeizure("WE-A", a, 2, "region:EU"));
+  const auto b1 = hub.Append("RILO-WE", HubSeizure("WE-B", b, 1, "global"));
+  cen::common::Database second = cen::test::ReopenHubDb(hub.tmp);
+  Journal reader(&second);
+  RequireOk(reader.Load());
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", a2, "RILO-WE") == Serve::kWithdrawal);
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", b1, "RILO-WE") == Serve::kRow);
+
+  // The snapshot's table: B narrowed (its version 2 journaled later on the
+  // leader), A never; two rows under ids 1 and 2, as before.
+  const auto b2 = hub.Append("RILO-WE", HubSeizure("WE-B", b, 2, "region:EU"));
+  RequireOk(
+      second.Exec("DELETE FROM reach_changes; INSERT INTO reach_changes(id, gseq, record, "
+                  "version, scope, origin) VALUES (1, " +
+                  std::to_string(b1.gseq) + ", '" + b + "', 1, 'global', 'RILO-WE'), (2, " +
+                  std::to_string(b2.gseq) + ", '" + b + "', 2, 'region:EU', 'RILO-WE')"));
+  RequireOk(reader.Load());
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", a1, "RILO-WE") == Serve::kRow);
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", a2, "RILO-WE") == Serve::kNothing);
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", b1, "RILO-WE") == Serve::kNothing);
+  CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", b2, "RILO-WE") == Serve::kWithdrawal);
+}
+
 TEST_CASE("A narrowing amendment journaled before the version it amends still withdraws it",
           "[hub][journal][scope]") {
   // The office's outbox sends the priority lane first: an urgent version 2
