@@ -481,15 +481,20 @@ common::Result<int64_t> Replica::Withdraw(Statements& st, const std::string& uui
   std::optional<Held> waiting;
   CEN_RETURN_IF_ERROR(FindHeld(st, uuid, &in_force, &waiting));
   int64_t removed = 0;
+  // The newest version taken out: what `show` names for the updates of an
+  // alert withdrawn (taken out whatever their version).
+  int64_t newest_removed = 0;
   // A newer version this node may see that came first (the priority lane)
   // stays; the older ones in its history go all the same.
   if (in_force && in_force->version <= version) {
     CEN_RETURN_IF_ERROR(Retire(st, *in_force, /*keep_in_history=*/false));
     ++removed;
+    newest_removed = in_force->version;
   }
   if (waiting && waiting->version <= version) {
     CEN_RETURN_IF_ERROR(Retire(st, *waiting, /*keep_in_history=*/false));
     ++removed;
+    newest_removed = std::max(newest_removed, waiting->version);
   }
   const bool held = in_force || waiting;
   const bool gone = !(in_force && in_force->version > version);
@@ -499,7 +504,9 @@ common::Result<int64_t> Replica::Withdraw(Statements& st, const std::string& uui
     auto note = db_->Cached(
         "INSERT OR REPLACE INTO withdrawals(uuid, version, gseq, at) VALUES (?, ?, ?, ?)");
     if (!note.ok()) return note.status();
-    (*note)->Bind(1, uuid).Bind(2, version).Bind(3, gseq).Bind(4, common::Clock::NowRfc3339());
+    const bool every_version = version == std::numeric_limits<int64_t>::max();
+    (*note)->Bind(1, uuid).Bind(2, every_version ? newest_removed : version);
+    (*note)->Bind(3, gseq).Bind(4, common::Clock::NowRfc3339());
     CEN_RETURN_IF_ERROR((*note)->Run());
   }
   // The updates and cancels of an alert withdrawn go with it (their text is

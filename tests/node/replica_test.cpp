@@ -1046,4 +1046,8 @@ TEST_CASE("An alert withdrawn takes its updates and cancels with it", "[node][re
                             "')") == 0);
   CHECK(Count(db, "alert_links") == 0);
   CHECK(QueryNumber(db, "SELECT count(*) FROM records WHERE uuid = '" + other + "'") == 1);
+  // cen-query show names the version the update had (a trial: "its version
+  // 9223372036854775807 reaches offices this node is not among").
+  CHECK(QueryNumber(db, "SELECT version FROM withdrawals WHERE uuid = '" + update + "'") == 1);
+  CHECK(QueryNumber(db, "SELECT version FROM withdrawals WHERE uuid = '" + alert + "'") == 2);
 }
