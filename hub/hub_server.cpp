@@ -145,6 +145,7 @@ class HubLoop {
         });
     journal_.set_validator_of(
         [this](std::string_view origin) { return registry_.ValidatorOf(origin); });
+    journal_.set_offices([this] { return registry_.NodeIds(); });
     CEN_RETURN_IF_ERROR(journal_.Load());
     CEN_RETURN_IF_ERROR(registry_.Refresh());
     grants_.NoteKeys();

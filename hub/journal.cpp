@@ -435,6 +435,19 @@ common::Result<int64_t> Journal::IndexCancels(common::Database& db) {
 common::Result<std::string> Journal::CheckTargets(const Candidate& c, common::Lane* lane) {
   const std::string kind(c.Text("kind"));
   const std::string msg_type(c.Text("msg_type"));
+  if (kind == "alert" && c.Text("msg_type", "alert") == "alert") {
+    // A cancelled alert has ended: a new version of it would reach offices
+    // its cancel's scope does not hold (a trial: widened after the
+    // operator's cancel, it was in force there for good).
+    const std::string uuid(c.Text("uuid"));
+    auto ended = CancelOf(*db_, uuid, c.origin);
+    if (!ended.ok()) return ended.status();
+    if (*ended) {
+      return "uuid: alert " + uuid + " was cancelled (gseq " + std::to_string(**ended) +
+             "); a cancelled alert is not amended: issue a new alert (another ref) instead";
+    }
+    return std::string();
+  }
   if (kind == "alert" && (msg_type == "update" || msg_type == "cancel")) {
     const std::vector<std::string_view> references = c.record.Texts("references");
     for (size_t i = 0; i < references.size(); ++i) {
@@ -468,6 +481,24 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c, common::La
       if (*ended) {
         return field + ": alert " + uuid + " was cancelled (gseq " + std::to_string(**ended) +
                "); it is no longer in force";
+      }
+      // A cancel reaches every office its alert does: one it missed would
+      // hold the alert in force for good, no second cancel being taken (a
+      // trial). The operator's is given the alert's scope (HubServer).
+      if (msg_type == "cancel" && !operator_cancel && offices_) {
+        const std::string_view scope = c.Text("scope", "global");
+        std::string missed;
+        for (const std::string& office : offices_()) {
+          if (office == c.origin || !MaySee(office, (*target)->scope, (*target)->origin) ||
+              MaySee(office, scope, c.origin))
+            continue;
+          missed += (missed.empty() ? "" : ", ") + office;
+        }
+        if (!missed.empty()) {
+          return "scope: a cancel goes to every office its alert reaches, and " +
+                 std::string(scope) + " would miss " + missed + " (the alert's scope is " +
+                 (*target)->scope + "): leave scope out, a cancel goes no further than its alert";
+        }
       }
     }
     return std::string();

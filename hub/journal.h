@@ -109,6 +109,10 @@ class Journal {
   void set_visibility(Visibility visibility) { visibility_ = std::move(visibility); }
   // Default: no record needs validation.
   void set_validator_of(ValidatorOf validator_of) { validator_of_ = std::move(validator_of); }
+  // The ids of the registered offices (NodeRegistry::nodes), which a cancel
+  // must reach wherever its alert does. Default: unchecked.
+  using Offices = std::function<std::vector<std::string>()>;
+  void set_offices(Offices offices) { offices_ = std::move(offices); }
 
   // Reads the epoch, the head and the records whose versions' reach
   // differs. Call once before anything else (a cluster member again after
@@ -218,6 +222,7 @@ class Journal {
   std::vector<common::Statement> stmts_;  // see Prepare() for the order
   Visibility visibility_;
   ValidatorOf validator_of_;
+  Offices offices_;
   ReachHistory reaches_;
 };
 

@@ -560,6 +560,20 @@ TEST_CASE("A cancelled alert can be neither updated nor cancelled again",
   }
   CHECK(out[3].verdict == JournalVerdict::kNew);  // another alert, in force
 
+  // Nor amended: a trial widened an alert the operator had cancelled, and
+  // the offices it reached then had it in force, the cancel's scope
+  // holding them not. The version journaled before is still a duplicate.
+  json widened = JournalAlert("A-1", alert);
+  widened["version"] = 2;
+  widened["title"] = "reissued to every office";
+  const auto again = Append(journal, {{"EU", widened}, {"EU", JournalAlert("A-1", alert)}});
+  CHECK(again[0].verdict == JournalVerdict::kRejected);
+  CHECK(again[0].reason == "uuid: alert " + alert + " was cancelled (gseq " +
+                               std::to_string(cancel[0].gseq) +
+                               "); a cancelled alert is not amended: issue a new alert (another "
+                               "ref) instead");
+  CHECK(again[1].verdict == JournalVerdict::kDuplicate);
+
   // A cancel amends itself (a second version of the same cancel).
   json amended = JournalAlert("C-1", cancel_uuid, "cancel", {alert});
   amended["version"] = 2;

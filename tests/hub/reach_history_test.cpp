@@ -128,6 +128,35 @@ TEST_CASE("A record amended to a narrower scope is withdrawn from the offices ou
   CHECK(hub.ServeWith(reader.reaches(), "RILO-AP", v5, "RILO-WE") == Serve::kWithdrawal);
 }
 
+TEST_CASE("A cancel that would miss offices its alert reaches is refused, naming them",
+          "[hub][journal][scope][alerts]") {
+  // A trial: a cancel scoped region:EU of a global alert left it in force
+  // in Asia and Africa, and the global cancel sent next was refused (the
+  // alert was cancelled): offices disagreed for good.
+  ReachHub hub;
+  const std::string alert = Uuid7::Generate();
+  REQUIRE(hub.Append("RILO-WE", ReachAlert("A-1", alert, 1, "global")).verdict ==
+          Journal::Verdict::kNew);
+  nlohmann::json cancel = ReachAlert("A-1-C", Uuid7::Generate(), 1, "region:EU", alert);
+  cancel["msg_type"] = "cancel";
+  const auto narrow = hub.Append("RILO-WE", cancel);
+  CHECK(narrow.verdict == Journal::Verdict::kRejected);
+  CHECK(narrow.reason ==
+        "scope: a cancel goes to every office its alert reaches, and region:EU would miss "
+        "RILO-AP (the alert's scope is global): leave scope out, a cancel goes no further than "
+        "its alert");
+  CHECK_FALSE(Journal::CancelOf(hub.db, alert, "RILO-WE")->has_value());
+  cancel["scope"] = "global";
+  CHECK(hub.Append("RILO-WE", cancel).verdict == Journal::Verdict::kNew);
+
+  // Narrower in words, the same offices: journaled.
+  const std::string eu = Uuid7::Generate();
+  hub.Append("RILO-WE", ReachAlert("A-2", eu, 1, "region:EU"));
+  nlohmann::json to_ncp = ReachAlert("A-2-C", Uuid7::Generate(), 1, "nodes:NCP-FR", eu);
+  to_ncp["msg_type"] = "cancel";
+  CHECK(hub.Append("RILO-WE", to_ncp).verdict == Journal::Verdict::kNew);
+}
+
 TEST_CASE("A reach history loaded again reads every row when the table was replaced",
           "[hub][journal][scope]") {
   // A cluster member installing a snapshot gets the leader's reach_changes

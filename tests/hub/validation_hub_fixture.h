@@ -57,6 +57,7 @@ struct ValidationHub {
         });
     journal.set_validator_of(
         [this](std::string_view origin) { return registry.ValidatorOf(origin); });
+    journal.set_offices([this] { return registry.NodeIds(); });
     RequireOk(journal.Load());
   }
 
