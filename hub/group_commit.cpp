@@ -148,8 +148,10 @@ WireFrame::AckEntry GroupCommit::AckOf(const Publish::Slot& slot) const {
   a.gseq = o.gseq;
   if (!slot.warning.empty()) a.warning = slot.warning;
   const Journal::Candidate& c = candidates_[i];
-  if (c.Text("kind") == "alert" && c.Text("msg_type") == "alert") {
-    // Who should receive it: the origin's `cen-query receipts` lists them.
+  if (c.Text("kind") == "alert" && c.Text("msg_type") != "cancel") {
+    // Who should receive it: the origin's `cen-query receipts` lists them
+    // (an update's, for its own delivered receipts: it may be scoped
+    // narrower than its alert).
     a.audience =
         parts_.policy->Audience(*parts_.registry, std::string(c.Text("scope", "global")), c.origin);
   }

@@ -26,6 +26,9 @@ struct OfficeReceipts {
   std::string delivered_at;  // the earliest receipt of any kind
   std::string action, action_at, by, note;
   int64_t hits = 0;
+  // Not among the offices the alert's newest version goes to: its receipts
+  // are of a version it held before the alert was narrowed.
+  bool outside = false;
   // What its hits matched (record, indicator, value): an office that lost
   // the alert (withdrawn) and got it back reports a hit again.
   std::set<std::string> hit_keys;
@@ -35,9 +38,17 @@ struct OfficeReceipts {
 // records): they say nothing about who received its alerts.
 constexpr const char* kOthers = "office != (SELECT value FROM meta WHERE key = 'node_id')";
 
-// The offices the hub last said `alert` goes to (its newest version's ACK).
-common::Result<std::set<std::string>> AudienceOf(common::Database& db, const std::string& alert) {
+// The offices the hub last said an own alert or update goes to (its newest
+// version's ACK).
+struct Audience {
+  bool known = false;  // the hub said it (it may be none)
   std::set<std::string> offices;
+  // Whether `office` is waited for: any office while the hub has not said.
+  bool Holds(const std::string& office) const { return !known || offices.contains(office); }
+};
+
+common::Result<Audience> AudienceOf(common::Database& db, const std::string& alert) {
+  Audience out;
   auto audience = db.Prepare("SELECT office FROM alert_audience WHERE alert = ?");
   if (!audience.ok()) return audience.status();
   audience->Bind(1, alert);
@@ -45,17 +56,22 @@ common::Result<std::set<std::string>> AudienceOf(common::Database& db, const std
     auto row = audience->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    offices.insert(audience->ColumnText(0));
+    out.known = true;  // a node.db from before the '' row: said when it names offices
+    if (std::string office = audience->ColumnText(0); !office.empty())
+      out.offices.insert(std::move(office));
   }
-  return offices;
+  return out;
 }
 
+// Every office the alert goes to, and those that sent receipts (an office
+// the alert no longer goes to, narrowed since, is marked outside).
 common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Database& db,
-                                                                 const std::string& alert) {
+                                                                 const std::string& alert,
+                                                                 Audience* audience_out = nullptr) {
   std::map<std::string, OfficeReceipts> offices;
   auto audience = AudienceOf(db, alert);
   if (!audience.ok()) return audience.status();
-  for (const std::string& office : *audience) offices[office];
+  for (const std::string& office : audience->offices) offices[office];
   auto receipts = db.Prepare(
       std::string("SELECT office, action, at, coalesce(by, ''), coalesce(note, ''), "
                   "coalesce(hit_record, '') || ' ' || coalesce(hit_indicator, '') || ' ' || "
@@ -81,6 +97,8 @@ common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Databas
       r.note = receipts->ColumnText(4);
     }
   }
+  for (auto& [office, r] : offices) r.outside = !audience->Holds(office);
+  if (audience_out != nullptr) *audience_out = std::move(*audience);
   return offices;
 }
 
@@ -146,6 +164,7 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
     if (!hits.ok()) return hits.status();
     int64_t received = 0, acted = 0, audience = 0;
     for (const auto& [office, r] : *offices) {
+      if (r.outside) continue;
       ++audience;
       if (!r.delivered_at.empty()) ++received;
       if (!r.action.empty()) ++acted;
@@ -210,13 +229,15 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
   auto alert = book->Named(o.uuid);
   if (!alert.ok()) return alert.status();
   const AlertBook::Alert& a = **alert;
-  auto offices = ReceiptsOf(db, a.uuid);
+  Audience audience;
+  auto offices = ReceiptsOf(db, a.uuid, &audience);
   if (!offices.ok()) return offices.status();
   QueryOutcome outcome;
   if (o.format == "json") {
     for (const auto& [office, r] : *offices) {
       out << json{{"alert", a.uuid},
                   {"office", office},
+                  {"in_scope", !r.outside},
                   {"delivered_at", r.delivered_at},
                   {"action", r.action},
                   {"action_at", r.action_at},
@@ -249,6 +270,9 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
     if (self->value_or("") != a.origin) {
       out << "no receipts here: receipts go to the office that raised the alert (" << a.origin
           << ") alone; run this query there\n";
+    } else if (audience.known) {
+      out << "the alert reaches no office but this one: its scope (" << a.Text("scope")
+          << ") names none there is (cen-node status shows the hub's warning)\n";
     } else {
       out << "no receipts yet: the hub has not told this office who the alert reaches\n";
     }
@@ -261,19 +285,30 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
                    {N_("BY"), 16},
                    {N_("HITS"), 4, TextTable::Align::kRight},
                    {N_("NOTE"), 0}});
-  int64_t waiting = 0;
+  int64_t waiting = 0, outside = 0;
   for (const auto& [office, r] : *offices) {
-    if (r.delivered_at.empty()) ++waiting;
+    if (r.delivered_at.empty() && !r.outside) ++waiting;
+    if (r.outside) ++outside;
     table.AddRow({office, r.delivered_at.empty() ? "not yet" : r.delivered_at,
                   r.action.empty() ? "-" : r.action, r.action_at, r.by, std::to_string(r.hits),
-                  r.note});
+                  r.outside ? "outside its scope now: withdrawn there" +
+                                  (r.note.empty() ? "" : "; " + r.note)
+                            : r.note});
     ++outcome.results;
   }
   table.Print(out, o.width);
-  out << (waiting == 0 ? "every office has received it\n"
-                       : std::to_string(waiting) + " office(s) have not received it yet\n");
-  auto audience = AudienceOf(db, a.uuid);
-  if (!audience.ok()) return audience.status();
+  if (audience.known && audience.offices.empty()) {
+    out << "the alert reaches no office but this one now: its scope (" << a.Text("scope")
+        << ") names none there is\n";
+  } else {
+    out << (waiting == 0 ? "every office in its scope has received it"
+                         : std::to_string(waiting) +
+                               " office(s) in its scope have not received "
+                               "it yet");
+    if (outside > 0)
+      out << "; " << outside << " office(s) that held an earlier version are outside it now";
+    out << "\n";
+  }
   // An urgent update (an escalation to urgent among them) has a delivered
   // receipt of its own (a trial read "every office has received it" of an
   // alert whose escalation had reached nobody).
@@ -289,11 +324,15 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
     if (!*row) break;
     auto received = ReceiptsOf(db, escalations->ColumnText(0));
     if (!received.ok()) return received.status();
+    // Who the update itself goes to (an update may be scoped narrower than
+    // its alert; a hub that did not say: every office of the alert's).
+    auto update_audience = AudienceOf(db, escalations->ColumnText(0));
+    if (!update_audience.ok()) return update_audience.status();
     std::string missing;
     for (const auto& [office, r] : *offices) {
       // An office the alert no longer goes to (narrowed since) gets no
       // update of it either.
-      if (!audience->empty() && !audience->contains(office)) continue;
+      if (r.outside || !update_audience->Holds(office)) continue;
       const auto it = received->find(office);
       if (it == received->end() || it->second.delivered_at.empty())
         missing += (missing.empty() ? "" : ", ") + office;

@@ -228,11 +228,11 @@ CREATE TABLE receipts(
   hit_value     TEXT           -- hit: the indicator value that matched
 );
 CREATE INDEX receipts_alert ON receipts(alert, office);
--- Who the hub said an own alert goes to (ACK "audience"): the offices
--- `cen-query receipts` expects a receipt from.
+-- Who the hub said an own alert or update goes to (ACK "audience"): the
+-- offices `cen-query receipts` expects a receipt from.
 CREATE TABLE alert_audience(
   alert  TEXT NOT NULL,
-  office TEXT NOT NULL,
+  office TEXT NOT NULL,  -- '' on one row: the hub said it (none else: it reaches no office)
   PRIMARY KEY (alert, office)
 ) WITHOUT ROWID;
 -- Hits: a record that matched an alert's indicator or a watch list.

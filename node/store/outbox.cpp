@@ -464,6 +464,10 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
     auto replaced = a.audience ? ReplaceAudience(a) : common::Result<bool>(false);
     if (!replaced.ok()) return replaced.status();
     if (*replaced) {
+      // The row of no office says the hub told it: an alert that reaches
+      // no office (its scope names none there is) is told from one the hub
+      // did not say the audience of.
+      CEN_RETURN_IF_ERROR((*audience)->Bind(1, a.uuid).Bind(2, "").Run());
       for (const std::string& office : *a.audience) {
         CEN_RETURN_IF_ERROR((*audience)->Bind(1, a.uuid).Bind(2, office).Run());
       }

@@ -545,6 +545,66 @@ TEST_CASE("Every office shows an alert's amendment written after an update, in o
   }
 }
 
+TEST_CASE("The origin's receipts count the offices an alert and its updates go to now",
+          "[e2e][alerts]") {
+  // A trial: an urgent update scoped to EU was "not received yet by" the
+  // Asian office forever; after the alert was narrowed to EU the origin
+  // still counted RECEIVED 2/2; an alert scoped to a group never created
+  // said the hub had not told who it reaches.
+  Cluster cluster({{"EU", "EU"}, {"FR", "EU"}, {"AS", "AS"}});
+  cluster.StartAll();
+  const json alert = AlertsAlert("EU-A-RC", "Reefers");
+  const std::string uuid = cluster.Submit("EU", {Line(alert)})[0];
+  const std::string update = cluster.Submit(
+      "EU", {Line(AlertsAlert(
+                "EU-A-RC-U", "EU ports only",
+                {{"msg_type", "update"}, {"references", {uuid}}, {"scope", "region:EU"}}))})[0];
+  auto receipts_text = [&] {
+    const RunResult r = cluster.RunQuery(
+        {"--data", cluster.node_dir("EU").string(), "--format", "table", "receipts", uuid});
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = receipts_text();
+        return observed.find("every office in its scope has received it") != std::string::npos &&
+               observed.find("urgent update " + update) != std::string::npos &&
+               observed.find("): every office has received it") != std::string::npos;
+      },
+      kAlertsTimeout, "both offices have the alert, FR its update, AS is not waited for");
+
+  json narrowed = alert;
+  narrowed["scope"] = "region:EU";
+  cluster.Submit("EU", {Line(narrowed)});
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const json a = ListedAlert(cluster, "EU", uuid, false);
+        observed = a.dump();
+        return a.is_object() && a["alert"].value("version", 0) == 2 &&
+               a.value("audience", -1) == 1 && a.value("received", -1) == 1;
+      },
+      kAlertsTimeout, "the origin counts FR alone");
+  std::map<std::string, bool> in_scope;
+  for (const json& line : QueryJson(cluster, "EU", {"receipts", uuid}))
+    in_scope[line.value("office", "")] = line.value("in_scope", false);
+  CHECK(in_scope == std::map<std::string, bool>{{"AS", false}, {"FR", true}});
+  const std::string text = receipts_text();
+  CHECK_THAT(text, Catch::Contains("outside its scope now: withdrawn there") &&
+                       Catch::Contains("1 office(s) that held an earlier version are outside it"));
+
+  const std::string lonely = cluster.Submit(
+      "EU", {Line(AlertsAlert("EU-A-NONE", "Nobody", {{"scope", "group:NOSUCH"}}))})[0];
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const RunResult r = cluster.RunQuery(
+            {"--data", cluster.node_dir("EU").string(), "--format", "table", "receipts", lonely});
+        observed = r.out + r.err;
+        return observed.find("the alert reaches no office but this one") != std::string::npos;
+      },
+      kAlertsTimeout, "the origin says the alert reaches nobody");
+}
+
 TEST_CASE("An office back from an outage is paged only for the alerts still in force",
           "[e2e][alerts]") {
   // PROTOCOL.md 4.2: an office catching up on the history is not told old
