@@ -263,6 +263,35 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
     }
   }
   CEN_RETURN_IF_ERROR(CheckChanged(rec.changes(), label));
+  // The hub refuses a change of an alert that was cancelled, and a new
+  // version of one (a trial: accepted here, refused there, seen only in
+  // cen-node status afterwards). Refused here when the replica holds the
+  // cancel; a cancel amending itself is not one.
+  if (kind == "alert" && (!rec.changes().empty() || q.disposition == Disposition::kAmended)) {
+    const bool amending = rec.changes().empty();
+    const std::vector<std::string> named =
+        amending ? std::vector<std::string>{q.uuid} : rec.changes();
+    for (size_t i = 0; i < named.size(); ++i) {
+      auto cancelled = db_->Cached(
+          "SELECT l.gseq FROM alert_links l JOIN records r ON r.uuid = l.uuid AND r.validation IS "
+          "NULL WHERE l.target = ? AND l.msg_type = 'cancel' AND l.uuid != ? LIMIT 1");
+      if (!cancelled.ok()) return cancelled.status();
+      auto found = (*cancelled)->Bind(1, named[i]).Bind(2, q.uuid).Step();
+      const int64_t at = found.ok() && *found ? (*cancelled)->ColumnInt(0) : 0;
+      (*cancelled)->Reset();
+      if (!found.ok()) return found.status();
+      if (at == 0) continue;
+      const std::string what = "alert " + named[i] + " was cancelled (gseq " + std::to_string(at) +
+                               ", in this node's replica); ";
+      return common::InvalidInput(
+          std::string(label) +
+          (amending
+               ? ": ref: " + what +
+                     "a cancelled alert is not amended: issue a new alert (another ref) "
+                     "instead"
+               : ": references[" + std::to_string(i) + "]: " + what + "it is no longer in force"));
+    }
+  }
   std::optional<std::string> versions;
   if (rec.wants_alert_versions()) {
     auto named = AlertVersions(rec.changes());

@@ -6,6 +6,7 @@
 
 #include "common/msgpack_json.h"
 #include "common/uuid7.h"
+#include "node/agent/replica.h"
 #include "tests/test_support/databases.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
@@ -389,6 +390,50 @@ TEST_CASE("An urgent update takes the alert it references along into its lane",
   CHECK((*pending)[0].uuid == (*alert)[0].uuid);  // the alert first, then its update
   CHECK((*pending)[1].uuid == (*queued)[0].uuid);
   CHECK(db.QueryInt("SELECT lane FROM own_records WHERE ref = 'A-1'")->value_or(-1) == 2);
+}
+
+TEST_CASE("Outbox refuses a change or a new version of an alert the replica holds cancelled",
+          "[node][outbox]") {
+  // A trial: cen-node submit took them (exit 0) and the hub refused them,
+  // seen only in cen-node status afterwards.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n1");
+  Outbox outbox(&db);
+  cen::node::Replica replica(&db);
+  RequireOk(replica.Load());
+  const json alert = cen::test::SampleAlert("A-1", "high");
+  const std::string uuid = OutboxEnqueue(outbox, {alert})[0].uuid;
+  json cancel = cen::test::SampleAlert("A-1-C", "high");
+  cancel["msg_type"] = "cancel";
+  cancel["references"] = {uuid};
+  const std::string cancel_uuid = OutboxEnqueue(outbox, {cancel})[0].uuid;
+  json stored_cancel =
+      cen::test::AsStored(cen::test::WireAlert("A-1-C", cancel_uuid, 1, "high"), 2);
+  stored_cancel["msg_type"] = "cancel";
+  stored_cancel["references"] = {uuid};
+  RequireOk(replica.Apply(
+      cen::test::Packed(
+          {cen::test::AsStored(cen::test::WireAlert("A-1", uuid, 1, "high"), 1), stored_cancel}),
+      2));
+
+  json update = cen::test::SampleAlert("A-1-U", "high");
+  update["msg_type"] = "update";
+  update["references"] = {uuid};
+  auto refused = outbox.Enqueue({update});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message() ==
+        "record 1: references[0]: alert " + uuid +
+            " was cancelled (gseq 2, in this node's replica); it is no longer in force");
+  json amended = alert;
+  amended["title"] = "Reissued to every office";
+  refused = outbox.Enqueue({amended});
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(),
+             Catch::Contains("ref: alert " + uuid + " was cancelled") &&
+                 Catch::Contains("issue a new alert (another ref) instead"));
+  // The cancel amends itself (its reason corrected).
+  cancel["body"] = "Sent in error: the containers were cleared.";
+  CHECK(OutboxEnqueue(outbox, {cancel})[0].disposition == Disposition::kAmended);
 }
 
 TEST_CASE("An update says which version of its alert it was written against",
