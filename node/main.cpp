@@ -109,6 +109,12 @@ static int Main(int argc, char** argv) {
           "Queue records (NDJSON, one JSON object per line) for the hub; all or nothing.\n"
           "Prints the uuid of each record. Works whether or not the agent runs.\n"
           "An alert with \"priority\": \"urgent\" (or \"high\") goes ahead of any queued bulk.\n"
+          "A row with the ref of a record handed in before amends it (a new version; the same "
+          "content changes nothing).\n"
+          "An update or cancel of an alert: \"msg_type\": \"update\" (or \"cancel\") and "
+          "\"references\": [the alert's uuid].\n"
+          "What the hub answers (a refusal, or a scope that reaches no office) shows in cen-node "
+          "status.\n"
           "Example line: {\"kind\":\"seizure\",\"ref\":\"FR-2026-0001\",\"seizure_date\":"
           "\"2026-03-14\",\"reporting_country\":\"FR\",\"commodity\":\"drugs\",\"description\":"
           "\"Cocaine in banana boxes\",\"quantity\":12.5,\"unit\":\"KGM\"}"));
@@ -217,7 +223,8 @@ static int Main(int argc, char** argv) {
 
   cen::node::NodeStatusOptions status;
   auto* status_cmd = app.add_subcommand(
-      "status", Messages::Tr("Show the hub link, the outbox and how far the replica is"));
+      "status", Messages::Tr("Show the hub link, the outbox, how far the replica is, and the "
+                             "records the hub refused or journaled with a warning"));
   status_cmd->add_option("--data", status.data_dir, Messages::Tr("Node data directory"))
       ->required();
   status_cmd->add_flag("--json", status.json, Messages::Tr("Print one JSON object"));

@@ -678,6 +678,16 @@ TEST_CASE("AlertBook names the alerts an ambiguous uuid prefix matches", "[node]
   auto one = book->Named(second.substr(0, shared + 1));
   REQUIRE(one.ok());
   CHECK((*one)->uuid == second);
+
+  // A prefix of an update's uuid names its alert, as the whole uuid does (a
+  // trial: "no alert 01a2502c-3f6a in this node's replica").
+  const std::string update = node.Apply(
+      AlertTrackerAlert("EU-ONE-U", {{"msg_type", "update"}, {"references", {first}}}), "EU");
+  auto with_update = AlertBook::Load(node.db, cen::common::Clock::NowMillis());
+  REQUIRE(with_update.ok());
+  auto by_update = with_update->Named(update.substr(0, 30));
+  REQUIRE(by_update.ok());
+  CHECK((*by_update)->uuid == first);
 }
 
 TEST_CASE("alerts --all says a past expiry is ago, beside a future one's in",
