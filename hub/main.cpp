@@ -136,7 +136,7 @@ static int Main(int argc, char** argv) {
       Messages::Tr(
           "Cancel an alert of any office, as the hub operator: the running hub journals a cancel\n"
           "(origin hub-operator) that every office in the alert's scope applies, and audits it.\n"
-          "Example: cen-hub cancel-alert --data /srv/hub 0190a1b2-... --reason \"sent in error\""));
+          "Example: cen-hub cancel-alert --data /srv/hub 0190a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b --reason \"sent in error\""));
   cancel_cmd->add_option("--data", cancel_dir, Messages::Tr("Hub data directory"))->required();
   cancel_cmd->add_option("uuid", cancel_alert, Messages::Tr("The alert's whole uuid"))->required();
   cancel_cmd
