@@ -45,7 +45,7 @@ bool WrittenBefore(const json& doc, const AlertBook::Alert& a) {
 }
 
 struct Message {
-  std::string uuid, origin, received_at;
+  std::string uuid, origin, received_at, first_received_at;
   int64_t gseq;
   json doc;
 };
@@ -77,7 +77,9 @@ const char* AlertBook::Name(State state) {
 
 common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_millis) {
   auto stmt = db.Prepare(
-      "SELECT r.uuid, r.origin, r.gseq, r.received_at, d.doc FROM records r "
+      "SELECT r.uuid, r.origin, r.gseq, r.received_at, d.doc, coalesce((SELECT "
+      "min(h.received_at) FROM version_history h WHERE h.uuid = r.uuid), r.received_at) FROM "
+      "records r "
       "JOIN documents d ON d.gseq = r.gseq WHERE r.kind = 'alert' AND r.validation IS NULL "
       "ORDER BY r.gseq");
   if (!stmt.ok()) return stmt.status();
@@ -87,8 +89,9 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    Message m{stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(3), stmt->ColumnInt(2),
-              json::parse(stmt->ColumnText(4), nullptr, false)};
+    Message m{stmt->ColumnText(0), stmt->ColumnText(1),
+              stmt->ColumnText(3), stmt->ColumnText(5),
+              stmt->ColumnInt(2),  json::parse(stmt->ColumnText(4), nullptr, false)};
     if (!m.doc.is_object()) continue;
     const std::string type = common::WireFrame::StringOr(m.doc, "msg_type", "");
     (type == "update" || type == "cancel" ? changes : originals).push_back(std::move(m));
@@ -104,6 +107,7 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
     a.origin = m.origin;
     a.gseq = m.gseq;
     a.received_at = m.received_at;
+    a.first_received_at = m.first_received_at;
     a.current = std::move(m.doc);
     NoteHandling(a, a.current);
     book.alerts_.push_back(std::move(a));
@@ -151,7 +155,7 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
   // with no issued_at ranked as issued in 1970, below older ones.)
   const auto issued = [](const Alert& a) {
     const auto at = common::RecordValidator::TimestampMillis(a.Text("issued_at"));
-    return at ? *at : common::RecordValidator::TimestampMillis(a.received_at).value_or(0);
+    return at ? *at : common::RecordValidator::TimestampMillis(a.first_received_at).value_or(0);
   };
   std::sort(book.alerts_.begin(), book.alerts_.end(), [&](const Alert& x, const Alert& y) {
     return std::make_tuple(x.state != State::kActive, x.rank(), -issued(x), -x.gseq) <

@@ -31,8 +31,11 @@ class AlertBook {
   struct Alert {
     std::string uuid;  // of the original alert
     std::string origin;
-    int64_t gseq = 0;                // of the original alert's latest version
-    std::string received_at;         // when the hub journaled that version
+    int64_t gseq = 0;         // of the original alert's latest version
+    std::string received_at;  // when the hub journaled that version
+    // When it journaled the first version held here (an amendment does not
+    // make an alert without issued_at younger: its AGE counts from this).
+    std::string first_received_at;
     nlohmann::json current;          // the alert with every update applied
     std::vector<std::string> chain;  // update and cancel uuids, in gseq order
     State state = State::kActive;

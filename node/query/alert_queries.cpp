@@ -171,7 +171,7 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
     }
     const std::string issued = a.Text("issued_at");
     const auto issued_ms = common::RecordValidator::TimestampMillis(issued);
-    const auto received_ms = common::RecordValidator::TimestampMillis(a.received_at);
+    const auto received_ms = common::RecordValidator::TimestampMillis(a.first_received_at);
     const auto expires_ms = common::RecordValidator::TimestampMillis(a.Text("expires_at"));
     ++outcome.results;
     if (exporting && restricted) ++outcome.restricted;

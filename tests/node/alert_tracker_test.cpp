@@ -659,6 +659,35 @@ TEST_CASE("AlertBook lists alerts of one priority newest issued first, whatever 
   }
 }
 
+TEST_CASE("An alert's age counts from its first version, not its amendment", "[node][alert_book]") {
+  // A trial: an alert without issued_at amended 16 s after it was issued
+  // showed AGE 49s a minute later.
+  AlertTrackerNode node;
+  json first = AlertTrackerNode::Journaled(AlertTrackerAlert("EU-AGE"), "EU", ++node.gseq);
+  first.erase("issued_at");
+  first["received_at"] = "2026-01-01T00:00:00.000Z";
+  RequireOk(node.replica.Apply(Packed({first}), node.gseq));
+  json amended = first;
+  amended["version"] = 2;
+  amended["title"] = "Amended";
+  amended["gseq"] = ++node.gseq;
+  amended["received_at"] = cen::common::Clock::NowRfc3339();
+  RequireOk(node.replica.Apply(Packed({amended}), node.gseq));
+  auto book = AlertBook::Load(node.db, cen::common::Clock::NowMillis());
+  REQUIRE(book.ok());
+  const AlertBook::Alert* a = book->Find(first["uuid"]);
+  REQUIRE(a != nullptr);
+  CHECK(a->Text("title") == "Amended");
+  CHECK(a->first_received_at == "2026-01-01T00:00:00.000Z");
+  cen::node::QueryOptions o;
+  o.format = "table";
+  o.all = true;
+  o.width = 200;
+  std::ostringstream out;
+  REQUIRE(cen::node::AlertQueries::Alerts(node.db, o, out, out).ok());
+  CHECK_THAT(out.str(), Catch::Matches(R"((.|\n)* [0-9]{3}d (.|\n)*)"));
+}
+
 TEST_CASE("AlertBook names the alerts an ambiguous uuid prefix matches", "[node][alert_book]") {
   // "UUID: 01a24ca7 names more than one alert" (a user trial): uuids made in
   // one second share their first 13 characters, so 8 rarely name one alert.
