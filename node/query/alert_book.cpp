@@ -30,18 +30,19 @@ constexpr const char* kUpdatable[] = {"title",       "body",       "priority", "
                                       "commodity",   "indicators", "handling", "handling_note",
                                       "source_eval", "info_eval"};
 
-// Whether update `doc` says it was written against a version of alert `a`
-// older than the one in force (`alert_versions`; an update that does not
-// say counts in gseq order).
-bool WrittenBefore(const json& doc, const AlertBook::Alert& a) {
+// The version of alert `a` update `doc` says it was written against, when
+// older than the one in force (`alert_versions`); nullopt otherwise (an
+// update that does not say counts in gseq order).
+std::optional<int64_t> WrittenAgainst(const json& doc, const AlertBook::Alert& a) {
   const auto versions = doc.find("alert_versions");
-  if (versions == doc.end() || !versions->is_object()) return false;
+  if (versions == doc.end() || !versions->is_object()) return std::nullopt;
   const auto against = versions->find(a.uuid);
   const auto in_force = a.current.find("version");
   if (against == versions->end() || !against->is_number_integer() || in_force == a.current.end() ||
       !in_force->is_number_integer())
-    return false;
-  return against->get<int64_t>() < in_force->get<int64_t>();
+    return std::nullopt;
+  if (against->get<int64_t>() >= in_force->get<int64_t>()) return std::nullopt;
+  return against->get<int64_t>();
 }
 
 struct Message {
@@ -109,6 +110,7 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
     a.received_at = m.received_at;
     a.first_received_at = m.first_received_at;
     a.current = std::move(m.doc);
+    a.base = a.current;
     NoteHandling(a, a.current);
     book.alerts_.push_back(std::move(a));
   }
@@ -136,11 +138,36 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
       }
       // Written against an older version of the alert than the one in
       // force: the origin amended the alert after it, and the amendment is
-      // its newest word (gseq is not the order the origin wrote them in: an
-      // urgent message overtakes a bulk one).
-      if (WrittenBefore(m.doc, a)) continue;
+      // its newest word on every field it changed (gseq is not the order the
+      // origin wrote them in: an urgent message overtakes a bulk one). A
+      // field the amendment left as it was (an escalation to urgent, the
+      // alert's text corrected since) is the update's still.
+      const std::optional<int64_t> against = WrittenAgainst(m.doc, a);
+      std::optional<json> older;
+      if (against) {
+        auto version = db.Cached(
+            "SELECT doc FROM version_history WHERE uuid = ? AND version = ? UNION ALL SELECT d.doc "
+            "FROM records r JOIN documents d ON d.gseq = r.gseq WHERE r.uuid = ?1 AND r.version "
+            "= ?2 LIMIT 1");
+        if (!version.ok()) return version.status();
+        auto row = (*version)->Bind(1, a.uuid).Bind(2, *against).Step();
+        if (row.ok() && *row) older = json::parse((*version)->ColumnText(0), nullptr, false);
+        (*version)->Reset();
+        if (!row.ok()) return row.status();
+      }
       for (const char* field : kUpdatable) {
-        if (const auto v = m.doc.find(field); v != m.doc.end()) a.current[field] = *v;
+        const auto v = m.doc.find(field);
+        if (v == m.doc.end()) continue;
+        if (against) {
+          // Not held (never served here): the amendment's word.
+          if (!older || !older->is_object()) continue;
+          const auto was = older->find(field);
+          const auto now = a.base.find(field);
+          const bool same = (was == older->end()) == (now == a.base.end()) &&
+                            (was == older->end() || *was == *now);
+          if (!same) continue;
+        }
+        a.current[field] = *v;
       }
     }
   }

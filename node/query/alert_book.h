@@ -2,10 +2,11 @@
 // messages themselves (OASIS CAP): an original alert (msg_type "alert"),
 // then updates and a cancel that reference it by uuid. An update's fields
 // (title, body, priority, expires_at, commodity, indicators) replace the
-// alert's, in gseq order, unless it was written against an older version
-// of the alert than the one in force (its `alert_versions`: the origin
-// amended the alert since); a cancel ends it; an expires_at in the past
-// ends it too, with no message at all.
+// alert's, in gseq order, except those an amendment of the alert written
+// after it changed (its `alert_versions` names an older version of the
+// alert than the one in force, and the field differs between the two); a
+// cancel ends it; an expires_at in the past ends it too, with no message at
+// all.
 //
 //   auto book = AlertBook::Load(db, Clock::NowMillis());
 //   for (const AlertBook::Alert& a : book->alerts()) if (a.state == State::kActive) ...
@@ -37,6 +38,7 @@ class AlertBook {
     // make an alert without issued_at younger: its AGE counts from this).
     std::string first_received_at;
     nlohmann::json current;          // the alert with every update applied
+    nlohmann::json base;             // its version in force, before any update
     std::vector<std::string> chain;  // update and cancel uuids, in gseq order
     State state = State::kActive;
     std::string cancelled_by;  // the cancel's uuid

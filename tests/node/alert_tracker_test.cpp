@@ -601,6 +601,29 @@ TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]"
     CHECK(unstamped->Find(a)->Text("title") == "New title");
   }
 
+  SECTION("an amendment written after an update leaves the fields it did not change") {
+    // A review: a drop file dropped again with its alert's text corrected,
+    // its escalation row unchanged, took the escalation back everywhere.
+    const std::string d = node.Apply(AlertTrackerAlert("EU-5", {{"priority", "high"}}), "EU");
+    node.Apply(AlertTrackerAlert("EU-5-U", {{"msg_type", "update"},
+                                            {"references", {d}},
+                                            {"alert_versions", {{d, 1}}},
+                                            {"priority", "urgent"},
+                                            {"title", "Escalated"}}),
+               "EU");
+    node.Apply(AlertTrackerAlert("EU-5", {{"uuid", d},
+                                          {"version", 2},
+                                          {"priority", "high"},
+                                          {"body", "Text corrected."},
+                                          {"title", "Corrected title"}}),
+               "EU");
+    auto again = AlertBook::Load(node.db, now);
+    REQUIRE(again.ok());
+    CHECK(again->Find(d)->Text("priority") == "urgent");
+    CHECK(again->Find(d)->Text("body") == "Text corrected.");
+    CHECK(again->Find(d)->Text("title") == "Corrected title");
+  }
+
   SECTION("an update written against the amendment counts, whatever the gseq order") {
     // An urgent update overtakes the bulk amendment it was written after:
     // journaled first, it must not be taken for an older word.
