@@ -391,8 +391,71 @@ common::Result<std::string> Journal::CheckDecision(const Candidate& c, Decision*
   if (!*body)
     return common::Corruption("validations row " + std::to_string(r.gseq) +
                               " names no journal row");
+  if (accept) {
+    // An NCP's cancel is measured again against its alert as it stands now:
+    // a version of the alert accepted while the cancel waited may reach
+    // further (a review).
+    auto waiting = common::MsgpackMap::Decode(**body);
+    if (waiting.ok() && waiting->TextOr("kind", "") == "alert" &&
+        waiting->TextOr("msg_type", "") == "cancel") {
+      for (std::string_view alert : waiting->Texts("references")) {
+        auto missed = CancelMisses(std::string(alert), r.scope, r.origin);
+        if (!missed.ok()) return missed.status();
+        if (!missed->empty()) return "record: " + *missed + "; return it";
+      }
+    }
+  }
   *decision = Decision{accept, r.gseq, r.origin, r.scope, std::move(**body)};
   return std::string();
+}
+
+common::Result<std::string> Journal::CancelMisses(const std::string& alert, std::string_view scope,
+                                                  std::string_view origin) {
+  if (!offices_) return std::string();
+  // Who the alert reaches: every version in force, and every one waiting
+  // for its RILO (it may be accepted after the cancel), as it will reach
+  // once accepted (its RILO, beside the scope it asked for).
+  auto versions = db_->Cached(
+      "SELECT j.scope, j.origin, v.state, coalesce(v.rilo, ''), coalesce(v.scope, '') FROM "
+      "journal j LEFT JOIN validations v ON v.gseq = j.gseq WHERE j.uuid = ? AND j.kind = "
+      "'alert' AND (v.state IS NULL OR v.state IN ('accepted', 'pending')) ORDER BY j.version");
+  if (!versions.ok()) return versions.status();
+  common::Statement& read = **versions;
+  read.Bind(1, alert);
+  std::vector<std::pair<std::string, std::string>> reaches;  // (scope, origin)
+  std::string declared;  // the newest version's scope, as its origin wrote it
+  while (true) {
+    auto row = read.Step();
+    if (!row.ok()) {
+      read.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    const bool validated = !read.ColumnIsNull(2);
+    declared = validated ? read.ColumnText(4) : read.ColumnText(0);
+    reaches.emplace_back(
+        validated ? ScopePolicy::Also(read.ColumnText(3), declared) : read.ColumnText(0),
+        read.ColumnText(1));
+  }
+  read.Reset();
+  // The cancel reaches its RILO too, once accepted.
+  const std::string rilo = validator_of_ ? validator_of_(origin) : std::string();
+  const std::string reach = rilo.empty() ? std::string(scope) : ScopePolicy::Also(rilo, scope);
+  constexpr int kNamed = 10;
+  int missed = 0;
+  std::string named;
+  for (const std::string& office : offices_()) {
+    if (office == origin || MaySee(office, reach, origin)) continue;
+    if (std::none_of(reaches.begin(), reaches.end(),
+                     [&](const auto& v) { return MaySee(office, v.first, v.second); }))
+      continue;
+    if (++missed <= kNamed) named += (named.empty() ? "" : ", ") + office;
+  }
+  if (missed == 0) return std::string();
+  if (missed > kNamed) named += " and " + std::to_string(missed - kNamed) + " more";
+  return "scope: a cancel goes to every office its alert reaches, and " + std::string(scope) +
+         " would miss " + named + " (the alert's scope is " + declared +
+         "): leave scope out, a cancel goes no further than its alert";
 }
 
 common::Result<std::optional<int64_t>> Journal::CancelOf(common::Database& db,
@@ -485,20 +548,10 @@ common::Result<std::string> Journal::CheckTargets(const Candidate& c, common::La
       // A cancel reaches every office its alert does: one it missed would
       // hold the alert in force for good, no second cancel being taken (a
       // trial). The operator's is given the alert's scope (HubServer).
-      if (msg_type == "cancel" && !operator_cancel && offices_) {
-        const std::string_view scope = c.Text("scope", "global");
-        std::string missed;
-        for (const std::string& office : offices_()) {
-          if (office == c.origin || !MaySee(office, (*target)->scope, (*target)->origin) ||
-              MaySee(office, scope, c.origin))
-            continue;
-          missed += (missed.empty() ? "" : ", ") + office;
-        }
-        if (!missed.empty()) {
-          return "scope: a cancel goes to every office its alert reaches, and " +
-                 std::string(scope) + " would miss " + missed + " (the alert's scope is " +
-                 (*target)->scope + "): leave scope out, a cancel goes no further than its alert";
-        }
+      if (msg_type == "cancel" && !operator_cancel) {
+        auto missed = CancelMisses(uuid, c.Text("scope", "global"), c.origin);
+        if (!missed.ok()) return missed.status();
+        if (!missed->empty()) return *missed;
       }
     }
     return std::string();

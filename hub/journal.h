@@ -210,6 +210,12 @@ class Journal {
   // "" with *decision filled in.
   common::Result<std::string> CheckDecision(const Candidate& c, Decision* decision);
   bool MaySee(std::string_view node, std::string_view scope, std::string_view origin) const;
+  // Why a cancel of `alert` scoped `scope` from `origin` must be refused:
+  // the offices its alert reaches (any version in force or waiting for its
+  // RILO) that it would not, named; "" when none, or unchecked (no
+  // set_offices).
+  common::Result<std::string> CancelMisses(const std::string& alert, std::string_view scope,
+                                           std::string_view origin);
   common::Result<int64_t> ReadWith(common::Statement& read, int64_t from, int max,
                                    const std::function<void(const Stored&)>& visit);
 

@@ -157,6 +157,60 @@ TEST_CASE("A cancel that would miss offices its alert reaches is refused, naming
   CHECK(hub.Append("RILO-WE", to_ncp).verdict == Journal::Verdict::kNew);
 }
 
+TEST_CASE("An NCP's cancel is measured against its alert's versions in force and waiting",
+          "[hub][journal][scope][alerts]") {
+  // A review: NCP-FR's cancel with its alert's own scope was refused (the
+  // alert, accepted, reaches its RILO too, which the cancel does once
+  // accepted); a narrower cancel passed while a wider version waited, and
+  // was accepted after that version, leaving RILO-AP with the alert in force.
+  ReachHub hub;
+  auto cancel_of = [](const std::string& alert, const std::string& scope) {
+    nlohmann::json c = ReachAlert("FR-C-" + scope, Uuid7::Generate(), 1, scope, alert);
+    c["msg_type"] = "cancel";
+    return c;
+  };
+  SECTION("the alert's own scope") {
+    const std::string alert = Uuid7::Generate();
+    REQUIRE(hub.Append("NCP-FR", ReachAlert("FR-A", alert, 1, "nodes:RILO-AP")).verdict ==
+            Journal::Verdict::kNew);
+    REQUIRE(hub.Append("RILO-WE", Decision("accept", alert, 1)).verdict == Journal::Verdict::kNew);
+    const auto c = hub.Append("NCP-FR", cancel_of(alert, "nodes:RILO-AP"));
+    INFO(c.reason);
+    CHECK(c.verdict == Journal::Verdict::kNew);
+  }
+  SECTION("narrower than a version waiting for the RILO") {
+    const std::string alert = Uuid7::Generate();
+    hub.Append("NCP-FR", ReachAlert("FR-A", alert, 1, "region:EU"));
+    hub.Append("RILO-WE", Decision("accept", alert, 1));
+    hub.Append("NCP-FR", ReachAlert("FR-A", alert, 2, "global"));  // waits
+    const auto c = hub.Append("NCP-FR", cancel_of(alert, "region:EU"));
+    CHECK(c.verdict == Journal::Verdict::kRejected);
+    CHECK(c.reason ==
+          "scope: a cancel goes to every office its alert reaches, and region:EU would miss "
+          "RILO-AP (the alert's scope is global): leave scope out, a cancel goes no further "
+          "than its alert");
+  }
+  SECTION("accepted after a wider version of its alert") {
+    const std::string alert = Uuid7::Generate();
+    hub.Append("NCP-FR", ReachAlert("FR-A", alert, 1, "region:EU"));
+    hub.Append("RILO-WE", Decision("accept", alert, 1));
+    nlohmann::json cancel = cancel_of(alert, "region:EU");
+    REQUIRE(hub.Append("NCP-FR", cancel).verdict == Journal::Verdict::kNew);
+    REQUIRE(hub.Append("NCP-FR", ReachAlert("FR-A", alert, 2, "global")).verdict ==
+            Journal::Verdict::kNew);
+    REQUIRE(hub.Append("RILO-WE", Decision("accept", alert, 2)).verdict == Journal::Verdict::kNew);
+    const auto accepted = hub.Append("RILO-WE", Decision("accept", cancel["uuid"], 1));
+    CHECK(accepted.verdict == Journal::Verdict::kRejected);
+    CHECK_THAT(accepted.reason, Catch::StartsWith("record: scope: a cancel goes to every office") &&
+                                    Catch::EndsWith("; return it"));
+    CHECK_FALSE(Journal::CancelOf(hub.db, alert, "NCP-FR")->has_value());
+    // The NCP's global cancel is taken.
+    const auto global = hub.Append("NCP-FR", cancel_of(alert, "global"));
+    INFO(global.reason);
+    CHECK(global.verdict == Journal::Verdict::kNew);
+  }
+}
+
 TEST_CASE("A reach history loaded again reads every row when the table was replaced",
           "[hub][journal][scope]") {
   // A cluster member installing a snapshot gets the leader's reach_changes
