@@ -29,6 +29,7 @@ struct OfficeReceipts {
   // Not among the offices the alert's newest version goes to: its receipts
   // are of a version it held before the alert was narrowed.
   bool outside = false;
+  std::string last_at;  // its latest receipt's
   // What its hits matched (record, indicator, value): an office that lost
   // the alert (withdrawn) and got it back reports a hit again.
   std::set<std::string> hit_keys;
@@ -63,10 +64,15 @@ common::Result<Audience> AudienceOf(common::Database& db, const std::string& ale
   return out;
 }
 
-// Every office the alert goes to, and those that sent receipts (an office
-// the alert no longer goes to, narrowed since, is marked outside).
+// Every office the alert goes to, and those that sent receipts. An office
+// the hub did not name at the newest version's ACK whose receipts all came
+// before that version was journaled (`newest_at`) held an earlier version
+// only (withdrawn since: narrowed) and is marked outside; one that sent a
+// receipt since may see the newest version (registered or added to its
+// group after the ACK) and is counted.
 common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Database& db,
                                                                  const std::string& alert,
+                                                                 std::string_view newest_at = {},
                                                                  Audience* audience_out = nullptr) {
   std::map<std::string, OfficeReceipts> offices;
   auto audience = AudienceOf(db, alert);
@@ -88,6 +94,7 @@ common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Databas
     const std::string action = receipts->ColumnText(1);
     const std::string at = receipts->ColumnText(2);
     if (r.delivered_at.empty() || at < r.delivered_at) r.delivered_at = at;
+    if (at > r.last_at) r.last_at = at;
     if (action == "hit") {
       if (r.hit_keys.insert(receipts->ColumnText(5)).second) ++r.hits;
     } else if (action != "delivered") {
@@ -97,7 +104,8 @@ common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Databas
       r.note = receipts->ColumnText(4);
     }
   }
-  for (auto& [office, r] : offices) r.outside = !audience->Holds(office);
+  for (auto& [office, r] : offices)
+    r.outside = !audience->Holds(office) && (newest_at.empty() || r.last_at < newest_at);
   if (audience_out != nullptr) *audience_out = std::move(*audience);
   return offices;
 }
@@ -158,7 +166,7 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
     }
     if (skipped++ < o.offset) continue;
     if (o.limit > 0 && outcome.results >= o.limit) continue;
-    auto offices = ReceiptsOf(db, a.uuid);
+    auto offices = ReceiptsOf(db, a.uuid, a.received_at);
     if (!offices.ok()) return offices.status();
     auto hits = Matches(db, a.uuid);
     if (!hits.ok()) return hits.status();
@@ -230,7 +238,7 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
   if (!alert.ok()) return alert.status();
   const AlertBook::Alert& a = **alert;
   Audience audience;
-  auto offices = ReceiptsOf(db, a.uuid, &audience);
+  auto offices = ReceiptsOf(db, a.uuid, a.received_at, &audience);
   if (!offices.ok()) return offices.status();
   QueryOutcome outcome;
   if (o.format == "json") {
@@ -271,8 +279,10 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
       out << "no receipts here: receipts go to the office that raised the alert (" << a.origin
           << ") alone; run this query there\n";
     } else if (audience.known) {
-      out << "the alert reaches no office but this one: its scope (" << a.Text("scope")
-          << ") names none there is (cen-node status shows the hub's warning)\n";
+      out << "the alert reaches no office but this one: no other registered office is in its "
+             "scope ("
+          << a.Text("scope")
+          << "; cen-node status shows the hub's warning if it names none there is)\n";
     } else {
       out << "no receipts yet: the hub has not told this office who the alert reaches\n";
     }
@@ -298,8 +308,9 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
   }
   table.Print(out, o.width);
   if (audience.known && audience.offices.empty()) {
-    out << "the alert reaches no office but this one now: its scope (" << a.Text("scope")
-        << ") names none there is\n";
+    out << "the alert reaches no office but this one now: no other registered office is in "
+           "its scope ("
+        << a.Text("scope") << ")\n";
   } else {
     out << (waiting == 0 ? "every office in its scope has received it"
                          : std::to_string(waiting) +
@@ -456,13 +467,14 @@ common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid
   if (a->state == AlertBook::State::kExpired) {
     out << "  expired " << a->Text("expires_at") << "\n";
   }
-  auto offices = ReceiptsOf(db, a->uuid);
+  auto offices = ReceiptsOf(db, a->uuid, a->received_at);
   if (!offices.ok()) return offices.status();
   if (offices->empty()) return common::Status::Ok();
   out << "Receipts:\n";
   for (const auto& [office, r] : *offices) {
     out << "  " << office << ": "
         << (r.delivered_at.empty() ? "not received yet" : "received " + r.delivered_at);
+    if (r.outside) out << ", outside its scope now: withdrawn there";
     if (!r.action.empty()) out << ", " << r.action << " " << r.action_at << " by " << r.by;
     if (r.hits > 0) out << ", " << r.hits << " hit(s)";
     if (!r.note.empty()) out << " — " << r.note;

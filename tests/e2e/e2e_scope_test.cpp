@@ -350,9 +350,6 @@ TEST_CASE("An office added to a group gets the group's records journaled before"
 
 namespace cen::e2e {
 
-// A record first shared with everyone, then amended to one region (a case
-// found to concern EU offices only): the offices outside no longer hold any
-// version of it, whether they were running, stopped or registered after.
 TEST_CASE("A record journaled with a scope warning says so in cen-node status until amended",
           "[e2e][scope]") {
   // A trial: region:eu (regions are EU here) reached its origin alone, and
@@ -391,6 +388,9 @@ TEST_CASE("A record journaled with a scope warning says so in cen-node status un
       std::chrono::seconds(30), "EU-1's status no longer names a warning");
 }
 
+// A record first shared with everyone, then amended to one region (a case
+// found to concern EU offices only): the offices outside no longer hold any
+// version of it, whether they were running, stopped or registered after.
 TEST_CASE("An amendment that narrows a record's scope takes it back from the offices outside",
           "[e2e][scope]") {
   Cluster cluster({{"RILO-WE", "EU"},

@@ -711,6 +711,48 @@ TEST_CASE("An alert's age counts from its first version, not its amendment", "[n
   CHECK_THAT(out.str(), Catch::Matches(R"((.|\n)* [0-9]{3}d (.|\n)*)"));
 }
 
+TEST_CASE("receipts counts an office that joined after the ACK, not one withdrawn before",
+          "[node][alert_book]") {
+  // A review: the ACK's audience is who may see the alert at the time of
+  // the ACK; an office registered (or added to the group) later that
+  // received the alert was shown as "outside its scope now: withdrawn".
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "EU");
+  Replica replica(&db);
+  RequireOk(replica.Load());
+  const std::string alert = Uuid7::Generate();
+  json stored = AlertTrackerNode::Journaled(AlertTrackerAlert("EU-1"), "EU", 1);
+  stored["uuid"] = alert;
+  stored["received_at"] = "2026-12-01T10:00:00.000Z";
+  RequireOk(replica.Apply(Packed({stored}), 1));
+  RequireOk(db.Exec("INSERT INTO alert_audience(alert, office) VALUES ('" + alert + "', ''), ('" +
+                    alert + "', 'FR')"));
+  int n = 0;
+  for (const auto& [office, at] : std::vector<std::pair<std::string, std::string>>{
+           {"FR", "2026-12-01T10:00:05.000Z"},
+           {"AS", "2026-11-30T09:00:00.000Z"},     // an earlier version, withdrawn since
+           {"DE", "2026-12-01T11:00:00.000Z"}}) {  // joined after the ACK
+    ++n;
+    RequireOk(
+        db.Exec("INSERT INTO receipts(uuid, version, gseq, alert, office, action, at) "
+                "VALUES ('r" +
+                std::to_string(n) + "', 1, " + std::to_string(10 + n) + ", '" + alert + "', '" +
+                office + "', 'delivered', '" + at + "')"));
+  }
+  cen::node::QueryOptions o;
+  o.format = "json";
+  o.uuid = alert;
+  std::ostringstream out;
+  REQUIRE(cen::node::AlertQueries::Receipts(db, o, out).ok());
+  std::map<std::string, bool> in_scope;
+  std::istringstream lines(out.str());
+  for (std::string line; std::getline(lines, line);) {
+    const json r = json::parse(line);
+    in_scope[r["office"]] = r["in_scope"];
+  }
+  CHECK(in_scope == std::map<std::string, bool>{{"AS", false}, {"DE", true}, {"FR", true}});
+}
+
 TEST_CASE("AlertBook names the alerts an ambiguous uuid prefix matches", "[node][alert_book]") {
   // "UUID: 01a24ca7 names more than one alert" (a user trial): uuids made in
   // one second share their first 13 characters, so 8 rarely name one alert.
