@@ -291,6 +291,15 @@ common::Status Journal::Append(
     if (kind == "alert" && c.Text("msg_type", "alert") != "alert") {
       for (std::string_view alert : c.record.Texts("references"))
         CEN_RETURN_IF_ERROR(ReachHistory::Note(*db_, alert, /*followed=*/true));
+    } else if (deciding && decision.accept) {
+      // An NCP's update, accepted: its alert (in force by now) may have had
+      // no version in force when the update was journaled.
+      auto accepted = common::MsgpackMap::Decode(decision.body);
+      if (accepted.ok() && accepted->TextOr("kind", "") == "alert" &&
+          accepted->TextOr("msg_type", "alert") != "alert") {
+        for (std::string_view alert : accepted->Texts("references"))
+          CEN_RETURN_IF_ERROR(ReachHistory::Note(*db_, alert, /*followed=*/true));
+      }
     }
     ++next;
     outcomes->push_back(std::move(out));
@@ -392,12 +401,33 @@ common::Result<std::string> Journal::CheckDecision(const Candidate& c, Decision*
     return common::Corruption("validations row " + std::to_string(r.gseq) +
                               " names no journal row");
   if (accept) {
+    auto waiting = common::MsgpackMap::Decode(**body);
+    const std::string_view msg_type = waiting.ok() && waiting->TextOr("kind", "") == "alert"
+                                          ? waiting->TextOr("msg_type", "")
+                                          : "";
+    // An update or cancel goes no further than its alert, which must be in
+    // force first: accepted before its alert, an NCP's update of an alert
+    // scoped region:EU went to every office (a trial), none of its alert's
+    // versions being in force to measure it by.
+    if (msg_type == "update" || msg_type == "cancel") {
+      for (std::string_view alert : waiting->Texts("references")) {
+        auto in_force = db_->Cached(
+            "SELECT 1 FROM journal j LEFT JOIN validations v ON v.gseq = j.gseq WHERE j.uuid = ? "
+            "AND j.kind = 'alert' AND (v.state IS NULL OR v.state = 'accepted') LIMIT 1");
+        if (!in_force.ok()) return in_force.status();
+        auto held = (*in_force)->Bind(1, alert).Step();
+        (*in_force)->Reset();
+        if (!held.ok()) return held.status();
+        if (!*held)
+          return "record: its alert " + std::string(alert) +
+                 " is not in force yet (it waits for this node's decision, or was returned): "
+                 "accept the alert first";
+      }
+    }
     // An NCP's cancel is measured again against its alert as it stands now:
     // a version of the alert accepted while the cancel waited may reach
     // further (a review).
-    auto waiting = common::MsgpackMap::Decode(**body);
-    if (waiting.ok() && waiting->TextOr("kind", "") == "alert" &&
-        waiting->TextOr("msg_type", "") == "cancel") {
+    if (msg_type == "cancel") {
       for (std::string_view alert : waiting->Texts("references")) {
         auto missed = CancelMisses(std::string(alert), r.scope, r.origin);
         if (!missed.ok()) return missed.status();

@@ -190,6 +190,30 @@ TEST_CASE("An NCP's cancel is measured against its alert's versions in force and
           "RILO-AP (the alert's scope is global): leave scope out, a cancel goes no further "
           "than its alert");
   }
+  SECTION("an update or cancel accepted before its alert is refused") {
+    // A trial: RILO-WE accepted NCP-FR's update (scope left out: global)
+    // before its alert (region:EU); no version of the alert being in force,
+    // the update reached RILO-AP, text and all.
+    const std::string alert = Uuid7::Generate();
+    hub.Append("NCP-FR", ReachAlert("FR-A", alert, 1, "region:EU"));
+    nlohmann::json update = ReachAlert("FR-A-U", Uuid7::Generate(), 1, "global", alert);
+    REQUIRE(hub.Append("NCP-FR", update).verdict == Journal::Verdict::kNew);
+    nlohmann::json cancel = cancel_of(alert, "global");
+    REQUIRE(hub.Append("NCP-FR", cancel).verdict == Journal::Verdict::kNew);
+    for (const nlohmann::json* early : {&update, &cancel}) {
+      const auto refused = hub.Append("RILO-WE", Decision("accept", (*early)["uuid"], 1));
+      CHECK(refused.verdict == Journal::Verdict::kRejected);
+      CHECK(refused.reason == "record: its alert " + alert +
+                                  " is not in force yet (it waits for this node's decision, or "
+                                  "was returned): accept the alert first");
+    }
+    REQUIRE(hub.Append("RILO-WE", Decision("accept", alert, 1)).verdict == Journal::Verdict::kNew);
+    const auto accepted = hub.Append("RILO-WE", Decision("accept", update["uuid"], 1));
+    REQUIRE(accepted.verdict == Journal::Verdict::kNew);
+    const std::string_view follows[] = {alert};
+    CHECK(hub.ServeWith(hub.journal.reaches(), "RILO-AP", accepted, "RILO-WE", follows) ==
+          Serve::kWithdrawal);
+  }
   SECTION("accepted after a wider version of its alert") {
     const std::string alert = Uuid7::Generate();
     hub.Append("NCP-FR", ReachAlert("FR-A", alert, 1, "region:EU"));
