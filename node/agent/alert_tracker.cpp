@@ -631,4 +631,17 @@ common::Result<bool> AlertTracker::ScanHistory(std::chrono::steady_clock::time_p
   return true;
 }
 
+common::Status AlertTracker::OnPending(std::string_view record, int64_t version) {
+  auto again = outbox_->RequeueRefusedDecisions(record, version);
+  if (!again.ok()) return again.status();
+  if (*again > 0) {
+    spdlog::info(
+        "decisions: {} decision(s) on record {} v{} the hub refused while it did not hold it (a "
+        "hub restored from an older copy) go again",
+        *again, record, version);
+    queued_ = true;
+  }
+  return common::Status::Ok();
+}
+
 }  // namespace cen::node

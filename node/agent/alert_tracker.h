@@ -94,6 +94,11 @@ class AlertTracker {
   // How many times the alerts in force and the watches were read again.
   int64_t reloads() const { return reloads_; }
 
+  // A version of an NCP's record waiting for this node's decision is held
+  // (Replica's pending observer): the decisions on it the hub refused while
+  // it did not hold it (a hub restored from an older copy) go again.
+  common::Status OnPending(std::string_view record, int64_t version);
+
   // Whether receipts were queued since the last call (the sender should look).
   bool TakeQueued() { return std::exchange(queued_, false); }
 

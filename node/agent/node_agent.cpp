@@ -189,6 +189,9 @@ class AgentLoop {
       return tracker_.OnApplied(record, in_order);
     });
     replica_.set_cursor_observer([this](int64_t cursor) { return tracker_.OnCursor(cursor); });
+    replica_.set_pending_observer([this](std::string_view uuid, int64_t version) {
+      return tracker_.OnPending(uuid, version);
+    });
     replica_.set_withdrawal_observer([this](std::string_view) {
       tracker_.Forget();
       return common::Status::Ok();

@@ -653,7 +653,8 @@ common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& r
   CEN_RETURN_IF_ERROR(Insert(st, rec, uuid, version, gseq, origin, received_at, document()));
   // A record waiting for its RILO has not reached its scope: nothing reacts
   // to it yet (alert links, hooks, receipts, hits); its acceptance will.
-  if (rec.TextOr("validation", "") == "pending") return common::Status::Ok();
+  if (rec.TextOr("validation", "") == "pending")
+    return pending_observer_ ? pending_observer_(uuid, version) : common::Status::Ok();
   if (kind == "alert") CEN_RETURN_IF_ERROR(LinkAlert(st, rec, uuid, gseq));
   return observer_ ? observer_(rec, in_order_) : common::Status::Ok();
 }

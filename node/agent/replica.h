@@ -45,6 +45,10 @@ class Replica {
   // Runs inside the applying transaction when a withdrawal took a record
   // (`uuid`) out of the replica; its error rolls the transaction back.
   using WithdrawalObserver = std::function<common::Status(std::string_view uuid)>;
+  // Runs inside the applying transaction when a version of an NCP's record
+  // waiting for its RILO (validation "pending") is newly held; its error
+  // rolls the transaction back.
+  using PendingObserver = std::function<common::Status(std::string_view uuid, int64_t version)>;
 
   explicit Replica(common::Database* db) : db_(db) {}
 
@@ -64,6 +68,7 @@ class Replica {
   void set_withdrawal_observer(WithdrawalObserver observer) {
     withdrawal_observer_ = std::move(observer);
   }
+  void set_pending_observer(PendingObserver observer) { pending_observer_ = std::move(observer); }
 
   common::Status Load();
   // Until schema 10 (2026-12-07) an NCP's amendment waiting for its RILO
@@ -304,6 +309,7 @@ class Replica {
   Observer observer_;
   CursorObserver cursor_observer_;
   WithdrawalObserver withdrawal_observer_;
+  PendingObserver pending_observer_;
   bool in_order_ = false;  // what ApplyUntil or ApplyEarly applies now: for observer_
   std::string epoch_;
   int64_t cursor_ = 0;

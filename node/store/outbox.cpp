@@ -596,6 +596,31 @@ common::Result<int64_t> Outbox::RequeueRefusedReceipts(const std::string& alert)
   return n;
 }
 
+common::Result<int64_t> Outbox::RequeueRefusedDecisions(std::string_view record, int64_t version) {
+  // By the natural key (kind, ref): VERB:RECORD:VERSION (cen-node accept and
+  // return); what the hub says when it holds no such version waiting.
+  constexpr const char* kRefused =
+      "FROM own_records o JOIN own_acks a ON a.uuid = o.uuid AND a.version = o.version "
+      "WHERE o.kind = 'decision' AND o.ref IN ('accept:' || ?1 || ':' || ?2, "
+      "'return:' || ?1 || ':' || ?2) AND NOT a.accepted AND (a.reason LIKE 'record: no record ' "
+      "|| ?1 || ' waits%' OR a.reason LIKE 'record_version: ' || ?2 || ' is not the latest "
+      "version of ' || ?1 || ' (%') AND o.rowid = (SELECT max(x.rowid) FROM own_records x WHERE "
+      "x.kind = o.kind AND x.ref = o.ref)";
+  auto ins = db_->Cached(std::string("INSERT OR IGNORE INTO outbox(uuid, version, lane) "
+                                     "SELECT o.uuid, o.version, o.lane ") +
+                         kRefused + " ORDER BY o.rowid");
+  if (!ins.ok()) return ins.status();
+  CEN_RETURN_IF_ERROR((*ins)->Bind(1, record).Bind(2, version).Run());
+  const int64_t n = db_->Changes();
+  if (n == 0) return n;
+  auto del = db_->Cached(std::string("DELETE FROM own_acks WHERE (uuid, version) IN "
+                                     "(SELECT o.uuid, o.version ") +
+                         kRefused + ")");
+  if (!del.ok()) return del.status();
+  CEN_RETURN_IF_ERROR((*del)->Bind(1, record).Bind(2, version).Run());
+  return n;
+}
+
 common::Result<int64_t> Outbox::Size() {
   auto n = db_->QueryInt("SELECT count(*) FROM outbox");
   if (!n.ok()) return n.status();

@@ -123,6 +123,13 @@ class Outbox {
   // transaction) once the alert is in the replica, so the hub holds it now.
   // Returns how many.
   common::Result<int64_t> RequeueRefusedReceipts(const std::string& alert);
+  // This node's decisions on version `version` of an NCP's record `record`
+  // that the hub refused because it did not hold that version waiting (a
+  // hub restored from an older copy: the RILO offered its decisions again
+  // before the NCP, offline then, offered the record): queued again, the
+  // newest of each, once the replica holds the version waiting again.
+  // Returns how many.
+  common::Result<int64_t> RequeueRefusedDecisions(std::string_view record, int64_t version);
   common::Result<int64_t> Size();
 
  private:

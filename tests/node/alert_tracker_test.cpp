@@ -48,6 +48,9 @@ struct AlertTrackerNode {
       return tracker.OnApplied(r, in_order);
     });
     replica.set_cursor_observer([this](int64_t cursor) { return tracker.OnCursor(cursor); });
+    replica.set_pending_observer([this](std::string_view uuid, int64_t version) {
+      return tracker.OnPending(uuid, version);
+    });
   }
 
   // `record` as the hub sends it: from `origin`, journaled at `at`.
@@ -540,6 +543,35 @@ TEST_CASE("A watch list with --text matches each record's own words as it is app
         "AF");
     CHECK(node.Hits().size() == 4);
   }
+}
+
+TEST_CASE("A refused decision goes again when its record is held waiting again",
+          "[node][alert_tracker]") {
+  // After a hub restore, the NCP's record comes back after the RILO's
+  // decision on it was refused: applying the record waiting again queues
+  // the decision again (the agent's wiring of Replica and AlertTracker).
+  AlertTrackerNode node;
+  const std::string record = Uuid7::Generate();
+  auto queued = node.outbox.Enqueue({json{{"kind", "decision"},
+                                          {"ref", "accept:" + record + ":1"},
+                                          {"scope", "nodes:NCP-FR"},
+                                          {"handling", "H0"},
+                                          {"decision", "accept"},
+                                          {"record", record},
+                                          {"record_version", 1},
+                                          {"decided_at", "2026-12-07T10:00:00Z"}}});
+  REQUIRE(queued.ok());
+  RequireOk(node.outbox.Acknowledge(
+      {{(*queued)[0].uuid, 1, false, 0,
+        "record: no record " + record + " waits for this node's decision"}}));
+  REQUIRE(node.Queued().empty());
+  json pending = AlertTrackerSeizure("FR-1", {{"uuid", record}, {"validation", "pending"}});
+  node.Apply(pending, "NCP-FR");
+  const auto again = node.Queued();
+  REQUIRE(again.size() == 1);
+  CHECK(again[0]["kind"] == "decision");
+  CHECK(again[0]["record"] == record);
+  CHECK(node.tracker.TakeQueued());
 }
 
 TEST_CASE("AlertBook applies updates, a cancel and expiry", "[node][alert_book]") {

@@ -436,6 +436,50 @@ TEST_CASE("Outbox refuses a change or a new version of an alert the replica hold
   CHECK(OutboxEnqueue(outbox, {cancel})[0].disposition == Disposition::kAmended);
 }
 
+TEST_CASE("A decision the hub refused for lack of the version goes again once it is held",
+          "[node][outbox]") {
+  // A trial: after a hub restore with the NCP offline, the RILO offered its
+  // decisions again before the NCP offered its records; the hub refused
+  // them ("no record ... waits"), and the accepted alerts fell back to
+  // pending everywhere, with nothing telling the RILO to decide again.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "RILO-WE");
+  Outbox outbox(&db);
+  const std::string record = Uuid7::Generate();
+  const std::string other = Uuid7::Generate();
+  auto decision = [&](const std::string& uuid, int64_t version) {
+    return json{
+        {"kind", "decision"},        {"ref", "accept:" + uuid + ":" + std::to_string(version)},
+        {"scope", "nodes:NCP-FR"},   {"handling", "H0"},
+        {"decision", "accept"},      {"record", uuid},
+        {"record_version", version}, {"decided_at", "2026-12-07T10:00:00Z"}};
+  };
+  const auto queued =
+      OutboxEnqueue(outbox, {decision(record, 1), decision(record, 2), decision(other, 1)});
+  RequireOk(outbox.Acknowledge(
+      {{queued[0].uuid, 1, false, 0,
+        "record: no record " + record + " waits for this node's decision"},
+       {queued[1].uuid, 1, false, 0,
+        "record_version: 2 is not the latest version of " + record + " (1); decide on the latest"},
+       {queued[2].uuid, 1, false, 0, "record: version 1 of " + other + " is already accepted"}}));
+  CHECK(Size(outbox) == 0);
+
+  auto again = outbox.RequeueRefusedDecisions(record, 1);
+  REQUIRE(again.ok());
+  CHECK(*again == 1);
+  CHECK(Pending(outbox).size() == 1);
+  CHECK(Pending(outbox)[0].uuid == queued[0].uuid);
+  again = outbox.RequeueRefusedDecisions(record, 2);
+  REQUIRE(again.ok());
+  CHECK(*again == 1);
+  // A refusal for another reason stays refused.
+  again = outbox.RequeueRefusedDecisions(other, 1);
+  REQUIRE(again.ok());
+  CHECK(*again == 0);
+  CHECK(Size(outbox) == 2);
+  CHECK(CountRows(db, "own_acks") == 1);
+}
+
 TEST_CASE("An update says which version of its alert it was written against",
           "[node][outbox][alert_versions]") {
   // Replicas take an alert's amendment written after an update for the
