@@ -1,6 +1,7 @@
 #include "node/store/outbox.h"
 
 #include <cassert>
+#include <functional>
 #include <map>
 #include <msgpack.hpp>
 #include <sstream>
@@ -577,48 +578,43 @@ common::Result<int64_t> Outbox::RequeueAbove(int64_t head) {
 
 common::Result<int64_t> Outbox::RequeueRefusedReceipts(const std::string& alert) {
   // By the natural key (kind, ref): ACTION:ALERT (AlertTracker::Receipt).
-  constexpr const char* kRefused =
+  return RequeueRefused(
       "FROM own_records o JOIN own_acks a ON a.uuid = o.uuid AND a.version = o.version "
       "WHERE o.kind = 'receipt' AND o.ref IN ('delivered:' || ?1, 'seen:' || ?1, "
-      "'actioned:' || ?1, 'no-trace:' || ?1) AND NOT a.accepted AND a.reason LIKE ?2 || '%'";
-  auto ins = db_->Cached(std::string("INSERT OR IGNORE INTO outbox(uuid, version, lane) "
-                                     "SELECT o.uuid, o.version, o.lane ") +
-                         kRefused + " ORDER BY o.rowid");
+      "'actioned:' || ?1, 'no-trace:' || ?1) AND NOT a.accepted AND a.reason LIKE ?2 || '%'",
+      [&](common::Statement& st) { st.Bind(1, alert).Bind(2, kNoAlert); });
+}
+
+common::Result<int64_t> Outbox::RequeueRefused(
+    const std::string& refused, const std::function<void(common::Statement&)>& bind) {
+  auto ins = db_->Cached(
+      "INSERT OR IGNORE INTO outbox(uuid, version, lane) SELECT o.uuid, o.version, o.lane " +
+      refused + " ORDER BY o.rowid");
   if (!ins.ok()) return ins.status();
-  CEN_RETURN_IF_ERROR((*ins)->Bind(1, alert).Bind(2, kNoAlert).Run());
+  bind(**ins);
+  CEN_RETURN_IF_ERROR((*ins)->Run());
   const int64_t n = db_->Changes();
   if (n == 0) return n;
-  auto del = db_->Cached(std::string("DELETE FROM own_acks WHERE (uuid, version) IN "
-                                     "(SELECT o.uuid, o.version ") +
-                         kRefused + ")");
+  auto del = db_->Cached(
+      "DELETE FROM own_acks WHERE (uuid, version) IN (SELECT o.uuid, o.version " + refused + ")");
   if (!del.ok()) return del.status();
-  CEN_RETURN_IF_ERROR((*del)->Bind(1, alert).Bind(2, kNoAlert).Run());
+  bind(**del);
+  CEN_RETURN_IF_ERROR((*del)->Run());
   return n;
 }
 
 common::Result<int64_t> Outbox::RequeueRefusedDecisions(std::string_view record, int64_t version) {
   // By the natural key (kind, ref): VERB:RECORD:VERSION (cen-node accept and
-  // return); what the hub says when it holds no such version waiting.
-  constexpr const char* kRefused =
+  // return), the newest of each; what the hub says when it holds no such
+  // version waiting.
+  return RequeueRefused(
       "FROM own_records o JOIN own_acks a ON a.uuid = o.uuid AND a.version = o.version "
       "WHERE o.kind = 'decision' AND o.ref IN ('accept:' || ?1 || ':' || ?2, "
       "'return:' || ?1 || ':' || ?2) AND NOT a.accepted AND (a.reason LIKE 'record: no record ' "
       "|| ?1 || ' waits%' OR a.reason LIKE 'record_version: ' || ?2 || ' is not the latest "
       "version of ' || ?1 || ' (%') AND o.rowid = (SELECT max(x.rowid) FROM own_records x WHERE "
-      "x.kind = o.kind AND x.ref = o.ref)";
-  auto ins = db_->Cached(std::string("INSERT OR IGNORE INTO outbox(uuid, version, lane) "
-                                     "SELECT o.uuid, o.version, o.lane ") +
-                         kRefused + " ORDER BY o.rowid");
-  if (!ins.ok()) return ins.status();
-  CEN_RETURN_IF_ERROR((*ins)->Bind(1, record).Bind(2, version).Run());
-  const int64_t n = db_->Changes();
-  if (n == 0) return n;
-  auto del = db_->Cached(std::string("DELETE FROM own_acks WHERE (uuid, version) IN "
-                                     "(SELECT o.uuid, o.version ") +
-                         kRefused + ")");
-  if (!del.ok()) return del.status();
-  CEN_RETURN_IF_ERROR((*del)->Bind(1, record).Bind(2, version).Run());
-  return n;
+      "x.kind = o.kind AND x.ref = o.ref)",
+      [&](common::Statement& st) { st.Bind(1, record).Bind(2, version); });
 }
 
 common::Result<int64_t> Outbox::Size() {

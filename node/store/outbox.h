@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -169,6 +170,11 @@ class Outbox {
                                const std::string& ref, int64_t previous_version,
                                std::string_view label) const;
   common::Status RaiseReferenced(const std::vector<std::string>& alerts, int64_t lane);
+  // Queues again the own versions `refused` selects (SQL from "FROM ..."
+  // naming own_records o and own_acks a, its parameters bound by `bind`),
+  // forgetting their verdicts. Returns how many.
+  common::Result<int64_t> RequeueRefused(const std::string& refused,
+                                         const std::function<void(common::Statement&)>& bind);
   // Acknowledge()'s exception: true when `a` went back to the outbox.
   common::Result<bool> OfferAgain(const Ack& a);
 
