@@ -136,7 +136,14 @@ common::Result<std::vector<PendingQueue::Entry>> PendingQueue::List(
       "'return:' || r.uuid || ':' || r.version) ORDER BY o.queued_at DESC LIMIT 1) "
       "FROM records r JOIN documents d ON d.gseq = r.gseq "
       "WHERE r.validation IS NOT NULL AND " +
-      where.sql;
+      where.sql +
+      // An alert cancelled meanwhile (its origin's cancel accepted, or the
+      // hub operator's), and an update of one, wait for nothing: the hub
+      // would take neither decision (a trial: in pending for good).
+      " AND NOT (r.kind = 'alert' AND EXISTS (SELECT 1 FROM alert_links l JOIN records c ON "
+      "c.uuid = l.uuid AND c.validation IS NULL WHERE l.msg_type = 'cancel' AND l.uuid != "
+      "r.uuid AND (l.target = r.uuid OR l.target IN (SELECT value FROM json_each(d.doc, "
+      "'$.references')))))";
   if (!rilo.empty()) sql += " AND json_extract(d.doc, '$.rilo') = ?";
   if (handling == Handling::kUnrestricted) sql += " AND r.handling NOT IN ('H2', 'H3')";
   if (handling == Handling::kRestricted) sql += " AND r.handling IN ('H2', 'H3')";

@@ -1038,6 +1038,44 @@ void FillWithPending(const TempDir& tmp) {
 
 }  // namespace
 
+TEST_CASE("pending leaves out an NCP's alert, or its update, whose alert was cancelled",
+          "[node][query][validation]") {
+  // A trial: the hub operator cancelled an NCP's alert while it waited for
+  // its RILO; the RILO could neither accept it (refused: cancelled) nor see
+  // the end of it (returned, the NCP may not amend a cancelled alert): it
+  // stayed in pending and "to decide" for good.
+  TempDir tmp;
+  FillWithPending(tmp);
+  auto db = cen::test::ReopenNodeDb(tmp);
+  cen::node::Replica replica(&db);
+  RequireOk(replica.Load());
+  int64_t gseq = replica.cursor();
+  const std::string alert = FixtureUuid(301);
+  json waiting = cen::test::AsStored(cen::test::WireAlert("FR-A-5", alert, 1, "urgent"), ++gseq);
+  waiting["origin"] = "NCP-FR";
+  waiting["validation"] = "pending";
+  waiting["rilo"] = "RILO-WE";
+  json update = cen::test::AsStored(cen::test::WireAlert("FR-A-5-U", FixtureUuid(302), 1), ++gseq);
+  update["origin"] = "NCP-FR";
+  update["msg_type"] = "update";
+  update["references"] = {alert};
+  update["validation"] = "pending";
+  update["rilo"] = "RILO-WE";
+  RequireOk(replica.Apply(Packed({waiting, update}), gseq));
+  QueryOptions o = Options(tmp);
+  CHECK(JsonLines(Query(QueryVerb::kPending, o).out).size() == 4);
+  json cancel =
+      cen::test::AsStored(cen::test::WireAlert("OP-C", FixtureUuid(303), 1, "urgent"), ++gseq);
+  cancel["origin"] = "hub-operator";
+  cancel["msg_type"] = "cancel";
+  cancel["references"] = {alert};
+  RequireOk(replica.Apply(Packed({cancel}), gseq));
+  const std::vector<json> queue = JsonLines(Query(QueryVerb::kPending, o).out);
+  REQUIRE(queue.size() == 2);
+  CHECK(queue[0]["ref"] == "S201");
+  CHECK(queue[1]["ref"] == "S202");
+}
+
 TEST_CASE("Queries leave NCP records out until accepted, pending lists them with checks",
           "[node][query][validation]") {
   TempDir tmp;
