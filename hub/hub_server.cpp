@@ -145,7 +145,9 @@ class HubLoop {
         });
     journal_.set_validator_of(
         [this](std::string_view origin) { return registry_.ValidatorOf(origin); });
-    journal_.set_offices([this] { return registry_.NodeIds(); });
+    journal_.set_audience([this](std::string_view scope, std::string_view origin) {
+      return policy_.Audience(registry_, scope, origin);
+    });
     CEN_RETURN_IF_ERROR(journal_.Load());
     CEN_RETURN_IF_ERROR(registry_.Refresh());
     grants_.NoteKeys();

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 
 #include "common/clock.h"
@@ -441,7 +442,7 @@ common::Result<std::string> Journal::CheckDecision(const Candidate& c, Decision*
 
 common::Result<std::string> Journal::CancelMisses(const std::string& alert, std::string_view scope,
                                                   std::string_view origin) {
-  if (!offices_) return std::string();
+  if (!audience_) return std::string();
   // Who the alert reaches: every version in force, and every one waiting
   // for its RILO (it may be accepted after the cancel), as it will reach
   // once accepted (its RILO, beside the scope it asked for).
@@ -452,8 +453,8 @@ common::Result<std::string> Journal::CancelMisses(const std::string& alert, std:
   if (!versions.ok()) return versions.status();
   common::Statement& read = **versions;
   read.Bind(1, alert);
-  std::vector<std::pair<std::string, std::string>> reaches;  // (scope, origin)
-  std::string declared;  // the newest version's scope, as its origin wrote it
+  std::set<std::string> missed;  // reached by the alert, then less those the cancel reaches
+  std::string declared;          // the newest version's scope, as its origin wrote it
   while (true) {
     auto row = read.Step();
     if (!row.ok()) {
@@ -463,26 +464,29 @@ common::Result<std::string> Journal::CancelMisses(const std::string& alert, std:
     if (!*row) break;
     const bool validated = !read.ColumnIsNull(2);
     declared = validated ? read.ColumnText(4) : read.ColumnText(0);
-    reaches.emplace_back(
-        validated ? ScopePolicy::Also(read.ColumnText(3), declared) : read.ColumnText(0),
-        read.ColumnText(1));
+    for (std::string& office :
+         audience_(validated ? ScopePolicy::Also(read.ColumnText(3), declared) : read.ColumnText(0),
+                   read.ColumnText(1)))
+      missed.insert(std::move(office));
   }
   read.Reset();
   // The cancel reaches its RILO too, once accepted.
   const std::string rilo = validator_of_ ? validator_of_(origin) : std::string();
-  const std::string reach = rilo.empty() ? std::string(scope) : ScopePolicy::Also(rilo, scope);
-  constexpr int kNamed = 10;
-  int missed = 0;
+  for (const std::string& office :
+       audience_(rilo.empty() ? std::string(scope) : ScopePolicy::Also(rilo, scope), origin))
+    missed.erase(office);
+  missed.erase(std::string(origin));
+  if (missed.empty()) return std::string();
+  constexpr size_t kNamed = 10;
   std::string named;
-  for (const std::string& office : offices_()) {
-    if (office == origin || MaySee(office, reach, origin)) continue;
-    if (std::none_of(reaches.begin(), reaches.end(),
-                     [&](const auto& v) { return MaySee(office, v.first, v.second); }))
-      continue;
-    if (++missed <= kNamed) named += (named.empty() ? "" : ", ") + office;
+  size_t listed = 0;
+  for (const std::string& office : missed) {
+    if (listed++ == kNamed) {
+      named += " and " + std::to_string(missed.size() - kNamed) + " more";
+      break;
+    }
+    named += (named.empty() ? "" : ", ") + office;
   }
-  if (missed == 0) return std::string();
-  if (missed > kNamed) named += " and " + std::to_string(missed - kNamed) + " more";
   return "scope: a cancel goes to every office its alert reaches, and " + std::string(scope) +
          " would miss " + named + " (the alert's scope is " + declared +
          "): leave scope out, a cancel goes no further than its alert";

@@ -109,10 +109,12 @@ class Journal {
   void set_visibility(Visibility visibility) { visibility_ = std::move(visibility); }
   // Default: no record needs validation.
   void set_validator_of(ValidatorOf validator_of) { validator_of_ = std::move(validator_of); }
-  // The ids of the registered offices (NodeRegistry::nodes), which a cancel
-  // must reach wherever its alert does. Default: unchecked.
-  using Offices = std::function<std::vector<std::string>()>;
-  void set_offices(Offices offices) { offices_ = std::move(offices); }
+  // The offices a record of `scope` from `origin` reaches besides its origin
+  // (ScopePolicy::Audience): a cancel must reach them wherever its alert
+  // does. Default: unchecked.
+  using Audience =
+      std::function<std::vector<std::string>(std::string_view scope, std::string_view origin)>;
+  void set_audience(Audience audience) { audience_ = std::move(audience); }
 
   // Reads the epoch, the head and the records whose versions' reach
   // differs. Call once before anything else (a cluster member again after
@@ -213,7 +215,7 @@ class Journal {
   // Why a cancel of `alert` scoped `scope` from `origin` must be refused:
   // the offices its alert reaches (any version in force or waiting for its
   // RILO) that it would not, named; "" when none, or unchecked (no
-  // set_offices).
+  // set_audience).
   common::Result<std::string> CancelMisses(const std::string& alert, std::string_view scope,
                                            std::string_view origin);
   common::Result<int64_t> ReadWith(common::Statement& read, int64_t from, int max,
@@ -228,7 +230,7 @@ class Journal {
   std::vector<common::Statement> stmts_;  // see Prepare() for the order
   Visibility visibility_;
   ValidatorOf validator_of_;
-  Offices offices_;
+  Audience audience_;
   ReachHistory reaches_;
 };
 

@@ -26,13 +26,6 @@ common::Status NodeRegistry::Allow(const NodeInfo& node, const std::string& at) 
   return Refresh();
 }
 
-std::vector<std::string> NodeRegistry::NodeIds() const {
-  std::vector<std::string> ids;
-  ids.reserve(nodes_.size());
-  for (const auto& [id, info] : nodes_) ids.push_back(id);
-  return ids;
-}
-
 std::string_view NodeRegistry::RoleName(NodeRole role) {
   return role == NodeRole::kNcp ? "ncp" : "rilo";
 }

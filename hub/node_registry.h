@@ -63,8 +63,6 @@ class NodeRegistry {
   // Registered and not revoked, else nullptr.
   const NodeInfo* FindActive(const std::string& id) const;
   const std::map<std::string, NodeInfo>& nodes() const { return nodes_; }
-  // The ids of nodes(), in order.
-  std::vector<std::string> NodeIds() const;
   // The NCPs whose RILO is `rilo` ("A, B"; "" for none), revoked ones too
   // unless `active_only`.
   std::string NcpsOf(const std::string& rilo, bool active_only) const;

@@ -68,7 +68,10 @@ common::Result<std::unique_ptr<HubStateMachine>> HubStateMachine::Open(
       });
   machine->journal_.set_validator_of(
       [m = machine.get()](std::string_view origin) { return m->registry_.ValidatorOf(origin); });
-  machine->journal_.set_offices([m = machine.get()] { return m->registry_.NodeIds(); });
+  machine->journal_.set_audience(
+      [m = machine.get()](std::string_view scope, std::string_view origin) {
+        return m->policy_.Audience(m->registry_, scope, origin);
+      });
   CEN_RETURN_IF_ERROR(machine->Load());
   return machine;
 }

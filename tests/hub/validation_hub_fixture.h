@@ -57,7 +57,9 @@ struct ValidationHub {
         });
     journal.set_validator_of(
         [this](std::string_view origin) { return registry.ValidatorOf(origin); });
-    journal.set_offices([this] { return registry.NodeIds(); });
+    journal.set_audience([this](std::string_view scope, std::string_view origin) {
+      return policy.Audience(registry, scope, origin);
+    });
     RequireOk(journal.Load());
   }
 
