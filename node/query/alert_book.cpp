@@ -145,10 +145,8 @@ common::Result<AlertBook> AlertBook::Load(common::Database& db, int64_t now_mill
       const std::optional<int64_t> against = WrittenAgainst(m.doc, a);
       std::optional<json> older;
       if (against) {
-        auto version = db.Cached(
-            "SELECT doc FROM version_history WHERE uuid = ? AND version = ? UNION ALL SELECT d.doc "
-            "FROM records r JOIN documents d ON d.gseq = r.gseq WHERE r.uuid = ?1 AND r.version "
-            "= ?2 LIMIT 1");
+        auto version =
+            db.Cached("SELECT doc FROM record_versions WHERE uuid = ? AND version = ? LIMIT 1");
         if (!version.ok()) return version.status();
         auto row = (*version)->Bind(1, a.uuid).Bind(2, *against).Step();
         if (row.ok() && *row) older = json::parse((*version)->ColumnText(0), nullptr, false);
@@ -224,11 +222,8 @@ common::Result<const AlertBook::Alert*> AlertBook::Named(const std::string& want
                          wanted, candidates));
   }
   if (matches.size() == 1) found = matches[0];
-  if (found == nullptr) {
-    if (const std::optional<std::string> root = RootOf(wanted)) found = Find(*root);
-  }
-  // A prefix of an update's or cancel's uuid, as of an alert's (a trial:
-  // "no alert 01a2502c-3f6a" for an update the replica holds).
+  // An update's or cancel's uuid, or a prefix of it as of an alert's (a
+  // trial: "no alert 01a2502c-3f6a" for an update the replica holds).
   if (found == nullptr && !wanted.empty()) {
     std::optional<std::string> root;
     for (auto it = std::lower_bound(roots_.begin(), roots_.end(), std::pair{wanted, std::string()});

@@ -333,17 +333,16 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
     auto row = escalations->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    auto received = ReceiptsOf(db, escalations->ColumnText(0));
-    if (!received.ok()) return received.status();
     // Who the update itself goes to (an update may be scoped narrower than
     // its alert; a hub that did not say: every office of the alert's).
-    auto update_audience = AudienceOf(db, escalations->ColumnText(0));
-    if (!update_audience.ok()) return update_audience.status();
+    Audience update_audience;
+    auto received = ReceiptsOf(db, escalations->ColumnText(0), {}, &update_audience);
+    if (!received.ok()) return received.status();
     std::string missing;
     for (const auto& [office, r] : *offices) {
       // An office the alert no longer goes to (narrowed since) gets no
       // update of it either.
-      if (r.outside || !update_audience->Holds(office)) continue;
+      if (r.outside || !update_audience.Holds(office)) continue;
       const auto it = received->find(office);
       if (it == received->end() || it->second.delivered_at.empty())
         missing += (missing.empty() ? "" : ", ") + office;

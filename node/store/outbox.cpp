@@ -219,20 +219,17 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
       // (msgpack of a JSON object with sorted keys is canonical); an update
       // is the same under the alert versions its last version named (an
       // alert amended since does not make a file dropped again new).
-      std::string same_key_body;
+      std::optional<std::string> previous_stamp;
       if (rec.wants_alert_versions()) {
         auto previous = common::MsgpackMap::Decode(previous_body);
-        const msgpack::object* named = previous.ok() ? previous->Find("alert_versions") : nullptr;
-        if (named != nullptr) {
+        if (const msgpack::object* named =
+                previous.ok() ? previous->Find("alert_versions") : nullptr) {
           std::stringstream packed;
           msgpack::pack(packed, *named);
-          same_key_body = rec.Body(held_uuid, held_version, packed.str());
-        } else {
-          same_key_body = rec.Body(held_uuid, held_version);
+          previous_stamp = packed.str();
         }
-      } else {
-        same_key_body = rec.Body(held_uuid, held_version);
       }
+      const std::string same_key_body = rec.Body(held_uuid, held_version, previous_stamp);
       if (same_key_body == previous_body) {
         // Shared content unchanged; the local details may still be new.
         CEN_RETURN_IF_ERROR(NominalDetails::Save(*db_, held_uuid, held_version, rec.nominal()));
@@ -299,8 +296,7 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
     if (!named.ok()) return named.status();
     versions = std::move(*named);
   }
-  const std::string body =
-      versions ? rec.Body(q.uuid, q.version, *versions) : rec.Body(q.uuid, q.version);
+  const std::string body = rec.Body(q.uuid, q.version, versions);
   // A larger record went alone in a PUBLISH the hub may not take (over its
   // max_message_bytes, 16 MiB by default, libzmq closes the connection with
   // no ERROR): it and the outbox behind it never went out.

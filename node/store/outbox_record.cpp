@@ -1,6 +1,5 @@
 #include "node/store/outbox_record.h"
 
-#include <cassert>
 #include <msgpack.hpp>
 
 #include "common/msgpack_json.h"
@@ -58,10 +57,10 @@ OutboxRecord::OutboxRecord(const json& record)
       }()) {}
 
 std::string OutboxRecord::Body(std::string_view uuid, int64_t version,
-                               std::string_view versions) const {
-  assert(change_);
+                               const std::optional<std::string>& versions) const {
+  if (!versions || !change_) return Body(uuid, version);
   common::Record stamped = *change_;
-  const msgpack::object_handle handle = msgpack::unpack(versions.data(), versions.size());
+  const msgpack::object_handle handle = msgpack::unpack(versions->data(), versions->size());
   common::RecordCodec::Set(stamped, kAlertVersions, handle.get());
   OutboxRecord with(std::move(stamped));
   return with.Body(uuid, version);

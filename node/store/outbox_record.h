@@ -54,8 +54,9 @@ class OutboxRecord {
   // written against (`alert_versions`, PROTOCOL.md §4.1): the outbox says it.
   bool wants_alert_versions() const { return change_.has_value(); }
   // Body() with `alert_versions` set to `versions` (msgpack: a map of alert
-  // uuid to version). REQUIRES: wants_alert_versions().
-  std::string Body(std::string_view uuid, int64_t version, std::string_view versions) const;
+  // uuid to version) when it is given and the record wants them.
+  std::string Body(std::string_view uuid, int64_t version,
+                   const std::optional<std::string>& versions) const;
 
  private:
   std::string kind_;
