@@ -149,6 +149,19 @@ TEST_CASE("A cancel that would miss offices its alert reaches is refused, naming
   cancel["scope"] = "global";
   CHECK(hub.Append("RILO-WE", cancel).verdict == Journal::Verdict::kNew);
 
+  // Many offices missed: ten named, the others counted.
+  for (int i = 0; i < 12; ++i)
+    RequireOk(
+        hub.registry.Allow({"AS-" + std::to_string(10 + i), cen::test::NewPublicKey(), "AS"}));
+  const std::string wide = Uuid7::Generate();
+  hub.Append("RILO-WE", ReachAlert("A-3", wide, 1, "global"));
+  nlohmann::json eu_only = ReachAlert("A-3-C", Uuid7::Generate(), 1, "region:EU", wide);
+  eu_only["msg_type"] = "cancel";
+  CHECK(hub.Append("RILO-WE", eu_only).reason ==
+        "scope: a cancel goes to every office its alert reaches, and region:EU would miss "
+        "AS-10, AS-11, AS-12, AS-13, AS-14, AS-15, AS-16, AS-17, AS-18, AS-19 and 3 more (the "
+        "alert's scope is global): leave scope out, a cancel goes no further than its alert");
+
   // Narrower in words, the same offices: journaled.
   const std::string eu = Uuid7::Generate();
   hub.Append("RILO-WE", ReachAlert("A-2", eu, 1, "region:EU"));
