@@ -241,11 +241,18 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
   auto offices = ReceiptsOf(db, a.uuid, a.received_at, &audience);
   if (!offices.ok()) return offices.status();
   QueryOutcome outcome;
+  // An office that had not received the alert when it was cancelled or
+  // expired never will: an office is not paged for an alert that has ended
+  // (AlertTracker::OldNews) and sends no receipt (a trial read "not yet" of
+  // an alert cancelled while an office was away, for good).
+  const bool ended = a.state != AlertBook::State::kActive;
+  auto ended_first = [&](const auto& r) { return ended && r.delivered_at.empty() && !r.outside; };
   if (o.format == "json") {
     for (const auto& [office, r] : *offices) {
       out << json{{"alert", a.uuid},
                   {"office", office},
                   {"in_scope", !r.outside},
+                  {"ended_first", ended_first(r)},
                   {"delivered_at", r.delivered_at},
                   {"action", r.action},
                   {"action_at", r.action_at},
@@ -296,10 +303,15 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
                    {N_("HITS"), 4, TextTable::Align::kRight},
                    {N_("NOTE"), 0}});
   int64_t waiting = 0, outside = 0;
+  const std::string never =
+      a.state == AlertBook::State::kCancelled ? "not before its cancel" : "not before it expired";
   for (const auto& [office, r] : *offices) {
     if (r.delivered_at.empty() && !r.outside) ++waiting;
     if (r.outside) ++outside;
-    table.AddRow({office, r.delivered_at.empty() ? "not yet" : r.delivered_at,
+    table.AddRow({office,
+                  !r.delivered_at.empty() ? r.delivered_at
+                  : ended_first(r)        ? never
+                                          : "not yet",
                   r.action.empty() ? "-" : r.action, r.action_at, r.by, std::to_string(r.hits),
                   r.outside ? "outside its scope now: withdrawn there" +
                                   (r.note.empty() ? "" : "; " + r.note)
@@ -312,10 +324,15 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
            "its scope ("
         << a.Text("scope") << ")\n";
   } else {
-    out << (waiting == 0 ? "every office in its scope has received it"
-                         : std::to_string(waiting) +
-                               " office(s) in its scope have not received "
-                               "it yet");
+    if (waiting == 0) {
+      out << "every office in its scope has received it";
+    } else if (ended) {
+      out << waiting << " office(s) in its scope had not received it when it "
+          << (a.state == AlertBook::State::kCancelled ? "was cancelled" : "expired")
+          << ": an office is not paged for an alert that has ended, and sends no receipt";
+    } else {
+      out << waiting << " office(s) in its scope have not received it yet";
+    }
     if (outside > 0)
       out << "; " << outside << " office(s) that held an earlier version are outside it now";
     out << "\n";
@@ -349,7 +366,9 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
     }
     out << "urgent update " << escalations->ColumnText(0) << " (" << escalations->ColumnText(1)
         << "): "
-        << (missing.empty() ? "every office has received it" : "not received yet by " + missing)
+        << (missing.empty() ? "every office has received it"
+            : ended         ? "not received by " + missing + " before the alert ended"
+                            : "not received yet by " + missing)
         << "\n";
   }
   return outcome;

@@ -680,7 +680,18 @@ TEST_CASE("An office back from an outage is paged only for the alerts still in f
     REQUIRE(receipts.count("AS") == 1);
     CHECK(receipts.at("AS").value("delivered_at", "") == "");
     CHECK(receipts.at("AS").value("action", "") == "");
+    CHECK(receipts.at("AS").value("ended_first", false));
   }
+  CHECK_FALSE(Receipts(cluster, urgent_live).at("AS").value("ended_first", true));
+  // A trial: the origin's receipts said "not yet" and "1 office(s) in its
+  // scope have not received it yet" of an alert cancelled while AS was away,
+  // for good: AS is not paged for it and sends no receipt.
+  const RunResult table = cluster.RunQuery(
+      {"--data", cluster.node_dir("EU").string(), "--format", "table", "receipts", urgent});
+  CHECK_THAT(table.out, Catch::Contains("not before its cancel") &&
+                            Catch::Contains("1 office(s) in its scope had not received it when "
+                                            "it was cancelled") &&
+                            !Catch::Contains("have not received it yet"));
   CHECK(cluster.NodeLog("AS").find("had ended when this node applied it") != std::string::npos);
 }
 
