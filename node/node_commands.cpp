@@ -398,7 +398,11 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
         out << Messages::Format(o.accept ? N_("would accept {} version {} of {} ({} {}, {})")
                                          : N_("would return {} version {} of {} ({} {}, {})"),
                                 e.uuid, e.version, e.origin, e.kind, e.ref, e.received_at);
-        if (!e.warnings.empty()) out << "  " << Messages::Format("checks: {}", e.warnings.front());
+        if (!e.warnings.empty()) {
+          std::string checks;
+          for (const std::string& w : e.warnings) checks += (checks.empty() ? "" : "; ") + w;
+          out << "  " << Messages::Format("checks: {}", checks);
+        }
         out << "\n";
       }
     }
@@ -500,10 +504,10 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
       }
       if (!*row) break;
       listed.push_back({{"kind", verdicts->ColumnText(0)},
-                     {"ref", verdicts->ColumnText(1)},
-                     {"uuid", verdicts->ColumnText(2)},
-                     {"version", verdicts->ColumnInt(3)},
-                     {accepted ? "warning" : "reason", verdicts->ColumnText(4)}});
+                        {"ref", verdicts->ColumnText(1)},
+                        {"uuid", verdicts->ColumnText(2)},
+                        {"version", verdicts->ColumnInt(3)},
+                        {accepted ? "warning" : "reason", verdicts->ColumnText(4)}});
     }
     verdicts->Reset();
     return listed;

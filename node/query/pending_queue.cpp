@@ -196,10 +196,33 @@ common::Status PendingQueue::ReadRecords(common::Database& db, std::vector<Entry
 
 common::Status PendingQueue::Check(common::Database& db, std::vector<Entry>& entries) {
   QuantityRanges ranges(&db);
+  // An update or cancel of an alert that waits for a decision itself: the
+  // hub refuses its acceptance until the alert's (a trial accepted the update
+  // alone and learned it from cen-node status only).
+  auto in_force = db.Prepare(
+      "SELECT count(*) FILTER (WHERE validation IS NULL), count(*) FROM records WHERE uuid = ?");
+  if (!in_force.ok()) return in_force.status();
   for (Entry& e : entries) {
     auto warnings = Checks(e.record, ranges);
     if (!warnings.ok()) return warnings.status();
     e.warnings = std::move(*warnings);
+    const std::string msg_type = Text(e.record, "msg_type");
+    const auto references = e.record.find("references");
+    if ((msg_type != "update" && msg_type != "cancel") || references == e.record.end() ||
+        !references->is_array())
+      continue;
+    for (const json& target : *references) {
+      if (!target.is_string()) continue;
+      auto row = in_force->Bind(1, target.get<std::string>()).Step();
+      if (!row.ok()) return row.status();
+      const bool waiting = *row && in_force->ColumnInt(0) == 0 && in_force->ColumnInt(1) > 0;
+      in_force->Reset();
+      if (waiting)
+        e.warnings.push_back(Messages::Format(
+            "it changes alert {}, which waits for a decision too: the hub refuses this "
+            "acceptance until the alert's (accept the alert first, or both in one command)",
+            target.get<std::string>()));
+    }
   }
   return common::Status::Ok();
 }

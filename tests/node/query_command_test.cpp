@@ -1063,7 +1063,16 @@ TEST_CASE("pending leaves out an NCP's alert, or its update, whose alert was can
   update["rilo"] = "RILO-WE";
   RequireOk(replica.Apply(Packed({waiting, update}), gseq));
   QueryOptions o = Options(tmp);
-  CHECK(JsonLines(Query(QueryVerb::kPending, o).out).size() == 4);
+  const std::vector<json> before = JsonLines(Query(QueryVerb::kPending, o).out);
+  REQUIRE(before.size() == 4);
+  // A trial: a RILO accepted the update alone; the hub refused the
+  // acceptance (its alert not in force) and nothing had said so before.
+  CHECK(before[2]["warnings"].empty());
+  REQUIRE(before[3]["warnings"].size() == 1);
+  CHECK(before[3]["warnings"][0] ==
+        "it changes alert " + alert +
+            ", which waits for a decision too: the hub refuses this acceptance until the alert's "
+            "(accept the alert first, or both in one command)");
   json cancel =
       cen::test::AsStored(cen::test::WireAlert("OP-C", FixtureUuid(303), 1, "urgent"), ++gseq);
   cancel["origin"] = "hub-operator";
