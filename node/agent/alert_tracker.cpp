@@ -58,6 +58,21 @@ json AlertTracker::Receipt(const std::string& alert, const std::string& alert_or
 }
 
 common::Status AlertTracker::OnApplied(const common::MsgpackMap& record, bool in_order) {
+  // A hit receipt a restored hub refused because it did not hold this record
+  // or alert yet goes again now: the replica holds it, so the hub does.
+  auto awaited = outbox_->Awaited(record.TextOr("uuid", ""));
+  if (!awaited.ok()) return awaited.status();
+  if (*awaited) {
+    auto again = outbox_->RequeueRefusedHits();
+    if (!again.ok()) return again.status();
+    if (*again > 0) {
+      spdlog::info(
+          "alerts: {} hit receipt(s) the hub refused before it held their alert or "
+          "seized record offered again",
+          *again);
+      queued_ = true;
+    }
+  }
   // Most records are seizures no indicator or watch matches: their tree is
   // never built.
   std::optional<json> tree;

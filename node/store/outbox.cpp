@@ -25,6 +25,15 @@ constexpr size_t kMaxRecordBytes = common::frame::kMaxRecordBytesPerFrame;
 // The hub's refusal of a receipt whose alert it does not hold (hub/journal.cpp):
 // "alert: no alert UUID that this node may see".
 constexpr std::string_view kNoAlert = "alert: no alert ";
+constexpr std::string_view kNoHitRecord = "hit.record: no record ";
+
+// The uuid a refusal that starts with `prefix` names ("alert: no alert U
+// that this node may see"), or empty.
+std::string Named(std::string_view reason, std::string_view prefix) {
+  if (!reason.starts_with(prefix)) return std::string();
+  reason.remove_prefix(prefix.size());
+  return std::string(reason.substr(0, reason.find(' ')));
+}
 
 constexpr const char* kEntries =
     "SELECT o.seq, o.uuid, o.version, r.body, o.lane FROM outbox AS o "
@@ -519,27 +528,94 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
 }
 
 common::Result<bool> Outbox::OfferAgain(const Ack& a) {
-  if (a.accepted || !a.reason.starts_with(kNoAlert)) return false;
-  const std::string alert =
-      a.reason.substr(kNoAlert.size(), a.reason.find(' ', kNoAlert.size()) - kNoAlert.size());
-  if (offered_again_.count({a.uuid, a.version}) > 0) return false;  // once: no loop
-  auto held = db_->Cached("SELECT 1 FROM records WHERE uuid = ?");
+  if (a.accepted) return false;
+  std::string named = Named(a.reason, kNoAlert);
+  if (named.empty()) named = Named(a.reason, kNoHitRecord);
+  if (named.empty()) return false;
+  auto again = OfferAgainOnceHeld(a.uuid, a.version, named);
+  if (!again.ok()) return again.status();
+  // Not held here yet (a hit receipt then waits for it), or offered again
+  // before: a hit receipt refused twice stays refused.
+  if (!*again && awaited_known_ && offered_again_.count({a.uuid, a.version}) == 0)
+    awaited_.insert(named);
+  return *again;
+}
+
+common::Result<bool> Outbox::Awaited(std::string_view uuid) {
+  if (!awaited_known_) {
+    auto n = RequeueRefusedHits();
+    if (!n.ok()) return n.status();
+  }
+  return !awaited_.empty() && awaited_.find(uuid) != awaited_.end();
+}
+
+common::Result<bool> Outbox::OfferAgainOnceHeld(const std::string& uuid, int64_t version,
+                                                const std::string& named) {
+  if (offered_again_.count({uuid, version}) > 0) return false;  // once: no loop
+  auto held = db_->Cached("SELECT 1 FROM records WHERE uuid = ? AND validation IS NULL");
   if (!held.ok()) return held.status();
-  auto row = (*held)->Bind(1, alert).Step();
+  auto row = (*held)->Bind(1, named).Step();
   (*held)->Reset();
   if (!row.ok()) return row.status();
   if (!*row) return false;
   // At the end of the outbox (a new seq), so the sender reads it again.
   auto out = db_->Cached("DELETE FROM outbox WHERE uuid = ? AND version = ?");
   if (!out.ok()) return out.status();
-  CEN_RETURN_IF_ERROR((*out)->Bind(1, a.uuid).Bind(2, a.version).Run());
+  CEN_RETURN_IF_ERROR((*out)->Bind(1, uuid).Bind(2, version).Run());
   auto in = db_->Cached(
       "INSERT INTO outbox(uuid, version, lane) SELECT uuid, version, lane FROM own_records "
       "WHERE uuid = ? AND version = ?");
   if (!in.ok()) return in.status();
-  CEN_RETURN_IF_ERROR((*in)->Bind(1, a.uuid).Bind(2, a.version).Run());
-  offered_again_.insert({a.uuid, a.version});
+  CEN_RETURN_IF_ERROR((*in)->Bind(1, uuid).Bind(2, version).Run());
+  offered_again_.insert({uuid, version});
   return true;
+}
+
+common::Result<int64_t> Outbox::RequeueRefusedHits() {
+  // This node's hit receipts (the natural key's range kind 'receipt', ref
+  // 'hit:...'), refused for what they name.
+  auto refused = db_->Cached(
+      "SELECT o.uuid, o.version, a.reason FROM own_records o JOIN own_acks a "
+      "ON a.uuid = o.uuid AND a.version = o.version WHERE o.kind = 'receipt' "
+      "AND o.ref >= 'hit:' AND o.ref < 'hit;' AND NOT a.accepted "
+      "AND (a.reason LIKE 'alert: no alert %' OR a.reason LIKE 'hit.record: no record %')");
+  if (!refused.ok()) return refused.status();
+  struct Refused {
+    std::string uuid;
+    int64_t version;
+    std::string named;
+  };
+  std::vector<Refused> rows;
+  while (true) {
+    auto row = (*refused)->Step();
+    if (!row.ok()) {
+      (*refused)->Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    const std::string reason = (*refused)->ColumnText(2);
+    std::string named = Named(reason, kNoAlert);
+    if (named.empty()) named = Named(reason, kNoHitRecord);
+    if (offered_again_.count({(*refused)->ColumnText(0), (*refused)->ColumnInt(1)}) == 0)
+      rows.push_back({(*refused)->ColumnText(0), (*refused)->ColumnInt(1), std::move(named)});
+  }
+  (*refused)->Reset();
+  auto forget = db_->Cached("DELETE FROM own_acks WHERE uuid = ? AND version = ?");
+  if (!forget.ok()) return forget.status();
+  int64_t n = 0;
+  for (const Refused& r : rows) {
+    auto again = OfferAgainOnceHeld(r.uuid, r.version, r.named);
+    if (!again.ok()) return again.status();
+    if (!*again) continue;
+    CEN_RETURN_IF_ERROR((*forget)->Bind(1, r.uuid).Bind(2, r.version).Run());
+    ++n;
+  }
+  awaited_.clear();
+  for (const Refused& r : rows) {
+    if (offered_again_.count({r.uuid, r.version}) == 0) awaited_.insert(r.named);
+  }
+  awaited_known_ = true;
+  return n;
 }
 
 common::Result<int64_t> Outbox::RequeueAll() {

@@ -131,6 +131,19 @@ class Outbox {
   // newest of each, once the replica holds the version waiting again.
   // Returns how many.
   common::Result<int64_t> RequeueRefusedDecisions(std::string_view record, int64_t version);
+  // This node's hit receipts the hub refused because it did not hold their
+  // alert or the seized record ("alert: no alert ...", "hit.record: no
+  // record ..."; a hub restored from an older copy, before their offices
+  // offered them again): each queued again, once in this process, when the
+  // replica holds what it names. A hit receipt's ref is its own
+  // (hit:UUID), so the reason names what it waits for. In the caller's
+  // transaction (the apply's), or each statement on its own. Returns how
+  // many.
+  common::Result<int64_t> RequeueRefusedHits();
+  // Whether a refused hit receipt waits for the record or alert `uuid`
+  // (then RequeueRefusedHits once the replica holds it). The first call
+  // reads the refused ones; a set lookup after that.
+  common::Result<bool> Awaited(std::string_view uuid);
   common::Result<int64_t> Size();
 
  private:
@@ -177,6 +190,10 @@ class Outbox {
                                          const std::function<void(common::Statement&)>& bind);
   // Acknowledge()'s exception: true when `a` went back to the outbox.
   common::Result<bool> OfferAgain(const Ack& a);
+  // Puts (uuid, version) back at the outbox's end, once for this Outbox's
+  // life, if the replica holds `named` in force; whether it did.
+  common::Result<bool> OfferAgainOnceHeld(const std::string& uuid, int64_t version,
+                                          const std::string& named);
 
   bool lower_handling_ = false;
   std::vector<std::string> unstated_;
@@ -195,6 +212,9 @@ class Outbox {
   std::string queued_at_;
   // The versions OfferAgain() put back, each once for this Outbox's life.
   std::set<std::pair<std::string, int64_t>> offered_again_;
+  // What the refused hit receipts wait for (Awaited), once read.
+  std::set<std::string, std::less<>> awaited_;
+  bool awaited_known_ = false;
 };
 
 }  // namespace cen::node

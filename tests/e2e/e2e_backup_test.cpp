@@ -120,7 +120,8 @@ TEST_CASE("Receipts for an alert journaled after a backup come back after the re
                                            {"ref", "EU-URG-1"},
                                            {"title", "Fertiliser bags with explosive precursors"},
                                            {"body", "Inspect bags declared as urea."},
-                                           {"priority", "urgent"}}
+                                           {"priority", "urgent"},
+                                           {"indicators", {{"containers", {"CSQU3054383"}}}}}
                                 .dump()})[0];
   const std::string receipts =
       "SELECT count(DISTINCT origin) FROM journal WHERE kind = 'receipt' AND ref LIKE "
@@ -131,6 +132,26 @@ TEST_CASE("Receipts for an alert journaled after a backup come back after the re
         return cluster.HubQuery(receipts) == 2;
       },
       kBackupConvergeTimeout, "the delivery receipts before the restore");
+  // AF seizes the container: its hit receipt goes to EU. A trial: after a
+  // restore such receipts were refused (no alert yet) and stayed so.
+  cluster.Submit("AF", {nlohmann::json{{"kind", "seizure"},
+                                       {"ref", "AF-HIT-1"},
+                                       {"seizure_date", "2026-10-02"},
+                                       {"reporting_country", "NL"},
+                                       {"commodity", "precursors"},
+                                       {"description", "Urea bags hiding ammonium nitrate"},
+                                       {"containers", {"CSQU3054383"}},
+                                       {"quantity", 300},
+                                       {"unit", "KGM"}}
+                            .dump()});
+  const std::string hits =
+      "SELECT count(*) FROM journal WHERE kind = 'receipt' AND ref LIKE 'hit:%' AND origin = 'AF'";
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = std::to_string(cluster.HubQuery(hits)) + " hit receipts from AF";
+        return cluster.HubQuery(hits) == 1;
+      },
+      kBackupConvergeTimeout, "AF's hit receipt before the restore");
 
   // EU comes back last: the others offer their receipts before it offers the alert.
   cluster.StopNode("EU");
@@ -157,6 +178,13 @@ TEST_CASE("Receipts for an alert journaled after a backup come back after the re
         return cluster.HubQuery(receipts) == 2;
       },
       kBackupConvergeTimeout, "the delivery receipts after the restore");
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = std::to_string(cluster.HubQuery(hits)) +
+                   " hit receipts from AF; AF: " + cluster.Status("AF").dump();
+        return cluster.HubQuery(hits) == 1;
+      },
+      kBackupConvergeTimeout, "AF's hit receipt after the restore");
   const nlohmann::json status = cluster.HubStatus();
   INFO(status.dump());
   CHECK(status.dump().find(alert) == std::string::npos);  // no office left "not received"

@@ -562,6 +562,78 @@ TEST_CASE("A receipt refused for an alert this replica holds goes back to the ou
   }
 }
 
+TEST_CASE("A hit receipt refused for its alert or its record goes again once both are held",
+          "[node][outbox]") {
+  // A trial: after a hub restore, three offices' hit receipts were refused
+  // ("alert: no alert ..." or "hit.record: no record ...": the alert's or
+  // the seized record's office had not offered it again yet) and stayed
+  // refused for good; the alert's office lost the hits.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  Outbox outbox(&db);
+  const std::string alert = Uuid7::Generate();
+  const std::string seized = Uuid7::Generate();
+  const json receipt = {
+      {"kind", "receipt"},
+      {"alert", alert},
+      {"action", "hit"},
+      {"at", "2026-12-07T10:00:00.000Z"},
+      {"scope", "nodes:AP"},
+      {"ref", "hit:" + Uuid7::Generate()},
+      {"hit", {{"record", seized}, {"indicator", "containers"}, {"value", "MSCU1234566"}}}};
+  const auto queued = OutboxEnqueue(outbox, {receipt});
+  auto hold = [&](const std::string& uuid, int64_t gseq, const std::string& kind) {
+    RequireOk(
+        db.Exec("INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
+                "received_at) VALUES (" +
+                std::to_string(gseq) + ", '" + uuid + "', 1, '" + kind + "', 'AP', 'R-" +
+                std::to_string(gseq) + "', 'global', 'H0', '2026-12-07T10:00:00.000Z')"));
+  };
+  auto requeue = [&] {
+    auto n = outbox.RequeueRefusedHits();
+    REQUIRE(n.ok());
+    return *n;
+  };
+  SECTION("refused for the alert: again once the replica holds the alert") {
+    RequireOk(outbox.Acknowledge(
+        {{queued[0].uuid, 1, false, 0, "alert: no alert " + alert + " that this node may see"}}));
+    CHECK(Size(outbox) == 0);
+    CHECK(requeue() == 0);
+    CHECK(*outbox.Awaited(alert));
+    CHECK_FALSE(*outbox.Awaited(seized));
+    CHECK(CountRows(db, "own_acks") == 1);
+    hold(alert, 7, "alert");
+    CHECK(requeue() == 1);
+    CHECK(Size(outbox) == 1);
+    CHECK(CountRows(db, "own_acks") == 0);
+    CHECK_FALSE(*outbox.Awaited(alert));
+  }
+  SECTION("refused for the seized record: again once the replica holds it, once") {
+    const std::string refusal = "hit.record: no record " + seized + " that this node may see";
+    CHECK_FALSE(*outbox.Awaited(seized));  // read before the refusal
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, refusal}}));
+    CHECK(*outbox.Awaited(seized));
+    hold(seized, 8, "seizure");
+    CHECK(requeue() == 1);
+    CHECK(Size(outbox) == 1);
+    // Refused again: recorded, not offered a third time (no loop).
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, refusal}}));
+    CHECK(requeue() == 0);
+    CHECK(Size(outbox) == 0);
+    CHECK(CountRows(db, "own_acks") == 1);
+    CHECK_FALSE(*outbox.Awaited(seized));
+  }
+  SECTION("a hit refused for another reason stays refused") {
+    hold(alert, 7, "alert");
+    hold(seized, 8, "seizure");
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0,
+                                   "scope: a receipt goes to the "
+                                   "alert's origin alone"}}));
+    CHECK(requeue() == 0);
+    CHECK(Size(outbox) == 0);
+  }
+}
+
 TEST_CASE("An own alert's audience is the one its newest version was acked with",
           "[node][outbox][alerts]") {
   // A trial: an alert narrowed to EU still listed the Asian office as "not
