@@ -90,6 +90,35 @@ common::Status QueryCommand::CheckFlagsRead(QueryVerb verb, const QueryOptions& 
   return common::Status::Ok();
 }
 
+namespace {
+
+// A replica this many gseqs or more short of the hub's head (as the agent
+// last heard it) is catching up: a rebuild after a hub restore, a node back
+// from a long outage or new. Records in flight are fewer.
+constexpr int64_t kFarBehind = 1000;
+
+// Says on `err` when the replica is far behind, so that counts and
+// listings are not taken for the whole journal (a trial read --count 0
+// for minutes during a rebuild).
+common::Status NoteBehind(common::Database& db, std::ostream& err) {
+  auto stmt = db.Prepare(
+      "SELECT c.gseq, a.hub_head, coalesce(a.updated_at, '') FROM cursor c, agent_state a");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || stmt->ColumnInt(1) - stmt->ColumnInt(0) < kFarBehind) return common::Status::Ok();
+  err << "cen-query: "
+      << common::Messages::Format(
+             "note: this replica is catching up: it holds the journal up to gseq {} of {} (the "
+             "hub's head as the agent last heard it, {}); what has not arrived is not in these "
+             "results (cen-node status shows the progress)",
+             stmt->ColumnInt(0), stmt->ColumnInt(1), stmt->ColumnText(2))
+      << "\n";
+  return common::Status::Ok();
+}
+
+}  // namespace
+
 common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& out,
                                  std::ostream& err) {
   if (o.format.empty()) o.format = o.terminal ? "table" : "json";
@@ -130,6 +159,9 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
   }
   common::Database* second = shared ? shared->second() : nullptr;
   CEN_RETURN_IF_ERROR(o.filter.NoteUnvalidated(*db));
+  if (verb != QueryVerb::kAudit && verb != QueryVerb::kWatchAdd &&
+      verb != QueryVerb::kWatchRemove && verb != QueryVerb::kWatchList)
+    CEN_RETURN_IF_ERROR(NoteBehind(*db, err));
   common::Result<QueryOutcome> outcome = QueryOutcome{};
   switch (verb) {
     case QueryVerb::kSearch:

@@ -240,6 +240,43 @@ TEST_CASE("cen-query filters match the hand-checked fixture counts", "[node][que
   }
 }
 
+TEST_CASE("A query on a replica far behind the hub's head says so on stderr", "[node][query]") {
+  // A trial: during the rebuild after a hub restore, --count printed 0 and
+  // stats three records for minutes, exit 0, with nothing to say the
+  // replica was still catching up.
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  auto db = cen::test::ReopenNodeDb(tmp);
+  auto at = db.QueryInt("SELECT gseq FROM cursor");
+  REQUIRE(at.ok());
+  const int64_t cursor = at->value_or(0);
+  auto head_at = [&](int64_t head) {
+    RequireOk(db.Exec("UPDATE agent_state SET hub_head = " + std::to_string(head) +
+                      ", updated_at = '2026-12-07T15:00:00.000Z'"));
+  };
+  QueryOptions counted = Options(tmp);
+  counted.count = true;
+  head_at(cursor + 250'000);
+  const Run behind = Query(QueryVerb::kSearch, counted);
+  REQUIRE(behind.status.ok());
+  CHECK(behind.out == "12\n");
+  CHECK_THAT(behind.err,
+             Catch::Contains("this replica is catching up: it holds the journal up to gseq " +
+                             std::to_string(cursor) + " of " + std::to_string(cursor + 250'000)) &&
+                 Catch::Contains("2026-12-07T15:00:00.000Z"));
+  CHECK_THAT(Query(QueryVerb::kStats,
+                   [&] {
+                     QueryOptions o = Options(tmp);
+                     o.by = {"origin"};
+                     return o;
+                   }())
+                 .err,
+             Catch::Contains("catching up"));
+  // A few records in flight are no news.
+  head_at(cursor + 20);
+  CHECK(Query(QueryVerb::kSearch, counted).err.empty());
+}
+
 TEST_CASE("A date filter finds a record whose commodity code this build does not know",
           "[node][query]") {
   // A newer hub may accept a commodity code added after this build: dates
