@@ -37,11 +37,11 @@ common::Status GroupCommit::Add(const std::string& routing_id, const std::string
     auto errors = parts_.validator->Validate(rec, &edits);
     if (errors.empty() && map) {
       const std::string_view scope = edits.TextOr(*map, "scope", "global");
-      std::string problem = parts_.policy->Unreachable(*parts_.registry, scope);
+      std::string problem = parts_.policy->Unreachable(*parts_.registry, scope, node);
       // Once a batch: a group or an office made a moment ago by cen-hub.
       if (!problem.empty() && parts_.reread && !std::exchange(reread_, true)) {
         parts_.reread();
-        problem = parts_.policy->Unreachable(*parts_.registry, scope);
+        problem = parts_.policy->Unreachable(*parts_.registry, scope, node);
       }
       // Journaled all the same (a record re-offered to a hub restored from
       // an older copy may name what its registry does not hold yet, and a

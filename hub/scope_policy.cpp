@@ -43,7 +43,26 @@ std::string ScopePolicy::Also(std::string_view node, std::string_view scope) {
   return "also:" + std::string(node) + ";" + std::string(scope);
 }
 
-std::string ScopePolicy::Unreachable(const NodeRegistry& registry, std::string_view scope) const {
+std::string ScopePolicy::Unreachable(const NodeRegistry& registry, std::string_view scope,
+                                     std::string_view origin) const {
+  const std::string alone = "; the record would reach its origin alone";
+  if (std::string unnamed = Unnamed(registry, scope); !unnamed.empty()) return unnamed;
+  if (scope.rfind("region:", 0) != 0 && scope.rfind("group:", 0) != 0 &&
+      scope.rfind("nodes:", 0) != 0)
+    return "";
+  // What it names exists, and may still reach nobody else: a group made and
+  // never filled, expired, or whose members were revoked; a region or a list
+  // of the origin alone (a trial: group:TMP, group:OLD, group:sea beside SEA).
+  for (const auto& [id, node] : registry.nodes()) {
+    if (!node.revoked && id != origin && MaySee(node, scope, origin)) return "";
+  }
+  return "no office but the origin may see " + std::string(scope) + " now" +
+         (scope.rfind("group:", 0) == 0 ? " (cen-hub group list shows its members and expiry)"
+                                        : "") +
+         alone;
+}
+
+std::string ScopePolicy::Unnamed(const NodeRegistry& registry, std::string_view scope) const {
   const std::string alone = "; the record would reach its origin alone";
   if (scope.rfind("region:", 0) == 0) {
     const std::string_view region = scope.substr(7);

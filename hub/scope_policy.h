@@ -38,16 +38,23 @@ class ScopePolicy {
   static std::string Also(std::string_view node, std::string_view scope);
   // What in `scope` names no office there is ("" when nothing): a region no
   // office is registered in (with the region differing in letter case only,
-  // when one is), a group never created, node ids not registered. The hub
-  // journals such a record and warns its origin in the ACK: a typo in a
-  // narrowing amendment takes the record back from every office (a trial).
-  std::string Unreachable(const NodeRegistry& registry, std::string_view scope) const;
+  // when one is), a group never created, node ids not registered; or, when
+  // all it names exists, that no office but `origin` may see it now (a
+  // group without other members or expired, a region or list of the origin
+  // alone, the others revoked). The hub journals such a record and warns its
+  // origin in the ACK: a typo in a narrowing amendment takes the record back
+  // from every office (a trial).
+  std::string Unreachable(const NodeRegistry& registry, std::string_view scope,
+                          std::string_view origin) const;
   // The offices a record reaches besides its origin: every registered node
   // that is not revoked and may see it, by id.
   std::vector<std::string> Audience(const NodeRegistry& registry, std::string_view scope,
                                     std::string_view origin) const;
 
  private:
+  // Unreachable's first part: what `scope` names that does not exist.
+  std::string Unnamed(const NodeRegistry& registry, std::string_view scope) const;
+
   const GroupRegistry* groups_;  // not owned
 };
 

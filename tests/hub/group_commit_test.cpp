@@ -273,10 +273,18 @@ TEST_CASE("GroupCommit warns the origin of a scope that names no office, region 
   // older copy may name what it does not hold yet), with a warning.
   GroupCommitFixture f;
   RequireOk(f.registry.Allow({"eu", f.registry.Find("eu")->pubkey, "EU"}));
-  // A group made a moment ago by another process (cen-hub group create).
+  RequireOk(f.registry.Allow({"ap", f.registry.Find("ap")->pubkey, "EU"}));
+  // A group made a moment ago by another process (cen-hub group create),
+  // and groups that reach no office but the origin (a trial: group:TMP
+  // made and never filled, group:OLD expired, group:sea beside SEA).
   cen::common::Database other = cen::test::ReopenHubDb(f.tmp);
   cen::hub::GroupRegistry cli(&other);
   RequireOk(cli.Create("OP-TIDE", ""));
+  RequireOk(cli.Add("OP-TIDE", "af"));
+  RequireOk(cli.Create("TMP", ""));
+  RequireOk(cli.Add("TMP", "eu"));
+  RequireOk(cli.Create("OLD", "2020-01-01"));
+  RequireOk(cli.Add("OLD", "af"));
   GroupCommit::Parts parts = f.Parts();
   int rereads = 0;
   parts.reread = [&] {
@@ -290,15 +298,22 @@ TEST_CASE("GroupCommit warns the origin of a scope that names no office, region 
     r["scope"] = scope;
     return r;
   };
-  json publish = GroupCommitPublish({scoped("S-1", "region:eu"), scoped("S-2", "group:JIONT"),
-                                     scoped("S-3", "nodes:eu,nobody"), scoped("S-4", "region:EU"),
-                                     scoped("S-5", "group:OP-TIDE"), scoped("S-6", "nodes:af")});
+  json publish = GroupCommitPublish(
+      {scoped("S-1", "region:eu"), scoped("S-2", "group:JIONT"), scoped("S-3", "nodes:eu,nobody"),
+       scoped("S-4", "region:EU"), scoped("S-5", "group:OP-TIDE"), scoped("S-6", "nodes:af"),
+       scoped("S-7", "group:TMP"), scoped("S-8", "group:OLD"), scoped("S-9", "nodes:eu")});
   RequireOk(batch.Add("rid-eu", "eu", InPlace(publish)));
   const auto acks = f.Commit(batch);
   REQUIRE(acks.size() == 1);
   const json& a = acks[0].second;
-  REQUIRE(a.size() == 6);
-  for (int i = 0; i < 6; ++i) CHECK(a[i]["status"] == "NEW");
+  REQUIRE(a.size() == 9);
+  for (int i = 0; i < 9; ++i) CHECK(a[i]["status"] == "NEW");
+  CHECK(a[6].value("warning", "") ==
+        "scope: no office but the origin may see group:TMP now (cen-hub group list shows its "
+        "members and expiry); the record would reach its origin alone");
+  CHECK_THAT(a[7].value("warning", ""), Catch::Contains("no office but the origin may see "
+                                                        "group:OLD now"));
+  CHECK_THAT(a[8].value("warning", ""), Catch::Contains("its origin alone"));
   CHECK_THAT(a[0].value("warning", ""), Catch::Contains("no office is registered in region 'eu'") &&
                                             Catch::Contains("region:EU?") &&
                                             Catch::Contains("its origin alone"));
