@@ -11,4 +11,11 @@ bool NodeId::IsValid(std::string_view id) {
   });
 }
 
+bool NodeId::IsReserved(std::string_view id) {
+  return id.size() == kHubOperator.size() &&
+         std::equal(id.begin(), id.end(), kHubOperator.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
 }  // namespace cen::common

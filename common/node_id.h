@@ -13,6 +13,8 @@ class NodeId {
   static constexpr std::string_view kHubOperator = "hub-operator";
 
   static bool IsValid(std::string_view id);
+  // kHubOperator in any letter case (HUB-OPERATOR would pass for it).
+  static bool IsReserved(std::string_view id);
 };
 
 }  // namespace cen::common

@@ -194,7 +194,7 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
     return common::UsageError(Messages::Format(
         "--node: '{}' is not a node id (letters, digits, _ - ., at most 64)", o.node_id));
-  if (o.node_id == common::NodeId::kHubOperator)
+  if (common::NodeId::IsReserved(o.node_id))
     return common::UsageError(Messages::Format(
         "--node: '{}' is reserved for the records the hub operator makes", o.node_id));
   if (!o.region.empty() && !common::NodeId::IsValid(o.region))

@@ -80,6 +80,9 @@ common::Status NodeCommands::Init(const NodeInitOptions& o, std::ostream& out) {
   if (!common::NodeId::IsValid(o.node_id))
     return common::UsageError(Messages::Format(
         "--id: '{}' is not a node id (letters, digits, _ - ., at most 64)", o.node_id));
+  if (common::NodeId::IsReserved(o.node_id))
+    return common::UsageError(Messages::Format(
+        "--id: '{}' is reserved for the records the hub operator makes", o.node_id));
   if (!o.region.empty() && !common::NodeId::IsValid(o.region))
     return common::UsageError(Messages::Format("--region: '{}' is not a region code", o.region));
   if (!common::TomlField::CheckEndpoint("--hub", o.hub_endpoint).ok())

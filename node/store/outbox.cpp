@@ -119,11 +119,12 @@ common::Status Outbox::CheckHandling(const OutboxRecord& rec, std::string_view p
   const std::string_view was = previous->TextOr("handling", "");
   // "H0" < "H1" < "H2" < "H3" as text.
   if (was.empty() || rec.handling() >= was) return common::Status::Ok();
-  return common::InvalidInput(std::string(label) + ": handling: " + rec.handling() +
-                              " would lower " + rec.ref() + " from " + std::string(was) +
-                              " (version " + std::to_string(previous_version) +
-                              "): give handling " + std::string(was) +
-                              " to keep it, or --lower-handling to lower it on purpose");
+  return common::InvalidInput(
+      std::string(label) + ": handling: " + rec.handling() + " would lower " + rec.ref() +
+      " from " + std::string(was) + " (version " + std::to_string(previous_version) +
+      "): give handling " + std::string(was) +
+      " to keep it, or lower it on purpose with cen-node drop --lower-handling or "
+      "submit --lower-handling");
 }
 
 common::Status Outbox::CheckUnstated(std::string_view body, std::string_view previous_body,

@@ -205,6 +205,11 @@ TEST_CASE("cen-hub allow refuses what it cannot register", "[hub][commands]") {
        StatusCode::kInvalidInput, "the hub's own public key"},
       {"a region in use but for letter case", Allow(tmp, "n2", NewPublicKey(), "eu"),
        StatusCode::kUsage, "give --region EU"},
+      {"the operator's id", Allow(tmp, "hub-operator", NewPublicKey()), StatusCode::kUsage,
+       "reserved"},
+      // A trial: an office registered as HUB-OPERATOR looked like the operator.
+      {"the operator's id in other letters", Allow(tmp, "HUB-Operator", NewPublicKey()),
+       StatusCode::kUsage, "reserved"},
   };
   for (const auto& c : cases) {
     INFO(c.name);

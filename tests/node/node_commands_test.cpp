@@ -371,7 +371,11 @@ TEST_CASE("cen-node init makes a node data directory", "[node][commands]") {
     bad_key.hub_key = "junk";
     NodeInitOptions bad_region = good;
     bad_region.region = "E/U";
+    // A trial: init --id hub-operator exited 0; the hub refused it only at allow.
+    NodeInitOptions operator_id = good;
+    operator_id.node_id = "Hub-Operator";
     const NodeCommandsCase cases[] = {{"id", bad_id},
+                                      {"the hub operator's id", operator_id},
                                       {"endpoint without tcp://", bad_endpoint},
                                       {"endpoint without port", no_port},
                                       {"hub key", bad_key},
