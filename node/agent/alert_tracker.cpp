@@ -59,20 +59,10 @@ json AlertTracker::Receipt(const std::string& alert, const std::string& alert_or
 
 common::Status AlertTracker::OnApplied(const common::MsgpackMap& record, bool in_order) {
   // A hit receipt a restored hub refused because it did not hold this record
-  // or alert yet goes again now: the replica holds it, so the hub does.
+  // or alert yet goes again once this transaction commits (OfferHitsAgain).
   auto awaited = outbox_->Awaited(record.TextOr("uuid", ""));
   if (!awaited.ok()) return awaited.status();
-  if (*awaited) {
-    auto again = outbox_->RequeueRefusedHits();
-    if (!again.ok()) return again.status();
-    if (*again > 0) {
-      spdlog::info(
-          "alerts: {} hit receipt(s) the hub refused before it held their alert or "
-          "seized record offered again",
-          *again);
-      queued_ = true;
-    }
-  }
+  if (*awaited) hits_due_.emplace_back(record.TextOr("uuid", ""));
   // Most records are seizures no indicator or watch matches: their tree is
   // never built.
   std::optional<json> tree;
@@ -82,6 +72,20 @@ common::Status AlertTracker::OnApplied(const common::MsgpackMap& record, bool in
     CEN_RETURN_IF_ERROR(OnAlert(*tree, in_order));
   }
   return OnRecord(record, &tree);
+}
+
+common::Result<int64_t> AlertTracker::OfferHitsAgain() {
+  if (hits_ready_.empty()) return 0;
+  auto again = outbox_->OfferHitsAgain(hits_ready_);
+  if (!again.ok()) return again.status();  // kept: tried again at the next call
+  hits_ready_.clear();
+  if (*again > 0) {
+    spdlog::info(
+        "alerts: {} hit receipt(s) the hub refused before it held their alert or "
+        "seized record offered again",
+        *again);
+  }
+  return again;
 }
 
 common::Status AlertTracker::Queue(json receipt) {

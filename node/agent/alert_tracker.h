@@ -76,7 +76,11 @@ class AlertTracker {
   common::Result<bool> ScanHistory(std::chrono::steady_clock::time_point deadline);
 
   // The transaction OnApplied() ran in was committed: what it noted stands.
-  void Committed() { noted_alert_ = false; }
+  void Committed() {
+    noted_alert_ = false;
+    hits_ready_.insert(hits_ready_.end(), hits_due_.begin(), hits_due_.end());
+    hits_due_.clear();
+  }
   // It was rolled back (or failed, or threw). When it applied an alert, or
   // read the alerts in force again (its own uncommitted rows included), they
   // are read again from the database before the next match; a transaction
@@ -84,9 +88,15 @@ class AlertTracker {
   // after every bulk slice cut short for an urgent alert cost that alert
   // 0.5-2.2 ms of CPU in cen_alert_bench, growing with the alerts held.)
   void RolledBack() {
+    hits_due_.clear();  // applied again later, they are noted again
     if (std::exchange(noted_alert_, false)) stale_ = true;
     held_known_ = false;  // alerts_held rows it released are back: counted again
   }
+  // Offers again, in a transaction of its own (none may be open), the hit
+  // receipts a restored hub refused for a record or alert that committed
+  // applies have brought since (Outbox::OfferHitsAgain). Returns how many.
+  common::Result<int64_t> OfferHitsAgain();
+  bool hits_ready() const { return !hits_ready_.empty(); }
   // The replica was emptied (rebuilt under another epoch), or a record
   // withdrawn from it (its scope narrowed): the alerts in force are read
   // again before the next match.
@@ -159,6 +169,10 @@ class AlertTracker {
   common::Status CountHeld();
 
   int64_t hub_head_ = 0;
+  // Records and alerts refused hit receipts wait for, applied in the
+  // transaction under way (hits_due_) or in committed ones (hits_ready_).
+  std::vector<std::string> hits_due_;
+  std::vector<std::string> hits_ready_;
   bool priority_catch_up_ = false;
   // When held_known_ (read at the first transaction, again after a
   // rollback): how many rows alerts_held has, how many of them the priority

@@ -256,6 +256,7 @@ class AgentLoop {
         // gathering for the next bulk transaction are waited for.
         // A node.db that fails backs off: no spinning meanwhile.
         Rewatch();
+        OfferHitsAgain();
         const auto now = SteadyClock::now();
         const bool may_write = store_.MayTry(now);
         const auto due = applier_.DueAt();
@@ -849,6 +850,20 @@ class AgentLoop {
   // Receipts the tracker queued go out with the next send.
   void NoteReceipts() {
     if (tracker_.TakeQueued()) sender_.MarkDirty();
+  }
+
+  // Hit receipts a restored hub refused, offered again once what they name
+  // is applied (AlertTracker::OfferHitsAgain); outside any apply transaction.
+  // A failing node.db keeps them for a later turn.
+  void OfferHitsAgain() {
+    if (!tracker_.hits_ready() || !store_.MayTry(SteadyClock::now())) return;
+    auto again = tracker_.OfferHitsAgain();
+    if (!again.ok()) {
+      spdlog::warn("alerts: refused hit receipts not offered again yet: {}",
+                   again.status().message());
+      return;
+    }
+    if (*again > 0) sender_.MarkDirty();
   }
 
   common::Status ApplyBacklog() {

@@ -533,26 +533,26 @@ common::Result<bool> Outbox::OfferAgain(const Ack& a) {
   std::string named = Named(a.reason, kNoAlert);
   if (named.empty()) named = Named(a.reason, kNoHitRecord);
   if (named.empty()) return false;
-  auto again = OfferAgainOnceHeld(a.uuid, a.version, named);
-  if (!again.ok()) return again.status();
-  // Not held here yet (a hit receipt then waits for it), or offered again
-  // before: a hit receipt refused twice stays refused.
-  if (!*again && awaited_known_ && offered_again_.count({a.uuid, a.version}) == 0)
-    awaited_.insert(named);
-  return *again;
-}
-
-common::Result<bool> Outbox::Awaited(std::string_view uuid) {
-  if (!awaited_known_) {
-    auto n = RequeueRefusedHits();
-    if (!n.ok()) return n.status();
+  // Once for what the refusal names (a hit whose alert and record were both
+  // missing is refused for the one, then for the other): no loop.
+  const OfferKey key{a.uuid, a.version, named};
+  if (offered_again_.count(key) > 0) return false;
+  auto held = PutBackIfHeld(a.uuid, a.version, named);
+  if (!held.ok()) return held.status();
+  if (*held) {
+    offered_again_.insert(key);
+  } else if (awaited_known_) {
+    // A hit receipt then waits for it (OfferHitsAgain).
+    auto& waiting = awaited_[named];
+    if (std::find(waiting.begin(), waiting.end(), std::make_pair(a.uuid, a.version)) ==
+        waiting.end())
+      waiting.emplace_back(a.uuid, a.version);
   }
-  return !awaited_.empty() && awaited_.find(uuid) != awaited_.end();
+  return *held;
 }
 
-common::Result<bool> Outbox::OfferAgainOnceHeld(const std::string& uuid, int64_t version,
-                                                const std::string& named) {
-  if (offered_again_.count({uuid, version}) > 0) return false;  // once: no loop
+common::Result<bool> Outbox::PutBackIfHeld(const std::string& uuid, int64_t version,
+                                           const std::string& named) {
   auto held = db_->Cached("SELECT 1 FROM records WHERE uuid = ? AND validation IS NULL");
   if (!held.ok()) return held.status();
   auto row = (*held)->Bind(1, named).Step();
@@ -568,55 +568,76 @@ common::Result<bool> Outbox::OfferAgainOnceHeld(const std::string& uuid, int64_t
       "WHERE uuid = ? AND version = ?");
   if (!in.ok()) return in.status();
   CEN_RETURN_IF_ERROR((*in)->Bind(1, uuid).Bind(2, version).Run());
-  offered_again_.insert({uuid, version});
   return true;
 }
 
-common::Result<int64_t> Outbox::RequeueRefusedHits() {
+common::Status Outbox::LoadAwaited() {
   // This node's hit receipts (the natural key's range kind 'receipt', ref
-  // 'hit:...'), refused for what they name.
-  auto refused = db_->Cached(
+  // 'hit:...'), refused for what they name: read once, then kept up to date
+  // by OfferAgain and OfferHitsAgain.
+  auto refused = db_->Prepare(
       "SELECT o.uuid, o.version, a.reason FROM own_records o JOIN own_acks a "
       "ON a.uuid = o.uuid AND a.version = o.version WHERE o.kind = 'receipt' "
       "AND o.ref >= 'hit:' AND o.ref < 'hit;' AND NOT a.accepted "
       "AND (a.reason LIKE 'alert: no alert %' OR a.reason LIKE 'hit.record: no record %')");
   if (!refused.ok()) return refused.status();
-  struct Refused {
-    std::string uuid;
-    int64_t version;
-    std::string named;
-  };
-  std::vector<Refused> rows;
+  awaited_.clear();
   while (true) {
-    auto row = (*refused)->Step();
-    if (!row.ok()) {
-      (*refused)->Reset();
-      return row.status();
-    }
+    auto row = refused->Step();
+    if (!row.ok()) return row.status();
     if (!*row) break;
-    const std::string reason = (*refused)->ColumnText(2);
+    const std::string reason = refused->ColumnText(2);
     std::string named = Named(reason, kNoAlert);
     if (named.empty()) named = Named(reason, kNoHitRecord);
-    if (offered_again_.count({(*refused)->ColumnText(0), (*refused)->ColumnInt(1)}) == 0)
-      rows.push_back({(*refused)->ColumnText(0), (*refused)->ColumnInt(1), std::move(named)});
-  }
-  (*refused)->Reset();
-  auto forget = db_->Cached("DELETE FROM own_acks WHERE uuid = ? AND version = ?");
-  if (!forget.ok()) return forget.status();
-  int64_t n = 0;
-  for (const Refused& r : rows) {
-    auto again = OfferAgainOnceHeld(r.uuid, r.version, r.named);
-    if (!again.ok()) return again.status();
-    if (!*again) continue;
-    CEN_RETURN_IF_ERROR((*forget)->Bind(1, r.uuid).Bind(2, r.version).Run());
-    ++n;
-  }
-  awaited_.clear();
-  for (const Refused& r : rows) {
-    if (offered_again_.count({r.uuid, r.version}) == 0) awaited_.insert(r.named);
+    OfferKey key{refused->ColumnText(0), refused->ColumnInt(1), named};
+    if (offered_again_.count(key) == 0)
+      awaited_[std::get<2>(key)].emplace_back(std::get<0>(key), std::get<1>(key));
   }
   awaited_known_ = true;
-  return n;
+  return common::Status::Ok();
+}
+
+common::Result<bool> Outbox::Awaited(std::string_view uuid) {
+  if (!awaited_known_) CEN_RETURN_IF_ERROR(LoadAwaited());
+  return !awaited_.empty() && awaited_.find(uuid) != awaited_.end();
+}
+
+common::Result<int64_t> Outbox::OfferHitsAgain(const std::vector<std::string>& named) {
+  if (!awaited_known_) CEN_RETURN_IF_ERROR(LoadAwaited());
+  // Its own transaction, after the apply that brought what they name
+  // committed: what is kept in memory changes only once this one has.
+  std::vector<OfferKey> offered;
+  {
+    auto tx = db_->Begin();
+    if (!tx.ok()) return tx.status();
+    auto forget = db_->Cached("DELETE FROM own_acks WHERE uuid = ? AND version = ?");
+    if (!forget.ok()) return forget.status();
+    for (const std::string& name : named) {
+      const auto waiting = awaited_.find(name);
+      if (waiting == awaited_.end()) continue;
+      for (const auto& [uuid, version] : waiting->second) {
+        OfferKey key{uuid, version, name};
+        if (offered_again_.count(key) > 0 ||
+            std::find(offered.begin(), offered.end(), key) != offered.end())
+          continue;
+        auto held = PutBackIfHeld(uuid, version, name);
+        if (!held.ok()) return held.status();
+        if (!*held) continue;
+        CEN_RETURN_IF_ERROR((*forget)->Bind(1, uuid).Bind(2, version).Run());
+        offered.push_back(std::move(key));
+      }
+    }
+    CEN_RETURN_IF_ERROR(tx->Commit());
+  }
+  for (OfferKey& key : offered) {
+    auto waiting = awaited_.find(std::get<2>(key));
+    if (waiting != awaited_.end()) {
+      std::erase(waiting->second, std::make_pair(std::get<0>(key), std::get<1>(key)));
+      if (waiting->second.empty()) awaited_.erase(waiting);
+    }
+    offered_again_.insert(std::move(key));
+  }
+  return static_cast<int64_t>(offered.size());
 }
 
 common::Result<int64_t> Outbox::RequeueAll() {

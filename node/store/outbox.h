@@ -20,11 +20,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "common/sqlite_db.h"
@@ -131,19 +133,18 @@ class Outbox {
   // newest of each, once the replica holds the version waiting again.
   // Returns how many.
   common::Result<int64_t> RequeueRefusedDecisions(std::string_view record, int64_t version);
-  // This node's hit receipts the hub refused because it did not hold their
-  // alert or the seized record ("alert: no alert ...", "hit.record: no
-  // record ..."; a hub restored from an older copy, before their offices
-  // offered them again): each queued again, once in this process, when the
-  // replica holds what it names. A hit receipt's ref is its own
-  // (hit:UUID), so the reason names what it waits for. In the caller's
-  // transaction (the apply's), or each statement on its own. Returns how
-  // many.
-  common::Result<int64_t> RequeueRefusedHits();
-  // Whether a refused hit receipt waits for the record or alert `uuid`
-  // (then RequeueRefusedHits once the replica holds it). The first call
-  // reads the refused ones; a set lookup after that.
+  // Whether a hit receipt of this node the hub refused because it did not
+  // hold its alert or the seized record yet ("alert: no alert U ...",
+  // "hit.record: no record U ...": a hub restored from an older copy, before
+  // their offices offered them again) waits for `uuid`. The first call reads
+  // the refused ones (a hit receipt's ref is its own, hit:UUID, so the reason
+  // names what it waits for); a set lookup after that.
   common::Result<bool> Awaited(std::string_view uuid);
+  // Queues again, in a transaction of its own, the hit receipts waiting for
+  // the records or alerts `named` that the replica now holds in force: each
+  // once for what its refusal names, in this process. Call it once the apply
+  // that brought them has committed. Returns how many.
+  common::Result<int64_t> OfferHitsAgain(const std::vector<std::string>& named);
   common::Result<int64_t> Size();
 
  private:
@@ -190,10 +191,12 @@ class Outbox {
                                          const std::function<void(common::Statement&)>& bind);
   // Acknowledge()'s exception: true when `a` went back to the outbox.
   common::Result<bool> OfferAgain(const Ack& a);
-  // Puts (uuid, version) back at the outbox's end, once for this Outbox's
-  // life, if the replica holds `named` in force; whether it did.
-  common::Result<bool> OfferAgainOnceHeld(const std::string& uuid, int64_t version,
-                                          const std::string& named);
+  // Puts (uuid, version) back at the outbox's end if the replica holds
+  // `named` in force; whether it did.
+  common::Result<bool> PutBackIfHeld(const std::string& uuid, int64_t version,
+                                     const std::string& named);
+  // Reads the refused hit receipts into awaited_.
+  common::Status LoadAwaited();
 
   bool lower_handling_ = false;
   std::vector<std::string> unstated_;
@@ -210,10 +213,13 @@ class Outbox {
   // at most: 16 MiB for a re-drop of a million unchanged rows).
   FingerprintSet unchanged_refs_;
   std::string queued_at_;
-  // The versions OfferAgain() put back, each once for this Outbox's life.
-  std::set<std::pair<std::string, int64_t>> offered_again_;
-  // What the refused hit receipts wait for (Awaited), once read.
-  std::set<std::string, std::less<>> awaited_;
+  // (uuid, version, what its refusal named) of each receipt OfferAgain()
+  // or OfferHitsAgain() put back: each once for this Outbox's life.
+  using OfferKey = std::tuple<std::string, int64_t, std::string>;
+  std::set<OfferKey> offered_again_;
+  // The refused hit receipts (uuid, version) by what they wait for, once
+  // read (Awaited).
+  std::map<std::string, std::vector<std::pair<std::string, int64_t>>, std::less<>> awaited_;
   bool awaited_known_ = false;
 };
 

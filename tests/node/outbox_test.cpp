@@ -589,39 +589,55 @@ TEST_CASE("A hit receipt refused for its alert or its record goes again once bot
                 std::to_string(gseq) + ", '" + uuid + "', 1, '" + kind + "', 'AP', 'R-" +
                 std::to_string(gseq) + "', 'global', 'H0', '2026-12-07T10:00:00.000Z')"));
   };
-  auto requeue = [&] {
-    auto n = outbox.RequeueRefusedHits();
+  auto again = [&](const std::string& named) {
+    auto n = outbox.OfferHitsAgain({named});
     REQUIRE(n.ok());
     return *n;
   };
+  auto awaited = [&](const std::string& uuid) {
+    auto a = outbox.Awaited(uuid);
+    REQUIRE(a.ok());
+    return *a;
+  };
+  const std::string no_alert = "alert: no alert " + alert + " that this node may see";
+  const std::string no_record = "hit.record: no record " + seized + " that this node may see";
   SECTION("refused for the alert: again once the replica holds the alert") {
-    RequireOk(outbox.Acknowledge(
-        {{queued[0].uuid, 1, false, 0, "alert: no alert " + alert + " that this node may see"}}));
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, no_alert}}));
     CHECK(Size(outbox) == 0);
-    CHECK(requeue() == 0);
-    CHECK(*outbox.Awaited(alert));
-    CHECK_FALSE(*outbox.Awaited(seized));
+    CHECK(awaited(alert));
+    CHECK_FALSE(awaited(seized));
+    CHECK(again(alert) == 0);  // not held yet
     CHECK(CountRows(db, "own_acks") == 1);
     hold(alert, 7, "alert");
-    CHECK(requeue() == 1);
+    CHECK(again(alert) == 1);
     CHECK(Size(outbox) == 1);
     CHECK(CountRows(db, "own_acks") == 0);
-    CHECK_FALSE(*outbox.Awaited(alert));
+    CHECK_FALSE(awaited(alert));
   }
-  SECTION("refused for the seized record: again once the replica holds it, once") {
-    const std::string refusal = "hit.record: no record " + seized + " that this node may see";
-    CHECK_FALSE(*outbox.Awaited(seized));  // read before the refusal
-    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, refusal}}));
-    CHECK(*outbox.Awaited(seized));
+  SECTION("refused for the alert, then for the record: again for each, once") {
+    CHECK_FALSE(awaited(seized));  // read before any refusal
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, no_alert}}));
+    hold(alert, 7, "alert");
+    CHECK(again(alert) == 1);
+    // The alert is there now, the seized record (a third office's) not yet.
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, no_record}}));
+    CHECK(Size(outbox) == 0);
+    CHECK(awaited(seized));
     hold(seized, 8, "seizure");
-    CHECK(requeue() == 1);
+    CHECK(again(seized) == 1);
     CHECK(Size(outbox) == 1);
-    // Refused again: recorded, not offered a third time (no loop).
-    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, refusal}}));
-    CHECK(requeue() == 0);
+    // Refused for the record again: recorded, not offered a third time.
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, no_record}}));
+    CHECK(again(seized) == 0);
     CHECK(Size(outbox) == 0);
     CHECK(CountRows(db, "own_acks") == 1);
-    CHECK_FALSE(*outbox.Awaited(seized));
+    CHECK_FALSE(awaited(seized));
+  }
+  SECTION("refused while held: offered at once by the acknowledgement") {
+    hold(seized, 8, "seizure");
+    RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, no_record}}));
+    CHECK(Size(outbox) == 1);
+    CHECK(CountRows(db, "own_acks") == 0);
   }
   SECTION("a hit refused for another reason stays refused") {
     hold(alert, 7, "alert");
@@ -629,7 +645,8 @@ TEST_CASE("A hit receipt refused for its alert or its record goes again once bot
     RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0,
                                    "scope: a receipt goes to the "
                                    "alert's origin alone"}}));
-    CHECK(requeue() == 0);
+    CHECK_FALSE(awaited(alert));
+    CHECK(again(alert) == 0);
     CHECK(Size(outbox) == 0);
   }
 }
