@@ -37,19 +37,28 @@ common::Status GroupCommit::Add(const std::string& routing_id, const std::string
     auto errors = parts_.validator->Validate(rec, &edits);
     if (errors.empty() && map) {
       const std::string_view scope = edits.TextOr(*map, "scope", "global");
-      std::string problem = parts_.policy->Unreachable(*parts_.registry, scope, node);
-      // Once a batch: a group or an office made a moment ago by cen-hub.
-      if (!problem.empty() && parts_.reread && !std::exchange(reread_, true)) {
-        parts_.reread();
-        problem = parts_.policy->Unreachable(*parts_.registry, scope, node);
+      // Judged once a batch for each origin and scope (a drop of 200,000
+      // rows has a handful), and logged once.
+      auto known = scope_problems_.find(std::make_pair(node, std::string(scope)));
+      if (known == scope_problems_.end()) {
+        std::string problem = parts_.policy->Unreachable(*parts_.registry, scope, node);
+        // Once a batch, for a name the registry lacks: a group or an office
+        // made a moment ago by cen-hub (not for one that reaches nobody else).
+        if (!problem.empty() && parts_.reread &&
+            !parts_.policy->Unnamed(*parts_.registry, scope).empty() &&
+            !std::exchange(reread_, true)) {
+          parts_.reread();
+          scope_problems_.clear();
+          problem = parts_.policy->Unreachable(*parts_.registry, scope, node);
+        }
+        if (!problem.empty())
+          spdlog::warn("records from {} in this commit: scope: {}", node, problem);
+        known = scope_problems_.emplace(std::make_pair(node, std::string(scope)), problem).first;
       }
       // Journaled all the same (a record re-offered to a hub restored from
       // an older copy may name what its registry does not hold yet, and a
       // refusal would lose it for good): its ACK tells the origin.
-      if (!problem.empty()) {
-        slot.warning = "scope: " + problem;
-        spdlog::warn("record {} from {}: {}", slot.uuid, node, slot.warning);
-      }
+      if (!known->second.empty()) slot.warning = "scope: " + known->second;
     }
     if (errors.empty() && map) {
       slot.candidate = static_cast<int>(candidates_.size());

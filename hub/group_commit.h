@@ -150,6 +150,8 @@ class GroupCommit {
 
   Parts parts_;
   bool reread_ = false;  // parts_.reread ran for this batch
+  // (origin, scope) -> what ScopePolicy::Unreachable said of it this batch.
+  std::map<std::pair<std::string, std::string>, std::string> scope_problems_;
   std::vector<Journal::Candidate> candidates_;
   std::vector<Journal::Outcome> outcomes_;  // of the candidates journaled so far, in order
   bool finished_ = false;

@@ -46,15 +46,15 @@ class ScopePolicy {
   // from every office (a trial).
   std::string Unreachable(const NodeRegistry& registry, std::string_view scope,
                           std::string_view origin) const;
+  // Unreachable's first part: what `scope` names that does not exist ("":
+  // all it names exists).
+  std::string Unnamed(const NodeRegistry& registry, std::string_view scope) const;
   // The offices a record reaches besides its origin: every registered node
   // that is not revoked and may see it, by id.
   std::vector<std::string> Audience(const NodeRegistry& registry, std::string_view scope,
                                     std::string_view origin) const;
 
  private:
-  // Unreachable's first part: what `scope` names that does not exist.
-  std::string Unnamed(const NodeRegistry& registry, std::string_view scope) const;
-
   const GroupRegistry* groups_;  // not owned
 };
 
