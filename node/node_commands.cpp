@@ -415,6 +415,10 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
         << "\n";
     return common::Status::Ok();
   }
+  // In gseq order whatever order they were named in: an alert's acceptance
+  // goes before that of its update, which the hub refuses otherwise.
+  std::stable_sort(chosen.begin(), chosen.end(),
+                   [](const auto* a, const auto* b) { return a->gseq < b->gseq; });
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
   // One transaction, each decision queued as it is made (not all held first).
   Outbox outbox(&*db);

@@ -304,7 +304,7 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
                    {N_("NOTE"), 0}});
   int64_t waiting = 0, outside = 0;
   const std::string never =
-      a.state == AlertBook::State::kCancelled ? "not before its cancel" : "not before it expired";
+      a.state == AlertBook::State::kCancelled ? "none before its cancel" : "none before it expired";
   for (const auto& [office, r] : *offices) {
     if (r.delivered_at.empty() && !r.outside) ++waiting;
     if (r.outside) ++outside;
@@ -327,9 +327,10 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
     if (waiting == 0) {
       out << "every office in its scope has received it";
     } else if (ended) {
-      out << waiting << " office(s) in its scope had not received it when it "
+      out << waiting << " office(s) in its scope sent no receipt before it "
           << (a.state == AlertBook::State::kCancelled ? "was cancelled" : "expired")
-          << ": an office is not paged for an alert that has ended, and sends no receipt";
+          << ": an office that learns of an alert only once it has ended is not paged and "
+             "sends none";
     } else {
       out << waiting << " office(s) in its scope have not received it yet";
     }
@@ -367,7 +368,7 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
     out << "urgent update " << escalations->ColumnText(0) << " (" << escalations->ColumnText(1)
         << "): "
         << (missing.empty() ? "every office has received it"
-            : ended         ? "not received by " + missing + " before the alert ended"
+            : ended         ? "no receipt from " + missing + " before the alert ended"
                             : "not received yet by " + missing)
         << "\n";
   }

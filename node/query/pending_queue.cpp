@@ -198,10 +198,16 @@ common::Status PendingQueue::Check(common::Database& db, std::vector<Entry>& ent
   QuantityRanges ranges(&db);
   // An update or cancel of an alert that waits for a decision itself: the
   // hub refuses its acceptance until the alert's (a trial accepted the update
-  // alone and learned it from cen-node status only).
-  auto in_force = db.Prepare(
-      "SELECT count(*) FILTER (WHERE validation IS NULL), count(*) FROM records WHERE uuid = ?");
-  if (!in_force.ok()) return in_force.status();
+  // alone and learned it from cen-node status only). Not when this node has
+  // queued the alert's acceptance already.
+  auto alert_state = db.Prepare(
+      "SELECT count(*) FILTER (WHERE validation IS NULL), "
+      "count(*) FILTER (WHERE validation = 'returned'), count(*) FROM records WHERE uuid = ?1 "
+      "UNION ALL SELECT count(*), 0, 0 FROM own_records o LEFT JOIN own_acks a "
+      "ON a.uuid = o.uuid AND a.version = o.version WHERE o.kind = 'decision' "
+      "AND o.ref >= 'accept:' || ?1 || ':' AND o.ref < 'accept:' || ?1 || ';' "
+      "AND (a.accepted IS NULL OR a.accepted)");
+  if (!alert_state.ok()) return alert_state.status();
   for (Entry& e : entries) {
     auto warnings = Checks(e.record, ranges);
     if (!warnings.ok()) return warnings.status();
@@ -213,15 +219,33 @@ common::Status PendingQueue::Check(common::Database& db, std::vector<Entry>& ent
       continue;
     for (const json& target : *references) {
       if (!target.is_string()) continue;
-      auto row = in_force->Bind(1, target.get<std::string>()).Step();
-      if (!row.ok()) return row.status();
-      const bool waiting = *row && in_force->ColumnInt(0) == 0 && in_force->ColumnInt(1) > 0;
-      in_force->Reset();
-      if (waiting)
-        e.warnings.push_back(Messages::Format(
-            "it changes alert {}, which waits for a decision too: the hub refuses this "
-            "acceptance until the alert's (accept the alert first, or both in one command)",
-            target.get<std::string>()));
+      const std::string alert = target.get<std::string>();
+      alert_state->Bind(1, alert);
+      int64_t in_force = 0, returned = 0, rows = 0, accepting = 0;
+      for (int part = 0; part < 2; ++part) {
+        auto row = alert_state->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        if (part == 0) {
+          in_force = alert_state->ColumnInt(0);
+          returned = alert_state->ColumnInt(1);
+          rows = alert_state->ColumnInt(2);
+        } else {
+          accepting = alert_state->ColumnInt(0);
+        }
+      }
+      alert_state->Reset();
+      if (in_force > 0 || rows == 0 || accepting > 0) continue;
+      e.warnings.push_back(
+          returned > 0
+              ? Messages::Format(
+                    "it changes alert {}, which was returned to its NCP: the hub refuses this "
+                    "acceptance until an amendment of the alert is accepted",
+                    alert)
+              : Messages::Format(
+                    "it changes alert {}, which waits for a decision too: the hub refuses this "
+                    "acceptance until the alert's (accept the alert first, or both in one command)",
+                    alert));
     }
   }
   return common::Status::Ok();
