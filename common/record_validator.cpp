@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -233,6 +234,14 @@ bool IsString(const Packed& v) { return v.type == msgpack::type::STR; }
 // REQUIRES: IsString(v).
 std::string_view Str(const json& v) { return v.get_ref<const std::string&>(); }
 std::string_view Str(const Packed& v) { return MsgpackJson::TextOf(v); }
+
+// Whether `text` is a number too large for a double (1e400).
+bool OutOfRange(std::string_view text) {
+  double value = 0;
+  const char* const end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc::result_out_of_range && p == end;
+}
 
 // "1,5" for 1.5 (a national export in a comma-decimal locale): the same
 // text with a point, or "" when it is not digits, one comma, digits.
@@ -708,6 +717,11 @@ class Checker {
       if (const std::string point = IsString(*quantity) ? WithDecimalPoint(Str(*quantity)) : "";
           !point.empty()) {
         DecimalComma("quantity", Str(*quantity), point);
+      } else if (!number && IsString(*quantity) && Str(*quantity).starts_with('+')) {
+        // A trial read "must be a number" of +3 and of 1e400 alike.
+        Fail("quantity", N_("is written without a '+' sign"));
+      } else if (!number && IsString(*quantity) && OutOfRange(Str(*quantity))) {
+        Fail("quantity", N_("is beyond the range of a number"));
       } else if (!number || *number <= 0) {
         Fail("quantity", N_("must be a number greater than 0"));
       }

@@ -783,7 +783,8 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
                                          common::Clock::Span(n["silent_s"].get<int64_t>() * 1000))
                       : seen,
                   std::to_string(n["replica_gseq"].get<int64_t>()),
-                  std::to_string(n["lag"].get<int64_t>()),
+                  // A revoked office gets nothing: it lags nothing.
+                  revoked.empty() ? std::to_string(n["lag"].get<int64_t>()) : "-",
                   std::to_string(n["outbox"].get<int64_t>()), pending_cell});
   }
   table.Print(out, 130);

@@ -86,6 +86,9 @@ static int Main(int argc, char** argv) {
   }
   CLI::App app{Messages::Tr(kDescription), "cen-query"};
   cen::common::SpeakHelp(app);
+  // As cen-hub and cen-node have (a trial looked for it).
+  app.set_version_flag("--version", "cen-query 0.1.0",
+                       Messages::Tr("Display program version information and exit"));
   app.fallthrough();
   app.require_subcommand(0, 1);
   cen::node::QueryOptions o;

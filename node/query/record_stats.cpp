@@ -295,7 +295,9 @@ void PrintChart(std::ostream& out, const std::vector<Group>& groups, size_t labe
                {N_("QUANTITY"), 0}});
   for (const Group& g : groups) {
     std::string label;
-    for (const std::string& part : g.key) label += (label.empty() ? "" : " / ") + part;
+    // A group without the field (no destination) reads "-", as in the table.
+    for (const std::string& part : g.key)
+      label += (label.empty() ? "" : " / ") + (part.empty() ? std::string("-") : part);
     const auto cells = static_cast<size_t>(
         (static_cast<double>(g.records) / static_cast<double>(max)) * kChartWidth + 0.5);
     std::string bar;

@@ -244,6 +244,10 @@ TEST_CASE("cen-query answers an analyst's question on a replica fed through the 
     const RunResult help = cluster.RunQuery({"--help"});
     CHECK(help.exit_code == 0);
     CHECK_THAT(help.out, Catch::Contains("--destination") && Catch::Contains("Europe"));
+    // As cen-hub and cen-node (a trial looked for it).
+    const RunResult version = cluster.RunQuery({"--version"});
+    CHECK(version.exit_code == 0);
+    CHECK_THAT(version.out, Catch::StartsWith("cen-query "));
   }
 }
 

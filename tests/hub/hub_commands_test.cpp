@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -377,6 +378,22 @@ TEST_CASE("cen-hub status says which nodes are revoked and whether the hub runs"
   const std::string text = status();
   CHECK_THAT(text, Catch::Contains("the hub is not running"));
   CHECK_THAT(text, Catch::Contains("revoked " + s["nodes"][0]["revoked_at"].get<std::string>()));
+  // A revoked office gets nothing: no lag (a trial read the whole journal as
+  // the lag of one revoked before it ever connected).
+  {
+    std::istringstream lines(text);
+    std::string line;
+    bool found = false;
+    while (std::getline(lines, line)) {
+      if (line.rfind("rilo-cis", 0) != 0) continue;
+      found = true;
+      std::istringstream words(line);
+      std::vector<std::string> cells{std::istream_iterator<std::string>(words), {}};
+      REQUIRE(cells.size() >= 3);
+      CHECK(cells[cells.size() - 2] == "-");  // REPLICA 0, LAG -, OUTBOX 0
+    }
+    CHECK(found);
+  }
 
   auto lock = cen::common::InstanceLock::Acquire(tmp.File("hub"), cen::common::InstanceLock::kHub);
   REQUIRE(lock.ok());

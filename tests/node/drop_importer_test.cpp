@@ -665,6 +665,16 @@ TEST_CASE("An integer beyond the signed 64-bit range is refused, never wrapped, 
                                     "range"));
   CHECK_THAT(f.errors, !Catch::Contains("must be a number"));
   CHECK(f.Outbox() == 0);
+
+  // A trial read "must be a number greater than 0" of 1e400 and of +3.
+  s = f.Drop("signs.csv", csv_header + "seizure,BIG-5,2026-03-14,FR,drugs,x,1e400,KGM,,,\n" +
+                              "seizure,BIG-6,2026-03-14,FR,drugs,x,+3,KGM,,,\n");
+  CHECK(s.status.code() == StatusCode::kInvalidInput);
+  const std::string signs = f.tmp.File("signs.csv");
+  CHECK_THAT(f.errors,
+             Catch::Contains(signs + ":2:7: quantity: is beyond the range of a number") &&
+                 Catch::Contains(signs + ":3:7: quantity: is written without a '+' sign"));
+  CHECK(f.Outbox() == 0);
 }
 
 TEST_CASE("A ref keeps its uuid: a drop naming another uuid for it is refused", "[node][drop]") {

@@ -748,6 +748,18 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     REQUIRE(chart.size() == 4);  // header + 3 commodities
     CHECK_THAT(chart[1], Catch::Contains("█"));
     CHECK(Utf8::DisplayWidth(chart[1]) > Utf8::DisplayWidth(chart[3]));
+    // A trial: the bar of the records without a destination had no label.
+    s.by = {"destination"};
+    const auto by_destination = Lines(Query(QueryVerb::kStats, s).out);
+    REQUIRE(by_destination.size() > 2);
+    bool unlabelled = false, dash = false;
+    for (size_t i = 1; i < by_destination.size(); ++i) {
+      if (by_destination[i].rfind("█") != std::string::npos && by_destination[i][0] == ' ')
+        unlabelled = true;
+      if (by_destination[i].rfind("- ", 0) == 0) dash = true;
+    }
+    CHECK_FALSE(unlabelled);
+    CHECK(dash);
   }
 }
 
@@ -1110,6 +1122,15 @@ TEST_CASE("pending leaves out an NCP's alert, or its update, whose alert was can
         "it changes alert " + alert +
             ", which waits for a decision too: the hub refuses this acceptance until the alert's "
             "(accept the alert first, or both in one command)");
+  // Once this node has queued the alert's acceptance, the update's is no
+  // longer refused: nothing to warn of.
+  RequireOk(
+      db.Exec("INSERT INTO own_records(uuid, version, kind, ref, body, queued_at) VALUES "
+              "('decision-1', 1, 'decision', 'accept:" +
+              alert + ":1', x'80', '2026-12-07T15:00:00.000Z')"));
+  const std::vector<json> accepting = JsonLines(Query(QueryVerb::kPending, o).out);
+  REQUIRE(accepting.size() == 4);
+  CHECK(accepting[3]["warnings"].empty());
   json cancel =
       cen::test::AsStored(cen::test::WireAlert("OP-C", FixtureUuid(303), 1, "urgent"), ++gseq);
   cancel["origin"] = "hub-operator";
