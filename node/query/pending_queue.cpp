@@ -201,12 +201,13 @@ common::Status PendingQueue::Check(common::Database& db, std::vector<Entry>& ent
   // alone and learned it from cen-node status only). Not when this node has
   // queued the alert's acceptance already.
   auto alert_state = db.Prepare(
-      "SELECT count(*) FILTER (WHERE validation IS NULL), "
-      "count(*) FILTER (WHERE validation = 'returned'), count(*) FROM records WHERE uuid = ?1 "
-      "UNION ALL SELECT count(*), 0, 0 FROM own_records o LEFT JOIN own_acks a "
+      "SELECT (SELECT count(*) FROM records WHERE uuid = ?1 AND validation IS NULL), "
+      "(SELECT count(*) FROM records WHERE uuid = ?1 AND validation = 'returned'), "
+      "(SELECT count(*) FROM records WHERE uuid = ?1), "
+      "(SELECT count(*) FROM own_records o LEFT JOIN own_acks a "
       "ON a.uuid = o.uuid AND a.version = o.version WHERE o.kind = 'decision' "
       "AND o.ref >= 'accept:' || ?1 || ':' AND o.ref < 'accept:' || ?1 || ';' "
-      "AND (a.accepted IS NULL OR a.accepted)");
+      "AND (a.accepted IS NULL OR a.accepted))");
   if (!alert_state.ok()) return alert_state.status();
   for (Entry& e : entries) {
     auto warnings = Checks(e.record, ranges);
@@ -221,19 +222,12 @@ common::Status PendingQueue::Check(common::Database& db, std::vector<Entry>& ent
       if (!target.is_string()) continue;
       const std::string alert = target.get<std::string>();
       alert_state->Bind(1, alert);
-      int64_t in_force = 0, returned = 0, rows = 0, accepting = 0;
-      for (int part = 0; part < 2; ++part) {
-        auto row = alert_state->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
-        if (part == 0) {
-          in_force = alert_state->ColumnInt(0);
-          returned = alert_state->ColumnInt(1);
-          rows = alert_state->ColumnInt(2);
-        } else {
-          accepting = alert_state->ColumnInt(0);
-        }
-      }
+      auto row = alert_state->Step();
+      if (!row.ok()) return row.status();
+      const int64_t in_force = *row ? alert_state->ColumnInt(0) : 0;
+      const int64_t returned = *row ? alert_state->ColumnInt(1) : 0;
+      const int64_t rows = *row ? alert_state->ColumnInt(2) : 0;
+      const int64_t accepting = *row ? alert_state->ColumnInt(3) : 0;
       alert_state->Reset();
       if (in_force > 0 || rows == 0 || accepting > 0) continue;
       e.warnings.push_back(
