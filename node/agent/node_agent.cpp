@@ -856,15 +856,13 @@ class AgentLoop {
 
   // Hit receipts a restored hub refused, offered again once what they name
   // is applied (AlertTracker::OfferHitsAgain); outside any apply transaction.
-  // A failing node.db keeps them for a later turn.
+  // A failing node.db keeps them for a later turn, backed off as every
+  // write is (StoreHealth).
   void OfferHitsAgain() {
     if (!tracker_.hits_ready() || !store_.MayTry(SteadyClock::now())) return;
     auto again = tracker_.OfferHitsAgain();
-    if (!again.ok()) {
-      spdlog::warn("alerts: refused hit receipts not offered again yet: {}",
-                   again.status().message());
-      return;
-    }
+    if (!again.ok()) return Guard(again.status());
+    NoteStoreWorks();
     if (*again > 0) sender_.MarkDirty();
   }
 
