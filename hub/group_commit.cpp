@@ -39,7 +39,8 @@ common::Status GroupCommit::Add(const std::string& routing_id, const std::string
       const std::string_view scope = edits.TextOr(*map, "scope", "global");
       // Judged once a batch for each origin and scope (a drop of 200,000
       // rows has a handful), and logged once.
-      auto known = scope_problems_.find(std::make_pair(node, std::string(scope)));
+      auto key = std::make_pair(node, std::string(scope));
+      auto known = scope_problems_.find(key);
       if (known == scope_problems_.end()) {
         std::string problem = parts_.policy->Unreachable(*parts_.registry, scope, node);
         // Once a batch, for a name the registry lacks: a group or an office
@@ -53,7 +54,7 @@ common::Status GroupCommit::Add(const std::string& routing_id, const std::string
         }
         if (!problem.empty())
           spdlog::warn("records from {} in this commit: scope: {}", node, problem);
-        known = scope_problems_.emplace(std::make_pair(node, std::string(scope)), problem).first;
+        known = scope_problems_.emplace(std::move(key), problem).first;
       }
       // Journaled all the same (a record re-offered to a hub restored from
       // an older copy may name what its registry does not hold yet, and a

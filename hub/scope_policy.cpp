@@ -43,9 +43,12 @@ std::string ScopePolicy::Also(std::string_view node, std::string_view scope) {
   return "also:" + std::string(node) + ";" + std::string(scope);
 }
 
+namespace {
+constexpr std::string_view kAlone = "; the record would reach its origin alone";
+}  // namespace
+
 std::string ScopePolicy::Unreachable(const NodeRegistry& registry, std::string_view scope,
                                      std::string_view origin) const {
-  const std::string alone = "; the record would reach its origin alone";
   if (std::string unnamed = Unnamed(registry, scope); !unnamed.empty()) return unnamed;
   if (scope.rfind("region:", 0) != 0 && scope.rfind("group:", 0) != 0 &&
       scope.rfind("nodes:", 0) != 0)
@@ -59,11 +62,10 @@ std::string ScopePolicy::Unreachable(const NodeRegistry& registry, std::string_v
   return "no office but the origin may see " + std::string(scope) + " now" +
          (scope.rfind("group:", 0) == 0 ? " (cen-hub group list shows its members and expiry)"
                                         : "") +
-         alone;
+         std::string(kAlone);
 }
 
 std::string ScopePolicy::Unnamed(const NodeRegistry& registry, std::string_view scope) const {
-  const std::string alone = "; the record would reach its origin alone";
   if (scope.rfind("region:", 0) == 0) {
     const std::string_view region = scope.substr(7);
     std::string other_case;
@@ -79,12 +81,13 @@ std::string ScopePolicy::Unnamed(const NodeRegistry& registry, std::string_view 
     return "no office is registered in region '" + std::string(region) + "'" +
            (other_case.empty() ? ""
                                : " (regions differ in letter case: region:" + other_case + "?)") +
-           alone;
+           std::string(kAlone);
   }
   if (scope.rfind("group:", 0) == 0) {
     const std::string_view name = scope.substr(6);
     if (groups_->Exists(name)) return "";
-    return "no group '" + std::string(name) + "' was created (cen-hub group list)" + alone;
+    return "no group '" + std::string(name) + "' was created (cen-hub group list)" +
+           std::string(kAlone);
   }
   if (scope.rfind("nodes:", 0) == 0) {
     std::string_view list = scope.substr(6);
@@ -102,7 +105,7 @@ std::string ScopePolicy::Unnamed(const NodeRegistry& registry, std::string_view 
       list.remove_prefix(comma + 1);
     }
     if (unknown.empty()) return "";
-    return "no office " + unknown + " is registered" + (any_known ? "" : alone);
+    return "no office " + unknown + " is registered" + (any_known ? "" : std::string(kAlone));
   }
   return "";
 }

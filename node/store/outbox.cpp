@@ -27,12 +27,16 @@ constexpr size_t kMaxRecordBytes = common::frame::kMaxRecordBytesPerFrame;
 constexpr std::string_view kNoAlert = "alert: no alert ";
 constexpr std::string_view kNoHitRecord = "hit.record: no record ";
 
-// The uuid a refusal that starts with `prefix` names ("alert: no alert U
-// that this node may see"), or empty.
-std::string Named(std::string_view reason, std::string_view prefix) {
-  if (!reason.starts_with(prefix)) return std::string();
-  reason.remove_prefix(prefix.size());
-  return std::string(reason.substr(0, reason.find(' ')));
+// The alert or record a refusal for one the hub did not hold names
+// ("alert: no alert U that this node may see", "hit.record: no record U
+// ..."), or empty.
+std::string Named(std::string_view reason) {
+  for (const std::string_view prefix : {kNoAlert, kNoHitRecord}) {
+    if (!reason.starts_with(prefix)) continue;
+    reason.remove_prefix(prefix.size());
+    return std::string(reason.substr(0, reason.find(' ')));
+  }
+  return std::string();
 }
 
 constexpr const char* kEntries =
@@ -530,8 +534,7 @@ common::Status Outbox::Acknowledge(const std::vector<Ack>& acks) {
 
 common::Result<bool> Outbox::OfferAgain(const Ack& a) {
   if (a.accepted) return false;
-  std::string named = Named(a.reason, kNoAlert);
-  if (named.empty()) named = Named(a.reason, kNoHitRecord);
+  const std::string named = Named(a.reason);
   if (named.empty()) return false;
   // Once for what the refusal names (a hit whose alert and record were both
   // missing is refused for the one, then for the other): no loop.
@@ -587,9 +590,7 @@ common::Status Outbox::LoadAwaited() {
     if (!row.ok()) return row.status();
     if (!*row) break;
     const std::string reason = refused->ColumnText(2);
-    std::string named = Named(reason, kNoAlert);
-    if (named.empty()) named = Named(reason, kNoHitRecord);
-    OfferKey key{refused->ColumnText(0), refused->ColumnInt(1), named};
+    OfferKey key{refused->ColumnText(0), refused->ColumnInt(1), Named(reason)};
     if (offered_again_.count(key) == 0)
       awaited_[std::get<2>(key)].emplace_back(std::get<0>(key), std::get<1>(key));
   }

@@ -51,6 +51,15 @@ int64_t Size(Outbox& outbox) {
 
 int64_t CountOwn(Database& db) { return CountRows(db, "own_records"); }
 
+// A record of `kind` in force in the replica, as the apply would leave it.
+void HoldRecord(Database& db, const std::string& uuid, int64_t gseq, const std::string& kind) {
+  RequireOk(
+      db.Exec("INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
+              "received_at) VALUES (" +
+              std::to_string(gseq) + ", '" + uuid + "', 1, '" + kind + "', 'EU', 'R-" +
+              std::to_string(gseq) + "', 'global', 'H0', '2026-12-06T10:00:00.000Z')"));
+}
+
 std::vector<Outbox::Entry> Pending(Outbox& outbox, int64_t after_seq = 0, int max = 100) {
   auto entries = outbox.Pending(after_seq, max);
   REQUIRE(entries.ok());
@@ -545,10 +554,7 @@ TEST_CASE("A receipt refused for an alert this replica holds goes back to the ou
     CHECK(CountRows(db, "own_acks") == 1);
   }
   SECTION("the alert is in this replica: offered again at the outbox's end, once") {
-    RequireOk(
-        db.Exec("INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
-                "received_at) VALUES (9, '" +
-                alert + "', 1, 'alert', 'EU', 'A-1', 'global', 'H0', '2026-12-06T10:00:00.000Z')"));
+    HoldRecord(db, alert, 9, "alert");
     const int64_t seq = Pending(outbox)[0].seq;
     RequireOk(outbox.Acknowledge({{queued[0].uuid, 1, false, 0, refusal}}));
     const auto again = Pending(outbox);
@@ -583,11 +589,7 @@ TEST_CASE("A hit receipt refused for its alert or its record goes again once bot
       {"hit", {{"record", seized}, {"indicator", "containers"}, {"value", "MSCU1234566"}}}};
   const auto queued = OutboxEnqueue(outbox, {receipt});
   auto hold = [&](const std::string& uuid, int64_t gseq, const std::string& kind) {
-    RequireOk(
-        db.Exec("INSERT INTO records(gseq, uuid, version, kind, origin, ref, scope, handling, "
-                "received_at) VALUES (" +
-                std::to_string(gseq) + ", '" + uuid + "', 1, '" + kind + "', 'AP', 'R-" +
-                std::to_string(gseq) + "', 'global', 'H0', '2026-12-07T10:00:00.000Z')"));
+    HoldRecord(db, uuid, gseq, kind);
   };
   auto again = [&](const std::string& named) {
     auto n = outbox.OfferHitsAgain({named});
