@@ -388,6 +388,10 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
       chosen.push_back(found[0]);
   }
 
+  // In gseq order (a dry run shows that order) whatever order they were named in: an alert's
+  // acceptance goes before that of its update, which the hub refuses otherwise.
+  std::stable_sort(chosen.begin(), chosen.end(),
+                   [](const auto* a, const auto* b) { return a->gseq < b->gseq; });
   if (o.dry_run || chosen.empty()) {
     // The checks read each record's document, a thousand at a time.
     constexpr size_t kChecked = 1000;
@@ -415,10 +419,6 @@ common::Status NodeCommands::Decide(const DecideOptions& o, std::ostream& out) {
         << "\n";
     return common::Status::Ok();
   }
-  // In gseq order whatever order they were named in: an alert's acceptance
-  // goes before that of its update, which the hub refuses otherwise.
-  std::stable_sort(chosen.begin(), chosen.end(),
-                   [](const auto* a, const auto* b) { return a->gseq < b->gseq; });
   CEN_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));  // durable before exit 0
   // One transaction, each decision queued as it is made (not all held first).
   Outbox outbox(&*db);

@@ -206,6 +206,14 @@ TEST_CASE("An NCP's records wait at its RILO until accepted, then reach their sc
         cluster.RunNode({"accept", "--data", rilo, uuids[0], uuids[0].substr(0, 30), "--dry-run"});
     INFO(twice.out << twice.err);
     CHECK(twice.out.find("1 record(s) would be accepted") != std::string::npos);
+    // Named out of order, decided in gseq order: an alert's acceptance before
+    // that of its update, which the hub refuses otherwise (a review).
+    const RunResult reversed =
+        cluster.RunNode({"accept", "--data", rilo, uuids[2], uuids[0], "--dry-run"});
+    INFO(reversed.out << reversed.err);
+    REQUIRE(reversed.exit_code == 0);
+    CHECK(reversed.out.find("would accept " + uuids[0]) <
+          reversed.out.find("would accept " + uuids[2]));
     CHECK(cluster.Status("RILO-WE").value("outbox", -1) == 0);
   }
 
