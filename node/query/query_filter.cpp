@@ -124,19 +124,29 @@ void AddDateRange(SqlCondition& c, const std::string& column, const std::string&
   }
 }
 
-// "r.gseq IN (the records `table` lists under `batched`, then the pending
-// records whose own columns (alias pr) meet `columns`)": the tables written
-// in batches (record_countries, record_dates) and countries_pending. One
-// list, computed once; CROSS JOIN keeps SQLite reading the few pending rows
-// first, not the records index.
+// The gseqs `table` lists under `batched`, then those of the pending records
+// whose own columns (alias pr) meet `columns`: the tables written in batches
+// (record_countries, record_dates) and countries_pending. A record may come
+// twice (in two roles, or while a batch is being written). CROSS JOIN keeps
+// SQLite reading the few pending rows first, not the records index.
+SqlCondition BatchedOrPendingIds(const std::string& table, const SqlCondition& batched,
+                                 const SqlCondition& columns) {
+  SqlCondition ids;
+  ids.sql = "SELECT record_id FROM " + table + " WHERE " + batched.sql +
+            " UNION ALL SELECT p.gseq FROM countries_pending p CROSS JOIN records pr "
+            "ON pr.gseq = p.gseq WHERE " +
+            columns.sql;
+  ids.values = batched.values;
+  ids.values.insert(ids.values.end(), columns.values.begin(), columns.values.end());
+  return ids;
+}
+
+// "r.gseq IN (BatchedOrPendingIds)": one list, computed once.
 void AddBatchedOrPending(SqlCondition& c, const std::string& table, const SqlCondition& batched,
                          const SqlCondition& columns) {
-  AddClause(c, "r.gseq IN (SELECT record_id FROM " + table + " WHERE " + batched.sql +
-                   " UNION ALL SELECT p.gseq FROM countries_pending p CROSS JOIN records pr "
-                   "ON pr.gseq = p.gseq WHERE " +
-                   columns.sql + ")");
-  c.values.insert(c.values.end(), batched.values.begin(), batched.values.end());
-  c.values.insert(c.values.end(), columns.values.begin(), columns.values.end());
+  const SqlCondition ids = BatchedOrPendingIds(table, batched, columns);
+  AddClause(c, "r.gseq IN (" + ids.sql + ")");
+  c.values.insert(c.values.end(), ids.values.begin(), ids.values.end());
 }
 
 }  // namespace
@@ -289,14 +299,6 @@ SqlCondition QueryFilter::CountryColumnsCondition(const CountryFlag& flag,
   return c;
 }
 
-std::optional<SqlCondition> QueryFilter::CountryOnlyPendingCondition() const {
-  if (!CountryOnly()) return std::nullopt;
-  SqlCondition c = CountryColumnsCondition(country_flags_[0], "r");
-  AddIn(c, "r.commodity", commodities);
-  AddDateRange(c, "r.event_date", from, to);
-  return c;
-}
-
 common::Status QueryFilter::NoteUnvalidated(common::Database& db) {
   // The partial index records_unvalidated answers at once.
   auto any = db.QueryInt("SELECT 1 FROM records WHERE validation IS NOT NULL LIMIT 1");
@@ -306,19 +308,28 @@ common::Status QueryFilter::NoteUnvalidated(common::Database& db) {
   return common::Status::Ok();
 }
 
-bool QueryFilter::CountryOnly() const {
-  // record_countries holds unvalidated records too: those are hidden, or
+bool QueryFilter::IndexOnly() const {
+  // The batched tables hold unvalidated records too: those are hidden, or
   // the version in force beside them is, on `records` (rare: a RILO or an
   // NCP with records waiting).
   const bool others = !kinds.empty() || !origins.empty() || !hs_prefixes.empty() ||
                       !transport_modes.empty() || !units.empty() || !handlings.empty() ||
                       !priorities.empty() || !text.empty() || since_gseq > 0 || any_unvalidated_;
-  return !others && country_flags_.size() == 1;
+  if (others) return false;
+  if (country_flags_.size() == 1) return true;
+  return country_flags_.empty() && (!commodities.empty() || !from.empty() || !to.empty());
 }
 
-std::optional<SqlCondition> QueryFilter::CountryOnlyCondition() const {
-  if (!CountryOnly()) return std::nullopt;
-  return CountryCondition(country_flags_[0]);
+std::optional<SqlCondition> QueryFilter::IndexOnlyIds() const {
+  if (!IndexOnly()) return std::nullopt;
+  SqlCondition columns;
+  AddIn(columns, "pr.commodity", commodities);
+  AddDateRange(columns, "pr.event_date", from, to);
+  if (country_flags_.empty()) return BatchedOrPendingIds("record_dates", DatesCondition(), columns);
+  const SqlCondition country = CountryColumnsCondition(country_flags_[0], "pr");
+  AddClause(columns, country.sql);
+  columns.values.insert(columns.values.end(), country.values.begin(), country.values.end());
+  return BatchedOrPendingIds("record_countries", CountryCondition(country_flags_[0]), columns);
 }
 
 SqlCondition QueryFilter::Condition() const { return Build(false); }

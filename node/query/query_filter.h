@@ -81,14 +81,13 @@ struct QueryFilter {
   // matches the record's text itself (RecordTextMatcher).
   SqlCondition ConditionForOneRecord() const;
 
-  // When the filter is one country flag plus, at most, commodities and dates,
-  // the condition over record_countries alone (its covering index answers a
-  // count without visiting records); nullopt otherwise.
-  std::optional<SqlCondition> CountryOnlyCondition() const;
-  // With CountryOnlyCondition(), the same question over the columns of
-  // `records r` (country, commodity, dates), for the records applied since
-  // record_countries was last written (countries_pending).
-  std::optional<SqlCondition> CountryOnlyPendingCondition() const;
+  // When the filter is one country flag, or no country flag but commodities
+  // or dates, and nothing else: the SELECT of the matching gseqs from the
+  // table written in batches (record_countries, or record_dates), whose
+  // covering keys answer without visiting records, and from the records
+  // applied since it was last written (countries_pending, on their own
+  // columns). A gseq may come more than once. nullopt otherwise.
+  std::optional<SqlCondition> IndexOnlyIds() const;
 
   // Readies --text for Condition() on `db` (node.db): attaches the
   // full-text index (text.db, read-only) unless it is attached already
@@ -124,8 +123,8 @@ struct QueryFilter {
   int64_t text_reach_ = 0;
   int64_t text_pending_ = 0;
 
-  // One country flag plus, at most, commodities and dates.
-  bool CountryOnly() const;
+  // IndexOnlyIds() answers the filter.
+  bool IndexOnly() const;
   SqlCondition CountryCondition(const CountryFlag& flag) const;
   // Commodities and dates over record_dates' key.
   SqlCondition DatesCondition() const;
