@@ -41,7 +41,7 @@ DropIssue FromOutbox(const std::string& message, const std::string& label, int64
 }  // namespace
 
 std::string DropSummary::Line() const {
-  const auto Grouped = common::GroupedNumber;
+  const auto Grouped = [](int64_t n) { return common::GroupedNumber(n); };
   using common::Messages;
   // Nothing imported (rows refused, no --partial): the valid rows are
   // neither new nor amended, they are valid; the counts add up to the rows.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/grouped_number.h"
 #include "common/messages.h"
 #include "common/record_fields.h"
 #include "common/wire_frame.h"
@@ -130,16 +131,7 @@ std::string RecordFormat::Number(double value) {
   std::string s = buf;
   while (s.back() == '0') s.pop_back();
   if (s.back() == '.') s.pop_back();
-  const size_t dot = s.find('.');
-  const size_t int_end = dot == std::string::npos ? s.size() : dot;
-  const size_t int_start = s[0] == '-' ? 1 : 0;
-  std::string out = s.substr(0, int_start);
-  for (size_t i = int_start; i < int_end; ++i) {
-    if (i > int_start && (int_end - i) % 3 == 0) out += ',';
-    out += s[i];
-  }
-  out += s.substr(int_end);
-  return out;
+  return common::GroupedNumber(s);
 }
 
 std::string RecordFormat::Quantities(const std::map<std::string, double, std::less<>>& per_unit) {

@@ -38,7 +38,8 @@ class RecordFormat {
   // unknown end; "" when no country of the path is known. `transit` is ';'-joined.
   static std::string Route(std::string_view departure, std::string_view transit,
                            std::string_view destination);
-  // 1234.5 → "1,234.5"; at most three decimals, none when whole.
+  // 1234.5 → "1,234.5" (in French "1 234,5": GroupedNumber); at most three
+  // decimals, none when whole.
   static std::string Number(double value);
   // {"KGM": 3400, "H87": 12} → "3,400 KGM; 12 H87" (units in byte order).
   static std::string Quantities(const std::map<std::string, double, std::less<>>& per_unit);

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/messages.h"
 #include "common/text_table.h"
 #include "common/utf8.h"
 #include "common/uuid7.h"
@@ -706,6 +707,31 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
   CHECK(rows[1] == json{{"year", "2020"}, {"records", 2}, {"quantity", {{"KGM", 250.0}}}});
   CHECK(rows[2] == json{{"year", "2021"}, {"records", 1}, {"quantity", {{"KGM", 30.0}}}});
 
+  SECTION("json and csv keep plain numbers in any language") {
+    RequireOk(cen::common::Messages::Use("fr"));
+    QueryOptions big = Options(tmp, "json");
+    big.by = {"commodity"};
+    const Run json_run = Query(QueryVerb::kStats, big);
+    big.format = "csv";
+    const Run csv_run = Query(QueryVerb::kStats, big);
+    big.format = "table";
+    const Run table_run = Query(QueryVerb::kStats, big);
+    RequireOk(cen::common::Messages::Use("en"));
+    // S5's 2,000,000 cigarettes, as a French reader writes the number.
+    CHECK_THAT(table_run.out, Catch::Contains("2\u202f000\u202f000 H87"));
+    CHECK_THAT(csv_run.out, Catch::Contains("2000000"));
+    RequireOk(json_run.status);
+    RequireOk(csv_run.status);
+    CHECK(json_run.out == Query(QueryVerb::kStats,
+                                [&] {
+                                  QueryOptions en = big;
+                                  en.format = "json";
+                                  return en;
+                                }())
+                              .out);
+    big.format = "csv";
+    CHECK(csv_run.out == Query(QueryVerb::kStats, big).out);
+  }
   SECTION("routes for the same question") {
     const Run routes = Query(QueryVerb::kRoutes, o);
     RequireOk(routes.status);
