@@ -13,6 +13,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -71,6 +72,8 @@ class GroupRegistry {
 
  private:
   common::Status RequireGroup(const std::string& name);
+  // The group whose name is `name` in another letter case, if any.
+  common::Result<std::optional<std::string>> OtherCase(const std::string& name);
 
   common::Database* db_;  // not owned
   int64_t loaded_version_ = -1;
