@@ -7,7 +7,10 @@
 //                                  // ru "-19 109 306,7" (U+00A0)
 //
 // Spanish groups from five digits on ("1234,5", "12.345,6"), as CLDR has it.
-// Machine formats (json, csv, logs read by scripts) keep plain numbers.
+// For text a person reads in the language chosen (tables, translated
+// messages, also where such a message is a field of a json or csv line: a
+// warning, a drop's error). Numeric fields of json and csv never use it; the
+// daemons speak English (their logs, what the hub tells nodes).
 #pragma once
 
 #include <cstdint>

@@ -24,7 +24,8 @@ bool GroupRegistry::IsValidDate(std::string_view d) {
 }
 
 common::Result<std::optional<std::string>> GroupRegistry::OtherCase(const std::string& name) {
-  auto stmt = db_->Prepare("SELECT name FROM groups WHERE name = ? COLLATE NOCASE AND name <> ?");
+  auto stmt = db_->Prepare(
+      "SELECT name FROM groups WHERE name = ? COLLATE NOCASE AND name <> ? ORDER BY name LIMIT 1");
   if (!stmt.ok()) return stmt.status();
   auto row = stmt->Bind(1, name).Bind(2, name).Step();
   if (!row.ok()) return row.status();
@@ -35,15 +36,6 @@ common::Result<std::optional<std::string>> GroupRegistry::OtherCase(const std::s
 common::Status GroupRegistry::Create(const std::string& name, const std::string& expires,
                                      const std::string& at) {
   loaded_version_ = -1;  // this connection's own writes leave data_version as it is
-  // Scopes name groups case by case: TMP and tmp side by side would be told
-  // apart by no operator adding members.
-  auto other = OtherCase(name);
-  if (!other.ok()) return other.status();
-  if (*other)
-    return common::AlreadyExists("group: '" + name + "' differs from group '" + **other +
-                                 "' only in letter case, and scopes would tell the two apart "
-                                 "where people would not; use '" +
-                                 **other + "', or another name");
   auto stmt = db_->Prepare("INSERT INTO groups(name, expires, created_at) VALUES (?, ?, ?)");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, name).Bind(3, at.empty() ? common::Clock::NowRfc3339() : at);
@@ -63,14 +55,8 @@ common::Status GroupRegistry::RequireGroup(const std::string& name) {
   if (!stmt.ok()) return stmt.status();
   auto row = stmt->Bind(1, name).Step();
   if (!row.ok()) return row.status();
-  if (!*row) {
-    auto other = OtherCase(name);
-    if (!other.ok()) return other.status();
-    if (*other)
-      return common::NotFound("group: no group '" + name + "' (there is '" + **other +
-                              "': group names are case-sensitive, as in scopes)");
+  if (!*row)
     return common::NotFound("group: no group '" + name + "'; create it with cen-hub group create");
-  }
   return common::Status::Ok();
 }
 

@@ -348,7 +348,34 @@ common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
       for (const auto& m : g.members) out << " " << m;
       out << "\n";
     }
+    // Made before such names were refused: said, as scopes tell them apart.
+    for (const auto& g : *list) {
+      auto other = groups.OtherCase(g.name);
+      if (!other.ok()) return other.status();
+      if (*other && g.name < **other)
+        out << Messages::Format(
+                   "note: groups {} and {} differ only in letter case; scopes tell them apart",
+                   g.name, **other)
+            << "\n";
+    }
     return common::Status::Ok();
+  }
+  // Scopes name groups case by case: TMP and tmp side by side would be told
+  // apart by no operator adding members (a trial made both).
+  auto other = groups.OtherCase(o.name);
+  if (!other.ok()) return other.status();
+  if (*other && o.action == Action::kCreate)
+    return common::AlreadyExists(Messages::Format(
+        "group: '{}' differs from group '{}' only in letter case, and scopes would tell the two "
+        "apart where people would not; use '{}', or another name",
+        o.name, **other, **other));
+  if (*other) {
+    auto exact = groups.List();
+    if (!exact.ok()) return exact.status();
+    if (std::none_of(exact->begin(), exact->end(), [&](const auto& g) { return g.name == o.name; }))
+      return common::NotFound(Messages::Format(
+          "group: no group '{}' (there is '{}': group names are case-sensitive, as in scopes)",
+          o.name, **other));
   }
   AdminChange change;
   change.op = o.action == Action::kCreate ? AdminChange::Op::kGroupCreate

@@ -111,6 +111,7 @@ struct Tally {
   };
   static constexpr char kValueEnd = '\x1f';
   static constexpr char kUnitStart = '\x1e';
+  size_t key_columns = 0;
   GroupIndex index;  // cell keys -> position in cells
   std::vector<Cell> cells;
 
@@ -145,6 +146,9 @@ struct Tally {
           g.key.emplace_back(values.substr(begin, end - begin));
           begin = end + 1;
         }
+        // One value per key column, even if a value ever held a separator
+        // (the hub's validator allows none in a field grouped on).
+        g.key.resize(key_columns);
         groups.push_back(std::move(g));
       }
       groups[at].records += cells[i].records;
@@ -206,6 +210,7 @@ common::Result<Tally> CollectRange(common::Database& db, const QueryOptions& o,
   const int next = where.BindTo(*stmt, 1);
   if (range) stmt->Bind(next, range->first).Bind(next + 1, range->second);
   Tally tally;
+  tally.key_columns = keys.size();
   const int n = static_cast<int>(keys.size());
   std::string joined;
   std::vector<std::string_view> values(n);

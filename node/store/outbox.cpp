@@ -315,10 +315,11 @@ common::Result<Outbox::Queued> Outbox::Queue(const OutboxRecord& rec, std::strin
   // max_message_bytes, 16 MiB by default, libzmq closes the connection with
   // no ERROR): it and the outbox behind it never went out.
   if (body.size() > kMaxRecordBytes)
-    return common::InvalidInput(
-        std::string(label) +
-        ": (record): " + common::GroupedNumber(static_cast<int64_t>(body.size())) +
-        " bytes encoded; the hub takes at most 4 MiB (4,194,304 bytes) a record: split it");
+    return common::InvalidInput(std::string(label) + ": (record): " +
+                                common::GroupedNumber(static_cast<int64_t>(body.size())) +
+                                " bytes encoded; the hub takes at most 4 MiB (" +
+                                common::GroupedNumber(static_cast<int64_t>(kMaxRecordBytes)) +
+                                " bytes) a record: split it");
   const int64_t lane = static_cast<int64_t>(rec.lane());
   st.ins_own.Bind(1, q.uuid).Bind(2, q.version).Bind(3, kind).Bind(4, ref).BindBlob(5, body);
   st.ins_own.Bind(6, queued_at_).Bind(7, lane);

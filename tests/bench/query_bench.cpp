@@ -17,9 +17,11 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -160,15 +162,31 @@ void RunBinary(const std::vector<std::string>& args) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  // As the in-process runs: English, tables 160 columns wide.
+  std::vector<std::string> env_copy = {"COLUMNS=160", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"};
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view var(*e);
+    if (!var.starts_with("COLUMNS=") && !var.starts_with("LANG=") && !var.starts_with("LC_") &&
+        !var.starts_with("LANGUAGE="))
+      env_copy.emplace_back(var);
+  }
+  std::vector<char*> envp;
+  for (std::string& e : env_copy) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawned =
+      posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     std::fprintf(stderr, "cannot start %s: %s\n", binary.c_str(), std::strerror(spawned));
     std::exit(1);
   }
   int status = 0;
-  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  pid_t waited = 0;
+  do {
+    waited = waitpid(pid, &status, 0);
+  } while (waited < 0 && errno == EINTR);
+  if (waited != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string line;
     for (const std::string& a : args) line += " " + a;
     std::fprintf(stderr, "cen-query%s failed (status %d)\n", line.c_str(), status);
@@ -341,8 +359,8 @@ int main(int argc, char** argv) {
                                none, std::max(5, repeats / 4)),
                     "", [&] {
                       std::vector<std::string> args = {
-                          "--data",   dir,   "stats", "--by", "commodity,reporting_country",
-                          "--period", "year"};
+                          "--data",   dir,    "stats",    "--by", "commodity,reporting_country",
+                          "--period", "year", "--format", "table"};
                       return Measure([&] { RunBinary(args); }, std::max(5, repeats / 4));
                     }()});
   }

@@ -84,26 +84,3 @@ TEST_CASE("GroupRegistry checks names and dates", "[hub][groups]") {
   CHECK_FALSE(GroupRegistry::IsValidDate("2026-1-01"));
   CHECK_FALSE(GroupRegistry::IsValidDate("26-01-01xx"));
 }
-
-TEST_CASE("A group name that differs from another only in letter case is refused",
-          "[hub][groups]") {
-  // A trial: `group create TMP` then `group create tmp` made two groups, and
-  // members went to the one the scope did not name. Scopes name groups case
-  // by case, so the second is refused, and a name in the wrong case says
-  // which group there is.
-  TempDir tmp;
-  Database db = CreateHubDb(tmp);
-  NodeRegistry nodes(&db);
-  RequireOk(nodes.Allow({"n1", cen::test::NewPublicKey(), "EU"}));
-  GroupRegistry groups(&db);
-  RequireOk(groups.Create("TMP", ""));
-  const auto again = groups.Create("tmp", "");
-  CHECK(again.code() == StatusCode::kAlreadyExists);
-  CHECK_THAT(again.message(), Catch::Contains("'TMP'") && Catch::Contains("letter case"));
-  const auto add = groups.Add("tmp", "n1");
-  CHECK(add.code() == StatusCode::kNotFound);
-  CHECK_THAT(add.message(), Catch::Contains("there is 'TMP'"));
-  auto list = groups.List();
-  REQUIRE(list.ok());
-  CHECK(list->size() == 1);
-}

@@ -16,6 +16,7 @@
 #include "common/messages.h"
 #include "common/sqlite_db.h"
 #include "common/state_file.h"
+#include "hub/group_registry.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 #include "tests/test_support/keys.h"
@@ -312,6 +313,27 @@ TEST_CASE("cen-hub revoke, group, verify and rotate-key", "[hub][commands]") {
     std::ostringstream list;
     RequireOk(HubCommands::Group({Action::kList, dir, "", "", ""}, list));
     CHECK(list.str() == "OLD (expires 2020-01-01):\nOP-1 (expires 2030-01-01): n1\n");
+
+    // A trial: `group create TMP` then `group create tmp` made two groups,
+    // and members went to the one the scope did not name.
+    RequireOk(HubCommands::Group({Action::kCreate, dir, "TMP", "", ""}, text));
+    const auto twin = HubCommands::Group({Action::kCreate, dir, "tmp", "", ""}, text);
+    CHECK(twin.code() == StatusCode::kAlreadyExists);
+    CHECK_THAT(twin.message(), Catch::Contains("'TMP'") && Catch::Contains("letter case"));
+    const auto add = HubCommands::Group({Action::kAdd, dir, "tmp", "n1", ""}, text);
+    CHECK(add.code() == StatusCode::kNotFound);
+    CHECK_THAT(add.message(), Catch::Contains("there is 'TMP'"));
+    // A pair made before the rule (or applied from an old cluster entry) is
+    // kept, works by its exact names, and the list says so.
+    {
+      auto db = cen::hub::HubSchema::Open(dir);
+      REQUIRE(db.ok());
+      RequireOk(cen::hub::GroupRegistry(&*db).Create("tmp", ""));
+    }
+    RequireOk(HubCommands::Group({Action::kAdd, dir, "tmp", "n1", ""}, text));
+    std::ostringstream twins;
+    RequireOk(HubCommands::Group({Action::kList, dir, "", "", ""}, twins));
+    CHECK_THAT(twins.str(), Catch::Contains("note: groups TMP and tmp differ only in letter case"));
   }
   SECTION("verify and the audit rows of the commands") {
     std::ostringstream text;
