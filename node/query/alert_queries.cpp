@@ -97,7 +97,10 @@ common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Databas
     if (at > r.last_at) r.last_at = at;
     if (action == "hit") {
       if (r.hit_keys.insert(receipts->ColumnText(5)).second) ++r.hits;
-    } else if (action != "delivered") {
+    } else if (action != "delivered" &&
+               !(action == "seen" && (r.action == "actioned" || r.action == "no-trace"))) {
+      // An outcome (actioned, no-trace) stands until another outcome follows:
+      // a later "seen" (a trial's) hid the office's search result.
       r.action = action;
       r.action_at = at;
       r.by = receipts->ColumnText(3);

@@ -1415,3 +1415,47 @@ TEST_CASE("receipts counts a hit an office reported again once", "[node][query][
   CHECK(r.out.find("\"hits\":2") != std::string::npos);
   CHECK(r.out.find("\"hits\":3") == std::string::npos);
 }
+
+TEST_CASE("A later 'seen' does not hide an office's outcome of an alert", "[node][query][alerts]") {
+  // A trial: an office acked no-trace, then seen; receipts at the alert's
+  // origin showed "seen" alone, and the office's search result was gone.
+  // An outcome (actioned, no-trace) stands until another outcome follows.
+  TempDir tmp;
+  const std::string alert = cen::common::Uuid7::Generate();
+  {
+    auto db = cen::test::CreateNodeDb(tmp, "EU");
+    cen::node::Replica replica(&db);
+    RequireOk(replica.Load());
+    json a = cen::test::AsStored(cen::test::WireAlert("EU-A", alert, 1, "high"), 1, "H0");
+    a["origin"] = "EU";
+    auto ack = [&](int64_t gseq, const std::string& office, const std::string& action,
+                   const std::string& at) {
+      return json{{"kind", "receipt"},
+                  {"uuid", cen::common::Uuid7::Generate()},
+                  {"version", 1},
+                  {"ref", action + ":" + alert},
+                  {"scope", "nodes:EU"},
+                  {"origin", office},
+                  {"gseq", gseq},
+                  {"received_at", "2026-12-07T08:00:00.000Z"},
+                  {"alert", alert},
+                  {"action", action},
+                  {"at", at}};
+    };
+    RequireOk(replica.Apply(Packed({a, ack(2, "AS", "no-trace", "2026-12-07T08:01:00Z"),
+                                    ack(3, "AS", "seen", "2026-12-07T08:02:00Z"),
+                                    ack(4, "AF", "seen", "2026-12-07T08:01:00Z"),
+                                    ack(5, "AF", "actioned", "2026-12-07T08:02:00Z")}),
+                            5));
+  }
+  QueryOptions o = Options(tmp);
+  o.uuid = alert;
+  const Run r = Query(QueryVerb::kReceipts, o);
+  RequireOk(r.status);
+  INFO(r.out);
+  std::map<std::string, std::string> action;
+  for (const json& line : JsonLines(r.out))
+    if (line.contains("office")) action[line.value("office", "")] = line.value("action", "");
+  CHECK(action["AS"] == "no-trace");
+  CHECK(action["AF"] == "actioned");
+}
