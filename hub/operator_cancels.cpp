@@ -7,6 +7,7 @@
 #include "common/msgpack_json.h"
 #include "common/node_id.h"
 #include "common/os_user.h"
+#include "common/state_file.h"
 #include "common/uuid7.h"
 #include "common/wire_frame.h"
 #include "hub/audit_trail.h"
@@ -41,6 +42,33 @@ common::Result<bool> EverAccepted(common::Database& db, const std::string& uuid)
   auto row = stmt->Bind(1, uuid).Step();
   if (!row.ok()) return row.status();
   return *row;
+}
+
+// Refuses unless the cluster member in `data_dir` runs and leads (its
+// hub.state, written every second), naming the leader it knows.
+common::Status RequireLeader(const std::string& data_dir) {
+  const bool running = common::InstanceLock::IsHeld(data_dir, common::InstanceLock::kHub);
+  nlohmann::json cluster = nlohmann::json::object();
+  if (auto state = common::StateFile::Read(data_dir + "/hub.state");
+      state.ok() && state->contains("cluster") && (*state)["cluster"].is_object())
+    cluster = (*state)["cluster"];
+  if (running && cluster.value("role", "") == "leader") return common::Status::Ok();
+  const int64_t leader = cluster.value("leader", int64_t{0});
+  std::string ingest;
+  for (const nlohmann::json& m : cluster.value("members", nlohmann::json::array()))
+    if (m.value("member", int64_t{0}) == leader) ingest = m.value("ingest", "");
+  if (!running)
+    return common::InvalidInput(
+        "this cluster member is not running: run cen-hub cancel-alert on the leader's data "
+        "directory (cen-hub status on a running member names the leader); nothing was queued");
+  if (leader == 0)
+    return common::InvalidInput(
+        "this member is not the cluster's leader and none is known (an election); run the "
+        "command again in a few seconds; nothing was queued");
+  return common::InvalidInput(
+      "this member is not the cluster's leader: run the command on member " +
+      std::to_string(leader) + "'s data directory" +
+      (ingest.empty() ? "" : " (it takes nodes at " + ingest + ")") + "; nothing was queued");
 }
 
 }  // namespace
@@ -81,6 +109,13 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
                                  queued->ColumnText(0) + " at " + queued->ColumnText(1) + ")");
   }
   queued->Reset();
+  // A cluster member journals its own requests only while it leads: one
+  // queued on a follower waited unseen and fired whenever that member came
+  // to lead (a trial). Refused there, naming the leader, as allow and the
+  // registry commands are.
+  auto config = HubConfig::Load(data_dir);
+  const bool clustered = config.ok() && config->clustered();
+  if (clustered) CEN_RETURN_IF_ERROR(RequireLeader(data_dir));
   auto insert =
       db->Prepare("INSERT INTO operator_cancels(at, os_user, alert, reason) VALUES (?, ?, ?, ?)");
   if (!insert.ok()) return insert.status();
@@ -91,13 +126,10 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
                           .Run());
   out << "cancel of alert " << alert << " (" << common::WireFrame::StringOr(*record, "title", "")
       << ", from " << common::WireFrame::StringOr(*record, "origin", "") << ") queued; ";
-  // A cluster member takes its own requests only while it leads.
-  if (auto config = HubConfig::Load(data_dir); config.ok() && config->clustered()) {
-    out << "this is member " << config->cluster_member
-        << " of a hub cluster: it journals the cancel only while it leads; if it does not lead "
-           "now (cen-hub status --data "
-        << data_dir << " names the leader), run cen-hub cancel-alert on the leader's data "
-        << "directory as well, or the cancel waits for this member to lead\n";
+  if (clustered) {
+    out << "member " << config->cluster_member
+        << " leads the hub cluster: it journals the cancel within a second (should it stop "
+           "leading first, run cen-hub cancel-alert on the new leader's data directory)\n";
     return common::Status::Ok();
   }
   out << (common::InstanceLock::IsHeld(data_dir, common::InstanceLock::kHub)

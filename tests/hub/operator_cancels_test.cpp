@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/instance_lock.h"
 #include "common/record_validator.h"
+#include "common/state_file.h"
 #include "common/uuid7.h"
 #include "hub/hub_config.h"
 #include "hub/journal.h"
@@ -182,11 +184,12 @@ TEST_CASE("Operator cancels asked on two cluster members do not collide", "[hub]
   CHECK(second.verdict == Journal::Verdict::kNew);
 }
 
-TEST_CASE(
-    "cen-hub cancel-alert on a cluster member says it journals the cancel only while it leads",
-    "[hub][cancels][cluster]") {
+TEST_CASE("cen-hub cancel-alert on a cluster member is queued only where it leads",
+          "[hub][cancels][cluster]") {
   // It said "the running hub journals it within a second" on a follower,
-  // where nothing happened (user trial).
+  // where nothing happened (user trial); then it queued there, exit 0, and
+  // fired whenever that member came to lead (another trial). Now a member
+  // that does not run and lead refuses, naming the leader, as allow does.
   TempDir tmp;
   Database db = cen::test::CreateHubDb(tmp);
   cen::hub::HubConfig config;
@@ -199,10 +202,35 @@ TEST_CASE(
   RequireOk(config.Save(tmp.path()));
   const std::string alert = Uuid7::Generate();
   (void)JournalFromN1(db, {OriginalAlert("A-1", alert)});
-
   std::ostringstream out;
+
+  // Not running.
+  auto stopped = OperatorCancels::Request(tmp.path(), alert, "sent in error", out);
+  CHECK(stopped.ExitCode() == 2);
+  CHECK_THAT(stopped.message(),
+             Catch::Contains("not running") && Catch::Contains("nothing was queued"));
+
+  // Running as a follower of member 3.
+  auto lock = cen::common::InstanceLock::Acquire(tmp.path(), cen::common::InstanceLock::kHub);
+  REQUIRE(lock.ok());
+  auto state = cen::common::StateFile::Create(tmp.path() + "/hub.state");
+  REQUIRE(state.ok());
+  nlohmann::json cluster = {{"member", 2},
+                            {"role", "follower"},
+                            {"leader", 3},
+                            {"members", {{{"member", 3}, {"ingest", "tcp://10.0.0.3:7701"}}}}};
+  RequireOk(state->Write({{"updated_at", Clock::NowRfc3339()}, {"cluster", cluster}}));
+  auto follower = OperatorCancels::Request(tmp.path(), alert, "sent in error", out);
+  CHECK(follower.ExitCode() == 2);
+  CHECK_THAT(follower.message(), Catch::Contains("run the command on member 3's data directory") &&
+                                     Catch::Contains("tcp://10.0.0.3:7701"));
+  CHECK(cen::test::CountRows(db, "operator_cancels") == 0);
+
+  // Leading: queued, and journaled by this member.
+  cluster["role"] = "leader";
+  cluster["leader"] = 2;
+  RequireOk(state->Write({{"updated_at", Clock::NowRfc3339()}, {"cluster", cluster}}));
   RequireOk(OperatorCancels::Request(tmp.path(), alert, "sent in error", out));
-  CHECK_THAT(out.str(), Catch::Contains("this is member 2 of a hub cluster: it journals the "
-                                        "cancel only while it leads"));
-  CHECK_THAT(out.str(), !Catch::Contains("within a second"));
+  CHECK_THAT(out.str(), Catch::Contains("member 2 leads the hub cluster"));
+  CHECK(cen::test::CountRows(db, "operator_cancels") == 1);
 }
