@@ -305,18 +305,46 @@ std::set<std::string> UnitsOf(const std::vector<Group>& groups) {
   return units;
 }
 
-void PrintChart(std::ostream& out, const std::vector<Group>& groups, size_t label_width) {
+// A --by field's column title, as the table heads it (REPORTING_COUNTRY).
+std::string Title(const std::string& field) {
+  std::string upper = field;
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return upper;
+}
+
+// A group's key as the table shows it: "-" for a record without the field,
+// a country code followed by the country's name in the reader's language.
+std::vector<std::string> KeyCells(const std::vector<std::string>& titles, const Group& g) {
+  std::vector<std::string> cells = g.key;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (cells[i].empty()) {
+      cells[i] = "-";
+    } else if (i < titles.size() && IsCountryField(titles[i])) {
+      if (const std::string name = Messages::Country(cells[i]); !name.empty())
+        cells[i] += " " + name;
+    }
+  }
+  return cells;
+}
+
+void PrintChart(std::ostream& out, const std::vector<std::string>& titles,
+                const std::vector<Group>& groups, size_t label_width) {
   int64_t max = 1;
   for (const Group& g : groups) max = std::max(max, g.records);
-  TextTable t({{"", label_width},
+  // The groups' header and labels read as the table's (a trial: the chart
+  // had neither header nor country names, nor the count of groups).
+  std::string heading;
+  for (const std::string& title : titles)
+    heading += (heading.empty() ? "" : " / ") + std::string(Messages::Tr(Title(title).c_str()));
+  TextTable t({{heading, label_width},
                {"", kChartWidth + 1},
                {N_("RECORDS"), 10, TextTable::Align::kRight},
                {N_("QUANTITY"), 0}});
   for (const Group& g : groups) {
     std::string label;
-    // A group without the field (no destination) reads "-", as in the table.
-    for (const std::string& part : g.key)
-      label += (label.empty() ? "" : " / ") + (part.empty() ? std::string("-") : part);
+    for (const std::string& cell : KeyCells(titles, g))
+      label += (label.empty() ? "" : " / ") + cell;
     const auto cells = static_cast<size_t>(
         (static_cast<double>(g.records) / static_cast<double>(max)) * kChartWidth + 0.5);
     std::string bar;
@@ -324,6 +352,7 @@ void PrintChart(std::ostream& out, const std::vector<Group>& groups, size_t labe
     t.AddRow({label, bar, std::to_string(g.records), RecordFormat::Quantities(g.quantity)});
   }
   t.Print(out, 160);
+  out << Messages::Format("{} group(s)", groups.size()) << "\n";
 }
 
 // Writes `groups` under `titles` (one per key part) in o.format.
@@ -357,25 +386,12 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
     return;
   }
   std::vector<TextTable::Column> columns;
-  for (const std::string& title : titles) {
-    std::string upper = title;
-    std::transform(upper.begin(), upper.end(), upper.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    columns.push_back({upper, 40});
-  }
+  for (const std::string& title : titles) columns.push_back({Title(title), 40});
   columns.push_back({N_("RECORDS"), 12, TextTable::Align::kRight});
   columns.push_back({N_("QUANTITY"), 0});
   TextTable t(columns);
   for (const Group& g : groups) {
-    std::vector<std::string> row = g.key;
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (row[i].empty()) {
-        row[i] = "-";
-      } else if (IsCountryField(titles[i])) {
-        // The code, then the country's name in the reader's language.
-        if (const std::string name = Messages::Country(row[i]); !name.empty()) row[i] += " " + name;
-      }
-    }
+    std::vector<std::string> row = KeyCells(titles, g);
     row.push_back(std::to_string(g.records));
     row.push_back(RecordFormat::Quantities(g.quantity));
     t.AddRow(row);
@@ -445,7 +461,7 @@ common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const Que
     *groups = std::move(kept);
   }
   if (o.chart && o.format == "table") {
-    PrintChart(out, *groups, 40);
+    PrintChart(out, titles, *groups, 40);
   } else {
     Print(out, o, titles, *groups);
   }

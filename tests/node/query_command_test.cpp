@@ -785,9 +785,19 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     s.top = 0;
     s.chart = true;
     const auto chart = Lines(Query(QueryVerb::kStats, s).out);
-    REQUIRE(chart.size() == 4);  // header + 3 commodities
+    REQUIRE(chart.size() == 5);  // header + 3 commodities + the count of groups
     CHECK_THAT(chart[1], Catch::Contains("█"));
     CHECK(Utf8::DisplayWidth(chart[1]) > Utf8::DisplayWidth(chart[3]));
+    // A trial: the chart had no header for its groups, no country names and
+    // no count of groups, where the table has all three.
+    CHECK_THAT(chart[0], Catch::StartsWith("COMMODITY"));
+    CHECK(chart[4] == "3 group(s)");
+    QueryOptions by_country = s;
+    by_country.by = {"reporting_country"};
+    const auto countries = Lines(Query(QueryVerb::kStats, by_country).out);
+    REQUIRE(countries.size() > 2);
+    CHECK_THAT(countries[0], Catch::StartsWith("REPORTING_COUNTRY"));
+    CHECK_THAT(Query(QueryVerb::kStats, by_country).out, Catch::Contains("NL Netherlands"));
     // A trial: the bar of the records without a destination had no label.
     s.by = {"destination"};
     const auto by_destination = Lines(Query(QueryVerb::kStats, s).out);
