@@ -751,8 +751,13 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
     const bool leads = cluster.value("role", "") == "leader";
     // A member just started knows no leader yet ("leader: member 0", a trial).
     const int64_t leader = cluster.value("leader", int64_t{0});
+    // A stopped member's view is the one it had when it stopped: a trial read
+    // "leader" on a member killed minutes before.
     out << Messages::Format(
-               "cluster member {}: {} ({}), term {}, commit index {}, applied {} (as of {})",
+               running ? N_("cluster member {}: {} ({}), term {}, commit index {}, applied {} (as "
+                            "of {})")
+                       : N_("cluster member {}: not running; when it stopped: {} ({}), term {}, "
+                            "commit index {}, applied {} (as of {})"),
                cluster.value("member", 0), Messages::Tr(leads ? N_("leader") : N_("follower")),
                leader == 0 ? Messages::Tr("no leader known")
                            : Messages::Format("leader: member {}", leader),

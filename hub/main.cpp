@@ -136,7 +136,8 @@ static int Main(int argc, char** argv) {
       Messages::Tr(
           "Cancel an alert of any office, as the hub operator: the running hub journals a cancel\n"
           "(origin hub-operator) that every office in the alert's scope applies, and audits it.\n"
-          "Example: cen-hub cancel-alert --data /srv/hub 0190a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b --reason \"sent in error\""));
+          "Example: cen-hub cancel-alert --data /srv/hub 0190a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b "
+          "--reason \"sent in error\""));
   cancel_cmd->add_option("--data", cancel_dir, Messages::Tr("Hub data directory"))->required();
   cancel_cmd->add_option("uuid", cancel_alert, Messages::Tr("The alert's whole uuid"))->required();
   cancel_cmd
@@ -181,7 +182,8 @@ static int Main(int argc, char** argv) {
   int64_t cluster_removed = 0;
   auto* cluster_cmd = app.add_subcommand(
       "cluster",
-      Messages::Tr("Change the members of a hub cluster (run on any member; the leader makes it).\n"
+      Messages::Tr("Change the members of a hub cluster (run on the leader's data directory; a\n"
+                   "follower refuses, naming the leader).\n"
                    "Replace a dead member 3 with a new member 4:\n"
                    "  cen-hub init --data /srv/hub --ingest-port 7701   # new machine: its key\n"
                    "  cen-hub cluster add --data /srv/hub --member 4 --raft tcp://d:7703 \\\n"

@@ -507,6 +507,15 @@ TEST_CASE("cen-hub status marks the offices that are not connected", "[hub][comm
   RequireOk(state->Write(
       {{"store", "database or disk is full"}, {"updated_at", cen::common::Clock::NowRfc3339()}}));
   CHECK_THAT(status(), Catch::Contains("PROBLEM") && !Catch::Contains("not connected"));
+
+  // A stopped member's view is as of its stop (a trial read "leader" on a
+  // member killed minutes before).
+  RequireOk(state->Write({{"store", ""},
+                          {"updated_at", cen::common::Clock::NowRfc3339()},
+                          {"cluster", {{"member", 2}, {"role", "leader"}, {"leader", 2}}}}));
+  { const cen::common::InstanceLock released = std::move(*lock); }
+  CHECK_THAT(status(), Catch::Contains("cluster member 2: not running; when it stopped: leader "
+                                       "(leader: member 2)"));
 }
 
 TEST_CASE("cen-hub allow admits a revoked node with its old key only when told to",
