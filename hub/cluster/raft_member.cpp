@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <utility>
@@ -357,6 +358,17 @@ void RaftMember::ChangeDone(raft_change* req, int status) {
   delete change;
 }
 
+std::string RaftMember::SilentVoters(const std::vector<Progress>& progresses) const {
+  std::string silent;
+  for (const Member& v : members()) {
+    if (v.role != RAFT_VOTER) continue;
+    bool heard = false;
+    for (const Progress& p : progresses) heard = heard || (p.id == v.peer.id && p.recent);
+    if (!heard) silent += (silent.empty() ? "" : ", ") + std::to_string(v.peer.id);
+  }
+  return silent;
+}
+
 void RaftMember::PromoteCaughtUp() {
   if (!is_leader() || ChangePending()) return;
   const uint64_t last = last_index();
@@ -367,9 +379,36 @@ void RaftMember::PromoteCaughtUp() {
       next = RAFT_STANDBY;  // a member just added: it receives the log from now on
     } else if (m.role == RAFT_STANDBY) {
       // Within a few entries of the leader and heard from: a voter that counts.
+      bool caught_up = false;
       for (const Progress& p : progresses) {
-        if (p.id == m.peer.id && p.recent && p.match_index + 8 >= last) next = RAFT_VOTER;
+        if (p.id == m.peer.id && p.recent && p.match_index + 8 >= last) caught_up = true;
       }
+      if (!caught_up) continue;
+      // Unless the voters that answer need it for a majority. A standby that
+      // has just fetched the log still applies it (libraft applies every
+      // committed entry before it answers, seconds for a large backlog): made
+      // a voter beside a member that was down, it answered no heartbeat, the
+      // leader lost its majority and nobody could win one until it was done,
+      // 2-17 s without a leader (a trial, replacing a dead member as the
+      // README says). It votes once the dead member is removed or back.
+      size_t voters = 0;
+      for (const Member& v : members()) voters += v.role == RAFT_VOTER ? 1 : 0;
+      const std::string silent = SilentVoters(progresses);
+      const size_t answering =
+          voters - (silent.empty() ? 0 : std::count(silent.begin(), silent.end(), ',') + 1);
+      // Every voter answering (a cluster growing), or a majority of the new
+      // configuration without it: it may be slow.
+      if (!silent.empty() && answering * 2 <= voters + 1) {
+        if (deferred_.insert(m.peer.id).second)
+          spdlog::info(
+              "cluster: member {} holds the log; it becomes a voter once the voters that answer "
+              "make a majority without it (not heard from: member {}; remove it with cen-hub "
+              "cluster remove, or start it)",
+              m.peer.id, silent);
+        continue;
+      }
+      deferred_.erase(m.peer.id);
+      next = RAFT_VOTER;
     }
     if (next < 0) continue;
     const raft_id id = m.peer.id;

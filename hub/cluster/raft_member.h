@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -141,10 +142,14 @@ class RaftMember {
   static void ChangeDone(raft_change* req, int status);
   // Frees a change libraft refused.
   void Forget(Change* change);
+  // The voters not heard from (RaftMember::progress()), "1, 3"; "" when
+  // every voter answers.
+  std::string SilentVoters(const std::vector<Progress>& progresses) const;
 
   Options options_;
   HubStateMachine* machine_;                                        // not owned
   std::map<raft_id, std::chrono::steady_clock::time_point> heard_;  // NoteContacts()
+  std::set<raft_id> deferred_;  // standbys caught up, kept from voting (logged once)
   uv_loop_t loop_{};
   bool loop_open_ = false;
   std::unique_ptr<CurveTransport> transport_;

@@ -363,6 +363,20 @@ TEST_CASE("A dead member is replaced by a new one, which then counts toward the 
       cluster, {"join", "--data", cluster.member_dir(fresh.index).string(), "--from", bundle});
   CHECK_THAT(joined.out, Catch::Contains("holds a whole copy of the journal: delete it"));
   cluster.StartMember(fresh.index);
+  // With the dead member still a voter, the new one fetches the log but does
+  // not vote yet: made a voter while it still applied that log, it answered
+  // nothing, and the leader, which needed it for a majority, stepped down:
+  // 2-17 s without a leader (a trial).
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        observed = cluster.MemberLog(leader);
+        return observed.find("member 4 holds the log; it becomes a voter once") !=
+               std::string::npos;
+      },
+      kHubClusterTimeout, "the leader keeps the new member from voting beside a dead one");
+  for (const auto& m : cluster.MemberStatus(leader)["cluster"]["members"]) {
+    if (m.value("member", int64_t{0}) == 4) CHECK(m.value("role", "") == "standby");
+  }
   RequireRun(cluster,
              {"cluster", "remove", "--data", leader_dir, "--member", std::to_string(dead + 1)});
   cluster.WaitUntil(
