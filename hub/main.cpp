@@ -28,7 +28,7 @@ static int Main(int argc, char** argv) {
     std::cerr << "cen-hub: " << s.message() << "\n";
     return s.ExitCode();
   }
-  CLI::App app{
+  CLI::App app{Messages::Tr(
       "cen-hub: the central hub of a cenhub network. It orders the seizure and alert\n"
       "records that regional nodes publish, stores them durably, and fans them out to\n"
       "every node entitled to see them.\n\n"
@@ -37,7 +37,8 @@ static int Main(int argc, char** argv) {
       "  cen-hub allow --data /var/lib/cenhub --node RILO-WE --key NODE_KEY --region EU\n"
       "  cen-hub allow --data /var/lib/cenhub --node NCP-FR --key KEY --role ncp --rilo RILO-WE\n"
       "  cen-hub run --data /var/lib/cenhub\n"
-      "  cen-hub status --data /var/lib/cenhub"};
+      "  cen-hub status --data /var/lib/cenhub")};
+
   cen::common::SpeakHelp(app);
   app.require_subcommand(1);
   app.set_version_flag("--version", "cen-hub 0.1.0",

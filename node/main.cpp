@@ -30,7 +30,7 @@ static int Main(int argc, char** argv) {
     std::cerr << "cen-node: " << s.message() << "\n";
     return s.ExitCode();
   }
-  CLI::App app{
+  CLI::App app{Messages::Tr(
       "cen-node: the agent of a regional office (RILO) in a cenhub network. It keeps\n"
       "an outbox of the office's records until the hub has them, and a replica of\n"
       "every record the office may see, for analysts to query offline.\n\n"
@@ -41,7 +41,8 @@ static int Main(int argc, char** argv) {
       "  cen-node submit --data /var/lib/cen-node records.ndjson\n"
       "  cen-node drop --data /var/lib/cen-node export.csv\n"
       "  cen-node ack --data /var/lib/cen-node ALERT-UUID --action seen\n"
-      "  cen-node status --data /var/lib/cen-node"};
+      "  cen-node status --data /var/lib/cen-node")};
+
   cen::common::SpeakHelp(app);
   app.require_subcommand(1);
   app.set_version_flag("--version", "cen-node 0.1.0",

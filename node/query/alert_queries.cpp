@@ -16,6 +16,7 @@
 
 namespace cen::node {
 
+using common::Messages;
 using common::TextTable;
 namespace {
 
@@ -83,7 +84,7 @@ common::Result<std::map<std::string, OfficeReceipts>> ReceiptsOf(common::Databas
                   "coalesce(hit_record, '') || ' ' || coalesce(hit_indicator, '') || ' ' || "
                   "coalesce(hit_value, '') FROM receipts "
                   "WHERE alert = ? AND ") +
-      kOthers + " ORDER BY at");
+      kOthers + " ORDER BY at, gseq");
   if (!receipts.ok()) return receipts.status();
   receipts->Bind(1, alert);
   while (true) {
@@ -280,21 +281,29 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
     }
     return outcome;
   }
-  out << "alert " << a.uuid << " [" << a.Text("priority") << "] " << a.Text("title") << " ("
-      << AlertBook::Name(a.state) << ", from " << a.origin << ")\n";
+  // The prose around the table in the reader's language (a trial read it in
+  // English under --lang ru); codes and states stay as stored.
+  out << Messages::Format("alert {} [{}] {} ({}, from {})", a.uuid, a.Text("priority"),
+                          a.Text("title"), AlertBook::Name(a.state), a.origin)
+      << "\n";
   if (offices->empty()) {
     auto self = db.QueryText("SELECT value FROM meta WHERE key = 'node_id'");
     if (!self.ok()) return self.status();
     if (self->value_or("") != a.origin) {
-      out << "no receipts here: receipts go to the office that raised the alert (" << a.origin
-          << ") alone; run this query there\n";
+      out << Messages::Format(
+                 "no receipts here: receipts go to the office that raised the alert ({}) alone; "
+                 "run this query there",
+                 a.origin)
+          << "\n";
     } else if (audience.known) {
-      out << "the alert reaches no office but this one: no other registered office is in its "
-             "scope ("
-          << a.Text("scope")
-          << "; cen-node status shows the hub's warning if it names none there is)\n";
+      out << Messages::Format(
+                 "the alert reaches no office but this one: no other registered office is in its "
+                 "scope ({}; cen-node status shows the hub's warning if it names none there is)",
+                 a.Text("scope"))
+          << "\n";
     } else {
-      out << "no receipts yet: the hub has not told this office who the alert reaches\n";
+      out << Messages::Tr("no receipts yet: the hub has not told this office who the alert reaches")
+          << "\n";
     }
     return outcome;
   }
@@ -307,38 +316,46 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
                    {N_("NOTE"), 0}});
   int64_t waiting = 0, outside = 0;
   const std::string never =
-      a.state == AlertBook::State::kCancelled ? "none before its cancel" : "none before it expired";
+      Messages::Tr(a.state == AlertBook::State::kCancelled ? N_("none before its cancel")
+                                                           : N_("none before it expired"));
   for (const auto& [office, r] : *offices) {
     if (r.delivered_at.empty() && !r.outside) ++waiting;
     if (r.outside) ++outside;
     table.AddRow({office,
                   !r.delivered_at.empty() ? r.delivered_at
                   : ended_first(r)        ? never
-                                          : "not yet",
+                                          : std::string(Messages::Tr("not yet")),
                   r.action.empty() ? "-" : r.action, r.action_at, r.by, std::to_string(r.hits),
-                  r.outside ? "outside its scope now: withdrawn there" +
+                  r.outside ? Messages::Tr("outside its scope now: withdrawn there") +
                                   (r.note.empty() ? "" : "; " + r.note)
                             : r.note});
     ++outcome.results;
   }
   table.Print(out, o.width);
   if (audience.known && audience.offices.empty()) {
-    out << "the alert reaches no office but this one now: no other registered office is in "
-           "its scope ("
-        << a.Text("scope") << ")\n";
+    out << Messages::Format(
+               "the alert reaches no office but this one now: no other registered office is in "
+               "its scope ({})",
+               a.Text("scope"))
+        << "\n";
   } else {
     if (waiting == 0) {
-      out << "every office in its scope has received it";
+      out << Messages::Tr("every office in its scope has received it");
     } else if (ended) {
-      out << waiting << " office(s) in its scope sent no receipt before it "
-          << (a.state == AlertBook::State::kCancelled ? "was cancelled" : "expired")
-          << ": an office that learns of an alert only once it has ended is not paged and "
-             "sends none";
+      out << Messages::Format(a.state == AlertBook::State::kCancelled
+                                  ? N_("{} office(s) in its scope sent no receipt before it was "
+                                       "cancelled: an office that learns of an alert only once "
+                                       "it has ended is not paged and sends none")
+                                  : N_("{} office(s) in its scope sent no receipt before it "
+                                       "expired: an office that learns of an alert only once it "
+                                       "has ended is not paged and sends none"),
+                              waiting);
     } else {
-      out << waiting << " office(s) in its scope have not received it yet";
+      out << Messages::Format("{} office(s) in its scope have not received it yet", waiting);
     }
     if (outside > 0)
-      out << "; " << outside << " office(s) that held an earlier version are outside it now";
+      out << Messages::Format("; {} office(s) that held an earlier version are outside it now",
+                              outside);
     out << "\n";
   }
   // An urgent update (an escalation to urgent among them) has a delivered
@@ -368,11 +385,11 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
       if (it == received->end() || it->second.delivered_at.empty())
         missing += (missing.empty() ? "" : ", ") + office;
     }
-    out << "urgent update " << escalations->ColumnText(0) << " (" << escalations->ColumnText(1)
-        << "): "
-        << (missing.empty() ? "every office has received it"
-            : ended         ? "no receipt from " + missing + " before the alert ended"
-                            : "not received yet by " + missing)
+    out << Messages::Format(
+               "urgent update {} ({}): {}", escalations->ColumnText(0), escalations->ColumnText(1),
+               missing.empty() ? std::string(Messages::Tr("every office has received it"))
+               : ended ? Messages::Format("no receipt from {} before the alert ended", missing)
+                       : Messages::Format("not received yet by {}", missing))
         << "\n";
   }
   return outcome;

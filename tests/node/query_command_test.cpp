@@ -1468,4 +1468,15 @@ TEST_CASE("A later 'seen' does not hide an office's outcome of an alert", "[node
     if (line.contains("office")) action[line.value("office", "")] = line.value("action", "");
   CHECK(action["AS"] == "no-trace");
   CHECK(action["AF"] == "actioned");
+
+  // The table's prose in the reader's language (a trial read it in English
+  // under --lang ru).
+  RequireOk(cen::common::Messages::Use("fr"));
+  QueryOptions table = Options(tmp, "table");
+  table.uuid = alert;
+  const Run fr = Query(QueryVerb::kReceipts, table);
+  RequireOk(cen::common::Messages::Use("en"));
+  RequireOk(fr.status);
+  CHECK_THAT(fr.out, Catch::Contains("tous les bureaux de sa portée l'ont reçue") &&
+                         Catch::Contains(", de EU)"));
 }
