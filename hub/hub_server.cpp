@@ -192,7 +192,9 @@ class HubLoop {
       }
       // Applied entries ack their PUBLISH frames from in here.
       if (cluster_) {
+        const auto raft_started = Clock::now();
         cluster_->RunOnce(std::chrono::milliseconds(0));
+        NoteRaftGap(raft_started, Clock::now());
         // Newly the leader, with every earlier entry applied: its head.
         if (cluster_->TakeReady()) ReloadJournal();
       } else if (syncer_ && (items[2].revents & ZMQ_POLLIN)) {
@@ -720,6 +722,7 @@ class HubLoop {
   // leader through a Raft entry of their own.
   void CommitOperatorCancels() {
     if (!store_.MayTry(Clock::now())) return;
+    if (cluster_ && !cluster_->is_leader() && !cancels_in_flight_) return CloseOperatorCancels();
     if (cluster_ && (!cluster_->Serving() || cancels_in_flight_)) return;
     auto pending = OperatorCancels::Take(*db_, validator_, common::Clock::NowMillis());
     if (!pending.ok()) {
@@ -797,6 +800,41 @@ class HubLoop {
                        ? "journaled at gseq " + std::to_string(outcomes[i].gseq)
                        : "refused: " + outcomes[i].reason);
     }
+  }
+
+  // A cluster member that does not lead closes the operator's cancels asked
+  // on it (cen-hub cancel-alert refuses on a follower; one asked on a leader
+  // that stepped down before journaling it must not fire when it next leads).
+  void CloseOperatorCancels() {
+    auto dropped = OperatorCancels::Close(*db_);
+    if (!dropped.ok()) return store_.Failed(dropped.status(), Clock::now());
+    for (const std::string& alert : *dropped)
+      spdlog::warn(
+          "operator cancel of alert {} not journaled: this member stopped leading first; run "
+          "cen-hub cancel-alert on the leader's data directory",
+          alert);
+  }
+
+  // A member whose loop does not run Raft for half an election timeout, or
+  // whose Raft turn itself takes that long (applying entries, a snapshot),
+  // answers no heartbeat in time: with a member down the leader may lose its
+  // majority (a trial saw a new voter's silence end a leadership; its cause
+  // is not known yet). Said at most every 10 s.
+  void NoteRaftGap(Clock::time_point started, Clock::time_point ended) {
+    const auto limit = std::chrono::milliseconds(cluster_->member().election_timeout_ms() / 2);
+    const auto gap = raft_last_ == Clock::time_point{} ? Clock::duration{} : started - raft_last_;
+    const auto took = ended - started;
+    raft_last_ = ended;
+    if ((gap < limit && took < limit) || ended - raft_gap_logged_ < std::chrono::seconds(10))
+      return;
+    raft_gap_logged_ = ended;
+    const auto ms = [](Clock::duration d) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+    };
+    spdlog::warn(
+        "cluster: this member's loop left Raft alone for {} ms, then its Raft turn took {} ms "
+        "(half an election timeout is {} ms): peers may have taken it for silent",
+        ms(gap), ms(took), limit.count());
   }
 
   // Registry changes asked of this member (cen-hub allow, revoke, ...): the
@@ -1020,6 +1058,8 @@ class HubLoop {
   common::WalCheckpointer* checkpointer_;  // not owned; nullptr: the log is not bounded
   bool bulk_held_ = false;                 // BulkHeld() said so last time
   bool cancels_in_flight_ = false;         // a cluster leader's operator cancels, proposed
+  Clock::time_point raft_last_{};          // when the loop's last Raft turn ended
+  Clock::time_point raft_gap_logged_{};    // NoteRaftGap() said so last
   HubConfig config_;
   AuditTrail* audit_;  // not owned; shared with the ZAP thread
   Journal journal_;

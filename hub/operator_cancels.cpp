@@ -1,6 +1,8 @@
 #include "hub/operator_cancels.h"
 
+#include <chrono>
 #include <ostream>
+#include <thread>
 
 #include "common/clock.h"
 #include "common/instance_lock.h"
@@ -81,6 +83,14 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
   if (reason.empty() || reason.size() > kMaxReason) {
     return common::UsageError("--reason: say why, in 1 to 16000 characters");
   }
+  // A cluster member journals its own requests only while it leads: one
+  // queued on a follower waited unseen and fired whenever that member came
+  // to lead (a trial). Refused there, naming the leader, as allow and the
+  // registry commands are; asked first (a lagging follower would say "no
+  // alert").
+  auto config = HubConfig::Load(data_dir);
+  const bool clustered = config.ok() && config->clustered();
+  if (clustered) CEN_RETURN_IF_ERROR(RequireLeader(data_dir));
   auto db = HubSchema::Open(data_dir);
   if (!db.ok()) return db.status();
   auto record = Latest(*db, alert);
@@ -109,13 +119,6 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
                                  queued->ColumnText(0) + " at " + queued->ColumnText(1) + ")");
   }
   queued->Reset();
-  // A cluster member journals its own requests only while it leads: one
-  // queued on a follower waited unseen and fired whenever that member came
-  // to lead (a trial). Refused there, naming the leader, as allow and the
-  // registry commands are.
-  auto config = HubConfig::Load(data_dir);
-  const bool clustered = config.ok() && config->clustered();
-  if (clustered) CEN_RETURN_IF_ERROR(RequireLeader(data_dir));
   auto insert =
       db->Prepare("INSERT INTO operator_cancels(at, os_user, alert, reason) VALUES (?, ?, ?, ?)");
   if (!insert.ok()) return insert.status();
@@ -127,9 +130,32 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
   out << "cancel of alert " << alert << " (" << common::WireFrame::StringOr(*record, "title", "")
       << ", from " << common::WireFrame::StringOr(*record, "origin", "") << ") queued; ";
   if (clustered) {
+    // Waited for: a leader that steps down before journaling it closes it
+    // (Close()), and the operator must then ask the new leader.
+    const int64_t id = db->LastInsertRowId();
+    auto state = db->Prepare("SELECT done_at IS NOT NULL, gseq FROM operator_cancels WHERE id = ?");
+    if (!state.ok()) return state.status();
+    for (int i = 0; i < 50; ++i) {
+      state->Reset();
+      auto row = state->Bind(1, id).Step();
+      if (!row.ok()) return row.status();
+      if (*row && state->ColumnInt(0) != 0) {
+        if (!state->ColumnIsNull(1)) {
+          out << "member " << config->cluster_member << " journaled it at gseq "
+              << state->ColumnInt(1) << "; every office in its scope sees it cancelled\n";
+          return common::Status::Ok();
+        }
+        return common::Unavailable(
+            "the cancel was not journaled: this member stopped leading first, or the journal "
+            "refused it (the hub's log says which); run cen-hub cancel-alert on the leader's "
+            "data directory (cen-hub status names it)");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     out << "member " << config->cluster_member
-        << " leads the hub cluster: it journals the cancel within a second (should it stop "
-           "leading first, run cen-hub cancel-alert on the new leader's data directory)\n";
+        << " leads the hub cluster and has not journaled it yet: it does within seconds, or, "
+           "should it stop leading first, closes it and says so in its log (then run "
+           "cen-hub cancel-alert on the new leader)\n";
     return common::Status::Ok();
   }
   out << (common::InstanceLock::IsHeld(data_dir, common::InstanceLock::kHub)
@@ -208,6 +234,45 @@ common::Status OperatorCancels::Finish(common::Database& db, const std::vector<P
 common::Status OperatorCancels::MarkDone(common::Database& db, const std::vector<Pending>& pending,
                                          const std::vector<Journal::Outcome>& outcomes) {
   return Done(db, pending, outcomes, /*audit=*/false);
+}
+
+common::Result<std::vector<std::string>> OperatorCancels::Close(common::Database& db) {
+  std::vector<std::string> dropped;
+  // Read first: a follower asks every second, and almost always finds none.
+  auto open = db.Prepare("SELECT id, alert FROM operator_cancels WHERE done_at IS NULL");
+  if (!open.ok()) return open.status();
+  std::vector<std::pair<int64_t, std::string>> rows;
+  while (true) {
+    auto row = open->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    rows.emplace_back(open->ColumnInt(0), open->ColumnText(1));
+  }
+  if (rows.empty()) return dropped;
+  auto tx = db.Begin();
+  if (!tx.ok()) return tx.status();
+  auto done = db.Prepare(
+      "UPDATE operator_cancels SET done_at = ?, gseq = ? WHERE id = ? AND done_at IS NULL");
+  if (!done.ok()) return done.status();
+  const std::string now = common::Clock::NowRfc3339();
+  for (const auto& [id, alert] : rows) {
+    auto origin = Latest(db, alert);
+    if (!origin.ok()) return origin.status();
+    auto cancelled = Journal::CancelOf(
+        db, alert, origin->is_null() ? "" : common::WireFrame::StringOr(*origin, "origin", ""));
+    if (!cancelled.ok()) return cancelled.status();
+    done->Bind(1, now).Bind(3, id);
+    if (*cancelled) {
+      done->Bind(2, **cancelled);
+    } else {
+      done->BindNull(2);
+      dropped.push_back(alert);
+    }
+    CEN_RETURN_IF_ERROR(done->Run());
+    done->Reset();
+  }
+  CEN_RETURN_IF_ERROR(tx->Commit());
+  return dropped;
 }
 
 std::string OperatorCancels::Requested(const Pending& p) {

@@ -56,6 +56,12 @@ class OperatorCancels {
   // journals the cancel (Requested()), so every member writes it alike; once
   // applied, the leader marks its requests done, nothing more.
   static std::string Requested(const Pending& p);
+  // A cluster member that does not lead: its requests not journaled yet are
+  // closed (done, with the gseq of a cancel of the alert journaled
+  // meanwhile, or none), never journaled later when it comes to lead (a
+  // trial: one fired a minute after it was asked, on a new leadership).
+  // Returns the alerts whose request was closed without a cancel.
+  static common::Result<std::vector<std::string>> Close(common::Database& db);
   static common::Status MarkDone(common::Database& db, const std::vector<Pending>& pending,
                                  const std::vector<Journal::Outcome>& outcomes);
 

@@ -146,6 +146,7 @@ void RaftMember::RunOnce(std::chrono::milliseconds timeout) {
 void RaftMember::NoteContacts() {
   if (!is_leader() || raft_.leader_state.progress == nullptr) {
     heard_.clear();
+    deferred_.clear();  // a leader again says again why a standby waits
     return;
   }
   const auto now = std::chrono::steady_clock::now();
@@ -358,13 +359,13 @@ void RaftMember::ChangeDone(raft_change* req, int status) {
   delete change;
 }
 
-std::string RaftMember::SilentVoters(const std::vector<Progress>& progresses) const {
-  std::string silent;
+std::vector<raft_id> RaftMember::SilentVoters(const std::vector<Progress>& progresses) const {
+  std::vector<raft_id> silent;
   for (const Member& v : members()) {
     if (v.role != RAFT_VOTER) continue;
     bool heard = false;
     for (const Progress& p : progresses) heard = heard || (p.id == v.peer.id && p.recent);
-    if (!heard) silent += (silent.empty() ? "" : ", ") + std::to_string(v.peer.id);
+    if (!heard) silent.push_back(v.peer.id);
   }
   return silent;
 }
@@ -384,27 +385,33 @@ void RaftMember::PromoteCaughtUp() {
         if (p.id == m.peer.id && p.recent && p.match_index + 8 >= last) caught_up = true;
       }
       if (!caught_up) continue;
-      // Unless the voters that answer need it for a majority. A standby that
-      // has just fetched the log still applies it (libraft applies every
-      // committed entry before it answers, seconds for a large backlog): made
-      // a voter beside a member that was down, it answered no heartbeat, the
-      // leader lost its majority and nobody could win one until it was done,
-      // 2-17 s without a leader (a trial, replacing a dead member as the
-      // README says). It votes once the dead member is removed or back.
+      // Unless the voters that answer need it for a majority: libraft counts
+      // a voter being added at once, in the configuration not yet committed
+      // (check-quorum), so the leader steps down unless the newcomer answers
+      // within an election timeout. A trial replaced a dead member as the
+      // README says, and each time the newcomer was silent then (why is not
+      // known yet: HubServer::NoteRaftGap logs such a member's busy loop):
+      // 2-17 s without a leader. It votes once the dead member is removed or
+      // back.
       size_t voters = 0;
       for (const Member& v : members()) voters += v.role == RAFT_VOTER ? 1 : 0;
-      const std::string silent = SilentVoters(progresses);
-      const size_t answering =
-          voters - (silent.empty() ? 0 : std::count(silent.begin(), silent.end(), ',') + 1);
+      const std::vector<raft_id> silent = SilentVoters(progresses);
+      const size_t answering = voters - silent.size();
       // Every voter answering (a cluster growing), or a majority of the new
       // configuration without it: it may be slow.
       if (!silent.empty() && answering * 2 <= voters + 1) {
-        if (deferred_.insert(m.peer.id).second)
+        std::string names;
+        for (const raft_id id : silent) names += (names.empty() ? "" : ", ") + std::to_string(id);
+        // Said once, and again when who is silent changes.
+        if (auto [it, added] = deferred_.try_emplace(m.peer.id, names);
+            added || it->second != names) {
+          it->second = names;
           spdlog::info(
               "cluster: member {} holds the log; it becomes a voter once the voters that answer "
               "make a majority without it (not heard from: member {}; remove it with cen-hub "
               "cluster remove, or start it)",
-              m.peer.id, silent);
+              m.peer.id, names);
+        }
         continue;
       }
       deferred_.erase(m.peer.id);

@@ -20,7 +20,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -142,14 +141,15 @@ class RaftMember {
   static void ChangeDone(raft_change* req, int status);
   // Frees a change libraft refused.
   void Forget(Change* change);
-  // The voters not heard from (RaftMember::progress()), "1, 3"; "" when
-  // every voter answers.
-  std::string SilentVoters(const std::vector<Progress>& progresses) const;
+  // The voters not heard from (RaftMember::progress()); none when every
+  // voter answers.
+  std::vector<raft_id> SilentVoters(const std::vector<Progress>& progresses) const;
 
   Options options_;
   HubStateMachine* machine_;                                        // not owned
   std::map<raft_id, std::chrono::steady_clock::time_point> heard_;  // NoteContacts()
-  std::set<raft_id> deferred_;  // standbys caught up, kept from voting (logged once)
+  // Standbys caught up and kept from voting, with the silent voters logged.
+  std::map<raft_id, std::string> deferred_;
   uv_loop_t loop_{};
   bool loop_open_ = false;
   std::unique_ptr<CurveTransport> transport_;

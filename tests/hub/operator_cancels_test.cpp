@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/clock.h"
@@ -226,11 +227,34 @@ TEST_CASE("cen-hub cancel-alert on a cluster member is queued only where it lead
                                      Catch::Contains("tcp://10.0.0.3:7701"));
   CHECK(cen::test::CountRows(db, "operator_cancels") == 0);
 
-  // Leading: queued, and journaled by this member.
+  // Leading: queued and waited for. This member stops leading before it
+  // journals the cancel: it closes the request (the running hub does so on a
+  // member that does not lead), and the command says to ask the new leader
+  // (it would have fired when this member next led: a trial).
   cluster["role"] = "leader";
   cluster["leader"] = 2;
   RequireOk(state->Write({{"updated_at", Clock::NowRfc3339()}, {"cluster", cluster}}));
-  RequireOk(OperatorCancels::Request(tmp.path(), alert, "sent in error", out));
-  CHECK_THAT(out.str(), Catch::Contains("member 2 leads the hub cluster"));
+  // Catch's checks run on this thread alone: the other one only records.
+  std::vector<std::string> closed_there;
+  std::string close_error;
+  std::thread steps_down([&] {
+    Database own = cen::test::ReopenHubDb(tmp);
+    for (int i = 0; i < 100 && closed_there.empty() && close_error.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      auto closed = OperatorCancels::Close(own);
+      if (!closed.ok()) close_error = closed.status().ToString();
+      if (closed.ok()) closed_there = *closed;
+    }
+  });
+  const auto lost = OperatorCancels::Request(tmp.path(), alert, "sent in error", out);
+  steps_down.join();
+  CHECK(close_error.empty());
+  CHECK(closed_there == std::vector<std::string>{alert});
+  CHECK(lost.code() == cen::common::StatusCode::kUnavailable);
+  CHECK_THAT(lost.message(), Catch::Contains("stopped leading first") &&
+                                 Catch::Contains("run cen-hub cancel-alert on the leader"));
   CHECK(cen::test::CountRows(db, "operator_cancels") == 1);
+  auto closed = OperatorCancels::Close(db);
+  REQUIRE(closed.ok());
+  CHECK(closed->empty());  // closed once
 }
