@@ -374,7 +374,9 @@ TEST_CASE("A dead member is replaced by a new one, which then counts toward the 
                std::string::npos;
       },
       kHubClusterTimeout, "the leader keeps the new member from voting beside a dead one");
-  for (const auto& m : cluster.MemberStatus(leader)["cluster"]["members"]) {
+  // Kept whole: a range-for over a part of the temporary would read freed memory.
+  const nlohmann::json standby_status = cluster.MemberStatus(leader);
+  for (const auto& m : standby_status["cluster"]["members"]) {
     if (m.value("member", int64_t{0}) == 4) CHECK(m.value("role", "") == "standby");
   }
   RequireRun(cluster,
