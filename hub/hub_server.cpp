@@ -179,7 +179,9 @@ class HubLoop {
         if (held && may_commit && !idle) wait = kCatchUpPoll;
         if (cluster_) wait = std::min(wait, cluster_->backend_timeout());
         if (watch_) watch_->Sleep();
+        const auto poll_started = Clock::now();
         zmq::poll(items, n_items, wait);
+        polled_ += Clock::now() - poll_started;
         if (watch_) {
           watch_->Wake();
           // An urgent frame first, and the borrowed priority handed back
@@ -815,16 +817,20 @@ class HubLoop {
           alert);
   }
 
-  // A member whose loop does not run Raft for half an election timeout, or
+  // A member whose loop is busy elsewhere for half an election timeout, or
   // whose Raft turn itself takes that long (applying entries, a snapshot),
   // answers no heartbeat in time: with a member down the leader may lose its
   // majority (a trial saw a new voter's silence end a leadership; its cause
   // is not known yet). Said at most every 10 s.
   void NoteRaftGap(Clock::time_point started, Clock::time_point ended) {
     const auto limit = std::chrono::milliseconds(cluster_->member().election_timeout_ms() / 2);
-    const auto gap = raft_last_ == Clock::time_point{} ? Clock::duration{} : started - raft_last_;
+    // Busy time only: waiting in poll (nothing to do, Raft's fd watched) is
+    // not leaving Raft alone.
+    const auto gap =
+        raft_last_ == Clock::time_point{} ? Clock::duration{} : started - raft_last_ - polled_;
     const auto took = ended - started;
     raft_last_ = ended;
+    polled_ = {};
     if ((gap < limit && took < limit) || ended - raft_gap_logged_ < std::chrono::seconds(10))
       return;
     raft_gap_logged_ = ended;
@@ -832,7 +838,7 @@ class HubLoop {
       return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
     };
     spdlog::warn(
-        "cluster: this member's loop left Raft alone for {} ms, then its Raft turn took {} ms "
+        "cluster: this member's loop was busy elsewhere for {} ms, then its Raft turn took {} ms "
         "(half an election timeout is {} ms): peers may have taken it for silent",
         ms(gap), ms(took), limit.count());
   }
@@ -1059,6 +1065,7 @@ class HubLoop {
   bool bulk_held_ = false;                 // BulkHeld() said so last time
   bool cancels_in_flight_ = false;         // a cluster leader's operator cancels, proposed
   Clock::time_point raft_last_{};          // when the loop's last Raft turn ended
+  Clock::duration polled_{};               // time waited in poll since then
   Clock::time_point raft_gap_logged_{};    // NoteRaftGap() said so last
   HubConfig config_;
   AuditTrail* audit_;  // not owned; shared with the ZAP thread
