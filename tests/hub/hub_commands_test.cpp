@@ -19,6 +19,7 @@
 #include "hub/group_registry.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
+#include "hub/node_registry.h"
 #include "tests/test_support/keys.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
