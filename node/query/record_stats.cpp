@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "common/csv_writer.h"
+#include "common/grouped_number.h"
 #include "common/messages.h"
 #include "common/text_table.h"
 #include "node/query/group_index.h"
@@ -349,7 +350,7 @@ void PrintChart(std::ostream& out, const std::vector<std::string>& titles,
         (static_cast<double>(g.records) / static_cast<double>(max)) * kChartWidth + 0.5);
     std::string bar;
     for (size_t i = 0; i < std::max<size_t>(cells, 1); ++i) bar += "█";
-    t.AddRow({label, bar, std::to_string(g.records), RecordFormat::Quantities(g.quantity)});
+    t.AddRow({label, bar, common::GroupedNumber(g.records), RecordFormat::Quantities(g.quantity)});
   }
   t.Print(out, 160);
   out << Messages::Format("{} group(s)", groups.size()) << "\n";
@@ -392,7 +393,9 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
   TextTable t(columns);
   for (const Group& g : groups) {
     std::vector<std::string> row = KeyCells(titles, g);
-    row.push_back(std::to_string(g.records));
+    // Grouped as the quantities beside it are (a trial read 240655 beside
+    // 5,073,585); csv and json keep plain numbers.
+    row.push_back(common::GroupedNumber(g.records));
     row.push_back(RecordFormat::Quantities(g.quantity));
     t.AddRow(row);
   }
