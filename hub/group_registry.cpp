@@ -23,16 +23,6 @@ bool GroupRegistry::IsValidDate(std::string_view d) {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-common::Result<std::optional<std::string>> GroupRegistry::OtherCase(const std::string& name) {
-  auto stmt = db_->Prepare(
-      "SELECT name FROM groups WHERE name = ? COLLATE NOCASE AND name <> ? ORDER BY name LIMIT 1");
-  if (!stmt.ok()) return stmt.status();
-  auto row = stmt->Bind(1, name).Bind(2, name).Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<std::string>();
-  return std::optional(stmt->ColumnText(0));
-}
-
 common::Status GroupRegistry::Create(const std::string& name, const std::string& expires,
                                      const std::string& at) {
   loaded_version_ = -1;  // this connection's own writes leave data_version as it is

@@ -13,7 +13,6 @@
 #pragma once
 
 #include <map>
-#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -49,11 +48,6 @@ class GroupRegistry {
   // kNotFound when the node is not a member.
   common::Status Remove(const std::string& name, const std::string& node);
   common::Result<std::vector<GroupInfo>> List();
-  // A group whose name is `name` in another letter case, if any (the first
-  // by name). Asked before a change is proposed (cen-hub group), never
-  // where it is applied: a cluster member replaying an entry committed
-  // before this rule must apply it as the others did.
-  common::Result<std::optional<std::string>> OtherCase(const std::string& name);
 
   // Re-reads the groups when the database changed or the day did. `today`
   // (YYYY-MM-DD) decides which have expired; empty: today's UTC date. A hub

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 
 #include "common/clock.h"
@@ -325,6 +327,23 @@ common::Status HubCommands::Revoke(const RevokeOptions& o, std::ostream& out) {
   return common::Status::Ok();
 }
 
+namespace {
+
+// The first group (by name) of `list` whose name is `name` in another
+// letter case (names are ASCII).
+std::optional<std::string> OtherCase(const std::vector<GroupInfo>& list, const std::string& name) {
+  const auto lower = [](std::string t) {
+    for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return t;
+  };
+  for (const GroupInfo& g : list) {
+    if (g.name != name && lower(g.name) == lower(name)) return g.name;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
   using Action = GroupOptions::Action;
   if (o.action != Action::kList && !GroupRegistry::IsValidName(o.name))
@@ -340,9 +359,10 @@ common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
   auto db = HubSchema::Open(o.data_dir);
   if (!db.ok()) return db.status();
   GroupRegistry groups(&*db);
+  // Groups are few: one read answers the listing and the letter-case checks.
+  auto list = groups.List();
+  if (!list.ok()) return list.status();
   if (o.action == Action::kList) {
-    auto list = groups.List();
-    if (!list.ok()) return list.status();
     for (const auto& g : *list) {
       out << g.name << (g.expires.empty() ? "" : " (expires " + g.expires + ")") << ":";
       for (const auto& m : g.members) out << " " << m;
@@ -350,33 +370,29 @@ common::Status HubCommands::Group(const GroupOptions& o, std::ostream& out) {
     }
     // Made before such names were refused: said, as scopes tell them apart.
     for (const auto& g : *list) {
-      auto other = groups.OtherCase(g.name);
-      if (!other.ok()) return other.status();
-      if (*other && g.name < **other)
+      const std::optional<std::string> other = OtherCase(*list, g.name);
+      if (other && g.name < *other)
         out << Messages::Format(
                    "note: groups {} and {} differ only in letter case; scopes tell them apart",
-                   g.name, **other)
+                   g.name, *other)
             << "\n";
     }
     return common::Status::Ok();
   }
   // Scopes name groups case by case: TMP and tmp side by side would be told
-  // apart by no operator adding members (a trial made both).
-  auto other = groups.OtherCase(o.name);
-  if (!other.ok()) return other.status();
-  if (*other && o.action == Action::kCreate)
+  // apart by no operator adding members (a trial made both). Asked here,
+  // before the change is proposed, never where a cluster member applies it.
+  const std::optional<std::string> other = OtherCase(*list, o.name);
+  if (other && o.action == Action::kCreate)
     return common::AlreadyExists(Messages::Format(
         "group: '{}' differs from group '{}' only in letter case, and scopes would tell the two "
         "apart where people would not; use '{}', or another name",
-        o.name, **other, **other));
-  if (*other) {
-    auto exact = groups.List();
-    if (!exact.ok()) return exact.status();
-    if (std::none_of(exact->begin(), exact->end(), [&](const auto& g) { return g.name == o.name; }))
-      return common::NotFound(Messages::Format(
-          "group: no group '{}' (there is '{}': group names are case-sensitive, as in scopes)",
-          o.name, **other));
-  }
+        o.name, *other, *other));
+  if (other &&
+      std::none_of(list->begin(), list->end(), [&](const auto& g) { return g.name == o.name; }))
+    return common::NotFound(Messages::Format(
+        "group: no group '{}' (there is '{}': group names are case-sensitive, as in scopes)",
+        o.name, *other));
   AdminChange change;
   change.op = o.action == Action::kCreate ? AdminChange::Op::kGroupCreate
               : o.action == Action::kAdd  ? AdminChange::Op::kGroupAdd
