@@ -79,9 +79,12 @@ void FeedFanout::ForEachNode(
     const std::function<std::string(const std::vector<std::string_view>&)>& encode,
     const std::function<void(const std::string& id, const Frame&)>& send) const {
   // What a node gets of outcome i: i itself, or i + kWithdrawn for its
-  // withdrawal (ReachHistory).
+  // withdrawal (ReachHistory), or for a cancel it may not see kAlerts + j
+  // for each alert withdrawal j of alert_withdrawals.
   const size_t kWithdrawn = outcomes.size();
+  const size_t kAlerts = 2 * outcomes.size();
   std::vector<std::string> withdrawal_bodies(withdrawals ? outcomes.size() : 0);
+  std::vector<std::string> alert_withdrawals;
   // The alerts each update or cancel names, while some record is kept
   // (nothing is read, or allocated, otherwise).
   std::vector<ReachHistory::Named> named(reaches_->empty() ? 0 : outcomes.size());
@@ -92,6 +95,7 @@ void FeedFanout::ForEachNode(
   const auto alerts_named = [&](size_t i) {
     return named.empty() ? std::span<const std::string_view>() : named[i].alerts;
   };
+  const auto cancels = [&](size_t i) { return !named.empty() && named[i].cancel; };
   // The sets seen so far and their frames: few (scopes are coarse), so a
   // linear search.
   std::vector<std::pair<std::vector<size_t>, Frame>> encoded;
@@ -105,9 +109,20 @@ void FeedFanout::ForEachNode(
     visible.clear();
     for (size_t i : among) {
       switch (reaches_->ServeTo(outcomes[i].gseq, outcomes[i].scope, candidates[i].origin, may_see,
-                                alerts_named(i))) {
+                                alerts_named(i), cancels(i))) {
         case ReachHistory::Serve::kRow:
           visible.push_back(i);
+          break;
+        case ReachHistory::Serve::kAlertWithdrawals:
+          if (!withdrawals) break;
+          for (std::string& body :
+               reaches_->AlertWithdrawals(outcomes[i].gseq, alerts_named(i), may_see)) {
+            // The same bodies for every office that gets them: one copy.
+            auto known = std::find(alert_withdrawals.begin(), alert_withdrawals.end(), body);
+            if (known == alert_withdrawals.end())
+              known = alert_withdrawals.insert(alert_withdrawals.end(), std::move(body));
+            visible.push_back(kAlerts + static_cast<size_t>(known - alert_withdrawals.begin()));
+          }
           break;
         case ReachHistory::Serve::kWithdrawal:
           if (withdrawals) visible.push_back(i + kWithdrawn);
@@ -124,6 +139,10 @@ void FeedFanout::ForEachNode(
       for (size_t i : visible) {
         if (i < kWithdrawn) {
           bodies.push_back(outcomes[i].body);
+          continue;
+        }
+        if (i >= kAlerts) {
+          bodies.push_back(alert_withdrawals[i - kAlerts]);
           continue;
         }
         std::string& body = withdrawal_bodies[i - kWithdrawn];

@@ -52,25 +52,32 @@ common::Status FetchServer::Answer(const NodeInfo& node, const nlohmann::json& f
     // only while some record is kept.
     ReachHistory::Named named;
     reaches.ReadNamed(s.kind, s.body, &named);
-    std::string body;
-    switch (reaches.ServeTo(s.gseq, s.scope, s.origin, may_see, named.alerts)) {
+    std::vector<std::string> bodies;
+    switch (reaches.ServeTo(s.gseq, s.scope, s.origin, may_see, named.alerts, named.cancel)) {
       case ReachHistory::Serve::kNothing:
         return;
+      case ReachHistory::Serve::kAlertWithdrawals:
+        if (priority_only) return;  // withdrawals in gseq order only, as below
+        bodies = reaches.AlertWithdrawals(s.gseq, named.alerts, may_see);
+        break;
       case ReachHistory::Serve::kWithdrawal:
         // In gseq order only: applied ahead of the cursor, a withdrawal
         // could be followed by the wider version it takes back.
         if (priority_only) return;
-        body = named.uuid.empty() ? reaches.Withdrawal(s.gseq, s.uuid, s.version)
-                                  : reaches.Withdrawal(s.gseq, named.uuid, named.version);
+        bodies.push_back(named.uuid.empty()
+                             ? reaches.Withdrawal(s.gseq, s.uuid, s.version)
+                             : reaches.Withdrawal(s.gseq, named.uuid, named.version));
         break;
       case ReachHistory::Serve::kRow:
-        body = s.body;
+        bodies.push_back(s.body);
         break;
     }
-    if (!batch.empty() && batch_bytes + body.size() > frame::kMaxRecordBytesPerFrame) flush();
-    batch_bytes += body.size();
-    batch.push_back(std::move(body));
-    if (batch.size() == kRecordsPerFrame) flush();
+    for (std::string& body : bodies) {
+      if (!batch.empty() && batch_bytes + body.size() > frame::kMaxRecordBytesPerFrame) flush();
+      batch_bytes += body.size();
+      batch.push_back(std::move(body));
+      if (batch.size() == kRecordsPerFrame) flush();
+    }
   };
   auto last = priority_only ? journal_->ReadPriority(start, limit, visit)
                             : journal_->Read(start, limit, visit);

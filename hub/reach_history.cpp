@@ -135,6 +135,7 @@ void ReachHistory::ReadNamed(std::string_view kind, std::string_view body, Named
   if (record->TextOr("kind", "") != "alert" || record->TextOr("msg_type", "alert") == "alert")
     return;
   named->alerts = record->Texts("references");
+  named->cancel = record->TextOr("msg_type", "") == "cancel";
   named->uuid = record->TextOr("uuid", "");
   named->version = record->IntOr("version", 0);
 }
@@ -175,12 +176,16 @@ common::Status ReachHistory::ReadFrom(common::Database& db) {
 
 ReachHistory::Serve ReachHistory::ServeTo(int64_t gseq, std::string_view scope,
                                           std::string_view origin, const MaySee& may_see,
-                                          std::span<const std::string_view> follows) const {
+                                          std::span<const std::string_view> follows,
+                                          bool cancel) const {
   // Only a record whose versions reach different offices is served by its
   // versions; one kept because updates name it, as its scope says.
   const auto kept = records_by_gseq_.find(gseq);
   const bool narrowed = kept != records_by_gseq_.end() && changed_.count(kept->second) != 0;
   if (!may_see(scope, origin)) {
+    // A cancel the office may not see takes back the alerts it names that
+    // the office may not see either (it may have held them before).
+    if (cancel && !follows.empty()) return Serve::kAlertWithdrawals;
     // Whether it held an earlier version cannot be told from who it may see
     // now: an office moved out of a region, or taken out of a group, held
     // versions it may no longer see (a trial: such an office kept a record
@@ -205,7 +210,10 @@ ReachHistory::Serve ReachHistory::ServeTo(int64_t gseq, std::string_view scope,
     const auto named = versions_.find(std::string(alert));
     if (named == versions_.end()) continue;
     const Version& newest = named->second.back();
-    if (!may_see(newest.scope, newest.origin)) return Serve::kWithdrawal;
+    // A cancel scoped wider than its alert (global, the default) takes the
+    // alert back from an office that held it before it left its scope.
+    if (!may_see(newest.scope, newest.origin))
+      return cancel ? Serve::kAlertWithdrawals : Serve::kWithdrawal;
   }
   return Serve::kRow;
 }
@@ -219,6 +227,24 @@ std::string ReachHistory::Withdrawal(int64_t gseq, std::string_view uuid, int64_
     record = v->record;
     version = v->version;
   }
+  return WithdrawalBody(record, version, gseq);
+}
+
+std::vector<std::string> ReachHistory::AlertWithdrawals(int64_t gseq,
+                                                        std::span<const std::string_view> follows,
+                                                        const MaySee& may_see) const {
+  std::vector<std::string> bodies;
+  for (std::string_view alert : follows) {
+    const auto named = versions_.find(std::string(alert));
+    if (named == versions_.end()) continue;
+    const Version& newest = named->second.back();
+    if (!may_see(newest.scope, newest.origin))
+      bodies.push_back(WithdrawalBody(alert, newest.version, gseq));
+  }
+  return bodies;
+}
+
+std::string ReachHistory::WithdrawalBody(std::string_view record, int64_t version, int64_t gseq) {
   // Nothing more than the replica needs: it also goes to offices that
   // never held the record.
   msgpack::sbuffer out;

@@ -464,7 +464,8 @@ common::Status Replica::ApplyWithdrawal(Statements& st, const common::MsgpackMap
   if (gone) {
     spdlog::info(
         "replica: record {} withdrawn by the hub (its version {} is not for this office: its "
-        "scope, or its alert's, was narrowed); no version of it is held any more",
+        "scope, or its alert's, was narrowed, or the alert was cancelled while this office was "
+        "outside its scope); no version of it is held any more",
         uuid, version);
   } else {
     spdlog::info(

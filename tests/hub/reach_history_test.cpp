@@ -5,11 +5,13 @@
 #include "hub/reach_history.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 
 #include "common/msgpack_json.h"
 #include "common/uuid7.h"
 #include "common/wire_frame.h"
+#include "hub/feed_fanout.h"
 #include "hub/fetch_server.h"
 #include "hub/hub_schema.h"
 #include "tests/hub/validation_hub_fixture.h"
@@ -417,4 +419,102 @@ TEST_CASE("An NCP's update its RILO accepts goes no further than the alert",
   const nlohmann::json withdrawal = *MsgpackJson::Decode(
       hub.journal.reaches().Withdrawal(accepted.gseq, named.uuid, named.version));
   CHECK(withdrawal["uuid"] == update);  // the update's, not the decision's
+}
+
+TEST_CASE("A cancel takes its alert back from an office that left the alert's scope",
+          "[hub][journal][scope][alerts]") {
+  // A trial: an office taken out of a group kept the group's high alert,
+  // and the cancel that followed went to the group alone: the alert stayed
+  // in force there, cancelled everywhere else.
+  ReachHub hub;
+  RequireOk(hub.registry.Allow({"EU-X", cen::test::NewPublicKey(), "EU"}));
+  // An EU alert EU-X receives; EU-X moves to Asia (it keeps what it held),
+  // then the alert is cancelled with `scope`.
+  auto cancel_after_move = [&](const std::string& ref, const std::string& alert,
+                               const std::string& scope) {
+    RequireOk(hub.registry.Allow({"EU-X", hub.registry.Find("EU-X")->pubkey, "EU"}));
+    const auto a = hub.Append("RILO-WE", ReachAlert(ref, alert, 1, "region:EU"));
+    REQUIRE(a.verdict == Journal::Verdict::kNew);
+    CHECK(hub.ServeTo("EU-X", a) == Serve::kRow);
+    RequireOk(hub.registry.Allow({"EU-X", hub.registry.Find("EU-X")->pubkey, "AS"}));
+    nlohmann::json cancel = ReachAlert(ref + "-C", Uuid7::Generate(), 1, scope, alert);
+    cancel["msg_type"] = "cancel";
+    const auto c = hub.Append("RILO-WE", cancel);
+    REQUIRE(c.verdict == Journal::Verdict::kNew);
+    return std::make_pair(cancel, c);
+  };
+  const std::string alert = Uuid7::Generate();
+  const auto [cancel, c1] = cancel_after_move("X-1", alert, "region:EU");
+
+  const std::vector<std::string_view> follows = {alert};
+  // What `node` gets of cancel `c` of the alerts `names`.
+  auto serve = [&](const std::string& node, const Journal::Outcome& c,
+                   const std::vector<std::string_view>& names) {
+    const cen::hub::NodeInfo* info = hub.registry.Find(node);
+    const ReachHistory::MaySee may_see = [&](std::string_view scope, std::string_view from) {
+      return hub.policy.MaySee(*info, scope, from);
+    };
+    const ReachHistory& reaches = hub.journal.reaches();
+    std::vector<nlohmann::json> got;
+    switch (reaches.ServeTo(c.gseq, c.scope, "RILO-WE", may_see, names, /*cancel=*/true)) {
+      case Serve::kRow:
+        got.push_back("row");
+        break;
+      case Serve::kAlertWithdrawals:
+        for (const std::string& body : reaches.AlertWithdrawals(c.gseq, names, may_see))
+          got.push_back(*MsgpackJson::Decode(body));
+        break;
+      default:
+        got.push_back("other");
+    }
+    return got;
+  };
+  CHECK(serve("NCP-FR", c1, follows) == std::vector<nlohmann::json>{"row"});
+  const std::vector<nlohmann::json> moved = serve("EU-X", c1, follows);
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0]["kind"] == "withdrawal");
+  CHECK(moved[0]["uuid"] == alert);
+  CHECK(moved[0]["version"] == 1);
+  CHECK(moved[0]["gseq"] == c1.gseq);
+  // An office that never held it is told too (who held it cannot be told).
+  CHECK(serve("RILO-AP", c1, follows) == moved);
+
+  // FETCH serves the same to the office that moved.
+  FetchServer fetch(&hub.journal, &hub.policy);
+  std::vector<nlohmann::json> served;
+  RequireOk(fetch.Answer(*hub.registry.Find("EU-X"),
+                         {{"t", "FETCH"}, {"from", c1.gseq}, {"max", 10}},
+                         [&](const std::string& bytes) {
+                           auto frame = cen::common::WireFrame::Decode(bytes);
+                           REQUIRE(frame.ok());
+                           if ((*frame)["t"] != "RECORDS") return;
+                           for (const auto& r : (*frame)["records"]) served.push_back(r);
+                         }));
+  CHECK(served == moved);
+
+  // And so does the feed, as the cancel is journaled.
+  std::map<std::string, std::vector<nlohmann::json>> fed;
+  cen::hub::FeedFanout fanout(&hub.registry, &hub.policy, &hub.journal.reaches(),
+                              [&](const std::string& topic, const auto& bytes) {
+                                auto frame = cen::common::WireFrame::Decode(*bytes);
+                                REQUIRE(frame.ok());
+                                for (const auto& r : (*frame)["records"]) fed[topic].push_back(r);
+                              });
+  const std::vector<Journal::Candidate> candidates = {{"RILO-WE", cancel}};
+  fanout.Commit("e1", candidates, std::vector<Journal::Outcome>{c1});
+  CHECK(fed[cen::common::WireFrame::FeedTopic("EU-X")] == moved);
+  REQUIRE(fed[cen::common::WireFrame::FeedTopic("NCP-FR")].size() == 1);
+  CHECK(fed[cen::common::WireFrame::FeedTopic("NCP-FR")][0]["uuid"] == cancel["uuid"]);
+
+  // A cancel without a scope is global: wider than its alert, it takes the
+  // alert back from the office that left the alert's scope all the same.
+  const std::string second = Uuid7::Generate();
+  const Journal::Outcome c2 = cancel_after_move("X-2", second, "global").second;
+  const std::vector<std::string_view> names_second = {second};
+  const std::vector<nlohmann::json> second_back = serve("EU-X", c2, names_second);
+  REQUIRE(second_back.size() == 1);
+  CHECK(second_back[0]["uuid"] == second);
+  // An update wider than its alert still gives its own withdrawal.
+  CHECK(hub.ServeUpdate("EU-X", c2, names_second) == Serve::kWithdrawal);
+  CHECK(hub.ServeUpdate("NCP-FR", c2, names_second) == Serve::kRow);
 }
