@@ -526,10 +526,10 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   if (!warned.ok()) return warned.status();
   const json warnings = std::move(*warned);
   const bool running = common::InstanceLock::IsHeld(o.data_dir, common::InstanceLock::kAgent);
-  const std::string hub_state(NameOf(running ? agent->hub_state : HubState::kStopped));
   // What the agent could not write into node.db (a full disk) it says in
-  // agent.state, and which hub it uses (in a cluster, the member it found
-  // leading, not always the one node.toml names first).
+  // agent.state: the problem, its link when newer than the row, and which
+  // hub it uses (in a cluster, the member it found leading, not always the
+  // one node.toml names first).
   std::string store_problem;
   std::string hub_in_use = config->hub_endpoint;
   if (auto state = common::StateFile::Read(o.data_dir + "/agent.state"); running && state.ok()) {
@@ -537,7 +537,9 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
       store_problem = (*state)["store"].get<std::string>();
     if (state->contains("hub") && (*state)["hub"].is_string())
       hub_in_use = (*state)["hub"].get<std::string>();
+    agent->TakeNewer(*state);
   }
+  const std::string hub_state(NameOf(running ? agent->hub_state : HubState::kStopped));
   // NCP records that wait for a RILO: this node's own (an NCP), returned
   // ones with their reason; or those this node decides (a RILO).
   auto queue = PendingQueue::List(*db, QueryFilter{}, "", 0);

@@ -57,4 +57,24 @@ common::Status AgentStatus::Write(common::Database& db) const {
       .Run();
 }
 
+void AgentStatus::TakeNewer(const nlohmann::json& state_file) {
+  const auto text = [&](const char* key) {
+    const auto it = state_file.find(key);
+    return it != state_file.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  // RFC 3339 UTC with milliseconds: later times sort later.
+  const std::string at = text("updated_at");
+  if (at.empty() || at <= updated_at || !state_file.contains("hub_head")) return;
+  hub_state = HubStateNamed(text("hub_state"));
+  hub_head = state_file.value("hub_head", hub_head);
+  detail = text("detail");
+  updated_at = at;
+}
+
+void AgentStatus::ToStateFile(nlohmann::json* state_file) const {
+  (*state_file)["hub_state"] = NameOf(hub_state);
+  (*state_file)["hub_head"] = hub_head;
+  (*state_file)["detail"] = detail;
+}
+
 }  // namespace cen::node

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,13 @@ struct AgentStatus {
 
   static common::Result<AgentStatus> Read(common::Database& db);
   common::Status Write(common::Database& db) const;
+  // The agent's link as its agent.state file says it (ToStateFile), when
+  // written after the row: a full disk stops the row's updates, not the
+  // file's (a trial read "connected" and an old head minutes after the hub
+  // died).
+  void TakeNewer(const nlohmann::json& state_file);
+  // This link's fields for agent.state.
+  void ToStateFile(nlohmann::json* state_file) const;
   bool operator==(const AgentStatus& o) const {
     return hub_state == o.hub_state && hub_head == o.hub_head && detail == o.detail;
   }

@@ -414,12 +414,12 @@ class AgentLoop {
   // agent.state, for `cen-node status` when node.db cannot take a status row.
   void WriteStateFile() {
     if (!state_file_) return;
-    const json state = {{"hub_state", NameOf(status_.hub_state)},
-                        {"hub", hubs_[current_hub_].endpoint},  // in a cluster: the member in use
-                        {"store", Problem()},
-                        {"updated_at", common::Clock::NowRfc3339()},
-                        {"replica_gseq", replica_.cursor()},
-                        {"priority_waiting", applier_.priority_waiting()}};
+    json state = {{"hub", hubs_[current_hub_].endpoint},  // in a cluster: the member in use
+                  {"store", Problem()},
+                  {"updated_at", common::Clock::NowRfc3339()},
+                  {"replica_gseq", replica_.cursor()},
+                  {"priority_waiting", applier_.priority_waiting()}};
+    status_.ToStateFile(&state);
     if (common::Status s = state_file_->Write(state); !s.ok())
       spdlog::warn("agent.state: {}", s.message());
   }
@@ -563,8 +563,11 @@ class AgentLoop {
       const std::string region = WireFrame::StringOr(f, "region", welcomed_region_);
       const std::string groups = GroupsSaid(f).value_or(welcomed_groups_);
       const auto now = SteadyClock::now();
-      if ((region != welcomed_region_ || groups != welcomed_groups_) &&
-          now - region_hello_at_ >= kRegionHelloEvery) {
+      if (welcome_again_ && now - region_hello_at_ >= kRegionHelloEvery) {
+        region_hello_at_ = now;
+        SendHello();  // the last WELCOME's writes failed (OnWelcome)
+      } else if ((region != welcomed_region_ || groups != welcomed_groups_) &&
+                 now - region_hello_at_ >= kRegionHelloEvery) {
         spdlog::info(
             "the hub now places this node in region '{}' and groups '{}' (were '{}' and '{}'); "
             "saying HELLO again",
@@ -645,8 +648,6 @@ class AgentLoop {
   }
 
   common::Status OnWelcome(const json& f) {
-    // It writes node.db; while that fails, the HELLO is repeated after the back-off.
-    if (!store_.MayTry(SteadyClock::now())) return common::Status::Ok();
     handshake_failure_logged_ = false;
     auto epoch = WireFrame::GetString(f, "epoch");
     auto head = WireFrame::GetInt(f, "head");
@@ -669,10 +670,22 @@ class AgentLoop {
     const common::Status reconciled = reconciler_.OnWelcome(*epoch, *head, region, groups);
     if (!reconciled.ok() || replica_.cursor() < cursor || replica_.epoch() != replica_epoch)
       tracker_.Forget();
-    CEN_RETURN_IF_ERROR(reconciled);
-    welcomed_region_ = region;
-    welcomed_groups_ = groups.value_or("");
-    region_hello_at_ = {};
+    // node.db refused what the WELCOME writes (a full disk: a trial's agent,
+    // restarted or reconnected then, never got past its HELLO, and no urgent
+    // alert reached it). A replica of this journal still serves: the session
+    // goes on (alerts paged from memory), and the WELCOME is asked for again
+    // every kRegionHelloEvery until its writes go through. Another journal
+    // (a hub restored or replaced) must be taken in first.
+    welcome_again_ = !reconciled.ok();
+    if (welcome_again_) {
+      if (*epoch != replica_.epoch() || *head < replica_.cursor()) return reconciled;
+      Guard(reconciled);
+      region_hello_at_ = SteadyClock::now();
+    } else {
+      welcomed_region_ = region;
+      welcomed_groups_ = groups.value_or("");
+      region_hello_at_ = {};
+    }
     welcomed_at_.insert(hubs_[current_hub_].endpoint);
     answered_ = SteadyClock::now();
     unanswered_said_ = false;
@@ -974,9 +987,13 @@ class AgentLoop {
       if (status_.detail == shown_problem_) status_.detail.clear();
       shown_problem_.clear();
     }
-    if (problem != written_problem_ || now - last_state_file_write_ >= kStatusEvery) {
+    // The file at once when the link changes too: on a full disk it is all
+    // `cen-node status` can read that is new.
+    if (problem != written_problem_ || status_.hub_state != written_file_state_ ||
+        now - last_state_file_write_ >= kStatusEvery) {
       WriteStateFile();
       written_problem_ = problem;
+      written_file_state_ = status_.hub_state;
       last_state_file_write_ = now;
     }
     if (!(status_ == written_status_) || now - last_status_write_ >= kStatusEvery) {
@@ -1007,7 +1024,8 @@ class AgentLoop {
   common::StoreHealth store_{"node.db"};
   std::optional<common::StateFile> state_file_;
   std::string written_problem_;
-  std::string shown_problem_;  // the store problem in status_.detail, if any
+  HubState written_file_state_ = HubState::kStopped;  // the link agent.state last said
+  std::string shown_problem_;                         // the store problem in status_.detail, if any
   SteadyClock::time_point last_state_file_write_{};
 
   int64_t outbox_data_version_ = -1;
@@ -1025,6 +1043,7 @@ class AgentLoop {
   std::set<std::string> welcomed_at_;          // endpoints a WELCOME came from in this run
   SteadyClock::time_point answered_{};         // connected last, or started
   bool unanswered_said_ = false;               // "no hub has answered" said since
+  bool welcome_again_ = false;                 // the last WELCOME's writes failed: HELLO again
   SteadyClock::time_point region_hello_at_{};  // a HELLO went for a region a PONG named
   bool countries_more_ = false;                // IndexCountries has a batch under way
   CountryBatchTiming countries_timing_{Replica::kCountryBatchRecords};

@@ -30,6 +30,16 @@ std::string StoreProblem(const nlohmann::json& status) {
   return status.value("store_problem", std::string());
 }
 
+// SENDER and TIGHT started, and `records` of SENDER's at both.
+void StartConverged(Cluster& cluster, AcceptedRecords& accepted, int records) {
+  cluster.StartAll();
+  cluster.Submit("SENDER", MakeRecords("SENDER", 0, records), accepted);
+  cluster.WaitForConvergence(accepted, {"SENDER", "TIGHT"}, kFullDiskTimeout);
+}
+
+constexpr const char* kNoTmpfs =
+    "cannot mount a tmpfs here (needs root): the full-disk case is not exercised";
+
 }  // namespace
 
 TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost or doubled",
@@ -38,13 +48,11 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
   SmallDisk hub_disk(cluster.hub_dir(), 48);
   SmallDisk node_disk(cluster.node_dir("TIGHT"), 48);
   if (!hub_disk.mounted() || !node_disk.mounted()) {
-    WARN("cannot mount a tmpfs here (needs root): the full-disk case is not exercised");
+    WARN(kNoTmpfs);
     return;
   }
-  cluster.StartAll();
   AcceptedRecords accepted;
-  cluster.Submit("SENDER", MakeRecords("SENDER", 0, 200), accepted);
-  cluster.WaitForConvergence(accepted, {"SENDER", "TIGHT"}, kFullDiskTimeout);
+  StartConverged(cluster, accepted, 200);
 
   // TIGHT's disk fills while records keep coming to it.
   node_disk.Fill();
@@ -131,6 +139,77 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
         return node.empty() && hub.empty();
       },
       kFullDiskTimeout, "both problems cleared");
+}
+
+}  // namespace cen::e2e
+
+namespace cen::e2e {
+
+TEST_CASE("An agent on a full disk takes its session up again when the hub comes back",
+          "[e2e][disk][crash]") {
+  // A trial: an office's disk full, the hub killed and started again. The
+  // agent answered every WELCOME with nothing (its writes failed), so it
+  // said HELLO five times a second for as long as the disk stayed full, no
+  // urgent alert reached it, and `cen-node status` went on saying
+  // "connected", with the head of minutes before.
+  Cluster cluster({{"SENDER", "EU"}, {"TIGHT", "AF"}});
+  SmallDisk node_disk(cluster.node_dir("TIGHT"), 48);
+  if (!node_disk.mounted()) {
+    WARN(kNoTmpfs);
+    return;
+  }
+  AcceptedRecords accepted;
+  StartConverged(cluster, accepted, 100);
+
+  node_disk.Fill();
+  int next = 100;
+  int polls = 0;
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        if (polls++ % 10 == 0) {
+          cluster.Submit("SENDER", MakeRecords("SENDER", next, 50), accepted);
+          next += 50;
+        }
+        const nlohmann::json status = cluster.Status("TIGHT");
+        observed = "TIGHT: " + status.dump();
+        return StoreProblem(status).find("full") != std::string::npos;
+      },
+      kFullDiskTimeout, "TIGHT reporting its full disk");
+
+  cluster.KillHub();
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json status = cluster.Status("TIGHT");
+        observed = "TIGHT: " + status.dump();
+        return status.value("hub_state", "") != "connected";
+      },
+      kFullDiskTimeout, "TIGHT's status saying it lost the hub, its disk full");
+
+  cluster.StartHub();
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json status = cluster.Status("TIGHT");
+        observed = "TIGHT: " + status.dump();
+        return status.value("hub_state", "") == "connected";
+      },
+      kFullDiskTimeout, "TIGHT connected again, its disk still full");
+  // And it stays so: no HELLO after HELLO.
+  const auto connections = [&] {
+    const std::string log = cluster.MemberLog(0);
+    size_t n = 0;
+    for (size_t at = log.find("node TIGHT connected"); at != std::string::npos;
+         at = log.find("node TIGHT connected", at + 1))
+      ++n;
+    return n;
+  };
+  const size_t before = connections();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(connections() - before <= 1);
+
+  node_disk.Free();
+  cluster.Submit("SENDER", MakeRecords("SENDER", next, 50), accepted);
+  cluster.WaitForConvergence(accepted, {"SENDER", "TIGHT"}, kFullDiskTimeout);
+  cluster.RequireConverged(accepted, {"SENDER", "TIGHT"});
 }
 
 }  // namespace cen::e2e
