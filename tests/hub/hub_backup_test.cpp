@@ -19,10 +19,13 @@
 #include "common/sqlite_db.h"
 #include "common/uuid7.h"
 #include "hub/chain_verifier.h"
+#include "hub/group_registry.h"
 #include "hub/hub_commands.h"
 #include "hub/hub_config.h"
 #include "hub/hub_schema.h"
 #include "hub/journal.h"
+#include "hub/node_registry.h"
+#include "tests/test_support/keys.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
@@ -33,10 +36,14 @@ using cen::common::StatusCode;
 using cen::common::Uuid7;
 using cen::hub::BackupSummary;
 using cen::hub::ChainVerifier;
+using cen::hub::GroupRegistry;
 using cen::hub::HubBackup;
 using cen::hub::HubCommands;
 using cen::hub::HubSchema;
 using cen::hub::Journal;
+using cen::hub::NodeRegistry;
+using cen::hub::NodeRole;
+using cen::test::NewPublicKey;
 using cen::test::RequireOk;
 using cen::test::TempDir;
 
@@ -121,6 +128,31 @@ bool IntactChains(Database& db) {
   auto report = ChainVerifier::Verify(db);
   REQUIRE(report.ok());
   return report->intact();
+}
+
+// The registry hub.db holds, one line per node, group and member, every
+// column the operator's commands write (not a node's last_seen, replica_gseq
+// or outbox: what the node last reported).
+std::vector<std::string> Registry(Database& db) {
+  std::vector<std::string> lines;
+  for (const char* sql :
+       {"SELECT 'node ' || id || ' ' || pubkey || ' ' || coalesce(region, '-') || ' ' || "
+        "added_at || ' ' || coalesce(revoked_at, '-') || ' ' || role || ' ' || "
+        "coalesce(rilo, '-') FROM nodes ORDER BY id",
+        "SELECT 'group ' || name || ' ' || coalesce(expires, '-') || ' ' || created_at FROM "
+        "groups ORDER BY name",
+        "SELECT 'member ' || group_name || ' ' || node || ' ' || added_at FROM group_members "
+        "ORDER BY group_name, node"}) {
+    auto stmt = db.Prepare(sql);
+    REQUIRE(stmt.ok());
+    while (true) {
+      auto row = stmt->Step();
+      REQUIRE(row.ok());
+      if (!*row) break;
+      lines.push_back(stmt->ColumnText(0));
+    }
+  }
+  return lines;
 }
 
 }  // namespace
@@ -471,4 +503,108 @@ TEST_CASE("A cluster lost whole comes back from a backup into a new cluster of o
   RequireOk(joined->Save(j.data_dir));
   const auto refused = HubCommands::Restore(j.data_dir, tmp.File("member.db"), out);
   CHECK(refused.code() == StatusCode::kUsage);
+}
+
+TEST_CASE("Restore carries over the registry changes made after the backup", "[hub][backup]") {
+  // A trial: a member removed from a group after the backup was a member
+  // again once restored, and received the group's records journaled after
+  // its removal; nodes revoked, moved or re-keyed since came back as they were.
+  TempDir tmp;
+  const std::string dir = InitHub(tmp);
+  const std::string moved_key = NewPublicKey();
+  const std::string back_key = NewPublicKey();
+  {
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    NodeRegistry nodes(&*db);
+    for (const char* id : {"NONE-E", "NONE-W", "LEAVER", "REKEYED"})
+      RequireOk(nodes.Allow({id, NewPublicKey(), "EU"}));
+    RequireOk(nodes.Allow({"MOVER", moved_key, "EU"}));
+    RequireOk(nodes.Allow({"BACK", back_key, "EU"}));
+    RequireOk(nodes.Revoke("BACK"));
+    GroupRegistry groups(&*db);
+    RequireOk(groups.Create("JIT", ""));
+    RequireOk(groups.Add("JIT", "NONE-E"));
+    RequireOk(groups.Add("JIT", "NONE-W"));
+    JournalSeizures(*db, 20);
+  }
+  std::ostringstream progress;
+  RequireOk(HubBackup::Backup(dir, tmp.File("copy.db"), progress).status());
+  {
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    NodeRegistry nodes(&*db);
+    GroupRegistry groups(&*db);
+    RequireOk(groups.Remove("JIT", "NONE-E"));
+    RequireOk(nodes.Revoke("LEAVER"));
+    RequireOk(nodes.Allow({"MOVER", moved_key, "AF"}));  // allow --region: moved
+    RequireOk(nodes.Allow({"REKEYED", NewPublicKey(), ""}));
+    RequireOk(nodes.Allow({"BACK", back_key, ""}));  // revoked at the backup, back since
+    RequireOk(nodes.Allow({"NEWCOMER", NewPublicKey(), "AS"}));
+    RequireOk(nodes.SetRole("NEWCOMER", NodeRole::kNcp, "NONE-W"));
+    RequireOk(groups.Create("TIDE", "2027-03-31"));
+    RequireOk(groups.Add("TIDE", "NEWCOMER"));
+    RequireOk(nodes.RecordNodeState("NONE-W", "2026-12-08T09:00:00.000Z", 25, 3));
+    JournalSeizures(*db, 5);
+  }
+
+  std::ostringstream out;
+  RequireOk(HubCommands::Restore(dir, tmp.File("copy.db"), out));
+  INFO(out.str());
+  auto db = HubSchema::Open(dir);
+  REQUIRE(db.ok());
+  const std::vector<std::string> registry = Registry(*db);
+  std::string kept_as;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().filename().string().starts_with("hub.db.before-restore-"))
+      kept_as = entry.path().string();
+  REQUIRE_FALSE(kept_as.empty());
+  Database replaced = OpenReadOnly(kept_as);
+  CHECK(registry == Registry(replaced));
+  CHECK(Int(*db, "SELECT max(gseq) FROM journal") == 20);
+
+  // The member removed receives none of the group's records from now on.
+  GroupRegistry groups(&*db);
+  RequireOk(groups.Refresh());
+  CHECK_FALSE(groups.IsMember("JIT", "NONE-E"));
+  CHECK(groups.IsMember("JIT", "NONE-W"));
+  // What a node last reported: when it was last seen is the replaced
+  // hub.db's; its cursor and outbox the backup's, as the restored journal
+  // counts them (its next PING says them anew).
+  CHECK(Int(*db,
+            "SELECT count(*) FROM nodes WHERE id = 'NONE-W' AND last_seen = "
+            "'2026-12-08T09:00:00.000Z' AND replica_gseq = 0 AND outbox = 0") == 1);
+
+  // Each difference from the backup is said, and audited.
+  for (const char* said :
+       {"group JIT: NONE-E removed", "node LEAVER revoked", "node MOVER moved from region EU to AF",
+        "node REKEYED: new key", "node BACK allowed again", "node NEWCOMER allowed (region AS)",
+        "node NEWCOMER: now an NCP validated by NONE-W", "group TIDE created (expires 2027-03-31)",
+        "group TIDE: NEWCOMER added",
+        "registry carried over from the replaced hub.db: 9 change(s)"})
+    CHECK_THAT(out.str(), Catch::Contains(said));
+  CHECK_THAT(out.str(), !Catch::Contains("allow again any node admitted since"));
+  CHECK(Int(*db,
+            "SELECT count(*) FROM audit WHERE detail LIKE 'registry carried over from the "
+            "replaced hub.db: 9 change(s)%group JIT: NONE-E removed%'") == 1);
+  CHECK(IntactChains(*db));
+
+  SECTION("a replaced hub.db that never journaled leaves the backup's registry") {
+    // cen-hub init on a new machine: its empty registry is no operator's doing.
+    const std::string fresh = tmp.File("fresh");
+    cen::hub::InitOptions o;
+    o.data_dir = fresh;
+    o.ingest_port = 17741;
+    o.feed_port = 17742;
+    std::ostringstream ignored;
+    RequireOk(HubCommands::Init(o, ignored));
+    std::ostringstream said;
+    RequireOk(HubCommands::Restore(fresh, tmp.File("copy.db"), said));
+    CHECK_THAT(said.str(), Catch::Contains("allow again any node admitted since") &&
+                               !Catch::Contains("registry carried over"));
+    auto restored = HubSchema::Open(fresh);
+    REQUIRE(restored.ok());
+    Database backup = OpenReadOnly(tmp.File("copy.db"));
+    CHECK(Registry(*restored) == Registry(backup));
+  }
 }
