@@ -176,25 +176,33 @@ bool Checkpoint(const std::string& path) {
   return !fs::exists(path + "-wal") || fs::file_size(path + "-wal", ec) == 0;
 }
 
-// The alerts the hub operator cancelled (cen-hub cancel-alert) that the
-// replaced hub.db holds and the restored one does not (the same request:
-// time, user and alert): queued again in `restored`, so that the hub
-// journals them anew; no node re-offers them. Returns how many, or nullopt
-// when the replaced hub.db cannot be read. REQUIRES: a transaction open on
-// `restored` (an error rolls every one of them back with it).
-common::Result<std::optional<int64_t>> CarryOperatorCancels(const std::string& replaced,
-                                                            common::Database& restored) {
-  auto old = common::Database::Open(replaced, common::Database::Mode::kReadOnly);
-  if (!old.ok()) return std::optional<int64_t>();
-  // operator_cancels is the same in every schema an upgrade starts from.
+// The hub.db a restore replaces, when it can say what the operator did
+// after the backup: readable, of a schema an upgrade starts from, and
+// journaled. One that never journaled (cen-hub init on a new machine, the
+// hub lost; a new cluster's first member) knows none of it: "0 carried" was
+// read as "none made" (a trial), and its empty registry is nobody's word.
+std::optional<common::Database> OpenReplaced(const std::string& path) {
+  if (!fs::exists(path)) return std::nullopt;
+  auto old = common::Database::Open(path, common::Database::Mode::kReadOnly);
+  if (!old.ok()) return std::nullopt;
   auto schema = HubSchema::Version(*old);
   if (!schema.ok() || !schema->has_value() || **schema < 4 || **schema > HubSchema::kVersion)
-    return std::optional<int64_t>();
-  // A hub.db that never journaled (cen-hub init on a new machine, the hub
-  // lost) knows none: "0 carried" read as "none made" (a trial).
+    return std::nullopt;
   auto journaled = old->QueryInt("SELECT count(*) FROM journal");
-  if (!journaled.ok() || journaled->value_or(0) == 0) return std::optional<int64_t>();
-  auto read = old->Prepare("SELECT at, os_user, alert, reason FROM operator_cancels ORDER BY id");
+  if (!journaled.ok() || journaled->value_or(0) == 0) return std::nullopt;
+  return std::move(*old);
+}
+
+// The alerts the hub operator cancelled (cen-hub cancel-alert) that the
+// replaced hub.db `old` holds and the restored one does not (the same
+// request: time, user and alert): queued again in `restored`, so that the
+// hub journals them anew; no node re-offers them. Returns how many, or
+// nullopt when `old` cannot be read (operator_cancels is the same in every
+// schema an upgrade starts from). REQUIRES: a transaction open on
+// `restored` (an error rolls every one of them back with it).
+common::Result<std::optional<int64_t>> CarryOperatorCancels(common::Database& old,
+                                                            common::Database& restored) {
+  auto read = old.Prepare("SELECT at, os_user, alert, reason FROM operator_cancels ORDER BY id");
   if (!read.ok()) return std::optional<int64_t>();
   auto known =
       restored.Prepare("SELECT 1 FROM operator_cancels WHERE at = ? AND os_user = ? AND alert = ?");
@@ -357,10 +365,13 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
     auto rewrite = [&]() -> common::Status {
       auto tx = copy->Begin();
       if (!tx.ok()) return tx.status();
-      if (fs::exists(target)) {
-        auto carried = CarryOperatorCancels(target, *copy);
-        if (!carried.ok()) return carried.status();
-        checked.cancels_carried = *carried;
+      if (auto replaced = OpenReplaced(target)) {
+        auto cancels = CarryOperatorCancels(*replaced, *copy);
+        if (!cancels.ok()) return cancels.status();
+        checked.cancels_carried = *cancels;
+        auto registry = RegistryCarry::Carry(*replaced, *copy);
+        if (!registry.ok()) return registry.status();
+        checked.registry_carried = *registry;
       }
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "epoch", new_epoch));
       // A cluster member's backup says which Raft entries it had applied: of
@@ -369,8 +380,7 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
       CEN_RETURN_IF_ERROR(copy->Exec("DELETE FROM meta WHERE key = 'raft_applied'"));
       // Operator changes not yet made when the copy was taken: their
       // commands are long gone, and a member added or removed then would be
-      // proposed to whatever cluster runs this copy (the registry is as the
-      // backup left it: the restore says to allow or revoke again).
+      // proposed to whatever cluster runs this copy.
       CEN_RETURN_IF_ERROR(copy->Exec("DELETE FROM admin_requests WHERE done_at IS NULL"));
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_at", common::Clock::NowRfc3339()));
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "restored_from", fs::absolute(from).string()));
@@ -380,6 +390,17 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
               (checked.taken_at.empty() ? std::string("at an unknown time") : checked.taken_at) +
               ", head gseq " + std::to_string(checked.head) + "), epoch " + checked.epoch + " -> " +
               new_epoch));
+      if (checked.registry_carried) {
+        std::string carried = "registry carried over from the replaced hub.db: " +
+                              std::to_string(checked.registry_carried->size()) +
+                              " change(s) since the backup";
+        const char* separator = ": ";
+        for (const RegistryChange& change : *checked.registry_carried) {
+          carried += separator + RegistryCarry::Describe(change, /*translated=*/false);
+          separator = "; ";
+        }
+        CEN_RETURN_IF_ERROR(AuditTrail::Record(*copy, AuditTrail::kAdmin, "", carried));
+      }
       CEN_RETURN_IF_ERROR(tx->Commit());
       // One file, as the backup was: no WAL beside it when it is renamed.
       return copy->Exec("PRAGMA journal_mode=DELETE");

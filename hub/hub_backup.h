@@ -19,8 +19,10 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
+#include "hub/registry_carry.h"
 
 namespace cen::hub {
 
@@ -39,6 +41,10 @@ struct BackupSummary {
   // were queued again from the hub.db replaced; nullopt when it could not
   // be read (or there was none).
   std::optional<int64_t> cancels_carried;
+  // Restore: how the registry (nodes, groups) carried over from the hub.db
+  // replaced differs from the backup's; nullopt when it could not be read
+  // (or there was none): the registry is then the backup's.
+  std::optional<std::vector<RegistryChange>> registry_carried;
 };
 
 class HubBackup {
@@ -57,7 +63,10 @@ class HubBackup {
   // checked first: a hub database of this schema, SQLite's quick_check, and
   // both hash chains intact; anything else is refused and changes nothing.
   // The hub.db replaced, if any, is kept (its WAL checkpointed into it) as
-  // hub.db.before-restore-STAMP; *kept_as says its path ("" if none).
+  // hub.db.before-restore-STAMP; *kept_as says its path ("" if none). When
+  // it has journaled (it is this hub's, not a new directory's), the restored
+  // copy takes its registry (RegistryCarry) and the alert cancels the
+  // operator made after the backup, before it is put in place.
   static common::Result<BackupSummary> Restore(const std::string& data_dir, const std::string& from,
                                                std::string* kept_as);
 };

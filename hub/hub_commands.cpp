@@ -32,6 +32,7 @@
 #include "hub/hub_server.h"
 #include "hub/node_registry.h"
 #include "hub/operator_cancels.h"
+#include "hub/registry_carry.h"
 
 namespace cen::hub {
 
@@ -571,11 +572,27 @@ common::Status HubCommands::Restore(const std::string& data_dir, const std::stri
                "shows the alerts cancelled")
         << "\n";
   }
-  out << Messages::Tr(
-             "nodes, keys and groups are as they were at the backup: allow again any node "
-             "admitted since, revoke again any node revoked since")
-      << "\n"
-      << Messages::Format("then start the hub: cen-hub run --data {}", data_dir) << "\n";
+  if (!restored->registry_carried) {
+    out << Messages::Tr(
+               "nodes, keys and groups are as they were at the backup: allow again any node "
+               "admitted since, revoke again any node revoked since")
+        << "\n";
+  } else if (restored->registry_carried->empty()) {
+    out << Messages::Tr(
+               "nodes, keys and groups are those of the hub.db it replaced: no change since the "
+               "backup")
+        << "\n";
+  } else {
+    // Each said: the operator checks the registry the restored hub runs with.
+    out << Messages::Format(
+               "registry carried over from the replaced hub.db: {} change(s) since the backup, "
+               "kept:",
+               restored->registry_carried->size())
+        << "\n";
+    for (const RegistryChange& change : *restored->registry_carried)
+      out << "  " << RegistryCarry::Describe(change, /*translated=*/true) << "\n";
+  }
+  out << Messages::Format("then start the hub: cen-hub run --data {}", data_dir) << "\n";
   if (new_cluster) {
     out << Messages::Tr(
                "this is the first member of a new cluster: once it runs, add the others (cen-hub "

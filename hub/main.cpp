@@ -173,6 +173,7 @@ static int Main(int argc, char** argv) {
       Messages::Tr("Put a backup in place of hub.db, with the hub stopped, under a new epoch:\n"
                    "every node then rebuilds its replica and offers its own records again,\n"
                    "so the records journaled after the backup come back exactly once.\n"
+                   "Nodes, keys and groups stay as the hub.db it replaces has them.\n"
                    "Example: cen-hub restore --data /srv/hub --from /backup/hub-2026-12-01.db"));
   restore_cmd->add_option("--data", restore_dir, Messages::Tr("Hub data directory"))->required();
   restore_cmd->add_option("--from", restore_from, Messages::Tr("The backup file (cen-hub backup)"))

@@ -474,6 +474,10 @@ TEST_CASE("A cluster lost whole comes back from a backup into a new cluster of o
   // trial read "0 alert cancel(s) ... queued again" as "none made").
   CHECK_THAT(out.str(), Catch::Contains("no hub.db with a journal was replaced") &&
                             !Catch::Contains("0 alert cancel(s)"));
+  // Nor any registry: the new cluster runs with the backup's, and its
+  // members take it through Raft.
+  CHECK_THAT(out.str(), Catch::Contains("nodes, keys and groups are as they were at the backup") &&
+                            !Catch::Contains("registry carried over"));
   auto db = HubSchema::Open(o.data_dir);
   REQUIRE(db.ok());
   CHECK(Int(*db, "SELECT max(gseq) FROM journal") == 40);
