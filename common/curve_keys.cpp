@@ -114,12 +114,15 @@ Result<CurveKeys> CurveKeys::Rotate(const std::string& dir) {
 }
 
 Result<std::string> CurveKeys::ParsePublicKey(std::string_view text_or_path) {
-  if (IsZ85Key(text_or_path)) return std::string(text_or_path);
   const std::string path(text_or_path);
   if (std::filesystem::path(path).filename() == "curve.sec")
     return InvalidInput("key: " + path + " is a secret key; give the public key (curve.pub)");
+  // A file first: a path of 40 characters of the Z85 alphabet ('/' and '.'
+  // are in it) reads as a key too (a trial's
+  // /tmp/trialB/work/repro/k40/hub/curve.pub went into node.toml as a key).
   std::error_code ec;
   if (std::filesystem::is_regular_file(path, ec)) return ReadKeyFile(path);
+  if (IsZ85Key(text_or_path)) return path;
   return InvalidInput("key: '" + path +
                       "' is neither a 40-character Z85 public key nor a readable key file" +
                       (ec ? " (" + ec.message() + ")" : std::string()));
