@@ -67,6 +67,8 @@ constexpr auto kApplySlice = std::chrono::milliseconds(40);
 // it (TextIndexer): two of its transactions. A --text query then reads and
 // tokenises at most this many records' text on its own (about 0.2 s).
 constexpr int64_t kTextLagLimit = 2 * TextIndexer::kBatchRecords;
+// How often a text.db that could not be opened is tried again.
+constexpr std::chrono::seconds kTextRetryEvery{5};
 // How often a loop held for a checkpoint's catch-up looks again.
 constexpr auto kCatchUpPoll = std::chrono::milliseconds(5);
 constexpr auto kAckTimeout = std::chrono::seconds(15);
@@ -156,11 +158,11 @@ struct TransactionEnd {
 class AgentLoop {
  public:
   AgentLoop(std::string data_dir, common::Database* db, common::WalCheckpointer* checkpointer,
-            const TextIndexer* text, NodeConfig config, common::CurveKeys keys)
+            std::unique_ptr<TextIndexer> text, NodeConfig config, common::CurveKeys keys)
       : data_dir_(std::move(data_dir)),
         db_(db),
         checkpointer_(checkpointer),
-        text_(text),
+        text_(std::move(text)),
         config_(std::move(config)),
         keys_(std::move(keys)),
         outbox_(db),
@@ -855,6 +857,22 @@ class AgentLoop {
     return text_ != nullptr && !text_->failing() &&
            replica_.cursor() - text_->reach() > kTextLagLimit;
   }
+  // A text.db that could not be opened as the agent started (a full disk: a
+  // trial's index stayed behind until a restart) is tried again every
+  // kTextRetryEvery while node.db works.
+  void OpenText(SteadyClock::time_point now) {
+    if (text_ != nullptr || now - text_tried_ < kTextRetryEvery || !store_.healthy()) return;
+    text_tried_ = now;
+    auto text = TextIndexer::Open(data_dir_);
+    if (!text.ok()) {
+      spdlog::debug("full-text index: still cannot open it: {}", text.status().message());
+      return;
+    }
+    text_ = std::move(*text);
+    text_->Start();
+    spdlog::info("full-text index: open again; it catches up with the replica");
+  }
+
   // When a held loop looks again: the knock's end, or soon for a checkpoint
   // or the full-text index.
   SteadyClock::time_point HeldUntil(SteadyClock::time_point now) const {
@@ -918,6 +936,7 @@ class AgentLoop {
 
   common::Status Tick() {
     const auto now = SteadyClock::now();
+    OpenText(now);
     const bool connected = status_.hub_state == HubState::kConnected;
     if (connected) hub_since_ = now;
     if (!connected && hubs_.size() > 1 && status_.hub_state != HubState::kUnauthorized &&
@@ -1011,7 +1030,8 @@ class AgentLoop {
   std::optional<AgentDoorbell> bell_;
   common::Database* db_;
   common::WalCheckpointer* checkpointer_;  // not owned
-  const TextIndexer* text_;                // not owned; null without text.db
+  std::unique_ptr<TextIndexer> text_;      // null while text.db cannot be opened
+  SteadyClock::time_point text_tried_{};   // OpenText()
   NodeConfig config_;
   common::CurveKeys keys_;
   Outbox outbox_;
@@ -1117,11 +1137,14 @@ common::Status NodeAgent::Run(const std::atomic<bool>& stop) {
   if (text.ok()) {
     (*text)->Start();
   } else {
-    spdlog::warn("no full-text index this run ({}); delete {} and restart the agent to rebuild it",
-                 text.status().message(), TextDb::Path(data_dir_));
+    spdlog::warn(
+        "no full-text index for now ({}); tried again every {} s (--text reads the records "
+        "directly meanwhile); if {} is damaged, delete it and restart the agent to rebuild it",
+        text.status().message(), kTextRetryEvery.count(), TextDb::Path(data_dir_));
   }
-  AgentLoop loop(data_dir_, &*db, checkpointer->get(), text.ok() ? text->get() : nullptr,
-                 std::move(*config), std::move(*keys));
+  AgentLoop loop(data_dir_, &*db, checkpointer->get(),
+                 text.ok() ? std::move(*text) : std::unique_ptr<TextIndexer>(), std::move(*config),
+                 std::move(*keys));
   return loop.Run(stop);
 }
 

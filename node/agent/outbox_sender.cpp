@@ -112,6 +112,10 @@ common::Status OutboxSender::OnAckFrame(const common::MsgpackMap& frame) {
   const msgpack::object* acks = frame.Find("acks");
   if (acks == nullptr || acks->type != msgpack::type::ARRAY) return common::Status::Ok();
   std::vector<Outbox::Ack> done;
+  // A few lines per ACK, then a count: a whole export with one typo in its
+  // scope wrote 15,664 lines (a trial); cen-node status lists them.
+  constexpr int kSaidPerAck = 3;
+  int warned = 0, rejected = 0;
   for (const common::MsgpackMap& a : frame.Maps("acks")) {
     Outbox::Ack ack{std::string(a.TextOr("uuid", "")), a.IntOr("version", 0), false, 0, ""};
     const std::string_view verdict = a.TextOr("status", "");
@@ -119,8 +123,9 @@ common::Status OutboxSender::OnAckFrame(const common::MsgpackMap& frame) {
       ack.accepted = true;
       ack.gseq = a.IntOr("gseq", 0);
       if (const auto warning = a.Text("warning")) {
-        spdlog::warn("the hub journaled record {} v{} with a warning: {}", ack.uuid, ack.version,
-                     *warning);
+        if (++warned <= kSaidPerAck)
+          spdlog::warn("the hub journaled record {} v{} with a warning: {}", ack.uuid, ack.version,
+                       *warning);
         ack.reason = std::string(*warning);  // kept for cen-node status
       }
       if (const msgpack::object* audience = a.Find("audience");
@@ -131,10 +136,17 @@ common::Status OutboxSender::OnAckFrame(const common::MsgpackMap& frame) {
       }
     } else {
       ack.reason = std::string(a.TextOr("reason", "rejected by the hub"));
-      spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);
+      if (++rejected <= kSaidPerAck)
+        spdlog::error("the hub rejected record {} v{}: {}", ack.uuid, ack.version, ack.reason);
     }
     done.push_back(std::move(ack));
   }
+  if (warned > kSaidPerAck)
+    spdlog::warn("... and {} more records of this ACK journaled with a warning (cen-node status)",
+                 warned - kSaidPerAck);
+  if (rejected > kSaidPerAck)
+    spdlog::error("... and {} more records of this ACK rejected (cen-node status)",
+                  rejected - kSaidPerAck);
   return OnAcks(done);
 }
 

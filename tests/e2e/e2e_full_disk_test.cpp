@@ -213,3 +213,29 @@ TEST_CASE("An agent on a full disk takes its session up again when the hub comes
 }
 
 }  // namespace cen::e2e
+
+namespace cen::e2e {
+
+TEST_CASE("An agent that could not open its full-text index opens it once it can", "[e2e][disk]") {
+  // A trial: an agent restarted on a full disk ran without its index until
+  // the next restart, and said to delete text.db. Here text.db is made
+  // unopenable by a directory in its place, then freed.
+  Cluster cluster({{"SENDER", "EU"}, {"TIGHT", "EU"}});
+  const std::filesystem::path text_db = cluster.node_dir("TIGHT") / "text.db";
+  std::filesystem::remove(text_db);
+  std::filesystem::create_directory(text_db);
+  AcceptedRecords accepted;
+  StartConverged(cluster, accepted, 30);
+  CHECK(cluster.Status("TIGHT").value("text_behind", 0) > 0);
+  std::filesystem::remove(text_db);
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json status = cluster.Status("TIGHT");
+        observed = status.dump();
+        return status.value("text_behind", -1) == 0;
+      },
+      std::chrono::seconds(60), "TIGHT's full-text index open and caught up, without a restart");
+  CHECK_THAT(cluster.NodeLog("TIGHT"), Catch::Contains("full-text index: open again"));
+}
+
+}  // namespace cen::e2e

@@ -386,6 +386,31 @@ TEST_CASE("A record journaled with a scope warning says so in cen-node status un
         return s.value("outbox", 1) == 0 && s.value("warnings", nlohmann::json::array()).empty();
       },
       std::chrono::seconds(30), "EU-1's status no longer names a warning");
+
+  // A whole file with the typo: the status counts them all, shows the
+  // newest 20 and says how many more; the log says a few and counts the
+  // rest (a trial: 20 shown, nothing said of 15,000 more, and a log line
+  // for each).
+  std::vector<std::string> typos;
+  for (int i = 0; i < 25; ++i)
+    typos.push_back(ScopeSeizure("WX-" + std::to_string(i), "region:eu"));
+  cluster.Submit("EU-1", typos);
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        const nlohmann::json s = cluster.Status("EU-1");
+        observed = s.dump();
+        return s.value("outbox", 1) == 0 && s.value("warnings_total", 0) == 25;
+      },
+      std::chrono::seconds(30), "EU-1's status counting 25 warnings");
+  CHECK(cluster.Status("EU-1")["warnings"].size() == 20);
+  const RunResult many = cluster.RunNode({"status", "--data", cluster.node_dir("EU-1").string()});
+  CHECK_THAT(many.out, Catch::Contains("... and 5 more, older (the newest 20 are shown"));
+  const std::string log = cluster.NodeLog("EU-1");
+  size_t lines = 0;
+  for (size_t at = log.find("with a warning: "); at != std::string::npos;
+       at = log.find("with a warning: ", at + 1))
+    ++lines;
+  CHECK(lines < 25);
 }
 
 // A record first shared with everyone, then amended to one region (a case

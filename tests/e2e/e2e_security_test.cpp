@@ -356,7 +356,7 @@ TEST_CASE("A node replaces its key without losing its outbox, and the old key is
   REQUIRE(new_keys.public_key() != old_keys.public_key());
   // Quoted: a Z85 key holds < > & ( ) that a shell would take for its own.
   CHECK_THAT(r.out, Catch::Contains("cen-hub allow --data HUB_DIR --node EU --key '" +
-                                    new_keys.public_key() + "' --region EU"));
+                                    new_keys.public_key() + "'\n"));
   CHECK(std::filesystem::exists(cluster.node_dir("EU") / "curve.sec.old"));
   CHECK(cluster.Status("EU").value("outbox", -1) == 15);
 
