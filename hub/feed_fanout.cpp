@@ -79,8 +79,8 @@ void FeedFanout::ForEachNode(
     const std::function<std::string(const std::vector<std::string_view>&)>& encode,
     const std::function<void(const std::string& id, const Frame&)>& send) const {
   // What a node gets of outcome i: i itself, or i + kWithdrawn for its
-  // withdrawal (ReachHistory), or for a cancel it may not see kAlerts + j
-  // for each alert withdrawal j of alert_withdrawals.
+  // withdrawal (ReachHistory), or for a cancel of alerts it may not see
+  // kAlerts + j for its withdrawal j of alert_withdrawals.
   const size_t kWithdrawn = outcomes.size();
   const size_t kAlerts = 2 * outcomes.size();
   std::vector<std::string> withdrawal_bodies(withdrawals ? outcomes.size() : 0);
@@ -115,12 +115,11 @@ void FeedFanout::ForEachNode(
           break;
         case ReachHistory::Serve::kAlertWithdrawals:
           if (!withdrawals) break;
-          for (std::string& body :
-               reaches_->AlertWithdrawals(outcomes[i].gseq, alerts_named(i), may_see)) {
-            // The same bodies for every office that gets them: one copy.
-            auto known = std::find(alert_withdrawals.begin(), alert_withdrawals.end(), body);
+          if (auto body = reaches_->AlertWithdrawal(outcomes[i].gseq, alerts_named(i), may_see)) {
+            // The same body for every office that gets it: one copy.
+            auto known = std::find(alert_withdrawals.begin(), alert_withdrawals.end(), *body);
             if (known == alert_withdrawals.end())
-              known = alert_withdrawals.insert(alert_withdrawals.end(), std::move(body));
+              known = alert_withdrawals.insert(alert_withdrawals.end(), std::move(*body));
             visible.push_back(kAlerts + static_cast<size_t>(known - alert_withdrawals.begin()));
           }
           break;

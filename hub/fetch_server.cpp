@@ -58,7 +58,8 @@ common::Status FetchServer::Answer(const NodeInfo& node, const nlohmann::json& f
         return;
       case ReachHistory::Serve::kAlertWithdrawals:
         if (priority_only) return;  // withdrawals in gseq order only, as below
-        bodies = reaches.AlertWithdrawals(s.gseq, named.alerts, may_see);
+        if (auto body = reaches.AlertWithdrawal(s.gseq, named.alerts, may_see))
+          bodies.push_back(std::move(*body));
         break;
       case ReachHistory::Serve::kWithdrawal:
         // In gseq order only: applied ahead of the cursor, a withdrawal

@@ -135,7 +135,10 @@ void ReachHistory::ReadNamed(std::string_view kind, std::string_view body, Named
   if (record->TextOr("kind", "") != "alert" || record->TextOr("msg_type", "alert") == "alert")
     return;
   named->alerts = record->Texts("references");
-  named->cancel = record->TextOr("msg_type", "") == "cancel";
+  // An NCP's cancel waiting for its RILO is no cancel yet (it may be
+  // returned); the RILO's acceptance is.
+  named->cancel =
+      record->TextOr("msg_type", "") == "cancel" && record->TextOr("validation", "") != "pending";
   named->uuid = record->TextOr("uuid", "");
   named->version = record->IntOr("version", 0);
 }
@@ -206,16 +209,25 @@ ReachHistory::Serve ReachHistory::ServeTo(int64_t gseq, std::string_view scope,
       if (v.version > row->version && !may_see(v.scope, v.origin)) return Serve::kNothing;
     }
   }
+  bool hidden = false;  // an alert named the office may not see
+  bool shown = false;   // one it may see
   for (std::string_view alert : follows) {
     const auto named = versions_.find(std::string(alert));
-    if (named == versions_.end()) continue;
+    if (named == versions_.end()) {
+      shown = true;
+      continue;
+    }
     const Version& newest = named->second.back();
-    // A cancel scoped wider than its alert (global, the default) takes the
-    // alert back from an office that held it before it left its scope.
-    if (!may_see(newest.scope, newest.origin))
-      return cancel ? Serve::kAlertWithdrawals : Serve::kWithdrawal;
+    (may_see(newest.scope, newest.origin) ? shown : hidden) = true;
   }
-  return Serve::kRow;
+  if (!hidden) return Serve::kRow;
+  // An update goes no further than its alerts. A cancel goes to an office
+  // that may see one of them (applied, it cancels every one it names that
+  // the office holds); to one that may see none, scoped wider than them
+  // (global, the default), it takes them back: the office may have held
+  // them before it left their scope.
+  if (!cancel) return Serve::kWithdrawal;
+  return shown ? Serve::kRow : Serve::kAlertWithdrawals;
 }
 
 std::string ReachHistory::Withdrawal(int64_t gseq, std::string_view uuid, int64_t version) const {
@@ -230,26 +242,44 @@ std::string ReachHistory::Withdrawal(int64_t gseq, std::string_view uuid, int64_
   return WithdrawalBody(record, version, gseq);
 }
 
-std::vector<std::string> ReachHistory::AlertWithdrawals(int64_t gseq,
-                                                        std::span<const std::string_view> follows,
-                                                        const MaySee& may_see) const {
-  std::vector<std::string> bodies;
+std::optional<std::string> ReachHistory::AlertWithdrawal(int64_t gseq,
+                                                         std::span<const std::string_view> follows,
+                                                         const MaySee& may_see) const {
+  std::vector<std::pair<std::string_view, int64_t>> due;
   for (std::string_view alert : follows) {
     const auto named = versions_.find(std::string(alert));
     if (named == versions_.end()) continue;
     const Version& newest = named->second.back();
-    if (!may_see(newest.scope, newest.origin))
-      bodies.push_back(WithdrawalBody(alert, newest.version, gseq));
+    if (may_see(newest.scope, newest.origin)) continue;
+    // An alert only ever sent to offices named one by one never reached an
+    // office it does not name: nothing to take back, no uuid to tell.
+    const bool listed = std::all_of(named->second.begin(), named->second.end(),
+                                    [](const Version& v) { return v.scope.starts_with("nodes:"); });
+    if (!listed) due.emplace_back(alert, newest.version);
   }
-  return bodies;
+  if (due.empty()) return std::nullopt;
+  return WithdrawalBody(due.front().first, due.front().second, gseq, std::span(due).subspan(1));
 }
 
-std::string ReachHistory::WithdrawalBody(std::string_view record, int64_t version, int64_t gseq) {
+std::string ReachHistory::WithdrawalBody(
+    std::string_view record, int64_t version, int64_t gseq,
+    std::span<const std::pair<std::string_view, int64_t>> also) {
   // Nothing more than the replica needs: it also goes to offices that
   // never held the record.
   msgpack::sbuffer out;
   msgpack::packer<msgpack::sbuffer> pk(out);
-  pk.pack_map(4);
+  pk.pack_map(also.empty() ? 4 : 5);
+  if (!also.empty()) {
+    pk.pack(std::string_view("also"));
+    pk.pack_array(static_cast<uint32_t>(also.size()));
+    for (const auto& [uuid, v] : also) {
+      pk.pack_map(2);
+      pk.pack(std::string_view("uuid"));
+      pk.pack(uuid);
+      pk.pack(std::string_view("version"));
+      pk.pack(v);
+    }
+  }
   pk.pack(std::string_view("kind"));
   pk.pack(std::string_view("withdrawal"));
   pk.pack(std::string_view("uuid"));

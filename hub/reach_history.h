@@ -29,12 +29,13 @@
 // names, it gets the update's withdrawal instead. So every alert an update
 // or cancel names is kept too (rows written by Note(..., followed)), and
 // served as its own scope says unless its versions' reach differs.
-// A cancel also reaches an office outside its scope, as a withdrawal of
-// each alert it names that the office may not see: an office taken out of
-// a group, or moved out of a region, keeps the alerts it held, and one
-// would stay in force there for good, cancelled everywhere else (a trial).
-// Like a narrowing, it goes to every such office (who held the alert
-// cannot be told); one that never held it learns its uuid only.
+// A cancel goes to an office that may see one of the alerts it names, and
+// to one that may see none of them as one withdrawal of those alerts: an
+// office taken out of a group, or moved out of a region, keeps the alerts
+// it held, and one would stay in force there for good, cancelled
+// everywhere else (a trial). Like a narrowing, the withdrawal goes to every
+// such office (who held the alert cannot be told), but for alerts only
+// ever scoped to named offices; one that never held it learns its uuid.
 //
 //   ReachHistory reaches;
 //   CEN_RETURN_IF_ERROR(ReachHistory::Note(db, uuid));  // in the journal's transaction
@@ -105,8 +106,8 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
 
   // Whether an office may see a journal row of (scope, origin).
   using MaySee = std::function<bool(std::string_view scope, std::string_view origin)>;
-  // kAlertWithdrawals: the row is a cancel the office may not see; it gets
-  // AlertWithdrawals() in its place (none may be due).
+  // kAlertWithdrawals: the row is a cancel of alerts the office may not
+  // see; it gets AlertWithdrawal() in its place (none may be due).
   enum class Serve { kRow, kWithdrawal, kNothing, kAlertWithdrawals };
   // What an office gets of journal row `gseq`, whose own scope and origin
   // are `scope` and `origin`, and which is an update or (`cancel`) a cancel
@@ -114,10 +115,14 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
   Serve ServeTo(int64_t gseq, std::string_view scope, std::string_view origin,
                 const MaySee& may_see, std::span<const std::string_view> follows = {},
                 bool cancel = false) const;
-  // For kAlertWithdrawals: a withdrawal, under the cancel's `gseq`, of each
-  // alert in `follows` whose newest version the office may not see.
-  std::vector<std::string> AlertWithdrawals(int64_t gseq, std::span<const std::string_view> follows,
-                                            const MaySee& may_see) const;
+  // For kAlertWithdrawals: one withdrawal, under the cancel's `gseq`, of the
+  // alerts in `follows` whose newest version the office may not see (the
+  // first as its uuid and version, the others in "also": one record per
+  // gseq, as a replica takes them), but those only ever scoped to named
+  // offices; nullopt when none is due.
+  std::optional<std::string> AlertWithdrawal(int64_t gseq,
+                                             std::span<const std::string_view> follows,
+                                             const MaySee& may_see) const;
   // Whether any record is kept: a row that names alerts (`follows`) need
   // only be read for them when one is.
   bool empty() const { return versions_.empty(); }
@@ -146,7 +151,9 @@ CREATE INDEX reach_changes_record ON reach_changes(record);
   // Reads the rows after last_id_.
   common::Status ReadFrom(common::Database& db);
   // The withdrawal frame's record: what the replica needs, no more.
-  static std::string WithdrawalBody(std::string_view record, int64_t version, int64_t gseq);
+  static std::string WithdrawalBody(
+      std::string_view record, int64_t version, int64_t gseq,
+      std::span<const std::pair<std::string_view, int64_t>> also = {});
 
   int64_t last_id_ = 0;
   int64_t gseq_sum_ = 0;  // of the rows read: Refresh(check) compares it with the table's

@@ -454,10 +454,20 @@ common::Status Replica::FindHeld(Statements& st, std::string_view uuid,
 
 common::Status Replica::ApplyWithdrawal(Statements& st, const common::MsgpackMap& rec,
                                         bool* applied) {
-  const std::string uuid(rec.TextOr("uuid", ""));
-  const int64_t version = rec.IntOr("version", 0);
+  // A cancel's withdrawal of several alerts names the others in "also" (one
+  // record per gseq: PROTOCOL.md §6.10).
+  for (const common::MsgpackMap& other : rec.Maps("also")) {
+    CEN_RETURN_IF_ERROR(WithdrawOne(st, std::string(other.TextOr("uuid", "")),
+                                    other.IntOr("version", 0), rec.IntOr("gseq", 0), applied));
+  }
+  return WithdrawOne(st, std::string(rec.TextOr("uuid", "")), rec.IntOr("version", 0),
+                     rec.IntOr("gseq", 0), applied);
+}
+
+common::Status Replica::WithdrawOne(Statements& st, const std::string& uuid, int64_t version,
+                                    int64_t gseq, bool* applied) {
   bool gone = false;
-  auto removed = Withdraw(st, uuid, version, rec.IntOr("gseq", 0), &gone);
+  auto removed = Withdraw(st, uuid, version, gseq, &gone);
   if (!removed.ok()) return removed.status();
   if (*removed == 0) return common::Status::Ok();
   *applied = true;

@@ -251,6 +251,9 @@ class Replica {
   // alert links, hits and hook events (done or not) that name it, and the
   // updates and cancels of an alert.
   common::Status ApplyWithdrawal(Statements& st, const common::MsgpackMap& rec, bool* applied);
+  // One record of a withdrawal (its uuid, or one of its "also").
+  common::Status WithdrawOne(Statements& st, const std::string& uuid, int64_t version, int64_t gseq,
+                             bool* applied);
   // Takes out every version of `uuid` up to `version` (ApplyWithdrawal), and
   // when none stays (*gone), what names it and the updates and cancels
   // linked to it (an alert's). Returns how many rows went.

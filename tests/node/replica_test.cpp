@@ -1051,3 +1051,30 @@ TEST_CASE("An alert withdrawn takes its updates and cancels with it", "[node][re
   CHECK(QueryNumber(db, "SELECT version FROM withdrawals WHERE uuid = '" + update + "'") == 1);
   CHECK(QueryNumber(db, "SELECT version FROM withdrawals WHERE uuid = '" + alert + "'") == 2);
 }
+
+TEST_CASE("A cancel's withdrawal of several alerts takes each of them back",
+          "[node][replica][scope]") {
+  // One record per gseq: the hub names the alerts after the first in "also".
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  const std::string first = Uuid7::Generate();
+  const std::string second = Uuid7::Generate();
+  const std::string other = Uuid7::Generate();
+  RequireOk(replica.Apply(
+      Packed({cen::test::AsStored(cen::test::WireAlert("A-1", first, 1, "high"), 1, "H0"),
+              cen::test::AsStored(cen::test::WireAlert("A-2", second, 1, "high"), 2, "H0"),
+              cen::test::AsStored(cen::test::WireAlert("B-1", other, 1, "high"), 3, "H0")}),
+      3));
+  RequireOk(replica.Apply(Packed({json{{"kind", "withdrawal"},
+                                       {"uuid", first},
+                                       {"version", 1},
+                                       {"gseq", 4},
+                                       {"also", {{{"uuid", second}, {"version", 1}}}}}}),
+                          4));
+  CHECK(QueryNumber(db, "SELECT count(*) FROM records WHERE uuid IN ('" + first + "', '" + second +
+                            "')") == 0);
+  CHECK(QueryNumber(db, "SELECT count(*) FROM withdrawals") == 2);
+  CHECK(QueryNumber(db, "SELECT count(*) FROM records WHERE uuid = '" + other + "'") == 1);
+  CHECK(replica.cursor() == 4);
+}
