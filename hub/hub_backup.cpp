@@ -1,6 +1,7 @@
 #include "hub/hub_backup.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -181,15 +182,38 @@ bool Checkpoint(const std::string& path) {
 // journaled. One that never journaled (cen-hub init on a new machine, the
 // hub lost; a new cluster's first member) knows none of it: "0 carried" was
 // read as "none made" (a trial), and its empty registry is nobody's word.
-std::optional<common::Database> OpenReplaced(const std::string& path) {
+// And it must be the backup's hub: their journals' hash chains agree at the
+// last gseq both hold. Another hub's hub.db in the directory (a staging
+// directory reused) would otherwise lend the restored journal its nodes and
+// keys, which then receive its records (a review).
+std::optional<common::Database> OpenReplaced(const std::string& path, common::Database& backup) {
   if (!fs::exists(path)) return std::nullopt;
   auto old = common::Database::Open(path, common::Database::Mode::kReadOnly);
   if (!old.ok()) return std::nullopt;
   auto schema = HubSchema::Version(*old);
   if (!schema.ok() || !schema->has_value() || **schema < 4 || **schema > HubSchema::kVersion)
     return std::nullopt;
-  auto journaled = old->QueryInt("SELECT count(*) FROM journal");
+  auto journaled = old->QueryInt("SELECT max(gseq) FROM journal");
   if (!journaled.ok() || journaled->value_or(0) == 0) return std::nullopt;
+  auto backed_up = backup.QueryInt("SELECT max(gseq) FROM journal");
+  if (!backed_up.ok() || backed_up->value_or(0) == 0) return std::nullopt;
+  const int64_t both = std::min(**journaled, **backed_up);
+  auto chain_at = [both](common::Database& db) -> std::optional<std::string> {
+    auto st = db.Prepare("SELECT chain FROM journal WHERE gseq = ?");
+    if (!st.ok()) return std::nullopt;
+    st->Bind(1, both);
+    auto row = st->Step();
+    if (!row.ok() || !*row) return std::nullopt;
+    return st->ColumnBlob(0);
+  };
+  const std::optional<std::string> ours = chain_at(backup);
+  if (!ours || ours != chain_at(*old)) {
+    spdlog::warn(
+        "{} holds another journal than the backup's (their chains differ at gseq {}): its "
+        "registry and operator cancels are not carried over",
+        path, both);
+    return std::nullopt;
+  }
   return std::move(*old);
 }
 
@@ -365,7 +389,7 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
     auto rewrite = [&]() -> common::Status {
       auto tx = copy->Begin();
       if (!tx.ok()) return tx.status();
-      if (auto replaced = OpenReplaced(target)) {
+      if (auto replaced = OpenReplaced(target, *copy)) {
         auto cancels = CarryOperatorCancels(*replaced, *copy);
         if (!cancels.ok()) return cancels.status();
         checked.cancels_carried = *cancels;

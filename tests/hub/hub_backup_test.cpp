@@ -52,9 +52,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // A hub data directory as `cen-hub init` makes it.
-std::string InitHub(const TempDir& tmp) {
+std::string InitHub(const TempDir& tmp, std::string_view name = "hub") {
   cen::hub::InitOptions o;
-  o.data_dir = tmp.File("hub");
+  o.data_dir = tmp.File(name);
   o.ingest_port = 17711;
   o.feed_port = 17712;
   std::ostringstream out;
@@ -608,6 +608,26 @@ TEST_CASE("Restore carries over the registry changes made after the backup", "[h
                                !Catch::Contains("registry carried over"));
     auto restored = HubSchema::Open(fresh);
     REQUIRE(restored.ok());
+    Database backup = OpenReadOnly(tmp.File("copy.db"));
+    CHECK(Registry(*restored) == Registry(backup));
+  }
+  SECTION("another hub's hub.db lends the restored journal none of its nodes") {
+    // A staging directory reused: its hub journaled records of its own.
+    const std::string other = InitHub(tmp, "other");
+    {
+      auto odb = HubSchema::Open(other);
+      REQUIRE(odb.ok());
+      NodeRegistry nodes(&*odb);
+      RequireOk(nodes.Allow({"STRANGER", NewPublicKey(), "EU"}));
+      JournalSeizures(*odb, 30);
+    }
+    std::ostringstream said;
+    RequireOk(HubCommands::Restore(other, tmp.File("copy.db"), said));
+    CHECK_THAT(said.str(), Catch::Contains("allow again any node admitted since") &&
+                               !Catch::Contains("registry carried over"));
+    auto restored = HubSchema::Open(other);
+    REQUIRE(restored.ok());
+    CHECK(Int(*restored, "SELECT count(*) FROM nodes WHERE id = 'STRANGER'") == 0);
     Database backup = OpenReadOnly(tmp.File("copy.db"));
     CHECK(Registry(*restored) == Registry(backup));
   }
