@@ -64,9 +64,11 @@ void AgentStatus::TakeNewer(const nlohmann::json& state_file) {
   };
   // RFC 3339 UTC with milliseconds: later times sort later.
   const std::string at = text("updated_at");
-  if (at.empty() || at <= updated_at || !state_file.contains("hub_head")) return;
+  const auto head = state_file.find("hub_head");
+  if (at.empty() || at <= updated_at || head == state_file.end() || !head->is_number_integer())
+    return;
   hub_state = HubStateNamed(text("hub_state"));
-  hub_head = state_file.value("hub_head", hub_head);
+  hub_head = head->get<int64_t>();
   detail = text("detail");
   updated_at = at;
 }

@@ -74,6 +74,7 @@ constexpr auto kCatchUpPoll = std::chrono::milliseconds(5);
 constexpr auto kAckTimeout = std::chrono::seconds(15);
 constexpr auto kPingEvery = std::chrono::seconds(1);
 constexpr auto kHelloEvery = std::chrono::milliseconds(200);
+constexpr auto kHelloWhileFailing = std::chrono::seconds(1);
 constexpr auto kStatusEvery = std::chrono::seconds(1);
 constexpr auto kDropLockWait = std::chrono::milliseconds(300000);
 // Once stopping: long enough for the drop folder's file to roll back.
@@ -651,6 +652,10 @@ class AgentLoop {
 
   common::Status OnWelcome(const json& f) {
     handshake_failure_logged_ = false;
+    // The WELCOME asked for again in a session its writes failed to open:
+    // only its writes are tried; the session's fetches go on as they are
+    // (starting them again queued the priority lane once more each time).
+    const bool again = welcome_again_ && status_.hub_state == HubState::kConnected;
     auto epoch = WireFrame::GetString(f, "epoch");
     auto head = WireFrame::GetInt(f, "head");
     auto feed_port = WireFrame::GetInt(f, "feed_port");
@@ -683,6 +688,7 @@ class AgentLoop {
       if (*epoch != replica_.epoch() || *head < replica_.cursor()) return reconciled;
       Guard(reconciled);
       region_hello_at_ = SteadyClock::now();
+      if (again) return common::Status::Ok();
     } else {
       welcomed_region_ = region;
       welcomed_groups_ = groups.value_or("");
@@ -944,7 +950,10 @@ class AgentLoop {
       CEN_RETURN_IF_ERROR(UseHub((current_hub_ + 1) % hubs_.size(),
                                  "no answer from " + hubs_[current_hub_].endpoint));
     }
-    if (!connected && now - last_hello_ >= kHelloEvery) SendHello();
+    // While node.db fails, a WELCOME may not be taken in (another journal
+    // to rebuild from): a HELLO a second, not five.
+    if (!connected && now - last_hello_ >= (store_.healthy() ? kHelloEvery : kHelloWhileFailing))
+      SendHello();
     if (connected) answered_ = now;
     if (!connected && status_.hub_state != HubState::kUnauthorized && !handshake_failure_logged_ &&
         !unanswered_said_ && now - std::max(answered_, last_heard_) >= kUnansweredAfter) {

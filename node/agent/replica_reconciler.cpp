@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace cen::node {
 
@@ -12,10 +13,11 @@ common::Status ReplicaReconciler::OnWelcome(const std::string& epoch, int64_t he
   if (replica_->epoch().empty()) {
     CEN_RETURN_IF_ERROR(replica_->SetEpoch(epoch));
   } else if (epoch != replica_->epoch() || head < replica_->cursor()) {
-    spdlog::warn(
-        "the hub's epoch is {} (was {}), head {} (replica at {}): the hub was replaced or "
-        "restored; rebuilding the replica and offering this node's records again",
-        epoch, replica_->epoch(), head, replica_->cursor());
+    if (std::exchange(announced_epoch_, epoch) != epoch)
+      spdlog::warn(
+          "the hub's epoch is {} (was {}), head {} (replica at {}): the hub was replaced or "
+          "restored; rebuilding the replica and offering this node's records again",
+          epoch, replica_->epoch(), head, replica_->cursor());
     // Own records first: if this fails the epoch still differs at the next
     // WELCOME and both steps run again (re-queueing twice is harmless).
     auto requeued = outbox_->RequeueAll();

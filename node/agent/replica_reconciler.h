@@ -51,6 +51,9 @@ class ReplicaReconciler {
   Replica* replica_;      // not owned
   Outbox* outbox_;        // not owned
   FeedApplier* applier_;  // not owned
+  // The hub epoch whose rebuild was last announced: a rebuild that cannot
+  // write (a full disk) is tried at every WELCOME, announced once.
+  std::string announced_epoch_;
 };
 
 }  // namespace cen::node
