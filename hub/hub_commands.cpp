@@ -856,14 +856,14 @@ common::Status HubCommands::Status(const StatusOptions& o, std::ostream& out) {
   if (silent_offices > 0 && follower) {
     out << Messages::Format(
                "{} office(s) not connected to this member: offices connect to the leader, run "
-               "cen-hub status there; their REPLICA, LAG and OUTBOX here are as of their last "
-               "contact with this member",
+               "cen-hub status there; their REPLICA and OUTBOX here are as of their last "
+               "contact with this member, their LAG counts to the head now",
                silent_offices)
         << "\n";
   } else if (silent_offices > 0) {
     out << Messages::Format(
-               "{} office(s) not connected (silent for {} s or more): their REPLICA, LAG and "
-               "OUTBOX are as of their last contact",
+               "{} office(s) not connected (silent for {} s or more): their REPLICA and OUTBOX "
+               "are as of their last contact, their LAG counts to the head now",
                silent_offices, kSilentAfterSeconds)
         << "\n";
   }

@@ -610,6 +610,13 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
   if (!store_problem.empty()) {
     out << Messages::Label("PROBLEM", kLabel) << store_problem
         << Messages::Tr("; the agent keeps running and retries") << "\n";
+    // cen-query writes its audit entry first, and runs nothing without it.
+    if (store_problem.find("full") != std::string::npos)
+      out << Messages::Label("PROBLEM", kLabel)
+          << Messages::Tr(
+                 "cen-query refuses every query meanwhile: it cannot write the query to "
+                 "the audit trail")
+          << "\n";
   }
   if (!agent->detail.empty() && agent->detail != store_problem)
     out << Messages::Label("detail", kLabel) << agent->detail << "\n";

@@ -482,10 +482,11 @@ class AgentLoop {
           const std::string why =
               welcomed_at_.count(endpoint) > 0
                   ? "the handshake with " + endpoint +
-                        " failed; it answered this key before: the link likely dropped during "
-                        "the handshake (trying again), or the hub's key changed (cen-hub "
-                        "rotate-key: then put its new public key in hub_key in " +
-                        data_dir_ + "/node.toml and restart the agent)"
+                        " failed; it answered this key before: the hub is stopped, frozen or "
+                        "overloaded (it takes the connection but does not answer), or the link "
+                        "dropped during the handshake (trying again); only if the hub's key "
+                        "changed (cen-hub rotate-key) put its new public key in hub_key in " +
+                        data_dir_ + "/node.toml and restart the agent"
                   : "the handshake with " + endpoint + " failed: is `hub` in " + data_dir_ +
                         "/node.toml the hub's ingest endpoint (not its feed port), and hub_key "
                         "its public key (its curve.pub)?";

@@ -73,7 +73,9 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
         const RunResult human =
             cluster.RunNode({"status", "--data", cluster.node_dir("TIGHT").string()});
         observed += "\n" + human.out;
-        return human.out.find("PROBLEM") != std::string::npos;
+        // And that its analysts' queries are refused meanwhile (a trial).
+        return human.out.find("PROBLEM") != std::string::npos &&
+               human.out.find("cen-query refuses every query meanwhile") != std::string::npos;
       },
       kFullDiskTimeout, "TIGHT reporting its full disk, in JSON and in text");
 

@@ -479,7 +479,8 @@ TEST_CASE("cen-hub status marks the offices that are not connected", "[hub][comm
   const std::string text = status();
   CHECK_THAT(text, Catch::Contains("2026-01-01T00:00:00.000Z (") && Catch::Contains("d ago)") &&
                        Catch::Contains("1 office(s) not connected (silent for 10 s or more): their "
-                                       "REPLICA, LAG and OUTBOX are as of their last contact"));
+                                       "REPLICA and OUTBOX are as of their last contact, their "
+                                       "LAG counts to the head now"));
   so.json = true;
   const json s = json::parse(status());
   REQUIRE(s["nodes"].size() == 2);
