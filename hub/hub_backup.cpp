@@ -330,7 +330,8 @@ common::Result<BackupSummary> HubBackup::Backup(const std::string& data_dir, con
 }
 
 common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
-                                                 const std::string& from, std::string* kept_as) {
+                                                 const std::string& from, std::string* kept_as,
+                                                 bool keep_backup_registry) {
   kept_as->clear();
   // A hub data directory (made by cen-hub init, or kept with its keys).
   auto config = HubConfig::Load(data_dir);
@@ -393,9 +394,17 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
         auto cancels = CarryOperatorCancels(*replaced, *copy);
         if (!cancels.ok()) return cancels.status();
         checked.cancels_carried = *cancels;
+        // Kept the backup's: carried inside a savepoint rolled back, which
+        // says what the restore undoes.
+        if (keep_backup_registry) CEN_RETURN_IF_ERROR(copy->Exec("SAVEPOINT registry"));
         auto registry = RegistryCarry::Carry(*replaced, *copy);
         if (!registry.ok()) return registry.status();
-        checked.registry_carried = *registry;
+        if (keep_backup_registry) {
+          CEN_RETURN_IF_ERROR(copy->Exec("ROLLBACK TO registry; RELEASE registry"));
+          checked.registry_undone = *registry;
+        } else {
+          checked.registry_carried = *registry;
+        }
       }
       CEN_RETURN_IF_ERROR(SetMeta(*copy, "epoch", new_epoch));
       // A cluster member's backup says which Raft entries it had applied: of
@@ -414,16 +423,19 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
               (checked.taken_at.empty() ? std::string("at an unknown time") : checked.taken_at) +
               ", head gseq " + std::to_string(checked.head) + "), epoch " + checked.epoch + " -> " +
               new_epoch));
-      if (checked.registry_carried) {
-        std::string carried = "registry carried over from the replaced hub.db: " +
-                              std::to_string(checked.registry_carried->size()) +
-                              " change(s) since the backup";
+      const auto& changes =
+          keep_backup_registry ? checked.registry_undone : checked.registry_carried;
+      if (changes) {
+        std::string said =
+            (keep_backup_registry ? "registry of the backup kept (--registry backup), undoing "
+                                  : "registry carried over from the replaced hub.db: ") +
+            std::to_string(changes->size()) + " change(s) since the backup";
         const char* separator = ": ";
-        for (const RegistryChange& change : *checked.registry_carried) {
-          carried += separator + RegistryCarry::Describe(change, /*translated=*/false);
+        for (const RegistryChange& change : *changes) {
+          said += separator + RegistryCarry::Describe(change, /*translated=*/false);
           separator = "; ";
         }
-        CEN_RETURN_IF_ERROR(AuditTrail::Record(*copy, AuditTrail::kAdmin, "", carried));
+        CEN_RETURN_IF_ERROR(AuditTrail::Record(*copy, AuditTrail::kAdmin, "", said));
       }
       CEN_RETURN_IF_ERROR(tx->Commit());
       // One file, as the backup was: no WAL beside it when it is renamed.

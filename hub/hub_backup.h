@@ -45,6 +45,10 @@ struct BackupSummary {
   // replaced differs from the backup's; nullopt when it could not be read
   // (or there was none): the registry is then the backup's.
   std::optional<std::vector<RegistryChange>> registry_carried;
+  // Restore with the backup's registry asked for (`keep_backup_registry`):
+  // what the hub.db replaced had changed since the backup, undone; nullopt
+  // as above.
+  std::optional<std::vector<RegistryChange>> registry_undone;
 };
 
 class HubBackup {
@@ -66,9 +70,12 @@ class HubBackup {
   // hub.db.before-restore-STAMP; *kept_as says its path ("" if none). When
   // it has journaled (it is this hub's, not a new directory's), the restored
   // copy takes its registry (RegistryCarry) and the alert cancels the
-  // operator made after the backup, before it is put in place.
+  // operator made after the backup, before it is put in place; with
+  // `keep_backup_registry` the registry stays the backup's (to undo a
+  // registry change made since) and the summary says what that undoes.
   static common::Result<BackupSummary> Restore(const std::string& data_dir, const std::string& from,
-                                               std::string* kept_as);
+                                               std::string* kept_as,
+                                               bool keep_backup_registry = false);
 };
 
 }  // namespace cen::hub

@@ -509,7 +509,7 @@ common::Status HubCommands::Backup(const std::string& data_dir, const std::strin
 }
 
 common::Status HubCommands::Restore(const std::string& data_dir, const std::string& from,
-                                    std::ostream& out) {
+                                    std::ostream& out, bool keep_backup_registry) {
   // A member gets its state from the others; the first member of a new
   // cluster, which has never run, may take it from a backup (a cluster
   // lost whole: a trial found no way back to a cluster).
@@ -541,7 +541,7 @@ common::Status HubCommands::Restore(const std::string& data_dir, const std::stri
     new_cluster = true;
   }
   std::string kept_as;
-  auto restored = HubBackup::Restore(data_dir, from, &kept_as);
+  auto restored = HubBackup::Restore(data_dir, from, &kept_as, keep_backup_registry);
   if (!restored.ok()) return restored.status();
   out << Messages::Format(
              "restored {} from {} (taken {}): head gseq {}, {} records, both hash "
@@ -572,7 +572,15 @@ common::Status HubCommands::Restore(const std::string& data_dir, const std::stri
                "shows the alerts cancelled")
         << "\n";
   }
-  if (!restored->registry_carried) {
+  if (restored->registry_undone) {
+    out << Messages::Format(
+               "nodes, keys and groups are the backup's (--registry backup): {} change(s) made "
+               "since the backup are undone:",
+               restored->registry_undone->size())
+        << "\n";
+    for (const RegistryChange& change : *restored->registry_undone)
+      out << "  " << RegistryCarry::Describe(change, /*translated=*/true) << "\n";
+  } else if (!restored->registry_carried) {
     out << Messages::Tr(
                "nodes, keys and groups are as they were at the backup: allow again any node "
                "admitted since, revoke again any node revoked since")

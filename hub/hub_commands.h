@@ -108,9 +108,10 @@ class HubCommands {
   static common::Status Backup(const std::string& data_dir, const std::string& to,
                                std::ostream& out, std::ostream& progress);
   // Puts the backup `from` in place of hub.db under a new epoch (HubBackup),
-  // with the hub stopped; prints what the nodes will do.
+  // with the hub stopped; prints what the nodes will do. The registry is
+  // the replaced hub.db's, or with `keep_backup_registry` the backup's.
   static common::Status Restore(const std::string& data_dir, const std::string& from,
-                                std::ostream& out);
+                                std::ostream& out, bool keep_backup_registry = false);
   // `rt_priority` >= 0 overrides hub.toml's.
   static common::Status Run(const std::string& data_dir, const std::atomic<bool>& stop,
                             int rt_priority = -1);

@@ -178,6 +178,15 @@ static int Main(int argc, char** argv) {
   restore_cmd->add_option("--data", restore_dir, Messages::Tr("Hub data directory"))->required();
   restore_cmd->add_option("--from", restore_from, Messages::Tr("The backup file (cen-hub backup)"))
       ->required();
+  std::string restore_registry = "replaced";
+  restore_cmd
+      ->add_option("--registry", restore_registry,
+                   Messages::Tr("Whose nodes, keys and groups the restored hub runs with: "
+                                "replaced (those of the hub.db it replaces, when it is this "
+                                "hub's) or backup (the backup's: undoes every registry change "
+                                "made since, each said)"))
+      ->check(CLI::IsMember({"replaced", "backup"}))
+      ->capture_default_str();
 
   cen::hub::ClusterAddOptions cluster_add;
   std::string cluster_dir;
@@ -291,7 +300,8 @@ static int Main(int argc, char** argv) {
     return Finish(cen::hub::HubCommands::Backup(backup_dir, backup_to, std::cout, std::cerr));
   }
   if (*restore_cmd)
-    return Finish(cen::hub::HubCommands::Restore(restore_dir, restore_from, std::cout));
+    return Finish(cen::hub::HubCommands::Restore(restore_dir, restore_from, std::cout,
+                                                 restore_registry == "backup"));
   if (*rotate_cmd) return Finish(cen::hub::HubCommands::RotateKey(rotate_dir, std::cout));
   if (*run_cmd) {
     // A daemon logs in English, for the operators who grep its log, and

@@ -18,6 +18,14 @@ namespace {
 
 int Finish(const cen::common::Status& s) {
   if (!s.ok()) std::cerr << "cen-node: " << s.message() << "\n";
+  // SQLite's words alone left a trial's operator unsure what was kept.
+  if (s.message().find("database or disk is full") != std::string::npos)
+    std::cerr << "cen-node: "
+              << cen::common::Messages::Tr(
+                     "the disk holding the data directory is full: nothing of the transaction "
+                     "that failed was kept (a file dropped again adds nothing twice); free space "
+                     "and run the command again")
+              << "\n";
   return s.ExitCode();
 }
 

@@ -11,6 +11,7 @@
 #include "common/messages.h"
 #include "common/record_validator.h"
 #include "common/text_table.h"
+#include "common/utf8.h"
 #include "node/query/alert_book.h"
 #include "node/query/record_format.h"
 
@@ -500,8 +501,28 @@ common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid
   if (a == nullptr) return common::Status::Ok();
   out << "\nLife cycle (" << AlertBook::Name(a->state) << "):\n";
   out << "  alert   " << a->uuid << "  " << a->received_at << "\n";
+  // Each update and cancel with when, by whom and what it says (a trial:
+  // "cancel UUID" alone sent the analyst to show the cancel for who and why).
+  auto said = db.Prepare(
+      "SELECT r.received_at, r.origin, coalesce(json_extract(d.doc, '$.title'), ''), "
+      "coalesce(json_extract(d.doc, '$.body'), '') FROM records r JOIN documents d "
+      "ON d.gseq = r.gseq WHERE r.uuid = ? AND r.validation IS NULL");
+  if (!said.ok()) return said.status();
   for (const std::string& step : a->chain) {
-    out << "  " << (step == a->cancelled_by ? "cancel  " : "update  ") << step << "\n";
+    out << "  " << (step == a->cancelled_by ? "cancel  " : "update  ") << step;
+    said->Bind(1, step);
+    auto row = said->Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      std::string words = said->ColumnText(2);
+      const std::string body = said->ColumnText(3);
+      if (!body.empty()) words += (words.empty() ? "" : ": ") + body;
+      out << "  " << said->ColumnText(0) << "  by " << said->ColumnText(1);
+      // One line: controls become spaces, long words end in "…".
+      if (!words.empty()) out << "  " << common::Utf8::FitWidth(words, 100);
+    }
+    said->Reset();
+    out << "\n";
   }
   if (a->state == AlertBook::State::kExpired) {
     out << "  expired " << a->Text("expires_at") << "\n";

@@ -89,9 +89,8 @@ common::Result<std::string> RecordShow::Resolve(common::Database& db, const std:
       if (row.ok() && *row) {
         return common::NotFound(Messages::Format(
             "record {} was withdrawn from this replica at {}: its version {} reaches offices this "
-            "node is not among (its origin narrowed its scope, or its alert's); no version of it "
-            "is "
-            "held here",
+            "node is not among (its origin narrowed its scope, or its alert's, or cancelled the "
+            "alert once this node was outside its scope); no version of it is held here",
             withdrawn->ColumnText(0), withdrawn->ColumnText(2), withdrawn->ColumnInt(1)));
       }
     }

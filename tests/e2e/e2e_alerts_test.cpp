@@ -351,6 +351,12 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
         {"--data", cluster.node_dir("AS").string(), "--format", "table", "show", alert});
     CHECK(show.out.find("Life cycle (cancelled)") != std::string::npos);
     CHECK(show.out.find("update  " + update) != std::string::npos);
+    // Who cancelled it, when and why, on the cancel's line (a trial).
+    const size_t cancel_at = show.out.find("  cancel  ");
+    REQUIRE(cancel_at != std::string::npos);
+    const std::string cancel_line =
+        show.out.substr(cancel_at, show.out.find('\n', cancel_at) - cancel_at);
+    CHECK_THAT(cancel_line, Catch::Contains("Z  by EU  Cancelled: seized in Antwerp"));
 
     // Expired on arrival: never in the active list, marked with --all.
     const std::string expired =

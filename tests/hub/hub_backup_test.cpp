@@ -611,6 +611,26 @@ TEST_CASE("Restore carries over the registry changes made after the backup", "[h
     Database backup = OpenReadOnly(tmp.File("copy.db"));
     CHECK(Registry(*restored) == Registry(backup));
   }
+  SECTION("--registry backup undoes the registry changes made since, each said") {
+    // A restore to undo a rogue allow or a wrong re-key (a review): over
+    // the hub.db the first restore replaced, in a directory of its own.
+    const std::string undo = InitHub(tmp, "undo");
+    fs::copy_file(kept_as, undo + "/hub.db", fs::copy_options::overwrite_existing);
+    std::ostringstream said;
+    RequireOk(HubCommands::Restore(undo, tmp.File("copy.db"), said, /*keep_backup_registry=*/true));
+    CHECK_THAT(said.str(),
+               Catch::Contains("nodes, keys and groups are the backup's (--registry backup): 9 "
+                               "change(s) made since the backup are undone:") &&
+                   Catch::Contains("group JIT: NONE-E removed") &&
+                   Catch::Contains("node NEWCOMER allowed (region AS)"));
+    auto again = HubSchema::Open(undo);
+    REQUIRE(again.ok());
+    Database backup = OpenReadOnly(tmp.File("copy.db"));
+    CHECK(Registry(*again) == Registry(backup));
+    CHECK(Int(*again,
+              "SELECT count(*) FROM audit WHERE detail LIKE 'registry of the backup kept "
+              "(--registry backup), undoing 9 change(s)%'") == 1);
+  }
   SECTION("another hub's hub.db lends the restored journal none of its nodes") {
     // A staging directory reused: its hub journaled records of its own.
     const std::string other = InitHub(tmp, "other");

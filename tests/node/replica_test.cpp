@@ -217,8 +217,13 @@ TEST_CASE("Replica::Reset forgets every record and starts over", "[node][replica
   Database db = CreateNodeDb(tmp, "n2");
   Replica replica = Loaded(db);
   RequireOk(replica.SetEpoch("epoch-one"));
+  const std::string withdrawn = Uuid7::Generate();
   RequireOk(replica.Apply(
-      Packed({ReplicaStored(Uuid7::Generate(), 1, 1), ReplicaStored(Uuid7::Generate(), 1, 2)}), 2));
+      Packed({ReplicaStored(Uuid7::Generate(), 1, 1), ReplicaStored(Uuid7::Generate(), 1, 2),
+              ReplicaStored(withdrawn, 1, 3)}),
+      3));
+  RequireOk(replica.Apply(
+      Packed({json{{"kind", "withdrawal"}, {"uuid", withdrawn}, {"version", 1}, {"gseq", 4}}}), 4));
   CHECK(Count(db, "records") == 2);
 
   RequireOk(replica.Reset("epoch-two"));
@@ -226,6 +231,9 @@ TEST_CASE("Replica::Reset forgets every record and starts over", "[node][replica
   CHECK(replica.epoch() == "epoch-two");
   CHECK(Count(db, "records") == 0);
   CHECK(Count(db, "record_versions") == 0);
+  // What this office held and lost stays known (a trial's analyst read "no
+  // record" for it after a hub restore rebuilt the replica).
+  CHECK(Count(db, "withdrawals") == 1);
 
   Replica reloaded = Loaded(db);
   CHECK(reloaded.cursor() == 0);
