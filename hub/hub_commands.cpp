@@ -255,6 +255,14 @@ common::Status HubCommands::Allow(const AllowOptions& o, std::ostream& out) {
   out << (region.empty() ? Messages::Format("allowed node {}", o.node_id)
                          : Messages::Format("allowed node {} in region {}", o.node_id, region))
       << "\n";
+  // A trial's NCP, allowed as README's example shows, was in no region
+  // without a word (cen-node init --region only fills node.toml).
+  if (region.empty())
+    out << Messages::Format(
+               "note: {} is in no region: no region: record reaches it; cen-hub allow --region "
+               "CODE places it",
+               o.node_id)
+        << "\n";
   if (before.ok() && !region.empty() && before->region != region) {
     out << Messages::Format(
                "moved from region '{}': its agent fetches the journal again within a second (or "

@@ -572,7 +572,13 @@ TEST_CASE("cen-hub allow without --region keeps the region a node has", "[hub][c
   cen::hub::NodeRegistry registry(&*db);
   RequireOk(registry.Refresh());
   CHECK(registry.Find("rilo-weu")->region == "EU");
-  CHECK_THAT(out.str(), Catch::Contains("allowed node rilo-weu in region EU"));
+  CHECK_THAT(out.str(), Catch::Contains("allowed node rilo-weu in region EU") &&
+                            !Catch::Contains("in no region"));
+  // A node allowed in no region is told so (a trial's NCP, allowed as the
+  // README's example shows, received no region: record without a word).
+  std::ostringstream none;
+  RequireOk(HubCommands::Allow(Allow(tmp, "ncp-fr", NewPublicKey(), ""), none));
+  CHECK_THAT(none.str(), Catch::Contains("note: ncp-fr is in no region"));
   // Another region replaces it, and the operator is told what that does.
   std::ostringstream moved;
   RequireOk(HubCommands::Allow(Allow(tmp, "rilo-weu", NewPublicKey(), "AF"), moved));
