@@ -128,7 +128,8 @@ static int Main(int argc, char** argv) {
       ->required();
   auto* stats = app.add_subcommand(
       "stats",
-      Messages::Tr("Records and total quantity per unit for each group of the filtered records"));
+      Messages::Tr("Records and total quantity per unit for each group of the filtered records "
+                   "(seizures unless --kind says otherwise)"));
   stats
       ->add_option("--by", o.by,
                    Messages::Tr("Group on these fields, comma-separated: ") +
