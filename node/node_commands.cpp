@@ -157,7 +157,12 @@ common::Status NodeCommands::Drop(const DropOptions& o, std::istream& in, std::o
   } else if (!o.format.empty()) {
     return common::UsageError(Messages::Tr("--format: must be csv or ndjson"));
   }
-  if (!settings.format && std::count(o.files.begin(), o.files.end(), "-") > 0)
+  const bool stdin_named = std::count(o.files.begin(), o.files.end(), "-") > 0;
+  // Before anything is read: a trial got a summary of 0 rows, then this.
+  if (o.partial && !o.dry_run && stdin_named)
+    return common::UsageError(Messages::Tr(
+        "--partial needs a file, not standard input (its refused rows go to FILE.rejects.csv)"));
+  if (!settings.format && stdin_named)
     return common::UsageError(Messages::Tr("--format csv|ndjson is needed to read standard input"));
   auto config = NodeConfig::Load(o.data_dir);
   if (!config.ok()) return config.status();

@@ -492,15 +492,19 @@ common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const Quer
   return outcome;
 }
 
-common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid,
-                                   std::ostream& out) {
+common::Result<std::optional<nlohmann::json>> AlertQueries::LifeCycle(common::Database& db,
+                                                                      const std::string& uuid) {
+  using nlohmann::json;
   auto book = AlertBook::Load(db, common::Clock::NowMillis());
   if (!book.ok()) return book.status();
   const std::optional<std::string> root = book->RootOf(uuid);
   const AlertBook::Alert* a = root ? book->Find(*root) : nullptr;
-  if (a == nullptr) return common::Status::Ok();
-  out << "\nLife cycle (" << AlertBook::Name(a->state) << "):\n";
-  out << "  alert   " << a->uuid << "  " << a->received_at << "\n";
+  if (a == nullptr) return std::optional<json>();
+  json cycle = {{"state", AlertBook::Name(a->state)},
+                {"alert", a->uuid},
+                {"received_at", a->received_at},
+                {"steps", json::array()},
+                {"receipts", json::object()}};
   // Each update and cancel with when, by whom and what it says (a trial:
   // "cancel UUID" alone sent the analyst to show the cancel for who and why).
   auto said = db.Prepare(
@@ -509,35 +513,69 @@ common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid
       "ON d.gseq = r.gseq WHERE r.uuid = ? AND r.validation IS NULL");
   if (!said.ok()) return said.status();
   for (const std::string& step : a->chain) {
-    out << "  " << (step == a->cancelled_by ? "cancel  " : "update  ") << step;
+    json entry = {{"type", step == a->cancelled_by ? "cancel" : "update"}, {"uuid", step}};
     said->Bind(1, step);
     auto row = said->Step();
     if (!row.ok()) return row.status();
     if (*row) {
-      std::string words = said->ColumnText(2);
-      const std::string body = said->ColumnText(3);
+      entry["received_at"] = said->ColumnText(0);
+      entry["origin"] = said->ColumnText(1);
+      entry["title"] = said->ColumnText(2);
+      entry["body"] = said->ColumnText(3);
+    }
+    said->Reset();
+    cycle["steps"].push_back(std::move(entry));
+  }
+  if (a->state == AlertBook::State::kExpired) cycle["expires_at"] = a->Text("expires_at");
+  auto offices = ReceiptsOf(db, a->uuid, a->received_at);
+  if (!offices.ok()) return offices.status();
+  for (const auto& [office, r] : *offices) {
+    cycle["receipts"][office] = {{"received_at", r.delivered_at},
+                                 {"outside", r.outside},
+                                 {"action", r.action},
+                                 {"action_at", r.action_at},
+                                 {"by", r.by},
+                                 {"hits", r.hits},
+                                 {"note", r.note}};
+  }
+  return std::optional<json>(std::move(cycle));
+}
+
+common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid,
+                                   std::ostream& out) {
+  auto cycle = LifeCycle(db, uuid);
+  if (!cycle.ok()) return cycle.status();
+  if (!*cycle) return common::Status::Ok();
+  const nlohmann::json& c = **cycle;
+  const auto text = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) ? j[key].get<std::string>() : std::string();
+  };
+  out << "\nLife cycle (" << text(c, "state") << "):\n";
+  out << "  alert   " << text(c, "alert") << "  " << text(c, "received_at") << "\n";
+  for (const nlohmann::json& step : c["steps"]) {
+    out << "  " << (text(step, "type") == "cancel" ? "cancel  " : "update  ") << text(step, "uuid");
+    if (step.contains("origin")) {
+      std::string words = text(step, "title");
+      const std::string body = text(step, "body");
       if (!body.empty()) words += (words.empty() ? "" : ": ") + body;
-      out << "  " << said->ColumnText(0) << "  by " << said->ColumnText(1);
+      out << "  " << text(step, "received_at") << "  by " << text(step, "origin");
       // One line: controls become spaces, long words end in "…".
       if (!words.empty()) out << "  " << common::Utf8::FitWidth(words, 100);
     }
-    said->Reset();
     out << "\n";
   }
-  if (a->state == AlertBook::State::kExpired) {
-    out << "  expired " << a->Text("expires_at") << "\n";
-  }
-  auto offices = ReceiptsOf(db, a->uuid, a->received_at);
-  if (!offices.ok()) return offices.status();
-  if (offices->empty()) return common::Status::Ok();
+  if (c.contains("expires_at")) out << "  expired " << text(c, "expires_at") << "\n";
+  if (c["receipts"].empty()) return common::Status::Ok();
   out << "Receipts:\n";
-  for (const auto& [office, r] : *offices) {
+  for (const auto& [office, r] : c["receipts"].items()) {
+    const std::string received = text(r, "received_at");
     out << "  " << office << ": "
-        << (r.delivered_at.empty() ? "not received yet" : "received " + r.delivered_at);
-    if (r.outside) out << ", outside its scope now: withdrawn there";
-    if (!r.action.empty()) out << ", " << r.action << " " << r.action_at << " by " << r.by;
-    if (r.hits > 0) out << ", " << r.hits << " hit(s)";
-    if (!r.note.empty()) out << " — " << r.note;
+        << (received.empty() ? "not received yet" : "received " + received);
+    if (r["outside"].get<bool>()) out << ", outside its scope now: withdrawn there";
+    if (!text(r, "action").empty())
+      out << ", " << text(r, "action") << " " << text(r, "action_at") << " by " << text(r, "by");
+    if (r["hits"].get<int64_t>() > 0) out << ", " << r["hits"].get<int64_t>() << " hit(s)";
+    if (!text(r, "note").empty()) out << " — " << text(r, "note");
     out << "\n";
   }
   return common::Status::Ok();

@@ -6,6 +6,7 @@
 
 #include "common/messages.h"
 #include "common/utf8.h"
+#include "node/query/alert_queries.h"
 #include "node/query/record_format.h"
 #include "node/store/nominal_details.h"
 
@@ -163,9 +164,13 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
     if (o.format == "csv")
       return common::UsageError(Messages::Tr("show: --format csv is for lists; use table or json"));
     outcome.restricted = restricted ? 1 : 0;
-    out << json{{"record", latest}, {"versions", history}}.dump(-1, ' ', false,
-                                                                json::error_handler_t::replace)
-        << "\n";
+    json shown = {{"record", latest}, {"versions", history}};
+    // An alert's updates, cancel and receipts, as the table shows them (a
+    // trial: json, the default into a pipe, left them out).
+    auto cycle = AlertQueries::LifeCycle(db, *uuid);
+    if (!cycle.ok()) return cycle.status();
+    if (*cycle) shown["life_cycle"] = std::move(**cycle);
+    out << shown.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     return outcome;
   }
 

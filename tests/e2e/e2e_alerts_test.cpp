@@ -357,6 +357,20 @@ TEST_CASE("Alerts get receipts, hits, hooks, updates and a cancel", "[e2e][alert
     const std::string cancel_line =
         show.out.substr(cancel_at, show.out.find('\n', cancel_at) - cancel_at);
     CHECK_THAT(cancel_line, Catch::Contains("Z  by EU  Cancelled: seized in Antwerp"));
+    // And in json, the default into a pipe (a trial found it without them).
+    const nlohmann::json shown =
+        nlohmann::json::parse(cluster
+                                  .RunQuery({"--data", cluster.node_dir("AS").string(), "--format",
+                                             "json", "show", alert})
+                                  .out);
+    CHECK(shown["life_cycle"]["state"] == "cancelled");
+    const nlohmann::json& steps = shown["life_cycle"]["steps"];
+    REQUIRE_FALSE(steps.empty());
+    CHECK(std::any_of(steps.begin(), steps.end(),
+                      [&](const nlohmann::json& step) { return step["uuid"] == update; }));
+    CHECK(steps.back()["type"] == "cancel");
+    CHECK(steps.back()["title"] == "Cancelled: seized in Antwerp");
+    CHECK(steps.back()["origin"] == "EU");
 
     // Expired on arrival: never in the active list, marked with --all.
     const std::string expired =

@@ -858,3 +858,23 @@ TEST_CASE("cen-node submit refuses an amendment lowering a record's handling unl
   RequireOk(node.Submit(lower.dump() + "\n", /*lower_handling=*/true));
   CHECK(node.OutboxSize() == 2);
 }
+
+TEST_CASE("cen-node drop --partial of standard input is refused before anything is read",
+          "[node][drop]") {
+  // A trial: it printed "<stdin>: 0 rows: 0 valid, 0 rejected; nothing
+  // imported", then the error (or, without --format, another one).
+  TestNode node;
+  DropOptions o;
+  o.data_dir = node.data_dir();
+  o.files = {"-"};
+  o.partial = true;
+  std::istringstream in("kind,ref\nseizure,FR-1\n");
+  std::ostringstream out;
+  std::ostringstream err;
+  const cen::common::Status s = NodeCommands::Drop(o, in, out, err);
+  CHECK(s.ExitCode() == 2);
+  CHECK_THAT(s.message(), Catch::Contains("--partial needs a file, not standard input"));
+  CHECK(out.str().empty());
+  CHECK(err.str().empty());
+  CHECK(in.tellg() == 0);  // nothing read
+}
