@@ -401,7 +401,27 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
         if (!registry.ok()) return registry.status();
         if (keep_backup_registry) {
           CEN_RETURN_IF_ERROR(copy->Exec("ROLLBACK TO registry; RELEASE registry"));
-          checked.registry_undone = *registry;
+          // Revocations made since stay: a revoked key is often a stolen
+          // one, which `allow` takes back only with --same-key (a review).
+          std::vector<RegistryChange> undone;
+          for (const RegistryChange& change : registry->value_or(std::vector<RegistryChange>{})) {
+            if (change.kind != RegistryChange::Kind::kNodeRevoked) {
+              undone.push_back(change);
+              continue;
+            }
+            auto when = replaced->Prepare("SELECT revoked_at FROM nodes WHERE id = ?");
+            if (!when.ok()) return when.status();
+            when->Bind(1, change.subject);
+            auto row = when->Step();
+            if (!row.ok()) return row.status();
+            auto revoke = copy->Prepare("UPDATE nodes SET revoked_at = ? WHERE id = ?");
+            if (!revoke.ok()) return revoke.status();
+            revoke->Bind(1, *row ? when->ColumnText(0) : common::Clock::NowRfc3339())
+                .Bind(2, change.subject);
+            CEN_RETURN_IF_ERROR(revoke->Run());
+            checked.revocations_kept.push_back(change.subject);
+          }
+          if (*registry) checked.registry_undone = std::move(undone);
         } else {
           checked.registry_carried = *registry;
         }
@@ -433,6 +453,10 @@ common::Result<BackupSummary> HubBackup::Restore(const std::string& data_dir,
         const char* separator = ": ";
         for (const RegistryChange& change : *changes) {
           said += separator + RegistryCarry::Describe(change, /*translated=*/false);
+          separator = "; ";
+        }
+        for (const std::string& node : checked.revocations_kept) {
+          said += separator + ("node " + node + " stays revoked");
           separator = "; ";
         }
         CEN_RETURN_IF_ERROR(AuditTrail::Record(*copy, AuditTrail::kAdmin, "", said));

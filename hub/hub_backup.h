@@ -49,6 +49,9 @@ struct BackupSummary {
   // what the hub.db replaced had changed since the backup, undone; nullopt
   // as above.
   std::optional<std::vector<RegistryChange>> registry_undone;
+  // Restore with the backup's registry: nodes revoked since the backup,
+  // which stay revoked (a revoked key is often a stolen one).
+  std::vector<std::string> revocations_kept;
 };
 
 class HubBackup {

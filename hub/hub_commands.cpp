@@ -588,6 +588,12 @@ common::Status HubCommands::Restore(const std::string& data_dir, const std::stri
         << "\n";
     for (const RegistryChange& change : *restored->registry_undone)
       out << "  " << RegistryCarry::Describe(change, /*translated=*/true) << "\n";
+    for (const std::string& node : restored->revocations_kept)
+      out << Messages::Format(
+                 "node {} stays revoked: revoked since the backup (a revoked key is often a "
+                 "stolen one; cen-hub allow --same-key takes it back)",
+                 node)
+          << "\n";
   } else if (!restored->registry_carried) {
     out << Messages::Tr(
                "nodes, keys and groups are as they were at the backup: allow again any node "

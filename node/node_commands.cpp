@@ -616,7 +616,8 @@ common::Status NodeCommands::Status(const NodeStatusOptions& o, std::ostream& ou
     out << Messages::Label("PROBLEM", kLabel) << store_problem
         << Messages::Tr("; the agent keeps running and retries") << "\n";
     // cen-query writes its audit entry first, and runs nothing without it.
-    if (store_problem.find("full") != std::string::npos)
+    if (store_problem.find("node.db") != std::string::npos &&
+        store_problem.find("database or disk is full") != std::string::npos)
       out << Messages::Label("PROBLEM", kLabel)
           << Messages::Tr(
                  "cen-query refuses every query meanwhile: it cannot write the query to "

@@ -501,6 +501,7 @@ common::Result<std::optional<nlohmann::json>> AlertQueries::LifeCycle(common::Da
   const AlertBook::Alert* a = root ? book->Find(*root) : nullptr;
   if (a == nullptr) return std::optional<json>();
   json cycle = {{"state", AlertBook::Name(a->state)},
+                {"handling", a->handling},  // the strictest of the alert and its updates
                 {"alert", a->uuid},
                 {"received_at", a->received_at},
                 {"steps", json::array()},

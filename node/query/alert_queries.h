@@ -39,7 +39,9 @@ class AlertQueries {
   // For `show`: the alert's life cycle (alert, updates, cancel) and receipts,
   // as table text. Prints nothing for a record that is not an alert.
   static common::Status Chain(common::Database& db, const std::string& uuid, std::ostream& out);
-  // The same as JSON (show --format json): state, alert, received_at, steps
+  // The same as JSON (show --format json): state, handling (the strictest
+  // of the alert and its updates: what an export of it must respect),
+  // alert, received_at, steps
   // (type, uuid, received_at, origin, title, body), expires_at when expired,
   // receipts by office; nullopt when `uuid` is no alert, update or cancel.
   static common::Result<std::optional<nlohmann::json>> LifeCycle(common::Database& db,

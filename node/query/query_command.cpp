@@ -97,7 +97,13 @@ namespace {
 // trial's drugs seizures counted 17,922 where there were 17,918 (four alert
 // messages among them).
 QueryOptions SeizuresUnlessKind(const QueryOptions& o) {
-  if (!o.filter.kinds.empty()) return o;
+  // Questions only alerts answer keep every kind (a review: --priority
+  // urgent, --by priority or --by kind came back empty).
+  const auto by = [&](std::string_view field) {
+    return std::find(o.by.begin(), o.by.end(), field) != o.by.end();
+  };
+  if (!o.filter.kinds.empty() || !o.filter.priorities.empty() || by("kind") || by("priority"))
+    return o;
   QueryOptions seizures = o;
   seizures.filter.kinds = {"seizure"};
   return seizures;

@@ -156,19 +156,26 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
     history.push_back(entry);
   }
   if (o.format == "json" || o.format == "csv") {
-    if (restricted && !o.include_restricted)
+    if (o.format == "csv")
+      return common::UsageError(Messages::Tr("show: --format csv is for lists; use table or json"));
+    // An alert's updates, cancel and receipts, as the table shows them (a
+    // trial: json, the default into a pipe, left them out). Their words are
+    // exported too: the strictest handling of the alert and its updates
+    // decides, as for `alerts` (a review: an H3 update of an H0 alert).
+    auto cycle = AlertQueries::LifeCycle(db, *uuid);
+    if (!cycle.ok()) return cycle.status();
+    std::string strictest = handling;
+    if (*cycle && RecordFormat::Restricted((**cycle)["handling"].get<std::string>()) &&
+        !RecordFormat::Restricted(handling))
+      strictest = (**cycle)["handling"].get<std::string>();
+    const bool exported_restricted = RecordFormat::Restricted(strictest);
+    if (exported_restricted && !o.include_restricted)
       return common::UsageError(
           Messages::Format("show: record {} is {} (restricted); exporting it as {} needs "
                            "--include-restricted (the export is audited)",
-                           *uuid, handling, o.format));
-    if (o.format == "csv")
-      return common::UsageError(Messages::Tr("show: --format csv is for lists; use table or json"));
-    outcome.restricted = restricted ? 1 : 0;
+                           *uuid, strictest, o.format));
+    outcome.restricted = exported_restricted ? 1 : 0;
     json shown = {{"record", latest}, {"versions", history}};
-    // An alert's updates, cancel and receipts, as the table shows them (a
-    // trial: json, the default into a pipe, left them out).
-    auto cycle = AlertQueries::LifeCycle(db, *uuid);
-    if (!cycle.ok()) return cycle.status();
     if (*cycle) shown["life_cycle"] = std::move(**cycle);
     out << shown.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     return outcome;

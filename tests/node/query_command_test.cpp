@@ -629,6 +629,18 @@ TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --inc
   table.width = 200;
   CHECK_THAT(Query(QueryVerb::kAlerts, table).out,
              Catch::Contains("[H3: eyes only] Operation Pholidota"));
+  // Nor does show of the H0 update export the H3 alert's life cycle (a
+  // review: the life cycle's words left without --include-restricted).
+  QueryOptions show = Options(tmp, "json");
+  show.uuid = FixtureUuid(303);
+  const Run refused = Query(QueryVerb::kShow, show);
+  CHECK(refused.status.ExitCode() == 2);
+  CHECK_THAT(refused.status.message(), Catch::Contains("is H3 (restricted)"));
+  CHECK(refused.out.find("Pholidota") == std::string::npos);
+  show.include_restricted = true;
+  const Run shown = Query(QueryVerb::kShow, show);
+  RequireOk(shown.status);
+  CHECK(json::parse(shown.out)["life_cycle"]["handling"] == "H3");
 }
 
 TEST_CASE("cen-query show prints every field and the version history", "[node][query]") {
@@ -777,6 +789,10 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     CHECK(rows_csv.size() == 1 + 8);
     s.filter.kinds = {"seizure", "alert"};
     CHECK(ParseCsvWithPython(tmp, Query(QueryVerb::kStats, s).out).size() == 1 + 10);
+    // Questions only alerts answer keep every kind (a review).
+    QueryOptions kinds = Options(tmp, "csv");
+    kinds.by = {"kind"};
+    CHECK(ParseCsvWithPython(tmp, Query(QueryVerb::kStats, kinds).out).size() == 1 + 2);
   }
   SECTION("--top per period and a chart") {
     QueryOptions s = Options(tmp, "table");
