@@ -162,7 +162,9 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
     // trial: json, the default into a pipe, left them out). Their words are
     // exported too: the strictest handling of the alert and its updates
     // decides, as for `alerts` (a review: an H3 update of an H0 alert).
-    auto cycle = AlertQueries::LifeCycle(db, *uuid);
+    // Only an alert, update or cancel has one: a seizure reads no alert book.
+    auto cycle = text("kind", "") == "alert" ? AlertQueries::LifeCycle(db, *uuid)
+                                             : common::Result<std::optional<json>>(std::nullopt);
     if (!cycle.ok()) return cycle.status();
     std::string strictest = handling;
     if (*cycle && RecordFormat::Restricted((**cycle)["handling"].get<std::string>()) &&

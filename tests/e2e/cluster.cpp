@@ -635,6 +635,20 @@ std::int64_t Cluster::HubQuery(const std::string& sql) const {
   return QueryFile(member_dir(reference_member_) / "hub.db", sql);
 }
 
+std::set<std::string> Cluster::Refs(std::string_view id) {
+  std::set<std::string> refs;
+  for (const auto& r : Query(id)) refs.insert(r.value("ref", ""));
+  return refs;
+}
+
+std::string Cluster::HubAdmin(std::vector<std::string> args) {
+  args.insert(args.end(), {"--data", hub_dir().string()});
+  const RunResult r = RunHub(args);
+  INFO(r.command << "\n" << r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
 std::int64_t Cluster::NodeQuery(std::string_view id, const std::string& sql) const {
   return QueryFile(node_dir(id) / "node.db", sql);
 }

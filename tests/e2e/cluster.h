@@ -29,6 +29,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -160,6 +161,10 @@ class Cluster {
 
   // `cen-query --data DIR --format json [--kind KIND]`, one object per line.
   std::vector<nlohmann::json> Query(std::string_view id, std::string_view kind = "");
+  // The refs of the records node `id`'s replica holds (Query).
+  std::set<std::string> Refs(std::string_view id);
+  // Runs `cen-hub ARGS --data HUB`, which must succeed; returns its output.
+  std::string HubAdmin(std::vector<std::string> args);
   // `cen-node status --data DIR --json`.
   nlohmann::json Status(std::string_view id);
   // `cen-hub status --data DIR --json`; works whether the hub runs or not.

@@ -21,34 +21,6 @@ constexpr auto kBackupConvergeTimeout = std::chrono::seconds(90);
 
 std::string HubEpoch(Cluster& cluster) { return cluster.HubStatus().value("epoch", ""); }
 
-std::string GroupSeizure(const std::string& ref, const std::string& scope) {
-  return nlohmann::json{{"kind", "seizure"},
-                        {"ref", ref},
-                        {"scope", scope},
-                        {"seizure_date", "2026-03-14"},
-                        {"reporting_country", "FR"},
-                        {"commodity", "drugs"},
-                        {"description", "restore test " + ref},
-                        {"quantity", 1.5},
-                        {"unit", "KGM"}}
-      .dump();
-}
-
-std::set<std::string> Refs(Cluster& cluster, const std::string& id) {
-  std::set<std::string> refs;
-  for (const auto& r : cluster.Query(id)) refs.insert(r.value("ref", ""));
-  return refs;
-}
-
-// Runs `cen-hub ARGS --data HUB`, which must succeed; returns its output.
-std::string RunAdmin(Cluster& cluster, std::vector<std::string> args) {
-  args.insert(args.end(), {"--data", cluster.hub_dir().string()});
-  const RunResult r = cluster.RunHub(args);
-  INFO(r.command << "\n" << r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  return r.out;
-}
-
 }  // namespace
 
 TEST_CASE("A hub restored from a backup gets back every record journaled after it",
@@ -228,15 +200,15 @@ TEST_CASE("A member removed from a group after the backup stays out of it once r
   const std::string hub = cluster.hub_dir().string();
   const std::string backup = (cluster.dir() / "hub-backup.db").string();
   cluster.StartAll();
-  RunAdmin(cluster, {"group", "create", "JIT"});
-  RunAdmin(cluster, {"group", "add", "JIT", "AF"});
-  RunAdmin(cluster, {"group", "add", "JIT", "AS"});
-  cluster.Submit("EU", {GroupSeizure("J-1", "group:JIT"), GroupSeizure("W-1", "global")});
+  cluster.HubAdmin({"group", "create", "JIT"});
+  cluster.HubAdmin({"group", "add", "JIT", "AF"});
+  cluster.HubAdmin({"group", "add", "JIT", "AS"});
+  cluster.Submit("EU", {ScopedSeizure("J-1", "group:JIT"), ScopedSeizure("W-1", "global")});
   const auto holds = [&](const std::string& id, const std::set<std::string>& refs,
                          const std::string& what) {
     cluster.WaitUntil(
         [&](std::string& observed) {
-          const std::set<std::string> held = Refs(cluster, id);
+          const std::set<std::string> held = cluster.Refs(id);
           observed.clear();
           for (const auto& ref : held) observed += ref + " ";
           return held == refs;
@@ -247,7 +219,7 @@ TEST_CASE("A member removed from a group after the backup stays out of it once r
   const RunResult taken = cluster.RunHub({"backup", "--data", hub, "--to", backup});
   REQUIRE(taken.exit_code == 0);
 
-  RunAdmin(cluster, {"group", "remove", "JIT", "AS"});
+  cluster.HubAdmin({"group", "remove", "JIT", "AS"});
   cluster.WaitUntil(
       [&](std::string& observed) {
         const int64_t left = cluster.NodeQuery(
@@ -256,7 +228,7 @@ TEST_CASE("A member removed from a group after the backup stays out of it once r
         return left == 1;
       },
       kBackupConvergeTimeout, "AS has heard it left JIT");
-  cluster.Submit("EU", {GroupSeizure("J-2", "group:JIT"), GroupSeizure("W-2", "global")});
+  cluster.Submit("EU", {ScopedSeizure("J-2", "group:JIT"), ScopedSeizure("W-2", "global")});
   holds("AF", {"J-1", "J-2", "W-1", "W-2"}, "AF holds the group's record after AS left");
   holds("AS", {"J-1", "W-1", "W-2"}, "AS passed J-2");
 
@@ -265,7 +237,7 @@ TEST_CASE("A member removed from a group after the backup stays out of it once r
   INFO(restored.out << restored.err);
   REQUIRE(restored.exit_code == 0);
   CHECK_THAT(restored.out, Catch::Contains("group JIT: AS removed"));
-  CHECK(RunAdmin(cluster, {"group", "list"}) == "JIT: AF\n");
+  CHECK(cluster.HubAdmin({"group", "list"}) == "JIT: AF\n");
   cluster.StartHub();
 
   // EU offers J-2 and W-2 again; AS, rebuilding its replica under the new
@@ -278,18 +250,18 @@ TEST_CASE("A member removed from a group after the backup stays out of it once r
         return back == 2;
       },
       kBackupConvergeTimeout, "EU's records journaled after the backup, journaled again");
-  cluster.Submit("EU", {GroupSeizure("W-3", "global")});
+  cluster.Submit("EU", {ScopedSeizure("W-3", "global")});
   holds("AF", {"J-1", "J-2", "W-1", "W-2", "W-3"},
         "AF holds the group's records after the restore");
   cluster.WaitUntil(
       [&](std::string& observed) {
-        const std::set<std::string> held = Refs(cluster, "AS");
+        const std::set<std::string> held = cluster.Refs("AS");
         observed.clear();
         for (const auto& ref : held) observed += ref + " ";
         return held.count("W-3") == 1;
       },
       kBackupConvergeTimeout, "AS caught up with the restored hub");
-  CHECK(Refs(cluster, "AS").count("J-2") == 0);
+  CHECK(cluster.Refs("AS").count("J-2") == 0);
 }
 
 }  // namespace cen::e2e

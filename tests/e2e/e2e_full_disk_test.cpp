@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -37,6 +38,27 @@ void StartConverged(Cluster& cluster, AcceptedRecords& accepted, int records) {
   cluster.WaitForConvergence(accepted, {"SENDER", "TIGHT"}, kFullDiskTimeout);
 }
 
+// Fills TIGHT's disk while SENDER keeps sending `batch` records about a
+// second apart (from *next on), until TIGHT's status reports the full disk
+// and `also` (given that status, describing what it saw) holds too.
+void FillWhileSending(Cluster& cluster, SmallDisk& disk, AcceptedRecords& accepted, int* next,
+                      int batch, const std::function<bool(std::string&)>& also,
+                      const std::string& what) {
+  disk.Fill();
+  int polls = 0;
+  cluster.WaitUntil(
+      [&](std::string& observed) {
+        if (polls++ % 10 == 0) {  // about a second apart
+          cluster.Submit("SENDER", MakeRecords("SENDER", *next, batch), accepted);
+          *next += batch;
+        }
+        const nlohmann::json status = cluster.Status("TIGHT");
+        observed = "TIGHT: " + status.dump();
+        return StoreProblem(status).find("full") != std::string::npos && also(observed);
+      },
+      kFullDiskTimeout, what);
+}
+
 constexpr const char* kNoTmpfs =
     "cannot mount a tmpfs here (needs root): the full-disk case is not exercised";
 
@@ -55,18 +77,10 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
   StartConverged(cluster, accepted, 200);
 
   // TIGHT's disk fills while records keep coming to it.
-  node_disk.Fill();
   int next = 200;
-  int polls = 0;
-  cluster.WaitUntil(
+  FillWhileSending(
+      cluster, node_disk, accepted, &next, 100,
       [&](std::string& observed) {
-        if (polls++ % 10 == 0) {  // about a second apart
-          cluster.Submit("SENDER", MakeRecords("SENDER", next, 100), accepted);
-          next += 100;
-        }
-        const nlohmann::json status = cluster.Status("TIGHT");
-        observed = "TIGHT: " + status.dump();
-        if (StoreProblem(status).find("full") == std::string::npos) return false;
         // The text a person reads says so too. Asked in the same look: a
         // retry may get through between two looks (a checkpoint freed some
         // of the log), and the next write fails again.
@@ -77,7 +91,7 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
         return human.out.find("PROBLEM") != std::string::npos &&
                human.out.find("cen-query refuses every query meanwhile") != std::string::npos;
       },
-      kFullDiskTimeout, "TIGHT reporting its full disk, in JSON and in text");
+      "TIGHT reporting its full disk, in JSON and in text");
 
   // Backing off is not spinning: with the feed readable and node.db
   // refusing writes, the agent's loop polled the unread feed without end
@@ -113,9 +127,10 @@ TEST_CASE("A full disk stops neither the hub nor an agent, and nothing is lost o
   // Then the hub's: nothing more is acknowledged, and it says why.
   hub_disk.Fill();
   const std::int64_t head_when_full = cluster.HubQuery("SELECT max(gseq) FROM journal");
+  int polls = 0;
   cluster.WaitUntil(
       [&](std::string& observed) {
-        if (polls++ % 10 == 0) {
+        if (polls++ % 10 == 0) {  // about a second apart
           cluster.Submit("SENDER", MakeRecords("SENDER", next, 50), accepted);
           next += 50;
         }
@@ -163,20 +178,10 @@ TEST_CASE("An agent on a full disk takes its session up again when the hub comes
   AcceptedRecords accepted;
   StartConverged(cluster, accepted, 100);
 
-  node_disk.Fill();
   int next = 100;
-  int polls = 0;
-  cluster.WaitUntil(
-      [&](std::string& observed) {
-        if (polls++ % 10 == 0) {
-          cluster.Submit("SENDER", MakeRecords("SENDER", next, 50), accepted);
-          next += 50;
-        }
-        const nlohmann::json status = cluster.Status("TIGHT");
-        observed = "TIGHT: " + status.dump();
-        return StoreProblem(status).find("full") != std::string::npos;
-      },
-      kFullDiskTimeout, "TIGHT reporting its full disk");
+  FillWhileSending(
+      cluster, node_disk, accepted, &next, 50, [](std::string&) { return true; },
+      "TIGHT reporting its full disk");
 
   cluster.KillHub();
   cluster.WaitUntil(

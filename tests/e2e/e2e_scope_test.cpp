@@ -12,46 +12,18 @@
 #include "common/wire_frame.h"
 #include "tests/e2e/cluster.h"
 #include "tests/e2e/raw_client.h"
+#include "tests/e2e/records.h"
 #include "tests/test_support/sample_records.h"
 
 namespace cen::e2e {
 namespace {
-
-std::string ScopeSeizure(const std::string& ref, const std::string& scope) {
-  return nlohmann::json{{"kind", "seizure"},
-                        {"ref", ref},
-                        {"scope", scope},
-                        {"seizure_date", "2026-03-14"},
-                        {"reporting_country", "FR"},
-                        {"commodity", "drugs"},
-                        {"description", "scope test " + ref},
-                        {"quantity", 1.5},
-                        {"unit", "KGM"}}
-      .dump();
-}
-
-std::set<std::string> ScopeRefs(Cluster& cluster, const std::string& id) {
-  std::set<std::string> refs;
-  for (const auto& r : cluster.Query(id)) refs.insert(r.value("ref", ""));
-  return refs;
-}
-
-// Runs `cen-hub group ARGS --data HUB`, which must succeed; returns its output.
-std::string RunGroup(Cluster& cluster, std::vector<std::string> args) {
-  args.insert(args.begin(), "group");
-  args.insert(args.end(), {"--data", cluster.hub_dir().string()});
-  const RunResult r = cluster.RunHub(args);
-  INFO(r.command << "\n" << r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  return r.out;
-}
 
 // Waits until node `id`'s replica holds exactly the records `refs`.
 void WaitHolds(Cluster& cluster, const std::string& id, const std::set<std::string>& refs,
                const std::string& what) {
   cluster.WaitUntil(
       [&](std::string& observed) {
-        const std::set<std::string> held = ScopeRefs(cluster, id);
+        const std::set<std::string> held = cluster.Refs(id);
         observed.clear();
         for (const auto& r : cluster.Query(id))
           observed += r.value("ref", "") + "/v" + std::to_string(r.value("version", 0)) + "/g" +
@@ -93,7 +65,7 @@ TEST_CASE("Each node receives exactly the records its scope allows, ids sharing 
     for (int i = 0; i < 200; ++i) {
       const std::string& scope = scopes[static_cast<size_t>(i) % scopes.size()];
       const std::string ref = "AP-" + std::to_string(round) + "-" + std::to_string(i);
-      lines.push_back(ScopeSeizure(ref, scope));
+      lines.push_back(ScopedSeizure(ref, scope));
       expected["RILO-AP"].insert(ref);
       if (scope == "global" || scope == "nodes:RILO-A") expected["RILO-A"].insert(ref);
       if (scope == "global" || scope == "nodes:RILO-B,RILO-AP") expected["RILO-B"].insert(ref);
@@ -103,13 +75,13 @@ TEST_CASE("Each node receives exactly the records its scope allows, ids sharing 
   WaitAllCaughtUp(cluster, 600);
   for (const auto& id : cluster.node_ids()) {
     INFO("replica of " << id);
-    CHECK(ScopeRefs(cluster, id) == expected[id]);
+    CHECK(cluster.Refs(id) == expected[id]);
   }
 
   // Catch-up by FETCH: RILO-A is stopped while RILO-B publishes.
   cluster.StopNode("RILO-A");
-  cluster.Submit("RILO-B", {ScopeSeizure("B-R", "region:AF"), ScopeSeizure("B-N", "nodes:RILO-A"),
-                            ScopeSeizure("B-G", "global")});
+  cluster.Submit("RILO-B", {ScopedSeizure("B-R", "region:AF"), ScopedSeizure("B-N", "nodes:RILO-A"),
+                            ScopedSeizure("B-G", "global")});
   cluster.StartNode("RILO-A");
   WaitAllCaughtUp(cluster, 603);
   expected["RILO-A"].insert({"B-N", "B-G"});
@@ -117,7 +89,7 @@ TEST_CASE("Each node receives exactly the records its scope allows, ids sharing 
   expected["RILO-B"].insert({"B-R", "B-N", "B-G"});
   for (const auto& id : cluster.node_ids()) {
     INFO("replica of " << id);
-    CHECK(ScopeRefs(cluster, id) == expected[id]);
+    CHECK(cluster.Refs(id) == expected[id]);
   }
 }
 
@@ -132,7 +104,10 @@ TEST_CASE("A group-scoped record reaches the group's members only, and others se
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}, {"AS", "AS"}});
   cluster.StartAll();
   const std::string hub = cluster.hub_dir().string();
-  auto group = [&](std::vector<std::string> args) { return RunGroup(cluster, std::move(args)); };
+  auto group = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "group");
+    return cluster.HubAdmin(std::move(args));
+  };
   group({"create", "OP-TIDE"});
   group({"add", "OP-TIDE", "AF"});
   group({"create", "OLD-OP", "--expires", "2020-06-30"});
@@ -150,7 +125,7 @@ TEST_CASE("A group-scoped record reaches the group's members only, and others se
   std::vector<std::string> lines;
   for (int i = 0; i < 30; ++i) {
     const std::string scope = i % 3 == 0 ? "global" : i % 3 == 1 ? "group:OP-TIDE" : "group:OLD-OP";
-    lines.push_back(ScopeSeizure("G-" + std::to_string(i), scope));
+    lines.push_back(ScopedSeizure("G-" + std::to_string(i), scope));
   }
   cluster.Submit("EU", lines);
   WaitAllCaughtUp(cluster, 30);  // AS, which sees a third, reaches the head: no gap held it
@@ -164,13 +139,14 @@ TEST_CASE("A group-scoped record reaches the group's members only, and others se
   }
   for (const auto& id : cluster.node_ids()) {
     INFO("replica of " << id);
-    CHECK(ScopeRefs(cluster, id) == expected[id]);
+    CHECK(cluster.Refs(id) == expected[id]);
   }
 
   // A member removed gets nothing new of the group, also by FETCH after a restart.
   group({"remove", "OP-TIDE", "AF"});
   cluster.StopNode("AF");
-  cluster.Submit("EU", {ScopeSeizure("G-LATE", "group:OP-TIDE"), ScopeSeizure("G-END", "global")});
+  cluster.Submit("EU",
+                 {ScopedSeizure("G-LATE", "group:OP-TIDE"), ScopedSeizure("G-END", "global")});
   cluster.StartNode("AF");
   WaitAllCaughtUp(cluster, 32);
   expected["EU"].insert({"G-LATE", "G-END"});
@@ -178,7 +154,7 @@ TEST_CASE("A group-scoped record reaches the group's members only, and others se
   expected["AS"].insert("G-END");
   for (const auto& id : cluster.node_ids()) {
     INFO("replica of " << id);
-    CHECK(ScopeRefs(cluster, id) == expected[id]);
+    CHECK(cluster.Refs(id) == expected[id]);
   }
   CHECK(cluster.HubQuery("SELECT count(*) FROM audit WHERE event = 'admin' AND "
                          "detail LIKE 'group%'") == 6);
@@ -260,10 +236,11 @@ TEST_CASE("An office moved to another region gets the records its new region hol
   const std::string hub = cluster.hub_dir().string();
   const std::string key = (cluster.node_dir("DE-BER") / "curve.pub").string();
   cluster.StartAll();
-  cluster.Submit("RILO-WE", {ScopeSeizure("EU-1", "region:EU"), ScopeSeizure("EU-2", "region:EU")});
-  cluster.Submit("RILO-AP", {ScopeSeizure("AS-1", "region:AS")});
+  cluster.Submit("RILO-WE",
+                 {ScopedSeizure("EU-1", "region:EU"), ScopedSeizure("EU-2", "region:EU")});
+  cluster.Submit("RILO-AP", {ScopedSeizure("AS-1", "region:AS")});
   WaitAllCaughtUp(cluster, 3);
-  REQUIRE(ScopeRefs(cluster, "DE-BER") == std::set<std::string>{"AS-1"});
+  REQUIRE(cluster.Refs("DE-BER") == std::set<std::string>{"AS-1"});
 
   // A region differing in letter case only from one in use is refused.
   {
@@ -280,15 +257,15 @@ TEST_CASE("An office moved to another region gets the records its new region hol
   CHECK(moved.out.find("moved from region 'AS'") != std::string::npos);
   cluster.WaitUntil(
       [&](std::string& observed) {
-        const std::set<std::string> refs = ScopeRefs(cluster, "DE-BER");
+        const std::set<std::string> refs = cluster.Refs("DE-BER");
         observed.clear();
         for (const std::string& ref : refs) observed += ref + " ";
         return refs == std::set<std::string>{"AS-1", "EU-1", "EU-2"};
       },
       std::chrono::seconds(30), "DE-BER holds the EU records journaled before its move");
-  cluster.Submit("RILO-WE", {ScopeSeizure("EU-3", "region:EU")});
+  cluster.Submit("RILO-WE", {ScopedSeizure("EU-3", "region:EU")});
   WaitAllCaughtUp(cluster, 4);
-  CHECK(ScopeRefs(cluster, "DE-BER") == std::set<std::string>{"AS-1", "EU-1", "EU-2", "EU-3"});
+  CHECK(cluster.Refs("DE-BER") == std::set<std::string>{"AS-1", "EU-1", "EU-2", "EU-3"});
   CHECK(cluster.RunQuery({"--data", cluster.node_dir("DE-BER").string(), "--count"}).out == "4\n");
 }
 
@@ -302,13 +279,16 @@ TEST_CASE("An office added to a group gets the group's records journaled before"
           "[e2e][scope][group]") {
   Cluster cluster({{"EU", "EU"}, {"AF", "AF"}, {"AS", "AS"}});
   cluster.StartAll();
-  auto group = [&](std::vector<std::string> args) { return RunGroup(cluster, std::move(args)); };
+  auto group = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "group");
+    return cluster.HubAdmin(std::move(args));
+  };
   group({"create", "OP-TIDE"});
   group({"add", "OP-TIDE", "AF"});
-  cluster.Submit("EU", {ScopeSeizure("T-1", "group:OP-TIDE"), ScopeSeizure("T-2", "group:OP-TIDE"),
-                        ScopeSeizure("W-1", "global")});
+  cluster.Submit("EU", {ScopedSeizure("T-1", "group:OP-TIDE"),
+                        ScopedSeizure("T-2", "group:OP-TIDE"), ScopedSeizure("W-1", "global")});
   WaitAllCaughtUp(cluster, 3);
-  REQUIRE(ScopeRefs(cluster, "AS") == std::set<std::string>{"W-1"});
+  REQUIRE(cluster.Refs("AS") == std::set<std::string>{"W-1"});
 
   // Added while its agent runs: it learns it from the hub's next PONG.
   group({"add", "OP-TIDE", "AS"});
@@ -327,7 +307,7 @@ TEST_CASE("An office added to a group gets the group's records journaled before"
         return left == 1;
       },
       std::chrono::seconds(30), "AS has heard it left OP-TIDE");
-  cluster.Submit("EU", {ScopeSeizure("T-3", "group:OP-TIDE"), ScopeSeizure("W-2", "global")});
+  cluster.Submit("EU", {ScopedSeizure("T-3", "group:OP-TIDE"), ScopedSeizure("W-2", "global")});
   holds("AS", {"W-1", "W-2", "T-1", "T-2"}, "AS passed T-3 while out of the group");
   group({"add", "OP-TIDE", "AS"});
   holds("AS", {"W-1", "W-2", "T-1", "T-2", "T-3"}, "AS holds what the group got while it was out");
@@ -336,7 +316,7 @@ TEST_CASE("An office added to a group gets the group's records journaled before"
   cluster.StopNode("AF");
   group({"remove", "OP-TIDE", "AF"});
   cluster.StartNode("AF");
-  cluster.Submit("EU", {ScopeSeizure("T-4", "group:OP-TIDE"), ScopeSeizure("W-3", "global")});
+  cluster.Submit("EU", {ScopedSeizure("T-4", "group:OP-TIDE"), ScopedSeizure("W-3", "global")});
   holds("AF", {"W-1", "W-2", "W-3", "T-1", "T-2", "T-3"}, "AF passed T-4 while out of the group");
   cluster.StopNode("AF");
   group({"add", "OP-TIDE", "AF"});
@@ -356,7 +336,7 @@ TEST_CASE("A record journaled with a scope warning says so in cen-node status un
   // the hub's warning was only in the agent's log.
   Cluster cluster({{"EU-1", "EU"}, {"EU-2", "EU"}});
   cluster.StartAll();
-  const std::string uuid = cluster.Submit("EU-1", {ScopeSeizure("W-1", "region:eu")})[0];
+  const std::string uuid = cluster.Submit("EU-1", {ScopedSeizure("W-1", "region:eu")})[0];
   cluster.WaitUntil(
       [&](std::string& observed) {
         const nlohmann::json s = cluster.Status("EU-1");
@@ -377,7 +357,7 @@ TEST_CASE("A record journaled with a scope warning says so in cen-node status un
              Catch::Contains("seizure W-1 v1 (" + uuid + ") was journaled with a warning"));
 
   // Amended to the region meant: the warning is no longer the record's word.
-  cluster.Submit("EU-1", {ScopeSeizure("W-1", "region:EU")});
+  cluster.Submit("EU-1", {ScopedSeizure("W-1", "region:EU")});
   WaitHolds(cluster, "EU-2", {"W-1"}, "EU-2 holds W-1");
   cluster.WaitUntil(
       [&](std::string& observed) {
@@ -393,7 +373,7 @@ TEST_CASE("A record journaled with a scope warning says so in cen-node status un
   // for each).
   std::vector<std::string> typos;
   for (int i = 0; i < 25; ++i)
-    typos.push_back(ScopeSeizure("WX-" + std::to_string(i), "region:eu"));
+    typos.push_back(ScopedSeizure("WX-" + std::to_string(i), "region:eu"));
   cluster.Submit("EU-1", typos);
   cluster.WaitUntil(
       [&](std::string& observed) {
@@ -428,12 +408,12 @@ TEST_CASE("An amendment that narrows a record's scope takes it back from the off
   auto holds = [&](const std::string& id, const std::set<std::string>& refs,
                    const std::string& what) { WaitHolds(cluster, id, refs, what); };
   auto seizure = [](const std::string& scope, const std::string& description) {
-    nlohmann::json record = nlohmann::json::parse(ScopeSeizure("N-1", scope));
+    nlohmann::json record = nlohmann::json::parse(ScopedSeizure("N-1", scope));
     record["description"] = description;
     return record.dump();
   };
-  const std::string uuid = cluster.Submit(
-      "RILO-WE", {seizure("global", "shared with every office"), ScopeSeizure("W-1", "global")})[0];
+  const std::string uuid = cluster.Submit("RILO-WE", {seizure("global", "shared with every office"),
+                                                      ScopedSeizure("W-1", "global")})[0];
   for (const char* id : {"DE-BER", "RILO-AP", "RILO-ESA"})
     holds(id, {"N-1", "W-1"}, std::string(id) + " holds N-1 as first sent");
 
@@ -507,7 +487,7 @@ TEST_CASE("An amendment that narrows a record's scope takes it back from the off
 
   // An office moved out of a record's region held it; narrowed after the
   // move, the record is taken back there too.
-  cluster.Submit("RILO-WE", {ScopeSeizure("M-1", "region:EU")});
+  cluster.Submit("RILO-WE", {ScopedSeizure("M-1", "region:EU")});
   holds("DE-BER", {"N-1", "W-1", "A-1", "A-1-U", "M-1"}, "DE-BER holds M-1");
   const RunResult moved =
       cluster.RunHub({"allow", "--data", cluster.hub_dir().string(), "--node", "DE-BER", "--key",
@@ -521,7 +501,7 @@ TEST_CASE("An amendment that narrows a record's scope takes it back from the off
         return heard == 1;
       },
       std::chrono::seconds(30), "DE-BER has heard it is in AF");
-  nlohmann::json private_m1 = nlohmann::json::parse(ScopeSeizure("M-1", "nodes:RILO-WE"));
+  nlohmann::json private_m1 = nlohmann::json::parse(ScopedSeizure("M-1", "nodes:RILO-WE"));
   private_m1["description"] = "for RILO-WE alone";
   cluster.Submit("RILO-WE", {private_m1.dump()});
   holds("DE-BER", {"N-1", "W-1"}, "DE-BER, moved out of EU, no longer holds M-1");

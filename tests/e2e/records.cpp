@@ -58,4 +58,17 @@ std::vector<std::string> MakeRecords(std::string_view node_id, int first_index, 
   return lines;
 }
 
+std::string ScopedSeizure(const std::string& ref, const std::string& scope) {
+  return nlohmann::json{{"kind", "seizure"},
+                        {"ref", ref},
+                        {"scope", scope},
+                        {"seizure_date", "2026-03-14"},
+                        {"reporting_country", "FR"},
+                        {"commodity", "drugs"},
+                        {"description", "scoped seizure " + ref},
+                        {"quantity", 1.5},
+                        {"unit", "KGM"}}
+      .dump();
+}
+
 }  // namespace cen::e2e

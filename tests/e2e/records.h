@@ -16,5 +16,7 @@
 namespace cen::e2e {
 
 std::vector<std::string> MakeRecords(std::string_view node_id, int first_index, int count);
+// One seizure of ref `ref` scoped `scope`, as an NDJSON line.
+std::string ScopedSeizure(const std::string& ref, const std::string& scope);
 
 }  // namespace cen::e2e
