@@ -19,12 +19,14 @@ namespace {
 int Finish(const cen::common::Status& s) {
   if (!s.ok()) std::cerr << "cen-node: " << s.message() << "\n";
   // SQLite's words alone left a trial's operator unsure what was kept.
-  if (s.message().find("database or disk is full") != std::string::npos)
+  // A disk full as node.db opens shows as an I/O error (the log cannot be made).
+  if (s.message().find("database or disk is full") != std::string::npos ||
+      s.message().find("disk I/O error") != std::string::npos)
     std::cerr << "cen-node: "
               << cen::common::Messages::Tr(
-                     "the disk holding the data directory is full: nothing of the transaction "
-                     "that failed was kept (a file dropped again adds nothing twice); free space "
-                     "and run the command again")
+                     "the disk holding the data directory is full or failing: nothing of the "
+                     "transaction that failed was kept (a file dropped again adds nothing twice); "
+                     "free space and run the command again")
               << "\n";
   return s.ExitCode();
 }
