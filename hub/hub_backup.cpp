@@ -220,18 +220,26 @@ std::optional<common::Database> OpenReplaced(const std::string& path, common::Da
 // The alerts the hub operator cancelled (cen-hub cancel-alert) that the
 // replaced hub.db `old` holds and the restored one does not (the same
 // request: time, user and alert): queued again in `restored`, so that the
-// hub journals them anew; no node re-offers them. Returns how many, or
-// nullopt when `old` cannot be read (operator_cancels is the same in every
-// schema an upgrade starts from). REQUIRES: a transaction open on
-// `restored` (an error rolls every one of them back with it).
+// hub journals them anew, each under the uuid it had (offices remember the
+// alerts they reacted to by uuid); no node re-offers them. Returns how many,
+// or nullopt when `old` cannot be read (before schema 9 operator_cancels has
+// no uuid: the journal's at the cancel's gseq). REQUIRES: a transaction open
+// on `restored` (an error rolls every one of them back with it).
 common::Result<std::optional<int64_t>> CarryOperatorCancels(common::Database& old,
                                                             common::Database& restored) {
-  auto read = old.Prepare("SELECT at, os_user, alert, reason FROM operator_cancels ORDER BY id");
+  auto columns = old.QueryInt(
+      "SELECT count(*) FROM pragma_table_info('operator_cancels') WHERE name = 'uuid'");
+  if (!columns.ok()) return std::optional<int64_t>();
+  const bool has_uuid = columns->value_or(0) > 0;
+  auto read = old.Prepare(std::string("SELECT o.at, o.os_user, o.alert, o.reason, ") +
+                          (has_uuid ? "COALESCE(j.uuid, o.uuid)" : "j.uuid") +
+                          " FROM operator_cancels o LEFT JOIN journal j ON j.gseq = o.gseq "
+                          "ORDER BY o.id");
   if (!read.ok()) return std::optional<int64_t>();
   auto known =
       restored.Prepare("SELECT 1 FROM operator_cancels WHERE at = ? AND os_user = ? AND alert = ?");
   auto write = restored.Prepare(
-      "INSERT INTO operator_cancels(at, os_user, alert, reason) VALUES (?, ?, ?, ?)");
+      "INSERT INTO operator_cancels(at, os_user, alert, reason, uuid) VALUES (?, ?, ?, ?, ?)");
   if (!known.ok()) return known.status();
   if (!write.ok()) return write.status();
   int64_t carried = 0;
@@ -247,8 +255,13 @@ common::Result<std::optional<int64_t>> CarryOperatorCancels(common::Database& ol
     const bool there = *found;
     known->Reset();
     if (there) continue;
-    write->Bind(1, at).Bind(2, user).Bind(3, alert);
-    CEN_RETURN_IF_ERROR(write->Bind(4, read->ColumnText(3)).Run());
+    write->Bind(1, at).Bind(2, user).Bind(3, alert).Bind(4, read->ColumnText(3));
+    if (read->ColumnIsNull(4)) {
+      write->BindNull(5);  // never journaled: Take() gives it one
+    } else {
+      write->Bind(5, read->ColumnText(4));
+    }
+    CEN_RETURN_IF_ERROR(write->Run());
     ++carried;
   }
   return std::optional<int64_t>(carried);

@@ -119,7 +119,8 @@ CREATE TABLE operator_cancels(
   alert     TEXT NOT NULL,
   reason    TEXT NOT NULL,
   done_at   TEXT,
-  gseq      INTEGER  -- of the cancel journaled
+  gseq      INTEGER,  -- of the cancel journaled
+  uuid      TEXT      -- of the cancel, fixed when asked (a restore journals it again under it)
 );
 CREATE TABLE audit(
   id     INTEGER PRIMARY KEY,
@@ -191,6 +192,18 @@ common::Status HubSchema::Upgrade(common::Database& db) {
     auto indexed = ReachHistory::IndexAll(db);
     if (!indexed.ok()) return indexed.status();
     narrowed = *indexed;
+  }
+  // 8 -> 9: the uuid of each operator cancel, from the journal for those
+  // journaled already.
+  if (from <= 8) {
+    auto has_uuid = db.QueryInt(
+        "SELECT count(*) FROM pragma_table_info('operator_cancels') WHERE name = 'uuid'");
+    if (!has_uuid.ok()) return has_uuid.status();
+    if (has_uuid->value_or(0) == 0)
+      CEN_RETURN_IF_ERROR(db.Exec("ALTER TABLE operator_cancels ADD COLUMN uuid TEXT"));
+    CEN_RETURN_IF_ERROR(
+        db.Exec("UPDATE operator_cancels SET uuid = (SELECT j.uuid FROM journal j WHERE j.gseq = "
+                "operator_cancels.gseq) WHERE gseq IS NOT NULL AND uuid IS NULL"));
   }
   CEN_RETURN_IF_ERROR(
       db.Exec("UPDATE meta SET value='" + std::to_string(kVersion) + "' WHERE key='hub_schema'"));

@@ -12,7 +12,7 @@ class HubSchema {
   // 2: audit, groups, group_members, nodes.revoked_at, journal.chain.
   // 5: nodes.role and nodes.rilo, validations. 6: admin_requests.
   // 7: alert_cancels. 8: reach_changes.
-  static constexpr int kVersion = 8;
+  static constexpr int kVersion = 9;
   // Creates every table in a new hub.db and a random hub epoch.
   static common::Status Create(common::Database& db);
   // Opens an existing hub.db read-write, checking it is a cenhub hub database.

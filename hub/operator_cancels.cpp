@@ -119,13 +119,14 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
                                  queued->ColumnText(0) + " at " + queued->ColumnText(1) + ")");
   }
   queued->Reset();
-  auto insert =
-      db->Prepare("INSERT INTO operator_cancels(at, os_user, alert, reason) VALUES (?, ?, ?, ?)");
+  auto insert = db->Prepare(
+      "INSERT INTO operator_cancels(at, os_user, alert, reason, uuid) VALUES (?, ?, ?, ?, ?)");
   if (!insert.ok()) return insert.status();
   CEN_RETURN_IF_ERROR(insert->Bind(1, common::Clock::NowRfc3339())
                           .Bind(2, common::OsUser::Name())
                           .Bind(3, alert)
                           .Bind(4, reason)
+                          .Bind(5, common::Uuid7::Generate())
                           .Run());
   out << "cancel of alert " << alert << " (" << common::WireFrame::StringOr(*record, "title", "")
       << ", from " << common::WireFrame::StringOr(*record, "origin", "") << ") queued; ";
@@ -168,11 +169,12 @@ common::Status OperatorCancels::Request(const std::string& data_dir, const std::
 common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
     common::Database& db, const common::RecordValidator& validator, int64_t now_ms) {
   auto stmt = db.Prepare(
-      "SELECT id, alert, reason, os_user, at FROM operator_cancels WHERE done_at IS NULL "
+      "SELECT id, alert, reason, os_user, at, uuid FROM operator_cancels WHERE done_at IS NULL "
       "ORDER BY id");
   if (!stmt.ok()) return stmt.status();
   std::vector<Pending> requests;
   std::vector<std::string> requested_at;
+  std::vector<std::string> uuids;
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
@@ -185,6 +187,8 @@ common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
                         "",
                         {}});
     requested_at.push_back(stmt->ColumnText(4));
+    // Fixed when asked (none for a request queued before schema 9).
+    uuids.push_back(stmt->ColumnIsNull(5) ? common::Uuid7::Generate() : stmt->ColumnText(5));
   }
   const std::string waited_long_enough = common::Clock::Rfc3339(now_ms - kWaitForAlertMs);
   std::vector<Pending> out;
@@ -206,7 +210,7 @@ common::Result<std::vector<OperatorCancels::Pending>> OperatorCancels::Take(
     }
     nlohmann::json cancel = {
         {"kind", "alert"},
-        {"uuid", common::Uuid7::Generate()},
+        {"uuid", uuids[i]},
         {"version", 1},
         // Named by the alert, not the request's id: each member of a hub
         // cluster numbers its own requests from 1, and the second member's

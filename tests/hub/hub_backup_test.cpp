@@ -15,7 +15,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/instance_lock.h"
+#include "common/record_validator.h"
 #include "common/sqlite_db.h"
 #include "common/uuid7.h"
 #include "hub/chain_verifier.h"
@@ -25,6 +27,7 @@
 #include "hub/hub_schema.h"
 #include "hub/journal.h"
 #include "hub/node_registry.h"
+#include "hub/operator_cancels.h"
 #include "tests/test_support/keys.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
@@ -659,4 +662,81 @@ TEST_CASE("Restore carries over the registry changes made after the backup", "[h
     Database backup = OpenReadOnly(tmp.File("copy.db"));
     CHECK(Registry(*restored) == Registry(backup));
   }
+}
+
+TEST_CASE("A restored hub journals the operator's cancel again under the uuid it had",
+          "[hub][backup][cancels]") {
+  // Offices remember the alerts they reacted to (receipt, hook) by uuid
+  // (alerts_noticed): journaled again under a new uuid, the cancel ran every
+  // office's hook a second time after the restore (a trial).
+  TempDir tmp;
+  const std::string dir = InitHub(tmp);
+  const std::string alert = Uuid7::Generate();
+  nlohmann::json original = cen::test::WireAlert("A-1", alert);
+  original["scope"] = "global";
+  original["handling"] = "H0";
+  original["msg_type"] = "alert";
+  auto journal_alert = [&](Database& db) {
+    Journal journal(&db);
+    RequireOk(journal.Load());
+    std::vector<Journal::Candidate> batch{{"n1", original}};
+    std::vector<Journal::Outcome> outcomes;
+    RequireOk(journal.Append(batch, &outcomes));
+    REQUIRE(outcomes.at(0).verdict == Journal::Verdict::kNew);
+  };
+  {
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    JournalSeizures(*db, 5);
+    journal_alert(*db);
+  }
+  std::ostringstream progress;
+  REQUIRE(HubBackup::Backup(dir, tmp.File("copy.db"), progress).ok());
+
+  // After the backup the operator cancels the alert; the hub journals it.
+  const cen::common::RecordValidator validator(cen::common::KeyPolicy::kKeepUnknown);
+  std::string journaled;
+  {
+    std::ostringstream out;
+    RequireOk(cen::hub::OperatorCancels::Request(dir, alert, "sent in error", out));
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    auto pending = cen::hub::OperatorCancels::Take(*db, validator, cen::common::Clock::NowMillis());
+    REQUIRE(pending.ok());
+    REQUIRE(pending->size() == 1);
+    Journal journal(&*db);
+    RequireOk(journal.Load());
+    std::vector<Journal::Candidate> batch{*(*pending)[0].cancel};
+    std::vector<Journal::Outcome> outcomes;
+    RequireOk(journal.Append(batch, &outcomes));
+    REQUIRE(outcomes.at(0).verdict == Journal::Verdict::kNew);
+    RequireOk(cen::hub::OperatorCancels::Finish(*db, *pending, outcomes));
+    auto uuid = db->Prepare("SELECT uuid FROM journal WHERE gseq = ?");
+    REQUIRE(uuid.ok());
+    REQUIRE(*uuid->Bind(1, outcomes[0].gseq).Step());
+    journaled = uuid->ColumnText(0);
+  }
+
+  SECTION("the replaced hub.db is of this schema") {}
+  SECTION("the replaced hub.db is of the schema before (the cancel's uuid only in its journal)") {
+    auto db = HubSchema::Open(dir);
+    REQUIRE(db.ok());
+    RequireOk(
+        db->Exec("CREATE TABLE before AS SELECT id, at, os_user, alert, reason, done_at, gseq FROM "
+                 "operator_cancels; DROP TABLE operator_cancels; ALTER TABLE before RENAME TO "
+                 "operator_cancels; UPDATE meta SET value = '8' WHERE key = 'hub_schema'"));
+  }
+  std::string kept_as;
+  auto restored = HubBackup::Restore(dir, tmp.File("copy.db"), &kept_as);
+  INFO((restored.ok() ? std::string() : restored.status().ToString()));
+  REQUIRE(restored.ok());
+  CHECK(restored->cancels_carried == 1);
+
+  // The alert is in the backup: the restored hub journals the cancel as it was.
+  auto db = HubSchema::Open(dir);
+  REQUIRE(db.ok());
+  auto again = cen::hub::OperatorCancels::Take(*db, validator, cen::common::Clock::NowMillis());
+  REQUIRE(again.ok());
+  REQUIRE(again->size() == 1);
+  CHECK((*again)[0].cancel->Text("uuid") == journaled);
 }
