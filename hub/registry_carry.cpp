@@ -204,7 +204,7 @@ const char* MessageOf(const RegistryChange& change) {
       return change.to.empty() ? N_("node {0} allowed (no region)")
                                : N_("node {0} allowed (region {3})");
     case Kind::kNodeGone:
-      return N_("node {0} is not in the replaced hub.db: no longer registered");
+      return N_("node {0} no longer registered (not in the replaced hub.db)");
     case Kind::kNodeRevoked:
       return N_("node {0} revoked");
     case Kind::kNodeAllowedAgain:
@@ -222,7 +222,7 @@ const char* MessageOf(const RegistryChange& change) {
       return change.to.empty() ? N_("group {0} created (no expiry)")
                                : N_("group {0} created (expires {3})");
     case Kind::kGroupGone:
-      return N_("group {0} is not in the replaced hub.db: gone with its members");
+      return N_("group {0} gone with its members (not in the replaced hub.db)");
     case Kind::kGroupExpiryChanged:
       if (change.from.empty()) return N_("group {0}: expires {3} (no expiry at the backup)");
       if (change.to.empty()) return N_("group {0}: no expiry (it was {2} at the backup)");
