@@ -138,7 +138,12 @@ common::Status NoteBehind(common::Database& db, std::ostream& err) {
 
 common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& out,
                                  std::ostream& err) {
-  if (o.format.empty()) o.format = o.terminal ? "table" : "json";
+  // A chart is drawn as a table is, into a pipe too (a trial's `stats
+  // --chart > file` got JSON without a word).
+  if (o.chart && !o.format.empty() && o.format != "table")
+    return common::UsageError(common::Messages::Format(
+        "--chart draws a table; it cannot be written as {} (leave out --format)", o.format));
+  if (o.format.empty()) o.format = o.terminal || o.chart ? "table" : "json";
   if (o.format != "table" && o.format != "json" && o.format != "csv")
     return common::UsageError(common::Messages::Format("{}: '{}' is not one of {}", "--format",
                                                        o.format, "table, json, csv"));

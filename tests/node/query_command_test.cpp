@@ -836,6 +836,17 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     }
     CHECK_FALSE(unlabelled);
     CHECK(dash);
+    // Into a pipe (no --format: JSON for listings) a chart is still drawn; a
+    // chart asked as JSON or CSV is refused, not dropped without a word (a
+    // trial).
+    QueryOptions piped = s;
+    piped.format = "";
+    piped.terminal = false;
+    CHECK_THAT(Query(QueryVerb::kStats, piped).out, Catch::Contains("█"));
+    piped.format = "json";
+    const Run refused = Query(QueryVerb::kStats, piped);
+    CHECK(refused.status.code() == StatusCode::kUsage);
+    CHECK_THAT(refused.status.message(), Catch::Contains("--chart"));
   }
 }
 
