@@ -510,7 +510,8 @@ common::Result<std::optional<nlohmann::json>> AlertQueries::LifeCycle(common::Da
   // "cancel UUID" alone sent the analyst to show the cancel for who and why).
   auto said = db.Prepare(
       "SELECT r.received_at, r.origin, coalesce(json_extract(d.doc, '$.title'), ''), "
-      "coalesce(json_extract(d.doc, '$.body'), '') FROM records r JOIN documents d "
+      "coalesce(json_extract(d.doc, '$.body'), ''), r.handling, "
+      "coalesce(json_extract(d.doc, '$.handling_note'), '') FROM records r JOIN documents d "
       "ON d.gseq = r.gseq WHERE r.uuid = ? AND r.validation IS NULL");
   if (!said.ok()) return said.status();
   for (const std::string& step : a->chain) {
@@ -523,6 +524,9 @@ common::Result<std::optional<nlohmann::json>> AlertQueries::LifeCycle(common::Da
       entry["origin"] = said->ColumnText(1);
       entry["title"] = said->ColumnText(2);
       entry["body"] = said->ColumnText(3);
+      entry["handling"] = said->ColumnText(4);
+      if (!said->ColumnIsNull(5) && !said->ColumnText(5).empty())
+        entry["handling_note"] = said->ColumnText(5);
     }
     said->Reset();
     cycle["steps"].push_back(std::move(entry));
@@ -560,6 +564,10 @@ common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid
       const std::string body = text(step, "body");
       if (!body.empty()) words += (words.empty() ? "" : ": ") + body;
       out << "  " << text(step, "received_at") << "  by " << text(step, "origin");
+      // Its own handling code before its words, as `alerts` marks a title
+      // (a review: an H3 update of an H0 alert read as H0).
+      words =
+          RecordFormat::HandlingMark(text(step, "handling"), text(step, "handling_note")) + words;
       // One line: controls become spaces, long words end in "…".
       if (!words.empty()) out << "  " << common::Utf8::FitWidth(words, 100);
     }

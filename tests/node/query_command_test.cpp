@@ -641,6 +641,28 @@ TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --inc
   const Run shown = Query(QueryVerb::kShow, show);
   RequireOk(shown.status);
   CHECK(json::parse(shown.out)["life_cycle"]["handling"] == "H3");
+
+  // Each update's words carry its own handling code in show's life cycle
+  // (a review: an H3 update's words read as the H0 update's beside them).
+  json restricted = update;
+  restricted["uuid"] = FixtureUuid(304);
+  restricted["ref"] = "A3-U2";
+  restricted["handling"] = "H3";
+  restricted["handling_note"] = "liaison officers only";
+  restricted["title"] = "Second courier identified";
+  restricted["received_at"] = "2026-11-29T04:00:00.000Z";
+  cen::test::ApplyAfterFixture(tmp, {restricted});
+  QueryOptions cycle = Options(tmp, "table");
+  cycle.uuid = FixtureUuid(303);
+  const Run table_show = Query(QueryVerb::kShow, cycle);
+  RequireOk(table_show.status);
+  CHECK_THAT(table_show.out, Catch::Contains("[H3: liaison officers only] Second courier"));
+  CHECK_THAT(table_show.out, Catch::Contains("by RILO-ECE  Operation Pholidota, extended"));
+  show.uuid = FixtureUuid(303);
+  const json steps = json::parse(Query(QueryVerb::kShow, show).out)["life_cycle"]["steps"];
+  REQUIRE(steps.size() == 2);
+  CHECK(steps[1]["handling"] == "H3");
+  CHECK(steps[1]["handling_note"] == "liaison officers only");
 }
 
 TEST_CASE("cen-query show prints every field and the version history", "[node][query]") {
