@@ -1,7 +1,12 @@
 #include "node/agent/replica_reconciler.h"
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -129,6 +134,40 @@ TEST_CASE("ReplicaReconciler rebuilds for a hub of another epoch", "[node][welco
   CHECK(f.applier.buffered_records() == 0);
   // The next WELCOME of that hub changes nothing more.
   RequireOk(f.reconciler.OnWelcome("E2", 40, "EU"));
+  CHECK(f.Queued() == 3);
+}
+
+TEST_CASE("A rebuild node.db refuses is said once and done at a later WELCOME", "[node][welcome]") {
+  // A review: on a full disk the agent answers each WELCOME again every 5 s,
+  // and each said "rebuilding the replica" anew (a warning every 5 s for as
+  // long as the disk stayed full).
+  ReplicaReconcilerFixture f;
+  std::ostringstream log;
+  const auto before = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  const auto announcements = [&log] {
+    const std::string text = log.str();
+    size_t n = 0;
+    for (size_t at = text.find("rebuilding the replica"); at != std::string::npos;
+         at = text.find("rebuilding the replica", at + 1))
+      ++n;
+    return n;
+  };
+  RequireOk(f.db.Exec("PRAGMA query_only=ON"));  // every write refused, as on a full disk
+  CHECK_FALSE(f.reconciler.OnWelcome("E2", 40, "EU").ok());
+  CHECK_FALSE(f.reconciler.OnWelcome("E2", 40, "EU").ok());
+  CHECK_FALSE(f.reconciler.OnWelcome("E2", 40, "EU").ok());
+  const size_t while_refused = announcements();
+  RequireOk(f.db.Exec("PRAGMA query_only=OFF"));
+  RequireOk(f.reconciler.OnWelcome("E2", 40, "EU"));
+  const size_t after = announcements();
+  spdlog::set_default_logger(before);
+  CHECK(while_refused == 1);
+  CHECK(after == 1);
+  CHECK(f.replica.epoch() == "E2");
+  CHECK(f.replica.cursor() == 0);
+  CHECK(CountRows(f.db, "records") == 0);
   CHECK(f.Queued() == 3);
 }
 
