@@ -72,6 +72,8 @@ constexpr size_t kYieldEvery = 64;
 // With a watcher a yield without a knock is an atomic load.
 constexpr size_t kWatchedYieldEvery = 8;
 constexpr auto kHeartbeatEvery = std::chrono::seconds(1);
+// A node silent this long is logged as lost (an agent PINGs every second).
+constexpr auto kNodeSilence = std::chrono::seconds(10);
 // A loop step this long is logged (debug): the hub takes priority frames in
 // between steps, every kYieldEvery records of a bulk frame it validates and
 // every Journal::kCutEvery records it journals, not inside other steps, so
@@ -1051,6 +1053,9 @@ class HubLoop {
   }
 
   void FlushNodeStates() {
+    for (const std::string& node : node_states_.NewlySilent(Clock::now(), kNodeSilence))
+      spdlog::info("node {}: nothing heard for {} s (its link is down or its agent stopped)", node,
+                   std::chrono::duration_cast<std::chrono::seconds>(kNodeSilence).count());
     if (node_states_.dirty() == 0 || !store_.MayTry(Clock::now())) return;
     // What could not be written stays noted: written when hub.db takes writes again.
     if (const common::Status s = node_states_.Flush(registry_); !s.ok())

@@ -9,7 +9,7 @@ namespace cen::hub {
 using common::WireFrame;
 
 common::Status NodeStates::Note(const std::string& node, const nlohmann::json& frame,
-                                std::string seen_at) {
+                                std::string seen_at, std::chrono::steady_clock::time_point heard) {
   int64_t counters[2] = {-1, -1};
   const char* keys[2] = {"replica_gseq", "outbox"};
   for (int i = 0; i < 2; ++i) {
@@ -26,6 +26,8 @@ common::Status NodeStates::Note(const std::string& node, const nlohmann::json& f
   if (counters[1] >= 0) st.outbox = counters[1];
   st.seen_at = std::move(seen_at);
   st.dirty = true;
+  st.heard = heard;
+  st.silent = false;
   return common::Status::Ok();
 }
 
@@ -36,6 +38,17 @@ common::Status NodeStates::Flush(NodeRegistry& registry) {
     st.dirty = false;
   }
   return common::Status::Ok();
+}
+
+std::vector<std::string> NodeStates::NewlySilent(std::chrono::steady_clock::time_point now,
+                                                 std::chrono::steady_clock::duration silence) {
+  std::vector<std::string> out;
+  for (auto& [id, st] : states_) {
+    if (st.silent || now - st.heard < silence) continue;
+    st.silent = true;
+    out.push_back(id);
+  }
+  return out;
 }
 
 size_t NodeStates::dirty() const {

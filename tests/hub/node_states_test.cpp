@@ -1,7 +1,9 @@
 #include "hub/node_states.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "tests/test_support/databases.h"
 #include "tests/test_support/keys.h"
@@ -72,4 +74,22 @@ TEST_CASE("NodeStates keeps what it could not write for the next flush", "[hub][
   RequireOk(f.db.Exec("PRAGMA query_only=0"));
   RequireOk(f.states.Flush(f.registry));
   CHECK(f.Row().rfind("8/", 0) == 0);
+}
+
+TEST_CASE("NodeStates names a node once when it falls silent, and again after it was heard",
+          "[hub][nodes]") {
+  NodeStates states;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto s = [&](int seconds) { return t0 + std::chrono::seconds(seconds); };
+  const auto silence = std::chrono::seconds(10);
+  RequireOk(states.Note("eu", {{"t", "HELLO"}}, "T0", s(0)));
+  RequireOk(states.Note("af", {{"t", "HELLO"}}, "T0", s(0)));
+  RequireOk(states.Note("af", {{"t", "PING"}}, "T5", s(5)));
+  CHECK(states.NewlySilent(s(9), silence).empty());
+  CHECK(states.NewlySilent(s(10), silence) == std::vector<std::string>{"eu"});
+  CHECK(states.NewlySilent(s(12), silence).empty());  // said once
+  CHECK(states.NewlySilent(s(15), silence) == std::vector<std::string>{"af"});
+  RequireOk(states.Note("eu", {{"t", "HELLO"}}, "T20", s(20)));
+  CHECK(states.NewlySilent(s(29), silence).empty());
+  CHECK(states.NewlySilent(s(30), silence) == std::vector<std::string>{"eu"});
 }
