@@ -64,6 +64,7 @@ common::Result<QueryOutcome> QueryAudit::List(common::Database& db, const QueryO
         out, std::vector<std::string>{"id", "at", "os_user", "command", "results", "restricted",
                                       "arguments"});
   QueryOutcome outcome;
+  bool unfinished = false;  // a table row shows "-" for results -1
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
@@ -95,13 +96,22 @@ common::Result<QueryOutcome> QueryAudit::List(common::Database& db, const QueryO
                                         stmt->ColumnText(2), stmt->ColumnText(3),
                                         stmt->ColumnText(5), stmt->ColumnText(6), joined});
     } else {
+      // -1: written before the query ran and never completed (a trial read
+      // "-1 results").
+      const bool ran = stmt->ColumnInt(5) >= 0;
+      unfinished = unfinished || !ran;
       t.AddRow({stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2), stmt->ColumnText(3),
-                stmt->ColumnText(5), stmt->ColumnText(6), joined});
+                ran ? stmt->ColumnText(5) : "-", stmt->ColumnText(6), joined});
     }
   }
   if (o.format == "table") {
     t.Print(out, o.width);
     out << outcome.results << " entr" << (outcome.results == 1 ? "y" : "ies") << "\n";
+    if (unfinished)
+      out << Messages::Tr(
+                 "RESULTS -: the query stopped before it showed anything (refused, failed or "
+                 "interrupted), or had not finished when this was read")
+          << "\n";
   }
   return outcome;
 }

@@ -637,6 +637,14 @@ TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --inc
   CHECK(refused.status.ExitCode() == 2);
   CHECK_THAT(refused.status.message(), Catch::Contains("is H3 (restricted)"));
   CHECK(refused.out.find("Pholidota") == std::string::npos);
+  // The refused show is audited without a count: the table says "-" and
+  // why, not "-1" results (a trial).
+  QueryOptions audit = Options(tmp, "table");
+  audit.width = 200;
+  const auto audited = Lines(Query(QueryVerb::kAudit, audit).out);
+  REQUIRE(audited.size() >= 3);
+  CHECK_THAT(audited[1], Catch::Matches(".* show +- +0"));
+  CHECK_THAT(audited.back(), Catch::StartsWith("RESULTS -: the query stopped"));
   show.include_restricted = true;
   const Run shown = Query(QueryVerb::kShow, show);
   RequireOk(shown.status);
