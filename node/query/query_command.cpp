@@ -216,10 +216,10 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       CEN_RETURN_IF_ERROR(WatchList::Remove(o.data_dir, o.watch_name, out));
       break;
     case QueryVerb::kStats:
-      outcome = RecordStats::Groups(*db, SeizuresUnlessKind(o), out, second);
+      outcome = RecordStats::Groups(*db, SeizuresUnlessKind(o), out, err, second);
       break;
     case QueryVerb::kRoutes:
-      outcome = RecordStats::Routes(*db, SeizuresUnlessKind(o), out, second);
+      outcome = RecordStats::Routes(*db, SeizuresUnlessKind(o), out, err, second);
       break;
     case QueryVerb::kAudit:
       outcome = QueryAudit::List(*db, o, out, *entry);

@@ -57,7 +57,7 @@ struct QueryOptions {
 // What a run returned, for the audit trail.
 struct QueryOutcome {
   int64_t results = 0;     // records (search, show) or groups (stats, routes) printed
-  int64_t restricted = 0;  // H2/H3 records exported as json or csv
+  int64_t restricted = 0;  // H2/H3 records shown or exported (stats, routes: counted)
   int64_t scans = 0;       // stats, routes: threads the records were read by (1 or 2)
 };
 

@@ -184,6 +184,7 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
   }
 
   if (restricted) {
+    outcome.restricted = 1;  // audited as shown (a trial: a table left restricted 0)
     out << "*** " << handling << " (restricted): "
         << (handling == "H3" ? text("handling_note", "") : "handle as the code requires")
         << " ***\n";

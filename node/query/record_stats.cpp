@@ -65,6 +65,7 @@ const std::vector<std::pair<std::string, std::string>>& GroupFields() {
 struct Group {
   std::vector<std::string> key;
   int64_t records = 0;
+  int64_t restricted = 0;  // of `records`, H2/H3 ones
   std::map<std::string, double, std::less<>> quantity;
 };
 
@@ -108,13 +109,16 @@ class Sum {
 struct Tally {
   struct Cell {
     int64_t records = 0;
-    Sum quantity;  // of the cell's records, when its key names a unit
+    int64_t restricted = 0;  // H2/H3 records among them
+    Sum quantity;            // of the cell's records, when its key names a unit
   };
   static constexpr char kValueEnd = '\x1f';
   static constexpr char kUnitStart = '\x1e';
   size_t key_columns = 0;
   GroupIndex index;  // cell keys -> position in cells
   std::vector<Cell> cells;
+  int64_t restricted = 0;  // H2/H3 records counted (once each, in however many groups)
+  int64_t withheld = 0;    // H2/H3 records left out (an export without --include-restricted)
 
   Cell& At(std::string_view key) {
     const auto [at, added] = index.Find(key);
@@ -127,8 +131,11 @@ struct Tally {
     for (size_t i = 0; i < other.cells.size(); ++i) {
       Cell& cell = At(other.index.Key(i));
       cell.records += other.cells[i].records;
+      cell.restricted += other.cells[i].restricted;
       cell.quantity.Add(other.cells[i].quantity);
     }
+    restricted += other.restricted;
+    withheld += other.withheld;
   }
 
   // The groups with their quantities per unit.
@@ -153,6 +160,7 @@ struct Tally {
         groups.push_back(std::move(g));
       }
       groups[at].records += cells[i].records;
+      groups[at].restricted += cells[i].restricted;
       if (unit_at != std::string_view::npos)
         groups[at].quantity[std::string(key.substr(unit_at + 1))] = cells[i].quantity.value();
     }
@@ -160,15 +168,15 @@ struct Tally {
   }
 };
 
-// The statement of a stats or routes scan: the key columns, unit and
-// quantity of the filtered records (with gseq BETWEEN two more parameters
-// when `ranged`).
+// The statement of a stats or routes scan: the key columns, unit, quantity
+// and handling code of the filtered records (with gseq BETWEEN two more
+// parameters when `ranged`).
 std::string ScanSql(const SqlCondition& where, const std::vector<std::string>& keys,
                     const std::string& extra_where, bool ranged) {
   std::string select;
   for (const std::string& key : keys) select += "coalesce(" + key + ", ''), ";
-  return "SELECT " + select + "r.unit, r.quantity FROM records r WHERE " + where.sql + extra_where +
-         (ranged ? " AND r.gseq BETWEEN ? AND ?" : "");
+  return "SELECT " + select + "r.unit, r.quantity, r.handling FROM records r WHERE " + where.sql +
+         extra_where + (ranged ? " AND r.gseq BETWEEN ? AND ?" : "");
 }
 
 // True when SQLite reads `sql` (a ScanSql) through every row of records, in
@@ -213,6 +221,11 @@ common::Result<Tally> CollectRange(common::Database& db, const QueryOptions& o,
   Tally tally;
   tally.key_columns = keys.size();
   const int n = static_cast<int>(keys.size());
+  // Figures are records' contents too: an export leaves H2/H3 records out
+  // unless asked, as listings do (a trial: `routes --handling H3 --format
+  // json` gave an eyes-only record's route and quantity, unmarked, unaudited).
+  const bool withhold = o.format != "table" && !o.include_restricted;
+  bool restricted = false;  // the row being folded
   std::string joined;
   std::vector<std::string_view> values(n);
   const auto fold = [&] {
@@ -228,12 +241,21 @@ common::Result<Tally> CollectRange(common::Database& db, const QueryOptions& o,
     }
     Tally::Cell& cell = tally.At(joined);
     ++cell.records;
+    if (restricted) ++cell.restricted;
     if (quantity) cell.quantity.Add(stmt->ColumnDouble(n + 1));
   };
   while (true) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
+    restricted = RecordFormat::Restricted(stmt->ColumnView(n + 2));
+    if (restricted) {
+      if (withhold) {
+        ++tally.withheld;
+        continue;
+      }
+      ++tally.restricted;
+    }
     for (int i = 0; i < n; ++i) values[i] = stmt->ColumnView(i);
     if (list_key < 0 || values[list_key].find(';') == std::string_view::npos) {
       fold();
@@ -250,21 +272,33 @@ common::Result<Tally> CollectRange(common::Database& db, const QueryOptions& o,
   return tally;
 }
 
+// What a stats or routes scan found: its groups, and the H2/H3 records it
+// counted in them and left out.
+struct Collected {
+  std::vector<Group> groups;
+  int64_t restricted = 0;
+  int64_t withheld = 0;
+
+  static Collected Of(Tally&& tally) {
+    const int64_t restricted = tally.restricted;
+    const int64_t withheld = tally.withheld;
+    return {std::move(tally).Finish(), restricted, withheld};
+  }
+};
+
 // The filtered records folded into groups. With `second` (a connection on
 // db's snapshot), a scan of every record and enough of them, the older half
 // of the gseq range is scanned on a thread of its own through `second` while
 // this thread scans the newer half: the scan is most of a stats run (SQLite
 // decoding rows, the grouping), and a node has two cores.
-common::Result<std::vector<Group>> Collect(common::Database& db, common::Database* second,
-                                           const QueryOptions& o,
-                                           const std::vector<std::string>& keys,
-                                           const std::string& extra_where, int list_key,
-                                           int64_t& scans) {
+common::Result<Collected> Collect(common::Database& db, common::Database* second,
+                                  const QueryOptions& o, const std::vector<std::string>& keys,
+                                  const std::string& extra_where, int list_key, int64_t& scans) {
   scans = 1;
-  const auto one_scan = [&]() -> common::Result<std::vector<Group>> {
+  const auto one_scan = [&]() -> common::Result<Collected> {
     auto all = CollectRange(db, o, keys, extra_where, list_key, std::nullopt);
     if (!all.ok()) return all.status();
-    return std::move(*all).Finish();
+    return Collected::Of(std::move(*all));
   };
   if (second == nullptr || std::thread::hardware_concurrency() < 2) return one_scan();
   auto range = db.Prepare("SELECT min(gseq), max(gseq) FROM records");
@@ -296,7 +330,7 @@ common::Result<std::vector<Group>> Collect(common::Database& db, common::Databas
   scans = 2;
   Tally all = std::move(**older);
   all.Merge(std::move(*newer));
-  return std::move(all).Finish();
+  return Collected::Of(std::move(all));
 }
 
 std::set<std::string> UnitsOf(const std::vector<Group>& groups) {
@@ -365,6 +399,7 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
       json line = json::object();
       for (size_t i = 0; i < titles.size(); ++i) line[titles[i]] = g.key[i];
       line["records"] = g.records;
+      if (o.include_restricted) line["restricted"] = g.restricted;
       line["quantity"] = g.quantity;
       out << line.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     }
@@ -373,11 +408,13 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
   if (o.format == "csv") {
     std::vector<std::string> header = titles;
     header.push_back("records");
+    if (o.include_restricted) header.push_back("restricted");
     for (const std::string& unit : units) header.push_back("quantity_" + unit);
     common::CsvWriter::WriteRow(out, header);
     for (const Group& g : groups) {
       std::vector<std::string> row = g.key;
       row.push_back(std::to_string(g.records));
+      if (o.include_restricted) row.push_back(std::to_string(g.restricted));
       for (const std::string& unit : units) {
         auto it = g.quantity.find(unit);
         row.push_back(it == g.quantity.end() ? "" : json(it->second).dump());
@@ -389,6 +426,10 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
   std::vector<TextTable::Column> columns;
   for (const std::string& title : titles) columns.push_back({Title(title), 40});
   columns.push_back({N_("RECORDS"), 12, TextTable::Align::kRight});
+  // Only when some group holds H2/H3 records: how many of its records are.
+  const bool marked =
+      std::any_of(groups.begin(), groups.end(), [](const Group& g) { return g.restricted > 0; });
+  if (marked) columns.push_back({"H2/H3", 7, TextTable::Align::kRight});
   columns.push_back({N_("QUANTITY"), 0});
   TextTable t(columns);
   for (const Group& g : groups) {
@@ -396,11 +437,40 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
     // Grouped as the quantities beside it are (a trial read 240655 beside
     // 5,073,585); csv and json keep plain numbers.
     row.push_back(common::GroupedNumber(g.records));
+    if (marked) row.push_back(g.restricted > 0 ? common::GroupedNumber(g.restricted) : "");
     row.push_back(RecordFormat::Quantities(g.quantity));
     t.AddRow(row);
   }
   t.Print(out, o.width);
   out << Messages::Format("{} group(s)", groups.size()) << "\n";
+}
+
+// What stats and routes say after their groups of the H2/H3 records among
+// the matches, and the outcome they audit: a table marks those it counted (a
+// footnote; each group's count in its H2/H3 column), an export says how many
+// it left out, or counts those it exported (--include-restricted).
+common::Result<QueryOutcome> Finish(std::ostream& out, std::ostream& err, const QueryOptions& o,
+                                    const Collected& collected, const std::vector<Group>& shown,
+                                    int64_t scans) {
+  int64_t marked = 0;  // in the groups shown (--top may leave some out)
+  for (const Group& g : shown) marked += g.restricted;
+  if (o.format == "table" && marked > 0) {
+    out << Messages::Format(
+               "{} of the records counted are H2/H3 (restricted), counted in column H2/H3: "
+               "handle these figures as the strictest code among them requires",
+               marked)
+        << "\n";
+  }
+  if (collected.withheld > 0) {
+    err << "cen-query: "
+        << Messages::Format(
+               "{} H2/H3 (restricted) record(s) among the matches left out of these figures "
+               "(exports count the others only); add --include-restricted to count them (the "
+               "export is written to the audit trail)",
+               collected.withheld)
+        << "\n";
+  }
+  return QueryOutcome{static_cast<int64_t>(shown.size()), collected.restricted, scans};
 }
 
 }  // namespace
@@ -412,7 +482,8 @@ std::string RecordStats::GroupFieldNames() {
 }
 
 common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const QueryOptions& o,
-                                                 std::ostream& out, common::Database* second) {
+                                                 std::ostream& out, std::ostream& err,
+                                                 common::Database* second) {
   if (o.by.empty() && o.period.empty())
     return common::UsageError(
         Messages::Tr("stats: give --by FIELD[,FIELD] and/or --period month|year"));
@@ -445,8 +516,9 @@ common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const Que
   // --transit finds it by either.
   const auto transit = std::find(titles.begin(), titles.end(), "transit");
   const int list_key = transit == titles.end() ? -1 : static_cast<int>(transit - titles.begin());
-  auto groups = Collect(db, second, o, keys, "", list_key, scans);
-  if (!groups.ok()) return groups.status();
+  auto collected = Collect(db, second, o, keys, "", list_key, scans);
+  if (!collected.ok()) return collected.status();
+  std::vector<Group>* groups = &collected->groups;
   // Most records first; with a period, periods in order and most records first
   // within each, --top applying per period.
   const bool by_period = !o.period.empty();
@@ -468,17 +540,19 @@ common::Result<QueryOutcome> RecordStats::Groups(common::Database& db, const Que
   } else {
     Print(out, o, titles, *groups);
   }
-  return QueryOutcome{static_cast<int64_t>(groups->size()), 0, scans};
+  return Finish(out, err, o, *collected, *groups, scans);
 }
 
 common::Result<QueryOutcome> RecordStats::Routes(common::Database& db, const QueryOptions& o,
-                                                 std::ostream& out, common::Database* second) {
+                                                 std::ostream& out, std::ostream& err,
+                                                 common::Database* second) {
   int64_t scans = 0;
-  auto groups = Collect(db, second, o, {"r.departure", "r.transit", "r.destination"},
-                        " AND (r.departure IS NOT NULL OR r.transit IS NOT NULL OR "
-                        "r.destination IS NOT NULL)",
-                        -1, scans);
-  if (!groups.ok()) return groups.status();
+  auto collected = Collect(db, second, o, {"r.departure", "r.transit", "r.destination"},
+                           " AND (r.departure IS NOT NULL OR r.transit IS NOT NULL OR "
+                           "r.destination IS NOT NULL)",
+                           -1, scans);
+  if (!collected.ok()) return collected.status();
+  std::vector<Group>* groups = &collected->groups;
   std::stable_sort(groups->begin(), groups->end(), [](const Group& a, const Group& b) {
     if (a.records != b.records) return a.records > b.records;
     return a.key < b.key;
@@ -499,7 +573,7 @@ common::Result<QueryOutcome> RecordStats::Routes(common::Database& db, const Que
   } else {
     Print(out, o, {"route", "departure", "transit", "destination"}, routes);
   }
-  return QueryOutcome{static_cast<int64_t>(routes.size()), 0, scans};
+  return Finish(out, err, o, *collected, routes, scans);
 }
 
 }  // namespace cen::node

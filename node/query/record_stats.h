@@ -17,10 +17,16 @@ class RecordStats {
   // REQUIRES: o.filter.Check() succeeded and o.format is table, json or csv.
   // `second`, when given, reads db's snapshot (SharedSnapshot): a scan of at
   // least o.split_scan_from records is then split between two threads.
+  // H2/H3 records are counted in a table (marked: column H2/H3 and a
+  // footnote) and left out of a json or csv export unless
+  // o.include_restricted (the number left out said on `err`), as listings
+  // do; the outcome's `restricted` counts those counted.
   static common::Result<QueryOutcome> Groups(common::Database& db, const QueryOptions& o,
-                                             std::ostream& out, common::Database* second = nullptr);
+                                             std::ostream& out, std::ostream& err,
+                                             common::Database* second = nullptr);
   static common::Result<QueryOutcome> Routes(common::Database& db, const QueryOptions& o,
-                                             std::ostream& out, common::Database* second = nullptr);
+                                             std::ostream& out, std::ostream& err,
+                                             common::Database* second = nullptr);
   // The field names --by accepts, for --help.
   static std::string GroupFieldNames();
 };

@@ -744,10 +744,53 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
   const Run r = Query(QueryVerb::kStats, o);
   RequireOk(r.status);
   const auto rows = JsonLines(r.out);
-  REQUIRE(rows.size() == 3);
+  // 2021's one seizure is H2: an export leaves it out unless asked, and says
+  // so (a trial: stats and routes exported H2/H3 records' figures).
+  REQUIRE(rows.size() == 2);
   CHECK(rows[0] == json{{"year", "2019"}, {"records", 2}, {"quantity", {{"KGM", 200.0}}}});
   CHECK(rows[1] == json{{"year", "2020"}, {"records", 2}, {"quantity", {{"KGM", 250.0}}}});
-  CHECK(rows[2] == json{{"year", "2021"}, {"records", 1}, {"quantity", {{"KGM", 30.0}}}});
+  CHECK_THAT(r.err, Catch::Contains("1 H2/H3 (restricted) record(s) among the matches left out") &&
+                        Catch::Contains("--include-restricted"));
+  QueryOptions asked = o;
+  asked.include_restricted = true;
+  const Run all = Query(QueryVerb::kStats, asked);
+  RequireOk(all.status);
+  CHECK(all.err.empty());
+  const auto all_rows = JsonLines(all.out);
+  REQUIRE(all_rows.size() == 3);
+  CHECK(all_rows[2] ==
+        json{{"year", "2021"}, {"records", 1}, {"restricted", 1}, {"quantity", {{"KGM", 30.0}}}});
+  // Audited as an export of one restricted record.
+  const auto audited = JsonLines(Query(QueryVerb::kAudit, Options(tmp, "json")).out);
+  REQUIRE_FALSE(audited.empty());
+  CHECK(audited[0]["command"] == "stats");
+  CHECK(audited[0]["restricted"] == 1);
+  // A table counts it, marked: its own column and a footnote.
+  QueryOptions table = o;
+  table.format = "table";
+  table.width = 200;
+  const Run shown = Query(QueryVerb::kStats, table);
+  RequireOk(shown.status);
+  CHECK_THAT(shown.out, Catch::Contains("H2/H3") &&
+                            Catch::Contains("1 of the records counted are H2/H3 (restricted)"));
+  // What a table shows is audited too (a trial: H3 records read on screen
+  // left "restricted 0"), a listing's as a stats table's.
+  QueryOptions listing = Options(tmp, "table");
+  listing.filter.handlings = {"H2", "H3"};
+  RequireOk(Query(QueryVerb::kSearch, listing).status);
+  const auto tables = JsonLines(Query(QueryVerb::kAudit, Options(tmp, "json")).out);
+  REQUIRE(tables.size() >= 2);
+  CHECK(tables[0]["command"] == "search");
+  CHECK(tables[0]["restricted"] == 2);
+  CHECK(tables[1]["command"] == "stats");
+  CHECK(tables[1]["restricted"] == 1);
+  // routes alike: the H3 seizure's route is not exported.
+  QueryOptions route = Options(tmp, "json");
+  route.filter.handlings = {"H3"};
+  const Run routed = Query(QueryVerb::kRoutes, route);
+  RequireOk(routed.status);
+  CHECK(routed.out.empty());
+  CHECK_THAT(routed.err, Catch::Contains("1 H2/H3 (restricted) record(s)"));
 
   SECTION("json and csv keep plain numbers in any language") {
     RequireOk(cen::common::Messages::Use("fr"));
@@ -774,6 +817,8 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     big.format = "csv";
     CHECK(csv_run.out == Query(QueryVerb::kStats, big).out);
   }
+  // Below, the fixture's H2 and H3 seizures are counted in exports too.
+  o.include_restricted = true;
   SECTION("routes for the same question") {
     const Run routes = Query(QueryVerb::kRoutes, o);
     RequireOk(routes.status);
@@ -795,6 +840,7 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     // Grouped by the whole list (NL;PL), PL's group said 1 where --transit PL
     // counts 2 on a trial's data: 274 "groups" for 21 countries.
     QueryOptions s = Options(tmp, "json");
+    s.include_restricted = true;
     s.by = {"transit"};
     s.filter.transits = {"Europe"};
     std::map<std::string, int64_t> groups;
@@ -809,11 +855,12 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
   }
   SECTION("grouped by two fields, csv with a column per unit") {
     QueryOptions s = Options(tmp, "csv");
+    s.include_restricted = true;
     s.by = {"commodity", "reporting_country"};
     const json rows_csv = ParseCsvWithPython(tmp, Query(QueryVerb::kStats, s).out);
-    REQUIRE(rows_csv[0] == json::array({"commodity", "reporting_country", "records", "quantity_H87",
-                                        "quantity_KGM"}));
-    CHECK(rows_csv[1] == json::array({"drugs", "NL", "3", "", "155.0"}));
+    REQUIRE(rows_csv[0] == json::array({"commodity", "reporting_country", "records", "restricted",
+                                        "quantity_H87", "quantity_KGM"}));
+    CHECK(rows_csv[1] == json::array({"drugs", "NL", "3", "1", "", "155.0"}));
     // 8 seizure groups: stats count seizures unless --kind says otherwise
     // (alerts, updates and cancels name commodities too: a trial).
     CHECK(rows_csv.size() == 1 + 8);
@@ -821,6 +868,7 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     CHECK(ParseCsvWithPython(tmp, Query(QueryVerb::kStats, s).out).size() == 1 + 10);
     // Questions only alerts answer keep every kind (a review).
     QueryOptions kinds = Options(tmp, "csv");
+    kinds.include_restricted = true;
     kinds.by = {"kind"};
     CHECK(ParseCsvWithPython(tmp, Query(QueryVerb::kStats, kinds).out).size() == 1 + 2);
   }
@@ -829,12 +877,13 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     s.by = {"commodity"};
     s.top = 1;
     const auto lines = Lines(Query(QueryVerb::kStats, s).out);
-    REQUIRE(lines.size() == 3);
+    REQUIRE(lines.size() == 4);  // header, drugs, the count of groups, its H2 seizure
     CHECK_THAT(lines[1], Catch::StartsWith("drugs") && Catch::Contains("9"));
+    CHECK_THAT(lines[3], Catch::StartsWith("1 of the records counted are H2/H3"));
     s.top = 0;
     s.chart = true;
     const auto chart = Lines(Query(QueryVerb::kStats, s).out);
-    REQUIRE(chart.size() == 5);  // header + 3 commodities + the count of groups
+    REQUIRE(chart.size() == 6);  // header + 3 commodities + the count of groups + H2/H3
     CHECK_THAT(chart[1], Catch::Contains("█"));
     const auto bar = [](const std::string& line) {
       size_t n = 0;

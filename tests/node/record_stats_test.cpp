@@ -43,8 +43,10 @@ RecordStatsAnswer RecordStatsRun(const TempDir& tmp, const QueryOptions& o, bool
   RequireOk(snapshot.status());
   REQUIRE(snapshot->second() != nullptr);  // nothing holds node.db's write lock
   std::ostringstream out;
-  auto outcome = routes ? RecordStats::Routes(db, o, out, split ? snapshot->second() : nullptr)
-                        : RecordStats::Groups(db, o, out, split ? snapshot->second() : nullptr);
+  std::ostringstream err;
+  auto outcome = routes
+                     ? RecordStats::Routes(db, o, out, err, split ? snapshot->second() : nullptr)
+                     : RecordStats::Groups(db, o, out, err, split ? snapshot->second() : nullptr);
   RequireOk(outcome.status());
   RequireOk(snapshot->Commit());
   return {out.str(), outcome->scans};
@@ -155,10 +157,11 @@ TEST_CASE("SharedSnapshot does not wait for a writer: the scan then runs on one 
   o.by = {"commodity"};
   RequireOk(o.filter.Check());
   std::ostringstream out;
-  auto outcome = RecordStats::Groups(db, o, out, snapshot->second());
+  std::ostringstream err;
+  auto outcome = RecordStats::Groups(db, o, out, err, snapshot->second());
   RequireOk(outcome.status());
   CHECK(outcome->scans == 1);
-  CHECK(outcome->results == 3);  // drugs, tobacco, cites
+  CHECK(outcome->results == 2);  // drugs, tobacco (cites: one H3 seizure, left out of json)
   RequireOk(snapshot->Commit());
   RequireOk(writer.Exec("ROLLBACK"));
 }
