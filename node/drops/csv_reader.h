@@ -69,6 +69,13 @@ class CsvReader {
   }
   common::Status Failed(Error error);
   void SkipRestOfLine();
+  // Consumes the rest of a row whose bytes are not kept (too long), through
+  // its quoted fields' line breaks (`quoted`: inside one, opened on
+  // `quote_line`). Returns 0 once the row has ended, or the line of a quote
+  // still open at the end of the input.
+  int64_t SkipRow(bool quoted, int64_t quote_line);
+  // The error of a quoted field opened on `quote_line` and never closed.
+  common::Status NeverClosed(int64_t quote_line);
 
   std::istream& in_;
   const size_t max_row_bytes_;
@@ -77,6 +84,7 @@ class CsvReader {
   size_t end_ = 0;
   bool started_ = false;  // the BOM check is done
   bool eof_ = false;
+  bool ends_with_newline_ = false;  // of the bytes read before the last chunk
   uint64_t consumed_ = 0;
   int64_t line_ = 1;  // line of the next byte
   int64_t row_line_ = 0;

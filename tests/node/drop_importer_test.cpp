@@ -205,6 +205,28 @@ TEST_CASE("A partial drop imports the valid rows and writes the rest to FILE.rej
         "quantity: must be a number greater than 0\r\n");
 }
 
+TEST_CASE("A partial drop never takes the text of an overlong quoted cell for rows",
+          "[node][drop]") {
+  // A trial (HIGH): past the 1 MiB row limit inside quotes, a line of the
+  // cell's text became a record that the hub sent to every office.
+  DropImporterFixture f;
+  const std::string cell = std::string(1200000, 'x') +
+                           "\nseizure,PHANTOM-1,2026-03-14,FR,drugs,inside the quotes,1,KGM\nend";
+  const std::string text = std::string(kHeader) + "seizure,PH-1,2026-03-14,FR,drugs,\"" + cell +
+                           "\",1,KGM\n" + Row("PH-2");
+  DropSettings settings;
+  settings.partial = true;
+  DropSummary s = f.Drop("phantom.csv", text, settings);
+  INFO(f.errors);
+  CHECK(s.added == 1);
+  CHECK(s.rejected == 1);
+  CHECK(CountRows(f.db, "own_records") == 1);
+  CHECK(f.Body("PH-2").size() > 0);
+  CHECK_THAT(f.errors, Catch::Contains("phantom.csv:2:") &&
+                           Catch::Contains("longer than 1048576 bytes (it ends on line 4)") &&
+                           !Catch::Contains("PHANTOM"));
+}
+
 TEST_CASE("A CSV whose last line has no line end is imported with a warning naming it",
           "[node][drop]") {
   // A trial's export was cut short inside its last cell: 31.87 was stored
