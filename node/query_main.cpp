@@ -129,7 +129,8 @@ static int Main(int argc, char** argv) {
   auto* stats = app.add_subcommand(
       "stats",
       Messages::Tr("Records and total quantity per unit for each group of the filtered records "
-                   "(seizures unless --kind says otherwise)"));
+                   "(seizures unless --kind says otherwise; --by kind or priority, and "
+                   "--priority, count every kind)"));
   stats
       ->add_option("--by", o.by,
                    Messages::Tr("Group on these fields, comma-separated: ") +

@@ -534,6 +534,15 @@ common::Result<std::optional<nlohmann::json>> AlertQueries::LifeCycle(common::Da
     cycle["steps"].push_back(std::move(entry));
   }
   if (a->state == AlertBook::State::kExpired) cycle["expires_at"] = a->Text("expires_at");
+  // What its updates changed: the fields above are the alert's own (a
+  // trial: show said "normal" for an alert `alerts` lists as urgent).
+  cycle["now"] = json::object();
+  for (const char* field : {"priority", "title", "body", "expires_at", "commodity", "indicators"}) {
+    const auto now = a->current.find(field);
+    if (now == a->current.end()) continue;
+    const auto was = a->base.find(field);
+    if (was == a->base.end() || *was != *now) cycle["now"][field] = *now;
+  }
   auto offices = ReceiptsOf(db, a->uuid, a->received_at);
   if (!offices.ok()) return offices.status();
   for (const auto& [office, r] : *offices) {
@@ -559,6 +568,15 @@ common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid
   };
   out << "\nLife cycle (" << text(c, "state") << "):\n";
   out << "  alert   " << text(c, "alert") << "  " << text(c, "received_at") << "\n";
+  for (const auto& [field, value] : c["now"].items()) {
+    const std::string shown =
+        value.is_string() ? value.get<std::string>()
+                          : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out << "  "
+        << Messages::Format("now, after its updates: {} {}", field,
+                            common::Utf8::FitWidth(shown, 100))
+        << "\n";
+  }
   for (const nlohmann::json& step : c["steps"]) {
     out << "  " << (text(step, "type") == "cancel" ? "cancel  " : "update  ") << text(step, "uuid");
     if (step.contains("origin")) {

@@ -671,6 +671,13 @@ TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --inc
   REQUIRE(steps.size() == 2);
   CHECK(steps[1]["handling"] == "H3");
   CHECK(steps[1]["handling_note"] == "liaison officers only");
+  // What the updates changed is said as the alert's state now, beside the
+  // alert's own fields (a trial: show gave the title and priority an update
+  // had replaced); what they left alone is not repeated.
+  const json now = json::parse(Query(QueryVerb::kShow, show).out)["life_cycle"]["now"];
+  CHECK(now ==
+        json{{"title", "Second courier identified"}, {"expires_at", "2099-01-01T00:00:00Z"}});
+  CHECK_THAT(table_show.out, Catch::Contains("now, after its updates: title Second courier"));
 }
 
 TEST_CASE("cen-query show prints every field and the version history", "[node][query]") {
