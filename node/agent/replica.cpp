@@ -33,9 +33,13 @@ std::string Join(const std::vector<std::string_view>& parts, char separator) {
 }
 
 // The date analysts filter on: a seizure's seizure_date, or the calendar date
-// an alert was issued (the date part of issued_at, as the issuer wrote it).
+// an alert was issued (the date part of issued_at, as the issuer wrote it;
+// without one, of received_at: the hub's, within seconds of its sending. A
+// trial: alerts without issued_at, which the offices' tools do not add, fell
+// out of every date filter).
 std::optional<std::string_view> EventDate(const common::MsgpackMap& rec, std::string_view kind) {
   auto date = rec.Text(kind == "seizure" ? "seizure_date" : "issued_at");
+  if (kind != "seizure" && !date) date = rec.Text("received_at");
   if (date && date->size() >= 10) return date->substr(0, 10);
   return std::nullopt;
 }

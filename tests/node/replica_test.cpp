@@ -191,6 +191,23 @@ TEST_CASE("Replica fills the analyst columns", "[node][replica]") {
   CHECK(s->ColumnIsNull(8));
 }
 
+TEST_CASE("An alert without issued_at is dated by the day the hub received it", "[node][replica]") {
+  // A trial: alerts sent without issued_at (cen-node submit adds none) had
+  // no date, and every date filter (--from 2000) left them all out.
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp, "n2");
+  Replica replica = Loaded(db);
+  json alert = {{"kind", "alert"},
+                {"ref", "RILO-2"},
+                {"uuid", Uuid7::Generate()},
+                {"version", 1},
+                {"origin", "n3"},
+                {"gseq", 1},
+                {"received_at", "2026-11-28T03:00:00.000Z"}};
+  RequireOk(replica.Apply(Packed({alert}), 1));
+  CHECK(QueryNumber(db, "SELECT count(*) FROM records WHERE event_date = '2026-11-28'") == 1);
+}
+
 TEST_CASE("Replica cursor moves to new_cursor even without records", "[node][replica]") {
   TempDir tmp;
   {
