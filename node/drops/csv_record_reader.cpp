@@ -69,6 +69,10 @@ void Split(std::string_view text, char separator, Item item) {
 
 bool CsvRecordReader::Start(std::vector<DropIssue>& issues) {
   auto row = csv_.Next();
+  // Blank lines before the header are skipped, as blank lines between rows
+  // are (a trial: two empty lines first and the header read as missing).
+  while (row.ok() && *row && csv_.fields().size() == 1 && Trim(csv_.fields()[0]).empty())
+    row = csv_.Next();
   if (!row.ok()) {
     issues.push_back({csv_.error().line, csv_.error().column, "(header)", csv_.error().reason,
                       csv_.error().localized});

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
@@ -26,7 +28,13 @@ constexpr size_t kMaxErrorLines = 1000;  // lines written to FILE.errors
 bool IsCandidate(const fs::directory_entry& entry) {
   const std::string name = entry.path().filename().string();
   if (name.empty() || name.front() == '.' || name == "done" || name == "failed") return false;
-  if (name.ends_with(".tmp") || name.ends_with(".part")) return false;
+  // In any letter case, as extensions are read (a trial's writer used
+  // .PART), and the leftovers of editors and browsers.
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* end : {".tmp", ".part", ".crdownload", "~"})
+    if (lower.ends_with(end)) return false;
   std::error_code ec;
   return !entry.is_symlink(ec) && entry.is_regular_file(ec);
 }
@@ -190,7 +198,22 @@ common::Result<bool> DropFolder::PollOnce() {
                              code == common::StatusCode::kUsage ||
                              code == common::StatusCode::kNotFound;
   if (!summary.status.ok() && !file_at_fault) return held_back(summary.status);
-  if (StampOf(*first) != stamp || OpenForWriting(*first)) {
+  const std::optional<Stamp> after = StampOf(*first);
+  if (!after) {
+    // Removed while it was read (a trial: an operator deleting a wrong file
+    // to stop it read "imported again once it is still", of a file that was
+    // in and gone). What it held as read is what stands.
+    spdlog::warn(
+        "drop folder: {} was removed while it was imported; what it held as read stands ({}): "
+        "stop the agent first to keep a file out",
+        name,
+        summary.status.ok()
+            ? std::to_string(summary.added) + " new, " + std::to_string(summary.amended) +
+                  " amended, " + std::to_string(summary.unchanged) + " unchanged"
+            : "nothing imported: " + summary.status.message());
+    return true;
+  }
+  if (after != stamp || OpenForWriting(*first)) {
     // Written to while it was read: what it held is in (or was refused),
     // the rest comes with the next look, once it has been still.
     spdlog::warn(

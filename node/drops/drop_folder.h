@@ -7,7 +7,8 @@
 // Hand-over: write the file under a name the folder ignores, then rename it
 // into place (rename(2) is atomic within one file system):
 //   cp export.csv DIR/.export.csv && mv DIR/.export.csv DIR/export.csv
-// Ignored: names starting with '.', names ending in .tmp or .part, anything
+// Ignored: names starting with '.', names ending in .tmp, .part (in any
+// letter case), .crdownload or ~, anything
 // that is not a regular file (a symbolic link too: its target may still be
 // being written), and the names done and failed. The first file by name
 // written less than `settle` ago waits (a writer copying straight into the

@@ -122,9 +122,24 @@ DropSummary DropImporter::ImportFile(const std::string& path, std::istream& stdi
     uint64_t size = 0;
     if (!is_stdin) {
       std::error_code ec;
-      if (!std::filesystem::is_regular_file(path, ec)) {
+      const auto type = std::filesystem::status(path, ec).type();
+      if (type != std::filesystem::file_type::regular) {
+        // What it is (a trial read "no such file" for a directory and for
+        // <(zcat export.csv.gz)): a file is read again from its start when
+        // an urgent alert claims node.db; a stream comes once, on stdin.
+        using std::filesystem::file_type;
         failed.status =
-            common::NotFound("cannot read " + path + ": " + (ec ? ec.message() : "no such file"));
+            type == file_type::not_found || type == file_type::none
+                ? common::NotFound("cannot read " + path + ": " +
+                                   (ec && ec != std::errc::no_such_file_or_directory
+                                        ? ec.message()
+                                        : "no such file"))
+            : type == file_type::directory
+                ? common::InvalidInput("cannot read " + path + ": it is a directory")
+                : common::InvalidInput(
+                      "cannot read " + path +
+                      ": not a regular file (a pipe?); give a stream on standard input: "
+                      "... | cen-node drop --data DIR --format csv -");
         return failed;
       }
       size = std::filesystem::file_size(path, ec);
@@ -272,10 +287,16 @@ DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string
       }
       if (keep_rejects) {
         if (!rejects.is_open()) {
+          errno = 0;
           rejects.open(rejects_path, std::ios::binary | std::ios::trunc);
           if (!rejects) {
+            // Why, and that reading stopped there (a trial: "cannot write
+            // FILE" beside "3 rows" of a 7-row file).
+            const std::string why = errno != 0 ? std::strerror(errno) : "cannot be opened";
             outbox.AbortQueue();
-            return finish(common::Internal("cannot write " + rejects_path));
+            return finish(common::Internal("cannot write " + rejects_path + " (" + why +
+                                           ") for row " + std::to_string(summary.rows) +
+                                           ", the first refused: reading stopped there"));
           }
           reader.WriteRejectHeader(rejects);
           summary.rejects_file = rejects_path;

@@ -56,11 +56,20 @@ TEST_CASE("The drop folder imports complete files and files them away", "[node][
     WriteFile(dir / ".hidden.csv", kGood);
     WriteFile(dir / "export.csv.tmp", kGood);
     WriteFile(dir / "export.csv.part", kGood);
+    // In any letter case (a trial's .PART file failed as of an unknown
+    // format, and the writer's rename found nothing), and editors' and
+    // browsers' leftovers.
+    WriteFile(dir / "other.csv.PART", kGood);
+    WriteFile(dir / "other.csv.Tmp", kGood);
+    WriteFile(dir / "other.csv~", kGood);
+    WriteFile(dir / "other.csv.crdownload", kGood);
     auto handled = folder.PollOnce();
     REQUIRE(handled.ok());
     CHECK_FALSE(*handled);
     CHECK(CountRows(db, "outbox") == 0);
     CHECK(fs::exists(dir / "export.csv.part"));
+    CHECK(fs::exists(dir / "other.csv.PART"));
+    CHECK(fs::is_empty(dir / "failed"));
   }
 
   SECTION("a renamed-in file is imported and moved to done/, one file per poll") {

@@ -1,5 +1,7 @@
 #include "node/drops/drop_importer.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -225,6 +227,40 @@ TEST_CASE("A partial drop never takes the text of an overlong quoted cell for ro
   CHECK_THAT(f.errors, Catch::Contains("phantom.csv:2:") &&
                            Catch::Contains("longer than 1048576 bytes (it ends on line 4)") &&
                            !Catch::Contains("PHANTOM"));
+}
+
+TEST_CASE("Blank lines before a CSV header are skipped, as between rows", "[node][drop]") {
+  // A trial: two empty lines first, and the header was said to lack every
+  // column (DROPS.md: "A blank line is skipped").
+  DropImporterFixture f;
+  DropSummary s = f.Drop("blank.csv", "\n\r\n  \n" + std::string(kHeader) + Row("BL-1"));
+  INFO(f.errors);
+  CHECK(s.status.ok());
+  CHECK(s.added == 1);
+  DropSummary empty = f.Drop("blanks.csv", "\n\n\n");
+  CHECK(empty.status.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(empty.status.message(), Catch::Contains("the file is empty"));
+}
+
+TEST_CASE("A directory or a pipe given as the file is named for what it is", "[node][drop]") {
+  // A trial: both said "no such file", and sent the operator looking for a
+  // file that was there.
+  DropImporterFixture f;
+  std::filesystem::create_directory(f.tmp.File("adir.csv"));
+  REQUIRE(::mkfifo(f.tmp.File("fifo.csv").c_str(), 0600) == 0);
+  std::istringstream no_stdin;
+  std::ostringstream err;
+  DropImporter importer(&f.db, {});
+  const DropSummary dir = importer.ImportFile(f.tmp.File("adir.csv"), no_stdin, err);
+  CHECK(dir.status.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(dir.status.message(), Catch::EndsWith("adir.csv: it is a directory"));
+  const DropSummary fifo = importer.ImportFile(f.tmp.File("fifo.csv"), no_stdin, err);
+  CHECK(fifo.status.code() == StatusCode::kInvalidInput);
+  CHECK_THAT(fifo.status.message(),
+             Catch::Contains("not a regular file") && Catch::Contains("standard input"));
+  const DropSummary none = importer.ImportFile(f.tmp.File("none.csv"), no_stdin, err);
+  CHECK(none.status.code() == StatusCode::kNotFound);
+  CHECK_THAT(none.status.message(), Catch::EndsWith("none.csv: no such file"));
 }
 
 TEST_CASE("A CSV whose last line has no line end is imported with a warning naming it",
