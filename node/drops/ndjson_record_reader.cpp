@@ -12,6 +12,13 @@ bool NdjsonRecordReader::Next(common::Record& record, std::vector<DropIssue>& is
   using common::RecordCodec;
   while (lines_.Next(text_)) {
     if (text_.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (lines_.overlong()) {
+      record = {};
+      issues.push_back(DropIssue::Of(lines_.line(), 0, "(line)",
+                                     N_("line longer than {} bytes (a record is far shorter)"),
+                                     LineReader::kMaxLineBytes));
+      return true;
+    }
     auto read = RecordCodec::FromJsonText(text_);
     if (auto* rec = std::get_if<common::Record>(&read)) {
       record = std::move(*rec);

@@ -997,3 +997,20 @@ TEST_CASE("A dry run gives way to an alert's claim too (it holds the write lock 
   CHECK(summary.added == 2000);  // what it would add, counted once
   CHECK(f.Outbox() == 0);
 }
+
+TEST_CASE("An NDJSON line beyond 16 MiB is refused as such, the lines after it read",
+          "[node][drop]") {
+  DropImporterFixture f;
+  const std::string good = R"({"kind":"seizure","ref":"NL-1","seizure_date":"2026-03-14",)"
+                           R"("reporting_country":"FR","commodity":"drugs","description":"x",)"
+                           R"("quantity":1,"unit":"KGM"})";
+  const std::string huge =
+      "{\"kind\":\"seizure\",\"description\":\"" + std::string(20u << 20, 'x') + "\"}";
+  DropSettings settings;
+  settings.partial = true;
+  DropSummary s = f.Drop("long.ndjson", huge + "\n" + good + "\n", settings);
+  INFO(f.errors);
+  CHECK(s.added == 1);
+  CHECK(s.rejected == 1);
+  CHECK_THAT(f.errors, Catch::Contains("long.ndjson:1: (line): line longer than 16777216 bytes"));
+}
