@@ -157,6 +157,15 @@ inline int ExitOnParseError(CLI::App& app, const CLI::ParseError& e) {
       return 2;
     }
   }
+  // A flag's value refused: "tool: --flag: why", in the reader's language
+  // as the other usage errors are (a trial: CLI11's English "Run with
+  // --help for more information." under LANG=ru_RU).
+  if (dynamic_cast<const CLI::ValidationError*>(&e) != nullptr ||
+      dynamic_cast<const CLI::ConversionError*>(&e) != nullptr) {
+    std::cerr << std::filesystem::path(app.get_name()).filename().string() << ": " << e.what()
+              << "\n";
+    return 2;
+  }
   const int code = app.exit(e);
   return code == 0 ? 0 : 2;
 }

@@ -106,7 +106,7 @@ static int Main(int argc, char** argv) {
          "--limit", o.limit,
          Messages::Tr(
              "At most N records or entries (0 = all; default: 100 in a table, all otherwise)"))
-      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()))
+      ->check(NotNegative())
       ->group(out);
   app.add_option("--offset", o.offset, Messages::Tr("Skip the first N"))->group(out);
   app.add_option(

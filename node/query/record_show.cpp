@@ -225,7 +225,21 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
                             ? value.get<std::string>()
                             : value.dump(-1, ' ', false, json::error_handler_t::replace);
     if (key == "validation" && !validation.empty()) shown = validation;
-    out << key << std::string(key_width + 2 - key.size(), ' ') << shown << "\n";
+    // A text of several lines keeps the column: each line after the first
+    // indented under the value, a tab as spaces (a trial's description
+    // broke the layout at column 0, with a raw tab).
+    const std::string indent(key_width + 2, ' ');
+    std::string laid_out;
+    for (const char c : shown) {
+      if (c == '\n') {
+        laid_out += "\n" + indent;
+      } else if (c == '\t') {
+        laid_out += "    ";
+      } else if (c != '\r') {
+        laid_out += c;
+      }
+    }
+    out << key << std::string(key_width + 2 - key.size(), ' ') << laid_out << "\n";
   }
   auto nominal = NominalDetails::Load(db, *uuid);
   if (!nominal.ok()) return nominal.status();

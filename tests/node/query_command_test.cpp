@@ -700,6 +700,18 @@ TEST_CASE("cen-query show prints every field and the version history", "[node][q
   REQUIRE(shown["versions"].size() == 2);
   CHECK(shown["versions"][1]["changed"] == json::array({"description", "quantity"}));
 
+  // A description of several lines keeps the value column, a tab as spaces
+  // (a trial: the second line started at column 0, the tab printed raw).
+  auto lines = cen::test::FixtureSeizure(21, "2024-01-02", "NL", "drugs", "CO", {}, "NL", "293972",
+                                         1, 5, "KGM", "H0", "RILO-WE", "Line one\nLine\ttwo");
+  cen::test::ApplyAfterFixture(tmp, {lines});
+  QueryOptions multi = Options(tmp, "table");
+  multi.uuid = FixtureUuid(21);
+  const Run laid_out = Query(QueryVerb::kShow, multi);
+  RequireOk(laid_out.status);
+  CHECK_THAT(laid_out.out, Catch::Contains("description        Line one\n"
+                                           "                   Line    two\n"));
+
   o.uuid = FixtureUuid(12).substr(0, 35);  // a prefix of S10, A1 and A2
   const Run several = Query(QueryVerb::kShow, o);
   CHECK(several.status.code() == StatusCode::kUsage);
