@@ -480,8 +480,8 @@ common::Result<QueryOutcome> AlertQueries::Hits(common::Database& db, const Quer
     std::string record = cells[5];
     if (!cells[7].empty()) record = cells[7] + " " + cells[10] + " " + cells[9] + " " + cells[5];
     record = RecordFormat::HandlingMark(handling, stmt->ColumnText(12)) + record;
-    table.AddRow(
-        {cells[0], cells[1].empty() ? "this node" : cells[1], source, cells[3], cells[4], record});
+    table.AddRow({cells[0], cells[1].empty() ? Messages::Tr("this node") : cells[1], source,
+                  cells[3], cells[4], record});
   }
   if (o.format == "table") {
     if (table.rows() == 0) {
@@ -566,8 +566,9 @@ common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid
   const auto text = [](const nlohmann::json& j, const char* key) {
     return j.contains(key) ? j[key].get<std::string>() : std::string();
   };
-  out << "\nLife cycle (" << text(c, "state") << "):\n";
-  out << "  alert   " << text(c, "alert") << "  " << text(c, "received_at") << "\n";
+  out << "\n" << Messages::Format("Life cycle ({}):", text(c, "state")) << "\n";
+  out << "  " << Messages::Format("alert   {}  {}", text(c, "alert"), text(c, "received_at"))
+      << "\n";
   for (const auto& [field, value] : c["now"].items()) {
     const std::string shown =
         value.is_string() ? value.get<std::string>()
@@ -578,12 +579,15 @@ common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid
         << "\n";
   }
   for (const nlohmann::json& step : c["steps"]) {
-    out << "  " << (text(step, "type") == "cancel" ? "cancel  " : "update  ") << text(step, "uuid");
+    out << "  "
+        << (text(step, "type") == "cancel" ? Messages::Format("cancel  {}", text(step, "uuid"))
+                                           : Messages::Format("update  {}", text(step, "uuid")));
     if (step.contains("origin")) {
       std::string words = text(step, "title");
       const std::string body = text(step, "body");
       if (!body.empty()) words += (words.empty() ? "" : ": ") + body;
-      out << "  " << text(step, "received_at") << "  by " << text(step, "origin");
+      out << "  " << text(step, "received_at") << "  "
+          << Messages::Format("by {}", text(step, "origin"));
       // Its own handling code before its words, as `alerts` marks a title
       // (a review: an H3 update of an H0 alert read as H0).
       words =
@@ -593,17 +597,22 @@ common::Status AlertQueries::Chain(common::Database& db, const std::string& uuid
     }
     out << "\n";
   }
-  if (c.contains("expires_at")) out << "  expired " << text(c, "expires_at") << "\n";
+  if (c.contains("expires_at"))
+    out << "  " << Messages::Format("expired {}", text(c, "expires_at")) << "\n";
   if (c["receipts"].empty()) return common::Status::Ok();
-  out << "Receipts:\n";
+  out << Messages::Tr("Receipts:") << "\n";
   for (const auto& [office, r] : c["receipts"].items()) {
     const std::string received = text(r, "received_at");
     out << "  " << office << ": "
-        << (received.empty() ? "not received yet" : "received " + received);
-    if (r["outside"].get<bool>()) out << ", outside its scope now: withdrawn there";
+        << (received.empty() ? Messages::Tr("not received yet")
+                             : Messages::Format("received {}", received));
+    if (r["outside"].get<bool>())
+      out << ", " << Messages::Tr("outside its scope now: withdrawn there");
     if (!text(r, "action").empty())
-      out << ", " << text(r, "action") << " " << text(r, "action_at") << " by " << text(r, "by");
-    if (r["hits"].get<int64_t>() > 0) out << ", " << r["hits"].get<int64_t>() << " hit(s)";
+      out << ", " << text(r, "action") << " " << text(r, "action_at") << " "
+          << Messages::Format("by {}", text(r, "by"));
+    if (r["hits"].get<int64_t>() > 0)
+      out << ", " << Messages::Format("{} hit(s)", r["hits"].get<int64_t>());
     if (!text(r, "note").empty()) out << " — " << text(r, "note");
     out << "\n";
   }

@@ -106,7 +106,7 @@ common::Result<QueryOutcome> QueryAudit::List(common::Database& db, const QueryO
   }
   if (o.format == "table") {
     t.Print(out, o.width);
-    out << outcome.results << " entr" << (outcome.results == 1 ? "y" : "ies") << "\n";
+    out << Messages::Format("{} entry(ies)", outcome.results) << "\n";
     if (unfinished)
       out << Messages::Tr(
                  "RESULTS -: the query stopped before it showed anything (refused, failed or "

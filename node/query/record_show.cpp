@@ -244,7 +244,7 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
   auto nominal = NominalDetails::Load(db, *uuid);
   if (!nominal.ok()) return nominal.status();
   if (!nominal->empty()) {
-    out << "\nnominal details (held on this node only, never shared):\n";
+    out << "\n" << Messages::Tr("nominal details (held on this node only, never shared):") << "\n";
     for (const json& d : *nominal) {
       out << "  offenders[" << d["offender"].get<int64_t>() << "]";
       for (const char* key : {"name", "document_number", "birth_date"}) {
@@ -253,13 +253,15 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
       out << "\n";
     }
   }
-  out << "\nversions:\n";
+  out << "\n" << Messages::Tr("versions:") << "\n";
   for (const json& entry : history) {
     out << "  v" << entry["version"].get<int64_t>() << "  gseq " << entry["gseq"].get<int64_t>()
-        << "  " << entry["received_at"].get<std::string>() << "  by "
-        << entry["origin"].get<std::string>();
+        << "  " << entry["received_at"].get<std::string>() << "  "
+        << Messages::Format("by {}", entry["origin"].get<std::string>());
     if (!entry["changed"].empty())
-      out << "  changed: " << Joined(entry["changed"].get<std::vector<std::string>>());
+      out << "  "
+          << Messages::Format("changed: {}",
+                              Joined(entry["changed"].get<std::vector<std::string>>()));
     out << "\n";
   }
   return outcome;

@@ -52,8 +52,9 @@ common::Status WatchList::Add(const std::string& data_dir, const std::string& na
                           .Bind(4, common::OsUser::Name())
                           .Run());
   if (db->Changes() == 0) {
-    return common::AlreadyExists("watch " + name +
-                                 " exists; remove it first (cen-query watch remove " + name + ")");
+    // The analyst's input (exit 2), as any other bad value (a trial: exit 1).
+    return common::InvalidInput("watch " + name +
+                                " exists; remove it first (cen-query watch remove " + name + ")");
   }
   out << "watch " << name << " added: every record applied from now on that matches "
       << flags.dump() << " is a hit (cen-query hits)\n";

@@ -678,6 +678,13 @@ TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --inc
   CHECK(now ==
         json{{"title", "Second courier identified"}, {"expires_at", "2099-01-01T00:00:00Z"}});
   CHECK_THAT(table_show.out, Catch::Contains("now, after its updates: title Second courier"));
+  // In the reader's language, as every table (a trial: "versions:", "Life
+  // cycle", "by" stayed English in French and Russian tables).
+  RequireOk(cen::common::Messages::Use("fr"));
+  const Run french = Query(QueryVerb::kShow, cycle);
+  RequireOk(cen::common::Messages::Use("en"));
+  CHECK_THAT(french.out, Catch::Contains("Cycle de vie (active) :") &&
+                             Catch::Contains("versions :") && Catch::Contains("par RILO-ECE"));
 }
 
 TEST_CASE("cen-query show prints every field and the version history", "[node][query]") {
@@ -1614,4 +1621,16 @@ TEST_CASE("A later 'seen' does not hide an office's outcome of an alert", "[node
   RequireOk(fr.status);
   CHECK_THAT(fr.out, Catch::Contains("tous les bureaux de sa portée l'ont reçue") &&
                          Catch::Contains(", de EU)"));
+}
+
+TEST_CASE("cen-query watch add of a name taken is bad input, exit 2", "[node][query]") {
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  QueryOptions o = Options(tmp, "table");
+  o.watch_name = "coca";
+  o.filter.commodities = {"drugs"};
+  RequireOk(Query(QueryVerb::kWatchAdd, o).status);
+  const Run again = Query(QueryVerb::kWatchAdd, o);
+  CHECK(again.status.ExitCode() == 2);
+  CHECK_THAT(again.status.message(), Catch::Contains("watch coca exists"));
 }
