@@ -209,7 +209,15 @@ static int Main(int argc, char** argv) {
           "Import CSV or NDJSON files of records (data drops); each file all or nothing.\n"
           "Re-dropping a file adds nothing; a known ref with new content becomes an amendment.\n"
           "Works whether or not the agent runs. Format: docs/DROPS.md; start from --template."));
-  drop_cmd->add_option("--data", drop.data_dir, Messages::Tr("Node data directory"));
+  drop_cmd->add_option("--data", drop.data_dir,
+                       Messages::Tr("Node data directory (required, but for --template)"));
+  // A cron job's author needs the exit codes and the hand-over rule (a trial).
+  drop_cmd->footer(Messages::Tr(
+      "Exit 0: every file imported (or unchanged). Exit 2: a row refused (nothing of its file "
+      "imported, or with --partial the others, the refused ones in FILE.rejects.csv), or bad "
+      "usage. Exit 1: anything else (node.db locked or full, a file unreadable). --json prints "
+      "one summary per file.\nA drop folder (cen-node run --drop-dir) takes a file once it is "
+      "renamed into it: write it as .NAME or NAME.part, then rename it."));
   drop_cmd->add_option("files", drop.files,
                        Messages::Tr("CSV or NDJSON files, or - for standard input"));
   drop_cmd

@@ -361,10 +361,10 @@ DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string
     std::filesystem::remove(rejects_path, ec);
   }
   if (summary.rejected > 0) {
-    return finish(common::InvalidInput(
-        std::to_string(summary.rejected) + " row(s) of " + name + " refused, written to " +
-        rejects_path +
-        (valid > 0 ? "; the other rows were imported" : "; every row was, nothing was imported")));
+    return finish(common::InvalidInput(std::to_string(summary.rejected) + " row(s) of " + name +
+                                       " refused, written to " + rejects_path +
+                                       (valid > 0 ? "; the other rows were imported"
+                                                  : "; that is every row: nothing was imported")));
   }
   return finish(common::Status::Ok());
 }

@@ -286,6 +286,14 @@ common::Result<QueryOutcome> RecordSearch::Run(common::Database& db, const Query
                  "(0 = all) and --offset, or count them with --count",
                  t.rows(), o.offset)
           << "\n";
+    } else if (t.rows() == 0 && o.offset > 0) {
+      // Past the last match: say so, not "0 record(s)" (a trial read it as
+      // no match at all).
+      out << Messages::Format(
+                 "no match from offset {}: the matches end before it (--count counts "
+                 "them)",
+                 o.offset)
+          << "\n";
     } else {
       out << Messages::Format("{} record(s)", t.rows()) << "\n";
     }

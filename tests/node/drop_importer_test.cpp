@@ -349,7 +349,7 @@ TEST_CASE("A partial drop whose every row is refused says nothing was imported",
   CHECK_FALSE(s.imported);
   CHECK(s.ToJson()["imported"] == false);
   CHECK(s.rejected == 2);
-  CHECK_THAT(s.status.message(), Catch::Contains("every row was, nothing was imported") &&
+  CHECK_THAT(s.status.message(), Catch::Contains("that is every row: nothing was imported") &&
                                      !Catch::Contains("the other rows were imported"));
   CHECK(f.Outbox() == 0);
 }

@@ -1634,3 +1634,13 @@ TEST_CASE("cen-query watch add of a name taken is bad input, exit 2", "[node][qu
   CHECK(again.status.ExitCode() == 2);
   CHECK_THAT(again.status.message(), Catch::Contains("watch coca exists"));
 }
+
+TEST_CASE("cen-query past the last match says so, not '0 record(s)'", "[node][query]") {
+  TempDir tmp;
+  FillFixtureReplica(tmp);
+  QueryOptions o = Options(tmp, "table");
+  o.offset = 100;
+  const Run r = Query(QueryVerb::kSearch, o);
+  RequireOk(r.status);
+  CHECK_THAT(r.out, Catch::Contains("no match from offset 100") && !Catch::Contains("0 record(s)"));
+}
