@@ -237,8 +237,34 @@ common::Result<QueryOutcome> AlertQueries::Alerts(common::Database& db, const Qu
   return outcome;
 }
 
+namespace {
+
+// Why alert `a` has no receipts at this office: they go to its origin alone,
+// it reaches no other office, or the hub has not said whom it reaches.
+common::Result<std::string> NoReceipts(common::Database& db, const AlertBook::Alert& a,
+                                       const Audience& audience) {
+  auto self = db.QueryText("SELECT value FROM meta WHERE key = 'node_id'");
+  if (!self.ok()) return self.status();
+  if (self->value_or("") != a.origin) {
+    return Messages::Format(
+        "no receipts here: receipts go to the office that raised the alert ({}) alone; run this "
+        "query there",
+        a.origin);
+  }
+  if (audience.known) {
+    return Messages::Format(
+        "the alert reaches no office but this one: no other registered office is in its scope "
+        "({}; cen-node status shows the hub's warning if it names none there is)",
+        a.Text("scope"));
+  }
+  return std::string(
+      Messages::Tr("no receipts yet: the hub has not told this office who the alert reaches"));
+}
+
+}  // namespace
+
 common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const QueryOptions& o,
-                                                    std::ostream& out) {
+                                                    std::ostream& out, std::ostream& err) {
   auto book = AlertBook::Load(db, common::Clock::NowMillis());
   if (!book.ok()) return book.status();
   auto alert = book->Named(o.uuid);
@@ -254,6 +280,12 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
   // an alert cancelled while an office was away, for good).
   const bool ended = a.state != AlertBook::State::kActive;
   auto ended_first = [&](const auto& r) { return ended && r.delivered_at.empty() && !r.outside; };
+  // Into a pipe too, why there is none (a trial: json printed nothing, rc 0).
+  if (o.format != "table" && offices->empty()) {
+    auto why = NoReceipts(db, a, audience);
+    if (!why.ok()) return why.status();
+    err << "cen-query: " << *why << "\n";
+  }
   if (o.format == "json") {
     for (const auto& [office, r] : *offices) {
       out << json{{"alert", a.uuid},
@@ -290,24 +322,9 @@ common::Result<QueryOutcome> AlertQueries::Receipts(common::Database& db, const 
                           a.Text("title"), AlertBook::Name(a.state), a.origin)
       << "\n";
   if (offices->empty()) {
-    auto self = db.QueryText("SELECT value FROM meta WHERE key = 'node_id'");
-    if (!self.ok()) return self.status();
-    if (self->value_or("") != a.origin) {
-      out << Messages::Format(
-                 "no receipts here: receipts go to the office that raised the alert ({}) alone; "
-                 "run this query there",
-                 a.origin)
-          << "\n";
-    } else if (audience.known) {
-      out << Messages::Format(
-                 "the alert reaches no office but this one: no other registered office is in its "
-                 "scope ({}; cen-node status shows the hub's warning if it names none there is)",
-                 a.Text("scope"))
-          << "\n";
-    } else {
-      out << Messages::Tr("no receipts yet: the hub has not told this office who the alert reaches")
-          << "\n";
-    }
+    auto why = NoReceipts(db, a, audience);
+    if (!why.ok()) return why.status();
+    out << *why << "\n";
     return outcome;
   }
   TextTable table({{N_("OFFICE"), 16},

@@ -2,7 +2,7 @@
 // `hits`, and the life cycle part of `show` for an alert).
 //
 //   auto outcome = AlertQueries::Alerts(db, options, std::cout, std::cerr);  // active ones
-//   auto outcome = AlertQueries::Receipts(db, options, std::cout); // o.uuid
+//   auto outcome = AlertQueries::Receipts(db, options, std::cout, std::cerr); // o.uuid
 //
 // Receipts reach only the office that raised an alert, so `receipts` and the
 // receipt counts of `alerts` say something only at that office.
@@ -28,8 +28,9 @@ class AlertQueries {
                                              std::ostream& out, std::ostream& err);
   // Every office an own alert went to: delivered when, acted how, by whom,
   // hits reported; and the offices without a receipt yet.
+  // With none, says why (on `err` for json and csv).
   static common::Result<QueryOutcome> Receipts(common::Database& db, const QueryOptions& o,
-                                               std::ostream& out);
+                                               std::ostream& out, std::ostream& err);
   // Hits found at this node (alert indicators and watch lists) and hits other
   // offices reported for this node's alerts, newest first. A hit on an H2 or
   // H3 record is marked in the table and left out of json and csv unless

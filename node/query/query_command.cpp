@@ -201,7 +201,7 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       outcome = AlertQueries::Alerts(*db, o, out, err);
       break;
     case QueryVerb::kReceipts:
-      outcome = AlertQueries::Receipts(*db, o, out);
+      outcome = AlertQueries::Receipts(*db, o, out, err);
       break;
     case QueryVerb::kHits:
       outcome = AlertQueries::Hits(*db, o, out, err);

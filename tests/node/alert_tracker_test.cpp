@@ -775,7 +775,8 @@ TEST_CASE("receipts counts an office that joined after the ACK, not one withdraw
   o.format = "json";
   o.uuid = alert;
   std::ostringstream out;
-  REQUIRE(cen::node::AlertQueries::Receipts(db, o, out).ok());
+  std::ostringstream err;
+  REQUIRE(cen::node::AlertQueries::Receipts(db, o, out, err).ok());
   std::map<std::string, bool> in_scope;
   std::istringstream lines(out.str());
   for (std::string line; std::getline(lines, line);) {

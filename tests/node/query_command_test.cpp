@@ -1052,6 +1052,12 @@ TEST_CASE("receipts at an office that did not raise the alert says they go to it
   RequireOk(r.status);
   CHECK_THAT(r.out, Catch::Contains("no receipts here: receipts go to the office that raised the "
                                     "alert (RILO-WE) alone"));
+  // Into a pipe (json) the same, on stderr (a trial: nothing at all, rc 0).
+  o.format = "json";
+  const Run piped = Query(QueryVerb::kReceipts, o);
+  RequireOk(piped.status);
+  CHECK(piped.out.empty());
+  CHECK_THAT(piped.err, Catch::StartsWith("cen-query: no receipts here"));
 }
 
 TEST_CASE("Code flags take any letter case, as country flags do", "[node][query]") {
