@@ -212,7 +212,8 @@ DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string
   const auto finish = [&](common::Status status) {
     if (progress != nullptr) progress->Finish();
     if (problems > settings_.max_errors) {
-      err << name << ": " << problems - settings_.max_errors << " more problem(s) not shown\n";
+      err << name << ": " << common::GroupedNumber(problems - settings_.max_errors)
+          << " more problem(s) not shown\n";
     }
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -337,14 +338,15 @@ DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string
   if (summary.rejected > 0 && !settings_.partial) {
     outbox.AbortQueue();
     summary.added = summary.amended = summary.unchanged = 0;
-    return finish(common::InvalidInput(std::to_string(summary.rejected) + " invalid row(s) in " +
-                                       name + "; nothing was imported"));
+    return finish(common::InvalidInput(common::GroupedNumber(summary.rejected) +
+                                       " invalid row(s) in " + name + "; nothing was imported"));
   }
   if (settings_.dry_run) {
     outbox.AbortQueue();
-    return finish(summary.rejected > 0 ? common::InvalidInput(std::to_string(summary.rejected) +
-                                                              " invalid row(s) in " + name)
-                                       : common::Status::Ok());
+    return finish(summary.rejected > 0
+                      ? common::InvalidInput(common::GroupedNumber(summary.rejected) +
+                                             " invalid row(s) in " + name)
+                      : common::Status::Ok());
   }
   if (rejects.is_open()) {
     rejects.close();
