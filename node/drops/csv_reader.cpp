@@ -49,6 +49,7 @@ common::Status CsvReader::Failed(Error error) {
 int64_t CsvReader::SkipRow(bool quoted, int64_t quote_line) {
   bool after_quote = false;
   bool field_start = false;
+  row_ended_ = false;
   while (pos_ < end_ || Fill()) {
     const char c = buffer_[pos_++];
     ++consumed_;
@@ -66,7 +67,10 @@ int64_t CsvReader::SkipRow(bool quoted, int64_t quote_line) {
       after_quote = false;
       continue;
     }
-    if (c == '\n') return 0;
+    if (c == '\n') {
+      row_ended_ = true;
+      return 0;
+    }
     after_quote = false;
     field_start = c == ',';
   }
@@ -86,17 +90,6 @@ common::Status CsvReader::NeverClosed(int64_t quote_line) {
   return common::InvalidInput(error_.reason);
 }
 
-void CsvReader::SkipRestOfLine() {
-  while (pos_ < end_ || Fill()) {
-    const char c = buffer_[pos_++];
-    ++consumed_;
-    if (c == '\n') {
-      ++line_;
-      return;
-    }
-  }
-}
-
 common::Result<bool> CsvReader::Next() {
   count_ = 0;
   row_bytes_ = 0;
@@ -106,6 +99,24 @@ common::Result<bool> CsvReader::Next() {
   State state = State::kFieldStart;
   std::string* field = &NewField();
   int64_t quote_line = 0;
+  // A row past max_row_bytes_ is skipped whole, following its quotes:
+  // resumed inside them, a line of a quoted field's text was read as a row
+  // (a trial's --partial drop imported one as a record).
+  const auto overlong = [&](bool quoted) {
+    const size_t column = count_;
+    const int64_t open = SkipRow(quoted, quote_line);
+    if (open != 0) return NeverClosed(open);
+    count_ = column;
+    return Fail(N_("row longer than {} bytes (it ends on line {})"), max_row_bytes_,
+                row_ended_ ? line_ - 1 : line_);
+  };
+  // The rest of a malformed row, skipped the same way: a quoted field after
+  // the error may hold line breaks (a review: `5" pipe,"note\n<a row>\n"`
+  // imported the row inside the note).
+  const auto malformed = [&](common::Status error) {
+    if (const int64_t open = SkipRow(false, 0); open != 0) return NeverClosed(open);
+    return error;
+  };
   while (true) {
     if (pos_ >= end_ && !Fill()) {
       if (state == State::kQuoted) return NeverClosed(quote_line);
@@ -127,17 +138,7 @@ common::Result<bool> CsvReader::Next() {
       pos_ += n;
       consumed_ += n;
       row_bytes_ += n;
-      if (row_bytes_ > max_row_bytes_) {
-        // Skipped whole, following its quotes: resumed inside them, a line
-        // of a quoted field's text was read as a row (a trial's --partial
-        // drop imported one as a record).
-        const size_t column = count_;
-        if (const int64_t open = SkipRow(state == State::kQuoted, quote_line); open != 0)
-          return NeverClosed(open);
-        const int64_t ends = line_ - 1;
-        count_ = column;
-        return Fail(N_("row longer than {} bytes (it ends on line {})"), max_row_bytes_, ends);
-      }
+      if (row_bytes_ > max_row_bytes_) return overlong(state == State::kQuoted);
       if (p == stop) continue;
     }
     const char c = buffer_[pos_++];
@@ -148,6 +149,9 @@ common::Result<bool> CsvReader::Next() {
       case State::kUnquoted:
       case State::kAfterQuote:
         if (c == ',') {
+          // Commas alone never reach the copying above (a review: a file
+          // of commas grew one field per byte).
+          if (row_bytes_ > max_row_bytes_) return overlong(false);
           field = &NewField();
           state = State::kFieldStart;
         } else if (c == '\n') {
@@ -160,11 +164,8 @@ common::Result<bool> CsvReader::Next() {
           const bool more = pos_ < end_ || Fill();
           if (more && buffer_[pos_] == '\n') continue;
           if (!more) return true;
-          if (state == State::kAfterQuote) {
-            auto s = Fail(N_("text after the closing quote of a field"));
-            SkipRestOfLine();
-            return s;
-          }
+          if (state == State::kAfterQuote)
+            return malformed(Fail(N_("text after the closing quote of a field")));
           field->push_back(c);
           state = State::kUnquoted;
         } else if (c == '"') {
@@ -175,16 +176,12 @@ common::Result<bool> CsvReader::Next() {
             field->push_back('"');  // "" inside a quoted field
             state = State::kQuoted;
           } else {
-            auto s = Fail(
+            return malformed(Fail(
                 N_("quote inside an unquoted field (quote the whole field and double the quote: "
-                   "\"5\"\" pipe\")"));
-            SkipRestOfLine();
-            return s;
+                   "\"5\"\" pipe\")")));
           }
         } else if (state == State::kAfterQuote) {
-          auto s = Fail(N_("text after the closing quote of a field"));
-          SkipRestOfLine();
-          return s;
+          return malformed(Fail(N_("text after the closing quote of a field")));
         } else {
           field->push_back(c);
           state = State::kUnquoted;

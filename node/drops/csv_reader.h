@@ -68,7 +68,6 @@ class CsvReader {
                    common::Messages::Format(msgid, args...)});
   }
   common::Status Failed(Error error);
-  void SkipRestOfLine();
   // Consumes the rest of a row whose bytes are not kept (too long), through
   // its quoted fields' line breaks (`quoted`: inside one, opened on
   // `quote_line`). Returns 0 once the row has ended, or the line of a quote
@@ -85,6 +84,7 @@ class CsvReader {
   bool started_ = false;  // the BOM check is done
   bool eof_ = false;
   bool ends_with_newline_ = false;  // of the bytes read before the last chunk
+  bool row_ended_ = false;          // SkipRow() stopped at a line end, not the input's end
   uint64_t consumed_ = 0;
   int64_t line_ = 1;  // line of the next byte
   int64_t row_line_ = 0;

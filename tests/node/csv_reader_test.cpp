@@ -166,3 +166,40 @@ TEST_CASE("CsvReader says a quoted field never closed holds the rest of the inpu
   REQUIRE(end.ok());
   CHECK_FALSE(*end);
 }
+
+TEST_CASE("CsvReader skips a malformed row through the quoted fields after its error",
+          "[node][csv]") {
+  // A review: after "quote inside an unquoted field" the reader resumed at
+  // the next line, inside a later quoted field of the same row, and read a
+  // line of it as a row.
+  std::istringstream in("a,b,c\n5\" pipe,\"note line 1\nPHANTOM,x,y\nend\",3\nok,1,2\n");
+  CsvReader reader(in);
+  REQUIRE(*reader.Next());
+  REQUIRE_FALSE(reader.Next().ok());
+  CHECK_THAT(reader.error().reason, Catch::Contains("quote inside an unquoted field"));
+  auto next = reader.Next();
+  REQUIRE(next.ok());
+  REQUIRE(*next);
+  CHECK(reader.fields()[0] == "ok");
+  CHECK(reader.line() == 5);
+}
+
+TEST_CASE("CsvReader holds a row of commas to its size limit too", "[node][csv]") {
+  // A review: commas alone never reached the size check; each made a field.
+  std::istringstream in("a\n" + std::string(5000, ',') + "\nb\n");
+  CsvReader reader(in, 1000);
+  REQUIRE(*reader.Next());
+  REQUIRE_FALSE(reader.Next().ok());
+  CHECK_THAT(reader.error().reason, Catch::Contains("longer than 1000 bytes (it ends on line 2)"));
+  REQUIRE(*reader.Next());
+  CHECK(reader.fields()[0] == "b");
+}
+
+TEST_CASE("CsvReader names the line of an overlong last row without a line end", "[node][csv]") {
+  std::istringstream in("a\n" + std::string(5000, 'x'));
+  CsvReader reader(in, 1000);
+  REQUIRE(*reader.Next());
+  REQUIRE_FALSE(reader.Next().ok());
+  CHECK_THAT(reader.error().reason, Catch::Contains("(it ends on line 2)"));
+  CHECK_FALSE(*reader.Next());
+}
