@@ -231,10 +231,12 @@ common::Result<std::optional<int64_t>> CarryOperatorCancels(common::Database& ol
       "SELECT count(*) FROM pragma_table_info('operator_cancels') WHERE name = 'uuid'");
   if (!columns.ok()) return std::optional<int64_t>();
   const bool has_uuid = columns->value_or(0) > 0;
+  // The journal's uuid only for a cancel of the operator's (a member that
+  // closed a request noted the gseq of the origin's own cancel: a review).
   auto read = old.Prepare(std::string("SELECT o.at, o.os_user, o.alert, o.reason, ") +
-                          (has_uuid ? "COALESCE(j.uuid, o.uuid)" : "j.uuid") +
-                          " FROM operator_cancels o LEFT JOIN journal j ON j.gseq = o.gseq "
-                          "ORDER BY o.id");
+                          (has_uuid ? "COALESCE(o.uuid, j.uuid)" : "j.uuid") +
+                          " FROM operator_cancels o LEFT JOIN journal j ON j.gseq = o.gseq AND "
+                          "j.origin = 'hub-operator' ORDER BY o.id");
   if (!read.ok()) return std::optional<int64_t>();
   auto known =
       restored.Prepare("SELECT 1 FROM operator_cancels WHERE at = ? AND os_user = ? AND alert = ?");

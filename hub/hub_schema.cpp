@@ -202,8 +202,12 @@ common::Status HubSchema::Upgrade(common::Database& db) {
     if (has_uuid->value_or(0) == 0)
       CEN_RETURN_IF_ERROR(db.Exec("ALTER TABLE operator_cancels ADD COLUMN uuid TEXT"));
     CEN_RETURN_IF_ERROR(
+        // Only a cancel the operator's own request journaled: a member
+        // that closed a request records the gseq of the origin's cancel too
+        // (a review).
         db.Exec("UPDATE operator_cancels SET uuid = (SELECT j.uuid FROM journal j WHERE j.gseq = "
-                "operator_cancels.gseq) WHERE gseq IS NOT NULL AND uuid IS NULL"));
+                "operator_cancels.gseq AND j.origin = 'hub-operator') WHERE gseq IS NOT NULL AND "
+                "uuid IS NULL"));
   }
   CEN_RETURN_IF_ERROR(
       db.Exec("UPDATE meta SET value='" + std::to_string(kVersion) + "' WHERE key='hub_schema'"));

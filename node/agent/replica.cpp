@@ -665,7 +665,15 @@ common::Status Replica::ApplyVersion(Statements& st, const common::MsgpackMap& r
     }
   }
   *applied = true;
-  CEN_RETURN_IF_ERROR(Insert(st, rec, uuid, version, gseq, origin, received_at, document()));
+  // An alert without issued_at keeps the day of the version held before it
+  // (a review: dated by received_at, an amendment moved it to its own day).
+  std::optional<std::string_view> held_date;
+  if (const std::optional<Held>& before = in_force ? in_force : waiting;
+      kind != "seizure" && !rec.Text("issued_at") && before &&
+      !before->date.event_date->text.empty())
+    held_date = before->date.event_date->text;
+  CEN_RETURN_IF_ERROR(
+      Insert(st, rec, uuid, version, gseq, origin, received_at, document(), held_date));
   // A record waiting for its RILO has not reached its scope: nothing reacts
   // to it yet (alert links, hooks, receipts, hits); its acceptance will.
   if (rec.TextOr("validation", "") == "pending")
@@ -728,7 +736,8 @@ common::Status Replica::LinkAlert(Statements& st, const common::MsgpackMap& rec,
 
 common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, std::string_view uuid,
                                int64_t version, int64_t gseq, std::string_view origin,
-                               std::string_view received_at, const std::string& doc) {
+                               std::string_view received_at, const std::string& doc,
+                               std::optional<std::string_view> held_date) {
   const std::string_view kind = rec.TextOr("kind", "");
   // Transit countries in route order: the strings of the "transit" array.
   const std::vector<std::string_view> transit = rec.Texts("transit");
@@ -738,7 +747,7 @@ common::Status Replica::Insert(Statements& st, const common::MsgpackMap& rec, st
   in.Bind(1, gseq).BindView(2, uuid).Bind(3, version).BindView(4, kind).BindView(5, origin);
   in.BindView(6, rec.TextOr("ref", "")).BindView(7, rec.TextOr("scope", "global"));
   in.BindView(8, rec.TextOr("handling", "H0")).BindView(9, received_at);
-  in.BindViewOrNull(10, EventDate(rec, kind));
+  in.BindViewOrNull(10, held_date ? held_date : EventDate(rec, kind));
   in.BindViewOrNull(11, rec.Text("commodity"));
   in.BindViewOrNull(12, rec.Text("reporting_country"));
   in.BindViewOrNull(13, rec.Text("departure"));

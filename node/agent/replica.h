@@ -275,10 +275,13 @@ class Replica {
   common::Status Retire(Statements& st, const Held& held, bool keep_in_history);
   // Inserts the latest version into `records` and `documents`, its
   // countries to follow in a batch (IndexCountries) and its full text
-  // behind the apply (TextIndexer, node/agent/text_indexer.h).
+  // behind the apply (TextIndexer, node/agent/text_indexer.h). `held_date`:
+  // the event date to keep instead of the record's own (an alert without
+  // issued_at keeps its first version's day).
   common::Status Insert(Statements& st, const common::MsgpackMap& rec, std::string_view uuid,
                         int64_t version, int64_t gseq, std::string_view origin,
-                        std::string_view received_at, const std::string& doc);
+                        std::string_view received_at, const std::string& doc,
+                        std::optional<std::string_view> held_date = std::nullopt);
 
   // A receipt for one of this node's alerts: kept in `receipts`, not in
   // `records` (searches never see it).

@@ -296,8 +296,8 @@ DropSummary DropImporter::ImportOnce(DropRecordReader& reader, const std::string
             const std::string why = errno != 0 ? std::strerror(errno) : "cannot be opened";
             outbox.AbortQueue();
             return finish(common::Internal("cannot write " + rejects_path + " (" + why +
-                                           ") for row " + std::to_string(summary.rows) +
-                                           ", the first refused: reading stopped there"));
+                                           ") for line " + std::to_string(row.line) +
+                                           ", the first row refused: reading stopped there"));
           }
           reader.WriteRejectHeader(rejects);
           summary.rejects_file = rejects_path;

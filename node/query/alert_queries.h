@@ -39,7 +39,10 @@ class AlertQueries {
                                            std::ostream& out, std::ostream& err);
   // For `show`: the alert's life cycle (alert, updates, cancel) and receipts,
   // as table text. Prints nothing for a record that is not an alert.
-  static common::Status Chain(common::Database& db, const std::string& uuid, std::ostream& out);
+  // Returns whether what it printed is H2/H3 (the strictest handling of the
+  // alert and its updates): the audit counts it.
+  static common::Result<bool> Chain(common::Database& db, const std::string& uuid,
+                                    std::ostream& out);
   // The same as JSON (show --format json): state, handling (the strictest
   // of the alert and its updates: what an export of it must respect),
   // alert, received_at, steps

@@ -270,7 +270,8 @@ common::Result<QueryOutcome> PendingQueue::Run(common::Database& db, const Query
     auto withheld = List(db, o.filter, "", 0, false, Handling::kRestricted);
     if (!withheld.ok()) return withheld.status();
     if (!withheld->empty()) RecordFormat::NoteWithheld(err, std::to_string(withheld->size()));
-  } else if (o.format != "table") {
+  } else {
+    // Shown or exported: audited either way (a review).
     for (const Entry& e : *queue)
       if (RecordFormat::Restricted(e.record.value("handling", ""))) ++outcome.restricted;
   }

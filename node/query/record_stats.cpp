@@ -372,10 +372,14 @@ void PrintChart(std::ostream& out, const std::vector<std::string>& titles,
   std::string heading;
   for (const std::string& title : titles)
     heading += (heading.empty() ? "" : " / ") + std::string(Messages::Tr(Title(title).c_str()));
-  TextTable t({{heading, label_width},
-               {"", kChartWidth + 1},
-               {N_("RECORDS"), 10, TextTable::Align::kRight},
-               {N_("QUANTITY"), 0}});
+  // H2/H3 records counted: a column, as the table has (a review).
+  const bool marked =
+      std::any_of(groups.begin(), groups.end(), [](const Group& g) { return g.restricted > 0; });
+  std::vector<TextTable::Column> columns = {
+      {heading, label_width}, {"", kChartWidth + 1}, {N_("RECORDS"), 10, TextTable::Align::kRight}};
+  if (marked) columns.push_back({"H2/H3", 7, TextTable::Align::kRight});
+  columns.push_back({N_("QUANTITY"), 0});
+  TextTable t(columns);
   for (const Group& g : groups) {
     std::string label;
     for (const std::string& cell : KeyCells(titles, g))
@@ -384,7 +388,10 @@ void PrintChart(std::ostream& out, const std::vector<std::string>& titles,
         (static_cast<double>(g.records) / static_cast<double>(max)) * kChartWidth + 0.5);
     std::string bar;
     for (size_t i = 0; i < std::max<size_t>(cells, 1); ++i) bar += "█";
-    t.AddRow({label, bar, common::GroupedNumber(g.records), RecordFormat::Quantities(g.quantity)});
+    std::vector<std::string> row = {label, bar, common::GroupedNumber(g.records)};
+    if (marked) row.push_back(g.restricted > 0 ? common::GroupedNumber(g.restricted) : "");
+    row.push_back(RecordFormat::Quantities(g.quantity));
+    t.AddRow(row);
   }
   t.Print(out, 160);
   out << Messages::Format("{} group(s)", groups.size()) << "\n";
@@ -408,17 +415,18 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
   if (o.format == "csv") {
     std::vector<std::string> header = titles;
     header.push_back("records");
-    if (o.include_restricted) header.push_back("restricted");
     for (const std::string& unit : units) header.push_back("quantity_" + unit);
+    // Last: the columns before it keep their places (a review).
+    if (o.include_restricted) header.push_back("restricted");
     common::CsvWriter::WriteRow(out, header);
     for (const Group& g : groups) {
       std::vector<std::string> row = g.key;
       row.push_back(std::to_string(g.records));
-      if (o.include_restricted) row.push_back(std::to_string(g.restricted));
       for (const std::string& unit : units) {
         auto it = g.quantity.find(unit);
         row.push_back(it == g.quantity.end() ? "" : json(it->second).dump());
       }
+      if (o.include_restricted) row.push_back(std::to_string(g.restricted));
       common::CsvWriter::WriteRow(out, row);
     }
     return;
@@ -452,13 +460,14 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
 common::Result<QueryOutcome> Finish(std::ostream& out, std::ostream& err, const QueryOptions& o,
                                     const Collected& collected, const std::vector<Group>& shown,
                                     int64_t scans) {
-  int64_t marked = 0;  // in the groups shown (--top may leave some out)
-  for (const Group& g : shown) marked += g.restricted;
-  if (o.format == "table" && marked > 0) {
-    out << Messages::Format(
-               "{} of the records counted are H2/H3 (restricted), counted in column H2/H3: "
-               "handle these figures as the strictest code among them requires",
-               marked)
+  // Per group, in its column: a record in two groups (two transit
+  // countries) is counted in each, so no total is given (a review).
+  const bool marked =
+      std::any_of(shown.begin(), shown.end(), [](const Group& g) { return g.restricted > 0; });
+  if (o.format == "table" && marked) {
+    out << Messages::Tr(
+               "column H2/H3: the H2/H3 (restricted) records counted in each group; handle "
+               "those figures as the strictest code among them requires")
         << "\n";
   }
   if (collected.withheld > 0) {

@@ -717,7 +717,33 @@ TEST_CASE("A restored hub journals the operator's cancel again under the uuid it
     journaled = uuid->ColumnText(0);
   }
 
+  int carried = 1;  // cancels the restore queues again
   SECTION("the replaced hub.db is of this schema") {}
+  SECTION("hub.db of schema 8 upgraded: the uuid filled from the journal, the operator's only") {
+    {
+      auto db = HubSchema::Open(dir);
+      REQUIRE(db.ok());
+      // A second request, closed with the gseq of a seizure (not the
+      // operator's record: its uuid must not be taken).
+      RequireOk(db->Exec(
+          "INSERT INTO operator_cancels(at, os_user, alert, reason, done_at, gseq) VALUES "
+          "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'op', 'x', 'y', '2026-12-01T10:00:01.000Z', "
+          "1)"));
+      carried = 2;
+      RequireOk(db->Exec(
+          "CREATE TABLE before AS SELECT id, at, os_user, alert, reason, done_at, gseq FROM "
+          "operator_cancels; DROP TABLE operator_cancels; ALTER TABLE before RENAME TO "
+          "operator_cancels; UPDATE meta SET value = '8' WHERE key = 'hub_schema'"));
+    }
+    auto upgraded = HubSchema::Open(dir);
+    REQUIRE(upgraded.ok());
+    auto uuids = upgraded->Prepare("SELECT coalesce(uuid, '-') FROM operator_cancels ORDER BY id");
+    REQUIRE(uuids.ok());
+    REQUIRE(*uuids->Step());
+    CHECK(uuids->ColumnText(0) == journaled);
+    REQUIRE(*uuids->Step());
+    CHECK(uuids->ColumnText(0) == "-");
+  }
   SECTION("the replaced hub.db is of the schema before (the cancel's uuid only in its journal)") {
     auto db = HubSchema::Open(dir);
     REQUIRE(db.ok());
@@ -730,7 +756,7 @@ TEST_CASE("A restored hub journals the operator's cancel again under the uuid it
   auto restored = HubBackup::Restore(dir, tmp.File("copy.db"), &kept_as);
   INFO((restored.ok() ? std::string() : restored.status().ToString()));
   REQUIRE(restored.ok());
-  CHECK(restored->cancels_carried == 1);
+  CHECK(restored->cancels_carried == carried);
 
   // The alert is in the backup: the restored hub journals the cancel as it was.
   auto db = HubSchema::Open(dir);

@@ -677,7 +677,14 @@ TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --inc
   const json now = json::parse(Query(QueryVerb::kShow, show).out)["life_cycle"]["now"];
   CHECK(now ==
         json{{"title", "Second courier identified"}, {"expires_at", "2099-01-01T00:00:00Z"}});
-  CHECK_THAT(table_show.out, Catch::Contains("now, after its updates: title Second courier"));
+  // Marked with the strictest code of the alert and its updates, and the
+  // table audited as showing a restricted record (a review).
+  CHECK_THAT(table_show.out, Catch::Contains("now, after its updates: title [H3: ") &&
+                                 Catch::Contains("] Second courier identified"));
+  const auto shown_audit = JsonLines(Query(QueryVerb::kAudit, Options(tmp, "json")).out);
+  REQUIRE_FALSE(shown_audit.empty());
+  CHECK(shown_audit[0]["command"] == "show");
+  CHECK(shown_audit[0]["restricted"] == 1);
   // In the reader's language, as every table (a trial: "versions:", "Life
   // cycle", "by" stayed English in French and Russian tables).
   RequireOk(cen::common::Messages::Use("fr"));
@@ -797,8 +804,7 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
   table.width = 200;
   const Run shown = Query(QueryVerb::kStats, table);
   RequireOk(shown.status);
-  CHECK_THAT(shown.out, Catch::Contains("H2/H3") &&
-                            Catch::Contains("1 of the records counted are H2/H3 (restricted)"));
+  CHECK_THAT(shown.out, Catch::Contains("column H2/H3: the H2/H3 (restricted) records counted"));
   // What a table shows is audited too (a trial: H3 records read on screen
   // left "restricted 0"), a listing's as a stats table's.
   QueryOptions listing = Options(tmp, "table");
@@ -884,9 +890,9 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     s.include_restricted = true;
     s.by = {"commodity", "reporting_country"};
     const json rows_csv = ParseCsvWithPython(tmp, Query(QueryVerb::kStats, s).out);
-    REQUIRE(rows_csv[0] == json::array({"commodity", "reporting_country", "records", "restricted",
-                                        "quantity_H87", "quantity_KGM"}));
-    CHECK(rows_csv[1] == json::array({"drugs", "NL", "3", "1", "", "155.0"}));
+    REQUIRE(rows_csv[0] == json::array({"commodity", "reporting_country", "records", "quantity_H87",
+                                        "quantity_KGM", "restricted"}));
+    CHECK(rows_csv[1] == json::array({"drugs", "NL", "3", "", "155.0", "1"}));
     // 8 seizure groups: stats count seizures unless --kind says otherwise
     // (alerts, updates and cancels name commodities too: a trial).
     CHECK(rows_csv.size() == 1 + 8);
@@ -905,7 +911,7 @@ TEST_CASE("cen-query stats answers kilograms of cocaine bound for Europe per yea
     const auto lines = Lines(Query(QueryVerb::kStats, s).out);
     REQUIRE(lines.size() == 4);  // header, drugs, the count of groups, its H2 seizure
     CHECK_THAT(lines[1], Catch::StartsWith("drugs") && Catch::Contains("9"));
-    CHECK_THAT(lines[3], Catch::StartsWith("1 of the records counted are H2/H3"));
+    CHECK_THAT(lines[3], Catch::StartsWith("column H2/H3: the H2/H3 (restricted) records"));
     s.top = 0;
     s.chart = true;
     const auto chart = Lines(Query(QueryVerb::kStats, s).out);

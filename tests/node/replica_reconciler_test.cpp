@@ -143,7 +143,12 @@ TEST_CASE("A rebuild node.db refuses is said once and done at a later WELCOME", 
   // long as the disk stayed full).
   ReplicaReconcilerFixture f;
   std::ostringstream log;
-  const auto before = spdlog::default_logger();
+  // The default logger comes back however the test ends (a REQUIRE that
+  // fails must not leave it writing into `log`, gone then).
+  struct Restore {
+    std::shared_ptr<spdlog::logger> logger = spdlog::default_logger();
+    ~Restore() { spdlog::set_default_logger(logger); }
+  } restore;
   spdlog::set_default_logger(std::make_shared<spdlog::logger>(
       "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
   const auto announcements = [&log] {
@@ -162,7 +167,6 @@ TEST_CASE("A rebuild node.db refuses is said once and done at a later WELCOME", 
   RequireOk(f.db.Exec("PRAGMA query_only=OFF"));
   RequireOk(f.reconciler.OnWelcome("E2", 40, "EU"));
   const size_t after = announcements();
-  spdlog::set_default_logger(before);
   CHECK(while_refused == 1);
   CHECK(after == 1);
   CHECK(f.replica.epoch() == "E2");

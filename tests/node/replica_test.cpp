@@ -206,6 +206,16 @@ TEST_CASE("An alert without issued_at is dated by the day the hub received it", 
                 {"received_at", "2026-11-28T03:00:00.000Z"}};
   RequireOk(replica.Apply(Packed({alert}), 1));
   CHECK(QueryNumber(db, "SELECT count(*) FROM records WHERE event_date = '2026-11-28'") == 1);
+  // Amended days later, it keeps its first version's day (a review: it
+  // moved to the amendment's, out of --to 2026-11-30).
+  json amended = alert;
+  amended["version"] = 2;
+  amended["gseq"] = 2;
+  amended["received_at"] = "2026-12-03T09:00:00.000Z";
+  RequireOk(replica.Apply(Packed({amended}), 2));
+  CHECK(QueryNumber(db,
+                    "SELECT count(*) FROM records WHERE event_date = '2026-11-28' AND "
+                    "version = 2") == 1);
 }
 
 TEST_CASE("Replica cursor moves to new_cursor even without records", "[node][replica]") {
