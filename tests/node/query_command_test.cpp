@@ -685,6 +685,20 @@ TEST_CASE("cen-query alerts and pending withhold H2/H3 from exports unless --inc
   REQUIRE_FALSE(shown_audit.empty());
   CHECK(shown_audit[0]["command"] == "show");
   CHECK(shown_audit[0]["restricted"] == 1);
+  // Its receipts alike: offices' notes on an H3 alert are exported only when
+  // asked, and the table marks the alert (a review).
+  QueryOptions receipts = Options(tmp, "json");
+  receipts.uuid = FixtureUuid(301);
+  const Run refused_receipts = Query(QueryVerb::kReceipts, receipts);
+  CHECK(refused_receipts.status.ExitCode() == 2);
+  CHECK_THAT(refused_receipts.status.message(), Catch::Contains("--include-restricted"));
+  receipts.include_restricted = true;
+  RequireOk(Query(QueryVerb::kReceipts, receipts).status);
+  receipts.format = "table";
+  receipts.include_restricted = false;
+  const Run receipts_table = Query(QueryVerb::kReceipts, receipts);
+  RequireOk(receipts_table.status);
+  CHECK_THAT(receipts_table.out, Catch::Contains("[H3: "));
   // In the reader's language, as every table (a trial: "versions:", "Life
   // cycle", "by" stayed English in French and Russian tables).
   RequireOk(cen::common::Messages::Use("fr"));
