@@ -92,8 +92,15 @@ common::Status DropFolder::Prepare() {
   std::error_code ec;
   for (const fs::path& p : {fs::path(dir_), fs::path(dir_) / "done", fs::path(dir_) / "failed"}) {
     fs::create_directories(p, ec);
+    // Which one (a trial read "the drop folder …/done: Not a directory" of
+    // a file named done in it).
     if (ec)
-      return common::Internal("cannot create the drop folder " + p.string() + ": " + ec.message());
+      return common::Internal((p == fs::path(dir_) ? "cannot create the drop folder "
+                                                   : "cannot create the drop folder's subfolder ") +
+                              p.string() + ": " + ec.message() +
+                              (ec == std::errc::not_a_directory || ec == std::errc::file_exists
+                                   ? " (a file has that name: move it away)"
+                                   : ""));
   }
   return common::Status::Ok();
 }

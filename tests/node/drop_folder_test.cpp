@@ -262,3 +262,18 @@ TEST_CASE("A drop-folder file node.db cannot take is tried again with back-off, 
   CHECK(CountRows(db, "outbox") == 2000);
   CHECK(folder.problem().empty());
 }
+
+TEST_CASE("A file named done in the drop folder is named as the subfolder it stands for",
+          "[node][drop_folder]") {
+  // A trial: "cannot create the drop folder …/drops/done: Not a directory".
+  TempDir tmp;
+  Database db = CreateNodeDb(tmp);
+  const fs::path dir = tmp.File("drops");
+  fs::create_directories(dir);
+  WriteFile(dir / "done", "not a folder");
+  DropFolder folder(dir.string(), &db);
+  const cen::common::Status made = folder.Prepare();
+  REQUIRE_FALSE(made.ok());
+  CHECK_THAT(made.message(), Catch::Contains("the drop folder's subfolder") &&
+                                 Catch::Contains("a file has that name"));
+}
