@@ -25,16 +25,22 @@ namespace fs = std::filesystem;
 constexpr int kMaxEntries = 10000;       // names read per poll
 constexpr size_t kMaxErrorLines = 1000;  // lines written to FILE.errors
 
-bool IsCandidate(const fs::directory_entry& entry) {
-  const std::string name = entry.path().filename().string();
-  if (name.empty() || name.front() == '.' || name == "done" || name == "failed") return false;
+// A name the hand-over rule leaves alone: hidden, temporary, or the folder's
+// own subfolders.
+bool IsPassedOverName(const std::string& name) {
+  if (name.empty() || name.front() == '.' || name == "done" || name == "failed") return true;
   // In any letter case, as extensions are read (a trial's writer used
   // .PART), and the leftovers of editors and browsers.
   std::string lower = name;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (const char* end : {".tmp", ".part", ".crdownload", "~"})
-    if (lower.ends_with(end)) return false;
+    if (lower.ends_with(end)) return true;
+  return false;
+}
+
+bool IsCandidate(const fs::directory_entry& entry) {
+  if (IsPassedOverName(entry.path().filename().string())) return false;
   std::error_code ec;
   return !entry.is_symlink(ec) && entry.is_regular_file(ec);
 }
@@ -118,8 +124,16 @@ common::Result<bool> DropFolder::PollOnce() {
   int seen = 0;
   for (fs::directory_iterator it(dir_, ec), end; !ec && it != end && seen < kMaxEntries;
        it.increment(ec), ++seen) {
-    if (IsCandidate(*it) && (!first || it->path().filename() < first->filename()))
-      first = it->path();
+    if (IsCandidate(*it)) {
+      if (!first || it->path().filename() < first->filename()) first = it->path();
+    } else if (const std::string name = it->path().filename().string();
+               !IsPassedOverName(name) && passed_said_.insert(name).second) {
+      std::error_code type_ec;
+      spdlog::warn(
+          "drop folder: {} is {}: left alone (the folder imports regular files; a link's target "
+          "may still be being written)",
+          name, it->is_symlink(type_ec) ? "a symbolic link" : "not a regular file");
+    }
   }
   if (ec) return common::Unavailable("cannot read the drop folder " + dir_ + ": " + ec.message());
   if (!first) {

@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "common/sqlite_db.h"
@@ -90,6 +91,9 @@ class DropFolder {
   Stamp watched_stamp_;
   common::StoreHealth::Clock::time_point watched_since_{};
   std::string open_said_;  // the file said to be open for writing, once
+  // Links and folders left alone, each said once (a trial: a link named
+  // like an export stayed there without a word).
+  std::set<std::string> passed_said_;
 };
 
 }  // namespace cen::node
