@@ -1,8 +1,5 @@
 #include "node/drops/drop_folder.h"
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +10,7 @@
 
 #include "tests/test_support/databases.h"
 #include "tests/test_support/files.h"
+#include "tests/test_support/log_capture.h"
 #include "tests/test_support/temp_dir.h"
 
 using cen::common::Database;
@@ -294,26 +292,14 @@ TEST_CASE("A link or a folder in the drop folder is said once, and left alone",
   WriteFile(tmp.File("elsewhere.csv"), kGood);
   fs::create_symlink(tmp.File("elsewhere.csv"), dir / "link.csv");
   fs::create_directory(dir / "sub.csv");
-  std::ostringstream log;
-  struct Restore {
-    std::shared_ptr<spdlog::logger> logger = spdlog::default_logger();
-    ~Restore() { spdlog::set_default_logger(logger); }
-  } restore;
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  cen::test::LogCapture log;
   for (int i = 0; i < 3; ++i) {
     auto handled = folder.PollOnce();
     REQUIRE(handled.ok());
     CHECK_FALSE(*handled);
   }
-  const std::string text = log.str();
-  const auto count = [&](const std::string& what) {
-    size_t n = 0;
-    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-  };
-  CHECK(count("link.csv is a symbolic link: left alone") == 1);
-  CHECK(count("sub.csv is not a regular file: left alone") == 1);
+  CHECK(log.Count("link.csv is a symbolic link: left alone") == 1);
+  CHECK(log.Count("sub.csv is not a regular file: left alone") == 1);
   CHECK(fs::is_symlink(dir / "link.csv"));
   CHECK(CountRows(db, "outbox") == 0);
 }

@@ -1,8 +1,5 @@
 #include "node/agent/replica_reconciler.h"
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
@@ -12,6 +9,7 @@
 
 #include "common/uuid7.h"
 #include "tests/test_support/databases.h"
+#include "tests/test_support/log_capture.h"
 #include "tests/test_support/sample_records.h"
 #include "tests/test_support/status_matchers.h"
 #include "tests/test_support/temp_dir.h"
@@ -142,23 +140,8 @@ TEST_CASE("A rebuild node.db refuses is said once and done at a later WELCOME", 
   // and each said "rebuilding the replica" anew (a warning every 5 s for as
   // long as the disk stayed full).
   ReplicaReconcilerFixture f;
-  std::ostringstream log;
-  // The default logger comes back however the test ends (a REQUIRE that
-  // fails must not leave it writing into `log`, gone then).
-  struct Restore {
-    std::shared_ptr<spdlog::logger> logger = spdlog::default_logger();
-    ~Restore() { spdlog::set_default_logger(logger); }
-  } restore;
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
-  const auto announcements = [&log] {
-    const std::string text = log.str();
-    size_t n = 0;
-    for (size_t at = text.find("rebuilding the replica"); at != std::string::npos;
-         at = text.find("rebuilding the replica", at + 1))
-      ++n;
-    return n;
-  };
+  cen::test::LogCapture log;
+  const auto announcements = [&log] { return log.Count("rebuilding the replica"); };
   RequireOk(f.db.Exec("PRAGMA query_only=ON"));  // every write refused, as on a full disk
   CHECK_FALSE(f.reconciler.OnWelcome("E2", 40, "EU").ok());
   CHECK_FALSE(f.reconciler.OnWelcome("E2", 40, "EU").ok());
