@@ -333,6 +333,11 @@ common::Result<Collected> Collect(common::Database& db, common::Database* second
   return Collected::Of(std::move(all));
 }
 
+// Whether a group counts H2/H3 records: a table then has a column H2/H3.
+bool AnyRestricted(const std::vector<Group>& groups) {
+  return std::any_of(groups.begin(), groups.end(), [](const Group& g) { return g.restricted > 0; });
+}
+
 std::set<std::string> UnitsOf(const std::vector<Group>& groups) {
   std::set<std::string> units;
   for (const Group& g : groups)
@@ -373,8 +378,7 @@ void PrintChart(std::ostream& out, const std::vector<std::string>& titles,
   for (const std::string& title : titles)
     heading += (heading.empty() ? "" : " / ") + std::string(Messages::Tr(Title(title).c_str()));
   // H2/H3 records counted: a column, as the table has (a review).
-  const bool marked =
-      std::any_of(groups.begin(), groups.end(), [](const Group& g) { return g.restricted > 0; });
+  const bool marked = AnyRestricted(groups);
   std::vector<TextTable::Column> columns = {
       {heading, label_width}, {"", kChartWidth + 1}, {N_("RECORDS"), 10, TextTable::Align::kRight}};
   if (marked) columns.push_back({"H2/H3", 7, TextTable::Align::kRight});
@@ -435,8 +439,7 @@ void Print(std::ostream& out, const QueryOptions& o, const std::vector<std::stri
   for (const std::string& title : titles) columns.push_back({Title(title), 40});
   columns.push_back({N_("RECORDS"), 12, TextTable::Align::kRight});
   // Only when some group holds H2/H3 records: how many of its records are.
-  const bool marked =
-      std::any_of(groups.begin(), groups.end(), [](const Group& g) { return g.restricted > 0; });
+  const bool marked = AnyRestricted(groups);
   if (marked) columns.push_back({"H2/H3", 7, TextTable::Align::kRight});
   columns.push_back({N_("QUANTITY"), 0});
   TextTable t(columns);
@@ -462,8 +465,7 @@ common::Result<QueryOutcome> Finish(std::ostream& out, std::ostream& err, const 
                                     int64_t scans) {
   // Per group, in its column: a record in two groups (two transit
   // countries) is counted in each, so no total is given (a review).
-  const bool marked =
-      std::any_of(shown.begin(), shown.end(), [](const Group& g) { return g.restricted > 0; });
+  const bool marked = AnyRestricted(shown);
   if (o.format == "table" && marked) {
     out << Messages::Tr(
                "column H2/H3: the H2/H3 (restricted) records counted in each group; handle "
