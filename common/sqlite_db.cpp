@@ -256,6 +256,14 @@ Result<std::optional<std::string>> Database::QueryText(std::string_view sql) {
   return std::optional<std::string>(stmt->ColumnText(0));
 }
 
+Result<bool> Database::HasColumn(std::string_view table, std::string_view column) {
+  auto stmt = Prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Bind(1, table).Bind(2, column).Step();
+  if (!row.ok()) return row.status();
+  return *row;
+}
+
 std::string Database::Literal(std::string_view text) {
   std::string out = "'";
   for (const char c : text) {

@@ -150,6 +150,9 @@ class Database {
   Result<std::optional<int64_t>> QueryInt(std::string_view sql);
   // A single text the same way ("PRAGMA journal_mode", say).
   Result<std::optional<std::string>> QueryText(std::string_view sql);
+  // Whether `table` has a column named `column` (a schema an upgrade adds
+  // it to may lack it).
+  Result<bool> HasColumn(std::string_view table, std::string_view column);
   // `text` as a SQL string literal ('it''s'), for the statements that take
   // no parameters (ATTACH, PRAGMA).
   static std::string Literal(std::string_view text);

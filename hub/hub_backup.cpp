@@ -227,10 +227,9 @@ std::optional<common::Database> OpenReplaced(const std::string& path, common::Da
 // on `restored` (an error rolls every one of them back with it).
 common::Result<std::optional<int64_t>> CarryOperatorCancels(common::Database& old,
                                                             common::Database& restored) {
-  auto columns = old.QueryInt(
-      "SELECT count(*) FROM pragma_table_info('operator_cancels') WHERE name = 'uuid'");
-  if (!columns.ok()) return std::optional<int64_t>();
-  const bool has_uuid = columns->value_or(0) > 0;
+  auto has_uuid_column = old.HasColumn("operator_cancels", "uuid");
+  if (!has_uuid_column.ok()) return std::optional<int64_t>();
+  const bool has_uuid = *has_uuid_column;
   // The journal's uuid only for a cancel of the operator's (a member that
   // closed a request noted the gseq of the origin's own cancel: a review).
   auto read = old.Prepare(std::string("SELECT o.at, o.os_user, o.alert, o.reason, ") +

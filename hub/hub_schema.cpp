@@ -196,10 +196,9 @@ common::Status HubSchema::Upgrade(common::Database& db) {
   // 8 -> 9: the uuid of each operator cancel, from the journal for those
   // journaled already.
   if (from <= 8) {
-    auto has_uuid = db.QueryInt(
-        "SELECT count(*) FROM pragma_table_info('operator_cancels') WHERE name = 'uuid'");
+    auto has_uuid = db.HasColumn("operator_cancels", "uuid");
     if (!has_uuid.ok()) return has_uuid.status();
-    if (has_uuid->value_or(0) == 0)
+    if (!*has_uuid)
       CEN_RETURN_IF_ERROR(db.Exec("ALTER TABLE operator_cancels ADD COLUMN uuid TEXT"));
     CEN_RETURN_IF_ERROR(
         // Only a cancel the operator's own request journaled: a member

@@ -103,10 +103,7 @@ common::Result<bool> CsvReader::Next() {
   // resumed inside them, a line of a quoted field's text was read as a row
   // (a trial's --partial drop imported one as a record).
   const auto overlong = [&](bool quoted) {
-    const size_t column = count_;
-    const int64_t open = SkipRow(quoted, quote_line);
-    if (open != 0) return NeverClosed(open);
-    count_ = column;
+    if (const int64_t open = SkipRow(quoted, quote_line); open != 0) return NeverClosed(open);
     return Fail(N_("row longer than {} bytes (it ends on line {})"), max_row_bytes_,
                 row_ended_ ? line_ - 1 : line_);
   };

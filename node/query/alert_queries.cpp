@@ -598,14 +598,14 @@ common::Result<bool> AlertQueries::Chain(common::Database& db, const std::string
   out << "\n" << Messages::Format("Life cycle ({}):", text(c, "state")) << "\n";
   out << "  " << Messages::Format("alert   {}  {}", text(c, "alert"), text(c, "received_at"))
       << "\n";
+  // What updates changed, marked with the strictest code of the alert and
+  // its updates (a review: an H3 update's title showed here unmarked).
+  const std::string mark =
+      RecordFormat::HandlingMark(text(c, "handling"), text(c, "handling_note"));
   for (const auto& [field, value] : c["now"].items()) {
     const std::string shown =
         value.is_string() ? value.get<std::string>()
                           : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    // Marked with the strictest code of the alert and its updates (a
-    // review: an H3 update's title showed here unmarked).
-    const std::string mark =
-        RecordFormat::HandlingMark(text(c, "handling"), text(c, "handling_note"));
     out << "  "
         << Messages::Format("now, after its updates: {} {}", field,
                             mark + common::Utf8::FitWidth(shown, 100))

@@ -191,14 +191,6 @@ common::Status QueryCommand::Run(QueryVerb verb, QueryOptions o, std::ostream& o
       break;
     case QueryVerb::kShow:
       outcome = RecordShow::Run(*db, o, out);
-      if (outcome.ok() && o.format == "table") {
-        if (auto uuid = RecordShow::Resolve(*db, o.uuid); uuid.ok()) {
-          auto restricted = AlertQueries::Chain(*db, *uuid, out);
-          if (!restricted.ok()) return restricted.status();
-          // Shown, so audited (a review: an H0 update of an H3 alert).
-          if (*restricted) outcome->restricted = std::max<int64_t>(outcome->restricted, 1);
-        }
-      }
       break;
     case QueryVerb::kAlerts:
       outcome = AlertQueries::Alerts(*db, o, out, err);

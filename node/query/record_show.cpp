@@ -264,6 +264,13 @@ common::Result<QueryOutcome> RecordShow::Run(common::Database& db, const QueryOp
                               Joined(entry["changed"].get<std::vector<std::string>>()));
     out << "\n";
   }
+  // An alert's life cycle, as the json has it; a seizure reads no alert book.
+  if (text("kind", "") == "alert") {
+    auto shown = AlertQueries::Chain(db, *uuid, out);
+    if (!shown.ok()) return shown.status();
+    // Shown, so audited (a review: an H0 update of an H3 alert).
+    if (*shown) outcome.restricted = 1;
+  }
   return outcome;
 }
 

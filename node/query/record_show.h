@@ -14,7 +14,8 @@ class RecordShow {
  public:
   // o.uuid is a full uuid or a unique prefix of at least 8 characters. json
   // prints {"record": ..., "versions": [...]}; exporting an H2/H3 record that
-  // way needs o.include_restricted.
+  // way needs o.include_restricted. An alert's table ends with its life
+  // cycle (AlertQueries::Chain).
   static common::Result<QueryOutcome> Run(common::Database& db, const QueryOptions& o,
                                           std::ostream& out);
   // The uuid `wanted` names: itself, or the one record whose uuid starts
