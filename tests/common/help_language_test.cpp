@@ -14,6 +14,11 @@ std::pair<int, std::string> Parse(std::vector<std::string> args) {
   CLI::App app{"tool", "tool"};
   std::string commodity;
   app.add_option("--commodity", commodity);
+  int64_t limit = 0;
+  app.add_option("--limit", limit)
+      ->check(CLI::Validator(
+          [](std::string& v) { return v.starts_with("-") ? std::string("must be 0 or more") : ""; },
+          "", "not negative"));
   std::string data;
   std::vector<std::string> files;
   auto* submit = app.add_subcommand("submit");
@@ -56,4 +61,16 @@ TEST_CASE("A mistyped flag is named, with the flag meant", "[common][cli]") {
   std::tie(code, err) = Parse({"submt", "--data", "d"});
   CHECK_THAT(err, Catch::Contains("'submt' is not a command; did you mean submit?"));
   CHECK(cen::common::EditDistance("--dta", "--data") == 1);
+}
+
+TEST_CASE("A refused flag value is one line naming the tool and the flag, exit 2",
+          "[common][cli]") {
+  // A trial: CLI11's own "--limit: Value -1 not in range ..." and "Run with
+  // --help for more information.", in English whatever the language.
+  auto [code, err] = Parse({"--limit", "-1"});
+  CHECK(code == 2);
+  CHECK(err == "tool: --limit: must be 0 or more\n");
+  std::tie(code, err) = Parse({"--limit", "abc"});
+  CHECK(code == 2);
+  CHECK_THAT(err, Catch::StartsWith("tool: ") && !Catch::Contains("Run with --help"));
 }
